@@ -1,0 +1,52 @@
+// swift-tools-version:6.0
+// The layers of ../shared/ARCHITECTURE.md, bottom to top. A target may depend only on targets
+// listed above it in this file.
+import PackageDescription
+
+let package = Package(
+    name: "xsc",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "xsc-interop-server", targets: ["InteropServer"]),
+        .executable(name: "xsc-bench-server", targets: ["BenchServer"]),
+        .executable(name: "xsc-codegen", targets: ["CodeGenTool"]),
+    ],
+    targets: [
+        // 1. C shims: module map + shim header only, and the protoc-c output.
+        .systemLibrary(name: "CNGHTTP2", pkgConfig: "libnghttp2",
+                       providers: [.apt(["libnghttp2-dev"])]),
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .target(name: "CXSCProto", linkerSettings: [.linkedLibrary("protobuf-c")]),
+
+        // 2. Safe wrappers: the only importers of the C modules.
+        .target(name: "HTTP2", dependencies: ["CNGHTTP2"]),
+        .target(name: "LibPQ", dependencies: ["CLibPQ"]),
+        .target(name: "ProtoCodec", dependencies: ["CXSCProto"]),
+        // Generated message value types and their protobuf-c conversions (touches C structs,
+        // so it lives with the wrappers).
+        .target(name: "Messages", dependencies: ["ProtoCodec", "CXSCProto"]),
+
+        // 3. Runtime.
+        .target(name: "RPC", dependencies: ["HTTP2", "ProtoCodec", "Messages"]),
+        .target(name: "Postgres", dependencies: ["LibPQ"]),
+        .target(name: "CodeGen"),
+
+        // 4. Generated API: service handler protocols and typed clients.
+        .target(name: "ServiceAPI", dependencies: ["RPC", "Messages", "ProtoCodec"]),
+
+        // 6. Domain modules.
+        .target(name: "Interop", dependencies: ["ServiceAPI", "RPC", "Messages"]),
+
+        // 7. Executables.
+        .executableTarget(name: "InteropServer", dependencies: ["Interop", "RPC"]),
+        .executableTarget(name: "BenchServer", dependencies: ["ServiceAPI", "RPC", "Messages"]),
+        .executableTarget(name: "CodeGenTool", dependencies: ["CodeGen"]),
+
+        .testTarget(name: "HTTP2Tests", dependencies: ["HTTP2"]),
+        .testTarget(name: "ProtoCodecTests", dependencies: ["ProtoCodec", "Messages"]),
+        .testTarget(name: "CodeGenTests", dependencies: ["CodeGen"]),
+        .testTarget(name: "RPCTests", dependencies: ["RPC", "ServiceAPI", "Messages", "Interop"]),
+        .testTarget(name: "PostgresTests", dependencies: ["Postgres"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

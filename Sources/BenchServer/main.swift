@@ -1,0 +1,1 @@
+print("xsc-bench-server: not yet")

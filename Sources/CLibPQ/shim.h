@@ -1,0 +1,4 @@
+#ifndef XSC_CLIBPQ_SHIM_H
+#define XSC_CLIBPQ_SHIM_H
+#include <libpq-fe.h>
+#endif

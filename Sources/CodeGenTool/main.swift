@@ -1,0 +1,1 @@
+print("xsc-codegen: not yet")

@@ -1,0 +1,1 @@
+print("xsc-interop-server: not yet")

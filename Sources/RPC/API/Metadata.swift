@@ -1,0 +1,64 @@
+/// gRPC metadata: ordered, case-insensitive names (stored lower-cased), repeated names allowed.
+/// Names ending in `-bin` carry binary values (base64 on the wire, unpadded when sent).
+public struct Metadata: Sendable, Equatable, Sequence {
+    public enum Value: Sendable, Equatable {
+        case text(String)
+        case binary([UInt8])
+    }
+
+    public struct Entry: Sendable, Equatable {
+        public let name: String
+        public let value: Value
+    }
+
+    public private(set) var entries: [Entry] = []
+
+    public init() {}
+
+    public init(_ pairs: [(String, String)]) {
+        for (name, value) in pairs { add(name, value) }
+    }
+
+    public var isEmpty: Bool { entries.isEmpty }
+    public var count: Int { entries.count }
+
+    public mutating func add(_ name: String, _ value: String) {
+        entries.append(Entry(name: name.lowercased(), value: .text(value)))
+    }
+
+    public mutating func add(_ name: String, binary value: [UInt8]) {
+        entries.append(Entry(name: name.lowercased(), value: .binary(value)))
+    }
+
+    public mutating func add(_ entry: Entry) { entries.append(entry) }
+
+    public mutating func removeAll(named name: String) {
+        let lowered = name.lowercased()
+        entries.removeAll { $0.name == lowered }
+    }
+
+    /// The first text value for `name`.
+    public subscript(name: String) -> String? {
+        let lowered = name.lowercased()
+        for entry in entries where entry.name == lowered {
+            if case .text(let text) = entry.value { return text }
+        }
+        return nil
+    }
+
+    /// The first binary value for a `-bin` name.
+    public func binary(_ name: String) -> [UInt8]? {
+        let lowered = name.lowercased()
+        for entry in entries where entry.name == lowered {
+            if case .binary(let bytes) = entry.value { return bytes }
+        }
+        return nil
+    }
+
+    public func values(_ name: String) -> [Value] {
+        let lowered = name.lowercased()
+        return entries.filter { $0.name == lowered }.map(\.value)
+    }
+
+    public func makeIterator() -> IndexingIterator<[Entry]> { entries.makeIterator() }
+}

@@ -1,0 +1,5 @@
+import XCTest
+
+final class CodeGenTestsPlaceholder: XCTestCase {
+    func testBuilds() {}
+}

@@ -1,0 +1,5 @@
+import XCTest
+
+final class ProtoCodecTestsPlaceholder: XCTestCase {
+    func testBuilds() {}
+}
