@@ -15,11 +15,14 @@ let package = Package(
         // 1. C shims: module map + shim header only, and the protoc-c output.
         .systemLibrary(name: "CNGHTTP2", pkgConfig: "libnghttp2",
                        providers: [.apt(["libnghttp2-dev"])]),
+        .systemLibrary(name: "CLinux"),
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .target(name: "CXSCProto", linkerSettings: [.linkedLibrary("protobuf-c")]),
 
         // 2. Safe wrappers: the only importers of the C modules.
         .target(name: "HTTP2", dependencies: ["CNGHTTP2"]),
+        // epoll event loops (also the task executor handlers run on) and POSIX sockets.
+        .target(name: "NetIO", dependencies: ["CLinux"]),
         .target(name: "LibPQ", dependencies: ["CLibPQ"]),
         .target(name: "ProtoCodec", dependencies: ["CXSCProto"]),
         // Generated message value types and their protobuf-c conversions (touches C structs,
@@ -27,7 +30,7 @@ let package = Package(
         .target(name: "Messages", dependencies: ["ProtoCodec", "CXSCProto"]),
 
         // 3. Runtime.
-        .target(name: "RPC", dependencies: ["HTTP2", "ProtoCodec", "Messages"]),
+        .target(name: "RPC", dependencies: ["HTTP2", "NetIO", "ProtoCodec", "Messages"]),
         .target(name: "Postgres", dependencies: ["LibPQ"]),
         .target(name: "CodeGen"),
 
@@ -43,6 +46,7 @@ let package = Package(
         .executableTarget(name: "CodeGenTool", dependencies: ["CodeGen"]),
 
         .testTarget(name: "HTTP2Tests", dependencies: ["HTTP2"]),
+        .testTarget(name: "NetIOTests", dependencies: ["NetIO"]),
         .testTarget(name: "ProtoCodecTests", dependencies: ["ProtoCodec", "Messages"]),
         .testTarget(name: "CodeGenTests", dependencies: ["CodeGen"]),
         .testTarget(name: "RPCTests", dependencies: ["RPC", "ServiceAPI", "Messages", "Interop"]),

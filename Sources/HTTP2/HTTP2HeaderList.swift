@@ -1,0 +1,41 @@
+/// Header fields to send, packed into one byte buffer so a whole list costs two allocations
+/// (and none when a prebuilt constant list is reused).
+public struct HTTP2HeaderList: Sendable {
+    var bytes: [UInt8] = []
+    var ranges: [HTTP2HeaderBlock.FieldRange] = []
+
+    public init() {}
+
+    public init(_ pairs: [(String, String)]) {
+        for (name, value) in pairs { add(name, value) }
+    }
+
+    public var count: Int { ranges.count }
+    public var isEmpty: Bool { ranges.isEmpty }
+
+    public mutating func add(_ name: String, _ value: String) {
+        let start = Int32(bytes.count)
+        bytes.append(contentsOf: name.utf8)
+        let nameEnd = Int32(bytes.count)
+        bytes.append(contentsOf: value.utf8)
+        ranges.append(.init(nameStart: start, nameEnd: nameEnd, valueEnd: Int32(bytes.count)))
+    }
+
+    public mutating func add<Name: Collection, Value: Collection>(name: Name, value: Value)
+    where Name.Element == UInt8, Value.Element == UInt8 {
+        let start = Int32(bytes.count)
+        bytes.append(contentsOf: name)
+        let nameEnd = Int32(bytes.count)
+        bytes.append(contentsOf: value)
+        ranges.append(.init(nameStart: start, nameEnd: nameEnd, valueEnd: Int32(bytes.count)))
+    }
+
+    public mutating func append(contentsOf other: HTTP2HeaderList) {
+        let shift = Int32(bytes.count)
+        bytes.append(contentsOf: other.bytes)
+        for range in other.ranges {
+            ranges.append(.init(nameStart: range.nameStart + shift, nameEnd: range.nameEnd + shift,
+                                valueEnd: range.valueEnd + shift))
+        }
+    }
+}

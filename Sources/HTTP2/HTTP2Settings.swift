@@ -1,0 +1,15 @@
+/// What a session advertises and enforces. The defaults are the server's DoS posture.
+public struct HTTP2Settings: Sendable {
+    public var maxConcurrentStreams: UInt32 = 256
+    public var maxHeaderListSize: UInt32 = 16 * 1024
+    /// Per-stream receive window. Large enough that a 4 MiB message needs few WINDOW_UPDATEs.
+    public var initialWindowSize: UInt32 = 1 << 20
+    public var connectionWindowSize: Int32 = 16 << 20
+    /// nghttp2's own flood protections, kept on deliberately.
+    public var maxSettingsEntries: Int = 32
+    public var resetBurst: UInt64 = 1000
+    public var resetRatePerSecond: UInt64 = 33
+    public var maxContinuations: Int = 8
+
+    public init() {}
+}

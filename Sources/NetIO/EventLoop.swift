@@ -1,0 +1,262 @@
+import CLinux
+import Glibc
+import Synchronization
+
+/// Receives readiness events for one file descriptor registered with an `EventLoop`.
+public protocol IOHandler: AnyObject {
+    func handleIO(readable: Bool, writable: Bool, hangup: Bool)
+}
+
+/// Work to run once per loop iteration after all ready I/O and jobs were handled: connections
+/// use it to flush everything the iteration produced in one write.
+public protocol TickHandler: AnyObject {
+    func tickEnded()
+}
+
+/// One thread, one epoll instance. It is also a `TaskExecutor`: a task started with this loop as
+/// its executor preference runs its non-isolated code on the loop thread, so an RPC handler
+/// stays on the thread that received the call instead of hopping to the global pool.
+///
+/// Everything that touches loop-owned state must run on the loop thread; other threads reach
+/// the loop only through `execute(_:)` and `enqueue(_:)`, which lock a small queue and wake it.
+public final class EventLoop: TaskExecutor, @unchecked Sendable {
+    public let name: String
+    private let epollFD: Int32
+    private let wakeFD: Int32
+    private var handlers: [Int32: IOHandler] = [:]
+    private var localJobs: [UnownedJob] = []
+    private var localWork: [() -> Void] = []
+    private var tickHandlers: [TickHandler] = []
+    private var timers = TimerQueue()
+    private let remote = Mutex(RemoteQueue())
+    private let loopThread = Mutex<pthread_t?>(nil)
+    private var cachedThread: pthread_t?
+    private let stopRequested = Atomic<Bool>(false)
+
+    private struct RemoteQueue {
+        var jobs: [UnownedJob] = []
+        var work: [@Sendable () -> Void] = []
+        var wakePending = false
+    }
+
+    public init(name: String) throws(NetIOError) {
+        self.name = name
+        let epoll = epoll_create1(Int32(EPOLL_CLOEXEC))
+        guard epoll >= 0 else { throw NetIOError.system("epoll_create1", errno) }
+        let wake = eventfd(0, Int32(EFD_NONBLOCK) | Int32(EFD_CLOEXEC))
+        guard wake >= 0 else {
+            close(epoll)
+            throw NetIOError.system("eventfd", errno)
+        }
+        epollFD = epoll
+        wakeFD = wake
+        var event = epoll_event()
+        event.events = EPOLLIN.rawValue
+        event.data.fd = wake
+        _ = epoll_ctl(epoll, EPOLL_CTL_ADD, wake, &event)
+    }
+
+    deinit {
+        close(epollFD)
+        close(wakeFD)
+    }
+
+    // MARK: Thread identity
+
+    /// True when called on this loop's thread.
+    public var inLoop: Bool {
+        guard let thread = cachedThread else { return false }
+        return pthread_equal(thread, pthread_self()) != 0
+    }
+
+    // MARK: Registration (loop thread only)
+
+    public func register(fd: Int32, handler: IOHandler, readable: Bool = true, writable: Bool = false) throws(NetIOError) {
+        var event = epoll_event()
+        event.events = interestMask(readable: readable, writable: writable)
+        event.data.fd = fd
+        guard epoll_ctl(epollFD, EPOLL_CTL_ADD, fd, &event) == 0 else {
+            throw NetIOError.system("epoll_ctl(ADD)", errno)
+        }
+        handlers[fd] = handler
+    }
+
+    public func modify(fd: Int32, readable: Bool, writable: Bool) {
+        var event = epoll_event()
+        event.events = interestMask(readable: readable, writable: writable)
+        event.data.fd = fd
+        _ = epoll_ctl(epollFD, EPOLL_CTL_MOD, fd, &event)
+    }
+
+    public func deregister(fd: Int32) {
+        var event = epoll_event()
+        _ = epoll_ctl(epollFD, EPOLL_CTL_DEL, fd, &event)
+        handlers[fd] = nil
+    }
+
+    private func interestMask(readable: Bool, writable: Bool) -> UInt32 {
+        var mask = EPOLLRDHUP.rawValue
+        if readable { mask |= EPOLLIN.rawValue }
+        if writable { mask |= EPOLLOUT.rawValue }
+        return mask
+    }
+
+    /// Asks for `tickEnded()` at the end of the current iteration (loop thread only).
+    public func requestTickEnd(_ handler: TickHandler) {
+        tickHandlers.append(handler)
+    }
+
+    // MARK: Scheduling
+
+    /// Runs `work` on the loop thread: at once in order if already there, else queued and woken.
+    public func execute(_ work: @escaping @Sendable () -> Void) {
+        if inLoop {
+            localWork.append(work)
+            return
+        }
+        let needsWake = remote.withLock { queue -> Bool in
+            queue.work.append(work)
+            defer { queue.wakePending = true }
+            return !queue.wakePending
+        }
+        if needsWake { wake() }
+    }
+
+    /// Queues loop-thread work that need not be Sendable (loop thread only).
+    public func executeLocal(_ work: @escaping () -> Void) {
+        localWork.append(work)
+    }
+
+    public func enqueue(_ job: consuming ExecutorJob) {
+        let unowned = UnownedJob(job)
+        if inLoop {
+            localJobs.append(unowned)
+            return
+        }
+        let needsWake = remote.withLock { queue -> Bool in
+            queue.jobs.append(unowned)
+            defer { queue.wakePending = true }
+            return !queue.wakePending
+        }
+        if needsWake { wake() }
+    }
+
+    /// Calls `work` on the loop thread at or after `deadline` unless cancelled first.
+    @discardableResult
+    public func schedule(at deadline: MonotonicTime, _ work: @escaping () -> Void) -> TimerID {
+        timers.add(deadline: deadline, work: work)
+    }
+
+    public func cancelTimer(_ id: TimerID) {
+        timers.cancel(id)
+    }
+
+    private func wake() {
+        var one: UInt64 = 1
+        _ = write(wakeFD, &one, 8)
+    }
+
+    private func drainWake() {
+        var value: UInt64 = 0
+        _ = read(wakeFD, &value, 8)
+    }
+
+    // MARK: Running
+
+    /// Runs the loop on the calling thread until `stop()`.
+    public func run() {
+        let me = pthread_self()
+        loopThread.withLock { $0 = me }
+        cachedThread = me
+        var events = [epoll_event](repeating: epoll_event(), count: 256)
+        while !stopRequested.load(ordering: .relaxed) {
+            let timeout = pollTimeout()
+            let ready = events.withUnsafeMutableBufferPointer { buffer in
+                epoll_wait(epollFD, buffer.baseAddress, Int32(buffer.count), timeout)
+            }
+            if ready > 0 {
+                for index in 0..<Int(ready) {
+                    dispatch(events[index])
+                }
+            }
+            takeRemoteWork()
+            timers.fireDue(now: MonotonicTime.now())
+            runLocalWork()
+            endTick()
+        }
+        cachedThread = nil
+    }
+
+    /// Stops the loop after its current iteration (any thread).
+    public func stop() {
+        stopRequested.store(true, ordering: .relaxed)
+        wake()
+    }
+
+    private func pollTimeout() -> Int32 {
+        if !localJobs.isEmpty || !localWork.isEmpty || !tickHandlers.isEmpty { return 0 }
+        guard let next = timers.nextDeadline() else { return -1 }
+        let now = MonotonicTime.now()
+        if next <= now { return 0 }
+        // Round up so a timer never fires early.
+        let millis = (next.nanoseconds - now.nanoseconds + 999_999) / 1_000_000
+        return Int32(min(millis, 60_000))
+    }
+
+    private func dispatch(_ event: epoll_event) {
+        let fd = event.data.fd
+        if fd == wakeFD {
+            drainWake()
+            return
+        }
+        guard let handler = handlers[fd] else { return }
+        let flags = event.events
+        let hangup = flags & (EPOLLHUP.rawValue | EPOLLERR.rawValue | EPOLLRDHUP.rawValue) != 0
+        handler.handleIO(
+            readable: flags & EPOLLIN.rawValue != 0,
+            writable: flags & EPOLLOUT.rawValue != 0,
+            hangup: hangup)
+    }
+
+    private func takeRemoteWork() {
+        let (jobs, work) = remote.withLock { queue -> ([UnownedJob], [@Sendable () -> Void]) in
+            queue.wakePending = false
+            if queue.jobs.isEmpty && queue.work.isEmpty { return ([], []) }
+            defer {
+                queue.jobs.removeAll(keepingCapacity: true)
+                queue.work.removeAll(keepingCapacity: true)
+            }
+            return (queue.jobs, queue.work)
+        }
+        if !jobs.isEmpty { localJobs.append(contentsOf: jobs) }
+        for item in work { localWork.append(item) }
+    }
+
+    /// Runs queued work and jobs, including what they queue in turn, but bounded so that I/O
+    /// is polled again even when tasks keep rescheduling themselves.
+    private func runLocalWork() {
+        var rounds = 0
+        while (!localJobs.isEmpty || !localWork.isEmpty) && rounds < 64 {
+            rounds += 1
+            if !localWork.isEmpty {
+                let batch = localWork
+                localWork.removeAll(keepingCapacity: true)
+                for item in batch { item() }
+            }
+            if !localJobs.isEmpty {
+                let batch = localJobs
+                localJobs.removeAll(keepingCapacity: true)
+                let executor = asUnownedTaskExecutor()
+                for job in batch { job.runSynchronously(on: executor) }
+            }
+        }
+    }
+
+    private func endTick() {
+        while !tickHandlers.isEmpty {
+            let batch = tickHandlers
+            tickHandlers.removeAll(keepingCapacity: true)
+            for handler in batch { handler.tickEnded() }
+        }
+    }
+}

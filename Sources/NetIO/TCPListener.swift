@@ -1,0 +1,61 @@
+import CLinux
+import Glibc
+
+/// A non-blocking listening socket. With `reusePort`, each event loop binds its own listener
+/// to the same port and the kernel spreads connections across them.
+public final class TCPListener {
+    public let fd: Int32
+    public let localAddress: SocketAddress
+
+    public init(address: SocketAddress, reusePort: Bool, backlog: Int32 = 1024) throws(NetIOError) {
+        let fd = socket(address.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw NetIOError.system("socket", errno) }
+        var on: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, socklen_t(MemoryLayout<Int32>.size))
+        if reusePort {
+            setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, socklen_t(MemoryLayout<Int32>.size))
+        }
+        let bound = address.withSockaddr { bind(fd, $0, $1) }
+        guard bound == 0 else {
+            let code = errno
+            close(fd)
+            throw NetIOError.system("bind \(address)", code)
+        }
+        guard listen(fd, backlog) == 0 else {
+            let code = errno
+            close(fd)
+            throw NetIOError.system("listen", code)
+        }
+        self.fd = fd
+        self.localAddress = TCPListener.boundAddress(fd) ?? address
+    }
+
+    deinit { close(fd) }
+
+    /// The next pending connection, or nil when none is waiting.
+    public func accept() -> TCPSocket? {
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let client = withUnsafeMutablePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                Glibc.accept(fd, $0, &length)
+            }
+        }
+        guard client >= 0 else { return nil }
+        // accept4 hides behind _GNU_SOURCE, which Swift's Glibc module is not built with.
+        _ = fcntl(client, F_SETFL, fcntl(client, F_GETFL) | O_NONBLOCK)
+        _ = fcntl(client, F_SETFD, FD_CLOEXEC)
+        let socket = TCPSocket(fd: client, peer: SocketAddress.fromKernel(storage))
+        socket.setNoDelay()
+        return socket
+    }
+
+    private static func boundAddress(_ fd: Int32) -> SocketAddress? {
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let result = withUnsafeMutablePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        return result == 0 ? SocketAddress.fromKernel(storage) : nil
+    }
+}
