@@ -36,3 +36,8 @@ public struct MonotonicTime: Comparable, Hashable, Sendable {
         return .nanoseconds(Int64(clamping: nanoseconds - now.nanoseconds))
     }
 }
+
+/// Blocks the calling thread; for shutdown sequencing on the main thread, never on a loop.
+public func sleepMilliseconds(_ milliseconds: Int) {
+    usleep(UInt32(milliseconds * 1000))
+}

@@ -1,32 +1,260 @@
+import HTTP2
+import NetIO
 import ProtoCodec
 
-// PLACEHOLDER: replaced by the real server implementation (issue 2, in progress).
-public final class ServerContext: @unchecked Sendable {
-    public let path: String
-    public let requestMetadata: Metadata
-    public var initialMetadata = Metadata()
-    public var trailingMetadata = Metadata()
-    init(path: String, requestMetadata: Metadata) {
-        self.path = path
-        self.requestMetadata = requestMetadata
-    }
-}
-
-public final class RequestStream<Message: ProtoMessage>: AsyncSequence, @unchecked Sendable {
-    public typealias Element = Message
-    public struct AsyncIterator: AsyncIteratorProtocol {
-        public mutating func next() async throws -> Message? { nil }
-    }
-    public func makeAsyncIterator() -> AsyncIterator { AsyncIterator() }
-}
-
-public final class ResponseStreamWriter<Message: ProtoMessage>: @unchecked Sendable {
-    public func send(_ message: Message) async throws {}
-}
-
+/// One gRPC call on a server connection: its inbound messages, its handler task and what it
+/// has sent. Every method runs on the connection's loop thread (the handler task prefers that
+/// loop as its executor), so the state needs no lock.
 final class ServerCall: @unchecked Sendable {
-    func runUnary<Req: ProtoMessage, Resp: ProtoMessage>(_ handler: UnaryHandler<Req, Resp>) async {}
-    func runServerStreaming<Req: ProtoMessage, Resp: ProtoMessage>(_ handler: ServerStreamingHandler<Req, Resp>) async {}
-    func runClientStreaming<Req: ProtoMessage, Resp: ProtoMessage>(_ handler: ClientStreamingHandler<Req, Resp>) async {}
-    func runBidiStreaming<Req: ProtoMessage, Resp: ProtoMessage>(_ handler: BidiStreamingHandler<Req, Resp>) async {}
+    let streamID: Int32
+    let method: RPCMethod
+    let context: ServerContext
+    let loop: EventLoop
+    weak var connection: ServerConnection?
+
+    private var framer: MessageFramer
+    private var requests: [[UInt8]] = []
+    private var requestsEnded = false
+    private var inboundFailure: RPCError?
+    private var requestWaiter: CheckedContinuation<[UInt8]?, any Error>?
+    private var drainWaiter: CheckedContinuation<Void, any Error>?
+
+    private var headersSent = false
+    /// The status was sent, or the stream is gone: nothing more may be sent.
+    private(set) var finished = false
+    var task: Task<Void, Never>?
+    var deadlineTimer: TimerID?
+
+    init(streamID: Int32, method: RPCMethod, context: ServerContext, connection: ServerConnection,
+         maxMessageSize: Int) {
+        self.streamID = streamID
+        self.method = method
+        self.context = context
+        self.connection = connection
+        self.loop = connection.loop
+        self.framer = MessageFramer(maxMessageSize: maxMessageSize)
+    }
+
+    var arena: ProtoArena { connection?.resources.arena ?? ProtoArena() }
+
+    /// Unary and server-streaming handlers start once the whole request is in.
+    var startsAtEndOfStream: Bool { method.kind == .unary || method.kind == .serverStreaming }
+
+    // MARK: Inbound (called by the connection)
+
+    func receiveData(_ bytes: ArraySlice<UInt8>) {
+        guard !finished, inboundFailure == nil else { return }
+        framer.append(bytes)
+        while let next = framer.next() {
+            switch next {
+            case .success(let message):
+                deliver(message)
+            case .failure(.tooLarge(let size)):
+                failInbound(RPCError(code: .resourceExhausted,
+                                     message: "message of \(size) bytes exceeds the limit of \(framer.maxMessageSize) bytes"))
+                return
+            case .failure(.compressedWithoutEncoding):
+                failInbound(RPCError(code: .internalError,
+                                     message: "compressed flag set but no grpc-encoding was negotiated"))
+                return
+            }
+        }
+    }
+
+    func receiveEndOfStream() {
+        guard !finished, inboundFailure == nil else { return }
+        if framer.hasPartialMessage {
+            failInbound(RPCError(code: .internalError, message: "stream ended inside a message (truncated)"))
+            return
+        }
+        requestsEnded = true
+        if let waiter = requestWaiter {
+            requestWaiter = nil
+            waiter.resume(returning: nil)
+        }
+    }
+
+    private func deliver(_ message: [UInt8]) {
+        if startsAtEndOfStream && !requests.isEmpty {
+            failInbound(RPCError(code: .internalError, message: "more than one request message on a unary call"))
+            return
+        }
+        if let waiter = requestWaiter {
+            requestWaiter = nil
+            waiter.resume(returning: message)
+        } else {
+            requests.append(message)
+        }
+    }
+
+    /// A broken request: answer with its status at once, and let the handler (if running) see
+    /// the failure on its next read.
+    private func failInbound(_ error: RPCError) {
+        inboundFailure = error
+        if let waiter = requestWaiter {
+            requestWaiter = nil
+            waiter.resume(throwing: error)
+        }
+        finish(error: error)
+        task?.cancel()
+    }
+
+    /// The stream closed (client reset, connection gone) before the call finished.
+    func abort() {
+        guard !finished else { return }
+        finished = true
+        context.isCancelled = true
+        cancelDeadline()
+        let error = RPCError(code: .cancelled, message: "the client cancelled the call")
+        resumeWaiters(throwing: error)
+        task?.cancel()
+    }
+
+    func deadlineExpired() {
+        deadlineTimer = nil
+        guard !finished else { return }
+        finish(error: RPCError(code: .deadlineExceeded, message: "deadline exceeded"))
+        context.isCancelled = true
+        task?.cancel()
+    }
+
+    // MARK: Reading requests (handler side)
+
+    /// The single request of a unary or server-streaming call, or nil after answering the error.
+    func takeSingleRequest() -> [UInt8]? {
+        if let failure = inboundFailure {
+            finish(error: failure)
+            return nil
+        }
+        guard requests.count == 1 else {
+            finish(error: RPCError(code: .internalError, message: "a unary call needs exactly one request message, got \(requests.count)"))
+            return nil
+        }
+        return requests.removeFirst()
+    }
+
+    func nextRequest() async throws -> [UInt8]? {
+        if let failure = inboundFailure { throw failure }
+        if !requests.isEmpty { return requests.removeFirst() }
+        if requestsEnded { return nil }
+        if finished { throw RPCError(code: .cancelled, message: "the call has ended") }
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                requestWaiter = continuation
+            }
+        } onCancel: { [self] in
+            loop.execute { self.resumeWaiters(throwing: CancellationError()) }
+        }
+    }
+
+    private func resumeWaiters(throwing error: any Error) {
+        if let waiter = requestWaiter {
+            requestWaiter = nil
+            waiter.resume(throwing: error)
+        }
+        if let waiter = drainWaiter {
+            drainWaiter = nil
+            waiter.resume(throwing: error)
+        }
+    }
+
+    // MARK: Sending (handler side)
+
+    func send<Message: ProtoMessage>(_ message: Message) throws {
+        guard !finished, let connection else {
+            throw RPCError(code: .cancelled, message: "the call has ended")
+        }
+        let arena = connection.resources.arena
+        let framed = MessageFramer.frame { message.encode(appendingTo: &$0, arena: arena) }
+        sendHeadersIfNeeded(connection)
+        connection.session.appendData(streamID: streamID, framed)
+        connection.requestFlush()
+    }
+
+    /// Waits while too much of this call's output is still queued (send-side flow control).
+    func waitForDrain() async throws {
+        guard let connection, connection.session.pendingBytes(streamID: streamID) > connection.resources.highWaterMark else { return }
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            drainWaiter = continuation
+            connection.awaitDrain(self)
+        }
+    }
+
+    /// Resumes a sender waiting in `waitForDrain` once its queue is short again.
+    func resumeIfDrained() -> Bool {
+        guard let waiter = drainWaiter else { return true }
+        guard let connection, !finished else {
+            drainWaiter = nil
+            waiter.resume(throwing: RPCError(code: .cancelled, message: "the call has ended"))
+            return true
+        }
+        if connection.session.pendingBytes(streamID: streamID) > connection.resources.highWaterMark / 2 { return false }
+        drainWaiter = nil
+        waiter.resume()
+        return true
+    }
+
+    private func sendHeadersIfNeeded(_ connection: ServerConnection) {
+        guard !headersSent else { return }
+        headersSent = true
+        var headers = connection.resources.responseHeaders
+        MetadataCodec.append(context.initialMetadata, to: &headers)
+        try? connection.session.submitResponse(streamID: streamID, headers: headers, hasBody: true)
+    }
+
+    // MARK: Finishing
+
+    func finish(error: any Error) {
+        if let rpcError = error as? RPCError {
+            finish(code: rpcError.code, message: rpcError.message, details: rpcError.details,
+                   extraTrailers: rpcError.trailers)
+        } else if error is CancellationError {
+            finish(code: .cancelled, message: "the call was cancelled", details: nil, extraTrailers: Metadata())
+        } else {
+            // Never leak internals of an unexpected error to the caller.
+            finish(code: .unknown, message: "the handler failed unexpectedly", details: nil, extraTrailers: Metadata())
+        }
+    }
+
+    func finishOK() {
+        finish(code: .ok, message: "", details: nil, extraTrailers: Metadata())
+    }
+
+    func finish(code: StatusCode, message: String, details: [UInt8]?, extraTrailers: Metadata,
+                httpStatus: String = "200", extraHeaders: [(String, String)] = []) {
+        guard !finished, let connection else { return }
+        finished = true
+        cancelDeadline()
+        resumeWaiters(throwing: RPCError(code: .cancelled, message: "the call has ended"))
+        var trailers = HTTP2HeaderList()
+        if code == .ok && message.isEmpty && details == nil && extraTrailers.isEmpty && context.trailingMetadata.isEmpty && headersSent {
+            trailers = connection.resources.okTrailers
+        } else {
+            trailers.add("grpc-status", String(code.rawValue))
+            if !message.isEmpty { trailers.add("grpc-message", PercentEncoding.encode(message)) }
+            if let details { trailers.add("grpc-status-details-bin", Base64.encode(details)) }
+            for (name, value) in extraHeaders { trailers.add(name, value) }
+            MetadataCodec.append(context.trailingMetadata, to: &trailers)
+            MetadataCodec.append(extraTrailers, to: &trailers)
+        }
+        if headersSent {
+            connection.session.finish(streamID: streamID, trailers: trailers)
+        } else {
+            headersSent = true
+            var headers = HTTP2HeaderList()
+            headers.add(":status", httpStatus)
+            headers.add("content-type", "application/grpc")
+            MetadataCodec.append(context.initialMetadata, to: &headers)
+            headers.append(contentsOf: trailers)
+            try? connection.session.submitResponse(streamID: streamID, headers: headers, hasBody: false)
+        }
+        connection.requestFlush()
+    }
+
+    private func cancelDeadline() {
+        if let timer = deadlineTimer {
+            loop.cancelTimer(timer)
+            deadlineTimer = nil
+        }
+    }
 }

@@ -1,0 +1,13 @@
+extension ProtoMessage {
+    /// Decodes from an array, for callers outside the wrapper layer that hold plain bytes.
+    public static func decode(bytes: [UInt8], arena: ProtoArena) throws(ProtoDecodeError) -> Self {
+        let result: Result<Self, ProtoDecodeError> = bytes.withUnsafeBytes { raw in
+            do throws(ProtoDecodeError) {
+                return .success(try decode(raw, arena: arena))
+            } catch {
+                return .failure(error)
+            }
+        }
+        return try result.get()
+    }
+}

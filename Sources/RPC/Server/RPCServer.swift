@@ -1,0 +1,99 @@
+import HTTP2
+import NetIO
+import Synchronization
+
+/// A gRPC server over h2c: one epoll loop per configured core, each with its own listener on
+/// the shared port (SO_REUSEPORT), its connections, and the handler tasks of their calls.
+public final class RPCServer: @unchecked Sendable {
+    public struct Configuration: Sendable {
+        public var host: String
+        public var port: Int
+        public var eventLoops: Int
+        /// Larger request messages are refused with RESOURCE_EXHAUSTED, judged on the prefix.
+        public var maxReceiveMessageSize = 4 * 1024 * 1024
+        public var http2 = HTTP2Settings()
+        /// Malformed requests and protocol errors a connection may cause before it is closed
+        /// with GOAWAY(ENHANCE_YOUR_CALM).
+        public var maxGlitchesPerConnection = 100
+        public var shutdownGracePeriod: Duration = .seconds(10)
+        /// Block SIGINT/SIGTERM at start so `waitUntilShutdown` can receive them.
+        public var handlesTerminationSignals = true
+
+        public init(host: String = "0.0.0.0", port: Int, eventLoops: Int = 1) {
+            self.host = host
+            self.port = port
+            self.eventLoops = max(1, eventLoops)
+        }
+    }
+
+    public let configuration: Configuration
+    private let router: MethodRouter
+    private var threads: [LoopThread] = []
+    private var acceptors: [ServerAcceptor] = []
+    private let liveConnections = ConnectionCount()
+    public private(set) var port: Int = 0
+
+    public init(configuration: Configuration, services: [any RPCServiceProvider]) {
+        self.configuration = configuration
+        self.router = MethodRouter(services: services.map(\.rpcService))
+    }
+
+    public var serviceNames: [String] { router.serviceNames }
+
+    /// Binds and starts serving; returns once every loop runs.
+    public func start() throws {
+        if configuration.handlesTerminationSignals { TerminationSignals.block() }
+        var boundPort = configuration.port
+        for index in 0..<configuration.eventLoops {
+            let loop = try EventLoop(name: "rpc-\(index)")
+            let address = try SocketAddress(numericHost: configuration.host, port: boundPort)
+            let listener = try TCPListener(address: address, reusePort: true)
+            boundPort = listener.localAddress.port
+            let resources = ServerLoopResources(loop: loop)
+            let acceptor = ServerAcceptor(listener: listener, resources: resources, configuration: configuration,
+                                          router: router, liveConnections: liveConnections)
+            // Registered before the loop thread starts, so no other thread touches the loop yet.
+            try loop.register(fd: listener.fd, handler: acceptor)
+            acceptors.append(acceptor)
+            threads.append(LoopThread(loop: loop))
+        }
+        port = boundPort
+        for thread in threads { try thread.start() }
+    }
+
+    /// Blocks until SIGINT or SIGTERM, then shuts down gracefully.
+    public func waitUntilShutdown() {
+        _ = TerminationSignals.wait()
+        shutdown()
+    }
+
+    /// Graceful shutdown: stop accepting, GOAWAY in two phases so no in-flight stream is lost,
+    /// let calls finish until the grace period ends, then close what is left and stop the loops.
+    public func shutdown() {
+        for acceptor in acceptors {
+            acceptor.resources.loop.execute { [acceptor] in
+                acceptor.stopAccepting()
+                for connection in acceptor.resources.connections.values { connection.beginShutdown() }
+            }
+        }
+        // One round trip for the shutdown notice to reach clients before the final GOAWAY.
+        sleepMilliseconds(100)
+        for acceptor in acceptors {
+            acceptor.resources.loop.execute { [acceptor] in
+                for connection in acceptor.resources.connections.values { connection.finishShutdown() }
+            }
+        }
+        let deadline = MonotonicTime.now().adding(configuration.shutdownGracePeriod)
+        while liveConnections.value.load(ordering: .relaxed) > 0 && MonotonicTime.now() < deadline {
+            sleepMilliseconds(10)
+        }
+        for acceptor in acceptors {
+            acceptor.resources.loop.execute { [acceptor] in
+                for connection in acceptor.resources.connections.values { connection.close() }
+                acceptor.resources.loop.stop()
+            }
+        }
+        for thread in threads { thread.join() }
+        threads.removeAll()
+    }
+}

@@ -1,0 +1,27 @@
+import NetIO
+
+/// What a handler knows about its call, and the metadata it sends back. Handlers run on the
+/// loop thread that owns the call, so its mutable parts need no lock.
+public final class ServerContext: @unchecked Sendable {
+    /// `/package.Service/Method`.
+    public let path: String
+    public let requestMetadata: Metadata
+    /// When the client's `grpc-timeout` runs out, if it sent one.
+    public let deadline: MonotonicTime?
+    public let peer: String
+    /// Sent with the response headers, so set it before the first response message.
+    public var initialMetadata = Metadata()
+    /// Sent with the status at the end of the call.
+    public var trailingMetadata = Metadata()
+    public internal(set) var isCancelled = false
+
+    init(path: String, requestMetadata: Metadata, deadline: MonotonicTime?, peer: String) {
+        self.path = path
+        self.requestMetadata = requestMetadata
+        self.deadline = deadline
+        self.peer = peer
+    }
+
+    /// Time left before the deadline (nil when the client set none).
+    public var timeRemaining: Duration? { deadline?.remaining() }
+}

@@ -1,0 +1,72 @@
+import HTTP2
+import NetIO
+import ProtoCodec
+import Synchronization
+
+/// What the connections of one loop share: its read buffer, its protobuf arena and the
+/// prebuilt header lists of the fast path. Loop thread only.
+final class ServerLoopResources {
+    let loop: EventLoop
+    var readBuffer: [UInt8]
+    let arena = ProtoArena()
+    /// Output queued per stream above which a streaming `send` waits.
+    let highWaterMark = 256 * 1024
+    let responseHeaders: HTTP2HeaderList
+    let okTrailers: HTTP2HeaderList
+    var connections: [ObjectIdentifier: ServerConnection] = [:]
+
+    init(loop: EventLoop, readBufferSize: Int = 64 * 1024) {
+        self.loop = loop
+        self.readBuffer = [UInt8](repeating: 0, count: readBufferSize)
+        responseHeaders = HTTP2HeaderList([(":status", "200"), ("content-type", "application/grpc")])
+        okTrailers = HTTP2HeaderList([("grpc-status", "0")])
+    }
+}
+
+/// Accepts connections on one loop's listener.
+final class ServerAcceptor: IOHandler {
+    let listener: TCPListener
+    let resources: ServerLoopResources
+    let configuration: RPCServer.Configuration
+    let router: MethodRouter
+    let liveConnections: ConnectionCount
+    var acceptingStopped = false
+
+    init(listener: TCPListener, resources: ServerLoopResources, configuration: RPCServer.Configuration,
+         router: MethodRouter, liveConnections: ConnectionCount) {
+        self.listener = listener
+        self.resources = resources
+        self.configuration = configuration
+        self.router = router
+        self.liveConnections = liveConnections
+    }
+
+    func handleIO(readable: Bool, writable: Bool, hangup: Bool) {
+        guard readable, !acceptingStopped else { return }
+        while let socket = listener.accept() {
+            do {
+                let connection = try ServerConnection(socket: socket, resources: resources,
+                                                      configuration: configuration, router: router)
+                resources.connections[ObjectIdentifier(connection)] = connection
+                liveConnections.value.add(1, ordering: .relaxed)
+                connection.onClose = { [resources, liveConnections] closed in
+                    resources.connections[ObjectIdentifier(closed)] = nil
+                    liveConnections.value.subtract(1, ordering: .relaxed)
+                }
+                try connection.start()
+            } catch {
+                socket.close()
+            }
+        }
+    }
+
+    func stopAccepting() {
+        acceptingStopped = true
+        resources.loop.deregister(fd: listener.fd)
+    }
+}
+
+/// Open connections across all loops, for the shutdown wait.
+final class ConnectionCount: Sendable {
+    let value = Atomic<Int>(0)
+}

@@ -1,0 +1,57 @@
+/// Base64 for `-bin` metadata: gRPC sends it unpadded and must accept padded input too.
+enum Base64 {
+    private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+
+    static func encode(_ bytes: [UInt8], padded: Bool = false) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity((bytes.count + 2) / 3 * 4)
+        var index = 0
+        while index + 3 <= bytes.count {
+            let value = UInt32(bytes[index]) << 16 | UInt32(bytes[index + 1]) << 8 | UInt32(bytes[index + 2])
+            for shift in [18, 12, 6, 0] { out.append(alphabet[Int((value >> UInt32(shift)) & 63)]) }
+            index += 3
+        }
+        let rest = bytes.count - index
+        if rest > 0 {
+            var value = UInt32(bytes[index]) << 16
+            if rest == 2 { value |= UInt32(bytes[index + 1]) << 8 }
+            out.append(alphabet[Int((value >> 18) & 63)])
+            out.append(alphabet[Int((value >> 12) & 63)])
+            if rest == 2 { out.append(alphabet[Int((value >> 6) & 63)]) }
+            if padded { out.append(contentsOf: Array(repeating: UInt8(ascii: "="), count: 3 - rest)) }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Nil when the input is not base64 (the caller refuses the request).
+    static func decode<Bytes: Collection>(_ input: Bytes) -> [UInt8]? where Bytes.Element == UInt8 {
+        var symbols = Array(input)
+        while symbols.last == UInt8(ascii: "=") { symbols.removeLast() }
+        if symbols.count % 4 == 1 { return nil }
+        var out: [UInt8] = []
+        out.reserveCapacity(symbols.count * 3 / 4)
+        var buffer: UInt32 = 0
+        var bits = 0
+        for symbol in symbols {
+            guard let value = sextet(symbol) else { return nil }
+            buffer = buffer << 6 | UInt32(value)
+            bits += 6
+            if bits >= 8 {
+                bits -= 8
+                out.append(UInt8((buffer >> UInt32(bits)) & 0xFF))
+            }
+        }
+        return out
+    }
+
+    private static func sextet(_ symbol: UInt8) -> UInt8? {
+        switch symbol {
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"): symbol - UInt8(ascii: "A")
+        case UInt8(ascii: "a")...UInt8(ascii: "z"): symbol - UInt8(ascii: "a") + 26
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): symbol - UInt8(ascii: "0") + 52
+        case UInt8(ascii: "+"), UInt8(ascii: "-"): 62
+        case UInt8(ascii: "/"), UInt8(ascii: "_"): 63
+        default: nil
+        }
+    }
+}

@@ -1,0 +1,59 @@
+/// Splits a stream's DATA bytes into gRPC length-prefixed messages. The size limit is checked
+/// on the 5-byte prefix, before any of the message is buffered.
+struct MessageFramer {
+    enum Failure: Error, Equatable {
+        case tooLarge(Int)
+        case compressedWithoutEncoding
+    }
+
+    let maxMessageSize: Int
+    private var pending: [UInt8] = []
+    private var offset = 0
+
+    init(maxMessageSize: Int) { self.maxMessageSize = maxMessageSize }
+
+    /// True when bytes of an incomplete message remain (a truncated message at end of stream).
+    var hasPartialMessage: Bool { offset < pending.count }
+
+    mutating func append(_ bytes: ArraySlice<UInt8>) { pending.append(contentsOf: bytes) }
+
+    /// The next complete message, nil when more bytes are needed.
+    mutating func next() -> Result<[UInt8], Failure>? {
+        let available = pending.count - offset
+        guard available >= 5 else { compact(); return nil }
+        let flag = pending[offset]
+        let length = Int(pending[offset + 1]) << 24 | Int(pending[offset + 2]) << 16
+            | Int(pending[offset + 3]) << 8 | Int(pending[offset + 4])
+        if length > maxMessageSize { return .failure(.tooLarge(length)) }
+        if flag & 1 != 0 { return .failure(.compressedWithoutEncoding) }
+        guard available >= 5 + length else { compact(); return nil }
+        let start = offset + 5
+        let message = Array(pending[start..<(start + length)])
+        offset = start + length
+        if offset == pending.count {
+            pending.removeAll(keepingCapacity: true)
+            offset = 0
+        }
+        return .success(message)
+    }
+
+    private mutating func compact() {
+        if offset > 0 {
+            pending.removeSubrange(0..<offset)
+            offset = 0
+        }
+    }
+
+    /// Frames one encoded message: flag 0 and the big-endian length, then the bytes.
+    static func frame(reservingFor capacity: Int = 256, _ encode: (inout [UInt8]) -> Void) -> [UInt8] {
+        var out: [UInt8] = [0, 0, 0, 0, 0]
+        out.reserveCapacity(capacity)
+        encode(&out)
+        let length = UInt32(out.count - 5)
+        out[1] = UInt8(length >> 24)
+        out[2] = UInt8((length >> 16) & 0xFF)
+        out[3] = UInt8((length >> 8) & 0xFF)
+        out[4] = UInt8(length & 0xFF)
+        return out
+    }
+}
