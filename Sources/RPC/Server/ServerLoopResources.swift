@@ -7,7 +7,7 @@ import Synchronization
 /// prebuilt header lists of the fast path. Loop thread only.
 final class ServerLoopResources {
     let loop: EventLoop
-    var readBuffer: [UInt8]
+    let readBuffer: ReadBuffer
     let arena = ProtoArena()
     /// Output queued per stream above which a streaming `send` waits.
     let highWaterMark = 256 * 1024
@@ -17,7 +17,7 @@ final class ServerLoopResources {
 
     init(loop: EventLoop, readBufferSize: Int = 64 * 1024) {
         self.loop = loop
-        self.readBuffer = [UInt8](repeating: 0, count: readBufferSize)
+        self.readBuffer = ReadBuffer(size: readBufferSize)
         responseHeaders = HTTP2HeaderList([(":status", "200"), ("content-type", "application/grpc")])
         okTrailers = HTTP2HeaderList([("grpc-status", "0")])
     }
