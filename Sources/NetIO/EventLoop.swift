@@ -180,7 +180,8 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
                 }
             }
             takeRemoteWork()
-            timers.fireDue(now: MonotonicTime.now())
+            let now = MonotonicTime.now()
+            while let due = timers.popDue(now: now) { due() }
             runLocalWork()
             endTick()
         }

@@ -18,19 +18,28 @@ public final class TCPListener {
         let bound = address.withSockaddr { bind(fd, $0, $1) }
         guard bound == 0 else {
             let code = errno
-            close(fd)
+            Glibc.close(fd)
             throw NetIOError.system("bind \(address)", code)
         }
         guard listen(fd, backlog) == 0 else {
             let code = errno
-            close(fd)
+            Glibc.close(fd)
             throw NetIOError.system("listen", code)
         }
         self.fd = fd
         self.localAddress = TCPListener.boundAddress(fd) ?? address
     }
 
-    deinit { close(fd) }
+    private var isClosed = false
+
+    deinit { close() }
+
+    /// Stops listening: new connection attempts are refused from now on.
+    public func close() {
+        guard !isClosed else { return }
+        isClosed = true
+        Glibc.close(fd)
+    }
 
     /// The next pending connection, or nil when none is waiting.
     public func accept() -> TCPSocket? {

@@ -34,11 +34,14 @@ struct TimerQueue {
         work[id.value] = nil
     }
 
-    mutating func fireDue(now: MonotonicTime) {
+    /// Removes and returns the work of the earliest timer due at `now`, if any. The caller
+    /// runs it outside the queue's mutation, since timer work often schedules or cancels timers.
+    mutating func popDue(now: MonotonicTime) -> (() -> Void)? {
         while let top = heap.first, top.deadline <= now {
             popTop()
-            if let item = work.removeValue(forKey: top.id) { item() }
+            if let item = work.removeValue(forKey: top.id) { return item }
         }
+        return nil
     }
 
     private mutating func popTop() {

@@ -10,10 +10,10 @@ final class TimerQueueTests: XCTestCase {
         _ = queue.add(deadline: MonotonicTime(nanoseconds: 10)) { fired.append(1) }
         queue.cancel(cancelled)
         XCTAssertEqual(queue.nextDeadline(), MonotonicTime(nanoseconds: 10))
-        queue.fireDue(now: MonotonicTime(nanoseconds: 25))
+        while let due = queue.popDue(now: MonotonicTime(nanoseconds: 25)) { due() }
         XCTAssertEqual(fired, [1])
         XCTAssertEqual(queue.nextDeadline(), MonotonicTime(nanoseconds: 30))
-        queue.fireDue(now: MonotonicTime(nanoseconds: 30))
+        while let due = queue.popDue(now: MonotonicTime(nanoseconds: 30)) { due() }
         XCTAssertEqual(fired, [1, 3])
         XCTAssertNil(queue.nextDeadline())
     }

@@ -1,4 +1,5 @@
 import ProtoCodec
+import Synchronization
 @testable import RPC
 
 /// A message whose wire form is its bytes as they are: lets the transport be tested without
@@ -19,8 +20,17 @@ struct RawMessage: ProtoMessage {
     }
 }
 
+/// Counts handlers that saw their task cancelled (deadline or client cancel).
+final class CancellationProbe: Sendable {
+    let cancelled = Atomic<Int>(0)
+}
+
 struct RawEchoService: RPCServiceProvider {
+    var probe = CancellationProbe()
+
     var rpcService: RPCService {
+        let probe = self.probe
+        return
         RPCService(name: "test.Echo", methods: [
             .unary("Echo") { (request: RawMessage, _) in request },
             .unary("Fail") { (_: RawMessage, _) -> RawMessage in
@@ -33,6 +43,22 @@ struct RawEchoService: RPCServiceProvider {
                 var all: [UInt8] = []
                 for try await message in requests { all += message.bytes }
                 return RawMessage(all)
+            },
+            .unary("Sleep") { (request: RawMessage, _) -> RawMessage in
+                do {
+                    try await Task.sleep(for: .seconds(20))
+                } catch {
+                    probe.cancelled.add(1, ordering: .relaxed)
+                    throw error
+                }
+                return request
+            },
+            .unary("Metadata") { (request: RawMessage, context: ServerContext) -> RawMessage in
+                context.initialMetadata.add("x-initial", context.requestMetadata["x-initial"] ?? "")
+                if let bytes = context.requestMetadata.binary("x-trailing-bin") {
+                    context.trailingMetadata.add("x-trailing-bin", binary: bytes)
+                }
+                return request
             },
             .bidiStreaming("Ping") { (requests: RequestStream<RawMessage>, writer: ResponseStreamWriter<RawMessage>, _) in
                 for try await message in requests { try await writer.send(message) }

@@ -76,7 +76,8 @@ final class ServerCall: @unchecked Sendable {
 
     private func deliver(_ message: [UInt8]) {
         if startsAtEndOfStream && !requests.isEmpty {
-            failInbound(RPCError(code: .internalError, message: "more than one request message on a unary call"))
+            // gRPC's status code table names UNIMPLEMENTED for a request cardinality violation.
+            failInbound(RPCError(code: .unimplemented, message: "more than one request message on a unary call"))
             return
         }
         if let waiter = requestWaiter {
@@ -127,7 +128,7 @@ final class ServerCall: @unchecked Sendable {
             return nil
         }
         guard requests.count == 1 else {
-            finish(error: RPCError(code: .internalError, message: "a unary call needs exactly one request message, got \(requests.count)"))
+            finish(error: RPCError(code: .unimplemented, message: "a unary call needs exactly one request message, got \(requests.count)"))
             return nil
         }
         return requests.removeFirst()

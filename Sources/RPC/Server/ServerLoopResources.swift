@@ -63,6 +63,7 @@ final class ServerAcceptor: IOHandler {
     func stopAccepting() {
         acceptingStopped = true
         resources.loop.deregister(fd: listener.fd)
+        listener.close()
     }
 }
 

@@ -1,0 +1,127 @@
+import HTTP2
+import NetIO
+
+/// One HTTP/2 connection of a channel and the calls multiplexed on it.
+final class ClientConnection: HTTP2ConnectionDelegate {
+    let transport: HTTP2Connection
+    let loop: EventLoop
+    private let authority: String
+    private var streams: [Int32: ClientStream] = [:]
+    private(set) var goingAway = false
+    var onClose: ((ClientConnection) -> Void)?
+
+    init(socket: TCPSocket, loop: EventLoop, readBuffer: ReadBuffer, authority: String, settings: HTTP2Settings) throws {
+        self.loop = loop
+        self.authority = authority
+        let session = try HTTP2Session(role: .client, settings: settings)
+        transport = HTTP2Connection(socket: socket, session: session, loop: loop, readBuffer: readBuffer)
+        transport.delegate = self
+        transport.hasActiveStreams = { [unowned self] in !streams.isEmpty }
+    }
+
+    var session: HTTP2Session { transport.session }
+    var isUsable: Bool { !goingAway && !transport.isClosed }
+
+    func start() throws { try transport.register() }
+
+    func requestFlush() { transport.requestFlush() }
+
+    /// Opens the call's stream and sends what it has queued.
+    func open(_ stream: ClientStream) {
+        var headers = HTTP2HeaderList()
+        headers.add(":method", "POST")
+        headers.add(":scheme", "http")
+        headers.add(":path", stream.path)
+        headers.add(":authority", authority)
+        headers.add("content-type", "application/grpc")
+        headers.add("te", "trailers")
+        headers.add("user-agent", "xsc-grpc-swift/1")
+        if let deadline = stream.deadline {
+            let remaining = deadline.nanoseconds > MonotonicTime.now().nanoseconds
+                ? deadline.nanoseconds - MonotonicTime.now().nanoseconds : 1
+            headers.add("grpc-timeout", GRPCTimeout.format(nanoseconds: remaining))
+        }
+        MetadataCodec.append(stream.options.metadata, to: &headers)
+        do {
+            let streamID = try session.submitRequest(headers: headers)
+            streams[streamID] = stream
+            stream.opened(streamID: streamID, on: self)
+        } catch {
+            stream.fail(RPCError(code: .unavailable, message: "could not open a stream: \(error)"))
+        }
+    }
+
+    func streamFinished(_ stream: ClientStream) {
+        if let streamID = stream.streamID { streams[streamID] = nil }
+        if goingAway && streams.isEmpty { transport.closeWhenIdle = true; transport.requestFlush() }
+    }
+
+    func processEvents(_ connection: HTTP2Connection) {
+        for event in session.events {
+            switch event {
+            case .headers(let streamID, let block, let endStream):
+                streams[streamID]?.receiveHeaders(block, endStream: endStream)
+            case .data(let streamID, let range):
+                streams[streamID]?.receiveData(session.receivedData[range])
+            case .endStream:
+                break  // a response ends with trailers; a bare END_STREAM shows at stream close
+            case .streamClosed(let streamID, let errorCode):
+                streams.removeValue(forKey: streamID)?.streamClosed(errorCode: errorCode)
+            case .goaway:
+                goingAway = true
+                transport.closeWhenIdle = true
+            case .pingAck:
+                break
+            }
+        }
+        session.clearEvents()
+    }
+
+    func outputDrained(_ connection: HTTP2Connection) {}
+
+    func connectionClosed(_ connection: HTTP2Connection) {
+        let open = streams.values
+        streams.removeAll()
+        for stream in open {
+            stream.fail(RPCError(code: .unavailable, message: "the connection to \(authority) was lost"))
+        }
+        onClose?(self)
+    }
+
+    func close() { transport.close() }
+}
+
+/// Waits for a non-blocking connect to finish (the socket becomes writable).
+final class Connector: IOHandler {
+    let socket: TCPSocket
+    let loop: EventLoop
+    private let completion: (Result<TCPSocket, NetIOError>) -> Void
+    private var done = false
+
+    init(socket: TCPSocket, loop: EventLoop, completion: @escaping (Result<TCPSocket, NetIOError>) -> Void) {
+        self.socket = socket
+        self.loop = loop
+        self.completion = completion
+    }
+
+    func start() throws { try loop.register(fd: socket.fd, handler: self, readable: false, writable: true) }
+
+    func handleIO(readable: Bool, writable: Bool, hangup: Bool) {
+        guard !done else { return }
+        done = true
+        loop.deregister(fd: socket.fd)
+        if let error = socket.connectResult() {
+            socket.close()
+            completion(.failure(error))
+        } else {
+            completion(.success(socket))
+        }
+    }
+
+    func abandon() {
+        guard !done else { return }
+        done = true
+        loop.deregister(fd: socket.fd)
+        socket.close()
+    }
+}
