@@ -137,9 +137,17 @@ public final class ProtoArena {
     func release() { base.deallocate() }
 }
 
+// Called by protobuf-c for every allocation while unpacking: the fast path touches only the
+// state struct (no class access, so no retain/release); a new chunk is the rare slow path.
 private func arenaAlloc(_ data: UnsafeMutableRawPointer?, _ size: Int) -> UnsafeMutableRawPointer? {
-    guard let owner = data?.assumingMemoryBound(to: ArenaState.self).pointee.owner else { return nil }
-    return owner.takeUnretainedValue().allocate(byteCount: size)
+    guard let state = data?.assumingMemoryBound(to: ArenaState.self) else { return nil }
+    let rounded = (size + 7) & ~7
+    let next = state.pointee.next
+    if state.pointee.end - next >= rounded {
+        state.pointee.next = next + rounded
+        return next
+    }
+    return state.pointee.owner?.takeUnretainedValue().allocateInNewChunk(rounded)
 }
 
 private func arenaFree(_ data: UnsafeMutableRawPointer?, _ pointer: UnsafeMutableRawPointer?) {

@@ -33,13 +33,16 @@ import CXSCProto
 extension ProtoArena {
     /// A NUL-terminated copy of `string` in the arena.
     @inlinable public func cString(_ string: String) -> UnsafeMutablePointer<CChar> {
-        var string = string
-        return string.withUTF8 { utf8 in
-            let target = allocate(byteCount: utf8.count + 1)
-            if let source = utf8.baseAddress { target.copyMemory(from: source, byteCount: utf8.count) }
-            target.storeBytes(of: 0, toByteOffset: utf8.count, as: UInt8.self)
-            return target.assumingMemoryBound(to: CChar.self)
-        }
+        if let copy = string.utf8.withContiguousStorageIfAvailable({ cString(utf8: $0) }) { return copy }
+        var contiguous = string
+        return contiguous.withUTF8 { cString(utf8: $0) }
+    }
+
+    @inlinable func cString(utf8: UnsafeBufferPointer<UInt8>) -> UnsafeMutablePointer<CChar> {
+        let target = allocate(byteCount: utf8.count + 1)
+        if let source = utf8.baseAddress { target.copyMemory(from: source, byteCount: utf8.count) }
+        target.storeBytes(of: 0, toByteOffset: utf8.count, as: UInt8.self)
+        return target.assumingMemoryBound(to: CChar.self)
     }
 
     /// protobuf-c bytes pointing at a copy of `bytes` in the arena.
