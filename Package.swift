@@ -43,7 +43,7 @@ let package = Package(
         .executableTarget(name: "CodeGenTool", dependencies: ["CodeGen"]),
 
         .testTarget(name: "HTTP2Tests", dependencies: ["HTTP2"]),
-        .testTarget(name: "ProtoCodecTests", dependencies: ["ProtoCodec", "Messages"], exclude: ["Fixtures"]),
+        .testTarget(name: "ProtoCodecTests", dependencies: ["ProtoCodec", "Messages"]),
         .testTarget(name: "CodeGenTests", dependencies: ["CodeGen"]),
         .testTarget(name: "RPCTests", dependencies: ["RPC", "ServiceAPI", "Messages", "Interop"]),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres"]),

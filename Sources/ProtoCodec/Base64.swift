@@ -1,6 +1,6 @@
-/// Standard base64 (RFC 4648 alphabet, padding optional), enough for embedded descriptors and
-/// `-bin` metadata without pulling in Foundation.
-public enum Base64 {
+/// Standard base64 (RFC 4648 alphabet, padding optional) for the embedded descriptors, without
+/// pulling in Foundation.
+enum Base64 {
     private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
 
     private static let decodeTable: [UInt8] = {
@@ -9,7 +9,7 @@ public enum Base64 {
         return table
     }()
 
-    public static func encode(_ bytes: [UInt8], padded: Bool = true) -> String {
+    static func encode(_ bytes: [UInt8], padded: Bool = true) -> String {
         var out: [UInt8] = []
         out.reserveCapacity((bytes.count + 2) / 3 * 4)
         var index = 0
@@ -31,7 +31,7 @@ public enum Base64 {
     }
 
     /// nil when `text` is not base64.
-    public static func decode(_ text: String) -> [UInt8]? {
+    static func decode(_ text: String) -> [UInt8]? {
         var out: [UInt8] = []
         out.reserveCapacity(text.utf8.count / 4 * 3 + 2)
         var accumulator: UInt32 = 0

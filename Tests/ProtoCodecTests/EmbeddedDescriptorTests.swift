@@ -1,5 +1,5 @@
 import Messages
-import ProtoCodec
+@testable import ProtoCodec
 import XCTest
 
 final class EmbeddedDescriptorTests: XCTestCase {

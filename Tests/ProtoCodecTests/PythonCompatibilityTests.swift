@@ -2,7 +2,7 @@ import Messages
 import ProtoCodec
 import XCTest
 
-/// Byte compatibility with Python's protobuf (fixtures from Fixtures/make_fixtures.py).
+/// Byte compatibility with Python's protobuf (fixtures from scripts/make-codec-fixtures.py).
 final class PythonCompatibilityTests: XCTestCase {
     func testOrderDecodesFromPythonBytes() throws {
         XCTAssertEqual(try Bench_V1_Order(serializedBytes: PythonFixtures.order), Samples.order())

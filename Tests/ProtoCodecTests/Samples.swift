@@ -1,6 +1,6 @@
 import Messages
 
-/// The values Fixtures/make_fixtures.py encodes with Python, built again in Swift.
+/// The values scripts/make-codec-fixtures.py encodes with Python, built again in Swift.
 enum Samples {
     static func order() -> Bench_V1_Order {
         var order = Bench_V1_Order()
