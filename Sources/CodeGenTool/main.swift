@@ -1,1 +1,64 @@
-print("xsc-codegen: not yet")
+// xsc-codegen: Swift code from a protoc descriptor set (see scripts/generate.sh).
+//   xsc-codegen --descriptor-set FILE --messages-out DIR --services-out DIR [--no-clients]
+//   xsc-codegen --descriptor-set FILE --list-files
+import CodeGen
+import Glibc
+
+func fail(_ message: String) -> Never {
+    fputs("xsc-codegen: \(message)\n", stderr)
+    exit(1)
+}
+
+func readFile(_ path: String) -> [UInt8] {
+    guard let file = fopen(path, "rb") else { fail("cannot open \(path)") }
+    defer { fclose(file) }
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 65536)
+    while true {
+        let count = fread(&chunk, 1, chunk.count, file)
+        if count <= 0 { break }
+        bytes += chunk[0..<count]
+    }
+    return bytes
+}
+
+func write(_ files: [GeneratedFile], to directory: String) {
+    for file in files {
+        let path = directory + "/" + file.path
+        guard let handle = fopen(path, "wb") else { fail("cannot write \(path)") }
+        let bytes = Array(file.contents.utf8)
+        if fwrite(bytes, 1, bytes.count, handle) != bytes.count { fail("short write to \(path)") }
+        fclose(handle)
+    }
+}
+
+var options: [String: String] = [:]
+var flags: Set<String> = []
+var arguments = CommandLine.arguments.dropFirst()
+while let argument = arguments.popFirst() {
+    switch argument {
+    case "--descriptor-set", "--messages-out", "--services-out":
+        guard let value = arguments.popFirst() else { fail("\(argument) needs a value") }
+        options[argument] = value
+    case "--list-files", "--no-clients":
+        flags.insert(argument)
+    default:
+        fail("unknown argument \(argument)")
+    }
+}
+guard let setPath = options["--descriptor-set"] else { fail("--descriptor-set is required") }
+
+do {
+    let generator = try Generator(descriptorSet: readFile(setPath), emitClients: !flags.contains("--no-clients"))
+    if flags.contains("--list-files") {
+        for name in generator.fileNames { print(name) }
+        exit(0)
+    }
+    guard let messagesOut = options["--messages-out"], let servicesOut = options["--services-out"] else {
+        fail("--messages-out and --services-out are required")
+    }
+    write(try generator.messageFiles(), to: messagesOut)
+    write(try generator.serviceFiles(), to: servicesOut)
+} catch {
+    fail("\(error)")
+}

@@ -10,3 +10,23 @@ public protocol ProtoMessage: Sendable, Equatable {
     /// Appends the packed message to `buffer`, using `arena` for the temporary C structs.
     func encode(appendingTo buffer: inout [UInt8], arena: ProtoArena)
 }
+
+extension ProtoMessage {
+    /// The packed message. Convenience for tests and cold paths: it builds a private arena,
+    /// hot paths pass the loop's arena to `encode(appendingTo:arena:)` instead.
+    public func serializedBytes() -> [UInt8] {
+        var buffer: [UInt8] = []
+        encode(appendingTo: &buffer, arena: ProtoArena())
+        return buffer
+    }
+
+    /// Decodes `serializedBytes` (convenience twin of `serializedBytes()`).
+    public init(serializedBytes bytes: [UInt8]) throws(ProtoDecodeError) {
+        let arena = ProtoArena()
+        // withUnsafeBytes only rethrows untyped errors, so the typed one travels in a Result.
+        let result = bytes.withUnsafeBytes { raw in
+            Result { () throws(ProtoDecodeError) -> Self in try Self.decode(raw, arena: arena) }
+        }
+        self = try result.get()
+    }
+}

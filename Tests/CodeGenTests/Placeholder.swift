@@ -1,5 +1,0 @@
-import XCTest
-
-final class CodeGenTestsPlaceholder: XCTestCase {
-    func testBuilds() {}
-}

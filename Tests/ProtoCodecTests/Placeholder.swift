@@ -1,5 +1,0 @@
-import XCTest
-
-final class ProtoCodecTestsPlaceholder: XCTestCase {
-    func testBuilds() {}
-}
