@@ -66,11 +66,9 @@ MODULEMAP
 # 4. Swift.
 rm -rf "$OUT/Sources/Messages/Generated" "$OUT/Sources/ServiceAPI/Generated"
 mkdir -p "$OUT/Sources/Messages/Generated" "$OUT/Sources/ServiceAPI/Generated"
-# Typed clients are written against RPCChannel; until the RPC module defines it they are left out
-# (the handler protocols do not need it).
-client_flag="--no-clients"
-if grep -rqsE "(class|struct|actor) RPCChannel\b" "$ROOT/Sources/RPC"; then client_flag=""; fi
-"$codegen" --descriptor-set "$work/descriptors.pb" $client_flag \
+
+
+"$codegen" --descriptor-set "$work/descriptors.pb" \
   --messages-out "$OUT/Sources/Messages/Generated" \
   --services-out "$OUT/Sources/ServiceAPI/Generated"
 

@@ -27,15 +27,23 @@ public final class RPCServer: @unchecked Sendable {
     }
 
     public let configuration: Configuration
+    /// Health of the server ("") and of each service; set NOT_SERVING on shutdown.
+    public let health: HealthStatusStore
     private let router: MethodRouter
     private var threads: [LoopThread] = []
     private var acceptors: [ServerAcceptor] = []
     private let liveConnections = ConnectionCount()
     public private(set) var port: Int = 0
 
+    /// Serves `services` plus the standard ones every server has: health and reflection.
     public init(configuration: Configuration, services: [any RPCServiceProvider]) {
         self.configuration = configuration
-        self.router = MethodRouter(services: services.map(\.rpcService))
+        let names = services.map { $0.rpcService.name }
+        let health = HealthStatusStore(serving: [""] + names + [HealthService.serviceName])
+        let reflection = ReflectionService(serviceNames: names + [HealthService.serviceName])
+        let standard: [any RPCServiceProvider] = [HealthService(store: health), reflection.v1, reflection.v1alpha]
+        self.health = health
+        self.router = MethodRouter(services: (services + standard).map(\.rpcService))
     }
 
     public var serviceNames: [String] { router.serviceNames }
@@ -70,6 +78,7 @@ public final class RPCServer: @unchecked Sendable {
     /// Graceful shutdown: stop accepting, GOAWAY in two phases so no in-flight stream is lost,
     /// let calls finish until the grace period ends, then close what is left and stop the loops.
     public func shutdown() {
+        health.markAllNotServing()
         for acceptor in acceptors {
             acceptor.resources.loop.execute { [acceptor] in
                 acceptor.stopAccepting()

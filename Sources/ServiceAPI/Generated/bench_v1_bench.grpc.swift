@@ -17,3 +17,15 @@ extension Bench_V1_BenchHandler {
         ])
     }
 }
+
+/// Typed client of `bench.v1.Bench`.
+public struct Bench_V1_BenchClient: Sendable {
+    public static let serviceName = "bench.v1.Bench"
+    public let channel: RPCChannel
+
+    public init(channel: RPCChannel) { self.channel = channel }
+
+    public func echo(_ request: Bench_V1_Order, options: CallOptions = CallOptions()) async throws -> Bench_V1_Order {
+        try await channel.unary(path: "/bench.v1.Bench/Echo", request: request, options: options)
+    }
+}

@@ -25,3 +25,23 @@ extension Grpc_Health_V1_HealthHandler {
         ])
     }
 }
+
+/// Typed client of `grpc.health.v1.Health`.
+public struct Grpc_Health_V1_HealthClient: Sendable {
+    public static let serviceName = "grpc.health.v1.Health"
+    public let channel: RPCChannel
+
+    public init(channel: RPCChannel) { self.channel = channel }
+
+    public func check(_ request: Grpc_Health_V1_HealthCheckRequest, options: CallOptions = CallOptions()) async throws -> Grpc_Health_V1_HealthCheckResponse {
+        try await channel.unary(path: "/grpc.health.v1.Health/Check", request: request, options: options)
+    }
+
+    public func list(_ request: Grpc_Health_V1_HealthListRequest, options: CallOptions = CallOptions()) async throws -> Grpc_Health_V1_HealthListResponse {
+        try await channel.unary(path: "/grpc.health.v1.Health/List", request: request, options: options)
+    }
+
+    public func watch(_ request: Grpc_Health_V1_HealthCheckRequest, options: CallOptions = CallOptions()) -> ServerStreamingCall<Grpc_Health_V1_HealthCheckResponse> {
+        channel.serverStreaming(path: "/grpc.health.v1.Health/Watch", request: request, options: options)
+    }
+}

@@ -46,6 +46,46 @@ extension Grpc_Testing_TestServiceHandler {
     }
 }
 
+/// Typed client of `grpc.testing.TestService`.
+public struct Grpc_Testing_TestServiceClient: Sendable {
+    public static let serviceName = "grpc.testing.TestService"
+    public let channel: RPCChannel
+
+    public init(channel: RPCChannel) { self.channel = channel }
+
+    public func emptyCall(_ request: Grpc_Testing_Empty, options: CallOptions = CallOptions()) async throws -> Grpc_Testing_Empty {
+        try await channel.unary(path: "/grpc.testing.TestService/EmptyCall", request: request, options: options)
+    }
+
+    public func unaryCall(_ request: Grpc_Testing_SimpleRequest, options: CallOptions = CallOptions()) async throws -> Grpc_Testing_SimpleResponse {
+        try await channel.unary(path: "/grpc.testing.TestService/UnaryCall", request: request, options: options)
+    }
+
+    public func cacheableUnaryCall(_ request: Grpc_Testing_SimpleRequest, options: CallOptions = CallOptions()) async throws -> Grpc_Testing_SimpleResponse {
+        try await channel.unary(path: "/grpc.testing.TestService/CacheableUnaryCall", request: request, options: options)
+    }
+
+    public func streamingOutputCall(_ request: Grpc_Testing_StreamingOutputCallRequest, options: CallOptions = CallOptions()) -> ServerStreamingCall<Grpc_Testing_StreamingOutputCallResponse> {
+        channel.serverStreaming(path: "/grpc.testing.TestService/StreamingOutputCall", request: request, options: options)
+    }
+
+    public func streamingInputCall(options: CallOptions = CallOptions()) -> ClientStreamingCall<Grpc_Testing_StreamingInputCallRequest, Grpc_Testing_StreamingInputCallResponse> {
+        channel.clientStreaming(path: "/grpc.testing.TestService/StreamingInputCall", options: options)
+    }
+
+    public func fullDuplexCall(options: CallOptions = CallOptions()) -> BidiStreamingCall<Grpc_Testing_StreamingOutputCallRequest, Grpc_Testing_StreamingOutputCallResponse> {
+        channel.bidiStreaming(path: "/grpc.testing.TestService/FullDuplexCall", options: options)
+    }
+
+    public func halfDuplexCall(options: CallOptions = CallOptions()) -> BidiStreamingCall<Grpc_Testing_StreamingOutputCallRequest, Grpc_Testing_StreamingOutputCallResponse> {
+        channel.bidiStreaming(path: "/grpc.testing.TestService/HalfDuplexCall", options: options)
+    }
+
+    public func unimplementedCall(_ request: Grpc_Testing_Empty, options: CallOptions = CallOptions()) async throws -> Grpc_Testing_Empty {
+        try await channel.unary(path: "/grpc.testing.TestService/UnimplementedCall", request: request, options: options)
+    }
+}
+
 /// Implement this to serve `grpc.testing.UnimplementedService`; register the value with the server.
 public protocol Grpc_Testing_UnimplementedServiceHandler: RPCServiceProvider {
     func unimplementedCall(_ request: Grpc_Testing_Empty, context: ServerContext) async throws -> Grpc_Testing_Empty
@@ -58,6 +98,18 @@ extension Grpc_Testing_UnimplementedServiceHandler {
                 try await self.unimplementedCall(request, context: context)
             },
         ])
+    }
+}
+
+/// Typed client of `grpc.testing.UnimplementedService`.
+public struct Grpc_Testing_UnimplementedServiceClient: Sendable {
+    public static let serviceName = "grpc.testing.UnimplementedService"
+    public let channel: RPCChannel
+
+    public init(channel: RPCChannel) { self.channel = channel }
+
+    public func unimplementedCall(_ request: Grpc_Testing_Empty, options: CallOptions = CallOptions()) async throws -> Grpc_Testing_Empty {
+        try await channel.unary(path: "/grpc.testing.UnimplementedService/UnimplementedCall", request: request, options: options)
     }
 }
 
@@ -77,5 +129,21 @@ extension Grpc_Testing_ReconnectServiceHandler {
                 try await self.stop(request, context: context)
             },
         ])
+    }
+}
+
+/// Typed client of `grpc.testing.ReconnectService`.
+public struct Grpc_Testing_ReconnectServiceClient: Sendable {
+    public static let serviceName = "grpc.testing.ReconnectService"
+    public let channel: RPCChannel
+
+    public init(channel: RPCChannel) { self.channel = channel }
+
+    public func start(_ request: Grpc_Testing_ReconnectParams, options: CallOptions = CallOptions()) async throws -> Grpc_Testing_Empty {
+        try await channel.unary(path: "/grpc.testing.ReconnectService/Start", request: request, options: options)
+    }
+
+    public func stop(_ request: Grpc_Testing_Empty, options: CallOptions = CallOptions()) async throws -> Grpc_Testing_ReconnectInfo {
+        try await channel.unary(path: "/grpc.testing.ReconnectService/Stop", request: request, options: options)
     }
 }
