@@ -109,6 +109,32 @@ def make_service(stubs: wire_support.Stubs):
     return TestService()
 
 
+def add_standard_services(server, stubs: wire_support.Stubs) -> None:
+    """Health and reflection, as every XSC server has them, so the health/reflection tests can
+    be pointed at this server too. grpcio-reflection serves only v1alpha; v1 has the same
+    messages, so the same servicer is mounted on the v1 path as well."""
+    from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+    from grpc_reflection.v1alpha import reflection, reflection_pb2
+
+    health_servicer = health.HealthServicer()
+    for name in ("", "grpc.testing.TestService"):
+        health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+
+    names = ["grpc.testing.TestService", "grpc.health.v1.Health",
+             "grpc.reflection.v1.ServerReflection", reflection.SERVICE_NAME]
+    reflection.enable_server_reflection(names, server)
+    v1_servicer = reflection.ReflectionServicer(names)
+    server.add_generic_rpc_handlers([grpc.method_handlers_generic_handler(
+        "grpc.reflection.v1.ServerReflection",
+        {"ServerReflectionInfo": grpc.stream_stream_rpc_method_handler(
+            v1_servicer.ServerReflectionInfo,
+            request_deserializer=reflection_pb2.ServerReflectionRequest.FromString,
+            response_serializer=reflection_pb2.ServerReflectionResponse.SerializeToString,
+        )},
+    )])
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, required=True)
@@ -118,6 +144,7 @@ def main() -> int:
     stubs = wire_support.load_stubs(args.stubs_dir)
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=16))
     stubs.test_pb2_grpc.add_TestServiceServicer_to_server(make_service(stubs), server)
+    add_standard_services(server, stubs)
     server.add_insecure_port(f"127.0.0.1:{args.port}")
     server.start()
     print(f"grpcio interop server on 127.0.0.1:{args.port}", flush=True)
