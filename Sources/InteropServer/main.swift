@@ -1,1 +1,51 @@
-print("xsc-interop-server: not yet")
+// xsc-interop-server [--port N]: grpc.testing.TestService for gRPC's interop clients (plus the
+// health and reflection services every RPCServer carries). Default port 7199.
+#if canImport(Glibc)
+import Glibc
+#endif
+
+#if XSC_GENERATED_API  // compiled once codegen and the RPC server land: see Package.swift
+import Interop
+import RPC
+
+/// Accepts `--port N` and `--port=N` (the stock interop servers' style) and `--use_tls=false`.
+func parsePort(_ arguments: [String]) -> Int? {
+    var port = 7199
+    var rest = arguments[...]
+    while let argument = rest.popFirst() {
+        let parts = argument.split(separator: "=", maxSplits: 1).map(String.init)
+        switch parts[0] {
+        case "--port":
+            guard let value = parts.count == 2 ? parts[1] : rest.popFirst(),
+                  let parsed = Int(value), (1...65535).contains(parsed) else { return nil }
+            port = parsed
+        case "--use_tls" where parts.count == 2 && parts[1] == "false":
+            continue
+        default:
+            return nil
+        }
+    }
+    return port
+}
+
+guard let port = parsePort(Array(CommandLine.arguments.dropFirst())) else {
+    fputs("usage: xsc-interop-server [--port N]   (plaintext only)\n", stderr)
+    exit(2)
+}
+
+let server = RPCServer(
+    configuration: RPCServer.Configuration(host: "0.0.0.0", port: port, eventLoops: 1),
+    services: [InteropTestService()]
+)
+do {
+    try server.start()
+} catch {
+    fputs("xsc-interop-server: cannot start on port \(port): \(error)\n", stderr)
+    exit(1)
+}
+print("xsc-interop-server: serving grpc.testing.TestService on 0.0.0.0:\(port)")
+server.waitUntilShutdown()
+#else
+fputs("xsc-interop-server: built without the generated API (XSC_GENERATED_API); see Package.swift\n", stderr)
+exit(2)
+#endif

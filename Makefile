@@ -1,0 +1,42 @@
+# The README's commands. `make test` is also what CI runs (.ci/run).
+SHELL := /usr/bin/env bash
+.DEFAULT_GOAL := help
+
+.PHONY: help deps build test test-wire test-wire-selfcheck generate bench up down status logs
+
+help:
+	@echo "make up | down | status | logs   run the whole system locally (issue 3)"
+	@echo "make test                        every test: Swift + Python wire tests, throwaway PostgreSQL"
+	@echo "make build                       swift build"
+	@echo "make test-wire                   only the Python wire tests (against the built binaries)"
+	@echo "make test-wire-selfcheck         the wire tests against grpcio's reference server (checks the tests)"
+	@echo "make generate                    regenerate code from proto/"
+	@echo "make bench                       the benchmark (bench/run.sh)"
+
+deps:
+	scripts/install-deps.sh
+
+build:
+	swift build
+
+test:
+	scripts/test-all.sh
+
+# Quick loop while working on the server: no deps, no PostgreSQL, no swift test.
+test-wire: build
+	XSC_BIN_DIR="$$(swift build --show-bin-path)" python3 -m pytest Tests/wire -ra $(PYTEST_ARGS)
+
+# Runs the interop suite against Tests/wire/interop_server.py (grpcio)
+# instead of xsc-interop-server, to check the tests themselves. (Against grpcio the malformed
+# battery shows grpc-core's departures from the spec: see Tests/wire/MALFORMED.md.)
+test-wire-selfcheck:
+	XSC_WIRE_TARGET=reference python3 -m pytest Tests/wire/test_interop.py -ra $(PYTEST_ARGS)
+
+generate:
+	scripts/generate.sh
+
+bench:
+	bench/run.sh
+
+up down status logs:
+	@echo "make $@: not yet (issue 3)"

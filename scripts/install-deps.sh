@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# Installs what building and testing XSC needs on Debian 12: the three C libraries with their
+# code generators, PostgreSQL (for the throwaway test cluster), h2load and valgrind from apt, and
+# the Python packages of the wire tests from PyPI.
+#
+# Idempotent and fast when everything is present: apt is only touched (one `apt-get update`, then
+# one install) when a package is missing. Works as root, or through sudo otherwise.
+set -euo pipefail
+
+APT_PACKAGES=(
+    pkg-config
+    libnghttp2-dev
+    libprotobuf-c-dev
+    protobuf-c-compiler
+    protobuf-compiler
+    nghttp2-client      # h2load, for the benchmark
+    libpq-dev
+    postgresql-15       # initdb/pg_ctl for the throwaway test cluster and `make up`
+    valgrind            # leak checks of the protobuf-c conversions
+)
+
+# Versions pinned to ones known to install together on Python 3.11 (grpcio-tools pulls a
+# matching protobuf).
+PIP_PACKAGES=(
+    "grpcio==1.85.1"
+    "grpcio-tools==1.85.1"
+    "grpcio-health-checking==1.85.1"
+    "grpcio-reflection==1.85.1"
+    "h2==4.4.1"
+    "pytest==9.0.3"
+)
+
+log() { printf 'install-deps: %s\n' "$*" >&2; }
+
+as_root() {
+    if [ "$(id -u)" -eq 0 ]; then
+        "$@"
+    elif command -v sudo >/dev/null 2>&1; then
+        sudo "$@"
+    else
+        log "need root (or sudo) to run: $*"
+        return 1
+    fi
+}
+
+missing_apt_packages() {
+    local pkg status
+    for pkg in "${APT_PACKAGES[@]}"; do
+        status=$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true)
+        [ "$status" = "installed" ] || printf '%s\n' "$pkg"
+    done
+}
+
+install_apt() {
+    if ! command -v dpkg-query >/dev/null 2>&1; then
+        log "not a Debian system: install these yourself: ${APT_PACKAGES[*]}"
+        return 0
+    fi
+    local missing
+    mapfile -t missing < <(missing_apt_packages)
+    if [ "${#missing[@]}" -eq 0 ]; then
+        log "apt packages: all present"
+        return 0
+    fi
+    log "apt packages missing: ${missing[*]}"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
+
+python_has_packages() {
+    # Compares installed distributions with the pins; any mismatch means "install".
+    python3 - "${PIP_PACKAGES[@]}" <<'PY'
+import sys
+from importlib import metadata
+for pin in sys.argv[1:]:
+    name, _, version = pin.partition("==")
+    try:
+        if metadata.version(name) != version:
+            sys.exit(1)
+    except metadata.PackageNotFoundError:
+        sys.exit(1)
+PY
+}
+
+install_pip() {
+    if ! command -v python3 >/dev/null 2>&1; then
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3 python3-pip
+    fi
+    if python_has_packages; then
+        log "python packages: all present"
+        return 0
+    fi
+    log "installing python packages: ${PIP_PACKAGES[*]}"
+    local flags=(--quiet --disable-pip-version-check)
+    # Debian's system python refuses global installs (PEP 668); a pyenv/venv python does not.
+    if python3 -m pip install --help 2>/dev/null | grep -q -- '--break-system-packages'; then
+        if python3 -c 'import sys; sys.exit(0 if sys.prefix == sys.base_prefix and sys.prefix.startswith("/usr") else 1)'; then
+            flags+=(--break-system-packages)
+        fi
+    fi
+    if [ "$(id -u)" -ne 0 ] && ! python3 -c 'import sys; sys.exit(0 if sys.prefix != sys.base_prefix else 1)'; then
+        # Not root and not in a venv: a user install needs no privileges.
+        python3 -c 'import os, site, sys; sys.exit(0 if os.access(site.getsitepackages()[0], os.W_OK) else 1)' \
+            || flags+=(--user)
+    fi
+    python3 -m pip install "${flags[@]}" "${PIP_PACKAGES[@]}"
+}
+
+install_apt
+install_pip
