@@ -61,8 +61,12 @@ build_peer() {
 }
 find_built() {  # after --skip-build: use whatever release binaries exist
     local x="$root/.build/release/xsc-bench-server" p="$bench_dir/peer-grpc-swift-2/.build/release/GRPCSwift2BenchServer"
-    [ -x "$x" ] && xsc_bin=$x || echo "SKIPPING xsc-bench-server: no release build at $x"
-    [ -x "$p" ] && peer_bin=$p || echo "SKIPPING grpc-swift-2: no release build at $p"
+    if [ "$only" != grpc-swift-2 ]; then
+        [ -x "$x" ] && xsc_bin=$x || echo "SKIPPING xsc-bench-server: no release build at $x"
+    fi
+    if [ "$only" != xsc ]; then
+        [ -x "$p" ] && peer_bin=$p || echo "SKIPPING grpc-swift-2: no release build at $p"
+    fi
 }
 if [ -n "$skip_build" ]; then
     find_built
