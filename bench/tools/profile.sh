@@ -69,12 +69,15 @@ if [ "$callgrind" = "--callgrind" ]; then
         stop "$pid"
         { callgrind_annotate --inclusive=yes "$out/callgrind.out" 2>/dev/null | head -60 | demangle || true; } \
             | tee "$out/callgrind-inclusive.txt"
-        { callgrind_annotate "$out/callgrind.out" 2>/dev/null | head -60 | demangle || true; } >"$out/callgrind-self.txt"
+        { callgrind_annotate "$out/callgrind.out" 2>/dev/null | head -80 | demangle || true; } >"$out/callgrind-self.txt"
+        awk '/PROGRAM TOTALS/ { gsub(",", "", $1); printf "%.0f instructions per call (startup included)\n", $1 / 20000 }' \
+            "$out/callgrind-inclusive.txt"
         echo "(self-cost listing: $out/callgrind-self.txt)"
     else
         grep -m 3 -e 'INTERNAL ERROR' -e 'impossible' -e "can't recover" "$out/callgrind-server.log" || true
-        echo "callgrind could not run $name (valgrind 3.19 crashes on Swift concurrency binaries here;"
-        echo "see $out/callgrind-server.log). The perf figures above stand."
+        echo "callgrind could not run $name: valgrind 3.19 crashes inside itself on some Swift"
+        echo "binaries (grpc-swift-2's server, any program using the global concurrent executor);"
+        echo "see $out/callgrind-server.log. The perf figures above stand."
     fi
     rm -f "$out/server-nodebug"
 fi
