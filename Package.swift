@@ -3,10 +3,6 @@
 // listed above it in this file.
 import PackageDescription
 
-// The interop service, server and client are written against the generated API and the RPC
-// runtime (issue 2): define XSC_GENERATED_API here once both exist, then drop the gate.
-let interopGate: [SwiftSetting] = []  // [.define("XSC_GENERATED_API")]
-
 let package = Package(
     name: "xsc",
     platforms: [.macOS(.v15)],
@@ -43,12 +39,11 @@ let package = Package(
         .target(name: "ServiceAPI", dependencies: ["RPC", "Messages", "ProtoCodec"]),
 
         // 6. Domain modules.
-        .target(name: "Interop", dependencies: ["ServiceAPI", "RPC", "Messages"], swiftSettings: interopGate),
+        .target(name: "Interop", dependencies: ["ServiceAPI", "RPC", "Messages"]),
 
         // 7. Executables.
-        .executableTarget(name: "InteropServer", dependencies: ["Interop", "RPC"], swiftSettings: interopGate),
-        .executableTarget(name: "InteropClient", dependencies: ["ServiceAPI", "RPC", "Messages"],
-                          swiftSettings: interopGate),
+        .executableTarget(name: "InteropServer", dependencies: ["Interop", "RPC"]),
+        .executableTarget(name: "InteropClient", dependencies: ["ServiceAPI", "RPC", "Messages"]),
         .executableTarget(name: "BenchServer", dependencies: ["ServiceAPI", "RPC", "Messages"]),
         .executableTarget(name: "CodeGenTool", dependencies: ["CodeGen"]),
 

@@ -1,4 +1,3 @@
-#if XSC_GENERATED_API  // compiled once codegen and the RPC server land: see Package.swift
 import Messages
 import RPC
 
@@ -66,4 +65,3 @@ enum InteropPayload {
         }
     }
 }
-#endif

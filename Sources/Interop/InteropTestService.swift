@@ -1,4 +1,3 @@
-#if XSC_GENERATED_API  // compiled once codegen and the RPC server land: see Package.swift
 import Messages
 import RPC
 import ServiceAPI
@@ -97,4 +96,3 @@ public struct InteropTestService: Grpc_Testing_TestServiceHandler {
         throw RPCError(code: .unimplemented, message: "grpc.testing.TestService/UnimplementedCall is not implemented")
     }
 }
-#endif

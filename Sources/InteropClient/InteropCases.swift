@@ -1,4 +1,3 @@
-#if XSC_GENERATED_API  // compiled once codegen and the RPC client land: see Package.swift
 import Messages
 import RPC
 import ServiceAPI
@@ -157,7 +156,7 @@ struct InteropCases {
         try require(sizes == [314_159], "full duplex: response sizes \(sizes)")
         let headers = try await call.initialMetadata()
         try require(headers[initial.0] == initial.1, "full duplex: initial metadata \(headers)")
-        let trailers = call.trailingMetadata
+        let trailers = await call.trailingMetadata
         try require(trailers.binary(trailing.0) == trailing.1, "full duplex: trailers \(trailers)")
     }
 
@@ -243,4 +242,3 @@ enum InteropRequests {
         try require(body.allSatisfy { $0 == 0 }, "payload of \(count) bytes is not all zeros")
     }
 }
-#endif

@@ -5,7 +5,6 @@
 import Glibc
 #endif
 
-#if XSC_GENERATED_API  // compiled once codegen and the RPC client land: see Package.swift
 import RPC
 
 /// Flags in the stock interop clients' style: `--name=value` or `--name value`.
@@ -41,7 +40,3 @@ do {
     print("FAIL \(testCase): \(error)")
     exit(1)
 }
-#else
-fputs("xsc-interop-client: built without the generated API (XSC_GENERATED_API); see Package.swift\n", stderr)
-exit(2)
-#endif

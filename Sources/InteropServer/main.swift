@@ -4,7 +4,6 @@
 import Glibc
 #endif
 
-#if XSC_GENERATED_API  // compiled once codegen and the RPC server land: see Package.swift
 import Interop
 import RPC
 
@@ -45,7 +44,3 @@ do {
 }
 print("xsc-interop-server: serving grpc.testing.TestService on 0.0.0.0:\(port)")
 server.waitUntilShutdown()
-#else
-fputs("xsc-interop-server: built without the generated API (XSC_GENERATED_API); see Package.swift\n", stderr)
-exit(2)
-#endif
