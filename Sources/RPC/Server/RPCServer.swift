@@ -18,6 +18,8 @@ public final class RPCServer: @unchecked Sendable {
         public var shutdownGracePeriod: Duration = .seconds(10)
         /// Block SIGINT/SIGTERM at start so `waitUntilShutdown` can receive them.
         public var handlesTerminationSignals = true
+        /// Run in order before each call, and in reverse order after it.
+        public var interceptors: [any ServerInterceptor] = []
 
         public init(host: String = "0.0.0.0", port: Int, eventLoops: Int = 1) {
             self.host = host

@@ -11,6 +11,7 @@ final class ServerCall: @unchecked Sendable {
     let context: ServerContext
     let loop: EventLoop
     weak var connection: ServerConnection?
+    private let interceptors: [any ServerInterceptor]
 
     private var framer: MessageFramer
     private var requests: [[UInt8]] = []
@@ -26,7 +27,8 @@ final class ServerCall: @unchecked Sendable {
     var deadlineTimer: TimerID?
 
     init(streamID: Int32, method: RPCMethod, context: ServerContext, connection: ServerConnection,
-         maxMessageSize: Int) {
+         maxMessageSize: Int, interceptors: [any ServerInterceptor]) {
+        self.interceptors = interceptors
         self.streamID = streamID
         self.method = method
         self.context = context
@@ -104,6 +106,7 @@ final class ServerCall: @unchecked Sendable {
     func abort() {
         guard !finished else { return }
         finished = true
+        notifyFinished(.cancelled)
         context.isCancelled = true
         cancelDeadline()
         let error = RPCError(code: .cancelled, message: "the client cancelled the call")
@@ -225,6 +228,7 @@ final class ServerCall: @unchecked Sendable {
                 httpStatus: String = "200", extraHeaders: [(String, String)] = []) {
         guard !finished, let connection else { return }
         finished = true
+        notifyFinished(code)
         cancelDeadline()
         resumeWaiters(throwing: RPCError(code: .cancelled, message: "the call has ended"))
         var trailers = HTTP2HeaderList()
@@ -250,6 +254,14 @@ final class ServerCall: @unchecked Sendable {
             try? connection.session.submitResponse(streamID: streamID, headers: headers, hasBody: false)
         }
         connection.requestFlush()
+    }
+
+    private func notifyFinished(_ code: StatusCode) {
+        guard !interceptors.isEmpty else { return }
+        let duration = MonotonicTime.now().nanoseconds &- context.startedAt.nanoseconds
+        for interceptor in interceptors.reversed() {
+            interceptor.callFinished(context, status: code, duration: .nanoseconds(Int64(clamping: duration)))
+        }
     }
 
     private func cancelDeadline() {

@@ -101,7 +101,8 @@ final class ServerConnection: HTTP2ConnectionDelegate {
         let context = ServerContext(path: head.path, requestMetadata: head.metadata, deadline: deadline,
                                     peer: transport.socket.peer?.description ?? "unknown")
         let call = ServerCall(streamID: streamID, method: method, context: context, connection: self,
-                              maxMessageSize: configuration.maxReceiveMessageSize)
+                              maxMessageSize: configuration.maxReceiveMessageSize,
+                              interceptors: configuration.interceptors)
         calls[streamID] = call
         if let deadline {
             call.deadlineTimer = loop.schedule(at: deadline) { [weak call] in call?.deadlineExpired() }
@@ -114,6 +115,14 @@ final class ServerConnection: HTTP2ConnectionDelegate {
 
     private func startHandler(_ call: ServerCall) {
         guard call.task == nil, !call.finished else { return }
+        for interceptor in configuration.interceptors {
+            do {
+                try interceptor.callStarted(call.context)
+            } catch {
+                call.finish(error: error)
+                return
+            }
+        }
         let method = call.method
         call.task = Task(executorPreference: loop) {
             await method.run(call)

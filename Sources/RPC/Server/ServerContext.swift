@@ -14,12 +14,21 @@ public final class ServerContext: @unchecked Sendable {
     /// Sent with the status at the end of the call.
     public var trailingMetadata = Metadata()
     public internal(set) var isCancelled = false
+    /// When the call arrived, for interceptors that time it.
+    public let startedAt: MonotonicTime
+    private var values: [ObjectIdentifier: any Sendable] = [:]
 
     init(path: String, requestMetadata: Metadata, deadline: MonotonicTime?, peer: String) {
         self.path = path
         self.requestMetadata = requestMetadata
         self.deadline = deadline
         self.peer = peer
+        self.startedAt = MonotonicTime.now()
+    }
+
+    public subscript<Key: ServerContextKey>(key: Key.Type) -> Key.Value? {
+        get { values[ObjectIdentifier(key)] as? Key.Value }
+        set { values[ObjectIdentifier(key)] = newValue }
     }
 
     /// Time left before the deadline (nil when the client set none).
