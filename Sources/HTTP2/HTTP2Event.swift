@@ -62,6 +62,8 @@ public enum HTTP2Event {
     case endStream(streamID: Int32)
     case streamClosed(streamID: Int32, errorCode: UInt32)
     case goaway(lastStreamID: Int32, errorCode: UInt32)
+    /// The peer pinged us (nghttp2 answers by itself; the event is for ping policies).
+    case ping
     case pingAck
 }
 

@@ -70,7 +70,7 @@ final class ClientConnection: HTTP2ConnectionDelegate {
             case .goaway:
                 goingAway = true
                 transport.closeWhenIdle = true
-            case .pingAck:
+            case .ping, .pingAck:
                 break
             }
         }

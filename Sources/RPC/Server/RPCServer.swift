@@ -18,6 +18,7 @@ public final class RPCServer: @unchecked Sendable {
         public var shutdownGracePeriod: Duration = .seconds(10)
         /// Block SIGINT/SIGTERM at start so `waitUntilShutdown` can receive them.
         public var handlesTerminationSignals = true
+        public var keepalive = KeepalivePolicy()
         /// Run in order before each call, and in reverse order after it.
         public var interceptors: [any ServerInterceptor] = []
 

@@ -13,6 +13,9 @@ final class ServerConnection: HTTP2ConnectionDelegate {
     private var calls: [Int32: ServerCall] = [:]
     private var drainWaiters: [ServerCall] = []
     private var glitches = 0
+    private var refusedForGlitches = false
+    private var keepalive: KeepaliveState
+    private var keepaliveTimer: TimerID?
     var onClose: ((ServerConnection) -> Void)?
 
     init(socket: TCPSocket, resources: ServerLoopResources, configuration: RPCServer.Configuration,
@@ -21,6 +24,7 @@ final class ServerConnection: HTTP2ConnectionDelegate {
         self.loop = resources.loop
         self.configuration = configuration
         self.router = router
+        self.keepalive = KeepaliveState(policy: configuration.keepalive)
         let session = try HTTP2Session(role: .server, settings: configuration.http2)
         self.transport = HTTP2Connection(socket: socket, session: session, loop: resources.loop,
                                          readBuffer: resources.readBuffer)
@@ -33,6 +37,28 @@ final class ServerConnection: HTTP2ConnectionDelegate {
 
     func start() throws {
         try transport.register()
+        scheduleKeepaliveCheck(at: keepalive.lastActivity.adding(configuration.keepalive.pingAfterIdle))
+    }
+
+    private func scheduleKeepaliveCheck(at time: MonotonicTime) {
+        keepaliveTimer = loop.schedule(at: time) { [weak self] in self?.keepaliveCheck() }
+    }
+
+    private func keepaliveCheck() {
+        keepaliveTimer = nil
+        guard !transport.isClosed else { return }
+        let now = MonotonicTime.now()
+        switch keepalive.check(now: now) {
+        case .wait(let until):
+            scheduleKeepaliveCheck(at: until)
+        case .ping:
+            session.submitPing()
+            keepalive.pingSent(now: now)
+            transport.requestFlush()
+            scheduleKeepaliveCheck(at: now.adding(configuration.keepalive.pingTimeout))
+        case .close:
+            transport.close()
+        }
     }
 
     func requestFlush() { transport.requestFlush() }
@@ -52,6 +78,7 @@ final class ServerConnection: HTTP2ConnectionDelegate {
     // MARK: Events
 
     func processEvents(_ connection: HTTP2Connection) {
+        if !session.events.isEmpty { keepalive.sawActivity(now: MonotonicTime.now()) }
         for event in session.events {
             switch event {
             case .headers(let streamID, let block, let endStream):
@@ -64,12 +91,18 @@ final class ServerConnection: HTTP2ConnectionDelegate {
                 calls.removeValue(forKey: streamID)?.abort()
             case .goaway:
                 transport.closeWhenIdle = true
+            case .ping:
+                if keepalive.clientPinged(now: MonotonicTime.now(), hasCalls: !calls.isEmpty) {
+                    session.submitGoaway(errorCode: HTTP2ErrorCode.enhanceYourCalm, debugMessage: "too_many_pings")
+                    transport.closeWhenIdle = true
+                }
             case .pingAck:
-                break
+                keepalive.pingAcknowledged()
             }
         }
         session.clearEvents()
-        if session.protocolErrorCount + glitches > configuration.maxGlitchesPerConnection {
+        if !refusedForGlitches && session.protocolErrorCount + glitches > configuration.maxGlitchesPerConnection {
+            refusedForGlitches = true
             session.submitGoaway(errorCode: HTTP2ErrorCode.enhanceYourCalm, debugMessage: "too many protocol errors")
             transport.closeWhenIdle = true
         }
@@ -100,6 +133,7 @@ final class ServerConnection: HTTP2ConnectionDelegate {
         let deadline = head.timeoutNanoseconds.map { MonotonicTime.now().adding(nanoseconds: $0) }
         let context = ServerContext(path: head.path, requestMetadata: head.metadata, deadline: deadline,
                                     peer: transport.socket.peer?.description ?? "unknown")
+        keepalive.callOpened()
         let call = ServerCall(streamID: streamID, method: method, context: context, connection: self,
                               maxMessageSize: configuration.maxReceiveMessageSize,
                               interceptors: configuration.interceptors)
@@ -159,6 +193,7 @@ final class ServerConnection: HTTP2ConnectionDelegate {
     func close() { transport.close() }
 
     func connectionClosed(_ connection: HTTP2Connection) {
+        if let keepaliveTimer { loop.cancelTimer(keepaliveTimer) }
         for call in calls.values { call.abort() }
         calls.removeAll()
         for waiter in drainWaiters { _ = waiter.resumeIfDrained() }

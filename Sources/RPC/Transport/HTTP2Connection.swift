@@ -92,14 +92,19 @@ final class HTTP2Connection: IOHandler, TickHandler {
 
     func flush() {
         guard !isClosed else { return }
-        do {
-            try session.send(into: &writeBuffer)
-        } catch {
-            close()
-            return
+        // Sending the last frame of a stream closes it, and handling that may queue more
+        // frames: a couple of rounds settle it.
+        for _ in 0..<4 {
+            do {
+                try session.send(into: &writeBuffer)
+            } catch {
+                close()
+                return
+            }
+            guard !session.events.isEmpty else { break }
+            delegate?.processEvents(self)
+            if !session.wantsWrite { break }
         }
-        // Sending the last frame of a stream closes it: take those events now.
-        if !session.events.isEmpty { delegate?.processEvents(self) }
         while writeOffset < writeBuffer.count {
             switch socket.write(writeBuffer, from: writeOffset) {
             case .wrote(let count):
