@@ -13,6 +13,8 @@ APT_PACKAGES=(
     libprotobuf-c-dev
     protobuf-c-compiler
     protobuf-compiler
+    libprotobuf-dev     # google/protobuf/*.proto for scripts/generate.sh
+    binutils            # objcopy, for scripts/leak-check.sh
     nghttp2-client      # h2load, for the benchmark
     libpq-dev
     postgresql-15       # initdb/pg_ctl for the throwaway test cluster and `make up`

@@ -64,6 +64,9 @@ fi
 
 failed=()
 
+say "generated code is up to date (scripts/check-generated.sh)"
+scripts/check-generated.sh || failed+=("generated code is stale: run scripts/generate.sh")
+
 say "swift test"
 # shellcheck disable=SC2086
 swift test --skip-build ${SWIFT_BUILD_FLAGS:-} || failed+=("swift test")
@@ -72,6 +75,9 @@ say "pytest Tests/wire"
 # pytest exits 5 when it collected no test: that is a failure here, never a silent pass.
 # shellcheck disable=SC2086
 python3 -m pytest Tests/wire -ra ${XSC_PYTEST_ARGS:-} || failed+=("pytest Tests/wire (exit $?)")
+
+say "leak check of the protobuf-c conversions (valgrind)"
+scripts/leak-check.sh || failed+=("leak check")
 
 if [ "${#failed[@]}" -ne 0 ]; then
     say "FAILED: ${failed[*]}"
