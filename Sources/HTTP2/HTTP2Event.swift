@@ -1,3 +1,5 @@
+import Glibc
+
 /// One complete header block (request/response headers or trailers), copied out of nghttp2.
 /// Names arrive lower-cased from HTTP/2; values are raw bytes.
 public struct HTTP2HeaderBlock: Sendable {
@@ -11,6 +13,14 @@ public struct HTTP2HeaderBlock: Sendable {
     var ranges: [FieldRange] = []
 
     public init() {}
+
+    /// A block with room for a typical gRPC request's fields, so filling it rarely reallocates.
+    static func withTypicalCapacity() -> HTTP2HeaderBlock {
+        var block = HTTP2HeaderBlock()
+        block.bytes.reserveCapacity(320)
+        block.ranges.reserveCapacity(12)
+        return block
+    }
 
     public var count: Int { ranges.count }
 
@@ -36,11 +46,30 @@ public struct HTTP2HeaderBlock: Sendable {
         let range = ranges[index]
         let length = Int(range.nameEnd - range.nameStart)
         guard length == name.utf8CodeUnitCount else { return false }
-        let start = Int(range.nameStart)
-        return name.withUTF8Buffer { expected in
-            for offset in 0..<length where bytes[start + offset] != expected[offset] { return false }
-            return true
+        return bytes.withUnsafeBufferPointer { stored in
+            guard let base = stored.baseAddress else { return length == 0 }
+            return memcmp(base + Int(range.nameStart), name.utf8Start, length) == 0
         }
+    }
+
+    /// True for pseudo-header fields (`:path`, `:status`…).
+    public func isPseudoHeader(at index: Int) -> Bool {
+        let range = ranges[index]
+        return range.nameEnd > range.nameStart && bytes[Int(range.nameStart)] == UInt8(ascii: ":")
+    }
+
+    /// True when the name ends in `-bin` (gRPC's binary metadata).
+    public func hasBinarySuffix(at index: Int) -> Bool {
+        let range = ranges[index]
+        let end = Int(range.nameEnd)
+        guard end - Int(range.nameStart) > 4 else { return false }
+        return bytes[end - 4] == UInt8(ascii: "-") && bytes[end - 3] == UInt8(ascii: "b")
+            && bytes[end - 2] == UInt8(ascii: "i") && bytes[end - 1] == UInt8(ascii: "n")
+    }
+
+    /// The length of a field's name, to rule out most names before comparing bytes.
+    public func nameLength(at index: Int) -> Int {
+        Int(ranges[index].nameEnd - ranges[index].nameStart)
     }
 
     mutating func append(name: UnsafeBufferPointer<UInt8>, value: UnsafeBufferPointer<UInt8>) {

@@ -96,7 +96,7 @@ private func owner(_ userData: UnsafeMutableRawPointer?) -> HTTP2Session? {
 
 private func onBeginHeaders(_ session: OpaquePointer?, _ frame: UnsafePointer<nghttp2_frame>?,
                             _ userData: UnsafeMutableRawPointer?) -> Int32 {
-    owner(userData)?.headerBlockInProgress = HTTP2HeaderBlock()
+    owner(userData)?.headerBlockInProgress = HTTP2HeaderBlock.withTypicalCapacity()
     return 0
 }
 

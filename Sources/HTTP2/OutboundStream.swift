@@ -12,8 +12,11 @@ final class OutboundStream {
 
     func append(_ bytes: [UInt8]) {
         if readOffset == buffer.count {
-            buffer.removeAll(keepingCapacity: true)
+            // Nothing pending: adopt the caller's array instead of copying it (the common
+            // case of one response message per call).
+            buffer = bytes
             readOffset = 0
+            return
         }
         buffer.append(contentsOf: bytes)
     }

@@ -11,3 +11,17 @@ extension ProtoMessage {
         return try result.get()
     }
 }
+
+extension ProtoMessage {
+    /// Decodes from a slice (a message inside a larger received buffer) without copying it.
+    public static func decode(bytes: ArraySlice<UInt8>, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
+        let result: Result<Self, ProtoDecodeError> = bytes.withUnsafeBytes { raw in
+            do throws(ProtoDecodeError) {
+                return .success(try decode(raw, arena: arena))
+            } catch {
+                return .failure(error)
+            }
+        }
+        return try result.get()
+    }
+}

@@ -5,7 +5,7 @@ import NetIO
 /// received, and its status. Only the channel's loop thread touches it; the public call types
 /// hop there for every operation.
 final class ClientStream: @unchecked Sendable {
-    typealias ResponseHandler = (Result<[UInt8]?, RPCError>) -> Void
+    typealias ResponseHandler = (Result<ArraySlice<UInt8>?, RPCError>) -> Void
     typealias HeadersHandler = (Result<Metadata, RPCError>) -> Void
 
     let path: String
@@ -19,7 +19,7 @@ final class ClientStream: @unchecked Sendable {
     /// Framed request messages waiting for the stream to open.
     private var pendingSends: [[UInt8]] = []
     private var sendClosed = false
-    private var responses: [[UInt8]] = []
+    private var responses: [ArraySlice<UInt8>] = []
     private var responseWaiter: ResponseHandler?
     private var headersWaiters: [HeadersHandler] = []
     private(set) var initialMetadata: Metadata?
@@ -176,7 +176,7 @@ final class ClientStream: @unchecked Sendable {
         }
     }
 
-    func takeBufferedResponse() -> [UInt8]? {
+    func takeBufferedResponse() -> ArraySlice<UInt8>? {
         responses.isEmpty ? nil : responses.removeFirst()
     }
 

@@ -61,7 +61,7 @@ public final class RPCChannel: @unchecked Sendable {
         return MessageFramer.frame { message.encode(appendingTo: &$0, arena: arena) }
     }
 
-    func decode<Message: ProtoMessage>(_ bytes: [UInt8], as type: Message.Type) -> Result<Message, RPCError> {
+    func decode<Message: ProtoMessage>(_ bytes: ArraySlice<UInt8>, as type: Message.Type) -> Result<Message, RPCError> {
         do {
             return .success(try Message.decode(bytes: bytes, arena: core.arena))
         } catch {

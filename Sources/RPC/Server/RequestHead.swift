@@ -17,50 +17,83 @@ struct RequestHead {
     /// Checks a request header block in the order the gRPC HTTP/2 protocol implies: HTTP-level
     /// errors first (method, content type), then gRPC headers; routing happens afterwards.
     static func parse(_ block: HTTP2HeaderBlock) -> Result<RequestHead, Rejection> {
-        guard let method = block.value(named: ":method"), method.elementsEqual("POST".utf8) else {
+        let fields = KnownFields(block)
+        guard let method = fields.method, method.elementsEqual(Self.post) else {
             return .failure(Rejection(httpStatus: "405", code: .internalError,
                                       message: "gRPC requires the POST method"))
         }
-        guard let contentType = block.value(named: "content-type"), isGRPCContentType(contentType) else {
+        guard let contentType = fields.contentType, isGRPCContentType(contentType) else {
             return .failure(Rejection(httpStatus: "415", code: .internalError,
                                       message: "invalid gRPC request content-type; expected application/grpc"))
         }
-        guard let te = block.value(named: "te"), te.elementsEqual("trailers".utf8) else {
+        guard let te = fields.te, te.elementsEqual(Self.trailers) else {
             return .failure(Rejection(httpStatus: "400", code: .internalError,
                                       message: "missing 'te: trailers' header required by gRPC"))
         }
-        if let encoding = block.value(named: "grpc-encoding"), !encoding.elementsEqual("identity".utf8) {
+        if let encoding = fields.encoding, !encoding.elementsEqual(Self.identity) {
             let name = String(decoding: encoding, as: UTF8.self)
             return .failure(Rejection(code: .unimplemented,
                                       message: "grpc-encoding '\(name)' is not supported; use identity",
                                       extraHeaders: [("grpc-accept-encoding", "identity")]))
         }
         var timeout: UInt64?
-        if let raw = block.value(named: "grpc-timeout") {
+        if let raw = fields.timeout {
             guard let parsed = GRPCTimeout.parse(raw) else {
                 return .failure(Rejection(code: .internalError,
                                           message: "malformed grpc-timeout '\(String(decoding: raw, as: UTF8.self))'"))
             }
             timeout = parsed
         }
-        guard let pathBytes = block.value(named: ":path") else {
+        guard let pathBytes = fields.path else {
             return .failure(Rejection(code: .unimplemented, message: "missing :path"))
         }
-        let metadata: Metadata
-        do {
-            metadata = try MetadataCodec.metadata(from: block)
-        } catch {
-            return .failure(Rejection(code: .internalError, message: "malformed binary metadata: \(error)"))
+        var metadata = Metadata()
+        if fields.hasMetadata {
+            do {
+                metadata = try MetadataCodec.metadata(from: block)
+            } catch {
+                return .failure(Rejection(code: .internalError, message: "malformed binary metadata: \(error)"))
+            }
         }
         return .success(RequestHead(path: String(decoding: pathBytes, as: UTF8.self),
                                     timeoutNanoseconds: timeout, metadata: metadata))
     }
 
+    private static let post = Array("POST".utf8)
+    private static let trailers = Array("trailers".utf8)
+    private static let identity = Array("identity".utf8)
+
+    /// One pass over the block, picking out the fields the server acts on.
+    private struct KnownFields {
+        var method, path, contentType, te, encoding, timeout: ArraySlice<UInt8>?
+        var hasMetadata = false
+
+        init(_ block: HTTP2HeaderBlock) {
+            for index in 0..<block.count {
+                switch block.nameLength(at: index) {
+                case 2 where block.matches(index, "te"): te = block.value(at: index)
+                case 5 where block.matches(index, ":path"): path = block.value(at: index)
+                case 7 where block.matches(index, ":method"): method = block.value(at: index)
+                case 12 where block.matches(index, "content-type"): contentType = block.value(at: index)
+                case 12 where block.matches(index, "grpc-timeout"): timeout = block.value(at: index)
+                case 13 where block.matches(index, "grpc-encoding"): encoding = block.value(at: index)
+                default:
+                    if !hasMetadata && !MetadataCodec.isReserved(block, index) { hasMetadata = true }
+                }
+            }
+        }
+    }
+
+    private static let grpcContentType = Array("application/grpc".utf8)
+
+    /// `application/grpc`, optionally followed by `+format` or `;parameters`.
     private static func isGRPCContentType(_ value: ArraySlice<UInt8>) -> Bool {
-        let prefix = "application/grpc".utf8
-        guard value.count >= prefix.count, value.prefix(prefix.count).elementsEqual(prefix) else { return false }
+        let prefix = grpcContentType
+        guard value.count >= prefix.count else { return false }
+        let start = value.startIndex
+        for offset in 0..<prefix.count where value[start + offset] != prefix[offset] { return false }
         if value.count == prefix.count { return true }
-        let next = value[value.startIndex + prefix.count]
+        let next = value[start + prefix.count]
         return next == UInt8(ascii: "+") || next == UInt8(ascii: ";")
     }
 }

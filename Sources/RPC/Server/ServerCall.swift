@@ -14,10 +14,10 @@ final class ServerCall: @unchecked Sendable {
     private let interceptors: [any ServerInterceptor]
 
     private var framer: MessageFramer
-    private var requests: [[UInt8]] = []
+    private var requests: [ArraySlice<UInt8>] = []
     private var requestsEnded = false
     private var inboundFailure: RPCError?
-    private var requestWaiter: CheckedContinuation<[UInt8]?, any Error>?
+    private var requestWaiter: CheckedContinuation<ArraySlice<UInt8>?, any Error>?
     private var drainWaiter: CheckedContinuation<Void, any Error>?
 
     private var headersSent = false
@@ -76,7 +76,7 @@ final class ServerCall: @unchecked Sendable {
         }
     }
 
-    private func deliver(_ message: [UInt8]) {
+    private func deliver(_ message: ArraySlice<UInt8>) {
         if startsAtEndOfStream && !requests.isEmpty {
             // gRPC's status code table names UNIMPLEMENTED for a request cardinality violation.
             failInbound(RPCError(code: .unimplemented, message: "more than one request message on a unary call"))
@@ -125,7 +125,7 @@ final class ServerCall: @unchecked Sendable {
     // MARK: Reading requests (handler side)
 
     /// The single request of a unary or server-streaming call, or nil after answering the error.
-    func takeSingleRequest() -> [UInt8]? {
+    func takeSingleRequest() -> ArraySlice<UInt8>? {
         if let failure = inboundFailure {
             finish(error: failure)
             return nil
@@ -137,7 +137,7 @@ final class ServerCall: @unchecked Sendable {
         return requests.removeFirst()
     }
 
-    func nextRequest() async throws -> [UInt8]? {
+    func nextRequest() async throws -> ArraySlice<UInt8>? {
         if let failure = inboundFailure { throw failure }
         if !requests.isEmpty { return requests.removeFirst() }
         if requestsEnded { return nil }
@@ -230,7 +230,9 @@ final class ServerCall: @unchecked Sendable {
         finished = true
         notifyFinished(code)
         cancelDeadline()
-        resumeWaiters(throwing: RPCError(code: .cancelled, message: "the call has ended"))
+        if requestWaiter != nil || drainWaiter != nil {
+            resumeWaiters(throwing: RPCError(code: .cancelled, message: "the call has ended"))
+        }
         var trailers = HTTP2HeaderList()
         if code == .ok && message.isEmpty && details == nil && extraTrailers.isEmpty && context.trailingMetadata.isEmpty && headersSent {
             trailers = connection.resources.okTrailers

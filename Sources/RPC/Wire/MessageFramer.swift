@@ -15,10 +15,19 @@ struct MessageFramer {
     /// True when bytes of an incomplete message remain (a truncated message at end of stream).
     var hasPartialMessage: Bool { offset < pending.count }
 
-    mutating func append(_ bytes: ArraySlice<UInt8>) { pending.append(contentsOf: bytes) }
+    mutating func append(_ bytes: ArraySlice<UInt8>) {
+        if offset == pending.count {
+            // Adopting the slice as the buffer costs one copy, the same as appending to an
+            // empty array, without growing it step by step.
+            pending = Array(bytes)
+            offset = 0
+            return
+        }
+        pending.append(contentsOf: bytes)
+    }
 
     /// The next complete message, nil when more bytes are needed.
-    mutating func next() -> Result<[UInt8], Failure>? {
+    mutating func next() -> Result<ArraySlice<UInt8>, Failure>? {
         let available = pending.count - offset
         guard available >= 5 else { compact(); return nil }
         let flag = pending[offset]
@@ -28,10 +37,12 @@ struct MessageFramer {
         if flag & 1 != 0 { return .failure(.compressedWithoutEncoding) }
         guard available >= 5 + length else { compact(); return nil }
         let start = offset + 5
-        let message = Array(pending[start..<(start + length)])
+        // A slice shares the buffer: no copy. Once all is consumed the buffer is dropped (not
+        // cleared in place, which would copy it for the slice still alive).
+        let message = pending[start..<(start + length)]
         offset = start + length
         if offset == pending.count {
-            pending.removeAll(keepingCapacity: true)
+            pending = []
             offset = 0
         }
         return .success(message)
@@ -45,7 +56,7 @@ struct MessageFramer {
     }
 
     /// Frames one encoded message: flag 0 and the big-endian length, then the bytes.
-    static func frame(reservingFor capacity: Int = 256, _ encode: (inout [UInt8]) -> Void) -> [UInt8] {
+    static func frame(reservingFor capacity: Int = 1024, _ encode: (inout [UInt8]) -> Void) -> [UInt8] {
         var out: [UInt8] = [0, 0, 0, 0, 0]
         out.reserveCapacity(capacity)
         encode(&out)

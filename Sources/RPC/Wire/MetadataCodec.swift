@@ -9,10 +9,9 @@ enum MetadataCodec {
     static func metadata(from block: HTTP2HeaderBlock) throws(Failure) -> Metadata {
         var metadata = Metadata()
         for index in 0..<block.count {
-            let name = block.name(at: index)
-            if isReserved(name, block, index) { continue }
-            let nameString = String(decoding: name, as: UTF8.self)
-            if name.count > 4 && name.suffix(4).elementsEqual("-bin".utf8) {
+            if isReserved(block, index) { continue }
+            let nameString = String(decoding: block.name(at: index), as: UTF8.self)
+            if block.hasBinarySuffix(at: index) {
                 // Several values may arrive joined by commas in one field.
                 for part in block.value(at: index).split(separator: UInt8(ascii: ","), omittingEmptySubsequences: false) {
                     let trimmed = part.drop { $0 == UInt8(ascii: " ") }
@@ -35,12 +34,19 @@ enum MetadataCodec {
         }
     }
 
-    private static func isReserved(_ name: ArraySlice<UInt8>, _ block: HTTP2HeaderBlock, _ index: Int) -> Bool {
-        if name.first == UInt8(ascii: ":") { return true }
-        return block.matches(index, "content-type") || block.matches(index, "te")
-            || block.matches(index, "grpc-timeout") || block.matches(index, "grpc-encoding")
-            || block.matches(index, "grpc-accept-encoding") || block.matches(index, "grpc-status")
-            || block.matches(index, "grpc-message") || block.matches(index, "grpc-status-details-bin")
-            || block.matches(index, "content-length")
+    /// Pseudo-headers and the fields gRPC itself defines are not application metadata.
+    static func isReserved(_ block: HTTP2HeaderBlock, _ index: Int) -> Bool {
+        if block.isPseudoHeader(at: index) { return true }
+        switch block.nameLength(at: index) {
+        case 2: return block.matches(index, "te")
+        case 11: return block.matches(index, "grpc-status")
+        case 12: return block.matches(index, "content-type") || block.matches(index, "grpc-timeout")
+            || block.matches(index, "grpc-message")
+        case 13: return block.matches(index, "grpc-encoding")
+        case 14: return block.matches(index, "content-length")
+        case 20: return block.matches(index, "grpc-accept-encoding")
+        case 23: return block.matches(index, "grpc-status-details-bin")
+        default: return false
+        }
     }
 }
