@@ -65,6 +65,14 @@ final class ClientTests: XCTestCase {
         XCTAssertEqual(text(response), "abc")
     }
 
+    func testLargeClientStreamPassesThroughFlowControl() async throws {
+        let call: ClientStreamingCall<RawMessage, RawMessage> = channel.clientStreaming(path: "/test.Echo/Count")
+        let chunk = RawMessage([UInt8](repeating: 7, count: 64 * 1024))
+        for _ in 0..<128 { try await call.send(chunk) }  // 8 MiB, far above both windows
+        let response = try await call.finish()
+        XCTAssertEqual(text(response), String(128 * 64 * 1024))
+    }
+
     func testBidiPingPong() async throws {
         let call: BidiStreamingCall<RawMessage, RawMessage> = channel.bidiStreaming(path: "/test.Echo/Ping")
         var iterator = call.responses.makeAsyncIterator()

@@ -44,6 +44,11 @@ struct RawEchoService: RPCServiceProvider {
                 for try await message in requests { all += message.bytes }
                 return RawMessage(all)
             },
+            .clientStreaming("Count") { (requests: RequestStream<RawMessage>, _) -> RawMessage in
+                var total = 0
+                for try await message in requests { total += message.bytes.count }
+                return RawMessage(Array(String(total).utf8))
+            },
             .unary("Sleep") { (request: RawMessage, _) -> RawMessage in
                 do {
                     try await Task.sleep(for: .seconds(20))

@@ -77,7 +77,19 @@ final class ClientConnection: HTTP2ConnectionDelegate {
         session.clearEvents()
     }
 
-    func outputDrained(_ connection: HTTP2Connection) {}
+    private var drainWaiters: [ClientStream] = []
+
+    func awaitDrain(_ stream: ClientStream) {
+        drainWaiters.append(stream)
+        transport.requestFlush()
+    }
+
+    func outputDrained(_ connection: HTTP2Connection) {
+        guard !drainWaiters.isEmpty else { return }
+        drainWaiters.removeAll { $0.resumeIfDrained() }
+        // nghttp2 pulls more body on the next send; make sure there is one.
+        if !drainWaiters.isEmpty { transport.requestFlush() }
+    }
 
     func connectionClosed(_ connection: HTTP2Connection) {
         let open = streams.values

@@ -51,6 +51,39 @@ final class ClientStream: @unchecked Sendable {
         }
     }
 
+    /// Bytes of this call queued in nghttp2 above which a sender waits (send-side flow control:
+    /// a fast producer cannot buffer without bound while the server reads slowly).
+    static let highWaterMark = 256 * 1024
+    private var drainWaiter: ((RPCError?) -> Void)?
+
+    /// Calls `resume` now when the queue is short, else once it has drained (or the call ended).
+    func whenWritable(_ resume: @escaping (RPCError?) -> Void) {
+        guard let connection, let streamID, !isFinished,
+              connection.session.pendingBytes(streamID: streamID) > Self.highWaterMark else {
+            resume(nil)
+            return
+        }
+        drainWaiter = resume
+        connection.awaitDrain(self)
+    }
+
+    /// Resumes a waiting sender if its queue drained; true when nothing waits any more.
+    func resumeIfDrained() -> Bool {
+        guard let waiter = drainWaiter else { return true }
+        if let outcome, !(outcome.code == .ok) {
+            drainWaiter = nil
+            waiter(outcome)
+            return true
+        }
+        if let connection, let streamID,
+           connection.session.pendingBytes(streamID: streamID) > Self.highWaterMark / 2, !isFinished {
+            return false
+        }
+        drainWaiter = nil
+        waiter(nil)
+        return true
+    }
+
     func closeSend() {
         guard !sendClosed else { return }
         sendClosed = true
@@ -152,6 +185,7 @@ final class ClientStream: @unchecked Sendable {
         for waiter in headersWaiters {
             waiter(status.code == .ok ? .success(initialMetadata ?? Metadata()) : .failure(status))
         }
+        _ = resumeIfDrained()
         headersWaiters.removeAll()
         if let waiter = responseWaiter {
             responseWaiter = nil

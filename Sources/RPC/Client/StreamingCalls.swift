@@ -59,7 +59,15 @@ public class StreamingCallBase: @unchecked Sendable {
         let stream = self.stream
         let channel = self.channel
         try await channel.onLoop { (continuation: CheckedContinuation<Void, any Error>) in
-            continuation.resume(with: Result { try stream.send(channel.frame(message)) })
+            do {
+                try stream.send(channel.frame(message))
+            } catch {
+                continuation.resume(throwing: error)
+                return
+            }
+            stream.whenWritable { failure in
+                if let failure { continuation.resume(throwing: failure) } else { continuation.resume() }
+            }
         }
     }
 
