@@ -23,3 +23,25 @@ public enum ConnInfo {
         return pairs
     }
 }
+
+extension ConnInfo {
+    /// A keyword=value connection string; every value is quoted so spaces, quotes and
+    /// backslashes in passwords survive.
+    public static func build(_ pairs: [(String, String)]) -> String {
+        pairs.map { keyword, value in
+            var quoted = "'"
+            for character in value {
+                if character == "'" || character == "\\" { quoted.append("\\") }
+                quoted.append(character)
+            }
+            return "\(keyword)=\(quoted)'"
+        }.joined(separator: " ")
+    }
+
+    /// The same connection string with some parameters replaced (e.g. user and password).
+    public static func replacing(_ connectionString: String, with overrides: [String: String]) throws(PostgresError) -> String {
+        var pairs = try parse(connectionString).filter { overrides[$0.0] == nil }
+        pairs.append(contentsOf: overrides.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
+        return build(pairs)
+    }
+}
