@@ -26,6 +26,9 @@ final class ConnectionWorker: @unchecked Sendable {
     private var runningToken: UInt64 = 0
     private var runningCancelHandle: PGCancelHandle?
     private var lastToken: UInt64 = 0
+    private var lastStartedToken: UInt64 = 0
+    /// Jobs whose task was cancelled before they reached the thread: they fail at once.
+    private var cancelledBeforeStart: Set<UInt64> = []
 
     // Confined to the worker thread.
     private var session: Session?
@@ -106,6 +109,13 @@ final class ConnectionWorker: @unchecked Sendable {
 
     private func runOnThread<T>(token: UInt64, deadline: ContinuousClock.Instant,
                                 _ work: (Session) throws(PostgresError) -> T) -> Result<T, Error> {
+        let cancelled = condition.withLock { () -> Bool in
+            lastStartedToken = token
+            let wasCancelled = cancelledBeforeStart.contains(token)
+            if !cancelledBeforeStart.isEmpty { cancelledBeforeStart = cancelledBeforeStart.filter { $0 > token } }
+            return wasCancelled
+        }
+        if cancelled { return .failure(CancellationError()) }
         let live: Session
         do {
             live = try liveSession(deadline: deadline)
@@ -163,7 +173,11 @@ final class ConnectionWorker: @unchecked Sendable {
     }
 
     private func cancelIfRunning(token: UInt64) {
-        let handle = condition.withLock { runningToken == token ? runningCancelHandle : nil }
+        let handle = condition.withLock { () -> PGCancelHandle? in
+            if runningToken == token { return runningCancelHandle }
+            if token > lastStartedToken { cancelledBeforeStart.insert(token) }
+            return nil
+        }
         guard let handle else { return }
         // PQcancel opens its own connection and blocks; keep that off the cancelling thread.
         Thread.detachNewThread { handle.requestCancel() }

@@ -16,6 +16,7 @@ public final class PostgresConnection: Sendable {
 
     func endLease() { leased.withLock { $0 = false } }
 
+    @discardableResult
     public func query(_ sql: String, _ parameters: [PostgresValue] = []) async throws -> PostgresRows {
         let results = try await run([PostgresStatement(sql, parameters)])
         return results[0]
@@ -27,6 +28,7 @@ public final class PostgresConnection: Sendable {
     }
 
     /// Runs the statements in one round trip, in one implicit transaction (all or nothing).
+    @discardableResult
     public func run(_ statements: [PostgresStatement]) async throws -> [PostgresRows] {
         try await perform(statements, prelude: [])
     }

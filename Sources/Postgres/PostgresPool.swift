@@ -44,6 +44,7 @@ public final class PostgresPool: Sendable {
 
     /// Runs one statement in its own implicit transaction: a single round trip, including the
     /// per-call statement_timeout derived from the deadline.
+    @discardableResult
     public func query(_ sql: String, _ parameters: [PostgresValue] = [],
                       deadline: ContinuousClock.Instant? = nil) async throws -> PostgresRows {
         try await withConnection(deadline: deadline) { connection in

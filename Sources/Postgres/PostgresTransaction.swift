@@ -15,6 +15,7 @@ public final class PostgresTransaction: @unchecked Sendable {
 
     public var deadline: ContinuousClock.Instant { connection.deadline }
 
+    @discardableResult
     public func query(_ sql: String, _ parameters: [PostgresValue] = []) async throws -> PostgresRows {
         try await run([PostgresStatement(sql, parameters)])[0]
     }
@@ -25,6 +26,7 @@ public final class PostgresTransaction: @unchecked Sendable {
     }
 
     /// Several statements in one round trip.
+    @discardableResult
     public func run(_ statements: [PostgresStatement]) async throws -> [PostgresRows] {
         if begun {
             return try await connection.worker.perform(deadline: connection.deadline) { [deadline = connection.deadline] session throws(PostgresError) in
