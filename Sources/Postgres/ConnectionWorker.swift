@@ -116,6 +116,11 @@ final class ConnectionWorker: @unchecked Sendable {
             return wasCancelled
         }
         if cancelled { return .failure(CancellationError()) }
+        // Queued past its deadline: fail without touching the connection (sending and then
+        // abandoning the exchange would cost the connection).
+        guard ContinuousClock.now < deadline else {
+            return .failure(PostgresError(.deadlineExceeded, "deadline exceeded before the statement was sent"))
+        }
         let live: Session
         do {
             live = try liveSession(deadline: deadline)

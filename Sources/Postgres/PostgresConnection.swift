@@ -30,7 +30,7 @@ public final class PostgresConnection: Sendable {
     /// Runs the statements in one round trip, in one implicit transaction (all or nothing).
     @discardableResult
     public func run(_ statements: [PostgresStatement]) async throws -> [PostgresRows] {
-        try await perform(statements, prelude: [])
+        try await perform(statements)
     }
 
     /// Fixed, parameterless SQL that may hold several statements (migration files). Runs
@@ -42,16 +42,14 @@ public final class PostgresConnection: Sendable {
         }
     }
 
-    /// Sends `prelude + statements` in one pipeline, preceded by the statement_timeout for
-    /// the time left; returns the results of `statements` only.
-    func perform(_ statements: [PostgresStatement], prelude: [PostgresStatement]) async throws -> [PostgresRows] {
+    /// Sends the statements in one pipeline, opened by BEGIN when `begin` is given; the
+    /// session adds the statement_timeout for the time left when needed.
+    func perform(_ statements: [PostgresStatement], begin: IsolationLevel? = nil) async throws -> [PostgresRows] {
         let deadline = try checkedDeadline()
-        let batch = prelude + [Self.statementTimeout(until: deadline)] + statements
-        let skipped = prelude.count + 1
-        let results = try await worker.perform(deadline: deadline) { session throws(PostgresError) in
-            try session.run(batch, deadline: deadline)
+        let opening: Session.Opening = begin.map { .beginTransaction($0) } ?? .autocommit
+        return try await worker.perform(deadline: deadline) { session throws(PostgresError) in
+            try session.run(statements, opening: opening, deadline: deadline)
         }
-        return Array(results.dropFirst(skipped))
     }
 
     private func checkedDeadline() throws(PostgresError) -> ContinuousClock.Instant {
@@ -62,15 +60,5 @@ public final class PostgresConnection: Sendable {
             throw PostgresError(.deadlineExceeded, "deadline exceeded before the statement was sent")
         }
         return deadline
-    }
-
-    /// `SET LOCAL statement_timeout`, parameterised. It lasts until the end of the current
-    /// (implicit or explicit) transaction. The server gets slightly less than the time left,
-    /// so it normally cancels the statement itself (keeping the connection) before the
-    /// client-side deadline has to abandon the connection.
-    static func statementTimeout(until deadline: ContinuousClock.Instant) -> PostgresStatement {
-        let remaining = max(1, PostgresConfiguration.millis(deadline - .now))
-        let serverMillis = max(1, remaining - min(remaining / 10, 50))
-        return PostgresStatement("SELECT set_config('statement_timeout', $1, true)", [.text(String(serverMillis))])
     }
 }

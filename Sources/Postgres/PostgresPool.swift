@@ -38,6 +38,10 @@ public final class PostgresPool: Sendable {
         self.connector = try Connector(configuration: configuration)
     }
 
+    deinit {
+        close()
+    }
+
     public var statistics: Statistics {
         state.withLock { Statistics(open: $0.openCount, idle: $0.idle.count, waiting: $0.waiters.count) }
     }

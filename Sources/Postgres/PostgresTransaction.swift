@@ -30,17 +30,17 @@ public final class PostgresTransaction: @unchecked Sendable {
     public func run(_ statements: [PostgresStatement]) async throws -> [PostgresRows] {
         if begun {
             return try await connection.worker.perform(deadline: connection.deadline) { [deadline = connection.deadline] session throws(PostgresError) in
-                try session.run(statements, deadline: deadline)
+                try session.run(statements, opening: .insideTransaction, deadline: deadline)
             }
         }
         begun = true
-        return try await connection.perform(statements, prelude: [PostgresStatement(isolation.beginStatement)])
+        return try await connection.perform(statements, begin: isolation)
     }
 
     func commit() async throws {
         guard begun else { return }
         let tag = try await connection.worker.perform(deadline: connection.deadline) { [deadline = connection.deadline] session throws(PostgresError) in
-            try session.run([PostgresStatement("COMMIT")], deadline: deadline)[0].commandTag
+            try session.run([PostgresStatement("COMMIT")], opening: .insideTransaction, deadline: deadline)[0].commandTag
         }
         // COMMIT of a transaction in which a statement failed (and the body caught it) rolls
         // back and still reports success: make that loud.
@@ -53,8 +53,7 @@ public final class PostgresTransaction: @unchecked Sendable {
     /// round trip.
     func runWhole(_ statements: [PostgresStatement]) async throws -> [PostgresRows] {
         begun = true
-        let results = try await connection.perform(statements + [PostgresStatement("COMMIT")],
-                                                   prelude: [PostgresStatement(isolation.beginStatement)])
+        let results = try await connection.perform(statements + [PostgresStatement("COMMIT")], begin: isolation)
         if results.last?.commandTag == "ROLLBACK" {
             throw PostgresError(.server, "transaction rolled back", sqlState: "25P02")
         }
@@ -86,6 +85,7 @@ extension PostgresPool {
 
     /// A transaction of fixed statements sent as one pipeline (BEGIN, statement_timeout,
     /// statements, COMMIT): one round trip, retried like `transaction`.
+    @discardableResult
     public func transaction(isolation: IsolationLevel = .readCommitted,
                             deadline: ContinuousClock.Instant? = nil,
                             batch statements: [PostgresStatement]) async throws -> [PostgresRows] {

@@ -28,9 +28,59 @@ final class Session {
     var isUsable: Bool { !isBroken && connection.isAlive }
     var transactionStatus: PGConnection.TransactionStatus { connection.transactionStatus }
 
-    /// Runs the statements as one pipeline (one round trip). Returns one result per
-    /// statement, or throws the first failure.
-    func run(_ statements: [PostgresStatement], deadline: ContinuousClock.Instant) throws(PostgresError) -> [PostgresRows] {
+    /// What a pipeline opens with.
+    enum Opening {
+        /// Outside any transaction: the pipeline is its own implicit transaction.
+        case autocommit
+        /// BEGIN first; the statement_timeout set for it lasts until COMMIT/ROLLBACK.
+        case beginTransaction(IsolationLevel)
+        /// Inside a transaction this pipeline did not open: nothing is added.
+        case insideTransaction
+    }
+
+    /// The session-level statement_timeout (ms) this connection is known to have, nil when
+    /// unknown. Kept so most calls need no set_config at all (a statement less per call).
+    private var sessionStatementTimeout: Int64?
+
+    /// Runs the statements as one pipeline (one round trip), opened as `opening` says and
+    /// with a statement_timeout that ends the statement on the server before the deadline.
+    /// Returns one result per given statement, or throws the first failure.
+    func run(_ statements: [PostgresStatement], opening: Opening,
+             deadline: ContinuousClock.Instant) throws(PostgresError) -> [PostgresRows] {
+        let remaining = max(1, PostgresConfiguration.millis(deadline - .now))
+        // Good enough when it fires before the deadline and not absurdly early.
+        let currentFits = sessionStatementTimeout.map { $0 <= remaining && $0 >= remaining / 2 } ?? false
+        let wanted = max(1, remaining - min(remaining / 10, 50))
+        var prefix: [PostgresStatement] = []
+        var settingSessionTimeout = false
+        switch opening {
+        case .autocommit:
+            if !currentFits {
+                // Session-level, so later calls can skip it; it only sticks if this implicit
+                // transaction commits, which is when it is recorded below.
+                prefix = [Self.setStatementTimeout(wanted, local: false)]
+                settingSessionTimeout = true
+            }
+        case .beginTransaction(let isolation):
+            prefix = [PostgresStatement(isolation.beginStatement)]
+            if !currentFits { prefix.append(Self.setStatementTimeout(wanted, local: true)) }
+        case .insideTransaction:
+            break
+        }
+        if settingSessionTimeout { sessionStatementTimeout = nil }
+        let results = try runPipeline(prefix + statements, deadline: deadline)
+        if settingSessionTimeout && connection.transactionStatus == .idle { sessionStatementTimeout = wanted }
+        return Array(results.dropFirst(prefix.count))
+    }
+
+    /// `SET [LOCAL] statement_timeout`, parameterised.
+    private static func setStatementTimeout(_ millis: Int64, local: Bool) -> PostgresStatement {
+        PostgresStatement(local ? "SELECT set_config('statement_timeout', $1, true)"
+                                : "SELECT set_config('statement_timeout', $1, false)",
+                          [.text(String(millis))])
+    }
+
+    private func runPipeline(_ statements: [PostgresStatement], deadline: ContinuousClock.Instant) throws(PostgresError) -> [PostgresRows] {
         var encoded: [[EncodedParameter]] = []
         encoded.reserveCapacity(statements.count)
         for statement in statements {
@@ -98,6 +148,8 @@ final class Session {
 
     /// Multi-statement SQL without parameters (migration files, fixed commands).
     func runScript(_ sql: String, deadline: ContinuousClock.Instant) throws(PostgresError) {
+        // A script may SET anything, statement_timeout included.
+        sessionStatementTimeout = nil
         try guarded { () throws(PostgresError) in try connection.executeScript(sql, deadline: deadline) }
     }
 

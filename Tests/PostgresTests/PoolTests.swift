@@ -52,6 +52,9 @@ final class PoolTests: XCTestCase {
         let cluster = try requireCluster()
         let pool = try cluster.pool(cluster.url) { $0.maxConnections = 1 }
         defer { pool.close() }
+        // First a call with the long default deadline, so the connection already carries a
+        // long statement_timeout that the short deadline below must replace.
+        try await pool.query("SELECT 1")
         await assertPostgresError(try await pool.query("SELECT pg_sleep(60)", deadline: .now + .milliseconds(300))) { error in
             XCTAssertTrue(error.isQueryCanceled || error.kind == .deadlineExceeded, "\(error)")
         }
