@@ -71,21 +71,27 @@ public final class PGConnection {
     public var backendPID: Int32 { PQbackendPID(handle) }
 
     /// Cheap liveness check without a round trip: an idle connection should have nothing to
-    /// read; if the socket is readable the server sent something (usually a FATAL before
-    /// closing, as on shutdown), so consume it and see whether the connection survived.
+    /// read. If the socket is readable the server sent something: usually a FATAL followed by
+    /// end-of-file (shutdown, crash, terminated backend). libpq files an ErrorResponse that
+    /// arrives while idle away as a notice and keeps the connection "OK" until it reads the
+    /// EOF, so keep reading while there is input and see whether the connection survives.
     public var isAlive: Bool {
-        guard PQstatus(handle) == CONNECTION_OK else { return false }
-        let fd = PQsocket(handle)
-        guard fd >= 0 else { return false }
-        var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-        let ready = poll(&descriptor, 1, 0)
-        if ready < 0 { return errno == EINTR }
-        if ready == 0 { return true }
-        if descriptor.revents & Int16(POLLERR | POLLHUP | POLLNVAL) != 0 { return false }
-        guard PQconsumeInput(handle) == 1 else { return false }
-        // Drop any asynchronous notifications so they do not pile up.
-        while let notify = PQnotifies(handle) { PQfreemem(notify) }
-        return PQstatus(handle) == CONNECTION_OK && PQisBusy(handle) == 0
+        for _ in 0..<8 {
+            guard PQstatus(handle) == CONNECTION_OK else { return false }
+            let fd = PQsocket(handle)
+            guard fd >= 0 else { return false }
+            var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            let ready = poll(&descriptor, 1, 0)
+            if ready < 0 { return errno == EINTR }
+            if ready == 0 { return PQisBusy(handle) == 0 }
+            if descriptor.revents & Int16(POLLERR | POLLHUP | POLLNVAL) != 0 { return false }
+            guard PQconsumeInput(handle) == 1 else { return false }
+            // Parses what arrived (notices, parameter changes); drop notifications.
+            _ = PQisBusy(handle)
+            while let notify = PQnotifies(handle) { PQfreemem(notify) }
+        }
+        // Still more input after several reads while idle: not a state worth trusting.
+        return false
     }
 
     /// A handle another thread may use to ask the server to cancel the running statement.
