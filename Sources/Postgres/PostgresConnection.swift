@@ -33,8 +33,8 @@ public final class PostgresConnection: Sendable {
         try await perform(statements)
     }
 
-    /// Fixed, parameterless SQL that may hold several statements (migration files). Runs
-    /// with the simple query protocol and without a per-call statement_timeout.
+    /// Fixed, parameterless SQL that may hold several statements (migration files), run with
+    /// the simple query protocol under a statement_timeout for the time left.
     public func executeScript(_ sql: String) async throws {
         let deadline = try checkedDeadline()
         try await worker.perform(deadline: deadline) { session throws(PostgresError) in

@@ -47,10 +47,7 @@ final class Session {
     /// Returns one result per given statement, or throws the first failure.
     func run(_ statements: [PostgresStatement], opening: Opening,
              deadline: ContinuousClock.Instant) throws(PostgresError) -> [PostgresRows] {
-        let remaining = max(1, PostgresConfiguration.millis(deadline - .now))
-        // Good enough when it fires before the deadline and not absurdly early.
-        let currentFits = sessionStatementTimeout.map { $0 <= remaining && $0 >= remaining / 2 } ?? false
-        let wanted = max(1, remaining - min(remaining / 10, 50))
+        let (currentFits, wanted) = statementTimeoutNeeds(deadline)
         var prefix: [PostgresStatement] = []
         var settingSessionTimeout = false
         switch opening {
@@ -71,6 +68,16 @@ final class Session {
         let results = try runPipeline(prefix + statements, deadline: deadline)
         if settingSessionTimeout && connection.transactionStatus == .idle { sessionStatementTimeout = wanted }
         return Array(results.dropFirst(prefix.count))
+    }
+
+    /// Whether the session's statement_timeout suits this deadline (fires before it, and not
+    /// absurdly early), and the value to set when it does not: a little less than the time
+    /// left, so the server normally cancels the statement itself (keeping the connection)
+    /// before the client-side deadline has to abandon the connection.
+    private func statementTimeoutNeeds(_ deadline: ContinuousClock.Instant) -> (fits: Bool, wanted: Int64) {
+        let remaining = max(1, PostgresConfiguration.millis(deadline - .now))
+        let fits = sessionStatementTimeout.map { $0 <= remaining && $0 >= remaining / 2 } ?? false
+        return (fits, max(1, remaining - min(remaining / 10, 50)))
     }
 
     /// `SET [LOCAL] statement_timeout`, parameterised.
@@ -147,9 +154,17 @@ final class Session {
     }
 
     /// Multi-statement SQL without parameters (migration files, fixed commands).
+    /// Runs under a session statement_timeout that suits the deadline (set first if needed:
+    /// one more round trip, scripts are rare).
     func runScript(_ sql: String, deadline: ContinuousClock.Instant) throws(PostgresError) {
+        let (fits, wanted) = statementTimeoutNeeds(deadline)
+        if !fits {
+            sessionStatementTimeout = nil
+            _ = try runPipeline([Self.setStatementTimeout(wanted, local: false)], deadline: deadline)
+            if connection.transactionStatus == .idle { sessionStatementTimeout = wanted }
+        }
         // A script may SET anything, statement_timeout included.
-        sessionStatementTimeout = nil
+        defer { sessionStatementTimeout = nil }
         try guarded { () throws(PostgresError) in try connection.executeScript(sql, deadline: deadline) }
     }
 

@@ -62,6 +62,26 @@ final class PoolTests: XCTestCase {
         XCTAssertEqual(try rows[0].decode(Int64.self, at: 0), 7)
     }
 
+    /// A short deadline on one call must not leak into the next call on the same connection,
+    /// scripts included.
+    func testShortDeadlineDoesNotLeakIntoLaterCalls() async throws {
+        let cluster = try requireCluster()
+        let pool = try cluster.pool(cluster.url) { $0.maxConnections = 1 }
+        defer { pool.close() }
+        try await pool.query("SELECT 1", deadline: .now + .milliseconds(300))
+        try await pool.withConnection { connection in
+            try await connection.executeScript("SELECT pg_sleep(0.5); SELECT 1")
+        }
+        try await pool.query("SELECT 1", deadline: .now + .milliseconds(300))
+        try await pool.query("SELECT pg_sleep(0.5)")
+        try await pool.query("SELECT 1", deadline: .now + .milliseconds(300))
+        let value = try await pool.transaction { tx in
+            try await tx.query("SELECT pg_sleep(0.5)")
+            return try await tx.query("SELECT 5::int8")[0].decode(Int64.self, at: 0)
+        }
+        XCTAssertEqual(value, 5)
+    }
+
     func testTaskCancellationCancelsTheRunningStatement() async throws {
         let cluster = try requireCluster()
         let pool = try cluster.pool(cluster.url) { $0.maxConnections = 2 }
