@@ -68,15 +68,15 @@ final class PoolTests: XCTestCase {
         let cluster = try requireCluster()
         let pool = try cluster.pool(cluster.url) { $0.maxConnections = 1 }
         defer { pool.close() }
-        try await pool.query("SELECT 1", deadline: .now + .milliseconds(300))
+        try await pool.query("SELECT 1", deadline: .now + .seconds(1))
         try await pool.withConnection { connection in
-            try await connection.executeScript("SELECT pg_sleep(0.5); SELECT 1")
+            try await connection.executeScript("SELECT pg_sleep(1.2); SELECT 1")
         }
-        try await pool.query("SELECT 1", deadline: .now + .milliseconds(300))
-        try await pool.query("SELECT pg_sleep(0.5)")
-        try await pool.query("SELECT 1", deadline: .now + .milliseconds(300))
+        try await pool.query("SELECT 1", deadline: .now + .seconds(1))
+        try await pool.query("SELECT pg_sleep(1.2)")
+        try await pool.query("SELECT 1", deadline: .now + .seconds(1))
         let value = try await pool.transaction { tx in
-            try await tx.query("SELECT pg_sleep(0.5)")
+            try await tx.query("SELECT pg_sleep(1.2)")
             return try await tx.query("SELECT 5::int8")[0].decode(Int64.self, at: 0)
         }
         XCTAssertEqual(value, 5)
