@@ -56,6 +56,11 @@ public final class PostgresPool: Sendable {
         }
     }
 
+    /// One round trip to the database, for readiness checks (/readyz).
+    public func ping(deadline: ContinuousClock.Instant? = nil) async throws {
+        try await query("SELECT 1", deadline: deadline ?? .now + .seconds(2))
+    }
+
     /// Like `query`, returning the number of rows the statement affected.
     @discardableResult
     public func execute(_ sql: String, _ parameters: [PostgresValue] = [],

@@ -154,5 +154,8 @@ final class PoolTests: XCTestCase {
             XCTAssertEqual(error.kind, .unavailable)
             XCTAssertTrue(error.isConnectionLevel)
         }
+        await assertPostgresError(try await pool.ping()) { error in
+            XCTAssertEqual(error.kind, .unavailable)
+        }
     }
 }
