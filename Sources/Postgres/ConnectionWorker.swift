@@ -29,6 +29,9 @@ final class ConnectionWorker: @unchecked Sendable {
     private var lastStartedToken: UInt64 = 0
     /// Jobs whose task was cancelled before they reached the thread: they fail at once.
     private var cancelledBeforeStart: Set<UInt64> = []
+    /// Whether the last job left the connection inside a transaction, recorded before its
+    /// caller resumes, so releasing a clean connection costs no wake-up of this thread.
+    private var leftInTransaction = false
 
     // Confined to the worker thread.
     private var session: Session?
@@ -66,6 +69,7 @@ final class ConnectionWorker: @unchecked Sendable {
     /// After a lease: never hand the next caller a connection that is still inside a
     /// transaction. Queued, so the caller releasing the connection does not wait.
     func resetAfterLease() {
+        guard condition.withLock({ leftInTransaction }) else { return }
         enqueue { worker in worker.rollbackIfInTransaction() }
     }
 
@@ -132,11 +136,13 @@ final class ConnectionWorker: @unchecked Sendable {
             runningCancelHandle = live.cancelHandle
         }
         defer {
+            if live.isBroken { session = nil }
+            let inTransaction = session.map { $0.transactionStatus != .idle } ?? false
             condition.withLock {
                 runningToken = 0
                 runningCancelHandle = nil
+                leftInTransaction = inTransaction
             }
-            if live.isBroken { session = nil }
         }
         do {
             return .success(try work(live))
@@ -158,6 +164,10 @@ final class ConnectionWorker: @unchecked Sendable {
     }
 
     private func rollbackIfInTransaction() {
+        defer {
+            let inTransaction = session.map { $0.transactionStatus != .idle } ?? false
+            condition.withLock { leftInTransaction = inTransaction }
+        }
         guard let current = session else { return }
         if current.isBroken {
             session = nil
