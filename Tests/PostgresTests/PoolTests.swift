@@ -103,6 +103,26 @@ final class PoolTests: XCTestCase {
         XCTAssertEqual(try rows[0].decode(Int64.self, at: 0), 8)
     }
 
+    /// A pooled connection whose server process was killed while idle is replaced before use,
+    /// so the caller never sees the dead one.
+    func testKilledIdleConnectionIsReplacedTransparently() async throws {
+        let cluster = try requireCluster()
+        let pool = try cluster.pool(cluster.url) {
+            $0.maxConnections = 1
+            $0.healthCheckInterval = .seconds(3600)
+        }
+        let admin = try cluster.pool(cluster.url)
+        defer {
+            pool.close()
+            admin.close()
+        }
+        let first = try await pool.query("SELECT pg_backend_pid()")[0].decode(Int32.self, at: 0)
+        let killed = try await admin.query("SELECT pg_terminate_backend($1, 10000)", [.int32(first)])
+        XCTAssertTrue(try killed[0].decode(Bool.self, at: 0))
+        let second = try await pool.query("SELECT pg_backend_pid()")[0].decode(Int32.self, at: 0)
+        XCTAssertNotEqual(first, second)
+    }
+
     func testPreparedStatementsAreReusedPerConnection() async throws {
         let cluster = try requireCluster()
         let pool = try cluster.pool(cluster.url) { $0.maxConnections = 1 }
