@@ -57,7 +57,7 @@ let package = Package(
         .testTarget(name: "ProtoCodecTests", dependencies: ["ProtoCodec", "Messages"]),
         .testTarget(name: "CodeGenTests", dependencies: ["CodeGen"]),
         .testTarget(name: "RPCTests", dependencies: ["RPC", "ServiceAPI", "Messages", "Interop"]),
-        .testTarget(name: "PostgresTests", dependencies: ["Postgres"]),
+        .testTarget(name: "PostgresTests", dependencies: ["Postgres", "LibPQ"]),
     ],
     swiftLanguageModes: [.v5]
 )

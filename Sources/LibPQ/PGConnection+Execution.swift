@@ -1,0 +1,188 @@
+import CLibPQ
+
+/// One message of a pipeline. All steps of a `runPipeline` call go to the server in one write
+/// and form one implicit transaction (unless they contain BEGIN/COMMIT themselves).
+public enum PipelineStep: Sendable {
+    /// Parse and name a statement (extended protocol Parse), for later `executePrepared`.
+    case prepare(name: String, sql: String, parameterTypes: [UInt32])
+    case executePrepared(name: String, parameters: [EncodedParameter])
+    /// Unnamed statement: parse, bind and execute in one go.
+    case execute(sql: String, parameters: [EncodedParameter])
+}
+
+public enum PipelineOutcome: Sendable {
+    case rows(PostgresRows)
+    case failed(PostgresError)
+    /// Not executed because an earlier step of the same pipeline failed.
+    case skipped
+}
+
+extension PGConnection {
+    /// Sends every step plus a Sync, then reads every outcome. Throws only for connection-level
+    /// failures or the deadline, after which the connection must be discarded; statement
+    /// errors are returned per step.
+    public func runPipeline(_ steps: [PipelineStep], deadline: ContinuousClock.Instant?) throws(PostgresError) -> [PipelineOutcome] {
+        guard PQenterPipelineMode(handle) == 1 else {
+            throw PostgresError.fromConnection(handle, context: "cannot enter pipeline mode")
+        }
+        for step in steps {
+            guard send(step) == 1 else {
+                throw PostgresError.fromConnection(handle, context: "sending a statement failed")
+            }
+        }
+        guard PQpipelineSync(handle) == 1 else {
+            throw PostgresError.fromConnection(handle, context: "sending the pipeline sync failed")
+        }
+        try flush(deadline: deadline)
+
+        var outcomes: [PipelineOutcome] = []
+        outcomes.reserveCapacity(steps.count)
+        for _ in steps {
+            outcomes.append(try readOneStatement(deadline: deadline))
+        }
+        guard let sync = try nextResult(deadline: deadline) else {
+            throw PostgresError.fromConnection(handle, context: "pipeline ended without its sync")
+        }
+        let syncStatus = PQresultStatus(sync)
+        PQclear(sync)
+        guard syncStatus == PGRES_PIPELINE_SYNC else {
+            throw PostgresError(.connection, "pipeline out of step (expected sync, got status \(syncStatus.rawValue))")
+        }
+        guard PQexitPipelineMode(handle) == 1 else {
+            throw PostgresError.fromConnection(handle, context: "cannot leave pipeline mode")
+        }
+        return outcomes
+    }
+
+    /// Runs SQL text with the simple query protocol: may hold several statements, takes no
+    /// parameters. Only for fixed SQL (migration files, BEGIN/COMMIT/ROLLBACK).
+    public func executeScript(_ sql: String, deadline: ContinuousClock.Instant?) throws(PostgresError) {
+        guard PQsendQuery(handle, sql) == 1 else {
+            throw PostgresError.fromConnection(handle, context: "sending a statement failed")
+        }
+        try flush(deadline: deadline)
+        var firstError: PostgresError?
+        while let result = try nextResult(deadline: deadline) {
+            let status = PQresultStatus(result)
+            if status == PGRES_FATAL_ERROR, firstError == nil {
+                firstError = PostgresError.fromResult(result, connectionBroken: PQstatus(handle) != CONNECTION_OK)
+            } else if status == PGRES_COPY_IN || status == PGRES_COPY_OUT || status == PGRES_COPY_BOTH {
+                PQclear(result)
+                throw PostgresError(.connection, "COPY is not supported here; connection abandoned")
+            }
+            PQclear(result)
+        }
+        if let firstError { throw firstError }
+        if PQstatus(handle) != CONNECTION_OK {
+            throw PostgresError.fromConnection(handle, context: "connection lost")
+        }
+    }
+
+    private func send(_ step: PipelineStep) -> Int32 {
+        switch step {
+        case .prepare(let name, let sql, let types):
+            return types.withUnsafeBufferPointer { typeBuffer in
+                PQsendPrepare(handle, name, sql, Int32(types.count), typeBuffer.baseAddress)
+            }
+        case .executePrepared(let name, let parameters):
+            return ParameterArrays.with(parameters) { count, _, values, lengths, formats in
+                PQsendQueryPrepared(handle, name, count, values, lengths, formats, 1)
+            }
+        case .execute(let sql, let parameters):
+            return ParameterArrays.with(parameters) { count, types, values, lengths, formats in
+                PQsendQueryParams(handle, sql, count, types, values, lengths, formats, 1)
+            }
+        }
+    }
+
+    /// Reads the results of one pipelined statement up to the NULL that ends it.
+    private func readOneStatement(deadline: ContinuousClock.Instant?) throws(PostgresError) -> PipelineOutcome {
+        var outcome: PipelineOutcome?
+        while let result = try nextResult(deadline: deadline) {
+            defer { PQclear(result) }
+            let status = PQresultStatus(result)
+            switch status {
+            case PGRES_TUPLES_OK, PGRES_COMMAND_OK, PGRES_EMPTY_QUERY:
+                outcome = .rows(PGResultCopy.rows(from: result))
+            case PGRES_FATAL_ERROR:
+                let broken = PQstatus(handle) != CONNECTION_OK
+                let error = PostgresError.fromResult(result, connectionBroken: broken)
+                if error.kind == .connection { throw error }
+                outcome = .failed(error)
+            case PGRES_PIPELINE_ABORTED:
+                outcome = .skipped
+            default:
+                throw PostgresError(.connection, "unsupported result status \(status.rawValue) (COPY?); connection abandoned")
+            }
+        }
+        guard let outcome else {
+            throw PostgresError.fromConnection(handle, context: "statement produced no result")
+        }
+        return outcome
+    }
+
+    /// The next PGresult (or nil at the end of a statement), waiting on the socket as needed.
+    private func nextResult(deadline: ContinuousClock.Instant?) throws(PostgresError) -> OpaquePointer? {
+        while PQisBusy(handle) == 1 {
+            try waitForSocket(read: true, write: false, deadline: deadline)
+            guard PQconsumeInput(handle) == 1 else {
+                throw PostgresError.fromConnection(handle, context: "connection lost")
+            }
+        }
+        return PQgetResult(handle)
+    }
+
+    /// Pushes buffered output; while the server cannot take more, read what it sends so
+    /// neither side blocks on a full socket.
+    private func flush(deadline: ContinuousClock.Instant?) throws(PostgresError) {
+        while true {
+            switch PQflush(handle) {
+            case 0:
+                return
+            case 1:
+                try waitForSocket(read: true, write: true, deadline: deadline)
+                guard PQconsumeInput(handle) == 1 else {
+                    throw PostgresError.fromConnection(handle, context: "connection lost")
+                }
+            default:
+                throw PostgresError.fromConnection(handle, context: "sending to the server failed")
+            }
+        }
+    }
+}
+
+/// Parameter arrays in the layout libpq wants, pointing into one buffer that lives for the
+/// duration of the call (libpq copies the data before returning).
+enum ParameterArrays {
+    static func with(_ parameters: [EncodedParameter],
+                     _ body: (Int32, UnsafePointer<UInt32>?, UnsafePointer<UnsafePointer<CChar>?>?,
+                              UnsafePointer<Int32>?, UnsafePointer<Int32>?) -> Int32) -> Int32 {
+        var storage: [UInt8] = []
+        var starts: [Int] = []
+        for parameter in parameters {
+            starts.append(storage.count)
+            if let bytes = parameter.bytes { storage.append(contentsOf: bytes) }
+        }
+        storage.append(0) // never empty, so the base address exists even for all-empty values
+        let types = parameters.map(\.typeOID)
+        let lengths = parameters.map { Int32($0.bytes?.count ?? 0) }
+        let formats = parameters.map(\.format)
+        return storage.withUnsafeBufferPointer { buffer -> Int32 in
+            guard let base = buffer.baseAddress else { return 0 }
+            let values: [UnsafePointer<CChar>?] = parameters.indices.map { index in
+                guard parameters[index].bytes != nil else { return nil }
+                return UnsafeRawPointer(base + starts[index]).assumingMemoryBound(to: CChar.self)
+            }
+            return types.withUnsafeBufferPointer { typeBuffer in
+                values.withUnsafeBufferPointer { valueBuffer in
+                    lengths.withUnsafeBufferPointer { lengthBuffer in
+                        formats.withUnsafeBufferPointer { formatBuffer in
+                            body(Int32(parameters.count), typeBuffer.baseAddress, valueBuffer.baseAddress,
+                                 lengthBuffer.baseAddress, formatBuffer.baseAddress)
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,95 @@
+/// A result column: its name and the OID of its type.
+public struct PostgresColumn: Sendable, Hashable {
+    public var name: String
+    public var typeOID: UInt32
+}
+
+/// The rows of one statement, copied out of libpq into Swift memory (so they outlive the
+/// PGresult and may cross threads). Cells are in binary format.
+public struct PostgresRows: Sendable, RandomAccessCollection {
+    public let columns: [PostgresColumn]
+    /// The command tag, e.g. "INSERT 0 1", "SELECT 3".
+    public let commandTag: String
+    /// Rows inserted/updated/deleted/selected, when the command reports a count.
+    public let affectedRows: Int?
+    let storage: [UInt8]
+    /// Per cell (row-major): start in `storage` and length, length -1 for NULL.
+    let cellStarts: [Int32]
+    let cellLengths: [Int32]
+    let columnIndexByName: [String: Int]
+
+    init(columns: [PostgresColumn], commandTag: String, affectedRows: Int?, storage: [UInt8],
+         cellStarts: [Int32], cellLengths: [Int32]) {
+        self.columns = columns
+        self.commandTag = commandTag
+        self.affectedRows = affectedRows
+        self.storage = storage
+        self.cellStarts = cellStarts
+        self.cellLengths = cellLengths
+        var byName: [String: Int] = [:]
+        for (index, column) in columns.enumerated() where byName[column.name] == nil {
+            byName[column.name] = index
+        }
+        self.columnIndexByName = byName
+    }
+
+    /// An empty result (for statements that return no rows).
+    public static func empty(commandTag: String = "", affectedRows: Int? = nil) -> PostgresRows {
+        PostgresRows(columns: [], commandTag: commandTag, affectedRows: affectedRows, storage: [],
+                     cellStarts: [], cellLengths: [])
+    }
+
+    public var startIndex: Int { 0 }
+    public var endIndex: Int { columns.isEmpty ? 0 : cellStarts.count / columns.count }
+    public subscript(position: Int) -> PostgresRow { PostgresRow(rows: self, index: position) }
+}
+
+/// One row; decode its cells by position or column name.
+public struct PostgresRow: Sendable {
+    let rows: PostgresRows
+    public let index: Int
+
+    public var columns: [PostgresColumn] { rows.columns }
+
+    public func cell(at column: Int) throws(PostgresError) -> PostgresCell {
+        guard column >= 0, column < rows.columns.count else {
+            throw PostgresError(.usage, "column index \(column) out of range (\(rows.columns.count) columns)")
+        }
+        let cellIndex = index * rows.columns.count + column
+        let length = Int(rows.cellLengths[cellIndex])
+        let start = Int(rows.cellStarts[cellIndex])
+        let info = rows.columns[column]
+        if length < 0 {
+            return PostgresCell(column: info, bytes: nil)
+        }
+        return PostgresCell(column: info, bytes: rows.storage[start..<(start + length)])
+    }
+
+    public func decode<T: PostgresDecodable>(_ type: T.Type = T.self, at column: Int) throws(PostgresError) -> T {
+        try T.decode(from: cell(at: column))
+    }
+
+    public func decode<T: PostgresDecodable>(_ type: T.Type = T.self, column name: String) throws(PostgresError) -> T {
+        guard let column = rows.columnIndexByName[name] else {
+            throw PostgresError(.usage, "no column named \"\(name)\"")
+        }
+        return try T.decode(from: cell(at: column))
+    }
+}
+
+/// One cell in binary wire format; `bytes == nil` is SQL NULL.
+public struct PostgresCell: Sendable {
+    public let column: PostgresColumn
+    public let bytes: ArraySlice<UInt8>?
+
+    func decodingError(_ swiftType: String) -> PostgresError {
+        PostgresError(.decoding, "column \"\(column.name)\" (type oid \(column.typeOID)) cannot be decoded as \(swiftType)")
+    }
+
+    func requireBytes(_ swiftType: String) throws(PostgresError) -> ArraySlice<UInt8> {
+        guard let bytes else {
+            throw PostgresError(.decoding, "column \"\(column.name)\" is NULL; decode as \(swiftType)? instead")
+        }
+        return bytes
+    }
+}

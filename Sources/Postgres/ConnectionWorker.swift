@@ -1,0 +1,200 @@
+import Foundation
+import LibPQ
+
+/// One pooled connection and the thread that owns it.
+///
+/// Why a thread per connection (rather than libpq's nonblocking mode on one shared I/O
+/// thread): the RPC server runs handlers on its epoll loop threads, which must never wait on
+/// the database, so all libpq work happens elsewhere, and the caller only enqueues a job and
+/// awaits a continuation. Giving each connection its own thread keeps every libpq object
+/// confined to one thread (no locking around PGconn), lets a slow query or a big result copy
+/// stall only its own connection, and costs little because the pool is small (max ~10-50).
+/// Inside the thread, libpq is still driven nonblocking with poll(2) against the caller's
+/// deadline, so no job outlives its deadline even if the server or network hangs.
+final class ConnectionWorker: @unchecked Sendable {
+    typealias Job = (ConnectionWorker) -> Void
+
+    let id: Int
+    private let connector: Connector
+    private let cacheCapacity: Int
+    private let healthCheckInterval: Duration
+
+    // Guarded by `condition`.
+    private let condition = NSCondition()
+    private var jobs: [Job] = []
+    private var stopRequested = false
+    private var runningToken: UInt64 = 0
+    private var runningCancelHandle: PGCancelHandle?
+    private var lastToken: UInt64 = 0
+    private var lastStartedToken: UInt64 = 0
+    /// Jobs whose task was cancelled before they reached the thread: they fail at once.
+    private var cancelledBeforeStart: Set<UInt64> = []
+    /// Whether the last job left the connection inside a transaction, recorded before its
+    /// caller resumes, so releasing a clean connection costs no wake-up of this thread.
+    private var leftInTransaction = false
+
+    // Confined to the worker thread.
+    private var session: Session?
+
+    init(id: Int, connector: Connector, configuration: PostgresConfiguration) {
+        self.id = id
+        self.connector = connector
+        self.cacheCapacity = configuration.statementCacheCapacity
+        self.healthCheckInterval = configuration.healthCheckInterval
+        let thread = Thread { [self] in self.runLoop() }
+        thread.name = "xsc-postgres-\(id)"
+        thread.start()
+    }
+
+    /// Runs `work` on this connection's thread with a live session (connecting first when
+    /// there is none or the previous one died). Task cancellation asks the server to cancel.
+    func perform<T: Sendable>(deadline: ContinuousClock.Instant,
+                              _ work: @escaping @Sendable (Session) throws(PostgresError) -> T) async throws -> T {
+        try Task.checkCancellation()
+        let token = condition.withLock { () -> UInt64 in
+            lastToken &+= 1
+            return lastToken
+        }
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, Error>) in
+                enqueue { worker in
+                    continuation.resume(with: worker.runOnThread(token: token, deadline: deadline, work))
+                }
+            }
+        } onCancel: {
+            self.cancelIfRunning(token: token)
+        }
+    }
+
+    /// After a lease: never hand the next caller a connection that is still inside a
+    /// transaction. Queued, so the caller releasing the connection does not wait.
+    func resetAfterLease() {
+        guard condition.withLock({ leftInTransaction }) else { return }
+        enqueue { worker in worker.rollbackIfInTransaction() }
+    }
+
+    /// Finishes queued jobs, closes the connection and ends the thread.
+    func stop() {
+        condition.withLock {
+            stopRequested = true
+            condition.signal()
+        }
+    }
+
+    private func enqueue(_ job: @escaping Job) {
+        condition.withLock {
+            jobs.append(job)
+            condition.signal()
+        }
+    }
+
+    private func runLoop() {
+        let idleWait = Double(PostgresConfiguration.millis(healthCheckInterval)) / 1000
+        while true {
+            condition.lock()
+            while jobs.isEmpty && !stopRequested {
+                let signalled = condition.wait(until: Date(timeIntervalSinceNow: max(0.01, idleWait)))
+                if !signalled && jobs.isEmpty {
+                    condition.unlock()
+                    dropSessionIfDead()
+                    condition.lock()
+                }
+            }
+            if jobs.isEmpty {
+                condition.unlock()
+                break
+            }
+            let job = jobs.removeFirst()
+            condition.unlock()
+            job(self)
+        }
+        session = nil
+    }
+
+    private func runOnThread<T>(token: UInt64, deadline: ContinuousClock.Instant,
+                                _ work: (Session) throws(PostgresError) -> T) -> Result<T, Error> {
+        let cancelled = condition.withLock { () -> Bool in
+            lastStartedToken = token
+            let wasCancelled = cancelledBeforeStart.contains(token)
+            if !cancelledBeforeStart.isEmpty { cancelledBeforeStart = cancelledBeforeStart.filter { $0 > token } }
+            return wasCancelled
+        }
+        if cancelled { return .failure(CancellationError()) }
+        // Queued past its deadline: fail without touching the connection (sending and then
+        // abandoning the exchange would cost the connection).
+        guard ContinuousClock.now < deadline else {
+            return .failure(PostgresError(.deadlineExceeded, "deadline exceeded before the statement was sent"))
+        }
+        let live: Session
+        do {
+            live = try liveSession(deadline: deadline)
+        } catch {
+            return .failure(error)
+        }
+        condition.withLock {
+            runningToken = token
+            runningCancelHandle = live.cancelHandle
+        }
+        defer {
+            if live.isBroken { session = nil }
+            let inTransaction = session.map { $0.transactionStatus != .idle } ?? false
+            condition.withLock {
+                runningToken = 0
+                runningCancelHandle = nil
+                leftInTransaction = inTransaction
+            }
+        }
+        do {
+            return .success(try work(live))
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    private func liveSession(deadline: ContinuousClock.Instant) throws(PostgresError) -> Session {
+        if let session, session.isUsable { return session }
+        session = nil
+        let fresh = Session(connection: try connector.connect(deadline: deadline), cacheCapacity: cacheCapacity)
+        session = fresh
+        return fresh
+    }
+
+    private func dropSessionIfDead() {
+        if let session, !session.isUsable { self.session = nil }
+    }
+
+    private func rollbackIfInTransaction() {
+        defer {
+            let inTransaction = session.map { $0.transactionStatus != .idle } ?? false
+            condition.withLock { leftInTransaction = inTransaction }
+        }
+        guard let current = session else { return }
+        if current.isBroken {
+            session = nil
+            return
+        }
+        switch current.transactionStatus {
+        case .idle:
+            return
+        case .inTransaction, .inFailedTransaction:
+            do {
+                try current.runScript("ROLLBACK", deadline: .now + .seconds(5))
+            } catch {
+                session = nil
+            }
+        case .active, .unknown:
+            session = nil
+        }
+    }
+
+    private func cancelIfRunning(token: UInt64) {
+        let handle = condition.withLock { () -> PGCancelHandle? in
+            if runningToken == token { return runningCancelHandle }
+            if token > lastStartedToken { cancelledBeforeStart.insert(token) }
+            return nil
+        }
+        guard let handle else { return }
+        // PQcancel opens its own connection and blocks; keep that off the cancelling thread.
+        Thread.detachNewThread { handle.requestCancel() }
+    }
+}

@@ -1,0 +1,185 @@
+import LibPQ
+import Synchronization
+
+/// A bounded pool of PostgreSQL connections with an async API that never blocks the calling
+/// thread. Connections open lazily (up to `maxConnections`), dead ones are replaced on the
+/// next use, so a database restart heals without recreating the pool; while the database is
+/// down calls fail fast with `PostgresError.Kind.unavailable`.
+public final class PostgresPool: Sendable {
+    public let configuration: PostgresConfiguration
+    private let connector: Connector
+    private let state = Mutex(PoolState())
+
+    private struct Waiter {
+        let id: UInt64
+        let continuation: CheckedContinuation<ConnectionWorker, Error>
+    }
+
+    private struct PoolState {
+        var idle: [ConnectionWorker] = []
+        var openCount = 0
+        var waiters: [Waiter] = []
+        var nextID: UInt64 = 0
+        var closed = false
+    }
+
+    public struct Statistics: Sendable, Equatable {
+        public var open: Int
+        public var idle: Int
+        public var waiting: Int
+        public var inUse: Int { open - idle }
+    }
+
+    public init(configuration: PostgresConfiguration) throws(PostgresError) {
+        guard configuration.maxConnections >= 1 else {
+            throw PostgresError(.usage, "maxConnections must be at least 1")
+        }
+        self.configuration = configuration
+        self.connector = try Connector(configuration: configuration)
+    }
+
+    deinit {
+        close()
+    }
+
+    public var statistics: Statistics {
+        state.withLock { Statistics(open: $0.openCount, idle: $0.idle.count, waiting: $0.waiters.count) }
+    }
+
+    /// Runs one statement in its own implicit transaction: a single round trip, including the
+    /// per-call statement_timeout derived from the deadline.
+    @discardableResult
+    public func query(_ sql: String, _ parameters: [PostgresValue] = [],
+                      deadline: ContinuousClock.Instant? = nil) async throws -> PostgresRows {
+        try await withConnection(deadline: deadline) { connection in
+            try await connection.query(sql, parameters)
+        }
+    }
+
+    /// One round trip to the database, for readiness checks (/readyz).
+    public func ping(deadline: ContinuousClock.Instant? = nil) async throws {
+        try await query("SELECT 1", deadline: deadline ?? .now + .seconds(2))
+    }
+
+    /// Like `query`, returning the number of rows the statement affected.
+    @discardableResult
+    public func execute(_ sql: String, _ parameters: [PostgresValue] = [],
+                        deadline: ContinuousClock.Instant? = nil) async throws -> Int {
+        try await query(sql, parameters, deadline: deadline).affectedRows ?? 0
+    }
+
+    /// Leases one connection for several calls (session state such as advisory locks stays
+    /// on it). The connection returns to the pool when `body` ends, rolled back if it was
+    /// left inside a transaction.
+    public func withConnection<T: Sendable>(deadline: ContinuousClock.Instant? = nil,
+                                            _ body: (PostgresConnection) async throws -> T) async throws -> T {
+        let deadline = deadline ?? .now + configuration.defaultTimeout
+        let worker = try await acquire(deadline: deadline)
+        let connection = PostgresConnection(worker: worker, deadline: deadline)
+        defer {
+            connection.endLease()
+            release(worker)
+        }
+        return try await body(connection)
+    }
+
+    /// Closes idle connections now and busy ones when they are released; waiting callers
+    /// fail with `unavailable`.
+    public func close() {
+        let (idle, waiters) = state.withLock { state -> ([ConnectionWorker], [Waiter]) in
+            state.closed = true
+            defer {
+                state.openCount -= state.idle.count
+                state.idle = []
+                state.waiters = []
+            }
+            return (state.idle, state.waiters)
+        }
+        idle.forEach { $0.stop() }
+        for waiter in waiters {
+            waiter.continuation.resume(throwing: PostgresError(.unavailable, "the connection pool is closed"))
+        }
+    }
+
+    // MARK: - Leasing
+
+    private enum Grant {
+        case worker(ConnectionWorker)
+        case mustWait
+        case closed
+    }
+
+    private func acquire(deadline: ContinuousClock.Instant) async throws -> ConnectionWorker {
+        try Task.checkCancellation()
+        switch state.withLock({ takeOrCreate(&$0) }) {
+        case .worker(let worker): return worker
+        case .closed: throw PostgresError(.unavailable, "the connection pool is closed")
+        case .mustWait: break
+        }
+        let waitUntil = min(deadline, .now + configuration.acquireTimeout)
+        let id = state.withLock { state -> UInt64 in
+            state.nextID += 1
+            return state.nextID
+        }
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<ConnectionWorker, Error>) in
+                let grant = state.withLock { state -> Grant in
+                    let grant = takeOrCreate(&state)
+                    if case .mustWait = grant { state.waiters.append(Waiter(id: id, continuation: continuation)) }
+                    return grant
+                }
+                switch grant {
+                case .worker(let worker):
+                    continuation.resume(returning: worker)
+                case .closed:
+                    continuation.resume(throwing: PostgresError(.unavailable, "the connection pool is closed"))
+                case .mustWait:
+                    let maxConnections = configuration.maxConnections
+                    Task { [weak self] in
+                        try? await Task.sleep(until: waitUntil, clock: .continuous)
+                        self?.failWaiter(id: id, with: PostgresError(
+                            .poolExhausted, "all \(maxConnections) database connections stayed busy"))
+                    }
+                }
+            }
+        } onCancel: {
+            self.failWaiter(id: id, with: CancellationError())
+        }
+    }
+
+    private func takeOrCreate(_ state: inout PoolState) -> Grant {
+        if state.closed { return .closed }
+        if let worker = state.idle.popLast() { return .worker(worker) }
+        guard state.openCount < configuration.maxConnections else { return .mustWait }
+        state.openCount += 1
+        state.nextID += 1
+        return .worker(ConnectionWorker(id: Int(state.nextID), connector: connector, configuration: configuration))
+    }
+
+    private func failWaiter(id: UInt64, with error: Error) {
+        let waiter = state.withLock { state -> Waiter? in
+            guard let index = state.waiters.firstIndex(where: { $0.id == id }) else { return nil }
+            return state.waiters.remove(at: index)
+        }
+        waiter?.continuation.resume(throwing: error)
+    }
+
+    private func release(_ worker: ConnectionWorker) {
+        worker.resetAfterLease()
+        enum Next { case waiter(Waiter), idle, stop }
+        let next = state.withLock { state -> Next in
+            if state.closed {
+                state.openCount -= 1
+                return .stop
+            }
+            if !state.waiters.isEmpty { return .waiter(state.waiters.removeFirst()) }
+            state.idle.append(worker)
+            return .idle
+        }
+        switch next {
+        case .waiter(let waiter): waiter.continuation.resume(returning: worker)
+        case .stop: worker.stop()
+        case .idle: break
+        }
+    }
+}

@@ -1,5 +1,0 @@
-import XCTest
-
-final class PostgresTestsPlaceholder: XCTestCase {
-    func testBuilds() {}
-}
