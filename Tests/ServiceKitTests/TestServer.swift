@@ -34,11 +34,15 @@ struct WhoAmIService: RPCServiceProvider {
 
 /// A real RPCServer on a free loopback port with the given interceptors.
 func startTestServer(interceptors: [any ServerInterceptor]) throws -> RPCServer {
+    let server = makeTestServer(interceptors: interceptors)
+    try server.start()
+    return server
+}
+
+func makeTestServer(interceptors: [any ServerInterceptor] = []) -> RPCServer {
     var configuration = RPCServer.Configuration(host: "127.0.0.1", port: 0)
     configuration.handlesTerminationSignals = false
     configuration.shutdownGracePeriod = .seconds(1)
     configuration.interceptors = interceptors
-    let server = RPCServer(configuration: configuration, services: [WhoAmIService()])
-    try server.start()
-    return server
+    return RPCServer(configuration: configuration, services: [WhoAmIService()])
 }
