@@ -138,6 +138,25 @@ final class AdminListenerTests: XCTestCase {
         XCTAssertThrowsError(try RawHTTPClient(port: port))
     }
 
+    func testParserSurvivesRandomInput() {
+        var generator = SplitMix(seed: 7)
+        let parser = HTTPRequestParser(maxHeadBytes: 256, maxHeaders: 8)
+        let pieces = ["GET ", "/metrics", " HTTP/1.1", "\r\n", ":", "Content-Length: 3", "\u{00}", " ", "\r\n\r\n", "é"]
+        for _ in 0..<3000 {
+            var bytes: [UInt8] = []
+            for _ in 0..<Int(generator.next() % 12) {
+                if generator.next() % 3 == 0 {
+                    bytes.append(UInt8(truncatingIfNeeded: generator.next()))
+                } else {
+                    bytes += Array(pieces[Int(generator.next() % UInt64(pieces.count))].utf8)
+                }
+            }
+            if case .complete(_, let consumed) = parser.parse(bytes) {
+                XCTAssertLessThanOrEqual(consumed, bytes.count)
+            }
+        }
+    }
+
     func testRoutesWithoutSockets() {
         let routes = AdminRoutes(metrics: registry, isReady: { false })
         let head = HTTPRequestHead(method: "HEAD", path: "/healthz", minorVersion: 1, headers: [])

@@ -61,11 +61,11 @@ final class MetricsTests: XCTestCase {
         let registry = MetricsRegistry()
         let sink = MemoryLogSink()
         let secret = ActorSecret(String(repeating: "q", count: 32))!
-        let server = try startTestServer(interceptors: [
-            AccessLogInterceptor(logger: Logger(service: "test", sink: sink)),
-            RPCMetricsInterceptor(registry: registry),
-            ActorVerifier(secret: secret),
+        let config = try ServiceConfig.load(service: "orders", environment: [
+            "XSC_ACTOR_SECRET": String(repeating: "q", count: 32), "DATABASE_URL": "postgres://localhost/x",
         ])
+        let server = try startTestServer(interceptors: StandardInterceptors.make(
+            config: config, logger: Logger(service: "test", sink: sink), metrics: registry))
         defer { server.shutdown() }
         let channel = RPCChannel(host: "127.0.0.1", port: server.port)
         defer { channel.close() }

@@ -50,11 +50,21 @@ public struct Logger: Sendable {
     public func log(_ level: LogLevel, _ message: @autoclosure () -> String,
                     _ fields: KeyValuePairs<String, LogValue> = [:]) {
         guard isEnabled(level) else { return }
+        write(level, message(), fields.map { ($0.key, $0.value) })
+    }
+
+    /// For fields assembled at run time.
+    public func log(_ level: LogLevel, _ message: @autoclosure () -> String, fields: [(String, LogValue)]) {
+        guard isEnabled(level) else { return }
+        write(level, message(), fields)
+    }
+
+    private func write(_ level: LogLevel, _ message: String, _ fields: [(String, LogValue)]) {
         var line = JSONLine()
         line.add("ts", .string(UTCTimestamp.format(unixMilliseconds: clock())))
         line.add("level", .string(level.description))
         line.add("service", .string(service))
-        line.add("msg", .string(PhoneMasking.mask(message())))
+        line.add("msg", .string(PhoneMasking.mask(message)))
         for (key, value) in baseFields { line.add(Logger.fieldKey(key), Logger.masked(value)) }
         for (key, value) in fields { line.add(Logger.fieldKey(key), Logger.masked(value)) }
         sink.write(line: line.finished())
