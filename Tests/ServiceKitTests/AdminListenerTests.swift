@@ -130,6 +130,35 @@ final class AdminListenerTests: XCTestCase {
         XCTAssertTrue(halfClosed.readsEndOfStream())
     }
 
+    func testConnectionsBeyondTheLimitAreClosed() throws {
+        var configuration = AdminListener.Configuration(host: "127.0.0.1", port: 0)
+        configuration.maxConnections = 2
+        let limited = AdminListener(configuration: configuration, metrics: registry, isReady: { true })
+        try limited.start()
+        defer { limited.stop() }
+        let first = try RawHTTPClient(port: limited.port)
+        first.send("GET /healthz HTTP/1.1\r\n\r\n")
+        XCTAssertEqual(first.readResponse()?.status, 200)
+        let second = try RawHTTPClient(port: limited.port)
+        second.send("GET /healthz HTTP/1.1\r\n\r\n")
+        XCTAssertEqual(second.readResponse()?.status, 200)
+        let third = try RawHTTPClient(port: limited.port)
+        XCTAssertTrue(third.readsEndOfStream())
+        first.send("GET /healthz HTTP/1.1\r\nConnection: close\r\n\r\n")
+        XCTAssertEqual(first.readResponse()?.status, 200)
+        XCTAssertTrue(first.readsEndOfStream())
+        first.close()
+        // The slot the first connection frees is available again once the server has seen its
+        // close; until then a new connection may still be turned away, so try a few times.
+        var served = false
+        for _ in 0..<100 where !served {
+            let next = try RawHTTPClient(port: limited.port)
+            next.send("GET /readyz HTTP/1.1\r\n\r\n")
+            served = next.readResponse()?.status == 200
+        }
+        XCTAssertTrue(served)
+    }
+
     func testStopClosesTheListener() throws {
         let open = try client()
         let port = listener.port
