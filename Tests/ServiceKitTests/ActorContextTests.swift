@@ -157,6 +157,15 @@ final class ActorContextTests: XCTestCase {
         XCTAssertNil(ActorMint.role(named: "root"))
     }
 
+    /// Pins the MAC input format against an independent implementation (Python's hmac module:
+    /// hmac.new(b"k" * 32, b"xsc-actor-v1\x00" + b"\x0a\x03abc", hashlib.sha256)), so tools in
+    /// other languages can mint actors from the documentation alone.
+    func testSignatureKnownAnswer() {
+        let mac = ActorCredentials.signature(of: [0x0A, 0x03] + Array("abc".utf8), key: ActorKey(secret))
+        let hex = mac.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
+        XCTAssertEqual(hex, "5d164e660961749872f698bd838cf5fb28c0490c0ffcdb4971cf80ec22e1764b")
+    }
+
     func testBase64MatchesFoundation() {
         for count in 0..<8 {
             let bytes = (0..<count).map { UInt8(truncatingIfNeeded: $0 * 77 + 3) }

@@ -14,8 +14,7 @@ public enum ActorMint {
         actor.role = role
         actor.teamPath = teamPath
         actor.requestId = requestID ?? randomRequestID()
-        let lifetimeMs = lifetime.components.seconds * 1000 + lifetime.components.attoseconds / 1_000_000_000_000_000
-        actor.expiresAtMs = now + lifetimeMs
+        actor.expiresAtMs = now + lifetime.wholeMilliseconds
         return ActorSigner(secret: secret).sign(actor)
     }
 

@@ -24,7 +24,7 @@ public struct ActorVerifier: ServerInterceptor {
                 clock: @escaping WallClock = SystemWallClock.now) {
         self.key = ActorKey(secret)
         self.exemptMethods = exemptMethods
-        self.clockSkewMs = clockSkew.components.seconds * 1000 + clockSkew.components.attoseconds / 1_000_000_000_000_000
+        self.clockSkewMs = clockSkew.wholeMilliseconds
         self.clock = clock
     }
 

@@ -94,8 +94,7 @@ public final class ServiceRunner: @unchecked Sendable {
         guard state.advance(from: .serving, to: .stopping) else { return }
         logger.info("shutting down: readiness off")
         if options.drainDelay > .zero {
-            sleepMilliseconds(Int(options.drainDelay.components.seconds * 1000
-                                  + options.drainDelay.components.attoseconds / 1_000_000_000_000_000))
+            sleepMilliseconds(Int(options.drainDelay.wholeMilliseconds))
         }
         server.health.markAllNotServing()
         logger.info("shutting down: health NOT_SERVING, draining RPC server")
