@@ -65,6 +65,15 @@ final class ServiceConfigTests: XCTestCase {
         }
     }
 
+    func testListenAddressesMustBeIPAddresses() {
+        XCTAssertThrowsError(try ServiceConfig.load(service: "orders", environment: [
+            "DATABASE_URL": "postgres://localhost/x", "XSC_ACTOR_SECRET": secret, "XSC_LISTEN": "orders.internal:7101",
+        ])) { error in
+            XCTAssertEqual((error as? ServiceConfigError)?.problems.count, 1)
+            XCTAssertTrue((error as? ServiceConfigError)?.problems.first?.contains("IP address") ?? false)
+        }
+    }
+
     func testSamePortForRPCAndAdminIsRefused() {
         XCTAssertThrowsError(try ServiceConfig.load(service: "orders", environment: [
             "DATABASE_URL": "postgres://localhost/x", "XSC_ACTOR_SECRET": secret,

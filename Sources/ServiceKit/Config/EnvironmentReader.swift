@@ -1,3 +1,5 @@
+import NetIO
+
 /// Reads one variable at a time and collects what is wrong instead of stopping at the first
 /// problem. Messages name the variable and what is expected, never a secret's value.
 struct EnvironmentReader {
@@ -22,6 +24,17 @@ struct EnvironmentReader {
         }
         guard let address = HostPort(parsing: text) else {
             problems.append("\(name) must be host:port with a port in 0...65535, got \"\(text)\"")
+            return nil
+        }
+        return address
+    }
+
+    /// A local address to bind: its host must be an IP address (or localhost), which is all
+    /// the listeners accept.
+    mutating func listenAddress(_ name: String, default fallback: HostPort?) -> HostPort? {
+        guard let address = address(name, default: fallback) else { return nil }
+        guard (try? SocketAddress(numericHost: address.host, port: address.port)) != nil else {
+            problems.append("\(name) must name an IP address to listen on (like 0.0.0.0:7101 or [::]:7101), got \"\(address)\"")
             return nil
         }
         return address

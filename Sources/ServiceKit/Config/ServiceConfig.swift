@@ -25,10 +25,10 @@ public struct ServiceConfig: Sendable, Equatable {
     public static func load(service: String, peers: [String] = [], environment: [String: String],
                             requiresDatabase: Bool = true) throws(ServiceConfigError) -> ServiceConfig {
         var reader = EnvironmentReader(environment: environment)
-        let listen = reader.address("XSC_LISTEN", default: ServicePorts.rpcPort(of: service).map {
+        let listen = reader.listenAddress("XSC_LISTEN", default: ServicePorts.rpcPort(of: service).map {
             HostPort(host: "0.0.0.0", port: $0)
         })
-        let admin = reader.address("XSC_ADMIN_LISTEN", default: ServicePorts.adminPort(of: service).map {
+        let admin = reader.listenAddress("XSC_ADMIN_LISTEN", default: ServicePorts.adminPort(of: service).map {
             HostPort(host: "0.0.0.0", port: $0)
         })
         let database = reader.databaseURL(required: requiresDatabase)
