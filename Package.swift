@@ -17,6 +17,10 @@ let package = Package(
         .executable(name: "xsc-bench-server", targets: ["BenchServer"]),
         .executable(name: "xsc-codegen", targets: ["CodeGenTool"]),
     ],
+    dependencies: [
+        // HMAC-SHA256 for the signed actor context (ServiceKit).
+        .package(url: "https://github.com/apple/swift-crypto.git", exact: "3.12.3"),
+    ],
     targets: [
         // 1. C shims: module map + shim header only, and the protoc-c output.
         .systemLibrary(name: "CNGHTTP2", pkgConfig: "libnghttp2",
@@ -43,6 +47,11 @@ let package = Package(
         // 4. Generated API: service handler protocols and typed clients.
         .target(name: "ServiceAPI", dependencies: ["RPC", "Messages", "ProtoCodec"]),
 
+        // 5. ServiceKit: config, logs, metrics, admin listener, actor context, shutdown.
+        .target(name: "ServiceKit", dependencies: [
+            "RPC", "NetIO", "ProtoCodec", "Messages", .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+
         // 6. Domain modules.
         .target(name: "Interop", dependencies: ["ServiceAPI", "RPC", "Messages"]),
 
@@ -58,6 +67,7 @@ let package = Package(
         .testTarget(name: "CodeGenTests", dependencies: ["CodeGen"]),
         .testTarget(name: "RPCTests", dependencies: ["RPC", "ServiceAPI", "Messages", "Interop"]),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "LibPQ"]),
+        .testTarget(name: "ServiceKitTests", dependencies: ["ServiceKit", "RPC", "NetIO", "Messages"]),
     ],
     swiftLanguageModes: [.v5]
 )
