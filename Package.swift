@@ -16,6 +16,13 @@ let package = Package(
         .executable(name: "xsc-interop-client", targets: ["InteropClient"]),
         .executable(name: "xsc-bench-server", targets: ["BenchServer"]),
         .executable(name: "xsc-codegen", targets: ["CodeGenTool"]),
+        .executable(name: "xsc-gateway", targets: ["GatewayServer"]),
+        .executable(name: "xsc-orders", targets: ["OrdersServer"]),
+        .executable(name: "xsc-customers", targets: ["CustomersServer"]),
+        .executable(name: "xsc-proposals", targets: ["ProposalsServer"]),
+        .executable(name: "xsc-notifications", targets: ["NotificationsServer"]),
+        .executable(name: "xsc-settlements", targets: ["SettlementsServer"]),
+        .executable(name: "xsc", targets: ["XscCLI"]),
     ],
     dependencies: [
         // HMAC-SHA256 for the signed actor context (ServiceKit).
@@ -52,6 +59,10 @@ let package = Package(
             "RPC", "NetIO", "ProtoCodec", "Messages", .product(name: "Crypto", package: "swift-crypto"),
         ]),
 
+        // 5/6. ServiceHost: turns a service name, its migrations and its handlers into a running
+        // process (config, database pool, migrations, server, admin listener, workers).
+        .target(name: "ServiceHost", dependencies: ["ServiceKit", "Postgres", "RPC"]),
+
         // 6. Domain modules.
         .target(name: "Interop", dependencies: ["ServiceAPI", "RPC", "Messages"]),
 
@@ -60,6 +71,13 @@ let package = Package(
         .executableTarget(name: "InteropClient", dependencies: ["ServiceAPI", "RPC", "Messages"]),
         .executableTarget(name: "BenchServer", dependencies: ["ServiceAPI", "RPC", "Messages"]),
         .executableTarget(name: "CodeGenTool", dependencies: ["CodeGen"]),
+        .executableTarget(name: "GatewayServer", dependencies: ["ServiceHost"]),
+        .executableTarget(name: "OrdersServer", dependencies: ["ServiceHost"]),
+        .executableTarget(name: "CustomersServer", dependencies: ["ServiceHost"]),
+        .executableTarget(name: "ProposalsServer", dependencies: ["ServiceHost"]),
+        .executableTarget(name: "NotificationsServer", dependencies: ["ServiceHost"]),
+        .executableTarget(name: "SettlementsServer", dependencies: ["ServiceHost"]),
+        .executableTarget(name: "XscCLI", dependencies: ["ServiceKit", "ServiceAPI", "Postgres", "RPC", "Messages"]),
 
         .testTarget(name: "HTTP2Tests", dependencies: ["HTTP2"]),
         .testTarget(name: "NetIOTests", dependencies: ["NetIO"]),
@@ -68,6 +86,7 @@ let package = Package(
         .testTarget(name: "RPCTests", dependencies: ["RPC", "ServiceAPI", "Messages", "Interop"]),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "LibPQ"]),
         .testTarget(name: "ServiceKitTests", dependencies: ["ServiceKit", "RPC", "NetIO", "Messages"]),
+        .testTarget(name: "ServiceHostTests", dependencies: ["ServiceHost", "ServiceKit", "Postgres", "RPC", "ServiceAPI", "Messages"]),
     ],
     swiftLanguageModes: [.v5]
 )

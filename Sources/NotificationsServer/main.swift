@@ -1,0 +1,6 @@
+// xsc-notifications: the notifications service (ARCHITECTURE.md: port 7104, admin 9104).
+// Until its domain module lands it serves health and reflection only; its handlers go in the
+// definition's `providers`, its outbox relay and timers in `workers`.
+import ServiceHost
+
+ServiceHost.run(ServiceDefinition(name: "notifications"))

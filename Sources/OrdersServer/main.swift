@@ -1,0 +1,6 @@
+// xsc-orders: the orders service (ARCHITECTURE.md: port 7101, admin 9101).
+// Until its domain module lands it serves health and reflection only; its handlers go in the
+// definition's `providers`, its outbox relay and timers in `workers`.
+import ServiceHost
+
+ServiceHost.run(ServiceDefinition(name: "orders"))

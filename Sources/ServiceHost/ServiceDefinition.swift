@@ -1,0 +1,49 @@
+import Postgres
+import RPC
+import ServiceKit
+
+/// Everything that differs between two XSC service processes: the name (which fixes ports,
+/// schema and migrations folder), the peers it calls, and what it serves and runs beside the
+/// server. `ServiceHost` supplies the rest (config, logs, metrics, pool, migrations, admin
+/// listener, ordered shutdown), so a service's `main.swift` is one call.
+public struct ServiceDefinition: Sendable {
+    /// The service's name in ServicePorts ("orders"); also its schema and database role.
+    public var name: String
+    /// Services this one calls; each gets an `XSC_<PEER>_ADDR` (defaulting to the port table).
+    public var peers: [String]
+    /// Full method paths callable without a signed actor (health and reflection always are).
+    public var exemptMethods: Set<String>
+    /// The RPC services of the process, built once the database is migrated.
+    public var providers: @Sendable (HostedService) throws -> [any RPCServiceProvider]
+    /// Work run beside the server and stopped after it drained. This is where the outbox relay,
+    /// the durable-timer poller and the idempotency-key sweeper (ServiceKitStore) get
+    /// registered, each built from `HostedService.pool`.
+    public var workers: @Sendable (HostedService) throws -> [any BackgroundWorker]
+
+    public init(name: String, peers: [String] = [], exemptMethods: Set<String> = [],
+                providers: @escaping @Sendable (HostedService) throws -> [any RPCServiceProvider] = { _ in [] },
+                workers: @escaping @Sendable (HostedService) throws -> [any BackgroundWorker] = { _ in [] }) {
+        self.name = name
+        self.peers = peers
+        self.exemptMethods = exemptMethods
+        self.providers = providers
+        self.workers = workers
+    }
+}
+
+/// What a service's handlers and workers are built from: the process's shared resources,
+/// made once by `ServiceHost` (no globals).
+public struct HostedService: Sendable {
+    public let config: ServiceConfig
+    public let logger: Logger
+    public let metrics: MetricsRegistry
+    /// The service's pool, connected as its own role (search_path = its schema), migrated.
+    public let pool: PostgresPool
+
+    public init(config: ServiceConfig, logger: Logger, metrics: MetricsRegistry, pool: PostgresPool) {
+        self.config = config
+        self.logger = logger
+        self.metrics = metrics
+        self.pool = pool
+    }
+}

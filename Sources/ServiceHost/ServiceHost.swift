@@ -1,0 +1,136 @@
+import Glibc
+import Postgres
+import RPC
+import ServiceKit
+
+/// Turns a `ServiceDefinition` into a running process. A service's whole `main.swift`:
+///
+///     import ServiceHost
+///     ServiceHost.run(ServiceDefinition(name: "orders", peers: ["customers"]) { hosted in
+///         [OrdersHandler(pool: hosted.pool, logger: hosted.logger)]
+///     })
+///
+/// Start-up, in order: configuration (every problem at once, exit 2), the database pool as the
+/// service's own role, migrations from `services/<name>/migrations` (waiting for the database up
+/// to `Options.databaseWaitLimit`), the handlers, then ServiceRunner (admin listener, RPC server
+/// with health + reflection + the standard interceptors, workers) until SIGTERM/SIGINT.
+public enum ServiceHost {
+    public struct Options: Sendable {
+        /// How long start-up keeps retrying while the database is unreachable (it may be
+        /// starting beside us, as in docker compose or after a host reboot).
+        public var databaseWaitLimit: Duration = .seconds(60)
+        public var maxDatabaseConnections = 10
+        public var eventLoops = 1
+        public var runner = ServiceRunner.Options()
+
+        public init() {}
+    }
+
+    /// For `main.swift`: runs the service until it is told to stop, then exits the process
+    /// (0 after a graceful shutdown, 1 when start-up failed, 2 for a bad environment).
+    public static func run(_ definition: ServiceDefinition, options: Options = Options()) -> Never {
+        let settings: HostStartup.Settings
+        switch HostStartup.decide(definition, arguments: CommandLine.arguments, environment: ProcessEnvironment.current()) {
+        case .run(let decided):
+            settings = decided
+        case .exit(let status, let standardOutput, let standardError):
+            fputs(standardOutput, stdout)
+            fputs(standardError, stderr)
+            exit(status)
+        }
+        let logger = Logger(service: settings.config.service, level: settings.config.logLevel)
+        do {
+            let process = try prepare(definition, config: settings.config,
+                                      migrationsDirectory: settings.migrationsDirectory, logger: logger, options: options)
+            try process.run()
+            exit(0)
+        } catch {
+            logger.error("start-up failed", ["error": .string(String(describing: error))])
+            exit(1)
+        }
+    }
+
+    /// Everything `run` does short of starting: the pool is open and migrated, the handlers and
+    /// workers are built. Tests drive the result with `start()`/`shutdown()`.
+    public static func prepare(_ definition: ServiceDefinition, config: ServiceConfig, migrationsDirectory: String,
+                               logger: Logger, options: Options = Options()) throws -> HostedProcess {
+        guard let databaseURL = config.databaseURL else {
+            throw HostError.databaseURLMissing
+        }
+        let migrator = try Migrator(schema: definition.name, directory: migrationsDirectory)
+        var poolConfiguration = PostgresConfiguration(connectionString: databaseURL)
+        poolConfiguration.maxConnections = options.maxDatabaseConnections
+        poolConfiguration.applicationName = "xsc-\(definition.name)"
+        let pool = try PostgresPool(configuration: poolConfiguration)
+        do {
+            let applied = try BlockingWait.run {
+                try await DatabaseWait.migrate(migrator, pool: pool, logger: logger, limit: options.databaseWaitLimit)
+            }
+            logger.info("migrations up to date", ["schema": .string(definition.name),
+                                                   "applied_now": .string(applied.map(String.init).joined(separator: ",")),
+                                                   "known": .int(Int64(migrator.migrations.count))])
+
+            let metrics = MetricsRegistry()
+            PoolMetrics.register(pool, in: metrics)
+            let hosted = HostedService(config: config, logger: logger, metrics: metrics, pool: pool)
+            let readiness = DatabaseReadiness(pool: pool, logger: logger)
+            let workers: [any BackgroundWorker] = [readiness] + (try definition.workers(hosted))
+
+            var rpc = RPCServer.Configuration(host: config.listen.host, port: config.listen.port,
+                                              eventLoops: options.eventLoops)
+            rpc.interceptors = StandardInterceptors.make(config: config, logger: logger, metrics: metrics,
+                                                         exemptMethods: definition.exemptMethods)
+            let server = RPCServer(configuration: rpc, services: try definition.providers(hosted))
+            let admin = AdminListener.Configuration(host: config.adminListen.host, port: config.adminListen.port)
+            let runner = ServiceRunner(server: server, admin: admin, metrics: metrics, logger: logger, workers: workers,
+                                       isReady: { readiness.isReachable }, options: options.runner)
+            return HostedProcess(runner: runner, hosted: hosted)
+        } catch {
+            pool.close()
+            throw error
+        }
+    }
+}
+
+/// A prepared service process: `run()` for the real thing, `start()`/`shutdown()` for tests.
+public final class HostedProcess: Sendable {
+    public let runner: ServiceRunner
+    public let hosted: HostedService
+
+    init(runner: ServiceRunner, hosted: HostedService) {
+        self.runner = runner
+        self.hosted = hosted
+    }
+
+    public var rpcPort: Int { runner.server.port }
+    public var adminPort: Int { runner.admin.port }
+
+    /// Serves until SIGTERM/SIGINT, shuts down in order, closes the pool last (workers may
+    /// still have written during the drain).
+    public func run() throws {
+        defer { hosted.pool.close() }
+        try runner.run()
+    }
+
+    public func start() throws {
+        do { try runner.start() } catch {
+            hosted.pool.close()
+            throw error
+        }
+    }
+
+    public func shutdown() {
+        runner.shutdown()
+        hosted.pool.close()
+    }
+}
+
+public enum HostError: Error, Equatable, CustomStringConvertible {
+    case databaseURLMissing
+
+    public var description: String {
+        switch self {
+        case .databaseURLMissing: return "DATABASE_URL is required by the service host"
+        }
+    }
+}

@@ -1,0 +1,28 @@
+enum Usage {
+    static let text = """
+    xsc: the XSC command-line client
+
+    USAGE
+      xsc mint-actor --account ID [--role staff|manager|admin|partner|system] [--team PATH]
+                     [--ttl SECONDS] [--request-id ID] [--plain]
+          Prints a signed actor context (XSC_ACTOR_SECRET from the environment) as grpcurl -H
+          arguments, to call one service directly without the gateway. --plain prints
+          `name: base64` lines instead (grpcio metadata, scripts).
+          e.g. grpcurl -plaintext $(xsc mint-actor --account demo --role staff --plain | sed 's/^/-H /; s/: /:/') ...
+
+      xsc db-bootstrap [--superuser-url URL] [--secrets-dir DIR] [--wait SECONDS] [SERVICE...]
+          Creates each service's schema and its own login role (default: all six services),
+          connected as a superuser (--superuser-url, else DATABASE_URL). Idempotent.
+          A service's password comes from XSC_DB_PASSWORD_<SERVICE>, else DIR/<service>.db-password,
+          else is generated (and saved there when --secrets-dir is given). With --secrets-dir the
+          service's own connection string is written to DIR/<service>.database-url (mode 600);
+          without it, `<service> <url>` lines are printed.
+
+      xsc health [HOST:PORT ...] [--all [--host HOST]] [--service NAME] [--timeout SECONDS]
+          gRPC health check (grpc.health.v1.Health/Check); default 127.0.0.1:7100. --all checks
+          every service of the port table (7100-7105). Prints one line per address; exits 0 when
+          every answer is SERVING, 1 otherwise.
+
+      xsc --help
+    """
+}

@@ -1,0 +1,11 @@
+-- The customers schema's first migration. The Migrator runs it inside the "customers" schema (search_path)
+-- in one transaction with its schema_migrations row, as the "customers" role.
+-- service_info records what this schema belongs to and when it was created, so an operator
+-- looking at a database can tell which service and deployment made it.
+CREATE TABLE service_info (
+    singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+    service text NOT NULL CHECK (service = 'customers'),
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+
+INSERT INTO service_info (service) VALUES ('customers');
