@@ -5,7 +5,7 @@ SHELL := /usr/bin/env bash
 .PHONY: help deps build test test-wire test-wire-selfcheck generate bench up down status logs
 
 help:
-	@echo "make up | down | status | logs   run the whole system locally (issue 3)"
+	@echo "make up | down | status | logs   run the gateway and the five services locally (state in ./var)"
 	@echo "make test                        every test: Swift + Python wire tests, throwaway PostgreSQL"
 	@echo "make build                       swift build"
 	@echo "make test-wire                   only the Python wire tests (against the built binaries)"
@@ -38,5 +38,16 @@ generate:
 bench:
 	bench/run.sh
 
-up down status logs:
-	@echo "make $@: not yet (issue 3)"
+# The local system (scripts/up.sh explains the steps and settings; state in ./var).
+up:
+	scripts/up.sh
+
+down:
+	scripts/down.sh
+
+status:
+	scripts/status.sh
+
+# make logs [SERVICES="orders gateway"]
+logs:
+	scripts/logs.sh $(SERVICES)
