@@ -30,6 +30,7 @@ PIP_PACKAGES=(
     "grpcio-reflection==1.85.1"
     "h2==4.4.1"
     "pytest==9.0.3"
+    "PyYAML==6.0.3"     # Tests/wire/test_compose.py reads docker-compose.yml
 )
 
 log() { printf 'install-deps: %s\n' "$*" >&2; }
