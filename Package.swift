@@ -86,7 +86,7 @@ let package = Package(
         .testTarget(name: "RPCTests", dependencies: ["RPC", "ServiceAPI", "Messages", "Interop"]),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "LibPQ"]),
         .testTarget(name: "ServiceKitTests", dependencies: ["ServiceKit", "RPC", "NetIO", "Messages"]),
-        .testTarget(name: "ServiceHostTests", dependencies: ["ServiceHost", "ServiceKit", "Postgres", "RPC", "ServiceAPI", "Messages"]),
+        .testTarget(name: "ServiceHostTests", dependencies: ["ServiceHost", "ServiceKit", "Postgres", "LibPQ", "RPC", "ServiceAPI", "Messages"]),
     ],
     swiftLanguageModes: [.v5]
 )

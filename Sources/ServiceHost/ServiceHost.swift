@@ -40,8 +40,10 @@ public enum ServiceHost {
         }
         let logger = Logger(service: settings.config.service, level: settings.config.logLevel)
         do {
-            let process = try prepare(definition, config: settings.config,
-                                      migrationsDirectory: settings.migrationsDirectory, logger: logger, options: options)
+            let process = try BlockingWait.run {
+                try await prepare(definition, config: settings.config, migrationsDirectory: settings.migrationsDirectory,
+                                  logger: logger, options: options)
+            }
             try process.run()
             exit(0)
         } catch {
@@ -53,7 +55,7 @@ public enum ServiceHost {
     /// Everything `run` does short of starting: the pool is open and migrated, the handlers and
     /// workers are built. Tests drive the result with `start()`/`shutdown()`.
     public static func prepare(_ definition: ServiceDefinition, config: ServiceConfig, migrationsDirectory: String,
-                               logger: Logger, options: Options = Options()) throws -> HostedProcess {
+                               logger: Logger, options: Options = Options()) async throws -> HostedProcess {
         guard let databaseURL = config.databaseURL else {
             throw HostError.databaseURLMissing
         }
@@ -63,9 +65,8 @@ public enum ServiceHost {
         poolConfiguration.applicationName = "xsc-\(definition.name)"
         let pool = try PostgresPool(configuration: poolConfiguration)
         do {
-            let applied = try BlockingWait.run {
-                try await DatabaseWait.migrate(migrator, pool: pool, logger: logger, limit: options.databaseWaitLimit)
-            }
+            let applied = try await DatabaseWait.migrate(migrator, pool: pool, logger: logger,
+                                                         limit: options.databaseWaitLimit)
             logger.info("migrations up to date", ["schema": .string(definition.name),
                                                    "applied_now": .string(applied.map(String.init).joined(separator: ",")),
                                                    "known": .int(Int64(migrator.migrations.count))])
