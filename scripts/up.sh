@@ -50,7 +50,9 @@ chmod 700 "$secrets_dir"
 # --- the shared actor secret -------------------------------------------------------------------
 if [ -n "${XSC_ACTOR_SECRET:-}" ]; then
     actor_secret="$XSC_ACTOR_SECRET"
+    secret_hint='XSC_ACTOR_SECRET=...(yours)'
 else
+    secret_hint="XSC_ACTOR_SECRET=\"\$(cat $secrets_dir/actor-secret)\""
     if [ ! -s "$secrets_dir/actor-secret" ]; then
         (umask 077; od -An -N32 -tx1 /dev/urandom | tr -d ' \n' > "$secrets_dir/actor-secret")
     fi
@@ -194,7 +196,7 @@ First calls:
   $xsc health $(health_targets)
   grpcurl -plaintext $client_host:$(rpc_port gateway) list
   python3 -c 'import grpc; from grpc_health.v1 import health_pb2 as h, health_pb2_grpc as g; print(g.HealthStub(grpc.insecure_channel("$client_host:$(rpc_port orders)")).Check(h.HealthCheckRequest()))'
-  XSC_ACTOR_SECRET="\$(cat $secrets_dir/actor-secret)" $xsc mint-actor --account demo --role staff
+  $secret_hint $xsc mint-actor --account demo --role staff
 
 make status | make logs | make down
 TXT
