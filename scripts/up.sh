@@ -160,6 +160,7 @@ done
 
 # --- wait until healthy ------------------------------------------------------------------------
 limit="${XSC_UP_TIMEOUT:-120}"
+wait_started_at=$SECONDS
 say "waiting for every service to answer SERVING (up to ${limit}s)"
 # shellcheck disable=SC2046
 until "$xsc" health $(health_targets) --timeout 2 >"$run_dir/health.txt" 2>&1; do
@@ -170,7 +171,7 @@ until "$xsc" health $(health_targets) --timeout 2 >"$run_dir/health.txt" 2>&1; d
             die "$svc exited during start-up (see above; \`make down\` stops the rest)"
         fi
     done
-    if (( SECONDS - started_at > limit )); then
+    if (( SECONDS - wait_started_at > limit )); then
         cat "$run_dir/health.txt" >&2
         die "not every service became healthy within ${limit}s (logs: $log_dir)"
     fi
