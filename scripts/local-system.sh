@@ -16,7 +16,8 @@
 #   XSC_RPC_PORT_BASE    gateway's gRPC port, services follow (default 7100: 7100..7105)
 #   XSC_ADMIN_PORT_BASE  same for the admin listeners (default 9100: 9100..9105)
 #   XSC_PG_PORT          port of the embedded PostgreSQL when it is first created (default 55432)
-#   XSC_PG_DIR           where the embedded cluster lives (default <state>/pg)
+#   XSC_PG_DIR           where the embedded cluster lives (default <state>/pg; as root, when the
+#                        PostgreSQL user cannot reach that, /var/lib/xsc/pg-<hash of the state folder>)
 #   DATABASE_URL         a superuser URL of an existing PostgreSQL: no embedded cluster then
 
 # shellcheck disable=SC2034   # variables are used by the scripts that source this file
@@ -29,7 +30,15 @@ state_dir="$(cd "$state_dir" && pwd)"
 log_dir="$state_dir/log"
 run_dir="$state_dir/run"
 secrets_dir="$state_dir/secrets"
-pg_dir="${XSC_PG_DIR:-$state_dir/pg}"
+# As root the cluster belongs to an unprivileged user who may not reach ./var (a clone under
+# /root); up.sh then puts it under /var/lib/xsc and remembers where in var/pg-location.
+if [ -n "${XSC_PG_DIR:-}" ]; then
+    pg_dir="$XSC_PG_DIR"
+elif [ -s "$state_dir/pg-location" ]; then
+    pg_dir="$(cat "$state_dir/pg-location")"
+else
+    pg_dir="$state_dir/pg"
+fi
 build_config="${XSC_BUILD_CONFIG:-debug}"
 bin_dir="${XSC_BIN_DIR:-$repo/.build/$build_config}"
 bind_host="${XSC_BIND_HOST:-127.0.0.1}"

@@ -66,10 +66,19 @@ create_embedded_cluster() {
     if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
         die "port $port is taken: set XSC_PG_PORT to a free port for the embedded PostgreSQL"
     fi
+    user="$(pg_cluster_user)"
+    if [ "$(id -u)" -eq 0 ] && [ -z "${XSC_PG_DIR:-}" ] && ! runuser -u "$user" -- test -x "$state_dir"; then
+        # A parent of the state folder is closed to $user (typically /root): keep the cluster
+        # in a folder of its own under /var/lib/xsc, one per state folder.
+        pg_dir="/var/lib/xsc/pg-$(printf '%s' "$state_dir" | md5sum | cut -c1-12)"
+        mkdir -p /var/lib/xsc
+        chmod 755 /var/lib/xsc
+        echo "$pg_dir" > "$state_dir/pg-location"
+        note "$user cannot reach $state_dir: the cluster goes to $pg_dir"
+    fi
     mkdir -p "$pg_dir"
     pg_dir="$(cd "$pg_dir" && pwd)"
     [ -z "$(ls -A "$pg_dir")" ] || die "$pg_dir is not empty and holds no cluster: move it away or set XSC_PG_DIR"
-    user="$(pg_cluster_user)"
     if [ "$(id -u)" -eq 0 ]; then
         chown "$user" "$pg_dir"
         chmod 700 "$pg_dir"
