@@ -38,7 +38,7 @@ else
     command -v swift >/dev/null 2>&1 || die "swift not found: install Swift 6.x (https://www.swift.org/install/linux/)"
     say "build (swift build -c $build_config)"
     stamp_candidate="$(mktemp "$run_dir/build-stamp.XXXXXX")"   # sources edited during the build stay newer
-    nice swift build -c "$build_config"
+    nice swift build -c "$build_config" || { rm -f "$stamp_candidate"; die "swift build failed"; }
     mv "$stamp_candidate" "$build_stamp"
 fi
 for svc in "${XSC_SERVICES[@]}"; do [ -x "$(binary_of "$svc")" ] || die "missing $(binary_of "$svc")"; done
@@ -148,6 +148,14 @@ done
 started=()
 for svc in "${XSC_SERVICES[@]}"; do
     pid="$(service_pid "$svc")"
+    if [ -n "$pid" ] && [ "$(binary_of "$svc")" -nt "$run_dir/$svc.pid" ]; then
+        # Rebuilt since it started: replace it, so `make up` after an edit runs the new code.
+        note "$svc: rebuilt since it started: restarting (pid $pid)"
+        kill -TERM "$pid" 2>/dev/null || true
+        for _ in $(seq 1 200); do [ -n "$(service_pid "$svc")" ] || break; sleep 0.1; done
+        [ -z "$(service_pid "$svc")" ] || { kill -KILL "$pid" 2>/dev/null || true; sleep 0.2; }
+        pid=""
+    fi
     if [ -n "$pid" ]; then
         note "$svc: already running (pid $pid)"
         continue

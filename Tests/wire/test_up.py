@@ -110,13 +110,14 @@ def psql(url: str, sql: str) -> subprocess.CompletedProcess:
 
 
 def pid_alive(pid: int) -> bool:
+    """True while the process runs. An exited process that its new parent (whoever adopted the
+    detached services) has not reaped yet is a zombie: it counts as gone."""
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        with open(f"/proc/{pid}/stat") as f:
+            state = f.read().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError, IndexError):
         return False
-    except PermissionError:
-        return True
-    return True
+    return state not in ("Z", "X")
 
 
 @pytest.fixture(scope="module")
@@ -216,6 +217,21 @@ def test_a_killed_service_is_restarted_by_the_next_up(system):
     assert "customers: started" in again.stdout
     new_pid = system.service_pids()["customers"]
     assert new_pid != pid
+    system.record_pids_for_cleanup()
+
+
+def test_a_service_whose_binary_is_newer_than_its_process_is_restarted(system):
+    """After a rebuild, `make up` replaces the processes running the old binaries. (The pid file
+    is aged instead of the binary touched: the build folder is shared.)"""
+    pids = system.service_pids()
+    pid_file = system.state_dir / "run" / "proposals.pid"
+    os.utime(pid_file, (0, 0))
+    again = system.script("up.sh")
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "proposals: rebuilt since it started: restarting" in again.stdout
+    after = system.service_pids()
+    assert after["proposals"] != pids["proposals"] and not pid_alive(pids["proposals"])
+    assert {k: v for k, v in after.items() if k != "proposals"} == {k: v for k, v in pids.items() if k != "proposals"}
     system.record_pids_for_cleanup()
 
 
