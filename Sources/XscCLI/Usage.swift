@@ -8,7 +8,7 @@ enum Usage {
           Prints a signed actor context (XSC_ACTOR_SECRET from the environment) as grpcurl -H
           arguments, to call one service directly without the gateway. --plain prints
           `name: base64` lines instead (grpcio metadata, scripts).
-          e.g. grpcurl -plaintext $(xsc mint-actor --account demo --role staff --plain | sed 's/^/-H /; s/: /:/') ...
+          e.g. eval grpcurl -plaintext $(xsc mint-actor --account demo) 127.0.0.1:7101 list
 
       xsc db-bootstrap [--superuser-url URL] [--secrets-dir DIR] [--wait SECONDS] [SERVICE...]
           Creates each service's schema and its own login role (default: all six services),
