@@ -43,6 +43,10 @@ let package = Package(
         // 4. Generated API: service handler protocols and typed clients.
         .target(name: "ServiceAPI", dependencies: ["RPC", "Messages", "ProtoCodec"]),
 
+        // 5. Service platform: state kept in the service's own schema (idempotency keys,
+        // outbox + relay, processed events, durable timers).
+        .target(name: "ServiceKitStore", dependencies: ["Postgres", "RPC", "ProtoCodec", "Messages"]),
+
         // 6. Domain modules.
         .target(name: "Interop", dependencies: ["ServiceAPI", "RPC", "Messages"]),
 
@@ -58,6 +62,7 @@ let package = Package(
         .testTarget(name: "CodeGenTests", dependencies: ["CodeGen"]),
         .testTarget(name: "RPCTests", dependencies: ["RPC", "ServiceAPI", "Messages", "Interop"]),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "LibPQ"]),
+        .testTarget(name: "ServiceKitStoreTests", dependencies: ["ServiceKitStore", "Postgres", "LibPQ", "RPC", "ProtoCodec"]),
     ],
     swiftLanguageModes: [.v5]
 )
