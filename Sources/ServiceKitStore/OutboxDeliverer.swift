@@ -9,6 +9,14 @@ public struct OutboxMessage: Sendable, Equatable {
     public var payload: [UInt8]
     /// 1 on the first delivery attempt.
     public var attempt: Int
+
+    public init(eventID: String, destination: String, methodPath: String, payload: [UInt8], attempt: Int) {
+        self.eventID = eventID
+        self.destination = destination
+        self.methodPath = methodPath
+        self.payload = payload
+        self.attempt = attempt
+    }
 }
 
 /// Delivers one message. Returning means delivered (the relay marks it so); throwing means
