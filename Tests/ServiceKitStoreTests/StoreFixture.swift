@@ -1,6 +1,7 @@
 import Foundation
 import Postgres
 import ServiceKitStore
+import Synchronization
 import XCTest
 
 /// A fresh database with service schemas, each bootstrapped (own role) and migrated with the
@@ -66,4 +67,12 @@ extension PostgresPool {
     func count(_ sql: String, _ parameters: [PostgresValue] = []) async throws -> Int {
         try await query(sql, parameters)[0].decode(Int.self, at: 0)
     }
+}
+
+/// A boolean shared between a test and the handlers it installs.
+final class Switch: Sendable {
+    private let state: Mutex<Bool>
+    init(_ on: Bool) { state = Mutex(on) }
+    var isOn: Bool { state.withLock { $0 } }
+    func set(_ on: Bool) { state.withLock { $0 = on } }
 }
