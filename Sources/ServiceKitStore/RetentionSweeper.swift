@@ -21,6 +21,13 @@ public final class RetentionSweeper: BackgroundWorker {
         public var processedEvents = 0
         public var deliveredOutbox = 0
         public var firedTimers = 0
+
+        public init(idempotencyKeys: Int = 0, processedEvents: Int = 0, deliveredOutbox: Int = 0, firedTimers: Int = 0) {
+            self.idempotencyKeys = idempotencyKeys
+            self.processedEvents = processedEvents
+            self.deliveredOutbox = deliveredOutbox
+            self.firedTimers = firedTimers
+        }
     }
 
     public let name: String
