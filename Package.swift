@@ -17,6 +17,10 @@ let package = Package(
         .executable(name: "xsc-bench-server", targets: ["BenchServer"]),
         .executable(name: "xsc-codegen", targets: ["CodeGenTool"]),
     ],
+    dependencies: [
+        // HMAC-SHA256 for the signed actor context (ServiceKit).
+        .package(url: "https://github.com/apple/swift-crypto.git", exact: "3.12.3"),
+    ],
     targets: [
         // 1. C shims: module map + shim header only, and the protoc-c output.
         .systemLibrary(name: "CNGHTTP2", pkgConfig: "libnghttp2",
@@ -43,9 +47,14 @@ let package = Package(
         // 4. Generated API: service handler protocols and typed clients.
         .target(name: "ServiceAPI", dependencies: ["RPC", "Messages", "ProtoCodec"]),
 
-        // 5. Service platform: state kept in the service's own schema (idempotency keys,
-        // outbox + relay, processed events, durable timers).
-        .target(name: "ServiceKitStore", dependencies: ["Postgres", "RPC", "ProtoCodec", "Messages"]),
+        // 5. ServiceKit: config, logs, metrics, admin listener, actor context, shutdown.
+        .target(name: "ServiceKit", dependencies: [
+            "RPC", "NetIO", "ProtoCodec", "Messages", .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        // ServiceKitStore: the platform's state in the service's own schema (idempotency keys,
+        // outbox + relay, processed events, durable timers); its workers are ServiceKit's
+        // BackgroundWorkers.
+        .target(name: "ServiceKitStore", dependencies: ["ServiceKit", "Postgres", "RPC", "ProtoCodec", "Messages"]),
 
         // 6. Domain modules.
         .target(name: "Interop", dependencies: ["ServiceAPI", "RPC", "Messages"]),
@@ -62,7 +71,8 @@ let package = Package(
         .testTarget(name: "CodeGenTests", dependencies: ["CodeGen"]),
         .testTarget(name: "RPCTests", dependencies: ["RPC", "ServiceAPI", "Messages", "Interop"]),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "LibPQ"]),
-        .testTarget(name: "ServiceKitStoreTests", dependencies: ["ServiceKitStore", "Postgres", "LibPQ", "RPC", "ProtoCodec"]),
+        .testTarget(name: "ServiceKitTests", dependencies: ["ServiceKit", "RPC", "NetIO", "Messages"]),
+        .testTarget(name: "ServiceKitStoreTests", dependencies: ["ServiceKitStore", "ServiceKit", "Postgres", "LibPQ", "RPC", "ProtoCodec"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -1,6 +1,7 @@
 import Postgres
 import ProtoCodec
 import RPC
+import ServiceKit
 
 /// Idempotency keys with Stripe's semantics, kept in `xsc_idempotency_keys` and used INSIDE
 /// the business transaction, so the key, the business rows and the answer commit together:
@@ -22,9 +23,9 @@ public struct IdempotencyStore: Sendable {
     public static let maxKeyLength = 255
     public static let minimumRetention: Duration = .seconds(24 * 3600)
 
-    private let clock: any WallClock
+    private let clock: WallClock
 
-    public init(clock: any WallClock = SystemWallClock()) {
+    public init(clock: @escaping WallClock = SystemWallClock.now) {
         self.clock = clock
     }
 
@@ -77,7 +78,7 @@ public struct IdempotencyStore: Sendable {
                 VALUES ($1, $2, sha256($3), $4)
                 ON CONFLICT (scope, idempotency_key) DO NOTHING
                 RETURNING 1
-                """, [.text(scope), .text(key), .bytea(request), .timestampMillis(clock.nowMillis())]),
+                """, [.text(scope), .text(key), .bytea(request), .timestampMillis(clock())]),
             PostgresStatement("""
                 SELECT request_sha256 = sha256($3), status_code, status_message, response
                 FROM xsc_idempotency_keys WHERE scope = $1 AND idempotency_key = $2
@@ -138,7 +139,7 @@ public struct IdempotencyStore: Sendable {
     @discardableResult
     public func purge(pool: PostgresPool, olderThan retention: Duration = minimumRetention,
                       batchSize: Int = 1000) async throws -> Int {
-        let cutoff = clock.nowMillis() - max(retention, Self.minimumRetention).milliseconds
+        let cutoff = clock() - max(retention, Self.minimumRetention).milliseconds
         return try await BatchedDelete.run(pool: pool, batchSize: batchSize, sql: """
             DELETE FROM xsc_idempotency_keys WHERE ctid = ANY(ARRAY(
                 SELECT ctid FROM xsc_idempotency_keys WHERE created_at < $1 LIMIT $2))

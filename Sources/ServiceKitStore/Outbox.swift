@@ -1,15 +1,16 @@
 import Foundation
 import Postgres
 import ProtoCodec
+import ServiceKit
 
 /// The sending side of cross-service effects: `enqueue` writes the message in the business
 /// transaction, so it exists exactly when the business change does; `OutboxRelay` delivers
 /// it later (at least once, the event id as idempotency key). Also the operator's view:
 /// dead letters and re-driving them.
 public struct Outbox: Sendable {
-    private let clock: any WallClock
+    private let clock: WallClock
 
-    public init(clock: any WallClock = SystemWallClock()) {
+    public init(clock: @escaping WallClock = SystemWallClock.now) {
         self.clock = clock
     }
 
@@ -24,7 +25,7 @@ public struct Outbox: Sendable {
     /// error (unique violation): ids name one event.
     public func enqueue(in transaction: PostgresTransaction, destination: String, methodPath: String,
                         payload: [UInt8], eventID: String = Outbox.makeEventID()) async throws {
-        let now = clock.nowMillis()
+        let now = clock()
         try await transaction.execute("""
             INSERT INTO xsc_outbox (event_id, destination, method_path, payload, next_attempt_at, created_at)
             VALUES ($1, $2, $3, $4, $5, $5)
@@ -82,7 +83,7 @@ public struct Outbox: Sendable {
     /// the next attempt. Nil `eventIDs` re-drives every dead letter. Returns how many.
     @discardableResult
     public func redrive(pool: PostgresPool, eventIDs: [String]? = nil) async throws -> Int {
-        let now = PostgresValue.timestampMillis(clock.nowMillis())
+        let now = PostgresValue.timestampMillis(clock())
         guard let eventIDs else {
             return try await pool.execute("""
                 UPDATE xsc_outbox SET state = 'pending', attempts = 0, next_attempt_at = $1, lease_token = NULL
@@ -106,7 +107,7 @@ public struct Outbox: Sendable {
         try await BatchedDelete.run(pool: pool, batchSize: batchSize, sql: """
             DELETE FROM xsc_outbox WHERE ctid = ANY(ARRAY(
                 SELECT ctid FROM xsc_outbox WHERE state = 'delivered' AND delivered_at < $1 LIMIT $2))
-            """, cutoff: clock.nowMillis() - retention.milliseconds)
+            """, cutoff: clock() - retention.milliseconds)
     }
 
     static let entryColumns = """

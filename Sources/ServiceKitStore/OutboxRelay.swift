@@ -1,4 +1,5 @@
 import Postgres
+import ServiceKit
 
 /// Delivers the outbox. Each round claims up to `batchSize` due rows with
 /// `FOR UPDATE SKIP LOCKED` (so any number of relays, one per replica, share the work without
@@ -23,11 +24,11 @@ public final class OutboxRelay: BackgroundWorker {
     private let pool: PostgresPool
     private let deliverer: any OutboxDeliverer
     private let configuration: Configuration
-    private let clock: any WallClock
+    private let clock: WallClock
     private let loop: PollingLoop
 
     public init(pool: PostgresPool, deliverer: any OutboxDeliverer, configuration: Configuration = Configuration(),
-                clock: any WallClock = SystemWallClock(), name: String = "outbox-relay") {
+                clock: @escaping WallClock = SystemWallClock.now, name: String = "outbox-relay") {
         self.name = name
         self.pool = pool
         self.deliverer = deliverer
@@ -61,7 +62,7 @@ public final class OutboxRelay: BackgroundWorker {
     }
 
     private func claim() async throws -> (messages: [OutboxMessage], leaseToken: Int64) {
-        let now = clock.nowMillis()
+        let now = clock()
         let leaseToken = Int64.random(in: 1...Int64.max)
         let rows = try await pool.query("""
             UPDATE xsc_outbox SET attempts = attempts + 1, next_attempt_at = $2, lease_token = $3
@@ -111,7 +112,7 @@ public final class OutboxRelay: BackgroundWorker {
     }
 
     private func record(_ outcomes: [Outcome], leaseToken: Int64) async throws {
-        let now = clock.nowMillis()
+        let now = clock()
         let statements = outcomes.map { outcome -> PostgresStatement in
             switch outcome {
             case .delivered(let eventID):

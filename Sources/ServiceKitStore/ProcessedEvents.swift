@@ -1,4 +1,5 @@
 import Postgres
+import ServiceKit
 
 /// The receiving side of at-least-once delivery: a table of event ids already applied.
 /// `applyOnce` inside the transaction that applies the event's effect makes the effect happen
@@ -8,9 +9,9 @@ public struct ProcessedEvents: Sendable {
     /// Far longer than an outbox's retry horizon, so a late redelivery is still recognised.
     public static let defaultRetention: Duration = .seconds(7 * 24 * 3600)
 
-    private let clock: any WallClock
+    private let clock: WallClock
 
-    public init(clock: any WallClock = SystemWallClock()) {
+    public init(clock: @escaping WallClock = SystemWallClock.now) {
         self.clock = clock
     }
 
@@ -20,7 +21,7 @@ public struct ProcessedEvents: Sendable {
         let rows = try await transaction.query("""
             INSERT INTO xsc_processed_events (event_id, processed_at) VALUES ($1, $2)
             ON CONFLICT (event_id) DO NOTHING RETURNING 1
-            """, [.text(eventID), .timestampMillis(clock.nowMillis())])
+            """, [.text(eventID), .timestampMillis(clock())])
         return !rows.isEmpty
     }
 
@@ -31,6 +32,6 @@ public struct ProcessedEvents: Sendable {
         try await BatchedDelete.run(pool: pool, batchSize: batchSize, sql: """
             DELETE FROM xsc_processed_events WHERE ctid = ANY(ARRAY(
                 SELECT ctid FROM xsc_processed_events WHERE processed_at < $1 LIMIT $2))
-            """, cutoff: clock.nowMillis() - retention.milliseconds)
+            """, cutoff: clock() - retention.milliseconds)
     }
 }

@@ -1,4 +1,5 @@
 import Postgres
+import ServiceKit
 
 /// Deletes what the platform tables no longer need: idempotency keys past their retention
 /// (never under 24 h), processed event ids, delivered outbox rows and fired timers. Pending
@@ -33,11 +34,11 @@ public final class RetentionSweeper: BackgroundWorker {
     public let name: String
     private let pool: PostgresPool
     private let configuration: Configuration
-    private let clock: any WallClock
+    private let clock: WallClock
     private let loop: PollingLoop
 
     public init(pool: PostgresPool, configuration: Configuration = Configuration(),
-                clock: any WallClock = SystemWallClock(), name: String = "retention-sweeper") {
+                clock: @escaping WallClock = SystemWallClock.now, name: String = "retention-sweeper") {
         self.name = name
         self.pool = pool
         self.configuration = configuration

@@ -5,8 +5,9 @@
 // Start-up, in order:
 //   1. `PlatformMigrations.migrator(schema:directory:).migrate(pool:)` - the platform tables
 //      (versions below 1 in `schema_migrations`), then `services/<name>/migrations`.
-//   2. Start the workers (`BackgroundWorker`): `OutboxRelay`, `TimerWorker`, `RetentionSweeper`.
-//   Shutdown: stop the RPC server, then `await worker.stop()` for each, then close the pool.
+//   2. Hand the workers (ServiceKit `BackgroundWorker`s) to `ServiceRunner(workers:)`:
+//      `OutboxRelay`, `TimerWorker`, `RetentionSweeper`.
+//   Shutdown (the runner does it): RPC server drains, then `await worker.stop()`, then the pool closes.
 //
 // The tables (all prefixed `xsc_` so they never clash with a service's own):
 //   xsc_idempotency_keys  (scope, idempotency_key) -> request sha256 + stored answer

@@ -1,4 +1,5 @@
 import Postgres
+import ServiceKit
 
 /// One firing of a durable timer, as its handler sees it.
 public struct TimerFiring: Sendable, Equatable {
@@ -39,11 +40,11 @@ public final class TimerWorker: BackgroundWorker {
     private let handlers: [String: TimerHandler]
     private let kindList: String
     private let configuration: Configuration
-    private let clock: any WallClock
+    private let clock: WallClock
     private let loop: PollingLoop
 
     public init(pool: PostgresPool, handlers: [String: TimerHandler], configuration: Configuration = Configuration(),
-                clock: any WallClock = SystemWallClock(), name: String = "timer-worker") throws {
+                clock: @escaping WallClock = SystemWallClock.now, name: String = "timer-worker") throws {
         for kind in handlers.keys { try Timers.validate(kind: kind) }
         self.name = name
         self.pool = pool
@@ -72,7 +73,7 @@ public final class TimerWorker: BackgroundWorker {
     public func runOnce() async throws -> Int {
         guard !handlers.isEmpty else { return 0 }
         return try await pool.transaction(deadline: .now + configuration.roundTimeout) { transaction in
-            let now = clock.nowMillis()
+            let now = clock()
             let rows = try await transaction.query("""
                 SELECT kind, subject_id, generation, due_at, payload, attempts FROM xsc_timers
                 WHERE state = 'pending' AND fire_at <= $1 AND kind = ANY(string_to_array($2, ','))
@@ -102,14 +103,14 @@ public final class TimerWorker: BackgroundWorker {
                 PostgresStatement("""
                     UPDATE xsc_timers SET state = 'fired', fired_at = $4, attempts = attempts + 1, last_error = NULL
                     WHERE kind = $1 AND subject_id = $2 AND generation = $3
-                    """, key + [.timestampMillis(clock.nowMillis())]),
+                    """, key + [.timestampMillis(clock())]),
             ])
         } catch {
             // Stopping, or the connection is gone: give the whole round back (nothing commits).
             if Task.isCancelled || error is CancellationError { throw error }
             if let postgres = error as? PostgresError, postgres.isConnectionLevel { throw error }
             let dead = firing.attempt >= configuration.retry.maxAttempts
-            let retryAt = clock.nowMillis() + configuration.retry.delay(afterAttempt: firing.attempt).milliseconds
+            let retryAt = clock() + configuration.retry.delay(afterAttempt: firing.attempt).milliseconds
             try await transaction.run([
                 PostgresStatement("ROLLBACK TO SAVEPOINT xsc_timer_handler", prepared: false),
                 PostgresStatement("""

@@ -1,12 +1,13 @@
 import Postgres
+import ServiceKit
 
 /// Durable timers: one row per (kind, subject) in `xsc_timers`, written in the business
 /// transaction, fired by `TimerWorker` on whichever replica claims it first. Nothing about a
 /// timer lives only in memory.
 public struct Timers: Sendable {
-    private let clock: any WallClock
+    private let clock: WallClock
 
-    public init(clock: any WallClock = SystemWallClock()) {
+    public init(clock: @escaping WallClock = SystemWallClock.now) {
         self.clock = clock
     }
 
@@ -23,7 +24,7 @@ public struct Timers: Sendable {
                 payload = EXCLUDED.payload,
                 state = 'pending', attempts = 0, last_error = NULL, scheduled_at = EXCLUDED.scheduled_at, fired_at = NULL
             """, [.text(kind), .text(subjectID), .timestampMillis(dueAtMillis), .bytea(payload),
-                  .timestampMillis(clock.nowMillis())])
+                  .timestampMillis(clock())])
     }
 
     /// Cancels a pending timer; false when there was none (never scheduled, already fired, or
@@ -72,7 +73,7 @@ public struct Timers: Sendable {
         try await BatchedDelete.run(pool: pool, batchSize: batchSize, sql: """
             DELETE FROM xsc_timers WHERE ctid = ANY(ARRAY(
                 SELECT ctid FROM xsc_timers WHERE state = 'fired' AND fired_at < $1 LIMIT $2))
-            """, cutoff: clock.nowMillis() - retention.milliseconds)
+            """, cutoff: clock() - retention.milliseconds)
     }
 
     /// Kinds travel to the claim query as one comma-separated parameter, so they are kept to

@@ -1,24 +1,11 @@
-import Foundation
+import ServiceKit
 import Synchronization
 
-/// Where the store's timestamps come from (Unix milliseconds UTC, the project's convention).
-/// Every time written to or compared in the platform tables is read from one of these, so a
-/// test can move time forward instead of waiting for it.
-public protocol WallClock: Sendable {
-    func nowMillis() -> Int64
-}
-
-/// The machine's real-time clock.
-public struct SystemWallClock: WallClock {
-    public init() {}
-
-    public func nowMillis() -> Int64 {
-        Int64((Date().timeIntervalSince1970 * 1000).rounded(.down))
-    }
-}
+// The store reads every time it writes or compares from a ServiceKit `WallClock` (Unix ms
+// UTC, `SystemWallClock.now` by default), so a test can move time instead of waiting for it.
 
 /// A clock that only moves when told to (tests).
-public final class ManualWallClock: WallClock {
+public final class ManualWallClock: Sendable {
     private let millis: Mutex<Int64>
 
     public init(startingAt millis: Int64 = 1_700_000_000_000) {
@@ -26,6 +13,9 @@ public final class ManualWallClock: WallClock {
     }
 
     public func nowMillis() -> Int64 { millis.withLock { $0 } }
+
+    /// This clock as the `WallClock` the store's types take.
+    public var now: WallClock { { [self] in nowMillis() } }
 
     public func advance(by duration: Duration) {
         let delta = duration.milliseconds

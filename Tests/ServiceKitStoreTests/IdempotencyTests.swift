@@ -8,7 +8,7 @@ final class IdempotencyTests: XCTestCase {
     private var fixture: StoreFixture!
     private var pool: PostgresPool!
     private let clock = ManualWallClock()
-    private var store: IdempotencyStore { IdempotencyStore(clock: clock) }
+    private var store: IdempotencyStore { IdempotencyStore(clock: clock.now) }
 
     override func setUp() async throws {
         let service = StoreFixture.uniqueServiceName("orders")

@@ -8,7 +8,7 @@ final class OutboxTests: XCTestCase {
     private var sender = ""
     private var receiver = ""
     private let clock = ManualWallClock()
-    private var outbox: Outbox { Outbox(clock: clock) }
+    private var outbox: Outbox { Outbox(clock: clock.now) }
 
     override func setUp() async throws {
         sender = StoreFixture.uniqueServiceName("sender")
@@ -91,7 +91,7 @@ final class OutboxTests: XCTestCase {
         // Replica A delivers one batch of 5, then dies before recording any of it.
         let dying = DyingDeliverer(inner: rpcDeliverer, healthyDeliveries: 3)
         let relayA = OutboxRelay(pool: try fixture.pool(sender), deliverer: dying,
-                                 configuration: relayConfiguration(batchSize: 5), clock: clock, name: "relay-a")
+                                 configuration: relayConfiguration(batchSize: 5), clock: clock.now, name: "relay-a")
         relayA.start()
         try await eventually("relay A is stuck after delivering") { dying.stuck.load(ordering: .relaxed) == 2 }
         await relayA.stop()
@@ -102,7 +102,7 @@ final class OutboxTests: XCTestCase {
         // out, the 5 A delivered but never marked.
         let senderPoolB = try fixture.pool(sender)
         let relayB = OutboxRelay(pool: senderPoolB, deliverer: rpcDeliverer,
-                                 configuration: relayConfiguration(batchSize: 5), clock: clock, name: "relay-b")
+                                 configuration: relayConfiguration(batchSize: 5), clock: clock.now, name: "relay-b")
         relayB.start()
         defer { Task { await relayB.stop() } }
         try await eventually("relay B delivered what A never claimed") {
@@ -136,7 +136,7 @@ final class OutboxTests: XCTestCase {
         let deliverer = ScriptedDeliverer(.succeed)
         let relays = try (0..<2).map { index in
             OutboxRelay(pool: try fixture.pool(sender), deliverer: deliverer,
-                        configuration: relayConfiguration(batchSize: 4), clock: clock, name: "relay-\(index)")
+                        configuration: relayConfiguration(batchSize: 4), clock: clock.now, name: "relay-\(index)")
         }
         relays.forEach { $0.start() }
         try await eventually("all delivered") {
@@ -153,7 +153,7 @@ final class OutboxTests: XCTestCase {
         let eventID = try await placeOrders(1, pool: pool)[0]
         let deliverer = ScriptedDeliverer(.failRetryable)
         let relay = OutboxRelay(pool: pool, deliverer: deliverer,
-                                configuration: relayConfiguration(maxAttempts: 3), clock: clock)
+                                configuration: relayConfiguration(maxAttempts: 3), clock: clock.now)
 
         var claimed = try await relay.runOnce()
         XCTAssertEqual(claimed, 1)
@@ -197,7 +197,7 @@ final class OutboxTests: XCTestCase {
         let pool = try fixture.pool(sender)
         let eventID = try await placeOrders(1, pool: pool)[0]
         let relay = OutboxRelay(pool: pool, deliverer: ScriptedDeliverer(.failPermanent),
-                                configuration: relayConfiguration(maxAttempts: 10), clock: clock)
+                                configuration: relayConfiguration(maxAttempts: 10), clock: clock.now)
         try await relay.runOnce()
         let entry = try await outbox.entry(pool: pool, eventID: eventID)
         XCTAssertEqual(entry?.state, .dead)

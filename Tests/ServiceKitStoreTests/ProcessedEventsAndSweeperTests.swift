@@ -20,7 +20,7 @@ final class ProcessedEventsAndSweeperTests: XCTestCase {
     }
 
     func testConcurrentDuplicatesApplyAnEventOnce() async throws {
-        let events = ProcessedEvents(clock: clock)
+        let events = ProcessedEvents(clock: clock.now)
         let pool = self.pool!
         let start = Barrier(count: 20)
         let firsts = try await withThrowingTaskGroup(of: Bool.self) { group in
@@ -44,7 +44,7 @@ final class ProcessedEventsAndSweeperTests: XCTestCase {
     }
 
     func testARolledBackApplicationDoesNotCount() async throws {
-        let events = ProcessedEvents(clock: clock)
+        let events = ProcessedEvents(clock: clock.now)
         struct Abort: Error {}
         do {
             try await pool.transaction { transaction in
@@ -58,10 +58,10 @@ final class ProcessedEventsAndSweeperTests: XCTestCase {
 
     func testTheSweeperDropsOnlyWhatIsPastRetention() async throws {
         let clock = self.clock
-        let idempotency = IdempotencyStore(clock: clock)
-        let events = ProcessedEvents(clock: clock)
-        let outbox = Outbox(clock: clock)
-        let timers = Timers(clock: clock)
+        let idempotency = IdempotencyStore(clock: clock.now)
+        let events = ProcessedEvents(clock: clock.now)
+        let outbox = Outbox(clock: clock.now)
+        let timers = Timers(clock: clock.now)
         // Old: one of each kind, all finished.
         try await pool.transaction { transaction in
             if case .fresh(let ticket) = try await idempotency.claim(in: transaction, scope: "s", key: "old", request: [1]) {
@@ -75,8 +75,8 @@ final class ProcessedEventsAndSweeperTests: XCTestCase {
         let deliverOne = ScriptedDeliverer(.succeed)
         var relayConfiguration = OutboxRelay.Configuration()
         relayConfiguration.batchSize = 1
-        try await OutboxRelay(pool: pool, deliverer: deliverOne, configuration: relayConfiguration, clock: clock).runOnce()
-        try await TimerWorker(pool: pool, handlers: ["k": { _, _ in }], clock: clock).runOnce()
+        try await OutboxRelay(pool: pool, deliverer: deliverOne, configuration: relayConfiguration, clock: clock.now).runOnce()
+        try await TimerWorker(pool: pool, handlers: ["k": { _, _ in }], clock: clock.now).runOnce()
 
         clock.advance(by: .seconds(8 * 24 * 3600))
         // Young: same kinds again.
@@ -85,13 +85,13 @@ final class ProcessedEventsAndSweeperTests: XCTestCase {
             _ = try await events.applyOnce(in: transaction, eventID: "young")
         }
 
-        let report = try await RetentionSweeper(pool: pool, clock: clock).sweep()
+        let report = try await RetentionSweeper(pool: pool, clock: clock.now).sweep()
         XCTAssertEqual(report, RetentionSweeper.Report(idempotencyKeys: 1, processedEvents: 1, deliveredOutbox: 1, firedTimers: 1))
         let keys = try await pool.query("SELECT idempotency_key FROM xsc_idempotency_keys")
         XCTAssertEqual(try keys.map { try $0.decode(String.self, at: 0) }, ["young"])
         let outboxLeft = try await pool.query("SELECT event_id FROM xsc_outbox")
         XCTAssertEqual(try outboxLeft.map { try $0.decode(String.self, at: 0) }, ["old-pending"], "undelivered rows are never swept")
-        let again = try await RetentionSweeper(pool: pool, clock: clock).sweep()
+        let again = try await RetentionSweeper(pool: pool, clock: clock.now).sweep()
         XCTAssertEqual(again, RetentionSweeper.Report())
     }
 }

@@ -7,7 +7,7 @@ final class TimerTests: XCTestCase {
     private var fixture: StoreFixture!
     private var service = ""
     private let clock = ManualWallClock()
-    private var timers: Timers { Timers(clock: clock) }
+    private var timers: Timers { Timers(clock: clock.now) }
 
     override func setUp() async throws {
         service = StoreFixture.uniqueServiceName("timers")
@@ -54,7 +54,7 @@ final class TimerTests: XCTestCase {
         let calls = Counter()
         let workers = try ["a", "b"].map { name in
             try TimerWorker(pool: try fixture.pool(service), handlers: ["order.expire": recordingHandler(worker: name, calls: calls)],
-                            configuration: configuration(), clock: clock, name: "timer-\(name)")
+                            configuration: configuration(), clock: clock.now, name: "timer-\(name)")
         }
         workers.forEach { $0.start() }
         try await eventually("every timer fired") {
@@ -74,7 +74,7 @@ final class TimerTests: XCTestCase {
         let pool = try fixture.pool(service)
         let calls = Counter()
         let worker = try TimerWorker(pool: pool, handlers: ["order.expire": recordingHandler(worker: "w", calls: calls)],
-                                     configuration: configuration(), clock: clock)
+                                     configuration: configuration(), clock: clock.now)
         try await schedule(["kept", "cancelled"], dueAt: clock.nowMillis() + 60_000, pool: pool)
         var fired = try await worker.runOnce()
         XCTAssertEqual(fired, 0, "not due yet")
@@ -99,7 +99,7 @@ final class TimerTests: XCTestCase {
         return try TimerWorker(pool: pool, handlers: ["order.expire": { firing, transaction in
             try await transaction.execute("INSERT INTO timer_effects (subject_id, worker) VALUES ($1, 'w')", [.text(firing.subjectID)])
             if failing.isOn { throw Refused() }
-        }], configuration: configuration(maxAttempts: 3), clock: clock)
+        }], configuration: configuration(maxAttempts: 3), clock: clock.now)
     }
 
     private func runOnce(_ worker: TimerWorker, expecting claimed: Int, _ message: String = "",
@@ -170,7 +170,7 @@ final class TimerTests: XCTestCase {
             try await transaction.execute("INSERT INTO timer_effects (subject_id, worker) VALUES ($1, 'w')", [.text(firing.subjectID)])
             try await timers.schedule(in: transaction, kind: firing.kind, subjectID: firing.subjectID,
                                       dueAtMillis: clock.nowMillis() + 60_000)
-        }], configuration: configuration(), clock: clock)
+        }], configuration: configuration(), clock: clock.now)
         try await schedule(["o1"], kind: "order.remind", dueAt: clock.nowMillis(), pool: pool)
         try await runOnce(worker, expecting: 1)
         let entry = try await timers.entry(pool: pool, kind: "order.remind", subjectID: "o1")
@@ -185,7 +185,7 @@ final class TimerTests: XCTestCase {
         let pool = try fixture.pool(service)
         try await schedule(["x"], kind: "other.kind", dueAt: clock.nowMillis(), pool: pool)
         let worker = try TimerWorker(pool: pool, handlers: ["order.expire": recordingHandler(worker: "w", calls: Counter())],
-                                     configuration: configuration(), clock: clock)
+                                     configuration: configuration(), clock: clock.now)
         try await runOnce(worker, expecting: 0)
         let entry = try await timers.entry(pool: pool, kind: "other.kind", subjectID: "x")
         XCTAssertEqual(entry?.state, .pending)
@@ -198,7 +198,7 @@ final class TimerTests: XCTestCase {
         slowPoll.pollInterval = .seconds(3600)
         let calls = Counter()
         let worker = try TimerWorker(pool: pool, handlers: ["order.expire": recordingHandler(worker: "w", calls: calls)],
-                                     configuration: slowPoll, clock: clock)
+                                     configuration: slowPoll, clock: clock.now)
         try await schedule(["first"], dueAt: clock.nowMillis(), pool: pool)
         worker.start()
         // Once this fired, the worker has gone to sleep for an hour (or is about to).

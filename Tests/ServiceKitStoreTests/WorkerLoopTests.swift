@@ -1,4 +1,5 @@
 import Postgres
+import ServiceKit
 import ServiceKitStore
 import XCTest
 
@@ -28,8 +29,10 @@ final class WorkerLoopTests: XCTestCase {
         configuration.stopGracePeriod = .zero
         configuration.reportError = { _, _ in }
         let sleeping = OutboxRelay(pool: pool, deliverer: ScriptedDeliverer(.succeed), configuration: configuration)
-        sleeping.start()
-        await sleeping.stop()
+        // What ServiceRunner is given: ServiceKit's worker protocol.
+        let asRunnerSees: any BackgroundWorker = sleeping
+        try asRunnerSees.start()
+        await asRunnerSees.stop()
 
         let outbox = Outbox()
         try await pool.transaction { transaction in

@@ -1,16 +1,3 @@
-/// A replica-safe background job a service runs beside its RPC server (outbox relay, timer
-/// worker, retention sweeper). The service's runner starts them after migrating and stops
-/// them, before closing the pool, on shutdown.
-public protocol BackgroundWorker: AnyObject, Sendable {
-    var name: String { get }
-    /// Starts the loop in its own task; returns at once. Calling it twice does nothing.
-    func start()
-    /// Lets the current round finish (up to the worker's grace period, then cancels it) and
-    /// returns when the loop has ended. Work cut short is picked up again later (by this or
-    /// another replica): nothing is lost.
-    func stop() async
-}
-
 /// Where workers report failures of a round (the database down, a handler's error...).
 /// The default writes one JSON line to stderr; services pass their logger instead.
 public typealias WorkerErrorReporter = @Sendable (_ worker: String, _ error: any Error) -> Void

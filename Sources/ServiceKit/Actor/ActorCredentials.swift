@@ -1,0 +1,42 @@
+import Crypto
+
+/// The wire format of the signed actor context that the gateway forwards to services.
+///
+/// Two binary metadata entries (base64 on the wire, as every `-bin` value):
+///
+///     x-xsc-actor-bin      the xsc.common.v1.ActorContext protobuf
+///     x-xsc-actor-sig-bin  HMAC-SHA256(key: XSC_ACTOR_SECRET,
+///                                      message: "xsc-actor-v1" || 0x00 || <x-xsc-actor-bin bytes>)
+///
+/// The MAC covers the actor bytes exactly as received: the verifier never re-encodes, so any
+/// protobuf encoder (the Python wire tests, a grpcurl user) can produce a valid pair. The
+/// version label in the MAC input keeps a signature of this format from ever validating
+/// anything else signed with the same secret, and names the format should it change. Exactly
+/// one entry of each name is accepted: a duplicated header is refused, not guessed at.
+enum ActorCredentials {
+    static let actorHeader = "x-xsc-actor-bin"
+    static let signatureHeader = "x-xsc-actor-sig-bin"
+    static let domainLabel: [UInt8] = Array("xsc-actor-v1".utf8) + [0]
+    static let signatureLength = 32
+
+    static func signature(of actorBytes: [UInt8], key: ActorKey) -> [UInt8] {
+        Array(HMAC<SHA256>.authenticationCode(for: domainLabel + actorBytes, using: key.key))
+    }
+
+    /// Constant-time in the signature's contents (swift-crypto's safeCompare).
+    static func isValid(signature: [UInt8], of actorBytes: [UInt8], key: ActorKey) -> Bool {
+        guard signature.count == signatureLength else { return false }
+        return HMAC<SHA256>.isValidAuthenticationCode(signature, authenticating: domainLabel + actorBytes, using: key.key)
+    }
+}
+
+/// The HMAC key, made once. swift-crypto 3 does not mark `SymmetricKey` Sendable, but it is
+/// immutable after init (its storage is never written again), so sharing it across the loop
+/// threads is safe.
+struct ActorKey: @unchecked Sendable {
+    let key: SymmetricKey
+
+    init(_ secret: ActorSecret) {
+        key = SymmetricKey(data: secret.bytes)
+    }
+}

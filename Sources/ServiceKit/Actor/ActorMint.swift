@@ -1,0 +1,57 @@
+import Messages
+import RPC
+
+/// Mints signed actors for tools: the `xsc` CLI and load tests call one service directly,
+/// without a gateway, holding the shared secret.
+public enum ActorMint {
+    /// A signed actor valid for `lifetime` from `now`, with a fresh random request id unless
+    /// one is given.
+    public static func mint(secret: ActorSecret, accountID: String, role: VerifiedActor.Role,
+                            teamPath: String = "/", requestID: String? = nil, lifetime: Duration = .seconds(3600),
+                            now: Int64 = SystemWallClock.now()) -> Metadata {
+        var actor = Xsc_Common_V1_ActorContext()
+        actor.accountId = accountID
+        actor.role = role
+        actor.teamPath = teamPath
+        actor.requestId = requestID ?? randomRequestID()
+        actor.expiresAtMs = now + lifetime.wholeMilliseconds
+        return ActorSigner(secret: secret).sign(actor)
+    }
+
+    /// The minted metadata as `name: base64` lines, for `grpcurl -H` or grpcio metadata.
+    public static func headerLines(_ metadata: Metadata) -> [String] {
+        metadata.entries.map { entry in
+            switch entry.value {
+            case .binary(let bytes): "\(entry.name): \(Base64Text.encode(bytes))"
+            case .text(let text): "\(entry.name): \(text)"
+            }
+        }
+    }
+
+    /// Parses a role name as the CLI spells it ("staff", "ROLE_STAFF", "manager", ...).
+    public static func role(named name: String) -> VerifiedActor.Role? {
+        var lowered = name.lowercased()
+        if lowered.hasPrefix("role_") { lowered.removeFirst(5) }
+        switch lowered {
+        case "staff": return .staff
+        case "manager": return .manager
+        case "admin": return .admin
+        case "partner": return .partner
+        case "system": return .system
+        default: return nil
+        }
+    }
+
+    /// 128 random bits as hex: unguessable and unique enough to trace one request.
+    public static func randomRequestID() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let high = generator.next() as UInt64
+        let low = generator.next() as UInt64
+        return hex(high) + hex(low)
+    }
+
+    private static func hex(_ value: UInt64) -> String {
+        let digits = String(value, radix: 16)
+        return String(repeating: "0", count: 16 - digits.count) + digits
+    }
+}

@@ -1,0 +1,78 @@
+import Messages
+import RPC
+
+/// Checks the signed actor context on every call before the handler runs, and hands the
+/// verified actor to the handler through `context.verifiedActor`. A call without a valid,
+/// unexpired actor ends with UNAUTHENTICATED and a message saying which check failed (the
+/// checks run in an order that reveals nothing about an actor whose signature is wrong).
+///
+/// Health and reflection are always exempt, so orchestrators and grpcurl need no secret;
+/// services may exempt more methods by full path ("/pkg.Service/Method").
+public struct ActorVerifier: ServerInterceptor {
+    public static let alwaysExemptServices: Set<String> = [
+        "grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection",
+    ]
+
+    private let key: ActorKey
+    private let exemptMethods: Set<String>
+    private let clockSkewMs: Int64
+    private let clock: WallClock
+
+    /// `clockSkew` is how long after its expiry an actor is still accepted, for clocks of the
+    /// gateway and the service that disagree slightly.
+    public init(secret: ActorSecret, exemptMethods: Set<String> = [], clockSkew: Duration = .seconds(5),
+                clock: @escaping WallClock = SystemWallClock.now) {
+        self.key = ActorKey(secret)
+        self.exemptMethods = exemptMethods
+        self.clockSkewMs = clockSkew.wholeMilliseconds
+        self.clock = clock
+    }
+
+    public func callStarted(_ context: ServerContext) throws {
+        guard !isExempt(context.path) else { return }
+        context[VerifiedActorKey.self] = try verify(context.requestMetadata)
+    }
+
+    public func isExempt(_ path: String) -> Bool {
+        if exemptMethods.contains(path) { return true }
+        let parts = path.split(separator: "/")
+        return parts.count == 2 && ActorVerifier.alwaysExemptServices.contains(String(parts[0]))
+    }
+
+    /// The verified actor of `metadata`, or UNAUTHENTICATED.
+    public func verify(_ metadata: Metadata) throws(RPCError) -> VerifiedActor {
+        let actorValues = metadata.values(ActorCredentials.actorHeader)
+        let signatureValues = metadata.values(ActorCredentials.signatureHeader)
+        guard !actorValues.isEmpty || !signatureValues.isEmpty else {
+            throw refusal("missing signed actor context (\(ActorCredentials.actorHeader) and \(ActorCredentials.signatureHeader))")
+        }
+        guard actorValues.count == 1, signatureValues.count == 1,
+              case .binary(let actorBytes) = actorValues[0], case .binary(let signature) = signatureValues[0] else {
+            throw refusal("the actor context needs exactly one \(ActorCredentials.actorHeader) and one \(ActorCredentials.signatureHeader)")
+        }
+        guard ActorCredentials.isValid(signature: signature, of: actorBytes, key: key) else {
+            throw refusal("invalid actor context signature")
+        }
+        guard let context = try? Xsc_Common_V1_ActorContext(serializedBytes: actorBytes) else {
+            throw refusal("malformed actor context")
+        }
+        guard !context.accountId.isEmpty, ActorVerifier.isKnown(context.role), context.expiresAtMs > 0 else {
+            throw refusal("incomplete actor context (account_id, role and expires_at_ms are required)")
+        }
+        guard clock() <= context.expiresAtMs &+ clockSkewMs else {
+            throw refusal("actor context expired")
+        }
+        return VerifiedActor(context)
+    }
+
+    private static func isKnown(_ role: VerifiedActor.Role) -> Bool {
+        switch role {
+        case .unspecified, .unrecognized: false
+        default: true
+        }
+    }
+
+    private func refusal(_ message: String) -> RPCError {
+        RPCError(code: .unauthenticated, message: message)
+    }
+}

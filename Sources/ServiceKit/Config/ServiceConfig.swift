@@ -1,0 +1,64 @@
+/// A service's settings, read once at start from the environment variables every XSC service
+/// shares (ARCHITECTURE.md, "Config"). Nothing else reads the environment.
+public struct ServiceConfig: Sendable, Equatable {
+    public var service: String
+    /// XSC_LISTEN: where the gRPC server binds.
+    public var listen: HostPort
+    /// XSC_ADMIN_LISTEN: the HTTP/1.1 listener of /metrics, /healthz, /readyz.
+    public var adminListen: HostPort
+    /// DATABASE_URL, a libpq URI or keyword/value string; nil only when not required.
+    public var databaseURL: String?
+    /// XSC_<PEER>_ADDR per peer, keyed by the peer's name as the service asked for it.
+    public var peers: [String: HostPort]
+    /// XSC_ACTOR_SECRET: the HMAC key of the signed actor context.
+    public var actorSecret: ActorSecret
+    /// LOG_LEVEL: debug, info (default), warning or error.
+    public var logLevel: LogLevel
+    /// XSC_ORG_TIMEZONE: the IANA zone business weeks are counted in.
+    public var organizationTimeZone: String
+
+    public static let defaultTimeZone = "Asia/Shanghai"
+
+    /// Reads and checks every variable, and throws one `ServiceConfigError` listing every
+    /// problem found. `peers` are service names ("orders"); each needs XSC_<PEER>_ADDR unless
+    /// it is in the port table, where it defaults to 127.0.0.1 and its table port.
+    public static func load(service: String, peers: [String] = [], environment: [String: String],
+                            requiresDatabase: Bool = true) throws(ServiceConfigError) -> ServiceConfig {
+        var reader = EnvironmentReader(environment: environment)
+        let listen = reader.listenAddress("XSC_LISTEN", default: ServicePorts.rpcPort(of: service).map {
+            HostPort(host: "0.0.0.0", port: $0)
+        })
+        let admin = reader.listenAddress("XSC_ADMIN_LISTEN", default: ServicePorts.adminPort(of: service).map {
+            HostPort(host: "0.0.0.0", port: $0)
+        })
+        let database = reader.databaseURL(required: requiresDatabase)
+        var peerAddresses: [String: HostPort] = [:]
+        for peer in peers {
+            let fallback = ServicePorts.rpcPort(of: peer).map { HostPort(host: "127.0.0.1", port: $0) }
+            if let address = reader.address(peerVariable(peer), default: fallback) {
+                peerAddresses[peer] = address
+            }
+        }
+        let secret = reader.actorSecret()
+        let level = reader.logLevel()
+        let zone = reader.timeZone()
+        if let listen, let admin, listen.port == admin.port, listen.port != 0 {
+            reader.problems.append("XSC_LISTEN and XSC_ADMIN_LISTEN both use port \(listen.port); they must differ")
+        }
+        guard reader.problems.isEmpty, let listen, let admin, let secret else {
+            throw ServiceConfigError(service: service, problems: reader.problems)
+        }
+        return ServiceConfig(service: service, listen: listen, adminListen: admin, databaseURL: database,
+                             peers: peerAddresses, actorSecret: secret, logLevel: level,
+                             organizationTimeZone: zone)
+    }
+
+    /// `XSC_<PEER>_ADDR`, with the name upper-cased and dashes turned into underscores.
+    public static func peerVariable(_ peer: String) -> String {
+        "XSC_" + peer.uppercased().replacingDashes + "_ADDR"
+    }
+}
+
+extension String {
+    var replacingDashes: String { String(map { $0 == "-" ? "_" : $0 }) }
+}
