@@ -51,6 +51,10 @@ let package = Package(
         .target(name: "ServiceKit", dependencies: [
             "RPC", "NetIO", "ProtoCodec", "Messages", .product(name: "Crypto", package: "swift-crypto"),
         ]),
+        // ServiceKitStore: the platform's state in the service's own schema (idempotency keys,
+        // outbox + relay, processed events, durable timers); its workers are ServiceKit's
+        // BackgroundWorkers.
+        .target(name: "ServiceKitStore", dependencies: ["ServiceKit", "Postgres", "RPC", "ProtoCodec", "Messages"]),
 
         // 6. Domain modules.
         .target(name: "Interop", dependencies: ["ServiceAPI", "RPC", "Messages"]),
@@ -68,6 +72,7 @@ let package = Package(
         .testTarget(name: "RPCTests", dependencies: ["RPC", "ServiceAPI", "Messages", "Interop"]),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "LibPQ"]),
         .testTarget(name: "ServiceKitTests", dependencies: ["ServiceKit", "RPC", "NetIO", "Messages"]),
+        .testTarget(name: "ServiceKitStoreTests", dependencies: ["ServiceKitStore", "ServiceKit", "Postgres", "LibPQ", "RPC", "ProtoCodec"]),
     ],
     swiftLanguageModes: [.v5]
 )
