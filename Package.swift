@@ -58,10 +58,14 @@ let package = Package(
         .target(name: "ServiceKit", dependencies: [
             "RPC", "NetIO", "ProtoCodec", "Messages", .product(name: "Crypto", package: "swift-crypto"),
         ]),
+        // ServiceKitStore: the platform's state in the service's own schema (idempotency keys,
+        // outbox + relay, processed events, durable timers); its workers are ServiceKit's
+        // BackgroundWorkers.
+        .target(name: "ServiceKitStore", dependencies: ["ServiceKit", "Postgres", "RPC", "ProtoCodec", "Messages"]),
 
         // 5/6. ServiceHost: turns a service name, its migrations and its handlers into a running
         // process (config, database pool, migrations, server, admin listener, workers).
-        .target(name: "ServiceHost", dependencies: ["ServiceKit", "Postgres", "RPC"]),
+        .target(name: "ServiceHost", dependencies: ["ServiceKit", "ServiceKitStore", "Postgres", "RPC"]),
 
         // 6. Domain modules.
         .target(name: "Interop", dependencies: ["ServiceAPI", "RPC", "Messages"]),
@@ -86,7 +90,8 @@ let package = Package(
         .testTarget(name: "RPCTests", dependencies: ["RPC", "ServiceAPI", "Messages", "Interop"]),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "LibPQ"]),
         .testTarget(name: "ServiceKitTests", dependencies: ["ServiceKit", "RPC", "NetIO", "Messages"]),
-        .testTarget(name: "ServiceHostTests", dependencies: ["ServiceHost", "ServiceKit", "Postgres", "LibPQ", "RPC", "ServiceAPI", "Messages"]),
+        .testTarget(name: "ServiceKitStoreTests", dependencies: ["ServiceKitStore", "ServiceKit", "Postgres", "LibPQ", "RPC", "ProtoCodec"]),
+        .testTarget(name: "ServiceHostTests", dependencies: ["ServiceHost", "ServiceKit", "ServiceKitStore", "Postgres", "LibPQ", "RPC", "ServiceAPI", "Messages"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -73,8 +73,9 @@ public final class HTTP2Session {
     public func submitResponse(streamID: Int32, headers: HTTP2HeaderList, hasBody: Bool) throws(HTTP2Error) {
         let result = NGHTTP2Bridge.withNameValues(headers) { nva, count -> Int32 in
             if hasBody {
-                outbound[streamID] = OutboundStream()
-                var provider = NGHTTP2Bridge.dataProvider
+                let stream = OutboundStream()
+                outbound[streamID] = stream
+                var provider = NGHTTP2Bridge.dataProvider(for: stream)
                 return nghttp2_submit_response(handle, streamID, nva, count, &provider)
             }
             return nghttp2_submit_response(handle, streamID, nva, count, nil)
@@ -86,7 +87,7 @@ public final class HTTP2Session {
     public func submitRequest(headers: HTTP2HeaderList) throws(HTTP2Error) -> Int32 {
         let outboundStream = OutboundStream()
         let streamID = NGHTTP2Bridge.withNameValues(headers) { nva, count -> Int32 in
-            var provider = NGHTTP2Bridge.dataProvider
+            var provider = NGHTTP2Bridge.dataProvider(for: outboundStream)
             return nghttp2_submit_request(handle, nil, nva, count, &provider, nil)
         }
         try HTTP2Error.check(streamID, "submit request")
@@ -115,7 +116,14 @@ public final class HTTP2Session {
     }
 
     public func resetStream(streamID: Int32, errorCode: UInt32) {
-        outbound[streamID] = nil
+        // The body object stays until nghttp2 reports the stream closed: its data provider
+        // points at it and may still be asked for bytes before the reset goes out.
+        if let stream = outbound[streamID] {
+            stream.buffer.removeAll()
+            stream.readOffset = 0
+            stream.finished = true
+            stream.trailers = nil
+        }
         _ = nghttp2_submit_rst_stream(handle, UInt8(NGHTTP2_FLAG_NONE.rawValue), streamID, errorCode)
     }
 

@@ -62,8 +62,12 @@ enum NGHTTP2Bridge {
             "set window")
     }
 
-    static var dataProvider: nghttp2_data_provider {
-        nghttp2_data_provider(source: nghttp2_data_source(ptr: nil), read_callback: readData)
+    /// A data provider whose source points at the stream's body object. Unretained: the
+    /// session's `outbound` table keeps it alive until nghttp2 reports the stream closed, after
+    /// which nghttp2 never asks for data again.
+    static func dataProvider(for stream: OutboundStream) -> nghttp2_data_provider {
+        nghttp2_data_provider(source: nghttp2_data_source(ptr: Unmanaged.passUnretained(stream).toOpaque()),
+                              read_callback: readData)
     }
 
     /// Calls `body` with an nghttp2_nv array over the list's bytes. nghttp2 copies names and
@@ -174,9 +178,10 @@ private func readData(_ session: OpaquePointer?, _ streamID: Int32, _ buffer: Un
                       _ length: Int, _ flags: UnsafeMutablePointer<UInt32>?,
                       _ source: UnsafeMutablePointer<nghttp2_data_source>?,
                       _ userData: UnsafeMutableRawPointer?) -> Int {
-    guard let owner = owner(userData), let stream = owner.outbound[streamID], let buffer, let flags else {
+    guard let sourcePointer = source?.pointee.ptr, let buffer, let flags else {
         return Int(NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE.rawValue)
     }
+    let stream = Unmanaged<OutboundStream>.fromOpaque(sourcePointer).takeUnretainedValue()
     let count = min(length, stream.pendingBytes)
     if count > 0 {
         stream.buffer.withUnsafeBufferPointer { bytes in

@@ -253,11 +253,13 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
         }
     }
 
+    /// Runs the handlers registered during this iteration, once each. Handlers registered
+    /// while these run wait for the next iteration, after I/O has been polled again: a
+    /// connection waiting for the peer's window must not spin here without reading it.
     private func endTick() {
-        while !tickHandlers.isEmpty {
-            let batch = tickHandlers
-            tickHandlers.removeAll(keepingCapacity: true)
-            for handler in batch { handler.tickEnded() }
-        }
+        guard !tickHandlers.isEmpty else { return }
+        let batch = tickHandlers
+        tickHandlers.removeAll(keepingCapacity: true)
+        for handler in batch { handler.tickEnded() }
     }
 }

@@ -1,6 +1,7 @@
 import Postgres
 import RPC
 import ServiceKit
+import ServiceKitStore
 
 /// Everything that differs between two XSC service processes: the name (which fixes ports,
 /// schema and migrations folder), the peers it calls, and what it serves and runs beside the
@@ -15,9 +16,11 @@ public struct ServiceDefinition: Sendable {
     public var exemptMethods: Set<String>
     /// The RPC services of the process, built once the database is migrated.
     public var providers: @Sendable (HostedService) throws -> [any RPCServiceProvider]
-    /// Work run beside the server and stopped after it drained. This is where the outbox relay,
-    /// the durable-timer poller and the idempotency-key sweeper (ServiceKitStore) get
-    /// registered, each built from `HostedService.pool`.
+    /// Work run beside the server and stopped after it drained: this is where a service
+    /// registers ServiceKitStore's `OutboxRelay` (with its deliverer) and `TimerWorker` (with
+    /// its timer handlers), built from `HostedService.pool`, reporting through
+    /// `HostedService.workerErrorReporter`. The host itself adds the database readiness probe
+    /// and the platform tables' `RetentionSweeper`.
     public var workers: @Sendable (HostedService) throws -> [any BackgroundWorker]
 
     public init(name: String, peers: [String] = [], exemptMethods: Set<String> = [],
@@ -45,5 +48,14 @@ public struct HostedService: Sendable {
         self.logger = logger
         self.metrics = metrics
         self.pool = pool
+    }
+
+    /// ServiceKitStore workers report failed rounds here: one JSON log line through the
+    /// service's logger (instead of the store's bare stderr default).
+    public var workerErrorReporter: WorkerErrorReporter {
+        let logger = self.logger
+        return { worker, error in
+            logger.error("background work failed", ["worker": .string(worker), "error": .string(String(describing: error))])
+        }
     }
 }

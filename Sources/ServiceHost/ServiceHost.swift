@@ -2,6 +2,7 @@ import Glibc
 import Postgres
 import RPC
 import ServiceKit
+import ServiceKitStore
 
 /// Turns a `ServiceDefinition` into a running process. A service's whole `main.swift`:
 ///
@@ -11,9 +12,11 @@ import ServiceKit
 ///     })
 ///
 /// Start-up, in order: configuration (every problem at once, exit 2), the database pool as the
-/// service's own role, migrations from `services/<name>/migrations` (waiting for the database up
-/// to `Options.databaseWaitLimit`), the handlers, then ServiceRunner (admin listener, RPC server
-/// with health + reflection + the standard interceptors, workers) until SIGTERM/SIGINT.
+/// service's own role, migrations (waiting for the database up to `Options.databaseWaitLimit`):
+/// ServiceKitStore's platform tables (outbox, timers, idempotency keys, processed events), then
+/// `services/<name>/migrations`; the handlers and workers, then ServiceRunner (admin listener,
+/// RPC server with health + reflection + the standard interceptors, workers) until
+/// SIGTERM/SIGINT. Every service also runs the platform tables' RetentionSweeper.
 public enum ServiceHost {
     public struct Options: Sendable {
         /// How long start-up keeps retrying while the database is unreachable (it may be
@@ -59,7 +62,7 @@ public enum ServiceHost {
         guard let databaseURL = config.databaseURL else {
             throw HostError.databaseURLMissing
         }
-        let migrator = try Migrator(schema: definition.name, directory: migrationsDirectory)
+        let migrator = try PlatformMigrations.migrator(schema: definition.name, directory: migrationsDirectory)
         var poolConfiguration = PostgresConfiguration(connectionString: databaseURL)
         poolConfiguration.maxConnections = options.maxDatabaseConnections
         poolConfiguration.applicationName = "xsc-\(definition.name)"
@@ -75,7 +78,10 @@ public enum ServiceHost {
             PoolMetrics.register(pool, in: metrics)
             let hosted = HostedService(config: config, logger: logger, metrics: metrics, pool: pool)
             let readiness = DatabaseReadiness(pool: pool, logger: logger)
-            let workers: [any BackgroundWorker] = [readiness] + (try definition.workers(hosted))
+            var sweeping = RetentionSweeper.Configuration()
+            sweeping.reportError = hosted.workerErrorReporter
+            let platformWorkers: [any BackgroundWorker] = [readiness, RetentionSweeper(pool: pool, configuration: sweeping)]
+            let workers = platformWorkers + (try definition.workers(hosted))
 
             var rpc = RPCServer.Configuration(host: config.listen.host, port: config.listen.port,
                                               eventLoops: options.eventLoops)

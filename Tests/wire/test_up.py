@@ -187,6 +187,8 @@ def test_migrations_ran_and_roles_cannot_cross_schemas(system):
         mine = system.service_psql(name, "SELECT service FROM service_info")
         assert mine.returncode == 0, mine.stderr
         assert mine.stdout.strip() == name
+        platform = system.service_psql(name, "SELECT count(*) FROM xsc_outbox")
+        assert platform.returncode == 0, f"ServiceKitStore's tables in {name}: {platform.stderr}"
     other = system.service_psql("orders", "SELECT service FROM gateway.service_info")
     assert other.returncode != 0 and "permission denied" in other.stderr
 

@@ -86,9 +86,9 @@ final class ClientConnection: HTTP2ConnectionDelegate {
 
     func outputDrained(_ connection: HTTP2Connection) {
         guard !drainWaiters.isEmpty else { return }
+        // Senders still waiting are blocked by the peer's flow-control window: the next
+        // WINDOW_UPDATE read triggers a flush, which calls this again.
         drainWaiters.removeAll { $0.resumeIfDrained() }
-        // nghttp2 pulls more body on the next send; make sure there is one.
-        if !drainWaiters.isEmpty { transport.requestFlush() }
     }
 
     func connectionClosed(_ connection: HTTP2Connection) {

@@ -2,8 +2,10 @@
 struct MethodRouter: Sendable {
     private var methods: [String: RPCMethod] = [:]
     private(set) var serviceNames: [String] = []
+    private let fallback: (@Sendable (String) -> RPCMethod?)?
 
-    init(services: [RPCService]) {
+    init(services: [RPCService], fallback: (@Sendable (String) -> RPCMethod?)? = nil) {
+        self.fallback = fallback
         for service in services {
             serviceNames.append(service.name)
             for method in service.methods {
@@ -12,5 +14,5 @@ struct MethodRouter: Sendable {
         }
     }
 
-    func method(for path: String) -> RPCMethod? { methods[path] }
+    func method(for path: String) -> RPCMethod? { methods[path] ?? fallback?(path) }
 }

@@ -19,6 +19,8 @@ public final class RPCServer: @unchecked Sendable {
         /// Block SIGINT/SIGTERM at start so `waitUntilShutdown` can receive them.
         public var handlesTerminationSignals = true
         public var keepalive = KeepalivePolicy()
+        /// Answers paths no registered service has (a proxy's routing); nil means UNIMPLEMENTED.
+        public var fallback: (@Sendable (String) -> RPCMethod?)?
         /// Run in order before each call, and in reverse order after it.
         public var interceptors: [any ServerInterceptor] = []
 
@@ -46,7 +48,8 @@ public final class RPCServer: @unchecked Sendable {
         let reflection = ReflectionService(serviceNames: names + [HealthService.serviceName])
         let standard: [any RPCServiceProvider] = [HealthService(store: health), reflection.v1, reflection.v1alpha]
         self.health = health
-        self.router = MethodRouter(services: (services + standard).map(\.rpcService))
+        self.router = MethodRouter(services: (services + standard).map(\.rpcService),
+                                   fallback: configuration.fallback)
     }
 
     public var serviceNames: [String] { router.serviceNames }

@@ -1,0 +1,46 @@
+import ProtoCodec
+
+/// Forwards a call of any kind to another server, message by message, without decoding:
+/// both sides run as bidirectional streams, which is the same on the wire for every call kind
+/// (the backend still enforces its method's cardinality). Metadata, the deadline,
+/// cancellation, response headers, trailers and the status pass through.
+public struct RPCProxy: Sendable {
+    public typealias MetadataTransform = @Sendable (Metadata, ServerContext) throws -> Metadata
+
+    private let channel: RPCChannel
+    private let transform: MetadataTransform
+
+    /// `transform` turns the caller's metadata into what the backend receives (drop, add,
+    /// sign); throwing refuses the call with that error.
+    public init(channel: RPCChannel, transform: @escaping MetadataTransform = { metadata, _ in metadata }) {
+        self.channel = channel
+        self.transform = transform
+    }
+
+    /// A method that forwards calls to `path` on the backend.
+    public func method(forwarding path: String) -> RPCMethod {
+        let channel = self.channel
+        let transform = self.transform
+        return .bidiStreaming(path) { (requests: RequestStream<OpaqueMessage>, responses: ResponseStreamWriter<OpaqueMessage>, context: ServerContext) in
+            var options = CallOptions(metadata: try transform(context.requestMetadata, context))
+            options.timeout = context.timeRemaining
+            let call: BidiStreamingCall<OpaqueMessage, OpaqueMessage> = channel.bidiStreaming(path: path, options: options)
+            do {
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask {
+                        for try await request in requests { try await call.send(request) }
+                        call.closeSend()
+                    }
+                    context.initialMetadata = try await call.initialMetadata()
+                    for try await response in call.responses { try await responses.send(response) }
+                    context.trailingMetadata = await call.trailingMetadata
+                    try await group.waitForAll()
+                }
+            } catch {
+                // The client went away or the backend failed: end the other side too.
+                call.cancel()
+                throw error
+            }
+        }
+    }
+}

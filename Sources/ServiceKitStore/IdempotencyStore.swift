@@ -1,0 +1,160 @@
+import Postgres
+import ProtoCodec
+import RPC
+import ServiceKit
+
+/// Idempotency keys with Stripe's semantics, kept in `xsc_idempotency_keys` and used INSIDE
+/// the business transaction, so the key, the business rows and the answer commit together:
+///
+/// - same (scope, key) and same request (sha256 of its encoded bytes, computed by PostgreSQL)
+///   -> the first answer again, without running the business logic;
+/// - same key, different request -> FAILED_PRECONDITION, reason `IDEMPOTENCY_KEY_REUSED`
+///   (not ALREADY_EXISTS: no resource is duplicated, the key's state conflicts with the call);
+/// - concurrent duplicates: the claiming INSERT waits on the first transaction's uncommitted
+///   key row (unique index), then sees its committed answer and replays it;
+/// - a first attempt that fails rolls back and leaves no key, so a retry runs for real.
+///
+/// Transactions at REPEATABLE READ or SERIALIZABLE get a serialization failure instead of
+/// waiting (the committed key is outside their snapshot); the pool retries those, and the
+/// retry replays. Keys are kept at least 24 h; `purge` (run by `RetentionSweeper`) drops older.
+public struct IdempotencyStore: Sendable {
+    /// Metadata header carrying the key (the outbox relay sends its event ids in it too).
+    public static let metadataKey = "idempotency-key"
+    public static let maxKeyLength = 255
+    public static let minimumRetention: Duration = .seconds(24 * 3600)
+
+    private let clock: WallClock
+
+    public init(clock: @escaping WallClock = SystemWallClock.now) {
+        self.clock = clock
+    }
+
+    /// What a call's key decides.
+    public enum Claim: Sendable {
+        /// First use: run the business logic, then `record` its answer in the same transaction.
+        case fresh(Ticket)
+        /// Seen before with the same request: return this instead.
+        case replay(StoredAnswer)
+    }
+
+    public struct Ticket: Sendable {
+        public let scope: String
+        public let key: String
+    }
+
+    /// An answer as stored: the status and, for OK, the encoded response message.
+    public struct StoredAnswer: Sendable, Equatable {
+        public var status: StatusCode
+        public var message: String
+        public var response: [UInt8]
+
+        public init(status: StatusCode = .ok, message: String = "", response: [UInt8]) {
+            self.status = status
+            self.message = message
+            self.response = response
+        }
+    }
+
+    /// The key a caller sent in metadata, if any.
+    public static func key(from metadata: Metadata) -> String? {
+        metadata[metadataKey]
+    }
+
+    /// Claims (scope, key) for this request in `transaction`, or finds its earlier answer.
+    /// `scope` separates key spaces, e.g. "orders.CreateOrder/<account id>", so two callers
+    /// can never replay each other's answers.
+    public func claim(in transaction: PostgresTransaction, scope: String, key: String,
+                      request: [UInt8]) async throws -> Claim {
+        guard !key.isEmpty, key.utf8.count <= Self.maxKeyLength else {
+            throw RPCError.withReason(.invalidArgument,
+                                      "the idempotency key must be 1 to \(Self.maxKeyLength) bytes long",
+                                      reason: StoreErrorReason.idempotencyKeyInvalid)
+        }
+        // One round trip; the SELECT is a separate statement so it takes a fresh snapshot after
+        // the INSERT has waited out a concurrent first attempt.
+        let results = try await transaction.run([
+            PostgresStatement("""
+                INSERT INTO xsc_idempotency_keys (scope, idempotency_key, request_sha256, created_at)
+                VALUES ($1, $2, sha256($3), $4)
+                ON CONFLICT (scope, idempotency_key) DO NOTHING
+                RETURNING 1
+                """, [.text(scope), .text(key), .bytea(request), .timestampMillis(clock())]),
+            PostgresStatement("""
+                SELECT request_sha256 = sha256($3), status_code, status_message, response
+                FROM xsc_idempotency_keys WHERE scope = $1 AND idempotency_key = $2
+                """, [.text(scope), .text(key), .bytea(request)]),
+        ])
+        if !results[0].isEmpty { return .fresh(Ticket(scope: scope, key: key)) }
+        guard let row = results[1].first else {
+            // Only possible if a sweeper removed the key between the two statements.
+            throw RPCError(code: .aborted, message: "the idempotency key changed concurrently; retry the call")
+        }
+        guard try row.decode(Bool.self, at: 0) else {
+            throw RPCError.withReason(
+                .failedPrecondition,
+                "idempotency key \"\(key)\" was already used with a different request; send the same request to get its answer, or use a new key",
+                reason: StoreErrorReason.idempotencyKeyReused)
+        }
+        guard let code = try row.decode(Int?.self, at: 1) else {
+            throw RPCError.withReason(.internalError, "the earlier call with this idempotency key recorded no answer",
+                                      reason: StoreErrorReason.idempotencyAnswerMissing)
+        }
+        return .replay(StoredAnswer(status: StatusCode(rawValue: code) ?? .unknown,
+                                    message: try row.decode(String?.self, at: 2) ?? "",
+                                    response: try row.decode([UInt8]?.self, at: 3) ?? []))
+    }
+
+    /// Stores the answer of a fresh claim; must run in the transaction that claimed it.
+    public func record(in transaction: PostgresTransaction, _ ticket: Ticket, answer: StoredAnswer) async throws {
+        let updated = try await transaction.execute("""
+            UPDATE xsc_idempotency_keys SET status_code = $3, status_message = $4, response = $5
+            WHERE scope = $1 AND idempotency_key = $2 AND status_code IS NULL
+            """, [.text(ticket.scope), .text(ticket.key), .int(answer.status.rawValue), .text(answer.message),
+                  .bytea(answer.response)])
+        guard updated == 1 else {
+            throw PostgresError(.usage, "idempotency key was not claimed in this transaction, or already answered")
+        }
+    }
+
+    /// The usual shape of an idempotent write: replays the stored answer, or runs `body` (the
+    /// business logic, in `transaction`) and stores its response. A stored error status is
+    /// replayed as an `RPCError`. If `body` throws, the caller's transaction rolls back and
+    /// the key with it.
+    public func run<Request: ProtoMessage, Response: ProtoMessage>(
+        in transaction: PostgresTransaction, scope: String, key: String, request: Request,
+        _ body: () async throws -> Response
+    ) async throws -> Response {
+        switch try await claim(in: transaction, scope: scope, key: key, request: request.serializedBytes()) {
+        case .replay(let answer):
+            guard answer.status == .ok else { throw RPCError(code: answer.status, message: answer.message) }
+            return try Response(serializedBytes: answer.response)
+        case .fresh(let ticket):
+            let response = try await body()
+            try await record(in: transaction, ticket, answer: StoredAnswer(response: response.serializedBytes()))
+            return response
+        }
+    }
+
+    /// Deletes keys older than `retention` (never less than 24 h), in batches; returns how many.
+    @discardableResult
+    public func purge(pool: PostgresPool, olderThan retention: Duration = minimumRetention,
+                      batchSize: Int = 1000) async throws -> Int {
+        let cutoff = clock() - max(retention, Self.minimumRetention).milliseconds
+        return try await BatchedDelete.run(pool: pool, batchSize: batchSize, sql: """
+            DELETE FROM xsc_idempotency_keys WHERE ctid = ANY(ARRAY(
+                SELECT ctid FROM xsc_idempotency_keys WHERE created_at < $1 LIMIT $2))
+            """, cutoff: cutoff)
+    }
+}
+
+/// Retention deletes in bounded batches, so a large backlog never holds locks for long.
+enum BatchedDelete {
+    static func run(pool: PostgresPool, batchSize: Int, sql: String, cutoff: Int64) async throws -> Int {
+        var total = 0
+        while true {
+            let deleted = try await pool.execute(sql, [.timestampMillis(cutoff), .int(batchSize)])
+            total += deleted
+            if deleted < batchSize { return total }
+        }
+    }
+}

@@ -1,0 +1,108 @@
+import ProtoCodec
+import RPC
+
+/// One claimed outbox message on its way out.
+public struct OutboxMessage: Sendable, Equatable {
+    public var eventID: String
+    public var destination: String
+    public var methodPath: String
+    public var payload: [UInt8]
+    /// 1 on the first delivery attempt.
+    public var attempt: Int
+
+    public init(eventID: String, destination: String, methodPath: String, payload: [UInt8], attempt: Int) {
+        self.eventID = eventID
+        self.destination = destination
+        self.methodPath = methodPath
+        self.payload = payload
+        self.attempt = attempt
+    }
+}
+
+/// Delivers one message. Returning means delivered (the relay marks it so); throwing means
+/// retry later with backoff, unless the error is `OutboxDeliveryError.permanent`, which
+/// dead-letters at once. Must be safe to call again for the same event (at least once).
+public protocol OutboxDeliverer: Sendable {
+    func deliver(_ message: OutboxMessage) async throws
+}
+
+public enum OutboxDeliveryError: Error, CustomStringConvertible {
+    /// Retrying cannot help (the receiver rejected the request itself).
+    case permanent(String)
+    /// No channel is configured for the destination.
+    case unknownDestination(String)
+
+    public var description: String {
+        switch self {
+        case .permanent(let reason): return "permanent delivery failure: \(reason)"
+        case .unknownDestination(let name): return "no channel configured for destination \"\(name)\""
+        }
+    }
+}
+
+/// Delivers as a unary gRPC call on the destination's channel, with metadata
+/// `idempotency-key: <event id>` plus whatever `extraMetadata` adds (the signed service
+/// actor, for instance). The response body is ignored; the status decides.
+public struct RPCOutboxDeliverer: OutboxDeliverer {
+    public typealias MetadataProvider = @Sendable (OutboxMessage) async throws -> Metadata
+
+    /// Statuses that retrying cannot fix: the message is dead-lettered at once.
+    public static let defaultPermanentCodes: Set<StatusCode> = [.invalidArgument, .unimplemented, .outOfRange]
+
+    private let channels: @Sendable (String) -> RPCChannel?
+    private let extraMetadata: MetadataProvider
+    private let timeout: Duration
+    private let permanentCodes: Set<StatusCode>
+
+    /// - Parameters:
+    ///   - channels: the channel for a destination name, nil when unknown.
+    ///   - timeout: per call (keep it well under the relay's lease).
+    public init(timeout: Duration = .seconds(10),
+                permanentCodes: Set<StatusCode> = RPCOutboxDeliverer.defaultPermanentCodes,
+                extraMetadata: @escaping MetadataProvider = { _ in Metadata() },
+                channels: @escaping @Sendable (String) -> RPCChannel?) {
+        self.channels = channels
+        self.extraMetadata = extraMetadata
+        self.timeout = timeout
+        self.permanentCodes = permanentCodes
+    }
+
+    /// With a fixed destination table.
+    public init(channels table: [String: RPCChannel], timeout: Duration = .seconds(10),
+                extraMetadata: @escaping MetadataProvider = { _ in Metadata() }) {
+        self.init(timeout: timeout, extraMetadata: extraMetadata, channels: { table[$0] })
+    }
+
+    public func deliver(_ message: OutboxMessage) async throws {
+        guard let channel = channels(message.destination) else {
+            throw OutboxDeliveryError.unknownDestination(message.destination)
+        }
+        var metadata = try await extraMetadata(message)
+        metadata.removeAll(named: IdempotencyStore.metadataKey)
+        metadata.add(IdempotencyStore.metadataKey, message.eventID)
+        let options = CallOptions(metadata: metadata, timeout: timeout)
+        do {
+            let _: EncodedMessage = try await channel.unary(path: message.methodPath,
+                                                            request: EncodedMessage(message.payload), options: options)
+        } catch let error as RPCError where permanentCodes.contains(error.code) {
+            throw OutboxDeliveryError.permanent(error.description)
+        }
+    }
+}
+
+/// A message already in its wire form: sent as is, received as is.
+public struct EncodedMessage: ProtoMessage {
+    public static let protoMessageName = "xsc.EncodedMessage"
+    public var bytes: [UInt8] = []
+
+    public init() {}
+    public init(_ bytes: [UInt8]) { self.bytes = bytes }
+
+    public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> EncodedMessage {
+        EncodedMessage(Array(bytes))
+    }
+
+    public func encode(appendingTo buffer: inout [UInt8], arena: ProtoArena) {
+        buffer.append(contentsOf: bytes)
+    }
+}
