@@ -69,13 +69,18 @@ let package = Package(
 
         // 6. Domain modules.
         .target(name: "Interop", dependencies: ["ServiceAPI", "RPC", "Messages"]),
+        // Gateway: identity (org tree, accounts, sessions, partner keys; scrypt from _CryptoExtras) and the proxy.
+        .target(name: "Gateway", dependencies: [
+            "ServiceKit", "ServiceAPI", "Postgres", "RPC", "ProtoCodec", "Messages",
+            .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),
+        ]),
 
         // 7. Executables.
         .executableTarget(name: "InteropServer", dependencies: ["Interop", "RPC"]),
         .executableTarget(name: "InteropClient", dependencies: ["ServiceAPI", "RPC", "Messages"]),
         .executableTarget(name: "BenchServer", dependencies: ["ServiceAPI", "RPC", "Messages"]),
         .executableTarget(name: "CodeGenTool", dependencies: ["CodeGen"]),
-        .executableTarget(name: "GatewayServer", dependencies: ["ServiceHost"]),
+        .executableTarget(name: "GatewayServer", dependencies: ["ServiceHost", "Gateway", "ServiceKit", "RPC", "Messages"]),
         .executableTarget(name: "OrdersServer", dependencies: ["ServiceHost"]),
         .executableTarget(name: "CustomersServer", dependencies: ["ServiceHost"]),
         .executableTarget(name: "ProposalsServer", dependencies: ["ServiceHost"]),
@@ -91,6 +96,7 @@ let package = Package(
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "LibPQ"]),
         .testTarget(name: "ServiceKitTests", dependencies: ["ServiceKit", "RPC", "NetIO", "Messages"]),
         .testTarget(name: "ServiceKitStoreTests", dependencies: ["ServiceKitStore", "ServiceKit", "Postgres", "LibPQ", "RPC", "ProtoCodec"]),
+        .testTarget(name: "GatewayTests", dependencies: ["Gateway", "ServiceKit", "RPC", "Messages"]),
         .testTarget(name: "ServiceHostTests", dependencies: ["ServiceHost", "ServiceKit", "ServiceKitStore", "Postgres", "LibPQ", "RPC", "ServiceAPI", "Messages"]),
     ],
     swiftLanguageModes: [.v5]

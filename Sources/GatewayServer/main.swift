@@ -1,6 +1,49 @@
-// xsc-gateway: the gateway service (ARCHITECTURE.md: port 7100, admin 9100).
-// Until its domain module lands it serves health and reflection only; its handlers go in the
-// definition's `providers`, its outbox relay and timers in `workers`.
+// xsc-gateway: identity (org tree, accounts, sessions, partner keys) and the one front door that
+// forwards every other call to the service owning its proto package (ARCHITECTURE.md: port 7100).
+import Gateway
+import Glibc
 import ServiceHost
+import ServiceKit
+import Synchronization
 
-ServiceHost.run(ServiceDefinition(name: "gateway", peers: ["orders", "customers", "proposals", "notifications", "settlements"]))
+let (settings, problems) = GatewaySettings.load(ProcessEnvironment.current())
+if !problems.isEmpty {
+    fputs("xsc-gateway: configuration problems:\n" + problems.map { "  " + $0 }.joined(separator: "\n") + "\n", stderr)
+    exit(2)
+}
+
+/// Built once per process (providers, fallback and workers all need the same core).
+final class AssemblyBox: Sendable {
+    private let assembly = Mutex<GatewayAssembly?>(nil)
+
+    func get(_ hosted: HostedService) -> GatewayAssembly {
+        assembly.withLock { assembly in
+            if let assembly { return assembly }
+            let core = GatewayCore(pool: hosted.pool, hasher: PasswordHasher(cost: settings.passwordCost),
+                                   buckets: TokenBuckets(limits: settings.rateLimits),
+                                   signer: ActorSigner(secret: hosted.config.actorSecret),
+                                   sessionTTL: settings.sessionTTL, actorLifetime: settings.actorLifetime,
+                                   logger: hosted.logger)
+            let made = GatewayAssembly(core: core, peers: hosted.config.peers, settings: settings)
+            assembly = made
+            return made
+        }
+    }
+}
+
+let box = AssemblyBox()
+var definition = ServiceDefinition(
+    name: "gateway", peers: ["orders", "customers", "proposals", "notifications", "settlements"],
+    providers: { hosted in box.get(hosted).providers },
+    workers: { hosted in
+        [FirstRun(core: box.get(hosted).core, adminPhone: settings.adminPhone, adminPassword: settings.adminPassword)]
+    })
+// The gateway authenticates callers itself (FrontDoor, inside each handler and the router):
+// no actor verifier, since callers here hold credentials, not signed actors.
+definition.authenticationInterceptors = { _ in [] }
+definition.fallback = { hosted in
+    let router = box.get(hosted).router
+    return { path in router.method(for: path) }
+}
+definition.reflectedServiceNames = GatewayAssembly.reflectedServiceNames(settings: settings)
+ServiceHost.run(definition)

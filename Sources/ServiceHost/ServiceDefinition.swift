@@ -22,6 +22,13 @@ public struct ServiceDefinition: Sendable {
     /// `HostedService.workerErrorReporter`. The host itself adds the database readiness probe
     /// and the platform tables' `RetentionSweeper`.
     public var workers: @Sendable (HostedService) throws -> [any BackgroundWorker]
+    /// Replaces the actor verifier (the gateway authenticates callers itself): interceptors run
+    /// after the access log and metrics. nil keeps the standard verifier.
+    public var authenticationInterceptors: (@Sendable (HostedService) throws -> [any ServerInterceptor])?
+    /// Answers paths no provider has (the gateway's proxy routing).
+    public var fallback: (@Sendable (HostedService) throws -> @Sendable (String) -> RPCMethod?)?
+    /// Services reflection lists beside the providers' (those reached through `fallback`).
+    public var reflectedServiceNames: [String] = []
 
     public init(name: String, peers: [String] = [], exemptMethods: Set<String> = [],
                 providers: @escaping @Sendable (HostedService) throws -> [any RPCServiceProvider] = { _ in [] },

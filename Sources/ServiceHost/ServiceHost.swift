@@ -85,8 +85,15 @@ public enum ServiceHost {
 
             var rpc = RPCServer.Configuration(host: config.listen.host, port: config.listen.port,
                                               eventLoops: options.eventLoops)
-            rpc.interceptors = StandardInterceptors.make(config: config, logger: logger, metrics: metrics,
-                                                         exemptMethods: definition.exemptMethods)
+            if let authentication = definition.authenticationInterceptors {
+                rpc.interceptors = [AccessLogInterceptor(logger: logger), RPCMetricsInterceptor(registry: metrics)]
+                    + (try authentication(hosted))
+            } else {
+                rpc.interceptors = StandardInterceptors.make(config: config, logger: logger, metrics: metrics,
+                                                             exemptMethods: definition.exemptMethods)
+            }
+            rpc.fallback = try definition.fallback?(hosted)
+            rpc.reflectedServiceNames = definition.reflectedServiceNames
             let server = RPCServer(configuration: rpc, services: try definition.providers(hosted))
             let admin = AdminListener.Configuration(host: config.adminListen.host, port: config.adminListen.port)
             let runner = ServiceRunner(server: server, admin: admin, metrics: metrics, logger: logger, workers: workers,

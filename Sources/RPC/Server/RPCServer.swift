@@ -23,6 +23,9 @@ public final class RPCServer: @unchecked Sendable {
         public var fallback: (@Sendable (String) -> RPCMethod?)?
         /// Run in order before each call, and in reverse order after it.
         public var interceptors: [any ServerInterceptor] = []
+        /// Services reflection lists beside the registered ones: what a proxy reaches through
+        /// `fallback` (their descriptors must be embedded).
+        public var reflectedServiceNames: [String] = []
 
         public init(host: String = "0.0.0.0", port: Int, eventLoops: Int = 1) {
             self.host = host
@@ -45,7 +48,7 @@ public final class RPCServer: @unchecked Sendable {
         self.configuration = configuration
         let names = services.map { $0.rpcService.name }
         let health = HealthStatusStore(serving: [""] + names + [HealthService.serviceName])
-        let reflection = ReflectionService(serviceNames: names + [HealthService.serviceName])
+        let reflection = ReflectionService(serviceNames: names + [HealthService.serviceName] + configuration.reflectedServiceNames)
         let standard: [any RPCServiceProvider] = [HealthService(store: health), reflection.v1, reflection.v1alpha]
         self.health = health
         self.router = MethodRouter(services: (services + standard).map(\.rpcService),

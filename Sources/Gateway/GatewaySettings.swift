@@ -1,0 +1,52 @@
+import ServiceKit
+
+/// The gateway's own environment, beyond ServiceConfig's shared variables.
+public struct GatewaySettings: Sendable, Equatable {
+    public var sessionTTL: Duration = .seconds(8 * 3600)
+    public var actorLifetime: Duration = .seconds(60)
+    public var rateLimits = TokenBuckets.Limits(burst: 50, ratePerSecond: 20)
+    public var passwordCost = PasswordHasher.Cost.standard
+    public var adminPhone = "13800000000"
+    public var adminPassword: String?
+    /// Optional extra routes for development and benchmarks: grpc.testing -> the interop
+    /// server, bench.v1 -> the bench server.
+    public var interopAddress: HostPort?
+    public var benchAddress: HostPort?
+
+    public init() {}
+
+    /// Reads XSC_SESSION_TTL_SECONDS, XSC_RATE_BURST, XSC_RATE_PER_SECOND, XSC_SCRYPT_LOG2N,
+    /// XSC_ADMIN_PHONE, XSC_ADMIN_PASSWORD, XSC_INTEROP_ADDR, XSC_BENCH_ADDR; returns every
+    /// problem at once.
+    public static func load(_ environment: [String: String]) -> (GatewaySettings, [String]) {
+        var settings = GatewaySettings()
+        var problems: [String] = []
+        func number(_ name: String, _ range: ClosedRange<Double>) -> Double? {
+            guard let text = environment[name], !text.isEmpty else { return nil }
+            guard let value = Double(text), range.contains(value) else {
+                problems.append("\(name)=\(text): expected a number in \(range.lowerBound)...\(range.upperBound)")
+                return nil
+            }
+            return value
+        }
+        if let ttl = number("XSC_SESSION_TTL_SECONDS", 1...(30 * 86400)) { settings.sessionTTL = .milliseconds(Int64(ttl * 1000)) }
+        let burst = number("XSC_RATE_BURST", 1...1_000_000) ?? settings.rateLimits.burst
+        let rate = number("XSC_RATE_PER_SECOND", 0.001...1_000_000) ?? settings.rateLimits.ratePerSecond
+        settings.rateLimits = TokenBuckets.Limits(burst: burst, ratePerSecond: rate)
+        if let log2N = number("XSC_SCRYPT_LOG2N", 10...20) { settings.passwordCost.log2N = Int(log2N) }
+        if let phone = environment["XSC_ADMIN_PHONE"], !phone.isEmpty { settings.adminPhone = phone }
+        if let password = environment["XSC_ADMIN_PASSWORD"], !password.isEmpty {
+            if password.count < GatewayCore.minimumPasswordLength {
+                problems.append("XSC_ADMIN_PASSWORD: at least \(GatewayCore.minimumPasswordLength) characters")
+            }
+            settings.adminPassword = password
+        }
+        for (name, keyPath) in [("XSC_INTEROP_ADDR", \GatewaySettings.interopAddress), ("XSC_BENCH_ADDR", \GatewaySettings.benchAddress)] {
+            guard let text = environment[name], !text.isEmpty else { continue }
+            if let address = HostPort(parsing: text) { settings[keyPath: keyPath] = address } else {
+                problems.append("\(name)=\(text): expected host:port")
+            }
+        }
+        return (settings, problems)
+    }
+}

@@ -1,0 +1,85 @@
+/// Which callers may call which methods, by full method path prefix. The first matching rule
+/// decides; a path no rule matches is refused. Handlers then narrow further by node (a
+/// team_admin reaches only its own team's accounts).
+///
+/// | prefix                                   | staff roles                 | partner keys |
+/// |------------------------------------------|-----------------------------|--------------|
+/// | /xsc.gateway.v1.AuthService/Login        | anyone (no credentials)     | -            |
+/// | /xsc.gateway.v1.AuthService/WhoAmI       | every role                  | yes          |
+/// | /xsc.gateway.v1.AuthService/             | every role                  | no           |
+/// | /xsc.gateway.v1.AccountService/ChangePassword | every role             | no           |
+/// | /xsc.gateway.v1.AccountService/          | hq_admin, team_admin        | no           |
+/// | /xsc.gateway.v1.OrgService/              | hq_admin                    | no           |
+/// | /xsc.gateway.v1.PartnerKeyService/       | hq_admin                    | no           |
+/// | /xsc.<service>.v1. (any backend)         | every role                  | no           |
+///
+/// Partner keys reach nothing but WhoAmI until the orders service has partner methods (order
+/// submission and the order feed); those rows get `partner: true` then. Backends still apply
+/// their own rules (information security is theirs: the actor carries account and team path).
+public struct AccessPolicy: Sendable {
+    public enum Staff: Sendable, Equatable {
+        case none
+        case all
+        case only(Set<StaffRole>)
+    }
+
+    public struct Rule: Sendable {
+        public var prefix: String
+        public var staff: Staff
+        public var partner: Bool
+        /// Callable without credentials.
+        public var anonymous: Bool
+
+        public init(prefix: String, staff: Staff, partner: Bool = false, anonymous: Bool = false) {
+            self.prefix = prefix
+            self.staff = staff
+            self.partner = partner
+            self.anonymous = anonymous
+        }
+    }
+
+    public enum Decision: Equatable, Sendable {
+        case allowed
+        /// The method exists for nobody like the caller; answered as NOT_FOUND / PERMISSION_DENIED by the door.
+        case denied
+    }
+
+    public let rules: [Rule]
+
+    public init(rules: [Rule]) {
+        self.rules = rules
+    }
+
+    public static let standard = AccessPolicy(rules: [
+        Rule(prefix: "/xsc.gateway.v1.AuthService/Login", staff: .all, anonymous: true),
+        Rule(prefix: "/xsc.gateway.v1.AuthService/WhoAmI", staff: .all, partner: true),
+        Rule(prefix: "/xsc.gateway.v1.AuthService/", staff: .all),
+        Rule(prefix: "/xsc.gateway.v1.AccountService/ChangePassword", staff: .all),
+        Rule(prefix: "/xsc.gateway.v1.AccountService/", staff: .only([.hqAdmin, .teamAdmin])),
+        Rule(prefix: "/xsc.gateway.v1.OrgService/", staff: .only([.hqAdmin])),
+        Rule(prefix: "/xsc.gateway.v1.PartnerKeyService/", staff: .only([.hqAdmin])),
+        Rule(prefix: "/xsc.", staff: .all),
+    ])
+
+    public func rule(for path: String) -> Rule? {
+        rules.first { path.hasPrefix($0.prefix) }
+    }
+
+    public func isAnonymous(_ path: String) -> Bool {
+        rule(for: path)?.anonymous ?? false
+    }
+
+    public func decide(_ caller: Caller, path: String) -> Decision {
+        guard let rule = rule(for: path) else { return .denied }
+        switch caller {
+        case .partner:
+            return rule.partner ? .allowed : .denied
+        case .staff(let session):
+            switch rule.staff {
+            case .none: return .denied
+            case .all: return .allowed
+            case .only(let roles): return roles.contains(session.role) ? .allowed : .denied
+            }
+        }
+    }
+}

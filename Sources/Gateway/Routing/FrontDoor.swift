@@ -1,0 +1,98 @@
+import Messages
+import RPC
+import ServiceKit
+
+/// The gateway's admission of every call, its own methods and forwarded ones alike: reads the
+/// bearer credential from `authorization`, resolves it to a staff session or a partner key,
+/// applies the access policy and the caller's token bucket, and records the caller in the
+/// context. Async (credentials live in the database), so it runs at the start of each handler
+/// rather than as a synchronous ServerInterceptor.
+public struct FrontDoor: Sendable {
+    let sessions: SessionStore
+    let keys: PartnerKeyStore
+    let policy: AccessPolicy
+    let buckets: TokenBuckets
+    let signer: ActorSigner
+    let actorLifetime: Duration
+    /// Token buckets count milliseconds from here (monotonic, unaffected by wall-clock steps).
+    private let clockOrigin = ContinuousClock.now
+
+    public init(sessions: SessionStore, keys: PartnerKeyStore, policy: AccessPolicy = .standard,
+                buckets: TokenBuckets, signer: ActorSigner, actorLifetime: Duration = .seconds(60)) {
+        self.sessions = sessions
+        self.keys = keys
+        self.policy = policy
+        self.buckets = buckets
+        self.signer = signer
+        self.actorLifetime = actorLifetime
+    }
+
+    /// The caller, or nil for a method callable anonymously; throws UNAUTHENTICATED,
+    /// PERMISSION_DENIED or RESOURCE_EXHAUSTED.
+    @discardableResult
+    public func admit(_ context: ServerContext) async throws -> Caller? {
+        if policy.isAnonymous(context.path) { return nil }
+        guard let token = Self.bearerToken(context.requestMetadata) else { throw GatewayErrors.noCredentials }
+        let caller = try await resolve(token)
+        guard policy.decide(caller, path: context.path) == .allowed else {
+            throw RPCError(code: .permissionDenied, message: "this method is not available to the caller's role")
+        }
+        if case .refused(let retryAfterMs) = buckets.take(caller.rateLimitKey, nowMs: (ContinuousClock.now - clockOrigin).wholeMillisecondsValue) {
+            throw GatewayErrors.rateLimited(retryAfterMs: retryAfterMs)
+        }
+        context[CallerKey.self] = caller
+        return caller
+    }
+
+    func resolve(_ token: String) async throws -> Caller {
+        let hash = SecretToken.sha256(token)
+        if token.hasPrefix(SecretToken.sessionPrefix), let session = try await sessions.live(tokenSHA256: hash) {
+            return .staff(session)
+        }
+        if token.hasPrefix(SecretToken.partnerKeyPrefix), let key = try await keys.active(keySHA256: hash) {
+            return .partner(key)
+        }
+        throw GatewayErrors.badCredentials
+    }
+
+    /// What a backend receives: the caller's metadata without its credential and without any
+    /// actor entries it tried to send, plus a freshly signed actor.
+    public func backendMetadata(_ metadata: Metadata, caller: Caller, now: Int64 = SystemWallClock.now()) -> Metadata {
+        var forwarded = Metadata()
+        for entry in metadata where entry.name != "authorization" && !entry.name.hasPrefix("x-xsc-actor") {
+            forwarded.add(entry)
+        }
+        var actor = Xsc_Common_V1_ActorContext()
+        switch caller {
+        case .staff(let session):
+            actor.accountId = session.accountID
+            actor.role = session.role.actorRole
+            actor.teamPath = session.nodePath
+        case .partner(let key):
+            actor.accountId = "partner:" + key.partnerID
+            actor.role = .partner
+            actor.teamPath = ""
+        }
+        actor.requestId = metadata["x-request-id"] ?? ActorMint.randomRequestID()
+        actor.expiresAtMs = now + actorLifetime.wholeMillisecondsValue
+        signer.attach(actor, to: &forwarded)
+        return forwarded
+    }
+
+    static func bearerToken(_ metadata: Metadata) -> String? {
+        guard let value = metadata["authorization"] else { return nil }
+        let parts = value.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
+        let token = parts[1].trimmingCharacters(in: " ")
+        return token.isEmpty ? nil : token
+    }
+}
+
+extension Substring {
+    fileprivate func trimmingCharacters(in set: String) -> String {
+        var slice = self[...]
+        while let first = slice.first, set.contains(first) { slice = slice.dropFirst() }
+        while let last = slice.last, set.contains(last) { slice = slice.dropLast() }
+        return String(slice)
+    }
+}
