@@ -12,6 +12,7 @@
 /// | /xsc.gateway.v1.OrgService/              | hq_admin                    | no           |
 /// | /xsc.gateway.v1.PartnerKeyService/       | hq_admin                    | no           |
 /// | /xsc.<service>.v1. (any backend)         | every role                  | no           |
+/// | /grpc.testing. and /bench.v1. (dev only) | every role                  | no           |
 ///
 /// Partner keys reach nothing but WhoAmI until the orders service has partner methods (order
 /// submission and the order feed); those rows get `partner: true` then. Backends still apply
@@ -59,6 +60,9 @@ public struct AccessPolicy: Sendable {
         Rule(prefix: "/xsc.gateway.v1.OrgService/", staff: .only([.hqAdmin])),
         Rule(prefix: "/xsc.gateway.v1.PartnerKeyService/", staff: .only([.hqAdmin])),
         Rule(prefix: "/xsc.", staff: .all),
+        // Development and benchmark routes, present only when XSC_INTEROP_ADDR / XSC_BENCH_ADDR are set.
+        Rule(prefix: "/grpc.testing.", staff: .all),
+        Rule(prefix: "/bench.v1.", staff: .all),
     ])
 
     public func rule(for path: String) -> Rule? {
