@@ -15,6 +15,8 @@ do {
         status = try MintActorCommand.run(Options(Array(arguments.dropFirst())), environment: environment)
     case "db-bootstrap":
         status = try await DBBootstrapCommand.run(Options(Array(arguments.dropFirst())), environment: environment)
+    case "seed-drill":
+        status = try await SeedDrillCommand.run(Options(Array(arguments.dropFirst())), environment: environment)
     case "health":
         status = try await HealthCommand.run(Options(Array(arguments.dropFirst())))
     case let other?:

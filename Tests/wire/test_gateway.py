@@ -370,3 +370,26 @@ def test_rate_limit_accepts_no_more_than_burst_plus_rate_times_time(database, pb
             assert refused > 0 and retry_info_seen
     finally:
         server.stop()
+
+
+def test_seed_drill_builds_the_drill_org_through_the_gateway_and_is_idempotent(api, admin, gateway):
+    import subprocess
+    env = {**os.environ, "XSC_ADMIN_PASSWORD": gs.ADMIN_PASSWORD, "XSC_DRILL_PASSWORD": "drill-password-test"}
+    argv = [str(wire_support.binary("xsc")), "seed-drill", "--gateway", gateway.address]
+    first = subprocess.run(argv, capture_output=True, text=True, timeout=120, env=env)
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert "shown once: xsc_pk_" in first.stdout
+    again = subprocess.run(argv, capture_output=True, text=True, timeout=120, env=env)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "xsc_pk_" in again.stdout and "shown once" not in again.stdout  # no second key
+    pb = api.pb
+    team = "/hq/cq/cq-o1/cq-o1-d3/t7"
+    team_admin = Api.bearer(api.login("13900000006", "drill-password-test").session_token)
+    members = api.accounts.ListAccounts(pb.ListAccountsRequest(), metadata=team_admin, timeout=T).accounts
+    assert sorted(m.role for m in members) == sorted([pb.ACCOUNT_ROLE_TEAM_ADMIN, pb.ACCOUNT_ROLE_SALESPERSON,
+                                                      pb.ACCOUNT_ROLE_INTERMEDIARY])
+    assert {m.node_path for m in members} == {team}
+    whole = api.accounts.ListAccounts(pb.ListAccountsRequest(under_path="/hq/cq"), metadata=admin, timeout=T).accounts
+    assert len(whole) == 8
+    nodes = api.org.ListNodes(pb.ListNodesRequest(under_path="/hq/cq"), metadata=admin, timeout=T).nodes
+    assert [n.path for n in nodes] == ["/hq/cq", "/hq/cq/cq-o1", "/hq/cq/cq-o1/cq-o1-d3", team]

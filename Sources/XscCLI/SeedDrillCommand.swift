@@ -1,0 +1,130 @@
+import Foundation
+import Messages
+import RPC
+import ServiceAPI
+import ServiceKit
+
+/// `xsc seed-drill`: the drill's organisation (DOMAIN.md, "The drill") created through the
+/// gateway's own RPCs as the hq_admin: one region, office, district and team, its team admin,
+/// order leads, a dealer, a salesperson, an intermediary and a partner API key. Idempotent:
+/// what exists is left alone (ALREADY_EXISTS is success here); the partner key is made only when
+/// the drill partner has none, since a key can be shown only when it is made.
+enum SeedDrillCommand {
+    struct Member {
+        let phone: String
+        let name: String
+        let role: Xsc_Gateway_V1_AccountRole
+        let nodePath: String
+    }
+
+    static let region = "/hq/cq"
+    static let office = "/hq/cq/cq-o1"
+    static let district = "/hq/cq/cq-o1/cq-o1-d3"
+    static let team = "/hq/cq/cq-o1/cq-o1-d3/t7"
+    static let partnerID = "drill-mall"
+
+    static let nodes: [(parent: String, slug: String, name: String, kind: Xsc_Gateway_V1_NodeKind)] = [
+        ("/hq", "cq", "重庆片区", .region),
+        (region, "cq-o1", "渝中办事处", .office),
+        (office, "cq-o1-d3", "渝中区", .district),
+        (district, "t7", "第七团购小组", .team),
+    ]
+
+    static let members: [Member] = [
+        Member(phone: "13900000001", name: "片区经理 王", role: .regionalManager, nodePath: region),
+        Member(phone: "13900000002", name: "片区客服 李", role: .customerService, nodePath: region),
+        Member(phone: "13900000003", name: "办事处订单负责人 张", role: .officeOrderLead, nodePath: office),
+        Member(phone: "13900000004", name: "区县订单负责人 刘", role: .districtOrderLead, nodePath: district),
+        Member(phone: "13900000005", name: "经销商 陈", role: .dealer, nodePath: district),
+        Member(phone: "13900000006", name: "团队管理员 杨", role: .teamAdmin, nodePath: team),
+        Member(phone: "13900000007", name: "业务员 赵", role: .salesperson, nodePath: team),
+        Member(phone: "13900000008", name: "中间人 黄", role: .intermediary, nodePath: team),
+    ]
+
+    static func run(_ options: Options, environment: [String: String]) async throws(CLIError) -> Int32 {
+        var options = options
+        try options.parse(valued: ["gateway", "admin-phone", "admin-password-file", "member-password"], flags: [])
+        let address = options.value("gateway") ?? "127.0.0.1:7100"
+        guard let target = HostPort(parsing: address) else { throw .usage("--gateway \(address) is not HOST:PORT") }
+        let adminPhone = options.value("admin-phone") ?? environment["XSC_ADMIN_PHONE"] ?? "13800000000"
+        let adminPassword: String
+        if let file = options.value("admin-password-file") {
+            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { throw .failed("cannot read \(file)") }
+            adminPassword = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        } else if let fromEnvironment = environment["XSC_ADMIN_PASSWORD"], !fromEnvironment.isEmpty {
+            adminPassword = fromEnvironment
+        } else {
+            throw .usage("the hq_admin password is needed: XSC_ADMIN_PASSWORD or --admin-password-file FILE")
+        }
+        let memberPassword = options.value("member-password") ?? environment["XSC_DRILL_PASSWORD"] ?? "drill-password-2026"
+
+        let channel = RPCChannel(host: target.host, port: target.port)
+        defer { channel.close() }
+        do {
+            try await seed(channel: channel, adminPhone: adminPhone, adminPassword: adminPassword, memberPassword: memberPassword)
+            return 0
+        } catch let error as RPCError {
+            throw .failed("seeding failed: \(error.code): \(error.message)")
+        } catch {
+            throw .failed("seeding failed: \(error)")
+        }
+    }
+
+    static func seed(channel: RPCChannel, adminPhone: String, adminPassword: String, memberPassword: String) async throws {
+        var login = Xsc_Gateway_V1_LoginRequest()
+        login.phone = adminPhone
+        login.password = adminPassword
+        let session = try await Xsc_Gateway_V1_AuthServiceClient(channel: channel).login(login)
+        var metadata = Metadata()
+        metadata.add("authorization", "Bearer " + session.sessionToken)
+        let call = CallOptions(metadata: metadata, timeout: .seconds(30))
+
+        let org = Xsc_Gateway_V1_OrgServiceClient(channel: channel)
+        for node in nodes {
+            var request = Xsc_Gateway_V1_CreateNodeRequest()
+            request.parentPath = node.parent
+            request.slug = node.slug
+            request.name = node.name
+            request.kind = node.kind
+            try await tolerateExisting { _ = try await org.createNode(request, options: call) }
+            print("node    \(node.parent)/\(node.slug)")
+        }
+        let accounts = Xsc_Gateway_V1_AccountServiceClient(channel: channel)
+        for member in members {
+            var request = Xsc_Gateway_V1_CreateAccountRequest()
+            request.phone = member.phone
+            request.name = member.name
+            request.role = member.role
+            request.nodePath = member.nodePath
+            request.initialPassword = memberPassword
+            let created = try await tolerateExisting { _ = try await accounts.createAccount(request, options: call) }
+            print("account \(member.phone) \(member.role) \(member.nodePath)\(created ? "" : " (already there, password unchanged)")")
+        }
+        print("members' initial password: \(memberPassword)")
+
+        let keys = Xsc_Gateway_V1_PartnerKeyServiceClient(channel: channel)
+        var list = Xsc_Gateway_V1_ListKeysRequest()
+        list.partnerId = partnerID
+        let active = try await keys.listKeys(list, options: call).keys.filter { $0.revokedAtMs == 0 }
+        if active.isEmpty {
+            var request = Xsc_Gateway_V1_CreateKeyRequest()
+            request.partnerId = partnerID
+            request.channel = "mall"
+            let key = try await keys.createKey(request, options: call)
+            print("partner key for \(partnerID) (channel mall), shown once: \(key.secret)")
+        } else {
+            print("partner \(partnerID) already has \(active.count) active key(s): \(active.map(\.displayPrefix).joined(separator: ", "))")
+        }
+    }
+
+    /// Runs `body`; ALREADY_EXISTS counts as done. Returns whether it created something.
+    @discardableResult
+    static func tolerateExisting(_ body: () async throws -> Void) async throws -> Bool {
+        do {
+            try await body()
+            return true
+        } catch let error as RPCError where error.code == .alreadyExists {
+            return false
+        }
+    }
+}
