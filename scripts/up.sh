@@ -59,6 +59,18 @@ else
     actor_secret="$(cat "$secrets_dir/actor-secret")"
 fi
 
+# --- the first hq_admin (the gateway creates it on its first start with this password) ----------
+admin_password_new=0
+if [ -n "${XSC_ADMIN_PASSWORD:-}" ]; then
+    admin_password="$XSC_ADMIN_PASSWORD"
+else
+    if [ ! -s "$secrets_dir/hq-admin-password" ]; then
+        (umask 077; od -An -N12 -tx1 /dev/urandom | tr -d ' \n' > "$secrets_dir/hq-admin-password")
+        admin_password_new=1
+    fi
+    admin_password="$(cat "$secrets_dir/hq-admin-password")"
+fi
+
 # --- PostgreSQL --------------------------------------------------------------------------------
 create_embedded_cluster() {
     pg_require_binaries
@@ -162,7 +174,10 @@ for svc in "${XSC_SERVICES[@]}"; do
     fi
     # Each process gets its own role's URL through its environment (never on the command line,
     # where `ps` would show the password).
-    env "${peer_environment[@]}" \
+    # Only the gateway gets the admin password (it uses it on an empty schema only).
+    own_environment=()
+    [ "$svc" = gateway ] && own_environment=("XSC_ADMIN_PASSWORD=$admin_password")
+    env "${peer_environment[@]}" "${own_environment[@]}" \
         DATABASE_URL="$(cat "$secrets_dir/$svc.database-url")" \
         XSC_ACTOR_SECRET="$actor_secret" \
         XSC_LISTEN="$bind_host:$(rpc_port "$svc")" \
@@ -218,3 +233,11 @@ First calls:
 
 make status | make logs | make down
 TXT
+if [ "$admin_password_new" = 1 ]; then
+    cat <<TXT
+
+First run: hq_admin phone ${XSC_ADMIN_PHONE:-13800000000}, password $admin_password
+  (shown once here; kept in $secrets_dir/hq-admin-password, mode 600). The drill's organisation:
+  XSC_ADMIN_PASSWORD="\$(cat $secrets_dir/hq-admin-password)" $xsc seed-drill
+TXT
+fi

@@ -252,3 +252,17 @@ def test_down_stops_everything_and_up_brings_it_back_with_its_data(system):
     assert again.returncode == 0, again.stdout + again.stderr
     system.record_pids_for_cleanup()
     assert system.service_psql("orders", "SELECT created_at FROM service_info").stdout.strip() == created
+
+
+def test_first_run_prints_the_hq_admin_once_and_seed_drill_logs_in_with_it(system):
+    # (gateway helper) up.sh made the hq_admin password, the gateway created the admin with it.
+    assert "First run: hq_admin phone 13800000000, password" in system.up.stdout
+    password = (system.state_dir / "secrets" / "hq-admin-password").read_text().strip()
+    assert password in system.up.stdout
+    env = {**system.env, "XSC_ADMIN_PASSWORD": password}
+    seed = subprocess.run([str(wire_support.binary("xsc")), "seed-drill", "--gateway", system.rpc_address("gateway")],
+                          env=env, capture_output=True, text=True, timeout=120)
+    assert seed.returncode == 0, seed.stdout + seed.stderr
+    assert "/hq/cq/cq-o1/cq-o1-d3/t7" in seed.stdout and "shown once: xsc_pk_" in seed.stdout
+    again = system.script("up.sh")
+    assert again.returncode == 0 and "First run" not in again.stdout
