@@ -13,6 +13,8 @@ public struct GatewayAssembly: Sendable {
 
     public let core: GatewayCore
     public let router: BackendRouter
+    /// Backend health, mirrored into the gateway's health service.
+    public let healthProbe: BackendHealthProbe
 
     public init(core: GatewayCore, peers: [String: HostPort], settings: GatewaySettings) {
         self.core = core
@@ -28,6 +30,7 @@ public struct GatewayAssembly: Sendable {
             backends["bench.v1"] = BackendRouter.Backend(name: "bench", channel: RPCChannel(host: bench.host, port: bench.port))
         }
         router = BackendRouter(backends: backends, door: core.door)
+        healthProbe = BackendHealthProbe(router: router)
     }
 
     public var providers: [any RPCServiceProvider] {

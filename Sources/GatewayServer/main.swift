@@ -36,8 +36,11 @@ var definition = ServiceDefinition(
     name: "gateway", peers: ["orders", "customers", "proposals", "notifications", "settlements"],
     providers: { hosted in box.get(hosted).providers },
     workers: { hosted in
-        [FirstRun(core: box.get(hosted).core, adminPhone: settings.adminPhone, adminPassword: settings.adminPassword)]
+        let assembly = box.get(hosted)
+        return [FirstRun(core: assembly.core, adminPhone: settings.adminPhone, adminPassword: settings.adminPassword),
+                assembly.healthProbe]
     })
+definition.serverCreated = { server, hosted in box.get(hosted).healthProbe.attach(server.health) }
 // The gateway authenticates callers itself (FrontDoor, inside each handler and the router):
 // no actor verifier, since callers here hold credentials, not signed actors.
 definition.authenticationInterceptors = { _ in [] }

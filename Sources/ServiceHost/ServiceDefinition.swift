@@ -29,6 +29,9 @@ public struct ServiceDefinition: Sendable {
     public var fallback: (@Sendable (HostedService) throws -> @Sendable (String) -> RPCMethod?)?
     /// Services reflection lists beside the providers' (those reached through `fallback`).
     public var reflectedServiceNames: [String] = []
+    /// Called once the RPC server exists, before anything starts (e.g. to hand its health store
+    /// to a worker that reports the health of peers).
+    public var serverCreated: (@Sendable (RPCServer, HostedService) -> Void)?
 
     public init(name: String, peers: [String] = [], exemptMethods: Set<String> = [],
                 providers: @escaping @Sendable (HostedService) throws -> [any RPCServiceProvider] = { _ in [] },

@@ -95,6 +95,7 @@ public enum ServiceHost {
             rpc.fallback = try definition.fallback?(hosted)
             rpc.reflectedServiceNames = definition.reflectedServiceNames
             let server = RPCServer(configuration: rpc, services: try definition.providers(hosted))
+            definition.serverCreated?(server, hosted)
             let admin = AdminListener.Configuration(host: config.adminListen.host, port: config.adminListen.port)
             let runner = ServiceRunner(server: server, admin: admin, metrics: metrics, logger: logger, workers: workers,
                                        isReady: { readiness.isReachable }, options: options.runner)

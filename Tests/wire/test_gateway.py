@@ -393,3 +393,20 @@ def test_seed_drill_builds_the_drill_org_through_the_gateway_and_is_idempotent(a
     assert len(whole) == 8
     nodes = api.org.ListNodes(pb.ListNodesRequest(under_path="/hq/cq"), metadata=admin, timeout=T).nodes
     assert [n.path for n in nodes] == ["/hq/cq", "/hq/cq/cq-o1", "/hq/cq/cq-o1/cq-o1-d3", team]
+
+
+def test_gateway_health_mirrors_each_backend(api):
+    health = health_pb2_grpc.HealthStub(api.channel)
+    SERVING = health_pb2.HealthCheckResponse.SERVING
+
+    def status(name):
+        return health.Check(health_pb2.HealthCheckRequest(service=name), timeout=T).status
+
+    deadline = time.monotonic() + 30  # liveness bound: the probe runs every 2 s
+    while status("interop") != SERVING and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert status("interop") == SERVING and status("grpc.testing.TestService") == SERVING
+    # customers: nobody listens; orders: the stand-in backend has no health service.
+    assert status("customers") == health_pb2.HealthCheckResponse.NOT_SERVING
+    assert status("orders") == health_pb2.HealthCheckResponse.NOT_SERVING
+
