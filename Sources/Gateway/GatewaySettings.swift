@@ -4,6 +4,9 @@ import ServiceKit
 public struct GatewaySettings: Sendable, Equatable {
     public var sessionTTL: Duration = .seconds(8 * 3600)
     public var actorLifetime: Duration = .seconds(60)
+    /// How long a resolved credential is reused without the database (0 = never). Logout,
+    /// disable and revoke act at once on this replica, within this time on the others.
+    public var credentialCacheLifetime: Duration = .seconds(2)
     public var rateLimits = TokenBuckets.Limits(burst: 50, ratePerSecond: 20)
     public var passwordCost = PasswordHasher.Cost.standard
     public var adminPhone = "13800000000"
@@ -15,7 +18,7 @@ public struct GatewaySettings: Sendable, Equatable {
 
     public init() {}
 
-    /// Reads XSC_SESSION_TTL_SECONDS, XSC_RATE_BURST, XSC_RATE_PER_SECOND, XSC_SCRYPT_LOG2N,
+    /// Reads XSC_SESSION_TTL_SECONDS, XSC_RATE_BURST, XSC_RATE_PER_SECOND, XSC_SCRYPT_LOG2N, XSC_AUTH_CACHE_MS,
     /// XSC_ADMIN_PHONE, XSC_ADMIN_PASSWORD, XSC_INTEROP_ADDR, XSC_BENCH_ADDR; returns every
     /// problem at once.
     public static func load(_ environment: [String: String]) -> (GatewaySettings, [String]) {
@@ -30,6 +33,7 @@ public struct GatewaySettings: Sendable, Equatable {
             return value
         }
         if let ttl = number("XSC_SESSION_TTL_SECONDS", 1...(30 * 86400)) { settings.sessionTTL = .milliseconds(Int64(ttl * 1000)) }
+        if let ms = number("XSC_AUTH_CACHE_MS", 0...60_000) { settings.credentialCacheLifetime = .milliseconds(Int64(ms)) }
         let burst = number("XSC_RATE_BURST", 1...1_000_000) ?? settings.rateLimits.burst
         let rate = number("XSC_RATE_PER_SECOND", 0.001...1_000_000) ?? settings.rateLimits.ratePerSecond
         settings.rateLimits = TokenBuckets.Limits(burst: burst, ratePerSecond: rate)

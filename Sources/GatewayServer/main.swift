@@ -23,6 +23,7 @@ final class AssemblyBox: Sendable {
                                    buckets: TokenBuckets(limits: settings.rateLimits),
                                    signer: ActorSigner(secret: hosted.config.actorSecret),
                                    sessionTTL: settings.sessionTTL, actorLifetime: settings.actorLifetime,
+                                   credentialCacheLifetime: settings.credentialCacheLifetime,
                                    logger: hosted.logger)
             let made = GatewayAssembly(core: core, peers: hosted.config.peers, settings: settings)
             assembly = made

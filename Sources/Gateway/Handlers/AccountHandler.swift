@@ -93,6 +93,7 @@ public struct AccountHandler: Xsc_Gateway_V1_AccountServiceHandler {
             throw RPCError(code: .failedPrecondition, message: "an admin cannot disable its own account")
         }
         guard let disabled = try await core.accounts.disable(id: account.id) else { throw GatewayErrors.notFound("account") }
+        core.door.cache.forget(accountID: account.id)
         core.logger.info("account disabled", ["account": .string(account.id), "by": .string(session.accountID)])
         return disabled
     }

@@ -49,6 +49,7 @@ public struct AuthHandler: Xsc_Gateway_V1_AuthServiceHandler {
         try await core.door.admit(context)
         let session = try context.requireStaff()
         try await core.sessions.revoke(tokenSHA256: session.tokenSHA256)
+        core.door.cache.forget(tokenHash: session.tokenSHA256)
         return Xsc_Gateway_V1_LogoutResponse()
     }
 

@@ -13,13 +13,14 @@ public struct GatewayCore: Sendable {
     public let logger: Logger
 
     public init(pool: PostgresPool, hasher: PasswordHasher, buckets: TokenBuckets, signer: ActorSigner,
-                sessionTTL: Duration, actorLifetime: Duration, logger: Logger) {
+                sessionTTL: Duration, actorLifetime: Duration, credentialCacheLifetime: Duration = .zero, logger: Logger) {
         org = OrgStore(pool: pool)
         accounts = AccountStore(pool: pool)
         sessions = SessionStore(pool: pool)
         keys = PartnerKeyStore(pool: pool)
         self.hasher = hasher
-        door = FrontDoor(sessions: sessions, keys: keys, buckets: buckets, signer: signer, actorLifetime: actorLifetime)
+        door = FrontDoor(sessions: sessions, keys: keys, buckets: buckets, signer: signer, actorLifetime: actorLifetime,
+                         cache: CredentialCache(lifetimeMs: credentialCacheLifetime.wholeMillisecondsValue))
         self.sessionTTL = sessionTTL
         self.logger = logger
     }

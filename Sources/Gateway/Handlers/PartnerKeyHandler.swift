@@ -46,6 +46,7 @@ public struct PartnerKeyHandler: Xsc_Gateway_V1_PartnerKeyServiceHandler {
     public func revokeKey(_ request: Xsc_Gateway_V1_RevokeKeyRequest, context: ServerContext) async throws -> Xsc_Gateway_V1_PartnerKey {
         try await core.door.admit(context)
         guard let key = try await core.keys.revoke(id: request.keyId) else { throw GatewayErrors.notFound("key") }
+        core.door.cache.forget(keyID: key.id)
         return key
     }
 }

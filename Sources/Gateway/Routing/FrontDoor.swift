@@ -14,17 +14,20 @@ public struct FrontDoor: Sendable {
     let buckets: TokenBuckets
     let signer: ActorSigner
     let actorLifetime: Duration
+    let cache: CredentialCache
     /// Token buckets count milliseconds from here (monotonic, unaffected by wall-clock steps).
     private let clockOrigin = ContinuousClock.now
 
     public init(sessions: SessionStore, keys: PartnerKeyStore, policy: AccessPolicy = .standard,
-                buckets: TokenBuckets, signer: ActorSigner, actorLifetime: Duration = .seconds(60)) {
+                buckets: TokenBuckets, signer: ActorSigner, actorLifetime: Duration = .seconds(60),
+                cache: CredentialCache = CredentialCache(lifetimeMs: 0)) {
         self.sessions = sessions
         self.keys = keys
         self.policy = policy
         self.buckets = buckets
         self.signer = signer
         self.actorLifetime = actorLifetime
+        self.cache = cache
     }
 
     /// The caller, or nil for a method callable anonymously; throws UNAUTHENTICATED,
@@ -37,7 +40,7 @@ public struct FrontDoor: Sendable {
         guard policy.decide(caller, path: context.path) == .allowed else {
             throw RPCError(code: .permissionDenied, message: "this method is not available to the caller's role")
         }
-        if case .refused(let retryAfterMs) = buckets.take(caller.rateLimitKey, nowMs: (ContinuousClock.now - clockOrigin).wholeMillisecondsValue) {
+        if case .refused(let retryAfterMs) = buckets.take(caller.rateLimitKey, nowMs: monotonicMs()) {
             throw GatewayErrors.rateLimited(retryAfterMs: retryAfterMs)
         }
         context[CallerKey.self] = caller
@@ -46,13 +49,22 @@ public struct FrontDoor: Sendable {
 
     func resolve(_ token: String) async throws -> Caller {
         let hash = SecretToken.sha256(token)
+        if let cached = cache.caller(for: hash, nowMs: monotonicMs(), wallNowMs: SystemWallClock.now()) {
+            return cached
+        }
+        var caller: Caller?
         if token.hasPrefix(SecretToken.sessionPrefix), let session = try await sessions.live(tokenSHA256: hash) {
-            return .staff(session)
+            caller = .staff(session)
+        } else if token.hasPrefix(SecretToken.partnerKeyPrefix), let key = try await keys.active(keySHA256: hash) {
+            caller = .partner(key)
         }
-        if token.hasPrefix(SecretToken.partnerKeyPrefix), let key = try await keys.active(keySHA256: hash) {
-            return .partner(key)
-        }
-        throw GatewayErrors.badCredentials
+        guard let caller else { throw GatewayErrors.badCredentials }
+        cache.store(caller, for: hash, nowMs: monotonicMs())
+        return caller
+    }
+
+    private func monotonicMs() -> Int64 {
+        (ContinuousClock.now - clockOrigin).wholeMillisecondsValue
     }
 
     /// What a backend receives: the caller's metadata without its credential and without any
