@@ -71,7 +71,7 @@ let package = Package(
         .target(name: "Interop", dependencies: ["ServiceAPI", "RPC", "Messages"]),
         // Gateway: identity (org tree, accounts, sessions, partner keys; scrypt from _CryptoExtras) and the proxy.
         .target(name: "Gateway", dependencies: [
-            "ServiceKit", "ServiceAPI", "Postgres", "RPC", "ProtoCodec", "Messages",
+            "ServiceKit", "ServiceKitStore", "ServiceAPI", "Postgres", "RPC", "ProtoCodec", "Messages",
             .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),
         ]),
 

@@ -410,3 +410,20 @@ def test_gateway_health_mirrors_each_backend(api):
     assert status("customers") == health_pb2.HealthCheckResponse.NOT_SERVING
     assert status("orders") == health_pb2.HealthCheckResponse.NOT_SERVING
 
+
+
+def test_creates_are_idempotent_with_an_idempotency_key(api, admin):
+    pb = api.pb
+    team = make_team(api, admin, "ik")
+    key = (("idempotency-key", "create-" + os.urandom(4).hex()),)
+    request = pb.CreateAccountRequest(name="重试", phone=fresh_phone(), role=pb.ACCOUNT_ROLE_SALESPERSON, node_path=team,
+                                      initial_password="member-password-1")
+    first = api.accounts.CreateAccount(request, metadata=admin + key, timeout=T)
+    again = api.accounts.CreateAccount(request, metadata=admin + key, timeout=T)
+    assert again.id == first.id
+    other = pb.CreateAccountRequest(name="别人", phone=fresh_phone(), role=pb.ACCOUNT_ROLE_SALESPERSON, node_path=team,
+                                    initial_password="member-password-1")
+    reused = code_of(api.accounts.CreateAccount, other, metadata=admin + key, timeout=T)
+    assert reused.code() == grpc.StatusCode.FAILED_PRECONDITION
+    # Without a key, the phone (natural key) refuses a duplicate.
+    assert code_of(api.accounts.CreateAccount, request, metadata=admin, timeout=T).code() == grpc.StatusCode.ALREADY_EXISTS

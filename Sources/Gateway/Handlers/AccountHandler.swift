@@ -54,9 +54,13 @@ public struct AccountHandler: Xsc_Gateway_V1_AccountServiceHandler {
             throw RPCError(code: .permissionDenied, message: "a team admin cannot create \(role.rawValue) accounts")
         }
         let hash = try await core.hash(request.initialPassword)
-        guard let account = try await core.accounts.insert(name: name, phone: phone, role: role,
-                                                           nodePath: request.nodePath, passwordHash: hash) else {
-            throw RPCError(code: .alreadyExists, message: "an account with this phone already exists")
+        let store = core.accounts
+        let account = try await core.idempotentCreate(context, scope: "CreateAccount", request: request) { transaction in
+            guard let account = try await store.insert(name: name, phone: phone, role: role, nodePath: request.nodePath,
+                                                       passwordHash: hash, in: transaction) else {
+                throw RPCError(code: .alreadyExists, message: "an account with this phone already exists")
+            }
+            return account
         }
         core.logger.info("account created", ["account": .string(account.id), "role": .string(role.rawValue),
                                              "by": .string(session.accountID)])

@@ -1,5 +1,8 @@
 import Postgres
+import ProtoCodec
+import RPC
 import ServiceKit
+import ServiceKitStore
 
 /// What the gateway's own handlers share: the stores, the password hasher and the front door.
 public struct GatewayCore: Sendable {
@@ -11,9 +14,12 @@ public struct GatewayCore: Sendable {
     public let door: FrontDoor
     public let sessionTTL: Duration
     public let logger: Logger
+    let pool: PostgresPool
+    let idempotency = IdempotencyStore()
 
     public init(pool: PostgresPool, hasher: PasswordHasher, buckets: TokenBuckets, signer: ActorSigner,
                 sessionTTL: Duration, actorLifetime: Duration, credentialCacheLifetime: Duration = .zero, logger: Logger) {
+        self.pool = pool
         org = OrgStore(pool: pool)
         accounts = AccountStore(pool: pool)
         sessions = SessionStore(pool: pool)
@@ -23,6 +29,32 @@ public struct GatewayCore: Sendable {
                          cache: CredentialCache(lifetimeMs: credentialCacheLifetime.wholeMillisecondsValue))
         self.sessionTTL = sessionTTL
         self.logger = logger
+    }
+
+    /// Runs a create in one transaction; with an `idempotency-key` header, a retry with the same
+    /// key and request gets the first answer again (IdempotencyStore, kept >= 24 h), a different
+    /// request with that key FAILED_PRECONDITION. Without one, the natural key (path, phone)
+    /// still refuses a duplicate with ALREADY_EXISTS.
+    func idempotentCreate<Request: ProtoMessage, Response: ProtoMessage>(
+        _ context: ServerContext, scope: String, request: Request,
+        _ body: @escaping (PostgresTransaction) async throws -> Response
+    ) async throws -> Response {
+        let key = context.requestMetadata[IdempotencyStore.metadataKey]
+        let caller = context[CallerKey.self]
+        let owner: String
+        switch caller {
+        case .staff(let session)?: owner = session.accountID
+        case .partner(let key)?: owner = "key:" + key.keyID
+        case nil: owner = "-"
+        }
+        let idempotency = self.idempotency
+        return try await pool.transaction { transaction in
+            guard let key, !key.isEmpty else { return try await body(transaction) }
+            // Keys are per caller: another account's key can never replay this one's answer.
+            return try await idempotency.run(in: transaction, scope: scope + ":" + owner, key: key, request: request) {
+                try await body(transaction)
+            }
+        }
     }
 
     /// Hashes off the event loop (scrypt is deliberately slow).

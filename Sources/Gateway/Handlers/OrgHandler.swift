@@ -30,10 +30,14 @@ public struct OrgHandler: Xsc_Gateway_V1_OrgServiceHandler {
             try wrongLevel.check()
             throw GatewayErrors.notFound("parent node")
         }
-        guard let node = try await core.org.insert(kind: level, slug: request.slug, name: name, parentPath: parent.path) else {
-            throw RPCError(code: .alreadyExists, message: "a node with this path already exists")
+        let org = core.org
+        return try await core.idempotentCreate(context, scope: "CreateNode", request: request) { transaction in
+            guard let node = try await org.insert(kind: level, slug: request.slug, name: name, parentPath: parent.path,
+                                                  in: transaction) else {
+                throw RPCError(code: .alreadyExists, message: "a node with this path already exists")
+            }
+            return node
         }
-        return node
     }
 
     public func listNodes(_ request: Xsc_Gateway_V1_ListNodesRequest, context: ServerContext) async throws -> Xsc_Gateway_V1_ListNodesResponse {

@@ -15,7 +15,14 @@ public struct AccountStore: Sendable {
     /// Inserts an account; nil when the phone is taken.
     public func insert(name: String, phone: String, role: StaffRole, nodePath: String,
                        passwordHash: String) async throws -> Xsc_Gateway_V1_Account? {
-        let rows = try await pool.query("""
+        try await pool.transaction { transaction in
+            try await insert(name: name, phone: phone, role: role, nodePath: nodePath, passwordHash: passwordHash, in: transaction)
+        }
+    }
+
+    public func insert(name: String, phone: String, role: StaffRole, nodePath: String, passwordHash: String,
+                       in transaction: PostgresTransaction) async throws -> Xsc_Gateway_V1_Account? {
+        let rows = try await transaction.query("""
             INSERT INTO accounts (id, name, phone, role, node_path, password_hash) VALUES ($1, $2, $3, $4, $5, $6)
             ON CONFLICT (phone) DO NOTHING RETURNING \(Self.columns)
             """, [.text(UUID().uuidString.lowercased()), .text(name), .text(phone), .text(role.rawValue),

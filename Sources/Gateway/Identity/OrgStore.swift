@@ -19,8 +19,15 @@ public struct OrgStore: Sendable {
 
     /// Inserts a node; nil when the path is taken.
     public func insert(kind: NodeLevel, slug: String, name: String, parentPath: String?) async throws -> Xsc_Gateway_V1_Node? {
+        try await pool.transaction { transaction in
+            try await insert(kind: kind, slug: slug, name: name, parentPath: parentPath, in: transaction)
+        }
+    }
+
+    public func insert(kind: NodeLevel, slug: String, name: String, parentPath: String?,
+                       in transaction: PostgresTransaction) async throws -> Xsc_Gateway_V1_Node? {
         let path = (parentPath ?? "") + "/" + slug
-        let rows = try await pool.query("""
+        let rows = try await transaction.query("""
             INSERT INTO org_nodes (id, kind, slug, name, path, parent_path) VALUES ($1, $2, $3, $4, $5, $6)
             ON CONFLICT (path) DO NOTHING RETURNING \(Self.columns)
             """, [.text(UUID().uuidString.lowercased()), .text(kind.rawValue), .text(slug), .text(name), .text(path),
