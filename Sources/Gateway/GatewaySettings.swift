@@ -8,6 +8,8 @@ public struct GatewaySettings: Sendable, Equatable {
     /// disable and revoke act at once on this replica, within this time on the others.
     public var credentialCacheLifetime: Duration = .seconds(2)
     public var rateLimits = TokenBuckets.Limits(burst: 50, ratePerSecond: 20)
+    /// Logins per client address (each costs a scrypt hash).
+    public var loginLimits = TokenBuckets.Limits(burst: 20, ratePerSecond: 5)
     public var passwordCost = PasswordHasher.Cost.standard
     public var adminPhone = "13800000000"
     public var adminPassword: String?
@@ -19,6 +21,7 @@ public struct GatewaySettings: Sendable, Equatable {
     public init() {}
 
     /// Reads XSC_SESSION_TTL_SECONDS, XSC_RATE_BURST, XSC_RATE_PER_SECOND, XSC_SCRYPT_LOG2N, XSC_AUTH_CACHE_MS,
+    /// XSC_LOGIN_BURST, XSC_LOGIN_PER_SECOND,
     /// XSC_ADMIN_PHONE, XSC_ADMIN_PASSWORD, XSC_INTEROP_ADDR, XSC_BENCH_ADDR; returns every
     /// problem at once.
     public static func load(_ environment: [String: String]) -> (GatewaySettings, [String]) {
@@ -37,6 +40,9 @@ public struct GatewaySettings: Sendable, Equatable {
         let burst = number("XSC_RATE_BURST", 1...1_000_000) ?? settings.rateLimits.burst
         let rate = number("XSC_RATE_PER_SECOND", 0.001...1_000_000) ?? settings.rateLimits.ratePerSecond
         settings.rateLimits = TokenBuckets.Limits(burst: burst, ratePerSecond: rate)
+        settings.loginLimits = TokenBuckets.Limits(
+            burst: number("XSC_LOGIN_BURST", 1...1_000_000) ?? settings.loginLimits.burst,
+            ratePerSecond: number("XSC_LOGIN_PER_SECOND", 0.001...1_000_000) ?? settings.loginLimits.ratePerSecond)
         if let log2N = number("XSC_SCRYPT_LOG2N", 10...20) { settings.passwordCost.log2N = Int(log2N) }
         if let phone = environment["XSC_ADMIN_PHONE"], !phone.isEmpty { settings.adminPhone = phone }
         if let password = environment["XSC_ADMIN_PASSWORD"], !password.isEmpty {

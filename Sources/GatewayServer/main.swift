@@ -24,6 +24,7 @@ final class AssemblyBox: Sendable {
                                    signer: ActorSigner(secret: hosted.config.actorSecret),
                                    sessionTTL: settings.sessionTTL, actorLifetime: settings.actorLifetime,
                                    credentialCacheLifetime: settings.credentialCacheLifetime,
+                                   loginLimits: settings.loginLimits,
                                    logger: hosted.logger)
             let made = GatewayAssembly(core: core, peers: hosted.config.peers, settings: settings)
             assembly = made

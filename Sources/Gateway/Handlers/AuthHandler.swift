@@ -16,6 +16,7 @@ public struct AuthHandler: Xsc_Gateway_V1_AuthServiceHandler {
     }
 
     public func login(_ request: Xsc_Gateway_V1_LoginRequest, context: ServerContext) async throws -> Xsc_Gateway_V1_LoginResponse {
+        try core.admitLogin(from: context.peer)
         var violations = FieldViolations()
         let phone = PhoneNumber.normalise(request.phone)
         if phone == nil { violations.add("phone", "must be a mainland mobile number (11 digits starting 13-19)") }

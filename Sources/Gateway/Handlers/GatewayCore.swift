@@ -15,10 +15,16 @@ public struct GatewayCore: Sendable {
     public let sessionTTL: Duration
     public let logger: Logger
     let pool: PostgresPool
+    /// Logins per client address: each costs a scrypt hash (32 MiB, tens of ms), so a flood of
+    /// logins for many phones must not take the gateway's CPU and memory.
+    let loginBuckets: TokenBuckets
+    private let clockOrigin = ContinuousClock.now
     let idempotency = IdempotencyStore()
 
     public init(pool: PostgresPool, hasher: PasswordHasher, buckets: TokenBuckets, signer: ActorSigner,
-                sessionTTL: Duration, actorLifetime: Duration, credentialCacheLifetime: Duration = .zero, logger: Logger) {
+                sessionTTL: Duration, actorLifetime: Duration, credentialCacheLifetime: Duration = .zero,
+                loginLimits: TokenBuckets.Limits = TokenBuckets.Limits(burst: 20, ratePerSecond: 5), logger: Logger) {
+        loginBuckets = TokenBuckets(limits: loginLimits)
         self.pool = pool
         org = OrgStore(pool: pool)
         accounts = AccountStore(pool: pool)
@@ -54,6 +60,15 @@ public struct GatewayCore: Sendable {
             return try await idempotency.run(in: transaction, scope: scope + ":" + owner, key: key, request: request) {
                 try await body(transaction)
             }
+        }
+    }
+
+    /// Takes a login token for the client's address (the peer without its port).
+    func admitLogin(from peer: String) throws(RPCError) {
+        let address = peer.lastIndex(of: ":").map { String(peer[..<$0]) } ?? peer
+        if case .refused(let retryAfterMs) = loginBuckets.take("peer:" + address,
+                                                               nowMs: (ContinuousClock.now - clockOrigin).wholeMillisecondsValue) {
+            throw GatewayErrors.rateLimited(retryAfterMs: retryAfterMs)
         }
     }
 
