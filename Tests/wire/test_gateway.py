@@ -427,3 +427,23 @@ def test_creates_are_idempotent_with_an_idempotency_key(api, admin):
     assert reused.code() == grpc.StatusCode.FAILED_PRECONDITION
     # Without a key, the phone (natural key) refuses a duplicate.
     assert code_of(api.accounts.CreateAccount, request, metadata=admin, timeout=T).code() == grpc.StatusCode.ALREADY_EXISTS
+
+
+def test_metadata_trailers_and_deadlines_pass_through(api, admin, stubs):
+    m = stubs.messages_pb2
+    test = stubs.test_pb2_grpc.TestServiceStub(api.channel)
+    # The interop server echoes these two (grpc interop "custom_metadata").
+    metadata = admin + (("x-grpc-test-echo-initial", "initial-value"), ("x-grpc-test-echo-trailing-bin", b"\x0a\x0b\x0a"))
+    response, call = test.UnaryCall.with_call(m.SimpleRequest(response_size=3), metadata=metadata, timeout=T)
+    assert len(response.payload.body) == 3
+    assert ("x-grpc-test-echo-initial", "initial-value") in call.initial_metadata()
+    assert ("x-grpc-test-echo-trailing-bin", b"\x0a\x0b\x0a") in call.trailing_metadata()
+    # A status from the backend comes back unchanged.
+    error = code_of(test.UnaryCall, m.SimpleRequest(response_status=m.EchoStatus(code=9, message="from the backend")),
+                    metadata=admin, timeout=T)
+    assert error.code() == grpc.StatusCode.FAILED_PRECONDITION and error.details() == "from the backend"
+    # The client's deadline reaches the backend: a response due in 5 s ends at the 0.5 s deadline.
+    slow = m.StreamingOutputCallRequest(response_parameters=[m.ResponseParameters(size=1, interval_us=5_000_000)])
+    with pytest.raises(grpc.RpcError) as failure:
+        list(test.StreamingOutputCall(slow, metadata=admin, timeout=0.5))
+    assert failure.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
