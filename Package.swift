@@ -96,8 +96,8 @@ let package = Package(
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "LibPQ"]),
         .testTarget(name: "ServiceKitTests", dependencies: ["ServiceKit", "RPC", "NetIO", "Messages"]),
         .testTarget(name: "ServiceKitStoreTests", dependencies: ["ServiceKitStore", "ServiceKit", "Postgres", "LibPQ", "RPC", "ProtoCodec"]),
-        .testTarget(name: "GatewayTests", dependencies: ["Gateway", "ServiceKit", "RPC", "Messages"]),
         .testTarget(name: "ServiceHostTests", dependencies: ["ServiceHost", "ServiceKit", "ServiceKitStore", "Postgres", "LibPQ", "RPC", "ServiceAPI", "Messages"]),
+        .testTarget(name: "GatewayTests", dependencies: ["Gateway", "ServiceKit", "RPC", "Messages"]),
     ],
     swiftLanguageModes: [.v5]
 )
