@@ -7,7 +7,8 @@
 #   bench/gateway.sh [--debug] [--skip-build] [--requests N] [--latency-requests N]
 #
 # Release binaries by default (a first release build takes a while on 2 cores); --debug uses
-# the debug build (numbers then say little about production). Needs PostgreSQL 15 binaries,
+# the debug build (numbers then say little about production); XSC_BIN_DIR=DIR uses the binaries
+# there as they are. Needs PostgreSQL 15 binaries,
 # h2load, taskset, grpcio + grpcio-tools. Starts and removes its own throwaway PostgreSQL.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -23,12 +24,16 @@ while [ $# -gt 0 ]; do
     shift
 done
 cd "$root"
-if [ -z "$skip_build" ]; then
-    for product in xsc-gateway xsc-bench-server xsc; do
-        nice -n 10 swift build -c "$config" --product "$product" >&2
-    done
+if [ -n "${XSC_BIN_DIR:-}" ]; then
+    echo "binaries from XSC_BIN_DIR=$XSC_BIN_DIR (not built here)" >&2
+else
+    if [ -z "$skip_build" ]; then
+        for product in xsc-gateway xsc-bench-server xsc; do
+            nice -n 10 swift build -c "$config" --product "$product" >&2
+        done
+    fi
+    export XSC_BIN_DIR="$(swift build -c "$config" --show-bin-path)"
 fi
-export XSC_BIN_DIR="$(swift build -c "$config" --show-bin-path)"
 
 pg_dir="$(mktemp -d "${TMPDIR:-/tmp}/xsc-gw-bench-pg.XXXXXX")"
 rmdir "$pg_dir"
