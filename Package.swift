@@ -88,9 +88,11 @@ let package = Package(
         .testTarget(name: "ProtoCodecTests", dependencies: ["ProtoCodec", "Messages"]),
         .testTarget(name: "CodeGenTests", dependencies: ["CodeGen"]),
         .testTarget(name: "RPCTests", dependencies: ["RPC", "ServiceAPI", "Messages", "Interop"]),
-        .testTarget(name: "PostgresTests", dependencies: ["Postgres", "LibPQ"]),
+        // Helpers shared by the test targets that need a real PostgreSQL.
+        .target(name: "XSCTestSupport", dependencies: ["Postgres", "LibPQ"], path: "Tests/TestSupport"),
+        .testTarget(name: "PostgresTests", dependencies: ["Postgres", "LibPQ", "XSCTestSupport"]),
         .testTarget(name: "ServiceKitTests", dependencies: ["ServiceKit", "RPC", "NetIO", "Messages"]),
-        .testTarget(name: "ServiceKitStoreTests", dependencies: ["ServiceKitStore", "ServiceKit", "Postgres", "LibPQ", "RPC", "ProtoCodec"]),
+        .testTarget(name: "ServiceKitStoreTests", dependencies: ["XSCTestSupport", "ServiceKitStore", "ServiceKit", "Postgres", "LibPQ", "RPC", "ProtoCodec"]),
         .testTarget(name: "ServiceHostTests", dependencies: ["ServiceHost", "ServiceKit", "ServiceKitStore", "Postgres", "LibPQ", "RPC", "ServiceAPI", "Messages"]),
     ],
     swiftLanguageModes: [.v5]
