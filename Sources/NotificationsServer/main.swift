@@ -1,6 +1,50 @@
 // xsc-notifications: the notifications service (ARCHITECTURE.md: port 7104, admin 9104).
-// Until its domain module lands it serves health and reflection only; its handlers go in the
-// definition's `providers`, its outbox relay and timers in `workers`.
+// Templated SMS through the provider XSC_SMS_PROVIDER selects (see NotificationsSettings),
+// the inbox, and SMS replies relayed to orders through the outbox.
+import Foundation
+import Notifications
+import RPC
 import ServiceHost
+import ServiceKit
+import ServiceKitStore
 
-ServiceHost.run(ServiceDefinition(name: "notifications"))
+let settings: NotificationsSettings
+switch NotificationsSettings.load(environment: ProcessEnvironment.current(),
+                                  timeZoneIdentifier: ProcessEnvironment.current()["XSC_ORG_TIME_ZONE"] ?? "Asia/Shanghai") {
+case .success(let loaded):
+    settings = loaded
+case .failure(let error):
+    FileHandle.standardError.write(Data("xsc-notifications: invalid configuration:\n\(error.description)\n".utf8))
+    exit(2)
+}
+
+// Built by `workers` (which the host calls before `providers`) and shared by both, so a Send
+// wakes the delivery worker at once.
+final class Wiring: @unchecked Sendable {
+    // Written once in `workers`, read in `providers`, both on the start-up path.
+    var delivery: DeliveryWorker?
+    let inboxSignal = InboxSignal()
+}
+let wiring = Wiring()
+
+ServiceHost.run(ServiceDefinition(name: "notifications", peers: ["orders"], providers: { hosted in
+    var handlerSettings = NotificationHandler.Settings()
+    handlerSettings.timeZoneIdentifier = hosted.config.organizationTimeZone
+    let delivery = wiring.delivery
+    return [NotificationHandler(pool: hosted.pool, logger: hosted.logger, settings: handlerSettings,
+                                inboxSignal: wiring.inboxSignal, wakeDelivery: { delivery?.wake() })]
+}, workers: { hosted in
+    let delivery = DeliveryWorker(queue: DeliveryQueue(pool: hosted.pool, policy: settings.policy),
+                                  provider: settings.makeProvider(clock: SystemWallClock.now), logger: hosted.logger,
+                                  metrics: DeliveryMetrics(registry: hosted.metrics))
+    wiring.delivery = delivery
+    // Acknowledgements to orders; the service's own SYSTEM actor signs each call.
+    let secret = hosted.config.actorSecret
+    let channels = hosted.config.peers.mapValues { RPCChannel(host: $0.host, port: $0.port) }
+    let deliverer = RPCOutboxDeliverer(timeout: .seconds(10), extraMetadata: { _ in
+        ActorMint.mint(secret: secret, accountID: "service:notifications", role: .system, lifetime: .seconds(300))
+    }, channels: { channels[$0] })
+    var relay = OutboxRelay.Configuration()
+    relay.reportError = hosted.workerErrorReporter
+    return [delivery, OutboxRelay(pool: hosted.pool, deliverer: deliverer, configuration: relay)]
+}))
