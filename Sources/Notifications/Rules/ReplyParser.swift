@@ -16,6 +16,7 @@ public enum ReplyParser {
         let normalized = normalize(text)
         if normalized.isEmpty { return .notUnderstood }
         if acknowledgements.contains(normalized.lowercased()) { return .acknowledge }
+        if isShortCode(normalized) { return .acknowledgeCode(normalized.uppercased()) }
         // "1 A7K2", "收到A7K2", "A7K2": a code, with or without an acknowledgement word.
         var rest = normalized
         for word in acknowledgements.sorted(by: { $0.count > $1.count }) where rest.lowercased().hasPrefix(word) {
