@@ -62,6 +62,7 @@ final class NotificationsFixture: @unchecked Sendable {
     func serve() throws -> Xsc_Notifications_V1_NotificationServiceClient {
         let config = try ServiceConfig.load(service: "notifications", environment: [
             "XSC_LISTEN": "127.0.0.1:0", "XSC_ADMIN_LISTEN": "127.0.0.1:0", "XSC_ACTOR_SECRET": Self.secret,
+            "DATABASE_URL": "postgres://unused@127.0.0.1/unused", // the fixture brings its own pool
         ])
         var configuration = RPCServer.Configuration(host: "127.0.0.1", port: 0, eventLoops: 1)
         configuration.handlesTerminationSignals = false

@@ -64,10 +64,13 @@ public final class NotificationHandler: Xsc_Notifications_V1_NotificationService
             throw NotificationErrors.withReason(.failedPrecondition, "no phone number is known for this account; send its phone too",
                                                 reason: "PHONE_UNKNOWN")
         }
-        var request = request
-        request.idempotencyKey = valid.idempotencyKey
-        let response = try await pool.transaction { [messages, idempotency] tx in
-            try await idempotency.run(in: tx, scope: "notifications.Send", key: valid.idempotencyKey, request: request) {
+        let response = try await pool.transaction { [messages, idempotency] tx -> Xsc_Notifications_V1_SendResponse in
+            switch try await idempotency.claim(in: tx, scope: "notifications.Send", key: valid.idempotencyKey,
+                                               request: Self.fingerprint(request)) {
+            case .replay(let answer):
+                guard answer.status == .ok else { throw RPCError(code: answer.status, message: answer.message) }
+                return try Xsc_Notifications_V1_SendResponse(serializedBytes: answer.response)
+            case .fresh(let ticket):
                 let stored = try await messages.insert(in: tx, NewMessage(
                     id: MessageStore.makeID(), idempotencyKey: valid.idempotencyKey, recipientAccountID: valid.accountID,
                     phone: phone, template: valid.template, body: valid.rendered.text, category: valid.category,
@@ -75,12 +78,24 @@ public final class NotificationHandler: Xsc_Notifications_V1_NotificationService
                     subjectID: valid.subject.id, subjectCode: valid.subject.code))
                 var response = Xsc_Notifications_V1_SendResponse()
                 response.message = stored.proto
+                try await idempotency.record(in: tx, ticket, answer: IdempotencyStore.StoredAnswer(response: response.serializedBytes()))
                 return response
             }
         }
         wakeDelivery()
         inboxSignal.post()
         return response
+    }
+
+    /// What "the same request" means for Send's idempotency key: the request's fields in a
+    /// canonical order. (Encoded bytes are not canonical: map entries go out in dictionary
+    /// order, which differs between two decodings of the same request.)
+    static func fingerprint(_ request: Xsc_Notifications_V1_SendRequest) -> [UInt8] {
+        var parts = [request.accountId, request.phone, request.template, String(request.category.rawValue), request.regionCode,
+                     request.subject?.kind ?? "", request.subject?.id ?? "", request.subject?.shortCode ?? ""]
+        for (name, value) in request.params.sorted(by: { $0.key < $1.key }) { parts += [name, value] }
+        // Length-prefixed, so no two different field lists join to the same bytes.
+        return parts.flatMap { Array("\($0.utf8.count):".utf8) + Array($0.utf8) }
     }
 
     public func getMessage(_ request: Xsc_Notifications_V1_GetMessageRequest, context: ServerContext) async throws -> Xsc_Notifications_V1_Message {
