@@ -18,26 +18,20 @@ case .failure(let error):
     exit(2)
 }
 
-// Built by `workers` (which the host calls before `providers`) and shared by both, so a Send
-// wakes the delivery worker at once.
-final class Wiring: @unchecked Sendable {
-    // Written once in `workers`, read in `providers`, both on the start-up path.
-    var delivery: DeliveryWorker?
-    let inboxSignal = InboxSignal()
-}
-let wiring = Wiring()
+// Shared by the handler and the delivery worker, so a Send wakes delivery at once.
+let inboxSignal = InboxSignal()
+let deliveryWakeup = DeliveryWakeup()
 
 ServiceHost.run(ServiceDefinition(name: "notifications", peers: ["orders"], providers: { hosted in
     var handlerSettings = NotificationHandler.Settings()
     handlerSettings.timeZoneIdentifier = hosted.config.organizationTimeZone
-    let delivery = wiring.delivery
     return [NotificationHandler(pool: hosted.pool, logger: hosted.logger, settings: handlerSettings,
-                                inboxSignal: wiring.inboxSignal, wakeDelivery: { delivery?.wake() })]
+                                inboxSignal: inboxSignal, wakeDelivery: { deliveryWakeup.wake() })]
 }, workers: { hosted in
     let delivery = DeliveryWorker(queue: DeliveryQueue(pool: hosted.pool, policy: settings.policy),
                                   provider: settings.makeProvider(clock: SystemWallClock.now), logger: hosted.logger,
                                   metrics: DeliveryMetrics(registry: hosted.metrics))
-    wiring.delivery = delivery
+    deliveryWakeup.connect { [weak delivery] in delivery?.wake() }
     // Acknowledgements to orders; the service's own SYSTEM actor signs each call.
     let secret = hosted.config.actorSecret
     let channels = hosted.config.peers.mapValues { RPCChannel(host: $0.host, port: $0.port) }

@@ -97,6 +97,46 @@ final class DeliveryTests: XCTestCase {
         XCTAssertFalse(fixture.logs.lines.contains { $0.contains("13900000001") }, "logs never carry a full number")
     }
 
+    /// The running worker: a wake (what Send calls after committing) starts a round at once
+    /// (its poll interval is far longer than the test),
+    /// many short waits in a row never strand it, and stop returns.
+    func testRunningWorkerIsWokenBySendAndStops() async throws {
+        let fixture = try await NotificationsFixture.make(self)
+        defer { fixture.close() }
+        let file = NSTemporaryDirectory() + "xsc-sms-\(UUID().uuidString).jsonl"
+        var configuration = DeliveryWorker.Configuration()
+        configuration.pollInterval = .seconds(3600)
+        let delivery = DeliveryWorker(queue: DeliveryQueue(pool: fixture.pool, policy: policy(), clock: fixture.clock.now),
+                                      provider: DevFileProvider(path: file, clock: fixture.clock.now),
+                                      configuration: configuration, logger: fixture.logger)
+        delivery.start()
+        for index in 0..<3 {
+            try await fixture.pool.transaction { tx in
+                try await MessageStore(clock: fixture.clock.now).insert(in: tx, NewMessage(
+                    id: MessageStore.makeID(), idempotencyKey: "wake-\(index)", recipientAccountID: nil,
+                    phone: PhoneNumber("13812345678")!, template: "team_notice", body: "【XSC】团队公告：周会。请登录系统查看。",
+                    category: .staffSLA, regionCode: "hq", segments: SegmentCounter.count("x")))
+            }
+            delivery.wake()
+            try await eventually("message \(index) sent by the woken worker") {
+                try await self.states(fixture.pool)["sent"] == index + 1
+            }
+        }
+        await delivery.stop()
+    }
+
+    func testChangeSignalWakesWaitersAndTimesOut() async {
+        let signal = ChangeSignal()
+        let seen = signal.generation
+        await signal.wait(since: seen, timeout: .milliseconds(1)) // times out
+        for _ in 0..<200 { await signal.wait(since: seen, timeout: .nanoseconds(1)) } // never strands a waiter
+        let waiter = Task { await signal.wait(since: seen, timeout: .seconds(3600)) }
+        signal.post()
+        await waiter.value
+        XCTAssertEqual(signal.generation, seen + 1)
+        await signal.wait(since: seen, timeout: .seconds(3600)) // already moved: returns at once
+    }
+
     func testDevProviderWritesTheFileAndReceiptsMoveStates() async throws {
         let fixture = try await NotificationsFixture.make(self)
         defer { fixture.close() }

@@ -18,7 +18,7 @@ public final class DeliveryWorker: BackgroundWorker {
     let logger: Logger
     let metrics: DeliveryMetrics?
     private let task = Mutex<Task<Void, Never>?>(nil)
-    private let wakeup = Mutex<CheckedContinuation<Void, Never>?>(nil)
+    private let wakeups = ChangeSignal()
 
     public init(queue: DeliveryQueue, provider: any SMSProvider, configuration: Configuration = Configuration(),
                 logger: Logger, metrics: DeliveryMetrics? = nil) {
@@ -45,11 +45,12 @@ public final class DeliveryWorker: BackgroundWorker {
 
     /// Deliver now instead of at the next poll (a Send just committed).
     public func wake() {
-        wakeup.withLock { $0.take() }?.resume()
+        wakeups.post()
     }
 
     private func loop() async {
         while !Task.isCancelled {
+            let seen = wakeups.generation
             var more = false
             do {
                 more = try await runOnce() >= configuration.batchSize
@@ -57,26 +58,7 @@ public final class DeliveryWorker: BackgroundWorker {
                 if Task.isCancelled { break }
                 logger.error("sms delivery round failed", ["error": .string(String(describing: error))])
             }
-            if !more { await sleep() }
-        }
-    }
-
-    private func sleep() async {
-        let interval = configuration.pollInterval
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { try? await Task.sleep(for: interval) }
-            group.addTask { [self] in
-                await withCheckedContinuation { continuation in
-                    let old = wakeup.withLock { slot -> CheckedContinuation<Void, Never>? in
-                        defer { slot = continuation }
-                        return slot
-                    }
-                    old?.resume()
-                }
-            }
-            await group.next()
-            group.cancelAll()
-            wake() // releases the waiting continuation if the timer won
+            if !more && !Task.isCancelled { await wakeups.wait(since: seen, timeout: configuration.pollInterval) }
         }
     }
 
