@@ -10,7 +10,7 @@ import ServiceKitStore
 
 let settings: NotificationsSettings
 switch NotificationsSettings.load(environment: ProcessEnvironment.current(),
-                                  timeZoneIdentifier: ProcessEnvironment.current()["XSC_ORG_TIME_ZONE"] ?? "Asia/Shanghai") {
+                                  timeZoneIdentifier: ProcessEnvironment.current()["XSC_ORG_TIMEZONE"] ?? "Asia/Shanghai") {
 case .success(let loaded):
     settings = loaded
 case .failure(let error):
