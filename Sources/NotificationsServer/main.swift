@@ -35,10 +35,13 @@ ServiceHost.run(ServiceDefinition(name: "notifications", peers: ["orders"], prov
     // Acknowledgements to orders; the service's own SYSTEM actor signs each call.
     let secret = hosted.config.actorSecret
     let channels = hosted.config.peers.mapValues { RPCChannel(host: $0.host, port: $0.port) }
-    let deliverer = RPCOutboxDeliverer(timeout: .seconds(10), extraMetadata: { _ in
+    // UNIMPLEMENTED is not permanent here: until the orders service has AcknowledgeBySms,
+    // acknowledgements wait in the outbox (and a long retry budget keeps them there).
+    let deliverer = RPCOutboxDeliverer(timeout: .seconds(10), permanentCodes: [.invalidArgument, .outOfRange], extraMetadata: { _ in
         ActorMint.mint(secret: secret, accountID: "service:notifications", role: .system, lifetime: .seconds(300))
     }, channels: { channels[$0] })
     var relay = OutboxRelay.Configuration()
     relay.reportError = hosted.workerErrorReporter
+    relay.retry = RetryPolicy(baseDelay: .seconds(1), maxDelay: .seconds(300), maxAttempts: 10_000)
     return [delivery, OutboxRelay(pool: hosted.pool, deliverer: deliverer, configuration: relay)]
 }))

@@ -111,7 +111,7 @@ final class DeliveryTests: XCTestCase {
                                       configuration: configuration, logger: fixture.logger)
         delivery.start()
         for index in 0..<3 {
-            try await fixture.pool.transaction { tx in
+            _ = try await fixture.pool.transaction { tx in
                 try await MessageStore(clock: fixture.clock.now).insert(in: tx, NewMessage(
                     id: MessageStore.makeID(), idempotencyKey: "wake-\(index)", recipientAccountID: nil,
                     phone: PhoneNumber("13812345678")!, template: "team_notice", body: "【XSC】团队公告：周会。请登录系统查看。",
