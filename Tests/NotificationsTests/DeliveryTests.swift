@@ -125,6 +125,30 @@ final class DeliveryTests: XCTestCase {
         await delivery.stop()
     }
 
+    /// A worker that dies after claiming leaves the message to the next claimer once the lease
+    /// ends; if the first one was only slow, its late outcome is ignored.
+    func testExpiredLeaseIsReclaimedAndTheStaleOutcomeIgnored() async throws {
+        let fixture = try await NotificationsFixture.make(self)
+        defer { fixture.close() }
+        let client = try fixture.serve()
+        _ = try await client.send(NotificationsFixture.sendRequest(key: "lease"), options: fixture.system)
+        let queue = DeliveryQueue(pool: fixture.pool, policy: policy(), clock: fixture.clock.now)
+        let first = try await queue.claim(limit: 10)
+        XCTAssertEqual(first.map(\.sms.attempt), [1])
+        let whileLeased = try await queue.claim(limit: 10)
+        XCTAssertEqual(whileLeased, [], "a leased message is not claimed twice")
+        fixture.clock.advance(by: .seconds(61))
+        let second = try await queue.claim(limit: 10)
+        XCTAssertEqual(second.map(\.sms.attempt), [2])
+        XCTAssertEqual(second.first?.sms.messageID, first.first?.sms.messageID)
+        let stale = try await queue.record(first[0], .sent(provider: "p", providerMessageID: "late"))
+        XCTAssertNil(stale, "the first lease is gone")
+        let current = try await queue.record(second[0], .sent(provider: "p", providerMessageID: "current"))
+        XCTAssertEqual(current, .sent)
+        let id = try await fixture.pool.query("SELECT provider_message_id FROM messages")[0].decode(String.self, at: 0)
+        XCTAssertEqual(id, "current")
+    }
+
     func testChangeSignalWakesWaitersAndTimesOut() async {
         let signal = ChangeSignal()
         let seen = signal.generation
