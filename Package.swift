@@ -69,6 +69,10 @@ let package = Package(
 
         // 6. Domain modules.
         .target(name: "Interop", dependencies: ["ServiceAPI", "RPC", "Messages"]),
+        .target(name: "Notifications", dependencies: [
+            "ServiceAPI", "ServiceKit", "ServiceKitStore", "Postgres", "RPC", "Messages", "ProtoCodec", "NetIO",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
 
         // 7. Executables.
         .executableTarget(name: "InteropServer", dependencies: ["Interop", "RPC"]),
@@ -79,7 +83,7 @@ let package = Package(
         .executableTarget(name: "OrdersServer", dependencies: ["ServiceHost"]),
         .executableTarget(name: "CustomersServer", dependencies: ["ServiceHost"]),
         .executableTarget(name: "ProposalsServer", dependencies: ["ServiceHost"]),
-        .executableTarget(name: "NotificationsServer", dependencies: ["ServiceHost"]),
+        .executableTarget(name: "NotificationsServer", dependencies: ["ServiceHost", "Notifications", "ServiceKit", "ServiceKitStore", "RPC"]),
         .executableTarget(name: "SettlementsServer", dependencies: ["ServiceHost"]),
         .executableTarget(name: "XscCLI", dependencies: ["ServiceKit", "ServiceAPI", "Postgres", "RPC", "Messages"]),
 
@@ -93,6 +97,10 @@ let package = Package(
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "LibPQ", "XSCTestSupport"]),
         .testTarget(name: "ServiceKitTests", dependencies: ["ServiceKit", "RPC", "NetIO", "Messages"]),
         .testTarget(name: "ServiceKitStoreTests", dependencies: ["XSCTestSupport", "ServiceKitStore", "ServiceKit", "Postgres", "LibPQ", "RPC", "ProtoCodec"]),
+        .testTarget(name: "NotificationsTests", dependencies: [
+            "XSCTestSupport",
+            "Notifications", "ServiceKit", "ServiceKitStore", "Postgres", "LibPQ", "RPC", "ServiceAPI", "Messages", "NetIO",
+        ]),
         .testTarget(name: "ServiceHostTests", dependencies: ["ServiceHost", "ServiceKit", "ServiceKitStore", "Postgres", "LibPQ", "RPC", "ServiceAPI", "Messages"]),
     ],
     swiftLanguageModes: [.v5]
