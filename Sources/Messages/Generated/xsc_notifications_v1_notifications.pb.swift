@@ -443,7 +443,7 @@ extension Xsc_Notifications_V1_SendRequest {
         if !self.params.isEmpty {
             let entries = arena.allocate(UnsafeMutablePointer<Xsc__Notifications__V1__SendRequest__ParamsEntry>?.self, count: self.params.count)
             var index = 0
-            for (key, value) in self.params {
+            for (key, value) in self.params.sorted(by: { $0.key < $1.key }) {
                 let entry = arena.allocate(Xsc__Notifications__V1__SendRequest__ParamsEntry.self)
                 xsc__notifications__v1__send_request__params_entry__init(entry)
                 entry.pointee.key = arena.cString(key)
