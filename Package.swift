@@ -74,6 +74,10 @@ let package = Package(
             "ServiceKit", "ServiceKitStore", "ServiceAPI", "Postgres", "RPC", "ProtoCodec", "Messages",
             .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),
         ]),
+        .target(name: "Notifications", dependencies: [
+            "ServiceAPI", "ServiceKit", "ServiceKitStore", "Postgres", "RPC", "Messages", "ProtoCodec", "NetIO",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
 
         // 7. Executables.
         .executableTarget(name: "InteropServer", dependencies: ["Interop", "RPC"]),
@@ -84,7 +88,7 @@ let package = Package(
         .executableTarget(name: "OrdersServer", dependencies: ["ServiceHost"]),
         .executableTarget(name: "CustomersServer", dependencies: ["ServiceHost"]),
         .executableTarget(name: "ProposalsServer", dependencies: ["ServiceHost"]),
-        .executableTarget(name: "NotificationsServer", dependencies: ["ServiceHost"]),
+        .executableTarget(name: "NotificationsServer", dependencies: ["ServiceHost", "Notifications", "ServiceKit", "ServiceKitStore", "RPC"]),
         .executableTarget(name: "SettlementsServer", dependencies: ["ServiceHost"]),
         .executableTarget(name: "XscCLI", dependencies: ["ServiceKit", "ServiceAPI", "Postgres", "RPC", "Messages"]),
 
@@ -93,9 +97,15 @@ let package = Package(
         .testTarget(name: "ProtoCodecTests", dependencies: ["ProtoCodec", "Messages"]),
         .testTarget(name: "CodeGenTests", dependencies: ["CodeGen"]),
         .testTarget(name: "RPCTests", dependencies: ["RPC", "ServiceAPI", "Messages", "Interop"]),
-        .testTarget(name: "PostgresTests", dependencies: ["Postgres", "LibPQ"]),
+        // Helpers shared by the test targets that need a real PostgreSQL.
+        .target(name: "XSCTestSupport", dependencies: ["Postgres", "LibPQ"], path: "Tests/TestSupport"),
+        .testTarget(name: "PostgresTests", dependencies: ["Postgres", "LibPQ", "XSCTestSupport"]),
         .testTarget(name: "ServiceKitTests", dependencies: ["ServiceKit", "RPC", "NetIO", "Messages"]),
-        .testTarget(name: "ServiceKitStoreTests", dependencies: ["ServiceKitStore", "ServiceKit", "Postgres", "LibPQ", "RPC", "ProtoCodec"]),
+        .testTarget(name: "ServiceKitStoreTests", dependencies: ["XSCTestSupport", "ServiceKitStore", "ServiceKit", "Postgres", "LibPQ", "RPC", "ProtoCodec"]),
+        .testTarget(name: "NotificationsTests", dependencies: [
+            "XSCTestSupport",
+            "Notifications", "ServiceKit", "ServiceKitStore", "Postgres", "LibPQ", "RPC", "ServiceAPI", "Messages", "NetIO",
+        ]),
         .testTarget(name: "ServiceHostTests", dependencies: ["ServiceHost", "ServiceKit", "ServiceKitStore", "Postgres", "LibPQ", "RPC", "ServiceAPI", "Messages"]),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "ServiceKit", "RPC", "Messages"]),
     ],

@@ -144,7 +144,10 @@ struct ConversionEmitter {
                     out.block("if !\(source).isEmpty") { out in
                         out.line("let entries = arena.allocate(UnsafeMutablePointer<\(entry.cTypeName)>?.self, count: \(source).count)")
                         out.line("var index = 0")
-                        out.block("for (key, value) in \(source)") { out in
+                        // Entries go out sorted by key: the same map always encodes to the same bytes,
+                        // which request fingerprints (idempotency keys) rely on.
+                        let order = key.swiftType == "Bool" ? "{ !$0.key && $1.key }" : "{ $0.key < $1.key }"
+                        out.block("for (key, value) in \(source).sorted(by: \(order))") { out in
                             out.line("let entry = arena.allocate(\(entry.cTypeName).self)")
                             out.line("\(entry.cFunctionPrefix)__init(entry)")
                             out.line("entry.pointee.key = \(key.toC("key"))")

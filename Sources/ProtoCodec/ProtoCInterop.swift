@@ -25,7 +25,7 @@ import CXSCProto
 @inlinable public func protoMap<T, R>(_ pointer: UnsafePointer<T>?, count: Int, _ transform: (T) -> R) -> [R] {
     guard count > 0, let pointer else { return [] }
     return [R](unsafeUninitializedCapacity: count) { buffer, initialized in
-        for index in 0..<count { (buffer.baseAddress! + index).initialize(to: transform(pointer[index])) }
+        for index in 0..<count { buffer.initializeElement(at: index, to: transform(pointer[index])) }
         initialized = count
     }
 }

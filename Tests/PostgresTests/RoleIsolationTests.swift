@@ -1,3 +1,4 @@
+import XSCTestSupport
 import Foundation
 import Postgres
 import XCTest

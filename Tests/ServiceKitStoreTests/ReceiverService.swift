@@ -1,3 +1,4 @@
+import XSCTestSupport
 import Postgres
 import RPC
 import ServiceKitStore

@@ -17,3 +17,4 @@
 #include "xsc/codectest/v1/features.pb-c.h"
 #include "xsc/common/v1/common.pb-c.h"
 #include "xsc/gateway/v1/gateway.pb-c.h"
+#include "xsc/notifications/v1/notifications.pb-c.h"

@@ -152,7 +152,7 @@ extension Google_Rpc_ErrorInfo {
         if !self.metadata.isEmpty {
             let entries = arena.allocate(UnsafeMutablePointer<Google__Rpc__ErrorInfo__MetadataEntry>?.self, count: self.metadata.count)
             var index = 0
-            for (key, value) in self.metadata {
+            for (key, value) in self.metadata.sorted(by: { $0.key < $1.key }) {
                 let entry = arena.allocate(Google__Rpc__ErrorInfo__MetadataEntry.self)
                 google__rpc__error_info__metadata_entry__init(entry)
                 entry.pointee.key = arena.cString(key)

@@ -171,7 +171,7 @@ extension Grpc_Health_V1_HealthListResponse {
         if !self.statuses.isEmpty {
             let entries = arena.allocate(UnsafeMutablePointer<Grpc__Health__V1__HealthListResponse__StatusesEntry>?.self, count: self.statuses.count)
             var index = 0
-            for (key, value) in self.statuses {
+            for (key, value) in self.statuses.sorted(by: { $0.key < $1.key }) {
                 let entry = arena.allocate(Grpc__Health__V1__HealthListResponse__StatusesEntry.self)
                 grpc__health__v1__health_list_response__statuses_entry__init(entry)
                 entry.pointee.key = arena.cString(key)

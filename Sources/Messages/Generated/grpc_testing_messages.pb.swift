@@ -808,7 +808,7 @@ extension Grpc_Testing_LoadBalancerStatsResponse {
         if !self.rpcsByPeer.isEmpty {
             let entries = arena.allocate(UnsafeMutablePointer<Grpc__Testing__LoadBalancerStatsResponse__RpcsByPeerEntry>?.self, count: self.rpcsByPeer.count)
             var index = 0
-            for (key, value) in self.rpcsByPeer {
+            for (key, value) in self.rpcsByPeer.sorted(by: { $0.key < $1.key }) {
                 let entry = arena.allocate(Grpc__Testing__LoadBalancerStatsResponse__RpcsByPeerEntry.self)
                 grpc__testing__load_balancer_stats_response__rpcs_by_peer_entry__init(entry)
                 entry.pointee.key = arena.cString(key)
@@ -823,7 +823,7 @@ extension Grpc_Testing_LoadBalancerStatsResponse {
         if !self.rpcsByMethod.isEmpty {
             let entries = arena.allocate(UnsafeMutablePointer<Grpc__Testing__LoadBalancerStatsResponse__RpcsByMethodEntry>?.self, count: self.rpcsByMethod.count)
             var index = 0
-            for (key, value) in self.rpcsByMethod {
+            for (key, value) in self.rpcsByMethod.sorted(by: { $0.key < $1.key }) {
                 let entry = arena.allocate(Grpc__Testing__LoadBalancerStatsResponse__RpcsByMethodEntry.self)
                 grpc__testing__load_balancer_stats_response__rpcs_by_method_entry__init(entry)
                 entry.pointee.key = arena.cString(key)
@@ -837,7 +837,7 @@ extension Grpc_Testing_LoadBalancerStatsResponse {
         if !self.metadatasByPeer.isEmpty {
             let entries = arena.allocate(UnsafeMutablePointer<Grpc__Testing__LoadBalancerStatsResponse__MetadatasByPeerEntry>?.self, count: self.metadatasByPeer.count)
             var index = 0
-            for (key, value) in self.metadatasByPeer {
+            for (key, value) in self.metadatasByPeer.sorted(by: { $0.key < $1.key }) {
                 let entry = arena.allocate(Grpc__Testing__LoadBalancerStatsResponse__MetadatasByPeerEntry.self)
                 grpc__testing__load_balancer_stats_response__metadatas_by_peer_entry__init(entry)
                 entry.pointee.key = arena.cString(key)
@@ -984,7 +984,7 @@ extension Grpc_Testing_LoadBalancerStatsResponse.RpcsByPeer {
         if !self.rpcsByPeer.isEmpty {
             let entries = arena.allocate(UnsafeMutablePointer<Grpc__Testing__LoadBalancerStatsResponse__RpcsByPeer__RpcsByPeerEntry>?.self, count: self.rpcsByPeer.count)
             var index = 0
-            for (key, value) in self.rpcsByPeer {
+            for (key, value) in self.rpcsByPeer.sorted(by: { $0.key < $1.key }) {
                 let entry = arena.allocate(Grpc__Testing__LoadBalancerStatsResponse__RpcsByPeer__RpcsByPeerEntry.self)
                 grpc__testing__load_balancer_stats_response__rpcs_by_peer__rpcs_by_peer_entry__init(entry)
                 entry.pointee.key = arena.cString(key)
@@ -1146,7 +1146,7 @@ extension Grpc_Testing_TestOrcaReport {
         if !self.requestCost.isEmpty {
             let entries = arena.allocate(UnsafeMutablePointer<Grpc__Testing__TestOrcaReport__RequestCostEntry>?.self, count: self.requestCost.count)
             var index = 0
-            for (key, value) in self.requestCost {
+            for (key, value) in self.requestCost.sorted(by: { $0.key < $1.key }) {
                 let entry = arena.allocate(Grpc__Testing__TestOrcaReport__RequestCostEntry.self)
                 grpc__testing__test_orca_report__request_cost_entry__init(entry)
                 entry.pointee.key = arena.cString(key)
@@ -1160,7 +1160,7 @@ extension Grpc_Testing_TestOrcaReport {
         if !self.utilization.isEmpty {
             let entries = arena.allocate(UnsafeMutablePointer<Grpc__Testing__TestOrcaReport__UtilizationEntry>?.self, count: self.utilization.count)
             var index = 0
-            for (key, value) in self.utilization {
+            for (key, value) in self.utilization.sorted(by: { $0.key < $1.key }) {
                 let entry = arena.allocate(Grpc__Testing__TestOrcaReport__UtilizationEntry.self)
                 grpc__testing__test_orca_report__utilization_entry__init(entry)
                 entry.pointee.key = arena.cString(key)

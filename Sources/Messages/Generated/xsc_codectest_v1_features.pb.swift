@@ -405,7 +405,7 @@ extension Xsc_Codectest_V1_Everything {
         if !self.mStringString.isEmpty {
             let entries = arena.allocate(UnsafeMutablePointer<Xsc__Codectest__V1__Everything__MStringStringEntry>?.self, count: self.mStringString.count)
             var index = 0
-            for (key, value) in self.mStringString {
+            for (key, value) in self.mStringString.sorted(by: { $0.key < $1.key }) {
                 let entry = arena.allocate(Xsc__Codectest__V1__Everything__MStringStringEntry.self)
                 xsc__codectest__v1__everything__mstring_string_entry__init(entry)
                 entry.pointee.key = arena.cString(key)
@@ -419,7 +419,7 @@ extension Xsc_Codectest_V1_Everything {
         if !self.mInt32Int64.isEmpty {
             let entries = arena.allocate(UnsafeMutablePointer<Xsc__Codectest__V1__Everything__MInt32Int64Entry>?.self, count: self.mInt32Int64.count)
             var index = 0
-            for (key, value) in self.mInt32Int64 {
+            for (key, value) in self.mInt32Int64.sorted(by: { $0.key < $1.key }) {
                 let entry = arena.allocate(Xsc__Codectest__V1__Everything__MInt32Int64Entry.self)
                 xsc__codectest__v1__everything__mint32_int64_entry__init(entry)
                 entry.pointee.key = key
@@ -433,7 +433,7 @@ extension Xsc_Codectest_V1_Everything {
         if !self.mUint64Bool.isEmpty {
             let entries = arena.allocate(UnsafeMutablePointer<Xsc__Codectest__V1__Everything__MUint64BoolEntry>?.self, count: self.mUint64Bool.count)
             var index = 0
-            for (key, value) in self.mUint64Bool {
+            for (key, value) in self.mUint64Bool.sorted(by: { $0.key < $1.key }) {
                 let entry = arena.allocate(Xsc__Codectest__V1__Everything__MUint64BoolEntry.self)
                 xsc__codectest__v1__everything__muint64_bool_entry__init(entry)
                 entry.pointee.key = key
@@ -447,7 +447,7 @@ extension Xsc_Codectest_V1_Everything {
         if !self.mStringNested.isEmpty {
             let entries = arena.allocate(UnsafeMutablePointer<Xsc__Codectest__V1__Everything__MStringNestedEntry>?.self, count: self.mStringNested.count)
             var index = 0
-            for (key, value) in self.mStringNested {
+            for (key, value) in self.mStringNested.sorted(by: { $0.key < $1.key }) {
                 let entry = arena.allocate(Xsc__Codectest__V1__Everything__MStringNestedEntry.self)
                 xsc__codectest__v1__everything__mstring_nested_entry__init(entry)
                 entry.pointee.key = arena.cString(key)
@@ -461,7 +461,7 @@ extension Xsc_Codectest_V1_Everything {
         if !self.mSint32Bytes.isEmpty {
             let entries = arena.allocate(UnsafeMutablePointer<Xsc__Codectest__V1__Everything__MSint32BytesEntry>?.self, count: self.mSint32Bytes.count)
             var index = 0
-            for (key, value) in self.mSint32Bytes {
+            for (key, value) in self.mSint32Bytes.sorted(by: { $0.key < $1.key }) {
                 let entry = arena.allocate(Xsc__Codectest__V1__Everything__MSint32BytesEntry.self)
                 xsc__codectest__v1__everything__msint32_bytes_entry__init(entry)
                 entry.pointee.key = key
@@ -475,7 +475,7 @@ extension Xsc_Codectest_V1_Everything {
         if !self.mBoolColor.isEmpty {
             let entries = arena.allocate(UnsafeMutablePointer<Xsc__Codectest__V1__Everything__MBoolColorEntry>?.self, count: self.mBoolColor.count)
             var index = 0
-            for (key, value) in self.mBoolColor {
+            for (key, value) in self.mBoolColor.sorted(by: { !$0.key && $1.key }) {
                 let entry = arena.allocate(Xsc__Codectest__V1__Everything__MBoolColorEntry.self)
                 xsc__codectest__v1__everything__mbool_color_entry__init(entry)
                 entry.pointee.key = (key ? 1 : 0)
@@ -489,7 +489,7 @@ extension Xsc_Codectest_V1_Everything {
         if !self.mFixed64Double.isEmpty {
             let entries = arena.allocate(UnsafeMutablePointer<Xsc__Codectest__V1__Everything__MFixed64DoubleEntry>?.self, count: self.mFixed64Double.count)
             var index = 0
-            for (key, value) in self.mFixed64Double {
+            for (key, value) in self.mFixed64Double.sorted(by: { $0.key < $1.key }) {
                 let entry = arena.allocate(Xsc__Codectest__V1__Everything__MFixed64DoubleEntry.self)
                 xsc__codectest__v1__everything__mfixed64_double_entry__init(entry)
                 entry.pointee.key = key

@@ -19,7 +19,7 @@ final class ClientStream: @unchecked Sendable {
     /// Framed request messages waiting for the stream to open.
     private var pendingSends: [[UInt8]] = []
     private var sendClosed = false
-    private var responses: [ArraySlice<UInt8>] = []
+    private var responses = MessageQueue()
     private var responseWaiter: ResponseHandler?
     private var headersWaiters: [HeadersHandler] = []
     private(set) var initialMetadata: Metadata?
@@ -202,7 +202,7 @@ final class ClientStream: @unchecked Sendable {
     /// that arrived before a failure are still delivered first.
     func nextResponse(_ handler: @escaping ResponseHandler) {
         if !responses.isEmpty {
-            handler(.success(responses.removeFirst()))
+            handler(.success(responses.popFirst()))
         } else if isFinished {
             deliverEnd(to: handler)
         } else {
@@ -211,7 +211,7 @@ final class ClientStream: @unchecked Sendable {
     }
 
     func takeBufferedResponse() -> ArraySlice<UInt8>? {
-        responses.isEmpty ? nil : responses.removeFirst()
+        responses.popFirst()
     }
 
     func waitForHeaders(_ handler: @escaping HeadersHandler) {

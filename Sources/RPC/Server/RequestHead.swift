@@ -2,9 +2,8 @@ import HTTP2
 
 /// The parts of a request's headers the server acts on, or why the request is refused.
 struct RequestHead {
-    var path: String
+    var path: ArraySlice<UInt8>
     var timeoutNanoseconds: UInt64?
-    var metadata: Metadata
 
     /// A refusal answered as a trailers-only response.
     struct Rejection: Error {
@@ -47,16 +46,11 @@ struct RequestHead {
         guard let pathBytes = fields.path else {
             return .failure(Rejection(code: .unimplemented, message: "missing :path"))
         }
-        var metadata = Metadata()
-        if fields.hasMetadata {
-            do {
-                metadata = try MetadataCodec.metadata(from: block)
-            } catch {
-                return .failure(Rejection(code: .internalError, message: "malformed binary metadata: \(error)"))
-            }
+        // Metadata is decoded lazily, but a broken binary value must be refused now.
+        if fields.hasBinaryMetadata, let bad = MetadataCodec.firstInvalidBinaryField(in: block) {
+            return .failure(Rejection(code: .internalError, message: "malformed binary metadata: \(bad) is not base64"))
         }
-        return .success(RequestHead(path: String(decoding: pathBytes, as: UTF8.self),
-                                    timeoutNanoseconds: timeout, metadata: metadata))
+        return .success(RequestHead(path: pathBytes, timeoutNanoseconds: timeout))
     }
 
     private static let post = Array("POST".utf8)
@@ -66,7 +60,7 @@ struct RequestHead {
     /// One pass over the block, picking out the fields the server acts on.
     private struct KnownFields {
         var method, path, contentType, te, encoding, timeout: ArraySlice<UInt8>?
-        var hasMetadata = false
+        var hasBinaryMetadata = false
 
         init(_ block: HTTP2HeaderBlock) {
             for index in 0..<block.count {
@@ -78,7 +72,9 @@ struct RequestHead {
                 case 12 where block.matches(index, "grpc-timeout"): timeout = block.value(at: index)
                 case 13 where block.matches(index, "grpc-encoding"): encoding = block.value(at: index)
                 default:
-                    if !hasMetadata && !MetadataCodec.isReserved(block, index) { hasMetadata = true }
+                    if !hasBinaryMetadata && block.hasBinarySuffix(at: index) && !MetadataCodec.isReserved(block, index) {
+                        hasBinaryMetadata = true
+                    }
                 }
             }
         }

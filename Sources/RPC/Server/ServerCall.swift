@@ -14,7 +14,7 @@ final class ServerCall: @unchecked Sendable {
     private let interceptors: [any ServerInterceptor]
 
     private var framer: MessageFramer
-    private var requests: [ArraySlice<UInt8>] = []
+    private var requests = MessageQueue()
     private var requestsEnded = false
     private var inboundFailure: RPCError?
     private var requestWaiter: CheckedContinuation<ArraySlice<UInt8>?, any Error>?
@@ -134,12 +134,12 @@ final class ServerCall: @unchecked Sendable {
             finish(error: RPCError(code: .unimplemented, message: "a unary call needs exactly one request message, got \(requests.count)"))
             return nil
         }
-        return requests.removeFirst()
+        return requests.popFirst()
     }
 
     func nextRequest() async throws -> ArraySlice<UInt8>? {
         if let failure = inboundFailure { throw failure }
-        if !requests.isEmpty { return requests.removeFirst() }
+        if let next = requests.popFirst() { return next }
         if requestsEnded { return nil }
         if finished { throw RPCError(code: .cancelled, message: "the call has ended") }
         return try await withTaskCancellationHandler {

@@ -14,6 +14,7 @@ final class ServerConnection: HTTP2ConnectionDelegate {
     private var drainWaiters: [ServerCall] = []
     private var glitches = 0
     private var refusedForGlitches = false
+    private var lastRoute: (bytes: [UInt8], path: String, method: RPCMethod)?
     private var keepalive: KeepaliveState
     private var keepaliveTimer: TimerID?
     var onClose: ((ServerConnection) -> Void)?
@@ -129,13 +130,13 @@ final class ServerConnection: HTTP2ConnectionDelegate {
             refuse(streamID: streamID, rejection)
             return
         }
-        guard let method = router.method(for: head.path) else {
-            refuse(streamID: streamID, RequestHead.Rejection(code: .unimplemented, message: "method not found: \(head.path)"))
+        guard let (path, method) = route(head.path) else {
+            let path = String(decoding: head.path, as: UTF8.self)
+            refuse(streamID: streamID, RequestHead.Rejection(code: .unimplemented, message: "method not found: \(path)"))
             return
         }
         let deadline = head.timeoutNanoseconds.map { MonotonicTime.now().adding(nanoseconds: $0) }
-        let context = ServerContext(path: head.path, requestMetadata: head.metadata, deadline: deadline,
-                                    peer: peerDescription)
+        let context = ServerContext(path: path, requestHeaders: block, deadline: deadline, peer: peerDescription)
         keepalive.callOpened()
         let call = ServerCall(streamID: streamID, method: method, context: context, connection: self,
                               maxMessageSize: configuration.maxReceiveMessageSize,
@@ -148,6 +149,16 @@ final class ServerConnection: HTTP2ConnectionDelegate {
             call.receiveEndOfStream()
         }
         if !call.startsAtEndOfStream || endStream { startHandler(call) }
+    }
+
+    /// The path as a String and its method. Clients mostly repeat one method on a connection,
+    /// so the last answer is kept: no String allocation or hashing for a repeated path.
+    private func route(_ pathBytes: ArraySlice<UInt8>) -> (String, RPCMethod)? {
+        if let last = lastRoute, last.bytes.elementsEqual(pathBytes) { return (last.path, last.method) }
+        let path = String(decoding: pathBytes, as: UTF8.self)
+        guard let method = router.method(for: path) else { return nil }
+        lastRoute = (Array(pathBytes), path, method)
+        return (path, method)
     }
 
     private func startHandler(_ call: ServerCall) {

@@ -1,3 +1,4 @@
+import HTTP2
 import NetIO
 
 /// What a handler knows about its call, and the metadata it sends back. Handlers run on the
@@ -5,7 +6,17 @@ import NetIO
 public final class ServerContext: @unchecked Sendable {
     /// `/package.Service/Method`.
     public let path: String
-    public let requestMetadata: Metadata
+    /// The client's metadata, decoded from the request headers on first use (most calls of a
+    /// busy service never look, and decoding costs an allocation per field).
+    public var requestMetadata: Metadata {
+        if let decoded = decodedMetadata { return decoded }
+        // The headers were validated when the call arrived, so decoding cannot fail here.
+        let decoded = (try? MetadataCodec.metadata(from: requestHeaders)) ?? Metadata()
+        decodedMetadata = decoded
+        return decoded
+    }
+    private let requestHeaders: HTTP2HeaderBlock
+    private var decodedMetadata: Metadata?
     /// When the client's `grpc-timeout` runs out, if it sent one.
     public let deadline: MonotonicTime?
     public let peer: String
@@ -18,9 +29,9 @@ public final class ServerContext: @unchecked Sendable {
     public let startedAt: MonotonicTime
     private var values: [ObjectIdentifier: any Sendable] = [:]
 
-    init(path: String, requestMetadata: Metadata, deadline: MonotonicTime?, peer: String) {
+    init(path: String, requestHeaders: HTTP2HeaderBlock, deadline: MonotonicTime?, peer: String) {
         self.path = path
-        self.requestMetadata = requestMetadata
+        self.requestHeaders = requestHeaders
         self.deadline = deadline
         self.peer = peer
         self.startedAt = MonotonicTime.now()

@@ -57,8 +57,9 @@ struct MessageFramer {
 
     /// Frames one encoded message: flag 0 and the big-endian length, then the bytes.
     static func frame(reservingFor capacity: Int = 1024, _ encode: (inout [UInt8]) -> Void) -> [UInt8] {
-        var out: [UInt8] = [0, 0, 0, 0, 0]
+        var out: [UInt8] = []
         out.reserveCapacity(capacity)
+        out.append(contentsOf: [0, 0, 0, 0, 0] as [UInt8])
         encode(&out)
         let length = UInt32(out.count - 5)
         out[1] = UInt8(length >> 24)

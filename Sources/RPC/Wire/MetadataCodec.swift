@@ -25,6 +25,18 @@ enum MetadataCodec {
         return metadata
     }
 
+    /// The name of the first `-bin` field whose value is not base64, if any.
+    static func firstInvalidBinaryField(in block: HTTP2HeaderBlock) -> String? {
+        for index in 0..<block.count where block.hasBinarySuffix(at: index) && !isReserved(block, index) {
+            for part in block.value(at: index).split(separator: UInt8(ascii: ","), omittingEmptySubsequences: false) {
+                if Base64.decode(part.drop { $0 == UInt8(ascii: " ") }) == nil {
+                    return String(decoding: block.name(at: index), as: UTF8.self)
+                }
+            }
+        }
+        return nil
+    }
+
     static func append(_ metadata: Metadata, to list: inout HTTP2HeaderList) {
         for entry in metadata {
             switch entry.value {

@@ -1,22 +1,22 @@
-// Copied from Tests/PostgresTests (test targets cannot share files); keep the two in step.
 import Foundation
 import LibPQ
 import Postgres
 import XCTest
 
+/// Shared by the test targets that need PostgreSQL (XSCTestSupport).
 /// The PostgreSQL server the tests run against: DATABASE_URL (and XSC_PG_DIR, if the caller
 /// started it with scripts/pg/start-test-postgres.sh) from the environment, otherwise a
 /// throwaway cluster started here with that script and removed when the test process exits.
-final class TestCluster: Sendable {
-    let url: String
+public final class TestCluster: Sendable {
+    public let url: String
     /// The cluster folder when we know it (needed to stop/start the server).
-    let folder: String?
+    public let folder: String?
 
-    static let repositoryRoot = URL(fileURLWithPath: #filePath)
+    public static let repositoryRoot = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 
     /// Started once per test process, on first use.
-    static let shared: Result<TestCluster, Error> = {
+    public static let shared: Result<TestCluster, Error> = {
         let environment = ProcessInfo.processInfo.environment
         if let url = environment["DATABASE_URL"], !url.isEmpty {
             return .success(TestCluster(url: url, folder: environment["XSC_PG_DIR"]))
@@ -26,22 +26,22 @@ final class TestCluster: Sendable {
             atexit { TestCluster.stopSharedAtExit() }
             return .success(cluster)
         } catch {
-            print("!!! ServiceKitStoreTests: no DATABASE_URL and the test cluster could not be started: \(error)")
+            print("!!! no DATABASE_URL and the test cluster could not be started: \(error)")
             return .failure(error)
         }
     }()
 
-    init(url: String, folder: String?) {
+    public init(url: String, folder: String?) {
         self.url = url
         self.folder = folder
     }
 
-    static func sharedOrFail() throws -> TestCluster {
+    public static func sharedOrFail() throws -> TestCluster {
         try shared.get()
     }
 
     /// A new cluster of its own (for tests that stop the server).
-    static func start() throws -> TestCluster {
+    public static func start() throws -> TestCluster {
         let output = try runScript("start-test-postgres.sh", [])
         var values: [String: String] = [:]
         for line in output.split(separator: "\n") where line.hasPrefix("export ") {
@@ -56,13 +56,13 @@ final class TestCluster: Sendable {
         return TestCluster(url: url, folder: folder)
     }
 
-    func stop() {
+    public func stop() {
         guard let folder else { return }
         _ = try? Self.runScript("stop-test-postgres.sh", [folder])
     }
 
     /// stop-immediate | start
-    func control(_ action: String) throws {
+    public func control(_ action: String) throws {
         guard let folder else { throw ScriptError(message: "cluster folder unknown (set XSC_PG_DIR)") }
         _ = try Self.runScript("ctl-test-postgres.sh", [folder, action])
     }
@@ -71,11 +71,14 @@ final class TestCluster: Sendable {
         if case .success(let cluster) = shared { cluster.stop() }
     }
 
-    struct ScriptError: Error { let message: String }
+    public struct ScriptError: Error {
+        public let message: String
+        public init(message: String) { self.message = message }
+    }
 
     /// Runs one of scripts/pg with posix_spawn and waitpid. (Foundation's Process can miss
     /// the child's exit when waited on from a test's async context and hang.)
-    static func runScript(_ name: String, _ arguments: [String]) throws -> String {
+    public static func runScript(_ name: String, _ arguments: [String]) throws -> String {
         let outputPath = NSTemporaryDirectory() + "xsc-pg-script-\(UUID().uuidString).out"
         defer { unlink(outputPath) }
         var actions = posix_spawn_file_actions_t()
@@ -100,7 +103,7 @@ final class TestCluster: Sendable {
 
     /// A fresh, empty database on this cluster, so tests never see each other's tables.
     /// (Test scaffolding: CREATE DATABASE cannot take a parameter, and the name is generated.)
-    func makeDatabase() async throws -> String {
+    public func makeDatabase() async throws -> String {
         let name = "xsc_test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
         let admin = try PostgresPool(configuration: PostgresConfiguration(connectionString: url))
         defer { admin.close() }
@@ -110,7 +113,7 @@ final class TestCluster: Sendable {
         return try ConnInfo.replacing(url, with: ["dbname": String(name)])
     }
 
-    func pool(_ connectionString: String, configure: (inout PostgresConfiguration) -> Void = { _ in }) throws -> PostgresPool {
+    public func pool(_ connectionString: String, configure: (inout PostgresConfiguration) -> Void = { _ in }) throws -> PostgresPool {
         var configuration = PostgresConfiguration(connectionString: connectionString)
         configure(&configuration)
         return try PostgresPool(configuration: configuration)
@@ -119,7 +122,7 @@ final class TestCluster: Sendable {
 
 extension XCTestCase {
     /// Every test here needs a real server; say so loudly when there is none.
-    func requireCluster() throws -> TestCluster {
+    public func requireCluster() throws -> TestCluster {
         do {
             return try TestCluster.sharedOrFail()
         } catch {
@@ -128,7 +131,7 @@ extension XCTestCase {
         }
     }
 
-    func assertPostgresError<T>(_ expression: @autoclosure () async throws -> T,
+    public func assertPostgresError<T>(_ expression: @autoclosure () async throws -> T,
                                 file: StaticString = #filePath, line: UInt = #line,
                                 _ check: (PostgresError) -> Void) async {
         do {

@@ -1,10 +1,11 @@
 import Synchronization
 
 /// One-shot signal between test tasks.
-final class Latch: Sendable {
+public final class Latch: Sendable {
+    public init() {}
     private let state = Mutex<(open: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
 
-    func open() {
+    public func open() {
         let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
             state.open = true
             defer { state.waiters = [] }
@@ -13,7 +14,7 @@ final class Latch: Sendable {
         waiters.forEach { $0.resume() }
     }
 
-    func wait() async {
+    public func wait() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let alreadyOpen = state.withLock { state -> Bool in
                 if !state.open { state.waiters.append(continuation) }
@@ -25,13 +26,13 @@ final class Latch: Sendable {
 }
 
 /// Lets `count` tasks proceed only once all of them have arrived.
-final class Barrier: Sendable {
+public final class Barrier: Sendable {
     private let remaining: Mutex<Int>
     private let latch = Latch()
 
-    init(count: Int) { remaining = Mutex(count) }
+    public init(count: Int) { remaining = Mutex(count) }
 
-    func arriveAndWait() async {
+    public func arriveAndWait() async {
         let last = remaining.withLock { count -> Bool in
             count -= 1
             return count == 0
@@ -41,8 +42,9 @@ final class Barrier: Sendable {
     }
 }
 
-final class Counter: Sendable {
+public final class Counter: Sendable {
+    public init() {}
     private let value = Mutex(0)
-    @discardableResult func increment() -> Int { value.withLock { $0 += 1; return $0 } }
-    var current: Int { value.withLock { $0 } }
+    @discardableResult public func increment() -> Int { value.withLock { $0 += 1; return $0 } }
+    public var current: Int { value.withLock { $0 } }
 }

@@ -1,0 +1,64 @@
+import Messages
+
+/// Checks a SendRequest field by field (every problem at once) and renders its text.
+struct ValidatedSend {
+    var accountID: String?
+    var phone: PhoneNumber?
+    var template: String
+    var rendered: TemplateRenderer.Rendered
+    var category: StoredMessage.Category
+    var regionCode: String
+    var idempotencyKey: String
+    var subject: (kind: String, id: String, code: String)
+
+    static func validate(_ request: Xsc_Notifications_V1_SendRequest, metadataKey: String?) -> Result<ValidatedSend, FieldViolations> {
+        var violations = FieldViolations()
+        let key = request.idempotencyKey.isEmpty ? (metadataKey ?? "") : request.idempotencyKey
+        if key.isEmpty || key.utf8.count > 255 {
+            violations.add("idempotency_key", "an idempotency key of 1 to 255 bytes is required")
+        }
+        let accountID = request.accountId.isEmpty ? nil : request.accountId
+        var phone: PhoneNumber?
+        if !request.phone.isEmpty {
+            phone = PhoneNumber(request.phone)
+            if phone == nil { violations.add("phone", "not a mainland mobile number (11 digits starting 13-19)") }
+        } else if accountID == nil {
+            violations.add("account_id", "an account id or a phone number is required")
+        }
+        if let accountID, accountID.utf8.count > 128 { violations.add("account_id", "at most 128 bytes") }
+        let category: StoredMessage.Category
+        switch request.category {
+        case .staffSla: category = .staffSLA
+        case .customer: category = .customer
+        default:
+            category = .staffSLA
+            violations.add("category", "must be CATEGORY_STAFF_SLA or CATEGORY_CUSTOMER")
+        }
+        if !isRegionCode(request.regionCode) {
+            violations.add("region_code", "1 to 32 lower-case letters, digits or dashes")
+        }
+        let subject = request.subject ?? Xsc_Notifications_V1_Subject()
+        switch subject.kind {
+        case "": break
+        case "order":
+            if subject.id.isEmpty { violations.add("subject.id", "an order prompt needs the order id") }
+            if !subject.shortCode.isEmpty && !ReplyParser.isShortCode(subject.shortCode) {
+                violations.add("subject.short_code", "4 to 8 letters and digits, at least one letter")
+            }
+        default:
+            violations.add("subject.kind", "must be empty or \"order\"")
+        }
+        let rendered = TemplateRenderer.render(templateName: request.template, parameters: request.params,
+                                               regionCode: request.regionCode)
+        if case .failure(let problems) = rendered { violations.merge(problems) }
+        guard violations.isEmpty, case .success(let text) = rendered else { return .failure(violations) }
+        return .success(ValidatedSend(accountID: accountID, phone: phone, template: request.template, rendered: text,
+                                      category: category, regionCode: request.regionCode, idempotencyKey: key,
+                                      subject: (subject.kind, subject.id, subject.shortCode.uppercased())))
+    }
+
+    static func isRegionCode(_ text: String) -> Bool {
+        (1...32).contains(text.count)
+            && text.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" }
+    }
+}

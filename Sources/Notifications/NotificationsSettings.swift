@@ -1,0 +1,93 @@
+import Foundation
+
+/// The notifications service's own environment (beside ServiceKit's shared variables), read
+/// at start with every problem reported at once:
+///
+///   XSC_SMS_PROVIDER          dev (default) | http
+///   XSC_SMS_DEV_FILE          dev provider's JSON-lines file (default ./var/sms-dev.jsonl)
+///   XSC_SMS_GATEWAY_URL       http provider: http://host:port/path (plain http only)
+///   XSC_SMS_GATEWAY_KEY       http provider: API key (X-Api-Key)
+///   XSC_SMS_GATEWAY_SECRET    http provider: HMAC-SHA256 signing secret
+///   XSC_SMS_GATEWAY_TIMEOUT_MS  per request, default 5000
+///   XSC_SMS_RATE_LIMIT        per recipient, "<count>/<seconds>s", default 5/60s
+///   XSC_SMS_QUIET_HOURS       customer messages, "HH:MM-HH:MM" (org time zone) or off, default 21:00-08:00
+///   XSC_SMS_MAX_ATTEMPTS      default 8
+public struct NotificationsSettings: Sendable {
+    public enum Provider: Sendable, Equatable {
+        case devFile(path: String)
+        case httpGateway(HTTPGatewayProvider.Configuration)
+    }
+
+    public var provider: Provider
+    public var policy: DeliveryQueue.Policy
+
+    public static func load(environment: [String: String], timeZoneIdentifier: String) -> Result<NotificationsSettings, SettingsError> {
+        var problems: [String] = []
+        let timeZone = TimeZone(identifier: timeZoneIdentifier) ?? TimeZone(identifier: "Asia/Shanghai") ?? .gmt
+        var policy = DeliveryQueue.Policy()
+        policy.quietHours = QuietHours(timeZone: timeZone)
+
+        if let text = environment["XSC_SMS_QUIET_HOURS"], !text.isEmpty {
+            if let parsed = QuietHours.parse(text, timeZone: timeZone) { policy.quietHours = parsed } else {
+                problems.append("XSC_SMS_QUIET_HOURS: expected HH:MM-HH:MM or off, got \"\(text)\"")
+            }
+        }
+        if let text = environment["XSC_SMS_RATE_LIMIT"], !text.isEmpty {
+            if let parsed = parseRate(text) { policy.rateLimit = parsed } else {
+                problems.append("XSC_SMS_RATE_LIMIT: expected <count>/<seconds>s such as 5/60s, got \"\(text)\"")
+            }
+        }
+        if let text = environment["XSC_SMS_MAX_ATTEMPTS"], !text.isEmpty {
+            if let attempts = Int(text), attempts >= 1 { policy.retry.maxAttempts = attempts } else {
+                problems.append("XSC_SMS_MAX_ATTEMPTS: expected a positive integer, got \"\(text)\"")
+            }
+        }
+
+        var provider = Provider.devFile(path: environment["XSC_SMS_DEV_FILE"].flatMap { $0.isEmpty ? nil : $0 }
+                                        ?? "./var/sms-dev.jsonl")
+        switch environment["XSC_SMS_PROVIDER"] ?? "dev" {
+        case "dev", "":
+            break
+        case "http":
+            var timeout: Duration = .seconds(5)
+            if let text = environment["XSC_SMS_GATEWAY_TIMEOUT_MS"], !text.isEmpty {
+                if let millis = Int(text), millis > 0 { timeout = .milliseconds(millis) } else {
+                    problems.append("XSC_SMS_GATEWAY_TIMEOUT_MS: expected a positive integer, got \"\(text)\"")
+                }
+            }
+            let key = environment["XSC_SMS_GATEWAY_KEY"] ?? ""
+            let secret = environment["XSC_SMS_GATEWAY_SECRET"] ?? ""
+            if key.isEmpty { problems.append("XSC_SMS_GATEWAY_KEY is required with XSC_SMS_PROVIDER=http") }
+            if secret.isEmpty { problems.append("XSC_SMS_GATEWAY_SECRET is required with XSC_SMS_PROVIDER=http") }
+            let url = environment["XSC_SMS_GATEWAY_URL"] ?? ""
+            if let configuration = HTTPGatewayProvider.Configuration(url: url, apiKey: key, secret: secret, timeout: timeout) {
+                provider = .httpGateway(configuration)
+            } else {
+                problems.append("XSC_SMS_GATEWAY_URL: expected http://host:port/path (https is not supported), got \"\(url)\"")
+            }
+        case let other:
+            problems.append("XSC_SMS_PROVIDER: expected dev or http, got \"\(other)\"")
+        }
+        guard problems.isEmpty else { return .failure(SettingsError(problems: problems)) }
+        return .success(NotificationsSettings(provider: provider, policy: policy))
+    }
+
+    static func parseRate(_ text: String) -> RecipientRateLimit? {
+        let parts = text.split(separator: "/")
+        guard parts.count == 2, let count = Int(parts[0]), count >= 1, parts[1].hasSuffix("s"),
+              let seconds = Int(parts[1].dropLast()), seconds >= 1 else { return nil }
+        return RecipientRateLimit(maxMessages: count, window: .seconds(seconds))
+    }
+
+    public func makeProvider(clock: @escaping @Sendable () -> Int64) -> any SMSProvider {
+        switch provider {
+        case .devFile(let path): return DevFileProvider(path: path, clock: clock)
+        case .httpGateway(let configuration): return HTTPGatewayProvider(configuration: configuration, clock: clock)
+        }
+    }
+}
+
+public struct SettingsError: Error, CustomStringConvertible {
+    public var problems: [String]
+    public var description: String { problems.joined(separator: "\n") }
+}

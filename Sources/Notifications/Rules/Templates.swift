@@ -1,0 +1,66 @@
+/// The SMS templates. Texts are Chinese and open with the region's signature (【签名】), which
+/// carriers in mainland China require on every application SMS. A template lists the
+/// parameters it needs; rendering refuses missing, unknown or unsafe ones (see TemplateRenderer).
+public struct SMSTemplate: Sendable, Equatable {
+    public let name: String
+    /// `{sig}` is the signature; every other `{name}` is a parameter.
+    public let text: String
+    public let parameters: [String]
+}
+
+public enum TemplateCatalog {
+    public static let all: [String: SMSTemplate] = Dictionary(uniqueKeysWithValues: list.map { ($0.name, $0) })
+
+    static let list: [SMSTemplate] = [
+        SMSTemplate(name: "order_new_lead",
+                    text: "【{sig}】新订单{code}：{summary}，请5分钟内回复1确认。",
+                    parameters: ["code", "summary"]),
+        SMSTemplate(name: "order_forwarded",
+                    text: "【{sig}】订单{code}已转给您：{summary}，请5分钟内回复1确认。",
+                    parameters: ["code", "summary"]),
+        SMSTemplate(name: "sla_escalation",
+                    text: "【{sig}】超时提醒：订单{code}的{stage}已超时{minutes}分钟（负责人{assignee}），请立即跟进。",
+                    parameters: ["code", "stage", "minutes", "assignee"]),
+        SMSTemplate(name: "proposal_submitted",
+                    text: "【{sig}】{proposer}提交了提案“{title}”，请在30分钟内决定执行或终止。",
+                    parameters: ["proposer", "title"]),
+        SMSTemplate(name: "proposal_decision",
+                    text: "【{sig}】提案“{title}”已{decision}，意见：{comment}",
+                    parameters: ["title", "decision", "comment"]),
+        SMSTemplate(name: "followup_reminder",
+                    text: "【{sig}】跟进提醒：客户{customer}，{due}前跟进。{note}",
+                    parameters: ["customer", "due", "note"]),
+        SMSTemplate(name: "team_notice",
+                    text: "【{sig}】团队公告：{title}。请登录系统查看。",
+                    parameters: ["title"]),
+        SMSTemplate(name: "customer_order_confirmed",
+                    text: "【{sig}】您的订单{code}已确认，我们将尽快为您配送。",
+                    parameters: ["code"]),
+        // Answers to inbound replies.
+        SMSTemplate(name: "reply_not_understood",
+                    text: "【{sig}】未能识别您的回复。确认订单请回复1，或回复订单编号。",
+                    parameters: []),
+        SMSTemplate(name: "reply_ambiguous",
+                    text: "【{sig}】您有{count}个待确认订单，请回复订单编号确认，例如{code}。",
+                    parameters: ["count", "code"]),
+        SMSTemplate(name: "reply_nothing_pending",
+                    text: "【{sig}】您当前没有待确认的订单。",
+                    parameters: []),
+    ]
+}
+
+/// Each region signs its own SMS (and pays for them). Regions not listed sign as headquarters.
+public enum RegionSignatures {
+    public static let headquarters = "XSC"
+    static let table: [String: String] = [
+        "hq": "XSC",
+        "cq": "XSC重庆",
+        "sc": "XSC四川",
+        "gz": "XSC贵州",
+        "yn": "XSC云南",
+    ]
+
+    public static func signature(for regionCode: String) -> String {
+        table[regionCode] ?? headquarters
+    }
+}
