@@ -34,6 +34,9 @@ DOWN_TIMEOUT_S = 120
 def ports_free(first: int, count: int) -> bool:
     for port in range(first, first + count):
         with socket.socket() as s:
+            # As our servers bind (SO_REUSEADDR): a server-side TIME_WAIT left by a peer's
+            # connection (the gateway probes every backend's health) does not keep a port taken.
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
                 s.bind(("127.0.0.1", port))
             except OSError:
