@@ -1,4 +1,5 @@
 import Messages
+import Postgres
 import RPC
 import ServiceKit
 
@@ -15,6 +16,17 @@ public struct GatewayAssembly: Sendable {
     public let router: BackendRouter
     /// Backend health, mirrored into the gateway's health service.
     public let healthProbe: BackendHealthProbe
+
+    /// The whole gateway from the process's shared resources and its settings.
+    public init(pool: PostgresPool, config: ServiceConfig, logger: Logger, settings: GatewaySettings) {
+        let core = GatewayCore(pool: pool, hasher: PasswordHasher(cost: settings.passwordCost),
+                               buckets: TokenBuckets(limits: settings.rateLimits),
+                               signer: ActorSigner(secret: config.actorSecret),
+                               sessionTTL: settings.sessionTTL, actorLifetime: settings.actorLifetime,
+                               credentialCacheLifetime: settings.credentialCacheLifetime,
+                               loginLimits: settings.loginLimits, logger: logger)
+        self.init(core: core, peers: config.peers, settings: settings)
+    }
 
     public init(core: GatewayCore, peers: [String: HostPort], settings: GatewaySettings) {
         self.core = core

@@ -19,14 +19,7 @@ final class AssemblyBox: Sendable {
     func get(_ hosted: HostedService) -> GatewayAssembly {
         assembly.withLock { assembly in
             if let assembly { return assembly }
-            let core = GatewayCore(pool: hosted.pool, hasher: PasswordHasher(cost: settings.passwordCost),
-                                   buckets: TokenBuckets(limits: settings.rateLimits),
-                                   signer: ActorSigner(secret: hosted.config.actorSecret),
-                                   sessionTTL: settings.sessionTTL, actorLifetime: settings.actorLifetime,
-                                   credentialCacheLifetime: settings.credentialCacheLifetime,
-                                   loginLimits: settings.loginLimits,
-                                   logger: hosted.logger)
-            let made = GatewayAssembly(core: core, peers: hosted.config.peers, settings: settings)
+            let made = GatewayAssembly(pool: hosted.pool, config: hosted.config, logger: hosted.logger, settings: settings)
             assembly = made
             return made
         }
