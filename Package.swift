@@ -107,7 +107,7 @@ let package = Package(
             "Notifications", "ServiceKit", "ServiceKitStore", "Postgres", "LibPQ", "RPC", "ServiceAPI", "Messages", "NetIO",
         ]),
         .testTarget(name: "ServiceHostTests", dependencies: ["ServiceHost", "ServiceKit", "ServiceKitStore", "Postgres", "LibPQ", "RPC", "ServiceAPI", "Messages"]),
-        .testTarget(name: "GatewayTests", dependencies: ["Gateway", "ServiceKit", "RPC", "Messages"]),
+        .testTarget(name: "GatewayTests", dependencies: ["Gateway", "ServiceKit", "Postgres", "RPC", "Messages"]),
     ],
     swiftLanguageModes: [.v5]
 )
