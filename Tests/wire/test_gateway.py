@@ -447,3 +447,21 @@ def test_metadata_trailers_and_deadlines_pass_through(api, admin, stubs):
     with pytest.raises(grpc.RpcError) as failure:
         list(test.StreamingOutputCall(slow, metadata=admin, timeout=0.5))
     assert failure.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
+
+
+def test_change_password_signs_out_the_other_sessions(api, admin):
+    pb = api.pb
+    team = make_team(api, admin, "cp")
+    phone, password = create_account(api, admin, team, pb.ACCOUNT_ROLE_SALESPERSON)
+    mine = Api.bearer(api.login(phone, password).session_token)
+    other = Api.bearer(api.login(phone, password).session_token)
+    wrong = code_of(api.accounts.ChangePassword, pb.ChangePasswordRequest(current_password="not-it-at-all",
+                                                                          new_password="new-password-123"),
+                    metadata=mine, timeout=T)
+    assert wrong.code() == grpc.StatusCode.UNAUTHENTICATED
+    api.accounts.ChangePassword(pb.ChangePasswordRequest(current_password=password, new_password="new-password-123"),
+                                metadata=mine, timeout=T)
+    api.auth.WhoAmI(pb.WhoAmIRequest(), metadata=mine, timeout=T)
+    assert code_of(api.auth.WhoAmI, pb.WhoAmIRequest(), metadata=other, timeout=T).code() == grpc.StatusCode.UNAUTHENTICATED
+    assert code_of(api.login, phone, password).code() == grpc.StatusCode.UNAUTHENTICATED
+    api.login(phone, "new-password-123")

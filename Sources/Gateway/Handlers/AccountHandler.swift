@@ -113,6 +113,9 @@ public struct AccountHandler: Xsc_Gateway_V1_AccountServiceHandler {
             throw GatewayErrors.badCredentials
         }
         try await core.accounts.setPasswordHash(id: session.accountID, hash: try await core.hash(request.newPassword))
+        // Whoever else held a session (perhaps the reason for the change) is signed out.
+        try await core.sessions.revokeOthers(accountID: session.accountID, keeping: session.tokenSHA256)
+        core.door.cache.forget(accountID: session.accountID)
         return Xsc_Gateway_V1_ChangePasswordResponse()
     }
 }

@@ -40,6 +40,14 @@ public struct SessionStore: Sendable {
                                    [.bytea(tokenSHA256)])
     }
 
+    /// Ends every other session of the account (after a password change).
+    public func revokeOthers(accountID: String, keeping tokenSHA256: [UInt8]) async throws {
+        _ = try await pool.execute("""
+            UPDATE sessions SET revoked_at = now()
+            WHERE account_id = $1 AND token_sha256 <> $2 AND revoked_at IS NULL
+            """, [.text(accountID), .bytea(tokenSHA256)])
+    }
+
     /// True while the phone is locked out after repeated failures.
     public func isLocked(phone: String) async throws -> Bool {
         let rows = try await pool.query("SELECT locked_until > now() FROM login_throttle WHERE phone = $1", [.text(phone)])
