@@ -33,13 +33,13 @@ public struct GatewayAssembly: Sendable {
         var backends: [String: BackendRouter.Backend] = [:]
         for (name, address) in peers {
             guard let package = Self.backendPackages[name] else { continue }
-            backends[package] = BackendRouter.Backend(name: name, channel: RPCChannel(host: address.host, port: address.port))
+            backends[package] = BackendRouter.Backend(name: name, host: address.host, port: address.port)
         }
         if let interop = settings.interopAddress {
-            backends["grpc.testing"] = BackendRouter.Backend(name: "interop", channel: RPCChannel(host: interop.host, port: interop.port))
+            backends["grpc.testing"] = BackendRouter.Backend(name: "interop", host: interop.host, port: interop.port)
         }
         if let bench = settings.benchAddress {
-            backends["bench.v1"] = BackendRouter.Backend(name: "bench", channel: RPCChannel(host: bench.host, port: bench.port))
+            backends["bench.v1"] = BackendRouter.Backend(name: "bench", host: bench.host, port: bench.port)
         }
         router = BackendRouter(backends: backends, door: core.door)
         healthProbe = BackendHealthProbe(router: router)

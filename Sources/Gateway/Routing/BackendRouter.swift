@@ -7,11 +7,14 @@ import RPC
 public struct BackendRouter: Sendable {
     public struct Backend: Sendable {
         public var name: String
-        public var channel: RPCChannel
+        /// One channel per gateway event loop: a forwarded call never leaves its thread.
+        public var channels: LoopBoundChannels
+        /// For callers outside a call (the health probe).
+        public var channel: RPCChannel { channels.detached }
 
-        public init(name: String, channel: RPCChannel) {
+        public init(name: String, host: String, port: Int) {
             self.name = name
-            self.channel = channel
+            self.channels = LoopBoundChannels(host: host, port: port)
         }
     }
 
@@ -41,30 +44,8 @@ public struct BackendRouter: Sendable {
             }
             var options = CallOptions(metadata: door.backendMetadata(context.requestMetadata, caller: caller))
             options.timeout = context.timeRemaining
-            try await Self.forward(path: path, channel: backend.channel, options: options,
-                                   requests: requests, responses: responses, context: context)
-        }
-    }
-
-    /// Message by message both ways, as RPCProxy does (which takes only a synchronous metadata
-    /// transform; admission here needs the database first).
-    static func forward(path: String, channel: RPCChannel, options: CallOptions, requests: RequestStream<OpaqueMessage>,
-                        responses: ResponseStreamWriter<OpaqueMessage>, context: ServerContext) async throws {
-        let call: BidiStreamingCall<OpaqueMessage, OpaqueMessage> = channel.bidiStreaming(path: path, options: options)
-        do {
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask {
-                    for try await request in requests { try await call.send(request) }
-                    call.closeSend()
-                }
-                context.initialMetadata = try await call.initialMetadata()
-                for try await response in call.responses { try await responses.send(response) }
-                context.trailingMetadata = await call.trailingMetadata
-                try await group.waitForAll()
-            }
-        } catch {
-            call.cancel()
-            throw error
+            try await RPCProxy.forward(path: path, channel: backend.channels.channel(for: context), options: options,
+                                       requests: requests, responses: responses, context: context)
         }
     }
 }

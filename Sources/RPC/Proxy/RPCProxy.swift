@@ -24,23 +24,33 @@ public struct RPCProxy: Sendable {
         return .bidiStreaming(path) { (requests: RequestStream<OpaqueMessage>, responses: ResponseStreamWriter<OpaqueMessage>, context: ServerContext) in
             var options = CallOptions(metadata: try transform(context.requestMetadata, context))
             options.timeout = context.timeRemaining
-            let call: BidiStreamingCall<OpaqueMessage, OpaqueMessage> = channel.bidiStreaming(path: path, options: options)
-            do {
-                try await withThrowingTaskGroup(of: Void.self) { group in
-                    group.addTask {
-                        for try await request in requests { try await call.send(request) }
-                        call.closeSend()
-                    }
-                    context.initialMetadata = try await call.initialMetadata()
-                    for try await response in call.responses { try await responses.send(response) }
-                    context.trailingMetadata = await call.trailingMetadata
-                    try await group.waitForAll()
+            try await RPCProxy.forward(path: path, channel: channel, options: options,
+                                       requests: requests, responses: responses, context: context)
+        }
+    }
+
+    /// Forwards one call already admitted: requests out as they arrive, responses back, then
+    /// the backend's trailers and status. For proxies that decide routing or metadata
+    /// themselves (the gateway admits callers against its database first).
+    public static func forward(path: String, channel: RPCChannel, options: CallOptions,
+                               requests: RequestStream<OpaqueMessage>, responses: ResponseStreamWriter<OpaqueMessage>,
+                               context: ServerContext) async throws {
+        let call: BidiStreamingCall<OpaqueMessage, OpaqueMessage> = channel.bidiStreaming(path: path, options: options)
+        do {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    for try await request in requests { try await call.send(request) }
+                    call.closeSend()
                 }
-            } catch {
-                // The client went away or the backend failed: end the other side too.
-                call.cancel()
-                throw error
+                context.initialMetadata = try await call.initialMetadata()
+                for try await response in call.responses { try await responses.send(response) }
+                context.trailingMetadata = await call.trailingMetadata
+                try await group.waitForAll()
             }
+        } catch {
+            // The client went away or the backend failed: end the other side too.
+            call.cancel()
+            throw error
         }
     }
 }

@@ -136,7 +136,7 @@ final class ServerConnection: HTTP2ConnectionDelegate {
             return
         }
         let deadline = head.timeoutNanoseconds.map { MonotonicTime.now().adding(nanoseconds: $0) }
-        let context = ServerContext(path: path, requestHeaders: block, deadline: deadline, peer: peerDescription)
+        let context = ServerContext(path: path, requestHeaders: block, deadline: deadline, peer: peerDescription, loop: loop)
         keepalive.callOpened()
         let call = ServerCall(streamID: streamID, method: method, context: context, connection: self,
                               maxMessageSize: configuration.maxReceiveMessageSize,

@@ -29,7 +29,11 @@ public final class ServerContext: @unchecked Sendable {
     public let startedAt: MonotonicTime
     private var values: [ObjectIdentifier: any Sendable] = [:]
 
-    init(path: String, requestHeaders: HTTP2HeaderBlock, deadline: MonotonicTime?, peer: String) {
+    /// The loop running the call (for channels bound to it, see `LoopBoundChannels`).
+    let loop: EventLoop
+
+    init(path: String, requestHeaders: HTTP2HeaderBlock, deadline: MonotonicTime?, peer: String, loop: EventLoop) {
+        self.loop = loop
         self.path = path
         self.requestHeaders = requestHeaders
         self.deadline = deadline
