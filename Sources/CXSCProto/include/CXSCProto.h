@@ -16,3 +16,4 @@
 #include "google/protobuf/empty.pb-c.h"
 #include "xsc/codectest/v1/features.pb-c.h"
 #include "xsc/common/v1/common.pb-c.h"
+#include "xsc/orders/v1/orders.pb-c.h"
