@@ -69,6 +69,7 @@ let package = Package(
 
         // 6. Domain modules.
         .target(name: "Interop", dependencies: ["ServiceAPI", "RPC", "Messages"]),
+        .target(name: "Orders", dependencies: ["ServiceKit", "ServiceKitStore", "ServiceAPI", "Postgres", "RPC", "Messages", "ProtoCodec"]),
 
         // 7. Executables.
         .executableTarget(name: "InteropServer", dependencies: ["Interop", "RPC"]),
@@ -76,7 +77,7 @@ let package = Package(
         .executableTarget(name: "BenchServer", dependencies: ["ServiceAPI", "RPC", "Messages"]),
         .executableTarget(name: "CodeGenTool", dependencies: ["CodeGen"]),
         .executableTarget(name: "GatewayServer", dependencies: ["ServiceHost"]),
-        .executableTarget(name: "OrdersServer", dependencies: ["ServiceHost"]),
+        .executableTarget(name: "OrdersServer", dependencies: ["ServiceHost", "Orders"]),
         .executableTarget(name: "CustomersServer", dependencies: ["ServiceHost"]),
         .executableTarget(name: "ProposalsServer", dependencies: ["ServiceHost"]),
         .executableTarget(name: "NotificationsServer", dependencies: ["ServiceHost"]),
@@ -93,6 +94,7 @@ let package = Package(
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "LibPQ", "XSCTestSupport"]),
         .testTarget(name: "ServiceKitTests", dependencies: ["ServiceKit", "RPC", "NetIO", "Messages"]),
         .testTarget(name: "ServiceKitStoreTests", dependencies: ["XSCTestSupport", "ServiceKitStore", "ServiceKit", "Postgres", "LibPQ", "RPC", "ProtoCodec"]),
+        .testTarget(name: "OrdersTests", dependencies: ["Orders", "XSCTestSupport", "ServiceKitStore", "ServiceKit", "Postgres", "RPC", "Messages"]),
         .testTarget(name: "ServiceHostTests", dependencies: ["ServiceHost", "ServiceKit", "ServiceKitStore", "Postgres", "LibPQ", "RPC", "ServiceAPI", "Messages"]),
     ],
     swiftLanguageModes: [.v5]
