@@ -40,6 +40,8 @@ final class VisibilityTests: XCTestCase {
             ("jd", try fixture.jd, [b]),
             ("credited team itself", try fixture.actor("member-t7", .staff, team: OrdersFixture.cqTeam), [a, c]),
             ("sibling whose name extends the team's", try fixture.actor("member-t77", .staff, team: OrdersFixture.cqTeam + "7"), []),
+            // "/hq/cq/cq-o1/cq-o1-d" is a string prefix of the credited path but not an ancestor node.
+            ("node whose name is a prefix of an ancestor's", try fixture.actor("member-d", .staff, team: "/hq/cq/cq-o1/cq-o1-d"), []),
         ]
         let missing = await expectRPCError(.notFound) { try await flow.get(orderID: "00000000-0000-0000-0000-000000000000", actor: try self.fixture.admin) }
         for (who, actor, visible) in matrix {
