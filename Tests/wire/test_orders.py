@@ -200,3 +200,30 @@ def test_bulk_submission_answers_per_order(orders_service):
     assert answer.results[1].error.code == grpc.StatusCode.INVALID_ARGUMENT.value[0]
     listed = stub.ListOrders(pb.ListOrdersRequest(), metadata=TMALL).orders
     assert {"TM-BULK-1", "TM-BULK-3"} <= {o.external_id for o in listed}
+
+
+def test_partner_feed_streams_and_resumes_without_gap_or_duplicate(orders_service):
+    _, stub, stubs, _ = orders_service
+    pb = stubs.orders
+    set_up_catalog(stub, pb)
+    jd = actor("partner-jd-feed", "partner")
+    first = stub.SubmitOrder(mall_order(pb, "JD-FEED-1"), metadata=jd).order
+    stub.Acknowledge(pb.AcknowledgeRequest(order_id=first.id), metadata=LEAD)
+
+    stream = stub.WatchPartnerEvents(pb.PartnerFeedRequest(), metadata=jd)
+    seen = [next(stream), next(stream)]
+    stream.cancel()  # the partner disconnects
+    assert [e.event.kind for e in seen] == ["submitted", "acknowledged"]
+    assert all(e.order.partner_id == "partner-jd-feed" for e in seen)
+
+    stub.Assign(pb.AssignRequest(order_id=first.id, assignee_account_id="dealer-1",
+                                 assignee_kind=pb.ASSIGNEE_KIND_DEALER), metadata=LEAD)
+    second = stub.SubmitOrder(mall_order(pb, "JD-FEED-2"), metadata=jd).order
+    resumed = stub.WatchPartnerEvents(pb.PartnerFeedRequest(cursor=seen[-1].cursor), metadata=jd)
+    more = [next(resumed), next(resumed)]
+    resumed.cancel()
+    assert [(e.event.order_id, e.event.kind) for e in more] == [(first.id, "assigned"), (second.id, "submitted")]
+
+    page = stub.ListPartnerEvents(pb.PartnerFeedRequest(cursor=seen[0].cursor, page_size=2), metadata=jd)
+    assert [e.event.kind for e in page.events] == ["acknowledged", "assigned"]
+    assert page.next_cursor == more[0].cursor

@@ -363,6 +363,34 @@ public struct Xsc_Orders_V1_ListOrderEventsResponse: ProtoMessage {
     public init() {}
 }
 
+public struct Xsc_Orders_V1_PartnerFeedRequest: ProtoMessage {
+    public static let protoMessageName = "xsc.orders.v1.PartnerFeedRequest"
+
+    public var cursor: String = ""
+    public var pageSize: Int32 = 0
+
+    public init() {}
+}
+
+public struct Xsc_Orders_V1_PartnerFeedEvent: ProtoMessage {
+    public static let protoMessageName = "xsc.orders.v1.PartnerFeedEvent"
+
+    public var cursor: String = ""
+    public var event: Xsc_Orders_V1_OrderEvent? = nil
+    public var order: Xsc_Orders_V1_Order? = nil
+
+    public init() {}
+}
+
+public struct Xsc_Orders_V1_ListPartnerEventsResponse: ProtoMessage {
+    public static let protoMessageName = "xsc.orders.v1.ListPartnerEventsResponse"
+
+    public var events: [Xsc_Orders_V1_PartnerFeedEvent] = []
+    public var nextCursor: String = ""
+
+    public init() {}
+}
+
 public struct Xsc_Orders_V1_Sku: ProtoMessage {
     public static let protoMessageName = "xsc.orders.v1.Sku"
 
@@ -1290,6 +1318,107 @@ extension Xsc_Orders_V1_ListOrderEventsResponse {
         defer { arena.release(to: mark) }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__orders__v1__list_order_events_response__unpack(arena.allocator, bytes.count, data) else {
+            throw ProtoDecodeError.invalidWireFormat(protoMessageName)
+        }
+        return Self(_cMessage: c)
+    }
+
+    public func encode(appendingTo buffer: inout [UInt8], arena: ProtoArena) {
+        let mark = arena.mark()
+        defer { arena.release(to: mark) }
+        protoPack(_cMessage(in: arena), appendingTo: &buffer)
+    }
+}
+
+extension Xsc_Orders_V1_PartnerFeedRequest {
+    init(_cMessage c: UnsafeMutablePointer<Xsc__Orders__V1__PartnerFeedRequest>) {
+        self.init()
+        self.cursor = protoString(c.pointee.cursor)
+        self.pageSize = c.pointee.page_size
+    }
+
+    func _cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Xsc__Orders__V1__PartnerFeedRequest> {
+        let c = arena.allocate(Xsc__Orders__V1__PartnerFeedRequest.self)
+        xsc__orders__v1__partner_feed_request__init(c)
+        if !self.cursor.isEmpty { c.pointee.cursor = arena.cString(self.cursor) }
+        c.pointee.page_size = self.pageSize
+        return c
+    }
+
+    public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
+        let mark = arena.mark()
+        defer { arena.release(to: mark) }
+        let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
+        guard let c = xsc__orders__v1__partner_feed_request__unpack(arena.allocator, bytes.count, data) else {
+            throw ProtoDecodeError.invalidWireFormat(protoMessageName)
+        }
+        return Self(_cMessage: c)
+    }
+
+    public func encode(appendingTo buffer: inout [UInt8], arena: ProtoArena) {
+        let mark = arena.mark()
+        defer { arena.release(to: mark) }
+        protoPack(_cMessage(in: arena), appendingTo: &buffer)
+    }
+}
+
+extension Xsc_Orders_V1_PartnerFeedEvent {
+    init(_cMessage c: UnsafeMutablePointer<Xsc__Orders__V1__PartnerFeedEvent>) {
+        self.init()
+        self.cursor = protoString(c.pointee.cursor)
+        if let value = c.pointee.event { self.event = Xsc_Orders_V1_OrderEvent(_cMessage: value) }
+        if let value = c.pointee.order { self.order = Xsc_Orders_V1_Order(_cMessage: value) }
+    }
+
+    func _cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Xsc__Orders__V1__PartnerFeedEvent> {
+        let c = arena.allocate(Xsc__Orders__V1__PartnerFeedEvent.self)
+        xsc__orders__v1__partner_feed_event__init(c)
+        if !self.cursor.isEmpty { c.pointee.cursor = arena.cString(self.cursor) }
+        if let value = self.event { c.pointee.event = value._cMessage(in: arena) }
+        if let value = self.order { c.pointee.order = value._cMessage(in: arena) }
+        return c
+    }
+
+    public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
+        let mark = arena.mark()
+        defer { arena.release(to: mark) }
+        let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
+        guard let c = xsc__orders__v1__partner_feed_event__unpack(arena.allocator, bytes.count, data) else {
+            throw ProtoDecodeError.invalidWireFormat(protoMessageName)
+        }
+        return Self(_cMessage: c)
+    }
+
+    public func encode(appendingTo buffer: inout [UInt8], arena: ProtoArena) {
+        let mark = arena.mark()
+        defer { arena.release(to: mark) }
+        protoPack(_cMessage(in: arena), appendingTo: &buffer)
+    }
+}
+
+extension Xsc_Orders_V1_ListPartnerEventsResponse {
+    init(_cMessage c: UnsafeMutablePointer<Xsc__Orders__V1__ListPartnerEventsResponse>) {
+        self.init()
+        self.events = protoMap(c.pointee.events, count: c.pointee.n_events) { ($0.map { Xsc_Orders_V1_PartnerFeedEvent(_cMessage: $0) } ?? Xsc_Orders_V1_PartnerFeedEvent()) }
+        self.nextCursor = protoString(c.pointee.next_cursor)
+    }
+
+    func _cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Xsc__Orders__V1__ListPartnerEventsResponse> {
+        let c = arena.allocate(Xsc__Orders__V1__ListPartnerEventsResponse.self)
+        xsc__orders__v1__list_partner_events_response__init(c)
+        if !self.events.isEmpty {
+            c.pointee.n_events = self.events.count
+            c.pointee.events = arena.array(self.events) { (value: Xsc_Orders_V1_PartnerFeedEvent) -> UnsafeMutablePointer<Xsc__Orders__V1__PartnerFeedEvent>? in value._cMessage(in: arena) }
+        }
+        if !self.nextCursor.isEmpty { c.pointee.next_cursor = arena.cString(self.nextCursor) }
+        return c
+    }
+
+    public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
+        let mark = arena.mark()
+        defer { arena.release(to: mark) }
+        let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
+        guard let c = xsc__orders__v1__list_partner_events_response__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
         }
         return Self(_cMessage: c)

@@ -100,6 +100,19 @@ public struct OrderServiceHandler: Xsc_Orders_V1_OrderServiceHandler {
         Self.wrap(try await flow.acknowledgeBySms(request, actor: try context.requireActor()))
     }
 
+    public func listPartnerEvents(_ request: Xsc_Orders_V1_PartnerFeedRequest, context: ServerContext) async throws -> Xsc_Orders_V1_ListPartnerEventsResponse {
+        try await flow.partnerEvents(request, actor: try context.requireActor())
+    }
+
+    public func watchPartnerEvents(_ request: Xsc_Orders_V1_PartnerFeedRequest, responses: ResponseStreamWriter<Xsc_Orders_V1_PartnerFeedEvent>,
+                                   context: ServerContext) async throws {
+        do {
+            try await flow.watchPartnerEvents(request, actor: try context.requireActor()) { try await responses.send($0) }
+        } catch is CancellationError {
+            // The partner disconnected or the server is draining: the stream simply ends.
+        }
+    }
+
     public func upsertSku(_ request: Xsc_Orders_V1_UpsertSkuRequest, context: ServerContext) async throws -> Xsc_Orders_V1_Sku {
         try await flow.upsertSKU(request, actor: try context.requireActor())
     }

@@ -36,6 +36,21 @@ struct OrderStore: Sendable {
         return order
     }
 
+    /// Orders by id with their lines, no visibility check (callers filtered already).
+    func records(_ ids: [String], in tx: PostgresTransaction) async throws -> [String: OrderRecord] {
+        guard !ids.isEmpty else { return [:] }
+        let rows = try await tx.query("SELECT \(OrderRecord.columns) FROM orders o WHERE o.id = ANY($1::text[])",
+                                      [.text(Self.textArrayLiteral(ids))])
+        let lines = try await lines(of: ids, in: tx)
+        var result: [String: OrderRecord] = [:]
+        for row in rows {
+            var order = try OrderRecord(row: row)
+            order.lines = lines[order.id] ?? []
+            result[order.id] = order
+        }
+        return result
+    }
+
     func lines(of orderIDs: [String], in tx: PostgresTransaction) async throws -> [String: [OrderRecord.Line]] {
         guard !orderIDs.isEmpty else { return [:] }
         let rows = try await tx.query("""

@@ -18,6 +18,8 @@ public protocol Xsc_Orders_V1_OrderServiceHandler: RPCServiceProvider {
     func refund(_ request: Xsc_Orders_V1_RefundRequest, context: ServerContext) async throws -> Xsc_Orders_V1_OrderResponse
     func listOrderEvents(_ request: Xsc_Orders_V1_ListOrderEventsRequest, context: ServerContext) async throws -> Xsc_Orders_V1_ListOrderEventsResponse
     func acknowledgeBySms(_ request: Xsc_Orders_V1_AcknowledgeBySmsRequest, context: ServerContext) async throws -> Xsc_Orders_V1_OrderResponse
+    func listPartnerEvents(_ request: Xsc_Orders_V1_PartnerFeedRequest, context: ServerContext) async throws -> Xsc_Orders_V1_ListPartnerEventsResponse
+    func watchPartnerEvents(_ request: Xsc_Orders_V1_PartnerFeedRequest, responses: ResponseStreamWriter<Xsc_Orders_V1_PartnerFeedEvent>, context: ServerContext) async throws
     func upsertSku(_ request: Xsc_Orders_V1_UpsertSkuRequest, context: ServerContext) async throws -> Xsc_Orders_V1_Sku
     func setRegionPrice(_ request: Xsc_Orders_V1_SetRegionPriceRequest, context: ServerContext) async throws -> Xsc_Orders_V1_PriceResponse
     func setGuidedPrice(_ request: Xsc_Orders_V1_SetGuidedPriceRequest, context: ServerContext) async throws -> Xsc_Orders_V1_PriceResponse
@@ -65,6 +67,12 @@ extension Xsc_Orders_V1_OrderServiceHandler {
             },
             .unary("AcknowledgeBySms") { (request: Xsc_Orders_V1_AcknowledgeBySmsRequest, context: ServerContext) async throws -> Xsc_Orders_V1_OrderResponse in
                 try await self.acknowledgeBySms(request, context: context)
+            },
+            .unary("ListPartnerEvents") { (request: Xsc_Orders_V1_PartnerFeedRequest, context: ServerContext) async throws -> Xsc_Orders_V1_ListPartnerEventsResponse in
+                try await self.listPartnerEvents(request, context: context)
+            },
+            .serverStreaming("WatchPartnerEvents") { (request: Xsc_Orders_V1_PartnerFeedRequest, responses: ResponseStreamWriter<Xsc_Orders_V1_PartnerFeedEvent>, context: ServerContext) async throws in
+                try await self.watchPartnerEvents(request, responses: responses, context: context)
             },
             .unary("UpsertSku") { (request: Xsc_Orders_V1_UpsertSkuRequest, context: ServerContext) async throws -> Xsc_Orders_V1_Sku in
                 try await self.upsertSku(request, context: context)
@@ -139,6 +147,14 @@ public struct Xsc_Orders_V1_OrderServiceClient: Sendable {
 
     public func acknowledgeBySms(_ request: Xsc_Orders_V1_AcknowledgeBySmsRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Orders_V1_OrderResponse {
         try await channel.unary(path: "/xsc.orders.v1.OrderService/AcknowledgeBySms", request: request, options: options)
+    }
+
+    public func listPartnerEvents(_ request: Xsc_Orders_V1_PartnerFeedRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Orders_V1_ListPartnerEventsResponse {
+        try await channel.unary(path: "/xsc.orders.v1.OrderService/ListPartnerEvents", request: request, options: options)
+    }
+
+    public func watchPartnerEvents(_ request: Xsc_Orders_V1_PartnerFeedRequest, options: CallOptions = CallOptions()) -> ServerStreamingCall<Xsc_Orders_V1_PartnerFeedEvent> {
+        channel.serverStreaming(path: "/xsc.orders.v1.OrderService/WatchPartnerEvents", request: request, options: options)
     }
 
     public func upsertSku(_ request: Xsc_Orders_V1_UpsertSkuRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Orders_V1_Sku {

@@ -1042,6 +1042,141 @@ void   xsc__orders__v1__list_order_events_response__free_unpacked
   assert(message->base.descriptor == &xsc__orders__v1__list_order_events_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   xsc__orders__v1__partner_feed_request__init
+                     (Xsc__Orders__V1__PartnerFeedRequest         *message)
+{
+  static const Xsc__Orders__V1__PartnerFeedRequest init_value = XSC__ORDERS__V1__PARTNER_FEED_REQUEST__INIT;
+  *message = init_value;
+}
+size_t xsc__orders__v1__partner_feed_request__get_packed_size
+                     (const Xsc__Orders__V1__PartnerFeedRequest *message)
+{
+  assert(message->base.descriptor == &xsc__orders__v1__partner_feed_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__orders__v1__partner_feed_request__pack
+                     (const Xsc__Orders__V1__PartnerFeedRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__orders__v1__partner_feed_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__orders__v1__partner_feed_request__pack_to_buffer
+                     (const Xsc__Orders__V1__PartnerFeedRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__orders__v1__partner_feed_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Orders__V1__PartnerFeedRequest *
+       xsc__orders__v1__partner_feed_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Orders__V1__PartnerFeedRequest *)
+     protobuf_c_message_unpack (&xsc__orders__v1__partner_feed_request__descriptor,
+                                allocator, len, data);
+}
+void   xsc__orders__v1__partner_feed_request__free_unpacked
+                     (Xsc__Orders__V1__PartnerFeedRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__orders__v1__partner_feed_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__orders__v1__partner_feed_event__init
+                     (Xsc__Orders__V1__PartnerFeedEvent         *message)
+{
+  static const Xsc__Orders__V1__PartnerFeedEvent init_value = XSC__ORDERS__V1__PARTNER_FEED_EVENT__INIT;
+  *message = init_value;
+}
+size_t xsc__orders__v1__partner_feed_event__get_packed_size
+                     (const Xsc__Orders__V1__PartnerFeedEvent *message)
+{
+  assert(message->base.descriptor == &xsc__orders__v1__partner_feed_event__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__orders__v1__partner_feed_event__pack
+                     (const Xsc__Orders__V1__PartnerFeedEvent *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__orders__v1__partner_feed_event__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__orders__v1__partner_feed_event__pack_to_buffer
+                     (const Xsc__Orders__V1__PartnerFeedEvent *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__orders__v1__partner_feed_event__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Orders__V1__PartnerFeedEvent *
+       xsc__orders__v1__partner_feed_event__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Orders__V1__PartnerFeedEvent *)
+     protobuf_c_message_unpack (&xsc__orders__v1__partner_feed_event__descriptor,
+                                allocator, len, data);
+}
+void   xsc__orders__v1__partner_feed_event__free_unpacked
+                     (Xsc__Orders__V1__PartnerFeedEvent *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__orders__v1__partner_feed_event__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__orders__v1__list_partner_events_response__init
+                     (Xsc__Orders__V1__ListPartnerEventsResponse         *message)
+{
+  static const Xsc__Orders__V1__ListPartnerEventsResponse init_value = XSC__ORDERS__V1__LIST_PARTNER_EVENTS_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t xsc__orders__v1__list_partner_events_response__get_packed_size
+                     (const Xsc__Orders__V1__ListPartnerEventsResponse *message)
+{
+  assert(message->base.descriptor == &xsc__orders__v1__list_partner_events_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__orders__v1__list_partner_events_response__pack
+                     (const Xsc__Orders__V1__ListPartnerEventsResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__orders__v1__list_partner_events_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__orders__v1__list_partner_events_response__pack_to_buffer
+                     (const Xsc__Orders__V1__ListPartnerEventsResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__orders__v1__list_partner_events_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Orders__V1__ListPartnerEventsResponse *
+       xsc__orders__v1__list_partner_events_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Orders__V1__ListPartnerEventsResponse *)
+     protobuf_c_message_unpack (&xsc__orders__v1__list_partner_events_response__descriptor,
+                                allocator, len, data);
+}
+void   xsc__orders__v1__list_partner_events_response__free_unpacked
+                     (Xsc__Orders__V1__ListPartnerEventsResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__orders__v1__list_partner_events_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   xsc__orders__v1__sku__init
                      (Xsc__Orders__V1__Sku         *message)
 {
@@ -3152,6 +3287,172 @@ const ProtobufCMessageDescriptor xsc__orders__v1__list_order_events_response__de
   (ProtobufCMessageInit) xsc__orders__v1__list_order_events_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
+static const ProtobufCFieldDescriptor xsc__orders__v1__partner_feed_request__field_descriptors[2] =
+{
+  {
+    "cursor",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Orders__V1__PartnerFeedRequest, cursor),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "page_size",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Orders__V1__PartnerFeedRequest, page_size),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__orders__v1__partner_feed_request__field_indices_by_name[] = {
+  0,   /* field[0] = cursor */
+  1,   /* field[1] = page_size */
+};
+static const ProtobufCIntRange xsc__orders__v1__partner_feed_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor xsc__orders__v1__partner_feed_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.orders.v1.PartnerFeedRequest",
+  "PartnerFeedRequest",
+  "Xsc__Orders__V1__PartnerFeedRequest",
+  "xsc.orders.v1",
+  sizeof(Xsc__Orders__V1__PartnerFeedRequest),
+  2,
+  xsc__orders__v1__partner_feed_request__field_descriptors,
+  xsc__orders__v1__partner_feed_request__field_indices_by_name,
+  1,  xsc__orders__v1__partner_feed_request__number_ranges,
+  (ProtobufCMessageInit) xsc__orders__v1__partner_feed_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__orders__v1__partner_feed_event__field_descriptors[3] =
+{
+  {
+    "cursor",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Orders__V1__PartnerFeedEvent, cursor),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "event",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Orders__V1__PartnerFeedEvent, event),
+    &xsc__orders__v1__order_event__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "order",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Orders__V1__PartnerFeedEvent, order),
+    &xsc__orders__v1__order__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__orders__v1__partner_feed_event__field_indices_by_name[] = {
+  0,   /* field[0] = cursor */
+  1,   /* field[1] = event */
+  2,   /* field[2] = order */
+};
+static const ProtobufCIntRange xsc__orders__v1__partner_feed_event__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor xsc__orders__v1__partner_feed_event__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.orders.v1.PartnerFeedEvent",
+  "PartnerFeedEvent",
+  "Xsc__Orders__V1__PartnerFeedEvent",
+  "xsc.orders.v1",
+  sizeof(Xsc__Orders__V1__PartnerFeedEvent),
+  3,
+  xsc__orders__v1__partner_feed_event__field_descriptors,
+  xsc__orders__v1__partner_feed_event__field_indices_by_name,
+  1,  xsc__orders__v1__partner_feed_event__number_ranges,
+  (ProtobufCMessageInit) xsc__orders__v1__partner_feed_event__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__orders__v1__list_partner_events_response__field_descriptors[2] =
+{
+  {
+    "events",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Xsc__Orders__V1__ListPartnerEventsResponse, n_events),
+    offsetof(Xsc__Orders__V1__ListPartnerEventsResponse, events),
+    &xsc__orders__v1__partner_feed_event__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "next_cursor",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Orders__V1__ListPartnerEventsResponse, next_cursor),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__orders__v1__list_partner_events_response__field_indices_by_name[] = {
+  0,   /* field[0] = events */
+  1,   /* field[1] = next_cursor */
+};
+static const ProtobufCIntRange xsc__orders__v1__list_partner_events_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor xsc__orders__v1__list_partner_events_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.orders.v1.ListPartnerEventsResponse",
+  "ListPartnerEventsResponse",
+  "Xsc__Orders__V1__ListPartnerEventsResponse",
+  "xsc.orders.v1",
+  sizeof(Xsc__Orders__V1__ListPartnerEventsResponse),
+  2,
+  xsc__orders__v1__list_partner_events_response__field_descriptors,
+  xsc__orders__v1__list_partner_events_response__field_indices_by_name,
+  1,  xsc__orders__v1__list_partner_events_response__number_ranges,
+  (ProtobufCMessageInit) xsc__orders__v1__list_partner_events_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
 static const ProtobufCFieldDescriptor xsc__orders__v1__sku__field_descriptors[4] =
 {
   {
@@ -4018,7 +4319,7 @@ const ProtobufCEnumDescriptor xsc__orders__v1__assignee_kind__descriptor =
   xsc__orders__v1__assignee_kind__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCMethodDescriptor xsc__orders__v1__order_service__method_descriptors[17] =
+static const ProtobufCMethodDescriptor xsc__orders__v1__order_service__method_descriptors[19] =
 {
   { "SubmitOrder", &xsc__orders__v1__submit_order_request__descriptor, &xsc__orders__v1__submit_order_response__descriptor },
   { "SubmitOrders", &xsc__orders__v1__submit_order_request__descriptor, &xsc__orders__v1__submit_orders_response__descriptor },
@@ -4033,6 +4334,8 @@ static const ProtobufCMethodDescriptor xsc__orders__v1__order_service__method_de
   { "Refund", &xsc__orders__v1__refund_request__descriptor, &xsc__orders__v1__order_response__descriptor },
   { "ListOrderEvents", &xsc__orders__v1__list_order_events_request__descriptor, &xsc__orders__v1__list_order_events_response__descriptor },
   { "AcknowledgeBySms", &xsc__orders__v1__acknowledge_by_sms_request__descriptor, &xsc__orders__v1__order_response__descriptor },
+  { "ListPartnerEvents", &xsc__orders__v1__partner_feed_request__descriptor, &xsc__orders__v1__list_partner_events_response__descriptor },
+  { "WatchPartnerEvents", &xsc__orders__v1__partner_feed_request__descriptor, &xsc__orders__v1__partner_feed_event__descriptor },
   { "UpsertSku", &xsc__orders__v1__upsert_sku_request__descriptor, &xsc__orders__v1__sku__descriptor },
   { "SetRegionPrice", &xsc__orders__v1__set_region_price_request__descriptor, &xsc__orders__v1__price_response__descriptor },
   { "SetGuidedPrice", &xsc__orders__v1__set_guided_price_request__descriptor, &xsc__orders__v1__price_response__descriptor },
@@ -4047,15 +4350,17 @@ const unsigned xsc__orders__v1__order_service__method_indices_by_name[] = {
   2,        /* GetOrder */
   11,        /* ListOrderEvents */
   3,        /* ListOrders */
+  13,        /* ListPartnerEvents */
   7,        /* MarkDelivered */
   8,        /* RecordReturnVisit */
   10,        /* Refund */
-  16,        /* SetDistrictRouting */
-  15,        /* SetGuidedPrice */
-  14,        /* SetRegionPrice */
+  18,        /* SetDistrictRouting */
+  17,        /* SetGuidedPrice */
+  16,        /* SetRegionPrice */
   0,        /* SubmitOrder */
   1,        /* SubmitOrders */
-  13         /* UpsertSku */
+  15,        /* UpsertSku */
+  14         /* WatchPartnerEvents */
 };
 const ProtobufCServiceDescriptor xsc__orders__v1__order_service__descriptor =
 {
@@ -4064,7 +4369,7 @@ const ProtobufCServiceDescriptor xsc__orders__v1__order_service__descriptor =
   "OrderService",
   "Xsc__Orders__V1__OrderService",
   "xsc.orders.v1",
-  17,
+  19,
   xsc__orders__v1__order_service__method_descriptors,
   xsc__orders__v1__order_service__method_indices_by_name
 };
@@ -4172,13 +4477,29 @@ void xsc__orders__v1__order_service__acknowledge_by_sms(ProtobufCService *servic
   assert(service->descriptor == &xsc__orders__v1__order_service__descriptor);
   service->invoke(service, 12, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
+void xsc__orders__v1__order_service__list_partner_events(ProtobufCService *service,
+                                                         const Xsc__Orders__V1__PartnerFeedRequest *input,
+                                                         Xsc__Orders__V1__ListPartnerEventsResponse_Closure closure,
+                                                         void *closure_data)
+{
+  assert(service->descriptor == &xsc__orders__v1__order_service__descriptor);
+  service->invoke(service, 13, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void xsc__orders__v1__order_service__watch_partner_events(ProtobufCService *service,
+                                                          const Xsc__Orders__V1__PartnerFeedRequest *input,
+                                                          Xsc__Orders__V1__PartnerFeedEvent_Closure closure,
+                                                          void *closure_data)
+{
+  assert(service->descriptor == &xsc__orders__v1__order_service__descriptor);
+  service->invoke(service, 14, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
 void xsc__orders__v1__order_service__upsert_sku(ProtobufCService *service,
                                                 const Xsc__Orders__V1__UpsertSkuRequest *input,
                                                 Xsc__Orders__V1__Sku_Closure closure,
                                                 void *closure_data)
 {
   assert(service->descriptor == &xsc__orders__v1__order_service__descriptor);
-  service->invoke(service, 13, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 15, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void xsc__orders__v1__order_service__set_region_price(ProtobufCService *service,
                                                       const Xsc__Orders__V1__SetRegionPriceRequest *input,
@@ -4186,7 +4507,7 @@ void xsc__orders__v1__order_service__set_region_price(ProtobufCService *service,
                                                       void *closure_data)
 {
   assert(service->descriptor == &xsc__orders__v1__order_service__descriptor);
-  service->invoke(service, 14, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 16, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void xsc__orders__v1__order_service__set_guided_price(ProtobufCService *service,
                                                       const Xsc__Orders__V1__SetGuidedPriceRequest *input,
@@ -4194,7 +4515,7 @@ void xsc__orders__v1__order_service__set_guided_price(ProtobufCService *service,
                                                       void *closure_data)
 {
   assert(service->descriptor == &xsc__orders__v1__order_service__descriptor);
-  service->invoke(service, 15, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 17, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void xsc__orders__v1__order_service__set_district_routing(ProtobufCService *service,
                                                           const Xsc__Orders__V1__SetDistrictRoutingRequest *input,
@@ -4202,7 +4523,7 @@ void xsc__orders__v1__order_service__set_district_routing(ProtobufCService *serv
                                                           void *closure_data)
 {
   assert(service->descriptor == &xsc__orders__v1__order_service__descriptor);
-  service->invoke(service, 16, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 18, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void xsc__orders__v1__order_service__init (Xsc__Orders__V1__OrderService_Service *service,
                                            Xsc__Orders__V1__OrderService_ServiceDestroy destroy)

@@ -40,6 +40,9 @@ typedef struct Xsc__Orders__V1__OrderResponse Xsc__Orders__V1__OrderResponse;
 typedef struct Xsc__Orders__V1__OrderEvent Xsc__Orders__V1__OrderEvent;
 typedef struct Xsc__Orders__V1__ListOrderEventsRequest Xsc__Orders__V1__ListOrderEventsRequest;
 typedef struct Xsc__Orders__V1__ListOrderEventsResponse Xsc__Orders__V1__ListOrderEventsResponse;
+typedef struct Xsc__Orders__V1__PartnerFeedRequest Xsc__Orders__V1__PartnerFeedRequest;
+typedef struct Xsc__Orders__V1__PartnerFeedEvent Xsc__Orders__V1__PartnerFeedEvent;
+typedef struct Xsc__Orders__V1__ListPartnerEventsResponse Xsc__Orders__V1__ListPartnerEventsResponse;
 typedef struct Xsc__Orders__V1__Sku Xsc__Orders__V1__Sku;
 typedef struct Xsc__Orders__V1__UpsertSkuRequest Xsc__Orders__V1__UpsertSkuRequest;
 typedef struct Xsc__Orders__V1__SetRegionPriceRequest Xsc__Orders__V1__SetRegionPriceRequest;
@@ -482,6 +485,58 @@ struct  Xsc__Orders__V1__ListOrderEventsResponse
 #define XSC__ORDERS__V1__LIST_ORDER_EVENTS_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&xsc__orders__v1__list_order_events_response__descriptor) \
     , 0,NULL, NULL }
+
+
+/*
+ * The partner feed: the events of the calling partner's orders, in commit order, each with
+ * the cursor to resume after it. A reconnecting partner passes its last cursor and loses no
+ * event and sees none twice.
+ */
+struct  Xsc__Orders__V1__PartnerFeedRequest
+{
+  ProtobufCMessage base;
+  /*
+   * Empty: from the first event.
+   */
+  char *cursor;
+  /*
+   * Capped at 100; 0 means 20 (ListPartnerEvents only).
+   */
+  int32_t page_size;
+};
+#define XSC__ORDERS__V1__PARTNER_FEED_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__orders__v1__partner_feed_request__descriptor) \
+    , (char *)protobuf_c_empty_string, 0 }
+
+
+struct  Xsc__Orders__V1__PartnerFeedEvent
+{
+  ProtobufCMessage base;
+  char *cursor;
+  Xsc__Orders__V1__OrderEvent *event;
+  /*
+   * The order as it is now (the partner's view).
+   */
+  Xsc__Orders__V1__Order *order;
+};
+#define XSC__ORDERS__V1__PARTNER_FEED_EVENT__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__orders__v1__partner_feed_event__descriptor) \
+    , (char *)protobuf_c_empty_string, NULL, NULL }
+
+
+struct  Xsc__Orders__V1__ListPartnerEventsResponse
+{
+  ProtobufCMessage base;
+  size_t n_events;
+  Xsc__Orders__V1__PartnerFeedEvent **events;
+  /*
+   * Pass back to continue; equal to the request's cursor when nothing new arrived.
+   */
+  char *next_cursor;
+};
+#define XSC__ORDERS__V1__LIST_PARTNER_EVENTS_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__orders__v1__list_partner_events_response__descriptor) \
+    , 0,NULL, (char *)protobuf_c_empty_string }
 
 
 struct  Xsc__Orders__V1__Sku
@@ -1085,6 +1140,63 @@ Xsc__Orders__V1__ListOrderEventsResponse *
 void   xsc__orders__v1__list_order_events_response__free_unpacked
                      (Xsc__Orders__V1__ListOrderEventsResponse *message,
                       ProtobufCAllocator *allocator);
+/* Xsc__Orders__V1__PartnerFeedRequest methods */
+void   xsc__orders__v1__partner_feed_request__init
+                     (Xsc__Orders__V1__PartnerFeedRequest         *message);
+size_t xsc__orders__v1__partner_feed_request__get_packed_size
+                     (const Xsc__Orders__V1__PartnerFeedRequest   *message);
+size_t xsc__orders__v1__partner_feed_request__pack
+                     (const Xsc__Orders__V1__PartnerFeedRequest   *message,
+                      uint8_t             *out);
+size_t xsc__orders__v1__partner_feed_request__pack_to_buffer
+                     (const Xsc__Orders__V1__PartnerFeedRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Orders__V1__PartnerFeedRequest *
+       xsc__orders__v1__partner_feed_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__orders__v1__partner_feed_request__free_unpacked
+                     (Xsc__Orders__V1__PartnerFeedRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Orders__V1__PartnerFeedEvent methods */
+void   xsc__orders__v1__partner_feed_event__init
+                     (Xsc__Orders__V1__PartnerFeedEvent         *message);
+size_t xsc__orders__v1__partner_feed_event__get_packed_size
+                     (const Xsc__Orders__V1__PartnerFeedEvent   *message);
+size_t xsc__orders__v1__partner_feed_event__pack
+                     (const Xsc__Orders__V1__PartnerFeedEvent   *message,
+                      uint8_t             *out);
+size_t xsc__orders__v1__partner_feed_event__pack_to_buffer
+                     (const Xsc__Orders__V1__PartnerFeedEvent   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Orders__V1__PartnerFeedEvent *
+       xsc__orders__v1__partner_feed_event__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__orders__v1__partner_feed_event__free_unpacked
+                     (Xsc__Orders__V1__PartnerFeedEvent *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Orders__V1__ListPartnerEventsResponse methods */
+void   xsc__orders__v1__list_partner_events_response__init
+                     (Xsc__Orders__V1__ListPartnerEventsResponse         *message);
+size_t xsc__orders__v1__list_partner_events_response__get_packed_size
+                     (const Xsc__Orders__V1__ListPartnerEventsResponse   *message);
+size_t xsc__orders__v1__list_partner_events_response__pack
+                     (const Xsc__Orders__V1__ListPartnerEventsResponse   *message,
+                      uint8_t             *out);
+size_t xsc__orders__v1__list_partner_events_response__pack_to_buffer
+                     (const Xsc__Orders__V1__ListPartnerEventsResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Orders__V1__ListPartnerEventsResponse *
+       xsc__orders__v1__list_partner_events_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__orders__v1__list_partner_events_response__free_unpacked
+                     (Xsc__Orders__V1__ListPartnerEventsResponse *message,
+                      ProtobufCAllocator *allocator);
 /* Xsc__Orders__V1__Sku methods */
 void   xsc__orders__v1__sku__init
                      (Xsc__Orders__V1__Sku         *message);
@@ -1333,6 +1445,15 @@ typedef void (*Xsc__Orders__V1__ListOrderEventsRequest_Closure)
 typedef void (*Xsc__Orders__V1__ListOrderEventsResponse_Closure)
                  (const Xsc__Orders__V1__ListOrderEventsResponse *message,
                   void *closure_data);
+typedef void (*Xsc__Orders__V1__PartnerFeedRequest_Closure)
+                 (const Xsc__Orders__V1__PartnerFeedRequest *message,
+                  void *closure_data);
+typedef void (*Xsc__Orders__V1__PartnerFeedEvent_Closure)
+                 (const Xsc__Orders__V1__PartnerFeedEvent *message,
+                  void *closure_data);
+typedef void (*Xsc__Orders__V1__ListPartnerEventsResponse_Closure)
+                 (const Xsc__Orders__V1__ListPartnerEventsResponse *message,
+                  void *closure_data);
 typedef void (*Xsc__Orders__V1__Sku_Closure)
                  (const Xsc__Orders__V1__Sku *message,
                   void *closure_data);
@@ -1425,6 +1546,14 @@ struct Xsc__Orders__V1__OrderService_Service
                              const Xsc__Orders__V1__AcknowledgeBySmsRequest *input,
                              Xsc__Orders__V1__OrderResponse_Closure closure,
                              void *closure_data);
+  void (*list_partner_events)(Xsc__Orders__V1__OrderService_Service *service,
+                              const Xsc__Orders__V1__PartnerFeedRequest *input,
+                              Xsc__Orders__V1__ListPartnerEventsResponse_Closure closure,
+                              void *closure_data);
+  void (*watch_partner_events)(Xsc__Orders__V1__OrderService_Service *service,
+                               const Xsc__Orders__V1__PartnerFeedRequest *input,
+                               Xsc__Orders__V1__PartnerFeedEvent_Closure closure,
+                               void *closure_data);
   void (*upsert_sku)(Xsc__Orders__V1__OrderService_Service *service,
                      const Xsc__Orders__V1__UpsertSkuRequest *input,
                      Xsc__Orders__V1__Sku_Closure closure,
@@ -1462,6 +1591,8 @@ void xsc__orders__v1__order_service__init (Xsc__Orders__V1__OrderService_Service
       function_prefix__ ## refund,\
       function_prefix__ ## list_order_events,\
       function_prefix__ ## acknowledge_by_sms,\
+      function_prefix__ ## list_partner_events,\
+      function_prefix__ ## watch_partner_events,\
       function_prefix__ ## upsert_sku,\
       function_prefix__ ## set_region_price,\
       function_prefix__ ## set_guided_price,\
@@ -1518,6 +1649,14 @@ void xsc__orders__v1__order_service__acknowledge_by_sms(ProtobufCService *servic
                                                         const Xsc__Orders__V1__AcknowledgeBySmsRequest *input,
                                                         Xsc__Orders__V1__OrderResponse_Closure closure,
                                                         void *closure_data);
+void xsc__orders__v1__order_service__list_partner_events(ProtobufCService *service,
+                                                         const Xsc__Orders__V1__PartnerFeedRequest *input,
+                                                         Xsc__Orders__V1__ListPartnerEventsResponse_Closure closure,
+                                                         void *closure_data);
+void xsc__orders__v1__order_service__watch_partner_events(ProtobufCService *service,
+                                                          const Xsc__Orders__V1__PartnerFeedRequest *input,
+                                                          Xsc__Orders__V1__PartnerFeedEvent_Closure closure,
+                                                          void *closure_data);
 void xsc__orders__v1__order_service__upsert_sku(ProtobufCService *service,
                                                 const Xsc__Orders__V1__UpsertSkuRequest *input,
                                                 Xsc__Orders__V1__Sku_Closure closure,
@@ -1563,6 +1702,9 @@ extern const ProtobufCMessageDescriptor xsc__orders__v1__order_response__descrip
 extern const ProtobufCMessageDescriptor xsc__orders__v1__order_event__descriptor;
 extern const ProtobufCMessageDescriptor xsc__orders__v1__list_order_events_request__descriptor;
 extern const ProtobufCMessageDescriptor xsc__orders__v1__list_order_events_response__descriptor;
+extern const ProtobufCMessageDescriptor xsc__orders__v1__partner_feed_request__descriptor;
+extern const ProtobufCMessageDescriptor xsc__orders__v1__partner_feed_event__descriptor;
+extern const ProtobufCMessageDescriptor xsc__orders__v1__list_partner_events_response__descriptor;
 extern const ProtobufCMessageDescriptor xsc__orders__v1__sku__descriptor;
 extern const ProtobufCMessageDescriptor xsc__orders__v1__upsert_sku_request__descriptor;
 extern const ProtobufCMessageDescriptor xsc__orders__v1__set_region_price_request__descriptor;
