@@ -51,10 +51,7 @@ extension OrderFlow {
     private func setPrice(sku: String, region: String, fen: Int64, _ write: (PostgresTransaction) async throws -> Void) async throws -> Xsc_Orders_V1_PriceResponse {
         try await pool.transaction { tx in
             guard try await catalog.skuExists(sku, in: tx) else {
-                var problems = FieldViolations()
-                problems.add("sku_id", "unknown SKU \(sku.prefix(64))")
-                try problems.check()
-                return
+                throw FieldViolations.error("sku_id", "unknown SKU \(sku.prefix(64))")
             }
             try await write(tx)
         }

@@ -29,9 +29,7 @@ extension OrderFlow {
     private func insert(_ valid: ValidSubmission, actor: VerifiedActor, in tx: PostgresTransaction) async throws -> Xsc_Orders_V1_SubmitOrderResponse {
         var problems = FieldViolations()
         guard let routing = try await catalog.routing(district: valid.districtID, in: tx) else {
-            problems.add("delivery_district_id", "unknown district \(valid.districtID)")
-            try problems.check()
-            throw RPCError(code: .internalError, message: "unreachable")
+            throw FieldViolations.error("delivery_district_id", "unknown district \(valid.districtID)")
         }
         let rule = valid.source.priceRule
         let prices = try await catalog.prices(skus: valid.lines.map(\.skuID), region: routing.regionID, rule: rule, in: tx)

@@ -26,10 +26,7 @@ extension OrderFlow {
         if !page.cursor.isEmpty {
             let parts = page.cursor.split(separator: ":", maxSplits: 1)
             guard parts.count == 2, let millis = Int64(parts[0]) else {
-                var problems = FieldViolations()
-                problems.add("page.cursor", "not a cursor this service returned")
-                try problems.check()
-                return Xsc_Orders_V1_ListOrdersResponse()
+                throw FieldViolations.error("page.cursor", "not a cursor this service returned")
             }
             after = (millis, String(parts[1]))
         }
@@ -72,10 +69,7 @@ extension OrderFlow {
         let size = Self.pageSize(page.pageSize)
         let after = page.cursor.isEmpty ? 0 : Int64(page.cursor)
         guard let after else {
-            var problems = FieldViolations()
-            problems.add("page.cursor", "not a cursor this service returned")
-            try problems.check()
-            return Xsc_Orders_V1_ListOrderEventsResponse()
+            throw FieldViolations.error("page.cursor", "not a cursor this service returned")
         }
         return try await pool.transaction { tx in
             guard let (_, access) = try await store.load(request.orderId, viewer: OrderViewer(actor), in: tx) else {

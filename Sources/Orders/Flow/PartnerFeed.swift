@@ -51,10 +51,7 @@ extension OrderFlow {
     static func feedPosition(_ cursor: String) throws -> Int64 {
         if cursor.isEmpty { return 0 }
         guard let position = Int64(cursor), position >= 0 else {
-            var problems = FieldViolations()
-            problems.add("cursor", "not a cursor this feed returned")
-            try problems.check()
-            return 0
+            throw FieldViolations.error("cursor", "not a cursor this feed returned")
         }
         return position
     }

@@ -24,15 +24,26 @@ struct FieldViolations {
         items.append(violation)
     }
 
+    /// The error for a single bad field (to throw where no other check can follow).
+    static func error(_ field: String, _ description: String) -> RPCError {
+        var problems = FieldViolations()
+        problems.add(field, description)
+        return problems.makeError()
+    }
+
     /// Throws when anything was added.
     func check() throws(RPCError) {
         guard !items.isEmpty else { return }
+        throw makeError()
+    }
+
+    private func makeError() -> RPCError {
         var badRequest = Google_Rpc_BadRequest()
         badRequest.fieldViolations = items
         let message = items.count == 1
             ? "\(items[0].field): \(items[0].description)"
             : "\(items.count) invalid fields; first \(items[0].field): \(items[0].description)"
-        throw RPCError.orders(.invalidArgument, message, detail: badRequest, typeName: Google_Rpc_BadRequest.protoMessageName)
+        return RPCError.orders(.invalidArgument, message, detail: badRequest, typeName: Google_Rpc_BadRequest.protoMessageName)
     }
 }
 
