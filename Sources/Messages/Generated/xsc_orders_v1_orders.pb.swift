@@ -391,6 +391,91 @@ public struct Xsc_Orders_V1_ListPartnerEventsResponse: ProtoMessage {
     public init() {}
 }
 
+public struct Xsc_Orders_V1_ReportRequest: ProtoMessage {
+    public static let protoMessageName = "xsc.orders.v1.ReportRequest"
+
+    public var fromMs: Int64 = 0
+    public var toMs: Int64 = 0
+
+    public init() {}
+}
+
+public struct Xsc_Orders_V1_TeamSales: ProtoMessage {
+    public static let protoMessageName = "xsc.orders.v1.TeamSales"
+
+    public var creditedTeamPath: String = ""
+    public var orders: Int32 = 0
+    public var orderedFen: Int64 = 0
+    public var visitedOrders: Int32 = 0
+    public var actualFen: Int64 = 0
+
+    public init() {}
+}
+
+public struct Xsc_Orders_V1_SalesByTeamResponse: ProtoMessage {
+    public static let protoMessageName = "xsc.orders.v1.SalesByTeamResponse"
+
+    public var rows: [Xsc_Orders_V1_TeamSales] = []
+
+    public init() {}
+}
+
+public struct Xsc_Orders_V1_LeadCompliance: ProtoMessage {
+    public static let protoMessageName = "xsc.orders.v1.LeadCompliance"
+
+    public var accountId: String = ""
+    public var acknowledgements: Int32 = 0
+    public var p50AckMs: Int64 = 0
+    public var p90AckMs: Int64 = 0
+    public var misses: Int32 = 0
+
+    public init() {}
+}
+
+public struct Xsc_Orders_V1_SlaComplianceResponse: ProtoMessage {
+    public static let protoMessageName = "xsc.orders.v1.SlaComplianceResponse"
+
+    public var rows: [Xsc_Orders_V1_LeadCompliance] = []
+
+    public init() {}
+}
+
+public struct Xsc_Orders_V1_WeekdayHourCell: ProtoMessage {
+    public static let protoMessageName = "xsc.orders.v1.WeekdayHourCell"
+
+    public var weekday: Int32 = 0
+    public var hour: Int32 = 0
+    public var orders: Int32 = 0
+
+    public init() {}
+}
+
+public struct Xsc_Orders_V1_OrdersByWeekdayHourResponse: ProtoMessage {
+    public static let protoMessageName = "xsc.orders.v1.OrdersByWeekdayHourResponse"
+
+    public var cells: [Xsc_Orders_V1_WeekdayHourCell] = []
+
+    public init() {}
+}
+
+public struct Xsc_Orders_V1_ChannelShare: ProtoMessage {
+    public static let protoMessageName = "xsc.orders.v1.ChannelShare"
+
+    public var source: Xsc_Orders_V1_Source = .unspecified
+    public var orders: Int32 = 0
+    public var orderedFen: Int64 = 0
+
+    public init() {}
+}
+
+public struct Xsc_Orders_V1_ChannelMixResponse: ProtoMessage {
+    public static let protoMessageName = "xsc.orders.v1.ChannelMixResponse"
+
+    public var rows: [Xsc_Orders_V1_ChannelShare] = []
+
+    public init() {}
+}
+
 public struct Xsc_Orders_V1_Sku: ProtoMessage {
     public static let protoMessageName = "xsc.orders.v1.Sku"
 
@@ -1419,6 +1504,314 @@ extension Xsc_Orders_V1_ListPartnerEventsResponse {
         defer { arena.release(to: mark) }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__orders__v1__list_partner_events_response__unpack(arena.allocator, bytes.count, data) else {
+            throw ProtoDecodeError.invalidWireFormat(protoMessageName)
+        }
+        return Self(_cMessage: c)
+    }
+
+    public func encode(appendingTo buffer: inout [UInt8], arena: ProtoArena) {
+        let mark = arena.mark()
+        defer { arena.release(to: mark) }
+        protoPack(_cMessage(in: arena), appendingTo: &buffer)
+    }
+}
+
+extension Xsc_Orders_V1_ReportRequest {
+    init(_cMessage c: UnsafeMutablePointer<Xsc__Orders__V1__ReportRequest>) {
+        self.init()
+        self.fromMs = c.pointee.from_ms
+        self.toMs = c.pointee.to_ms
+    }
+
+    func _cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Xsc__Orders__V1__ReportRequest> {
+        let c = arena.allocate(Xsc__Orders__V1__ReportRequest.self)
+        xsc__orders__v1__report_request__init(c)
+        c.pointee.from_ms = self.fromMs
+        c.pointee.to_ms = self.toMs
+        return c
+    }
+
+    public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
+        let mark = arena.mark()
+        defer { arena.release(to: mark) }
+        let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
+        guard let c = xsc__orders__v1__report_request__unpack(arena.allocator, bytes.count, data) else {
+            throw ProtoDecodeError.invalidWireFormat(protoMessageName)
+        }
+        return Self(_cMessage: c)
+    }
+
+    public func encode(appendingTo buffer: inout [UInt8], arena: ProtoArena) {
+        let mark = arena.mark()
+        defer { arena.release(to: mark) }
+        protoPack(_cMessage(in: arena), appendingTo: &buffer)
+    }
+}
+
+extension Xsc_Orders_V1_TeamSales {
+    init(_cMessage c: UnsafeMutablePointer<Xsc__Orders__V1__TeamSales>) {
+        self.init()
+        self.creditedTeamPath = protoString(c.pointee.credited_team_path)
+        self.orders = c.pointee.orders
+        self.orderedFen = c.pointee.ordered_fen
+        self.visitedOrders = c.pointee.visited_orders
+        self.actualFen = c.pointee.actual_fen
+    }
+
+    func _cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Xsc__Orders__V1__TeamSales> {
+        let c = arena.allocate(Xsc__Orders__V1__TeamSales.self)
+        xsc__orders__v1__team_sales__init(c)
+        if !self.creditedTeamPath.isEmpty { c.pointee.credited_team_path = arena.cString(self.creditedTeamPath) }
+        c.pointee.orders = self.orders
+        c.pointee.ordered_fen = self.orderedFen
+        c.pointee.visited_orders = self.visitedOrders
+        c.pointee.actual_fen = self.actualFen
+        return c
+    }
+
+    public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
+        let mark = arena.mark()
+        defer { arena.release(to: mark) }
+        let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
+        guard let c = xsc__orders__v1__team_sales__unpack(arena.allocator, bytes.count, data) else {
+            throw ProtoDecodeError.invalidWireFormat(protoMessageName)
+        }
+        return Self(_cMessage: c)
+    }
+
+    public func encode(appendingTo buffer: inout [UInt8], arena: ProtoArena) {
+        let mark = arena.mark()
+        defer { arena.release(to: mark) }
+        protoPack(_cMessage(in: arena), appendingTo: &buffer)
+    }
+}
+
+extension Xsc_Orders_V1_SalesByTeamResponse {
+    init(_cMessage c: UnsafeMutablePointer<Xsc__Orders__V1__SalesByTeamResponse>) {
+        self.init()
+        self.rows = protoMap(c.pointee.rows, count: c.pointee.n_rows) { ($0.map { Xsc_Orders_V1_TeamSales(_cMessage: $0) } ?? Xsc_Orders_V1_TeamSales()) }
+    }
+
+    func _cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Xsc__Orders__V1__SalesByTeamResponse> {
+        let c = arena.allocate(Xsc__Orders__V1__SalesByTeamResponse.self)
+        xsc__orders__v1__sales_by_team_response__init(c)
+        if !self.rows.isEmpty {
+            c.pointee.n_rows = self.rows.count
+            c.pointee.rows = arena.array(self.rows) { (value: Xsc_Orders_V1_TeamSales) -> UnsafeMutablePointer<Xsc__Orders__V1__TeamSales>? in value._cMessage(in: arena) }
+        }
+        return c
+    }
+
+    public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
+        let mark = arena.mark()
+        defer { arena.release(to: mark) }
+        let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
+        guard let c = xsc__orders__v1__sales_by_team_response__unpack(arena.allocator, bytes.count, data) else {
+            throw ProtoDecodeError.invalidWireFormat(protoMessageName)
+        }
+        return Self(_cMessage: c)
+    }
+
+    public func encode(appendingTo buffer: inout [UInt8], arena: ProtoArena) {
+        let mark = arena.mark()
+        defer { arena.release(to: mark) }
+        protoPack(_cMessage(in: arena), appendingTo: &buffer)
+    }
+}
+
+extension Xsc_Orders_V1_LeadCompliance {
+    init(_cMessage c: UnsafeMutablePointer<Xsc__Orders__V1__LeadCompliance>) {
+        self.init()
+        self.accountId = protoString(c.pointee.account_id)
+        self.acknowledgements = c.pointee.acknowledgements
+        self.p50AckMs = c.pointee.p50_ack_ms
+        self.p90AckMs = c.pointee.p90_ack_ms
+        self.misses = c.pointee.misses
+    }
+
+    func _cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Xsc__Orders__V1__LeadCompliance> {
+        let c = arena.allocate(Xsc__Orders__V1__LeadCompliance.self)
+        xsc__orders__v1__lead_compliance__init(c)
+        if !self.accountId.isEmpty { c.pointee.account_id = arena.cString(self.accountId) }
+        c.pointee.acknowledgements = self.acknowledgements
+        c.pointee.p50_ack_ms = self.p50AckMs
+        c.pointee.p90_ack_ms = self.p90AckMs
+        c.pointee.misses = self.misses
+        return c
+    }
+
+    public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
+        let mark = arena.mark()
+        defer { arena.release(to: mark) }
+        let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
+        guard let c = xsc__orders__v1__lead_compliance__unpack(arena.allocator, bytes.count, data) else {
+            throw ProtoDecodeError.invalidWireFormat(protoMessageName)
+        }
+        return Self(_cMessage: c)
+    }
+
+    public func encode(appendingTo buffer: inout [UInt8], arena: ProtoArena) {
+        let mark = arena.mark()
+        defer { arena.release(to: mark) }
+        protoPack(_cMessage(in: arena), appendingTo: &buffer)
+    }
+}
+
+extension Xsc_Orders_V1_SlaComplianceResponse {
+    init(_cMessage c: UnsafeMutablePointer<Xsc__Orders__V1__SlaComplianceResponse>) {
+        self.init()
+        self.rows = protoMap(c.pointee.rows, count: c.pointee.n_rows) { ($0.map { Xsc_Orders_V1_LeadCompliance(_cMessage: $0) } ?? Xsc_Orders_V1_LeadCompliance()) }
+    }
+
+    func _cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Xsc__Orders__V1__SlaComplianceResponse> {
+        let c = arena.allocate(Xsc__Orders__V1__SlaComplianceResponse.self)
+        xsc__orders__v1__sla_compliance_response__init(c)
+        if !self.rows.isEmpty {
+            c.pointee.n_rows = self.rows.count
+            c.pointee.rows = arena.array(self.rows) { (value: Xsc_Orders_V1_LeadCompliance) -> UnsafeMutablePointer<Xsc__Orders__V1__LeadCompliance>? in value._cMessage(in: arena) }
+        }
+        return c
+    }
+
+    public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
+        let mark = arena.mark()
+        defer { arena.release(to: mark) }
+        let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
+        guard let c = xsc__orders__v1__sla_compliance_response__unpack(arena.allocator, bytes.count, data) else {
+            throw ProtoDecodeError.invalidWireFormat(protoMessageName)
+        }
+        return Self(_cMessage: c)
+    }
+
+    public func encode(appendingTo buffer: inout [UInt8], arena: ProtoArena) {
+        let mark = arena.mark()
+        defer { arena.release(to: mark) }
+        protoPack(_cMessage(in: arena), appendingTo: &buffer)
+    }
+}
+
+extension Xsc_Orders_V1_WeekdayHourCell {
+    init(_cMessage c: UnsafeMutablePointer<Xsc__Orders__V1__WeekdayHourCell>) {
+        self.init()
+        self.weekday = c.pointee.weekday
+        self.hour = c.pointee.hour
+        self.orders = c.pointee.orders
+    }
+
+    func _cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Xsc__Orders__V1__WeekdayHourCell> {
+        let c = arena.allocate(Xsc__Orders__V1__WeekdayHourCell.self)
+        xsc__orders__v1__weekday_hour_cell__init(c)
+        c.pointee.weekday = self.weekday
+        c.pointee.hour = self.hour
+        c.pointee.orders = self.orders
+        return c
+    }
+
+    public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
+        let mark = arena.mark()
+        defer { arena.release(to: mark) }
+        let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
+        guard let c = xsc__orders__v1__weekday_hour_cell__unpack(arena.allocator, bytes.count, data) else {
+            throw ProtoDecodeError.invalidWireFormat(protoMessageName)
+        }
+        return Self(_cMessage: c)
+    }
+
+    public func encode(appendingTo buffer: inout [UInt8], arena: ProtoArena) {
+        let mark = arena.mark()
+        defer { arena.release(to: mark) }
+        protoPack(_cMessage(in: arena), appendingTo: &buffer)
+    }
+}
+
+extension Xsc_Orders_V1_OrdersByWeekdayHourResponse {
+    init(_cMessage c: UnsafeMutablePointer<Xsc__Orders__V1__OrdersByWeekdayHourResponse>) {
+        self.init()
+        self.cells = protoMap(c.pointee.cells, count: c.pointee.n_cells) { ($0.map { Xsc_Orders_V1_WeekdayHourCell(_cMessage: $0) } ?? Xsc_Orders_V1_WeekdayHourCell()) }
+    }
+
+    func _cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Xsc__Orders__V1__OrdersByWeekdayHourResponse> {
+        let c = arena.allocate(Xsc__Orders__V1__OrdersByWeekdayHourResponse.self)
+        xsc__orders__v1__orders_by_weekday_hour_response__init(c)
+        if !self.cells.isEmpty {
+            c.pointee.n_cells = self.cells.count
+            c.pointee.cells = arena.array(self.cells) { (value: Xsc_Orders_V1_WeekdayHourCell) -> UnsafeMutablePointer<Xsc__Orders__V1__WeekdayHourCell>? in value._cMessage(in: arena) }
+        }
+        return c
+    }
+
+    public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
+        let mark = arena.mark()
+        defer { arena.release(to: mark) }
+        let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
+        guard let c = xsc__orders__v1__orders_by_weekday_hour_response__unpack(arena.allocator, bytes.count, data) else {
+            throw ProtoDecodeError.invalidWireFormat(protoMessageName)
+        }
+        return Self(_cMessage: c)
+    }
+
+    public func encode(appendingTo buffer: inout [UInt8], arena: ProtoArena) {
+        let mark = arena.mark()
+        defer { arena.release(to: mark) }
+        protoPack(_cMessage(in: arena), appendingTo: &buffer)
+    }
+}
+
+extension Xsc_Orders_V1_ChannelShare {
+    init(_cMessage c: UnsafeMutablePointer<Xsc__Orders__V1__ChannelShare>) {
+        self.init()
+        self.source = Xsc_Orders_V1_Source(rawValue: Int32(truncatingIfNeeded: c.pointee.source.rawValue))
+        self.orders = c.pointee.orders
+        self.orderedFen = c.pointee.ordered_fen
+    }
+
+    func _cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Xsc__Orders__V1__ChannelShare> {
+        let c = arena.allocate(Xsc__Orders__V1__ChannelShare.self)
+        xsc__orders__v1__channel_share__init(c)
+        c.pointee.source = Xsc__Orders__V1__Source(rawValue: .init(truncatingIfNeeded: self.source.rawValue))
+        c.pointee.orders = self.orders
+        c.pointee.ordered_fen = self.orderedFen
+        return c
+    }
+
+    public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
+        let mark = arena.mark()
+        defer { arena.release(to: mark) }
+        let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
+        guard let c = xsc__orders__v1__channel_share__unpack(arena.allocator, bytes.count, data) else {
+            throw ProtoDecodeError.invalidWireFormat(protoMessageName)
+        }
+        return Self(_cMessage: c)
+    }
+
+    public func encode(appendingTo buffer: inout [UInt8], arena: ProtoArena) {
+        let mark = arena.mark()
+        defer { arena.release(to: mark) }
+        protoPack(_cMessage(in: arena), appendingTo: &buffer)
+    }
+}
+
+extension Xsc_Orders_V1_ChannelMixResponse {
+    init(_cMessage c: UnsafeMutablePointer<Xsc__Orders__V1__ChannelMixResponse>) {
+        self.init()
+        self.rows = protoMap(c.pointee.rows, count: c.pointee.n_rows) { ($0.map { Xsc_Orders_V1_ChannelShare(_cMessage: $0) } ?? Xsc_Orders_V1_ChannelShare()) }
+    }
+
+    func _cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Xsc__Orders__V1__ChannelMixResponse> {
+        let c = arena.allocate(Xsc__Orders__V1__ChannelMixResponse.self)
+        xsc__orders__v1__channel_mix_response__init(c)
+        if !self.rows.isEmpty {
+            c.pointee.n_rows = self.rows.count
+            c.pointee.rows = arena.array(self.rows) { (value: Xsc_Orders_V1_ChannelShare) -> UnsafeMutablePointer<Xsc__Orders__V1__ChannelShare>? in value._cMessage(in: arena) }
+        }
+        return c
+    }
+
+    public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
+        let mark = arena.mark()
+        defer { arena.release(to: mark) }
+        let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
+        guard let c = xsc__orders__v1__channel_mix_response__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
         }
         return Self(_cMessage: c)

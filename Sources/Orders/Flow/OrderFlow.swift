@@ -15,10 +15,14 @@ public struct OrderFlow: Sendable {
     let idempotency: IdempotencyStore
     let notifier: OrderNotifier
     let deadlines: SLADeadlines
+    /// The organisation's time zone (reports' weekdays and hours).
+    let timeZone: String
 
-    public init(pool: PostgresPool, clock: @escaping WallClock = SystemWallClock.now) {
+    public init(pool: PostgresPool, clock: @escaping WallClock = SystemWallClock.now,
+                timeZone: String = ServiceConfig.defaultTimeZone) {
         self.pool = pool
         self.clock = clock
+        self.timeZone = timeZone
         idempotency = IdempotencyStore(clock: clock)
         notifier = OrderNotifier(outbox: Outbox(clock: clock))
         deadlines = SLADeadlines(timers: Timers(clock: clock))

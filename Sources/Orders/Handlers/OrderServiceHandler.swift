@@ -113,6 +113,22 @@ public struct OrderServiceHandler: Xsc_Orders_V1_OrderServiceHandler {
         }
     }
 
+    public func salesByTeam(_ request: Xsc_Orders_V1_ReportRequest, context: ServerContext) async throws -> Xsc_Orders_V1_SalesByTeamResponse {
+        try await flow.salesByTeam(request, actor: try context.requireActor())
+    }
+
+    public func slaCompliance(_ request: Xsc_Orders_V1_ReportRequest, context: ServerContext) async throws -> Xsc_Orders_V1_SlaComplianceResponse {
+        try await flow.slaCompliance(request, actor: try context.requireActor())
+    }
+
+    public func ordersByWeekdayHour(_ request: Xsc_Orders_V1_ReportRequest, context: ServerContext) async throws -> Xsc_Orders_V1_OrdersByWeekdayHourResponse {
+        try await flow.ordersByWeekdayHour(request, actor: try context.requireActor())
+    }
+
+    public func channelMix(_ request: Xsc_Orders_V1_ReportRequest, context: ServerContext) async throws -> Xsc_Orders_V1_ChannelMixResponse {
+        try await flow.channelMix(request, actor: try context.requireActor())
+    }
+
     public func upsertSku(_ request: Xsc_Orders_V1_UpsertSkuRequest, context: ServerContext) async throws -> Xsc_Orders_V1_Sku {
         try await flow.upsertSKU(request, actor: try context.requireActor())
     }

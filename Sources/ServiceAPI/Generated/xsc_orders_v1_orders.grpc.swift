@@ -20,6 +20,10 @@ public protocol Xsc_Orders_V1_OrderServiceHandler: RPCServiceProvider {
     func acknowledgeBySms(_ request: Xsc_Orders_V1_AcknowledgeBySmsRequest, context: ServerContext) async throws -> Xsc_Orders_V1_OrderResponse
     func listPartnerEvents(_ request: Xsc_Orders_V1_PartnerFeedRequest, context: ServerContext) async throws -> Xsc_Orders_V1_ListPartnerEventsResponse
     func watchPartnerEvents(_ request: Xsc_Orders_V1_PartnerFeedRequest, responses: ResponseStreamWriter<Xsc_Orders_V1_PartnerFeedEvent>, context: ServerContext) async throws
+    func salesByTeam(_ request: Xsc_Orders_V1_ReportRequest, context: ServerContext) async throws -> Xsc_Orders_V1_SalesByTeamResponse
+    func slaCompliance(_ request: Xsc_Orders_V1_ReportRequest, context: ServerContext) async throws -> Xsc_Orders_V1_SlaComplianceResponse
+    func ordersByWeekdayHour(_ request: Xsc_Orders_V1_ReportRequest, context: ServerContext) async throws -> Xsc_Orders_V1_OrdersByWeekdayHourResponse
+    func channelMix(_ request: Xsc_Orders_V1_ReportRequest, context: ServerContext) async throws -> Xsc_Orders_V1_ChannelMixResponse
     func upsertSku(_ request: Xsc_Orders_V1_UpsertSkuRequest, context: ServerContext) async throws -> Xsc_Orders_V1_Sku
     func setRegionPrice(_ request: Xsc_Orders_V1_SetRegionPriceRequest, context: ServerContext) async throws -> Xsc_Orders_V1_PriceResponse
     func setGuidedPrice(_ request: Xsc_Orders_V1_SetGuidedPriceRequest, context: ServerContext) async throws -> Xsc_Orders_V1_PriceResponse
@@ -73,6 +77,18 @@ extension Xsc_Orders_V1_OrderServiceHandler {
             },
             .serverStreaming("WatchPartnerEvents") { (request: Xsc_Orders_V1_PartnerFeedRequest, responses: ResponseStreamWriter<Xsc_Orders_V1_PartnerFeedEvent>, context: ServerContext) async throws in
                 try await self.watchPartnerEvents(request, responses: responses, context: context)
+            },
+            .unary("SalesByTeam") { (request: Xsc_Orders_V1_ReportRequest, context: ServerContext) async throws -> Xsc_Orders_V1_SalesByTeamResponse in
+                try await self.salesByTeam(request, context: context)
+            },
+            .unary("SlaCompliance") { (request: Xsc_Orders_V1_ReportRequest, context: ServerContext) async throws -> Xsc_Orders_V1_SlaComplianceResponse in
+                try await self.slaCompliance(request, context: context)
+            },
+            .unary("OrdersByWeekdayHour") { (request: Xsc_Orders_V1_ReportRequest, context: ServerContext) async throws -> Xsc_Orders_V1_OrdersByWeekdayHourResponse in
+                try await self.ordersByWeekdayHour(request, context: context)
+            },
+            .unary("ChannelMix") { (request: Xsc_Orders_V1_ReportRequest, context: ServerContext) async throws -> Xsc_Orders_V1_ChannelMixResponse in
+                try await self.channelMix(request, context: context)
             },
             .unary("UpsertSku") { (request: Xsc_Orders_V1_UpsertSkuRequest, context: ServerContext) async throws -> Xsc_Orders_V1_Sku in
                 try await self.upsertSku(request, context: context)
@@ -155,6 +171,22 @@ public struct Xsc_Orders_V1_OrderServiceClient: Sendable {
 
     public func watchPartnerEvents(_ request: Xsc_Orders_V1_PartnerFeedRequest, options: CallOptions = CallOptions()) -> ServerStreamingCall<Xsc_Orders_V1_PartnerFeedEvent> {
         channel.serverStreaming(path: "/xsc.orders.v1.OrderService/WatchPartnerEvents", request: request, options: options)
+    }
+
+    public func salesByTeam(_ request: Xsc_Orders_V1_ReportRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Orders_V1_SalesByTeamResponse {
+        try await channel.unary(path: "/xsc.orders.v1.OrderService/SalesByTeam", request: request, options: options)
+    }
+
+    public func slaCompliance(_ request: Xsc_Orders_V1_ReportRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Orders_V1_SlaComplianceResponse {
+        try await channel.unary(path: "/xsc.orders.v1.OrderService/SlaCompliance", request: request, options: options)
+    }
+
+    public func ordersByWeekdayHour(_ request: Xsc_Orders_V1_ReportRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Orders_V1_OrdersByWeekdayHourResponse {
+        try await channel.unary(path: "/xsc.orders.v1.OrderService/OrdersByWeekdayHour", request: request, options: options)
+    }
+
+    public func channelMix(_ request: Xsc_Orders_V1_ReportRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Orders_V1_ChannelMixResponse {
+        try await channel.unary(path: "/xsc.orders.v1.OrderService/ChannelMix", request: request, options: options)
     }
 
     public func upsertSku(_ request: Xsc_Orders_V1_UpsertSkuRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Orders_V1_Sku {

@@ -1177,6 +1177,411 @@ void   xsc__orders__v1__list_partner_events_response__free_unpacked
   assert(message->base.descriptor == &xsc__orders__v1__list_partner_events_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   xsc__orders__v1__report_request__init
+                     (Xsc__Orders__V1__ReportRequest         *message)
+{
+  static const Xsc__Orders__V1__ReportRequest init_value = XSC__ORDERS__V1__REPORT_REQUEST__INIT;
+  *message = init_value;
+}
+size_t xsc__orders__v1__report_request__get_packed_size
+                     (const Xsc__Orders__V1__ReportRequest *message)
+{
+  assert(message->base.descriptor == &xsc__orders__v1__report_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__orders__v1__report_request__pack
+                     (const Xsc__Orders__V1__ReportRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__orders__v1__report_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__orders__v1__report_request__pack_to_buffer
+                     (const Xsc__Orders__V1__ReportRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__orders__v1__report_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Orders__V1__ReportRequest *
+       xsc__orders__v1__report_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Orders__V1__ReportRequest *)
+     protobuf_c_message_unpack (&xsc__orders__v1__report_request__descriptor,
+                                allocator, len, data);
+}
+void   xsc__orders__v1__report_request__free_unpacked
+                     (Xsc__Orders__V1__ReportRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__orders__v1__report_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__orders__v1__team_sales__init
+                     (Xsc__Orders__V1__TeamSales         *message)
+{
+  static const Xsc__Orders__V1__TeamSales init_value = XSC__ORDERS__V1__TEAM_SALES__INIT;
+  *message = init_value;
+}
+size_t xsc__orders__v1__team_sales__get_packed_size
+                     (const Xsc__Orders__V1__TeamSales *message)
+{
+  assert(message->base.descriptor == &xsc__orders__v1__team_sales__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__orders__v1__team_sales__pack
+                     (const Xsc__Orders__V1__TeamSales *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__orders__v1__team_sales__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__orders__v1__team_sales__pack_to_buffer
+                     (const Xsc__Orders__V1__TeamSales *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__orders__v1__team_sales__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Orders__V1__TeamSales *
+       xsc__orders__v1__team_sales__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Orders__V1__TeamSales *)
+     protobuf_c_message_unpack (&xsc__orders__v1__team_sales__descriptor,
+                                allocator, len, data);
+}
+void   xsc__orders__v1__team_sales__free_unpacked
+                     (Xsc__Orders__V1__TeamSales *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__orders__v1__team_sales__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__orders__v1__sales_by_team_response__init
+                     (Xsc__Orders__V1__SalesByTeamResponse         *message)
+{
+  static const Xsc__Orders__V1__SalesByTeamResponse init_value = XSC__ORDERS__V1__SALES_BY_TEAM_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t xsc__orders__v1__sales_by_team_response__get_packed_size
+                     (const Xsc__Orders__V1__SalesByTeamResponse *message)
+{
+  assert(message->base.descriptor == &xsc__orders__v1__sales_by_team_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__orders__v1__sales_by_team_response__pack
+                     (const Xsc__Orders__V1__SalesByTeamResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__orders__v1__sales_by_team_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__orders__v1__sales_by_team_response__pack_to_buffer
+                     (const Xsc__Orders__V1__SalesByTeamResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__orders__v1__sales_by_team_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Orders__V1__SalesByTeamResponse *
+       xsc__orders__v1__sales_by_team_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Orders__V1__SalesByTeamResponse *)
+     protobuf_c_message_unpack (&xsc__orders__v1__sales_by_team_response__descriptor,
+                                allocator, len, data);
+}
+void   xsc__orders__v1__sales_by_team_response__free_unpacked
+                     (Xsc__Orders__V1__SalesByTeamResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__orders__v1__sales_by_team_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__orders__v1__lead_compliance__init
+                     (Xsc__Orders__V1__LeadCompliance         *message)
+{
+  static const Xsc__Orders__V1__LeadCompliance init_value = XSC__ORDERS__V1__LEAD_COMPLIANCE__INIT;
+  *message = init_value;
+}
+size_t xsc__orders__v1__lead_compliance__get_packed_size
+                     (const Xsc__Orders__V1__LeadCompliance *message)
+{
+  assert(message->base.descriptor == &xsc__orders__v1__lead_compliance__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__orders__v1__lead_compliance__pack
+                     (const Xsc__Orders__V1__LeadCompliance *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__orders__v1__lead_compliance__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__orders__v1__lead_compliance__pack_to_buffer
+                     (const Xsc__Orders__V1__LeadCompliance *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__orders__v1__lead_compliance__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Orders__V1__LeadCompliance *
+       xsc__orders__v1__lead_compliance__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Orders__V1__LeadCompliance *)
+     protobuf_c_message_unpack (&xsc__orders__v1__lead_compliance__descriptor,
+                                allocator, len, data);
+}
+void   xsc__orders__v1__lead_compliance__free_unpacked
+                     (Xsc__Orders__V1__LeadCompliance *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__orders__v1__lead_compliance__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__orders__v1__sla_compliance_response__init
+                     (Xsc__Orders__V1__SlaComplianceResponse         *message)
+{
+  static const Xsc__Orders__V1__SlaComplianceResponse init_value = XSC__ORDERS__V1__SLA_COMPLIANCE_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t xsc__orders__v1__sla_compliance_response__get_packed_size
+                     (const Xsc__Orders__V1__SlaComplianceResponse *message)
+{
+  assert(message->base.descriptor == &xsc__orders__v1__sla_compliance_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__orders__v1__sla_compliance_response__pack
+                     (const Xsc__Orders__V1__SlaComplianceResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__orders__v1__sla_compliance_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__orders__v1__sla_compliance_response__pack_to_buffer
+                     (const Xsc__Orders__V1__SlaComplianceResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__orders__v1__sla_compliance_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Orders__V1__SlaComplianceResponse *
+       xsc__orders__v1__sla_compliance_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Orders__V1__SlaComplianceResponse *)
+     protobuf_c_message_unpack (&xsc__orders__v1__sla_compliance_response__descriptor,
+                                allocator, len, data);
+}
+void   xsc__orders__v1__sla_compliance_response__free_unpacked
+                     (Xsc__Orders__V1__SlaComplianceResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__orders__v1__sla_compliance_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__orders__v1__weekday_hour_cell__init
+                     (Xsc__Orders__V1__WeekdayHourCell         *message)
+{
+  static const Xsc__Orders__V1__WeekdayHourCell init_value = XSC__ORDERS__V1__WEEKDAY_HOUR_CELL__INIT;
+  *message = init_value;
+}
+size_t xsc__orders__v1__weekday_hour_cell__get_packed_size
+                     (const Xsc__Orders__V1__WeekdayHourCell *message)
+{
+  assert(message->base.descriptor == &xsc__orders__v1__weekday_hour_cell__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__orders__v1__weekday_hour_cell__pack
+                     (const Xsc__Orders__V1__WeekdayHourCell *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__orders__v1__weekday_hour_cell__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__orders__v1__weekday_hour_cell__pack_to_buffer
+                     (const Xsc__Orders__V1__WeekdayHourCell *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__orders__v1__weekday_hour_cell__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Orders__V1__WeekdayHourCell *
+       xsc__orders__v1__weekday_hour_cell__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Orders__V1__WeekdayHourCell *)
+     protobuf_c_message_unpack (&xsc__orders__v1__weekday_hour_cell__descriptor,
+                                allocator, len, data);
+}
+void   xsc__orders__v1__weekday_hour_cell__free_unpacked
+                     (Xsc__Orders__V1__WeekdayHourCell *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__orders__v1__weekday_hour_cell__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__orders__v1__orders_by_weekday_hour_response__init
+                     (Xsc__Orders__V1__OrdersByWeekdayHourResponse         *message)
+{
+  static const Xsc__Orders__V1__OrdersByWeekdayHourResponse init_value = XSC__ORDERS__V1__ORDERS_BY_WEEKDAY_HOUR_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t xsc__orders__v1__orders_by_weekday_hour_response__get_packed_size
+                     (const Xsc__Orders__V1__OrdersByWeekdayHourResponse *message)
+{
+  assert(message->base.descriptor == &xsc__orders__v1__orders_by_weekday_hour_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__orders__v1__orders_by_weekday_hour_response__pack
+                     (const Xsc__Orders__V1__OrdersByWeekdayHourResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__orders__v1__orders_by_weekday_hour_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__orders__v1__orders_by_weekday_hour_response__pack_to_buffer
+                     (const Xsc__Orders__V1__OrdersByWeekdayHourResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__orders__v1__orders_by_weekday_hour_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Orders__V1__OrdersByWeekdayHourResponse *
+       xsc__orders__v1__orders_by_weekday_hour_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Orders__V1__OrdersByWeekdayHourResponse *)
+     protobuf_c_message_unpack (&xsc__orders__v1__orders_by_weekday_hour_response__descriptor,
+                                allocator, len, data);
+}
+void   xsc__orders__v1__orders_by_weekday_hour_response__free_unpacked
+                     (Xsc__Orders__V1__OrdersByWeekdayHourResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__orders__v1__orders_by_weekday_hour_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__orders__v1__channel_share__init
+                     (Xsc__Orders__V1__ChannelShare         *message)
+{
+  static const Xsc__Orders__V1__ChannelShare init_value = XSC__ORDERS__V1__CHANNEL_SHARE__INIT;
+  *message = init_value;
+}
+size_t xsc__orders__v1__channel_share__get_packed_size
+                     (const Xsc__Orders__V1__ChannelShare *message)
+{
+  assert(message->base.descriptor == &xsc__orders__v1__channel_share__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__orders__v1__channel_share__pack
+                     (const Xsc__Orders__V1__ChannelShare *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__orders__v1__channel_share__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__orders__v1__channel_share__pack_to_buffer
+                     (const Xsc__Orders__V1__ChannelShare *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__orders__v1__channel_share__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Orders__V1__ChannelShare *
+       xsc__orders__v1__channel_share__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Orders__V1__ChannelShare *)
+     protobuf_c_message_unpack (&xsc__orders__v1__channel_share__descriptor,
+                                allocator, len, data);
+}
+void   xsc__orders__v1__channel_share__free_unpacked
+                     (Xsc__Orders__V1__ChannelShare *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__orders__v1__channel_share__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__orders__v1__channel_mix_response__init
+                     (Xsc__Orders__V1__ChannelMixResponse         *message)
+{
+  static const Xsc__Orders__V1__ChannelMixResponse init_value = XSC__ORDERS__V1__CHANNEL_MIX_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t xsc__orders__v1__channel_mix_response__get_packed_size
+                     (const Xsc__Orders__V1__ChannelMixResponse *message)
+{
+  assert(message->base.descriptor == &xsc__orders__v1__channel_mix_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__orders__v1__channel_mix_response__pack
+                     (const Xsc__Orders__V1__ChannelMixResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__orders__v1__channel_mix_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__orders__v1__channel_mix_response__pack_to_buffer
+                     (const Xsc__Orders__V1__ChannelMixResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__orders__v1__channel_mix_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Orders__V1__ChannelMixResponse *
+       xsc__orders__v1__channel_mix_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Orders__V1__ChannelMixResponse *)
+     protobuf_c_message_unpack (&xsc__orders__v1__channel_mix_response__descriptor,
+                                allocator, len, data);
+}
+void   xsc__orders__v1__channel_mix_response__free_unpacked
+                     (Xsc__Orders__V1__ChannelMixResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__orders__v1__channel_mix_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   xsc__orders__v1__sku__init
                      (Xsc__Orders__V1__Sku         *message)
 {
@@ -3453,6 +3858,517 @@ const ProtobufCMessageDescriptor xsc__orders__v1__list_partner_events_response__
   (ProtobufCMessageInit) xsc__orders__v1__list_partner_events_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
+static const ProtobufCFieldDescriptor xsc__orders__v1__report_request__field_descriptors[2] =
+{
+  {
+    "from_ms",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Orders__V1__ReportRequest, from_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "to_ms",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Orders__V1__ReportRequest, to_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__orders__v1__report_request__field_indices_by_name[] = {
+  0,   /* field[0] = from_ms */
+  1,   /* field[1] = to_ms */
+};
+static const ProtobufCIntRange xsc__orders__v1__report_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor xsc__orders__v1__report_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.orders.v1.ReportRequest",
+  "ReportRequest",
+  "Xsc__Orders__V1__ReportRequest",
+  "xsc.orders.v1",
+  sizeof(Xsc__Orders__V1__ReportRequest),
+  2,
+  xsc__orders__v1__report_request__field_descriptors,
+  xsc__orders__v1__report_request__field_indices_by_name,
+  1,  xsc__orders__v1__report_request__number_ranges,
+  (ProtobufCMessageInit) xsc__orders__v1__report_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__orders__v1__team_sales__field_descriptors[5] =
+{
+  {
+    "credited_team_path",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Orders__V1__TeamSales, credited_team_path),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "orders",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Orders__V1__TeamSales, orders),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "ordered_fen",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Orders__V1__TeamSales, ordered_fen),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "visited_orders",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Orders__V1__TeamSales, visited_orders),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "actual_fen",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Orders__V1__TeamSales, actual_fen),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__orders__v1__team_sales__field_indices_by_name[] = {
+  4,   /* field[4] = actual_fen */
+  0,   /* field[0] = credited_team_path */
+  2,   /* field[2] = ordered_fen */
+  1,   /* field[1] = orders */
+  3,   /* field[3] = visited_orders */
+};
+static const ProtobufCIntRange xsc__orders__v1__team_sales__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 5 }
+};
+const ProtobufCMessageDescriptor xsc__orders__v1__team_sales__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.orders.v1.TeamSales",
+  "TeamSales",
+  "Xsc__Orders__V1__TeamSales",
+  "xsc.orders.v1",
+  sizeof(Xsc__Orders__V1__TeamSales),
+  5,
+  xsc__orders__v1__team_sales__field_descriptors,
+  xsc__orders__v1__team_sales__field_indices_by_name,
+  1,  xsc__orders__v1__team_sales__number_ranges,
+  (ProtobufCMessageInit) xsc__orders__v1__team_sales__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__orders__v1__sales_by_team_response__field_descriptors[1] =
+{
+  {
+    "rows",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Xsc__Orders__V1__SalesByTeamResponse, n_rows),
+    offsetof(Xsc__Orders__V1__SalesByTeamResponse, rows),
+    &xsc__orders__v1__team_sales__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__orders__v1__sales_by_team_response__field_indices_by_name[] = {
+  0,   /* field[0] = rows */
+};
+static const ProtobufCIntRange xsc__orders__v1__sales_by_team_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor xsc__orders__v1__sales_by_team_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.orders.v1.SalesByTeamResponse",
+  "SalesByTeamResponse",
+  "Xsc__Orders__V1__SalesByTeamResponse",
+  "xsc.orders.v1",
+  sizeof(Xsc__Orders__V1__SalesByTeamResponse),
+  1,
+  xsc__orders__v1__sales_by_team_response__field_descriptors,
+  xsc__orders__v1__sales_by_team_response__field_indices_by_name,
+  1,  xsc__orders__v1__sales_by_team_response__number_ranges,
+  (ProtobufCMessageInit) xsc__orders__v1__sales_by_team_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__orders__v1__lead_compliance__field_descriptors[5] =
+{
+  {
+    "account_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Orders__V1__LeadCompliance, account_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "acknowledgements",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Orders__V1__LeadCompliance, acknowledgements),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "p50_ack_ms",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Orders__V1__LeadCompliance, p50_ack_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "p90_ack_ms",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Orders__V1__LeadCompliance, p90_ack_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "misses",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Orders__V1__LeadCompliance, misses),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__orders__v1__lead_compliance__field_indices_by_name[] = {
+  0,   /* field[0] = account_id */
+  1,   /* field[1] = acknowledgements */
+  4,   /* field[4] = misses */
+  2,   /* field[2] = p50_ack_ms */
+  3,   /* field[3] = p90_ack_ms */
+};
+static const ProtobufCIntRange xsc__orders__v1__lead_compliance__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 5 }
+};
+const ProtobufCMessageDescriptor xsc__orders__v1__lead_compliance__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.orders.v1.LeadCompliance",
+  "LeadCompliance",
+  "Xsc__Orders__V1__LeadCompliance",
+  "xsc.orders.v1",
+  sizeof(Xsc__Orders__V1__LeadCompliance),
+  5,
+  xsc__orders__v1__lead_compliance__field_descriptors,
+  xsc__orders__v1__lead_compliance__field_indices_by_name,
+  1,  xsc__orders__v1__lead_compliance__number_ranges,
+  (ProtobufCMessageInit) xsc__orders__v1__lead_compliance__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__orders__v1__sla_compliance_response__field_descriptors[1] =
+{
+  {
+    "rows",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Xsc__Orders__V1__SlaComplianceResponse, n_rows),
+    offsetof(Xsc__Orders__V1__SlaComplianceResponse, rows),
+    &xsc__orders__v1__lead_compliance__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__orders__v1__sla_compliance_response__field_indices_by_name[] = {
+  0,   /* field[0] = rows */
+};
+static const ProtobufCIntRange xsc__orders__v1__sla_compliance_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor xsc__orders__v1__sla_compliance_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.orders.v1.SlaComplianceResponse",
+  "SlaComplianceResponse",
+  "Xsc__Orders__V1__SlaComplianceResponse",
+  "xsc.orders.v1",
+  sizeof(Xsc__Orders__V1__SlaComplianceResponse),
+  1,
+  xsc__orders__v1__sla_compliance_response__field_descriptors,
+  xsc__orders__v1__sla_compliance_response__field_indices_by_name,
+  1,  xsc__orders__v1__sla_compliance_response__number_ranges,
+  (ProtobufCMessageInit) xsc__orders__v1__sla_compliance_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__orders__v1__weekday_hour_cell__field_descriptors[3] =
+{
+  {
+    "weekday",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Orders__V1__WeekdayHourCell, weekday),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "hour",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Orders__V1__WeekdayHourCell, hour),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "orders",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Orders__V1__WeekdayHourCell, orders),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__orders__v1__weekday_hour_cell__field_indices_by_name[] = {
+  1,   /* field[1] = hour */
+  2,   /* field[2] = orders */
+  0,   /* field[0] = weekday */
+};
+static const ProtobufCIntRange xsc__orders__v1__weekday_hour_cell__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor xsc__orders__v1__weekday_hour_cell__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.orders.v1.WeekdayHourCell",
+  "WeekdayHourCell",
+  "Xsc__Orders__V1__WeekdayHourCell",
+  "xsc.orders.v1",
+  sizeof(Xsc__Orders__V1__WeekdayHourCell),
+  3,
+  xsc__orders__v1__weekday_hour_cell__field_descriptors,
+  xsc__orders__v1__weekday_hour_cell__field_indices_by_name,
+  1,  xsc__orders__v1__weekday_hour_cell__number_ranges,
+  (ProtobufCMessageInit) xsc__orders__v1__weekday_hour_cell__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__orders__v1__orders_by_weekday_hour_response__field_descriptors[1] =
+{
+  {
+    "cells",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Xsc__Orders__V1__OrdersByWeekdayHourResponse, n_cells),
+    offsetof(Xsc__Orders__V1__OrdersByWeekdayHourResponse, cells),
+    &xsc__orders__v1__weekday_hour_cell__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__orders__v1__orders_by_weekday_hour_response__field_indices_by_name[] = {
+  0,   /* field[0] = cells */
+};
+static const ProtobufCIntRange xsc__orders__v1__orders_by_weekday_hour_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor xsc__orders__v1__orders_by_weekday_hour_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.orders.v1.OrdersByWeekdayHourResponse",
+  "OrdersByWeekdayHourResponse",
+  "Xsc__Orders__V1__OrdersByWeekdayHourResponse",
+  "xsc.orders.v1",
+  sizeof(Xsc__Orders__V1__OrdersByWeekdayHourResponse),
+  1,
+  xsc__orders__v1__orders_by_weekday_hour_response__field_descriptors,
+  xsc__orders__v1__orders_by_weekday_hour_response__field_indices_by_name,
+  1,  xsc__orders__v1__orders_by_weekday_hour_response__number_ranges,
+  (ProtobufCMessageInit) xsc__orders__v1__orders_by_weekday_hour_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__orders__v1__channel_share__field_descriptors[3] =
+{
+  {
+    "source",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Orders__V1__ChannelShare, source),
+    &xsc__orders__v1__source__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "orders",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Orders__V1__ChannelShare, orders),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "ordered_fen",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Orders__V1__ChannelShare, ordered_fen),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__orders__v1__channel_share__field_indices_by_name[] = {
+  2,   /* field[2] = ordered_fen */
+  1,   /* field[1] = orders */
+  0,   /* field[0] = source */
+};
+static const ProtobufCIntRange xsc__orders__v1__channel_share__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor xsc__orders__v1__channel_share__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.orders.v1.ChannelShare",
+  "ChannelShare",
+  "Xsc__Orders__V1__ChannelShare",
+  "xsc.orders.v1",
+  sizeof(Xsc__Orders__V1__ChannelShare),
+  3,
+  xsc__orders__v1__channel_share__field_descriptors,
+  xsc__orders__v1__channel_share__field_indices_by_name,
+  1,  xsc__orders__v1__channel_share__number_ranges,
+  (ProtobufCMessageInit) xsc__orders__v1__channel_share__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__orders__v1__channel_mix_response__field_descriptors[1] =
+{
+  {
+    "rows",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Xsc__Orders__V1__ChannelMixResponse, n_rows),
+    offsetof(Xsc__Orders__V1__ChannelMixResponse, rows),
+    &xsc__orders__v1__channel_share__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__orders__v1__channel_mix_response__field_indices_by_name[] = {
+  0,   /* field[0] = rows */
+};
+static const ProtobufCIntRange xsc__orders__v1__channel_mix_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor xsc__orders__v1__channel_mix_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.orders.v1.ChannelMixResponse",
+  "ChannelMixResponse",
+  "Xsc__Orders__V1__ChannelMixResponse",
+  "xsc.orders.v1",
+  sizeof(Xsc__Orders__V1__ChannelMixResponse),
+  1,
+  xsc__orders__v1__channel_mix_response__field_descriptors,
+  xsc__orders__v1__channel_mix_response__field_indices_by_name,
+  1,  xsc__orders__v1__channel_mix_response__number_ranges,
+  (ProtobufCMessageInit) xsc__orders__v1__channel_mix_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
 static const ProtobufCFieldDescriptor xsc__orders__v1__sku__field_descriptors[4] =
 {
   {
@@ -4319,7 +5235,7 @@ const ProtobufCEnumDescriptor xsc__orders__v1__assignee_kind__descriptor =
   xsc__orders__v1__assignee_kind__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCMethodDescriptor xsc__orders__v1__order_service__method_descriptors[19] =
+static const ProtobufCMethodDescriptor xsc__orders__v1__order_service__method_descriptors[23] =
 {
   { "SubmitOrder", &xsc__orders__v1__submit_order_request__descriptor, &xsc__orders__v1__submit_order_response__descriptor },
   { "SubmitOrders", &xsc__orders__v1__submit_order_request__descriptor, &xsc__orders__v1__submit_orders_response__descriptor },
@@ -4336,6 +5252,10 @@ static const ProtobufCMethodDescriptor xsc__orders__v1__order_service__method_de
   { "AcknowledgeBySms", &xsc__orders__v1__acknowledge_by_sms_request__descriptor, &xsc__orders__v1__order_response__descriptor },
   { "ListPartnerEvents", &xsc__orders__v1__partner_feed_request__descriptor, &xsc__orders__v1__list_partner_events_response__descriptor },
   { "WatchPartnerEvents", &xsc__orders__v1__partner_feed_request__descriptor, &xsc__orders__v1__partner_feed_event__descriptor },
+  { "SalesByTeam", &xsc__orders__v1__report_request__descriptor, &xsc__orders__v1__sales_by_team_response__descriptor },
+  { "SlaCompliance", &xsc__orders__v1__report_request__descriptor, &xsc__orders__v1__sla_compliance_response__descriptor },
+  { "OrdersByWeekdayHour", &xsc__orders__v1__report_request__descriptor, &xsc__orders__v1__orders_by_weekday_hour_response__descriptor },
+  { "ChannelMix", &xsc__orders__v1__report_request__descriptor, &xsc__orders__v1__channel_mix_response__descriptor },
   { "UpsertSku", &xsc__orders__v1__upsert_sku_request__descriptor, &xsc__orders__v1__sku__descriptor },
   { "SetRegionPrice", &xsc__orders__v1__set_region_price_request__descriptor, &xsc__orders__v1__price_response__descriptor },
   { "SetGuidedPrice", &xsc__orders__v1__set_guided_price_request__descriptor, &xsc__orders__v1__price_response__descriptor },
@@ -4347,19 +5267,23 @@ const unsigned xsc__orders__v1__order_service__method_indices_by_name[] = {
   12,        /* AcknowledgeBySms */
   5,        /* Assign */
   9,        /* Cancel */
+  18,        /* ChannelMix */
   2,        /* GetOrder */
   11,        /* ListOrderEvents */
   3,        /* ListOrders */
   13,        /* ListPartnerEvents */
   7,        /* MarkDelivered */
+  17,        /* OrdersByWeekdayHour */
   8,        /* RecordReturnVisit */
   10,        /* Refund */
-  18,        /* SetDistrictRouting */
-  17,        /* SetGuidedPrice */
-  16,        /* SetRegionPrice */
+  15,        /* SalesByTeam */
+  22,        /* SetDistrictRouting */
+  21,        /* SetGuidedPrice */
+  20,        /* SetRegionPrice */
+  16,        /* SlaCompliance */
   0,        /* SubmitOrder */
   1,        /* SubmitOrders */
-  15,        /* UpsertSku */
+  19,        /* UpsertSku */
   14         /* WatchPartnerEvents */
 };
 const ProtobufCServiceDescriptor xsc__orders__v1__order_service__descriptor =
@@ -4369,7 +5293,7 @@ const ProtobufCServiceDescriptor xsc__orders__v1__order_service__descriptor =
   "OrderService",
   "Xsc__Orders__V1__OrderService",
   "xsc.orders.v1",
-  19,
+  23,
   xsc__orders__v1__order_service__method_descriptors,
   xsc__orders__v1__order_service__method_indices_by_name
 };
@@ -4493,13 +5417,45 @@ void xsc__orders__v1__order_service__watch_partner_events(ProtobufCService *serv
   assert(service->descriptor == &xsc__orders__v1__order_service__descriptor);
   service->invoke(service, 14, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
+void xsc__orders__v1__order_service__sales_by_team(ProtobufCService *service,
+                                                   const Xsc__Orders__V1__ReportRequest *input,
+                                                   Xsc__Orders__V1__SalesByTeamResponse_Closure closure,
+                                                   void *closure_data)
+{
+  assert(service->descriptor == &xsc__orders__v1__order_service__descriptor);
+  service->invoke(service, 15, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void xsc__orders__v1__order_service__sla_compliance(ProtobufCService *service,
+                                                    const Xsc__Orders__V1__ReportRequest *input,
+                                                    Xsc__Orders__V1__SlaComplianceResponse_Closure closure,
+                                                    void *closure_data)
+{
+  assert(service->descriptor == &xsc__orders__v1__order_service__descriptor);
+  service->invoke(service, 16, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void xsc__orders__v1__order_service__orders_by_weekday_hour(ProtobufCService *service,
+                                                            const Xsc__Orders__V1__ReportRequest *input,
+                                                            Xsc__Orders__V1__OrdersByWeekdayHourResponse_Closure closure,
+                                                            void *closure_data)
+{
+  assert(service->descriptor == &xsc__orders__v1__order_service__descriptor);
+  service->invoke(service, 17, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void xsc__orders__v1__order_service__channel_mix(ProtobufCService *service,
+                                                 const Xsc__Orders__V1__ReportRequest *input,
+                                                 Xsc__Orders__V1__ChannelMixResponse_Closure closure,
+                                                 void *closure_data)
+{
+  assert(service->descriptor == &xsc__orders__v1__order_service__descriptor);
+  service->invoke(service, 18, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
 void xsc__orders__v1__order_service__upsert_sku(ProtobufCService *service,
                                                 const Xsc__Orders__V1__UpsertSkuRequest *input,
                                                 Xsc__Orders__V1__Sku_Closure closure,
                                                 void *closure_data)
 {
   assert(service->descriptor == &xsc__orders__v1__order_service__descriptor);
-  service->invoke(service, 15, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 19, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void xsc__orders__v1__order_service__set_region_price(ProtobufCService *service,
                                                       const Xsc__Orders__V1__SetRegionPriceRequest *input,
@@ -4507,7 +5463,7 @@ void xsc__orders__v1__order_service__set_region_price(ProtobufCService *service,
                                                       void *closure_data)
 {
   assert(service->descriptor == &xsc__orders__v1__order_service__descriptor);
-  service->invoke(service, 16, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 20, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void xsc__orders__v1__order_service__set_guided_price(ProtobufCService *service,
                                                       const Xsc__Orders__V1__SetGuidedPriceRequest *input,
@@ -4515,7 +5471,7 @@ void xsc__orders__v1__order_service__set_guided_price(ProtobufCService *service,
                                                       void *closure_data)
 {
   assert(service->descriptor == &xsc__orders__v1__order_service__descriptor);
-  service->invoke(service, 17, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 21, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void xsc__orders__v1__order_service__set_district_routing(ProtobufCService *service,
                                                           const Xsc__Orders__V1__SetDistrictRoutingRequest *input,
@@ -4523,7 +5479,7 @@ void xsc__orders__v1__order_service__set_district_routing(ProtobufCService *serv
                                                           void *closure_data)
 {
   assert(service->descriptor == &xsc__orders__v1__order_service__descriptor);
-  service->invoke(service, 18, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 22, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void xsc__orders__v1__order_service__init (Xsc__Orders__V1__OrderService_Service *service,
                                            Xsc__Orders__V1__OrderService_ServiceDestroy destroy)

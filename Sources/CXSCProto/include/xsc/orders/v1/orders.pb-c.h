@@ -43,6 +43,15 @@ typedef struct Xsc__Orders__V1__ListOrderEventsResponse Xsc__Orders__V1__ListOrd
 typedef struct Xsc__Orders__V1__PartnerFeedRequest Xsc__Orders__V1__PartnerFeedRequest;
 typedef struct Xsc__Orders__V1__PartnerFeedEvent Xsc__Orders__V1__PartnerFeedEvent;
 typedef struct Xsc__Orders__V1__ListPartnerEventsResponse Xsc__Orders__V1__ListPartnerEventsResponse;
+typedef struct Xsc__Orders__V1__ReportRequest Xsc__Orders__V1__ReportRequest;
+typedef struct Xsc__Orders__V1__TeamSales Xsc__Orders__V1__TeamSales;
+typedef struct Xsc__Orders__V1__SalesByTeamResponse Xsc__Orders__V1__SalesByTeamResponse;
+typedef struct Xsc__Orders__V1__LeadCompliance Xsc__Orders__V1__LeadCompliance;
+typedef struct Xsc__Orders__V1__SlaComplianceResponse Xsc__Orders__V1__SlaComplianceResponse;
+typedef struct Xsc__Orders__V1__WeekdayHourCell Xsc__Orders__V1__WeekdayHourCell;
+typedef struct Xsc__Orders__V1__OrdersByWeekdayHourResponse Xsc__Orders__V1__OrdersByWeekdayHourResponse;
+typedef struct Xsc__Orders__V1__ChannelShare Xsc__Orders__V1__ChannelShare;
+typedef struct Xsc__Orders__V1__ChannelMixResponse Xsc__Orders__V1__ChannelMixResponse;
 typedef struct Xsc__Orders__V1__Sku Xsc__Orders__V1__Sku;
 typedef struct Xsc__Orders__V1__UpsertSkuRequest Xsc__Orders__V1__UpsertSkuRequest;
 typedef struct Xsc__Orders__V1__SetRegionPriceRequest Xsc__Orders__V1__SetRegionPriceRequest;
@@ -537,6 +546,135 @@ struct  Xsc__Orders__V1__ListPartnerEventsResponse
 #define XSC__ORDERS__V1__LIST_PARTNER_EVENTS_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&xsc__orders__v1__list_partner_events_response__descriptor) \
     , 0,NULL, (char *)protobuf_c_empty_string }
+
+
+/*
+ * Reports cover orders submitted in [from_ms, to_ms) and credited within the caller's team
+ * subtree (HQ sees all). Weekdays and hours are in the organisation's time zone.
+ */
+struct  Xsc__Orders__V1__ReportRequest
+{
+  ProtobufCMessage base;
+  int64_t from_ms;
+  int64_t to_ms;
+};
+#define XSC__ORDERS__V1__REPORT_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__orders__v1__report_request__descriptor) \
+    , 0, 0 }
+
+
+struct  Xsc__Orders__V1__TeamSales
+{
+  ProtobufCMessage base;
+  char *credited_team_path;
+  /*
+   * Orders submitted in the period, cancelled ones excluded.
+   */
+  int32_t orders;
+  int64_t ordered_fen;
+  /*
+   * Orders whose return visit confirmed the actual sales (refunded ones excluded).
+   */
+  int32_t visited_orders;
+  int64_t actual_fen;
+};
+#define XSC__ORDERS__V1__TEAM_SALES__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__orders__v1__team_sales__descriptor) \
+    , (char *)protobuf_c_empty_string, 0, 0, 0, 0 }
+
+
+struct  Xsc__Orders__V1__SalesByTeamResponse
+{
+  ProtobufCMessage base;
+  size_t n_rows;
+  Xsc__Orders__V1__TeamSales **rows;
+};
+#define XSC__ORDERS__V1__SALES_BY_TEAM_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__orders__v1__sales_by_team_response__descriptor) \
+    , 0,NULL }
+
+
+struct  Xsc__Orders__V1__LeadCompliance
+{
+  ProtobufCMessage base;
+  char *account_id;
+  int32_t acknowledgements;
+  /*
+   * Time from the prompt (submission, or forwarding to a district lead) to the acknowledgement.
+   */
+  int64_t p50_ack_ms;
+  int64_t p90_ack_ms;
+  /*
+   * Missed deadlines (any step) recorded against the lead.
+   */
+  int32_t misses;
+};
+#define XSC__ORDERS__V1__LEAD_COMPLIANCE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__orders__v1__lead_compliance__descriptor) \
+    , (char *)protobuf_c_empty_string, 0, 0, 0, 0 }
+
+
+struct  Xsc__Orders__V1__SlaComplianceResponse
+{
+  ProtobufCMessage base;
+  size_t n_rows;
+  Xsc__Orders__V1__LeadCompliance **rows;
+};
+#define XSC__ORDERS__V1__SLA_COMPLIANCE_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__orders__v1__sla_compliance_response__descriptor) \
+    , 0,NULL }
+
+
+struct  Xsc__Orders__V1__WeekdayHourCell
+{
+  ProtobufCMessage base;
+  /*
+   * ISO weekday: 1 = Monday ... 7 = Sunday.
+   */
+  int32_t weekday;
+  int32_t hour;
+  int32_t orders;
+};
+#define XSC__ORDERS__V1__WEEKDAY_HOUR_CELL__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__orders__v1__weekday_hour_cell__descriptor) \
+    , 0, 0, 0 }
+
+
+struct  Xsc__Orders__V1__OrdersByWeekdayHourResponse
+{
+  ProtobufCMessage base;
+  /*
+   * Only non-empty cells, by weekday then hour.
+   */
+  size_t n_cells;
+  Xsc__Orders__V1__WeekdayHourCell **cells;
+};
+#define XSC__ORDERS__V1__ORDERS_BY_WEEKDAY_HOUR_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__orders__v1__orders_by_weekday_hour_response__descriptor) \
+    , 0,NULL }
+
+
+struct  Xsc__Orders__V1__ChannelShare
+{
+  ProtobufCMessage base;
+  Xsc__Orders__V1__Source source;
+  int32_t orders;
+  int64_t ordered_fen;
+};
+#define XSC__ORDERS__V1__CHANNEL_SHARE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__orders__v1__channel_share__descriptor) \
+    , XSC__ORDERS__V1__SOURCE__SOURCE_UNSPECIFIED, 0, 0 }
+
+
+struct  Xsc__Orders__V1__ChannelMixResponse
+{
+  ProtobufCMessage base;
+  size_t n_rows;
+  Xsc__Orders__V1__ChannelShare **rows;
+};
+#define XSC__ORDERS__V1__CHANNEL_MIX_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__orders__v1__channel_mix_response__descriptor) \
+    , 0,NULL }
 
 
 struct  Xsc__Orders__V1__Sku
@@ -1197,6 +1335,177 @@ Xsc__Orders__V1__ListPartnerEventsResponse *
 void   xsc__orders__v1__list_partner_events_response__free_unpacked
                      (Xsc__Orders__V1__ListPartnerEventsResponse *message,
                       ProtobufCAllocator *allocator);
+/* Xsc__Orders__V1__ReportRequest methods */
+void   xsc__orders__v1__report_request__init
+                     (Xsc__Orders__V1__ReportRequest         *message);
+size_t xsc__orders__v1__report_request__get_packed_size
+                     (const Xsc__Orders__V1__ReportRequest   *message);
+size_t xsc__orders__v1__report_request__pack
+                     (const Xsc__Orders__V1__ReportRequest   *message,
+                      uint8_t             *out);
+size_t xsc__orders__v1__report_request__pack_to_buffer
+                     (const Xsc__Orders__V1__ReportRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Orders__V1__ReportRequest *
+       xsc__orders__v1__report_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__orders__v1__report_request__free_unpacked
+                     (Xsc__Orders__V1__ReportRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Orders__V1__TeamSales methods */
+void   xsc__orders__v1__team_sales__init
+                     (Xsc__Orders__V1__TeamSales         *message);
+size_t xsc__orders__v1__team_sales__get_packed_size
+                     (const Xsc__Orders__V1__TeamSales   *message);
+size_t xsc__orders__v1__team_sales__pack
+                     (const Xsc__Orders__V1__TeamSales   *message,
+                      uint8_t             *out);
+size_t xsc__orders__v1__team_sales__pack_to_buffer
+                     (const Xsc__Orders__V1__TeamSales   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Orders__V1__TeamSales *
+       xsc__orders__v1__team_sales__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__orders__v1__team_sales__free_unpacked
+                     (Xsc__Orders__V1__TeamSales *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Orders__V1__SalesByTeamResponse methods */
+void   xsc__orders__v1__sales_by_team_response__init
+                     (Xsc__Orders__V1__SalesByTeamResponse         *message);
+size_t xsc__orders__v1__sales_by_team_response__get_packed_size
+                     (const Xsc__Orders__V1__SalesByTeamResponse   *message);
+size_t xsc__orders__v1__sales_by_team_response__pack
+                     (const Xsc__Orders__V1__SalesByTeamResponse   *message,
+                      uint8_t             *out);
+size_t xsc__orders__v1__sales_by_team_response__pack_to_buffer
+                     (const Xsc__Orders__V1__SalesByTeamResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Orders__V1__SalesByTeamResponse *
+       xsc__orders__v1__sales_by_team_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__orders__v1__sales_by_team_response__free_unpacked
+                     (Xsc__Orders__V1__SalesByTeamResponse *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Orders__V1__LeadCompliance methods */
+void   xsc__orders__v1__lead_compliance__init
+                     (Xsc__Orders__V1__LeadCompliance         *message);
+size_t xsc__orders__v1__lead_compliance__get_packed_size
+                     (const Xsc__Orders__V1__LeadCompliance   *message);
+size_t xsc__orders__v1__lead_compliance__pack
+                     (const Xsc__Orders__V1__LeadCompliance   *message,
+                      uint8_t             *out);
+size_t xsc__orders__v1__lead_compliance__pack_to_buffer
+                     (const Xsc__Orders__V1__LeadCompliance   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Orders__V1__LeadCompliance *
+       xsc__orders__v1__lead_compliance__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__orders__v1__lead_compliance__free_unpacked
+                     (Xsc__Orders__V1__LeadCompliance *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Orders__V1__SlaComplianceResponse methods */
+void   xsc__orders__v1__sla_compliance_response__init
+                     (Xsc__Orders__V1__SlaComplianceResponse         *message);
+size_t xsc__orders__v1__sla_compliance_response__get_packed_size
+                     (const Xsc__Orders__V1__SlaComplianceResponse   *message);
+size_t xsc__orders__v1__sla_compliance_response__pack
+                     (const Xsc__Orders__V1__SlaComplianceResponse   *message,
+                      uint8_t             *out);
+size_t xsc__orders__v1__sla_compliance_response__pack_to_buffer
+                     (const Xsc__Orders__V1__SlaComplianceResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Orders__V1__SlaComplianceResponse *
+       xsc__orders__v1__sla_compliance_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__orders__v1__sla_compliance_response__free_unpacked
+                     (Xsc__Orders__V1__SlaComplianceResponse *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Orders__V1__WeekdayHourCell methods */
+void   xsc__orders__v1__weekday_hour_cell__init
+                     (Xsc__Orders__V1__WeekdayHourCell         *message);
+size_t xsc__orders__v1__weekday_hour_cell__get_packed_size
+                     (const Xsc__Orders__V1__WeekdayHourCell   *message);
+size_t xsc__orders__v1__weekday_hour_cell__pack
+                     (const Xsc__Orders__V1__WeekdayHourCell   *message,
+                      uint8_t             *out);
+size_t xsc__orders__v1__weekday_hour_cell__pack_to_buffer
+                     (const Xsc__Orders__V1__WeekdayHourCell   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Orders__V1__WeekdayHourCell *
+       xsc__orders__v1__weekday_hour_cell__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__orders__v1__weekday_hour_cell__free_unpacked
+                     (Xsc__Orders__V1__WeekdayHourCell *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Orders__V1__OrdersByWeekdayHourResponse methods */
+void   xsc__orders__v1__orders_by_weekday_hour_response__init
+                     (Xsc__Orders__V1__OrdersByWeekdayHourResponse         *message);
+size_t xsc__orders__v1__orders_by_weekday_hour_response__get_packed_size
+                     (const Xsc__Orders__V1__OrdersByWeekdayHourResponse   *message);
+size_t xsc__orders__v1__orders_by_weekday_hour_response__pack
+                     (const Xsc__Orders__V1__OrdersByWeekdayHourResponse   *message,
+                      uint8_t             *out);
+size_t xsc__orders__v1__orders_by_weekday_hour_response__pack_to_buffer
+                     (const Xsc__Orders__V1__OrdersByWeekdayHourResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Orders__V1__OrdersByWeekdayHourResponse *
+       xsc__orders__v1__orders_by_weekday_hour_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__orders__v1__orders_by_weekday_hour_response__free_unpacked
+                     (Xsc__Orders__V1__OrdersByWeekdayHourResponse *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Orders__V1__ChannelShare methods */
+void   xsc__orders__v1__channel_share__init
+                     (Xsc__Orders__V1__ChannelShare         *message);
+size_t xsc__orders__v1__channel_share__get_packed_size
+                     (const Xsc__Orders__V1__ChannelShare   *message);
+size_t xsc__orders__v1__channel_share__pack
+                     (const Xsc__Orders__V1__ChannelShare   *message,
+                      uint8_t             *out);
+size_t xsc__orders__v1__channel_share__pack_to_buffer
+                     (const Xsc__Orders__V1__ChannelShare   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Orders__V1__ChannelShare *
+       xsc__orders__v1__channel_share__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__orders__v1__channel_share__free_unpacked
+                     (Xsc__Orders__V1__ChannelShare *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Orders__V1__ChannelMixResponse methods */
+void   xsc__orders__v1__channel_mix_response__init
+                     (Xsc__Orders__V1__ChannelMixResponse         *message);
+size_t xsc__orders__v1__channel_mix_response__get_packed_size
+                     (const Xsc__Orders__V1__ChannelMixResponse   *message);
+size_t xsc__orders__v1__channel_mix_response__pack
+                     (const Xsc__Orders__V1__ChannelMixResponse   *message,
+                      uint8_t             *out);
+size_t xsc__orders__v1__channel_mix_response__pack_to_buffer
+                     (const Xsc__Orders__V1__ChannelMixResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Orders__V1__ChannelMixResponse *
+       xsc__orders__v1__channel_mix_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__orders__v1__channel_mix_response__free_unpacked
+                     (Xsc__Orders__V1__ChannelMixResponse *message,
+                      ProtobufCAllocator *allocator);
 /* Xsc__Orders__V1__Sku methods */
 void   xsc__orders__v1__sku__init
                      (Xsc__Orders__V1__Sku         *message);
@@ -1454,6 +1763,33 @@ typedef void (*Xsc__Orders__V1__PartnerFeedEvent_Closure)
 typedef void (*Xsc__Orders__V1__ListPartnerEventsResponse_Closure)
                  (const Xsc__Orders__V1__ListPartnerEventsResponse *message,
                   void *closure_data);
+typedef void (*Xsc__Orders__V1__ReportRequest_Closure)
+                 (const Xsc__Orders__V1__ReportRequest *message,
+                  void *closure_data);
+typedef void (*Xsc__Orders__V1__TeamSales_Closure)
+                 (const Xsc__Orders__V1__TeamSales *message,
+                  void *closure_data);
+typedef void (*Xsc__Orders__V1__SalesByTeamResponse_Closure)
+                 (const Xsc__Orders__V1__SalesByTeamResponse *message,
+                  void *closure_data);
+typedef void (*Xsc__Orders__V1__LeadCompliance_Closure)
+                 (const Xsc__Orders__V1__LeadCompliance *message,
+                  void *closure_data);
+typedef void (*Xsc__Orders__V1__SlaComplianceResponse_Closure)
+                 (const Xsc__Orders__V1__SlaComplianceResponse *message,
+                  void *closure_data);
+typedef void (*Xsc__Orders__V1__WeekdayHourCell_Closure)
+                 (const Xsc__Orders__V1__WeekdayHourCell *message,
+                  void *closure_data);
+typedef void (*Xsc__Orders__V1__OrdersByWeekdayHourResponse_Closure)
+                 (const Xsc__Orders__V1__OrdersByWeekdayHourResponse *message,
+                  void *closure_data);
+typedef void (*Xsc__Orders__V1__ChannelShare_Closure)
+                 (const Xsc__Orders__V1__ChannelShare *message,
+                  void *closure_data);
+typedef void (*Xsc__Orders__V1__ChannelMixResponse_Closure)
+                 (const Xsc__Orders__V1__ChannelMixResponse *message,
+                  void *closure_data);
 typedef void (*Xsc__Orders__V1__Sku_Closure)
                  (const Xsc__Orders__V1__Sku *message,
                   void *closure_data);
@@ -1554,6 +1890,22 @@ struct Xsc__Orders__V1__OrderService_Service
                                const Xsc__Orders__V1__PartnerFeedRequest *input,
                                Xsc__Orders__V1__PartnerFeedEvent_Closure closure,
                                void *closure_data);
+  void (*sales_by_team)(Xsc__Orders__V1__OrderService_Service *service,
+                        const Xsc__Orders__V1__ReportRequest *input,
+                        Xsc__Orders__V1__SalesByTeamResponse_Closure closure,
+                        void *closure_data);
+  void (*sla_compliance)(Xsc__Orders__V1__OrderService_Service *service,
+                         const Xsc__Orders__V1__ReportRequest *input,
+                         Xsc__Orders__V1__SlaComplianceResponse_Closure closure,
+                         void *closure_data);
+  void (*orders_by_weekday_hour)(Xsc__Orders__V1__OrderService_Service *service,
+                                 const Xsc__Orders__V1__ReportRequest *input,
+                                 Xsc__Orders__V1__OrdersByWeekdayHourResponse_Closure closure,
+                                 void *closure_data);
+  void (*channel_mix)(Xsc__Orders__V1__OrderService_Service *service,
+                      const Xsc__Orders__V1__ReportRequest *input,
+                      Xsc__Orders__V1__ChannelMixResponse_Closure closure,
+                      void *closure_data);
   void (*upsert_sku)(Xsc__Orders__V1__OrderService_Service *service,
                      const Xsc__Orders__V1__UpsertSkuRequest *input,
                      Xsc__Orders__V1__Sku_Closure closure,
@@ -1593,6 +1945,10 @@ void xsc__orders__v1__order_service__init (Xsc__Orders__V1__OrderService_Service
       function_prefix__ ## acknowledge_by_sms,\
       function_prefix__ ## list_partner_events,\
       function_prefix__ ## watch_partner_events,\
+      function_prefix__ ## sales_by_team,\
+      function_prefix__ ## sla_compliance,\
+      function_prefix__ ## orders_by_weekday_hour,\
+      function_prefix__ ## channel_mix,\
       function_prefix__ ## upsert_sku,\
       function_prefix__ ## set_region_price,\
       function_prefix__ ## set_guided_price,\
@@ -1657,6 +2013,22 @@ void xsc__orders__v1__order_service__watch_partner_events(ProtobufCService *serv
                                                           const Xsc__Orders__V1__PartnerFeedRequest *input,
                                                           Xsc__Orders__V1__PartnerFeedEvent_Closure closure,
                                                           void *closure_data);
+void xsc__orders__v1__order_service__sales_by_team(ProtobufCService *service,
+                                                   const Xsc__Orders__V1__ReportRequest *input,
+                                                   Xsc__Orders__V1__SalesByTeamResponse_Closure closure,
+                                                   void *closure_data);
+void xsc__orders__v1__order_service__sla_compliance(ProtobufCService *service,
+                                                    const Xsc__Orders__V1__ReportRequest *input,
+                                                    Xsc__Orders__V1__SlaComplianceResponse_Closure closure,
+                                                    void *closure_data);
+void xsc__orders__v1__order_service__orders_by_weekday_hour(ProtobufCService *service,
+                                                            const Xsc__Orders__V1__ReportRequest *input,
+                                                            Xsc__Orders__V1__OrdersByWeekdayHourResponse_Closure closure,
+                                                            void *closure_data);
+void xsc__orders__v1__order_service__channel_mix(ProtobufCService *service,
+                                                 const Xsc__Orders__V1__ReportRequest *input,
+                                                 Xsc__Orders__V1__ChannelMixResponse_Closure closure,
+                                                 void *closure_data);
 void xsc__orders__v1__order_service__upsert_sku(ProtobufCService *service,
                                                 const Xsc__Orders__V1__UpsertSkuRequest *input,
                                                 Xsc__Orders__V1__Sku_Closure closure,
@@ -1705,6 +2077,15 @@ extern const ProtobufCMessageDescriptor xsc__orders__v1__list_order_events_respo
 extern const ProtobufCMessageDescriptor xsc__orders__v1__partner_feed_request__descriptor;
 extern const ProtobufCMessageDescriptor xsc__orders__v1__partner_feed_event__descriptor;
 extern const ProtobufCMessageDescriptor xsc__orders__v1__list_partner_events_response__descriptor;
+extern const ProtobufCMessageDescriptor xsc__orders__v1__report_request__descriptor;
+extern const ProtobufCMessageDescriptor xsc__orders__v1__team_sales__descriptor;
+extern const ProtobufCMessageDescriptor xsc__orders__v1__sales_by_team_response__descriptor;
+extern const ProtobufCMessageDescriptor xsc__orders__v1__lead_compliance__descriptor;
+extern const ProtobufCMessageDescriptor xsc__orders__v1__sla_compliance_response__descriptor;
+extern const ProtobufCMessageDescriptor xsc__orders__v1__weekday_hour_cell__descriptor;
+extern const ProtobufCMessageDescriptor xsc__orders__v1__orders_by_weekday_hour_response__descriptor;
+extern const ProtobufCMessageDescriptor xsc__orders__v1__channel_share__descriptor;
+extern const ProtobufCMessageDescriptor xsc__orders__v1__channel_mix_response__descriptor;
 extern const ProtobufCMessageDescriptor xsc__orders__v1__sku__descriptor;
 extern const ProtobufCMessageDescriptor xsc__orders__v1__upsert_sku_request__descriptor;
 extern const ProtobufCMessageDescriptor xsc__orders__v1__set_region_price_request__descriptor;
