@@ -110,10 +110,9 @@ extension OrderFlow {
                                   reason: OrderErrorReason.externalIDReused)
         }
         let id = try row.decode(String.self, at: 0)
-        guard var order = try await store.lockForSystem(id, in: tx) else {
+        guard let order = try await store.lockForSystem(id, in: tx) else {
             throw RPCError(code: .aborted, message: "the order changed concurrently; retry the call")
         }
-        order.lines = try await store.lines(of: [id], in: tx)[id] ?? []
         var response = Xsc_Orders_V1_SubmitOrderResponse()
         // The caller sent this very order, so it may see what it sent.
         response.order = order.message(access: .full)
