@@ -227,3 +227,30 @@ def test_partner_feed_streams_and_resumes_without_gap_or_duplicate(orders_servic
     page = stub.ListPartnerEvents(pb.PartnerFeedRequest(cursor=seen[0].cursor, page_size=2), metadata=jd)
     assert [e.event.kind for e in page.events] == ["acknowledged", "assigned"]
     assert page.next_cursor == more[0].cursor
+
+
+def test_sms_acknowledgement_and_a_report_over_the_wire(orders_service):
+    _, stub, stubs, _ = orders_service
+    pb = stubs.orders
+    set_up_catalog(stub, pb)
+    # The only group-buy-platform order of this module (priced at the region's list), so the
+    # channel mix below has a known row whatever the other tests submitted.
+    request = mall_order(pb, "TM-SMS-1")
+    request.source = pb.SOURCE_GROUPBUY_PLATFORM
+    request.lines[0].unit_price_fen = 12800
+    order = stub.SubmitOrder(request, metadata=TMALL).order
+    notifications = actor("svc-notifications", "system", "/")
+    reply = pb.AcknowledgeBySmsRequest(order_code=order.code, account_id="lead-o1", replied_at_ms=order.created_at_ms + 1000,
+                                       reply_text="1", inbound_id="in-1")
+    with pytest.raises(grpc.RpcError) as refused:
+        stub.AcknowledgeBySms(reply, metadata=LEAD)  # only the notifications service speaks for a reply
+    assert refused.value.code() == grpc.StatusCode.PERMISSION_DENIED
+    acknowledged = stub.AcknowledgeBySms(reply, metadata=notifications).order
+    assert (acknowledged.state, acknowledged.acknowledged_by) == (pb.ORDER_STATE_ACKNOWLEDGED, "lead-o1")
+
+    period = pb.ReportRequest(from_ms=order.created_at_ms - 3_600_000, to_ms=order.created_at_ms + 3_600_000)
+    mix = stub.ChannelMix(period, metadata=ADMIN).rows
+    assert [(row.orders, row.ordered_fen) for row in mix if row.source == pb.SOURCE_GROUPBUY_PLATFORM] == [(1, 2 * 12800)]
+    with pytest.raises(grpc.RpcError) as partner:
+        stub.ChannelMix(period, metadata=TMALL)
+    assert partner.value.code() == grpc.StatusCode.PERMISSION_DENIED
