@@ -114,6 +114,22 @@ final class DrillTests: XCTestCase {
         XCTAssertEqual(events.last?.actorAccountId, "lead-o1")
     }
 
+    func testSmsReplyWithoutACodeAcknowledgesTheLeadsNewestWaitingOrder() async throws {
+        let flow = fixture.flow
+        let older = try await flow.submit(OrdersFixture.orderRequest(source: .phone), actor: fixture.leadO1, idempotencyKey: nil)
+        fixture.clock.advance(by: .seconds(10))
+        let newer = try await flow.submit(OrdersFixture.orderRequest(source: .sms), actor: fixture.leadO1, idempotencyKey: nil)
+        _ = try await flow.submit(OrdersFixture.orderRequest(source: .phone, district: OrdersFixture.scDistrict), actor: fixture.leadO2, idempotencyKey: nil)
+        var reply = Xsc_Orders_V1_AcknowledgeBySmsRequest()
+        reply.accountId = "lead-o1"
+        let first = try await flow.acknowledgeBySms(reply, actor: fixture.system)
+        XCTAssertEqual(first.id, newer.order?.id)
+        let second = try await flow.acknowledgeBySms(reply, actor: fixture.system)
+        XCTAssertEqual(second.id, older.order?.id)
+        XCTAssertEqual(second.state, .acknowledged)
+        await expectRPCError(.notFound, "nothing left for lead-o1") { try await flow.acknowledgeBySms(reply, actor: try self.fixture.system) }
+    }
+
     private func returnVisit(_ id: String, _ actual: [(String, Int32)], score: Int32, text: String = "") -> Xsc_Orders_V1_RecordReturnVisitRequest {
         var request = Xsc_Orders_V1_RecordReturnVisitRequest()
         request.orderId = id

@@ -153,13 +153,15 @@ extension OrderFlow {
         }
         var problems = FieldViolations()
         if request.accountId.isEmpty { problems.add("account_id", "required") }
-        if request.orderId.isEmpty && request.orderCode.isEmpty { problems.add("order_id", "give order_id or order_code") }
         try problems.check()
         return try await pool.transaction { tx in
-            let found = request.orderId.isEmpty
-                ? try await store.lockByCode(request.orderCode, in: tx)
-                : try await store.lockForSystem(request.orderId, in: tx)
-            guard let order = found else { throw RPCError.orderNotFound(request.orderId.isEmpty ? request.orderCode : request.orderId) }
+            // By id, else by the code the lead replied with, else the lead's newest waiting order.
+            let found = !request.orderId.isEmpty ? try await store.lockForSystem(request.orderId, in: tx)
+                : !request.orderCode.isEmpty ? try await store.lockByCode(request.orderCode, in: tx)
+                : try await store.lockLatestAwaitingAcknowledgement(by: request.accountId, in: tx)
+            guard let order = found else {
+                throw RPCError.orderNotFound(request.orderId.isEmpty ? request.orderCode : request.orderId)
+            }
             let awaitingReply = order.state == .received || (order.state == .assigned && order.assigneeKind == "district_lead")
             guard awaitingReply else { return order.message(access: .full) }
             let detail = "sms reply at \(request.repliedAtMs)"

@@ -28,6 +28,21 @@ struct OrderStore: Sendable {
         return try await lockForSystem(id, in: tx)
     }
 
+    /// The newest order waiting for `account`'s acknowledgement: a new order of a district
+    /// where it is an office lead, or an order forwarded to it as district lead. Locked.
+    func lockLatestAwaitingAcknowledgement(by account: String, in tx: PostgresTransaction) async throws -> OrderRecord? {
+        let rows = try await tx.query("""
+            SELECT o.id FROM orders o
+            WHERE (o.state = 'received' AND EXISTS (
+                      SELECT 1 FROM district_routing_members m
+                      WHERE m.district_id = o.district_id AND m.member_role = 'office_lead' AND m.account_id = $1))
+               OR (o.state = 'assigned' AND o.assignee_kind = 'district_lead' AND o.assignee_account_id = $1)
+            ORDER BY o.updated_at DESC, o.id DESC LIMIT 1
+            """, [.text(account)])
+        guard let id = try rows.first?.decode(String.self, at: 0) else { return nil }
+        return try await lockForSystem(id, in: tx)
+    }
+
     /// An order by id, locked, for the service's own work (timers); no visibility check.
     func lockForSystem(_ id: String, in tx: PostgresTransaction) async throws -> OrderRecord? {
         let rows = try await tx.query("SELECT \(OrderRecord.columns) FROM orders o WHERE o.id = $1 FOR UPDATE", [.text(id)])

@@ -430,7 +430,8 @@ struct  Xsc__Orders__V1__AcknowledgeBySmsRequest
   char *reply_text;
   char *inbound_id;
   /*
-   * Alternative to order_id: the short code the lead replied with.
+   * Alternative to order_id: the short code the lead replied with. With neither, the newest
+   * order waiting for this account's acknowledgement.
    */
   char *order_code;
 };
