@@ -6,6 +6,7 @@ client streaming, and the SMS requests waiting in the outbox while notifications
 from __future__ import annotations
 
 import base64
+import functools
 import importlib
 import os
 import shutil
@@ -92,6 +93,7 @@ def orders_service(tmp_path_factory):
     server.stop()
 
 
+@functools.cache
 def actor(account: str, role: str, team: str = "") -> list[tuple[str, object]]:
     args = ["mint-actor", "--account", account, "--role", role, "--plain"]
     if team:
@@ -105,21 +107,22 @@ def actor(account: str, role: str, team: str = "") -> list[tuple[str, object]]:
     return metadata
 
 
-ADMIN = actor("hq-admin", "admin", "/hq")
-LEAD = actor("lead-o1", "staff", "/hq/cq/cq-o1")
-OTHER_LEAD = actor("lead-o2", "staff", "/hq/sc/sc-o2")
-DEALER = actor("dealer-1", "staff", "/dealers/dealer-1")
-TMALL = actor("partner-tmall", "partner")
+# The accounts of these tests (minted on first use, not at import).
+def admin(): return actor("hq-admin", "admin", "/hq")
+def lead(): return actor("lead-o1", "staff", "/hq/cq/cq-o1")
+def other_lead(): return actor("lead-o2", "staff", "/hq/sc/sc-o2")
+def dealer(): return actor("dealer-1", "staff", "/dealers/dealer-1")
+def tmall(): return actor("partner-tmall", "partner")
 
 
 def set_up_catalog(stub, pb):
-    stub.UpsertSku(pb.UpsertSkuRequest(sku=pb.Sku(sku_id="bj-500", name="52度 500ml", unit="bottle", active=True)), metadata=ADMIN)
-    stub.SetRegionPrice(pb.SetRegionPriceRequest(region_id="cq", sku_id="bj-500", price_fen=12800), metadata=ADMIN)
-    stub.SetGuidedPrice(pb.SetGuidedPriceRequest(sku_id="bj-500", max_price_fen=15800), metadata=ADMIN)
+    stub.UpsertSku(pb.UpsertSkuRequest(sku=pb.Sku(sku_id="bj-500", name="52度 500ml", unit="bottle", active=True)), metadata=admin())
+    stub.SetRegionPrice(pb.SetRegionPriceRequest(region_id="cq", sku_id="bj-500", price_fen=12800), metadata=admin())
+    stub.SetGuidedPrice(pb.SetGuidedPriceRequest(sku_id="bj-500", max_price_fen=15800), metadata=admin())
     routing = pb.DistrictRouting(district_id=DISTRICT, region_id="cq", office_id="cq-o1", credited_team_path=TEAM,
                                  office_lead_account_ids=["lead-o1"], dealer_account_ids=["dealer-1"],
                                  escalation_account_ids=["cs-cq"])
-    answer = stub.SetDistrictRouting(pb.SetDistrictRoutingRequest(routing=routing), metadata=ADMIN)
+    answer = stub.SetDistrictRouting(pb.SetDistrictRoutingRequest(routing=routing), metadata=admin())
     assert answer.routing.sla_seconds == 300
 
 
@@ -135,26 +138,26 @@ def test_a_mall_order_from_submission_to_return_visit(orders_service):
     pb = stubs.orders
     set_up_catalog(stub, pb)
     key = [("idempotency-key", "wire-" + uuid.uuid4().hex)]
-    first = stub.SubmitOrder(mall_order(pb, "TM-WIRE-1"), metadata=TMALL + key)
-    again = stub.SubmitOrder(mall_order(pb, "TM-WIRE-1"), metadata=TMALL + key)
+    first = stub.SubmitOrder(mall_order(pb, "TM-WIRE-1"), metadata=tmall() + key)
+    again = stub.SubmitOrder(mall_order(pb, "TM-WIRE-1"), metadata=tmall() + key)
     assert again.order.id == first.order.id
     order = first.order
     assert order.state == pb.ORDER_STATE_RECEIVED
     assert order.total_fen == 2 * 15800
     assert order.customer.phone == "13800138000"
 
-    stub.Acknowledge(pb.AcknowledgeRequest(order_id=order.id), metadata=LEAD)
+    stub.Acknowledge(pb.AcknowledgeRequest(order_id=order.id), metadata=lead())
     stub.Assign(pb.AssignRequest(order_id=order.id, assignee_account_id="dealer-1",
-                                 assignee_kind=pb.ASSIGNEE_KIND_DEALER), metadata=LEAD)
-    stub.Accept(pb.AcceptRequest(order_id=order.id), metadata=DEALER)
-    stub.MarkDelivered(pb.MarkDeliveredRequest(order_id=order.id), metadata=DEALER)
+                                 assignee_kind=pb.ASSIGNEE_KIND_DEALER), metadata=lead())
+    stub.Accept(pb.AcceptRequest(order_id=order.id), metadata=dealer())
+    stub.MarkDelivered(pb.MarkDeliveredRequest(order_id=order.id), metadata=dealer())
     visited = stub.RecordReturnVisit(pb.RecordReturnVisitRequest(
         order_id=order.id, lines=[pb.ActualLine(sku_id="bj-500", actual_quantity=1)],
-        evaluation_score=5, evaluation_text="好"), metadata=LEAD).order
+        evaluation_score=5, evaluation_text="好"), metadata=lead()).order
     assert visited.state == pb.ORDER_STATE_VISITED
     assert visited.actual_total_fen == 15800
 
-    events = stub.ListOrderEvents(pb.ListOrderEventsRequest(order_id=order.id), metadata=TMALL).events
+    events = stub.ListOrderEvents(pb.ListOrderEventsRequest(order_id=order.id), metadata=tmall()).events
     assert [e.kind for e in events] == ["submitted", "acknowledged", "assigned", "accepted", "delivered", "visited"]
 
     # Notifications is down: the three SMS requests wait in the outbox, nothing failed.
@@ -168,20 +171,20 @@ def test_errors_carry_their_status_and_details(orders_service):
     pb = stubs.orders
     set_up_catalog(stub, pb)
     with pytest.raises(grpc.RpcError) as bad:
-        stub.SubmitOrder(mall_order(pb, "TM-BAD", phone="12345", quantity=0), metadata=TMALL)
+        stub.SubmitOrder(mall_order(pb, "TM-BAD", phone="12345", quantity=0), metadata=tmall())
     assert bad.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     details = dict(bad.value.trailing_metadata())["grpc-status-details-bin"]
     status = stubs.status.Status.FromString(details)
     request = stubs.details.BadRequest.FromString(status.details[0].value)
     assert [v.field for v in request.field_violations] == ["customer.phone", "lines[0].quantity"]
 
-    order = stub.SubmitOrder(mall_order(pb, "TM-WIRE-2"), metadata=TMALL).order
+    order = stub.SubmitOrder(mall_order(pb, "TM-WIRE-2"), metadata=tmall()).order
     with pytest.raises(grpc.RpcError) as illegal:
-        stub.Accept(pb.AcceptRequest(order_id=order.id), metadata=ADMIN)
+        stub.Accept(pb.AcceptRequest(order_id=order.id), metadata=admin())
     assert illegal.value.code() == grpc.StatusCode.FAILED_PRECONDITION
 
     with pytest.raises(grpc.RpcError) as hidden:
-        stub.GetOrder(pb.GetOrderRequest(order_id=order.id), metadata=OTHER_LEAD)
+        stub.GetOrder(pb.GetOrderRequest(order_id=order.id), metadata=other_lead())
     assert hidden.value.code() == grpc.StatusCode.NOT_FOUND
 
     with pytest.raises(grpc.RpcError) as anonymous:
@@ -194,11 +197,11 @@ def test_bulk_submission_answers_per_order(orders_service):
     pb = stubs.orders
     set_up_catalog(stub, pb)
     requests = [mall_order(pb, "TM-BULK-1"), mall_order(pb, "TM-BULK-2", phone="not a phone"), mall_order(pb, "TM-BULK-3")]
-    answer = stub.SubmitOrders(iter(requests), metadata=TMALL)
+    answer = stub.SubmitOrders(iter(requests), metadata=tmall())
     assert (answer.accepted, answer.rejected) == (2, 1)
     assert [r.index for r in answer.results] == [0, 1, 2]
     assert answer.results[1].error.code == grpc.StatusCode.INVALID_ARGUMENT.value[0]
-    listed = stub.ListOrders(pb.ListOrdersRequest(), metadata=TMALL).orders
+    listed = stub.ListOrders(pb.ListOrdersRequest(), metadata=tmall()).orders
     assert {"TM-BULK-1", "TM-BULK-3"} <= {o.external_id for o in listed}
 
 
@@ -208,7 +211,7 @@ def test_partner_feed_streams_and_resumes_without_gap_or_duplicate(orders_servic
     set_up_catalog(stub, pb)
     jd = actor("partner-jd-feed", "partner")
     first = stub.SubmitOrder(mall_order(pb, "JD-FEED-1"), metadata=jd).order
-    stub.Acknowledge(pb.AcknowledgeRequest(order_id=first.id), metadata=LEAD)
+    stub.Acknowledge(pb.AcknowledgeRequest(order_id=first.id), metadata=lead())
 
     stream = stub.WatchPartnerEvents(pb.PartnerFeedRequest(), metadata=jd)
     seen = [next(stream), next(stream)]
@@ -217,7 +220,7 @@ def test_partner_feed_streams_and_resumes_without_gap_or_duplicate(orders_servic
     assert all(e.order.partner_id == "partner-jd-feed" for e in seen)
 
     stub.Assign(pb.AssignRequest(order_id=first.id, assignee_account_id="dealer-1",
-                                 assignee_kind=pb.ASSIGNEE_KIND_DEALER), metadata=LEAD)
+                                 assignee_kind=pb.ASSIGNEE_KIND_DEALER), metadata=lead())
     second = stub.SubmitOrder(mall_order(pb, "JD-FEED-2"), metadata=jd).order
     resumed = stub.WatchPartnerEvents(pb.PartnerFeedRequest(cursor=seen[-1].cursor), metadata=jd)
     more = [next(resumed), next(resumed)]
@@ -238,19 +241,19 @@ def test_sms_acknowledgement_and_a_report_over_the_wire(orders_service):
     request = mall_order(pb, "TM-SMS-1")
     request.source = pb.SOURCE_GROUPBUY_PLATFORM
     request.lines[0].unit_price_fen = 12800
-    order = stub.SubmitOrder(request, metadata=TMALL).order
+    order = stub.SubmitOrder(request, metadata=tmall()).order
     notifications = actor("svc-notifications", "system", "/")
     reply = pb.AcknowledgeBySmsRequest(order_code=order.code, account_id="lead-o1", replied_at_ms=order.created_at_ms + 1000,
                                        reply_text="1", inbound_id="in-1")
     with pytest.raises(grpc.RpcError) as refused:
-        stub.AcknowledgeBySms(reply, metadata=LEAD)  # only the notifications service speaks for a reply
+        stub.AcknowledgeBySms(reply, metadata=lead())  # only the notifications service speaks for a reply
     assert refused.value.code() == grpc.StatusCode.PERMISSION_DENIED
     acknowledged = stub.AcknowledgeBySms(reply, metadata=notifications).order
     assert (acknowledged.state, acknowledged.acknowledged_by) == (pb.ORDER_STATE_ACKNOWLEDGED, "lead-o1")
 
     period = pb.ReportRequest(from_ms=order.created_at_ms - 3_600_000, to_ms=order.created_at_ms + 3_600_000)
-    mix = stub.ChannelMix(period, metadata=ADMIN).rows
+    mix = stub.ChannelMix(period, metadata=admin()).rows
     assert [(row.orders, row.ordered_fen) for row in mix if row.source == pb.SOURCE_GROUPBUY_PLATFORM] == [(1, 2 * 12800)]
     with pytest.raises(grpc.RpcError) as partner:
-        stub.ChannelMix(period, metadata=TMALL)
+        stub.ChannelMix(period, metadata=tmall())
     assert partner.value.code() == grpc.StatusCode.PERMISSION_DENIED
