@@ -78,6 +78,7 @@ let package = Package(
             "ServiceAPI", "ServiceKit", "ServiceKitStore", "Postgres", "RPC", "Messages", "ProtoCodec", "NetIO",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
+        .target(name: "Orders", dependencies: ["ServiceKit", "ServiceKitStore", "ServiceAPI", "Postgres", "RPC", "Messages", "ProtoCodec"]),
 
         // 7. Executables.
         .executableTarget(name: "InteropServer", dependencies: ["Interop", "RPC"]),
@@ -85,7 +86,7 @@ let package = Package(
         .executableTarget(name: "BenchServer", dependencies: ["ServiceAPI", "RPC", "Messages"]),
         .executableTarget(name: "CodeGenTool", dependencies: ["CodeGen"]),
         .executableTarget(name: "GatewayServer", dependencies: ["ServiceHost", "Gateway", "ServiceKit", "RPC", "Messages"]),
-        .executableTarget(name: "OrdersServer", dependencies: ["ServiceHost"]),
+        .executableTarget(name: "OrdersServer", dependencies: ["ServiceHost", "Orders"]),
         .executableTarget(name: "CustomersServer", dependencies: ["ServiceHost"]),
         .executableTarget(name: "ProposalsServer", dependencies: ["ServiceHost"]),
         .executableTarget(name: "NotificationsServer", dependencies: ["ServiceHost", "Notifications", "ServiceKit", "ServiceKitStore", "RPC"]),
@@ -106,6 +107,7 @@ let package = Package(
             "XSCTestSupport",
             "Notifications", "ServiceKit", "ServiceKitStore", "Postgres", "LibPQ", "RPC", "ServiceAPI", "Messages", "NetIO",
         ]),
+        .testTarget(name: "OrdersTests", dependencies: ["Orders", "XSCTestSupport", "ServiceKitStore", "ServiceKit", "Postgres", "RPC", "Messages"]),
         .testTarget(name: "ServiceHostTests", dependencies: ["ServiceHost", "ServiceKit", "ServiceKitStore", "Postgres", "LibPQ", "RPC", "ServiceAPI", "Messages"]),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "ServiceKit", "Postgres", "RPC", "Messages"]),
     ],

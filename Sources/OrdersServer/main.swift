@@ -1,6 +1,15 @@
 // xsc-orders: the orders service (ARCHITECTURE.md: port 7101, admin 9101).
-// Until its domain module lands it serves health and reflection only; its handlers go in the
-// definition's `providers`, its outbox relay and timers in `workers`.
+import Orders
 import ServiceHost
 
-ServiceHost.run(ServiceDefinition(name: "orders"))
+ServiceHost.run(ServiceDefinition(
+    name: "orders",
+    peers: OrdersService.peers,
+    providers: { service in
+        [OrderServiceHandler(flow: OrderFlow(pool: service.pool, timeZone: service.config.organizationTimeZone))]
+    },
+    workers: { service in
+        try OrdersService.workers(flow: OrderFlow(pool: service.pool, timeZone: service.config.organizationTimeZone),
+                                  pool: service.pool, config: service.config,
+                                  reportError: service.workerErrorReporter)
+    }))

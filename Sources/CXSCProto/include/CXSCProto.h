@@ -18,3 +18,4 @@
 #include "xsc/common/v1/common.pb-c.h"
 #include "xsc/gateway/v1/gateway.pb-c.h"
 #include "xsc/notifications/v1/notifications.pb-c.h"
+#include "xsc/orders/v1/orders.pb-c.h"

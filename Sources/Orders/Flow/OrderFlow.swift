@@ -1,0 +1,99 @@
+import Messages
+import Postgres
+import RPC
+import ServiceKit
+import ServiceKitStore
+
+/// The order area's use cases over one database pool. Handlers translate RPCs into these
+/// calls; tests call them directly with verified (minted) actors. Every write is one
+/// transaction holding the business rows, the events, the outbox messages and the timers.
+public struct OrderFlow: Sendable {
+    let pool: PostgresPool
+    let clock: WallClock
+    let store = OrderStore()
+    let catalog = CatalogStore()
+    let idempotency: IdempotencyStore
+    let notifier: OrderNotifier
+    let deadlines: SLADeadlines
+    /// The organisation's time zone (reports' weekdays and hours).
+    let timeZone: String
+
+    public init(pool: PostgresPool, clock: @escaping WallClock = SystemWallClock.now,
+                timeZone: String = ServiceConfig.defaultTimeZone) {
+        self.pool = pool
+        self.clock = clock
+        self.timeZone = timeZone
+        idempotency = IdempotencyStore(clock: clock)
+        notifier = OrderNotifier(outbox: Outbox(clock: clock))
+        deadlines = SLADeadlines(timers: Timers(clock: clock))
+    }
+
+    /// Runs one transition of `orderID` for `actor`: loads and locks the order (NOT_FOUND when
+    /// the actor may not see it), checks the state machine (FAILED_PRECONDITION), lets
+    /// `authorize` refuse, applies `change`, records the event, then runs `effects` (timers,
+    /// notifications) in the same transaction.
+    func transition(_ action: OrderAction, orderID: String, actor: EventActor, viewer: OrderViewer, detail: String = "",
+                    authorize: (OrderRecord, Routing) throws -> Void,
+                    change: (inout OrderRecord) throws -> Void = { _ in },
+                    effects: (OrderRecord, Routing, PostgresTransaction) async throws -> Void = { _, _, _ in }) async throws -> Xsc_Orders_V1_Order {
+        try await pool.transaction { tx in
+            guard let (loaded, _) = try await store.load(orderID, viewer: viewer, in: tx, forUpdate: true) else {
+                throw RPCError.orderNotFound(orderID)
+            }
+            return try await apply(action, to: loaded, actor: actor, detail: detail, in: tx,
+                                   authorize: authorize, change: change, effects: effects)
+        }
+    }
+
+    /// `transition` on an order already loaded and locked in `tx`.
+    func apply(_ action: OrderAction, to loaded: OrderRecord, actor: EventActor, detail: String = "", in tx: PostgresTransaction,
+               authorize: (OrderRecord, Routing) throws -> Void,
+               change: (inout OrderRecord) throws -> Void,
+               effects: (OrderRecord, Routing, PostgresTransaction) async throws -> Void) async throws -> Xsc_Orders_V1_Order {
+        guard action.allowedFrom.contains(loaded.state) else {
+            throw RPCError.illegalTransition(action, from: loaded.state)
+        }
+        guard let routing = try await catalog.routing(district: loaded.districtID, in: tx) else {
+            throw RPCError(code: .failedPrecondition, message: "district \(loaded.districtID) has no routing any more")
+        }
+        try authorize(loaded, routing)
+        var order = loaded
+        order.state = action.target
+        try change(&order)
+        let now = clock()
+        order.updatedAtMillis = now
+        try await store.recordTransition(order, from: loaded.state, kind: action.eventKind, actor: actor, at: now, detail: detail, in: tx)
+        try await effects(order, routing, tx)
+        return order.message(access: .full)
+    }
+}
+
+extension RPCError {
+    static func illegalTransition(_ action: OrderAction, from state: OrderState) -> RPCError {
+        .orders(.failedPrecondition, "cannot \(action.rawValue.replacingOccurrences(of: "_", with: " ")) an order that is \(state.storedName)",
+                reason: OrderErrorReason.illegalTransition)
+    }
+
+    static func notAllowed(_ message: String) -> RPCError {
+        .orders(.permissionDenied, message, reason: OrderErrorReason.notAllowed)
+    }
+}
+
+extension EventActor {
+    init(_ actor: VerifiedActor) {
+        self.init(accountID: actor.accountID, role: actor.role.roleName)
+    }
+}
+
+extension VerifiedActor.Role {
+    var roleName: String {
+        switch self {
+        case .staff: "staff"
+        case .manager: "manager"
+        case .admin: "admin"
+        case .partner: "partner"
+        case .system: "system"
+        default: "unknown"
+        }
+    }
+}

@@ -1,0 +1,179 @@
+import Foundation
+import Messages
+import Postgres
+import RPC
+import ServiceKit
+
+/// Intake: validation, pricing, routing, idempotency, the first event, the office leads'
+/// SMS prompts and the acknowledgement deadline - one transaction.
+extension OrderFlow {
+    /// Submits one order. Idempotent on `idempotencyKey` (same key + same request -> the
+    /// first answer; different request -> FAILED_PRECONDITION) and on (source, partner,
+    /// external_id) (same order again -> it, with `existing`; another order -> ALREADY_EXISTS).
+    public func submit(_ request: Xsc_Orders_V1_SubmitOrderRequest, actor: VerifiedActor,
+                       idempotencyKey: String?) async throws -> Xsc_Orders_V1_SubmitOrderResponse {
+        guard actor.role != .system else { throw RPCError.notAllowed("the system account does not submit orders") }
+        let valid = try SubmissionValidation.validate(request, partnerActor: actor.role == .partner ? actor.accountID : nil)
+        let response = try await pool.transaction { tx in
+            if let idempotencyKey {
+                return try await idempotency.run(in: tx, scope: "orders.SubmitOrder/" + actor.accountID, key: idempotencyKey,
+                                                 request: request) {
+                    try await insert(valid, actor: actor, in: tx)
+                }
+            }
+            return try await insert(valid, actor: actor, in: tx)
+        }
+        return response
+    }
+
+    private func insert(_ valid: ValidSubmission, actor: VerifiedActor, in tx: PostgresTransaction) async throws -> Xsc_Orders_V1_SubmitOrderResponse {
+        var problems = FieldViolations()
+        guard let routing = try await catalog.routing(district: valid.districtID, in: tx) else {
+            throw FieldViolations.error("delivery_district_id", "unknown district \(valid.districtID)")
+        }
+        let rule = valid.source.priceRule
+        let prices = try await catalog.prices(skus: valid.lines.map(\.skuID), region: routing.regionID, rule: rule, in: tx)
+        var lines: [OrderRecord.Line] = []
+        for (index, line) in valid.lines.enumerated() {
+            let field = "lines[\(index)]"
+            guard let known = prices[line.skuID] else {
+                problems.add(field + ".sku_id", "unknown SKU \(line.skuID)")
+                continue
+            }
+            guard known.active else {
+                problems.add(field + ".sku_id", "SKU \(line.skuID) is no longer sold")
+                continue
+            }
+            guard let price = known.priceFen else {
+                problems.add(field + ".sku_id", rule == .guidedMaximum
+                             ? "SKU \(line.skuID) has no guided price yet, so malls cannot sell it"
+                             : "SKU \(line.skuID) has no list price in region \(routing.regionID)")
+                continue
+            }
+            if line.unitPriceFen != 0 && line.unitPriceFen != price {
+                problems.add(field + ".unit_price_fen", rule == .guidedMaximum
+                             ? "mall orders are priced at the guided maximum: \(price) fen"
+                             : "must be the region's list price: \(price) fen")
+            }
+            lines.append(.init(lineNo: index + 1, skuID: line.skuID, quantity: line.quantity, unitPriceFen: price, actualQuantity: 0))
+        }
+        try problems.check()
+
+        let now = clock()
+        let id = UUID().uuidString.lowercased()
+        let total = lines.reduce(Int64(0)) { $0 + Int64($1.quantity) * $1.unitPriceFen }
+        let fingerprint = Self.fingerprint(valid)
+        let inserted = try await tx.query("""
+            INSERT INTO orders (id, source, partner_id, external_id, request_sha256, referrer_code, customer_name, customer_phone,
+                                customer_address, district_id, region_id, office_id, credited_team_path, state, total_fen, note,
+                                submitted_by, created_at, updated_at)
+            VALUES ($1, $2, $3, $4, sha256($5), $6, $7, $8, $9, $10, $11, $12, $13, 'received', $14, $15, $16, $17, $17)
+            ON CONFLICT (source, partner_id, external_id) WHERE external_id <> '' DO NOTHING
+            RETURNING code
+            """, [.text(id), .text(valid.source.storedName), .text(valid.partnerID), .text(valid.externalID), .bytea(fingerprint),
+                  .text(valid.referrerCode), .text(valid.customerName), .text(valid.customerPhone), .text(valid.customerAddress),
+                  .text(valid.districtID), .text(routing.regionID), .text(routing.officeID), .text(routing.creditedTeamPath),
+                  .int64(total), .text(valid.note), .text(actor.accountID), .timestampMillis(now)])
+        guard let row = inserted.first else {
+            return try await existing(valid, fingerprint: fingerprint, actor: actor, in: tx)
+        }
+        var statements = lines.map { line in
+            PostgresStatement("""
+                INSERT INTO order_lines (order_id, line_no, sku_id, quantity, unit_price_fen) VALUES ($1, $2, $3, $4, $5)
+                """, [.text(id), .int(line.lineNo), .text(line.skuID), .int32(line.quantity), .int64(line.unitPriceFen)])
+        }
+        statements.append(store.eventStatement(orderID: id, kind: "submitted", from: .unspecified, to: .received,
+                                               actor: EventActor(actor), at: now, detail: valid.source.storedName))
+        _ = try await tx.run(statements)
+        let order = OrderRecord(id: id, code: try row.decode(String.self, at: 0), valid: valid, routing: routing, lines: lines,
+                                totalFen: total, submittedBy: actor.accountID, at: now)
+        try await notifier.prompt("order_new_lead", to: routing.officeLeads, order: order, in: tx)
+        try await deadlines.start(.acknowledge, orderID: id, routing: routing, now: now, in: tx)
+        var response = Xsc_Orders_V1_SubmitOrderResponse()
+        response.order = order.message(access: .full)
+        return response
+    }
+
+    /// The earlier order with the same (source, partner, external_id): returned when it is the
+    /// same order, refused when the external id now names a different one.
+    private func existing(_ valid: ValidSubmission, fingerprint: [UInt8], actor: VerifiedActor,
+                          in tx: PostgresTransaction) async throws -> Xsc_Orders_V1_SubmitOrderResponse {
+        let rows = try await tx.query("""
+            SELECT o.id, o.request_sha256 = sha256($4) FROM orders o
+            WHERE o.source = $1 AND o.partner_id = $2 AND o.external_id = $3
+            """, [.text(valid.source.storedName), .text(valid.partnerID), .text(valid.externalID), .bytea(fingerprint)])
+        guard let row = rows.first else {
+            throw RPCError(code: .aborted, message: "the order changed concurrently; retry the call")
+        }
+        guard try row.decode(Bool.self, at: 1) else {
+            throw RPCError.orders(.alreadyExists, "external_id \(valid.externalID) was already used for a different order",
+                                  reason: OrderErrorReason.externalIDReused)
+        }
+        let id = try row.decode(String.self, at: 0)
+        guard let order = try await store.lockForSystem(id, in: tx) else {
+            throw RPCError(code: .aborted, message: "the order changed concurrently; retry the call")
+        }
+        var response = Xsc_Orders_V1_SubmitOrderResponse()
+        // The caller sent this very order, so it may see what it sent.
+        response.order = order.message(access: .full)
+        response.existing = true
+        return response
+    }
+
+    /// The normalised submission's bytes: two submissions that normalise alike are the same
+    /// order ("+86 138..." and "138..." included).
+    static func fingerprint(_ valid: ValidSubmission) -> [UInt8] {
+        var canonical = Xsc_Orders_V1_SubmitOrderRequest()
+        canonical.source = valid.source
+        canonical.partnerId = valid.partnerID
+        canonical.externalId = valid.externalID
+        canonical.referrerCode = valid.referrerCode
+        var customer = Xsc_Orders_V1_Customer()
+        customer.name = valid.customerName
+        customer.phone = valid.customerPhone
+        customer.address = valid.customerAddress
+        canonical.customer = customer
+        canonical.deliveryDistrictId = valid.districtID
+        canonical.note = valid.note
+        canonical.lines = valid.lines.map { line in
+            var message = Xsc_Orders_V1_OrderLine()
+            message.skuId = line.skuID
+            message.quantity = line.quantity
+            message.unitPriceFen = line.unitPriceFen
+            return message
+        }
+        return canonical.serializedBytes()
+    }
+}
+
+extension OrderRecord {
+    /// A freshly inserted order.
+    init(id: String, code: String, valid: ValidSubmission, routing: Routing, lines: [Line], totalFen: Int64,
+         submittedBy: String, at: Int64) {
+        self.id = id
+        self.code = code
+        source = valid.source
+        partnerID = valid.partnerID
+        externalID = valid.externalID
+        referrerCode = valid.referrerCode
+        customerName = valid.customerName
+        customerPhone = valid.customerPhone
+        customerAddress = valid.customerAddress
+        districtID = valid.districtID
+        regionID = routing.regionID
+        officeID = routing.officeID
+        creditedTeamPath = routing.creditedTeamPath
+        state = .received
+        assigneeAccountID = ""
+        assigneeKind = ""
+        acknowledgedBy = ""
+        self.totalFen = totalFen
+        actualTotalFen = 0
+        evaluationScore = 0
+        evaluationText = ""
+        self.submittedBy = submittedBy
+        createdAtMillis = at
+        updatedAtMillis = at
+        self.lines = lines
+    }
+}

@@ -1,0 +1,79 @@
+import Messages
+import Postgres
+import ServiceKitStore
+
+/// SMS requests to the notifications service, queued in the outbox with the business change
+/// (templates are the notifications service's: order_new_lead, order_forwarded,
+/// sla_escalation, customer_order_confirmed). If that service is down or not deployed yet,
+/// the rows simply wait.
+struct OrderNotifier: Sendable {
+    static let destination = "notifications"
+    static let sendPath = "/xsc.notifications.v1.NotificationService/Send"
+    /// xsc.notifications.v1.Category values.
+    static let staffCategory: Int32 = 1
+    static let customerCategory: Int32 = 2
+
+    let outbox: Outbox
+
+    /// A prompt a person answers by replying `1` or the order's code.
+    func prompt(_ template: String, to accounts: [String], order: OrderRecord, in tx: PostgresTransaction) async throws {
+        for account in accounts {
+            var request = Self.request(template, order: order, category: Self.staffCategory)
+            request.accountId = account
+            request.params = ["code": order.code, "summary": Self.summary(of: order)]
+            try await enqueue(request, in: tx)
+        }
+    }
+
+    func escalate(to accounts: [String], order: OrderRecord, stage: String, overdueMinutes: Int, responsible: [String],
+                  in tx: PostgresTransaction) async throws {
+        for account in accounts {
+            var request = Self.request("sla_escalation", order: order, category: Self.staffCategory)
+            request.accountId = account
+            request.params = ["code": order.code, "stage": stage, "minutes": String(overdueMinutes),
+                              "assignee": responsible.joined(separator: ",")]
+            try await enqueue(request, in: tx)
+        }
+    }
+
+    /// Tells the customer the order is on its way (the dealer accepted it).
+    func confirmToCustomer(_ order: OrderRecord, in tx: PostgresTransaction) async throws {
+        var request = Self.request("customer_order_confirmed", order: order, category: Self.customerCategory)
+        request.phone = order.customerPhone
+        request.params = ["code": order.code]
+        request.subject = nil
+        try await enqueue(request, in: tx)
+    }
+
+    private func enqueue(_ request: Xsc_Orders_V1_SmsRequest, in tx: PostgresTransaction) async throws {
+        var request = request
+        let eventID = Outbox.makeEventID()
+        request.idempotencyKey = "orders-" + eventID
+        try await outbox.enqueue(in: tx, destination: Self.destination, methodPath: Self.sendPath, message: request, eventID: eventID)
+    }
+
+    private static func request(_ template: String, order: OrderRecord, category: Int32) -> Xsc_Orders_V1_SmsRequest {
+        var request = Xsc_Orders_V1_SmsRequest()
+        request.template = template
+        request.category = category
+        request.regionCode = order.regionID
+        var subject = Xsc_Orders_V1_SmsRequest.Subject()
+        subject.kind = "order"
+        subject.id = order.id
+        subject.shortCode = order.code
+        request.subject = subject
+        return request
+    }
+
+    /// "2件商品 合计¥1,296.00 送至cq-o1-d3" - what a lead needs to decide, without the
+    /// customer's phone.
+    static func summary(of order: OrderRecord) -> String {
+        let units = order.lines.reduce(0) { $0 + Int($1.quantity) }
+        return "\(units)件商品 合计¥\(yuan(order.totalFen)) 送至\(order.districtID)"
+    }
+
+    static func yuan(_ fen: Int64) -> String {
+        let cents = fen % 100
+        return "\(fen / 100).\(cents < 10 ? "0" : "")\(cents)"
+    }
+}

@@ -1,0 +1,58 @@
+import Postgres
+import ServiceKitStore
+
+/// What happens when a person-step's deadline passes with the step still open: an SLA
+/// violation row, an `sla_violation` event, and an escalation SMS to the next superior
+/// (office step -> the routing's escalation accounts; district lead -> the office lead who
+/// forwarded; dealer -> the lead who assigned). The order itself is untouched, so a late
+/// acknowledgement still works.
+extension OrderFlow {
+    /// The timer handlers of the order area, keyed by timer kind (for `TimerWorker`).
+    public var timerHandlers: [String: TimerHandler] {
+        var handlers: [String: TimerHandler] = [:]
+        for step in SLADeadlines.Step.allCases {
+            handlers[step.rawValue] = { [self] firing, tx in
+                try await deadlinePassed(step, orderID: firing.subjectID, dueAt: firing.dueAtMillis, in: tx)
+            }
+        }
+        return handlers
+    }
+
+    func deadlinePassed(_ step: SLADeadlines.Step, orderID: String, dueAt: Int64, in tx: PostgresTransaction) async throws {
+        guard let order = try await store.lockForSystem(orderID, in: tx),
+              let routing = try await catalog.routing(district: order.districtID, in: tx),
+              let (responsible, superiors) = Self.openStep(step, order: order, routing: routing) else {
+            return // the step was completed (or the order cancelled) as the timer fired
+        }
+        let now = clock()
+        _ = try await tx.run([
+            PostgresStatement("""
+                INSERT INTO sla_violations (order_id, step, responsible_account_ids, escalated_to, due_at, recorded_at)
+                VALUES ($1, $2, $3, $4, $5, $6)
+                """, [.text(order.id), .text(step.rawValue), .text(responsible.joined(separator: ",")),
+                      .text(superiors.joined(separator: ",")), .timestampMillis(dueAt), .timestampMillis(now)]),
+            store.eventStatement(orderID: order.id, kind: "sla_violation", from: order.state, to: order.state, actor: .system,
+                                 at: now, detail: "\(step.rawValue) missed by \(responsible.joined(separator: ","))"),
+        ])
+        try await notifier.escalate(to: superiors, order: order, stage: step.stageName,
+                                    overdueMinutes: max(1, Int((now - dueAt) / 60_000)), responsible: responsible, in: tx)
+    }
+
+    /// Who owes the step and who hears about the miss; nil when the step is no longer open.
+    static func openStep(_ step: SLADeadlines.Step, order: OrderRecord, routing: Routing) -> (responsible: [String], superiors: [String])? {
+        let forwarder = order.acknowledgedBy.isEmpty ? routing.officeLeads : [order.acknowledgedBy]
+        switch (step, order.state) {
+        case (.acknowledge, .received):
+            return (routing.officeLeads, routing.escalation)
+        case (.acknowledge, .assigned) where order.assigneeKind == "district_lead":
+            return ([order.assigneeAccountID], forwarder)
+        case (.assign, .acknowledged):
+            let byOfficeLead = routing.officeLeads.contains(order.acknowledgedBy)
+            return ([order.acknowledgedBy], byOfficeLead ? routing.escalation : routing.officeLeads)
+        case (.accept, .assigned) where order.assigneeKind == "dealer":
+            return ([order.assigneeAccountID], forwarder)
+        default:
+            return nil
+        }
+    }
+}

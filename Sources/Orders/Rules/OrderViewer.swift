@@ -1,0 +1,56 @@
+import Postgres
+import ServiceKit
+
+/// What an account may see of an order (DOMAIN.md "Information security").
+enum OrderAccess: Comparable {
+    case none
+    /// The referrer: the order's progress and amounts, never the customer or the people.
+    case referrer
+    case full
+}
+
+/// The caller as the visibility rules see it: its credited-team reach, its account (executor,
+/// referrer) and whether it is a partner platform.
+struct OrderViewer: Sendable {
+    var accountID: String
+    var teamPath: String
+    var isPartner: Bool
+
+    init(_ actor: VerifiedActor) {
+        accountID = actor.accountID
+        teamPath = actor.teamPath
+        isPartner = actor.role == .partner
+    }
+
+    /// Team paths are node paths ("/hq/cq/cq-o1"); a node reaches itself and its descendants.
+    /// An empty path reaches no team; "/" (the root) reaches all.
+    func reachesTeam(_ creditedTeamPath: String) -> Bool {
+        guard !teamPath.isEmpty, !isPartner else { return false }
+        return creditedTeamPath == teamPath || creditedTeamPath.hasPrefix(teamPrefix)
+    }
+
+    /// `teamPath` with one trailing slash: what descendants' paths start with.
+    var teamPrefix: String { teamPath.hasSuffix("/") ? teamPath : teamPath + "/" }
+
+    func access(to order: OrderRecord, isParticipant: Bool) -> OrderAccess {
+        guard !accountID.isEmpty else { return .none }
+        if reachesTeam(order.creditedTeamPath) || isParticipant { return .full }
+        if isPartner && order.partnerID == accountID { return .full }
+        if order.referrerCode == accountID { return .referrer }
+        return .none
+    }
+
+    /// The same rule as `access(to:)` for SQL, over `orders o`: parameters $1 account id,
+    /// $2 team path ('' for none), $3 team prefix, $4 is partner.
+    static let sqlCondition = """
+        ($1 <> '' AND (
+            ($2 <> '' AND (o.credited_team_path = $2 OR left(o.credited_team_path, length($3)) = $3))
+            OR EXISTS (SELECT 1 FROM order_participants p WHERE p.order_id = o.id AND p.account_id = $1)
+            OR o.referrer_code = $1
+            OR ($4 AND o.partner_id = $1)))
+        """
+
+    var sqlParameters: [PostgresValue] {
+        [.text(accountID), .text(isPartner ? "" : teamPath), .text(teamPrefix), .bool(isPartner)]
+    }
+}

@@ -1,0 +1,118 @@
+import Messages
+
+/// A submission whose fields passed the checks that need no database: trimmed, normalised,
+/// within size limits. Catalog, routing and price checks follow in `OrderIntake`.
+struct ValidSubmission: Sendable {
+    struct Line: Sendable, Equatable {
+        var skuID: String
+        var quantity: Int32
+        /// 0 when the caller left it to the channel's price.
+        var unitPriceFen: Int64
+    }
+
+    var source: OrderSource
+    var partnerID: String
+    var externalID: String
+    var referrerCode: String
+    var customerName: String
+    var customerPhone: String
+    var customerAddress: String
+    var districtID: String
+    var lines: [Line]
+    var note: String
+}
+
+/// The limits a submission must keep (messages name them, so callers can fix their input).
+enum SubmissionLimits {
+    static let idLength = 64
+    static let nameLength = 50
+    static let addressLength = 200
+    static let noteLength = 500
+    static let maxLines = 50
+    static let quantity: ClosedRange<Int32> = 1...10_000
+    /// One bottle never costs more than 1,000,000 yuan; beyond that it is a typo.
+    static let maxUnitPriceFen: Int64 = 100_000_000
+}
+
+enum SubmissionValidation {
+    /// Checks every field and reports every problem at once. `partnerActor` is the account id
+    /// of a partner caller: it submits as itself.
+    static func validate(_ request: Xsc_Orders_V1_SubmitOrderRequest, partnerActor: String?) throws -> ValidSubmission {
+        var problems = FieldViolations()
+        let source = request.source
+        if !OrderSource.known.contains(source) {
+            problems.add("source", "choose one of self, mall, groupbuy_platform, alliance, phone, sms")
+        }
+        var partnerID = request.partnerId.trimmingSpaces
+        if let partnerActor {
+            if !partnerID.isEmpty && partnerID != partnerActor {
+                problems.add("partner_id", "a partner submits its own orders: leave partner_id empty or give your own account id")
+            }
+            partnerID = partnerActor
+        }
+        let externalID = request.externalId.trimmingSpaces
+        let referrerCode = request.referrerCode.trimmingSpaces
+        checkID(partnerID, field: "partner_id", required: source == .mall || source == .groupbuyPlatform, into: &problems)
+        checkID(externalID, field: "external_id", required: source == .mall || source == .groupbuyPlatform, into: &problems)
+        checkID(referrerCode, field: "referrer_code", required: source == .alliance, into: &problems)
+
+        let customer = request.customer ?? Xsc_Orders_V1_Customer()
+        let name = customer.name.trimmingSpaces
+        checkText(name, field: "customer.name", limit: SubmissionLimits.nameLength, into: &problems)
+        let address = customer.address.trimmingSpaces
+        checkText(address, field: "customer.address", limit: SubmissionLimits.addressLength, into: &problems)
+        let phone = MainlandPhone.normalise(customer.phone)
+        if phone == nil {
+            problems.add("customer.phone", "give a mainland mobile number: 11 digits starting 13-19, optionally with +86")
+        }
+        let districtID = request.deliveryDistrictId.trimmingSpaces
+        checkID(districtID, field: "delivery_district_id", required: true, into: &problems)
+        let note = request.note.trimmingSpaces
+        if note.count > SubmissionLimits.noteLength {
+            problems.add("note", "at most \(SubmissionLimits.noteLength) characters")
+        }
+
+        var lines: [ValidSubmission.Line] = []
+        if request.lines.isEmpty || request.lines.count > SubmissionLimits.maxLines {
+            problems.add("lines", "an order has 1 to \(SubmissionLimits.maxLines) lines")
+        }
+        var seenSKUs = Set<String>()
+        for (index, line) in request.lines.prefix(SubmissionLimits.maxLines).enumerated() {
+            let field = "lines[\(index)]"
+            let sku = line.skuId.trimmingSpaces
+            checkID(sku, field: field + ".sku_id", required: true, into: &problems)
+            if !sku.isEmpty && !seenSKUs.insert(sku).inserted {
+                problems.add(field + ".sku_id", "SKU \(sku) appears twice: put its whole quantity on one line")
+            }
+            if !SubmissionLimits.quantity.contains(line.quantity) {
+                problems.add(field + ".quantity", "between 1 and 10000")
+            }
+            if line.unitPriceFen < 0 || line.unitPriceFen > SubmissionLimits.maxUnitPriceFen {
+                problems.add(field + ".unit_price_fen", "a price in fen between 1 and \(SubmissionLimits.maxUnitPriceFen), or 0 for the channel's price")
+            }
+            lines.append(.init(skuID: sku, quantity: line.quantity, unitPriceFen: line.unitPriceFen))
+        }
+        try problems.check()
+        return ValidSubmission(source: source, partnerID: partnerID, externalID: externalID, referrerCode: referrerCode,
+                               customerName: name, customerPhone: phone ?? "", customerAddress: address,
+                               districtID: districtID, lines: lines, note: note)
+    }
+
+    private static func checkID(_ value: String, field: String, required: Bool, into problems: inout FieldViolations) {
+        if value.isEmpty {
+            if required { problems.add(field, "required") }
+        } else if value.count > SubmissionLimits.idLength || value.contains(where: { $0.isWhitespace || $0.isNewline }) {
+            problems.add(field, "at most \(SubmissionLimits.idLength) characters, no spaces")
+        }
+    }
+
+    private static func checkText(_ value: String, field: String, limit: Int, into problems: inout FieldViolations) {
+        if value.isEmpty {
+            problems.add(field, "required")
+        } else if value.count > limit {
+            problems.add(field, "at most \(limit) characters")
+        } else if value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+            problems.add(field, "contains control characters")
+        }
+    }
+}

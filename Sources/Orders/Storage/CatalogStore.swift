@@ -1,0 +1,109 @@
+import Postgres
+
+/// A district's routing as the flow uses it.
+struct Routing: Sendable, Equatable {
+    var districtID: String
+    var regionID: String
+    var officeID: String
+    var creditedTeamPath: String
+    var officeLeads: [String]
+    var districtLeads: [String]
+    var dealers: [String]
+    var escalation: [String]
+    var slaSeconds: Int
+
+    static let defaultSLASeconds = 300
+}
+
+/// SKUs, price lists and district routing.
+struct CatalogStore: Sendable {
+    func upsertSKU(id: String, name: String, unit: String, active: Bool, at: Int64, in tx: PostgresTransaction) async throws {
+        try await tx.execute("""
+            INSERT INTO skus (sku_id, name, unit, active, updated_at) VALUES ($1, $2, $3, $4, $5)
+            ON CONFLICT (sku_id) DO UPDATE SET name = $2, unit = $3, active = $4, updated_at = $5
+            """, [.text(id), .text(name), .text(unit), .bool(active), .timestampMillis(at)])
+    }
+
+    func skuExists(_ id: String, in tx: PostgresTransaction) async throws -> Bool {
+        try await !tx.query("SELECT 1 FROM skus WHERE sku_id = $1", [.text(id)]).isEmpty
+    }
+
+    func setRegionPrice(region: String, sku: String, fen: Int64, at: Int64, in tx: PostgresTransaction) async throws {
+        try await tx.execute("""
+            INSERT INTO region_prices (region_id, sku_id, price_fen, updated_at) VALUES ($1, $2, $3, $4)
+            ON CONFLICT (region_id, sku_id) DO UPDATE SET price_fen = $3, updated_at = $4
+            """, [.text(region), .text(sku), .int64(fen), .timestampMillis(at)])
+    }
+
+    func setGuidedPrice(sku: String, fen: Int64, at: Int64, in tx: PostgresTransaction) async throws {
+        try await tx.execute("""
+            INSERT INTO guided_prices (sku_id, max_price_fen, updated_at) VALUES ($1, $2, $3)
+            ON CONFLICT (sku_id) DO UPDATE SET max_price_fen = $2, updated_at = $3
+            """, [.text(sku), .int64(fen), .timestampMillis(at)])
+    }
+
+    /// For each requested SKU that exists: whether it is active and its price under `rule`
+    /// (nil when that price is not set).
+    func prices(skus: [String], region: String, rule: PriceRule, in tx: PostgresTransaction) async throws -> [String: (active: Bool, priceFen: Int64?)] {
+        let rows = try await tx.query("""
+            SELECT s.sku_id, s.active, CASE WHEN $3 THEN g.max_price_fen ELSE r.price_fen END
+            FROM skus s
+            LEFT JOIN guided_prices g ON g.sku_id = s.sku_id
+            LEFT JOIN region_prices r ON r.sku_id = s.sku_id AND r.region_id = $2
+            WHERE s.sku_id = ANY($1::text[])
+            """, [.text(OrderStore.textArrayLiteral(skus)), .text(region), .bool(rule == .guidedMaximum)])
+        var result: [String: (active: Bool, priceFen: Int64?)] = [:]
+        for row in rows {
+            result[try row.decode(String.self, at: 0)] = (try row.decode(Bool.self, at: 1), try row.decode(Int64?.self, at: 2))
+        }
+        return result
+    }
+
+    func setRouting(_ routing: Routing, at: Int64, in tx: PostgresTransaction) async throws {
+        var statements = [
+            PostgresStatement("""
+                INSERT INTO district_routing (district_id, region_id, office_id, credited_team_path, sla_seconds, updated_at)
+                VALUES ($1, $2, $3, $4, $5, $6)
+                ON CONFLICT (district_id) DO UPDATE SET region_id = $2, office_id = $3, credited_team_path = $4,
+                    sla_seconds = $5, updated_at = $6
+                """, [.text(routing.districtID), .text(routing.regionID), .text(routing.officeID),
+                      .text(routing.creditedTeamPath), .int(routing.slaSeconds), .timestampMillis(at)]),
+            PostgresStatement("DELETE FROM district_routing_members WHERE district_id = $1", [.text(routing.districtID)]),
+        ]
+        let groups = [("office_lead", routing.officeLeads), ("district_lead", routing.districtLeads),
+                      ("dealer", routing.dealers), ("escalation", routing.escalation)]
+        for (role, accounts) in groups {
+            for (position, account) in accounts.enumerated() {
+                statements.append(PostgresStatement("""
+                    INSERT INTO district_routing_members (district_id, member_role, position, account_id) VALUES ($1, $2, $3, $4)
+                    """, [.text(routing.districtID), .text(role), .int(position), .text(account)]))
+            }
+        }
+        _ = try await tx.run(statements)
+    }
+
+    func routing(district: String, in tx: PostgresTransaction) async throws -> Routing? {
+        let results = try await tx.run([
+            PostgresStatement("""
+                SELECT region_id, office_id, credited_team_path, sla_seconds FROM district_routing WHERE district_id = $1
+                """, [.text(district)]),
+            PostgresStatement("""
+                SELECT member_role, account_id FROM district_routing_members WHERE district_id = $1 ORDER BY member_role, position
+                """, [.text(district)]),
+        ])
+        guard let row = results[0].first else { return nil }
+        var routing = Routing(districtID: district, regionID: try row.decode(String.self, at: 0), officeID: try row.decode(String.self, at: 1),
+                              creditedTeamPath: try row.decode(String.self, at: 2), officeLeads: [], districtLeads: [], dealers: [],
+                              escalation: [], slaSeconds: try row.decode(Int.self, at: 3))
+        for member in results[1] {
+            let account = try member.decode(String.self, at: 1)
+            switch try member.decode(String.self, at: 0) {
+            case "office_lead": routing.officeLeads.append(account)
+            case "district_lead": routing.districtLeads.append(account)
+            case "dealer": routing.dealers.append(account)
+            default: routing.escalation.append(account)
+            }
+        }
+        return routing
+    }
+}

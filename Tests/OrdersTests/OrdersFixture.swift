@@ -1,0 +1,197 @@
+import Foundation
+import Messages
+import Orders
+import Postgres
+import RPC
+import ServiceKit
+import ServiceKitStore
+import XSCTestSupport
+import XCTest
+
+/// A fresh database with the orders schema (own role, platform + service migrations from
+/// services/orders/migrations), an OrderFlow on a manual clock, minted actors and the
+/// organisation of the tests: two offices (cq-o1, sc-o2) under HQ.
+final class OrdersFixture: @unchecked Sendable {
+    let pool: PostgresPool
+    let clock = ManualWallClock(startingAt: 1_760_000_000_000)
+    let flow: OrderFlow
+    private let secret = ActorSecret("orders-tests-secret-0123456789abcdef")!
+
+    static let cqDistrict = "cq-o1-d3"
+    static let cqTeam = "/hq/cq/cq-o1/cq-o1-d3/t7"
+    static let scDistrict = "sc-o2-d1"
+    static let scTeam = "/hq/sc/sc-o2/sc-o2-d1/t1"
+
+    private init(pool: PostgresPool) {
+        self.pool = pool
+        flow = OrderFlow(pool: pool, clock: clock.now)
+    }
+
+    static func make(_ testCase: XCTestCase, slaSeconds: Int32 = 0) async throws -> OrdersFixture {
+        let cluster = try testCase.requireCluster()
+        let databaseURL = try await cluster.makeDatabase()
+        let admin = try cluster.pool(databaseURL)
+        defer { admin.close() }
+        let password = UUID().uuidString
+        try await SchemaBootstrap.run(superuserPool: admin, service: "orders", password: password)
+        let url = try SchemaBootstrap.serviceConnectionString(superuser: databaseURL, service: "orders", password: password)
+        let pool = try cluster.pool(url) { $0.maxConnections = 20 }
+        let migrations = TestCluster.repositoryRoot + "/services/orders/migrations"
+        try await PlatformMigrations.migrator(schema: "orders", directory: migrations).migrate(pool: pool)
+        let fixture = OrdersFixture(pool: pool)
+        try await fixture.seed(slaSeconds: slaSeconds)
+        return fixture
+    }
+
+    func close() { pool.close() }
+
+    // MARK: actors
+
+    func actor(_ account: String, _ role: VerifiedActor.Role, team: String = "") throws -> VerifiedActor {
+        try ActorVerifier(secret: secret).verify(ActorMint.mint(secret: secret, accountID: account, role: role, teamPath: team))
+    }
+
+    var admin: VerifiedActor { get throws { try actor("hq-admin", .admin, team: "/hq") } }
+    var leadO1: VerifiedActor { get throws { try actor("lead-o1", .staff, team: "/hq/cq/cq-o1") } }
+    var districtLeadD3: VerifiedActor { get throws { try actor("dlead-d3", .staff, team: "/hq/cq/cq-o1/cq-o1-d3") } }
+    var customerServiceCQ: VerifiedActor { get throws { try actor("cs-cq", .manager, team: "/hq/cq") } }
+    var dealer1: VerifiedActor { get throws { try actor("dealer-1", .staff, team: "/dealers/dealer-1") } }
+    var leadO2: VerifiedActor { get throws { try actor("lead-o2", .staff, team: "/hq/sc/sc-o2") } }
+    var dealer2: VerifiedActor { get throws { try actor("dealer-2", .staff, team: "/dealers/dealer-2") } }
+    /// An intermediary on a sibling team of the credited one: only its referrals, limited.
+    var referrer: VerifiedActor { get throws { try actor("ref-42", .staff, team: "/hq/cq/cq-o1/cq-o1-d3/t8") } }
+    var tmall: VerifiedActor { get throws { try actor("partner-tmall", .partner) } }
+    var jd: VerifiedActor { get throws { try actor("partner-jd", .partner) } }
+    var system: VerifiedActor { get throws { try actor("svc-notifications", .system, team: "/") } }
+
+    // MARK: data
+
+    private func seed(slaSeconds: Int32) async throws {
+        let admin = try self.admin
+        for (id, name) in [("bj-500", "52度 500ml"), ("bj-250", "52度 250ml"), ("retired", "old label")] {
+            var request = Xsc_Orders_V1_UpsertSkuRequest()
+            var sku = Xsc_Orders_V1_Sku()
+            sku.skuId = id
+            sku.name = name
+            sku.unit = "bottle"
+            sku.active = id != "retired"
+            request.sku = sku
+            _ = try await flow.upsertSKU(request, actor: admin)
+        }
+        for (region, sku, fen) in [("cq", "bj-500", Int64(12_800)), ("cq", "bj-250", 6_800), ("sc", "bj-500", 13_000), ("cq", "retired", 100)] {
+            var request = Xsc_Orders_V1_SetRegionPriceRequest()
+            request.regionId = region
+            request.skuId = sku
+            request.priceFen = fen
+            _ = try await flow.setRegionPrice(request, actor: admin)
+        }
+        for (sku, fen) in [("bj-500", Int64(15_800)), ("bj-250", 8_800)] {
+            var request = Xsc_Orders_V1_SetGuidedPriceRequest()
+            request.skuId = sku
+            request.maxPriceFen = fen
+            _ = try await flow.setGuidedPrice(request, actor: admin)
+        }
+        var cq = Xsc_Orders_V1_DistrictRouting()
+        cq.districtId = Self.cqDistrict
+        cq.regionId = "cq"
+        cq.officeId = "cq-o1"
+        cq.creditedTeamPath = Self.cqTeam
+        cq.officeLeadAccountIds = ["lead-o1"]
+        cq.districtLeadAccountIds = ["dlead-d3"]
+        cq.dealerAccountIds = ["dealer-1"]
+        cq.escalationAccountIds = ["cs-cq"]
+        cq.slaSeconds = slaSeconds
+        var sc = Xsc_Orders_V1_DistrictRouting()
+        sc.districtId = Self.scDistrict
+        sc.regionId = "sc"
+        sc.officeId = "sc-o2"
+        sc.creditedTeamPath = Self.scTeam
+        sc.officeLeadAccountIds = ["lead-o2"]
+        sc.dealerAccountIds = ["dealer-2"]
+        sc.escalationAccountIds = ["cs-sc"]
+        for routing in [cq, sc] {
+            var request = Xsc_Orders_V1_SetDistrictRoutingRequest()
+            request.routing = routing
+            _ = try await flow.setDistrictRouting(request, actor: admin)
+        }
+    }
+
+    /// A valid order for the cq district: 3 x bj-500 and 1 x bj-250 at the channel's price.
+    static func orderRequest(source: Xsc_Orders_V1_Source, district: String = cqDistrict, externalID: String = "",
+                             referrer: String = "", partner: String = "", phone: String = "+86 138 0013 8000") -> Xsc_Orders_V1_SubmitOrderRequest {
+        var request = Xsc_Orders_V1_SubmitOrderRequest()
+        request.source = source
+        request.externalId = externalID
+        request.referrerCode = referrer
+        request.partnerId = partner
+        var customer = Xsc_Orders_V1_Customer()
+        customer.name = "张三"
+        customer.phone = phone
+        customer.address = "重庆市渝中区解放碑1号"
+        request.customer = customer
+        request.deliveryDistrictId = district
+        let mall = source == .mall
+        let region = district == scDistrict ? "sc" : "cq"
+        var first = Xsc_Orders_V1_OrderLine()
+        first.skuId = "bj-500"
+        first.quantity = 3
+        first.unitPriceFen = mall ? 15_800 : (region == "sc" ? 13_000 : 12_800)
+        request.lines = [first]
+        if region == "cq" {
+            var second = Xsc_Orders_V1_OrderLine()
+            second.skuId = "bj-250"
+            second.quantity = 1
+            second.unitPriceFen = mall ? 8_800 : 6_800
+            request.lines.append(second)
+        }
+        return request
+    }
+
+    /// The SMS requests queued in the outbox, oldest first.
+    func smsRequests() async throws -> [Xsc_Orders_V1_SmsRequest] {
+        let rows = try await pool.query("""
+            SELECT payload FROM xsc_outbox WHERE destination = 'notifications'
+              AND method_path = '/xsc.notifications.v1.NotificationService/Send' ORDER BY id
+            """)
+        return try rows.map { try Xsc_Orders_V1_SmsRequest(serializedBytes: try $0.decode([UInt8].self, at: 0)) }
+    }
+
+    func smsRequests(forOrder code: String) async throws -> [Xsc_Orders_V1_SmsRequest] {
+        try await smsRequests().filter { $0.params["code"] == code }
+    }
+
+    func count(_ sql: String, _ parameters: [PostgresValue] = []) async throws -> Int {
+        try await pool.query(sql, parameters)[0].decode(Int.self, at: 0)
+    }
+}
+
+/// Runs `body`, which must fail with an RPCError of `code`; returns the error.
+@discardableResult
+func expectRPCError<T>(_ code: StatusCode, _ what: String = "", file: StaticString = #filePath, line: UInt = #line,
+                       _ body: () async throws -> T) async -> RPCError? {
+    do {
+        let value = try await body()
+        XCTFail("expected \(code) \(what), got \(value)", file: file, line: line)
+    } catch let error as RPCError {
+        XCTAssertEqual(error.code, code, "\(what): \(error.message)", file: file, line: line)
+        return error
+    } catch {
+        XCTFail("expected RPCError \(code) \(what), got \(error)", file: file, line: line)
+    }
+    return nil
+}
+
+extension RPCError {
+    /// The BadRequest field names in this error's details.
+    var violatedFields: [String] {
+        guard let details, let status = try? Google_Rpc_Status(serializedBytes: details) else { return [] }
+        return status.details.filter { $0.typeUrl.hasSuffix("google.rpc.BadRequest") }.flatMap { any in
+            ((try? Google_Rpc_BadRequest(serializedBytes: any.value))?.fieldViolations ?? []).map(\.field)
+        }
+    }
+
+    var reason: String? {
+        guard let details, let status = try? Google_Rpc_Status(serializedBytes: details) else { return nil }
+        return status.details.filter { $0.typeUrl.hasSuffix("google.rpc.ErrorInfo") }.compactMap { try? Google_Rpc_ErrorInfo(serializedBytes: $0.value) }.first?.reason
+    }
+}

@@ -1,0 +1,130 @@
+import Messages
+import Orders
+import RPC
+import ServiceKitStore
+import XCTest
+
+/// Each report's figures on a known data set. The manual clock starts on Thursday
+/// 2025-10-09 16:53:20 in Asia/Shanghai (08:53:20 UTC).
+final class ReportTests: XCTestCase {
+    private var fixture: OrdersFixture!
+    private var start: Int64 = 0
+
+    override func setUp() async throws {
+        fixture = try await OrdersFixture.make(self)
+        start = fixture.clock.nowMillis()
+        try await makeDataSet()
+    }
+
+    override func tearDown() async throws { fixture?.close() }
+
+    /// 1. mall, cq, Thu 16:53, acknowledged after 60 s, delivered, visited (actual 2 + 1).
+    /// 2. alliance, cq, Thu 17:53, acknowledged after 180 s.
+    /// 3. phone, sc, Fri 16:53, never acknowledged: one miss for lead-o2 (5-minute SLA).
+    /// 4. self, cq, Fri 18:53, cancelled.
+    private func makeDataSet() async throws {
+        let flow = fixture.flow
+        let clock = fixture.clock
+        let first = try await flow.submit(OrdersFixture.orderRequest(source: .mall, externalID: "TM-R1"), actor: fixture.tmall, idempotencyKey: nil)
+        let one = try XCTUnwrap(first.order?.id)
+        clock.advance(by: .seconds(60))
+        _ = try await flow.acknowledge(orderID: one, actor: fixture.leadO1)
+        _ = try await flow.assign(orderID: one, assignee: "dealer-1", kind: .dealer, actor: fixture.leadO1)
+        _ = try await flow.accept(orderID: one, actor: fixture.dealer1)
+        _ = try await flow.markDelivered(orderID: one, actor: fixture.dealer1)
+        var visit = Xsc_Orders_V1_RecordReturnVisitRequest()
+        visit.orderId = one
+        visit.lines = [("bj-500", Int32(2)), ("bj-250", 1)].map { sku, quantity in
+            var line = Xsc_Orders_V1_ActualLine()
+            line.skuId = sku
+            line.actualQuantity = quantity
+            return line
+        }
+        visit.evaluationScore = 5
+        _ = try await flow.recordReturnVisit(visit, actor: fixture.leadO1)
+
+        move(to: start + 3600_000)
+        let second = try await flow.submit(OrdersFixture.orderRequest(source: .alliance, referrer: "ref-42"), actor: fixture.leadO1, idempotencyKey: nil)
+        clock.advance(by: .seconds(180))
+        let secondID = try XCTUnwrap(second.order?.id)
+        _ = try await flow.acknowledge(orderID: secondID, actor: fixture.leadO1)
+
+        move(to: start + 24 * 3600_000)
+        _ = try await flow.submit(OrdersFixture.orderRequest(source: .phone, district: OrdersFixture.scDistrict), actor: fixture.leadO2, idempotencyKey: nil)
+        clock.advance(by: .seconds(301))
+        var configuration = TimerWorker.Configuration()
+        configuration.reportError = { worker, error in XCTFail("\(worker): \(error)") }
+        let timers = try TimerWorker(pool: fixture.pool, handlers: flow.timerHandlers, configuration: configuration, clock: clock.now)
+        let fired = try await timers.runOnce()
+        XCTAssertEqual(fired, 2, "order 2's assignment (lead-o1) and order 3's acknowledgement (lead-o2) were missed")
+
+        move(to: start + 26 * 3600_000)
+        let fourth = try await flow.submit(OrdersFixture.orderRequest(source: .self), actor: fixture.leadO1, idempotencyKey: nil)
+        let fourthID = try XCTUnwrap(fourth.order?.id)
+        _ = try await flow.cancel(orderID: fourthID, reason: "duplicate", actor: fixture.leadO1)
+    }
+
+    /// Order totals of the data set, in fen.
+    private let mallTotal: Int64 = 3 * 15_800 + 8_800
+    private let mallActual: Int64 = 2 * 15_800 + 8_800
+    private let allianceTotal: Int64 = 3 * 12_800 + 6_800
+    private let phoneTotal: Int64 = 3 * 13_000
+
+    private func move(to millis: Int64) {
+        fixture.clock.advance(by: .milliseconds(millis - fixture.clock.nowMillis()))
+    }
+
+    private var week: Xsc_Orders_V1_ReportRequest {
+        var request = Xsc_Orders_V1_ReportRequest()
+        request.fromMs = start
+        request.toMs = start + 7 * 24 * 3600_000
+        return request
+    }
+
+    func testSalesByTeam() async throws {
+        let rows = try await fixture.flow.salesByTeam(week, actor: fixture.admin).rows
+        XCTAssertEqual(rows.map(\.creditedTeamPath), [OrdersFixture.cqTeam, OrdersFixture.scTeam])
+        XCTAssertEqual(rows.map(\.orders), [2, 1], "the cancelled order is no sale")
+        XCTAssertEqual(rows.map(\.orderedFen), [mallTotal + allianceTotal, phoneTotal])
+        XCTAssertEqual(rows.map(\.visitedOrders), [1, 0])
+        XCTAssertEqual(rows.map(\.actualFen), [mallActual, 0])
+        // An office sees its own subtree only.
+        let office = try await fixture.flow.salesByTeam(week, actor: fixture.leadO1).rows
+        XCTAssertEqual(office.map(\.creditedTeamPath), [OrdersFixture.cqTeam])
+    }
+
+    func testSLACompliancePerLead() async throws {
+        let rows = try await fixture.flow.slaCompliance(week, actor: fixture.admin).rows
+        XCTAssertEqual(rows.map(\.accountId), ["lead-o1", "lead-o2"])
+        XCTAssertEqual(rows[0].acknowledgements, 2)
+        XCTAssertEqual(rows[0].p50AckMs, 120_000, "median of 60 s and 180 s")
+        XCTAssertEqual(rows[0].p90AckMs, 168_000, "60 s + 0.9 x 120 s")
+        XCTAssertEqual(rows[0].misses, 1, "order 2 was never assigned")
+        XCTAssertEqual(rows[1].acknowledgements, 0)
+        XCTAssertEqual(rows[1].misses, 1)
+    }
+
+    func testOrdersByWeekdayAndHourInTheOrganisationsZone() async throws {
+        let cells = try await fixture.flow.ordersByWeekdayHour(week, actor: fixture.admin).cells
+        XCTAssertEqual(cells.map { [$0.weekday, $0.hour, $0.orders] }, [[4, 16, 1], [4, 17, 1], [5, 16, 1], [5, 18, 1]])
+    }
+
+    func testChannelMix() async throws {
+        let rows = try await fixture.flow.channelMix(week, actor: fixture.admin).rows
+        XCTAssertEqual(rows.map(\.source), [.alliance, .mall, .phone])
+        XCTAssertEqual(rows.map(\.orders), [1, 1, 1])
+        XCTAssertEqual(rows.map(\.orderedFen), [allianceTotal, mallTotal, phoneTotal])
+    }
+
+    func testPeriodBoundsAndWhoMayAsk() async throws {
+        var later = week
+        later.fromMs = start + 27 * 3600_000
+        let empty = try await fixture.flow.channelMix(later, actor: fixture.admin).rows
+        XCTAssertEqual(empty.count, 0)
+        var backwards = week
+        backwards.toMs = backwards.fromMs
+        let error = await expectRPCError(.invalidArgument) { try await self.fixture.flow.salesByTeam(backwards, actor: try self.fixture.admin) }
+        XCTAssertEqual(error?.violatedFields, ["to_ms"])
+        await expectRPCError(.permissionDenied) { try await self.fixture.flow.salesByTeam(self.week, actor: try self.fixture.tmall) }
+    }
+}
