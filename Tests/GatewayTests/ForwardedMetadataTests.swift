@@ -34,6 +34,7 @@ final class ForwardedMetadataTests: XCTestCase {
         let actor = try ActorVerifier(secret: secret, clock: { 1_000_000 }).verify(forwarded)
         XCTAssertEqual(actor.accountID, "acc-1")
         XCTAssertEqual(actor.role, .manager)
+        XCTAssertEqual(actor.domainRole, "team_admin")
         XCTAssertEqual(actor.teamPath, "/hq/cq/t7")
         XCTAssertEqual(actor.requestID, "trace-1")
         XCTAssertEqual(actor.expiresAtMs, 1_060_000)
@@ -48,6 +49,8 @@ final class ForwardedMetadataTests: XCTestCase {
         let actor = try ActorVerifier(secret: secret, clock: { 0 }).verify(forwarded)
         XCTAssertEqual(actor.accountID, "partner:tmall")
         XCTAssertEqual(actor.role, .partner)
+        XCTAssertEqual(actor.partnerChannel, "mall")
+        XCTAssertEqual(actor.domainRole, "")
         XCTAssertFalse(actor.requestID.isEmpty)
     }
 }

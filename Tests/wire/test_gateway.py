@@ -253,7 +253,7 @@ def test_forged_actor_metadata_is_replaced_by_a_signed_one(api, admin, pb):
     expected = hmac.new(gs.ACTOR_SECRET.encode(), b"xsc-actor-v1\x00" + actor_bytes, hashlib.sha256).digest()
     assert hmac.compare_digest(signature, expected)
     actor = common.ActorContext.FromString(actor_bytes)
-    assert actor.account_id == me.id and actor.role == common.ActorContext.ROLE_ADMIN and actor.team_path == "/hq"
+    assert actor.account_id == me.id and actor.role == common.ActorContext.ROLE_ADMIN and actor.team_path == "/hq" and actor.domain_role == "hq_admin"
     assert actor.request_id and actor.expires_at_ms > time.time() * 1000
 
 

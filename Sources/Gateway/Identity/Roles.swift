@@ -44,9 +44,8 @@ public enum StaffRole: String, Sendable, CaseIterable {
         }
     }
 
-    /// The coarse role the signed actor carries today (xsc.common.v1.ActorContext.Role has only
-    /// staff/manager/admin/partner/system). Services that need the domain role must look the
-    /// account up until ActorContext grows a domain-role field.
+    /// The coarse class the signed actor carries in `role`; the exact role travels beside it in
+    /// ActorContext.domain_role (this enum's raw value).
     public var actorRole: Xsc_Common_V1_ActorContext.Role {
         switch self {
         case .hqAdmin: .admin

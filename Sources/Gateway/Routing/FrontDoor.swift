@@ -79,10 +79,12 @@ public struct FrontDoor: Sendable {
         case .staff(let session):
             actor.accountId = session.accountID
             actor.role = session.role.actorRole
+            actor.domainRole = session.role.rawValue
             actor.teamPath = session.nodePath
         case .partner(let key):
             actor.accountId = "partner:" + key.partnerID
             actor.role = .partner
+            actor.partnerChannel = key.channel
             actor.teamPath = ""
         }
         actor.requestId = metadata["x-request-id"] ?? ActorMint.randomRequestID()

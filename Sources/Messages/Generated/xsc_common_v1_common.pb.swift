@@ -35,6 +35,8 @@ public struct Xsc_Common_V1_ActorContext: ProtoMessage {
     public var teamPath: String = ""
     public var requestId: String = ""
     public var expiresAtMs: Int64 = 0
+    public var domainRole: String = ""
+    public var partnerChannel: String = ""
 
     public init() {}
 
@@ -176,6 +178,8 @@ extension Xsc_Common_V1_ActorContext {
         self.teamPath = protoString(c.pointee.team_path)
         self.requestId = protoString(c.pointee.request_id)
         self.expiresAtMs = c.pointee.expires_at_ms
+        self.domainRole = protoString(c.pointee.domain_role)
+        self.partnerChannel = protoString(c.pointee.partner_channel)
     }
 
     func _cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Xsc__Common__V1__ActorContext> {
@@ -186,6 +190,8 @@ extension Xsc_Common_V1_ActorContext {
         if !self.teamPath.isEmpty { c.pointee.team_path = arena.cString(self.teamPath) }
         if !self.requestId.isEmpty { c.pointee.request_id = arena.cString(self.requestId) }
         c.pointee.expires_at_ms = self.expiresAtMs
+        if !self.domainRole.isEmpty { c.pointee.domain_role = arena.cString(self.domainRole) }
+        if !self.partnerChannel.isEmpty { c.pointee.partner_channel = arena.cString(self.partnerChannel) }
         return c
     }
 

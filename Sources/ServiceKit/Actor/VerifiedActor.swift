@@ -12,6 +12,10 @@ public struct VerifiedActor: Sendable, Equatable {
     public let teamPath: String
     public let requestID: String
     public let expiresAtMs: Int64
+    /// The DOMAIN.md role ("office_order_lead", "dealer", ...); empty for partners and the system.
+    public let domainRole: String
+    /// The order channel a partner caller's key is scoped to; empty otherwise.
+    public let partnerChannel: String
 
     init(_ context: Xsc_Common_V1_ActorContext) {
         accountID = context.accountId
@@ -19,6 +23,8 @@ public struct VerifiedActor: Sendable, Equatable {
         teamPath = context.teamPath
         requestID = context.requestId
         expiresAtMs = context.expiresAtMs
+        domainRole = context.domainRole
+        partnerChannel = context.partnerChannel
     }
 }
 

@@ -350,7 +350,7 @@ const ProtobufCEnumDescriptor xsc__common__v1__actor_context__role__descriptor =
   xsc__common__v1__actor_context__role__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCFieldDescriptor xsc__common__v1__actor_context__field_descriptors[5] =
+static const ProtobufCFieldDescriptor xsc__common__v1__actor_context__field_descriptors[7] =
 {
   {
     "account_id",
@@ -412,10 +412,36 @@ static const ProtobufCFieldDescriptor xsc__common__v1__actor_context__field_desc
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "domain_role",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Common__V1__ActorContext, domain_role),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "partner_channel",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Common__V1__ActorContext, partner_channel),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned xsc__common__v1__actor_context__field_indices_by_name[] = {
   0,   /* field[0] = account_id */
+  5,   /* field[5] = domain_role */
   4,   /* field[4] = expires_at_ms */
+  6,   /* field[6] = partner_channel */
   3,   /* field[3] = request_id */
   1,   /* field[1] = role */
   2,   /* field[2] = team_path */
@@ -423,7 +449,7 @@ static const unsigned xsc__common__v1__actor_context__field_indices_by_name[] = 
 static const ProtobufCIntRange xsc__common__v1__actor_context__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 5 }
+  { 0, 7 }
 };
 const ProtobufCMessageDescriptor xsc__common__v1__actor_context__descriptor =
 {
@@ -433,7 +459,7 @@ const ProtobufCMessageDescriptor xsc__common__v1__actor_context__descriptor =
   "Xsc__Common__V1__ActorContext",
   "xsc.common.v1",
   sizeof(Xsc__Common__V1__ActorContext),
-  5,
+  7,
   xsc__common__v1__actor_context__field_descriptors,
   xsc__common__v1__actor_context__field_indices_by_name,
   1,  xsc__common__v1__actor_context__number_ranges,

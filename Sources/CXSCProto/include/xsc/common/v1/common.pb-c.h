@@ -90,10 +90,19 @@ struct  Xsc__Common__V1__ActorContext
   char *team_path;
   char *request_id;
   int64_t expires_at_ms;
+  /*
+   * The account's role as DOMAIN.md names it ("office_order_lead", "dealer", ...); `role` above
+   * is only its coarse class. Empty for partners and the system.
+   */
+  char *domain_role;
+  /*
+   * For partner callers: the order channel their API key is scoped to ("mall", ...).
+   */
+  char *partner_channel;
 };
 #define XSC__COMMON__V1__ACTOR_CONTEXT__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&xsc__common__v1__actor_context__descriptor) \
-    , (char *)protobuf_c_empty_string, XSC__COMMON__V1__ACTOR_CONTEXT__ROLE__ROLE_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0 }
+    , (char *)protobuf_c_empty_string, XSC__COMMON__V1__ACTOR_CONTEXT__ROLE__ROLE_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
 
 /* Xsc__Common__V1__Money methods */
