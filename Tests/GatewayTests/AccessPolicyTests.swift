@@ -16,8 +16,13 @@ final class AccessPolicyTests: XCTestCase {
         XCTAssertFalse(policy.isAnonymous("/xsc.orders.v1.OrderService/Get"))
     }
 
-    func testPartnerKeysReachOnlyWhoAmI() {
+    func testPartnerKeysReachWhoAmIAndOrdersPartnerMethodsOnly() {
         XCTAssertEqual(policy.decide(partner, path: "/xsc.gateway.v1.AuthService/WhoAmI"), .allowed)
+        for method in ["SubmitOrder", "SubmitOrders", "GetOrder", "ListOrders", "ListPartnerEvents", "WatchPartnerEvents"] {
+            XCTAssertEqual(policy.decide(partner, path: "/xsc.orders.v1.OrderService/\(method)"), .allowed, method)
+        }
+        XCTAssertEqual(policy.decide(partner, path: "/xsc.orders.v1.OrderService/Acknowledge"), .denied)
+        XCTAssertEqual(policy.decide(partner, path: "/xsc.orders.v1.OrderService/SetDistrictRouting"), .denied)
         XCTAssertEqual(policy.decide(partner, path: "/xsc.gateway.v1.AccountService/ListAccounts"), .denied)
         XCTAssertEqual(policy.decide(partner, path: "/xsc.orders.v1.OrderService/Get"), .denied)
         XCTAssertEqual(policy.decide(partner, path: "/xsc.gateway.v1.AuthService/Logout"), .denied)

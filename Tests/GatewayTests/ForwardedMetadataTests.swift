@@ -47,7 +47,7 @@ final class ForwardedMetadataTests: XCTestCase {
         let caller = Caller.partner(PartnerCredential(keyID: "k", partnerID: "tmall", channel: "mall"))
         let forwarded = try door().backendMetadata(Metadata(), caller: caller, now: 0)
         let actor = try ActorVerifier(secret: secret, clock: { 0 }).verify(forwarded)
-        XCTAssertEqual(actor.accountID, "partner:tmall")
+        XCTAssertEqual(actor.accountID, "tmall")
         XCTAssertEqual(actor.role, .partner)
         XCTAssertEqual(actor.partnerChannel, "mall")
         XCTAssertEqual(actor.domainRole, "")

@@ -257,7 +257,7 @@ def test_forged_actor_metadata_is_replaced_by_a_signed_one(api, admin, pb):
     assert actor.request_id and actor.expires_at_ms > time.time() * 1000
 
 
-def test_partner_keys_reach_only_whoami(api, admin):
+def test_partner_keys_reach_whoami_and_orders_partner_methods_only(api, admin):
     pb = api.pb
     partner = "tmall-" + os.urandom(3).hex()
     first = api.keys.CreateKey(pb.CreateKeyRequest(partner_id=partner, channel="mall"), metadata=admin, timeout=T)
@@ -274,6 +274,9 @@ def test_partner_keys_reach_only_whoami(api, admin):
     ]
     for call in denied:
         assert code_of(call).code() == grpc.StatusCode.PERMISSION_DENIED
+    # Order intake is a partner method: the door forwards it to "orders" (here the stand-in echo
+    # backend, which answers every call with its request).
+    assert api.channel.unary_unary("/xsc.orders.v1.OrderService/SubmitOrder")(b"", metadata=key, timeout=T) == b""
     # Rotation: two active keys, a third is refused until one is revoked.
     second = api.keys.CreateKey(pb.CreateKeyRequest(partner_id=partner, channel="mall"), metadata=admin, timeout=T)
     third = code_of(api.keys.CreateKey, pb.CreateKeyRequest(partner_id=partner, channel="mall"), metadata=admin, timeout=T)

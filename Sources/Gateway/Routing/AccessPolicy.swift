@@ -11,12 +11,14 @@
 /// | /xsc.gateway.v1.AccountService/          | hq_admin, team_admin        | no           |
 /// | /xsc.gateway.v1.OrgService/              | hq_admin                    | no           |
 /// | /xsc.gateway.v1.PartnerKeyService/       | hq_admin                    | no           |
+/// | orders: SubmitOrder(s), GetOrder, ListOrders, ListPartnerEvents, WatchPartnerEvents | every role | yes |
 /// | /xsc.<service>.v1. (any backend)         | every role                  | no           |
 /// | /grpc.testing. and /bench.v1. (dev only) | every role                  | no           |
 ///
-/// Partner keys reach nothing but WhoAmI until the orders service has partner methods (order
-/// submission and the order feed); those rows get `partner: true` then. Backends still apply
-/// their own rules (information security is theirs: the actor carries account and team path).
+/// Partner keys reach WhoAmI and orders' partner methods (intake and the order feed); the
+/// signed actor names the partner (account_id = partner id, role PARTNER, partner_channel).
+/// Backends still apply their own rules (information security is theirs: a partner sees only
+/// the orders it submitted).
 public struct AccessPolicy: Sendable {
     public enum Staff: Sendable, Equatable {
         case none
@@ -59,6 +61,11 @@ public struct AccessPolicy: Sendable {
         Rule(prefix: "/xsc.gateway.v1.AccountService/", staff: .only([.hqAdmin, .teamAdmin])),
         Rule(prefix: "/xsc.gateway.v1.OrgService/", staff: .only([.hqAdmin])),
         Rule(prefix: "/xsc.gateway.v1.PartnerKeyService/", staff: .only([.hqAdmin])),
+        Rule(prefix: "/xsc.orders.v1.OrderService/SubmitOrder", staff: .all, partner: true),
+        Rule(prefix: "/xsc.orders.v1.OrderService/GetOrder", staff: .all, partner: true),
+        Rule(prefix: "/xsc.orders.v1.OrderService/ListOrders", staff: .all, partner: true),
+        Rule(prefix: "/xsc.orders.v1.OrderService/ListPartnerEvents", staff: .all, partner: true),
+        Rule(prefix: "/xsc.orders.v1.OrderService/WatchPartnerEvents", staff: .all, partner: true),
         Rule(prefix: "/xsc.", staff: .all),
         // Development and benchmark routes, present only when XSC_INTEROP_ADDR / XSC_BENCH_ADDR are set.
         Rule(prefix: "/grpc.testing.", staff: .all),

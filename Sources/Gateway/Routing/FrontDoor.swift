@@ -82,7 +82,8 @@ public struct FrontDoor: Sendable {
             actor.domainRole = session.role.rawValue
             actor.teamPath = session.nodePath
         case .partner(let key):
-            actor.accountId = "partner:" + key.partnerID
+            // Services know a partner by its id (orders stores it on the partner's orders).
+            actor.accountId = key.partnerID
             actor.role = .partner
             actor.partnerChannel = key.channel
             actor.teamPath = ""
