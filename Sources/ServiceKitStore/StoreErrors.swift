@@ -23,22 +23,11 @@ extension RPCError {
         info.reason = reason
         info.domain = StoreErrorReason.domain
         info.metadata = metadata
-        var any = Google_Protobuf_Any()
-        any.typeUrl = "type.googleapis.com/" + Google_Rpc_ErrorInfo.protoMessageName
-        any.value = info.serializedBytes()
-        var status = Google_Rpc_Status()
-        status.code = Int32(code.rawValue)
-        status.message = message
-        status.details = [any]
-        return RPCError(code: code, message: message, details: status.serializedBytes())
+        return withDetails(code, message, [info])
     }
 
     /// The `ErrorInfo.reason` in this error's details, if it carries one.
     public var errorInfoReason: String? {
-        guard let details, let status = try? Google_Rpc_Status(serializedBytes: details) else { return nil }
-        for any in status.details where any.typeUrl.hasSuffix("/" + Google_Rpc_ErrorInfo.protoMessageName) {
-            if let info = try? Google_Rpc_ErrorInfo(serializedBytes: any.value) { return info.reason }
-        }
-        return nil
+        detail(Google_Rpc_ErrorInfo.self)?.reason
     }
 }

@@ -20,23 +20,11 @@ struct FieldViolations {
             return item
         }
         let message = violations.map { "\($0.field): \($0.description)" }.joined(separator: "; ")
-        throw GatewayErrors.withDetail(.invalidArgument, message, typeName: Google_Rpc_BadRequest.protoMessageName,
-                                       bytes: badRequest.serializedBytes())
+        throw RPCError.withDetails(.invalidArgument, message, [badRequest])
     }
 }
 
 enum GatewayErrors {
-    static func withDetail(_ code: StatusCode, _ message: String, typeName: String, bytes: [UInt8]) -> RPCError {
-        var any = Google_Protobuf_Any()
-        any.typeUrl = "type.googleapis.com/" + typeName
-        any.value = bytes
-        var status = Google_Rpc_Status()
-        status.code = Int32(code.rawValue)
-        status.message = message
-        status.details = [any]
-        return RPCError(code: code, message: message, details: status.serializedBytes())
-    }
-
     /// Not found, or not the caller's to see: the same answer either way.
     static func notFound(_ what: String) -> RPCError {
         RPCError(code: .notFound, message: "\(what) not found")
@@ -52,7 +40,6 @@ enum GatewayErrors {
         delay.seconds = retryAfterMs / 1000
         delay.nanos = Int32((retryAfterMs % 1000) * 1_000_000)
         retry.retryDelay = delay
-        return withDetail(.resourceExhausted, "rate limit exceeded, retry in \(retryAfterMs) ms",
-                          typeName: Google_Rpc_RetryInfo.protoMessageName, bytes: retry.serializedBytes())
+        return RPCError.withDetails(.resourceExhausted, "rate limit exceeded, retry in \(retryAfterMs) ms", [retry])
     }
 }

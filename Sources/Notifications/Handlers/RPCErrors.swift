@@ -16,28 +16,17 @@ enum NotificationErrors {
             return violation
         }
         let message = violations.items.map { "\($0.field): \($0.description)" }.joined(separator: "; ")
-        return error(.invalidArgument, message, detail: badRequest)
+        return RPCError.withDetails(.invalidArgument, message, [badRequest])
     }
 
     static func withReason(_ code: StatusCode, _ message: String, reason: String) -> RPCError {
         var info = Google_Rpc_ErrorInfo()
         info.reason = reason
         info.domain = domain
-        return error(code, message, detail: info)
+        return RPCError.withDetails(code, message, [info])
     }
 
     static func notFound(_ what: String) -> RPCError {
         withReason(.notFound, "\(what) not found", reason: "NOT_FOUND")
-    }
-
-    private static func error<Detail: ProtoMessage>(_ code: StatusCode, _ message: String, detail: Detail) -> RPCError {
-        var any = Google_Protobuf_Any()
-        any.typeUrl = "type.googleapis.com/" + Detail.protoMessageName
-        any.value = detail.serializedBytes()
-        var status = Google_Rpc_Status()
-        status.code = Int32(code.rawValue)
-        status.message = message
-        status.details = [any]
-        return RPCError(code: code, message: message, details: status.serializedBytes())
     }
 }

@@ -43,7 +43,7 @@ struct FieldViolations {
         let message = items.count == 1
             ? "\(items[0].field): \(items[0].description)"
             : "\(items.count) invalid fields; first \(items[0].field): \(items[0].description)"
-        return RPCError.orders(.invalidArgument, message, detail: badRequest, typeName: Google_Rpc_BadRequest.protoMessageName)
+        return RPCError.withDetails(.invalidArgument, message, [badRequest])
     }
 }
 
@@ -53,18 +53,7 @@ extension RPCError {
         var info = Google_Rpc_ErrorInfo()
         info.reason = reason
         info.domain = OrderErrorReason.domain
-        return orders(code, message, detail: info, typeName: Google_Rpc_ErrorInfo.protoMessageName)
-    }
-
-    static func orders(_ code: StatusCode, _ message: String, detail: some ProtoMessage, typeName: String) -> RPCError {
-        var any = Google_Protobuf_Any()
-        any.typeUrl = "type.googleapis.com/" + typeName
-        any.value = detail.serializedBytes()
-        var status = Google_Rpc_Status()
-        status.code = Int32(code.rawValue)
-        status.message = message
-        status.details = [any]
-        return RPCError(code: code, message: message, details: status.serializedBytes())
+        return withDetails(code, message, [info])
     }
 
     /// Not found, or not the caller's to see: the same answer either way.
