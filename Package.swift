@@ -15,6 +15,7 @@ let package = Package(
         .executable(name: "xsc-interop-server", targets: ["InteropServer"]),
         .executable(name: "xsc-interop-client", targets: ["InteropClient"]),
         .executable(name: "xsc-bench-server", targets: ["BenchServer"]),
+        .executable(name: "xsc-orders-bench", targets: ["OrdersBench"]),
         .executable(name: "xsc-codegen", targets: ["CodeGenTool"]),
         .executable(name: "xsc-gateway", targets: ["GatewayServer"]),
         .executable(name: "xsc-orders", targets: ["OrdersServer"]),
@@ -84,6 +85,8 @@ let package = Package(
         .executableTarget(name: "InteropServer", dependencies: ["Interop", "RPC"]),
         .executableTarget(name: "InteropClient", dependencies: ["ServiceAPI", "RPC", "Messages"]),
         .executableTarget(name: "BenchServer", dependencies: ["ServiceAPI", "RPC", "Messages"]),
+        // The SubmitOrder load generator of bench/orders.sh.
+        .executableTarget(name: "OrdersBench", dependencies: ["ServiceAPI", "RPC", "Messages", "NetIO", "ProtoCodec"]),
         .executableTarget(name: "CodeGenTool", dependencies: ["CodeGen"]),
         .executableTarget(name: "GatewayServer", dependencies: ["ServiceHost", "Gateway", "ServiceKit", "RPC", "Messages"]),
         .executableTarget(name: "OrdersServer", dependencies: ["ServiceHost", "Orders"]),

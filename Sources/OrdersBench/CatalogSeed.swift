@@ -1,0 +1,73 @@
+import Messages
+import RPC
+import ServiceAPI
+
+/// The catalog and routing every benchmark order uses, set through the service's own admin
+/// RPCs (an admin actor's metadata): three SKUs with guided and regional prices, and one
+/// district with one office lead (so each order queues one SMS prompt in the outbox).
+enum CatalogSeed {
+    static let region = "bench-r"
+    static let district = "bench-d1"
+    static let skus: [(id: String, guidedFen: Int64, listFen: Int64)] = [
+        ("bench-a", 15_800, 12_800), ("bench-b", 9_900, 8_800), ("bench-c", 2_500, 2_000),
+    ]
+
+    static func run(_ options: BenchOptions) async throws {
+        let channel = RPCChannel(host: options.host, port: options.port)
+        defer { channel.close() }
+        let client = Xsc_Orders_V1_OrderServiceClient(channel: channel)
+        let call = CallOptions(metadata: options.metadata, timeout: .seconds(30), waitForReady: true)
+        for sku in skus {
+            var upsert = Xsc_Orders_V1_UpsertSkuRequest()
+            var message = Xsc_Orders_V1_Sku()
+            message.skuId = sku.id
+            message.name = "benchmark \(sku.id)"
+            message.unit = "bottle"
+            message.active = true
+            upsert.sku = message
+            _ = try await client.upsertSku(upsert, options: call)
+            var guided = Xsc_Orders_V1_SetGuidedPriceRequest()
+            guided.skuId = sku.id
+            guided.maxPriceFen = sku.guidedFen
+            _ = try await client.setGuidedPrice(guided, options: call)
+            var list = Xsc_Orders_V1_SetRegionPriceRequest()
+            list.regionId = region
+            list.skuId = sku.id
+            list.priceFen = sku.listFen
+            _ = try await client.setRegionPrice(list, options: call)
+        }
+        var routing = Xsc_Orders_V1_DistrictRouting()
+        routing.districtId = district
+        routing.regionId = region
+        routing.officeId = "bench-o1"
+        routing.creditedTeamPath = "/hq/bench/bench-o1/bench-d1/t1"
+        routing.officeLeadAccountIds = ["bench-lead-o1"]
+        routing.dealerAccountIds = ["bench-dealer-1"]
+        routing.escalationAccountIds = ["bench-cs"]
+        var request = Xsc_Orders_V1_SetDistrictRoutingRequest()
+        request.routing = routing
+        _ = try await client.setDistrictRouting(request, options: call)
+        print("seeded \(skus.count) SKUs and district \(district)")
+    }
+
+    /// A mall order of three lines at the guided prices; the caller makes it distinct.
+    static func order(externalID: String) -> Xsc_Orders_V1_SubmitOrderRequest {
+        var request = Xsc_Orders_V1_SubmitOrderRequest()
+        request.source = .mall
+        request.externalId = externalID
+        request.deliveryDistrictId = district
+        var customer = Xsc_Orders_V1_Customer()
+        customer.name = "张三"
+        customer.phone = "+86 138 0013 8000"
+        customer.address = "重庆市渝中区解放碑1号"
+        request.customer = customer
+        request.lines = skus.enumerated().map { index, sku in
+            var line = Xsc_Orders_V1_OrderLine()
+            line.skuId = sku.id
+            line.quantity = Int32(index + 1)
+            line.unitPriceFen = sku.guidedFen
+            return line
+        }
+        return request
+    }
+}

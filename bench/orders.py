@@ -1,0 +1,323 @@
+"""The SubmitOrder benchmark (issue 5; a measurement, not a test). Driven by bench/orders.sh,
+which builds and starts a throwaway PostgreSQL; see there. In one run, on one PostgreSQL
+pinned to CPU 0, with every client and service pinned to CPU 1:
+
+  pgbench, separate statements   the intake's SQL, one statement per round trip
+  pgbench, one statement         the same writes as one statement (one round trip)
+  direct                         xsc-orders-bench -> xsc-orders (a minted partner actor)
+  gateway                        xsc-orders-bench -> xsc-gateway (a partner key) -> xsc-orders
+
+Every order is distinct (its own external_id and idempotency key). Prints one table with
+each figure beside the pgbench baselines and the ratio; results/orders-STAMP.json keeps all."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(REPO / "Tests" / "wire"))
+import wire_support  # noqa: E402
+
+SECRET = "orders-bench-actor-secret-0123456789abcdef"
+ADMIN_PHONE = "13800000000"
+ADMIN_PASSWORD = "orders-bench-admin-password"
+
+
+PRIORITY = os.environ.get("XSC_BENCH_NICE", "-10")
+
+
+def pinned(cpu: str, argv: list[str]) -> list[str]:
+    """Pinned to `cpu`, and (as root) ahead of ordinary work such as builds running beside."""
+    prefix = ["nice", "-n", PRIORITY] if os.geteuid() == 0 else []
+    return [*prefix, "taskset", "-c", cpu, *argv]
+
+
+def xsc(*args: str, env: dict[str, str] | None = None) -> str:
+    result = subprocess.run([str(wire_support.binary("xsc")), *args], capture_output=True, text=True, timeout=300,
+                            env={**os.environ, **(env or {})})
+    if result.returncode != 0:
+        raise RuntimeError(f"xsc {args[0]} failed: {result.stderr}{result.stdout}")
+    return result.stdout
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """utime + stime of the processes, in seconds."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / ticks
+        except (OSError, IndexError):
+            pass
+    return total
+
+
+def postgres_pids(postmaster: int) -> list[int]:
+    """The postmaster and every process it forked (backends, writers)."""
+    pids = [postmaster]
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int(Path(entry, "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            if ppid == postmaster:
+                pids.append(int(entry.name))
+    return pids
+
+
+class Postgres:
+    def __init__(self, pgdata: Path):
+        self.postmaster = int((pgdata / "postmaster.pid").read_text().split()[0])
+
+    def pin(self, cpu: str) -> None:
+        for pid in postgres_pids(self.postmaster):
+            subprocess.run(["taskset", "-a", "-p", "-c", cpu, str(pid)], check=False, capture_output=True)
+            if os.geteuid() == 0:
+                subprocess.run(["renice", "-n", PRIORITY, "-p", str(pid)], check=False, capture_output=True)
+
+    def cpu(self) -> float:
+        return cpu_seconds(postgres_pids(self.postmaster))
+
+    def busy_share(self, proc: subprocess.Popen, start_after: float, window: float) -> float:
+        """PostgreSQL's CPU share over `window` seconds starting `start_after` seconds from now,
+        read while its backends live (a backend's CPU time leaves /proc with it)."""
+        time.sleep(start_after)
+        before, began = self.cpu(), time.monotonic()
+        time.sleep(window)
+        used, elapsed = self.cpu() - before, time.monotonic() - began
+        return used / elapsed if proc.poll() is None else float("nan")
+
+
+def run_pgbench(url: str, script: Path, clients: int, seconds: float, cpu: str, pg: Postgres, label: str) -> dict:
+    with tempfile.TemporaryDirectory(prefix="pgbench-") as folder:
+        prefix = Path(folder) / "txn"
+        argv = pinned(cpu, ["pgbench", "-n", "-M", "prepared", "-c", str(clients), "-j", "1", "-T", str(int(seconds)),
+                            "-f", str(script), "-l", "--log-prefix", str(prefix), url])
+        proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        share = pg.busy_share(proc, 1.0, max(0.5, seconds - 2.0))
+        stdout, stderr = proc.communicate(timeout=seconds + 120)
+        result = subprocess.CompletedProcess(argv, proc.returncode, stdout, stderr)
+        if result.returncode != 0:
+            raise RuntimeError(f"pgbench failed:\n{result.stdout}\n{result.stderr}")
+        tps = float(re.search(r"tps = ([0-9.]+)", result.stdout).group(1))
+        failed = re.search(r"number of failed transactions: (\d+)", result.stdout)
+        latencies = []
+        for log in Path(folder).glob("txn*"):
+            for line in log.read_text().splitlines():
+                parts = line.split()
+                if len(parts) >= 3:
+                    latencies.append(int(parts[2]))
+    latencies.sort()
+    calls = len(latencies)
+    return {"label": label, "calls_per_s": tps, "calls": calls, "seconds": seconds,
+            "p50_us": percentile(latencies, 0.5), "p90_us": percentile(latencies, 0.9), "p99_us": percentile(latencies, 0.99),
+            "errors": {"failed": int(failed.group(1))} if failed and int(failed.group(1)) else {},
+            "pg_cpu_us_per_call": share * 1e6 / tps if tps else 0, "pg_cpu_share": share, "servers": []}
+
+
+def percentile(values: list[int], fraction: float) -> int:
+    if not values:
+        return 0
+    index = min(len(values) - 1, max(0, int(-(-len(values) * fraction // 1)) - 1))
+    return values[index]
+
+
+def run_load(target: str, metadata_file: Path, extra: list[str], args, pg: Postgres, label: str, pids: list[int]) -> dict:
+    argv = pinned(args.client_cpu, [str(wire_support.binary("xsc-orders-bench")), "run", "--target", target,
+                                    "--metadata-file", str(metadata_file), *extra,
+                                    "--concurrency", str(args.concurrency), "--connections", str(args.connections),
+                                    "--duration", str(args.duration), "--warmup", str(args.warmup), "--label", label])
+    for pid in pids:
+        argv += ["--server-pid", str(pid)]
+    recorders = []
+    if args.perf:
+        # Where the time goes: perf record of each measured server and of PostgreSQL's backends.
+        Path(args.perf).mkdir(parents=True, exist_ok=True)
+        targets = [(f"{label}-{pid}", [pid]) for pid in pids] + [(f"{label}-postgres", postgres_pids(pg.postmaster))]
+        for name, target in targets:
+            recorders.append(subprocess.Popen(
+                ["perf", "record", "-g", "-F", "999", "-o", str(Path(args.perf) / f"{name}.data"),
+                 "-p", ",".join(map(str, target)), "--", "sleep", str(args.warmup + args.duration)],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    share = pg.busy_share(proc, args.warmup + 0.5, max(0.5, args.duration - 1.0))
+    stdout, stderr = proc.communicate(timeout=args.duration + args.warmup + 120)
+    result = subprocess.CompletedProcess(argv, proc.returncode, stdout, stderr)
+    for recorder in recorders:
+        recorder.wait()
+    if result.returncode != 0:
+        raise RuntimeError(f"xsc-orders-bench run failed:\n{result.stdout}\n{result.stderr}")
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    report["pg_cpu_share"] = share
+    report["pg_cpu_us_per_call"] = share * 1e6 / report["calls_per_s"] if report["calls_per_s"] else 0
+    return report
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--superuser-url", required=True)
+    parser.add_argument("--pgdata", required=True)
+    parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--duration", type=float, default=10)
+    parser.add_argument("--warmup", type=float, default=2)
+    parser.add_argument("--concurrency", type=int, default=16, help="callers of xsc-orders-bench")
+    parser.add_argument("--connections", type=int, default=1, help="HTTP/2 connections of xsc-orders-bench")
+    parser.add_argument("--pgbench-clients", type=int, default=10, help="= the service's pool size")
+    parser.add_argument("--pg-cpu", default="0")
+    parser.add_argument("--client-cpu", default="1")
+    parser.add_argument("--only", default="pgbench-statements,pgbench-one,direct,gateway")
+    parser.add_argument("--note", default="")
+    parser.add_argument("--keep", action="store_true", help="leave the processes running (debugging)")
+    parser.add_argument("--perf", default="", help="folder for perf record data of each service run")
+    args = parser.parse_args()
+    wanted = args.only.split(",")
+
+    pg = Postgres(Path(args.pgdata))
+    pg.pin(args.pg_cpu)
+    work = Path(tempfile.mkdtemp(prefix="orders-bench-"))
+    database = "orders_bench"
+    subprocess.run(["psql", "-X", "-q", "-d", args.superuser_url, "-c", f"CREATE DATABASE {database}"], check=True)
+    db_url = urlunsplit(urlsplit(args.superuser_url)._replace(path="/" + database))
+    secrets = work / "secrets"
+    xsc("db-bootstrap", "--secrets-dir", str(secrets), "orders", "gateway", env={"DATABASE_URL": db_url})
+    orders_url = (secrets / "orders.database-url").read_text().strip()
+    gateway_url = (secrets / "gateway.database-url").read_text().strip()
+
+    processes = []
+    try:
+        sink_port = wire_support.free_port()
+        sink = wire_support.ServerProcess("outbox-sink", pinned(args.client_cpu, [
+            str(wire_support.binary("xsc-orders-bench")), "sink", "--port", str(sink_port)]), sink_port).start()
+        processes.append(sink)
+        orders_port = wire_support.free_port()
+        orders = wire_support.ServerProcess("xsc-orders", pinned(args.client_cpu, [str(wire_support.binary("xsc-orders"))]),
+                                            orders_port, env={
+            "XSC_LISTEN": f"127.0.0.1:{orders_port}", "XSC_ADMIN_LISTEN": f"127.0.0.1:{wire_support.free_port()}",
+            "DATABASE_URL": orders_url, "XSC_ACTOR_SECRET": SECRET, "LOG_LEVEL": "warning",
+            "XSC_MIGRATIONS_DIR": str(REPO / "services" / "orders" / "migrations"),
+            "XSC_NOTIFICATIONS_ADDR": f"127.0.0.1:{sink_port}"}).start()
+        processes.append(orders)
+        gateway_port = wire_support.free_port()
+        gateway = wire_support.ServerProcess("xsc-gateway", pinned(args.client_cpu, [str(wire_support.binary("xsc-gateway"))]),
+                                             gateway_port, env={
+            "XSC_LISTEN": f"127.0.0.1:{gateway_port}", "XSC_ADMIN_LISTEN": f"127.0.0.1:{wire_support.free_port()}",
+            "DATABASE_URL": gateway_url, "XSC_ACTOR_SECRET": SECRET, "LOG_LEVEL": "warning",
+            "XSC_ADMIN_PHONE": ADMIN_PHONE, "XSC_ADMIN_PASSWORD": ADMIN_PASSWORD,
+            "XSC_RATE_BURST": "1000000", "XSC_RATE_PER_SECOND": "1000000", "XSC_SCRYPT_LOG2N": "12",
+            "XSC_MIGRATIONS_DIR": str(REPO / "services" / "gateway" / "migrations"),
+            "XSC_ORDERS_ADDR": f"127.0.0.1:{orders_port}"}).start()
+        processes.append(gateway)
+        pg.pin(args.pg_cpu)  # backends forked since the first pin inherit it; pin again anyway
+
+        admin = work / "admin.actor"
+        admin.write_text(xsc("mint-actor", "--account", "bench-admin", "--role", "admin", "--team", "/hq", "--plain",
+                             "--ttl", "86400", env={"XSC_ACTOR_SECRET": SECRET}))
+        partner = work / "partner.actor"
+        partner.write_text(xsc("mint-actor", "--account", "drill-mall", "--role", "partner", "--plain", "--ttl", "86400",
+                               env={"XSC_ACTOR_SECRET": SECRET}))
+        seeded = subprocess.run([str(wire_support.binary("xsc-orders-bench")), "seed", "--target",
+                                 f"127.0.0.1:{orders_port}", "--metadata-file", str(admin)],
+                                capture_output=True, text=True, timeout=120)
+        if seeded.returncode != 0:
+            raise RuntimeError(f"seeding failed: {seeded.stdout}{seeded.stderr}")
+        drill = xsc("seed-drill", "--gateway", f"127.0.0.1:{gateway_port}", env={"XSC_ADMIN_PASSWORD": ADMIN_PASSWORD})
+        key = re.search(r"shown once: (\S+)", drill).group(1)
+        gateway_auth = work / "partner.key"
+        gateway_auth.write_text(f"authorization: Bearer {key}\n")
+
+        rounds: list[dict[str, dict]] = []
+        for number in range(args.rounds):
+            results: dict[str, dict] = {}
+            if "pgbench-statements" in wanted:
+                run_pgbench(orders_url, HERE / "orders" / "intake-statements.sql", args.pgbench_clients, 2, args.client_cpu, pg, "warm-up")
+                results["pgbench-statements"] = run_pgbench(orders_url, HERE / "orders" / "intake-statements.sql",
+                                                            args.pgbench_clients, args.duration, args.client_cpu, pg,
+                                                            "pgbench, separate statements")
+            if "pgbench-one" in wanted:
+                results["pgbench-one"] = run_pgbench(orders_url, HERE / "orders" / "intake-one-statement.sql",
+                                                     args.pgbench_clients, args.duration, args.client_cpu, pg,
+                                                     "pgbench, one statement")
+            if "direct" in wanted:
+                results["direct"] = run_load(f"127.0.0.1:{orders_port}", partner, [], args, pg, "direct", [orders.proc.pid])
+            if "gateway" in wanted:
+                results["gateway"] = run_load(f"127.0.0.1:{gateway_port}", gateway_auth, [], args, pg, "gateway",
+                                              [gateway.proc.pid, orders.proc.pid])
+            rounds.append(results)
+            print(f"round {number + 1}: " + ", ".join(f"{k} {v['calls_per_s']:.0f}/s" for k, v in results.items()),
+                  file=sys.stderr)
+        for process in processes:
+            if not process.is_running():
+                raise RuntimeError(f"{process.name} died:\n{process.output()}")
+        if args.keep:
+            print(f"--keep: orders on {orders_port}, gateway on {gateway_port}; press Enter to stop", file=sys.stderr)
+            input()
+    finally:
+        for process in reversed(processes):
+            process.stop()
+
+    summary = {name: median_of([r[name] for r in rounds]) for name in rounds[0]}
+    print_table(summary, args)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    out = HERE / "results" / f"orders-{stamp}.json"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps({"args": vars(args), "rounds": rounds, "median": summary,
+                               "load_average": os.getloadavg()}, indent=1))
+    print(f"\nall readings: {out.relative_to(REPO)}")
+    errors = sum(sum(r.get("errors", {}).values()) for rs in rounds for r in rs.values())
+    return 0 if errors == 0 else 1
+
+
+def median_of(readings: list[dict]) -> dict:
+    merged = dict(readings[0])
+    for key in ("calls_per_s", "p50_us", "p90_us", "p99_us", "pg_cpu_us_per_call", "pg_cpu_share"):
+        if key in merged:
+            merged[key] = statistics.median(r[key] for r in readings)
+    merged["rounds"] = [r["calls_per_s"] for r in readings]
+    return merged
+
+
+def print_table(summary: dict[str, dict], args) -> None:
+    base_s = summary.get("pgbench-statements", {}).get("calls_per_s")
+    base_1 = summary.get("pgbench-one", {}).get("calls_per_s")
+    print(f"\nSubmitOrder, {args.duration:.0f} s per run after {args.warmup:.0f} s warm-up, medians of {args.rounds} "
+          f"round(s); PostgreSQL on CPU {args.pg_cpu}, clients and services on CPU {args.client_cpu}; "
+          f"load generator {args.concurrency} callers on {args.connections} connection(s), pgbench -c {args.pgbench_clients}")
+    if args.note:
+        print(f"note: {args.note}")
+    print()
+    print("| run | tx/s | vs pgbench statements | vs pgbench one statement | p50/p90/p99 us | PG CPU us/tx (busy) | "
+          "service CPU us/call | RSS MiB | errors |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for name, r in summary.items():
+        ratio_s = f"{r['calls_per_s'] / base_s:.2f}x" if base_s else "-"
+        ratio_1 = f"{r['calls_per_s'] / base_1:.2f}x" if base_1 else "-"
+        servers = r.get("servers", [])
+        cpu = " + ".join(f"{s['cpu_us_per_call']:.0f}" for s in servers) or "-"
+        rss = " + ".join(f"{s['rss_max_mib']:.1f}" for s in servers) or "-"
+        errors = sum(r.get("errors", {}).values())
+        print(f"| {r['label']} | {r['calls_per_s']:,.0f} | {ratio_s} | {ratio_1} | {r['p50_us']}/{r['p90_us']}/{r['p99_us']} | "
+              f"{r['pg_cpu_us_per_call']:.0f} ({r['pg_cpu_share'] * 100:.0f}%) | {cpu} | {rss} | {errors} |")
+    if base_s and base_1:
+        for name, target in (("direct", 0.8), ("gateway", 0.6)):
+            if name in summary:
+                r = summary[name]["calls_per_s"]
+                print(f"{name}: {r / base_s:.0%} of pgbench separate statements, {r / base_1:.0%} of one statement "
+                      f"(target {target:.0%}: {'met' if r >= target * base_s else 'not met'} against separate statements, "
+                      f"{'met' if r >= target * base_1 else 'not met'} against one statement)")
+    print("gateway row: service CPU and RSS are gateway + orders.")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# The SubmitOrder benchmark (issue 5; a measurement, not a test): xsc-orders direct (minted
+# partner actor) and through xsc-gateway (partner key), beside pgbench running the intake's SQL
+# as separate statements and as one statement, on the same throwaway PostgreSQL in one run.
+# PostgreSQL on CPU 0; pgbench, xsc-orders-bench, xsc-orders, xsc-gateway on CPU 1.
+#
+#   bench/orders.sh [--skip-build] [--rounds N] [--duration S] [--warmup S] [--concurrency N]
+#                   [--connections N] [--pgbench-clients N] [--only a,b] [--note TEXT]
+#
+# Release binaries (XSC_BIN_DIR=DIR uses the binaries there as they are). Needs PostgreSQL 15
+# (server + pgbench), taskset, python3. Prints a table; results/orders-STAMP.json keeps all.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+skip_build="" pass=()
+while [ $# -gt 0 ]; do
+    case $1 in
+        --skip-build) skip_build=1 ;;
+        --rounds|--duration|--warmup|--concurrency|--connections|--pgbench-clients|--only|--note|--perf) pass+=("$1" "$2"); shift ;;
+        -h|--help) sed -n 2,11p "$0"; exit 0 ;;
+        *) echo "unknown option $1 (try --help)" >&2; exit 2 ;;
+    esac
+    shift
+done
+cd "$root"
+if [ -n "${XSC_BIN_DIR:-}" ]; then
+    echo "binaries from XSC_BIN_DIR=$XSC_BIN_DIR (not built here)" >&2
+else
+    if [ -z "$skip_build" ]; then
+        for product in xsc-orders xsc-gateway xsc xsc-orders-bench; do
+            nice -n 10 swift build -c release --product "$product" >&2
+        done
+    fi
+    export XSC_BIN_DIR="$(swift build -c release --show-bin-path)"
+fi
+command -v pgbench >/dev/null || { echo "pgbench is missing (apt-get install postgresql-15)" >&2; exit 1; }
+
+pg_dir="$(mktemp -d "${TMPDIR:-/tmp}/xsc-orders-bench-pg.XXXXXX")"
+rmdir "$pg_dir"
+eval "$(scripts/pg/start-test-postgres.sh "$pg_dir")"
+trap 'scripts/pg/stop-test-postgres.sh "$pg_dir" >/dev/null 2>&1 || true' EXIT
+echo "machine: $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg) at the start" >&2
+python3 bench/orders.py --superuser-url "$DATABASE_URL" --pgdata "$PGDATA" "${pass[@]}"
