@@ -7,6 +7,9 @@ public final class PostgresTransaction: @unchecked Sendable {
     private let connection: PostgresConnection
     private let isolation: IsolationLevel
     private var begun = false
+    /// COMMIT went out with the last statements (`runAndCommit`): `commit()` has nothing left
+    /// to do, and a lost connection leaves the outcome unknown, so the pool must not retry.
+    private(set) var commitSent = false
 
     init(connection: PostgresConnection, isolation: IsolationLevel) {
         self.connection = connection
@@ -28,6 +31,7 @@ public final class PostgresTransaction: @unchecked Sendable {
     /// Several statements in one round trip.
     @discardableResult
     public func run(_ statements: [PostgresStatement]) async throws -> [PostgresRows] {
+        guard !commitSent else { throw PostgresError(.usage, "the transaction was already committed") }
         if begun {
             return try await connection.worker.perform(deadline: connection.deadline) { [deadline = connection.deadline] session throws(PostgresError) in
                 try session.run(statements, opening: .insideTransaction, deadline: deadline)
@@ -37,8 +41,31 @@ public final class PostgresTransaction: @unchecked Sendable {
         return try await connection.perform(statements, begin: isolation)
     }
 
+    /// The last statements of the transaction and its COMMIT in one round trip; the
+    /// transaction is over when this returns (or throws: a failed statement rolls it all
+    /// back, COMMIT included). Nothing may run in the transaction afterwards.
+    @discardableResult
+    public func runAndCommit(_ statements: [PostgresStatement]) async throws -> [PostgresRows] {
+        guard !commitSent else { throw PostgresError(.usage, "the transaction was already committed") }
+        let all = statements + [PostgresStatement("COMMIT")]
+        commitSent = true
+        let results: [PostgresRows]
+        if begun {
+            results = try await connection.worker.perform(deadline: connection.deadline) { [deadline = connection.deadline] session throws(PostgresError) in
+                try session.run(all, opening: .insideTransaction, deadline: deadline)
+            }
+        } else {
+            begun = true
+            results = try await connection.perform(all, begin: isolation)
+        }
+        if results.last?.commandTag == "ROLLBACK" {
+            throw PostgresError(.server, "transaction rolled back because a statement in it failed", sqlState: "25P02")
+        }
+        return Array(results.dropLast())
+    }
+
     func commit() async throws {
-        guard begun else { return }
+        guard begun, !commitSent else { return }
         let tag = try await connection.worker.perform(deadline: connection.deadline) { [deadline = connection.deadline] session throws(PostgresError) in
             try session.run([PostgresStatement("COMMIT")], opening: .insideTransaction, deadline: deadline)[0].commandTag
         }
@@ -74,7 +101,14 @@ extension PostgresPool {
         return try await withRetries(deadline: deadline) { commitSent in
             try await withConnection(deadline: deadline) { connection in
                 let transaction = PostgresTransaction(connection: connection, isolation: isolation)
-                let value = try await body(transaction)
+                let value: T
+                do {
+                    value = try await body(transaction)
+                } catch {
+                    // The body may have sent COMMIT itself (runAndCommit) before failing.
+                    if transaction.commitSent { commitSent = true }
+                    throw error
+                }
                 commitSent = true
                 try await transaction.commit()
                 return value

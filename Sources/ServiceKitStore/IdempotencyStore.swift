@@ -65,14 +65,21 @@ public struct IdempotencyStore: Sendable {
     /// can never replay each other's answers.
     public func claim(in transaction: PostgresTransaction, scope: String, key: String,
                       request: [UInt8]) async throws -> Claim {
+        let results = try await transaction.run(try claimStatements(scope: scope, key: key, request: request))
+        return try claim(from: results, scope: scope, key: key)
+    }
+
+    /// The statements of `claim`, for a caller that sends them in one round trip with other
+    /// statements of the same transaction; `claim(from:scope:key:)` reads their results.
+    /// The SELECT is a separate statement so it takes a fresh snapshot after the INSERT has
+    /// waited out a concurrent first attempt.
+    public func claimStatements(scope: String, key: String, request: [UInt8]) throws -> [PostgresStatement] {
         guard !key.isEmpty, key.utf8.count <= Self.maxKeyLength else {
             throw RPCError.withReason(.invalidArgument,
                                       "the idempotency key must be 1 to \(Self.maxKeyLength) bytes long",
                                       reason: StoreErrorReason.idempotencyKeyInvalid)
         }
-        // One round trip; the SELECT is a separate statement so it takes a fresh snapshot after
-        // the INSERT has waited out a concurrent first attempt.
-        let results = try await transaction.run([
+        return [
             PostgresStatement("""
                 INSERT INTO xsc_idempotency_keys (scope, idempotency_key, request_sha256, created_at)
                 VALUES ($1, $2, sha256($3), $4)
@@ -83,9 +90,16 @@ public struct IdempotencyStore: Sendable {
                 SELECT request_sha256 = sha256($3), status_code, status_message, response
                 FROM xsc_idempotency_keys WHERE scope = $1 AND idempotency_key = $2
                 """, [.text(scope), .text(key), .bytea(request)]),
-        ])
-        if !results[0].isEmpty { return .fresh(Ticket(scope: scope, key: key)) }
-        guard let row = results[1].first else {
+        ]
+    }
+
+    /// What the results of `claimStatements` (the first two of `results`) decide.
+    public func claim(from results: some Collection<PostgresRows>, scope: String, key: String) throws -> Claim {
+        guard let inserted = results.first, let read = results.dropFirst().first else {
+            throw PostgresError(.usage, "claim(from:) needs the results of both claim statements")
+        }
+        if !inserted.isEmpty { return .fresh(Ticket(scope: scope, key: key)) }
+        guard let row = read.first else {
             // Only possible if a sweeper removed the key between the two statements.
             throw RPCError(code: .aborted, message: "the idempotency key changed concurrently; retry the call")
         }
@@ -106,12 +120,22 @@ public struct IdempotencyStore: Sendable {
 
     /// Stores the answer of a fresh claim; must run in the transaction that claimed it.
     public func record(in transaction: PostgresTransaction, _ ticket: Ticket, answer: StoredAnswer) async throws {
-        let updated = try await transaction.execute("""
+        try Self.checkRecorded(try await transaction.run([recordStatement(ticket, answer: answer)])[0])
+    }
+
+    /// The statement of `record`, for a caller that sends it with other statements; pass its
+    /// result to `checkRecorded`.
+    public func recordStatement(_ ticket: Ticket, answer: StoredAnswer) -> PostgresStatement {
+        PostgresStatement("""
             UPDATE xsc_idempotency_keys SET status_code = $3, status_message = $4, response = $5
             WHERE scope = $1 AND idempotency_key = $2 AND status_code IS NULL
             """, [.text(ticket.scope), .text(ticket.key), .int(answer.status.rawValue), .text(answer.message),
                   .bytea(answer.response)])
-        guard updated == 1 else {
+    }
+
+    /// Throws unless the record statement stored the answer.
+    public static func checkRecorded(_ result: PostgresRows) throws {
+        guard result.affectedRows == 1 else {
             throw PostgresError(.usage, "idempotency key was not claimed in this transaction, or already answered")
         }
     }

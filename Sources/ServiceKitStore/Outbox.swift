@@ -25,11 +25,18 @@ public struct Outbox: Sendable {
     /// error (unique violation): ids name one event.
     public func enqueue(in transaction: PostgresTransaction, destination: String, methodPath: String,
                         payload: [UInt8], eventID: String = Outbox.makeEventID()) async throws {
-        let now = clock()
-        try await transaction.execute("""
+        _ = try await transaction.run([enqueueStatement(destination: destination, methodPath: methodPath, payload: payload,
+                                                        eventID: eventID)])
+    }
+
+    /// The statement `enqueue` runs, for a caller that sends it in one round trip with its
+    /// other business statements (same transaction, same guarantees).
+    public func enqueueStatement(destination: String, methodPath: String, payload: [UInt8],
+                                 eventID: String = Outbox.makeEventID()) -> PostgresStatement {
+        PostgresStatement("""
             INSERT INTO xsc_outbox (event_id, destination, method_path, payload, next_attempt_at, created_at)
             VALUES ($1, $2, $3, $4, $5, $5)
-            """, [.text(eventID), .text(destination), .text(methodPath), .bytea(payload), .timestampMillis(now)])
+            """, [.text(eventID), .text(destination), .text(methodPath), .bytea(payload), .timestampMillis(clock())])
     }
 
     /// `enqueue` with a message to encode.

@@ -16,8 +16,16 @@ public struct Timers: Sendable {
     /// (Unix ms UTC). Safe from inside that same timer's handler.
     public func schedule(in transaction: PostgresTransaction, kind: String, subjectID: String,
                          dueAtMillis: Int64, payload: [UInt8] = []) async throws {
+        _ = try await transaction.run([scheduleStatement(kind: kind, subjectID: subjectID, dueAtMillis: dueAtMillis,
+                                                         payload: payload)])
+    }
+
+    /// The statement `schedule` runs, for a caller that sends it in one round trip with its
+    /// other business statements (same transaction, same guarantees).
+    public func scheduleStatement(kind: String, subjectID: String, dueAtMillis: Int64,
+                                  payload: [UInt8] = []) throws -> PostgresStatement {
         try Self.validate(kind: kind)
-        try await transaction.execute("""
+        return PostgresStatement("""
             INSERT INTO xsc_timers (kind, subject_id, due_at, fire_at, payload, scheduled_at) VALUES ($1, $2, $3, $3, $4, $5)
             ON CONFLICT (kind, subject_id) DO UPDATE SET
                 generation = xsc_timers.generation + 1, due_at = EXCLUDED.due_at, fire_at = EXCLUDED.fire_at,

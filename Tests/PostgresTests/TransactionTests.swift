@@ -27,6 +27,55 @@ final class TransactionTests: XCTestCase {
         try await pool.query("SELECT count(*) FROM ledger")[0].decode(Int64.self, at: 0)
     }
 
+    func testRunAndCommitSendsTheLastStatementsWithCommit() async throws {
+        let results = try await pool.transaction { tx in
+            try await tx.execute("INSERT INTO ledger VALUES ($1, 1, $2)", [1, 100])
+            return try await tx.runAndCommit([
+                PostgresStatement("INSERT INTO ledger VALUES ($1, 1, $2)", [2, 200]),
+                PostgresStatement("SELECT sum(amount)::int8 FROM ledger"),
+            ])
+        }
+        XCTAssertEqual(results.count, 2, "one result per statement, none for COMMIT")
+        XCTAssertEqual(try results[1][0].decode(Int64.self, at: 0), 300)
+        let total = try await count()
+        XCTAssertEqual(total, 2)
+    }
+
+    func testRunAndCommitWithAFailingStatementCommitsNothing() async throws {
+        do {
+            try await pool.transaction { tx in
+                try await tx.execute("INSERT INTO ledger VALUES ($1, 1, $2)", [1, 100])
+                try await tx.runAndCommit([
+                    PostgresStatement("INSERT INTO ledger VALUES ($1, 1, $2)", [2, 200]),
+                    PostgresStatement("INSERT INTO ledger VALUES ($1, 1, $2)", [2, 300]),  // duplicate key
+                    PostgresStatement("INSERT INTO ledger VALUES ($1, 1, $2)", [3, 400]),
+                ])
+            }
+            XCTFail("the duplicate key must fail the transaction")
+        } catch let error as PostgresError {
+            XCTAssertTrue(error.isUniqueViolation, "\(error)")
+        }
+        let total = try await count()
+        XCTAssertEqual(total, 0, "the first INSERT, before the pipeline, is rolled back too")
+        // The connection is clean for the next caller.
+        let afterwards = try await pool.transaction { tx in try await tx.query("SELECT 1")[0].decode(Int.self, at: 0) }
+        XCTAssertEqual(afterwards, 1)
+    }
+
+    func testNothingRunsAfterRunAndCommit() async throws {
+        do {
+            try await pool.transaction { tx in
+                try await tx.runAndCommit([PostgresStatement("INSERT INTO ledger VALUES ($1, 1, $2)", [1, 100])])
+                try await tx.execute("INSERT INTO ledger VALUES ($1, 1, $2)", [2, 200])
+            }
+            XCTFail("a statement after runAndCommit must be refused")
+        } catch let error as PostgresError {
+            XCTAssertEqual(error.kind, .usage)
+        }
+        let total = try await count()
+        XCTAssertEqual(total, 1, "what runAndCommit committed stays")
+    }
+
     func testCommitMakesRowsVisible() async throws {
         let inserted = try await pool.transaction { tx in
             try await tx.execute("INSERT INTO ledger VALUES ($1, 1, $2)", [1, 100])

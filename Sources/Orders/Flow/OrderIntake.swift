@@ -3,6 +3,7 @@ import Messages
 import Postgres
 import RPC
 import ServiceKit
+import ServiceKitStore
 
 /// Intake: validation, pricing, routing, idempotency, the first event, the office leads'
 /// SMS prompts and the acknowledgement deadline - one transaction.
@@ -14,25 +15,89 @@ extension OrderFlow {
                        idempotencyKey: String?) async throws -> Xsc_Orders_V1_SubmitOrderResponse {
         guard actor.role != .system else { throw RPCError.notAllowed("the system account does not submit orders") }
         let valid = try SubmissionValidation.validate(request, partnerActor: actor.role == .partner ? actor.accountID : nil)
-        let response = try await pool.transaction { tx in
+        do {
+            return try await pool.transaction { tx in
+                try await submitNew(valid, request: request, actor: actor, idempotencyKey: idempotencyKey, in: tx)
+            }
+        } catch where OrderStore.isExternalIDTaken(error) {
+            // The external id names an order already (a resubmission, or a concurrent twin that
+            // committed first): everything above rolled back; answer as a resubmission does.
+        }
+        return try await pool.transaction { tx in
             if let idempotencyKey {
-                return try await idempotency.run(in: tx, scope: "orders.SubmitOrder/" + actor.accountID, key: idempotencyKey,
+                return try await idempotency.run(in: tx, scope: Self.idempotencyScope(actor), key: idempotencyKey,
                                                  request: request) {
                     try await insert(valid, actor: actor, in: tx)
                 }
             }
             return try await insert(valid, actor: actor, in: tx)
         }
+    }
+
+    static func idempotencyScope(_ actor: VerifiedActor) -> String { "orders.SubmitOrder/" + actor.accountID }
+
+    /// A new order in two round trips: (1) BEGIN, the idempotency claim, routing, prices and
+    /// the order's code; (2) the order, its lines, event, SMS prompts, deadline, the stored
+    /// answer and COMMIT. Same rows and semantics as `insert` under `idempotency.run`; when
+    /// the external id is taken, the INSERT fails, so does the rest of the pipeline before
+    /// COMMIT, and `submit` falls back to that path.
+    private func submitNew(_ valid: ValidSubmission, request: Xsc_Orders_V1_SubmitOrderRequest, actor: VerifiedActor,
+                           idempotencyKey: String?, in tx: PostgresTransaction) async throws -> Xsc_Orders_V1_SubmitOrderResponse {
+        let scope = Self.idempotencyScope(actor)
+        var reads: [PostgresStatement] = []
+        if let idempotencyKey {
+            reads += try idempotency.claimStatements(scope: scope, key: idempotencyKey, request: request.serializedBytes())
+        }
+        let claimCount = reads.count
+        reads += catalog.routingStatements(district: valid.districtID)
+        reads.append(catalog.pricesStatement(skus: valid.lines.map(\.skuID), district: valid.districtID,
+                                             rule: valid.source.priceRule))
+        reads.append(OrderStore.nextCodeStatement)
+        let results = try await tx.run(reads)
+
+        var ticket: IdempotencyStore.Ticket?
+        if let idempotencyKey {
+            switch try idempotency.claim(from: results.prefix(claimCount), scope: scope, key: idempotencyKey) {
+            case .replay(let answer):
+                guard answer.status == .ok else { throw RPCError(code: answer.status, message: answer.message) }
+                return try Xsc_Orders_V1_SubmitOrderResponse(serializedBytes: answer.response)
+            case .fresh(let fresh):
+                ticket = fresh
+            }
+        }
+        let catalogResults = results.dropFirst(claimCount)
+        guard let routing = try catalog.routing(district: valid.districtID, from: catalogResults) else {
+            throw FieldViolations.error("delivery_district_id", "unknown district \(valid.districtID)")
+        }
+        let lines = try pricedLines(valid, routing: routing, prices: try catalog.prices(from: results[claimCount + 2]))
+        guard let code = try results[claimCount + 3].first?.decode(String.self, at: 0) else {
+            throw PostgresError(.usage, "the order code sequence answered nothing")
+        }
+
+        let now = clock()
+        let order = OrderRecord(id: UUID().uuidString.lowercased(), code: code, valid: valid, routing: routing, lines: lines,
+                                totalFen: lines.reduce(Int64(0)) { $0 + Int64($1.quantity) * $1.unitPriceFen },
+                                submittedBy: actor.accountID, at: now)
+        var response = Xsc_Orders_V1_SubmitOrderResponse()
+        response.order = order.message(access: .full)
+        var writes = store.insertStatements(order, requestFingerprint: Self.fingerprint(valid), note: valid.note,
+                                            actor: EventActor(actor))
+        writes += notifier.promptStatements("order_new_lead", to: routing.officeLeads, order: order)
+        writes.append(try deadlines.startStatement(.acknowledge, orderID: order.id, routing: routing, now: now))
+        if let ticket {
+            writes.append(idempotency.recordStatement(ticket, answer: .init(response: response.serializedBytes())))
+        }
+        let written = try await tx.runAndCommit(writes)
+        if ticket != nil, let recorded = written.last { try IdempotencyStore.checkRecorded(recorded) }
         return response
     }
 
-    private func insert(_ valid: ValidSubmission, actor: VerifiedActor, in tx: PostgresTransaction) async throws -> Xsc_Orders_V1_SubmitOrderResponse {
+    /// The order's lines at the channel's prices; every unknown, inactive or unpriced SKU and
+    /// every wrong price is reported at once.
+    private func pricedLines(_ valid: ValidSubmission, routing: Routing,
+                             prices: [String: (active: Bool, priceFen: Int64?)]) throws -> [OrderRecord.Line] {
         var problems = FieldViolations()
-        guard let routing = try await catalog.routing(district: valid.districtID, in: tx) else {
-            throw FieldViolations.error("delivery_district_id", "unknown district \(valid.districtID)")
-        }
         let rule = valid.source.priceRule
-        let prices = try await catalog.prices(skus: valid.lines.map(\.skuID), region: routing.regionID, rule: rule, in: tx)
         var lines: [OrderRecord.Line] = []
         for (index, line) in valid.lines.enumerated() {
             let field = "lines[\(index)]"
@@ -58,6 +123,18 @@ extension OrderFlow {
             lines.append(.init(lineNo: index + 1, skuID: line.skuID, quantity: line.quantity, unitPriceFen: price, actualQuantity: 0))
         }
         try problems.check()
+        return lines
+    }
+
+    /// The resubmission path (and the path after a lost race for an external id): the order
+    /// INSERT does nothing when the external id is taken, and the earlier order answers.
+    private func insert(_ valid: ValidSubmission, actor: VerifiedActor, in tx: PostgresTransaction) async throws -> Xsc_Orders_V1_SubmitOrderResponse {
+        guard let routing = try await catalog.routing(district: valid.districtID, in: tx) else {
+            throw FieldViolations.error("delivery_district_id", "unknown district \(valid.districtID)")
+        }
+        let prices = try await catalog.prices(skus: valid.lines.map(\.skuID), region: routing.regionID,
+                                              rule: valid.source.priceRule, in: tx)
+        let lines = try pricedLines(valid, routing: routing, prices: prices)
 
         let now = clock()
         let id = UUID().uuidString.lowercased()

@@ -17,11 +17,17 @@ struct OrderNotifier: Sendable {
 
     /// A prompt a person answers by replying `1` or the order's code.
     func prompt(_ template: String, to accounts: [String], order: OrderRecord, in tx: PostgresTransaction) async throws {
-        for account in accounts {
+        for statement in promptStatements(template, to: accounts, order: order) { _ = try await tx.run([statement]) }
+    }
+
+    /// The outbox rows of `prompt` as statements, for a caller that sends them in one round
+    /// trip with the rest of its transaction.
+    func promptStatements(_ template: String, to accounts: [String], order: OrderRecord) -> [PostgresStatement] {
+        accounts.map { account in
             var request = Self.request(template, order: order, category: Self.staffCategory)
             request.accountId = account
             request.params = ["code": order.code, "summary": Self.summary(of: order)]
-            try await enqueue(request, in: tx)
+            return enqueueStatement(request)
         }
     }
 
@@ -46,10 +52,15 @@ struct OrderNotifier: Sendable {
     }
 
     private func enqueue(_ request: Xsc_Orders_V1_SmsRequest, in tx: PostgresTransaction) async throws {
+        _ = try await tx.run([enqueueStatement(request)])
+    }
+
+    private func enqueueStatement(_ request: Xsc_Orders_V1_SmsRequest) -> PostgresStatement {
         var request = request
         let eventID = Outbox.makeEventID()
         request.idempotencyKey = "orders-" + eventID
-        try await outbox.enqueue(in: tx, destination: Self.destination, methodPath: Self.sendPath, message: request, eventID: eventID)
+        return outbox.enqueueStatement(destination: Self.destination, methodPath: Self.sendPath,
+                                       payload: request.serializedBytes(), eventID: eventID)
     }
 
     private static func request(_ template: String, order: OrderRecord, category: Int32) -> Xsc_Orders_V1_SmsRequest {

@@ -26,8 +26,12 @@ struct SLADeadlines: Sendable {
     let timers: Timers
 
     func start(_ step: Step, orderID: String, routing: Routing, now: Int64, in tx: PostgresTransaction) async throws {
-        try await timers.schedule(in: tx, kind: step.rawValue, subjectID: orderID,
-                                  dueAtMillis: now + Int64(routing.slaSeconds) * 1000)
+        _ = try await tx.run([try startStatement(step, orderID: orderID, routing: routing, now: now)])
+    }
+
+    /// `start` as a statement, for a caller that sends it with the rest of its transaction.
+    func startStatement(_ step: Step, orderID: String, routing: Routing, now: Int64) throws -> PostgresStatement {
+        try timers.scheduleStatement(kind: step.rawValue, subjectID: orderID, dueAtMillis: now + Int64(routing.slaSeconds) * 1000)
     }
 
     func finish(_ step: Step, orderID: String, in tx: PostgresTransaction) async throws {

@@ -52,6 +52,23 @@ struct CatalogStore: Sendable {
             LEFT JOIN region_prices r ON r.sku_id = s.sku_id AND r.region_id = $2
             WHERE s.sku_id = ANY($1::text[])
             """, [.text(OrderStore.textArrayLiteral(skus)), .text(region), .bool(rule == .guidedMaximum)])
+        return try prices(from: rows)
+    }
+
+    /// `prices` for the region of `district`, as a statement that needs no earlier answer, so
+    /// it can travel in one round trip with the routing it depends on (`routingStatements`).
+    func pricesStatement(skus: [String], district: String, rule: PriceRule) -> PostgresStatement {
+        PostgresStatement("""
+            SELECT s.sku_id, s.active, CASE WHEN $3 THEN g.max_price_fen ELSE r.price_fen END
+            FROM skus s
+            LEFT JOIN guided_prices g ON g.sku_id = s.sku_id
+            LEFT JOIN region_prices r ON r.sku_id = s.sku_id
+                AND r.region_id = (SELECT d.region_id FROM district_routing d WHERE d.district_id = $2)
+            WHERE s.sku_id = ANY($1::text[])
+            """, [.text(OrderStore.textArrayLiteral(skus)), .text(district), .bool(rule == .guidedMaximum)])
+    }
+
+    func prices(from rows: PostgresRows) throws -> [String: (active: Bool, priceFen: Int64?)] {
         var result: [String: (active: Bool, priceFen: Int64?)] = [:]
         for row in rows {
             result[try row.decode(String.self, at: 0)] = (try row.decode(Bool.self, at: 1), try row.decode(Int64?.self, at: 2))
@@ -83,19 +100,29 @@ struct CatalogStore: Sendable {
     }
 
     func routing(district: String, in tx: PostgresTransaction) async throws -> Routing? {
-        let results = try await tx.run([
+        try routing(district: district, from: try await tx.run(routingStatements(district: district)))
+    }
+
+    /// The two reads of `routing`, for a caller that pipelines them with other statements.
+    func routingStatements(district: String) -> [PostgresStatement] {
+        [
             PostgresStatement("""
                 SELECT region_id, office_id, credited_team_path, sla_seconds FROM district_routing WHERE district_id = $1
                 """, [.text(district)]),
             PostgresStatement("""
                 SELECT member_role, account_id FROM district_routing_members WHERE district_id = $1 ORDER BY member_role, position
                 """, [.text(district)]),
-        ])
-        guard let row = results[0].first else { return nil }
+        ]
+    }
+
+    /// The routing the first two of `results` (of `routingStatements`) describe.
+    func routing(district: String, from results: some Collection<PostgresRows>) throws -> Routing? {
+        guard let head = results.first, let members = results.dropFirst().first else { return nil }
+        guard let row = head.first else { return nil }
         var routing = Routing(districtID: district, regionID: try row.decode(String.self, at: 0), officeID: try row.decode(String.self, at: 1),
                               creditedTeamPath: try row.decode(String.self, at: 2), officeLeads: [], districtLeads: [], dealers: [],
                               escalation: [], slaSeconds: try row.decode(Int.self, at: 3))
-        for member in results[1] {
+        for member in members {
             let account = try member.decode(String.self, at: 1)
             switch try member.decode(String.self, at: 0) {
             case "office_lead": routing.officeLeads.append(account)

@@ -97,6 +97,45 @@ struct OrderStore: Sendable {
         ])
     }
 
+    /// A new order's short code, taken before the INSERT so the answer, the SMS prompts and
+    /// the stored idempotent answer can carry it in the INSERT's own round trip.
+    static let nextCodeStatement = PostgresStatement("SELECT order_short_code(nextval('order_code_seq'))")
+
+    /// The rows of a new order: the order (a plain INSERT, so an external id taken meanwhile
+    /// fails the statement and everything after it; `isExternalIDTaken` recognises that), its
+    /// lines and its first event.
+    func insertStatements(_ order: OrderRecord, requestFingerprint: [UInt8], note: String, actor: EventActor) -> [PostgresStatement] {
+        [
+            PostgresStatement("""
+                INSERT INTO orders (id, code, source, partner_id, external_id, request_sha256, referrer_code, customer_name,
+                                    customer_phone, customer_address, district_id, region_id, office_id, credited_team_path,
+                                    state, total_fen, note, submitted_by, created_at, updated_at)
+                VALUES ($1, $2, $3, $4, $5, sha256($6), $7, $8, $9, $10, $11, $12, $13, $14, 'received', $15, $16, $17, $18, $18)
+                """, [.text(order.id), .text(order.code), .text(order.source.storedName), .text(order.partnerID),
+                      .text(order.externalID), .bytea(requestFingerprint), .text(order.referrerCode), .text(order.customerName),
+                      .text(order.customerPhone), .text(order.customerAddress), .text(order.districtID), .text(order.regionID),
+                      .text(order.officeID), .text(order.creditedTeamPath), .int64(order.totalFen), .text(note),
+                      .text(order.submittedBy), .timestampMillis(order.createdAtMillis)]),
+            // All lines in one statement: one execution on the server whatever their number.
+            PostgresStatement("""
+                INSERT INTO order_lines (order_id, line_no, sku_id, quantity, unit_price_fen)
+                SELECT $1, line.no, line.sku, line.quantity, line.price
+                FROM unnest($2::int[], $3::text[], $4::int[], $5::bigint[]) AS line (no, sku, quantity, price)
+                """, [.text(order.id), .text(Self.arrayLiteral(order.lines.map(\.lineNo))),
+                      .text(Self.textArrayLiteral(order.lines.map(\.skuID))),
+                      .text(Self.arrayLiteral(order.lines.map(\.quantity))),
+                      .text(Self.arrayLiteral(order.lines.map(\.unitPriceFen)))]),
+            eventStatement(orderID: order.id, kind: "submitted", from: .unspecified, to: .received,
+                           actor: actor, at: order.createdAtMillis, detail: order.source.storedName),
+        ]
+    }
+
+    /// The failure of an order INSERT whose (source, partner, external_id) another order has.
+    static func isExternalIDTaken(_ error: Error) -> Bool {
+        guard let error = error as? PostgresError else { return false }
+        return error.isUniqueViolation && error.constraint == "orders_partner_external"
+    }
+
     func eventStatement(orderID: String, kind: String, from: OrderState, to: OrderState, actor: EventActor, at: Int64,
                         detail: String) -> PostgresStatement {
         PostgresStatement("""
@@ -110,6 +149,11 @@ struct OrderStore: Sendable {
         try await tx.execute("""
             INSERT INTO order_participants (order_id, account_id) VALUES ($1, $2) ON CONFLICT DO NOTHING
             """, [.text(orderID), .text(accountID)])
+    }
+
+    /// An array literal of numbers (`int[]`, `bigint[]`).
+    static func arrayLiteral<Number: BinaryInteger>(_ numbers: [Number]) -> String {
+        "{" + numbers.map { String($0) }.joined(separator: ",") + "}"
     }
 
     /// A `text[]` literal; elements are quoted and escaped, so any string is safe.
