@@ -49,7 +49,7 @@ let package = Package(
 
         // 3. Runtime.
         .target(name: "RPC", dependencies: ["HTTP2", "NetIO", "ProtoCodec", "Messages"], swiftSettings: hotPath),
-        .target(name: "Postgres", dependencies: ["LibPQ"]),
+        .target(name: "Postgres", dependencies: ["LibPQ", "NetIO"]),
         .target(name: "CodeGen"),
 
         // 4. Generated API: service handler protocols and typed clients.
@@ -103,7 +103,7 @@ let package = Package(
         .testTarget(name: "RPCTests", dependencies: ["RPC", "ServiceAPI", "Messages", "Interop"]),
         // Helpers shared by the test targets that need a real PostgreSQL.
         .target(name: "XSCTestSupport", dependencies: ["Postgres", "LibPQ"], path: "Tests/TestSupport"),
-        .testTarget(name: "PostgresTests", dependencies: ["Postgres", "LibPQ", "XSCTestSupport"]),
+        .testTarget(name: "PostgresTests", dependencies: ["Postgres", "LibPQ", "NetIO", "XSCTestSupport"]),
         .testTarget(name: "ServiceKitTests", dependencies: ["ServiceKit", "RPC", "NetIO", "Messages"]),
         .testTarget(name: "ServiceKitStoreTests", dependencies: ["XSCTestSupport", "ServiceKitStore", "ServiceKit", "Postgres", "LibPQ", "RPC", "ProtoCodec"]),
         .testTarget(name: "NotificationsTests", dependencies: [

@@ -22,36 +22,12 @@ extension PGConnection {
     /// failures or the deadline, after which the connection must be discarded; statement
     /// errors are returned per step.
     public func runPipeline(_ steps: [PipelineStep], deadline: ContinuousClock.Instant?) throws(PostgresError) -> [PipelineOutcome] {
-        guard PQenterPipelineMode(handle) == 1 else {
-            throw PostgresError.fromConnection(handle, context: "cannot enter pipeline mode")
+        if try !sendPipeline(steps) { try flush(deadline: deadline) }
+        var reading = PipelineReading(statements: steps.count)
+        while try !readPipeline(&reading) {
+            try waitForSocket(read: true, write: false, deadline: deadline)
         }
-        for step in steps {
-            guard send(step) == 1 else {
-                throw PostgresError.fromConnection(handle, context: "sending a statement failed")
-            }
-        }
-        guard PQpipelineSync(handle) == 1 else {
-            throw PostgresError.fromConnection(handle, context: "sending the pipeline sync failed")
-        }
-        try flush(deadline: deadline)
-
-        var outcomes: [PipelineOutcome] = []
-        outcomes.reserveCapacity(steps.count)
-        for _ in steps {
-            outcomes.append(try readOneStatement(deadline: deadline))
-        }
-        guard let sync = try nextResult(deadline: deadline) else {
-            throw PostgresError.fromConnection(handle, context: "pipeline ended without its sync")
-        }
-        let syncStatus = PQresultStatus(sync)
-        PQclear(sync)
-        guard syncStatus == PGRES_PIPELINE_SYNC else {
-            throw PostgresError(.connection, "pipeline out of step (expected sync, got status \(syncStatus.rawValue))")
-        }
-        guard PQexitPipelineMode(handle) == 1 else {
-            throw PostgresError.fromConnection(handle, context: "cannot leave pipeline mode")
-        }
-        return outcomes
+        return reading.outcomes
     }
 
     /// Runs SQL text with the simple query protocol: may hold several statements, takes no
@@ -78,7 +54,7 @@ extension PGConnection {
         }
     }
 
-    private func send(_ step: PipelineStep) -> Int32 {
+    func send(_ step: PipelineStep) -> Int32 {
         switch step {
         case .prepare(let name, let sql, let types):
             return types.withUnsafeBufferPointer { typeBuffer in
@@ -95,32 +71,6 @@ extension PGConnection {
         }
     }
 
-    /// Reads the results of one pipelined statement up to the NULL that ends it.
-    private func readOneStatement(deadline: ContinuousClock.Instant?) throws(PostgresError) -> PipelineOutcome {
-        var outcome: PipelineOutcome?
-        while let result = try nextResult(deadline: deadline) {
-            defer { PQclear(result) }
-            let status = PQresultStatus(result)
-            switch status {
-            case PGRES_TUPLES_OK, PGRES_COMMAND_OK, PGRES_EMPTY_QUERY:
-                outcome = .rows(PGResultCopy.rows(from: result))
-            case PGRES_FATAL_ERROR:
-                let broken = PQstatus(handle) != CONNECTION_OK
-                let error = PostgresError.fromResult(result, connectionBroken: broken)
-                if error.kind == .connection { throw error }
-                outcome = .failed(error)
-            case PGRES_PIPELINE_ABORTED:
-                outcome = .skipped
-            default:
-                throw PostgresError(.connection, "unsupported result status \(status.rawValue) (COPY?); connection abandoned")
-            }
-        }
-        guard let outcome else {
-            throw PostgresError.fromConnection(handle, context: "statement produced no result")
-        }
-        return outcome
-    }
-
     /// The next PGresult (or nil at the end of a statement), waiting on the socket as needed.
     private func nextResult(deadline: ContinuousClock.Instant?) throws(PostgresError) -> OpaquePointer? {
         while PQisBusy(handle) == 1 {
@@ -134,7 +84,7 @@ extension PGConnection {
 
     /// Pushes buffered output; while the server cannot take more, read what it sends so
     /// neither side blocks on a full socket.
-    private func flush(deadline: ContinuousClock.Instant?) throws(PostgresError) {
+    func flush(deadline: ContinuousClock.Instant?) throws(PostgresError) {
         while true {
             switch PQflush(handle) {
             case 0:

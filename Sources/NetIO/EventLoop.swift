@@ -2,6 +2,13 @@ import CLinux
 import Glibc
 import Synchronization
 
+/// The thread-specific slot behind `EventLoop.current` (created once, never changed).
+private let currentLoopKey: pthread_key_t = {
+    var key = pthread_key_t()
+    pthread_key_create(&key, nil)
+    return key
+}()
+
 /// Receives readiness events for one file descriptor registered with an `EventLoop`.
 public protocol IOHandler: AnyObject {
     func handleIO(readable: Bool, writable: Bool, hangup: Bool)
@@ -62,6 +69,13 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
     }
 
     // MARK: Thread identity
+
+    /// The loop running on the calling thread, if any: lets a library that is called from a
+    /// handler (the Postgres pool) wait for its own sockets on that same loop instead of
+    /// handing work to another thread and back.
+    public static var current: EventLoop? {
+        pthread_getspecific(currentLoopKey).map { Unmanaged<EventLoop>.fromOpaque($0).takeUnretainedValue() }
+    }
 
     /// True when called on this loop's thread.
     public var inLoop: Bool {
@@ -168,6 +182,8 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
         let me = pthread_self()
         loopThread.withLock { $0 = me }
         cachedThread = me
+        pthread_setspecific(currentLoopKey, Unmanaged.passUnretained(self).toOpaque())
+        defer { pthread_setspecific(currentLoopKey, nil) }
         var events = [epoll_event](repeating: epoll_event(), count: 256)
         while !stopRequested.load(ordering: .relaxed) {
             let timeout = pollTimeout()

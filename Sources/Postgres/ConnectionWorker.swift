@@ -1,5 +1,6 @@
 import Foundation
 import LibPQ
+import NetIO
 
 /// One pooled connection and the thread that owns it.
 ///
@@ -11,6 +12,11 @@ import LibPQ
 /// stall only its own connection, and costs little because the pool is small (max ~10-50).
 /// Inside the thread, libpq is still driven nonblocking with poll(2) against the caller's
 /// deadline, so no job outlives its deadline even if the server or network hangs.
+///
+/// The common case skips the thread: a caller running on an event loop (an RPC handler) whose
+/// connection is open and idle sends its pipeline itself and lets its own loop wait for the
+/// answer (`LoopExchange`). While such an exchange runs, the session belongs to it and the
+/// worker thread leaves the connection alone.
 final class ConnectionWorker: @unchecked Sendable {
     typealias Job = (ConnectionWorker) -> Void
 
@@ -32,12 +38,20 @@ final class ConnectionWorker: @unchecked Sendable {
     /// Whether the last job left the connection inside a transaction, recorded before its
     /// caller resumes, so releasing a clean connection costs no wake-up of this thread.
     private var leftInTransaction = false
+    /// The worker thread is using the session (a job or an idle check).
+    private var threadBusy = false
+    /// A `LoopExchange` owns the session.
+    private var loopExchangeActive = false
 
     // Confined to the worker thread.
     private var session: Session?
 
-    init(id: Int, connector: Connector, configuration: PostgresConfiguration) {
+    private let countLoopExchange: @Sendable () -> Void
+
+    init(id: Int, connector: Connector, configuration: PostgresConfiguration,
+         countLoopExchange: @escaping @Sendable () -> Void = {}) {
         self.id = id
+        self.countLoopExchange = countLoopExchange
         self.connector = connector
         self.cacheCapacity = configuration.statementCacheCapacity
         self.healthCheckInterval = configuration.healthCheckInterval
@@ -63,6 +77,83 @@ final class ConnectionWorker: @unchecked Sendable {
             }
         } onCancel: {
             self.cancelIfRunning(token: token)
+        }
+    }
+
+    /// Runs the statements as one pipeline: on the caller's event loop when it has one and the
+    /// session is ready (no thread hand-off), else on the worker thread.
+    func run(_ statements: [PostgresStatement], opening: Session.Opening,
+             deadline: ContinuousClock.Instant) async throws -> [PostgresRows] {
+        if let loop = EventLoop.current, let (session, token) = try claimForLoop(deadline: deadline, statements: statements.count) {
+            return try await runOnLoop(loop, session: session, token: token, statements, opening: opening, deadline: deadline)
+        }
+        return try await perform(deadline: deadline) { session throws(PostgresError) in
+            try session.run(statements, opening: opening, deadline: deadline)
+        }
+    }
+
+    /// The session, when it is open, idle and nothing waits for the worker thread; the loop
+    /// exchange then owns it until `endLoopExchange`.
+    private func claimForLoop(deadline: ContinuousClock.Instant, statements: Int) throws -> (Session, UInt64)? {
+        try Task.checkCancellation()
+        guard ContinuousClock.now < deadline else {
+            throw PostgresError(.deadlineExceeded, "deadline exceeded before the statement was sent")
+        }
+        let claimed = condition.withLock { () -> (Session, UInt64)? in
+            guard jobs.isEmpty, !threadBusy, !loopExchangeActive, !stopRequested, let session, !session.isBroken else {
+                return nil
+            }
+            loopExchangeActive = true
+            lastToken &+= 1
+            lastStartedToken = lastToken
+            runningToken = lastToken
+            runningCancelHandle = session.cancelHandle
+            return (session, lastToken)
+        }
+        guard let (session, token) = claimed else { return nil }
+        // Checked outside the lock (a poll without waiting): a connection the server closed
+        // goes to the worker thread, which reconnects; so does a full statement cache, whose
+        // emptying blocks.
+        guard session.isUsable, !session.preparedCacheWouldOverflow(statements + 2) else {
+            endLoopExchange(session: session)
+            return nil
+        }
+        return (session, token)
+    }
+
+    private func runOnLoop(_ loop: EventLoop, session: Session, token: UInt64, _ statements: [PostgresStatement],
+                           opening: Session.Opening, deadline: ContinuousClock.Instant) async throws -> [PostgresRows] {
+        defer { endLoopExchange(session: session) }
+        countLoopExchange()
+        let plan = try session.plan(statements, opening: opening, deadline: deadline)
+        let outcome = try await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Result<[PipelineOutcome], PostgresError>, Never>) in
+                LoopExchange.start(on: loop, connection: session.connection, steps: plan.steps,
+                                   statements: plan.steps.count, deadline: deadline) { continuation.resume(returning: $0) }
+            }
+        } onCancel: {
+            self.cancelIfRunning(token: token)
+        }
+        switch outcome {
+        case .success(let outcomes):
+            return try session.finish(plan, outcomes: outcomes)
+        case .failure(let error):
+            session.markBroken(after: error)
+            throw error
+        }
+    }
+
+    /// Gives the session back to the worker thread (dropped if the exchange broke it).
+    private func endLoopExchange(session: Session) {
+        let dropped = session.isBroken
+        let inTransaction = !dropped && session.transactionStatus != .idle
+        condition.withLock {
+            if dropped, self.session === session { self.session = nil }
+            loopExchangeActive = false
+            runningToken = 0
+            runningCancelHandle = nil
+            leftInTransaction = inTransaction
+            if !jobs.isEmpty || stopRequested { condition.signal() }
         }
     }
 
@@ -92,12 +183,15 @@ final class ConnectionWorker: @unchecked Sendable {
         let idleWait = Double(PostgresConfiguration.millis(healthCheckInterval)) / 1000
         while true {
             condition.lock()
-            while jobs.isEmpty && !stopRequested {
+            // A loop exchange owns the session: wait for it even with jobs queued or a stop.
+            while (jobs.isEmpty && !stopRequested) || loopExchangeActive {
                 let signalled = condition.wait(until: Date(timeIntervalSinceNow: max(0.01, idleWait)))
-                if !signalled && jobs.isEmpty {
+                if !signalled && jobs.isEmpty && !loopExchangeActive {
+                    threadBusy = true
                     condition.unlock()
                     dropSessionIfDead()
                     condition.lock()
+                    threadBusy = false
                 }
             }
             if jobs.isEmpty {
@@ -105,8 +199,10 @@ final class ConnectionWorker: @unchecked Sendable {
                 break
             }
             let job = jobs.removeFirst()
+            threadBusy = true
             condition.unlock()
             job(self)
+            condition.withLock { threadBusy = false }
         }
         session = nil
     }

@@ -47,9 +47,7 @@ public final class PostgresConnection: Sendable {
     func perform(_ statements: [PostgresStatement], begin: IsolationLevel? = nil) async throws -> [PostgresRows] {
         let deadline = try checkedDeadline()
         let opening: Session.Opening = begin.map { .beginTransaction($0) } ?? .autocommit
-        return try await worker.perform(deadline: deadline) { session throws(PostgresError) in
-            try session.run(statements, opening: opening, deadline: deadline)
-        }
+        return try await worker.run(statements, opening: opening, deadline: deadline)
     }
 
     private func checkedDeadline() throws(PostgresError) -> ContinuousClock.Instant {

@@ -9,6 +9,12 @@ public final class PostgresPool: Sendable {
     public let configuration: PostgresConfiguration
     private let connector: Connector
     private let state = Mutex(PoolState())
+    /// Pipelines exchanged on the caller's event loop rather than by a worker thread.
+    private let loopExchanges = Counter()
+
+    private final class Counter: Sendable {
+        let value = Atomic<Int>(0)
+    }
 
     private struct Waiter {
         let id: UInt64
@@ -27,6 +33,8 @@ public final class PostgresPool: Sendable {
         public var open: Int
         public var idle: Int
         public var waiting: Int
+        /// Round trips done on the caller's own event loop (no worker thread involved).
+        public var loopExchanges = 0
         public var inUse: Int { open - idle }
     }
 
@@ -43,7 +51,9 @@ public final class PostgresPool: Sendable {
     }
 
     public var statistics: Statistics {
-        state.withLock { Statistics(open: $0.openCount, idle: $0.idle.count, waiting: $0.waiters.count) }
+        var statistics = state.withLock { Statistics(open: $0.openCount, idle: $0.idle.count, waiting: $0.waiters.count) }
+        statistics.loopExchanges = loopExchanges.value.load(ordering: .relaxed)
+        return statistics
     }
 
     /// Runs one statement in its own implicit transaction: a single round trip, including the
@@ -153,7 +163,8 @@ public final class PostgresPool: Sendable {
         guard state.openCount < configuration.maxConnections else { return .mustWait }
         state.openCount += 1
         state.nextID += 1
-        return .worker(ConnectionWorker(id: Int(state.nextID), connector: connector, configuration: configuration))
+        return .worker(ConnectionWorker(id: Int(state.nextID), connector: connector, configuration: configuration,
+                                        countLoopExchange: { [loopExchanges] in loopExchanges.value.add(1, ordering: .relaxed) }))
     }
 
     private func failWaiter(id: UInt64, with error: Error) {

@@ -33,9 +33,7 @@ public final class PostgresTransaction: @unchecked Sendable {
     public func run(_ statements: [PostgresStatement]) async throws -> [PostgresRows] {
         guard !commitSent else { throw PostgresError(.usage, "the transaction was already committed") }
         if begun {
-            return try await connection.worker.perform(deadline: connection.deadline) { [deadline = connection.deadline] session throws(PostgresError) in
-                try session.run(statements, opening: .insideTransaction, deadline: deadline)
-            }
+            return try await connection.worker.run(statements, opening: .insideTransaction, deadline: connection.deadline)
         }
         begun = true
         return try await connection.perform(statements, begin: isolation)
@@ -51,9 +49,7 @@ public final class PostgresTransaction: @unchecked Sendable {
         commitSent = true
         let results: [PostgresRows]
         if begun {
-            results = try await connection.worker.perform(deadline: connection.deadline) { [deadline = connection.deadline] session throws(PostgresError) in
-                try session.run(all, opening: .insideTransaction, deadline: deadline)
-            }
+            results = try await connection.worker.run(all, opening: .insideTransaction, deadline: connection.deadline)
         } else {
             begun = true
             results = try await connection.perform(all, begin: isolation)
@@ -66,9 +62,8 @@ public final class PostgresTransaction: @unchecked Sendable {
 
     func commit() async throws {
         guard begun, !commitSent else { return }
-        let tag = try await connection.worker.perform(deadline: connection.deadline) { [deadline = connection.deadline] session throws(PostgresError) in
-            try session.run([PostgresStatement("COMMIT")], opening: .insideTransaction, deadline: deadline)[0].commandTag
-        }
+        let tag = try await connection.worker.run([PostgresStatement("COMMIT")], opening: .insideTransaction,
+                                                  deadline: connection.deadline)[0].commandTag
         // COMMIT of a transaction in which a statement failed (and the body caught it) rolls
         // back and still reports success: make that loud.
         if tag == "ROLLBACK" {

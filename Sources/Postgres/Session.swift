@@ -14,7 +14,7 @@ final class Session {
 
     /// A statement is prepared per distinct SQL *and* parameter types: the server fixes
     /// parameter types at prepare time, so an Int64 and a NULL for $1 need different plans.
-    private struct StatementKey: Hashable {
+    fileprivate struct StatementKey: Hashable {
         let sql: String
         let parameterTypes: [UInt32]
     }
@@ -47,16 +47,46 @@ final class Session {
     /// Returns one result per given statement, or throws the first failure.
     func run(_ statements: [PostgresStatement], opening: Opening,
              deadline: ContinuousClock.Instant) throws(PostgresError) -> [PostgresRows] {
+        if preparedCacheWouldOverflow(statements.count + 2) {
+            // A fixed statement, so the cache can be emptied without building SQL from names.
+            try guarded { () throws(PostgresError) in try connection.executeScript("DEALLOCATE ALL", deadline: deadline) }
+            preparedNames.removeAll()
+        }
+        let plan = try plan(statements, opening: opening, deadline: deadline)
+        let outcomes = try guarded { () throws(PostgresError) in try connection.runPipeline(plan.steps, deadline: deadline) }
+        return try finish(plan, outcomes: outcomes)
+    }
+
+    /// A pipeline ready to send, and what reading its outcomes needs.
+    struct Plan {
+        fileprivate(set) var steps: [PipelineStep] = []
+        fileprivate var prefixCount = 0
+        fileprivate var executeStepIndex: [Int] = []
+        fileprivate var newlyPrepared: [(step: Int, key: StatementKey, name: String)] = []
+        fileprivate var keys: [StatementKey?] = []
+        fileprivate var settingSessionTimeout: Int64?
+    }
+
+    /// Whether `count` more prepared statements could overflow the cache (which is emptied
+    /// with a blocking DEALLOCATE ALL first, so non-blocking callers leave that case to `run`).
+    func preparedCacheWouldOverflow(_ count: Int) -> Bool {
+        preparedNames.count + count > cacheCapacity
+    }
+
+    /// The steps of `run` (opening, statement_timeout, statements) without sending them.
+    func plan(_ statements: [PostgresStatement], opening: Opening,
+              deadline: ContinuousClock.Instant) throws(PostgresError) -> Plan {
         let (currentFits, wanted) = statementTimeoutNeeds(deadline)
         var prefix: [PostgresStatement] = []
-        var settingSessionTimeout = false
+        var plan = Plan()
         switch opening {
         case .autocommit:
             if !currentFits {
                 // Session-level, so later calls can skip it; it only sticks if this implicit
-                // transaction commits, which is when it is recorded below.
+                // transaction commits, which is when it is recorded (`finish`).
                 prefix = [Self.setStatementTimeout(wanted, local: false)]
-                settingSessionTimeout = true
+                plan.settingSessionTimeout = wanted
+                sessionStatementTimeout = nil
             }
         case .beginTransaction(let isolation):
             prefix = [PostgresStatement(isolation.beginStatement)]
@@ -64,10 +94,66 @@ final class Session {
         case .insideTransaction:
             break
         }
-        if settingSessionTimeout { sessionStatementTimeout = nil }
-        let results = try runPipeline(prefix + statements, deadline: deadline)
-        if settingSessionTimeout && connection.transactionStatus == .idle { sessionStatementTimeout = wanted }
-        return Array(results.dropFirst(prefix.count))
+        plan.prefixCount = prefix.count
+        for statement in prefix + statements {
+            var parameters: [EncodedParameter] = []
+            parameters.reserveCapacity(statement.parameters.count)
+            for (index, value) in statement.parameters.enumerated() {
+                parameters.append(try value.encoded(position: index + 1))
+            }
+            guard statement.prepared else {
+                plan.keys.append(nil)
+                plan.executeStepIndex.append(plan.steps.count)
+                plan.steps.append(.execute(sql: statement.sql, parameters: parameters))
+                continue
+            }
+            let key = StatementKey(sql: statement.sql, parameterTypes: parameters.map(\.typeOID))
+            plan.keys.append(key)
+            let name: String
+            if let known = preparedNames[key] ?? plan.newlyPrepared.first(where: { $0.key == key })?.name {
+                name = known
+            } else {
+                nextStatementNumber += 1
+                name = "xsc_\(nextStatementNumber)"
+                plan.newlyPrepared.append((plan.steps.count, key, name))
+                plan.steps.append(.prepare(name: name, sql: statement.sql, parameterTypes: key.parameterTypes))
+            }
+            plan.executeStepIndex.append(plan.steps.count)
+            plan.steps.append(.executePrepared(name: name, parameters: parameters))
+        }
+        return plan
+    }
+
+    /// One result per statement given to `plan` (the opening's are dropped), or the first
+    /// failure; remembers what got prepared.
+    func finish(_ plan: Plan, outcomes: [PipelineOutcome]) throws(PostgresError) -> [PostgresRows] {
+        for prepared in plan.newlyPrepared {
+            if case .rows = outcomes[prepared.step] { preparedNames[prepared.key] = prepared.name }
+        }
+        var results: [PostgresRows] = []
+        results.reserveCapacity(plan.executeStepIndex.count)
+        for (position, stepIndex) in plan.executeStepIndex.enumerated() {
+            switch outcomes[stepIndex] {
+            case .rows(let rows):
+                results.append(rows)
+            case .failed(let error):
+                // A plan whose result type changed under it (ALTER TABLE) is re-prepared next time.
+                if error.sqlState == "0A000", let key = plan.keys[position] { preparedNames[key] = nil }
+                throw error
+            case .skipped:
+                // Only follows a failure, which was thrown above; a failed prepare lands here.
+                if let failure = firstFailure(outcomes) { throw failure }
+                throw PostgresError(.usage, "statement \(position + 1) of the batch was not executed")
+            }
+        }
+        if let wanted = plan.settingSessionTimeout, connection.transactionStatus == .idle { sessionStatementTimeout = wanted }
+        return Array(results.dropFirst(plan.prefixCount))
+    }
+
+    /// A failure of the connection itself or a deadline that struck mid-exchange: the session
+    /// must not be reused.
+    func markBroken(after error: PostgresError) {
+        if error.isConnectionLevel || error.kind == .deadlineExceeded { isBroken = true }
     }
 
     /// Whether the session's statement_timeout suits this deadline (fires before it, and not
@@ -87,72 +173,6 @@ final class Session {
                           [.text(String(millis))])
     }
 
-    private func runPipeline(_ statements: [PostgresStatement], deadline: ContinuousClock.Instant) throws(PostgresError) -> [PostgresRows] {
-        var encoded: [[EncodedParameter]] = []
-        encoded.reserveCapacity(statements.count)
-        for statement in statements {
-            var parameters: [EncodedParameter] = []
-            parameters.reserveCapacity(statement.parameters.count)
-            for (index, value) in statement.parameters.enumerated() {
-                parameters.append(try value.encoded(position: index + 1))
-            }
-            encoded.append(parameters)
-        }
-        if preparedNames.count + statements.count > cacheCapacity {
-            // A fixed statement, so the cache can be emptied without building SQL from names.
-            try guarded { () throws(PostgresError) in try connection.executeScript("DEALLOCATE ALL", deadline: deadline) }
-            preparedNames.removeAll()
-        }
-
-        var steps: [PipelineStep] = []
-        var executeStepIndex: [Int] = []
-        var newlyPrepared: [(step: Int, key: StatementKey, name: String)] = []
-        var keys: [StatementKey?] = []
-        for (statement, parameters) in zip(statements, encoded) {
-            guard statement.prepared else {
-                keys.append(nil)
-                executeStepIndex.append(steps.count)
-                steps.append(.execute(sql: statement.sql, parameters: parameters))
-                continue
-            }
-            let key = StatementKey(sql: statement.sql, parameterTypes: parameters.map(\.typeOID))
-            keys.append(key)
-            let name: String
-            if let known = preparedNames[key] ?? newlyPrepared.first(where: { $0.key == key })?.name {
-                name = known
-            } else {
-                nextStatementNumber += 1
-                name = "xsc_\(nextStatementNumber)"
-                newlyPrepared.append((steps.count, key, name))
-                steps.append(.prepare(name: name, sql: statement.sql, parameterTypes: key.parameterTypes))
-            }
-            executeStepIndex.append(steps.count)
-            steps.append(.executePrepared(name: name, parameters: parameters))
-        }
-
-        let outcomes = try guarded { () throws(PostgresError) in try connection.runPipeline(steps, deadline: deadline) }
-        for prepared in newlyPrepared {
-            if case .rows = outcomes[prepared.step] { preparedNames[prepared.key] = prepared.name }
-        }
-        var results: [PostgresRows] = []
-        results.reserveCapacity(statements.count)
-        for (position, stepIndex) in executeStepIndex.enumerated() {
-            switch outcomes[stepIndex] {
-            case .rows(let rows):
-                results.append(rows)
-            case .failed(let error):
-                // A plan whose result type changed under it (ALTER TABLE) is re-prepared next time.
-                if error.sqlState == "0A000", let key = keys[position] { preparedNames[key] = nil }
-                throw error
-            case .skipped:
-                // Only follows a failure, which was thrown above; a failed prepare lands here.
-                if let failure = firstFailure(outcomes) { throw failure }
-                throw PostgresError(.usage, "statement \(position + 1) of the batch was not executed")
-            }
-        }
-        return results
-    }
-
     /// Multi-statement SQL without parameters (migration files, fixed commands).
     /// Runs under a session statement_timeout that suits the deadline (set first if needed:
     /// one more round trip, scripts are rare).
@@ -160,7 +180,7 @@ final class Session {
         let (fits, wanted) = statementTimeoutNeeds(deadline)
         if !fits {
             sessionStatementTimeout = nil
-            _ = try runPipeline([Self.setStatementTimeout(wanted, local: false)], deadline: deadline)
+            _ = try run([Self.setStatementTimeout(wanted, local: false)], opening: .insideTransaction, deadline: deadline)
             if connection.transactionStatus == .idle { sessionStatementTimeout = wanted }
         }
         // A script may SET anything, statement_timeout included.
@@ -177,7 +197,7 @@ final class Session {
         do {
             return try body()
         } catch {
-            if error.isConnectionLevel || error.kind == .deadlineExceeded { isBroken = true }
+            markBroken(after: error)
             throw error
         }
     }
