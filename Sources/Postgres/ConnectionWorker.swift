@@ -40,6 +40,9 @@ final class ConnectionWorker: @unchecked Sendable {
     private var leftInTransaction = false
     /// The worker thread is using the session (a job or an idle check).
     private var threadBusy = false
+    /// A cancel request went to the server for the running job: the connection is closed
+    /// after it, since the server may act on the request late, during the next statement.
+    private var cancelRequested = false
     /// A `LoopExchange` owns the session.
     private var loopExchangeActive = false
 
@@ -145,9 +148,10 @@ final class ConnectionWorker: @unchecked Sendable {
 
     /// Gives the session back to the worker thread (dropped if the exchange broke it).
     private func endLoopExchange(session: Session) {
-        let dropped = session.isBroken
+        let dropped = session.isBroken || condition.withLock { cancelRequested }
         let inTransaction = !dropped && session.transactionStatus != .idle
         condition.withLock {
+            cancelRequested = false
             if dropped, self.session === session { self.session = nil }
             loopExchangeActive = false
             runningToken = 0
@@ -232,9 +236,10 @@ final class ConnectionWorker: @unchecked Sendable {
             runningCancelHandle = live.cancelHandle
         }
         defer {
-            if live.isBroken { session = nil }
+            if live.isBroken || condition.withLock({ cancelRequested }) { session = nil }
             let inTransaction = session.map { $0.transactionStatus != .idle } ?? false
             condition.withLock {
+                cancelRequested = false
                 runningToken = 0
                 runningCancelHandle = nil
                 leftInTransaction = inTransaction
@@ -285,7 +290,10 @@ final class ConnectionWorker: @unchecked Sendable {
 
     private func cancelIfRunning(token: UInt64) {
         let handle = condition.withLock { () -> PGCancelHandle? in
-            if runningToken == token { return runningCancelHandle }
+            if runningToken == token, let handle = runningCancelHandle {
+                cancelRequested = true
+                return handle
+            }
             if token > lastStartedToken { cancelledBeforeStart.insert(token) }
             return nil
         }
