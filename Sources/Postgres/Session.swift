@@ -41,6 +41,9 @@ final class Session {
     /// The session-level statement_timeout (ms) this connection is known to have, nil when
     /// unknown. Kept so most calls need no set_config at all (a statement less per call).
     private var sessionStatementTimeout: Int64?
+    /// Set by a transaction that changed the session-level statement_timeout: it becomes
+    /// `sessionStatementTimeout` if that transaction commits (a rollback undoes the SET).
+    private var timeoutAwaitingCommit: Int64?
 
     /// Runs the statements as one pipeline (one round trip), opened as `opening` says and
     /// with a statement_timeout that ends the statement on the server before the deadline.
@@ -90,7 +93,14 @@ final class Session {
             }
         case .beginTransaction(let isolation):
             prefix = [PostgresStatement(isolation.beginStatement)]
-            if !currentFits { prefix.append(Self.setStatementTimeout(wanted, local: true)) }
+            timeoutAwaitingCommit = nil
+            if !currentFits {
+                // Session-level too (not SET LOCAL): once this transaction commits, the
+                // following transactions usually need no set_config at all.
+                prefix.append(Self.setStatementTimeout(wanted, local: false))
+                sessionStatementTimeout = nil
+                timeoutAwaitingCommit = wanted
+            }
         case .insideTransaction:
             break
         }
@@ -146,7 +156,13 @@ final class Session {
                 throw PostgresError(.usage, "statement \(position + 1) of the batch was not executed")
             }
         }
-        if let wanted = plan.settingSessionTimeout, connection.transactionStatus == .idle { sessionStatementTimeout = wanted }
+        if connection.transactionStatus == .idle {
+            if let wanted = plan.settingSessionTimeout { sessionStatementTimeout = wanted }
+            if let wanted = timeoutAwaitingCommit {
+                if results.last?.commandTag == "COMMIT" { sessionStatementTimeout = wanted }
+                timeoutAwaitingCommit = nil
+            }
+        }
         return Array(results.dropFirst(plan.prefixCount))
     }
 
@@ -184,7 +200,10 @@ final class Session {
             if connection.transactionStatus == .idle { sessionStatementTimeout = wanted }
         }
         // A script may SET anything, statement_timeout included.
-        defer { sessionStatementTimeout = nil }
+        defer {
+            sessionStatementTimeout = nil
+            timeoutAwaitingCommit = nil
+        }
         try guarded { () throws(PostgresError) in try connection.executeScript(sql, deadline: deadline) }
     }
 

@@ -80,8 +80,8 @@ extension OrderFlow {
                                 submittedBy: actor.accountID, at: now)
         var response = Xsc_Orders_V1_SubmitOrderResponse()
         response.order = order.message(access: .full)
-        var writes = store.insertStatements(order, requestFingerprint: Self.fingerprint(valid), note: valid.note,
-                                            actor: EventActor(actor))
+        var writes = [store.insertStatement(order, requestFingerprint: Self.fingerprint(valid), note: valid.note,
+                                            actor: EventActor(actor))]
         writes += notifier.promptStatements("order_new_lead", to: routing.officeLeads, order: order)
         writes.append(try deadlines.startStatement(.acknowledge, orderID: order.id, routing: routing, now: now))
         if let ticket {

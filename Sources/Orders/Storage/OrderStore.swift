@@ -101,33 +101,33 @@ struct OrderStore: Sendable {
     /// the stored idempotent answer can carry it in the INSERT's own round trip.
     static let nextCodeStatement = PostgresStatement("SELECT order_short_code(nextval('order_code_seq'))")
 
-    /// The rows of a new order: the order (a plain INSERT, so an external id taken meanwhile
-    /// fails the statement and everything after it; `isExternalIDTaken` recognises that), its
-    /// lines and its first event.
-    func insertStatements(_ order: OrderRecord, requestFingerprint: [UInt8], note: String, actor: EventActor) -> [PostgresStatement] {
-        [
-            PostgresStatement("""
+    /// The rows of a new order in one statement: the order (a plain INSERT, so an external id
+    /// taken meanwhile fails the statement and everything after it; `isExternalIDTaken`
+    /// recognises that), its lines and its first event (the same row `eventStatement` writes).
+    func insertStatement(_ order: OrderRecord, requestFingerprint: [UInt8], note: String, actor: EventActor) -> PostgresStatement {
+        PostgresStatement("""
+            WITH new_order AS (
                 INSERT INTO orders (id, code, source, partner_id, external_id, request_sha256, referrer_code, customer_name,
                                     customer_phone, customer_address, district_id, region_id, office_id, credited_team_path,
                                     state, total_fen, note, submitted_by, created_at, updated_at)
                 VALUES ($1, $2, $3, $4, $5, sha256($6), $7, $8, $9, $10, $11, $12, $13, $14, 'received', $15, $16, $17, $18, $18)
-                """, [.text(order.id), .text(order.code), .text(order.source.storedName), .text(order.partnerID),
-                      .text(order.externalID), .bytea(requestFingerprint), .text(order.referrerCode), .text(order.customerName),
-                      .text(order.customerPhone), .text(order.customerAddress), .text(order.districtID), .text(order.regionID),
-                      .text(order.officeID), .text(order.creditedTeamPath), .int64(order.totalFen), .text(note),
-                      .text(order.submittedBy), .timestampMillis(order.createdAtMillis)]),
-            // All lines in one statement: one execution on the server whatever their number.
-            PostgresStatement("""
+                RETURNING id
+            ), new_lines AS (
                 INSERT INTO order_lines (order_id, line_no, sku_id, quantity, unit_price_fen)
-                SELECT $1, line.no, line.sku, line.quantity, line.price
-                FROM unnest($2::int[], $3::text[], $4::int[], $5::bigint[]) AS line (no, sku, quantity, price)
-                """, [.text(order.id), .text(Self.arrayLiteral(order.lines.map(\.lineNo))),
-                      .text(Self.textArrayLiteral(order.lines.map(\.skuID))),
-                      .text(Self.arrayLiteral(order.lines.map(\.quantity))),
-                      .text(Self.arrayLiteral(order.lines.map(\.unitPriceFen)))]),
-            eventStatement(orderID: order.id, kind: "submitted", from: .unspecified, to: .received,
-                           actor: actor, at: order.createdAtMillis, detail: order.source.storedName),
-        ]
+                SELECT new_order.id, line.no, line.sku, line.quantity, line.price
+                FROM new_order, unnest($19::int[], $20::text[], $21::int[], $22::bigint[]) AS line (no, sku, quantity, price)
+            )
+            INSERT INTO order_events (order_id, kind, from_state, to_state, actor_account_id, actor_role, at, detail)
+            SELECT new_order.id, 'submitted', $23, $26, $24, $25, $18, $3 FROM new_order
+            """, [.text(order.id), .text(order.code), .text(order.source.storedName), .text(order.partnerID),
+                  .text(order.externalID), .bytea(requestFingerprint), .text(order.referrerCode), .text(order.customerName),
+                  .text(order.customerPhone), .text(order.customerAddress), .text(order.districtID), .text(order.regionID),
+                  .text(order.officeID), .text(order.creditedTeamPath), .int64(order.totalFen), .text(note),
+                  .text(order.submittedBy), .timestampMillis(order.createdAtMillis),
+                  .text(Self.arrayLiteral(order.lines.map(\.lineNo))), .text(Self.textArrayLiteral(order.lines.map(\.skuID))),
+                  .text(Self.arrayLiteral(order.lines.map(\.quantity))), .text(Self.arrayLiteral(order.lines.map(\.unitPriceFen))),
+                  .text(OrderState.unspecified.storedName), .text(actor.accountID), .text(actor.role),
+                  .text(OrderState.received.storedName)])
     }
 
     /// The failure of an order INSERT whose (source, partner, external_id) another order has.
