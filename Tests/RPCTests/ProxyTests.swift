@@ -1,8 +1,14 @@
 import XCTest
+import ProtoCodec
 @testable import RPC
 
 /// A front server that forwards every unknown path to a backend, as the gateway does.
-final class ProxyTests: XCTestCase {
+class ProxyTests: XCTestCase {
+    /// Forward on channels bound to the front server's loops (the gateway's way), which takes
+    /// the on-loop path for calls whose requests are all in.
+    class var loopBound: Bool { false }
+    private var loopChannels: LoopBoundChannels?
+
     private var backend: RPCServer!
     private var front: RPCServer!
     private var backendChannel: RPCChannel!
@@ -16,7 +22,7 @@ final class ProxyTests: XCTestCase {
         backend = RPCServer(configuration: backendConfiguration, services: [RawEchoService(probe: probe)])
         try backend.start()
         backendChannel = RPCChannel(host: "127.0.0.1", port: backend.port)
-        let proxy = RPCProxy(channel: backendChannel) { metadata, _ in
+        let transform: RPCProxy.MetadataTransform = { metadata, _ in
             var forwarded = metadata
             forwarded.removeAll(named: "x-secret")
             if let initial = metadata["x-initial"] {
@@ -25,10 +31,25 @@ final class ProxyTests: XCTestCase {
             }
             return forwarded
         }
+        let proxy = RPCProxy(channel: backendChannel, transform: transform)
         var frontConfiguration = RPCServer.Configuration(host: "127.0.0.1", port: 0)
         frontConfiguration.handlesTerminationSignals = false
         frontConfiguration.shutdownGracePeriod = .seconds(1)
         frontConfiguration.fallback = { path in path.hasPrefix("/test.Echo/") ? proxy.method(forwarding: path) : nil }
+        if Self.loopBound {
+            let channels = LoopBoundChannels(host: "127.0.0.1", port: backend.port)
+            loopChannels = channels
+            frontConfiguration.fallback = { path in
+                guard path.hasPrefix("/test.Echo/") else { return nil }
+                return .bidiStreaming(path) { (requests: RequestStream<OpaqueMessage>, responses: ResponseStreamWriter<OpaqueMessage>,
+                                               context: ServerContext) in
+                    var options = CallOptions(metadata: try transform(context.requestMetadata, context))
+                    options.timeout = context.timeRemaining
+                    try await RPCProxy.forward(path: path, channel: channels.channel(for: context), options: options,
+                                               requests: requests, responses: responses, context: context)
+                }
+            }
+        }
         front = RPCServer(configuration: frontConfiguration, services: [])
         try front.start()
         client = RPCChannel(host: "127.0.0.1", port: front.port)
@@ -37,6 +58,7 @@ final class ProxyTests: XCTestCase {
     override func tearDown() {
         client.close()
         backendChannel.close()
+        loopChannels?.close()
         front.shutdown()
         backend.shutdown()
     }
@@ -106,5 +128,21 @@ final class ProxyTests: XCTestCase {
         }
         for _ in 0..<200 where probe.cancelled.load(ordering: .relaxed) == 0 { try await Task.sleep(for: .milliseconds(25)) }
         XCTAssertEqual(probe.cancelled.load(ordering: .relaxed), 1)
+    }
+}
+
+/// The same cases through channels bound to the front server's own loop (as the gateway runs).
+final class LoopBoundProxyTests: ProxyTests {
+    override class var loopBound: Bool { true }
+
+    // Test discovery on Linux lists only the methods a class declares itself.
+    override func testUnaryAndMetadataPassThrough() async throws { try await super.testUnaryAndMetadataPassThrough() }
+    override func testErrorStatusPassesThrough() async throws { try await super.testErrorStatusPassesThrough() }
+    override func testUnknownPathOutsideTheRouteIsUnimplemented() async throws {
+        try await super.testUnknownPathOutsideTheRouteIsUnimplemented()
+    }
+    override func testStreamingKindsPassThrough() async throws { try await super.testStreamingKindsPassThrough() }
+    override func testDeadlinePropagatesAndCancelsTheBackendHandler() async throws {
+        try await super.testDeadlinePropagatesAndCancelsTheBackendHandler()
     }
 }

@@ -35,6 +35,10 @@ public struct RPCProxy: Sendable {
     public static func forward(path: String, channel: RPCChannel, options: CallOptions,
                                requests: RequestStream<OpaqueMessage>, responses: ResponseStreamWriter<OpaqueMessage>,
                                context: ServerContext) async throws {
+        if channel.loop.inLoop, let all = requests.call.takeAllRequestsIfEnded() {
+            return try await forwardOnLoop(path: path, channel: channel, options: options, requests: all,
+                                           responses: responses, context: context)
+        }
         let call: BidiStreamingCall<OpaqueMessage, OpaqueMessage> = channel.bidiStreaming(path: path, options: options)
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -50,6 +54,39 @@ public struct RPCProxy: Sendable {
         } catch {
             // The client went away or the backend failed: end the other side too.
             call.cancel()
+            throw error
+        }
+    }
+
+    /// `forward` for the common case: the client already sent everything (a unary or
+    /// server-streaming call) and the channel lives on this very loop (`LoopBoundChannels`).
+    /// The backend stream is driven directly, without a hop to the loop per step or a child
+    /// task pumping requests: the handler suspends only while the backend has not answered.
+    static func forwardOnLoop(path: String, channel: RPCChannel, options: CallOptions, requests: [ArraySlice<UInt8>],
+                              responses: ResponseStreamWriter<OpaqueMessage>, context: ServerContext) async throws {
+        let stream = channel.makeStream(path: path, options: options)
+        for request in requests {
+            try stream.send(MessageFramer.frame(reservingFor: request.count + 5) { $0.append(contentsOf: request) })
+        }
+        stream.closeSend()
+        channel.core.start(stream)
+        do {
+            try await withTaskCancellationHandler {
+                context.initialMetadata = try await withCheckedThrowingContinuation { continuation in
+                    stream.waitForHeaders { continuation.resume(with: $0.mapError { $0 }) }
+                }
+                while let response = try await withCheckedThrowingContinuation({ (continuation: CheckedContinuation<ArraySlice<UInt8>?, any Error>) in
+                    stream.nextResponse { continuation.resume(with: $0.mapError { $0 }) }
+                }) {
+                    try await responses.send(OpaqueMessage(bytes: Array(response)))
+                }
+                context.trailingMetadata = stream.trailingMetadata
+            } onCancel: {
+                channel.cancelOnLoop(stream)
+            }
+        } catch {
+            // The client went away or the backend failed: end the other side too.
+            stream.fail(RPCError(code: .cancelled, message: "the call was cancelled by the client"))
             throw error
         }
     }

@@ -137,6 +137,15 @@ final class ServerCall: @unchecked Sendable {
         return requests.popFirst()
     }
 
+    /// Every request of a call whose client has already half-closed (how a proxy sees a unary
+    /// or server-streaming call): nil while more may come, or once the call failed.
+    func takeAllRequestsIfEnded() -> [ArraySlice<UInt8>]? {
+        guard requestsEnded, inboundFailure == nil, !finished else { return nil }
+        var all: [ArraySlice<UInt8>] = []
+        while let next = requests.popFirst() { all.append(next) }
+        return all
+    }
+
     func nextRequest() async throws -> ArraySlice<UInt8>? {
         if let failure = inboundFailure { throw failure }
         if let next = requests.popFirst() { return next }
