@@ -181,6 +181,8 @@ def main() -> int:
     parser.add_argument("--note", default="")
     parser.add_argument("--keep", action="store_true", help="leave the processes running (debugging)")
     parser.add_argument("--perf", default="", help="folder for perf record data of each service run")
+    parser.add_argument("--pgbench-script", action="append", default=[], metavar="LABEL=FILE",
+                        help="also run this pgbench script (experiments: what a change of SQL would give)")
     args = parser.parse_args()
     wanted = args.only.split(",")
 
@@ -249,6 +251,10 @@ def main() -> int:
                 results["pgbench-one"] = run_pgbench(orders_url, HERE / "orders" / "intake-one-statement.sql",
                                                      args.pgbench_clients, args.duration, args.client_cpu, pg,
                                                      "pgbench, one statement")
+            for extra in args.pgbench_script:
+                label, script = extra.split("=", 1)
+                results[label] = run_pgbench(orders_url, Path(script).resolve(), args.pgbench_clients, args.duration,
+                                             args.client_cpu, pg, f"pgbench, {label}")
             if "direct" in wanted:
                 results["direct"] = run_load(f"127.0.0.1:{orders_port}", partner, [], args, pg, "direct", [orders.proc.pid])
             if "gateway" in wanted:

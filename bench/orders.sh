@@ -15,7 +15,7 @@ skip_build="" pass=()
 while [ $# -gt 0 ]; do
     case $1 in
         --skip-build) skip_build=1 ;;
-        --rounds|--duration|--warmup|--concurrency|--connections|--pgbench-clients|--only|--note|--perf) pass+=("$1" "$2"); shift ;;
+        --rounds|--duration|--warmup|--concurrency|--connections|--pgbench-clients|--only|--note|--perf|--pgbench-script) pass+=("$1" "$2"); shift ;;
         -h|--help) sed -n 2,11p "$0"; exit 0 ;;
         *) echo "unknown option $1 (try --help)" >&2; exit 2 ;;
     esac

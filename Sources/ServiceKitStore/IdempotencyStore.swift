@@ -74,11 +74,7 @@ public struct IdempotencyStore: Sendable {
     /// The SELECT is a separate statement so it takes a fresh snapshot after the INSERT has
     /// waited out a concurrent first attempt.
     public func claimStatements(scope: String, key: String, request: [UInt8]) throws -> [PostgresStatement] {
-        guard !key.isEmpty, key.utf8.count <= Self.maxKeyLength else {
-            throw RPCError.withReason(.invalidArgument,
-                                      "the idempotency key must be 1 to \(Self.maxKeyLength) bytes long",
-                                      reason: StoreErrorReason.idempotencyKeyInvalid)
-        }
+        try Self.validate(key: key)
         return [
             PostgresStatement("""
                 INSERT INTO xsc_idempotency_keys (scope, idempotency_key, request_sha256, created_at)
@@ -103,6 +99,57 @@ public struct IdempotencyStore: Sendable {
             // Only possible if a sweeper removed the key between the two statements.
             throw RPCError(code: .aborted, message: "the idempotency key changed concurrently; retry the call")
         }
+        return .replay(try Self.earlierAnswer(row, key: key))
+    }
+
+    // MARK: Optimistic form (one round trip less, same outcomes)
+
+    /// For a transaction that sends all its writes in one round trip: `lookupStatement` goes
+    /// with its reads (an answer already committed for the key is replayed, see `lookup`), and
+    /// `answeredInsertStatement` with its writes: the key and its answer in one INSERT, no
+    /// claim row to update later. A concurrent first attempt with the same key makes that
+    /// INSERT wait for it and then fail (`isKeyTaken`); the caller rolls back and answers
+    /// through `claim`/`run`, which replays or refuses exactly as for a sequential duplicate.
+    public func lookupStatement(scope: String, key: String, request: [UInt8]) throws -> PostgresStatement {
+        try Self.validate(key: key)
+        return PostgresStatement("""
+            SELECT request_sha256 = sha256($3), status_code, status_message, response
+            FROM xsc_idempotency_keys WHERE scope = $1 AND idempotency_key = $2
+            """, [.text(scope), .text(key), .bytea(request)])
+    }
+
+    /// The earlier answer `lookupStatement` found, or nil when the key is new.
+    public func lookup(from rows: PostgresRows, key: String) throws -> StoredAnswer? {
+        guard let row = rows.first else { return nil }
+        return try Self.earlierAnswer(row, key: key)
+    }
+
+    /// The key with its answer, written with the business rows (see `lookupStatement`).
+    public func answeredInsertStatement(scope: String, key: String, request: [UInt8],
+                                        answer: StoredAnswer) -> PostgresStatement {
+        PostgresStatement("""
+            INSERT INTO xsc_idempotency_keys (scope, idempotency_key, request_sha256, created_at, status_code, status_message, response)
+            VALUES ($1, $2, sha256($3), $4, $5, $6, $7)
+            """, [.text(scope), .text(key), .bytea(request), .timestampMillis(clock()), .int(answer.status.rawValue),
+                  .text(answer.message), .bytea(answer.response)])
+    }
+
+    /// The failure of `answeredInsertStatement` when the key was taken meanwhile.
+    public static func isKeyTaken(_ error: Error) -> Bool {
+        guard let error = error as? PostgresError else { return false }
+        return error.isUniqueViolation && error.constraint == "xsc_idempotency_keys_pkey"
+    }
+
+    private static func validate(key: String) throws {
+        guard !key.isEmpty, key.utf8.count <= maxKeyLength else {
+            throw RPCError.withReason(.invalidArgument,
+                                      "the idempotency key must be 1 to \(maxKeyLength) bytes long",
+                                      reason: StoreErrorReason.idempotencyKeyInvalid)
+        }
+    }
+
+    /// The stored answer of a key seen before, if this is the same request.
+    private static func earlierAnswer(_ row: PostgresRow, key: String) throws -> StoredAnswer {
         guard try row.decode(Bool.self, at: 0) else {
             throw RPCError.withReason(
                 .failedPrecondition,
@@ -113,9 +160,9 @@ public struct IdempotencyStore: Sendable {
             throw RPCError.withReason(.internalError, "the earlier call with this idempotency key recorded no answer",
                                       reason: StoreErrorReason.idempotencyAnswerMissing)
         }
-        return .replay(StoredAnswer(status: StatusCode(rawValue: code) ?? .unknown,
-                                    message: try row.decode(String?.self, at: 2) ?? "",
-                                    response: try row.decode([UInt8]?.self, at: 3) ?? []))
+        return StoredAnswer(status: StatusCode(rawValue: code) ?? .unknown,
+                            message: try row.decode(String?.self, at: 2) ?? "",
+                            response: try row.decode([UInt8]?.self, at: 3) ?? [])
     }
 
     /// Stores the answer of a fresh claim; must run in the transaction that claimed it.

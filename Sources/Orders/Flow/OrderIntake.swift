@@ -19,9 +19,10 @@ extension OrderFlow {
             return try await pool.transaction { tx in
                 try await submitNew(valid, request: request, actor: actor, idempotencyKey: idempotencyKey, in: tx)
             }
-        } catch where OrderStore.isExternalIDTaken(error) {
-            // The external id names an order already (a resubmission, or a concurrent twin that
-            // committed first): everything above rolled back; answer as a resubmission does.
+        } catch where OrderStore.isExternalIDTaken(error) || IdempotencyStore.isKeyTaken(error) {
+            // The external id names an order already, or the idempotency key was taken by a
+            // concurrent twin that committed first: everything above rolled back; answer as
+            // a resubmission does (the earlier order, or the key's replayed answer).
         }
         return try await pool.transaction { tx in
             if let idempotencyKey {
@@ -36,17 +37,19 @@ extension OrderFlow {
 
     static func idempotencyScope(_ actor: VerifiedActor) -> String { "orders.SubmitOrder/" + actor.accountID }
 
-    /// A new order in two round trips: (1) BEGIN, the idempotency claim, routing, prices and
-    /// the order's code; (2) the order, its lines, event, SMS prompts, deadline, the stored
-    /// answer and COMMIT. Same rows and semantics as `insert` under `idempotency.run`; when
-    /// the external id is taken, the INSERT fails, so does the rest of the pipeline before
-    /// COMMIT, and `submit` falls back to that path.
+    /// A new order in two round trips: (1) BEGIN, the idempotency key's earlier answer,
+    /// routing, prices and the order's code; (2) the order, its lines, event, SMS prompts,
+    /// deadline, the key with its answer, and COMMIT. Same rows and semantics as `insert`
+    /// under `idempotency.run`; when the external id or the key is taken meanwhile, its
+    /// INSERT fails, so does the rest of the pipeline before COMMIT, and `submit` falls back
+    /// to that path.
     private func submitNew(_ valid: ValidSubmission, request: Xsc_Orders_V1_SubmitOrderRequest, actor: VerifiedActor,
                            idempotencyKey: String?, in tx: PostgresTransaction) async throws -> Xsc_Orders_V1_SubmitOrderResponse {
         let scope = Self.idempotencyScope(actor)
+        let requestBytes = request.serializedBytes()
         var reads: [PostgresStatement] = []
         if let idempotencyKey {
-            reads += try idempotency.claimStatements(scope: scope, key: idempotencyKey, request: request.serializedBytes())
+            reads.append(try idempotency.lookupStatement(scope: scope, key: idempotencyKey, request: requestBytes))
         }
         let claimCount = reads.count
         reads += catalog.routingStatements(district: valid.districtID)
@@ -55,15 +58,9 @@ extension OrderFlow {
         reads.append(OrderStore.nextCodeStatement)
         let results = try await tx.run(reads)
 
-        var ticket: IdempotencyStore.Ticket?
-        if let idempotencyKey {
-            switch try idempotency.claim(from: results.prefix(claimCount), scope: scope, key: idempotencyKey) {
-            case .replay(let answer):
-                guard answer.status == .ok else { throw RPCError(code: answer.status, message: answer.message) }
-                return try Xsc_Orders_V1_SubmitOrderResponse(serializedBytes: answer.response)
-            case .fresh(let fresh):
-                ticket = fresh
-            }
+        if let idempotencyKey, let answer = try idempotency.lookup(from: results[0], key: idempotencyKey) {
+            guard answer.status == .ok else { throw RPCError(code: answer.status, message: answer.message) }
+            return try Xsc_Orders_V1_SubmitOrderResponse(serializedBytes: answer.response)
         }
         let catalogResults = results.dropFirst(claimCount)
         guard let routing = try catalog.routing(district: valid.districtID, from: catalogResults) else {
@@ -84,11 +81,11 @@ extension OrderFlow {
                                             actor: EventActor(actor))]
         writes += notifier.promptStatements("order_new_lead", to: routing.officeLeads, order: order)
         writes.append(try deadlines.startStatement(.acknowledge, orderID: order.id, routing: routing, now: now))
-        if let ticket {
-            writes.append(idempotency.recordStatement(ticket, answer: .init(response: response.serializedBytes())))
+        if let idempotencyKey {
+            writes.append(idempotency.answeredInsertStatement(scope: scope, key: idempotencyKey, request: requestBytes,
+                                                              answer: .init(response: response.serializedBytes())))
         }
-        let written = try await tx.runAndCommit(writes)
-        if ticket != nil, let recorded = written.last { try IdempotencyStore.checkRecorded(recorded) }
+        try await tx.runAndCommit(writes)
         return response
     }
 
