@@ -165,6 +165,33 @@ def run_load(target: str, metadata_file: Path, extra: list[str], args, pg: Postg
     return report
 
 
+def start_services(bin_dir: Path, name: str, args, orders_url: str, gateway_url: str,
+                   sink_port: int) -> tuple[wire_support.ServerProcess, wire_support.ServerProcess]:
+    """xsc-orders and xsc-gateway (routing to it) from `bin_dir`, pinned beside the clients."""
+    suffix = f"-{name}" if name else ""
+    orders_port = wire_support.free_port()
+    orders = wire_support.ServerProcess("xsc-orders" + suffix, pinned(args.client_cpu, [str(bin_dir / "xsc-orders")]),
+                                        orders_port, env={
+        "XSC_LISTEN": f"127.0.0.1:{orders_port}", "XSC_ADMIN_LISTEN": f"127.0.0.1:{wire_support.free_port()}",
+        "DATABASE_URL": orders_url, "XSC_ACTOR_SECRET": SECRET, "LOG_LEVEL": "warning",
+        "XSC_MIGRATIONS_DIR": str(REPO / "services" / "orders" / "migrations"),
+        "XSC_NOTIFICATIONS_ADDR": f"127.0.0.1:{sink_port}"}).start()
+    gateway_port = wire_support.free_port()
+    try:
+        gateway = wire_support.ServerProcess("xsc-gateway" + suffix, pinned(args.client_cpu, [str(bin_dir / "xsc-gateway")]),
+                                             gateway_port, env={
+            "XSC_LISTEN": f"127.0.0.1:{gateway_port}", "XSC_ADMIN_LISTEN": f"127.0.0.1:{wire_support.free_port()}",
+            "DATABASE_URL": gateway_url, "XSC_ACTOR_SECRET": SECRET, "LOG_LEVEL": "warning",
+            "XSC_ADMIN_PHONE": ADMIN_PHONE, "XSC_ADMIN_PASSWORD": ADMIN_PASSWORD,
+            "XSC_RATE_BURST": "1000000", "XSC_RATE_PER_SECOND": "1000000", "XSC_SCRYPT_LOG2N": "12",
+            "XSC_MIGRATIONS_DIR": str(REPO / "services" / "gateway" / "migrations"),
+            "XSC_ORDERS_ADDR": f"127.0.0.1:{orders_port}"}).start()
+    except Exception:
+        orders.stop()
+        raise
+    return orders, gateway
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--superuser-url", required=True)
@@ -181,6 +208,8 @@ def main() -> int:
     parser.add_argument("--note", default="")
     parser.add_argument("--keep", action="store_true", help="leave the processes running (debugging)")
     parser.add_argument("--perf", default="", help="folder for perf record data of each service run")
+    parser.add_argument("--before-bin-dir", default="",
+                        help="also measure xsc-orders and xsc-gateway from this folder (an earlier build), same run")
     parser.add_argument("--pgbench-script", action="append", default=[], metavar="LABEL=FILE",
                         help="also run this pgbench script (experiments: what a change of SQL would give)")
     args = parser.parse_args()
@@ -203,24 +232,16 @@ def main() -> int:
         sink = wire_support.ServerProcess("outbox-sink", pinned(args.client_cpu, [
             str(wire_support.binary("xsc-orders-bench")), "sink", "--port", str(sink_port)]), sink_port).start()
         processes.append(sink)
-        orders_port = wire_support.free_port()
-        orders = wire_support.ServerProcess("xsc-orders", pinned(args.client_cpu, [str(wire_support.binary("xsc-orders"))]),
-                                            orders_port, env={
-            "XSC_LISTEN": f"127.0.0.1:{orders_port}", "XSC_ADMIN_LISTEN": f"127.0.0.1:{wire_support.free_port()}",
-            "DATABASE_URL": orders_url, "XSC_ACTOR_SECRET": SECRET, "LOG_LEVEL": "warning",
-            "XSC_MIGRATIONS_DIR": str(REPO / "services" / "orders" / "migrations"),
-            "XSC_NOTIFICATIONS_ADDR": f"127.0.0.1:{sink_port}"}).start()
-        processes.append(orders)
-        gateway_port = wire_support.free_port()
-        gateway = wire_support.ServerProcess("xsc-gateway", pinned(args.client_cpu, [str(wire_support.binary("xsc-gateway"))]),
-                                             gateway_port, env={
-            "XSC_LISTEN": f"127.0.0.1:{gateway_port}", "XSC_ADMIN_LISTEN": f"127.0.0.1:{wire_support.free_port()}",
-            "DATABASE_URL": gateway_url, "XSC_ACTOR_SECRET": SECRET, "LOG_LEVEL": "warning",
-            "XSC_ADMIN_PHONE": ADMIN_PHONE, "XSC_ADMIN_PASSWORD": ADMIN_PASSWORD,
-            "XSC_RATE_BURST": "1000000", "XSC_RATE_PER_SECOND": "1000000", "XSC_SCRYPT_LOG2N": "12",
-            "XSC_MIGRATIONS_DIR": str(REPO / "services" / "gateway" / "migrations"),
-            "XSC_ORDERS_ADDR": f"127.0.0.1:{orders_port}"}).start()
-        processes.append(gateway)
+        builds = {"": Path(os.environ["XSC_BIN_DIR"])}
+        if args.before_bin_dir:
+            builds["before"] = Path(args.before_bin_dir)
+        services: dict[str, tuple[wire_support.ServerProcess, wire_support.ServerProcess]] = {}
+        for name, bin_dir in builds.items():
+            pair = start_services(bin_dir, name, args, orders_url, gateway_url, sink_port)
+            processes.extend(pair)
+            services[name] = pair
+        orders, gateway = services[""]
+        orders_port, gateway_port = orders.port, gateway.port
         pg.pin(args.pg_cpu)  # backends forked since the first pin inherit it; pin again anyway
 
         admin = work / "admin.actor"
@@ -255,11 +276,14 @@ def main() -> int:
                 label, script = extra.split("=", 1)
                 results[label] = run_pgbench(orders_url, Path(script).resolve(), args.pgbench_clients, args.duration,
                                              args.client_cpu, pg, f"pgbench, {label}")
-            if "direct" in wanted:
-                results["direct"] = run_load(f"127.0.0.1:{orders_port}", partner, [], args, pg, "direct", [orders.proc.pid])
-            if "gateway" in wanted:
-                results["gateway"] = run_load(f"127.0.0.1:{gateway_port}", gateway_auth, [], args, pg, "gateway",
-                                              [gateway.proc.pid, orders.proc.pid])
+            for name, (orders_n, gateway_n) in services.items():
+                suffix = f" ({name})" if name else ""
+                if "direct" in wanted:
+                    results["direct" + suffix] = run_load(f"127.0.0.1:{orders_n.port}", partner, [], args, pg,
+                                                          "direct" + suffix, [orders_n.proc.pid])
+                if "gateway" in wanted:
+                    results["gateway" + suffix] = run_load(f"127.0.0.1:{gateway_n.port}", gateway_auth, [], args, pg,
+                                                           "gateway" + suffix, [gateway_n.proc.pid, orders_n.proc.pid])
             rounds.append(results)
             print(f"round {number + 1}: " + ", ".join(f"{k} {v['calls_per_s']:.0f}/s" for k, v in results.items()),
                   file=sys.stderr)
@@ -267,8 +291,12 @@ def main() -> int:
             if not process.is_running():
                 raise RuntimeError(f"{process.name} died:\n{process.output()}")
         if args.keep:
-            print(f"--keep: orders on {orders_port}, gateway on {gateway_port}; press Enter to stop", file=sys.stderr)
-            input()
+            print(f"--keep: orders on {orders_port}, gateway on {gateway_port}, database {orders_url}; "
+                  "press Enter to stop", file=sys.stderr)
+            try:
+                input()
+            except EOFError:
+                pass
     finally:
         for process in reversed(processes):
             process.stop()

@@ -6,17 +6,21 @@
 #
 #   bench/orders.sh [--skip-build] [--rounds N] [--duration S] [--warmup S] [--concurrency N]
 #                   [--connections N] [--pgbench-clients N] [--only a,b] [--note TEXT]
+#                   [--before-bin-dir DIR] [--pgbench-script LABEL=FILE] [--perf DIR]
 #
-# Release binaries (XSC_BIN_DIR=DIR uses the binaries there as they are). Needs PostgreSQL 15
-# (server + pgbench), taskset, python3. Prints a table; results/orders-STAMP.json keeps all.
+# Release binaries (XSC_BIN_DIR=DIR uses the binaries there as they are). --before-bin-dir
+# measures an earlier build's xsc-orders and xsc-gateway in the same run; --pgbench-script runs
+# more SQL; --perf records each service run with perf. Needs PostgreSQL 15 (server + pgbench),
+# taskset, python3 (perf for --perf). Prints a table; results/orders-STAMP.json keeps all.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 skip_build="" pass=()
 while [ $# -gt 0 ]; do
     case $1 in
         --skip-build) skip_build=1 ;;
-        --rounds|--duration|--warmup|--concurrency|--connections|--pgbench-clients|--only|--note|--perf|--pgbench-script) pass+=("$1" "$2"); shift ;;
-        -h|--help) sed -n 2,11p "$0"; exit 0 ;;
+        --keep) pass+=("$1") ;;
+        --rounds|--duration|--warmup|--concurrency|--connections|--pgbench-clients|--only|--note|--perf|--pgbench-script|--before-bin-dir) pass+=("$1" "$2"); shift ;;
+        -h|--help) sed -n 2,14p "$0"; exit 0 ;;
         *) echo "unknown option $1 (try --help)" >&2; exit 2 ;;
     esac
     shift

@@ -33,7 +33,7 @@ struct OrderLoad {
         let runID = String(UInt64.random(in: 0...UInt64.max), radix: 36)
         // One call first: a setup mistake fails loudly instead of filling the report with errors.
         _ = try await Self.submit(client: Xsc_Orders_V1_OrderServiceClient(channel: channels[0]),
-                                  id: "\(options.label)-\(runID)-probe", metadata: options.metadata)
+                                  id: "\(runID)-probe", metadata: options.metadata)
 
         let start = ContinuousClock.now
         let measureFrom = start + options.warmup
@@ -44,7 +44,7 @@ struct OrderLoad {
             for caller in 0..<options.concurrency {
                 let client = Xsc_Orders_V1_OrderServiceClient(channel: channels[caller % channels.count])
                 group.addTask(executorPreference: loop) {
-                    await Self.caller(client: client, prefix: "\(options.label)-\(runID)-\(caller)-",
+                    await Self.caller(client: client, prefix: "\(runID)-\(caller)-",
                                       metadata: options.metadata, measureFrom: measureFrom, end: end)
                 }
             }

@@ -57,15 +57,19 @@ struct CatalogStore: Sendable {
 
     /// `prices` for the region of `district`, as a statement that needs no earlier answer, so
     /// it can travel in one round trip with the routing it depends on (`routingStatements`).
+    /// The SKUs are one parameter each (`IN ($3, $4, ...)`, one prepared statement per count):
+    /// with a single array parameter the server found a plan made for the array's values
+    /// cheaper than its cached generic plan and planned this join again on every call.
     func pricesStatement(skus: [String], district: String, rule: PriceRule) -> PostgresStatement {
-        PostgresStatement("""
-            SELECT s.sku_id, s.active, CASE WHEN $3 THEN g.max_price_fen ELSE r.price_fen END
+        let placeholders = skus.indices.map { "$\($0 + 3)" }.joined(separator: ", ")
+        return PostgresStatement("""
+            SELECT s.sku_id, s.active, CASE WHEN $2 THEN g.max_price_fen ELSE r.price_fen END
             FROM skus s
             LEFT JOIN guided_prices g ON g.sku_id = s.sku_id
             LEFT JOIN region_prices r ON r.sku_id = s.sku_id
-                AND r.region_id = (SELECT d.region_id FROM district_routing d WHERE d.district_id = $2)
-            WHERE s.sku_id = ANY($1::text[])
-            """, [.text(OrderStore.textArrayLiteral(skus)), .text(district), .bool(rule == .guidedMaximum)])
+                AND r.region_id = (SELECT d.region_id FROM district_routing d WHERE d.district_id = $1)
+            WHERE s.sku_id IN (\(placeholders))
+            """, [.text(district), .bool(rule == .guidedMaximum)] + skus.map { .text($0) })
     }
 
     func prices(from rows: PostgresRows) throws -> [String: (active: Bool, priceFen: Int64?)] {
