@@ -1,4 +1,5 @@
 import LibPQ
+import NetIO
 import Synchronization
 
 /// A bounded pool of PostgreSQL connections with an async API that never blocks the calling
@@ -19,6 +20,8 @@ public final class PostgresPool: Sendable {
     private struct Waiter {
         let id: UInt64
         let continuation: CheckedContinuation<ConnectionWorker, Error>
+        /// Stops the waiter's acquire-timeout timer once it got a connection.
+        var cancelTimeout: (@Sendable () -> Void)?
     }
 
     private struct PoolState {
@@ -145,10 +148,27 @@ public final class PostgresPool: Sendable {
                     continuation.resume(throwing: PostgresError(.unavailable, "the connection pool is closed"))
                 case .mustWait:
                     let maxConnections = configuration.maxConnections
-                    Task { [weak self] in
-                        try? await Task.sleep(until: waitUntil, clock: .continuous)
+                    let timedOut: @Sendable () -> Void = { [weak self] in
                         self?.failWaiter(id: id, with: PostgresError(
                             .poolExhausted, "all \(maxConnections) database connections stayed busy"))
+                    }
+                    // On an event loop (a handler) the loop's own timer: no task and no
+                    // dispatch timer per wait, which under load is most acquires.
+                    let cancel: @Sendable () -> Void
+                    if let loop = EventLoop.current {
+                        let timer = loop.schedule(at: MonotonicTime.now().adding(waitUntil - .now), timedOut)
+                        cancel = { loop.execute { loop.cancelTimer(timer) } }
+                    } else {
+                        let task = Task {
+                            try await Task.sleep(until: waitUntil, clock: .continuous)
+                            timedOut()
+                        }
+                        cancel = { task.cancel() }
+                    }
+                    state.withLock { state in
+                        if let index = state.waiters.firstIndex(where: { $0.id == id }) {
+                            state.waiters[index].cancelTimeout = cancel
+                        }
                     }
                 }
             }
@@ -188,7 +208,9 @@ public final class PostgresPool: Sendable {
             return .idle
         }
         switch next {
-        case .waiter(let waiter): waiter.continuation.resume(returning: worker)
+        case .waiter(let waiter):
+            waiter.cancelTimeout?()
+            waiter.continuation.resume(returning: worker)
         case .stop: worker.stop()
         case .idle: break
         }

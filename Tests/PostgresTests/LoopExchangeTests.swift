@@ -157,4 +157,37 @@ final class LoopExchangeTests: XCTestCase {
         XCTAssertEqual(sums.reduce(0, +), Int64((0..<20).reduce(0) { $0 + $1 * 1000 + 45 }))
         XCTAssertLessThanOrEqual(pool.statistics.open, 3)
     }
+
+    func testAWaiterOnTheLoopTimesOutWhenThePoolStaysBusy() async throws {
+        let cluster = try requireCluster()
+        let pool = try cluster.pool(cluster.url) {
+            $0.maxConnections = 1
+            $0.acquireTimeout = .milliseconds(200)
+        }
+        defer { pool.close() }
+        let holding = Latch(), release = Latch()
+        let holder = Task {
+            try await pool.withConnection { connection in
+                try await connection.query("SELECT 1")
+                holding.open()
+                await release.wait()
+            }
+        }
+        await holding.wait()
+        let started = ContinuousClock.now
+        let kind = try await onLoop { () -> PostgresError.Kind? in
+            do {
+                try await pool.query("SELECT 1")
+                return nil
+            } catch let error as PostgresError {
+                return error.kind
+            }
+        }
+        XCTAssertEqual(kind, .poolExhausted)
+        XCTAssertLessThan(ContinuousClock.now - started, .seconds(5), "the loop's timer ended the wait")
+        release.open()
+        try await holder.value
+        let rows = try await onLoop { try await pool.query("SELECT 2::int8") }
+        XCTAssertEqual(try rows[0].decode(Int64.self, at: 0), 2)
+    }
 }
