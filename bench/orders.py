@@ -261,29 +261,36 @@ def main() -> int:
         gateway_auth.write_text(f"authorization: Bearer {key}\n")
 
         rounds: list[dict[str, dict]] = []
+        # What one round measures, in order; odd rounds run it backwards, so a machine that gets
+        # busier or quieter during a round does not always favour the same rows.
+        runs: list[tuple[str, object]] = []
+        statements_sql, one_sql = HERE / "orders" / "intake-statements.sql", HERE / "orders" / "intake-one-statement.sql"
+        if "pgbench-statements" in wanted:
+            runs.append(("pgbench-statements", lambda: run_pgbench(orders_url, statements_sql, args.pgbench_clients,
+                                                                   args.duration, args.client_cpu, pg,
+                                                                   "pgbench, separate statements")))
+        if "pgbench-one" in wanted:
+            runs.append(("pgbench-one", lambda: run_pgbench(orders_url, one_sql, args.pgbench_clients, args.duration,
+                                                            args.client_cpu, pg, "pgbench, one statement")))
+        for extra in args.pgbench_script:
+            label, script = extra.split("=", 1)
+            runs.append((label, lambda label=label, script=script: run_pgbench(
+                orders_url, Path(script).resolve(), args.pgbench_clients, args.duration, args.client_cpu, pg,
+                f"pgbench, {label}")))
+        for name, (orders_n, gateway_n) in services.items():
+            suffix = f" ({name})" if name else ""
+            if "direct" in wanted:
+                runs.append(("direct" + suffix, lambda suffix=suffix, orders_n=orders_n: run_load(
+                    f"127.0.0.1:{orders_n.port}", partner, [], args, pg, "direct" + suffix, [orders_n.proc.pid])))
+            if "gateway" in wanted:
+                runs.append(("gateway" + suffix, lambda suffix=suffix, orders_n=orders_n, gateway_n=gateway_n: run_load(
+                    f"127.0.0.1:{gateway_n.port}", gateway_auth, [], args, pg, "gateway" + suffix,
+                    [gateway_n.proc.pid, orders_n.proc.pid])))
+        # Warm-up: PostgreSQL's caches and the services' connections, unmeasured.
+        run_pgbench(orders_url, statements_sql, args.pgbench_clients, 2, args.client_cpu, pg, "warm-up")
         for number in range(args.rounds):
-            results: dict[str, dict] = {}
-            if "pgbench-statements" in wanted:
-                run_pgbench(orders_url, HERE / "orders" / "intake-statements.sql", args.pgbench_clients, 2, args.client_cpu, pg, "warm-up")
-                results["pgbench-statements"] = run_pgbench(orders_url, HERE / "orders" / "intake-statements.sql",
-                                                            args.pgbench_clients, args.duration, args.client_cpu, pg,
-                                                            "pgbench, separate statements")
-            if "pgbench-one" in wanted:
-                results["pgbench-one"] = run_pgbench(orders_url, HERE / "orders" / "intake-one-statement.sql",
-                                                     args.pgbench_clients, args.duration, args.client_cpu, pg,
-                                                     "pgbench, one statement")
-            for extra in args.pgbench_script:
-                label, script = extra.split("=", 1)
-                results[label] = run_pgbench(orders_url, Path(script).resolve(), args.pgbench_clients, args.duration,
-                                             args.client_cpu, pg, f"pgbench, {label}")
-            for name, (orders_n, gateway_n) in services.items():
-                suffix = f" ({name})" if name else ""
-                if "direct" in wanted:
-                    results["direct" + suffix] = run_load(f"127.0.0.1:{orders_n.port}", partner, [], args, pg,
-                                                          "direct" + suffix, [orders_n.proc.pid])
-                if "gateway" in wanted:
-                    results["gateway" + suffix] = run_load(f"127.0.0.1:{gateway_n.port}", gateway_auth, [], args, pg,
-                                                           "gateway" + suffix, [gateway_n.proc.pid, orders_n.proc.pid])
+            measured = {name: run() for name, run in (runs if number % 2 == 0 else list(reversed(runs)))}
+            results = {name: measured[name] for name, _ in runs}
             rounds.append(results)
             print(f"round {number + 1}: " + ", ".join(f"{k} {v['calls_per_s']:.0f}/s" for k, v in results.items()),
                   file=sys.stderr)
@@ -302,6 +309,11 @@ def main() -> int:
             process.stop()
 
     summary = {name: median_of([r[name] for r in rounds]) for name in rounds[0]}
+    for name, row in summary.items():
+        # Ratios are taken within each round (the machine changes between rounds), then the median.
+        for base in ("pgbench-statements", "pgbench-one"):
+            if all(base in r for r in rounds):
+                row[f"vs {base}"] = statistics.median(r[name]["calls_per_s"] / r[base]["calls_per_s"] for r in rounds)
     print_table(summary, args)
     stamp = time.strftime("%Y%m%d-%H%M%S")
     out = HERE / "results" / f"orders-{stamp}.json"
@@ -318,38 +330,42 @@ def median_of(readings: list[dict]) -> dict:
     for key in ("calls_per_s", "p50_us", "p90_us", "p99_us", "pg_cpu_us_per_call", "pg_cpu_share"):
         if key in merged:
             merged[key] = statistics.median(r[key] for r in readings)
+            if key.endswith("_us"):
+                merged[key] = round(merged[key])
     merged["rounds"] = [r["calls_per_s"] for r in readings]
     return merged
 
 
 def print_table(summary: dict[str, dict], args) -> None:
-    base_s = summary.get("pgbench-statements", {}).get("calls_per_s")
-    base_1 = summary.get("pgbench-one", {}).get("calls_per_s")
+    has_s = "pgbench-statements" in summary
+    has_1 = "pgbench-one" in summary
     print(f"\nSubmitOrder, {args.duration:.0f} s per run after {args.warmup:.0f} s warm-up, medians of {args.rounds} "
           f"round(s); PostgreSQL on CPU {args.pg_cpu}, clients and services on CPU {args.client_cpu}; "
           f"load generator {args.concurrency} callers on {args.connections} connection(s), pgbench -c {args.pgbench_clients}")
     if args.note:
         print(f"note: {args.note}")
     print()
-    print("| run | tx/s | vs pgbench statements | vs pgbench one statement | p50/p90/p99 us | PG CPU us/tx (busy) | "
+    print("| run | tx/s (rounds) | vs pgbench statements | vs pgbench one statement | p50/p90/p99 us | PG CPU us/tx (busy) | "
           "service CPU us/call | RSS MiB | errors |")
     print("|---|---|---|---|---|---|---|---|---|")
     for name, r in summary.items():
-        ratio_s = f"{r['calls_per_s'] / base_s:.2f}x" if base_s else "-"
-        ratio_1 = f"{r['calls_per_s'] / base_1:.2f}x" if base_1 else "-"
+        ratio_s = f"{r['vs pgbench-statements']:.2f}x" if has_s else "-"
+        ratio_1 = f"{r['vs pgbench-one']:.2f}x" if has_1 else "-"
+        per_round = " / ".join(f"{value:,.0f}" for value in r["rounds"]) if len(r["rounds"]) > 1 else ""
         servers = r.get("servers", [])
         cpu = " + ".join(f"{s['cpu_us_per_call']:.0f}" for s in servers) or "-"
         rss = " + ".join(f"{s['rss_max_mib']:.1f}" for s in servers) or "-"
         errors = sum(r.get("errors", {}).values())
-        print(f"| {r['label']} | {r['calls_per_s']:,.0f} | {ratio_s} | {ratio_1} | {r['p50_us']}/{r['p90_us']}/{r['p99_us']} | "
+        print(f"| {r['label']} | {r['calls_per_s']:,.0f}{f' ({per_round})' if per_round else ''} | {ratio_s} | {ratio_1} | {r['p50_us']}/{r['p90_us']}/{r['p99_us']} | "
               f"{r['pg_cpu_us_per_call']:.0f} ({r['pg_cpu_share'] * 100:.0f}%) | {cpu} | {rss} | {errors} |")
-    if base_s and base_1:
+    if has_s and has_1:
         for name, target in (("direct", 0.8), ("gateway", 0.6)):
             if name in summary:
-                r = summary[name]["calls_per_s"]
-                print(f"{name}: {r / base_s:.0%} of pgbench separate statements, {r / base_1:.0%} of one statement "
-                      f"(target {target:.0%}: {'met' if r >= target * base_s else 'not met'} against separate statements, "
-                      f"{'met' if r >= target * base_1 else 'not met'} against one statement)")
+                vs_s, vs_1 = summary[name]["vs pgbench-statements"], summary[name]["vs pgbench-one"]
+                print(f"{name}: {vs_s:.0%} of pgbench separate statements, {vs_1:.0%} of one statement "
+                      f"(target {target:.0%}: {'met' if vs_s >= target else 'not met'} against separate statements, "
+                      f"{'met' if vs_1 >= target else 'not met'} against one statement)")
+    print("ratios: the median over rounds of (tx/s / the pgbench row of the same round).")
     print("gateway row: service CPU and RSS are gateway + orders.")
 
 
