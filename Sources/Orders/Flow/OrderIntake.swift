@@ -16,8 +16,8 @@ extension OrderFlow {
         guard actor.role != .system else { throw RPCError.notAllowed("the system account does not submit orders") }
         let valid = try SubmissionValidation.validate(request, partnerActor: actor.role == .partner ? actor.accountID : nil)
         do {
-            return try await pool.transaction { tx in
-                try await submitNew(valid, request: request, actor: actor, idempotencyKey: idempotencyKey, in: tx)
+            return try await pool.withConnection { connection in
+                try await submitNew(valid, request: request, actor: actor, idempotencyKey: idempotencyKey, on: connection)
             }
         } catch where OrderStore.isExternalIDTaken(error) || IdempotencyStore.isKeyTaken(error) {
             // The external id names an order already, or the idempotency key was taken by a
@@ -37,14 +37,15 @@ extension OrderFlow {
 
     static func idempotencyScope(_ actor: VerifiedActor) -> String { "orders.SubmitOrder/" + actor.accountID }
 
-    /// A new order in two round trips: (1) BEGIN, the idempotency key's earlier answer,
-    /// routing, prices and the order's code; (2) the order, its lines, event, SMS prompts,
-    /// deadline, the key with its answer, and COMMIT. Same rows and semantics as `insert`
-    /// under `idempotency.run`; when the external id or the key is taken meanwhile, its
-    /// INSERT fails, so does the rest of the pipeline before COMMIT, and `submit` falls back
-    /// to that path.
+    /// A new order in two round trips: (1) the reads: the idempotency key's earlier answer,
+    /// routing, prices and the order's code; (2) the writes as one transaction: the order, its
+    /// lines, event, SMS prompts, deadline and the key with its answer (a pipeline is one
+    /// implicit transaction, so no BEGIN/COMMIT statements; at READ COMMITTED the reads would
+    /// take their own snapshots inside a transaction too). Same rows and semantics as `insert`
+    /// under `idempotency.run`; when the external id or the key is taken meanwhile, its INSERT
+    /// fails, the whole write rolls back, and `submit` falls back to that path.
     private func submitNew(_ valid: ValidSubmission, request: Xsc_Orders_V1_SubmitOrderRequest, actor: VerifiedActor,
-                           idempotencyKey: String?, in tx: PostgresTransaction) async throws -> Xsc_Orders_V1_SubmitOrderResponse {
+                           idempotencyKey: String?, on connection: PostgresConnection) async throws -> Xsc_Orders_V1_SubmitOrderResponse {
         let scope = Self.idempotencyScope(actor)
         let requestBytes = request.serializedBytes()
         var reads: [PostgresStatement] = []
@@ -56,7 +57,7 @@ extension OrderFlow {
         reads.append(catalog.pricesStatement(skus: valid.lines.map(\.skuID), district: valid.districtID,
                                              rule: valid.source.priceRule))
         reads.append(OrderStore.nextCodeStatement)
-        let results = try await tx.run(reads)
+        let results = try await connection.run(reads)
 
         if let idempotencyKey, let answer = try idempotency.lookup(from: results[0], key: idempotencyKey) {
             guard answer.status == .ok else { throw RPCError(code: answer.status, message: answer.message) }
@@ -85,7 +86,7 @@ extension OrderFlow {
             writes.append(idempotency.answeredInsertStatement(scope: scope, key: idempotencyKey, request: requestBytes,
                                                               answer: .init(response: response.serializedBytes())))
         }
-        try await tx.runAndCommit(writes)
+        try await connection.run(writes)
         return response
     }
 
