@@ -34,6 +34,9 @@ var definition = ServiceDefinition(
         let assembly = box.get(hosted)
         return [FirstRun(core: assembly.core, adminPhone: settings.adminPhone, adminPassword: settings.adminPassword),
                 assembly.healthProbe]
+            // The account directory feed to notifications (outbox relay + start-up backfill).
+            + ContactFeedWorkers.make(pool: hosted.pool, config: hosted.config, logger: hosted.logger,
+                                      reportError: hosted.workerErrorReporter)
     })
 definition.serverCreated = { server, hosted in box.get(hosted).healthProbe.attach(server.health) }
 // The gateway authenticates callers itself (FrontDoor, inside each handler and the router):

@@ -311,7 +311,9 @@ struct  Xsc__Gateway__V1__PartnerKey
    */
   char *partner_id;
   /*
-   * The order channel the key may submit to ("mall", "groupbuy_platform", "alliance").
+   * The order channel the key may submit to ("mall", "groupbuy_platform", "alliance"), or the
+   * reserved "sms_provider": an SMS provider's key, which may call only
+   * xsc.notifications.v1.NotificationService/ReceiveInbound and /ReportDelivery (and WhoAmI).
    */
   char *channel;
   /*
