@@ -109,7 +109,8 @@ let package = Package(
         ]),
         .testTarget(name: "OrdersTests", dependencies: ["Orders", "XSCTestSupport", "ServiceKitStore", "ServiceKit", "Postgres", "RPC", "Messages"]),
         .testTarget(name: "ServiceHostTests", dependencies: ["ServiceHost", "ServiceKit", "ServiceKitStore", "Postgres", "LibPQ", "RPC", "ServiceAPI", "Messages"]),
-        .testTarget(name: "GatewayTests", dependencies: ["Gateway", "ServiceKit", "Postgres", "RPC", "Messages"]),
+        .testTarget(name: "GatewayTests", dependencies: ["Gateway", "ServiceKit", "ServiceKitStore", "Postgres", "RPC", "Messages",
+                                                         "XSCTestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -20,7 +20,7 @@ extension NotificationHandler {
         var phone: PhoneNumber?
         if !request.phone.isEmpty {
             phone = PhoneNumber(request.phone)
-            if phone == nil { violations.add("phone", "not a mainland mobile number (11 digits starting 13-19); empty forgets it") }
+            if phone == nil { violations.add("phone", "not a mainland mobile number (11 digits starting 13-19), or empty to forget it") }
         }
         if request.version <= 0 { violations.add("version", "must be positive") }
         guard violations.isEmpty else { throw NotificationErrors.invalidArgument(violations) }
