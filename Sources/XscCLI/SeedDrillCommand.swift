@@ -46,7 +46,7 @@ enum SeedDrillCommand {
 
     static func run(_ options: Options, environment: [String: String]) async throws(CLIError) -> Int32 {
         var options = options
-        try options.parse(valued: ["gateway", "admin-phone", "admin-password-file", "member-password"], flags: [])
+        try options.parse(valued: ["gateway", "admin-phone", "admin-password-file", "member-password"], flags: ["skip-orders"])
         let address = options.value("gateway") ?? "127.0.0.1:7100"
         guard let target = HostPort(parsing: address) else { throw .usage("--gateway \(address) is not HOST:PORT") }
         let adminPhone = options.value("admin-phone") ?? environment["XSC_ADMIN_PHONE"] ?? "13800000000"
@@ -64,7 +64,8 @@ enum SeedDrillCommand {
         let channel = RPCChannel(host: target.host, port: target.port)
         defer { channel.close() }
         do {
-            try await seed(channel: channel, adminPhone: adminPhone, adminPassword: adminPassword, memberPassword: memberPassword)
+            try await seed(channel: channel, adminPhone: adminPhone, adminPassword: adminPassword, memberPassword: memberPassword,
+                           orders: !options.has("skip-orders"))
             return 0
         } catch let error as RPCError {
             throw .failed("seeding failed: \(error.code): \(error.message)")
@@ -73,7 +74,8 @@ enum SeedDrillCommand {
         }
     }
 
-    static func seed(channel: RPCChannel, adminPhone: String, adminPassword: String, memberPassword: String) async throws {
+    static func seed(channel: RPCChannel, adminPhone: String, adminPassword: String, memberPassword: String,
+                     orders: Bool) async throws {
         var login = Xsc_Gateway_V1_LoginRequest()
         login.phone = adminPhone
         login.password = adminPassword
@@ -107,7 +109,7 @@ enum SeedDrillCommand {
 
         try await ensureKey(partnerID: partnerID, channel: "mall", label: "partner key", channel: channel, call: call)
         try await ensureKey(partnerID: smsProviderID, channel: "sms_provider", label: "sms provider key", channel: channel, call: call)
-        try await SeedDrillOrders.seed(channel: channel, call: call)
+        if orders { try await SeedDrillOrders.seed(channel: channel, call: call) }
     }
 
     /// Makes a key for the partner unless it has an active one; prints a new key's secret once.
