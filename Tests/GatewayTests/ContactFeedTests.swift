@@ -64,6 +64,34 @@ final class ContactFeedTests: XCTestCase {
         XCTAssertGreaterThan(queued[1].version, queued[0].version, "a later change carries a higher version")
     }
 
+    func testEnableAndPhoneChangesArePublishedAndATakenPhoneChangesNothing() async throws {
+        let pool = try await GatewayDatabase.make(self)
+        defer { pool.close() }
+        let accounts = AccountStore(pool: pool)
+        let inserted = try await accounts.insert(name: "张", phone: "13900000003", role: .officeOrderLead, nodePath: "/hq",
+                                                 passwordHash: "x")
+        let lead = try XCTUnwrap(inserted)
+        _ = try await accounts.insert(name: "刘", phone: "13900000004", role: .districtOrderLead, nodePath: "/hq", passwordHash: "x")
+        _ = try await accounts.disable(id: lead.id)
+        let enabled = try await accounts.enable(id: lead.id)
+        XCTAssertEqual(enabled?.enabled, true)
+        guard case .changed(let moved) = try await accounts.changePhone(id: lead.id, to: "13900000033") else {
+            return XCTFail("phone change refused")
+        }
+        XCTAssertEqual(moved.phone, "13900000033")
+        guard case .taken = try await accounts.changePhone(id: lead.id, to: "13900000004") else {
+            return XCTFail("took another account's phone")
+        }
+        guard case .missing = try await accounts.changePhone(id: "no-such-account", to: "13900000055") else {
+            return XCTFail("changed a missing account")
+        }
+        let mine = try await Self.entries(pool).filter { $0.accountId == lead.id }
+        XCTAssertEqual(mine.map(\.enabled), [true, false, true, true])
+        XCTAssertEqual(mine.map(\.phone), ["13900000003", "13900000003", "13900000003", "13900000033"])
+        XCTAssertEqual(mine.map(\.version), mine.map(\.version).sorted())
+        XCTAssertEqual(Set(mine.map(\.version)).count, 4)
+    }
+
     func testBackfillPublishesAccountsThatNeverWerePublishedOnce() async throws {
         let pool = try await GatewayDatabase.make(self)
         defer { pool.close() }

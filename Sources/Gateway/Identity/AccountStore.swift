@@ -63,6 +63,33 @@ public struct AccountStore: Sendable {
         }
     }
 
+    /// Lets a disabled account log in again.
+    public func enable(id: String) async throws -> Xsc_Gateway_V1_Account? {
+        try await pool.transaction { transaction in try await setEnabled(id: id, true, in: transaction) }
+    }
+
+    public enum PhoneChange: Sendable {
+        case changed(Xsc_Gateway_V1_Account)
+        case taken
+        case missing
+    }
+
+    /// Gives the account a new phone (a change takes a new contact version and is published).
+    public func changePhone(id: String, to phone: String) async throws -> PhoneChange {
+        do {
+            return try await pool.transaction { transaction in
+                _ = try await transaction.execute("""
+                    UPDATE accounts SET phone = $2, contact_version = nextval('contact_versions') WHERE id = $1 AND phone <> $2
+                    """, [.text(id), .text(phone)])
+                try await feed.publish(accountID: id, in: transaction)
+                let rows = try await transaction.query("SELECT \(Self.columns) FROM accounts WHERE id = $1", [.text(id)])
+                return try rows.first.map { .changed(try Self.account($0)) } ?? .missing
+            }
+        } catch let error as PostgresError where error.sqlState == "23505" {
+            return .taken
+        }
+    }
+
     /// Sets the enabled flag (a change takes a new contact version and is published); the
     /// account as it is now, nil when there is none.
     func setEnabled(id: String, _ enabled: Bool, in transaction: PostgresTransaction) async throws -> Xsc_Gateway_V1_Account? {
