@@ -201,7 +201,7 @@ def test_the_provider_key_reaches_only_the_provider_callbacks(cluster, drill):
     assert refused.value.code() == grpc.StatusCode.PERMISSION_DENIED
 
 
-def test_a_disabled_account_replies_to_nothing(cluster, drill):
+def test_a_disabled_account_replies_to_nothing_until_enabled_and_a_new_phone_follows(cluster, drill):
     pb = cluster.stubs
     salesperson = "13900000007"
     account_id = drill["ids"][salesperson]
@@ -214,6 +214,12 @@ def test_a_disabled_account_replies_to_nothing(cluster, drill):
         from_phone=salesperson, text="1", provider_message_id="dev-in-" + uuid.uuid4().hex),
         metadata=drill["provider"], timeout=T)
     assert answer.outcome == pb.notifications.ReceiveInboundResponse.OUTCOME_NOTHING_TO_ACKNOWLEDGE
+
+    accounts.EnableAccount(pb.gateway.EnableAccountRequest(account_id=account_id), metadata=cluster.admin(), timeout=T)
+    accounts.ChangeAccountPhone(pb.gateway.ChangeAccountPhoneRequest(account_id=account_id, phone="13900000077"),
+                                metadata=cluster.admin(), timeout=T)
+    eventually("notifications follows the enable and the new phone", lambda: cluster.query(
+        "notifications", "SELECT 1 FROM contacts WHERE account_id = :'p1' AND enabled AND phone = '13900000077'", account_id))
 
 
 def test_accounts_from_before_the_feed_are_backfilled_at_gateway_start(cluster, drill):
