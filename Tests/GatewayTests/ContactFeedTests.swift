@@ -143,10 +143,21 @@ final class ContactFeedTests: XCTestCase {
         let again = RPCServer(configuration: restarted, services: [notifications])
         try again.start()
         defer { again.shutdown() }
-        _ = try await pool.execute("UPDATE xsc_outbox SET next_attempt_at = now()") // skip the backoff
-        try await relay().runOnce()
-        let delivered = try await pool.query("SELECT state FROM xsc_outbox")
-        XCTAssertEqual(try delivered[0].decode(String.self, at: 0), "delivered")
+        // The restarted server may take a moment to accept on its old port: retry (skipping the
+        // backoff) under a liveness bound.
+        let upRelay = try relay()
+        let giveUp = ContinuousClock.now + .seconds(60)
+        var state = "pending"
+        var lastError = ""
+        while state != "delivered" && ContinuousClock.now < giveUp {
+            _ = try await pool.execute("UPDATE xsc_outbox SET next_attempt_at = now() - interval '1 second'")
+            try await upRelay.runOnce()
+            let row = try await pool.query("SELECT state, coalesce(last_error, '') FROM xsc_outbox")[0]
+            state = try row.decode(String.self, at: 0)
+            lastError = try row.decode(String.self, at: 1)
+            if state != "delivered" { try await Task.sleep(for: .milliseconds(200)) }
+        }
+        XCTAssertEqual(state, "delivered", lastError)
         let received = notifications.received.withLock { $0 }
         XCTAssertEqual(received.map(\.entry.phone), ["13900000003"])
         XCTAssertEqual(received.first?.actor.role, .system)
