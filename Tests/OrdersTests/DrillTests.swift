@@ -53,7 +53,7 @@ final class DrillTests: XCTestCase {
         XCTAssertEqual(sms[0].regionCode, "cq")
         XCTAssertEqual(sms[1].accountId, "dealer-1")
         XCTAssertEqual(sms[2].phone, "13800138000")
-        XCTAssertEqual(sms[2].category, 2, "customer category")
+        XCTAssertEqual(sms[2].category, .customer)
         XCTAssertTrue(sms.allSatisfy { !$0.idempotencyKey.isEmpty })
         let pendingTimers = try await fixture.count("SELECT count(*) FROM xsc_timers WHERE subject_id = $1 AND state = 'pending'", [.text(order.id)])
         XCTAssertEqual(pendingTimers, 0, "every deadline of the flow was met and cancelled")

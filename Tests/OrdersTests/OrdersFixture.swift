@@ -148,15 +148,15 @@ final class OrdersFixture: @unchecked Sendable {
     }
 
     /// The SMS requests queued in the outbox, oldest first.
-    func smsRequests() async throws -> [Xsc_Orders_V1_SmsRequest] {
+    func smsRequests() async throws -> [Xsc_Notifications_V1_SendRequest] {
         let rows = try await pool.query("""
             SELECT payload FROM xsc_outbox WHERE destination = 'notifications'
               AND method_path = '/xsc.notifications.v1.NotificationService/Send' ORDER BY id
             """)
-        return try rows.map { try Xsc_Orders_V1_SmsRequest(serializedBytes: try $0.decode([UInt8].self, at: 0)) }
+        return try rows.map { try Xsc_Notifications_V1_SendRequest(serializedBytes: try $0.decode([UInt8].self, at: 0)) }
     }
 
-    func smsRequests(forOrder code: String) async throws -> [Xsc_Orders_V1_SmsRequest] {
+    func smsRequests(forOrder code: String) async throws -> [Xsc_Notifications_V1_SendRequest] {
         try await smsRequests().filter { $0.params["code"] == code }
     }
 
