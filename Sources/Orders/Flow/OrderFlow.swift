@@ -12,8 +12,10 @@ public struct OrderFlow: Sendable {
     let clock: WallClock
     let store = OrderStore()
     let catalog = CatalogStore()
+    let promotions = PromotionStore()
     let idempotency: IdempotencyStore
     let notifier: OrderNotifier
+    let publisher: OrderPublisher
     let deadlines: SLADeadlines
     /// The organisation's time zone (reports' weekdays and hours).
     let timeZone: String
@@ -25,6 +27,7 @@ public struct OrderFlow: Sendable {
         self.timeZone = timeZone
         idempotency = IdempotencyStore(clock: clock)
         notifier = OrderNotifier(outbox: Outbox(clock: clock))
+        publisher = OrderPublisher(outbox: Outbox(clock: clock))
         deadlines = SLADeadlines(timers: Timers(clock: clock))
     }
 
@@ -45,8 +48,10 @@ public struct OrderFlow: Sendable {
         }
     }
 
-    /// `transition` on an order already loaded and locked in `tx`.
-    func apply(_ action: OrderAction, to loaded: OrderRecord, actor: EventActor, detail: String = "", in tx: PostgresTransaction,
+    /// `transition` on an order already loaded and locked in `tx`. The event counts at `at`
+    /// (default: now); `change` sees that time as the order's `updatedAtMillis`.
+    func apply(_ action: OrderAction, to loaded: OrderRecord, actor: EventActor, detail: String = "", at: Int64? = nil,
+               in tx: PostgresTransaction,
                authorize: (OrderRecord, Routing) throws -> Void,
                change: (inout OrderRecord) throws -> Void,
                effects: (OrderRecord, Routing, PostgresTransaction) async throws -> Void) async throws -> Xsc_Orders_V1_Order {
@@ -59,9 +64,9 @@ public struct OrderFlow: Sendable {
         try authorize(loaded, routing)
         var order = loaded
         order.state = action.target
-        try change(&order)
-        let now = clock()
+        let now = at ?? clock()
         order.updatedAtMillis = now
+        try change(&order)
         try await store.recordTransition(order, from: loaded.state, kind: action.eventKind, actor: actor, at: now, detail: detail, in: tx)
         try await effects(order, routing, tx)
         return order.message(access: .full)
@@ -81,7 +86,8 @@ extension RPCError {
 
 extension EventActor {
     init(_ actor: VerifiedActor) {
-        self.init(accountID: actor.accountID, role: actor.role.roleName)
+        // The exact DOMAIN.md role when the gateway signed one: the event log names who acted as what.
+        self.init(accountID: actor.accountID, role: actor.domainRole.isEmpty ? actor.role.roleName : actor.domainRole)
     }
 }
 

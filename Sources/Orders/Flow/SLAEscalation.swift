@@ -2,7 +2,8 @@ import Postgres
 import ServiceKitStore
 
 /// What happens when a person-step's deadline passes with the step still open: an SLA
-/// violation row, an `sla_violation` event, and an escalation SMS to the next superior
+/// violation row, an `sla_violation` event, the violation for the register (settlements,
+/// through the outbox), and an escalation SMS to the next superior
 /// (office step -> the routing's escalation accounts; district lead -> the office lead who
 /// forwarded; dealer -> the lead who assigned). The order itself is untouched, so a late
 /// acknowledgement still works.
@@ -36,6 +37,8 @@ extension OrderFlow {
         ])
         try await notifier.escalate(to: superiors, order: order, stage: step.stageName,
                                     overdueMinutes: max(1, Int((now - dueAt) / 60_000)), responsible: responsible, in: tx)
+        try await publisher.violation(SLAMiss(order: order, step: step, responsible: responsible, escalatedTo: superiors,
+                                              dueAtMillis: dueAt, recordedAtMillis: now), in: tx)
     }
 
     /// Who owes the step and who hears about the miss; nil when the step is no longer open.

@@ -88,11 +88,13 @@ struct OrderStore: Sendable {
         _ = try await tx.run([
             PostgresStatement("""
                 UPDATE orders SET state = $2, assignee_account_id = $3, assignee_kind = $4, acknowledged_by = $5,
-                       actual_total_fen = $6, evaluation_score = $7, evaluation_text = $8, updated_at = $9
+                       actual_total_fen = $6, evaluation_score = $7, evaluation_text = $8, updated_at = $9,
+                       visited_at = $10, reimbursement_quarter = $11
                 WHERE id = $1
                 """, [.text(order.id), .text(order.state.storedName), .text(order.assigneeAccountID), .text(order.assigneeKind),
                       .text(order.acknowledgedBy), .int64(order.actualTotalFen), .int32(order.evaluationScore),
-                      .text(order.evaluationText), .timestampMillis(at)]),
+                      .text(order.evaluationText), .timestampMillis(at),
+                      order.visitedAtMillis > 0 ? .timestampMillis(order.visitedAtMillis) : .null, .text(order.reimbursementQuarter)]),
             eventStatement(orderID: order.id, kind: kind, from: from, to: order.state, actor: actor, at: at, detail: detail),
         ])
     }
