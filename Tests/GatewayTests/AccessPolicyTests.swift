@@ -18,10 +18,13 @@ final class AccessPolicyTests: XCTestCase {
 
     func testPartnerKeysReachWhoAmIAndOrdersPartnerMethodsOnly() {
         XCTAssertEqual(policy.decide(partner, path: "/xsc.gateway.v1.AuthService/WhoAmI"), .allowed)
-        for method in ["SubmitOrder", "SubmitOrders", "GetOrder", "ListOrders", "ListPartnerEvents", "WatchPartnerEvents"] {
+        for method in ["SubmitOrder", "SubmitOrders", "GetOrder", "ListOrders", "ListOrderEvents", "Cancel", "Refund",
+                       "ListPartnerEvents", "WatchPartnerEvents"] {
             XCTAssertEqual(policy.decide(partner, path: "/xsc.orders.v1.OrderService/\(method)"), .allowed, method)
         }
         XCTAssertEqual(policy.decide(partner, path: "/xsc.orders.v1.OrderService/Acknowledge"), .denied)
+        XCTAssertEqual(policy.decide(partner, path: "/xsc.orders.v1.OrderService/RecordReturnVisit"), .denied)
+        XCTAssertEqual(policy.decide(partner, path: "/xsc.orders.v1.OrderService/AcknowledgeBySms"), .denied)
         XCTAssertEqual(policy.decide(partner, path: "/xsc.orders.v1.OrderService/SetDistrictRouting"), .denied)
         XCTAssertEqual(policy.decide(partner, path: "/xsc.gateway.v1.AccountService/ListAccounts"), .denied)
         XCTAssertEqual(policy.decide(partner, path: "/xsc.orders.v1.OrderService/Get"), .denied)

@@ -11,12 +11,13 @@
 /// | /xsc.gateway.v1.AccountService/          | hq_admin, team_admin        | no           | no                |
 /// | /xsc.gateway.v1.OrgService/              | hq_admin                    | no           | no                |
 /// | /xsc.gateway.v1.PartnerKeyService/       | hq_admin                    | no           | no                |
-/// | orders: SubmitOrder(s), GetOrder, ListOrders, ListPartnerEvents, WatchPartnerEvents | every role | yes | no |
+/// | orders: SubmitOrder(s), GetOrder, ListOrders, ListOrderEvents, Cancel, Refund, ListPartnerEvents, WatchPartnerEvents | every role | yes | no |
 /// | notifications: ReceiveInbound, ReportDelivery | every role (the service wants SYSTEM/ADMIN) | no | yes |
 /// | /xsc.<service>.v1. (any backend)         | every role                  | no           | no                |
 /// | /grpc.testing. and /bench.v1. (dev only) | every role                  | no           | no                |
 ///
-/// Partner keys reach WhoAmI and orders' partner methods (intake and the order feed); the
+/// Partner keys reach WhoAmI and orders' partner methods (intake, reading, cancelling and
+/// refunding their own orders, and the order feed; orders decides which of its orders); the
 /// signed actor names the partner (account_id = partner id, role PARTNER, partner_channel).
 /// SMS-provider keys are partner keys with the reserved channel `sms_provider`: they reach
 /// WhoAmI and the two provider callbacks of notifications, signed as role PARTNER with
@@ -71,6 +72,9 @@ public struct AccessPolicy: Sendable {
         Rule(prefix: "/xsc.orders.v1.OrderService/SubmitOrder", staff: .all, partner: true),
         Rule(prefix: "/xsc.orders.v1.OrderService/GetOrder", staff: .all, partner: true),
         Rule(prefix: "/xsc.orders.v1.OrderService/ListOrders", staff: .all, partner: true),
+        Rule(prefix: "/xsc.orders.v1.OrderService/ListOrderEvents", staff: .all, partner: true),
+        Rule(prefix: "/xsc.orders.v1.OrderService/Cancel", staff: .all, partner: true),
+        Rule(prefix: "/xsc.orders.v1.OrderService/Refund", staff: .all, partner: true),
         Rule(prefix: "/xsc.orders.v1.OrderService/ListPartnerEvents", staff: .all, partner: true),
         Rule(prefix: "/xsc.orders.v1.OrderService/WatchPartnerEvents", staff: .all, partner: true),
         Rule(prefix: "/xsc.notifications.v1.NotificationService/ReceiveInbound", staff: .all, smsProvider: true),
