@@ -4,7 +4,8 @@ A partner submits a mall order through the gateway; the office lead's prompt app
 development SMS file; the SMS provider, with its own gateway key, reports the lead's reply `1`;
 the lead sees the order acknowledged by itself within the SLA and orders records no miss. With
 orders down at the time of the reply, the acknowledgement waits in notifications' outbox and
-counts from the reply's own time once orders is back. Also the plumbing under it: the gateway's
+counts from the reply's own time once orders is back; if orders stays down past the deadline,
+its timer records a miss when it comes back, and the in-time reply withdraws it. Also the plumbing under it: the gateway's
 directory feed (contacts, disable, backfill) and the provider key's least privilege.
 
 Needs DATABASE_URL (a superuser URL; `make test` provides one). Waits are polls under one
@@ -24,6 +25,8 @@ OFFICE_LEAD = "13900000003"
 SKU = "drill-baijiu-500ml"
 GUIDED_PRICE_FEN = 52_800  # mall orders show the HQ guided maximum (seed-drill's price)
 SLA_MS = 300_000  # the drill routing keeps the five-minute rule
+SHORT_SLA_S = 5  # for one order whose acknowledgement deadline must pass while orders is down
+SETTLEMENTS = "/xsc.settlements.v1.SettlementService/"
 T = 30  # per-call liveness bound
 
 
@@ -174,6 +177,100 @@ def test_a_reply_while_orders_is_down_counts_from_when_the_lead_replied(cluster,
     assert event.actor_account_id == lead_id
     assert event.at_ms == reply_ms, "the acknowledgement counts at the reply's own time, not at its late arrival"
     assert_no_sla_miss(cluster, started_ms - 1000, lead_id)
+
+
+def set_drill_sla(cluster, drill, sla_seconds):
+    """The drill district's routing as `xsc seed-drill` sets it, with another SLA (0: five
+    minutes). Running deadline timers keep the due time they were scheduled with."""
+    ids = drill["ids"]
+    pb = cluster.stubs.orders
+    routing = pb.DistrictRouting(
+        district_id="cq-o1-d3", region_id="cq", office_id="cq-o1", credited_team_path="/hq/cq/cq-o1/cq-o1-d3/t7",
+        office_lead_account_ids=[ids[OFFICE_LEAD]], district_lead_account_ids=[ids["13900000004"]],
+        dealer_account_ids=[ids["13900000005"]], escalation_account_ids=[ids["13900000002"], ids["13900000001"]],
+        sla_seconds=sla_seconds)
+    orders = cluster.stubs.orders_grpc.OrderServiceStub(cluster.gateway_channel())
+    orders.SetDistrictRouting(pb.SetDistrictRoutingRequest(routing=routing), metadata=cluster.admin(), timeout=T)
+
+
+def settlements_events(cluster, method, message_type, order_id):
+    """(event id, payload) of the events orders queued for settlements' `method` about an order
+    (settlements is not running: they wait in orders' outbox)."""
+    rows = cluster.query("orders", "SELECT event_id, encode(payload, 'hex') FROM xsc_outbox WHERE method_path = :'p1' ORDER BY id",
+                         SETTLEMENTS + method)
+    decoded = [(event_id, message_type.FromString(bytes.fromhex(payload))) for event_id, payload in rows]
+    return [(event_id, message) for event_id, message in decoded if message.order_id == order_id]
+
+
+def sla_row(cluster, since_ms, lead_id):
+    orders = cluster.stubs.orders_grpc.OrderServiceStub(cluster.gateway_channel())
+    report = orders.SlaCompliance(cluster.stubs.orders.ReportRequest(from_ms=since_ms, to_ms=int(time.time() * 1000) + 60_000),
+                                  metadata=cluster.admin(), timeout=T)
+    return next((row for row in report.rows if row.account_id == lead_id), None)
+
+
+def test_an_in_time_reply_held_up_past_the_sla_withdraws_the_miss_recorded_meanwhile(cluster, drill):
+    """Orders is down longer than the SLA while the lead's in-time reply waits in notifications'
+    outbox. Notifications is stopped as well until orders, back up, has recorded the miss (the
+    order of events that used to leave the lead with a miss); then the reply arrives, counts at
+    its own time and withdraws the miss: no miss in SlaCompliance, one withdrawal for settlements."""
+    lead_id = drill["ids"][OFFICE_LEAD]
+    set_drill_sla(cluster, drill, SHORT_SLA_S)
+    try:
+        order = submit_mall_order(cluster, drill["partner"])
+    finally:
+        # Only this order's acknowledgement deadline is short; its forwarding deadline, which
+        # starts when the acknowledgement reaches orders, is five minutes again.
+        set_drill_sla(cluster, drill, 0)
+    due_ms = order.created_at_ms + SHORT_SLA_S * 1000
+    prompt_for(cluster, order)
+    pb = cluster.stubs.notifications
+
+    cluster.stop_service("orders")
+    try:
+        # The provider received the reply a second after the order, within the SLA, whatever the
+        # load on this machine (the provider's own time is what counts).
+        reply_ms = order.created_at_ms + 1000
+        answer = provider_reply(cluster, drill["provider"], "1", reply_ms)
+        assert answer.outcome == pb.ReceiveInboundResponse.OUTCOME_ACKNOWLEDGEMENT_QUEUED
+        assert answer.order_id == order.id
+        eventually("the acknowledgement waits in notifications' outbox after a failed attempt", lambda: cluster.query(
+            "notifications", "SELECT 1 FROM xsc_outbox WHERE method_path = '/xsc.orders.v1.OrderService/AcknowledgeBySms'"
+            " AND state = 'pending' AND attempts >= 1"))
+        cluster.stop_service("notifications")
+        try:
+            eventually("the acknowledgement deadline passed while orders was down", lambda: time.time() * 1000 > due_ms)
+        finally:
+            cluster.start_service("orders")
+        try:
+            eventually("orders, back up, records the miss before the reply arrives",
+                       lambda: "sla_violation" in events_of(cluster, order.id))
+            missed = sla_row(cluster, order.created_at_ms, lead_id)
+            assert missed is not None and missed.misses == 1, missed
+        finally:
+            cluster.start_service("notifications")
+    finally:
+        if "orders" not in cluster.processes:
+            cluster.start_service("orders")
+
+    done = acknowledged(cluster, order.id)
+    assert done.acknowledged_by == lead_id
+    events = events_of(cluster, order.id)
+    assert events["acknowledged"].at_ms == reply_ms, "counted at the reply's own time"
+    assert "sla_violation_withdrawn" in events, events
+    assert_no_sla_miss(cluster, order.created_at_ms, lead_id)
+    row = sla_row(cluster, order.created_at_ms, lead_id)
+    assert row.withdrawn_misses == 1, row
+
+    events_pb = cluster.stubs.orders_events
+    violations = settlements_events(cluster, "RecordViolation", events_pb.SlaViolation, order.id)
+    withdrawals = settlements_events(cluster, "RecordViolationWithdrawn", events_pb.SlaViolationWithdrawn, order.id)
+    assert len(violations) == 1 and len(withdrawals) == 1, (violations, withdrawals)
+    withdrawal = withdrawals[0][1]
+    assert withdrawal.violation_event_id == violations[0][0]
+    assert withdrawal.reason == events_pb.SLA_WITHDRAWAL_REASON_DONE_IN_TIME
+    assert (withdrawal.done_at_ms, withdrawal.due_at_ms, withdrawal.done_by_account_id) == (reply_ms, due_ms, lead_id)
+    assert list(withdrawal.responsible_account_ids) == [lead_id]
 
 
 def test_the_provider_key_reaches_only_the_provider_callbacks(cluster, drill):

@@ -33,6 +33,31 @@ public enum Xsc_Orders_V1_SlaStep: Sendable, Hashable, RawRepresentable {
     }
 }
 
+public enum Xsc_Orders_V1_SlaWithdrawalReason: Sendable, Hashable, RawRepresentable {
+    case unspecified
+    case doneInTime
+    /// A value this build does not know (proto3 enums are open).
+    case unrecognized(Int32)
+
+    public init() { self = .unspecified }
+
+    public init(rawValue: Int32) {
+        switch rawValue {
+        case 0: self = .unspecified
+        case 1: self = .doneInTime
+        default: self = .unrecognized(rawValue)
+        }
+    }
+
+    public var rawValue: Int32 {
+        switch self {
+        case .unspecified: return 0
+        case .doneInTime: return 1
+        case .unrecognized(let value): return value
+        }
+    }
+}
+
 public struct Xsc_Orders_V1_EventLine: ProtoMessage {
     public static let protoMessageName = "xsc.orders.v1.EventLine"
 
@@ -144,6 +169,29 @@ public struct Xsc_Orders_V1_SlaViolation: ProtoMessage {
     public var dueAtMs: Int64 = 0
     public var recordedAtMs: Int64 = 0
     public var lateMs: Int64 = 0
+    public var regionId: String = ""
+    public var officeId: String = ""
+    public var creditedTeamPath: String = ""
+
+    public init() {}
+}
+
+public struct Xsc_Orders_V1_SlaViolationWithdrawn: ProtoMessage {
+    public static let protoMessageName = "xsc.orders.v1.SlaViolationWithdrawn"
+
+    public var eventId: String = ""
+    public var violationEventId: String = ""
+    public var orderId: String = ""
+    public var orderCode: String = ""
+    public var step: Xsc_Orders_V1_SlaStep = .unspecified
+    public var stage: String = ""
+    public var responsibleAccountIds: [String] = []
+    public var dueAtMs: Int64 = 0
+    public var doneAtMs: Int64 = 0
+    public var doneByAccountId: String = ""
+    public var withdrawnAtMs: Int64 = 0
+    public var reason: Xsc_Orders_V1_SlaWithdrawalReason = .unspecified
+    public var detail: String = ""
     public var regionId: String = ""
     public var officeId: String = ""
     public var creditedTeamPath: String = ""
@@ -468,6 +516,69 @@ extension Xsc_Orders_V1_SlaViolation {
         defer { arena.release(to: mark) }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__orders__v1__sla_violation__unpack(arena.allocator, bytes.count, data) else {
+            throw ProtoDecodeError.invalidWireFormat(protoMessageName)
+        }
+        return Self(_cMessage: c)
+    }
+
+    public func encode(appendingTo buffer: inout [UInt8], arena: ProtoArena) {
+        let mark = arena.mark()
+        defer { arena.release(to: mark) }
+        protoPack(_cMessage(in: arena), appendingTo: &buffer)
+    }
+}
+
+extension Xsc_Orders_V1_SlaViolationWithdrawn {
+    init(_cMessage c: UnsafeMutablePointer<Xsc__Orders__V1__SlaViolationWithdrawn>) {
+        self.init()
+        self.eventId = protoString(c.pointee.event_id)
+        self.violationEventId = protoString(c.pointee.violation_event_id)
+        self.orderId = protoString(c.pointee.order_id)
+        self.orderCode = protoString(c.pointee.order_code)
+        self.step = Xsc_Orders_V1_SlaStep(rawValue: Int32(truncatingIfNeeded: c.pointee.step.rawValue))
+        self.stage = protoString(c.pointee.stage)
+        self.responsibleAccountIds = protoMap(c.pointee.responsible_account_ids, count: c.pointee.n_responsible_account_ids) { protoString($0) }
+        self.dueAtMs = c.pointee.due_at_ms
+        self.doneAtMs = c.pointee.done_at_ms
+        self.doneByAccountId = protoString(c.pointee.done_by_account_id)
+        self.withdrawnAtMs = c.pointee.withdrawn_at_ms
+        self.reason = Xsc_Orders_V1_SlaWithdrawalReason(rawValue: Int32(truncatingIfNeeded: c.pointee.reason.rawValue))
+        self.detail = protoString(c.pointee.detail)
+        self.regionId = protoString(c.pointee.region_id)
+        self.officeId = protoString(c.pointee.office_id)
+        self.creditedTeamPath = protoString(c.pointee.credited_team_path)
+    }
+
+    func _cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Xsc__Orders__V1__SlaViolationWithdrawn> {
+        let c = arena.allocate(Xsc__Orders__V1__SlaViolationWithdrawn.self)
+        xsc__orders__v1__sla_violation_withdrawn__init(c)
+        if !self.eventId.isEmpty { c.pointee.event_id = arena.cString(self.eventId) }
+        if !self.violationEventId.isEmpty { c.pointee.violation_event_id = arena.cString(self.violationEventId) }
+        if !self.orderId.isEmpty { c.pointee.order_id = arena.cString(self.orderId) }
+        if !self.orderCode.isEmpty { c.pointee.order_code = arena.cString(self.orderCode) }
+        c.pointee.step = Xsc__Orders__V1__SlaStep(rawValue: .init(truncatingIfNeeded: self.step.rawValue))
+        if !self.stage.isEmpty { c.pointee.stage = arena.cString(self.stage) }
+        if !self.responsibleAccountIds.isEmpty {
+            c.pointee.n_responsible_account_ids = self.responsibleAccountIds.count
+            c.pointee.responsible_account_ids = arena.array(self.responsibleAccountIds) { (value: String) -> UnsafeMutablePointer<CChar>? in arena.cString(value) }
+        }
+        c.pointee.due_at_ms = self.dueAtMs
+        c.pointee.done_at_ms = self.doneAtMs
+        if !self.doneByAccountId.isEmpty { c.pointee.done_by_account_id = arena.cString(self.doneByAccountId) }
+        c.pointee.withdrawn_at_ms = self.withdrawnAtMs
+        c.pointee.reason = Xsc__Orders__V1__SlaWithdrawalReason(rawValue: .init(truncatingIfNeeded: self.reason.rawValue))
+        if !self.detail.isEmpty { c.pointee.detail = arena.cString(self.detail) }
+        if !self.regionId.isEmpty { c.pointee.region_id = arena.cString(self.regionId) }
+        if !self.officeId.isEmpty { c.pointee.office_id = arena.cString(self.officeId) }
+        if !self.creditedTeamPath.isEmpty { c.pointee.credited_team_path = arena.cString(self.creditedTeamPath) }
+        return c
+    }
+
+    public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
+        let mark = arena.mark()
+        defer { arena.release(to: mark) }
+        let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
+        guard let c = xsc__orders__v1__sla_violation_withdrawn__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
         }
         return Self(_cMessage: c)

@@ -469,6 +469,7 @@ public struct Xsc_Orders_V1_LeadCompliance: ProtoMessage {
     public var p50AckMs: Int64 = 0
     public var p90AckMs: Int64 = 0
     public var misses: Int32 = 0
+    public var withdrawnMisses: Int32 = 0
 
     public init() {}
 }
@@ -1746,6 +1747,7 @@ extension Xsc_Orders_V1_LeadCompliance {
         self.p50AckMs = c.pointee.p50_ack_ms
         self.p90AckMs = c.pointee.p90_ack_ms
         self.misses = c.pointee.misses
+        self.withdrawnMisses = c.pointee.withdrawn_misses
     }
 
     func _cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Xsc__Orders__V1__LeadCompliance> {
@@ -1756,6 +1758,7 @@ extension Xsc_Orders_V1_LeadCompliance {
         c.pointee.p50_ack_ms = self.p50AckMs
         c.pointee.p90_ack_ms = self.p90AckMs
         c.pointee.misses = self.misses
+        c.pointee.withdrawn_misses = self.withdrawnMisses
         return c
     }
 

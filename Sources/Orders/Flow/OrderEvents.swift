@@ -99,6 +99,27 @@ enum OrderEvents {
         return event
     }
 
+    static func violationWithdrawn(_ withdrawal: SLAWithdrawal, eventID: String) -> Xsc_Orders_V1_SlaViolationWithdrawn {
+        var event = Xsc_Orders_V1_SlaViolationWithdrawn()
+        event.eventId = eventID
+        event.violationEventId = withdrawal.violation.eventID
+        event.orderId = withdrawal.order.id
+        event.orderCode = withdrawal.order.code
+        event.step = withdrawal.step.wireStep
+        event.stage = withdrawal.step.stageName
+        event.responsibleAccountIds = withdrawal.violation.responsible
+        event.dueAtMs = withdrawal.violation.dueAtMillis
+        event.doneAtMs = withdrawal.doneAtMillis
+        event.doneByAccountId = withdrawal.doneBy
+        event.withdrawnAtMs = withdrawal.withdrawnAtMillis
+        event.reason = .doneInTime
+        event.detail = withdrawal.detail
+        event.regionId = withdrawal.order.regionID
+        event.officeId = withdrawal.order.officeID
+        event.creditedTeamPath = withdrawal.order.creditedTeamPath
+        return event
+    }
+
     private static func eventLine(_ line: OrderRecord.Line) -> Xsc_Orders_V1_EventLine {
         var message = Xsc_Orders_V1_EventLine()
         message.skuId = line.skuID

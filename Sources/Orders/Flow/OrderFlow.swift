@@ -11,6 +11,7 @@ public struct OrderFlow: Sendable {
     let pool: PostgresPool
     let clock: WallClock
     let store = OrderStore()
+    let violations = ViolationStore()
     let catalog = CatalogStore()
     let promotions = PromotionStore()
     let idempotency: IdempotencyStore

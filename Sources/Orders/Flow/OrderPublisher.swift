@@ -13,12 +13,13 @@ struct OrderPublisher: Sendable {
         case orderVisited = "/xsc.settlements.v1.SettlementService/RecordOrderVisited"
         case orderRefunded = "/xsc.settlements.v1.SettlementService/RecordOrderRefunded"
         case violation = "/xsc.settlements.v1.SettlementService/RecordViolation"
+        case violationWithdrawn = "/xsc.settlements.v1.SettlementService/RecordViolationWithdrawn"
         case customerSeen = "/xsc.customers.v1.CustomerService/RecordCustomerSeen"
         case referrerSeen = "/xsc.customers.v1.CustomerService/RecordReferrerSeen"
 
         var peer: String {
             switch self {
-            case .orderVisited, .orderRefunded, .violation: "settlements"
+            case .orderVisited, .orderRefunded, .violation, .violationWithdrawn: "settlements"
             case .customerSeen, .referrerSeen: "customers"
             }
         }
@@ -46,9 +47,13 @@ struct OrderPublisher: Sendable {
                           eventID: eventID, in: tx)
     }
 
-    func violation(_ miss: SLAMiss, in tx: PostgresTransaction) async throws {
-        let eventID = Outbox.makeEventID()
+    /// `eventID` is made by the caller, which keeps it with the violation row.
+    func violation(_ miss: SLAMiss, eventID: String, in tx: PostgresTransaction) async throws {
         try await publish(.violation, OrderEvents.violation(miss, eventID: eventID), eventID: eventID, in: tx)
+    }
+
+    func violationWithdrawn(_ withdrawal: SLAWithdrawal, eventID: String, in tx: PostgresTransaction) async throws {
+        try await publish(.violationWithdrawn, OrderEvents.violationWithdrawn(withdrawal, eventID: eventID), eventID: eventID, in: tx)
     }
 
     private func publish(_ route: Route, _ message: some ProtoMessage, eventID: String, in tx: PostgresTransaction) async throws {

@@ -30,9 +30,15 @@ extension OrderFlow {
         }
     }
 
+    /// The acknowledgement counts at `order.updatedAtMillis` (an SMS reply: when the lead
+    /// replied). If the deadline timer recorded a miss meanwhile although that time is within
+    /// the deadline, the miss is withdrawn. The forwarding deadline runs from now, when orders
+    /// knows the order is acknowledged: nobody can forward it before that, so a reply held up
+    /// while orders was down must not start a deadline that is already over.
     func acknowledgeEffects(_ order: OrderRecord, _ routing: Routing, _ tx: PostgresTransaction) async throws {
         try await deadlines.finish(.acknowledge, orderID: order.id, in: tx)
-        try await deadlines.start(.assign, orderID: order.id, routing: routing, now: order.updatedAtMillis, in: tx)
+        try await withdrawMisses(of: .acknowledge, order: order, doneAt: order.updatedAtMillis, doneBy: order.acknowledgedBy, in: tx)
+        try await deadlines.start(.assign, orderID: order.id, routing: routing, now: clock(), in: tx)
     }
 
     public func assign(orderID: String, assignee: String, kind: Xsc_Orders_V1_AssigneeKind, actor: VerifiedActor) async throws -> Xsc_Orders_V1_Order {

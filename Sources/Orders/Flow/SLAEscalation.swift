@@ -6,7 +6,8 @@ import ServiceKitStore
 /// through the outbox), and an escalation SMS to the next superior
 /// (office step -> the routing's escalation accounts; district lead -> the office lead who
 /// forwarded; dealer -> the lead who assigned). The order itself is untouched, so a late
-/// acknowledgement still works.
+/// acknowledgement still works, and one that counts from before the deadline (an SMS reply
+/// that reached orders late) withdraws the miss again (`SLAWithdrawal`).
 extension OrderFlow {
     /// The timer handlers of the order area, keyed by timer kind (for `TimerWorker`).
     public var timerHandlers: [String: TimerHandler] {
@@ -26,19 +27,18 @@ extension OrderFlow {
             return // the step was completed (or the order cancelled) as the timer fired
         }
         let now = clock()
+        let miss = SLAMiss(order: order, step: step, responsible: responsible, escalatedTo: superiors,
+                           dueAtMillis: dueAt, recordedAtMillis: now)
+        // The event id is kept with the row: a later withdrawal names the violation by it.
+        let eventID = Outbox.makeEventID()
         _ = try await tx.run([
-            PostgresStatement("""
-                INSERT INTO sla_violations (order_id, step, responsible_account_ids, escalated_to, due_at, recorded_at)
-                VALUES ($1, $2, $3, $4, $5, $6)
-                """, [.text(order.id), .text(step.rawValue), .text(responsible.joined(separator: ",")),
-                      .text(superiors.joined(separator: ",")), .timestampMillis(dueAt), .timestampMillis(now)]),
+            violations.insertStatement(miss, eventID: eventID),
             store.eventStatement(orderID: order.id, kind: "sla_violation", from: order.state, to: order.state, actor: .system,
                                  at: now, detail: "\(step.rawValue) missed by \(responsible.joined(separator: ","))"),
         ])
         try await notifier.escalate(to: superiors, order: order, stage: step.stageName,
                                     overdueMinutes: max(1, Int((now - dueAt) / 60_000)), responsible: responsible, in: tx)
-        try await publisher.violation(SLAMiss(order: order, step: step, responsible: responsible, escalatedTo: superiors,
-                                              dueAtMillis: dueAt, recordedAtMillis: now), in: tx)
+        try await publisher.violation(miss, eventID: eventID, in: tx)
     }
 
     /// Who owes the step and who hears about the miss; nil when the step is no longer open.

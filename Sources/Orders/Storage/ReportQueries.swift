@@ -52,7 +52,8 @@ struct ReportQueries: Sendable {
     }
 
     /// Acknowledgement times: from the prompt (the order's submission, or its forwarding to
-    /// a district lead) to the acknowledgement, per acknowledging lead; misses per lead.
+    /// a district lead) to the acknowledgement, per acknowledging lead; misses per lead, those
+    /// still standing apart from those withdrawn (done in time after all).
     func slaCompliance(_ scope: Scope, in tx: PostgresTransaction) async throws -> [Xsc_Orders_V1_LeadCompliance] {
         let results = try await tx.run([
             PostgresStatement("""
@@ -67,8 +68,8 @@ struct ReportQueries: Sendable {
                 FROM steps WHERE kind = 'acknowledged' GROUP BY account
                 """, scope.parameters),
             PostgresStatement("""
-                SELECT account, count(*)::int FROM (
-                    SELECT unnest(string_to_array(v.responsible_account_ids, ',')) AS account
+                SELECT account, (count(*) FILTER (WHERE NOT withdrawn))::int, (count(*) FILTER (WHERE withdrawn))::int FROM (
+                    SELECT unnest(string_to_array(v.responsible_account_ids, ',')) AS account, v.withdrawn_at IS NOT NULL AS withdrawn
                     FROM sla_violations v JOIN orders o ON o.id = v.order_id
                     WHERE \(Self.scope) AND $5::text IS NOT NULL) missed
                 GROUP BY account
@@ -88,6 +89,7 @@ struct ReportQueries: Sendable {
             var lead = byAccount[account] ?? Xsc_Orders_V1_LeadCompliance()
             lead.accountId = account
             lead.misses = try row.decode(Int32.self, at: 1)
+            lead.withdrawnMisses = try row.decode(Int32.self, at: 2)
             byAccount[account] = lead
         }
         return byAccount.keys.sorted().compactMap { byAccount[$0] }

@@ -277,6 +277,51 @@ void   xsc__orders__v1__sla_violation__free_unpacked
   assert(message->base.descriptor == &xsc__orders__v1__sla_violation__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   xsc__orders__v1__sla_violation_withdrawn__init
+                     (Xsc__Orders__V1__SlaViolationWithdrawn         *message)
+{
+  static const Xsc__Orders__V1__SlaViolationWithdrawn init_value = XSC__ORDERS__V1__SLA_VIOLATION_WITHDRAWN__INIT;
+  *message = init_value;
+}
+size_t xsc__orders__v1__sla_violation_withdrawn__get_packed_size
+                     (const Xsc__Orders__V1__SlaViolationWithdrawn *message)
+{
+  assert(message->base.descriptor == &xsc__orders__v1__sla_violation_withdrawn__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__orders__v1__sla_violation_withdrawn__pack
+                     (const Xsc__Orders__V1__SlaViolationWithdrawn *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__orders__v1__sla_violation_withdrawn__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__orders__v1__sla_violation_withdrawn__pack_to_buffer
+                     (const Xsc__Orders__V1__SlaViolationWithdrawn *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__orders__v1__sla_violation_withdrawn__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Orders__V1__SlaViolationWithdrawn *
+       xsc__orders__v1__sla_violation_withdrawn__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Orders__V1__SlaViolationWithdrawn *)
+     protobuf_c_message_unpack (&xsc__orders__v1__sla_violation_withdrawn__descriptor,
+                                allocator, len, data);
+}
+void   xsc__orders__v1__sla_violation_withdrawn__free_unpacked
+                     (Xsc__Orders__V1__SlaViolationWithdrawn *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__orders__v1__sla_violation_withdrawn__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 static const ProtobufCFieldDescriptor xsc__orders__v1__event_line__field_descriptors[5] =
 {
   {
@@ -1415,6 +1460,239 @@ const ProtobufCMessageDescriptor xsc__orders__v1__sla_violation__descriptor =
   (ProtobufCMessageInit) xsc__orders__v1__sla_violation__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
+static const ProtobufCFieldDescriptor xsc__orders__v1__sla_violation_withdrawn__field_descriptors[16] =
+{
+  {
+    "event_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Orders__V1__SlaViolationWithdrawn, event_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "violation_event_id",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Orders__V1__SlaViolationWithdrawn, violation_event_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "order_id",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Orders__V1__SlaViolationWithdrawn, order_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "order_code",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Orders__V1__SlaViolationWithdrawn, order_code),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "step",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Orders__V1__SlaViolationWithdrawn, step),
+    &xsc__orders__v1__sla_step__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "stage",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Orders__V1__SlaViolationWithdrawn, stage),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "responsible_account_ids",
+    7,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Xsc__Orders__V1__SlaViolationWithdrawn, n_responsible_account_ids),
+    offsetof(Xsc__Orders__V1__SlaViolationWithdrawn, responsible_account_ids),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "due_at_ms",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Orders__V1__SlaViolationWithdrawn, due_at_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "done_at_ms",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Orders__V1__SlaViolationWithdrawn, done_at_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "done_by_account_id",
+    10,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Orders__V1__SlaViolationWithdrawn, done_by_account_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "withdrawn_at_ms",
+    11,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Orders__V1__SlaViolationWithdrawn, withdrawn_at_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "reason",
+    12,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Orders__V1__SlaViolationWithdrawn, reason),
+    &xsc__orders__v1__sla_withdrawal_reason__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "detail",
+    13,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Orders__V1__SlaViolationWithdrawn, detail),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "region_id",
+    14,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Orders__V1__SlaViolationWithdrawn, region_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "office_id",
+    15,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Orders__V1__SlaViolationWithdrawn, office_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "credited_team_path",
+    16,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Orders__V1__SlaViolationWithdrawn, credited_team_path),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__orders__v1__sla_violation_withdrawn__field_indices_by_name[] = {
+  15,   /* field[15] = credited_team_path */
+  12,   /* field[12] = detail */
+  8,   /* field[8] = done_at_ms */
+  9,   /* field[9] = done_by_account_id */
+  7,   /* field[7] = due_at_ms */
+  0,   /* field[0] = event_id */
+  14,   /* field[14] = office_id */
+  3,   /* field[3] = order_code */
+  2,   /* field[2] = order_id */
+  11,   /* field[11] = reason */
+  13,   /* field[13] = region_id */
+  6,   /* field[6] = responsible_account_ids */
+  5,   /* field[5] = stage */
+  4,   /* field[4] = step */
+  1,   /* field[1] = violation_event_id */
+  10,   /* field[10] = withdrawn_at_ms */
+};
+static const ProtobufCIntRange xsc__orders__v1__sla_violation_withdrawn__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 16 }
+};
+const ProtobufCMessageDescriptor xsc__orders__v1__sla_violation_withdrawn__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.orders.v1.SlaViolationWithdrawn",
+  "SlaViolationWithdrawn",
+  "Xsc__Orders__V1__SlaViolationWithdrawn",
+  "xsc.orders.v1",
+  sizeof(Xsc__Orders__V1__SlaViolationWithdrawn),
+  16,
+  xsc__orders__v1__sla_violation_withdrawn__field_descriptors,
+  xsc__orders__v1__sla_violation_withdrawn__field_indices_by_name,
+  1,  xsc__orders__v1__sla_violation_withdrawn__number_ranges,
+  (ProtobufCMessageInit) xsc__orders__v1__sla_violation_withdrawn__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
 static const ProtobufCEnumValue xsc__orders__v1__sla_step__enum_values_by_number[4] =
 {
   { "SLA_STEP_UNSPECIFIED", "XSC__ORDERS__V1__SLA_STEP__SLA_STEP_UNSPECIFIED", 0 },
@@ -1445,5 +1723,33 @@ const ProtobufCEnumDescriptor xsc__orders__v1__sla_step__descriptor =
   xsc__orders__v1__sla_step__enum_values_by_name,
   1,
   xsc__orders__v1__sla_step__value_ranges,
+  NULL,NULL,NULL,NULL   /* reserved[1234] */
+};
+static const ProtobufCEnumValue xsc__orders__v1__sla_withdrawal_reason__enum_values_by_number[2] =
+{
+  { "SLA_WITHDRAWAL_REASON_UNSPECIFIED", "XSC__ORDERS__V1__SLA_WITHDRAWAL_REASON__SLA_WITHDRAWAL_REASON_UNSPECIFIED", 0 },
+  { "SLA_WITHDRAWAL_REASON_DONE_IN_TIME", "XSC__ORDERS__V1__SLA_WITHDRAWAL_REASON__SLA_WITHDRAWAL_REASON_DONE_IN_TIME", 1 },
+};
+static const ProtobufCIntRange xsc__orders__v1__sla_withdrawal_reason__value_ranges[] = {
+{0, 0},{0, 2}
+};
+static const ProtobufCEnumValueIndex xsc__orders__v1__sla_withdrawal_reason__enum_values_by_name[2] =
+{
+  { "SLA_WITHDRAWAL_REASON_DONE_IN_TIME", 1 },
+  { "SLA_WITHDRAWAL_REASON_UNSPECIFIED", 0 },
+};
+const ProtobufCEnumDescriptor xsc__orders__v1__sla_withdrawal_reason__descriptor =
+{
+  PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
+  "xsc.orders.v1.SlaWithdrawalReason",
+  "SlaWithdrawalReason",
+  "Xsc__Orders__V1__SlaWithdrawalReason",
+  "xsc.orders.v1",
+  2,
+  xsc__orders__v1__sla_withdrawal_reason__enum_values_by_number,
+  2,
+  xsc__orders__v1__sla_withdrawal_reason__enum_values_by_name,
+  1,
+  xsc__orders__v1__sla_withdrawal_reason__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };

@@ -4431,7 +4431,7 @@ const ProtobufCMessageDescriptor xsc__orders__v1__sales_by_team_response__descri
   (ProtobufCMessageInit) xsc__orders__v1__sales_by_team_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor xsc__orders__v1__lead_compliance__field_descriptors[5] =
+static const ProtobufCFieldDescriptor xsc__orders__v1__lead_compliance__field_descriptors[6] =
 {
   {
     "account_id",
@@ -4493,6 +4493,18 @@ static const ProtobufCFieldDescriptor xsc__orders__v1__lead_compliance__field_de
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "withdrawn_misses",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Orders__V1__LeadCompliance, withdrawn_misses),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned xsc__orders__v1__lead_compliance__field_indices_by_name[] = {
   0,   /* field[0] = account_id */
@@ -4500,11 +4512,12 @@ static const unsigned xsc__orders__v1__lead_compliance__field_indices_by_name[] 
   4,   /* field[4] = misses */
   2,   /* field[2] = p50_ack_ms */
   3,   /* field[3] = p90_ack_ms */
+  5,   /* field[5] = withdrawn_misses */
 };
 static const ProtobufCIntRange xsc__orders__v1__lead_compliance__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 5 }
+  { 0, 6 }
 };
 const ProtobufCMessageDescriptor xsc__orders__v1__lead_compliance__descriptor =
 {
@@ -4514,7 +4527,7 @@ const ProtobufCMessageDescriptor xsc__orders__v1__lead_compliance__descriptor =
   "Xsc__Orders__V1__LeadCompliance",
   "xsc.orders.v1",
   sizeof(Xsc__Orders__V1__LeadCompliance),
-  5,
+  6,
   xsc__orders__v1__lead_compliance__field_descriptors,
   xsc__orders__v1__lead_compliance__field_indices_by_name,
   1,  xsc__orders__v1__lead_compliance__number_ranges,

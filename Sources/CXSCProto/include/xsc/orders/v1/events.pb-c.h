@@ -22,6 +22,7 @@ typedef struct Xsc__Orders__V1__OrderRefunded Xsc__Orders__V1__OrderRefunded;
 typedef struct Xsc__Orders__V1__CustomerSeen Xsc__Orders__V1__CustomerSeen;
 typedef struct Xsc__Orders__V1__ReferrerSeen Xsc__Orders__V1__ReferrerSeen;
 typedef struct Xsc__Orders__V1__SlaViolation Xsc__Orders__V1__SlaViolation;
+typedef struct Xsc__Orders__V1__SlaViolationWithdrawn Xsc__Orders__V1__SlaViolationWithdrawn;
 
 
 /* --- enums --- */
@@ -45,6 +46,18 @@ typedef enum _Xsc__Orders__V1__SlaStep {
   XSC__ORDERS__V1__SLA_STEP__SLA_STEP_ACCEPT = 3
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(XSC__ORDERS__V1__SLA_STEP)
 } Xsc__Orders__V1__SlaStep;
+/*
+ * Why a recorded miss no longer stands.
+ */
+typedef enum _Xsc__Orders__V1__SlaWithdrawalReason {
+  XSC__ORDERS__V1__SLA_WITHDRAWAL_REASON__SLA_WITHDRAWAL_REASON_UNSPECIFIED = 0,
+  /*
+   * The step was done at or before its deadline after all: typically an SMS reply sent in time
+   * that reached orders only after the deadline timer had fired (orders or the relay was down).
+   */
+  XSC__ORDERS__V1__SLA_WITHDRAWAL_REASON__SLA_WITHDRAWAL_REASON_DONE_IN_TIME = 1
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(XSC__ORDERS__V1__SLA_WITHDRAWAL_REASON)
+} Xsc__Orders__V1__SlaWithdrawalReason;
 
 /* --- messages --- */
 
@@ -225,6 +238,7 @@ struct  Xsc__Orders__V1__ReferrerSeen
  * -> settlements: /xsc.settlements.v1.SettlementService/RecordViolation
  * A missed deadline, recorded against each responsible person (the violations register lives
  * with settlements, which applies penalties). The order itself goes on; a late step still works.
+ * A miss can later be withdrawn (SlaViolationWithdrawn, naming this event_id).
  */
 struct  Xsc__Orders__V1__SlaViolation
 {
@@ -257,6 +271,53 @@ struct  Xsc__Orders__V1__SlaViolation
 #define XSC__ORDERS__V1__SLA_VIOLATION__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&xsc__orders__v1__sla_violation__descriptor) \
     , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, XSC__ORDERS__V1__SLA_STEP__SLA_STEP_UNSPECIFIED, (char *)protobuf_c_empty_string, 0,NULL, 0,NULL, 0, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+
+
+/*
+ * -> settlements: /xsc.settlements.v1.SettlementService/RecordViolationWithdrawn
+ * A miss announced by an SlaViolation does not stand: no penalty is due for it, and one already
+ * booked is reversed (in the next open period when the old one is settled). Sent once per
+ * withdrawn violation, after its SlaViolation was queued; the relay does not promise the order
+ * of arrival, so a consumer that sees the withdrawal first keeps it and ignores the violation
+ * when that arrives. The escalation SMS already sent for the miss is not taken back.
+ */
+struct  Xsc__Orders__V1__SlaViolationWithdrawn
+{
+  ProtobufCMessage base;
+  char *event_id;
+  /*
+   * The event_id of the SlaViolation withdrawn. Empty only for misses recorded before orders
+   * kept that id (migration 0006): match those by (order_id, step, due_at_ms).
+   */
+  char *violation_event_id;
+  char *order_id;
+  char *order_code;
+  Xsc__Orders__V1__SlaStep step;
+  char *stage;
+  /*
+   * As in the violation.
+   */
+  size_t n_responsible_account_ids;
+  char **responsible_account_ids;
+  int64_t due_at_ms;
+  /*
+   * When the step was done (for an SMS reply: when the lead replied), at or before due_at_ms.
+   */
+  int64_t done_at_ms;
+  char *done_by_account_id;
+  int64_t withdrawn_at_ms;
+  Xsc__Orders__V1__SlaWithdrawalReason reason;
+  /*
+   * For people, e.g. "acknowledged by SMS reply 40 s before the deadline; the reply reached orders late".
+   */
+  char *detail;
+  char *region_id;
+  char *office_id;
+  char *credited_team_path;
+};
+#define XSC__ORDERS__V1__SLA_VIOLATION_WITHDRAWN__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__orders__v1__sla_violation_withdrawn__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, XSC__ORDERS__V1__SLA_STEP__SLA_STEP_UNSPECIFIED, (char *)protobuf_c_empty_string, 0,NULL, 0, 0, (char *)protobuf_c_empty_string, 0, XSC__ORDERS__V1__SLA_WITHDRAWAL_REASON__SLA_WITHDRAWAL_REASON_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
 
 /* Xsc__Orders__V1__EventLine methods */
@@ -373,6 +434,25 @@ Xsc__Orders__V1__SlaViolation *
 void   xsc__orders__v1__sla_violation__free_unpacked
                      (Xsc__Orders__V1__SlaViolation *message,
                       ProtobufCAllocator *allocator);
+/* Xsc__Orders__V1__SlaViolationWithdrawn methods */
+void   xsc__orders__v1__sla_violation_withdrawn__init
+                     (Xsc__Orders__V1__SlaViolationWithdrawn         *message);
+size_t xsc__orders__v1__sla_violation_withdrawn__get_packed_size
+                     (const Xsc__Orders__V1__SlaViolationWithdrawn   *message);
+size_t xsc__orders__v1__sla_violation_withdrawn__pack
+                     (const Xsc__Orders__V1__SlaViolationWithdrawn   *message,
+                      uint8_t             *out);
+size_t xsc__orders__v1__sla_violation_withdrawn__pack_to_buffer
+                     (const Xsc__Orders__V1__SlaViolationWithdrawn   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Orders__V1__SlaViolationWithdrawn *
+       xsc__orders__v1__sla_violation_withdrawn__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__orders__v1__sla_violation_withdrawn__free_unpacked
+                     (Xsc__Orders__V1__SlaViolationWithdrawn *message,
+                      ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
 typedef void (*Xsc__Orders__V1__EventLine_Closure)
@@ -393,6 +473,9 @@ typedef void (*Xsc__Orders__V1__ReferrerSeen_Closure)
 typedef void (*Xsc__Orders__V1__SlaViolation_Closure)
                  (const Xsc__Orders__V1__SlaViolation *message,
                   void *closure_data);
+typedef void (*Xsc__Orders__V1__SlaViolationWithdrawn_Closure)
+                 (const Xsc__Orders__V1__SlaViolationWithdrawn *message,
+                  void *closure_data);
 
 /* --- services --- */
 
@@ -400,12 +483,14 @@ typedef void (*Xsc__Orders__V1__SlaViolation_Closure)
 /* --- descriptors --- */
 
 extern const ProtobufCEnumDescriptor    xsc__orders__v1__sla_step__descriptor;
+extern const ProtobufCEnumDescriptor    xsc__orders__v1__sla_withdrawal_reason__descriptor;
 extern const ProtobufCMessageDescriptor xsc__orders__v1__event_line__descriptor;
 extern const ProtobufCMessageDescriptor xsc__orders__v1__order_visited__descriptor;
 extern const ProtobufCMessageDescriptor xsc__orders__v1__order_refunded__descriptor;
 extern const ProtobufCMessageDescriptor xsc__orders__v1__customer_seen__descriptor;
 extern const ProtobufCMessageDescriptor xsc__orders__v1__referrer_seen__descriptor;
 extern const ProtobufCMessageDescriptor xsc__orders__v1__sla_violation__descriptor;
+extern const ProtobufCMessageDescriptor xsc__orders__v1__sla_violation_withdrawn__descriptor;
 
 PROTOBUF_C__END_DECLS
 

@@ -502,7 +502,8 @@ struct  Xsc__Orders__V1__OrderEvent
   char *order_id;
   /*
    * "submitted", "acknowledged", "assigned", "accepted", "delivered", "visited", "cancelled",
-   * "refunded", "sla_violation".
+   * "refunded", "sla_violation", "sla_violation_withdrawn" (a recorded miss withdrawn because
+   * the step was done in time after all; `at_ms` is when it was withdrawn).
    */
   char *kind;
   Xsc__Orders__V1__OrderState from_state;
@@ -663,13 +664,18 @@ struct  Xsc__Orders__V1__LeadCompliance
   int64_t p50_ack_ms;
   int64_t p90_ack_ms;
   /*
-   * Missed deadlines (any step) recorded against the lead.
+   * Missed deadlines (any step) recorded against the lead and still standing.
    */
   int32_t misses;
+  /*
+   * Misses recorded and then withdrawn because the step was done in time after all (an SMS
+   * reply that reached orders after the deadline timer had fired); not counted in `misses`.
+   */
+  int32_t withdrawn_misses;
 };
 #define XSC__ORDERS__V1__LEAD_COMPLIANCE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&xsc__orders__v1__lead_compliance__descriptor) \
-    , (char *)protobuf_c_empty_string, 0, 0, 0, 0 }
+    , (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0 }
 
 
 struct  Xsc__Orders__V1__SlaComplianceResponse
