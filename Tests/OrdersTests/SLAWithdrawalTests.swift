@@ -198,6 +198,29 @@ final class SLAWithdrawalTests: XCTestCase {
         XCTAssertEqual(report?.withdrawnMisses, 0)
     }
 
+    func testALateReplyArrivingBeforeTheTimerFiresIsStillAMiss() async throws {
+        let timers = try worker()
+        let order = try await newOrder()
+        // The deadline passed 6 s before the reply; the timer worker has not had its round yet.
+        fixture.clock.advance(by: .seconds(40))
+        let acknowledged = try await fixture.flow.acknowledgeBySms(reply(order, at: order.createdAtMs + 11_000), actor: fixture.system)
+        XCTAssertEqual(acknowledged.state, .acknowledged, "a late acknowledgement still works")
+        let fired = try await timers.runOnce()
+        XCTAssertEqual(fired, 0, "the miss was recorded with the acknowledgement; the timer is gone")
+
+        let rows = try await violations(order)
+        XCTAssertEqual(rows.count, 1)
+        XCTAssertNil(rows.first?.withdrawnAt)
+        let violationEvents = try await fixture.outbox(Self.violationPath, as: Xsc_Orders_V1_SlaViolation.self)
+        XCTAssertEqual(violationEvents.map(\.message.orderId), [order.id])
+        let sms = try await fixture.smsRequests(forOrder: order.code).map(\.template)
+        XCTAssertEqual(sms, ["order_new_lead"], "done now: no superior is sent to chase it")
+        let kinds = try await eventKinds(order)
+        XCTAssertEqual(kinds, ["submitted", "sla_violation", "acknowledged"])
+        let report = try await compliance(of: "lead-o1")
+        XCTAssertEqual(report?.misses, 1)
+    }
+
     /// The district lead's step: its in-time reply withdraws its own miss, not the office lead's
     /// earlier one (that reply came late).
     func testOnlyTheMissOfTheStepDoneInTimeIsWithdrawn() async throws {

@@ -63,9 +63,10 @@ public struct OrderFlow: Sendable {
             throw RPCError(code: .failedPrecondition, message: "district \(loaded.districtID) has no routing any more")
         }
         try authorize(loaded, routing)
+        let now = at ?? clock()
+        try await recordOverdueSteps(of: loaded, routing: routing, doneAt: now, in: tx)
         var order = loaded
         order.state = action.target
-        let now = at ?? clock()
         order.updatedAtMillis = now
         try change(&order)
         try await store.recordTransition(order, from: loaded.state, kind: action.eventKind, actor: actor, at: now, detail: detail, in: tx)
