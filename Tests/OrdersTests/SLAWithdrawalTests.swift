@@ -72,7 +72,7 @@ final class SLAWithdrawalTests: XCTestCase {
         let missed = try await compliance(of: "lead-o1")
         XCTAssertEqual(missed?.misses, 1, "the miss the timer recorded counts until the reply arrives")
         let escalated = try await fixture.smsRequests(forOrder: order.code).map(\.template)
-        XCTAssertEqual(escalated, ["order_new_lead", "sla_escalation"], "the escalation SMS goes out and is not taken back")
+        XCTAssertEqual(escalated, ["order_new_lead", "sla_escalation"], "the escalation SMS goes out (and cannot be taken back)")
 
         fixture.clock.advance(by: .seconds(10))
         let acknowledged = try await fixture.flow.acknowledgeBySms(reply(order, at: repliedAt), actor: fixture.system)
@@ -103,6 +103,11 @@ final class SLAWithdrawalTests: XCTestCase {
         XCTAssertEqual(withdrawal.regionId, "cq")
         XCTAssertEqual(withdrawal.creditedTeamPath, OrdersFixture.cqTeam)
         XCTAssertTrue(withdrawal.detail.contains("2 s before the deadline"), withdrawal.detail)
+
+        let told = try await fixture.smsRequests(forOrder: order.code)
+        XCTAssertEqual(told.map(\.template), ["order_new_lead", "sla_escalation", "sla_escalation_withdrawn"])
+        XCTAssertEqual(told[2].accountId, told[1].accountId, "the superior who was escalated to hears it was in time")
+        XCTAssertEqual(told[2].params, ["code": order.code, "stage": "确认接单"])
 
         let kinds = try await eventKinds(order)
         XCTAssertEqual(kinds, ["submitted", "sla_violation", "acknowledged", "sla_violation_withdrawn"])

@@ -32,6 +32,18 @@ struct OrderNotifier: Sendable {
         }
     }
 
+    /// Tells the superiors an escalation went to that the step was done in time after all.
+    func withdrawEscalation(to accounts: [String], order: OrderRecord, stage: String, in tx: PostgresTransaction) async throws {
+        for account in accounts {
+            var request = Self.request("sla_escalation_withdrawn", order: order, category: .staffSla)
+            request.accountId = account
+            request.params = ["code": order.code, "stage": stage]
+            // Nothing to answer: the order's prompt is the one a reply acknowledges.
+            request.subject = nil
+            try await enqueue(request, in: tx)
+        }
+    }
+
     /// Tells the customer the order is on its way (the dealer accepted it).
     func confirmToCustomer(_ order: OrderRecord, in tx: PostgresTransaction) async throws {
         var request = Self.request("customer_order_confirmed", order: order, category: .customer)

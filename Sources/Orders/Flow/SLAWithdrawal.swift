@@ -7,9 +7,9 @@ import ServiceKitStore
 /// notifications' outbox while orders was down longer than the SLA. The acknowledgement then
 /// withdraws the miss in its own transaction: the row is marked (it stays, for the record), the
 /// order gets a `sla_violation_withdrawn` event, and settlements an `SlaViolationWithdrawn`
-/// naming the violation's event, so a penalty already booked is reversed. The escalation SMS
-/// already went out and is not taken back (notifications has no template to say "in time
-/// after all"). A step done after its deadline keeps its miss.
+/// naming the violation's event, so a penalty already booked is reversed, and the superiors the
+/// escalation SMS went to get an `sla_escalation_withdrawn` SMS ("done in time, ignore the
+/// reminder"). A step done after its deadline keeps its miss.
 extension OrderFlow {
     /// Withdraws the standing misses of `step` on `order` whose deadline had not passed at
     /// `doneAt`. Runs with the order locked, after the step's transition, so a redelivered
@@ -29,6 +29,7 @@ extension OrderFlow {
                                      actor: .system, at: now, detail: withdrawal.detail),
             ])
             try await publisher.violationWithdrawn(withdrawal, eventID: eventID, in: tx)
+            try await notifier.withdrawEscalation(to: violation.escalatedTo, order: order, stage: step.stageName, in: tx)
         }
     }
 }

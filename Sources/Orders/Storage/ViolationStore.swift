@@ -8,6 +8,8 @@ struct ViolationStore: Sendable {
         var id: Int64
         var eventID: String
         var responsible: [String]
+        /// The superiors the escalation SMS went to.
+        var escalatedTo: [String]
         var dueAtMillis: Int64
     }
 
@@ -25,13 +27,14 @@ struct ViolationStore: Sendable {
     func standingMisses(orderID: String, step: SLADeadlines.Step, dueNotBefore doneAt: Int64,
                         in tx: PostgresTransaction) async throws -> [Standing] {
         let rows = try await tx.query("""
-            SELECT id, event_id, responsible_account_ids, due_at FROM sla_violations
+            SELECT id, event_id, responsible_account_ids, due_at, escalated_to FROM sla_violations
             WHERE order_id = $1 AND step = $2 AND withdrawn_at IS NULL AND due_at >= $3
             ORDER BY id FOR UPDATE
             """, [.text(orderID), .text(step.rawValue), .timestampMillis(doneAt)])
         return try rows.map { row in
             Standing(id: try row.decode(Int64.self, at: 0), eventID: try row.decode(String.self, at: 1),
                      responsible: try row.decode(String.self, at: 2).split(separator: ",").map(String.init),
+                     escalatedTo: try row.decode(String.self, at: 4).split(separator: ",").map(String.init),
                      dueAtMillis: try row.decode(Int64.self, at: 3))
         }
     }
