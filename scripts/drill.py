@@ -54,14 +54,13 @@ def parse_options(argv: list[str]) -> argparse.Namespace:
     host = "127.0.0.1" if bind_host in ("", "0.0.0.0", "::", "[::]") else bind_host
     state = Path(os.environ.get("XSC_STATE_DIR", REPO / "var"))
     bin_dir = Path(os.environ.get("XSC_BIN_DIR", REPO / ".build" / os.environ.get("XSC_BUILD_CONFIG", "debug")))
-    sms_file = Path(os.environ.get("XSC_SMS_DEV_FILE", REPO / "var" / "sms-dev.jsonl"))
+    sms_file = Path(os.environ.get("XSC_SMS_DEV_FILE", state / "sms-dev.jsonl"))
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--gateway", default=f"{host}:{os.environ.get('XSC_RPC_PORT_BASE', '7100')}",
                         metavar="HOST:PORT", help="the gateway (default: make up's, %(default)s)")
     parser.add_argument("--var", type=Path, default=state, metavar="DIR",
                         help="make up's state folder: secrets/hq-admin-password, run/ (default %(default)s)")
-    # make up runs notifications in the repository with no XSC_SMS_DEV_FILE: its default
-    # ./var/sms-dev.jsonl is then <repo>/var/sms-dev.jsonl, whatever XSC_STATE_DIR says.
+    # make up gives notifications XSC_SMS_DEV_FILE=<state folder>/sms-dev.jsonl.
     parser.add_argument("--sms-file", type=Path, default=sms_file, metavar="PATH",
                         help="the development SMS provider's file (default %(default)s)")
     parser.add_argument("--timeout", type=float, default=120.0, metavar="SECONDS",

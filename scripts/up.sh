@@ -177,6 +177,8 @@ for svc in "${XSC_SERVICES[@]}"; do
     # Only the gateway gets the admin password (it uses it on an empty schema only).
     own_environment=()
     [ "$svc" = gateway ] && own_environment=("XSC_ADMIN_PASSWORD=$admin_password")
+    # The development SMS provider's file lives with the rest of the state (make drill reads it).
+    [ "$svc" = notifications ] && own_environment=("XSC_SMS_DEV_FILE=${XSC_SMS_DEV_FILE:-$state_dir/sms-dev.jsonl}")
     env "${peer_environment[@]}" "${own_environment[@]}" \
         DATABASE_URL="$(cat "$secrets_dir/$svc.database-url")" \
         XSC_ACTOR_SECRET="$actor_secret" \
