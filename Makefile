@@ -2,10 +2,11 @@
 SHELL := /usr/bin/env bash
 .DEFAULT_GOAL := help
 
-.PHONY: help deps build test test-wire test-wire-selfcheck generate bench up down status logs
+.PHONY: help deps build test test-wire test-wire-selfcheck generate bench up down status logs drill
 
 help:
 	@echo "make up | down | status | logs   run the gateway and the five services locally (state in ./var)"
+	@echo "make drill                       the drill's order, submission to return visit, against make up's system"
 	@echo "make test                        every test: Swift + Python wire tests, throwaway PostgreSQL"
 	@echo "make build                       swift build"
 	@echo "make test-wire                   only the Python wire tests (against the built binaries)"
@@ -51,3 +52,9 @@ status:
 # make logs [SERVICES="orders gateway"]
 logs:
 	scripts/logs.sh $(SERVICES)
+
+# The drill's first part against the system `make up` runs: one order from a mall partner's
+# submission to the lead's return visit, through the gateway (scripts/drill.py explains the
+# steps; make drill DRILL_ARGS="--timeout 60" passes options).
+drill:
+	scripts/drill.py $(DRILL_ARGS)

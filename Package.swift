@@ -110,9 +110,10 @@ let package = Package(
             "XSCTestSupport",
             "Notifications", "ServiceKit", "ServiceKitStore", "Postgres", "LibPQ", "RPC", "ServiceAPI", "Messages", "NetIO",
         ]),
-        .testTarget(name: "OrdersTests", dependencies: ["Orders", "XSCTestSupport", "ServiceKitStore", "ServiceKit", "Postgres", "RPC", "Messages"]),
+        .testTarget(name: "OrdersTests", dependencies: ["Orders", "XSCTestSupport", "ServiceKitStore", "ServiceKit", "Postgres", "RPC", "Messages", "ProtoCodec"]),
         .testTarget(name: "ServiceHostTests", dependencies: ["ServiceHost", "ServiceKit", "ServiceKitStore", "Postgres", "LibPQ", "RPC", "ServiceAPI", "Messages"]),
-        .testTarget(name: "GatewayTests", dependencies: ["Gateway", "ServiceKit", "Postgres", "RPC", "Messages"]),
+        .testTarget(name: "GatewayTests", dependencies: ["Gateway", "ServiceKit", "ServiceKitStore", "Postgres", "RPC", "Messages",
+                                                         "XSCTestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -177,6 +177,8 @@ for svc in "${XSC_SERVICES[@]}"; do
     # Only the gateway gets the admin password (it uses it on an empty schema only).
     own_environment=()
     [ "$svc" = gateway ] && own_environment=("XSC_ADMIN_PASSWORD=$admin_password")
+    # The development SMS provider's file lives with the rest of the state (make drill reads it).
+    [ "$svc" = notifications ] && own_environment=("XSC_SMS_DEV_FILE=${XSC_SMS_DEV_FILE:-$state_dir/sms-dev.jsonl}")
     env "${peer_environment[@]}" "${own_environment[@]}" \
         DATABASE_URL="$(cat "$secrets_dir/$svc.database-url")" \
         XSC_ACTOR_SECRET="$actor_secret" \
@@ -231,6 +233,7 @@ First calls:
   python3 -c 'import grpc; from grpc_health.v1 import health_pb2 as h, health_pb2_grpc as g; print(g.HealthStub(grpc.insecure_channel("$client_host:$(rpc_port orders)")).Check(h.HealthCheckRequest()))'
   $secret_hint $xsc mint-actor --account demo --role staff
 
+make drill                 the drill's order, submission to return visit, through the gateway (scripts/drill.py)
 make status | make logs | make down
 TXT
 if [ "$admin_password_new" = 1 ]; then
@@ -239,5 +242,6 @@ if [ "$admin_password_new" = 1 ]; then
 First run: hq_admin phone ${XSC_ADMIN_PHONE:-13800000000}, password $admin_password
   (shown once here; kept in $secrets_dir/hq-admin-password, mode 600). The drill's organisation:
   XSC_ADMIN_PASSWORD="\$(cat $secrets_dir/hq-admin-password)" $xsc seed-drill
+  (make drill runs seed-drill itself, then walks one order through the drill)
 TXT
 fi

@@ -3,9 +3,9 @@ import ServiceKit
 
 /// The first start of an empty gateway schema: creates the HQ node (/hq) and one hq_admin, whose
 /// password comes from XSC_ADMIN_PASSWORD or is generated and printed once on standard output.
-/// Runs as a worker beside the server; later starts find the admin and do nothing.
-public struct FirstRun: BackgroundWorker {
-    public let name = "first-run"
+/// Runs before the gateway listens (ServiceDefinition.beforeServing), so a login right after
+/// the first SERVING finds the admin; later starts find it and do nothing.
+public struct FirstRun: Sendable {
     let core: GatewayCore
     let adminPhone: String
     let adminPassword: String?
@@ -16,31 +16,16 @@ public struct FirstRun: BackgroundWorker {
         self.adminPassword = adminPassword
     }
 
-    public func start() throws {
-        let run = self
-        Task { await run.ensureWithRetries() }
-    }
-
-    public func stop() async {}
-
-    func ensureWithRetries() async {
-        for attempt in 1...20 {
-            do {
-                try await ensure()
-                return
-            } catch {
-                core.logger.warning("first-run setup failed", ["attempt": .int(Int64(attempt)),
-                                                               "error": .string(String(describing: error))])
-                try? await Task.sleep(for: .seconds(1))
-            }
-        }
-    }
-
     /// Creates what is missing; returns the generated password when it made the admin with one.
     @discardableResult
     public func ensure() async throws -> String? {
         if try await core.org.node(path: OrgPaths.root) == nil {
-            _ = try await core.org.insert(kind: .hq, slug: "hq", name: "总部 Headquarters", parentPath: nil)
+            do {
+                _ = try await core.org.insert(kind: .hq, slug: "hq", name: "总部 Headquarters", parentPath: nil)
+            } catch {
+                // Another replica starting at the same moment may have made it first.
+                guard try await core.org.node(path: OrgPaths.root) != nil else { throw error }
+            }
         }
         guard try await core.accounts.count() == 0 else { return nil }
         guard let phone = PhoneNumber.normalise(adminPhone) else {

@@ -20,7 +20,7 @@ public struct GatewayAssembly: Sendable {
     /// The whole gateway from the process's shared resources and its settings.
     public init(pool: PostgresPool, config: ServiceConfig, logger: Logger, settings: GatewaySettings) {
         let core = GatewayCore(pool: pool, hasher: PasswordHasher(cost: settings.passwordCost),
-                               buckets: TokenBuckets(limits: settings.rateLimits),
+                               buckets: TokenBuckets(limits: settings.replicaLimits),
                                signer: ActorSigner(secret: config.actorSecret),
                                sessionTTL: settings.sessionTTL, actorLifetime: settings.actorLifetime,
                                credentialCacheLifetime: settings.credentialCacheLifetime,

@@ -7,7 +7,14 @@ public struct GatewaySettings: Sendable, Equatable {
     /// How long a resolved credential is reused without the database (0 = never). Logout,
     /// disable and revoke act at once on this replica, within this time on the others.
     public var credentialCacheLifetime: Duration = .seconds(2)
+    /// The limits one caller gets from the whole system (XSC_RATE_*); each replica enforces its
+    /// share (`replicaLimits`).
     public var rateLimits = TokenBuckets.Limits(burst: 50, ratePerSecond: 20)
+    /// How many gateway replicas share the traffic (XSC_GATEWAY_REPLICAS). Buckets live in
+    /// each replica's memory (a database round trip per call would double the gateway's added
+    /// latency), so each replica enforces 1/N of the limits: with a load balancer spreading
+    /// calls evenly a caller gets about the configured limits in total, never N times them.
+    public var replicas = 1
     /// Logins per client address (each costs a scrypt hash).
     public var loginLimits = TokenBuckets.Limits(burst: 20, ratePerSecond: 5)
     public var passwordCost = PasswordHasher.Cost.standard
@@ -20,8 +27,13 @@ public struct GatewaySettings: Sendable, Equatable {
 
     public init() {}
 
+    /// This replica's share of the configured rate limits.
+    public var replicaLimits: TokenBuckets.Limits {
+        TokenBuckets.Limits(burst: rateLimits.burst / Double(replicas), ratePerSecond: rateLimits.ratePerSecond / Double(replicas))
+    }
+
     /// Reads XSC_SESSION_TTL_SECONDS, XSC_RATE_BURST, XSC_RATE_PER_SECOND, XSC_SCRYPT_LOG2N, XSC_AUTH_CACHE_MS,
-    /// XSC_LOGIN_BURST, XSC_LOGIN_PER_SECOND,
+    /// XSC_LOGIN_BURST, XSC_LOGIN_PER_SECOND, XSC_GATEWAY_REPLICAS,
     /// XSC_ADMIN_PHONE, XSC_ADMIN_PASSWORD, XSC_INTEROP_ADDR, XSC_BENCH_ADDR; returns every
     /// problem at once.
     public static func load(_ environment: [String: String]) -> (GatewaySettings, [String]) {
@@ -40,6 +52,7 @@ public struct GatewaySettings: Sendable, Equatable {
         let burst = number("XSC_RATE_BURST", 1...1_000_000) ?? settings.rateLimits.burst
         let rate = number("XSC_RATE_PER_SECOND", 0.001...1_000_000) ?? settings.rateLimits.ratePerSecond
         settings.rateLimits = TokenBuckets.Limits(burst: burst, ratePerSecond: rate)
+        if let replicas = number("XSC_GATEWAY_REPLICAS", 1...1000) { settings.replicas = Int(replicas) }
         settings.loginLimits = TokenBuckets.Limits(
             burst: number("XSC_LOGIN_BURST", 1...1_000_000) ?? settings.loginLimits.burst,
             ratePerSecond: number("XSC_LOGIN_PER_SECOND", 0.001...1_000_000) ?? settings.loginLimits.ratePerSecond)

@@ -32,9 +32,15 @@ var definition = ServiceDefinition(
     providers: { hosted in box.get(hosted).providers },
     workers: { hosted in
         let assembly = box.get(hosted)
-        return [FirstRun(core: assembly.core, adminPhone: settings.adminPhone, adminPassword: settings.adminPassword),
-                assembly.healthProbe]
+        return [assembly.healthProbe]
+            // The account directory feed to notifications (outbox relay + start-up backfill).
+            + ContactFeedWorkers.make(pool: hosted.pool, config: hosted.config, logger: hosted.logger,
+                                      reportError: hosted.workerErrorReporter)
     })
+definition.beforeServing = { hosted in
+    try await FirstRun(core: box.get(hosted).core, adminPhone: settings.adminPhone, adminPassword: settings.adminPassword)
+        .ensure()
+}
 definition.serverCreated = { server, hosted in box.get(hosted).healthProbe.attach(server.health) }
 // The gateway authenticates callers itself (FrontDoor, inside each handler and the router):
 // no actor verifier, since callers here hold credentials, not signed actors.

@@ -4,11 +4,21 @@ import ServiceKit
 import ServiceKitStore
 
 /// What xsc-orders runs beside its RPC handlers: the SLA timer worker and the outbox relay
-/// that delivers SMS requests (and later settlement/customer events) to peers, signed as
-/// the orders service's system actor.
+/// that delivers SMS requests and the order area's events to peers, signed as the orders
+/// service's system actor.
 public enum OrdersService {
-    /// Peers the outbox delivers to (each gets an `XSC_<PEER>_ADDR`).
-    public static let peers = ["notifications"]
+    /// Peers the outbox delivers to (each gets an `XSC_<PEER>_ADDR`, by default the port table's).
+    public static let peers = ["notifications", "settlements", "customers"]
+
+    /// Only a request the receiver rejects as such is dead-lettered at once. UNIMPLEMENTED is
+    /// retried like UNAVAILABLE: events for a consumer that is deployed before it implements
+    /// their method wait for it (events.proto), they are not lost.
+    static let permanentCodes: Set<StatusCode> = [.invalidArgument, .outOfRange]
+
+    /// Retried without limit (backing off to every 10 minutes): a peer that is down or not
+    /// there yet delays an effect, it never loses one (ARCHITECTURE.md). Rows that keep failing
+    /// show their `last_error` in xsc_outbox.
+    static let retry = RetryPolicy(baseDelay: .seconds(1), maxDelay: .seconds(600), maxAttempts: Int.max)
 
     public static func workers(flow: OrderFlow, pool: PostgresPool, config: ServiceConfig,
                                reportError: @escaping WorkerErrorReporter) throws -> [any BackgroundWorker] {
@@ -21,10 +31,12 @@ public enum OrdersService {
             if let address = config.peers[peer] { channels[peer] = RPCChannel(host: address.host, port: address.port) }
         }
         let secret = config.actorSecret
-        let deliverer = RPCOutboxDeliverer(channels: channels, extraMetadata: { _ in
+        let table = channels
+        let deliverer = RPCOutboxDeliverer(permanentCodes: permanentCodes, extraMetadata: { _ in
             ActorMint.mint(secret: secret, accountID: "svc-orders", role: .system, teamPath: "/", lifetime: .seconds(60))
-        })
+        }, channels: { table[$0] })
         var relayConfiguration = OutboxRelay.Configuration()
+        relayConfiguration.retry = retry
         relayConfiguration.reportError = reportError
         let relay = OutboxRelay(pool: pool, deliverer: deliverer, configuration: relayConfiguration, name: "orders-outbox")
         return [timers, relay]

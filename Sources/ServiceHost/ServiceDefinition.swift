@@ -32,6 +32,10 @@ public struct ServiceDefinition: Sendable {
     /// Called once the RPC server exists, before anything starts (e.g. to hand its health store
     /// to a worker that reports the health of peers).
     public var serverCreated: (@Sendable (RPCServer, HostedService) -> Void)?
+    /// Runs once the database is migrated and before the server listens: set-up that callers
+    /// may rely on as soon as the service answers (the gateway's first-run hq_admin, so that a
+    /// script logging in right after health says SERVING never races it). A throw stops the start.
+    public var beforeServing: (@Sendable (HostedService) async throws -> Void)?
 
     public init(name: String, peers: [String] = [], exemptMethods: Set<String> = [],
                 providers: @escaping @Sendable (HostedService) throws -> [any RPCServiceProvider] = { _ in [] },

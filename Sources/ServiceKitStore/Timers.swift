@@ -35,6 +35,16 @@ public struct Timers: Sendable {
                   .timestampMillis(clock())])
     }
 
+    /// When the pending timer `kind` of `subjectID` is due (Unix ms UTC); nil when none is
+    /// pending. Lets a business step done after its deadline notice that the timer has not
+    /// fired yet (the worker polls, or the service was down).
+    public func pendingDue(in transaction: PostgresTransaction, kind: String, subjectID: String) async throws -> Int64? {
+        try await transaction.query("""
+            SELECT (extract(epoch FROM due_at) * 1000)::bigint FROM xsc_timers
+            WHERE kind = $1 AND subject_id = $2 AND state = 'pending'
+            """, [.text(kind), .text(subjectID)]).first?.decode(Int64.self, at: 0)
+    }
+
     /// Cancels a pending timer; false when there was none (never scheduled, already fired, or
     /// cancelled). A timer being fired right now is waited for, and then reported as fired.
     @discardableResult

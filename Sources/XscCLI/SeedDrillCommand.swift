@@ -6,9 +6,11 @@ import ServiceKit
 
 /// `xsc seed-drill`: the drill's organisation (DOMAIN.md, "The drill") created through the
 /// gateway's own RPCs as the hq_admin: one region, office, district and team, its team admin,
-/// order leads, a dealer, a salesperson, an intermediary and a partner API key. Idempotent:
-/// what exists is left alone (ALREADY_EXISTS is success here); the partner key is made only when
-/// the drill partner has none, since a key can be shown only when it is made.
+/// order leads, a dealer, a salesperson, an intermediary, a partner API key and an SMS-provider
+/// key; then, through the gateway to orders, the drill's SKU, prices and district routing
+/// (SeedDrillOrders). Idempotent: what exists is left alone (ALREADY_EXISTS is success here);
+/// a key is made only when its partner has none active, since a key can be shown only when it
+/// is made.
 enum SeedDrillCommand {
     struct Member {
         let phone: String
@@ -22,6 +24,7 @@ enum SeedDrillCommand {
     static let district = "/hq/cq/cq-o1/cq-o1-d3"
     static let team = "/hq/cq/cq-o1/cq-o1-d3/t7"
     static let partnerID = "drill-mall"
+    static let smsProviderID = "drill-sms"
 
     static let nodes: [(parent: String, slug: String, name: String, kind: Xsc_Gateway_V1_NodeKind)] = [
         ("/hq", "cq", "重庆片区", .region),
@@ -43,7 +46,7 @@ enum SeedDrillCommand {
 
     static func run(_ options: Options, environment: [String: String]) async throws(CLIError) -> Int32 {
         var options = options
-        try options.parse(valued: ["gateway", "admin-phone", "admin-password-file", "member-password"], flags: [])
+        try options.parse(valued: ["gateway", "admin-phone", "admin-password-file", "member-password"], flags: ["skip-orders"])
         let address = options.value("gateway") ?? "127.0.0.1:7100"
         guard let target = HostPort(parsing: address) else { throw .usage("--gateway \(address) is not HOST:PORT") }
         let adminPhone = options.value("admin-phone") ?? environment["XSC_ADMIN_PHONE"] ?? "13800000000"
@@ -61,7 +64,8 @@ enum SeedDrillCommand {
         let channel = RPCChannel(host: target.host, port: target.port)
         defer { channel.close() }
         do {
-            try await seed(channel: channel, adminPhone: adminPhone, adminPassword: adminPassword, memberPassword: memberPassword)
+            try await seed(channel: channel, adminPhone: adminPhone, adminPassword: adminPassword, memberPassword: memberPassword,
+                           orders: !options.has("skip-orders"))
             return 0
         } catch let error as RPCError {
             throw .failed("seeding failed: \(error.code): \(error.message)")
@@ -70,7 +74,8 @@ enum SeedDrillCommand {
         }
     }
 
-    static func seed(channel: RPCChannel, adminPhone: String, adminPassword: String, memberPassword: String) async throws {
+    static func seed(channel: RPCChannel, adminPhone: String, adminPassword: String, memberPassword: String,
+                     orders: Bool) async throws {
         var login = Xsc_Gateway_V1_LoginRequest()
         login.phone = adminPhone
         login.password = adminPassword
@@ -102,6 +107,14 @@ enum SeedDrillCommand {
         }
         print("members' initial password: \(memberPassword)")
 
+        try await ensureKey(partnerID: partnerID, channel: "mall", label: "partner key", channel: channel, call: call)
+        try await ensureKey(partnerID: smsProviderID, channel: "sms_provider", label: "sms provider key", channel: channel, call: call)
+        if orders { try await SeedDrillOrders.seed(channel: channel, call: call) }
+    }
+
+    /// Makes a key for the partner unless it has an active one; prints a new key's secret once.
+    static func ensureKey(partnerID: String, channel keyChannel: String, label: String, channel: RPCChannel,
+                          call: CallOptions) async throws {
         let keys = Xsc_Gateway_V1_PartnerKeyServiceClient(channel: channel)
         var list = Xsc_Gateway_V1_ListKeysRequest()
         list.partnerId = partnerID
@@ -109,11 +122,11 @@ enum SeedDrillCommand {
         if active.isEmpty {
             var request = Xsc_Gateway_V1_CreateKeyRequest()
             request.partnerId = partnerID
-            request.channel = "mall"
+            request.channel = keyChannel
             let key = try await keys.createKey(request, options: call)
-            print("partner key for \(partnerID) (channel mall), shown once: \(key.secret)")
+            print("\(label) for \(partnerID) (channel \(keyChannel)), shown once: \(key.secret)")
         } else {
-            print("partner \(partnerID) already has \(active.count) active key(s): \(active.map(\.displayPrefix).joined(separator: ", "))")
+            print("\(label): \(partnerID) already has \(active.count) active key(s): \(active.map(\.displayPrefix).joined(separator: ", "))")
         }
     }
 

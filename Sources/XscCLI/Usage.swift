@@ -24,13 +24,15 @@ enum Usage {
           every answer is SERVING, 1 otherwise.
 
       xsc seed-drill [--gateway HOST:PORT] [--admin-phone PHONE] [--admin-password-file FILE]
-                     [--member-password PASSWORD]
+                     [--member-password PASSWORD] [--skip-orders]
           Seeds the drill's organisation (DOMAIN.md) through the gateway (default 127.0.0.1:7100)
           as the hq_admin (password from XSC_ADMIN_PASSWORD or FILE; phone default 13800000000):
           /hq/cq/cq-o1/cq-o1-d3/t7, a regional manager, customer service, office and district
           order leads, a dealer, a team admin, a salesperson, an intermediary (13900000001-8,
-          password XSC_DRILL_PASSWORD or --member-password) and a partner key for drill-mall,
-          printed once. Idempotent.
+          password XSC_DRILL_PASSWORD or --member-password), a partner key for drill-mall and an
+          SMS-provider key for drill-sms (each printed once, when made); then, through the
+          gateway to orders, the drill SKU with its prices and the routing of district cq-o1-d3
+          (--skip-orders: organisation and keys only). Idempotent.
 
       xsc --help
     """

@@ -54,3 +54,15 @@ final class ForwardedMetadataTests: XCTestCase {
         XCTAssertFalse(actor.requestID.isEmpty)
     }
 }
+
+extension ForwardedMetadataTests {
+    /// What notifications checks to let an SMS provider in: role PARTNER + the reserved channel.
+    func testProviderActor() throws {
+        let caller = Caller.partner(PartnerCredential(keyID: "k", partnerID: "drill-sms", channel: PartnerCredential.smsProviderChannel))
+        let forwarded = try door().backendMetadata(Metadata(), caller: caller, now: 0)
+        let actor = try ActorVerifier(secret: secret, clock: { 0 }).verify(forwarded)
+        XCTAssertEqual(actor.role, .partner)
+        XCTAssertEqual(actor.partnerChannel, "sms_provider")
+        XCTAssertEqual(actor.accountID, "drill-sms")
+    }
+}

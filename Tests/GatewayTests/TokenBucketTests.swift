@@ -31,3 +31,21 @@ final class TokenBucketTests: XCTestCase {
         XCTAssertEqual(accepted, 5 + 20 * 2)
     }
 }
+
+/// XSC_GATEWAY_REPLICAS: each replica's buckets hold its share of the configured limits.
+final class GatewaySettingsLimitTests: XCTestCase {
+    func testReplicasShareTheConfiguredLimits() {
+        let (settings, problems) = GatewaySettings.load(["XSC_RATE_BURST": "60", "XSC_RATE_PER_SECOND": "30",
+                                                         "XSC_GATEWAY_REPLICAS": "3"])
+        XCTAssertEqual(problems, [])
+        XCTAssertEqual(settings.rateLimits, TokenBuckets.Limits(burst: 60, ratePerSecond: 30))
+        XCTAssertEqual(settings.replicaLimits, TokenBuckets.Limits(burst: 20, ratePerSecond: 10))
+        XCTAssertEqual(GatewaySettings.load([:]).0.replicaLimits, GatewaySettings().rateLimits)
+    }
+
+    func testANonsenseReplicaCountIsReported() {
+        let problems = GatewaySettings.load(["XSC_GATEWAY_REPLICAS": "0"]).1
+        XCTAssertEqual(problems.count, 1)
+        XCTAssertTrue(problems[0].contains("XSC_GATEWAY_REPLICAS"), problems[0])
+    }
+}

@@ -53,7 +53,7 @@ final class DrillTests: XCTestCase {
         XCTAssertEqual(sms[0].regionCode, "cq")
         XCTAssertEqual(sms[1].accountId, "dealer-1")
         XCTAssertEqual(sms[2].phone, "13800138000")
-        XCTAssertEqual(sms[2].category, 2, "customer category")
+        XCTAssertEqual(sms[2].category, .customer)
         XCTAssertTrue(sms.allSatisfy { !$0.idempotencyKey.isEmpty })
         let pendingTimers = try await fixture.count("SELECT count(*) FROM xsc_timers WHERE subject_id = $1 AND state = 'pending'", [.text(order.id)])
         XCTAssertEqual(pendingTimers, 0, "every deadline of the flow was met and cancelled")
@@ -97,21 +97,26 @@ final class DrillTests: XCTestCase {
         var reply = Xsc_Orders_V1_AcknowledgeBySmsRequest()
         reply.orderCode = order.code.lowercased()
         reply.accountId = "lead-o1"
+        fixture.clock.advance(by: .seconds(10))
         reply.repliedAtMs = fixture.clock.nowMillis()
         // Only the notifications service (a system actor) may speak for an SMS reply.
         await expectRPCError(.permissionDenied) { try await flow.acknowledgeBySms(reply, actor: try self.fixture.leadO2) }
         var stranger = reply
         stranger.accountId = "lead-o2"
         await expectRPCError(.permissionDenied, "not this order's lead") { try await flow.acknowledgeBySms(stranger, actor: try self.fixture.system) }
+        // The relay delivers the reply 40 s after the lead sent it: it counts when it was sent.
+        fixture.clock.advance(by: .seconds(40))
         let acknowledged = try await flow.acknowledgeBySms(reply, actor: fixture.system)
         XCTAssertEqual(acknowledged.state, .acknowledged)
         XCTAssertEqual(acknowledged.acknowledgedBy, "lead-o1")
+        XCTAssertEqual(acknowledged.updatedAtMs, reply.repliedAtMs)
         // A redelivered reply changes nothing and still answers OK.
         let again = try await flow.acknowledgeBySms(reply, actor: fixture.system)
         XCTAssertEqual(again.state, .acknowledged)
         let events = try await flow.events(eventsRequest(order.id), actor: fixture.leadO1).events
         XCTAssertEqual(events.map(\.kind), ["submitted", "acknowledged"])
         XCTAssertEqual(events.last?.actorAccountId, "lead-o1")
+        XCTAssertEqual(events.last?.atMs, reply.repliedAtMs)
     }
 
     func testSmsReplyWithoutACodeAcknowledgesTheLeadsNewestWaitingOrder() async throws {

@@ -2,6 +2,7 @@ import Foundation
 import Messages
 import Orders
 import Postgres
+import ProtoCodec
 import RPC
 import ServiceKit
 import ServiceKitStore
@@ -49,6 +50,21 @@ final class OrdersFixture: @unchecked Sendable {
 
     func actor(_ account: String, _ role: VerifiedActor.Role, team: String = "") throws -> VerifiedActor {
         try ActorVerifier(secret: secret).verify(ActorMint.mint(secret: secret, accountID: account, role: role, teamPath: team))
+    }
+
+    /// An actor as the gateway signs it: the coarse class plus the exact DOMAIN.md role (and a
+    /// partner key's channel).
+    func gatewayActor(_ account: String, _ role: VerifiedActor.Role, team: String = "", domainRole: String = "",
+                      channel: String = "") throws -> VerifiedActor {
+        var context = Xsc_Common_V1_ActorContext()
+        context.accountId = account
+        context.role = role
+        context.teamPath = team
+        context.requestId = ActorMint.randomRequestID()
+        context.expiresAtMs = SystemWallClock.now() + 3_600_000
+        context.domainRole = domainRole
+        context.partnerChannel = channel
+        return try ActorVerifier(secret: secret).verify(ActorSigner(secret: secret).sign(context))
     }
 
     var admin: VerifiedActor { get throws { try actor("hq-admin", .admin, team: "/hq") } }
@@ -147,16 +163,28 @@ final class OrdersFixture: @unchecked Sendable {
         return request
     }
 
+    /// Submits without an idempotency key; the new (or existing) order.
+    func submitted(_ request: Xsc_Orders_V1_SubmitOrderRequest, by actor: VerifiedActor) async throws -> Xsc_Orders_V1_Order {
+        let response = try await flow.submit(request, actor: actor, idempotencyKey: nil)
+        return try XCTUnwrap(response.order)
+    }
+
     /// The SMS requests queued in the outbox, oldest first.
-    func smsRequests() async throws -> [Xsc_Orders_V1_SmsRequest] {
+    func smsRequests() async throws -> [Xsc_Notifications_V1_SendRequest] {
         let rows = try await pool.query("""
             SELECT payload FROM xsc_outbox WHERE destination = 'notifications'
               AND method_path = '/xsc.notifications.v1.NotificationService/Send' ORDER BY id
             """)
-        return try rows.map { try Xsc_Orders_V1_SmsRequest(serializedBytes: try $0.decode([UInt8].self, at: 0)) }
+        return try rows.map { try Xsc_Notifications_V1_SendRequest(serializedBytes: try $0.decode([UInt8].self, at: 0)) }
     }
 
-    func smsRequests(forOrder code: String) async throws -> [Xsc_Orders_V1_SmsRequest] {
+    /// The payloads queued for `methodPath`, oldest first, with their outbox event ids.
+    func outbox<Message: ProtoMessage>(_ methodPath: String, as type: Message.Type) async throws -> [(eventID: String, message: Message)] {
+        let rows = try await pool.query("SELECT event_id, payload FROM xsc_outbox WHERE method_path = $1 ORDER BY id", [.text(methodPath)])
+        return try rows.map { (try $0.decode(String.self, at: 0), try Message(serializedBytes: try $0.decode([UInt8].self, at: 1))) }
+    }
+
+    func smsRequests(forOrder code: String) async throws -> [Xsc_Notifications_V1_SendRequest] {
         try await smsRequests().filter { $0.params["code"] == code }
     }
 

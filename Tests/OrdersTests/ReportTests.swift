@@ -93,6 +93,34 @@ final class ReportTests: XCTestCase {
         XCTAssertEqual(office.map(\.creditedTeamPath), [OrdersFixture.cqTeam])
     }
 
+    /// Business weeks run Monday to Sunday in Asia/Shanghai: an order at Sunday 23:59 local
+    /// (15:59 UTC) closes week 41, one at Monday 00:01 local (still Sunday in UTC) opens week 42.
+    func testSalesByBusinessWeekInTheOrganisationsZone() async throws {
+        move(to: start + 284_740_000)
+        _ = try await fixture.flow.submit(OrdersFixture.orderRequest(source: .self), actor: fixture.leadO1, idempotencyKey: nil)
+        move(to: start + 284_860_000)
+        _ = try await fixture.flow.submit(OrdersFixture.orderRequest(source: .self), actor: fixture.leadO1, idempotencyKey: nil)
+        var request = week
+        request.groupBy = .week
+        let rows = try await fixture.flow.salesByTeam(request, actor: fixture.admin).rows
+        XCTAssertEqual(rows.map(\.period), ["2025-W41", "2025-W41", "2025-W42"])
+        XCTAssertEqual(rows.map(\.periodStartMs), [1_759_680_000_000, 1_759_680_000_000, 1_760_284_800_000], "Monday 00:00 +08:00")
+        XCTAssertEqual(rows.map(\.creditedTeamPath), [OrdersFixture.cqTeam, OrdersFixture.scTeam, OrdersFixture.cqTeam])
+        XCTAssertEqual(rows.map(\.orders), [3, 1, 1])
+        XCTAssertEqual(rows.map(\.orderedFen), [mallTotal + 2 * allianceTotal, phoneTotal, allianceTotal])
+        XCTAssertEqual(rows.map(\.actualFen), [mallActual, 0, 0])
+        request.groupBy = .day
+        let days = try await fixture.flow.salesByTeam(request, actor: fixture.leadO1).rows
+        XCTAssertEqual(days.map(\.period), ["2025-10-09", "2025-10-12", "2025-10-13"])
+        XCTAssertEqual(days.map(\.orders), [2, 1, 1], "the cancelled Friday order is no sale")
+        request.groupBy = .quarter
+        let quarter = try await fixture.flow.salesByTeam(request, actor: fixture.admin).rows
+        XCTAssertEqual(quarter.map(\.period), ["2025Q4", "2025Q4"])
+        request.groupBy = .init(rawValue: 9)
+        let bad = await expectRPCError(.invalidArgument) { try await self.fixture.flow.salesByTeam(request, actor: try self.fixture.admin) }
+        XCTAssertEqual(bad?.violatedFields, ["group_by"])
+    }
+
     func testSLACompliancePerLead() async throws {
         let rows = try await fixture.flow.slaCompliance(week, actor: fixture.admin).rows
         XCTAssertEqual(rows.map(\.accountId), ["lead-o1", "lead-o2"])

@@ -42,7 +42,7 @@ final class SLATests: XCTestCase {
         let escalation = try await fixture.smsRequests(forOrder: order.code).filter { $0.template == "sla_escalation" }
         XCTAssertEqual(escalation.map(\.accountId), ["cs-cq"])
         XCTAssertEqual(escalation.first?.params["assignee"], "lead-o1")
-        XCTAssertEqual(escalation.first?.category, 1)
+        XCTAssertEqual(escalation.first?.category, .staffSla)
         let awaited5 = try await timers.runOnce()
         XCTAssertEqual(awaited5, 0, "a violation is recorded once")
 

@@ -20,6 +20,32 @@ private final class TokenInterceptor: ServerInterceptor {
     }
 }
 
+/// Records the errors handlers let through.
+private final class FailureRecorder: ServerInterceptor {
+    let failures = Mutex<[String]>([])
+
+    func handlerFailed(_ context: ServerContext, error: any Error) {
+        failures.withLock { $0.append("\(context.path): \(error)") }
+    }
+}
+
+/// A storage-like error that knows its status (as PostgresError does in ServiceKitStore).
+private struct StoreDown: RPCErrorConvertible, CustomStringConvertible {
+    var description: String { "connection refused on 10.0.0.9:5432" }
+    var rpcError: RPCError { RPCError(code: .unavailable, message: "the store is unreachable; retry later") }
+}
+
+private struct UnexpectedBug: Error {}
+
+private struct FailingService: RPCServiceProvider {
+    var rpcService: RPCService {
+        RPCService(name: "test.Failing", methods: [
+            .unary("Store") { (_: RawMessage, _: ServerContext) -> RawMessage in throw StoreDown() },
+            .unary("Bug") { (_: RawMessage, _: ServerContext) -> RawMessage in throw UnexpectedBug() },
+        ])
+    }
+}
+
 private struct WhoAmIService: RPCServiceProvider {
     var rpcService: RPCService {
         RPCService(name: "test.Who", methods: [
@@ -54,5 +80,33 @@ final class InterceptorTests: XCTestCase {
         let answer: RawMessage = try await channel.unary(path: "/test.Who/Am", request: RawMessage(), options: options)
         XCTAssertEqual(String(decoding: answer.bytes, as: UTF8.self), "alice")
         XCTAssertEqual(interceptor.finished.withLock { $0 }, [.unauthenticated, .ok])
+    }
+
+    func testHandlerErrorsBecomeTheirStatusAndReachInterceptorsButNotTheCaller() async throws {
+        let recorder = FailureRecorder()
+        var configuration = RPCServer.Configuration(host: "127.0.0.1", port: 0)
+        configuration.handlesTerminationSignals = false
+        configuration.shutdownGracePeriod = .seconds(1)
+        configuration.interceptors = [recorder]
+        let server = RPCServer(configuration: configuration, services: [FailingService()])
+        try server.start()
+        defer { server.shutdown() }
+        let channel = RPCChannel(host: "127.0.0.1", port: server.port)
+        defer { channel.close() }
+
+        for (path, code, message) in [("/test.Failing/Store", StatusCode.unavailable, "the store is unreachable; retry later"),
+                                      ("/test.Failing/Bug", .unknown, "the handler failed unexpectedly")] {
+            do {
+                let _: RawMessage = try await channel.unary(path: path, request: RawMessage())
+                XCTFail("\(path) should fail")
+            } catch let error as RPCError {
+                XCTAssertEqual(error.code, code, path)
+                XCTAssertEqual(error.message, message, path)
+            }
+        }
+        let failures = recorder.failures.withLock { $0 }
+        XCTAssertEqual(failures.count, 2)
+        XCTAssertTrue(failures[0].contains("10.0.0.9:5432"), failures[0])
+        XCTAssertTrue(failures[1].hasPrefix("/test.Failing/Bug"), failures[1])
     }
 }

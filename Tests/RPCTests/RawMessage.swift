@@ -30,8 +30,7 @@ struct RawEchoService: RPCServiceProvider {
 
     var rpcService: RPCService {
         let probe = self.probe
-        return
-        RPCService(name: "test.Echo", methods: [
+        return RPCService(name: "test.Echo", methods: [
             .unary("Echo") { (request: RawMessage, _) in request },
             .unary("Fail") { (_: RawMessage, _) -> RawMessage in
                 throw RPCError(code: .failedPrecondition, message: "nope ☺")

@@ -168,6 +168,10 @@ def test_the_binary_accepts_the_compose_environment(compose, name):
     assert result.returncode == 0, result.stderr
     assert f"XSC_LISTEN=0.0.0.0:{RPC_PORT[name]}" in result.stdout
     assert "dev-only" not in result.stdout, "--print-config must hide the secrets"
+    # Inside a container 127.0.0.1 is the container itself: a peer left at its default
+    # address would never be reached (its outbox rows would wait forever).
+    local_peers = re.findall(r"^(XSC_\w+_ADDR)=127\.0\.0\.1:", result.stdout, re.MULTILINE)
+    assert not local_peers, f"{name}: set {', '.join(local_peers)} in docker-compose.yml"
 
 
 @pytest.mark.parametrize("name", SERVICES)

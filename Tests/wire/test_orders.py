@@ -1,5 +1,6 @@
 """xsc-orders over the wire: a stock grpcio client with minted actors (`xsc mint-actor`)
-against the real process on a fresh PostgreSQL database (no gateway yet). Covers the admin
+straight to the real process on a fresh PostgreSQL database (the end-to-end tests through the
+gateway, with real logins, are test_orders_gateway*.py). Covers the admin
 set-up, a mall order from submission to return visit, idempotency, field violations in
 grpc-status-details-bin, an illegal transition, visibility (NOT_FOUND), bulk submission by
 client streaming, and the SMS requests waiting in the outbox while notifications is down."""

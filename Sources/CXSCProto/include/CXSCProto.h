@@ -19,3 +19,4 @@
 #include "xsc/gateway/v1/gateway.pb-c.h"
 #include "xsc/notifications/v1/notifications.pb-c.h"
 #include "xsc/orders/v1/orders.pb-c.h"
+#include "xsc/orders/v1/events.pb-c.h"

@@ -40,6 +40,18 @@ public struct OrgHandler: Xsc_Gateway_V1_OrgServiceHandler {
         }
     }
 
+    public func renameNode(_ request: Xsc_Gateway_V1_RenameNodeRequest, context: ServerContext) async throws -> Xsc_Gateway_V1_Node {
+        try await core.door.admit(context)
+        var violations = FieldViolations()
+        let name = request.name.trimmingWhitespace
+        if !OrgPaths.isValidPath(request.path) { violations.add("path", "must be a node path like /hq/cq") }
+        if name.isEmpty || name.count > 100 { violations.add("name", "required, at most 100 characters") }
+        try violations.check()
+        guard let node = try await core.org.rename(path: request.path, to: name) else { throw GatewayErrors.notFound("node") }
+        core.logger.info("node renamed", ["path": .string(node.path)])
+        return node
+    }
+
     public func listNodes(_ request: Xsc_Gateway_V1_ListNodesRequest, context: ServerContext) async throws -> Xsc_Gateway_V1_ListNodesResponse {
         try await core.door.admit(context)
         let under = request.underPath.isEmpty ? OrgPaths.root : request.underPath

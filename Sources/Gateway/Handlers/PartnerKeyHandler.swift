@@ -3,11 +3,12 @@ import RPC
 import ServiceAPI
 
 /// xsc.gateway.v1.PartnerKeyService (hq_admin only, by the access policy): API keys for partner
-/// platforms, shown once, stored hashed, two active per partner for rotation.
+/// platforms and SMS providers, shown once, stored hashed, two active per partner for rotation.
 public struct PartnerKeyHandler: Xsc_Gateway_V1_PartnerKeyServiceHandler {
     let core: GatewayCore
-    /// The order channels a partner platform can submit through (DOMAIN.md, "Sources").
-    static let channels: Set<String> = ["mall", "groupbuy_platform", "alliance"]
+    /// The order channels a partner platform can submit through (DOMAIN.md, "Sources"), and
+    /// the reserved channel of SMS-provider keys (provider callbacks only, see AccessPolicy).
+    static let channels: Set<String> = ["mall", "groupbuy_platform", "alliance", PartnerCredential.smsProviderChannel]
 
     public init(core: GatewayCore) {
         self.core = core

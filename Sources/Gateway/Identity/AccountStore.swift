@@ -2,12 +2,16 @@ import Foundation
 import Messages
 import Postgres
 
-/// Accounts in `gateway.accounts`. Password hashes never leave this type.
+/// Accounts in `gateway.accounts`. Password hashes never leave this type. Every change of an
+/// account's phone or enabled flag takes a new contact version and queues the account's
+/// directory entry for notifications (`ContactFeed`) in the same transaction.
 public struct AccountStore: Sendable {
     let pool: PostgresPool
+    let feed: ContactFeed
 
-    public init(pool: PostgresPool) {
+    public init(pool: PostgresPool, feed: ContactFeed = ContactFeed()) {
         self.pool = pool
+        self.feed = feed
     }
 
     static let columns = "id, name, phone, role, node_path, enabled, (extract(epoch from created_at) * 1000)::bigint"
@@ -27,7 +31,9 @@ public struct AccountStore: Sendable {
             ON CONFLICT (phone) DO NOTHING RETURNING \(Self.columns)
             """, [.text(UUID().uuidString.lowercased()), .text(name), .text(phone), .text(role.rawValue),
                   .text(nodePath), .text(passwordHash)])
-        return try rows.first.map(Self.account)
+        guard let account = try rows.first.map(Self.account) else { return nil }
+        try await feed.publish(accountID: account.id, in: transaction)
+        return account
     }
 
     public func account(id: String) async throws -> Xsc_Gateway_V1_Account? {
@@ -51,12 +57,48 @@ public struct AccountStore: Sendable {
     /// Disables the account and ends its sessions in one transaction.
     public func disable(id: String) async throws -> Xsc_Gateway_V1_Account? {
         try await pool.transaction { transaction in
-            let rows = try await transaction.query("UPDATE accounts SET enabled = false WHERE id = $1 RETURNING \(Self.columns)",
-                                                   [.text(id)])
             _ = try await transaction.execute("UPDATE sessions SET revoked_at = now() WHERE account_id = $1 AND revoked_at IS NULL",
                                               [.text(id)])
-            return try rows.first.map(Self.account)
+            return try await setEnabled(id: id, false, in: transaction)
         }
+    }
+
+    /// Lets a disabled account log in again.
+    public func enable(id: String) async throws -> Xsc_Gateway_V1_Account? {
+        try await pool.transaction { transaction in try await setEnabled(id: id, true, in: transaction) }
+    }
+
+    public enum PhoneChange: Sendable {
+        case changed(Xsc_Gateway_V1_Account)
+        case taken
+        case missing
+    }
+
+    /// Gives the account a new phone (a change takes a new contact version and is published).
+    public func changePhone(id: String, to phone: String) async throws -> PhoneChange {
+        do {
+            return try await pool.transaction { transaction in
+                _ = try await transaction.execute("""
+                    UPDATE accounts SET phone = $2, contact_version = nextval('contact_versions') WHERE id = $1 AND phone <> $2
+                    """, [.text(id), .text(phone)])
+                try await feed.publish(accountID: id, in: transaction)
+                let rows = try await transaction.query("SELECT \(Self.columns) FROM accounts WHERE id = $1", [.text(id)])
+                return try rows.first.map { .changed(try Self.account($0)) } ?? .missing
+            }
+        } catch let error as PostgresError where error.sqlState == "23505" {
+            return .taken
+        }
+    }
+
+    /// Sets the enabled flag (a change takes a new contact version and is published); the
+    /// account as it is now, nil when there is none.
+    func setEnabled(id: String, _ enabled: Bool, in transaction: PostgresTransaction) async throws -> Xsc_Gateway_V1_Account? {
+        _ = try await transaction.execute("""
+            UPDATE accounts SET enabled = $2, contact_version = nextval('contact_versions') WHERE id = $1 AND enabled <> $2
+            """, [.text(id), .bool(enabled)])
+        try await feed.publish(accountID: id, in: transaction)
+        let rows = try await transaction.query("SELECT \(Self.columns) FROM accounts WHERE id = $1", [.text(id)])
+        return try rows.first.map(Self.account)
     }
 
     /// (account id, password hash, enabled) of the phone's account.

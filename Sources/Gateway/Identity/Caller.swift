@@ -23,9 +23,21 @@ public struct StaffSession: Sendable, Equatable {
 }
 
 public struct PartnerCredential: Sendable, Equatable {
+    /// The reserved channel of SMS-provider keys: such a key reaches only the provider
+    /// callbacks of notifications (receipts and inbound SMS), never the order channels.
+    public static let smsProviderChannel = "sms_provider"
+
     public var keyID: String
     public var partnerID: String
     public var channel: String
+
+    public init(keyID: String, partnerID: String, channel: String) {
+        self.keyID = keyID
+        self.partnerID = partnerID
+        self.channel = channel
+    }
+
+    public var isSMSProvider: Bool { channel == Self.smsProviderChannel }
 }
 
 /// The `ServerContext` slot the front door fills for the gateway's own handlers.

@@ -35,6 +35,13 @@ public struct OrgStore: Sendable {
         return try rows.first.map(Self.node)
     }
 
+    /// Changes a node's display name; nil when there is no such node.
+    public func rename(path: String, to name: String) async throws -> Xsc_Gateway_V1_Node? {
+        let rows = try await pool.query("UPDATE org_nodes SET name = $2 WHERE path = $1 RETURNING \(Self.columns)",
+                                        [.text(path), .text(name)])
+        return try rows.first.map(Self.node)
+    }
+
     /// Nodes at or below `under`, ordered by path, after `cursor` (a path).
     public func list(under: String, after cursor: String, limit: Int) async throws -> [Xsc_Gateway_V1_Node] {
         let rows = try await pool.query("""

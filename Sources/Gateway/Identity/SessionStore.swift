@@ -40,6 +40,37 @@ public struct SessionStore: Sendable {
                                    [.bytea(tokenSHA256)])
     }
 
+    public struct Listed: Sendable, Equatable {
+        public var id: String
+        public var createdAtMs: Int64
+        public var expiresAtMs: Int64
+        public var tokenSHA256: [UInt8]
+    }
+
+    /// The account's live sessions, newest first (capped: a session per login, 8 h each).
+    public func live(accountID: String) async throws -> [Listed] {
+        let rows = try await pool.query("""
+            SELECT id, (extract(epoch from created_at) * 1000)::bigint, (extract(epoch from expires_at) * 1000)::bigint,
+                   token_sha256
+            FROM sessions WHERE account_id = $1 AND revoked_at IS NULL AND expires_at > now()
+            ORDER BY created_at DESC LIMIT 200
+            """, [.text(accountID)])
+        return try rows.map {
+            Listed(id: try $0.decode(String.self, at: 0), createdAtMs: try $0.decode(Int64.self, at: 1),
+                   expiresAtMs: try $0.decode(Int64.self, at: 2), tokenSHA256: try $0.decode([UInt8].self, at: 3))
+        }
+    }
+
+    /// Ends the account's session `id`; the token hash of the session it ended, nil when the
+    /// account has no such live session.
+    public func revoke(accountID: String, sessionID: String) async throws -> [UInt8]? {
+        let rows = try await pool.query("""
+            UPDATE sessions SET revoked_at = now()
+            WHERE id = $1 AND account_id = $2 AND revoked_at IS NULL AND expires_at > now() RETURNING token_sha256
+            """, [.text(sessionID), .text(accountID)])
+        return try rows.first?.decode([UInt8].self, at: 0)
+    }
+
     /// Ends every other session of the account (after a password change).
     public func revokeOthers(accountID: String, keeping tokenSHA256: [UInt8]) async throws {
         _ = try await pool.execute("""

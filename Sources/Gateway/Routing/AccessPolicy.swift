@@ -2,21 +2,26 @@
 /// decides; a path no rule matches is refused. Handlers then narrow further by node (a
 /// team_admin reaches only its own team's accounts).
 ///
-/// | prefix                                   | staff roles                 | partner keys |
-/// |------------------------------------------|-----------------------------|--------------|
-/// | /xsc.gateway.v1.AuthService/Login        | anyone (no credentials)     | -            |
-/// | /xsc.gateway.v1.AuthService/WhoAmI       | every role                  | yes          |
-/// | /xsc.gateway.v1.AuthService/             | every role                  | no           |
-/// | /xsc.gateway.v1.AccountService/ChangePassword | every role             | no           |
-/// | /xsc.gateway.v1.AccountService/          | hq_admin, team_admin        | no           |
-/// | /xsc.gateway.v1.OrgService/              | hq_admin                    | no           |
-/// | /xsc.gateway.v1.PartnerKeyService/       | hq_admin                    | no           |
-/// | orders: SubmitOrder(s), GetOrder, ListOrders, ListPartnerEvents, WatchPartnerEvents | every role | yes |
-/// | /xsc.<service>.v1. (any backend)         | every role                  | no           |
-/// | /grpc.testing. and /bench.v1. (dev only) | every role                  | no           |
+/// | prefix                                   | staff roles                 | partner keys | SMS-provider keys |
+/// |------------------------------------------|-----------------------------|--------------|-------------------|
+/// | /xsc.gateway.v1.AuthService/Login        | anyone (no credentials)     | -            | -                 |
+/// | /xsc.gateway.v1.AuthService/WhoAmI       | every role                  | yes          | yes               |
+/// | /xsc.gateway.v1.AuthService/             | every role                  | no           | no                |
+/// | /xsc.gateway.v1.AccountService/ChangePassword | every role             | no           | no                |
+/// | /xsc.gateway.v1.AccountService/          | hq_admin, team_admin        | no           | no                |
+/// | /xsc.gateway.v1.OrgService/              | hq_admin                    | no           | no                |
+/// | /xsc.gateway.v1.PartnerKeyService/       | hq_admin                    | no           | no                |
+/// | orders: SubmitOrder(s), GetOrder, ListOrders, ListOrderEvents, Cancel, Refund, ListPartnerEvents, WatchPartnerEvents | every role | yes | no |
+/// | notifications: ReceiveInbound, ReportDelivery | every role (the service wants SYSTEM/ADMIN) | no | yes |
+/// | /xsc.<service>.v1. (any backend)         | every role                  | no           | no                |
+/// | /grpc.testing. and /bench.v1. (dev only) | every role                  | no           | no                |
 ///
-/// Partner keys reach WhoAmI and orders' partner methods (intake and the order feed); the
+/// Partner keys reach WhoAmI and orders' partner methods (intake, reading, cancelling and
+/// refunding their own orders, and the order feed; orders decides which of its orders); the
 /// signed actor names the partner (account_id = partner id, role PARTNER, partner_channel).
+/// SMS-provider keys are partner keys with the reserved channel `sms_provider`: they reach
+/// WhoAmI and the two provider callbacks of notifications, signed as role PARTNER with
+/// partner_channel `sms_provider`, which notifications accepts on exactly those two methods.
 /// Backends still apply their own rules (information security is theirs: a partner sees only
 /// the orders it submitted).
 public struct AccessPolicy: Sendable {
@@ -30,13 +35,16 @@ public struct AccessPolicy: Sendable {
         public var prefix: String
         public var staff: Staff
         public var partner: Bool
+        /// Open to SMS-provider keys (partner keys of the reserved provider channel).
+        public var smsProvider: Bool
         /// Callable without credentials.
         public var anonymous: Bool
 
-        public init(prefix: String, staff: Staff, partner: Bool = false, anonymous: Bool = false) {
+        public init(prefix: String, staff: Staff, partner: Bool = false, smsProvider: Bool = false, anonymous: Bool = false) {
             self.prefix = prefix
             self.staff = staff
             self.partner = partner
+            self.smsProvider = smsProvider
             self.anonymous = anonymous
         }
     }
@@ -55,7 +63,7 @@ public struct AccessPolicy: Sendable {
 
     public static let standard = AccessPolicy(rules: [
         Rule(prefix: "/xsc.gateway.v1.AuthService/Login", staff: .all, anonymous: true),
-        Rule(prefix: "/xsc.gateway.v1.AuthService/WhoAmI", staff: .all, partner: true),
+        Rule(prefix: "/xsc.gateway.v1.AuthService/WhoAmI", staff: .all, partner: true, smsProvider: true),
         Rule(prefix: "/xsc.gateway.v1.AuthService/", staff: .all),
         Rule(prefix: "/xsc.gateway.v1.AccountService/ChangePassword", staff: .all),
         Rule(prefix: "/xsc.gateway.v1.AccountService/", staff: .only([.hqAdmin, .teamAdmin])),
@@ -64,8 +72,13 @@ public struct AccessPolicy: Sendable {
         Rule(prefix: "/xsc.orders.v1.OrderService/SubmitOrder", staff: .all, partner: true),
         Rule(prefix: "/xsc.orders.v1.OrderService/GetOrder", staff: .all, partner: true),
         Rule(prefix: "/xsc.orders.v1.OrderService/ListOrders", staff: .all, partner: true),
+        Rule(prefix: "/xsc.orders.v1.OrderService/ListOrderEvents", staff: .all, partner: true),
+        Rule(prefix: "/xsc.orders.v1.OrderService/Cancel", staff: .all, partner: true),
+        Rule(prefix: "/xsc.orders.v1.OrderService/Refund", staff: .all, partner: true),
         Rule(prefix: "/xsc.orders.v1.OrderService/ListPartnerEvents", staff: .all, partner: true),
         Rule(prefix: "/xsc.orders.v1.OrderService/WatchPartnerEvents", staff: .all, partner: true),
+        Rule(prefix: "/xsc.notifications.v1.NotificationService/ReceiveInbound", staff: .all, smsProvider: true),
+        Rule(prefix: "/xsc.notifications.v1.NotificationService/ReportDelivery", staff: .all, smsProvider: true),
         Rule(prefix: "/xsc.", staff: .all),
         // Development and benchmark routes, present only when XSC_INTEROP_ADDR / XSC_BENCH_ADDR are set.
         Rule(prefix: "/grpc.testing.", staff: .all),
@@ -83,8 +96,8 @@ public struct AccessPolicy: Sendable {
     public func decide(_ caller: Caller, path: String) -> Decision {
         guard let rule = rule(for: path) else { return .denied }
         switch caller {
-        case .partner:
-            return rule.partner ? .allowed : .denied
+        case .partner(let key):
+            return (key.isSMSProvider ? rule.smsProvider : rule.partner) ? .allowed : .denied
         case .staff(let session):
             switch rule.staff {
             case .none: return .denied

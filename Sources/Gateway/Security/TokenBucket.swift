@@ -2,8 +2,8 @@ import Synchronization
 
 /// Token buckets keyed by caller (an account or an API key): `burst` calls at once, refilled at
 /// `ratePerSecond`. So over any interval of t seconds a caller gets at most burst + rate × t.
-/// In memory per gateway process; with N replicas a caller gets N times the rate (documented
-/// limit, fine for one-host deployments).
+/// In memory per gateway process; with N replicas each enforces 1/N of the configured limits
+/// (GatewaySettings.replicaLimits).
 public final class TokenBuckets: Sendable {
     public struct Limits: Sendable, Equatable {
         public var burst: Double

@@ -134,6 +134,15 @@ public struct Xsc_Gateway_V1_ListNodesResponse: ProtoMessage {
     public init() {}
 }
 
+public struct Xsc_Gateway_V1_RenameNodeRequest: ProtoMessage {
+    public static let protoMessageName = "xsc.gateway.v1.RenameNodeRequest"
+
+    public var path: String = ""
+    public var name: String = ""
+
+    public init() {}
+}
+
 public struct Xsc_Gateway_V1_Account: ProtoMessage {
     public static let protoMessageName = "xsc.gateway.v1.Account"
 
@@ -182,6 +191,23 @@ public struct Xsc_Gateway_V1_DisableAccountRequest: ProtoMessage {
     public static let protoMessageName = "xsc.gateway.v1.DisableAccountRequest"
 
     public var accountId: String = ""
+
+    public init() {}
+}
+
+public struct Xsc_Gateway_V1_EnableAccountRequest: ProtoMessage {
+    public static let protoMessageName = "xsc.gateway.v1.EnableAccountRequest"
+
+    public var accountId: String = ""
+
+    public init() {}
+}
+
+public struct Xsc_Gateway_V1_ChangeAccountPhoneRequest: ProtoMessage {
+    public static let protoMessageName = "xsc.gateway.v1.ChangeAccountPhoneRequest"
+
+    public var accountId: String = ""
+    public var phone: String = ""
 
     public init() {}
 }
@@ -248,6 +274,47 @@ public struct Xsc_Gateway_V1_WhoAmIResponse: ProtoMessage {
     public var account: Xsc_Gateway_V1_Account? = nil
     public var partnerKey: Xsc_Gateway_V1_PartnerKey? = nil
     public var sessionExpiresAtMs: Int64 = 0
+
+    public init() {}
+}
+
+public struct Xsc_Gateway_V1_Session: ProtoMessage {
+    public static let protoMessageName = "xsc.gateway.v1.Session"
+
+    public var id: String = ""
+    public var createdAtMs: Int64 = 0
+    public var expiresAtMs: Int64 = 0
+    public var current: Bool = false
+
+    public init() {}
+}
+
+public struct Xsc_Gateway_V1_ListSessionsRequest: ProtoMessage {
+    public static let protoMessageName = "xsc.gateway.v1.ListSessionsRequest"
+
+
+    public init() {}
+}
+
+public struct Xsc_Gateway_V1_ListSessionsResponse: ProtoMessage {
+    public static let protoMessageName = "xsc.gateway.v1.ListSessionsResponse"
+
+    public var sessions: [Xsc_Gateway_V1_Session] = []
+
+    public init() {}
+}
+
+public struct Xsc_Gateway_V1_RevokeSessionRequest: ProtoMessage {
+    public static let protoMessageName = "xsc.gateway.v1.RevokeSessionRequest"
+
+    public var sessionId: String = ""
+
+    public init() {}
+}
+
+public struct Xsc_Gateway_V1_RevokeSessionResponse: ProtoMessage {
+    public static let protoMessageName = "xsc.gateway.v1.RevokeSessionResponse"
+
 
     public init() {}
 }
@@ -452,6 +519,38 @@ extension Xsc_Gateway_V1_ListNodesResponse {
     }
 }
 
+extension Xsc_Gateway_V1_RenameNodeRequest {
+    init(_cMessage c: UnsafeMutablePointer<Xsc__Gateway__V1__RenameNodeRequest>) {
+        self.init()
+        self.path = protoString(c.pointee.path)
+        self.name = protoString(c.pointee.name)
+    }
+
+    func _cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Xsc__Gateway__V1__RenameNodeRequest> {
+        let c = arena.allocate(Xsc__Gateway__V1__RenameNodeRequest.self)
+        xsc__gateway__v1__rename_node_request__init(c)
+        if !self.path.isEmpty { c.pointee.path = arena.cString(self.path) }
+        if !self.name.isEmpty { c.pointee.name = arena.cString(self.name) }
+        return c
+    }
+
+    public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
+        let mark = arena.mark()
+        defer { arena.release(to: mark) }
+        let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
+        guard let c = xsc__gateway__v1__rename_node_request__unpack(arena.allocator, bytes.count, data) else {
+            throw ProtoDecodeError.invalidWireFormat(protoMessageName)
+        }
+        return Self(_cMessage: c)
+    }
+
+    public func encode(appendingTo buffer: inout [UInt8], arena: ProtoArena) {
+        let mark = arena.mark()
+        defer { arena.release(to: mark) }
+        protoPack(_cMessage(in: arena), appendingTo: &buffer)
+    }
+}
+
 extension Xsc_Gateway_V1_Account {
     init(_cMessage c: UnsafeMutablePointer<Xsc__Gateway__V1__Account>) {
         self.init()
@@ -617,6 +716,68 @@ extension Xsc_Gateway_V1_DisableAccountRequest {
         defer { arena.release(to: mark) }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__gateway__v1__disable_account_request__unpack(arena.allocator, bytes.count, data) else {
+            throw ProtoDecodeError.invalidWireFormat(protoMessageName)
+        }
+        return Self(_cMessage: c)
+    }
+
+    public func encode(appendingTo buffer: inout [UInt8], arena: ProtoArena) {
+        let mark = arena.mark()
+        defer { arena.release(to: mark) }
+        protoPack(_cMessage(in: arena), appendingTo: &buffer)
+    }
+}
+
+extension Xsc_Gateway_V1_EnableAccountRequest {
+    init(_cMessage c: UnsafeMutablePointer<Xsc__Gateway__V1__EnableAccountRequest>) {
+        self.init()
+        self.accountId = protoString(c.pointee.account_id)
+    }
+
+    func _cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Xsc__Gateway__V1__EnableAccountRequest> {
+        let c = arena.allocate(Xsc__Gateway__V1__EnableAccountRequest.self)
+        xsc__gateway__v1__enable_account_request__init(c)
+        if !self.accountId.isEmpty { c.pointee.account_id = arena.cString(self.accountId) }
+        return c
+    }
+
+    public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
+        let mark = arena.mark()
+        defer { arena.release(to: mark) }
+        let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
+        guard let c = xsc__gateway__v1__enable_account_request__unpack(arena.allocator, bytes.count, data) else {
+            throw ProtoDecodeError.invalidWireFormat(protoMessageName)
+        }
+        return Self(_cMessage: c)
+    }
+
+    public func encode(appendingTo buffer: inout [UInt8], arena: ProtoArena) {
+        let mark = arena.mark()
+        defer { arena.release(to: mark) }
+        protoPack(_cMessage(in: arena), appendingTo: &buffer)
+    }
+}
+
+extension Xsc_Gateway_V1_ChangeAccountPhoneRequest {
+    init(_cMessage c: UnsafeMutablePointer<Xsc__Gateway__V1__ChangeAccountPhoneRequest>) {
+        self.init()
+        self.accountId = protoString(c.pointee.account_id)
+        self.phone = protoString(c.pointee.phone)
+    }
+
+    func _cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Xsc__Gateway__V1__ChangeAccountPhoneRequest> {
+        let c = arena.allocate(Xsc__Gateway__V1__ChangeAccountPhoneRequest.self)
+        xsc__gateway__v1__change_account_phone_request__init(c)
+        if !self.accountId.isEmpty { c.pointee.account_id = arena.cString(self.accountId) }
+        if !self.phone.isEmpty { c.pointee.phone = arena.cString(self.phone) }
+        return c
+    }
+
+    public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
+        let mark = arena.mark()
+        defer { arena.release(to: mark) }
+        let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
+        guard let c = xsc__gateway__v1__change_account_phone_request__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
         }
         return Self(_cMessage: c)
@@ -861,6 +1022,161 @@ extension Xsc_Gateway_V1_WhoAmIResponse {
         defer { arena.release(to: mark) }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__gateway__v1__who_am_iresponse__unpack(arena.allocator, bytes.count, data) else {
+            throw ProtoDecodeError.invalidWireFormat(protoMessageName)
+        }
+        return Self(_cMessage: c)
+    }
+
+    public func encode(appendingTo buffer: inout [UInt8], arena: ProtoArena) {
+        let mark = arena.mark()
+        defer { arena.release(to: mark) }
+        protoPack(_cMessage(in: arena), appendingTo: &buffer)
+    }
+}
+
+extension Xsc_Gateway_V1_Session {
+    init(_cMessage c: UnsafeMutablePointer<Xsc__Gateway__V1__Session>) {
+        self.init()
+        self.id = protoString(c.pointee.id)
+        self.createdAtMs = c.pointee.created_at_ms
+        self.expiresAtMs = c.pointee.expires_at_ms
+        self.current = (c.pointee.current != 0)
+    }
+
+    func _cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Xsc__Gateway__V1__Session> {
+        let c = arena.allocate(Xsc__Gateway__V1__Session.self)
+        xsc__gateway__v1__session__init(c)
+        if !self.id.isEmpty { c.pointee.id = arena.cString(self.id) }
+        c.pointee.created_at_ms = self.createdAtMs
+        c.pointee.expires_at_ms = self.expiresAtMs
+        c.pointee.current = (self.current ? 1 : 0)
+        return c
+    }
+
+    public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
+        let mark = arena.mark()
+        defer { arena.release(to: mark) }
+        let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
+        guard let c = xsc__gateway__v1__session__unpack(arena.allocator, bytes.count, data) else {
+            throw ProtoDecodeError.invalidWireFormat(protoMessageName)
+        }
+        return Self(_cMessage: c)
+    }
+
+    public func encode(appendingTo buffer: inout [UInt8], arena: ProtoArena) {
+        let mark = arena.mark()
+        defer { arena.release(to: mark) }
+        protoPack(_cMessage(in: arena), appendingTo: &buffer)
+    }
+}
+
+extension Xsc_Gateway_V1_ListSessionsRequest {
+    init(_cMessage _: UnsafeMutablePointer<Xsc__Gateway__V1__ListSessionsRequest>) {
+        self.init()
+    }
+
+    func _cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Xsc__Gateway__V1__ListSessionsRequest> {
+        let c = arena.allocate(Xsc__Gateway__V1__ListSessionsRequest.self)
+        xsc__gateway__v1__list_sessions_request__init(c)
+        return c
+    }
+
+    public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
+        let mark = arena.mark()
+        defer { arena.release(to: mark) }
+        let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
+        guard let c = xsc__gateway__v1__list_sessions_request__unpack(arena.allocator, bytes.count, data) else {
+            throw ProtoDecodeError.invalidWireFormat(protoMessageName)
+        }
+        return Self(_cMessage: c)
+    }
+
+    public func encode(appendingTo buffer: inout [UInt8], arena: ProtoArena) {
+        let mark = arena.mark()
+        defer { arena.release(to: mark) }
+        protoPack(_cMessage(in: arena), appendingTo: &buffer)
+    }
+}
+
+extension Xsc_Gateway_V1_ListSessionsResponse {
+    init(_cMessage c: UnsafeMutablePointer<Xsc__Gateway__V1__ListSessionsResponse>) {
+        self.init()
+        self.sessions = protoMap(c.pointee.sessions, count: c.pointee.n_sessions) { ($0.map { Xsc_Gateway_V1_Session(_cMessage: $0) } ?? Xsc_Gateway_V1_Session()) }
+    }
+
+    func _cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Xsc__Gateway__V1__ListSessionsResponse> {
+        let c = arena.allocate(Xsc__Gateway__V1__ListSessionsResponse.self)
+        xsc__gateway__v1__list_sessions_response__init(c)
+        if !self.sessions.isEmpty {
+            c.pointee.n_sessions = self.sessions.count
+            c.pointee.sessions = arena.array(self.sessions) { (value: Xsc_Gateway_V1_Session) -> UnsafeMutablePointer<Xsc__Gateway__V1__Session>? in value._cMessage(in: arena) }
+        }
+        return c
+    }
+
+    public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
+        let mark = arena.mark()
+        defer { arena.release(to: mark) }
+        let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
+        guard let c = xsc__gateway__v1__list_sessions_response__unpack(arena.allocator, bytes.count, data) else {
+            throw ProtoDecodeError.invalidWireFormat(protoMessageName)
+        }
+        return Self(_cMessage: c)
+    }
+
+    public func encode(appendingTo buffer: inout [UInt8], arena: ProtoArena) {
+        let mark = arena.mark()
+        defer { arena.release(to: mark) }
+        protoPack(_cMessage(in: arena), appendingTo: &buffer)
+    }
+}
+
+extension Xsc_Gateway_V1_RevokeSessionRequest {
+    init(_cMessage c: UnsafeMutablePointer<Xsc__Gateway__V1__RevokeSessionRequest>) {
+        self.init()
+        self.sessionId = protoString(c.pointee.session_id)
+    }
+
+    func _cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Xsc__Gateway__V1__RevokeSessionRequest> {
+        let c = arena.allocate(Xsc__Gateway__V1__RevokeSessionRequest.self)
+        xsc__gateway__v1__revoke_session_request__init(c)
+        if !self.sessionId.isEmpty { c.pointee.session_id = arena.cString(self.sessionId) }
+        return c
+    }
+
+    public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
+        let mark = arena.mark()
+        defer { arena.release(to: mark) }
+        let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
+        guard let c = xsc__gateway__v1__revoke_session_request__unpack(arena.allocator, bytes.count, data) else {
+            throw ProtoDecodeError.invalidWireFormat(protoMessageName)
+        }
+        return Self(_cMessage: c)
+    }
+
+    public func encode(appendingTo buffer: inout [UInt8], arena: ProtoArena) {
+        let mark = arena.mark()
+        defer { arena.release(to: mark) }
+        protoPack(_cMessage(in: arena), appendingTo: &buffer)
+    }
+}
+
+extension Xsc_Gateway_V1_RevokeSessionResponse {
+    init(_cMessage _: UnsafeMutablePointer<Xsc__Gateway__V1__RevokeSessionResponse>) {
+        self.init()
+    }
+
+    func _cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Xsc__Gateway__V1__RevokeSessionResponse> {
+        let c = arena.allocate(Xsc__Gateway__V1__RevokeSessionResponse.self)
+        xsc__gateway__v1__revoke_session_response__init(c)
+        return c
+    }
+
+    public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
+        let mark = arena.mark()
+        defer { arena.release(to: mark) }
+        let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
+        guard let c = xsc__gateway__v1__revoke_session_response__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
         }
         return Self(_cMessage: c)

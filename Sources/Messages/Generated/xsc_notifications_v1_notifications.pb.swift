@@ -289,6 +289,25 @@ public struct Xsc_Notifications_V1_SmsAcknowledgement: ProtoMessage {
     public init() {}
 }
 
+public struct Xsc_Notifications_V1_SetContactRequest: ProtoMessage {
+    public static let protoMessageName = "xsc.notifications.v1.SetContactRequest"
+
+    public var accountId: String = ""
+    public var phone: String = ""
+    public var enabled: Bool = false
+    public var version: Int64 = 0
+
+    public init() {}
+}
+
+public struct Xsc_Notifications_V1_SetContactResponse: ProtoMessage {
+    public static let protoMessageName = "xsc.notifications.v1.SetContactResponse"
+
+    public var applied: Bool = false
+
+    public init() {}
+}
+
 public struct Xsc_Notifications_V1_UsageReportRequest: ProtoMessage {
     public static let protoMessageName = "xsc.notifications.v1.UsageReportRequest"
 
@@ -862,6 +881,72 @@ extension Xsc_Notifications_V1_SmsAcknowledgement {
         defer { arena.release(to: mark) }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__notifications__v1__sms_acknowledgement__unpack(arena.allocator, bytes.count, data) else {
+            throw ProtoDecodeError.invalidWireFormat(protoMessageName)
+        }
+        return Self(_cMessage: c)
+    }
+
+    public func encode(appendingTo buffer: inout [UInt8], arena: ProtoArena) {
+        let mark = arena.mark()
+        defer { arena.release(to: mark) }
+        protoPack(_cMessage(in: arena), appendingTo: &buffer)
+    }
+}
+
+extension Xsc_Notifications_V1_SetContactRequest {
+    init(_cMessage c: UnsafeMutablePointer<Xsc__Notifications__V1__SetContactRequest>) {
+        self.init()
+        self.accountId = protoString(c.pointee.account_id)
+        self.phone = protoString(c.pointee.phone)
+        self.enabled = (c.pointee.enabled != 0)
+        self.version = c.pointee.version
+    }
+
+    func _cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Xsc__Notifications__V1__SetContactRequest> {
+        let c = arena.allocate(Xsc__Notifications__V1__SetContactRequest.self)
+        xsc__notifications__v1__set_contact_request__init(c)
+        if !self.accountId.isEmpty { c.pointee.account_id = arena.cString(self.accountId) }
+        if !self.phone.isEmpty { c.pointee.phone = arena.cString(self.phone) }
+        c.pointee.enabled = (self.enabled ? 1 : 0)
+        c.pointee.version = self.version
+        return c
+    }
+
+    public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
+        let mark = arena.mark()
+        defer { arena.release(to: mark) }
+        let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
+        guard let c = xsc__notifications__v1__set_contact_request__unpack(arena.allocator, bytes.count, data) else {
+            throw ProtoDecodeError.invalidWireFormat(protoMessageName)
+        }
+        return Self(_cMessage: c)
+    }
+
+    public func encode(appendingTo buffer: inout [UInt8], arena: ProtoArena) {
+        let mark = arena.mark()
+        defer { arena.release(to: mark) }
+        protoPack(_cMessage(in: arena), appendingTo: &buffer)
+    }
+}
+
+extension Xsc_Notifications_V1_SetContactResponse {
+    init(_cMessage c: UnsafeMutablePointer<Xsc__Notifications__V1__SetContactResponse>) {
+        self.init()
+        self.applied = (c.pointee.applied != 0)
+    }
+
+    func _cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Xsc__Notifications__V1__SetContactResponse> {
+        let c = arena.allocate(Xsc__Notifications__V1__SetContactResponse.self)
+        xsc__notifications__v1__set_contact_response__init(c)
+        c.pointee.applied = (self.applied ? 1 : 0)
+        return c
+    }
+
+    public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
+        let mark = arena.mark()
+        defer { arena.release(to: mark) }
+        let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
+        guard let c = xsc__notifications__v1__set_contact_response__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
         }
         return Self(_cMessage: c)

@@ -116,6 +116,40 @@ public enum Xsc_Orders_V1_AssigneeKind: Sendable, Hashable, RawRepresentable {
     }
 }
 
+public enum Xsc_Orders_V1_ReportPeriod: Sendable, Hashable, RawRepresentable {
+    case unspecified
+    case day
+    case week
+    case month
+    case quarter
+    /// A value this build does not know (proto3 enums are open).
+    case unrecognized(Int32)
+
+    public init() { self = .unspecified }
+
+    public init(rawValue: Int32) {
+        switch rawValue {
+        case 0: self = .unspecified
+        case 1: self = .day
+        case 2: self = .week
+        case 3: self = .month
+        case 4: self = .quarter
+        default: self = .unrecognized(rawValue)
+        }
+    }
+
+    public var rawValue: Int32 {
+        switch self {
+        case .unspecified: return 0
+        case .day: return 1
+        case .week: return 2
+        case .month: return 3
+        case .quarter: return 4
+        case .unrecognized(let value): return value
+        }
+    }
+}
+
 public struct Xsc_Orders_V1_Customer: ProtoMessage {
     public static let protoMessageName = "xsc.orders.v1.Customer"
 
@@ -162,6 +196,9 @@ public struct Xsc_Orders_V1_Order: ProtoMessage {
     public var createdAtMs: Int64 = 0
     public var updatedAtMs: Int64 = 0
     public var submittedBy: String = ""
+    public var promotionPlanId: String = ""
+    public var visitedAtMs: Int64 = 0
+    public var reimbursementQuarter: String = ""
 
     public init() {}
 }
@@ -177,6 +214,7 @@ public struct Xsc_Orders_V1_SubmitOrderRequest: ProtoMessage {
     public var deliveryDistrictId: String = ""
     public var lines: [Xsc_Orders_V1_OrderLine] = []
     public var note: String = ""
+    public var promotionPlanId: String = ""
 
     public init() {}
 }
@@ -396,6 +434,7 @@ public struct Xsc_Orders_V1_ReportRequest: ProtoMessage {
 
     public var fromMs: Int64 = 0
     public var toMs: Int64 = 0
+    public var groupBy: Xsc_Orders_V1_ReportPeriod = .unspecified
 
     public init() {}
 }
@@ -408,6 +447,8 @@ public struct Xsc_Orders_V1_TeamSales: ProtoMessage {
     public var orderedFen: Int64 = 0
     public var visitedOrders: Int32 = 0
     public var actualFen: Int64 = 0
+    public var periodStartMs: Int64 = 0
+    public var period: String = ""
 
     public init() {}
 }
@@ -428,6 +469,7 @@ public struct Xsc_Orders_V1_LeadCompliance: ProtoMessage {
     public var p50AckMs: Int64 = 0
     public var p90AckMs: Int64 = 0
     public var misses: Int32 = 0
+    public var withdrawnMisses: Int32 = 0
 
     public init() {}
 }
@@ -556,29 +598,93 @@ public struct Xsc_Orders_V1_SetDistrictRoutingResponse: ProtoMessage {
     public init() {}
 }
 
-public struct Xsc_Orders_V1_SmsRequest: ProtoMessage {
-    public static let protoMessageName = "xsc.orders.v1.SmsRequest"
+public struct Xsc_Orders_V1_PromotionPlan: ProtoMessage {
+    public static let protoMessageName = "xsc.orders.v1.PromotionPlan"
 
-    public var accountId: String = ""
-    public var phone: String = ""
-    public var template: String = ""
-    public var params: [String: String] = [:]
-    public var category: Int32 = 0
-    public var regionCode: String = ""
-    public var idempotencyKey: String = ""
-    public var subject: Xsc_Orders_V1_SmsRequest.Subject? = nil
+    public var planId: String = ""
+    public var name: String = ""
+    public var description: String = ""
+    public var startsAtMs: Int64 = 0
+    public var endsAtMs: Int64 = 0
+    public var regionIds: [String] = []
+    public var budgetFenPerRegion: Int64 = 0
+    public var active: Bool = false
 
     public init() {}
+}
 
-    public struct Subject: ProtoMessage {
-        public static let protoMessageName = "xsc.orders.v1.SmsRequest.Subject"
+public struct Xsc_Orders_V1_UpsertPromotionPlanRequest: ProtoMessage {
+    public static let protoMessageName = "xsc.orders.v1.UpsertPromotionPlanRequest"
 
-        public var kind: String = ""
-        public var id: String = ""
-        public var shortCode: String = ""
+    public var plan: Xsc_Orders_V1_PromotionPlan? = nil
 
-        public init() {}
-    }
+    public init() {}
+}
+
+public struct Xsc_Orders_V1_ListPromotionPlansRequest: ProtoMessage {
+    public static let protoMessageName = "xsc.orders.v1.ListPromotionPlansRequest"
+
+    public var regionId: String = ""
+    public var activeOnly: Bool = false
+
+    public init() {}
+}
+
+public struct Xsc_Orders_V1_ListPromotionPlansResponse: ProtoMessage {
+    public static let protoMessageName = "xsc.orders.v1.ListPromotionPlansResponse"
+
+    public var plans: [Xsc_Orders_V1_PromotionPlan] = []
+
+    public init() {}
+}
+
+public struct Xsc_Orders_V1_PromotionExpensesRequest: ProtoMessage {
+    public static let protoMessageName = "xsc.orders.v1.PromotionExpensesRequest"
+
+    public var quarter: String = ""
+    public var regionId: String = ""
+    public var planId: String = ""
+    public var page: Xsc_Common_V1_PageRequest? = nil
+
+    public init() {}
+}
+
+public struct Xsc_Orders_V1_PromotionExpense: ProtoMessage {
+    public static let protoMessageName = "xsc.orders.v1.PromotionExpense"
+
+    public var orderId: String = ""
+    public var code: String = ""
+    public var planId: String = ""
+    public var regionId: String = ""
+    public var creditedTeamPath: String = ""
+    public var state: Xsc_Orders_V1_OrderState = .unspecified
+    public var orderedFen: Int64 = 0
+    public var actualFen: Int64 = 0
+    public var visitedAtMs: Int64 = 0
+
+    public init() {}
+}
+
+public struct Xsc_Orders_V1_PromotionExpenseTotal: ProtoMessage {
+    public static let protoMessageName = "xsc.orders.v1.PromotionExpenseTotal"
+
+    public var planId: String = ""
+    public var regionId: String = ""
+    public var orders: Int32 = 0
+    public var reimbursableFen: Int64 = 0
+
+    public init() {}
+}
+
+public struct Xsc_Orders_V1_PromotionExpensesResponse: ProtoMessage {
+    public static let protoMessageName = "xsc.orders.v1.PromotionExpensesResponse"
+
+    public var quarter: String = ""
+    public var totals: [Xsc_Orders_V1_PromotionExpenseTotal] = []
+    public var orders: [Xsc_Orders_V1_PromotionExpense] = []
+    public var page: Xsc_Common_V1_PageInfo? = nil
+
+    public init() {}
 }
 
 extension Xsc_Orders_V1_Customer {
@@ -676,6 +782,9 @@ extension Xsc_Orders_V1_Order {
         self.createdAtMs = c.pointee.created_at_ms
         self.updatedAtMs = c.pointee.updated_at_ms
         self.submittedBy = protoString(c.pointee.submitted_by)
+        self.promotionPlanId = protoString(c.pointee.promotion_plan_id)
+        self.visitedAtMs = c.pointee.visited_at_ms
+        self.reimbursementQuarter = protoString(c.pointee.reimbursement_quarter)
     }
 
     func _cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Xsc__Orders__V1__Order> {
@@ -706,6 +815,9 @@ extension Xsc_Orders_V1_Order {
         c.pointee.created_at_ms = self.createdAtMs
         c.pointee.updated_at_ms = self.updatedAtMs
         if !self.submittedBy.isEmpty { c.pointee.submitted_by = arena.cString(self.submittedBy) }
+        if !self.promotionPlanId.isEmpty { c.pointee.promotion_plan_id = arena.cString(self.promotionPlanId) }
+        c.pointee.visited_at_ms = self.visitedAtMs
+        if !self.reimbursementQuarter.isEmpty { c.pointee.reimbursement_quarter = arena.cString(self.reimbursementQuarter) }
         return c
     }
 
@@ -737,6 +849,7 @@ extension Xsc_Orders_V1_SubmitOrderRequest {
         self.deliveryDistrictId = protoString(c.pointee.delivery_district_id)
         self.lines = protoMap(c.pointee.lines, count: c.pointee.n_lines) { ($0.map { Xsc_Orders_V1_OrderLine(_cMessage: $0) } ?? Xsc_Orders_V1_OrderLine()) }
         self.note = protoString(c.pointee.note)
+        self.promotionPlanId = protoString(c.pointee.promotion_plan_id)
     }
 
     func _cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Xsc__Orders__V1__SubmitOrderRequest> {
@@ -753,6 +866,7 @@ extension Xsc_Orders_V1_SubmitOrderRequest {
             c.pointee.lines = arena.array(self.lines) { (value: Xsc_Orders_V1_OrderLine) -> UnsafeMutablePointer<Xsc__Orders__V1__OrderLine>? in value._cMessage(in: arena) }
         }
         if !self.note.isEmpty { c.pointee.note = arena.cString(self.note) }
+        if !self.promotionPlanId.isEmpty { c.pointee.promotion_plan_id = arena.cString(self.promotionPlanId) }
         return c
     }
 
@@ -1521,6 +1635,7 @@ extension Xsc_Orders_V1_ReportRequest {
         self.init()
         self.fromMs = c.pointee.from_ms
         self.toMs = c.pointee.to_ms
+        self.groupBy = Xsc_Orders_V1_ReportPeriod(rawValue: Int32(truncatingIfNeeded: c.pointee.group_by.rawValue))
     }
 
     func _cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Xsc__Orders__V1__ReportRequest> {
@@ -1528,6 +1643,7 @@ extension Xsc_Orders_V1_ReportRequest {
         xsc__orders__v1__report_request__init(c)
         c.pointee.from_ms = self.fromMs
         c.pointee.to_ms = self.toMs
+        c.pointee.group_by = Xsc__Orders__V1__ReportPeriod(rawValue: .init(truncatingIfNeeded: self.groupBy.rawValue))
         return c
     }
 
@@ -1556,6 +1672,8 @@ extension Xsc_Orders_V1_TeamSales {
         self.orderedFen = c.pointee.ordered_fen
         self.visitedOrders = c.pointee.visited_orders
         self.actualFen = c.pointee.actual_fen
+        self.periodStartMs = c.pointee.period_start_ms
+        self.period = protoString(c.pointee.period)
     }
 
     func _cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Xsc__Orders__V1__TeamSales> {
@@ -1566,6 +1684,8 @@ extension Xsc_Orders_V1_TeamSales {
         c.pointee.ordered_fen = self.orderedFen
         c.pointee.visited_orders = self.visitedOrders
         c.pointee.actual_fen = self.actualFen
+        c.pointee.period_start_ms = self.periodStartMs
+        if !self.period.isEmpty { c.pointee.period = arena.cString(self.period) }
         return c
     }
 
@@ -1627,6 +1747,7 @@ extension Xsc_Orders_V1_LeadCompliance {
         self.p50AckMs = c.pointee.p50_ack_ms
         self.p90AckMs = c.pointee.p90_ack_ms
         self.misses = c.pointee.misses
+        self.withdrawnMisses = c.pointee.withdrawn_misses
     }
 
     func _cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Xsc__Orders__V1__LeadCompliance> {
@@ -1637,6 +1758,7 @@ extension Xsc_Orders_V1_LeadCompliance {
         c.pointee.p50_ack_ms = self.p50AckMs
         c.pointee.p90_ack_ms = self.p90AckMs
         c.pointee.misses = self.misses
+        c.pointee.withdrawn_misses = self.withdrawnMisses
         return c
     }
 
@@ -2108,50 +2230,33 @@ extension Xsc_Orders_V1_SetDistrictRoutingResponse {
     }
 }
 
-extension Xsc_Orders_V1_SmsRequest {
-    init(_cMessage c: UnsafeMutablePointer<Xsc__Orders__V1__SmsRequest>) {
+extension Xsc_Orders_V1_PromotionPlan {
+    init(_cMessage c: UnsafeMutablePointer<Xsc__Orders__V1__PromotionPlan>) {
         self.init()
-        self.accountId = protoString(c.pointee.account_id)
-        self.phone = protoString(c.pointee.phone)
-        self.template = protoString(c.pointee.template_)
-        if c.pointee.n_params > 0, let entries = c.pointee.params {
-            var map = [String: String](minimumCapacity: c.pointee.n_params)
-            for index in 0..<c.pointee.n_params {
-                guard let entry = entries[index] else { continue }
-                map[protoString(entry.pointee.key)] = protoString(entry.pointee.value)
-            }
-            self.params = map
-        }
-        self.category = c.pointee.category
-        self.regionCode = protoString(c.pointee.region_code)
-        self.idempotencyKey = protoString(c.pointee.idempotency_key)
-        if let value = c.pointee.subject { self.subject = Xsc_Orders_V1_SmsRequest.Subject(_cMessage: value) }
+        self.planId = protoString(c.pointee.plan_id)
+        self.name = protoString(c.pointee.name)
+        self.description = protoString(c.pointee.description)
+        self.startsAtMs = c.pointee.starts_at_ms
+        self.endsAtMs = c.pointee.ends_at_ms
+        self.regionIds = protoMap(c.pointee.region_ids, count: c.pointee.n_region_ids) { protoString($0) }
+        self.budgetFenPerRegion = c.pointee.budget_fen_per_region
+        self.active = (c.pointee.active != 0)
     }
 
-    func _cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Xsc__Orders__V1__SmsRequest> {
-        let c = arena.allocate(Xsc__Orders__V1__SmsRequest.self)
-        xsc__orders__v1__sms_request__init(c)
-        if !self.accountId.isEmpty { c.pointee.account_id = arena.cString(self.accountId) }
-        if !self.phone.isEmpty { c.pointee.phone = arena.cString(self.phone) }
-        if !self.template.isEmpty { c.pointee.template_ = arena.cString(self.template) }
-        if !self.params.isEmpty {
-            let entries = arena.allocate(UnsafeMutablePointer<Xsc__Orders__V1__SmsRequest__ParamsEntry>?.self, count: self.params.count)
-            var index = 0
-            for (key, value) in self.params.sorted(by: { $0.key < $1.key }) {
-                let entry = arena.allocate(Xsc__Orders__V1__SmsRequest__ParamsEntry.self)
-                xsc__orders__v1__sms_request__params_entry__init(entry)
-                entry.pointee.key = arena.cString(key)
-                entry.pointee.value = arena.cString(value)
-                (entries + index).initialize(to: entry)
-                index += 1
-            }
-            c.pointee.n_params = self.params.count
-            c.pointee.params = entries
+    func _cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Xsc__Orders__V1__PromotionPlan> {
+        let c = arena.allocate(Xsc__Orders__V1__PromotionPlan.self)
+        xsc__orders__v1__promotion_plan__init(c)
+        if !self.planId.isEmpty { c.pointee.plan_id = arena.cString(self.planId) }
+        if !self.name.isEmpty { c.pointee.name = arena.cString(self.name) }
+        if !self.description.isEmpty { c.pointee.description = arena.cString(self.description) }
+        c.pointee.starts_at_ms = self.startsAtMs
+        c.pointee.ends_at_ms = self.endsAtMs
+        if !self.regionIds.isEmpty {
+            c.pointee.n_region_ids = self.regionIds.count
+            c.pointee.region_ids = arena.array(self.regionIds) { (value: String) -> UnsafeMutablePointer<CChar>? in arena.cString(value) }
         }
-        c.pointee.category = self.category
-        if !self.regionCode.isEmpty { c.pointee.region_code = arena.cString(self.regionCode) }
-        if !self.idempotencyKey.isEmpty { c.pointee.idempotency_key = arena.cString(self.idempotencyKey) }
-        if let value = self.subject { c.pointee.subject = value._cMessage(in: arena) }
+        c.pointee.budget_fen_per_region = self.budgetFenPerRegion
+        c.pointee.active = (self.active ? 1 : 0)
         return c
     }
 
@@ -2159,7 +2264,7 @@ extension Xsc_Orders_V1_SmsRequest {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
-        guard let c = xsc__orders__v1__sms_request__unpack(arena.allocator, bytes.count, data) else {
+        guard let c = xsc__orders__v1__promotion_plan__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
         }
         return Self(_cMessage: c)
@@ -2172,30 +2277,252 @@ extension Xsc_Orders_V1_SmsRequest {
     }
 }
 
-extension Xsc_Orders_V1_SmsRequest.Subject {
-    init(_cMessage c: UnsafeMutablePointer<Xsc__Orders__V1__SmsRequest__Subject>) {
+extension Xsc_Orders_V1_UpsertPromotionPlanRequest {
+    init(_cMessage c: UnsafeMutablePointer<Xsc__Orders__V1__UpsertPromotionPlanRequest>) {
         self.init()
-        self.kind = protoString(c.pointee.kind)
-        self.id = protoString(c.pointee.id)
-        self.shortCode = protoString(c.pointee.short_code)
+        if let value = c.pointee.plan { self.plan = Xsc_Orders_V1_PromotionPlan(_cMessage: value) }
     }
 
-    func _cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Xsc__Orders__V1__SmsRequest__Subject> {
-        let c = arena.allocate(Xsc__Orders__V1__SmsRequest__Subject.self)
-        xsc__orders__v1__sms_request__subject__init(c)
-        if !self.kind.isEmpty { c.pointee.kind = arena.cString(self.kind) }
-        if !self.id.isEmpty { c.pointee.id = arena.cString(self.id) }
-        if !self.shortCode.isEmpty { c.pointee.short_code = arena.cString(self.shortCode) }
+    func _cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Xsc__Orders__V1__UpsertPromotionPlanRequest> {
+        let c = arena.allocate(Xsc__Orders__V1__UpsertPromotionPlanRequest.self)
+        xsc__orders__v1__upsert_promotion_plan_request__init(c)
+        if let value = self.plan { c.pointee.plan = value._cMessage(in: arena) }
         return c
     }
 
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
-        let probe = arena.allocate(Xsc__Orders__V1__SmsRequest__Subject.self)
-        xsc__orders__v1__sms_request__subject__init(probe)
-        let raw = try protoUnpack(protoDescriptor(ofInitialized: probe), bytes, arena: arena, messageName: protoMessageName)
-        return Self(_cMessage: raw.assumingMemoryBound(to: Xsc__Orders__V1__SmsRequest__Subject.self))
+        let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
+        guard let c = xsc__orders__v1__upsert_promotion_plan_request__unpack(arena.allocator, bytes.count, data) else {
+            throw ProtoDecodeError.invalidWireFormat(protoMessageName)
+        }
+        return Self(_cMessage: c)
+    }
+
+    public func encode(appendingTo buffer: inout [UInt8], arena: ProtoArena) {
+        let mark = arena.mark()
+        defer { arena.release(to: mark) }
+        protoPack(_cMessage(in: arena), appendingTo: &buffer)
+    }
+}
+
+extension Xsc_Orders_V1_ListPromotionPlansRequest {
+    init(_cMessage c: UnsafeMutablePointer<Xsc__Orders__V1__ListPromotionPlansRequest>) {
+        self.init()
+        self.regionId = protoString(c.pointee.region_id)
+        self.activeOnly = (c.pointee.active_only != 0)
+    }
+
+    func _cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Xsc__Orders__V1__ListPromotionPlansRequest> {
+        let c = arena.allocate(Xsc__Orders__V1__ListPromotionPlansRequest.self)
+        xsc__orders__v1__list_promotion_plans_request__init(c)
+        if !self.regionId.isEmpty { c.pointee.region_id = arena.cString(self.regionId) }
+        c.pointee.active_only = (self.activeOnly ? 1 : 0)
+        return c
+    }
+
+    public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
+        let mark = arena.mark()
+        defer { arena.release(to: mark) }
+        let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
+        guard let c = xsc__orders__v1__list_promotion_plans_request__unpack(arena.allocator, bytes.count, data) else {
+            throw ProtoDecodeError.invalidWireFormat(protoMessageName)
+        }
+        return Self(_cMessage: c)
+    }
+
+    public func encode(appendingTo buffer: inout [UInt8], arena: ProtoArena) {
+        let mark = arena.mark()
+        defer { arena.release(to: mark) }
+        protoPack(_cMessage(in: arena), appendingTo: &buffer)
+    }
+}
+
+extension Xsc_Orders_V1_ListPromotionPlansResponse {
+    init(_cMessage c: UnsafeMutablePointer<Xsc__Orders__V1__ListPromotionPlansResponse>) {
+        self.init()
+        self.plans = protoMap(c.pointee.plans, count: c.pointee.n_plans) { ($0.map { Xsc_Orders_V1_PromotionPlan(_cMessage: $0) } ?? Xsc_Orders_V1_PromotionPlan()) }
+    }
+
+    func _cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Xsc__Orders__V1__ListPromotionPlansResponse> {
+        let c = arena.allocate(Xsc__Orders__V1__ListPromotionPlansResponse.self)
+        xsc__orders__v1__list_promotion_plans_response__init(c)
+        if !self.plans.isEmpty {
+            c.pointee.n_plans = self.plans.count
+            c.pointee.plans = arena.array(self.plans) { (value: Xsc_Orders_V1_PromotionPlan) -> UnsafeMutablePointer<Xsc__Orders__V1__PromotionPlan>? in value._cMessage(in: arena) }
+        }
+        return c
+    }
+
+    public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
+        let mark = arena.mark()
+        defer { arena.release(to: mark) }
+        let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
+        guard let c = xsc__orders__v1__list_promotion_plans_response__unpack(arena.allocator, bytes.count, data) else {
+            throw ProtoDecodeError.invalidWireFormat(protoMessageName)
+        }
+        return Self(_cMessage: c)
+    }
+
+    public func encode(appendingTo buffer: inout [UInt8], arena: ProtoArena) {
+        let mark = arena.mark()
+        defer { arena.release(to: mark) }
+        protoPack(_cMessage(in: arena), appendingTo: &buffer)
+    }
+}
+
+extension Xsc_Orders_V1_PromotionExpensesRequest {
+    init(_cMessage c: UnsafeMutablePointer<Xsc__Orders__V1__PromotionExpensesRequest>) {
+        self.init()
+        self.quarter = protoString(c.pointee.quarter)
+        self.regionId = protoString(c.pointee.region_id)
+        self.planId = protoString(c.pointee.plan_id)
+        if let value = c.pointee.page { self.page = Xsc_Common_V1_PageRequest(_cMessage: value) }
+    }
+
+    func _cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Xsc__Orders__V1__PromotionExpensesRequest> {
+        let c = arena.allocate(Xsc__Orders__V1__PromotionExpensesRequest.self)
+        xsc__orders__v1__promotion_expenses_request__init(c)
+        if !self.quarter.isEmpty { c.pointee.quarter = arena.cString(self.quarter) }
+        if !self.regionId.isEmpty { c.pointee.region_id = arena.cString(self.regionId) }
+        if !self.planId.isEmpty { c.pointee.plan_id = arena.cString(self.planId) }
+        if let value = self.page { c.pointee.page = value._cMessage(in: arena) }
+        return c
+    }
+
+    public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
+        let mark = arena.mark()
+        defer { arena.release(to: mark) }
+        let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
+        guard let c = xsc__orders__v1__promotion_expenses_request__unpack(arena.allocator, bytes.count, data) else {
+            throw ProtoDecodeError.invalidWireFormat(protoMessageName)
+        }
+        return Self(_cMessage: c)
+    }
+
+    public func encode(appendingTo buffer: inout [UInt8], arena: ProtoArena) {
+        let mark = arena.mark()
+        defer { arena.release(to: mark) }
+        protoPack(_cMessage(in: arena), appendingTo: &buffer)
+    }
+}
+
+extension Xsc_Orders_V1_PromotionExpense {
+    init(_cMessage c: UnsafeMutablePointer<Xsc__Orders__V1__PromotionExpense>) {
+        self.init()
+        self.orderId = protoString(c.pointee.order_id)
+        self.code = protoString(c.pointee.code)
+        self.planId = protoString(c.pointee.plan_id)
+        self.regionId = protoString(c.pointee.region_id)
+        self.creditedTeamPath = protoString(c.pointee.credited_team_path)
+        self.state = Xsc_Orders_V1_OrderState(rawValue: Int32(truncatingIfNeeded: c.pointee.state.rawValue))
+        self.orderedFen = c.pointee.ordered_fen
+        self.actualFen = c.pointee.actual_fen
+        self.visitedAtMs = c.pointee.visited_at_ms
+    }
+
+    func _cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Xsc__Orders__V1__PromotionExpense> {
+        let c = arena.allocate(Xsc__Orders__V1__PromotionExpense.self)
+        xsc__orders__v1__promotion_expense__init(c)
+        if !self.orderId.isEmpty { c.pointee.order_id = arena.cString(self.orderId) }
+        if !self.code.isEmpty { c.pointee.code = arena.cString(self.code) }
+        if !self.planId.isEmpty { c.pointee.plan_id = arena.cString(self.planId) }
+        if !self.regionId.isEmpty { c.pointee.region_id = arena.cString(self.regionId) }
+        if !self.creditedTeamPath.isEmpty { c.pointee.credited_team_path = arena.cString(self.creditedTeamPath) }
+        c.pointee.state = Xsc__Orders__V1__OrderState(rawValue: .init(truncatingIfNeeded: self.state.rawValue))
+        c.pointee.ordered_fen = self.orderedFen
+        c.pointee.actual_fen = self.actualFen
+        c.pointee.visited_at_ms = self.visitedAtMs
+        return c
+    }
+
+    public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
+        let mark = arena.mark()
+        defer { arena.release(to: mark) }
+        let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
+        guard let c = xsc__orders__v1__promotion_expense__unpack(arena.allocator, bytes.count, data) else {
+            throw ProtoDecodeError.invalidWireFormat(protoMessageName)
+        }
+        return Self(_cMessage: c)
+    }
+
+    public func encode(appendingTo buffer: inout [UInt8], arena: ProtoArena) {
+        let mark = arena.mark()
+        defer { arena.release(to: mark) }
+        protoPack(_cMessage(in: arena), appendingTo: &buffer)
+    }
+}
+
+extension Xsc_Orders_V1_PromotionExpenseTotal {
+    init(_cMessage c: UnsafeMutablePointer<Xsc__Orders__V1__PromotionExpenseTotal>) {
+        self.init()
+        self.planId = protoString(c.pointee.plan_id)
+        self.regionId = protoString(c.pointee.region_id)
+        self.orders = c.pointee.orders
+        self.reimbursableFen = c.pointee.reimbursable_fen
+    }
+
+    func _cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Xsc__Orders__V1__PromotionExpenseTotal> {
+        let c = arena.allocate(Xsc__Orders__V1__PromotionExpenseTotal.self)
+        xsc__orders__v1__promotion_expense_total__init(c)
+        if !self.planId.isEmpty { c.pointee.plan_id = arena.cString(self.planId) }
+        if !self.regionId.isEmpty { c.pointee.region_id = arena.cString(self.regionId) }
+        c.pointee.orders = self.orders
+        c.pointee.reimbursable_fen = self.reimbursableFen
+        return c
+    }
+
+    public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
+        let mark = arena.mark()
+        defer { arena.release(to: mark) }
+        let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
+        guard let c = xsc__orders__v1__promotion_expense_total__unpack(arena.allocator, bytes.count, data) else {
+            throw ProtoDecodeError.invalidWireFormat(protoMessageName)
+        }
+        return Self(_cMessage: c)
+    }
+
+    public func encode(appendingTo buffer: inout [UInt8], arena: ProtoArena) {
+        let mark = arena.mark()
+        defer { arena.release(to: mark) }
+        protoPack(_cMessage(in: arena), appendingTo: &buffer)
+    }
+}
+
+extension Xsc_Orders_V1_PromotionExpensesResponse {
+    init(_cMessage c: UnsafeMutablePointer<Xsc__Orders__V1__PromotionExpensesResponse>) {
+        self.init()
+        self.quarter = protoString(c.pointee.quarter)
+        self.totals = protoMap(c.pointee.totals, count: c.pointee.n_totals) { ($0.map { Xsc_Orders_V1_PromotionExpenseTotal(_cMessage: $0) } ?? Xsc_Orders_V1_PromotionExpenseTotal()) }
+        self.orders = protoMap(c.pointee.orders, count: c.pointee.n_orders) { ($0.map { Xsc_Orders_V1_PromotionExpense(_cMessage: $0) } ?? Xsc_Orders_V1_PromotionExpense()) }
+        if let value = c.pointee.page { self.page = Xsc_Common_V1_PageInfo(_cMessage: value) }
+    }
+
+    func _cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Xsc__Orders__V1__PromotionExpensesResponse> {
+        let c = arena.allocate(Xsc__Orders__V1__PromotionExpensesResponse.self)
+        xsc__orders__v1__promotion_expenses_response__init(c)
+        if !self.quarter.isEmpty { c.pointee.quarter = arena.cString(self.quarter) }
+        if !self.totals.isEmpty {
+            c.pointee.n_totals = self.totals.count
+            c.pointee.totals = arena.array(self.totals) { (value: Xsc_Orders_V1_PromotionExpenseTotal) -> UnsafeMutablePointer<Xsc__Orders__V1__PromotionExpenseTotal>? in value._cMessage(in: arena) }
+        }
+        if !self.orders.isEmpty {
+            c.pointee.n_orders = self.orders.count
+            c.pointee.orders = arena.array(self.orders) { (value: Xsc_Orders_V1_PromotionExpense) -> UnsafeMutablePointer<Xsc__Orders__V1__PromotionExpense>? in value._cMessage(in: arena) }
+        }
+        if let value = self.page { c.pointee.page = value._cMessage(in: arena) }
+        return c
+    }
+
+    public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
+        let mark = arena.mark()
+        defer { arena.release(to: mark) }
+        let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
+        guard let c = xsc__orders__v1__promotion_expenses_response__unpack(arena.allocator, bytes.count, data) else {
+            throw ProtoDecodeError.invalidWireFormat(protoMessageName)
+        }
+        return Self(_cMessage: c)
     }
 
     public func encode(appendingTo buffer: inout [UInt8], arena: ProtoArena) {

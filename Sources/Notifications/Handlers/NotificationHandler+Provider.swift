@@ -5,7 +5,7 @@ import ServiceKit
 /// The provider-facing and reporting methods.
 extension NotificationHandler {
     public func reportDelivery(_ request: Xsc_Notifications_V1_ReportDeliveryRequest, context: ServerContext) async throws -> Xsc_Notifications_V1_ReportDeliveryResponse {
-        _ = try requireMachine(context)
+        _ = try requireProviderOrMachine(context)
         var violations = FieldViolations()
         if request.providerMessageId.isEmpty { violations.add("provider_message_id", "required") }
         let receipt: MessageStore.Receipt
@@ -28,7 +28,7 @@ extension NotificationHandler {
     }
 
     public func receiveInbound(_ request: Xsc_Notifications_V1_ReceiveInboundRequest, context: ServerContext) async throws -> Xsc_Notifications_V1_ReceiveInboundResponse {
-        _ = try requireMachine(context)
+        _ = try requireProviderOrMachine(context)
         var violations = FieldViolations()
         let phone = PhoneNumber(request.fromPhone)
         if phone == nil { violations.add("from_phone", "not a mainland mobile number") }

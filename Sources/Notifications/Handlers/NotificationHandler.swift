@@ -49,6 +49,18 @@ public final class NotificationHandler: Xsc_Notifications_V1_NotificationService
         return actor
     }
 
+    /// The provider callbacks (receipts, inbound SMS): a machine actor, or the SMS provider
+    /// itself - a partner actor whose gateway key carries the reserved provider channel. That
+    /// actor passes here and nowhere else, so a leaked provider key cannot send SMS.
+    func requireProviderOrMachine(_ context: ServerContext) throws -> VerifiedActor {
+        let actor = try context.requireActor()
+        if actor.role == .partner && actor.partnerChannel == Self.smsProviderChannel { return actor }
+        return try requireMachine(context)
+    }
+
+    /// The partner-key channel the gateway reserves for SMS providers.
+    public static let smsProviderChannel = "sms_provider"
+
     public func send(_ request: Xsc_Notifications_V1_SendRequest, context: ServerContext) async throws -> Xsc_Notifications_V1_SendResponse {
         _ = try requireMachine(context)
         let valid: ValidatedSend
@@ -57,8 +69,16 @@ public final class NotificationHandler: Xsc_Notifications_V1_NotificationService
         case .failure(let violations): throw NotificationErrors.invalidArgument(violations)
         }
         var phone = valid.phone
+        var refusal: String?
         if phone == nil, let account = valid.accountID {
-            phone = try await PhoneDirectory(clock: clock).phone(pool: pool, accountID: account)
+            switch try await PhoneDirectory(clock: clock).recipient(pool: pool, accountID: account) {
+            case .phone(let known): phone = known
+            case .disabled(let known):
+                // Recorded (the sender's outbox is done with it, the audit shows why), never sent.
+                phone = known
+                refusal = "recipient account disabled"
+            case .unknown: break
+            }
         }
         guard let phone else {
             throw NotificationErrors.withReason(.failedPrecondition, "no phone number is known for this account; send its phone too",
@@ -75,7 +95,7 @@ public final class NotificationHandler: Xsc_Notifications_V1_NotificationService
                     id: MessageStore.makeID(), idempotencyKey: valid.idempotencyKey, recipientAccountID: valid.accountID,
                     phone: phone, template: valid.template, body: valid.rendered.text, category: valid.category,
                     regionCode: valid.regionCode, segments: valid.rendered.segments, subjectKind: valid.subject.kind,
-                    subjectID: valid.subject.id, subjectCode: valid.subject.code))
+                    subjectID: valid.subject.id, subjectCode: valid.subject.code, refusal: refusal))
                 var response = Xsc_Notifications_V1_SendResponse()
                 response.message = stored.proto
                 try await idempotency.record(in: tx, ticket, answer: IdempotencyStore.StoredAnswer(response: response.serializedBytes()))

@@ -21,6 +21,11 @@ public enum TemplateCatalog {
         SMSTemplate(name: "sla_escalation",
                     text: "【{sig}】超时提醒：订单{code}的{stage}已超时{minutes}分钟（负责人{assignee}），请立即跟进。",
                     parameters: ["code", "stage", "minutes", "assignee"]),
+        // After an sla_escalation whose step turned out done in time (an SMS reply held up
+        // while orders was down): the superior need not chase it any more.
+        SMSTemplate(name: "sla_escalation_withdrawn",
+                    text: "【{sig}】订单{code}的{stage}已按时完成，请忽略此前的超时提醒。",
+                    parameters: ["code", "stage"]),
         SMSTemplate(name: "proposal_submitted",
                     text: "【{sig}】{proposer}提交了提案“{title}”，请在30分钟内决定执行或终止。",
                     parameters: ["proposer", "title"]),

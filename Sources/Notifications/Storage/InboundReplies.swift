@@ -60,9 +60,8 @@ public struct InboundReplies: Sendable {
                 return Result(outcome: .duplicate, orderID: try earlier.first?.decode(String.self, at: 0) ?? "",
                               replyMessageID: nil)
             }
-            let account = try await tx.query("SELECT account_id FROM account_phones WHERE phone = $1",
-                                             [.text(phone.digits)]).first?.decode(String.self, at: 0)
-            let prompts = try await openPrompts(tx, phone: phone, before: receivedAtMillis)
+            let account = try await PhoneDirectory(clock: clock).account(in: tx, phone: phone)
+            let prompts = try await openPrompts(tx, phone: phone, account: account, before: receivedAtMillis)
             let result: Result
             switch ReplyParser.parse(text) {
             case .notUnderstood:
@@ -107,13 +106,18 @@ public struct InboundReplies: Sendable {
         return result
     }
 
-    /// Unanswered order prompts sent to this phone within the window before the reply, newest first.
-    private func openPrompts(_ tx: PostgresTransaction, phone: PhoneNumber, before replyMillis: Int64) async throws -> [Prompt] {
+    /// Unanswered order prompts sent to this phone within the window before the reply, newest
+    /// first: those addressed to the replying account (or to the bare number), so that a number
+    /// passed on to someone else never answers its previous owner's prompts.
+    private func openPrompts(_ tx: PostgresTransaction, phone: PhoneNumber, account: String?,
+                             before replyMillis: Int64) async throws -> [Prompt] {
         let rows = try await tx.query("""
             SELECT subject_id, subject_code, region_code FROM messages
             WHERE phone = $1 AND subject_kind = 'order' AND replied_at IS NULL AND created_at > $2
+              AND (recipient_account_id IS NULL OR recipient_account_id = $3)
             ORDER BY created_at DESC, inbox_seq DESC FOR UPDATE
-            """, [.text(phone.digits), .timestampMillis(replyMillis - Self.promptWindow.wholeMilliseconds)])
+            """, [.text(phone.digits), .timestampMillis(replyMillis - Self.promptWindow.wholeMilliseconds),
+                  account.map { .text($0) } ?? .null])
         return try rows.map {
             Prompt(orderID: try $0.decode(String.self, at: 0), code: try $0.decode(String.self, at: 1),
                    region: try $0.decode(String.self, at: 2))

@@ -84,4 +84,7 @@ public struct NewMessage: Sendable {
     public var subjectKind: String = ""
     public var subjectID: String = ""
     public var subjectCode: String = ""
+    /// Set for a message that must not go out at all (its recipient's account is disabled):
+    /// stored as `failed` with this reason, never handed to the provider.
+    public var refusal: String?
 }

@@ -11,9 +11,12 @@ public struct OrderFlow: Sendable {
     let pool: PostgresPool
     let clock: WallClock
     let store = OrderStore()
+    let violations = ViolationStore()
     let catalog = CatalogStore()
+    let promotions = PromotionStore()
     let idempotency: IdempotencyStore
     let notifier: OrderNotifier
+    let publisher: OrderPublisher
     let deadlines: SLADeadlines
     /// The organisation's time zone (reports' weekdays and hours).
     let timeZone: String
@@ -25,6 +28,7 @@ public struct OrderFlow: Sendable {
         self.timeZone = timeZone
         idempotency = IdempotencyStore(clock: clock)
         notifier = OrderNotifier(outbox: Outbox(clock: clock))
+        publisher = OrderPublisher(outbox: Outbox(clock: clock))
         deadlines = SLADeadlines(timers: Timers(clock: clock))
     }
 
@@ -45,8 +49,10 @@ public struct OrderFlow: Sendable {
         }
     }
 
-    /// `transition` on an order already loaded and locked in `tx`.
-    func apply(_ action: OrderAction, to loaded: OrderRecord, actor: EventActor, detail: String = "", in tx: PostgresTransaction,
+    /// `transition` on an order already loaded and locked in `tx`. The event counts at `at`
+    /// (default: now); `change` sees that time as the order's `updatedAtMillis`.
+    func apply(_ action: OrderAction, to loaded: OrderRecord, actor: EventActor, detail: String = "", at: Int64? = nil,
+               in tx: PostgresTransaction,
                authorize: (OrderRecord, Routing) throws -> Void,
                change: (inout OrderRecord) throws -> Void,
                effects: (OrderRecord, Routing, PostgresTransaction) async throws -> Void) async throws -> Xsc_Orders_V1_Order {
@@ -57,11 +63,12 @@ public struct OrderFlow: Sendable {
             throw RPCError(code: .failedPrecondition, message: "district \(loaded.districtID) has no routing any more")
         }
         try authorize(loaded, routing)
+        let now = at ?? clock()
+        try await recordOverdueSteps(of: loaded, routing: routing, doneAt: now, in: tx)
         var order = loaded
         order.state = action.target
-        try change(&order)
-        let now = clock()
         order.updatedAtMillis = now
+        try change(&order)
         try await store.recordTransition(order, from: loaded.state, kind: action.eventKind, actor: actor, at: now, detail: detail, in: tx)
         try await effects(order, routing, tx)
         return order.message(access: .full)
@@ -81,7 +88,8 @@ extension RPCError {
 
 extension EventActor {
     init(_ actor: VerifiedActor) {
-        self.init(accountID: actor.accountID, role: actor.role.roleName)
+        // The exact DOMAIN.md role when the gateway signed one: the event log names who acted as what.
+        self.init(accountID: actor.accountID, role: actor.domainRole.isEmpty ? actor.role.roleName : actor.domainRole)
     }
 }
 

@@ -14,15 +14,18 @@ extension OrderFlow {
     public func submit(_ request: Xsc_Orders_V1_SubmitOrderRequest, actor: VerifiedActor,
                        idempotencyKey: String?) async throws -> Xsc_Orders_V1_SubmitOrderResponse {
         guard actor.role != .system else { throw RPCError.notAllowed("the system account does not submit orders") }
-        let valid = try SubmissionValidation.validate(request, partnerActor: actor.role == .partner ? actor.accountID : nil)
-        do {
-            return try await pool.withConnection { connection in
-                try await submitNew(valid, request: request, actor: actor, idempotencyKey: idempotencyKey, on: connection)
+        let valid = try SubmissionValidation.validate(request, actor: actor)
+        // A promotion-expense order also checks and charges its plan: the full path below.
+        if valid.promotionPlanID.isEmpty {
+            do {
+                return try await pool.withConnection { connection in
+                    try await submitNew(valid, request: request, actor: actor, idempotencyKey: idempotencyKey, on: connection)
+                }
+            } catch where OrderStore.isExternalIDTaken(error) || IdempotencyStore.isKeyTaken(error) {
+                // The external id names an order already, or the idempotency key was taken by a
+                // concurrent twin that committed first: everything above rolled back; answer as
+                // a resubmission does (the earlier order, or the key's replayed answer).
             }
-        } catch where OrderStore.isExternalIDTaken(error) || IdempotencyStore.isKeyTaken(error) {
-            // The external id names an order already, or the idempotency key was taken by a
-            // concurrent twin that committed first: everything above rolled back; answer as
-            // a resubmission does (the earlier order, or the key's replayed answer).
         }
         return try await pool.transaction { tx in
             if let idempotencyKey {
@@ -81,6 +84,8 @@ extension OrderFlow {
         var writes = [store.insertStatement(order, requestFingerprint: Self.fingerprint(valid), note: valid.note,
                                             actor: EventActor(actor))]
         writes += notifier.promptStatements("order_new_lead", to: routing.officeLeads, order: order)
+        writes += publisher.orderSubmittedStatements(order, submitter: SubmitterFacts(accountID: actor.accountID,
+                                                                                       isSalesperson: actor.isSalesperson))
         writes.append(try deadlines.startStatement(.acknowledge, orderID: order.id, routing: routing, now: now))
         if let idempotencyKey {
             writes.append(idempotency.answeredInsertStatement(scope: scope, key: idempotencyKey, request: requestBytes,
@@ -141,16 +146,19 @@ extension OrderFlow {
         let inserted = try await tx.query("""
             INSERT INTO orders (id, source, partner_id, external_id, request_sha256, referrer_code, customer_name, customer_phone,
                                 customer_address, district_id, region_id, office_id, credited_team_path, state, total_fen, note,
-                                submitted_by, created_at, updated_at)
-            VALUES ($1, $2, $3, $4, sha256($5), $6, $7, $8, $9, $10, $11, $12, $13, 'received', $14, $15, $16, $17, $17)
+                                submitted_by, created_at, updated_at, promotion_plan_id)
+            VALUES ($1, $2, $3, $4, sha256($5), $6, $7, $8, $9, $10, $11, $12, $13, 'received', $14, $15, $16, $17, $17, $18)
             ON CONFLICT (source, partner_id, external_id) WHERE external_id <> '' DO NOTHING
             RETURNING code
             """, [.text(id), .text(valid.source.storedName), .text(valid.partnerID), .text(valid.externalID), .bytea(fingerprint),
                   .text(valid.referrerCode), .text(valid.customerName), .text(valid.customerPhone), .text(valid.customerAddress),
                   .text(valid.districtID), .text(routing.regionID), .text(routing.officeID), .text(routing.creditedTeamPath),
-                  .int64(total), .text(valid.note), .text(actor.accountID), .timestampMillis(now)])
+                  .int64(total), .text(valid.note), .text(actor.accountID), .timestampMillis(now), .text(valid.promotionPlanID)])
         guard let row = inserted.first else {
             return try await existing(valid, fingerprint: fingerprint, actor: actor, in: tx)
+        }
+        if !valid.promotionPlanID.isEmpty {
+            try await admitPromotionOrder(plan: valid.promotionPlanID, routing: routing, actor: actor, at: now, in: tx)
         }
         var statements = lines.map { line in
             PostgresStatement("""
@@ -164,6 +172,7 @@ extension OrderFlow {
                                 totalFen: total, submittedBy: actor.accountID, at: now)
         try await notifier.prompt("order_new_lead", to: routing.officeLeads, order: order, in: tx)
         try await deadlines.start(.acknowledge, orderID: id, routing: routing, now: now, in: tx)
+        try await publisher.orderSubmitted(order, submitter: SubmitterFacts(accountID: actor.accountID, isSalesperson: actor.isSalesperson), in: tx)
         var response = Xsc_Orders_V1_SubmitOrderResponse()
         response.order = order.message(access: .full)
         return response
@@ -210,6 +219,7 @@ extension OrderFlow {
         canonical.customer = customer
         canonical.deliveryDistrictId = valid.districtID
         canonical.note = valid.note
+        canonical.promotionPlanId = valid.promotionPlanID
         canonical.lines = valid.lines.map { line in
             var message = Xsc_Orders_V1_OrderLine()
             message.skuId = line.skuID
@@ -249,6 +259,7 @@ extension OrderRecord {
         self.submittedBy = submittedBy
         createdAtMillis = at
         updatedAtMillis = at
+        promotionPlanID = valid.promotionPlanID
         self.lines = lines
     }
 }

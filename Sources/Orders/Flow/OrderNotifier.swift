@@ -2,17 +2,13 @@ import Messages
 import Postgres
 import ServiceKitStore
 
-/// SMS requests to the notifications service, queued in the outbox with the business change
-/// (templates are the notifications service's: order_new_lead, order_forwarded,
-/// sla_escalation, customer_order_confirmed). If that service is down or not deployed yet,
-/// the rows simply wait.
+/// SMS requests (`xsc.notifications.v1.SendRequest`) to the notifications service, queued in
+/// the outbox with the business change (templates are the notifications service's:
+/// order_new_lead, order_forwarded, sla_escalation, customer_order_confirmed). If that service
+/// is down, the rows simply wait.
 struct OrderNotifier: Sendable {
     static let destination = "notifications"
     static let sendPath = "/xsc.notifications.v1.NotificationService/Send"
-    /// xsc.notifications.v1.Category values.
-    static let staffCategory: Int32 = 1
-    static let customerCategory: Int32 = 2
-
     let outbox: Outbox
 
     /// A prompt a person answers by replying `1` or the order's code.
@@ -24,7 +20,7 @@ struct OrderNotifier: Sendable {
     /// trip with the rest of its transaction.
     func promptStatements(_ template: String, to accounts: [String], order: OrderRecord) -> [PostgresStatement] {
         accounts.map { account in
-            var request = Self.request(template, order: order, category: Self.staffCategory)
+            var request = Self.request(template, order: order, category: .staffSla)
             request.accountId = account
             request.params = ["code": order.code, "summary": Self.summary(of: order)]
             return enqueueStatement(request)
@@ -34,7 +30,7 @@ struct OrderNotifier: Sendable {
     func escalate(to accounts: [String], order: OrderRecord, stage: String, overdueMinutes: Int, responsible: [String],
                   in tx: PostgresTransaction) async throws {
         for account in accounts {
-            var request = Self.request("sla_escalation", order: order, category: Self.staffCategory)
+            var request = Self.request("sla_escalation", order: order, category: .staffSla)
             request.accountId = account
             request.params = ["code": order.code, "stage": stage, "minutes": String(overdueMinutes),
                               "assignee": responsible.joined(separator: ",")]
@@ -42,20 +38,32 @@ struct OrderNotifier: Sendable {
         }
     }
 
+    /// Tells the superiors an escalation went to that the step was done in time after all.
+    func withdrawEscalation(to accounts: [String], order: OrderRecord, stage: String, in tx: PostgresTransaction) async throws {
+        for account in accounts {
+            var request = Self.request("sla_escalation_withdrawn", order: order, category: .staffSla)
+            request.accountId = account
+            request.params = ["code": order.code, "stage": stage]
+            // Nothing to answer: the order's prompt is the one a reply acknowledges.
+            request.subject = nil
+            try await enqueue(request, in: tx)
+        }
+    }
+
     /// Tells the customer the order is on its way (the dealer accepted it).
     func confirmToCustomer(_ order: OrderRecord, in tx: PostgresTransaction) async throws {
-        var request = Self.request("customer_order_confirmed", order: order, category: Self.customerCategory)
+        var request = Self.request("customer_order_confirmed", order: order, category: .customer)
         request.phone = order.customerPhone
         request.params = ["code": order.code]
         request.subject = nil
         try await enqueue(request, in: tx)
     }
 
-    private func enqueue(_ request: Xsc_Orders_V1_SmsRequest, in tx: PostgresTransaction) async throws {
+    private func enqueue(_ request: Xsc_Notifications_V1_SendRequest, in tx: PostgresTransaction) async throws {
         _ = try await tx.run([enqueueStatement(request)])
     }
 
-    private func enqueueStatement(_ request: Xsc_Orders_V1_SmsRequest) -> PostgresStatement {
+    private func enqueueStatement(_ request: Xsc_Notifications_V1_SendRequest) -> PostgresStatement {
         var request = request
         let eventID = Outbox.makeEventID()
         request.idempotencyKey = "orders-" + eventID
@@ -63,12 +71,12 @@ struct OrderNotifier: Sendable {
                                        payload: request.serializedBytes(), eventID: eventID)
     }
 
-    private static func request(_ template: String, order: OrderRecord, category: Int32) -> Xsc_Orders_V1_SmsRequest {
-        var request = Xsc_Orders_V1_SmsRequest()
+    private static func request(_ template: String, order: OrderRecord, category: Xsc_Notifications_V1_Category) -> Xsc_Notifications_V1_SendRequest {
+        var request = Xsc_Notifications_V1_SendRequest()
         request.template = template
         request.category = category
         request.regionCode = order.regionID
-        var subject = Xsc_Orders_V1_SmsRequest.Subject()
+        var subject = Xsc_Notifications_V1_Subject()
         subject.kind = "order"
         subject.id = order.id
         subject.shortCode = order.code

@@ -10,8 +10,9 @@ extension OrderFlow {
 
     public func salesByTeam(_ request: Xsc_Orders_V1_ReportRequest, actor: VerifiedActor) async throws -> Xsc_Orders_V1_SalesByTeamResponse {
         let scope = try reportScope(request, actor: actor)
+        let grouping = ReportGrouping(request.groupBy)
         var response = Xsc_Orders_V1_SalesByTeamResponse()
-        response.rows = try await pool.transaction { tx in try await ReportQueries().salesByTeam(scope, in: tx) }
+        response.rows = try await pool.transaction { tx in try await ReportQueries().salesByTeam(scope, grouping: grouping, in: tx) }
         return response
     }
 
@@ -43,6 +44,7 @@ extension OrderFlow {
         }
         var problems = FieldViolations()
         if request.fromMs < 0 { problems.add("from_ms", "a Unix time in milliseconds") }
+        if case .unrecognized = request.groupBy { problems.add("group_by", "unspecified, day, week, month or quarter") }
         if request.toMs <= request.fromMs { problems.add("to_ms", "after from_ms") }
         else if request.toMs - request.fromMs > Self.maxReportSpanMillis { problems.add("to_ms", "a report covers at most 400 days") }
         try problems.check()

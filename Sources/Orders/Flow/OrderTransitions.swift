@@ -10,12 +10,14 @@ import ServiceKit
 extension OrderFlow {
     public func acknowledge(orderID: String, actor: VerifiedActor) async throws -> Xsc_Orders_V1_Order {
         try await transition(.acknowledge, orderID: orderID, actor: EventActor(actor), viewer: OrderViewer(actor),
-                             authorize: { order, routing in try Self.authorizeAcknowledge(order, routing, account: actor.accountID, role: actor.role) },
+                             authorize: { order, routing in
+                                 try Self.authorizeAcknowledge(order, routing, account: actor.accountID, supervisor: actor.isRegionSupervisor)
+                             },
                              change: { $0.acknowledgedBy = actor.accountID },
                              effects: acknowledgeEffects)
     }
 
-    static func authorizeAcknowledge(_ order: OrderRecord, _ routing: Routing, account: String, role: VerifiedActor.Role) throws {
+    static func authorizeAcknowledge(_ order: OrderRecord, _ routing: Routing, account: String, supervisor: Bool) throws {
         if order.state == .assigned {
             guard order.assigneeKind == "district_lead" else {
                 throw RPCError.illegalTransition(.acknowledge, from: order.state) // a dealer accepts instead
@@ -23,13 +25,19 @@ extension OrderFlow {
             guard order.assigneeAccountID == account else {
                 throw RPCError.notAllowed("only the district lead it was assigned to acknowledges this order")
             }
-        } else if !routing.officeLeads.contains(account) && role != .manager {
+        } else if !routing.officeLeads.contains(account) && !supervisor {
             throw RPCError.notAllowed("only the office's order leads acknowledge new orders")
         }
     }
 
+    /// The acknowledgement counts at `order.updatedAtMillis` (an SMS reply: when the lead
+    /// replied). If the deadline timer recorded a miss meanwhile although that time is within
+    /// the deadline, the miss is withdrawn. The forwarding deadline runs from now, when orders
+    /// knows the order is acknowledged: nobody can forward it before that, so a reply held up
+    /// while orders was down must not start a deadline that is already over.
     func acknowledgeEffects(_ order: OrderRecord, _ routing: Routing, _ tx: PostgresTransaction) async throws {
         try await deadlines.finish(.acknowledge, orderID: order.id, in: tx)
+        try await withdrawMisses(of: .acknowledge, order: order, doneAt: order.updatedAtMillis, doneBy: order.acknowledgedBy, in: tx)
         try await deadlines.start(.assign, orderID: order.id, routing: routing, now: clock(), in: tx)
     }
 
@@ -42,7 +50,7 @@ extension OrderFlow {
         return try await transition(.assign, orderID: orderID, actor: EventActor(actor), viewer: OrderViewer(actor),
                                     detail: "\(kindName) \(assignee)",
                                     authorize: { order, routing in
-            guard order.acknowledgedBy == actor.accountID || actor.role == .manager else {
+            guard order.acknowledgedBy == actor.accountID || actor.isRegionSupervisor else {
                 throw RPCError.notAllowed("only the lead who acknowledged the order assigns it")
             }
             var problems = FieldViolations()
@@ -101,7 +109,7 @@ extension OrderFlow {
         try problems.check()
         return try await transition(.recordReturnVisit, orderID: request.orderId, actor: EventActor(actor), viewer: OrderViewer(actor),
                                     detail: "score \(request.evaluationScore)", authorize: { order, routing in
-            guard routing.officeLeads.contains(actor.accountID) || actor.role == .manager else {
+            guard routing.officeLeads.contains(actor.accountID) || actor.isRegionSupervisor else {
                 throw RPCError.notAllowed("the office's order lead or the region's customer service does the return visit")
             }
             var problems = FieldViolations()
@@ -114,11 +122,16 @@ extension OrderFlow {
             order.actualTotalFen = order.lines.reduce(0) { $0 + Int64($1.actualQuantity) * $1.unitPriceFen }
             order.evaluationScore = request.evaluationScore
             order.evaluationText = text
+            order.visitedAtMillis = order.updatedAtMillis
+            if !order.promotionPlanID.isEmpty {
+                order.reimbursementQuarter = BusinessCalendar(timeZone: timeZone).quarter(of: order.visitedAtMillis)
+            }
         }, effects: { order, _, tx in
             for line in order.lines {
                 try await tx.execute("UPDATE order_lines SET actual_quantity = $3 WHERE order_id = $1 AND line_no = $2",
                                      [.text(order.id), .int(line.lineNo), .int32(line.actualQuantity)])
             }
+            try await publisher.visited(order, by: actor.accountID, in: tx)
         })
     }
 
@@ -126,7 +139,7 @@ extension OrderFlow {
         try await transition(.cancel, orderID: orderID, actor: EventActor(actor), viewer: OrderViewer(actor),
                              detail: String(reason.trimmingSpaces.prefix(SubmissionLimits.noteLength)), authorize: { order, routing in
             let isSubmitter = order.submittedBy == actor.accountID || (actor.role == .partner && order.partnerID == actor.accountID)
-            guard isSubmitter || routing.officeLeads.contains(actor.accountID) || actor.role == .manager || actor.role == .admin else {
+            guard isSubmitter || routing.officeLeads.contains(actor.accountID) || actor.isRegionSupervisor || actor.role == .admin else {
                 throw RPCError.notAllowed("only the submitter, the office's order leads or a manager cancel an order")
             }
         }, effects: { order, _, tx in
@@ -135,12 +148,15 @@ extension OrderFlow {
     }
 
     public func refund(orderID: String, reason: String, actor: VerifiedActor) async throws -> Xsc_Orders_V1_Order {
-        try await transition(.refund, orderID: orderID, actor: EventActor(actor), viewer: OrderViewer(actor),
-                             detail: String(reason.trimmingSpaces.prefix(SubmissionLimits.noteLength)), authorize: { order, _ in
+        let reason = String(reason.trimmingSpaces.prefix(SubmissionLimits.noteLength))
+        return try await transition(.refund, orderID: orderID, actor: EventActor(actor), viewer: OrderViewer(actor),
+                                    detail: reason, authorize: { order, _ in
             let isPartner = actor.role == .partner && order.partnerID == actor.accountID
-            guard isPartner || actor.role == .manager || actor.role == .admin else {
+            guard isPartner || actor.isRegionSupervisor || actor.role == .admin else {
                 throw RPCError.notAllowed("only a manager or the submitting partner refunds an order")
             }
+        }, effects: { order, _, tx in
+            try await publisher.refunded(order, by: actor.accountID, reason: reason, in: tx)
         })
     }
 
@@ -164,10 +180,15 @@ extension OrderFlow {
             }
             let awaitingReply = order.state == .received || (order.state == .assigned && order.assigneeKind == "district_lead")
             guard awaitingReply else { return order.message(access: .full) }
+            // The reply counts when it reached the provider (never before the order's last change,
+            // never in the future), so a relay delay does not make the lead look late.
+            let now = clock()
+            let repliedAt = request.repliedAtMs > 0 ? min(max(request.repliedAtMs, order.updatedAtMillis), now) : now
             let detail = "sms reply at \(request.repliedAtMs)"
-            return try await apply(.acknowledge, to: order, actor: EventActor(accountID: request.accountId, role: "sms"), detail: detail, in: tx,
+            return try await apply(.acknowledge, to: order, actor: EventActor(accountID: request.accountId, role: "sms"), detail: detail,
+                                   at: repliedAt, in: tx,
                                    authorize: { order, routing in
-                try Self.authorizeAcknowledge(order, routing, account: request.accountId, role: .staff)
+                try Self.authorizeAcknowledge(order, routing, account: request.accountId, supervisor: false)
             }, change: { $0.acknowledgedBy = request.accountId }, effects: acknowledgeEffects)
         }
     }

@@ -22,7 +22,12 @@ extension OrderFlow {
         guard actor.role == .partner else { throw RPCError.notAllowed("the feed serves partner platforms; staff use ListOrderEvents") }
         var after = try Self.feedPosition(request.cursor)
         while !Task.isCancelled {
-            let page = try await feedPage(partner: actor.accountID, after: after, limit: Self.maxPageSize)
+            // A partner that disconnects cancels this task. Cancelling a running query sends
+            // PostgreSQL a cancel request that can arrive after the statement finished and hit
+            // the pooled connection's next statement - another caller's. So a page is always read
+            // to its end (an unstructured task does not inherit the cancellation) and the loop
+            // stops between pages.
+            let page = try await Task { try await feedPage(partner: actor.accountID, after: after, limit: Self.maxPageSize) }.value
             for event in page.events { try await send(event) }
             after = try Self.feedPosition(page.nextCursor)
             if page.events.isEmpty { try await Task.sleep(for: Self.feedPollInterval) }

@@ -38,6 +38,11 @@ struct SLADeadlines: Sendable {
         _ = try await timers.cancel(in: tx, kind: step.rawValue, subjectID: orderID)
     }
 
+    /// When the step's deadline is, if its timer is still pending.
+    func pendingDue(_ step: Step, orderID: String, in tx: PostgresTransaction) async throws -> Int64? {
+        try await timers.pendingDue(in: tx, kind: step.rawValue, subjectID: orderID)
+    }
+
     func finishAll(orderID: String, in tx: PostgresTransaction) async throws {
         for step in Step.allCases { try await finish(step, orderID: orderID, in: tx) }
     }

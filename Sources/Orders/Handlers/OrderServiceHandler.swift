@@ -145,6 +145,18 @@ public struct OrderServiceHandler: Xsc_Orders_V1_OrderServiceHandler {
         try await flow.setDistrictRouting(request, actor: try context.requireActor())
     }
 
+    public func upsertPromotionPlan(_ request: Xsc_Orders_V1_UpsertPromotionPlanRequest, context: ServerContext) async throws -> Xsc_Orders_V1_PromotionPlan {
+        try await flow.upsertPromotionPlan(request, actor: try context.requireActor())
+    }
+
+    public func listPromotionPlans(_ request: Xsc_Orders_V1_ListPromotionPlansRequest, context: ServerContext) async throws -> Xsc_Orders_V1_ListPromotionPlansResponse {
+        try await flow.listPromotionPlans(request, actor: try context.requireActor())
+    }
+
+    public func promotionExpenses(_ request: Xsc_Orders_V1_PromotionExpensesRequest, context: ServerContext) async throws -> Xsc_Orders_V1_PromotionExpensesResponse {
+        try await flow.promotionExpenses(request, actor: try context.requireActor())
+    }
+
     static func wrap(_ order: Xsc_Orders_V1_Order) -> Xsc_Orders_V1_OrderResponse {
         var response = Xsc_Orders_V1_OrderResponse()
         response.order = order

@@ -8,6 +8,9 @@ public enum OrderErrorReason {
     public static let illegalTransition = "ILLEGAL_TRANSITION"
     public static let notAllowed = "NOT_ALLOWED"
     public static let externalIDReused = "EXTERNAL_ID_REUSED"
+    /// The promotion plan is inactive, outside its dates, or not open to the order's region.
+    public static let promotionClosed = "PROMOTION_CLOSED"
+    public static let promotionBudgetExceeded = "PROMOTION_BUDGET_EXCEEDED"
 }
 
 /// Field problems collected while validating one request, reported all at once as

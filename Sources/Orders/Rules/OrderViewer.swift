@@ -18,7 +18,7 @@ struct OrderViewer: Sendable {
 
     init(_ actor: VerifiedActor) {
         accountID = actor.accountID
-        teamPath = actor.teamPath
+        teamPath = actor.seesTeamOrders ? actor.teamPath : ""
         isPartner = actor.role == .partner
     }
 

@@ -1,4 +1,5 @@
 import Messages
+import ServiceKit
 
 /// A submission whose fields passed the checks that need no database: trimmed, normalised,
 /// within size limits. Catalog, routing and price checks follow in `OrderIntake`.
@@ -20,6 +21,8 @@ struct ValidSubmission: Sendable {
     var districtID: String
     var lines: [Line]
     var note: String
+    /// Empty unless this is a promotion-expense order.
+    var promotionPlanID: String = ""
 }
 
 /// The limits a submission must keep (messages name them, so callers can fix their input).
@@ -35,13 +38,16 @@ enum SubmissionLimits {
 }
 
 enum SubmissionValidation {
-    /// Checks every field and reports every problem at once. `partnerActor` is the account id
-    /// of a partner caller: it submits as itself.
-    static func validate(_ request: Xsc_Orders_V1_SubmitOrderRequest, partnerActor: String?) throws -> ValidSubmission {
+    /// Checks every field and reports every problem at once. A partner caller submits as
+    /// itself, on the channel its key is scoped to.
+    static func validate(_ request: Xsc_Orders_V1_SubmitOrderRequest, actor: VerifiedActor) throws -> ValidSubmission {
         var problems = FieldViolations()
+        let partnerActor = actor.role == .partner ? actor.accountID : nil
         let source = request.source
         if !OrderSource.known.contains(source) {
             problems.add("source", "choose one of self, mall, groupbuy_platform, alliance, phone, sms")
+        } else if partnerActor != nil && !actor.partnerChannel.isEmpty && source.storedName != actor.partnerChannel {
+            problems.add("source", "this partner key submits \(actor.partnerChannel) orders only")
         }
         var partnerID = request.partnerId.trimmingSpaces
         if let partnerActor {
@@ -92,10 +98,17 @@ enum SubmissionValidation {
             }
             lines.append(.init(skuID: sku, quantity: line.quantity, unitPriceFen: line.unitPriceFen))
         }
+        let plan = request.promotionPlanId.trimmingSpaces
+        if !plan.isEmpty {
+            checkID(plan, field: "promotion_plan_id", required: true, into: &problems)
+            if source != .`self` { problems.add("promotion_plan_id", "promotion-expense orders are staff-created (source self)") }
+            if partnerActor != nil { problems.add("promotion_plan_id", "partners do not submit promotion-expense orders") }
+            if !referrerCode.isEmpty { problems.add("referrer_code", "promotion goods earn no referral reward: leave it empty") }
+        }
         try problems.check()
         return ValidSubmission(source: source, partnerID: partnerID, externalID: externalID, referrerCode: referrerCode,
                                customerName: name, customerPhone: phone ?? "", customerAddress: address,
-                               districtID: districtID, lines: lines, note: note)
+                               districtID: districtID, lines: lines, note: note, promotionPlanID: plan)
     }
 
     private static func checkID(_ value: String, field: String, required: Bool, into problems: inout FieldViolations) {

@@ -35,6 +35,12 @@ struct OrderRecord: Sendable {
     var submittedBy: String
     var createdAtMillis: Int64
     var updatedAtMillis: Int64
+    /// Set on promotion-expense orders.
+    var promotionPlanID: String = ""
+    /// When the return visit happened; 0 before.
+    var visitedAtMillis: Int64 = 0
+    /// A visited promotion-expense order's reimbursement quarter ("2025Q4").
+    var reimbursementQuarter: String = ""
     var lines: [Line] = []
 
     /// The columns `init(row:)` reads, in order, from `orders o`.
@@ -42,9 +48,10 @@ struct OrderRecord: Sendable {
         o.id, o.code, o.source, o.partner_id, o.external_id, o.referrer_code, o.customer_name, o.customer_phone,
         o.customer_address, o.district_id, o.region_id, o.office_id, o.credited_team_path, o.state,
         o.assignee_account_id, o.assignee_kind, o.acknowledged_by, o.total_fen, o.actual_total_fen,
-        o.evaluation_score, o.evaluation_text, o.submitted_by, o.created_at, o.updated_at
+        o.evaluation_score, o.evaluation_text, o.submitted_by, o.created_at, o.updated_at,
+        o.promotion_plan_id, o.visited_at, o.reimbursement_quarter
         """
-    static let columnCount = 24
+    static let columnCount = 27
 
     init(row: PostgresRow) throws {
         id = try row.decode(String.self, at: 0)
@@ -71,6 +78,9 @@ struct OrderRecord: Sendable {
         submittedBy = try row.decode(String.self, at: 21)
         createdAtMillis = try row.decode(Int64.self, at: 22)
         updatedAtMillis = try row.decode(Int64.self, at: 23)
+        promotionPlanID = try row.decode(String.self, at: 24)
+        visitedAtMillis = try row.decode(Int64?.self, at: 25) ?? 0
+        reimbursementQuarter = try row.decode(String.self, at: 26)
     }
 
     /// The message a caller with `access` may see.
@@ -86,6 +96,9 @@ struct OrderRecord: Sendable {
         order.createdAtMs = createdAtMillis
         order.updatedAtMs = updatedAtMillis
         order.referrerCode = referrerCode
+        order.promotionPlanId = promotionPlanID
+        order.visitedAtMs = visitedAtMillis
+        order.reimbursementQuarter = reimbursementQuarter
         order.lines = lines.map { line in
             var message = Xsc_Orders_V1_OrderLine()
             message.skuId = line.skuID

@@ -88,11 +88,13 @@ struct OrderStore: Sendable {
         _ = try await tx.run([
             PostgresStatement("""
                 UPDATE orders SET state = $2, assignee_account_id = $3, assignee_kind = $4, acknowledged_by = $5,
-                       actual_total_fen = $6, evaluation_score = $7, evaluation_text = $8, updated_at = $9
+                       actual_total_fen = $6, evaluation_score = $7, evaluation_text = $8, updated_at = $9,
+                       visited_at = $10, reimbursement_quarter = $11
                 WHERE id = $1
                 """, [.text(order.id), .text(order.state.storedName), .text(order.assigneeAccountID), .text(order.assigneeKind),
                       .text(order.acknowledgedBy), .int64(order.actualTotalFen), .int32(order.evaluationScore),
-                      .text(order.evaluationText), .timestampMillis(at)]),
+                      .text(order.evaluationText), .timestampMillis(at),
+                      order.visitedAtMillis > 0 ? .timestampMillis(order.visitedAtMillis) : .null, .text(order.reimbursementQuarter)]),
             eventStatement(orderID: order.id, kind: kind, from: from, to: order.state, actor: actor, at: at, detail: detail),
         ])
     }
@@ -109,8 +111,8 @@ struct OrderStore: Sendable {
             WITH new_order AS (
                 INSERT INTO orders (id, code, source, partner_id, external_id, request_sha256, referrer_code, customer_name,
                                     customer_phone, customer_address, district_id, region_id, office_id, credited_team_path,
-                                    state, total_fen, note, submitted_by, created_at, updated_at)
-                VALUES ($1, $2, $3, $4, $5, sha256($6), $7, $8, $9, $10, $11, $12, $13, $14, 'received', $15, $16, $17, $18, $18)
+                                    state, total_fen, note, submitted_by, created_at, updated_at, promotion_plan_id)
+                VALUES ($1, $2, $3, $4, $5, sha256($6), $7, $8, $9, $10, $11, $12, $13, $14, 'received', $15, $16, $17, $18, $18, $27)
                 RETURNING id
             ), new_lines AS (
                 INSERT INTO order_lines (order_id, line_no, sku_id, quantity, unit_price_fen)
@@ -127,7 +129,7 @@ struct OrderStore: Sendable {
                   .text(Self.arrayLiteral(order.lines.map(\.lineNo))), .text(Self.textArrayLiteral(order.lines.map(\.skuID))),
                   .text(Self.arrayLiteral(order.lines.map(\.quantity))), .text(Self.arrayLiteral(order.lines.map(\.unitPriceFen))),
                   .text(OrderState.unspecified.storedName), .text(actor.accountID), .text(actor.role),
-                  .text(OrderState.received.storedName)])
+                  .text(OrderState.received.storedName), .text(order.promotionPlanID)])
     }
 
     /// The failure of an order INSERT whose (source, partner, external_id) another order has.

@@ -21,28 +21,39 @@ struct ReportQueries: Sendable {
         }
     }
 
-    func salesByTeam(_ scope: Scope, in tx: PostgresTransaction) async throws -> [Xsc_Orders_V1_TeamSales] {
+    /// Sales per credited team, per period of `grouping` (local midnights of the organisation's
+    /// zone; PostgreSQL's weeks start on Monday, as business weeks do). Promotion advances are
+    /// costs, not sales. $6 date_trunc unit ('' for the whole range), $7 to_char format.
+    func salesByTeam(_ scope: Scope, grouping: ReportGrouping, in tx: PostgresTransaction) async throws -> [Xsc_Orders_V1_TeamSales] {
         let rows = try await tx.query("""
-            SELECT o.credited_team_path, count(*)::int, sum(o.total_fen)::bigint,
-                   (count(*) FILTER (WHERE o.state = 'visited'))::int,
-                   coalesce(sum(o.actual_total_fen) FILTER (WHERE o.state = 'visited'), 0)::bigint
-            FROM orders o
-            WHERE \(Self.scope) AND o.state <> 'cancelled' AND $5::text IS NOT NULL
-            GROUP BY o.credited_team_path ORDER BY o.credited_team_path
-            """, scope.parameters)
+            WITH scoped AS (
+                SELECT o.credited_team_path, o.state, o.total_fen, o.actual_total_fen,
+                       CASE WHEN $6 = '' THEN NULL ELSE date_trunc($6, o.created_at AT TIME ZONE $5::text) END AS local_period
+                FROM orders o
+                WHERE \(Self.scope) AND o.state <> 'cancelled' AND o.promotion_plan_id = '')
+            SELECT credited_team_path, local_period AT TIME ZONE $5::text, coalesce(to_char(local_period, $7), ''),
+                   count(*)::int, sum(total_fen)::bigint,
+                   (count(*) FILTER (WHERE state = 'visited'))::int,
+                   coalesce(sum(actual_total_fen) FILTER (WHERE state = 'visited'), 0)::bigint
+            FROM scoped
+            GROUP BY credited_team_path, local_period ORDER BY local_period NULLS FIRST, credited_team_path
+            """, scope.parameters + [.text(grouping.truncationUnit), .text(grouping.labelFormat)])
         return try rows.map { row in
             var sales = Xsc_Orders_V1_TeamSales()
             sales.creditedTeamPath = try row.decode(String.self, at: 0)
-            sales.orders = try row.decode(Int32.self, at: 1)
-            sales.orderedFen = try row.decode(Int64.self, at: 2)
-            sales.visitedOrders = try row.decode(Int32.self, at: 3)
-            sales.actualFen = try row.decode(Int64.self, at: 4)
+            sales.periodStartMs = try row.decode(Int64?.self, at: 1) ?? 0
+            sales.period = try row.decode(String.self, at: 2)
+            sales.orders = try row.decode(Int32.self, at: 3)
+            sales.orderedFen = try row.decode(Int64.self, at: 4)
+            sales.visitedOrders = try row.decode(Int32.self, at: 5)
+            sales.actualFen = try row.decode(Int64.self, at: 6)
             return sales
         }
     }
 
     /// Acknowledgement times: from the prompt (the order's submission, or its forwarding to
-    /// a district lead) to the acknowledgement, per acknowledging lead; misses per lead.
+    /// a district lead) to the acknowledgement, per acknowledging lead; misses per lead, those
+    /// still standing apart from those withdrawn (done in time after all).
     func slaCompliance(_ scope: Scope, in tx: PostgresTransaction) async throws -> [Xsc_Orders_V1_LeadCompliance] {
         let results = try await tx.run([
             PostgresStatement("""
@@ -57,8 +68,8 @@ struct ReportQueries: Sendable {
                 FROM steps WHERE kind = 'acknowledged' GROUP BY account
                 """, scope.parameters),
             PostgresStatement("""
-                SELECT account, count(*)::int FROM (
-                    SELECT unnest(string_to_array(v.responsible_account_ids, ',')) AS account
+                SELECT account, (count(*) FILTER (WHERE NOT withdrawn))::int, (count(*) FILTER (WHERE withdrawn))::int FROM (
+                    SELECT unnest(string_to_array(v.responsible_account_ids, ',')) AS account, v.withdrawn_at IS NOT NULL AS withdrawn
                     FROM sla_violations v JOIN orders o ON o.id = v.order_id
                     WHERE \(Self.scope) AND $5::text IS NOT NULL) missed
                 GROUP BY account
@@ -78,6 +89,7 @@ struct ReportQueries: Sendable {
             var lead = byAccount[account] ?? Xsc_Orders_V1_LeadCompliance()
             lead.accountId = account
             lead.misses = try row.decode(Int32.self, at: 1)
+            lead.withdrawnMisses = try row.decode(Int32.self, at: 2)
             byAccount[account] = lead
         }
         return byAccount.keys.sorted().compactMap { byAccount[$0] }
@@ -102,7 +114,7 @@ struct ReportQueries: Sendable {
     func channelMix(_ scope: Scope, in tx: PostgresTransaction) async throws -> [Xsc_Orders_V1_ChannelShare] {
         let rows = try await tx.query("""
             SELECT o.source, count(*)::int, sum(o.total_fen)::bigint
-            FROM orders o WHERE \(Self.scope) AND o.state <> 'cancelled' AND $5::text IS NOT NULL
+            FROM orders o WHERE \(Self.scope) AND o.state <> 'cancelled' AND o.promotion_plan_id = '' AND $5::text IS NOT NULL
             GROUP BY o.source ORDER BY count(*) DESC, o.source
             """, scope.parameters)
         return try rows.map { row in
@@ -111,6 +123,23 @@ struct ReportQueries: Sendable {
             share.orders = try row.decode(Int32.self, at: 1)
             share.orderedFen = try row.decode(Int64.self, at: 2)
             return share
+        }
+    }
+}
+
+/// How SalesByTeam splits its range (ReportPeriod), as PostgreSQL's date_trunc and to_char
+/// spell it.
+struct ReportGrouping: Sendable {
+    var truncationUnit: String
+    var labelFormat: String
+
+    init(_ period: Xsc_Orders_V1_ReportPeriod) {
+        switch period {
+        case .day: (truncationUnit, labelFormat) = ("day", "YYYY-MM-DD")
+        case .week: (truncationUnit, labelFormat) = ("week", "IYYY-\"W\"IW")
+        case .month: (truncationUnit, labelFormat) = ("month", "YYYY-MM")
+        case .quarter: (truncationUnit, labelFormat) = ("quarter", "YYYY\"Q\"Q")
+        case .unspecified, .unrecognized: (truncationUnit, labelFormat) = ("", "")
         }
     }
 }

@@ -17,3 +17,9 @@ public struct RPCError: Error, Sendable, Equatable, CustomStringConvertible {
 
     public var description: String { "\(code): \(message)" }
 }
+
+/// An error type that knows its gRPC status. A handler may throw it as is: the server answers
+/// with `rpcError` instead of UNKNOWN (other unexpected errors never reach the caller).
+public protocol RPCErrorConvertible: Error {
+    var rpcError: RPCError { get }
+}

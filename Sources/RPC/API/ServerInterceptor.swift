@@ -6,11 +6,16 @@ public protocol ServerInterceptor: Sendable {
     func callStarted(_ context: ServerContext) throws
     /// Runs once when the call ends, however it ends.
     func callFinished(_ context: ServerContext, status: StatusCode, duration: Duration)
+    /// Runs when a handler threw something other than an `RPCError` or a cancellation (a
+    /// database error, a bug), before `callFinished`: the caller gets only a generic status, so
+    /// this is where the error itself can be logged.
+    func handlerFailed(_ context: ServerContext, error: any Error)
 }
 
 extension ServerInterceptor {
     public func callStarted(_ context: ServerContext) throws {}
     public func callFinished(_ context: ServerContext, status: StatusCode, duration: Duration) {}
+    public func handlerFailed(_ context: ServerContext, error: any Error) {}
 }
 
 /// A typed slot in `ServerContext`, for values interceptors hand to handlers (the verified

@@ -91,7 +91,7 @@ public struct ResponseMessages<Message: ProtoMessage>: AsyncSequence, Sendable {
 }
 
 /// A call with one request and a stream of responses; iterate it for the responses.
-public final class ServerStreamingCall<Response: ProtoMessage>: StreamingCallBase, AsyncSequence {
+public final class ServerStreamingCall<Response: ProtoMessage>: StreamingCallBase, AsyncSequence, @unchecked Sendable {
     public typealias Element = Response
 
     public func makeAsyncIterator() -> ResponseMessages<Response>.AsyncIterator {
@@ -100,7 +100,7 @@ public final class ServerStreamingCall<Response: ProtoMessage>: StreamingCallBas
 }
 
 /// A call with a stream of requests and one response.
-public final class ClientStreamingCall<Request: ProtoMessage, Response: ProtoMessage>: StreamingCallBase {
+public final class ClientStreamingCall<Request: ProtoMessage, Response: ProtoMessage>: StreamingCallBase, @unchecked Sendable {
     public func send(_ message: Request) async throws { try await sendMessage(message) }
 
     /// Half-closes and waits for the single response.
@@ -115,7 +115,7 @@ public final class ClientStreamingCall<Request: ProtoMessage, Response: ProtoMes
 }
 
 /// A call with streams both ways.
-public final class BidiStreamingCall<Request: ProtoMessage, Response: ProtoMessage>: StreamingCallBase {
+public final class BidiStreamingCall<Request: ProtoMessage, Response: ProtoMessage>: StreamingCallBase, @unchecked Sendable {
     public func send(_ message: Request) async throws { try await sendMessage(message) }
     public func closeSend() { closeSending() }
     public var responses: ResponseMessages<Response> { ResponseMessages(call: self) }

@@ -223,7 +223,13 @@ final class ServerCall: @unchecked Sendable {
                    extraTrailers: rpcError.trailers)
         } else if error is CancellationError {
             finish(code: .cancelled, message: "the call was cancelled", details: nil, extraTrailers: Metadata())
+        } else if let convertible = error as? any RPCErrorConvertible {
+            for interceptor in interceptors { interceptor.handlerFailed(context, error: error) }
+            let rpcError = convertible.rpcError
+            finish(code: rpcError.code, message: rpcError.message, details: rpcError.details,
+                   extraTrailers: rpcError.trailers)
         } else {
+            for interceptor in interceptors { interceptor.handlerFailed(context, error: error) }
             // Never leak internals of an unexpected error to the caller.
             finish(code: .unknown, message: "the handler failed unexpectedly", details: nil, extraTrailers: Metadata())
         }

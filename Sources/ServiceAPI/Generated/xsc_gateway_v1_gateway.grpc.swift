@@ -7,6 +7,7 @@ import RPC
 public protocol Xsc_Gateway_V1_OrgServiceHandler: RPCServiceProvider {
     func createNode(_ request: Xsc_Gateway_V1_CreateNodeRequest, context: ServerContext) async throws -> Xsc_Gateway_V1_Node
     func listNodes(_ request: Xsc_Gateway_V1_ListNodesRequest, context: ServerContext) async throws -> Xsc_Gateway_V1_ListNodesResponse
+    func renameNode(_ request: Xsc_Gateway_V1_RenameNodeRequest, context: ServerContext) async throws -> Xsc_Gateway_V1_Node
 }
 
 extension Xsc_Gateway_V1_OrgServiceHandler {
@@ -17,6 +18,9 @@ extension Xsc_Gateway_V1_OrgServiceHandler {
             },
             .unary("ListNodes") { (request: Xsc_Gateway_V1_ListNodesRequest, context: ServerContext) async throws -> Xsc_Gateway_V1_ListNodesResponse in
                 try await self.listNodes(request, context: context)
+            },
+            .unary("RenameNode") { (request: Xsc_Gateway_V1_RenameNodeRequest, context: ServerContext) async throws -> Xsc_Gateway_V1_Node in
+                try await self.renameNode(request, context: context)
             },
         ])
     }
@@ -36,6 +40,10 @@ public struct Xsc_Gateway_V1_OrgServiceClient: Sendable {
     public func listNodes(_ request: Xsc_Gateway_V1_ListNodesRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Gateway_V1_ListNodesResponse {
         try await channel.unary(path: "/xsc.gateway.v1.OrgService/ListNodes", request: request, options: options)
     }
+
+    public func renameNode(_ request: Xsc_Gateway_V1_RenameNodeRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Gateway_V1_Node {
+        try await channel.unary(path: "/xsc.gateway.v1.OrgService/RenameNode", request: request, options: options)
+    }
 }
 
 /// Implement this to serve `xsc.gateway.v1.AccountService`; register the value with the server.
@@ -43,6 +51,8 @@ public protocol Xsc_Gateway_V1_AccountServiceHandler: RPCServiceProvider {
     func createAccount(_ request: Xsc_Gateway_V1_CreateAccountRequest, context: ServerContext) async throws -> Xsc_Gateway_V1_Account
     func listAccounts(_ request: Xsc_Gateway_V1_ListAccountsRequest, context: ServerContext) async throws -> Xsc_Gateway_V1_ListAccountsResponse
     func disableAccount(_ request: Xsc_Gateway_V1_DisableAccountRequest, context: ServerContext) async throws -> Xsc_Gateway_V1_Account
+    func enableAccount(_ request: Xsc_Gateway_V1_EnableAccountRequest, context: ServerContext) async throws -> Xsc_Gateway_V1_Account
+    func changeAccountPhone(_ request: Xsc_Gateway_V1_ChangeAccountPhoneRequest, context: ServerContext) async throws -> Xsc_Gateway_V1_Account
     func changePassword(_ request: Xsc_Gateway_V1_ChangePasswordRequest, context: ServerContext) async throws -> Xsc_Gateway_V1_ChangePasswordResponse
 }
 
@@ -57,6 +67,12 @@ extension Xsc_Gateway_V1_AccountServiceHandler {
             },
             .unary("DisableAccount") { (request: Xsc_Gateway_V1_DisableAccountRequest, context: ServerContext) async throws -> Xsc_Gateway_V1_Account in
                 try await self.disableAccount(request, context: context)
+            },
+            .unary("EnableAccount") { (request: Xsc_Gateway_V1_EnableAccountRequest, context: ServerContext) async throws -> Xsc_Gateway_V1_Account in
+                try await self.enableAccount(request, context: context)
+            },
+            .unary("ChangeAccountPhone") { (request: Xsc_Gateway_V1_ChangeAccountPhoneRequest, context: ServerContext) async throws -> Xsc_Gateway_V1_Account in
+                try await self.changeAccountPhone(request, context: context)
             },
             .unary("ChangePassword") { (request: Xsc_Gateway_V1_ChangePasswordRequest, context: ServerContext) async throws -> Xsc_Gateway_V1_ChangePasswordResponse in
                 try await self.changePassword(request, context: context)
@@ -84,6 +100,14 @@ public struct Xsc_Gateway_V1_AccountServiceClient: Sendable {
         try await channel.unary(path: "/xsc.gateway.v1.AccountService/DisableAccount", request: request, options: options)
     }
 
+    public func enableAccount(_ request: Xsc_Gateway_V1_EnableAccountRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Gateway_V1_Account {
+        try await channel.unary(path: "/xsc.gateway.v1.AccountService/EnableAccount", request: request, options: options)
+    }
+
+    public func changeAccountPhone(_ request: Xsc_Gateway_V1_ChangeAccountPhoneRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Gateway_V1_Account {
+        try await channel.unary(path: "/xsc.gateway.v1.AccountService/ChangeAccountPhone", request: request, options: options)
+    }
+
     public func changePassword(_ request: Xsc_Gateway_V1_ChangePasswordRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Gateway_V1_ChangePasswordResponse {
         try await channel.unary(path: "/xsc.gateway.v1.AccountService/ChangePassword", request: request, options: options)
     }
@@ -94,6 +118,8 @@ public protocol Xsc_Gateway_V1_AuthServiceHandler: RPCServiceProvider {
     func login(_ request: Xsc_Gateway_V1_LoginRequest, context: ServerContext) async throws -> Xsc_Gateway_V1_LoginResponse
     func logout(_ request: Xsc_Gateway_V1_LogoutRequest, context: ServerContext) async throws -> Xsc_Gateway_V1_LogoutResponse
     func whoAmI(_ request: Xsc_Gateway_V1_WhoAmIRequest, context: ServerContext) async throws -> Xsc_Gateway_V1_WhoAmIResponse
+    func listSessions(_ request: Xsc_Gateway_V1_ListSessionsRequest, context: ServerContext) async throws -> Xsc_Gateway_V1_ListSessionsResponse
+    func revokeSession(_ request: Xsc_Gateway_V1_RevokeSessionRequest, context: ServerContext) async throws -> Xsc_Gateway_V1_RevokeSessionResponse
 }
 
 extension Xsc_Gateway_V1_AuthServiceHandler {
@@ -107,6 +133,12 @@ extension Xsc_Gateway_V1_AuthServiceHandler {
             },
             .unary("WhoAmI") { (request: Xsc_Gateway_V1_WhoAmIRequest, context: ServerContext) async throws -> Xsc_Gateway_V1_WhoAmIResponse in
                 try await self.whoAmI(request, context: context)
+            },
+            .unary("ListSessions") { (request: Xsc_Gateway_V1_ListSessionsRequest, context: ServerContext) async throws -> Xsc_Gateway_V1_ListSessionsResponse in
+                try await self.listSessions(request, context: context)
+            },
+            .unary("RevokeSession") { (request: Xsc_Gateway_V1_RevokeSessionRequest, context: ServerContext) async throws -> Xsc_Gateway_V1_RevokeSessionResponse in
+                try await self.revokeSession(request, context: context)
             },
         ])
     }
@@ -129,6 +161,14 @@ public struct Xsc_Gateway_V1_AuthServiceClient: Sendable {
 
     public func whoAmI(_ request: Xsc_Gateway_V1_WhoAmIRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Gateway_V1_WhoAmIResponse {
         try await channel.unary(path: "/xsc.gateway.v1.AuthService/WhoAmI", request: request, options: options)
+    }
+
+    public func listSessions(_ request: Xsc_Gateway_V1_ListSessionsRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Gateway_V1_ListSessionsResponse {
+        try await channel.unary(path: "/xsc.gateway.v1.AuthService/ListSessions", request: request, options: options)
+    }
+
+    public func revokeSession(_ request: Xsc_Gateway_V1_RevokeSessionRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Gateway_V1_RevokeSessionResponse {
+        try await channel.unary(path: "/xsc.gateway.v1.AuthService/RevokeSession", request: request, options: options)
     }
 }
 

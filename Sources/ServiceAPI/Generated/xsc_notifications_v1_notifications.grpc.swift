@@ -13,6 +13,7 @@ public protocol Xsc_Notifications_V1_NotificationServiceHandler: RPCServiceProvi
     func reportDelivery(_ request: Xsc_Notifications_V1_ReportDeliveryRequest, context: ServerContext) async throws -> Xsc_Notifications_V1_ReportDeliveryResponse
     func receiveInbound(_ request: Xsc_Notifications_V1_ReceiveInboundRequest, context: ServerContext) async throws -> Xsc_Notifications_V1_ReceiveInboundResponse
     func usageReport(_ request: Xsc_Notifications_V1_UsageReportRequest, context: ServerContext) async throws -> Xsc_Notifications_V1_UsageReportResponse
+    func setContact(_ request: Xsc_Notifications_V1_SetContactRequest, context: ServerContext) async throws -> Xsc_Notifications_V1_SetContactResponse
 }
 
 extension Xsc_Notifications_V1_NotificationServiceHandler {
@@ -41,6 +42,9 @@ extension Xsc_Notifications_V1_NotificationServiceHandler {
             },
             .unary("UsageReport") { (request: Xsc_Notifications_V1_UsageReportRequest, context: ServerContext) async throws -> Xsc_Notifications_V1_UsageReportResponse in
                 try await self.usageReport(request, context: context)
+            },
+            .unary("SetContact") { (request: Xsc_Notifications_V1_SetContactRequest, context: ServerContext) async throws -> Xsc_Notifications_V1_SetContactResponse in
+                try await self.setContact(request, context: context)
             },
         ])
     }
@@ -83,5 +87,9 @@ public struct Xsc_Notifications_V1_NotificationServiceClient: Sendable {
 
     public func usageReport(_ request: Xsc_Notifications_V1_UsageReportRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Notifications_V1_UsageReportResponse {
         try await channel.unary(path: "/xsc.notifications.v1.NotificationService/UsageReport", request: request, options: options)
+    }
+
+    public func setContact(_ request: Xsc_Notifications_V1_SetContactRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Notifications_V1_SetContactResponse {
+        try await channel.unary(path: "/xsc.notifications.v1.NotificationService/SetContact", request: request, options: options)
     }
 }

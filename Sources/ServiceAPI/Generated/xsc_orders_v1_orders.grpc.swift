@@ -28,6 +28,9 @@ public protocol Xsc_Orders_V1_OrderServiceHandler: RPCServiceProvider {
     func setRegionPrice(_ request: Xsc_Orders_V1_SetRegionPriceRequest, context: ServerContext) async throws -> Xsc_Orders_V1_PriceResponse
     func setGuidedPrice(_ request: Xsc_Orders_V1_SetGuidedPriceRequest, context: ServerContext) async throws -> Xsc_Orders_V1_PriceResponse
     func setDistrictRouting(_ request: Xsc_Orders_V1_SetDistrictRoutingRequest, context: ServerContext) async throws -> Xsc_Orders_V1_SetDistrictRoutingResponse
+    func upsertPromotionPlan(_ request: Xsc_Orders_V1_UpsertPromotionPlanRequest, context: ServerContext) async throws -> Xsc_Orders_V1_PromotionPlan
+    func listPromotionPlans(_ request: Xsc_Orders_V1_ListPromotionPlansRequest, context: ServerContext) async throws -> Xsc_Orders_V1_ListPromotionPlansResponse
+    func promotionExpenses(_ request: Xsc_Orders_V1_PromotionExpensesRequest, context: ServerContext) async throws -> Xsc_Orders_V1_PromotionExpensesResponse
 }
 
 extension Xsc_Orders_V1_OrderServiceHandler {
@@ -101,6 +104,15 @@ extension Xsc_Orders_V1_OrderServiceHandler {
             },
             .unary("SetDistrictRouting") { (request: Xsc_Orders_V1_SetDistrictRoutingRequest, context: ServerContext) async throws -> Xsc_Orders_V1_SetDistrictRoutingResponse in
                 try await self.setDistrictRouting(request, context: context)
+            },
+            .unary("UpsertPromotionPlan") { (request: Xsc_Orders_V1_UpsertPromotionPlanRequest, context: ServerContext) async throws -> Xsc_Orders_V1_PromotionPlan in
+                try await self.upsertPromotionPlan(request, context: context)
+            },
+            .unary("ListPromotionPlans") { (request: Xsc_Orders_V1_ListPromotionPlansRequest, context: ServerContext) async throws -> Xsc_Orders_V1_ListPromotionPlansResponse in
+                try await self.listPromotionPlans(request, context: context)
+            },
+            .unary("PromotionExpenses") { (request: Xsc_Orders_V1_PromotionExpensesRequest, context: ServerContext) async throws -> Xsc_Orders_V1_PromotionExpensesResponse in
+                try await self.promotionExpenses(request, context: context)
             },
         ])
     }
@@ -203,5 +215,17 @@ public struct Xsc_Orders_V1_OrderServiceClient: Sendable {
 
     public func setDistrictRouting(_ request: Xsc_Orders_V1_SetDistrictRoutingRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Orders_V1_SetDistrictRoutingResponse {
         try await channel.unary(path: "/xsc.orders.v1.OrderService/SetDistrictRouting", request: request, options: options)
+    }
+
+    public func upsertPromotionPlan(_ request: Xsc_Orders_V1_UpsertPromotionPlanRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Orders_V1_PromotionPlan {
+        try await channel.unary(path: "/xsc.orders.v1.OrderService/UpsertPromotionPlan", request: request, options: options)
+    }
+
+    public func listPromotionPlans(_ request: Xsc_Orders_V1_ListPromotionPlansRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Orders_V1_ListPromotionPlansResponse {
+        try await channel.unary(path: "/xsc.orders.v1.OrderService/ListPromotionPlans", request: request, options: options)
+    }
+
+    public func promotionExpenses(_ request: Xsc_Orders_V1_PromotionExpensesRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Orders_V1_PromotionExpensesResponse {
+        try await channel.unary(path: "/xsc.orders.v1.OrderService/PromotionExpenses", request: request, options: options)
     }
 }

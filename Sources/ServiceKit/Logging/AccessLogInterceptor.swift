@@ -29,6 +29,15 @@ public struct AccessLogInterceptor: ServerInterceptor {
         ])
     }
 
+    public func handlerFailed(_ context: ServerContext, error: any Error) {
+        // The caller saw a generic status; the detail (a database message, a bug) is for us.
+        logger.error("rpc handler failed", [
+            "method": .string(context.path),
+            "error": .string(String(describing: error)),
+            "request_id": .string(context.verifiedActor?.requestID ?? context.requestMetadata["x-request-id"] ?? ""),
+        ])
+    }
+
     static func level(for status: StatusCode, quiet: Bool) -> LogLevel {
         switch status {
         case .internalError, .unknown, .dataLoss: return .error

@@ -187,6 +187,51 @@ void   xsc__gateway__v1__list_nodes_response__free_unpacked
   assert(message->base.descriptor == &xsc__gateway__v1__list_nodes_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   xsc__gateway__v1__rename_node_request__init
+                     (Xsc__Gateway__V1__RenameNodeRequest         *message)
+{
+  static const Xsc__Gateway__V1__RenameNodeRequest init_value = XSC__GATEWAY__V1__RENAME_NODE_REQUEST__INIT;
+  *message = init_value;
+}
+size_t xsc__gateway__v1__rename_node_request__get_packed_size
+                     (const Xsc__Gateway__V1__RenameNodeRequest *message)
+{
+  assert(message->base.descriptor == &xsc__gateway__v1__rename_node_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__gateway__v1__rename_node_request__pack
+                     (const Xsc__Gateway__V1__RenameNodeRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__gateway__v1__rename_node_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__gateway__v1__rename_node_request__pack_to_buffer
+                     (const Xsc__Gateway__V1__RenameNodeRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__gateway__v1__rename_node_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Gateway__V1__RenameNodeRequest *
+       xsc__gateway__v1__rename_node_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Gateway__V1__RenameNodeRequest *)
+     protobuf_c_message_unpack (&xsc__gateway__v1__rename_node_request__descriptor,
+                                allocator, len, data);
+}
+void   xsc__gateway__v1__rename_node_request__free_unpacked
+                     (Xsc__Gateway__V1__RenameNodeRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__gateway__v1__rename_node_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   xsc__gateway__v1__account__init
                      (Xsc__Gateway__V1__Account         *message)
 {
@@ -410,6 +455,96 @@ void   xsc__gateway__v1__disable_account_request__free_unpacked
   if(!message)
     return;
   assert(message->base.descriptor == &xsc__gateway__v1__disable_account_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__gateway__v1__enable_account_request__init
+                     (Xsc__Gateway__V1__EnableAccountRequest         *message)
+{
+  static const Xsc__Gateway__V1__EnableAccountRequest init_value = XSC__GATEWAY__V1__ENABLE_ACCOUNT_REQUEST__INIT;
+  *message = init_value;
+}
+size_t xsc__gateway__v1__enable_account_request__get_packed_size
+                     (const Xsc__Gateway__V1__EnableAccountRequest *message)
+{
+  assert(message->base.descriptor == &xsc__gateway__v1__enable_account_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__gateway__v1__enable_account_request__pack
+                     (const Xsc__Gateway__V1__EnableAccountRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__gateway__v1__enable_account_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__gateway__v1__enable_account_request__pack_to_buffer
+                     (const Xsc__Gateway__V1__EnableAccountRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__gateway__v1__enable_account_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Gateway__V1__EnableAccountRequest *
+       xsc__gateway__v1__enable_account_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Gateway__V1__EnableAccountRequest *)
+     protobuf_c_message_unpack (&xsc__gateway__v1__enable_account_request__descriptor,
+                                allocator, len, data);
+}
+void   xsc__gateway__v1__enable_account_request__free_unpacked
+                     (Xsc__Gateway__V1__EnableAccountRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__gateway__v1__enable_account_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__gateway__v1__change_account_phone_request__init
+                     (Xsc__Gateway__V1__ChangeAccountPhoneRequest         *message)
+{
+  static const Xsc__Gateway__V1__ChangeAccountPhoneRequest init_value = XSC__GATEWAY__V1__CHANGE_ACCOUNT_PHONE_REQUEST__INIT;
+  *message = init_value;
+}
+size_t xsc__gateway__v1__change_account_phone_request__get_packed_size
+                     (const Xsc__Gateway__V1__ChangeAccountPhoneRequest *message)
+{
+  assert(message->base.descriptor == &xsc__gateway__v1__change_account_phone_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__gateway__v1__change_account_phone_request__pack
+                     (const Xsc__Gateway__V1__ChangeAccountPhoneRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__gateway__v1__change_account_phone_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__gateway__v1__change_account_phone_request__pack_to_buffer
+                     (const Xsc__Gateway__V1__ChangeAccountPhoneRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__gateway__v1__change_account_phone_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Gateway__V1__ChangeAccountPhoneRequest *
+       xsc__gateway__v1__change_account_phone_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Gateway__V1__ChangeAccountPhoneRequest *)
+     protobuf_c_message_unpack (&xsc__gateway__v1__change_account_phone_request__descriptor,
+                                allocator, len, data);
+}
+void   xsc__gateway__v1__change_account_phone_request__free_unpacked
+                     (Xsc__Gateway__V1__ChangeAccountPhoneRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__gateway__v1__change_account_phone_request__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
 void   xsc__gateway__v1__change_password_request__init
@@ -770,6 +905,231 @@ void   xsc__gateway__v1__who_am_iresponse__free_unpacked
   if(!message)
     return;
   assert(message->base.descriptor == &xsc__gateway__v1__who_am_iresponse__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__gateway__v1__session__init
+                     (Xsc__Gateway__V1__Session         *message)
+{
+  static const Xsc__Gateway__V1__Session init_value = XSC__GATEWAY__V1__SESSION__INIT;
+  *message = init_value;
+}
+size_t xsc__gateway__v1__session__get_packed_size
+                     (const Xsc__Gateway__V1__Session *message)
+{
+  assert(message->base.descriptor == &xsc__gateway__v1__session__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__gateway__v1__session__pack
+                     (const Xsc__Gateway__V1__Session *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__gateway__v1__session__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__gateway__v1__session__pack_to_buffer
+                     (const Xsc__Gateway__V1__Session *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__gateway__v1__session__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Gateway__V1__Session *
+       xsc__gateway__v1__session__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Gateway__V1__Session *)
+     protobuf_c_message_unpack (&xsc__gateway__v1__session__descriptor,
+                                allocator, len, data);
+}
+void   xsc__gateway__v1__session__free_unpacked
+                     (Xsc__Gateway__V1__Session *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__gateway__v1__session__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__gateway__v1__list_sessions_request__init
+                     (Xsc__Gateway__V1__ListSessionsRequest         *message)
+{
+  static const Xsc__Gateway__V1__ListSessionsRequest init_value = XSC__GATEWAY__V1__LIST_SESSIONS_REQUEST__INIT;
+  *message = init_value;
+}
+size_t xsc__gateway__v1__list_sessions_request__get_packed_size
+                     (const Xsc__Gateway__V1__ListSessionsRequest *message)
+{
+  assert(message->base.descriptor == &xsc__gateway__v1__list_sessions_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__gateway__v1__list_sessions_request__pack
+                     (const Xsc__Gateway__V1__ListSessionsRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__gateway__v1__list_sessions_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__gateway__v1__list_sessions_request__pack_to_buffer
+                     (const Xsc__Gateway__V1__ListSessionsRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__gateway__v1__list_sessions_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Gateway__V1__ListSessionsRequest *
+       xsc__gateway__v1__list_sessions_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Gateway__V1__ListSessionsRequest *)
+     protobuf_c_message_unpack (&xsc__gateway__v1__list_sessions_request__descriptor,
+                                allocator, len, data);
+}
+void   xsc__gateway__v1__list_sessions_request__free_unpacked
+                     (Xsc__Gateway__V1__ListSessionsRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__gateway__v1__list_sessions_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__gateway__v1__list_sessions_response__init
+                     (Xsc__Gateway__V1__ListSessionsResponse         *message)
+{
+  static const Xsc__Gateway__V1__ListSessionsResponse init_value = XSC__GATEWAY__V1__LIST_SESSIONS_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t xsc__gateway__v1__list_sessions_response__get_packed_size
+                     (const Xsc__Gateway__V1__ListSessionsResponse *message)
+{
+  assert(message->base.descriptor == &xsc__gateway__v1__list_sessions_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__gateway__v1__list_sessions_response__pack
+                     (const Xsc__Gateway__V1__ListSessionsResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__gateway__v1__list_sessions_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__gateway__v1__list_sessions_response__pack_to_buffer
+                     (const Xsc__Gateway__V1__ListSessionsResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__gateway__v1__list_sessions_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Gateway__V1__ListSessionsResponse *
+       xsc__gateway__v1__list_sessions_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Gateway__V1__ListSessionsResponse *)
+     protobuf_c_message_unpack (&xsc__gateway__v1__list_sessions_response__descriptor,
+                                allocator, len, data);
+}
+void   xsc__gateway__v1__list_sessions_response__free_unpacked
+                     (Xsc__Gateway__V1__ListSessionsResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__gateway__v1__list_sessions_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__gateway__v1__revoke_session_request__init
+                     (Xsc__Gateway__V1__RevokeSessionRequest         *message)
+{
+  static const Xsc__Gateway__V1__RevokeSessionRequest init_value = XSC__GATEWAY__V1__REVOKE_SESSION_REQUEST__INIT;
+  *message = init_value;
+}
+size_t xsc__gateway__v1__revoke_session_request__get_packed_size
+                     (const Xsc__Gateway__V1__RevokeSessionRequest *message)
+{
+  assert(message->base.descriptor == &xsc__gateway__v1__revoke_session_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__gateway__v1__revoke_session_request__pack
+                     (const Xsc__Gateway__V1__RevokeSessionRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__gateway__v1__revoke_session_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__gateway__v1__revoke_session_request__pack_to_buffer
+                     (const Xsc__Gateway__V1__RevokeSessionRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__gateway__v1__revoke_session_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Gateway__V1__RevokeSessionRequest *
+       xsc__gateway__v1__revoke_session_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Gateway__V1__RevokeSessionRequest *)
+     protobuf_c_message_unpack (&xsc__gateway__v1__revoke_session_request__descriptor,
+                                allocator, len, data);
+}
+void   xsc__gateway__v1__revoke_session_request__free_unpacked
+                     (Xsc__Gateway__V1__RevokeSessionRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__gateway__v1__revoke_session_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__gateway__v1__revoke_session_response__init
+                     (Xsc__Gateway__V1__RevokeSessionResponse         *message)
+{
+  static const Xsc__Gateway__V1__RevokeSessionResponse init_value = XSC__GATEWAY__V1__REVOKE_SESSION_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t xsc__gateway__v1__revoke_session_response__get_packed_size
+                     (const Xsc__Gateway__V1__RevokeSessionResponse *message)
+{
+  assert(message->base.descriptor == &xsc__gateway__v1__revoke_session_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__gateway__v1__revoke_session_response__pack
+                     (const Xsc__Gateway__V1__RevokeSessionResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__gateway__v1__revoke_session_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__gateway__v1__revoke_session_response__pack_to_buffer
+                     (const Xsc__Gateway__V1__RevokeSessionResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__gateway__v1__revoke_session_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Gateway__V1__RevokeSessionResponse *
+       xsc__gateway__v1__revoke_session_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Gateway__V1__RevokeSessionResponse *)
+     protobuf_c_message_unpack (&xsc__gateway__v1__revoke_session_response__descriptor,
+                                allocator, len, data);
+}
+void   xsc__gateway__v1__revoke_session_response__free_unpacked
+                     (Xsc__Gateway__V1__RevokeSessionResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__gateway__v1__revoke_session_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
 void   xsc__gateway__v1__partner_key__init
@@ -1337,6 +1697,57 @@ const ProtobufCMessageDescriptor xsc__gateway__v1__list_nodes_response__descript
   (ProtobufCMessageInit) xsc__gateway__v1__list_nodes_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
+static const ProtobufCFieldDescriptor xsc__gateway__v1__rename_node_request__field_descriptors[2] =
+{
+  {
+    "path",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Gateway__V1__RenameNodeRequest, path),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "name",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Gateway__V1__RenameNodeRequest, name),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__gateway__v1__rename_node_request__field_indices_by_name[] = {
+  1,   /* field[1] = name */
+  0,   /* field[0] = path */
+};
+static const ProtobufCIntRange xsc__gateway__v1__rename_node_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor xsc__gateway__v1__rename_node_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.gateway.v1.RenameNodeRequest",
+  "RenameNodeRequest",
+  "Xsc__Gateway__V1__RenameNodeRequest",
+  "xsc.gateway.v1",
+  sizeof(Xsc__Gateway__V1__RenameNodeRequest),
+  2,
+  xsc__gateway__v1__rename_node_request__field_descriptors,
+  xsc__gateway__v1__rename_node_request__field_indices_by_name,
+  1,  xsc__gateway__v1__rename_node_request__number_ranges,
+  (ProtobufCMessageInit) xsc__gateway__v1__rename_node_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
 static const ProtobufCFieldDescriptor xsc__gateway__v1__account__field_descriptors[7] =
 {
   {
@@ -1683,6 +2094,95 @@ const ProtobufCMessageDescriptor xsc__gateway__v1__disable_account_request__desc
   (ProtobufCMessageInit) xsc__gateway__v1__disable_account_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
+static const ProtobufCFieldDescriptor xsc__gateway__v1__enable_account_request__field_descriptors[1] =
+{
+  {
+    "account_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Gateway__V1__EnableAccountRequest, account_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__gateway__v1__enable_account_request__field_indices_by_name[] = {
+  0,   /* field[0] = account_id */
+};
+static const ProtobufCIntRange xsc__gateway__v1__enable_account_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor xsc__gateway__v1__enable_account_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.gateway.v1.EnableAccountRequest",
+  "EnableAccountRequest",
+  "Xsc__Gateway__V1__EnableAccountRequest",
+  "xsc.gateway.v1",
+  sizeof(Xsc__Gateway__V1__EnableAccountRequest),
+  1,
+  xsc__gateway__v1__enable_account_request__field_descriptors,
+  xsc__gateway__v1__enable_account_request__field_indices_by_name,
+  1,  xsc__gateway__v1__enable_account_request__number_ranges,
+  (ProtobufCMessageInit) xsc__gateway__v1__enable_account_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__gateway__v1__change_account_phone_request__field_descriptors[2] =
+{
+  {
+    "account_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Gateway__V1__ChangeAccountPhoneRequest, account_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "phone",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Gateway__V1__ChangeAccountPhoneRequest, phone),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__gateway__v1__change_account_phone_request__field_indices_by_name[] = {
+  0,   /* field[0] = account_id */
+  1,   /* field[1] = phone */
+};
+static const ProtobufCIntRange xsc__gateway__v1__change_account_phone_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor xsc__gateway__v1__change_account_phone_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.gateway.v1.ChangeAccountPhoneRequest",
+  "ChangeAccountPhoneRequest",
+  "Xsc__Gateway__V1__ChangeAccountPhoneRequest",
+  "xsc.gateway.v1",
+  sizeof(Xsc__Gateway__V1__ChangeAccountPhoneRequest),
+  2,
+  xsc__gateway__v1__change_account_phone_request__field_descriptors,
+  xsc__gateway__v1__change_account_phone_request__field_indices_by_name,
+  1,  xsc__gateway__v1__change_account_phone_request__number_ranges,
+  (ProtobufCMessageInit) xsc__gateway__v1__change_account_phone_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
 static const ProtobufCFieldDescriptor xsc__gateway__v1__change_password_request__field_descriptors[2] =
 {
   {
@@ -1983,6 +2483,195 @@ const ProtobufCMessageDescriptor xsc__gateway__v1__who_am_iresponse__descriptor 
   xsc__gateway__v1__who_am_iresponse__field_indices_by_name,
   1,  xsc__gateway__v1__who_am_iresponse__number_ranges,
   (ProtobufCMessageInit) xsc__gateway__v1__who_am_iresponse__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__gateway__v1__session__field_descriptors[4] =
+{
+  {
+    "id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Gateway__V1__Session, id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "created_at_ms",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Gateway__V1__Session, created_at_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "expires_at_ms",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Gateway__V1__Session, expires_at_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "current",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Gateway__V1__Session, current),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__gateway__v1__session__field_indices_by_name[] = {
+  1,   /* field[1] = created_at_ms */
+  3,   /* field[3] = current */
+  2,   /* field[2] = expires_at_ms */
+  0,   /* field[0] = id */
+};
+static const ProtobufCIntRange xsc__gateway__v1__session__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor xsc__gateway__v1__session__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.gateway.v1.Session",
+  "Session",
+  "Xsc__Gateway__V1__Session",
+  "xsc.gateway.v1",
+  sizeof(Xsc__Gateway__V1__Session),
+  4,
+  xsc__gateway__v1__session__field_descriptors,
+  xsc__gateway__v1__session__field_indices_by_name,
+  1,  xsc__gateway__v1__session__number_ranges,
+  (ProtobufCMessageInit) xsc__gateway__v1__session__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+#define xsc__gateway__v1__list_sessions_request__field_descriptors NULL
+#define xsc__gateway__v1__list_sessions_request__field_indices_by_name NULL
+#define xsc__gateway__v1__list_sessions_request__number_ranges NULL
+const ProtobufCMessageDescriptor xsc__gateway__v1__list_sessions_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.gateway.v1.ListSessionsRequest",
+  "ListSessionsRequest",
+  "Xsc__Gateway__V1__ListSessionsRequest",
+  "xsc.gateway.v1",
+  sizeof(Xsc__Gateway__V1__ListSessionsRequest),
+  0,
+  xsc__gateway__v1__list_sessions_request__field_descriptors,
+  xsc__gateway__v1__list_sessions_request__field_indices_by_name,
+  0,  xsc__gateway__v1__list_sessions_request__number_ranges,
+  (ProtobufCMessageInit) xsc__gateway__v1__list_sessions_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__gateway__v1__list_sessions_response__field_descriptors[1] =
+{
+  {
+    "sessions",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Xsc__Gateway__V1__ListSessionsResponse, n_sessions),
+    offsetof(Xsc__Gateway__V1__ListSessionsResponse, sessions),
+    &xsc__gateway__v1__session__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__gateway__v1__list_sessions_response__field_indices_by_name[] = {
+  0,   /* field[0] = sessions */
+};
+static const ProtobufCIntRange xsc__gateway__v1__list_sessions_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor xsc__gateway__v1__list_sessions_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.gateway.v1.ListSessionsResponse",
+  "ListSessionsResponse",
+  "Xsc__Gateway__V1__ListSessionsResponse",
+  "xsc.gateway.v1",
+  sizeof(Xsc__Gateway__V1__ListSessionsResponse),
+  1,
+  xsc__gateway__v1__list_sessions_response__field_descriptors,
+  xsc__gateway__v1__list_sessions_response__field_indices_by_name,
+  1,  xsc__gateway__v1__list_sessions_response__number_ranges,
+  (ProtobufCMessageInit) xsc__gateway__v1__list_sessions_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__gateway__v1__revoke_session_request__field_descriptors[1] =
+{
+  {
+    "session_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Gateway__V1__RevokeSessionRequest, session_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__gateway__v1__revoke_session_request__field_indices_by_name[] = {
+  0,   /* field[0] = session_id */
+};
+static const ProtobufCIntRange xsc__gateway__v1__revoke_session_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor xsc__gateway__v1__revoke_session_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.gateway.v1.RevokeSessionRequest",
+  "RevokeSessionRequest",
+  "Xsc__Gateway__V1__RevokeSessionRequest",
+  "xsc.gateway.v1",
+  sizeof(Xsc__Gateway__V1__RevokeSessionRequest),
+  1,
+  xsc__gateway__v1__revoke_session_request__field_descriptors,
+  xsc__gateway__v1__revoke_session_request__field_indices_by_name,
+  1,  xsc__gateway__v1__revoke_session_request__number_ranges,
+  (ProtobufCMessageInit) xsc__gateway__v1__revoke_session_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+#define xsc__gateway__v1__revoke_session_response__field_descriptors NULL
+#define xsc__gateway__v1__revoke_session_response__field_indices_by_name NULL
+#define xsc__gateway__v1__revoke_session_response__number_ranges NULL
+const ProtobufCMessageDescriptor xsc__gateway__v1__revoke_session_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.gateway.v1.RevokeSessionResponse",
+  "RevokeSessionResponse",
+  "Xsc__Gateway__V1__RevokeSessionResponse",
+  "xsc.gateway.v1",
+  sizeof(Xsc__Gateway__V1__RevokeSessionResponse),
+  0,
+  xsc__gateway__v1__revoke_session_response__field_descriptors,
+  xsc__gateway__v1__revoke_session_response__field_indices_by_name,
+  0,  xsc__gateway__v1__revoke_session_response__number_ranges,
+  (ProtobufCMessageInit) xsc__gateway__v1__revoke_session_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCFieldDescriptor xsc__gateway__v1__partner_key__field_descriptors[6] =
@@ -2386,14 +3075,16 @@ const ProtobufCEnumDescriptor xsc__gateway__v1__account_role__descriptor =
   xsc__gateway__v1__account_role__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCMethodDescriptor xsc__gateway__v1__org_service__method_descriptors[2] =
+static const ProtobufCMethodDescriptor xsc__gateway__v1__org_service__method_descriptors[3] =
 {
   { "CreateNode", &xsc__gateway__v1__create_node_request__descriptor, &xsc__gateway__v1__node__descriptor },
   { "ListNodes", &xsc__gateway__v1__list_nodes_request__descriptor, &xsc__gateway__v1__list_nodes_response__descriptor },
+  { "RenameNode", &xsc__gateway__v1__rename_node_request__descriptor, &xsc__gateway__v1__node__descriptor },
 };
 const unsigned xsc__gateway__v1__org_service__method_indices_by_name[] = {
   0,        /* CreateNode */
-  1         /* ListNodes */
+  1,        /* ListNodes */
+  2         /* RenameNode */
 };
 const ProtobufCServiceDescriptor xsc__gateway__v1__org_service__descriptor =
 {
@@ -2402,7 +3093,7 @@ const ProtobufCServiceDescriptor xsc__gateway__v1__org_service__descriptor =
   "OrgService",
   "Xsc__Gateway__V1__OrgService",
   "xsc.gateway.v1",
-  2,
+  3,
   xsc__gateway__v1__org_service__method_descriptors,
   xsc__gateway__v1__org_service__method_indices_by_name
 };
@@ -2422,6 +3113,14 @@ void xsc__gateway__v1__org_service__list_nodes(ProtobufCService *service,
   assert(service->descriptor == &xsc__gateway__v1__org_service__descriptor);
   service->invoke(service, 1, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
+void xsc__gateway__v1__org_service__rename_node(ProtobufCService *service,
+                                                const Xsc__Gateway__V1__RenameNodeRequest *input,
+                                                Xsc__Gateway__V1__Node_Closure closure,
+                                                void *closure_data)
+{
+  assert(service->descriptor == &xsc__gateway__v1__org_service__descriptor);
+  service->invoke(service, 2, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
 void xsc__gateway__v1__org_service__init (Xsc__Gateway__V1__OrgService_Service *service,
                                           Xsc__Gateway__V1__OrgService_ServiceDestroy destroy)
 {
@@ -2429,17 +3128,21 @@ void xsc__gateway__v1__org_service__init (Xsc__Gateway__V1__OrgService_Service *
                                      &xsc__gateway__v1__org_service__descriptor,
                                      (ProtobufCServiceDestroy) destroy);
 }
-static const ProtobufCMethodDescriptor xsc__gateway__v1__account_service__method_descriptors[4] =
+static const ProtobufCMethodDescriptor xsc__gateway__v1__account_service__method_descriptors[6] =
 {
   { "CreateAccount", &xsc__gateway__v1__create_account_request__descriptor, &xsc__gateway__v1__account__descriptor },
   { "ListAccounts", &xsc__gateway__v1__list_accounts_request__descriptor, &xsc__gateway__v1__list_accounts_response__descriptor },
   { "DisableAccount", &xsc__gateway__v1__disable_account_request__descriptor, &xsc__gateway__v1__account__descriptor },
+  { "EnableAccount", &xsc__gateway__v1__enable_account_request__descriptor, &xsc__gateway__v1__account__descriptor },
+  { "ChangeAccountPhone", &xsc__gateway__v1__change_account_phone_request__descriptor, &xsc__gateway__v1__account__descriptor },
   { "ChangePassword", &xsc__gateway__v1__change_password_request__descriptor, &xsc__gateway__v1__change_password_response__descriptor },
 };
 const unsigned xsc__gateway__v1__account_service__method_indices_by_name[] = {
-  3,        /* ChangePassword */
+  4,        /* ChangeAccountPhone */
+  5,        /* ChangePassword */
   0,        /* CreateAccount */
   2,        /* DisableAccount */
+  3,        /* EnableAccount */
   1         /* ListAccounts */
 };
 const ProtobufCServiceDescriptor xsc__gateway__v1__account_service__descriptor =
@@ -2449,7 +3152,7 @@ const ProtobufCServiceDescriptor xsc__gateway__v1__account_service__descriptor =
   "AccountService",
   "Xsc__Gateway__V1__AccountService",
   "xsc.gateway.v1",
-  4,
+  6,
   xsc__gateway__v1__account_service__method_descriptors,
   xsc__gateway__v1__account_service__method_indices_by_name
 };
@@ -2477,13 +3180,29 @@ void xsc__gateway__v1__account_service__disable_account(ProtobufCService *servic
   assert(service->descriptor == &xsc__gateway__v1__account_service__descriptor);
   service->invoke(service, 2, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
+void xsc__gateway__v1__account_service__enable_account(ProtobufCService *service,
+                                                       const Xsc__Gateway__V1__EnableAccountRequest *input,
+                                                       Xsc__Gateway__V1__Account_Closure closure,
+                                                       void *closure_data)
+{
+  assert(service->descriptor == &xsc__gateway__v1__account_service__descriptor);
+  service->invoke(service, 3, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void xsc__gateway__v1__account_service__change_account_phone(ProtobufCService *service,
+                                                             const Xsc__Gateway__V1__ChangeAccountPhoneRequest *input,
+                                                             Xsc__Gateway__V1__Account_Closure closure,
+                                                             void *closure_data)
+{
+  assert(service->descriptor == &xsc__gateway__v1__account_service__descriptor);
+  service->invoke(service, 4, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
 void xsc__gateway__v1__account_service__change_password(ProtobufCService *service,
                                                         const Xsc__Gateway__V1__ChangePasswordRequest *input,
                                                         Xsc__Gateway__V1__ChangePasswordResponse_Closure closure,
                                                         void *closure_data)
 {
   assert(service->descriptor == &xsc__gateway__v1__account_service__descriptor);
-  service->invoke(service, 3, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 5, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void xsc__gateway__v1__account_service__init (Xsc__Gateway__V1__AccountService_Service *service,
                                               Xsc__Gateway__V1__AccountService_ServiceDestroy destroy)
@@ -2492,15 +3211,19 @@ void xsc__gateway__v1__account_service__init (Xsc__Gateway__V1__AccountService_S
                                      &xsc__gateway__v1__account_service__descriptor,
                                      (ProtobufCServiceDestroy) destroy);
 }
-static const ProtobufCMethodDescriptor xsc__gateway__v1__auth_service__method_descriptors[3] =
+static const ProtobufCMethodDescriptor xsc__gateway__v1__auth_service__method_descriptors[5] =
 {
   { "Login", &xsc__gateway__v1__login_request__descriptor, &xsc__gateway__v1__login_response__descriptor },
   { "Logout", &xsc__gateway__v1__logout_request__descriptor, &xsc__gateway__v1__logout_response__descriptor },
   { "WhoAmI", &xsc__gateway__v1__who_am_irequest__descriptor, &xsc__gateway__v1__who_am_iresponse__descriptor },
+  { "ListSessions", &xsc__gateway__v1__list_sessions_request__descriptor, &xsc__gateway__v1__list_sessions_response__descriptor },
+  { "RevokeSession", &xsc__gateway__v1__revoke_session_request__descriptor, &xsc__gateway__v1__revoke_session_response__descriptor },
 };
 const unsigned xsc__gateway__v1__auth_service__method_indices_by_name[] = {
+  3,        /* ListSessions */
   0,        /* Login */
   1,        /* Logout */
+  4,        /* RevokeSession */
   2         /* WhoAmI */
 };
 const ProtobufCServiceDescriptor xsc__gateway__v1__auth_service__descriptor =
@@ -2510,7 +3233,7 @@ const ProtobufCServiceDescriptor xsc__gateway__v1__auth_service__descriptor =
   "AuthService",
   "Xsc__Gateway__V1__AuthService",
   "xsc.gateway.v1",
-  3,
+  5,
   xsc__gateway__v1__auth_service__method_descriptors,
   xsc__gateway__v1__auth_service__method_indices_by_name
 };
@@ -2537,6 +3260,22 @@ void xsc__gateway__v1__auth_service__who_am_i(ProtobufCService *service,
 {
   assert(service->descriptor == &xsc__gateway__v1__auth_service__descriptor);
   service->invoke(service, 2, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void xsc__gateway__v1__auth_service__list_sessions(ProtobufCService *service,
+                                                   const Xsc__Gateway__V1__ListSessionsRequest *input,
+                                                   Xsc__Gateway__V1__ListSessionsResponse_Closure closure,
+                                                   void *closure_data)
+{
+  assert(service->descriptor == &xsc__gateway__v1__auth_service__descriptor);
+  service->invoke(service, 3, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void xsc__gateway__v1__auth_service__revoke_session(ProtobufCService *service,
+                                                    const Xsc__Gateway__V1__RevokeSessionRequest *input,
+                                                    Xsc__Gateway__V1__RevokeSessionResponse_Closure closure,
+                                                    void *closure_data)
+{
+  assert(service->descriptor == &xsc__gateway__v1__auth_service__descriptor);
+  service->invoke(service, 4, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void xsc__gateway__v1__auth_service__init (Xsc__Gateway__V1__AuthService_Service *service,
                                            Xsc__Gateway__V1__AuthService_ServiceDestroy destroy)

@@ -688,6 +688,96 @@ void   xsc__notifications__v1__sms_acknowledgement__free_unpacked
   assert(message->base.descriptor == &xsc__notifications__v1__sms_acknowledgement__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   xsc__notifications__v1__set_contact_request__init
+                     (Xsc__Notifications__V1__SetContactRequest         *message)
+{
+  static const Xsc__Notifications__V1__SetContactRequest init_value = XSC__NOTIFICATIONS__V1__SET_CONTACT_REQUEST__INIT;
+  *message = init_value;
+}
+size_t xsc__notifications__v1__set_contact_request__get_packed_size
+                     (const Xsc__Notifications__V1__SetContactRequest *message)
+{
+  assert(message->base.descriptor == &xsc__notifications__v1__set_contact_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__notifications__v1__set_contact_request__pack
+                     (const Xsc__Notifications__V1__SetContactRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__notifications__v1__set_contact_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__notifications__v1__set_contact_request__pack_to_buffer
+                     (const Xsc__Notifications__V1__SetContactRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__notifications__v1__set_contact_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Notifications__V1__SetContactRequest *
+       xsc__notifications__v1__set_contact_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Notifications__V1__SetContactRequest *)
+     protobuf_c_message_unpack (&xsc__notifications__v1__set_contact_request__descriptor,
+                                allocator, len, data);
+}
+void   xsc__notifications__v1__set_contact_request__free_unpacked
+                     (Xsc__Notifications__V1__SetContactRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__notifications__v1__set_contact_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__notifications__v1__set_contact_response__init
+                     (Xsc__Notifications__V1__SetContactResponse         *message)
+{
+  static const Xsc__Notifications__V1__SetContactResponse init_value = XSC__NOTIFICATIONS__V1__SET_CONTACT_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t xsc__notifications__v1__set_contact_response__get_packed_size
+                     (const Xsc__Notifications__V1__SetContactResponse *message)
+{
+  assert(message->base.descriptor == &xsc__notifications__v1__set_contact_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__notifications__v1__set_contact_response__pack
+                     (const Xsc__Notifications__V1__SetContactResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__notifications__v1__set_contact_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__notifications__v1__set_contact_response__pack_to_buffer
+                     (const Xsc__Notifications__V1__SetContactResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__notifications__v1__set_contact_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Notifications__V1__SetContactResponse *
+       xsc__notifications__v1__set_contact_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Notifications__V1__SetContactResponse *)
+     protobuf_c_message_unpack (&xsc__notifications__v1__set_contact_response__descriptor,
+                                allocator, len, data);
+}
+void   xsc__notifications__v1__set_contact_response__free_unpacked
+                     (Xsc__Notifications__V1__SetContactResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__notifications__v1__set_contact_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   xsc__notifications__v1__usage_report_request__init
                      (Xsc__Notifications__V1__UsageReportRequest         *message)
 {
@@ -2000,6 +2090,121 @@ const ProtobufCMessageDescriptor xsc__notifications__v1__sms_acknowledgement__de
   (ProtobufCMessageInit) xsc__notifications__v1__sms_acknowledgement__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
+static const ProtobufCFieldDescriptor xsc__notifications__v1__set_contact_request__field_descriptors[4] =
+{
+  {
+    "account_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Notifications__V1__SetContactRequest, account_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "phone",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Notifications__V1__SetContactRequest, phone),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "enabled",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Notifications__V1__SetContactRequest, enabled),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "version",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Notifications__V1__SetContactRequest, version),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__notifications__v1__set_contact_request__field_indices_by_name[] = {
+  0,   /* field[0] = account_id */
+  2,   /* field[2] = enabled */
+  1,   /* field[1] = phone */
+  3,   /* field[3] = version */
+};
+static const ProtobufCIntRange xsc__notifications__v1__set_contact_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor xsc__notifications__v1__set_contact_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.notifications.v1.SetContactRequest",
+  "SetContactRequest",
+  "Xsc__Notifications__V1__SetContactRequest",
+  "xsc.notifications.v1",
+  sizeof(Xsc__Notifications__V1__SetContactRequest),
+  4,
+  xsc__notifications__v1__set_contact_request__field_descriptors,
+  xsc__notifications__v1__set_contact_request__field_indices_by_name,
+  1,  xsc__notifications__v1__set_contact_request__number_ranges,
+  (ProtobufCMessageInit) xsc__notifications__v1__set_contact_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__notifications__v1__set_contact_response__field_descriptors[1] =
+{
+  {
+    "applied",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Notifications__V1__SetContactResponse, applied),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__notifications__v1__set_contact_response__field_indices_by_name[] = {
+  0,   /* field[0] = applied */
+};
+static const ProtobufCIntRange xsc__notifications__v1__set_contact_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor xsc__notifications__v1__set_contact_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.notifications.v1.SetContactResponse",
+  "SetContactResponse",
+  "Xsc__Notifications__V1__SetContactResponse",
+  "xsc.notifications.v1",
+  sizeof(Xsc__Notifications__V1__SetContactResponse),
+  1,
+  xsc__notifications__v1__set_contact_response__field_descriptors,
+  xsc__notifications__v1__set_contact_response__field_indices_by_name,
+  1,  xsc__notifications__v1__set_contact_response__number_ranges,
+  (ProtobufCMessageInit) xsc__notifications__v1__set_contact_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
 static const ProtobufCFieldDescriptor xsc__notifications__v1__usage_report_request__field_descriptors[3] =
 {
   {
@@ -2273,7 +2478,7 @@ const ProtobufCEnumDescriptor xsc__notifications__v1__delivery_status__descripto
   xsc__notifications__v1__delivery_status__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCMethodDescriptor xsc__notifications__v1__notification_service__method_descriptors[8] =
+static const ProtobufCMethodDescriptor xsc__notifications__v1__notification_service__method_descriptors[9] =
 {
   { "Send", &xsc__notifications__v1__send_request__descriptor, &xsc__notifications__v1__send_response__descriptor },
   { "GetMessage", &xsc__notifications__v1__get_message_request__descriptor, &xsc__notifications__v1__message__descriptor },
@@ -2283,6 +2488,7 @@ static const ProtobufCMethodDescriptor xsc__notifications__v1__notification_serv
   { "ReportDelivery", &xsc__notifications__v1__report_delivery_request__descriptor, &xsc__notifications__v1__report_delivery_response__descriptor },
   { "ReceiveInbound", &xsc__notifications__v1__receive_inbound_request__descriptor, &xsc__notifications__v1__receive_inbound_response__descriptor },
   { "UsageReport", &xsc__notifications__v1__usage_report_request__descriptor, &xsc__notifications__v1__usage_report_response__descriptor },
+  { "SetContact", &xsc__notifications__v1__set_contact_request__descriptor, &xsc__notifications__v1__set_contact_response__descriptor },
 };
 const unsigned xsc__notifications__v1__notification_service__method_indices_by_name[] = {
   1,        /* GetMessage */
@@ -2291,6 +2497,7 @@ const unsigned xsc__notifications__v1__notification_service__method_indices_by_n
   6,        /* ReceiveInbound */
   5,        /* ReportDelivery */
   0,        /* Send */
+  8,        /* SetContact */
   7,        /* UsageReport */
   4         /* WatchInbox */
 };
@@ -2301,7 +2508,7 @@ const ProtobufCServiceDescriptor xsc__notifications__v1__notification_service__d
   "NotificationService",
   "Xsc__Notifications__V1__NotificationService",
   "xsc.notifications.v1",
-  8,
+  9,
   xsc__notifications__v1__notification_service__method_descriptors,
   xsc__notifications__v1__notification_service__method_indices_by_name
 };
@@ -2368,6 +2575,14 @@ void xsc__notifications__v1__notification_service__usage_report(ProtobufCService
 {
   assert(service->descriptor == &xsc__notifications__v1__notification_service__descriptor);
   service->invoke(service, 7, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void xsc__notifications__v1__notification_service__set_contact(ProtobufCService *service,
+                                                               const Xsc__Notifications__V1__SetContactRequest *input,
+                                                               Xsc__Notifications__V1__SetContactResponse_Closure closure,
+                                                               void *closure_data)
+{
+  assert(service->descriptor == &xsc__notifications__v1__notification_service__descriptor);
+  service->invoke(service, 8, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void xsc__notifications__v1__notification_service__init (Xsc__Notifications__V1__NotificationService_Service *service,
                                                          Xsc__Notifications__V1__NotificationService_ServiceDestroy destroy)

@@ -1942,61 +1942,364 @@ void   xsc__orders__v1__set_district_routing_response__free_unpacked
   assert(message->base.descriptor == &xsc__orders__v1__set_district_routing_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
-void   xsc__orders__v1__sms_request__subject__init
-                     (Xsc__Orders__V1__SmsRequest__Subject         *message)
+void   xsc__orders__v1__promotion_plan__init
+                     (Xsc__Orders__V1__PromotionPlan         *message)
 {
-  static const Xsc__Orders__V1__SmsRequest__Subject init_value = XSC__ORDERS__V1__SMS_REQUEST__SUBJECT__INIT;
+  static const Xsc__Orders__V1__PromotionPlan init_value = XSC__ORDERS__V1__PROMOTION_PLAN__INIT;
   *message = init_value;
 }
-void   xsc__orders__v1__sms_request__params_entry__init
-                     (Xsc__Orders__V1__SmsRequest__ParamsEntry         *message)
+size_t xsc__orders__v1__promotion_plan__get_packed_size
+                     (const Xsc__Orders__V1__PromotionPlan *message)
 {
-  static const Xsc__Orders__V1__SmsRequest__ParamsEntry init_value = XSC__ORDERS__V1__SMS_REQUEST__PARAMS_ENTRY__INIT;
-  *message = init_value;
-}
-void   xsc__orders__v1__sms_request__init
-                     (Xsc__Orders__V1__SmsRequest         *message)
-{
-  static const Xsc__Orders__V1__SmsRequest init_value = XSC__ORDERS__V1__SMS_REQUEST__INIT;
-  *message = init_value;
-}
-size_t xsc__orders__v1__sms_request__get_packed_size
-                     (const Xsc__Orders__V1__SmsRequest *message)
-{
-  assert(message->base.descriptor == &xsc__orders__v1__sms_request__descriptor);
+  assert(message->base.descriptor == &xsc__orders__v1__promotion_plan__descriptor);
   return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
 }
-size_t xsc__orders__v1__sms_request__pack
-                     (const Xsc__Orders__V1__SmsRequest *message,
+size_t xsc__orders__v1__promotion_plan__pack
+                     (const Xsc__Orders__V1__PromotionPlan *message,
                       uint8_t       *out)
 {
-  assert(message->base.descriptor == &xsc__orders__v1__sms_request__descriptor);
+  assert(message->base.descriptor == &xsc__orders__v1__promotion_plan__descriptor);
   return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
 }
-size_t xsc__orders__v1__sms_request__pack_to_buffer
-                     (const Xsc__Orders__V1__SmsRequest *message,
+size_t xsc__orders__v1__promotion_plan__pack_to_buffer
+                     (const Xsc__Orders__V1__PromotionPlan *message,
                       ProtobufCBuffer *buffer)
 {
-  assert(message->base.descriptor == &xsc__orders__v1__sms_request__descriptor);
+  assert(message->base.descriptor == &xsc__orders__v1__promotion_plan__descriptor);
   return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
 }
-Xsc__Orders__V1__SmsRequest *
-       xsc__orders__v1__sms_request__unpack
+Xsc__Orders__V1__PromotionPlan *
+       xsc__orders__v1__promotion_plan__unpack
                      (ProtobufCAllocator  *allocator,
                       size_t               len,
                       const uint8_t       *data)
 {
-  return (Xsc__Orders__V1__SmsRequest *)
-     protobuf_c_message_unpack (&xsc__orders__v1__sms_request__descriptor,
+  return (Xsc__Orders__V1__PromotionPlan *)
+     protobuf_c_message_unpack (&xsc__orders__v1__promotion_plan__descriptor,
                                 allocator, len, data);
 }
-void   xsc__orders__v1__sms_request__free_unpacked
-                     (Xsc__Orders__V1__SmsRequest *message,
+void   xsc__orders__v1__promotion_plan__free_unpacked
+                     (Xsc__Orders__V1__PromotionPlan *message,
                       ProtobufCAllocator *allocator)
 {
   if(!message)
     return;
-  assert(message->base.descriptor == &xsc__orders__v1__sms_request__descriptor);
+  assert(message->base.descriptor == &xsc__orders__v1__promotion_plan__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__orders__v1__upsert_promotion_plan_request__init
+                     (Xsc__Orders__V1__UpsertPromotionPlanRequest         *message)
+{
+  static const Xsc__Orders__V1__UpsertPromotionPlanRequest init_value = XSC__ORDERS__V1__UPSERT_PROMOTION_PLAN_REQUEST__INIT;
+  *message = init_value;
+}
+size_t xsc__orders__v1__upsert_promotion_plan_request__get_packed_size
+                     (const Xsc__Orders__V1__UpsertPromotionPlanRequest *message)
+{
+  assert(message->base.descriptor == &xsc__orders__v1__upsert_promotion_plan_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__orders__v1__upsert_promotion_plan_request__pack
+                     (const Xsc__Orders__V1__UpsertPromotionPlanRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__orders__v1__upsert_promotion_plan_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__orders__v1__upsert_promotion_plan_request__pack_to_buffer
+                     (const Xsc__Orders__V1__UpsertPromotionPlanRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__orders__v1__upsert_promotion_plan_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Orders__V1__UpsertPromotionPlanRequest *
+       xsc__orders__v1__upsert_promotion_plan_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Orders__V1__UpsertPromotionPlanRequest *)
+     protobuf_c_message_unpack (&xsc__orders__v1__upsert_promotion_plan_request__descriptor,
+                                allocator, len, data);
+}
+void   xsc__orders__v1__upsert_promotion_plan_request__free_unpacked
+                     (Xsc__Orders__V1__UpsertPromotionPlanRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__orders__v1__upsert_promotion_plan_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__orders__v1__list_promotion_plans_request__init
+                     (Xsc__Orders__V1__ListPromotionPlansRequest         *message)
+{
+  static const Xsc__Orders__V1__ListPromotionPlansRequest init_value = XSC__ORDERS__V1__LIST_PROMOTION_PLANS_REQUEST__INIT;
+  *message = init_value;
+}
+size_t xsc__orders__v1__list_promotion_plans_request__get_packed_size
+                     (const Xsc__Orders__V1__ListPromotionPlansRequest *message)
+{
+  assert(message->base.descriptor == &xsc__orders__v1__list_promotion_plans_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__orders__v1__list_promotion_plans_request__pack
+                     (const Xsc__Orders__V1__ListPromotionPlansRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__orders__v1__list_promotion_plans_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__orders__v1__list_promotion_plans_request__pack_to_buffer
+                     (const Xsc__Orders__V1__ListPromotionPlansRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__orders__v1__list_promotion_plans_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Orders__V1__ListPromotionPlansRequest *
+       xsc__orders__v1__list_promotion_plans_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Orders__V1__ListPromotionPlansRequest *)
+     protobuf_c_message_unpack (&xsc__orders__v1__list_promotion_plans_request__descriptor,
+                                allocator, len, data);
+}
+void   xsc__orders__v1__list_promotion_plans_request__free_unpacked
+                     (Xsc__Orders__V1__ListPromotionPlansRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__orders__v1__list_promotion_plans_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__orders__v1__list_promotion_plans_response__init
+                     (Xsc__Orders__V1__ListPromotionPlansResponse         *message)
+{
+  static const Xsc__Orders__V1__ListPromotionPlansResponse init_value = XSC__ORDERS__V1__LIST_PROMOTION_PLANS_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t xsc__orders__v1__list_promotion_plans_response__get_packed_size
+                     (const Xsc__Orders__V1__ListPromotionPlansResponse *message)
+{
+  assert(message->base.descriptor == &xsc__orders__v1__list_promotion_plans_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__orders__v1__list_promotion_plans_response__pack
+                     (const Xsc__Orders__V1__ListPromotionPlansResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__orders__v1__list_promotion_plans_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__orders__v1__list_promotion_plans_response__pack_to_buffer
+                     (const Xsc__Orders__V1__ListPromotionPlansResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__orders__v1__list_promotion_plans_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Orders__V1__ListPromotionPlansResponse *
+       xsc__orders__v1__list_promotion_plans_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Orders__V1__ListPromotionPlansResponse *)
+     protobuf_c_message_unpack (&xsc__orders__v1__list_promotion_plans_response__descriptor,
+                                allocator, len, data);
+}
+void   xsc__orders__v1__list_promotion_plans_response__free_unpacked
+                     (Xsc__Orders__V1__ListPromotionPlansResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__orders__v1__list_promotion_plans_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__orders__v1__promotion_expenses_request__init
+                     (Xsc__Orders__V1__PromotionExpensesRequest         *message)
+{
+  static const Xsc__Orders__V1__PromotionExpensesRequest init_value = XSC__ORDERS__V1__PROMOTION_EXPENSES_REQUEST__INIT;
+  *message = init_value;
+}
+size_t xsc__orders__v1__promotion_expenses_request__get_packed_size
+                     (const Xsc__Orders__V1__PromotionExpensesRequest *message)
+{
+  assert(message->base.descriptor == &xsc__orders__v1__promotion_expenses_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__orders__v1__promotion_expenses_request__pack
+                     (const Xsc__Orders__V1__PromotionExpensesRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__orders__v1__promotion_expenses_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__orders__v1__promotion_expenses_request__pack_to_buffer
+                     (const Xsc__Orders__V1__PromotionExpensesRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__orders__v1__promotion_expenses_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Orders__V1__PromotionExpensesRequest *
+       xsc__orders__v1__promotion_expenses_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Orders__V1__PromotionExpensesRequest *)
+     protobuf_c_message_unpack (&xsc__orders__v1__promotion_expenses_request__descriptor,
+                                allocator, len, data);
+}
+void   xsc__orders__v1__promotion_expenses_request__free_unpacked
+                     (Xsc__Orders__V1__PromotionExpensesRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__orders__v1__promotion_expenses_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__orders__v1__promotion_expense__init
+                     (Xsc__Orders__V1__PromotionExpense         *message)
+{
+  static const Xsc__Orders__V1__PromotionExpense init_value = XSC__ORDERS__V1__PROMOTION_EXPENSE__INIT;
+  *message = init_value;
+}
+size_t xsc__orders__v1__promotion_expense__get_packed_size
+                     (const Xsc__Orders__V1__PromotionExpense *message)
+{
+  assert(message->base.descriptor == &xsc__orders__v1__promotion_expense__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__orders__v1__promotion_expense__pack
+                     (const Xsc__Orders__V1__PromotionExpense *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__orders__v1__promotion_expense__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__orders__v1__promotion_expense__pack_to_buffer
+                     (const Xsc__Orders__V1__PromotionExpense *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__orders__v1__promotion_expense__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Orders__V1__PromotionExpense *
+       xsc__orders__v1__promotion_expense__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Orders__V1__PromotionExpense *)
+     protobuf_c_message_unpack (&xsc__orders__v1__promotion_expense__descriptor,
+                                allocator, len, data);
+}
+void   xsc__orders__v1__promotion_expense__free_unpacked
+                     (Xsc__Orders__V1__PromotionExpense *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__orders__v1__promotion_expense__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__orders__v1__promotion_expense_total__init
+                     (Xsc__Orders__V1__PromotionExpenseTotal         *message)
+{
+  static const Xsc__Orders__V1__PromotionExpenseTotal init_value = XSC__ORDERS__V1__PROMOTION_EXPENSE_TOTAL__INIT;
+  *message = init_value;
+}
+size_t xsc__orders__v1__promotion_expense_total__get_packed_size
+                     (const Xsc__Orders__V1__PromotionExpenseTotal *message)
+{
+  assert(message->base.descriptor == &xsc__orders__v1__promotion_expense_total__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__orders__v1__promotion_expense_total__pack
+                     (const Xsc__Orders__V1__PromotionExpenseTotal *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__orders__v1__promotion_expense_total__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__orders__v1__promotion_expense_total__pack_to_buffer
+                     (const Xsc__Orders__V1__PromotionExpenseTotal *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__orders__v1__promotion_expense_total__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Orders__V1__PromotionExpenseTotal *
+       xsc__orders__v1__promotion_expense_total__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Orders__V1__PromotionExpenseTotal *)
+     protobuf_c_message_unpack (&xsc__orders__v1__promotion_expense_total__descriptor,
+                                allocator, len, data);
+}
+void   xsc__orders__v1__promotion_expense_total__free_unpacked
+                     (Xsc__Orders__V1__PromotionExpenseTotal *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__orders__v1__promotion_expense_total__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__orders__v1__promotion_expenses_response__init
+                     (Xsc__Orders__V1__PromotionExpensesResponse         *message)
+{
+  static const Xsc__Orders__V1__PromotionExpensesResponse init_value = XSC__ORDERS__V1__PROMOTION_EXPENSES_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t xsc__orders__v1__promotion_expenses_response__get_packed_size
+                     (const Xsc__Orders__V1__PromotionExpensesResponse *message)
+{
+  assert(message->base.descriptor == &xsc__orders__v1__promotion_expenses_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__orders__v1__promotion_expenses_response__pack
+                     (const Xsc__Orders__V1__PromotionExpensesResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__orders__v1__promotion_expenses_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__orders__v1__promotion_expenses_response__pack_to_buffer
+                     (const Xsc__Orders__V1__PromotionExpensesResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__orders__v1__promotion_expenses_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Orders__V1__PromotionExpensesResponse *
+       xsc__orders__v1__promotion_expenses_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Orders__V1__PromotionExpensesResponse *)
+     protobuf_c_message_unpack (&xsc__orders__v1__promotion_expenses_response__descriptor,
+                                allocator, len, data);
+}
+void   xsc__orders__v1__promotion_expenses_response__free_unpacked
+                     (Xsc__Orders__V1__PromotionExpensesResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__orders__v1__promotion_expenses_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
 static const ProtobufCFieldDescriptor xsc__orders__v1__customer__field_descriptors[3] =
@@ -2140,7 +2443,7 @@ const ProtobufCMessageDescriptor xsc__orders__v1__order_line__descriptor =
   (ProtobufCMessageInit) xsc__orders__v1__order_line__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor xsc__orders__v1__order__field_descriptors[22] =
+static const ProtobufCFieldDescriptor xsc__orders__v1__order__field_descriptors[25] =
 {
   {
     "id",
@@ -2406,6 +2709,42 @@ static const ProtobufCFieldDescriptor xsc__orders__v1__order__field_descriptors[
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "promotion_plan_id",
+    23,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Orders__V1__Order, promotion_plan_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "visited_at_ms",
+    24,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Orders__V1__Order, visited_at_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "reimbursement_quarter",
+    25,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Orders__V1__Order, reimbursement_quarter),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned xsc__orders__v1__order__field_indices_by_name[] = {
   15,   /* field[15] = acknowledged_by */
@@ -2424,17 +2763,20 @@ static const unsigned xsc__orders__v1__order__field_indices_by_name[] = {
   11,   /* field[11] = lines */
   8,   /* field[8] = office_id */
   3,   /* field[3] = partner_id */
+  22,   /* field[22] = promotion_plan_id */
   5,   /* field[5] = referrer_code */
+  24,   /* field[24] = reimbursement_quarter */
   2,   /* field[2] = source */
   10,   /* field[10] = state */
   21,   /* field[21] = submitted_by */
   12,   /* field[12] = total_fen */
   20,   /* field[20] = updated_at_ms */
+  23,   /* field[23] = visited_at_ms */
 };
 static const ProtobufCIntRange xsc__orders__v1__order__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 22 }
+  { 0, 25 }
 };
 const ProtobufCMessageDescriptor xsc__orders__v1__order__descriptor =
 {
@@ -2444,14 +2786,14 @@ const ProtobufCMessageDescriptor xsc__orders__v1__order__descriptor =
   "Xsc__Orders__V1__Order",
   "xsc.orders.v1",
   sizeof(Xsc__Orders__V1__Order),
-  22,
+  25,
   xsc__orders__v1__order__field_descriptors,
   xsc__orders__v1__order__field_indices_by_name,
   1,  xsc__orders__v1__order__number_ranges,
   (ProtobufCMessageInit) xsc__orders__v1__order__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor xsc__orders__v1__submit_order_request__field_descriptors[8] =
+static const ProtobufCFieldDescriptor xsc__orders__v1__submit_order_request__field_descriptors[9] =
 {
   {
     "source",
@@ -2549,6 +2891,18 @@ static const ProtobufCFieldDescriptor xsc__orders__v1__submit_order_request__fie
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "promotion_plan_id",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Orders__V1__SubmitOrderRequest, promotion_plan_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned xsc__orders__v1__submit_order_request__field_indices_by_name[] = {
   4,   /* field[4] = customer */
@@ -2557,13 +2911,14 @@ static const unsigned xsc__orders__v1__submit_order_request__field_indices_by_na
   6,   /* field[6] = lines */
   7,   /* field[7] = note */
   1,   /* field[1] = partner_id */
+  8,   /* field[8] = promotion_plan_id */
   3,   /* field[3] = referrer_code */
   0,   /* field[0] = source */
 };
 static const ProtobufCIntRange xsc__orders__v1__submit_order_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 8 }
+  { 0, 9 }
 };
 const ProtobufCMessageDescriptor xsc__orders__v1__submit_order_request__descriptor =
 {
@@ -2573,7 +2928,7 @@ const ProtobufCMessageDescriptor xsc__orders__v1__submit_order_request__descript
   "Xsc__Orders__V1__SubmitOrderRequest",
   "xsc.orders.v1",
   sizeof(Xsc__Orders__V1__SubmitOrderRequest),
-  8,
+  9,
   xsc__orders__v1__submit_order_request__field_descriptors,
   xsc__orders__v1__submit_order_request__field_indices_by_name,
   1,  xsc__orders__v1__submit_order_request__number_ranges,
@@ -3858,7 +4213,7 @@ const ProtobufCMessageDescriptor xsc__orders__v1__list_partner_events_response__
   (ProtobufCMessageInit) xsc__orders__v1__list_partner_events_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor xsc__orders__v1__report_request__field_descriptors[2] =
+static const ProtobufCFieldDescriptor xsc__orders__v1__report_request__field_descriptors[3] =
 {
   {
     "from_ms",
@@ -3884,15 +4239,28 @@ static const ProtobufCFieldDescriptor xsc__orders__v1__report_request__field_des
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "group_by",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Orders__V1__ReportRequest, group_by),
+    &xsc__orders__v1__report_period__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned xsc__orders__v1__report_request__field_indices_by_name[] = {
   0,   /* field[0] = from_ms */
+  2,   /* field[2] = group_by */
   1,   /* field[1] = to_ms */
 };
 static const ProtobufCIntRange xsc__orders__v1__report_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 2 }
+  { 0, 3 }
 };
 const ProtobufCMessageDescriptor xsc__orders__v1__report_request__descriptor =
 {
@@ -3902,14 +4270,14 @@ const ProtobufCMessageDescriptor xsc__orders__v1__report_request__descriptor =
   "Xsc__Orders__V1__ReportRequest",
   "xsc.orders.v1",
   sizeof(Xsc__Orders__V1__ReportRequest),
-  2,
+  3,
   xsc__orders__v1__report_request__field_descriptors,
   xsc__orders__v1__report_request__field_indices_by_name,
   1,  xsc__orders__v1__report_request__number_ranges,
   (ProtobufCMessageInit) xsc__orders__v1__report_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor xsc__orders__v1__team_sales__field_descriptors[5] =
+static const ProtobufCFieldDescriptor xsc__orders__v1__team_sales__field_descriptors[7] =
 {
   {
     "credited_team_path",
@@ -3971,18 +4339,44 @@ static const ProtobufCFieldDescriptor xsc__orders__v1__team_sales__field_descrip
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "period_start_ms",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Orders__V1__TeamSales, period_start_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "period",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Orders__V1__TeamSales, period),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned xsc__orders__v1__team_sales__field_indices_by_name[] = {
   4,   /* field[4] = actual_fen */
   0,   /* field[0] = credited_team_path */
   2,   /* field[2] = ordered_fen */
   1,   /* field[1] = orders */
+  6,   /* field[6] = period */
+  5,   /* field[5] = period_start_ms */
   3,   /* field[3] = visited_orders */
 };
 static const ProtobufCIntRange xsc__orders__v1__team_sales__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 5 }
+  { 0, 7 }
 };
 const ProtobufCMessageDescriptor xsc__orders__v1__team_sales__descriptor =
 {
@@ -3992,7 +4386,7 @@ const ProtobufCMessageDescriptor xsc__orders__v1__team_sales__descriptor =
   "Xsc__Orders__V1__TeamSales",
   "xsc.orders.v1",
   sizeof(Xsc__Orders__V1__TeamSales),
-  5,
+  7,
   xsc__orders__v1__team_sales__field_descriptors,
   xsc__orders__v1__team_sales__field_indices_by_name,
   1,  xsc__orders__v1__team_sales__number_ranges,
@@ -4037,7 +4431,7 @@ const ProtobufCMessageDescriptor xsc__orders__v1__sales_by_team_response__descri
   (ProtobufCMessageInit) xsc__orders__v1__sales_by_team_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor xsc__orders__v1__lead_compliance__field_descriptors[5] =
+static const ProtobufCFieldDescriptor xsc__orders__v1__lead_compliance__field_descriptors[6] =
 {
   {
     "account_id",
@@ -4099,6 +4493,18 @@ static const ProtobufCFieldDescriptor xsc__orders__v1__lead_compliance__field_de
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "withdrawn_misses",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Orders__V1__LeadCompliance, withdrawn_misses),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned xsc__orders__v1__lead_compliance__field_indices_by_name[] = {
   0,   /* field[0] = account_id */
@@ -4106,11 +4512,12 @@ static const unsigned xsc__orders__v1__lead_compliance__field_indices_by_name[] 
   4,   /* field[4] = misses */
   2,   /* field[2] = p50_ack_ms */
   3,   /* field[3] = p90_ack_ms */
+  5,   /* field[5] = withdrawn_misses */
 };
 static const ProtobufCIntRange xsc__orders__v1__lead_compliance__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 5 }
+  { 0, 6 }
 };
 const ProtobufCMessageDescriptor xsc__orders__v1__lead_compliance__descriptor =
 {
@@ -4120,7 +4527,7 @@ const ProtobufCMessageDescriptor xsc__orders__v1__lead_compliance__descriptor =
   "Xsc__Orders__V1__LeadCompliance",
   "xsc.orders.v1",
   sizeof(Xsc__Orders__V1__LeadCompliance),
-  5,
+  6,
   xsc__orders__v1__lead_compliance__field_descriptors,
   xsc__orders__v1__lead_compliance__field_indices_by_name,
   1,  xsc__orders__v1__lead_compliance__number_ranges,
@@ -4881,248 +5288,633 @@ const ProtobufCMessageDescriptor xsc__orders__v1__set_district_routing_response_
   (ProtobufCMessageInit) xsc__orders__v1__set_district_routing_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor xsc__orders__v1__sms_request__subject__field_descriptors[3] =
+static const ProtobufCFieldDescriptor xsc__orders__v1__promotion_plan__field_descriptors[8] =
 {
   {
-    "kind",
+    "plan_id",
     1,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_STRING,
     0,   /* quantifier_offset */
-    offsetof(Xsc__Orders__V1__SmsRequest__Subject, kind),
+    offsetof(Xsc__Orders__V1__PromotionPlan, plan_id),
     NULL,
     &protobuf_c_empty_string,
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
-    "id",
+    "name",
     2,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_STRING,
     0,   /* quantifier_offset */
-    offsetof(Xsc__Orders__V1__SmsRequest__Subject, id),
+    offsetof(Xsc__Orders__V1__PromotionPlan, name),
     NULL,
     &protobuf_c_empty_string,
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
-    "short_code",
+    "description",
     3,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_STRING,
     0,   /* quantifier_offset */
-    offsetof(Xsc__Orders__V1__SmsRequest__Subject, short_code),
-    NULL,
-    &protobuf_c_empty_string,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-};
-static const unsigned xsc__orders__v1__sms_request__subject__field_indices_by_name[] = {
-  1,   /* field[1] = id */
-  0,   /* field[0] = kind */
-  2,   /* field[2] = short_code */
-};
-static const ProtobufCIntRange xsc__orders__v1__sms_request__subject__number_ranges[1 + 1] =
-{
-  { 1, 0 },
-  { 0, 3 }
-};
-const ProtobufCMessageDescriptor xsc__orders__v1__sms_request__subject__descriptor =
-{
-  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
-  "xsc.orders.v1.SmsRequest.Subject",
-  "Subject",
-  "Xsc__Orders__V1__SmsRequest__Subject",
-  "xsc.orders.v1",
-  sizeof(Xsc__Orders__V1__SmsRequest__Subject),
-  3,
-  xsc__orders__v1__sms_request__subject__field_descriptors,
-  xsc__orders__v1__sms_request__subject__field_indices_by_name,
-  1,  xsc__orders__v1__sms_request__subject__number_ranges,
-  (ProtobufCMessageInit) xsc__orders__v1__sms_request__subject__init,
-  NULL,NULL,NULL    /* reserved[123] */
-};
-static const ProtobufCFieldDescriptor xsc__orders__v1__sms_request__params_entry__field_descriptors[2] =
-{
-  {
-    "key",
-    1,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_STRING,
-    0,   /* quantifier_offset */
-    offsetof(Xsc__Orders__V1__SmsRequest__ParamsEntry, key),
+    offsetof(Xsc__Orders__V1__PromotionPlan, description),
     NULL,
     &protobuf_c_empty_string,
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
-    "value",
-    2,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_STRING,
-    0,   /* quantifier_offset */
-    offsetof(Xsc__Orders__V1__SmsRequest__ParamsEntry, value),
-    NULL,
-    &protobuf_c_empty_string,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-};
-static const unsigned xsc__orders__v1__sms_request__params_entry__field_indices_by_name[] = {
-  0,   /* field[0] = key */
-  1,   /* field[1] = value */
-};
-static const ProtobufCIntRange xsc__orders__v1__sms_request__params_entry__number_ranges[1 + 1] =
-{
-  { 1, 0 },
-  { 0, 2 }
-};
-const ProtobufCMessageDescriptor xsc__orders__v1__sms_request__params_entry__descriptor =
-{
-  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
-  "xsc.orders.v1.SmsRequest.ParamsEntry",
-  "ParamsEntry",
-  "Xsc__Orders__V1__SmsRequest__ParamsEntry",
-  "xsc.orders.v1",
-  sizeof(Xsc__Orders__V1__SmsRequest__ParamsEntry),
-  2,
-  xsc__orders__v1__sms_request__params_entry__field_descriptors,
-  xsc__orders__v1__sms_request__params_entry__field_indices_by_name,
-  1,  xsc__orders__v1__sms_request__params_entry__number_ranges,
-  (ProtobufCMessageInit) xsc__orders__v1__sms_request__params_entry__init,
-  NULL,NULL,NULL    /* reserved[123] */
-};
-static const ProtobufCFieldDescriptor xsc__orders__v1__sms_request__field_descriptors[8] =
-{
-  {
-    "account_id",
-    1,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_STRING,
-    0,   /* quantifier_offset */
-    offsetof(Xsc__Orders__V1__SmsRequest, account_id),
-    NULL,
-    &protobuf_c_empty_string,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-  {
-    "phone",
-    2,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_STRING,
-    0,   /* quantifier_offset */
-    offsetof(Xsc__Orders__V1__SmsRequest, phone),
-    NULL,
-    &protobuf_c_empty_string,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-  {
-    "template",
-    3,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_STRING,
-    0,   /* quantifier_offset */
-    offsetof(Xsc__Orders__V1__SmsRequest, template_),
-    NULL,
-    &protobuf_c_empty_string,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-  {
-    "params",
+    "starts_at_ms",
     4,
-    PROTOBUF_C_LABEL_REPEATED,
-    PROTOBUF_C_TYPE_MESSAGE,
-    offsetof(Xsc__Orders__V1__SmsRequest, n_params),
-    offsetof(Xsc__Orders__V1__SmsRequest, params),
-    &xsc__orders__v1__sms_request__params_entry__descriptor,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Orders__V1__PromotionPlan, starts_at_ms),
+    NULL,
     NULL,
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
-    "category",
+    "ends_at_ms",
     5,
     PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_INT32,
+    PROTOBUF_C_TYPE_INT64,
     0,   /* quantifier_offset */
-    offsetof(Xsc__Orders__V1__SmsRequest, category),
+    offsetof(Xsc__Orders__V1__PromotionPlan, ends_at_ms),
     NULL,
     NULL,
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
-    "region_code",
+    "region_ids",
     6,
-    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_LABEL_REPEATED,
     PROTOBUF_C_TYPE_STRING,
-    0,   /* quantifier_offset */
-    offsetof(Xsc__Orders__V1__SmsRequest, region_code),
+    offsetof(Xsc__Orders__V1__PromotionPlan, n_region_ids),
+    offsetof(Xsc__Orders__V1__PromotionPlan, region_ids),
     NULL,
     &protobuf_c_empty_string,
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
-    "idempotency_key",
+    "budget_fen_per_region",
     7,
     PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_STRING,
+    PROTOBUF_C_TYPE_INT64,
     0,   /* quantifier_offset */
-    offsetof(Xsc__Orders__V1__SmsRequest, idempotency_key),
+    offsetof(Xsc__Orders__V1__PromotionPlan, budget_fen_per_region),
     NULL,
-    &protobuf_c_empty_string,
+    NULL,
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
-    "subject",
+    "active",
     8,
     PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_MESSAGE,
+    PROTOBUF_C_TYPE_BOOL,
     0,   /* quantifier_offset */
-    offsetof(Xsc__Orders__V1__SmsRequest, subject),
-    &xsc__orders__v1__sms_request__subject__descriptor,
+    offsetof(Xsc__Orders__V1__PromotionPlan, active),
+    NULL,
     NULL,
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
 };
-static const unsigned xsc__orders__v1__sms_request__field_indices_by_name[] = {
-  0,   /* field[0] = account_id */
-  4,   /* field[4] = category */
-  6,   /* field[6] = idempotency_key */
-  3,   /* field[3] = params */
-  1,   /* field[1] = phone */
-  5,   /* field[5] = region_code */
-  7,   /* field[7] = subject */
-  2,   /* field[2] = template */
+static const unsigned xsc__orders__v1__promotion_plan__field_indices_by_name[] = {
+  7,   /* field[7] = active */
+  6,   /* field[6] = budget_fen_per_region */
+  2,   /* field[2] = description */
+  4,   /* field[4] = ends_at_ms */
+  1,   /* field[1] = name */
+  0,   /* field[0] = plan_id */
+  5,   /* field[5] = region_ids */
+  3,   /* field[3] = starts_at_ms */
 };
-static const ProtobufCIntRange xsc__orders__v1__sms_request__number_ranges[1 + 1] =
+static const ProtobufCIntRange xsc__orders__v1__promotion_plan__number_ranges[1 + 1] =
 {
   { 1, 0 },
   { 0, 8 }
 };
-const ProtobufCMessageDescriptor xsc__orders__v1__sms_request__descriptor =
+const ProtobufCMessageDescriptor xsc__orders__v1__promotion_plan__descriptor =
 {
   PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
-  "xsc.orders.v1.SmsRequest",
-  "SmsRequest",
-  "Xsc__Orders__V1__SmsRequest",
+  "xsc.orders.v1.PromotionPlan",
+  "PromotionPlan",
+  "Xsc__Orders__V1__PromotionPlan",
   "xsc.orders.v1",
-  sizeof(Xsc__Orders__V1__SmsRequest),
+  sizeof(Xsc__Orders__V1__PromotionPlan),
   8,
-  xsc__orders__v1__sms_request__field_descriptors,
-  xsc__orders__v1__sms_request__field_indices_by_name,
-  1,  xsc__orders__v1__sms_request__number_ranges,
-  (ProtobufCMessageInit) xsc__orders__v1__sms_request__init,
+  xsc__orders__v1__promotion_plan__field_descriptors,
+  xsc__orders__v1__promotion_plan__field_indices_by_name,
+  1,  xsc__orders__v1__promotion_plan__number_ranges,
+  (ProtobufCMessageInit) xsc__orders__v1__promotion_plan__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__orders__v1__upsert_promotion_plan_request__field_descriptors[1] =
+{
+  {
+    "plan",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Orders__V1__UpsertPromotionPlanRequest, plan),
+    &xsc__orders__v1__promotion_plan__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__orders__v1__upsert_promotion_plan_request__field_indices_by_name[] = {
+  0,   /* field[0] = plan */
+};
+static const ProtobufCIntRange xsc__orders__v1__upsert_promotion_plan_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor xsc__orders__v1__upsert_promotion_plan_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.orders.v1.UpsertPromotionPlanRequest",
+  "UpsertPromotionPlanRequest",
+  "Xsc__Orders__V1__UpsertPromotionPlanRequest",
+  "xsc.orders.v1",
+  sizeof(Xsc__Orders__V1__UpsertPromotionPlanRequest),
+  1,
+  xsc__orders__v1__upsert_promotion_plan_request__field_descriptors,
+  xsc__orders__v1__upsert_promotion_plan_request__field_indices_by_name,
+  1,  xsc__orders__v1__upsert_promotion_plan_request__number_ranges,
+  (ProtobufCMessageInit) xsc__orders__v1__upsert_promotion_plan_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__orders__v1__list_promotion_plans_request__field_descriptors[2] =
+{
+  {
+    "region_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Orders__V1__ListPromotionPlansRequest, region_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "active_only",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Orders__V1__ListPromotionPlansRequest, active_only),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__orders__v1__list_promotion_plans_request__field_indices_by_name[] = {
+  1,   /* field[1] = active_only */
+  0,   /* field[0] = region_id */
+};
+static const ProtobufCIntRange xsc__orders__v1__list_promotion_plans_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor xsc__orders__v1__list_promotion_plans_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.orders.v1.ListPromotionPlansRequest",
+  "ListPromotionPlansRequest",
+  "Xsc__Orders__V1__ListPromotionPlansRequest",
+  "xsc.orders.v1",
+  sizeof(Xsc__Orders__V1__ListPromotionPlansRequest),
+  2,
+  xsc__orders__v1__list_promotion_plans_request__field_descriptors,
+  xsc__orders__v1__list_promotion_plans_request__field_indices_by_name,
+  1,  xsc__orders__v1__list_promotion_plans_request__number_ranges,
+  (ProtobufCMessageInit) xsc__orders__v1__list_promotion_plans_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__orders__v1__list_promotion_plans_response__field_descriptors[1] =
+{
+  {
+    "plans",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Xsc__Orders__V1__ListPromotionPlansResponse, n_plans),
+    offsetof(Xsc__Orders__V1__ListPromotionPlansResponse, plans),
+    &xsc__orders__v1__promotion_plan__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__orders__v1__list_promotion_plans_response__field_indices_by_name[] = {
+  0,   /* field[0] = plans */
+};
+static const ProtobufCIntRange xsc__orders__v1__list_promotion_plans_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor xsc__orders__v1__list_promotion_plans_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.orders.v1.ListPromotionPlansResponse",
+  "ListPromotionPlansResponse",
+  "Xsc__Orders__V1__ListPromotionPlansResponse",
+  "xsc.orders.v1",
+  sizeof(Xsc__Orders__V1__ListPromotionPlansResponse),
+  1,
+  xsc__orders__v1__list_promotion_plans_response__field_descriptors,
+  xsc__orders__v1__list_promotion_plans_response__field_indices_by_name,
+  1,  xsc__orders__v1__list_promotion_plans_response__number_ranges,
+  (ProtobufCMessageInit) xsc__orders__v1__list_promotion_plans_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__orders__v1__promotion_expenses_request__field_descriptors[4] =
+{
+  {
+    "quarter",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Orders__V1__PromotionExpensesRequest, quarter),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "region_id",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Orders__V1__PromotionExpensesRequest, region_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "plan_id",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Orders__V1__PromotionExpensesRequest, plan_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "page",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Orders__V1__PromotionExpensesRequest, page),
+    &xsc__common__v1__page_request__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__orders__v1__promotion_expenses_request__field_indices_by_name[] = {
+  3,   /* field[3] = page */
+  2,   /* field[2] = plan_id */
+  0,   /* field[0] = quarter */
+  1,   /* field[1] = region_id */
+};
+static const ProtobufCIntRange xsc__orders__v1__promotion_expenses_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor xsc__orders__v1__promotion_expenses_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.orders.v1.PromotionExpensesRequest",
+  "PromotionExpensesRequest",
+  "Xsc__Orders__V1__PromotionExpensesRequest",
+  "xsc.orders.v1",
+  sizeof(Xsc__Orders__V1__PromotionExpensesRequest),
+  4,
+  xsc__orders__v1__promotion_expenses_request__field_descriptors,
+  xsc__orders__v1__promotion_expenses_request__field_indices_by_name,
+  1,  xsc__orders__v1__promotion_expenses_request__number_ranges,
+  (ProtobufCMessageInit) xsc__orders__v1__promotion_expenses_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__orders__v1__promotion_expense__field_descriptors[9] =
+{
+  {
+    "order_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Orders__V1__PromotionExpense, order_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "code",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Orders__V1__PromotionExpense, code),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "plan_id",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Orders__V1__PromotionExpense, plan_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "region_id",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Orders__V1__PromotionExpense, region_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "credited_team_path",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Orders__V1__PromotionExpense, credited_team_path),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "state",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Orders__V1__PromotionExpense, state),
+    &xsc__orders__v1__order_state__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "ordered_fen",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Orders__V1__PromotionExpense, ordered_fen),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "actual_fen",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Orders__V1__PromotionExpense, actual_fen),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "visited_at_ms",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Orders__V1__PromotionExpense, visited_at_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__orders__v1__promotion_expense__field_indices_by_name[] = {
+  7,   /* field[7] = actual_fen */
+  1,   /* field[1] = code */
+  4,   /* field[4] = credited_team_path */
+  0,   /* field[0] = order_id */
+  6,   /* field[6] = ordered_fen */
+  2,   /* field[2] = plan_id */
+  3,   /* field[3] = region_id */
+  5,   /* field[5] = state */
+  8,   /* field[8] = visited_at_ms */
+};
+static const ProtobufCIntRange xsc__orders__v1__promotion_expense__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 9 }
+};
+const ProtobufCMessageDescriptor xsc__orders__v1__promotion_expense__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.orders.v1.PromotionExpense",
+  "PromotionExpense",
+  "Xsc__Orders__V1__PromotionExpense",
+  "xsc.orders.v1",
+  sizeof(Xsc__Orders__V1__PromotionExpense),
+  9,
+  xsc__orders__v1__promotion_expense__field_descriptors,
+  xsc__orders__v1__promotion_expense__field_indices_by_name,
+  1,  xsc__orders__v1__promotion_expense__number_ranges,
+  (ProtobufCMessageInit) xsc__orders__v1__promotion_expense__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__orders__v1__promotion_expense_total__field_descriptors[4] =
+{
+  {
+    "plan_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Orders__V1__PromotionExpenseTotal, plan_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "region_id",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Orders__V1__PromotionExpenseTotal, region_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "orders",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Orders__V1__PromotionExpenseTotal, orders),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "reimbursable_fen",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Orders__V1__PromotionExpenseTotal, reimbursable_fen),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__orders__v1__promotion_expense_total__field_indices_by_name[] = {
+  2,   /* field[2] = orders */
+  0,   /* field[0] = plan_id */
+  1,   /* field[1] = region_id */
+  3,   /* field[3] = reimbursable_fen */
+};
+static const ProtobufCIntRange xsc__orders__v1__promotion_expense_total__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor xsc__orders__v1__promotion_expense_total__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.orders.v1.PromotionExpenseTotal",
+  "PromotionExpenseTotal",
+  "Xsc__Orders__V1__PromotionExpenseTotal",
+  "xsc.orders.v1",
+  sizeof(Xsc__Orders__V1__PromotionExpenseTotal),
+  4,
+  xsc__orders__v1__promotion_expense_total__field_descriptors,
+  xsc__orders__v1__promotion_expense_total__field_indices_by_name,
+  1,  xsc__orders__v1__promotion_expense_total__number_ranges,
+  (ProtobufCMessageInit) xsc__orders__v1__promotion_expense_total__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__orders__v1__promotion_expenses_response__field_descriptors[4] =
+{
+  {
+    "quarter",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Orders__V1__PromotionExpensesResponse, quarter),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "totals",
+    2,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Xsc__Orders__V1__PromotionExpensesResponse, n_totals),
+    offsetof(Xsc__Orders__V1__PromotionExpensesResponse, totals),
+    &xsc__orders__v1__promotion_expense_total__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "orders",
+    3,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Xsc__Orders__V1__PromotionExpensesResponse, n_orders),
+    offsetof(Xsc__Orders__V1__PromotionExpensesResponse, orders),
+    &xsc__orders__v1__promotion_expense__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "page",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Orders__V1__PromotionExpensesResponse, page),
+    &xsc__common__v1__page_info__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__orders__v1__promotion_expenses_response__field_indices_by_name[] = {
+  2,   /* field[2] = orders */
+  3,   /* field[3] = page */
+  0,   /* field[0] = quarter */
+  1,   /* field[1] = totals */
+};
+static const ProtobufCIntRange xsc__orders__v1__promotion_expenses_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor xsc__orders__v1__promotion_expenses_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.orders.v1.PromotionExpensesResponse",
+  "PromotionExpensesResponse",
+  "Xsc__Orders__V1__PromotionExpensesResponse",
+  "xsc.orders.v1",
+  sizeof(Xsc__Orders__V1__PromotionExpensesResponse),
+  4,
+  xsc__orders__v1__promotion_expenses_response__field_descriptors,
+  xsc__orders__v1__promotion_expenses_response__field_indices_by_name,
+  1,  xsc__orders__v1__promotion_expenses_response__number_ranges,
+  (ProtobufCMessageInit) xsc__orders__v1__promotion_expenses_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCEnumValue xsc__orders__v1__source__enum_values_by_number[7] =
@@ -5235,7 +6027,41 @@ const ProtobufCEnumDescriptor xsc__orders__v1__assignee_kind__descriptor =
   xsc__orders__v1__assignee_kind__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCMethodDescriptor xsc__orders__v1__order_service__method_descriptors[23] =
+static const ProtobufCEnumValue xsc__orders__v1__report_period__enum_values_by_number[5] =
+{
+  { "REPORT_PERIOD_UNSPECIFIED", "XSC__ORDERS__V1__REPORT_PERIOD__REPORT_PERIOD_UNSPECIFIED", 0 },
+  { "REPORT_PERIOD_DAY", "XSC__ORDERS__V1__REPORT_PERIOD__REPORT_PERIOD_DAY", 1 },
+  { "REPORT_PERIOD_WEEK", "XSC__ORDERS__V1__REPORT_PERIOD__REPORT_PERIOD_WEEK", 2 },
+  { "REPORT_PERIOD_MONTH", "XSC__ORDERS__V1__REPORT_PERIOD__REPORT_PERIOD_MONTH", 3 },
+  { "REPORT_PERIOD_QUARTER", "XSC__ORDERS__V1__REPORT_PERIOD__REPORT_PERIOD_QUARTER", 4 },
+};
+static const ProtobufCIntRange xsc__orders__v1__report_period__value_ranges[] = {
+{0, 0},{0, 5}
+};
+static const ProtobufCEnumValueIndex xsc__orders__v1__report_period__enum_values_by_name[5] =
+{
+  { "REPORT_PERIOD_DAY", 1 },
+  { "REPORT_PERIOD_MONTH", 3 },
+  { "REPORT_PERIOD_QUARTER", 4 },
+  { "REPORT_PERIOD_UNSPECIFIED", 0 },
+  { "REPORT_PERIOD_WEEK", 2 },
+};
+const ProtobufCEnumDescriptor xsc__orders__v1__report_period__descriptor =
+{
+  PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
+  "xsc.orders.v1.ReportPeriod",
+  "ReportPeriod",
+  "Xsc__Orders__V1__ReportPeriod",
+  "xsc.orders.v1",
+  5,
+  xsc__orders__v1__report_period__enum_values_by_number,
+  5,
+  xsc__orders__v1__report_period__enum_values_by_name,
+  1,
+  xsc__orders__v1__report_period__value_ranges,
+  NULL,NULL,NULL,NULL   /* reserved[1234] */
+};
+static const ProtobufCMethodDescriptor xsc__orders__v1__order_service__method_descriptors[26] =
 {
   { "SubmitOrder", &xsc__orders__v1__submit_order_request__descriptor, &xsc__orders__v1__submit_order_response__descriptor },
   { "SubmitOrders", &xsc__orders__v1__submit_order_request__descriptor, &xsc__orders__v1__submit_orders_response__descriptor },
@@ -5260,6 +6086,9 @@ static const ProtobufCMethodDescriptor xsc__orders__v1__order_service__method_de
   { "SetRegionPrice", &xsc__orders__v1__set_region_price_request__descriptor, &xsc__orders__v1__price_response__descriptor },
   { "SetGuidedPrice", &xsc__orders__v1__set_guided_price_request__descriptor, &xsc__orders__v1__price_response__descriptor },
   { "SetDistrictRouting", &xsc__orders__v1__set_district_routing_request__descriptor, &xsc__orders__v1__set_district_routing_response__descriptor },
+  { "UpsertPromotionPlan", &xsc__orders__v1__upsert_promotion_plan_request__descriptor, &xsc__orders__v1__promotion_plan__descriptor },
+  { "ListPromotionPlans", &xsc__orders__v1__list_promotion_plans_request__descriptor, &xsc__orders__v1__list_promotion_plans_response__descriptor },
+  { "PromotionExpenses", &xsc__orders__v1__promotion_expenses_request__descriptor, &xsc__orders__v1__promotion_expenses_response__descriptor },
 };
 const unsigned xsc__orders__v1__order_service__method_indices_by_name[] = {
   6,        /* Accept */
@@ -5272,8 +6101,10 @@ const unsigned xsc__orders__v1__order_service__method_indices_by_name[] = {
   11,        /* ListOrderEvents */
   3,        /* ListOrders */
   13,        /* ListPartnerEvents */
+  24,        /* ListPromotionPlans */
   7,        /* MarkDelivered */
   17,        /* OrdersByWeekdayHour */
+  25,        /* PromotionExpenses */
   8,        /* RecordReturnVisit */
   10,        /* Refund */
   15,        /* SalesByTeam */
@@ -5283,6 +6114,7 @@ const unsigned xsc__orders__v1__order_service__method_indices_by_name[] = {
   16,        /* SlaCompliance */
   0,        /* SubmitOrder */
   1,        /* SubmitOrders */
+  23,        /* UpsertPromotionPlan */
   19,        /* UpsertSku */
   14         /* WatchPartnerEvents */
 };
@@ -5293,7 +6125,7 @@ const ProtobufCServiceDescriptor xsc__orders__v1__order_service__descriptor =
   "OrderService",
   "Xsc__Orders__V1__OrderService",
   "xsc.orders.v1",
-  23,
+  26,
   xsc__orders__v1__order_service__method_descriptors,
   xsc__orders__v1__order_service__method_indices_by_name
 };
@@ -5480,6 +6312,30 @@ void xsc__orders__v1__order_service__set_district_routing(ProtobufCService *serv
 {
   assert(service->descriptor == &xsc__orders__v1__order_service__descriptor);
   service->invoke(service, 22, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void xsc__orders__v1__order_service__upsert_promotion_plan(ProtobufCService *service,
+                                                           const Xsc__Orders__V1__UpsertPromotionPlanRequest *input,
+                                                           Xsc__Orders__V1__PromotionPlan_Closure closure,
+                                                           void *closure_data)
+{
+  assert(service->descriptor == &xsc__orders__v1__order_service__descriptor);
+  service->invoke(service, 23, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void xsc__orders__v1__order_service__list_promotion_plans(ProtobufCService *service,
+                                                          const Xsc__Orders__V1__ListPromotionPlansRequest *input,
+                                                          Xsc__Orders__V1__ListPromotionPlansResponse_Closure closure,
+                                                          void *closure_data)
+{
+  assert(service->descriptor == &xsc__orders__v1__order_service__descriptor);
+  service->invoke(service, 24, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void xsc__orders__v1__order_service__promotion_expenses(ProtobufCService *service,
+                                                        const Xsc__Orders__V1__PromotionExpensesRequest *input,
+                                                        Xsc__Orders__V1__PromotionExpensesResponse_Closure closure,
+                                                        void *closure_data)
+{
+  assert(service->descriptor == &xsc__orders__v1__order_service__descriptor);
+  service->invoke(service, 25, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void xsc__orders__v1__order_service__init (Xsc__Orders__V1__OrderService_Service *service,
                                            Xsc__Orders__V1__OrderService_ServiceDestroy destroy)

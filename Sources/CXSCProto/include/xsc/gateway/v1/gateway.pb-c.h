@@ -20,11 +20,14 @@ typedef struct Xsc__Gateway__V1__Node Xsc__Gateway__V1__Node;
 typedef struct Xsc__Gateway__V1__CreateNodeRequest Xsc__Gateway__V1__CreateNodeRequest;
 typedef struct Xsc__Gateway__V1__ListNodesRequest Xsc__Gateway__V1__ListNodesRequest;
 typedef struct Xsc__Gateway__V1__ListNodesResponse Xsc__Gateway__V1__ListNodesResponse;
+typedef struct Xsc__Gateway__V1__RenameNodeRequest Xsc__Gateway__V1__RenameNodeRequest;
 typedef struct Xsc__Gateway__V1__Account Xsc__Gateway__V1__Account;
 typedef struct Xsc__Gateway__V1__CreateAccountRequest Xsc__Gateway__V1__CreateAccountRequest;
 typedef struct Xsc__Gateway__V1__ListAccountsRequest Xsc__Gateway__V1__ListAccountsRequest;
 typedef struct Xsc__Gateway__V1__ListAccountsResponse Xsc__Gateway__V1__ListAccountsResponse;
 typedef struct Xsc__Gateway__V1__DisableAccountRequest Xsc__Gateway__V1__DisableAccountRequest;
+typedef struct Xsc__Gateway__V1__EnableAccountRequest Xsc__Gateway__V1__EnableAccountRequest;
+typedef struct Xsc__Gateway__V1__ChangeAccountPhoneRequest Xsc__Gateway__V1__ChangeAccountPhoneRequest;
 typedef struct Xsc__Gateway__V1__ChangePasswordRequest Xsc__Gateway__V1__ChangePasswordRequest;
 typedef struct Xsc__Gateway__V1__ChangePasswordResponse Xsc__Gateway__V1__ChangePasswordResponse;
 typedef struct Xsc__Gateway__V1__LoginRequest Xsc__Gateway__V1__LoginRequest;
@@ -33,6 +36,11 @@ typedef struct Xsc__Gateway__V1__LogoutRequest Xsc__Gateway__V1__LogoutRequest;
 typedef struct Xsc__Gateway__V1__LogoutResponse Xsc__Gateway__V1__LogoutResponse;
 typedef struct Xsc__Gateway__V1__WhoAmIRequest Xsc__Gateway__V1__WhoAmIRequest;
 typedef struct Xsc__Gateway__V1__WhoAmIResponse Xsc__Gateway__V1__WhoAmIResponse;
+typedef struct Xsc__Gateway__V1__Session Xsc__Gateway__V1__Session;
+typedef struct Xsc__Gateway__V1__ListSessionsRequest Xsc__Gateway__V1__ListSessionsRequest;
+typedef struct Xsc__Gateway__V1__ListSessionsResponse Xsc__Gateway__V1__ListSessionsResponse;
+typedef struct Xsc__Gateway__V1__RevokeSessionRequest Xsc__Gateway__V1__RevokeSessionRequest;
+typedef struct Xsc__Gateway__V1__RevokeSessionResponse Xsc__Gateway__V1__RevokeSessionResponse;
 typedef struct Xsc__Gateway__V1__PartnerKey Xsc__Gateway__V1__PartnerKey;
 typedef struct Xsc__Gateway__V1__CreateKeyRequest Xsc__Gateway__V1__CreateKeyRequest;
 typedef struct Xsc__Gateway__V1__CreateKeyResponse Xsc__Gateway__V1__CreateKeyResponse;
@@ -136,6 +144,21 @@ struct  Xsc__Gateway__V1__ListNodesResponse
     , 0,NULL, NULL }
 
 
+struct  Xsc__Gateway__V1__RenameNodeRequest
+{
+  ProtobufCMessage base;
+  char *path;
+  /*
+   * The new display name; the slug and path never change (they are what authorization and the
+   * other services' data refer to).
+   */
+  char *name;
+};
+#define XSC__GATEWAY__V1__RENAME_NODE_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__gateway__v1__rename_node_request__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+
+
 struct  Xsc__Gateway__V1__Account
 {
   ProtobufCMessage base;
@@ -209,6 +232,30 @@ struct  Xsc__Gateway__V1__DisableAccountRequest
 #define XSC__GATEWAY__V1__DISABLE_ACCOUNT_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&xsc__gateway__v1__disable_account_request__descriptor) \
     , (char *)protobuf_c_empty_string }
+
+
+struct  Xsc__Gateway__V1__EnableAccountRequest
+{
+  ProtobufCMessage base;
+  char *account_id;
+};
+#define XSC__GATEWAY__V1__ENABLE_ACCOUNT_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__gateway__v1__enable_account_request__descriptor) \
+    , (char *)protobuf_c_empty_string }
+
+
+struct  Xsc__Gateway__V1__ChangeAccountPhoneRequest
+{
+  ProtobufCMessage base;
+  char *account_id;
+  /*
+   * Mainland mobile; normalised like CreateAccount's. The account logs in with it from now on.
+   */
+  char *phone;
+};
+#define XSC__GATEWAY__V1__CHANGE_ACCOUNT_PHONE_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__gateway__v1__change_account_phone_request__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
 
 struct  Xsc__Gateway__V1__ChangePasswordRequest
@@ -302,6 +349,70 @@ struct  Xsc__Gateway__V1__WhoAmIResponse
     , NULL, NULL, 0 }
 
 
+/*
+ * One of the caller's own sessions (the token itself is never shown again).
+ */
+struct  Xsc__Gateway__V1__Session
+{
+  ProtobufCMessage base;
+  /*
+   * Opaque; names the session for RevokeSession.
+   */
+  char *id;
+  int64_t created_at_ms;
+  int64_t expires_at_ms;
+  /*
+   * The session that made this call.
+   */
+  protobuf_c_boolean current;
+};
+#define XSC__GATEWAY__V1__SESSION__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__gateway__v1__session__descriptor) \
+    , (char *)protobuf_c_empty_string, 0, 0, 0 }
+
+
+struct  Xsc__Gateway__V1__ListSessionsRequest
+{
+  ProtobufCMessage base;
+};
+#define XSC__GATEWAY__V1__LIST_SESSIONS_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__gateway__v1__list_sessions_request__descriptor) \
+     }
+
+
+struct  Xsc__Gateway__V1__ListSessionsResponse
+{
+  ProtobufCMessage base;
+  /*
+   * Live sessions (not expired, not revoked), newest first.
+   */
+  size_t n_sessions;
+  Xsc__Gateway__V1__Session **sessions;
+};
+#define XSC__GATEWAY__V1__LIST_SESSIONS_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__gateway__v1__list_sessions_response__descriptor) \
+    , 0,NULL }
+
+
+struct  Xsc__Gateway__V1__RevokeSessionRequest
+{
+  ProtobufCMessage base;
+  char *session_id;
+};
+#define XSC__GATEWAY__V1__REVOKE_SESSION_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__gateway__v1__revoke_session_request__descriptor) \
+    , (char *)protobuf_c_empty_string }
+
+
+struct  Xsc__Gateway__V1__RevokeSessionResponse
+{
+  ProtobufCMessage base;
+};
+#define XSC__GATEWAY__V1__REVOKE_SESSION_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__gateway__v1__revoke_session_response__descriptor) \
+     }
+
+
 struct  Xsc__Gateway__V1__PartnerKey
 {
   ProtobufCMessage base;
@@ -311,7 +422,9 @@ struct  Xsc__Gateway__V1__PartnerKey
    */
   char *partner_id;
   /*
-   * The order channel the key may submit to ("mall", "groupbuy_platform", "alliance").
+   * The order channel the key may submit to ("mall", "groupbuy_platform", "alliance"), or the
+   * reserved "sms_provider": an SMS provider's key, which may call only
+   * xsc.notifications.v1.NotificationService/ReceiveInbound and /ReportDelivery (and WhoAmI).
    */
   char *channel;
   /*
@@ -464,6 +577,25 @@ Xsc__Gateway__V1__ListNodesResponse *
 void   xsc__gateway__v1__list_nodes_response__free_unpacked
                      (Xsc__Gateway__V1__ListNodesResponse *message,
                       ProtobufCAllocator *allocator);
+/* Xsc__Gateway__V1__RenameNodeRequest methods */
+void   xsc__gateway__v1__rename_node_request__init
+                     (Xsc__Gateway__V1__RenameNodeRequest         *message);
+size_t xsc__gateway__v1__rename_node_request__get_packed_size
+                     (const Xsc__Gateway__V1__RenameNodeRequest   *message);
+size_t xsc__gateway__v1__rename_node_request__pack
+                     (const Xsc__Gateway__V1__RenameNodeRequest   *message,
+                      uint8_t             *out);
+size_t xsc__gateway__v1__rename_node_request__pack_to_buffer
+                     (const Xsc__Gateway__V1__RenameNodeRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Gateway__V1__RenameNodeRequest *
+       xsc__gateway__v1__rename_node_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__gateway__v1__rename_node_request__free_unpacked
+                     (Xsc__Gateway__V1__RenameNodeRequest *message,
+                      ProtobufCAllocator *allocator);
 /* Xsc__Gateway__V1__Account methods */
 void   xsc__gateway__v1__account__init
                      (Xsc__Gateway__V1__Account         *message);
@@ -558,6 +690,44 @@ Xsc__Gateway__V1__DisableAccountRequest *
                       const uint8_t       *data);
 void   xsc__gateway__v1__disable_account_request__free_unpacked
                      (Xsc__Gateway__V1__DisableAccountRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Gateway__V1__EnableAccountRequest methods */
+void   xsc__gateway__v1__enable_account_request__init
+                     (Xsc__Gateway__V1__EnableAccountRequest         *message);
+size_t xsc__gateway__v1__enable_account_request__get_packed_size
+                     (const Xsc__Gateway__V1__EnableAccountRequest   *message);
+size_t xsc__gateway__v1__enable_account_request__pack
+                     (const Xsc__Gateway__V1__EnableAccountRequest   *message,
+                      uint8_t             *out);
+size_t xsc__gateway__v1__enable_account_request__pack_to_buffer
+                     (const Xsc__Gateway__V1__EnableAccountRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Gateway__V1__EnableAccountRequest *
+       xsc__gateway__v1__enable_account_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__gateway__v1__enable_account_request__free_unpacked
+                     (Xsc__Gateway__V1__EnableAccountRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Gateway__V1__ChangeAccountPhoneRequest methods */
+void   xsc__gateway__v1__change_account_phone_request__init
+                     (Xsc__Gateway__V1__ChangeAccountPhoneRequest         *message);
+size_t xsc__gateway__v1__change_account_phone_request__get_packed_size
+                     (const Xsc__Gateway__V1__ChangeAccountPhoneRequest   *message);
+size_t xsc__gateway__v1__change_account_phone_request__pack
+                     (const Xsc__Gateway__V1__ChangeAccountPhoneRequest   *message,
+                      uint8_t             *out);
+size_t xsc__gateway__v1__change_account_phone_request__pack_to_buffer
+                     (const Xsc__Gateway__V1__ChangeAccountPhoneRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Gateway__V1__ChangeAccountPhoneRequest *
+       xsc__gateway__v1__change_account_phone_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__gateway__v1__change_account_phone_request__free_unpacked
+                     (Xsc__Gateway__V1__ChangeAccountPhoneRequest *message,
                       ProtobufCAllocator *allocator);
 /* Xsc__Gateway__V1__ChangePasswordRequest methods */
 void   xsc__gateway__v1__change_password_request__init
@@ -711,6 +881,101 @@ Xsc__Gateway__V1__WhoAmIResponse *
 void   xsc__gateway__v1__who_am_iresponse__free_unpacked
                      (Xsc__Gateway__V1__WhoAmIResponse *message,
                       ProtobufCAllocator *allocator);
+/* Xsc__Gateway__V1__Session methods */
+void   xsc__gateway__v1__session__init
+                     (Xsc__Gateway__V1__Session         *message);
+size_t xsc__gateway__v1__session__get_packed_size
+                     (const Xsc__Gateway__V1__Session   *message);
+size_t xsc__gateway__v1__session__pack
+                     (const Xsc__Gateway__V1__Session   *message,
+                      uint8_t             *out);
+size_t xsc__gateway__v1__session__pack_to_buffer
+                     (const Xsc__Gateway__V1__Session   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Gateway__V1__Session *
+       xsc__gateway__v1__session__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__gateway__v1__session__free_unpacked
+                     (Xsc__Gateway__V1__Session *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Gateway__V1__ListSessionsRequest methods */
+void   xsc__gateway__v1__list_sessions_request__init
+                     (Xsc__Gateway__V1__ListSessionsRequest         *message);
+size_t xsc__gateway__v1__list_sessions_request__get_packed_size
+                     (const Xsc__Gateway__V1__ListSessionsRequest   *message);
+size_t xsc__gateway__v1__list_sessions_request__pack
+                     (const Xsc__Gateway__V1__ListSessionsRequest   *message,
+                      uint8_t             *out);
+size_t xsc__gateway__v1__list_sessions_request__pack_to_buffer
+                     (const Xsc__Gateway__V1__ListSessionsRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Gateway__V1__ListSessionsRequest *
+       xsc__gateway__v1__list_sessions_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__gateway__v1__list_sessions_request__free_unpacked
+                     (Xsc__Gateway__V1__ListSessionsRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Gateway__V1__ListSessionsResponse methods */
+void   xsc__gateway__v1__list_sessions_response__init
+                     (Xsc__Gateway__V1__ListSessionsResponse         *message);
+size_t xsc__gateway__v1__list_sessions_response__get_packed_size
+                     (const Xsc__Gateway__V1__ListSessionsResponse   *message);
+size_t xsc__gateway__v1__list_sessions_response__pack
+                     (const Xsc__Gateway__V1__ListSessionsResponse   *message,
+                      uint8_t             *out);
+size_t xsc__gateway__v1__list_sessions_response__pack_to_buffer
+                     (const Xsc__Gateway__V1__ListSessionsResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Gateway__V1__ListSessionsResponse *
+       xsc__gateway__v1__list_sessions_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__gateway__v1__list_sessions_response__free_unpacked
+                     (Xsc__Gateway__V1__ListSessionsResponse *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Gateway__V1__RevokeSessionRequest methods */
+void   xsc__gateway__v1__revoke_session_request__init
+                     (Xsc__Gateway__V1__RevokeSessionRequest         *message);
+size_t xsc__gateway__v1__revoke_session_request__get_packed_size
+                     (const Xsc__Gateway__V1__RevokeSessionRequest   *message);
+size_t xsc__gateway__v1__revoke_session_request__pack
+                     (const Xsc__Gateway__V1__RevokeSessionRequest   *message,
+                      uint8_t             *out);
+size_t xsc__gateway__v1__revoke_session_request__pack_to_buffer
+                     (const Xsc__Gateway__V1__RevokeSessionRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Gateway__V1__RevokeSessionRequest *
+       xsc__gateway__v1__revoke_session_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__gateway__v1__revoke_session_request__free_unpacked
+                     (Xsc__Gateway__V1__RevokeSessionRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Gateway__V1__RevokeSessionResponse methods */
+void   xsc__gateway__v1__revoke_session_response__init
+                     (Xsc__Gateway__V1__RevokeSessionResponse         *message);
+size_t xsc__gateway__v1__revoke_session_response__get_packed_size
+                     (const Xsc__Gateway__V1__RevokeSessionResponse   *message);
+size_t xsc__gateway__v1__revoke_session_response__pack
+                     (const Xsc__Gateway__V1__RevokeSessionResponse   *message,
+                      uint8_t             *out);
+size_t xsc__gateway__v1__revoke_session_response__pack_to_buffer
+                     (const Xsc__Gateway__V1__RevokeSessionResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Gateway__V1__RevokeSessionResponse *
+       xsc__gateway__v1__revoke_session_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__gateway__v1__revoke_session_response__free_unpacked
+                     (Xsc__Gateway__V1__RevokeSessionResponse *message,
+                      ProtobufCAllocator *allocator);
 /* Xsc__Gateway__V1__PartnerKey methods */
 void   xsc__gateway__v1__partner_key__init
                      (Xsc__Gateway__V1__PartnerKey         *message);
@@ -839,6 +1104,9 @@ typedef void (*Xsc__Gateway__V1__ListNodesRequest_Closure)
 typedef void (*Xsc__Gateway__V1__ListNodesResponse_Closure)
                  (const Xsc__Gateway__V1__ListNodesResponse *message,
                   void *closure_data);
+typedef void (*Xsc__Gateway__V1__RenameNodeRequest_Closure)
+                 (const Xsc__Gateway__V1__RenameNodeRequest *message,
+                  void *closure_data);
 typedef void (*Xsc__Gateway__V1__Account_Closure)
                  (const Xsc__Gateway__V1__Account *message,
                   void *closure_data);
@@ -853,6 +1121,12 @@ typedef void (*Xsc__Gateway__V1__ListAccountsResponse_Closure)
                   void *closure_data);
 typedef void (*Xsc__Gateway__V1__DisableAccountRequest_Closure)
                  (const Xsc__Gateway__V1__DisableAccountRequest *message,
+                  void *closure_data);
+typedef void (*Xsc__Gateway__V1__EnableAccountRequest_Closure)
+                 (const Xsc__Gateway__V1__EnableAccountRequest *message,
+                  void *closure_data);
+typedef void (*Xsc__Gateway__V1__ChangeAccountPhoneRequest_Closure)
+                 (const Xsc__Gateway__V1__ChangeAccountPhoneRequest *message,
                   void *closure_data);
 typedef void (*Xsc__Gateway__V1__ChangePasswordRequest_Closure)
                  (const Xsc__Gateway__V1__ChangePasswordRequest *message,
@@ -877,6 +1151,21 @@ typedef void (*Xsc__Gateway__V1__WhoAmIRequest_Closure)
                   void *closure_data);
 typedef void (*Xsc__Gateway__V1__WhoAmIResponse_Closure)
                  (const Xsc__Gateway__V1__WhoAmIResponse *message,
+                  void *closure_data);
+typedef void (*Xsc__Gateway__V1__Session_Closure)
+                 (const Xsc__Gateway__V1__Session *message,
+                  void *closure_data);
+typedef void (*Xsc__Gateway__V1__ListSessionsRequest_Closure)
+                 (const Xsc__Gateway__V1__ListSessionsRequest *message,
+                  void *closure_data);
+typedef void (*Xsc__Gateway__V1__ListSessionsResponse_Closure)
+                 (const Xsc__Gateway__V1__ListSessionsResponse *message,
+                  void *closure_data);
+typedef void (*Xsc__Gateway__V1__RevokeSessionRequest_Closure)
+                 (const Xsc__Gateway__V1__RevokeSessionRequest *message,
+                  void *closure_data);
+typedef void (*Xsc__Gateway__V1__RevokeSessionResponse_Closure)
+                 (const Xsc__Gateway__V1__RevokeSessionResponse *message,
                   void *closure_data);
 typedef void (*Xsc__Gateway__V1__PartnerKey_Closure)
                  (const Xsc__Gateway__V1__PartnerKey *message,
@@ -911,6 +1200,10 @@ struct Xsc__Gateway__V1__OrgService_Service
                      const Xsc__Gateway__V1__ListNodesRequest *input,
                      Xsc__Gateway__V1__ListNodesResponse_Closure closure,
                      void *closure_data);
+  void (*rename_node)(Xsc__Gateway__V1__OrgService_Service *service,
+                      const Xsc__Gateway__V1__RenameNodeRequest *input,
+                      Xsc__Gateway__V1__Node_Closure closure,
+                      void *closure_data);
 };
 typedef void (*Xsc__Gateway__V1__OrgService_ServiceDestroy)(Xsc__Gateway__V1__OrgService_Service *);
 void xsc__gateway__v1__org_service__init (Xsc__Gateway__V1__OrgService_Service *service,
@@ -920,7 +1213,8 @@ void xsc__gateway__v1__org_service__init (Xsc__Gateway__V1__OrgService_Service *
 #define XSC__GATEWAY__V1__ORG_SERVICE__INIT(function_prefix__) \
     { XSC__GATEWAY__V1__ORG_SERVICE__BASE_INIT,\
       function_prefix__ ## create_node,\
-      function_prefix__ ## list_nodes  }
+      function_prefix__ ## list_nodes,\
+      function_prefix__ ## rename_node  }
 void xsc__gateway__v1__org_service__create_node(ProtobufCService *service,
                                                 const Xsc__Gateway__V1__CreateNodeRequest *input,
                                                 Xsc__Gateway__V1__Node_Closure closure,
@@ -929,6 +1223,10 @@ void xsc__gateway__v1__org_service__list_nodes(ProtobufCService *service,
                                                const Xsc__Gateway__V1__ListNodesRequest *input,
                                                Xsc__Gateway__V1__ListNodesResponse_Closure closure,
                                                void *closure_data);
+void xsc__gateway__v1__org_service__rename_node(ProtobufCService *service,
+                                                const Xsc__Gateway__V1__RenameNodeRequest *input,
+                                                Xsc__Gateway__V1__Node_Closure closure,
+                                                void *closure_data);
 typedef struct Xsc__Gateway__V1__AccountService_Service Xsc__Gateway__V1__AccountService_Service;
 struct Xsc__Gateway__V1__AccountService_Service
 {
@@ -945,6 +1243,14 @@ struct Xsc__Gateway__V1__AccountService_Service
                           const Xsc__Gateway__V1__DisableAccountRequest *input,
                           Xsc__Gateway__V1__Account_Closure closure,
                           void *closure_data);
+  void (*enable_account)(Xsc__Gateway__V1__AccountService_Service *service,
+                         const Xsc__Gateway__V1__EnableAccountRequest *input,
+                         Xsc__Gateway__V1__Account_Closure closure,
+                         void *closure_data);
+  void (*change_account_phone)(Xsc__Gateway__V1__AccountService_Service *service,
+                               const Xsc__Gateway__V1__ChangeAccountPhoneRequest *input,
+                               Xsc__Gateway__V1__Account_Closure closure,
+                               void *closure_data);
   void (*change_password)(Xsc__Gateway__V1__AccountService_Service *service,
                           const Xsc__Gateway__V1__ChangePasswordRequest *input,
                           Xsc__Gateway__V1__ChangePasswordResponse_Closure closure,
@@ -960,6 +1266,8 @@ void xsc__gateway__v1__account_service__init (Xsc__Gateway__V1__AccountService_S
       function_prefix__ ## create_account,\
       function_prefix__ ## list_accounts,\
       function_prefix__ ## disable_account,\
+      function_prefix__ ## enable_account,\
+      function_prefix__ ## change_account_phone,\
       function_prefix__ ## change_password  }
 void xsc__gateway__v1__account_service__create_account(ProtobufCService *service,
                                                        const Xsc__Gateway__V1__CreateAccountRequest *input,
@@ -973,6 +1281,14 @@ void xsc__gateway__v1__account_service__disable_account(ProtobufCService *servic
                                                         const Xsc__Gateway__V1__DisableAccountRequest *input,
                                                         Xsc__Gateway__V1__Account_Closure closure,
                                                         void *closure_data);
+void xsc__gateway__v1__account_service__enable_account(ProtobufCService *service,
+                                                       const Xsc__Gateway__V1__EnableAccountRequest *input,
+                                                       Xsc__Gateway__V1__Account_Closure closure,
+                                                       void *closure_data);
+void xsc__gateway__v1__account_service__change_account_phone(ProtobufCService *service,
+                                                             const Xsc__Gateway__V1__ChangeAccountPhoneRequest *input,
+                                                             Xsc__Gateway__V1__Account_Closure closure,
+                                                             void *closure_data);
 void xsc__gateway__v1__account_service__change_password(ProtobufCService *service,
                                                         const Xsc__Gateway__V1__ChangePasswordRequest *input,
                                                         Xsc__Gateway__V1__ChangePasswordResponse_Closure closure,
@@ -993,6 +1309,14 @@ struct Xsc__Gateway__V1__AuthService_Service
                    const Xsc__Gateway__V1__WhoAmIRequest *input,
                    Xsc__Gateway__V1__WhoAmIResponse_Closure closure,
                    void *closure_data);
+  void (*list_sessions)(Xsc__Gateway__V1__AuthService_Service *service,
+                        const Xsc__Gateway__V1__ListSessionsRequest *input,
+                        Xsc__Gateway__V1__ListSessionsResponse_Closure closure,
+                        void *closure_data);
+  void (*revoke_session)(Xsc__Gateway__V1__AuthService_Service *service,
+                         const Xsc__Gateway__V1__RevokeSessionRequest *input,
+                         Xsc__Gateway__V1__RevokeSessionResponse_Closure closure,
+                         void *closure_data);
 };
 typedef void (*Xsc__Gateway__V1__AuthService_ServiceDestroy)(Xsc__Gateway__V1__AuthService_Service *);
 void xsc__gateway__v1__auth_service__init (Xsc__Gateway__V1__AuthService_Service *service,
@@ -1003,7 +1327,9 @@ void xsc__gateway__v1__auth_service__init (Xsc__Gateway__V1__AuthService_Service
     { XSC__GATEWAY__V1__AUTH_SERVICE__BASE_INIT,\
       function_prefix__ ## login,\
       function_prefix__ ## logout,\
-      function_prefix__ ## who_am_i  }
+      function_prefix__ ## who_am_i,\
+      function_prefix__ ## list_sessions,\
+      function_prefix__ ## revoke_session  }
 void xsc__gateway__v1__auth_service__login(ProtobufCService *service,
                                            const Xsc__Gateway__V1__LoginRequest *input,
                                            Xsc__Gateway__V1__LoginResponse_Closure closure,
@@ -1016,6 +1342,14 @@ void xsc__gateway__v1__auth_service__who_am_i(ProtobufCService *service,
                                               const Xsc__Gateway__V1__WhoAmIRequest *input,
                                               Xsc__Gateway__V1__WhoAmIResponse_Closure closure,
                                               void *closure_data);
+void xsc__gateway__v1__auth_service__list_sessions(ProtobufCService *service,
+                                                   const Xsc__Gateway__V1__ListSessionsRequest *input,
+                                                   Xsc__Gateway__V1__ListSessionsResponse_Closure closure,
+                                                   void *closure_data);
+void xsc__gateway__v1__auth_service__revoke_session(ProtobufCService *service,
+                                                    const Xsc__Gateway__V1__RevokeSessionRequest *input,
+                                                    Xsc__Gateway__V1__RevokeSessionResponse_Closure closure,
+                                                    void *closure_data);
 typedef struct Xsc__Gateway__V1__PartnerKeyService_Service Xsc__Gateway__V1__PartnerKeyService_Service;
 struct Xsc__Gateway__V1__PartnerKeyService_Service
 {
@@ -1064,11 +1398,14 @@ extern const ProtobufCMessageDescriptor xsc__gateway__v1__node__descriptor;
 extern const ProtobufCMessageDescriptor xsc__gateway__v1__create_node_request__descriptor;
 extern const ProtobufCMessageDescriptor xsc__gateway__v1__list_nodes_request__descriptor;
 extern const ProtobufCMessageDescriptor xsc__gateway__v1__list_nodes_response__descriptor;
+extern const ProtobufCMessageDescriptor xsc__gateway__v1__rename_node_request__descriptor;
 extern const ProtobufCMessageDescriptor xsc__gateway__v1__account__descriptor;
 extern const ProtobufCMessageDescriptor xsc__gateway__v1__create_account_request__descriptor;
 extern const ProtobufCMessageDescriptor xsc__gateway__v1__list_accounts_request__descriptor;
 extern const ProtobufCMessageDescriptor xsc__gateway__v1__list_accounts_response__descriptor;
 extern const ProtobufCMessageDescriptor xsc__gateway__v1__disable_account_request__descriptor;
+extern const ProtobufCMessageDescriptor xsc__gateway__v1__enable_account_request__descriptor;
+extern const ProtobufCMessageDescriptor xsc__gateway__v1__change_account_phone_request__descriptor;
 extern const ProtobufCMessageDescriptor xsc__gateway__v1__change_password_request__descriptor;
 extern const ProtobufCMessageDescriptor xsc__gateway__v1__change_password_response__descriptor;
 extern const ProtobufCMessageDescriptor xsc__gateway__v1__login_request__descriptor;
@@ -1077,6 +1414,11 @@ extern const ProtobufCMessageDescriptor xsc__gateway__v1__logout_request__descri
 extern const ProtobufCMessageDescriptor xsc__gateway__v1__logout_response__descriptor;
 extern const ProtobufCMessageDescriptor xsc__gateway__v1__who_am_irequest__descriptor;
 extern const ProtobufCMessageDescriptor xsc__gateway__v1__who_am_iresponse__descriptor;
+extern const ProtobufCMessageDescriptor xsc__gateway__v1__session__descriptor;
+extern const ProtobufCMessageDescriptor xsc__gateway__v1__list_sessions_request__descriptor;
+extern const ProtobufCMessageDescriptor xsc__gateway__v1__list_sessions_response__descriptor;
+extern const ProtobufCMessageDescriptor xsc__gateway__v1__revoke_session_request__descriptor;
+extern const ProtobufCMessageDescriptor xsc__gateway__v1__revoke_session_response__descriptor;
 extern const ProtobufCMessageDescriptor xsc__gateway__v1__partner_key__descriptor;
 extern const ProtobufCMessageDescriptor xsc__gateway__v1__create_key_request__descriptor;
 extern const ProtobufCMessageDescriptor xsc__gateway__v1__create_key_response__descriptor;

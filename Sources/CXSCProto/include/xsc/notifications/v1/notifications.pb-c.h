@@ -31,6 +31,8 @@ typedef struct Xsc__Notifications__V1__ReportDeliveryResponse Xsc__Notifications
 typedef struct Xsc__Notifications__V1__ReceiveInboundRequest Xsc__Notifications__V1__ReceiveInboundRequest;
 typedef struct Xsc__Notifications__V1__ReceiveInboundResponse Xsc__Notifications__V1__ReceiveInboundResponse;
 typedef struct Xsc__Notifications__V1__SmsAcknowledgement Xsc__Notifications__V1__SmsAcknowledgement;
+typedef struct Xsc__Notifications__V1__SetContactRequest Xsc__Notifications__V1__SetContactRequest;
+typedef struct Xsc__Notifications__V1__SetContactResponse Xsc__Notifications__V1__SetContactResponse;
 typedef struct Xsc__Notifications__V1__UsageReportRequest Xsc__Notifications__V1__UsageReportRequest;
 typedef struct Xsc__Notifications__V1__UsageRow Xsc__Notifications__V1__UsageRow;
 typedef struct Xsc__Notifications__V1__UsageReportResponse Xsc__Notifications__V1__UsageReportResponse;
@@ -178,7 +180,8 @@ struct  Xsc__Notifications__V1__SendRequest
   ProtobufCMessage base;
   /*
    * At least one of account_id and phone. An account without a phone is looked up in the
-   * phone directory (filled whenever a Send names both).
+   * phone directory (the gateway's SetContact feed; failing that, the pair an earlier Send
+   * named).
    */
   char *account_id;
   /*
@@ -288,7 +291,7 @@ struct  Xsc__Notifications__V1__WatchInboxRequest
 
 
 /*
- * A provider's delivery receipt (the gateway exposes the provider's callback).
+ * A provider's delivery receipt (the provider calls it through the gateway with its key).
  */
 struct  Xsc__Notifications__V1__ReportDeliveryRequest
 {
@@ -314,7 +317,7 @@ struct  Xsc__Notifications__V1__ReportDeliveryResponse
 
 
 /*
- * A provider's inbound-SMS webhook.
+ * A provider's inbound SMS (the provider calls it through the gateway with its key).
  */
 struct  Xsc__Notifications__V1__ReceiveInboundRequest
 {
@@ -363,6 +366,49 @@ struct  Xsc__Notifications__V1__SmsAcknowledgement
 #define XSC__NOTIFICATIONS__V1__SMS_ACKNOWLEDGEMENT__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&xsc__notifications__v1__sms_acknowledgement__descriptor) \
     , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+
+
+/*
+ * One account's entry in the phone directory, as the gateway (which owns accounts) publishes
+ * it through its outbox after every change: the directory maps a phone to the account that
+ * replies from it, and an account to the phone its SMS go to.
+ */
+struct  Xsc__Notifications__V1__SetContactRequest
+{
+  ProtobufCMessage base;
+  char *account_id;
+  /*
+   * Normalised mainland mobile (11 digits); empty forgets the account's phone.
+   */
+  char *phone;
+  /*
+   * A disabled account's phone no longer maps to it (its replies acknowledge nothing) and
+   * its SMS are recorded as failed instead of sent.
+   */
+  protobuf_c_boolean enabled;
+  /*
+   * Increases with every change at the gateway (one sequence for all accounts, so of two
+   * accounts claiming one phone the newer claim wins). An entry older than or equal to the
+   * one stored is ignored: a late redelivery never overwrites a newer state.
+   */
+  int64_t version;
+};
+#define XSC__NOTIFICATIONS__V1__SET_CONTACT_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__notifications__v1__set_contact_request__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0 }
+
+
+struct  Xsc__Notifications__V1__SetContactResponse
+{
+  ProtobufCMessage base;
+  /*
+   * False when the stored entry was already this version or newer (nothing changed).
+   */
+  protobuf_c_boolean applied;
+};
+#define XSC__NOTIFICATIONS__V1__SET_CONTACT_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__notifications__v1__set_contact_response__descriptor) \
+    , 0 }
 
 
 struct  Xsc__Notifications__V1__UsageReportRequest
@@ -695,6 +741,44 @@ Xsc__Notifications__V1__SmsAcknowledgement *
 void   xsc__notifications__v1__sms_acknowledgement__free_unpacked
                      (Xsc__Notifications__V1__SmsAcknowledgement *message,
                       ProtobufCAllocator *allocator);
+/* Xsc__Notifications__V1__SetContactRequest methods */
+void   xsc__notifications__v1__set_contact_request__init
+                     (Xsc__Notifications__V1__SetContactRequest         *message);
+size_t xsc__notifications__v1__set_contact_request__get_packed_size
+                     (const Xsc__Notifications__V1__SetContactRequest   *message);
+size_t xsc__notifications__v1__set_contact_request__pack
+                     (const Xsc__Notifications__V1__SetContactRequest   *message,
+                      uint8_t             *out);
+size_t xsc__notifications__v1__set_contact_request__pack_to_buffer
+                     (const Xsc__Notifications__V1__SetContactRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Notifications__V1__SetContactRequest *
+       xsc__notifications__v1__set_contact_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__notifications__v1__set_contact_request__free_unpacked
+                     (Xsc__Notifications__V1__SetContactRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Notifications__V1__SetContactResponse methods */
+void   xsc__notifications__v1__set_contact_response__init
+                     (Xsc__Notifications__V1__SetContactResponse         *message);
+size_t xsc__notifications__v1__set_contact_response__get_packed_size
+                     (const Xsc__Notifications__V1__SetContactResponse   *message);
+size_t xsc__notifications__v1__set_contact_response__pack
+                     (const Xsc__Notifications__V1__SetContactResponse   *message,
+                      uint8_t             *out);
+size_t xsc__notifications__v1__set_contact_response__pack_to_buffer
+                     (const Xsc__Notifications__V1__SetContactResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Notifications__V1__SetContactResponse *
+       xsc__notifications__v1__set_contact_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__notifications__v1__set_contact_response__free_unpacked
+                     (Xsc__Notifications__V1__SetContactResponse *message,
+                      ProtobufCAllocator *allocator);
 /* Xsc__Notifications__V1__UsageReportRequest methods */
 void   xsc__notifications__v1__usage_report_request__init
                      (Xsc__Notifications__V1__UsageReportRequest         *message);
@@ -802,6 +886,12 @@ typedef void (*Xsc__Notifications__V1__ReceiveInboundResponse_Closure)
 typedef void (*Xsc__Notifications__V1__SmsAcknowledgement_Closure)
                  (const Xsc__Notifications__V1__SmsAcknowledgement *message,
                   void *closure_data);
+typedef void (*Xsc__Notifications__V1__SetContactRequest_Closure)
+                 (const Xsc__Notifications__V1__SetContactRequest *message,
+                  void *closure_data);
+typedef void (*Xsc__Notifications__V1__SetContactResponse_Closure)
+                 (const Xsc__Notifications__V1__SetContactResponse *message,
+                  void *closure_data);
 typedef void (*Xsc__Notifications__V1__UsageReportRequest_Closure)
                  (const Xsc__Notifications__V1__UsageReportRequest *message,
                   void *closure_data);
@@ -850,6 +940,10 @@ struct Xsc__Notifications__V1__NotificationService_Service
                        const Xsc__Notifications__V1__UsageReportRequest *input,
                        Xsc__Notifications__V1__UsageReportResponse_Closure closure,
                        void *closure_data);
+  void (*set_contact)(Xsc__Notifications__V1__NotificationService_Service *service,
+                      const Xsc__Notifications__V1__SetContactRequest *input,
+                      Xsc__Notifications__V1__SetContactResponse_Closure closure,
+                      void *closure_data);
 };
 typedef void (*Xsc__Notifications__V1__NotificationService_ServiceDestroy)(Xsc__Notifications__V1__NotificationService_Service *);
 void xsc__notifications__v1__notification_service__init (Xsc__Notifications__V1__NotificationService_Service *service,
@@ -865,7 +959,8 @@ void xsc__notifications__v1__notification_service__init (Xsc__Notifications__V1_
       function_prefix__ ## watch_inbox,\
       function_prefix__ ## report_delivery,\
       function_prefix__ ## receive_inbound,\
-      function_prefix__ ## usage_report  }
+      function_prefix__ ## usage_report,\
+      function_prefix__ ## set_contact  }
 void xsc__notifications__v1__notification_service__send(ProtobufCService *service,
                                                         const Xsc__Notifications__V1__SendRequest *input,
                                                         Xsc__Notifications__V1__SendResponse_Closure closure,
@@ -898,6 +993,10 @@ void xsc__notifications__v1__notification_service__usage_report(ProtobufCService
                                                                 const Xsc__Notifications__V1__UsageReportRequest *input,
                                                                 Xsc__Notifications__V1__UsageReportResponse_Closure closure,
                                                                 void *closure_data);
+void xsc__notifications__v1__notification_service__set_contact(ProtobufCService *service,
+                                                               const Xsc__Notifications__V1__SetContactRequest *input,
+                                                               Xsc__Notifications__V1__SetContactResponse_Closure closure,
+                                                               void *closure_data);
 
 /* --- descriptors --- */
 
@@ -921,6 +1020,8 @@ extern const ProtobufCMessageDescriptor xsc__notifications__v1__receive_inbound_
 extern const ProtobufCMessageDescriptor xsc__notifications__v1__receive_inbound_response__descriptor;
 extern const ProtobufCEnumDescriptor    xsc__notifications__v1__receive_inbound_response__outcome__descriptor;
 extern const ProtobufCMessageDescriptor xsc__notifications__v1__sms_acknowledgement__descriptor;
+extern const ProtobufCMessageDescriptor xsc__notifications__v1__set_contact_request__descriptor;
+extern const ProtobufCMessageDescriptor xsc__notifications__v1__set_contact_response__descriptor;
 extern const ProtobufCMessageDescriptor xsc__notifications__v1__usage_report_request__descriptor;
 extern const ProtobufCMessageDescriptor xsc__notifications__v1__usage_row__descriptor;
 extern const ProtobufCMessageDescriptor xsc__notifications__v1__usage_report_response__descriptor;

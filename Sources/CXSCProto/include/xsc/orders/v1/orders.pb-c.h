@@ -60,9 +60,14 @@ typedef struct Xsc__Orders__V1__PriceResponse Xsc__Orders__V1__PriceResponse;
 typedef struct Xsc__Orders__V1__DistrictRouting Xsc__Orders__V1__DistrictRouting;
 typedef struct Xsc__Orders__V1__SetDistrictRoutingRequest Xsc__Orders__V1__SetDistrictRoutingRequest;
 typedef struct Xsc__Orders__V1__SetDistrictRoutingResponse Xsc__Orders__V1__SetDistrictRoutingResponse;
-typedef struct Xsc__Orders__V1__SmsRequest Xsc__Orders__V1__SmsRequest;
-typedef struct Xsc__Orders__V1__SmsRequest__Subject Xsc__Orders__V1__SmsRequest__Subject;
-typedef struct Xsc__Orders__V1__SmsRequest__ParamsEntry Xsc__Orders__V1__SmsRequest__ParamsEntry;
+typedef struct Xsc__Orders__V1__PromotionPlan Xsc__Orders__V1__PromotionPlan;
+typedef struct Xsc__Orders__V1__UpsertPromotionPlanRequest Xsc__Orders__V1__UpsertPromotionPlanRequest;
+typedef struct Xsc__Orders__V1__ListPromotionPlansRequest Xsc__Orders__V1__ListPromotionPlansRequest;
+typedef struct Xsc__Orders__V1__ListPromotionPlansResponse Xsc__Orders__V1__ListPromotionPlansResponse;
+typedef struct Xsc__Orders__V1__PromotionExpensesRequest Xsc__Orders__V1__PromotionExpensesRequest;
+typedef struct Xsc__Orders__V1__PromotionExpense Xsc__Orders__V1__PromotionExpense;
+typedef struct Xsc__Orders__V1__PromotionExpenseTotal Xsc__Orders__V1__PromotionExpenseTotal;
+typedef struct Xsc__Orders__V1__PromotionExpensesResponse Xsc__Orders__V1__PromotionExpensesResponse;
 
 
 /* --- enums --- */
@@ -119,6 +124,24 @@ typedef enum _Xsc__Orders__V1__AssigneeKind {
   XSC__ORDERS__V1__ASSIGNEE_KIND__ASSIGNEE_KIND_DEALER = 2
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(XSC__ORDERS__V1__ASSIGNEE_KIND)
 } Xsc__Orders__V1__AssigneeKind;
+/*
+ * How a report splits its range into periods, each in the organisation's time zone
+ * (Asia/Shanghai by default).
+ */
+typedef enum _Xsc__Orders__V1__ReportPeriod {
+  /*
+   * One row set for the whole [from_ms, to_ms).
+   */
+  XSC__ORDERS__V1__REPORT_PERIOD__REPORT_PERIOD_UNSPECIFIED = 0,
+  XSC__ORDERS__V1__REPORT_PERIOD__REPORT_PERIOD_DAY = 1,
+  /*
+   * The business week, Monday 00:00 to Sunday 24:00.
+   */
+  XSC__ORDERS__V1__REPORT_PERIOD__REPORT_PERIOD_WEEK = 2,
+  XSC__ORDERS__V1__REPORT_PERIOD__REPORT_PERIOD_MONTH = 3,
+  XSC__ORDERS__V1__REPORT_PERIOD__REPORT_PERIOD_QUARTER = 4
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(XSC__ORDERS__V1__REPORT_PERIOD)
+} Xsc__Orders__V1__ReportPeriod;
 
 /* --- messages --- */
 
@@ -197,10 +220,23 @@ struct  Xsc__Orders__V1__Order
   int64_t created_at_ms;
   int64_t updated_at_ms;
   char *submitted_by;
+  /*
+   * Set on promotion-expense orders (the HQ plan whose in-kind costs the region advances).
+   */
+  char *promotion_plan_id;
+  /*
+   * When the return visit confirmed the actual sales; 0 before.
+   */
+  int64_t visited_at_ms;
+  /*
+   * Promotion-expense orders, from the return visit on: the quarter ("2025Q4", organisation
+   * time zone) whose reimbursement settles the advance.
+   */
+  char *reimbursement_quarter;
 };
 #define XSC__ORDERS__V1__ORDER__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&xsc__orders__v1__order__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, XSC__ORDERS__V1__SOURCE__SOURCE_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, XSC__ORDERS__V1__ORDER_STATE__ORDER_STATE_UNSPECIFIED, 0,NULL, 0, (char *)protobuf_c_empty_string, XSC__ORDERS__V1__ASSIGNEE_KIND__ASSIGNEE_KIND_UNSPECIFIED, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, 0, 0, 0, (char *)protobuf_c_empty_string }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, XSC__ORDERS__V1__SOURCE__SOURCE_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, XSC__ORDERS__V1__ORDER_STATE__ORDER_STATE_UNSPECIFIED, 0,NULL, 0, (char *)protobuf_c_empty_string, XSC__ORDERS__V1__ASSIGNEE_KIND__ASSIGNEE_KIND_UNSPECIFIED, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, 0, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string }
 
 
 struct  Xsc__Orders__V1__SubmitOrderRequest
@@ -225,10 +261,16 @@ struct  Xsc__Orders__V1__SubmitOrderRequest
   size_t n_lines;
   Xsc__Orders__V1__OrderLine **lines;
   char *note;
+  /*
+   * A promotion-expense order (活动配合): goods the region advances for this HQ promotion plan,
+   * reimbursed per quarter. Only staff-created (SOURCE_SELF) orders of a region that takes part,
+   * within the plan's dates and budget, without a referrer (promotion goods earn no reward).
+   */
+  char *promotion_plan_id;
 };
 #define XSC__ORDERS__V1__SUBMIT_ORDER_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&xsc__orders__v1__submit_order_request__descriptor) \
-    , XSC__ORDERS__V1__SOURCE__SOURCE_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, (char *)protobuf_c_empty_string, 0,NULL, (char *)protobuf_c_empty_string }
+    , XSC__ORDERS__V1__SOURCE__SOURCE_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, (char *)protobuf_c_empty_string, 0,NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
 
 struct  Xsc__Orders__V1__SubmitOrderResponse
@@ -460,7 +502,8 @@ struct  Xsc__Orders__V1__OrderEvent
   char *order_id;
   /*
    * "submitted", "acknowledged", "assigned", "accepted", "delivered", "visited", "cancelled",
-   * "refunded", "sla_violation".
+   * "refunded", "sla_violation", "sla_violation_withdrawn" (a recorded miss withdrawn because
+   * the step was done in time after all; `at_ms` is when it was withdrawn).
    */
   char *kind;
   Xsc__Orders__V1__OrderState from_state;
@@ -551,17 +594,23 @@ struct  Xsc__Orders__V1__ListPartnerEventsResponse
 
 /*
  * Reports cover orders submitted in [from_ms, to_ms) and credited within the caller's team
- * subtree (HQ sees all). Weekdays and hours are in the organisation's time zone.
+ * subtree (HQ sees all). Weekdays, hours and periods are in the organisation's time zone.
+ * Promotion-expense orders are costs, not sales: SalesByTeam and ChannelMix leave them out
+ * (PromotionExpenses reports them); the workload reports (SLA, weekday x hour) count them.
  */
 struct  Xsc__Orders__V1__ReportRequest
 {
   ProtobufCMessage base;
   int64_t from_ms;
   int64_t to_ms;
+  /*
+   * SalesByTeam only: one row per team and period. Periods cut by the range's ends are partial.
+   */
+  Xsc__Orders__V1__ReportPeriod group_by;
 };
 #define XSC__ORDERS__V1__REPORT_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&xsc__orders__v1__report_request__descriptor) \
-    , 0, 0 }
+    , 0, 0, XSC__ORDERS__V1__REPORT_PERIOD__REPORT_PERIOD_UNSPECIFIED }
 
 
 struct  Xsc__Orders__V1__TeamSales
@@ -578,15 +627,24 @@ struct  Xsc__Orders__V1__TeamSales
    */
   int32_t visited_orders;
   int64_t actual_fen;
+  /*
+   * With group_by: where the period starts (Unix ms of local midnight) and its name:
+   * "2025-10-09", "2025-W41" (ISO week, Monday first), "2025-10", "2025Q4".
+   */
+  int64_t period_start_ms;
+  char *period;
 };
 #define XSC__ORDERS__V1__TEAM_SALES__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&xsc__orders__v1__team_sales__descriptor) \
-    , (char *)protobuf_c_empty_string, 0, 0, 0, 0 }
+    , (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0, (char *)protobuf_c_empty_string }
 
 
 struct  Xsc__Orders__V1__SalesByTeamResponse
 {
   ProtobufCMessage base;
+  /*
+   * By period, then team path.
+   */
   size_t n_rows;
   Xsc__Orders__V1__TeamSales **rows;
 };
@@ -606,13 +664,18 @@ struct  Xsc__Orders__V1__LeadCompliance
   int64_t p50_ack_ms;
   int64_t p90_ack_ms;
   /*
-   * Missed deadlines (any step) recorded against the lead.
+   * Missed deadlines (any step) recorded against the lead and still standing.
    */
   int32_t misses;
+  /*
+   * Misses recorded and then withdrawn because the step was done in time after all (an SMS
+   * reply that reached orders after the deadline timer had fired); not counted in `misses`.
+   */
+  int32_t withdrawn_misses;
 };
 #define XSC__ORDERS__V1__LEAD_COMPLIANCE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&xsc__orders__v1__lead_compliance__descriptor) \
-    , (char *)protobuf_c_empty_string, 0, 0, 0, 0 }
+    , (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0 }
 
 
 struct  Xsc__Orders__V1__SlaComplianceResponse
@@ -793,53 +856,161 @@ struct  Xsc__Orders__V1__SetDistrictRoutingResponse
     , NULL }
 
 
-struct  Xsc__Orders__V1__SmsRequest__Subject
+/*
+ * An HQ promotion plan (活动): regions advance its in-kind costs through promotion-expense
+ * orders and are reimbursed per quarter.
+ */
+struct  Xsc__Orders__V1__PromotionPlan
 {
   ProtobufCMessage base;
-  char *kind;
-  char *id;
-  char *short_code;
+  /*
+   * Lower-case letters, digits and '-' ("2025-mid-autumn").
+   */
+  char *plan_id;
+  char *name;
+  char *description;
+  /*
+   * Promotion-expense orders may be submitted in [starts_at_ms, ends_at_ms).
+   */
+  int64_t starts_at_ms;
+  int64_t ends_at_ms;
+  /*
+   * The regions that take part; empty: every region.
+   */
+  size_t n_region_ids;
+  char **region_ids;
+  /*
+   * The most one region may advance under the plan (its open orders at their ordered amount,
+   * visited ones at their actual amount); 0: no cap.
+   */
+  int64_t budget_fen_per_region;
+  /*
+   * An inactive plan takes no new orders; its orders go on.
+   */
+  protobuf_c_boolean active;
 };
-#define XSC__ORDERS__V1__SMS_REQUEST__SUBJECT__INIT \
- { PROTOBUF_C_MESSAGE_INIT (&xsc__orders__v1__sms_request__subject__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+#define XSC__ORDERS__V1__PROMOTION_PLAN__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__orders__v1__promotion_plan__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0,NULL, 0, 0 }
 
 
-struct  Xsc__Orders__V1__SmsRequest__ParamsEntry
+struct  Xsc__Orders__V1__UpsertPromotionPlanRequest
 {
   ProtobufCMessage base;
-  char *key;
-  char *value;
+  Xsc__Orders__V1__PromotionPlan *plan;
 };
-#define XSC__ORDERS__V1__SMS_REQUEST__PARAMS_ENTRY__INIT \
- { PROTOBUF_C_MESSAGE_INIT (&xsc__orders__v1__sms_request__params_entry__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+#define XSC__ORDERS__V1__UPSERT_PROMOTION_PLAN_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__orders__v1__upsert_promotion_plan_request__descriptor) \
+    , NULL }
+
+
+struct  Xsc__Orders__V1__ListPromotionPlansRequest
+{
+  ProtobufCMessage base;
+  /*
+   * Only plans a region takes part in; empty: every plan.
+   */
+  char *region_id;
+  protobuf_c_boolean active_only;
+};
+#define XSC__ORDERS__V1__LIST_PROMOTION_PLANS_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__orders__v1__list_promotion_plans_request__descriptor) \
+    , (char *)protobuf_c_empty_string, 0 }
+
+
+struct  Xsc__Orders__V1__ListPromotionPlansResponse
+{
+  ProtobufCMessage base;
+  size_t n_plans;
+  Xsc__Orders__V1__PromotionPlan **plans;
+};
+#define XSC__ORDERS__V1__LIST_PROMOTION_PLANS_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__orders__v1__list_promotion_plans_response__descriptor) \
+    , 0,NULL }
 
 
 /*
- * What orders asks the notifications service to send (outbox ->
- * /xsc.notifications.v1.NotificationService/Send). Wire-compatible with
- * xsc.notifications.v1.SendRequest (same field numbers) until that type is merged.
+ * The advances one quarter's reimbursement covers: promotion-expense orders whose return
+ * visit fell in `quarter` (organisation time zone), within the caller's subtree.
  */
-struct  Xsc__Orders__V1__SmsRequest
+struct  Xsc__Orders__V1__PromotionExpensesRequest
 {
   ProtobufCMessage base;
-  char *account_id;
-  char *phone;
-  char *template_;
-  size_t n_params;
-  Xsc__Orders__V1__SmsRequest__ParamsEntry **params;
   /*
-   * xsc.notifications.v1.Category: 1 staff SLA, 2 customer.
+   * "2025Q4".
    */
-  int32_t category;
-  char *region_code;
-  char *idempotency_key;
-  Xsc__Orders__V1__SmsRequest__Subject *subject;
+  char *quarter;
+  /*
+   * Optional filters.
+   */
+  char *region_id;
+  char *plan_id;
+  /*
+   * Pages through `orders`; the totals always cover the whole quarter.
+   */
+  Xsc__Common__V1__PageRequest *page;
 };
-#define XSC__ORDERS__V1__SMS_REQUEST__INIT \
- { PROTOBUF_C_MESSAGE_INIT (&xsc__orders__v1__sms_request__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL }
+#define XSC__ORDERS__V1__PROMOTION_EXPENSES_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__orders__v1__promotion_expenses_request__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL }
+
+
+struct  Xsc__Orders__V1__PromotionExpense
+{
+  ProtobufCMessage base;
+  char *order_id;
+  char *code;
+  char *plan_id;
+  char *region_id;
+  char *credited_team_path;
+  /*
+   * VISITED, or REFUNDED when the goods came back after the visit (then not reimbursed).
+   */
+  Xsc__Orders__V1__OrderState state;
+  int64_t ordered_fen;
+  int64_t actual_fen;
+  int64_t visited_at_ms;
+};
+#define XSC__ORDERS__V1__PROMOTION_EXPENSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__orders__v1__promotion_expense__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, XSC__ORDERS__V1__ORDER_STATE__ORDER_STATE_UNSPECIFIED, 0, 0, 0 }
+
+
+struct  Xsc__Orders__V1__PromotionExpenseTotal
+{
+  ProtobufCMessage base;
+  char *plan_id;
+  char *region_id;
+  /*
+   * Visited (not refunded) orders and their actual amount: what the region is owed.
+   */
+  int32_t orders;
+  int64_t reimbursable_fen;
+};
+#define XSC__ORDERS__V1__PROMOTION_EXPENSE_TOTAL__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__orders__v1__promotion_expense_total__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0 }
+
+
+struct  Xsc__Orders__V1__PromotionExpensesResponse
+{
+  ProtobufCMessage base;
+  char *quarter;
+  /*
+   * By plan, then region.
+   */
+  size_t n_totals;
+  Xsc__Orders__V1__PromotionExpenseTotal **totals;
+  /*
+   * By visit time, then order id.
+   */
+  size_t n_orders;
+  Xsc__Orders__V1__PromotionExpense **orders;
+  Xsc__Common__V1__PageInfo *page;
+};
+#define XSC__ORDERS__V1__PROMOTION_EXPENSES_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__orders__v1__promotion_expenses_response__descriptor) \
+    , (char *)protobuf_c_empty_string, 0,NULL, 0,NULL, NULL }
 
 
 /* Xsc__Orders__V1__Customer methods */
@@ -1659,30 +1830,157 @@ Xsc__Orders__V1__SetDistrictRoutingResponse *
 void   xsc__orders__v1__set_district_routing_response__free_unpacked
                      (Xsc__Orders__V1__SetDistrictRoutingResponse *message,
                       ProtobufCAllocator *allocator);
-/* Xsc__Orders__V1__SmsRequest__Subject methods */
-void   xsc__orders__v1__sms_request__subject__init
-                     (Xsc__Orders__V1__SmsRequest__Subject         *message);
-/* Xsc__Orders__V1__SmsRequest__ParamsEntry methods */
-void   xsc__orders__v1__sms_request__params_entry__init
-                     (Xsc__Orders__V1__SmsRequest__ParamsEntry         *message);
-/* Xsc__Orders__V1__SmsRequest methods */
-void   xsc__orders__v1__sms_request__init
-                     (Xsc__Orders__V1__SmsRequest         *message);
-size_t xsc__orders__v1__sms_request__get_packed_size
-                     (const Xsc__Orders__V1__SmsRequest   *message);
-size_t xsc__orders__v1__sms_request__pack
-                     (const Xsc__Orders__V1__SmsRequest   *message,
+/* Xsc__Orders__V1__PromotionPlan methods */
+void   xsc__orders__v1__promotion_plan__init
+                     (Xsc__Orders__V1__PromotionPlan         *message);
+size_t xsc__orders__v1__promotion_plan__get_packed_size
+                     (const Xsc__Orders__V1__PromotionPlan   *message);
+size_t xsc__orders__v1__promotion_plan__pack
+                     (const Xsc__Orders__V1__PromotionPlan   *message,
                       uint8_t             *out);
-size_t xsc__orders__v1__sms_request__pack_to_buffer
-                     (const Xsc__Orders__V1__SmsRequest   *message,
+size_t xsc__orders__v1__promotion_plan__pack_to_buffer
+                     (const Xsc__Orders__V1__PromotionPlan   *message,
                       ProtobufCBuffer     *buffer);
-Xsc__Orders__V1__SmsRequest *
-       xsc__orders__v1__sms_request__unpack
+Xsc__Orders__V1__PromotionPlan *
+       xsc__orders__v1__promotion_plan__unpack
                      (ProtobufCAllocator  *allocator,
                       size_t               len,
                       const uint8_t       *data);
-void   xsc__orders__v1__sms_request__free_unpacked
-                     (Xsc__Orders__V1__SmsRequest *message,
+void   xsc__orders__v1__promotion_plan__free_unpacked
+                     (Xsc__Orders__V1__PromotionPlan *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Orders__V1__UpsertPromotionPlanRequest methods */
+void   xsc__orders__v1__upsert_promotion_plan_request__init
+                     (Xsc__Orders__V1__UpsertPromotionPlanRequest         *message);
+size_t xsc__orders__v1__upsert_promotion_plan_request__get_packed_size
+                     (const Xsc__Orders__V1__UpsertPromotionPlanRequest   *message);
+size_t xsc__orders__v1__upsert_promotion_plan_request__pack
+                     (const Xsc__Orders__V1__UpsertPromotionPlanRequest   *message,
+                      uint8_t             *out);
+size_t xsc__orders__v1__upsert_promotion_plan_request__pack_to_buffer
+                     (const Xsc__Orders__V1__UpsertPromotionPlanRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Orders__V1__UpsertPromotionPlanRequest *
+       xsc__orders__v1__upsert_promotion_plan_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__orders__v1__upsert_promotion_plan_request__free_unpacked
+                     (Xsc__Orders__V1__UpsertPromotionPlanRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Orders__V1__ListPromotionPlansRequest methods */
+void   xsc__orders__v1__list_promotion_plans_request__init
+                     (Xsc__Orders__V1__ListPromotionPlansRequest         *message);
+size_t xsc__orders__v1__list_promotion_plans_request__get_packed_size
+                     (const Xsc__Orders__V1__ListPromotionPlansRequest   *message);
+size_t xsc__orders__v1__list_promotion_plans_request__pack
+                     (const Xsc__Orders__V1__ListPromotionPlansRequest   *message,
+                      uint8_t             *out);
+size_t xsc__orders__v1__list_promotion_plans_request__pack_to_buffer
+                     (const Xsc__Orders__V1__ListPromotionPlansRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Orders__V1__ListPromotionPlansRequest *
+       xsc__orders__v1__list_promotion_plans_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__orders__v1__list_promotion_plans_request__free_unpacked
+                     (Xsc__Orders__V1__ListPromotionPlansRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Orders__V1__ListPromotionPlansResponse methods */
+void   xsc__orders__v1__list_promotion_plans_response__init
+                     (Xsc__Orders__V1__ListPromotionPlansResponse         *message);
+size_t xsc__orders__v1__list_promotion_plans_response__get_packed_size
+                     (const Xsc__Orders__V1__ListPromotionPlansResponse   *message);
+size_t xsc__orders__v1__list_promotion_plans_response__pack
+                     (const Xsc__Orders__V1__ListPromotionPlansResponse   *message,
+                      uint8_t             *out);
+size_t xsc__orders__v1__list_promotion_plans_response__pack_to_buffer
+                     (const Xsc__Orders__V1__ListPromotionPlansResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Orders__V1__ListPromotionPlansResponse *
+       xsc__orders__v1__list_promotion_plans_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__orders__v1__list_promotion_plans_response__free_unpacked
+                     (Xsc__Orders__V1__ListPromotionPlansResponse *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Orders__V1__PromotionExpensesRequest methods */
+void   xsc__orders__v1__promotion_expenses_request__init
+                     (Xsc__Orders__V1__PromotionExpensesRequest         *message);
+size_t xsc__orders__v1__promotion_expenses_request__get_packed_size
+                     (const Xsc__Orders__V1__PromotionExpensesRequest   *message);
+size_t xsc__orders__v1__promotion_expenses_request__pack
+                     (const Xsc__Orders__V1__PromotionExpensesRequest   *message,
+                      uint8_t             *out);
+size_t xsc__orders__v1__promotion_expenses_request__pack_to_buffer
+                     (const Xsc__Orders__V1__PromotionExpensesRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Orders__V1__PromotionExpensesRequest *
+       xsc__orders__v1__promotion_expenses_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__orders__v1__promotion_expenses_request__free_unpacked
+                     (Xsc__Orders__V1__PromotionExpensesRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Orders__V1__PromotionExpense methods */
+void   xsc__orders__v1__promotion_expense__init
+                     (Xsc__Orders__V1__PromotionExpense         *message);
+size_t xsc__orders__v1__promotion_expense__get_packed_size
+                     (const Xsc__Orders__V1__PromotionExpense   *message);
+size_t xsc__orders__v1__promotion_expense__pack
+                     (const Xsc__Orders__V1__PromotionExpense   *message,
+                      uint8_t             *out);
+size_t xsc__orders__v1__promotion_expense__pack_to_buffer
+                     (const Xsc__Orders__V1__PromotionExpense   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Orders__V1__PromotionExpense *
+       xsc__orders__v1__promotion_expense__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__orders__v1__promotion_expense__free_unpacked
+                     (Xsc__Orders__V1__PromotionExpense *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Orders__V1__PromotionExpenseTotal methods */
+void   xsc__orders__v1__promotion_expense_total__init
+                     (Xsc__Orders__V1__PromotionExpenseTotal         *message);
+size_t xsc__orders__v1__promotion_expense_total__get_packed_size
+                     (const Xsc__Orders__V1__PromotionExpenseTotal   *message);
+size_t xsc__orders__v1__promotion_expense_total__pack
+                     (const Xsc__Orders__V1__PromotionExpenseTotal   *message,
+                      uint8_t             *out);
+size_t xsc__orders__v1__promotion_expense_total__pack_to_buffer
+                     (const Xsc__Orders__V1__PromotionExpenseTotal   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Orders__V1__PromotionExpenseTotal *
+       xsc__orders__v1__promotion_expense_total__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__orders__v1__promotion_expense_total__free_unpacked
+                     (Xsc__Orders__V1__PromotionExpenseTotal *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Orders__V1__PromotionExpensesResponse methods */
+void   xsc__orders__v1__promotion_expenses_response__init
+                     (Xsc__Orders__V1__PromotionExpensesResponse         *message);
+size_t xsc__orders__v1__promotion_expenses_response__get_packed_size
+                     (const Xsc__Orders__V1__PromotionExpensesResponse   *message);
+size_t xsc__orders__v1__promotion_expenses_response__pack
+                     (const Xsc__Orders__V1__PromotionExpensesResponse   *message,
+                      uint8_t             *out);
+size_t xsc__orders__v1__promotion_expenses_response__pack_to_buffer
+                     (const Xsc__Orders__V1__PromotionExpensesResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Orders__V1__PromotionExpensesResponse *
+       xsc__orders__v1__promotion_expenses_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__orders__v1__promotion_expenses_response__free_unpacked
+                     (Xsc__Orders__V1__PromotionExpensesResponse *message,
                       ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
@@ -1815,14 +2113,29 @@ typedef void (*Xsc__Orders__V1__SetDistrictRoutingRequest_Closure)
 typedef void (*Xsc__Orders__V1__SetDistrictRoutingResponse_Closure)
                  (const Xsc__Orders__V1__SetDistrictRoutingResponse *message,
                   void *closure_data);
-typedef void (*Xsc__Orders__V1__SmsRequest__Subject_Closure)
-                 (const Xsc__Orders__V1__SmsRequest__Subject *message,
+typedef void (*Xsc__Orders__V1__PromotionPlan_Closure)
+                 (const Xsc__Orders__V1__PromotionPlan *message,
                   void *closure_data);
-typedef void (*Xsc__Orders__V1__SmsRequest__ParamsEntry_Closure)
-                 (const Xsc__Orders__V1__SmsRequest__ParamsEntry *message,
+typedef void (*Xsc__Orders__V1__UpsertPromotionPlanRequest_Closure)
+                 (const Xsc__Orders__V1__UpsertPromotionPlanRequest *message,
                   void *closure_data);
-typedef void (*Xsc__Orders__V1__SmsRequest_Closure)
-                 (const Xsc__Orders__V1__SmsRequest *message,
+typedef void (*Xsc__Orders__V1__ListPromotionPlansRequest_Closure)
+                 (const Xsc__Orders__V1__ListPromotionPlansRequest *message,
+                  void *closure_data);
+typedef void (*Xsc__Orders__V1__ListPromotionPlansResponse_Closure)
+                 (const Xsc__Orders__V1__ListPromotionPlansResponse *message,
+                  void *closure_data);
+typedef void (*Xsc__Orders__V1__PromotionExpensesRequest_Closure)
+                 (const Xsc__Orders__V1__PromotionExpensesRequest *message,
+                  void *closure_data);
+typedef void (*Xsc__Orders__V1__PromotionExpense_Closure)
+                 (const Xsc__Orders__V1__PromotionExpense *message,
+                  void *closure_data);
+typedef void (*Xsc__Orders__V1__PromotionExpenseTotal_Closure)
+                 (const Xsc__Orders__V1__PromotionExpenseTotal *message,
+                  void *closure_data);
+typedef void (*Xsc__Orders__V1__PromotionExpensesResponse_Closure)
+                 (const Xsc__Orders__V1__PromotionExpensesResponse *message,
                   void *closure_data);
 
 /* --- services --- */
@@ -1923,6 +2236,18 @@ struct Xsc__Orders__V1__OrderService_Service
                                const Xsc__Orders__V1__SetDistrictRoutingRequest *input,
                                Xsc__Orders__V1__SetDistrictRoutingResponse_Closure closure,
                                void *closure_data);
+  void (*upsert_promotion_plan)(Xsc__Orders__V1__OrderService_Service *service,
+                                const Xsc__Orders__V1__UpsertPromotionPlanRequest *input,
+                                Xsc__Orders__V1__PromotionPlan_Closure closure,
+                                void *closure_data);
+  void (*list_promotion_plans)(Xsc__Orders__V1__OrderService_Service *service,
+                               const Xsc__Orders__V1__ListPromotionPlansRequest *input,
+                               Xsc__Orders__V1__ListPromotionPlansResponse_Closure closure,
+                               void *closure_data);
+  void (*promotion_expenses)(Xsc__Orders__V1__OrderService_Service *service,
+                             const Xsc__Orders__V1__PromotionExpensesRequest *input,
+                             Xsc__Orders__V1__PromotionExpensesResponse_Closure closure,
+                             void *closure_data);
 };
 typedef void (*Xsc__Orders__V1__OrderService_ServiceDestroy)(Xsc__Orders__V1__OrderService_Service *);
 void xsc__orders__v1__order_service__init (Xsc__Orders__V1__OrderService_Service *service,
@@ -1953,7 +2278,10 @@ void xsc__orders__v1__order_service__init (Xsc__Orders__V1__OrderService_Service
       function_prefix__ ## upsert_sku,\
       function_prefix__ ## set_region_price,\
       function_prefix__ ## set_guided_price,\
-      function_prefix__ ## set_district_routing  }
+      function_prefix__ ## set_district_routing,\
+      function_prefix__ ## upsert_promotion_plan,\
+      function_prefix__ ## list_promotion_plans,\
+      function_prefix__ ## promotion_expenses  }
 void xsc__orders__v1__order_service__submit_order(ProtobufCService *service,
                                                   const Xsc__Orders__V1__SubmitOrderRequest *input,
                                                   Xsc__Orders__V1__SubmitOrderResponse_Closure closure,
@@ -2046,12 +2374,25 @@ void xsc__orders__v1__order_service__set_district_routing(ProtobufCService *serv
                                                           const Xsc__Orders__V1__SetDistrictRoutingRequest *input,
                                                           Xsc__Orders__V1__SetDistrictRoutingResponse_Closure closure,
                                                           void *closure_data);
+void xsc__orders__v1__order_service__upsert_promotion_plan(ProtobufCService *service,
+                                                           const Xsc__Orders__V1__UpsertPromotionPlanRequest *input,
+                                                           Xsc__Orders__V1__PromotionPlan_Closure closure,
+                                                           void *closure_data);
+void xsc__orders__v1__order_service__list_promotion_plans(ProtobufCService *service,
+                                                          const Xsc__Orders__V1__ListPromotionPlansRequest *input,
+                                                          Xsc__Orders__V1__ListPromotionPlansResponse_Closure closure,
+                                                          void *closure_data);
+void xsc__orders__v1__order_service__promotion_expenses(ProtobufCService *service,
+                                                        const Xsc__Orders__V1__PromotionExpensesRequest *input,
+                                                        Xsc__Orders__V1__PromotionExpensesResponse_Closure closure,
+                                                        void *closure_data);
 
 /* --- descriptors --- */
 
 extern const ProtobufCEnumDescriptor    xsc__orders__v1__source__descriptor;
 extern const ProtobufCEnumDescriptor    xsc__orders__v1__order_state__descriptor;
 extern const ProtobufCEnumDescriptor    xsc__orders__v1__assignee_kind__descriptor;
+extern const ProtobufCEnumDescriptor    xsc__orders__v1__report_period__descriptor;
 extern const ProtobufCMessageDescriptor xsc__orders__v1__customer__descriptor;
 extern const ProtobufCMessageDescriptor xsc__orders__v1__order_line__descriptor;
 extern const ProtobufCMessageDescriptor xsc__orders__v1__order__descriptor;
@@ -2095,9 +2436,14 @@ extern const ProtobufCMessageDescriptor xsc__orders__v1__price_response__descrip
 extern const ProtobufCMessageDescriptor xsc__orders__v1__district_routing__descriptor;
 extern const ProtobufCMessageDescriptor xsc__orders__v1__set_district_routing_request__descriptor;
 extern const ProtobufCMessageDescriptor xsc__orders__v1__set_district_routing_response__descriptor;
-extern const ProtobufCMessageDescriptor xsc__orders__v1__sms_request__descriptor;
-extern const ProtobufCMessageDescriptor xsc__orders__v1__sms_request__subject__descriptor;
-extern const ProtobufCMessageDescriptor xsc__orders__v1__sms_request__params_entry__descriptor;
+extern const ProtobufCMessageDescriptor xsc__orders__v1__promotion_plan__descriptor;
+extern const ProtobufCMessageDescriptor xsc__orders__v1__upsert_promotion_plan_request__descriptor;
+extern const ProtobufCMessageDescriptor xsc__orders__v1__list_promotion_plans_request__descriptor;
+extern const ProtobufCMessageDescriptor xsc__orders__v1__list_promotion_plans_response__descriptor;
+extern const ProtobufCMessageDescriptor xsc__orders__v1__promotion_expenses_request__descriptor;
+extern const ProtobufCMessageDescriptor xsc__orders__v1__promotion_expense__descriptor;
+extern const ProtobufCMessageDescriptor xsc__orders__v1__promotion_expense_total__descriptor;
+extern const ProtobufCMessageDescriptor xsc__orders__v1__promotion_expenses_response__descriptor;
 extern const ProtobufCServiceDescriptor xsc__orders__v1__order_service__descriptor;
 
 PROTOBUF_C__END_DECLS

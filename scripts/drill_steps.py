@@ -1,0 +1,236 @@
+"""The steps of the drill (scripts/drill.py runs them): what each person does through the
+gateway, printed as it happens. Ids, SKU and prices are those `xsc seed-drill` creates
+(Sources/XscCLI/SeedDrillCommand.swift, SeedDrillOrders.swift)."""
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import time
+import uuid
+
+import grpc
+
+from drill_support import DrillKeys, SmsFile, Stubs, bearer, clock, seconds, yuan
+
+# What `xsc seed-drill` creates (Sources/XscCLI/SeedDrillCommand.swift, SeedDrillOrders.swift).
+PARTNER, SMS_PROVIDER = "drill-mall", "drill-sms"
+DISTRICT = "cq-o1-d3"
+SKU, SKU_NAME, GUIDED_PRICE_FEN = "drill-baijiu-500ml", "演练白酒 500ml", 52_800  # mall orders: HQ guided maximum
+OFFICE_LEAD, DEALER = "13900000003", "13900000005"
+CUSTOMER = {"name": "顾客 周", "phone": "13700000001", "address": "重庆市渝中区解放碑 1 号"}
+ORDERED, TAKEN = 3, 2  # the customer ordered three bottles and kept two: the visit records what was sold
+CALL_S = 30.0  # deadline of one call
+
+
+class StepFailed(Exception):
+    """A step did not do what the drill expects; the message says what happened instead."""
+
+
+class Drill:
+    """One run: its sessions, its keys, the names of the people it met (for the event list)."""
+
+    def __init__(self, args: argparse.Namespace, pb: Stubs, channel: grpc.Channel, password: str):
+        self.args, self.pb, self.channel, self.password = args, pb, channel, password
+        self.orders = pb.orders_grpc.OrderServiceStub(channel)
+        self.auth = pb.gateway_grpc.AuthServiceStub(channel)
+        self.step_no, self.step_title = 0, "start"
+        self.sessions: list[list[tuple[str, str]]] = []
+        self.keys: DrillKeys | None = None
+        self.people: dict[str, str] = {PARTNER: f"{PARTNER} (the mall's key)"}
+
+    def step(self, title: str) -> None:
+        self.step_no, self.step_title = self.step_no + 1, title
+        print(f"\n[{self.step_no}] {title}", flush=True)
+
+    @staticmethod
+    def say(text: str) -> None:
+        print("    " + text, flush=True)
+
+    def state(self, order) -> str:
+        return self.pb.orders.OrderState.Name(order.state).removeprefix("ORDER_STATE_").lower()
+
+    def login(self, phone: str, password: str):
+        answer = self.auth.Login(self.pb.gateway.LoginRequest(phone=phone, password=password), timeout=CALL_S)
+        session = bearer(answer.session_token)
+        self.sessions.append(session)
+        self.people[answer.account.id] = f"{answer.account.name} ({phone})"
+        return session, answer.account
+
+    def run(self) -> None:
+        self.seed()
+        self.make_keys()
+        sms = SmsFile(self.args.sms_file)
+        order = self.submit()
+        self.wait_for_prompt(sms, order)
+        self.reply(order)
+        lead, lead_account = self.wait_until_acknowledged(order)
+        order = self.work_through(order, lead)
+        self.report(order, lead, lead_account)
+        print(f"\ndrill done: order {order.code} went from submission to return visit in "
+              f"{seconds(order.visited_at_ms - order.created_at_ms)}", flush=True)
+
+    def seed(self) -> None:
+        self.step("xsc seed-drill: organisation, accounts, SKU, prices and routing (what exists is left alone)")
+        environment = {**os.environ, "XSC_ADMIN_PHONE": self.args.admin_phone, "XSC_ADMIN_PASSWORD": self.password,
+                       "XSC_DRILL_PASSWORD": self.args.member_password}
+        try:
+            done = subprocess.run([str(self.args.xsc), "seed-drill", "--gateway", self.args.gateway], env=environment,
+                                  capture_output=True, text=True, timeout=self.args.timeout)
+        except subprocess.TimeoutExpired:
+            raise StepFailed(f"xsc seed-drill did not finish within {self.args.timeout:.0f} s") from None
+        for line in done.stdout.splitlines():
+            self.say(line)
+        if done.returncode != 0:
+            raise StepFailed(f"xsc seed-drill exited with {done.returncode}: {done.stderr.strip()}")
+
+    def make_keys(self) -> None:
+        self.step(f"hq_admin logs in and makes this run's keys: partner {PARTNER} (mall), SMS provider {SMS_PROVIDER}")
+        admin, _ = self.login(self.args.admin_phone, self.password)
+        self.keys = DrillKeys(self.pb, self.channel, admin, self.args.var / "run" / "drill-keys.json", self.say, CALL_S)
+        self.keys.revoke_leftovers([PARTNER, SMS_PROVIDER])
+        key, secret = self.keys.create(PARTNER, "mall")
+        self.partner = bearer(secret)
+        self.say(f"partner key {key.display_prefix}... (id {key.id}) for {PARTNER}, channel mall")
+        key, secret = self.keys.create(SMS_PROVIDER, "sms_provider")
+        self.provider = bearer(secret)
+        self.say(f"SMS-provider key {key.display_prefix}... (id {key.id}) for {SMS_PROVIDER}")
+
+    def submit(self):
+        self.step(f"the mall ({PARTNER}) submits an order for district {DISTRICT}")
+        pb = self.pb.orders
+        external_id = f"drill-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
+        line = pb.OrderLine(sku_id=SKU, quantity=ORDERED, unit_price_fen=GUIDED_PRICE_FEN)
+        request = pb.SubmitOrderRequest(source=pb.SOURCE_MALL, external_id=external_id, customer=pb.Customer(**CUSTOMER),
+                                        delivery_district_id=DISTRICT, lines=[line], note="演练订单")
+        answer = self.orders.SubmitOrder(request, metadata=self.partner, timeout=CALL_S)
+        order = answer.order
+        if answer.existing:
+            raise StepFailed(f"external id {external_id} was already taken by order {order.code}")
+        self.say(f"order {order.code} (id {order.id}, external id {external_id}) at {clock(order.created_at_ms)}: "
+                 f"{ORDERED} x {SKU_NAME} at {yuan(GUIDED_PRICE_FEN)} = {yuan(order.total_fen)}")
+        self.say(f"customer {CUSTOMER['name']}, {CUSTOMER['address']}; office {order.office_id}, "
+                 f"credited to {order.credited_team_path}; state {self.state(order)}")
+        return order
+
+    def wait_for_prompt(self, sms: SmsFile, order) -> None:
+        self.step(f"the office lead's SMS ({OFFICE_LEAD}) naming {order.code}, in {sms.path}")
+        line = sms.wait_for(OFFICE_LEAD, order.code, self.args.timeout)
+        if line is None:
+            raise StepFailed(f"no SMS to {OFFICE_LEAD} naming {order.code} in {sms.path} within "
+                             f"{self.args.timeout:.0f} s (is notifications running with the development provider "
+                             "writing to that file? see its log, var/log/notifications.log under make up)")
+        segments = line.get("segments", "?")
+        self.say(f"{clock(line.get('at_ms', 0))} to {line['to']} ({segments} segment(s)): {line['text']}")
+
+    def reply(self, order) -> None:
+        self.step(f"the lead replies 1; the SMS provider ({SMS_PROVIDER}) reports the reply")
+        pb = self.pb.notifications
+        service = self.pb.notifications_grpc.NotificationServiceStub(self.channel)
+        outcome = pb.ReceiveInboundResponse.Outcome
+
+        def receive(text: str):
+            request = pb.ReceiveInboundRequest(from_phone=OFFICE_LEAD, text=text,
+                                               received_at_ms=int(time.time() * 1000),
+                                               provider_message_id="drill-in-" + uuid.uuid4().hex)
+            return service.ReceiveInbound(request, metadata=self.provider, timeout=CALL_S)
+        answer = receive("1")
+        queued = pb.ReceiveInboundResponse.OUTCOME_ACKNOWLEDGEMENT_QUEUED
+        if answer.outcome == pb.ReceiveInboundResponse.OUTCOME_AMBIGUOUS or (
+                answer.outcome == queued and answer.order_id != order.id):
+            # Prompts of an interrupted run's orders are still open: name the order instead.
+            acknowledged = f" for order {answer.order_id}" if answer.order_id else ""
+            self.say(f"reply 1: {outcome.Name(answer.outcome)}{acknowledged} (other prompts open); "
+                     f"the lead replies with the order's code {order.code}")
+            answer = receive(order.code)
+        if answer.outcome != queued or answer.order_id != order.id:
+            raise StepFailed(f"notifications answered {outcome.Name(answer.outcome)} (order '{answer.order_id}'), "
+                             f"not an acknowledgement of {order.id}")
+        self.say(f"notifications: {outcome.Name(answer.outcome)} for order {answer.order_id}")
+
+    def wait_until_acknowledged(self, order):
+        self.step(f"the office lead ({OFFICE_LEAD}) logs in and waits for the order to be acknowledged")
+        lead, account = self.login(OFFICE_LEAD, self.args.member_password)
+        give_up = time.monotonic() + self.args.timeout
+        while True:
+            try:
+                seen = self.orders.GetOrder(self.pb.orders.GetOrderRequest(order_id=order.id), metadata=lead,
+                                            timeout=CALL_S).order
+                if seen.state != self.pb.orders.ORDER_STATE_RECEIVED:
+                    break
+            except grpc.RpcError as error:
+                if error.code() != grpc.StatusCode.UNAVAILABLE:  # a restarting orders answers UNAVAILABLE meanwhile
+                    raise
+            if time.monotonic() > give_up:
+                raise StepFailed(f"order {order.code} still not acknowledged after {self.args.timeout:.0f} s")
+            time.sleep(0.2)
+        if seen.state != self.pb.orders.ORDER_STATE_ACKNOWLEDGED or seen.acknowledged_by != account.id:
+            raise StepFailed(f"order {order.code} is {self.state(seen)}, acknowledged by '{seen.acknowledged_by}', "
+                             f"not acknowledged by the lead {account.id}")
+        events = {event.kind: event for event in self.events(order.id, lead)}
+        acknowledged = events["acknowledged"]
+        self.say(f"acknowledged by {self.people.get(acknowledged.actor_account_id, acknowledged.actor_account_id)} at "
+                 f"{clock(acknowledged.at_ms)}, {seconds(acknowledged.at_ms - events['submitted'].at_ms)} after submission")
+        return lead, account
+
+    def work_through(self, order, lead):
+        self.step(f"the lead assigns to the district's dealer ({DEALER}), who accepts and delivers; the lead visits")
+        dealer, dealer_account = self.login(DEALER, self.args.member_password)
+        pb = self.pb.orders
+        assign = pb.AssignRequest(order_id=order.id, assignee_account_id=dealer_account.id,
+                                  assignee_kind=pb.ASSIGNEE_KIND_DEALER)
+        done = self.orders.Assign(assign, metadata=lead, timeout=CALL_S).order
+        self.say(f"assigned by the lead to {self.people[dealer_account.id]}: {self.state(done)}")
+        done = self.orders.Accept(pb.AcceptRequest(order_id=order.id), metadata=dealer, timeout=CALL_S).order
+        self.say(f"accepted by the dealer: {self.state(done)}")
+        delivered = pb.MarkDeliveredRequest(order_id=order.id)
+        done = self.orders.MarkDelivered(delivered, metadata=dealer, timeout=CALL_S).order
+        self.say(f"marked delivered by the dealer: {self.state(done)}")
+        visit = pb.RecordReturnVisitRequest(order_id=order.id, lines=[pb.ActualLine(sku_id=SKU, actual_quantity=TAKEN)],
+                                            evaluation_score=5, evaluation_text="酒送到了, 顾客满意; 留下两瓶, 退回一瓶")
+        done = self.orders.RecordReturnVisit(visit, metadata=lead, timeout=CALL_S).order
+        self.say(f"return visit by the lead: {self.state(done)}; actually sold {TAKEN} of {ORDERED} = "
+                 f"{yuan(done.actual_total_fen)}, evaluation {done.evaluation_score}/5 \"{done.evaluation_text}\"")
+        if done.state != pb.ORDER_STATE_VISITED:
+            raise StepFailed(f"order {order.code} is {self.state(done)} after the return visit, not visited")
+        return done
+
+    def events(self, order_id: str, session) -> list:
+        found, cursor = [], ""
+        while True:
+            page = self.pb.common.PageRequest(cursor=cursor, page_size=100)
+            request = self.pb.orders.ListOrderEventsRequest(order_id=order_id, page=page)
+            page = self.orders.ListOrderEvents(request, metadata=session, timeout=CALL_S)
+            found.extend(page.events)
+            cursor = page.page.next_cursor
+            if not cursor:
+                return found
+
+    def report(self, order, lead, lead_account) -> None:
+        self.step("the order's events, and the lead's SLA compliance since the order")
+        for event in self.events(order.id, lead):
+            who = self.people.get(event.actor_account_id, event.actor_account_id or "-")
+            detail = event.detail
+            for account_id, person in self.people.items():
+                detail = detail.replace(account_id, person)
+            self.say(f"{clock(event.at_ms)}  {event.kind:<13} {who}{'  (' + detail + ')' if detail else ''}")
+        report = self.orders.SlaCompliance(self.pb.orders.ReportRequest(
+            from_ms=order.created_at_ms, to_ms=int(time.time() * 1000) + 60_000), metadata=lead, timeout=CALL_S)
+        row = next((row for row in report.rows if row.account_id == lead_account.id), None)
+        if row is None:
+            raise StepFailed(f"SlaCompliance has no row for the lead {lead_account.id}: {list(report.rows)}")
+        self.say(f"SLA of {self.people[lead_account.id]}: {row.acknowledgements} acknowledgement(s), "
+                 f"p50 {seconds(row.p50_ack_ms)}, p90 {seconds(row.p90_ack_ms)}, misses {row.misses}, "
+                 f"withdrawn {row.withdrawn_misses}")
+        if row.misses:
+            raise StepFailed(f"the lead has {row.misses} missed deadline(s) on orders since {clock(order.created_at_ms)}")
+
+    def clean_up(self) -> list[str]:
+        """Revokes this run's keys and ends its sessions; returns what could not be done."""
+        problems = self.keys.revoke_all() if self.keys else []
+        for session in reversed(self.sessions):
+            try:
+                self.auth.Logout(self.pb.gateway.LogoutRequest(), metadata=session, timeout=CALL_S)
+            except grpc.RpcError:
+                pass  # a session ends by itself after XSC_SESSION_TTL_SECONDS
+        return problems
