@@ -175,7 +175,8 @@ def start_services(bin_dir: Path, name: str, args, orders_url: str, gateway_url:
         "XSC_LISTEN": f"127.0.0.1:{orders_port}", "XSC_ADMIN_LISTEN": f"127.0.0.1:{wire_support.free_port()}",
         "DATABASE_URL": orders_url, "XSC_ACTOR_SECRET": SECRET, "LOG_LEVEL": "warning",
         "XSC_MIGRATIONS_DIR": str(REPO / "services" / "orders" / "migrations"),
-        "XSC_NOTIFICATIONS_ADDR": f"127.0.0.1:{sink_port}"}).start()
+        # Every peer the outbox delivers to is the sink (orders lists them in OrdersService.peers).
+        **{f"XSC_{peer}_ADDR": f"127.0.0.1:{sink_port}" for peer in ("NOTIFICATIONS", "SETTLEMENTS", "CUSTOMERS")}}).start()
     gateway_port = wire_support.free_port()
     try:
         gateway = wire_support.ServerProcess("xsc-gateway" + suffix, pinned(args.client_cpu, [str(bin_dir / "xsc-gateway")]),

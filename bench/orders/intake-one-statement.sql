@@ -1,6 +1,7 @@
 -- pgbench: the same writes and reads as intake-statements.sql in ONE statement (its own
 -- implicit transaction, one round trip): the idempotency key is written with its answer, the
--- lines are priced by a join, the outbox gets one row per office lead of the district.
+-- lines are priced by a join, the outbox gets one row per office lead of the district and one
+-- CustomerSeen row for the customers service.
 \set n random(1, 9000000000000000000)
 WITH claim AS (
     INSERT INTO xsc_idempotency_keys (scope, idempotency_key, request_sha256, created_at, status_code, status_message, response)
@@ -37,6 +38,11 @@ WITH claim AS (
     SELECT o.id || '-' || m.account_id, 'notifications', '/xsc.notifications.v1.NotificationService/Send',
            decode(repeat('ef', 200), 'hex'), now(), now()
     FROM o, district_routing_members m WHERE m.district_id = 'bench-d1' AND m.member_role = 'office_lead'
+), customer_seen AS (
+    INSERT INTO xsc_outbox (event_id, destination, method_path, payload, next_attempt_at, created_at)
+    SELECT o.id || '-customer', 'customers', '/xsc.customers.v1.CustomerService/RecordCustomerSeen',
+           decode(repeat('ef', 150), 'hex'), now(), now()
+    FROM o
 ), timer AS (
     INSERT INTO xsc_timers (kind, subject_id, due_at, fire_at, payload, scheduled_at)
     SELECT 'order.ack_deadline', o.id, now() + interval '300 s', now() + interval '300 s', '\x', now() FROM o

@@ -1,8 +1,9 @@
 -- pgbench: the SQL of one SubmitOrder as xsc-orders ran it before the benchmark work
--- (OrderIntake + IdempotencyStore + OrderNotifier + SLADeadlines), one statement per round
--- trip: the idempotency claim and its read-back, routing, prices, the order, 3 lines, the
--- event, 1 outbox row (one office lead), the acknowledgement timer, the stored answer.
--- Payload sizes are those of a real order (request ~180 B, SMS request ~200 B, answer ~350 B).
+-- (OrderIntake + IdempotencyStore + OrderNotifier + OrderPublisher + SLADeadlines), one
+-- statement per round trip: the idempotency claim and its read-back, routing, prices, the
+-- order, 3 lines, the event, 2 outbox rows (the office lead's SMS, the customers service's
+-- CustomerSeen), the acknowledgement timer, the stored answer. Payload sizes are those of a
+-- real order (request ~180 B, SMS request ~200 B, CustomerSeen ~150 B, answer ~350 B).
 \set n random(1, 9000000000000000000)
 BEGIN ISOLATION LEVEL READ COMMITTED;
 INSERT INTO xsc_idempotency_keys (scope, idempotency_key, request_sha256, created_at)
@@ -33,6 +34,9 @@ INSERT INTO order_events (order_id, kind, from_state, to_state, actor_account_id
 INSERT INTO xsc_outbox (event_id, destination, method_path, payload, next_attempt_at, created_at)
     VALUES ('pgb-' || :client_id || '-' || :n, 'notifications', '/xsc.notifications.v1.NotificationService/Send',
             decode(repeat('ef', 200), 'hex'), now(), now());
+INSERT INTO xsc_outbox (event_id, destination, method_path, payload, next_attempt_at, created_at)
+    VALUES ('pgbc-' || :client_id || '-' || :n, 'customers', '/xsc.customers.v1.CustomerService/RecordCustomerSeen',
+            decode(repeat('ef', 150), 'hex'), now(), now());
 INSERT INTO xsc_timers (kind, subject_id, due_at, fire_at, payload, scheduled_at)
     VALUES ('order.ack_deadline', 'pgb-' || :client_id || '-' || :n, now() + interval '300 s', now() + interval '300 s', '\x', now())
     ON CONFLICT (kind, subject_id) DO UPDATE SET
