@@ -129,7 +129,7 @@ final class ConnectionWorker: @unchecked Sendable {
         defer { endLoopExchange(session: session) }
         countLoopExchange()
         let plan = try session.plan(statements, opening: opening, deadline: deadline)
-        let outcome = try await withTaskCancellationHandler {
+        let outcome = await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Result<[PipelineOutcome], PostgresError>, Never>) in
                 LoopExchange.start(on: loop, connection: session.connection, steps: plan.steps,
                                    statements: plan.steps.count, deadline: deadline) { continuation.resume(returning: $0) }
