@@ -1,3 +1,4 @@
+import Foundation
 import Postgres
 import ServiceKit
 
@@ -113,25 +114,37 @@ public final class OutboxRelay: BackgroundWorker {
 
     private func record(_ outcomes: [Outcome], leaseToken: Int64) async throws {
         let now = clock()
-        let statements = outcomes.map { outcome -> PostgresStatement in
+        var delivered: [String] = []
+        var statements: [PostgresStatement] = []
+        for outcome in outcomes {
             switch outcome {
             case .delivered(let eventID):
-                // Whoever delivered first marks it; no lease check, a success is a success.
-                return PostgresStatement("""
-                    UPDATE xsc_outbox SET state = 'delivered', delivered_at = $2, lease_token = NULL, last_error = NULL
-                    WHERE event_id = $1 AND state = 'pending'
-                    """, [.text(eventID), .timestampMillis(now)])
+                delivered.append(eventID)
             case .failed(let eventID, let attempt, let error, let permanent):
                 let dead = permanent || attempt >= configuration.retry.maxAttempts
                 let retryAt = now + configuration.retry.delay(afterAttempt: attempt).milliseconds
                 // Only while our lease holds: a relay that took over after it ran out owns the row now.
-                return PostgresStatement("""
+                statements.append(PostgresStatement("""
                     UPDATE xsc_outbox SET state = CASE WHEN $5 THEN 'dead' ELSE 'pending' END,
                         next_attempt_at = $3, last_error = $4, lease_token = NULL
                     WHERE event_id = $1 AND lease_token = $2 AND state = 'pending'
-                    """, [.text(eventID), .int64(leaseToken), .timestampMillis(retryAt), .text(error), .bool(dead)])
+                    """, [.text(eventID), .int64(leaseToken), .timestampMillis(retryAt), .text(error), .bool(dead)]))
             }
         }
+        if !delivered.isEmpty {
+            // One statement for the whole batch (each statement costs the server a bind and an
+            // executor start). Whoever delivered first marks it; no lease check, a success is a
+            // success. The ids travel as a JSON array, which quotes any character an id may hold.
+            statements.append(PostgresStatement("""
+                UPDATE xsc_outbox SET state = 'delivered', delivered_at = $2, lease_token = NULL, last_error = NULL
+                WHERE event_id IN (SELECT jsonb_array_elements_text($1::jsonb)) AND state = 'pending'
+                """, [.text(Self.jsonArray(delivered)), .timestampMillis(now)]))
+        }
         try await pool.transaction(batch: statements)
+    }
+
+    static func jsonArray(_ strings: [String]) -> String {
+        let data = (try? JSONSerialization.data(withJSONObject: strings)) ?? Data("[]".utf8)
+        return String(decoding: data, as: UTF8.self)
     }
 }

@@ -194,6 +194,28 @@ final class OutboxTests: XCTestCase {
         XCTAssertEqual(deliverer.delivered.withLock { $0 }, [eventID])
     }
 
+    func testABatchIsMarkedDeliveredWhateverCharactersItsEventIDsHold() async throws {
+        let pool = try fixture.pool(sender)
+        // Event ids are the caller's: one statement marks the whole batch, so each must arrive intact.
+        let eventIDs = ["plain-1", "with,comma", "with \"quote\" and \\ backslash", "slash/and/漢字", "{brace}"]
+        let outbox = self.outbox
+        for eventID in eventIDs {
+            try await pool.transaction { transaction in
+                try await outbox.enqueue(in: transaction, destination: "receiver", methodPath: ReceiverService.path,
+                                         payload: [], eventID: eventID)
+            }
+        }
+        let deliverer = ScriptedDeliverer(.succeed)
+        let relay = OutboxRelay(pool: pool, deliverer: deliverer, configuration: relayConfiguration(batchSize: 10),
+                                clock: clock.now)
+        try await relay.runOnce()
+        XCTAssertEqual(Set(deliverer.delivered.withLock { $0 }), Set(eventIDs))
+        for eventID in eventIDs {
+            let entry = try await outbox.entry(pool: pool, eventID: eventID)
+            XCTAssertEqual(entry?.state, .delivered, eventID)
+        }
+    }
+
     func testPermanentFailuresDeadLetterAtOnce() async throws {
         let pool = try fixture.pool(sender)
         let eventID = try await placeOrders(1, pool: pool)[0]
