@@ -20,23 +20,38 @@ enum ActorCredentials {
     static let signatureLength = 32
 
     static func signature(of actorBytes: [UInt8], key: ActorKey) -> [UInt8] {
-        Array(HMAC<SHA256>.authenticationCode(for: domainLabel + actorBytes, using: key.key))
+        Array(key.code(for: actorBytes))
     }
 
-    /// Constant-time in the signature's contents (swift-crypto's safeCompare).
+    /// Constant-time in the signature's contents (swift-crypto's MAC comparison uses safeCompare).
     static func isValid(signature: [UInt8], of actorBytes: [UInt8], key: ActorKey) -> Bool {
         guard signature.count == signatureLength else { return false }
-        return HMAC<SHA256>.isValidAuthenticationCode(signature, authenticating: domainLabel + actorBytes, using: key.key)
+        return key.code(for: actorBytes) == signature
     }
 }
 
 /// The HMAC key, made once. swift-crypto 3 does not mark `SymmetricKey` Sendable, but it is
 /// immutable after init (its storage is never written again), so sharing it across the loop
 /// threads is safe.
+///
+/// Every call of a service (and every call the gateway forwards) signs or verifies one actor,
+/// so the HMAC state after the key and the domain label is kept and copied per call: the
+/// key's inner and outer pads are hashed once per process instead of once per call.
 struct ActorKey: @unchecked Sendable {
     let key: SymmetricKey
+    private let keyedWithLabel: HMAC<SHA256>
 
     init(_ secret: ActorSecret) {
         key = SymmetricKey(data: secret.bytes)
+        var state = HMAC<SHA256>(key: key)
+        state.update(data: ActorCredentials.domainLabel)
+        keyedWithLabel = state
+    }
+
+    /// HMAC-SHA256(key, domain label || actorBytes).
+    func code(for actorBytes: [UInt8]) -> HMAC<SHA256>.MAC {
+        var state = keyedWithLabel
+        state.update(data: actorBytes)
+        return state.finalize()
     }
 }
