@@ -22,7 +22,8 @@ public enum ServiceHost {
         /// How long start-up keeps retrying while the database is unreachable (it may be
         /// starting beside us, as in docker compose or after a host reboot).
         public var databaseWaitLimit: Duration = .seconds(60)
-        public var maxDatabaseConnections = 10
+        /// Overrides the configuration's XSC_DB_POOL_SIZE (tests); nil uses it.
+        public var maxDatabaseConnections: Int?
         public var eventLoops = 1
         public var runner = ServiceRunner.Options()
 
@@ -64,7 +65,7 @@ public enum ServiceHost {
         }
         let migrator = try PlatformMigrations.migrator(schema: definition.name, directory: migrationsDirectory)
         var poolConfiguration = PostgresConfiguration(connectionString: databaseURL)
-        poolConfiguration.maxConnections = options.maxDatabaseConnections
+        poolConfiguration.maxConnections = options.maxDatabaseConnections ?? config.databasePoolSize
         poolConfiguration.applicationName = "xsc-\(definition.name)"
         let pool = try PostgresPool(configuration: poolConfiguration)
         do {

@@ -87,4 +87,13 @@ struct EnvironmentReader {
         }
         return text
     }
+
+    mutating func databasePoolSize() -> Int {
+        guard let text = value("XSC_DB_POOL_SIZE") else { return ServiceConfig.defaultDatabasePoolSize }
+        guard let size = Int(text), (1...500).contains(size) else {
+            problems.append("XSC_DB_POOL_SIZE must be a whole number from 1 to 500, got \"\(text)\"")
+            return ServiceConfig.defaultDatabasePoolSize
+        }
+        return size
+    }
 }

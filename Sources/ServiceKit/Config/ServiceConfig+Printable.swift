@@ -14,6 +14,7 @@ extension ServiceConfig {
         lines.append("XSC_ACTOR_SECRET=\(actorSecret)")
         lines.append("LOG_LEVEL=\(logLevel)")
         lines.append("XSC_ORG_TIMEZONE=\(organizationTimeZone)")
+        lines.append("XSC_DB_POOL_SIZE=\(databasePoolSize)")
         return lines.joined(separator: "\n") + "\n"
     }
 }

@@ -16,6 +16,11 @@ public struct ServiceConfig: Sendable, Equatable {
     public var logLevel: LogLevel
     /// XSC_ORG_TIMEZONE: the IANA zone business weeks are counted in.
     public var organizationTimeZone: String
+    /// XSC_DB_POOL_SIZE: how many database connections the service's pool may open (default 10).
+    /// A call holds one for its round trips, so this bounds the calls in the database at once.
+    public var databasePoolSize: Int = ServiceConfig.defaultDatabasePoolSize
+
+    public static let defaultDatabasePoolSize = 10
 
     public static let defaultTimeZone = "Asia/Shanghai"
 
@@ -42,6 +47,7 @@ public struct ServiceConfig: Sendable, Equatable {
         let secret = reader.actorSecret()
         let level = reader.logLevel()
         let zone = reader.timeZone()
+        let poolSize = reader.databasePoolSize()
         if let listen, let admin, listen.port == admin.port, listen.port != 0 {
             reader.problems.append("XSC_LISTEN and XSC_ADMIN_LISTEN both use port \(listen.port); they must differ")
         }
@@ -50,7 +56,7 @@ public struct ServiceConfig: Sendable, Equatable {
         }
         return ServiceConfig(service: service, listen: listen, adminListen: admin, databaseURL: database,
                              peers: peerAddresses, actorSecret: secret, logLevel: level,
-                             organizationTimeZone: zone)
+                             organizationTimeZone: zone, databasePoolSize: poolSize)
     }
 
     /// `XSC_<PEER>_ADDR`, with the name upper-cased and dashes turned into underscores.
