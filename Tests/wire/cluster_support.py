@@ -38,6 +38,7 @@ import grpc
 import pytest
 
 import wire_support
+from wire_support import run_xsc as xsc
 
 ACTOR_SECRET = "cluster-wire-test-secret-0123456789abcdef"
 ADMIN_PHONE = "13800000000"
@@ -72,13 +73,6 @@ def psql(url: str, sql: str, *params: str) -> list[list[str]]:
     if result.returncode != 0:
         raise AssertionError(f"psql failed: {result.stderr.strip()}\nSQL: {sql}")
     return [line.split("|") for line in result.stdout.splitlines() if line]
-
-
-def xsc(*args: str, env: dict[str, str] | None = None, timeout_s: float = 120) -> subprocess.CompletedProcess:
-    """Runs the `xsc` CLI with only PATH and the given variables."""
-    base = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
-    return subprocess.run([str(wire_support.binary("xsc")), *args], env={**base, **(env or {})},
-                          capture_output=True, text=True, timeout=timeout_s)
 
 
 class Stubs:

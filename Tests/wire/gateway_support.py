@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib
 import os
-import shutil
 import subprocess
 import sys
 import uuid
@@ -15,6 +14,7 @@ from urllib.parse import urlsplit, urlunsplit
 import grpc
 
 import wire_support
+from wire_support import run_psql as psql
 
 ACTOR_SECRET = "gateway-wire-test-secret-0123456789abcdef"
 ADMIN_PHONE = "13800000000"
@@ -44,12 +44,6 @@ def generate_gateway_stubs(out_dir: Path):
                  "google.rpc.status_pb2", "google.rpc.error_details_pb2"]:
         mods[name.split(".")[-1]] = importlib.import_module(name)
     return mods
-
-
-def psql(url: str, sql: str) -> subprocess.CompletedProcess:
-    binary = shutil.which("psql") or "/usr/lib/postgresql/15/bin/psql"
-    return subprocess.run([binary, "-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d", url, "-c", sql],
-                          capture_output=True, text=True, timeout=60)
 
 
 def gateway_database(superuser_url: str, secrets_dir: Path) -> str:

@@ -7,23 +7,16 @@ import base64
 import hashlib
 import hmac
 import os
-import shutil
 import stat
-import subprocess
 import uuid
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
 import wire_support
+from wire_support import run_psql as psql, run_xsc as xsc
 
 SECRET = "wire-test-actor-secret-0123456789abcdef"
-
-
-def xsc(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    base = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
-    return subprocess.run([str(wire_support.binary("xsc")), *args], env={**base, **(env or {})},
-                          capture_output=True, text=True, timeout=60)
 
 
 def test_help_lists_every_command():
@@ -87,12 +80,6 @@ def test_health_of_an_unknown_service_and_a_closed_port_fail(live_server):
     assert unknown.returncode == 1 and "NOT_FOUND" in unknown.stdout
     closed = xsc("health", f"127.0.0.1:{wire_support.free_port()}", "--timeout", "2")
     assert closed.returncode == 1 and "UNAVAILABLE" in closed.stdout
-
-
-def psql(url: str, sql: str) -> subprocess.CompletedProcess:
-    binary = shutil.which("psql") or "/usr/lib/postgresql/15/bin/psql"
-    return subprocess.run([binary, "-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d", url, "-c", sql],
-                          capture_output=True, text=True, timeout=60)
 
 
 @pytest.fixture

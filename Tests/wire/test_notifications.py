@@ -10,10 +10,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
-import shutil
-import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -22,33 +19,13 @@ import grpc
 import pytest
 
 import wire_support
+from cluster_support import eventually
+from wire_support import run_psql as psql, run_xsc as xsc
 
 SECRET = "wire-test-actor-secret-notifications-0123456789"
 LEAD_PHONE = "13812345678"
 # A liveness bound for a loaded machine, not a performance assertion.
 WAIT_S = 60.0
-
-
-def psql(url: str, sql: str) -> subprocess.CompletedProcess:
-    binary = shutil.which("psql") or "/usr/lib/postgresql/15/bin/psql"
-    return subprocess.run([binary, "-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d", url, "-c", sql],
-                          capture_output=True, text=True, timeout=60)
-
-
-def xsc(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
-    base = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
-    return subprocess.run([str(wire_support.binary("xsc")), *args], env={**base, **env},
-                          capture_output=True, text=True, timeout=60)
-
-
-def eventually(what: str, probe):
-    give_up = time.monotonic() + WAIT_S
-    while time.monotonic() < give_up:
-        value = probe()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"never happened: {what}")
 
 
 @pytest.fixture(scope="module")

@@ -10,8 +10,6 @@ import base64
 import functools
 import importlib
 import os
-import shutil
-import subprocess
 import sys
 import uuid
 from pathlib import Path
@@ -21,22 +19,11 @@ import grpc
 import pytest
 
 import wire_support
+from wire_support import run_psql as psql, run_xsc as xsc
 
 SECRET = "wire-test-actor-secret-0123456789abcdef"
 DISTRICT = "cq-o1-d3"
 TEAM = "/hq/cq/cq-o1/cq-o1-d3/t7"
-
-
-def psql(url: str, sql: str) -> subprocess.CompletedProcess:
-    binary = shutil.which("psql") or "/usr/lib/postgresql/15/bin/psql"
-    return subprocess.run([binary, "-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d", url, "-c", sql],
-                          capture_output=True, text=True, timeout=60)
-
-
-def xsc(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
-    base = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
-    return subprocess.run([str(wire_support.binary("xsc")), *args], env={**base, **env},
-                          capture_output=True, text=True, timeout=60)
 
 
 class OrderStubs:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -194,3 +195,17 @@ def start_reference_server(stubs: Stubs, port: int | None = None) -> ServerProce
     argv = [sys.executable, str(WIRE_DIR / "interop_server.py"),
             "--port", str(port), "--stubs-dir", str(stubs.dir)]
     return ServerProcess("grpcio-interop-server", argv, port).start()
+
+
+def run_psql(url: str, sql: str) -> subprocess.CompletedProcess:
+    """psql -c SQL against `url` (unaligned, tuples only, stop on the first error)."""
+    binary = shutil.which("psql") or "/usr/lib/postgresql/15/bin/psql"
+    return subprocess.run([binary, "-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d", url, "-c", sql],
+                          capture_output=True, text=True, timeout=60)
+
+
+def run_xsc(*args: str, env: dict[str, str] | None = None, timeout_s: float = 120) -> subprocess.CompletedProcess:
+    """The `xsc` CLI with only PATH and the given variables in its environment."""
+    base = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
+    return subprocess.run([str(binary("xsc")), *args], env={**base, **(env or {})},
+                          capture_output=True, text=True, timeout=timeout_s)

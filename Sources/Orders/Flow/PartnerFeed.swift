@@ -22,12 +22,10 @@ extension OrderFlow {
         guard actor.role == .partner else { throw RPCError.notAllowed("the feed serves partner platforms; staff use ListOrderEvents") }
         var after = try Self.feedPosition(request.cursor)
         while !Task.isCancelled {
-            // A partner that disconnects cancels this task. Cancelling a running query sends
-            // PostgreSQL a cancel request that can arrive after the statement finished and hit
-            // the pooled connection's next statement - another caller's. So a page is always read
-            // to its end (an unstructured task does not inherit the cancellation) and the loop
-            // stops between pages.
-            let page = try await Task { try await feedPage(partner: actor.accountID, after: after, limit: Self.maxPageSize) }.value
+            // A partner that disconnects cancels this task, and with it a running page query
+            // (the pool closes a connection that got a cancel request, so a late cancel never
+            // reaches another caller's statement).
+            let page = try await feedPage(partner: actor.accountID, after: after, limit: Self.maxPageSize)
             for event in page.events { try await send(event) }
             after = try Self.feedPosition(page.nextCursor)
             if page.events.isEmpty { try await Task.sleep(for: Self.feedPollInterval) }
