@@ -75,7 +75,12 @@ final class ConnectionWorker: @unchecked Sendable {
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, Error>) in
                 enqueue { worker in
-                    continuation.resume(with: worker.runOnThread(token: token, deadline: deadline, work))
+                    let result = worker.runOnThread(token: token, deadline: deadline, work)
+                    // Hand the session back before resuming: the caller's next round trip
+                    // would otherwise find the thread still busy and queue behind it
+                    // instead of running on its own loop.
+                    worker.condition.withLock { worker.threadBusy = false }
+                    continuation.resume(with: result)
                 }
             }
         } onCancel: {
