@@ -1,4 +1,5 @@
 import Foundation
+import ServiceKit
 
 /// The notifications service's own environment (beside ServiceKit's shared variables), read
 /// at start with every problem reported at once:
@@ -77,6 +78,20 @@ public struct NotificationsSettings: Sendable {
         guard parts.count == 2, let count = Int(parts[0]), count >= 1, parts[1].hasSuffix("s"),
               let seconds = Int(parts[1].dropLast()), seconds >= 1 else { return nil }
         return RecipientRateLimit(maxMessages: count, window: .seconds(seconds))
+    }
+
+    /// The delivery policy with the service's claim lease (XSC_CLAIM_LEASE_MS), which must
+    /// outlast one send: a send still running when its lease ends could be made a second time.
+    public func policy(claimLease: Duration) throws(SettingsError) -> DeliveryQueue.Policy {
+        if case .httpGateway(let configuration) = provider, configuration.timeout >= claimLease {
+            throw SettingsError(problems: [
+                "XSC_CLAIM_LEASE_MS (\(claimLease.wholeMilliseconds) ms) must be longer than XSC_SMS_GATEWAY_TIMEOUT_MS "
+                + "(\(configuration.timeout.wholeMilliseconds) ms): a send still running when its claim ends could be repeated",
+            ])
+        }
+        var leased = policy
+        leased.lease = claimLease
+        return leased
     }
 
     public func makeProvider(clock: @escaping @Sendable () -> Int64) -> any SMSProvider {

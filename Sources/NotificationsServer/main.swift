@@ -28,7 +28,8 @@ ServiceHost.run(ServiceDefinition(name: "notifications", peers: ["orders"], prov
     return [NotificationHandler(pool: hosted.pool, logger: hosted.logger, settings: handlerSettings,
                                 inboxSignal: inboxSignal, wakeDelivery: { deliveryWakeup.wake() })]
 }, workers: { hosted in
-    let delivery = DeliveryWorker(queue: DeliveryQueue(pool: hosted.pool, policy: settings.policy),
+    let policy = try settings.policy(claimLease: hosted.config.claimLease)
+    let delivery = DeliveryWorker(queue: DeliveryQueue(pool: hosted.pool, policy: policy),
                                   provider: settings.makeProvider(clock: SystemWallClock.now), logger: hosted.logger,
                                   metrics: DeliveryMetrics(registry: hosted.metrics))
     deliveryWakeup.connect { [weak delivery] in delivery?.wake() }
@@ -37,11 +38,12 @@ ServiceHost.run(ServiceDefinition(name: "notifications", peers: ["orders"], prov
     let channels = hosted.config.peers.mapValues { RPCChannel(host: $0.host, port: $0.port) }
     // UNIMPLEMENTED is not permanent here: an orders replica of an older version may answer it
     // during a rolling deploy, and the acknowledgement must wait, not be dropped.
-    let deliverer = RPCOutboxDeliverer(timeout: .seconds(10), permanentCodes: [.invalidArgument, .outOfRange], extraMetadata: { _ in
+    let deliverer = RPCOutboxDeliverer(timeout: hosted.config.deliveryCallTimeout, permanentCodes: [.invalidArgument, .outOfRange], extraMetadata: { _ in
         ActorMint.mint(secret: secret, accountID: "service:notifications", role: .system, lifetime: .seconds(300))
     }, channels: { channels[$0] })
     var relay = OutboxRelay.Configuration()
     relay.reportError = hosted.workerErrorReporter
+    relay.lease = hosted.config.claimLease
     // Acknowledgements are few and small and a lead waits for theirs: retry at most every 30 s
     // (10,000 attempts is over three days of an orders outage before a dead letter).
     relay.retry = RetryPolicy(baseDelay: .seconds(1), maxDelay: .seconds(30), maxAttempts: 10_000)

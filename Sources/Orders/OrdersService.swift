@@ -32,11 +32,12 @@ public enum OrdersService {
         }
         let secret = config.actorSecret
         let table = channels
-        let deliverer = RPCOutboxDeliverer(permanentCodes: permanentCodes, extraMetadata: { _ in
+        let deliverer = RPCOutboxDeliverer(timeout: config.deliveryCallTimeout, permanentCodes: permanentCodes, extraMetadata: { _ in
             ActorMint.mint(secret: secret, accountID: "svc-orders", role: .system, teamPath: "/", lifetime: .seconds(60))
         }, channels: { table[$0] })
         var relayConfiguration = OutboxRelay.Configuration()
         relayConfiguration.retry = retry
+        relayConfiguration.lease = config.claimLease
         relayConfiguration.reportError = reportError
         let relay = OutboxRelay(pool: pool, deliverer: deliverer, configuration: relayConfiguration, name: "orders-outbox")
         return [timers, relay]

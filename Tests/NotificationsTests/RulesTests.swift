@@ -120,6 +120,11 @@ final class DeliveryPolicyTests: XCTestCase {
         ], timeZoneIdentifier: "Asia/Shanghai") else { return XCTFail("must load") }
         XCTAssertEqual(settings.provider, .httpGateway(.init(host: "127.0.0.1", port: 8088, path: "/v1/sms", apiKey: "k", secret: "s")))
         XCTAssertEqual(settings.policy.rateLimit, RecipientRateLimit(maxMessages: 2, window: .seconds(30)))
+        // The claim lease (XSC_CLAIM_LEASE_MS) must outlast one send (5 s by default).
+        XCTAssertEqual(try settings.policy(claimLease: .seconds(6)).lease, .seconds(6))
+        XCTAssertThrowsError(try settings.policy(claimLease: .seconds(5))) { error in
+            XCTAssertTrue("\(error)".contains("XSC_CLAIM_LEASE_MS (5000 ms) must be longer than XSC_SMS_GATEWAY_TIMEOUT_MS"), "\(error)")
+        }
     }
 
     func testGatewaySignatureIsHMACSHA256OfTimestampAndBody() {

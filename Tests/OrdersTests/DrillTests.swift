@@ -21,7 +21,8 @@ final class DrillTests: XCTestCase {
         XCTAssertEqual(order.officeId, "cq-o1")
         XCTAssertEqual(order.customer?.phone, "13800138000", "normalised from +86 and spaces")
         XCTAssertEqual(order.totalFen, 3 * 15_800 + 8_800, "mall orders at the guided maximum")
-        XCTAssertEqual(order.code.count, 6)
+        XCTAssertEqual(order.code.count, 7)
+        XCTAssertTrue(order.code.first?.isLetter ?? false, "a code always has a letter: \(order.code)")
 
         let acknowledged = try await flow.acknowledge(orderID: order.id, actor: fixture.leadO1)
         XCTAssertEqual(acknowledged.state, .acknowledged)

@@ -235,6 +235,15 @@ class Cluster:
         if process is not None:
             process.stop()
 
+    def kill_service(self, name: str) -> None:
+        """Crashes one service: SIGKILL, so nothing is flushed, drained or released (its claimed
+        outbox rows and SMS sends stay leased until XSC_CLAIM_LEASE_MS passes)."""
+        process = self.processes.pop(name, None)
+        if process is not None and process.proc is not None:
+            process.proc.kill()
+            process.proc.wait()
+            process.stop()  # closes the log and forgets the pid file
+
     def _wait_serving(self, name: str) -> None:
         channel = grpc.insecure_channel(self.address(name))
         try:

@@ -17,12 +17,13 @@ public enum ContactFeedWorkers {
         let secret = config.actorSecret
         // UNIMPLEMENTED is not permanent: a notifications service older than the gateway
         // learns SetContact on its next deploy, and the entries wait for it until then.
-        let deliverer = RPCOutboxDeliverer(timeout: .seconds(10), permanentCodes: [.invalidArgument, .outOfRange],
+        let deliverer = RPCOutboxDeliverer(timeout: config.deliveryCallTimeout, permanentCodes: [.invalidArgument, .outOfRange],
                                            extraMetadata: { _ in
             ActorMint.mint(secret: secret, accountID: actorAccountID, role: .system, lifetime: .seconds(60))
         }, channels: { channels[$0] })
         var relay = OutboxRelay.Configuration()
         relay.reportError = reportError
+        relay.lease = config.claimLease
         // Notifications may be down for long: entries wait (backoff up to 5 min), not dead-letter.
         relay.retry = RetryPolicy(baseDelay: .seconds(1), maxDelay: .seconds(300), maxAttempts: 10_000)
         return [OutboxRelay(pool: pool, deliverer: deliverer, configuration: relay, name: "gateway-outbox"),

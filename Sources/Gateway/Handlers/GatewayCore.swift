@@ -32,7 +32,7 @@ public struct GatewayCore: Sendable {
         keys = PartnerKeyStore(pool: pool)
         self.hasher = hasher
         door = FrontDoor(sessions: sessions, keys: keys, buckets: buckets, signer: signer, actorLifetime: actorLifetime,
-                         cache: CredentialCache(lifetimeMs: credentialCacheLifetime.wholeMillisecondsValue))
+                         cache: CredentialCache(lifetimeMs: credentialCacheLifetime.wholeMilliseconds))
         self.sessionTTL = sessionTTL
         self.logger = logger
     }
@@ -67,7 +67,7 @@ public struct GatewayCore: Sendable {
     func admitLogin(from peer: String) throws(RPCError) {
         let address = peer.lastIndex(of: ":").map { String(peer[..<$0]) } ?? peer
         if case .refused(let retryAfterMs) = loginBuckets.take("peer:" + address,
-                                                               nowMs: (ContinuousClock.now - clockOrigin).wholeMillisecondsValue) {
+                                                               nowMs: (ContinuousClock.now - clockOrigin).wholeMilliseconds) {
             throw GatewayErrors.rateLimited(retryAfterMs: retryAfterMs)
         }
     }

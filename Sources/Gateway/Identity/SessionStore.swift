@@ -1,4 +1,5 @@
 import Postgres
+import ServiceKit
 
 /// Staff sessions (`gateway.sessions`, keyed by the token's SHA-256) and the per-phone login
 /// throttle (`gateway.login_throttle`).
@@ -18,7 +19,7 @@ public struct SessionStore: Sendable {
             INSERT INTO sessions (token_sha256, account_id, expires_at)
             VALUES ($1, $2, now() + make_interval(secs => $3::double precision / 1000))
             RETURNING (extract(epoch from expires_at) * 1000)::bigint
-            """, [.bytea(tokenSHA256), .text(accountID), .int64(ttl.wholeMillisecondsValue)])
+            """, [.bytea(tokenSHA256), .text(accountID), .int64(ttl.wholeMilliseconds)])
         return try rows[0].decode(Int64.self, at: 0)
     }
 
@@ -98,12 +99,5 @@ public struct SessionStore: Sendable {
 
     public func clearFailures(phone: String) async throws {
         _ = try await pool.execute("DELETE FROM login_throttle WHERE phone = $1", [.text(phone)])
-    }
-}
-
-extension Duration {
-    var wholeMillisecondsValue: Int64 {
-        let parts = components
-        return parts.seconds * 1000 + parts.attoseconds / 1_000_000_000_000_000
     }
 }

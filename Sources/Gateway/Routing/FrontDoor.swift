@@ -64,7 +64,7 @@ public struct FrontDoor: Sendable {
     }
 
     private func monotonicMs() -> Int64 {
-        (ContinuousClock.now - clockOrigin).wholeMillisecondsValue
+        (ContinuousClock.now - clockOrigin).wholeMilliseconds
     }
 
     /// What a backend receives: the caller's metadata without its credential and without any
@@ -89,7 +89,7 @@ public struct FrontDoor: Sendable {
             actor.teamPath = ""
         }
         actor.requestId = metadata["x-request-id"] ?? ActorMint.randomRequestID()
-        actor.expiresAtMs = now + actorLifetime.wholeMillisecondsValue
+        actor.expiresAtMs = now + actorLifetime.wholeMilliseconds
         signer.attach(actor, to: &forwarded)
         return forwarded
     }

@@ -1,4 +1,5 @@
 import Foundation
+import ServiceKit
 
 /// Customer-facing SMS are not sent at night in the organisation's time zone: one that falls
 /// due inside the quiet window waits until the window ends (it is deferred, never dropped).
@@ -73,12 +74,5 @@ public struct RecipientRateLimit: Sendable, Equatable {
         guard inWindow.count >= maxMessages else { return nil }
         // The slot frees when enough of the oldest dispatches have left the window.
         return inWindow[inWindow.count - maxMessages] + windowMillis
-    }
-}
-
-extension Duration {
-    var wholeMilliseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
     }
 }

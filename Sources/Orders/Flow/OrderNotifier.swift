@@ -79,7 +79,10 @@ struct OrderNotifier: Sendable {
         var subject = Xsc_Notifications_V1_Subject()
         subject.kind = "order"
         subject.id = order.id
-        subject.shortCode = order.code
+        // Codes issued before migration 0007 can be digits only, which notifications refuses
+        // as a reply code (and would dead-letter the prompt): such an order's prompt goes
+        // without it, and its lead replies `1`.
+        subject.shortCode = order.code.contains(where: \.isLetter) ? order.code : ""
         request.subject = subject
         return request
     }

@@ -96,4 +96,14 @@ struct EnvironmentReader {
         }
         return size
     }
+
+    mutating func claimLease() -> Duration {
+        guard let text = value("XSC_CLAIM_LEASE_MS") else { return ServiceConfig.defaultClaimLease }
+        guard let millis = Int64(text), ServiceConfig.claimLeaseRange.contains(millis) else {
+            let range = ServiceConfig.claimLeaseRange
+            problems.append("XSC_CLAIM_LEASE_MS must be a whole number of milliseconds from \(range.lowerBound) to \(range.upperBound), got \"\(text)\"")
+            return ServiceConfig.defaultClaimLease
+        }
+        return .milliseconds(millis)
+    }
 }

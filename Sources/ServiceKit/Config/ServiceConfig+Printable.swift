@@ -15,6 +15,7 @@ extension ServiceConfig {
         lines.append("LOG_LEVEL=\(logLevel)")
         lines.append("XSC_ORG_TIMEZONE=\(organizationTimeZone)")
         lines.append("XSC_DB_POOL_SIZE=\(databasePoolSize)")
+        lines.append("XSC_CLAIM_LEASE_MS=\(claimLease.wholeMilliseconds)")
         return lines.joined(separator: "\n") + "\n"
     }
 }

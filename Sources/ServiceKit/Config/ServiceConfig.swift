@@ -19,8 +19,17 @@ public struct ServiceConfig: Sendable, Equatable {
     /// XSC_DB_POOL_SIZE: how many database connections the service's pool may open (default 10).
     /// A call holds one for its round trips, so this bounds the calls in the database at once.
     public var databasePoolSize: Int = ServiceConfig.defaultDatabasePoolSize
+    /// XSC_CLAIM_LEASE_MS: how long work a process has claimed (outbox deliveries, SMS sends)
+    /// stays reserved for it. When the process dies mid-delivery, that work waits this long
+    /// before another replica, or the restarted process, takes it again: shorter means faster
+    /// recovery, but it must stay longer than one delivery takes, or a slow delivery is
+    /// repeated (receivers dedupe; it costs a second call, never a second effect).
+    public var claimLease: Duration = ServiceConfig.defaultClaimLease
 
     public static let defaultDatabasePoolSize = 10
+    public static let defaultClaimLease: Duration = .seconds(60)
+    /// Bounds of XSC_CLAIM_LEASE_MS: a second (deliveries get half the lease) to an hour.
+    public static let claimLeaseRange: ClosedRange<Int64> = 1_000...3_600_000
 
     public static let defaultTimeZone = "Asia/Shanghai"
 
@@ -48,6 +57,7 @@ public struct ServiceConfig: Sendable, Equatable {
         let level = reader.logLevel()
         let zone = reader.timeZone()
         let poolSize = reader.databasePoolSize()
+        let lease = reader.claimLease()
         if let listen, let admin, listen.port == admin.port, listen.port != 0 {
             reader.problems.append("XSC_LISTEN and XSC_ADMIN_LISTEN both use port \(listen.port); they must differ")
         }
@@ -56,8 +66,12 @@ public struct ServiceConfig: Sendable, Equatable {
         }
         return ServiceConfig(service: service, listen: listen, adminListen: admin, databaseURL: database,
                              peers: peerAddresses, actorSecret: secret, logLevel: level,
-                             organizationTimeZone: zone, databasePoolSize: poolSize)
+                             organizationTimeZone: zone, databasePoolSize: poolSize, claimLease: lease)
     }
+
+    /// The time limit of one delivery of claimed work (an outbox call to a peer): 10 s, or half
+    /// the claim lease when that is shorter, so a delivery always ends inside its lease.
+    public var deliveryCallTimeout: Duration { min(.seconds(10), claimLease / 2) }
 
     /// `XSC_<PEER>_ADDR`, with the name upper-cased and dashes turned into underscores.
     public static func peerVariable(_ peer: String) -> String {

@@ -1,6 +1,6 @@
 extension Duration {
     /// Whole milliseconds, truncated toward zero.
-    var wholeMilliseconds: Int64 {
+    public var wholeMilliseconds: Int64 {
         components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000
     }
 }
