@@ -159,10 +159,11 @@ class Cluster:
 
     @classmethod
     def started(cls, work_dir: Path, services: tuple[str, ...] = ("gateway", "orders", "notifications"),
-                env: dict[str, dict[str, str]] | None = None) -> "Cluster":
+                env: dict[str, dict[str, str]] | None = None, superuser_url: str | None = None) -> "Cluster":
         """A fresh database and the given services running. `env` adds or overrides variables per
-        service name (e.g. {"orders": {"LOG_LEVEL": "debug"}})."""
-        superuser = os.environ.get("DATABASE_URL")
+        service name (e.g. {"orders": {"LOG_LEVEL": "debug"}}); `superuser_url` picks another
+        PostgreSQL server than DATABASE_URL's (a test that crashes its server)."""
+        superuser = superuser_url or os.environ.get("DATABASE_URL")
         if not superuser:
             pytest.skip("needs DATABASE_URL (a superuser URL; `make test` provides one)")
         cluster = cls(work_dir, services, env or {})
