@@ -10,6 +10,7 @@ service is killed with SIGKILL and started again:
   keeps one message per key).
 - PostgreSQL crashed (`pg_ctl stop -m immediate`) and started again under load, on a server of
   the test's own: the same guarantees, with every pool reconnecting by itself.
+- xsc-gateway killed with calls in flight: the same, through the restarted gateway.
 - xsc-notifications killed mid-delivery: every prompt still reaches a final state and the
   development provider's file; one message row per order. The provider may see a message a
   second time only if the kill fell between its send and the row's update - the provider
@@ -203,6 +204,23 @@ def test_orders_killed_mid_intake_loses_and_duplicates_nothing(cluster, partner)
     lines = lead_lines_by_code(cluster, rows)
     codes = Counter(code for code, _ in lines.elements())
     assert sorted(codes.values()) == [1] * len(rows), f"SMS per order code: {codes}"
+
+
+def test_gateway_killed_mid_call_loses_and_duplicates_nothing(cluster, partner):
+    """The front door dies with calls in flight (their answers lost, the orders behind them
+    maybe committed): the partner's retries through the restarted gateway get the same orders."""
+    submitter = Submitter(cluster, partner, "crash-gateway-" + uuid.uuid4().hex[:6])
+
+    def crash_gateway():
+        cluster.kill_service("gateway")
+        time.sleep(0.5)
+        cluster.start_service("gateway")
+    submitter.run_while(crash_gateway)
+    assert submitter.retried, "no call failed while the gateway was down: the crash missed the load"
+
+    rows = assert_each_order_once(cluster, submitter)
+    messages = prompts_settled(cluster, rows)
+    assert len(messages) == len(rows)
 
 
 def test_notifications_killed_mid_delivery_sends_every_prompt(cluster, partner):
