@@ -35,6 +35,8 @@ let package = Package(
                        providers: [.apt(["libnghttp2-dev"])]),
         .systemLibrary(name: "CLinux"),
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        // TLS for outgoing HTTPS (the SMS gateway): the system OpenSSL.
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         .target(name: "CXSCProto", linkerSettings: [.linkedLibrary("protobuf-c")]),
 
         // 2. Safe wrappers: the only importers of the C modules.
@@ -42,6 +44,8 @@ let package = Package(
         // epoll event loops (also the task executor handlers run on) and POSIX sockets.
         .target(name: "NetIO", dependencies: ["CLinux"], swiftSettings: hotPath),
         .target(name: "LibPQ", dependencies: ["CLibPQ"]),
+        // A TLS client session over memory buffers: the caller moves the bytes on its socket.
+        .target(name: "TLS", dependencies: ["COpenSSL"]),
         .target(name: "ProtoCodec", dependencies: ["CXSCProto"], swiftSettings: hotPath),
         // Generated message value types and their protobuf-c conversions (touches C structs,
         // so it lives with the wrappers).
@@ -76,7 +80,7 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),
         ]),
         .target(name: "Notifications", dependencies: [
-            "ServiceAPI", "ServiceKit", "ServiceKitStore", "Postgres", "RPC", "Messages", "ProtoCodec", "NetIO",
+            "ServiceAPI", "ServiceKit", "ServiceKitStore", "Postgres", "RPC", "Messages", "ProtoCodec", "NetIO", "TLS",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .target(name: "Orders", dependencies: ["ServiceKit", "ServiceKitStore", "ServiceAPI", "Postgres", "RPC", "Messages", "ProtoCodec"]),

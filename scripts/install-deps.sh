@@ -17,6 +17,8 @@ APT_PACKAGES=(
     binutils            # objcopy, for scripts/leak-check.sh
     nghttp2-client      # h2load, for the benchmark
     libpq-dev
+    libssl-dev          # TLS of the HTTPS SMS gateway provider
+    openssl             # test certificates (Tests/wire/test_sms_https.py)
     postgresql-15       # initdb/pg_ctl for the throwaway test cluster and `make up`
     valgrind            # leak checks of the protobuf-c conversions
 )

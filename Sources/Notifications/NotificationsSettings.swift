@@ -1,12 +1,14 @@
 import Foundation
 import ServiceKit
+import TLS
 
 /// The notifications service's own environment (beside ServiceKit's shared variables), read
 /// at start with every problem reported at once:
 ///
 ///   XSC_SMS_PROVIDER          dev (default) | http
 ///   XSC_SMS_DEV_FILE          dev provider's JSON-lines file (default ./var/sms-dev.jsonl)
-///   XSC_SMS_GATEWAY_URL       http provider: http://host:port/path (plain http only)
+///   XSC_SMS_GATEWAY_URL       http provider: https://host[:port]/path (http:// on a private network)
+///   XSC_SMS_GATEWAY_CA_FILE   https: PEM file of the CAs to trust (default: the system's trust store)
 ///   XSC_SMS_GATEWAY_KEY       http provider: API key (X-Api-Key)
 ///   XSC_SMS_GATEWAY_SECRET    http provider: HMAC-SHA256 signing secret
 ///   XSC_SMS_GATEWAY_TIMEOUT_MS  per request, default 5000
@@ -61,10 +63,18 @@ public struct NotificationsSettings: Sendable {
             if key.isEmpty { problems.append("XSC_SMS_GATEWAY_KEY is required with XSC_SMS_PROVIDER=http") }
             if secret.isEmpty { problems.append("XSC_SMS_GATEWAY_SECRET is required with XSC_SMS_PROVIDER=http") }
             let url = environment["XSC_SMS_GATEWAY_URL"] ?? ""
-            if let configuration = HTTPGatewayProvider.Configuration(url: url, apiKey: key, secret: secret, timeout: timeout) {
+            var trust = TLSTrust.system
+            if let caFile = environment["XSC_SMS_GATEWAY_CA_FILE"], !caFile.isEmpty {
+                trust = .caFile(caFile)
+                if !FileManager.default.isReadableFile(atPath: caFile) {
+                    problems.append("XSC_SMS_GATEWAY_CA_FILE: cannot read \"\(caFile)\"")
+                }
+            }
+            if let configuration = HTTPGatewayProvider.Configuration(url: url, apiKey: key, secret: secret, timeout: timeout,
+                                                                     trust: trust) {
                 provider = .httpGateway(configuration)
             } else {
-                problems.append("XSC_SMS_GATEWAY_URL: expected http://host:port/path (https is not supported), got \"\(url)\"")
+                problems.append("XSC_SMS_GATEWAY_URL: expected https://host[:port]/path (or http:// on a private network), got \"\(url)\"")
             }
         case let other:
             problems.append("XSC_SMS_PROVIDER: expected dev or http, got \"\(other)\"")

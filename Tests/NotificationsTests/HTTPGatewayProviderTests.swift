@@ -71,7 +71,13 @@ final class HTTPGatewayProviderTests: XCTestCase {
         XCTAssertThrowsError(try HTTP1Client.parse(Array("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n".utf8)))
         XCTAssertThrowsError(try HTTP1Client.parse(Array("SMTP 220 hello\r\n\r\n".utf8)))
         XCTAssertThrowsError(try HTTP1Client.parse(Array("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc".utf8)))
-        XCTAssertNil(HTTPGatewayProvider.Configuration(url: "https://sms.example.com/send", apiKey: "k", secret: "s"),
-                     "https is refused, not silently sent in clear")
+        let secure = HTTPGatewayProvider.Configuration(url: "https://sms.example.com/send", apiKey: "k", secret: "s")
+        XCTAssertEqual(secure?.port, 443)
+        XCTAssertEqual(secure?.tls, .system, "https trusts the system's CAs unless told otherwise")
+        let privateCA = HTTPGatewayProvider.Configuration(url: "https://sms.internal:8443/v1/sms", apiKey: "k", secret: "s",
+                                                           trust: .caFile("/etc/xsc/sms-ca.pem"))
+        XCTAssertEqual(privateCA?.tls, .caFile("/etc/xsc/sms-ca.pem"))
+        XCTAssertEqual(HTTPGatewayProvider.Configuration(url: "http://10.0.0.9/sms", apiKey: "k", secret: "s")?.tls, nil)
+        XCTAssertNil(HTTPGatewayProvider.Configuration(url: "ftp://sms.example.com/send", apiKey: "k", secret: "s"))
     }
 }

@@ -110,7 +110,7 @@ final class DeliveryPolicyTests: XCTestCase {
 
     func testSettingsReportEveryProblemAtOnce() {
         guard case .failure(let error) = NotificationsSettings.load(environment: [
-            "XSC_SMS_PROVIDER": "http", "XSC_SMS_GATEWAY_URL": "https://sms.example.com/send",
+            "XSC_SMS_PROVIDER": "http", "XSC_SMS_GATEWAY_URL": "sms.example.com/send",
             "XSC_SMS_RATE_LIMIT": "lots", "XSC_SMS_QUIET_HOURS": "night",
         ], timeZoneIdentifier: "Asia/Shanghai") else { return XCTFail("must fail") }
         XCTAssertEqual(error.problems.count, 5, error.description)

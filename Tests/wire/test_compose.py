@@ -138,6 +138,8 @@ def test_dockerfile_builds_on_swift_and_runs_on_debian_slim(name):
     assert stages[1][0] == "debian:12-slim"
     for package in ("libnghttp2-14", "libprotobuf-c1", "libpq5"):
         assert package in text
+    if name == "notifications":  # the https SMS gateway: OpenSSL and the system's trusted CAs
+        assert "libssl-dev" in text and "libssl3" in text and "ca-certificates" in text
     assert f"--product xsc-{name}" in text and "--product xsc " in text
     assert f'ENTRYPOINT ["xsc-{name}"]' in text
     assert re.search(rf"^EXPOSE {RPC_PORT[name]} {ADMIN_PORT[name]}$", text, re.MULTILINE)

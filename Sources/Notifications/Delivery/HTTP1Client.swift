@@ -1,10 +1,11 @@
 import NetIO
+import TLS
 
 /// A minimal HTTP/1.1 client for the SMS gateway: one request per connection
-/// (`Connection: close`), plain http only (TLS is not implemented: run the gateway behind a
-/// local TLS-terminating proxy, or on a private network). It drives NetIO's non-blocking
-/// socket by polling with short sleeps: SMS volume is a few per second at most, and this keeps
-/// the client free of threads and of C imports. Every step honours one overall deadline.
+/// (`Connection: close`), over plain TCP or TLS (the `TLS` module's session, fed from here).
+/// It drives NetIO's non-blocking socket by polling with short sleeps: SMS volume is a few per
+/// second at most, and this keeps the client free of threads and of C imports. Every step
+/// honours one overall deadline.
 public struct HTTP1Client: Sendable {
     public struct Response: Sendable, Equatable {
         public var status: Int
@@ -22,6 +23,7 @@ public struct HTTP1Client: Sendable {
         case timeout
         case io(String)
         case malformedResponse(String)
+        case tls(String)
 
         public var description: String {
             switch self {
@@ -29,6 +31,7 @@ public struct HTTP1Client: Sendable {
             case .timeout: return "timed out"
             case .io(let reason): return "i/o error: \(reason)"
             case .malformedResponse(let reason): return "malformed response: \(reason)"
+            case .tls(let reason): return reason
             }
         }
     }
@@ -38,8 +41,9 @@ public struct HTTP1Client: Sendable {
 
     public init() {}
 
+    /// POSTs `body`; over TLS when `tls` says whom to trust (nil: plain http).
     public func post(host: String, port: Int, path: String, headers: [(String, String)], body: [UInt8],
-                     timeout: Duration) async throws(Failure) -> Response {
+                     timeout: Duration, tls: TLSTrust? = nil) async throws(Failure) -> Response {
         let deadline = ContinuousClock.now + timeout
         let address: SocketAddress
         do { address = try SocketAddress.resolve(host: host, port: port) } catch { throw .connect("\(error)") }
@@ -52,9 +56,74 @@ public struct HTTP1Client: Sendable {
         for (name, value) in headers { request += "\(name): \(value)\r\n" }
         request += "\r\n"
         let bytes = Array(request.utf8) + body
-        try await write(bytes, to: socket, deadline: deadline)
-        let raw = try await readUntilClosed(socket, deadline: deadline)
-        return try Self.parse(raw)
+        guard let tls else {
+            try await write(bytes, to: socket, deadline: deadline)
+            return try Self.parse(try await readUntilClosed(socket, deadline: deadline))
+        }
+        let session: TLSClientSession
+        do { session = try TLSClientSession(serverName: host, trust: tls) } catch { throw .tls(error.description) }
+        try await handshake(session, over: socket, deadline: deadline)
+        do { try session.write(bytes) } catch { throw .tls(error.description) }
+        try await write(session.takeOutgoing(), to: socket, deadline: deadline)
+        return try Self.parse(try await readUntilClosed(session, over: socket, deadline: deadline))
+    }
+
+    private func handshake(_ session: TLSClientSession, over socket: TCPSocket,
+                           deadline: ContinuousClock.Instant) async throws(Failure) {
+        while true {
+            let progress: TLSClientSession.Progress
+            do { progress = try session.handshake() } catch { throw .tls(error.description) }
+            try await write(session.takeOutgoing(), to: socket, deadline: deadline)
+            switch progress {
+            case .done: return
+            case .closed: throw .tls("the server closed the connection during the TLS handshake")
+            case .needsInput:
+                guard try await receive(into: session, from: socket, deadline: deadline) else {
+                    throw .tls("the server closed the connection during the TLS handshake")
+                }
+            }
+        }
+    }
+
+    /// Reads one batch of ciphertext into `session`; false when the server closed the socket.
+    private func receive(into session: TLSClientSession, from socket: TCPSocket,
+                         deadline: ContinuousClock.Instant) async throws(Failure) -> Bool {
+        var buffer = [UInt8](repeating: 0, count: 16 * 1024)
+        while true {
+            if let error = socket.connectResult() { throw .connect("\(error)") }
+            switch socket.read(into: &buffer) {
+            case .bytes(let count):
+                do { try session.receive(buffer[0..<count]) } catch { throw .tls(error.description) }
+                return true
+            case .closed: return false
+            case .wouldBlock: try await pause(until: deadline)
+            case .failed(let code): throw .io("read errno \(code)")
+            }
+        }
+    }
+
+    /// The decrypted response, until the server closes (TLS close_notify or the socket) or a
+    /// Content-Length response is complete.
+    private func readUntilClosed(_ session: TLSClientSession, over socket: TCPSocket,
+                                 deadline: ContinuousClock.Instant) async throws(Failure) -> [UInt8] {
+        var received: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 16 * 1024)
+        while true {
+            while true {
+                let (progress, count): (TLSClientSession.Progress, Int)
+                do { (progress, count) = try session.read(into: &buffer) } catch { throw .tls(error.description) }
+                if count > 0 {
+                    received += buffer[0..<count]
+                    if received.count > Self.maxResponseBytes { throw .malformedResponse("response too large") }
+                    continue
+                }
+                if progress == .closed { return received }
+                break
+            }
+            if let complete = Self.completeLength(received), received.count >= complete { return received }
+            try await write(session.takeOutgoing(), to: socket, deadline: deadline)
+            guard try await receive(into: session, from: socket, deadline: deadline) else { return received }
+        }
     }
 
     private func write(_ bytes: [UInt8], to socket: TCPSocket, deadline: ContinuousClock.Instant) async throws(Failure) {

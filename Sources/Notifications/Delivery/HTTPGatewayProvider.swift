@@ -1,7 +1,8 @@
 import Crypto
 import Foundation
+import TLS
 
-/// A real SMS gateway over HTTP (plain http; see HTTP1Client for TLS). The request:
+/// A real SMS gateway over HTTPS (or plain http on a private network). The request:
 ///
 ///     POST <path>   Content-Type: application/json
 ///     X-Api-Key: <key>   X-Timestamp: <unix ms>
@@ -19,23 +20,30 @@ public struct HTTPGatewayProvider: SMSProvider {
         public var apiKey: String
         public var secret: String
         public var timeout: Duration
+        /// Whom to trust for https (the certificate must also name `host`); nil: plain http.
+        public var tls: TLSTrust?
 
         public init(host: String, port: Int, path: String = "/sms/send", apiKey: String, secret: String,
-                    timeout: Duration = .seconds(5)) {
+                    timeout: Duration = .seconds(5), tls: TLSTrust? = nil) {
             self.host = host
             self.port = port
             self.path = path
             self.apiKey = apiKey
             self.secret = secret
             self.timeout = timeout
+            self.tls = tls
         }
 
-        /// From `http://host:port/path`; nil for anything else (https included: not supported).
-        public init?(url: String, apiKey: String, secret: String, timeout: Duration = .seconds(5)) {
-            guard let components = URLComponents(string: url), components.scheme == "http",
-                  let host = components.host, !host.isEmpty else { return nil }
-            self.init(host: host, port: components.port ?? 80, path: components.path.isEmpty ? "/" : components.path,
-                      apiKey: apiKey, secret: secret, timeout: timeout)
+        /// From `https://host[:port]/path` (trusting `trust`) or `http://host[:port]/path`; nil
+        /// for anything else.
+        public init?(url: String, apiKey: String, secret: String, timeout: Duration = .seconds(5),
+                     trust: TLSTrust = .system) {
+            guard let components = URLComponents(string: url), let scheme = components.scheme,
+                  scheme == "http" || scheme == "https", let host = components.host, !host.isEmpty else { return nil }
+            let secure = scheme == "https"
+            self.init(host: host, port: components.port ?? (secure ? 443 : 80),
+                      path: components.path.isEmpty ? "/" : components.path,
+                      apiKey: apiKey, secret: secret, timeout: timeout, tls: secure ? trust : nil)
         }
     }
 
@@ -69,7 +77,8 @@ public struct HTTPGatewayProvider: SMSProvider {
         let response: HTTP1Client.Response
         do {
             response = try await client.post(host: configuration.host, port: configuration.port, path: configuration.path,
-                                              headers: headers, body: body, timeout: configuration.timeout)
+                                              headers: headers, body: body, timeout: configuration.timeout,
+                                              tls: configuration.tls)
         } catch {
             throw .transient(error.description)
         }

@@ -1,0 +1,15 @@
+#ifndef XSC_COPENSSL_SHIM_H
+#define XSC_COPENSSL_SHIM_H
+#include <openssl/ssl.h>
+#include <openssl/err.h>
+#include <openssl/x509v3.h>
+
+/* Function forms of OpenSSL macros, which Swift cannot call. */
+static inline int xsc_ssl_set_server_name(SSL *ssl, const char *name) {
+    return (int)SSL_set_tlsext_host_name(ssl, name);
+}
+
+static inline int xsc_ssl_ctx_require_tls12(SSL_CTX *ctx) {
+    return (int)SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+}
+#endif
