@@ -93,6 +93,67 @@ final class ReportTests: XCTestCase {
         XCTAssertEqual(office.map(\.creditedTeamPath), [OrdersFixture.cqTeam])
     }
 
+    /// By return visit (`basis = VISITED`): an order counts in the period of its visit, and only
+    /// while it stays visited (a refund takes it out); the other reports take no basis.
+    func testSalesByVisitTime() async throws {
+        var visits = week
+        visits.basis = .visited
+        let first = try await fixture.flow.salesByTeam(visits, actor: fixture.admin).rows
+        XCTAssertEqual(first.map(\.creditedTeamPath), [OrdersFixture.cqTeam], "only the mall order was visited")
+        XCTAssertEqual(first.map(\.orders), [1])
+        XCTAssertEqual(first.map(\.orderedFen), [mallTotal])
+        XCTAssertEqual(first.map(\.visitedOrders), [1])
+        XCTAssertEqual(first.map(\.actualFen), [mallActual])
+
+        // The alliance order of the first week is delivered and visited in the second.
+        let alliance = try await fixture.flow.salesByTeam(week, actor: fixture.leadO1).rows
+        XCTAssertEqual(alliance.first?.orders, 2)
+        move(to: start + 8 * 24 * 3600_000)
+        let secondID = try await allianceOrderID()
+        _ = try await fixture.flow.assign(orderID: secondID, assignee: "dealer-1", kind: .dealer, actor: fixture.leadO1)
+        _ = try await fixture.flow.accept(orderID: secondID, actor: fixture.dealer1)
+        _ = try await fixture.flow.markDelivered(orderID: secondID, actor: fixture.dealer1)
+        var visit = Xsc_Orders_V1_RecordReturnVisitRequest()
+        visit.orderId = secondID
+        visit.lines = [("bj-500", Int32(3)), ("bj-250", 1)].map { sku, quantity in
+            var line = Xsc_Orders_V1_ActualLine()
+            line.skuId = sku
+            line.actualQuantity = quantity
+            return line
+        }
+        visit.evaluationScore = 4
+        _ = try await fixture.flow.recordReturnVisit(visit, actor: fixture.leadO1)
+
+        var nextWeek = visits
+        nextWeek.fromMs = start + 7 * 24 * 3600_000
+        nextWeek.toMs = start + 14 * 24 * 3600_000
+        let second = try await fixture.flow.salesByTeam(nextWeek, actor: fixture.admin).rows
+        XCTAssertEqual(second.map(\.orders), [1], "counted in the week of its visit")
+        XCTAssertEqual(second.map(\.actualFen), [allianceTotal])
+        nextWeek.basis = .submitted
+        let submittedThen = try await fixture.flow.salesByTeam(nextWeek, actor: fixture.admin).rows
+        XCTAssertEqual(submittedThen.count, 0, "nothing was submitted in the second week")
+        let firstAgain = try await fixture.flow.salesByTeam(visits, actor: fixture.admin).rows
+        XCTAssertEqual(firstAgain.map(\.orders), [1], "the first week's visits are unchanged")
+
+        let listed = try await fixture.flow.list(Xsc_Orders_V1_ListOrdersRequest(), actor: fixture.admin).orders
+        let mallID = try XCTUnwrap(listed.first { $0.source == .mall }?.id)
+        _ = try await fixture.flow.refund(orderID: mallID, reason: "customer returned the goods", actor: fixture.admin)
+        let afterRefund = try await fixture.flow.salesByTeam(visits, actor: fixture.admin).rows
+        XCTAssertEqual(afterRefund.count, 0, "a refunded order is no sale")
+
+        let elsewhere = await expectRPCError(.invalidArgument) { try await self.fixture.flow.channelMix(visits, actor: try self.fixture.admin) }
+        XCTAssertEqual(elsewhere?.violatedFields, ["basis"])
+        visits.basis = .init(rawValue: 7)
+        let unknown = await expectRPCError(.invalidArgument) { try await self.fixture.flow.salesByTeam(visits, actor: try self.fixture.admin) }
+        XCTAssertEqual(unknown?.violatedFields, ["basis"])
+    }
+
+    private func allianceOrderID() async throws -> String {
+        let orders = try await fixture.flow.list(Xsc_Orders_V1_ListOrdersRequest(), actor: fixture.admin).orders
+        return try XCTUnwrap(orders.first { $0.source == .alliance }?.id)
+    }
+
     /// Business weeks run Monday to Sunday in Asia/Shanghai: an order at Sunday 23:59 local
     /// (15:59 UTC) closes week 41, one at Monday 00:01 local (still Sunday in UTC) opens week 42.
     func testSalesByBusinessWeekInTheOrganisationsZone() async throws {

@@ -96,6 +96,17 @@ def test_sales_by_team_per_business_week(data):
         world.orders.SalesByTeam(pb.ReportRequest(**period()), metadata=world.who("referrer"), timeout=T)
     assert refused.value.code() == grpc.StatusCode.PERMISSION_DENIED, "an intermediary sees its referrals, not reports"
 
+    # By return visit: only the visited mall order, with what the visit confirmed.
+    visited = world.orders.SalesByTeam(pb.ReportRequest(basis=pb.SALES_BASIS_VISITED, **period()),
+                                       metadata=world.who("gz_manager"), timeout=T).rows
+    assert [(r.credited_team_path, r.orders, r.ordered_fen, r.visited_orders, r.actual_fen) for r in visited] == [
+        (D1_TEAM, 1, mall_total, 1, GUIDED["bj-500"] + GUIDED["bj-250"])]
+    with pytest.raises(grpc.RpcError) as misplaced:
+        world.orders.ChannelMix(pb.ReportRequest(basis=pb.SALES_BASIS_VISITED, **period()),
+                                metadata=world.who("gz_manager"), timeout=T)
+    assert misplaced.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "basis" in misplaced.value.details()
+
 
 def percentile(values: list[int], q: float) -> int:
     """PostgreSQL's percentile_cont, rounded as its float8 -> bigint cast rounds."""

@@ -150,6 +150,34 @@ public enum Xsc_Orders_V1_ReportPeriod: Sendable, Hashable, RawRepresentable {
     }
 }
 
+public enum Xsc_Orders_V1_SalesBasis: Sendable, Hashable, RawRepresentable {
+    case unspecified
+    case submitted
+    case visited
+    /// A value this build does not know (proto3 enums are open).
+    case unrecognized(Int32)
+
+    public init() { self = .unspecified }
+
+    public init(rawValue: Int32) {
+        switch rawValue {
+        case 0: self = .unspecified
+        case 1: self = .submitted
+        case 2: self = .visited
+        default: self = .unrecognized(rawValue)
+        }
+    }
+
+    public var rawValue: Int32 {
+        switch self {
+        case .unspecified: return 0
+        case .submitted: return 1
+        case .visited: return 2
+        case .unrecognized(let value): return value
+        }
+    }
+}
+
 public struct Xsc_Orders_V1_Customer: ProtoMessage {
     public static let protoMessageName = "xsc.orders.v1.Customer"
 
@@ -435,6 +463,7 @@ public struct Xsc_Orders_V1_ReportRequest: ProtoMessage {
     public var fromMs: Int64 = 0
     public var toMs: Int64 = 0
     public var groupBy: Xsc_Orders_V1_ReportPeriod = .unspecified
+    public var basis: Xsc_Orders_V1_SalesBasis = .unspecified
 
     public init() {}
 }
@@ -1636,6 +1665,7 @@ extension Xsc_Orders_V1_ReportRequest {
         self.fromMs = c.pointee.from_ms
         self.toMs = c.pointee.to_ms
         self.groupBy = Xsc_Orders_V1_ReportPeriod(rawValue: Int32(truncatingIfNeeded: c.pointee.group_by.rawValue))
+        self.basis = Xsc_Orders_V1_SalesBasis(rawValue: Int32(truncatingIfNeeded: c.pointee.basis.rawValue))
     }
 
     func _cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Xsc__Orders__V1__ReportRequest> {
@@ -1644,6 +1674,7 @@ extension Xsc_Orders_V1_ReportRequest {
         c.pointee.from_ms = self.fromMs
         c.pointee.to_ms = self.toMs
         c.pointee.group_by = Xsc__Orders__V1__ReportPeriod(rawValue: .init(truncatingIfNeeded: self.groupBy.rawValue))
+        c.pointee.basis = Xsc__Orders__V1__SalesBasis(rawValue: .init(truncatingIfNeeded: self.basis.rawValue))
         return c
     }
 

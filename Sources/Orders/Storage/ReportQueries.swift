@@ -21,16 +21,39 @@ struct ReportQueries: Sendable {
         }
     }
 
+    /// Which time puts an order in the sales report's range and period.
+    enum SalesBasis: Sendable {
+        /// Submission: every order but cancelled ones.
+        case submitted
+        /// The return visit: visited orders only (refunded ones have left that state).
+        case visited
+
+        /// The orders of the caller's subtree in [$3, $4) by this basis's time, and that time.
+        var scopedOrders: (filter: String, time: String) {
+            switch self {
+            case .submitted: return (ReportQueries.scope + " AND o.state <> 'cancelled'", "o.created_at")
+            case .visited:
+                return ("""
+                    (o.credited_team_path = $1 OR left(o.credited_team_path, length($2)) = $2)
+                    AND o.visited_at >= $3 AND o.visited_at < $4 AND o.state = 'visited'
+                    """, "o.visited_at")
+            }
+        }
+    }
+
     /// Sales per credited team, per period of `grouping` (local midnights of the organisation's
-    /// zone; PostgreSQL's weeks start on Monday, as business weeks do). Promotion advances are
-    /// costs, not sales. $6 date_trunc unit ('' for the whole range), $7 to_char format.
-    func salesByTeam(_ scope: Scope, grouping: ReportGrouping, in tx: PostgresTransaction) async throws -> [Xsc_Orders_V1_TeamSales] {
+    /// zone; PostgreSQL's weeks start on Monday, as business weeks do), counted by submission or
+    /// by return visit (`basis`). Promotion advances are costs, not sales. $6 date_trunc unit
+    /// ('' for the whole range), $7 to_char format.
+    func salesByTeam(_ scope: Scope, grouping: ReportGrouping, basis: SalesBasis,
+                     in tx: PostgresTransaction) async throws -> [Xsc_Orders_V1_TeamSales] {
+        let (filter, time) = basis.scopedOrders
         let rows = try await tx.query("""
             WITH scoped AS (
                 SELECT o.credited_team_path, o.state, o.total_fen, o.actual_total_fen,
-                       CASE WHEN $6 = '' THEN NULL ELSE date_trunc($6, o.created_at AT TIME ZONE $5::text) END AS local_period
+                       CASE WHEN $6 = '' THEN NULL ELSE date_trunc($6, \(time) AT TIME ZONE $5::text) END AS local_period
                 FROM orders o
-                WHERE \(Self.scope) AND o.state <> 'cancelled' AND o.promotion_plan_id = '')
+                WHERE \(filter) AND o.promotion_plan_id = '')
             SELECT credited_team_path, local_period AT TIME ZONE $5::text, coalesce(to_char(local_period, $7), ''),
                    count(*)::int, sum(total_fen)::bigint,
                    (count(*) FILTER (WHERE state = 'visited'))::int,

@@ -4213,7 +4213,7 @@ const ProtobufCMessageDescriptor xsc__orders__v1__list_partner_events_response__
   (ProtobufCMessageInit) xsc__orders__v1__list_partner_events_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor xsc__orders__v1__report_request__field_descriptors[3] =
+static const ProtobufCFieldDescriptor xsc__orders__v1__report_request__field_descriptors[4] =
 {
   {
     "from_ms",
@@ -4251,8 +4251,21 @@ static const ProtobufCFieldDescriptor xsc__orders__v1__report_request__field_des
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "basis",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Orders__V1__ReportRequest, basis),
+    &xsc__orders__v1__sales_basis__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned xsc__orders__v1__report_request__field_indices_by_name[] = {
+  3,   /* field[3] = basis */
   0,   /* field[0] = from_ms */
   2,   /* field[2] = group_by */
   1,   /* field[1] = to_ms */
@@ -4260,7 +4273,7 @@ static const unsigned xsc__orders__v1__report_request__field_indices_by_name[] =
 static const ProtobufCIntRange xsc__orders__v1__report_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 3 }
+  { 0, 4 }
 };
 const ProtobufCMessageDescriptor xsc__orders__v1__report_request__descriptor =
 {
@@ -4270,7 +4283,7 @@ const ProtobufCMessageDescriptor xsc__orders__v1__report_request__descriptor =
   "Xsc__Orders__V1__ReportRequest",
   "xsc.orders.v1",
   sizeof(Xsc__Orders__V1__ReportRequest),
-  3,
+  4,
   xsc__orders__v1__report_request__field_descriptors,
   xsc__orders__v1__report_request__field_indices_by_name,
   1,  xsc__orders__v1__report_request__number_ranges,
@@ -6059,6 +6072,36 @@ const ProtobufCEnumDescriptor xsc__orders__v1__report_period__descriptor =
   xsc__orders__v1__report_period__enum_values_by_name,
   1,
   xsc__orders__v1__report_period__value_ranges,
+  NULL,NULL,NULL,NULL   /* reserved[1234] */
+};
+static const ProtobufCEnumValue xsc__orders__v1__sales_basis__enum_values_by_number[3] =
+{
+  { "SALES_BASIS_UNSPECIFIED", "XSC__ORDERS__V1__SALES_BASIS__SALES_BASIS_UNSPECIFIED", 0 },
+  { "SALES_BASIS_SUBMITTED", "XSC__ORDERS__V1__SALES_BASIS__SALES_BASIS_SUBMITTED", 1 },
+  { "SALES_BASIS_VISITED", "XSC__ORDERS__V1__SALES_BASIS__SALES_BASIS_VISITED", 2 },
+};
+static const ProtobufCIntRange xsc__orders__v1__sales_basis__value_ranges[] = {
+{0, 0},{0, 3}
+};
+static const ProtobufCEnumValueIndex xsc__orders__v1__sales_basis__enum_values_by_name[3] =
+{
+  { "SALES_BASIS_SUBMITTED", 1 },
+  { "SALES_BASIS_UNSPECIFIED", 0 },
+  { "SALES_BASIS_VISITED", 2 },
+};
+const ProtobufCEnumDescriptor xsc__orders__v1__sales_basis__descriptor =
+{
+  PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
+  "xsc.orders.v1.SalesBasis",
+  "SalesBasis",
+  "Xsc__Orders__V1__SalesBasis",
+  "xsc.orders.v1",
+  3,
+  xsc__orders__v1__sales_basis__enum_values_by_number,
+  3,
+  xsc__orders__v1__sales_basis__enum_values_by_name,
+  1,
+  xsc__orders__v1__sales_basis__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
 static const ProtobufCMethodDescriptor xsc__orders__v1__order_service__method_descriptors[26] =

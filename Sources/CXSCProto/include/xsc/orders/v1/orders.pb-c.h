@@ -142,6 +142,23 @@ typedef enum _Xsc__Orders__V1__ReportPeriod {
   XSC__ORDERS__V1__REPORT_PERIOD__REPORT_PERIOD_QUARTER = 4
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(XSC__ORDERS__V1__REPORT_PERIOD)
 } Xsc__Orders__V1__ReportPeriod;
+typedef enum _Xsc__Orders__V1__SalesBasis {
+  /*
+   * When the order was submitted: what came in (cancelled orders excluded).
+   */
+  XSC__ORDERS__V1__SALES_BASIS__SALES_BASIS_UNSPECIFIED = 0,
+  /*
+   * The same as unspecified, said explicitly.
+   */
+  XSC__ORDERS__V1__SALES_BASIS__SALES_BASIS_SUBMITTED = 1,
+  /*
+   * When its return visit confirmed the actual sales - the sales rewards and settlements count.
+   * Only visited orders (refunded ones excluded): orders = visited_orders, ordered_fen is what
+   * those orders were for, actual_fen what the visit confirmed.
+   */
+  XSC__ORDERS__V1__SALES_BASIS__SALES_BASIS_VISITED = 2
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(XSC__ORDERS__V1__SALES_BASIS)
+} Xsc__Orders__V1__SalesBasis;
 
 /* --- messages --- */
 
@@ -607,10 +624,15 @@ struct  Xsc__Orders__V1__ReportRequest
    * SalesByTeam only: one row per team and period. Periods cut by the range's ends are partial.
    */
   Xsc__Orders__V1__ReportPeriod group_by;
+  /*
+   * SalesByTeam only (the other reports answer INVALID_ARGUMENT to anything but unspecified):
+   * which time puts an order in the range and its period.
+   */
+  Xsc__Orders__V1__SalesBasis basis;
 };
 #define XSC__ORDERS__V1__REPORT_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&xsc__orders__v1__report_request__descriptor) \
-    , 0, 0, XSC__ORDERS__V1__REPORT_PERIOD__REPORT_PERIOD_UNSPECIFIED }
+    , 0, 0, XSC__ORDERS__V1__REPORT_PERIOD__REPORT_PERIOD_UNSPECIFIED, XSC__ORDERS__V1__SALES_BASIS__SALES_BASIS_UNSPECIFIED }
 
 
 struct  Xsc__Orders__V1__TeamSales
@@ -2393,6 +2415,7 @@ extern const ProtobufCEnumDescriptor    xsc__orders__v1__source__descriptor;
 extern const ProtobufCEnumDescriptor    xsc__orders__v1__order_state__descriptor;
 extern const ProtobufCEnumDescriptor    xsc__orders__v1__assignee_kind__descriptor;
 extern const ProtobufCEnumDescriptor    xsc__orders__v1__report_period__descriptor;
+extern const ProtobufCEnumDescriptor    xsc__orders__v1__sales_basis__descriptor;
 extern const ProtobufCMessageDescriptor xsc__orders__v1__customer__descriptor;
 extern const ProtobufCMessageDescriptor xsc__orders__v1__order_line__descriptor;
 extern const ProtobufCMessageDescriptor xsc__orders__v1__order__descriptor;
