@@ -108,6 +108,7 @@ let package = Package(
         // Helpers shared by the test targets that need a real PostgreSQL.
         .target(name: "XSCTestSupport", dependencies: ["Postgres", "LibPQ"], path: "Tests/TestSupport"),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "LibPQ", "NetIO", "XSCTestSupport"]),
+        .testTarget(name: "TLSTests", dependencies: ["TLS", "NetIO"]),
         .testTarget(name: "ServiceKitTests", dependencies: ["ServiceKit", "RPC", "NetIO", "Messages"]),
         .testTarget(name: "ServiceKitStoreTests", dependencies: ["XSCTestSupport", "ServiceKitStore", "ServiceKit", "Postgres", "LibPQ", "RPC", "ProtoCodec"]),
         .testTarget(name: "NotificationsTests", dependencies: [

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Runs the generated-message encode/decode loops (ProtoCodecTests.LeakLoopTests) under valgrind
-# and fails on any "definitely lost" block. First proves the check can fail: the same test with
-# XSC_LEAK_CHECK_SELFTEST=1 leaks on purpose and must be caught.
+# Runs the generated-message encode/decode loops (ProtoCodecTests.LeakLoopTests) and the TLS
+# session's loops (TLSTests.TLSLeakLoopTests: OpenSSL contexts, connections, failed handshakes)
+# under valgrind and fails on any "definitely lost" block. First proves the check can fail: the
+# protobuf test with XSC_LEAK_CHECK_SELFTEST=1 leaks on purpose and must be caught.
 # Usage: scripts/leak-check.sh [ITERATIONS]   (default 200; about 15 s on this machine)
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -18,7 +19,7 @@ objcopy --strip-debug "$bin" "$work/tests"
 run() {
   valgrind --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=3 \
     --suppressions="$ROOT/scripts/valgrind/xctest-harness.supp" \
-    "$work/tests" ProtoCodecTests.LeakLoopTests >"$work/valgrind.log" 2>&1
+    "$work/tests" "${1:-ProtoCodecTests.LeakLoopTests}" >"$work/valgrind.log" 2>&1
 }
 
 echo "leak-check: self-test (an intentional leak must be reported)..."
@@ -32,6 +33,15 @@ echo "leak-check: $ITERATIONS iterations of every-feature encode/decode under va
 if ! XSC_LEAK_LOOP_ITERATIONS="$ITERATIONS" run; then
   grep -A30 "definitely lost in loss record\|Invalid\|uninitialised" "$work/valgrind.log" >&2 || cat "$work/valgrind.log" >&2
   echo "leak-check: FAILED - memory leaked or misused (see above)" >&2
+  exit 1
+fi
+grep -E "definitely lost|ERROR SUMMARY|Executed .* tests" "$work/valgrind.log" | sed 's/^/  /'
+
+# Each iteration loads the system's CA store (slow under valgrind): 10 are plenty.
+echo "leak-check: 10 iterations of the TLS session's allocation paths under valgrind..."
+if ! XSC_LEAK_LOOP_ITERATIONS=10 run TLSTests.TLSLeakLoopTests; then
+  grep -A30 "definitely lost in loss record\|Invalid\|uninitialised" "$work/valgrind.log" >&2 || cat "$work/valgrind.log" >&2
+  echo "leak-check: FAILED - memory leaked or misused in the TLS session (see above)" >&2
   exit 1
 fi
 grep -E "definitely lost|ERROR SUMMARY|Executed .* tests" "$work/valgrind.log" | sed 's/^/  /'
