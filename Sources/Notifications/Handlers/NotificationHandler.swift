@@ -175,6 +175,7 @@ public final class NotificationHandler: Xsc_Notifications_V1_NotificationService
             position = anchor.inboxSequence
         }
         while !context.isCancelled && !Task.isCancelled {
+            try context.checkServerShutdown(resume: "watch again with after_id = the last message you received")
             let seen = inboxSignal.generation
             let fresh = try await messages.inbox(pool: pool, accountID: actor.accountID, after: position, limit: 100)
             for message in fresh {

@@ -16,12 +16,15 @@ extension OrderFlow {
     }
 
     /// Sends the backlog after the cursor, then new events as they commit, until the caller
-    /// cancels (or the server shuts down).
+    /// cancels or `checkStop` throws (the server shutting down: the partner resumes from its
+    /// last cursor).
     public func watchPartnerEvents(_ request: Xsc_Orders_V1_PartnerFeedRequest, actor: VerifiedActor,
+                                   checkStop: () throws -> Void = {},
                                    send: (Xsc_Orders_V1_PartnerFeedEvent) async throws -> Void) async throws {
         guard actor.role == .partner else { throw RPCError.notAllowed("the feed serves partner platforms; staff use ListOrderEvents") }
         var after = try Self.feedPosition(request.cursor)
         while !Task.isCancelled {
+            try checkStop()
             // A partner that disconnects cancels this task, and with it a running page query
             // (the pool closes a connection that got a cancel request, so a late cancel never
             // reaches another caller's statement).

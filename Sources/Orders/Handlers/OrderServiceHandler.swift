@@ -107,9 +107,11 @@ public struct OrderServiceHandler: Xsc_Orders_V1_OrderServiceHandler {
     public func watchPartnerEvents(_ request: Xsc_Orders_V1_PartnerFeedRequest, responses: ResponseStreamWriter<Xsc_Orders_V1_PartnerFeedEvent>,
                                    context: ServerContext) async throws {
         do {
-            try await flow.watchPartnerEvents(request, actor: try context.requireActor()) { try await responses.send($0) }
+            try await flow.watchPartnerEvents(request, actor: try context.requireActor(), checkStop: {
+                try context.checkServerShutdown(resume: "reconnect with the cursor of the last event you handled")
+            }) { try await responses.send($0) }
         } catch is CancellationError {
-            // The partner disconnected or the server is draining: the stream simply ends.
+            // The partner disconnected: the stream simply ends.
         }
     }
 

@@ -196,8 +196,10 @@ final class ServerConnection: HTTP2ConnectionDelegate {
         transport.requestFlush()
     }
 
-    /// Second phase: the final GOAWAY; the connection closes once its calls are done.
+    /// Second phase: the final GOAWAY; the connection closes once its calls are done. Handlers
+    /// of watch streams see `isServerShuttingDown` and end theirs.
     func finishShutdown() {
+        for call in calls.values { call.context.isServerShuttingDown = true }
         session.submitGoaway(errorCode: HTTP2ErrorCode.noError)
         transport.closeWhenIdle = true
         transport.requestFlush()

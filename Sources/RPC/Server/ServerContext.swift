@@ -25,6 +25,11 @@ public final class ServerContext: @unchecked Sendable {
     /// Sent with the status at the end of the call.
     public var trailingMetadata = Metadata()
     public internal(set) var isCancelled = false
+    /// Set when the server sends its final GOAWAY. A shutdown waits for calls in flight until
+    /// its grace period ends; a long-lived stream (a watch) never ends on its own, so its
+    /// handler should look at this between waits and end (`checkServerShutdown`): the server
+    /// then stops at once and the client reconnects, to another replica or the restarted one.
+    public internal(set) var isServerShuttingDown = false
     /// When the call arrived, for interceptors that time it.
     public let startedAt: MonotonicTime
     private var values: [ObjectIdentifier: any Sendable] = [:]
@@ -44,6 +49,13 @@ public final class ServerContext: @unchecked Sendable {
     public subscript<Key: ServerContextKey>(key: Key.Type) -> Key.Value? {
         get { values[ObjectIdentifier(key)] as? Key.Value }
         set { values[ObjectIdentifier(key)] = newValue }
+    }
+
+    /// Throws UNAVAILABLE once the server shuts down (for the loops of watch streams): a status
+    /// clients retry, with `resume` telling them how to carry on.
+    public func checkServerShutdown(resume: String) throws {
+        guard isServerShuttingDown else { return }
+        throw RPCError(code: .unavailable, message: "the server is shutting down; " + resume)
     }
 
     /// Time left before the deadline (nil when the client set none).
