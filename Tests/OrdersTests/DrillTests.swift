@@ -33,7 +33,7 @@ final class DrillTests: XCTestCase {
         XCTAssertEqual(accepted.state, .accepted)
         let delivered = try await flow.markDelivered(orderID: order.id, actor: fixture.dealer1)
         XCTAssertEqual(delivered.state, .delivered)
-        let visited = try await flow.recordReturnVisit(returnVisit(order.id, [("bj-500", 2), ("bj-250", 1)], score: 5),
+        let visited = try await flow.recordReturnVisit(OrdersFixture.returnVisit(order.id, actual: [("bj-500", 2), ("bj-250", 1)], score: 5),
                                                        actor: fixture.leadO1)
         XCTAssertEqual(visited.state, .visited)
         XCTAssertEqual(visited.actualTotalFen, 2 * 15_800 + 8_800, "actual sales differ from the order")
@@ -78,7 +78,7 @@ final class DrillTests: XCTestCase {
         _ = try await flow.accept(orderID: order.id, actor: fixture.dealer1)
         _ = try await flow.markDelivered(orderID: order.id, actor: fixture.dealer1)
         // The region's customer service may do the return visit too.
-        let visited = try await flow.recordReturnVisit(returnVisit(order.id, [("bj-500", 3), ("bj-250", 2)], score: 4, text: "很满意"),
+        let visited = try await flow.recordReturnVisit(OrdersFixture.returnVisit(order.id, actual: [("bj-500", 3), ("bj-250", 2)], score: 4, text: "很满意"),
                                                        actor: fixture.customerServiceCQ)
         XCTAssertEqual(visited.state, .visited)
         XCTAssertEqual(visited.actualTotalFen, 3 * 12_800 + 2 * 6_800)
@@ -134,20 +134,6 @@ final class DrillTests: XCTestCase {
         XCTAssertEqual(second.id, older.order?.id)
         XCTAssertEqual(second.state, .acknowledged)
         await expectRPCError(.notFound, "nothing left for lead-o1") { try await flow.acknowledgeBySms(reply, actor: try self.fixture.system) }
-    }
-
-    private func returnVisit(_ id: String, _ actual: [(String, Int32)], score: Int32, text: String = "") -> Xsc_Orders_V1_RecordReturnVisitRequest {
-        var request = Xsc_Orders_V1_RecordReturnVisitRequest()
-        request.orderId = id
-        request.lines = actual.map { sku, quantity in
-            var line = Xsc_Orders_V1_ActualLine()
-            line.skuId = sku
-            line.actualQuantity = quantity
-            return line
-        }
-        request.evaluationScore = score
-        request.evaluationText = text
-        return request
     }
 
     private func eventsRequest(_ id: String) -> Xsc_Orders_V1_ListOrderEventsRequest {

@@ -58,15 +58,7 @@ final class EventTests: XCTestCase {
         _ = try await flow.assign(orderID: order.id, assignee: "dealer-1", kind: .dealer, actor: fixture.leadO1)
         _ = try await flow.accept(orderID: order.id, actor: fixture.dealer1)
         _ = try await flow.markDelivered(orderID: order.id, actor: fixture.dealer1)
-        var visit = Xsc_Orders_V1_RecordReturnVisitRequest()
-        visit.orderId = order.id
-        visit.lines = [("bj-500", Int32(2)), ("bj-250", 0)].map { sku, quantity in
-            var line = Xsc_Orders_V1_ActualLine()
-            line.skuId = sku
-            line.actualQuantity = quantity
-            return line
-        }
-        visit.evaluationScore = 4
+        let visit = OrdersFixture.returnVisit(order.id, actual: [("bj-500", 2), ("bj-250", 0)], score: 4)
         let visitedAt = fixture.clock.nowMillis()
         let visitedOrder = try await flow.recordReturnVisit(visit, actor: fixture.leadO1)
         XCTAssertEqual(visitedOrder.visitedAtMs, visitedAt)

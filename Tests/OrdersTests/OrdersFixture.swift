@@ -133,6 +133,22 @@ final class OrdersFixture: @unchecked Sendable {
     }
 
     /// A valid order for the cq district: 3 x bj-500 and 1 x bj-250 at the channel's price.
+    /// A return visit confirming `actual` (SKU, quantity) with the customer's evaluation.
+    static func returnVisit(_ orderID: String, actual: [(String, Int32)], score: Int32 = 5,
+                            text: String = "") -> Xsc_Orders_V1_RecordReturnVisitRequest {
+        var request = Xsc_Orders_V1_RecordReturnVisitRequest()
+        request.orderId = orderID
+        request.lines = actual.map { sku, quantity in
+            var line = Xsc_Orders_V1_ActualLine()
+            line.skuId = sku
+            line.actualQuantity = quantity
+            return line
+        }
+        request.evaluationScore = score
+        request.evaluationText = text
+        return request
+    }
+
     static func orderRequest(source: Xsc_Orders_V1_Source, district: String = cqDistrict, externalID: String = "",
                              referrer: String = "", partner: String = "", phone: String = "+86 138 0013 8000") -> Xsc_Orders_V1_SubmitOrderRequest {
         var request = Xsc_Orders_V1_SubmitOrderRequest()

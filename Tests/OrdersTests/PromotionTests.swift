@@ -124,9 +124,9 @@ final class PromotionTests: XCTestCase {
         }
         // 2025-12-31 16:30 UTC is 2026-01-01 00:30 in Asia/Shanghai: the first quarter of 2026.
         fixture.clock.advance(by: .milliseconds(1_767_198_600_000 - fixture.clock.nowMillis()))
-        let visited = try await flow.recordReturnVisit(visit(order.id, bottles: 2), actor: fixture.leadO1)
+        let visited = try await flow.recordReturnVisit(OrdersFixture.returnVisit(order.id, actual: [("bj-500", 2), ("bj-250", 1)]), actor: fixture.leadO1)
         XCTAssertEqual(visited.reimbursementQuarter, "2026Q1")
-        let plain = try await flow.recordReturnVisit(visit(regular.id, bottles: 3), actor: fixture.leadO1)
+        let plain = try await flow.recordReturnVisit(OrdersFixture.returnVisit(regular.id, actual: [("bj-500", 3), ("bj-250", 1)]), actor: fixture.leadO1)
         XCTAssertEqual(plain.reimbursementQuarter, "", "only promotion advances are reimbursed")
 
         let event = try await fixture.outbox("/xsc.settlements.v1.SettlementService/RecordOrderVisited", as: Xsc_Orders_V1_OrderVisited.self)
@@ -166,18 +166,5 @@ final class PromotionTests: XCTestCase {
         let sales = try await flow.salesByTeam(period, actor: fixture.admin).rows
         XCTAssertEqual(sales.map(\.orders), [1])
         XCTAssertEqual(sales.map(\.actualFen), [3 * 12_800 + 6_800])
-    }
-
-    private func visit(_ id: String, bottles: Int32) -> Xsc_Orders_V1_RecordReturnVisitRequest {
-        var request = Xsc_Orders_V1_RecordReturnVisitRequest()
-        request.orderId = id
-        request.lines = [("bj-500", bottles), ("bj-250", Int32(1))].map { sku, quantity in
-            var line = Xsc_Orders_V1_ActualLine()
-            line.skuId = sku
-            line.actualQuantity = quantity
-            return line
-        }
-        request.evaluationScore = 5
-        return request
     }
 }

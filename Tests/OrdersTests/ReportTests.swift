@@ -32,16 +32,8 @@ final class ReportTests: XCTestCase {
         _ = try await flow.assign(orderID: one, assignee: "dealer-1", kind: .dealer, actor: fixture.leadO1)
         _ = try await flow.accept(orderID: one, actor: fixture.dealer1)
         _ = try await flow.markDelivered(orderID: one, actor: fixture.dealer1)
-        var visit = Xsc_Orders_V1_RecordReturnVisitRequest()
-        visit.orderId = one
-        visit.lines = [("bj-500", Int32(2)), ("bj-250", 1)].map { sku, quantity in
-            var line = Xsc_Orders_V1_ActualLine()
-            line.skuId = sku
-            line.actualQuantity = quantity
-            return line
-        }
-        visit.evaluationScore = 5
-        _ = try await flow.recordReturnVisit(visit, actor: fixture.leadO1)
+        _ = try await flow.recordReturnVisit(OrdersFixture.returnVisit(one, actual: [("bj-500", 2), ("bj-250", 1)]),
+                                             actor: fixture.leadO1)
 
         move(to: start + 3600_000)
         let second = try await flow.submit(OrdersFixture.orderRequest(source: .alliance, referrer: "ref-42"), actor: fixture.leadO1, idempotencyKey: nil)
@@ -113,16 +105,8 @@ final class ReportTests: XCTestCase {
         _ = try await fixture.flow.assign(orderID: secondID, assignee: "dealer-1", kind: .dealer, actor: fixture.leadO1)
         _ = try await fixture.flow.accept(orderID: secondID, actor: fixture.dealer1)
         _ = try await fixture.flow.markDelivered(orderID: secondID, actor: fixture.dealer1)
-        var visit = Xsc_Orders_V1_RecordReturnVisitRequest()
-        visit.orderId = secondID
-        visit.lines = [("bj-500", Int32(3)), ("bj-250", 1)].map { sku, quantity in
-            var line = Xsc_Orders_V1_ActualLine()
-            line.skuId = sku
-            line.actualQuantity = quantity
-            return line
-        }
-        visit.evaluationScore = 4
-        _ = try await fixture.flow.recordReturnVisit(visit, actor: fixture.leadO1)
+        _ = try await fixture.flow.recordReturnVisit(OrdersFixture.returnVisit(secondID, actual: [("bj-500", 3), ("bj-250", 1)], score: 4),
+                                                     actor: fixture.leadO1)
 
         var nextWeek = visits
         nextWeek.fromMs = start + 7 * 24 * 3600_000

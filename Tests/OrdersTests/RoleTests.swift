@@ -24,15 +24,7 @@ final class RoleTests: XCTestCase {
         _ = try await flow.assign(orderID: order.id, assignee: "dealer-1", kind: .dealer, actor: customerService)
         _ = try await flow.accept(orderID: order.id, actor: fixture.dealer1)
         _ = try await flow.markDelivered(orderID: order.id, actor: fixture.dealer1)
-        var visit = Xsc_Orders_V1_RecordReturnVisitRequest()
-        visit.orderId = order.id
-        visit.lines = ["bj-500", "bj-250"].map { sku in
-            var line = Xsc_Orders_V1_ActualLine()
-            line.skuId = sku
-            line.actualQuantity = 1
-            return line
-        }
-        visit.evaluationScore = 3
+        let visit = OrdersFixture.returnVisit(order.id, actual: [("bj-500", 1), ("bj-250", 1)], score: 3)
         await expectRPCError(.permissionDenied) { try await flow.recordReturnVisit(visit, actor: teamAdmin) }
         _ = try await flow.recordReturnVisit(visit, actor: customerService)
         await expectRPCError(.permissionDenied) { try await flow.refund(orderID: order.id, reason: "", actor: teamAdmin) }

@@ -114,16 +114,8 @@ final class TransitionTests: XCTestCase {
         case .accept: return try await flow.accept(orderID: id, actor: actor ?? fixture.dealer1)
         case .markDelivered: return try await flow.markDelivered(orderID: id, actor: actor ?? fixture.dealer1)
         case .returnVisit:
-            var request = Xsc_Orders_V1_RecordReturnVisitRequest()
-            request.orderId = id
-            request.lines = [("bj-500", Int32(3)), ("bj-250", 1)].map { sku, quantity in
-                var line = Xsc_Orders_V1_ActualLine()
-                line.skuId = sku
-                line.actualQuantity = quantity
-                return line
-            }
-            request.evaluationScore = 5
-            return try await flow.recordReturnVisit(request, actor: actor ?? fixture.leadO1)
+            return try await flow.recordReturnVisit(OrdersFixture.returnVisit(id, actual: [("bj-500", 3), ("bj-250", 1)]),
+                                                    actor: actor ?? fixture.leadO1)
         case .cancel: return try await flow.cancel(orderID: id, reason: "customer changed mind", actor: actor ?? fixture.leadO1)
         case .refund: return try await flow.refund(orderID: id, reason: "returned", actor: actor ?? fixture.customerServiceCQ)
         }

@@ -56,22 +56,26 @@ def ended_by_shutdown(cluster: Cluster, service: str, stream) -> tuple[grpc.RpcE
     return error, stopped_in
 
 
-def test_the_partner_feed_ends_with_unavailable_and_the_cursor_hint(cluster):
+def open_partner_feed(cluster):
     pb = cluster.stubs.orders
     stub = cluster.stubs.orders_grpc.OrderServiceStub(cluster.channel("orders"))
-    stream = stub.WatchPartnerEvents(pb.PartnerFeedRequest(), metadata=minted("partner-watch", "partner"))
-    error, stopped_in = ended_by_shutdown(cluster, "orders", stream)
-    print(f"\nxsc-orders stopped in {stopped_in:.2f} s with a partner feed open")
-    assert error.code() == grpc.StatusCode.UNAVAILABLE
-    assert error.details() == ("the server is shutting down; "
-                               "reconnect with the cursor of the last event you handled"), error.details()
+    return stub.WatchPartnerEvents(pb.PartnerFeedRequest(), metadata=minted("partner-watch", "partner"))
 
 
-def test_the_inbox_watch_ends_with_unavailable_and_the_resume_hint(cluster):
+def open_inbox_watch(cluster):
     pb = cluster.stubs.notifications
     stub = cluster.stubs.notifications_grpc.NotificationServiceStub(cluster.channel("notifications"))
-    stream = stub.WatchInbox(pb.WatchInboxRequest(), metadata=minted("acct-watch", "staff"))
-    error, stopped_in = ended_by_shutdown(cluster, "notifications", stream)
-    print(f"\nxsc-notifications stopped in {stopped_in:.2f} s with an inbox watch open")
+    return stub.WatchInbox(pb.WatchInboxRequest(), metadata=minted("acct-watch", "staff"))
+
+
+@pytest.mark.parametrize("service, open_watch, message", [
+    ("orders", open_partner_feed,
+     "the server is shutting down; reconnect with the cursor of the last event you handled"),
+    ("notifications", open_inbox_watch,
+     "the server is shutting down; watch again with after_id = the last message you received"),
+])
+def test_a_watch_ends_with_unavailable_and_how_to_resume(cluster, service, open_watch, message):
+    error, stopped_in = ended_by_shutdown(cluster, service, open_watch(cluster))
+    print(f"\nxsc-{service} stopped in {stopped_in:.2f} s with a watch stream open")
     assert error.code() == grpc.StatusCode.UNAVAILABLE
-    assert "the server is shutting down; watch again with after_id" in error.details(), error.details()
+    assert error.details() == message
