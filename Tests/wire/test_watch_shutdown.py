@@ -56,15 +56,22 @@ def ended_by_shutdown(cluster: Cluster, service: str, stream) -> tuple[grpc.RpcE
     return error, stopped_in
 
 
+def ready_channel(cluster, service: str) -> grpc.Channel:
+    """A channel already connected, so the watch call reaches the server well before its stop."""
+    channel = cluster.channel(service)
+    grpc.channel_ready_future(channel).result(timeout=30)
+    return channel
+
+
 def open_partner_feed(cluster):
     pb = cluster.stubs.orders
-    stub = cluster.stubs.orders_grpc.OrderServiceStub(cluster.channel("orders"))
+    stub = cluster.stubs.orders_grpc.OrderServiceStub(ready_channel(cluster, "orders"))
     return stub.WatchPartnerEvents(pb.PartnerFeedRequest(), metadata=minted("partner-watch", "partner"))
 
 
 def open_inbox_watch(cluster):
     pb = cluster.stubs.notifications
-    stub = cluster.stubs.notifications_grpc.NotificationServiceStub(cluster.channel("notifications"))
+    stub = cluster.stubs.notifications_grpc.NotificationServiceStub(ready_channel(cluster, "notifications"))
     return stub.WatchInbox(pb.WatchInboxRequest(), metadata=minted("acct-watch", "staff"))
 
 
