@@ -99,10 +99,7 @@ final class EventTests: XCTestCase {
         let order = try await fixture.submitted(OrdersFixture.orderRequest(source: .phone), by: fixture.leadO1)
         let due = fixture.clock.nowMillis() + 5_000
         fixture.clock.advance(by: .seconds(65))
-        var configuration = TimerWorker.Configuration()
-        configuration.reportError = { worker, error in XCTFail("\(worker): \(error)") }
-        let timers = try TimerWorker(pool: fixture.pool, handlers: fixture.flow.timerHandlers, configuration: configuration,
-                                     clock: fixture.clock.now)
+        let timers = try fixture.timerWorker()
         let fired = try await timers.runOnce()
         XCTAssertEqual(fired, 1)
         let violations = try await fixture.outbox(Self.violation, as: Xsc_Orders_V1_SlaViolation.self)

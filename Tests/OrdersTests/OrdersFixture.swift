@@ -180,6 +180,14 @@ final class OrdersFixture: @unchecked Sendable {
     }
 
     /// Submits without an idempotency key; the new (or existing) order.
+    /// The SLA timer worker on the fixture's manual clock, run by the test (`runOnce`) - how
+    /// "orders was down" looks from inside orders. A handler error fails the test.
+    func timerWorker(name: String = "orders-test-timers") throws -> TimerWorker {
+        var configuration = TimerWorker.Configuration()
+        configuration.reportError = { worker, error in XCTFail("\(worker): \(error)") }
+        return try TimerWorker(pool: pool, handlers: flow.timerHandlers, configuration: configuration, clock: clock.now, name: name)
+    }
+
     func submitted(_ request: Xsc_Orders_V1_SubmitOrderRequest, by actor: VerifiedActor) async throws -> Xsc_Orders_V1_Order {
         let response = try await flow.submit(request, actor: actor, idempotencyKey: nil)
         return try XCTUnwrap(response.order)

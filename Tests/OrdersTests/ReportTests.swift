@@ -44,9 +44,7 @@ final class ReportTests: XCTestCase {
         move(to: start + 24 * 3600_000)
         _ = try await flow.submit(OrdersFixture.orderRequest(source: .phone, district: OrdersFixture.scDistrict), actor: fixture.leadO2, idempotencyKey: nil)
         clock.advance(by: .seconds(301))
-        var configuration = TimerWorker.Configuration()
-        configuration.reportError = { worker, error in XCTFail("\(worker): \(error)") }
-        let timers = try TimerWorker(pool: fixture.pool, handlers: flow.timerHandlers, configuration: configuration, clock: clock.now)
+        let timers = try fixture.timerWorker()
         let fired = try await timers.runOnce()
         XCTAssertEqual(fired, 2, "order 2's assignment (lead-o1) and order 3's acknowledgement (lead-o2) were missed")
 

@@ -13,12 +13,7 @@ final class SLATests: XCTestCase {
     override func setUp() async throws { fixture = try await OrdersFixture.make(self, slaSeconds: 5) }
     override func tearDown() async throws { fixture?.close() }
 
-    private func worker() throws -> TimerWorker {
-        var configuration = TimerWorker.Configuration()
-        configuration.reportError = { worker, error in XCTFail("\(worker): \(error)") }
-        return try TimerWorker(pool: fixture.pool, handlers: fixture.flow.timerHandlers, configuration: configuration,
-                               clock: fixture.clock.now, name: "sla-test")
-    }
+    private func worker() throws -> TimerWorker { try fixture.timerWorker(name: "sla-test") }
 
     func testMissedAcknowledgementEscalatesAndALateAcknowledgementStillWorks() async throws {
         let flow = fixture.flow

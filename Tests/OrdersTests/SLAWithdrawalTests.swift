@@ -19,12 +19,7 @@ final class SLAWithdrawalTests: XCTestCase {
     override func setUp() async throws { fixture = try await OrdersFixture.make(self, slaSeconds: 5) }
     override func tearDown() async throws { fixture?.close() }
 
-    private func worker() throws -> TimerWorker {
-        var configuration = TimerWorker.Configuration()
-        configuration.reportError = { worker, error in XCTFail("\(worker): \(error)") }
-        return try TimerWorker(pool: fixture.pool, handlers: fixture.flow.timerHandlers, configuration: configuration,
-                               clock: fixture.clock.now, name: "sla-withdrawal-test")
-    }
+    private func worker() throws -> TimerWorker { try fixture.timerWorker(name: "sla-withdrawal-test") }
 
     private func newOrder() async throws -> Xsc_Orders_V1_Order {
         try await fixture.submitted(OrdersFixture.orderRequest(source: .phone), by: fixture.leadO1)

@@ -4,27 +4,14 @@ import XCTest
 
 final class PoolTests: XCTestCase {
     func testExhaustedPoolFailsWithTypedError() async throws {
-        let cluster = try requireCluster()
-        let pool = try cluster.pool(cluster.url) {
-            $0.maxConnections = 1
-            $0.acquireTimeout = .milliseconds(200)
-        }
+        let held = try await HeldPool.make(try requireCluster())
+        let pool = held.pool
         defer { pool.close() }
-        let holding = Latch(), release = Latch()
-        let holder = Task {
-            try await pool.withConnection { connection in
-                try await connection.query("SELECT 1")
-                holding.open()
-                await release.wait()
-            }
-        }
-        await holding.wait()
         await assertPostgresError(try await pool.query("SELECT 1")) { error in
             XCTAssertEqual(error.kind, .poolExhausted)
         }
         XCTAssertEqual(pool.statistics.open, 1)
-        release.open()
-        try await holder.value
+        try await held.release()
         let rows = try await pool.query("SELECT 2::int8")
         XCTAssertEqual(try rows[0].decode(Int64.self, at: 0), 2)
     }
