@@ -68,6 +68,11 @@ let package = Package(
         // BackgroundWorkers.
         .target(name: "ServiceKitStore", dependencies: ["ServiceKit", "Postgres", "RPC", "ProtoCodec", "Messages"]),
 
+        // 5. The shared domain kit, beside ServiceKit: the business rules more than one service
+        // needs (mainland phone numbers, error building, money in fen, business weeks, text
+        // people type), written once.
+        .target(name: "DomainKit", dependencies: ["RPC", "Messages", "ProtoCodec"]),
+
         // 5/6. ServiceHost: turns a service name, its migrations and its handlers into a running
         // process (config, database pool, migrations, server, admin listener, workers).
         .target(name: "ServiceHost", dependencies: ["ServiceKit", "ServiceKitStore", "Postgres", "RPC"]),
@@ -101,6 +106,7 @@ let package = Package(
         .executableTarget(name: "XscCLI", dependencies: ["ServiceKit", "ServiceAPI", "Postgres", "RPC", "Messages"]),
 
         .testTarget(name: "HTTP2Tests", dependencies: ["HTTP2"]),
+        .testTarget(name: "DomainKitTests", dependencies: ["DomainKit", "RPC", "Messages"]),
         .testTarget(name: "NetIOTests", dependencies: ["NetIO"]),
         .testTarget(name: "ProtoCodecTests", dependencies: ["ProtoCodec", "Messages"]),
         .testTarget(name: "CodeGenTests", dependencies: ["CodeGen"]),
