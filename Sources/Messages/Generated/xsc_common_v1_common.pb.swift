@@ -78,6 +78,35 @@ public struct Xsc_Common_V1_ActorContext: ProtoMessage {
     }
 }
 
+public struct Xsc_Common_V1_DirectoryEntry: ProtoMessage {
+    public static let protoMessageName = "xsc.common.v1.DirectoryEntry"
+
+    public var accountId: String = ""
+    public var name: String = ""
+    public var domainRole: String = ""
+    public var nodePath: String = ""
+    public var enabled: Bool = false
+    public var version: Int64 = 0
+
+    public init() {}
+}
+
+public struct Xsc_Common_V1_DirectoryAck: ProtoMessage {
+    public static let protoMessageName = "xsc.common.v1.DirectoryAck"
+
+    public var applied: Bool = false
+
+    public init() {}
+}
+
+public struct Xsc_Common_V1_EventAck: ProtoMessage {
+    public static let protoMessageName = "xsc.common.v1.EventAck"
+
+    public var applied: Bool = false
+
+    public init() {}
+}
+
 extension Xsc_Common_V1_Money {
     init(_cMessage c: UnsafeMutablePointer<Xsc__Common__V1__Money>) {
         self.init()
@@ -200,6 +229,106 @@ extension Xsc_Common_V1_ActorContext {
         defer { arena.release(to: mark) }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__common__v1__actor_context__unpack(arena.allocator, bytes.count, data) else {
+            throw ProtoDecodeError.invalidWireFormat(protoMessageName)
+        }
+        return Self(_cMessage: c)
+    }
+
+    public func encode(appendingTo buffer: inout [UInt8], arena: ProtoArena) {
+        let mark = arena.mark()
+        defer { arena.release(to: mark) }
+        protoPack(_cMessage(in: arena), appendingTo: &buffer)
+    }
+}
+
+extension Xsc_Common_V1_DirectoryEntry {
+    init(_cMessage c: UnsafeMutablePointer<Xsc__Common__V1__DirectoryEntry>) {
+        self.init()
+        self.accountId = protoString(c.pointee.account_id)
+        self.name = protoString(c.pointee.name)
+        self.domainRole = protoString(c.pointee.domain_role)
+        self.nodePath = protoString(c.pointee.node_path)
+        self.enabled = (c.pointee.enabled != 0)
+        self.version = c.pointee.version
+    }
+
+    func _cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Xsc__Common__V1__DirectoryEntry> {
+        let c = arena.allocate(Xsc__Common__V1__DirectoryEntry.self)
+        xsc__common__v1__directory_entry__init(c)
+        if !self.accountId.isEmpty { c.pointee.account_id = arena.cString(self.accountId) }
+        if !self.name.isEmpty { c.pointee.name = arena.cString(self.name) }
+        if !self.domainRole.isEmpty { c.pointee.domain_role = arena.cString(self.domainRole) }
+        if !self.nodePath.isEmpty { c.pointee.node_path = arena.cString(self.nodePath) }
+        c.pointee.enabled = (self.enabled ? 1 : 0)
+        c.pointee.version = self.version
+        return c
+    }
+
+    public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
+        let mark = arena.mark()
+        defer { arena.release(to: mark) }
+        let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
+        guard let c = xsc__common__v1__directory_entry__unpack(arena.allocator, bytes.count, data) else {
+            throw ProtoDecodeError.invalidWireFormat(protoMessageName)
+        }
+        return Self(_cMessage: c)
+    }
+
+    public func encode(appendingTo buffer: inout [UInt8], arena: ProtoArena) {
+        let mark = arena.mark()
+        defer { arena.release(to: mark) }
+        protoPack(_cMessage(in: arena), appendingTo: &buffer)
+    }
+}
+
+extension Xsc_Common_V1_DirectoryAck {
+    init(_cMessage c: UnsafeMutablePointer<Xsc__Common__V1__DirectoryAck>) {
+        self.init()
+        self.applied = (c.pointee.applied != 0)
+    }
+
+    func _cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Xsc__Common__V1__DirectoryAck> {
+        let c = arena.allocate(Xsc__Common__V1__DirectoryAck.self)
+        xsc__common__v1__directory_ack__init(c)
+        c.pointee.applied = (self.applied ? 1 : 0)
+        return c
+    }
+
+    public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
+        let mark = arena.mark()
+        defer { arena.release(to: mark) }
+        let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
+        guard let c = xsc__common__v1__directory_ack__unpack(arena.allocator, bytes.count, data) else {
+            throw ProtoDecodeError.invalidWireFormat(protoMessageName)
+        }
+        return Self(_cMessage: c)
+    }
+
+    public func encode(appendingTo buffer: inout [UInt8], arena: ProtoArena) {
+        let mark = arena.mark()
+        defer { arena.release(to: mark) }
+        protoPack(_cMessage(in: arena), appendingTo: &buffer)
+    }
+}
+
+extension Xsc_Common_V1_EventAck {
+    init(_cMessage c: UnsafeMutablePointer<Xsc__Common__V1__EventAck>) {
+        self.init()
+        self.applied = (c.pointee.applied != 0)
+    }
+
+    func _cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Xsc__Common__V1__EventAck> {
+        let c = arena.allocate(Xsc__Common__V1__EventAck.self)
+        xsc__common__v1__event_ack__init(c)
+        c.pointee.applied = (self.applied ? 1 : 0)
+        return c
+    }
+
+    public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
+        let mark = arena.mark()
+        defer { arena.release(to: mark) }
+        let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
+        guard let c = xsc__common__v1__event_ack__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
         }
         return Self(_cMessage: c)

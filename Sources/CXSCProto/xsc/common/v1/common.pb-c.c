@@ -187,6 +187,141 @@ void   xsc__common__v1__actor_context__free_unpacked
   assert(message->base.descriptor == &xsc__common__v1__actor_context__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   xsc__common__v1__directory_entry__init
+                     (Xsc__Common__V1__DirectoryEntry         *message)
+{
+  static const Xsc__Common__V1__DirectoryEntry init_value = XSC__COMMON__V1__DIRECTORY_ENTRY__INIT;
+  *message = init_value;
+}
+size_t xsc__common__v1__directory_entry__get_packed_size
+                     (const Xsc__Common__V1__DirectoryEntry *message)
+{
+  assert(message->base.descriptor == &xsc__common__v1__directory_entry__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__common__v1__directory_entry__pack
+                     (const Xsc__Common__V1__DirectoryEntry *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__common__v1__directory_entry__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__common__v1__directory_entry__pack_to_buffer
+                     (const Xsc__Common__V1__DirectoryEntry *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__common__v1__directory_entry__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Common__V1__DirectoryEntry *
+       xsc__common__v1__directory_entry__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Common__V1__DirectoryEntry *)
+     protobuf_c_message_unpack (&xsc__common__v1__directory_entry__descriptor,
+                                allocator, len, data);
+}
+void   xsc__common__v1__directory_entry__free_unpacked
+                     (Xsc__Common__V1__DirectoryEntry *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__common__v1__directory_entry__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__common__v1__directory_ack__init
+                     (Xsc__Common__V1__DirectoryAck         *message)
+{
+  static const Xsc__Common__V1__DirectoryAck init_value = XSC__COMMON__V1__DIRECTORY_ACK__INIT;
+  *message = init_value;
+}
+size_t xsc__common__v1__directory_ack__get_packed_size
+                     (const Xsc__Common__V1__DirectoryAck *message)
+{
+  assert(message->base.descriptor == &xsc__common__v1__directory_ack__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__common__v1__directory_ack__pack
+                     (const Xsc__Common__V1__DirectoryAck *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__common__v1__directory_ack__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__common__v1__directory_ack__pack_to_buffer
+                     (const Xsc__Common__V1__DirectoryAck *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__common__v1__directory_ack__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Common__V1__DirectoryAck *
+       xsc__common__v1__directory_ack__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Common__V1__DirectoryAck *)
+     protobuf_c_message_unpack (&xsc__common__v1__directory_ack__descriptor,
+                                allocator, len, data);
+}
+void   xsc__common__v1__directory_ack__free_unpacked
+                     (Xsc__Common__V1__DirectoryAck *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__common__v1__directory_ack__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__common__v1__event_ack__init
+                     (Xsc__Common__V1__EventAck         *message)
+{
+  static const Xsc__Common__V1__EventAck init_value = XSC__COMMON__V1__EVENT_ACK__INIT;
+  *message = init_value;
+}
+size_t xsc__common__v1__event_ack__get_packed_size
+                     (const Xsc__Common__V1__EventAck *message)
+{
+  assert(message->base.descriptor == &xsc__common__v1__event_ack__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__common__v1__event_ack__pack
+                     (const Xsc__Common__V1__EventAck *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__common__v1__event_ack__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__common__v1__event_ack__pack_to_buffer
+                     (const Xsc__Common__V1__EventAck *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__common__v1__event_ack__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Common__V1__EventAck *
+       xsc__common__v1__event_ack__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Common__V1__EventAck *)
+     protobuf_c_message_unpack (&xsc__common__v1__event_ack__descriptor,
+                                allocator, len, data);
+}
+void   xsc__common__v1__event_ack__free_unpacked
+                     (Xsc__Common__V1__EventAck *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__common__v1__event_ack__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 static const ProtobufCFieldDescriptor xsc__common__v1__money__field_descriptors[1] =
 {
   {
@@ -464,5 +599,184 @@ const ProtobufCMessageDescriptor xsc__common__v1__actor_context__descriptor =
   xsc__common__v1__actor_context__field_indices_by_name,
   1,  xsc__common__v1__actor_context__number_ranges,
   (ProtobufCMessageInit) xsc__common__v1__actor_context__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__common__v1__directory_entry__field_descriptors[6] =
+{
+  {
+    "account_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Common__V1__DirectoryEntry, account_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "name",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Common__V1__DirectoryEntry, name),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "domain_role",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Common__V1__DirectoryEntry, domain_role),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "node_path",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Common__V1__DirectoryEntry, node_path),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "enabled",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Common__V1__DirectoryEntry, enabled),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "version",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Common__V1__DirectoryEntry, version),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__common__v1__directory_entry__field_indices_by_name[] = {
+  0,   /* field[0] = account_id */
+  2,   /* field[2] = domain_role */
+  4,   /* field[4] = enabled */
+  1,   /* field[1] = name */
+  3,   /* field[3] = node_path */
+  5,   /* field[5] = version */
+};
+static const ProtobufCIntRange xsc__common__v1__directory_entry__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 6 }
+};
+const ProtobufCMessageDescriptor xsc__common__v1__directory_entry__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.common.v1.DirectoryEntry",
+  "DirectoryEntry",
+  "Xsc__Common__V1__DirectoryEntry",
+  "xsc.common.v1",
+  sizeof(Xsc__Common__V1__DirectoryEntry),
+  6,
+  xsc__common__v1__directory_entry__field_descriptors,
+  xsc__common__v1__directory_entry__field_indices_by_name,
+  1,  xsc__common__v1__directory_entry__number_ranges,
+  (ProtobufCMessageInit) xsc__common__v1__directory_entry__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__common__v1__directory_ack__field_descriptors[1] =
+{
+  {
+    "applied",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Common__V1__DirectoryAck, applied),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__common__v1__directory_ack__field_indices_by_name[] = {
+  0,   /* field[0] = applied */
+};
+static const ProtobufCIntRange xsc__common__v1__directory_ack__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor xsc__common__v1__directory_ack__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.common.v1.DirectoryAck",
+  "DirectoryAck",
+  "Xsc__Common__V1__DirectoryAck",
+  "xsc.common.v1",
+  sizeof(Xsc__Common__V1__DirectoryAck),
+  1,
+  xsc__common__v1__directory_ack__field_descriptors,
+  xsc__common__v1__directory_ack__field_indices_by_name,
+  1,  xsc__common__v1__directory_ack__number_ranges,
+  (ProtobufCMessageInit) xsc__common__v1__directory_ack__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__common__v1__event_ack__field_descriptors[1] =
+{
+  {
+    "applied",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Common__V1__EventAck, applied),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__common__v1__event_ack__field_indices_by_name[] = {
+  0,   /* field[0] = applied */
+};
+static const ProtobufCIntRange xsc__common__v1__event_ack__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor xsc__common__v1__event_ack__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.common.v1.EventAck",
+  "EventAck",
+  "Xsc__Common__V1__EventAck",
+  "xsc.common.v1",
+  sizeof(Xsc__Common__V1__EventAck),
+  1,
+  xsc__common__v1__event_ack__field_descriptors,
+  xsc__common__v1__event_ack__field_indices_by_name,
+  1,  xsc__common__v1__event_ack__number_ranges,
+  (ProtobufCMessageInit) xsc__common__v1__event_ack__init,
   NULL,NULL,NULL    /* reserved[123] */
 };

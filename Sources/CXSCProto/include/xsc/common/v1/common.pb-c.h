@@ -19,6 +19,9 @@ typedef struct Xsc__Common__V1__Money Xsc__Common__V1__Money;
 typedef struct Xsc__Common__V1__PageRequest Xsc__Common__V1__PageRequest;
 typedef struct Xsc__Common__V1__PageInfo Xsc__Common__V1__PageInfo;
 typedef struct Xsc__Common__V1__ActorContext Xsc__Common__V1__ActorContext;
+typedef struct Xsc__Common__V1__DirectoryEntry Xsc__Common__V1__DirectoryEntry;
+typedef struct Xsc__Common__V1__DirectoryAck Xsc__Common__V1__DirectoryAck;
+typedef struct Xsc__Common__V1__EventAck Xsc__Common__V1__EventAck;
 
 
 /* --- enums --- */
@@ -105,6 +108,70 @@ struct  Xsc__Common__V1__ActorContext
     , (char *)protobuf_c_empty_string, XSC__COMMON__V1__ACTOR_CONTEXT__ROLE__ROLE_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
 
+/*
+ * One account as the services other than the gateway need it: who it is, its DOMAIN.md role
+ * and where it hangs in the organisation. The gateway owns accounts and feeds every change
+ * (create, disable, enable, move, rename) through its outbox to each service that keeps a
+ * directory (customers, proposals, settlements), each through its own `SetDirectoryEntry`.
+ * No phone: SMS go through notifications by account id.
+ */
+struct  Xsc__Common__V1__DirectoryEntry
+{
+  ProtobufCMessage base;
+  char *account_id;
+  /*
+   * The person's name as shown on lists and statements.
+   */
+  char *name;
+  /*
+   * "salesperson", "team_admin", "office_order_lead", ... (DOMAIN.md roles).
+   */
+  char *domain_role;
+  /*
+   * The node the account hangs on, e.g. "/hq/cq/cq-o1/cq-o1-d3/t7".
+   */
+  char *node_path;
+  protobuf_c_boolean enabled;
+  /*
+   * Increases with every change at the gateway; an entry not newer than the one stored is
+   * ignored, so a late redelivery never overwrites a newer state.
+   */
+  int64_t version;
+};
+#define XSC__COMMON__V1__DIRECTORY_ENTRY__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__common__v1__directory_entry__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0 }
+
+
+struct  Xsc__Common__V1__DirectoryAck
+{
+  ProtobufCMessage base;
+  /*
+   * False when the stored entry was already this version or newer.
+   */
+  protobuf_c_boolean applied;
+};
+#define XSC__COMMON__V1__DIRECTORY_ACK__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__common__v1__directory_ack__descriptor) \
+    , 0 }
+
+
+/*
+ * The answer of a service receiving another service's event (delivered at least once).
+ */
+struct  Xsc__Common__V1__EventAck
+{
+  ProtobufCMessage base;
+  /*
+   * False when this event id was applied before (a redelivery): nothing changed.
+   */
+  protobuf_c_boolean applied;
+};
+#define XSC__COMMON__V1__EVENT_ACK__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__common__v1__event_ack__descriptor) \
+    , 0 }
+
+
 /* Xsc__Common__V1__Money methods */
 void   xsc__common__v1__money__init
                      (Xsc__Common__V1__Money         *message);
@@ -181,6 +248,63 @@ Xsc__Common__V1__ActorContext *
 void   xsc__common__v1__actor_context__free_unpacked
                      (Xsc__Common__V1__ActorContext *message,
                       ProtobufCAllocator *allocator);
+/* Xsc__Common__V1__DirectoryEntry methods */
+void   xsc__common__v1__directory_entry__init
+                     (Xsc__Common__V1__DirectoryEntry         *message);
+size_t xsc__common__v1__directory_entry__get_packed_size
+                     (const Xsc__Common__V1__DirectoryEntry   *message);
+size_t xsc__common__v1__directory_entry__pack
+                     (const Xsc__Common__V1__DirectoryEntry   *message,
+                      uint8_t             *out);
+size_t xsc__common__v1__directory_entry__pack_to_buffer
+                     (const Xsc__Common__V1__DirectoryEntry   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Common__V1__DirectoryEntry *
+       xsc__common__v1__directory_entry__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__common__v1__directory_entry__free_unpacked
+                     (Xsc__Common__V1__DirectoryEntry *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Common__V1__DirectoryAck methods */
+void   xsc__common__v1__directory_ack__init
+                     (Xsc__Common__V1__DirectoryAck         *message);
+size_t xsc__common__v1__directory_ack__get_packed_size
+                     (const Xsc__Common__V1__DirectoryAck   *message);
+size_t xsc__common__v1__directory_ack__pack
+                     (const Xsc__Common__V1__DirectoryAck   *message,
+                      uint8_t             *out);
+size_t xsc__common__v1__directory_ack__pack_to_buffer
+                     (const Xsc__Common__V1__DirectoryAck   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Common__V1__DirectoryAck *
+       xsc__common__v1__directory_ack__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__common__v1__directory_ack__free_unpacked
+                     (Xsc__Common__V1__DirectoryAck *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Common__V1__EventAck methods */
+void   xsc__common__v1__event_ack__init
+                     (Xsc__Common__V1__EventAck         *message);
+size_t xsc__common__v1__event_ack__get_packed_size
+                     (const Xsc__Common__V1__EventAck   *message);
+size_t xsc__common__v1__event_ack__pack
+                     (const Xsc__Common__V1__EventAck   *message,
+                      uint8_t             *out);
+size_t xsc__common__v1__event_ack__pack_to_buffer
+                     (const Xsc__Common__V1__EventAck   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Common__V1__EventAck *
+       xsc__common__v1__event_ack__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__common__v1__event_ack__free_unpacked
+                     (Xsc__Common__V1__EventAck *message,
+                      ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
 typedef void (*Xsc__Common__V1__Money_Closure)
@@ -195,6 +319,15 @@ typedef void (*Xsc__Common__V1__PageInfo_Closure)
 typedef void (*Xsc__Common__V1__ActorContext_Closure)
                  (const Xsc__Common__V1__ActorContext *message,
                   void *closure_data);
+typedef void (*Xsc__Common__V1__DirectoryEntry_Closure)
+                 (const Xsc__Common__V1__DirectoryEntry *message,
+                  void *closure_data);
+typedef void (*Xsc__Common__V1__DirectoryAck_Closure)
+                 (const Xsc__Common__V1__DirectoryAck *message,
+                  void *closure_data);
+typedef void (*Xsc__Common__V1__EventAck_Closure)
+                 (const Xsc__Common__V1__EventAck *message,
+                  void *closure_data);
 
 /* --- services --- */
 
@@ -206,6 +339,9 @@ extern const ProtobufCMessageDescriptor xsc__common__v1__page_request__descripto
 extern const ProtobufCMessageDescriptor xsc__common__v1__page_info__descriptor;
 extern const ProtobufCMessageDescriptor xsc__common__v1__actor_context__descriptor;
 extern const ProtobufCEnumDescriptor    xsc__common__v1__actor_context__role__descriptor;
+extern const ProtobufCMessageDescriptor xsc__common__v1__directory_entry__descriptor;
+extern const ProtobufCMessageDescriptor xsc__common__v1__directory_ack__descriptor;
+extern const ProtobufCMessageDescriptor xsc__common__v1__event_ack__descriptor;
 
 PROTOBUF_C__END_DECLS
 
