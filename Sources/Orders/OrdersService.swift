@@ -1,5 +1,6 @@
 import Postgres
 import RPC
+import ServiceHost
 import ServiceKit
 import ServiceKitStore
 
@@ -19,6 +20,20 @@ public enum OrdersService {
     /// there yet delays an effect, it never loses one (ARCHITECTURE.md). Rows that keep failing
     /// show their `last_error` in xsc_outbox.
     static let retry = RetryPolicy(baseDelay: .seconds(1), maxDelay: .seconds(600), maxAttempts: Int.max)
+
+    /// The whole service for `ServiceHost.run`.
+    public static var definition: ServiceDefinition {
+        ServiceDefinition(
+            name: "orders",
+            peers: peers,
+            providers: { service in
+                [OrderServiceHandler(flow: OrderFlow(pool: service.pool, timeZone: service.config.organizationTimeZone))]
+            },
+            workers: { service in
+                try workers(flow: OrderFlow(pool: service.pool, timeZone: service.config.organizationTimeZone),
+                            pool: service.pool, config: service.config, reportError: service.workerErrorReporter)
+            })
+    }
 
     public static func workers(flow: OrderFlow, pool: PostgresPool, config: ServiceConfig,
                                reportError: @escaping WorkerErrorReporter) throws -> [any BackgroundWorker] {
