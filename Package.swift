@@ -105,7 +105,7 @@ let package = Package(
         .executableTarget(name: "ProposalsServer", dependencies: ["ServiceHost"]),
         .executableTarget(name: "NotificationsServer", dependencies: ["ServiceHost", "Notifications", "ServiceKit", "ServiceKitStore", "RPC"]),
         .executableTarget(name: "SettlementsServer", dependencies: ["ServiceHost"]),
-        .executableTarget(name: "XscCLI", dependencies: ["ServiceKit", "ServiceAPI", "Postgres", "RPC", "Messages"]),
+        .executableTarget(name: "XscCLI", dependencies: ["ServiceKit", "ServiceKitStore", "ServiceAPI", "Postgres", "RPC", "Messages"]),
 
         .testTarget(name: "HTTP2Tests", dependencies: ["HTTP2"]),
         .testTarget(name: "DomainKitTests", dependencies: ["DomainKit", "RPC", "Messages"]),

@@ -16,10 +16,11 @@ public enum OrdersService {
     /// their method wait for it (events.proto), they are not lost.
     static let permanentCodes: Set<StatusCode> = [.invalidArgument, .outOfRange]
 
-    /// Retried without limit (backing off to every 10 minutes): a peer that is down or not
-    /// there yet delays an effect, it never loses one (ARCHITECTURE.md). Rows that keep failing
-    /// show their `last_error` in xsc_outbox.
-    static let retry = RetryPolicy(baseDelay: .seconds(1), maxDelay: .seconds(600), maxAttempts: Int.max)
+    /// Retried for about a week (backing off to every 10 minutes): a peer that is down or not
+    /// there yet delays an effect, it never loses one (ARCHITECTURE.md). Meanwhile the backlog
+    /// and its age show on /metrics (OutboxMonitor); after that the row is a dead letter that
+    /// `xsc outbox dead` lists and `xsc outbox replay` sends again.
+    static let retry = RetryPolicy(baseDelay: .seconds(1), maxDelay: .seconds(600), maxAttempts: 1_008)
 
     /// The whole service for `ServiceHost.run`.
     public static var definition: ServiceDefinition {
