@@ -7,11 +7,50 @@
 #   XSC_SKIP_DEPS=1     do not run scripts/install-deps.sh
 #   XSC_PYTEST_ARGS     extra arguments for pytest (e.g. "-k interop -x")
 #   SWIFT_BUILD_FLAGS   extra arguments for swift build/test (e.g. "-j 2")
+#
+# Each stage prints its wall time when it ends, and a table of all of them closes the run (also
+# after a failure), so a slow stage is visible without rerunning anything under `time`.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 repo="$(pwd)"
 
 say() { printf '\n==> %s\n' "$*"; }
+
+# Stage timing: names, milliseconds and exit statuses, in run order, for the closing table.
+stage_names=()
+stage_ms=()
+stage_status=()
+run_started_ms="$(date +%s%3N)"
+seconds() { printf '%d.%d s' $(($1 / 1000)) $(($1 % 1000 / 100)); }
+
+# stage NAME COMMAND...: runs COMMAND (a function runs in this shell, so it can export), prints
+# its wall time, records it, and returns its status for the caller to act on.
+stage() {
+    local name="$1" start status=0 elapsed
+    shift
+    say "$name"
+    start="$(date +%s%3N)"
+    "$@" || status=$?
+    elapsed=$(($(date +%s%3N) - start))
+    stage_names+=("$name")
+    stage_ms+=("$elapsed")
+    stage_status+=("$status")
+    printf -- '--- %s: %s (exit %d)\n' "$name" "$(seconds "$elapsed")" "$status"
+    return "$status"
+}
+
+print_stage_table() {
+    [ "${#stage_names[@]}" -ne 0 ] || return 0
+    printf '\n==> stage times (wall clock)\n'
+    printf '  %-28s %10s  %s\n' "stage" "time" "result"
+    local i result
+    for i in "${!stage_names[@]}"; do
+        result="ok"
+        [ "${stage_status[$i]}" -eq 0 ] || result="exit ${stage_status[$i]}"
+        printf '  %-28s %10s  %s\n' "${stage_names[$i]}" "$(seconds "${stage_ms[$i]}")" "$result"
+    done
+    printf '  %-28s %10s\n' "total" "$(seconds $(($(date +%s%3N) - run_started_ms)))"
+}
 
 # Everything started below is recorded here so the trap can stop exactly those processes.
 pg_dir=""
@@ -31,6 +70,7 @@ cleanup() {
         kill "$(cat "$pid_file")" 2>/dev/null || true
     done
     rm -rf "$XSC_PID_DIR"
+    print_stage_table
     exit "$status"
 }
 trap cleanup EXIT
@@ -38,46 +78,43 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 if [ "${XSC_SKIP_DEPS:-0}" != "1" ]; then
-    say "dependencies"
-    scripts/install-deps.sh
+    stage "dependencies" scripts/install-deps.sh
 fi
 
 # shellcheck disable=SC2086
-{
-    say "swift build (with tests)"
-    swift build --build-tests ${SWIFT_BUILD_FLAGS:-}
-}
+stage "swift build (with tests)" swift build --build-tests ${SWIFT_BUILD_FLAGS:-}
+# shellcheck disable=SC2086
 bin_dir="$(swift build --show-bin-path ${SWIFT_BUILD_FLAGS:-})"
 export XSC_BIN_DIR="$bin_dir"
 
-if [ -x scripts/pg/start-test-postgres.sh ]; then
-    say "starting throwaway PostgreSQL"
+start_postgres() {
     # Assigned first so a failing start stops the run (eval of an empty string would succeed).
+    local pg_env
     pg_env="$(scripts/pg/start-test-postgres.sh)"
     eval "$pg_env"
     pg_dir="${XSC_PG_DIR:-}"
     export DATABASE_URL
     echo "DATABASE_URL set (cluster in $pg_dir)"
+}
+
+if [ -x scripts/pg/start-test-postgres.sh ]; then
+    stage "start PostgreSQL" start_postgres
 else
     say "scripts/pg/start-test-postgres.sh not present: running without PostgreSQL (tests that need it skip or fail on their own)"
 fi
 
 failed=()
 
-say "generated code is up to date (scripts/check-generated.sh)"
-scripts/check-generated.sh || failed+=("generated code is stale: run scripts/generate.sh")
+stage "generated code check" scripts/check-generated.sh || failed+=("generated code is stale: run scripts/generate.sh")
 
-say "swift test"
 # shellcheck disable=SC2086
-swift test --skip-build ${SWIFT_BUILD_FLAGS:-} || failed+=("swift test")
+stage "swift test" swift test --skip-build ${SWIFT_BUILD_FLAGS:-} || failed+=("swift test")
 
-say "pytest Tests/wire"
 # pytest exits 5 when it collected no test: that is a failure here, never a silent pass.
 # shellcheck disable=SC2086
-python3 -m pytest Tests/wire -ra ${XSC_PYTEST_ARGS:-} || failed+=("pytest Tests/wire (exit $?)")
+stage "pytest Tests/wire" python3 -m pytest Tests/wire -ra ${XSC_PYTEST_ARGS:-} || failed+=("pytest Tests/wire (exit $?)")
 
-say "leak check of the protobuf-c conversions (valgrind)"
-scripts/leak-check.sh || failed+=("leak check")
+stage "leak check (valgrind)" scripts/leak-check.sh || failed+=("leak check")
 
 if [ "${#failed[@]}" -ne 0 ]; then
     say "FAILED: ${failed[*]}"
