@@ -6,6 +6,7 @@ import ServiceAPI
 import ServiceKit
 import Synchronization
 import XCTest
+import XSCTestSupport
 @testable import ServiceHost
 
 /// Records that the host started and stopped it, and what it was built from.
@@ -49,13 +50,10 @@ final class ServiceHostTests: XCTestCase {
         ])
     }
 
-    /// A database with the service's schema and role, and the role's own connection string.
+    /// A database with the service's schema and role but nothing in it (the host migrates), and
+    /// the role's own connection string.
     private func bootstrapped(_ service: String) async throws -> String {
-        let superuser = try await TestDatabase.fresh()
-        let admin = try PostgresPool(configuration: PostgresConfiguration(connectionString: superuser))
-        defer { admin.close() }
-        try await SchemaBootstrap.run(superuserPool: admin, service: service, password: "pw-\(service)")
-        return try SchemaBootstrap.serviceConnectionString(superuser: superuser, service: service, password: "pw-\(service)")
+        try await ServiceDatabase.make(self, schemas: [.bootstrapped(service)]).url(service)
     }
 
     func testPreparedServiceMigratesServesHealthRunsWorkersAndStops() async throws {
@@ -114,7 +112,7 @@ final class ServiceHostTests: XCTestCase {
 
     func testMissingSchemaFailsAtOnceInsteadOfWaiting() async throws {
         // A database where nobody ran the bootstrap: the service's own schema does not exist.
-        let superuser = try await TestDatabase.fresh()
+        let superuser = try await requireCluster().makeDatabase()
         let migrations = try migrationsFolder(["0001_init.sql": "CREATE TABLE t (id int);"])
         var options = ServiceHost.Options()
         options.databaseWaitLimit = .seconds(120)

@@ -5,7 +5,7 @@ import XCTest
 
 final class PlatformMigrationTests: XCTestCase {
     func testPlatformTablesComeFirstAndMigratingAgainIsANoOp() async throws {
-        let service = StoreFixture.uniqueServiceName("svc")
+        let service = "svc"
         let own = [Migration(version: 1, name: "create_items", sql: "CREATE TABLE items (id bigint PRIMARY KEY);")]
         let fixture = try await StoreFixture.make(self, services: [service: own])
         defer { fixture.close() }
