@@ -59,8 +59,8 @@ XSC_PID_DIR="$(mktemp -d "${TMPDIR:-/tmp}/xsc-test-pids.XXXXXX")"
 cleanup() {
     local status=$?
     if [ -n "$pg_dir" ]; then
-        say "stopping test PostgreSQL"
-        scripts/pg/stop-test-postgres.sh "$pg_dir" || true
+        # Timed too: removing the cluster's folder (a database per test) is not free.
+        stage "stop PostgreSQL" scripts/pg/stop-test-postgres.sh "$pg_dir" || true
     fi
     # Servers started by pytest are stopped by its fixtures; pids of any that outlived a crashed
     # pytest are left in $XSC_PID_DIR (one file per process), and only those are killed here.
