@@ -111,8 +111,10 @@ stage "generated code check" scripts/check-generated.sh || failed+=("generated c
 stage "swift test" swift test --skip-build ${SWIFT_BUILD_FLAGS:-} || failed+=("swift test")
 
 # pytest exits 5 when it collected no test: that is a failure here, never a silent pass.
+# --durations: the slowest set-ups and tests, to see where this stage's time goes.
 # shellcheck disable=SC2086
-stage "pytest Tests/wire" python3 -m pytest Tests/wire -ra ${XSC_PYTEST_ARGS:-} || failed+=("pytest Tests/wire (exit $?)")
+stage "pytest Tests/wire" python3 -m pytest Tests/wire -ra --durations=15 ${XSC_PYTEST_ARGS:-} \
+    || failed+=("pytest Tests/wire (exit $?)")
 
 stage "leak check (valgrind)" scripts/leak-check.sh || failed+=("leak check")
 
