@@ -1,0 +1,72 @@
+import DomainKit
+import Messages
+import Postgres
+import RPC
+import ServiceKit
+import ServiceKitStore
+
+/// Closing a business week: every Monday 00:00 by the durable timer (for the week that just
+/// ended), or on demand. One close per week for the whole organisation: the week's exclusive
+/// advisory lock plus the `period_closes` row make a second close, or a second replica's, a
+/// no-op, and the unique (week, dealer, payee) key backs that up.
+extension SettlementFlow {
+    public static let weeklyCloseKind = "settlements.weekly-close"
+    static let weeklyCloseSubject = "weekly"
+
+    /// Closes `week` in `tx`; (closed now, statements of the week).
+    func close(_ week: BusinessWeek, by account: String, in tx: PostgresTransaction) async throws -> (Bool, Int) {
+        try await lines.lockWeek(start: week.startMillis, shared: false, in: tx)
+        if let count = try await statements.close(start: week.startMillis, end: week.endMillis, weekName: week.name,
+                                                  closedBy: account, at: clock(), in: tx) {
+            return (true, count)
+        }
+        return (false, try await statements.statementCount(start: week.startMillis, in: tx))
+    }
+
+    public func closeWeek(_ request: Xsc_Settlements_V1_CloseWeekRequest, actor: VerifiedActor) async throws -> Xsc_Settlements_V1_CloseWeekResponse {
+        guard actor.isRegionalManager || actor.role == .admin || actor.role == .system else {
+            throw DomainErrors.refused(.permissionDenied, "only a regional manager closes a week on demand",
+                                       reason: "REGIONAL_MANAGER_REQUIRED")
+        }
+        let now = clock()
+        let week: BusinessWeek
+        if request.week.isEmpty {
+            week = calendar.week(before: calendar.week(containing: now))
+        } else if let named = calendar.week(named: request.week) {
+            week = named
+        } else {
+            var violations = FieldViolations()
+            violations.add("week", "an ISO week such as 2026-W49")
+            throw violations.error
+        }
+        guard week.endMillis <= now else {
+            throw DomainErrors.illegalState("week \(week.name) has not ended yet; close it from Monday 00:00 on")
+        }
+        let (closedNow, count) = try await pool.transaction { tx in try await close(week, by: actor.accountID, in: tx) }
+        var response = Xsc_Settlements_V1_CloseWeekResponse()
+        response.week = week.name
+        response.closedNow = closedNow
+        response.statements = Int32(count)
+        return response
+    }
+
+    /// The Monday timer: closes the week that ended at its due time, then schedules the next
+    /// Monday. A service that was down for weeks catches up one week per firing (the next due
+    /// time is then already past).
+    public var timerHandlers: [String: TimerHandler] {
+        let flow = self
+        return [Self.weeklyCloseKind: { firing, tx in
+            let current = flow.calendar.week(containing: firing.dueAtMillis)
+            _ = try await flow.close(flow.calendar.week(before: current), by: "svc-settlements", in: tx)
+            try await flow.timers.schedule(in: tx, kind: Self.weeklyCloseKind, subjectID: Self.weeklyCloseSubject,
+                                           dueAtMillis: current.endMillis)
+        }]
+    }
+
+    /// Schedules the first Monday close unless a timer exists (every replica calls this at start).
+    public func ensureWeeklyTimer() async throws {
+        let next = calendar.week(containing: clock()).endMillis
+        try await WeeklyTimerStore().ensure(kind: Self.weeklyCloseKind, subjectID: Self.weeklyCloseSubject,
+                                            dueAtMillis: next, at: clock(), pool: pool)
+    }
+}

@@ -1,0 +1,109 @@
+import DomainKit
+import Messages
+import Postgres
+import RPC
+import ServiceKit
+
+/// A statement's life: draft -> signed (the region's regional manager) -> paid (its dealer
+/// records reference and date) -> archived (the regional manager). Its figures never change;
+/// the database refuses that too (statements_guard, reward_lines_frozen).
+extension SettlementFlow {
+    /// Who may read a statement: its payee, its dealer, and the region's regional manager,
+    /// customer service and office order leads (who print it). Anyone else: NOT_FOUND.
+    static func mayRead(_ statement: StatementRow, _ actor: VerifiedActor) -> Bool {
+        actor.accountID == statement.payeeAccountID || actor.accountID == statement.dealerAccountID
+            || (actor.readsRegionStatements && actor.regionID == statement.regionID)
+    }
+
+    func loadVisible(_ id: String, actor: VerifiedActor, forUpdate: Bool, in tx: PostgresTransaction) async throws -> StatementRow {
+        guard !id.isEmpty, let row = try await statements.load(id, forUpdate: forUpdate, in: tx), Self.mayRead(row, actor) else {
+            throw DomainErrors.notFound("statement", id: id)
+        }
+        return row
+    }
+
+    public func getStatement(_ id: String, actor: VerifiedActor) async throws -> Xsc_Settlements_V1_StatementResponse {
+        try await pool.transaction { tx in
+            try await response(try await loadVisible(id, actor: actor, forUpdate: false, in: tx), in: tx)
+        }
+    }
+
+    public func listStatements(_ request: Xsc_Settlements_V1_ListStatementsRequest, actor: VerifiedActor) async throws -> Xsc_Settlements_V1_ListStatementsResponse {
+        let (limit, offset) = try Self.page(request.page)
+        let region = actor.readsRegionStatements ? (actor.regionID ?? "") : ""
+        return try await pool.transaction { tx in
+            let rows = try await statements.list(week: request.week, dealer: request.dealerAccountId, payee: request.payeeAccountId,
+                                                 readerAccount: actor.accountID, readerRegion: region.isEmpty ? "\u{0}" : region,
+                                                 limit: limit, offset: offset, in: tx)
+            let names = try await directory.people(rows.map(\.payeeAccountID), in: tx)
+            var response = Xsc_Settlements_V1_ListStatementsResponse()
+            response.statements = rows.map { Self.message($0, lines: nil, payeeName: names[$0.payeeAccountID]?.name ?? "") }
+            response.page = Self.pageInfo(limit: limit, offset: offset, returned: rows.count)
+            return response
+        }
+    }
+
+    public func signStatement(_ id: String, actor: VerifiedActor) async throws -> Xsc_Settlements_V1_StatementResponse {
+        try await pool.transaction { tx in
+            let row = try await loadVisible(id, actor: actor, forUpdate: true, in: tx)
+            guard actor.isRegionalManager, actor.regionID == row.regionID else {
+                throw DomainErrors.refused(.permissionDenied, "only the regional manager of region \(row.regionID) signs this statement",
+                                           reason: "REGIONAL_MANAGER_REQUIRED")
+            }
+            guard row.state == "draft" else {
+                throw DomainErrors.illegalState("statement \(id) is \(row.state); a signed statement cannot change")
+            }
+            try await statements.sign(id, by: actor.accountID, at: clock(), in: tx)
+            return try await response(try await statements.load(id, in: tx)!, in: tx)
+        }
+    }
+
+    public func recordPayment(_ request: Xsc_Settlements_V1_RecordPaymentRequest, actor: VerifiedActor) async throws -> Xsc_Settlements_V1_StatementResponse {
+        let reference = request.paymentReference.trimmedForPeople
+        var violations = FieldViolations()
+        if reference.isEmpty { violations.add("payment_reference", "required: the bank or cash voucher reference") }
+        violations.add("payment_reference", ifProblem: PeopleText.problem(with: reference, maxLength: 200))
+        if request.paidOnMs <= 0 { violations.add("paid_on_ms", "required: the day the dealer paid") }
+        if request.paidOnMs > clock() + 86_400_000 { violations.add("paid_on_ms", "must not be in the future") }
+        try violations.check()
+        return try await pool.transaction { tx in
+            let row = try await loadVisible(request.statementId, actor: actor, forUpdate: true, in: tx)
+            guard actor.accountID == row.dealerAccountID else {
+                throw DomainErrors.refused(.permissionDenied, "only the paying dealer records the payment", reason: "PAYING_DEALER_REQUIRED")
+            }
+            guard row.state == "signed" else {
+                throw DomainErrors.illegalState(row.state == "draft"
+                    ? "statement \(row.id) is not signed yet; pay after the regional manager signs it"
+                    : "statement \(row.id) is \(row.state); its payment is recorded already")
+            }
+            guard row.payableFen > 0 else {
+                throw DomainErrors.illegalState("statement \(row.id) has nothing to pay (its balance is carried forward)")
+            }
+            try await statements.recordPayment(row.id, reference: reference, paidOn: request.paidOnMs, by: actor.accountID, in: tx)
+            return try await response(try await statements.load(row.id, in: tx)!, in: tx)
+        }
+    }
+
+    public func archiveStatement(_ id: String, actor: VerifiedActor) async throws -> Xsc_Settlements_V1_StatementResponse {
+        try await pool.transaction { tx in
+            let row = try await loadVisible(id, actor: actor, forUpdate: true, in: tx)
+            guard actor.isRegionalManager, actor.regionID == row.regionID else {
+                throw DomainErrors.refused(.permissionDenied, "only the regional manager of region \(row.regionID) archives this statement",
+                                           reason: "REGIONAL_MANAGER_REQUIRED")
+            }
+            guard row.state == "paid" || (row.state == "signed" && row.payableFen == 0) else {
+                throw DomainErrors.illegalState("statement \(id) is \(row.state); it is archived once paid")
+            }
+            try await statements.archive(id, at: clock(), in: tx)
+            return try await response(try await statements.load(id, in: tx)!, in: tx)
+        }
+    }
+
+    func response(_ row: StatementRow, in tx: PostgresTransaction) async throws -> Xsc_Settlements_V1_StatementResponse {
+        let lineRows = try await statements.lines(of: row.id, in: tx)
+        let name = try await directory.people([row.payeeAccountID], in: tx)[row.payeeAccountID]?.name ?? ""
+        var response = Xsc_Settlements_V1_StatementResponse()
+        response.statement = Self.message(row, lines: lineRows, payeeName: name)
+        return response
+    }
+}

@@ -1,0 +1,184 @@
+-- Reward rules, accrual lines, weekly statements (DOMAIN.md "Settlements").
+-- Money is bigint fen; times timestamptz (UTC instants); business weeks are identified by
+-- their start instant, computed by DomainKit.BusinessCalendar in the organisation's zone.
+
+-- One version of a region's rules. A new version applies from effective_from on; the flow
+-- refuses an effective_from in the past, so an accrual never changes its rule afterwards.
+CREATE TABLE reward_rules (
+    region_id text NOT NULL,
+    version bigint NOT NULL CHECK (version > 0),
+    effective_from timestamptz NOT NULL,
+    percent_bp bigint NOT NULL CHECK (percent_bp BETWEEN 0 AND 10000),
+    level2_bp bigint NOT NULL CHECK (level2_bp BETWEEN 0 AND 10000),
+    created_by text NOT NULL,
+    created_at timestamptz NOT NULL,
+    PRIMARY KEY (region_id, version)
+);
+CREATE INDEX reward_rules_effective ON reward_rules (region_id, effective_from DESC, version DESC);
+
+CREATE TABLE reward_rule_per_unit (
+    region_id text NOT NULL,
+    version bigint NOT NULL,
+    sku_id text NOT NULL,
+    fen_per_unit bigint NOT NULL CHECK (fen_per_unit >= 0),
+    PRIMARY KEY (region_id, version, sku_id),
+    FOREIGN KEY (region_id, version) REFERENCES reward_rules (region_id, version)
+);
+
+-- Level 2: who recruited an intermediary. Every change is appended to the audit trail.
+CREATE TABLE recruiters (
+    intermediary_account_id text PRIMARY KEY,
+    recruiter_account_id text NOT NULL,
+    set_by text NOT NULL,
+    set_at timestamptz NOT NULL,
+    CHECK (intermediary_account_id <> recruiter_account_id)
+);
+
+CREATE TABLE recruiter_audit (
+    id bigserial PRIMARY KEY,
+    intermediary_account_id text NOT NULL,
+    old_recruiter_account_id text NOT NULL,
+    new_recruiter_account_id text NOT NULL,
+    set_by text NOT NULL,
+    set_by_role text NOT NULL,
+    set_at timestamptz NOT NULL
+);
+
+-- The weeks already closed. A line is always booked into a week that is not closed yet
+-- (the week of its event, or the next open one), under a shared advisory lock on that week
+-- that the close takes exclusively: a line and a close of its week never cross.
+CREATE TABLE period_closes (
+    period_start timestamptz PRIMARY KEY,
+    week_name text NOT NULL UNIQUE,
+    closed_at timestamptz NOT NULL,
+    closed_by text NOT NULL,
+    statement_count integer NOT NULL
+);
+
+CREATE TABLE statements (
+    id text PRIMARY KEY,
+    period_start timestamptz NOT NULL,
+    period_end timestamptz NOT NULL,
+    week_name text NOT NULL,
+    region_id text NOT NULL,
+    dealer_account_id text NOT NULL,
+    payee_account_id text NOT NULL,
+    state text NOT NULL CHECK (state IN ('draft', 'signed', 'paid', 'archived')),
+    total_fen bigint NOT NULL,
+    payable_fen bigint NOT NULL CHECK (payable_fen >= 0 AND payable_fen = greatest(total_fen, 0)),
+    line_count integer NOT NULL,
+    signed_by text,
+    signed_at timestamptz,
+    payment_reference text,
+    paid_on timestamptz,
+    paid_recorded_by text,
+    archived_at timestamptz,
+    created_at timestamptz NOT NULL,
+    -- One statement per week, dealer and payee: a second close (or a second replica) cannot add one.
+    UNIQUE (period_start, dealer_account_id, payee_account_id)
+);
+CREATE INDEX statements_payee ON statements (payee_account_id, period_start DESC);
+CREATE INDEX statements_dealer ON statements (dealer_account_id, period_start DESC);
+CREATE INDEX statements_region ON statements (region_id, period_start DESC);
+
+-- Accrual and clawback lines (and a statement's carry-forward line).
+CREATE TABLE reward_lines (
+    id text PRIMARY KEY,
+    kind text NOT NULL CHECK (kind IN ('reward', 'clawback', 'carry_forward')),
+    level smallint NOT NULL CHECK (level IN (0, 1, 2)),
+    order_id text NOT NULL,
+    order_code text NOT NULL,
+    event_id text NOT NULL,
+    region_id text NOT NULL,
+    dealer_account_id text NOT NULL,
+    payee_account_id text NOT NULL,
+    sales_fen bigint NOT NULL,
+    amount_fen bigint NOT NULL,
+    rule_version bigint NOT NULL,
+    occurred_at timestamptz NOT NULL,
+    period_start timestamptz NOT NULL,
+    statement_id text REFERENCES statements (id),
+    created_at timestamptz NOT NULL
+);
+-- Idempotent per order, level and event kind: one reward and at most one clawback per order
+-- and level however often orders' events arrive.
+CREATE UNIQUE INDEX reward_lines_once ON reward_lines (order_id, level, kind) WHERE kind <> 'carry_forward';
+CREATE UNIQUE INDEX reward_lines_carry_once ON reward_lines (statement_id) WHERE kind = 'carry_forward';
+CREATE INDEX reward_lines_open ON reward_lines (period_start) WHERE statement_id IS NULL;
+CREATE INDEX reward_lines_statement ON reward_lines (statement_id);
+CREATE INDEX reward_lines_payee ON reward_lines (payee_account_id, occurred_at DESC);
+
+-- The negative balance a payee carries with a dealer into its next statement (0 or less).
+CREATE TABLE carried_balances (
+    dealer_account_id text NOT NULL,
+    payee_account_id text NOT NULL,
+    balance_fen bigint NOT NULL CHECK (balance_fen <= 0),
+    from_statement_id text NOT NULL REFERENCES statements (id),
+    PRIMARY KEY (dealer_account_id, payee_account_id)
+);
+
+-- A line on a statement never changes again, nor leaves it.
+CREATE FUNCTION reward_lines_frozen() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF OLD.statement_id IS NOT NULL THEN
+        RAISE EXCEPTION 'reward line % is on statement % and cannot change', OLD.id, OLD.statement_id
+            USING ERRCODE = 'check_violation';
+    END IF;
+    IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;
+    RETURN NEW;
+END $$;
+CREATE TRIGGER reward_lines_frozen BEFORE UPDATE OR DELETE ON reward_lines
+    FOR EACH ROW EXECUTE FUNCTION reward_lines_frozen();
+
+-- A statement's figures never change; its state only moves forward; an archived one is final.
+CREATE FUNCTION statements_guard() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'DELETE' THEN
+        RAISE EXCEPTION 'statement % cannot be deleted', OLD.id USING ERRCODE = 'check_violation';
+    END IF;
+    IF NEW.total_fen <> OLD.total_fen OR NEW.payable_fen <> OLD.payable_fen OR NEW.line_count <> OLD.line_count
+       OR NEW.period_start <> OLD.period_start OR NEW.dealer_account_id <> OLD.dealer_account_id
+       OR NEW.payee_account_id <> OLD.payee_account_id OR NEW.region_id <> OLD.region_id THEN
+        RAISE EXCEPTION 'statement % figures are immutable', OLD.id USING ERRCODE = 'check_violation';
+    END IF;
+    IF OLD.state = 'archived'
+       OR NOT ((OLD.state = 'draft' AND NEW.state = 'signed') OR (OLD.state = 'signed' AND NEW.state IN ('paid', 'archived'))
+               OR (OLD.state = 'paid' AND NEW.state = 'archived')) THEN
+        RAISE EXCEPTION 'statement % cannot go from % to %', OLD.id, OLD.state, NEW.state USING ERRCODE = 'check_violation';
+    END IF;
+    IF OLD.state <> 'draft' AND (NEW.signed_by IS DISTINCT FROM OLD.signed_by OR NEW.signed_at IS DISTINCT FROM OLD.signed_at) THEN
+        RAISE EXCEPTION 'statement % signature is immutable', OLD.id USING ERRCODE = 'check_violation';
+    END IF;
+    IF OLD.state IN ('paid', 'archived') AND (NEW.payment_reference IS DISTINCT FROM OLD.payment_reference
+       OR NEW.paid_on IS DISTINCT FROM OLD.paid_on) THEN
+        RAISE EXCEPTION 'statement % payment is immutable', OLD.id USING ERRCODE = 'check_violation';
+    END IF;
+    RETURN NEW;
+END $$;
+CREATE TRIGGER statements_guard BEFORE UPDATE OR DELETE ON statements
+    FOR EACH ROW EXECUTE FUNCTION statements_guard();
+
+-- Every statement's total equals the sum of its lines, checked by the database at commit
+-- (deferred: the close inserts the statement before it attaches the lines).
+CREATE FUNCTION statements_total_check() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    line_sum bigint;
+    lines integer;
+BEGIN
+    SELECT coalesce(sum(amount_fen), 0), count(*) INTO line_sum, lines FROM reward_lines WHERE statement_id = NEW.id;
+    IF line_sum <> NEW.total_fen OR lines <> NEW.line_count THEN
+        RAISE EXCEPTION 'statement % total % fen (% lines) differs from its lines: % fen (% lines)',
+            NEW.id, NEW.total_fen, NEW.line_count, line_sum, lines USING ERRCODE = 'check_violation';
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE CONSTRAINT TRIGGER statements_total_check AFTER INSERT ON statements
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION statements_total_check();
+
+-- Refunded orders: orders' events may arrive in any order, so a refund seen before its visit
+-- is kept and the late visit then books nothing.
+CREATE TABLE order_refunds (
+    order_id text PRIMARY KEY,
+    event_id text NOT NULL,
+    refunded_at timestamptz NOT NULL
+);
