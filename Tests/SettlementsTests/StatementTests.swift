@@ -1,0 +1,183 @@
+import DomainKit
+import Messages
+import Postgres
+import RPC
+@testable import Settlements
+import ServiceKitStore
+import XCTest
+
+final class StatementTests: XCTestCase {
+    var fixture: SettlementsFixture!
+
+    override func setUp() async throws {
+        fixture = try await SettlementsFixture.make(self)
+        try await fixture.seedRules(percentBP: 1000, perUnit: [:], level2BP: 1000)
+        try await fixture.setRecruiter("ref-1", "rec-1")
+    }
+
+    override func tearDown() async throws { fixture?.close() }
+
+    func visit(_ order: String, at millis: Int64, fen: Int64, referrer: String = "ref-1", dealer: String = "dealer-1") async throws {
+        _ = try await fixture.flow.recordVisited(fixture.visited(order, at: millis, referrer: referrer, dealer: dealer,
+                                                                 lines: [("bj-250", 1, fen)]), actor: try fixture.system)
+    }
+
+    func testCloseTwiceAndConcurrentlyGivesOneStatementEqualToItsLines() async throws {
+        for index in 0..<20 {
+            try await visit("o\(index)", at: fixture.w48.startMillis + Int64(index) * 3_600_000, fen: 10_005 + Int64(index),
+                            dealer: index % 2 == 0 ? "dealer-1" : "dealer-2")
+        }
+        fixture.set(to: fixture.w48.endMillis + 1)
+        // Four closers at once (as four replicas would): one closes, the others change nothing.
+        let results = try await withThrowingTaskGroup(of: Xsc_Settlements_V1_CloseWeekResponse.self) { group in
+            for _ in 0..<4 { group.addTask { try await self.fixture.closeWeek(self.fixture.w48) } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        XCTAssertEqual(results.filter(\.closedNow).count, 1)
+        XCTAssertEqual(Set(results.map(\.statements)), [4])
+        let again = try await fixture.closeWeek(fixture.w48)
+        XCTAssertFalse(again.closedNow)
+        let statements = try await fixture.statements(week: fixture.w48)
+        XCTAssertEqual(statements.count, 4)  // (dealer-1, dealer-2) x (ref-1, rec-1)
+        let value1 = try await fixture.totalMismatches()
+        XCTAssertEqual(value1, 0)
+        let ref1 = try await fixture.statement(week: fixture.w48, payee: "ref-1")!
+        XCTAssertEqual(ref1.totalFen, ref1.lines.reduce(0) { $0 + $1.amountFen })
+        XCTAssertEqual(ref1.lines.count, 10)
+    }
+
+    func testDatabaseRefusesATotalThatIsNotTheSumOfItsLines() async throws {
+        try await visit("o1", at: fixture.w48.startMillis + 1_000, fen: 10_000)
+        fixture.set(to: fixture.w48.endMillis + 1)
+        try await fixture.closeWeek(fixture.w48)
+        let id = try await fixture.statement(week: fixture.w48, payee: "ref-1")!.statementId
+        do {
+            _ = try await fixture.pool.execute("UPDATE statements SET total_fen = total_fen + 1 WHERE id = $1", [.text(id)])
+            XCTFail("the database accepted a changed total")
+        } catch let error as PostgresError {
+            XCTAssertEqual(error.sqlState, "23514")
+        }
+        do {
+            _ = try await fixture.pool.execute("UPDATE reward_lines SET amount_fen = 1 WHERE statement_id = $1", [.text(id)])
+            XCTFail("the database accepted a changed line")
+        } catch let error as PostgresError {
+            XCTAssertEqual(error.sqlState, "23514")
+        }
+    }
+
+    func testSignPayArchiveAndSignedRefusesChanges() async throws {
+        try await visit("o1", at: fixture.w48.startMillis + 1_000, fen: 10_000)
+        fixture.set(to: fixture.w48.endMillis + 1)
+        try await fixture.closeWeek(fixture.w48)
+        let id = try await fixture.statement(week: fixture.w48, payee: "ref-1")!.statementId
+        // Not the region's manager: refused; another region's manager does not even see it.
+        await XCTAssertRPCError(.permissionDenied) { try await self.fixture.flow.signStatement(id, actor: try self.fixture.dealer1) }
+        await XCTAssertRPCError(.notFound) { try await self.fixture.flow.signStatement(id, actor: try self.fixture.managerSC) }
+        await XCTAssertRPCError(.notFound) { try await self.fixture.flow.getStatement(id, actor: try self.fixture.intermediary("ref-2")) }
+        // Paying before the signature is refused.
+        var payment = Xsc_Settlements_V1_RecordPaymentRequest()
+        payment.statementId = id
+        payment.paymentReference = "BANK-001"
+        payment.paidOnMs = fixture.clock.nowMillis()
+        await XCTAssertRPCError(.failedPrecondition) { try await self.fixture.flow.recordPayment(payment, actor: try self.fixture.dealer1) }
+
+        let signed = try await fixture.flow.signStatement(id, actor: try fixture.managerCQ).statement!
+        XCTAssertEqual(signed.state, .signed)
+        let value2 = try await fixture.flow.myEarnings(.init(), actor: try fixture.intermediary("ref-1")).approvedFen
+        XCTAssertEqual(value2, 1_000)
+        await XCTAssertRPCError(.failedPrecondition) { try await self.fixture.flow.signStatement(id, actor: try self.fixture.managerCQ) }
+        // Another dealer does not even see it.
+        await XCTAssertRPCError(.notFound) { try await self.fixture.flow.recordPayment(payment, actor: try self.fixture.dealer2) }
+        // The dealer sees it due on Monday.
+        let due = try await fixture.flow.dealerDue(actor: try fixture.dealer1)
+        XCTAssertEqual(due.dueFen, 1_000)
+
+        let paid = try await fixture.flow.recordPayment(payment, actor: try fixture.dealer1).statement!
+        XCTAssertEqual(paid.state, .paid)
+        XCTAssertEqual(paid.paymentReference, "BANK-001")
+        await XCTAssertRPCError(.failedPrecondition) { try await self.fixture.flow.recordPayment(payment, actor: try self.fixture.dealer1) }
+        let value3 = try await fixture.flow.myEarnings(.init(), actor: try fixture.intermediary("ref-1")).paidFen
+        XCTAssertEqual(value3, 1_000)
+        let archived = try await fixture.flow.archiveStatement(id, actor: try fixture.managerCQ).statement!
+        XCTAssertEqual(archived.state, .archived)
+        await XCTAssertRPCError(.failedPrecondition) { try await self.fixture.flow.archiveStatement(id, actor: try self.fixture.managerCQ) }
+        // A late order of the closed week goes to the next open week, not onto the archived statement.
+        try await visit("late", at: fixture.w48.startMillis + 2_000, fen: 10_000)
+        let after = try await fixture.flow.getStatement(id, actor: try fixture.managerCQ).statement!
+        XCTAssertEqual(after.lines.count, 1)
+        fixture.set(to: fixture.w49.endMillis + 1)
+        try await fixture.closeWeek(fixture.w49)
+        let value4 = try await fixture.statement(week: fixture.w49, payee: "ref-1")?.lines.map(\.orderCode)
+        XCTAssertEqual(value4, ["C-late"])
+    }
+
+    func testRefundAfterSigningClawsBackBothLevelsAndCarriesANegativeBalance() async throws {
+        try await visit("big", at: fixture.w48.startMillis + 1_000, fen: 100_000)   // ref-1: 10,000; rec-1: 1,000
+        fixture.set(to: fixture.w48.endMillis + 1)
+        try await fixture.closeWeek(fixture.w48)
+        for payee in ["ref-1", "rec-1"] {
+            let id = try await fixture.statement(week: fixture.w48, payee: payee)!.statementId
+            _ = try await fixture.flow.signStatement(id, actor: try fixture.managerCQ)
+        }
+        // Refunded in W49, while W49 also brings a small order: the payee's W49 total is negative.
+        try await visit("small", at: fixture.w49.startMillis + 1_000, fen: 20_000)    // ref-1: 2,000; rec-1: 200
+        _ = try await fixture.flow.recordRefunded(fixture.refunded("big", at: fixture.w49.startMillis + 2_000), actor: try fixture.system)
+        // A redelivered refund claws back nothing twice.
+        let again = fixture.refunded("big", at: fixture.w49.startMillis + 2_000)
+        _ = try await fixture.flow.recordRefunded(again, actor: try fixture.system)
+
+        let signedW48 = try await fixture.statement(week: fixture.w48, payee: "ref-1")!
+        XCTAssertEqual(signedW48.totalFen, 10_000)   // untouched
+        fixture.set(to: fixture.w49.endMillis + 1)
+        try await fixture.closeWeek(fixture.w49)
+        let w49 = try await fixture.statement(week: fixture.w49, payee: "ref-1")!
+        XCTAssertEqual(w49.lines.map(\.amountFen).sorted(), [-10_000, 2_000])
+        XCTAssertEqual(w49.totalFen, -8_000)
+        XCTAssertEqual(w49.payableFen, 0)
+        XCTAssertEqual(w49.carriedForwardFen, -8_000)
+        let level2 = try await fixture.statement(week: fixture.w49, payee: "rec-1")!
+        XCTAssertEqual(level2.totalFen, -800)
+
+        // W50: 15,000 fen of reward nets the carried -8,000.
+        try await visit("w50", at: fixture.w50.startMillis + 1_000, fen: 150_000)
+        fixture.set(to: fixture.w50.endMillis + 1)
+        try await fixture.closeWeek(fixture.w50)
+        let w50 = try await fixture.statement(week: fixture.w50, payee: "ref-1")!
+        XCTAssertEqual(w50.lines.map(\.kind).sorted { $0.rawValue < $1.rawValue }, [.reward, .carryForward])
+        XCTAssertEqual(w50.totalFen, 7_000)
+        XCTAssertEqual(w50.payableFen, 7_000)
+        let value5 = try await fixture.totalMismatches()
+        XCTAssertEqual(value5, 0)
+    }
+
+    func testMondayTimerClosesTheWeekThatEnded() async throws {
+        fixture.set(to: fixture.w48.startMillis + 3_600_000)
+        try await fixture.flow.ensureWeeklyTimer()
+        try await visit("o1", at: fixture.w48.startMillis + 1_000, fen: 10_000)
+        let worker = try TimerWorker(pool: fixture.pool, handlers: fixture.flow.timerHandlers, clock: fixture.clock.now)
+        let value6 = try await worker.runOnce()
+        XCTAssertEqual(value6, 0)  // not Monday yet
+        fixture.set(to: fixture.w48.endMillis)
+        let value7 = try await worker.runOnce()
+        XCTAssertEqual(value7, 1)
+        let value8 = try await fixture.statements(week: fixture.w48).count
+        XCTAssertEqual(value8, 2)
+        // The next one is due the Monday after.
+        let next = try await Timers(clock: fixture.clock.now).entry(pool: fixture.pool, kind: SettlementFlow.weeklyCloseKind, subjectID: "weekly")
+        XCTAssertEqual(next?.dueAtMillis, fixture.w49.endMillis)
+        XCTAssertEqual(next?.state, .pending)
+    }
+
+    func testCSVExport() async throws {
+        try await visit("o1", at: fixture.w48.startMillis + 1_000, fen: 10_000)
+        fixture.set(to: fixture.w48.endMillis + 1)
+        try await fixture.closeWeek(fixture.w48)
+        var request = Xsc_Settlements_V1_ExportStatementRequest()
+        request.statementId = try await fixture.statement(week: fixture.w48, payee: "ref-1")!.statementId
+        request.format = .csv
+        let csv = try await fixture.flow.exportStatement(request, actor: try fixture.managerCQ)
+        let text = String(decoding: csv.content, as: UTF8.self)
+        XCTAssertTrue(text.contains("C-o1"), text)
+        XCTAssertTrue(text.contains("合计,¥10.00"), text)
+    }
+}
