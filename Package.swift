@@ -63,15 +63,15 @@ let package = Package(
         .target(name: "ServiceKit", dependencies: [
             "RPC", "NetIO", "ProtoCodec", "Messages", .product(name: "Crypto", package: "swift-crypto"),
         ]),
-        // ServiceKitStore: the platform's state in the service's own schema (idempotency keys,
-        // outbox + relay, processed events, durable timers); its workers are ServiceKit's
-        // BackgroundWorkers.
-        .target(name: "ServiceKitStore", dependencies: ["ServiceKit", "Postgres", "RPC", "ProtoCodec", "Messages"]),
-
         // 5. The shared domain kit, beside ServiceKit: the business rules more than one service
         // needs (mainland phone numbers, error building, money in fen, business weeks, text
         // people type), written once.
         .target(name: "DomainKit", dependencies: ["RPC", "Messages", "ProtoCodec"]),
+
+        // ServiceKitStore: the platform's state in the service's own schema (idempotency keys,
+        // outbox + relay, processed events, durable timers); its workers are ServiceKit's
+        // BackgroundWorkers.
+        .target(name: "ServiceKitStore", dependencies: ["ServiceKit", "DomainKit", "Postgres", "RPC", "ProtoCodec", "Messages"]),
 
         // 5/6. ServiceHost: turns a service name, its migrations and its handlers into a running
         // process (config, database pool, migrations, server, admin listener, workers).
