@@ -92,3 +92,25 @@ final class ViolationLedgerTests: XCTestCase {
         XCTAssertEqual(all.violations.first?.class, .general)
     }
 }
+
+extension ViolationLedgerTests {
+    /// With the directory's entry, a miss is booked on the person's own node (the office lead
+    /// hangs on the office), and priced as a dealer when the person is one.
+    func testDirectoryDecidesTheTeamOfTheMiss() async throws {
+        var entry = Xsc_Common_V1_DirectoryEntry()
+        entry.accountId = "lead-o1"
+        entry.name = "王经理"
+        entry.domainRole = "office_order_lead"
+        entry.nodePath = "/hq/cq/cq-o1"
+        entry.enabled = true
+        entry.version = 1
+        _ = try await fixture.flow.setDirectoryEntry(entry, actor: try fixture.system)
+        await XCTAssertRPCError(.permissionDenied) { try await self.fixture.flow.setDirectoryEntry(entry, actor: try self.fixture.teamAdmin) }
+        _ = try await fixture.flow.recordViolation(miss("v1", step: .acknowledge, people: ["lead-o1"]), actor: try fixture.system)
+        let office = try fixture.actor("cs-1", .staff, team: "/hq/cq/cq-o1", domainRole: "office_order_lead")
+        let result = try await fixture.flow.violationSummary(.init(), actor: office)
+        XCTAssertEqual(result.people.map(\.personAccountId), ["lead-o1"])
+        let team = try await summary()
+        XCTAssertEqual(team.count, 0)
+    }
+}

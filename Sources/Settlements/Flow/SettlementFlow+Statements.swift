@@ -35,7 +35,7 @@ extension SettlementFlow {
             let rows = try await statements.list(week: request.week, dealer: request.dealerAccountId, payee: request.payeeAccountId,
                                                  readerAccount: actor.accountID, readerRegion: region.isEmpty ? "\u{0}" : region,
                                                  limit: limit, offset: offset, in: tx)
-            let names = try await directory.people(rows.map(\.payeeAccountID), in: tx)
+            let names = try await directory.people(rows.map(\.payeeAccountID))
             var response = Xsc_Settlements_V1_ListStatementsResponse()
             response.statements = rows.map { Self.message($0, lines: nil, payeeName: names[$0.payeeAccountID]?.name ?? "") }
             response.page = Self.pageInfo(limit: limit, offset: offset, returned: rows.count)
@@ -101,7 +101,7 @@ extension SettlementFlow {
 
     func response(_ row: StatementRow, in tx: PostgresTransaction) async throws -> Xsc_Settlements_V1_StatementResponse {
         let lineRows = try await statements.lines(of: row.id, in: tx)
-        let name = try await directory.people([row.payeeAccountID], in: tx)[row.payeeAccountID]?.name ?? ""
+        let name = try await directory.people([row.payeeAccountID])[row.payeeAccountID]?.name ?? ""
         var response = Xsc_Settlements_V1_StatementResponse()
         response.statement = Self.message(row, lines: lineRows, payeeName: name)
         return response

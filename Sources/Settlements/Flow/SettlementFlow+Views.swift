@@ -39,7 +39,7 @@ extension SettlementFlow {
     public func dealerDue(actor: VerifiedActor) async throws -> Xsc_Settlements_V1_GetDealerDueResponse {
         try await pool.transaction { tx in
             let rows = try await statements.unpaid(dealer: actor.accountID, in: tx)
-            let names = try await directory.people(rows.map(\.payeeAccountID), in: tx)
+            let names = try await directory.people(rows.map(\.payeeAccountID))
             var response = Xsc_Settlements_V1_GetDealerDueResponse()
             response.dueFen = Fen.sum(rows.filter { $0.state == "signed" }.map(\.payableFen)) ?? 0
             response.awaitingSignatureFen = Fen.sum(rows.filter { $0.state == "draft" }.map(\.payableFen)) ?? 0
@@ -56,7 +56,7 @@ extension SettlementFlow {
         if entry.version <= 0 { violations.add("version", "must be positive") }
         try violations.check()
         var ack = Xsc_Common_V1_DirectoryAck()
-        ack.applied = try await directory.apply(entry, pool: pool)
+        ack.applied = try await directory.apply(entry)
         return ack
     }
 }

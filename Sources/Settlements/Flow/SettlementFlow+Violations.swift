@@ -20,7 +20,7 @@ extension SettlementFlow {
             let step = Int(event.step.rawValue)
             let withdrawal = try await ledger.withdrawal(violationEventID: event.eventId, orderID: event.orderId, step: step,
                                                          dueAt: event.dueAtMs, in: tx)
-            let people = try await directory.people(event.responsibleAccountIds, in: tx)
+            let people = try await directory.people(event.responsibleAccountIds)
             for person in event.responsibleAccountIds {
                 // The person's own team node when the directory knows it, else the order's team.
                 let team = people[person]?.nodePath ?? event.creditedTeamPath
@@ -62,7 +62,7 @@ extension SettlementFlow {
         let now = clock()
         return Self.ack(try await pool.transaction { tx in
             guard try await processed.applyOnce(in: tx, eventID: event.eventId) else { return false }
-            let person = try await directory.people([event.personAccountId], in: tx)[event.personAccountId]
+            let person = try await directory.people([event.personAccountId])[event.personAccountId]
             let kind = ViolationRules.personKind(domainRole: person?.domainRole)
             let penalty = try await ledger.penalty(teamPath: event.teamPath, kind: kind, severity: .general, in: tx)
             let violation = ViolationLedgerStore.NewViolation(

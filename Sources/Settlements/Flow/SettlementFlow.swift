@@ -24,7 +24,7 @@ public struct SettlementFlow: Sendable {
     let earnings = EarningsStore()
     let ledger = ViolationLedgerStore()
     let reimbursements = ReimbursementStore()
-    let directory = DirectoryStore()
+    let directory: DirectoryStore
 
     public static let maxPageSize = 200
 
@@ -39,6 +39,7 @@ public struct SettlementFlow: Sendable {
         processed = ProcessedEvents(clock: clock)
         idempotency = IdempotencyStore(clock: clock)
         timers = Timers(clock: clock)
+        directory = DirectoryStore(directory: AccountDirectory(pool: pool, clock: clock))
     }
 
     /// Events come only from peers' outboxes, signed as their SYSTEM actor.
