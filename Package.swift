@@ -38,8 +38,11 @@ let package = Package(
         // TLS for outgoing HTTPS (the SMS gateway): the system OpenSSL.
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         .target(name: "CXSCProto", linkerSettings: [.linkedLibrary("protobuf-c")]),
+        // PDFs (printed settlement statements): cairo + Pango.
+        .systemLibrary(name: "CCairo", pkgConfig: "pangocairo", providers: [.apt(["libcairo2-dev", "libpango1.0-dev"])]),
 
         // 2. Safe wrappers: the only importers of the C modules.
+        .target(name: "PDF", dependencies: ["CCairo"]),
         .target(name: "HTTP2", dependencies: ["CNGHTTP2"], swiftSettings: hotPath),
         // epoll event loops (also the task executor handlers run on) and POSIX sockets.
         .target(name: "NetIO", dependencies: ["CLinux"], swiftSettings: hotPath),
@@ -89,7 +92,7 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .target(name: "Orders", dependencies: ["ServiceKit", "ServiceKitStore", "ServiceAPI", "Postgres", "RPC", "Messages", "ProtoCodec"]),
-        .target(name: "Settlements", dependencies: ["DomainKit", "ServiceKit", "ServiceKitStore", "ServiceAPI", "Postgres", "RPC", "Messages", "ProtoCodec"]),
+        .target(name: "Settlements", dependencies: ["PDF", "DomainKit", "ServiceKit", "ServiceKitStore", "ServiceAPI", "Postgres", "RPC", "Messages", "ProtoCodec"]),
 
         // 7. Executables.
         .executableTarget(name: "InteropServer", dependencies: ["Interop", "RPC"]),

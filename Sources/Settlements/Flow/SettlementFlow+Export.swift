@@ -24,7 +24,12 @@ extension SettlementFlow {
         return response
     }
 
+    /// Rendering is CPU work of a few milliseconds per page; it runs on the handler's task.
     func renderPDF(_ statement: Xsc_Settlements_V1_Statement) throws -> [UInt8] {
-        throw DomainErrors.refused(.unimplemented, "PDF export is not available in this build; use CSV", reason: "PDF_UNAVAILABLE")
+        do {
+            return try StatementPrinter.pdf(statement)
+        } catch {
+            throw DomainErrors.refused(.internalError, "the PDF could not be rendered; export CSV instead", reason: "PDF_FAILED")
+        }
     }
 }
