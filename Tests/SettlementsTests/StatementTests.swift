@@ -181,3 +181,23 @@ final class StatementTests: XCTestCase {
         XCTAssertTrue(text.contains("合计,¥10.00"), text)
     }
 }
+
+extension StatementTests {
+    /// A week closed before its end (on demand, e.g. the drill): a close without `before_end` is
+    /// refused, and what accrues in the week afterwards goes into the next one.
+    func testEarlyCloseBooksLaterLinesIntoTheNextWeek() async throws {
+        fixture.set(to: fixture.w48.startMillis + 3 * 86_400_000)
+        try await visit("early", at: fixture.clock.nowMillis() - 1_000, fen: 10_000)
+        await XCTAssertRPCError(.failedPrecondition) { try await self.fixture.closeWeek(self.fixture.w48) }
+        var request = Xsc_Settlements_V1_CloseWeekRequest()
+        request.week = fixture.w48.name
+        request.beforeEnd = true
+        let closed = try await fixture.flow.closeWeek(request, actor: try fixture.managerCQ)
+        XCTAssertTrue(closed.closedNow)
+        try await visit("after", at: fixture.clock.nowMillis() + 1_000, fen: 10_000)
+        let early = try await fixture.statement(week: fixture.w48, payee: "ref-1")
+        XCTAssertEqual(early?.lines.map(\.orderCode), ["C-early"])
+        let pending = try await fixture.flow.myEarnings(.init(), actor: try fixture.intermediary("ref-1"))
+        XCTAssertEqual(pending.lines.first { $0.line?.orderCode == "C-after" }?.week, fixture.w49.name)
+    }
+}

@@ -292,6 +292,7 @@ public struct Xsc_Settlements_V1_CloseWeekRequest: ProtoMessage {
     public static let protoMessageName = "xsc.settlements.v1.CloseWeekRequest"
 
     public var week: String = ""
+    public var beforeEnd: Bool = false
 
     public init() {}
 }
@@ -871,12 +872,14 @@ extension Xsc_Settlements_V1_CloseWeekRequest {
     init(_cMessage c: UnsafeMutablePointer<Xsc__Settlements__V1__CloseWeekRequest>) {
         self.init()
         self.week = protoString(c.pointee.week)
+        self.beforeEnd = (c.pointee.before_end != 0)
     }
 
     func _cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Xsc__Settlements__V1__CloseWeekRequest> {
         let c = arena.allocate(Xsc__Settlements__V1__CloseWeekRequest.self)
         xsc__settlements__v1__close_week_request__init(c)
         if !self.week.isEmpty { c.pointee.week = arena.cString(self.week) }
+        c.pointee.before_end = (self.beforeEnd ? 1 : 0)
         return c
     }
 

@@ -39,8 +39,8 @@ extension SettlementFlow {
             violations.add("week", "an ISO week such as 2026-W49")
             throw violations.error
         }
-        guard week.endMillis <= now else {
-            throw DomainErrors.illegalState("week \(week.name) has not ended yet; close it from Monday 00:00 on")
+        guard week.endMillis <= now || request.beforeEnd else {
+            throw DomainErrors.illegalState("week \(week.name) has not ended yet; close it from Monday 00:00 on (or ask for before_end)")
         }
         let (closedNow, count) = try await pool.transaction { tx in try await close(week, by: actor.accountID, in: tx) }
         var response = Xsc_Settlements_V1_CloseWeekResponse()

@@ -2191,7 +2191,7 @@ const ProtobufCMessageDescriptor xsc__settlements__v1__recruiter_response__descr
   (ProtobufCMessageInit) xsc__settlements__v1__recruiter_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor xsc__settlements__v1__close_week_request__field_descriptors[1] =
+static const ProtobufCFieldDescriptor xsc__settlements__v1__close_week_request__field_descriptors[2] =
 {
   {
     "week",
@@ -2205,14 +2205,27 @@ static const ProtobufCFieldDescriptor xsc__settlements__v1__close_week_request__
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "before_end",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__CloseWeekRequest, before_end),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned xsc__settlements__v1__close_week_request__field_indices_by_name[] = {
+  1,   /* field[1] = before_end */
   0,   /* field[0] = week */
 };
 static const ProtobufCIntRange xsc__settlements__v1__close_week_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 1 }
+  { 0, 2 }
 };
 const ProtobufCMessageDescriptor xsc__settlements__v1__close_week_request__descriptor =
 {
@@ -2222,7 +2235,7 @@ const ProtobufCMessageDescriptor xsc__settlements__v1__close_week_request__descr
   "Xsc__Settlements__V1__CloseWeekRequest",
   "xsc.settlements.v1",
   sizeof(Xsc__Settlements__V1__CloseWeekRequest),
-  1,
+  2,
   xsc__settlements__v1__close_week_request__field_descriptors,
   xsc__settlements__v1__close_week_request__field_indices_by_name,
   1,  xsc__settlements__v1__close_week_request__number_ranges,

@@ -239,10 +239,15 @@ struct  Xsc__Settlements__V1__CloseWeekRequest
    * "2026-W49"; empty: the last finished week.
    */
   char *week;
+  /*
+   * Close a week that has not ended yet (a drill, a dealer leaving): what accrues in it later
+   * is booked into the next open week, as for any line of a closed week.
+   */
+  protobuf_c_boolean before_end;
 };
 #define XSC__SETTLEMENTS__V1__CLOSE_WEEK_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&xsc__settlements__v1__close_week_request__descriptor) \
-    , (char *)protobuf_c_empty_string }
+    , (char *)protobuf_c_empty_string, 0 }
 
 
 struct  Xsc__Settlements__V1__CloseWeekResponse
