@@ -58,6 +58,8 @@ let package = Package(
         .target(name: "RPC", dependencies: ["HTTP2", "NetIO", "ProtoCodec", "Messages"], swiftSettings: hotPath),
         .target(name: "Postgres", dependencies: ["LibPQ", "NetIO"]),
         .target(name: "CodeGen"),
+        // HTTP/1.1 client requests over a socket, optionally TLS (the SMS gateway provider).
+        .target(name: "HTTPClient", dependencies: ["NetIO", "TLS"]),
 
         // 4. Generated API: service handler protocols and typed clients.
         .target(name: "ServiceAPI", dependencies: ["RPC", "Messages", "ProtoCodec"]),
@@ -84,15 +86,15 @@ let package = Package(
         .target(name: "Interop", dependencies: ["ServiceAPI", "RPC", "Messages"]),
         // Gateway: identity (org tree, accounts, sessions, partner keys; scrypt from _CryptoExtras) and the proxy.
         .target(name: "Gateway", dependencies: [
-            "ServiceKit", "ServiceKitStore", "ServiceAPI", "Postgres", "RPC", "ProtoCodec", "Messages",
+            "DomainKit", "ServiceKit", "ServiceKitStore", "ServiceAPI", "Postgres", "RPC", "Messages",
             .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),
         ]),
         .target(name: "Notifications", dependencies: [
-            "ServiceAPI", "ServiceKit", "ServiceKitStore", "Postgres", "RPC", "Messages", "ProtoCodec", "NetIO", "TLS",
+            "DomainKit", "ServiceAPI", "ServiceKit", "ServiceKitStore", "Postgres", "RPC", "Messages", "HTTPClient",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
-        .target(name: "Orders", dependencies: ["ServiceKit", "ServiceKitStore", "ServiceAPI", "Postgres", "RPC", "Messages", "ProtoCodec"]),
-        .target(name: "Settlements", dependencies: ["PDF", "DomainKit", "ServiceKit", "ServiceKitStore", "ServiceAPI", "Postgres", "RPC", "Messages", "ProtoCodec"]),
+        .target(name: "Orders", dependencies: ["DomainKit", "ServiceKit", "ServiceKitStore", "ServiceAPI", "Postgres", "RPC", "Messages"]),
+        .target(name: "Settlements", dependencies: ["PDF", "DomainKit", "ServiceKit", "ServiceKitStore", "ServiceAPI", "Postgres", "RPC", "Messages"]),
 
         // 7. Executables.
         .executableTarget(name: "InteropServer", dependencies: ["Interop", "RPC"]),
@@ -123,12 +125,12 @@ let package = Package(
         .testTarget(name: "ServiceKitStoreTests", dependencies: ["XSCTestSupport", "ServiceKitStore", "ServiceKit", "Postgres", "LibPQ", "RPC", "ProtoCodec"]),
         .testTarget(name: "NotificationsTests", dependencies: [
             "XSCTestSupport",
-            "Notifications", "ServiceKit", "ServiceKitStore", "Postgres", "LibPQ", "RPC", "ServiceAPI", "Messages", "NetIO",
+            "Notifications", "HTTPClient", "DomainKit", "ServiceKit", "ServiceKitStore", "Postgres", "LibPQ", "RPC", "ServiceAPI", "Messages", "NetIO",
         ]),
         .testTarget(name: "OrdersTests", dependencies: ["Orders", "XSCTestSupport", "ServiceKitStore", "ServiceKit", "Postgres", "RPC", "Messages", "ProtoCodec"]),
-        .testTarget(name: "SettlementsTests", dependencies: ["Settlements", "DomainKit", "XSCTestSupport", "ServiceKitStore", "ServiceKit", "Postgres", "RPC", "Messages", "ProtoCodec"]),
+        .testTarget(name: "SettlementsTests", dependencies: ["Settlements", "DomainKit", "XSCTestSupport", "ServiceKitStore", "ServiceKit", "Postgres", "RPC", "Messages"]),
         .testTarget(name: "ServiceHostTests", dependencies: ["ServiceHost", "ServiceKit", "ServiceKitStore", "Postgres", "LibPQ", "RPC", "ServiceAPI", "Messages"]),
-        .testTarget(name: "GatewayTests", dependencies: ["Gateway", "ServiceKit", "ServiceKitStore", "Postgres", "RPC", "Messages",
+        .testTarget(name: "GatewayTests", dependencies: ["Gateway", "DomainKit", "ServiceKit", "ServiceKitStore", "Postgres", "RPC", "Messages",
                                                          "XSCTestSupport"]),
     ],
     swiftLanguageModes: [.v5]

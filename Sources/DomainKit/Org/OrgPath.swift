@@ -3,6 +3,23 @@
 /// a team compares paths exactly; what ancestors may see (orders, aggregated counts) compares
 /// prefixes by whole segments.
 public enum OrgPath {
+    public static let root = "/hq"
+
+    /// A node's own name in its path: 1-40 lower-case ASCII letters, digits and '-', not
+    /// starting or ending with '-'. So a path never contains LIKE wildcards or anything to escape.
+    public static func isValidSlug(_ slug: String) -> Bool {
+        let bytes = Array(slug.utf8)
+        guard (1...40).contains(bytes.count), bytes.first != 0x2d, bytes.last != 0x2d else { return false }
+        return bytes.allSatisfy { ($0 >= 0x61 && $0 <= 0x7a) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2d }
+    }
+
+    /// One to five valid slugs, each after a '/' (hq, region, office, district, team).
+    public static func isValidPath(_ path: String) -> Bool {
+        guard path.hasPrefix("/") else { return false }
+        let segments = path.dropFirst().split(separator: "/", omittingEmptySubsequences: false)
+        return (1...5).contains(segments.count) && segments.allSatisfy { isValidSlug(String($0)) }
+    }
+
     /// `path` itself, then each ancestor up to the root, nearest first:
     /// "/hq/cq/cq-o1" → ["/hq/cq/cq-o1", "/hq/cq", "/hq"].
     public static func ancestors(of path: String) -> [String] {
