@@ -67,7 +67,7 @@ FLOOR = """
 CREATE UNLOGGED TABLE IF NOT EXISTS bench_floor (dealer text, payee text, total bigint, lines bigint);
 INSERT INTO bench_floor
 SELECT dealer_account_id, payee_account_id, sum(amount_fen), count(*) FROM reward_lines
-WHERE period_start = to_timestamp(:'p1'::bigint / 1000.0) AND statement_id IS NULL
+WHERE period_start = to_timestamp(:'p1'::bigint / 1000.0)
 GROUP BY dealer_account_id, payee_account_id;
 """
 
@@ -100,7 +100,9 @@ def main() -> None:
         closed = stub.CloseWeek(pb.CloseWeekRequest(week=name, before_end=True), metadata=system, timeout=3600)
         close_ms = (time.perf_counter() - began) * 1000
         check = psql(url, """SELECT count(*) FROM statements s WHERE s.week_name = :'p1' AND s.total_fen <>
-                             (SELECT sum(amount_fen) FROM reward_lines l WHERE l.statement_id = s.id)""", name)[0][0]
+                             (SELECT sum(amount_fen) FROM reward_lines l WHERE l.period_start = s.period_start
+                              AND l.dealer_account_id = s.dealer_account_id AND l.payee_account_id = s.payee_account_id)""",
+                          name)[0][0]
 
         # A 500-line statement as PDF.
         pdf_start, pdf_week = week(31)

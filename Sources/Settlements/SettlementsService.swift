@@ -16,6 +16,9 @@ public enum SettlementsService {
                                reportError: @escaping WorkerErrorReporter) throws -> [any BackgroundWorker] {
         var configuration = TimerWorker.Configuration()
         configuration.reportError = reportError
+        // Its one kind closes a whole week in the timer's round transaction.
+        configuration.batchSize = 1
+        configuration.roundTimeout = SettlementFlow.closeTimeout
         return [try TimerWorker(pool: pool, handlers: flow.timerHandlers, configuration: configuration, name: "settlements-weekly-close")]
     }
 }

@@ -180,7 +180,8 @@ final class SettlementsFixture: @unchecked Sendable {
     func totalMismatches() async throws -> Int {
         try await pool.query("""
             SELECT count(*) AS n FROM statements s
-            WHERE s.total_fen <> (SELECT coalesce(sum(amount_fen), 0) FROM reward_lines l WHERE l.statement_id = s.id)
+            WHERE s.total_fen <> (SELECT coalesce(sum(amount_fen), 0) FROM reward_lines l WHERE l.period_start = s.period_start
+                                  AND l.dealer_account_id = s.dealer_account_id AND l.payee_account_id = s.payee_account_id)
             """).first!.decode(Int.self, column: "n")
     }
 }

@@ -58,8 +58,23 @@ final class StatementTests: XCTestCase {
             XCTAssertEqual(error.sqlState, "23514")
         }
         do {
-            _ = try await fixture.pool.execute("UPDATE reward_lines SET amount_fen = 1 WHERE statement_id = $1", [.text(id)])
+            _ = try await fixture.pool.execute("""
+                UPDATE reward_lines l SET amount_fen = 1 FROM statements s
+                WHERE s.id = $1 AND l.period_start = s.period_start AND l.payee_account_id = s.payee_account_id
+                """, [.text(id)])
             XCTFail("the database accepted a changed line")
+        } catch let error as PostgresError {
+            XCTAssertEqual(error.sqlState, "23514")
+        }
+        // Nor a new line in the closed week (the flow books a late one into the next week).
+        do {
+            _ = try await fixture.pool.execute("""
+                INSERT INTO reward_lines (id, kind, level, order_id, order_code, event_id, region_id, dealer_account_id,
+                    payee_account_id, sales_fen, amount_fen, rule_version, occurred_at, period_start, created_at)
+                SELECT 'sneak', 'reward', 1, 'sneak', 'sneak', 'sneak', region_id, dealer_account_id, payee_account_id,
+                    0, 1, 1, period_start, period_start, period_start FROM statements WHERE id = $1
+                """, [.text(id)])
+            XCTFail("the database accepted a line in a closed week")
         } catch let error as PostgresError {
             XCTAssertEqual(error.sqlState, "23514")
         }

@@ -125,7 +125,8 @@ def statement_of(cluster, world, week: str, payee: str, reader: str = "cq_manage
 def mismatches(cluster) -> int:
     return int(cluster.query("settlements", """
         SELECT count(*) FROM statements s
-        WHERE s.total_fen <> (SELECT coalesce(sum(amount_fen), 0) FROM reward_lines l WHERE l.statement_id = s.id)
+        WHERE s.total_fen <> (SELECT coalesce(sum(amount_fen), 0) FROM reward_lines l WHERE l.period_start = s.period_start
+                              AND l.dealer_account_id = s.dealer_account_id AND l.payee_account_id = s.payee_account_id)
         """)[0][0])
 
 
@@ -181,8 +182,10 @@ def test_drill_order_reward_pending_then_approved_then_paid(cluster, world, tmp_
         s.SignStatement(pb.SignStatementRequest(statement_id=statement.statement_id), metadata=world.who("cq_manager"), timeout=T)
     assert again.value.code() == grpc.StatusCode.FAILED_PRECONDITION
     for sql in ["UPDATE statements SET total_fen = total_fen + 1 WHERE id = :'p1'",
-                "UPDATE reward_lines SET amount_fen = 0 WHERE statement_id = :'p1'",
-                "DELETE FROM reward_lines WHERE statement_id = :'p1'",
+                "UPDATE reward_lines l SET amount_fen = 0 FROM statements s WHERE s.id = :'p1' "
+                "AND l.period_start = s.period_start AND l.payee_account_id = s.payee_account_id",
+                "DELETE FROM reward_lines l USING statements s WHERE s.id = :'p1' "
+                "AND l.period_start = s.period_start AND l.payee_account_id = s.payee_account_id",
                 "UPDATE statements SET state = 'draft' WHERE id = :'p1'"]:
         with pytest.raises(AssertionError):
             cluster.query("settlements", sql, statement.statement_id)
@@ -337,8 +340,11 @@ def test_close_from_two_workers_one_killed_midway_gives_one_statement_set(cluste
     assert statements == pairs == again.statements
     assert statements == len({(i % 7, i % 20000) for i in range(1, 200001)})
     assert lines == 200000
-    assert cluster.query("settlements", "SELECT count(*) FROM reward_lines WHERE period_start = to_timestamp(:'p1'::bigint / 1000.0) "
-                                        "AND statement_id IS NULL", str(ms(far))) == [["0"]]
+    orphans = cluster.query("settlements", """
+        SELECT count(*) FROM reward_lines l WHERE l.period_start = to_timestamp(:'p1'::bigint / 1000.0) AND NOT EXISTS (
+            SELECT 1 FROM statements s WHERE s.period_start = l.period_start AND s.dealer_account_id = l.dealer_account_id
+              AND s.payee_account_id = l.payee_account_id)""", str(ms(far)))
+    assert orphans == [["0"]]
     assert mismatches(cluster) == 0
 
 

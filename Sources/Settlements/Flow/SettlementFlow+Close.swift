@@ -12,6 +12,9 @@ import ServiceKitStore
 extension SettlementFlow {
     public static let weeklyCloseKind = "settlements.weekly-close"
     static let weeklyCloseSubject = "weekly"
+    /// A week of a large organisation is one transaction over a million lines: far longer than
+    /// an ordinary call's database deadline (bench/settlements.sh measures it).
+    public static let closeTimeout: Duration = .seconds(600)
 
     /// Closes `week` in `tx`; (closed now, statements of the week).
     func close(_ week: BusinessWeek, by account: String, in tx: PostgresTransaction) async throws -> (Bool, Int) {
@@ -42,7 +45,9 @@ extension SettlementFlow {
         guard week.endMillis <= now || request.beforeEnd else {
             throw DomainErrors.illegalState("week \(week.name) has not ended yet; close it from Monday 00:00 on (or ask for before_end)")
         }
-        let (closedNow, count) = try await pool.transaction { tx in try await close(week, by: actor.accountID, in: tx) }
+        let (closedNow, count) = try await pool.transaction(deadline: .now + Self.closeTimeout) { tx in
+            try await close(week, by: actor.accountID, in: tx)
+        }
         var response = Xsc_Settlements_V1_CloseWeekResponse()
         response.week = week.name
         response.closedNow = closedNow

@@ -6,7 +6,7 @@ struct EarningsStore: Sendable {
     func totals(payee: String, in tx: PostgresTransaction) async throws -> (pending: Int64, approved: Int64, paid: Int64) {
         let rows = try await tx.query("""
             SELECT coalesce(s.state, 'open') AS state, sum(l.amount_fen)::bigint AS total
-            FROM reward_lines l LEFT JOIN statements s ON s.id = l.statement_id
+            FROM reward_lines l LEFT JOIN statements s ON \(LineRow.statementJoin)
             WHERE l.payee_account_id = $1 AND l.kind <> 'carry_forward' GROUP BY 1
             """, [.text(payee)])
         var totals: (pending: Int64, approved: Int64, paid: Int64) = (0, 0, 0)
@@ -23,7 +23,7 @@ struct EarningsStore: Sendable {
 
     func lines(payee: String, limit: Int, offset: Int, in tx: PostgresTransaction) async throws -> [LineRow] {
         try await tx.query("""
-            SELECT \(LineRow.columns) FROM reward_lines l LEFT JOIN statements s ON s.id = l.statement_id
+            SELECT \(LineRow.columns) FROM reward_lines l LEFT JOIN statements s ON \(LineRow.statementJoin)
             WHERE l.payee_account_id = $1 AND l.kind <> 'carry_forward'
             ORDER BY l.occurred_at DESC, l.id LIMIT $2 OFFSET $3
             """, [.text(payee), .int(limit), .int(offset)]).map(LineRow.init(row:))

@@ -51,7 +51,7 @@ struct LineStore: Sendable {
     /// The reward lines of an order (one per level), as a refund claws them back.
     func rewards(orderID: String, in tx: PostgresTransaction) async throws -> [LineRow] {
         try await tx.query("""
-            SELECT \(LineRow.columns) FROM reward_lines l LEFT JOIN statements s ON s.id = l.statement_id
+            SELECT \(LineRow.columns) FROM reward_lines l LEFT JOIN statements s ON \(LineRow.statementJoin)
             WHERE l.order_id = $1 AND l.kind = 'reward' ORDER BY l.level
             """, [.text(orderID)]).map(LineRow.init(row:))
     }
@@ -61,8 +61,12 @@ struct LineStore: Sendable {
 struct LineRow: Sendable {
     static let columns = """
         l.id, l.kind, l.level, l.order_id, l.order_code, l.event_id, l.region_id, l.dealer_account_id, l.payee_account_id,
-        l.sales_fen, l.amount_fen, l.rule_version, l.occurred_at, l.period_start, l.statement_id,
+        l.sales_fen, l.amount_fen, l.rule_version, l.occurred_at, l.period_start, s.id AS statement_id,
         s.state AS statement_state, s.week_name AS statement_week
+        """
+    /// A line is on the statement of its week, dealer and payee (once the week is closed).
+    static let statementJoin = """
+        s.period_start = l.period_start AND s.dealer_account_id = l.dealer_account_id AND s.payee_account_id = l.payee_account_id
         """
 
     var id: String

@@ -3,7 +3,7 @@ import Postgres
 /// `statements`, `period_closes` and `carried_balances`: closing a week and a statement's life.
 struct StatementStore: Sendable {
     /// Closes the week starting at `start` in one transaction, set-based (one statement per
-    /// dealer and payee with open lines in the week). The caller holds the week's exclusive
+    /// dealer and payee with lines in the week; the lines stay where they are). The caller holds the week's exclusive
     /// lock. Returns nil when the week had been closed before (nothing changes).
     func close(start: Int64, end: Int64, weekName: String, closedBy: String, at now: Int64,
                in tx: PostgresTransaction) async throws -> Int? {
@@ -12,42 +12,40 @@ struct StatementStore: Sendable {
             VALUES ($1, $2, $3, $4, 0) ON CONFLICT DO NOTHING RETURNING 1
             """, [.timestampMillis(start), .text(weekName), .timestampMillis(now), .text(closedBy)])
         guard !claimed.isEmpty else { return nil }
-        let week: [PostgresValue] = [.timestampMillis(start), .timestampMillis(end), .text(weekName), .timestampMillis(now)]
         let results = try await tx.run([
-            // 1. The statements, with the negative balance each payee carries in from its last one.
+            // 1. The negative balance each payee with lines this week carries in from its last
+            //    statement, as a line of its own (before the statements: their totals include it).
+            PostgresStatement("""
+                INSERT INTO reward_lines (id, kind, level, order_id, order_code, event_id, region_id, dealer_account_id,
+                    payee_account_id, sales_fen, amount_fen, rule_version, occurred_at, period_start, created_at)
+                SELECT gen_random_uuid()::text, 'carry_forward', 0, '', '', 'carry:' || b.from_statement_id, p.region_id,
+                    b.dealer_account_id, b.payee_account_id, 0, b.balance_fen, 0, $2, $1, $2
+                FROM carried_balances b JOIN statements p ON p.id = b.from_statement_id
+                WHERE b.balance_fen <> 0 AND EXISTS (SELECT 1 FROM reward_lines l WHERE l.period_start = $1
+                    AND l.dealer_account_id = b.dealer_account_id AND l.payee_account_id = b.payee_account_id)
+                """, [.timestampMillis(start), .timestampMillis(now)]),
+            // 2. One statement per dealer and payee: the week's lines summed (the database
+            //    checks every total against its lines: statements_total_check).
             PostgresStatement("""
                 INSERT INTO statements (id, period_start, period_end, week_name, region_id, dealer_account_id, payee_account_id,
                     state, total_fen, payable_fen, line_count, created_at)
-                SELECT gen_random_uuid()::text, $1, $2, $3, g.region_id, g.dealer_account_id, g.payee_account_id, 'draft',
-                    g.total + coalesce(b.balance_fen, 0), greatest(g.total + coalesce(b.balance_fen, 0), 0),
-                    g.lines + CASE WHEN coalesce(b.balance_fen, 0) <> 0 THEN 1 ELSE 0 END, $4
-                FROM (SELECT dealer_account_id, payee_account_id, min(region_id) AS region_id, sum(amount_fen) AS total,
-                             count(*) AS lines
-                      FROM reward_lines WHERE period_start = $1 AND statement_id IS NULL
-                      GROUP BY dealer_account_id, payee_account_id) g
-                LEFT JOIN carried_balances b USING (dealer_account_id, payee_account_id)
-                """, week),
-            // 2. The carried balance as a line of its own, so the total stays the sum of the lines.
-            PostgresStatement("""
-                INSERT INTO reward_lines (id, kind, level, order_id, order_code, event_id, region_id, dealer_account_id,
-                    payee_account_id, sales_fen, amount_fen, rule_version, occurred_at, period_start, statement_id, created_at)
-                SELECT gen_random_uuid()::text, 'carry_forward', 0, '', '', 'carry:' || b.from_statement_id, s.region_id,
-                    s.dealer_account_id, s.payee_account_id, 0, b.balance_fen, 0, $2, $1, s.id, $2
-                FROM statements s JOIN carried_balances b USING (dealer_account_id, payee_account_id)
-                WHERE s.period_start = $1 AND b.balance_fen <> 0
-                """, [.timestampMillis(start), .timestampMillis(now)]),
-            // 3. The week's lines onto their statements.
-            PostgresStatement("""
-                UPDATE reward_lines l SET statement_id = s.id FROM statements s
-                WHERE l.period_start = $1 AND l.statement_id IS NULL AND s.period_start = $1
-                  AND s.dealer_account_id = l.dealer_account_id AND s.payee_account_id = l.payee_account_id
-                """, [.timestampMillis(start)]),
-            // 4. What each payee carries out: a negative total is never paid, it is netted next time.
+                SELECT gen_random_uuid()::text, $1, $2, $3, min(region_id), dealer_account_id, payee_account_id, 'draft',
+                    sum(amount_fen), greatest(sum(amount_fen), 0), count(*), $4
+                FROM reward_lines WHERE period_start = $1
+                GROUP BY dealer_account_id, payee_account_id
+                """, [.timestampMillis(start), .timestampMillis(end), .text(weekName), .timestampMillis(now)]),
+            // 3. What each payee carries out: a negative total is never paid, it is netted next
+            //    time; a payee back in the black carries nothing.
             PostgresStatement("""
                 INSERT INTO carried_balances (dealer_account_id, payee_account_id, balance_fen, from_statement_id)
-                SELECT dealer_account_id, payee_account_id, least(total_fen, 0), id FROM statements WHERE period_start = $1
+                SELECT dealer_account_id, payee_account_id, total_fen, id FROM statements WHERE period_start = $1 AND total_fen < 0
                 ON CONFLICT (dealer_account_id, payee_account_id) DO UPDATE
                     SET balance_fen = EXCLUDED.balance_fen, from_statement_id = EXCLUDED.from_statement_id
+                """, [.timestampMillis(start)]),
+            PostgresStatement("""
+                UPDATE carried_balances b SET balance_fen = 0, from_statement_id = s.id FROM statements s
+                WHERE s.period_start = $1 AND s.total_fen >= 0 AND b.balance_fen <> 0
+                  AND s.dealer_account_id = b.dealer_account_id AND s.payee_account_id = b.payee_account_id
                 """, [.timestampMillis(start)]),
             PostgresStatement("""
                 UPDATE period_closes SET statement_count = (SELECT count(*) FROM statements WHERE period_start = $1)
@@ -71,8 +69,8 @@ struct StatementStore: Sendable {
 
     func lines(of statementID: String, in tx: PostgresTransaction) async throws -> [LineRow] {
         try await tx.query("""
-            SELECT \(LineRow.columns) FROM reward_lines l LEFT JOIN statements s ON s.id = l.statement_id
-            WHERE l.statement_id = $1 ORDER BY l.kind DESC, l.occurred_at, l.order_code, l.level
+            SELECT \(LineRow.columns) FROM statements s JOIN reward_lines l ON \(LineRow.statementJoin)
+            WHERE s.id = $1 ORDER BY l.kind DESC, l.occurred_at, l.order_code, l.level
             """, [.text(statementID)]).map(LineRow.init(row:))
     }
 

@@ -81,7 +81,10 @@ CREATE INDEX statements_payee ON statements (payee_account_id, period_start DESC
 CREATE INDEX statements_dealer ON statements (dealer_account_id, period_start DESC);
 CREATE INDEX statements_region ON statements (region_id, period_start DESC);
 
--- Accrual and clawback lines (and a statement's carry-forward line).
+-- Accrual and clawback lines (and a statement's carry-forward line). A line belongs to the
+-- statement of its (period_start, dealer, payee): closing a week attaches nothing, it only adds
+-- the statements (and the carried balances as lines of their own), so the close costs about
+-- one aggregation of the week's lines.
 CREATE TABLE reward_lines (
     id text PRIMARY KEY,
     kind text NOT NULL CHECK (kind IN ('reward', 'clawback', 'carry_forward')),
@@ -97,15 +100,14 @@ CREATE TABLE reward_lines (
     rule_version bigint NOT NULL,
     occurred_at timestamptz NOT NULL,
     period_start timestamptz NOT NULL,
-    statement_id text REFERENCES statements (id),
     created_at timestamptz NOT NULL
 );
 -- Idempotent per order, level and event kind: one reward and at most one clawback per order
 -- and level however often orders' events arrive.
 CREATE UNIQUE INDEX reward_lines_once ON reward_lines (order_id, level, kind) WHERE kind <> 'carry_forward';
-CREATE UNIQUE INDEX reward_lines_carry_once ON reward_lines (statement_id) WHERE kind = 'carry_forward';
-CREATE INDEX reward_lines_open ON reward_lines (period_start) WHERE statement_id IS NULL;
-CREATE INDEX reward_lines_statement ON reward_lines (statement_id);
+CREATE UNIQUE INDEX reward_lines_carry_once ON reward_lines (period_start, dealer_account_id, payee_account_id)
+    WHERE kind = 'carry_forward';
+CREATE INDEX reward_lines_statement ON reward_lines (period_start, dealer_account_id, payee_account_id);
 CREATE INDEX reward_lines_payee ON reward_lines (payee_account_id, occurred_at DESC);
 
 -- The negative balance a payee carries with a dealer into its next statement (0 or less).
@@ -117,17 +119,31 @@ CREATE TABLE carried_balances (
     PRIMARY KEY (dealer_account_id, payee_account_id)
 );
 
--- A line on a statement never changes again, nor leaves it.
+-- A closed week's lines never change, leave, or gain a new one (the flow books a late line
+-- into the next open week); a carry-forward line only comes before its statement exists.
 CREATE FUNCTION reward_lines_frozen() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF OLD.statement_id IS NOT NULL THEN
-        RAISE EXCEPTION 'reward line % is on statement % and cannot change', OLD.id, OLD.statement_id
+    IF TG_OP = 'INSERT' THEN
+        IF NEW.kind = 'carry_forward' THEN
+            IF EXISTS (SELECT 1 FROM statements WHERE period_start = NEW.period_start
+                       AND dealer_account_id = NEW.dealer_account_id AND payee_account_id = NEW.payee_account_id) THEN
+                RAISE EXCEPTION 'statement of % for % / % exists already', NEW.period_start, NEW.dealer_account_id,
+                    NEW.payee_account_id USING ERRCODE = 'check_violation';
+            END IF;
+        ELSIF EXISTS (SELECT 1 FROM period_closes WHERE period_start = NEW.period_start) THEN
+            RAISE EXCEPTION 'the week of % is closed: book the line into the next open week', NEW.period_start
+                USING ERRCODE = 'check_violation';
+        END IF;
+        RETURN NEW;
+    END IF;
+    IF EXISTS (SELECT 1 FROM period_closes WHERE period_start = OLD.period_start) THEN
+        RAISE EXCEPTION 'reward line % is on a closed week''s statement and cannot change', OLD.id
             USING ERRCODE = 'check_violation';
     END IF;
     IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;
     RETURN NEW;
 END $$;
-CREATE TRIGGER reward_lines_frozen BEFORE UPDATE OR DELETE ON reward_lines
+CREATE TRIGGER reward_lines_frozen BEFORE INSERT OR UPDATE OR DELETE ON reward_lines
     FOR EACH ROW EXECUTE FUNCTION reward_lines_frozen();
 
 -- A statement's figures never change; its state only moves forward; an archived one is final.
@@ -158,22 +174,32 @@ END $$;
 CREATE TRIGGER statements_guard BEFORE UPDATE OR DELETE ON statements
     FOR EACH ROW EXECUTE FUNCTION statements_guard();
 
--- Every statement's total equals the sum of its lines, checked by the database at commit
--- (deferred: the close inserts the statement before it attaches the lines).
+-- Every statement's total equals the sum of its lines, and every line of the week is on a
+-- statement: checked by the database, set-based, for all statements one INSERT adds (the close
+-- adds a week's statements in one statement, so the full join sees the whole week).
 CREATE FUNCTION statements_total_check() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
-    line_sum bigint;
-    lines integer;
+    bad record;
 BEGIN
-    SELECT coalesce(sum(amount_fen), 0), count(*) INTO line_sum, lines FROM reward_lines WHERE statement_id = NEW.id;
-    IF line_sum <> NEW.total_fen OR lines <> NEW.line_count THEN
-        RAISE EXCEPTION 'statement % total % fen (% lines) differs from its lines: % fen (% lines)',
-            NEW.id, NEW.total_fen, NEW.line_count, line_sum, lines USING ERRCODE = 'check_violation';
+    SELECT coalesce(n.id, '(none)') AS id, n.total_fen, n.line_count, a.total, a.lines,
+           coalesce(n.dealer_account_id, a.dealer_account_id) AS dealer, coalesce(n.payee_account_id, a.payee_account_id) AS payee
+    INTO bad
+    FROM (SELECT * FROM new_statements) n
+    FULL JOIN (SELECT period_start, dealer_account_id, payee_account_id, sum(amount_fen) AS total, count(*) AS lines
+               FROM reward_lines WHERE period_start IN (SELECT DISTINCT period_start FROM new_statements)
+               GROUP BY period_start, dealer_account_id, payee_account_id) a
+        USING (period_start, dealer_account_id, payee_account_id)
+    WHERE n.total_fen IS DISTINCT FROM a.total OR n.line_count IS DISTINCT FROM a.lines
+    LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'statement % (% / %) total % fen (% lines) differs from its lines: % fen (% lines)',
+            bad.id, bad.dealer, bad.payee, bad.total_fen, bad.line_count, bad.total, bad.lines
+            USING ERRCODE = 'check_violation';
     END IF;
     RETURN NULL;
 END $$;
-CREATE CONSTRAINT TRIGGER statements_total_check AFTER INSERT ON statements
-    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION statements_total_check();
+CREATE TRIGGER statements_total_check AFTER INSERT ON statements
+    REFERENCING NEW TABLE AS new_statements FOR EACH STATEMENT EXECUTE FUNCTION statements_total_check();
 
 -- Refunded orders: orders' events may arrive in any order, so a refund seen before its visit
 -- is kept and the late visit then books nothing.
