@@ -114,3 +114,61 @@ extension ViolationLedgerTests {
         XCTAssertEqual(team.count, 0)
     }
 }
+
+extension ViolationLedgerTests {
+    func directory(_ id: String, role: String, node: String) async throws {
+        var entry = Xsc_Common_V1_DirectoryEntry()
+        entry.accountId = id
+        entry.name = id
+        entry.domainRole = role
+        entry.nodePath = node
+        entry.enabled = true
+        entry.version = 1
+        _ = try await fixture.flow.setDirectoryEntry(entry, actor: try fixture.system)
+    }
+
+    /// A proven channel conflict is priced by its class and the person's kind; the team's own
+    /// table overrides the company's for later violations.
+    func testChannelConflictClassesAndTheTeamsOwnTable() async throws {
+        try await directory("sales-9", role: "salesperson", node: SettlementsFixture.team)
+        try await directory("dealer-9", role: "dealer", node: SettlementsFixture.team)
+        try await directory("sales-sc", role: "salesperson", node: "/hq/sc/sc-o2/sc-o2-d1/t1")
+        var request = Xsc_Settlements_V1_RecordChannelConflictRequest()
+        request.personAccountId = "sales-9"
+        request.class = .serious
+        request.reference = "C-123"
+        request.detail = "诱导退款后在商城重新下单"
+        let serious = try await fixture.flow.recordChannelConflict(request, actor: try fixture.managerCQ, idempotencyKey: "c1")
+        XCTAssertEqual(serious.penaltyFen, 50_000)
+        let replay = try await fixture.flow.recordChannelConflict(request, actor: try fixture.managerCQ, idempotencyKey: "c1")
+        XCTAssertEqual(replay.violationId, serious.violationId)
+        request.personAccountId = "dealer-9"
+        request.class = .severe
+        let severe = try await fixture.flow.recordChannelConflict(request, actor: try fixture.managerCQ, idempotencyKey: "c2")
+        XCTAssertEqual(severe.penaltyFen, 1_000_000)
+        // Another region's person: not found for this manager; a missing class: invalid.
+        request.personAccountId = "sales-sc"
+        await XCTAssertRPCError(.notFound) {
+            try await self.fixture.flow.recordChannelConflict(request, actor: try self.fixture.managerCQ, idempotencyKey: "c3")
+        }
+        request.class = .unspecified
+        await XCTAssertRPCError(.invalidArgument) {
+            try await self.fixture.flow.recordChannelConflict(request, actor: try self.fixture.managerCQ, idempotencyKey: "c4")
+        }
+
+        var own = Xsc_Settlements_V1_SetTeamPenaltyRequest()
+        own.class = .serious
+        own.personKind = .staff
+        own.penaltyFen = 30_000
+        await XCTAssertRPCError(.permissionDenied) { try await self.fixture.flow.setTeamPenalty(own, actor: try self.fixture.managerCQ) }
+        _ = try await fixture.flow.setTeamPenalty(own, actor: try fixture.teamAdmin)
+        request.personAccountId = "sales-9"
+        request.class = .serious
+        let teamPriced = try await fixture.flow.recordChannelConflict(request, actor: try fixture.managerCQ, idempotencyKey: "c5")
+        XCTAssertEqual(teamPriced.penaltyFen, 30_000)
+        let result = try await summary()
+        XCTAssertEqual(result.penaltyFen, 50_000 + 1_000_000 + 30_000)
+        XCTAssertEqual(result.people.first { $0.personAccountId == "sales-9" }?.serious, 2)
+        XCTAssertEqual(result.people.first { $0.personAccountId == "dealer-9" }?.severe, 1)
+    }
+}

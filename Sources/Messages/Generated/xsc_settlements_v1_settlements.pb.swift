@@ -216,6 +216,34 @@ public enum Xsc_Settlements_V1_ViolationClass: Sendable, Hashable, RawRepresenta
     }
 }
 
+public enum Xsc_Settlements_V1_PersonKind: Sendable, Hashable, RawRepresentable {
+    case unspecified
+    case staff
+    case dealer
+    /// A value this build does not know (proto3 enums are open).
+    case unrecognized(Int32)
+
+    public init() { self = .unspecified }
+
+    public init(rawValue: Int32) {
+        switch rawValue {
+        case 0: self = .unspecified
+        case 1: self = .staff
+        case 2: self = .dealer
+        default: self = .unrecognized(rawValue)
+        }
+    }
+
+    public var rawValue: Int32 {
+        switch self {
+        case .unspecified: return 0
+        case .staff: return 1
+        case .dealer: return 2
+        case .unrecognized(let value): return value
+        }
+    }
+}
+
 public struct Xsc_Settlements_V1_RewardRule: ProtoMessage {
     public static let protoMessageName = "xsc.settlements.v1.RewardRule"
 
@@ -612,6 +640,39 @@ public struct Xsc_Settlements_V1_ViolationSummaryResponse: ProtoMessage {
     public var teamPath: String = ""
     public var people: [Xsc_Settlements_V1_PersonViolationSummary] = []
     public var count: Int32 = 0
+    public var penaltyFen: Int64 = 0
+
+    public init() {}
+}
+
+public struct Xsc_Settlements_V1_RecordChannelConflictRequest: ProtoMessage {
+    public static let protoMessageName = "xsc.settlements.v1.RecordChannelConflictRequest"
+
+    public var personAccountId: String = ""
+    public var `class`: Xsc_Settlements_V1_ViolationClass = .unspecified
+    public var reference: String = ""
+    public var detail: String = ""
+    public var occurredAtMs: Int64 = 0
+
+    public init() {}
+}
+
+public struct Xsc_Settlements_V1_SetTeamPenaltyRequest: ProtoMessage {
+    public static let protoMessageName = "xsc.settlements.v1.SetTeamPenaltyRequest"
+
+    public var `class`: Xsc_Settlements_V1_ViolationClass = .unspecified
+    public var personKind: Xsc_Settlements_V1_PersonKind = .unspecified
+    public var penaltyFen: Int64 = 0
+
+    public init() {}
+}
+
+public struct Xsc_Settlements_V1_SetTeamPenaltyResponse: ProtoMessage {
+    public static let protoMessageName = "xsc.settlements.v1.SetTeamPenaltyResponse"
+
+    public var teamPath: String = ""
+    public var `class`: Xsc_Settlements_V1_ViolationClass = .unspecified
+    public var personKind: Xsc_Settlements_V1_PersonKind = .unspecified
     public var penaltyFen: Int64 = 0
 
     public init() {}
@@ -1972,6 +2033,114 @@ extension Xsc_Settlements_V1_ViolationSummaryResponse {
         defer { arena.release(to: mark) }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__settlements__v1__violation_summary_response__unpack(arena.allocator, bytes.count, data) else {
+            throw ProtoDecodeError.invalidWireFormat(protoMessageName)
+        }
+        return Self(_cMessage: c)
+    }
+
+    public func encode(appendingTo buffer: inout [UInt8], arena: ProtoArena) {
+        let mark = arena.mark()
+        defer { arena.release(to: mark) }
+        protoPack(_cMessage(in: arena), appendingTo: &buffer)
+    }
+}
+
+extension Xsc_Settlements_V1_RecordChannelConflictRequest {
+    init(_cMessage c: UnsafeMutablePointer<Xsc__Settlements__V1__RecordChannelConflictRequest>) {
+        self.init()
+        self.personAccountId = protoString(c.pointee.person_account_id)
+        self.`class` = Xsc_Settlements_V1_ViolationClass(rawValue: Int32(truncatingIfNeeded: c.pointee.class_.rawValue))
+        self.reference = protoString(c.pointee.reference)
+        self.detail = protoString(c.pointee.detail)
+        self.occurredAtMs = c.pointee.occurred_at_ms
+    }
+
+    func _cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Xsc__Settlements__V1__RecordChannelConflictRequest> {
+        let c = arena.allocate(Xsc__Settlements__V1__RecordChannelConflictRequest.self)
+        xsc__settlements__v1__record_channel_conflict_request__init(c)
+        if !self.personAccountId.isEmpty { c.pointee.person_account_id = arena.cString(self.personAccountId) }
+        c.pointee.class_ = Xsc__Settlements__V1__ViolationClass(rawValue: .init(truncatingIfNeeded: self.`class`.rawValue))
+        if !self.reference.isEmpty { c.pointee.reference = arena.cString(self.reference) }
+        if !self.detail.isEmpty { c.pointee.detail = arena.cString(self.detail) }
+        c.pointee.occurred_at_ms = self.occurredAtMs
+        return c
+    }
+
+    public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
+        let mark = arena.mark()
+        defer { arena.release(to: mark) }
+        let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
+        guard let c = xsc__settlements__v1__record_channel_conflict_request__unpack(arena.allocator, bytes.count, data) else {
+            throw ProtoDecodeError.invalidWireFormat(protoMessageName)
+        }
+        return Self(_cMessage: c)
+    }
+
+    public func encode(appendingTo buffer: inout [UInt8], arena: ProtoArena) {
+        let mark = arena.mark()
+        defer { arena.release(to: mark) }
+        protoPack(_cMessage(in: arena), appendingTo: &buffer)
+    }
+}
+
+extension Xsc_Settlements_V1_SetTeamPenaltyRequest {
+    init(_cMessage c: UnsafeMutablePointer<Xsc__Settlements__V1__SetTeamPenaltyRequest>) {
+        self.init()
+        self.`class` = Xsc_Settlements_V1_ViolationClass(rawValue: Int32(truncatingIfNeeded: c.pointee.class_.rawValue))
+        self.personKind = Xsc_Settlements_V1_PersonKind(rawValue: Int32(truncatingIfNeeded: c.pointee.person_kind.rawValue))
+        self.penaltyFen = c.pointee.penalty_fen
+    }
+
+    func _cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Xsc__Settlements__V1__SetTeamPenaltyRequest> {
+        let c = arena.allocate(Xsc__Settlements__V1__SetTeamPenaltyRequest.self)
+        xsc__settlements__v1__set_team_penalty_request__init(c)
+        c.pointee.class_ = Xsc__Settlements__V1__ViolationClass(rawValue: .init(truncatingIfNeeded: self.`class`.rawValue))
+        c.pointee.person_kind = Xsc__Settlements__V1__PersonKind(rawValue: .init(truncatingIfNeeded: self.personKind.rawValue))
+        c.pointee.penalty_fen = self.penaltyFen
+        return c
+    }
+
+    public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
+        let mark = arena.mark()
+        defer { arena.release(to: mark) }
+        let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
+        guard let c = xsc__settlements__v1__set_team_penalty_request__unpack(arena.allocator, bytes.count, data) else {
+            throw ProtoDecodeError.invalidWireFormat(protoMessageName)
+        }
+        return Self(_cMessage: c)
+    }
+
+    public func encode(appendingTo buffer: inout [UInt8], arena: ProtoArena) {
+        let mark = arena.mark()
+        defer { arena.release(to: mark) }
+        protoPack(_cMessage(in: arena), appendingTo: &buffer)
+    }
+}
+
+extension Xsc_Settlements_V1_SetTeamPenaltyResponse {
+    init(_cMessage c: UnsafeMutablePointer<Xsc__Settlements__V1__SetTeamPenaltyResponse>) {
+        self.init()
+        self.teamPath = protoString(c.pointee.team_path)
+        self.`class` = Xsc_Settlements_V1_ViolationClass(rawValue: Int32(truncatingIfNeeded: c.pointee.class_.rawValue))
+        self.personKind = Xsc_Settlements_V1_PersonKind(rawValue: Int32(truncatingIfNeeded: c.pointee.person_kind.rawValue))
+        self.penaltyFen = c.pointee.penalty_fen
+    }
+
+    func _cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Xsc__Settlements__V1__SetTeamPenaltyResponse> {
+        let c = arena.allocate(Xsc__Settlements__V1__SetTeamPenaltyResponse.self)
+        xsc__settlements__v1__set_team_penalty_response__init(c)
+        if !self.teamPath.isEmpty { c.pointee.team_path = arena.cString(self.teamPath) }
+        c.pointee.class_ = Xsc__Settlements__V1__ViolationClass(rawValue: .init(truncatingIfNeeded: self.`class`.rawValue))
+        c.pointee.person_kind = Xsc__Settlements__V1__PersonKind(rawValue: .init(truncatingIfNeeded: self.personKind.rawValue))
+        c.pointee.penalty_fen = self.penaltyFen
+        return c
+    }
+
+    public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
+        let mark = arena.mark()
+        defer { arena.release(to: mark) }
+        let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
+        guard let c = xsc__settlements__v1__set_team_penalty_response__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
         }
         return Self(_cMessage: c)

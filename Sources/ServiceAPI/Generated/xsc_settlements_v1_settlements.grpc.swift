@@ -29,6 +29,8 @@ public protocol Xsc_Settlements_V1_SettlementServiceHandler: RPCServiceProvider 
     func recordReimbursementPayment(_ request: Xsc_Settlements_V1_RecordReimbursementPaymentRequest, context: ServerContext) async throws -> Xsc_Settlements_V1_Reimbursement
     func listViolations(_ request: Xsc_Settlements_V1_ListViolationsRequest, context: ServerContext) async throws -> Xsc_Settlements_V1_ListViolationsResponse
     func violationSummary(_ request: Xsc_Settlements_V1_ViolationSummaryRequest, context: ServerContext) async throws -> Xsc_Settlements_V1_ViolationSummaryResponse
+    func recordChannelConflict(_ request: Xsc_Settlements_V1_RecordChannelConflictRequest, context: ServerContext) async throws -> Xsc_Settlements_V1_Violation
+    func setTeamPenalty(_ request: Xsc_Settlements_V1_SetTeamPenaltyRequest, context: ServerContext) async throws -> Xsc_Settlements_V1_SetTeamPenaltyResponse
 }
 
 extension Xsc_Settlements_V1_SettlementServiceHandler {
@@ -105,6 +107,12 @@ extension Xsc_Settlements_V1_SettlementServiceHandler {
             },
             .unary("ViolationSummary") { (request: Xsc_Settlements_V1_ViolationSummaryRequest, context: ServerContext) async throws -> Xsc_Settlements_V1_ViolationSummaryResponse in
                 try await self.violationSummary(request, context: context)
+            },
+            .unary("RecordChannelConflict") { (request: Xsc_Settlements_V1_RecordChannelConflictRequest, context: ServerContext) async throws -> Xsc_Settlements_V1_Violation in
+                try await self.recordChannelConflict(request, context: context)
+            },
+            .unary("SetTeamPenalty") { (request: Xsc_Settlements_V1_SetTeamPenaltyRequest, context: ServerContext) async throws -> Xsc_Settlements_V1_SetTeamPenaltyResponse in
+                try await self.setTeamPenalty(request, context: context)
             },
         ])
     }
@@ -211,5 +219,13 @@ public struct Xsc_Settlements_V1_SettlementServiceClient: Sendable {
 
     public func violationSummary(_ request: Xsc_Settlements_V1_ViolationSummaryRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Settlements_V1_ViolationSummaryResponse {
         try await channel.unary(path: "/xsc.settlements.v1.SettlementService/ViolationSummary", request: request, options: options)
+    }
+
+    public func recordChannelConflict(_ request: Xsc_Settlements_V1_RecordChannelConflictRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Settlements_V1_Violation {
+        try await channel.unary(path: "/xsc.settlements.v1.SettlementService/RecordChannelConflict", request: request, options: options)
+    }
+
+    public func setTeamPenalty(_ request: Xsc_Settlements_V1_SetTeamPenaltyRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Settlements_V1_SetTeamPenaltyResponse {
+        try await channel.unary(path: "/xsc.settlements.v1.SettlementService/SetTeamPenalty", request: request, options: options)
     }
 }

@@ -108,3 +108,14 @@ public struct SettlementServiceHandler: Xsc_Settlements_V1_SettlementServiceHand
         try await flow.violationSummary(request, actor: try context.requireActor())
     }
 }
+
+extension SettlementServiceHandler {
+    public func recordChannelConflict(_ request: Xsc_Settlements_V1_RecordChannelConflictRequest, context: ServerContext) async throws -> Xsc_Settlements_V1_Violation {
+        try await flow.recordChannelConflict(request, actor: try context.requireActor(),
+                                             idempotencyKey: IdempotencyStore.key(from: context.requestMetadata))
+    }
+
+    public func setTeamPenalty(_ request: Xsc_Settlements_V1_SetTeamPenaltyRequest, context: ServerContext) async throws -> Xsc_Settlements_V1_SetTeamPenaltyResponse {
+        try await flow.setTeamPenalty(request, actor: try context.requireActor())
+    }
+}

@@ -4,6 +4,15 @@ import Messages
 enum ViolationSeverity: String, Sendable, CaseIterable {
     case general, serious, severe
 
+    init?(_ message: Xsc_Settlements_V1_ViolationClass) {
+        switch message {
+        case .general: self = .general
+        case .serious: self = .serious
+        case .severe: self = .severe
+        default: return nil
+        }
+    }
+
     var message: Xsc_Settlements_V1_ViolationClass {
         switch self {
         case .general: .general
@@ -14,6 +23,16 @@ enum ViolationSeverity: String, Sendable, CaseIterable {
 }
 
 enum PersonKind: String, Sendable {
+    init?(_ message: Xsc_Settlements_V1_PersonKind) {
+        switch message {
+        case .staff: self = .staff
+        case .dealer: self = .dealer
+        default: return nil
+        }
+    }
+
+    var message: Xsc_Settlements_V1_PersonKind { self == .staff ? .staff : .dealer }
+
     /// Company staff (leads, salespeople...): 200/500/1000 yuan.
     case staff
     /// Dealers and distributors: 2000/5000/10000 yuan.

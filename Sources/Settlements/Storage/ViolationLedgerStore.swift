@@ -126,3 +126,17 @@ struct ViolationRow: Sendable {
         withdrawn = try row.decode(Int64?.self, column: "withdrawn_at") != nil
     }
 }
+
+extension ViolationLedgerStore {
+    func setTeamPenalty(teamPath: String, kind: PersonKind, severity: ViolationSeverity, penaltyFen: Int64,
+                        in tx: PostgresTransaction) async throws {
+        _ = try await tx.execute("""
+            INSERT INTO penalty_tables (team_path, person_kind, class, penalty_fen) VALUES ($1, $2, $3, $4)
+            ON CONFLICT (team_path, person_kind, class) DO UPDATE SET penalty_fen = EXCLUDED.penalty_fen
+            """, [.text(teamPath), .text(kind.rawValue), .text(severity.rawValue), .int64(penaltyFen)])
+    }
+
+    func load(id: String, in tx: PostgresTransaction) async throws -> ViolationRow? {
+        try await tx.query("SELECT \(ViolationRow.columns) FROM violations WHERE id = $1", [.text(id)]).first.map(ViolationRow.init(row:))
+    }
+}

@@ -1717,6 +1717,141 @@ void   xsc__settlements__v1__violation_summary_response__free_unpacked
   assert(message->base.descriptor == &xsc__settlements__v1__violation_summary_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   xsc__settlements__v1__record_channel_conflict_request__init
+                     (Xsc__Settlements__V1__RecordChannelConflictRequest         *message)
+{
+  static const Xsc__Settlements__V1__RecordChannelConflictRequest init_value = XSC__SETTLEMENTS__V1__RECORD_CHANNEL_CONFLICT_REQUEST__INIT;
+  *message = init_value;
+}
+size_t xsc__settlements__v1__record_channel_conflict_request__get_packed_size
+                     (const Xsc__Settlements__V1__RecordChannelConflictRequest *message)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__record_channel_conflict_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__settlements__v1__record_channel_conflict_request__pack
+                     (const Xsc__Settlements__V1__RecordChannelConflictRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__record_channel_conflict_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__settlements__v1__record_channel_conflict_request__pack_to_buffer
+                     (const Xsc__Settlements__V1__RecordChannelConflictRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__record_channel_conflict_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Settlements__V1__RecordChannelConflictRequest *
+       xsc__settlements__v1__record_channel_conflict_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Settlements__V1__RecordChannelConflictRequest *)
+     protobuf_c_message_unpack (&xsc__settlements__v1__record_channel_conflict_request__descriptor,
+                                allocator, len, data);
+}
+void   xsc__settlements__v1__record_channel_conflict_request__free_unpacked
+                     (Xsc__Settlements__V1__RecordChannelConflictRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__settlements__v1__record_channel_conflict_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__settlements__v1__set_team_penalty_request__init
+                     (Xsc__Settlements__V1__SetTeamPenaltyRequest         *message)
+{
+  static const Xsc__Settlements__V1__SetTeamPenaltyRequest init_value = XSC__SETTLEMENTS__V1__SET_TEAM_PENALTY_REQUEST__INIT;
+  *message = init_value;
+}
+size_t xsc__settlements__v1__set_team_penalty_request__get_packed_size
+                     (const Xsc__Settlements__V1__SetTeamPenaltyRequest *message)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__set_team_penalty_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__settlements__v1__set_team_penalty_request__pack
+                     (const Xsc__Settlements__V1__SetTeamPenaltyRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__set_team_penalty_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__settlements__v1__set_team_penalty_request__pack_to_buffer
+                     (const Xsc__Settlements__V1__SetTeamPenaltyRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__set_team_penalty_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Settlements__V1__SetTeamPenaltyRequest *
+       xsc__settlements__v1__set_team_penalty_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Settlements__V1__SetTeamPenaltyRequest *)
+     protobuf_c_message_unpack (&xsc__settlements__v1__set_team_penalty_request__descriptor,
+                                allocator, len, data);
+}
+void   xsc__settlements__v1__set_team_penalty_request__free_unpacked
+                     (Xsc__Settlements__V1__SetTeamPenaltyRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__settlements__v1__set_team_penalty_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__settlements__v1__set_team_penalty_response__init
+                     (Xsc__Settlements__V1__SetTeamPenaltyResponse         *message)
+{
+  static const Xsc__Settlements__V1__SetTeamPenaltyResponse init_value = XSC__SETTLEMENTS__V1__SET_TEAM_PENALTY_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t xsc__settlements__v1__set_team_penalty_response__get_packed_size
+                     (const Xsc__Settlements__V1__SetTeamPenaltyResponse *message)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__set_team_penalty_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__settlements__v1__set_team_penalty_response__pack
+                     (const Xsc__Settlements__V1__SetTeamPenaltyResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__set_team_penalty_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__settlements__v1__set_team_penalty_response__pack_to_buffer
+                     (const Xsc__Settlements__V1__SetTeamPenaltyResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__set_team_penalty_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Settlements__V1__SetTeamPenaltyResponse *
+       xsc__settlements__v1__set_team_penalty_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Settlements__V1__SetTeamPenaltyResponse *)
+     protobuf_c_message_unpack (&xsc__settlements__v1__set_team_penalty_response__descriptor,
+                                allocator, len, data);
+}
+void   xsc__settlements__v1__set_team_penalty_response__free_unpacked
+                     (Xsc__Settlements__V1__SetTeamPenaltyResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__settlements__v1__set_team_penalty_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 static const ProtobufCFieldDescriptor xsc__settlements__v1__reward_rule__field_descriptors[8] =
 {
   {
@@ -4415,6 +4550,237 @@ const ProtobufCMessageDescriptor xsc__settlements__v1__violation_summary_respons
   (ProtobufCMessageInit) xsc__settlements__v1__violation_summary_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
+static const ProtobufCFieldDescriptor xsc__settlements__v1__record_channel_conflict_request__field_descriptors[5] =
+{
+  {
+    "person_account_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__RecordChannelConflictRequest, person_account_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "class",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__RecordChannelConflictRequest, class_),
+    &xsc__settlements__v1__violation_class__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "reference",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__RecordChannelConflictRequest, reference),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "detail",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__RecordChannelConflictRequest, detail),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "occurred_at_ms",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__RecordChannelConflictRequest, occurred_at_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__settlements__v1__record_channel_conflict_request__field_indices_by_name[] = {
+  1,   /* field[1] = class */
+  3,   /* field[3] = detail */
+  4,   /* field[4] = occurred_at_ms */
+  0,   /* field[0] = person_account_id */
+  2,   /* field[2] = reference */
+};
+static const ProtobufCIntRange xsc__settlements__v1__record_channel_conflict_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 5 }
+};
+const ProtobufCMessageDescriptor xsc__settlements__v1__record_channel_conflict_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.settlements.v1.RecordChannelConflictRequest",
+  "RecordChannelConflictRequest",
+  "Xsc__Settlements__V1__RecordChannelConflictRequest",
+  "xsc.settlements.v1",
+  sizeof(Xsc__Settlements__V1__RecordChannelConflictRequest),
+  5,
+  xsc__settlements__v1__record_channel_conflict_request__field_descriptors,
+  xsc__settlements__v1__record_channel_conflict_request__field_indices_by_name,
+  1,  xsc__settlements__v1__record_channel_conflict_request__number_ranges,
+  (ProtobufCMessageInit) xsc__settlements__v1__record_channel_conflict_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__settlements__v1__set_team_penalty_request__field_descriptors[3] =
+{
+  {
+    "class",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__SetTeamPenaltyRequest, class_),
+    &xsc__settlements__v1__violation_class__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "person_kind",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__SetTeamPenaltyRequest, person_kind),
+    &xsc__settlements__v1__person_kind__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "penalty_fen",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__SetTeamPenaltyRequest, penalty_fen),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__settlements__v1__set_team_penalty_request__field_indices_by_name[] = {
+  0,   /* field[0] = class */
+  2,   /* field[2] = penalty_fen */
+  1,   /* field[1] = person_kind */
+};
+static const ProtobufCIntRange xsc__settlements__v1__set_team_penalty_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor xsc__settlements__v1__set_team_penalty_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.settlements.v1.SetTeamPenaltyRequest",
+  "SetTeamPenaltyRequest",
+  "Xsc__Settlements__V1__SetTeamPenaltyRequest",
+  "xsc.settlements.v1",
+  sizeof(Xsc__Settlements__V1__SetTeamPenaltyRequest),
+  3,
+  xsc__settlements__v1__set_team_penalty_request__field_descriptors,
+  xsc__settlements__v1__set_team_penalty_request__field_indices_by_name,
+  1,  xsc__settlements__v1__set_team_penalty_request__number_ranges,
+  (ProtobufCMessageInit) xsc__settlements__v1__set_team_penalty_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__settlements__v1__set_team_penalty_response__field_descriptors[4] =
+{
+  {
+    "team_path",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__SetTeamPenaltyResponse, team_path),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "class",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__SetTeamPenaltyResponse, class_),
+    &xsc__settlements__v1__violation_class__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "person_kind",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__SetTeamPenaltyResponse, person_kind),
+    &xsc__settlements__v1__person_kind__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "penalty_fen",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__SetTeamPenaltyResponse, penalty_fen),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__settlements__v1__set_team_penalty_response__field_indices_by_name[] = {
+  1,   /* field[1] = class */
+  3,   /* field[3] = penalty_fen */
+  2,   /* field[2] = person_kind */
+  0,   /* field[0] = team_path */
+};
+static const ProtobufCIntRange xsc__settlements__v1__set_team_penalty_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor xsc__settlements__v1__set_team_penalty_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.settlements.v1.SetTeamPenaltyResponse",
+  "SetTeamPenaltyResponse",
+  "Xsc__Settlements__V1__SetTeamPenaltyResponse",
+  "xsc.settlements.v1",
+  sizeof(Xsc__Settlements__V1__SetTeamPenaltyResponse),
+  4,
+  xsc__settlements__v1__set_team_penalty_response__field_descriptors,
+  xsc__settlements__v1__set_team_penalty_response__field_indices_by_name,
+  1,  xsc__settlements__v1__set_team_penalty_response__number_ranges,
+  (ProtobufCMessageInit) xsc__settlements__v1__set_team_penalty_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
 static const ProtobufCEnumValue xsc__settlements__v1__reward_kind__enum_values_by_number[3] =
 {
   { "REWARD_KIND_UNSPECIFIED", "XSC__SETTLEMENTS__V1__REWARD_KIND__REWARD_KIND_UNSPECIFIED", 0 },
@@ -4637,7 +5003,37 @@ const ProtobufCEnumDescriptor xsc__settlements__v1__violation_class__descriptor 
   xsc__settlements__v1__violation_class__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCMethodDescriptor xsc__settlements__v1__settlement_service__method_descriptors[24] =
+static const ProtobufCEnumValue xsc__settlements__v1__person_kind__enum_values_by_number[3] =
+{
+  { "PERSON_KIND_UNSPECIFIED", "XSC__SETTLEMENTS__V1__PERSON_KIND__PERSON_KIND_UNSPECIFIED", 0 },
+  { "PERSON_KIND_STAFF", "XSC__SETTLEMENTS__V1__PERSON_KIND__PERSON_KIND_STAFF", 1 },
+  { "PERSON_KIND_DEALER", "XSC__SETTLEMENTS__V1__PERSON_KIND__PERSON_KIND_DEALER", 2 },
+};
+static const ProtobufCIntRange xsc__settlements__v1__person_kind__value_ranges[] = {
+{0, 0},{0, 3}
+};
+static const ProtobufCEnumValueIndex xsc__settlements__v1__person_kind__enum_values_by_name[3] =
+{
+  { "PERSON_KIND_DEALER", 2 },
+  { "PERSON_KIND_STAFF", 1 },
+  { "PERSON_KIND_UNSPECIFIED", 0 },
+};
+const ProtobufCEnumDescriptor xsc__settlements__v1__person_kind__descriptor =
+{
+  PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
+  "xsc.settlements.v1.PersonKind",
+  "PersonKind",
+  "Xsc__Settlements__V1__PersonKind",
+  "xsc.settlements.v1",
+  3,
+  xsc__settlements__v1__person_kind__enum_values_by_number,
+  3,
+  xsc__settlements__v1__person_kind__enum_values_by_name,
+  1,
+  xsc__settlements__v1__person_kind__value_ranges,
+  NULL,NULL,NULL,NULL   /* reserved[1234] */
+};
+static const ProtobufCMethodDescriptor xsc__settlements__v1__settlement_service__method_descriptors[26] =
 {
   { "RecordOrderVisited", &xsc__orders__v1__order_visited__descriptor, &xsc__common__v1__event_ack__descriptor },
   { "RecordOrderRefunded", &xsc__orders__v1__order_refunded__descriptor, &xsc__common__v1__event_ack__descriptor },
@@ -4663,6 +5059,8 @@ static const ProtobufCMethodDescriptor xsc__settlements__v1__settlement_service_
   { "RecordReimbursementPayment", &xsc__settlements__v1__record_reimbursement_payment_request__descriptor, &xsc__settlements__v1__reimbursement__descriptor },
   { "ListViolations", &xsc__settlements__v1__list_violations_request__descriptor, &xsc__settlements__v1__list_violations_response__descriptor },
   { "ViolationSummary", &xsc__settlements__v1__violation_summary_request__descriptor, &xsc__settlements__v1__violation_summary_response__descriptor },
+  { "RecordChannelConflict", &xsc__settlements__v1__record_channel_conflict_request__descriptor, &xsc__settlements__v1__violation__descriptor },
+  { "SetTeamPenalty", &xsc__settlements__v1__set_team_penalty_request__descriptor, &xsc__settlements__v1__set_team_penalty_response__descriptor },
 };
 const unsigned xsc__settlements__v1__settlement_service__method_indices_by_name[] = {
   14,        /* ArchiveStatement */
@@ -4676,6 +5074,7 @@ const unsigned xsc__settlements__v1__settlement_service__method_indices_by_name[
   7,        /* ListRewardRules */
   10,        /* ListStatements */
   22,        /* ListViolations */
+  24,        /* RecordChannelConflict */
   1,        /* RecordOrderRefunded */
   0,        /* RecordOrderVisited */
   13,        /* RecordPayment */
@@ -4686,6 +5085,7 @@ const unsigned xsc__settlements__v1__settlement_service__method_indices_by_name[
   5,        /* SetDirectoryEntry */
   8,        /* SetRecruiter */
   6,        /* SetRewardRule */
+  25,        /* SetTeamPenalty */
   20,        /* SignReimbursement */
   12,        /* SignStatement */
   23         /* ViolationSummary */
@@ -4697,7 +5097,7 @@ const ProtobufCServiceDescriptor xsc__settlements__v1__settlement_service__descr
   "SettlementService",
   "Xsc__Settlements__V1__SettlementService",
   "xsc.settlements.v1",
-  24,
+  26,
   xsc__settlements__v1__settlement_service__method_descriptors,
   xsc__settlements__v1__settlement_service__method_indices_by_name
 };
@@ -4892,6 +5292,22 @@ void xsc__settlements__v1__settlement_service__violation_summary(ProtobufCServic
 {
   assert(service->descriptor == &xsc__settlements__v1__settlement_service__descriptor);
   service->invoke(service, 23, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void xsc__settlements__v1__settlement_service__record_channel_conflict(ProtobufCService *service,
+                                                                       const Xsc__Settlements__V1__RecordChannelConflictRequest *input,
+                                                                       Xsc__Settlements__V1__Violation_Closure closure,
+                                                                       void *closure_data)
+{
+  assert(service->descriptor == &xsc__settlements__v1__settlement_service__descriptor);
+  service->invoke(service, 24, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void xsc__settlements__v1__settlement_service__set_team_penalty(ProtobufCService *service,
+                                                                const Xsc__Settlements__V1__SetTeamPenaltyRequest *input,
+                                                                Xsc__Settlements__V1__SetTeamPenaltyResponse_Closure closure,
+                                                                void *closure_data)
+{
+  assert(service->descriptor == &xsc__settlements__v1__settlement_service__descriptor);
+  service->invoke(service, 25, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void xsc__settlements__v1__settlement_service__init (Xsc__Settlements__V1__SettlementService_Service *service,
                                                      Xsc__Settlements__V1__SettlementService_ServiceDestroy destroy)

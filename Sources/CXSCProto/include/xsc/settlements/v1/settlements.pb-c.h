@@ -56,6 +56,9 @@ typedef struct Xsc__Settlements__V1__ListViolationsResponse Xsc__Settlements__V1
 typedef struct Xsc__Settlements__V1__ViolationSummaryRequest Xsc__Settlements__V1__ViolationSummaryRequest;
 typedef struct Xsc__Settlements__V1__PersonViolationSummary Xsc__Settlements__V1__PersonViolationSummary;
 typedef struct Xsc__Settlements__V1__ViolationSummaryResponse Xsc__Settlements__V1__ViolationSummaryResponse;
+typedef struct Xsc__Settlements__V1__RecordChannelConflictRequest Xsc__Settlements__V1__RecordChannelConflictRequest;
+typedef struct Xsc__Settlements__V1__SetTeamPenaltyRequest Xsc__Settlements__V1__SetTeamPenaltyRequest;
+typedef struct Xsc__Settlements__V1__SetTeamPenaltyResponse Xsc__Settlements__V1__SetTeamPenaltyResponse;
 
 
 /* --- enums --- */
@@ -126,6 +129,18 @@ typedef enum _Xsc__Settlements__V1__ViolationClass {
   XSC__SETTLEMENTS__V1__VIOLATION_CLASS__VIOLATION_CLASS_SEVERE = 3
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(XSC__SETTLEMENTS__V1__VIOLATION_CLASS)
 } Xsc__Settlements__V1__ViolationClass;
+typedef enum _Xsc__Settlements__V1__PersonKind {
+  XSC__SETTLEMENTS__V1__PERSON_KIND__PERSON_KIND_UNSPECIFIED = 0,
+  /*
+   * Company staff: 200/500/1000 yuan in the company's table.
+   */
+  XSC__SETTLEMENTS__V1__PERSON_KIND__PERSON_KIND_STAFF = 1,
+  /*
+   * Dealers and distributors: 2000/5000/10000 yuan.
+   */
+  XSC__SETTLEMENTS__V1__PERSON_KIND__PERSON_KIND_DEALER = 2
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(XSC__SETTLEMENTS__V1__PERSON_KIND)
+} Xsc__Settlements__V1__PersonKind;
 
 /* --- messages --- */
 
@@ -672,6 +687,48 @@ struct  Xsc__Settlements__V1__ViolationSummaryResponse
 #define XSC__SETTLEMENTS__V1__VIOLATION_SUMMARY_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&xsc__settlements__v1__violation_summary_response__descriptor) \
     , (char *)protobuf_c_empty_string, 0,NULL, 0, 0 }
+
+
+struct  Xsc__Settlements__V1__RecordChannelConflictRequest
+{
+  ProtobufCMessage base;
+  char *person_account_id;
+  Xsc__Settlements__V1__ViolationClass class_;
+  /*
+   * The order (code) or case the conflict is about.
+   */
+  char *reference;
+  char *detail;
+  int64_t occurred_at_ms;
+};
+#define XSC__SETTLEMENTS__V1__RECORD_CHANNEL_CONFLICT_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__settlements__v1__record_channel_conflict_request__descriptor) \
+    , (char *)protobuf_c_empty_string, XSC__SETTLEMENTS__V1__VIOLATION_CLASS__VIOLATION_CLASS_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0 }
+
+
+struct  Xsc__Settlements__V1__SetTeamPenaltyRequest
+{
+  ProtobufCMessage base;
+  Xsc__Settlements__V1__ViolationClass class_;
+  Xsc__Settlements__V1__PersonKind person_kind;
+  int64_t penalty_fen;
+};
+#define XSC__SETTLEMENTS__V1__SET_TEAM_PENALTY_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__settlements__v1__set_team_penalty_request__descriptor) \
+    , XSC__SETTLEMENTS__V1__VIOLATION_CLASS__VIOLATION_CLASS_UNSPECIFIED, XSC__SETTLEMENTS__V1__PERSON_KIND__PERSON_KIND_UNSPECIFIED, 0 }
+
+
+struct  Xsc__Settlements__V1__SetTeamPenaltyResponse
+{
+  ProtobufCMessage base;
+  char *team_path;
+  Xsc__Settlements__V1__ViolationClass class_;
+  Xsc__Settlements__V1__PersonKind person_kind;
+  int64_t penalty_fen;
+};
+#define XSC__SETTLEMENTS__V1__SET_TEAM_PENALTY_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__settlements__v1__set_team_penalty_response__descriptor) \
+    , (char *)protobuf_c_empty_string, XSC__SETTLEMENTS__V1__VIOLATION_CLASS__VIOLATION_CLASS_UNSPECIFIED, XSC__SETTLEMENTS__V1__PERSON_KIND__PERSON_KIND_UNSPECIFIED, 0 }
 
 
 /* Xsc__Settlements__V1__RewardRule methods */
@@ -1396,6 +1453,63 @@ Xsc__Settlements__V1__ViolationSummaryResponse *
 void   xsc__settlements__v1__violation_summary_response__free_unpacked
                      (Xsc__Settlements__V1__ViolationSummaryResponse *message,
                       ProtobufCAllocator *allocator);
+/* Xsc__Settlements__V1__RecordChannelConflictRequest methods */
+void   xsc__settlements__v1__record_channel_conflict_request__init
+                     (Xsc__Settlements__V1__RecordChannelConflictRequest         *message);
+size_t xsc__settlements__v1__record_channel_conflict_request__get_packed_size
+                     (const Xsc__Settlements__V1__RecordChannelConflictRequest   *message);
+size_t xsc__settlements__v1__record_channel_conflict_request__pack
+                     (const Xsc__Settlements__V1__RecordChannelConflictRequest   *message,
+                      uint8_t             *out);
+size_t xsc__settlements__v1__record_channel_conflict_request__pack_to_buffer
+                     (const Xsc__Settlements__V1__RecordChannelConflictRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Settlements__V1__RecordChannelConflictRequest *
+       xsc__settlements__v1__record_channel_conflict_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__settlements__v1__record_channel_conflict_request__free_unpacked
+                     (Xsc__Settlements__V1__RecordChannelConflictRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Settlements__V1__SetTeamPenaltyRequest methods */
+void   xsc__settlements__v1__set_team_penalty_request__init
+                     (Xsc__Settlements__V1__SetTeamPenaltyRequest         *message);
+size_t xsc__settlements__v1__set_team_penalty_request__get_packed_size
+                     (const Xsc__Settlements__V1__SetTeamPenaltyRequest   *message);
+size_t xsc__settlements__v1__set_team_penalty_request__pack
+                     (const Xsc__Settlements__V1__SetTeamPenaltyRequest   *message,
+                      uint8_t             *out);
+size_t xsc__settlements__v1__set_team_penalty_request__pack_to_buffer
+                     (const Xsc__Settlements__V1__SetTeamPenaltyRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Settlements__V1__SetTeamPenaltyRequest *
+       xsc__settlements__v1__set_team_penalty_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__settlements__v1__set_team_penalty_request__free_unpacked
+                     (Xsc__Settlements__V1__SetTeamPenaltyRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Settlements__V1__SetTeamPenaltyResponse methods */
+void   xsc__settlements__v1__set_team_penalty_response__init
+                     (Xsc__Settlements__V1__SetTeamPenaltyResponse         *message);
+size_t xsc__settlements__v1__set_team_penalty_response__get_packed_size
+                     (const Xsc__Settlements__V1__SetTeamPenaltyResponse   *message);
+size_t xsc__settlements__v1__set_team_penalty_response__pack
+                     (const Xsc__Settlements__V1__SetTeamPenaltyResponse   *message,
+                      uint8_t             *out);
+size_t xsc__settlements__v1__set_team_penalty_response__pack_to_buffer
+                     (const Xsc__Settlements__V1__SetTeamPenaltyResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Settlements__V1__SetTeamPenaltyResponse *
+       xsc__settlements__v1__set_team_penalty_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__settlements__v1__set_team_penalty_response__free_unpacked
+                     (Xsc__Settlements__V1__SetTeamPenaltyResponse *message,
+                      ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
 typedef void (*Xsc__Settlements__V1__RewardRule_Closure)
@@ -1512,6 +1626,15 @@ typedef void (*Xsc__Settlements__V1__PersonViolationSummary_Closure)
 typedef void (*Xsc__Settlements__V1__ViolationSummaryResponse_Closure)
                  (const Xsc__Settlements__V1__ViolationSummaryResponse *message,
                   void *closure_data);
+typedef void (*Xsc__Settlements__V1__RecordChannelConflictRequest_Closure)
+                 (const Xsc__Settlements__V1__RecordChannelConflictRequest *message,
+                  void *closure_data);
+typedef void (*Xsc__Settlements__V1__SetTeamPenaltyRequest_Closure)
+                 (const Xsc__Settlements__V1__SetTeamPenaltyRequest *message,
+                  void *closure_data);
+typedef void (*Xsc__Settlements__V1__SetTeamPenaltyResponse_Closure)
+                 (const Xsc__Settlements__V1__SetTeamPenaltyResponse *message,
+                  void *closure_data);
 
 /* --- services --- */
 
@@ -1615,6 +1738,14 @@ struct Xsc__Settlements__V1__SettlementService_Service
                             const Xsc__Settlements__V1__ViolationSummaryRequest *input,
                             Xsc__Settlements__V1__ViolationSummaryResponse_Closure closure,
                             void *closure_data);
+  void (*record_channel_conflict)(Xsc__Settlements__V1__SettlementService_Service *service,
+                                  const Xsc__Settlements__V1__RecordChannelConflictRequest *input,
+                                  Xsc__Settlements__V1__Violation_Closure closure,
+                                  void *closure_data);
+  void (*set_team_penalty)(Xsc__Settlements__V1__SettlementService_Service *service,
+                           const Xsc__Settlements__V1__SetTeamPenaltyRequest *input,
+                           Xsc__Settlements__V1__SetTeamPenaltyResponse_Closure closure,
+                           void *closure_data);
 };
 typedef void (*Xsc__Settlements__V1__SettlementService_ServiceDestroy)(Xsc__Settlements__V1__SettlementService_Service *);
 void xsc__settlements__v1__settlement_service__init (Xsc__Settlements__V1__SettlementService_Service *service,
@@ -1646,7 +1777,9 @@ void xsc__settlements__v1__settlement_service__init (Xsc__Settlements__V1__Settl
       function_prefix__ ## sign_reimbursement,\
       function_prefix__ ## record_reimbursement_payment,\
       function_prefix__ ## list_violations,\
-      function_prefix__ ## violation_summary  }
+      function_prefix__ ## violation_summary,\
+      function_prefix__ ## record_channel_conflict,\
+      function_prefix__ ## set_team_penalty  }
 void xsc__settlements__v1__settlement_service__record_order_visited(ProtobufCService *service,
                                                                     const Xsc__Orders__V1__OrderVisited *input,
                                                                     Xsc__Common__V1__EventAck_Closure closure,
@@ -1743,6 +1876,14 @@ void xsc__settlements__v1__settlement_service__violation_summary(ProtobufCServic
                                                                  const Xsc__Settlements__V1__ViolationSummaryRequest *input,
                                                                  Xsc__Settlements__V1__ViolationSummaryResponse_Closure closure,
                                                                  void *closure_data);
+void xsc__settlements__v1__settlement_service__record_channel_conflict(ProtobufCService *service,
+                                                                       const Xsc__Settlements__V1__RecordChannelConflictRequest *input,
+                                                                       Xsc__Settlements__V1__Violation_Closure closure,
+                                                                       void *closure_data);
+void xsc__settlements__v1__settlement_service__set_team_penalty(ProtobufCService *service,
+                                                                const Xsc__Settlements__V1__SetTeamPenaltyRequest *input,
+                                                                Xsc__Settlements__V1__SetTeamPenaltyResponse_Closure closure,
+                                                                void *closure_data);
 
 /* --- descriptors --- */
 
@@ -1753,6 +1894,7 @@ extern const ProtobufCEnumDescriptor    xsc__settlements__v1__export_format__des
 extern const ProtobufCEnumDescriptor    xsc__settlements__v1__earning_state__descriptor;
 extern const ProtobufCEnumDescriptor    xsc__settlements__v1__reimbursement_state__descriptor;
 extern const ProtobufCEnumDescriptor    xsc__settlements__v1__violation_class__descriptor;
+extern const ProtobufCEnumDescriptor    xsc__settlements__v1__person_kind__descriptor;
 extern const ProtobufCMessageDescriptor xsc__settlements__v1__reward_rule__descriptor;
 extern const ProtobufCMessageDescriptor xsc__settlements__v1__per_unit_rate__descriptor;
 extern const ProtobufCMessageDescriptor xsc__settlements__v1__set_reward_rule_request__descriptor;
@@ -1791,6 +1933,9 @@ extern const ProtobufCMessageDescriptor xsc__settlements__v1__list_violations_re
 extern const ProtobufCMessageDescriptor xsc__settlements__v1__violation_summary_request__descriptor;
 extern const ProtobufCMessageDescriptor xsc__settlements__v1__person_violation_summary__descriptor;
 extern const ProtobufCMessageDescriptor xsc__settlements__v1__violation_summary_response__descriptor;
+extern const ProtobufCMessageDescriptor xsc__settlements__v1__record_channel_conflict_request__descriptor;
+extern const ProtobufCMessageDescriptor xsc__settlements__v1__set_team_penalty_request__descriptor;
+extern const ProtobufCMessageDescriptor xsc__settlements__v1__set_team_penalty_response__descriptor;
 extern const ProtobufCServiceDescriptor xsc__settlements__v1__settlement_service__descriptor;
 
 PROTOBUF_C__END_DECLS
