@@ -115,3 +115,48 @@ final class AccrualTests: XCTestCase {
         await XCTAssertRPCError(.permissionDenied) { try await self.fixture.flow.recordVisited(event, actor: try self.fixture.managerCQ) }
     }
 }
+
+extension AccrualTests {
+    /// The recruiter relation: set by a regional manager or team admin, refused to others, every
+    /// change audited; level 2 follows the relation at the time of the visit.
+    func testRecruiterIsAuditedAndOnlyAdminsSetIt() async throws {
+        var request = Xsc_Settlements_V1_SetRecruiterRequest()
+        request.intermediaryAccountId = "ref-1"
+        request.recruiterAccountId = "rec-1"
+        await XCTAssertRPCError(.permissionDenied) {
+            try await self.fixture.flow.setRecruiter(request, actor: try self.fixture.intermediary("ref-1"), idempotencyKey: "r0")
+        }
+        _ = try await fixture.flow.setRecruiter(request, actor: try fixture.teamAdmin, idempotencyKey: "r1")
+        _ = try await fixture.flow.recordVisited(fixture.visited("a", at: fixture.w48.startMillis + 1_000, referrer: "ref-1",
+                                                                 lines: [("bj-250", 1, 100_000)]), actor: try fixture.system)
+        request.recruiterAccountId = "rec-2"
+        _ = try await fixture.flow.setRecruiter(request, actor: try fixture.managerCQ, idempotencyKey: "r2")
+        _ = try await fixture.flow.recordVisited(fixture.visited("b", at: fixture.w48.startMillis + 2_000, referrer: "ref-1",
+                                                                 lines: [("bj-250", 1, 100_000)]), actor: try fixture.system)
+        let first = try await earnings("rec-1")
+        let second = try await earnings("rec-2")
+        XCTAssertEqual(first.lines.map { $0.line?.orderCode ?? "" }, ["C-a"])
+        XCTAssertEqual(second.lines.map { $0.line?.orderCode ?? "" }, ["C-b"])
+        let audit = try await fixture.pool.query("""
+            SELECT old_recruiter_account_id || '>' || new_recruiter_account_id || ' by ' || set_by AS change
+            FROM recruiter_audit ORDER BY id
+            """).map { try $0.decode(String.self, column: "change") }
+        XCTAssertEqual(audit, [">rec-1 by admin-t7", "rec-1>rec-2 by rm-cq"])
+    }
+
+    /// A payee lists only its own statements; a region reader lists the region's.
+    func testStatementListsAreScoped() async throws {
+        _ = try await fixture.flow.recordVisited(fixture.visited("a", at: fixture.w48.startMillis + 1_000, referrer: "ref-1",
+                                                                 lines: [("bj-250", 1, 100_000)]), actor: try fixture.system)
+        _ = try await fixture.flow.recordVisited(fixture.visited("b", at: fixture.w48.startMillis + 1_000, referrer: "ref-2",
+                                                                 lines: [("bj-250", 1, 100_000)]), actor: try fixture.system)
+        fixture.set(to: fixture.w48.endMillis + 1)
+        try await fixture.closeWeek(fixture.w48)
+        let own = try await fixture.flow.listStatements(.init(), actor: try fixture.intermediary("ref-1")).statements
+        XCTAssertEqual(own.map(\.payeeAccountId), ["ref-1"])
+        let region = try await fixture.flow.listStatements(.init(), actor: try fixture.managerCQ).statements
+        XCTAssertEqual(Set(region.map(\.payeeAccountId)), ["ref-1", "ref-2"])
+        let other = try await fixture.flow.listStatements(.init(), actor: try fixture.managerSC).statements
+        XCTAssertEqual(other.count, 0)
+    }
+}

@@ -33,7 +33,7 @@ extension SettlementFlow {
         let region = actor.readsRegionStatements ? (actor.regionID ?? "") : ""
         return try await pool.transaction { tx in
             let rows = try await statements.list(week: request.week, dealer: request.dealerAccountId, payee: request.payeeAccountId,
-                                                 readerAccount: actor.accountID, readerRegion: region.isEmpty ? "\u{0}" : region,
+                                                 readerAccount: actor.accountID, readerRegion: region,
                                                  limit: limit, offset: offset, in: tx)
             let names = try await directory.people(rows.map(\.payeeAccountID))
             var response = Xsc_Settlements_V1_ListStatementsResponse()

@@ -74,13 +74,14 @@ struct StatementStore: Sendable {
             """, [.text(statementID)]).map(LineRow.init(row:))
     }
 
-    /// Statements matching the filters that the caller may read (payee, dealer or its region).
+    /// Statements matching the filters that the caller may read (payee, dealer or, with a
+    /// non-empty `readerRegion`, its region).
     func list(week: String, dealer: String, payee: String, readerAccount: String, readerRegion: String,
               limit: Int, offset: Int, in tx: PostgresTransaction) async throws -> [StatementRow] {
         try await tx.query("""
             SELECT \(StatementRow.columns) FROM statements
             WHERE ($1 = '' OR week_name = $1) AND ($2 = '' OR dealer_account_id = $2) AND ($3 = '' OR payee_account_id = $3)
-              AND (payee_account_id = $4 OR dealer_account_id = $4 OR region_id = $5)
+              AND (payee_account_id = $4 OR dealer_account_id = $4 OR ($5 <> '' AND region_id = $5))
             ORDER BY period_start DESC, dealer_account_id, payee_account_id LIMIT $6 OFFSET $7
             """, [.text(week), .text(dealer), .text(payee), .text(readerAccount), .text(readerRegion), .int(limit), .int(offset)])
             .map(StatementRow.init(row:))
