@@ -50,7 +50,7 @@ final class RewardRuleTests: XCTestCase {
         statement.payeeName = "张三, 中间人"
         statement.totalFen = 1_234
         statement.payableFen = 1_234
-        let text = String(decoding: StatementDocument.csv(statement).dropFirst(3), as: UTF8.self)
+        let text = String(decoding: StatementDocument.table(statement).csv().dropFirst(3), as: UTF8.self)
         XCTAssertTrue(text.contains("\"张三, 中间人 ()\""), text)
         XCTAssertTrue(text.contains("合计,¥12.34"), text)
     }

@@ -47,7 +47,7 @@ final class StatementPDFTests: XCTestCase {
         guard FileManager.default.fileExists(atPath: "/usr/bin/pdftotext") else {
             throw XCTSkip("poppler-utils missing (scripts/install-deps.sh installs it)")
         }
-        let bytes = try StatementPrinter.pdf(statement(lines: 120))
+        let bytes = try StatementPrinter.pdf(StatementDocument.table(statement(lines: 120)))
         XCTAssertEqual(Array(bytes.prefix(5)), Array("%PDF-".utf8))
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("statement-\(UUID().uuidString).pdf").path
         FileManager.default.createFile(atPath: path, contents: Data(bytes))

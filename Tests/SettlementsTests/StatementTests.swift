@@ -216,3 +216,29 @@ extension StatementTests {
         XCTAssertEqual(pending.lines.first { $0.line?.orderCode == "C-after" }?.week, fixture.w49.name)
     }
 }
+
+extension StatementTests {
+    /// The dealer's week as printed: every payee's lines and subtotal, the total to pay; only
+    /// the dealer and the region's readers get it.
+    func testDealerWeekDocument() async throws {
+        try await visit("o1", at: fixture.w48.startMillis + 1_000, fen: 10_000)
+        try await visit("o2", at: fixture.w48.startMillis + 2_000, fen: 20_000, referrer: "ref-2")
+        try await visit("o3", at: fixture.w48.startMillis + 3_000, fen: 30_000, dealer: "dealer-2")
+        fixture.set(to: fixture.w48.endMillis + 1)
+        try await fixture.closeWeek(fixture.w48)
+        var request = Xsc_Settlements_V1_ExportDealerWeekRequest()
+        request.week = fixture.w48.name
+        request.dealerAccountId = "dealer-1"
+        request.format = .csv
+        let csv = try await fixture.flow.exportDealerWeek(request, actor: try fixture.dealer1)
+        let text = String(decoding: csv.content.dropFirst(3), as: UTF8.self)
+        XCTAssertTrue(text.contains("C-o1") && text.contains("C-o2") && !text.contains("C-o3"), text)
+        // ref-1 1,000 + rec-1 100 + ref-2 2,000 fen.
+        XCTAssertTrue(text.contains("本周应付合计,¥31.00"), text)
+        await XCTAssertRPCError(.notFound) { try await self.fixture.flow.exportDealerWeek(request, actor: try self.fixture.intermediary("ref-1")) }
+        await XCTAssertRPCError(.notFound) { try await self.fixture.flow.exportDealerWeek(request, actor: try self.fixture.dealer2) }
+        request.format = .pdf
+        let pdf = try await fixture.flow.exportDealerWeek(request, actor: try fixture.managerCQ)
+        XCTAssertEqual(Array(pdf.content.prefix(5)), Array("%PDF-".utf8))
+    }
+}

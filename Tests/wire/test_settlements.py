@@ -213,6 +213,13 @@ def test_drill_order_reward_pending_then_approved_then_paid(cluster, world, tmp_
     subprocess.run(["pdftoppm", "-png", "-r", "40", "-f", "1", "-l", "1", str(pdf), str(tmp_path / "page")], check=True)
     pages = list(tmp_path.glob("page*.png"))
     assert len(pages) == 1 and pages[0].stat().st_size > 1000
+    # The office lead's sales and payment statement of the dealer's week: both levels, the total.
+    week_pdf = s.ExportDealerWeek(pb.ExportDealerWeekRequest(week=week, dealer_account_id=world.id("cq_dealer"),
+                                                             format=pb.EXPORT_FORMAT_PDF), metadata=world.who("cq_lead"), timeout=T)
+    (tmp_path / "week.pdf").write_bytes(week_pdf.content)
+    text = subprocess.run(["pdftotext", "-layout", str(tmp_path / "week.pdf"), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    assert "销售及付款结算单" in text and "李小龙" in text and "王招募" in text and "¥13.24" in text, text
     csv = s.ExportStatement(pb.ExportStatementRequest(statement_id=statement.statement_id, format=pb.EXPORT_FORMAT_CSV),
                             metadata=world.who("cq_lead"), timeout=T)
     assert "李小龙" in csv.content.decode("utf-8-sig") and "¥12.04" in csv.content.decode("utf-8-sig")

@@ -448,6 +448,16 @@ public struct Xsc_Settlements_V1_ExportStatementRequest: ProtoMessage {
     public init() {}
 }
 
+public struct Xsc_Settlements_V1_ExportDealerWeekRequest: ProtoMessage {
+    public static let protoMessageName = "xsc.settlements.v1.ExportDealerWeekRequest"
+
+    public var week: String = ""
+    public var dealerAccountId: String = ""
+    public var format: Xsc_Settlements_V1_ExportFormat = .unspecified
+
+    public init() {}
+}
+
 public struct Xsc_Settlements_V1_ExportStatementResponse: ProtoMessage {
     public static let protoMessageName = "xsc.settlements.v1.ExportStatementResponse"
 
@@ -1355,6 +1365,40 @@ extension Xsc_Settlements_V1_ExportStatementRequest {
         defer { arena.release(to: mark) }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__settlements__v1__export_statement_request__unpack(arena.allocator, bytes.count, data) else {
+            throw ProtoDecodeError.invalidWireFormat(protoMessageName)
+        }
+        return Self(_cMessage: c)
+    }
+
+    public func encode(appendingTo buffer: inout [UInt8], arena: ProtoArena) {
+        let mark = arena.mark()
+        defer { arena.release(to: mark) }
+        protoPack(_cMessage(in: arena), appendingTo: &buffer)
+    }
+}
+
+extension Xsc_Settlements_V1_ExportDealerWeekRequest {
+    init(_cMessage c: UnsafeMutablePointer<Xsc__Settlements__V1__ExportDealerWeekRequest>) {
+        self.init()
+        self.week = protoString(c.pointee.week)
+        self.dealerAccountId = protoString(c.pointee.dealer_account_id)
+        self.format = Xsc_Settlements_V1_ExportFormat(rawValue: Int32(truncatingIfNeeded: c.pointee.format.rawValue))
+    }
+
+    func _cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Xsc__Settlements__V1__ExportDealerWeekRequest> {
+        let c = arena.allocate(Xsc__Settlements__V1__ExportDealerWeekRequest.self)
+        xsc__settlements__v1__export_dealer_week_request__init(c)
+        if !self.week.isEmpty { c.pointee.week = arena.cString(self.week) }
+        if !self.dealerAccountId.isEmpty { c.pointee.dealer_account_id = arena.cString(self.dealerAccountId) }
+        c.pointee.format = Xsc__Settlements__V1__ExportFormat(rawValue: .init(truncatingIfNeeded: self.format.rawValue))
+        return c
+    }
+
+    public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
+        let mark = arena.mark()
+        defer { arena.release(to: mark) }
+        let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
+        guard let c = xsc__settlements__v1__export_dealer_week_request__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
         }
         return Self(_cMessage: c)

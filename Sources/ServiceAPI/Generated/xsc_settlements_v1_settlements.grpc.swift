@@ -21,6 +21,7 @@ public protocol Xsc_Settlements_V1_SettlementServiceHandler: RPCServiceProvider 
     func recordPayment(_ request: Xsc_Settlements_V1_RecordPaymentRequest, context: ServerContext) async throws -> Xsc_Settlements_V1_StatementResponse
     func archiveStatement(_ request: Xsc_Settlements_V1_ArchiveStatementRequest, context: ServerContext) async throws -> Xsc_Settlements_V1_StatementResponse
     func exportStatement(_ request: Xsc_Settlements_V1_ExportStatementRequest, context: ServerContext) async throws -> Xsc_Settlements_V1_ExportStatementResponse
+    func exportDealerWeek(_ request: Xsc_Settlements_V1_ExportDealerWeekRequest, context: ServerContext) async throws -> Xsc_Settlements_V1_ExportStatementResponse
     func getMyEarnings(_ request: Xsc_Settlements_V1_GetMyEarningsRequest, context: ServerContext) async throws -> Xsc_Settlements_V1_GetMyEarningsResponse
     func getDealerDue(_ request: Xsc_Settlements_V1_GetDealerDueRequest, context: ServerContext) async throws -> Xsc_Settlements_V1_GetDealerDueResponse
     func closeQuarter(_ request: Xsc_Settlements_V1_CloseQuarterRequest, context: ServerContext) async throws -> Xsc_Settlements_V1_CloseQuarterResponse
@@ -83,6 +84,9 @@ extension Xsc_Settlements_V1_SettlementServiceHandler {
             },
             .unary("ExportStatement") { (request: Xsc_Settlements_V1_ExportStatementRequest, context: ServerContext) async throws -> Xsc_Settlements_V1_ExportStatementResponse in
                 try await self.exportStatement(request, context: context)
+            },
+            .unary("ExportDealerWeek") { (request: Xsc_Settlements_V1_ExportDealerWeekRequest, context: ServerContext) async throws -> Xsc_Settlements_V1_ExportStatementResponse in
+                try await self.exportDealerWeek(request, context: context)
             },
             .unary("GetMyEarnings") { (request: Xsc_Settlements_V1_GetMyEarningsRequest, context: ServerContext) async throws -> Xsc_Settlements_V1_GetMyEarningsResponse in
                 try await self.getMyEarnings(request, context: context)
@@ -187,6 +191,10 @@ public struct Xsc_Settlements_V1_SettlementServiceClient: Sendable {
 
     public func exportStatement(_ request: Xsc_Settlements_V1_ExportStatementRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Settlements_V1_ExportStatementResponse {
         try await channel.unary(path: "/xsc.settlements.v1.SettlementService/ExportStatement", request: request, options: options)
+    }
+
+    public func exportDealerWeek(_ request: Xsc_Settlements_V1_ExportDealerWeekRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Settlements_V1_ExportStatementResponse {
+        try await channel.unary(path: "/xsc.settlements.v1.SettlementService/ExportDealerWeek", request: request, options: options)
     }
 
     public func getMyEarnings(_ request: Xsc_Settlements_V1_GetMyEarningsRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Settlements_V1_GetMyEarningsResponse {

@@ -1,57 +1,59 @@
-import Messages
 import PDF
 
-/// The printed statement (A4, Chinese): title, header, the sales and reward lines (as many
-/// pages as they need, the column heads repeated), totals, and the regional manager's
-/// signature line. Same rows as the CSV (StatementDocument).
+/// Lays a PrintableTable out on A4 pages in Chinese (Noto Sans CJK, embedded): title, header,
+/// the table over as many pages as it needs (column heads repeated), totals, signature line.
 enum StatementPrinter {
     static let margin = 48.0
-    static let columnX: [Double] = [48, 220, 300, 340, 440]
-    static let columnWidth: [Double] = [170, 80, 40, 100, 107]
     static let rowHeight = 16.0
 
-    static func pdf(_ statement: Xsc_Settlements_V1_Statement) throws -> [UInt8] {
+    static func pdf(_ table: PrintableTable) throws -> [UInt8] {
         let document = try PDFDocument()
+        let usable = document.width - 2 * margin
+        // Text columns share 60% of the width, amount columns 40%.
+        let numeric = min(table.numericColumns, table.columns.count)
+        let text = table.columns.count - numeric
+        var widths: [Double] = Array(repeating: text > 0 ? usable * 0.6 / Double(text) : 0, count: text)
+        widths += Array(repeating: numeric > 0 ? usable * (text > 0 ? 0.4 : 1) / Double(numeric) : 0, count: numeric)
+        var xs: [Double] = []
+        var x = margin
+        for width in widths { xs.append(x); x += width }
+
+        func cells(_ row: [String], y: Double, size: Double, bold: Bool = false) {
+            for (index, cell) in row.enumerated() where index < xs.count {
+                document.text(cell, x: xs[index], y: y, size: size, bold: bold, boxWidth: widths[index] - 4,
+                              alignment: index >= text ? .right : .left)
+            }
+        }
+        func heads(_ y: Double) -> Double {
+            cells(table.columns, y: y, size: 10, bold: true)
+            document.line(x1: margin, y1: y + rowHeight, x2: document.width - margin, y2: y + rowHeight)
+            return y + rowHeight + 4
+        }
+
         var y = margin
-        y += document.text(StatementDocument.title(statement), x: margin, y: y, size: 16, bold: true) + 10
-        for pair in StatementDocument.header(statement) {
-            document.text(pair[0], x: margin, y: y, size: 10, bold: true)
-            document.text(pair[1], x: margin + 80, y: y, size: 10)
+        y += document.text(table.title, x: margin, y: y, size: 16, bold: true) + 10
+        for (label, value) in table.header {
+            document.text(label, x: margin, y: y, size: 10, bold: true)
+            document.text(value, x: margin + 80, y: y, size: 10)
             y += rowHeight
         }
-        y += 8
-        y = columnHeads(document, y: y)
-        for row in StatementDocument.lineRows(statement) {
+        y = heads(y + 8)
+        for row in table.rows {
             if y > document.height - margin - rowHeight * 6 {
                 document.newPage()
-                y = columnHeads(document, y: margin)
+                y = heads(margin)
             }
-            cells(document, row, y: y, size: 9)
+            cells(row, y: y, size: 9)
             y += rowHeight
         }
         document.line(x1: margin, y1: y + 2, x2: document.width - margin, y2: y + 2)
         y += 10
-        for pair in StatementDocument.totals(statement) {
-            document.text(pair[0], x: columnX[3], y: y, size: 11, bold: true)
-            document.text(pair[1], x: columnX[4], y: y, size: 11, bold: true, boxWidth: columnWidth[4], alignment: .right)
+        for (label, value) in table.totals {
+            document.text(label, x: margin + usable * 0.5, y: y, size: 11, bold: true)
+            document.text(value, x: margin + usable * 0.7, y: y, size: 11, bold: true, boxWidth: usable * 0.3 - 4, alignment: .right)
             y += rowHeight + 2
         }
-        y += 24
-        document.text(StatementDocument.signatureLine(statement), x: margin, y: y, size: 11)
+        document.text(table.signature, x: margin, y: y + 24, size: 11)
         return try document.finish()
-    }
-
-    private static func columnHeads(_ document: PDFDocument, y: Double) -> Double {
-        cells(document, StatementDocument.lineColumns, y: y, size: 10, bold: true)
-        document.line(x1: margin, y1: y + rowHeight, x2: document.width - margin, y2: y + rowHeight)
-        return y + rowHeight + 4
-    }
-
-    private static func cells(_ document: PDFDocument, _ row: [String], y: Double, size: Double, bold: Bool = false) {
-        for (index, cell) in row.enumerated() where index < columnX.count {
-            let numeric = index >= 3
-            document.text(cell, x: columnX[index], y: y, size: size, bold: bold, boxWidth: columnWidth[index],
-                          alignment: numeric ? .right : .left)
-        }
     }
 }

@@ -119,3 +119,9 @@ extension SettlementServiceHandler {
         try await flow.setTeamPenalty(request, actor: try context.requireActor())
     }
 }
+
+extension SettlementServiceHandler {
+    public func exportDealerWeek(_ request: Xsc_Settlements_V1_ExportDealerWeekRequest, context: ServerContext) async throws -> Xsc_Settlements_V1_ExportStatementResponse {
+        try await flow.exportDealerWeek(request, actor: try context.requireActor())
+    }
+}

@@ -1,54 +1,56 @@
 import DomainKit
 import Messages
 
-/// The printable statement as text rows (no I/O): the CSV is these rows; a PDF renderer lays
-/// out the same rows. Amounts in yuan with the DomainKit format.
+/// What a printed statement says (amounts in yuan with the DomainKit format).
 enum StatementDocument {
-    static func title(_ statement: Xsc_Settlements_V1_Statement) -> String {
-        "中间人奖励结算单 \(statement.week)"
+    /// One payee's statement with one dealer: its lines, total, payable, carry.
+    static func table(_ statement: Xsc_Settlements_V1_Statement) -> PrintableTable {
+        PrintableTable(
+            title: "中间人奖励结算单 \(statement.week)",
+            header: [("结算单", statement.statementId), ("周期", statement.week), ("片区", statement.regionId),
+                     ("付款经销商", statement.dealerAccountId), ("收款人", payee(statement)), ("状态", stateText(statement.state))],
+            columns: ["订单号", "类型", "级别", "实际销售额", "奖励"],
+            rows: statement.lines.map { line in
+                [line.orderCode, kindText(line.kind), line.level == 0 ? "" : "\(line.level)",
+                 Fen.yuanText(line.salesFen), Fen.yuanText(line.amountFen)]
+            },
+            totals: [("合计", Fen.yuanText(statement.totalFen)), ("应付", Fen.yuanText(statement.payableFen)),
+                     ("结转", Fen.yuanText(statement.carriedForwardFen))],
+            signature: signature(signedBy: statement.signedByAccountId))
     }
 
-    static func header(_ statement: Xsc_Settlements_V1_Statement) -> [[String]] {
-        [["结算单", statement.statementId], ["周期", statement.week], ["片区", statement.regionId],
-         ["付款经销商", statement.dealerAccountId],
-         ["收款人", statement.payeeName.isEmpty ? statement.payeeAccountId : "\(statement.payeeName) (\(statement.payeeAccountId))"],
-         ["状态", stateText(statement.state)]]
-    }
-
-    static let lineColumns = ["订单号", "类型", "级别", "实际销售额", "奖励"]
-
-    static func lineRows(_ statement: Xsc_Settlements_V1_Statement) -> [[String]] {
-        statement.lines.map { line in
-            [line.orderCode, kindText(line.kind), line.level == 0 ? "" : "\(line.level)",
-             Fen.yuanText(line.salesFen), Fen.yuanText(line.amountFen)]
+    /// The office lead's sales and payment statement of one dealer's week: every payee's sales
+    /// lines and reward, each payee's subtotal, and what the dealer pays in all.
+    static func dealerWeek(_ statements: [Xsc_Settlements_V1_Statement], week: String, dealer: String,
+                           dealerName: String) -> PrintableTable {
+        var rows: [[String]] = []
+        for statement in statements {
+            for line in statement.lines {
+                rows.append([payee(statement), line.orderCode, kindText(line.kind), Fen.yuanText(line.salesFen),
+                             Fen.yuanText(line.amountFen)])
+            }
+            rows.append([payee(statement), "小计（应付 \(Fen.yuanText(statement.payableFen))）", "",
+                         Fen.yuanText(statement.lines.reduce(0) { $0 + $1.salesFen }), Fen.yuanText(statement.totalFen)])
         }
+        let payable = Fen.sum(statements.map(\.payableFen)) ?? 0
+        let sales = Fen.sum(statements.flatMap { $0.lines.map(\.salesFen) }) ?? 0
+        let signedBy = Set(statements.map(\.signedByAccountId)).count == 1 ? statements.first?.signedByAccountId ?? "" : ""
+        return PrintableTable(
+            title: "销售及付款结算单 \(week)",
+            header: [("周期", week), ("付款经销商", dealerName.isEmpty ? dealer : "\(dealerName) (\(dealer))"),
+                     ("收款人数", "\(statements.count)")],
+            columns: ["收款人", "订单号", "类型", "实际销售额", "奖励"],
+            rows: rows,
+            totals: [("实际销售额合计", Fen.yuanText(sales)), ("本周应付合计", Fen.yuanText(payable))],
+            signature: signature(signedBy: signedBy))
     }
 
-    static func totals(_ statement: Xsc_Settlements_V1_Statement) -> [[String]] {
-        [["合计", Fen.yuanText(statement.totalFen)], ["应付", Fen.yuanText(statement.payableFen)],
-         ["结转", Fen.yuanText(statement.carriedForwardFen)]]
+    static func payee(_ statement: Xsc_Settlements_V1_Statement) -> String {
+        statement.payeeName.isEmpty ? statement.payeeAccountId : "\(statement.payeeName) (\(statement.payeeAccountId))"
     }
 
-    static func signatureLine(_ statement: Xsc_Settlements_V1_Statement) -> String {
-        statement.signedByAccountId.isEmpty ? "片区经理签字：________________" : "片区经理签字：\(statement.signedByAccountId)"
-    }
-
-    /// RFC 4180 CSV, UTF-8 with a BOM so spreadsheet programs read the Chinese right.
-    static func csv(_ statement: Xsc_Settlements_V1_Statement) -> [UInt8] {
-        var rows = header(statement)
-        rows.append([])
-        rows.append(lineColumns)
-        rows += lineRows(statement)
-        rows.append([])
-        rows += totals(statement)
-        rows.append([signatureLine(statement)])
-        let text = rows.map { $0.map(field).joined(separator: ",") }.joined(separator: "\r\n") + "\r\n"
-        return [0xEF, 0xBB, 0xBF] + Array(text.utf8)
-    }
-
-    static func field(_ value: String) -> String {
-        guard value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return value }
-        return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    static func signature(signedBy: String) -> String {
+        signedBy.isEmpty ? "片区经理签字：________________    日期：__________" : "片区经理签字：\(signedBy)"
     }
 
     static func kindText(_ kind: Xsc_Settlements_V1_LineKind) -> String {

@@ -862,6 +862,51 @@ void   xsc__settlements__v1__export_statement_request__free_unpacked
   assert(message->base.descriptor == &xsc__settlements__v1__export_statement_request__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   xsc__settlements__v1__export_dealer_week_request__init
+                     (Xsc__Settlements__V1__ExportDealerWeekRequest         *message)
+{
+  static const Xsc__Settlements__V1__ExportDealerWeekRequest init_value = XSC__SETTLEMENTS__V1__EXPORT_DEALER_WEEK_REQUEST__INIT;
+  *message = init_value;
+}
+size_t xsc__settlements__v1__export_dealer_week_request__get_packed_size
+                     (const Xsc__Settlements__V1__ExportDealerWeekRequest *message)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__export_dealer_week_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__settlements__v1__export_dealer_week_request__pack
+                     (const Xsc__Settlements__V1__ExportDealerWeekRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__export_dealer_week_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__settlements__v1__export_dealer_week_request__pack_to_buffer
+                     (const Xsc__Settlements__V1__ExportDealerWeekRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__export_dealer_week_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Settlements__V1__ExportDealerWeekRequest *
+       xsc__settlements__v1__export_dealer_week_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Settlements__V1__ExportDealerWeekRequest *)
+     protobuf_c_message_unpack (&xsc__settlements__v1__export_dealer_week_request__descriptor,
+                                allocator, len, data);
+}
+void   xsc__settlements__v1__export_dealer_week_request__free_unpacked
+                     (Xsc__Settlements__V1__ExportDealerWeekRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__settlements__v1__export_dealer_week_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   xsc__settlements__v1__export_statement_response__init
                      (Xsc__Settlements__V1__ExportStatementResponse         *message)
 {
@@ -3250,6 +3295,70 @@ const ProtobufCMessageDescriptor xsc__settlements__v1__export_statement_request_
   (ProtobufCMessageInit) xsc__settlements__v1__export_statement_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
+static const ProtobufCFieldDescriptor xsc__settlements__v1__export_dealer_week_request__field_descriptors[3] =
+{
+  {
+    "week",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__ExportDealerWeekRequest, week),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "dealer_account_id",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__ExportDealerWeekRequest, dealer_account_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "format",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__ExportDealerWeekRequest, format),
+    &xsc__settlements__v1__export_format__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__settlements__v1__export_dealer_week_request__field_indices_by_name[] = {
+  1,   /* field[1] = dealer_account_id */
+  2,   /* field[2] = format */
+  0,   /* field[0] = week */
+};
+static const ProtobufCIntRange xsc__settlements__v1__export_dealer_week_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor xsc__settlements__v1__export_dealer_week_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.settlements.v1.ExportDealerWeekRequest",
+  "ExportDealerWeekRequest",
+  "Xsc__Settlements__V1__ExportDealerWeekRequest",
+  "xsc.settlements.v1",
+  sizeof(Xsc__Settlements__V1__ExportDealerWeekRequest),
+  3,
+  xsc__settlements__v1__export_dealer_week_request__field_descriptors,
+  xsc__settlements__v1__export_dealer_week_request__field_indices_by_name,
+  1,  xsc__settlements__v1__export_dealer_week_request__number_ranges,
+  (ProtobufCMessageInit) xsc__settlements__v1__export_dealer_week_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
 static const ProtobufCFieldDescriptor xsc__settlements__v1__export_statement_response__field_descriptors[3] =
 {
   {
@@ -5033,7 +5142,7 @@ const ProtobufCEnumDescriptor xsc__settlements__v1__person_kind__descriptor =
   xsc__settlements__v1__person_kind__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCMethodDescriptor xsc__settlements__v1__settlement_service__method_descriptors[26] =
+static const ProtobufCMethodDescriptor xsc__settlements__v1__settlement_service__method_descriptors[27] =
 {
   { "RecordOrderVisited", &xsc__orders__v1__order_visited__descriptor, &xsc__common__v1__event_ack__descriptor },
   { "RecordOrderRefunded", &xsc__orders__v1__order_refunded__descriptor, &xsc__common__v1__event_ack__descriptor },
@@ -5051,6 +5160,7 @@ static const ProtobufCMethodDescriptor xsc__settlements__v1__settlement_service_
   { "RecordPayment", &xsc__settlements__v1__record_payment_request__descriptor, &xsc__settlements__v1__statement_response__descriptor },
   { "ArchiveStatement", &xsc__settlements__v1__archive_statement_request__descriptor, &xsc__settlements__v1__statement_response__descriptor },
   { "ExportStatement", &xsc__settlements__v1__export_statement_request__descriptor, &xsc__settlements__v1__export_statement_response__descriptor },
+  { "ExportDealerWeek", &xsc__settlements__v1__export_dealer_week_request__descriptor, &xsc__settlements__v1__export_statement_response__descriptor },
   { "GetMyEarnings", &xsc__settlements__v1__get_my_earnings_request__descriptor, &xsc__settlements__v1__get_my_earnings_response__descriptor },
   { "GetDealerDue", &xsc__settlements__v1__get_dealer_due_request__descriptor, &xsc__settlements__v1__get_dealer_due_response__descriptor },
   { "CloseQuarter", &xsc__settlements__v1__close_quarter_request__descriptor, &xsc__settlements__v1__close_quarter_response__descriptor },
@@ -5064,31 +5174,32 @@ static const ProtobufCMethodDescriptor xsc__settlements__v1__settlement_service_
 };
 const unsigned xsc__settlements__v1__settlement_service__method_indices_by_name[] = {
   14,        /* ArchiveStatement */
-  18,        /* CloseQuarter */
+  19,        /* CloseQuarter */
   9,        /* CloseWeek */
+  16,        /* ExportDealerWeek */
   15,        /* ExportStatement */
-  17,        /* GetDealerDue */
-  16,        /* GetMyEarnings */
+  18,        /* GetDealerDue */
+  17,        /* GetMyEarnings */
   11,        /* GetStatement */
-  19,        /* ListReimbursements */
+  20,        /* ListReimbursements */
   7,        /* ListRewardRules */
   10,        /* ListStatements */
-  22,        /* ListViolations */
-  24,        /* RecordChannelConflict */
+  23,        /* ListViolations */
+  25,        /* RecordChannelConflict */
   1,        /* RecordOrderRefunded */
   0,        /* RecordOrderVisited */
   13,        /* RecordPayment */
   4,        /* RecordProposalViolation */
-  21,        /* RecordReimbursementPayment */
+  22,        /* RecordReimbursementPayment */
   2,        /* RecordViolation */
   3,        /* RecordViolationWithdrawn */
   5,        /* SetDirectoryEntry */
   8,        /* SetRecruiter */
   6,        /* SetRewardRule */
-  25,        /* SetTeamPenalty */
-  20,        /* SignReimbursement */
+  26,        /* SetTeamPenalty */
+  21,        /* SignReimbursement */
   12,        /* SignStatement */
-  23         /* ViolationSummary */
+  24         /* ViolationSummary */
 };
 const ProtobufCServiceDescriptor xsc__settlements__v1__settlement_service__descriptor =
 {
@@ -5097,7 +5208,7 @@ const ProtobufCServiceDescriptor xsc__settlements__v1__settlement_service__descr
   "SettlementService",
   "Xsc__Settlements__V1__SettlementService",
   "xsc.settlements.v1",
-  26,
+  27,
   xsc__settlements__v1__settlement_service__method_descriptors,
   xsc__settlements__v1__settlement_service__method_indices_by_name
 };
@@ -5229,13 +5340,21 @@ void xsc__settlements__v1__settlement_service__export_statement(ProtobufCService
   assert(service->descriptor == &xsc__settlements__v1__settlement_service__descriptor);
   service->invoke(service, 15, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
+void xsc__settlements__v1__settlement_service__export_dealer_week(ProtobufCService *service,
+                                                                  const Xsc__Settlements__V1__ExportDealerWeekRequest *input,
+                                                                  Xsc__Settlements__V1__ExportStatementResponse_Closure closure,
+                                                                  void *closure_data)
+{
+  assert(service->descriptor == &xsc__settlements__v1__settlement_service__descriptor);
+  service->invoke(service, 16, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
 void xsc__settlements__v1__settlement_service__get_my_earnings(ProtobufCService *service,
                                                                const Xsc__Settlements__V1__GetMyEarningsRequest *input,
                                                                Xsc__Settlements__V1__GetMyEarningsResponse_Closure closure,
                                                                void *closure_data)
 {
   assert(service->descriptor == &xsc__settlements__v1__settlement_service__descriptor);
-  service->invoke(service, 16, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 17, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void xsc__settlements__v1__settlement_service__get_dealer_due(ProtobufCService *service,
                                                               const Xsc__Settlements__V1__GetDealerDueRequest *input,
@@ -5243,7 +5362,7 @@ void xsc__settlements__v1__settlement_service__get_dealer_due(ProtobufCService *
                                                               void *closure_data)
 {
   assert(service->descriptor == &xsc__settlements__v1__settlement_service__descriptor);
-  service->invoke(service, 17, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 18, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void xsc__settlements__v1__settlement_service__close_quarter(ProtobufCService *service,
                                                              const Xsc__Settlements__V1__CloseQuarterRequest *input,
@@ -5251,7 +5370,7 @@ void xsc__settlements__v1__settlement_service__close_quarter(ProtobufCService *s
                                                              void *closure_data)
 {
   assert(service->descriptor == &xsc__settlements__v1__settlement_service__descriptor);
-  service->invoke(service, 18, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 19, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void xsc__settlements__v1__settlement_service__list_reimbursements(ProtobufCService *service,
                                                                    const Xsc__Settlements__V1__ListReimbursementsRequest *input,
@@ -5259,7 +5378,7 @@ void xsc__settlements__v1__settlement_service__list_reimbursements(ProtobufCServ
                                                                    void *closure_data)
 {
   assert(service->descriptor == &xsc__settlements__v1__settlement_service__descriptor);
-  service->invoke(service, 19, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 20, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void xsc__settlements__v1__settlement_service__sign_reimbursement(ProtobufCService *service,
                                                                   const Xsc__Settlements__V1__SignReimbursementRequest *input,
@@ -5267,7 +5386,7 @@ void xsc__settlements__v1__settlement_service__sign_reimbursement(ProtobufCServi
                                                                   void *closure_data)
 {
   assert(service->descriptor == &xsc__settlements__v1__settlement_service__descriptor);
-  service->invoke(service, 20, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 21, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void xsc__settlements__v1__settlement_service__record_reimbursement_payment(ProtobufCService *service,
                                                                             const Xsc__Settlements__V1__RecordReimbursementPaymentRequest *input,
@@ -5275,7 +5394,7 @@ void xsc__settlements__v1__settlement_service__record_reimbursement_payment(Prot
                                                                             void *closure_data)
 {
   assert(service->descriptor == &xsc__settlements__v1__settlement_service__descriptor);
-  service->invoke(service, 21, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 22, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void xsc__settlements__v1__settlement_service__list_violations(ProtobufCService *service,
                                                                const Xsc__Settlements__V1__ListViolationsRequest *input,
@@ -5283,7 +5402,7 @@ void xsc__settlements__v1__settlement_service__list_violations(ProtobufCService 
                                                                void *closure_data)
 {
   assert(service->descriptor == &xsc__settlements__v1__settlement_service__descriptor);
-  service->invoke(service, 22, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 23, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void xsc__settlements__v1__settlement_service__violation_summary(ProtobufCService *service,
                                                                  const Xsc__Settlements__V1__ViolationSummaryRequest *input,
@@ -5291,7 +5410,7 @@ void xsc__settlements__v1__settlement_service__violation_summary(ProtobufCServic
                                                                  void *closure_data)
 {
   assert(service->descriptor == &xsc__settlements__v1__settlement_service__descriptor);
-  service->invoke(service, 23, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 24, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void xsc__settlements__v1__settlement_service__record_channel_conflict(ProtobufCService *service,
                                                                        const Xsc__Settlements__V1__RecordChannelConflictRequest *input,
@@ -5299,7 +5418,7 @@ void xsc__settlements__v1__settlement_service__record_channel_conflict(ProtobufC
                                                                        void *closure_data)
 {
   assert(service->descriptor == &xsc__settlements__v1__settlement_service__descriptor);
-  service->invoke(service, 24, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 25, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void xsc__settlements__v1__settlement_service__set_team_penalty(ProtobufCService *service,
                                                                 const Xsc__Settlements__V1__SetTeamPenaltyRequest *input,
@@ -5307,7 +5426,7 @@ void xsc__settlements__v1__settlement_service__set_team_penalty(ProtobufCService
                                                                 void *closure_data)
 {
   assert(service->descriptor == &xsc__settlements__v1__settlement_service__descriptor);
-  service->invoke(service, 25, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 26, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void xsc__settlements__v1__settlement_service__init (Xsc__Settlements__V1__SettlementService_Service *service,
                                                      Xsc__Settlements__V1__SettlementService_ServiceDestroy destroy)

@@ -37,6 +37,7 @@ typedef struct Xsc__Settlements__V1__SignStatementRequest Xsc__Settlements__V1__
 typedef struct Xsc__Settlements__V1__RecordPaymentRequest Xsc__Settlements__V1__RecordPaymentRequest;
 typedef struct Xsc__Settlements__V1__ArchiveStatementRequest Xsc__Settlements__V1__ArchiveStatementRequest;
 typedef struct Xsc__Settlements__V1__ExportStatementRequest Xsc__Settlements__V1__ExportStatementRequest;
+typedef struct Xsc__Settlements__V1__ExportDealerWeekRequest Xsc__Settlements__V1__ExportDealerWeekRequest;
 typedef struct Xsc__Settlements__V1__ExportStatementResponse Xsc__Settlements__V1__ExportStatementResponse;
 typedef struct Xsc__Settlements__V1__EarningLine Xsc__Settlements__V1__EarningLine;
 typedef struct Xsc__Settlements__V1__GetMyEarningsRequest Xsc__Settlements__V1__GetMyEarningsRequest;
@@ -425,6 +426,21 @@ struct  Xsc__Settlements__V1__ExportStatementRequest
 #define XSC__SETTLEMENTS__V1__EXPORT_STATEMENT_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&xsc__settlements__v1__export_statement_request__descriptor) \
     , (char *)protobuf_c_empty_string, XSC__SETTLEMENTS__V1__EXPORT_FORMAT__EXPORT_FORMAT_UNSPECIFIED }
+
+
+struct  Xsc__Settlements__V1__ExportDealerWeekRequest
+{
+  ProtobufCMessage base;
+  /*
+   * "2026-W49".
+   */
+  char *week;
+  char *dealer_account_id;
+  Xsc__Settlements__V1__ExportFormat format;
+};
+#define XSC__SETTLEMENTS__V1__EXPORT_DEALER_WEEK_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__settlements__v1__export_dealer_week_request__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, XSC__SETTLEMENTS__V1__EXPORT_FORMAT__EXPORT_FORMAT_UNSPECIFIED }
 
 
 struct  Xsc__Settlements__V1__ExportStatementResponse
@@ -1092,6 +1108,25 @@ Xsc__Settlements__V1__ExportStatementRequest *
 void   xsc__settlements__v1__export_statement_request__free_unpacked
                      (Xsc__Settlements__V1__ExportStatementRequest *message,
                       ProtobufCAllocator *allocator);
+/* Xsc__Settlements__V1__ExportDealerWeekRequest methods */
+void   xsc__settlements__v1__export_dealer_week_request__init
+                     (Xsc__Settlements__V1__ExportDealerWeekRequest         *message);
+size_t xsc__settlements__v1__export_dealer_week_request__get_packed_size
+                     (const Xsc__Settlements__V1__ExportDealerWeekRequest   *message);
+size_t xsc__settlements__v1__export_dealer_week_request__pack
+                     (const Xsc__Settlements__V1__ExportDealerWeekRequest   *message,
+                      uint8_t             *out);
+size_t xsc__settlements__v1__export_dealer_week_request__pack_to_buffer
+                     (const Xsc__Settlements__V1__ExportDealerWeekRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Settlements__V1__ExportDealerWeekRequest *
+       xsc__settlements__v1__export_dealer_week_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__settlements__v1__export_dealer_week_request__free_unpacked
+                     (Xsc__Settlements__V1__ExportDealerWeekRequest *message,
+                      ProtobufCAllocator *allocator);
 /* Xsc__Settlements__V1__ExportStatementResponse methods */
 void   xsc__settlements__v1__export_statement_response__init
                      (Xsc__Settlements__V1__ExportStatementResponse         *message);
@@ -1569,6 +1604,9 @@ typedef void (*Xsc__Settlements__V1__ArchiveStatementRequest_Closure)
 typedef void (*Xsc__Settlements__V1__ExportStatementRequest_Closure)
                  (const Xsc__Settlements__V1__ExportStatementRequest *message,
                   void *closure_data);
+typedef void (*Xsc__Settlements__V1__ExportDealerWeekRequest_Closure)
+                 (const Xsc__Settlements__V1__ExportDealerWeekRequest *message,
+                  void *closure_data);
 typedef void (*Xsc__Settlements__V1__ExportStatementResponse_Closure)
                  (const Xsc__Settlements__V1__ExportStatementResponse *message,
                   void *closure_data);
@@ -1706,6 +1744,10 @@ struct Xsc__Settlements__V1__SettlementService_Service
                            const Xsc__Settlements__V1__ExportStatementRequest *input,
                            Xsc__Settlements__V1__ExportStatementResponse_Closure closure,
                            void *closure_data);
+  void (*export_dealer_week)(Xsc__Settlements__V1__SettlementService_Service *service,
+                             const Xsc__Settlements__V1__ExportDealerWeekRequest *input,
+                             Xsc__Settlements__V1__ExportStatementResponse_Closure closure,
+                             void *closure_data);
   void (*get_my_earnings)(Xsc__Settlements__V1__SettlementService_Service *service,
                           const Xsc__Settlements__V1__GetMyEarningsRequest *input,
                           Xsc__Settlements__V1__GetMyEarningsResponse_Closure closure,
@@ -1770,6 +1812,7 @@ void xsc__settlements__v1__settlement_service__init (Xsc__Settlements__V1__Settl
       function_prefix__ ## record_payment,\
       function_prefix__ ## archive_statement,\
       function_prefix__ ## export_statement,\
+      function_prefix__ ## export_dealer_week,\
       function_prefix__ ## get_my_earnings,\
       function_prefix__ ## get_dealer_due,\
       function_prefix__ ## close_quarter,\
@@ -1844,6 +1887,10 @@ void xsc__settlements__v1__settlement_service__export_statement(ProtobufCService
                                                                 const Xsc__Settlements__V1__ExportStatementRequest *input,
                                                                 Xsc__Settlements__V1__ExportStatementResponse_Closure closure,
                                                                 void *closure_data);
+void xsc__settlements__v1__settlement_service__export_dealer_week(ProtobufCService *service,
+                                                                  const Xsc__Settlements__V1__ExportDealerWeekRequest *input,
+                                                                  Xsc__Settlements__V1__ExportStatementResponse_Closure closure,
+                                                                  void *closure_data);
 void xsc__settlements__v1__settlement_service__get_my_earnings(ProtobufCService *service,
                                                                const Xsc__Settlements__V1__GetMyEarningsRequest *input,
                                                                Xsc__Settlements__V1__GetMyEarningsResponse_Closure closure,
@@ -1914,6 +1961,7 @@ extern const ProtobufCMessageDescriptor xsc__settlements__v1__sign_statement_req
 extern const ProtobufCMessageDescriptor xsc__settlements__v1__record_payment_request__descriptor;
 extern const ProtobufCMessageDescriptor xsc__settlements__v1__archive_statement_request__descriptor;
 extern const ProtobufCMessageDescriptor xsc__settlements__v1__export_statement_request__descriptor;
+extern const ProtobufCMessageDescriptor xsc__settlements__v1__export_dealer_week_request__descriptor;
 extern const ProtobufCMessageDescriptor xsc__settlements__v1__export_statement_response__descriptor;
 extern const ProtobufCMessageDescriptor xsc__settlements__v1__earning_line__descriptor;
 extern const ProtobufCMessageDescriptor xsc__settlements__v1__get_my_earnings_request__descriptor;
