@@ -3,22 +3,46 @@ import RPC
 import ServiceKit
 import ServiceKitStore
 
-/// What xsc-settlements runs beside its RPC handlers: the durable Monday close timer. (It
-/// sends nothing to peers yet, so it has no outbox relay.)
+/// What xsc-settlements runs beside its RPC handlers: the durable Monday close timer and the
+/// outbox relay that delivers payees' SMS requests to notifications, signed as the settlements
+/// service's system actor.
 public enum SettlementsService {
-    public static let peers: [String] = []
+    /// Peers the outbox delivers to (each gets an `XSC_<PEER>_ADDR`, by default the port table's).
+    public static let peers = ["notifications"]
+
+    /// Only a request the receiver rejects as such is dead-lettered at once; everything else
+    /// (peer down, not deployed yet) is retried without limit, backing off to every 10 minutes.
+    static let permanentCodes: Set<StatusCode> = [.invalidArgument, .outOfRange]
+    static let retry = RetryPolicy(baseDelay: .seconds(1), maxDelay: .seconds(600), maxAttempts: Int.max)
 
     public static func flow(pool: PostgresPool, config: ServiceConfig) -> SettlementFlow {
         SettlementFlow(pool: pool, timeZone: config.organizationTimeZone)
     }
 
-    public static func workers(flow: SettlementFlow, pool: PostgresPool,
+    public static func workers(flow: SettlementFlow, pool: PostgresPool, config: ServiceConfig,
                                reportError: @escaping WorkerErrorReporter) throws -> [any BackgroundWorker] {
-        var configuration = TimerWorker.Configuration()
-        configuration.reportError = reportError
+        var timerConfiguration = TimerWorker.Configuration()
+        timerConfiguration.reportError = reportError
         // Its one kind closes a whole week in the timer's round transaction.
-        configuration.batchSize = 1
-        configuration.roundTimeout = SettlementFlow.closeTimeout
-        return [try TimerWorker(pool: pool, handlers: flow.timerHandlers, configuration: configuration, name: "settlements-weekly-close")]
+        timerConfiguration.batchSize = 1
+        timerConfiguration.roundTimeout = SettlementFlow.closeTimeout
+        let timers = try TimerWorker(pool: pool, handlers: flow.timerHandlers, configuration: timerConfiguration,
+                                     name: "settlements-weekly-close")
+
+        var channels: [String: RPCChannel] = [:]
+        for peer in peers {
+            if let address = config.peers[peer] { channels[peer] = RPCChannel(host: address.host, port: address.port) }
+        }
+        let secret = config.actorSecret
+        let table = channels
+        let deliverer = RPCOutboxDeliverer(timeout: config.deliveryCallTimeout, permanentCodes: permanentCodes, extraMetadata: { _ in
+            ActorMint.mint(secret: secret, accountID: "svc-settlements", role: .system, teamPath: "/", lifetime: .seconds(60))
+        }, channels: { table[$0] })
+        var relayConfiguration = OutboxRelay.Configuration()
+        relayConfiguration.retry = retry
+        relayConfiguration.lease = config.claimLease
+        relayConfiguration.reportError = reportError
+        let relay = OutboxRelay(pool: pool, deliverer: deliverer, configuration: relayConfiguration, name: "settlements-outbox")
+        return [timers, relay]
     }
 }

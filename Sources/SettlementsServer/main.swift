@@ -11,7 +11,7 @@ ServiceHost.run({
         },
         workers: { service in
             try SettlementsService.workers(flow: SettlementsService.flow(pool: service.pool, config: service.config),
-                                           pool: service.pool, reportError: service.workerErrorReporter)
+                                           pool: service.pool, config: service.config, reportError: service.workerErrorReporter)
         })
     // The first Monday close timer, before anyone can call (every replica; an existing one stays).
     definition.beforeServing = { service in

@@ -113,6 +113,14 @@ final class StatementTests: XCTestCase {
         await XCTAssertRPCError(.failedPrecondition) { try await self.fixture.flow.recordPayment(payment, actor: try self.fixture.dealer1) }
         let value3 = try await fixture.flow.myEarnings(.init(), actor: try fixture.intermediary("ref-1")).paidFen
         XCTAssertEqual(value3, 1_000)
+        // The payee was told twice by SMS (through the outbox to notifications).
+        let sms = try await fixture.pool.query("""
+            SELECT payload FROM xsc_outbox WHERE destination = 'notifications' ORDER BY created_at, event_id
+            """).map { try Xsc_Notifications_V1_SendRequest(serializedBytes: try $0.decode([UInt8].self, column: "payload")) }
+        XCTAssertEqual(sms.map(\.template).sorted(), ["reward_approved", "reward_paid"])
+        XCTAssertEqual(Set(sms.map(\.accountId)), ["ref-1"])
+        XCTAssertEqual(sms.first { $0.template == "reward_paid" }?.params["reference"], "BANK-001")
+        XCTAssertEqual(sms.first { $0.template == "reward_paid" }?.params["amount"], "¥10.00")
         let archived = try await fixture.flow.archiveStatement(id, actor: try fixture.managerCQ).statement!
         XCTAssertEqual(archived.state, .archived)
         await XCTAssertRPCError(.failedPrecondition) { try await self.fixture.flow.archiveStatement(id, actor: try self.fixture.managerCQ) }

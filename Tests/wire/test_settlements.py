@@ -197,6 +197,11 @@ def test_drill_order_reward_pending_then_approved_then_paid(cluster, world, tmp_
     done = earnings(cluster, world, "ref_a")
     assert (done.pending_fen, done.approved_fen, done.paid_fen) == (0, 0, 1204)
     assert next(l for l in done.lines if l.line.order_code == order.code).state == pb.EARNING_STATE_PAID
+    # ref_a was told by SMS (settlements' outbox -> notifications -> the development provider).
+    texts = eventually("ref_a's SMS about approval and payment", lambda: (lambda mine: mine if len(mine) >= 2 else None)(
+        [line["text"] for line in cluster.sms_lines() if line["to"] == world.people["ref_a"].phone]))
+    assert any("已审批" in text and "¥12.04" in text for text in texts), texts
+    assert any("已支付" in text and "工行转账 0001" in text for text in texts), texts
     archived = s.ArchiveStatement(pb.ArchiveStatementRequest(statement_id=statement.statement_id),
                                   metadata=world.who("cq_manager"), timeout=T).statement
     assert archived.state == pb.STATEMENT_STATE_ARCHIVED

@@ -54,7 +54,9 @@ extension SettlementFlow {
                 throw DomainErrors.illegalState("statement \(id) is \(row.state); a signed statement cannot change")
             }
             try await statements.sign(id, by: actor.accountID, at: clock(), in: tx)
-            return try await response(try await statements.load(id, in: tx)!, in: tx)
+            let signed = try await statements.load(id, in: tx)!
+            try await notifier.approved(signed, in: tx)
+            return try await response(signed, in: tx)
         }
     }
 
@@ -62,7 +64,8 @@ extension SettlementFlow {
         let reference = request.paymentReference.trimmedForPeople
         var violations = FieldViolations()
         if reference.isEmpty { violations.add("payment_reference", "required: the bank or cash voucher reference") }
-        violations.add("payment_reference", ifProblem: PeopleText.problem(with: reference, maxLength: 200))
+        violations.add("payment_reference", ifProblem: PeopleText.problem(with: reference, maxLength: 100))
+        if reference.contains("{") || reference.contains("}") { violations.add("payment_reference", "must not contain { or }") }
         if request.paidOnMs <= 0 { violations.add("paid_on_ms", "required: the day the dealer paid") }
         if request.paidOnMs > clock() + 86_400_000 { violations.add("paid_on_ms", "must not be in the future") }
         try violations.check()
@@ -80,7 +83,9 @@ extension SettlementFlow {
                 throw DomainErrors.illegalState("statement \(row.id) has nothing to pay (its balance is carried forward)")
             }
             try await statements.recordPayment(row.id, reference: reference, paidOn: request.paidOnMs, by: actor.accountID, in: tx)
-            return try await response(try await statements.load(row.id, in: tx)!, in: tx)
+            let paid = try await statements.load(row.id, in: tx)!
+            try await notifier.paid(paid, reference: reference, in: tx)
+            return try await response(paid, in: tx)
         }
     }
 

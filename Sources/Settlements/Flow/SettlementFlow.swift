@@ -25,6 +25,7 @@ public struct SettlementFlow: Sendable {
     let ledger = ViolationLedgerStore()
     let reimbursements = ReimbursementStore()
     let directory: DirectoryStore
+    let notifier: SettlementNotifier
 
     public static let maxPageSize = 200
 
@@ -40,6 +41,7 @@ public struct SettlementFlow: Sendable {
         idempotency = IdempotencyStore(clock: clock)
         timers = Timers(clock: clock)
         directory = DirectoryStore(directory: AccountDirectory(pool: pool, clock: clock))
+        notifier = SettlementNotifier(outbox: Outbox(clock: clock))
     }
 
     /// Events come only from peers' outboxes, signed as their SYSTEM actor.
