@@ -2,34 +2,6 @@
 import CXSCProto
 import ProtoCodec
 
-public enum Xsc_Settlements_V1_RewardKind: Sendable, Hashable, RawRepresentable {
-    case unspecified
-    case percent
-    case perUnit
-    /// A value this build does not know (proto3 enums are open).
-    case unrecognized(Int32)
-
-    public init() { self = .unspecified }
-
-    public init(rawValue: Int32) {
-        switch rawValue {
-        case 0: self = .unspecified
-        case 1: self = .percent
-        case 2: self = .perUnit
-        default: self = .unrecognized(rawValue)
-        }
-    }
-
-    public var rawValue: Int32 {
-        switch self {
-        case .unspecified: return 0
-        case .percent: return 1
-        case .perUnit: return 2
-        case .unrecognized(let value): return value
-        }
-    }
-}
-
 public enum Xsc_Settlements_V1_StatementState: Sendable, Hashable, RawRepresentable {
     case unspecified
     case draft

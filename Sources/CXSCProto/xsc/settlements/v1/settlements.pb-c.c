@@ -4890,36 +4890,6 @@ const ProtobufCMessageDescriptor xsc__settlements__v1__set_team_penalty_response
   (ProtobufCMessageInit) xsc__settlements__v1__set_team_penalty_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCEnumValue xsc__settlements__v1__reward_kind__enum_values_by_number[3] =
-{
-  { "REWARD_KIND_UNSPECIFIED", "XSC__SETTLEMENTS__V1__REWARD_KIND__REWARD_KIND_UNSPECIFIED", 0 },
-  { "REWARD_KIND_PERCENT", "XSC__SETTLEMENTS__V1__REWARD_KIND__REWARD_KIND_PERCENT", 1 },
-  { "REWARD_KIND_PER_UNIT", "XSC__SETTLEMENTS__V1__REWARD_KIND__REWARD_KIND_PER_UNIT", 2 },
-};
-static const ProtobufCIntRange xsc__settlements__v1__reward_kind__value_ranges[] = {
-{0, 0},{0, 3}
-};
-static const ProtobufCEnumValueIndex xsc__settlements__v1__reward_kind__enum_values_by_name[3] =
-{
-  { "REWARD_KIND_PERCENT", 1 },
-  { "REWARD_KIND_PER_UNIT", 2 },
-  { "REWARD_KIND_UNSPECIFIED", 0 },
-};
-const ProtobufCEnumDescriptor xsc__settlements__v1__reward_kind__descriptor =
-{
-  PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
-  "xsc.settlements.v1.RewardKind",
-  "RewardKind",
-  "Xsc__Settlements__V1__RewardKind",
-  "xsc.settlements.v1",
-  3,
-  xsc__settlements__v1__reward_kind__enum_values_by_number,
-  3,
-  xsc__settlements__v1__reward_kind__enum_values_by_name,
-  1,
-  xsc__settlements__v1__reward_kind__value_ranges,
-  NULL,NULL,NULL,NULL   /* reserved[1234] */
-};
 static const ProtobufCEnumValue xsc__settlements__v1__statement_state__enum_values_by_number[5] =
 {
   { "STATEMENT_STATE_UNSPECIFIED", "XSC__SETTLEMENTS__V1__STATEMENT_STATE__STATEMENT_STATE_UNSPECIFIED", 0 },

@@ -64,18 +64,6 @@ typedef struct Xsc__Settlements__V1__SetTeamPenaltyResponse Xsc__Settlements__V1
 
 /* --- enums --- */
 
-typedef enum _Xsc__Settlements__V1__RewardKind {
-  XSC__SETTLEMENTS__V1__REWARD_KIND__REWARD_KIND_UNSPECIFIED = 0,
-  /*
-   * basis_points of the line's actual sales (1 bp = 0.01%).
-   */
-  XSC__SETTLEMENTS__V1__REWARD_KIND__REWARD_KIND_PERCENT = 1,
-  /*
-   * fen_per_unit per actually sold unit of sku_id.
-   */
-  XSC__SETTLEMENTS__V1__REWARD_KIND__REWARD_KIND_PER_UNIT = 2
-    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(XSC__SETTLEMENTS__V1__REWARD_KIND)
-} Xsc__Settlements__V1__RewardKind;
 typedef enum _Xsc__Settlements__V1__StatementState {
   XSC__SETTLEMENTS__V1__STATEMENT_STATE__STATEMENT_STATE_UNSPECIFIED = 0,
   XSC__SETTLEMENTS__V1__STATEMENT_STATE__STATEMENT_STATE_DRAFT = 1,
@@ -1934,7 +1922,6 @@ void xsc__settlements__v1__settlement_service__set_team_penalty(ProtobufCService
 
 /* --- descriptors --- */
 
-extern const ProtobufCEnumDescriptor    xsc__settlements__v1__reward_kind__descriptor;
 extern const ProtobufCEnumDescriptor    xsc__settlements__v1__statement_state__descriptor;
 extern const ProtobufCEnumDescriptor    xsc__settlements__v1__line_kind__descriptor;
 extern const ProtobufCEnumDescriptor    xsc__settlements__v1__export_format__descriptor;
