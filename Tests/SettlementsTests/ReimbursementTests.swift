@@ -57,3 +57,24 @@ final class ReimbursementTests: XCTestCase {
         XCTAssertEqual(value.pendingFen, 0)
     }
 }
+
+extension ReimbursementTests {
+    /// A promotion order refunded after its quarter was reimbursed: a negative advance in the
+    /// quarter of the refund.
+    func testRefundAfterReimbursementIsNettedNextQuarter() async throws {
+        try await advance("p1", fen: 50_000)
+        let admin = try fixture.actor("hq-admin", .admin, team: "/hq", domainRole: "hq_admin")
+        fixture.set(to: fixture.calendar.quarterRange("2026Q4")!.endMillis + 1_000)
+        var close = Xsc_Settlements_V1_CloseQuarterRequest()
+        close.quarter = "2026Q4"
+        _ = try await fixture.flow.closeQuarter(close, actor: admin)
+        _ = try await fixture.flow.recordRefunded(fixture.refunded("p1", at: fixture.clock.nowMillis()), actor: try fixture.system)
+        fixture.set(to: fixture.calendar.quarterRange("2027Q1")!.endMillis)
+        close.quarter = "2027Q1"
+        _ = try await fixture.flow.closeQuarter(close, actor: admin)
+        var list = Xsc_Settlements_V1_ListReimbursementsRequest()
+        list.quarter = "2027Q1"
+        let next = try await fixture.flow.listReimbursements(list, actor: try fixture.managerCQ).reimbursements
+        XCTAssertEqual(next.map(\.totalFen), [-50_000])
+    }
+}

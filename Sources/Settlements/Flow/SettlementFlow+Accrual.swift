@@ -68,7 +68,7 @@ extension SettlementFlow {
             try await lines.lockOrder(event.orderId, in: tx)
             guard try await processed.applyOnce(in: tx, eventID: event.eventId) else { return false }
             try await lines.recordRefund(event.orderId, eventID: event.eventId, at: refundedAt, in: tx)
-            try await reimbursements.refundAdvance(orderID: event.orderId, at: refundedAt, in: tx)
+            try await reimbursements.refundAdvance(orderID: event.orderId, at: refundedAt, quarter: calendar.quarter(of: refundedAt), in: tx)
             // Every level's reward comes back as a negative line in the next open week of its
             // payee and dealer (the week of the refund, or later when that one is closed).
             for reward in try await lines.rewards(orderID: event.orderId, in: tx) {

@@ -5,17 +5,28 @@ struct ReimbursementStore: Sendable {
     func recordAdvance(orderID: String, orderCode: String, region: String, plan: String, quarter: String, amountFen: Int64,
                        visitedAt: Int64, in tx: PostgresTransaction) async throws {
         _ = try await tx.execute("""
-            INSERT INTO promotion_advances (order_id, order_code, region_id, promotion_plan_id, quarter, amount_fen, visited_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING
+            INSERT INTO promotion_advances (order_id, kind, order_code, region_id, promotion_plan_id, quarter, amount_fen, visited_at)
+            VALUES ($1, 'advance', $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING
             """, [.text(orderID), .text(orderCode), .text(region), .text(plan), .text(quarter), .int64(amountFen),
                   .timestampMillis(visitedAt)])
     }
 
-    /// A refunded advance is no longer owed (unless its quarter was already reimbursed).
-    func refundAdvance(orderID: String, at millis: Int64, in tx: PostgresTransaction) async throws {
-        _ = try await tx.execute("""
-            UPDATE promotion_advances SET refunded_at = $2 WHERE order_id = $1 AND reimbursement_id IS NULL AND refunded_at IS NULL
-            """, [.text(orderID), .timestampMillis(millis)])
+    /// A refunded advance is no longer owed; one already reimbursed comes back as a negative
+    /// advance in the quarter of the refund.
+    func refundAdvance(orderID: String, at millis: Int64, quarter: String, in tx: PostgresTransaction) async throws {
+        _ = try await tx.run([
+            PostgresStatement("""
+                INSERT INTO promotion_advances (order_id, kind, order_code, region_id, promotion_plan_id, quarter, amount_fen,
+                    visited_at, refunded_at)
+                SELECT order_id, 'refund', order_code, region_id, promotion_plan_id, $3, -amount_fen, visited_at, $2
+                FROM promotion_advances WHERE order_id = $1 AND kind = 'advance' AND reimbursement_id IS NOT NULL
+                ON CONFLICT DO NOTHING
+                """, [.text(orderID), .timestampMillis(millis), .text(quarter)]),
+            PostgresStatement("""
+                UPDATE promotion_advances SET refunded_at = $2
+                WHERE order_id = $1 AND kind = 'advance' AND reimbursement_id IS NULL AND refunded_at IS NULL
+                """, [.text(orderID), .timestampMillis(millis)]),
+        ])
     }
 
     /// One reimbursement per region for the quarter's standing advances; nil when closed before.
@@ -28,11 +39,12 @@ struct ReimbursementStore: Sendable {
             PostgresStatement("""
                 INSERT INTO reimbursements (id, region_id, quarter, total_fen, order_count, state, created_at)
                 SELECT gen_random_uuid()::text, region_id, $1, sum(amount_fen), count(*), 'draft', $2
-                FROM promotion_advances WHERE quarter = $1 AND refunded_at IS NULL AND reimbursement_id IS NULL GROUP BY region_id
+                FROM promotion_advances WHERE quarter = $1 AND (refunded_at IS NULL OR kind = 'refund') AND reimbursement_id IS NULL
+                GROUP BY region_id
                 """, [.text(quarter), .timestampMillis(now)]),
             PostgresStatement("""
                 UPDATE promotion_advances a SET reimbursement_id = r.id FROM reimbursements r
-                WHERE a.quarter = $1 AND a.refunded_at IS NULL AND a.reimbursement_id IS NULL AND r.quarter = $1 AND r.region_id = a.region_id
+                WHERE a.quarter = $1 AND (a.refunded_at IS NULL OR a.kind = 'refund') AND a.reimbursement_id IS NULL AND r.quarter = $1 AND r.region_id = a.region_id
                 """, [.text(quarter)]),
         ])
         return true

@@ -55,9 +55,11 @@ CREATE INDEX violation_withdrawals_event ON violation_withdrawals (violation_eve
 CREATE INDEX violation_withdrawals_match ON violation_withdrawals (order_id, sla_step, due_at);
 
 -- Promotion advances: a visited promotion-expense order is the region's advance, reimbursed
--- in its quarter; a refund removes it.
+-- in its quarter; a refund removes it, or, once it was reimbursed, is a negative advance
+-- (kind 'refund') in the quarter of the refund.
 CREATE TABLE promotion_advances (
-    order_id text PRIMARY KEY,
+    order_id text NOT NULL,
+    kind text NOT NULL CHECK (kind IN ('advance', 'refund')),
     order_code text NOT NULL,
     region_id text NOT NULL,
     promotion_plan_id text NOT NULL,
@@ -65,7 +67,8 @@ CREATE TABLE promotion_advances (
     amount_fen bigint NOT NULL,
     visited_at timestamptz NOT NULL,
     refunded_at timestamptz,
-    reimbursement_id text
+    reimbursement_id text,
+    PRIMARY KEY (order_id, kind)
 );
 CREATE INDEX promotion_advances_quarter ON promotion_advances (quarter, region_id);
 
