@@ -381,3 +381,26 @@ def test_ledger_totals_the_drill_sla_miss(cluster, world):
     with pytest.raises(grpc.RpcError) as hidden:
         s.ViolationSummary(pb.ViolationSummaryRequest(team_path="/hq/cq/cq-o1"), metadata=world.who("cq_manager"), timeout=T)
     assert hidden.value.code() == grpc.StatusCode.NOT_FOUND
+
+
+def test_an_order_without_referrer_waits_for_the_customers_binding(cluster, world):
+    """No referrer: the beneficiary is the customer's bound intermediary, which only the
+    customers service knows. It is not running here, so settlements answers UNAVAILABLE and the
+    event stays pending in orders' outbox (retried, never dead, never dropped)."""
+    order = world.submit("cq_lead", world.order_request("self", "cq-o1-d3", phone="13700005555"))
+    world.to_delivered(order.id)
+    world.visit(order.id, "cq_lead", {"bj-500": 1, "bj-250": 1})
+    path = "/xsc.settlements.v1.SettlementService/RecordOrderVisited"
+
+    def retried():
+        rows = [(event_id, state) for event_id, state, event in world.outbox(path, cluster.stubs.orders_events.OrderVisited)
+                if event.order_id == order.id]
+        if not rows:
+            return None
+        attempts = cluster.query("orders", "SELECT state, attempts, coalesce(last_error, '') FROM xsc_outbox WHERE event_id = :'p1'",
+                                 rows[0][0])[0]
+        return attempts if int(attempts[1]) >= 1 else None
+    state, _attempts, last_error = eventually("orders retried the visit", retried)
+    assert state == "pending", last_error
+    assert "UNAVAILABLE" in last_error.upper() or "customers" in last_error, last_error
+    assert cluster.query("settlements", "SELECT count(*) FROM reward_lines WHERE order_id = :'p1'", order.id) == [["0"]]
