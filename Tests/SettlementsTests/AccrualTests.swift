@@ -120,9 +120,17 @@ extension AccrualTests {
     /// The recruiter relation: set by a regional manager or team admin, refused to others, every
     /// change audited; level 2 follows the relation at the time of the visit.
     func testRecruiterIsAuditedAndOnlyAdminsSetIt() async throws {
+        for id in ["ref-1", "rec-1", "rec-2"] { try await fixture.announce(id) }
+        try await fixture.announce("ref-other", node: "/hq/cq/cq-o1/cq-o1-d3/t8")
         var request = Xsc_Settlements_V1_SetRecruiterRequest()
-        request.intermediaryAccountId = "ref-1"
+        request.intermediaryAccountId = "ref-other"
         request.recruiterAccountId = "rec-1"
+        // Another team's intermediary: not found for this team admin (the region's manager may).
+        await XCTAssertRPCError(.notFound) {
+            try await self.fixture.flow.setRecruiter(request, actor: try self.fixture.teamAdmin, idempotencyKey: "rx")
+        }
+        _ = try await fixture.flow.setRecruiter(request, actor: try fixture.managerCQ, idempotencyKey: "ry")
+        request.intermediaryAccountId = "ref-1"
         await XCTAssertRPCError(.permissionDenied) {
             try await self.fixture.flow.setRecruiter(request, actor: try self.fixture.intermediary("ref-1"), idempotencyKey: "r0")
         }
@@ -141,7 +149,7 @@ extension AccrualTests {
             SELECT old_recruiter_account_id || '>' || new_recruiter_account_id || ' by ' || set_by AS change
             FROM recruiter_audit ORDER BY id
             """).map { try $0.decode(String.self, column: "change") }
-        XCTAssertEqual(audit, [">rec-1 by admin-t7", "rec-1>rec-2 by rm-cq"])
+        XCTAssertEqual(audit, [">rec-1 by rm-cq", ">rec-1 by admin-t7", "rec-1>rec-2 by rm-cq"])
     }
 
     /// A payee lists only its own statements; a region reader lists the region's.

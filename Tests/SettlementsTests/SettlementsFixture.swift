@@ -103,7 +103,21 @@ final class SettlementsFixture: @unchecked Sendable {
         _ = try await flow.setRewardRule(request, actor: try managerCQ, idempotencyKey: UUID().uuidString)
     }
 
+    /// The account as the gateway's directory feed would announce it.
+    func announce(_ id: String, role: String = "intermediary", node: String = SettlementsFixture.team, name: String? = nil) async throws {
+        var entry = Xsc_Common_V1_DirectoryEntry()
+        entry.accountId = id
+        entry.name = name ?? id
+        entry.domainRole = role
+        entry.nodePath = node
+        entry.enabled = true
+        entry.version = 1
+        _ = try await flow.setDirectoryEntry(entry, actor: try system)
+    }
+
     func setRecruiter(_ intermediary: String, _ recruiter: String) async throws {
+        try await announce(intermediary)
+        try await announce(recruiter)
         var request = Xsc_Settlements_V1_SetRecruiterRequest()
         request.intermediaryAccountId = intermediary
         request.recruiterAccountId = recruiter

@@ -56,6 +56,12 @@ def world(cluster):
             name=display, phone=phone, role=gw.AccountRole.Value("ACCOUNT_ROLE_" + role), node_path=node,
             initial_password=orders_world.PASSWORD), metadata=built.admin, timeout=T)
         built.people[name] = orders_world.Person(name, account.id, phone, cluster.login(phone, orders_world.PASSWORD))
+    # The people reach settlements through the gateway's directory feed (names for statements,
+    # nodes for who may set a recruiter).
+    ids = [built.id(name) for name in EXTRA_PEOPLE]
+    eventually("the directory feed reached settlements", lambda: len(cluster.query(
+        "settlements", "SELECT 1 FROM xsc_directory WHERE account_id = ANY(string_to_array(:'p1', ','))",
+        ",".join(ids))) == len(ids))
     s = settlements(cluster)
     pb = cluster.stubs.settlements
     rule = pb.SetRewardRuleRequest(region_id="cq", percent_basis_points=300, level2_basis_points=1000,
@@ -66,9 +72,11 @@ def world(cluster):
         s.SetRecruiter(pb.SetRecruiterRequest(intermediary_account_id=built.id(intermediary),
                                               recruiter_account_id=built.id(recruiter)),
                        metadata=built.who("cq_manager") + key(), timeout=T)
-    # The payees' names reach settlements through the gateway's directory feed.
-    eventually("the directory feed reached settlements", lambda: len(cluster.query(
-        "settlements", "SELECT 1 FROM xsc_directory WHERE account_id = :'p1'", built.id("ref_a"))) == 1)
+    # Another region's regional manager does not reach cq's intermediaries.
+    with pytest.raises(grpc.RpcError) as hidden:
+        s.SetRecruiter(pb.SetRecruiterRequest(intermediary_account_id=built.id("ref_a"), recruiter_account_id=built.id("rec_b")),
+                       metadata=built.who("gz_manager") + key(), timeout=T)
+    assert hidden.value.code() == grpc.StatusCode.NOT_FOUND
     return built
 
 

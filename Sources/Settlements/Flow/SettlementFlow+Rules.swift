@@ -65,6 +65,15 @@ extension SettlementFlow {
         }
         try violations.check()
         guard let key = idempotencyKey else { throw Self.keyRequired }
+        // Only within the caller's reach: a team admin for the intermediaries of its own team,
+        // a regional manager for those of its region; anyone else's is "not found".
+        let people = try await directory.people([request.intermediaryAccountId, request.recruiterAccountId].filter { !$0.isEmpty })
+        guard let intermediary = people[request.intermediaryAccountId], Self.mayManage(intermediary, actor) else {
+            throw DomainErrors.notFound("account", id: request.intermediaryAccountId)
+        }
+        if !request.recruiterAccountId.isEmpty && people[request.recruiterAccountId] == nil {
+            throw DomainErrors.notFound("account", id: request.recruiterAccountId)
+        }
         let now = clock()
         return try await pool.transaction { tx in
             try await idempotency.run(in: tx, scope: "settlements.SetRecruiter/\(actor.accountID)", key: key, request: request) {
@@ -79,6 +88,11 @@ extension SettlementFlow {
                 return response
             }
         }
+    }
+
+    static func mayManage(_ person: DirectoryStore.Person, _ actor: VerifiedActor) -> Bool {
+        if actor.isRegionalManager, let region = actor.regionID { return SettlementRoles.region(ofPath: person.nodePath) == region }
+        return person.nodePath == actor.teamPath
     }
 
     static let keyRequired = DomainErrors.refused(.invalidArgument, "send an idempotency-key metadata header with this call",
