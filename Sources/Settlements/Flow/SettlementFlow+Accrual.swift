@@ -15,6 +15,8 @@ extension SettlementFlow {
         if event.eventId.isEmpty { violations.add("event_id", "required") }
         if event.orderId.isEmpty { violations.add("order_id", "required") }
         if event.visitedAtMs <= 0 { violations.add("visited_at_ms", "required") }
+        // The executor pays the week's rewards: a visited order always has one.
+        if event.dealerAccountId.isEmpty && event.promotionPlanId.isEmpty { violations.add("dealer_account_id", "required") }
         try violations.check()
 
         if !event.promotionPlanId.isEmpty {
