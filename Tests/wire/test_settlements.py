@@ -265,14 +265,20 @@ def test_sunday_midnight_two_levels_refund_after_signing_and_negative_carry_forw
     sun = visited_event(cluster, world, "sun-" + uuid.uuid4().hex[:6], sunday_late,
                         [("bj-500", 3, 12800), ("bj-250", 1, 6800)], "ref_b")   # L1 15 + 2.04 = 17.04; L2 1.70
     mon = visited_event(cluster, world, "mon-" + uuid.uuid4().hex[:6], monday, [("bj-250", 2, 6800)], "ref_b")  # 4.08; 0.41
-    for event in (sun, mon, sun):  # the redelivery of `sun` changes nothing
+    first = visited_event(cluster, world, "first-" + uuid.uuid4().hex[:6], ms(a), [("bj-250", 1, 6800)], "ref_b")  # 2.04; 0.20
+    midweek = visited_event(cluster, world, "mid-" + uuid.uuid4().hex[:6], ms(a + timedelta(days=3, hours=12)),
+                            [("bj-250", 1, 6800)], "ref_b")                                           # 2.04; 0.20
+    for event in (first, midweek, sun, mon, sun):  # the redelivery of `sun` changes nothing
         direct.RecordOrderVisited(event, metadata=system, timeout=T)
 
     close(cluster, world, week_name(a))
     close(cluster, world, week_name(a))  # twice: nothing more
+    # Monday 00:00, mid-week and Sunday 23:59:59.999 of week A are on A's statement; Monday 00:00 of B is not.
     sa = statement_of(cluster, world, week_name(a), "ref_b")
-    assert [(l.order_code, l.sales_fen, l.amount_fen, l.level) for l in sa.lines] == [(sun.order_code, 45200, 1704, 1)]
-    assert statement_of(cluster, world, week_name(a), "rec_b").total_fen == 170
+    assert sorted((l.order_code, l.sales_fen, l.amount_fen, l.level) for l in sa.lines) == sorted([
+        (first.order_code, 6800, 204, 1), (midweek.order_code, 6800, 204, 1), (sun.order_code, 45200, 1704, 1)])
+    assert sa.total_fen == 2112
+    assert statement_of(cluster, world, week_name(a), "rec_b").total_fen == 20 + 20 + 170
     for payee in ("ref_b", "rec_b"):
         st = statement_of(cluster, world, week_name(a), payee)
         settlements(cluster).SignStatement(pb.SignStatementRequest(statement_id=st.statement_id),
@@ -285,7 +291,7 @@ def test_sunday_midnight_two_levels_refund_after_signing_and_negative_carry_forw
                               visited_at_ms=sunday_late, refunded_at_ms=monday + 60_000)
     direct.RecordOrderRefunded(refund, metadata=system, timeout=T)
     direct.RecordOrderRefunded(refund, metadata=system, timeout=T)
-    assert statement_of(cluster, world, week_name(a), "ref_b").total_fen == 1704  # the signed one is untouched
+    assert statement_of(cluster, world, week_name(a), "ref_b").total_fen == 2112  # the signed one is untouched
 
     close(cluster, world, week_name(b))
     sb = statement_of(cluster, world, week_name(b), "ref_b")

@@ -16,7 +16,10 @@ public protocol CustomerBindings: Sendable {
 }
 
 /// Production until customers ships its binding RPC: no answer yet, so an order without a
-/// referrer code waits in orders' outbox (retried) instead of losing its reward.
+/// referrer code waits in orders' outbox (retried) instead of losing its reward. Once
+/// `xsc.customers.v1.CustomerService/GetRewardee` is on main, its replacement calls that
+/// (signed as this service's SYSTEM actor) and maps an empty `intermediary_account_id` to
+/// `.unbound` and a failed call to UNAVAILABLE; `SettlementsService.flow` passes it in.
 public struct AwaitingCustomersService: CustomerBindings {
     public init() {}
 
