@@ -23,28 +23,27 @@ extension SettlementFlow {
     }
 
     public func getStatement(_ id: String, actor: VerifiedActor) async throws -> Xsc_Settlements_V1_StatementResponse {
-        try await pool.transaction { tx in
+        try await named(try await pool.transaction { tx in
             try await response(try await loadVisible(id, actor: actor, forUpdate: false, in: tx), in: tx)
-        }
+        })
     }
 
     public func listStatements(_ request: Xsc_Settlements_V1_ListStatementsRequest, actor: VerifiedActor) async throws -> Xsc_Settlements_V1_ListStatementsResponse {
         let (limit, offset) = try Self.page(request.page)
         let region = actor.readsRegionStatements ? (actor.regionID ?? "") : ""
-        return try await pool.transaction { tx in
-            let rows = try await statements.list(week: request.week, dealer: request.dealerAccountId, payee: request.payeeAccountId,
-                                                 readerAccount: actor.accountID, readerRegion: region,
-                                                 limit: limit, offset: offset, in: tx)
-            let names = try await directory.people(rows.map(\.payeeAccountID))
-            var response = Xsc_Settlements_V1_ListStatementsResponse()
-            response.statements = rows.map { Self.message($0, lines: nil, payeeName: names[$0.payeeAccountID]?.name ?? "") }
-            response.page = Self.pageInfo(limit: limit, offset: offset, returned: rows.count)
-            return response
+        let rows = try await pool.transaction { tx in
+            try await statements.list(week: request.week, dealer: request.dealerAccountId, payee: request.payeeAccountId,
+                                      readerAccount: actor.accountID, readerRegion: region, limit: limit, offset: offset, in: tx)
         }
+        let names = try await directory.people(rows.map(\.payeeAccountID))
+        var response = Xsc_Settlements_V1_ListStatementsResponse()
+        response.statements = rows.map { Self.message($0, lines: nil, payeeName: names[$0.payeeAccountID]?.name ?? "") }
+        response.page = Self.pageInfo(limit: limit, offset: offset, returned: rows.count)
+        return response
     }
 
     public func signStatement(_ id: String, actor: VerifiedActor) async throws -> Xsc_Settlements_V1_StatementResponse {
-        try await pool.transaction { tx in
+        try await named(try await pool.transaction { tx in
             let row = try await loadVisible(id, actor: actor, forUpdate: true, in: tx)
             guard actor.isRegionalManager, actor.regionID == row.regionID else {
                 throw DomainErrors.refused(.permissionDenied, "only the regional manager of region \(row.regionID) signs this statement",
@@ -57,7 +56,7 @@ extension SettlementFlow {
             let signed = try await statements.load(id, in: tx)!
             try await notifier.approved(signed, in: tx)
             return try await response(signed, in: tx)
-        }
+        })
     }
 
     public func recordPayment(_ request: Xsc_Settlements_V1_RecordPaymentRequest, actor: VerifiedActor) async throws -> Xsc_Settlements_V1_StatementResponse {
@@ -69,7 +68,7 @@ extension SettlementFlow {
         if request.paidOnMs <= 0 { violations.add("paid_on_ms", "required: the day the dealer paid") }
         if request.paidOnMs > clock() + 86_400_000 { violations.add("paid_on_ms", "must not be in the future") }
         try violations.check()
-        return try await pool.transaction { tx in
+        return try await named(try await pool.transaction { tx in
             let row = try await loadVisible(request.statementId, actor: actor, forUpdate: true, in: tx)
             guard actor.accountID == row.dealerAccountID else {
                 throw DomainErrors.refused(.permissionDenied, "only the paying dealer records the payment", reason: "PAYING_DEALER_REQUIRED")
@@ -86,11 +85,11 @@ extension SettlementFlow {
             let paid = try await statements.load(row.id, in: tx)!
             try await notifier.paid(paid, reference: reference, in: tx)
             return try await response(paid, in: tx)
-        }
+        })
     }
 
     public func archiveStatement(_ id: String, actor: VerifiedActor) async throws -> Xsc_Settlements_V1_StatementResponse {
-        try await pool.transaction { tx in
+        try await named(try await pool.transaction { tx in
             let row = try await loadVisible(id, actor: actor, forUpdate: true, in: tx)
             guard actor.isRegionalManager, actor.regionID == row.regionID else {
                 throw DomainErrors.refused(.permissionDenied, "only the regional manager of region \(row.regionID) archives this statement",
@@ -101,14 +100,22 @@ extension SettlementFlow {
             }
             try await statements.archive(id, at: clock(), in: tx)
             return try await response(try await statements.load(id, in: tx)!, in: tx)
-        }
+        })
     }
 
+    /// The statement with its lines, read in `tx`; the payee's name is added by `named` after
+    /// the transaction (the directory is read on its own connection, never while holding one).
     func response(_ row: StatementRow, in tx: PostgresTransaction) async throws -> Xsc_Settlements_V1_StatementResponse {
-        let lineRows = try await statements.lines(of: row.id, in: tx)
-        let name = try await directory.people([row.payeeAccountID])[row.payeeAccountID]?.name ?? ""
         var response = Xsc_Settlements_V1_StatementResponse()
-        response.statement = Self.message(row, lines: lineRows, payeeName: name)
+        response.statement = Self.message(row, lines: try await statements.lines(of: row.id, in: tx), payeeName: "")
         return response
+    }
+
+    func named(_ response: Xsc_Settlements_V1_StatementResponse) async throws -> Xsc_Settlements_V1_StatementResponse {
+        guard var statement = response.statement else { return response }
+        statement.payeeName = try await directory.people([statement.payeeAccountId])[statement.payeeAccountId]?.name ?? ""
+        var named = response
+        named.statement = statement
+        return named
     }
 }

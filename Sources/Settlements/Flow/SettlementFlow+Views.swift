@@ -37,15 +37,13 @@ extension SettlementFlow {
 
     /// The caller as a dealer: signed statements to pay on Monday, and drafts awaiting signature.
     public func dealerDue(actor: VerifiedActor) async throws -> Xsc_Settlements_V1_GetDealerDueResponse {
-        try await pool.transaction { tx in
-            let rows = try await statements.unpaid(dealer: actor.accountID, in: tx)
-            let names = try await directory.people(rows.map(\.payeeAccountID))
-            var response = Xsc_Settlements_V1_GetDealerDueResponse()
-            response.dueFen = Fen.sum(rows.filter { $0.state == "signed" }.map(\.payableFen)) ?? 0
-            response.awaitingSignatureFen = Fen.sum(rows.filter { $0.state == "draft" }.map(\.payableFen)) ?? 0
-            response.statements = rows.map { Self.message($0, lines: nil, payeeName: names[$0.payeeAccountID]?.name ?? "") }
-            return response
-        }
+        let rows = try await pool.transaction { tx in try await statements.unpaid(dealer: actor.accountID, in: tx) }
+        let names = try await directory.people(rows.map(\.payeeAccountID))
+        var response = Xsc_Settlements_V1_GetDealerDueResponse()
+        response.dueFen = Fen.sum(rows.filter { $0.state == "signed" }.map(\.payableFen)) ?? 0
+        response.awaitingSignatureFen = Fen.sum(rows.filter { $0.state == "draft" }.map(\.payableFen)) ?? 0
+        response.statements = rows.map { Self.message($0, lines: nil, payeeName: names[$0.payeeAccountID]?.name ?? "") }
+        return response
     }
 
     /// The gateway's directory feed (SYSTEM only: a person must not rename payees).

@@ -15,12 +15,13 @@ extension SettlementFlow {
         if event.responsibleAccountIds.isEmpty { violations.add("responsible_account_ids", "at least one person") }
         try violations.check()
         let now = clock()
+        // Read before the transaction: the directory answers on its own connection.
+        let people = try await directory.people(event.responsibleAccountIds)
         return Self.ack(try await pool.transaction { tx in
             guard try await processed.applyOnce(in: tx, eventID: event.eventId) else { return false }
             let step = Int(event.step.rawValue)
             let withdrawal = try await ledger.withdrawal(violationEventID: event.eventId, orderID: event.orderId, step: step,
                                                          dueAt: event.dueAtMs, in: tx)
-            let people = try await directory.people(event.responsibleAccountIds)
             for person in event.responsibleAccountIds {
                 // The person's own team node when the directory knows it, else the order's team.
                 let team = people[person]?.nodePath ?? event.creditedTeamPath
@@ -60,9 +61,9 @@ extension SettlementFlow {
         if event.rule.isEmpty { violations.add("rule", "required") }
         try violations.check()
         let now = clock()
+        let person = try await directory.people([event.personAccountId])[event.personAccountId]
         return Self.ack(try await pool.transaction { tx in
             guard try await processed.applyOnce(in: tx, eventID: event.eventId) else { return false }
-            let person = try await directory.people([event.personAccountId])[event.personAccountId]
             let kind = ViolationRules.personKind(domainRole: person?.domainRole)
             let penalty = try await ledger.penalty(teamPath: event.teamPath, kind: kind, severity: .general, in: tx)
             let violation = ViolationLedgerStore.NewViolation(
