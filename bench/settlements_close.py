@@ -8,8 +8,10 @@ it). It loads one business week of N visited-order lines (default 1,000,000) for
 
   floor  the same aggregation as one `INSERT ... SELECT ... GROUP BY` in psql on the same rows
          (the database's own floor for "one row per dealer and payee with its sum and count");
-  close  CloseWeek through gRPC: the service's real close (statements, carry-forward lines,
-         every line attached to its statement, balances, the deferred total = sum check).
+  close  CloseWeek through gRPC: the service's real close (carry-forward lines, the week's
+         statements from the running (week, dealer, payee) totals the database keeps as lines
+         are booked, the total = sum check, balances). The aggregation itself happened a line at
+         a time while loading: the load time printed includes it.
 
 and renders a 500-line statement PDF through ExportStatement.
 

@@ -66,6 +66,16 @@ final class StatementTests: XCTestCase {
         } catch let error as PostgresError {
             XCTAssertEqual(error.sqlState, "23514")
         }
+        // Nor a deleted line, or a running total written by hand.
+        for sql in ["DELETE FROM reward_lines", "TRUNCATE reward_lines", "UPDATE week_totals SET total_fen = 0",
+                    "INSERT INTO week_totals VALUES (now(), 'd', 'p', 'cq', 1, 1)"] {
+            do {
+                _ = try await fixture.pool.execute(sql)
+                XCTFail("the database accepted: \(sql)")
+            } catch let error as PostgresError {
+                XCTAssertEqual(error.sqlState, "23514", sql)
+            }
+        }
         // Nor a new line in the closed week (the flow books a late one into the next week).
         do {
             _ = try await fixture.pool.execute("""

@@ -21,18 +21,17 @@ struct StatementStore: Sendable {
                 SELECT gen_random_uuid()::text, 'carry_forward', 0, '', '', 'carry:' || b.from_statement_id, p.region_id,
                     b.dealer_account_id, b.payee_account_id, 0, b.balance_fen, 0, $2, $1, $2
                 FROM carried_balances b JOIN statements p ON p.id = b.from_statement_id
-                WHERE b.balance_fen <> 0 AND EXISTS (SELECT 1 FROM reward_lines l WHERE l.period_start = $1
-                    AND l.dealer_account_id = b.dealer_account_id AND l.payee_account_id = b.payee_account_id)
+                WHERE b.balance_fen <> 0 AND EXISTS (SELECT 1 FROM week_totals t WHERE t.period_start = $1
+                    AND t.dealer_account_id = b.dealer_account_id AND t.payee_account_id = b.payee_account_id)
                 """, [.timestampMillis(start), .timestampMillis(now)]),
-            // 2. One statement per dealer and payee: the week's lines summed (the database
-            //    checks every total against its lines: statements_total_check).
+            // 2. One statement per dealer and payee: the week's lines as the database summed them
+            //    while they were booked (week_totals; statements_total_check compares again).
             PostgresStatement("""
                 INSERT INTO statements (id, period_start, period_end, week_name, region_id, dealer_account_id, payee_account_id,
                     state, total_fen, payable_fen, line_count, created_at)
-                SELECT gen_random_uuid()::text, $1, $2, $3, min(region_id), dealer_account_id, payee_account_id, 'draft',
-                    sum(amount_fen), greatest(sum(amount_fen), 0), count(*), $4
-                FROM reward_lines WHERE period_start = $1
-                GROUP BY dealer_account_id, payee_account_id
+                SELECT gen_random_uuid()::text, $1, $2, $3, region_id, dealer_account_id, payee_account_id, 'draft',
+                    total_fen, greatest(total_fen, 0), line_count, $4
+                FROM week_totals WHERE period_start = $1
                 """, [.timestampMillis(start), .timestampMillis(end), .text(weekName), .timestampMillis(now)]),
             // 3. What each payee carries out: a negative total is never paid, it is netted next
             //    time; a payee back in the black carries nothing.

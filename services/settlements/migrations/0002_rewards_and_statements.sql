@@ -81,10 +81,9 @@ CREATE INDEX statements_payee ON statements (payee_account_id, period_start DESC
 CREATE INDEX statements_dealer ON statements (dealer_account_id, period_start DESC);
 CREATE INDEX statements_region ON statements (region_id, period_start DESC);
 
--- Accrual and clawback lines (and a statement's carry-forward line). A line belongs to the
--- statement of its (period_start, dealer, payee): closing a week attaches nothing, it only adds
--- the statements (and the carried balances as lines of their own), so the close costs about
--- one aggregation of the week's lines.
+-- Accrual and clawback lines (and a statement's carry-forward line), append-only. A line
+-- belongs to the statement of its (period_start, dealer, payee): closing a week attaches
+-- nothing, it only adds the statements (and the carried balances as lines of their own).
 CREATE TABLE reward_lines (
     id text PRIMARY KEY,
     kind text NOT NULL CHECK (kind IN ('reward', 'clawback', 'carry_forward')),
@@ -119,32 +118,71 @@ CREATE TABLE carried_balances (
     PRIMARY KEY (dealer_account_id, payee_account_id)
 );
 
--- A closed week's lines never change, leave, or gain a new one (the flow books a late line
--- into the next open week); a carry-forward line only comes before its statement exists.
+-- Lines are append-only (a refund is a new negative line), and a closed week gains none (the
+-- flow books a late line into the next open week); a carry-forward line only comes before its
+-- statement exists.
 CREATE FUNCTION reward_lines_frozen() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_OP = 'INSERT' THEN
-        IF NEW.kind = 'carry_forward' THEN
-            IF EXISTS (SELECT 1 FROM statements WHERE period_start = NEW.period_start
-                       AND dealer_account_id = NEW.dealer_account_id AND payee_account_id = NEW.payee_account_id) THEN
-                RAISE EXCEPTION 'statement of % for % / % exists already', NEW.period_start, NEW.dealer_account_id,
-                    NEW.payee_account_id USING ERRCODE = 'check_violation';
-            END IF;
-        ELSIF EXISTS (SELECT 1 FROM period_closes WHERE period_start = NEW.period_start) THEN
-            RAISE EXCEPTION 'the week of % is closed: book the line into the next open week', NEW.period_start
-                USING ERRCODE = 'check_violation';
-        END IF;
-        RETURN NEW;
+    IF TG_OP <> 'INSERT' THEN
+        RAISE EXCEPTION 'reward line % cannot change: lines are append-only', OLD.id USING ERRCODE = 'check_violation';
     END IF;
-    IF EXISTS (SELECT 1 FROM period_closes WHERE period_start = OLD.period_start) THEN
-        RAISE EXCEPTION 'reward line % is on a closed week''s statement and cannot change', OLD.id
+    IF NEW.kind = 'carry_forward' THEN
+        IF EXISTS (SELECT 1 FROM statements WHERE period_start = NEW.period_start
+                   AND dealer_account_id = NEW.dealer_account_id AND payee_account_id = NEW.payee_account_id) THEN
+            RAISE EXCEPTION 'statement of % for % / % exists already', NEW.period_start, NEW.dealer_account_id,
+                NEW.payee_account_id USING ERRCODE = 'check_violation';
+        END IF;
+    ELSIF EXISTS (SELECT 1 FROM period_closes WHERE period_start = NEW.period_start) THEN
+        RAISE EXCEPTION 'the week of % is closed: book the line into the next open week', NEW.period_start
             USING ERRCODE = 'check_violation';
     END IF;
-    IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;
     RETURN NEW;
 END $$;
 CREATE TRIGGER reward_lines_frozen BEFORE INSERT OR UPDATE OR DELETE ON reward_lines
     FOR EACH ROW EXECUTE FUNCTION reward_lines_frozen();
+-- TRUNCATE fires no row trigger: refuse it too.
+CREATE TRIGGER reward_lines_no_truncate BEFORE TRUNCATE ON reward_lines
+    FOR EACH STATEMENT EXECUTE FUNCTION reward_lines_frozen();
+
+-- The running sum and count of every (week, dealer, payee)'s lines, kept by the database as
+-- lines are inserted (lines are append-only, so it is exact). The close makes its statements
+-- from these rows instead of aggregating a week of lines again: the aggregation happens a line
+-- at a time, when the line is booked.
+CREATE TABLE week_totals (
+    period_start timestamptz NOT NULL,
+    dealer_account_id text NOT NULL,
+    payee_account_id text NOT NULL,
+    region_id text NOT NULL,
+    total_fen bigint NOT NULL,
+    line_count integer NOT NULL,
+    PRIMARY KEY (period_start, dealer_account_id, payee_account_id)
+);
+
+CREATE FUNCTION week_totals_add() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO week_totals (period_start, dealer_account_id, payee_account_id, region_id, total_fen, line_count)
+    SELECT period_start, dealer_account_id, payee_account_id, min(region_id), sum(amount_fen), count(*)
+    FROM new_lines GROUP BY period_start, dealer_account_id, payee_account_id
+    ON CONFLICT (period_start, dealer_account_id, payee_account_id) DO UPDATE
+        SET total_fen = week_totals.total_fen + EXCLUDED.total_fen,
+            line_count = week_totals.line_count + EXCLUDED.line_count,
+            region_id = least(week_totals.region_id, EXCLUDED.region_id);
+    RETURN NULL;
+END $$;
+CREATE TRIGGER week_totals_add AFTER INSERT ON reward_lines
+    REFERENCING NEW TABLE AS new_lines FOR EACH STATEMENT EXECUTE FUNCTION week_totals_add();
+
+-- Nobody but the line trigger writes week_totals: a statement run directly against it (trigger
+-- depth 1: this guard itself) is refused; from inside week_totals_add the depth is 2.
+CREATE FUNCTION week_totals_guard() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF pg_trigger_depth() < 2 THEN
+        RAISE EXCEPTION 'week_totals follows reward_lines only' USING ERRCODE = 'check_violation';
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER week_totals_guard BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON week_totals
+    FOR EACH STATEMENT EXECUTE FUNCTION week_totals_guard();
 
 -- A statement's figures never change; its state only moves forward; an archived one is final.
 CREATE FUNCTION statements_guard() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -174,26 +212,25 @@ END $$;
 CREATE TRIGGER statements_guard BEFORE UPDATE OR DELETE ON statements
     FOR EACH ROW EXECUTE FUNCTION statements_guard();
 
--- Every statement's total equals the sum of its lines, and every line of the week is on a
--- statement: checked by the database, set-based, for all statements one INSERT adds (the close
--- adds a week's statements in one statement, so the full join sees the whole week).
+-- Every statement's total equals the sum of its lines (the database's running week_totals),
+-- and every (week, dealer, payee) with lines has its statement: checked by the database,
+-- set-based, for all statements one INSERT adds (the close adds a week's statements in one
+-- statement, so the full join sees the whole week).
 CREATE FUNCTION statements_total_check() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     bad record;
 BEGIN
-    SELECT coalesce(n.id, '(none)') AS id, n.total_fen, n.line_count, a.total, a.lines,
-           coalesce(n.dealer_account_id, a.dealer_account_id) AS dealer, coalesce(n.payee_account_id, a.payee_account_id) AS payee
+    SELECT coalesce(n.id, '(none)') AS id, n.total_fen, n.line_count, t.total_fen AS line_sum, t.line_count AS lines,
+           coalesce(n.dealer_account_id, t.dealer_account_id) AS dealer, coalesce(n.payee_account_id, t.payee_account_id) AS payee
     INTO bad
-    FROM (SELECT * FROM new_statements) n
-    FULL JOIN (SELECT period_start, dealer_account_id, payee_account_id, sum(amount_fen) AS total, count(*) AS lines
-               FROM reward_lines WHERE period_start IN (SELECT DISTINCT period_start FROM new_statements)
-               GROUP BY period_start, dealer_account_id, payee_account_id) a
+    FROM new_statements n
+    FULL JOIN (SELECT * FROM week_totals WHERE period_start IN (SELECT DISTINCT period_start FROM new_statements)) t
         USING (period_start, dealer_account_id, payee_account_id)
-    WHERE n.total_fen IS DISTINCT FROM a.total OR n.line_count IS DISTINCT FROM a.lines
+    WHERE n.total_fen IS DISTINCT FROM t.total_fen OR n.line_count IS DISTINCT FROM t.line_count
     LIMIT 1;
     IF FOUND THEN
         RAISE EXCEPTION 'statement % (% / %) total % fen (% lines) differs from its lines: % fen (% lines)',
-            bad.id, bad.dealer, bad.payee, bad.total_fen, bad.line_count, bad.total, bad.lines
+            bad.id, bad.dealer, bad.payee, bad.total_fen, bad.line_count, bad.line_sum, bad.lines
             USING ERRCODE = 'check_violation';
     END IF;
     RETURN NULL;
