@@ -418,3 +418,26 @@ def test_an_order_without_referrer_waits_for_the_customers_binding(cluster, worl
     assert state == "pending", last_error
     assert "UNAVAILABLE" in last_error.upper() or "customers" in last_error, last_error
     assert cluster.query("settlements", "SELECT count(*) FROM reward_lines WHERE order_id = :'p1'", order.id) == [["0"]]
+
+
+def test_proposal_violation_as_the_proposals_service_sends_it(cluster, world):
+    """xsc.proposals.v1.ProposalViolation (proposals' outbox, a SYSTEM actor): booked once on
+    its team at the company's staff rate; only that team's accounts read it."""
+    pb = cluster.stubs.settlements
+    direct = cluster.stubs.settlements_grpc.SettlementServiceStub(cluster.channel("settlements"))
+    team = "/hq/cq/cq-o1/cq-o1-d3/t7"
+    event = cluster.stubs.proposals_events.ProposalViolation(
+        event_id=uuid.uuid4().hex, rule="proposal_checkpoint", person_account_id=world.id("ref_b"), team_path=team,
+        proposal_id="prop-" + uuid.uuid4().hex[:6], reference="checkpoint-1", due_at_ms=ms(datetime.now(SHANGHAI)) - 60_000,
+        recorded_at_ms=ms(datetime.now(SHANGHAI)), detail="未按时汇报检查点")
+    first = direct.RecordProposalViolation(event, metadata=system_metadata("svc-proposals"), timeout=T)
+    again = direct.RecordProposalViolation(event, metadata=system_metadata("svc-proposals"), timeout=T)
+    assert (first.applied, again.applied) == (True, False)
+    s = settlements(cluster)
+    listed = s.ListViolations(pb.ListViolationsRequest(person_account_id=world.id("ref_b")), metadata=world.who("cq_team_admin"),
+                              timeout=T).violations
+    assert [(v.rule, v.reference, v.penalty_fen, v.source) for v in listed] == [("proposal_checkpoint", "checkpoint-1", 20000, "proposal")]
+    # A person cannot send events.
+    with pytest.raises(grpc.RpcError) as refused:
+        s.RecordProposalViolation(event, metadata=world.who("cq_manager"), timeout=T)
+    assert refused.value.code() == grpc.StatusCode.PERMISSION_DENIED
