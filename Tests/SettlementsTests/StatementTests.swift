@@ -117,8 +117,11 @@ final class StatementTests: XCTestCase {
         let due = try await fixture.flow.dealerDue(actor: try fixture.dealer1)
         XCTAssertEqual(due.dueFen, 1_000)
 
-        let paid = try await fixture.flow.recordPayment(payment, actor: try fixture.dealer1).statement!
+        let paid = try await fixture.flow.recordPayment(payment, actor: try fixture.dealer1, idempotencyKey: "pay-1").statement!
         XCTAssertEqual(paid.state, .paid)
+        // The dealer's retry with its key gets the same answer; without one, "already paid".
+        let retried = try await fixture.flow.recordPayment(payment, actor: try fixture.dealer1, idempotencyKey: "pay-1").statement!
+        XCTAssertEqual(retried.paymentReference, paid.paymentReference)
         XCTAssertEqual(paid.paymentReference, "BANK-001")
         await XCTAssertRPCError(.failedPrecondition) { try await self.fixture.flow.recordPayment(payment, actor: try self.fixture.dealer1) }
         let value3 = try await fixture.flow.myEarnings(.init(), actor: try fixture.intermediary("ref-1")).paidFen

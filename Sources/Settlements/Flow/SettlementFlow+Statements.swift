@@ -59,7 +59,10 @@ extension SettlementFlow {
         })
     }
 
-    public func recordPayment(_ request: Xsc_Settlements_V1_RecordPaymentRequest, actor: VerifiedActor) async throws -> Xsc_Settlements_V1_StatementResponse {
+    /// With an idempotency key, a retried call (the dealer's answer got lost) gets the first
+    /// answer again instead of "already paid".
+    public func recordPayment(_ request: Xsc_Settlements_V1_RecordPaymentRequest, actor: VerifiedActor,
+                              idempotencyKey: String? = nil) async throws -> Xsc_Settlements_V1_StatementResponse {
         let reference = request.paymentReference.trimmedForPeople
         var violations = FieldViolations()
         if reference.isEmpty { violations.add("payment_reference", "required: the bank or cash voucher reference") }
@@ -69,23 +72,31 @@ extension SettlementFlow {
         if request.paidOnMs > clock() + 86_400_000 { violations.add("paid_on_ms", "must not be in the future") }
         try violations.check()
         return try await named(try await pool.transaction { tx in
-            let row = try await loadVisible(request.statementId, actor: actor, forUpdate: true, in: tx)
-            guard actor.accountID == row.dealerAccountID else {
-                throw DomainErrors.refused(.permissionDenied, "only the paying dealer records the payment", reason: "PAYING_DEALER_REQUIRED")
+            guard let key = idempotencyKey else { return try await pay(request, reference: reference, actor: actor, in: tx) }
+            return try await idempotency.run(in: tx, scope: "settlements.RecordPayment/\(actor.accountID)", key: key, request: request) {
+                try await pay(request, reference: reference, actor: actor, in: tx)
             }
-            guard row.state == "signed" else {
-                throw DomainErrors.illegalState(row.state == "draft"
-                    ? "statement \(row.id) is not signed yet; pay after the regional manager signs it"
-                    : "statement \(row.id) is \(row.state); its payment is recorded already")
-            }
-            guard row.payableFen > 0 else {
-                throw DomainErrors.illegalState("statement \(row.id) has nothing to pay (its balance is carried forward)")
-            }
-            try await statements.recordPayment(row.id, reference: reference, paidOn: request.paidOnMs, by: actor.accountID, in: tx)
-            let paid = try await statements.load(row.id, in: tx)!
-            try await notifier.paid(paid, reference: reference, in: tx)
-            return try await response(paid, in: tx)
         })
+    }
+
+    private func pay(_ request: Xsc_Settlements_V1_RecordPaymentRequest, reference: String, actor: VerifiedActor,
+                     in tx: PostgresTransaction) async throws -> Xsc_Settlements_V1_StatementResponse {
+        let row = try await loadVisible(request.statementId, actor: actor, forUpdate: true, in: tx)
+        guard actor.accountID == row.dealerAccountID else {
+            throw DomainErrors.refused(.permissionDenied, "only the paying dealer records the payment", reason: "PAYING_DEALER_REQUIRED")
+        }
+        guard row.state == "signed" else {
+            throw DomainErrors.illegalState(row.state == "draft"
+                ? "statement \(row.id) is not signed yet; pay after the regional manager signs it"
+                : "statement \(row.id) is \(row.state); its payment is recorded already")
+        }
+        guard row.payableFen > 0 else {
+            throw DomainErrors.illegalState("statement \(row.id) has nothing to pay (its balance is carried forward)")
+        }
+        try await statements.recordPayment(row.id, reference: reference, paidOn: request.paidOnMs, by: actor.accountID, in: tx)
+        let paid = try await statements.load(row.id, in: tx)!
+        try await notifier.paid(paid, reference: reference, in: tx)
+        return try await response(paid, in: tx)
     }
 
     public func archiveStatement(_ id: String, actor: VerifiedActor) async throws -> Xsc_Settlements_V1_StatementResponse {

@@ -65,7 +65,7 @@ public struct SettlementServiceHandler: Xsc_Settlements_V1_SettlementServiceHand
     }
 
     public func recordPayment(_ request: Xsc_Settlements_V1_RecordPaymentRequest, context: ServerContext) async throws -> Xsc_Settlements_V1_StatementResponse {
-        try await flow.recordPayment(request, actor: try context.requireActor())
+        try await flow.recordPayment(request, actor: try context.requireActor(), idempotencyKey: IdempotencyStore.key(from: context.requestMetadata))
     }
 
     public func archiveStatement(_ request: Xsc_Settlements_V1_ArchiveStatementRequest, context: ServerContext) async throws -> Xsc_Settlements_V1_StatementResponse {
