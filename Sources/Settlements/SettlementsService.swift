@@ -1,5 +1,6 @@
 import Postgres
 import RPC
+import ServiceHost
 import ServiceKit
 import ServiceKitStore
 
@@ -11,18 +12,38 @@ public enum SettlementsService {
     public static let peers = ["notifications"]
 
     /// Only a request the receiver rejects as such is dead-lettered at once; everything else
-    /// (peer down, not deployed yet) is retried without limit, backing off to every 10 minutes.
+    /// (peer down, not deployed yet) is retried for about a week, backing off to every 10
+    /// minutes, as orders does (then `xsc outbox dead` / `replay`).
     static let permanentCodes: Set<StatusCode> = [.invalidArgument, .outOfRange]
-    static let retry = RetryPolicy(baseDelay: .seconds(1), maxDelay: .seconds(600), maxAttempts: Int.max)
+    static let retry = RetryPolicy(baseDelay: .seconds(1), maxDelay: .seconds(600), maxAttempts: 1_008)
+
+    /// The whole service for `ServiceHost.run`.
+    public static var definition: ServiceDefinition {
+        var definition = ServiceDefinition(
+            name: "settlements",
+            peers: peers,
+            providers: { service in [SettlementServiceHandler(flow: flow(pool: service.pool, config: service.config))] },
+            workers: { service in
+                try workers(flow: flow(pool: service.pool, config: service.config), pool: service.pool, config: service.config,
+                            reportError: service.workerErrorReporter, metrics: service.metrics)
+            })
+        // The first Monday close timer, before anyone can call (every replica; an existing one stays).
+        definition.beforeServing = { service in
+            try await flow(pool: service.pool, config: service.config).ensureWeeklyTimer()
+        }
+        return definition
+    }
 
     public static func flow(pool: PostgresPool, config: ServiceConfig) -> SettlementFlow {
         SettlementFlow(pool: pool, timeZone: config.organizationTimeZone)
     }
 
     public static func workers(flow: SettlementFlow, pool: PostgresPool, config: ServiceConfig,
-                               reportError: @escaping WorkerErrorReporter) throws -> [any BackgroundWorker] {
+                               reportError: @escaping WorkerErrorReporter,
+                               metrics: MetricsRegistry? = nil) throws -> [any BackgroundWorker] {
         var timerConfiguration = TimerWorker.Configuration()
         timerConfiguration.reportError = reportError
+        timerConfiguration.metrics = metrics
         // Its one kind closes a whole week in the timer's round transaction.
         timerConfiguration.batchSize = 1
         timerConfiguration.roundTimeout = SettlementFlow.closeTimeout

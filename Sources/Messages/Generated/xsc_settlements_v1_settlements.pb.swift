@@ -693,6 +693,9 @@ extension Xsc_Settlements_V1_RewardRule {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__settlements__v1__reward_rule__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__settlements__v1__reward_rule__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -725,6 +728,9 @@ extension Xsc_Settlements_V1_PerUnitRate {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__settlements__v1__per_unit_rate__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__settlements__v1__per_unit_rate__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -766,6 +772,9 @@ extension Xsc_Settlements_V1_SetRewardRuleRequest {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__settlements__v1__set_reward_rule_request__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__settlements__v1__set_reward_rule_request__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -796,6 +805,9 @@ extension Xsc_Settlements_V1_ListRewardRulesRequest {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__settlements__v1__list_reward_rules_request__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__settlements__v1__list_reward_rules_request__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -829,6 +841,9 @@ extension Xsc_Settlements_V1_ListRewardRulesResponse {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__settlements__v1__list_reward_rules_response__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__settlements__v1__list_reward_rules_response__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -861,6 +876,9 @@ extension Xsc_Settlements_V1_SetRecruiterRequest {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__settlements__v1__set_recruiter_request__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__settlements__v1__set_recruiter_request__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -897,6 +915,9 @@ extension Xsc_Settlements_V1_RecruiterResponse {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__settlements__v1__recruiter_response__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__settlements__v1__recruiter_response__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -929,6 +950,9 @@ extension Xsc_Settlements_V1_CloseWeekRequest {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__settlements__v1__close_week_request__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__settlements__v1__close_week_request__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -963,6 +987,9 @@ extension Xsc_Settlements_V1_CloseWeekResponse {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__settlements__v1__close_week_response__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__settlements__v1__close_week_response__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -1007,6 +1034,9 @@ extension Xsc_Settlements_V1_StatementLine {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__settlements__v1__statement_line__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__settlements__v1__statement_line__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -1078,6 +1108,9 @@ extension Xsc_Settlements_V1_Statement {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__settlements__v1__statement__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__settlements__v1__statement__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -1114,6 +1147,9 @@ extension Xsc_Settlements_V1_ListStatementsRequest {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__settlements__v1__list_statements_request__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__settlements__v1__list_statements_request__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -1149,6 +1185,9 @@ extension Xsc_Settlements_V1_ListStatementsResponse {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__settlements__v1__list_statements_response__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__settlements__v1__list_statements_response__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -1179,6 +1218,9 @@ extension Xsc_Settlements_V1_GetStatementRequest {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__settlements__v1__get_statement_request__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__settlements__v1__get_statement_request__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -1209,6 +1251,9 @@ extension Xsc_Settlements_V1_StatementResponse {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__settlements__v1__statement_response__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__settlements__v1__statement_response__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -1239,6 +1284,9 @@ extension Xsc_Settlements_V1_SignStatementRequest {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__settlements__v1__sign_statement_request__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__settlements__v1__sign_statement_request__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -1273,6 +1321,9 @@ extension Xsc_Settlements_V1_RecordPaymentRequest {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__settlements__v1__record_payment_request__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__settlements__v1__record_payment_request__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -1303,6 +1354,9 @@ extension Xsc_Settlements_V1_ArchiveStatementRequest {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__settlements__v1__archive_statement_request__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__settlements__v1__archive_statement_request__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -1335,6 +1389,9 @@ extension Xsc_Settlements_V1_ExportStatementRequest {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__settlements__v1__export_statement_request__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__settlements__v1__export_statement_request__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -1369,6 +1426,9 @@ extension Xsc_Settlements_V1_ExportDealerWeekRequest {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__settlements__v1__export_dealer_week_request__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__settlements__v1__export_dealer_week_request__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -1403,6 +1463,9 @@ extension Xsc_Settlements_V1_ExportStatementResponse {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__settlements__v1__export_statement_response__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__settlements__v1__export_statement_response__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -1441,6 +1504,9 @@ extension Xsc_Settlements_V1_EarningLine {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__settlements__v1__earning_line__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__settlements__v1__earning_line__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -1471,6 +1537,9 @@ extension Xsc_Settlements_V1_GetMyEarningsRequest {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__settlements__v1__get_my_earnings_request__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__settlements__v1__get_my_earnings_request__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -1512,6 +1581,9 @@ extension Xsc_Settlements_V1_GetMyEarningsResponse {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__settlements__v1__get_my_earnings_response__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__settlements__v1__get_my_earnings_response__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -1540,6 +1612,9 @@ extension Xsc_Settlements_V1_GetDealerDueRequest {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__settlements__v1__get_dealer_due_request__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__settlements__v1__get_dealer_due_request__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -1577,6 +1652,9 @@ extension Xsc_Settlements_V1_GetDealerDueResponse {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__settlements__v1__get_dealer_due_response__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__settlements__v1__get_dealer_due_response__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -1627,6 +1705,9 @@ extension Xsc_Settlements_V1_Reimbursement {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__settlements__v1__reimbursement__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__settlements__v1__reimbursement__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -1657,6 +1738,9 @@ extension Xsc_Settlements_V1_CloseQuarterRequest {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__settlements__v1__close_quarter_request__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__settlements__v1__close_quarter_request__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -1692,6 +1776,9 @@ extension Xsc_Settlements_V1_CloseQuarterResponse {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__settlements__v1__close_quarter_response__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__settlements__v1__close_quarter_response__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -1722,6 +1809,9 @@ extension Xsc_Settlements_V1_ListReimbursementsRequest {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__settlements__v1__list_reimbursements_request__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__settlements__v1__list_reimbursements_request__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -1755,6 +1845,9 @@ extension Xsc_Settlements_V1_ListReimbursementsResponse {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__settlements__v1__list_reimbursements_response__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__settlements__v1__list_reimbursements_response__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -1785,6 +1878,9 @@ extension Xsc_Settlements_V1_SignReimbursementRequest {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__settlements__v1__sign_reimbursement_request__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__settlements__v1__sign_reimbursement_request__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -1819,6 +1915,9 @@ extension Xsc_Settlements_V1_RecordReimbursementPaymentRequest {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__settlements__v1__record_reimbursement_payment_request__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__settlements__v1__record_reimbursement_payment_request__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -1871,6 +1970,9 @@ extension Xsc_Settlements_V1_Violation {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__settlements__v1__violation__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__settlements__v1__violation__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -1905,6 +2007,9 @@ extension Xsc_Settlements_V1_ListViolationsRequest {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__settlements__v1__list_violations_request__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__settlements__v1__list_violations_request__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -1940,6 +2045,9 @@ extension Xsc_Settlements_V1_ListViolationsResponse {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__settlements__v1__list_violations_response__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__settlements__v1__list_violations_response__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -1970,6 +2078,9 @@ extension Xsc_Settlements_V1_ViolationSummaryRequest {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__settlements__v1__violation_summary_request__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__settlements__v1__violation_summary_request__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -2008,6 +2119,9 @@ extension Xsc_Settlements_V1_PersonViolationSummary {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__settlements__v1__person_violation_summary__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__settlements__v1__person_violation_summary__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -2047,6 +2161,9 @@ extension Xsc_Settlements_V1_ViolationSummaryResponse {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__settlements__v1__violation_summary_response__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__settlements__v1__violation_summary_response__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -2085,6 +2202,9 @@ extension Xsc_Settlements_V1_RecordChannelConflictRequest {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__settlements__v1__record_channel_conflict_request__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__settlements__v1__record_channel_conflict_request__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -2119,6 +2239,9 @@ extension Xsc_Settlements_V1_SetTeamPenaltyRequest {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__settlements__v1__set_team_penalty_request__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__settlements__v1__set_team_penalty_request__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -2155,6 +2278,9 @@ extension Xsc_Settlements_V1_SetTeamPenaltyResponse {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__settlements__v1__set_team_penalty_response__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__settlements__v1__set_team_penalty_response__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)

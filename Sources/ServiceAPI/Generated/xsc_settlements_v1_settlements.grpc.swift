@@ -125,115 +125,147 @@ extension Xsc_Settlements_V1_SettlementServiceHandler {
 /// Typed client of `xsc.settlements.v1.SettlementService`.
 public struct Xsc_Settlements_V1_SettlementServiceClient: Sendable {
     public static let serviceName = "xsc.settlements.v1.SettlementService"
+
+    /// The full path of each method, for callers that address a call by path (an outbox row).
+    public enum Paths {
+        public static let recordOrderVisited = "/xsc.settlements.v1.SettlementService/RecordOrderVisited"
+        public static let recordOrderRefunded = "/xsc.settlements.v1.SettlementService/RecordOrderRefunded"
+        public static let recordViolation = "/xsc.settlements.v1.SettlementService/RecordViolation"
+        public static let recordViolationWithdrawn = "/xsc.settlements.v1.SettlementService/RecordViolationWithdrawn"
+        public static let recordProposalViolation = "/xsc.settlements.v1.SettlementService/RecordProposalViolation"
+        public static let setDirectoryEntry = "/xsc.settlements.v1.SettlementService/SetDirectoryEntry"
+        public static let setRewardRule = "/xsc.settlements.v1.SettlementService/SetRewardRule"
+        public static let listRewardRules = "/xsc.settlements.v1.SettlementService/ListRewardRules"
+        public static let setRecruiter = "/xsc.settlements.v1.SettlementService/SetRecruiter"
+        public static let closeWeek = "/xsc.settlements.v1.SettlementService/CloseWeek"
+        public static let listStatements = "/xsc.settlements.v1.SettlementService/ListStatements"
+        public static let getStatement = "/xsc.settlements.v1.SettlementService/GetStatement"
+        public static let signStatement = "/xsc.settlements.v1.SettlementService/SignStatement"
+        public static let recordPayment = "/xsc.settlements.v1.SettlementService/RecordPayment"
+        public static let archiveStatement = "/xsc.settlements.v1.SettlementService/ArchiveStatement"
+        public static let exportStatement = "/xsc.settlements.v1.SettlementService/ExportStatement"
+        public static let exportDealerWeek = "/xsc.settlements.v1.SettlementService/ExportDealerWeek"
+        public static let getMyEarnings = "/xsc.settlements.v1.SettlementService/GetMyEarnings"
+        public static let getDealerDue = "/xsc.settlements.v1.SettlementService/GetDealerDue"
+        public static let closeQuarter = "/xsc.settlements.v1.SettlementService/CloseQuarter"
+        public static let listReimbursements = "/xsc.settlements.v1.SettlementService/ListReimbursements"
+        public static let signReimbursement = "/xsc.settlements.v1.SettlementService/SignReimbursement"
+        public static let recordReimbursementPayment = "/xsc.settlements.v1.SettlementService/RecordReimbursementPayment"
+        public static let listViolations = "/xsc.settlements.v1.SettlementService/ListViolations"
+        public static let violationSummary = "/xsc.settlements.v1.SettlementService/ViolationSummary"
+        public static let recordChannelConflict = "/xsc.settlements.v1.SettlementService/RecordChannelConflict"
+        public static let setTeamPenalty = "/xsc.settlements.v1.SettlementService/SetTeamPenalty"
+    }
+
     public let channel: RPCChannel
 
     public init(channel: RPCChannel) { self.channel = channel }
 
     public func recordOrderVisited(_ request: Xsc_Orders_V1_OrderVisited, options: CallOptions = CallOptions()) async throws -> Xsc_Common_V1_EventAck {
-        try await channel.unary(path: "/xsc.settlements.v1.SettlementService/RecordOrderVisited", request: request, options: options)
+        try await channel.unary(path: Paths.recordOrderVisited, request: request, options: options)
     }
 
     public func recordOrderRefunded(_ request: Xsc_Orders_V1_OrderRefunded, options: CallOptions = CallOptions()) async throws -> Xsc_Common_V1_EventAck {
-        try await channel.unary(path: "/xsc.settlements.v1.SettlementService/RecordOrderRefunded", request: request, options: options)
+        try await channel.unary(path: Paths.recordOrderRefunded, request: request, options: options)
     }
 
     public func recordViolation(_ request: Xsc_Orders_V1_SlaViolation, options: CallOptions = CallOptions()) async throws -> Xsc_Common_V1_EventAck {
-        try await channel.unary(path: "/xsc.settlements.v1.SettlementService/RecordViolation", request: request, options: options)
+        try await channel.unary(path: Paths.recordViolation, request: request, options: options)
     }
 
     public func recordViolationWithdrawn(_ request: Xsc_Orders_V1_SlaViolationWithdrawn, options: CallOptions = CallOptions()) async throws -> Xsc_Common_V1_EventAck {
-        try await channel.unary(path: "/xsc.settlements.v1.SettlementService/RecordViolationWithdrawn", request: request, options: options)
+        try await channel.unary(path: Paths.recordViolationWithdrawn, request: request, options: options)
     }
 
     public func recordProposalViolation(_ request: Xsc_Proposals_V1_ProposalViolation, options: CallOptions = CallOptions()) async throws -> Xsc_Common_V1_EventAck {
-        try await channel.unary(path: "/xsc.settlements.v1.SettlementService/RecordProposalViolation", request: request, options: options)
+        try await channel.unary(path: Paths.recordProposalViolation, request: request, options: options)
     }
 
     public func setDirectoryEntry(_ request: Xsc_Common_V1_DirectoryEntry, options: CallOptions = CallOptions()) async throws -> Xsc_Common_V1_DirectoryAck {
-        try await channel.unary(path: "/xsc.settlements.v1.SettlementService/SetDirectoryEntry", request: request, options: options)
+        try await channel.unary(path: Paths.setDirectoryEntry, request: request, options: options)
     }
 
     public func setRewardRule(_ request: Xsc_Settlements_V1_SetRewardRuleRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Settlements_V1_RewardRule {
-        try await channel.unary(path: "/xsc.settlements.v1.SettlementService/SetRewardRule", request: request, options: options)
+        try await channel.unary(path: Paths.setRewardRule, request: request, options: options)
     }
 
     public func listRewardRules(_ request: Xsc_Settlements_V1_ListRewardRulesRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Settlements_V1_ListRewardRulesResponse {
-        try await channel.unary(path: "/xsc.settlements.v1.SettlementService/ListRewardRules", request: request, options: options)
+        try await channel.unary(path: Paths.listRewardRules, request: request, options: options)
     }
 
     public func setRecruiter(_ request: Xsc_Settlements_V1_SetRecruiterRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Settlements_V1_RecruiterResponse {
-        try await channel.unary(path: "/xsc.settlements.v1.SettlementService/SetRecruiter", request: request, options: options)
+        try await channel.unary(path: Paths.setRecruiter, request: request, options: options)
     }
 
     public func closeWeek(_ request: Xsc_Settlements_V1_CloseWeekRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Settlements_V1_CloseWeekResponse {
-        try await channel.unary(path: "/xsc.settlements.v1.SettlementService/CloseWeek", request: request, options: options)
+        try await channel.unary(path: Paths.closeWeek, request: request, options: options)
     }
 
     public func listStatements(_ request: Xsc_Settlements_V1_ListStatementsRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Settlements_V1_ListStatementsResponse {
-        try await channel.unary(path: "/xsc.settlements.v1.SettlementService/ListStatements", request: request, options: options)
+        try await channel.unary(path: Paths.listStatements, request: request, options: options)
     }
 
     public func getStatement(_ request: Xsc_Settlements_V1_GetStatementRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Settlements_V1_StatementResponse {
-        try await channel.unary(path: "/xsc.settlements.v1.SettlementService/GetStatement", request: request, options: options)
+        try await channel.unary(path: Paths.getStatement, request: request, options: options)
     }
 
     public func signStatement(_ request: Xsc_Settlements_V1_SignStatementRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Settlements_V1_StatementResponse {
-        try await channel.unary(path: "/xsc.settlements.v1.SettlementService/SignStatement", request: request, options: options)
+        try await channel.unary(path: Paths.signStatement, request: request, options: options)
     }
 
     public func recordPayment(_ request: Xsc_Settlements_V1_RecordPaymentRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Settlements_V1_StatementResponse {
-        try await channel.unary(path: "/xsc.settlements.v1.SettlementService/RecordPayment", request: request, options: options)
+        try await channel.unary(path: Paths.recordPayment, request: request, options: options)
     }
 
     public func archiveStatement(_ request: Xsc_Settlements_V1_ArchiveStatementRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Settlements_V1_StatementResponse {
-        try await channel.unary(path: "/xsc.settlements.v1.SettlementService/ArchiveStatement", request: request, options: options)
+        try await channel.unary(path: Paths.archiveStatement, request: request, options: options)
     }
 
     public func exportStatement(_ request: Xsc_Settlements_V1_ExportStatementRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Settlements_V1_ExportStatementResponse {
-        try await channel.unary(path: "/xsc.settlements.v1.SettlementService/ExportStatement", request: request, options: options)
+        try await channel.unary(path: Paths.exportStatement, request: request, options: options)
     }
 
     public func exportDealerWeek(_ request: Xsc_Settlements_V1_ExportDealerWeekRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Settlements_V1_ExportStatementResponse {
-        try await channel.unary(path: "/xsc.settlements.v1.SettlementService/ExportDealerWeek", request: request, options: options)
+        try await channel.unary(path: Paths.exportDealerWeek, request: request, options: options)
     }
 
     public func getMyEarnings(_ request: Xsc_Settlements_V1_GetMyEarningsRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Settlements_V1_GetMyEarningsResponse {
-        try await channel.unary(path: "/xsc.settlements.v1.SettlementService/GetMyEarnings", request: request, options: options)
+        try await channel.unary(path: Paths.getMyEarnings, request: request, options: options)
     }
 
     public func getDealerDue(_ request: Xsc_Settlements_V1_GetDealerDueRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Settlements_V1_GetDealerDueResponse {
-        try await channel.unary(path: "/xsc.settlements.v1.SettlementService/GetDealerDue", request: request, options: options)
+        try await channel.unary(path: Paths.getDealerDue, request: request, options: options)
     }
 
     public func closeQuarter(_ request: Xsc_Settlements_V1_CloseQuarterRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Settlements_V1_CloseQuarterResponse {
-        try await channel.unary(path: "/xsc.settlements.v1.SettlementService/CloseQuarter", request: request, options: options)
+        try await channel.unary(path: Paths.closeQuarter, request: request, options: options)
     }
 
     public func listReimbursements(_ request: Xsc_Settlements_V1_ListReimbursementsRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Settlements_V1_ListReimbursementsResponse {
-        try await channel.unary(path: "/xsc.settlements.v1.SettlementService/ListReimbursements", request: request, options: options)
+        try await channel.unary(path: Paths.listReimbursements, request: request, options: options)
     }
 
     public func signReimbursement(_ request: Xsc_Settlements_V1_SignReimbursementRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Settlements_V1_Reimbursement {
-        try await channel.unary(path: "/xsc.settlements.v1.SettlementService/SignReimbursement", request: request, options: options)
+        try await channel.unary(path: Paths.signReimbursement, request: request, options: options)
     }
 
     public func recordReimbursementPayment(_ request: Xsc_Settlements_V1_RecordReimbursementPaymentRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Settlements_V1_Reimbursement {
-        try await channel.unary(path: "/xsc.settlements.v1.SettlementService/RecordReimbursementPayment", request: request, options: options)
+        try await channel.unary(path: Paths.recordReimbursementPayment, request: request, options: options)
     }
 
     public func listViolations(_ request: Xsc_Settlements_V1_ListViolationsRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Settlements_V1_ListViolationsResponse {
-        try await channel.unary(path: "/xsc.settlements.v1.SettlementService/ListViolations", request: request, options: options)
+        try await channel.unary(path: Paths.listViolations, request: request, options: options)
     }
 
     public func violationSummary(_ request: Xsc_Settlements_V1_ViolationSummaryRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Settlements_V1_ViolationSummaryResponse {
-        try await channel.unary(path: "/xsc.settlements.v1.SettlementService/ViolationSummary", request: request, options: options)
+        try await channel.unary(path: Paths.violationSummary, request: request, options: options)
     }
 
     public func recordChannelConflict(_ request: Xsc_Settlements_V1_RecordChannelConflictRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Settlements_V1_Violation {
-        try await channel.unary(path: "/xsc.settlements.v1.SettlementService/RecordChannelConflict", request: request, options: options)
+        try await channel.unary(path: Paths.recordChannelConflict, request: request, options: options)
     }
 
     public func setTeamPenalty(_ request: Xsc_Settlements_V1_SetTeamPenaltyRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Settlements_V1_SetTeamPenaltyResponse {
-        try await channel.unary(path: "/xsc.settlements.v1.SettlementService/SetTeamPenalty", request: request, options: options)
+        try await channel.unary(path: Paths.setTeamPenalty, request: request, options: options)
     }
 }
