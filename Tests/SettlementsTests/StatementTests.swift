@@ -190,6 +190,8 @@ final class StatementTests: XCTestCase {
         fixture.set(to: fixture.w48.startMillis + 3_600_000)
         try await fixture.flow.ensureWeeklyTimer()
         try await visit("o1", at: fixture.w48.startMillis + 1_000, fen: 10_000)
+        // A late line of a week before the first timer (never closed): closed on the Monday too.
+        try await visit("old", at: fixture.w48.startMillis - 86_400_000, fen: 10_000)
         let worker = try TimerWorker(pool: fixture.pool, handlers: fixture.flow.timerHandlers, clock: fixture.clock.now)
         let value6 = try await worker.runOnce()
         XCTAssertEqual(value6, 0)  // not Monday yet
@@ -198,6 +200,8 @@ final class StatementTests: XCTestCase {
         XCTAssertEqual(value7, 1)
         let value8 = try await fixture.statements(week: fixture.w48).count
         XCTAssertEqual(value8, 2)
+        let w47 = try await fixture.statement(week: fixture.calendar.week(before: fixture.w48), payee: "ref-1")
+        XCTAssertEqual(w47?.lines.map(\.orderCode), ["C-old"])
         // The next one is due the Monday after.
         let next = try await Timers(clock: fixture.clock.now).entry(pool: fixture.pool, kind: SettlementFlow.weeklyCloseKind, subjectID: "weekly")
         XCTAssertEqual(next?.dueAtMillis, fixture.w49.endMillis)

@@ -55,14 +55,19 @@ extension SettlementFlow {
         return response
     }
 
-    /// The Monday timer: closes the week that ended at its due time, then schedules the next
-    /// Monday. A service that was down for weeks catches up one week per firing (the next due
-    /// time is then already past).
+    /// The Monday timer: closes the week that ended at its due time (and any older week with
+    /// lines that was never closed: lines of weeks before the first Monday timer, booked late),
+    /// then schedules the next Monday. A service that was down for weeks catches up one week per
+    /// firing (the next due time is then already past).
     public var timerHandlers: [String: TimerHandler] {
         let flow = self
         return [Self.weeklyCloseKind: { firing, tx in
             let current = flow.calendar.week(containing: firing.dueAtMillis)
-            _ = try await flow.close(flow.calendar.week(before: current), by: "svc-settlements", in: tx)
+            let ended = flow.calendar.week(before: current)
+            for start in try await flow.statements.unclosedWeeksWithLines(before: ended.startMillis, in: tx) {
+                _ = try await flow.close(flow.calendar.week(containing: start), by: "svc-settlements", in: tx)
+            }
+            _ = try await flow.close(ended, by: "svc-settlements", in: tx)
             try await flow.timers.schedule(in: tx, kind: Self.weeklyCloseKind, subjectID: Self.weeklyCloseSubject,
                                            dueAtMillis: current.endMillis)
         }]

@@ -157,3 +157,15 @@ struct StatementRow: Sendable {
         createdAtMillis = try row.decode(Int64.self, column: "created_at")
     }
 }
+
+extension StatementStore {
+    /// Weeks before `start` that have lines but were never closed (lines of weeks before the
+    /// service's first Monday timer, booked late), oldest first.
+    func unclosedWeeksWithLines(before start: Int64, in tx: PostgresTransaction) async throws -> [Int64] {
+        try await tx.query("""
+            SELECT DISTINCT t.period_start FROM week_totals t
+            WHERE t.period_start < $1 AND NOT EXISTS (SELECT 1 FROM period_closes c WHERE c.period_start = t.period_start)
+            ORDER BY t.period_start
+            """, [.timestampMillis(start)]).map { try $0.decode(Int64.self, column: "period_start") }
+    }
+}
