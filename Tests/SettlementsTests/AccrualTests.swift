@@ -168,3 +168,36 @@ extension AccrualTests {
         XCTAssertEqual(other.count, 0)
     }
 }
+
+extension AccrualTests {
+    /// Keyset paging: a payee paging its lines while a new one accrues sees every older line
+    /// once; a cursor this service did not hand out is INVALID_ARGUMENT.
+    func testEarningsPagesAreStableWhileLinesArrive() async throws {
+        for index in 0..<5 {
+            _ = try await fixture.flow.recordVisited(fixture.visited("p\(index)", at: fixture.w48.startMillis + Int64(index) * 60_000,
+                                                                     referrer: "ref-1", lines: [("bj-250", 1, 10_000)]),
+                                                     actor: try fixture.system)
+        }
+        var request = Xsc_Settlements_V1_GetMyEarningsRequest()
+        var page = Xsc_Common_V1_PageRequest()
+        page.pageSize = 2
+        request.page = page
+        var seen: [String] = []
+        while true {
+            let answer = try await fixture.flow.myEarnings(request, actor: try fixture.intermediary("ref-1"))
+            seen += answer.lines.map { $0.line?.orderCode ?? "" }
+            if seen.count == 2 {  // a newer line arrives between pages
+                _ = try await fixture.flow.recordVisited(fixture.visited("new", at: fixture.w48.startMillis + 3_600_000,
+                                                                         referrer: "ref-1", lines: [("bj-250", 1, 10_000)]),
+                                                         actor: try fixture.system)
+            }
+            guard let next = answer.page?.nextCursor, !next.isEmpty else { break }
+            page.cursor = next
+            request.page = page
+        }
+        XCTAssertEqual(seen, ["C-p4", "C-p3", "C-p2", "C-p1", "C-p0"])
+        page.cursor = "bm90IG91cnM"
+        request.page = page
+        await XCTAssertRPCError(.invalidArgument) { try await self.fixture.flow.myEarnings(request, actor: try self.fixture.intermediary("ref-1")) }
+    }
+}

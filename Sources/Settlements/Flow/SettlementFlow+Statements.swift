@@ -29,16 +29,19 @@ extension SettlementFlow {
     }
 
     public func listStatements(_ request: Xsc_Settlements_V1_ListStatementsRequest, actor: VerifiedActor) async throws -> Xsc_Settlements_V1_ListStatementsResponse {
-        let (limit, offset) = try Self.page(request.page)
+        let (limit, after) = try Self.page(request.page, keyParts: 3)
         let region = actor.readsRegionStatements ? (actor.regionID ?? "") : ""
         let rows = try await pool.transaction { tx in
             try await statements.list(week: request.week, dealer: request.dealerAccountId, payee: request.payeeAccountId,
-                                      readerAccount: actor.accountID, readerRegion: region, limit: limit, offset: offset, in: tx)
+                                      readerAccount: actor.accountID, readerRegion: region, limit: limit,
+                                      after: after.map { ($0.millis ?? 0, $0.parts[1], $0.parts[2]) }, in: tx)
         }
         let names = try await directory.people(rows.map(\.payeeAccountID))
         var response = Xsc_Settlements_V1_ListStatementsResponse()
         response.statements = rows.map { Self.message($0, lines: nil, payeeName: names[$0.payeeAccountID]?.name ?? "") }
-        response.page = Self.pageInfo(limit: limit, offset: offset, returned: rows.count)
+        response.page = Self.pageInfo(limit: limit, returned: rows.count) {
+            [String(rows.last?.periodStartMillis ?? 0), rows.last?.dealerAccountID ?? "", rows.last?.payeeAccountID ?? ""]
+        }
         return response
     }
 

@@ -9,10 +9,11 @@ extension SettlementFlow {
     /// The caller's own lines: pending (accrued, or on a statement not signed yet), approved
     /// (signed) and paid, each with its order code. Only the caller's own, so nothing to refuse.
     public func myEarnings(_ request: Xsc_Settlements_V1_GetMyEarningsRequest, actor: VerifiedActor) async throws -> Xsc_Settlements_V1_GetMyEarningsResponse {
-        let (limit, offset) = try Self.page(request.page)
+        let (limit, after) = try Self.page(request.page, keyParts: 2)
         return try await pool.transaction { tx in
             let totals = try await earnings.totals(payee: actor.accountID, in: tx)
-            let rows = try await earnings.lines(payee: actor.accountID, limit: limit, offset: offset, in: tx)
+            let rows = try await earnings.lines(payee: actor.accountID, limit: limit,
+                                                after: after.map { ($0.millis ?? 0, $0.parts[1]) }, in: tx)
             var response = Xsc_Settlements_V1_GetMyEarningsResponse()
             response.pendingFen = totals.pending
             response.approvedFen = totals.approved
@@ -30,7 +31,9 @@ extension SettlementFlow {
                 line.dealerAccountId = row.dealerAccountID
                 return line
             }
-            response.page = Self.pageInfo(limit: limit, offset: offset, returned: rows.count)
+            response.page = Self.pageInfo(limit: limit, returned: rows.count) {
+                [String(rows.last?.occurredAtMillis ?? 0), rows.last?.id ?? ""]
+            }
             return response
         }
     }

@@ -87,12 +87,15 @@ extension SettlementFlow {
 
     public func listViolations(_ request: Xsc_Settlements_V1_ListViolationsRequest, actor: VerifiedActor) async throws -> Xsc_Settlements_V1_ListViolationsResponse {
         let team = try readableTeam(request.teamPath, person: request.personAccountId, actor: actor)
-        let (limit, offset) = try Self.page(request.page)
+        let (limit, after) = try Self.page(request.page, keyParts: 2)
         return try await pool.transaction { tx in
-            let rows = try await ledger.list(teamPath: team, person: request.personAccountId, limit: limit, offset: offset, in: tx)
+            let rows = try await ledger.list(teamPath: team, person: request.personAccountId, limit: limit,
+                                             after: after.map { ($0.millis ?? 0, $0.parts[1]) }, in: tx)
             var response = Xsc_Settlements_V1_ListViolationsResponse()
             response.violations = rows.map(Self.message)
-            response.page = Self.pageInfo(limit: limit, offset: offset, returned: rows.count)
+            response.page = Self.pageInfo(limit: limit, returned: rows.count) {
+                [String(rows.last?.recordedAtMillis ?? 0), rows.last?.id ?? ""]
+            }
             return response
         }
     }

@@ -57,21 +57,23 @@ public struct SettlementFlow: Sendable {
         return ack
     }
 
-    /// Capped page size and an offset cursor.
-    static func page(_ optional: Xsc_Common_V1_PageRequest?) throws -> (limit: Int, offset: Int) {
+    /// Capped page size and the key to start after (keyset paging; PageCursor).
+    static func page(_ optional: Xsc_Common_V1_PageRequest?, keyParts: Int) throws -> (limit: Int, after: PageCursor?) {
         let request = optional ?? Xsc_Common_V1_PageRequest()
         let size = request.pageSize <= 0 ? 50 : min(Int(request.pageSize), maxPageSize)
-        guard request.cursor.isEmpty || Int(request.cursor) != nil else {
+        guard !request.cursor.isEmpty else { return (size, nil) }
+        guard let cursor = PageCursor(text: request.cursor, count: keyParts), cursor.millis != nil else {
             var violations = FieldViolations()
-            violations.add("page.cursor", "not a cursor this service returned")
+            violations.add("page.cursor", "not a cursor this list returned; start again without one")
             throw violations.error
         }
-        return (size, max(0, Int(request.cursor) ?? 0))
+        return (size, cursor)
     }
 
-    static func pageInfo(limit: Int, offset: Int, returned: Int) -> Xsc_Common_V1_PageInfo {
+    /// The next page's cursor: the key of the last row, when the page was full.
+    static func pageInfo(limit: Int, returned: Int, lastKey: () -> [String]) -> Xsc_Common_V1_PageInfo {
         var info = Xsc_Common_V1_PageInfo()
-        if returned == limit { info.nextCursor = String(offset + limit) }
+        if returned == limit { info.nextCursor = PageCursor(lastKey()).text }
         return info
     }
 }

@@ -21,11 +21,13 @@ struct EarningsStore: Sendable {
         return totals
     }
 
-    func lines(payee: String, limit: Int, offset: Int, in tx: PostgresTransaction) async throws -> [LineRow] {
+    /// Newest first; after the line (occurred_at, id) of `after` when given.
+    func lines(payee: String, limit: Int, after: (millis: Int64, id: String)?, in tx: PostgresTransaction) async throws -> [LineRow] {
         try await tx.query("""
             SELECT \(LineRow.columns) FROM reward_lines l LEFT JOIN statements s ON \(LineRow.statementJoin)
-            WHERE l.payee_account_id = $1 AND l.kind <> 'carry_forward'
-            ORDER BY l.occurred_at DESC, l.id LIMIT $2 OFFSET $3
-            """, [.text(payee), .int(limit), .int(offset)]).map(LineRow.init(row:))
+            WHERE l.payee_account_id = $1 AND l.kind <> 'carry_forward' AND (NOT $3 OR (l.occurred_at, l.id) < ($4, $5))
+            ORDER BY l.occurred_at DESC, l.id DESC LIMIT $2
+            """, [.text(payee), .int(limit), .bool(after != nil), .timestampMillis(after?.millis ?? 0), .text(after?.id ?? "")])
+            .map(LineRow.init(row:))
     }
 }

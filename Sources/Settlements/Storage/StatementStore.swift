@@ -75,14 +75,17 @@ struct StatementStore: Sendable {
 
     /// Statements matching the filters that the caller may read (payee, dealer or, with a
     /// non-empty `readerRegion`, its region).
+    /// Newest week first; after the statement (period_start, dealer, payee) of `after` when given.
     func list(week: String, dealer: String, payee: String, readerAccount: String, readerRegion: String,
-              limit: Int, offset: Int, in tx: PostgresTransaction) async throws -> [StatementRow] {
+              limit: Int, after: (millis: Int64, dealer: String, payee: String)?, in tx: PostgresTransaction) async throws -> [StatementRow] {
         try await tx.query("""
             SELECT \(StatementRow.columns) FROM statements
             WHERE ($1 = '' OR week_name = $1) AND ($2 = '' OR dealer_account_id = $2) AND ($3 = '' OR payee_account_id = $3)
               AND (payee_account_id = $4 OR dealer_account_id = $4 OR ($5 <> '' AND region_id = $5))
-            ORDER BY period_start DESC, dealer_account_id, payee_account_id LIMIT $6 OFFSET $7
-            """, [.text(week), .text(dealer), .text(payee), .text(readerAccount), .text(readerRegion), .int(limit), .int(offset)])
+              AND (NOT $7 OR (period_start, dealer_account_id, payee_account_id) < ($8, $9, $10))
+            ORDER BY period_start DESC, dealer_account_id DESC, payee_account_id DESC LIMIT $6
+            """, [.text(week), .text(dealer), .text(payee), .text(readerAccount), .text(readerRegion), .int(limit),
+                  .bool(after != nil), .timestampMillis(after?.millis ?? 0), .text(after?.dealer ?? ""), .text(after?.payee ?? "")])
             .map(StatementRow.init(row:))
     }
 

@@ -73,12 +73,15 @@ struct ViolationLedgerStore: Sendable {
         ])
     }
 
-    func list(teamPath: String, person: String, limit: Int, offset: Int, in tx: PostgresTransaction) async throws -> [ViolationRow] {
+    /// Newest first; after the violation (recorded_at, id) of `after` when given.
+    func list(teamPath: String, person: String, limit: Int, after: (millis: Int64, id: String)?,
+              in tx: PostgresTransaction) async throws -> [ViolationRow] {
         try await tx.query("""
             SELECT \(ViolationRow.columns) FROM violations
-            WHERE ($1 = '' OR team_path = $1) AND ($2 = '' OR person_account_id = $2)
-            ORDER BY recorded_at DESC, id LIMIT $3 OFFSET $4
-            """, [.text(teamPath), .text(person), .int(limit), .int(offset)]).map(ViolationRow.init(row:))
+            WHERE ($1 = '' OR team_path = $1) AND ($2 = '' OR person_account_id = $2) AND (NOT $4 OR (recorded_at, id) < ($5, $6))
+            ORDER BY recorded_at DESC, id DESC LIMIT $3
+            """, [.text(teamPath), .text(person), .int(limit), .bool(after != nil), .timestampMillis(after?.millis ?? 0),
+                  .text(after?.id ?? "")]).map(ViolationRow.init(row:))
     }
 
     /// Standing (not withdrawn) violations of the team per person and class.
