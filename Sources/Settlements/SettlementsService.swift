@@ -29,7 +29,7 @@ public enum SettlementsService {
             })
         // The first Monday close timer, before anyone can call (every replica; an existing one stays).
         definition.beforeServing = { service in
-            try await flow(pool: service.pool, config: service.config).ensureWeeklyTimer()
+            try await flow(pool: service.pool, config: service.config).ensureTimers()
         }
         return definition
     }

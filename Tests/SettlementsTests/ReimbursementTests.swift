@@ -1,4 +1,5 @@
 import Messages
+import ServiceKitStore
 @testable import Settlements
 import XCTest
 
@@ -76,5 +77,24 @@ extension ReimbursementTests {
         list.quarter = "2027Q1"
         let next = try await fixture.flow.listReimbursements(list, actor: try fixture.managerCQ).reimbursements
         XCTAssertEqual(next.map(\.totalFen), [-50_000])
+    }
+}
+
+extension ReimbursementTests {
+    /// The quarterly timer closes the quarter that ended, as HQ's CloseQuarter would.
+    func testQuarterTimerClosesTheQuarterThatEnded() async throws {
+        try await fixture.flow.ensureTimers()
+        try await advance("p1", fen: 50_000)
+        let worker = try TimerWorker(pool: fixture.pool, handlers: fixture.flow.timerHandlers, clock: fixture.clock.now)
+        fixture.set(to: fixture.calendar.quarterRange("2026Q4")!.endMillis)
+        _ = try await worker.runOnce()
+        _ = try await worker.runOnce()
+        var list = Xsc_Settlements_V1_ListReimbursementsRequest()
+        list.quarter = "2026Q4"
+        let listed = try await fixture.flow.listReimbursements(list, actor: try fixture.managerCQ).reimbursements
+        XCTAssertEqual(listed.map(\.totalFen), [50_000])
+        let next = try await Timers(clock: fixture.clock.now).entry(pool: fixture.pool, kind: SettlementFlow.quarterlyCloseKind,
+                                                                    subjectID: "quarterly")
+        XCTAssertEqual(next?.dueAtMillis, fixture.calendar.quarterRange("2027Q1")!.endMillis)
     }
 }

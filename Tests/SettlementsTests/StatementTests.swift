@@ -188,7 +188,7 @@ final class StatementTests: XCTestCase {
 
     func testMondayTimerClosesTheWeekThatEnded() async throws {
         fixture.set(to: fixture.w48.startMillis + 3_600_000)
-        try await fixture.flow.ensureWeeklyTimer()
+        try await fixture.flow.ensureTimers()
         try await visit("o1", at: fixture.w48.startMillis + 1_000, fen: 10_000)
         // A late line of a week before the first timer (never closed): closed on the Monday too.
         try await visit("old", at: fixture.w48.startMillis - 86_400_000, fen: 10_000)

@@ -70,13 +70,30 @@ extension SettlementFlow {
             _ = try await flow.close(ended, by: "svc-settlements", in: tx)
             try await flow.timers.schedule(in: tx, kind: Self.weeklyCloseKind, subjectID: Self.weeklyCloseSubject,
                                            dueAtMillis: current.endMillis)
+        }, Self.quarterlyCloseKind: { firing, tx in
+            // Promotion advances are reimbursed every three months: the quarter that just ended.
+            let ended = flow.calendar.quarter(of: firing.dueAtMillis - 1)
+            _ = try await flow.reimbursements.close(quarter: ended, by: "svc-settlements", at: flow.clock(), in: tx)
+            let current = flow.calendar.quarter(of: firing.dueAtMillis)
+            if let range = flow.calendar.quarterRange(current) {
+                try await flow.timers.schedule(in: tx, kind: Self.quarterlyCloseKind, subjectID: Self.quarterlyCloseSubject,
+                                               dueAtMillis: range.endMillis)
+            }
         }]
     }
 
-    /// Schedules the first Monday close unless a timer exists (every replica calls this at start).
-    public func ensureWeeklyTimer() async throws {
-        let next = calendar.week(containing: clock()).endMillis
-        try await WeeklyTimerStore().ensure(kind: Self.weeklyCloseKind, subjectID: Self.weeklyCloseSubject,
-                                            dueAtMillis: next, at: clock(), pool: pool)
+    public static let quarterlyCloseKind = "settlements.quarterly-close"
+    static let quarterlyCloseSubject = "quarterly"
+
+    /// Schedules the first Monday close and the first quarter's reimbursement close unless
+    /// they exist (every replica calls this at start).
+    public func ensureTimers() async throws {
+        let store = WeeklyTimerStore()
+        try await store.ensure(kind: Self.weeklyCloseKind, subjectID: Self.weeklyCloseSubject,
+                               dueAtMillis: calendar.week(containing: clock()).endMillis, at: clock(), pool: pool)
+        if let quarter = calendar.quarterRange(calendar.quarter(of: clock())) {
+            try await store.ensure(kind: Self.quarterlyCloseKind, subjectID: Self.quarterlyCloseSubject,
+                                   dueAtMillis: quarter.endMillis, at: clock(), pool: pool)
+        }
     }
 }

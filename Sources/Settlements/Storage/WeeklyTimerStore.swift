@@ -1,6 +1,6 @@
 import Postgres
 
-/// The Monday close timer's first schedule. Unlike `Timers.schedule` (which re-schedules),
+/// The first schedule of the Monday close and quarterly reimbursement timers. Unlike `Timers.schedule` (which re-schedules),
 /// this leaves an existing timer alone, so every replica can run it at start.
 struct WeeklyTimerStore: Sendable {
     func ensure(kind: String, subjectID: String, dueAtMillis: Int64, at now: Int64, pool: PostgresPool) async throws {
