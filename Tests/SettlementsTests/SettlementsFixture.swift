@@ -21,10 +21,11 @@ final class FakeBindings: CustomerBindings, @unchecked Sendable {
     }
 }
 
-/// A fresh database with the settlements schema (own role, platform + service migrations), a
-/// SettlementFlow on a manual clock set a day before business week 2026-W48 (Asia/Shanghai), and
+/// A fresh database with the settlements schema (ServiceDatabase: own role, platform + service
+/// migrations), a SettlementFlow on a manual clock set a day before business week 2026-W48 (Asia/Shanghai), and
 /// minted actors of region "cq".
 final class SettlementsFixture: @unchecked Sendable {
+    let database: ServiceDatabase
     let pool: PostgresPool
     let calendar = BusinessCalendar(timeZoneIdentifier: "Asia/Shanghai")!
     let clock: ManualWallClock
@@ -39,27 +40,18 @@ final class SettlementsFixture: @unchecked Sendable {
     var w49: BusinessWeek { calendar.week(named: "2026-W49")! }
     var w50: BusinessWeek { calendar.week(named: "2026-W50")! }
 
-    private init(pool: PostgresPool) {
-        self.pool = pool
+    private init(database: ServiceDatabase) {
+        self.database = database
+        pool = database.pool
         clock = ManualWallClock(startingAt: BusinessCalendar(timeZoneIdentifier: "Asia/Shanghai")!.week(named: "2026-W48")!.startMillis - 86_400_000)
         flow = SettlementFlow(pool: pool, clock: clock.now, timeZone: "Asia/Shanghai", bindings: bindings)
     }
 
     static func make(_ testCase: XCTestCase) async throws -> SettlementsFixture {
-        let cluster = try testCase.requireCluster()
-        let databaseURL = try await cluster.makeDatabase()
-        let admin = try cluster.pool(databaseURL)
-        defer { admin.close() }
-        let password = UUID().uuidString
-        try await SchemaBootstrap.run(superuserPool: admin, service: "settlements", password: password)
-        let url = try SchemaBootstrap.serviceConnectionString(superuser: databaseURL, service: "settlements", password: password)
-        let pool = try cluster.pool(url) { $0.maxConnections = 20 }
-        let migrations = TestCluster.repositoryRoot + "/services/settlements/migrations"
-        try await PlatformMigrations.migrator(schema: "settlements", directory: migrations).migrate(pool: pool)
-        return SettlementsFixture(pool: pool)
+        SettlementsFixture(database: try await ServiceDatabase.make(testCase, service: "settlements", maxConnections: 20))
     }
 
-    func close() { pool.close() }
+    func close() { database.close() }
 
     func set(to millis: Int64) {
         clock.advance(by: .milliseconds(millis - clock.nowMillis()))
