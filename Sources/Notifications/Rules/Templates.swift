@@ -51,6 +51,16 @@ public enum TemplateCatalog {
         SMSTemplate(name: "reply_nothing_pending",
                     text: "【{sig}】您当前没有待确认的订单。",
                     parameters: []),
+        // settlements
+        // To the payee once the regional manager signed its weekly statement (paying
+        // part-timers quickly and exactly is what keeps them selling).
+        SMSTemplate(name: "reward_approved",
+                    text: "【{sig}】您{week}的推荐奖励{amount}已审批，将由经销商于周一支付。",
+                    parameters: ["week", "amount"]),
+        // To the payee once the dealer recorded the payment.
+        SMSTemplate(name: "reward_paid",
+                    text: "【{sig}】您{week}的推荐奖励{amount}已支付，付款凭证{reference}。",
+                    parameters: ["week", "amount", "reference"]),
     ]
 }
 
