@@ -8,6 +8,25 @@ public protocol Xsc_Customers_V1_CustomerServiceHandler: RPCServiceProvider {
     func recordCustomerSeen(_ request: Xsc_Orders_V1_CustomerSeen, context: ServerContext) async throws -> Xsc_Common_V1_EventAck
     func recordReferrerSeen(_ request: Xsc_Orders_V1_ReferrerSeen, context: ServerContext) async throws -> Xsc_Common_V1_EventAck
     func setDirectoryEntry(_ request: Xsc_Common_V1_DirectoryEntry, context: ServerContext) async throws -> Xsc_Common_V1_DirectoryAck
+    func createCustomer(_ request: Xsc_Customers_V1_CreateCustomerRequest, context: ServerContext) async throws -> Xsc_Customers_V1_CustomerResponse
+    func getCustomer(_ request: Xsc_Customers_V1_GetCustomerRequest, context: ServerContext) async throws -> Xsc_Customers_V1_CustomerResponse
+    func updateCustomer(_ request: Xsc_Customers_V1_UpdateCustomerRequest, context: ServerContext) async throws -> Xsc_Customers_V1_CustomerResponse
+    func searchCustomers(_ request: Xsc_Customers_V1_SearchCustomersRequest, context: ServerContext) async throws -> Xsc_Customers_V1_SearchCustomersResponse
+    func countCustomers(_ request: Xsc_Customers_V1_CountCustomersRequest, context: ServerContext) async throws -> Xsc_Customers_V1_CountCustomersResponse
+    func importCustomers(_ requests: RequestStream<Xsc_Customers_V1_ImportCustomerRow>, context: ServerContext) async throws -> Xsc_Customers_V1_ImportCustomersResponse
+    func addFollowUp(_ request: Xsc_Customers_V1_AddFollowUpRequest, context: ServerContext) async throws -> Xsc_Customers_V1_FollowUpResponse
+    func listFollowUps(_ request: Xsc_Customers_V1_ListFollowUpsRequest, context: ServerContext) async throws -> Xsc_Customers_V1_ListFollowUpsResponse
+    func listMyTasks(_ request: Xsc_Customers_V1_ListMyTasksRequest, context: ServerContext) async throws -> Xsc_Customers_V1_ListMyTasksResponse
+    func completeTask(_ request: Xsc_Customers_V1_CompleteTaskRequest, context: ServerContext) async throws -> Xsc_Customers_V1_TaskResponse
+    func listNearDuplicates(_ request: Xsc_Customers_V1_ListNearDuplicatesRequest, context: ServerContext) async throws -> Xsc_Customers_V1_ListNearDuplicatesResponse
+    func dismissNearDuplicate(_ request: Xsc_Customers_V1_DismissNearDuplicateRequest, context: ServerContext) async throws -> Xsc_Customers_V1_NearDuplicate
+    func mergeCustomers(_ request: Xsc_Customers_V1_MergeCustomersRequest, context: ServerContext) async throws -> Xsc_Customers_V1_MergeCustomersResponse
+    func transferOwnership(_ request: Xsc_Customers_V1_TransferOwnershipRequest, context: ServerContext) async throws -> Xsc_Customers_V1_TransferOwnershipResponse
+    func listAudit(_ request: Xsc_Customers_V1_ListAuditRequest, context: ServerContext) async throws -> Xsc_Customers_V1_ListAuditResponse
+    func bindIntermediary(_ request: Xsc_Customers_V1_BindIntermediaryRequest, context: ServerContext) async throws -> Xsc_Customers_V1_CustomerResponse
+    func getRewardee(_ request: Xsc_Customers_V1_GetRewardeeRequest, context: ServerContext) async throws -> Xsc_Customers_V1_GetRewardeeResponse
+    func getMyReferralCode(_ request: Xsc_Customers_V1_GetMyReferralCodeRequest, context: ServerContext) async throws -> Xsc_Customers_V1_ReferralCode
+    func resolveReferralCode(_ request: Xsc_Customers_V1_ResolveReferralCodeRequest, context: ServerContext) async throws -> Xsc_Customers_V1_ReferralCode
 }
 
 extension Xsc_Customers_V1_CustomerServiceHandler {
@@ -21,6 +40,63 @@ extension Xsc_Customers_V1_CustomerServiceHandler {
             },
             .unary("SetDirectoryEntry") { (request: Xsc_Common_V1_DirectoryEntry, context: ServerContext) async throws -> Xsc_Common_V1_DirectoryAck in
                 try await self.setDirectoryEntry(request, context: context)
+            },
+            .unary("CreateCustomer") { (request: Xsc_Customers_V1_CreateCustomerRequest, context: ServerContext) async throws -> Xsc_Customers_V1_CustomerResponse in
+                try await self.createCustomer(request, context: context)
+            },
+            .unary("GetCustomer") { (request: Xsc_Customers_V1_GetCustomerRequest, context: ServerContext) async throws -> Xsc_Customers_V1_CustomerResponse in
+                try await self.getCustomer(request, context: context)
+            },
+            .unary("UpdateCustomer") { (request: Xsc_Customers_V1_UpdateCustomerRequest, context: ServerContext) async throws -> Xsc_Customers_V1_CustomerResponse in
+                try await self.updateCustomer(request, context: context)
+            },
+            .unary("SearchCustomers") { (request: Xsc_Customers_V1_SearchCustomersRequest, context: ServerContext) async throws -> Xsc_Customers_V1_SearchCustomersResponse in
+                try await self.searchCustomers(request, context: context)
+            },
+            .unary("CountCustomers") { (request: Xsc_Customers_V1_CountCustomersRequest, context: ServerContext) async throws -> Xsc_Customers_V1_CountCustomersResponse in
+                try await self.countCustomers(request, context: context)
+            },
+            .clientStreaming("ImportCustomers") { (requests: RequestStream<Xsc_Customers_V1_ImportCustomerRow>, context: ServerContext) async throws -> Xsc_Customers_V1_ImportCustomersResponse in
+                try await self.importCustomers(requests, context: context)
+            },
+            .unary("AddFollowUp") { (request: Xsc_Customers_V1_AddFollowUpRequest, context: ServerContext) async throws -> Xsc_Customers_V1_FollowUpResponse in
+                try await self.addFollowUp(request, context: context)
+            },
+            .unary("ListFollowUps") { (request: Xsc_Customers_V1_ListFollowUpsRequest, context: ServerContext) async throws -> Xsc_Customers_V1_ListFollowUpsResponse in
+                try await self.listFollowUps(request, context: context)
+            },
+            .unary("ListMyTasks") { (request: Xsc_Customers_V1_ListMyTasksRequest, context: ServerContext) async throws -> Xsc_Customers_V1_ListMyTasksResponse in
+                try await self.listMyTasks(request, context: context)
+            },
+            .unary("CompleteTask") { (request: Xsc_Customers_V1_CompleteTaskRequest, context: ServerContext) async throws -> Xsc_Customers_V1_TaskResponse in
+                try await self.completeTask(request, context: context)
+            },
+            .unary("ListNearDuplicates") { (request: Xsc_Customers_V1_ListNearDuplicatesRequest, context: ServerContext) async throws -> Xsc_Customers_V1_ListNearDuplicatesResponse in
+                try await self.listNearDuplicates(request, context: context)
+            },
+            .unary("DismissNearDuplicate") { (request: Xsc_Customers_V1_DismissNearDuplicateRequest, context: ServerContext) async throws -> Xsc_Customers_V1_NearDuplicate in
+                try await self.dismissNearDuplicate(request, context: context)
+            },
+            .unary("MergeCustomers") { (request: Xsc_Customers_V1_MergeCustomersRequest, context: ServerContext) async throws -> Xsc_Customers_V1_MergeCustomersResponse in
+                try await self.mergeCustomers(request, context: context)
+            },
+            .unary("TransferOwnership") { (request: Xsc_Customers_V1_TransferOwnershipRequest, context: ServerContext) async throws -> Xsc_Customers_V1_TransferOwnershipResponse in
+                try await self.transferOwnership(request, context: context)
+            },
+            .unary("ListAudit") { (request: Xsc_Customers_V1_ListAuditRequest, context: ServerContext) async throws -> Xsc_Customers_V1_ListAuditResponse in
+                try await self.listAudit(request, context: context)
+            },
+            .unary("BindIntermediary") { (request: Xsc_Customers_V1_BindIntermediaryRequest, context: ServerContext) async throws -> Xsc_Customers_V1_CustomerResponse in
+                try await self.bindIntermediary(request, context: context)
+            },
+            .unary("GetRewardee") { (request: Xsc_Customers_V1_GetRewardeeRequest, context: ServerContext) async throws -> Xsc_Customers_V1_GetRewardeeResponse in
+                try await self.getRewardee(request, context: context)
+            },
+            .unary("GetMyReferralCode") { (request: Xsc_Customers_V1_GetMyReferralCodeRequest, context: ServerContext) async throws -> Xsc_Customers_V1_ReferralCode in
+                try await self.getMyReferralCode(request, context: context)
+            },
+            .unary("ResolveReferralCode") { (request: Xsc_Customers_V1_ResolveReferralCodeRequest, context: ServerContext) async throws -> Xsc_Customers_V1_ReferralCode in
+                try await self.resolveReferralCode(request, context: context)
             },
         ])
     }
@@ -43,5 +119,81 @@ public struct Xsc_Customers_V1_CustomerServiceClient: Sendable {
 
     public func setDirectoryEntry(_ request: Xsc_Common_V1_DirectoryEntry, options: CallOptions = CallOptions()) async throws -> Xsc_Common_V1_DirectoryAck {
         try await channel.unary(path: "/xsc.customers.v1.CustomerService/SetDirectoryEntry", request: request, options: options)
+    }
+
+    public func createCustomer(_ request: Xsc_Customers_V1_CreateCustomerRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Customers_V1_CustomerResponse {
+        try await channel.unary(path: "/xsc.customers.v1.CustomerService/CreateCustomer", request: request, options: options)
+    }
+
+    public func getCustomer(_ request: Xsc_Customers_V1_GetCustomerRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Customers_V1_CustomerResponse {
+        try await channel.unary(path: "/xsc.customers.v1.CustomerService/GetCustomer", request: request, options: options)
+    }
+
+    public func updateCustomer(_ request: Xsc_Customers_V1_UpdateCustomerRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Customers_V1_CustomerResponse {
+        try await channel.unary(path: "/xsc.customers.v1.CustomerService/UpdateCustomer", request: request, options: options)
+    }
+
+    public func searchCustomers(_ request: Xsc_Customers_V1_SearchCustomersRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Customers_V1_SearchCustomersResponse {
+        try await channel.unary(path: "/xsc.customers.v1.CustomerService/SearchCustomers", request: request, options: options)
+    }
+
+    public func countCustomers(_ request: Xsc_Customers_V1_CountCustomersRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Customers_V1_CountCustomersResponse {
+        try await channel.unary(path: "/xsc.customers.v1.CustomerService/CountCustomers", request: request, options: options)
+    }
+
+    public func importCustomers(options: CallOptions = CallOptions()) -> ClientStreamingCall<Xsc_Customers_V1_ImportCustomerRow, Xsc_Customers_V1_ImportCustomersResponse> {
+        channel.clientStreaming(path: "/xsc.customers.v1.CustomerService/ImportCustomers", options: options)
+    }
+
+    public func addFollowUp(_ request: Xsc_Customers_V1_AddFollowUpRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Customers_V1_FollowUpResponse {
+        try await channel.unary(path: "/xsc.customers.v1.CustomerService/AddFollowUp", request: request, options: options)
+    }
+
+    public func listFollowUps(_ request: Xsc_Customers_V1_ListFollowUpsRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Customers_V1_ListFollowUpsResponse {
+        try await channel.unary(path: "/xsc.customers.v1.CustomerService/ListFollowUps", request: request, options: options)
+    }
+
+    public func listMyTasks(_ request: Xsc_Customers_V1_ListMyTasksRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Customers_V1_ListMyTasksResponse {
+        try await channel.unary(path: "/xsc.customers.v1.CustomerService/ListMyTasks", request: request, options: options)
+    }
+
+    public func completeTask(_ request: Xsc_Customers_V1_CompleteTaskRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Customers_V1_TaskResponse {
+        try await channel.unary(path: "/xsc.customers.v1.CustomerService/CompleteTask", request: request, options: options)
+    }
+
+    public func listNearDuplicates(_ request: Xsc_Customers_V1_ListNearDuplicatesRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Customers_V1_ListNearDuplicatesResponse {
+        try await channel.unary(path: "/xsc.customers.v1.CustomerService/ListNearDuplicates", request: request, options: options)
+    }
+
+    public func dismissNearDuplicate(_ request: Xsc_Customers_V1_DismissNearDuplicateRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Customers_V1_NearDuplicate {
+        try await channel.unary(path: "/xsc.customers.v1.CustomerService/DismissNearDuplicate", request: request, options: options)
+    }
+
+    public func mergeCustomers(_ request: Xsc_Customers_V1_MergeCustomersRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Customers_V1_MergeCustomersResponse {
+        try await channel.unary(path: "/xsc.customers.v1.CustomerService/MergeCustomers", request: request, options: options)
+    }
+
+    public func transferOwnership(_ request: Xsc_Customers_V1_TransferOwnershipRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Customers_V1_TransferOwnershipResponse {
+        try await channel.unary(path: "/xsc.customers.v1.CustomerService/TransferOwnership", request: request, options: options)
+    }
+
+    public func listAudit(_ request: Xsc_Customers_V1_ListAuditRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Customers_V1_ListAuditResponse {
+        try await channel.unary(path: "/xsc.customers.v1.CustomerService/ListAudit", request: request, options: options)
+    }
+
+    public func bindIntermediary(_ request: Xsc_Customers_V1_BindIntermediaryRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Customers_V1_CustomerResponse {
+        try await channel.unary(path: "/xsc.customers.v1.CustomerService/BindIntermediary", request: request, options: options)
+    }
+
+    public func getRewardee(_ request: Xsc_Customers_V1_GetRewardeeRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Customers_V1_GetRewardeeResponse {
+        try await channel.unary(path: "/xsc.customers.v1.CustomerService/GetRewardee", request: request, options: options)
+    }
+
+    public func getMyReferralCode(_ request: Xsc_Customers_V1_GetMyReferralCodeRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Customers_V1_ReferralCode {
+        try await channel.unary(path: "/xsc.customers.v1.CustomerService/GetMyReferralCode", request: request, options: options)
+    }
+
+    public func resolveReferralCode(_ request: Xsc_Customers_V1_ResolveReferralCodeRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Customers_V1_ReferralCode {
+        try await channel.unary(path: "/xsc.customers.v1.CustomerService/ResolveReferralCode", request: request, options: options)
     }
 }
