@@ -42,3 +42,11 @@ extension CustomerFlow {
         return status
     }
 }
+
+extension CustomerFlow {
+    /// One import row as the handler runs it, for tests without a stream.
+    public func importForTests(_ row: Xsc_Customers_V1_ImportCustomerRow, index: Int32, actor: VerifiedActor,
+                               idempotencyKey: String? = nil) async throws -> Xsc_Customers_V1_ImportRowResult {
+        await importRow(row, index: index, member: try TeamMember.require(actor), idempotencyKey: idempotencyKey)
+    }
+}

@@ -1,0 +1,82 @@
+import Customers
+import Messages
+import RPC
+import XCTest
+
+/// The team's list (phone, name, tag, grade, cursor paging) and bulk import.
+final class SearchImportTests: XCTestCase {
+    func testSearchFiltersAndPages() async throws {
+        let fixture = try await CustomersFixture.make(self)
+        defer { fixture.close() }
+        for index in 0..<7 {
+            _ = try await fixture.create(CustomersFixture.input("客户\(index)号", phones: ["1390000000\(index)"], address: "地址\(index)",
+                                                                tags: index % 2 == 0 ? ["宴请"] : [], grade: index < 3 ? .a : .c),
+                                         by: try fixture.salesA)
+            fixture.clock.advance(by: .seconds(1))
+        }
+        var request = Xsc_Customers_V1_SearchCustomersRequest()
+        var page = Xsc_Common_V1_PageRequest()
+        page.pageSize = 3
+        request.page = page
+        var names: [String] = []
+        while true {
+            let answer = try await fixture.flow.search(request, actor: try fixture.salesA2)
+            names += answer.customers.map(\.name)
+            guard let next = answer.pageInfo?.nextCursor, !next.isEmpty else { break }
+            request.page?.cursor = next
+        }
+        XCTAssertEqual(names, (0..<7).reversed().map { "客户\($0)号" })
+
+        func search(_ change: (inout Xsc_Customers_V1_SearchCustomersRequest) -> Void) async throws -> [String] {
+            var request = Xsc_Customers_V1_SearchCustomersRequest()
+            change(&request)
+            return try await fixture.flow.search(request, actor: try fixture.salesA).customers.map(\.name)
+        }
+        let byPhone = try await search { $0.phone = "139 0000 0003" }
+        XCTAssertEqual(byPhone, ["客户3号"])
+        let byPrefix = try await search { $0.phone = "1390" }
+        XCTAssertEqual(byPrefix.count, 7)
+        let byName = try await search { $0.name = "5号" }
+        XCTAssertEqual(byName, ["客户5号"])
+        let wildcard = try await search { $0.name = "%" }
+        XCTAssertEqual(wildcard, [])
+        let byTag = try await search { $0.tag = "宴请" }
+        XCTAssertEqual(byTag, ["客户6号", "客户4号", "客户2号", "客户0号"])
+        let byGrade = try await search { $0.grade = .a; $0.tag = "宴请" }
+        XCTAssertEqual(byGrade, ["客户2号", "客户0号"])
+        await expectRPCError(.invalidArgument) { try await search { $0.phone = "1x" } }
+        await expectRPCError(.invalidArgument) { try await search { $0.page = { var p = Xsc_Common_V1_PageRequest(); p.cursor = "nonsense"; return p }() } }
+    }
+
+    func testImportReportsEveryRowAndAResendChangesNothing() async throws {
+        let fixture = try await CustomersFixture.make(self)
+        defer { fixture.close() }
+        _ = try await fixture.create(CustomersFixture.input(phones: ["13500000000"]), by: try fixture.salesB)
+        let rows: [Xsc_Customers_V1_CustomerInput] = [
+            CustomersFixture.input("甲", phones: ["13600000001"], address: "一路"),
+            CustomersFixture.input("乙", phones: ["not a phone"], address: "二路"),
+            CustomersFixture.input("丙", phones: ["13500000000"], address: "三路"),
+            CustomersFixture.input("丁", phones: ["023-6666 7777"], address: "四路"),
+        ]
+        let member = try fixture.salesA
+        func run() async throws -> [Xsc_Customers_V1_ImportRowResult] {
+            var results: [Xsc_Customers_V1_ImportRowResult] = []
+            for (index, input) in rows.enumerated() {
+                var row = Xsc_Customers_V1_ImportCustomerRow()
+                row.customer = input
+                results.append(try await fixture.flow.importForTests(row, index: Int32(index), actor: member))
+            }
+            return results
+        }
+        let first = try await run()
+        XCTAssertEqual(first.map(\.outcome), ["created", "refused", "refused", "created"])
+        XCTAssertEqual(first[1].error?.code, Int32(StatusCode.invalidArgument.rawValue))
+        XCTAssertEqual(first[2].error?.code, Int32(StatusCode.alreadyExists.rawValue))
+        XCTAssertEqual(first[2].error?.message, CustomersFixture.alreadyOwnedMessage)
+        let second = try await run()
+        XCTAssertEqual(second.map(\.outcome), ["existing", "refused", "refused", "existing"])
+        XCTAssertEqual(second[0].customerId, first[0].customerId)
+        let count = try await fixture.count("SELECT count(*) FROM customers WHERE origin = 'import'")
+        XCTAssertEqual(count, 2)
+    }
+}
