@@ -12,7 +12,7 @@ final class RulesTests: XCTestCase {
     func testTranspositionsSwapNeighbouringDifferentDigitsOnly() {
         XCTAssertEqual(NearDuplicateRules.transpositions(of: "1234"), ["2134", "1324", "1243"])
         XCTAssertEqual(NearDuplicateRules.transpositions(of: "1100"), ["1010"])
-        XCTAssertEqual(NearDuplicateRules.transpositions(of: "13800138000").count, 6)
+        XCTAssertEqual(NearDuplicateRules.transpositions(of: "13800138000").count, 7)
         XCTAssertFalse(NearDuplicateRules.transpositions(of: "13812345678").contains("13812345678"))
     }
 
