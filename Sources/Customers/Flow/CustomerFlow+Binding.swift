@@ -9,7 +9,7 @@ extension CustomerFlow {
     /// Binds a team customer to an intermediary (by its referral code or account id). The
     /// first binding is permanent: binding again to the same one is a no-op, to another refused.
     public func bind(_ request: Xsc_Customers_V1_BindIntermediaryRequest, actor: VerifiedActor) async throws -> Xsc_Customers_V1_CustomerResponse {
-        let member = try TeamMember.require(actor)
+        let member = try TeamMember.reader(actor, "customer", request.customerId)
         let code = request.referralCode.trimmedForPeople
         let account = request.intermediaryAccountId.trimmedForPeople
         var problems = FieldViolations()

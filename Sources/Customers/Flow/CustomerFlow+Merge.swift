@@ -22,7 +22,7 @@ extension CustomerFlow {
     }
 
     public func dismissNearDuplicate(id: String, actor: VerifiedActor) async throws -> Xsc_Customers_V1_NearDuplicate {
-        let member = try TeamMember.require(actor)
+        let member = try TeamMember.reader(actor, "near-duplicate", id)
         return try await pool.transaction { tx in
             guard let (flag, team) = try await duplicates.load(id, in: tx), team == member.teamPath else {
                 throw CustomerErrors.notFound("near-duplicate", id)
@@ -35,7 +35,7 @@ extension CustomerFlow {
     }
 
     public func merge(_ request: Xsc_Customers_V1_MergeCustomersRequest, actor: VerifiedActor) async throws -> Xsc_Customers_V1_MergeCustomersResponse {
-        let member = try TeamMember.require(actor)
+        let member = try TeamMember.reader(actor, "customer", min(request.customerId, request.otherCustomerId))
         return try await pool.transaction { tx in
             // Locked in id order, so two merges of the same pair cannot deadlock.
             let ids = [request.customerId, request.otherCustomerId]

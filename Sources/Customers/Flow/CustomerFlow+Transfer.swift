@@ -7,7 +7,7 @@ import ServiceKit
 /// Ownership transfer (a salesperson leaves) by the team admin, and the team's audit trail.
 extension CustomerFlow {
     public func transfer(_ request: Xsc_Customers_V1_TransferOwnershipRequest, actor: VerifiedActor) async throws -> Xsc_Customers_V1_TransferOwnershipResponse {
-        let member = try TeamMember.require(actor)
+        let member = try TeamMember.reader(actor, "customer", request.customerId)
         let reason = request.reason.trimmedForPeople
         var problems = FieldViolations()
         let newOwner = request.newOwnerAccountId.trimmedForPeople

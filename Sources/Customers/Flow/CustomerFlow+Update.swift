@@ -7,7 +7,7 @@ import ServiceKit
 /// refused exactly like a registration of it.
 extension CustomerFlow {
     public func update(_ request: Xsc_Customers_V1_UpdateCustomerRequest, actor: VerifiedActor) async throws -> Xsc_Customers_V1_CustomerResponse {
-        let member = try TeamMember.require(actor)
+        let member = try TeamMember.reader(actor, "customer", request.customerId)
         let valid = try CustomerValidation.validate(request.customer)
         let outcome: Registration
         do {

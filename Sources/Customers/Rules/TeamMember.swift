@@ -49,6 +49,14 @@ struct TeamMember: Sendable, Equatable {
         return member
     }
 
+    /// The caller for a call naming an object (`kind` `id`): anyone without a customer area
+    /// (an ancestor's lead, a dealer, an intermediary...) gets the NOT_FOUND a missing id gets,
+    /// byte for byte, like another team's member does once the object is looked up.
+    static func reader(_ actor: VerifiedActor, _ kind: String, _ id: String) throws -> TeamMember {
+        guard let member = TeamMember(actor) else { throw CustomerErrors.notFound(kind, id) }
+        return member
+    }
+
     func requireTeamAdmin(_ what: String) throws {
         guard isTeamAdmin else {
             throw DomainErrors.refused(.permissionDenied, "only the team admin may \(what)", reason: CustomerErrors.Reason.teamAdminOnly)
