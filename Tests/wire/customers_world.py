@@ -122,8 +122,8 @@ class World:
         return getattr(self.customers, method)(request, metadata=metadata, timeout=T)
 
     def customer_input(self, name: str = "张三", phones=("13800138000",), address: str = "重庆市渝中区解放碑1号", **fields):
-        return self.pb.customers.CustomerInput(name=name, phones=list(phones), address=address, district_id="cq-o1-d3",
-                                               kind=self.pb.customers.CUSTOMER_KIND_GIFT, **fields)
+        fields = {"district_id": "cq-o1-d3", "kind": self.pb.customers.CUSTOMER_KIND_GIFT, **fields}
+        return self.pb.customers.CustomerInput(name=name, phones=list(phones), address=address, **fields)
 
     def create(self, who: str, key: str | None = None, **fields):
         return self.call("CreateCustomer", who, self.pb.customers.CreateCustomerRequest(customer=self.customer_input(**fields)), key)
