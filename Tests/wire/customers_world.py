@@ -3,9 +3,8 @@ operator would: nodes and accounts through xsc-gateway as the first-run hq_admin
 routing through the gateway to xsc-orders (so an alliance order for cq-o1-d3 is credited to
 team t7 and its events reach xsc-customers through orders' outbox).
 
-Two teams with customer areas: t7 (cq) and t1 (sc). Until the gateway feeds every service's
-account directory itself, `feed_directory` sends each account's DirectoryEntry straight to
-xsc-customers, signed as a SYSTEM actor (what the gateway's outbox will do)."""
+Two teams with customer areas: t7 (cq) and t1 (sc). The gateway feeds every account to
+xsc-customers' directory through its outbox; `feed_directory` waits for it."""
 from __future__ import annotations
 
 import base64
@@ -15,7 +14,7 @@ from dataclasses import dataclass
 
 import grpc
 
-from cluster_support import ACTOR_SECRET, Cluster
+from cluster_support import ACTOR_SECRET, Cluster, eventually
 from wire_support import run_xsc as xsc
 
 PASSWORD = "customers-e2e-password"
@@ -89,13 +88,14 @@ class World:
         return self
 
     def feed_directory(self):
-        """Every account's entry, straight to xsc-customers (as the gateway's feed will)."""
-        direct = self.pb.customers_grpc.CustomerServiceStub(self.cluster.channel("customers"))
-        metadata = system_actor()
-        for person in self.people.values():
-            entry = self.pb.common.DirectoryEntry(account_id=person.id, name="成员" + person.name, domain_role=person.role,
-                                                  node_path=person.node, enabled=True, version=int(time.time() * 1000))
-            direct.SetDirectoryEntry(entry, metadata=metadata, timeout=T)
+        """Waits until the gateway's directory feed (its outbox -> SetDirectoryEntry) has brought
+        every account to xsc-customers: asking colleagues to follow up and transfers check it."""
+        ids = {person.id for person in self.people.values()}
+
+        def arrived():
+            rows = self.cluster.query("customers", "SELECT account_id FROM xsc_directory WHERE enabled")
+            return ids <= {row[0] for row in rows}
+        eventually("every account reached the customers directory", arrived)
 
     def _orders_setup(self):
         pb = self.pb.orders

@@ -202,3 +202,20 @@ def test_bad_search_and_paging_input(world):
         assert named == [field]
     page = world.call("SearchCustomers", "s1", pb.SearchCustomersRequest(page=world.pb.common.PageRequest(page_size=100000)))
     assert len(page.customers) <= 100
+
+
+def test_service_only_methods_refuse_people_and_the_directory_keeps_the_newest_entry(world):
+    from customers_world import system_actor
+    pb = world.pb.customers
+    for method, request in [("SetDirectoryEntry", world.pb.common.DirectoryEntry(account_id=world.id("s1"), version=1 << 60)),
+                            ("RecordCustomerSeen", world.pb.orders_events.CustomerSeen(event_id="x", customer_phone="13000000000")),
+                            ("RecordReferrerSeen", world.pb.orders_events.ReferrerSeen(event_id="x", customer_phone="13000000000")),
+                            ("GetRewardee", pb.GetRewardeeRequest(customer_phone="13000000000"))]:
+        refused = world.refusal(lambda: world.call(method, "admin_a", request))
+        assert refused.code() == grpc.StatusCode.PERMISSION_DENIED, method
+    direct = world.pb.customers_grpc.CustomerServiceStub(world.cluster.channel("customers"))
+    stale = world.pb.common.DirectoryEntry(account_id=world.id("s1"), name="旧名字", domain_role="dealer", node_path="/hq",
+                                           enabled=False, version=1)
+    assert not direct.SetDirectoryEntry(stale, metadata=system_actor(), timeout=30).applied
+    rows = world.cluster.query("customers", "SELECT domain_role, enabled FROM xsc_directory WHERE account_id = :'p1'", world.id("s1"))
+    assert rows == [["salesperson", "t"]]

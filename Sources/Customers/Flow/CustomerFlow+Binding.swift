@@ -21,20 +21,25 @@ extension CustomerFlow {
             problems.add("intermediary_account_id", problem)
         }
         try problems.check()
+        var byAccount: String?
+        if !account.isEmpty {
+            let entry = try await directory.members([account]).first
+            guard let entry, entry.enabled, entry.role == .intermediary || entry.role == .allianceLead else {
+                throw FieldViolations.error("intermediary_account_id", "not an active intermediary's account: \(account)")
+            }
+            byAccount = entry.id
+        }
         return try await pool.transaction { tx in
             let customer = try await teamCustomer(request.customerId, for: member, forUpdate: true, in: tx)
             let intermediary: String
-            if let normalised = ReferralCodeRules.normalise(code) {
+            if let byAccount {
+                intermediary = byAccount
+            } else {
+                let normalised = ReferralCodeRules.normalise(code) ?? code
                 guard let found = try await referrals.account(ofCode: normalised, in: tx) else {
                     throw FieldViolations.error("referral_code", "no intermediary has the code \(normalised): check it with the intermediary")
                 }
                 intermediary = found
-            } else {
-                let entry = try await directory.members([account], in: tx).first
-                guard let entry, entry.enabled, ["intermediary", "alliance_lead"].contains(entry.domainRole) else {
-                    throw FieldViolations.error("intermediary_account_id", "not an active intermediary's account: \(account)")
-                }
-                intermediary = entry.accountID
             }
             let (bound, changed) = try await store.bindIfUnbound(customer.id, intermediary: intermediary, source: "manual",
                                                                  orderID: "", at: clock(), in: tx)

@@ -146,8 +146,8 @@ extension CustomerFlow {
                                                 reason: candidate.reason, at: clock(), in: tx) || flagged
         }
         if flagged {
-            for admin in try await directory.members(onNode: record.teamPath, role: "team_admin", in: tx) {
-                try await notifier.send("customer_near_duplicate", to: admin.accountID, params: ["customer": record.name],
+            for admin in try await directory.teamAdmins(of: record.teamPath, in: tx) {
+                try await notifier.send("customer_near_duplicate", to: admin, params: ["customer": record.name],
                                         region: TeamMember.regionCode(of: record.teamPath), in: tx)
             }
         }

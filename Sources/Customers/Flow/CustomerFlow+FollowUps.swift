@@ -14,34 +14,33 @@ extension CustomerFlow {
         let member = try TeamMember.reader(actor, "customer", request.customerId)
         let now = clock()
         let valid = try FollowUpValidation.validate(request, author: member.accountID, now: now)
+        // Asked people must be enabled salespeople or the admin of the caller's team (which is
+        // the customer's, or the customer is not found): the same refusal for an unknown
+        // account and one of another team. Read before the transaction (AccountDirectory).
+        let known = try await directory.members(valid.asked + [member.accountID])
+        var problems = FieldViolations()
+        for (index, id) in valid.asked.enumerated() where known.first(where: { $0.id == id })?.worksCustomers(of: member.teamPath) != true {
+            problems.add("ask_account_ids[\(index)]", "not an active salesperson or admin of your team: \(id)")
+        }
+        try problems.check()
+        let asker = known.first { $0.id == member.accountID }?.name ?? "同事"
         return try await pool.transaction { tx in
-            guard let idempotencyKey else { return try await recordFollowUp(valid, customerID: request.customerId, member: member, now: now, in: tx) }
+            guard let idempotencyKey else {
+                return try await recordFollowUp(valid, customerID: request.customerId, member: member, asker: asker, now: now, in: tx)
+            }
             return try await idempotency.run(in: tx, scope: "customers.AddFollowUp/" + member.accountID, key: idempotencyKey, request: request) {
-                try await recordFollowUp(valid, customerID: request.customerId, member: member, now: now, in: tx)
+                try await recordFollowUp(valid, customerID: request.customerId, member: member, asker: asker, now: now, in: tx)
             }
         }
     }
 
-    private func recordFollowUp(_ valid: ValidFollowUp, customerID: String, member: TeamMember, now: Int64,
+    private func recordFollowUp(_ valid: ValidFollowUp, customerID: String, member: TeamMember, asker: String, now: Int64,
                                 in tx: PostgresTransaction) async throws -> Xsc_Customers_V1_FollowUpResponse {
         let customer = try await teamCustomer(customerID, for: member, forUpdate: true, in: tx)
-        // Asked people must be enabled salespeople or the admin of this very team: the same
-        // refusal for an unknown account and one of another team.
-        let known = try await directory.members(valid.asked, in: tx)
-        var problems = FieldViolations()
-        for (index, id) in valid.asked.enumerated() {
-            let member = known.first { $0.accountID == id }
-            if member == nil || !member!.enabled || member!.nodePath != customer.teamPath
-                || !["salesperson", "team_admin"].contains(member!.domainRole) {
-                problems.add("ask_account_ids[\(index)]", "not an active salesperson or admin of your team: \(id)")
-            }
-        }
-        try problems.check()
 
         let followUp = try await followUps.insert(.init(id: makeID(), customerID: customer.id, author: member.accountID,
                                                         channel: valid.channel, content: valid.content, outcome: valid.outcome,
                                                         nextAt: valid.nextAtMillis, asked: valid.asked, at: now), in: tx)
-        let asker = try await directory.members([member.accountID], in: tx).first?.name ?? "同事"
         for id in valid.asked {
             try await followUps.insertTask(id: makeID(), followUpID: followUp.id, customerID: customer.id, team: customer.teamPath,
                                            assignee: id, askedBy: member.accountID, at: now, in: tx)

@@ -14,20 +14,20 @@ extension CustomerFlow {
         problems.add("new_owner_account_id", ifProblem: PeopleText.problem(with: newOwner, maxLength: 64))
         problems.add("reason", ifProblem: PeopleText.problem(with: reason, required: false, maxLength: 200))
         try problems.check()
+        let entry = try await directory.members([newOwner]).first
         return try await pool.transaction { tx in
             let customer = try await teamCustomer(request.customerId, for: member, forUpdate: true, in: tx)
             try member.requireTeamAdmin("transfer a customer to another salesperson")
-            let entry = try await directory.members([newOwner], in: tx).first
-            guard let entry, entry.enabled, entry.nodePath == member.teamPath, ["salesperson", "team_admin"].contains(entry.domainRole) else {
+            guard let entry, entry.worksCustomers(of: member.teamPath) else {
                 throw FieldViolations.error("new_owner_account_id", "not an active salesperson of your team: \(newOwner)")
             }
-            guard entry.accountID != customer.ownerAccountID else {
+            guard entry.id != customer.ownerAccountID else {
                 throw DomainErrors.illegalState("the customer belongs to \(newOwner) already")
             }
             let now = clock()
-            let updated = try await store.setOwner(customer.id, owner: entry.accountID, at: now, in: tx)
+            let updated = try await store.setOwner(customer.id, owner: entry.id, at: now, in: tx)
             try await audit.record(id: makeID(), team: member.teamPath, kind: "transfer", customerID: customer.id, actor: member.accountID,
-                                   detail: "owner \(customer.ownerAccountID.isEmpty ? "-" : customer.ownerAccountID) -> \(entry.accountID)" + (reason.isEmpty ? "" : ": \(reason)"),
+                                   detail: "owner \(customer.ownerAccountID.isEmpty ? "-" : customer.ownerAccountID) -> \(entry.id)" + (reason.isEmpty ? "" : ": \(reason)"),
                                    at: now, in: tx)
             var response = Xsc_Customers_V1_TransferOwnershipResponse()
             response.customer = updated.message
@@ -57,7 +57,7 @@ extension CustomerFlow {
         try Self.requireSystem(actor, "SetDirectoryEntry")
         guard !entry.accountId.isEmpty, entry.accountId.count <= 64 else { throw FieldViolations.error("account_id", "required") }
         var ack = Xsc_Common_V1_DirectoryAck()
-        ack.applied = try await directory.apply(entry, pool: pool)
+        ack.applied = try await directory.apply(entry)
         return ack
     }
 }

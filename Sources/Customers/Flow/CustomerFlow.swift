@@ -17,7 +17,7 @@ public struct CustomerFlow: Sendable {
     let duplicates = DuplicateStore()
     let audit = AuditStore()
     let referrals = ReferralStore()
-    let directory = MemberDirectory()
+    let directory: MemberDirectory
     let idempotency: IdempotencyStore
     let processed: ProcessedEvents
     let timers: Timers
@@ -31,6 +31,7 @@ public struct CustomerFlow: Sendable {
         self.pool = pool
         self.clock = clock
         self.timeZone = timeZone
+        directory = MemberDirectory(pool: pool)
         idempotency = IdempotencyStore(clock: clock)
         processed = ProcessedEvents(clock: clock)
         timers = Timers(clock: clock)

@@ -119,15 +119,3 @@ CREATE TABLE referral_codes (
     account_id text NOT NULL UNIQUE,
     created_at timestamptz NOT NULL
 );
-
--- The account directory (the gateway's SetDirectoryEntry feed) until ServiceKitStore's
--- xsc_directory lands; read only through Storage/MemberDirectory.swift.
-CREATE TABLE directory_entries (
-    account_id text PRIMARY KEY,
-    name text NOT NULL,
-    domain_role text NOT NULL,
-    node_path text NOT NULL,
-    enabled boolean NOT NULL,
-    version bigint NOT NULL
-);
-CREATE INDEX directory_entries_node ON directory_entries (node_path);
