@@ -54,16 +54,24 @@ final class OwnershipTests: XCTestCase {
             XCTAssertFalse(first?.message.contains(leaked) ?? true, "the refusal names \(leaked)")
         }
 
+        // Under an idempotency key, a retry is refused again the same way (nothing half-stored).
+        for _ in 0..<2 {
+            let keyed = await expectRPCError(.alreadyExists) {
+                try await fixture.create(CustomersFixture.input("王", phones: ["13800138000"]), by: try fixture.salesB, key: "retry-1")
+            }
+            XCTAssertEqual(keyed?.details, first?.details)
+        }
         let attempts = try await fixture.count("SELECT count(*) FROM audit_entries WHERE kind = 'duplicate_attempt'")
-        XCTAssertEqual(attempts, 2)
+        XCTAssertEqual(attempts, 4)
         let sms = try await fixture.sms().filter { $0.template == "customer_duplicate_attempt" }
-        XCTAssertEqual(Set(sms.map(\.accountId)), ["sales-a1", "sales-b1"])
+        XCTAssertEqual(sms.map(\.accountId).sorted(), ["sales-a1", "sales-a1", "sales-a1", "sales-b1"])
         XCTAssertEqual(sms.first { $0.accountId == "sales-a1" }?.params["phone"], "138****8000")
         // The owner's team admin sees the attempt in the audit trail.
         var request = Xsc_Customers_V1_ListAuditRequest()
         request.kind = "duplicate_attempt"
         let audit = try await fixture.flow.listAudit(request, actor: try fixture.adminA)
-        XCTAssertEqual(audit.entries.map(\.customerId), [ownedByA.customer?.id ?? ""])
+        XCTAssertEqual(Set(audit.entries.map(\.customerId)), [ownedByA.customer?.id ?? ""])
+        XCTAssertEqual(audit.entries.count, 3)
     }
 
     func testTwentyConcurrentCreatesOfOnePhoneFromTwoTeamsMakeOneCustomer() async throws {

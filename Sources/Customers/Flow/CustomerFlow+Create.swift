@@ -51,14 +51,18 @@ extension CustomerFlow {
                 let outcome = holders.isEmpty
                     ? Registration.answered(try await insertNew(valid, member: member, origin: origin, in: tx))
                     : try await resolveTaken(valid, holders: holders, member: member, in: tx)
-                if let claim, case .answered(let response) = outcome {
+                if let claim {
+                    // A refusal is not stored under the key: everything (key, attempt, SMS)
+                    // rolls back and is redone below without it, so a retry is refused again
+                    // the same way, with its details, instead of replaying a bare status.
+                    guard case .answered(let response) = outcome else { throw RefusedUnderKey() }
                     try await idempotency.record(in: tx, claim, answer: .init(response: response.serializedBytes()))
                 }
                 return outcome
             }
-        } catch where CustomerStore.isPhoneTaken(error) {
-            // A concurrent registration of a phone committed first: everything above rolled
-            // back (the idempotency key too); answer as a later registration would be.
+        } catch where CustomerStore.isPhoneTaken(error) || error is RefusedUnderKey {
+            // A concurrent registration of a phone committed first, or a refusal under an
+            // idempotency key: everything above rolled back; answer as a later registration would be.
             outcome = try await pool.transaction { tx in
                 let holders = try await store.holders(of: valid.phones.map(\.digits), forUpdate: true, in: tx)
                 guard !holders.isEmpty else { throw RPCError(code: .aborted, message: "the customer changed concurrently; retry the call") }
@@ -70,6 +74,8 @@ extension CustomerFlow {
         case .refused(let error): throw error
         }
     }
+
+    private struct RefusedUnderKey: Error {}
 
     /// A new customer owned by `member`, with the referral its phones had collected and its
     /// near-duplicates flagged.
