@@ -57,26 +57,69 @@ final class SearchImportTests: XCTestCase {
             CustomersFixture.input("乙", phones: ["not a phone"], address: "二路"),
             CustomersFixture.input("丙", phones: ["13500000000"], address: "三路"),
             CustomersFixture.input("丁", phones: ["023-6666 7777"], address: "四路"),
+            CustomersFixture.input("甲", phones: ["136 0000 0001"], address: "一路"),
+            CustomersFixture.input("甲", phones: ["13600000009"], address: "一 路"),
+            CustomersFixture.input("庚", phones: ["13700000042"], address: "七路"),
         ]
+        _ = try await fixture.flow.referrerSeen(BindingTests.referrerSeen("e-imp", phone: "13700000042", referrer: "ref-1"), actor: try fixture.system)
         let member = try fixture.salesA
         func run() async throws -> [Xsc_Customers_V1_ImportRowResult] {
-            var results: [Xsc_Customers_V1_ImportRowResult] = []
-            for (index, input) in rows.enumerated() {
+            let stream = rows.map { input -> Xsc_Customers_V1_ImportCustomerRow in
                 var row = Xsc_Customers_V1_ImportCustomerRow()
                 row.customer = input
-                results.append(try await fixture.flow.importForTests(row, index: Int32(index), actor: member))
+                return row
             }
-            return results
+            return try await fixture.flow.importForTests(stream, actor: member)
         }
         let first = try await run()
-        XCTAssertEqual(first.map(\.outcome), ["created", "refused", "refused", "created"])
+        XCTAssertEqual(first.map(\.outcome), ["created", "refused", "refused", "created", "existing", "created", "created"])
+        XCTAssertEqual(first.map(\.index), [0, 1, 2, 3, 4, 5, 6])
+        XCTAssertEqual(first[4].customerId, first[0].customerId)
         XCTAssertEqual(first[1].error?.code, Int32(StatusCode.invalidArgument.rawValue))
         XCTAssertEqual(first[2].error?.code, Int32(StatusCode.alreadyExists.rawValue))
         XCTAssertEqual(first[2].error?.message, CustomersFixture.alreadyOwnedMessage)
         let second = try await run()
-        XCTAssertEqual(second.map(\.outcome), ["existing", "refused", "refused", "existing"])
-        XCTAssertEqual(second[0].customerId, first[0].customerId)
+        XCTAssertEqual(second.map(\.outcome), ["existing", "refused", "refused", "existing", "existing", "existing", "existing"])
+        XCTAssertEqual(second.map(\.customerId), first.map(\.customerId))
         let count = try await fixture.count("SELECT count(*) FROM customers WHERE origin = 'import'")
-        XCTAssertEqual(count, 2)
+        XCTAssertEqual(count, 4)
+        // The refused row was recorded against its owner; the batch's own look-alike flagged once; the referral adopted.
+        let attempts = try await fixture.count("SELECT count(*) FROM audit_entries WHERE kind = 'duplicate_attempt'")
+        XCTAssertEqual(attempts, 2)
+        let flags = try await fixture.flow.listNearDuplicates(.init(), actor: try fixture.adminA).nearDuplicates
+        XCTAssertEqual(flags.map { [$0.customerId, $0.similarCustomerId, $0.reason] }, [[first[5].customerId, first[0].customerId, "same_name_address"]])
+        let bound = try await fixture.flow.get(customerID: first[6].customerId, actor: try fixture.salesA)
+        XCTAssertEqual(bound.customer?.binding?.intermediaryAccountId, "ref-1")
+    }
+
+    func testALargeImportGoesInBatchesAndRacesWithRegistrations() async throws {
+        let fixture = try await CustomersFixture.make(self)
+        defer { fixture.close() }
+        let rows = (0..<1_203).map { index -> Xsc_Customers_V1_ImportCustomerRow in
+            var row = Xsc_Customers_V1_ImportCustomerRow()
+            row.customer = CustomersFixture.input("批量\(index)", phones: [String(format: "159%08d", index)], address: "批量路\(index)号")
+            return row
+        }
+        // Another team registers some of the same numbers at the same time: each number ends up with exactly one customer.
+        let salesB = try fixture.salesB
+        async let imported = fixture.flow.importForTests(rows, actor: try fixture.salesA)
+        var taken = 0
+        for index in stride(from: 0, to: 1_203, by: 97) {
+            do {
+                _ = try await fixture.create(CustomersFixture.input("抢先\(index)", phones: [String(format: "159%08d", index)], address: "别处"), by: salesB)
+                taken += 1
+            } catch let error as RPCError where error.code == .alreadyExists {}
+        }
+        let results = try await imported
+        XCTAssertEqual(results.count, 1_203)
+        XCTAssertEqual(results.map(\.index), (0..<1_203).map(Int32.init))
+        let created = results.filter { $0.outcome == "created" }.count
+        let refused = results.filter { $0.outcome == "refused" }.count
+        XCTAssertEqual(created + refused, 1_203)
+        XCTAssertEqual(refused, taken)
+        let customers = try await fixture.count("SELECT count(*) FROM customers")
+        XCTAssertEqual(customers, 1_203)
+        let phones = try await fixture.count("SELECT count(*) FROM customer_phones")
+        XCTAssertEqual(phones, 1_203)
     }
 }

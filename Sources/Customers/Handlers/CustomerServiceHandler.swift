@@ -44,25 +44,35 @@ public struct CustomerServiceHandler: Xsc_Customers_V1_CustomerServiceHandler {
         try await flow.count(actor: try context.requireActor())
     }
 
-    /// Each row is its own transaction and its own result (CustomerFlow+Import).
+    /// Rows are answered one by one, stored in batches (CustomerFlow+Import).
     public func importCustomers(_ requests: RequestStream<Xsc_Customers_V1_ImportCustomerRow>, context: ServerContext) async throws -> Xsc_Customers_V1_ImportCustomersResponse {
         let member = try TeamMember.require(try context.requireActor())
         let key = IdempotencyStore.key(from: context.requestMetadata)
         var response = Xsc_Customers_V1_ImportCustomersResponse()
-        var index: Int32 = 0
+        var pending: [Xsc_Customers_V1_ImportCustomerRow] = []
+        var received = 0
+        func flush() async {
+            guard !pending.isEmpty else { return }
+            let results = await flow.importBatch(pending, firstIndex: Int32(received - pending.count), member: member, idempotencyKey: key)
+            for result in results {
+                switch result.outcome {
+                case "created": response.created += 1
+                case "existing": response.existing += 1
+                default: response.refused += 1
+                }
+            }
+            response.results += results
+            pending.removeAll(keepingCapacity: true)
+        }
         for try await row in requests {
-            guard index < CustomerFlow.maxImportRows else {
+            guard received < CustomerFlow.maxImportRows else {
                 throw RPCError(code: .resourceExhausted, message: "at most \(CustomerFlow.maxImportRows) rows per stream; send the rest in another call")
             }
-            let result = await flow.importRow(row, index: index, member: member, idempotencyKey: key)
-            switch result.outcome {
-            case "created": response.created += 1
-            case "existing": response.existing += 1
-            default: response.refused += 1
-            }
-            response.results.append(result)
-            index += 1
+            pending.append(row)
+            received += 1
+            if pending.count == CustomerFlow.importBatchSize { await flush() }
         }
+        await flush()
         return response
     }
 
