@@ -16,7 +16,49 @@ extension CustomerFlow {
         let valid = try CustomerValidation.validate(request.customer)
         let key = idempotencyKey.map { IdempotencyTicket(scope: "customers.CreateCustomer/" + member.accountID, key: $0,
                                                         request: request.serializedBytes()) }
-        return try await register(valid, member: member, origin: "self", idempotency: key)
+        do {
+            return try await registerNew(valid, member: member, origin: "self", idempotency: key)
+        } catch where CustomerStore.isPhoneTaken(error) || IdempotencyStore.isKeyTaken(error) {
+            // A phone is someone's (or the key was used): the new rows rolled back; answer
+            // through the path that checks holders and keys first.
+            return try await register(valid, member: member, origin: "self", idempotency: key)
+        }
+    }
+
+    /// The common case, a customer nobody has, in two round trips: (1) BEGIN, the customer and
+    /// its phone rows, any referral waiting for its phones, its near-duplicates; (2) the
+    /// idempotency key with its answer and COMMIT (more only when a referral or a look-alike
+    /// was found). A taken phone fails the phone INSERT on the unique index, a used key the
+    /// key INSERT: everything rolls back and `create` answers through `register`.
+    func registerNew(_ valid: ValidCustomer, member: TeamMember, origin: String,
+                     idempotency ticket: IdempotencyTicket?) async throws -> Xsc_Customers_V1_CustomerResponse {
+        try await pool.transaction { tx in
+            let now = clock()
+            let new = CustomerStore.NewCustomer(id: makeID(), valid: valid, owner: member.accountID, teamPath: member.teamPath,
+                                                createdBy: member.accountID, origin: origin, at: now)
+            let phones = valid.phones.map(\.digits)
+            let results = try await tx.run([
+                store.insertStatement(new), store.insertPhonesStatement(customerID: new.id, phones: valid.phones),
+                referrals.claimStatement(phones: phones),
+                duplicates.candidatesStatement(team: member.teamPath, nameKey: valid.nameKey, addressKey: valid.addressKey,
+                                               phones: phones, exclude: new.id),
+            ])
+            var record = try CustomerRecord(row: results[0][0])
+            if let referral = try referrals.earliest(from: results[2]) {
+                record = try await store.bindIfUnbound(record.id, intermediary: referral.intermediary, source: "order",
+                                                       orderID: referral.orderID, at: referral.atMillis, in: tx).0
+            }
+            var response = Xsc_Customers_V1_CustomerResponse()
+            response.nearDuplicateIds = try await flag(record, candidates: try duplicates.candidates(from: results[3]), in: tx)
+            response.customer = record.message
+            var last: [PostgresStatement] = []
+            if let ticket {
+                last.append(idempotency.answeredInsertStatement(scope: ticket.scope, key: ticket.key, request: ticket.request,
+                                                                answer: .init(response: response.serializedBytes())))
+            }
+            _ = try await tx.runAndCommit(last)
+            return response
+        }
     }
 
     struct IdempotencyTicket: Sendable {
@@ -145,6 +187,10 @@ extension CustomerFlow {
         let candidates = try await duplicates.candidates(team: record.teamPath, nameKey: NearDuplicateRules.key(record.name),
                                                          addressKey: NearDuplicateRules.key(record.address), phones: record.phones,
                                                          exclude: record.id, in: tx)
+        return try await flag(record, candidates: candidates, in: tx)
+    }
+
+    func flag(_ record: CustomerRecord, candidates: [DuplicateStore.Candidate], in tx: PostgresTransaction) async throws -> [String] {
         guard !candidates.isEmpty else { return [] }
         var flagged = false
         for candidate in candidates {

@@ -23,10 +23,15 @@ struct CustomerStore: Sendable {
     /// Inserts the customer and its phones; fails with a unique violation on
     /// `customer_phones_pkey` when any phone is anyone's already.
     func insert(_ new: NewCustomer, in tx: PostgresTransaction) async throws -> CustomerRecord {
+        let rows = try await tx.run([insertStatement(new), insertPhonesStatement(customerID: new.id, phones: new.valid.phones)])
+        return try CustomerRecord(row: rows[0][0])
+    }
+
+    /// The customer's INSERT ... RETURNING its columns (its phone rows are `insertPhonesStatement`).
+    func insertStatement(_ new: NewCustomer) -> PostgresStatement {
         let valid = new.valid
         let sep = CustomerRecord.separator
-        let rows = try await tx.run([
-            PostgresStatement("""
+        return PostgresStatement("""
                 INSERT INTO customers AS c (id, name, name_key, address, address_key, district_id, kind,
                     decision_maker_name, decision_maker_phone, decision_maker_notes, purchaser_name, purchaser_phone, purchaser_notes,
                     grade, tags, phones, owner_account_id, team_path, created_by, origin, created_at, updated_at)
@@ -38,10 +43,7 @@ struct CustomerStore: Sendable {
                       .text(valid.decisionMaker.notes), .text(valid.purchaser.name), .text(valid.purchaser.phone),
                       .text(valid.purchaser.notes), .int32(valid.grade), .text(valid.tags.joined(separator: sep)),
                       .text(valid.phones.map(\.digits).joined(separator: sep)), .text(new.owner), .text(new.teamPath),
-                      .text(new.createdBy), .text(new.origin), .timestampMillis(new.at)]),
-            insertPhonesStatement(customerID: new.id, phones: valid.phones),
-        ])
-        return try CustomerRecord(row: rows[0][0])
+                      .text(new.createdBy), .text(new.origin), .timestampMillis(new.at)])
     }
 
     func insertPhonesStatement(customerID: String, phones: [ValidCustomer.Phone]) -> PostgresStatement {

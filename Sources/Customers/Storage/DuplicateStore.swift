@@ -13,8 +13,13 @@ struct DuplicateStore: Sendable {
     /// scans: (team_path, name_key, address_key) and the phone primary key.
     func candidates(team: String, nameKey: String, addressKey: String, phones: [String], exclude: String,
                     in tx: PostgresTransaction) async throws -> [Candidate] {
+        try candidates(from: try await tx.run([candidatesStatement(team: team, nameKey: nameKey, addressKey: addressKey,
+                                                                    phones: phones, exclude: exclude)])[0])
+    }
+
+    func candidatesStatement(team: String, nameKey: String, addressKey: String, phones: [String], exclude: String) -> PostgresStatement {
         let transposed = phones.flatMap(NearDuplicateRules.transpositions(of:))
-        let rows = try await tx.query("""
+        return PostgresStatement("""
             SELECT c.id, 'same_name_address' AS reason, c.created_at FROM customers c
             WHERE c.team_path = $1 AND c.name_key = $2 AND c.address_key = $3 AND c.merged_into IS NULL AND c.id <> $4
             UNION
@@ -22,6 +27,9 @@ struct DuplicateStore: Sendable {
             WHERE p.phone = ANY($5::text[]) AND c.team_path = $1 AND c.merged_into IS NULL AND c.id <> $4
             ORDER BY 3, 1 LIMIT 20
             """, [.text(team), .text(nameKey), .text(addressKey), .text(exclude), .text(NearDuplicateRules.arrayLiteral(transposed))])
+    }
+
+    func candidates(from rows: PostgresRows) throws -> [Candidate] {
         var found: [Candidate] = []
         for row in rows {
             let id: String = try row.decode(column: "id")

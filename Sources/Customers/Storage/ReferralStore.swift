@@ -44,11 +44,19 @@ struct ReferralStore: Sendable {
 
     /// The earliest unclaimed referral of any of `phones`, removed (a customer now holds it).
     func claim(phones: [String], in tx: PostgresTransaction) async throws -> Referral? {
-        let rows = try await tx.query("""
+        try earliest(from: try await tx.run([claimStatement(phones: phones)])[0])
+    }
+
+    func claimStatement(phones: [String]) -> PostgresStatement {
+        PostgresStatement("""
             DELETE FROM unclaimed_referrals WHERE phone = ANY(string_to_array($1, E'\\x1f'))
             RETURNING intermediary_account_id, order_id, seen_at
             """, [.text(phones.joined(separator: CustomerRecord.separator))])
-        return try rows.map { Referral(intermediary: try $0.decode(column: "intermediary_account_id"), orderID: try $0.decode(column: "order_id"),
+    }
+
+    /// The earliest referral the claim statement removed.
+    func earliest(from rows: PostgresRows) throws -> Referral? {
+        try rows.map { Referral(intermediary: try $0.decode(column: "intermediary_account_id"), orderID: try $0.decode(column: "order_id"),
                                        atMillis: try $0.decode(column: "seen_at")) }
             .min { $0.atMillis < $1.atMillis }
     }
