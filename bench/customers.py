@@ -35,7 +35,7 @@ REPO = HERE.parent
 sys.path.insert(0, str(REPO / "Tests" / "wire"))
 sys.path.insert(0, str(HERE))
 import wire_support  # noqa: E402
-from orders import Postgres, percentile, run_pgbench, xsc  # noqa: E402
+from orders import Postgres, cpu_seconds, percentile, run_pgbench, xsc  # noqa: E402
 
 SECRET = "customers-bench-actor-secret-0123456789abcdef"
 
@@ -65,6 +65,7 @@ def create_worker(args: tuple) -> dict:
         latencies: list[int] = []
         errors: dict[str, int] = {}
         counter = 0
+        cpu_at_measure: list[float] = []
         start = time.monotonic()
         measure_from, stop_at = start + warmup, start + warmup + duration
         async with grpc.aio.insecure_channel(address) as channel:
@@ -76,6 +77,8 @@ def create_worker(args: tuple) -> dict:
                 metadata = actor_metadata(pb, f"bench-{worker}-{index}", team)
                 while True:
                     now = time.monotonic()
+                    if now >= measure_from and not cpu_at_measure:
+                        cpu_at_measure.append(time.process_time())
                     if now >= stop_at:
                         return
                     counter += 1
@@ -96,19 +99,23 @@ def create_worker(args: tuple) -> dict:
                         latencies.append(int((ended - began) * 1e6))
 
             await asyncio.gather(*(caller(i) for i in range(concurrency)))
-        return {"latencies": latencies, "errors": errors}
+        client_cpu = time.process_time() - (cpu_at_measure[0] if cpu_at_measure else 0.0)
+        return {"latencies": latencies, "errors": errors, "client_cpu_s": client_cpu}
 
     return asyncio.run(run())
 
 
-def run_creates(address: str, stubs_dir: Path, processes: int, concurrency: int, warmup: float, duration: float, pg: Postgres) -> dict:
+def run_creates(address: str, stubs_dir: Path, processes: int, concurrency: int, warmup: float, duration: float, pg: Postgres,
+                service_pid: int) -> dict:
     with multiprocessing.get_context("spawn").Pool(processes) as pool:
         pending = pool.map_async(create_worker, [(address, str(stubs_dir), w, concurrency, warmup, duration)
                                                  for w in range(processes)])
         time.sleep(warmup)
-        before, began = pg.cpu(), time.monotonic()
-        results = pending.get(timeout=warmup + duration + 120)
+        before, service_before, began = pg.cpu(), cpu_seconds([service_pid]), time.monotonic()
+        time.sleep(duration)
         share = (pg.cpu() - before) / (time.monotonic() - began)
+        service_share = (cpu_seconds([service_pid]) - service_before) / (time.monotonic() - began)
+        results = pending.get(timeout=warmup + duration + 120)
     latencies = sorted(value for result in results for value in result["latencies"])
     errors: dict[str, int] = {}
     for result in results:
@@ -116,10 +123,11 @@ def run_creates(address: str, stubs_dir: Path, processes: int, concurrency: int,
             errors[code] = errors.get(code, 0) + count
     return {"label": "CreateCustomer, xsc-customers", "calls_per_s": len(latencies) / duration, "calls": len(latencies),
             "p50_us": percentile(latencies, 0.5), "p90_us": percentile(latencies, 0.9), "p99_us": percentile(latencies, 0.99),
-            "errors": errors, "pg_cpu_share": share}
+            "errors": errors, "pg_cpu_share": share, "service_cpu_share": service_share,
+            "client_cpu_share": sum(r["client_cpu_s"] for r in results) / duration}
 
 
-def run_import(address: str, stubs_dir: Path, rows: int) -> dict:
+def run_import(address: str, stubs_dir: Path, rows: int, pg: Postgres, service_pid: int) -> dict:
     import grpc
     pb = stubs(stubs_dir)
     metadata = actor_metadata(pb, "bench-importer", "/hq/cq/cq-o1/cq-o1-d3/t7")
@@ -129,13 +137,19 @@ def run_import(address: str, stubs_dir: Path, rows: int) -> dict:
             yield pb.customers.ImportCustomerRow(customer=pb.customers.CustomerInput(
                 name=f"导入{i}", phones=["18%09d" % i], address=f"导入路{i}号", district_id="cq-o1-d3",
                 kind=pb.customers.CUSTOMER_KIND_FAMILY_GATHERING))
+    messages = list(generate())  # made before the clock starts: the client's own cost stays out
     with grpc.insecure_channel(address, options=[("grpc.max_receive_message_length", 256 * 1024 * 1024)]) as channel:
         stub = pb.customers_grpc.CustomerServiceStub(channel)
+        pg_before, service_before, client_before = pg.cpu(), cpu_seconds([service_pid]), time.process_time()
         began = time.monotonic()
-        answer = stub.ImportCustomers(generate(), metadata=metadata, timeout=3600)
+        answer = stub.ImportCustomers(iter(messages), metadata=metadata, timeout=3600)
         seconds = time.monotonic() - began
+        pg_share = (pg.cpu() - pg_before) / seconds
+        service_share = (cpu_seconds([service_pid]) - service_before) / seconds
+        client_share = (time.process_time() - client_before) / seconds
     return {"label": f"ImportCustomers, {rows} rows", "rows": rows, "seconds": seconds, "rows_per_s": rows / seconds,
-            "created": answer.created, "refused": answer.refused}
+            "created": answer.created, "refused": answer.refused, "pg_cpu_share": pg_share, "service_cpu_share": service_share,
+            "client_cpu_share": client_share}
 
 
 def run_copy(url: str, rows: int, work: Path) -> dict:
@@ -150,6 +164,7 @@ def run_copy(url: str, rows: int, work: Path) -> dict:
     script = (f"\\copy customers (id, name, name_key, address, address_key, district_id, kind, grade, tags, phones, owner_account_id, "
               f"team_path, created_by, origin, created_at, updated_at) FROM '{customers}' WITH (FORMAT csv)\n"
               f"\\copy customer_phones (phone, customer_id, kind) FROM '{phones}' WITH (FORMAT csv)\n")
+    # (No CPU share: psql's backend exits with the COPY, and its CPU time leaves /proc with it.)
     began = time.monotonic()
     subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", url], input=script, text=True, check=True)
     seconds = time.monotonic() - began
@@ -198,7 +213,8 @@ def main() -> int:
         if "create" in wanted:
             base = run_pgbench(url, HERE / "customers" / "create.sql", args.pool, args.duration, "0-" + str(os.cpu_count() - 1),
                                pg, "CreateCustomer SQL, pgbench")
-            mine = run_creates(service.address, stubs_dir, args.processes, args.concurrency, args.warmup, args.duration, pg)
+            mine = run_creates(service.address, stubs_dir, args.processes, args.concurrency, args.warmup, args.duration, pg,
+                               service.proc.pid)
             mine["baseline"], mine["ratio"] = base["calls_per_s"], mine["calls_per_s"] / base["calls_per_s"]
             results += [base, mine]
         if "near" in wanted:
@@ -207,20 +223,22 @@ def main() -> int:
             results.append(near)
         if "import" in wanted:
             copy = run_copy(url, args.import_rows, work)
-            imported = run_import(service.address, stubs_dir, args.import_rows)
+            imported = run_import(service.address, stubs_dir, args.import_rows, pg, service.proc.pid)
             imported["baseline"], imported["ratio"] = copy["rows_per_s"], imported["rows_per_s"] / copy["rows_per_s"]
             results += [copy, imported]
     finally:
         service.stop()
 
-    print(f"\n{'what':52} {'per s':>10} {'p50 ms':>8} {'p99 ms':>8} {'baseline':>10} {'ratio':>7}")
+    print(f"\n{'what':44} {'per s':>8} {'p50 ms':>7} {'p99 ms':>7} {'baseline':>9} {'ratio':>6}  CPU cores: PG / service / client")
     for r in results:
         rate = r.get("calls_per_s", r.get("rows_per_s", 0))
         p50 = f"{r['p50_us'] / 1000:.2f}" if "p50_us" in r else "-"
         p99 = f"{r['p99_us'] / 1000:.2f}" if "p99_us" in r else "-"
         base = f"{r['baseline']:.0f}" if "baseline" in r else "-"
         ratio = f"{r['ratio'] * 100:.0f}%" if "ratio" in r else "-"
-        print(f"{r['label']:52} {rate:>10.0f} {p50:>8} {p99:>8} {base:>10} {ratio:>7}" + (f"  errors {r['errors']}" if r.get("errors") else ""))
+        cores = " / ".join(f"{r[k]:.2f}" if k in r else "-" for k in ("pg_cpu_share", "service_cpu_share", "client_cpu_share"))
+        print(f"{r['label']:44} {rate:>8.0f} {p50:>7} {p99:>7} {base:>9} {ratio:>6}  {cores}"
+              + (f"  errors {r['errors']}" if r.get("errors") else ""))
     print(f"machine: {os.cpu_count()} CPUs, load average {open('/proc/loadavg').read().split()[:3]} at the end")
     out = HERE / "results" / f"customers-{time.strftime('%Y%m%d-%H%M%S')}.json"
     out.parent.mkdir(exist_ok=True)
