@@ -104,4 +104,35 @@ final class MergeTests: XCTestCase {
         let other = try await fixture.flow.listAudit(audit, actor: try fixture.adminB)
         XCTAssertTrue(other.entries.isEmpty)
     }
+
+    func testAllCustomersOfALeavingSalespersonMoveAtOnce() async throws {
+        let fixture = try await CustomersFixture.make(self)
+        defer { fixture.close() }
+        for index in 0..<3 {
+            _ = try await fixture.create(CustomersFixture.input("客户\(index)", phones: ["1380000000\(index)"], address: "路\(index)"), by: try fixture.salesA)
+        }
+        _ = try await fixture.create(CustomersFixture.input("别人的", phones: ["13900000000"], address: "别处"), by: try fixture.salesA2)
+        var request = Xsc_Customers_V1_TransferAllCustomersRequest()
+        request.fromOwnerAccountId = "sales-a1"
+        request.newOwnerAccountId = "sales-a3"
+        request.reason = "赵离职"
+        await expectRPCError(.permissionDenied) { try await fixture.flow.transferAll(request, actor: try fixture.salesA2) }
+        // Another team's admin can name no salesperson of this team, and moves nothing of it.
+        await expectRPCError(.invalidArgument) { try await fixture.flow.transferAll(request, actor: try fixture.adminB) }
+        var own = request
+        own.newOwnerAccountId = "sales-b1"
+        let other = try await fixture.flow.transferAll(own, actor: try fixture.adminB)
+        XCTAssertEqual(other.transferred, 0)
+        request.newOwnerAccountId = "sales-b1"
+        await expectRPCError(.invalidArgument) { try await fixture.flow.transferAll(request, actor: try fixture.adminA) }
+        request.newOwnerAccountId = "sales-a3"
+        let moved = try await fixture.flow.transferAll(request, actor: try fixture.adminA)
+        XCTAssertEqual(moved.transferred, 3)
+        var search = Xsc_Customers_V1_SearchCustomersRequest()
+        search.ownerAccountId = "sales-a3"
+        let theirs = try await fixture.flow.search(search, actor: try fixture.salesA3)
+        XCTAssertEqual(theirs.customers.count, 3)
+        let audited = try await fixture.count("SELECT count(*) FROM audit_entries WHERE kind = 'transfer'")
+        XCTAssertEqual(audited, 3)
+    }
 }

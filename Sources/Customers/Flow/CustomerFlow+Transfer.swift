@@ -35,6 +35,36 @@ extension CustomerFlow {
         }
     }
 
+    /// Every live customer `from` owns in the team goes to `to` (a salesperson leaves); one
+    /// audit entry per customer, all in one transaction.
+    public func transferAll(_ request: Xsc_Customers_V1_TransferAllCustomersRequest, actor: VerifiedActor) async throws -> Xsc_Customers_V1_TransferAllCustomersResponse {
+        let member = try TeamMember.require(actor)
+        try member.requireTeamAdmin("transfer customers to another salesperson")
+        let from = request.fromOwnerAccountId.trimmedForPeople
+        let to = request.newOwnerAccountId.trimmedForPeople
+        let reason = request.reason.trimmedForPeople
+        var problems = FieldViolations()
+        problems.add("from_owner_account_id", ifProblem: PeopleText.problem(with: from, maxLength: 64))
+        problems.add("new_owner_account_id", ifProblem: PeopleText.problem(with: to, maxLength: 64))
+        problems.add("reason", ifProblem: PeopleText.problem(with: reason, required: false, maxLength: 200))
+        if !from.isEmpty && from == to { problems.add("new_owner_account_id", "the same account as from_owner_account_id") }
+        try problems.check()
+        guard let entry = try await directory.members([to]).first, entry.worksCustomers(of: member.teamPath) else {
+            throw FieldViolations.error("new_owner_account_id", "not an active salesperson of your team: \(to)")
+        }
+        return try await pool.transaction { tx in
+            let now = clock()
+            let moved = try await store.transferAll(team: member.teamPath, from: from, to: entry.id, at: now, in: tx)
+            for id in moved {
+                try await audit.record(id: makeID(), team: member.teamPath, kind: "transfer", customerID: id, actor: member.accountID,
+                                       detail: "owner \(from) -> \(entry.id)" + (reason.isEmpty ? "" : ": \(reason)"), at: now, in: tx)
+            }
+            var response = Xsc_Customers_V1_TransferAllCustomersResponse()
+            response.transferred = Int32(moved.count)
+            return response
+        }
+    }
+
     public func listAudit(_ request: Xsc_Customers_V1_ListAuditRequest, actor: VerifiedActor) async throws -> Xsc_Customers_V1_ListAuditResponse {
         let member = try TeamMember.require(actor)
         try member.requireTeamAdmin("read the audit trail")

@@ -108,6 +108,10 @@ public struct CustomerServiceHandler: Xsc_Customers_V1_CustomerServiceHandler {
         try await flow.transfer(request, actor: try context.requireActor())
     }
 
+    public func transferAllCustomers(_ request: Xsc_Customers_V1_TransferAllCustomersRequest, context: ServerContext) async throws -> Xsc_Customers_V1_TransferAllCustomersResponse {
+        try await flow.transferAll(request, actor: try context.requireActor())
+    }
+
     public func listAudit(_ request: Xsc_Customers_V1_ListAuditRequest, context: ServerContext) async throws -> Xsc_Customers_V1_ListAuditResponse {
         try await flow.listAudit(request, actor: try context.requireActor())
     }

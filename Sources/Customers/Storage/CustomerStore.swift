@@ -113,6 +113,15 @@ struct CustomerStore: Sendable {
             """, [.text(id), .text(owner), .timestampMillis(at)])[0])
     }
 
+    /// Moves every live customer of `from` in `team` to `to`; returns their ids.
+    func transferAll(team: String, from: String, to: String, at: Int64, in tx: PostgresTransaction) async throws -> [String] {
+        try await tx.query("""
+            UPDATE customers AS c SET owner_account_id = $3, version = c.version + 1, updated_at = $4
+            WHERE c.team_path = $1 AND c.owner_account_id = $2 AND c.merged_into IS NULL
+            RETURNING c.id
+            """, [.text(team), .text(from), .text(to), .timestampMillis(at)]).map { try $0.decode(String.self, column: "id") }
+    }
+
     /// Binds the customer unless it is bound already (permanent: the first binding stays).
     /// Returns the customer as it is afterwards.
     func bindIfUnbound(_ id: String, intermediary: String, source: String, orderID: String, at: Int64,

@@ -503,6 +503,24 @@ public struct Xsc_Customers_V1_TransferOwnershipResponse: ProtoMessage {
     public init() {}
 }
 
+public struct Xsc_Customers_V1_TransferAllCustomersRequest: ProtoMessage {
+    public static let protoMessageName = "xsc.customers.v1.TransferAllCustomersRequest"
+
+    public var fromOwnerAccountId: String = ""
+    public var newOwnerAccountId: String = ""
+    public var reason: String = ""
+
+    public init() {}
+}
+
+public struct Xsc_Customers_V1_TransferAllCustomersResponse: ProtoMessage {
+    public static let protoMessageName = "xsc.customers.v1.TransferAllCustomersResponse"
+
+    public var transferred: Int32 = 0
+
+    public init() {}
+}
+
 public struct Xsc_Customers_V1_AuditEntry: ProtoMessage {
     public static let protoMessageName = "xsc.customers.v1.AuditEntry"
 
@@ -1816,6 +1834,70 @@ extension Xsc_Customers_V1_TransferOwnershipResponse {
         defer { arena.release(to: mark) }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__customers__v1__transfer_ownership_response__unpack(arena.allocator, bytes.count, data) else {
+            throw ProtoDecodeError.invalidWireFormat(protoMessageName)
+        }
+        return Self(_cMessage: c)
+    }
+
+    public func encode(appendingTo buffer: inout [UInt8], arena: ProtoArena) {
+        let mark = arena.mark()
+        defer { arena.release(to: mark) }
+        protoPack(_cMessage(in: arena), appendingTo: &buffer)
+    }
+}
+
+extension Xsc_Customers_V1_TransferAllCustomersRequest {
+    init(_cMessage c: UnsafeMutablePointer<Xsc__Customers__V1__TransferAllCustomersRequest>) {
+        self.init()
+        self.fromOwnerAccountId = protoString(c.pointee.from_owner_account_id)
+        self.newOwnerAccountId = protoString(c.pointee.new_owner_account_id)
+        self.reason = protoString(c.pointee.reason)
+    }
+
+    func _cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Xsc__Customers__V1__TransferAllCustomersRequest> {
+        let c = arena.allocate(Xsc__Customers__V1__TransferAllCustomersRequest.self)
+        xsc__customers__v1__transfer_all_customers_request__init(c)
+        if !self.fromOwnerAccountId.isEmpty { c.pointee.from_owner_account_id = arena.cString(self.fromOwnerAccountId) }
+        if !self.newOwnerAccountId.isEmpty { c.pointee.new_owner_account_id = arena.cString(self.newOwnerAccountId) }
+        if !self.reason.isEmpty { c.pointee.reason = arena.cString(self.reason) }
+        return c
+    }
+
+    public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
+        let mark = arena.mark()
+        defer { arena.release(to: mark) }
+        let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
+        guard let c = xsc__customers__v1__transfer_all_customers_request__unpack(arena.allocator, bytes.count, data) else {
+            throw ProtoDecodeError.invalidWireFormat(protoMessageName)
+        }
+        return Self(_cMessage: c)
+    }
+
+    public func encode(appendingTo buffer: inout [UInt8], arena: ProtoArena) {
+        let mark = arena.mark()
+        defer { arena.release(to: mark) }
+        protoPack(_cMessage(in: arena), appendingTo: &buffer)
+    }
+}
+
+extension Xsc_Customers_V1_TransferAllCustomersResponse {
+    init(_cMessage c: UnsafeMutablePointer<Xsc__Customers__V1__TransferAllCustomersResponse>) {
+        self.init()
+        self.transferred = c.pointee.transferred
+    }
+
+    func _cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Xsc__Customers__V1__TransferAllCustomersResponse> {
+        let c = arena.allocate(Xsc__Customers__V1__TransferAllCustomersResponse.self)
+        xsc__customers__v1__transfer_all_customers_response__init(c)
+        c.pointee.transferred = self.transferred
+        return c
+    }
+
+    public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
+        let mark = arena.mark()
+        defer { arena.release(to: mark) }
+        let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
+        guard let c = xsc__customers__v1__transfer_all_customers_response__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
         }
         return Self(_cMessage: c)

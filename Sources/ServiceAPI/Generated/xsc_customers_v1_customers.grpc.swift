@@ -22,6 +22,7 @@ public protocol Xsc_Customers_V1_CustomerServiceHandler: RPCServiceProvider {
     func dismissNearDuplicate(_ request: Xsc_Customers_V1_DismissNearDuplicateRequest, context: ServerContext) async throws -> Xsc_Customers_V1_NearDuplicate
     func mergeCustomers(_ request: Xsc_Customers_V1_MergeCustomersRequest, context: ServerContext) async throws -> Xsc_Customers_V1_MergeCustomersResponse
     func transferOwnership(_ request: Xsc_Customers_V1_TransferOwnershipRequest, context: ServerContext) async throws -> Xsc_Customers_V1_TransferOwnershipResponse
+    func transferAllCustomers(_ request: Xsc_Customers_V1_TransferAllCustomersRequest, context: ServerContext) async throws -> Xsc_Customers_V1_TransferAllCustomersResponse
     func listAudit(_ request: Xsc_Customers_V1_ListAuditRequest, context: ServerContext) async throws -> Xsc_Customers_V1_ListAuditResponse
     func bindIntermediary(_ request: Xsc_Customers_V1_BindIntermediaryRequest, context: ServerContext) async throws -> Xsc_Customers_V1_CustomerResponse
     func getRewardee(_ request: Xsc_Customers_V1_GetRewardeeRequest, context: ServerContext) async throws -> Xsc_Customers_V1_GetRewardeeResponse
@@ -82,6 +83,9 @@ extension Xsc_Customers_V1_CustomerServiceHandler {
             },
             .unary("TransferOwnership") { (request: Xsc_Customers_V1_TransferOwnershipRequest, context: ServerContext) async throws -> Xsc_Customers_V1_TransferOwnershipResponse in
                 try await self.transferOwnership(request, context: context)
+            },
+            .unary("TransferAllCustomers") { (request: Xsc_Customers_V1_TransferAllCustomersRequest, context: ServerContext) async throws -> Xsc_Customers_V1_TransferAllCustomersResponse in
+                try await self.transferAllCustomers(request, context: context)
             },
             .unary("ListAudit") { (request: Xsc_Customers_V1_ListAuditRequest, context: ServerContext) async throws -> Xsc_Customers_V1_ListAuditResponse in
                 try await self.listAudit(request, context: context)
@@ -175,6 +179,10 @@ public struct Xsc_Customers_V1_CustomerServiceClient: Sendable {
 
     public func transferOwnership(_ request: Xsc_Customers_V1_TransferOwnershipRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Customers_V1_TransferOwnershipResponse {
         try await channel.unary(path: "/xsc.customers.v1.CustomerService/TransferOwnership", request: request, options: options)
+    }
+
+    public func transferAllCustomers(_ request: Xsc_Customers_V1_TransferAllCustomersRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Customers_V1_TransferAllCustomersResponse {
+        try await channel.unary(path: "/xsc.customers.v1.CustomerService/TransferAllCustomers", request: request, options: options)
     }
 
     public func listAudit(_ request: Xsc_Customers_V1_ListAuditRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Customers_V1_ListAuditResponse {

@@ -1537,6 +1537,96 @@ void   xsc__customers__v1__transfer_ownership_response__free_unpacked
   assert(message->base.descriptor == &xsc__customers__v1__transfer_ownership_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   xsc__customers__v1__transfer_all_customers_request__init
+                     (Xsc__Customers__V1__TransferAllCustomersRequest         *message)
+{
+  static const Xsc__Customers__V1__TransferAllCustomersRequest init_value = XSC__CUSTOMERS__V1__TRANSFER_ALL_CUSTOMERS_REQUEST__INIT;
+  *message = init_value;
+}
+size_t xsc__customers__v1__transfer_all_customers_request__get_packed_size
+                     (const Xsc__Customers__V1__TransferAllCustomersRequest *message)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__transfer_all_customers_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__customers__v1__transfer_all_customers_request__pack
+                     (const Xsc__Customers__V1__TransferAllCustomersRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__transfer_all_customers_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__customers__v1__transfer_all_customers_request__pack_to_buffer
+                     (const Xsc__Customers__V1__TransferAllCustomersRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__transfer_all_customers_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Customers__V1__TransferAllCustomersRequest *
+       xsc__customers__v1__transfer_all_customers_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Customers__V1__TransferAllCustomersRequest *)
+     protobuf_c_message_unpack (&xsc__customers__v1__transfer_all_customers_request__descriptor,
+                                allocator, len, data);
+}
+void   xsc__customers__v1__transfer_all_customers_request__free_unpacked
+                     (Xsc__Customers__V1__TransferAllCustomersRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__customers__v1__transfer_all_customers_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__customers__v1__transfer_all_customers_response__init
+                     (Xsc__Customers__V1__TransferAllCustomersResponse         *message)
+{
+  static const Xsc__Customers__V1__TransferAllCustomersResponse init_value = XSC__CUSTOMERS__V1__TRANSFER_ALL_CUSTOMERS_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t xsc__customers__v1__transfer_all_customers_response__get_packed_size
+                     (const Xsc__Customers__V1__TransferAllCustomersResponse *message)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__transfer_all_customers_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__customers__v1__transfer_all_customers_response__pack
+                     (const Xsc__Customers__V1__TransferAllCustomersResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__transfer_all_customers_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__customers__v1__transfer_all_customers_response__pack_to_buffer
+                     (const Xsc__Customers__V1__TransferAllCustomersResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__transfer_all_customers_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Customers__V1__TransferAllCustomersResponse *
+       xsc__customers__v1__transfer_all_customers_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Customers__V1__TransferAllCustomersResponse *)
+     protobuf_c_message_unpack (&xsc__customers__v1__transfer_all_customers_response__descriptor,
+                                allocator, len, data);
+}
+void   xsc__customers__v1__transfer_all_customers_response__free_unpacked
+                     (Xsc__Customers__V1__TransferAllCustomersResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__customers__v1__transfer_all_customers_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   xsc__customers__v1__audit_entry__init
                      (Xsc__Customers__V1__AuditEntry         *message)
 {
@@ -4397,6 +4487,108 @@ const ProtobufCMessageDescriptor xsc__customers__v1__transfer_ownership_response
   (ProtobufCMessageInit) xsc__customers__v1__transfer_ownership_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
+static const ProtobufCFieldDescriptor xsc__customers__v1__transfer_all_customers_request__field_descriptors[3] =
+{
+  {
+    "from_owner_account_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__TransferAllCustomersRequest, from_owner_account_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "new_owner_account_id",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__TransferAllCustomersRequest, new_owner_account_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "reason",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__TransferAllCustomersRequest, reason),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__customers__v1__transfer_all_customers_request__field_indices_by_name[] = {
+  0,   /* field[0] = from_owner_account_id */
+  1,   /* field[1] = new_owner_account_id */
+  2,   /* field[2] = reason */
+};
+static const ProtobufCIntRange xsc__customers__v1__transfer_all_customers_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor xsc__customers__v1__transfer_all_customers_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.customers.v1.TransferAllCustomersRequest",
+  "TransferAllCustomersRequest",
+  "Xsc__Customers__V1__TransferAllCustomersRequest",
+  "xsc.customers.v1",
+  sizeof(Xsc__Customers__V1__TransferAllCustomersRequest),
+  3,
+  xsc__customers__v1__transfer_all_customers_request__field_descriptors,
+  xsc__customers__v1__transfer_all_customers_request__field_indices_by_name,
+  1,  xsc__customers__v1__transfer_all_customers_request__number_ranges,
+  (ProtobufCMessageInit) xsc__customers__v1__transfer_all_customers_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__customers__v1__transfer_all_customers_response__field_descriptors[1] =
+{
+  {
+    "transferred",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__TransferAllCustomersResponse, transferred),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__customers__v1__transfer_all_customers_response__field_indices_by_name[] = {
+  0,   /* field[0] = transferred */
+};
+static const ProtobufCIntRange xsc__customers__v1__transfer_all_customers_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor xsc__customers__v1__transfer_all_customers_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.customers.v1.TransferAllCustomersResponse",
+  "TransferAllCustomersResponse",
+  "Xsc__Customers__V1__TransferAllCustomersResponse",
+  "xsc.customers.v1",
+  sizeof(Xsc__Customers__V1__TransferAllCustomersResponse),
+  1,
+  xsc__customers__v1__transfer_all_customers_response__field_descriptors,
+  xsc__customers__v1__transfer_all_customers_response__field_indices_by_name,
+  1,  xsc__customers__v1__transfer_all_customers_response__number_ranges,
+  (ProtobufCMessageInit) xsc__customers__v1__transfer_all_customers_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
 static const ProtobufCFieldDescriptor xsc__customers__v1__audit_entry__field_descriptors[6] =
 {
   {
@@ -5013,7 +5205,7 @@ const ProtobufCEnumDescriptor xsc__customers__v1__outcome__descriptor =
   xsc__customers__v1__outcome__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCMethodDescriptor xsc__customers__v1__customer_service__method_descriptors[22] =
+static const ProtobufCMethodDescriptor xsc__customers__v1__customer_service__method_descriptors[23] =
 {
   { "RecordCustomerSeen", &xsc__orders__v1__customer_seen__descriptor, &xsc__common__v1__event_ack__descriptor },
   { "RecordReferrerSeen", &xsc__orders__v1__referrer_seen__descriptor, &xsc__common__v1__event_ack__descriptor },
@@ -5032,6 +5224,7 @@ static const ProtobufCMethodDescriptor xsc__customers__v1__customer_service__met
   { "DismissNearDuplicate", &xsc__customers__v1__dismiss_near_duplicate_request__descriptor, &xsc__customers__v1__near_duplicate__descriptor },
   { "MergeCustomers", &xsc__customers__v1__merge_customers_request__descriptor, &xsc__customers__v1__merge_customers_response__descriptor },
   { "TransferOwnership", &xsc__customers__v1__transfer_ownership_request__descriptor, &xsc__customers__v1__transfer_ownership_response__descriptor },
+  { "TransferAllCustomers", &xsc__customers__v1__transfer_all_customers_request__descriptor, &xsc__customers__v1__transfer_all_customers_response__descriptor },
   { "ListAudit", &xsc__customers__v1__list_audit_request__descriptor, &xsc__customers__v1__list_audit_response__descriptor },
   { "BindIntermediary", &xsc__customers__v1__bind_intermediary_request__descriptor, &xsc__customers__v1__customer_response__descriptor },
   { "GetRewardee", &xsc__customers__v1__get_rewardee_request__descriptor, &xsc__customers__v1__get_rewardee_response__descriptor },
@@ -5040,25 +5233,26 @@ static const ProtobufCMethodDescriptor xsc__customers__v1__customer_service__met
 };
 const unsigned xsc__customers__v1__customer_service__method_indices_by_name[] = {
   9,        /* AddFollowUp */
-  18,        /* BindIntermediary */
+  19,        /* BindIntermediary */
   12,        /* CompleteTask */
   7,        /* CountCustomers */
   3,        /* CreateCustomer */
   14,        /* DismissNearDuplicate */
   4,        /* GetCustomer */
-  20,        /* GetMyReferralCode */
-  19,        /* GetRewardee */
+  21,        /* GetMyReferralCode */
+  20,        /* GetRewardee */
   8,        /* ImportCustomers */
-  17,        /* ListAudit */
+  18,        /* ListAudit */
   10,        /* ListFollowUps */
   11,        /* ListMyTasks */
   13,        /* ListNearDuplicates */
   15,        /* MergeCustomers */
   0,        /* RecordCustomerSeen */
   1,        /* RecordReferrerSeen */
-  21,        /* ResolveReferralCode */
+  22,        /* ResolveReferralCode */
   6,        /* SearchCustomers */
   2,        /* SetDirectoryEntry */
+  17,        /* TransferAllCustomers */
   16,        /* TransferOwnership */
   5         /* UpdateCustomer */
 };
@@ -5069,7 +5263,7 @@ const ProtobufCServiceDescriptor xsc__customers__v1__customer_service__descripto
   "CustomerService",
   "Xsc__Customers__V1__CustomerService",
   "xsc.customers.v1",
-  22,
+  23,
   xsc__customers__v1__customer_service__method_descriptors,
   xsc__customers__v1__customer_service__method_indices_by_name
 };
@@ -5209,13 +5403,21 @@ void xsc__customers__v1__customer_service__transfer_ownership(ProtobufCService *
   assert(service->descriptor == &xsc__customers__v1__customer_service__descriptor);
   service->invoke(service, 16, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
+void xsc__customers__v1__customer_service__transfer_all_customers(ProtobufCService *service,
+                                                                  const Xsc__Customers__V1__TransferAllCustomersRequest *input,
+                                                                  Xsc__Customers__V1__TransferAllCustomersResponse_Closure closure,
+                                                                  void *closure_data)
+{
+  assert(service->descriptor == &xsc__customers__v1__customer_service__descriptor);
+  service->invoke(service, 17, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
 void xsc__customers__v1__customer_service__list_audit(ProtobufCService *service,
                                                       const Xsc__Customers__V1__ListAuditRequest *input,
                                                       Xsc__Customers__V1__ListAuditResponse_Closure closure,
                                                       void *closure_data)
 {
   assert(service->descriptor == &xsc__customers__v1__customer_service__descriptor);
-  service->invoke(service, 17, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 18, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void xsc__customers__v1__customer_service__bind_intermediary(ProtobufCService *service,
                                                              const Xsc__Customers__V1__BindIntermediaryRequest *input,
@@ -5223,7 +5425,7 @@ void xsc__customers__v1__customer_service__bind_intermediary(ProtobufCService *s
                                                              void *closure_data)
 {
   assert(service->descriptor == &xsc__customers__v1__customer_service__descriptor);
-  service->invoke(service, 18, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 19, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void xsc__customers__v1__customer_service__get_rewardee(ProtobufCService *service,
                                                         const Xsc__Customers__V1__GetRewardeeRequest *input,
@@ -5231,7 +5433,7 @@ void xsc__customers__v1__customer_service__get_rewardee(ProtobufCService *servic
                                                         void *closure_data)
 {
   assert(service->descriptor == &xsc__customers__v1__customer_service__descriptor);
-  service->invoke(service, 19, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 20, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void xsc__customers__v1__customer_service__get_my_referral_code(ProtobufCService *service,
                                                                 const Xsc__Customers__V1__GetMyReferralCodeRequest *input,
@@ -5239,7 +5441,7 @@ void xsc__customers__v1__customer_service__get_my_referral_code(ProtobufCService
                                                                 void *closure_data)
 {
   assert(service->descriptor == &xsc__customers__v1__customer_service__descriptor);
-  service->invoke(service, 20, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 21, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void xsc__customers__v1__customer_service__resolve_referral_code(ProtobufCService *service,
                                                                  const Xsc__Customers__V1__ResolveReferralCodeRequest *input,
@@ -5247,7 +5449,7 @@ void xsc__customers__v1__customer_service__resolve_referral_code(ProtobufCServic
                                                                  void *closure_data)
 {
   assert(service->descriptor == &xsc__customers__v1__customer_service__descriptor);
-  service->invoke(service, 21, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 22, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void xsc__customers__v1__customer_service__init (Xsc__Customers__V1__CustomerService_Service *service,
                                                  Xsc__Customers__V1__CustomerService_ServiceDestroy destroy)

@@ -52,6 +52,8 @@ typedef struct Xsc__Customers__V1__MergeCustomersRequest Xsc__Customers__V1__Mer
 typedef struct Xsc__Customers__V1__MergeCustomersResponse Xsc__Customers__V1__MergeCustomersResponse;
 typedef struct Xsc__Customers__V1__TransferOwnershipRequest Xsc__Customers__V1__TransferOwnershipRequest;
 typedef struct Xsc__Customers__V1__TransferOwnershipResponse Xsc__Customers__V1__TransferOwnershipResponse;
+typedef struct Xsc__Customers__V1__TransferAllCustomersRequest Xsc__Customers__V1__TransferAllCustomersRequest;
+typedef struct Xsc__Customers__V1__TransferAllCustomersResponse Xsc__Customers__V1__TransferAllCustomersResponse;
 typedef struct Xsc__Customers__V1__AuditEntry Xsc__Customers__V1__AuditEntry;
 typedef struct Xsc__Customers__V1__ListAuditRequest Xsc__Customers__V1__ListAuditRequest;
 typedef struct Xsc__Customers__V1__ListAuditResponse Xsc__Customers__V1__ListAuditResponse;
@@ -654,6 +656,31 @@ struct  Xsc__Customers__V1__TransferOwnershipResponse
 #define XSC__CUSTOMERS__V1__TRANSFER_OWNERSHIP_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&xsc__customers__v1__transfer_ownership_response__descriptor) \
     , NULL }
+
+
+struct  Xsc__Customers__V1__TransferAllCustomersRequest
+{
+  ProtobufCMessage base;
+  char *from_owner_account_id;
+  /*
+   * A salesperson of the same team.
+   */
+  char *new_owner_account_id;
+  char *reason;
+};
+#define XSC__CUSTOMERS__V1__TRANSFER_ALL_CUSTOMERS_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__customers__v1__transfer_all_customers_request__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+
+
+struct  Xsc__Customers__V1__TransferAllCustomersResponse
+{
+  ProtobufCMessage base;
+  int32_t transferred;
+};
+#define XSC__CUSTOMERS__V1__TRANSFER_ALL_CUSTOMERS_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__customers__v1__transfer_all_customers_response__descriptor) \
+    , 0 }
 
 
 struct  Xsc__Customers__V1__AuditEntry
@@ -1425,6 +1452,44 @@ Xsc__Customers__V1__TransferOwnershipResponse *
 void   xsc__customers__v1__transfer_ownership_response__free_unpacked
                      (Xsc__Customers__V1__TransferOwnershipResponse *message,
                       ProtobufCAllocator *allocator);
+/* Xsc__Customers__V1__TransferAllCustomersRequest methods */
+void   xsc__customers__v1__transfer_all_customers_request__init
+                     (Xsc__Customers__V1__TransferAllCustomersRequest         *message);
+size_t xsc__customers__v1__transfer_all_customers_request__get_packed_size
+                     (const Xsc__Customers__V1__TransferAllCustomersRequest   *message);
+size_t xsc__customers__v1__transfer_all_customers_request__pack
+                     (const Xsc__Customers__V1__TransferAllCustomersRequest   *message,
+                      uint8_t             *out);
+size_t xsc__customers__v1__transfer_all_customers_request__pack_to_buffer
+                     (const Xsc__Customers__V1__TransferAllCustomersRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Customers__V1__TransferAllCustomersRequest *
+       xsc__customers__v1__transfer_all_customers_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__customers__v1__transfer_all_customers_request__free_unpacked
+                     (Xsc__Customers__V1__TransferAllCustomersRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Customers__V1__TransferAllCustomersResponse methods */
+void   xsc__customers__v1__transfer_all_customers_response__init
+                     (Xsc__Customers__V1__TransferAllCustomersResponse         *message);
+size_t xsc__customers__v1__transfer_all_customers_response__get_packed_size
+                     (const Xsc__Customers__V1__TransferAllCustomersResponse   *message);
+size_t xsc__customers__v1__transfer_all_customers_response__pack
+                     (const Xsc__Customers__V1__TransferAllCustomersResponse   *message,
+                      uint8_t             *out);
+size_t xsc__customers__v1__transfer_all_customers_response__pack_to_buffer
+                     (const Xsc__Customers__V1__TransferAllCustomersResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Customers__V1__TransferAllCustomersResponse *
+       xsc__customers__v1__transfer_all_customers_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__customers__v1__transfer_all_customers_response__free_unpacked
+                     (Xsc__Customers__V1__TransferAllCustomersResponse *message,
+                      ProtobufCAllocator *allocator);
 /* Xsc__Customers__V1__AuditEntry methods */
 void   xsc__customers__v1__audit_entry__init
                      (Xsc__Customers__V1__AuditEntry         *message);
@@ -1700,6 +1765,12 @@ typedef void (*Xsc__Customers__V1__TransferOwnershipRequest_Closure)
 typedef void (*Xsc__Customers__V1__TransferOwnershipResponse_Closure)
                  (const Xsc__Customers__V1__TransferOwnershipResponse *message,
                   void *closure_data);
+typedef void (*Xsc__Customers__V1__TransferAllCustomersRequest_Closure)
+                 (const Xsc__Customers__V1__TransferAllCustomersRequest *message,
+                  void *closure_data);
+typedef void (*Xsc__Customers__V1__TransferAllCustomersResponse_Closure)
+                 (const Xsc__Customers__V1__TransferAllCustomersResponse *message,
+                  void *closure_data);
 typedef void (*Xsc__Customers__V1__AuditEntry_Closure)
                  (const Xsc__Customers__V1__AuditEntry *message,
                   void *closure_data);
@@ -1802,6 +1873,10 @@ struct Xsc__Customers__V1__CustomerService_Service
                              const Xsc__Customers__V1__TransferOwnershipRequest *input,
                              Xsc__Customers__V1__TransferOwnershipResponse_Closure closure,
                              void *closure_data);
+  void (*transfer_all_customers)(Xsc__Customers__V1__CustomerService_Service *service,
+                                 const Xsc__Customers__V1__TransferAllCustomersRequest *input,
+                                 Xsc__Customers__V1__TransferAllCustomersResponse_Closure closure,
+                                 void *closure_data);
   void (*list_audit)(Xsc__Customers__V1__CustomerService_Service *service,
                      const Xsc__Customers__V1__ListAuditRequest *input,
                      Xsc__Customers__V1__ListAuditResponse_Closure closure,
@@ -1847,6 +1922,7 @@ void xsc__customers__v1__customer_service__init (Xsc__Customers__V1__CustomerSer
       function_prefix__ ## dismiss_near_duplicate,\
       function_prefix__ ## merge_customers,\
       function_prefix__ ## transfer_ownership,\
+      function_prefix__ ## transfer_all_customers,\
       function_prefix__ ## list_audit,\
       function_prefix__ ## bind_intermediary,\
       function_prefix__ ## get_rewardee,\
@@ -1920,6 +1996,10 @@ void xsc__customers__v1__customer_service__transfer_ownership(ProtobufCService *
                                                               const Xsc__Customers__V1__TransferOwnershipRequest *input,
                                                               Xsc__Customers__V1__TransferOwnershipResponse_Closure closure,
                                                               void *closure_data);
+void xsc__customers__v1__customer_service__transfer_all_customers(ProtobufCService *service,
+                                                                  const Xsc__Customers__V1__TransferAllCustomersRequest *input,
+                                                                  Xsc__Customers__V1__TransferAllCustomersResponse_Closure closure,
+                                                                  void *closure_data);
 void xsc__customers__v1__customer_service__list_audit(ProtobufCService *service,
                                                       const Xsc__Customers__V1__ListAuditRequest *input,
                                                       Xsc__Customers__V1__ListAuditResponse_Closure closure,
@@ -1981,6 +2061,8 @@ extern const ProtobufCMessageDescriptor xsc__customers__v1__merge_customers_requ
 extern const ProtobufCMessageDescriptor xsc__customers__v1__merge_customers_response__descriptor;
 extern const ProtobufCMessageDescriptor xsc__customers__v1__transfer_ownership_request__descriptor;
 extern const ProtobufCMessageDescriptor xsc__customers__v1__transfer_ownership_response__descriptor;
+extern const ProtobufCMessageDescriptor xsc__customers__v1__transfer_all_customers_request__descriptor;
+extern const ProtobufCMessageDescriptor xsc__customers__v1__transfer_all_customers_response__descriptor;
 extern const ProtobufCMessageDescriptor xsc__customers__v1__audit_entry__descriptor;
 extern const ProtobufCMessageDescriptor xsc__customers__v1__list_audit_request__descriptor;
 extern const ProtobufCMessageDescriptor xsc__customers__v1__list_audit_response__descriptor;
