@@ -97,6 +97,13 @@ def test_inside_the_team_admin_steps_need_the_admin(world, team_a):
     assert moved.customer.owner_account_id == world.id("s3")
     audit = world.call("ListAudit", "admin_a", pb.ListAuditRequest(kind="transfer")).entries
     assert audit[0].actor_account_id == world.id("admin_a") and "交接" in audit[0].detail
+    # s3 leaves: everything of theirs goes to s2 at once.
+    world.create("s3", name="孙的客户", phones=["13322224444"], address="某路")
+    mine = world.call("SearchCustomers", "s1", pb.SearchCustomersRequest(owner_account_id=world.id("s3"))).customers
+    moved = world.call("TransferAllCustomers", "admin_a", pb.TransferAllCustomersRequest(
+        from_owner_account_id=world.id("s3"), new_owner_account_id=world.id("s2"), reason="离职"))
+    assert moved.transferred == len(mine) >= 2
+    assert list(world.call("SearchCustomers", "s1", pb.SearchCustomersRequest(owner_account_id=world.id("s3"))).customers) == []
 
 
 BAD_CUSTOMER = [
