@@ -21,11 +21,17 @@ extension Xsc_Proposals_V1_ProposalServiceHandler {
 /// Typed client of `xsc.proposals.v1.ProposalService`.
 public struct Xsc_Proposals_V1_ProposalServiceClient: Sendable {
     public static let serviceName = "xsc.proposals.v1.ProposalService"
+
+    /// The full path of each method, for callers that address a call by path (an outbox row).
+    public enum Paths {
+        public static let setDirectoryEntry = "/xsc.proposals.v1.ProposalService/SetDirectoryEntry"
+    }
+
     public let channel: RPCChannel
 
     public init(channel: RPCChannel) { self.channel = channel }
 
     public func setDirectoryEntry(_ request: Xsc_Common_V1_DirectoryEntry, options: CallOptions = CallOptions()) async throws -> Xsc_Common_V1_DirectoryAck {
-        try await channel.unary(path: "/xsc.proposals.v1.ProposalService/SetDirectoryEntry", request: request, options: options)
+        try await channel.unary(path: Paths.setDirectoryEntry, request: request, options: options)
     }
 }
