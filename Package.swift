@@ -101,7 +101,7 @@ let package = Package(
         .executableTarget(name: "CodeGenTool", dependencies: ["CodeGen"]),
         .executableTarget(name: "GatewayServer", dependencies: ["ServiceHost", "Gateway", "ServiceKit", "RPC", "Messages"]),
         .executableTarget(name: "OrdersServer", dependencies: ["ServiceHost", "Orders"]),
-        .target(name: "Customers", dependencies: ["DomainKit", "ServiceKit", "ServiceKitStore", "ServiceAPI", "Postgres", "RPC", "Messages"]),
+        .target(name: "Customers", dependencies: ["DomainKit", "ServiceKit", "ServiceKitStore", "ServiceHost", "ServiceAPI", "Postgres", "RPC", "Messages"]),
         .executableTarget(name: "CustomersServer", dependencies: ["ServiceHost", "Customers"]),
         .executableTarget(name: "ProposalsServer", dependencies: ["ServiceHost"]),
         .executableTarget(name: "NotificationsServer", dependencies: ["ServiceHost", "Notifications", "ServiceKit", "ServiceKitStore", "RPC"]),

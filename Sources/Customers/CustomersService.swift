@@ -1,5 +1,6 @@
 import Postgres
 import RPC
+import ServiceHost
 import ServiceKit
 import ServiceKitStore
 
@@ -9,25 +10,37 @@ import ServiceKitStore
 public enum CustomersService {
     public static let peers = ["notifications"]
 
-    /// Only a request the receiver rejects as such is dead-lettered at once; a peer that is
-    /// down or not there yet delays an SMS, it never loses one (ARCHITECTURE.md).
+    /// Only a request the receiver rejects as such is dead-lettered at once.
     static let permanentCodes: Set<StatusCode> = [.invalidArgument, .outOfRange]
-    static let retry = RetryPolicy(baseDelay: .seconds(1), maxDelay: .seconds(600), maxAttempts: Int.max)
+    /// Retried for about a week (backing off to every 10 minutes): a peer that is down delays an
+    /// SMS, it never loses one (ARCHITECTURE.md); the backlog shows on /metrics (OutboxMonitor)
+    /// and a dead letter can be sent again with `xsc outbox replay`.
+    static let retry = RetryPolicy(baseDelay: .seconds(1), maxDelay: .seconds(600), maxAttempts: 1_008)
 
-    public static func flow(pool: PostgresPool, config: ServiceConfig) -> CustomerFlow {
+    /// The whole service for `ServiceHost.run`.
+    public static var definition: ServiceDefinition {
+        ServiceDefinition(
+            name: "customers",
+            peers: peers,
+            providers: { service in [CustomerServiceHandler(flow: flow(pool: service.pool, config: service.config))] },
+            workers: { service in
+                try workers(flow: flow(pool: service.pool, config: service.config), pool: service.pool, config: service.config,
+                            reportError: service.workerErrorReporter, metrics: service.metrics)
+            })
+    }
+
+    static func flow(pool: PostgresPool, config: ServiceConfig) -> CustomerFlow {
         CustomerFlow(pool: pool, timeZone: config.organizationTimeZone)
     }
 
-    public static func providers(pool: PostgresPool, config: ServiceConfig) -> [any RPCServiceProvider] {
-        [CustomerServiceHandler(flow: flow(pool: pool, config: config))]
-    }
-
-    public static func workers(pool: PostgresPool, config: ServiceConfig,
-                               reportError: @escaping WorkerErrorReporter) throws -> [any BackgroundWorker] {
+    public static func workers(flow: CustomerFlow, pool: PostgresPool, config: ServiceConfig,
+                               reportError: @escaping WorkerErrorReporter,
+                               metrics: MetricsRegistry? = nil) throws -> [any BackgroundWorker] {
         var timerConfiguration = TimerWorker.Configuration()
         timerConfiguration.reportError = reportError
-        let timers = try TimerWorker(pool: pool, handlers: flow(pool: pool, config: config).timerHandlers,
-                                     configuration: timerConfiguration, name: "customers-followup-timers")
+        timerConfiguration.metrics = metrics
+        let timers = try TimerWorker(pool: pool, handlers: flow.timerHandlers, configuration: timerConfiguration,
+                                     name: "customers-followup-timers")
 
         var channels: [String: RPCChannel] = [:]
         for peer in peers {

@@ -2,10 +2,4 @@
 import Customers
 import ServiceHost
 
-ServiceHost.run(ServiceDefinition(
-    name: "customers",
-    peers: CustomersService.peers,
-    providers: { service in CustomersService.providers(pool: service.pool, config: service.config) },
-    workers: { service in
-        try CustomersService.workers(pool: service.pool, config: service.config, reportError: service.workerErrorReporter)
-    }))
+ServiceHost.run(CustomersService.definition)

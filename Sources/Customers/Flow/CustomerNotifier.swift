@@ -1,6 +1,7 @@
 import DomainKit
 import Messages
 import Postgres
+import ServiceAPI
 import ServiceKitStore
 
 /// SMS to people by account id through the notifications service, queued in the outbox with
@@ -8,7 +9,7 @@ import ServiceKitStore
 /// followup_reminder, customer_near_duplicate). If notifications is down, the rows wait.
 struct CustomerNotifier: Sendable {
     static let destination = "notifications"
-    static let sendPath = "/xsc.notifications.v1.NotificationService/Send"
+    static let sendPath = Xsc_Notifications_V1_NotificationServiceClient.Paths.send
     let outbox: Outbox
 
     func send(_ template: String, to account: String, params: [String: String], region: String,

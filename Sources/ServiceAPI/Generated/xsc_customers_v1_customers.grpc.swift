@@ -115,6 +115,26 @@ public struct Xsc_Customers_V1_CustomerServiceClient: Sendable {
         public static let recordCustomerSeen = "/xsc.customers.v1.CustomerService/RecordCustomerSeen"
         public static let recordReferrerSeen = "/xsc.customers.v1.CustomerService/RecordReferrerSeen"
         public static let setDirectoryEntry = "/xsc.customers.v1.CustomerService/SetDirectoryEntry"
+        public static let createCustomer = "/xsc.customers.v1.CustomerService/CreateCustomer"
+        public static let getCustomer = "/xsc.customers.v1.CustomerService/GetCustomer"
+        public static let updateCustomer = "/xsc.customers.v1.CustomerService/UpdateCustomer"
+        public static let searchCustomers = "/xsc.customers.v1.CustomerService/SearchCustomers"
+        public static let countCustomers = "/xsc.customers.v1.CustomerService/CountCustomers"
+        public static let importCustomers = "/xsc.customers.v1.CustomerService/ImportCustomers"
+        public static let addFollowUp = "/xsc.customers.v1.CustomerService/AddFollowUp"
+        public static let listFollowUps = "/xsc.customers.v1.CustomerService/ListFollowUps"
+        public static let listMyTasks = "/xsc.customers.v1.CustomerService/ListMyTasks"
+        public static let completeTask = "/xsc.customers.v1.CustomerService/CompleteTask"
+        public static let listNearDuplicates = "/xsc.customers.v1.CustomerService/ListNearDuplicates"
+        public static let dismissNearDuplicate = "/xsc.customers.v1.CustomerService/DismissNearDuplicate"
+        public static let mergeCustomers = "/xsc.customers.v1.CustomerService/MergeCustomers"
+        public static let transferOwnership = "/xsc.customers.v1.CustomerService/TransferOwnership"
+        public static let transferAllCustomers = "/xsc.customers.v1.CustomerService/TransferAllCustomers"
+        public static let listAudit = "/xsc.customers.v1.CustomerService/ListAudit"
+        public static let bindIntermediary = "/xsc.customers.v1.CustomerService/BindIntermediary"
+        public static let getRewardee = "/xsc.customers.v1.CustomerService/GetRewardee"
+        public static let getMyReferralCode = "/xsc.customers.v1.CustomerService/GetMyReferralCode"
+        public static let resolveReferralCode = "/xsc.customers.v1.CustomerService/ResolveReferralCode"
     }
 
     public let channel: RPCChannel
@@ -134,82 +154,82 @@ public struct Xsc_Customers_V1_CustomerServiceClient: Sendable {
     }
 
     public func createCustomer(_ request: Xsc_Customers_V1_CreateCustomerRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Customers_V1_CustomerResponse {
-        try await channel.unary(path: "/xsc.customers.v1.CustomerService/CreateCustomer", request: request, options: options)
+        try await channel.unary(path: Paths.createCustomer, request: request, options: options)
     }
 
     public func getCustomer(_ request: Xsc_Customers_V1_GetCustomerRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Customers_V1_CustomerResponse {
-        try await channel.unary(path: "/xsc.customers.v1.CustomerService/GetCustomer", request: request, options: options)
+        try await channel.unary(path: Paths.getCustomer, request: request, options: options)
     }
 
     public func updateCustomer(_ request: Xsc_Customers_V1_UpdateCustomerRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Customers_V1_CustomerResponse {
-        try await channel.unary(path: "/xsc.customers.v1.CustomerService/UpdateCustomer", request: request, options: options)
+        try await channel.unary(path: Paths.updateCustomer, request: request, options: options)
     }
 
     public func searchCustomers(_ request: Xsc_Customers_V1_SearchCustomersRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Customers_V1_SearchCustomersResponse {
-        try await channel.unary(path: "/xsc.customers.v1.CustomerService/SearchCustomers", request: request, options: options)
+        try await channel.unary(path: Paths.searchCustomers, request: request, options: options)
     }
 
     public func countCustomers(_ request: Xsc_Customers_V1_CountCustomersRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Customers_V1_CountCustomersResponse {
-        try await channel.unary(path: "/xsc.customers.v1.CustomerService/CountCustomers", request: request, options: options)
+        try await channel.unary(path: Paths.countCustomers, request: request, options: options)
     }
 
     public func importCustomers(options: CallOptions = CallOptions()) -> ClientStreamingCall<Xsc_Customers_V1_ImportCustomerRow, Xsc_Customers_V1_ImportCustomersResponse> {
-        channel.clientStreaming(path: "/xsc.customers.v1.CustomerService/ImportCustomers", options: options)
+        channel.clientStreaming(path: Paths.importCustomers, options: options)
     }
 
     public func addFollowUp(_ request: Xsc_Customers_V1_AddFollowUpRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Customers_V1_FollowUpResponse {
-        try await channel.unary(path: "/xsc.customers.v1.CustomerService/AddFollowUp", request: request, options: options)
+        try await channel.unary(path: Paths.addFollowUp, request: request, options: options)
     }
 
     public func listFollowUps(_ request: Xsc_Customers_V1_ListFollowUpsRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Customers_V1_ListFollowUpsResponse {
-        try await channel.unary(path: "/xsc.customers.v1.CustomerService/ListFollowUps", request: request, options: options)
+        try await channel.unary(path: Paths.listFollowUps, request: request, options: options)
     }
 
     public func listMyTasks(_ request: Xsc_Customers_V1_ListMyTasksRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Customers_V1_ListMyTasksResponse {
-        try await channel.unary(path: "/xsc.customers.v1.CustomerService/ListMyTasks", request: request, options: options)
+        try await channel.unary(path: Paths.listMyTasks, request: request, options: options)
     }
 
     public func completeTask(_ request: Xsc_Customers_V1_CompleteTaskRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Customers_V1_TaskResponse {
-        try await channel.unary(path: "/xsc.customers.v1.CustomerService/CompleteTask", request: request, options: options)
+        try await channel.unary(path: Paths.completeTask, request: request, options: options)
     }
 
     public func listNearDuplicates(_ request: Xsc_Customers_V1_ListNearDuplicatesRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Customers_V1_ListNearDuplicatesResponse {
-        try await channel.unary(path: "/xsc.customers.v1.CustomerService/ListNearDuplicates", request: request, options: options)
+        try await channel.unary(path: Paths.listNearDuplicates, request: request, options: options)
     }
 
     public func dismissNearDuplicate(_ request: Xsc_Customers_V1_DismissNearDuplicateRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Customers_V1_NearDuplicate {
-        try await channel.unary(path: "/xsc.customers.v1.CustomerService/DismissNearDuplicate", request: request, options: options)
+        try await channel.unary(path: Paths.dismissNearDuplicate, request: request, options: options)
     }
 
     public func mergeCustomers(_ request: Xsc_Customers_V1_MergeCustomersRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Customers_V1_MergeCustomersResponse {
-        try await channel.unary(path: "/xsc.customers.v1.CustomerService/MergeCustomers", request: request, options: options)
+        try await channel.unary(path: Paths.mergeCustomers, request: request, options: options)
     }
 
     public func transferOwnership(_ request: Xsc_Customers_V1_TransferOwnershipRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Customers_V1_TransferOwnershipResponse {
-        try await channel.unary(path: "/xsc.customers.v1.CustomerService/TransferOwnership", request: request, options: options)
+        try await channel.unary(path: Paths.transferOwnership, request: request, options: options)
     }
 
     public func transferAllCustomers(_ request: Xsc_Customers_V1_TransferAllCustomersRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Customers_V1_TransferAllCustomersResponse {
-        try await channel.unary(path: "/xsc.customers.v1.CustomerService/TransferAllCustomers", request: request, options: options)
+        try await channel.unary(path: Paths.transferAllCustomers, request: request, options: options)
     }
 
     public func listAudit(_ request: Xsc_Customers_V1_ListAuditRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Customers_V1_ListAuditResponse {
-        try await channel.unary(path: "/xsc.customers.v1.CustomerService/ListAudit", request: request, options: options)
+        try await channel.unary(path: Paths.listAudit, request: request, options: options)
     }
 
     public func bindIntermediary(_ request: Xsc_Customers_V1_BindIntermediaryRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Customers_V1_CustomerResponse {
-        try await channel.unary(path: "/xsc.customers.v1.CustomerService/BindIntermediary", request: request, options: options)
+        try await channel.unary(path: Paths.bindIntermediary, request: request, options: options)
     }
 
     public func getRewardee(_ request: Xsc_Customers_V1_GetRewardeeRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Customers_V1_GetRewardeeResponse {
-        try await channel.unary(path: "/xsc.customers.v1.CustomerService/GetRewardee", request: request, options: options)
+        try await channel.unary(path: Paths.getRewardee, request: request, options: options)
     }
 
     public func getMyReferralCode(_ request: Xsc_Customers_V1_GetMyReferralCodeRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Customers_V1_ReferralCode {
-        try await channel.unary(path: "/xsc.customers.v1.CustomerService/GetMyReferralCode", request: request, options: options)
+        try await channel.unary(path: Paths.getMyReferralCode, request: request, options: options)
     }
 
     public func resolveReferralCode(_ request: Xsc_Customers_V1_ResolveReferralCodeRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Customers_V1_ReferralCode {
-        try await channel.unary(path: "/xsc.customers.v1.CustomerService/ResolveReferralCode", request: request, options: options)
+        try await channel.unary(path: Paths.resolveReferralCode, request: request, options: options)
     }
 }
