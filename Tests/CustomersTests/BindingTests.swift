@@ -131,4 +131,37 @@ final class BindingTests: XCTestCase {
         let rewarded = try await rewardee(fixture, "13800138000")
         XCTAssertEqual(rewarded, "ref-1")
     }
+
+    /// An order's event and a salesperson's registration of the same new phone at once: one
+    /// customer, the salesperson's; an event that lost the race is retried (ABORTED) and links.
+    func testAnEventRacingARegistrationMakesOneCustomer() async throws {
+        let fixture = try await CustomersFixture.make(self)
+        defer { fixture.close() }
+        let system = try fixture.system
+        let sales = try fixture.salesA
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<10 {
+                let phone = "1350000000\(index)"
+                group.addTask {
+                    while true {
+                        do {
+                            _ = try await fixture.flow.customerSeen(Self.customerSeen("race-\(index)", phone: phone, referrer: "ref-1"), actor: system)
+                            return
+                        } catch let error as RPCError where error.code == .aborted {
+                            continue // the relay would deliver it again
+                        }
+                    }
+                }
+                group.addTask {
+                    let answer = try await fixture.create(CustomersFixture.input("抢\(index)", phones: [phone], address: "路\(index)"), by: sales)
+                    XCTAssertEqual(answer.customer?.ownerAccountId, "sales-a1")
+                }
+            }
+            try await group.waitForAll()
+        }
+        let customers = try await fixture.count("SELECT count(*) FROM customers")
+        XCTAssertEqual(customers, 10)
+        let owned = try await fixture.count("SELECT count(*) FROM customers WHERE owner_account_id = 'sales-a1' AND bound_intermediary = 'ref-1'")
+        XCTAssertEqual(owned, 10)
+    }
 }

@@ -67,12 +67,6 @@ struct TeamMember: Sendable, Equatable {
     var regionCode: String { Self.regionCode(of: teamPath) }
 
     static func regionCode(of path: String) -> String {
-        let parts = path.split(separator: "/")
-        return parts.count >= 2 ? String(parts[1]) : "hq"
-    }
-
-    /// True when `path` is `node` itself or lies below it.
-    static func isWithin(_ path: String, subtree node: String) -> Bool {
-        node == "/" || path == node || path.hasPrefix(node.hasSuffix("/") ? node : node + "/")
+        OrgPath.region(of: path) ?? "hq"
     }
 }
