@@ -8,7 +8,7 @@ import ServiceKitStore
 /// Registering a customer: first-creator ownership, keyed on every normalised phone across all
 /// teams. The `customer_phones` primary key decides races: of concurrent registrations of one
 /// number exactly one INSERT commits, the others fail on it, roll back, and are answered by
-/// `refuseTaken` in a transaction of their own (which records the attempt and tells the owner).
+/// `resolveTaken` in a transaction of their own (which records the attempt and tells the owner).
 extension CustomerFlow {
     public func create(_ request: Xsc_Customers_V1_CreateCustomerRequest, actor: VerifiedActor,
                        idempotencyKey: String?) async throws -> Xsc_Customers_V1_CustomerResponse {
