@@ -173,3 +173,18 @@ def test_bulk_import_reports_every_row_and_a_resend_changes_nothing(world):
     again = world.customers.ImportCustomers(iter(rows), metadata=world.who("s2"), timeout=T)
     assert [r.outcome for r in again.results] == ["existing", "refused", "refused", "existing"]
     assert [r.customer_id for r in again.results] == [r.customer_id for r in first.results]
+
+
+def test_a_large_import_keeps_row_order_across_batches(world):
+    pb = world.pb.customers
+    rows = [pb.ImportCustomerRow(customer=world.customer_input(name=f"大批{i}", phones=["14%09d" % (i % 1100)], address=f"大批路{i}号"))
+            for i in range(1_250)]
+    rows[700] = pb.ImportCustomerRow(customer=world.customer_input(name="坏行", phones=["1"], address="x"))
+    answer = world.customers.ImportCustomers(iter(rows), metadata=world.who("s1"), timeout=120)
+    assert [r.index for r in answer.results] == list(range(1_250))
+    outcomes = [r.outcome for r in answer.results]
+    # Rows 1100..1249 repeat the phones of rows 0..149 (an earlier batch): the caller's own customers.
+    assert outcomes[:700] == ["created"] * 700 and outcomes[700] == "refused" and outcomes[701:1100] == ["created"] * 399
+    assert outcomes[1100:] == ["existing"] * 150
+    assert [r.customer_id for r in answer.results[1100:]] == [r.customer_id for r in answer.results[:150]]
+    assert (answer.created, answer.existing, answer.refused) == (1_099, 150, 1)

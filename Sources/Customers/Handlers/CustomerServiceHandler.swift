@@ -44,16 +44,15 @@ public struct CustomerServiceHandler: Xsc_Customers_V1_CustomerServiceHandler {
         try await flow.count(actor: try context.requireActor())
     }
 
-    /// Rows are answered one by one, stored in batches (CustomerFlow+Import).
+    /// Rows are answered one by one, stored in batches (CustomerFlow+Import). While one batch is
+    /// written the next is read from the stream; batches are written one after the other, in
+    /// order, so a row never races an earlier row of the same stream.
     public func importCustomers(_ requests: RequestStream<Xsc_Customers_V1_ImportCustomerRow>, context: ServerContext) async throws -> Xsc_Customers_V1_ImportCustomersResponse {
         let member = try TeamMember.require(try context.requireActor())
         let key = IdempotencyStore.key(from: context.requestMetadata)
+        let flow = self.flow
         var response = Xsc_Customers_V1_ImportCustomersResponse()
-        var pending: [Xsc_Customers_V1_ImportCustomerRow] = []
-        var received = 0
-        func flush() async {
-            guard !pending.isEmpty else { return }
-            let results = await flow.importBatch(pending, firstIndex: Int32(received - pending.count), member: member, idempotencyKey: key)
+        func add(_ results: [Xsc_Customers_V1_ImportRowResult]) {
             for result in results {
                 switch result.outcome {
                 case "created": response.created += 1
@@ -62,17 +61,28 @@ public struct CustomerServiceHandler: Xsc_Customers_V1_CustomerServiceHandler {
                 }
             }
             response.results += results
-            pending.removeAll(keepingCapacity: true)
         }
+        var writing: Task<[Xsc_Customers_V1_ImportRowResult], Never>?
+        var pending: [Xsc_Customers_V1_ImportCustomerRow] = []
+        var received = 0
         for try await row in requests {
             guard received < CustomerFlow.maxImportRows else {
+                writing?.cancel()
                 throw RPCError(code: .resourceExhausted, message: "at most \(CustomerFlow.maxImportRows) rows per stream; send the rest in another call")
             }
             pending.append(row)
             received += 1
-            if pending.count == CustomerFlow.importBatchSize { await flush() }
+            if pending.count == CustomerFlow.importBatchSize {
+                if let previous = writing { add(await previous.value) }
+                let batch = pending, first = Int32(received - pending.count)
+                writing = Task { await flow.importBatch(batch, firstIndex: first, member: member, idempotencyKey: key) }
+                pending.removeAll(keepingCapacity: true)
+            }
         }
-        await flush()
+        if let previous = writing { add(await previous.value) }
+        if !pending.isEmpty {
+            add(await flow.importBatch(pending, firstIndex: Int32(received - pending.count), member: member, idempotencyKey: key))
+        }
         return response
     }
 
