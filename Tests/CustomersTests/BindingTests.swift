@@ -130,6 +130,15 @@ final class BindingTests: XCTestCase {
         _ = try await fixture.flow.referrerSeen(Self.referrerSeen("e1", phone: "13800138000", referrer: "ref-9"), actor: try fixture.system)
         let rewarded = try await rewardee(fixture, "13800138000")
         XCTAssertEqual(rewarded, "ref-1")
+
+        // A phone added later brings the referral that was waiting for it to an unbound customer.
+        let other = try unwrap(try await fixture.create(CustomersFixture.input("李四", phones: ["13900000001"], address: "别处"), by: try fixture.salesA).customer)
+        _ = try await fixture.flow.referrerSeen(Self.referrerSeen("e2", phone: "13900000002", referrer: "ref-7"), actor: try fixture.system)
+        var update = Xsc_Customers_V1_UpdateCustomerRequest()
+        update.customerId = other.id
+        update.customer = CustomersFixture.input("李四", phones: ["13900000001", "13900000002"], address: "别处")
+        let updated = try await fixture.flow.update(update, actor: try fixture.salesA)
+        XCTAssertEqual(updated.customer?.binding?.intermediaryAccountId, "ref-7")
     }
 
     /// An order's event and a salesperson's registration of the same new phone at once: one

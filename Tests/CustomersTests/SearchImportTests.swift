@@ -36,6 +36,8 @@ final class SearchImportTests: XCTestCase {
         XCTAssertEqual(byPhone, ["客户3号"])
         let byPrefix = try await search { $0.phone = "1390" }
         XCTAssertEqual(byPrefix.count, 7)
+        let fullWidth = try await search { $0.phone = "１３９０ ０００" }
+        XCTAssertEqual(fullWidth.count, 7)
         let byName = try await search { $0.name = "5号" }
         XCTAssertEqual(byName, ["客户5号"])
         let wildcard = try await search { $0.name = "%" }

@@ -25,8 +25,12 @@ extension CustomerFlow {
             if let full = MainlandPhone(phone) {
                 filter.phonePrefix = full.digits
             } else {
-                let digits = String(phone.filter { $0.isASCII && $0.isNumber })
-                let allowed = phone.allSatisfy { ($0.isASCII && $0.isNumber) || $0 == " " || $0 == "-" }
+                // Full-width digits (typed with a Chinese input method) count as digits.
+                let halfWidth = String(String.UnicodeScalarView(phone.unicodeScalars.map {
+                    (0xFF10...0xFF19).contains($0.value) ? Unicode.Scalar($0.value - 0xFF10 + 0x30)! : $0
+                }))
+                let digits = String(halfWidth.filter { $0.isASCII && $0.isNumber })
+                let allowed = halfWidth.allSatisfy { ($0.isASCII && $0.isNumber) || $0 == " " || $0 == "-" }
                 if !allowed || digits.count < 3 || digits.count > 12 {
                     problems.add("phone", "search by 3 to 12 digits of a phone number (the start of it), or a whole number: \(phone.prefix(32))")
                 }

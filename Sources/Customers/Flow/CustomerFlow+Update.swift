@@ -30,7 +30,8 @@ extension CustomerFlow {
                 if !others.isEmpty {
                     return try await resolveTaken(valid, holders: others, member: member, in: tx).refusalOnly
                 }
-                let updated = try await store.update(record.id, with: valid, at: clock(), in: tx)
+                // A new phone may have a referral waiting for it (permanent binding, if still unbound).
+                let updated = try await adoptReferral(try await store.update(record.id, with: valid, at: clock(), in: tx), in: tx)
                 var response = Xsc_Customers_V1_CustomerResponse()
                 response.nearDuplicateIds = try await flagNearDuplicates(of: updated, in: tx)
                 response.customer = updated.message
