@@ -173,4 +173,39 @@ final class BindingTests: XCTestCase {
         let owned = try await fixture.count("SELECT count(*) FROM customers WHERE owner_account_id = 'sales-a1' AND bound_intermediary = 'ref-1'")
         XCTAssertEqual(owned, 10)
     }
+
+    /// Orders' relay may deliver a later order's referral first: the earlier order's referrer
+    /// is the first, before and after the customer exists; a manual binding stays.
+    func testTheEarliestOrdersReferrerWinsWhenEventsArriveOutOfOrder() async throws {
+        let fixture = try await CustomersFixture.make(self)
+        defer { fixture.close() }
+        let system = try fixture.system
+        func seen(_ id: String, _ phone: String, _ referrer: String, at: Int64) async throws {
+            var event = Self.referrerSeen(id, phone: phone, referrer: referrer)
+            event.seenAtMs = at
+            _ = try await fixture.flow.referrerSeen(event, actor: system)
+        }
+        let t = Int64(1_760_000_000_000)
+        try await seen("a1", "13700000011", "ref-late", at: t + 60_000)
+        try await seen("a2", "13700000011", "ref-early", at: t)
+        try await seen("a3", "13700000011", "ref-later", at: t + 120_000)
+        let unclaimed = try await rewardee(fixture, "13700000011")
+        XCTAssertEqual(unclaimed, "ref-early")
+
+        _ = try await fixture.create(CustomersFixture.input(phones: ["13700000022"]), by: try fixture.salesA)
+        try await seen("b1", "13700000022", "ref-late", at: t + 60_000)
+        try await seen("b2", "13700000022", "ref-early", at: t)
+        try await seen("b3", "13700000022", "ref-later", at: t + 120_000)
+        let bound = try await rewardee(fixture, "13700000022")
+        XCTAssertEqual(bound, "ref-early")
+
+        let manual = try unwrap(try await fixture.create(CustomersFixture.input("王五", phones: ["13700000033"], address: "别处"), by: try fixture.salesA).customer)
+        var bind = Xsc_Customers_V1_BindIntermediaryRequest()
+        bind.customerId = manual.id
+        bind.intermediaryAccountId = "ref-1"
+        _ = try await fixture.flow.bind(bind, actor: try fixture.salesA)
+        try await seen("c1", "13700000033", "ref-early", at: t)
+        let kept = try await rewardee(fixture, "13700000033")
+        XCTAssertEqual(kept, "ref-1")
+    }
 }

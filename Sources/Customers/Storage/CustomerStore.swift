@@ -123,13 +123,16 @@ struct CustomerStore: Sendable {
     }
 
     /// Binds the customer unless it is bound already (permanent: the first binding stays).
-    /// Returns the customer as it is afterwards.
+    /// "First" is by the time of the order: an order's referral that happened before the one
+    /// an order-made binding came from (its event was delivered late) takes its place; a
+    /// manual binding never changes. Returns the customer as it is afterwards.
     func bindIfUnbound(_ id: String, intermediary: String, source: String, orderID: String, at: Int64,
                        in tx: PostgresTransaction) async throws -> (CustomerRecord, bound: Bool) {
         let rows = try await tx.query("""
             UPDATE customers AS c SET bound_intermediary = $2, bound_at = $3, bound_source = $4, bound_order_id = $5,
                 version = c.version + 1, updated_at = $3
-            WHERE c.id = $1 AND c.bound_intermediary = ''
+            WHERE c.id = $1 AND (c.bound_intermediary = ''
+                OR ($4 = 'order' AND c.bound_source = 'order' AND c.bound_at > $3 AND c.bound_intermediary <> $2))
             RETURNING \(CustomerRecord.columns)
             """, [.text(id), .text(intermediary), .timestampMillis(at), .text(source), .text(orderID)])
         if let row = rows.first { return (try CustomerRecord(row: row), true) }

@@ -28,11 +28,13 @@ struct ReferralStore: Sendable {
         try await tx.query("SELECT account_id FROM referral_codes WHERE code = $1", [.text(code)]).first?.decode(String.self, column: "account_id")
     }
 
-    /// Keeps the first referral of a phone nobody has as a customer yet.
+    /// Keeps the first referral (by the order's time) of a phone nobody has as a customer yet.
     func rememberUnclaimed(phone: String, intermediary: String, orderID: String, at: Int64, in tx: PostgresTransaction) async throws {
         _ = try await tx.execute("""
             INSERT INTO unclaimed_referrals (phone, intermediary_account_id, order_id, seen_at) VALUES ($1, $2, $3, $4)
-            ON CONFLICT (phone) DO NOTHING
+            ON CONFLICT (phone) DO UPDATE SET intermediary_account_id = EXCLUDED.intermediary_account_id,
+                order_id = EXCLUDED.order_id, seen_at = EXCLUDED.seen_at
+            WHERE unclaimed_referrals.seen_at > EXCLUDED.seen_at
             """, [.text(phone), .text(intermediary), .text(orderID), .timestampMillis(at)])
     }
 
