@@ -65,6 +65,9 @@ extension CustomerFlow {
         var scope: String
         var key: String
         var request: [UInt8]
+
+        /// Names a registration attempt, so its retries are recorded and told once.
+        var attempt: String { scope + "/" + key }
     }
 
     /// What a registration came to, decided inside a transaction and acted on after it
@@ -92,7 +95,7 @@ extension CustomerFlow {
                 let holders = try await store.holders(of: valid.phones.map(\.digits), forUpdate: true, in: tx)
                 let outcome = holders.isEmpty
                     ? Registration.answered(try await insertNew(valid, member: member, origin: origin, in: tx))
-                    : try await resolveTaken(valid, holders: holders, member: member, in: tx)
+                    : try await resolveTaken(valid, holders: holders, member: member, attempt: ticket.map(\.attempt), in: tx)
                 if let claim {
                     // A refusal is not stored under the key: everything (key, attempt, SMS)
                     // rolls back and is redone below without it, so a retry is refused again
@@ -108,7 +111,7 @@ extension CustomerFlow {
             outcome = try await pool.transaction { tx in
                 let holders = try await store.holders(of: valid.phones.map(\.digits), forUpdate: true, in: tx)
                 guard !holders.isEmpty else { throw RPCError(code: .aborted, message: "the customer changed concurrently; retry the call") }
-                return try await resolveTaken(valid, holders: holders, member: member, in: tx)
+                return try await resolveTaken(valid, holders: holders, member: member, attempt: ticket.map(\.attempt), in: tx)
             }
         }
         switch outcome {
@@ -137,7 +140,7 @@ extension CustomerFlow {
     /// answer (`existing`); an ownerless customer an order brought into the caller's team is
     /// claimed; anything else is refused with the fixed message, the attempt recorded against
     /// each holder and its owner told.
-    func resolveTaken(_ valid: ValidCustomer, holders: [CustomerRecord], member: TeamMember,
+    func resolveTaken(_ valid: ValidCustomer, holders: [CustomerRecord], member: TeamMember, attempt: String? = nil,
                       in tx: PostgresTransaction) async throws -> Registration {
         let typed = Set(valid.phones.map(\.digits))
         if holders.count == 1, let holder = holders.first, holder.teamPath == member.teamPath, typed.isSubset(of: Set(holder.phones)) {
@@ -162,9 +165,11 @@ extension CustomerFlow {
         }
         let now = clock()
         for holder in holders where holder.ownerAccountID != member.accountID {
-            try await audit.record(id: makeID(), team: holder.teamPath, kind: "duplicate_attempt", customerID: holder.id,
-                                   actor: member.accountID, actorTeam: member.teamPath,
-                                   detail: "registration refused: phone already registered", at: now, in: tx)
+            let first = try await audit.record(id: makeID(), team: holder.teamPath, kind: "duplicate_attempt", customerID: holder.id,
+                                               actor: member.accountID, actorTeam: member.teamPath,
+                                               detail: "registration refused: phone already registered", at: now,
+                                               dedupeKey: attempt.map { $0 + "/" + holder.id }, in: tx)
+            guard first else { continue } // a retry of an attempt already recorded and told
             let shown = holder.phones.first { typed.contains($0) }.map { MainlandPhone($0)?.masked ?? "" } ?? ""
             try await notifier.send("customer_duplicate_attempt", to: holder.ownerAccountID,
                                     params: ["customer": holder.name, "phone": shown.isEmpty ? "-" : shown],

@@ -3,13 +3,16 @@ import Postgres
 
 /// The append-only audit trail (`audit_entries`): transfers, merges, refused duplicates.
 struct AuditStore: Sendable {
+    /// Appends an entry; false when `dedupeKey` was recorded before (nothing added).
+    @discardableResult
     func record(id: String, team: String, kind: String, customerID: String, actor: String, actorTeam: String = "",
-                detail: String, at: Int64, in tx: PostgresTransaction) async throws {
-        _ = try await tx.execute("""
-            INSERT INTO audit_entries (id, team_path, kind, customer_id, actor_account_id, actor_team_path, detail, at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                detail: String, at: Int64, dedupeKey: String? = nil, in tx: PostgresTransaction) async throws -> Bool {
+        try await tx.execute("""
+            INSERT INTO audit_entries (id, team_path, kind, customer_id, actor_account_id, actor_team_path, detail, at, dedupe_key)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+            ON CONFLICT (dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING
             """, [.text(id), .text(team), .text(kind), .text(customerID), .text(actor), .text(actorTeam), .text(detail),
-                  .timestampMillis(at)])
+                  .timestampMillis(at), dedupeKey.map { .text($0) } ?? .null]) == 1
     }
 
     func list(team: String, kind: String, after cursor: PageCursor?, limit: Int, pool: PostgresPool) async throws -> [Xsc_Customers_V1_AuditEntry] {

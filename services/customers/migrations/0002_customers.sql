@@ -110,9 +110,12 @@ CREATE TABLE audit_entries (
     -- The attempt's team for duplicate_attempt (kept for operators, never shown to the attempter).
     actor_team_path text NOT NULL DEFAULT '',
     detail text NOT NULL DEFAULT '',
-    at timestamptz NOT NULL
+    at timestamptz NOT NULL,
+    -- A refused registration retried under the same idempotency key is recorded (and told) once.
+    dedupe_key text
 );
 CREATE INDEX audit_entries_team ON audit_entries (team_path, at DESC, id DESC);
+CREATE UNIQUE INDEX audit_entries_dedupe ON audit_entries (dedupe_key) WHERE dedupe_key IS NOT NULL;
 
 CREATE TABLE referral_codes (
     code text PRIMARY KEY,
