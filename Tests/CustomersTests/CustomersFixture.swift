@@ -9,11 +9,13 @@ import ServiceKitStore
 import XSCTestSupport
 import XCTest
 
-/// A fresh database with the customers schema (own role, platform + service migrations), a
+/// A fresh database with the customers schema (ServiceDatabase: own role, platform + service
+/// migrations from services/customers/migrations), a
 /// CustomerFlow on a manual clock, actors as the gateway signs them, and two teams:
 /// t7 (cq) and t1 (sc), each with salespeople, a team admin and an intermediary, fed into the
 /// directory as the gateway would.
 final class CustomersFixture: @unchecked Sendable {
+    let database: ServiceDatabase
     let pool: PostgresPool
     let clock = ManualWallClock(startingAt: 1_760_000_000_000)
     let flow: CustomerFlow
@@ -22,28 +24,19 @@ final class CustomersFixture: @unchecked Sendable {
     static let teamA = "/hq/cq/cq-o1/cq-o1-d3/t7"
     static let teamB = "/hq/sc/sc-o2/sc-o2-d1/t1"
 
-    private init(pool: PostgresPool) {
-        self.pool = pool
+    private init(database: ServiceDatabase) {
+        self.database = database
+        pool = database.pool
         flow = CustomerFlow(pool: pool, clock: clock.now)
     }
 
     static func make(_ testCase: XCTestCase) async throws -> CustomersFixture {
-        let cluster = try testCase.requireCluster()
-        let databaseURL = try await cluster.makeDatabase()
-        let admin = try cluster.pool(databaseURL)
-        defer { admin.close() }
-        let password = UUID().uuidString
-        try await SchemaBootstrap.run(superuserPool: admin, service: "customers", password: password)
-        let url = try SchemaBootstrap.serviceConnectionString(superuser: databaseURL, service: "customers", password: password)
-        let pool = try cluster.pool(url) { $0.maxConnections = 24 }
-        let migrations = TestCluster.repositoryRoot + "/services/customers/migrations"
-        try await PlatformMigrations.migrator(schema: "customers", directory: migrations).migrate(pool: pool)
-        let fixture = CustomersFixture(pool: pool)
+        let fixture = CustomersFixture(database: try await ServiceDatabase.make(testCase, service: "customers", maxConnections: 24))
         try await fixture.seedDirectory()
         return fixture
     }
 
-    func close() { pool.close() }
+    func close() { database.close() }
 
     // MARK: actors
 
