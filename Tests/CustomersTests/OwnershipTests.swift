@@ -101,10 +101,14 @@ final class OwnershipTests: XCTestCase {
         let customers = try await fixture.count("SELECT count(*) FROM customers")
         XCTAssertEqual(customers, 1)
         let owner = try await fixture.pool.query("SELECT owner_account_id FROM customers")[0].decode(String.self, at: 0)
-        // Every refusal was recorded against the one customer; the owner's own repeats were not.
+        // The refusals were recorded against the one customer once per refused person (a person's
+        // repeats on one day are one attempt); the owner's own repeats not at all.
         let refused = outcomes.filter { $0 == "refused" }.count
+        XCTAssertEqual(refused, 15)
         let recorded = try await fixture.count("SELECT count(*) FROM audit_entries WHERE kind = 'duplicate_attempt'")
-        XCTAssertEqual(recorded, refused)
+        XCTAssertEqual(recorded, 3)
+        let told = try await fixture.sms().filter { $0.template == "customer_duplicate_attempt" }.count
+        XCTAssertEqual(told, 3)
         XCTAssertEqual(outcomes.filter { $0 == "existing" }.count, 20 / actors.count - 1, "owner \(owner): \(outcomes)")
     }
 

@@ -164,11 +164,14 @@ extension CustomerFlow {
                                                  reason: CustomerErrors.Reason.alreadyYours))
         }
         let now = clock()
+        // One attempt is recorded (and told) once: per idempotency key, else per person, customer
+        // and UTC day, so a resent import or a retried call does not flood the owner with SMS.
+        let attemptKey = attempt ?? "\(member.accountID)/day-\(now / 86_400_000)"
         for holder in holders where holder.ownerAccountID != member.accountID {
             let first = try await audit.record(id: makeID(), team: holder.teamPath, kind: "duplicate_attempt", customerID: holder.id,
                                                actor: member.accountID, actorTeam: member.teamPath,
                                                detail: "registration refused: phone already registered", at: now,
-                                               dedupeKey: attempt.map { $0 + "/" + holder.id }, in: tx)
+                                               dedupeKey: attemptKey + "/" + holder.id, in: tx)
             guard first else { continue } // a retry of an attempt already recorded and told
             let shown = holder.phones.first { typed.contains($0) }.map { MainlandPhone($0)?.masked ?? "" } ?? ""
             try await notifier.send("customer_duplicate_attempt", to: holder.ownerAccountID,
