@@ -432,3 +432,45 @@ def test_the_binary_refuses_the_placeholder_secrets(name):
     assert "DATABASE_URL" in result.stderr and "XSC_ACTOR_SECRET" in result.stderr
     if name == "gateway":
         assert "XSC_ADMIN_PASSWORD" in result.stderr
+
+
+def test_the_rules_catch_broken_manifests():
+    """Each rule above fails on a manifest broken the way a careless edit would break it."""
+    def broken(edit):
+        objects = {_identity(obj): obj for obj in copy.deepcopy(render(K8S / "overlays" / "production"))}
+        edit(objects)
+        return "production", objects
+
+    def probe_on_admin_port(objects):
+        container_of(objects, "orders")["readinessProbe"]["grpc"]["port"] = ADMIN_PORT["orders"]
+
+    def orders_exposed(objects):
+        objects[("Service", "orders")]["spec"]["type"] = "NodePort"
+
+    def peer_typo(objects):
+        for item in container_of(objects, "gateway")["env"]:
+            if item["name"] == "XSC_ORDERS_ADDR":
+                item["value"] = "order:7101"
+
+    def short_grace(objects):
+        deployment(objects, "customers")["spec"]["template"]["spec"]["terminationGracePeriodSeconds"] = 15
+
+    def plaintext_secret(objects):
+        container_of(objects, "settlements")["env"].append({"name": "XSC_ACTOR_SECRET", "value": "x" * 40})
+
+    def wrong_image(objects):
+        container_of(objects, "proposals")["image"] = "registry.example.com/xsc/proposal:0.19.0"
+
+    def missing_budget(objects):
+        del objects[("PodDisruptionBudget", "notifications")]
+
+    for rule, edit in [(test_probes_are_grpc_health_on_the_service_port, probe_on_admin_port),
+                       (test_only_the_gateway_is_exposed, orders_exposed),
+                       (test_every_peer_address_names_an_existing_service, peer_typo),
+                       (test_termination_grace_is_longer_than_prestop_and_drain, short_grace),
+                       (test_no_secret_value_in_the_manifests, plaintext_secret),
+                       (test_images_are_the_ones_the_dockerfiles_build, wrong_image),
+                       (test_every_service_has_a_deployment_a_service_and_a_disruption_budget, missing_budget)]:
+        rule(broken(lambda objects: None))  # unbroken: passes
+        with pytest.raises(AssertionError):
+            rule(broken(edit))
