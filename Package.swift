@@ -89,6 +89,7 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .target(name: "Orders", dependencies: ["ServiceKit", "ServiceKitStore", "ServiceAPI", "Postgres", "RPC", "Messages", "ProtoCodec"]),
+        .target(name: "Proposals", dependencies: ["DomainKit", "ServiceKit", "ServiceKitStore", "ServiceAPI", "Postgres", "RPC", "Messages", "ProtoCodec"]),
 
         // 7. Executables.
         .executableTarget(name: "InteropServer", dependencies: ["Interop", "RPC"]),
@@ -100,7 +101,7 @@ let package = Package(
         .executableTarget(name: "GatewayServer", dependencies: ["ServiceHost", "Gateway", "ServiceKit", "RPC", "Messages"]),
         .executableTarget(name: "OrdersServer", dependencies: ["ServiceHost", "Orders"]),
         .executableTarget(name: "CustomersServer", dependencies: ["ServiceHost"]),
-        .executableTarget(name: "ProposalsServer", dependencies: ["ServiceHost"]),
+        .executableTarget(name: "ProposalsServer", dependencies: ["ServiceHost", "Proposals"]),
         .executableTarget(name: "NotificationsServer", dependencies: ["ServiceHost", "Notifications", "ServiceKit", "ServiceKitStore", "RPC"]),
         .executableTarget(name: "SettlementsServer", dependencies: ["ServiceHost"]),
         .executableTarget(name: "XscCLI", dependencies: ["ServiceKit", "ServiceAPI", "Postgres", "RPC", "Messages"]),
@@ -122,6 +123,7 @@ let package = Package(
             "Notifications", "ServiceKit", "ServiceKitStore", "Postgres", "LibPQ", "RPC", "ServiceAPI", "Messages", "NetIO",
         ]),
         .testTarget(name: "OrdersTests", dependencies: ["Orders", "XSCTestSupport", "ServiceKitStore", "ServiceKit", "Postgres", "RPC", "Messages", "ProtoCodec"]),
+        .testTarget(name: "ProposalsTests", dependencies: ["Proposals", "XSCTestSupport", "ServiceKitStore", "ServiceKit", "Postgres", "RPC", "Messages", "ProtoCodec"]),
         .testTarget(name: "ServiceHostTests", dependencies: ["ServiceHost", "ServiceKit", "ServiceKitStore", "Postgres", "LibPQ", "RPC", "ServiceAPI", "Messages"]),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "ServiceKit", "ServiceKitStore", "Postgres", "RPC", "Messages",
                                                          "XSCTestSupport"]),

@@ -51,6 +51,19 @@ public enum TemplateCatalog {
         SMSTemplate(name: "reply_nothing_pending",
                     text: "【{sig}】您当前没有待确认的订单。",
                     parameters: []),
+        // proposals
+        SMSTemplate(name: "proposal_escalated",
+                    text: "【{sig}】提案“{title}”（{proposer}提交）的决定已超时{minutes}分钟（原审批人{superior}），请您在{due}前决定执行或终止。",
+                    parameters: ["title", "proposer", "superior", "minutes", "due"]),
+        SMSTemplate(name: "proposal_checkpoint_reminder",
+                    text: "【{sig}】提案“{title}”的检查点即将到期，请在{due}前提交执行结果。",
+                    parameters: ["title", "due"]),
+        SMSTemplate(name: "proposal_review_due",
+                    text: "【{sig}】提案“{title}”已结束，请在{due}前提交{what}。",
+                    parameters: ["title", "what", "due"]),
+        SMSTemplate(name: "notice_answered",
+                    text: "【{sig}】您在公告“{title}”下的提问已答复：{answer}",
+                    parameters: ["title", "answer"]),
     ]
 }
 
