@@ -55,6 +55,8 @@ let package = Package(
         .target(name: "RPC", dependencies: ["HTTP2", "NetIO", "ProtoCodec", "Messages"], swiftSettings: hotPath),
         .target(name: "Postgres", dependencies: ["LibPQ", "NetIO"]),
         .target(name: "CodeGen"),
+        // HTTP/1.1 client requests over a socket, optionally TLS (the SMS gateway provider).
+        .target(name: "HTTPClient", dependencies: ["NetIO", "TLS"]),
 
         // 4. Generated API: service handler protocols and typed clients.
         .target(name: "ServiceAPI", dependencies: ["RPC", "Messages", "ProtoCodec"]),
@@ -63,15 +65,15 @@ let package = Package(
         .target(name: "ServiceKit", dependencies: [
             "RPC", "NetIO", "ProtoCodec", "Messages", .product(name: "Crypto", package: "swift-crypto"),
         ]),
-        // ServiceKitStore: the platform's state in the service's own schema (idempotency keys,
-        // outbox + relay, processed events, durable timers); its workers are ServiceKit's
-        // BackgroundWorkers.
-        .target(name: "ServiceKitStore", dependencies: ["ServiceKit", "Postgres", "RPC", "ProtoCodec", "Messages"]),
-
         // 5. The shared domain kit, beside ServiceKit: the business rules more than one service
         // needs (mainland phone numbers, error building, money in fen, business weeks, text
         // people type), written once.
         .target(name: "DomainKit", dependencies: ["RPC", "Messages", "ProtoCodec"]),
+
+        // ServiceKitStore: the platform's state in the service's own schema (idempotency keys,
+        // outbox + relay, processed events, durable timers); its workers are ServiceKit's
+        // BackgroundWorkers.
+        .target(name: "ServiceKitStore", dependencies: ["ServiceKit", "DomainKit", "Postgres", "RPC", "ProtoCodec", "Messages"]),
 
         // 5/6. ServiceHost: turns a service name, its migrations and its handlers into a running
         // process (config, database pool, migrations, server, admin listener, workers).
@@ -81,15 +83,15 @@ let package = Package(
         .target(name: "Interop", dependencies: ["ServiceAPI", "RPC", "Messages"]),
         // Gateway: identity (org tree, accounts, sessions, partner keys; scrypt from _CryptoExtras) and the proxy.
         .target(name: "Gateway", dependencies: [
-            "ServiceKit", "ServiceKitStore", "ServiceAPI", "Postgres", "RPC", "ProtoCodec", "Messages",
+            "DomainKit", "ServiceKit", "ServiceKitStore", "ServiceAPI", "Postgres", "RPC", "Messages",
             .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),
         ]),
         .target(name: "Notifications", dependencies: [
-            "ServiceAPI", "ServiceKit", "ServiceKitStore", "Postgres", "RPC", "Messages", "ProtoCodec", "NetIO", "TLS",
+            "DomainKit", "ServiceAPI", "ServiceKit", "ServiceKitStore", "Postgres", "RPC", "Messages", "HTTPClient",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
-        .target(name: "Orders", dependencies: ["ServiceKit", "ServiceKitStore", "ServiceAPI", "Postgres", "RPC", "Messages", "ProtoCodec"]),
-        .target(name: "Proposals", dependencies: ["DomainKit", "ServiceKit", "ServiceKitStore", "ServiceAPI", "Postgres", "RPC", "Messages", "ProtoCodec"]),
+        .target(name: "Orders", dependencies: ["DomainKit", "ServiceKit", "ServiceKitStore", "ServiceAPI", "Postgres", "RPC", "Messages"]),
+        .target(name: "Proposals", dependencies: ["DomainKit", "ServiceKit", "ServiceKitStore", "ServiceAPI", "Postgres", "RPC", "Messages"]),
 
         // 7. Executables.
         .executableTarget(name: "InteropServer", dependencies: ["Interop", "RPC"]),
@@ -120,12 +122,12 @@ let package = Package(
         .testTarget(name: "ServiceKitStoreTests", dependencies: ["XSCTestSupport", "ServiceKitStore", "ServiceKit", "Postgres", "LibPQ", "RPC", "ProtoCodec"]),
         .testTarget(name: "NotificationsTests", dependencies: [
             "XSCTestSupport",
-            "Notifications", "ServiceKit", "ServiceKitStore", "Postgres", "LibPQ", "RPC", "ServiceAPI", "Messages", "NetIO",
+            "Notifications", "HTTPClient", "DomainKit", "ServiceKit", "ServiceKitStore", "Postgres", "LibPQ", "RPC", "ServiceAPI", "Messages", "NetIO",
         ]),
         .testTarget(name: "OrdersTests", dependencies: ["Orders", "XSCTestSupport", "ServiceKitStore", "ServiceKit", "Postgres", "RPC", "Messages", "ProtoCodec"]),
         .testTarget(name: "ProposalsTests", dependencies: ["Proposals", "XSCTestSupport", "ServiceKitStore", "ServiceKit", "Postgres", "RPC", "Messages", "ProtoCodec"]),
         .testTarget(name: "ServiceHostTests", dependencies: ["ServiceHost", "ServiceKit", "ServiceKitStore", "Postgres", "LibPQ", "RPC", "ServiceAPI", "Messages"]),
-        .testTarget(name: "GatewayTests", dependencies: ["Gateway", "ServiceKit", "ServiceKitStore", "Postgres", "RPC", "Messages",
+        .testTarget(name: "GatewayTests", dependencies: ["Gateway", "DomainKit", "ServiceKit", "ServiceKitStore", "Postgres", "RPC", "Messages",
                                                          "XSCTestSupport"]),
     ],
     swiftLanguageModes: [.v5]

@@ -34,7 +34,7 @@ var definition = ServiceDefinition(
         let assembly = box.get(hosted)
         return [assembly.healthProbe]
             // The account directory feed to notifications (outbox relay + start-up backfill).
-            + ContactFeedWorkers.make(pool: hosted.pool, config: hosted.config, logger: hosted.logger,
+            + DirectoryFeedWorkers.make(pool: hosted.pool, config: hosted.config, logger: hosted.logger,
                                       reportError: hosted.workerErrorReporter)
     })
 definition.beforeServing = { hosted in

@@ -15,6 +15,29 @@ public enum PostgresValue: Sendable, Hashable {
 
     public static func int(_ value: Int) -> PostgresValue { .int64(Int64(value)) }
 
+    /// A `text[]` parameter (cast it: `$1::text[]`). Elements are quoted and escaped in the
+    /// array literal, so any string is safe; it still travels as a parameter.
+    public static func textArray(_ values: [String]) -> PostgresValue {
+        let quoted = values.map { value in
+            // By scalar, not Character: a quote followed by a combining mark is one Character
+            // that compares unequal to a quote, yet PostgreSQL still reads the quote.
+            var element = String.UnicodeScalarView()
+            element.append("\"")
+            for scalar in value.unicodeScalars {
+                if scalar == "\\" || scalar == "\"" { element.append("\\") }
+                element.append(scalar)
+            }
+            element.append("\"")
+            return String(element)
+        }
+        return .text("{" + quoted.joined(separator: ",") + "}")
+    }
+
+    /// An `int[]` / `bigint[]` parameter (cast it: `$1::bigint[]`).
+    public static func integerArray<Number: BinaryInteger>(_ numbers: [Number]) -> PostgresValue {
+        .text("{" + numbers.map { String($0) }.joined(separator: ",") + "}")
+    }
+
     public init(_ value: some PostgresEncodable) { self = value.postgresValue }
 }
 

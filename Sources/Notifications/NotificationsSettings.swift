@@ -1,6 +1,6 @@
 import Foundation
 import ServiceKit
-import TLS
+import HTTPClient
 
 /// The notifications service's own environment (beside ServiceKit's shared variables), read
 /// at start with every problem reported at once:

@@ -76,6 +76,19 @@ public enum PlatformMigrations {
             CREATE INDEX xsc_timers_due ON xsc_timers (fire_at) WHERE state = 'pending';
             CREATE INDEX xsc_timers_fired ON xsc_timers (fired_at) WHERE state = 'fired';
             """),
+        // The gateway's account directory as this service received it (AccountDirectory).
+        Migration(version: version(5), name: "xsc_platform_directory", sql: """
+            CREATE TABLE xsc_directory (
+                account_id text PRIMARY KEY,
+                name text NOT NULL,
+                domain_role text NOT NULL,
+                node_path text NOT NULL,
+                enabled boolean NOT NULL,
+                version bigint NOT NULL,
+                updated_at timestamptz NOT NULL
+            );
+            CREATE INDEX xsc_directory_node ON xsc_directory (node_path text_pattern_ops);
+            """),
     ]
 
     /// The migrator a service runs at start: the platform's migrations, then its own.

@@ -1,3 +1,4 @@
+import DomainKit
 import XSCTestSupport
 import Foundation
 import Messages
@@ -115,7 +116,7 @@ final class DeliveryTests: XCTestCase {
             _ = try await fixture.pool.transaction { tx in
                 try await MessageStore(clock: fixture.clock.now).insert(in: tx, NewMessage(
                     id: MessageStore.makeID(), idempotencyKey: "wake-\(index)", recipientAccountID: nil,
-                    phone: PhoneNumber("13812345678")!, template: "team_notice", body: "【XSC】团队公告：周会。请登录系统查看。",
+                    phone: MainlandPhone(mobile: "13812345678")!, template: "team_notice", body: "【XSC】团队公告：周会。请登录系统查看。",
                     category: .staffSLA, regionCode: "hq", segments: SegmentCounter.count("x")))
             }
             delivery.wake()

@@ -1,3 +1,4 @@
+@testable import HTTPClient
 import XSCTestSupport
 import Foundation
 @testable import Notifications
@@ -100,7 +101,7 @@ final class FakeSMSGateway: @unchecked Sendable {
                     var headers: [String: String] = [:]
                     for line in head.split(separator: "\r\n").dropFirst() {
                         let parts = line.split(separator: ":", maxSplits: 1)
-                        if parts.count == 2 { headers[parts[0].lowercased()] = parts[1].trimmingCharacters(in: " ") }
+                        if parts.count == 2 { headers[parts[0].lowercased()] = parts[1].trimmingSpaces() }
                     }
                     return Request(headers: headers, body: Array(received[(end + 4)..<total]))
                 }

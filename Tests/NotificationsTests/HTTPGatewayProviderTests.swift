@@ -1,10 +1,12 @@
+@testable import HTTPClient
+import DomainKit
 import XSCTestSupport
 import Foundation
 @testable import Notifications
 import XCTest
 
 final class HTTPGatewayProviderTests: XCTestCase {
-    private let sms = OutgoingSMS(messageID: "m-1", phone: PhoneNumber("13812345678")!, text: "【XSC】团队公告：周会。请登录系统查看。",
+    private let sms = OutgoingSMS(messageID: "m-1", phone: MainlandPhone(mobile: "13812345678")!, text: "【XSC】团队公告：周会。请登录系统查看。",
                                   segments: 1, regionCode: "hq", attempt: 1)
 
     private func provider(_ gateway: FakeSMSGateway, secret: String? = nil, timeout: Duration = .milliseconds(300)) -> HTTPGatewayProvider {

@@ -64,18 +64,6 @@ final class ReplyParserTests: XCTestCase {
     }
 }
 
-final class PhoneNumberTests: XCTestCase {
-    func testNormalisesAndMasks() {
-        XCTAssertEqual(PhoneNumber("+86 138-1234-5678")?.digits, "13812345678")
-        XCTAssertEqual(PhoneNumber("8613812345678")?.digits, "13812345678")
-        XCTAssertEqual(PhoneNumber("13812345678")?.masked, "138****5678")
-        XCTAssertEqual("\(PhoneNumber("13812345678")!)", "138****5678", "interpolation never leaks the number")
-        for bad in ["", "12812345678", "1381234567", "138123456789", "1381234567a", "+1 13812345678"] {
-            XCTAssertNil(PhoneNumber(bad), bad)
-        }
-    }
-}
-
 final class DeliveryPolicyTests: XCTestCase {
     let shanghai = TimeZone(identifier: "Asia/Shanghai")!
 

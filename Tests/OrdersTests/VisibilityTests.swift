@@ -54,7 +54,9 @@ final class VisibilityTests: XCTestCase {
                     XCTAssertEqual(refused?.message.replacingOccurrences(of: id, with: "X"),
                                    missing?.message.replacingOccurrences(of: "00000000-0000-0000-0000-000000000000", with: "X"),
                                    "no hint whether it exists (\(who))")
-                    XCTAssertNil(refused?.details, who)
+                    XCTAssertEqual(try refused?.details.map { try Google_Rpc_Status(serializedBytes: $0).details },
+                                   try missing?.details.map { try Google_Rpc_Status(serializedBytes: $0).details },
+                                   "the same details (ErrorInfo NOT_FOUND) as a missing id (\(who))")
                     await expectRPCError(.notFound, "\(who) listing events of \(id)") {
                         var request = Xsc_Orders_V1_ListOrderEventsRequest()
                         request.orderId = id

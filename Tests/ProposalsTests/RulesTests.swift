@@ -111,30 +111,6 @@ final class RulesTests: XCTestCase {
         XCTAssertFalse(SettingsAccess.canConfigure(team: "/hq/cq/t1", actorRole: "salesperson", actorNode: "/hq/cq/t1"))
     }
 
-    func testTheSuperiorsChainGoesUpTheTreeNearestFirst() {
-        typealias Person = PeopleDirectory.Person
-        let team = "/hq/cq/o1/d3/t7"
-        let me = Person(id: "alice", name: "Alice", role: "salesperson", nodePath: team, enabled: true)
-        let candidates = [
-            Person(id: "admin-t7", name: "", role: "team_admin", nodePath: team, enabled: true),
-            Person(id: "admin-t7b", name: "", role: "team_admin", nodePath: team, enabled: true),
-            Person(id: "old-admin", name: "", role: "team_admin", nodePath: team, enabled: false),
-            Person(id: "lead-d3", name: "", role: "district_order_lead", nodePath: "/hq/cq/o1/d3", enabled: true),
-            Person(id: "lead-o1", name: "", role: "office_order_lead", nodePath: "/hq/cq/o1", enabled: true),
-            Person(id: "cs-cq", name: "", role: "customer_service", nodePath: "/hq/cq", enabled: true),
-            Person(id: "rm-cq", name: "", role: "regional_manager", nodePath: "/hq/cq", enabled: true),
-            Person(id: "hq", name: "", role: "hq_admin", nodePath: "/hq", enabled: true),
-            Person(id: "peer", name: "", role: "salesperson", nodePath: team, enabled: true),
-        ]
-        let ancestors = PeopleDirectory.ancestors(of: team)
-        XCTAssertEqual(ancestors, [team, "/hq/cq/o1/d3", "/hq/cq/o1", "/hq/cq", "/hq"])
-        XCTAssertEqual(PeopleDirectory.chain(above: me, candidates: candidates, ancestors: ancestors),
-                       [["admin-t7", "admin-t7b"], ["lead-d3"], ["lead-o1"], ["cs-cq"], ["rm-cq"], ["hq"]])
-        let admin = candidates[0]
-        XCTAssertEqual(PeopleDirectory.chain(above: admin, candidates: candidates, ancestors: ancestors).first, ["lead-d3"],
-                       "a team admin's proposal goes to the district lead")
-    }
-
     func testCursorsRoundTripAndJunkIsRefused() {
         let key = "0001800000000000/abc-def"
         XCTAssertEqual(PageCursor.decode(PageCursor.encode(key)).key, key)

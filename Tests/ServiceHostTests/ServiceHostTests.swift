@@ -79,7 +79,7 @@ final class ServiceHostTests: XCTestCase {
         XCTAssertEqual(try rows[0].decode(String.self, at: 0), "orders", "the migration ran in the service's schema")
         let platform = try await process.hosted.pool.query(
             "SELECT count(*) FROM pg_tables WHERE schemaname = 'orders' AND tablename LIKE 'xsc\\_%'")
-        XCTAssertEqual(try platform[0].decode(Int64.self, at: 0), 4, "ServiceKitStore's tables come with every service")
+        XCTAssertEqual(try platform[0].decode(Int64.self, at: 0), 5, "ServiceKitStore's tables come with every service")
 
         try process.start()
         XCTAssertTrue(worker.started.load(ordering: .relaxed))

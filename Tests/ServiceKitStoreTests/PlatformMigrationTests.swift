@@ -14,14 +14,14 @@ final class PlatformMigrationTests: XCTestCase {
         let recorded = try await pool.query("SELECT version, name FROM schema_migrations ORDER BY version")
         let names = try recorded.map { try $0.decode(String.self, column: "name") }
         XCTAssertEqual(names, ["xsc_platform_idempotency_keys", "xsc_platform_outbox", "xsc_platform_processed_events",
-                               "xsc_platform_timers", "create_items"])
+                               "xsc_platform_timers", "xsc_platform_directory", "create_items"])
         XCTAssertTrue(try recorded.dropLast().allSatisfy { try $0.decode(Int.self, column: "version") < 1 })
 
         let tables = try await pool.query("""
             SELECT table_name::text FROM information_schema.tables WHERE table_schema = $1 ORDER BY 1
             """, [.text(service)])
         XCTAssertEqual(try tables.map { try $0.decode(String.self, at: 0) },
-                       ["items", "schema_migrations", "xsc_idempotency_keys", "xsc_outbox", "xsc_processed_events", "xsc_timers"])
+                       ["items", "schema_migrations", "xsc_directory", "xsc_idempotency_keys", "xsc_outbox", "xsc_processed_events", "xsc_timers"])
 
         let again = try await PlatformMigrations.migrator(schema: service, serviceMigrations: own).migrate(pool: pool)
         XCTAssertEqual(again, [])

@@ -22,6 +22,12 @@ public enum DomainErrors {
         return refused(.notFound, "\(kind) \(shown) not found", reason: "NOT_FOUND")
     }
 
+    /// `notFound(kind, id:)` for an object the request names otherwise (by a path, a
+    /// phone): "customer not found".
+    public static func notFound(_ kind: String) -> RPCError {
+        refused(.notFound, "\(kind) not found", reason: "NOT_FOUND")
+    }
+
     /// The state conflict of a step that the object's current state does not allow.
     public static func illegalState(_ message: String) -> RPCError {
         refused(.failedPrecondition, message, reason: "ILLEGAL_STATE")

@@ -5,15 +5,25 @@ import RPC
 /// INVALID_ARGUMENT with `google.rpc.BadRequest` field violations, so a form can mark every bad
 /// field in one go (ARCHITECTURE.md, "Errors"). Field names are the proto's, with paths for
 /// nested and repeated fields (`customer.phones[1]`).
-public struct FieldViolations: Sendable {
-    public private(set) var items: [(field: String, description: String)] = []
+public struct FieldViolations: Sendable, Equatable, Error {
+    public struct Violation: Sendable, Equatable {
+        public var field: String
+        public var description: String
+    }
+
+    public private(set) var items: [Violation] = []
 
     public init() {}
 
     public var isEmpty: Bool { items.isEmpty }
 
     public mutating func add(_ field: String, _ description: String) {
-        items.append((field, description))
+        items.append(Violation(field: field, description: description))
+    }
+
+    /// Adds every violation of `other` (a nested part validated on its own).
+    public mutating func merge(_ other: FieldViolations) {
+        items += other.items
     }
 
     /// Adds `description` when it is not nil (for the `problem(with:)` checks of the kit).

@@ -1,3 +1,4 @@
+import DomainKit
 import Messages
 import RPC
 
@@ -17,7 +18,7 @@ extension AccountHandler {
         try await core.door.admit(context)
         let session = try context.requireStaff()
         var violations = FieldViolations()
-        let phone = PhoneNumber.normalise(request.phone)
+        let phone = MainlandPhone.normaliseMobile(request.phone)
         if phone == nil { violations.add("phone", "must be a mainland mobile number (11 digits starting 13-19)") }
         try violations.check()
         guard let phone else { throw GatewayErrors.notFound("account") }

@@ -1,3 +1,4 @@
+import DomainKit
 import Messages
 import RPC
 import ServiceAPI
@@ -18,7 +19,7 @@ public struct AccountHandler: Xsc_Gateway_V1_AccountServiceHandler {
     /// The subtree the caller manages: everything for hq_admin, its own node for team_admin.
     static func scope(of session: StaffSession) -> String? {
         switch session.role {
-        case .hqAdmin: OrgPaths.root
+        case .hqAdmin: OrgPath.root
         case .teamAdmin: session.nodePath
         default: nil
         }
@@ -38,11 +39,11 @@ public struct AccountHandler: Xsc_Gateway_V1_AccountServiceHandler {
         var violations = FieldViolations()
         let name = request.name.trimmingWhitespace
         if name.isEmpty || name.count > 100 { violations.add("name", "required, at most 100 characters") }
-        let phone = PhoneNumber.normalise(request.phone)
+        let phone = MainlandPhone.normaliseMobile(request.phone)
         if phone == nil { violations.add("phone", "must be a mainland mobile number (11 digits starting 13-19)") }
         let role = StaffRole(request.role)
         if role == nil { violations.add("role", "required") }
-        if !OrgPaths.isValidPath(request.nodePath) { violations.add("node_path", "must be a node path like /hq/cq/cq-o1") }
+        if !OrgPath.isValidPath(request.nodePath) { violations.add("node_path", "must be a node path like /hq/cq/cq-o1") }
         GatewayCore.checkPassword(request.initialPassword, field: "initial_password", into: &violations)
         try violations.check()
         guard let phone, let role else { throw GatewayErrors.notFound("node") }
@@ -73,9 +74,9 @@ public struct AccountHandler: Xsc_Gateway_V1_AccountServiceHandler {
         guard let scope = Self.scope(of: session) else { throw GatewayErrors.notFound("node") }
         let under = request.underPath.isEmpty ? scope : request.underPath
         var violations = FieldViolations()
-        if !OrgPaths.isValidPath(under) { violations.add("under_path", "must be a node path like /hq/cq") }
+        if !OrgPath.isValidPath(under) { violations.add("under_path", "must be a node path like /hq/cq") }
         try violations.check()
-        guard OrgPaths.isWithin(under, scope) else { throw GatewayErrors.notFound("node") }
+        guard OrgPath.isWithin(under, subtree: scope) else { throw GatewayErrors.notFound("node") }
 
         let size = GatewayCore.pageSize(request.page?.pageSize ?? 0)
         let accounts = try await core.accounts.list(under: under, after: request.page?.cursor ?? "", limit: size + 1)

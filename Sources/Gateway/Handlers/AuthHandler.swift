@@ -1,3 +1,4 @@
+import DomainKit
 import Messages
 import RPC
 import ServiceAPI
@@ -18,7 +19,7 @@ public struct AuthHandler: Xsc_Gateway_V1_AuthServiceHandler {
     public func login(_ request: Xsc_Gateway_V1_LoginRequest, context: ServerContext) async throws -> Xsc_Gateway_V1_LoginResponse {
         try core.admitLogin(from: context.peer)
         var violations = FieldViolations()
-        let phone = PhoneNumber.normalise(request.phone)
+        let phone = MainlandPhone.normaliseMobile(request.phone)
         if phone == nil { violations.add("phone", "must be a mainland mobile number (11 digits starting 13-19)") }
         if request.password.isEmpty { violations.add("password", "required") }
         if request.password.utf8.count > GatewayCore.maximumPasswordLength { violations.add("password", "too long") }

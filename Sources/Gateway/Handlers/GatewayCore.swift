@@ -1,5 +1,5 @@
+import DomainKit
 import Postgres
-import ProtoCodec
 import RPC
 import ServiceKit
 import ServiceKitStore
@@ -41,7 +41,7 @@ public struct GatewayCore: Sendable {
     /// key and request gets the first answer again (IdempotencyStore, kept >= 24 h), a different
     /// request with that key FAILED_PRECONDITION. Without one, the natural key (path, phone)
     /// still refuses a duplicate with ALREADY_EXISTS.
-    func idempotentCreate<Request: ProtoMessage, Response: ProtoMessage>(
+    func idempotentCreate<Request: RPCMessage, Response: RPCMessage>(
         _ context: ServerContext, scope: String, request: Request,
         _ body: @escaping (PostgresTransaction) async throws -> Response
     ) async throws -> Response {

@@ -1,3 +1,4 @@
+import DomainKit
 import Messages
 import RPC
 import ServiceAPI
@@ -14,8 +15,8 @@ public struct OrgHandler: Xsc_Gateway_V1_OrgServiceHandler {
         try await core.door.admit(context)
         var violations = FieldViolations()
         let name = request.name.trimmingWhitespace
-        if !OrgPaths.isValidPath(request.parentPath) { violations.add("parent_path", "must be a node path like /hq/cq") }
-        if !OrgPaths.isValidSlug(request.slug) {
+        if !OrgPath.isValidPath(request.parentPath) { violations.add("parent_path", "must be a node path like /hq/cq") }
+        if !OrgPath.isValidSlug(request.slug) {
             violations.add("slug", "1-40 lower-case letters, digits or '-', not starting or ending with '-'")
         }
         if name.isEmpty || name.count > 100 { violations.add("name", "required, at most 100 characters") }
@@ -44,7 +45,7 @@ public struct OrgHandler: Xsc_Gateway_V1_OrgServiceHandler {
         try await core.door.admit(context)
         var violations = FieldViolations()
         let name = request.name.trimmingWhitespace
-        if !OrgPaths.isValidPath(request.path) { violations.add("path", "must be a node path like /hq/cq") }
+        if !OrgPath.isValidPath(request.path) { violations.add("path", "must be a node path like /hq/cq") }
         if name.isEmpty || name.count > 100 { violations.add("name", "required, at most 100 characters") }
         try violations.check()
         guard let node = try await core.org.rename(path: request.path, to: name) else { throw GatewayErrors.notFound("node") }
@@ -54,9 +55,9 @@ public struct OrgHandler: Xsc_Gateway_V1_OrgServiceHandler {
 
     public func listNodes(_ request: Xsc_Gateway_V1_ListNodesRequest, context: ServerContext) async throws -> Xsc_Gateway_V1_ListNodesResponse {
         try await core.door.admit(context)
-        let under = request.underPath.isEmpty ? OrgPaths.root : request.underPath
+        let under = request.underPath.isEmpty ? OrgPath.root : request.underPath
         var violations = FieldViolations()
-        if !OrgPaths.isValidPath(under) { violations.add("under_path", "must be a node path like /hq/cq") }
+        if !OrgPath.isValidPath(under) { violations.add("under_path", "must be a node path like /hq/cq") }
         try violations.check()
         let size = GatewayCore.pageSize(request.page?.pageSize ?? 0)
         let nodes = try await core.org.list(under: under, after: request.page?.cursor ?? "", limit: size + 1)

@@ -1,3 +1,4 @@
+import DomainKit
 import Messages
 import RPC
 import ServiceAPI
@@ -17,7 +18,7 @@ public struct PartnerKeyHandler: Xsc_Gateway_V1_PartnerKeyServiceHandler {
     public func createKey(_ request: Xsc_Gateway_V1_CreateKeyRequest, context: ServerContext) async throws -> Xsc_Gateway_V1_CreateKeyResponse {
         try await core.door.admit(context)
         var violations = FieldViolations()
-        if !OrgPaths.isValidSlug(request.partnerId) { violations.add("partner_id", "1-40 lower-case letters, digits or '-'") }
+        if !OrgPath.isValidSlug(request.partnerId) { violations.add("partner_id", "1-40 lower-case letters, digits or '-'") }
         if !Self.channels.contains(request.channel) {
             violations.add("channel", "one of " + Self.channels.sorted().joined(separator: ", "))
         }

@@ -4,12 +4,12 @@ import Postgres
 
 /// Accounts in `gateway.accounts`. Password hashes never leave this type. Every change of an
 /// account's phone or enabled flag takes a new contact version and queues the account's
-/// directory entry for notifications (`ContactFeed`) in the same transaction.
+/// directory entry for notifications (`DirectoryFeed`) in the same transaction.
 public struct AccountStore: Sendable {
     let pool: PostgresPool
-    let feed: ContactFeed
+    let feed: DirectoryFeed
 
-    public init(pool: PostgresPool, feed: ContactFeed = ContactFeed()) {
+    public init(pool: PostgresPool, feed: DirectoryFeed = DirectoryFeed()) {
         self.pool = pool
         self.feed = feed
     }

@@ -1,4 +1,3 @@
-import ProtoCodec
 import RPC
 
 /// Routes every path the gateway does not answer itself to the backend that owns its proto
@@ -38,7 +37,7 @@ public struct BackendRouter: Sendable {
     public func method(for path: String) -> RPCMethod? {
         guard let package = Self.package(of: path), let backend = backends[package] else { return nil }
         let door = self.door
-        return .bidiStreaming(path) { (requests: RequestStream<OpaqueMessage>, responses: ResponseStreamWriter<OpaqueMessage>, context: ServerContext) in
+        return .bidiStreaming(path) { (requests: RequestStream<ForwardedMessage>, responses: ResponseStreamWriter<ForwardedMessage>, context: ServerContext) in
             guard let caller = try await door.admit(context) else {
                 throw RPCError(code: .unauthenticated, message: "missing credentials")
             }

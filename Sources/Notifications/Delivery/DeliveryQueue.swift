@@ -1,3 +1,4 @@
+import DomainKit
 import Foundation
 import Postgres
 import ServiceKit
@@ -66,7 +67,7 @@ public struct DeliveryQueue: Sendable {
                     RETURNING id, phone, body, segments, region_code, attempts
                     """, [.text(row.id), .text(token), .timestampMillis(now + policy.lease.wholeMilliseconds),
                           .timestampMillis(now)])
-                guard let leasedRow = leased.first, let phone = PhoneNumber(try leasedRow.decode(String.self, at: 1)) else { continue }
+                guard let leasedRow = leased.first, let phone = MainlandPhone(mobile: try leasedRow.decode(String.self, at: 1)) else { continue }
                 claimed.append(Claimed(sms: OutgoingSMS(messageID: try leasedRow.decode(String.self, at: 0), phone: phone,
                                                         text: try leasedRow.decode(String.self, at: 2),
                                                         segments: try leasedRow.decode(Int.self, at: 3),

@@ -1,6 +1,6 @@
 import Crypto
 import Foundation
-import TLS
+import HTTPClient
 
 /// A real SMS gateway over HTTPS (or plain http on a private network). The request:
 ///
@@ -34,16 +34,16 @@ public struct HTTPGatewayProvider: SMSProvider {
             self.tls = tls
         }
 
-        /// From `https://host[:port]/path` (trusting `trust`) or `http://host[:port]/path`; nil
+        /// From `https://host[:port]/path` (trusting `trust`, by default the system's CAs) or `http://host[:port]/path`; nil
         /// for anything else.
         public init?(url: String, apiKey: String, secret: String, timeout: Duration = .seconds(5),
-                     trust: TLSTrust = .system) {
+                     trust: TLSTrust? = nil) {
             guard let components = URLComponents(string: url), let scheme = components.scheme,
                   scheme == "http" || scheme == "https", let host = components.host, !host.isEmpty else { return nil }
             let secure = scheme == "https"
             self.init(host: host, port: components.port ?? (secure ? 443 : 80),
                       path: components.path.isEmpty ? "/" : components.path,
-                      apiKey: apiKey, secret: secret, timeout: timeout, tls: secure ? trust : nil)
+                      apiKey: apiKey, secret: secret, timeout: timeout, tls: secure ? (trust ?? .system) : nil)
         }
     }
 

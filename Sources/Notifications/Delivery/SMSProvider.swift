@@ -1,9 +1,10 @@
+import DomainKit
 /// One SMS on its way to a provider.
 public struct OutgoingSMS: Sendable, Equatable {
     /// Our message id: providers that dedupe on a client reference get it, so a retry after
     /// an ambiguous failure (timeout after the provider accepted) does not reach the phone twice.
     public var messageID: String
-    public var phone: PhoneNumber
+    public var phone: MainlandPhone
     public var text: String
     public var segments: Int
     public var regionCode: String

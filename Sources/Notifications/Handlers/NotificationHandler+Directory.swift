@@ -1,3 +1,4 @@
+import DomainKit
 import Messages
 import RPC
 import ServiceKit
@@ -17,13 +18,13 @@ extension NotificationHandler {
         if request.accountId.isEmpty || request.accountId.utf8.count > 128 {
             violations.add("account_id", "1 to 128 bytes")
         }
-        var phone: PhoneNumber?
+        var phone: MainlandPhone?
         if !request.phone.isEmpty {
-            phone = PhoneNumber(request.phone)
+            phone = MainlandPhone(mobile: request.phone)
             if phone == nil { violations.add("phone", "not a mainland mobile number (11 digits starting 13-19), or empty to forget it") }
         }
         if request.version <= 0 { violations.add("version", "must be positive") }
-        guard violations.isEmpty else { throw NotificationErrors.invalidArgument(violations) }
+        guard violations.isEmpty else { throw violations.error }
 
         let contact = PhoneDirectory.Contact(accountID: request.accountId, phone: phone, enabled: request.enabled,
                                              version: request.version)

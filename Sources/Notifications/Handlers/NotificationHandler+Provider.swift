@@ -1,3 +1,4 @@
+import DomainKit
 import Messages
 import RPC
 import ServiceKit
@@ -16,7 +17,7 @@ extension NotificationHandler {
             receipt = .delivered
             violations.add("status", "must be DELIVERY_STATUS_DELIVERED or DELIVERY_STATUS_FAILED")
         }
-        guard violations.isEmpty else { throw NotificationErrors.invalidArgument(violations) }
+        guard violations.isEmpty else { throw violations.error }
         let at = request.reportedAtMs > 0 ? request.reportedAtMs : clock()
         guard let stored = try await messages.applyReceipt(pool: pool, providerMessageID: request.providerMessageId,
                                                            receipt, atMillis: at) else {
@@ -30,11 +31,11 @@ extension NotificationHandler {
     public func receiveInbound(_ request: Xsc_Notifications_V1_ReceiveInboundRequest, context: ServerContext) async throws -> Xsc_Notifications_V1_ReceiveInboundResponse {
         _ = try requireProviderOrMachine(context)
         var violations = FieldViolations()
-        let phone = PhoneNumber(request.fromPhone)
+        let phone = MainlandPhone(mobile: request.fromPhone)
         if phone == nil { violations.add("from_phone", "not a mainland mobile number") }
         if request.text.count > 1000 { violations.add("text", "at most 1000 characters") }
         if request.receivedAtMs < 0 { violations.add("received_at_ms", "must not be negative") }
-        guard violations.isEmpty, let phone else { throw NotificationErrors.invalidArgument(violations) }
+        guard violations.isEmpty, let phone else { throw violations.error }
         let receivedAt = request.receivedAtMs > 0 ? request.receivedAtMs : clock()
         let result = try await InboundReplies(clock: clock, logger: logger)
             .receive(pool: pool, from: phone, text: request.text, receivedAtMillis: receivedAt,
@@ -67,7 +68,7 @@ extension NotificationHandler {
         for (field, month) in [("from_month", request.fromMonth), ("to_month", request.toMonth)] where !month.isEmpty && !Self.isMonth(month) {
             violations.add(field, "a month as YYYY-MM")
         }
-        guard violations.isEmpty else { throw NotificationErrors.invalidArgument(violations) }
+        guard violations.isEmpty else { throw violations.error }
         let rows = try await messages.usage(pool: pool, regionCode: request.regionCode, fromMonth: request.fromMonth,
                                             toMonth: request.toMonth, timeZone: settings.timeZoneIdentifier)
         var response = Xsc_Notifications_V1_UsageReportResponse()

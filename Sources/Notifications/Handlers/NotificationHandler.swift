@@ -1,3 +1,4 @@
+import DomainKit
 import Messages
 import Postgres
 import RPC
@@ -66,7 +67,7 @@ public final class NotificationHandler: Xsc_Notifications_V1_NotificationService
         let valid: ValidatedSend
         switch ValidatedSend.validate(request, metadataKey: IdempotencyStore.key(from: context.requestMetadata)) {
         case .success(let checked): valid = checked
-        case .failure(let violations): throw NotificationErrors.invalidArgument(violations)
+        case .failure(let violations): throw violations.error
         }
         var phone = valid.phone
         var refusal: String?
@@ -132,12 +133,12 @@ public final class NotificationHandler: Xsc_Notifications_V1_NotificationService
         guard let before = InboxCursor.decode(request.cursor) else {
             var violations = FieldViolations()
             violations.add("cursor", "not a cursor this service returned")
-            throw NotificationErrors.invalidArgument(violations)
+            throw violations.error
         }
         if request.pageSize < 0 {
             var violations = FieldViolations()
             violations.add("page_size", "must not be negative")
-            throw NotificationErrors.invalidArgument(violations)
+            throw violations.error
         }
         let size = request.pageSize == 0 ? 20 : min(Int(request.pageSize), 100)
         let page = try await messages.inbox(pool: pool, accountID: actor.accountID, before: before, limit: size + 1,
@@ -154,7 +155,7 @@ public final class NotificationHandler: Xsc_Notifications_V1_NotificationService
         guard request.ids.count <= 100 else {
             var violations = FieldViolations()
             violations.add("ids", "at most 100 ids per call")
-            throw NotificationErrors.invalidArgument(violations)
+            throw violations.error
         }
         var response = Xsc_Notifications_V1_MarkReadResponse()
         response.marked = Int32(try await messages.markRead(pool: pool, accountID: actor.accountID, ids: request.ids))

@@ -1,9 +1,10 @@
+import DomainKit
 import Messages
 
 /// Checks a SendRequest field by field (every problem at once) and renders its text.
 struct ValidatedSend {
     var accountID: String?
-    var phone: PhoneNumber?
+    var phone: MainlandPhone?
     var template: String
     var rendered: TemplateRenderer.Rendered
     var category: StoredMessage.Category
@@ -18,9 +19,9 @@ struct ValidatedSend {
             violations.add("idempotency_key", "an idempotency key of 1 to 255 bytes is required")
         }
         let accountID = request.accountId.isEmpty ? nil : request.accountId
-        var phone: PhoneNumber?
+        var phone: MainlandPhone?
         if !request.phone.isEmpty {
-            phone = PhoneNumber(request.phone)
+            phone = MainlandPhone(mobile: request.phone)
             if phone == nil { violations.add("phone", "not a mainland mobile number (11 digits starting 13-19)") }
         } else if accountID == nil {
             violations.add("account_id", "an account id or a phone number is required")

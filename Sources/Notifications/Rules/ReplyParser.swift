@@ -1,3 +1,4 @@
+import DomainKit
 /// Reads an inbound SMS as a command. People answer an order prompt with `1`, `收到`,
 /// `已收到订单` (and small variations: full-width digits, trailing punctuation, `收到了`),
 /// or with the order's short code when they have several open prompts.
@@ -23,7 +24,7 @@ public enum ReplyParser {
             rest = String(rest.dropFirst(word.count))
             break
         }
-        rest = rest.trimmingCharacters(in: " ")
+        rest = rest.trimmedForPeople
         if isShortCode(rest) { return .acknowledgeCode(rest.uppercased()) }
         return .notUnderstood
     }
@@ -67,14 +68,5 @@ extension Unicode.GeneralCategory {
         default:
             return false
         }
-    }
-}
-
-extension String {
-    func trimmingCharacters(in character: Character) -> String {
-        var view = Substring(self)
-        while view.first == character { view = view.dropFirst() }
-        while view.last == character { view = view.dropLast() }
-        return String(view)
     }
 }

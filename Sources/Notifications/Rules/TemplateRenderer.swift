@@ -1,3 +1,4 @@
+import DomainKit
 /// Renders a template with its parameters, collecting every problem at once as field
 /// violations (the handler turns them into INVALID_ARGUMENT + BadRequest).
 public enum TemplateRenderer {
@@ -37,7 +38,7 @@ public enum TemplateRenderer {
     /// Values are shown to a person on a phone: no control characters (they could forge
     /// extra lines), no braces (they could look like unfilled placeholders), bounded length.
     static func problem(with value: String) -> String? {
-        let trimmed = value.trimmingCharactersInWhitespace
+        let trimmed = value.trimmedForPeople
         if trimmed.isEmpty { return "must not be empty" }
         if value.count > maxParameterLength { return "must be at most \(maxParameterLength) characters" }
         if value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
@@ -60,36 +61,5 @@ public enum TemplateRenderer {
         }
         output += rest
         return output
-    }
-}
-
-/// Problems with a request's fields, in the order found (BadRequest field violations).
-public struct FieldViolations: Sendable, Equatable, Error {
-    public struct Violation: Sendable, Equatable {
-        public var field: String
-        public var description: String
-    }
-
-    public private(set) var items: [Violation] = []
-
-    public init() {}
-
-    public var isEmpty: Bool { items.isEmpty }
-
-    public mutating func add(_ field: String, _ description: String) {
-        items.append(Violation(field: field, description: description))
-    }
-
-    public mutating func merge(_ other: FieldViolations) {
-        items += other.items
-    }
-}
-
-extension String {
-    var trimmingCharactersInWhitespace: Substring {
-        let scalars = unicodeScalars
-        guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
-              let last = scalars.lastIndex(where: { !$0.properties.isWhitespace }) else { return "" }
-        return Substring(scalars[first...last])
     }
 }

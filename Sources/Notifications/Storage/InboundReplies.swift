@@ -1,3 +1,4 @@
+import DomainKit
 import Foundation
 import Messages
 import Postgres
@@ -43,7 +44,7 @@ public struct InboundReplies: Sendable {
         let region: String
     }
 
-    public func receive(pool: PostgresPool, from phone: PhoneNumber, text: String, receivedAtMillis: Int64,
+    public func receive(pool: PostgresPool, from phone: MainlandPhone, text: String, receivedAtMillis: Int64,
                         providerMessageID: String) async throws -> Result {
         let inboundID = MessageStore.makeID()
         let now = clock()
@@ -109,7 +110,7 @@ public struct InboundReplies: Sendable {
     /// Unanswered order prompts sent to this phone within the window before the reply, newest
     /// first: those addressed to the replying account (or to the bare number), so that a number
     /// passed on to someone else never answers its previous owner's prompts.
-    private func openPrompts(_ tx: PostgresTransaction, phone: PhoneNumber, account: String?,
+    private func openPrompts(_ tx: PostgresTransaction, phone: MainlandPhone, account: String?,
                              before replyMillis: Int64) async throws -> [Prompt] {
         let rows = try await tx.query("""
             SELECT subject_id, subject_code, region_code FROM messages
@@ -124,7 +125,7 @@ public struct InboundReplies: Sendable {
         }
     }
 
-    private func acknowledge(_ tx: PostgresTransaction, _ prompt: Prompt, account: String, phone: PhoneNumber,
+    private func acknowledge(_ tx: PostgresTransaction, _ prompt: Prompt, account: String, phone: MainlandPhone,
                              text: String, repliedAt: Int64, inboundID: String) async throws -> Result {
         try await tx.execute("""
             UPDATE messages SET replied_at = $3 WHERE phone = $1 AND subject_kind = 'order' AND subject_id = $2
@@ -142,7 +143,7 @@ public struct InboundReplies: Sendable {
     }
 
     private func answer(_ tx: PostgresTransaction, _ outcome: Outcome, template: String, params: [String: String],
-                        phone: PhoneNumber, account: String?, region: String?, inboundID: String) async throws -> Result {
+                        phone: MainlandPhone, account: String?, region: String?, inboundID: String) async throws -> Result {
         let regionCode = region ?? "hq"
         guard case .success(let rendered) = TemplateRenderer.render(templateName: template, parameters: params,
                                                                     regionCode: regionCode) else {

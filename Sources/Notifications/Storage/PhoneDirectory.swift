@@ -1,3 +1,4 @@
+import DomainKit
 import Postgres
 import ServiceKit
 
@@ -8,9 +9,9 @@ import ServiceKit
 public struct PhoneDirectory: Sendable {
     /// Where an account's SMS go.
     public enum Recipient: Sendable, Equatable {
-        case phone(PhoneNumber)
+        case phone(MainlandPhone)
         /// The gateway disabled the account: its messages are recorded, never sent.
-        case disabled(PhoneNumber)
+        case disabled(MainlandPhone)
         case unknown
     }
 
@@ -18,11 +19,11 @@ public struct PhoneDirectory: Sendable {
     public struct Contact: Sendable, Equatable {
         public var accountID: String
         /// nil: the gateway forgot the account's phone.
-        public var phone: PhoneNumber?
+        public var phone: MainlandPhone?
         public var enabled: Bool
         public var version: Int64
 
-        public init(accountID: String, phone: PhoneNumber?, enabled: Bool, version: Int64) {
+        public init(accountID: String, phone: MainlandPhone?, enabled: Bool, version: Int64) {
             self.accountID = accountID
             self.phone = phone
             self.enabled = enabled
@@ -52,7 +53,7 @@ public struct PhoneDirectory: Sendable {
     }
 
     /// Learns the pair a Send named (the newest claim on a phone wins: numbers get reassigned).
-    public func remember(in tx: PostgresTransaction, phone: PhoneNumber, accountID: String) async throws {
+    public func remember(in tx: PostgresTransaction, phone: MainlandPhone, accountID: String) async throws {
         try await tx.execute("""
             INSERT INTO account_phones (phone, account_id, updated_at) VALUES ($1, $2, $3)
             ON CONFLICT (phone) DO UPDATE SET account_id = EXCLUDED.account_id, updated_at = EXCLUDED.updated_at
@@ -63,7 +64,7 @@ public struct PhoneDirectory: Sendable {
     /// The account replying from `phone`: the directory's newest entry naming the phone (nil
     /// when that account is disabled), else a learned pair of an account the directory does
     /// not know.
-    public func account(in tx: PostgresTransaction, phone: PhoneNumber) async throws -> String? {
+    public func account(in tx: PostgresTransaction, phone: MainlandPhone) async throws -> String? {
         let rows = try await tx.query("""
             SELECT account_id, enabled FROM (
                 SELECT account_id, enabled, 0 AS source, version FROM contacts WHERE phone = $1
@@ -81,12 +82,12 @@ public struct PhoneDirectory: Sendable {
     /// Send last named with the account.
     public func recipient(pool: PostgresPool, accountID: String) async throws -> Recipient {
         if let row = try await pool.query("SELECT phone, enabled FROM contacts WHERE account_id = $1", [.text(accountID)]).first {
-            guard let phone = try row.decode(String?.self, at: 0).flatMap(PhoneNumber.init) else { return .unknown }
+            guard let phone = try row.decode(String?.self, at: 0).flatMap(MainlandPhone.init(mobile:)) else { return .unknown }
             return try row.decode(Bool.self, at: 1) ? .phone(phone) : .disabled(phone)
         }
         let learned = try await pool.query("""
             SELECT phone FROM account_phones WHERE account_id = $1 ORDER BY updated_at DESC LIMIT 1
             """, [.text(accountID)]).first?.decode(String.self, at: 0)
-        return learned.flatMap(PhoneNumber.init).map(Recipient.phone) ?? .unknown
+        return learned.flatMap(MainlandPhone.init(mobile:)).map(Recipient.phone) ?? .unknown
     }
 }

@@ -1,3 +1,4 @@
+import DomainKit
 import Postgres
 
 /// A message row as the domain sees it (the handlers map it to `Xsc_Notifications_V1_Message`).
@@ -13,7 +14,7 @@ public struct StoredMessage: Sendable, Equatable {
     public var id: String
     public var idempotencyKey: String
     public var recipientAccountID: String?
-    public var phone: PhoneNumber
+    public var phone: MainlandPhone
     public var template: String
     public var body: String
     public var category: Category
@@ -41,7 +42,7 @@ public struct StoredMessage: Sendable, Equatable {
 
     static func decode(_ row: PostgresRow) throws -> StoredMessage {
         let phoneText = try row.decode(String.self, at: 3)
-        guard let phone = PhoneNumber(phoneText) else {
+        guard let phone = MainlandPhone(mobile: phoneText) else {
             throw PostgresError(.usage, "messages.phone holds an invalid number")
         }
         return StoredMessage(
@@ -75,7 +76,7 @@ public struct NewMessage: Sendable {
     public var id: String
     public var idempotencyKey: String
     public var recipientAccountID: String?
-    public var phone: PhoneNumber
+    public var phone: MainlandPhone
     public var template: String
     public var body: String
     public var category: StoredMessage.Category

@@ -1,3 +1,4 @@
+import DomainKit
 import Messages
 import Postgres
 import RPC
@@ -10,9 +11,9 @@ extension OrderFlow {
         try Self.requireAdmin(actor)
         let sku = request.sku ?? Xsc_Orders_V1_Sku()
         var problems = FieldViolations()
-        let id = sku.skuId.trimmingSpaces
-        let name = sku.name.trimmingSpaces
-        let unit = sku.unit.trimmingSpaces
+        let id = sku.skuId.trimmedForPeople
+        let name = sku.name.trimmedForPeople
+        let unit = sku.unit.trimmedForPeople
         Self.checkID(id, field: "sku.sku_id", into: &problems)
         if name.isEmpty || name.count > 200 { problems.add("sku.name", "1 to 200 characters") }
         if unit.count > 20 { problems.add("sku.unit", "at most 20 characters") }

@@ -1,6 +1,6 @@
 import Messages
 import Postgres
-import ProtoCodec
+import RPC
 import ServiceKitStore
 
 /// The order area's events for other services (proto/xsc/orders/v1/events.proto), queued in
@@ -64,11 +64,11 @@ struct OrderPublisher: Sendable {
         try await publish(.violationWithdrawn, OrderEvents.violationWithdrawn(withdrawal, eventID: eventID), eventID: eventID, in: tx)
     }
 
-    private func publish(_ route: Route, _ message: some ProtoMessage, eventID: String, in tx: PostgresTransaction) async throws {
+    private func publish(_ route: Route, _ message: some RPCMessage, eventID: String, in tx: PostgresTransaction) async throws {
         try await outbox.enqueue(in: tx, destination: route.peer, methodPath: route.rawValue, message: message, eventID: eventID)
     }
 
-    private func statement(_ route: Route, _ message: some ProtoMessage, eventID: String) -> PostgresStatement {
+    private func statement(_ route: Route, _ message: some RPCMessage, eventID: String) -> PostgresStatement {
         outbox.enqueueStatement(destination: route.peer, methodPath: route.rawValue, payload: message.serializedBytes(),
                                 eventID: eventID)
     }

@@ -1,3 +1,4 @@
+import DomainKit
 import Messages
 import RPC
 import ServiceKit

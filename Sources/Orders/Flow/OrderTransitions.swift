@@ -1,3 +1,4 @@
+import DomainKit
 import Messages
 import Postgres
 import RPC
@@ -95,7 +96,7 @@ extension OrderFlow {
     public func recordReturnVisit(_ request: Xsc_Orders_V1_RecordReturnVisitRequest, actor: VerifiedActor) async throws -> Xsc_Orders_V1_Order {
         var problems = FieldViolations()
         if !(1...5).contains(request.evaluationScore) { problems.add("evaluation_score", "from 1 to 5") }
-        let text = request.evaluationText.trimmingSpaces
+        let text = request.evaluationText.trimmedForPeople
         if text.count > SubmissionLimits.noteLength { problems.add("evaluation_text", "at most \(SubmissionLimits.noteLength) characters") }
         var actual: [String: Int32] = [:]
         for (index, line) in request.lines.enumerated() {
@@ -137,7 +138,7 @@ extension OrderFlow {
 
     public func cancel(orderID: String, reason: String, actor: VerifiedActor) async throws -> Xsc_Orders_V1_Order {
         try await transition(.cancel, orderID: orderID, actor: EventActor(actor), viewer: OrderViewer(actor),
-                             detail: String(reason.trimmingSpaces.prefix(SubmissionLimits.noteLength)), authorize: { order, routing in
+                             detail: String(reason.trimmedForPeople.prefix(SubmissionLimits.noteLength)), authorize: { order, routing in
             let isSubmitter = order.submittedBy == actor.accountID || (actor.role == .partner && order.partnerID == actor.accountID)
             guard isSubmitter || routing.officeLeads.contains(actor.accountID) || actor.isRegionSupervisor || actor.role == .admin else {
                 throw RPCError.notAllowed("only the submitter, the office's order leads or a manager cancel an order")
@@ -148,7 +149,7 @@ extension OrderFlow {
     }
 
     public func refund(orderID: String, reason: String, actor: VerifiedActor) async throws -> Xsc_Orders_V1_Order {
-        let reason = String(reason.trimmingSpaces.prefix(SubmissionLimits.noteLength))
+        let reason = String(reason.trimmedForPeople.prefix(SubmissionLimits.noteLength))
         return try await transition(.refund, orderID: orderID, actor: EventActor(actor), viewer: OrderViewer(actor),
                                     detail: reason, authorize: { order, _ in
             let isPartner = actor.role == .partner && order.partnerID == actor.accountID

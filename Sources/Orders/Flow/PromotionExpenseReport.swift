@@ -1,3 +1,4 @@
+import DomainKit
 import Messages
 import RPC
 import ServiceKit
@@ -11,11 +12,11 @@ extension OrderFlow {
             throw RPCError.notAllowed("promotion expenses are reported over an organisation node; this account has none")
         }
         var problems = FieldViolations()
-        let quarter = request.quarter.trimmingSpaces
+        let quarter = request.quarter.trimmedForPeople
         if !BusinessCalendar.isQuarter(quarter) { problems.add("quarter", "a quarter like 2025Q4") }
-        let region = request.regionId.trimmingSpaces
+        let region = request.regionId.trimmedForPeople
         if !region.isEmpty && !Self.isSlug(region) { problems.add("region_id", "a region id: lower-case letters, digits and '-'") }
-        let plan = request.planId.trimmingSpaces
+        let plan = request.planId.trimmedForPeople
         if !plan.isEmpty && !Self.isSlug(plan) { problems.add("plan_id", "a plan id: lower-case letters, digits and '-'") }
         let page = request.page ?? Xsc_Common_V1_PageRequest()
         var after: (Int64, String)? = nil

@@ -1,3 +1,4 @@
+import DomainKit
 import Messages
 import Postgres
 import RPC
@@ -13,9 +14,9 @@ extension OrderFlow {
     public func upsertPromotionPlan(_ request: Xsc_Orders_V1_UpsertPromotionPlanRequest, actor: VerifiedActor) async throws -> Xsc_Orders_V1_PromotionPlan {
         guard actor.role == .admin else { throw RPCError.notAllowed("only HQ administrators set promotion plans") }
         var plan = request.plan ?? Xsc_Orders_V1_PromotionPlan()
-        plan.planId = plan.planId.trimmingSpaces
-        plan.name = plan.name.trimmingSpaces
-        plan.description = plan.description.trimmingSpaces
+        plan.planId = plan.planId.trimmedForPeople
+        plan.name = plan.name.trimmedForPeople
+        plan.description = plan.description.trimmedForPeople
         var problems = FieldViolations()
         if !Self.isSlug(plan.planId) { problems.add("plan.plan_id", "1 to 64 lower-case letters, digits and '-'") }
         if plan.name.isEmpty || plan.name.count > 200 { problems.add("plan.name", "1 to 200 characters") }
@@ -39,7 +40,7 @@ extension OrderFlow {
 
     public func listPromotionPlans(_ request: Xsc_Orders_V1_ListPromotionPlansRequest, actor: VerifiedActor) async throws -> Xsc_Orders_V1_ListPromotionPlansResponse {
         guard actor.role != .partner else { throw RPCError.notAllowed("promotion plans are for staff") }
-        let region = request.regionId.trimmingSpaces
+        let region = request.regionId.trimmedForPeople
         if !region.isEmpty && !Self.isSlug(region) { throw FieldViolations.error("region_id", "a region id: lower-case letters, digits and '-'") }
         var response = Xsc_Orders_V1_ListPromotionPlansResponse()
         response.plans = try await pool.transaction { tx in

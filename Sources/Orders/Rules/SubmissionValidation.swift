@@ -1,3 +1,4 @@
+import DomainKit
 import Messages
 import ServiceKit
 
@@ -49,31 +50,31 @@ enum SubmissionValidation {
         } else if partnerActor != nil && !actor.partnerChannel.isEmpty && source.storedName != actor.partnerChannel {
             problems.add("source", "this partner key submits \(actor.partnerChannel) orders only")
         }
-        var partnerID = request.partnerId.trimmingSpaces
+        var partnerID = request.partnerId.trimmedForPeople
         if let partnerActor {
             if !partnerID.isEmpty && partnerID != partnerActor {
                 problems.add("partner_id", "a partner submits its own orders: leave partner_id empty or give your own account id")
             }
             partnerID = partnerActor
         }
-        let externalID = request.externalId.trimmingSpaces
-        let referrerCode = request.referrerCode.trimmingSpaces
+        let externalID = request.externalId.trimmedForPeople
+        let referrerCode = request.referrerCode.trimmedForPeople
         checkID(partnerID, field: "partner_id", required: source == .mall || source == .groupbuyPlatform, into: &problems)
         checkID(externalID, field: "external_id", required: source == .mall || source == .groupbuyPlatform, into: &problems)
         checkID(referrerCode, field: "referrer_code", required: source == .alliance, into: &problems)
 
         let customer = request.customer ?? Xsc_Orders_V1_Customer()
-        let name = customer.name.trimmingSpaces
+        let name = customer.name.trimmedForPeople
         checkText(name, field: "customer.name", limit: SubmissionLimits.nameLength, into: &problems)
-        let address = customer.address.trimmingSpaces
+        let address = customer.address.trimmedForPeople
         checkText(address, field: "customer.address", limit: SubmissionLimits.addressLength, into: &problems)
-        let phone = MainlandPhone.normalise(customer.phone)
+        let phone = MainlandPhone.normaliseMobile(customer.phone)
         if phone == nil {
             problems.add("customer.phone", "give a mainland mobile number: 11 digits starting 13-19, optionally with +86")
         }
-        let districtID = request.deliveryDistrictId.trimmingSpaces
+        let districtID = request.deliveryDistrictId.trimmedForPeople
         checkID(districtID, field: "delivery_district_id", required: true, into: &problems)
-        let note = request.note.trimmingSpaces
+        let note = request.note.trimmedForPeople
         if note.count > SubmissionLimits.noteLength {
             problems.add("note", "at most \(SubmissionLimits.noteLength) characters")
         }
@@ -85,7 +86,7 @@ enum SubmissionValidation {
         var seenSKUs = Set<String>()
         for (index, line) in request.lines.prefix(SubmissionLimits.maxLines).enumerated() {
             let field = "lines[\(index)]"
-            let sku = line.skuId.trimmingSpaces
+            let sku = line.skuId.trimmedForPeople
             checkID(sku, field: field + ".sku_id", required: true, into: &problems)
             if !sku.isEmpty && !seenSKUs.insert(sku).inserted {
                 problems.add(field + ".sku_id", "SKU \(sku) appears twice: put its whole quantity on one line")
@@ -98,7 +99,7 @@ enum SubmissionValidation {
             }
             lines.append(.init(skuID: sku, quantity: line.quantity, unitPriceFen: line.unitPriceFen))
         }
-        let plan = request.promotionPlanId.trimmingSpaces
+        let plan = request.promotionPlanId.trimmedForPeople
         if !plan.isEmpty {
             checkID(plan, field: "promotion_plan_id", required: true, into: &problems)
             if source != .`self` { problems.add("promotion_plan_id", "promotion-expense orders are staff-created (source self)") }

@@ -51,7 +51,7 @@ struct CatalogStore: Sendable {
             LEFT JOIN guided_prices g ON g.sku_id = s.sku_id
             LEFT JOIN region_prices r ON r.sku_id = s.sku_id AND r.region_id = $2
             WHERE s.sku_id = ANY($1::text[])
-            """, [.text(OrderStore.textArrayLiteral(skus)), .text(region), .bool(rule == .guidedMaximum)])
+            """, [.textArray(skus), .text(region), .bool(rule == .guidedMaximum)])
         return try prices(from: rows)
     }
 

@@ -55,7 +55,7 @@ struct OrderStore: Sendable {
     func records(_ ids: [String], in tx: PostgresTransaction) async throws -> [String: OrderRecord] {
         guard !ids.isEmpty else { return [:] }
         let rows = try await tx.query("SELECT \(OrderRecord.columns) FROM orders o WHERE o.id = ANY($1::text[])",
-                                      [.text(Self.textArrayLiteral(ids))])
+                                      [.textArray((ids))])
         let lines = try await lines(of: ids, in: tx)
         var result: [String: OrderRecord] = [:]
         for row in rows {
@@ -71,7 +71,7 @@ struct OrderStore: Sendable {
         let rows = try await tx.query("""
             SELECT order_id, line_no, sku_id, quantity, unit_price_fen, actual_quantity
             FROM order_lines WHERE order_id = ANY($1::text[]) ORDER BY order_id, line_no
-            """, [.text(Self.textArrayLiteral(orderIDs))])
+            """, [.textArray((orderIDs))])
         var result: [String: [OrderRecord.Line]] = [:]
         for row in rows {
             let line = OrderRecord.Line(lineNo: try row.decode(Int.self, at: 1), skuID: try row.decode(String.self, at: 2),
@@ -126,8 +126,8 @@ struct OrderStore: Sendable {
                   .text(order.customerPhone), .text(order.customerAddress), .text(order.districtID), .text(order.regionID),
                   .text(order.officeID), .text(order.creditedTeamPath), .int64(order.totalFen), .text(note),
                   .text(order.submittedBy), .timestampMillis(order.createdAtMillis),
-                  .text(Self.arrayLiteral(order.lines.map(\.lineNo))), .text(Self.textArrayLiteral(order.lines.map(\.skuID))),
-                  .text(Self.arrayLiteral(order.lines.map(\.quantity))), .text(Self.arrayLiteral(order.lines.map(\.unitPriceFen))),
+                  .integerArray((order.lines.map(\.lineNo))), .textArray((order.lines.map(\.skuID))),
+                  .integerArray((order.lines.map(\.quantity))), .integerArray((order.lines.map(\.unitPriceFen))),
                   .text(OrderState.unspecified.storedName), .text(actor.accountID), .text(actor.role),
                   .text(OrderState.received.storedName), .text(order.promotionPlanID)])
     }
@@ -151,19 +151,6 @@ struct OrderStore: Sendable {
         try await tx.execute("""
             INSERT INTO order_participants (order_id, account_id) VALUES ($1, $2) ON CONFLICT DO NOTHING
             """, [.text(orderID), .text(accountID)])
-    }
-
-    /// An array literal of numbers (`int[]`, `bigint[]`).
-    static func arrayLiteral<Number: BinaryInteger>(_ numbers: [Number]) -> String {
-        "{" + numbers.map { String($0) }.joined(separator: ",") + "}"
-    }
-
-    /// A `text[]` literal; elements are quoted and escaped, so any string is safe.
-    static func textArrayLiteral(_ values: [String]) -> String {
-        let quoted = values.map { value in
-            "\"" + value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
-        }
-        return "{" + quoted.joined(separator: ",") + "}"
     }
 }
 

@@ -11,8 +11,9 @@ extension ProposalFlow {
                        idempotencyKey: String?) async throws -> Xsc_Proposals_V1_Proposal {
         try Self.requireStaff(actor)
         let draft = DraftValidation.normalised(request.draft ?? Xsc_Proposals_V1_ProposalDraft())
+        let members = try await teamMembers(actor)
         return try await write("CreateProposal", actor: actor, key: idempotencyKey, request: request) { tx in
-            try await checkDraft(draft, actor: actor, now: nil, in: tx)
+            try DraftValidation.check(draft, teamMembers: members).check()
             let record = ProposalRecord(id: makeID(), teamPath: actor.teamPath, proposer: actor.accountID, draft: draft, now: clock())
             _ = try await tx.run(store.insertStatements(record, checkpointAt: draft.checkpointAtMs, makeID: makeID))
             return try await saveAndReload(record, in: tx)
@@ -22,12 +23,13 @@ extension ProposalFlow {
     public func update(_ request: Xsc_Proposals_V1_UpdateProposalRequest, actor: VerifiedActor) async throws -> Xsc_Proposals_V1_Proposal {
         try Self.requireStaff(actor)
         let draft = DraftValidation.normalised(request.draft ?? Xsc_Proposals_V1_ProposalDraft())
+        let members = try await teamMembers(actor)
         return try await pool.transaction { tx in
             var record = try await readable(request.proposalId, actor: actor, forUpdate: true, in: tx)
             guard record.proposer == actor.accountID else { throw Self.onlyProposer("edit") }
             var machine = record.machine
             _ = try machine.apply(.edit)
-            try await checkDraft(draft, actor: actor, now: nil, in: tx)
+            try DraftValidation.check(draft, teamMembers: members).check()
             record.apply(draft)
             record.updatedAt = clock()
             _ = try await tx.run(store.replaceDraftStatements(record, checkpointAt: draft.checkpointAtMs, makeID: makeID))
@@ -40,19 +42,21 @@ extension ProposalFlow {
     public func submit(_ request: Xsc_Proposals_V1_ProposalRequest, actor: VerifiedActor,
                        idempotencyKey: String?) async throws -> Xsc_Proposals_V1_Proposal {
         try Self.requireStaff(actor)
+        let members = try await teamMembers(actor)
+        let proposer = try await directory.person(actor.accountID)
+        let levels = try await directory.superiorLevels(of: actor.accountID)
         return try await write("SubmitProposal", actor: actor, key: idempotencyKey, request: request) { tx in
             var record = try await readable(request.proposalId, actor: actor, forUpdate: true, in: tx)
             guard record.proposer == actor.accountID else { throw Self.onlyProposer("submit") }
             var machine = record.machine
             let effects = try machine.apply(.submit)
             let now = clock()
-            try await checkDraft(record.draft, actor: actor, now: now, in: tx)
-            guard let proposer = try await directory.person(actor.accountID, in: tx) else {
+            try DraftValidation.check(record.draft, teamMembers: members, now: now).check()
+            guard let proposer else {
                 throw DomainErrors.refused(.failedPrecondition,
                                            "your account is not in the proposal area's directory yet; try again in a minute",
                                            reason: ProposalErrorReason.directoryPending)
             }
-            let levels = try await directory.superiorLevels(of: proposer, in: tx)
             guard !levels.isEmpty else {
                 throw DomainErrors.refused(.failedPrecondition,
                                            "nobody above you can decide proposals (no team admin or lead above your team); ask your administrator",
@@ -89,10 +93,9 @@ extension ProposalFlow {
         }
     }
 
-    func checkDraft(_ draft: Xsc_Proposals_V1_ProposalDraft, actor: VerifiedActor, now: Int64?,
-                    in tx: PostgresTransaction) async throws {
-        let members = Set(try await directory.members(of: actor.teamPath, in: tx).map(\.id))
-        try DraftValidation.check(draft, teamMembers: members, now: now).check()
+    /// The enabled members of the actor's team (read before the transaction).
+    func teamMembers(_ actor: VerifiedActor) async throws -> Set<String> {
+        Set(try await directory.members(of: actor.teamPath).map(\.id))
     }
 
     static func onlyProposer(_ what: String) -> RPCError {

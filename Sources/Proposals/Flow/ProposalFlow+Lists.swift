@@ -42,7 +42,7 @@ extension ProposalFlow {
     public func teamCounts(_ request: Xsc_Proposals_V1_TeamCountsRequest, actor: VerifiedActor) async throws -> Xsc_Proposals_V1_TeamCountsResponse {
         try Self.requireStaff(actor)
         let subtree = request.subtree.isEmpty ? actor.teamPath : request.subtree
-        guard SettingsAccess.isWithin(subtree, subtree: actor.teamPath) else { throw DomainErrors.notFound("node", id: subtree) }
+        guard OrgPath.isWithin(subtree, subtree: actor.teamPath) else { throw DomainErrors.notFound("node", id: subtree) }
         return try await pool.transaction { tx in
             var response = Xsc_Proposals_V1_TeamCountsResponse()
             response.teams = try await CountQueries().counts(subtree: subtree, in: tx)
@@ -88,7 +88,7 @@ extension ProposalFlow {
         if !entry.nodePath.hasPrefix("/") { problems.add("node_path", "required: a path such as /hq/cq") }
         try problems.check()
         var ack = Xsc_Common_V1_DirectoryAck()
-        ack.applied = try await directory.apply(entry, pool: pool)
+        ack.applied = try await directory.apply(entry)
         return ack
     }
 

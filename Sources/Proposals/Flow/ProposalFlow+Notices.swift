@@ -21,6 +21,7 @@ extension ProposalFlow {
             problems.add("acknowledge_by_ms", "must be in the future (or 0 for no acknowledgement)")
         }
         try problems.check()
+        let members = request.sms ? try await directory.members(of: actor.teamPath).map(\.id).filter { $0 != actor.accountID } : []
         return try await write("PublishNotice", actor: actor, key: idempotencyKey, request: request) { tx in
             let notice = NoticeStore.NoticeRecord(id: makeID(), teamPath: actor.teamPath, author: actor.accountID, title: title,
                                                   body: body, sms: request.sms,
@@ -28,7 +29,6 @@ extension ProposalFlow {
                                                   publishedAt: now, readAt: now)
             try await notices.insert(notice, in: tx)
             if request.sms {
-                let members = try await directory.members(of: actor.teamPath, in: tx).map(\.id).filter { $0 != actor.accountID }
                 try await notifier.send("team_notice", to: members, params: ["title": title], teamPath: actor.teamPath,
                                         subject: ("notice", notice.id), in: tx)
             }
@@ -157,6 +157,7 @@ extension ProposalFlow {
     /// Who has read the notice, and which members have not yet.
     public func listNoticeReads(_ request: Xsc_Proposals_V1_NoticeRequest, actor: VerifiedActor) async throws -> Xsc_Proposals_V1_NoticeReadsResponse {
         try Self.requireStaff(actor)
+        let members = try await directory.members(of: actor.teamPath).map(\.id)
         return try await pool.transaction { tx in
             let notice = try await teamNotice(request.noticeId, actor: actor, in: tx)
             let reads = try await notices.reads(notice.id, in: tx)
@@ -164,7 +165,7 @@ extension ProposalFlow {
             var response = Xsc_Proposals_V1_NoticeReadsResponse()
             response.noticeId = notice.id
             response.read = reads
-            response.unreadAccountIds = try await directory.members(of: notice.teamPath, in: tx).map(\.id).filter { !readers.contains($0) }
+            response.unreadAccountIds = members.filter { !readers.contains($0) }
             return response
         }
     }
@@ -174,7 +175,7 @@ extension ProposalFlow {
         guard let notice = try await notices.load(noticeID, reader: "", in: tx) else { return }
         let acknowledged = try await notices.acknowledgedBy(notice.id, in: tx)
         let now = clock()
-        for member in try await directory.members(of: notice.teamPath, in: tx)
+        for member in try await directory.members(of: notice.teamPath)
         where member.id != notice.author && !acknowledged.contains(member.id) {
             try await recordViolation(ViolationRecord(
                 rule: .noticeAcknowledgement, person: member.id, teamPath: notice.teamPath, proposalID: "", reference: notice.id,

@@ -2,7 +2,6 @@ import DomainKit
 import Foundation
 import Messages
 import Postgres
-import ProtoCodec
 import RPC
 import ServiceKit
 import ServiceKitStore
@@ -19,7 +18,7 @@ public struct ProposalFlow: Sendable {
     let violations = ViolationStore()
     let notices = NoticeStore()
     let settings = SettingsStore()
-    let directory = PeopleDirectory()
+    let directory: PeopleDirectory
     let idempotency: IdempotencyStore
     let timers: Timers
     let notifier: ProposalNotifier
@@ -36,11 +35,12 @@ public struct ProposalFlow: Sendable {
         timers = Timers(clock: clock)
         notifier = ProposalNotifier(outbox: Outbox(clock: clock))
         publisher = ViolationPublisher(outbox: Outbox(clock: clock))
+        directory = PeopleDirectory(accounts: AccountDirectory(pool: pool, clock: clock))
     }
 
     /// One write in one transaction; with an idempotency key, the same key and request answer
     /// the first result again (scope: method and caller, so callers never share keys).
-    func write<Request: ProtoMessage, Response: ProtoMessage>(
+    func write<Request: RPCMessage, Response: RPCMessage>(
         _ method: String, actor: VerifiedActor, key: String?, request: Request,
         _ body: @escaping (PostgresTransaction) async throws -> Response
     ) async throws -> Response {

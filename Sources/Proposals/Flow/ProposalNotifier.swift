@@ -1,3 +1,4 @@
+import DomainKit
 import Foundation
 import Messages
 import Postgres
@@ -22,7 +23,7 @@ struct ProposalNotifier: Sendable {
             request.params = params
             // Deadlines of staff: sent at any hour, like the order area's prompts.
             request.category = .staffSla
-            request.regionCode = Self.region(of: teamPath)
+            request.regionCode = OrgPath.region(of: teamPath) ?? "hq"
             var about = Xsc_Notifications_V1_Subject()
             about.kind = subject.kind
             about.id = subject.id
@@ -33,12 +34,6 @@ struct ProposalNotifier: Sendable {
                                                       payload: request.serializedBytes(), eventID: eventID))
         }
         if !statements.isEmpty { _ = try await tx.run(statements) }
-    }
-
-    /// The region code of a team path ("/hq/cq/..." -> "cq"): each region pays its own SMS.
-    static func region(of path: String) -> String {
-        let segments = path.split(separator: "/")
-        return segments.count >= 2 ? String(segments[1]) : "hq"
     }
 
     /// "12-08 15:30" in the organisation's zone, as an SMS shows a deadline.

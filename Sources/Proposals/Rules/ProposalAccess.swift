@@ -1,3 +1,5 @@
+import DomainKit
+
 /// Who sees what (DOMAIN.md, information security): proposals are closed inside the owning
 /// team. The one opening is the superior a proposal was sent to for a decision: it reads the
 /// proposal it must decide (the levels asked so far). A draft is its proposer's alone.
@@ -29,18 +31,9 @@ enum ProposalAccess {
 
 /// Who may set a team's deadlines: its own team admin, or a leader on an ancestor node.
 enum SettingsAccess {
-    static let leadingRoles: Set<String> = [
-        "team_admin", "district_order_lead", "office_order_lead", "customer_service", "regional_manager", "hq_admin",
-    ]
-
     static func canConfigure(team: String, actorRole: String, actorNode: String) -> Bool {
-        guard leadingRoles.contains(actorRole) else { return false }
-        if actorRole == "team_admin" { return actorNode == team }
-        return isWithin(team, subtree: actorNode)
-    }
-
-    /// True when `path` is `subtree` or lies below it (whole segments).
-    static func isWithin(_ path: String, subtree: String) -> Bool {
-        path == subtree || path.hasPrefix(subtree.hasSuffix("/") ? subtree : subtree + "/")
+        guard let role = DomainRole(rawValue: actorRole), role.leadershipRank != nil else { return false }
+        if role == .teamAdmin { return actorNode == team }
+        return OrgPath.isWithin(team, subtree: actorNode)
     }
 }

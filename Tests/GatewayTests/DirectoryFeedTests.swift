@@ -8,16 +8,16 @@ import ServiceKitStore
 import Synchronization
 import XCTest
 
-/// The account directory feed to notifications: outbox rows written with the account change,
+/// The account directory feed to notifications (and its DirectoryEntry to the other services): outbox rows written with the account change,
 /// versions from one sequence, the start-up backfill, and the relay signed as the gateway's
 /// SYSTEM actor that waits while notifications is down.
-final class ContactFeedTests: XCTestCase {
+final class DirectoryFeedTests: XCTestCase {
     private static let secretText = "contact-feed-test-secret-0123456789abcdef"
     private static let secret = ActorSecret(secretText)!
 
     private static func entries(_ pool: PostgresPool) async throws -> [Xsc_Notifications_V1_SetContactRequest] {
         let rows = try await pool.query("""
-            SELECT destination, method_path, payload FROM xsc_outbox ORDER BY id
+            SELECT destination, method_path, payload FROM xsc_outbox WHERE destination = 'notifications' ORDER BY id
             """)
         return try rows.map { row in
             XCTAssertEqual(try row.decode(String.self, at: 0), "notifications")
@@ -92,6 +92,32 @@ final class ContactFeedTests: XCTestCase {
         XCTAssertEqual(Set(mine.map(\.version)).count, 4)
     }
 
+    func testEachChangeQueuesOneDirectoryEntryPerKeepingService() async throws {
+        let pool = try await GatewayDatabase.make(self)
+        defer { pool.close() }
+        let accounts = AccountStore(pool: pool)
+        let created = try await accounts.insert(name: "李业务", phone: "13900000021", role: .salesperson, nodePath: "/hq",
+                                                passwordHash: "x")
+        let person = try XCTUnwrap(created)
+        let rows = try await pool.query("""
+            SELECT destination, method_path, payload, event_id FROM xsc_outbox WHERE destination <> 'notifications' ORDER BY destination
+            """)
+        XCTAssertEqual(try rows.map { try $0.decode(String.self, column: "destination") }, ["customers", "proposals", "settlements"])
+        XCTAssertEqual(try rows.map { try $0.decode(String.self, column: "method_path") }, [
+            "/xsc.customers.v1.CustomerService/SetDirectoryEntry", "/xsc.proposals.v1.ProposalService/SetDirectoryEntry",
+            "/xsc.settlements.v1.SettlementService/SetDirectoryEntry",
+        ])
+        let entry = try Xsc_Common_V1_DirectoryEntry(serializedBytes: try rows[0].decode([UInt8].self, column: "payload"))
+        XCTAssertEqual(entry.accountId, person.id)
+        XCTAssertEqual(entry.name, "李业务")
+        XCTAssertEqual(entry.domainRole, "salesperson")
+        XCTAssertEqual(entry.nodePath, "/hq")
+        XCTAssertTrue(entry.enabled)
+        let contact = try await Self.entries(pool)
+        XCTAssertEqual(entry.version, contact[0].version, "one version for the contact and the directory entries")
+        XCTAssertEqual(try rows[0].decode(String.self, column: "event_id"), "directory-customers-\(person.id)-\(entry.version)")
+    }
+
     func testBackfillPublishesAccountsThatNeverWerePublishedOnce() async throws {
         let pool = try await GatewayDatabase.make(self)
         defer { pool.close() }
@@ -101,7 +127,7 @@ final class ContactFeedTests: XCTestCase {
                 INSERT INTO accounts (id, name, phone, role, node_path, password_hash) VALUES ($1, 'old', $2, 'dealer', '/hq', 'x')
                 """, [.text(id), .text(phone)])
         }
-        let feed = ContactFeed()
+        let feed = DirectoryFeed()
         let first = try await feed.backfill(pool: pool, limit: 1)
         let second = try await feed.backfill(pool: pool)
         let third = try await feed.backfill(pool: pool)
@@ -129,12 +155,12 @@ final class ContactFeedTests: XCTestCase {
                 "XSC_LISTEN": "127.0.0.1:0", "XSC_ADMIN_LISTEN": "127.0.0.1:0", "XSC_ACTOR_SECRET": Self.secretText,
                 "DATABASE_URL": "postgres://unused@127.0.0.1/unused", "XSC_NOTIFICATIONS_ADDR": "127.0.0.1:\(port)",
             ])
-            let workers = ContactFeedWorkers.make(pool: pool, config: config, logger: Logger(service: "gateway", level: .error),
+            let workers = DirectoryFeedWorkers.make(pool: pool, config: config, logger: Logger(service: "gateway", level: .error),
                                                   reportError: { _, _ in })
             return try XCTUnwrap(workers.first as? OutboxRelay)
         }
         try await relay().runOnce()
-        let waiting = try await pool.query("SELECT state, attempts FROM xsc_outbox")
+        let waiting = try await pool.query("SELECT state, attempts FROM xsc_outbox WHERE destination = 'notifications'")
         XCTAssertEqual(try waiting[0].decode(String.self, at: 0), "pending", "notifications down: the entry waits")
         XCTAssertEqual(try waiting[0].decode(Int.self, at: 1), 1)
 
@@ -152,7 +178,7 @@ final class ContactFeedTests: XCTestCase {
         while state != "delivered" && ContinuousClock.now < giveUp {
             _ = try await pool.execute("UPDATE xsc_outbox SET next_attempt_at = now() - interval '1 second'")
             try await upRelay.runOnce()
-            let row = try await pool.query("SELECT state, coalesce(last_error, '') FROM xsc_outbox")[0]
+            let row = try await pool.query("SELECT state, coalesce(last_error, '') FROM xsc_outbox WHERE destination = 'notifications'")[0]
             state = try row.decode(String.self, at: 0)
             lastError = try row.decode(String.self, at: 1)
             if state != "delivered" { try await Task.sleep(for: .milliseconds(200)) }
@@ -161,7 +187,7 @@ final class ContactFeedTests: XCTestCase {
         let received = notifications.received.withLock { $0 }
         XCTAssertEqual(received.map(\.entry.phone), ["13900000003"])
         XCTAssertEqual(received.first?.actor.role, .system)
-        XCTAssertEqual(received.first?.actor.accountID, ContactFeedWorkers.actorAccountID)
+        XCTAssertEqual(received.first?.actor.accountID, DirectoryFeedWorkers.actorAccountID)
         XCTAssertEqual(received.first?.idempotencyKey, "contact-\(received.first?.entry.accountId ?? "")-\(received.first?.entry.version ?? 0)")
     }
 }

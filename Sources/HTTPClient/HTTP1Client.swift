@@ -167,7 +167,7 @@ public struct HTTP1Client: Sendable {
         for line in head.split(separator: "\r\n").dropFirst() {
             let parts = line.split(separator: ":", maxSplits: 1)
             if parts.count == 2, parts[0].lowercased() == "content-length",
-               let length = Int(parts[1].trimmingCharacters(in: " ")) {
+               let length = Int(parts[1].trimmingSpaces()) {
                 return end + 4 + length
             }
         }
@@ -198,7 +198,7 @@ public struct HTTP1Client: Sendable {
             let parts = line.split(separator: ":", maxSplits: 1)
             guard parts.count == 2 else { continue }
             let name = parts[0].lowercased()
-            let value = parts[1].trimmingCharacters(in: " ")
+            let value = parts[1].trimmingSpaces()
             headers.append((name, value))
             if name == "content-length" { contentLength = Int(value) }
             if name == "transfer-encoding" && value.lowercased() != "identity" {
@@ -215,7 +215,11 @@ public struct HTTP1Client: Sendable {
 }
 
 extension Substring {
-    func trimmingCharacters(in character: Character) -> String {
-        String(self).trimmingCharacters(in: character)
+    /// Without leading and trailing spaces (header values and fields).
+    func trimmingSpaces() -> String {
+        var view = self
+        while view.first == " " { view = view.dropFirst() }
+        while view.last == " " { view = view.dropLast() }
+        return String(view)
     }
 }
