@@ -69,7 +69,7 @@ extension ProposalFlow {
                     try await notifier.send("proposal_decision", to: [record.proposer] + record.participants,
                                             params: ["title": record.title, "decision": execute ? "批准执行" : "终止",
                                                      "comment": comment],
-                                            teamPath: record.teamPath, subject: ("proposal", record.id), in: tx)
+                                            teamPath: record.teamPath, in: tx)
                 case .scheduleExecution:
                     try await scheduleExecution(record, now: now, in: tx)
                 default:
@@ -104,7 +104,7 @@ extension ProposalFlow {
                                                  "superior": missedBy.joined(separator: ","),
                                                  "minutes": String(max(1, Int((now - (record.submittedAt ?? now)) / 60_000))),
                                                  "due": ProposalNotifier.clockText(record.decisionDueAt ?? now, timeZone: timeZone)],
-                                        teamPath: record.teamPath, subject: ("proposal", record.id), in: tx)
+                                        teamPath: record.teamPath, in: tx)
                 try await timers.schedule(in: tx, kind: TimerKind.decision, subjectID: record.id,
                                           dueAtMillis: record.decisionDueAt ?? now)
             default:

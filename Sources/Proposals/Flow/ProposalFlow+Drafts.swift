@@ -81,7 +81,7 @@ extension ProposalFlow {
                     try await notifier.send("proposal_submitted", to: levels[0],
                                             params: ["proposer": proposer.name.isEmpty ? proposer.id : proposer.name,
                                                      "title": record.title],
-                                            teamPath: record.teamPath, subject: ("proposal", record.id), in: tx)
+                                            teamPath: record.teamPath, in: tx)
                 case .scheduleDecisionDeadline:
                     try await timers.schedule(in: tx, kind: TimerKind.decision, subjectID: record.id,
                                               dueAtMillis: record.decisionDueAt ?? now)

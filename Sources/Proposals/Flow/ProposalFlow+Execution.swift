@@ -99,7 +99,7 @@ extension ProposalFlow {
         try await notifier.send("proposal_checkpoint_reminder", to: record.participants.filter { !reported.contains($0) },
                                 params: ["title": record.title,
                                          "due": ProposalNotifier.clockText(checkpoint.dueAt, timeZone: timeZone)],
-                                teamPath: record.teamPath, subject: ("proposal", record.id), in: tx)
+                                teamPath: record.teamPath, in: tx)
     }
 
     /// The finish timer (or a closing step that arrives before it): the review opens.
@@ -123,10 +123,10 @@ extension ProposalFlow {
         for effect in effects where effect == .startReview {
             try await notifier.send("proposal_review_due", to: [record.proposer],
                                     params: ["title": record.title, "what": "效果分析", "due": due],
-                                    teamPath: record.teamPath, subject: ("proposal", record.id), in: tx)
+                                    teamPath: record.teamPath, in: tx)
             try await notifier.send("proposal_review_due", to: record.participants,
                                     params: ["title": record.title, "what": "评价", "due": due],
-                                    teamPath: record.teamPath, subject: ("proposal", record.id), in: tx)
+                                    teamPath: record.teamPath, in: tx)
             try await timers.schedule(in: tx, kind: TimerKind.review, subjectID: record.id, dueAtMillis: record.reviewDueAt ?? now)
         }
     }

@@ -29,8 +29,7 @@ extension ProposalFlow {
                                                   publishedAt: now, readAt: now)
             try await notices.insert(notice, in: tx)
             if request.sms {
-                try await notifier.send("team_notice", to: members, params: ["title": title], teamPath: actor.teamPath,
-                                        subject: ("notice", notice.id), in: tx)
+                try await notifier.send("team_notice", to: members, params: ["title": title], teamPath: actor.teamPath, in: tx)
             }
             if let due = notice.acknowledgeBy {
                 try await timers.schedule(in: tx, kind: TimerKind.noticeAcknowledgement, subjectID: notice.id, dueAtMillis: due)
@@ -134,7 +133,7 @@ extension ProposalFlow {
             question.answeredAt = clock()
             try await notices.saveAnswer(question, in: tx)
             try await notifier.send("notice_answered", to: [question.asker], params: ["title": notice.title, "answer": answer],
-                                    teamPath: notice.teamPath, subject: ("notice", notice.id), in: tx)
+                                    teamPath: notice.teamPath, in: tx)
             return question.message
         }
     }

@@ -12,8 +12,9 @@ struct ProposalNotifier: Sendable {
     static let sendPath = "/xsc.notifications.v1.NotificationService/Send"
     let outbox: Outbox
 
+    /// No `subject`: notifications takes replies to order prompts only (subject kind "order").
     func send(_ template: String, to accounts: [String], params: [String: String], teamPath: String,
-              subject: (kind: String, id: String), in tx: PostgresTransaction) async throws {
+              in tx: PostgresTransaction) async throws {
         var seen = Set<String>()
         var statements: [PostgresStatement] = []
         for account in accounts where !account.isEmpty && seen.insert(account).inserted {
@@ -24,10 +25,6 @@ struct ProposalNotifier: Sendable {
             // Deadlines of staff: sent at any hour, like the order area's prompts.
             request.category = .staffSla
             request.regionCode = OrgPath.region(of: teamPath) ?? "hq"
-            var about = Xsc_Notifications_V1_Subject()
-            about.kind = subject.kind
-            about.id = subject.id
-            request.subject = about
             let eventID = Outbox.makeEventID()
             request.idempotencyKey = "proposals-" + eventID
             statements.append(outbox.enqueueStatement(destination: Self.destination, methodPath: Self.sendPath,
