@@ -99,8 +99,10 @@ extension ProposalFlow {
                 record.escalations += 1
                 record.decisionDueAt = now + deadlines.decisionWindowMillis
                 record.updatedAt = now
+                // The directory read takes a second connection (this runs inside the timer's transaction).
+                let proposer = try await directory.person(record.proposer)?.name ?? ""
                 try await notifier.send("proposal_escalated", to: record.currentDeciders,
-                                        params: ["title": record.title, "proposer": record.proposer,
+                                        params: ["title": record.title, "proposer": proposer.isEmpty ? record.proposer : proposer,
                                                  "superior": missedBy.joined(separator: ","),
                                                  "minutes": String(max(1, Int((now - (record.submittedAt ?? now)) / 60_000))),
                                                  "due": ProposalNotifier.clockText(record.decisionDueAt ?? now, timeZone: timeZone)],
