@@ -66,6 +66,23 @@ final class ExecutionFlowTests: XCTestCase {
         XCTAssertEqual(after.count, 1, "a late report does not record the miss twice")
     }
 
+    func testACheckpointThatPassedBeforeTheDecisionWasNeverOwed() async throws {
+        var draft = fixture.draft()
+        draft.startAtMs = fixture.clock.nowMillis() + 60_000
+        draft.checkpointAtMs = [fixture.clock.nowMillis() + 600_000]
+        draft.finishAtMs = fixture.clock.nowMillis() + 3 * 3_600_000
+        let created = try await fixture.created(draft)
+        _ = try await fixture.flow.submit(ProposalsFixture.ref(created.id), actor: try fixture.actor("alice"), idempotencyKey: nil)
+        try await fixture.advance(seconds: 15 * 60)
+        let proposal = try await fixture.decided(created.id, by: "admin7")
+        let checkpointTimer = try await Timers().entry(pool: fixture.pool, kind: TimerKind.checkpoint, subjectID: proposal.checkpoints[0].id)
+        XCTAssertNil(checkpointTimer, "no deadline for a checkpoint already past at the decision")
+        let reported = try await report(proposal, by: "alice")
+        XCTAssertTrue(reported.checkpoints[0].reports[0].late)
+        let events = try await fixture.violationEvents()
+        XCTAssertTrue(events.isEmpty, "nothing was owed before execution started")
+    }
+
     func testAnalysisEvaluationsAndViolationsForTheMissingOnes() async throws {
         let submitted = try await fixture.submitted()
         let proposal = try await fixture.decided(submitted.id, by: "admin7")

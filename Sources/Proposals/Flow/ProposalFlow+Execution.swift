@@ -62,8 +62,9 @@ extension ProposalFlow {
                 throw DomainErrors.refused(.alreadyExists, "you already reported at this checkpoint",
                                            reason: ProposalErrorReason.alreadyDone)
             }
-            if late {
-                // Late still counts as a miss, whether or not the checkpoint's timer has fired.
+            // Late still counts as a miss, whether or not the checkpoint's timer has fired; a
+            // checkpoint that passed before the decision was never owed (scheduleExecution).
+            if late, let decidedAt = record.decidedAt, checkpoint.dueAt > decidedAt {
                 try await recordViolation(checkpointMiss(record, checkpoint, person: actor.accountID, now: now), in: tx)
             }
             return try await saveAndReload(record, in: tx)
