@@ -83,15 +83,15 @@ let package = Package(
         .target(name: "Interop", dependencies: ["ServiceAPI", "RPC", "Messages"]),
         // Gateway: identity (org tree, accounts, sessions, partner keys; scrypt from _CryptoExtras) and the proxy.
         .target(name: "Gateway", dependencies: [
-            "DomainKit", "ServiceKit", "ServiceKitStore", "ServiceAPI", "Postgres", "RPC", "Messages",
+            "DomainKit", "ServiceKit", "ServiceKitStore", "ServiceHost", "ServiceAPI", "Postgres", "RPC", "Messages",
             .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),
         ]),
         .target(name: "Notifications", dependencies: [
-            "DomainKit", "ServiceAPI", "ServiceKit", "ServiceKitStore", "Postgres", "RPC", "Messages", "HTTPClient",
+            "DomainKit", "ServiceAPI", "ServiceKit", "ServiceKitStore", "ServiceHost", "Postgres", "RPC", "Messages", "HTTPClient",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
-        .target(name: "Orders", dependencies: ["DomainKit", "ServiceKit", "ServiceKitStore", "ServiceAPI", "Postgres", "RPC", "Messages"]),
-        .target(name: "Proposals", dependencies: ["DomainKit", "ServiceKit", "ServiceKitStore", "ServiceAPI", "Postgres", "RPC", "Messages"]),
+        .target(name: "Orders", dependencies: ["DomainKit", "ServiceKit", "ServiceKitStore", "ServiceHost", "ServiceAPI", "Postgres", "RPC", "Messages"]),
+        .target(name: "Proposals", dependencies: ["DomainKit", "ServiceKit", "ServiceKitStore", "ServiceHost", "ServiceAPI", "Postgres", "RPC", "Messages"]),
 
         // 7. Executables.
         .executableTarget(name: "InteropServer", dependencies: ["Interop", "RPC"]),
@@ -106,7 +106,7 @@ let package = Package(
         .executableTarget(name: "ProposalsServer", dependencies: ["ServiceHost", "Proposals"]),
         .executableTarget(name: "NotificationsServer", dependencies: ["ServiceHost", "Notifications", "ServiceKit", "ServiceKitStore", "RPC"]),
         .executableTarget(name: "SettlementsServer", dependencies: ["ServiceHost"]),
-        .executableTarget(name: "XscCLI", dependencies: ["ServiceKit", "ServiceAPI", "Postgres", "RPC", "Messages"]),
+        .executableTarget(name: "XscCLI", dependencies: ["ServiceKit", "ServiceKitStore", "ServiceAPI", "Postgres", "RPC", "Messages"]),
 
         .testTarget(name: "HTTP2Tests", dependencies: ["HTTP2"]),
         .testTarget(name: "DomainKitTests", dependencies: ["DomainKit", "RPC", "Messages"]),

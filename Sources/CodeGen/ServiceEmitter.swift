@@ -29,6 +29,12 @@ struct ServiceEmitter {
         out.line("/// Typed client of `\(fullName)`.")
         out.block("public struct \(swiftBase)Client: Sendable") { out in
             out.line("public static let serviceName = \"\(fullName)\"")
+            out.line()
+            out.line("/// The full path of each method, for callers that address a call by path (an outbox row).")
+            out.block("public enum Paths") { out in
+                for method in methods { out.line("public static let \(method.swiftName) = \"\(method.path)\"") }
+            }
+            out.line()
             out.line("public let channel: RPCChannel")
             out.line()
             out.line("public init(channel: RPCChannel) { self.channel = channel }")
@@ -87,7 +93,7 @@ struct ServiceEmitter {
         }
 
         func emitClientMethod(into out: inout CodeWriter) {
-            let path = "\"\(self.path)\""
+            let path = "Paths.\(swiftName)"
             switch (descriptor.clientStreaming, descriptor.serverStreaming) {
             case (false, false):
                 out.block("public func \(swiftName)(_ request: \(request), options: CallOptions = CallOptions()) async throws -> \(response)") { out in

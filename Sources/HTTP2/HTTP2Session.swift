@@ -18,7 +18,12 @@ public final class HTTP2Session {
     /// counter that ends abusive connections.
     public internal(set) var protocolErrorCount = 0
 
+    /// Header blocks refused for exceeding MAX_HEADER_LIST_SIZE (their streams were reset).
+    public internal(set) var oversizedHeaderBlocks = 0
+
     var headerBlockInProgress = HTTP2HeaderBlock()
+    /// Decoded size of the block in progress, as RFC 9113 counts it.
+    var headerListBytesInProgress = 0
     var outbound: [Int32: OutboundStream] = [:]
 
     public init(role: Role, settings: HTTP2Settings = HTTP2Settings()) throws(HTTP2Error) {

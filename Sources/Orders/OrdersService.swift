@@ -1,5 +1,6 @@
 import Postgres
 import RPC
+import ServiceHost
 import ServiceKit
 import ServiceKitStore
 
@@ -15,15 +16,33 @@ public enum OrdersService {
     /// their method wait for it (events.proto), they are not lost.
     static let permanentCodes: Set<StatusCode> = [.invalidArgument, .outOfRange]
 
-    /// Retried without limit (backing off to every 10 minutes): a peer that is down or not
-    /// there yet delays an effect, it never loses one (ARCHITECTURE.md). Rows that keep failing
-    /// show their `last_error` in xsc_outbox.
-    static let retry = RetryPolicy(baseDelay: .seconds(1), maxDelay: .seconds(600), maxAttempts: Int.max)
+    /// Retried for about a week (backing off to every 10 minutes): a peer that is down or not
+    /// there yet delays an effect, it never loses one (ARCHITECTURE.md). Meanwhile the backlog
+    /// and its age show on /metrics (OutboxMonitor); after that the row is a dead letter that
+    /// `xsc outbox dead` lists and `xsc outbox replay` sends again.
+    static let retry = RetryPolicy(baseDelay: .seconds(1), maxDelay: .seconds(600), maxAttempts: 1_008)
+
+    /// The whole service for `ServiceHost.run`.
+    public static var definition: ServiceDefinition {
+        ServiceDefinition(
+            name: "orders",
+            peers: peers,
+            providers: { service in
+                [OrderServiceHandler(flow: OrderFlow(pool: service.pool, timeZone: service.config.organizationTimeZone))]
+            },
+            workers: { service in
+                try workers(flow: OrderFlow(pool: service.pool, timeZone: service.config.organizationTimeZone),
+                            pool: service.pool, config: service.config, reportError: service.workerErrorReporter,
+                            metrics: service.metrics)
+            })
+    }
 
     public static func workers(flow: OrderFlow, pool: PostgresPool, config: ServiceConfig,
-                               reportError: @escaping WorkerErrorReporter) throws -> [any BackgroundWorker] {
+                               reportError: @escaping WorkerErrorReporter,
+                               metrics: MetricsRegistry? = nil) throws -> [any BackgroundWorker] {
         var timerConfiguration = TimerWorker.Configuration()
         timerConfiguration.reportError = reportError
+        timerConfiguration.metrics = metrics
         let timers = try TimerWorker(pool: pool, handlers: flow.timerHandlers, configuration: timerConfiguration, name: "orders-sla-timers")
 
         var channels: [String: RPCChannel] = [:]

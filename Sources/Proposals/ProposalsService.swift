@@ -1,5 +1,6 @@
 import Postgres
 import RPC
+import ServiceHost
 import ServiceKit
 import ServiceKitStore
 
@@ -15,18 +16,32 @@ public enum ProposalsService {
     /// retried like UNAVAILABLE: violations wait for a settlements that does not record them yet.
     static let permanentCodes: Set<StatusCode> = [.invalidArgument, .outOfRange]
 
-    /// Retried without limit (backing off to every 10 minutes): a peer that is down delays an
-    /// effect, it never loses one (ARCHITECTURE.md).
-    static let retry = RetryPolicy(baseDelay: .seconds(1), maxDelay: .seconds(600), maxAttempts: Int.max)
+    /// Retried for about a week (backing off to every 10 minutes), like orders' events: a peer
+    /// that is down delays an effect, it never loses one (ARCHITECTURE.md); the backlog shows on
+    /// /metrics, and a row past that is a dead letter `xsc outbox replay` sends again.
+    static let retry = RetryPolicy(baseDelay: .seconds(1), maxDelay: .seconds(600), maxAttempts: 1_008)
 
-    public static func handlers(flow: ProposalFlow) -> [any RPCServiceProvider] {
-        [ProposalServiceHandler(flow: flow)]
+    /// The whole service for `ServiceHost.run`.
+    public static var definition: ServiceDefinition {
+        ServiceDefinition(
+            name: "proposals",
+            peers: peers,
+            providers: { service in
+                [ProposalServiceHandler(flow: ProposalFlow(pool: service.pool, timeZone: service.config.organizationTimeZone))]
+            },
+            workers: { service in
+                try workers(flow: ProposalFlow(pool: service.pool, timeZone: service.config.organizationTimeZone),
+                            pool: service.pool, config: service.config, reportError: service.workerErrorReporter,
+                            metrics: service.metrics)
+            })
     }
 
     public static func workers(flow: ProposalFlow, pool: PostgresPool, config: ServiceConfig,
-                               reportError: @escaping WorkerErrorReporter) throws -> [any BackgroundWorker] {
+                               reportError: @escaping WorkerErrorReporter,
+                               metrics: MetricsRegistry? = nil) throws -> [any BackgroundWorker] {
         var timerConfiguration = TimerWorker.Configuration()
         timerConfiguration.reportError = reportError
+        timerConfiguration.metrics = metrics
         // Many deadlines can fall in one minute (a team's checkpoints): bigger rounds.
         timerConfiguration.batchSize = 64
         let timers = try TimerWorker(pool: pool, handlers: flow.timerHandlers, configuration: timerConfiguration,

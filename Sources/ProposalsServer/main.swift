@@ -2,13 +2,4 @@
 import Proposals
 import ServiceHost
 
-ServiceHost.run(ServiceDefinition(
-    name: "proposals",
-    peers: ProposalsService.peers,
-    providers: { service in
-        ProposalsService.handlers(flow: ProposalFlow(pool: service.pool, timeZone: service.config.organizationTimeZone))
-    },
-    workers: { service in
-        try ProposalsService.workers(flow: ProposalFlow(pool: service.pool, timeZone: service.config.organizationTimeZone),
-                                     pool: service.pool, config: service.config, reportError: service.workerErrorReporter)
-    }))
+ServiceHost.run(ProposalsService.definition)

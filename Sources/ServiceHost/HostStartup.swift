@@ -23,6 +23,7 @@ enum HostStartup {
             problems = error.problems
         }
         if let problem = MigrationsLocation.problem(with: directory) { problems.append(problem) }
+        problems += definition.settingsProblems
         guard problems.isEmpty, let config else {
             return .exit(status: 2, standardOutput: "", standardError: describe(service: definition.name, problems))
         }

@@ -36,6 +36,10 @@ public struct ServiceDefinition: Sendable {
     /// may rely on as soon as the service answers (the gateway's first-run hq_admin, so that a
     /// script logging in right after health says SERVING never races it). A throw stops the start.
     public var beforeServing: (@Sendable (HostedService) async throws -> Void)?
+    /// Problems of the service's own settings (read from the environment by the service
+    /// before it made this definition): reported with the host's configuration problems, all
+    /// at once, and the process exits 2 without starting.
+    public var settingsProblems: [String] = []
 
     public init(name: String, peers: [String] = [], exemptMethods: Set<String> = [],
                 providers: @escaping @Sendable (HostedService) throws -> [any RPCServiceProvider] = { _ in [] },

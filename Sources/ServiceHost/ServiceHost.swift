@@ -77,12 +77,14 @@ public enum ServiceHost {
 
             let metrics = MetricsRegistry()
             PoolMetrics.register(pool, in: metrics)
+            ProcessMetrics.register(in: metrics)
             let hosted = HostedService(config: config, logger: logger, metrics: metrics, pool: pool)
             try await definition.beforeServing?(hosted)
             let readiness = DatabaseReadiness(pool: pool, logger: logger)
             var sweeping = RetentionSweeper.Configuration()
             sweeping.reportError = hosted.workerErrorReporter
-            let platformWorkers: [any BackgroundWorker] = [readiness, RetentionSweeper(pool: pool, configuration: sweeping)]
+            let monitor = OutboxMonitor(pool: pool, metrics: metrics, reportError: hosted.workerErrorReporter)
+            let platformWorkers: [any BackgroundWorker] = [readiness, RetentionSweeper(pool: pool, configuration: sweeping), monitor]
             let workers = platformWorkers + (try definition.workers(hosted))
 
             var rpc = RPCServer.Configuration(host: config.listen.host, port: config.listen.port,

@@ -8,7 +8,7 @@ import ServiceKit
 /// it later (at least once, the event id as idempotency key). Also the operator's view:
 /// dead letters and re-driving them.
 public struct Outbox: Sendable {
-    private let clock: WallClock
+    let clock: WallClock
 
     public init(clock: @escaping WallClock = SystemWallClock.now) {
         self.clock = clock

@@ -2,6 +2,8 @@
 /// positional words. Unknown options are errors, so a typo never silently changes a command.
 struct Options {
     private var options: [String: String] = [:]
+    /// Every value of a repeatable option, in order.
+    private var repeated: [String: [String]] = [:]
     private var flags: Set<String> = []
     private(set) var positional: [String] = []
     private var consumed: Set<String> = []
@@ -26,6 +28,7 @@ struct Options {
                     throw .usage("--\(name) needs a value")
                 }
                 options[name] = value
+                repeated[name, default: []].append(value)
             } else if allowed.contains(name), parts.count == 1 {
                 flags.insert(name)
             } else {
@@ -35,6 +38,7 @@ struct Options {
     }
 
     func value(_ name: String) -> String? { options[name] }
+    func values(_ name: String) -> [String] { repeated[name] ?? [] }
     func has(_ flag: String) -> Bool { flags.contains(flag) }
 
     func seconds(_ name: String, default fallback: Int) throws(CLIError) -> Int {

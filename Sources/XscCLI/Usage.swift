@@ -34,6 +34,13 @@ enum Usage {
           gateway to orders, the drill SKU with its prices and the routing of district cq-o1-d3
           (--skip-orders: organisation and keys only). Idempotent.
 
+      xsc outbox backlog|dead|replay [--database-url URL] [--event ID ...] [--all] [--limit N]
+          One service's outbox, connected as that service (--database-url, else DATABASE_URL):
+          backlog prints per route (destination, method) the rows waiting, the age of the oldest
+          and the dead letters (also on /metrics: xsc_outbox_pending, _oldest_pending_age_seconds,
+          _dead); dead lists dead letters with their last error; replay makes the named dead
+          letters (--event, repeatable) or all of them (--all) due again.
+
       xsc --help
     """
 }

@@ -17,6 +17,8 @@ do {
         status = try await DBBootstrapCommand.run(Options(Array(arguments.dropFirst())), environment: environment)
     case "seed-drill":
         status = try await SeedDrillCommand.run(Options(Array(arguments.dropFirst())), environment: environment)
+    case "outbox":
+        status = try await OutboxCommand.run(Options(Array(arguments.dropFirst())), environment: environment)
     case "health":
         status = try await HealthCommand.run(Options(Array(arguments.dropFirst())))
     case let other?:

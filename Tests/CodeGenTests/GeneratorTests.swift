@@ -29,7 +29,8 @@ final class GeneratorTests: XCTestCase {
         XCTAssertTrue(text.contains(".unary(\"Echo\") { (request: Bench_V1_Order, context: ServerContext) async throws -> Bench_V1_Order in"))
         XCTAssertTrue(text.contains("public struct Bench_V1_BenchClient: Sendable {"))
         XCTAssertTrue(text.contains("    public static let serviceName = \"bench.v1.Bench\""))
-        XCTAssertTrue(text.contains("try await channel.unary(path: \"/bench.v1.Bench/Echo\", request: request, options: options)"))
+        XCTAssertTrue(text.contains("        public static let echo = \"/bench.v1.Bench/Echo\""))
+        XCTAssertTrue(text.contains("try await channel.unary(path: Paths.echo, request: request, options: options)"))
     }
 
     func testClientsCanBeLeftOut() throws {

@@ -83,6 +83,23 @@ final class ExecutionFlowTests: XCTestCase {
         XCTAssertTrue(events.isEmpty, "nothing was owed before execution started")
     }
 
+    /// Two workers (two replicas) racing over the same due timers: each fires once, so each
+    /// miss is recorded and sent once.
+    func testTwoReplicasFireEachDeadlineOnce() async throws {
+        var ids: [String] = []
+        for _ in 0..<12 { ids.append(try await fixture.decided(try await fixture.submitted().id, by: "admin7").id) }
+        fixture.clock.advance(by: .seconds(92 * 60))
+        let first = try fixture.timerWorker(), second = try fixture.timerWorker()
+        async let a: Int = { var n = 0; while true { let k = try await first.runOnce(); n += k; if k == 0 { return n } } }()
+        async let b: Int = { var n = 0; while true { let k = try await second.runOnce(); n += k; if k == 0 { return n } } }()
+        let fired = try await a + b
+        let events = try await fixture.violationEvents()
+        XCTAssertEqual(events.count, 24, "12 checkpoints x 2 participants, each once")
+        XCTAssertEqual(Set(events.map { "\($0.reference)/\($0.personAccountId)" }).count, 24)
+        XCTAssertEqual(fired, 12 * 2, "each proposal's reminder and checkpoint deadline, fired by one worker or the other")
+        XCTAssertEqual(ids.count, 12)
+    }
+
     func testAnalysisEvaluationsAndViolationsForTheMissingOnes() async throws {
         let submitted = try await fixture.submitted()
         let proposal = try await fixture.decided(submitted.id, by: "admin7")

@@ -40,7 +40,7 @@ def test_this_tree_follows_the_layers():
     ("Sources/Orders/OrdersService.swift", "import Gateway",
      "Sources/Orders/OrdersService.swift:1: Orders (layer 6, domain) imports Gateway (layer 6, domain): sideways import"),
     ("Sources/Orders/OrdersService.swift", "import LibPQ", "Sources/Orders/OrdersService.swift:1: domain module Orders imports LibPQ"),
-    ("Sources/Gateway/FirstRun.swift", "import Glibc", "Sources/Gateway/FirstRun.swift:1: domain module Gateway imports Glibc"),
+    ("Sources/Gateway/Flow/FirstRun.swift", "import Glibc", "Sources/Gateway/Flow/FirstRun.swift:1: domain module Gateway imports Glibc"),
     ("Sources/ServiceKit/Support/WallClock.swift", "@testable import CLibPQ",
      "Sources/ServiceKit/Support/WallClock.swift:1: ServiceKit (kit) imports the C module CLibPQ"),
     ("Sources/DomainKit/Money/Fen.swift", "import ServiceKitStore",

@@ -115,6 +115,7 @@ def test_checkpoint_on_time_and_missed_then_analysis_evaluations_and_the_missing
         proposal_id=proposal.id, checkpoint_id=checkpoint.id, result="x"), metadata=world.as_(HUANG), timeout=T))
     assert not_participant.code() == grpc.StatusCode.PERMISSION_DENIED
 
+    eventually("qian is reminded before the checkpoint", lambda: world.sms_to(QIAN, "检查点即将到期"))
     eventually("qian's missed checkpoint is a violation",
                lambda: ("proposal_checkpoint", world.id(QIAN)) in world.violations(proposal.id))
     assert ("proposal_checkpoint", world.id(ZHAO)) not in world.violations(proposal.id)

@@ -357,6 +357,9 @@ extension Xsc_Notifications_V1_Subject {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__notifications__v1__subject__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__notifications__v1__subject__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -419,6 +422,9 @@ extension Xsc_Notifications_V1_Message {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__notifications__v1__message__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__notifications__v1__message__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -483,6 +489,9 @@ extension Xsc_Notifications_V1_SendRequest {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__notifications__v1__send_request__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__notifications__v1__send_request__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -513,6 +522,9 @@ extension Xsc_Notifications_V1_SendResponse {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__notifications__v1__send_response__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__notifications__v1__send_response__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -543,6 +555,9 @@ extension Xsc_Notifications_V1_GetMessageRequest {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__notifications__v1__get_message_request__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__notifications__v1__get_message_request__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -577,6 +592,9 @@ extension Xsc_Notifications_V1_ListInboxRequest {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__notifications__v1__list_inbox_request__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__notifications__v1__list_inbox_request__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -614,6 +632,9 @@ extension Xsc_Notifications_V1_ListInboxResponse {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__notifications__v1__list_inbox_response__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__notifications__v1__list_inbox_response__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -647,6 +668,9 @@ extension Xsc_Notifications_V1_MarkReadRequest {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__notifications__v1__mark_read_request__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__notifications__v1__mark_read_request__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -677,6 +701,9 @@ extension Xsc_Notifications_V1_MarkReadResponse {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__notifications__v1__mark_read_response__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__notifications__v1__mark_read_response__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -707,6 +734,9 @@ extension Xsc_Notifications_V1_WatchInboxRequest {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__notifications__v1__watch_inbox_request__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__notifications__v1__watch_inbox_request__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -743,6 +773,9 @@ extension Xsc_Notifications_V1_ReportDeliveryRequest {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__notifications__v1__report_delivery_request__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__notifications__v1__report_delivery_request__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -773,6 +806,9 @@ extension Xsc_Notifications_V1_ReportDeliveryResponse {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__notifications__v1__report_delivery_response__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__notifications__v1__report_delivery_response__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -809,6 +845,9 @@ extension Xsc_Notifications_V1_ReceiveInboundRequest {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__notifications__v1__receive_inbound_request__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__notifications__v1__receive_inbound_request__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -841,6 +880,9 @@ extension Xsc_Notifications_V1_ReceiveInboundResponse {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__notifications__v1__receive_inbound_response__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__notifications__v1__receive_inbound_response__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -879,6 +921,9 @@ extension Xsc_Notifications_V1_SmsAcknowledgement {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__notifications__v1__sms_acknowledgement__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__notifications__v1__sms_acknowledgement__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -915,6 +960,9 @@ extension Xsc_Notifications_V1_SetContactRequest {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__notifications__v1__set_contact_request__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__notifications__v1__set_contact_request__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -945,6 +993,9 @@ extension Xsc_Notifications_V1_SetContactResponse {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__notifications__v1__set_contact_response__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__notifications__v1__set_contact_response__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -979,6 +1030,9 @@ extension Xsc_Notifications_V1_UsageReportRequest {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__notifications__v1__usage_report_request__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__notifications__v1__usage_report_request__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -1015,6 +1069,9 @@ extension Xsc_Notifications_V1_UsageRow {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__notifications__v1__usage_row__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__notifications__v1__usage_row__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -1048,6 +1105,9 @@ extension Xsc_Notifications_V1_UsageReportResponse {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__notifications__v1__usage_report_response__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__notifications__v1__usage_report_response__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)

@@ -736,6 +736,9 @@ extension Xsc_Orders_V1_Customer {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__orders__v1__customer__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__orders__v1__customer__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -772,6 +775,9 @@ extension Xsc_Orders_V1_OrderLine {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__orders__v1__order_line__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__orders__v1__order_line__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -853,6 +859,9 @@ extension Xsc_Orders_V1_Order {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__orders__v1__order__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__orders__v1__order__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -902,6 +911,9 @@ extension Xsc_Orders_V1_SubmitOrderRequest {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__orders__v1__submit_order_request__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__orders__v1__submit_order_request__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -934,6 +946,9 @@ extension Xsc_Orders_V1_SubmitOrderResponse {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__orders__v1__submit_order_response__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__orders__v1__submit_order_response__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -970,6 +985,9 @@ extension Xsc_Orders_V1_SubmitOrdersResult {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__orders__v1__submit_orders_result__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__orders__v1__submit_orders_result__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -1007,6 +1025,9 @@ extension Xsc_Orders_V1_SubmitOrdersResponse {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__orders__v1__submit_orders_response__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__orders__v1__submit_orders_response__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -1037,6 +1058,9 @@ extension Xsc_Orders_V1_GetOrderRequest {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__orders__v1__get_order_request__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__orders__v1__get_order_request__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -1069,6 +1093,9 @@ extension Xsc_Orders_V1_ListOrdersRequest {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__orders__v1__list_orders_request__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__orders__v1__list_orders_request__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -1104,6 +1131,9 @@ extension Xsc_Orders_V1_ListOrdersResponse {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__orders__v1__list_orders_response__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__orders__v1__list_orders_response__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -1134,6 +1164,9 @@ extension Xsc_Orders_V1_AcknowledgeRequest {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__orders__v1__acknowledge_request__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__orders__v1__acknowledge_request__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -1168,6 +1201,9 @@ extension Xsc_Orders_V1_AssignRequest {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__orders__v1__assign_request__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__orders__v1__assign_request__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -1198,6 +1234,9 @@ extension Xsc_Orders_V1_AcceptRequest {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__orders__v1__accept_request__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__orders__v1__accept_request__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -1228,6 +1267,9 @@ extension Xsc_Orders_V1_MarkDeliveredRequest {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__orders__v1__mark_delivered_request__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__orders__v1__mark_delivered_request__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -1260,6 +1302,9 @@ extension Xsc_Orders_V1_ActualLine {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__orders__v1__actual_line__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__orders__v1__actual_line__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -1299,6 +1344,9 @@ extension Xsc_Orders_V1_RecordReturnVisitRequest {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__orders__v1__record_return_visit_request__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__orders__v1__record_return_visit_request__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -1331,6 +1379,9 @@ extension Xsc_Orders_V1_CancelRequest {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__orders__v1__cancel_request__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__orders__v1__cancel_request__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -1363,6 +1414,9 @@ extension Xsc_Orders_V1_RefundRequest {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__orders__v1__refund_request__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__orders__v1__refund_request__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -1403,6 +1457,9 @@ extension Xsc_Orders_V1_AcknowledgeBySmsRequest {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__orders__v1__acknowledge_by_sms_request__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__orders__v1__acknowledge_by_sms_request__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -1433,6 +1490,9 @@ extension Xsc_Orders_V1_OrderResponse {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__orders__v1__order_response__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__orders__v1__order_response__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -1477,6 +1537,9 @@ extension Xsc_Orders_V1_OrderEvent {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__orders__v1__order_event__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__orders__v1__order_event__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -1509,6 +1572,9 @@ extension Xsc_Orders_V1_ListOrderEventsRequest {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__orders__v1__list_order_events_request__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__orders__v1__list_order_events_request__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -1544,6 +1610,9 @@ extension Xsc_Orders_V1_ListOrderEventsResponse {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__orders__v1__list_order_events_response__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__orders__v1__list_order_events_response__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -1576,6 +1645,9 @@ extension Xsc_Orders_V1_PartnerFeedRequest {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__orders__v1__partner_feed_request__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__orders__v1__partner_feed_request__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -1610,6 +1682,9 @@ extension Xsc_Orders_V1_PartnerFeedEvent {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__orders__v1__partner_feed_event__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__orders__v1__partner_feed_event__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -1645,6 +1720,9 @@ extension Xsc_Orders_V1_ListPartnerEventsResponse {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__orders__v1__list_partner_events_response__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__orders__v1__list_partner_events_response__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -1681,6 +1759,9 @@ extension Xsc_Orders_V1_ReportRequest {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__orders__v1__report_request__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__orders__v1__report_request__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -1723,6 +1804,9 @@ extension Xsc_Orders_V1_TeamSales {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__orders__v1__team_sales__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__orders__v1__team_sales__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -1756,6 +1840,9 @@ extension Xsc_Orders_V1_SalesByTeamResponse {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__orders__v1__sales_by_team_response__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__orders__v1__sales_by_team_response__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -1796,6 +1883,9 @@ extension Xsc_Orders_V1_LeadCompliance {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__orders__v1__lead_compliance__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__orders__v1__lead_compliance__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -1829,6 +1919,9 @@ extension Xsc_Orders_V1_SlaComplianceResponse {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__orders__v1__sla_compliance_response__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__orders__v1__sla_compliance_response__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -1863,6 +1956,9 @@ extension Xsc_Orders_V1_WeekdayHourCell {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__orders__v1__weekday_hour_cell__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__orders__v1__weekday_hour_cell__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -1896,6 +1992,9 @@ extension Xsc_Orders_V1_OrdersByWeekdayHourResponse {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__orders__v1__orders_by_weekday_hour_response__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__orders__v1__orders_by_weekday_hour_response__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -1930,6 +2029,9 @@ extension Xsc_Orders_V1_ChannelShare {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__orders__v1__channel_share__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__orders__v1__channel_share__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -1963,6 +2065,9 @@ extension Xsc_Orders_V1_ChannelMixResponse {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__orders__v1__channel_mix_response__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__orders__v1__channel_mix_response__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -1999,6 +2104,9 @@ extension Xsc_Orders_V1_Sku {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__orders__v1__sku__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__orders__v1__sku__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -2029,6 +2137,9 @@ extension Xsc_Orders_V1_UpsertSkuRequest {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__orders__v1__upsert_sku_request__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__orders__v1__upsert_sku_request__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -2063,6 +2174,9 @@ extension Xsc_Orders_V1_SetRegionPriceRequest {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__orders__v1__set_region_price_request__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__orders__v1__set_region_price_request__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -2095,6 +2209,9 @@ extension Xsc_Orders_V1_SetGuidedPriceRequest {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__orders__v1__set_guided_price_request__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__orders__v1__set_guided_price_request__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -2129,6 +2246,9 @@ extension Xsc_Orders_V1_PriceResponse {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__orders__v1__price_response__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__orders__v1__price_response__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -2187,6 +2307,9 @@ extension Xsc_Orders_V1_DistrictRouting {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__orders__v1__district_routing__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__orders__v1__district_routing__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -2217,6 +2340,9 @@ extension Xsc_Orders_V1_SetDistrictRoutingRequest {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__orders__v1__set_district_routing_request__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__orders__v1__set_district_routing_request__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -2247,6 +2373,9 @@ extension Xsc_Orders_V1_SetDistrictRoutingResponse {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__orders__v1__set_district_routing_response__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__orders__v1__set_district_routing_response__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -2294,6 +2423,9 @@ extension Xsc_Orders_V1_PromotionPlan {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__orders__v1__promotion_plan__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__orders__v1__promotion_plan__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -2324,6 +2456,9 @@ extension Xsc_Orders_V1_UpsertPromotionPlanRequest {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__orders__v1__upsert_promotion_plan_request__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__orders__v1__upsert_promotion_plan_request__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -2356,6 +2491,9 @@ extension Xsc_Orders_V1_ListPromotionPlansRequest {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__orders__v1__list_promotion_plans_request__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__orders__v1__list_promotion_plans_request__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -2389,6 +2527,9 @@ extension Xsc_Orders_V1_ListPromotionPlansResponse {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__orders__v1__list_promotion_plans_response__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__orders__v1__list_promotion_plans_response__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -2425,6 +2566,9 @@ extension Xsc_Orders_V1_PromotionExpensesRequest {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__orders__v1__promotion_expenses_request__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__orders__v1__promotion_expenses_request__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -2471,6 +2615,9 @@ extension Xsc_Orders_V1_PromotionExpense {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__orders__v1__promotion_expense__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__orders__v1__promotion_expense__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -2507,6 +2654,9 @@ extension Xsc_Orders_V1_PromotionExpenseTotal {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__orders__v1__promotion_expense_total__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__orders__v1__promotion_expense_total__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -2549,6 +2699,9 @@ extension Xsc_Orders_V1_PromotionExpensesResponse {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__orders__v1__promotion_expenses_response__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__orders__v1__promotion_expenses_response__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)

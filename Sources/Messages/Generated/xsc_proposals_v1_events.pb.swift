@@ -50,6 +50,9 @@ extension Xsc_Proposals_V1_ProposalViolation {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__proposals__v1__proposal_violation__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__proposals__v1__proposal_violation__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)

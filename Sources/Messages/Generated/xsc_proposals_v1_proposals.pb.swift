@@ -533,6 +533,9 @@ extension Xsc_Proposals_V1_ProposalDraft {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__proposals__v1__proposal_draft__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__proposals__v1__proposal_draft__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -569,6 +572,9 @@ extension Xsc_Proposals_V1_CheckpointReport {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__proposals__v1__checkpoint_report__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__proposals__v1__checkpoint_report__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -608,6 +614,9 @@ extension Xsc_Proposals_V1_Checkpoint {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__proposals__v1__checkpoint__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__proposals__v1__checkpoint__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -646,6 +655,9 @@ extension Xsc_Proposals_V1_Evaluation {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__proposals__v1__evaluation__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__proposals__v1__evaluation__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -686,6 +698,9 @@ extension Xsc_Proposals_V1_Violation {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__proposals__v1__violation__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__proposals__v1__violation__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -776,6 +791,9 @@ extension Xsc_Proposals_V1_Proposal {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__proposals__v1__proposal__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__proposals__v1__proposal__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -806,6 +824,9 @@ extension Xsc_Proposals_V1_CreateProposalRequest {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__proposals__v1__create_proposal_request__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__proposals__v1__create_proposal_request__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -838,6 +859,9 @@ extension Xsc_Proposals_V1_UpdateProposalRequest {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__proposals__v1__update_proposal_request__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__proposals__v1__update_proposal_request__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -868,6 +892,9 @@ extension Xsc_Proposals_V1_ProposalRequest {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__proposals__v1__proposal_request__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__proposals__v1__proposal_request__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -900,6 +927,9 @@ extension Xsc_Proposals_V1_ListProposalsRequest {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__proposals__v1__list_proposals_request__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__proposals__v1__list_proposals_request__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -935,6 +965,9 @@ extension Xsc_Proposals_V1_ListProposalsResponse {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__proposals__v1__list_proposals_response__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__proposals__v1__list_proposals_response__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -969,6 +1002,9 @@ extension Xsc_Proposals_V1_DecideRequest {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__proposals__v1__decide_request__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__proposals__v1__decide_request__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -1003,6 +1039,9 @@ extension Xsc_Proposals_V1_ReportCheckpointRequest {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__proposals__v1__report_checkpoint_request__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__proposals__v1__report_checkpoint_request__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -1035,6 +1074,9 @@ extension Xsc_Proposals_V1_SubmitAnalysisRequest {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__proposals__v1__submit_analysis_request__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__proposals__v1__submit_analysis_request__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -1069,6 +1111,9 @@ extension Xsc_Proposals_V1_SubmitEvaluationRequest {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__proposals__v1__submit_evaluation_request__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__proposals__v1__submit_evaluation_request__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -1107,6 +1152,9 @@ extension Xsc_Proposals_V1_TeamSettings {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__proposals__v1__team_settings__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__proposals__v1__team_settings__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -1137,6 +1185,9 @@ extension Xsc_Proposals_V1_SetTeamSettingsRequest {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__proposals__v1__set_team_settings_request__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__proposals__v1__set_team_settings_request__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -1167,6 +1218,9 @@ extension Xsc_Proposals_V1_GetTeamSettingsRequest {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__proposals__v1__get_team_settings_request__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__proposals__v1__get_team_settings_request__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -1215,6 +1269,9 @@ extension Xsc_Proposals_V1_Notice {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__proposals__v1__notice__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__proposals__v1__notice__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -1251,6 +1308,9 @@ extension Xsc_Proposals_V1_PublishNoticeRequest {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__proposals__v1__publish_notice_request__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__proposals__v1__publish_notice_request__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -1281,6 +1341,9 @@ extension Xsc_Proposals_V1_NoticeRequest {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__proposals__v1__notice_request__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__proposals__v1__notice_request__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -1311,6 +1374,9 @@ extension Xsc_Proposals_V1_ListNoticesRequest {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__proposals__v1__list_notices_request__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__proposals__v1__list_notices_request__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -1346,6 +1412,9 @@ extension Xsc_Proposals_V1_ListNoticesResponse {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__proposals__v1__list_notices_response__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__proposals__v1__list_notices_response__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -1390,6 +1459,9 @@ extension Xsc_Proposals_V1_Question {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__proposals__v1__question__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__proposals__v1__question__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -1422,6 +1494,9 @@ extension Xsc_Proposals_V1_AskQuestionRequest {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__proposals__v1__ask_question_request__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__proposals__v1__ask_question_request__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -1454,6 +1529,9 @@ extension Xsc_Proposals_V1_AnswerQuestionRequest {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__proposals__v1__answer_question_request__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__proposals__v1__answer_question_request__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -1486,6 +1564,9 @@ extension Xsc_Proposals_V1_ListQuestionsRequest {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__proposals__v1__list_questions_request__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__proposals__v1__list_questions_request__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -1521,6 +1602,9 @@ extension Xsc_Proposals_V1_ListQuestionsResponse {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__proposals__v1__list_questions_response__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__proposals__v1__list_questions_response__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -1555,6 +1639,9 @@ extension Xsc_Proposals_V1_NoticeRead {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__proposals__v1__notice_read__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__proposals__v1__notice_read__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -1595,6 +1682,9 @@ extension Xsc_Proposals_V1_NoticeReadsResponse {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__proposals__v1__notice_reads_response__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__proposals__v1__notice_reads_response__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -1635,6 +1725,9 @@ extension Xsc_Proposals_V1_Task {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__proposals__v1__task__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__proposals__v1__task__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -1665,6 +1758,9 @@ extension Xsc_Proposals_V1_ListMyTasksRequest {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__proposals__v1__list_my_tasks_request__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__proposals__v1__list_my_tasks_request__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -1700,6 +1796,9 @@ extension Xsc_Proposals_V1_ListMyTasksResponse {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__proposals__v1__list_my_tasks_response__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__proposals__v1__list_my_tasks_response__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -1730,6 +1829,9 @@ extension Xsc_Proposals_V1_TeamCountsRequest {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__proposals__v1__team_counts_request__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__proposals__v1__team_counts_request__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -1770,6 +1872,9 @@ extension Xsc_Proposals_V1_TeamCount {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__proposals__v1__team_count__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__proposals__v1__team_count__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
@@ -1803,6 +1908,9 @@ extension Xsc_Proposals_V1_TeamCountsResponse {
     public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
         let mark = arena.mark()
         defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__proposals__v1__team_counts_response__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__proposals__v1__team_counts_response__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)

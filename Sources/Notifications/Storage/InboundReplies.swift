@@ -2,6 +2,7 @@ import DomainKit
 import Foundation
 import Messages
 import Postgres
+import ServiceAPI
 import ServiceKit
 import ServiceKitStore
 
@@ -11,7 +12,7 @@ import ServiceKitStore
 /// and counts from when the lead replied). Anything else gets a short explanatory SMS back.
 public struct InboundReplies: Sendable {
     public static let ordersDestination = "orders"
-    public static let acknowledgePath = "/xsc.orders.v1.OrderService/AcknowledgeBySms"
+    public static let acknowledgePath = Xsc_Orders_V1_OrderServiceClient.Paths.acknowledgeBySms
     /// Prompts older than this no longer take a bare `1`.
     public static let promptWindow: Duration = .seconds(24 * 3600)
 

@@ -34,6 +34,7 @@ public struct StoredMessage: Sendable, Equatable {
     public var createdAtMillis: Int64
     public var inboxSequence: Int64
 
+    /// Read by name in `decode`.
     static let columns = """
         id, idempotency_key, recipient_account_id, phone, template, body, category, region_code, segments,
         state, attempts, next_attempt_at, sent_at, delivered_at, failure_reason, provider_message_id,
@@ -41,33 +42,33 @@ public struct StoredMessage: Sendable, Equatable {
         """
 
     static func decode(_ row: PostgresRow) throws -> StoredMessage {
-        let phoneText = try row.decode(String.self, at: 3)
+        let phoneText = try row.decode(String.self, column: "phone")
         guard let phone = MainlandPhone(mobile: phoneText) else {
             throw PostgresError(.usage, "messages.phone holds an invalid number")
         }
         return StoredMessage(
-            id: try row.decode(String.self, at: 0),
-            idempotencyKey: try row.decode(String.self, at: 1),
-            recipientAccountID: try row.decode(String?.self, at: 2),
+            id: try row.decode(String.self, column: "id"),
+            idempotencyKey: try row.decode(String.self, column: "idempotency_key"),
+            recipientAccountID: try row.decode(String?.self, column: "recipient_account_id"),
             phone: phone,
-            template: try row.decode(String.self, at: 4),
-            body: try row.decode(String.self, at: 5),
-            category: Category(rawValue: try row.decode(String.self, at: 6)) ?? .staffSLA,
-            regionCode: try row.decode(String.self, at: 7),
-            segments: try row.decode(Int.self, at: 8),
-            state: State(rawValue: try row.decode(String.self, at: 9)) ?? .queued,
-            attempts: try row.decode(Int.self, at: 10),
-            nextAttemptAtMillis: try row.decode(Int64.self, at: 11),
-            sentAtMillis: try row.decode(Int64?.self, at: 12),
-            deliveredAtMillis: try row.decode(Int64?.self, at: 13),
-            failureReason: try row.decode(String?.self, at: 14),
-            providerMessageID: try row.decode(String?.self, at: 15),
-            subjectKind: try row.decode(String.self, at: 16),
-            subjectID: try row.decode(String.self, at: 17),
-            subjectCode: try row.decode(String.self, at: 18),
-            readAtMillis: try row.decode(Int64?.self, at: 19),
-            createdAtMillis: try row.decode(Int64.self, at: 20),
-            inboxSequence: try row.decode(Int64.self, at: 21))
+            template: try row.decode(String.self, column: "template"),
+            body: try row.decode(String.self, column: "body"),
+            category: Category(rawValue: try row.decode(String.self, column: "category")) ?? .staffSLA,
+            regionCode: try row.decode(String.self, column: "region_code"),
+            segments: try row.decode(Int.self, column: "segments"),
+            state: State(rawValue: try row.decode(String.self, column: "state")) ?? .queued,
+            attempts: try row.decode(Int.self, column: "attempts"),
+            nextAttemptAtMillis: try row.decode(Int64.self, column: "next_attempt_at"),
+            sentAtMillis: try row.decode(Int64?.self, column: "sent_at"),
+            deliveredAtMillis: try row.decode(Int64?.self, column: "delivered_at"),
+            failureReason: try row.decode(String?.self, column: "failure_reason"),
+            providerMessageID: try row.decode(String?.self, column: "provider_message_id"),
+            subjectKind: try row.decode(String.self, column: "subject_kind"),
+            subjectID: try row.decode(String.self, column: "subject_id"),
+            subjectCode: try row.decode(String.self, column: "subject_code"),
+            readAtMillis: try row.decode(Int64?.self, column: "read_at"),
+            createdAtMillis: try row.decode(Int64.self, column: "created_at"),
+            inboxSequence: try row.decode(Int64.self, column: "inbox_seq"))
     }
 }
 

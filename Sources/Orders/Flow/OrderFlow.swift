@@ -1,3 +1,4 @@
+import DomainKit
 import Messages
 import Postgres
 import RPC
@@ -20,12 +21,16 @@ public struct OrderFlow: Sendable {
     let deadlines: SLADeadlines
     /// The organisation's time zone (reports' weekdays and hours).
     let timeZone: String
+    /// Quarters (promotion reimbursement) in the organisation's zone.
+    let calendar: BusinessCalendar
 
     public init(pool: PostgresPool, clock: @escaping WallClock = SystemWallClock.now,
                 timeZone: String = ServiceConfig.defaultTimeZone) {
         self.pool = pool
         self.clock = clock
         self.timeZone = timeZone
+        // Configuration refuses an unknown zone at start; UTC only keeps a test's typo harmless.
+        calendar = BusinessCalendar(timeZoneIdentifier: timeZone) ?? BusinessCalendar(timeZoneIdentifier: "UTC")!
         idempotency = IdempotencyStore(clock: clock)
         notifier = OrderNotifier(outbox: Outbox(clock: clock))
         publisher = OrderPublisher(outbox: Outbox(clock: clock))

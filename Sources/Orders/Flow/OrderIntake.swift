@@ -144,32 +144,19 @@ extension OrderFlow {
         let id = UUID().uuidString.lowercased()
         let total = lines.reduce(Int64(0)) { $0 + Int64($1.quantity) * $1.unitPriceFen }
         let fingerprint = Self.fingerprint(valid)
-        let inserted = try await tx.query("""
-            INSERT INTO orders (id, source, partner_id, external_id, request_sha256, referrer_code, customer_name, customer_phone,
-                                customer_address, district_id, region_id, office_id, credited_team_path, state, total_fen, note,
-                                submitted_by, created_at, updated_at, promotion_plan_id)
-            VALUES ($1, $2, $3, $4, sha256($5), $6, $7, $8, $9, $10, $11, $12, $13, 'received', $14, $15, $16, $17, $17, $18)
-            ON CONFLICT (source, partner_id, external_id) WHERE external_id <> '' DO NOTHING
-            RETURNING code
-            """, [.text(id), .text(valid.source.storedName), .text(valid.partnerID), .text(valid.externalID), .bytea(fingerprint),
-                  .text(valid.referrerCode), .text(valid.customerName), .text(valid.customerPhone), .text(valid.customerAddress),
-                  .text(valid.districtID), .text(routing.regionID), .text(routing.officeID), .text(routing.creditedTeamPath),
-                  .int64(total), .text(valid.note), .text(actor.accountID), .timestampMillis(now), .text(valid.promotionPlanID)])
-        guard let row = inserted.first else {
+        let newRow = OrderStore.NewOrderRow(id: id, fingerprint: fingerprint, routing: routing, totalFen: total,
+                                            submittedBy: actor.accountID, at: now)
+        guard let code = try await store.insertOrder(valid, newRow, in: tx) else {
             return try await existing(valid, fingerprint: fingerprint, actor: actor, in: tx)
         }
         if !valid.promotionPlanID.isEmpty {
             try await admitPromotionOrder(plan: valid.promotionPlanID, routing: routing, actor: actor, at: now, in: tx)
         }
-        var statements = lines.map { line in
-            PostgresStatement("""
-                INSERT INTO order_lines (order_id, line_no, sku_id, quantity, unit_price_fen) VALUES ($1, $2, $3, $4, $5)
-                """, [.text(id), .int(line.lineNo), .text(line.skuID), .int32(line.quantity), .int64(line.unitPriceFen)])
-        }
+        var statements = store.lineStatements(orderID: id, lines)
         statements.append(store.eventStatement(orderID: id, kind: "submitted", from: .unspecified, to: .received,
                                                actor: EventActor(actor), at: now, detail: valid.source.storedName))
         _ = try await tx.run(statements)
-        let order = OrderRecord(id: id, code: try row.decode(String.self, at: 0), valid: valid, routing: routing, lines: lines,
+        let order = OrderRecord(id: id, code: code, valid: valid, routing: routing, lines: lines,
                                 totalFen: total, submittedBy: actor.accountID, at: now)
         try await notifier.prompt("order_new_lead", to: routing.officeLeads, order: order, in: tx)
         try await deadlines.start(.acknowledge, orderID: id, routing: routing, now: now, in: tx)
@@ -183,18 +170,14 @@ extension OrderFlow {
     /// same order, refused when the external id now names a different one.
     private func existing(_ valid: ValidSubmission, fingerprint: [UInt8], actor: VerifiedActor,
                           in tx: PostgresTransaction) async throws -> Xsc_Orders_V1_SubmitOrderResponse {
-        let rows = try await tx.query("""
-            SELECT o.id, o.request_sha256 = sha256($4) FROM orders o
-            WHERE o.source = $1 AND o.partner_id = $2 AND o.external_id = $3
-            """, [.text(valid.source.storedName), .text(valid.partnerID), .text(valid.externalID), .bytea(fingerprint)])
-        guard let row = rows.first else {
+        guard let holder = try await store.orderHoldingExternalID(valid, fingerprint: fingerprint, in: tx) else {
             throw RPCError(code: .aborted, message: "the order changed concurrently; retry the call")
         }
-        guard try row.decode(Bool.self, at: 1) else {
+        guard holder.sameRequest else {
             throw RPCError.orders(.alreadyExists, "external_id \(valid.externalID) was already used for a different order",
                                   reason: OrderErrorReason.externalIDReused)
         }
-        let id = try row.decode(String.self, at: 0)
+        let id = holder.id
         guard let order = try await store.lockForSystem(id, in: tx) else {
             throw RPCError(code: .aborted, message: "the order changed concurrently; retry the call")
         }

@@ -1,5 +1,6 @@
 import Messages
 import Postgres
+import ServiceAPI
 import ServiceKitStore
 
 /// SMS requests (`xsc.notifications.v1.SendRequest`) to the notifications service, queued in
@@ -8,7 +9,7 @@ import ServiceKitStore
 /// is down, the rows simply wait.
 struct OrderNotifier: Sendable {
     static let destination = "notifications"
-    static let sendPath = "/xsc.notifications.v1.NotificationService/Send"
+    static let sendPath = Xsc_Notifications_V1_NotificationServiceClient.Paths.send
     let outbox: Outbox
 
     /// A prompt a person answers by replying `1` or the order's code.

@@ -1,6 +1,7 @@
 import Messages
 import Postgres
 import RPC
+import ServiceAPI
 import ServiceKitStore
 
 /// The order area's events for other services (proto/xsc/orders/v1/events.proto), queued in
@@ -9,13 +10,20 @@ import ServiceKitStore
 /// event's `event_id`, so a consumer records each event once however often it arrives.
 struct OrderPublisher: Sendable {
     /// Where each event goes: the peer and the method its consumer implements.
-    enum Route: String, CaseIterable, Sendable {
-        case orderVisited = "/xsc.settlements.v1.SettlementService/RecordOrderVisited"
-        case orderRefunded = "/xsc.settlements.v1.SettlementService/RecordOrderRefunded"
-        case violation = "/xsc.settlements.v1.SettlementService/RecordViolation"
-        case violationWithdrawn = "/xsc.settlements.v1.SettlementService/RecordViolationWithdrawn"
-        case customerSeen = "/xsc.customers.v1.CustomerService/RecordCustomerSeen"
-        case referrerSeen = "/xsc.customers.v1.CustomerService/RecordReferrerSeen"
+    enum Route: CaseIterable, Sendable {
+        case orderVisited, orderRefunded, violation, violationWithdrawn, customerSeen, referrerSeen
+
+        /// The consumer's method, from its generated client (a renamed method fails the build).
+        var methodPath: String {
+            switch self {
+            case .orderVisited: Xsc_Settlements_V1_SettlementServiceClient.Paths.recordOrderVisited
+            case .orderRefunded: Xsc_Settlements_V1_SettlementServiceClient.Paths.recordOrderRefunded
+            case .violation: Xsc_Settlements_V1_SettlementServiceClient.Paths.recordViolation
+            case .violationWithdrawn: Xsc_Settlements_V1_SettlementServiceClient.Paths.recordViolationWithdrawn
+            case .customerSeen: Xsc_Customers_V1_CustomerServiceClient.Paths.recordCustomerSeen
+            case .referrerSeen: Xsc_Customers_V1_CustomerServiceClient.Paths.recordReferrerSeen
+            }
+        }
 
         var peer: String {
             switch self {
@@ -65,11 +73,11 @@ struct OrderPublisher: Sendable {
     }
 
     private func publish(_ route: Route, _ message: some RPCMessage, eventID: String, in tx: PostgresTransaction) async throws {
-        try await outbox.enqueue(in: tx, destination: route.peer, methodPath: route.rawValue, message: message, eventID: eventID)
+        try await outbox.enqueue(in: tx, destination: route.peer, methodPath: route.methodPath, message: message, eventID: eventID)
     }
 
     private func statement(_ route: Route, _ message: some RPCMessage, eventID: String) -> PostgresStatement {
-        outbox.enqueueStatement(destination: route.peer, methodPath: route.rawValue, payload: message.serializedBytes(),
+        outbox.enqueueStatement(destination: route.peer, methodPath: route.methodPath, payload: message.serializedBytes(),
                                 eventID: eventID)
     }
 }

@@ -33,22 +33,9 @@ extension OrderFlow {
         }
         let viewer = OrderViewer(actor)
         return try await pool.transaction { tx in
-            let rows = try await tx.query("""
-                SELECT \(OrderRecord.columns),
-                       EXISTS (SELECT 1 FROM order_participants p WHERE p.order_id = o.id AND p.account_id = $1)
-                FROM orders o
-                WHERE \(OrderViewer.sqlCondition)
-                  AND ($5 = '' OR o.state = $5)
-                  AND ($6::timestamptz IS NULL OR (o.created_at, o.id) < ($6, $7))
-                ORDER BY o.created_at DESC, o.id DESC
-                LIMIT $8
-                """, viewer.sqlParameters + [.text(request.state.storedName), after.map { .timestampMillis($0.0) } ?? .null,
-                                              .text(after?.1 ?? ""), .int(size + 1)])
-            var records: [(OrderRecord, OrderAccess)] = []
-            for row in rows.prefix(size) {
-                let order = try OrderRecord(row: row)
-                records.append((order, viewer.access(to: order, isParticipant: try row.decode(Bool.self, at: OrderRecord.columnCount))))
-            }
+            let rows = try await store.visibleOrders(viewer: viewer, state: request.state.storedName, after: after,
+                                                     limit: size + 1, in: tx)
+            let records = rows.prefix(size).map { ($0.order, viewer.access(to: $0.order, isParticipant: $0.isParticipant)) }
             let lines = try await store.lines(of: records.map(\.0.id), in: tx)
             var response = Xsc_Orders_V1_ListOrdersResponse()
             response.orders = records.map { record, access in
@@ -76,22 +63,19 @@ extension OrderFlow {
             guard let (_, access) = try await store.load(request.orderId, viewer: OrderViewer(actor), in: tx) else {
                 throw RPCError.orderNotFound(request.orderId)
             }
-            let rows = try await tx.query("""
-                SELECT sequence, kind, from_state, to_state, actor_account_id, at, detail FROM order_events
-                WHERE order_id = $1 AND sequence > $2 ORDER BY sequence LIMIT $3
-                """, [.text(request.orderId), .int64(after), .int(size + 1)])
+            let rows = try await store.events(orderID: request.orderId, after: after, limit: size + 1, in: tx)
             var response = Xsc_Orders_V1_ListOrderEventsResponse()
             for row in rows.prefix(size) {
                 var event = Xsc_Orders_V1_OrderEvent()
-                event.sequence = try row.decode(Int64.self, at: 0)
+                event.sequence = row.sequence
                 event.orderId = request.orderId
-                event.kind = try row.decode(String.self, at: 1)
-                event.fromState = OrderState(storedName: try row.decode(String.self, at: 2))
-                event.toState = OrderState(storedName: try row.decode(String.self, at: 3))
+                event.kind = row.kind
+                event.fromState = OrderState(storedName: row.fromState)
+                event.toState = OrderState(storedName: row.toState)
                 // A referrer learns the progress, not who works the order.
-                event.actorAccountId = access == .full ? try row.decode(String.self, at: 4) : ""
-                event.atMs = try row.decode(Int64.self, at: 5)
-                event.detail = access == .full ? try row.decode(String.self, at: 6) : ""
+                event.actorAccountId = access == .full ? row.actorAccountID : ""
+                event.atMs = row.atMillis
+                event.detail = access == .full ? row.detail : ""
                 response.events.append(event)
             }
             var info = Xsc_Common_V1_PageInfo()

@@ -125,13 +125,10 @@ extension OrderFlow {
             order.evaluationText = text
             order.visitedAtMillis = order.updatedAtMillis
             if !order.promotionPlanID.isEmpty {
-                order.reimbursementQuarter = BusinessCalendar(timeZone: timeZone).quarter(of: order.visitedAtMillis)
+                order.reimbursementQuarter = calendar.quarter(of: order.visitedAtMillis)
             }
         }, effects: { order, _, tx in
-            for line in order.lines {
-                try await tx.execute("UPDATE order_lines SET actual_quantity = $3 WHERE order_id = $1 AND line_no = $2",
-                                     [.text(order.id), .int(line.lineNo), .int32(line.actualQuantity)])
-            }
+            try await store.recordActualQuantities(order, in: tx)
             try await publisher.visited(order, by: actor.accountID, in: tx)
         })
     }

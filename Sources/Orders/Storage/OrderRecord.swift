@@ -43,7 +43,7 @@ struct OrderRecord: Sendable {
     var reimbursementQuarter: String = ""
     var lines: [Line] = []
 
-    /// The columns `init(row:)` reads, in order, from `orders o`.
+    /// The columns `init(row:)` reads (by name) from `orders o`.
     static let columns = """
         o.id, o.code, o.source, o.partner_id, o.external_id, o.referrer_code, o.customer_name, o.customer_phone,
         o.customer_address, o.district_id, o.region_id, o.office_id, o.credited_team_path, o.state,
@@ -51,36 +51,35 @@ struct OrderRecord: Sendable {
         o.evaluation_score, o.evaluation_text, o.submitted_by, o.created_at, o.updated_at,
         o.promotion_plan_id, o.visited_at, o.reimbursement_quarter
         """
-    static let columnCount = 27
 
     init(row: PostgresRow) throws {
-        id = try row.decode(String.self, at: 0)
-        code = try row.decode(String.self, at: 1)
-        source = OrderSource(storedName: try row.decode(String.self, at: 2))
-        partnerID = try row.decode(String.self, at: 3)
-        externalID = try row.decode(String.self, at: 4)
-        referrerCode = try row.decode(String.self, at: 5)
-        customerName = try row.decode(String.self, at: 6)
-        customerPhone = try row.decode(String.self, at: 7)
-        customerAddress = try row.decode(String.self, at: 8)
-        districtID = try row.decode(String.self, at: 9)
-        regionID = try row.decode(String.self, at: 10)
-        officeID = try row.decode(String.self, at: 11)
-        creditedTeamPath = try row.decode(String.self, at: 12)
-        state = OrderState(storedName: try row.decode(String.self, at: 13))
-        assigneeAccountID = try row.decode(String.self, at: 14)
-        assigneeKind = try row.decode(String.self, at: 15)
-        acknowledgedBy = try row.decode(String.self, at: 16)
-        totalFen = try row.decode(Int64.self, at: 17)
-        actualTotalFen = try row.decode(Int64.self, at: 18)
-        evaluationScore = try row.decode(Int32.self, at: 19)
-        evaluationText = try row.decode(String.self, at: 20)
-        submittedBy = try row.decode(String.self, at: 21)
-        createdAtMillis = try row.decode(Int64.self, at: 22)
-        updatedAtMillis = try row.decode(Int64.self, at: 23)
-        promotionPlanID = try row.decode(String.self, at: 24)
-        visitedAtMillis = try row.decode(Int64?.self, at: 25) ?? 0
-        reimbursementQuarter = try row.decode(String.self, at: 26)
+        id = try row.decode(String.self, column: "id")
+        code = try row.decode(String.self, column: "code")
+        source = OrderSource(storedName: try row.decode(String.self, column: "source"))
+        partnerID = try row.decode(String.self, column: "partner_id")
+        externalID = try row.decode(String.self, column: "external_id")
+        referrerCode = try row.decode(String.self, column: "referrer_code")
+        customerName = try row.decode(String.self, column: "customer_name")
+        customerPhone = try row.decode(String.self, column: "customer_phone")
+        customerAddress = try row.decode(String.self, column: "customer_address")
+        districtID = try row.decode(String.self, column: "district_id")
+        regionID = try row.decode(String.self, column: "region_id")
+        officeID = try row.decode(String.self, column: "office_id")
+        creditedTeamPath = try row.decode(String.self, column: "credited_team_path")
+        state = OrderState(storedName: try row.decode(String.self, column: "state"))
+        assigneeAccountID = try row.decode(String.self, column: "assignee_account_id")
+        assigneeKind = try row.decode(String.self, column: "assignee_kind")
+        acknowledgedBy = try row.decode(String.self, column: "acknowledged_by")
+        totalFen = try row.decode(Int64.self, column: "total_fen")
+        actualTotalFen = try row.decode(Int64.self, column: "actual_total_fen")
+        evaluationScore = try row.decode(Int32.self, column: "evaluation_score")
+        evaluationText = try row.decode(String.self, column: "evaluation_text")
+        submittedBy = try row.decode(String.self, column: "submitted_by")
+        createdAtMillis = try row.decode(Int64.self, column: "created_at")
+        updatedAtMillis = try row.decode(Int64.self, column: "updated_at")
+        promotionPlanID = try row.decode(String.self, column: "promotion_plan_id")
+        visitedAtMillis = try row.decode(Int64?.self, column: "visited_at") ?? 0
+        reimbursementQuarter = try row.decode(String.self, column: "reimbursement_quarter")
     }
 
     /// The message a caller with `access` may see.

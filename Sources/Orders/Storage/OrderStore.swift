@@ -9,12 +9,12 @@ struct OrderStore: Sendable {
         guard !id.isEmpty, id.count <= 64 else { return nil }
         let rows = try await tx.query("""
             SELECT \(OrderRecord.columns),
-                   EXISTS (SELECT 1 FROM order_participants p WHERE p.order_id = o.id AND p.account_id = $2)
+                   EXISTS (SELECT 1 FROM order_participants p WHERE p.order_id = o.id AND p.account_id = $2) AS is_participant
             FROM orders o WHERE o.id = $1 \(forUpdate ? "FOR UPDATE" : "")
             """, [.text(id), .text(viewer.accountID)])
         guard let row = rows.first else { return nil }
         var order = try OrderRecord(row: row)
-        let access = viewer.access(to: order, isParticipant: try row.decode(Bool.self, at: OrderRecord.columnCount))
+        let access = viewer.access(to: order, isParticipant: try row.decode(Bool.self, column: "is_participant"))
         guard access != .none else { return nil }
         order.lines = try await lines(of: [order.id], in: tx)[order.id] ?? []
         return (order, access)

@@ -2,6 +2,7 @@ import DomainKit
 import Foundation
 import Messages
 import Postgres
+import ServiceAPI
 import ServiceKitStore
 
 /// SMS to people by account id through the notifications service, queued in the outbox with
@@ -9,7 +10,7 @@ import ServiceKitStore
 /// notifications' (Rules/Templates.swift: proposal_* and team_notice, notice_answered).
 struct ProposalNotifier: Sendable {
     static let destination = "notifications"
-    static let sendPath = "/xsc.notifications.v1.NotificationService/Send"
+    static let sendPath = Xsc_Notifications_V1_NotificationServiceClient.Paths.send
     let outbox: Outbox
 
     /// No `subject`: notifications takes replies to order prompts only (subject kind "order").
@@ -48,6 +49,7 @@ struct ProposalNotifier: Sendable {
 /// each once however often it arrives.
 struct ViolationPublisher: Sendable {
     static let destination = "settlements"
+    // A string until settlements.proto on main has the method (the settlements branch adds it).
     static let path = "/xsc.settlements.v1.SettlementService/RecordProposalViolation"
     let outbox: Outbox
 

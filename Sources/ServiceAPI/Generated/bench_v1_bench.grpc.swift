@@ -21,11 +21,17 @@ extension Bench_V1_BenchHandler {
 /// Typed client of `bench.v1.Bench`.
 public struct Bench_V1_BenchClient: Sendable {
     public static let serviceName = "bench.v1.Bench"
+
+    /// The full path of each method, for callers that address a call by path (an outbox row).
+    public enum Paths {
+        public static let echo = "/bench.v1.Bench/Echo"
+    }
+
     public let channel: RPCChannel
 
     public init(channel: RPCChannel) { self.channel = channel }
 
     public func echo(_ request: Bench_V1_Order, options: CallOptions = CallOptions()) async throws -> Bench_V1_Order {
-        try await channel.unary(path: "/bench.v1.Bench/Echo", request: request, options: options)
+        try await channel.unary(path: Paths.echo, request: request, options: options)
     }
 }

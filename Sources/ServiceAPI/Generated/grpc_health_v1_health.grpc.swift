@@ -29,19 +29,27 @@ extension Grpc_Health_V1_HealthHandler {
 /// Typed client of `grpc.health.v1.Health`.
 public struct Grpc_Health_V1_HealthClient: Sendable {
     public static let serviceName = "grpc.health.v1.Health"
+
+    /// The full path of each method, for callers that address a call by path (an outbox row).
+    public enum Paths {
+        public static let check = "/grpc.health.v1.Health/Check"
+        public static let list = "/grpc.health.v1.Health/List"
+        public static let watch = "/grpc.health.v1.Health/Watch"
+    }
+
     public let channel: RPCChannel
 
     public init(channel: RPCChannel) { self.channel = channel }
 
     public func check(_ request: Grpc_Health_V1_HealthCheckRequest, options: CallOptions = CallOptions()) async throws -> Grpc_Health_V1_HealthCheckResponse {
-        try await channel.unary(path: "/grpc.health.v1.Health/Check", request: request, options: options)
+        try await channel.unary(path: Paths.check, request: request, options: options)
     }
 
     public func list(_ request: Grpc_Health_V1_HealthListRequest, options: CallOptions = CallOptions()) async throws -> Grpc_Health_V1_HealthListResponse {
-        try await channel.unary(path: "/grpc.health.v1.Health/List", request: request, options: options)
+        try await channel.unary(path: Paths.list, request: request, options: options)
     }
 
     public func watch(_ request: Grpc_Health_V1_HealthCheckRequest, options: CallOptions = CallOptions()) -> ServerStreamingCall<Grpc_Health_V1_HealthCheckResponse> {
-        channel.serverStreaming(path: "/grpc.health.v1.Health/Watch", request: request, options: options)
+        channel.serverStreaming(path: Paths.watch, request: request, options: options)
     }
 }

@@ -21,11 +21,17 @@ extension Grpc_Reflection_V1alpha_ServerReflectionHandler {
 /// Typed client of `grpc.reflection.v1alpha.ServerReflection`.
 public struct Grpc_Reflection_V1alpha_ServerReflectionClient: Sendable {
     public static let serviceName = "grpc.reflection.v1alpha.ServerReflection"
+
+    /// The full path of each method, for callers that address a call by path (an outbox row).
+    public enum Paths {
+        public static let serverReflectionInfo = "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo"
+    }
+
     public let channel: RPCChannel
 
     public init(channel: RPCChannel) { self.channel = channel }
 
     public func serverReflectionInfo(options: CallOptions = CallOptions()) -> BidiStreamingCall<Grpc_Reflection_V1alpha_ServerReflectionRequest, Grpc_Reflection_V1alpha_ServerReflectionResponse> {
-        channel.bidiStreaming(path: "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo", options: options)
+        channel.bidiStreaming(path: Paths.serverReflectionInfo, options: options)
     }
 }

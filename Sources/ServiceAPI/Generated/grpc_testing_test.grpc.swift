@@ -49,40 +49,53 @@ extension Grpc_Testing_TestServiceHandler {
 /// Typed client of `grpc.testing.TestService`.
 public struct Grpc_Testing_TestServiceClient: Sendable {
     public static let serviceName = "grpc.testing.TestService"
+
+    /// The full path of each method, for callers that address a call by path (an outbox row).
+    public enum Paths {
+        public static let emptyCall = "/grpc.testing.TestService/EmptyCall"
+        public static let unaryCall = "/grpc.testing.TestService/UnaryCall"
+        public static let cacheableUnaryCall = "/grpc.testing.TestService/CacheableUnaryCall"
+        public static let streamingOutputCall = "/grpc.testing.TestService/StreamingOutputCall"
+        public static let streamingInputCall = "/grpc.testing.TestService/StreamingInputCall"
+        public static let fullDuplexCall = "/grpc.testing.TestService/FullDuplexCall"
+        public static let halfDuplexCall = "/grpc.testing.TestService/HalfDuplexCall"
+        public static let unimplementedCall = "/grpc.testing.TestService/UnimplementedCall"
+    }
+
     public let channel: RPCChannel
 
     public init(channel: RPCChannel) { self.channel = channel }
 
     public func emptyCall(_ request: Grpc_Testing_Empty, options: CallOptions = CallOptions()) async throws -> Grpc_Testing_Empty {
-        try await channel.unary(path: "/grpc.testing.TestService/EmptyCall", request: request, options: options)
+        try await channel.unary(path: Paths.emptyCall, request: request, options: options)
     }
 
     public func unaryCall(_ request: Grpc_Testing_SimpleRequest, options: CallOptions = CallOptions()) async throws -> Grpc_Testing_SimpleResponse {
-        try await channel.unary(path: "/grpc.testing.TestService/UnaryCall", request: request, options: options)
+        try await channel.unary(path: Paths.unaryCall, request: request, options: options)
     }
 
     public func cacheableUnaryCall(_ request: Grpc_Testing_SimpleRequest, options: CallOptions = CallOptions()) async throws -> Grpc_Testing_SimpleResponse {
-        try await channel.unary(path: "/grpc.testing.TestService/CacheableUnaryCall", request: request, options: options)
+        try await channel.unary(path: Paths.cacheableUnaryCall, request: request, options: options)
     }
 
     public func streamingOutputCall(_ request: Grpc_Testing_StreamingOutputCallRequest, options: CallOptions = CallOptions()) -> ServerStreamingCall<Grpc_Testing_StreamingOutputCallResponse> {
-        channel.serverStreaming(path: "/grpc.testing.TestService/StreamingOutputCall", request: request, options: options)
+        channel.serverStreaming(path: Paths.streamingOutputCall, request: request, options: options)
     }
 
     public func streamingInputCall(options: CallOptions = CallOptions()) -> ClientStreamingCall<Grpc_Testing_StreamingInputCallRequest, Grpc_Testing_StreamingInputCallResponse> {
-        channel.clientStreaming(path: "/grpc.testing.TestService/StreamingInputCall", options: options)
+        channel.clientStreaming(path: Paths.streamingInputCall, options: options)
     }
 
     public func fullDuplexCall(options: CallOptions = CallOptions()) -> BidiStreamingCall<Grpc_Testing_StreamingOutputCallRequest, Grpc_Testing_StreamingOutputCallResponse> {
-        channel.bidiStreaming(path: "/grpc.testing.TestService/FullDuplexCall", options: options)
+        channel.bidiStreaming(path: Paths.fullDuplexCall, options: options)
     }
 
     public func halfDuplexCall(options: CallOptions = CallOptions()) -> BidiStreamingCall<Grpc_Testing_StreamingOutputCallRequest, Grpc_Testing_StreamingOutputCallResponse> {
-        channel.bidiStreaming(path: "/grpc.testing.TestService/HalfDuplexCall", options: options)
+        channel.bidiStreaming(path: Paths.halfDuplexCall, options: options)
     }
 
     public func unimplementedCall(_ request: Grpc_Testing_Empty, options: CallOptions = CallOptions()) async throws -> Grpc_Testing_Empty {
-        try await channel.unary(path: "/grpc.testing.TestService/UnimplementedCall", request: request, options: options)
+        try await channel.unary(path: Paths.unimplementedCall, request: request, options: options)
     }
 }
 
@@ -104,12 +117,18 @@ extension Grpc_Testing_UnimplementedServiceHandler {
 /// Typed client of `grpc.testing.UnimplementedService`.
 public struct Grpc_Testing_UnimplementedServiceClient: Sendable {
     public static let serviceName = "grpc.testing.UnimplementedService"
+
+    /// The full path of each method, for callers that address a call by path (an outbox row).
+    public enum Paths {
+        public static let unimplementedCall = "/grpc.testing.UnimplementedService/UnimplementedCall"
+    }
+
     public let channel: RPCChannel
 
     public init(channel: RPCChannel) { self.channel = channel }
 
     public func unimplementedCall(_ request: Grpc_Testing_Empty, options: CallOptions = CallOptions()) async throws -> Grpc_Testing_Empty {
-        try await channel.unary(path: "/grpc.testing.UnimplementedService/UnimplementedCall", request: request, options: options)
+        try await channel.unary(path: Paths.unimplementedCall, request: request, options: options)
     }
 }
 
@@ -135,15 +154,22 @@ extension Grpc_Testing_ReconnectServiceHandler {
 /// Typed client of `grpc.testing.ReconnectService`.
 public struct Grpc_Testing_ReconnectServiceClient: Sendable {
     public static let serviceName = "grpc.testing.ReconnectService"
+
+    /// The full path of each method, for callers that address a call by path (an outbox row).
+    public enum Paths {
+        public static let start = "/grpc.testing.ReconnectService/Start"
+        public static let stop = "/grpc.testing.ReconnectService/Stop"
+    }
+
     public let channel: RPCChannel
 
     public init(channel: RPCChannel) { self.channel = channel }
 
     public func start(_ request: Grpc_Testing_ReconnectParams, options: CallOptions = CallOptions()) async throws -> Grpc_Testing_Empty {
-        try await channel.unary(path: "/grpc.testing.ReconnectService/Start", request: request, options: options)
+        try await channel.unary(path: Paths.start, request: request, options: options)
     }
 
     public func stop(_ request: Grpc_Testing_Empty, options: CallOptions = CallOptions()) async throws -> Grpc_Testing_ReconnectInfo {
-        try await channel.unary(path: "/grpc.testing.ReconnectService/Stop", request: request, options: options)
+        try await channel.unary(path: Paths.stop, request: request, options: options)
     }
 }

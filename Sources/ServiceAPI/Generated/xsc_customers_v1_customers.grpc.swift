@@ -29,19 +29,27 @@ extension Xsc_Customers_V1_CustomerServiceHandler {
 /// Typed client of `xsc.customers.v1.CustomerService`.
 public struct Xsc_Customers_V1_CustomerServiceClient: Sendable {
     public static let serviceName = "xsc.customers.v1.CustomerService"
+
+    /// The full path of each method, for callers that address a call by path (an outbox row).
+    public enum Paths {
+        public static let recordCustomerSeen = "/xsc.customers.v1.CustomerService/RecordCustomerSeen"
+        public static let recordReferrerSeen = "/xsc.customers.v1.CustomerService/RecordReferrerSeen"
+        public static let setDirectoryEntry = "/xsc.customers.v1.CustomerService/SetDirectoryEntry"
+    }
+
     public let channel: RPCChannel
 
     public init(channel: RPCChannel) { self.channel = channel }
 
     public func recordCustomerSeen(_ request: Xsc_Orders_V1_CustomerSeen, options: CallOptions = CallOptions()) async throws -> Xsc_Common_V1_EventAck {
-        try await channel.unary(path: "/xsc.customers.v1.CustomerService/RecordCustomerSeen", request: request, options: options)
+        try await channel.unary(path: Paths.recordCustomerSeen, request: request, options: options)
     }
 
     public func recordReferrerSeen(_ request: Xsc_Orders_V1_ReferrerSeen, options: CallOptions = CallOptions()) async throws -> Xsc_Common_V1_EventAck {
-        try await channel.unary(path: "/xsc.customers.v1.CustomerService/RecordReferrerSeen", request: request, options: options)
+        try await channel.unary(path: Paths.recordReferrerSeen, request: request, options: options)
     }
 
     public func setDirectoryEntry(_ request: Xsc_Common_V1_DirectoryEntry, options: CallOptions = CallOptions()) async throws -> Xsc_Common_V1_DirectoryAck {
-        try await channel.unary(path: "/xsc.customers.v1.CustomerService/SetDirectoryEntry", request: request, options: options)
+        try await channel.unary(path: Paths.setDirectoryEntry, request: request, options: options)
     }
 }

@@ -29,20 +29,28 @@ extension Xsc_Gateway_V1_OrgServiceHandler {
 /// Typed client of `xsc.gateway.v1.OrgService`.
 public struct Xsc_Gateway_V1_OrgServiceClient: Sendable {
     public static let serviceName = "xsc.gateway.v1.OrgService"
+
+    /// The full path of each method, for callers that address a call by path (an outbox row).
+    public enum Paths {
+        public static let createNode = "/xsc.gateway.v1.OrgService/CreateNode"
+        public static let listNodes = "/xsc.gateway.v1.OrgService/ListNodes"
+        public static let renameNode = "/xsc.gateway.v1.OrgService/RenameNode"
+    }
+
     public let channel: RPCChannel
 
     public init(channel: RPCChannel) { self.channel = channel }
 
     public func createNode(_ request: Xsc_Gateway_V1_CreateNodeRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Gateway_V1_Node {
-        try await channel.unary(path: "/xsc.gateway.v1.OrgService/CreateNode", request: request, options: options)
+        try await channel.unary(path: Paths.createNode, request: request, options: options)
     }
 
     public func listNodes(_ request: Xsc_Gateway_V1_ListNodesRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Gateway_V1_ListNodesResponse {
-        try await channel.unary(path: "/xsc.gateway.v1.OrgService/ListNodes", request: request, options: options)
+        try await channel.unary(path: Paths.listNodes, request: request, options: options)
     }
 
     public func renameNode(_ request: Xsc_Gateway_V1_RenameNodeRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Gateway_V1_Node {
-        try await channel.unary(path: "/xsc.gateway.v1.OrgService/RenameNode", request: request, options: options)
+        try await channel.unary(path: Paths.renameNode, request: request, options: options)
     }
 }
 
@@ -84,32 +92,43 @@ extension Xsc_Gateway_V1_AccountServiceHandler {
 /// Typed client of `xsc.gateway.v1.AccountService`.
 public struct Xsc_Gateway_V1_AccountServiceClient: Sendable {
     public static let serviceName = "xsc.gateway.v1.AccountService"
+
+    /// The full path of each method, for callers that address a call by path (an outbox row).
+    public enum Paths {
+        public static let createAccount = "/xsc.gateway.v1.AccountService/CreateAccount"
+        public static let listAccounts = "/xsc.gateway.v1.AccountService/ListAccounts"
+        public static let disableAccount = "/xsc.gateway.v1.AccountService/DisableAccount"
+        public static let enableAccount = "/xsc.gateway.v1.AccountService/EnableAccount"
+        public static let changeAccountPhone = "/xsc.gateway.v1.AccountService/ChangeAccountPhone"
+        public static let changePassword = "/xsc.gateway.v1.AccountService/ChangePassword"
+    }
+
     public let channel: RPCChannel
 
     public init(channel: RPCChannel) { self.channel = channel }
 
     public func createAccount(_ request: Xsc_Gateway_V1_CreateAccountRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Gateway_V1_Account {
-        try await channel.unary(path: "/xsc.gateway.v1.AccountService/CreateAccount", request: request, options: options)
+        try await channel.unary(path: Paths.createAccount, request: request, options: options)
     }
 
     public func listAccounts(_ request: Xsc_Gateway_V1_ListAccountsRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Gateway_V1_ListAccountsResponse {
-        try await channel.unary(path: "/xsc.gateway.v1.AccountService/ListAccounts", request: request, options: options)
+        try await channel.unary(path: Paths.listAccounts, request: request, options: options)
     }
 
     public func disableAccount(_ request: Xsc_Gateway_V1_DisableAccountRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Gateway_V1_Account {
-        try await channel.unary(path: "/xsc.gateway.v1.AccountService/DisableAccount", request: request, options: options)
+        try await channel.unary(path: Paths.disableAccount, request: request, options: options)
     }
 
     public func enableAccount(_ request: Xsc_Gateway_V1_EnableAccountRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Gateway_V1_Account {
-        try await channel.unary(path: "/xsc.gateway.v1.AccountService/EnableAccount", request: request, options: options)
+        try await channel.unary(path: Paths.enableAccount, request: request, options: options)
     }
 
     public func changeAccountPhone(_ request: Xsc_Gateway_V1_ChangeAccountPhoneRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Gateway_V1_Account {
-        try await channel.unary(path: "/xsc.gateway.v1.AccountService/ChangeAccountPhone", request: request, options: options)
+        try await channel.unary(path: Paths.changeAccountPhone, request: request, options: options)
     }
 
     public func changePassword(_ request: Xsc_Gateway_V1_ChangePasswordRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Gateway_V1_ChangePasswordResponse {
-        try await channel.unary(path: "/xsc.gateway.v1.AccountService/ChangePassword", request: request, options: options)
+        try await channel.unary(path: Paths.changePassword, request: request, options: options)
     }
 }
 
@@ -147,28 +166,38 @@ extension Xsc_Gateway_V1_AuthServiceHandler {
 /// Typed client of `xsc.gateway.v1.AuthService`.
 public struct Xsc_Gateway_V1_AuthServiceClient: Sendable {
     public static let serviceName = "xsc.gateway.v1.AuthService"
+
+    /// The full path of each method, for callers that address a call by path (an outbox row).
+    public enum Paths {
+        public static let login = "/xsc.gateway.v1.AuthService/Login"
+        public static let logout = "/xsc.gateway.v1.AuthService/Logout"
+        public static let whoAmI = "/xsc.gateway.v1.AuthService/WhoAmI"
+        public static let listSessions = "/xsc.gateway.v1.AuthService/ListSessions"
+        public static let revokeSession = "/xsc.gateway.v1.AuthService/RevokeSession"
+    }
+
     public let channel: RPCChannel
 
     public init(channel: RPCChannel) { self.channel = channel }
 
     public func login(_ request: Xsc_Gateway_V1_LoginRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Gateway_V1_LoginResponse {
-        try await channel.unary(path: "/xsc.gateway.v1.AuthService/Login", request: request, options: options)
+        try await channel.unary(path: Paths.login, request: request, options: options)
     }
 
     public func logout(_ request: Xsc_Gateway_V1_LogoutRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Gateway_V1_LogoutResponse {
-        try await channel.unary(path: "/xsc.gateway.v1.AuthService/Logout", request: request, options: options)
+        try await channel.unary(path: Paths.logout, request: request, options: options)
     }
 
     public func whoAmI(_ request: Xsc_Gateway_V1_WhoAmIRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Gateway_V1_WhoAmIResponse {
-        try await channel.unary(path: "/xsc.gateway.v1.AuthService/WhoAmI", request: request, options: options)
+        try await channel.unary(path: Paths.whoAmI, request: request, options: options)
     }
 
     public func listSessions(_ request: Xsc_Gateway_V1_ListSessionsRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Gateway_V1_ListSessionsResponse {
-        try await channel.unary(path: "/xsc.gateway.v1.AuthService/ListSessions", request: request, options: options)
+        try await channel.unary(path: Paths.listSessions, request: request, options: options)
     }
 
     public func revokeSession(_ request: Xsc_Gateway_V1_RevokeSessionRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Gateway_V1_RevokeSessionResponse {
-        try await channel.unary(path: "/xsc.gateway.v1.AuthService/RevokeSession", request: request, options: options)
+        try await channel.unary(path: Paths.revokeSession, request: request, options: options)
     }
 }
 
@@ -198,19 +227,27 @@ extension Xsc_Gateway_V1_PartnerKeyServiceHandler {
 /// Typed client of `xsc.gateway.v1.PartnerKeyService`.
 public struct Xsc_Gateway_V1_PartnerKeyServiceClient: Sendable {
     public static let serviceName = "xsc.gateway.v1.PartnerKeyService"
+
+    /// The full path of each method, for callers that address a call by path (an outbox row).
+    public enum Paths {
+        public static let createKey = "/xsc.gateway.v1.PartnerKeyService/CreateKey"
+        public static let listKeys = "/xsc.gateway.v1.PartnerKeyService/ListKeys"
+        public static let revokeKey = "/xsc.gateway.v1.PartnerKeyService/RevokeKey"
+    }
+
     public let channel: RPCChannel
 
     public init(channel: RPCChannel) { self.channel = channel }
 
     public func createKey(_ request: Xsc_Gateway_V1_CreateKeyRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Gateway_V1_CreateKeyResponse {
-        try await channel.unary(path: "/xsc.gateway.v1.PartnerKeyService/CreateKey", request: request, options: options)
+        try await channel.unary(path: Paths.createKey, request: request, options: options)
     }
 
     public func listKeys(_ request: Xsc_Gateway_V1_ListKeysRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Gateway_V1_ListKeysResponse {
-        try await channel.unary(path: "/xsc.gateway.v1.PartnerKeyService/ListKeys", request: request, options: options)
+        try await channel.unary(path: Paths.listKeys, request: request, options: options)
     }
 
     public func revokeKey(_ request: Xsc_Gateway_V1_RevokeKeyRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Gateway_V1_PartnerKey {
-        try await channel.unary(path: "/xsc.gateway.v1.PartnerKeyService/RevokeKey", request: request, options: options)
+        try await channel.unary(path: Paths.revokeKey, request: request, options: options)
     }
 }

@@ -53,43 +53,57 @@ extension Xsc_Notifications_V1_NotificationServiceHandler {
 /// Typed client of `xsc.notifications.v1.NotificationService`.
 public struct Xsc_Notifications_V1_NotificationServiceClient: Sendable {
     public static let serviceName = "xsc.notifications.v1.NotificationService"
+
+    /// The full path of each method, for callers that address a call by path (an outbox row).
+    public enum Paths {
+        public static let send = "/xsc.notifications.v1.NotificationService/Send"
+        public static let getMessage = "/xsc.notifications.v1.NotificationService/GetMessage"
+        public static let listInbox = "/xsc.notifications.v1.NotificationService/ListInbox"
+        public static let markRead = "/xsc.notifications.v1.NotificationService/MarkRead"
+        public static let watchInbox = "/xsc.notifications.v1.NotificationService/WatchInbox"
+        public static let reportDelivery = "/xsc.notifications.v1.NotificationService/ReportDelivery"
+        public static let receiveInbound = "/xsc.notifications.v1.NotificationService/ReceiveInbound"
+        public static let usageReport = "/xsc.notifications.v1.NotificationService/UsageReport"
+        public static let setContact = "/xsc.notifications.v1.NotificationService/SetContact"
+    }
+
     public let channel: RPCChannel
 
     public init(channel: RPCChannel) { self.channel = channel }
 
     public func send(_ request: Xsc_Notifications_V1_SendRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Notifications_V1_SendResponse {
-        try await channel.unary(path: "/xsc.notifications.v1.NotificationService/Send", request: request, options: options)
+        try await channel.unary(path: Paths.send, request: request, options: options)
     }
 
     public func getMessage(_ request: Xsc_Notifications_V1_GetMessageRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Notifications_V1_Message {
-        try await channel.unary(path: "/xsc.notifications.v1.NotificationService/GetMessage", request: request, options: options)
+        try await channel.unary(path: Paths.getMessage, request: request, options: options)
     }
 
     public func listInbox(_ request: Xsc_Notifications_V1_ListInboxRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Notifications_V1_ListInboxResponse {
-        try await channel.unary(path: "/xsc.notifications.v1.NotificationService/ListInbox", request: request, options: options)
+        try await channel.unary(path: Paths.listInbox, request: request, options: options)
     }
 
     public func markRead(_ request: Xsc_Notifications_V1_MarkReadRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Notifications_V1_MarkReadResponse {
-        try await channel.unary(path: "/xsc.notifications.v1.NotificationService/MarkRead", request: request, options: options)
+        try await channel.unary(path: Paths.markRead, request: request, options: options)
     }
 
     public func watchInbox(_ request: Xsc_Notifications_V1_WatchInboxRequest, options: CallOptions = CallOptions()) -> ServerStreamingCall<Xsc_Notifications_V1_Message> {
-        channel.serverStreaming(path: "/xsc.notifications.v1.NotificationService/WatchInbox", request: request, options: options)
+        channel.serverStreaming(path: Paths.watchInbox, request: request, options: options)
     }
 
     public func reportDelivery(_ request: Xsc_Notifications_V1_ReportDeliveryRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Notifications_V1_ReportDeliveryResponse {
-        try await channel.unary(path: "/xsc.notifications.v1.NotificationService/ReportDelivery", request: request, options: options)
+        try await channel.unary(path: Paths.reportDelivery, request: request, options: options)
     }
 
     public func receiveInbound(_ request: Xsc_Notifications_V1_ReceiveInboundRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Notifications_V1_ReceiveInboundResponse {
-        try await channel.unary(path: "/xsc.notifications.v1.NotificationService/ReceiveInbound", request: request, options: options)
+        try await channel.unary(path: Paths.receiveInbound, request: request, options: options)
     }
 
     public func usageReport(_ request: Xsc_Notifications_V1_UsageReportRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Notifications_V1_UsageReportResponse {
-        try await channel.unary(path: "/xsc.notifications.v1.NotificationService/UsageReport", request: request, options: options)
+        try await channel.unary(path: Paths.usageReport, request: request, options: options)
     }
 
     public func setContact(_ request: Xsc_Notifications_V1_SetContactRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Notifications_V1_SetContactResponse {
-        try await channel.unary(path: "/xsc.notifications.v1.NotificationService/SetContact", request: request, options: options)
+        try await channel.unary(path: Paths.setContact, request: request, options: options)
     }
 }

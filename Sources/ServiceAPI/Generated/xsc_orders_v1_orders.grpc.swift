@@ -121,111 +121,142 @@ extension Xsc_Orders_V1_OrderServiceHandler {
 /// Typed client of `xsc.orders.v1.OrderService`.
 public struct Xsc_Orders_V1_OrderServiceClient: Sendable {
     public static let serviceName = "xsc.orders.v1.OrderService"
+
+    /// The full path of each method, for callers that address a call by path (an outbox row).
+    public enum Paths {
+        public static let submitOrder = "/xsc.orders.v1.OrderService/SubmitOrder"
+        public static let submitOrders = "/xsc.orders.v1.OrderService/SubmitOrders"
+        public static let getOrder = "/xsc.orders.v1.OrderService/GetOrder"
+        public static let listOrders = "/xsc.orders.v1.OrderService/ListOrders"
+        public static let acknowledge = "/xsc.orders.v1.OrderService/Acknowledge"
+        public static let assign = "/xsc.orders.v1.OrderService/Assign"
+        public static let accept = "/xsc.orders.v1.OrderService/Accept"
+        public static let markDelivered = "/xsc.orders.v1.OrderService/MarkDelivered"
+        public static let recordReturnVisit = "/xsc.orders.v1.OrderService/RecordReturnVisit"
+        public static let cancel = "/xsc.orders.v1.OrderService/Cancel"
+        public static let refund = "/xsc.orders.v1.OrderService/Refund"
+        public static let listOrderEvents = "/xsc.orders.v1.OrderService/ListOrderEvents"
+        public static let acknowledgeBySms = "/xsc.orders.v1.OrderService/AcknowledgeBySms"
+        public static let listPartnerEvents = "/xsc.orders.v1.OrderService/ListPartnerEvents"
+        public static let watchPartnerEvents = "/xsc.orders.v1.OrderService/WatchPartnerEvents"
+        public static let salesByTeam = "/xsc.orders.v1.OrderService/SalesByTeam"
+        public static let slaCompliance = "/xsc.orders.v1.OrderService/SlaCompliance"
+        public static let ordersByWeekdayHour = "/xsc.orders.v1.OrderService/OrdersByWeekdayHour"
+        public static let channelMix = "/xsc.orders.v1.OrderService/ChannelMix"
+        public static let upsertSku = "/xsc.orders.v1.OrderService/UpsertSku"
+        public static let setRegionPrice = "/xsc.orders.v1.OrderService/SetRegionPrice"
+        public static let setGuidedPrice = "/xsc.orders.v1.OrderService/SetGuidedPrice"
+        public static let setDistrictRouting = "/xsc.orders.v1.OrderService/SetDistrictRouting"
+        public static let upsertPromotionPlan = "/xsc.orders.v1.OrderService/UpsertPromotionPlan"
+        public static let listPromotionPlans = "/xsc.orders.v1.OrderService/ListPromotionPlans"
+        public static let promotionExpenses = "/xsc.orders.v1.OrderService/PromotionExpenses"
+    }
+
     public let channel: RPCChannel
 
     public init(channel: RPCChannel) { self.channel = channel }
 
     public func submitOrder(_ request: Xsc_Orders_V1_SubmitOrderRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Orders_V1_SubmitOrderResponse {
-        try await channel.unary(path: "/xsc.orders.v1.OrderService/SubmitOrder", request: request, options: options)
+        try await channel.unary(path: Paths.submitOrder, request: request, options: options)
     }
 
     public func submitOrders(options: CallOptions = CallOptions()) -> ClientStreamingCall<Xsc_Orders_V1_SubmitOrderRequest, Xsc_Orders_V1_SubmitOrdersResponse> {
-        channel.clientStreaming(path: "/xsc.orders.v1.OrderService/SubmitOrders", options: options)
+        channel.clientStreaming(path: Paths.submitOrders, options: options)
     }
 
     public func getOrder(_ request: Xsc_Orders_V1_GetOrderRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Orders_V1_OrderResponse {
-        try await channel.unary(path: "/xsc.orders.v1.OrderService/GetOrder", request: request, options: options)
+        try await channel.unary(path: Paths.getOrder, request: request, options: options)
     }
 
     public func listOrders(_ request: Xsc_Orders_V1_ListOrdersRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Orders_V1_ListOrdersResponse {
-        try await channel.unary(path: "/xsc.orders.v1.OrderService/ListOrders", request: request, options: options)
+        try await channel.unary(path: Paths.listOrders, request: request, options: options)
     }
 
     public func acknowledge(_ request: Xsc_Orders_V1_AcknowledgeRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Orders_V1_OrderResponse {
-        try await channel.unary(path: "/xsc.orders.v1.OrderService/Acknowledge", request: request, options: options)
+        try await channel.unary(path: Paths.acknowledge, request: request, options: options)
     }
 
     public func assign(_ request: Xsc_Orders_V1_AssignRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Orders_V1_OrderResponse {
-        try await channel.unary(path: "/xsc.orders.v1.OrderService/Assign", request: request, options: options)
+        try await channel.unary(path: Paths.assign, request: request, options: options)
     }
 
     public func accept(_ request: Xsc_Orders_V1_AcceptRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Orders_V1_OrderResponse {
-        try await channel.unary(path: "/xsc.orders.v1.OrderService/Accept", request: request, options: options)
+        try await channel.unary(path: Paths.accept, request: request, options: options)
     }
 
     public func markDelivered(_ request: Xsc_Orders_V1_MarkDeliveredRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Orders_V1_OrderResponse {
-        try await channel.unary(path: "/xsc.orders.v1.OrderService/MarkDelivered", request: request, options: options)
+        try await channel.unary(path: Paths.markDelivered, request: request, options: options)
     }
 
     public func recordReturnVisit(_ request: Xsc_Orders_V1_RecordReturnVisitRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Orders_V1_OrderResponse {
-        try await channel.unary(path: "/xsc.orders.v1.OrderService/RecordReturnVisit", request: request, options: options)
+        try await channel.unary(path: Paths.recordReturnVisit, request: request, options: options)
     }
 
     public func cancel(_ request: Xsc_Orders_V1_CancelRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Orders_V1_OrderResponse {
-        try await channel.unary(path: "/xsc.orders.v1.OrderService/Cancel", request: request, options: options)
+        try await channel.unary(path: Paths.cancel, request: request, options: options)
     }
 
     public func refund(_ request: Xsc_Orders_V1_RefundRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Orders_V1_OrderResponse {
-        try await channel.unary(path: "/xsc.orders.v1.OrderService/Refund", request: request, options: options)
+        try await channel.unary(path: Paths.refund, request: request, options: options)
     }
 
     public func listOrderEvents(_ request: Xsc_Orders_V1_ListOrderEventsRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Orders_V1_ListOrderEventsResponse {
-        try await channel.unary(path: "/xsc.orders.v1.OrderService/ListOrderEvents", request: request, options: options)
+        try await channel.unary(path: Paths.listOrderEvents, request: request, options: options)
     }
 
     public func acknowledgeBySms(_ request: Xsc_Orders_V1_AcknowledgeBySmsRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Orders_V1_OrderResponse {
-        try await channel.unary(path: "/xsc.orders.v1.OrderService/AcknowledgeBySms", request: request, options: options)
+        try await channel.unary(path: Paths.acknowledgeBySms, request: request, options: options)
     }
 
     public func listPartnerEvents(_ request: Xsc_Orders_V1_PartnerFeedRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Orders_V1_ListPartnerEventsResponse {
-        try await channel.unary(path: "/xsc.orders.v1.OrderService/ListPartnerEvents", request: request, options: options)
+        try await channel.unary(path: Paths.listPartnerEvents, request: request, options: options)
     }
 
     public func watchPartnerEvents(_ request: Xsc_Orders_V1_PartnerFeedRequest, options: CallOptions = CallOptions()) -> ServerStreamingCall<Xsc_Orders_V1_PartnerFeedEvent> {
-        channel.serverStreaming(path: "/xsc.orders.v1.OrderService/WatchPartnerEvents", request: request, options: options)
+        channel.serverStreaming(path: Paths.watchPartnerEvents, request: request, options: options)
     }
 
     public func salesByTeam(_ request: Xsc_Orders_V1_ReportRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Orders_V1_SalesByTeamResponse {
-        try await channel.unary(path: "/xsc.orders.v1.OrderService/SalesByTeam", request: request, options: options)
+        try await channel.unary(path: Paths.salesByTeam, request: request, options: options)
     }
 
     public func slaCompliance(_ request: Xsc_Orders_V1_ReportRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Orders_V1_SlaComplianceResponse {
-        try await channel.unary(path: "/xsc.orders.v1.OrderService/SlaCompliance", request: request, options: options)
+        try await channel.unary(path: Paths.slaCompliance, request: request, options: options)
     }
 
     public func ordersByWeekdayHour(_ request: Xsc_Orders_V1_ReportRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Orders_V1_OrdersByWeekdayHourResponse {
-        try await channel.unary(path: "/xsc.orders.v1.OrderService/OrdersByWeekdayHour", request: request, options: options)
+        try await channel.unary(path: Paths.ordersByWeekdayHour, request: request, options: options)
     }
 
     public func channelMix(_ request: Xsc_Orders_V1_ReportRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Orders_V1_ChannelMixResponse {
-        try await channel.unary(path: "/xsc.orders.v1.OrderService/ChannelMix", request: request, options: options)
+        try await channel.unary(path: Paths.channelMix, request: request, options: options)
     }
 
     public func upsertSku(_ request: Xsc_Orders_V1_UpsertSkuRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Orders_V1_Sku {
-        try await channel.unary(path: "/xsc.orders.v1.OrderService/UpsertSku", request: request, options: options)
+        try await channel.unary(path: Paths.upsertSku, request: request, options: options)
     }
 
     public func setRegionPrice(_ request: Xsc_Orders_V1_SetRegionPriceRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Orders_V1_PriceResponse {
-        try await channel.unary(path: "/xsc.orders.v1.OrderService/SetRegionPrice", request: request, options: options)
+        try await channel.unary(path: Paths.setRegionPrice, request: request, options: options)
     }
 
     public func setGuidedPrice(_ request: Xsc_Orders_V1_SetGuidedPriceRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Orders_V1_PriceResponse {
-        try await channel.unary(path: "/xsc.orders.v1.OrderService/SetGuidedPrice", request: request, options: options)
+        try await channel.unary(path: Paths.setGuidedPrice, request: request, options: options)
     }
 
     public func setDistrictRouting(_ request: Xsc_Orders_V1_SetDistrictRoutingRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Orders_V1_SetDistrictRoutingResponse {
-        try await channel.unary(path: "/xsc.orders.v1.OrderService/SetDistrictRouting", request: request, options: options)
+        try await channel.unary(path: Paths.setDistrictRouting, request: request, options: options)
     }
 
     public func upsertPromotionPlan(_ request: Xsc_Orders_V1_UpsertPromotionPlanRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Orders_V1_PromotionPlan {
-        try await channel.unary(path: "/xsc.orders.v1.OrderService/UpsertPromotionPlan", request: request, options: options)
+        try await channel.unary(path: Paths.upsertPromotionPlan, request: request, options: options)
     }
 
     public func listPromotionPlans(_ request: Xsc_Orders_V1_ListPromotionPlansRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Orders_V1_ListPromotionPlansResponse {
-        try await channel.unary(path: "/xsc.orders.v1.OrderService/ListPromotionPlans", request: request, options: options)
+        try await channel.unary(path: Paths.listPromotionPlans, request: request, options: options)
     }
 
     public func promotionExpenses(_ request: Xsc_Orders_V1_PromotionExpensesRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Orders_V1_PromotionExpensesResponse {
-        try await channel.unary(path: "/xsc.orders.v1.OrderService/PromotionExpenses", request: request, options: options)
+        try await channel.unary(path: Paths.promotionExpenses, request: request, options: options)
     }
 }

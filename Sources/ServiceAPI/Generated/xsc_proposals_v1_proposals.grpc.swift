@@ -105,95 +105,122 @@ extension Xsc_Proposals_V1_ProposalServiceHandler {
 /// Typed client of `xsc.proposals.v1.ProposalService`.
 public struct Xsc_Proposals_V1_ProposalServiceClient: Sendable {
     public static let serviceName = "xsc.proposals.v1.ProposalService"
+
+    /// The full path of each method, for callers that address a call by path (an outbox row).
+    public enum Paths {
+        public static let createProposal = "/xsc.proposals.v1.ProposalService/CreateProposal"
+        public static let updateProposal = "/xsc.proposals.v1.ProposalService/UpdateProposal"
+        public static let submitProposal = "/xsc.proposals.v1.ProposalService/SubmitProposal"
+        public static let getProposal = "/xsc.proposals.v1.ProposalService/GetProposal"
+        public static let listProposals = "/xsc.proposals.v1.ProposalService/ListProposals"
+        public static let decideProposal = "/xsc.proposals.v1.ProposalService/DecideProposal"
+        public static let reportCheckpoint = "/xsc.proposals.v1.ProposalService/ReportCheckpoint"
+        public static let submitAnalysis = "/xsc.proposals.v1.ProposalService/SubmitAnalysis"
+        public static let submitEvaluation = "/xsc.proposals.v1.ProposalService/SubmitEvaluation"
+        public static let setTeamSettings = "/xsc.proposals.v1.ProposalService/SetTeamSettings"
+        public static let getTeamSettings = "/xsc.proposals.v1.ProposalService/GetTeamSettings"
+        public static let publishNotice = "/xsc.proposals.v1.ProposalService/PublishNotice"
+        public static let getNotice = "/xsc.proposals.v1.ProposalService/GetNotice"
+        public static let listNotices = "/xsc.proposals.v1.ProposalService/ListNotices"
+        public static let acknowledgeNotice = "/xsc.proposals.v1.ProposalService/AcknowledgeNotice"
+        public static let askQuestion = "/xsc.proposals.v1.ProposalService/AskQuestion"
+        public static let answerQuestion = "/xsc.proposals.v1.ProposalService/AnswerQuestion"
+        public static let listQuestions = "/xsc.proposals.v1.ProposalService/ListQuestions"
+        public static let listNoticeReads = "/xsc.proposals.v1.ProposalService/ListNoticeReads"
+        public static let listMyTasks = "/xsc.proposals.v1.ProposalService/ListMyTasks"
+        public static let teamCounts = "/xsc.proposals.v1.ProposalService/TeamCounts"
+        public static let setDirectoryEntry = "/xsc.proposals.v1.ProposalService/SetDirectoryEntry"
+    }
+
     public let channel: RPCChannel
 
     public init(channel: RPCChannel) { self.channel = channel }
 
     public func createProposal(_ request: Xsc_Proposals_V1_CreateProposalRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Proposals_V1_Proposal {
-        try await channel.unary(path: "/xsc.proposals.v1.ProposalService/CreateProposal", request: request, options: options)
+        try await channel.unary(path: Paths.createProposal, request: request, options: options)
     }
 
     public func updateProposal(_ request: Xsc_Proposals_V1_UpdateProposalRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Proposals_V1_Proposal {
-        try await channel.unary(path: "/xsc.proposals.v1.ProposalService/UpdateProposal", request: request, options: options)
+        try await channel.unary(path: Paths.updateProposal, request: request, options: options)
     }
 
     public func submitProposal(_ request: Xsc_Proposals_V1_ProposalRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Proposals_V1_Proposal {
-        try await channel.unary(path: "/xsc.proposals.v1.ProposalService/SubmitProposal", request: request, options: options)
+        try await channel.unary(path: Paths.submitProposal, request: request, options: options)
     }
 
     public func getProposal(_ request: Xsc_Proposals_V1_ProposalRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Proposals_V1_Proposal {
-        try await channel.unary(path: "/xsc.proposals.v1.ProposalService/GetProposal", request: request, options: options)
+        try await channel.unary(path: Paths.getProposal, request: request, options: options)
     }
 
     public func listProposals(_ request: Xsc_Proposals_V1_ListProposalsRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Proposals_V1_ListProposalsResponse {
-        try await channel.unary(path: "/xsc.proposals.v1.ProposalService/ListProposals", request: request, options: options)
+        try await channel.unary(path: Paths.listProposals, request: request, options: options)
     }
 
     public func decideProposal(_ request: Xsc_Proposals_V1_DecideRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Proposals_V1_Proposal {
-        try await channel.unary(path: "/xsc.proposals.v1.ProposalService/DecideProposal", request: request, options: options)
+        try await channel.unary(path: Paths.decideProposal, request: request, options: options)
     }
 
     public func reportCheckpoint(_ request: Xsc_Proposals_V1_ReportCheckpointRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Proposals_V1_Proposal {
-        try await channel.unary(path: "/xsc.proposals.v1.ProposalService/ReportCheckpoint", request: request, options: options)
+        try await channel.unary(path: Paths.reportCheckpoint, request: request, options: options)
     }
 
     public func submitAnalysis(_ request: Xsc_Proposals_V1_SubmitAnalysisRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Proposals_V1_Proposal {
-        try await channel.unary(path: "/xsc.proposals.v1.ProposalService/SubmitAnalysis", request: request, options: options)
+        try await channel.unary(path: Paths.submitAnalysis, request: request, options: options)
     }
 
     public func submitEvaluation(_ request: Xsc_Proposals_V1_SubmitEvaluationRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Proposals_V1_Proposal {
-        try await channel.unary(path: "/xsc.proposals.v1.ProposalService/SubmitEvaluation", request: request, options: options)
+        try await channel.unary(path: Paths.submitEvaluation, request: request, options: options)
     }
 
     public func setTeamSettings(_ request: Xsc_Proposals_V1_SetTeamSettingsRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Proposals_V1_TeamSettings {
-        try await channel.unary(path: "/xsc.proposals.v1.ProposalService/SetTeamSettings", request: request, options: options)
+        try await channel.unary(path: Paths.setTeamSettings, request: request, options: options)
     }
 
     public func getTeamSettings(_ request: Xsc_Proposals_V1_GetTeamSettingsRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Proposals_V1_TeamSettings {
-        try await channel.unary(path: "/xsc.proposals.v1.ProposalService/GetTeamSettings", request: request, options: options)
+        try await channel.unary(path: Paths.getTeamSettings, request: request, options: options)
     }
 
     public func publishNotice(_ request: Xsc_Proposals_V1_PublishNoticeRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Proposals_V1_Notice {
-        try await channel.unary(path: "/xsc.proposals.v1.ProposalService/PublishNotice", request: request, options: options)
+        try await channel.unary(path: Paths.publishNotice, request: request, options: options)
     }
 
     public func getNotice(_ request: Xsc_Proposals_V1_NoticeRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Proposals_V1_Notice {
-        try await channel.unary(path: "/xsc.proposals.v1.ProposalService/GetNotice", request: request, options: options)
+        try await channel.unary(path: Paths.getNotice, request: request, options: options)
     }
 
     public func listNotices(_ request: Xsc_Proposals_V1_ListNoticesRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Proposals_V1_ListNoticesResponse {
-        try await channel.unary(path: "/xsc.proposals.v1.ProposalService/ListNotices", request: request, options: options)
+        try await channel.unary(path: Paths.listNotices, request: request, options: options)
     }
 
     public func acknowledgeNotice(_ request: Xsc_Proposals_V1_NoticeRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Proposals_V1_Notice {
-        try await channel.unary(path: "/xsc.proposals.v1.ProposalService/AcknowledgeNotice", request: request, options: options)
+        try await channel.unary(path: Paths.acknowledgeNotice, request: request, options: options)
     }
 
     public func askQuestion(_ request: Xsc_Proposals_V1_AskQuestionRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Proposals_V1_Question {
-        try await channel.unary(path: "/xsc.proposals.v1.ProposalService/AskQuestion", request: request, options: options)
+        try await channel.unary(path: Paths.askQuestion, request: request, options: options)
     }
 
     public func answerQuestion(_ request: Xsc_Proposals_V1_AnswerQuestionRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Proposals_V1_Question {
-        try await channel.unary(path: "/xsc.proposals.v1.ProposalService/AnswerQuestion", request: request, options: options)
+        try await channel.unary(path: Paths.answerQuestion, request: request, options: options)
     }
 
     public func listQuestions(_ request: Xsc_Proposals_V1_ListQuestionsRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Proposals_V1_ListQuestionsResponse {
-        try await channel.unary(path: "/xsc.proposals.v1.ProposalService/ListQuestions", request: request, options: options)
+        try await channel.unary(path: Paths.listQuestions, request: request, options: options)
     }
 
     public func listNoticeReads(_ request: Xsc_Proposals_V1_NoticeRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Proposals_V1_NoticeReadsResponse {
-        try await channel.unary(path: "/xsc.proposals.v1.ProposalService/ListNoticeReads", request: request, options: options)
+        try await channel.unary(path: Paths.listNoticeReads, request: request, options: options)
     }
 
     public func listMyTasks(_ request: Xsc_Proposals_V1_ListMyTasksRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Proposals_V1_ListMyTasksResponse {
-        try await channel.unary(path: "/xsc.proposals.v1.ProposalService/ListMyTasks", request: request, options: options)
+        try await channel.unary(path: Paths.listMyTasks, request: request, options: options)
     }
 
     public func teamCounts(_ request: Xsc_Proposals_V1_TeamCountsRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Proposals_V1_TeamCountsResponse {
-        try await channel.unary(path: "/xsc.proposals.v1.ProposalService/TeamCounts", request: request, options: options)
+        try await channel.unary(path: Paths.teamCounts, request: request, options: options)
     }
 
     public func setDirectoryEntry(_ request: Xsc_Common_V1_DirectoryEntry, options: CallOptions = CallOptions()) async throws -> Xsc_Common_V1_DirectoryAck {
-        try await channel.unary(path: "/xsc.proposals.v1.ProposalService/SetDirectoryEntry", request: request, options: options)
+        try await channel.unary(path: Paths.setDirectoryEntry, request: request, options: options)
     }
 }

@@ -37,27 +37,37 @@ extension Xsc_Settlements_V1_SettlementServiceHandler {
 /// Typed client of `xsc.settlements.v1.SettlementService`.
 public struct Xsc_Settlements_V1_SettlementServiceClient: Sendable {
     public static let serviceName = "xsc.settlements.v1.SettlementService"
+
+    /// The full path of each method, for callers that address a call by path (an outbox row).
+    public enum Paths {
+        public static let recordOrderVisited = "/xsc.settlements.v1.SettlementService/RecordOrderVisited"
+        public static let recordOrderRefunded = "/xsc.settlements.v1.SettlementService/RecordOrderRefunded"
+        public static let recordViolation = "/xsc.settlements.v1.SettlementService/RecordViolation"
+        public static let recordViolationWithdrawn = "/xsc.settlements.v1.SettlementService/RecordViolationWithdrawn"
+        public static let setDirectoryEntry = "/xsc.settlements.v1.SettlementService/SetDirectoryEntry"
+    }
+
     public let channel: RPCChannel
 
     public init(channel: RPCChannel) { self.channel = channel }
 
     public func recordOrderVisited(_ request: Xsc_Orders_V1_OrderVisited, options: CallOptions = CallOptions()) async throws -> Xsc_Common_V1_EventAck {
-        try await channel.unary(path: "/xsc.settlements.v1.SettlementService/RecordOrderVisited", request: request, options: options)
+        try await channel.unary(path: Paths.recordOrderVisited, request: request, options: options)
     }
 
     public func recordOrderRefunded(_ request: Xsc_Orders_V1_OrderRefunded, options: CallOptions = CallOptions()) async throws -> Xsc_Common_V1_EventAck {
-        try await channel.unary(path: "/xsc.settlements.v1.SettlementService/RecordOrderRefunded", request: request, options: options)
+        try await channel.unary(path: Paths.recordOrderRefunded, request: request, options: options)
     }
 
     public func recordViolation(_ request: Xsc_Orders_V1_SlaViolation, options: CallOptions = CallOptions()) async throws -> Xsc_Common_V1_EventAck {
-        try await channel.unary(path: "/xsc.settlements.v1.SettlementService/RecordViolation", request: request, options: options)
+        try await channel.unary(path: Paths.recordViolation, request: request, options: options)
     }
 
     public func recordViolationWithdrawn(_ request: Xsc_Orders_V1_SlaViolationWithdrawn, options: CallOptions = CallOptions()) async throws -> Xsc_Common_V1_EventAck {
-        try await channel.unary(path: "/xsc.settlements.v1.SettlementService/RecordViolationWithdrawn", request: request, options: options)
+        try await channel.unary(path: Paths.recordViolationWithdrawn, request: request, options: options)
     }
 
     public func setDirectoryEntry(_ request: Xsc_Common_V1_DirectoryEntry, options: CallOptions = CallOptions()) async throws -> Xsc_Common_V1_DirectoryAck {
-        try await channel.unary(path: "/xsc.settlements.v1.SettlementService/SetDirectoryEntry", request: request, options: options)
+        try await channel.unary(path: Paths.setDirectoryEntry, request: request, options: options)
     }
 }

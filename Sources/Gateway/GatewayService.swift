@@ -1,7 +1,67 @@
 import Messages
 import Postgres
 import RPC
+import ServiceHost
 import ServiceKit
+import Synchronization
+
+/// What xsc-gateway runs: its own four services (org, accounts, auth, partner keys), the proxy
+/// that forwards every other call to the service owning its proto package, the backend health
+/// probe and the directory feed (`definition`); `GatewayAssembly` puts the parts together.
+public enum GatewayService {
+    public static let peers = ["orders", "customers", "proposals", "notifications", "settlements"]
+
+    /// The whole gateway for `ServiceHost.run`, from the environment's gateway settings (their
+    /// problems are reported with the host's, exit 2).
+    public static func definition(environment: [String: String]) -> ServiceDefinition {
+        let (settings, problems) = GatewaySettings.load(environment)
+        let box = AssemblyBox(settings: settings)
+        var definition = ServiceDefinition(
+            name: "gateway", peers: peers,
+            providers: { hosted in box.get(hosted).providers },
+            workers: { hosted in
+                let assembly = box.get(hosted)
+                return [assembly.healthProbe]
+                    // The account directory feed (outbox relay + start-up backfill).
+                    + DirectoryFeedWorkers.make(pool: hosted.pool, config: hosted.config, logger: hosted.logger,
+                                                reportError: hosted.workerErrorReporter)
+            })
+        definition.settingsProblems = problems
+        definition.beforeServing = { hosted in
+            try await FirstRun(core: box.get(hosted).core, adminPhone: settings.adminPhone, adminPassword: settings.adminPassword)
+                .ensure()
+        }
+        definition.serverCreated = { server, hosted in box.get(hosted).healthProbe.attach(server.health) }
+        // The gateway authenticates callers itself (FrontDoor, inside each handler and the
+        // router): no actor verifier, since callers here hold credentials, not signed actors.
+        definition.authenticationInterceptors = { _ in [] }
+        definition.fallback = { hosted in
+            let router = box.get(hosted).router
+            return { path in router.method(for: path) }
+        }
+        definition.reflectedServiceNames = GatewayAssembly.reflectedServiceNames(settings: settings)
+        return definition
+    }
+}
+
+/// Built once per process: providers, fallback and workers all need the same core.
+final class AssemblyBox: Sendable {
+    private let settings: GatewaySettings
+    private let assembly = Mutex<GatewayAssembly?>(nil)
+
+    init(settings: GatewaySettings) {
+        self.settings = settings
+    }
+
+    func get(_ hosted: HostedService) -> GatewayAssembly {
+        assembly.withLock { assembly in
+            if let assembly { return assembly }
+            let made = GatewayAssembly(pool: hosted.pool, config: hosted.config, logger: hosted.logger, settings: settings)
+            assembly = made
+            return made
+        }
+    }
+}
 
 /// Puts the gateway together from its configuration: the handlers of its own four services and
 /// the routes to every backend, keyed by proto package.

@@ -1,5 +1,6 @@
 import Messages
 import Postgres
+import ServiceAPI
 import ServiceKit
 import ServiceKitStore
 
@@ -13,12 +14,12 @@ import ServiceKitStore
 /// overwrite a newer state. A receiver down: its rows wait.
 public struct DirectoryFeed: Sendable {
     public static let contactDestination = "notifications"
-    public static let setContactPath = "/xsc.notifications.v1.NotificationService/SetContact"
+    public static let setContactPath = Xsc_Notifications_V1_NotificationServiceClient.Paths.setContact
     /// The services that keep a directory, and the method each receives it on.
     public static let directoryRoutes: [(destination: String, path: String)] = [
-        ("customers", "/xsc.customers.v1.CustomerService/SetDirectoryEntry"),
-        ("proposals", "/xsc.proposals.v1.ProposalService/SetDirectoryEntry"),
-        ("settlements", "/xsc.settlements.v1.SettlementService/SetDirectoryEntry"),
+        ("customers", Xsc_Customers_V1_CustomerServiceClient.Paths.setDirectoryEntry),
+        ("proposals", Xsc_Proposals_V1_ProposalServiceClient.Paths.setDirectoryEntry),
+        ("settlements", Xsc_Settlements_V1_SettlementServiceClient.Paths.setDirectoryEntry),
     ]
     /// Every peer the feed delivers to.
     public static var destinations: [String] { [contactDestination] + directoryRoutes.map(\.destination) }
