@@ -63,6 +63,7 @@ final class DecisionFlowTests: XCTestCase {
         XCTAssertEqual(asked.map(\.template), ["proposal_submitted"])
         XCTAssertEqual(asked.first?.accountId, "admin7")
         XCTAssertEqual(asked.first?.params["title"], "社区品鉴会")
+        XCTAssertNil(asked.first?.params["due"], "the standard text names the 30 minutes itself")
 
         fixture.clock.advance(by: .seconds(60))
         let opened = try await fixture.flow.get(ProposalsFixture.ref(proposal.id), actor: try fixture.actor("admin7"))
@@ -129,6 +130,9 @@ final class DecisionFlowTests: XCTestCase {
         XCTAssertEqual(events.first?.personAccountId, "admin7")
         XCTAssertEqual(events.first?.proposalId, proposal.id)
         XCTAssertEqual(events.first?.teamPath, ProposalsFixture.t7)
+        let submittedSMS = try await fixture.sms().first
+        XCTAssertEqual(submittedSMS?.template, "proposal_submitted_due", "a 5-second window is named by its deadline")
+        XCTAssertEqual(submittedSMS?.params.keys.sorted(), ["due", "proposer", "title"])
         let escalation = try await fixture.sms().last
         XCTAssertEqual(escalation?.template, "proposal_escalated")
         XCTAssertEqual(escalation?.accountId, "dlead")

@@ -45,7 +45,7 @@ def test_submission_tells_the_superior_at_once_who_decides_in_time(world):
     eventually("the superior's SMS", lambda: world.sms_to(ADMIN7, "社区品鉴会"))
     notifications = world.pb.notifications_grpc.NotificationServiceStub(world.cluster.gateway_channel())
     inbox = notifications.ListInbox(world.pb.notifications.ListInboxRequest(), metadata=world.as_(ADMIN7), timeout=T)
-    assert any(m.template == "proposal_submitted" and "社区品鉴会" in m.text for m in inbox.messages), \
+    assert any(m.template == "proposal_submitted_due" and "社区品鉴会" in m.text for m in inbox.messages), \
         "the inbox mirrors the SMS"
 
     opened = world.get(proposal.id, ADMIN7)

@@ -52,6 +52,10 @@ public enum TemplateCatalog {
                     text: "【{sig}】您当前没有待确认的订单。",
                     parameters: []),
         // proposals
+        // proposal_submitted names 30 minutes; a team with another window gets its deadline.
+        SMSTemplate(name: "proposal_submitted_due",
+                    text: "【{sig}】{proposer}提交了提案“{title}”，请在{due}前决定执行或终止。",
+                    parameters: ["proposer", "title", "due"]),
         SMSTemplate(name: "proposal_escalated",
                     text: "【{sig}】提案“{title}”（{proposer}提交）的决定已超时{minutes}分钟（原审批人{superior}），请您在{due}前决定执行或终止。",
                     parameters: ["title", "proposer", "superior", "minutes", "due"]),

@@ -78,10 +78,12 @@ extension ProposalFlow {
             for effect in effects {
                 switch effect {
                 case .notifyDeciders:
-                    try await notifier.send("proposal_submitted", to: levels[0],
-                                            params: ["proposer": proposer.name.isEmpty ? proposer.id : proposer.name,
-                                                     "title": record.title],
-                                            teamPath: record.teamPath, in: tx)
+                    // The standard text names DOMAIN.md's 30 minutes; another window names its deadline.
+                    var params = ["proposer": proposer.name.isEmpty ? proposer.id : proposer.name, "title": record.title]
+                    let standard = deadlines.decisionWindow == TeamDeadlines.defaults.decisionWindow
+                    if !standard { params["due"] = ProposalNotifier.clockText(record.decisionDueAt ?? now, timeZone: timeZone) }
+                    try await notifier.send(standard ? "proposal_submitted" : "proposal_submitted_due", to: levels[0],
+                                            params: params, teamPath: record.teamPath, in: tx)
                 case .scheduleDecisionDeadline:
                     try await timers.schedule(in: tx, kind: TimerKind.decision, subjectID: record.id,
                                               dueAtMillis: record.decisionDueAt ?? now)
