@@ -115,7 +115,8 @@ let package = Package(
         .testTarget(name: "CodeGenTests", dependencies: ["CodeGen"]),
         .testTarget(name: "RPCTests", dependencies: ["RPC", "ServiceAPI", "Messages", "Interop"]),
         // Helpers shared by the test targets that need a real PostgreSQL.
-        .target(name: "XSCTestSupport", dependencies: ["Postgres", "LibPQ"], path: "Tests/TestSupport"),
+        // ServiceKitStore: its platform migrations, for the fresh-schema fixture (ServiceDatabase).
+        .target(name: "XSCTestSupport", dependencies: ["Postgres", "LibPQ", "ServiceKitStore"], path: "Tests/TestSupport"),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "LibPQ", "NetIO", "XSCTestSupport"]),
         .testTarget(name: "TLSTests", dependencies: ["TLS", "NetIO"]),
         .testTarget(name: "ServiceKitTests", dependencies: ["ServiceKit", "RPC", "NetIO", "Messages"]),
@@ -126,7 +127,7 @@ let package = Package(
         ]),
         .testTarget(name: "OrdersTests", dependencies: ["Orders", "XSCTestSupport", "ServiceKitStore", "ServiceKit", "Postgres", "RPC", "Messages", "ProtoCodec"]),
         .testTarget(name: "ProposalsTests", dependencies: ["Proposals", "XSCTestSupport", "ServiceKitStore", "ServiceKit", "Postgres", "RPC", "Messages", "ProtoCodec"]),
-        .testTarget(name: "ServiceHostTests", dependencies: ["ServiceHost", "ServiceKit", "ServiceKitStore", "Postgres", "LibPQ", "RPC", "ServiceAPI", "Messages"]),
+        .testTarget(name: "ServiceHostTests", dependencies: ["ServiceHost", "XSCTestSupport", "ServiceKit", "ServiceKitStore", "Postgres", "LibPQ", "RPC", "ServiceAPI", "Messages"]),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "DomainKit", "ServiceKit", "ServiceKitStore", "Postgres", "RPC", "Messages",
                                                          "XSCTestSupport"]),
     ],

@@ -50,6 +50,14 @@ public final class HTTP2Session {
         try HTTP2Error.check(Int32(clamping: result), "receive")
     }
 
+    /// Gives `count` received body bytes of `streamID` back to the peer's flow-control windows
+    /// (stream and connection; the connection's alone when the stream is gone). Only with
+    /// `settings.manualWindowUpdates`; nghttp2 sends the WINDOW_UPDATE when enough is consumed.
+    public func consume(streamID: Int32, _ count: Int) {
+        guard settings.manualWindowUpdates, count > 0, streamID > 0 else { return }
+        _ = nghttp2_session_consume(handle, streamID, count)
+    }
+
     public func clearEvents() {
         events.removeAll(keepingCapacity: true)
         receivedData.removeAll(keepingCapacity: true)

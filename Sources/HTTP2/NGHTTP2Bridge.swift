@@ -25,6 +25,7 @@ enum NGHTTP2Bridge {
         nghttp2_option_set_stream_reset_rate_limit(option, settings.resetBurst, settings.resetRatePerSecond)
         nghttp2_option_set_max_continuations(option, settings.maxContinuations)
         nghttp2_option_set_max_send_header_block_length(option, 64 * 1024)
+        if settings.manualWindowUpdates { nghttp2_option_set_no_auto_window_update(option, 1) }
 
         var session: OpaquePointer?
         let result: Int32

@@ -9,7 +9,7 @@ import ServiceKitStore
 import XSCTestSupport
 import XCTest
 
-/// A fresh database with the proposals schema (own role, platform + service migrations), a
+/// A fresh database with the proposals schema (ServiceDatabase: own role, platform + service migrations), a
 /// ProposalFlow on a manual clock, minted actors and a small organisation fed through the
 /// directory: team t7 (alice and bob, salespeople; admin7, its team admin) under district d3
 /// (lead dlead) under office o1 (lead olead); team t8 (eve) beside t7.
@@ -30,30 +30,23 @@ final class ProposalsFixture: @unchecked Sendable {
         ("dlead", "district_order_lead", d3), ("olead", "office_order_lead", o1),
     ]
 
-    private init(pool: PostgresPool) {
-        self.pool = pool
+    private let database: ServiceDatabase
+
+    private init(database: ServiceDatabase) {
+        self.database = database
+        pool = database.pool
         flow = ProposalFlow(pool: pool, clock: clock.now)
     }
 
     static func make(_ testCase: XCTestCase) async throws -> ProposalsFixture {
-        let cluster = try testCase.requireCluster()
-        let databaseURL = try await cluster.makeDatabase()
-        let admin = try cluster.pool(databaseURL)
-        defer { admin.close() }
-        let password = UUID().uuidString
-        try await SchemaBootstrap.run(superuserPool: admin, service: "proposals", password: password)
-        let url = try SchemaBootstrap.serviceConnectionString(superuser: databaseURL, service: "proposals", password: password)
-        let pool = try cluster.pool(url) { $0.maxConnections = 10 }
-        let migrations = TestCluster.repositoryRoot + "/services/proposals/migrations"
-        try await PlatformMigrations.migrator(schema: "proposals", directory: migrations).migrate(pool: pool)
-        let fixture = ProposalsFixture(pool: pool)
+        let fixture = ProposalsFixture(database: try await ServiceDatabase.make(testCase, service: "proposals"))
         for (index, person) in people.enumerated() {
             try await fixture.directory(person.id, role: person.role, node: person.node, version: Int64(index + 1))
         }
         return fixture
     }
 
-    func close() { pool.close() }
+    func close() { database.close() }
 
     @discardableResult
     func directory(_ id: String, role: String, node: String, enabled: Bool = true, version: Int64) async throws -> Bool {

@@ -7,12 +7,11 @@ import XCTest
 
 final class TimerTests: XCTestCase {
     private var fixture: StoreFixture!
-    private var service = ""
+    private let service = "timers"
     private let clock = ManualWallClock()
     private var timers: Timers { Timers(clock: clock.now) }
 
     override func setUp() async throws {
-        service = StoreFixture.uniqueServiceName("timers")
         fixture = try await StoreFixture.make(self, services: [service: [
             Migration(version: 1, name: "effects", sql: "CREATE TABLE timer_effects (subject_id text NOT NULL, worker text NOT NULL);"),
         ]])
