@@ -45,7 +45,7 @@ SELECT 'bc-' || i, 'bp-' || i, 0, t.due - interval '1 minute', t.due
 FROM generate_series(1, :count) AS i,
      LATERAL (SELECT now() + make_interval(secs => :lead + (i % 60000) / 1000.0) AS due) t;
 INSERT INTO xsc_timers (kind, subject_id, due_at, fire_at, payload, scheduled_at)
-SELECT 'proposal.checkpoint', c.id, c.due_at, c.due_at, '\\x'::bytea, now() FROM checkpoints c;
+SELECT 'proposal.checkpoint', c.id, c.due_at, c.due_at, convert_to(c.proposal_id, 'UTF8'), now() FROM checkpoints c;
 """
 
 RESULT = """

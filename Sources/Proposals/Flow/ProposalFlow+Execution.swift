@@ -15,7 +15,9 @@ extension ProposalFlow {
     func scheduleExecution(_ record: ProposalRecord, now: Int64, in tx: PostgresTransaction) async throws {
         let deadlines = try await settings.deadlines(team: record.teamPath, in: tx)
         for checkpoint in record.checkpoints where checkpoint.dueAt > now {
-            try await timers.schedule(in: tx, kind: TimerKind.checkpoint, subjectID: checkpoint.id, dueAtMillis: checkpoint.dueAt)
+            // The payload names the proposal: the firing locks it without looking it up first.
+            try await timers.schedule(in: tx, kind: TimerKind.checkpoint, subjectID: checkpoint.id, dueAtMillis: checkpoint.dueAt,
+                                      payload: Array(record.id.utf8))
             let remindAt = checkpoint.at - deadlines.reminderLeadMillis
             if deadlines.reminderLead > 0, remindAt > now {
                 try await timers.schedule(in: tx, kind: TimerKind.checkpointReminder, subjectID: checkpoint.id, dueAtMillis: remindAt)
@@ -79,8 +81,9 @@ extension ProposalFlow {
     }
 
     /// The checkpoint's deadline: a violation for each participant without a report.
-    func checkpointDeadlinePassed(checkpointID: String, in tx: PostgresTransaction) async throws {
-        guard let proposalID = try await store.proposalID(ofCheckpoint: checkpointID, in: tx),
+    func checkpointDeadlinePassed(checkpointID: String, proposalID named: String?, in tx: PostgresTransaction) async throws {
+        let lookedUp = named == nil ? try await store.proposalID(ofCheckpoint: checkpointID, in: tx) : nil
+        guard let proposalID = named ?? lookedUp,
               let record = try await store.load(proposalID, forUpdate: true, in: tx),
               record.state == .executing || record.state == .reviewing,
               let checkpoint = record.checkpoints.first(where: { $0.id == checkpointID }) else { return }

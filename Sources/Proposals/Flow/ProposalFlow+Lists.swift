@@ -102,7 +102,8 @@ extension ProposalFlow {
                 try await checkpointReminderDue(checkpointID: firing.subjectID, in: tx)
             },
             TimerKind.checkpoint: { [self] firing, tx in
-                try await checkpointDeadlinePassed(checkpointID: firing.subjectID, in: tx)
+                let named = firing.payload.isEmpty ? nil : String(decoding: firing.payload, as: UTF8.self)
+                try await checkpointDeadlinePassed(checkpointID: firing.subjectID, proposalID: named, in: tx)
             },
             TimerKind.finish: { [self] firing, tx in
                 try await finishReached(proposalID: firing.subjectID, in: tx)
