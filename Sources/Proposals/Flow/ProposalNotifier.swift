@@ -49,8 +49,7 @@ struct ProposalNotifier: Sendable {
 /// each once however often it arrives.
 struct ViolationPublisher: Sendable {
     static let destination = "settlements"
-    // A string until settlements.proto on main has the method (the settlements branch adds it).
-    static let path = "/xsc.settlements.v1.SettlementService/RecordProposalViolation"
+    static let path = Xsc_Settlements_V1_SettlementServiceClient.Paths.recordProposalViolation
     let outbox: Outbox
 
     func publish(_ violation: ViolationRecord, eventID: String, in tx: PostgresTransaction) async throws {
