@@ -132,7 +132,7 @@ let package = Package(
         ]),
         .testTarget(name: "CustomersTests", dependencies: ["Customers", "DomainKit", "XSCTestSupport", "ServiceKitStore", "ServiceKit", "Postgres", "RPC", "Messages", "ProtoCodec"]),
         .testTarget(name: "OrdersTests", dependencies: ["Orders", "XSCTestSupport", "ServiceKitStore", "ServiceKit", "Postgres", "RPC", "Messages", "ProtoCodec"]),
-        .testTarget(name: "ProposalsTests", dependencies: ["Proposals", "XSCTestSupport", "ServiceKitStore", "ServiceKit", "Postgres", "RPC", "Messages", "ProtoCodec"]),
+        .testTarget(name: "ProposalsTests", dependencies: ["Proposals", "Notifications", "XSCTestSupport", "ServiceKitStore", "ServiceKit", "Postgres", "RPC", "Messages", "ProtoCodec"]),
         .testTarget(name: "SettlementsTests", dependencies: ["Settlements", "DomainKit", "XSCTestSupport", "ServiceKitStore", "ServiceKit", "Postgres", "RPC", "Messages"]),
         .testTarget(name: "ServiceHostTests", dependencies: ["ServiceHost", "XSCTestSupport", "ServiceKit", "ServiceKitStore", "Postgres", "LibPQ", "RPC", "ServiceAPI", "Messages"]),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "DomainKit", "ServiceKit", "ServiceKitStore", "Postgres", "RPC", "Messages",
