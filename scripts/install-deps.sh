@@ -37,6 +37,7 @@ PIP_PACKAGES=(
     "h2==4.4.1"
     "pytest==9.0.3"
     "PyYAML==6.0.3"     # Tests/wire/test_compose.py reads docker-compose.yml
+    "kubernetes-validate==1.37.0"   # Tests/wire/test_kubernetes.py: deploy/kubernetes against the schemas
 )
 
 log() { printf 'install-deps: %s\n' "$*" >&2; }

@@ -9,7 +9,7 @@ import ServiceKitStore
 /// service's system actor.
 public enum SettlementsService {
     /// Peers the outbox delivers to (each gets an `XSC_<PEER>_ADDR`, by default the port table's).
-    public static let peers = ["notifications"]
+    public static let peers = ["notifications", "customers"]
 
     /// Only a request the receiver rejects as such is dead-lettered at once; everything else
     /// (peer down, not deployed yet) is retried for about a week, backing off to every 10
@@ -35,7 +35,12 @@ public enum SettlementsService {
     }
 
     public static func flow(pool: PostgresPool, config: ServiceConfig) -> SettlementFlow {
-        SettlementFlow(pool: pool, timeZone: config.organizationTimeZone)
+        // Without a customers address (a test running settlements alone) bindings wait: UNAVAILABLE.
+        let bindings: any CustomerBindings = config.peers["customers"].map { address in
+            CustomersServiceBindings(channel: RPCChannel(host: address.host, port: address.port), secret: config.actorSecret,
+                                     timeout: config.deliveryCallTimeout)
+        } ?? AwaitingCustomersService()
+        return SettlementFlow(pool: pool, timeZone: config.organizationTimeZone, bindings: bindings)
     }
 
     public static func workers(flow: SettlementFlow, pool: PostgresPool, config: ServiceConfig,

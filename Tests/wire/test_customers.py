@@ -188,3 +188,19 @@ def test_a_large_import_keeps_row_order_across_batches(world):
     assert outcomes[1100:] == ["existing"] * 150
     assert [r.customer_id for r in answer.results[1100:]] == [r.customer_id for r in answer.results[:150]]
     assert (answer.created, answer.existing, answer.refused) == (1_099, 150, 1)
+
+
+def test_list_tags_counts_the_callers_team(world):
+    # The world is shared by the whole module (the drill already tagged a team A customer 宴请):
+    # compare with the counts before, never absolute numbers.
+    pb = world.pb.customers
+
+    def tags(who):
+        return {t.tag: t.customers for t in world.call("ListTags", who, pb.ListTagsRequest()).tags}   # through the gateway
+
+    before = tags("s1")
+    world.create("s1", name="王总", phones=["13911112222"], tags=["宴请", "送礼"])
+    world.create("sb", name="赵经理", phones=["13911113333"], address="成都市武侯区人民南路3号", tags=["自饮"])   # another team
+    after = tags("s1")
+    assert after["宴请"] == before.get("宴请", 0) + 1 and after["送礼"] == before.get("送礼", 0) + 1
+    assert "自饮" not in after and tags("s2") == after, "closed in the team: the whole team sees the same counts"

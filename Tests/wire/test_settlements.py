@@ -399,7 +399,8 @@ def test_ledger_totals_the_drill_sla_miss(cluster, world):
 
 def test_an_order_without_referrer_waits_for_the_customers_binding(cluster, world):
     """No referrer: the beneficiary is the customer's bound intermediary, which only the
-    customers service knows. It is not running here, so settlements answers UNAVAILABLE and the
+    customers service knows (test_settlements_binding.py runs it). It is not running here, so
+    settlements answers UNAVAILABLE and the
     event stays pending in orders' outbox (retried, never dead, never dropped)."""
     order = world.submit("cq_lead", world.order_request("self", "cq-o1-d3", phone="13700005555"))
     world.to_delivered(order.id)
@@ -413,7 +414,8 @@ def test_an_order_without_referrer_waits_for_the_customers_binding(cluster, worl
             return None
         attempts = cluster.query("orders", "SELECT state, attempts, coalesce(last_error, '') FROM xsc_outbox WHERE event_id = :'p1'",
                                  rows[0][0])[0]
-        return attempts if int(attempts[1]) >= 1 else None
+        # The attempt counts at its claim; its error is written once the call failed.
+        return attempts if int(attempts[1]) >= 1 and attempts[2] else None
     state, _attempts, last_error = eventually("orders retried the visit", retried)
     assert state == "pending", last_error
     assert "UNAVAILABLE" in last_error.upper() or "customers" in last_error, last_error

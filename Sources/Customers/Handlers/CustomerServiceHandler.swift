@@ -44,6 +44,10 @@ public struct CustomerServiceHandler: Xsc_Customers_V1_CustomerServiceHandler {
         try await flow.count(actor: try context.requireActor())
     }
 
+    public func listTags(_ request: Xsc_Customers_V1_ListTagsRequest, context: ServerContext) async throws -> Xsc_Customers_V1_ListTagsResponse {
+        try await flow.listTags(request, actor: try context.requireActor())
+    }
+
     /// Rows are answered one by one, stored in batches (CustomerFlow+Import). While one batch is
     /// written the next is read from the stream; batches are written one after the other, in
     /// order, so a row never races an earlier row of the same stream.

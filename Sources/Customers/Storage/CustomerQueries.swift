@@ -79,3 +79,19 @@ struct CustomerQueries: Sendable {
         return escaped
     }
 }
+
+extension CustomerQueries {
+    struct TagCount: Sendable {
+        var tag: String
+        var customers: Int64
+    }
+
+    func tagCounts(team: String, limit: Int, pool: PostgresPool) async throws -> [TagCount] {
+        let rows = try await pool.query("""
+            SELECT tag, count(*) AS customers FROM customers, unnest(tags) AS tag
+            WHERE team_path = $1 AND merged_into IS NULL GROUP BY tag ORDER BY customers DESC, tag LIMIT $2
+            """, [.text(team), .int(limit)])
+        return try rows.map { TagCount(tag: try $0.decode(String.self, column: "tag"),
+                                       customers: try $0.decode(Int64.self, column: "customers")) }
+    }
+}

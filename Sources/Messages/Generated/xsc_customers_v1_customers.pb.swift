@@ -262,6 +262,31 @@ public struct Xsc_Customers_V1_SearchCustomersResponse: ProtoMessage {
     public init() {}
 }
 
+public struct Xsc_Customers_V1_ListTagsRequest: ProtoMessage {
+    public static let protoMessageName = "xsc.customers.v1.ListTagsRequest"
+
+    public var limit: Int32 = 0
+
+    public init() {}
+}
+
+public struct Xsc_Customers_V1_TagCount: ProtoMessage {
+    public static let protoMessageName = "xsc.customers.v1.TagCount"
+
+    public var tag: String = ""
+    public var customers: Int64 = 0
+
+    public init() {}
+}
+
+public struct Xsc_Customers_V1_ListTagsResponse: ProtoMessage {
+    public static let protoMessageName = "xsc.customers.v1.ListTagsResponse"
+
+    public var tags: [Xsc_Customers_V1_TagCount] = []
+
+    public init() {}
+}
+
 public struct Xsc_Customers_V1_CountCustomersRequest: ProtoMessage {
     public static let protoMessageName = "xsc.customers.v1.CountCustomersRequest"
 
@@ -1022,6 +1047,110 @@ extension Xsc_Customers_V1_SearchCustomersResponse {
         }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__customers__v1__search_customers_response__unpack(arena.allocator, bytes.count, data) else {
+            throw ProtoDecodeError.invalidWireFormat(protoMessageName)
+        }
+        return Self(_cMessage: c)
+    }
+
+    public func encode(appendingTo buffer: inout [UInt8], arena: ProtoArena) {
+        let mark = arena.mark()
+        defer { arena.release(to: mark) }
+        protoPack(_cMessage(in: arena), appendingTo: &buffer)
+    }
+}
+
+extension Xsc_Customers_V1_ListTagsRequest {
+    init(_cMessage c: UnsafeMutablePointer<Xsc__Customers__V1__ListTagsRequest>) {
+        self.init()
+        self.limit = c.pointee.limit
+    }
+
+    func _cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Xsc__Customers__V1__ListTagsRequest> {
+        let c = arena.allocate(Xsc__Customers__V1__ListTagsRequest.self)
+        xsc__customers__v1__list_tags_request__init(c)
+        c.pointee.limit = self.limit
+        return c
+    }
+
+    public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
+        let mark = arena.mark()
+        defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__customers__v1__list_tags_request__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
+        let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
+        guard let c = xsc__customers__v1__list_tags_request__unpack(arena.allocator, bytes.count, data) else {
+            throw ProtoDecodeError.invalidWireFormat(protoMessageName)
+        }
+        return Self(_cMessage: c)
+    }
+
+    public func encode(appendingTo buffer: inout [UInt8], arena: ProtoArena) {
+        let mark = arena.mark()
+        defer { arena.release(to: mark) }
+        protoPack(_cMessage(in: arena), appendingTo: &buffer)
+    }
+}
+
+extension Xsc_Customers_V1_TagCount {
+    init(_cMessage c: UnsafeMutablePointer<Xsc__Customers__V1__TagCount>) {
+        self.init()
+        self.tag = protoString(c.pointee.tag)
+        self.customers = c.pointee.customers
+    }
+
+    func _cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Xsc__Customers__V1__TagCount> {
+        let c = arena.allocate(Xsc__Customers__V1__TagCount.self)
+        xsc__customers__v1__tag_count__init(c)
+        if !self.tag.isEmpty { c.pointee.tag = arena.cString(self.tag) }
+        c.pointee.customers = self.customers
+        return c
+    }
+
+    public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
+        let mark = arena.mark()
+        defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__customers__v1__tag_count__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
+        let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
+        guard let c = xsc__customers__v1__tag_count__unpack(arena.allocator, bytes.count, data) else {
+            throw ProtoDecodeError.invalidWireFormat(protoMessageName)
+        }
+        return Self(_cMessage: c)
+    }
+
+    public func encode(appendingTo buffer: inout [UInt8], arena: ProtoArena) {
+        let mark = arena.mark()
+        defer { arena.release(to: mark) }
+        protoPack(_cMessage(in: arena), appendingTo: &buffer)
+    }
+}
+
+extension Xsc_Customers_V1_ListTagsResponse {
+    init(_cMessage c: UnsafeMutablePointer<Xsc__Customers__V1__ListTagsResponse>) {
+        self.init()
+        self.tags = protoMap(c.pointee.tags, count: c.pointee.n_tags) { ($0.map { Xsc_Customers_V1_TagCount(_cMessage: $0) } ?? Xsc_Customers_V1_TagCount()) }
+    }
+
+    func _cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Xsc__Customers__V1__ListTagsResponse> {
+        let c = arena.allocate(Xsc__Customers__V1__ListTagsResponse.self)
+        xsc__customers__v1__list_tags_response__init(c)
+        if !self.tags.isEmpty {
+            c.pointee.n_tags = self.tags.count
+            c.pointee.tags = arena.array(self.tags) { (value: Xsc_Customers_V1_TagCount) -> UnsafeMutablePointer<Xsc__Customers__V1__TagCount>? in value._cMessage(in: arena) }
+        }
+        return c
+    }
+
+    public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
+        let mark = arena.mark()
+        defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__customers__v1__list_tags_response__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
+        let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
+        guard let c = xsc__customers__v1__list_tags_response__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
         }
         return Self(_cMessage: c)

@@ -13,6 +13,7 @@ public protocol Xsc_Customers_V1_CustomerServiceHandler: RPCServiceProvider {
     func updateCustomer(_ request: Xsc_Customers_V1_UpdateCustomerRequest, context: ServerContext) async throws -> Xsc_Customers_V1_CustomerResponse
     func searchCustomers(_ request: Xsc_Customers_V1_SearchCustomersRequest, context: ServerContext) async throws -> Xsc_Customers_V1_SearchCustomersResponse
     func countCustomers(_ request: Xsc_Customers_V1_CountCustomersRequest, context: ServerContext) async throws -> Xsc_Customers_V1_CountCustomersResponse
+    func listTags(_ request: Xsc_Customers_V1_ListTagsRequest, context: ServerContext) async throws -> Xsc_Customers_V1_ListTagsResponse
     func importCustomers(_ requests: RequestStream<Xsc_Customers_V1_ImportCustomerRow>, context: ServerContext) async throws -> Xsc_Customers_V1_ImportCustomersResponse
     func addFollowUp(_ request: Xsc_Customers_V1_AddFollowUpRequest, context: ServerContext) async throws -> Xsc_Customers_V1_FollowUpResponse
     func listFollowUps(_ request: Xsc_Customers_V1_ListFollowUpsRequest, context: ServerContext) async throws -> Xsc_Customers_V1_ListFollowUpsResponse
@@ -56,6 +57,9 @@ extension Xsc_Customers_V1_CustomerServiceHandler {
             },
             .unary("CountCustomers") { (request: Xsc_Customers_V1_CountCustomersRequest, context: ServerContext) async throws -> Xsc_Customers_V1_CountCustomersResponse in
                 try await self.countCustomers(request, context: context)
+            },
+            .unary("ListTags") { (request: Xsc_Customers_V1_ListTagsRequest, context: ServerContext) async throws -> Xsc_Customers_V1_ListTagsResponse in
+                try await self.listTags(request, context: context)
             },
             .clientStreaming("ImportCustomers") { (requests: RequestStream<Xsc_Customers_V1_ImportCustomerRow>, context: ServerContext) async throws -> Xsc_Customers_V1_ImportCustomersResponse in
                 try await self.importCustomers(requests, context: context)
@@ -120,6 +124,7 @@ public struct Xsc_Customers_V1_CustomerServiceClient: Sendable {
         public static let updateCustomer = "/xsc.customers.v1.CustomerService/UpdateCustomer"
         public static let searchCustomers = "/xsc.customers.v1.CustomerService/SearchCustomers"
         public static let countCustomers = "/xsc.customers.v1.CustomerService/CountCustomers"
+        public static let listTags = "/xsc.customers.v1.CustomerService/ListTags"
         public static let importCustomers = "/xsc.customers.v1.CustomerService/ImportCustomers"
         public static let addFollowUp = "/xsc.customers.v1.CustomerService/AddFollowUp"
         public static let listFollowUps = "/xsc.customers.v1.CustomerService/ListFollowUps"
@@ -171,6 +176,10 @@ public struct Xsc_Customers_V1_CustomerServiceClient: Sendable {
 
     public func countCustomers(_ request: Xsc_Customers_V1_CountCustomersRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Customers_V1_CountCustomersResponse {
         try await channel.unary(path: Paths.countCustomers, request: request, options: options)
+    }
+
+    public func listTags(_ request: Xsc_Customers_V1_ListTagsRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Customers_V1_ListTagsResponse {
+        try await channel.unary(path: Paths.listTags, request: request, options: options)
     }
 
     public func importCustomers(options: CallOptions = CallOptions()) -> ClientStreamingCall<Xsc_Customers_V1_ImportCustomerRow, Xsc_Customers_V1_ImportCustomersResponse> {

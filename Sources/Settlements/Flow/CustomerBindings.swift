@@ -15,11 +15,9 @@ public protocol CustomerBindings: Sendable {
     func binding(customerPhone: String, regionID: String) async throws -> CustomerBinding
 }
 
-/// Production until customers ships its binding RPC: no answer yet, so an order without a
-/// referrer code waits in orders' outbox (retried) instead of losing its reward. Once
-/// `xsc.customers.v1.CustomerService/GetRewardee` is on main, its replacement calls that
-/// (signed as this service's SYSTEM actor) and maps an empty `intermediary_account_id` to
-/// `.unbound` and a failed call to UNAVAILABLE; `SettlementsService.flow` passes it in.
+/// When no customers service is configured: no answer, so an order without a referrer code
+/// waits in orders' outbox (retried) instead of losing its reward. In production
+/// `CustomersServiceBindings` asks the customers service.
 public struct AwaitingCustomersService: CustomerBindings {
     public init() {}
 

@@ -457,6 +457,141 @@ void   xsc__customers__v1__search_customers_response__free_unpacked
   assert(message->base.descriptor == &xsc__customers__v1__search_customers_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   xsc__customers__v1__list_tags_request__init
+                     (Xsc__Customers__V1__ListTagsRequest         *message)
+{
+  static const Xsc__Customers__V1__ListTagsRequest init_value = XSC__CUSTOMERS__V1__LIST_TAGS_REQUEST__INIT;
+  *message = init_value;
+}
+size_t xsc__customers__v1__list_tags_request__get_packed_size
+                     (const Xsc__Customers__V1__ListTagsRequest *message)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__list_tags_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__customers__v1__list_tags_request__pack
+                     (const Xsc__Customers__V1__ListTagsRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__list_tags_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__customers__v1__list_tags_request__pack_to_buffer
+                     (const Xsc__Customers__V1__ListTagsRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__list_tags_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Customers__V1__ListTagsRequest *
+       xsc__customers__v1__list_tags_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Customers__V1__ListTagsRequest *)
+     protobuf_c_message_unpack (&xsc__customers__v1__list_tags_request__descriptor,
+                                allocator, len, data);
+}
+void   xsc__customers__v1__list_tags_request__free_unpacked
+                     (Xsc__Customers__V1__ListTagsRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__customers__v1__list_tags_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__customers__v1__tag_count__init
+                     (Xsc__Customers__V1__TagCount         *message)
+{
+  static const Xsc__Customers__V1__TagCount init_value = XSC__CUSTOMERS__V1__TAG_COUNT__INIT;
+  *message = init_value;
+}
+size_t xsc__customers__v1__tag_count__get_packed_size
+                     (const Xsc__Customers__V1__TagCount *message)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__tag_count__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__customers__v1__tag_count__pack
+                     (const Xsc__Customers__V1__TagCount *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__tag_count__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__customers__v1__tag_count__pack_to_buffer
+                     (const Xsc__Customers__V1__TagCount *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__tag_count__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Customers__V1__TagCount *
+       xsc__customers__v1__tag_count__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Customers__V1__TagCount *)
+     protobuf_c_message_unpack (&xsc__customers__v1__tag_count__descriptor,
+                                allocator, len, data);
+}
+void   xsc__customers__v1__tag_count__free_unpacked
+                     (Xsc__Customers__V1__TagCount *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__customers__v1__tag_count__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__customers__v1__list_tags_response__init
+                     (Xsc__Customers__V1__ListTagsResponse         *message)
+{
+  static const Xsc__Customers__V1__ListTagsResponse init_value = XSC__CUSTOMERS__V1__LIST_TAGS_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t xsc__customers__v1__list_tags_response__get_packed_size
+                     (const Xsc__Customers__V1__ListTagsResponse *message)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__list_tags_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__customers__v1__list_tags_response__pack
+                     (const Xsc__Customers__V1__ListTagsResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__list_tags_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__customers__v1__list_tags_response__pack_to_buffer
+                     (const Xsc__Customers__V1__ListTagsResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__list_tags_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Customers__V1__ListTagsResponse *
+       xsc__customers__v1__list_tags_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Customers__V1__ListTagsResponse *)
+     protobuf_c_message_unpack (&xsc__customers__v1__list_tags_response__descriptor,
+                                allocator, len, data);
+}
+void   xsc__customers__v1__list_tags_response__free_unpacked
+                     (Xsc__Customers__V1__ListTagsResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__customers__v1__list_tags_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   xsc__customers__v1__count_customers_request__init
                      (Xsc__Customers__V1__CountCustomersRequest         *message)
 {
@@ -2945,6 +3080,133 @@ const ProtobufCMessageDescriptor xsc__customers__v1__search_customers_response__
   (ProtobufCMessageInit) xsc__customers__v1__search_customers_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
+static const ProtobufCFieldDescriptor xsc__customers__v1__list_tags_request__field_descriptors[1] =
+{
+  {
+    "limit",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__ListTagsRequest, limit),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__customers__v1__list_tags_request__field_indices_by_name[] = {
+  0,   /* field[0] = limit */
+};
+static const ProtobufCIntRange xsc__customers__v1__list_tags_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor xsc__customers__v1__list_tags_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.customers.v1.ListTagsRequest",
+  "ListTagsRequest",
+  "Xsc__Customers__V1__ListTagsRequest",
+  "xsc.customers.v1",
+  sizeof(Xsc__Customers__V1__ListTagsRequest),
+  1,
+  xsc__customers__v1__list_tags_request__field_descriptors,
+  xsc__customers__v1__list_tags_request__field_indices_by_name,
+  1,  xsc__customers__v1__list_tags_request__number_ranges,
+  (ProtobufCMessageInit) xsc__customers__v1__list_tags_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__customers__v1__tag_count__field_descriptors[2] =
+{
+  {
+    "tag",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__TagCount, tag),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "customers",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__TagCount, customers),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__customers__v1__tag_count__field_indices_by_name[] = {
+  1,   /* field[1] = customers */
+  0,   /* field[0] = tag */
+};
+static const ProtobufCIntRange xsc__customers__v1__tag_count__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor xsc__customers__v1__tag_count__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.customers.v1.TagCount",
+  "TagCount",
+  "Xsc__Customers__V1__TagCount",
+  "xsc.customers.v1",
+  sizeof(Xsc__Customers__V1__TagCount),
+  2,
+  xsc__customers__v1__tag_count__field_descriptors,
+  xsc__customers__v1__tag_count__field_indices_by_name,
+  1,  xsc__customers__v1__tag_count__number_ranges,
+  (ProtobufCMessageInit) xsc__customers__v1__tag_count__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__customers__v1__list_tags_response__field_descriptors[1] =
+{
+  {
+    "tags",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Xsc__Customers__V1__ListTagsResponse, n_tags),
+    offsetof(Xsc__Customers__V1__ListTagsResponse, tags),
+    &xsc__customers__v1__tag_count__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__customers__v1__list_tags_response__field_indices_by_name[] = {
+  0,   /* field[0] = tags */
+};
+static const ProtobufCIntRange xsc__customers__v1__list_tags_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor xsc__customers__v1__list_tags_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.customers.v1.ListTagsResponse",
+  "ListTagsResponse",
+  "Xsc__Customers__V1__ListTagsResponse",
+  "xsc.customers.v1",
+  sizeof(Xsc__Customers__V1__ListTagsResponse),
+  1,
+  xsc__customers__v1__list_tags_response__field_descriptors,
+  xsc__customers__v1__list_tags_response__field_indices_by_name,
+  1,  xsc__customers__v1__list_tags_response__number_ranges,
+  (ProtobufCMessageInit) xsc__customers__v1__list_tags_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
 #define xsc__customers__v1__count_customers_request__field_descriptors NULL
 #define xsc__customers__v1__count_customers_request__field_indices_by_name NULL
 #define xsc__customers__v1__count_customers_request__number_ranges NULL
@@ -5205,7 +5467,7 @@ const ProtobufCEnumDescriptor xsc__customers__v1__outcome__descriptor =
   xsc__customers__v1__outcome__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCMethodDescriptor xsc__customers__v1__customer_service__method_descriptors[23] =
+static const ProtobufCMethodDescriptor xsc__customers__v1__customer_service__method_descriptors[24] =
 {
   { "RecordCustomerSeen", &xsc__orders__v1__customer_seen__descriptor, &xsc__common__v1__event_ack__descriptor },
   { "RecordReferrerSeen", &xsc__orders__v1__referrer_seen__descriptor, &xsc__common__v1__event_ack__descriptor },
@@ -5215,6 +5477,7 @@ static const ProtobufCMethodDescriptor xsc__customers__v1__customer_service__met
   { "UpdateCustomer", &xsc__customers__v1__update_customer_request__descriptor, &xsc__customers__v1__customer_response__descriptor },
   { "SearchCustomers", &xsc__customers__v1__search_customers_request__descriptor, &xsc__customers__v1__search_customers_response__descriptor },
   { "CountCustomers", &xsc__customers__v1__count_customers_request__descriptor, &xsc__customers__v1__count_customers_response__descriptor },
+  { "ListTags", &xsc__customers__v1__list_tags_request__descriptor, &xsc__customers__v1__list_tags_response__descriptor },
   { "ImportCustomers", &xsc__customers__v1__import_customer_row__descriptor, &xsc__customers__v1__import_customers_response__descriptor },
   { "AddFollowUp", &xsc__customers__v1__add_follow_up_request__descriptor, &xsc__customers__v1__follow_up_response__descriptor },
   { "ListFollowUps", &xsc__customers__v1__list_follow_ups_request__descriptor, &xsc__customers__v1__list_follow_ups_response__descriptor },
@@ -5232,28 +5495,29 @@ static const ProtobufCMethodDescriptor xsc__customers__v1__customer_service__met
   { "ResolveReferralCode", &xsc__customers__v1__resolve_referral_code_request__descriptor, &xsc__customers__v1__referral_code__descriptor },
 };
 const unsigned xsc__customers__v1__customer_service__method_indices_by_name[] = {
-  9,        /* AddFollowUp */
-  19,        /* BindIntermediary */
-  12,        /* CompleteTask */
+  10,        /* AddFollowUp */
+  20,        /* BindIntermediary */
+  13,        /* CompleteTask */
   7,        /* CountCustomers */
   3,        /* CreateCustomer */
-  14,        /* DismissNearDuplicate */
+  15,        /* DismissNearDuplicate */
   4,        /* GetCustomer */
-  21,        /* GetMyReferralCode */
-  20,        /* GetRewardee */
-  8,        /* ImportCustomers */
-  18,        /* ListAudit */
-  10,        /* ListFollowUps */
-  11,        /* ListMyTasks */
-  13,        /* ListNearDuplicates */
-  15,        /* MergeCustomers */
+  22,        /* GetMyReferralCode */
+  21,        /* GetRewardee */
+  9,        /* ImportCustomers */
+  19,        /* ListAudit */
+  11,        /* ListFollowUps */
+  12,        /* ListMyTasks */
+  14,        /* ListNearDuplicates */
+  8,        /* ListTags */
+  16,        /* MergeCustomers */
   0,        /* RecordCustomerSeen */
   1,        /* RecordReferrerSeen */
-  22,        /* ResolveReferralCode */
+  23,        /* ResolveReferralCode */
   6,        /* SearchCustomers */
   2,        /* SetDirectoryEntry */
-  17,        /* TransferAllCustomers */
-  16,        /* TransferOwnership */
+  18,        /* TransferAllCustomers */
+  17,        /* TransferOwnership */
   5         /* UpdateCustomer */
 };
 const ProtobufCServiceDescriptor xsc__customers__v1__customer_service__descriptor =
@@ -5263,7 +5527,7 @@ const ProtobufCServiceDescriptor xsc__customers__v1__customer_service__descripto
   "CustomerService",
   "Xsc__Customers__V1__CustomerService",
   "xsc.customers.v1",
-  23,
+  24,
   xsc__customers__v1__customer_service__method_descriptors,
   xsc__customers__v1__customer_service__method_indices_by_name
 };
@@ -5331,13 +5595,21 @@ void xsc__customers__v1__customer_service__count_customers(ProtobufCService *ser
   assert(service->descriptor == &xsc__customers__v1__customer_service__descriptor);
   service->invoke(service, 7, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
+void xsc__customers__v1__customer_service__list_tags(ProtobufCService *service,
+                                                     const Xsc__Customers__V1__ListTagsRequest *input,
+                                                     Xsc__Customers__V1__ListTagsResponse_Closure closure,
+                                                     void *closure_data)
+{
+  assert(service->descriptor == &xsc__customers__v1__customer_service__descriptor);
+  service->invoke(service, 8, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
 void xsc__customers__v1__customer_service__import_customers(ProtobufCService *service,
                                                             const Xsc__Customers__V1__ImportCustomerRow *input,
                                                             Xsc__Customers__V1__ImportCustomersResponse_Closure closure,
                                                             void *closure_data)
 {
   assert(service->descriptor == &xsc__customers__v1__customer_service__descriptor);
-  service->invoke(service, 8, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 9, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void xsc__customers__v1__customer_service__add_follow_up(ProtobufCService *service,
                                                          const Xsc__Customers__V1__AddFollowUpRequest *input,
@@ -5345,7 +5617,7 @@ void xsc__customers__v1__customer_service__add_follow_up(ProtobufCService *servi
                                                          void *closure_data)
 {
   assert(service->descriptor == &xsc__customers__v1__customer_service__descriptor);
-  service->invoke(service, 9, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 10, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void xsc__customers__v1__customer_service__list_follow_ups(ProtobufCService *service,
                                                            const Xsc__Customers__V1__ListFollowUpsRequest *input,
@@ -5353,7 +5625,7 @@ void xsc__customers__v1__customer_service__list_follow_ups(ProtobufCService *ser
                                                            void *closure_data)
 {
   assert(service->descriptor == &xsc__customers__v1__customer_service__descriptor);
-  service->invoke(service, 10, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 11, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void xsc__customers__v1__customer_service__list_my_tasks(ProtobufCService *service,
                                                          const Xsc__Customers__V1__ListMyTasksRequest *input,
@@ -5361,7 +5633,7 @@ void xsc__customers__v1__customer_service__list_my_tasks(ProtobufCService *servi
                                                          void *closure_data)
 {
   assert(service->descriptor == &xsc__customers__v1__customer_service__descriptor);
-  service->invoke(service, 11, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 12, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void xsc__customers__v1__customer_service__complete_task(ProtobufCService *service,
                                                          const Xsc__Customers__V1__CompleteTaskRequest *input,
@@ -5369,7 +5641,7 @@ void xsc__customers__v1__customer_service__complete_task(ProtobufCService *servi
                                                          void *closure_data)
 {
   assert(service->descriptor == &xsc__customers__v1__customer_service__descriptor);
-  service->invoke(service, 12, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 13, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void xsc__customers__v1__customer_service__list_near_duplicates(ProtobufCService *service,
                                                                 const Xsc__Customers__V1__ListNearDuplicatesRequest *input,
@@ -5377,7 +5649,7 @@ void xsc__customers__v1__customer_service__list_near_duplicates(ProtobufCService
                                                                 void *closure_data)
 {
   assert(service->descriptor == &xsc__customers__v1__customer_service__descriptor);
-  service->invoke(service, 13, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 14, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void xsc__customers__v1__customer_service__dismiss_near_duplicate(ProtobufCService *service,
                                                                   const Xsc__Customers__V1__DismissNearDuplicateRequest *input,
@@ -5385,7 +5657,7 @@ void xsc__customers__v1__customer_service__dismiss_near_duplicate(ProtobufCServi
                                                                   void *closure_data)
 {
   assert(service->descriptor == &xsc__customers__v1__customer_service__descriptor);
-  service->invoke(service, 14, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 15, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void xsc__customers__v1__customer_service__merge_customers(ProtobufCService *service,
                                                            const Xsc__Customers__V1__MergeCustomersRequest *input,
@@ -5393,7 +5665,7 @@ void xsc__customers__v1__customer_service__merge_customers(ProtobufCService *ser
                                                            void *closure_data)
 {
   assert(service->descriptor == &xsc__customers__v1__customer_service__descriptor);
-  service->invoke(service, 15, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 16, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void xsc__customers__v1__customer_service__transfer_ownership(ProtobufCService *service,
                                                               const Xsc__Customers__V1__TransferOwnershipRequest *input,
@@ -5401,7 +5673,7 @@ void xsc__customers__v1__customer_service__transfer_ownership(ProtobufCService *
                                                               void *closure_data)
 {
   assert(service->descriptor == &xsc__customers__v1__customer_service__descriptor);
-  service->invoke(service, 16, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 17, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void xsc__customers__v1__customer_service__transfer_all_customers(ProtobufCService *service,
                                                                   const Xsc__Customers__V1__TransferAllCustomersRequest *input,
@@ -5409,7 +5681,7 @@ void xsc__customers__v1__customer_service__transfer_all_customers(ProtobufCServi
                                                                   void *closure_data)
 {
   assert(service->descriptor == &xsc__customers__v1__customer_service__descriptor);
-  service->invoke(service, 17, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 18, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void xsc__customers__v1__customer_service__list_audit(ProtobufCService *service,
                                                       const Xsc__Customers__V1__ListAuditRequest *input,
@@ -5417,7 +5689,7 @@ void xsc__customers__v1__customer_service__list_audit(ProtobufCService *service,
                                                       void *closure_data)
 {
   assert(service->descriptor == &xsc__customers__v1__customer_service__descriptor);
-  service->invoke(service, 18, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 19, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void xsc__customers__v1__customer_service__bind_intermediary(ProtobufCService *service,
                                                              const Xsc__Customers__V1__BindIntermediaryRequest *input,
@@ -5425,7 +5697,7 @@ void xsc__customers__v1__customer_service__bind_intermediary(ProtobufCService *s
                                                              void *closure_data)
 {
   assert(service->descriptor == &xsc__customers__v1__customer_service__descriptor);
-  service->invoke(service, 19, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 20, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void xsc__customers__v1__customer_service__get_rewardee(ProtobufCService *service,
                                                         const Xsc__Customers__V1__GetRewardeeRequest *input,
@@ -5433,7 +5705,7 @@ void xsc__customers__v1__customer_service__get_rewardee(ProtobufCService *servic
                                                         void *closure_data)
 {
   assert(service->descriptor == &xsc__customers__v1__customer_service__descriptor);
-  service->invoke(service, 20, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 21, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void xsc__customers__v1__customer_service__get_my_referral_code(ProtobufCService *service,
                                                                 const Xsc__Customers__V1__GetMyReferralCodeRequest *input,
@@ -5441,7 +5713,7 @@ void xsc__customers__v1__customer_service__get_my_referral_code(ProtobufCService
                                                                 void *closure_data)
 {
   assert(service->descriptor == &xsc__customers__v1__customer_service__descriptor);
-  service->invoke(service, 21, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 22, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void xsc__customers__v1__customer_service__resolve_referral_code(ProtobufCService *service,
                                                                  const Xsc__Customers__V1__ResolveReferralCodeRequest *input,
@@ -5449,7 +5721,7 @@ void xsc__customers__v1__customer_service__resolve_referral_code(ProtobufCServic
                                                                  void *closure_data)
 {
   assert(service->descriptor == &xsc__customers__v1__customer_service__descriptor);
-  service->invoke(service, 22, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 23, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void xsc__customers__v1__customer_service__init (Xsc__Customers__V1__CustomerService_Service *service,
                                                  Xsc__Customers__V1__CustomerService_ServiceDestroy destroy)

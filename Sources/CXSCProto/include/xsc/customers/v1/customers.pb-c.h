@@ -28,6 +28,9 @@ typedef struct Xsc__Customers__V1__GetCustomerRequest Xsc__Customers__V1__GetCus
 typedef struct Xsc__Customers__V1__UpdateCustomerRequest Xsc__Customers__V1__UpdateCustomerRequest;
 typedef struct Xsc__Customers__V1__SearchCustomersRequest Xsc__Customers__V1__SearchCustomersRequest;
 typedef struct Xsc__Customers__V1__SearchCustomersResponse Xsc__Customers__V1__SearchCustomersResponse;
+typedef struct Xsc__Customers__V1__ListTagsRequest Xsc__Customers__V1__ListTagsRequest;
+typedef struct Xsc__Customers__V1__TagCount Xsc__Customers__V1__TagCount;
+typedef struct Xsc__Customers__V1__ListTagsResponse Xsc__Customers__V1__ListTagsResponse;
 typedef struct Xsc__Customers__V1__CountCustomersRequest Xsc__Customers__V1__CountCustomersRequest;
 typedef struct Xsc__Customers__V1__TeamCount Xsc__Customers__V1__TeamCount;
 typedef struct Xsc__Customers__V1__CountCustomersResponse Xsc__Customers__V1__CountCustomersResponse;
@@ -323,6 +326,41 @@ struct  Xsc__Customers__V1__SearchCustomersResponse
 #define XSC__CUSTOMERS__V1__SEARCH_CUSTOMERS_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&xsc__customers__v1__search_customers_response__descriptor) \
     , 0,NULL, NULL }
+
+
+struct  Xsc__Customers__V1__ListTagsRequest
+{
+  ProtobufCMessage base;
+  /*
+   * Capped at 100; 0 means 50.
+   */
+  int32_t limit;
+};
+#define XSC__CUSTOMERS__V1__LIST_TAGS_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__customers__v1__list_tags_request__descriptor) \
+    , 0 }
+
+
+struct  Xsc__Customers__V1__TagCount
+{
+  ProtobufCMessage base;
+  char *tag;
+  int64_t customers;
+};
+#define XSC__CUSTOMERS__V1__TAG_COUNT__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__customers__v1__tag_count__descriptor) \
+    , (char *)protobuf_c_empty_string, 0 }
+
+
+struct  Xsc__Customers__V1__ListTagsResponse
+{
+  ProtobufCMessage base;
+  size_t n_tags;
+  Xsc__Customers__V1__TagCount **tags;
+};
+#define XSC__CUSTOMERS__V1__LIST_TAGS_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__customers__v1__list_tags_response__descriptor) \
+    , 0,NULL }
 
 
 struct  Xsc__Customers__V1__CountCustomersRequest
@@ -995,6 +1033,63 @@ Xsc__Customers__V1__SearchCustomersResponse *
                       const uint8_t       *data);
 void   xsc__customers__v1__search_customers_response__free_unpacked
                      (Xsc__Customers__V1__SearchCustomersResponse *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Customers__V1__ListTagsRequest methods */
+void   xsc__customers__v1__list_tags_request__init
+                     (Xsc__Customers__V1__ListTagsRequest         *message);
+size_t xsc__customers__v1__list_tags_request__get_packed_size
+                     (const Xsc__Customers__V1__ListTagsRequest   *message);
+size_t xsc__customers__v1__list_tags_request__pack
+                     (const Xsc__Customers__V1__ListTagsRequest   *message,
+                      uint8_t             *out);
+size_t xsc__customers__v1__list_tags_request__pack_to_buffer
+                     (const Xsc__Customers__V1__ListTagsRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Customers__V1__ListTagsRequest *
+       xsc__customers__v1__list_tags_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__customers__v1__list_tags_request__free_unpacked
+                     (Xsc__Customers__V1__ListTagsRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Customers__V1__TagCount methods */
+void   xsc__customers__v1__tag_count__init
+                     (Xsc__Customers__V1__TagCount         *message);
+size_t xsc__customers__v1__tag_count__get_packed_size
+                     (const Xsc__Customers__V1__TagCount   *message);
+size_t xsc__customers__v1__tag_count__pack
+                     (const Xsc__Customers__V1__TagCount   *message,
+                      uint8_t             *out);
+size_t xsc__customers__v1__tag_count__pack_to_buffer
+                     (const Xsc__Customers__V1__TagCount   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Customers__V1__TagCount *
+       xsc__customers__v1__tag_count__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__customers__v1__tag_count__free_unpacked
+                     (Xsc__Customers__V1__TagCount *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Customers__V1__ListTagsResponse methods */
+void   xsc__customers__v1__list_tags_response__init
+                     (Xsc__Customers__V1__ListTagsResponse         *message);
+size_t xsc__customers__v1__list_tags_response__get_packed_size
+                     (const Xsc__Customers__V1__ListTagsResponse   *message);
+size_t xsc__customers__v1__list_tags_response__pack
+                     (const Xsc__Customers__V1__ListTagsResponse   *message,
+                      uint8_t             *out);
+size_t xsc__customers__v1__list_tags_response__pack_to_buffer
+                     (const Xsc__Customers__V1__ListTagsResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Customers__V1__ListTagsResponse *
+       xsc__customers__v1__list_tags_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__customers__v1__list_tags_response__free_unpacked
+                     (Xsc__Customers__V1__ListTagsResponse *message,
                       ProtobufCAllocator *allocator);
 /* Xsc__Customers__V1__CountCustomersRequest methods */
 void   xsc__customers__v1__count_customers_request__init
@@ -1693,6 +1788,15 @@ typedef void (*Xsc__Customers__V1__SearchCustomersRequest_Closure)
 typedef void (*Xsc__Customers__V1__SearchCustomersResponse_Closure)
                  (const Xsc__Customers__V1__SearchCustomersResponse *message,
                   void *closure_data);
+typedef void (*Xsc__Customers__V1__ListTagsRequest_Closure)
+                 (const Xsc__Customers__V1__ListTagsRequest *message,
+                  void *closure_data);
+typedef void (*Xsc__Customers__V1__TagCount_Closure)
+                 (const Xsc__Customers__V1__TagCount *message,
+                  void *closure_data);
+typedef void (*Xsc__Customers__V1__ListTagsResponse_Closure)
+                 (const Xsc__Customers__V1__ListTagsResponse *message,
+                  void *closure_data);
 typedef void (*Xsc__Customers__V1__CountCustomersRequest_Closure)
                  (const Xsc__Customers__V1__CountCustomersRequest *message,
                   void *closure_data);
@@ -1837,6 +1941,10 @@ struct Xsc__Customers__V1__CustomerService_Service
                           const Xsc__Customers__V1__CountCustomersRequest *input,
                           Xsc__Customers__V1__CountCustomersResponse_Closure closure,
                           void *closure_data);
+  void (*list_tags)(Xsc__Customers__V1__CustomerService_Service *service,
+                    const Xsc__Customers__V1__ListTagsRequest *input,
+                    Xsc__Customers__V1__ListTagsResponse_Closure closure,
+                    void *closure_data);
   void (*import_customers)(Xsc__Customers__V1__CustomerService_Service *service,
                            const Xsc__Customers__V1__ImportCustomerRow *input,
                            Xsc__Customers__V1__ImportCustomersResponse_Closure closure,
@@ -1913,6 +2021,7 @@ void xsc__customers__v1__customer_service__init (Xsc__Customers__V1__CustomerSer
       function_prefix__ ## update_customer,\
       function_prefix__ ## search_customers,\
       function_prefix__ ## count_customers,\
+      function_prefix__ ## list_tags,\
       function_prefix__ ## import_customers,\
       function_prefix__ ## add_follow_up,\
       function_prefix__ ## list_follow_ups,\
@@ -1960,6 +2069,10 @@ void xsc__customers__v1__customer_service__count_customers(ProtobufCService *ser
                                                            const Xsc__Customers__V1__CountCustomersRequest *input,
                                                            Xsc__Customers__V1__CountCustomersResponse_Closure closure,
                                                            void *closure_data);
+void xsc__customers__v1__customer_service__list_tags(ProtobufCService *service,
+                                                     const Xsc__Customers__V1__ListTagsRequest *input,
+                                                     Xsc__Customers__V1__ListTagsResponse_Closure closure,
+                                                     void *closure_data);
 void xsc__customers__v1__customer_service__import_customers(ProtobufCService *service,
                                                             const Xsc__Customers__V1__ImportCustomerRow *input,
                                                             Xsc__Customers__V1__ImportCustomersResponse_Closure closure,
@@ -2037,6 +2150,9 @@ extern const ProtobufCMessageDescriptor xsc__customers__v1__get_customer_request
 extern const ProtobufCMessageDescriptor xsc__customers__v1__update_customer_request__descriptor;
 extern const ProtobufCMessageDescriptor xsc__customers__v1__search_customers_request__descriptor;
 extern const ProtobufCMessageDescriptor xsc__customers__v1__search_customers_response__descriptor;
+extern const ProtobufCMessageDescriptor xsc__customers__v1__list_tags_request__descriptor;
+extern const ProtobufCMessageDescriptor xsc__customers__v1__tag_count__descriptor;
+extern const ProtobufCMessageDescriptor xsc__customers__v1__list_tags_response__descriptor;
 extern const ProtobufCMessageDescriptor xsc__customers__v1__count_customers_request__descriptor;
 extern const ProtobufCMessageDescriptor xsc__customers__v1__team_count__descriptor;
 extern const ProtobufCMessageDescriptor xsc__customers__v1__count_customers_response__descriptor;
