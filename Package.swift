@@ -94,6 +94,7 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .target(name: "Orders", dependencies: ["DomainKit", "ServiceKit", "ServiceKitStore", "ServiceHost", "ServiceAPI", "Postgres", "RPC", "Messages"]),
+        .target(name: "Proposals", dependencies: ["DomainKit", "ServiceKit", "ServiceKitStore", "ServiceHost", "ServiceAPI", "Postgres", "RPC", "Messages"]),
         .target(name: "Settlements", dependencies: ["PDF", "DomainKit", "ServiceKit", "ServiceKitStore", "ServiceHost", "ServiceAPI", "Postgres", "RPC", "Messages"]),
 
         // 7. Executables.
@@ -107,7 +108,7 @@ let package = Package(
         .executableTarget(name: "OrdersServer", dependencies: ["ServiceHost", "Orders"]),
         .target(name: "Customers", dependencies: ["DomainKit", "ServiceKit", "ServiceKitStore", "ServiceHost", "ServiceAPI", "Postgres", "RPC", "Messages"]),
         .executableTarget(name: "CustomersServer", dependencies: ["ServiceHost", "Customers"]),
-        .executableTarget(name: "ProposalsServer", dependencies: ["ServiceHost"]),
+        .executableTarget(name: "ProposalsServer", dependencies: ["ServiceHost", "Proposals"]),
         .executableTarget(name: "NotificationsServer", dependencies: ["ServiceHost", "Notifications", "ServiceKit", "ServiceKitStore", "RPC"]),
         .executableTarget(name: "SettlementsServer", dependencies: ["ServiceHost", "Settlements"]),
         .executableTarget(name: "XscCLI", dependencies: ["ServiceKit", "ServiceKitStore", "ServiceAPI", "Postgres", "RPC", "Messages"]),
@@ -131,6 +132,7 @@ let package = Package(
         ]),
         .testTarget(name: "CustomersTests", dependencies: ["Customers", "DomainKit", "XSCTestSupport", "ServiceKitStore", "ServiceKit", "Postgres", "RPC", "Messages", "ProtoCodec"]),
         .testTarget(name: "OrdersTests", dependencies: ["Orders", "XSCTestSupport", "ServiceKitStore", "ServiceKit", "Postgres", "RPC", "Messages", "ProtoCodec"]),
+        .testTarget(name: "ProposalsTests", dependencies: ["Proposals", "Notifications", "XSCTestSupport", "ServiceKitStore", "ServiceKit", "Postgres", "RPC", "Messages", "ProtoCodec"]),
         .testTarget(name: "SettlementsTests", dependencies: ["Settlements", "DomainKit", "XSCTestSupport", "ServiceKitStore", "ServiceKit", "Postgres", "RPC", "Messages"]),
         .testTarget(name: "ServiceHostTests", dependencies: ["ServiceHost", "XSCTestSupport", "ServiceKit", "ServiceKitStore", "Postgres", "LibPQ", "RPC", "ServiceAPI", "Messages"]),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "DomainKit", "ServiceKit", "ServiceKitStore", "Postgres", "RPC", "Messages",

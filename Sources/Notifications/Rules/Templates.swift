@@ -74,6 +74,23 @@ public enum TemplateCatalog {
         SMSTemplate(name: "customer_near_duplicate",
                     text: "【{sig}】客户{customer}疑似与已有客户重复，请在客户管理中审核合并。",
                     parameters: ["customer"]),
+        // proposals
+        // proposal_submitted names 30 minutes; a team with another window gets its deadline.
+        SMSTemplate(name: "proposal_submitted_due",
+                    text: "【{sig}】{proposer}提交了提案“{title}”，请在{due}前决定执行或终止。",
+                    parameters: ["proposer", "title", "due"]),
+        SMSTemplate(name: "proposal_escalated",
+                    text: "【{sig}】提案“{title}”（{proposer}提交）的决定已超时{minutes}分钟（原审批人{superior}），请您在{due}前决定执行或终止。",
+                    parameters: ["title", "proposer", "superior", "minutes", "due"]),
+        SMSTemplate(name: "proposal_checkpoint_reminder",
+                    text: "【{sig}】提案“{title}”的检查点即将到期，请在{due}前提交执行结果。",
+                    parameters: ["title", "due"]),
+        SMSTemplate(name: "proposal_review_due",
+                    text: "【{sig}】提案“{title}”已结束，请在{due}前提交{what}。",
+                    parameters: ["title", "what", "due"]),
+        SMSTemplate(name: "notice_answered",
+                    text: "【{sig}】您在公告“{title}”下的提问已答复：{answer}",
+                    parameters: ["title", "answer"]),
     ]
 }
 
