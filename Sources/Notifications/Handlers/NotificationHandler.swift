@@ -50,13 +50,19 @@ public final class NotificationHandler: Xsc_Notifications_V1_NotificationService
         return actor
     }
 
-    /// The provider callbacks (receipts, inbound SMS): a machine actor, or the SMS provider
-    /// itself - a partner actor whose gateway key carries the reserved provider channel. That
-    /// actor passes here and nowhere else, so a leaked provider key cannot send SMS.
+    /// The provider callbacks (receipts, inbound SMS): the SMS provider itself - a partner
+    /// actor whose gateway key carries the reserved provider channel; that actor passes here
+    /// and nowhere else, so a leaked provider key cannot send SMS - or a service's SYSTEM actor
+    /// (the vendor callback receivers). Not an HQ admin: a reply acknowledges an order and a
+    /// receipt can void a lead's miss, so a person must not be able to fake either.
     func requireProviderOrMachine(_ context: ServerContext) throws -> VerifiedActor {
         let actor = try context.requireActor()
         if actor.role == .partner && actor.partnerChannel == Self.smsProviderChannel { return actor }
-        return try requireMachine(context)
+        guard actor.role == .system else {
+            throw NotificationErrors.withReason(.permissionDenied, "this method is for the SMS provider's callbacks",
+                                                reason: "PROVIDER_REQUIRED")
+        }
+        return actor
     }
 
     /// The partner-key channel the gateway reserves for SMS providers.

@@ -51,6 +51,16 @@ public enum TemplateCatalog {
         SMSTemplate(name: "reply_nothing_pending",
                     text: "【{sig}】您当前没有待确认的订单。",
                     parameters: []),
+        // orders (issue 14)
+        SMSTemplate(name: "order_visit_due",
+                    text: "【{sig}】订单{code}已送达，请在{hours}小时内完成回访并记录实际销量。",
+                    parameters: ["code", "hours"]),
+        SMSTemplate(name: "order_prompt_undelivered",
+                    text: "【{sig}】订单{code}的{stage}提醒未能送达{assignee}，请您立即跟进。",
+                    parameters: ["code", "stage", "assignee"]),
+        SMSTemplate(name: "routing_account_disabled",
+                    text: "【{sig}】{name}（{account}）已停用，不再接收区县{district}的订单，请更新订单路由。",
+                    parameters: ["name", "account", "district"]),
     ]
 }
 

@@ -105,10 +105,21 @@ public struct MessageStore: Sendable {
                 WHERE provider_message_id = $1 AND state = 'sent'
                 """, [.text(providerMessageID), .timestampMillis(atMillis)])
         case .failed(let reason):
-            try await pool.execute("""
-                UPDATE messages SET state = 'failed', failure_reason = $2
-                WHERE provider_message_id = $1 AND state = 'sent'
-                """, [.text(providerMessageID), .text("receipt: " + reason)])
+            // In the transaction of the change: an order prompt that never arrived is reported
+            // to orders (the miss that followed is voided, the next person prompted at once).
+            try await pool.transaction { tx in
+                let failed = try await tx.query("""
+                    UPDATE messages SET state = 'failed', failure_reason = $2
+                    WHERE provider_message_id = $1 AND state = 'sent'
+                    RETURNING id, recipient_account_id, subject_kind, subject_id
+                    """, [.text(providerMessageID), .text("receipt: " + reason)])
+                guard let row = failed.first else { return }
+                try await UndeliveredPrompts(clock: clock).report(
+                    messageID: try row.decode(String.self, column: "id"),
+                    account: try row.decode(String?.self, column: "recipient_account_id"),
+                    subjectKind: try row.decode(String.self, column: "subject_kind"),
+                    orderID: try row.decode(String.self, column: "subject_id"), reason: reason, at: atMillis, in: tx)
+            }
         }
         let rows = try await pool.query("SELECT \(StoredMessage.columns) FROM messages WHERE provider_message_id = $1",
                                         [.text(providerMessageID)])
