@@ -14,6 +14,9 @@ public final class NotificationHandler: Xsc_Notifications_V1_NotificationService
     public struct Settings: Sendable {
         public var timeZoneIdentifier = "Asia/Shanghai"
         public var watchPollInterval: Duration = .seconds(1)
+        /// The SMS vendor messages go out through ("aliyun", "tencent"), nil for the development
+        /// and generic providers: a vendor sends only templates registered for the region.
+        public var vendor: String?
         public init() {}
     }
 
@@ -91,6 +94,18 @@ public final class NotificationHandler: Xsc_Notifications_V1_NotificationService
             throw NotificationErrors.withReason(.failedPrecondition, "no phone number is known for this account; send its phone too",
                                                 reason: "PHONE_UNKNOWN")
         }
+        // A vendor sends only what is registered with it: refused here, before anything is sent.
+        var vendorTemplate: Xsc_Notifications_V1_VendorTemplate?
+        if let vendor = settings.vendor {
+            vendorTemplate = try await VendorTemplateStore(clock: clock).find(vendor: vendor, region: valid.regionCode,
+                                                                              template: valid.template, pool: pool)
+            guard vendorTemplate != nil else {
+                throw NotificationErrors.withReason(.failedPrecondition,
+                                                    "template \(valid.template) is not registered with \(vendor) for region \(valid.regionCode); "
+                                                    + "register its template code and signature (SetVendorTemplate) first",
+                                                    reason: "TEMPLATE_NOT_REGISTERED")
+            }
+        }
         let response = try await pool.transaction { [messages, idempotency] tx -> Xsc_Notifications_V1_SendResponse in
             switch try await idempotency.claim(in: tx, scope: "notifications.Send", key: valid.idempotencyKey,
                                                request: Self.fingerprint(request)) {
@@ -102,7 +117,9 @@ public final class NotificationHandler: Xsc_Notifications_V1_NotificationService
                     id: MessageStore.makeID(), idempotencyKey: valid.idempotencyKey, recipientAccountID: valid.accountID,
                     phone: phone, template: valid.template, body: valid.rendered.text, category: valid.category,
                     regionCode: valid.regionCode, segments: valid.rendered.segments, subjectKind: valid.subject.kind,
-                    subjectID: valid.subject.id, subjectCode: valid.subject.code, refusal: refusal))
+                    subjectID: valid.subject.id, subjectCode: valid.subject.code, refusal: refusal,
+                    vendorTemplateCode: vendorTemplate?.templateCode ?? "", signName: vendorTemplate?.signName ?? "",
+                    templateParams: vendorTemplate == nil ? [] : VendorParams.ordered(template: valid.template, params: request.params)))
                 var response = Xsc_Notifications_V1_SendResponse()
                 response.message = stored.proto
                 try await idempotency.record(in: tx, ticket, answer: IdempotencyStore.StoredAnswer(response: response.serializedBytes()))

@@ -64,7 +64,7 @@ public struct DeliveryQueue: Sendable {
                     UPDATE messages SET attempts = attempts + 1, lease_token = $2, next_attempt_at = $3,
                                         dispatched_at = coalesce(dispatched_at, $4)
                     WHERE id = $1
-                    RETURNING id, phone, body, segments, region_code, attempts
+                    RETURNING id, phone, body, segments, region_code, attempts, vendor_template_code, sign_name, template_params
                     """, [.text(row.id), .text(token), .timestampMillis(now + policy.lease.wholeMilliseconds),
                           .timestampMillis(now)])
                 guard let leasedRow = leased.first, let phone = MainlandPhone(mobile: try leasedRow.decode(String.self, at: 1)) else { continue }
@@ -72,7 +72,10 @@ public struct DeliveryQueue: Sendable {
                                                         text: try leasedRow.decode(String.self, at: 2),
                                                         segments: try leasedRow.decode(Int.self, at: 3),
                                                         regionCode: try leasedRow.decode(String.self, at: 4),
-                                                        attempt: try leasedRow.decode(Int.self, at: 5)),
+                                                        attempt: try leasedRow.decode(Int.self, at: 5),
+                                                        vendorTemplateCode: try leasedRow.decode(String.self, column: "vendor_template_code"),
+                                                        signName: try leasedRow.decode(String.self, column: "sign_name"),
+                                                        templateParams: VendorParams.decode(try leasedRow.decode(String.self, column: "template_params"))),
                                        leaseToken: token))
             }
             return claimed
