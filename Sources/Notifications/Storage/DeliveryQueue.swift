@@ -133,10 +133,22 @@ public struct DeliveryQueue: Sendable {
             case .transient(let text): reason = "gave up after \(claimed.sms.attempt) attempts: \(text)"
             case .permanent(let text): reason = text
             }
-            updated = try await pool.execute("""
-                UPDATE messages SET state = 'failed', failure_reason = $3, last_error = $3, lease_token = NULL
-                WHERE id = $1 AND lease_token = $2 AND state = 'queued'
-                """, [id, token, .text(reason)])
+            // In one transaction with the failure: an order prompt that will never arrive is
+            // reported to orders (its miss voided, the next person prompted at once).
+            updated = try await pool.transaction { tx in
+                let rows = try await tx.query("""
+                    UPDATE messages SET state = 'failed', failure_reason = $3, last_error = $3, lease_token = NULL
+                    WHERE id = $1 AND lease_token = $2 AND state = 'queued'
+                    RETURNING id, recipient_account_id, subject_kind, subject_id
+                    """, [id, token, .text(reason)])
+                guard let row = rows.first else { return 0 }
+                try await UndeliveredPrompts(clock: clock).report(
+                    messageID: try row.decode(String.self, column: "id"),
+                    account: try row.decode(String?.self, column: "recipient_account_id"),
+                    subjectKind: try row.decode(String.self, column: "subject_kind"),
+                    orderID: try row.decode(String.self, column: "subject_id"), reason: reason, at: now, in: tx)
+                return 1
+            }
         }
         return updated == 1 ? state : nil
     }
