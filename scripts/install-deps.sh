@@ -21,6 +21,10 @@ APT_PACKAGES=(
     openssl             # test certificates (Tests/wire/test_sms_https.py)
     postgresql-15       # initdb/pg_ctl for the throwaway test cluster and `make up`
     valgrind            # leak checks of the protobuf-c conversions
+    libcairo2-dev       # settlements' printed statements (Sources/CCairo, Sources/PDF)
+    libpango1.0-dev
+    fonts-noto-cjk      # the Chinese font the statement PDF embeds
+    poppler-utils       # pdftotext/pdffonts/pdftoppm in the statement PDF tests
 )
 
 # Versions pinned to ones known to install together on Python 3.11 (grpcio-tools pulls a

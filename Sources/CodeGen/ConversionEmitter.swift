@@ -32,6 +32,9 @@ struct ConversionEmitter {
             out.line("let mark = arena.mark()")
             out.line("defer { arena.release(to: mark) }")
             if info.isTopLevel {
+                out.block("if let problem = withUnsafePointer(to: \(info.cFunctionPrefix)__descriptor, { protoStringProblem(bytes, $0) })") { out in
+                    out.line("throw problem")
+                }
                 out.line("let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)")
                 out.block("guard let c = \(info.cFunctionPrefix)__unpack(arena.allocator, bytes.count, data) else") { out in
                     out.line("throw ProtoDecodeError.invalidWireFormat(protoMessageName)")

@@ -18,7 +18,12 @@ public final class HTTP2Session {
     /// counter that ends abusive connections.
     public internal(set) var protocolErrorCount = 0
 
+    /// Header blocks refused for exceeding MAX_HEADER_LIST_SIZE (their streams were reset).
+    public internal(set) var oversizedHeaderBlocks = 0
+
     var headerBlockInProgress = HTTP2HeaderBlock()
+    /// Decoded size of the block in progress, as RFC 9113 counts it.
+    var headerListBytesInProgress = 0
     var outbound: [Int32: OutboundStream] = [:]
 
     public init(role: Role, settings: HTTP2Settings = HTTP2Settings()) throws(HTTP2Error) {
@@ -43,6 +48,14 @@ public final class HTTP2Session {
             return nghttp2_session_mem_recv(handle, base, buffer.count)
         }
         try HTTP2Error.check(Int32(clamping: result), "receive")
+    }
+
+    /// Gives `count` received body bytes of `streamID` back to the peer's flow-control windows
+    /// (stream and connection; the connection's alone when the stream is gone). Only with
+    /// `settings.manualWindowUpdates`; nghttp2 sends the WINDOW_UPDATE when enough is consumed.
+    public func consume(streamID: Int32, _ count: Int) {
+        guard settings.manualWindowUpdates, count > 0, streamID > 0 else { return }
+        _ = nghttp2_session_consume(handle, streamID, count)
     }
 
     public func clearEvents() {

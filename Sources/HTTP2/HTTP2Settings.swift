@@ -10,6 +10,11 @@ public struct HTTP2Settings: Sendable {
     public var resetBurst: UInt64 = 1000
     public var resetRatePerSecond: UInt64 = 33
     public var maxContinuations: Int = 8
+    /// When true nghttp2 sends no WINDOW_UPDATE by itself: the owner gives received bytes back
+    /// with `HTTP2Session.consume` once it has used them, so a peer can only send as much as
+    /// the owner is ready to hold (inbound backpressure). The server sets it; a client that
+    /// does not call `consume` must leave it off or its responses stall.
+    public var manualWindowUpdates = false
 
     public init() {}
 }

@@ -25,6 +25,7 @@ enum NGHTTP2Bridge {
         nghttp2_option_set_stream_reset_rate_limit(option, settings.resetBurst, settings.resetRatePerSecond)
         nghttp2_option_set_max_continuations(option, settings.maxContinuations)
         nghttp2_option_set_max_send_header_block_length(option, 64 * 1024)
+        if settings.manualWindowUpdates { nghttp2_option_set_no_auto_window_update(option, 1) }
 
         var session: OpaquePointer?
         let result: Int32
@@ -100,7 +101,9 @@ private func owner(_ userData: UnsafeMutableRawPointer?) -> HTTP2Session? {
 
 private func onBeginHeaders(_ session: OpaquePointer?, _ frame: UnsafePointer<nghttp2_frame>?,
                             _ userData: UnsafeMutableRawPointer?) -> Int32 {
-    owner(userData)?.headerBlockInProgress = HTTP2HeaderBlock.withTypicalCapacity()
+    guard let owner = owner(userData) else { return 0 }
+    owner.headerBlockInProgress = HTTP2HeaderBlock.withTypicalCapacity()
+    owner.headerListBytesInProgress = 0
     return 0
 }
 
@@ -109,6 +112,17 @@ private func onHeader(_ session: OpaquePointer?, _ frame: UnsafePointer<nghttp2_
                       _ value: UnsafePointer<UInt8>?, _ valueLength: Int,
                       _ flags: UInt8, _ userData: UnsafeMutableRawPointer?) -> Int32 {
     guard let owner = owner(userData), let name else { return 0 }
+    // MAX_HEADER_LIST_SIZE is only advertised by nghttp2, not enforced: HPACK lets a few KiB
+    // of frames name one large dynamic-table entry thousands of times. Count what is decoded
+    // (RFC 9113 §6.5.2: name + value + 32 per field) and refuse the block past the limit;
+    // nghttp2 then resets the stream and calls us no more for it.
+    owner.headerListBytesInProgress += nameLength + (value == nil ? 0 : valueLength) + 32
+    if owner.headerListBytesInProgress > Int(owner.settings.maxHeaderListSize) {
+        owner.headerBlockInProgress = HTTP2HeaderBlock()
+        owner.protocolErrorCount += 1
+        owner.oversizedHeaderBlocks += 1
+        return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE.rawValue
+    }
     owner.headerBlockInProgress.append(
         name: UnsafeBufferPointer(start: name, count: nameLength),
         value: UnsafeBufferPointer(start: value, count: value == nil ? 0 : valueLength))

@@ -32,14 +32,17 @@ public enum OrdersService {
             },
             workers: { service in
                 try workers(flow: OrderFlow(pool: service.pool, timeZone: service.config.organizationTimeZone),
-                            pool: service.pool, config: service.config, reportError: service.workerErrorReporter)
+                            pool: service.pool, config: service.config, reportError: service.workerErrorReporter,
+                            metrics: service.metrics)
             })
     }
 
     public static func workers(flow: OrderFlow, pool: PostgresPool, config: ServiceConfig,
-                               reportError: @escaping WorkerErrorReporter) throws -> [any BackgroundWorker] {
+                               reportError: @escaping WorkerErrorReporter,
+                               metrics: MetricsRegistry? = nil) throws -> [any BackgroundWorker] {
         var timerConfiguration = TimerWorker.Configuration()
         timerConfiguration.reportError = reportError
+        timerConfiguration.metrics = metrics
         let timers = try TimerWorker(pool: pool, handlers: flow.timerHandlers, configuration: timerConfiguration, name: "orders-sla-timers")
 
         var channels: [String: RPCChannel] = [:]

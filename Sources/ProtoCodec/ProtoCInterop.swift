@@ -94,6 +94,7 @@ extension ProtoArena {
     _ descriptor: UnsafePointer<ProtobufCMessageDescriptor>, _ bytes: UnsafeRawBufferPointer,
     arena: ProtoArena, messageName: String
 ) throws(ProtoDecodeError) -> UnsafeMutableRawPointer {
+    if let problem = protoStringProblem(bytes, descriptor) { throw problem }
     let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
     guard let message = protobuf_c_message_unpack(descriptor, arena.allocator, bytes.count, data) else {
         throw ProtoDecodeError.invalidWireFormat(messageName)

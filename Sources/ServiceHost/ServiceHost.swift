@@ -77,6 +77,7 @@ public enum ServiceHost {
 
             let metrics = MetricsRegistry()
             PoolMetrics.register(pool, in: metrics)
+            ProcessMetrics.register(in: metrics)
             let hosted = HostedService(config: config, logger: logger, metrics: metrics, pool: pool)
             try await definition.beforeServing?(hosted)
             let readiness = DatabaseReadiness(pool: pool, logger: logger)

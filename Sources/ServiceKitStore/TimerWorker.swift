@@ -32,10 +32,17 @@ public final class TimerWorker: BackgroundWorker {
         /// Bounds one round's transaction (all its handlers).
         public var roundTimeout: Duration = .seconds(30)
         public var reportError: WorkerErrorReporter = WorkerErrorReporting.standardError
+        /// Where the lag from a timer's due time to its firing is recorded
+        /// (`xsc_timer_lag_seconds{kind}`); nil records nothing.
+        public var metrics: MetricsRegistry?
         public init() {}
     }
 
+    /// How late timers fire: the figure that shows a worker falling behind its deadlines.
+    static let lagBuckets: [Double] = [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 1800]
+
     public let name: String
+    private let lag: MetricFamily<Histogram>?
     private let pool: PostgresPool
     private let handlers: [String: TimerHandler]
     private let kindList: String
@@ -52,6 +59,8 @@ public final class TimerWorker: BackgroundWorker {
         self.kindList = handlers.keys.sorted().joined(separator: ",")
         self.configuration = configuration
         self.clock = clock
+        self.lag = configuration.metrics?.histogram("xsc_timer_lag_seconds", help: "Time from a timer's due time to its firing",
+                                                    labels: ["kind"], buckets: Self.lagBuckets)
         self.loop = PollingLoop(name: name, interval: configuration.pollInterval,
                                 stopGracePeriod: configuration.stopGracePeriod, reportError: configuration.reportError)
     }
@@ -97,6 +106,7 @@ public final class TimerWorker: BackgroundWorker {
         try await transaction.run([PostgresStatement("SAVEPOINT xsc_timer_handler", prepared: false)])
         do {
             try await handler(firing, transaction)
+            lag?.labels([firing.kind]).observe(Double(max(0, clock() - firing.dueAtMillis)) / 1000)
             try await transaction.run([
                 PostgresStatement("RELEASE SAVEPOINT xsc_timer_handler", prepared: false),
                 // A handler that re-scheduled its own timer bumped the generation: leave that one pending.

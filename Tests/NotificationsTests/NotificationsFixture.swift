@@ -10,8 +10,8 @@ import ServiceKitStore
 import Synchronization
 import XCTest
 
-/// A fresh database with a notifications schema (own role, platform + the service's real
-/// migrations), a controllable clock, and optionally the handler served over real gRPC with
+/// A fresh database with the notifications schema (ServiceDatabase: own role, platform + the
+/// service's real migrations), a controllable clock, and optionally the handler served over real gRPC with
 /// actor verification, as in production.
 final class NotificationsFixture: @unchecked Sendable {
     static let secret = String(repeating: "s", count: 40)
@@ -19,6 +19,7 @@ final class NotificationsFixture: @unchecked Sendable {
         guard let secret = ActorSecret(secret) else { preconditionFailure("test secret rejected") }
         return secret
     }()
+    let database: ServiceDatabase
     let pool: PostgresPool
     let clock: ManualWallClock
     let logs = MemoryLogSink()
@@ -27,8 +28,9 @@ final class NotificationsFixture: @unchecked Sendable {
     private var server: RPCServer?
     private var channel: RPCChannel?
 
-    private init(pool: PostgresPool, clock: ManualWallClock) {
-        self.pool = pool
+    private init(database: ServiceDatabase, clock: ManualWallClock) {
+        self.database = database
+        pool = database.pool
         self.clock = clock
         self.logger = Logger(service: "notifications", level: .debug, sink: logs)
     }
@@ -37,18 +39,8 @@ final class NotificationsFixture: @unchecked Sendable {
     static let mondayMorning: Int64 = 1_794_794_400_000
 
     static func make(_ testCase: XCTestCase, startingAt millis: Int64 = mondayMorning) async throws -> NotificationsFixture {
-        let cluster = try testCase.requireCluster()
-        let database = try await cluster.makeDatabase()
-        let admin = try cluster.pool(database)
-        defer { admin.close() }
-        let schema = "notifications_" + UUID().uuidString.lowercased().prefix(8)
-        let password = UUID().uuidString
-        try await SchemaBootstrap.run(superuserPool: admin, service: schema, password: password)
-        let url = try SchemaBootstrap.serviceConnectionString(superuser: database, service: schema, password: password)
-        let pool = try cluster.pool(url) { $0.maxConnections = 8 }
-        let migrations = TestCluster.repositoryRoot + "/services/notifications/migrations"
-        try await PlatformMigrations.migrator(schema: schema, directory: migrations).migrate(pool: pool)
-        return NotificationsFixture(pool: pool, clock: ManualWallClock(startingAt: millis))
+        let database = try await ServiceDatabase.make(testCase, service: "notifications", maxConnections: 8)
+        return NotificationsFixture(database: database, clock: ManualWallClock(startingAt: millis))
     }
 
     func handler(wakeDelivery: @escaping @Sendable () -> Void = {}) -> NotificationHandler {
@@ -87,7 +79,7 @@ final class NotificationsFixture: @unchecked Sendable {
     func close() {
         channel?.close()
         server?.shutdown()
-        pool.close()
+        database.close()
     }
 
     static func sendRequest(key: String, account: String? = "acct-lead-1", phone: String = "13812345678",

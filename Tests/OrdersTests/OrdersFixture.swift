@@ -9,10 +9,11 @@ import ServiceKitStore
 import XSCTestSupport
 import XCTest
 
-/// A fresh database with the orders schema (own role, platform + service migrations from
-/// services/orders/migrations), an OrderFlow on a manual clock, minted actors and the
-/// organisation of the tests: two offices (cq-o1, sc-o2) under HQ.
+/// A fresh database with the orders schema (ServiceDatabase: own role, platform + service
+/// migrations from services/orders/migrations), an OrderFlow on a manual clock, minted actors
+/// and the organisation of the tests: two offices (cq-o1, sc-o2) under HQ.
 final class OrdersFixture: @unchecked Sendable {
+    let database: ServiceDatabase
     let pool: PostgresPool
     let clock = ManualWallClock(startingAt: 1_760_000_000_000)
     let flow: OrderFlow
@@ -23,28 +24,19 @@ final class OrdersFixture: @unchecked Sendable {
     static let scDistrict = "sc-o2-d1"
     static let scTeam = "/hq/sc/sc-o2/sc-o2-d1/t1"
 
-    private init(pool: PostgresPool) {
-        self.pool = pool
+    private init(database: ServiceDatabase) {
+        self.database = database
+        pool = database.pool
         flow = OrderFlow(pool: pool, clock: clock.now)
     }
 
     static func make(_ testCase: XCTestCase, slaSeconds: Int32 = 0) async throws -> OrdersFixture {
-        let cluster = try testCase.requireCluster()
-        let databaseURL = try await cluster.makeDatabase()
-        let admin = try cluster.pool(databaseURL)
-        defer { admin.close() }
-        let password = UUID().uuidString
-        try await SchemaBootstrap.run(superuserPool: admin, service: "orders", password: password)
-        let url = try SchemaBootstrap.serviceConnectionString(superuser: databaseURL, service: "orders", password: password)
-        let pool = try cluster.pool(url) { $0.maxConnections = 20 }
-        let migrations = TestCluster.repositoryRoot + "/services/orders/migrations"
-        try await PlatformMigrations.migrator(schema: "orders", directory: migrations).migrate(pool: pool)
-        let fixture = OrdersFixture(pool: pool)
+        let fixture = OrdersFixture(database: try await ServiceDatabase.make(testCase, service: "orders", maxConnections: 20))
         try await fixture.seed(slaSeconds: slaSeconds)
         return fixture
     }
 
-    func close() { pool.close() }
+    func close() { database.close() }
 
     // MARK: actors
 

@@ -6,6 +6,7 @@ import ServiceAPI
 import ServiceKit
 import Synchronization
 import XCTest
+import XSCTestSupport
 @testable import ServiceHost
 
 /// Records that the host started and stopped it, and what it was built from.
@@ -49,13 +50,10 @@ final class ServiceHostTests: XCTestCase {
         ])
     }
 
-    /// A database with the service's schema and role, and the role's own connection string.
+    /// A database with the service's schema and role but nothing in it (the host migrates), and
+    /// the role's own connection string.
     private func bootstrapped(_ service: String) async throws -> String {
-        let superuser = try await TestDatabase.fresh()
-        let admin = try PostgresPool(configuration: PostgresConfiguration(connectionString: superuser))
-        defer { admin.close() }
-        try await SchemaBootstrap.run(superuserPool: admin, service: service, password: "pw-\(service)")
-        return try SchemaBootstrap.serviceConnectionString(superuser: superuser, service: service, password: "pw-\(service)")
+        try await ServiceDatabase.make(self, schemas: [.bootstrapped(service)]).url(service)
     }
 
     func testPreparedServiceMigratesServesHealthRunsWorkersAndStops() async throws {
@@ -78,8 +76,10 @@ final class ServiceHostTests: XCTestCase {
         let rows = try await process.hosted.pool.query("SELECT service FROM service_info")
         XCTAssertEqual(try rows[0].decode(String.self, at: 0), "orders", "the migration ran in the service's schema")
         let platform = try await process.hosted.pool.query(
-            "SELECT count(*) FROM pg_tables WHERE schemaname = 'orders' AND tablename LIKE 'xsc\\_%'")
-        XCTAssertEqual(try platform[0].decode(Int64.self, at: 0), 5, "ServiceKitStore's tables come with every service")
+            "SELECT tablename::text FROM pg_tables WHERE schemaname = 'orders' AND tablename LIKE 'xsc\\_%' ORDER BY 1")
+        XCTAssertEqual(try platform.map { try $0.decode(String.self, at: 0) },
+                       ["xsc_directory", "xsc_idempotency_keys", "xsc_outbox", "xsc_processed_events", "xsc_timers"],
+                       "ServiceKitStore's tables come with every service")
 
         try process.start()
         XCTAssertTrue(worker.started.load(ordering: .relaxed))
@@ -114,7 +114,7 @@ final class ServiceHostTests: XCTestCase {
 
     func testMissingSchemaFailsAtOnceInsteadOfWaiting() async throws {
         // A database where nobody ran the bootstrap: the service's own schema does not exist.
-        let superuser = try await TestDatabase.fresh()
+        let superuser = try await requireCluster().makeDatabase()
         let migrations = try migrationsFolder(["0001_init.sql": "CREATE TABLE t (id int);"])
         var options = ServiceHost.Options()
         options.databaseWaitLimit = .seconds(120)

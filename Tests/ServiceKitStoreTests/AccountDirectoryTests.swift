@@ -11,7 +11,7 @@ final class AccountDirectoryTests: XCTestCase {
     private let team = "/hq/cq/cq-o1/cq-o1-d3/t7"
 
     override func setUp() async throws {
-        let service = StoreFixture.uniqueServiceName("dir")
+        let service = "dir"
         fixture = try await StoreFixture.make(self, services: [service: []])
         directory = AccountDirectory(pool: try fixture.pool(service), clock: ManualWallClock().now)
     }

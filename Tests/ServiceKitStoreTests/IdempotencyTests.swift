@@ -12,7 +12,7 @@ final class IdempotencyTests: XCTestCase {
     private var store: IdempotencyStore { IdempotencyStore(clock: clock.now) }
 
     override func setUp() async throws {
-        let service = StoreFixture.uniqueServiceName("orders")
+        let service = "orders"
         fixture = try await StoreFixture.make(self, services: [service: [
             Migration(version: 1, name: "orders", sql: "CREATE TABLE orders (id text PRIMARY KEY, body bytea NOT NULL);"),
         ]])

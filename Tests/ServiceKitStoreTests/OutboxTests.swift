@@ -6,14 +6,12 @@ import XCTest
 
 final class OutboxTests: XCTestCase {
     private var fixture: StoreFixture!
-    private var sender = ""
-    private var receiver = ""
+    private let sender = "sender"
+    private let receiver = "receiver"
     private let clock = ManualWallClock()
     private var outbox: Outbox { Outbox(clock: clock.now) }
 
     override func setUp() async throws {
-        sender = StoreFixture.uniqueServiceName("sender")
-        receiver = StoreFixture.uniqueServiceName("receiver")
         fixture = try await StoreFixture.make(self, services: [
             sender: [Migration(version: 1, name: "orders", sql: "CREATE TABLE orders (id text PRIMARY KEY);")],
             receiver: ReceiverService.migrations,

@@ -5,7 +5,7 @@ import XCTest
 
 final class PlatformMigrationTests: XCTestCase {
     func testPlatformTablesComeFirstAndMigratingAgainIsANoOp() async throws {
-        let service = StoreFixture.uniqueServiceName("svc")
+        let service = "svc"
         let own = [Migration(version: 1, name: "create_items", sql: "CREATE TABLE items (id bigint PRIMARY KEY);")]
         let fixture = try await StoreFixture.make(self, services: [service: own])
         defer { fixture.close() }
@@ -21,7 +21,8 @@ final class PlatformMigrationTests: XCTestCase {
             SELECT table_name::text FROM information_schema.tables WHERE table_schema = $1 ORDER BY 1
             """, [.text(service)])
         XCTAssertEqual(try tables.map { try $0.decode(String.self, at: 0) },
-                       ["items", "schema_migrations", "xsc_directory", "xsc_idempotency_keys", "xsc_outbox", "xsc_processed_events", "xsc_timers"])
+                       ["items", "schema_migrations", "xsc_directory", "xsc_idempotency_keys", "xsc_outbox",
+                        "xsc_processed_events", "xsc_timers"])
 
         let again = try await PlatformMigrations.migrator(schema: service, serviceMigrations: own).migrate(pool: pool)
         XCTAssertEqual(again, [])

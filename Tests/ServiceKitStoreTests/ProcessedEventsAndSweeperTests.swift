@@ -9,7 +9,7 @@ final class ProcessedEventsAndSweeperTests: XCTestCase {
     private let clock = ManualWallClock()
 
     override func setUp() async throws {
-        let service = StoreFixture.uniqueServiceName("svc")
+        let service = "svc"
         fixture = try await StoreFixture.make(self, services: [service: [
             Migration(version: 1, name: "effects", sql: "CREATE TABLE effects (event_id text NOT NULL);"),
         ]])

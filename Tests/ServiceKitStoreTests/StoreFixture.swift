@@ -5,49 +5,30 @@ import ServiceKitStore
 import Synchronization
 import XCTest
 
-/// A fresh database with service schemas, each bootstrapped (own role) and migrated with the
-/// platform's migrations plus the test's own, reached through the service's own role.
-final class StoreFixture: @unchecked Sendable {
-    let cluster: TestCluster
-    let databaseURL: String
-    private var urls: [String: String] = [:]
-    private var pools: [PostgresPool] = []
+/// A fresh database with made-up service schemas, each bootstrapped (own role) and migrated with
+/// the platform's migrations plus the test's own, reached through the service's own role
+/// (ServiceDatabase with `.custom` schemas). Service names are plain ("orders", "svc"), the same
+/// in every test: each test has a database of its own, and the tests of a class, which migrate
+/// the same schemas, then share one template.
+final class StoreFixture: Sendable {
+    let database: ServiceDatabase
 
-    private init(cluster: TestCluster, databaseURL: String) {
-        self.cluster = cluster
-        self.databaseURL = databaseURL
+    private init(database: ServiceDatabase) {
+        self.database = database
     }
 
     static func make(_ testCase: XCTestCase, services: [String: [Migration]]) async throws -> StoreFixture {
-        let cluster = try testCase.requireCluster()
-        let fixture = StoreFixture(cluster: cluster, databaseURL: try await cluster.makeDatabase())
-        let admin = try cluster.pool(fixture.databaseURL)
-        defer { admin.close() }
-        for (service, migrations) in services.sorted(by: { $0.key < $1.key }) {
-            let password = UUID().uuidString
-            try await SchemaBootstrap.run(superuserPool: admin, service: service, password: password)
-            fixture.urls[service] = try SchemaBootstrap.serviceConnectionString(
-                superuser: fixture.databaseURL, service: service, password: password)
-            let pool = try fixture.pool(service)
-            try await PlatformMigrations.migrator(schema: service, serviceMigrations: migrations).migrate(pool: pool)
-        }
-        return fixture
-    }
-
-    static func uniqueServiceName(_ prefix: String) -> String {
-        prefix + "_" + UUID().uuidString.lowercased().prefix(8)
+        let schemas = services.sorted { $0.key < $1.key }.map { ServiceSchema.custom($0.key, migrations: $0.value) }
+        return StoreFixture(database: try await ServiceDatabase.make(testCase, schemas: schemas))
     }
 
     /// A new pool as the service's role (one per simulated replica).
     func pool(_ service: String, maxConnections: Int = 10) throws -> PostgresPool {
-        guard let url = urls[service] else { throw TestCluster.ScriptError(message: "unknown service \(service)") }
-        let pool = try cluster.pool(url) { $0.maxConnections = maxConnections }
-        pools.append(pool)
-        return pool
+        try database.pool(service, maxConnections: maxConnections)
     }
 
     func close() {
-        pools.forEach { $0.close() }
+        database.close()
     }
 }
 

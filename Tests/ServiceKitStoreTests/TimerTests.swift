@@ -1,17 +1,17 @@
 import XSCTestSupport
 import Postgres
+import class ServiceKit.MetricsRegistry
 import ServiceKitStore
 import Synchronization
 import XCTest
 
 final class TimerTests: XCTestCase {
     private var fixture: StoreFixture!
-    private var service = ""
+    private let service = "timers"
     private let clock = ManualWallClock()
     private var timers: Timers { Timers(clock: clock.now) }
 
     override func setUp() async throws {
-        service = StoreFixture.uniqueServiceName("timers")
         fixture = try await StoreFixture.make(self, services: [service: [
             Migration(version: 1, name: "effects", sql: "CREATE TABLE timer_effects (subject_id text NOT NULL, worker text NOT NULL);"),
         ]])
@@ -93,6 +93,24 @@ final class TimerTests: XCTestCase {
         let entry = try await timers.entry(pool: pool, kind: "order.expire", subjectID: "kept")
         XCTAssertEqual(entry?.state, .fired)
         XCTAssertEqual(entry?.firedAtMillis, clock.nowMillis())
+    }
+
+    func testTheLagFromDueTimeToFiringIsRecorded() async throws {
+        let pool = try fixture.pool(service)
+        let metrics = MetricsRegistry()
+        var settings = configuration()
+        settings.metrics = metrics
+        let worker = try TimerWorker(pool: pool, handlers: ["order.expire": recordingHandler(worker: "w", calls: Counter())],
+                                     configuration: settings, clock: clock.now)
+        try await schedule(["late"], dueAt: clock.nowMillis(), pool: pool)
+        clock.advance(by: .seconds(3))  // the worker comes round three seconds after the due time
+        let fired = try await worker.runOnce()
+        XCTAssertEqual(fired, 1)
+        let text = metrics.exposition()
+        XCTAssertTrue(text.contains("xsc_timer_lag_seconds_count{kind=\"order.expire\"} 1"), text)
+        XCTAssertTrue(text.contains("xsc_timer_lag_seconds_sum{kind=\"order.expire\"} 3"), text)
+        XCTAssertTrue(text.contains("xsc_timer_lag_seconds_bucket{kind=\"order.expire\",le=\"2\"} 0"), text)
+        XCTAssertTrue(text.contains("xsc_timer_lag_seconds_bucket{kind=\"order.expire\",le=\"5\"} 1"), text)
     }
 
     private func failingWorker(_ failing: Switch, pool: PostgresPool) throws -> TimerWorker {

@@ -20,7 +20,7 @@ final class WorkerLoopTests: XCTestCase {
     /// stop() ends a worker that is asleep, and one stuck mid-round once the grace is over;
     /// the stuck round records nothing.
     func testStopEndsASleepingAndAStuckWorker() async throws {
-        let service = StoreFixture.uniqueServiceName("svc")
+        let service = "svc"
         let fixture = try await StoreFixture.make(self, services: [service: []])
         defer { fixture.close() }
         let pool = try fixture.pool(service)

@@ -4,7 +4,9 @@ from __future__ import annotations
 import grpc
 import pytest
 
+import shared_systems
 import wire_support
+from orders_world import World
 
 
 @pytest.fixture(scope="session")
@@ -41,3 +43,23 @@ def channel(live_server):
 @pytest.fixture
 def test_stub(stubs, channel):
     return stubs.test_pb2_grpc.TestServiceStub(channel)
+
+
+@pytest.fixture(scope="session")
+def standard_cluster(tmp_path_factory):
+    """The standard system (gateway, orders, notifications, default settings), started on first
+    use and shared by every module that only calls it (shared_systems.py says which may).
+    `seed_drill_once()` seeds the drill organisation and returns the first seeding's output."""
+    with shared_systems.shared_system(tmp_path_factory, "standard") as cluster:
+        yield cluster
+
+
+@pytest.fixture(scope="session")
+def orders_world(tmp_path_factory):
+    """gateway + orders (notifications not running: SMS requests wait in orders' outbox) with
+    orders_world.World built once, for test_orders_gateway_feed.py and _reports.py: their data
+    are disjoint by design (the feed: partners feedmall, tmall, jd in cq and sc; the reports:
+    region gz). test_orders_gateway.py keeps a world of its own: its jd and cq orders would show
+    in the feed's listings."""
+    with shared_systems.shared_system(tmp_path_factory, "orders-world", services=("gateway", "orders")) as cluster:
+        yield World(cluster).build()

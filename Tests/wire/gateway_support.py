@@ -49,7 +49,7 @@ def generate_gateway_stubs(out_dir: Path):
 def gateway_database(superuser_url: str, secrets_dir: Path) -> str:
     """A new database with the gateway schema and role (xsc db-bootstrap); the role's URL."""
     name = "xsc_gw_" + uuid.uuid4().hex[:12]
-    created = psql(superuser_url, f"CREATE DATABASE {name}")
+    created = psql(superuser_url, f"CREATE DATABASE {name} STRATEGY FILE_COPY")
     assert created.returncode == 0, created.stderr
     url = urlunsplit(urlsplit(superuser_url)._replace(path="/" + name))
     result = subprocess.run([str(wire_support.binary("xsc")), "db-bootstrap", "--secrets-dir", str(secrets_dir), "gateway"],

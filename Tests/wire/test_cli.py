@@ -88,7 +88,7 @@ def fresh_database():
     if not url:
         pytest.skip("needs DATABASE_URL (a superuser URL; `make test` provides one)")
     name = "xsc_cli_" + uuid.uuid4().hex[:12]
-    created = psql(url, f"CREATE DATABASE {name}")
+    created = psql(url, f"CREATE DATABASE {name} STRATEGY FILE_COPY")
     assert created.returncode == 0, created.stderr
     parts = urlsplit(url)
     return urlunsplit(parts._replace(path="/" + name))

@@ -58,7 +58,7 @@ def orders_service(tmp_path_factory):
     if not superuser:
         pytest.skip("needs DATABASE_URL (a superuser URL; `make test` provides one)")
     name = "xsc_orders_" + uuid.uuid4().hex[:12]
-    created = psql(superuser, f"CREATE DATABASE {name}")
+    created = psql(superuser, f"CREATE DATABASE {name} STRATEGY FILE_COPY")
     assert created.returncode == 0, created.stderr
     database = urlunsplit(urlsplit(superuser)._replace(path="/" + name))
     secrets = tmp_path_factory.mktemp("secrets")

@@ -7,15 +7,14 @@ from __future__ import annotations
 import grpc
 import pytest
 
-from cluster_support import Cluster
-from orders_world import T, World
+from orders_world import T
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory):
-    with Cluster.started(tmp_path_factory.mktemp("orders-feed"), services=("gateway", "orders")) as cluster:
-        yield World(cluster).build()
-        cluster.assert_all_running()
+def world(orders_world):
+    # Shared with the reports' module (conftest.py: their data are disjoint).
+    yield orders_world
+    orders_world.cluster.assert_all_running()
 
 
 def watch(world, cursor: str):

@@ -3,7 +3,8 @@ regional manager (its region's subtree only), and the quarterly promotion-expens
 Times are the real clock's, so the expected weekdays, hours, business weeks (Monday-Sunday) and
 quarter are worked out here from the orders' own timestamps in Asia/Shanghai.
 
-The data set (region gz, nothing else there):
+The data set (region gz, nothing else there; the world is shared with the feed's module, which
+stays out of gz):
   1. mall (tmall) in d1, acknowledged, delivered, visited with 1 of 3 bottles + 1 small
   2. alliance (referred) in d1, acknowledged
   3. self in d1, cancelled
@@ -19,8 +20,8 @@ from zoneinfo import ZoneInfo
 import grpc
 import pytest
 
-from cluster_support import Cluster, eventually
-from orders_world import GUIDED, REGION_PRICES, T, World
+from cluster_support import eventually
+from orders_world import GUIDED, REGION_PRICES, T
 
 ZONE = ZoneInfo("Asia/Shanghai")
 GZ = REGION_PRICES["gz"]
@@ -28,11 +29,10 @@ D1_TEAM, D2_TEAM = "/hq/gz/gz-o1/gz-o1-d1/t1", "/hq/gz/gz-o1/gz-o1-d2/t2"
 
 
 @pytest.fixture(scope="module")
-def data(tmp_path_factory):
-    with Cluster.started(tmp_path_factory.mktemp("orders-reports"), services=("gateway", "orders")) as cluster:
-        world = World(cluster).build()
-        yield world, make_data_set(world)
-        cluster.assert_all_running()
+def data(orders_world):
+    # Shared with the feed's module (conftest.py): nothing of it is in region gz.
+    yield orders_world, make_data_set(orders_world)
+    orders_world.cluster.assert_all_running()
 
 
 def make_data_set(world):

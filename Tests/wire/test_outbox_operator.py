@@ -1,5 +1,5 @@
 """An operator's view of an outbox whose receiver is not there: the backlog and its age per
-route on the service's /metrics (OutboxMonitor) and from `xsc outbox backlog`; a dead letter
+route on the service's /metrics (OutboxMonitor), beside the process's RSS and open descriptors and from `xsc outbox backlog`; a dead letter
 listed by `xsc outbox dead` and made due again by `xsc outbox replay`. Orders runs alone with
 PostgreSQL (customers is not started: its address is a closed port, as before it is deployed)."""
 from __future__ import annotations
@@ -43,6 +43,9 @@ def test_backlog_shows_on_metrics_and_in_the_cli_and_a_dead_letter_can_be_replay
         text = metrics(cluster)
         return f"xsc_outbox_pending{{{label}}} 2" in text and text
     text = eventually("the monitor reports the backlog", pending_reported)
+    for process_metric in ("xsc_process_resident_memory_bytes ", "xsc_process_open_fds "):
+        value = next(line for line in text.splitlines() if line.startswith(process_metric))
+        assert float(value.split()[-1]) > 0, value
     age = next(line for line in text.splitlines() if line.startswith(f"xsc_outbox_oldest_pending_age_seconds{{{label}}}"))
     assert float(age.split()[-1]) >= 90, age
 

@@ -1,5 +1,5 @@
 """docs/examples/partner_client.py, the partner integration guide's example, against the real
-system (gateway + orders + notifications on a fresh database, cluster_support): a submission
+system (the session's standard gateway + orders + notifications, conftest.py): a submission
 and its retry give one order; a refused one names its field; the feed, followed in two runs
 from a cursor file, sees each event once. Keeps the guide's example working.
 
@@ -14,20 +14,20 @@ import uuid
 import pytest
 
 import wire_support
-from cluster_support import Cluster
 
 EXAMPLE = wire_support.REPO_ROOT / "docs" / "examples" / "partner_client.py"
 
 
 @pytest.fixture(scope="module")
-def cluster(tmp_path_factory):
-    with Cluster.started(tmp_path_factory.mktemp("partner-example")) as running:
-        yield running
+def cluster(standard_cluster):
+    # Only calls the system, so the session's shared one does (conftest.py).
+    yield standard_cluster
+    standard_cluster.assert_all_running()
 
 
 @pytest.fixture(scope="module")
 def key(cluster):
-    found = re.search(r"^partner key for drill-mall \(channel \w+\), shown once: (xsc_pk_\w+)$", cluster.seed_drill(),
+    found = re.search(r"^partner key for drill-mall \(channel \w+\), shown once: (xsc_pk_\w+)$", cluster.seed_drill_once(),
                       re.MULTILINE)
     assert found
     return found.group(1)

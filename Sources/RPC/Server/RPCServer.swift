@@ -16,6 +16,13 @@ public final class RPCServer: @unchecked Sendable {
         /// with GOAWAY(ENHANCE_YOUR_CALM).
         public var maxGlitchesPerConnection = 100
         public var shutdownGracePeriod: Duration = .seconds(10)
+        /// Admission control (AdmissionControl): connections past these are closed at once;
+        /// calls past `maxCallsInFlight` get RESOURCE_EXHAUSTED with a RetryInfo of
+        /// `busyRetryAfter` (health and reflection are always admitted).
+        public var maxConnections = 4096
+        public var maxConnectionsPerPeer = 1024
+        public var maxCallsInFlight = 4096
+        public var busyRetryAfter: Duration = .milliseconds(100)
         /// Block SIGINT/SIGTERM at start so `waitUntilShutdown` can receive them.
         public var handlesTerminationSignals = true
         public var keepalive = KeepalivePolicy()
@@ -41,11 +48,16 @@ public final class RPCServer: @unchecked Sendable {
     private var threads: [LoopThread] = []
     private var acceptors: [ServerAcceptor] = []
     private let liveConnections = ConnectionCount()
+    let admission: AdmissionControl
     public private(set) var port: Int = 0
 
     /// Serves `services` plus the standard ones every server has: health and reflection.
     public init(configuration: Configuration, services: [any RPCServiceProvider]) {
-        self.configuration = configuration
+        self.configuration = Self.withInboundBackpressure(configuration)
+        admission = AdmissionControl(limits: .init(maxConnections: configuration.maxConnections,
+                                                   maxConnectionsPerPeer: configuration.maxConnectionsPerPeer,
+                                                   maxCallsInFlight: configuration.maxCallsInFlight,
+                                                   retryAfter: configuration.busyRetryAfter))
         let names = services.map { $0.rpcService.name }
         let health = HealthStatusStore(serving: [""] + names + [HealthService.serviceName])
         let reflection = ReflectionService(serviceNames: names + [HealthService.serviceName] + configuration.reflectedServiceNames)
@@ -56,6 +68,23 @@ public final class RPCServer: @unchecked Sendable {
     }
 
     public var serviceNames: [String] { router.serviceNames }
+
+    /// Calls running now (admitted and not finished), for metrics.
+    public var callsInFlight: Int { admission.callsInFlight }
+
+    /// Calls give received bytes back as their handlers read them (ServerCall), so the client's
+    /// windows bound what a connection can make the server hold. A message is only handed over
+    /// complete, so one stream's window must fit the largest message, and the connection's at
+    /// least one stream's.
+    static func withInboundBackpressure(_ configuration: Configuration) -> Configuration {
+        var adjusted = configuration
+        adjusted.http2.manualWindowUpdates = true
+        let largest = UInt32(clamping: configuration.maxReceiveMessageSize + MessageFramer.prefixLength)
+        adjusted.http2.initialWindowSize = max(configuration.http2.initialWindowSize, largest)
+        adjusted.http2.connectionWindowSize = max(configuration.http2.connectionWindowSize,
+                                                  Int32(clamping: adjusted.http2.initialWindowSize))
+        return adjusted
+    }
 
     /// Binds and starts serving; returns once every loop runs.
     public func start() throws {
@@ -68,7 +97,7 @@ public final class RPCServer: @unchecked Sendable {
             boundPort = listener.localAddress.port
             let resources = ServerLoopResources(loop: loop)
             let acceptor = ServerAcceptor(listener: listener, resources: resources, configuration: configuration,
-                                          router: router, liveConnections: liveConnections)
+                                          router: router, liveConnections: liveConnections, admission: admission)
             // Registered before the loop thread starts, so no other thread touches the loop yet.
             try loop.register(fd: listener.fd, handler: acceptor)
             acceptors.append(acceptor)

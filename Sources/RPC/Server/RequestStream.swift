@@ -14,7 +14,7 @@ public struct RequestStream<Message: ProtoMessage>: AsyncSequence, Sendable {
             do {
                 return try Message.decode(bytes: bytes, arena: call.arena)
             } catch {
-                throw RPCError(code: .internalError, message: "could not decode a request as \(Message.protoMessageName)")
+                throw RPCError.undecodableRequest(error, messageName: Message.protoMessageName)
             }
         }
     }

@@ -56,8 +56,7 @@ extension ServerCall {
         do {
             return try Request.decode(bytes: bytes, arena: arena)
         } catch {
-            finish(error: RPCError(code: .internalError,
-                                   message: "could not decode the request as \(Request.protoMessageName)"))
+            finish(error: RPCError.undecodableRequest(error, messageName: Request.protoMessageName))
             return nil
         }
     }

@@ -18,12 +18,19 @@ final class ServerCall: @unchecked Sendable {
     private var requestsEnded = false
     private var inboundFailure: RPCError?
     private var requestWaiter: CheckedContinuation<ArraySlice<UInt8>?, any Error>?
+    /// Received bytes not yet given back to the client's flow-control window: those of messages
+    /// queued for the handler or still being assembled. Given back as the handler takes each
+    /// message, so a client that streams faster than the handler reads (or a handler that never
+    /// reads) is held to the window instead of filling memory.
+    private var heldBytes = 0
     private var drainWaiter: CheckedContinuation<Void, any Error>?
 
     private var headersSent = false
     /// The status was sent, or the stream is gone: nothing more may be sent.
     private(set) var finished = false
     var task: Task<Void, Never>?
+    /// Called once when the call ends (answered or aborted): admission control's count.
+    var onEnded: (() -> Void)?
     var deadlineTimer: TimerID?
 
     init(streamID: Int32, method: RPCMethod, context: ServerContext, connection: ServerConnection,
@@ -45,7 +52,11 @@ final class ServerCall: @unchecked Sendable {
     // MARK: Inbound (called by the connection)
 
     func receiveData(_ bytes: ArraySlice<UInt8>) {
-        guard !finished, inboundFailure == nil else { return }
+        guard !finished, inboundFailure == nil else {
+            connection?.consumeInbound(streamID: streamID, bytes.count)
+            return
+        }
+        heldBytes += bytes.count
         framer.append(bytes)
         while let next = framer.next() {
             switch next {
@@ -84,10 +95,23 @@ final class ServerCall: @unchecked Sendable {
         }
         if let waiter = requestWaiter {
             requestWaiter = nil
+            release(message)
             waiter.resume(returning: message)
         } else {
             requests.append(message)
         }
+    }
+
+    /// The handler took `message`: its bytes and its 5-byte prefix go back to the client.
+    private func release(_ message: ArraySlice<UInt8>) {
+        releaseHeld(message.count + MessageFramer.prefixLength)
+    }
+
+    private func releaseHeld(_ count: Int) {
+        let given = min(count, heldBytes)
+        guard given > 0 else { return }
+        heldBytes -= given
+        connection?.consumeInbound(streamID: streamID, given)
     }
 
     /// A broken request: answer with its status at once, and let the handler (if running) see
@@ -104,6 +128,7 @@ final class ServerCall: @unchecked Sendable {
 
     /// The stream closed (client reset, connection gone) before the call finished.
     func abort() {
+        releaseHeld(heldBytes)
         guard !finished else { return }
         finished = true
         notifyFinished(.cancelled)
@@ -130,11 +155,12 @@ final class ServerCall: @unchecked Sendable {
             finish(error: failure)
             return nil
         }
-        guard requests.count == 1 else {
+        guard requests.count == 1, let request = requests.popFirst() else {
             finish(error: RPCError(code: .unimplemented, message: "a unary call needs exactly one request message, got \(requests.count)"))
             return nil
         }
-        return requests.popFirst()
+        release(request)
+        return request
     }
 
     /// Every request of a call whose client has already half-closed (how a proxy sees a unary
@@ -142,13 +168,19 @@ final class ServerCall: @unchecked Sendable {
     func takeAllRequestsIfEnded() -> [ArraySlice<UInt8>]? {
         guard requestsEnded, inboundFailure == nil, !finished else { return nil }
         var all: [ArraySlice<UInt8>] = []
-        while let next = requests.popFirst() { all.append(next) }
+        while let next = requests.popFirst() {
+            release(next)
+            all.append(next)
+        }
         return all
     }
 
     func nextRequest() async throws -> ArraySlice<UInt8>? {
         if let failure = inboundFailure { throw failure }
-        if let next = requests.popFirst() { return next }
+        if let next = requests.popFirst() {
+            release(next)
+            return next
+        }
         if requestsEnded { return nil }
         if finished { throw RPCError(code: .cancelled, message: "the call has ended") }
         return try await withTaskCancellationHandler {
@@ -243,6 +275,8 @@ final class ServerCall: @unchecked Sendable {
                 httpStatus: String = "200", extraHeaders: [(String, String)] = []) {
         guard !finished, let connection else { return }
         finished = true
+        // Queued requests nobody will read: their bytes go back to the client now.
+        releaseHeld(heldBytes)
         notifyFinished(code)
         cancelDeadline()
         if requestWaiter != nil || drainWaiter != nil {
@@ -274,6 +308,10 @@ final class ServerCall: @unchecked Sendable {
     }
 
     private func notifyFinished(_ code: StatusCode) {
+        if let ended = onEnded {
+            onEnded = nil
+            ended()
+        }
         guard !interceptors.isEmpty else { return }
         let duration = MonotonicTime.now().nanoseconds &- context.startedAt.nanoseconds
         for interceptor in interceptors.reversed() {

@@ -10,6 +10,7 @@ final class ServerConnection: HTTP2ConnectionDelegate {
     let resources: ServerLoopResources
     private let configuration: RPCServer.Configuration
     private let router: MethodRouter
+    private let admission: AdmissionControl
     private var calls: [Int32: ServerCall] = [:]
     private var drainWaiters: [ServerCall] = []
     private var glitches = 0
@@ -20,8 +21,9 @@ final class ServerConnection: HTTP2ConnectionDelegate {
     var onClose: ((ServerConnection) -> Void)?
 
     init(socket: TCPSocket, resources: ServerLoopResources, configuration: RPCServer.Configuration,
-         router: MethodRouter) throws {
+         router: MethodRouter, admission: AdmissionControl) throws {
         self.resources = resources
+        self.admission = admission
         self.loop = resources.loop
         self.configuration = configuration
         self.router = router
@@ -67,6 +69,12 @@ final class ServerConnection: HTTP2ConnectionDelegate {
 
     func requestFlush() { transport.requestFlush() }
 
+    /// Received bytes a call has used (or will never use): back to the client's windows.
+    func consumeInbound(streamID: Int32, _ count: Int) {
+        session.consume(streamID: streamID, count)
+        transport.requestFlush()
+    }
+
     func awaitDrain(_ call: ServerCall) {
         drainWaiters.append(call)
         transport.requestFlush()
@@ -88,7 +96,12 @@ final class ServerConnection: HTTP2ConnectionDelegate {
             case .headers(let streamID, let block, let endStream):
                 openCall(streamID: streamID, block: block, endStream: endStream)
             case .data(let streamID, let range):
-                calls[streamID]?.receiveData(session.receivedData[range])
+                if let call = calls[streamID] {
+                    call.receiveData(session.receivedData[range])
+                } else {
+                    // A stream we refused or already closed: nobody will use the bytes.
+                    consumeInbound(streamID: streamID, range.count)
+                }
             case .endStream(let streamID):
                 endOfStream(streamID)
             case .streamClosed(let streamID, _):
@@ -135,6 +148,11 @@ final class ServerConnection: HTTP2ConnectionDelegate {
             refuse(streamID: streamID, RequestHead.Rejection(code: .unimplemented, message: "method not found: \(path)"))
             return
         }
+        let admitted = Self.alwaysAdmitted(path) || admission.admitCall()
+        guard admitted else {
+            refuse(streamID: streamID, admission.busyRefusal)
+            return
+        }
         let deadline = head.timeoutNanoseconds.map { MonotonicTime.now().adding(nanoseconds: $0) }
         let context = ServerContext(path: path, requestHeaders: block, deadline: deadline, peer: peerDescription, loop: loop)
         keepalive.callOpened()
@@ -142,6 +160,9 @@ final class ServerConnection: HTTP2ConnectionDelegate {
                               maxMessageSize: configuration.maxReceiveMessageSize,
                               interceptors: configuration.interceptors)
         calls[streamID] = call
+        if !Self.alwaysAdmitted(path) {
+            call.onEnded = { [admission] in admission.callEnded() }
+        }
         if let deadline {
             call.deadlineTimer = loop.schedule(at: deadline) { [weak call] in call?.deadlineExpired() }
         }
@@ -149,6 +170,12 @@ final class ServerConnection: HTTP2ConnectionDelegate {
             call.receiveEndOfStream()
         }
         if !call.startsAtEndOfStream || endStream { startHandler(call) }
+    }
+
+    /// Health checks and reflection answer even at the limit: an orchestrator must not take an
+    /// overloaded replica for a dead one.
+    private static func alwaysAdmitted(_ path: String) -> Bool {
+        path.hasPrefix("/grpc.health.v1.Health/") || path.hasPrefix("/grpc.reflection.")
     }
 
     /// The path as a String and its method. Clients mostly repeat one method on a connection,

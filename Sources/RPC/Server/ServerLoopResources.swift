@@ -30,10 +30,12 @@ final class ServerAcceptor: IOHandler {
     let configuration: RPCServer.Configuration
     let router: MethodRouter
     let liveConnections: ConnectionCount
+    let admission: AdmissionControl
     var acceptingStopped = false
 
     init(listener: TCPListener, resources: ServerLoopResources, configuration: RPCServer.Configuration,
-         router: MethodRouter, liveConnections: ConnectionCount) {
+         router: MethodRouter, liveConnections: ConnectionCount, admission: AdmissionControl) {
+        self.admission = admission
         self.listener = listener
         self.resources = resources
         self.configuration = configuration
@@ -44,17 +46,26 @@ final class ServerAcceptor: IOHandler {
     func handleIO(readable: Bool, writable: Bool, hangup: Bool) {
         guard readable, !acceptingStopped else { return }
         while let socket = listener.accept() {
+            let peer = socket.peer?.host ?? ""
+            // Past the limits the connection is closed before any HTTP/2 work: a flood of
+            // connections costs an accept and a close each, nothing more.
+            guard admission.admitConnection(peer: peer) else {
+                socket.close()
+                continue
+            }
             do {
                 let connection = try ServerConnection(socket: socket, resources: resources,
-                                                      configuration: configuration, router: router)
+                                                      configuration: configuration, router: router, admission: admission)
                 resources.connections[ObjectIdentifier(connection)] = connection
                 liveConnections.value.add(1, ordering: .relaxed)
-                connection.onClose = { [resources, liveConnections] closed in
+                connection.onClose = { [resources, liveConnections, admission] closed in
                     resources.connections[ObjectIdentifier(closed)] = nil
                     liveConnections.value.subtract(1, ordering: .relaxed)
+                    admission.connectionClosed(peer: peer)
                 }
                 try connection.start()
             } catch {
+                admission.connectionClosed(peer: peer)
                 socket.close()
             }
         }

@@ -1,6 +1,9 @@
 /// Splits a stream's DATA bytes into gRPC length-prefixed messages. The size limit is checked
 /// on the 5-byte prefix, before any of the message is buffered.
 struct MessageFramer {
+    /// The compressed flag and the 4-byte length before each message.
+    static let prefixLength = 5
+
     enum Failure: Error, Equatable {
         case tooLarge(Int)
         case compressedWithoutEncoding

@@ -1,0 +1,87 @@
+import CXSCProto
+
+/// proto3 requires `string` fields to hold valid UTF-8, which protobuf-c does not check; and
+/// protobuf-c keeps a string as a NUL-terminated C string, so a NUL inside one would silently
+/// cut it short (two different requests could then look alike, down to an idempotency
+/// fingerprint). This walks the wire bytes once before unpacking, guided by protobuf-c's own
+/// descriptors, and names the first string field that is not valid UTF-8 or holds a NUL.
+/// Anything it cannot read as a well-formed message is left to protobuf-c's unpack to refuse.
+enum ProtoStringCheck {
+    /// Nesting deeper than this is left to unpack (protobuf-c has its own recursion limit).
+    static let maxDepth = 64
+
+    /// The refusal for the first bad string field of `bytes`, or nil.
+    static func problem(_ bytes: UnsafeRawBufferPointer,
+                        descriptor: UnsafePointer<ProtobufCMessageDescriptor>) -> ProtoDecodeError? {
+        guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return nil }
+        return check(UnsafeBufferPointer(start: base, count: bytes.count), descriptor: descriptor, path: "", depth: 0)
+    }
+
+    private static func check(_ bytes: UnsafeBufferPointer<UInt8>, descriptor: UnsafePointer<ProtobufCMessageDescriptor>,
+                              path: String, depth: Int) -> ProtoDecodeError? {
+        var index = 0
+        while index < bytes.count {
+            guard let key = readVarint(bytes, &index) else { return nil }
+            let number = UInt32(truncatingIfNeeded: key >> 3)
+            switch key & 7 {
+            case 0: guard readVarint(bytes, &index) != nil else { return nil }
+            case 1: index += 8
+            case 5: index += 4
+            case 2:
+                guard let length = readVarint(bytes, &index), length <= UInt64(bytes.count - index) else { return nil }
+                let field = UnsafeBufferPointer(rebasing: bytes[index..<(index + Int(length))])
+                index += Int(length)
+                guard let fieldDescriptor = find(number, in: descriptor) else { continue }
+                let name = path + String(cString: fieldDescriptor.pointee.name)
+                switch fieldDescriptor.pointee.type {
+                case PROTOBUF_C_TYPE_STRING:
+                    if let reason = refusal(of: field) { return .invalidString(field: name, reason: reason) }
+                case PROTOBUF_C_TYPE_MESSAGE:
+                    guard depth < maxDepth, let nested = fieldDescriptor.pointee.descriptor else { continue }
+                    let message = nested.assumingMemoryBound(to: ProtobufCMessageDescriptor.self)
+                    if let problem = check(field, descriptor: message, path: name + ".", depth: depth + 1) { return problem }
+                default:
+                    continue
+                }
+            default:
+                return nil  // groups and invalid wire types: unpack decides
+            }
+        }
+        return nil
+    }
+
+    private static func refusal(of bytes: UnsafeBufferPointer<UInt8>) -> String? {
+        if bytes.contains(0) { return "contains a NUL character" }
+        if String(validating: bytes, as: UTF8.self) == nil { return "is not valid UTF-8" }
+        return nil
+    }
+
+    private static func find(_ number: UInt32, in descriptor: UnsafePointer<ProtobufCMessageDescriptor>)
+        -> UnsafePointer<ProtobufCFieldDescriptor>? {
+        guard let fields = descriptor.pointee.fields else { return nil }
+        for offset in 0..<Int(descriptor.pointee.n_fields) where fields[offset].id == number {
+            return fields + offset
+        }
+        return nil
+    }
+
+    private static func readVarint(_ bytes: UnsafeBufferPointer<UInt8>, _ index: inout Int) -> UInt64? {
+        var value: UInt64 = 0
+        var shift: UInt64 = 0
+        while index < bytes.count, shift < 64 {
+            let byte = bytes[index]
+            index += 1
+            value |= UInt64(byte & 0x7F) << shift
+            if byte & 0x80 == 0 { return value }
+            shift += 7
+        }
+        return nil
+    }
+}
+
+/// For the generated `decode`s: the refusal of the first bad string field, checked against the
+/// message's protobuf-c descriptor, or nil.
+public func protoStringProblem(_ bytes: UnsafeRawBufferPointer,
+                               _ descriptor: UnsafePointer<ProtobufCMessageDescriptor>) -> ProtoDecodeError? {
+    ProtoStringCheck.problem(bytes, descriptor: descriptor)
+}

@@ -1,5 +1,0 @@
-import XCTest
-
-final class HTTP2TestsPlaceholder: XCTestCase {
-    func testBuilds() {}
-}

@@ -1,0 +1,74 @@
+import Messages
+import XCTest
+@testable import RPC
+
+/// Admission control: past `maxCallsInFlight` a call is refused at once with RESOURCE_EXHAUSTED
+/// and a RetryInfo, health still answers, and capacity comes back as calls end; past the
+/// connection limits a connection is closed before it is served.
+final class AdmissionTests: XCTestCase {
+    private func startServer(_ adjust: (inout RPCServer.Configuration) -> Void) throws -> RPCServer {
+        var configuration = RPCServer.Configuration(host: "127.0.0.1", port: 0)
+        configuration.handlesTerminationSignals = false
+        configuration.shutdownGracePeriod = .seconds(2)
+        adjust(&configuration)
+        let server = RPCServer(configuration: configuration, services: [RawEchoService()])
+        try server.start()
+        return server
+    }
+
+    func testCallsPastTheLimitAreRefusedAtOnceWithRetryInfo() async throws {
+        let server = try startServer {
+            $0.maxCallsInFlight = 2
+            $0.busyRetryAfter = .milliseconds(250)
+        }
+        defer { server.shutdown() }
+        let channel = RPCChannel(host: "127.0.0.1", port: server.port)
+        defer { channel.close() }
+        // Two calls that hold their slots (the handler sleeps until cancelled).
+        let sleepers = (0..<2).map { _ in
+            Task { () -> RawMessage in try await channel.unary(path: "/test.Echo/Sleep", request: RawMessage()) }
+        }
+        var waited = 0
+        while server.callsInFlight < 2 && waited < 600 {
+            try await Task.sleep(for: .milliseconds(50))
+            waited += 1
+        }
+        XCTAssertEqual(server.callsInFlight, 2)
+
+        do {
+            let _: RawMessage = try await channel.unary(path: "/test.Echo/Echo", request: RawMessage())
+            XCTFail("a third call must be refused")
+        } catch let error as RPCError {
+            XCTAssertEqual(error.code, .resourceExhausted)
+            XCTAssertTrue(error.message.contains("server busy"), error.message)
+            let retry = try XCTUnwrap(error.detail(Google_Rpc_RetryInfo.self))
+            XCTAssertEqual(retry.retryDelay?.seconds, 0)
+            XCTAssertEqual(retry.retryDelay?.nanos, 250_000_000)
+        }
+        // Health is admitted whatever the load.
+        let health: Grpc_Health_V1_HealthCheckResponse = try await channel.unary(
+            path: "/grpc.health.v1.Health/Check", request: Grpc_Health_V1_HealthCheckRequest())
+        XCTAssertEqual(health.status, .serving)
+
+        for sleeper in sleepers { sleeper.cancel() }
+        waited = 0
+        while server.callsInFlight > 0 && waited < 600 {
+            try await Task.sleep(for: .milliseconds(50))
+            waited += 1
+        }
+        XCTAssertEqual(server.callsInFlight, 0, "cancelled calls give their slots back")
+        let echoed: RawMessage = try await channel.unary(path: "/test.Echo/Echo", request: RawMessage(Array("ok".utf8)))
+        XCTAssertEqual(echoed.bytes, Array("ok".utf8))
+    }
+
+    func testConnectionsPastThePerPeerLimitAreClosed() throws {
+        let server = try startServer { $0.maxConnectionsPerPeer = 2 }
+        defer { server.shutdown() }
+        let first = try RawHTTP2Client(port: server.port)
+        let second = try RawHTTP2Client(port: server.port)
+        let third = try RawHTTP2Client(port: server.port)
+        XCTAssertTrue(third.readUntilClosed(seconds: 10), "the third connection from one address is closed")
+        XCTAssertTrue(third.frames().isEmpty, "closed before any HTTP/2 frame")
+        _ = (first, second)
+    }
+}

@@ -1,0 +1,56 @@
+"""HPACK amplification: a few KiB of HEADERS frames that decode to megabytes (one large field
+put in the dynamic table once, then named by a one-byte index thousands of times). The server
+advertises MAX_HEADER_LIST_SIZE (16 KiB) and must enforce it on what it decodes: the stream is
+reset, the server's memory does not follow the decoded size, and the connection and the server
+go on serving. Prints the figures it measures."""
+from __future__ import annotations
+
+import hpack
+
+import raw_h2
+
+EMPTY_CALL = "/grpc.testing.TestService/EmptyCall"
+EMPTY_FRAME = raw_h2.grpc_frame(b"")
+
+
+def rss_kib(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
+
+
+BIG = ("x-bomb", "b" * 3900)
+
+
+def encoded_size(headers) -> int:
+    return len(hpack.Encoder().encode(headers))
+
+
+def test_an_hpack_bomb_is_refused_without_decoding_it_into_memory(live_server):
+    pid = live_server.proc.pid
+    refused = []
+    with raw_h2.RawGrpcConnection(live_server.address) as warm:
+        assert warm.request(warm.grpc_headers(EMPTY_CALL), EMPTY_FRAME).grpc_status == 0
+    before = rss_kib(pid)
+    for _ in range(5):
+        # h2's HPACK encoder indexes the large field once and names it by index afterwards:
+        # exactly the amplification an attacker would send.
+        with raw_h2.RawGrpcConnection(live_server.address) as conn:
+            headers = conn.grpc_headers(EMPTY_CALL) + [BIG] * 4000
+            stream_id = conn.start(headers, end_stream=True)
+            refused.append(conn.wait(stream_id))
+    after = rss_kib(pid)
+    headers = [(":path", EMPTY_CALL)] + [BIG] * 4000
+    encoded = encoded_size(headers)
+    decoded = sum(len(name) + len(value) + 32 for name, value in headers)
+    assert decoded > 1000 * encoded, "the block must amplify, or the test proves nothing"
+    print(f"\nHPACK bomb: {encoded:,} bytes on the wire decode to {decoded:,} bytes "
+          f"({decoded // encoded}x); server RSS {before:,} KiB -> {after:,} KiB over {len(refused)} blocks; "
+          f"answers: {[r.reset_code if r.reset_code is not None else r.grpc_status for r in refused]}")
+    assert all(r.reset_code is not None or (r.grpc_status not in (None, 0)) or r.goaway is not None for r in refused), \
+        [r.describe() for r in refused]
+    assert after - before < 16 * 1024, f"RSS grew {after - before} KiB for blocks refused at 16 KiB each"
+    # The server still serves, on a new connection.
+    with raw_h2.RawGrpcConnection(live_server.address) as again:
+        assert again.request(again.grpc_headers(EMPTY_CALL), EMPTY_FRAME).grpc_status == 0
+
+
