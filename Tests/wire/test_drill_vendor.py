@@ -55,3 +55,13 @@ def test_the_drill_goes_through_a_vendor_and_an_undelivered_prompt_leaves_no_vio
     assert [lead] not in misses, "no violation on a lead whose prompt never arrived"
     assert any(s.phone == "13900000002" and code in (s.params.values() if isinstance(s.params, dict) else s.params)
                for s in fake.sent)
+    # Customer service was told once, at once: the deadline (committed with its SMS requests) adds no
+    # second message to it; the ladder goes on to the regional manager one SLA period later.
+    service = cluster.query("gateway", "SELECT id FROM accounts WHERE phone = '13900000002'")[0][0]
+    rows = cluster.query("orders", "SELECT encode(payload, 'hex') FROM xsc_outbox WHERE method_path = "
+                                   "'/xsc.notifications.v1.NotificationService/Send'")
+    told = [r.template for r in (cluster.stubs.notifications.SendRequest.FromString(bytes.fromhex(p)) for (p,) in rows)
+            if r.account_id == service and r.params.get("code") == code]
+    assert told == ["order_prompt_undelivered"], told
+    hops = cluster.query("orders", "SELECT state FROM xsc_timers WHERE subject_id = :'p1' AND kind = 'order.escalation_hop'", order_id)
+    assert hops == [["pending"]], hops

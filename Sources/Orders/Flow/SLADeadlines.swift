@@ -55,10 +55,13 @@ struct SLADeadlines: Sendable {
     /// Whether the step has a deadline at all in this routing (a dealer window of 0: none).
     static func isTimed(_ step: Step, _ routing: Routing) -> Bool { seconds(step, routing) > 0 }
 
-    /// The next escalation hop, one SLA period from now.
-    func scheduleHop(_ step: Step, hop: Int, orderID: String, routing: Routing, now: Int64, in tx: PostgresTransaction) async throws {
+    /// The next escalation hop, one SLA period from now; `dueAt` is the missed deadline (the
+    /// SMS says how overdue the step is).
+    func scheduleHop(_ step: Step, hop: Int, dueAt: Int64, orderID: String, routing: Routing, now: Int64,
+                     in tx: PostgresTransaction) async throws {
         try await timers.schedule(in: tx, kind: Self.escalationKind, subjectID: orderID,
-                                  dueAtMillis: now + Int64(routing.slaSeconds) * 1000, payload: Array("\(step.rawValue)|\(hop)".utf8))
+                                  dueAtMillis: now + Int64(routing.slaSeconds) * 1000,
+                                  payload: Array("\(step.rawValue)|\(hop)|\(dueAt)".utf8))
     }
 
     /// Ends the step's timer and the escalation ladder climbing about it.

@@ -55,9 +55,15 @@ extension OrderFlow {
                                                        detail: "\(step.rawValue) missed by \(owing.joined(separator: ","))")])
         }
         if escalate && !firstHop.isEmpty {
-            try await notifier.escalate(to: firstHop, order: order, stage: step.stageName,
-                                        overdueMinutes: max(1, Int((now - dueAt) / 60_000)), responsible: responsible, in: tx)
-            if ladder.count > 1 { try await deadlines.scheduleHop(step, hop: 1, orderID: order.id, routing: routing, now: now, in: tx) }
+            // When nobody owed it (every prompt undelivered), the first superior was told at once
+            // by `promptUndelivered`; the ladder goes on from the next one.
+            if !owing.isEmpty {
+                try await notifier.escalate(to: firstHop, order: order, stage: step.stageName,
+                                            overdueMinutes: max(1, Int((now - dueAt) / 60_000)), responsible: responsible, in: tx)
+            }
+            if ladder.count > 1 {
+                try await deadlines.scheduleHop(step, hop: 1, dueAt: dueAt, orderID: order.id, routing: routing, now: now, in: tx)
+            }
         }
     }
 
@@ -65,21 +71,21 @@ extension OrderFlow {
     /// one after that is scheduled.
     func escalationHopDue(orderID: String, payload: [UInt8], in tx: PostgresTransaction) async throws {
         let parts = String(decoding: payload, as: UTF8.self).split(separator: "|")
-        guard parts.count == 2, let step = SLADeadlines.Step(rawValue: String(parts[0])), let hop = Int(parts[1]),
+        guard parts.count == 3, let step = SLADeadlines.Step(rawValue: String(parts[0])), let hop = Int(parts[1]),
+              let due = Int64(parts[2]),
               let order = try await store.lockForSystem(orderID, in: tx),
               let routing = try await catalog.routing(district: order.districtID, in: tx),
               let (responsible, legacy) = Self.openStep(step, order: order, routing: routing) else { return }
         let ladder = try await escalationLadder(step, order: order, responsible: responsible, legacy: legacy)
         guard hop < ladder.count else { return }
         let now = clock()
-        let due = order.updatedAtMillis + Int64(SLADeadlines.seconds(step, routing)) * 1000
         try await notifier.escalate(to: ladder[hop], order: order, stage: step.stageName,
                                     overdueMinutes: max(1, Int((now - due) / 60_000)), responsible: responsible, in: tx)
         _ = try await tx.run([store.eventStatement(orderID: order.id, kind: "sla_escalated", from: order.state, to: order.state,
                                                    actor: .system, at: now,
                                                    detail: "\(step.rawValue) hop \(hop + 1): \(ladder[hop].joined(separator: ","))")])
         if hop + 1 < ladder.count {
-            try await deadlines.scheduleHop(step, hop: hop + 1, orderID: order.id, routing: routing, now: now, in: tx)
+            try await deadlines.scheduleHop(step, hop: hop + 1, dueAt: due, orderID: order.id, routing: routing, now: now, in: tx)
         }
     }
 
