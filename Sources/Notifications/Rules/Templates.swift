@@ -91,6 +91,16 @@ public enum TemplateCatalog {
         SMSTemplate(name: "notice_answered",
                     text: "【{sig}】您在公告“{title}”下的提问已答复：{answer}",
                     parameters: ["title", "answer"]),
+        // orders (issue 14)
+        SMSTemplate(name: "order_visit_due",
+                    text: "【{sig}】订单{code}已送达，请在{hours}小时内完成回访并记录实际销量。",
+                    parameters: ["code", "hours"]),
+        SMSTemplate(name: "order_prompt_undelivered",
+                    text: "【{sig}】订单{code}的{stage}提醒未能送达{assignee}，请您立即跟进。",
+                    parameters: ["code", "stage", "assignee"]),
+        SMSTemplate(name: "routing_account_disabled",
+                    text: "【{sig}】{name}（{account}）已停用，不再接收区县{district}的订单，请更新订单路由。",
+                    parameters: ["name", "account", "district"]),
     ]
 }
 
