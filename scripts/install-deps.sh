@@ -36,6 +36,7 @@ PIP_PACKAGES=(
     "grpcio-reflection==1.85.1"
     "h2==4.4.1"
     "pytest==9.0.3"
+    "pytest-xdist==3.8.0"   # make test runs the wire modules on several workers
     "PyYAML==6.0.3"     # Tests/wire/test_compose.py reads docker-compose.yml
     "kubernetes-validate==1.37.0"   # Tests/wire/test_kubernetes.py: deploy/kubernetes against the schemas
 )

@@ -6,6 +6,7 @@
 # Environment:
 #   XSC_SKIP_DEPS=1     do not run scripts/install-deps.sh
 #   XSC_PYTEST_ARGS     extra arguments for pytest (e.g. "-k interop -x")
+#   XSC_PYTEST_WORKERS  wire-test workers (pytest-xdist; default 3, 1 = one process)
 #   SWIFT_BUILD_FLAGS   extra arguments for swift build/test (e.g. "-j 2")
 #   XSC_TEST_PG_PARENT  folder for the throwaway PostgreSQL (default: /dev/shm when roomy, see pg_parent)
 #
@@ -135,8 +136,16 @@ stage "swift test" swift test --skip-build ${SWIFT_BUILD_FLAGS:-} || failed+=("s
 
 # pytest exits 5 when it collected no test: that is a failure here, never a silent pass.
 # --durations: the slowest set-ups and tests, to see where this stage's time goes.
+# Modules run on XSC_PYTEST_WORKERS workers (pytest-xdist, whole modules per worker, each worker
+# with a PostgreSQL of its own: Tests/wire/conftest.py). Most of a wire test's time is waiting for
+# processes and deadlines, not CPU, so workers overlap well even on 2 cores. 1 runs them in one process.
+workers="${XSC_PYTEST_WORKERS:-3}"
+parallel=()
+if [ "$workers" -gt 1 ] && python3 -c 'import xdist' 2>/dev/null; then
+    parallel=(-n "$workers" --dist loadfile)
+fi
 # shellcheck disable=SC2086
-stage "pytest Tests/wire" python3 -m pytest Tests/wire -ra --durations=15 ${XSC_PYTEST_ARGS:-} \
+stage "pytest Tests/wire" python3 -m pytest Tests/wire -ra --durations=15 "${parallel[@]}" ${XSC_PYTEST_ARGS:-} \
     || failed+=("pytest Tests/wire (exit $?)")
 
 stage "leak check (valgrind)" scripts/leak-check.sh || failed+=("leak check")

@@ -1,12 +1,31 @@
 """Fixtures of the wire tests: generated stubs, the server under test, channels."""
 from __future__ import annotations
 
+import os
+
 import grpc
 import pytest
 
 import shared_systems
 import wire_support
 from orders_world import World
+
+# Under pytest-xdist (make test runs modules on several workers) each worker gets a PostgreSQL
+# server of its own: a service's database role is server-wide, so two workers' systems on one
+# server would reset each other's role passwords (xsc db-bootstrap) mid-test.
+_worker_postgres = None
+
+
+def pytest_configure(config):
+    global _worker_postgres
+    if os.environ.get("PYTEST_XDIST_WORKER") and os.environ.get("DATABASE_URL"):
+        _worker_postgres = shared_systems.private_postgres()
+        os.environ["DATABASE_URL"] = _worker_postgres.__enter__()
+
+
+def pytest_unconfigure(config):
+    if _worker_postgres is not None:
+        _worker_postgres.__exit__(None, None, None)
 
 
 @pytest.fixture(scope="session")
