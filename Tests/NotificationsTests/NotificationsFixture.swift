@@ -70,7 +70,7 @@ final class NotificationsFixture: @unchecked Sendable {
 
     /// Call options signed as `account` with `role`.
     func options(_ account: String, role: VerifiedActor.Role = .staff) -> CallOptions {
-        CallOptions(metadata: ActorMint.mint(secret: Self.actorSecret, accountID: account, role: role),
+        CallOptions(metadata: ActorMint.mint(secret: Self.actorSecret, accountID: account, role: role, audience: "notifications"),
                     timeout: .seconds(20))
     }
 
