@@ -136,8 +136,15 @@ stage "swift test" swift test --skip-build ${SWIFT_BUILD_FLAGS:-} || failed+=("s
 # pytest exits 5 when it collected no test: that is a failure here, never a silent pass.
 # --durations: the slowest set-ups and tests, to see where this stage's time goes.
 # shellcheck disable=SC2086
-stage "pytest Tests/wire" python3 -m pytest Tests/wire -ra --durations=15 ${XSC_PYTEST_ARGS:-} \
+# The services' logs of the run go to their own folder (wire_support keeps one file per process
+# there), so the phone-number scan below reads exactly this run's logs.
+run_logs="$(mktemp -d "${TMPDIR:-/tmp}/xsc-test-logs.XXXXXX")"
+stage "pytest Tests/wire" env TMPDIR="$run_logs" python3 -m pytest Tests/wire -ra --durations=15 ${XSC_PYTEST_ARGS:-} \
     || failed+=("pytest Tests/wire (exit $?)")
+
+# Issue 16: every log of the run (services and this run's PostgreSQL) with 0 unmasked numbers.
+stage "phone numbers in logs" scripts/scan-phone-numbers.py "$run_logs" ${pg_dir:+"$pg_dir"} \
+    || failed+=("unmasked phone numbers in logs")
 
 stage "leak check (valgrind)" scripts/leak-check.sh || failed+=("leak check")
 

@@ -115,6 +115,8 @@ max_connections = 200
 shared_buffers = '64MB'
 logging_collector = off
 log_min_messages = warning
+# No DETAIL lines: a unique violation's DETAIL quotes the key (a phone number) in the log.
+log_error_verbosity = terse
 TimeZone = 'UTC'
 CONF
     (umask 077; printf 'postgresql://postgres:%s@127.0.0.1:%s/xsc\n' "$password" "$port" > "$secrets_dir/pg-superuser.url")
