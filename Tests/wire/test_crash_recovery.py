@@ -43,7 +43,9 @@ OFFICE_LEAD = "13900000003"
 SKU = "drill-baijiu-500ml"
 GUIDED_PRICE_FEN = 52_800
 DISTRICT = "cq-o1-d3"
-ORDERS = 120  # at least; the load goes on until the system answers again after the disaster
+# At least this many; the load goes on until the system answers again after the disaster.
+# make soak sets XSC_CRASH_ORDERS=10000 (issue 16: 10,000 idempotent submissions).
+ORDERS = int(os.environ.get("XSC_CRASH_ORDERS", "120"))
 CALLERS = 8
 LEASE_MS = "3000"
 # A call whose outcome is unknown (the backend died under it, or is restarting) is retried with
@@ -89,6 +91,8 @@ class Submitter:
         self.answers: dict[str, object] = {}
         self.retried: Counter = Counter()
         self.lock = threading.Lock()
+        self.answer_times: list[float] = []  # time.monotonic() of each answer
+        self.disaster_started = self.disaster_ended = 0.0
 
     def request(self, external_id: str):
         pb = self.cluster.stubs.orders
@@ -114,6 +118,7 @@ class Submitter:
                 time.sleep(0.1)
         with self.lock:
             self.answers[external_id] = answer.order
+            self.answer_times.append(time.monotonic())
 
     def run_while(self, disaster) -> None:
         """Submits orders from CALLERS threads; `disaster` runs on this thread once a third of
@@ -128,13 +133,31 @@ class Submitter:
         with ThreadPoolExecutor(CALLERS) as pool:
             callers = [pool.submit(caller) for _ in range(CALLERS)]
             eventually("a third of the orders answered", lambda: len(self.answers) >= ORDERS // 3)
+            self.disaster_started = time.monotonic()
             disaster()
+            self.disaster_ended = time.monotonic()
             after = len(self.answers)
             eventually("orders answered after the disaster", lambda: len(self.answers) >= after + CALLERS)
             enough.set()
             for future in callers:
                 future.result()
         print(f"\n{self.prefix}: {len(self.answers)} orders answered; calls retried after failures: {dict(self.retried)}")
+
+    def first_success_after(self, instant: float) -> float:
+        """Seconds from `instant` to the first answer after it."""
+        with self.lock:
+            return min((t for t in self.answer_times if t >= instant), default=float("nan")) - instant
+
+    def print_figures(self, what: str, rows) -> None:
+        """Issue 16's figures: lost, duplicated, time to the first success after the restart."""
+        told = set(self.answers)
+        stored = [row[0] for row in rows]
+        lost = len(told - set(stored))
+        duplicated = len(stored) - len(set(stored))
+        print(f"\n{what}: {len(told)} idempotent submissions; lost {lost}, duplicated {duplicated}; first success "
+              f"{self.first_success_after(self.disaster_ended) * 1000:.0f} ms after the restart "
+              f"({self.first_success_after(self.disaster_started) * 1000:.0f} ms after the crash); "
+              f"statuses seen {dict(self.retried)}")
 
 
 def orders_in_db(cluster, prefix):
@@ -229,6 +252,8 @@ def test_a_service_killed_mid_call_loses_and_duplicates_nothing(cluster, partner
     submitter = Submitter(cluster, partner, f"crash-{service}-" + uuid.uuid4().hex[:6])
     submitter.run_while(restart_after_kill(cluster, service))
     assert submitter.retried, f"no call failed while {service} was down: the crash missed the load"
+    rows = orders_in_db(cluster, submitter.prefix)
+    submitter.print_figures(f"kill -9 of {service}", rows)
     rows = assert_each_order_once(cluster, submitter)
     assert_prompts_reached_the_provider(cluster, rows, repeats_allowed=False)
 
@@ -236,6 +261,7 @@ def test_a_service_killed_mid_call_loses_and_duplicates_nothing(cluster, partner
 def test_notifications_killed_mid_delivery_sends_every_prompt(cluster, partner):
     submitter = Submitter(cluster, partner, "crash-sms-" + uuid.uuid4().hex[:6])
     submitter.run_while(restart_after_kill(cluster, "notifications"))
+    submitter.print_figures("kill -9 of notifications", orders_in_db(cluster, submitter.prefix))
     rows = assert_each_order_once(cluster, submitter)
     assert_prompts_reached_the_provider(cluster, rows, repeats_allowed=True)
 
@@ -275,6 +301,10 @@ def test_postgres_crash_mid_intake_loses_and_duplicates_nothing(own_postgres, tm
             assert restarted.returncode == 0, restarted.stderr
         submitter.run_while(crash_postgres)
         assert submitter.retried, "no call failed while PostgreSQL was down: the crash missed the load"
+        submitter.print_figures("PostgreSQL stop -m immediate", orders_in_db(cluster, submitter.prefix))
+        unexpected = {code: n for code, n in submitter.retried.items() if code not in ("UNAVAILABLE", "DEADLINE_EXCEEDED")}
+        print(f"PostgreSQL stop: statuses other than UNAVAILABLE/DEADLINE_EXCEEDED: {unexpected or 'none'}")
+        assert not unexpected, f"a database crash must look like UNAVAILABLE or DEADLINE_EXCEEDED: {unexpected}"
 
         rows = assert_each_order_once(cluster, submitter)
         assert_prompts_reached_the_provider(cluster, rows, repeats_allowed=True)
