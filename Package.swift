@@ -38,8 +38,11 @@ let package = Package(
         // TLS for outgoing HTTPS (the SMS gateway): the system OpenSSL.
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         .target(name: "CXSCProto", linkerSettings: [.linkedLibrary("protobuf-c")]),
+        // PDFs (printed settlement statements): cairo + Pango.
+        .systemLibrary(name: "CCairo", pkgConfig: "pangocairo", providers: [.apt(["libcairo2-dev", "libpango1.0-dev"])]),
 
         // 2. Safe wrappers: the only importers of the C modules.
+        .target(name: "PDF", dependencies: ["CCairo"]),
         .target(name: "HTTP2", dependencies: ["CNGHTTP2"], swiftSettings: hotPath),
         // epoll event loops (also the task executor handlers run on) and POSIX sockets.
         .target(name: "NetIO", dependencies: ["CLinux"], swiftSettings: hotPath),
@@ -91,6 +94,8 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .target(name: "Orders", dependencies: ["DomainKit", "ServiceKit", "ServiceKitStore", "ServiceHost", "ServiceAPI", "Postgres", "RPC", "Messages"]),
+        .target(name: "Proposals", dependencies: ["DomainKit", "ServiceKit", "ServiceKitStore", "ServiceHost", "ServiceAPI", "Postgres", "RPC", "Messages"]),
+        .target(name: "Settlements", dependencies: ["PDF", "DomainKit", "ServiceKit", "ServiceKitStore", "ServiceHost", "ServiceAPI", "Postgres", "RPC", "Messages"]),
 
         // 7. Executables.
         .executableTarget(name: "InteropServer", dependencies: ["Interop", "RPC"]),
@@ -101,10 +106,11 @@ let package = Package(
         .executableTarget(name: "CodeGenTool", dependencies: ["CodeGen"]),
         .executableTarget(name: "GatewayServer", dependencies: ["ServiceHost", "Gateway", "ServiceKit", "RPC", "Messages"]),
         .executableTarget(name: "OrdersServer", dependencies: ["ServiceHost", "Orders"]),
-        .executableTarget(name: "CustomersServer", dependencies: ["ServiceHost"]),
-        .executableTarget(name: "ProposalsServer", dependencies: ["ServiceHost"]),
+        .target(name: "Customers", dependencies: ["DomainKit", "ServiceKit", "ServiceKitStore", "ServiceHost", "ServiceAPI", "Postgres", "RPC", "Messages"]),
+        .executableTarget(name: "CustomersServer", dependencies: ["ServiceHost", "Customers"]),
+        .executableTarget(name: "ProposalsServer", dependencies: ["ServiceHost", "Proposals"]),
         .executableTarget(name: "NotificationsServer", dependencies: ["ServiceHost", "Notifications", "ServiceKit", "ServiceKitStore", "RPC"]),
-        .executableTarget(name: "SettlementsServer", dependencies: ["ServiceHost"]),
+        .executableTarget(name: "SettlementsServer", dependencies: ["ServiceHost", "Settlements"]),
         .executableTarget(name: "XscCLI", dependencies: ["ServiceKit", "ServiceKitStore", "ServiceAPI", "Postgres", "RPC", "Messages"]),
 
         .testTarget(name: "HTTP2Tests", dependencies: ["HTTP2"]),
@@ -124,7 +130,10 @@ let package = Package(
             "XSCTestSupport",
             "Notifications", "HTTPClient", "DomainKit", "ServiceKit", "ServiceKitStore", "Postgres", "LibPQ", "RPC", "ServiceAPI", "Messages", "NetIO",
         ]),
+        .testTarget(name: "CustomersTests", dependencies: ["Customers", "DomainKit", "XSCTestSupport", "ServiceKitStore", "ServiceKit", "Postgres", "RPC", "Messages", "ProtoCodec"]),
         .testTarget(name: "OrdersTests", dependencies: ["Orders", "XSCTestSupport", "ServiceKitStore", "ServiceKit", "Postgres", "RPC", "Messages", "ProtoCodec"]),
+        .testTarget(name: "ProposalsTests", dependencies: ["Proposals", "Notifications", "XSCTestSupport", "ServiceKitStore", "ServiceKit", "Postgres", "RPC", "Messages", "ProtoCodec"]),
+        .testTarget(name: "SettlementsTests", dependencies: ["Settlements", "DomainKit", "XSCTestSupport", "ServiceKitStore", "ServiceKit", "Postgres", "RPC", "Messages"]),
         .testTarget(name: "ServiceHostTests", dependencies: ["ServiceHost", "XSCTestSupport", "ServiceKit", "ServiceKitStore", "Postgres", "LibPQ", "RPC", "ServiceAPI", "Messages"]),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "DomainKit", "ServiceKit", "ServiceKitStore", "Postgres", "RPC", "Messages",
                                                          "XSCTestSupport"]),

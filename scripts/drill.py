@@ -13,6 +13,11 @@ the gateway only, the way the people seeded by `xsc seed-drill` would do it:
   7. the lead assigns it to the district's dealer, the dealer accepts and delivers, the lead
      records the return visit;
   8. the order's events and the lead's SLA compliance (no miss).
+With --vendor-fake URL (SMS through Alibaba Cloud or Tencent Cloud, faked by
+scripts/fake_sms_vendor.py): the drill region's templates are registered with the vendor first,
+the prompts are read from the fake, the lead's reply arrives as the vendor's reply callback, and
+  9. a second order's prompt is reported undelivered by the vendor: the region's customer
+     service is prompted at once, and the lead owes nothing for it.
 
 Exit status: 0 the drill went through; 1 a step failed (printed: the step, the gRPC status and
 message); 2 it could not start (options, password, binary, another drill running).
@@ -63,6 +68,10 @@ def parse_options(argv: list[str]) -> argparse.Namespace:
     # make up gives notifications XSC_SMS_DEV_FILE=<state folder>/sms-dev.jsonl.
     parser.add_argument("--sms-file", type=Path, default=sms_file, metavar="PATH",
                         help="the development SMS provider's file (default %(default)s)")
+    parser.add_argument("--vendor-fake", metavar="URL",
+                        help="SMS through a vendor (notifications runs with XSC_SMS_PROVIDER=aliyun|tencent) whose fake "
+                             "is scripts/fake_sms_vendor.py at URL, instead of the development file; adds the undelivered-"
+                             "prompt step")
     parser.add_argument("--timeout", type=float, default=120.0, metavar="SECONDS",
                         help="how long to wait for the SMS, the acknowledgement and xsc seed-drill (default %(default)s)")
     parser.add_argument("--xsc", type=Path, default=bin_dir / "xsc", metavar="PATH",
@@ -145,7 +154,8 @@ def main(argv: list[str]) -> int:
     except CannotStart as problem:
         print(f"drill: {problem}", file=sys.stderr)
         return 2
-    print(f"drill against the gateway at {args.gateway} (SMS file {args.sms_file})", flush=True)
+    sms = f"SMS vendor fake {args.vendor_fake}" if args.vendor_fake else f"SMS file {args.sms_file}"
+    print(f"drill against the gateway at {args.gateway} ({sms})", flush=True)
     try:
         return run(args, password)
     except Interrupted:

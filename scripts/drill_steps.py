@@ -17,7 +17,7 @@ from drill_support import DrillKeys, SmsFile, Stubs, bearer, clock, seconds, yua
 PARTNER, SMS_PROVIDER = "drill-mall", "drill-sms"
 DISTRICT = "cq-o1-d3"
 SKU, SKU_NAME, GUIDED_PRICE_FEN = "drill-baijiu-500ml", "演练白酒 500ml", 52_800  # mall orders: HQ guided maximum
-OFFICE_LEAD, DEALER = "13900000003", "13900000005"
+OFFICE_LEAD, DEALER, CUSTOMER_SERVICE = "13900000003", "13900000005", "13900000002"
 CUSTOMER = {"name": "顾客 周", "phone": "13700000001", "address": "重庆市渝中区解放碑 1 号"}
 ORDERED, TAKEN = 3, 2  # the customer ordered three bottles and kept two: the visit records what was sold
 CALL_S = 30.0  # deadline of one call
@@ -60,15 +60,64 @@ class Drill:
     def run(self) -> None:
         self.seed()
         self.make_keys()
-        sms = SmsFile(self.args.sms_file)
+        vendor = None
+        if getattr(self.args, "vendor_fake", None):
+            from drill_vendor import VendorFake
+            vendor = VendorFake(self.args.vendor_fake)
+            self.step(f"hq_admin registers the drill region's templates with {vendor.vendor} (templates as data)")
+            vendor.register(self.pb, self.channel, self.admin, self.say, CALL_S)
+        sms = None if vendor else SmsFile(self.args.sms_file)
         order = self.submit()
-        self.wait_for_prompt(sms, order)
-        self.reply(order)
+        if vendor:
+            self.wait_for_vendor_prompt(vendor, order)
+            self.reply_through_vendor(vendor, order)
+        else:
+            self.wait_for_prompt(sms, order)
+            self.reply(order)
         lead, lead_account = self.wait_until_acknowledged(order)
         order = self.work_through(order, lead)
         self.report(order, lead, lead_account)
+        if vendor:
+            self.undelivered(vendor, lead)
         print(f"\ndrill done: order {order.code} went from submission to return visit in "
               f"{seconds(order.visited_at_ms - order.created_at_ms)}", flush=True)
+
+    def wait_for_vendor_prompt(self, vendor, order) -> None:
+        self.step(f"the office lead's SMS ({OFFICE_LEAD}) naming {order.code}, accepted by {vendor.vendor}")
+        sent = vendor.wait_for(OFFICE_LEAD, order.code, self.args.timeout)
+        if sent is None:
+            raise StepFailed(f"{vendor.vendor} accepted no SMS to {OFFICE_LEAD} naming {order.code} within "
+                             f"{self.args.timeout:.0f} s (is notifications running with XSC_SMS_PROVIDER={vendor.vendor}?)")
+        self.say(f"{vendor.vendor} id {sent.vendor_id}: template {sent.template_code}, 【{sent.sign_name}】, parameters {sent.params}")
+        return sent
+
+    def reply_through_vendor(self, vendor, order) -> None:
+        self.step(f"the lead replies {order.code}; {vendor.vendor} posts the reply (上行短信) and the delivery report")
+        sent = vendor.wait_for(OFFICE_LEAD, order.code, self.args.timeout)
+        receipt = vendor.format.body([vendor.format.receipt(sent)], "receipt")
+        vendor.post(self.pb, self.channel, self.provider, "receipt", receipt, self.args.timeout, CALL_S)
+        reply = vendor.format.body([vendor.format.reply(OFFICE_LEAD, order.code, int(time.time()) % 100_000)], "reply")
+        answer = vendor.post(self.pb, self.channel, self.provider, "reply", reply, self.args.timeout, CALL_S)
+        if answer.replies_received != 1:
+            raise StepFailed(f"notifications took {answer.replies_received} replies from the callback, not 1")
+        self.say(f"delivery report and reply taken; notifications answers the vendor {answer.vendor_answer}")
+
+    def undelivered(self, vendor, lead) -> None:
+        self.step(f"a second order; {vendor.vendor} reports the lead's prompt undelivered")
+        order = self.submit()
+        sent = self.wait_for_vendor_prompt(vendor, order)
+        report = vendor.format.body([vendor.format.receipt(sent, delivered=False)], "receipt")
+        vendor.post(self.pb, self.channel, self.provider, "receipt", report, self.args.timeout, CALL_S)
+        self.say("the vendor reported it undelivered")
+        told = vendor.wait_for(CUSTOMER_SERVICE, order.code, self.args.timeout)
+        if told is None:
+            raise StepFailed(f"the region's customer service ({CUSTOMER_SERVICE}) was not prompted about {order.code}")
+        self.say(f"the region's customer service ({CUSTOMER_SERVICE}) prompted at once: {vendor.vendor} id {told.vendor_id}")
+        kinds = [event.kind for event in self.events(order.id, lead)]
+        if "prompt_undelivered" not in kinds or "sla_violation" in kinds:
+            raise StepFailed(f"order {order.code}'s events are {kinds}")
+        self.say(f"undelivered order {order.code} (id {order.id}): events {kinds}; "
+                 "the lead owes nothing for a prompt that never reached it")
 
     def seed(self) -> None:
         self.step("xsc seed-drill: organisation, accounts, SKU, prices and routing (what exists is left alone)")
@@ -87,6 +136,7 @@ class Drill:
     def make_keys(self) -> None:
         self.step(f"hq_admin logs in and makes this run's keys: partner {PARTNER} (mall), SMS provider {SMS_PROVIDER}")
         admin, _ = self.login(self.args.admin_phone, self.password)
+        self.admin = admin
         self.keys = DrillKeys(self.pb, self.channel, admin, self.args.var / "run" / "drill-keys.json", self.say, CALL_S)
         self.keys.revoke_leftovers([PARTNER, SMS_PROVIDER])
         key, secret = self.keys.create(PARTNER, "mall")
@@ -109,8 +159,8 @@ class Drill:
             raise StepFailed(f"external id {external_id} was already taken by order {order.code}")
         self.say(f"order {order.code} (id {order.id}, external id {external_id}) at {clock(order.created_at_ms)}: "
                  f"{ORDERED} x {SKU_NAME} at {yuan(GUIDED_PRICE_FEN)} = {yuan(order.total_fen)}")
-        self.say(f"customer {CUSTOMER['name']}, {CUSTOMER['address']}; office {order.office_id}, "
-                 f"credited to {order.credited_team_path}; state {self.state(order)}")
+        self.say(f"customer {CUSTOMER['name']}, {CUSTOMER['address']}; state {self.state(order)} "
+                 "(a partner sees its order's status and times, not who works it)")
         return order
 
     def wait_for_prompt(self, sms: SmsFile, order) -> None:

@@ -21,6 +21,10 @@ APT_PACKAGES=(
     openssl             # test certificates (Tests/wire/test_sms_https.py)
     postgresql-15       # initdb/pg_ctl for the throwaway test cluster and `make up`
     valgrind            # leak checks of the protobuf-c conversions
+    libcairo2-dev       # settlements' printed statements (Sources/CCairo, Sources/PDF)
+    libpango1.0-dev
+    fonts-noto-cjk      # the Chinese font the statement PDF embeds
+    poppler-utils       # pdftotext/pdffonts/pdftoppm in the statement PDF tests
 )
 
 # Versions pinned to ones known to install together on Python 3.11 (grpcio-tools pulls a
@@ -33,6 +37,7 @@ PIP_PACKAGES=(
     "h2==4.4.1"
     "pytest==9.0.3"
     "PyYAML==6.0.3"     # Tests/wire/test_compose.py reads docker-compose.yml
+    "kubernetes-validate==1.37.0"   # Tests/wire/test_kubernetes.py: deploy/kubernetes against the schemas
 )
 
 log() { printf 'install-deps: %s\n' "$*" >&2; }

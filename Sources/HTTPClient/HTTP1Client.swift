@@ -41,6 +41,13 @@ public struct HTTP1Client: Sendable {
 
     public init() {}
 
+    /// The Host header a request to `host:port` carries: the port only when it is not the
+    /// scheme's default (RFC 9110 7.2), as browsers and curl send it. Signature schemes that sign
+    /// the host (Tencent Cloud's TC3) must sign exactly this.
+    public static func hostHeader(host: String, port: Int, tls: Bool) -> String {
+        port == (tls ? 443 : 80) ? host : "\(host):\(port)"
+    }
+
     /// POSTs `body`; over TLS when `tls` says whom to trust (nil: plain http).
     public func post(host: String, port: Int, path: String, headers: [(String, String)], body: [UInt8],
                      timeout: Duration, tls: TLSTrust? = nil) async throws(Failure) -> Response {
@@ -51,7 +58,7 @@ public struct HTTP1Client: Sendable {
         do { socket = try TCPSocket.connect(to: address) } catch { throw .connect("\(error)") }
         defer { socket.close() }
 
-        var request = "POST \(path) HTTP/1.1\r\nHost: \(host):\(port)\r\nConnection: close\r\n"
+        var request = "POST \(path) HTTP/1.1\r\nHost: \(Self.hostHeader(host: host, port: port, tls: tls != nil))\r\nConnection: close\r\n"
         request += "Content-Length: \(body.count)\r\n"
         for (name, value) in headers { request += "\(name): \(value)\r\n" }
         request += "\r\n"

@@ -18,6 +18,7 @@ public enum NotificationsService {
         var definition = ServiceDefinition(name: "notifications", peers: peers, providers: { hosted in
             var handlerSettings = NotificationHandler.Settings()
             handlerSettings.timeZoneIdentifier = hosted.config.organizationTimeZone
+            handlerSettings.vendor = (try? loaded.get())?.vendor
             return [NotificationHandler(pool: hosted.pool, logger: hosted.logger, settings: handlerSettings,
                                         inboxSignal: inboxSignal, wakeDelivery: { deliveryWakeup.wake() })]
         }, workers: { hosted in

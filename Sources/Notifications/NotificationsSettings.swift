@@ -5,7 +5,13 @@ import HTTPClient
 /// The notifications service's own environment (beside ServiceKit's shared variables), read
 /// at start with every problem reported at once:
 ///
-///   XSC_SMS_PROVIDER          dev (default) | http
+///   XSC_SMS_PROVIDER          dev (default) | http | aliyun | tencent
+///   XSC_SMS_VENDOR_URL        aliyun/tencent: the API endpoint (default https://dysmsapi.aliyuncs.com/ or
+///                             https://sms.tencentcloudapi.com/)
+///   XSC_SMS_VENDOR_KEY_ID     aliyun AccessKeyId / tencent SecretId
+///   XSC_SMS_VENDOR_KEY_SECRET aliyun AccessKeySecret / tencent SecretKey
+///   XSC_SMS_VENDOR_APP_ID     tencent SmsSdkAppId
+///   XSC_SMS_VENDOR_REGION     aliyun RegionId (default cn-hangzhou) / tencent X-TC-Region (default ap-guangzhou)
 ///   XSC_SMS_DEV_FILE          dev provider's JSON-lines file (default ./var/sms-dev.jsonl)
 ///   XSC_SMS_GATEWAY_URL       http provider: https://host[:port]/path (http:// on a private network)
 ///   XSC_SMS_GATEWAY_CA_FILE   https: PEM file of the CAs to trust (default: the system's trust store)
@@ -19,6 +25,17 @@ public struct NotificationsSettings: Sendable {
     public enum Provider: Sendable, Equatable {
         case devFile(path: String)
         case httpGateway(HTTPGatewayProvider.Configuration)
+        case aliyun(VendorConfiguration)
+        case tencent(VendorConfiguration)
+    }
+
+    /// The vendor whose registered templates messages need, if the provider is one.
+    public var vendor: String? {
+        switch provider {
+        case .aliyun: "aliyun"
+        case .tencent: "tencent"
+        default: nil
+        }
     }
 
     public var provider: Provider
@@ -51,6 +68,23 @@ public struct NotificationsSettings: Sendable {
         switch environment["XSC_SMS_PROVIDER"] ?? "dev" {
         case "dev", "":
             break
+        case "aliyun", "tencent":
+            let vendor = environment["XSC_SMS_PROVIDER"] ?? ""
+            let isAliyun = vendor == "aliyun"
+            let url = environment["XSC_SMS_VENDOR_URL"].flatMap { $0.isEmpty ? nil : $0 }
+                ?? (isAliyun ? "https://dysmsapi.aliyuncs.com/" : "https://sms.tencentcloudapi.com/")
+            let keyID = environment["XSC_SMS_VENDOR_KEY_ID"] ?? ""
+            let secret = environment["XSC_SMS_VENDOR_KEY_SECRET"] ?? ""
+            let appID = environment["XSC_SMS_VENDOR_APP_ID"] ?? ""
+            if keyID.isEmpty { problems.append("XSC_SMS_VENDOR_KEY_ID is required with XSC_SMS_PROVIDER=\(vendor)") }
+            if secret.isEmpty { problems.append("XSC_SMS_VENDOR_KEY_SECRET is required with XSC_SMS_PROVIDER=\(vendor)") }
+            if !isAliyun && appID.isEmpty { problems.append("XSC_SMS_VENDOR_APP_ID (SmsSdkAppId) is required with XSC_SMS_PROVIDER=tencent") }
+            let region = environment["XSC_SMS_VENDOR_REGION"].flatMap { $0.isEmpty ? nil : $0 } ?? (isAliyun ? "cn-hangzhou" : "ap-guangzhou")
+            if let configuration = VendorConfiguration(url: url, keyID: keyID, keySecret: secret, appID: appID, region: region) {
+                provider = isAliyun ? .aliyun(configuration) : .tencent(configuration)
+            } else {
+                problems.append("XSC_SMS_VENDOR_URL: expected http(s)://host[:port]/, got \"\(url)\"")
+            }
         case "http":
             var timeout: Duration = .seconds(5)
             if let text = environment["XSC_SMS_GATEWAY_TIMEOUT_MS"], !text.isEmpty {
@@ -77,7 +111,7 @@ public struct NotificationsSettings: Sendable {
                 problems.append("XSC_SMS_GATEWAY_URL: expected https://host[:port]/path (or http:// on a private network), got \"\(url)\"")
             }
         case let other:
-            problems.append("XSC_SMS_PROVIDER: expected dev or http, got \"\(other)\"")
+            problems.append("XSC_SMS_PROVIDER: expected dev, http, aliyun or tencent, got \"\(other)\"")
         }
         guard problems.isEmpty else { return .failure(SettingsError(problems: problems)) }
         return .success(NotificationsSettings(provider: provider, policy: policy))
@@ -108,6 +142,8 @@ public struct NotificationsSettings: Sendable {
         switch provider {
         case .devFile(let path): return DevFileProvider(path: path, clock: clock)
         case .httpGateway(let configuration): return HTTPGatewayProvider(configuration: configuration, clock: clock)
+        case .aliyun(let configuration): return AliyunSMSProvider(configuration: configuration, clock: clock)
+        case .tencent(let configuration): return TencentSMSProvider(configuration: configuration, clock: clock)
         }
     }
 }

@@ -6,7 +6,7 @@ struct BenchOptions {
     struct UsageError: Error { let message: String }
 
     static let usage = """
-        usage: xsc-orders-bench seed --target HOST:PORT --metadata-file FILE
+        usage: xsc-orders-bench seed --target HOST:PORT --metadata-file FILE [--directory-metadata-file SYSTEM-ACTOR-FILE]
                xsc-orders-bench run --target HOST:PORT [--metadata-file FILE] [--metadata 'name: value']...
                    [--concurrency N] [--connections N] [--duration S] [--warmup S] [--server-pid PID]...
                    [--label NAME] [--partner ID]
@@ -16,6 +16,9 @@ struct BenchOptions {
     var host = "127.0.0.1"
     var port = 0
     var metadata = Metadata()
+    /// A SYSTEM actor (`seed`): feeds the bench's accounts to orders' directory, which routing
+    /// is checked against.
+    var directoryMetadata: Metadata?
     var concurrency = 16
     var connections = 1
     var duration: Duration = .seconds(10)
@@ -43,6 +46,15 @@ struct BenchOptions {
                 }
                 for line in text.split(separator: "\n") where !line.isEmpty { try addMetadata(String(line)) }
             case "--metadata": try addMetadata(value)
+            case "--directory-metadata-file":
+                guard let text = try? String(contentsOfFile: value, encoding: .utf8) else {
+                    throw UsageError(message: "cannot read \(value)")
+                }
+                let saved = metadata
+                metadata = Metadata()
+                for line in text.split(separator: "\n") where !line.isEmpty { try addMetadata(String(line)) }
+                directoryMetadata = metadata
+                metadata = saved
             case "--concurrency": concurrency = try Self.number(value, flag)
             case "--connections": connections = try Self.number(value, flag)
             case "--duration": duration = .milliseconds(try Self.millis(value, flag))

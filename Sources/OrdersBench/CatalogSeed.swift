@@ -36,6 +36,21 @@ enum CatalogSeed {
             list.priceFen = sku.listFen
             _ = try await client.setRegionPrice(list, options: call)
         }
+        if let directoryMetadata = options.directoryMetadata {
+            let system = CallOptions(metadata: directoryMetadata, timeout: .seconds(30), waitForReady: true)
+            let people = [("bench-lead-o1", "office_order_lead", "/hq/bench/bench-o1"),
+                          ("bench-dealer-1", "dealer", "/hq/bench/bench-o1/bench-d1"), ("bench-cs", "customer_service", "/hq/bench")]
+            for (version, person) in people.enumerated() {
+                var entry = Xsc_Common_V1_DirectoryEntry()
+                entry.accountId = person.0
+                entry.name = person.0
+                entry.domainRole = person.1
+                entry.nodePath = person.2
+                entry.enabled = true
+                entry.version = Int64(version + 1)
+                _ = try await client.setDirectoryEntry(entry, options: system)
+            }
+        }
         var routing = Xsc_Orders_V1_DistrictRouting()
         routing.districtId = district
         routing.regionId = region

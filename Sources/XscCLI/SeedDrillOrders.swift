@@ -50,9 +50,25 @@ enum SeedDrillOrders {
         routing.escalationAccountIds = [try id("13900000002"), try id("13900000001")]
         var setRouting = Xsc_Orders_V1_SetDistrictRoutingRequest()
         setRouting.routing = routing
-        let stored = try await orders.setDistrictRouting(setRouting, options: call)
+        let stored = try await setRoutingWhenKnown(orders, setRouting, call: call)
         print("routing \(routing.districtId): office lead 13900000003, district lead 13900000004, dealer 13900000005, "
               + "escalation 13900000002 + 13900000001, SLA \(stored.routing?.slaSeconds ?? 0) s, credited to \(routing.creditedTeamPath)")
+    }
+
+    /// Orders checks routing against its account directory, which the gateway feeds through its
+    /// outbox (asynchronously): accounts created a moment ago may not have reached it yet, so an
+    /// INVALID_ARGUMENT is retried for a while before it is believed.
+    static func setRoutingWhenKnown(_ orders: Xsc_Orders_V1_OrderServiceClient, _ request: Xsc_Orders_V1_SetDistrictRoutingRequest,
+                                    call: CallOptions) async throws -> Xsc_Orders_V1_SetDistrictRoutingResponse {
+        var attempt = 0
+        while true {
+            do {
+                return try await orders.setDistrictRouting(request, options: call)
+            } catch let error as RPCError where error.code == .invalidArgument && attempt < 120 {
+                attempt += 1
+                try await Task.sleep(for: .milliseconds(500))
+            }
+        }
     }
 
     /// phone -> account id of every account in the drill region (all pages).

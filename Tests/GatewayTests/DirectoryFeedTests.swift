@@ -102,9 +102,10 @@ final class DirectoryFeedTests: XCTestCase {
         let rows = try await pool.query("""
             SELECT destination, method_path, payload, event_id FROM xsc_outbox WHERE destination <> 'notifications' ORDER BY destination
             """)
-        XCTAssertEqual(try rows.map { try $0.decode(String.self, column: "destination") }, ["customers", "proposals", "settlements"])
+        XCTAssertEqual(try rows.map { try $0.decode(String.self, column: "destination") }, ["customers", "orders", "proposals", "settlements"])
         XCTAssertEqual(try rows.map { try $0.decode(String.self, column: "method_path") }, [
-            "/xsc.customers.v1.CustomerService/SetDirectoryEntry", "/xsc.proposals.v1.ProposalService/SetDirectoryEntry",
+            "/xsc.customers.v1.CustomerService/SetDirectoryEntry", "/xsc.orders.v1.OrderService/SetDirectoryEntry",
+            "/xsc.proposals.v1.ProposalService/SetDirectoryEntry",
             "/xsc.settlements.v1.SettlementService/SetDirectoryEntry",
         ])
         let entry = try Xsc_Common_V1_DirectoryEntry(serializedBytes: try rows[0].decode([UInt8].self, column: "payload"))

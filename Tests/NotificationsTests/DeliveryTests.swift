@@ -295,9 +295,13 @@ final class DeliveryTests: XCTestCase {
         try await delivery.runOnce()
         _ = try await client.send(NotificationsFixture.sendRequest(key: "u5-unsent", region: "cq"), options: fixture.system)
 
-        let all = try await client.usageReport(Xsc_Notifications_V1_UsageReportRequest(), options: fixture.options("m", role: .manager))
+        let all = try await client.usageReport(Xsc_Notifications_V1_UsageReportRequest(), options: fixture.options("hq", role: .admin))
         XCTAssertEqual(all.rows.map { "\($0.regionCode) \($0.month) \($0.messages) \($0.segments)" },
                        ["cq 2026-11 2 3", "cq 2026-12 1 1", "sc 2026-11 1 1"])
+        // Each region pays its own SMS: its manager sees its own usage, never another region's.
+        let own = try await client.usageReport(Xsc_Notifications_V1_UsageReportRequest(),
+                                               options: fixture.options("m", role: .manager, team: "/hq/sc"))
+        XCTAssertEqual(own.rows.map(\.regionCode), ["sc"])
         var filtered = Xsc_Notifications_V1_UsageReportRequest()
         filtered.regionCode = "cq"
         filtered.fromMonth = "2026-12"

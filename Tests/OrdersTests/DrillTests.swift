@@ -17,8 +17,11 @@ final class DrillTests: XCTestCase {
         let order = try XCTUnwrap(submitted.order)
         XCTAssertEqual(order.state, .received)
         XCTAssertEqual(order.partnerId, "partner-tmall")
-        XCTAssertEqual(order.creditedTeamPath, OrdersFixture.cqTeam)
-        XCTAssertEqual(order.officeId, "cq-o1")
+        // The partner sees its order, not our organisation (issue 14); HQ sees where it went.
+        XCTAssertEqual(order.creditedTeamPath, "")
+        let asHQ = try await flow.get(orderID: order.id, actor: fixture.admin)
+        XCTAssertEqual(asHQ.creditedTeamPath, OrdersFixture.cqTeam)
+        XCTAssertEqual(asHQ.officeId, "cq-o1")
         XCTAssertEqual(order.customer?.phone, "13800138000", "normalised from +86 and spaces")
         XCTAssertEqual(order.totalFen, 3 * 15_800 + 8_800, "mall orders at the guided maximum")
         XCTAssertEqual(order.code.count, 7)
@@ -47,7 +50,7 @@ final class DrillTests: XCTestCase {
         XCTAssertEqual(events.dropFirst().map(\.fromState), [.received, .acknowledged, .assigned, .accepted, .delivered])
 
         let sms = try await fixture.smsRequests(forOrder: order.code)
-        XCTAssertEqual(sms.map(\.template), ["order_new_lead", "order_forwarded", "customer_order_confirmed"])
+        XCTAssertEqual(sms.map(\.template), ["order_new_lead", "order_forwarded", "customer_order_confirmed", "order_visit_due"])
         XCTAssertEqual(sms[0].accountId, "lead-o1")
         XCTAssertEqual(sms[0].subject?.shortCode, order.code)
         XCTAssertEqual(sms[0].subject?.id, order.id)
@@ -87,8 +90,9 @@ final class DrillTests: XCTestCase {
         let events = try await flow.events(eventsRequest(order.id), actor: fixture.admin).events
         XCTAssertEqual(events.map(\.kind), ["submitted", "acknowledged", "assigned", "acknowledged", "assigned", "accepted", "delivered", "visited"])
         let sms = try await fixture.smsRequests(forOrder: order.code)
-        XCTAssertEqual(sms.map(\.template), ["order_new_lead", "order_forwarded", "order_forwarded", "customer_order_confirmed"])
-        XCTAssertEqual(sms.map(\.accountId), ["lead-o1", "dlead-d3", "dealer-1", ""])
+        XCTAssertEqual(sms.map(\.template), ["order_new_lead", "order_forwarded", "order_forwarded", "customer_order_confirmed",
+                                              "order_visit_due"])
+        XCTAssertEqual(sms.map(\.accountId), ["lead-o1", "dlead-d3", "dealer-1", "", "lead-o1"])
     }
 
     func testSmsReplyAcknowledgesForTheLeadThatReplied() async throws {

@@ -70,12 +70,31 @@ final class OrdersFixture: @unchecked Sendable {
     var referrer: VerifiedActor { get throws { try actor("ref-42", .staff, team: "/hq/cq/cq-o1/cq-o1-d3/t8") } }
     var tmall: VerifiedActor { get throws { try actor("partner-tmall", .partner) } }
     var jd: VerifiedActor { get throws { try actor("partner-jd", .partner) } }
-    var system: VerifiedActor { get throws { try actor("svc-notifications", .system, team: "/") } }
+    var system: VerifiedActor { get throws { try actor("service:notifications", .system, team: "/") } }
 
     // MARK: data
 
+    /// The people the routing names, as the gateway's directory feed would bring them
+    /// (routing is checked against it; escalation climbs it).
+    static let directory: [(id: String, role: String, node: String)] = [
+        ("lead-o1", "office_order_lead", "/hq/cq/cq-o1"), ("dlead-d3", "district_order_lead", "/hq/cq/cq-o1/cq-o1-d3"),
+        ("dealer-1", "dealer", "/hq/cq/cq-o1/cq-o1-d3"), ("cs-cq", "customer_service", "/hq/cq"),
+        ("lead-o2", "office_order_lead", "/hq/sc/sc-o2"), ("dealer-2", "dealer", "/hq/sc/sc-o2/sc-o2-d1"),
+        ("cs-sc", "customer_service", "/hq/sc"),
+    ]
+
     private func seed(slaSeconds: Int32) async throws {
         let admin = try self.admin
+        for (index, person) in Self.directory.enumerated() {
+            var entry = Xsc_Common_V1_DirectoryEntry()
+            entry.accountId = person.id
+            entry.name = person.id
+            entry.domainRole = person.role
+            entry.nodePath = person.node
+            entry.enabled = true
+            entry.version = Int64(index + 1)
+            _ = try await flow.setDirectoryEntry(entry, actor: try actor("service:gateway", .system, team: "/"))
+        }
         for (id, name) in [("bj-500", "52度 500ml"), ("bj-250", "52度 250ml"), ("retired", "old label")] {
             var request = Xsc_Orders_V1_UpsertSkuRequest()
             var sku = Xsc_Orders_V1_Sku()

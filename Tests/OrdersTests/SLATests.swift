@@ -55,6 +55,13 @@ final class SLATests: XCTestCase {
     func testStepsDoneInTimeRecordNothingAndADealerMissEscalatesToItsLead() async throws {
         let flow = fixture.flow
         let timers = try worker()
+        // The dealer's window is the region's setting (none by default, issue 14).
+        var settings = Xsc_Orders_V1_RegionSettings()
+        settings.regionId = "cq"
+        settings.dealerAcceptSeconds = 5
+        var setRequest = Xsc_Orders_V1_SetRegionSettingsRequest()
+        setRequest.settings = settings
+        _ = try await flow.setRegionSettings(setRequest, actor: fixture.admin)
         let awaited6 = try await flow.submit(OrdersFixture.orderRequest(source: .phone), actor: fixture.leadO1, idempotencyKey: nil).order
         let order = try XCTUnwrap(awaited6)
         fixture.clock.advance(by: .seconds(3))

@@ -22,6 +22,13 @@ of its own, needs no empty database) takes the session's `standard_cluster` fixt
 Services not started (customers, proposals, settlements by default) get a closed port as their
 address, so calls and outbox deliveries to them fail with UNAVAILABLE instead of reaching a
 stray process on the default ports.
+
+Replicas: `Cluster.started(..., replicas={"orders": 2})` runs more processes of a service on the
+same database (instances "orders", "orders-2", ...; the replicas of a service start together, so
+their migrations race for the advisory lock as they would in a rollout). A service's address
+variables name one instance per peer: instance i of a service is wired to instance i (modulo the
+peer's count) of each peer, so gateway-2 forwards to orders-2 (the gateway takes one address per
+backend; a load balancer in front of the gateways spreads the clients).
 """
 from __future__ import annotations
 
@@ -143,15 +150,21 @@ class ServiceProcessSpec:
     port: int
     admin_port: int
     env: dict[str, str]
+    service: str = ""  # the service an instance runs ("orders" for "orders-2"); name by default
+
+    def __post_init__(self) -> None:
+        self.service = self.service or self.name
 
 
 class Cluster:
     """The running system; see the module doc. Build it with `Cluster.started(...)`."""
 
-    def __init__(self, work_dir: Path, services: tuple[str, ...], env: dict[str, dict[str, str]]):
+    def __init__(self, work_dir: Path, services: tuple[str, ...], env: dict[str, dict[str, str]],
+                 replicas: dict[str, int] | None = None):
         self.work_dir = work_dir
         self.services = services
         self.extra_env = env
+        self.replicas = {name: max(1, (replicas or {}).get(name, 1)) for name in ALL_SERVICES}
         self.database_urls: dict[str, str] = {}
         self.specs: dict[str, ServiceProcessSpec] = {}
         self.processes: dict[str, wire_support.ServerProcess] = {}
@@ -164,20 +177,22 @@ class Cluster:
 
     @classmethod
     def started(cls, work_dir: Path, services: tuple[str, ...] = ("gateway", "orders", "notifications"),
-                env: dict[str, dict[str, str]] | None = None, superuser_url: str | None = None) -> "Cluster":
+                env: dict[str, dict[str, str]] | None = None, superuser_url: str | None = None,
+                replicas: dict[str, int] | None = None) -> "Cluster":
         """A fresh database and the given services running. `env` adds or overrides variables per
         service name (e.g. {"orders": {"LOG_LEVEL": "debug"}}); `superuser_url` picks another
-        PostgreSQL server than DATABASE_URL's (a test that crashes its server)."""
+        PostgreSQL server than DATABASE_URL's (a test that crashes its server); `replicas` runs
+        more than one process of a service (module doc)."""
         superuser = superuser_url or os.environ.get("DATABASE_URL")
         if not superuser:
             pytest.skip("needs DATABASE_URL (a superuser URL; `make test` provides one)")
-        cluster = cls(work_dir, services, env or {})
+        cluster = cls(work_dir, services, env or {}, replicas)
         cluster._create_database(superuser)
         cluster._plan_processes()
         try:
             # Backends first, so the gateway's health probe finds them serving.
             for name in sorted(services, key=lambda s: s == "gateway"):
-                cluster.start_service(name)
+                cluster._start_replicas(name)
         except BaseException:
             cluster.close()
             raise
@@ -203,35 +218,60 @@ class Cluster:
         for service in self.services:
             self.database_urls[service] = (secrets / f"{service}.database-url").read_text().strip()
 
+    def instances(self, service: str) -> list[str]:
+        """The instance names of a service: "orders", then "orders-2", ... (one without replicas)."""
+        return [service] + [f"{service}-{index}" for index in range(2, self.replicas[service] + 1)]
+
+    def _start_replicas(self, service: str) -> None:
+        names = self.instances(service)
+        if len(names) == 1:
+            self.start_service(service)
+            return
+        # Together, as a rollout starts them: their migrations meet at the advisory lock.
+        from concurrent.futures import ThreadPoolExecutor
+        with ThreadPoolExecutor(len(names)) as pool:
+            for future in [pool.submit(self.start_service, name) for name in names]:
+                future.result()
+
     def _plan_processes(self) -> None:
-        ports = {name: wire_support.free_port() for name in ALL_SERVICES}
-        peers = {f"XSC_{name.upper()}_ADDR": f"127.0.0.1:{port}" for name, port in ports.items()}
+        taken: set[int] = set()
+
+        def distinct_port() -> int:
+            # free_port can hand out the same port twice; every listener here needs its own.
+            while (port := wire_support.free_port()) in taken:
+                pass
+            taken.add(port)
+            return port
+        ports = {name: [distinct_port() for _ in self.instances(name)] for name in ALL_SERVICES}
         for name in self.services:
-            admin_port = wire_support.free_port()
-            env = {
-                "DATABASE_URL": self.database_urls[name],
-                "XSC_LISTEN": f"127.0.0.1:{ports[name]}",
-                "XSC_ADMIN_LISTEN": f"127.0.0.1:{admin_port}",
-                "XSC_ACTOR_SECRET": ACTOR_SECRET,
-                "XSC_MIGRATIONS_DIR": str(wire_support.REPO_ROOT / "services" / name / "migrations"),
-                "LOG_LEVEL": "warning",
-                **peers,
-            }
-            if name == "gateway":
-                env.update({"XSC_ADMIN_PHONE": ADMIN_PHONE, "XSC_ADMIN_PASSWORD": ADMIN_PASSWORD,
-                            # Fast password hashing and no credential cache: tests log in a lot
-                            # and check revocation at once.
-                            "XSC_SCRYPT_LOG2N": "10", "XSC_AUTH_CACHE_MS": "0",
-                            "XSC_RATE_BURST": "100000", "XSC_RATE_PER_SECOND": "100000"})
-            if name == "notifications":
-                env.update({"XSC_SMS_PROVIDER": "dev", "XSC_SMS_DEV_FILE": str(self.sms_file)})
-            env.update(self.extra_env.get(name, {}))
-            self.specs[name] = ServiceProcessSpec(name, ports[name], admin_port, env)
+            for index, instance in enumerate(self.instances(name)):
+                peers = {f"XSC_{peer.upper()}_ADDR": f"127.0.0.1:{peer_ports[index % len(peer_ports)]}"
+                         for peer, peer_ports in ports.items()}
+                admin_port = distinct_port()
+                env = {
+                    "DATABASE_URL": self.database_urls[name],
+                    "XSC_LISTEN": f"127.0.0.1:{ports[name][index]}",
+                    "XSC_ADMIN_LISTEN": f"127.0.0.1:{admin_port}",
+                    "XSC_ACTOR_SECRET": ACTOR_SECRET,
+                    "XSC_MIGRATIONS_DIR": str(wire_support.REPO_ROOT / "services" / name / "migrations"),
+                    "LOG_LEVEL": "warning",
+                    **peers,
+                }
+                if name == "gateway":
+                    env.update({"XSC_ADMIN_PHONE": ADMIN_PHONE, "XSC_ADMIN_PASSWORD": ADMIN_PASSWORD,
+                                # Fast password hashing and no credential cache: tests log in a lot
+                                # and check revocation at once.
+                                "XSC_SCRYPT_LOG2N": "10", "XSC_AUTH_CACHE_MS": "0",
+                                "XSC_RATE_BURST": "100000", "XSC_RATE_PER_SECOND": "100000"})
+                if name == "notifications":
+                    env.update({"XSC_SMS_PROVIDER": "dev", "XSC_SMS_DEV_FILE": str(self.sms_file_of(instance))})
+                env.update(self.extra_env.get(name, {}))
+                self.specs[instance] = ServiceProcessSpec(instance, ports[name][index], admin_port, env, service=name)
 
     def start_service(self, name: str) -> wire_support.ServerProcess:
         """Starts (or restarts, on the same ports) one service and waits until it accepts."""
         spec = self.specs[name]
-        process = wire_support.ServerProcess(f"xsc-{name}", [str(wire_support.binary(f"xsc-{name}"))],
+        process = wire_support.ServerProcess(f"xsc-{name}", [str(wire_support.binary(f"xsc-{spec.service}"))],
                                              spec.port, env=spec.env).start()
         self.processes[name] = process
         self._wait_serving(name)
@@ -361,11 +401,21 @@ class Cluster:
         """Rows of a query in one service's database, as that service's own role."""
         return psql(self.database_urls[service], sql, *params)
 
+    def sms_file_of(self, instance: str) -> Path:
+        """The development SMS file of a notifications instance: `sms_file` for the first, one of
+        its own for each further replica (DevFileProvider appends by seeking to the end, which
+        two processes sharing one file would race on)."""
+        return self.sms_file if instance == "notifications" else self.sms_file.with_name(f"sms-outbox.{instance}.jsonl")
+
     def sms_lines(self) -> list[dict]:
-        """Every message the development SMS provider has written, oldest first."""
-        if not self.sms_file.exists():
-            return []
-        return [json.loads(line) for line in self.sms_file.read_text().splitlines() if line.strip()]
+        """Every message the development SMS provider has written, oldest first (per file, the
+        files of the notifications replicas one after another)."""
+        lines = []
+        for instance in self.instances("notifications"):
+            path = self.sms_file_of(instance)
+            if path.exists():
+                lines += [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+        return lines
 
 
 def load_stubs(out: Path) -> Stubs:

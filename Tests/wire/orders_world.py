@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 
-from cluster_support import Cluster
+from cluster_support import Cluster, eventually
 
 PASSWORD = "orders-e2e-password"
 T = 30  # per-call liveness bound only
@@ -90,8 +90,17 @@ class World:
         for partner, channel in PARTNERS.items():
             self.partners[partner] = self.cluster.create_partner_key(partner, channel)
         self._catalog()
+        self.wait_directory()
         self._routing()
         return self
+
+    def wait_directory(self):
+        """Orders checks routing against its directory, which the gateway feeds asynchronously:
+        wait until it knows everyone before naming them in a routing."""
+        ids = sorted(p.id for p in self.people.values())
+        eventually("orders' directory knows every account", lambda: int(self.cluster.query(
+            "orders", "SELECT count(*) FROM xsc_directory WHERE account_id = ANY(string_to_array(:'p1', ','))",
+            ",".join(ids))[0][0]) == len(ids))
 
     def _catalog(self):
         pb = self.pb.orders

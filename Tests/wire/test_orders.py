@@ -103,7 +103,18 @@ def dealer(): return actor("dealer-1", "staff", "/dealers/dealer-1")
 def tmall(): return actor("partner-tmall", "partner")
 
 
+# The people the routing names, as the gateway's directory feed would bring them (orders checks
+# routing against its directory); fed here as the gateway's SYSTEM actor would.
+DIRECTORY = [("lead-o1", "office_order_lead", "/hq/cq/cq-o1"), ("dealer-1", "dealer", "/hq/cq/cq-o1/cq-o1-d3"),
+             ("cs-cq", "customer_service", "/hq/cq")]
+
+
 def set_up_catalog(stub, pb):
+    common = sys.modules["xsc.common.v1.common_pb2"]
+    for version, (account, role, node) in enumerate(DIRECTORY, start=1):
+        stub.SetDirectoryEntry(common.DirectoryEntry(account_id=account, name=account, domain_role=role, node_path=node,
+                                                     enabled=True, version=version),
+                               metadata=actor("service:gateway", "system", "/"))
     stub.UpsertSku(pb.UpsertSkuRequest(sku=pb.Sku(sku_id="bj-500", name="52度 500ml", unit="bottle", active=True)), metadata=admin())
     stub.SetRegionPrice(pb.SetRegionPriceRequest(region_id="cq", sku_id="bj-500", price_fen=12800), metadata=admin())
     stub.SetGuidedPrice(pb.SetGuidedPriceRequest(sku_id="bj-500", max_price_fen=15800), metadata=admin())
@@ -148,10 +159,11 @@ def test_a_mall_order_from_submission_to_return_visit(orders_service):
     events = stub.ListOrderEvents(pb.ListOrderEventsRequest(order_id=order.id), metadata=tmall()).events
     assert [e.kind for e in events] == ["submitted", "acknowledged", "assigned", "accepted", "delivered", "visited"]
 
-    # Notifications is down: the three SMS requests wait in the outbox, nothing failed.
+    # Notifications is down: the four SMS requests (the lead's prompt, the dealer's, the customer's
+    # confirmation, the return-visit reminder) wait in the outbox, nothing failed.
     rows = psql(service_url, "SELECT count(*) FROM xsc_outbox WHERE destination = 'notifications' AND state <> 'delivered'")
     assert rows.returncode == 0, rows.stderr
-    assert int(rows.stdout.strip()) == 3
+    assert int(rows.stdout.strip()) == 4
 
 
 def test_errors_carry_their_status_and_details(orders_service):
@@ -230,7 +242,7 @@ def test_sms_acknowledgement_and_a_report_over_the_wire(orders_service):
     request.source = pb.SOURCE_GROUPBUY_PLATFORM
     request.lines[0].unit_price_fen = 12800
     order = stub.SubmitOrder(request, metadata=tmall()).order
-    notifications = actor("svc-notifications", "system", "/")
+    notifications = actor("service:notifications", "system", "/")
     reply = pb.AcknowledgeBySmsRequest(order_code=order.code, account_id="lead-o1", replied_at_ms=order.created_at_ms + 1000,
                                        reply_text="1", inbound_id="in-1")
     with pytest.raises(grpc.RpcError) as refused:

@@ -30,7 +30,9 @@ def world(tmp_path_factory):
 def test_drill_mall_and_alliance_orders_from_submission_to_return_visit(world):
     pb = world.pb.orders
     mall = world.submit("tmall", world.order_request("mall", "cq-o1-d3", external_id="TM-DRILL-1"))
-    assert (mall.state, mall.partner_id, mall.credited_team_path) == (pb.ORDER_STATE_RECEIVED, "tmall", "/hq/cq/cq-o1/cq-o1-d3/t7")
+    assert (mall.state, mall.partner_id, mall.credited_team_path) == (pb.ORDER_STATE_RECEIVED, "tmall", ""), "partners see no team"
+    credited = world.orders.GetOrder(pb.GetOrderRequest(order_id=mall.id), metadata=world.admin, timeout=T).order.credited_team_path
+    assert credited == "/hq/cq/cq-o1/cq-o1-d3/t7"
     assert mall.total_fen == 3 * GUIDED["bj-500"] + GUIDED["bj-250"], "mall orders at HQ's guided maximum"
     world.to_delivered(mall.id)
     visited = world.visit(mall.id, "cq_lead", {"bj-500": 2, "bj-250": 1}, text="很好")
@@ -59,14 +61,15 @@ def test_drill_mall_and_alliance_orders_from_submission_to_return_visit(world):
     # The SMS requests wait in the outbox (notifications is not running), nothing failed.
     mall_sms = world.sms(mall.id)
     assert [(r.template, r.account_id) for _, r in mall_sms] == [
-        ("order_new_lead", world.id("cq_lead")), ("order_forwarded", world.id("cq_dealer")), ("customer_order_confirmed", "")]
+        ("order_new_lead", world.id("cq_lead")), ("order_forwarded", world.id("cq_dealer")), ("customer_order_confirmed", ""),
+        ("order_visit_due", world.id("cq_lead"))]
     assert mall_sms[2][1].phone == "13800138000"
     assert mall_sms[0][1].category == world.pb.notifications.CATEGORY_STAFF_SLA
     assert mall_sms[0][1].subject.short_code == mall.code and mall_sms[0][1].region_code == "cq"
     alliance_sms = world.sms(alliance.id)
     assert [(r.template, r.account_id) for _, r in alliance_sms] == [
         ("order_new_lead", world.id("cq_lead")), ("order_forwarded", world.id("cq_dlead")),
-        ("order_forwarded", world.id("cq_dealer")), ("customer_order_confirmed", "")]
+        ("order_forwarded", world.id("cq_dealer")), ("customer_order_confirmed", ""), ("order_visit_due", world.id("cq_lead"))]
     assert {state for state, _ in mall_sms + alliance_sms} == {"pending"}
 
     # ... and so do the events for settlements and customers.

@@ -67,6 +67,7 @@ def test_backlog_shows_on_metrics_and_in_the_cli_and_a_dead_letter_can_be_replay
     replay = xsc("outbox", "replay", "--event", "evt-waiting-1", "--database-url", url)
     assert replay.returncode == 0, replay.stderr
     assert "replaying 1 dead letter" in replay.stdout
-    assert cluster.query("orders", "SELECT state, attempts FROM xsc_outbox WHERE event_id = 'evt-waiting-1'") == [["pending", "0"]]
+    # Due again: pending (the relay may already have tried it once more, so attempts is not read).
+    assert cluster.query("orders", "SELECT state FROM xsc_outbox WHERE event_id = 'evt-waiting-1'") == [["pending"]]
     assert xsc("outbox", "replay", "--database-url", url).returncode == 2, "replay needs --event or --all"
     assert xsc("outbox", "frobnicate", "--database-url", url).returncode == 2

@@ -21,5 +21,6 @@
 #include "xsc/customers/v1/customers.pb-c.h"
 #include "xsc/gateway/v1/gateway.pb-c.h"
 #include "xsc/notifications/v1/notifications.pb-c.h"
+#include "xsc/proposals/v1/events.pb-c.h"
 #include "xsc/proposals/v1/proposals.pb-c.h"
 #include "xsc/settlements/v1/settlements.pb-c.h"

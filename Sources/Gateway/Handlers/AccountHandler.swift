@@ -8,9 +8,10 @@ import ServiceAPI
 public struct AccountHandler: Xsc_Gateway_V1_AccountServiceHandler {
     let core: GatewayCore
 
-    /// Roles a team admin may give: its team's members, never an admin or a manager.
-    static let teamAdminAssignable: Set<StaffRole> = [.salesperson, .intermediary, .dealer, .customerService,
-                                                      .officeOrderLead, .districtOrderLead, .allianceLead]
+    /// Roles a team admin may give and take away: its team's members (DOMAIN.md: salespeople
+    /// and intermediaries), never a lead, customer service, a dealer or an admin - those are
+    /// the organisation's (HQ's) to place.
+    static let teamAdminAssignable: Set<StaffRole> = [.salesperson, .intermediary]
 
     public init(core: GatewayCore) {
         self.core = core
@@ -96,6 +97,9 @@ public struct AccountHandler: Xsc_Gateway_V1_AccountServiceHandler {
         }
         guard account.id != session.accountID else {
             throw RPCError(code: .failedPrecondition, message: "an admin cannot disable its own account")
+        }
+        if session.role == .teamAdmin, let role = StaffRole(account.role), !Self.teamAdminAssignable.contains(role) {
+            throw RPCError(code: .permissionDenied, message: "a team admin cannot disable \(role.rawValue) accounts")
         }
         guard let disabled = try await core.accounts.disable(id: account.id) else { throw GatewayErrors.notFound("account") }
         core.door.cache.forget(accountID: account.id)

@@ -12,7 +12,7 @@
 /// | /xsc.gateway.v1.OrgService/              | hq_admin                    | no           | no                |
 /// | /xsc.gateway.v1.PartnerKeyService/       | hq_admin                    | no           | no                |
 /// | orders: SubmitOrder(s), GetOrder, ListOrders, ListOrderEvents, Cancel, Refund, ListPartnerEvents, WatchPartnerEvents | every role | yes | no |
-/// | notifications: ReceiveInbound, ReportDelivery | every role (the service wants SYSTEM/ADMIN) | no | yes |
+/// | notifications: ReceiveInbound, ReportDelivery, ReceiveVendorCallback | every role (the service wants SYSTEM) | no | yes |
 /// | /xsc.<service>.v1. (any backend)         | every role                  | no           | no                |
 /// | /grpc.testing. and /bench.v1. (dev only) | every role                  | no           | no                |
 ///
@@ -79,6 +79,7 @@ public struct AccessPolicy: Sendable {
         Rule(prefix: "/xsc.orders.v1.OrderService/WatchPartnerEvents", staff: .all, partner: true),
         Rule(prefix: "/xsc.notifications.v1.NotificationService/ReceiveInbound", staff: .all, smsProvider: true),
         Rule(prefix: "/xsc.notifications.v1.NotificationService/ReportDelivery", staff: .all, smsProvider: true),
+        Rule(prefix: "/xsc.notifications.v1.NotificationService/ReceiveVendorCallback", staff: .all, smsProvider: true),
         Rule(prefix: "/xsc.", staff: .all),
         // Development and benchmark routes, present only when XSC_INTEROP_ADDR / XSC_BENCH_ADDR are set.
         Rule(prefix: "/grpc.testing.", staff: .all),

@@ -8,7 +8,7 @@ import ServiceKitStore
 /// account (created, disabled, enabled, phone changed) takes a new `contact_version` (one
 /// sequence for all accounts) and is queued in the outbox, in the transaction of the change:
 /// - to notifications as `SetContact` (whose phone an SMS goes to, whose reply a `1` is);
-/// - to customers, proposals and settlements as `SetDirectoryEntry` (name, role, node,
+/// - to orders, customers, proposals and settlements as `SetDirectoryEntry` (name, role, node,
 ///   enabled: who is on a team, who is whose superior, whose name is on a statement).
 /// Receivers ignore an entry not newer than the one they hold, so late redeliveries never
 /// overwrite a newer state. A receiver down: its rows wait.
@@ -17,6 +17,7 @@ public struct DirectoryFeed: Sendable {
     public static let setContactPath = Xsc_Notifications_V1_NotificationServiceClient.Paths.setContact
     /// The services that keep a directory, and the method each receives it on.
     public static let directoryRoutes: [(destination: String, path: String)] = [
+        ("orders", Xsc_Orders_V1_OrderServiceClient.Paths.setDirectoryEntry),
         ("customers", Xsc_Customers_V1_CustomerServiceClient.Paths.setDirectoryEntry),
         ("proposals", Xsc_Proposals_V1_ProposalServiceClient.Paths.setDirectoryEntry),
         ("settlements", Xsc_Settlements_V1_SettlementServiceClient.Paths.setDirectoryEntry),

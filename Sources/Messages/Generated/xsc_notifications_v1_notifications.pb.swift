@@ -337,6 +337,66 @@ public struct Xsc_Notifications_V1_UsageReportResponse: ProtoMessage {
     public init() {}
 }
 
+public struct Xsc_Notifications_V1_VendorTemplate: ProtoMessage {
+    public static let protoMessageName = "xsc.notifications.v1.VendorTemplate"
+
+    public var vendor: String = ""
+    public var regionCode: String = ""
+    public var template: String = ""
+    public var templateCode: String = ""
+    public var signName: String = ""
+    public var updatedAtMs: Int64 = 0
+    public var updatedBy: String = ""
+
+    public init() {}
+}
+
+public struct Xsc_Notifications_V1_SetVendorTemplateRequest: ProtoMessage {
+    public static let protoMessageName = "xsc.notifications.v1.SetVendorTemplateRequest"
+
+    public var template: Xsc_Notifications_V1_VendorTemplate? = nil
+
+    public init() {}
+}
+
+public struct Xsc_Notifications_V1_ListVendorTemplatesRequest: ProtoMessage {
+    public static let protoMessageName = "xsc.notifications.v1.ListVendorTemplatesRequest"
+
+    public var vendor: String = ""
+    public var regionCode: String = ""
+
+    public init() {}
+}
+
+public struct Xsc_Notifications_V1_ListVendorTemplatesResponse: ProtoMessage {
+    public static let protoMessageName = "xsc.notifications.v1.ListVendorTemplatesResponse"
+
+    public var templates: [Xsc_Notifications_V1_VendorTemplate] = []
+
+    public init() {}
+}
+
+public struct Xsc_Notifications_V1_VendorCallbackRequest: ProtoMessage {
+    public static let protoMessageName = "xsc.notifications.v1.VendorCallbackRequest"
+
+    public var vendor: String = ""
+    public var kind: String = ""
+    public var body: [UInt8] = []
+
+    public init() {}
+}
+
+public struct Xsc_Notifications_V1_VendorCallbackResponse: ProtoMessage {
+    public static let protoMessageName = "xsc.notifications.v1.VendorCallbackResponse"
+
+    public var receiptsApplied: Int32 = 0
+    public var repliesReceived: Int32 = 0
+    public var ignored: Int32 = 0
+    public var vendorAnswer: String = ""
+
+    public init() {}
+}
+
 extension Xsc_Notifications_V1_Subject {
     init(_cMessage c: UnsafeMutablePointer<Xsc__Notifications__V1__Subject>) {
         self.init()
@@ -1110,6 +1170,231 @@ extension Xsc_Notifications_V1_UsageReportResponse {
         }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__notifications__v1__usage_report_response__unpack(arena.allocator, bytes.count, data) else {
+            throw ProtoDecodeError.invalidWireFormat(protoMessageName)
+        }
+        return Self(_cMessage: c)
+    }
+
+    public func encode(appendingTo buffer: inout [UInt8], arena: ProtoArena) {
+        let mark = arena.mark()
+        defer { arena.release(to: mark) }
+        protoPack(_cMessage(in: arena), appendingTo: &buffer)
+    }
+}
+
+extension Xsc_Notifications_V1_VendorTemplate {
+    init(_cMessage c: UnsafeMutablePointer<Xsc__Notifications__V1__VendorTemplate>) {
+        self.init()
+        self.vendor = protoString(c.pointee.vendor)
+        self.regionCode = protoString(c.pointee.region_code)
+        self.template = protoString(c.pointee.template_)
+        self.templateCode = protoString(c.pointee.template_code)
+        self.signName = protoString(c.pointee.sign_name)
+        self.updatedAtMs = c.pointee.updated_at_ms
+        self.updatedBy = protoString(c.pointee.updated_by)
+    }
+
+    func _cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Xsc__Notifications__V1__VendorTemplate> {
+        let c = arena.allocate(Xsc__Notifications__V1__VendorTemplate.self)
+        xsc__notifications__v1__vendor_template__init(c)
+        if !self.vendor.isEmpty { c.pointee.vendor = arena.cString(self.vendor) }
+        if !self.regionCode.isEmpty { c.pointee.region_code = arena.cString(self.regionCode) }
+        if !self.template.isEmpty { c.pointee.template_ = arena.cString(self.template) }
+        if !self.templateCode.isEmpty { c.pointee.template_code = arena.cString(self.templateCode) }
+        if !self.signName.isEmpty { c.pointee.sign_name = arena.cString(self.signName) }
+        c.pointee.updated_at_ms = self.updatedAtMs
+        if !self.updatedBy.isEmpty { c.pointee.updated_by = arena.cString(self.updatedBy) }
+        return c
+    }
+
+    public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
+        let mark = arena.mark()
+        defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__notifications__v1__vendor_template__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
+        let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
+        guard let c = xsc__notifications__v1__vendor_template__unpack(arena.allocator, bytes.count, data) else {
+            throw ProtoDecodeError.invalidWireFormat(protoMessageName)
+        }
+        return Self(_cMessage: c)
+    }
+
+    public func encode(appendingTo buffer: inout [UInt8], arena: ProtoArena) {
+        let mark = arena.mark()
+        defer { arena.release(to: mark) }
+        protoPack(_cMessage(in: arena), appendingTo: &buffer)
+    }
+}
+
+extension Xsc_Notifications_V1_SetVendorTemplateRequest {
+    init(_cMessage c: UnsafeMutablePointer<Xsc__Notifications__V1__SetVendorTemplateRequest>) {
+        self.init()
+        if let value = c.pointee.template_ { self.template = Xsc_Notifications_V1_VendorTemplate(_cMessage: value) }
+    }
+
+    func _cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Xsc__Notifications__V1__SetVendorTemplateRequest> {
+        let c = arena.allocate(Xsc__Notifications__V1__SetVendorTemplateRequest.self)
+        xsc__notifications__v1__set_vendor_template_request__init(c)
+        if let value = self.template { c.pointee.template_ = value._cMessage(in: arena) }
+        return c
+    }
+
+    public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
+        let mark = arena.mark()
+        defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__notifications__v1__set_vendor_template_request__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
+        let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
+        guard let c = xsc__notifications__v1__set_vendor_template_request__unpack(arena.allocator, bytes.count, data) else {
+            throw ProtoDecodeError.invalidWireFormat(protoMessageName)
+        }
+        return Self(_cMessage: c)
+    }
+
+    public func encode(appendingTo buffer: inout [UInt8], arena: ProtoArena) {
+        let mark = arena.mark()
+        defer { arena.release(to: mark) }
+        protoPack(_cMessage(in: arena), appendingTo: &buffer)
+    }
+}
+
+extension Xsc_Notifications_V1_ListVendorTemplatesRequest {
+    init(_cMessage c: UnsafeMutablePointer<Xsc__Notifications__V1__ListVendorTemplatesRequest>) {
+        self.init()
+        self.vendor = protoString(c.pointee.vendor)
+        self.regionCode = protoString(c.pointee.region_code)
+    }
+
+    func _cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Xsc__Notifications__V1__ListVendorTemplatesRequest> {
+        let c = arena.allocate(Xsc__Notifications__V1__ListVendorTemplatesRequest.self)
+        xsc__notifications__v1__list_vendor_templates_request__init(c)
+        if !self.vendor.isEmpty { c.pointee.vendor = arena.cString(self.vendor) }
+        if !self.regionCode.isEmpty { c.pointee.region_code = arena.cString(self.regionCode) }
+        return c
+    }
+
+    public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
+        let mark = arena.mark()
+        defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__notifications__v1__list_vendor_templates_request__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
+        let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
+        guard let c = xsc__notifications__v1__list_vendor_templates_request__unpack(arena.allocator, bytes.count, data) else {
+            throw ProtoDecodeError.invalidWireFormat(protoMessageName)
+        }
+        return Self(_cMessage: c)
+    }
+
+    public func encode(appendingTo buffer: inout [UInt8], arena: ProtoArena) {
+        let mark = arena.mark()
+        defer { arena.release(to: mark) }
+        protoPack(_cMessage(in: arena), appendingTo: &buffer)
+    }
+}
+
+extension Xsc_Notifications_V1_ListVendorTemplatesResponse {
+    init(_cMessage c: UnsafeMutablePointer<Xsc__Notifications__V1__ListVendorTemplatesResponse>) {
+        self.init()
+        self.templates = protoMap(c.pointee.templates, count: c.pointee.n_templates) { ($0.map { Xsc_Notifications_V1_VendorTemplate(_cMessage: $0) } ?? Xsc_Notifications_V1_VendorTemplate()) }
+    }
+
+    func _cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Xsc__Notifications__V1__ListVendorTemplatesResponse> {
+        let c = arena.allocate(Xsc__Notifications__V1__ListVendorTemplatesResponse.self)
+        xsc__notifications__v1__list_vendor_templates_response__init(c)
+        if !self.templates.isEmpty {
+            c.pointee.n_templates = self.templates.count
+            c.pointee.templates = arena.array(self.templates) { (value: Xsc_Notifications_V1_VendorTemplate) -> UnsafeMutablePointer<Xsc__Notifications__V1__VendorTemplate>? in value._cMessage(in: arena) }
+        }
+        return c
+    }
+
+    public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
+        let mark = arena.mark()
+        defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__notifications__v1__list_vendor_templates_response__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
+        let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
+        guard let c = xsc__notifications__v1__list_vendor_templates_response__unpack(arena.allocator, bytes.count, data) else {
+            throw ProtoDecodeError.invalidWireFormat(protoMessageName)
+        }
+        return Self(_cMessage: c)
+    }
+
+    public func encode(appendingTo buffer: inout [UInt8], arena: ProtoArena) {
+        let mark = arena.mark()
+        defer { arena.release(to: mark) }
+        protoPack(_cMessage(in: arena), appendingTo: &buffer)
+    }
+}
+
+extension Xsc_Notifications_V1_VendorCallbackRequest {
+    init(_cMessage c: UnsafeMutablePointer<Xsc__Notifications__V1__VendorCallbackRequest>) {
+        self.init()
+        self.vendor = protoString(c.pointee.vendor)
+        self.kind = protoString(c.pointee.kind)
+        self.body = protoBytes(c.pointee.body)
+    }
+
+    func _cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Xsc__Notifications__V1__VendorCallbackRequest> {
+        let c = arena.allocate(Xsc__Notifications__V1__VendorCallbackRequest.self)
+        xsc__notifications__v1__vendor_callback_request__init(c)
+        if !self.vendor.isEmpty { c.pointee.vendor = arena.cString(self.vendor) }
+        if !self.kind.isEmpty { c.pointee.kind = arena.cString(self.kind) }
+        if !self.body.isEmpty { c.pointee.body = arena.binaryData(self.body) }
+        return c
+    }
+
+    public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
+        let mark = arena.mark()
+        defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__notifications__v1__vendor_callback_request__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
+        let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
+        guard let c = xsc__notifications__v1__vendor_callback_request__unpack(arena.allocator, bytes.count, data) else {
+            throw ProtoDecodeError.invalidWireFormat(protoMessageName)
+        }
+        return Self(_cMessage: c)
+    }
+
+    public func encode(appendingTo buffer: inout [UInt8], arena: ProtoArena) {
+        let mark = arena.mark()
+        defer { arena.release(to: mark) }
+        protoPack(_cMessage(in: arena), appendingTo: &buffer)
+    }
+}
+
+extension Xsc_Notifications_V1_VendorCallbackResponse {
+    init(_cMessage c: UnsafeMutablePointer<Xsc__Notifications__V1__VendorCallbackResponse>) {
+        self.init()
+        self.receiptsApplied = c.pointee.receipts_applied
+        self.repliesReceived = c.pointee.replies_received
+        self.ignored = c.pointee.ignored
+        self.vendorAnswer = protoString(c.pointee.vendor_answer)
+    }
+
+    func _cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Xsc__Notifications__V1__VendorCallbackResponse> {
+        let c = arena.allocate(Xsc__Notifications__V1__VendorCallbackResponse.self)
+        xsc__notifications__v1__vendor_callback_response__init(c)
+        c.pointee.receipts_applied = self.receiptsApplied
+        c.pointee.replies_received = self.repliesReceived
+        c.pointee.ignored = self.ignored
+        if !self.vendorAnswer.isEmpty { c.pointee.vendor_answer = arena.cString(self.vendorAnswer) }
+        return c
+    }
+
+    public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
+        let mark = arena.mark()
+        defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__notifications__v1__vendor_callback_response__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
+        let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
+        guard let c = xsc__notifications__v1__vendor_callback_response__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
         }
         return Self(_cMessage: c)

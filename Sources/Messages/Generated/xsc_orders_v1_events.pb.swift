@@ -7,6 +7,7 @@ public enum Xsc_Orders_V1_SlaStep: Sendable, Hashable, RawRepresentable {
     case acknowledge
     case assign
     case accept
+    case returnVisit
     /// A value this build does not know (proto3 enums are open).
     case unrecognized(Int32)
 
@@ -18,6 +19,7 @@ public enum Xsc_Orders_V1_SlaStep: Sendable, Hashable, RawRepresentable {
         case 1: self = .acknowledge
         case 2: self = .assign
         case 3: self = .accept
+        case 4: self = .returnVisit
         default: self = .unrecognized(rawValue)
         }
     }
@@ -28,6 +30,7 @@ public enum Xsc_Orders_V1_SlaStep: Sendable, Hashable, RawRepresentable {
         case .acknowledge: return 1
         case .assign: return 2
         case .accept: return 3
+        case .returnVisit: return 4
         case .unrecognized(let value): return value
         }
     }

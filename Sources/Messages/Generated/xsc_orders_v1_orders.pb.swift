@@ -611,6 +611,45 @@ public struct Xsc_Orders_V1_DistrictRouting: ProtoMessage {
     public init() {}
 }
 
+public struct Xsc_Orders_V1_RegionSettings: ProtoMessage {
+    public static let protoMessageName = "xsc.orders.v1.RegionSettings"
+
+    public var regionId: String = ""
+    public var dealerAcceptSeconds: Int32 = 0
+    public var returnVisitSeconds: Int32 = 0
+
+    public init() {}
+}
+
+public struct Xsc_Orders_V1_SetRegionSettingsRequest: ProtoMessage {
+    public static let protoMessageName = "xsc.orders.v1.SetRegionSettingsRequest"
+
+    public var settings: Xsc_Orders_V1_RegionSettings? = nil
+
+    public init() {}
+}
+
+public struct Xsc_Orders_V1_PromptUndeliveredRequest: ProtoMessage {
+    public static let protoMessageName = "xsc.orders.v1.PromptUndeliveredRequest"
+
+    public var orderId: String = ""
+    public var accountId: String = ""
+    public var messageId: String = ""
+    public var reason: String = ""
+    public var reportedAtMs: Int64 = 0
+
+    public init() {}
+}
+
+public struct Xsc_Orders_V1_PromptUndeliveredResponse: ProtoMessage {
+    public static let protoMessageName = "xsc.orders.v1.PromptUndeliveredResponse"
+
+    public var withdrawn: Int32 = 0
+    public var escalatedTo: [String] = []
+
+    public init() {}
+}
+
 public struct Xsc_Orders_V1_SetDistrictRoutingRequest: ProtoMessage {
     public static let protoMessageName = "xsc.orders.v1.SetDistrictRoutingRequest"
 
@@ -2312,6 +2351,155 @@ extension Xsc_Orders_V1_DistrictRouting {
         }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__orders__v1__district_routing__unpack(arena.allocator, bytes.count, data) else {
+            throw ProtoDecodeError.invalidWireFormat(protoMessageName)
+        }
+        return Self(_cMessage: c)
+    }
+
+    public func encode(appendingTo buffer: inout [UInt8], arena: ProtoArena) {
+        let mark = arena.mark()
+        defer { arena.release(to: mark) }
+        protoPack(_cMessage(in: arena), appendingTo: &buffer)
+    }
+}
+
+extension Xsc_Orders_V1_RegionSettings {
+    init(_cMessage c: UnsafeMutablePointer<Xsc__Orders__V1__RegionSettings>) {
+        self.init()
+        self.regionId = protoString(c.pointee.region_id)
+        self.dealerAcceptSeconds = c.pointee.dealer_accept_seconds
+        self.returnVisitSeconds = c.pointee.return_visit_seconds
+    }
+
+    func _cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Xsc__Orders__V1__RegionSettings> {
+        let c = arena.allocate(Xsc__Orders__V1__RegionSettings.self)
+        xsc__orders__v1__region_settings__init(c)
+        if !self.regionId.isEmpty { c.pointee.region_id = arena.cString(self.regionId) }
+        c.pointee.dealer_accept_seconds = self.dealerAcceptSeconds
+        c.pointee.return_visit_seconds = self.returnVisitSeconds
+        return c
+    }
+
+    public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
+        let mark = arena.mark()
+        defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__orders__v1__region_settings__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
+        let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
+        guard let c = xsc__orders__v1__region_settings__unpack(arena.allocator, bytes.count, data) else {
+            throw ProtoDecodeError.invalidWireFormat(protoMessageName)
+        }
+        return Self(_cMessage: c)
+    }
+
+    public func encode(appendingTo buffer: inout [UInt8], arena: ProtoArena) {
+        let mark = arena.mark()
+        defer { arena.release(to: mark) }
+        protoPack(_cMessage(in: arena), appendingTo: &buffer)
+    }
+}
+
+extension Xsc_Orders_V1_SetRegionSettingsRequest {
+    init(_cMessage c: UnsafeMutablePointer<Xsc__Orders__V1__SetRegionSettingsRequest>) {
+        self.init()
+        if let value = c.pointee.settings { self.settings = Xsc_Orders_V1_RegionSettings(_cMessage: value) }
+    }
+
+    func _cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Xsc__Orders__V1__SetRegionSettingsRequest> {
+        let c = arena.allocate(Xsc__Orders__V1__SetRegionSettingsRequest.self)
+        xsc__orders__v1__set_region_settings_request__init(c)
+        if let value = self.settings { c.pointee.settings = value._cMessage(in: arena) }
+        return c
+    }
+
+    public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
+        let mark = arena.mark()
+        defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__orders__v1__set_region_settings_request__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
+        let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
+        guard let c = xsc__orders__v1__set_region_settings_request__unpack(arena.allocator, bytes.count, data) else {
+            throw ProtoDecodeError.invalidWireFormat(protoMessageName)
+        }
+        return Self(_cMessage: c)
+    }
+
+    public func encode(appendingTo buffer: inout [UInt8], arena: ProtoArena) {
+        let mark = arena.mark()
+        defer { arena.release(to: mark) }
+        protoPack(_cMessage(in: arena), appendingTo: &buffer)
+    }
+}
+
+extension Xsc_Orders_V1_PromptUndeliveredRequest {
+    init(_cMessage c: UnsafeMutablePointer<Xsc__Orders__V1__PromptUndeliveredRequest>) {
+        self.init()
+        self.orderId = protoString(c.pointee.order_id)
+        self.accountId = protoString(c.pointee.account_id)
+        self.messageId = protoString(c.pointee.message_id)
+        self.reason = protoString(c.pointee.reason)
+        self.reportedAtMs = c.pointee.reported_at_ms
+    }
+
+    func _cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Xsc__Orders__V1__PromptUndeliveredRequest> {
+        let c = arena.allocate(Xsc__Orders__V1__PromptUndeliveredRequest.self)
+        xsc__orders__v1__prompt_undelivered_request__init(c)
+        if !self.orderId.isEmpty { c.pointee.order_id = arena.cString(self.orderId) }
+        if !self.accountId.isEmpty { c.pointee.account_id = arena.cString(self.accountId) }
+        if !self.messageId.isEmpty { c.pointee.message_id = arena.cString(self.messageId) }
+        if !self.reason.isEmpty { c.pointee.reason = arena.cString(self.reason) }
+        c.pointee.reported_at_ms = self.reportedAtMs
+        return c
+    }
+
+    public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
+        let mark = arena.mark()
+        defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__orders__v1__prompt_undelivered_request__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
+        let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
+        guard let c = xsc__orders__v1__prompt_undelivered_request__unpack(arena.allocator, bytes.count, data) else {
+            throw ProtoDecodeError.invalidWireFormat(protoMessageName)
+        }
+        return Self(_cMessage: c)
+    }
+
+    public func encode(appendingTo buffer: inout [UInt8], arena: ProtoArena) {
+        let mark = arena.mark()
+        defer { arena.release(to: mark) }
+        protoPack(_cMessage(in: arena), appendingTo: &buffer)
+    }
+}
+
+extension Xsc_Orders_V1_PromptUndeliveredResponse {
+    init(_cMessage c: UnsafeMutablePointer<Xsc__Orders__V1__PromptUndeliveredResponse>) {
+        self.init()
+        self.withdrawn = c.pointee.withdrawn
+        self.escalatedTo = protoMap(c.pointee.escalated_to, count: c.pointee.n_escalated_to) { protoString($0) }
+    }
+
+    func _cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Xsc__Orders__V1__PromptUndeliveredResponse> {
+        let c = arena.allocate(Xsc__Orders__V1__PromptUndeliveredResponse.self)
+        xsc__orders__v1__prompt_undelivered_response__init(c)
+        c.pointee.withdrawn = self.withdrawn
+        if !self.escalatedTo.isEmpty {
+            c.pointee.n_escalated_to = self.escalatedTo.count
+            c.pointee.escalated_to = arena.array(self.escalatedTo) { (value: String) -> UnsafeMutablePointer<CChar>? in arena.cString(value) }
+        }
+        return c
+    }
+
+    public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
+        let mark = arena.mark()
+        defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__orders__v1__prompt_undelivered_response__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
+        let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
+        guard let c = xsc__orders__v1__prompt_undelivered_response__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
         }
         return Self(_cMessage: c)

@@ -58,9 +58,8 @@ extension NotificationHandler {
 
     public func usageReport(_ request: Xsc_Notifications_V1_UsageReportRequest, context: ServerContext) async throws -> Xsc_Notifications_V1_UsageReportResponse {
         let actor = try context.requireActor()
-        guard Self.machineRoles.contains(actor.role) || actor.role == .manager else {
-            throw NotificationErrors.withReason(.permissionDenied, "usage reports are for managers", reason: "MANAGER_REQUIRED")
-        }
+        // Each region pays its own SMS (短信费自付): its usage is the region's and HQ's to see.
+        let ownRegion = try Self.usageRegion(of: actor, asked: request.regionCode)
         var violations = FieldViolations()
         if !request.regionCode.isEmpty && !ValidatedSend.isRegionCode(request.regionCode) {
             violations.add("region_code", "1 to 32 lower-case letters, digits or dashes")
@@ -69,7 +68,7 @@ extension NotificationHandler {
             violations.add(field, "a month as YYYY-MM")
         }
         guard violations.isEmpty else { throw violations.error }
-        let rows = try await messages.usage(pool: pool, regionCode: request.regionCode, fromMonth: request.fromMonth,
+        let rows = try await messages.usage(pool: pool, regionCode: ownRegion ?? request.regionCode, fromMonth: request.fromMonth,
                                             toMonth: request.toMonth, timeZone: settings.timeZoneIdentifier)
         var response = Xsc_Notifications_V1_UsageReportResponse()
         response.rows = rows.map {
@@ -81,6 +80,23 @@ extension NotificationHandler {
             return row
         }
         return response
+    }
+
+    /// nil for HQ and services (any region, or every region); else the caller's own region,
+    /// which a regional manager or the region's customer service may read and nobody else.
+    static func usageRegion(of actor: VerifiedActor, asked: String) throws -> String? {
+        if machineRoles.contains(actor.role) { return nil }
+        let regional = actor.domainRole.isEmpty ? actor.role == .manager
+            : ["regional_manager", "customer_service"].contains(actor.domainRole)
+        guard regional, let region = OrgPath.region(of: actor.teamPath) else {
+            throw NotificationErrors.withReason(.permissionDenied, "SMS usage is for the region's manager and customer service, and HQ",
+                                                reason: "REGION_SUPERVISOR_REQUIRED")
+        }
+        guard asked.isEmpty || asked == region else {
+            throw NotificationErrors.withReason(.permissionDenied, "a region sees its own SMS usage only (\(region))",
+                                                reason: "OTHER_REGION")
+        }
+        return region
     }
 
     static func isMonth(_ text: String) -> Bool {

@@ -14,6 +14,9 @@ public final class NotificationHandler: Xsc_Notifications_V1_NotificationService
     public struct Settings: Sendable {
         public var timeZoneIdentifier = "Asia/Shanghai"
         public var watchPollInterval: Duration = .seconds(1)
+        /// The SMS vendor messages go out through ("aliyun", "tencent"), nil for the development
+        /// and generic providers: a vendor sends only templates registered for the region.
+        public var vendor: String?
         public init() {}
     }
 
@@ -50,13 +53,19 @@ public final class NotificationHandler: Xsc_Notifications_V1_NotificationService
         return actor
     }
 
-    /// The provider callbacks (receipts, inbound SMS): a machine actor, or the SMS provider
-    /// itself - a partner actor whose gateway key carries the reserved provider channel. That
-    /// actor passes here and nowhere else, so a leaked provider key cannot send SMS.
+    /// The provider callbacks (receipts, inbound SMS): the SMS provider itself - a partner
+    /// actor whose gateway key carries the reserved provider channel; that actor passes here
+    /// and nowhere else, so a leaked provider key cannot send SMS - or a service's SYSTEM actor
+    /// (the vendor callback receivers). Not an HQ admin: a reply acknowledges an order and a
+    /// receipt can void a lead's miss, so a person must not be able to fake either.
     func requireProviderOrMachine(_ context: ServerContext) throws -> VerifiedActor {
         let actor = try context.requireActor()
         if actor.role == .partner && actor.partnerChannel == Self.smsProviderChannel { return actor }
-        return try requireMachine(context)
+        guard actor.role == .system else {
+            throw NotificationErrors.withReason(.permissionDenied, "this method is for the SMS provider's callbacks",
+                                                reason: "PROVIDER_REQUIRED")
+        }
+        return actor
     }
 
     /// The partner-key channel the gateway reserves for SMS providers.
@@ -85,6 +94,18 @@ public final class NotificationHandler: Xsc_Notifications_V1_NotificationService
             throw NotificationErrors.withReason(.failedPrecondition, "no phone number is known for this account; send its phone too",
                                                 reason: "PHONE_UNKNOWN")
         }
+        // A vendor sends only what is registered with it: refused here, before anything is sent.
+        var vendorTemplate: Xsc_Notifications_V1_VendorTemplate?
+        if let vendor = settings.vendor {
+            vendorTemplate = try await VendorTemplateStore(clock: clock).find(vendor: vendor, region: valid.regionCode,
+                                                                              template: valid.template, pool: pool)
+            guard vendorTemplate != nil else {
+                throw NotificationErrors.withReason(.failedPrecondition,
+                                                    "template \(valid.template) is not registered with \(vendor) for region \(valid.regionCode); "
+                                                    + "register its template code and signature (SetVendorTemplate) first",
+                                                    reason: "TEMPLATE_NOT_REGISTERED")
+            }
+        }
         let response = try await pool.transaction { [messages, idempotency] tx -> Xsc_Notifications_V1_SendResponse in
             switch try await idempotency.claim(in: tx, scope: "notifications.Send", key: valid.idempotencyKey,
                                                request: Self.fingerprint(request)) {
@@ -96,7 +117,9 @@ public final class NotificationHandler: Xsc_Notifications_V1_NotificationService
                     id: MessageStore.makeID(), idempotencyKey: valid.idempotencyKey, recipientAccountID: valid.accountID,
                     phone: phone, template: valid.template, body: valid.rendered.text, category: valid.category,
                     regionCode: valid.regionCode, segments: valid.rendered.segments, subjectKind: valid.subject.kind,
-                    subjectID: valid.subject.id, subjectCode: valid.subject.code, refusal: refusal))
+                    subjectID: valid.subject.id, subjectCode: valid.subject.code, refusal: refusal,
+                    vendorTemplateCode: vendorTemplate?.templateCode ?? "", signName: vendorTemplate?.signName ?? "",
+                    templateParams: vendorTemplate == nil ? [] : VendorParams.ordered(template: valid.template, params: request.params)))
                 var response = Xsc_Notifications_V1_SendResponse()
                 response.message = stored.proto
                 try await idempotency.record(in: tx, ticket, answer: IdempotencyStore.StoredAnswer(response: response.serializedBytes()))

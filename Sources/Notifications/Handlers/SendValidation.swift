@@ -46,8 +46,12 @@ struct ValidatedSend {
             if !subject.shortCode.isEmpty && !ReplyParser.isShortCode(subject.shortCode) {
                 violations.add("subject.short_code", "4 to 8 letters and digits, at least one letter")
             }
+        case "order_visit":
+            // A return-visit reminder: about an order (an undelivered one is reported back to
+            // orders), but not answered by an SMS reply.
+            if subject.id.isEmpty { violations.add("subject.id", "a return-visit reminder needs the order id") }
         default:
-            violations.add("subject.kind", "must be empty or \"order\"")
+            violations.add("subject.kind", "must be empty, \"order\" or \"order_visit\"")
         }
         let rendered = TemplateRenderer.render(templateName: request.template, parameters: request.params,
                                                regionCode: request.regionCode)

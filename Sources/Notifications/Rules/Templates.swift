@@ -51,6 +51,56 @@ public enum TemplateCatalog {
         SMSTemplate(name: "reply_nothing_pending",
                     text: "【{sig}】您当前没有待确认的订单。",
                     parameters: []),
+        // settlements
+        // To the payee once the regional manager signed its weekly statement (paying
+        // part-timers quickly and exactly is what keeps them selling).
+        SMSTemplate(name: "reward_approved",
+                    text: "【{sig}】您{week}的推荐奖励{amount}已审批，将由经销商于周一支付。",
+                    parameters: ["week", "amount"]),
+        // To the payee once the dealer recorded the payment.
+        SMSTemplate(name: "reward_paid",
+                    text: "【{sig}】您{week}的推荐奖励{amount}已支付，付款凭证{reference}。",
+                    parameters: ["week", "amount", "reference"]),
+        // customers
+        // To a customer's owner when another salesperson tried to register it (refused).
+        SMSTemplate(name: "customer_duplicate_attempt",
+                    text: "【{sig}】有同事尝试录入您的客户{customer}（{phone}），系统已按先录入者归属保留给您。",
+                    parameters: ["customer", "phone"]),
+        // To a team member a colleague's follow-up asks to follow up too (a task on their list).
+        SMSTemplate(name: "followup_assigned",
+                    text: "【{sig}】{asker}请您协助跟进客户{customer}：{note}。请登录系统查看任务。",
+                    parameters: ["asker", "customer", "note"]),
+        // To the team admin: a new customer looks like one the team already has.
+        SMSTemplate(name: "customer_near_duplicate",
+                    text: "【{sig}】客户{customer}疑似与已有客户重复，请在客户管理中审核合并。",
+                    parameters: ["customer"]),
+        // proposals
+        // proposal_submitted names 30 minutes; a team with another window gets its deadline.
+        SMSTemplate(name: "proposal_submitted_due",
+                    text: "【{sig}】{proposer}提交了提案“{title}”，请在{due}前决定执行或终止。",
+                    parameters: ["proposer", "title", "due"]),
+        SMSTemplate(name: "proposal_escalated",
+                    text: "【{sig}】提案“{title}”（{proposer}提交）的决定已超时{minutes}分钟（原审批人{superior}），请您在{due}前决定执行或终止。",
+                    parameters: ["title", "proposer", "superior", "minutes", "due"]),
+        SMSTemplate(name: "proposal_checkpoint_reminder",
+                    text: "【{sig}】提案“{title}”的检查点即将到期，请在{due}前提交执行结果。",
+                    parameters: ["title", "due"]),
+        SMSTemplate(name: "proposal_review_due",
+                    text: "【{sig}】提案“{title}”已结束，请在{due}前提交{what}。",
+                    parameters: ["title", "what", "due"]),
+        SMSTemplate(name: "notice_answered",
+                    text: "【{sig}】您在公告“{title}”下的提问已答复：{answer}",
+                    parameters: ["title", "answer"]),
+        // orders (issue 14)
+        SMSTemplate(name: "order_visit_due",
+                    text: "【{sig}】订单{code}已送达，请在{hours}小时内完成回访并记录实际销量。",
+                    parameters: ["code", "hours"]),
+        SMSTemplate(name: "order_prompt_undelivered",
+                    text: "【{sig}】订单{code}的{stage}提醒未能送达{assignee}，请您立即跟进。",
+                    parameters: ["code", "stage", "assignee"]),
+        SMSTemplate(name: "routing_account_disabled",
+                    text: "【{sig}】{name}（{account}）已停用，不再接收区县{district}的订单，请更新订单路由。",
+                    parameters: ["name", "account", "district"]),
     ]
 }
 

@@ -64,7 +64,7 @@ public struct DeliveryQueue: Sendable {
                     UPDATE messages SET attempts = attempts + 1, lease_token = $2, next_attempt_at = $3,
                                         dispatched_at = coalesce(dispatched_at, $4)
                     WHERE id = $1
-                    RETURNING id, phone, body, segments, region_code, attempts
+                    RETURNING id, phone, body, segments, region_code, attempts, vendor_template_code, sign_name, template_params
                     """, [.text(row.id), .text(token), .timestampMillis(now + policy.lease.wholeMilliseconds),
                           .timestampMillis(now)])
                 guard let leasedRow = leased.first, let phone = MainlandPhone(mobile: try leasedRow.decode(String.self, at: 1)) else { continue }
@@ -72,7 +72,10 @@ public struct DeliveryQueue: Sendable {
                                                         text: try leasedRow.decode(String.self, at: 2),
                                                         segments: try leasedRow.decode(Int.self, at: 3),
                                                         regionCode: try leasedRow.decode(String.self, at: 4),
-                                                        attempt: try leasedRow.decode(Int.self, at: 5)),
+                                                        attempt: try leasedRow.decode(Int.self, at: 5),
+                                                        vendorTemplateCode: try leasedRow.decode(String.self, column: "vendor_template_code"),
+                                                        signName: try leasedRow.decode(String.self, column: "sign_name"),
+                                                        templateParams: VendorParams.decode(try leasedRow.decode(String.self, column: "template_params"))),
                                        leaseToken: token))
             }
             return claimed
@@ -130,10 +133,22 @@ public struct DeliveryQueue: Sendable {
             case .transient(let text): reason = "gave up after \(claimed.sms.attempt) attempts: \(text)"
             case .permanent(let text): reason = text
             }
-            updated = try await pool.execute("""
-                UPDATE messages SET state = 'failed', failure_reason = $3, last_error = $3, lease_token = NULL
-                WHERE id = $1 AND lease_token = $2 AND state = 'queued'
-                """, [id, token, .text(reason)])
+            // In one transaction with the failure: an order prompt that will never arrive is
+            // reported to orders (its miss voided, the next person prompted at once).
+            updated = try await pool.transaction { tx in
+                let rows = try await tx.query("""
+                    UPDATE messages SET state = 'failed', failure_reason = $3, last_error = $3, lease_token = NULL
+                    WHERE id = $1 AND lease_token = $2 AND state = 'queued'
+                    RETURNING id, recipient_account_id, subject_kind, subject_id
+                    """, [id, token, .text(reason)])
+                guard let row = rows.first else { return 0 }
+                try await UndeliveredPrompts(clock: clock).report(
+                    messageID: try row.decode(String.self, column: "id"),
+                    account: try row.decode(String?.self, column: "recipient_account_id"),
+                    subjectKind: try row.decode(String.self, column: "subject_kind"),
+                    orderID: try row.decode(String.self, column: "subject_id"), reason: reason, at: now, in: tx)
+                return 1
+            }
         }
         return updated == 1 ? state : nil
     }

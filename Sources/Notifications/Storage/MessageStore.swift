@@ -21,15 +21,18 @@ public struct MessageStore: Sendable {
         let rows = try await tx.query("""
             INSERT INTO messages (id, idempotency_key, recipient_account_id, phone, template, body, category,
                                   region_code, segments, encoding, next_attempt_at, subject_kind, subject_id,
-                                  subject_code, created_at, state, failure_reason)
+                                  subject_code, created_at, state, failure_reason, vendor_template_code, sign_name,
+                                  template_params)
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $11,
-                    CASE WHEN $15::text IS NULL THEN 'queued' ELSE 'failed' END, $15)
+                    CASE WHEN $15::text IS NULL THEN 'queued' ELSE 'failed' END, $15, $16, $17, $18)
             RETURNING \(StoredMessage.columns)
             """, [.text(message.id), .text(message.idempotencyKey), message.recipientAccountID.map { .text($0) } ?? .null,
                   .text(message.phone.digits), .text(message.template), .text(message.body),
                   .text(message.category.rawValue), .text(message.regionCode), .int(message.segments.segments),
                   .text(message.segments.encoding.rawValue), .timestampMillis(now), .text(message.subjectKind),
-                  .text(message.subjectID), .text(message.subjectCode), message.refusal.map { .text($0) } ?? .null])
+                  .text(message.subjectID), .text(message.subjectCode), message.refusal.map { .text($0) } ?? .null,
+                  .text(message.vendorTemplateCode), .text(message.signName),
+                  .text(VendorParams.encode(message.templateParams))])
         if let account = message.recipientAccountID, message.refusal == nil {
             try await PhoneDirectory(clock: clock).remember(in: tx, phone: message.phone, accountID: account)
         }
@@ -105,10 +108,21 @@ public struct MessageStore: Sendable {
                 WHERE provider_message_id = $1 AND state = 'sent'
                 """, [.text(providerMessageID), .timestampMillis(atMillis)])
         case .failed(let reason):
-            try await pool.execute("""
-                UPDATE messages SET state = 'failed', failure_reason = $2
-                WHERE provider_message_id = $1 AND state = 'sent'
-                """, [.text(providerMessageID), .text("receipt: " + reason)])
+            // In the transaction of the change: an order prompt that never arrived is reported
+            // to orders (the miss that followed is voided, the next person prompted at once).
+            try await pool.transaction { tx in
+                let failed = try await tx.query("""
+                    UPDATE messages SET state = 'failed', failure_reason = $2
+                    WHERE provider_message_id = $1 AND state = 'sent'
+                    RETURNING id, recipient_account_id, subject_kind, subject_id
+                    """, [.text(providerMessageID), .text("receipt: " + reason)])
+                guard let row = failed.first else { return }
+                try await UndeliveredPrompts(clock: clock).report(
+                    messageID: try row.decode(String.self, column: "id"),
+                    account: try row.decode(String?.self, column: "recipient_account_id"),
+                    subjectKind: try row.decode(String.self, column: "subject_kind"),
+                    orderID: try row.decode(String.self, column: "subject_id"), reason: reason, at: atMillis, in: tx)
+            }
         }
         let rows = try await pool.query("SELECT \(StoredMessage.columns) FROM messages WHERE provider_message_id = $1",
                                         [.text(providerMessageID)])

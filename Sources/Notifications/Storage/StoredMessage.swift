@@ -89,4 +89,9 @@ public struct NewMessage: Sendable {
     /// Set for a message that must not go out at all (its recipient's account is disabled):
     /// stored as `failed` with this reason, never handed to the provider.
     public var refusal: String?
+    /// What a vendor sends it with (issue 14): its registered template code and signature, and
+    /// the template's parameters in order. Empty for the development and generic providers.
+    public var vendorTemplateCode: String = ""
+    public var signName: String = ""
+    public var templateParams: [VendorParam] = []
 }

@@ -4,8 +4,9 @@ import Postgres
 import RPC
 import ServiceKit
 
-/// HQ's catalog, prices and the district routing (admins only; a manager may set its
-/// region's list prices and routing once the org tree can tell which region that is).
+/// HQ's catalog and guided prices, a region's own list prices ("完全按照当地价格体系": HQ or
+/// the region's manager, never above HQ's guided maximum) and the district routing (HQ),
+/// checked against the organisation as orders' directory knows it.
 extension OrderFlow {
     public func upsertSKU(_ request: Xsc_Orders_V1_UpsertSkuRequest, actor: VerifiedActor) async throws -> Xsc_Orders_V1_Sku {
         try Self.requireAdmin(actor)
@@ -29,13 +30,26 @@ extension OrderFlow {
     }
 
     public func setRegionPrice(_ request: Xsc_Orders_V1_SetRegionPriceRequest, actor: VerifiedActor) async throws -> Xsc_Orders_V1_PriceResponse {
-        try Self.requireAdmin(actor)
+        try Self.requireRegionOrHQ(actor, region: request.regionId, what: "a region's list prices")
         var problems = FieldViolations()
         Self.checkID(request.regionId, field: "region_id", into: &problems)
         Self.checkPrice(request.priceFen, field: "price_fen", into: &problems)
         try problems.check()
         return try await setPrice(sku: request.skuId, region: request.regionId, fen: request.priceFen) { tx in
+            if let guided = try await catalog.guidedPrice(sku: request.skuId, in: tx), request.priceFen > guided {
+                throw DomainErrors.refused(.failedPrecondition,
+                                           "\(request.priceFen) fen is above HQ's guided maximum of \(guided) fen for \(request.skuId); "
+                                           + "set a price at or below it", reason: "ABOVE_GUIDED_PRICE")
+            }
             try await catalog.setRegionPrice(region: request.regionId, sku: request.skuId, fen: request.priceFen, at: clock(), in: tx)
+        }
+    }
+
+    /// HQ, or the regional manager of `region` (its node is in that region).
+    static func requireRegionOrHQ(_ actor: VerifiedActor, region: String, what: String) throws {
+        if actor.role == .admin { return }
+        guard actor.isRegionalManager, actor.regionCode == region, !region.isEmpty else {
+            throw RPCError.notAllowed("only HQ or the region's manager sets \(what)")
         }
     }
 
@@ -45,6 +59,12 @@ extension OrderFlow {
         Self.checkPrice(request.maxPriceFen, field: "max_price_fen", into: &problems)
         try problems.check()
         return try await setPrice(sku: request.skuId, region: "", fen: request.maxPriceFen) { tx in
+            let above = try await catalog.regionsPricedAbove(sku: request.skuId, fen: request.maxPriceFen, in: tx)
+            guard above.isEmpty else {
+                throw DomainErrors.refused(.failedPrecondition,
+                                           "the list price of \(request.skuId) in \(above.joined(separator: ", ")) is above \(request.maxPriceFen) fen; "
+                                           + "lower those lists first", reason: "REGION_PRICE_ABOVE_GUIDED")
+            }
             try await catalog.setGuidedPrice(sku: request.skuId, fen: request.maxPriceFen, at: clock(), in: tx)
         }
     }
@@ -83,6 +103,8 @@ extension OrderFlow {
             for (index, account) in accounts.enumerated() { Self.checkID(account, field: "routing.\(field)[\(index)]", into: &problems) }
         }
         if given.slaSeconds < 0 || given.slaSeconds > 24 * 3600 { problems.add("routing.sla_seconds", "0 (five minutes) to 86400") }
+        try problems.check()
+        try await checkAgainstOrganisation(given, into: &problems)
         try problems.check()
         let routing = Routing(districtID: given.districtId, regionID: given.regionId, officeID: given.officeId, creditedTeamPath: path,
                               officeLeads: given.officeLeadAccountIds, districtLeads: given.districtLeadAccountIds,

@@ -142,6 +142,7 @@ extension SLADeadlines.Step {
         case .acknowledge: .acknowledge
         case .assign: .assign
         case .accept: .accept
+        case .returnVisit: .returnVisit
         }
     }
 }

@@ -19,6 +19,10 @@ public struct OrderFlow: Sendable {
     let notifier: OrderNotifier
     let publisher: OrderPublisher
     let deadlines: SLADeadlines
+    /// The gateway's accounts as fed to orders (`SetDirectoryEntry`): routing checks and the
+    /// escalation ladder read it.
+    let directory: AccountDirectory
+    let regionSettings = RegionSettingsStore()
     /// The organisation's time zone (reports' weekdays and hours).
     let timeZone: String
     /// Quarters (promotion reimbursement) in the organisation's zone.
@@ -35,6 +39,7 @@ public struct OrderFlow: Sendable {
         notifier = OrderNotifier(outbox: Outbox(clock: clock))
         publisher = OrderPublisher(outbox: Outbox(clock: clock))
         deadlines = SLADeadlines(timers: Timers(clock: clock))
+        directory = AccountDirectory(pool: pool, clock: clock)
     }
 
     /// Runs one transition of `orderID` for `actor`: loads and locks the order (NOT_FOUND when
@@ -46,10 +51,10 @@ public struct OrderFlow: Sendable {
                     change: (inout OrderRecord) throws -> Void = { _ in },
                     effects: (OrderRecord, Routing, PostgresTransaction) async throws -> Void = { _, _, _ in }) async throws -> Xsc_Orders_V1_Order {
         try await pool.transaction { tx in
-            guard let (loaded, _) = try await store.load(orderID, viewer: viewer, in: tx, forUpdate: true) else {
+            guard let (loaded, access) = try await store.load(orderID, viewer: viewer, in: tx, forUpdate: true) else {
                 throw RPCError.orderNotFound(orderID)
             }
-            return try await apply(action, to: loaded, actor: actor, detail: detail, in: tx,
+            return try await apply(action, to: loaded, actor: actor, detail: detail, access: access, in: tx,
                                    authorize: authorize, change: change, effects: effects)
         }
     }
@@ -57,7 +62,7 @@ public struct OrderFlow: Sendable {
     /// `transition` on an order already loaded and locked in `tx`. The event counts at `at`
     /// (default: now); `change` sees that time as the order's `updatedAtMillis`.
     func apply(_ action: OrderAction, to loaded: OrderRecord, actor: EventActor, detail: String = "", at: Int64? = nil,
-               in tx: PostgresTransaction,
+               access: OrderAccess = .full, in tx: PostgresTransaction,
                authorize: (OrderRecord, Routing) throws -> Void,
                change: (inout OrderRecord) throws -> Void,
                effects: (OrderRecord, Routing, PostgresTransaction) async throws -> Void) async throws -> Xsc_Orders_V1_Order {
@@ -76,7 +81,7 @@ public struct OrderFlow: Sendable {
         try change(&order)
         try await store.recordTransition(order, from: loaded.state, kind: action.eventKind, actor: actor, at: now, detail: detail, in: tx)
         try await effects(order, routing, tx)
-        return order.message(access: .full)
+        return order.message(access: access)
     }
 }
 

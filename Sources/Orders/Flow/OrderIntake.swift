@@ -81,7 +81,7 @@ extension OrderFlow {
                                 totalFen: lines.reduce(Int64(0)) { $0 + Int64($1.quantity) * $1.unitPriceFen },
                                 submittedBy: actor.accountID, at: now)
         var response = Xsc_Orders_V1_SubmitOrderResponse()
-        response.order = order.message(access: .full)
+        response.order = order.message(access: actor.role == .partner ? .partner : .full)
         var writes = [store.insertStatement(order, requestFingerprint: Self.fingerprint(valid), note: valid.note,
                                             actor: EventActor(actor))]
         writes += notifier.promptStatements("order_new_lead", to: routing.officeLeads, order: order)
@@ -162,7 +162,7 @@ extension OrderFlow {
         try await deadlines.start(.acknowledge, orderID: id, routing: routing, now: now, in: tx)
         try await publisher.orderSubmitted(order, submitter: SubmitterFacts(accountID: actor.accountID, isSalesperson: actor.isSalesperson), in: tx)
         var response = Xsc_Orders_V1_SubmitOrderResponse()
-        response.order = order.message(access: .full)
+        response.order = order.message(access: actor.role == .partner ? .partner : .full)
         return response
     }
 
@@ -183,7 +183,7 @@ extension OrderFlow {
         }
         var response = Xsc_Orders_V1_SubmitOrderResponse()
         // The caller sent this very order, so it may see what it sent.
-        response.order = order.message(access: .full)
+        response.order = order.message(access: actor.role == .partner ? .partner : .full)
         response.existing = true
         return response
     }

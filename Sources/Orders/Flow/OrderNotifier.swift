@@ -39,6 +39,44 @@ struct OrderNotifier: Sendable {
         }
     }
 
+    /// The return visit is due (after delivery): not a prompt answered by a reply, but about
+    /// the order (an undelivered one is reported back as such).
+    func visitDue(to accounts: [String], order: OrderRecord, hours: Int, in tx: PostgresTransaction) async throws {
+        for account in accounts {
+            var request = Self.request("order_visit_due", order: order, category: .staffSla)
+            request.accountId = account
+            request.params = ["code": order.code, "hours": String(hours)]
+            request.subject?.kind = "order_visit"
+            request.subject?.shortCode = ""
+            try await enqueue(request, in: tx)
+        }
+    }
+
+    /// A prompt never reached `missing`: the next person up is told at once.
+    func promptUndelivered(to accounts: [String], order: OrderRecord, stage: String, missing: String,
+                           in tx: PostgresTransaction) async throws {
+        for account in accounts {
+            var request = Self.request("order_prompt_undelivered", order: order, category: .staffSla)
+            request.accountId = account
+            request.params = ["code": order.code, "stage": stage, "assignee": missing]
+            try await enqueue(request, in: tx)
+        }
+    }
+
+    /// Tells the region that a routed account was disabled (no more prompts to it).
+    func accountDisabled(to accounts: [String], region: String, account: String, name: String, districts: [String],
+                         in tx: PostgresTransaction) async throws {
+        for recipient in accounts {
+            var request = Xsc_Notifications_V1_SendRequest()
+            request.template = "routing_account_disabled"
+            request.category = .staffSla
+            request.regionCode = region
+            request.accountId = recipient
+            request.params = ["name": String(name.prefix(40)), "account": account, "district": districts.joined(separator: "、")]
+            try await enqueue(request, in: tx)
+        }
+    }
+
     /// Tells the superiors an escalation went to that the step was done in time after all.
     func withdrawEscalation(to accounts: [String], order: OrderRecord, stage: String, in tx: PostgresTransaction) async throws {
         for account in accounts {

@@ -65,21 +65,21 @@ extension OrderFlow {
             }
             let rows = try await store.events(orderID: request.orderId, after: after, limit: size + 1, in: tx)
             var response = Xsc_Orders_V1_ListOrderEventsResponse()
-            for row in rows.prefix(size) {
+            for row in rows.prefix(size) where access == .full || !OrderViewer.internalEventKinds.contains(row.kind) {
                 var event = Xsc_Orders_V1_OrderEvent()
                 event.sequence = row.sequence
                 event.orderId = request.orderId
                 event.kind = row.kind
                 event.fromState = OrderState(storedName: row.fromState)
                 event.toState = OrderState(storedName: row.toState)
-                // A referrer learns the progress, not who works the order.
-                event.actorAccountId = access == .full ? row.actorAccountID : ""
+                // A referrer or a partner learns the progress, not who works the order.
+                event.actorAccountId = access == .full || row.actorAccountID == actor.accountID ? row.actorAccountID : ""
                 event.atMs = row.atMillis
                 event.detail = access == .full ? row.detail : ""
                 response.events.append(event)
             }
             var info = Xsc_Common_V1_PageInfo()
-            if rows.count > size, let last = response.events.last { info.nextCursor = String(last.sequence) }
+            if rows.count > size, let last = rows.prefix(size).last { info.nextCursor = String(last.sequence) }
             response.page = info
             return response
         }

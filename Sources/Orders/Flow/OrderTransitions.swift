@@ -90,6 +90,10 @@ extension OrderFlow {
     public func markDelivered(orderID: String, actor: VerifiedActor) async throws -> Xsc_Orders_V1_Order {
         try await transition(.markDelivered, orderID: orderID, actor: EventActor(actor), viewer: OrderViewer(actor), authorize: { order, _ in
             guard order.assigneeAccountID == actor.accountID else { throw RPCError.notAllowed("only the assigned dealer marks the order delivered") }
+        }, effects: { order, routing, tx in
+            // 有开始必有结尾: the return visit has its deadline too, and the office leads are told.
+            try await deadlines.start(.returnVisit, orderID: order.id, routing: routing, now: clock(), in: tx)
+            try await notifier.visitDue(to: routing.officeLeads, order: order, hours: max(1, routing.returnVisitSeconds / 3600), in: tx)
         })
     }
 
@@ -110,7 +114,10 @@ extension OrderFlow {
         try problems.check()
         return try await transition(.recordReturnVisit, orderID: request.orderId, actor: EventActor(actor), viewer: OrderViewer(actor),
                                     detail: "score \(request.evaluationScore)", authorize: { order, routing in
-            guard routing.officeLeads.contains(actor.accountID) || actor.isRegionSupervisor else {
+            // The office-level lead or the region's customer service (the visibility check has
+            // already kept other regions out); not the regional manager, not the dealer.
+            guard routing.officeLeads.contains(actor.accountID) || actor.isCustomerService
+                    || (actor.domainRole.isEmpty && actor.role == .manager) else {
                 throw RPCError.notAllowed("the office's order lead or the region's customer service does the return visit")
             }
             var problems = FieldViolations()
@@ -128,6 +135,7 @@ extension OrderFlow {
                 order.reimbursementQuarter = calendar.quarter(of: order.visitedAtMillis)
             }
         }, effects: { order, _, tx in
+            try await deadlines.finish(.returnVisit, orderID: order.id, in: tx)
             try await store.recordActualQuantities(order, in: tx)
             try await publisher.visited(order, by: actor.accountID, in: tx)
         })
@@ -162,9 +170,7 @@ extension OrderFlow {
     /// replied; called by the notifications service through its outbox, so a redelivery of
     /// an acknowledgement that already happened answers OK with the order as it is.
     public func acknowledgeBySms(_ request: Xsc_Orders_V1_AcknowledgeBySmsRequest, actor: VerifiedActor) async throws -> Xsc_Orders_V1_Order {
-        guard actor.role == .system || actor.role == .admin else {
-            throw RPCError.notAllowed("only the notifications service acknowledges on behalf of an SMS reply")
-        }
+        try Self.requireNotifications(actor)
         var problems = FieldViolations()
         if request.accountId.isEmpty { problems.add("account_id", "required") }
         try problems.check()
@@ -190,4 +196,15 @@ extension OrderFlow {
             }, change: { $0.acknowledgedBy = request.accountId }, effects: acknowledgeEffects)
         }
     }
+
+    /// AcknowledgeBySms and PromptUndelivered speak for the SMS network: only the notifications
+    /// service's own signed actor may call them (an HQ admin must not fake a lead's reply).
+    static func requireNotifications(_ actor: VerifiedActor) throws {
+        guard actor.role == .system, actor.accountID == notificationsActorID else {
+            throw RPCError.notAllowed("only the notifications service reports SMS replies and deliveries")
+        }
+    }
+
+    /// The account id the notifications service signs its outbox calls with.
+    static let notificationsActorID = "service:notifications"
 }

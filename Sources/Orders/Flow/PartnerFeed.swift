@@ -46,8 +46,12 @@ extension OrderFlow {
             response.events = entries.map { entry in
                 var item = Xsc_Orders_V1_PartnerFeedEvent()
                 item.cursor = String(entry.position)
-                item.event = entry.event
-                item.order = orders[entry.event.orderId]?.message(access: .full)
+                var event = entry.event
+                // Our people stay ours: the partner sees its own actions by id, ours anonymously.
+                if event.actorAccountId != partner { event.actorAccountId = "" }
+                event.detail = ""
+                item.event = event
+                item.order = orders[entry.event.orderId]?.message(access: .partner)
                 return item
             }
             response.nextCursor = entries.last.map { String($0.position) } ?? String(after)

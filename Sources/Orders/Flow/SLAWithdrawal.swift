@@ -42,9 +42,13 @@ struct SLAWithdrawal: Sendable {
     var doneAtMillis: Int64
     var doneBy: String
     var withdrawnAtMillis: Int64
+    /// Set when the miss is voided for another reason than a step done in time (the prompt
+    /// never reached the person).
+    var reason: String? = nil
 
     /// For the order's event log, the violations register and settlements' people.
     var detail: String {
+        if let reason { return "\(step.rawValue) miss of \(violation.responsible.joined(separator: ",")) withdrawn: \(reason)" }
         let early = (violation.dueAtMillis - doneAtMillis) / 1000
         return "\(step.rawValue) miss of \(violation.responsible.joined(separator: ",")) withdrawn: done by \(doneBy) "
             + "\(early) s before the deadline; that reached orders only after the miss was recorded"

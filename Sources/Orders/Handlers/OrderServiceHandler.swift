@@ -147,6 +147,18 @@ public struct OrderServiceHandler: Xsc_Orders_V1_OrderServiceHandler {
         try await flow.setDistrictRouting(request, actor: try context.requireActor())
     }
 
+    public func setRegionSettings(_ request: Xsc_Orders_V1_SetRegionSettingsRequest, context: ServerContext) async throws -> Xsc_Orders_V1_RegionSettings {
+        try await flow.setRegionSettings(request, actor: try context.requireActor())
+    }
+
+    public func setDirectoryEntry(_ request: Xsc_Common_V1_DirectoryEntry, context: ServerContext) async throws -> Xsc_Common_V1_DirectoryAck {
+        try await flow.setDirectoryEntry(request, actor: try context.requireActor())
+    }
+
+    public func promptUndelivered(_ request: Xsc_Orders_V1_PromptUndeliveredRequest, context: ServerContext) async throws -> Xsc_Orders_V1_PromptUndeliveredResponse {
+        try await flow.promptUndelivered(request, actor: try context.requireActor())
+    }
+
     public func upsertPromotionPlan(_ request: Xsc_Orders_V1_UpsertPromotionPlanRequest, context: ServerContext) async throws -> Xsc_Orders_V1_PromotionPlan {
         try await flow.upsertPromotionPlan(request, actor: try context.requireActor())
     }

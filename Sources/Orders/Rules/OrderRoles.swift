@@ -1,3 +1,4 @@
+import DomainKit
 import ServiceKit
 
 /// What the order area makes of the caller's role. The gateway signs the exact DOMAIN.md role
@@ -17,6 +18,17 @@ extension VerifiedActor {
         guard role != .partner else { return false }
         return !Self.outsideRoles.contains(domainRole)
     }
+
+    /// The regional manager (a minted tool actor: the coarse manager class).
+    var isRegionalManager: Bool {
+        domainRole.isEmpty ? role == .manager : domainRole == "regional_manager"
+    }
+
+    /// The region's customer service (回访 and supervising execution).
+    var isCustomerService: Bool { domainRole == "customer_service" }
+
+    /// The region the actor's node is in ("cq"), nil at HQ or above.
+    var regionCode: String? { OrgPath.region(of: teamPath) }
 
     /// The submitter of a new customer's order who becomes its owner (customers service).
     var isSalesperson: Bool { domainRole == "salesperson" }

@@ -5,6 +5,9 @@ enum OrderAccess: Comparable {
     case none
     /// The referrer: the order's progress and amounts, never the customer or the people.
     case referrer
+    /// The partner platform that submitted it: its customer, status and times, never our
+    /// people (who acknowledged, who executes) nor our internal records (SLA violations).
+    case partner
     case full
 }
 
@@ -34,8 +37,12 @@ struct OrderViewer: Sendable {
     func access(to order: OrderRecord, isParticipant: Bool) -> OrderAccess {
         guard !accountID.isEmpty else { return .none }
         if reachesTeam(order.creditedTeamPath) || isParticipant { return .full }
-        if isPartner && order.partnerID == accountID { return .full }
+        if isPartner && order.partnerID == accountID { return .partner }
         if order.referrerCode == accountID { return .referrer }
         return .none
     }
+
+    /// Event kinds that are the organisation's own business (who missed what, who was paged):
+    /// only callers with full access see them.
+    static let internalEventKinds: Set<String> = ["sla_violation", "sla_violation_withdrawn", "sla_escalated", "prompt_undelivered"]
 }

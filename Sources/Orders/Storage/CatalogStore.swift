@@ -11,8 +11,13 @@ struct Routing: Sendable, Equatable {
     var dealers: [String]
     var escalation: [String]
     var slaSeconds: Int
+    /// The region's settings (`region_settings`): the dealer's acceptance window (0: none) and
+    /// the return visit's deadline after delivery.
+    var dealerAcceptSeconds: Int = 0
+    var returnVisitSeconds: Int = Routing.defaultReturnVisitSeconds
 
     static let defaultSLASeconds = 300
+    static let defaultReturnVisitSeconds = 172_800
 }
 
 /// SKUs, price lists and district routing.
@@ -33,6 +38,19 @@ struct CatalogStore: Sendable {
             INSERT INTO region_prices (region_id, sku_id, price_fen, updated_at) VALUES ($1, $2, $3, $4)
             ON CONFLICT (region_id, sku_id) DO UPDATE SET price_fen = $3, updated_at = $4
             """, [.text(region), .text(sku), .int64(fen), .timestampMillis(at)])
+    }
+
+    /// HQ's guided maximum of `sku`, if set.
+    func guidedPrice(sku: String, in tx: PostgresTransaction) async throws -> Int64? {
+        try await tx.query("SELECT max_price_fen FROM guided_prices WHERE sku_id = $1 FOR SHARE", [.text(sku)])
+            .first.map { try $0.decode(Int64.self, at: 0) }
+    }
+
+    /// The regions whose list price of `sku` is above `fen` (a new guided maximum must not be
+    /// below a region's list).
+    func regionsPricedAbove(sku: String, fen: Int64, in tx: PostgresTransaction) async throws -> [String] {
+        try await tx.query("SELECT region_id FROM region_prices WHERE sku_id = $1 AND price_fen > $2 ORDER BY region_id",
+                           [.text(sku), .int64(fen)]).map { try $0.decode(String.self, at: 0) }
     }
 
     func setGuidedPrice(sku: String, fen: Int64, at: Int64, in tx: PostgresTransaction) async throws {
@@ -111,10 +129,18 @@ struct CatalogStore: Sendable {
     func routingStatements(district: String) -> [PostgresStatement] {
         [
             PostgresStatement("""
-                SELECT region_id, office_id, credited_team_path, sla_seconds FROM district_routing WHERE district_id = $1
+                SELECT r.region_id, r.office_id, r.credited_team_path, r.sla_seconds,
+                       COALESCE(s.dealer_accept_seconds, 0) AS dealer_accept_seconds,
+                       COALESCE(s.return_visit_seconds, \(Routing.defaultReturnVisitSeconds)) AS return_visit_seconds
+                FROM district_routing r LEFT JOIN region_settings s ON s.region_id = r.region_id WHERE r.district_id = $1
                 """, [.text(district)]),
+            // A member the directory knows as disabled is left out: a lead disabled after the
+            // routing was set is no longer prompted, asked or escalated to (`OrderDirectory`
+            // tells the region). One the directory does not know yet stays.
             PostgresStatement("""
-                SELECT member_role, account_id FROM district_routing_members WHERE district_id = $1 ORDER BY member_role, position
+                SELECT m.member_role, m.account_id FROM district_routing_members m
+                LEFT JOIN xsc_directory d ON d.account_id = m.account_id
+                WHERE m.district_id = $1 AND COALESCE(d.enabled, true) ORDER BY m.member_role, m.position
                 """, [.text(district)]),
         ]
     }
@@ -125,7 +151,9 @@ struct CatalogStore: Sendable {
         guard let row = head.first else { return nil }
         var routing = Routing(districtID: district, regionID: try row.decode(String.self, at: 0), officeID: try row.decode(String.self, at: 1),
                               creditedTeamPath: try row.decode(String.self, at: 2), officeLeads: [], districtLeads: [], dealers: [],
-                              escalation: [], slaSeconds: try row.decode(Int.self, at: 3))
+                              escalation: [], slaSeconds: try row.decode(Int.self, at: 3),
+                              dealerAcceptSeconds: try row.decode(Int.self, column: "dealer_accept_seconds"),
+                              returnVisitSeconds: try row.decode(Int.self, column: "return_visit_seconds"))
         for member in members {
             let account = try member.decode(String.self, at: 1)
             switch try member.decode(String.self, at: 0) {

@@ -31,6 +31,7 @@ struct FeedStore: Sendable {
             SELECT e.feed_position, e.sequence, e.order_id, e.kind, e.from_state, e.to_state, e.actor_account_id, e.at, e.detail
             FROM order_events e JOIN orders o ON o.id = e.order_id
             WHERE o.partner_id = $1 AND e.feed_position > $2
+              AND e.kind NOT IN ('sla_violation', 'sla_violation_withdrawn', 'sla_escalated', 'prompt_undelivered')
             ORDER BY e.feed_position LIMIT $3
             """, [.text(partner), .int64(position), .int(limit)])
         return try rows.map { row in

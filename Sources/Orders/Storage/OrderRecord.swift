@@ -106,7 +106,7 @@ struct OrderRecord: Sendable {
             message.actualQuantity = line.actualQuantity
             return message
         }
-        guard access == .full else { return order }
+        guard access >= .partner else { return order }
         var customer = Xsc_Orders_V1_Customer()
         customer.name = customerName
         customer.phone = customerPhone
@@ -114,6 +114,7 @@ struct OrderRecord: Sendable {
         order.customer = customer
         order.partnerId = partnerID
         order.externalId = externalID
+        guard access == .full else { return order }
         order.officeId = officeID
         order.creditedTeamPath = creditedTeamPath
         order.assigneeAccountId = assigneeAccountID

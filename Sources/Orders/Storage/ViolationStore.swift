@@ -39,6 +39,37 @@ struct ViolationStore: Sendable {
         }
     }
 
+    /// The standing misses on the order recorded against `account` (any step), locked.
+    func standingMisses(orderID: String, account: String, in tx: PostgresTransaction) async throws -> [(step: String, standing: Standing)] {
+        let rows = try await tx.query("""
+            SELECT id, event_id, responsible_account_ids, due_at, escalated_to, step FROM sla_violations
+            WHERE order_id = $1 AND responsible_account_ids = $2 AND withdrawn_at IS NULL
+            ORDER BY id FOR UPDATE
+            """, [.text(orderID), .text(account)])
+        return try rows.map { row in
+            (try row.decode(String.self, column: "step"),
+             Standing(id: try row.decode(Int64.self, at: 0), eventID: try row.decode(String.self, at: 1),
+                      responsible: [account],
+                      escalatedTo: try row.decode(String.self, at: 4).split(separator: ",").map(String.init),
+                      dueAtMillis: try row.decode(Int64.self, at: 3)))
+        }
+    }
+
+    /// Records an undelivered prompt once per message; false when it was recorded before.
+    func recordUndelivered(messageID: String, orderID: String, account: String, reason: String, at: Int64,
+                           in tx: PostgresTransaction) async throws -> Bool {
+        try await !tx.query("""
+            INSERT INTO undelivered_prompts (message_id, order_id, account_id, reason, reported_at) VALUES ($1, $2, $3, $4, $5)
+            ON CONFLICT (message_id) DO NOTHING RETURNING 1
+            """, [.text(messageID), .text(orderID), .text(account), .text(reason), .timestampMillis(at)]).isEmpty
+    }
+
+    /// The accounts of the order whose prompt was reported undelivered.
+    func undeliveredAccounts(orderID: String, in tx: PostgresTransaction) async throws -> Set<String> {
+        Set(try await tx.query("SELECT account_id FROM undelivered_prompts WHERE order_id = $1", [.text(orderID)])
+            .map { try $0.decode(String.self, at: 0) })
+    }
+
     func withdrawStatement(id: Int64, at: Int64, eventID: String, reason: String) -> PostgresStatement {
         PostgresStatement("""
             UPDATE sla_violations SET withdrawn_at = $2, withdrawal_event_id = $3, withdrawal_reason = $4

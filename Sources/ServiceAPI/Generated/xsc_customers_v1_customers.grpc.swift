@@ -8,6 +8,27 @@ public protocol Xsc_Customers_V1_CustomerServiceHandler: RPCServiceProvider {
     func recordCustomerSeen(_ request: Xsc_Orders_V1_CustomerSeen, context: ServerContext) async throws -> Xsc_Common_V1_EventAck
     func recordReferrerSeen(_ request: Xsc_Orders_V1_ReferrerSeen, context: ServerContext) async throws -> Xsc_Common_V1_EventAck
     func setDirectoryEntry(_ request: Xsc_Common_V1_DirectoryEntry, context: ServerContext) async throws -> Xsc_Common_V1_DirectoryAck
+    func createCustomer(_ request: Xsc_Customers_V1_CreateCustomerRequest, context: ServerContext) async throws -> Xsc_Customers_V1_CustomerResponse
+    func getCustomer(_ request: Xsc_Customers_V1_GetCustomerRequest, context: ServerContext) async throws -> Xsc_Customers_V1_CustomerResponse
+    func updateCustomer(_ request: Xsc_Customers_V1_UpdateCustomerRequest, context: ServerContext) async throws -> Xsc_Customers_V1_CustomerResponse
+    func searchCustomers(_ request: Xsc_Customers_V1_SearchCustomersRequest, context: ServerContext) async throws -> Xsc_Customers_V1_SearchCustomersResponse
+    func countCustomers(_ request: Xsc_Customers_V1_CountCustomersRequest, context: ServerContext) async throws -> Xsc_Customers_V1_CountCustomersResponse
+    func listTags(_ request: Xsc_Customers_V1_ListTagsRequest, context: ServerContext) async throws -> Xsc_Customers_V1_ListTagsResponse
+    func importCustomers(_ requests: RequestStream<Xsc_Customers_V1_ImportCustomerRow>, context: ServerContext) async throws -> Xsc_Customers_V1_ImportCustomersResponse
+    func addFollowUp(_ request: Xsc_Customers_V1_AddFollowUpRequest, context: ServerContext) async throws -> Xsc_Customers_V1_FollowUpResponse
+    func listFollowUps(_ request: Xsc_Customers_V1_ListFollowUpsRequest, context: ServerContext) async throws -> Xsc_Customers_V1_ListFollowUpsResponse
+    func listMyTasks(_ request: Xsc_Customers_V1_ListMyTasksRequest, context: ServerContext) async throws -> Xsc_Customers_V1_ListMyTasksResponse
+    func completeTask(_ request: Xsc_Customers_V1_CompleteTaskRequest, context: ServerContext) async throws -> Xsc_Customers_V1_TaskResponse
+    func listNearDuplicates(_ request: Xsc_Customers_V1_ListNearDuplicatesRequest, context: ServerContext) async throws -> Xsc_Customers_V1_ListNearDuplicatesResponse
+    func dismissNearDuplicate(_ request: Xsc_Customers_V1_DismissNearDuplicateRequest, context: ServerContext) async throws -> Xsc_Customers_V1_NearDuplicate
+    func mergeCustomers(_ request: Xsc_Customers_V1_MergeCustomersRequest, context: ServerContext) async throws -> Xsc_Customers_V1_MergeCustomersResponse
+    func transferOwnership(_ request: Xsc_Customers_V1_TransferOwnershipRequest, context: ServerContext) async throws -> Xsc_Customers_V1_TransferOwnershipResponse
+    func transferAllCustomers(_ request: Xsc_Customers_V1_TransferAllCustomersRequest, context: ServerContext) async throws -> Xsc_Customers_V1_TransferAllCustomersResponse
+    func listAudit(_ request: Xsc_Customers_V1_ListAuditRequest, context: ServerContext) async throws -> Xsc_Customers_V1_ListAuditResponse
+    func bindIntermediary(_ request: Xsc_Customers_V1_BindIntermediaryRequest, context: ServerContext) async throws -> Xsc_Customers_V1_CustomerResponse
+    func getRewardee(_ request: Xsc_Customers_V1_GetRewardeeRequest, context: ServerContext) async throws -> Xsc_Customers_V1_GetRewardeeResponse
+    func getMyReferralCode(_ request: Xsc_Customers_V1_GetMyReferralCodeRequest, context: ServerContext) async throws -> Xsc_Customers_V1_ReferralCode
+    func resolveReferralCode(_ request: Xsc_Customers_V1_ResolveReferralCodeRequest, context: ServerContext) async throws -> Xsc_Customers_V1_ReferralCode
 }
 
 extension Xsc_Customers_V1_CustomerServiceHandler {
@@ -22,6 +43,69 @@ extension Xsc_Customers_V1_CustomerServiceHandler {
             .unary("SetDirectoryEntry") { (request: Xsc_Common_V1_DirectoryEntry, context: ServerContext) async throws -> Xsc_Common_V1_DirectoryAck in
                 try await self.setDirectoryEntry(request, context: context)
             },
+            .unary("CreateCustomer") { (request: Xsc_Customers_V1_CreateCustomerRequest, context: ServerContext) async throws -> Xsc_Customers_V1_CustomerResponse in
+                try await self.createCustomer(request, context: context)
+            },
+            .unary("GetCustomer") { (request: Xsc_Customers_V1_GetCustomerRequest, context: ServerContext) async throws -> Xsc_Customers_V1_CustomerResponse in
+                try await self.getCustomer(request, context: context)
+            },
+            .unary("UpdateCustomer") { (request: Xsc_Customers_V1_UpdateCustomerRequest, context: ServerContext) async throws -> Xsc_Customers_V1_CustomerResponse in
+                try await self.updateCustomer(request, context: context)
+            },
+            .unary("SearchCustomers") { (request: Xsc_Customers_V1_SearchCustomersRequest, context: ServerContext) async throws -> Xsc_Customers_V1_SearchCustomersResponse in
+                try await self.searchCustomers(request, context: context)
+            },
+            .unary("CountCustomers") { (request: Xsc_Customers_V1_CountCustomersRequest, context: ServerContext) async throws -> Xsc_Customers_V1_CountCustomersResponse in
+                try await self.countCustomers(request, context: context)
+            },
+            .unary("ListTags") { (request: Xsc_Customers_V1_ListTagsRequest, context: ServerContext) async throws -> Xsc_Customers_V1_ListTagsResponse in
+                try await self.listTags(request, context: context)
+            },
+            .clientStreaming("ImportCustomers") { (requests: RequestStream<Xsc_Customers_V1_ImportCustomerRow>, context: ServerContext) async throws -> Xsc_Customers_V1_ImportCustomersResponse in
+                try await self.importCustomers(requests, context: context)
+            },
+            .unary("AddFollowUp") { (request: Xsc_Customers_V1_AddFollowUpRequest, context: ServerContext) async throws -> Xsc_Customers_V1_FollowUpResponse in
+                try await self.addFollowUp(request, context: context)
+            },
+            .unary("ListFollowUps") { (request: Xsc_Customers_V1_ListFollowUpsRequest, context: ServerContext) async throws -> Xsc_Customers_V1_ListFollowUpsResponse in
+                try await self.listFollowUps(request, context: context)
+            },
+            .unary("ListMyTasks") { (request: Xsc_Customers_V1_ListMyTasksRequest, context: ServerContext) async throws -> Xsc_Customers_V1_ListMyTasksResponse in
+                try await self.listMyTasks(request, context: context)
+            },
+            .unary("CompleteTask") { (request: Xsc_Customers_V1_CompleteTaskRequest, context: ServerContext) async throws -> Xsc_Customers_V1_TaskResponse in
+                try await self.completeTask(request, context: context)
+            },
+            .unary("ListNearDuplicates") { (request: Xsc_Customers_V1_ListNearDuplicatesRequest, context: ServerContext) async throws -> Xsc_Customers_V1_ListNearDuplicatesResponse in
+                try await self.listNearDuplicates(request, context: context)
+            },
+            .unary("DismissNearDuplicate") { (request: Xsc_Customers_V1_DismissNearDuplicateRequest, context: ServerContext) async throws -> Xsc_Customers_V1_NearDuplicate in
+                try await self.dismissNearDuplicate(request, context: context)
+            },
+            .unary("MergeCustomers") { (request: Xsc_Customers_V1_MergeCustomersRequest, context: ServerContext) async throws -> Xsc_Customers_V1_MergeCustomersResponse in
+                try await self.mergeCustomers(request, context: context)
+            },
+            .unary("TransferOwnership") { (request: Xsc_Customers_V1_TransferOwnershipRequest, context: ServerContext) async throws -> Xsc_Customers_V1_TransferOwnershipResponse in
+                try await self.transferOwnership(request, context: context)
+            },
+            .unary("TransferAllCustomers") { (request: Xsc_Customers_V1_TransferAllCustomersRequest, context: ServerContext) async throws -> Xsc_Customers_V1_TransferAllCustomersResponse in
+                try await self.transferAllCustomers(request, context: context)
+            },
+            .unary("ListAudit") { (request: Xsc_Customers_V1_ListAuditRequest, context: ServerContext) async throws -> Xsc_Customers_V1_ListAuditResponse in
+                try await self.listAudit(request, context: context)
+            },
+            .unary("BindIntermediary") { (request: Xsc_Customers_V1_BindIntermediaryRequest, context: ServerContext) async throws -> Xsc_Customers_V1_CustomerResponse in
+                try await self.bindIntermediary(request, context: context)
+            },
+            .unary("GetRewardee") { (request: Xsc_Customers_V1_GetRewardeeRequest, context: ServerContext) async throws -> Xsc_Customers_V1_GetRewardeeResponse in
+                try await self.getRewardee(request, context: context)
+            },
+            .unary("GetMyReferralCode") { (request: Xsc_Customers_V1_GetMyReferralCodeRequest, context: ServerContext) async throws -> Xsc_Customers_V1_ReferralCode in
+                try await self.getMyReferralCode(request, context: context)
+            },
+            .unary("ResolveReferralCode") { (request: Xsc_Customers_V1_ResolveReferralCodeRequest, context: ServerContext) async throws -> Xsc_Customers_V1_ReferralCode in
+                try await self.resolveReferralCode(request, context: context)
+            },
         ])
     }
 }
@@ -35,6 +119,27 @@ public struct Xsc_Customers_V1_CustomerServiceClient: Sendable {
         public static let recordCustomerSeen = "/xsc.customers.v1.CustomerService/RecordCustomerSeen"
         public static let recordReferrerSeen = "/xsc.customers.v1.CustomerService/RecordReferrerSeen"
         public static let setDirectoryEntry = "/xsc.customers.v1.CustomerService/SetDirectoryEntry"
+        public static let createCustomer = "/xsc.customers.v1.CustomerService/CreateCustomer"
+        public static let getCustomer = "/xsc.customers.v1.CustomerService/GetCustomer"
+        public static let updateCustomer = "/xsc.customers.v1.CustomerService/UpdateCustomer"
+        public static let searchCustomers = "/xsc.customers.v1.CustomerService/SearchCustomers"
+        public static let countCustomers = "/xsc.customers.v1.CustomerService/CountCustomers"
+        public static let listTags = "/xsc.customers.v1.CustomerService/ListTags"
+        public static let importCustomers = "/xsc.customers.v1.CustomerService/ImportCustomers"
+        public static let addFollowUp = "/xsc.customers.v1.CustomerService/AddFollowUp"
+        public static let listFollowUps = "/xsc.customers.v1.CustomerService/ListFollowUps"
+        public static let listMyTasks = "/xsc.customers.v1.CustomerService/ListMyTasks"
+        public static let completeTask = "/xsc.customers.v1.CustomerService/CompleteTask"
+        public static let listNearDuplicates = "/xsc.customers.v1.CustomerService/ListNearDuplicates"
+        public static let dismissNearDuplicate = "/xsc.customers.v1.CustomerService/DismissNearDuplicate"
+        public static let mergeCustomers = "/xsc.customers.v1.CustomerService/MergeCustomers"
+        public static let transferOwnership = "/xsc.customers.v1.CustomerService/TransferOwnership"
+        public static let transferAllCustomers = "/xsc.customers.v1.CustomerService/TransferAllCustomers"
+        public static let listAudit = "/xsc.customers.v1.CustomerService/ListAudit"
+        public static let bindIntermediary = "/xsc.customers.v1.CustomerService/BindIntermediary"
+        public static let getRewardee = "/xsc.customers.v1.CustomerService/GetRewardee"
+        public static let getMyReferralCode = "/xsc.customers.v1.CustomerService/GetMyReferralCode"
+        public static let resolveReferralCode = "/xsc.customers.v1.CustomerService/ResolveReferralCode"
     }
 
     public let channel: RPCChannel
@@ -51,5 +156,89 @@ public struct Xsc_Customers_V1_CustomerServiceClient: Sendable {
 
     public func setDirectoryEntry(_ request: Xsc_Common_V1_DirectoryEntry, options: CallOptions = CallOptions()) async throws -> Xsc_Common_V1_DirectoryAck {
         try await channel.unary(path: Paths.setDirectoryEntry, request: request, options: options)
+    }
+
+    public func createCustomer(_ request: Xsc_Customers_V1_CreateCustomerRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Customers_V1_CustomerResponse {
+        try await channel.unary(path: Paths.createCustomer, request: request, options: options)
+    }
+
+    public func getCustomer(_ request: Xsc_Customers_V1_GetCustomerRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Customers_V1_CustomerResponse {
+        try await channel.unary(path: Paths.getCustomer, request: request, options: options)
+    }
+
+    public func updateCustomer(_ request: Xsc_Customers_V1_UpdateCustomerRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Customers_V1_CustomerResponse {
+        try await channel.unary(path: Paths.updateCustomer, request: request, options: options)
+    }
+
+    public func searchCustomers(_ request: Xsc_Customers_V1_SearchCustomersRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Customers_V1_SearchCustomersResponse {
+        try await channel.unary(path: Paths.searchCustomers, request: request, options: options)
+    }
+
+    public func countCustomers(_ request: Xsc_Customers_V1_CountCustomersRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Customers_V1_CountCustomersResponse {
+        try await channel.unary(path: Paths.countCustomers, request: request, options: options)
+    }
+
+    public func listTags(_ request: Xsc_Customers_V1_ListTagsRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Customers_V1_ListTagsResponse {
+        try await channel.unary(path: Paths.listTags, request: request, options: options)
+    }
+
+    public func importCustomers(options: CallOptions = CallOptions()) -> ClientStreamingCall<Xsc_Customers_V1_ImportCustomerRow, Xsc_Customers_V1_ImportCustomersResponse> {
+        channel.clientStreaming(path: Paths.importCustomers, options: options)
+    }
+
+    public func addFollowUp(_ request: Xsc_Customers_V1_AddFollowUpRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Customers_V1_FollowUpResponse {
+        try await channel.unary(path: Paths.addFollowUp, request: request, options: options)
+    }
+
+    public func listFollowUps(_ request: Xsc_Customers_V1_ListFollowUpsRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Customers_V1_ListFollowUpsResponse {
+        try await channel.unary(path: Paths.listFollowUps, request: request, options: options)
+    }
+
+    public func listMyTasks(_ request: Xsc_Customers_V1_ListMyTasksRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Customers_V1_ListMyTasksResponse {
+        try await channel.unary(path: Paths.listMyTasks, request: request, options: options)
+    }
+
+    public func completeTask(_ request: Xsc_Customers_V1_CompleteTaskRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Customers_V1_TaskResponse {
+        try await channel.unary(path: Paths.completeTask, request: request, options: options)
+    }
+
+    public func listNearDuplicates(_ request: Xsc_Customers_V1_ListNearDuplicatesRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Customers_V1_ListNearDuplicatesResponse {
+        try await channel.unary(path: Paths.listNearDuplicates, request: request, options: options)
+    }
+
+    public func dismissNearDuplicate(_ request: Xsc_Customers_V1_DismissNearDuplicateRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Customers_V1_NearDuplicate {
+        try await channel.unary(path: Paths.dismissNearDuplicate, request: request, options: options)
+    }
+
+    public func mergeCustomers(_ request: Xsc_Customers_V1_MergeCustomersRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Customers_V1_MergeCustomersResponse {
+        try await channel.unary(path: Paths.mergeCustomers, request: request, options: options)
+    }
+
+    public func transferOwnership(_ request: Xsc_Customers_V1_TransferOwnershipRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Customers_V1_TransferOwnershipResponse {
+        try await channel.unary(path: Paths.transferOwnership, request: request, options: options)
+    }
+
+    public func transferAllCustomers(_ request: Xsc_Customers_V1_TransferAllCustomersRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Customers_V1_TransferAllCustomersResponse {
+        try await channel.unary(path: Paths.transferAllCustomers, request: request, options: options)
+    }
+
+    public func listAudit(_ request: Xsc_Customers_V1_ListAuditRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Customers_V1_ListAuditResponse {
+        try await channel.unary(path: Paths.listAudit, request: request, options: options)
+    }
+
+    public func bindIntermediary(_ request: Xsc_Customers_V1_BindIntermediaryRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Customers_V1_CustomerResponse {
+        try await channel.unary(path: Paths.bindIntermediary, request: request, options: options)
+    }
+
+    public func getRewardee(_ request: Xsc_Customers_V1_GetRewardeeRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Customers_V1_GetRewardeeResponse {
+        try await channel.unary(path: Paths.getRewardee, request: request, options: options)
+    }
+
+    public func getMyReferralCode(_ request: Xsc_Customers_V1_GetMyReferralCodeRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Customers_V1_ReferralCode {
+        try await channel.unary(path: Paths.getMyReferralCode, request: request, options: options)
+    }
+
+    public func resolveReferralCode(_ request: Xsc_Customers_V1_ResolveReferralCodeRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Customers_V1_ReferralCode {
+        try await channel.unary(path: Paths.resolveReferralCode, request: request, options: options)
     }
 }

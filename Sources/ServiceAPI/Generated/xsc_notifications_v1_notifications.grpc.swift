@@ -14,6 +14,9 @@ public protocol Xsc_Notifications_V1_NotificationServiceHandler: RPCServiceProvi
     func receiveInbound(_ request: Xsc_Notifications_V1_ReceiveInboundRequest, context: ServerContext) async throws -> Xsc_Notifications_V1_ReceiveInboundResponse
     func usageReport(_ request: Xsc_Notifications_V1_UsageReportRequest, context: ServerContext) async throws -> Xsc_Notifications_V1_UsageReportResponse
     func setContact(_ request: Xsc_Notifications_V1_SetContactRequest, context: ServerContext) async throws -> Xsc_Notifications_V1_SetContactResponse
+    func setVendorTemplate(_ request: Xsc_Notifications_V1_SetVendorTemplateRequest, context: ServerContext) async throws -> Xsc_Notifications_V1_VendorTemplate
+    func listVendorTemplates(_ request: Xsc_Notifications_V1_ListVendorTemplatesRequest, context: ServerContext) async throws -> Xsc_Notifications_V1_ListVendorTemplatesResponse
+    func receiveVendorCallback(_ request: Xsc_Notifications_V1_VendorCallbackRequest, context: ServerContext) async throws -> Xsc_Notifications_V1_VendorCallbackResponse
 }
 
 extension Xsc_Notifications_V1_NotificationServiceHandler {
@@ -46,6 +49,15 @@ extension Xsc_Notifications_V1_NotificationServiceHandler {
             .unary("SetContact") { (request: Xsc_Notifications_V1_SetContactRequest, context: ServerContext) async throws -> Xsc_Notifications_V1_SetContactResponse in
                 try await self.setContact(request, context: context)
             },
+            .unary("SetVendorTemplate") { (request: Xsc_Notifications_V1_SetVendorTemplateRequest, context: ServerContext) async throws -> Xsc_Notifications_V1_VendorTemplate in
+                try await self.setVendorTemplate(request, context: context)
+            },
+            .unary("ListVendorTemplates") { (request: Xsc_Notifications_V1_ListVendorTemplatesRequest, context: ServerContext) async throws -> Xsc_Notifications_V1_ListVendorTemplatesResponse in
+                try await self.listVendorTemplates(request, context: context)
+            },
+            .unary("ReceiveVendorCallback") { (request: Xsc_Notifications_V1_VendorCallbackRequest, context: ServerContext) async throws -> Xsc_Notifications_V1_VendorCallbackResponse in
+                try await self.receiveVendorCallback(request, context: context)
+            },
         ])
     }
 }
@@ -65,6 +77,9 @@ public struct Xsc_Notifications_V1_NotificationServiceClient: Sendable {
         public static let receiveInbound = "/xsc.notifications.v1.NotificationService/ReceiveInbound"
         public static let usageReport = "/xsc.notifications.v1.NotificationService/UsageReport"
         public static let setContact = "/xsc.notifications.v1.NotificationService/SetContact"
+        public static let setVendorTemplate = "/xsc.notifications.v1.NotificationService/SetVendorTemplate"
+        public static let listVendorTemplates = "/xsc.notifications.v1.NotificationService/ListVendorTemplates"
+        public static let receiveVendorCallback = "/xsc.notifications.v1.NotificationService/ReceiveVendorCallback"
     }
 
     public let channel: RPCChannel
@@ -105,5 +120,17 @@ public struct Xsc_Notifications_V1_NotificationServiceClient: Sendable {
 
     public func setContact(_ request: Xsc_Notifications_V1_SetContactRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Notifications_V1_SetContactResponse {
         try await channel.unary(path: Paths.setContact, request: request, options: options)
+    }
+
+    public func setVendorTemplate(_ request: Xsc_Notifications_V1_SetVendorTemplateRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Notifications_V1_VendorTemplate {
+        try await channel.unary(path: Paths.setVendorTemplate, request: request, options: options)
+    }
+
+    public func listVendorTemplates(_ request: Xsc_Notifications_V1_ListVendorTemplatesRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Notifications_V1_ListVendorTemplatesResponse {
+        try await channel.unary(path: Paths.listVendorTemplates, request: request, options: options)
+    }
+
+    public func receiveVendorCallback(_ request: Xsc_Notifications_V1_VendorCallbackRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Notifications_V1_VendorCallbackResponse {
+        try await channel.unary(path: Paths.receiveVendorCallback, request: request, options: options)
     }
 }

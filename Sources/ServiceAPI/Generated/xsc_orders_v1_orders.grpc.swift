@@ -28,6 +28,9 @@ public protocol Xsc_Orders_V1_OrderServiceHandler: RPCServiceProvider {
     func setRegionPrice(_ request: Xsc_Orders_V1_SetRegionPriceRequest, context: ServerContext) async throws -> Xsc_Orders_V1_PriceResponse
     func setGuidedPrice(_ request: Xsc_Orders_V1_SetGuidedPriceRequest, context: ServerContext) async throws -> Xsc_Orders_V1_PriceResponse
     func setDistrictRouting(_ request: Xsc_Orders_V1_SetDistrictRoutingRequest, context: ServerContext) async throws -> Xsc_Orders_V1_SetDistrictRoutingResponse
+    func setRegionSettings(_ request: Xsc_Orders_V1_SetRegionSettingsRequest, context: ServerContext) async throws -> Xsc_Orders_V1_RegionSettings
+    func setDirectoryEntry(_ request: Xsc_Common_V1_DirectoryEntry, context: ServerContext) async throws -> Xsc_Common_V1_DirectoryAck
+    func promptUndelivered(_ request: Xsc_Orders_V1_PromptUndeliveredRequest, context: ServerContext) async throws -> Xsc_Orders_V1_PromptUndeliveredResponse
     func upsertPromotionPlan(_ request: Xsc_Orders_V1_UpsertPromotionPlanRequest, context: ServerContext) async throws -> Xsc_Orders_V1_PromotionPlan
     func listPromotionPlans(_ request: Xsc_Orders_V1_ListPromotionPlansRequest, context: ServerContext) async throws -> Xsc_Orders_V1_ListPromotionPlansResponse
     func promotionExpenses(_ request: Xsc_Orders_V1_PromotionExpensesRequest, context: ServerContext) async throws -> Xsc_Orders_V1_PromotionExpensesResponse
@@ -105,6 +108,15 @@ extension Xsc_Orders_V1_OrderServiceHandler {
             .unary("SetDistrictRouting") { (request: Xsc_Orders_V1_SetDistrictRoutingRequest, context: ServerContext) async throws -> Xsc_Orders_V1_SetDistrictRoutingResponse in
                 try await self.setDistrictRouting(request, context: context)
             },
+            .unary("SetRegionSettings") { (request: Xsc_Orders_V1_SetRegionSettingsRequest, context: ServerContext) async throws -> Xsc_Orders_V1_RegionSettings in
+                try await self.setRegionSettings(request, context: context)
+            },
+            .unary("SetDirectoryEntry") { (request: Xsc_Common_V1_DirectoryEntry, context: ServerContext) async throws -> Xsc_Common_V1_DirectoryAck in
+                try await self.setDirectoryEntry(request, context: context)
+            },
+            .unary("PromptUndelivered") { (request: Xsc_Orders_V1_PromptUndeliveredRequest, context: ServerContext) async throws -> Xsc_Orders_V1_PromptUndeliveredResponse in
+                try await self.promptUndelivered(request, context: context)
+            },
             .unary("UpsertPromotionPlan") { (request: Xsc_Orders_V1_UpsertPromotionPlanRequest, context: ServerContext) async throws -> Xsc_Orders_V1_PromotionPlan in
                 try await self.upsertPromotionPlan(request, context: context)
             },
@@ -147,6 +159,9 @@ public struct Xsc_Orders_V1_OrderServiceClient: Sendable {
         public static let setRegionPrice = "/xsc.orders.v1.OrderService/SetRegionPrice"
         public static let setGuidedPrice = "/xsc.orders.v1.OrderService/SetGuidedPrice"
         public static let setDistrictRouting = "/xsc.orders.v1.OrderService/SetDistrictRouting"
+        public static let setRegionSettings = "/xsc.orders.v1.OrderService/SetRegionSettings"
+        public static let setDirectoryEntry = "/xsc.orders.v1.OrderService/SetDirectoryEntry"
+        public static let promptUndelivered = "/xsc.orders.v1.OrderService/PromptUndelivered"
         public static let upsertPromotionPlan = "/xsc.orders.v1.OrderService/UpsertPromotionPlan"
         public static let listPromotionPlans = "/xsc.orders.v1.OrderService/ListPromotionPlans"
         public static let promotionExpenses = "/xsc.orders.v1.OrderService/PromotionExpenses"
@@ -246,6 +261,18 @@ public struct Xsc_Orders_V1_OrderServiceClient: Sendable {
 
     public func setDistrictRouting(_ request: Xsc_Orders_V1_SetDistrictRoutingRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Orders_V1_SetDistrictRoutingResponse {
         try await channel.unary(path: Paths.setDistrictRouting, request: request, options: options)
+    }
+
+    public func setRegionSettings(_ request: Xsc_Orders_V1_SetRegionSettingsRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Orders_V1_RegionSettings {
+        try await channel.unary(path: Paths.setRegionSettings, request: request, options: options)
+    }
+
+    public func setDirectoryEntry(_ request: Xsc_Common_V1_DirectoryEntry, options: CallOptions = CallOptions()) async throws -> Xsc_Common_V1_DirectoryAck {
+        try await channel.unary(path: Paths.setDirectoryEntry, request: request, options: options)
+    }
+
+    public func promptUndelivered(_ request: Xsc_Orders_V1_PromptUndeliveredRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Orders_V1_PromptUndeliveredResponse {
+        try await channel.unary(path: Paths.promptUndelivered, request: request, options: options)
     }
 
     public func upsertPromotionPlan(_ request: Xsc_Orders_V1_UpsertPromotionPlanRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Orders_V1_PromotionPlan {

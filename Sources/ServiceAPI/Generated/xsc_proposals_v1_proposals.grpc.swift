@@ -5,12 +5,96 @@ import RPC
 
 /// Implement this to serve `xsc.proposals.v1.ProposalService`; register the value with the server.
 public protocol Xsc_Proposals_V1_ProposalServiceHandler: RPCServiceProvider {
+    func createProposal(_ request: Xsc_Proposals_V1_CreateProposalRequest, context: ServerContext) async throws -> Xsc_Proposals_V1_Proposal
+    func updateProposal(_ request: Xsc_Proposals_V1_UpdateProposalRequest, context: ServerContext) async throws -> Xsc_Proposals_V1_Proposal
+    func submitProposal(_ request: Xsc_Proposals_V1_ProposalRequest, context: ServerContext) async throws -> Xsc_Proposals_V1_Proposal
+    func getProposal(_ request: Xsc_Proposals_V1_ProposalRequest, context: ServerContext) async throws -> Xsc_Proposals_V1_Proposal
+    func listProposals(_ request: Xsc_Proposals_V1_ListProposalsRequest, context: ServerContext) async throws -> Xsc_Proposals_V1_ListProposalsResponse
+    func decideProposal(_ request: Xsc_Proposals_V1_DecideRequest, context: ServerContext) async throws -> Xsc_Proposals_V1_Proposal
+    func reportCheckpoint(_ request: Xsc_Proposals_V1_ReportCheckpointRequest, context: ServerContext) async throws -> Xsc_Proposals_V1_Proposal
+    func submitAnalysis(_ request: Xsc_Proposals_V1_SubmitAnalysisRequest, context: ServerContext) async throws -> Xsc_Proposals_V1_Proposal
+    func submitEvaluation(_ request: Xsc_Proposals_V1_SubmitEvaluationRequest, context: ServerContext) async throws -> Xsc_Proposals_V1_Proposal
+    func setTeamSettings(_ request: Xsc_Proposals_V1_SetTeamSettingsRequest, context: ServerContext) async throws -> Xsc_Proposals_V1_TeamSettings
+    func getTeamSettings(_ request: Xsc_Proposals_V1_GetTeamSettingsRequest, context: ServerContext) async throws -> Xsc_Proposals_V1_TeamSettings
+    func publishNotice(_ request: Xsc_Proposals_V1_PublishNoticeRequest, context: ServerContext) async throws -> Xsc_Proposals_V1_Notice
+    func getNotice(_ request: Xsc_Proposals_V1_NoticeRequest, context: ServerContext) async throws -> Xsc_Proposals_V1_Notice
+    func listNotices(_ request: Xsc_Proposals_V1_ListNoticesRequest, context: ServerContext) async throws -> Xsc_Proposals_V1_ListNoticesResponse
+    func acknowledgeNotice(_ request: Xsc_Proposals_V1_NoticeRequest, context: ServerContext) async throws -> Xsc_Proposals_V1_Notice
+    func askQuestion(_ request: Xsc_Proposals_V1_AskQuestionRequest, context: ServerContext) async throws -> Xsc_Proposals_V1_Question
+    func answerQuestion(_ request: Xsc_Proposals_V1_AnswerQuestionRequest, context: ServerContext) async throws -> Xsc_Proposals_V1_Question
+    func listQuestions(_ request: Xsc_Proposals_V1_ListQuestionsRequest, context: ServerContext) async throws -> Xsc_Proposals_V1_ListQuestionsResponse
+    func listNoticeReads(_ request: Xsc_Proposals_V1_NoticeRequest, context: ServerContext) async throws -> Xsc_Proposals_V1_NoticeReadsResponse
+    func listMyTasks(_ request: Xsc_Proposals_V1_ListMyTasksRequest, context: ServerContext) async throws -> Xsc_Proposals_V1_ListMyTasksResponse
+    func teamCounts(_ request: Xsc_Proposals_V1_TeamCountsRequest, context: ServerContext) async throws -> Xsc_Proposals_V1_TeamCountsResponse
     func setDirectoryEntry(_ request: Xsc_Common_V1_DirectoryEntry, context: ServerContext) async throws -> Xsc_Common_V1_DirectoryAck
 }
 
 extension Xsc_Proposals_V1_ProposalServiceHandler {
     public var rpcService: RPCService {
         RPCService(name: "xsc.proposals.v1.ProposalService", methods: [
+            .unary("CreateProposal") { (request: Xsc_Proposals_V1_CreateProposalRequest, context: ServerContext) async throws -> Xsc_Proposals_V1_Proposal in
+                try await self.createProposal(request, context: context)
+            },
+            .unary("UpdateProposal") { (request: Xsc_Proposals_V1_UpdateProposalRequest, context: ServerContext) async throws -> Xsc_Proposals_V1_Proposal in
+                try await self.updateProposal(request, context: context)
+            },
+            .unary("SubmitProposal") { (request: Xsc_Proposals_V1_ProposalRequest, context: ServerContext) async throws -> Xsc_Proposals_V1_Proposal in
+                try await self.submitProposal(request, context: context)
+            },
+            .unary("GetProposal") { (request: Xsc_Proposals_V1_ProposalRequest, context: ServerContext) async throws -> Xsc_Proposals_V1_Proposal in
+                try await self.getProposal(request, context: context)
+            },
+            .unary("ListProposals") { (request: Xsc_Proposals_V1_ListProposalsRequest, context: ServerContext) async throws -> Xsc_Proposals_V1_ListProposalsResponse in
+                try await self.listProposals(request, context: context)
+            },
+            .unary("DecideProposal") { (request: Xsc_Proposals_V1_DecideRequest, context: ServerContext) async throws -> Xsc_Proposals_V1_Proposal in
+                try await self.decideProposal(request, context: context)
+            },
+            .unary("ReportCheckpoint") { (request: Xsc_Proposals_V1_ReportCheckpointRequest, context: ServerContext) async throws -> Xsc_Proposals_V1_Proposal in
+                try await self.reportCheckpoint(request, context: context)
+            },
+            .unary("SubmitAnalysis") { (request: Xsc_Proposals_V1_SubmitAnalysisRequest, context: ServerContext) async throws -> Xsc_Proposals_V1_Proposal in
+                try await self.submitAnalysis(request, context: context)
+            },
+            .unary("SubmitEvaluation") { (request: Xsc_Proposals_V1_SubmitEvaluationRequest, context: ServerContext) async throws -> Xsc_Proposals_V1_Proposal in
+                try await self.submitEvaluation(request, context: context)
+            },
+            .unary("SetTeamSettings") { (request: Xsc_Proposals_V1_SetTeamSettingsRequest, context: ServerContext) async throws -> Xsc_Proposals_V1_TeamSettings in
+                try await self.setTeamSettings(request, context: context)
+            },
+            .unary("GetTeamSettings") { (request: Xsc_Proposals_V1_GetTeamSettingsRequest, context: ServerContext) async throws -> Xsc_Proposals_V1_TeamSettings in
+                try await self.getTeamSettings(request, context: context)
+            },
+            .unary("PublishNotice") { (request: Xsc_Proposals_V1_PublishNoticeRequest, context: ServerContext) async throws -> Xsc_Proposals_V1_Notice in
+                try await self.publishNotice(request, context: context)
+            },
+            .unary("GetNotice") { (request: Xsc_Proposals_V1_NoticeRequest, context: ServerContext) async throws -> Xsc_Proposals_V1_Notice in
+                try await self.getNotice(request, context: context)
+            },
+            .unary("ListNotices") { (request: Xsc_Proposals_V1_ListNoticesRequest, context: ServerContext) async throws -> Xsc_Proposals_V1_ListNoticesResponse in
+                try await self.listNotices(request, context: context)
+            },
+            .unary("AcknowledgeNotice") { (request: Xsc_Proposals_V1_NoticeRequest, context: ServerContext) async throws -> Xsc_Proposals_V1_Notice in
+                try await self.acknowledgeNotice(request, context: context)
+            },
+            .unary("AskQuestion") { (request: Xsc_Proposals_V1_AskQuestionRequest, context: ServerContext) async throws -> Xsc_Proposals_V1_Question in
+                try await self.askQuestion(request, context: context)
+            },
+            .unary("AnswerQuestion") { (request: Xsc_Proposals_V1_AnswerQuestionRequest, context: ServerContext) async throws -> Xsc_Proposals_V1_Question in
+                try await self.answerQuestion(request, context: context)
+            },
+            .unary("ListQuestions") { (request: Xsc_Proposals_V1_ListQuestionsRequest, context: ServerContext) async throws -> Xsc_Proposals_V1_ListQuestionsResponse in
+                try await self.listQuestions(request, context: context)
+            },
+            .unary("ListNoticeReads") { (request: Xsc_Proposals_V1_NoticeRequest, context: ServerContext) async throws -> Xsc_Proposals_V1_NoticeReadsResponse in
+                try await self.listNoticeReads(request, context: context)
+            },
+            .unary("ListMyTasks") { (request: Xsc_Proposals_V1_ListMyTasksRequest, context: ServerContext) async throws -> Xsc_Proposals_V1_ListMyTasksResponse in
+                try await self.listMyTasks(request, context: context)
+            },
+            .unary("TeamCounts") { (request: Xsc_Proposals_V1_TeamCountsRequest, context: ServerContext) async throws -> Xsc_Proposals_V1_TeamCountsResponse in
+                try await self.teamCounts(request, context: context)
+            },
             .unary("SetDirectoryEntry") { (request: Xsc_Common_V1_DirectoryEntry, context: ServerContext) async throws -> Xsc_Common_V1_DirectoryAck in
                 try await self.setDirectoryEntry(request, context: context)
             },
@@ -24,12 +108,117 @@ public struct Xsc_Proposals_V1_ProposalServiceClient: Sendable {
 
     /// The full path of each method, for callers that address a call by path (an outbox row).
     public enum Paths {
+        public static let createProposal = "/xsc.proposals.v1.ProposalService/CreateProposal"
+        public static let updateProposal = "/xsc.proposals.v1.ProposalService/UpdateProposal"
+        public static let submitProposal = "/xsc.proposals.v1.ProposalService/SubmitProposal"
+        public static let getProposal = "/xsc.proposals.v1.ProposalService/GetProposal"
+        public static let listProposals = "/xsc.proposals.v1.ProposalService/ListProposals"
+        public static let decideProposal = "/xsc.proposals.v1.ProposalService/DecideProposal"
+        public static let reportCheckpoint = "/xsc.proposals.v1.ProposalService/ReportCheckpoint"
+        public static let submitAnalysis = "/xsc.proposals.v1.ProposalService/SubmitAnalysis"
+        public static let submitEvaluation = "/xsc.proposals.v1.ProposalService/SubmitEvaluation"
+        public static let setTeamSettings = "/xsc.proposals.v1.ProposalService/SetTeamSettings"
+        public static let getTeamSettings = "/xsc.proposals.v1.ProposalService/GetTeamSettings"
+        public static let publishNotice = "/xsc.proposals.v1.ProposalService/PublishNotice"
+        public static let getNotice = "/xsc.proposals.v1.ProposalService/GetNotice"
+        public static let listNotices = "/xsc.proposals.v1.ProposalService/ListNotices"
+        public static let acknowledgeNotice = "/xsc.proposals.v1.ProposalService/AcknowledgeNotice"
+        public static let askQuestion = "/xsc.proposals.v1.ProposalService/AskQuestion"
+        public static let answerQuestion = "/xsc.proposals.v1.ProposalService/AnswerQuestion"
+        public static let listQuestions = "/xsc.proposals.v1.ProposalService/ListQuestions"
+        public static let listNoticeReads = "/xsc.proposals.v1.ProposalService/ListNoticeReads"
+        public static let listMyTasks = "/xsc.proposals.v1.ProposalService/ListMyTasks"
+        public static let teamCounts = "/xsc.proposals.v1.ProposalService/TeamCounts"
         public static let setDirectoryEntry = "/xsc.proposals.v1.ProposalService/SetDirectoryEntry"
     }
 
     public let channel: RPCChannel
 
     public init(channel: RPCChannel) { self.channel = channel }
+
+    public func createProposal(_ request: Xsc_Proposals_V1_CreateProposalRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Proposals_V1_Proposal {
+        try await channel.unary(path: Paths.createProposal, request: request, options: options)
+    }
+
+    public func updateProposal(_ request: Xsc_Proposals_V1_UpdateProposalRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Proposals_V1_Proposal {
+        try await channel.unary(path: Paths.updateProposal, request: request, options: options)
+    }
+
+    public func submitProposal(_ request: Xsc_Proposals_V1_ProposalRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Proposals_V1_Proposal {
+        try await channel.unary(path: Paths.submitProposal, request: request, options: options)
+    }
+
+    public func getProposal(_ request: Xsc_Proposals_V1_ProposalRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Proposals_V1_Proposal {
+        try await channel.unary(path: Paths.getProposal, request: request, options: options)
+    }
+
+    public func listProposals(_ request: Xsc_Proposals_V1_ListProposalsRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Proposals_V1_ListProposalsResponse {
+        try await channel.unary(path: Paths.listProposals, request: request, options: options)
+    }
+
+    public func decideProposal(_ request: Xsc_Proposals_V1_DecideRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Proposals_V1_Proposal {
+        try await channel.unary(path: Paths.decideProposal, request: request, options: options)
+    }
+
+    public func reportCheckpoint(_ request: Xsc_Proposals_V1_ReportCheckpointRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Proposals_V1_Proposal {
+        try await channel.unary(path: Paths.reportCheckpoint, request: request, options: options)
+    }
+
+    public func submitAnalysis(_ request: Xsc_Proposals_V1_SubmitAnalysisRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Proposals_V1_Proposal {
+        try await channel.unary(path: Paths.submitAnalysis, request: request, options: options)
+    }
+
+    public func submitEvaluation(_ request: Xsc_Proposals_V1_SubmitEvaluationRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Proposals_V1_Proposal {
+        try await channel.unary(path: Paths.submitEvaluation, request: request, options: options)
+    }
+
+    public func setTeamSettings(_ request: Xsc_Proposals_V1_SetTeamSettingsRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Proposals_V1_TeamSettings {
+        try await channel.unary(path: Paths.setTeamSettings, request: request, options: options)
+    }
+
+    public func getTeamSettings(_ request: Xsc_Proposals_V1_GetTeamSettingsRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Proposals_V1_TeamSettings {
+        try await channel.unary(path: Paths.getTeamSettings, request: request, options: options)
+    }
+
+    public func publishNotice(_ request: Xsc_Proposals_V1_PublishNoticeRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Proposals_V1_Notice {
+        try await channel.unary(path: Paths.publishNotice, request: request, options: options)
+    }
+
+    public func getNotice(_ request: Xsc_Proposals_V1_NoticeRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Proposals_V1_Notice {
+        try await channel.unary(path: Paths.getNotice, request: request, options: options)
+    }
+
+    public func listNotices(_ request: Xsc_Proposals_V1_ListNoticesRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Proposals_V1_ListNoticesResponse {
+        try await channel.unary(path: Paths.listNotices, request: request, options: options)
+    }
+
+    public func acknowledgeNotice(_ request: Xsc_Proposals_V1_NoticeRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Proposals_V1_Notice {
+        try await channel.unary(path: Paths.acknowledgeNotice, request: request, options: options)
+    }
+
+    public func askQuestion(_ request: Xsc_Proposals_V1_AskQuestionRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Proposals_V1_Question {
+        try await channel.unary(path: Paths.askQuestion, request: request, options: options)
+    }
+
+    public func answerQuestion(_ request: Xsc_Proposals_V1_AnswerQuestionRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Proposals_V1_Question {
+        try await channel.unary(path: Paths.answerQuestion, request: request, options: options)
+    }
+
+    public func listQuestions(_ request: Xsc_Proposals_V1_ListQuestionsRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Proposals_V1_ListQuestionsResponse {
+        try await channel.unary(path: Paths.listQuestions, request: request, options: options)
+    }
+
+    public func listNoticeReads(_ request: Xsc_Proposals_V1_NoticeRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Proposals_V1_NoticeReadsResponse {
+        try await channel.unary(path: Paths.listNoticeReads, request: request, options: options)
+    }
+
+    public func listMyTasks(_ request: Xsc_Proposals_V1_ListMyTasksRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Proposals_V1_ListMyTasksResponse {
+        try await channel.unary(path: Paths.listMyTasks, request: request, options: options)
+    }
+
+    public func teamCounts(_ request: Xsc_Proposals_V1_TeamCountsRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Proposals_V1_TeamCountsResponse {
+        try await channel.unary(path: Paths.teamCounts, request: request, options: options)
+    }
 
     public func setDirectoryEntry(_ request: Xsc_Common_V1_DirectoryEntry, options: CallOptions = CallOptions()) async throws -> Xsc_Common_V1_DirectoryAck {
         try await channel.unary(path: Paths.setDirectoryEntry, request: request, options: options)

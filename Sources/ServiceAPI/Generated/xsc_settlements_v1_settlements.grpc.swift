@@ -9,7 +9,29 @@ public protocol Xsc_Settlements_V1_SettlementServiceHandler: RPCServiceProvider 
     func recordOrderRefunded(_ request: Xsc_Orders_V1_OrderRefunded, context: ServerContext) async throws -> Xsc_Common_V1_EventAck
     func recordViolation(_ request: Xsc_Orders_V1_SlaViolation, context: ServerContext) async throws -> Xsc_Common_V1_EventAck
     func recordViolationWithdrawn(_ request: Xsc_Orders_V1_SlaViolationWithdrawn, context: ServerContext) async throws -> Xsc_Common_V1_EventAck
+    func recordProposalViolation(_ request: Xsc_Proposals_V1_ProposalViolation, context: ServerContext) async throws -> Xsc_Common_V1_EventAck
     func setDirectoryEntry(_ request: Xsc_Common_V1_DirectoryEntry, context: ServerContext) async throws -> Xsc_Common_V1_DirectoryAck
+    func setRewardRule(_ request: Xsc_Settlements_V1_SetRewardRuleRequest, context: ServerContext) async throws -> Xsc_Settlements_V1_RewardRule
+    func listRewardRules(_ request: Xsc_Settlements_V1_ListRewardRulesRequest, context: ServerContext) async throws -> Xsc_Settlements_V1_ListRewardRulesResponse
+    func setRecruiter(_ request: Xsc_Settlements_V1_SetRecruiterRequest, context: ServerContext) async throws -> Xsc_Settlements_V1_RecruiterResponse
+    func closeWeek(_ request: Xsc_Settlements_V1_CloseWeekRequest, context: ServerContext) async throws -> Xsc_Settlements_V1_CloseWeekResponse
+    func listStatements(_ request: Xsc_Settlements_V1_ListStatementsRequest, context: ServerContext) async throws -> Xsc_Settlements_V1_ListStatementsResponse
+    func getStatement(_ request: Xsc_Settlements_V1_GetStatementRequest, context: ServerContext) async throws -> Xsc_Settlements_V1_StatementResponse
+    func signStatement(_ request: Xsc_Settlements_V1_SignStatementRequest, context: ServerContext) async throws -> Xsc_Settlements_V1_StatementResponse
+    func recordPayment(_ request: Xsc_Settlements_V1_RecordPaymentRequest, context: ServerContext) async throws -> Xsc_Settlements_V1_StatementResponse
+    func archiveStatement(_ request: Xsc_Settlements_V1_ArchiveStatementRequest, context: ServerContext) async throws -> Xsc_Settlements_V1_StatementResponse
+    func exportStatement(_ request: Xsc_Settlements_V1_ExportStatementRequest, context: ServerContext) async throws -> Xsc_Settlements_V1_ExportStatementResponse
+    func exportDealerWeek(_ request: Xsc_Settlements_V1_ExportDealerWeekRequest, context: ServerContext) async throws -> Xsc_Settlements_V1_ExportStatementResponse
+    func getMyEarnings(_ request: Xsc_Settlements_V1_GetMyEarningsRequest, context: ServerContext) async throws -> Xsc_Settlements_V1_GetMyEarningsResponse
+    func getDealerDue(_ request: Xsc_Settlements_V1_GetDealerDueRequest, context: ServerContext) async throws -> Xsc_Settlements_V1_GetDealerDueResponse
+    func closeQuarter(_ request: Xsc_Settlements_V1_CloseQuarterRequest, context: ServerContext) async throws -> Xsc_Settlements_V1_CloseQuarterResponse
+    func listReimbursements(_ request: Xsc_Settlements_V1_ListReimbursementsRequest, context: ServerContext) async throws -> Xsc_Settlements_V1_ListReimbursementsResponse
+    func signReimbursement(_ request: Xsc_Settlements_V1_SignReimbursementRequest, context: ServerContext) async throws -> Xsc_Settlements_V1_Reimbursement
+    func recordReimbursementPayment(_ request: Xsc_Settlements_V1_RecordReimbursementPaymentRequest, context: ServerContext) async throws -> Xsc_Settlements_V1_Reimbursement
+    func listViolations(_ request: Xsc_Settlements_V1_ListViolationsRequest, context: ServerContext) async throws -> Xsc_Settlements_V1_ListViolationsResponse
+    func violationSummary(_ request: Xsc_Settlements_V1_ViolationSummaryRequest, context: ServerContext) async throws -> Xsc_Settlements_V1_ViolationSummaryResponse
+    func recordChannelConflict(_ request: Xsc_Settlements_V1_RecordChannelConflictRequest, context: ServerContext) async throws -> Xsc_Settlements_V1_Violation
+    func setTeamPenalty(_ request: Xsc_Settlements_V1_SetTeamPenaltyRequest, context: ServerContext) async throws -> Xsc_Settlements_V1_SetTeamPenaltyResponse
 }
 
 extension Xsc_Settlements_V1_SettlementServiceHandler {
@@ -27,8 +49,74 @@ extension Xsc_Settlements_V1_SettlementServiceHandler {
             .unary("RecordViolationWithdrawn") { (request: Xsc_Orders_V1_SlaViolationWithdrawn, context: ServerContext) async throws -> Xsc_Common_V1_EventAck in
                 try await self.recordViolationWithdrawn(request, context: context)
             },
+            .unary("RecordProposalViolation") { (request: Xsc_Proposals_V1_ProposalViolation, context: ServerContext) async throws -> Xsc_Common_V1_EventAck in
+                try await self.recordProposalViolation(request, context: context)
+            },
             .unary("SetDirectoryEntry") { (request: Xsc_Common_V1_DirectoryEntry, context: ServerContext) async throws -> Xsc_Common_V1_DirectoryAck in
                 try await self.setDirectoryEntry(request, context: context)
+            },
+            .unary("SetRewardRule") { (request: Xsc_Settlements_V1_SetRewardRuleRequest, context: ServerContext) async throws -> Xsc_Settlements_V1_RewardRule in
+                try await self.setRewardRule(request, context: context)
+            },
+            .unary("ListRewardRules") { (request: Xsc_Settlements_V1_ListRewardRulesRequest, context: ServerContext) async throws -> Xsc_Settlements_V1_ListRewardRulesResponse in
+                try await self.listRewardRules(request, context: context)
+            },
+            .unary("SetRecruiter") { (request: Xsc_Settlements_V1_SetRecruiterRequest, context: ServerContext) async throws -> Xsc_Settlements_V1_RecruiterResponse in
+                try await self.setRecruiter(request, context: context)
+            },
+            .unary("CloseWeek") { (request: Xsc_Settlements_V1_CloseWeekRequest, context: ServerContext) async throws -> Xsc_Settlements_V1_CloseWeekResponse in
+                try await self.closeWeek(request, context: context)
+            },
+            .unary("ListStatements") { (request: Xsc_Settlements_V1_ListStatementsRequest, context: ServerContext) async throws -> Xsc_Settlements_V1_ListStatementsResponse in
+                try await self.listStatements(request, context: context)
+            },
+            .unary("GetStatement") { (request: Xsc_Settlements_V1_GetStatementRequest, context: ServerContext) async throws -> Xsc_Settlements_V1_StatementResponse in
+                try await self.getStatement(request, context: context)
+            },
+            .unary("SignStatement") { (request: Xsc_Settlements_V1_SignStatementRequest, context: ServerContext) async throws -> Xsc_Settlements_V1_StatementResponse in
+                try await self.signStatement(request, context: context)
+            },
+            .unary("RecordPayment") { (request: Xsc_Settlements_V1_RecordPaymentRequest, context: ServerContext) async throws -> Xsc_Settlements_V1_StatementResponse in
+                try await self.recordPayment(request, context: context)
+            },
+            .unary("ArchiveStatement") { (request: Xsc_Settlements_V1_ArchiveStatementRequest, context: ServerContext) async throws -> Xsc_Settlements_V1_StatementResponse in
+                try await self.archiveStatement(request, context: context)
+            },
+            .unary("ExportStatement") { (request: Xsc_Settlements_V1_ExportStatementRequest, context: ServerContext) async throws -> Xsc_Settlements_V1_ExportStatementResponse in
+                try await self.exportStatement(request, context: context)
+            },
+            .unary("ExportDealerWeek") { (request: Xsc_Settlements_V1_ExportDealerWeekRequest, context: ServerContext) async throws -> Xsc_Settlements_V1_ExportStatementResponse in
+                try await self.exportDealerWeek(request, context: context)
+            },
+            .unary("GetMyEarnings") { (request: Xsc_Settlements_V1_GetMyEarningsRequest, context: ServerContext) async throws -> Xsc_Settlements_V1_GetMyEarningsResponse in
+                try await self.getMyEarnings(request, context: context)
+            },
+            .unary("GetDealerDue") { (request: Xsc_Settlements_V1_GetDealerDueRequest, context: ServerContext) async throws -> Xsc_Settlements_V1_GetDealerDueResponse in
+                try await self.getDealerDue(request, context: context)
+            },
+            .unary("CloseQuarter") { (request: Xsc_Settlements_V1_CloseQuarterRequest, context: ServerContext) async throws -> Xsc_Settlements_V1_CloseQuarterResponse in
+                try await self.closeQuarter(request, context: context)
+            },
+            .unary("ListReimbursements") { (request: Xsc_Settlements_V1_ListReimbursementsRequest, context: ServerContext) async throws -> Xsc_Settlements_V1_ListReimbursementsResponse in
+                try await self.listReimbursements(request, context: context)
+            },
+            .unary("SignReimbursement") { (request: Xsc_Settlements_V1_SignReimbursementRequest, context: ServerContext) async throws -> Xsc_Settlements_V1_Reimbursement in
+                try await self.signReimbursement(request, context: context)
+            },
+            .unary("RecordReimbursementPayment") { (request: Xsc_Settlements_V1_RecordReimbursementPaymentRequest, context: ServerContext) async throws -> Xsc_Settlements_V1_Reimbursement in
+                try await self.recordReimbursementPayment(request, context: context)
+            },
+            .unary("ListViolations") { (request: Xsc_Settlements_V1_ListViolationsRequest, context: ServerContext) async throws -> Xsc_Settlements_V1_ListViolationsResponse in
+                try await self.listViolations(request, context: context)
+            },
+            .unary("ViolationSummary") { (request: Xsc_Settlements_V1_ViolationSummaryRequest, context: ServerContext) async throws -> Xsc_Settlements_V1_ViolationSummaryResponse in
+                try await self.violationSummary(request, context: context)
+            },
+            .unary("RecordChannelConflict") { (request: Xsc_Settlements_V1_RecordChannelConflictRequest, context: ServerContext) async throws -> Xsc_Settlements_V1_Violation in
+                try await self.recordChannelConflict(request, context: context)
+            },
+            .unary("SetTeamPenalty") { (request: Xsc_Settlements_V1_SetTeamPenaltyRequest, context: ServerContext) async throws -> Xsc_Settlements_V1_SetTeamPenaltyResponse in
+                try await self.setTeamPenalty(request, context: context)
             },
         ])
     }
@@ -44,7 +132,29 @@ public struct Xsc_Settlements_V1_SettlementServiceClient: Sendable {
         public static let recordOrderRefunded = "/xsc.settlements.v1.SettlementService/RecordOrderRefunded"
         public static let recordViolation = "/xsc.settlements.v1.SettlementService/RecordViolation"
         public static let recordViolationWithdrawn = "/xsc.settlements.v1.SettlementService/RecordViolationWithdrawn"
+        public static let recordProposalViolation = "/xsc.settlements.v1.SettlementService/RecordProposalViolation"
         public static let setDirectoryEntry = "/xsc.settlements.v1.SettlementService/SetDirectoryEntry"
+        public static let setRewardRule = "/xsc.settlements.v1.SettlementService/SetRewardRule"
+        public static let listRewardRules = "/xsc.settlements.v1.SettlementService/ListRewardRules"
+        public static let setRecruiter = "/xsc.settlements.v1.SettlementService/SetRecruiter"
+        public static let closeWeek = "/xsc.settlements.v1.SettlementService/CloseWeek"
+        public static let listStatements = "/xsc.settlements.v1.SettlementService/ListStatements"
+        public static let getStatement = "/xsc.settlements.v1.SettlementService/GetStatement"
+        public static let signStatement = "/xsc.settlements.v1.SettlementService/SignStatement"
+        public static let recordPayment = "/xsc.settlements.v1.SettlementService/RecordPayment"
+        public static let archiveStatement = "/xsc.settlements.v1.SettlementService/ArchiveStatement"
+        public static let exportStatement = "/xsc.settlements.v1.SettlementService/ExportStatement"
+        public static let exportDealerWeek = "/xsc.settlements.v1.SettlementService/ExportDealerWeek"
+        public static let getMyEarnings = "/xsc.settlements.v1.SettlementService/GetMyEarnings"
+        public static let getDealerDue = "/xsc.settlements.v1.SettlementService/GetDealerDue"
+        public static let closeQuarter = "/xsc.settlements.v1.SettlementService/CloseQuarter"
+        public static let listReimbursements = "/xsc.settlements.v1.SettlementService/ListReimbursements"
+        public static let signReimbursement = "/xsc.settlements.v1.SettlementService/SignReimbursement"
+        public static let recordReimbursementPayment = "/xsc.settlements.v1.SettlementService/RecordReimbursementPayment"
+        public static let listViolations = "/xsc.settlements.v1.SettlementService/ListViolations"
+        public static let violationSummary = "/xsc.settlements.v1.SettlementService/ViolationSummary"
+        public static let recordChannelConflict = "/xsc.settlements.v1.SettlementService/RecordChannelConflict"
+        public static let setTeamPenalty = "/xsc.settlements.v1.SettlementService/SetTeamPenalty"
     }
 
     public let channel: RPCChannel
@@ -67,7 +177,95 @@ public struct Xsc_Settlements_V1_SettlementServiceClient: Sendable {
         try await channel.unary(path: Paths.recordViolationWithdrawn, request: request, options: options)
     }
 
+    public func recordProposalViolation(_ request: Xsc_Proposals_V1_ProposalViolation, options: CallOptions = CallOptions()) async throws -> Xsc_Common_V1_EventAck {
+        try await channel.unary(path: Paths.recordProposalViolation, request: request, options: options)
+    }
+
     public func setDirectoryEntry(_ request: Xsc_Common_V1_DirectoryEntry, options: CallOptions = CallOptions()) async throws -> Xsc_Common_V1_DirectoryAck {
         try await channel.unary(path: Paths.setDirectoryEntry, request: request, options: options)
+    }
+
+    public func setRewardRule(_ request: Xsc_Settlements_V1_SetRewardRuleRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Settlements_V1_RewardRule {
+        try await channel.unary(path: Paths.setRewardRule, request: request, options: options)
+    }
+
+    public func listRewardRules(_ request: Xsc_Settlements_V1_ListRewardRulesRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Settlements_V1_ListRewardRulesResponse {
+        try await channel.unary(path: Paths.listRewardRules, request: request, options: options)
+    }
+
+    public func setRecruiter(_ request: Xsc_Settlements_V1_SetRecruiterRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Settlements_V1_RecruiterResponse {
+        try await channel.unary(path: Paths.setRecruiter, request: request, options: options)
+    }
+
+    public func closeWeek(_ request: Xsc_Settlements_V1_CloseWeekRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Settlements_V1_CloseWeekResponse {
+        try await channel.unary(path: Paths.closeWeek, request: request, options: options)
+    }
+
+    public func listStatements(_ request: Xsc_Settlements_V1_ListStatementsRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Settlements_V1_ListStatementsResponse {
+        try await channel.unary(path: Paths.listStatements, request: request, options: options)
+    }
+
+    public func getStatement(_ request: Xsc_Settlements_V1_GetStatementRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Settlements_V1_StatementResponse {
+        try await channel.unary(path: Paths.getStatement, request: request, options: options)
+    }
+
+    public func signStatement(_ request: Xsc_Settlements_V1_SignStatementRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Settlements_V1_StatementResponse {
+        try await channel.unary(path: Paths.signStatement, request: request, options: options)
+    }
+
+    public func recordPayment(_ request: Xsc_Settlements_V1_RecordPaymentRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Settlements_V1_StatementResponse {
+        try await channel.unary(path: Paths.recordPayment, request: request, options: options)
+    }
+
+    public func archiveStatement(_ request: Xsc_Settlements_V1_ArchiveStatementRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Settlements_V1_StatementResponse {
+        try await channel.unary(path: Paths.archiveStatement, request: request, options: options)
+    }
+
+    public func exportStatement(_ request: Xsc_Settlements_V1_ExportStatementRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Settlements_V1_ExportStatementResponse {
+        try await channel.unary(path: Paths.exportStatement, request: request, options: options)
+    }
+
+    public func exportDealerWeek(_ request: Xsc_Settlements_V1_ExportDealerWeekRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Settlements_V1_ExportStatementResponse {
+        try await channel.unary(path: Paths.exportDealerWeek, request: request, options: options)
+    }
+
+    public func getMyEarnings(_ request: Xsc_Settlements_V1_GetMyEarningsRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Settlements_V1_GetMyEarningsResponse {
+        try await channel.unary(path: Paths.getMyEarnings, request: request, options: options)
+    }
+
+    public func getDealerDue(_ request: Xsc_Settlements_V1_GetDealerDueRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Settlements_V1_GetDealerDueResponse {
+        try await channel.unary(path: Paths.getDealerDue, request: request, options: options)
+    }
+
+    public func closeQuarter(_ request: Xsc_Settlements_V1_CloseQuarterRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Settlements_V1_CloseQuarterResponse {
+        try await channel.unary(path: Paths.closeQuarter, request: request, options: options)
+    }
+
+    public func listReimbursements(_ request: Xsc_Settlements_V1_ListReimbursementsRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Settlements_V1_ListReimbursementsResponse {
+        try await channel.unary(path: Paths.listReimbursements, request: request, options: options)
+    }
+
+    public func signReimbursement(_ request: Xsc_Settlements_V1_SignReimbursementRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Settlements_V1_Reimbursement {
+        try await channel.unary(path: Paths.signReimbursement, request: request, options: options)
+    }
+
+    public func recordReimbursementPayment(_ request: Xsc_Settlements_V1_RecordReimbursementPaymentRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Settlements_V1_Reimbursement {
+        try await channel.unary(path: Paths.recordReimbursementPayment, request: request, options: options)
+    }
+
+    public func listViolations(_ request: Xsc_Settlements_V1_ListViolationsRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Settlements_V1_ListViolationsResponse {
+        try await channel.unary(path: Paths.listViolations, request: request, options: options)
+    }
+
+    public func violationSummary(_ request: Xsc_Settlements_V1_ViolationSummaryRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Settlements_V1_ViolationSummaryResponse {
+        try await channel.unary(path: Paths.violationSummary, request: request, options: options)
+    }
+
+    public func recordChannelConflict(_ request: Xsc_Settlements_V1_RecordChannelConflictRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Settlements_V1_Violation {
+        try await channel.unary(path: Paths.recordChannelConflict, request: request, options: options)
+    }
+
+    public func setTeamPenalty(_ request: Xsc_Settlements_V1_SetTeamPenaltyRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Settlements_V1_SetTeamPenaltyResponse {
+        try await channel.unary(path: Paths.setTeamPenalty, request: request, options: options)
     }
 }

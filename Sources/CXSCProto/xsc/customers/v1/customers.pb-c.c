@@ -7,16 +7,5518 @@
 #endif
 
 #include "xsc/customers/v1/customers.pb-c.h"
-static const ProtobufCMethodDescriptor xsc__customers__v1__customer_service__method_descriptors[3] =
+void   xsc__customers__v1__contact__init
+                     (Xsc__Customers__V1__Contact         *message)
+{
+  static const Xsc__Customers__V1__Contact init_value = XSC__CUSTOMERS__V1__CONTACT__INIT;
+  *message = init_value;
+}
+size_t xsc__customers__v1__contact__get_packed_size
+                     (const Xsc__Customers__V1__Contact *message)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__contact__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__customers__v1__contact__pack
+                     (const Xsc__Customers__V1__Contact *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__contact__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__customers__v1__contact__pack_to_buffer
+                     (const Xsc__Customers__V1__Contact *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__contact__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Customers__V1__Contact *
+       xsc__customers__v1__contact__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Customers__V1__Contact *)
+     protobuf_c_message_unpack (&xsc__customers__v1__contact__descriptor,
+                                allocator, len, data);
+}
+void   xsc__customers__v1__contact__free_unpacked
+                     (Xsc__Customers__V1__Contact *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__customers__v1__contact__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__customers__v1__customer_input__init
+                     (Xsc__Customers__V1__CustomerInput         *message)
+{
+  static const Xsc__Customers__V1__CustomerInput init_value = XSC__CUSTOMERS__V1__CUSTOMER_INPUT__INIT;
+  *message = init_value;
+}
+size_t xsc__customers__v1__customer_input__get_packed_size
+                     (const Xsc__Customers__V1__CustomerInput *message)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__customer_input__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__customers__v1__customer_input__pack
+                     (const Xsc__Customers__V1__CustomerInput *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__customer_input__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__customers__v1__customer_input__pack_to_buffer
+                     (const Xsc__Customers__V1__CustomerInput *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__customer_input__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Customers__V1__CustomerInput *
+       xsc__customers__v1__customer_input__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Customers__V1__CustomerInput *)
+     protobuf_c_message_unpack (&xsc__customers__v1__customer_input__descriptor,
+                                allocator, len, data);
+}
+void   xsc__customers__v1__customer_input__free_unpacked
+                     (Xsc__Customers__V1__CustomerInput *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__customers__v1__customer_input__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__customers__v1__binding__init
+                     (Xsc__Customers__V1__Binding         *message)
+{
+  static const Xsc__Customers__V1__Binding init_value = XSC__CUSTOMERS__V1__BINDING__INIT;
+  *message = init_value;
+}
+size_t xsc__customers__v1__binding__get_packed_size
+                     (const Xsc__Customers__V1__Binding *message)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__binding__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__customers__v1__binding__pack
+                     (const Xsc__Customers__V1__Binding *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__binding__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__customers__v1__binding__pack_to_buffer
+                     (const Xsc__Customers__V1__Binding *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__binding__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Customers__V1__Binding *
+       xsc__customers__v1__binding__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Customers__V1__Binding *)
+     protobuf_c_message_unpack (&xsc__customers__v1__binding__descriptor,
+                                allocator, len, data);
+}
+void   xsc__customers__v1__binding__free_unpacked
+                     (Xsc__Customers__V1__Binding *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__customers__v1__binding__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__customers__v1__customer__init
+                     (Xsc__Customers__V1__Customer         *message)
+{
+  static const Xsc__Customers__V1__Customer init_value = XSC__CUSTOMERS__V1__CUSTOMER__INIT;
+  *message = init_value;
+}
+size_t xsc__customers__v1__customer__get_packed_size
+                     (const Xsc__Customers__V1__Customer *message)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__customer__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__customers__v1__customer__pack
+                     (const Xsc__Customers__V1__Customer *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__customer__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__customers__v1__customer__pack_to_buffer
+                     (const Xsc__Customers__V1__Customer *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__customer__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Customers__V1__Customer *
+       xsc__customers__v1__customer__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Customers__V1__Customer *)
+     protobuf_c_message_unpack (&xsc__customers__v1__customer__descriptor,
+                                allocator, len, data);
+}
+void   xsc__customers__v1__customer__free_unpacked
+                     (Xsc__Customers__V1__Customer *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__customers__v1__customer__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__customers__v1__create_customer_request__init
+                     (Xsc__Customers__V1__CreateCustomerRequest         *message)
+{
+  static const Xsc__Customers__V1__CreateCustomerRequest init_value = XSC__CUSTOMERS__V1__CREATE_CUSTOMER_REQUEST__INIT;
+  *message = init_value;
+}
+size_t xsc__customers__v1__create_customer_request__get_packed_size
+                     (const Xsc__Customers__V1__CreateCustomerRequest *message)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__create_customer_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__customers__v1__create_customer_request__pack
+                     (const Xsc__Customers__V1__CreateCustomerRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__create_customer_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__customers__v1__create_customer_request__pack_to_buffer
+                     (const Xsc__Customers__V1__CreateCustomerRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__create_customer_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Customers__V1__CreateCustomerRequest *
+       xsc__customers__v1__create_customer_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Customers__V1__CreateCustomerRequest *)
+     protobuf_c_message_unpack (&xsc__customers__v1__create_customer_request__descriptor,
+                                allocator, len, data);
+}
+void   xsc__customers__v1__create_customer_request__free_unpacked
+                     (Xsc__Customers__V1__CreateCustomerRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__customers__v1__create_customer_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__customers__v1__customer_response__init
+                     (Xsc__Customers__V1__CustomerResponse         *message)
+{
+  static const Xsc__Customers__V1__CustomerResponse init_value = XSC__CUSTOMERS__V1__CUSTOMER_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t xsc__customers__v1__customer_response__get_packed_size
+                     (const Xsc__Customers__V1__CustomerResponse *message)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__customer_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__customers__v1__customer_response__pack
+                     (const Xsc__Customers__V1__CustomerResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__customer_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__customers__v1__customer_response__pack_to_buffer
+                     (const Xsc__Customers__V1__CustomerResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__customer_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Customers__V1__CustomerResponse *
+       xsc__customers__v1__customer_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Customers__V1__CustomerResponse *)
+     protobuf_c_message_unpack (&xsc__customers__v1__customer_response__descriptor,
+                                allocator, len, data);
+}
+void   xsc__customers__v1__customer_response__free_unpacked
+                     (Xsc__Customers__V1__CustomerResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__customers__v1__customer_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__customers__v1__get_customer_request__init
+                     (Xsc__Customers__V1__GetCustomerRequest         *message)
+{
+  static const Xsc__Customers__V1__GetCustomerRequest init_value = XSC__CUSTOMERS__V1__GET_CUSTOMER_REQUEST__INIT;
+  *message = init_value;
+}
+size_t xsc__customers__v1__get_customer_request__get_packed_size
+                     (const Xsc__Customers__V1__GetCustomerRequest *message)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__get_customer_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__customers__v1__get_customer_request__pack
+                     (const Xsc__Customers__V1__GetCustomerRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__get_customer_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__customers__v1__get_customer_request__pack_to_buffer
+                     (const Xsc__Customers__V1__GetCustomerRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__get_customer_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Customers__V1__GetCustomerRequest *
+       xsc__customers__v1__get_customer_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Customers__V1__GetCustomerRequest *)
+     protobuf_c_message_unpack (&xsc__customers__v1__get_customer_request__descriptor,
+                                allocator, len, data);
+}
+void   xsc__customers__v1__get_customer_request__free_unpacked
+                     (Xsc__Customers__V1__GetCustomerRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__customers__v1__get_customer_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__customers__v1__update_customer_request__init
+                     (Xsc__Customers__V1__UpdateCustomerRequest         *message)
+{
+  static const Xsc__Customers__V1__UpdateCustomerRequest init_value = XSC__CUSTOMERS__V1__UPDATE_CUSTOMER_REQUEST__INIT;
+  *message = init_value;
+}
+size_t xsc__customers__v1__update_customer_request__get_packed_size
+                     (const Xsc__Customers__V1__UpdateCustomerRequest *message)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__update_customer_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__customers__v1__update_customer_request__pack
+                     (const Xsc__Customers__V1__UpdateCustomerRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__update_customer_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__customers__v1__update_customer_request__pack_to_buffer
+                     (const Xsc__Customers__V1__UpdateCustomerRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__update_customer_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Customers__V1__UpdateCustomerRequest *
+       xsc__customers__v1__update_customer_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Customers__V1__UpdateCustomerRequest *)
+     protobuf_c_message_unpack (&xsc__customers__v1__update_customer_request__descriptor,
+                                allocator, len, data);
+}
+void   xsc__customers__v1__update_customer_request__free_unpacked
+                     (Xsc__Customers__V1__UpdateCustomerRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__customers__v1__update_customer_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__customers__v1__search_customers_request__init
+                     (Xsc__Customers__V1__SearchCustomersRequest         *message)
+{
+  static const Xsc__Customers__V1__SearchCustomersRequest init_value = XSC__CUSTOMERS__V1__SEARCH_CUSTOMERS_REQUEST__INIT;
+  *message = init_value;
+}
+size_t xsc__customers__v1__search_customers_request__get_packed_size
+                     (const Xsc__Customers__V1__SearchCustomersRequest *message)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__search_customers_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__customers__v1__search_customers_request__pack
+                     (const Xsc__Customers__V1__SearchCustomersRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__search_customers_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__customers__v1__search_customers_request__pack_to_buffer
+                     (const Xsc__Customers__V1__SearchCustomersRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__search_customers_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Customers__V1__SearchCustomersRequest *
+       xsc__customers__v1__search_customers_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Customers__V1__SearchCustomersRequest *)
+     protobuf_c_message_unpack (&xsc__customers__v1__search_customers_request__descriptor,
+                                allocator, len, data);
+}
+void   xsc__customers__v1__search_customers_request__free_unpacked
+                     (Xsc__Customers__V1__SearchCustomersRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__customers__v1__search_customers_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__customers__v1__search_customers_response__init
+                     (Xsc__Customers__V1__SearchCustomersResponse         *message)
+{
+  static const Xsc__Customers__V1__SearchCustomersResponse init_value = XSC__CUSTOMERS__V1__SEARCH_CUSTOMERS_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t xsc__customers__v1__search_customers_response__get_packed_size
+                     (const Xsc__Customers__V1__SearchCustomersResponse *message)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__search_customers_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__customers__v1__search_customers_response__pack
+                     (const Xsc__Customers__V1__SearchCustomersResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__search_customers_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__customers__v1__search_customers_response__pack_to_buffer
+                     (const Xsc__Customers__V1__SearchCustomersResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__search_customers_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Customers__V1__SearchCustomersResponse *
+       xsc__customers__v1__search_customers_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Customers__V1__SearchCustomersResponse *)
+     protobuf_c_message_unpack (&xsc__customers__v1__search_customers_response__descriptor,
+                                allocator, len, data);
+}
+void   xsc__customers__v1__search_customers_response__free_unpacked
+                     (Xsc__Customers__V1__SearchCustomersResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__customers__v1__search_customers_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__customers__v1__list_tags_request__init
+                     (Xsc__Customers__V1__ListTagsRequest         *message)
+{
+  static const Xsc__Customers__V1__ListTagsRequest init_value = XSC__CUSTOMERS__V1__LIST_TAGS_REQUEST__INIT;
+  *message = init_value;
+}
+size_t xsc__customers__v1__list_tags_request__get_packed_size
+                     (const Xsc__Customers__V1__ListTagsRequest *message)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__list_tags_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__customers__v1__list_tags_request__pack
+                     (const Xsc__Customers__V1__ListTagsRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__list_tags_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__customers__v1__list_tags_request__pack_to_buffer
+                     (const Xsc__Customers__V1__ListTagsRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__list_tags_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Customers__V1__ListTagsRequest *
+       xsc__customers__v1__list_tags_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Customers__V1__ListTagsRequest *)
+     protobuf_c_message_unpack (&xsc__customers__v1__list_tags_request__descriptor,
+                                allocator, len, data);
+}
+void   xsc__customers__v1__list_tags_request__free_unpacked
+                     (Xsc__Customers__V1__ListTagsRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__customers__v1__list_tags_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__customers__v1__tag_count__init
+                     (Xsc__Customers__V1__TagCount         *message)
+{
+  static const Xsc__Customers__V1__TagCount init_value = XSC__CUSTOMERS__V1__TAG_COUNT__INIT;
+  *message = init_value;
+}
+size_t xsc__customers__v1__tag_count__get_packed_size
+                     (const Xsc__Customers__V1__TagCount *message)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__tag_count__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__customers__v1__tag_count__pack
+                     (const Xsc__Customers__V1__TagCount *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__tag_count__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__customers__v1__tag_count__pack_to_buffer
+                     (const Xsc__Customers__V1__TagCount *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__tag_count__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Customers__V1__TagCount *
+       xsc__customers__v1__tag_count__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Customers__V1__TagCount *)
+     protobuf_c_message_unpack (&xsc__customers__v1__tag_count__descriptor,
+                                allocator, len, data);
+}
+void   xsc__customers__v1__tag_count__free_unpacked
+                     (Xsc__Customers__V1__TagCount *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__customers__v1__tag_count__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__customers__v1__list_tags_response__init
+                     (Xsc__Customers__V1__ListTagsResponse         *message)
+{
+  static const Xsc__Customers__V1__ListTagsResponse init_value = XSC__CUSTOMERS__V1__LIST_TAGS_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t xsc__customers__v1__list_tags_response__get_packed_size
+                     (const Xsc__Customers__V1__ListTagsResponse *message)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__list_tags_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__customers__v1__list_tags_response__pack
+                     (const Xsc__Customers__V1__ListTagsResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__list_tags_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__customers__v1__list_tags_response__pack_to_buffer
+                     (const Xsc__Customers__V1__ListTagsResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__list_tags_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Customers__V1__ListTagsResponse *
+       xsc__customers__v1__list_tags_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Customers__V1__ListTagsResponse *)
+     protobuf_c_message_unpack (&xsc__customers__v1__list_tags_response__descriptor,
+                                allocator, len, data);
+}
+void   xsc__customers__v1__list_tags_response__free_unpacked
+                     (Xsc__Customers__V1__ListTagsResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__customers__v1__list_tags_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__customers__v1__count_customers_request__init
+                     (Xsc__Customers__V1__CountCustomersRequest         *message)
+{
+  static const Xsc__Customers__V1__CountCustomersRequest init_value = XSC__CUSTOMERS__V1__COUNT_CUSTOMERS_REQUEST__INIT;
+  *message = init_value;
+}
+size_t xsc__customers__v1__count_customers_request__get_packed_size
+                     (const Xsc__Customers__V1__CountCustomersRequest *message)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__count_customers_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__customers__v1__count_customers_request__pack
+                     (const Xsc__Customers__V1__CountCustomersRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__count_customers_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__customers__v1__count_customers_request__pack_to_buffer
+                     (const Xsc__Customers__V1__CountCustomersRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__count_customers_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Customers__V1__CountCustomersRequest *
+       xsc__customers__v1__count_customers_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Customers__V1__CountCustomersRequest *)
+     protobuf_c_message_unpack (&xsc__customers__v1__count_customers_request__descriptor,
+                                allocator, len, data);
+}
+void   xsc__customers__v1__count_customers_request__free_unpacked
+                     (Xsc__Customers__V1__CountCustomersRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__customers__v1__count_customers_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__customers__v1__team_count__init
+                     (Xsc__Customers__V1__TeamCount         *message)
+{
+  static const Xsc__Customers__V1__TeamCount init_value = XSC__CUSTOMERS__V1__TEAM_COUNT__INIT;
+  *message = init_value;
+}
+size_t xsc__customers__v1__team_count__get_packed_size
+                     (const Xsc__Customers__V1__TeamCount *message)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__team_count__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__customers__v1__team_count__pack
+                     (const Xsc__Customers__V1__TeamCount *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__team_count__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__customers__v1__team_count__pack_to_buffer
+                     (const Xsc__Customers__V1__TeamCount *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__team_count__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Customers__V1__TeamCount *
+       xsc__customers__v1__team_count__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Customers__V1__TeamCount *)
+     protobuf_c_message_unpack (&xsc__customers__v1__team_count__descriptor,
+                                allocator, len, data);
+}
+void   xsc__customers__v1__team_count__free_unpacked
+                     (Xsc__Customers__V1__TeamCount *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__customers__v1__team_count__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__customers__v1__count_customers_response__init
+                     (Xsc__Customers__V1__CountCustomersResponse         *message)
+{
+  static const Xsc__Customers__V1__CountCustomersResponse init_value = XSC__CUSTOMERS__V1__COUNT_CUSTOMERS_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t xsc__customers__v1__count_customers_response__get_packed_size
+                     (const Xsc__Customers__V1__CountCustomersResponse *message)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__count_customers_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__customers__v1__count_customers_response__pack
+                     (const Xsc__Customers__V1__CountCustomersResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__count_customers_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__customers__v1__count_customers_response__pack_to_buffer
+                     (const Xsc__Customers__V1__CountCustomersResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__count_customers_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Customers__V1__CountCustomersResponse *
+       xsc__customers__v1__count_customers_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Customers__V1__CountCustomersResponse *)
+     protobuf_c_message_unpack (&xsc__customers__v1__count_customers_response__descriptor,
+                                allocator, len, data);
+}
+void   xsc__customers__v1__count_customers_response__free_unpacked
+                     (Xsc__Customers__V1__CountCustomersResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__customers__v1__count_customers_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__customers__v1__import_customer_row__init
+                     (Xsc__Customers__V1__ImportCustomerRow         *message)
+{
+  static const Xsc__Customers__V1__ImportCustomerRow init_value = XSC__CUSTOMERS__V1__IMPORT_CUSTOMER_ROW__INIT;
+  *message = init_value;
+}
+size_t xsc__customers__v1__import_customer_row__get_packed_size
+                     (const Xsc__Customers__V1__ImportCustomerRow *message)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__import_customer_row__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__customers__v1__import_customer_row__pack
+                     (const Xsc__Customers__V1__ImportCustomerRow *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__import_customer_row__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__customers__v1__import_customer_row__pack_to_buffer
+                     (const Xsc__Customers__V1__ImportCustomerRow *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__import_customer_row__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Customers__V1__ImportCustomerRow *
+       xsc__customers__v1__import_customer_row__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Customers__V1__ImportCustomerRow *)
+     protobuf_c_message_unpack (&xsc__customers__v1__import_customer_row__descriptor,
+                                allocator, len, data);
+}
+void   xsc__customers__v1__import_customer_row__free_unpacked
+                     (Xsc__Customers__V1__ImportCustomerRow *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__customers__v1__import_customer_row__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__customers__v1__import_row_result__init
+                     (Xsc__Customers__V1__ImportRowResult         *message)
+{
+  static const Xsc__Customers__V1__ImportRowResult init_value = XSC__CUSTOMERS__V1__IMPORT_ROW_RESULT__INIT;
+  *message = init_value;
+}
+size_t xsc__customers__v1__import_row_result__get_packed_size
+                     (const Xsc__Customers__V1__ImportRowResult *message)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__import_row_result__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__customers__v1__import_row_result__pack
+                     (const Xsc__Customers__V1__ImportRowResult *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__import_row_result__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__customers__v1__import_row_result__pack_to_buffer
+                     (const Xsc__Customers__V1__ImportRowResult *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__import_row_result__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Customers__V1__ImportRowResult *
+       xsc__customers__v1__import_row_result__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Customers__V1__ImportRowResult *)
+     protobuf_c_message_unpack (&xsc__customers__v1__import_row_result__descriptor,
+                                allocator, len, data);
+}
+void   xsc__customers__v1__import_row_result__free_unpacked
+                     (Xsc__Customers__V1__ImportRowResult *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__customers__v1__import_row_result__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__customers__v1__import_customers_response__init
+                     (Xsc__Customers__V1__ImportCustomersResponse         *message)
+{
+  static const Xsc__Customers__V1__ImportCustomersResponse init_value = XSC__CUSTOMERS__V1__IMPORT_CUSTOMERS_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t xsc__customers__v1__import_customers_response__get_packed_size
+                     (const Xsc__Customers__V1__ImportCustomersResponse *message)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__import_customers_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__customers__v1__import_customers_response__pack
+                     (const Xsc__Customers__V1__ImportCustomersResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__import_customers_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__customers__v1__import_customers_response__pack_to_buffer
+                     (const Xsc__Customers__V1__ImportCustomersResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__import_customers_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Customers__V1__ImportCustomersResponse *
+       xsc__customers__v1__import_customers_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Customers__V1__ImportCustomersResponse *)
+     protobuf_c_message_unpack (&xsc__customers__v1__import_customers_response__descriptor,
+                                allocator, len, data);
+}
+void   xsc__customers__v1__import_customers_response__free_unpacked
+                     (Xsc__Customers__V1__ImportCustomersResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__customers__v1__import_customers_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__customers__v1__follow_up__init
+                     (Xsc__Customers__V1__FollowUp         *message)
+{
+  static const Xsc__Customers__V1__FollowUp init_value = XSC__CUSTOMERS__V1__FOLLOW_UP__INIT;
+  *message = init_value;
+}
+size_t xsc__customers__v1__follow_up__get_packed_size
+                     (const Xsc__Customers__V1__FollowUp *message)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__follow_up__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__customers__v1__follow_up__pack
+                     (const Xsc__Customers__V1__FollowUp *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__follow_up__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__customers__v1__follow_up__pack_to_buffer
+                     (const Xsc__Customers__V1__FollowUp *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__follow_up__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Customers__V1__FollowUp *
+       xsc__customers__v1__follow_up__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Customers__V1__FollowUp *)
+     protobuf_c_message_unpack (&xsc__customers__v1__follow_up__descriptor,
+                                allocator, len, data);
+}
+void   xsc__customers__v1__follow_up__free_unpacked
+                     (Xsc__Customers__V1__FollowUp *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__customers__v1__follow_up__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__customers__v1__add_follow_up_request__init
+                     (Xsc__Customers__V1__AddFollowUpRequest         *message)
+{
+  static const Xsc__Customers__V1__AddFollowUpRequest init_value = XSC__CUSTOMERS__V1__ADD_FOLLOW_UP_REQUEST__INIT;
+  *message = init_value;
+}
+size_t xsc__customers__v1__add_follow_up_request__get_packed_size
+                     (const Xsc__Customers__V1__AddFollowUpRequest *message)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__add_follow_up_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__customers__v1__add_follow_up_request__pack
+                     (const Xsc__Customers__V1__AddFollowUpRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__add_follow_up_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__customers__v1__add_follow_up_request__pack_to_buffer
+                     (const Xsc__Customers__V1__AddFollowUpRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__add_follow_up_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Customers__V1__AddFollowUpRequest *
+       xsc__customers__v1__add_follow_up_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Customers__V1__AddFollowUpRequest *)
+     protobuf_c_message_unpack (&xsc__customers__v1__add_follow_up_request__descriptor,
+                                allocator, len, data);
+}
+void   xsc__customers__v1__add_follow_up_request__free_unpacked
+                     (Xsc__Customers__V1__AddFollowUpRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__customers__v1__add_follow_up_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__customers__v1__follow_up_response__init
+                     (Xsc__Customers__V1__FollowUpResponse         *message)
+{
+  static const Xsc__Customers__V1__FollowUpResponse init_value = XSC__CUSTOMERS__V1__FOLLOW_UP_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t xsc__customers__v1__follow_up_response__get_packed_size
+                     (const Xsc__Customers__V1__FollowUpResponse *message)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__follow_up_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__customers__v1__follow_up_response__pack
+                     (const Xsc__Customers__V1__FollowUpResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__follow_up_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__customers__v1__follow_up_response__pack_to_buffer
+                     (const Xsc__Customers__V1__FollowUpResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__follow_up_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Customers__V1__FollowUpResponse *
+       xsc__customers__v1__follow_up_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Customers__V1__FollowUpResponse *)
+     protobuf_c_message_unpack (&xsc__customers__v1__follow_up_response__descriptor,
+                                allocator, len, data);
+}
+void   xsc__customers__v1__follow_up_response__free_unpacked
+                     (Xsc__Customers__V1__FollowUpResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__customers__v1__follow_up_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__customers__v1__list_follow_ups_request__init
+                     (Xsc__Customers__V1__ListFollowUpsRequest         *message)
+{
+  static const Xsc__Customers__V1__ListFollowUpsRequest init_value = XSC__CUSTOMERS__V1__LIST_FOLLOW_UPS_REQUEST__INIT;
+  *message = init_value;
+}
+size_t xsc__customers__v1__list_follow_ups_request__get_packed_size
+                     (const Xsc__Customers__V1__ListFollowUpsRequest *message)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__list_follow_ups_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__customers__v1__list_follow_ups_request__pack
+                     (const Xsc__Customers__V1__ListFollowUpsRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__list_follow_ups_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__customers__v1__list_follow_ups_request__pack_to_buffer
+                     (const Xsc__Customers__V1__ListFollowUpsRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__list_follow_ups_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Customers__V1__ListFollowUpsRequest *
+       xsc__customers__v1__list_follow_ups_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Customers__V1__ListFollowUpsRequest *)
+     protobuf_c_message_unpack (&xsc__customers__v1__list_follow_ups_request__descriptor,
+                                allocator, len, data);
+}
+void   xsc__customers__v1__list_follow_ups_request__free_unpacked
+                     (Xsc__Customers__V1__ListFollowUpsRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__customers__v1__list_follow_ups_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__customers__v1__list_follow_ups_response__init
+                     (Xsc__Customers__V1__ListFollowUpsResponse         *message)
+{
+  static const Xsc__Customers__V1__ListFollowUpsResponse init_value = XSC__CUSTOMERS__V1__LIST_FOLLOW_UPS_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t xsc__customers__v1__list_follow_ups_response__get_packed_size
+                     (const Xsc__Customers__V1__ListFollowUpsResponse *message)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__list_follow_ups_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__customers__v1__list_follow_ups_response__pack
+                     (const Xsc__Customers__V1__ListFollowUpsResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__list_follow_ups_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__customers__v1__list_follow_ups_response__pack_to_buffer
+                     (const Xsc__Customers__V1__ListFollowUpsResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__list_follow_ups_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Customers__V1__ListFollowUpsResponse *
+       xsc__customers__v1__list_follow_ups_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Customers__V1__ListFollowUpsResponse *)
+     protobuf_c_message_unpack (&xsc__customers__v1__list_follow_ups_response__descriptor,
+                                allocator, len, data);
+}
+void   xsc__customers__v1__list_follow_ups_response__free_unpacked
+                     (Xsc__Customers__V1__ListFollowUpsResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__customers__v1__list_follow_ups_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__customers__v1__task__init
+                     (Xsc__Customers__V1__Task         *message)
+{
+  static const Xsc__Customers__V1__Task init_value = XSC__CUSTOMERS__V1__TASK__INIT;
+  *message = init_value;
+}
+size_t xsc__customers__v1__task__get_packed_size
+                     (const Xsc__Customers__V1__Task *message)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__task__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__customers__v1__task__pack
+                     (const Xsc__Customers__V1__Task *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__task__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__customers__v1__task__pack_to_buffer
+                     (const Xsc__Customers__V1__Task *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__task__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Customers__V1__Task *
+       xsc__customers__v1__task__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Customers__V1__Task *)
+     protobuf_c_message_unpack (&xsc__customers__v1__task__descriptor,
+                                allocator, len, data);
+}
+void   xsc__customers__v1__task__free_unpacked
+                     (Xsc__Customers__V1__Task *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__customers__v1__task__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__customers__v1__list_my_tasks_request__init
+                     (Xsc__Customers__V1__ListMyTasksRequest         *message)
+{
+  static const Xsc__Customers__V1__ListMyTasksRequest init_value = XSC__CUSTOMERS__V1__LIST_MY_TASKS_REQUEST__INIT;
+  *message = init_value;
+}
+size_t xsc__customers__v1__list_my_tasks_request__get_packed_size
+                     (const Xsc__Customers__V1__ListMyTasksRequest *message)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__list_my_tasks_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__customers__v1__list_my_tasks_request__pack
+                     (const Xsc__Customers__V1__ListMyTasksRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__list_my_tasks_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__customers__v1__list_my_tasks_request__pack_to_buffer
+                     (const Xsc__Customers__V1__ListMyTasksRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__list_my_tasks_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Customers__V1__ListMyTasksRequest *
+       xsc__customers__v1__list_my_tasks_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Customers__V1__ListMyTasksRequest *)
+     protobuf_c_message_unpack (&xsc__customers__v1__list_my_tasks_request__descriptor,
+                                allocator, len, data);
+}
+void   xsc__customers__v1__list_my_tasks_request__free_unpacked
+                     (Xsc__Customers__V1__ListMyTasksRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__customers__v1__list_my_tasks_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__customers__v1__list_my_tasks_response__init
+                     (Xsc__Customers__V1__ListMyTasksResponse         *message)
+{
+  static const Xsc__Customers__V1__ListMyTasksResponse init_value = XSC__CUSTOMERS__V1__LIST_MY_TASKS_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t xsc__customers__v1__list_my_tasks_response__get_packed_size
+                     (const Xsc__Customers__V1__ListMyTasksResponse *message)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__list_my_tasks_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__customers__v1__list_my_tasks_response__pack
+                     (const Xsc__Customers__V1__ListMyTasksResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__list_my_tasks_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__customers__v1__list_my_tasks_response__pack_to_buffer
+                     (const Xsc__Customers__V1__ListMyTasksResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__list_my_tasks_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Customers__V1__ListMyTasksResponse *
+       xsc__customers__v1__list_my_tasks_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Customers__V1__ListMyTasksResponse *)
+     protobuf_c_message_unpack (&xsc__customers__v1__list_my_tasks_response__descriptor,
+                                allocator, len, data);
+}
+void   xsc__customers__v1__list_my_tasks_response__free_unpacked
+                     (Xsc__Customers__V1__ListMyTasksResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__customers__v1__list_my_tasks_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__customers__v1__complete_task_request__init
+                     (Xsc__Customers__V1__CompleteTaskRequest         *message)
+{
+  static const Xsc__Customers__V1__CompleteTaskRequest init_value = XSC__CUSTOMERS__V1__COMPLETE_TASK_REQUEST__INIT;
+  *message = init_value;
+}
+size_t xsc__customers__v1__complete_task_request__get_packed_size
+                     (const Xsc__Customers__V1__CompleteTaskRequest *message)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__complete_task_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__customers__v1__complete_task_request__pack
+                     (const Xsc__Customers__V1__CompleteTaskRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__complete_task_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__customers__v1__complete_task_request__pack_to_buffer
+                     (const Xsc__Customers__V1__CompleteTaskRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__complete_task_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Customers__V1__CompleteTaskRequest *
+       xsc__customers__v1__complete_task_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Customers__V1__CompleteTaskRequest *)
+     protobuf_c_message_unpack (&xsc__customers__v1__complete_task_request__descriptor,
+                                allocator, len, data);
+}
+void   xsc__customers__v1__complete_task_request__free_unpacked
+                     (Xsc__Customers__V1__CompleteTaskRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__customers__v1__complete_task_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__customers__v1__task_response__init
+                     (Xsc__Customers__V1__TaskResponse         *message)
+{
+  static const Xsc__Customers__V1__TaskResponse init_value = XSC__CUSTOMERS__V1__TASK_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t xsc__customers__v1__task_response__get_packed_size
+                     (const Xsc__Customers__V1__TaskResponse *message)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__task_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__customers__v1__task_response__pack
+                     (const Xsc__Customers__V1__TaskResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__task_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__customers__v1__task_response__pack_to_buffer
+                     (const Xsc__Customers__V1__TaskResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__task_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Customers__V1__TaskResponse *
+       xsc__customers__v1__task_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Customers__V1__TaskResponse *)
+     protobuf_c_message_unpack (&xsc__customers__v1__task_response__descriptor,
+                                allocator, len, data);
+}
+void   xsc__customers__v1__task_response__free_unpacked
+                     (Xsc__Customers__V1__TaskResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__customers__v1__task_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__customers__v1__near_duplicate__init
+                     (Xsc__Customers__V1__NearDuplicate         *message)
+{
+  static const Xsc__Customers__V1__NearDuplicate init_value = XSC__CUSTOMERS__V1__NEAR_DUPLICATE__INIT;
+  *message = init_value;
+}
+size_t xsc__customers__v1__near_duplicate__get_packed_size
+                     (const Xsc__Customers__V1__NearDuplicate *message)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__near_duplicate__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__customers__v1__near_duplicate__pack
+                     (const Xsc__Customers__V1__NearDuplicate *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__near_duplicate__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__customers__v1__near_duplicate__pack_to_buffer
+                     (const Xsc__Customers__V1__NearDuplicate *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__near_duplicate__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Customers__V1__NearDuplicate *
+       xsc__customers__v1__near_duplicate__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Customers__V1__NearDuplicate *)
+     protobuf_c_message_unpack (&xsc__customers__v1__near_duplicate__descriptor,
+                                allocator, len, data);
+}
+void   xsc__customers__v1__near_duplicate__free_unpacked
+                     (Xsc__Customers__V1__NearDuplicate *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__customers__v1__near_duplicate__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__customers__v1__list_near_duplicates_request__init
+                     (Xsc__Customers__V1__ListNearDuplicatesRequest         *message)
+{
+  static const Xsc__Customers__V1__ListNearDuplicatesRequest init_value = XSC__CUSTOMERS__V1__LIST_NEAR_DUPLICATES_REQUEST__INIT;
+  *message = init_value;
+}
+size_t xsc__customers__v1__list_near_duplicates_request__get_packed_size
+                     (const Xsc__Customers__V1__ListNearDuplicatesRequest *message)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__list_near_duplicates_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__customers__v1__list_near_duplicates_request__pack
+                     (const Xsc__Customers__V1__ListNearDuplicatesRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__list_near_duplicates_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__customers__v1__list_near_duplicates_request__pack_to_buffer
+                     (const Xsc__Customers__V1__ListNearDuplicatesRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__list_near_duplicates_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Customers__V1__ListNearDuplicatesRequest *
+       xsc__customers__v1__list_near_duplicates_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Customers__V1__ListNearDuplicatesRequest *)
+     protobuf_c_message_unpack (&xsc__customers__v1__list_near_duplicates_request__descriptor,
+                                allocator, len, data);
+}
+void   xsc__customers__v1__list_near_duplicates_request__free_unpacked
+                     (Xsc__Customers__V1__ListNearDuplicatesRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__customers__v1__list_near_duplicates_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__customers__v1__list_near_duplicates_response__init
+                     (Xsc__Customers__V1__ListNearDuplicatesResponse         *message)
+{
+  static const Xsc__Customers__V1__ListNearDuplicatesResponse init_value = XSC__CUSTOMERS__V1__LIST_NEAR_DUPLICATES_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t xsc__customers__v1__list_near_duplicates_response__get_packed_size
+                     (const Xsc__Customers__V1__ListNearDuplicatesResponse *message)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__list_near_duplicates_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__customers__v1__list_near_duplicates_response__pack
+                     (const Xsc__Customers__V1__ListNearDuplicatesResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__list_near_duplicates_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__customers__v1__list_near_duplicates_response__pack_to_buffer
+                     (const Xsc__Customers__V1__ListNearDuplicatesResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__list_near_duplicates_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Customers__V1__ListNearDuplicatesResponse *
+       xsc__customers__v1__list_near_duplicates_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Customers__V1__ListNearDuplicatesResponse *)
+     protobuf_c_message_unpack (&xsc__customers__v1__list_near_duplicates_response__descriptor,
+                                allocator, len, data);
+}
+void   xsc__customers__v1__list_near_duplicates_response__free_unpacked
+                     (Xsc__Customers__V1__ListNearDuplicatesResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__customers__v1__list_near_duplicates_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__customers__v1__dismiss_near_duplicate_request__init
+                     (Xsc__Customers__V1__DismissNearDuplicateRequest         *message)
+{
+  static const Xsc__Customers__V1__DismissNearDuplicateRequest init_value = XSC__CUSTOMERS__V1__DISMISS_NEAR_DUPLICATE_REQUEST__INIT;
+  *message = init_value;
+}
+size_t xsc__customers__v1__dismiss_near_duplicate_request__get_packed_size
+                     (const Xsc__Customers__V1__DismissNearDuplicateRequest *message)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__dismiss_near_duplicate_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__customers__v1__dismiss_near_duplicate_request__pack
+                     (const Xsc__Customers__V1__DismissNearDuplicateRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__dismiss_near_duplicate_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__customers__v1__dismiss_near_duplicate_request__pack_to_buffer
+                     (const Xsc__Customers__V1__DismissNearDuplicateRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__dismiss_near_duplicate_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Customers__V1__DismissNearDuplicateRequest *
+       xsc__customers__v1__dismiss_near_duplicate_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Customers__V1__DismissNearDuplicateRequest *)
+     protobuf_c_message_unpack (&xsc__customers__v1__dismiss_near_duplicate_request__descriptor,
+                                allocator, len, data);
+}
+void   xsc__customers__v1__dismiss_near_duplicate_request__free_unpacked
+                     (Xsc__Customers__V1__DismissNearDuplicateRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__customers__v1__dismiss_near_duplicate_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__customers__v1__merge_customers_request__init
+                     (Xsc__Customers__V1__MergeCustomersRequest         *message)
+{
+  static const Xsc__Customers__V1__MergeCustomersRequest init_value = XSC__CUSTOMERS__V1__MERGE_CUSTOMERS_REQUEST__INIT;
+  *message = init_value;
+}
+size_t xsc__customers__v1__merge_customers_request__get_packed_size
+                     (const Xsc__Customers__V1__MergeCustomersRequest *message)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__merge_customers_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__customers__v1__merge_customers_request__pack
+                     (const Xsc__Customers__V1__MergeCustomersRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__merge_customers_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__customers__v1__merge_customers_request__pack_to_buffer
+                     (const Xsc__Customers__V1__MergeCustomersRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__merge_customers_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Customers__V1__MergeCustomersRequest *
+       xsc__customers__v1__merge_customers_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Customers__V1__MergeCustomersRequest *)
+     protobuf_c_message_unpack (&xsc__customers__v1__merge_customers_request__descriptor,
+                                allocator, len, data);
+}
+void   xsc__customers__v1__merge_customers_request__free_unpacked
+                     (Xsc__Customers__V1__MergeCustomersRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__customers__v1__merge_customers_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__customers__v1__merge_customers_response__init
+                     (Xsc__Customers__V1__MergeCustomersResponse         *message)
+{
+  static const Xsc__Customers__V1__MergeCustomersResponse init_value = XSC__CUSTOMERS__V1__MERGE_CUSTOMERS_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t xsc__customers__v1__merge_customers_response__get_packed_size
+                     (const Xsc__Customers__V1__MergeCustomersResponse *message)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__merge_customers_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__customers__v1__merge_customers_response__pack
+                     (const Xsc__Customers__V1__MergeCustomersResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__merge_customers_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__customers__v1__merge_customers_response__pack_to_buffer
+                     (const Xsc__Customers__V1__MergeCustomersResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__merge_customers_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Customers__V1__MergeCustomersResponse *
+       xsc__customers__v1__merge_customers_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Customers__V1__MergeCustomersResponse *)
+     protobuf_c_message_unpack (&xsc__customers__v1__merge_customers_response__descriptor,
+                                allocator, len, data);
+}
+void   xsc__customers__v1__merge_customers_response__free_unpacked
+                     (Xsc__Customers__V1__MergeCustomersResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__customers__v1__merge_customers_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__customers__v1__transfer_ownership_request__init
+                     (Xsc__Customers__V1__TransferOwnershipRequest         *message)
+{
+  static const Xsc__Customers__V1__TransferOwnershipRequest init_value = XSC__CUSTOMERS__V1__TRANSFER_OWNERSHIP_REQUEST__INIT;
+  *message = init_value;
+}
+size_t xsc__customers__v1__transfer_ownership_request__get_packed_size
+                     (const Xsc__Customers__V1__TransferOwnershipRequest *message)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__transfer_ownership_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__customers__v1__transfer_ownership_request__pack
+                     (const Xsc__Customers__V1__TransferOwnershipRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__transfer_ownership_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__customers__v1__transfer_ownership_request__pack_to_buffer
+                     (const Xsc__Customers__V1__TransferOwnershipRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__transfer_ownership_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Customers__V1__TransferOwnershipRequest *
+       xsc__customers__v1__transfer_ownership_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Customers__V1__TransferOwnershipRequest *)
+     protobuf_c_message_unpack (&xsc__customers__v1__transfer_ownership_request__descriptor,
+                                allocator, len, data);
+}
+void   xsc__customers__v1__transfer_ownership_request__free_unpacked
+                     (Xsc__Customers__V1__TransferOwnershipRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__customers__v1__transfer_ownership_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__customers__v1__transfer_ownership_response__init
+                     (Xsc__Customers__V1__TransferOwnershipResponse         *message)
+{
+  static const Xsc__Customers__V1__TransferOwnershipResponse init_value = XSC__CUSTOMERS__V1__TRANSFER_OWNERSHIP_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t xsc__customers__v1__transfer_ownership_response__get_packed_size
+                     (const Xsc__Customers__V1__TransferOwnershipResponse *message)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__transfer_ownership_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__customers__v1__transfer_ownership_response__pack
+                     (const Xsc__Customers__V1__TransferOwnershipResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__transfer_ownership_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__customers__v1__transfer_ownership_response__pack_to_buffer
+                     (const Xsc__Customers__V1__TransferOwnershipResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__transfer_ownership_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Customers__V1__TransferOwnershipResponse *
+       xsc__customers__v1__transfer_ownership_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Customers__V1__TransferOwnershipResponse *)
+     protobuf_c_message_unpack (&xsc__customers__v1__transfer_ownership_response__descriptor,
+                                allocator, len, data);
+}
+void   xsc__customers__v1__transfer_ownership_response__free_unpacked
+                     (Xsc__Customers__V1__TransferOwnershipResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__customers__v1__transfer_ownership_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__customers__v1__transfer_all_customers_request__init
+                     (Xsc__Customers__V1__TransferAllCustomersRequest         *message)
+{
+  static const Xsc__Customers__V1__TransferAllCustomersRequest init_value = XSC__CUSTOMERS__V1__TRANSFER_ALL_CUSTOMERS_REQUEST__INIT;
+  *message = init_value;
+}
+size_t xsc__customers__v1__transfer_all_customers_request__get_packed_size
+                     (const Xsc__Customers__V1__TransferAllCustomersRequest *message)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__transfer_all_customers_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__customers__v1__transfer_all_customers_request__pack
+                     (const Xsc__Customers__V1__TransferAllCustomersRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__transfer_all_customers_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__customers__v1__transfer_all_customers_request__pack_to_buffer
+                     (const Xsc__Customers__V1__TransferAllCustomersRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__transfer_all_customers_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Customers__V1__TransferAllCustomersRequest *
+       xsc__customers__v1__transfer_all_customers_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Customers__V1__TransferAllCustomersRequest *)
+     protobuf_c_message_unpack (&xsc__customers__v1__transfer_all_customers_request__descriptor,
+                                allocator, len, data);
+}
+void   xsc__customers__v1__transfer_all_customers_request__free_unpacked
+                     (Xsc__Customers__V1__TransferAllCustomersRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__customers__v1__transfer_all_customers_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__customers__v1__transfer_all_customers_response__init
+                     (Xsc__Customers__V1__TransferAllCustomersResponse         *message)
+{
+  static const Xsc__Customers__V1__TransferAllCustomersResponse init_value = XSC__CUSTOMERS__V1__TRANSFER_ALL_CUSTOMERS_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t xsc__customers__v1__transfer_all_customers_response__get_packed_size
+                     (const Xsc__Customers__V1__TransferAllCustomersResponse *message)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__transfer_all_customers_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__customers__v1__transfer_all_customers_response__pack
+                     (const Xsc__Customers__V1__TransferAllCustomersResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__transfer_all_customers_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__customers__v1__transfer_all_customers_response__pack_to_buffer
+                     (const Xsc__Customers__V1__TransferAllCustomersResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__transfer_all_customers_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Customers__V1__TransferAllCustomersResponse *
+       xsc__customers__v1__transfer_all_customers_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Customers__V1__TransferAllCustomersResponse *)
+     protobuf_c_message_unpack (&xsc__customers__v1__transfer_all_customers_response__descriptor,
+                                allocator, len, data);
+}
+void   xsc__customers__v1__transfer_all_customers_response__free_unpacked
+                     (Xsc__Customers__V1__TransferAllCustomersResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__customers__v1__transfer_all_customers_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__customers__v1__audit_entry__init
+                     (Xsc__Customers__V1__AuditEntry         *message)
+{
+  static const Xsc__Customers__V1__AuditEntry init_value = XSC__CUSTOMERS__V1__AUDIT_ENTRY__INIT;
+  *message = init_value;
+}
+size_t xsc__customers__v1__audit_entry__get_packed_size
+                     (const Xsc__Customers__V1__AuditEntry *message)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__audit_entry__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__customers__v1__audit_entry__pack
+                     (const Xsc__Customers__V1__AuditEntry *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__audit_entry__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__customers__v1__audit_entry__pack_to_buffer
+                     (const Xsc__Customers__V1__AuditEntry *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__audit_entry__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Customers__V1__AuditEntry *
+       xsc__customers__v1__audit_entry__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Customers__V1__AuditEntry *)
+     protobuf_c_message_unpack (&xsc__customers__v1__audit_entry__descriptor,
+                                allocator, len, data);
+}
+void   xsc__customers__v1__audit_entry__free_unpacked
+                     (Xsc__Customers__V1__AuditEntry *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__customers__v1__audit_entry__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__customers__v1__list_audit_request__init
+                     (Xsc__Customers__V1__ListAuditRequest         *message)
+{
+  static const Xsc__Customers__V1__ListAuditRequest init_value = XSC__CUSTOMERS__V1__LIST_AUDIT_REQUEST__INIT;
+  *message = init_value;
+}
+size_t xsc__customers__v1__list_audit_request__get_packed_size
+                     (const Xsc__Customers__V1__ListAuditRequest *message)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__list_audit_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__customers__v1__list_audit_request__pack
+                     (const Xsc__Customers__V1__ListAuditRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__list_audit_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__customers__v1__list_audit_request__pack_to_buffer
+                     (const Xsc__Customers__V1__ListAuditRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__list_audit_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Customers__V1__ListAuditRequest *
+       xsc__customers__v1__list_audit_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Customers__V1__ListAuditRequest *)
+     protobuf_c_message_unpack (&xsc__customers__v1__list_audit_request__descriptor,
+                                allocator, len, data);
+}
+void   xsc__customers__v1__list_audit_request__free_unpacked
+                     (Xsc__Customers__V1__ListAuditRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__customers__v1__list_audit_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__customers__v1__list_audit_response__init
+                     (Xsc__Customers__V1__ListAuditResponse         *message)
+{
+  static const Xsc__Customers__V1__ListAuditResponse init_value = XSC__CUSTOMERS__V1__LIST_AUDIT_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t xsc__customers__v1__list_audit_response__get_packed_size
+                     (const Xsc__Customers__V1__ListAuditResponse *message)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__list_audit_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__customers__v1__list_audit_response__pack
+                     (const Xsc__Customers__V1__ListAuditResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__list_audit_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__customers__v1__list_audit_response__pack_to_buffer
+                     (const Xsc__Customers__V1__ListAuditResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__list_audit_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Customers__V1__ListAuditResponse *
+       xsc__customers__v1__list_audit_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Customers__V1__ListAuditResponse *)
+     protobuf_c_message_unpack (&xsc__customers__v1__list_audit_response__descriptor,
+                                allocator, len, data);
+}
+void   xsc__customers__v1__list_audit_response__free_unpacked
+                     (Xsc__Customers__V1__ListAuditResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__customers__v1__list_audit_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__customers__v1__bind_intermediary_request__init
+                     (Xsc__Customers__V1__BindIntermediaryRequest         *message)
+{
+  static const Xsc__Customers__V1__BindIntermediaryRequest init_value = XSC__CUSTOMERS__V1__BIND_INTERMEDIARY_REQUEST__INIT;
+  *message = init_value;
+}
+size_t xsc__customers__v1__bind_intermediary_request__get_packed_size
+                     (const Xsc__Customers__V1__BindIntermediaryRequest *message)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__bind_intermediary_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__customers__v1__bind_intermediary_request__pack
+                     (const Xsc__Customers__V1__BindIntermediaryRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__bind_intermediary_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__customers__v1__bind_intermediary_request__pack_to_buffer
+                     (const Xsc__Customers__V1__BindIntermediaryRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__bind_intermediary_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Customers__V1__BindIntermediaryRequest *
+       xsc__customers__v1__bind_intermediary_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Customers__V1__BindIntermediaryRequest *)
+     protobuf_c_message_unpack (&xsc__customers__v1__bind_intermediary_request__descriptor,
+                                allocator, len, data);
+}
+void   xsc__customers__v1__bind_intermediary_request__free_unpacked
+                     (Xsc__Customers__V1__BindIntermediaryRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__customers__v1__bind_intermediary_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__customers__v1__get_rewardee_request__init
+                     (Xsc__Customers__V1__GetRewardeeRequest         *message)
+{
+  static const Xsc__Customers__V1__GetRewardeeRequest init_value = XSC__CUSTOMERS__V1__GET_REWARDEE_REQUEST__INIT;
+  *message = init_value;
+}
+size_t xsc__customers__v1__get_rewardee_request__get_packed_size
+                     (const Xsc__Customers__V1__GetRewardeeRequest *message)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__get_rewardee_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__customers__v1__get_rewardee_request__pack
+                     (const Xsc__Customers__V1__GetRewardeeRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__get_rewardee_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__customers__v1__get_rewardee_request__pack_to_buffer
+                     (const Xsc__Customers__V1__GetRewardeeRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__get_rewardee_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Customers__V1__GetRewardeeRequest *
+       xsc__customers__v1__get_rewardee_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Customers__V1__GetRewardeeRequest *)
+     protobuf_c_message_unpack (&xsc__customers__v1__get_rewardee_request__descriptor,
+                                allocator, len, data);
+}
+void   xsc__customers__v1__get_rewardee_request__free_unpacked
+                     (Xsc__Customers__V1__GetRewardeeRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__customers__v1__get_rewardee_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__customers__v1__get_rewardee_response__init
+                     (Xsc__Customers__V1__GetRewardeeResponse         *message)
+{
+  static const Xsc__Customers__V1__GetRewardeeResponse init_value = XSC__CUSTOMERS__V1__GET_REWARDEE_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t xsc__customers__v1__get_rewardee_response__get_packed_size
+                     (const Xsc__Customers__V1__GetRewardeeResponse *message)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__get_rewardee_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__customers__v1__get_rewardee_response__pack
+                     (const Xsc__Customers__V1__GetRewardeeResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__get_rewardee_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__customers__v1__get_rewardee_response__pack_to_buffer
+                     (const Xsc__Customers__V1__GetRewardeeResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__get_rewardee_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Customers__V1__GetRewardeeResponse *
+       xsc__customers__v1__get_rewardee_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Customers__V1__GetRewardeeResponse *)
+     protobuf_c_message_unpack (&xsc__customers__v1__get_rewardee_response__descriptor,
+                                allocator, len, data);
+}
+void   xsc__customers__v1__get_rewardee_response__free_unpacked
+                     (Xsc__Customers__V1__GetRewardeeResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__customers__v1__get_rewardee_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__customers__v1__get_my_referral_code_request__init
+                     (Xsc__Customers__V1__GetMyReferralCodeRequest         *message)
+{
+  static const Xsc__Customers__V1__GetMyReferralCodeRequest init_value = XSC__CUSTOMERS__V1__GET_MY_REFERRAL_CODE_REQUEST__INIT;
+  *message = init_value;
+}
+size_t xsc__customers__v1__get_my_referral_code_request__get_packed_size
+                     (const Xsc__Customers__V1__GetMyReferralCodeRequest *message)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__get_my_referral_code_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__customers__v1__get_my_referral_code_request__pack
+                     (const Xsc__Customers__V1__GetMyReferralCodeRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__get_my_referral_code_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__customers__v1__get_my_referral_code_request__pack_to_buffer
+                     (const Xsc__Customers__V1__GetMyReferralCodeRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__get_my_referral_code_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Customers__V1__GetMyReferralCodeRequest *
+       xsc__customers__v1__get_my_referral_code_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Customers__V1__GetMyReferralCodeRequest *)
+     protobuf_c_message_unpack (&xsc__customers__v1__get_my_referral_code_request__descriptor,
+                                allocator, len, data);
+}
+void   xsc__customers__v1__get_my_referral_code_request__free_unpacked
+                     (Xsc__Customers__V1__GetMyReferralCodeRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__customers__v1__get_my_referral_code_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__customers__v1__referral_code__init
+                     (Xsc__Customers__V1__ReferralCode         *message)
+{
+  static const Xsc__Customers__V1__ReferralCode init_value = XSC__CUSTOMERS__V1__REFERRAL_CODE__INIT;
+  *message = init_value;
+}
+size_t xsc__customers__v1__referral_code__get_packed_size
+                     (const Xsc__Customers__V1__ReferralCode *message)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__referral_code__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__customers__v1__referral_code__pack
+                     (const Xsc__Customers__V1__ReferralCode *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__referral_code__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__customers__v1__referral_code__pack_to_buffer
+                     (const Xsc__Customers__V1__ReferralCode *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__referral_code__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Customers__V1__ReferralCode *
+       xsc__customers__v1__referral_code__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Customers__V1__ReferralCode *)
+     protobuf_c_message_unpack (&xsc__customers__v1__referral_code__descriptor,
+                                allocator, len, data);
+}
+void   xsc__customers__v1__referral_code__free_unpacked
+                     (Xsc__Customers__V1__ReferralCode *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__customers__v1__referral_code__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__customers__v1__resolve_referral_code_request__init
+                     (Xsc__Customers__V1__ResolveReferralCodeRequest         *message)
+{
+  static const Xsc__Customers__V1__ResolveReferralCodeRequest init_value = XSC__CUSTOMERS__V1__RESOLVE_REFERRAL_CODE_REQUEST__INIT;
+  *message = init_value;
+}
+size_t xsc__customers__v1__resolve_referral_code_request__get_packed_size
+                     (const Xsc__Customers__V1__ResolveReferralCodeRequest *message)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__resolve_referral_code_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__customers__v1__resolve_referral_code_request__pack
+                     (const Xsc__Customers__V1__ResolveReferralCodeRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__resolve_referral_code_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__customers__v1__resolve_referral_code_request__pack_to_buffer
+                     (const Xsc__Customers__V1__ResolveReferralCodeRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__customers__v1__resolve_referral_code_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Customers__V1__ResolveReferralCodeRequest *
+       xsc__customers__v1__resolve_referral_code_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Customers__V1__ResolveReferralCodeRequest *)
+     protobuf_c_message_unpack (&xsc__customers__v1__resolve_referral_code_request__descriptor,
+                                allocator, len, data);
+}
+void   xsc__customers__v1__resolve_referral_code_request__free_unpacked
+                     (Xsc__Customers__V1__ResolveReferralCodeRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__customers__v1__resolve_referral_code_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+static const ProtobufCFieldDescriptor xsc__customers__v1__contact__field_descriptors[3] =
+{
+  {
+    "name",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__Contact, name),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "phone",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__Contact, phone),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "notes",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__Contact, notes),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__customers__v1__contact__field_indices_by_name[] = {
+  0,   /* field[0] = name */
+  2,   /* field[2] = notes */
+  1,   /* field[1] = phone */
+};
+static const ProtobufCIntRange xsc__customers__v1__contact__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor xsc__customers__v1__contact__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.customers.v1.Contact",
+  "Contact",
+  "Xsc__Customers__V1__Contact",
+  "xsc.customers.v1",
+  sizeof(Xsc__Customers__V1__Contact),
+  3,
+  xsc__customers__v1__contact__field_descriptors,
+  xsc__customers__v1__contact__field_indices_by_name,
+  1,  xsc__customers__v1__contact__number_ranges,
+  (ProtobufCMessageInit) xsc__customers__v1__contact__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__customers__v1__customer_input__field_descriptors[9] =
+{
+  {
+    "name",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__CustomerInput, name),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "phones",
+    2,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Xsc__Customers__V1__CustomerInput, n_phones),
+    offsetof(Xsc__Customers__V1__CustomerInput, phones),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "address",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__CustomerInput, address),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "district_id",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__CustomerInput, district_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "kind",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__CustomerInput, kind),
+    &xsc__customers__v1__customer_kind__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "decision_maker",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__CustomerInput, decision_maker),
+    &xsc__customers__v1__contact__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "purchaser",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__CustomerInput, purchaser),
+    &xsc__customers__v1__contact__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "grade",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__CustomerInput, grade),
+    &xsc__customers__v1__grade__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "tags",
+    9,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Xsc__Customers__V1__CustomerInput, n_tags),
+    offsetof(Xsc__Customers__V1__CustomerInput, tags),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__customers__v1__customer_input__field_indices_by_name[] = {
+  2,   /* field[2] = address */
+  5,   /* field[5] = decision_maker */
+  3,   /* field[3] = district_id */
+  7,   /* field[7] = grade */
+  4,   /* field[4] = kind */
+  0,   /* field[0] = name */
+  1,   /* field[1] = phones */
+  6,   /* field[6] = purchaser */
+  8,   /* field[8] = tags */
+};
+static const ProtobufCIntRange xsc__customers__v1__customer_input__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 9 }
+};
+const ProtobufCMessageDescriptor xsc__customers__v1__customer_input__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.customers.v1.CustomerInput",
+  "CustomerInput",
+  "Xsc__Customers__V1__CustomerInput",
+  "xsc.customers.v1",
+  sizeof(Xsc__Customers__V1__CustomerInput),
+  9,
+  xsc__customers__v1__customer_input__field_descriptors,
+  xsc__customers__v1__customer_input__field_indices_by_name,
+  1,  xsc__customers__v1__customer_input__number_ranges,
+  (ProtobufCMessageInit) xsc__customers__v1__customer_input__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__customers__v1__binding__field_descriptors[4] =
+{
+  {
+    "intermediary_account_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__Binding, intermediary_account_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "bound_at_ms",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__Binding, bound_at_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "source",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__Binding, source),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "order_id",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__Binding, order_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__customers__v1__binding__field_indices_by_name[] = {
+  1,   /* field[1] = bound_at_ms */
+  0,   /* field[0] = intermediary_account_id */
+  3,   /* field[3] = order_id */
+  2,   /* field[2] = source */
+};
+static const ProtobufCIntRange xsc__customers__v1__binding__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor xsc__customers__v1__binding__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.customers.v1.Binding",
+  "Binding",
+  "Xsc__Customers__V1__Binding",
+  "xsc.customers.v1",
+  sizeof(Xsc__Customers__V1__Binding),
+  4,
+  xsc__customers__v1__binding__field_descriptors,
+  xsc__customers__v1__binding__field_indices_by_name,
+  1,  xsc__customers__v1__binding__number_ranges,
+  (ProtobufCMessageInit) xsc__customers__v1__binding__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__customers__v1__customer__field_descriptors[19] =
+{
+  {
+    "id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__Customer, id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "name",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__Customer, name),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "phones",
+    3,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Xsc__Customers__V1__Customer, n_phones),
+    offsetof(Xsc__Customers__V1__Customer, phones),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "address",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__Customer, address),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "district_id",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__Customer, district_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "kind",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__Customer, kind),
+    &xsc__customers__v1__customer_kind__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "decision_maker",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__Customer, decision_maker),
+    &xsc__customers__v1__contact__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "purchaser",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__Customer, purchaser),
+    &xsc__customers__v1__contact__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "grade",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__Customer, grade),
+    &xsc__customers__v1__grade__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "tags",
+    10,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Xsc__Customers__V1__Customer, n_tags),
+    offsetof(Xsc__Customers__V1__Customer, tags),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "owner_account_id",
+    11,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__Customer, owner_account_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "team_path",
+    12,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__Customer, team_path),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "binding",
+    13,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__Customer, binding),
+    &xsc__customers__v1__binding__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "created_by_account_id",
+    14,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__Customer, created_by_account_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "created_at_ms",
+    15,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__Customer, created_at_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "updated_at_ms",
+    16,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__Customer, updated_at_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "version",
+    17,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__Customer, version),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "next_follow_up_at_ms",
+    18,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__Customer, next_follow_up_at_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "origin",
+    19,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__Customer, origin),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__customers__v1__customer__field_indices_by_name[] = {
+  3,   /* field[3] = address */
+  12,   /* field[12] = binding */
+  14,   /* field[14] = created_at_ms */
+  13,   /* field[13] = created_by_account_id */
+  6,   /* field[6] = decision_maker */
+  4,   /* field[4] = district_id */
+  8,   /* field[8] = grade */
+  0,   /* field[0] = id */
+  5,   /* field[5] = kind */
+  1,   /* field[1] = name */
+  17,   /* field[17] = next_follow_up_at_ms */
+  18,   /* field[18] = origin */
+  10,   /* field[10] = owner_account_id */
+  2,   /* field[2] = phones */
+  7,   /* field[7] = purchaser */
+  9,   /* field[9] = tags */
+  11,   /* field[11] = team_path */
+  15,   /* field[15] = updated_at_ms */
+  16,   /* field[16] = version */
+};
+static const ProtobufCIntRange xsc__customers__v1__customer__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 19 }
+};
+const ProtobufCMessageDescriptor xsc__customers__v1__customer__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.customers.v1.Customer",
+  "Customer",
+  "Xsc__Customers__V1__Customer",
+  "xsc.customers.v1",
+  sizeof(Xsc__Customers__V1__Customer),
+  19,
+  xsc__customers__v1__customer__field_descriptors,
+  xsc__customers__v1__customer__field_indices_by_name,
+  1,  xsc__customers__v1__customer__number_ranges,
+  (ProtobufCMessageInit) xsc__customers__v1__customer__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__customers__v1__create_customer_request__field_descriptors[1] =
+{
+  {
+    "customer",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__CreateCustomerRequest, customer),
+    &xsc__customers__v1__customer_input__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__customers__v1__create_customer_request__field_indices_by_name[] = {
+  0,   /* field[0] = customer */
+};
+static const ProtobufCIntRange xsc__customers__v1__create_customer_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor xsc__customers__v1__create_customer_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.customers.v1.CreateCustomerRequest",
+  "CreateCustomerRequest",
+  "Xsc__Customers__V1__CreateCustomerRequest",
+  "xsc.customers.v1",
+  sizeof(Xsc__Customers__V1__CreateCustomerRequest),
+  1,
+  xsc__customers__v1__create_customer_request__field_descriptors,
+  xsc__customers__v1__create_customer_request__field_indices_by_name,
+  1,  xsc__customers__v1__create_customer_request__number_ranges,
+  (ProtobufCMessageInit) xsc__customers__v1__create_customer_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__customers__v1__customer_response__field_descriptors[3] =
+{
+  {
+    "customer",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__CustomerResponse, customer),
+    &xsc__customers__v1__customer__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "existing",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__CustomerResponse, existing),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "near_duplicate_ids",
+    3,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Xsc__Customers__V1__CustomerResponse, n_near_duplicate_ids),
+    offsetof(Xsc__Customers__V1__CustomerResponse, near_duplicate_ids),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__customers__v1__customer_response__field_indices_by_name[] = {
+  0,   /* field[0] = customer */
+  1,   /* field[1] = existing */
+  2,   /* field[2] = near_duplicate_ids */
+};
+static const ProtobufCIntRange xsc__customers__v1__customer_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor xsc__customers__v1__customer_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.customers.v1.CustomerResponse",
+  "CustomerResponse",
+  "Xsc__Customers__V1__CustomerResponse",
+  "xsc.customers.v1",
+  sizeof(Xsc__Customers__V1__CustomerResponse),
+  3,
+  xsc__customers__v1__customer_response__field_descriptors,
+  xsc__customers__v1__customer_response__field_indices_by_name,
+  1,  xsc__customers__v1__customer_response__number_ranges,
+  (ProtobufCMessageInit) xsc__customers__v1__customer_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__customers__v1__get_customer_request__field_descriptors[1] =
+{
+  {
+    "customer_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__GetCustomerRequest, customer_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__customers__v1__get_customer_request__field_indices_by_name[] = {
+  0,   /* field[0] = customer_id */
+};
+static const ProtobufCIntRange xsc__customers__v1__get_customer_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor xsc__customers__v1__get_customer_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.customers.v1.GetCustomerRequest",
+  "GetCustomerRequest",
+  "Xsc__Customers__V1__GetCustomerRequest",
+  "xsc.customers.v1",
+  sizeof(Xsc__Customers__V1__GetCustomerRequest),
+  1,
+  xsc__customers__v1__get_customer_request__field_descriptors,
+  xsc__customers__v1__get_customer_request__field_indices_by_name,
+  1,  xsc__customers__v1__get_customer_request__number_ranges,
+  (ProtobufCMessageInit) xsc__customers__v1__get_customer_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__customers__v1__update_customer_request__field_descriptors[3] =
+{
+  {
+    "customer_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__UpdateCustomerRequest, customer_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "customer",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__UpdateCustomerRequest, customer),
+    &xsc__customers__v1__customer_input__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "expected_version",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__UpdateCustomerRequest, expected_version),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__customers__v1__update_customer_request__field_indices_by_name[] = {
+  1,   /* field[1] = customer */
+  0,   /* field[0] = customer_id */
+  2,   /* field[2] = expected_version */
+};
+static const ProtobufCIntRange xsc__customers__v1__update_customer_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor xsc__customers__v1__update_customer_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.customers.v1.UpdateCustomerRequest",
+  "UpdateCustomerRequest",
+  "Xsc__Customers__V1__UpdateCustomerRequest",
+  "xsc.customers.v1",
+  sizeof(Xsc__Customers__V1__UpdateCustomerRequest),
+  3,
+  xsc__customers__v1__update_customer_request__field_descriptors,
+  xsc__customers__v1__update_customer_request__field_indices_by_name,
+  1,  xsc__customers__v1__update_customer_request__number_ranges,
+  (ProtobufCMessageInit) xsc__customers__v1__update_customer_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__customers__v1__search_customers_request__field_descriptors[6] =
+{
+  {
+    "phone",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__SearchCustomersRequest, phone),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "name",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__SearchCustomersRequest, name),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "tag",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__SearchCustomersRequest, tag),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "grade",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__SearchCustomersRequest, grade),
+    &xsc__customers__v1__grade__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "owner_account_id",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__SearchCustomersRequest, owner_account_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "page",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__SearchCustomersRequest, page),
+    &xsc__common__v1__page_request__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__customers__v1__search_customers_request__field_indices_by_name[] = {
+  3,   /* field[3] = grade */
+  1,   /* field[1] = name */
+  4,   /* field[4] = owner_account_id */
+  5,   /* field[5] = page */
+  0,   /* field[0] = phone */
+  2,   /* field[2] = tag */
+};
+static const ProtobufCIntRange xsc__customers__v1__search_customers_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 6 }
+};
+const ProtobufCMessageDescriptor xsc__customers__v1__search_customers_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.customers.v1.SearchCustomersRequest",
+  "SearchCustomersRequest",
+  "Xsc__Customers__V1__SearchCustomersRequest",
+  "xsc.customers.v1",
+  sizeof(Xsc__Customers__V1__SearchCustomersRequest),
+  6,
+  xsc__customers__v1__search_customers_request__field_descriptors,
+  xsc__customers__v1__search_customers_request__field_indices_by_name,
+  1,  xsc__customers__v1__search_customers_request__number_ranges,
+  (ProtobufCMessageInit) xsc__customers__v1__search_customers_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__customers__v1__search_customers_response__field_descriptors[2] =
+{
+  {
+    "customers",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Xsc__Customers__V1__SearchCustomersResponse, n_customers),
+    offsetof(Xsc__Customers__V1__SearchCustomersResponse, customers),
+    &xsc__customers__v1__customer__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "page_info",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__SearchCustomersResponse, page_info),
+    &xsc__common__v1__page_info__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__customers__v1__search_customers_response__field_indices_by_name[] = {
+  0,   /* field[0] = customers */
+  1,   /* field[1] = page_info */
+};
+static const ProtobufCIntRange xsc__customers__v1__search_customers_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor xsc__customers__v1__search_customers_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.customers.v1.SearchCustomersResponse",
+  "SearchCustomersResponse",
+  "Xsc__Customers__V1__SearchCustomersResponse",
+  "xsc.customers.v1",
+  sizeof(Xsc__Customers__V1__SearchCustomersResponse),
+  2,
+  xsc__customers__v1__search_customers_response__field_descriptors,
+  xsc__customers__v1__search_customers_response__field_indices_by_name,
+  1,  xsc__customers__v1__search_customers_response__number_ranges,
+  (ProtobufCMessageInit) xsc__customers__v1__search_customers_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__customers__v1__list_tags_request__field_descriptors[1] =
+{
+  {
+    "limit",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__ListTagsRequest, limit),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__customers__v1__list_tags_request__field_indices_by_name[] = {
+  0,   /* field[0] = limit */
+};
+static const ProtobufCIntRange xsc__customers__v1__list_tags_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor xsc__customers__v1__list_tags_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.customers.v1.ListTagsRequest",
+  "ListTagsRequest",
+  "Xsc__Customers__V1__ListTagsRequest",
+  "xsc.customers.v1",
+  sizeof(Xsc__Customers__V1__ListTagsRequest),
+  1,
+  xsc__customers__v1__list_tags_request__field_descriptors,
+  xsc__customers__v1__list_tags_request__field_indices_by_name,
+  1,  xsc__customers__v1__list_tags_request__number_ranges,
+  (ProtobufCMessageInit) xsc__customers__v1__list_tags_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__customers__v1__tag_count__field_descriptors[2] =
+{
+  {
+    "tag",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__TagCount, tag),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "customers",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__TagCount, customers),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__customers__v1__tag_count__field_indices_by_name[] = {
+  1,   /* field[1] = customers */
+  0,   /* field[0] = tag */
+};
+static const ProtobufCIntRange xsc__customers__v1__tag_count__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor xsc__customers__v1__tag_count__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.customers.v1.TagCount",
+  "TagCount",
+  "Xsc__Customers__V1__TagCount",
+  "xsc.customers.v1",
+  sizeof(Xsc__Customers__V1__TagCount),
+  2,
+  xsc__customers__v1__tag_count__field_descriptors,
+  xsc__customers__v1__tag_count__field_indices_by_name,
+  1,  xsc__customers__v1__tag_count__number_ranges,
+  (ProtobufCMessageInit) xsc__customers__v1__tag_count__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__customers__v1__list_tags_response__field_descriptors[1] =
+{
+  {
+    "tags",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Xsc__Customers__V1__ListTagsResponse, n_tags),
+    offsetof(Xsc__Customers__V1__ListTagsResponse, tags),
+    &xsc__customers__v1__tag_count__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__customers__v1__list_tags_response__field_indices_by_name[] = {
+  0,   /* field[0] = tags */
+};
+static const ProtobufCIntRange xsc__customers__v1__list_tags_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor xsc__customers__v1__list_tags_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.customers.v1.ListTagsResponse",
+  "ListTagsResponse",
+  "Xsc__Customers__V1__ListTagsResponse",
+  "xsc.customers.v1",
+  sizeof(Xsc__Customers__V1__ListTagsResponse),
+  1,
+  xsc__customers__v1__list_tags_response__field_descriptors,
+  xsc__customers__v1__list_tags_response__field_indices_by_name,
+  1,  xsc__customers__v1__list_tags_response__number_ranges,
+  (ProtobufCMessageInit) xsc__customers__v1__list_tags_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+#define xsc__customers__v1__count_customers_request__field_descriptors NULL
+#define xsc__customers__v1__count_customers_request__field_indices_by_name NULL
+#define xsc__customers__v1__count_customers_request__number_ranges NULL
+const ProtobufCMessageDescriptor xsc__customers__v1__count_customers_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.customers.v1.CountCustomersRequest",
+  "CountCustomersRequest",
+  "Xsc__Customers__V1__CountCustomersRequest",
+  "xsc.customers.v1",
+  sizeof(Xsc__Customers__V1__CountCustomersRequest),
+  0,
+  xsc__customers__v1__count_customers_request__field_descriptors,
+  xsc__customers__v1__count_customers_request__field_indices_by_name,
+  0,  xsc__customers__v1__count_customers_request__number_ranges,
+  (ProtobufCMessageInit) xsc__customers__v1__count_customers_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__customers__v1__team_count__field_descriptors[7] =
+{
+  {
+    "team_path",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__TeamCount, team_path),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "customers",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__TeamCount, customers),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "grade_a",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__TeamCount, grade_a),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "grade_b",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__TeamCount, grade_b),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "grade_c",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__TeamCount, grade_c),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "bound",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__TeamCount, bound),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "follow_ups",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__TeamCount, follow_ups),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__customers__v1__team_count__field_indices_by_name[] = {
+  5,   /* field[5] = bound */
+  1,   /* field[1] = customers */
+  6,   /* field[6] = follow_ups */
+  2,   /* field[2] = grade_a */
+  3,   /* field[3] = grade_b */
+  4,   /* field[4] = grade_c */
+  0,   /* field[0] = team_path */
+};
+static const ProtobufCIntRange xsc__customers__v1__team_count__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 7 }
+};
+const ProtobufCMessageDescriptor xsc__customers__v1__team_count__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.customers.v1.TeamCount",
+  "TeamCount",
+  "Xsc__Customers__V1__TeamCount",
+  "xsc.customers.v1",
+  sizeof(Xsc__Customers__V1__TeamCount),
+  7,
+  xsc__customers__v1__team_count__field_descriptors,
+  xsc__customers__v1__team_count__field_indices_by_name,
+  1,  xsc__customers__v1__team_count__number_ranges,
+  (ProtobufCMessageInit) xsc__customers__v1__team_count__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__customers__v1__count_customers_response__field_descriptors[1] =
+{
+  {
+    "teams",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Xsc__Customers__V1__CountCustomersResponse, n_teams),
+    offsetof(Xsc__Customers__V1__CountCustomersResponse, teams),
+    &xsc__customers__v1__team_count__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__customers__v1__count_customers_response__field_indices_by_name[] = {
+  0,   /* field[0] = teams */
+};
+static const ProtobufCIntRange xsc__customers__v1__count_customers_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor xsc__customers__v1__count_customers_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.customers.v1.CountCustomersResponse",
+  "CountCustomersResponse",
+  "Xsc__Customers__V1__CountCustomersResponse",
+  "xsc.customers.v1",
+  sizeof(Xsc__Customers__V1__CountCustomersResponse),
+  1,
+  xsc__customers__v1__count_customers_response__field_descriptors,
+  xsc__customers__v1__count_customers_response__field_indices_by_name,
+  1,  xsc__customers__v1__count_customers_response__number_ranges,
+  (ProtobufCMessageInit) xsc__customers__v1__count_customers_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__customers__v1__import_customer_row__field_descriptors[1] =
+{
+  {
+    "customer",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__ImportCustomerRow, customer),
+    &xsc__customers__v1__customer_input__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__customers__v1__import_customer_row__field_indices_by_name[] = {
+  0,   /* field[0] = customer */
+};
+static const ProtobufCIntRange xsc__customers__v1__import_customer_row__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor xsc__customers__v1__import_customer_row__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.customers.v1.ImportCustomerRow",
+  "ImportCustomerRow",
+  "Xsc__Customers__V1__ImportCustomerRow",
+  "xsc.customers.v1",
+  sizeof(Xsc__Customers__V1__ImportCustomerRow),
+  1,
+  xsc__customers__v1__import_customer_row__field_descriptors,
+  xsc__customers__v1__import_customer_row__field_indices_by_name,
+  1,  xsc__customers__v1__import_customer_row__number_ranges,
+  (ProtobufCMessageInit) xsc__customers__v1__import_customer_row__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__customers__v1__import_row_result__field_descriptors[4] =
+{
+  {
+    "index",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__ImportRowResult, index),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "outcome",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__ImportRowResult, outcome),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "customer_id",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__ImportRowResult, customer_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "error",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__ImportRowResult, error),
+    &google__rpc__status__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__customers__v1__import_row_result__field_indices_by_name[] = {
+  2,   /* field[2] = customer_id */
+  3,   /* field[3] = error */
+  0,   /* field[0] = index */
+  1,   /* field[1] = outcome */
+};
+static const ProtobufCIntRange xsc__customers__v1__import_row_result__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor xsc__customers__v1__import_row_result__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.customers.v1.ImportRowResult",
+  "ImportRowResult",
+  "Xsc__Customers__V1__ImportRowResult",
+  "xsc.customers.v1",
+  sizeof(Xsc__Customers__V1__ImportRowResult),
+  4,
+  xsc__customers__v1__import_row_result__field_descriptors,
+  xsc__customers__v1__import_row_result__field_indices_by_name,
+  1,  xsc__customers__v1__import_row_result__number_ranges,
+  (ProtobufCMessageInit) xsc__customers__v1__import_row_result__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__customers__v1__import_customers_response__field_descriptors[4] =
+{
+  {
+    "results",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Xsc__Customers__V1__ImportCustomersResponse, n_results),
+    offsetof(Xsc__Customers__V1__ImportCustomersResponse, results),
+    &xsc__customers__v1__import_row_result__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "created",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__ImportCustomersResponse, created),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "existing",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__ImportCustomersResponse, existing),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "refused",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__ImportCustomersResponse, refused),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__customers__v1__import_customers_response__field_indices_by_name[] = {
+  1,   /* field[1] = created */
+  2,   /* field[2] = existing */
+  3,   /* field[3] = refused */
+  0,   /* field[0] = results */
+};
+static const ProtobufCIntRange xsc__customers__v1__import_customers_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor xsc__customers__v1__import_customers_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.customers.v1.ImportCustomersResponse",
+  "ImportCustomersResponse",
+  "Xsc__Customers__V1__ImportCustomersResponse",
+  "xsc.customers.v1",
+  sizeof(Xsc__Customers__V1__ImportCustomersResponse),
+  4,
+  xsc__customers__v1__import_customers_response__field_descriptors,
+  xsc__customers__v1__import_customers_response__field_indices_by_name,
+  1,  xsc__customers__v1__import_customers_response__number_ranges,
+  (ProtobufCMessageInit) xsc__customers__v1__import_customers_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__customers__v1__follow_up__field_descriptors[9] =
+{
+  {
+    "id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__FollowUp, id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "customer_id",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__FollowUp, customer_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "author_account_id",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__FollowUp, author_account_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "channel",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__FollowUp, channel),
+    &xsc__customers__v1__channel__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "content",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__FollowUp, content),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "outcome",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__FollowUp, outcome),
+    &xsc__customers__v1__outcome__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "next_follow_up_at_ms",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__FollowUp, next_follow_up_at_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "created_at_ms",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__FollowUp, created_at_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "asked_account_ids",
+    9,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Xsc__Customers__V1__FollowUp, n_asked_account_ids),
+    offsetof(Xsc__Customers__V1__FollowUp, asked_account_ids),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__customers__v1__follow_up__field_indices_by_name[] = {
+  8,   /* field[8] = asked_account_ids */
+  2,   /* field[2] = author_account_id */
+  3,   /* field[3] = channel */
+  4,   /* field[4] = content */
+  7,   /* field[7] = created_at_ms */
+  1,   /* field[1] = customer_id */
+  0,   /* field[0] = id */
+  6,   /* field[6] = next_follow_up_at_ms */
+  5,   /* field[5] = outcome */
+};
+static const ProtobufCIntRange xsc__customers__v1__follow_up__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 9 }
+};
+const ProtobufCMessageDescriptor xsc__customers__v1__follow_up__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.customers.v1.FollowUp",
+  "FollowUp",
+  "Xsc__Customers__V1__FollowUp",
+  "xsc.customers.v1",
+  sizeof(Xsc__Customers__V1__FollowUp),
+  9,
+  xsc__customers__v1__follow_up__field_descriptors,
+  xsc__customers__v1__follow_up__field_indices_by_name,
+  1,  xsc__customers__v1__follow_up__number_ranges,
+  (ProtobufCMessageInit) xsc__customers__v1__follow_up__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__customers__v1__add_follow_up_request__field_descriptors[6] =
+{
+  {
+    "customer_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__AddFollowUpRequest, customer_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "channel",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__AddFollowUpRequest, channel),
+    &xsc__customers__v1__channel__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "content",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__AddFollowUpRequest, content),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "outcome",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__AddFollowUpRequest, outcome),
+    &xsc__customers__v1__outcome__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "next_follow_up_at_ms",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__AddFollowUpRequest, next_follow_up_at_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "ask_account_ids",
+    6,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Xsc__Customers__V1__AddFollowUpRequest, n_ask_account_ids),
+    offsetof(Xsc__Customers__V1__AddFollowUpRequest, ask_account_ids),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__customers__v1__add_follow_up_request__field_indices_by_name[] = {
+  5,   /* field[5] = ask_account_ids */
+  1,   /* field[1] = channel */
+  2,   /* field[2] = content */
+  0,   /* field[0] = customer_id */
+  4,   /* field[4] = next_follow_up_at_ms */
+  3,   /* field[3] = outcome */
+};
+static const ProtobufCIntRange xsc__customers__v1__add_follow_up_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 6 }
+};
+const ProtobufCMessageDescriptor xsc__customers__v1__add_follow_up_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.customers.v1.AddFollowUpRequest",
+  "AddFollowUpRequest",
+  "Xsc__Customers__V1__AddFollowUpRequest",
+  "xsc.customers.v1",
+  sizeof(Xsc__Customers__V1__AddFollowUpRequest),
+  6,
+  xsc__customers__v1__add_follow_up_request__field_descriptors,
+  xsc__customers__v1__add_follow_up_request__field_indices_by_name,
+  1,  xsc__customers__v1__add_follow_up_request__number_ranges,
+  (ProtobufCMessageInit) xsc__customers__v1__add_follow_up_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__customers__v1__follow_up_response__field_descriptors[2] =
+{
+  {
+    "follow_up",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__FollowUpResponse, follow_up),
+    &xsc__customers__v1__follow_up__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "tasks",
+    2,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Xsc__Customers__V1__FollowUpResponse, n_tasks),
+    offsetof(Xsc__Customers__V1__FollowUpResponse, tasks),
+    &xsc__customers__v1__task__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__customers__v1__follow_up_response__field_indices_by_name[] = {
+  0,   /* field[0] = follow_up */
+  1,   /* field[1] = tasks */
+};
+static const ProtobufCIntRange xsc__customers__v1__follow_up_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor xsc__customers__v1__follow_up_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.customers.v1.FollowUpResponse",
+  "FollowUpResponse",
+  "Xsc__Customers__V1__FollowUpResponse",
+  "xsc.customers.v1",
+  sizeof(Xsc__Customers__V1__FollowUpResponse),
+  2,
+  xsc__customers__v1__follow_up_response__field_descriptors,
+  xsc__customers__v1__follow_up_response__field_indices_by_name,
+  1,  xsc__customers__v1__follow_up_response__number_ranges,
+  (ProtobufCMessageInit) xsc__customers__v1__follow_up_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__customers__v1__list_follow_ups_request__field_descriptors[2] =
+{
+  {
+    "customer_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__ListFollowUpsRequest, customer_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "page",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__ListFollowUpsRequest, page),
+    &xsc__common__v1__page_request__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__customers__v1__list_follow_ups_request__field_indices_by_name[] = {
+  0,   /* field[0] = customer_id */
+  1,   /* field[1] = page */
+};
+static const ProtobufCIntRange xsc__customers__v1__list_follow_ups_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor xsc__customers__v1__list_follow_ups_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.customers.v1.ListFollowUpsRequest",
+  "ListFollowUpsRequest",
+  "Xsc__Customers__V1__ListFollowUpsRequest",
+  "xsc.customers.v1",
+  sizeof(Xsc__Customers__V1__ListFollowUpsRequest),
+  2,
+  xsc__customers__v1__list_follow_ups_request__field_descriptors,
+  xsc__customers__v1__list_follow_ups_request__field_indices_by_name,
+  1,  xsc__customers__v1__list_follow_ups_request__number_ranges,
+  (ProtobufCMessageInit) xsc__customers__v1__list_follow_ups_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__customers__v1__list_follow_ups_response__field_descriptors[2] =
+{
+  {
+    "follow_ups",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Xsc__Customers__V1__ListFollowUpsResponse, n_follow_ups),
+    offsetof(Xsc__Customers__V1__ListFollowUpsResponse, follow_ups),
+    &xsc__customers__v1__follow_up__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "page_info",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__ListFollowUpsResponse, page_info),
+    &xsc__common__v1__page_info__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__customers__v1__list_follow_ups_response__field_indices_by_name[] = {
+  0,   /* field[0] = follow_ups */
+  1,   /* field[1] = page_info */
+};
+static const ProtobufCIntRange xsc__customers__v1__list_follow_ups_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor xsc__customers__v1__list_follow_ups_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.customers.v1.ListFollowUpsResponse",
+  "ListFollowUpsResponse",
+  "Xsc__Customers__V1__ListFollowUpsResponse",
+  "xsc.customers.v1",
+  sizeof(Xsc__Customers__V1__ListFollowUpsResponse),
+  2,
+  xsc__customers__v1__list_follow_ups_response__field_descriptors,
+  xsc__customers__v1__list_follow_ups_response__field_indices_by_name,
+  1,  xsc__customers__v1__list_follow_ups_response__number_ranges,
+  (ProtobufCMessageInit) xsc__customers__v1__list_follow_ups_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__customers__v1__task__field_descriptors[9] =
+{
+  {
+    "id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__Task, id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "follow_up_id",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__Task, follow_up_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "customer_id",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__Task, customer_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "customer_name",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__Task, customer_name),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "assignee_account_id",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__Task, assignee_account_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "asked_by_account_id",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__Task, asked_by_account_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "state",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__Task, state),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "created_at_ms",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__Task, created_at_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "done_at_ms",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__Task, done_at_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__customers__v1__task__field_indices_by_name[] = {
+  5,   /* field[5] = asked_by_account_id */
+  4,   /* field[4] = assignee_account_id */
+  7,   /* field[7] = created_at_ms */
+  2,   /* field[2] = customer_id */
+  3,   /* field[3] = customer_name */
+  8,   /* field[8] = done_at_ms */
+  1,   /* field[1] = follow_up_id */
+  0,   /* field[0] = id */
+  6,   /* field[6] = state */
+};
+static const ProtobufCIntRange xsc__customers__v1__task__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 9 }
+};
+const ProtobufCMessageDescriptor xsc__customers__v1__task__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.customers.v1.Task",
+  "Task",
+  "Xsc__Customers__V1__Task",
+  "xsc.customers.v1",
+  sizeof(Xsc__Customers__V1__Task),
+  9,
+  xsc__customers__v1__task__field_descriptors,
+  xsc__customers__v1__task__field_indices_by_name,
+  1,  xsc__customers__v1__task__number_ranges,
+  (ProtobufCMessageInit) xsc__customers__v1__task__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__customers__v1__list_my_tasks_request__field_descriptors[2] =
+{
+  {
+    "include_done",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__ListMyTasksRequest, include_done),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "page",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__ListMyTasksRequest, page),
+    &xsc__common__v1__page_request__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__customers__v1__list_my_tasks_request__field_indices_by_name[] = {
+  0,   /* field[0] = include_done */
+  1,   /* field[1] = page */
+};
+static const ProtobufCIntRange xsc__customers__v1__list_my_tasks_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor xsc__customers__v1__list_my_tasks_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.customers.v1.ListMyTasksRequest",
+  "ListMyTasksRequest",
+  "Xsc__Customers__V1__ListMyTasksRequest",
+  "xsc.customers.v1",
+  sizeof(Xsc__Customers__V1__ListMyTasksRequest),
+  2,
+  xsc__customers__v1__list_my_tasks_request__field_descriptors,
+  xsc__customers__v1__list_my_tasks_request__field_indices_by_name,
+  1,  xsc__customers__v1__list_my_tasks_request__number_ranges,
+  (ProtobufCMessageInit) xsc__customers__v1__list_my_tasks_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__customers__v1__list_my_tasks_response__field_descriptors[2] =
+{
+  {
+    "tasks",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Xsc__Customers__V1__ListMyTasksResponse, n_tasks),
+    offsetof(Xsc__Customers__V1__ListMyTasksResponse, tasks),
+    &xsc__customers__v1__task__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "page_info",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__ListMyTasksResponse, page_info),
+    &xsc__common__v1__page_info__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__customers__v1__list_my_tasks_response__field_indices_by_name[] = {
+  1,   /* field[1] = page_info */
+  0,   /* field[0] = tasks */
+};
+static const ProtobufCIntRange xsc__customers__v1__list_my_tasks_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor xsc__customers__v1__list_my_tasks_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.customers.v1.ListMyTasksResponse",
+  "ListMyTasksResponse",
+  "Xsc__Customers__V1__ListMyTasksResponse",
+  "xsc.customers.v1",
+  sizeof(Xsc__Customers__V1__ListMyTasksResponse),
+  2,
+  xsc__customers__v1__list_my_tasks_response__field_descriptors,
+  xsc__customers__v1__list_my_tasks_response__field_indices_by_name,
+  1,  xsc__customers__v1__list_my_tasks_response__number_ranges,
+  (ProtobufCMessageInit) xsc__customers__v1__list_my_tasks_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__customers__v1__complete_task_request__field_descriptors[1] =
+{
+  {
+    "task_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__CompleteTaskRequest, task_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__customers__v1__complete_task_request__field_indices_by_name[] = {
+  0,   /* field[0] = task_id */
+};
+static const ProtobufCIntRange xsc__customers__v1__complete_task_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor xsc__customers__v1__complete_task_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.customers.v1.CompleteTaskRequest",
+  "CompleteTaskRequest",
+  "Xsc__Customers__V1__CompleteTaskRequest",
+  "xsc.customers.v1",
+  sizeof(Xsc__Customers__V1__CompleteTaskRequest),
+  1,
+  xsc__customers__v1__complete_task_request__field_descriptors,
+  xsc__customers__v1__complete_task_request__field_indices_by_name,
+  1,  xsc__customers__v1__complete_task_request__number_ranges,
+  (ProtobufCMessageInit) xsc__customers__v1__complete_task_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__customers__v1__task_response__field_descriptors[1] =
+{
+  {
+    "task",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__TaskResponse, task),
+    &xsc__customers__v1__task__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__customers__v1__task_response__field_indices_by_name[] = {
+  0,   /* field[0] = task */
+};
+static const ProtobufCIntRange xsc__customers__v1__task_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor xsc__customers__v1__task_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.customers.v1.TaskResponse",
+  "TaskResponse",
+  "Xsc__Customers__V1__TaskResponse",
+  "xsc.customers.v1",
+  sizeof(Xsc__Customers__V1__TaskResponse),
+  1,
+  xsc__customers__v1__task_response__field_descriptors,
+  xsc__customers__v1__task_response__field_indices_by_name,
+  1,  xsc__customers__v1__task_response__number_ranges,
+  (ProtobufCMessageInit) xsc__customers__v1__task_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__customers__v1__near_duplicate__field_descriptors[6] =
+{
+  {
+    "id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__NearDuplicate, id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "customer_id",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__NearDuplicate, customer_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "similar_customer_id",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__NearDuplicate, similar_customer_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "reason",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__NearDuplicate, reason),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "state",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__NearDuplicate, state),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "created_at_ms",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__NearDuplicate, created_at_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__customers__v1__near_duplicate__field_indices_by_name[] = {
+  5,   /* field[5] = created_at_ms */
+  1,   /* field[1] = customer_id */
+  0,   /* field[0] = id */
+  3,   /* field[3] = reason */
+  2,   /* field[2] = similar_customer_id */
+  4,   /* field[4] = state */
+};
+static const ProtobufCIntRange xsc__customers__v1__near_duplicate__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 6 }
+};
+const ProtobufCMessageDescriptor xsc__customers__v1__near_duplicate__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.customers.v1.NearDuplicate",
+  "NearDuplicate",
+  "Xsc__Customers__V1__NearDuplicate",
+  "xsc.customers.v1",
+  sizeof(Xsc__Customers__V1__NearDuplicate),
+  6,
+  xsc__customers__v1__near_duplicate__field_descriptors,
+  xsc__customers__v1__near_duplicate__field_indices_by_name,
+  1,  xsc__customers__v1__near_duplicate__number_ranges,
+  (ProtobufCMessageInit) xsc__customers__v1__near_duplicate__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__customers__v1__list_near_duplicates_request__field_descriptors[2] =
+{
+  {
+    "include_closed",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__ListNearDuplicatesRequest, include_closed),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "page",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__ListNearDuplicatesRequest, page),
+    &xsc__common__v1__page_request__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__customers__v1__list_near_duplicates_request__field_indices_by_name[] = {
+  0,   /* field[0] = include_closed */
+  1,   /* field[1] = page */
+};
+static const ProtobufCIntRange xsc__customers__v1__list_near_duplicates_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor xsc__customers__v1__list_near_duplicates_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.customers.v1.ListNearDuplicatesRequest",
+  "ListNearDuplicatesRequest",
+  "Xsc__Customers__V1__ListNearDuplicatesRequest",
+  "xsc.customers.v1",
+  sizeof(Xsc__Customers__V1__ListNearDuplicatesRequest),
+  2,
+  xsc__customers__v1__list_near_duplicates_request__field_descriptors,
+  xsc__customers__v1__list_near_duplicates_request__field_indices_by_name,
+  1,  xsc__customers__v1__list_near_duplicates_request__number_ranges,
+  (ProtobufCMessageInit) xsc__customers__v1__list_near_duplicates_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__customers__v1__list_near_duplicates_response__field_descriptors[2] =
+{
+  {
+    "near_duplicates",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Xsc__Customers__V1__ListNearDuplicatesResponse, n_near_duplicates),
+    offsetof(Xsc__Customers__V1__ListNearDuplicatesResponse, near_duplicates),
+    &xsc__customers__v1__near_duplicate__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "page_info",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__ListNearDuplicatesResponse, page_info),
+    &xsc__common__v1__page_info__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__customers__v1__list_near_duplicates_response__field_indices_by_name[] = {
+  0,   /* field[0] = near_duplicates */
+  1,   /* field[1] = page_info */
+};
+static const ProtobufCIntRange xsc__customers__v1__list_near_duplicates_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor xsc__customers__v1__list_near_duplicates_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.customers.v1.ListNearDuplicatesResponse",
+  "ListNearDuplicatesResponse",
+  "Xsc__Customers__V1__ListNearDuplicatesResponse",
+  "xsc.customers.v1",
+  sizeof(Xsc__Customers__V1__ListNearDuplicatesResponse),
+  2,
+  xsc__customers__v1__list_near_duplicates_response__field_descriptors,
+  xsc__customers__v1__list_near_duplicates_response__field_indices_by_name,
+  1,  xsc__customers__v1__list_near_duplicates_response__number_ranges,
+  (ProtobufCMessageInit) xsc__customers__v1__list_near_duplicates_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__customers__v1__dismiss_near_duplicate_request__field_descriptors[1] =
+{
+  {
+    "near_duplicate_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__DismissNearDuplicateRequest, near_duplicate_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__customers__v1__dismiss_near_duplicate_request__field_indices_by_name[] = {
+  0,   /* field[0] = near_duplicate_id */
+};
+static const ProtobufCIntRange xsc__customers__v1__dismiss_near_duplicate_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor xsc__customers__v1__dismiss_near_duplicate_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.customers.v1.DismissNearDuplicateRequest",
+  "DismissNearDuplicateRequest",
+  "Xsc__Customers__V1__DismissNearDuplicateRequest",
+  "xsc.customers.v1",
+  sizeof(Xsc__Customers__V1__DismissNearDuplicateRequest),
+  1,
+  xsc__customers__v1__dismiss_near_duplicate_request__field_descriptors,
+  xsc__customers__v1__dismiss_near_duplicate_request__field_indices_by_name,
+  1,  xsc__customers__v1__dismiss_near_duplicate_request__number_ranges,
+  (ProtobufCMessageInit) xsc__customers__v1__dismiss_near_duplicate_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__customers__v1__merge_customers_request__field_descriptors[2] =
+{
+  {
+    "customer_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__MergeCustomersRequest, customer_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "other_customer_id",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__MergeCustomersRequest, other_customer_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__customers__v1__merge_customers_request__field_indices_by_name[] = {
+  0,   /* field[0] = customer_id */
+  1,   /* field[1] = other_customer_id */
+};
+static const ProtobufCIntRange xsc__customers__v1__merge_customers_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor xsc__customers__v1__merge_customers_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.customers.v1.MergeCustomersRequest",
+  "MergeCustomersRequest",
+  "Xsc__Customers__V1__MergeCustomersRequest",
+  "xsc.customers.v1",
+  sizeof(Xsc__Customers__V1__MergeCustomersRequest),
+  2,
+  xsc__customers__v1__merge_customers_request__field_descriptors,
+  xsc__customers__v1__merge_customers_request__field_indices_by_name,
+  1,  xsc__customers__v1__merge_customers_request__number_ranges,
+  (ProtobufCMessageInit) xsc__customers__v1__merge_customers_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__customers__v1__merge_customers_response__field_descriptors[3] =
+{
+  {
+    "survivor",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__MergeCustomersResponse, survivor),
+    &xsc__customers__v1__customer__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "merged_customer_id",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__MergeCustomersResponse, merged_customer_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "follow_ups_moved",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__MergeCustomersResponse, follow_ups_moved),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__customers__v1__merge_customers_response__field_indices_by_name[] = {
+  2,   /* field[2] = follow_ups_moved */
+  1,   /* field[1] = merged_customer_id */
+  0,   /* field[0] = survivor */
+};
+static const ProtobufCIntRange xsc__customers__v1__merge_customers_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor xsc__customers__v1__merge_customers_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.customers.v1.MergeCustomersResponse",
+  "MergeCustomersResponse",
+  "Xsc__Customers__V1__MergeCustomersResponse",
+  "xsc.customers.v1",
+  sizeof(Xsc__Customers__V1__MergeCustomersResponse),
+  3,
+  xsc__customers__v1__merge_customers_response__field_descriptors,
+  xsc__customers__v1__merge_customers_response__field_indices_by_name,
+  1,  xsc__customers__v1__merge_customers_response__number_ranges,
+  (ProtobufCMessageInit) xsc__customers__v1__merge_customers_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__customers__v1__transfer_ownership_request__field_descriptors[3] =
+{
+  {
+    "customer_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__TransferOwnershipRequest, customer_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "new_owner_account_id",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__TransferOwnershipRequest, new_owner_account_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "reason",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__TransferOwnershipRequest, reason),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__customers__v1__transfer_ownership_request__field_indices_by_name[] = {
+  0,   /* field[0] = customer_id */
+  1,   /* field[1] = new_owner_account_id */
+  2,   /* field[2] = reason */
+};
+static const ProtobufCIntRange xsc__customers__v1__transfer_ownership_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor xsc__customers__v1__transfer_ownership_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.customers.v1.TransferOwnershipRequest",
+  "TransferOwnershipRequest",
+  "Xsc__Customers__V1__TransferOwnershipRequest",
+  "xsc.customers.v1",
+  sizeof(Xsc__Customers__V1__TransferOwnershipRequest),
+  3,
+  xsc__customers__v1__transfer_ownership_request__field_descriptors,
+  xsc__customers__v1__transfer_ownership_request__field_indices_by_name,
+  1,  xsc__customers__v1__transfer_ownership_request__number_ranges,
+  (ProtobufCMessageInit) xsc__customers__v1__transfer_ownership_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__customers__v1__transfer_ownership_response__field_descriptors[1] =
+{
+  {
+    "customer",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__TransferOwnershipResponse, customer),
+    &xsc__customers__v1__customer__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__customers__v1__transfer_ownership_response__field_indices_by_name[] = {
+  0,   /* field[0] = customer */
+};
+static const ProtobufCIntRange xsc__customers__v1__transfer_ownership_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor xsc__customers__v1__transfer_ownership_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.customers.v1.TransferOwnershipResponse",
+  "TransferOwnershipResponse",
+  "Xsc__Customers__V1__TransferOwnershipResponse",
+  "xsc.customers.v1",
+  sizeof(Xsc__Customers__V1__TransferOwnershipResponse),
+  1,
+  xsc__customers__v1__transfer_ownership_response__field_descriptors,
+  xsc__customers__v1__transfer_ownership_response__field_indices_by_name,
+  1,  xsc__customers__v1__transfer_ownership_response__number_ranges,
+  (ProtobufCMessageInit) xsc__customers__v1__transfer_ownership_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__customers__v1__transfer_all_customers_request__field_descriptors[3] =
+{
+  {
+    "from_owner_account_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__TransferAllCustomersRequest, from_owner_account_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "new_owner_account_id",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__TransferAllCustomersRequest, new_owner_account_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "reason",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__TransferAllCustomersRequest, reason),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__customers__v1__transfer_all_customers_request__field_indices_by_name[] = {
+  0,   /* field[0] = from_owner_account_id */
+  1,   /* field[1] = new_owner_account_id */
+  2,   /* field[2] = reason */
+};
+static const ProtobufCIntRange xsc__customers__v1__transfer_all_customers_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor xsc__customers__v1__transfer_all_customers_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.customers.v1.TransferAllCustomersRequest",
+  "TransferAllCustomersRequest",
+  "Xsc__Customers__V1__TransferAllCustomersRequest",
+  "xsc.customers.v1",
+  sizeof(Xsc__Customers__V1__TransferAllCustomersRequest),
+  3,
+  xsc__customers__v1__transfer_all_customers_request__field_descriptors,
+  xsc__customers__v1__transfer_all_customers_request__field_indices_by_name,
+  1,  xsc__customers__v1__transfer_all_customers_request__number_ranges,
+  (ProtobufCMessageInit) xsc__customers__v1__transfer_all_customers_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__customers__v1__transfer_all_customers_response__field_descriptors[1] =
+{
+  {
+    "transferred",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__TransferAllCustomersResponse, transferred),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__customers__v1__transfer_all_customers_response__field_indices_by_name[] = {
+  0,   /* field[0] = transferred */
+};
+static const ProtobufCIntRange xsc__customers__v1__transfer_all_customers_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor xsc__customers__v1__transfer_all_customers_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.customers.v1.TransferAllCustomersResponse",
+  "TransferAllCustomersResponse",
+  "Xsc__Customers__V1__TransferAllCustomersResponse",
+  "xsc.customers.v1",
+  sizeof(Xsc__Customers__V1__TransferAllCustomersResponse),
+  1,
+  xsc__customers__v1__transfer_all_customers_response__field_descriptors,
+  xsc__customers__v1__transfer_all_customers_response__field_indices_by_name,
+  1,  xsc__customers__v1__transfer_all_customers_response__number_ranges,
+  (ProtobufCMessageInit) xsc__customers__v1__transfer_all_customers_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__customers__v1__audit_entry__field_descriptors[6] =
+{
+  {
+    "id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__AuditEntry, id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "kind",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__AuditEntry, kind),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "customer_id",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__AuditEntry, customer_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "actor_account_id",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__AuditEntry, actor_account_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "detail",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__AuditEntry, detail),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "at_ms",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__AuditEntry, at_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__customers__v1__audit_entry__field_indices_by_name[] = {
+  3,   /* field[3] = actor_account_id */
+  5,   /* field[5] = at_ms */
+  2,   /* field[2] = customer_id */
+  4,   /* field[4] = detail */
+  0,   /* field[0] = id */
+  1,   /* field[1] = kind */
+};
+static const ProtobufCIntRange xsc__customers__v1__audit_entry__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 6 }
+};
+const ProtobufCMessageDescriptor xsc__customers__v1__audit_entry__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.customers.v1.AuditEntry",
+  "AuditEntry",
+  "Xsc__Customers__V1__AuditEntry",
+  "xsc.customers.v1",
+  sizeof(Xsc__Customers__V1__AuditEntry),
+  6,
+  xsc__customers__v1__audit_entry__field_descriptors,
+  xsc__customers__v1__audit_entry__field_indices_by_name,
+  1,  xsc__customers__v1__audit_entry__number_ranges,
+  (ProtobufCMessageInit) xsc__customers__v1__audit_entry__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__customers__v1__list_audit_request__field_descriptors[2] =
+{
+  {
+    "kind",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__ListAuditRequest, kind),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "page",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__ListAuditRequest, page),
+    &xsc__common__v1__page_request__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__customers__v1__list_audit_request__field_indices_by_name[] = {
+  0,   /* field[0] = kind */
+  1,   /* field[1] = page */
+};
+static const ProtobufCIntRange xsc__customers__v1__list_audit_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor xsc__customers__v1__list_audit_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.customers.v1.ListAuditRequest",
+  "ListAuditRequest",
+  "Xsc__Customers__V1__ListAuditRequest",
+  "xsc.customers.v1",
+  sizeof(Xsc__Customers__V1__ListAuditRequest),
+  2,
+  xsc__customers__v1__list_audit_request__field_descriptors,
+  xsc__customers__v1__list_audit_request__field_indices_by_name,
+  1,  xsc__customers__v1__list_audit_request__number_ranges,
+  (ProtobufCMessageInit) xsc__customers__v1__list_audit_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__customers__v1__list_audit_response__field_descriptors[2] =
+{
+  {
+    "entries",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Xsc__Customers__V1__ListAuditResponse, n_entries),
+    offsetof(Xsc__Customers__V1__ListAuditResponse, entries),
+    &xsc__customers__v1__audit_entry__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "page_info",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__ListAuditResponse, page_info),
+    &xsc__common__v1__page_info__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__customers__v1__list_audit_response__field_indices_by_name[] = {
+  0,   /* field[0] = entries */
+  1,   /* field[1] = page_info */
+};
+static const ProtobufCIntRange xsc__customers__v1__list_audit_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor xsc__customers__v1__list_audit_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.customers.v1.ListAuditResponse",
+  "ListAuditResponse",
+  "Xsc__Customers__V1__ListAuditResponse",
+  "xsc.customers.v1",
+  sizeof(Xsc__Customers__V1__ListAuditResponse),
+  2,
+  xsc__customers__v1__list_audit_response__field_descriptors,
+  xsc__customers__v1__list_audit_response__field_indices_by_name,
+  1,  xsc__customers__v1__list_audit_response__number_ranges,
+  (ProtobufCMessageInit) xsc__customers__v1__list_audit_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__customers__v1__bind_intermediary_request__field_descriptors[3] =
+{
+  {
+    "customer_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__BindIntermediaryRequest, customer_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "referral_code",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__BindIntermediaryRequest, referral_code),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "intermediary_account_id",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__BindIntermediaryRequest, intermediary_account_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__customers__v1__bind_intermediary_request__field_indices_by_name[] = {
+  0,   /* field[0] = customer_id */
+  2,   /* field[2] = intermediary_account_id */
+  1,   /* field[1] = referral_code */
+};
+static const ProtobufCIntRange xsc__customers__v1__bind_intermediary_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor xsc__customers__v1__bind_intermediary_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.customers.v1.BindIntermediaryRequest",
+  "BindIntermediaryRequest",
+  "Xsc__Customers__V1__BindIntermediaryRequest",
+  "xsc.customers.v1",
+  sizeof(Xsc__Customers__V1__BindIntermediaryRequest),
+  3,
+  xsc__customers__v1__bind_intermediary_request__field_descriptors,
+  xsc__customers__v1__bind_intermediary_request__field_indices_by_name,
+  1,  xsc__customers__v1__bind_intermediary_request__number_ranges,
+  (ProtobufCMessageInit) xsc__customers__v1__bind_intermediary_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__customers__v1__get_rewardee_request__field_descriptors[1] =
+{
+  {
+    "customer_phone",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__GetRewardeeRequest, customer_phone),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__customers__v1__get_rewardee_request__field_indices_by_name[] = {
+  0,   /* field[0] = customer_phone */
+};
+static const ProtobufCIntRange xsc__customers__v1__get_rewardee_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor xsc__customers__v1__get_rewardee_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.customers.v1.GetRewardeeRequest",
+  "GetRewardeeRequest",
+  "Xsc__Customers__V1__GetRewardeeRequest",
+  "xsc.customers.v1",
+  sizeof(Xsc__Customers__V1__GetRewardeeRequest),
+  1,
+  xsc__customers__v1__get_rewardee_request__field_descriptors,
+  xsc__customers__v1__get_rewardee_request__field_indices_by_name,
+  1,  xsc__customers__v1__get_rewardee_request__number_ranges,
+  (ProtobufCMessageInit) xsc__customers__v1__get_rewardee_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__customers__v1__get_rewardee_response__field_descriptors[3] =
+{
+  {
+    "intermediary_account_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__GetRewardeeResponse, intermediary_account_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "bound_at_ms",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__GetRewardeeResponse, bound_at_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "source",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__GetRewardeeResponse, source),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__customers__v1__get_rewardee_response__field_indices_by_name[] = {
+  1,   /* field[1] = bound_at_ms */
+  0,   /* field[0] = intermediary_account_id */
+  2,   /* field[2] = source */
+};
+static const ProtobufCIntRange xsc__customers__v1__get_rewardee_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor xsc__customers__v1__get_rewardee_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.customers.v1.GetRewardeeResponse",
+  "GetRewardeeResponse",
+  "Xsc__Customers__V1__GetRewardeeResponse",
+  "xsc.customers.v1",
+  sizeof(Xsc__Customers__V1__GetRewardeeResponse),
+  3,
+  xsc__customers__v1__get_rewardee_response__field_descriptors,
+  xsc__customers__v1__get_rewardee_response__field_indices_by_name,
+  1,  xsc__customers__v1__get_rewardee_response__number_ranges,
+  (ProtobufCMessageInit) xsc__customers__v1__get_rewardee_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+#define xsc__customers__v1__get_my_referral_code_request__field_descriptors NULL
+#define xsc__customers__v1__get_my_referral_code_request__field_indices_by_name NULL
+#define xsc__customers__v1__get_my_referral_code_request__number_ranges NULL
+const ProtobufCMessageDescriptor xsc__customers__v1__get_my_referral_code_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.customers.v1.GetMyReferralCodeRequest",
+  "GetMyReferralCodeRequest",
+  "Xsc__Customers__V1__GetMyReferralCodeRequest",
+  "xsc.customers.v1",
+  sizeof(Xsc__Customers__V1__GetMyReferralCodeRequest),
+  0,
+  xsc__customers__v1__get_my_referral_code_request__field_descriptors,
+  xsc__customers__v1__get_my_referral_code_request__field_indices_by_name,
+  0,  xsc__customers__v1__get_my_referral_code_request__number_ranges,
+  (ProtobufCMessageInit) xsc__customers__v1__get_my_referral_code_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__customers__v1__referral_code__field_descriptors[2] =
+{
+  {
+    "code",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__ReferralCode, code),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "account_id",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__ReferralCode, account_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__customers__v1__referral_code__field_indices_by_name[] = {
+  1,   /* field[1] = account_id */
+  0,   /* field[0] = code */
+};
+static const ProtobufCIntRange xsc__customers__v1__referral_code__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor xsc__customers__v1__referral_code__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.customers.v1.ReferralCode",
+  "ReferralCode",
+  "Xsc__Customers__V1__ReferralCode",
+  "xsc.customers.v1",
+  sizeof(Xsc__Customers__V1__ReferralCode),
+  2,
+  xsc__customers__v1__referral_code__field_descriptors,
+  xsc__customers__v1__referral_code__field_indices_by_name,
+  1,  xsc__customers__v1__referral_code__number_ranges,
+  (ProtobufCMessageInit) xsc__customers__v1__referral_code__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__customers__v1__resolve_referral_code_request__field_descriptors[1] =
+{
+  {
+    "code",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__ResolveReferralCodeRequest, code),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__customers__v1__resolve_referral_code_request__field_indices_by_name[] = {
+  0,   /* field[0] = code */
+};
+static const ProtobufCIntRange xsc__customers__v1__resolve_referral_code_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor xsc__customers__v1__resolve_referral_code_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.customers.v1.ResolveReferralCodeRequest",
+  "ResolveReferralCodeRequest",
+  "Xsc__Customers__V1__ResolveReferralCodeRequest",
+  "xsc.customers.v1",
+  sizeof(Xsc__Customers__V1__ResolveReferralCodeRequest),
+  1,
+  xsc__customers__v1__resolve_referral_code_request__field_descriptors,
+  xsc__customers__v1__resolve_referral_code_request__field_indices_by_name,
+  1,  xsc__customers__v1__resolve_referral_code_request__number_ranges,
+  (ProtobufCMessageInit) xsc__customers__v1__resolve_referral_code_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCEnumValue xsc__customers__v1__customer_kind__enum_values_by_number[5] =
+{
+  { "CUSTOMER_KIND_UNSPECIFIED", "XSC__CUSTOMERS__V1__CUSTOMER_KIND__CUSTOMER_KIND_UNSPECIFIED", 0 },
+  { "CUSTOMER_KIND_RECEPTION", "XSC__CUSTOMERS__V1__CUSTOMER_KIND__CUSTOMER_KIND_RECEPTION", 1 },
+  { "CUSTOMER_KIND_FAMILY_GATHERING", "XSC__CUSTOMERS__V1__CUSTOMER_KIND__CUSTOMER_KIND_FAMILY_GATHERING", 2 },
+  { "CUSTOMER_KIND_GIFT", "XSC__CUSTOMERS__V1__CUSTOMER_KIND__CUSTOMER_KIND_GIFT", 3 },
+  { "CUSTOMER_KIND_SELF_CONSUMPTION", "XSC__CUSTOMERS__V1__CUSTOMER_KIND__CUSTOMER_KIND_SELF_CONSUMPTION", 4 },
+};
+static const ProtobufCIntRange xsc__customers__v1__customer_kind__value_ranges[] = {
+{0, 0},{0, 5}
+};
+static const ProtobufCEnumValueIndex xsc__customers__v1__customer_kind__enum_values_by_name[5] =
+{
+  { "CUSTOMER_KIND_FAMILY_GATHERING", 2 },
+  { "CUSTOMER_KIND_GIFT", 3 },
+  { "CUSTOMER_KIND_RECEPTION", 1 },
+  { "CUSTOMER_KIND_SELF_CONSUMPTION", 4 },
+  { "CUSTOMER_KIND_UNSPECIFIED", 0 },
+};
+const ProtobufCEnumDescriptor xsc__customers__v1__customer_kind__descriptor =
+{
+  PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
+  "xsc.customers.v1.CustomerKind",
+  "CustomerKind",
+  "Xsc__Customers__V1__CustomerKind",
+  "xsc.customers.v1",
+  5,
+  xsc__customers__v1__customer_kind__enum_values_by_number,
+  5,
+  xsc__customers__v1__customer_kind__enum_values_by_name,
+  1,
+  xsc__customers__v1__customer_kind__value_ranges,
+  NULL,NULL,NULL,NULL   /* reserved[1234] */
+};
+static const ProtobufCEnumValue xsc__customers__v1__grade__enum_values_by_number[4] =
+{
+  { "GRADE_UNSPECIFIED", "XSC__CUSTOMERS__V1__GRADE__GRADE_UNSPECIFIED", 0 },
+  { "GRADE_A", "XSC__CUSTOMERS__V1__GRADE__GRADE_A", 1 },
+  { "GRADE_B", "XSC__CUSTOMERS__V1__GRADE__GRADE_B", 2 },
+  { "GRADE_C", "XSC__CUSTOMERS__V1__GRADE__GRADE_C", 3 },
+};
+static const ProtobufCIntRange xsc__customers__v1__grade__value_ranges[] = {
+{0, 0},{0, 4}
+};
+static const ProtobufCEnumValueIndex xsc__customers__v1__grade__enum_values_by_name[4] =
+{
+  { "GRADE_A", 1 },
+  { "GRADE_B", 2 },
+  { "GRADE_C", 3 },
+  { "GRADE_UNSPECIFIED", 0 },
+};
+const ProtobufCEnumDescriptor xsc__customers__v1__grade__descriptor =
+{
+  PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
+  "xsc.customers.v1.Grade",
+  "Grade",
+  "Xsc__Customers__V1__Grade",
+  "xsc.customers.v1",
+  4,
+  xsc__customers__v1__grade__enum_values_by_number,
+  4,
+  xsc__customers__v1__grade__enum_values_by_name,
+  1,
+  xsc__customers__v1__grade__value_ranges,
+  NULL,NULL,NULL,NULL   /* reserved[1234] */
+};
+static const ProtobufCEnumValue xsc__customers__v1__channel__enum_values_by_number[6] =
+{
+  { "CHANNEL_UNSPECIFIED", "XSC__CUSTOMERS__V1__CHANNEL__CHANNEL_UNSPECIFIED", 0 },
+  { "CHANNEL_PHONE", "XSC__CUSTOMERS__V1__CHANNEL__CHANNEL_PHONE", 1 },
+  { "CHANNEL_VISIT", "XSC__CUSTOMERS__V1__CHANNEL__CHANNEL_VISIT", 2 },
+  { "CHANNEL_WECHAT", "XSC__CUSTOMERS__V1__CHANNEL__CHANNEL_WECHAT", 3 },
+  { "CHANNEL_SMS", "XSC__CUSTOMERS__V1__CHANNEL__CHANNEL_SMS", 4 },
+  { "CHANNEL_OTHER", "XSC__CUSTOMERS__V1__CHANNEL__CHANNEL_OTHER", 5 },
+};
+static const ProtobufCIntRange xsc__customers__v1__channel__value_ranges[] = {
+{0, 0},{0, 6}
+};
+static const ProtobufCEnumValueIndex xsc__customers__v1__channel__enum_values_by_name[6] =
+{
+  { "CHANNEL_OTHER", 5 },
+  { "CHANNEL_PHONE", 1 },
+  { "CHANNEL_SMS", 4 },
+  { "CHANNEL_UNSPECIFIED", 0 },
+  { "CHANNEL_VISIT", 2 },
+  { "CHANNEL_WECHAT", 3 },
+};
+const ProtobufCEnumDescriptor xsc__customers__v1__channel__descriptor =
+{
+  PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
+  "xsc.customers.v1.Channel",
+  "Channel",
+  "Xsc__Customers__V1__Channel",
+  "xsc.customers.v1",
+  6,
+  xsc__customers__v1__channel__enum_values_by_number,
+  6,
+  xsc__customers__v1__channel__enum_values_by_name,
+  1,
+  xsc__customers__v1__channel__value_ranges,
+  NULL,NULL,NULL,NULL   /* reserved[1234] */
+};
+static const ProtobufCEnumValue xsc__customers__v1__outcome__enum_values_by_number[6] =
+{
+  { "OUTCOME_UNSPECIFIED", "XSC__CUSTOMERS__V1__OUTCOME__OUTCOME_UNSPECIFIED", 0 },
+  { "OUTCOME_INTERESTED", "XSC__CUSTOMERS__V1__OUTCOME__OUTCOME_INTERESTED", 1 },
+  { "OUTCOME_ORDERED", "XSC__CUSTOMERS__V1__OUTCOME__OUTCOME_ORDERED", 2 },
+  { "OUTCOME_NO_ANSWER", "XSC__CUSTOMERS__V1__OUTCOME__OUTCOME_NO_ANSWER", 3 },
+  { "OUTCOME_DECLINED", "XSC__CUSTOMERS__V1__OUTCOME__OUTCOME_DECLINED", 4 },
+  { "OUTCOME_CALL_BACK", "XSC__CUSTOMERS__V1__OUTCOME__OUTCOME_CALL_BACK", 5 },
+};
+static const ProtobufCIntRange xsc__customers__v1__outcome__value_ranges[] = {
+{0, 0},{0, 6}
+};
+static const ProtobufCEnumValueIndex xsc__customers__v1__outcome__enum_values_by_name[6] =
+{
+  { "OUTCOME_CALL_BACK", 5 },
+  { "OUTCOME_DECLINED", 4 },
+  { "OUTCOME_INTERESTED", 1 },
+  { "OUTCOME_NO_ANSWER", 3 },
+  { "OUTCOME_ORDERED", 2 },
+  { "OUTCOME_UNSPECIFIED", 0 },
+};
+const ProtobufCEnumDescriptor xsc__customers__v1__outcome__descriptor =
+{
+  PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
+  "xsc.customers.v1.Outcome",
+  "Outcome",
+  "Xsc__Customers__V1__Outcome",
+  "xsc.customers.v1",
+  6,
+  xsc__customers__v1__outcome__enum_values_by_number,
+  6,
+  xsc__customers__v1__outcome__enum_values_by_name,
+  1,
+  xsc__customers__v1__outcome__value_ranges,
+  NULL,NULL,NULL,NULL   /* reserved[1234] */
+};
+static const ProtobufCMethodDescriptor xsc__customers__v1__customer_service__method_descriptors[24] =
 {
   { "RecordCustomerSeen", &xsc__orders__v1__customer_seen__descriptor, &xsc__common__v1__event_ack__descriptor },
   { "RecordReferrerSeen", &xsc__orders__v1__referrer_seen__descriptor, &xsc__common__v1__event_ack__descriptor },
   { "SetDirectoryEntry", &xsc__common__v1__directory_entry__descriptor, &xsc__common__v1__directory_ack__descriptor },
+  { "CreateCustomer", &xsc__customers__v1__create_customer_request__descriptor, &xsc__customers__v1__customer_response__descriptor },
+  { "GetCustomer", &xsc__customers__v1__get_customer_request__descriptor, &xsc__customers__v1__customer_response__descriptor },
+  { "UpdateCustomer", &xsc__customers__v1__update_customer_request__descriptor, &xsc__customers__v1__customer_response__descriptor },
+  { "SearchCustomers", &xsc__customers__v1__search_customers_request__descriptor, &xsc__customers__v1__search_customers_response__descriptor },
+  { "CountCustomers", &xsc__customers__v1__count_customers_request__descriptor, &xsc__customers__v1__count_customers_response__descriptor },
+  { "ListTags", &xsc__customers__v1__list_tags_request__descriptor, &xsc__customers__v1__list_tags_response__descriptor },
+  { "ImportCustomers", &xsc__customers__v1__import_customer_row__descriptor, &xsc__customers__v1__import_customers_response__descriptor },
+  { "AddFollowUp", &xsc__customers__v1__add_follow_up_request__descriptor, &xsc__customers__v1__follow_up_response__descriptor },
+  { "ListFollowUps", &xsc__customers__v1__list_follow_ups_request__descriptor, &xsc__customers__v1__list_follow_ups_response__descriptor },
+  { "ListMyTasks", &xsc__customers__v1__list_my_tasks_request__descriptor, &xsc__customers__v1__list_my_tasks_response__descriptor },
+  { "CompleteTask", &xsc__customers__v1__complete_task_request__descriptor, &xsc__customers__v1__task_response__descriptor },
+  { "ListNearDuplicates", &xsc__customers__v1__list_near_duplicates_request__descriptor, &xsc__customers__v1__list_near_duplicates_response__descriptor },
+  { "DismissNearDuplicate", &xsc__customers__v1__dismiss_near_duplicate_request__descriptor, &xsc__customers__v1__near_duplicate__descriptor },
+  { "MergeCustomers", &xsc__customers__v1__merge_customers_request__descriptor, &xsc__customers__v1__merge_customers_response__descriptor },
+  { "TransferOwnership", &xsc__customers__v1__transfer_ownership_request__descriptor, &xsc__customers__v1__transfer_ownership_response__descriptor },
+  { "TransferAllCustomers", &xsc__customers__v1__transfer_all_customers_request__descriptor, &xsc__customers__v1__transfer_all_customers_response__descriptor },
+  { "ListAudit", &xsc__customers__v1__list_audit_request__descriptor, &xsc__customers__v1__list_audit_response__descriptor },
+  { "BindIntermediary", &xsc__customers__v1__bind_intermediary_request__descriptor, &xsc__customers__v1__customer_response__descriptor },
+  { "GetRewardee", &xsc__customers__v1__get_rewardee_request__descriptor, &xsc__customers__v1__get_rewardee_response__descriptor },
+  { "GetMyReferralCode", &xsc__customers__v1__get_my_referral_code_request__descriptor, &xsc__customers__v1__referral_code__descriptor },
+  { "ResolveReferralCode", &xsc__customers__v1__resolve_referral_code_request__descriptor, &xsc__customers__v1__referral_code__descriptor },
 };
 const unsigned xsc__customers__v1__customer_service__method_indices_by_name[] = {
+  10,        /* AddFollowUp */
+  20,        /* BindIntermediary */
+  13,        /* CompleteTask */
+  7,        /* CountCustomers */
+  3,        /* CreateCustomer */
+  15,        /* DismissNearDuplicate */
+  4,        /* GetCustomer */
+  22,        /* GetMyReferralCode */
+  21,        /* GetRewardee */
+  9,        /* ImportCustomers */
+  19,        /* ListAudit */
+  11,        /* ListFollowUps */
+  12,        /* ListMyTasks */
+  14,        /* ListNearDuplicates */
+  8,        /* ListTags */
+  16,        /* MergeCustomers */
   0,        /* RecordCustomerSeen */
   1,        /* RecordReferrerSeen */
-  2         /* SetDirectoryEntry */
+  23,        /* ResolveReferralCode */
+  6,        /* SearchCustomers */
+  2,        /* SetDirectoryEntry */
+  18,        /* TransferAllCustomers */
+  17,        /* TransferOwnership */
+  5         /* UpdateCustomer */
 };
 const ProtobufCServiceDescriptor xsc__customers__v1__customer_service__descriptor =
 {
@@ -25,7 +5527,7 @@ const ProtobufCServiceDescriptor xsc__customers__v1__customer_service__descripto
   "CustomerService",
   "Xsc__Customers__V1__CustomerService",
   "xsc.customers.v1",
-  3,
+  24,
   xsc__customers__v1__customer_service__method_descriptors,
   xsc__customers__v1__customer_service__method_indices_by_name
 };
@@ -52,6 +5554,174 @@ void xsc__customers__v1__customer_service__set_directory_entry(ProtobufCService 
 {
   assert(service->descriptor == &xsc__customers__v1__customer_service__descriptor);
   service->invoke(service, 2, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void xsc__customers__v1__customer_service__create_customer(ProtobufCService *service,
+                                                           const Xsc__Customers__V1__CreateCustomerRequest *input,
+                                                           Xsc__Customers__V1__CustomerResponse_Closure closure,
+                                                           void *closure_data)
+{
+  assert(service->descriptor == &xsc__customers__v1__customer_service__descriptor);
+  service->invoke(service, 3, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void xsc__customers__v1__customer_service__get_customer(ProtobufCService *service,
+                                                        const Xsc__Customers__V1__GetCustomerRequest *input,
+                                                        Xsc__Customers__V1__CustomerResponse_Closure closure,
+                                                        void *closure_data)
+{
+  assert(service->descriptor == &xsc__customers__v1__customer_service__descriptor);
+  service->invoke(service, 4, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void xsc__customers__v1__customer_service__update_customer(ProtobufCService *service,
+                                                           const Xsc__Customers__V1__UpdateCustomerRequest *input,
+                                                           Xsc__Customers__V1__CustomerResponse_Closure closure,
+                                                           void *closure_data)
+{
+  assert(service->descriptor == &xsc__customers__v1__customer_service__descriptor);
+  service->invoke(service, 5, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void xsc__customers__v1__customer_service__search_customers(ProtobufCService *service,
+                                                            const Xsc__Customers__V1__SearchCustomersRequest *input,
+                                                            Xsc__Customers__V1__SearchCustomersResponse_Closure closure,
+                                                            void *closure_data)
+{
+  assert(service->descriptor == &xsc__customers__v1__customer_service__descriptor);
+  service->invoke(service, 6, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void xsc__customers__v1__customer_service__count_customers(ProtobufCService *service,
+                                                           const Xsc__Customers__V1__CountCustomersRequest *input,
+                                                           Xsc__Customers__V1__CountCustomersResponse_Closure closure,
+                                                           void *closure_data)
+{
+  assert(service->descriptor == &xsc__customers__v1__customer_service__descriptor);
+  service->invoke(service, 7, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void xsc__customers__v1__customer_service__list_tags(ProtobufCService *service,
+                                                     const Xsc__Customers__V1__ListTagsRequest *input,
+                                                     Xsc__Customers__V1__ListTagsResponse_Closure closure,
+                                                     void *closure_data)
+{
+  assert(service->descriptor == &xsc__customers__v1__customer_service__descriptor);
+  service->invoke(service, 8, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void xsc__customers__v1__customer_service__import_customers(ProtobufCService *service,
+                                                            const Xsc__Customers__V1__ImportCustomerRow *input,
+                                                            Xsc__Customers__V1__ImportCustomersResponse_Closure closure,
+                                                            void *closure_data)
+{
+  assert(service->descriptor == &xsc__customers__v1__customer_service__descriptor);
+  service->invoke(service, 9, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void xsc__customers__v1__customer_service__add_follow_up(ProtobufCService *service,
+                                                         const Xsc__Customers__V1__AddFollowUpRequest *input,
+                                                         Xsc__Customers__V1__FollowUpResponse_Closure closure,
+                                                         void *closure_data)
+{
+  assert(service->descriptor == &xsc__customers__v1__customer_service__descriptor);
+  service->invoke(service, 10, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void xsc__customers__v1__customer_service__list_follow_ups(ProtobufCService *service,
+                                                           const Xsc__Customers__V1__ListFollowUpsRequest *input,
+                                                           Xsc__Customers__V1__ListFollowUpsResponse_Closure closure,
+                                                           void *closure_data)
+{
+  assert(service->descriptor == &xsc__customers__v1__customer_service__descriptor);
+  service->invoke(service, 11, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void xsc__customers__v1__customer_service__list_my_tasks(ProtobufCService *service,
+                                                         const Xsc__Customers__V1__ListMyTasksRequest *input,
+                                                         Xsc__Customers__V1__ListMyTasksResponse_Closure closure,
+                                                         void *closure_data)
+{
+  assert(service->descriptor == &xsc__customers__v1__customer_service__descriptor);
+  service->invoke(service, 12, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void xsc__customers__v1__customer_service__complete_task(ProtobufCService *service,
+                                                         const Xsc__Customers__V1__CompleteTaskRequest *input,
+                                                         Xsc__Customers__V1__TaskResponse_Closure closure,
+                                                         void *closure_data)
+{
+  assert(service->descriptor == &xsc__customers__v1__customer_service__descriptor);
+  service->invoke(service, 13, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void xsc__customers__v1__customer_service__list_near_duplicates(ProtobufCService *service,
+                                                                const Xsc__Customers__V1__ListNearDuplicatesRequest *input,
+                                                                Xsc__Customers__V1__ListNearDuplicatesResponse_Closure closure,
+                                                                void *closure_data)
+{
+  assert(service->descriptor == &xsc__customers__v1__customer_service__descriptor);
+  service->invoke(service, 14, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void xsc__customers__v1__customer_service__dismiss_near_duplicate(ProtobufCService *service,
+                                                                  const Xsc__Customers__V1__DismissNearDuplicateRequest *input,
+                                                                  Xsc__Customers__V1__NearDuplicate_Closure closure,
+                                                                  void *closure_data)
+{
+  assert(service->descriptor == &xsc__customers__v1__customer_service__descriptor);
+  service->invoke(service, 15, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void xsc__customers__v1__customer_service__merge_customers(ProtobufCService *service,
+                                                           const Xsc__Customers__V1__MergeCustomersRequest *input,
+                                                           Xsc__Customers__V1__MergeCustomersResponse_Closure closure,
+                                                           void *closure_data)
+{
+  assert(service->descriptor == &xsc__customers__v1__customer_service__descriptor);
+  service->invoke(service, 16, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void xsc__customers__v1__customer_service__transfer_ownership(ProtobufCService *service,
+                                                              const Xsc__Customers__V1__TransferOwnershipRequest *input,
+                                                              Xsc__Customers__V1__TransferOwnershipResponse_Closure closure,
+                                                              void *closure_data)
+{
+  assert(service->descriptor == &xsc__customers__v1__customer_service__descriptor);
+  service->invoke(service, 17, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void xsc__customers__v1__customer_service__transfer_all_customers(ProtobufCService *service,
+                                                                  const Xsc__Customers__V1__TransferAllCustomersRequest *input,
+                                                                  Xsc__Customers__V1__TransferAllCustomersResponse_Closure closure,
+                                                                  void *closure_data)
+{
+  assert(service->descriptor == &xsc__customers__v1__customer_service__descriptor);
+  service->invoke(service, 18, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void xsc__customers__v1__customer_service__list_audit(ProtobufCService *service,
+                                                      const Xsc__Customers__V1__ListAuditRequest *input,
+                                                      Xsc__Customers__V1__ListAuditResponse_Closure closure,
+                                                      void *closure_data)
+{
+  assert(service->descriptor == &xsc__customers__v1__customer_service__descriptor);
+  service->invoke(service, 19, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void xsc__customers__v1__customer_service__bind_intermediary(ProtobufCService *service,
+                                                             const Xsc__Customers__V1__BindIntermediaryRequest *input,
+                                                             Xsc__Customers__V1__CustomerResponse_Closure closure,
+                                                             void *closure_data)
+{
+  assert(service->descriptor == &xsc__customers__v1__customer_service__descriptor);
+  service->invoke(service, 20, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void xsc__customers__v1__customer_service__get_rewardee(ProtobufCService *service,
+                                                        const Xsc__Customers__V1__GetRewardeeRequest *input,
+                                                        Xsc__Customers__V1__GetRewardeeResponse_Closure closure,
+                                                        void *closure_data)
+{
+  assert(service->descriptor == &xsc__customers__v1__customer_service__descriptor);
+  service->invoke(service, 21, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void xsc__customers__v1__customer_service__get_my_referral_code(ProtobufCService *service,
+                                                                const Xsc__Customers__V1__GetMyReferralCodeRequest *input,
+                                                                Xsc__Customers__V1__ReferralCode_Closure closure,
+                                                                void *closure_data)
+{
+  assert(service->descriptor == &xsc__customers__v1__customer_service__descriptor);
+  service->invoke(service, 22, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void xsc__customers__v1__customer_service__resolve_referral_code(ProtobufCService *service,
+                                                                 const Xsc__Customers__V1__ResolveReferralCodeRequest *input,
+                                                                 Xsc__Customers__V1__ReferralCode_Closure closure,
+                                                                 void *closure_data)
+{
+  assert(service->descriptor == &xsc__customers__v1__customer_service__descriptor);
+  service->invoke(service, 23, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void xsc__customers__v1__customer_service__init (Xsc__Customers__V1__CustomerService_Service *service,
                                                  Xsc__Customers__V1__CustomerService_ServiceDestroy destroy)

@@ -913,6 +913,276 @@ void   xsc__notifications__v1__usage_report_response__free_unpacked
   assert(message->base.descriptor == &xsc__notifications__v1__usage_report_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   xsc__notifications__v1__vendor_template__init
+                     (Xsc__Notifications__V1__VendorTemplate         *message)
+{
+  static const Xsc__Notifications__V1__VendorTemplate init_value = XSC__NOTIFICATIONS__V1__VENDOR_TEMPLATE__INIT;
+  *message = init_value;
+}
+size_t xsc__notifications__v1__vendor_template__get_packed_size
+                     (const Xsc__Notifications__V1__VendorTemplate *message)
+{
+  assert(message->base.descriptor == &xsc__notifications__v1__vendor_template__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__notifications__v1__vendor_template__pack
+                     (const Xsc__Notifications__V1__VendorTemplate *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__notifications__v1__vendor_template__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__notifications__v1__vendor_template__pack_to_buffer
+                     (const Xsc__Notifications__V1__VendorTemplate *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__notifications__v1__vendor_template__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Notifications__V1__VendorTemplate *
+       xsc__notifications__v1__vendor_template__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Notifications__V1__VendorTemplate *)
+     protobuf_c_message_unpack (&xsc__notifications__v1__vendor_template__descriptor,
+                                allocator, len, data);
+}
+void   xsc__notifications__v1__vendor_template__free_unpacked
+                     (Xsc__Notifications__V1__VendorTemplate *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__notifications__v1__vendor_template__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__notifications__v1__set_vendor_template_request__init
+                     (Xsc__Notifications__V1__SetVendorTemplateRequest         *message)
+{
+  static const Xsc__Notifications__V1__SetVendorTemplateRequest init_value = XSC__NOTIFICATIONS__V1__SET_VENDOR_TEMPLATE_REQUEST__INIT;
+  *message = init_value;
+}
+size_t xsc__notifications__v1__set_vendor_template_request__get_packed_size
+                     (const Xsc__Notifications__V1__SetVendorTemplateRequest *message)
+{
+  assert(message->base.descriptor == &xsc__notifications__v1__set_vendor_template_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__notifications__v1__set_vendor_template_request__pack
+                     (const Xsc__Notifications__V1__SetVendorTemplateRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__notifications__v1__set_vendor_template_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__notifications__v1__set_vendor_template_request__pack_to_buffer
+                     (const Xsc__Notifications__V1__SetVendorTemplateRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__notifications__v1__set_vendor_template_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Notifications__V1__SetVendorTemplateRequest *
+       xsc__notifications__v1__set_vendor_template_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Notifications__V1__SetVendorTemplateRequest *)
+     protobuf_c_message_unpack (&xsc__notifications__v1__set_vendor_template_request__descriptor,
+                                allocator, len, data);
+}
+void   xsc__notifications__v1__set_vendor_template_request__free_unpacked
+                     (Xsc__Notifications__V1__SetVendorTemplateRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__notifications__v1__set_vendor_template_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__notifications__v1__list_vendor_templates_request__init
+                     (Xsc__Notifications__V1__ListVendorTemplatesRequest         *message)
+{
+  static const Xsc__Notifications__V1__ListVendorTemplatesRequest init_value = XSC__NOTIFICATIONS__V1__LIST_VENDOR_TEMPLATES_REQUEST__INIT;
+  *message = init_value;
+}
+size_t xsc__notifications__v1__list_vendor_templates_request__get_packed_size
+                     (const Xsc__Notifications__V1__ListVendorTemplatesRequest *message)
+{
+  assert(message->base.descriptor == &xsc__notifications__v1__list_vendor_templates_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__notifications__v1__list_vendor_templates_request__pack
+                     (const Xsc__Notifications__V1__ListVendorTemplatesRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__notifications__v1__list_vendor_templates_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__notifications__v1__list_vendor_templates_request__pack_to_buffer
+                     (const Xsc__Notifications__V1__ListVendorTemplatesRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__notifications__v1__list_vendor_templates_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Notifications__V1__ListVendorTemplatesRequest *
+       xsc__notifications__v1__list_vendor_templates_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Notifications__V1__ListVendorTemplatesRequest *)
+     protobuf_c_message_unpack (&xsc__notifications__v1__list_vendor_templates_request__descriptor,
+                                allocator, len, data);
+}
+void   xsc__notifications__v1__list_vendor_templates_request__free_unpacked
+                     (Xsc__Notifications__V1__ListVendorTemplatesRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__notifications__v1__list_vendor_templates_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__notifications__v1__list_vendor_templates_response__init
+                     (Xsc__Notifications__V1__ListVendorTemplatesResponse         *message)
+{
+  static const Xsc__Notifications__V1__ListVendorTemplatesResponse init_value = XSC__NOTIFICATIONS__V1__LIST_VENDOR_TEMPLATES_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t xsc__notifications__v1__list_vendor_templates_response__get_packed_size
+                     (const Xsc__Notifications__V1__ListVendorTemplatesResponse *message)
+{
+  assert(message->base.descriptor == &xsc__notifications__v1__list_vendor_templates_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__notifications__v1__list_vendor_templates_response__pack
+                     (const Xsc__Notifications__V1__ListVendorTemplatesResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__notifications__v1__list_vendor_templates_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__notifications__v1__list_vendor_templates_response__pack_to_buffer
+                     (const Xsc__Notifications__V1__ListVendorTemplatesResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__notifications__v1__list_vendor_templates_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Notifications__V1__ListVendorTemplatesResponse *
+       xsc__notifications__v1__list_vendor_templates_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Notifications__V1__ListVendorTemplatesResponse *)
+     protobuf_c_message_unpack (&xsc__notifications__v1__list_vendor_templates_response__descriptor,
+                                allocator, len, data);
+}
+void   xsc__notifications__v1__list_vendor_templates_response__free_unpacked
+                     (Xsc__Notifications__V1__ListVendorTemplatesResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__notifications__v1__list_vendor_templates_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__notifications__v1__vendor_callback_request__init
+                     (Xsc__Notifications__V1__VendorCallbackRequest         *message)
+{
+  static const Xsc__Notifications__V1__VendorCallbackRequest init_value = XSC__NOTIFICATIONS__V1__VENDOR_CALLBACK_REQUEST__INIT;
+  *message = init_value;
+}
+size_t xsc__notifications__v1__vendor_callback_request__get_packed_size
+                     (const Xsc__Notifications__V1__VendorCallbackRequest *message)
+{
+  assert(message->base.descriptor == &xsc__notifications__v1__vendor_callback_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__notifications__v1__vendor_callback_request__pack
+                     (const Xsc__Notifications__V1__VendorCallbackRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__notifications__v1__vendor_callback_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__notifications__v1__vendor_callback_request__pack_to_buffer
+                     (const Xsc__Notifications__V1__VendorCallbackRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__notifications__v1__vendor_callback_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Notifications__V1__VendorCallbackRequest *
+       xsc__notifications__v1__vendor_callback_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Notifications__V1__VendorCallbackRequest *)
+     protobuf_c_message_unpack (&xsc__notifications__v1__vendor_callback_request__descriptor,
+                                allocator, len, data);
+}
+void   xsc__notifications__v1__vendor_callback_request__free_unpacked
+                     (Xsc__Notifications__V1__VendorCallbackRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__notifications__v1__vendor_callback_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__notifications__v1__vendor_callback_response__init
+                     (Xsc__Notifications__V1__VendorCallbackResponse         *message)
+{
+  static const Xsc__Notifications__V1__VendorCallbackResponse init_value = XSC__NOTIFICATIONS__V1__VENDOR_CALLBACK_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t xsc__notifications__v1__vendor_callback_response__get_packed_size
+                     (const Xsc__Notifications__V1__VendorCallbackResponse *message)
+{
+  assert(message->base.descriptor == &xsc__notifications__v1__vendor_callback_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__notifications__v1__vendor_callback_response__pack
+                     (const Xsc__Notifications__V1__VendorCallbackResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__notifications__v1__vendor_callback_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__notifications__v1__vendor_callback_response__pack_to_buffer
+                     (const Xsc__Notifications__V1__VendorCallbackResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__notifications__v1__vendor_callback_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Notifications__V1__VendorCallbackResponse *
+       xsc__notifications__v1__vendor_callback_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Notifications__V1__VendorCallbackResponse *)
+     protobuf_c_message_unpack (&xsc__notifications__v1__vendor_callback_response__descriptor,
+                                allocator, len, data);
+}
+void   xsc__notifications__v1__vendor_callback_response__free_unpacked
+                     (Xsc__Notifications__V1__VendorCallbackResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__notifications__v1__vendor_callback_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 static const ProtobufCFieldDescriptor xsc__notifications__v1__subject__field_descriptors[3] =
 {
   {
@@ -2384,6 +2654,390 @@ const ProtobufCMessageDescriptor xsc__notifications__v1__usage_report_response__
   (ProtobufCMessageInit) xsc__notifications__v1__usage_report_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
+static const ProtobufCFieldDescriptor xsc__notifications__v1__vendor_template__field_descriptors[7] =
+{
+  {
+    "vendor",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Notifications__V1__VendorTemplate, vendor),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "region_code",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Notifications__V1__VendorTemplate, region_code),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "template",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Notifications__V1__VendorTemplate, template_),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "template_code",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Notifications__V1__VendorTemplate, template_code),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "sign_name",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Notifications__V1__VendorTemplate, sign_name),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "updated_at_ms",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Notifications__V1__VendorTemplate, updated_at_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "updated_by",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Notifications__V1__VendorTemplate, updated_by),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__notifications__v1__vendor_template__field_indices_by_name[] = {
+  1,   /* field[1] = region_code */
+  4,   /* field[4] = sign_name */
+  2,   /* field[2] = template */
+  3,   /* field[3] = template_code */
+  5,   /* field[5] = updated_at_ms */
+  6,   /* field[6] = updated_by */
+  0,   /* field[0] = vendor */
+};
+static const ProtobufCIntRange xsc__notifications__v1__vendor_template__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 7 }
+};
+const ProtobufCMessageDescriptor xsc__notifications__v1__vendor_template__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.notifications.v1.VendorTemplate",
+  "VendorTemplate",
+  "Xsc__Notifications__V1__VendorTemplate",
+  "xsc.notifications.v1",
+  sizeof(Xsc__Notifications__V1__VendorTemplate),
+  7,
+  xsc__notifications__v1__vendor_template__field_descriptors,
+  xsc__notifications__v1__vendor_template__field_indices_by_name,
+  1,  xsc__notifications__v1__vendor_template__number_ranges,
+  (ProtobufCMessageInit) xsc__notifications__v1__vendor_template__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__notifications__v1__set_vendor_template_request__field_descriptors[1] =
+{
+  {
+    "template",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Notifications__V1__SetVendorTemplateRequest, template_),
+    &xsc__notifications__v1__vendor_template__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__notifications__v1__set_vendor_template_request__field_indices_by_name[] = {
+  0,   /* field[0] = template */
+};
+static const ProtobufCIntRange xsc__notifications__v1__set_vendor_template_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor xsc__notifications__v1__set_vendor_template_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.notifications.v1.SetVendorTemplateRequest",
+  "SetVendorTemplateRequest",
+  "Xsc__Notifications__V1__SetVendorTemplateRequest",
+  "xsc.notifications.v1",
+  sizeof(Xsc__Notifications__V1__SetVendorTemplateRequest),
+  1,
+  xsc__notifications__v1__set_vendor_template_request__field_descriptors,
+  xsc__notifications__v1__set_vendor_template_request__field_indices_by_name,
+  1,  xsc__notifications__v1__set_vendor_template_request__number_ranges,
+  (ProtobufCMessageInit) xsc__notifications__v1__set_vendor_template_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__notifications__v1__list_vendor_templates_request__field_descriptors[2] =
+{
+  {
+    "vendor",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Notifications__V1__ListVendorTemplatesRequest, vendor),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "region_code",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Notifications__V1__ListVendorTemplatesRequest, region_code),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__notifications__v1__list_vendor_templates_request__field_indices_by_name[] = {
+  1,   /* field[1] = region_code */
+  0,   /* field[0] = vendor */
+};
+static const ProtobufCIntRange xsc__notifications__v1__list_vendor_templates_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor xsc__notifications__v1__list_vendor_templates_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.notifications.v1.ListVendorTemplatesRequest",
+  "ListVendorTemplatesRequest",
+  "Xsc__Notifications__V1__ListVendorTemplatesRequest",
+  "xsc.notifications.v1",
+  sizeof(Xsc__Notifications__V1__ListVendorTemplatesRequest),
+  2,
+  xsc__notifications__v1__list_vendor_templates_request__field_descriptors,
+  xsc__notifications__v1__list_vendor_templates_request__field_indices_by_name,
+  1,  xsc__notifications__v1__list_vendor_templates_request__number_ranges,
+  (ProtobufCMessageInit) xsc__notifications__v1__list_vendor_templates_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__notifications__v1__list_vendor_templates_response__field_descriptors[1] =
+{
+  {
+    "templates",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Xsc__Notifications__V1__ListVendorTemplatesResponse, n_templates),
+    offsetof(Xsc__Notifications__V1__ListVendorTemplatesResponse, templates),
+    &xsc__notifications__v1__vendor_template__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__notifications__v1__list_vendor_templates_response__field_indices_by_name[] = {
+  0,   /* field[0] = templates */
+};
+static const ProtobufCIntRange xsc__notifications__v1__list_vendor_templates_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor xsc__notifications__v1__list_vendor_templates_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.notifications.v1.ListVendorTemplatesResponse",
+  "ListVendorTemplatesResponse",
+  "Xsc__Notifications__V1__ListVendorTemplatesResponse",
+  "xsc.notifications.v1",
+  sizeof(Xsc__Notifications__V1__ListVendorTemplatesResponse),
+  1,
+  xsc__notifications__v1__list_vendor_templates_response__field_descriptors,
+  xsc__notifications__v1__list_vendor_templates_response__field_indices_by_name,
+  1,  xsc__notifications__v1__list_vendor_templates_response__number_ranges,
+  (ProtobufCMessageInit) xsc__notifications__v1__list_vendor_templates_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__notifications__v1__vendor_callback_request__field_descriptors[3] =
+{
+  {
+    "vendor",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Notifications__V1__VendorCallbackRequest, vendor),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "kind",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Notifications__V1__VendorCallbackRequest, kind),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "body",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BYTES,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Notifications__V1__VendorCallbackRequest, body),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__notifications__v1__vendor_callback_request__field_indices_by_name[] = {
+  2,   /* field[2] = body */
+  1,   /* field[1] = kind */
+  0,   /* field[0] = vendor */
+};
+static const ProtobufCIntRange xsc__notifications__v1__vendor_callback_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor xsc__notifications__v1__vendor_callback_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.notifications.v1.VendorCallbackRequest",
+  "VendorCallbackRequest",
+  "Xsc__Notifications__V1__VendorCallbackRequest",
+  "xsc.notifications.v1",
+  sizeof(Xsc__Notifications__V1__VendorCallbackRequest),
+  3,
+  xsc__notifications__v1__vendor_callback_request__field_descriptors,
+  xsc__notifications__v1__vendor_callback_request__field_indices_by_name,
+  1,  xsc__notifications__v1__vendor_callback_request__number_ranges,
+  (ProtobufCMessageInit) xsc__notifications__v1__vendor_callback_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__notifications__v1__vendor_callback_response__field_descriptors[4] =
+{
+  {
+    "receipts_applied",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Notifications__V1__VendorCallbackResponse, receipts_applied),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "replies_received",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Notifications__V1__VendorCallbackResponse, replies_received),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "ignored",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Notifications__V1__VendorCallbackResponse, ignored),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "vendor_answer",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Notifications__V1__VendorCallbackResponse, vendor_answer),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__notifications__v1__vendor_callback_response__field_indices_by_name[] = {
+  2,   /* field[2] = ignored */
+  0,   /* field[0] = receipts_applied */
+  1,   /* field[1] = replies_received */
+  3,   /* field[3] = vendor_answer */
+};
+static const ProtobufCIntRange xsc__notifications__v1__vendor_callback_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor xsc__notifications__v1__vendor_callback_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.notifications.v1.VendorCallbackResponse",
+  "VendorCallbackResponse",
+  "Xsc__Notifications__V1__VendorCallbackResponse",
+  "xsc.notifications.v1",
+  sizeof(Xsc__Notifications__V1__VendorCallbackResponse),
+  4,
+  xsc__notifications__v1__vendor_callback_response__field_descriptors,
+  xsc__notifications__v1__vendor_callback_response__field_indices_by_name,
+  1,  xsc__notifications__v1__vendor_callback_response__number_ranges,
+  (ProtobufCMessageInit) xsc__notifications__v1__vendor_callback_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
 static const ProtobufCEnumValue xsc__notifications__v1__category__enum_values_by_number[3] =
 {
   { "CATEGORY_UNSPECIFIED", "XSC__NOTIFICATIONS__V1__CATEGORY__CATEGORY_UNSPECIFIED", 0 },
@@ -2478,7 +3132,7 @@ const ProtobufCEnumDescriptor xsc__notifications__v1__delivery_status__descripto
   xsc__notifications__v1__delivery_status__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCMethodDescriptor xsc__notifications__v1__notification_service__method_descriptors[9] =
+static const ProtobufCMethodDescriptor xsc__notifications__v1__notification_service__method_descriptors[12] =
 {
   { "Send", &xsc__notifications__v1__send_request__descriptor, &xsc__notifications__v1__send_response__descriptor },
   { "GetMessage", &xsc__notifications__v1__get_message_request__descriptor, &xsc__notifications__v1__message__descriptor },
@@ -2489,15 +3143,21 @@ static const ProtobufCMethodDescriptor xsc__notifications__v1__notification_serv
   { "ReceiveInbound", &xsc__notifications__v1__receive_inbound_request__descriptor, &xsc__notifications__v1__receive_inbound_response__descriptor },
   { "UsageReport", &xsc__notifications__v1__usage_report_request__descriptor, &xsc__notifications__v1__usage_report_response__descriptor },
   { "SetContact", &xsc__notifications__v1__set_contact_request__descriptor, &xsc__notifications__v1__set_contact_response__descriptor },
+  { "SetVendorTemplate", &xsc__notifications__v1__set_vendor_template_request__descriptor, &xsc__notifications__v1__vendor_template__descriptor },
+  { "ListVendorTemplates", &xsc__notifications__v1__list_vendor_templates_request__descriptor, &xsc__notifications__v1__list_vendor_templates_response__descriptor },
+  { "ReceiveVendorCallback", &xsc__notifications__v1__vendor_callback_request__descriptor, &xsc__notifications__v1__vendor_callback_response__descriptor },
 };
 const unsigned xsc__notifications__v1__notification_service__method_indices_by_name[] = {
   1,        /* GetMessage */
   2,        /* ListInbox */
+  10,        /* ListVendorTemplates */
   3,        /* MarkRead */
   6,        /* ReceiveInbound */
+  11,        /* ReceiveVendorCallback */
   5,        /* ReportDelivery */
   0,        /* Send */
   8,        /* SetContact */
+  9,        /* SetVendorTemplate */
   7,        /* UsageReport */
   4         /* WatchInbox */
 };
@@ -2508,7 +3168,7 @@ const ProtobufCServiceDescriptor xsc__notifications__v1__notification_service__d
   "NotificationService",
   "Xsc__Notifications__V1__NotificationService",
   "xsc.notifications.v1",
-  9,
+  12,
   xsc__notifications__v1__notification_service__method_descriptors,
   xsc__notifications__v1__notification_service__method_indices_by_name
 };
@@ -2583,6 +3243,30 @@ void xsc__notifications__v1__notification_service__set_contact(ProtobufCService 
 {
   assert(service->descriptor == &xsc__notifications__v1__notification_service__descriptor);
   service->invoke(service, 8, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void xsc__notifications__v1__notification_service__set_vendor_template(ProtobufCService *service,
+                                                                       const Xsc__Notifications__V1__SetVendorTemplateRequest *input,
+                                                                       Xsc__Notifications__V1__VendorTemplate_Closure closure,
+                                                                       void *closure_data)
+{
+  assert(service->descriptor == &xsc__notifications__v1__notification_service__descriptor);
+  service->invoke(service, 9, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void xsc__notifications__v1__notification_service__list_vendor_templates(ProtobufCService *service,
+                                                                         const Xsc__Notifications__V1__ListVendorTemplatesRequest *input,
+                                                                         Xsc__Notifications__V1__ListVendorTemplatesResponse_Closure closure,
+                                                                         void *closure_data)
+{
+  assert(service->descriptor == &xsc__notifications__v1__notification_service__descriptor);
+  service->invoke(service, 10, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void xsc__notifications__v1__notification_service__receive_vendor_callback(ProtobufCService *service,
+                                                                           const Xsc__Notifications__V1__VendorCallbackRequest *input,
+                                                                           Xsc__Notifications__V1__VendorCallbackResponse_Closure closure,
+                                                                           void *closure_data)
+{
+  assert(service->descriptor == &xsc__notifications__v1__notification_service__descriptor);
+  service->invoke(service, 11, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void xsc__notifications__v1__notification_service__init (Xsc__Notifications__V1__NotificationService_Service *service,
                                                          Xsc__Notifications__V1__NotificationService_ServiceDestroy destroy)

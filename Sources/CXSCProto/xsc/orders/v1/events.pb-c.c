@@ -1693,21 +1693,23 @@ const ProtobufCMessageDescriptor xsc__orders__v1__sla_violation_withdrawn__descr
   (ProtobufCMessageInit) xsc__orders__v1__sla_violation_withdrawn__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCEnumValue xsc__orders__v1__sla_step__enum_values_by_number[4] =
+static const ProtobufCEnumValue xsc__orders__v1__sla_step__enum_values_by_number[5] =
 {
   { "SLA_STEP_UNSPECIFIED", "XSC__ORDERS__V1__SLA_STEP__SLA_STEP_UNSPECIFIED", 0 },
   { "SLA_STEP_ACKNOWLEDGE", "XSC__ORDERS__V1__SLA_STEP__SLA_STEP_ACKNOWLEDGE", 1 },
   { "SLA_STEP_ASSIGN", "XSC__ORDERS__V1__SLA_STEP__SLA_STEP_ASSIGN", 2 },
   { "SLA_STEP_ACCEPT", "XSC__ORDERS__V1__SLA_STEP__SLA_STEP_ACCEPT", 3 },
+  { "SLA_STEP_RETURN_VISIT", "XSC__ORDERS__V1__SLA_STEP__SLA_STEP_RETURN_VISIT", 4 },
 };
 static const ProtobufCIntRange xsc__orders__v1__sla_step__value_ranges[] = {
-{0, 0},{0, 4}
+{0, 0},{0, 5}
 };
-static const ProtobufCEnumValueIndex xsc__orders__v1__sla_step__enum_values_by_name[4] =
+static const ProtobufCEnumValueIndex xsc__orders__v1__sla_step__enum_values_by_name[5] =
 {
   { "SLA_STEP_ACCEPT", 3 },
   { "SLA_STEP_ACKNOWLEDGE", 1 },
   { "SLA_STEP_ASSIGN", 2 },
+  { "SLA_STEP_RETURN_VISIT", 4 },
   { "SLA_STEP_UNSPECIFIED", 0 },
 };
 const ProtobufCEnumDescriptor xsc__orders__v1__sla_step__descriptor =
@@ -1717,9 +1719,9 @@ const ProtobufCEnumDescriptor xsc__orders__v1__sla_step__descriptor =
   "SlaStep",
   "Xsc__Orders__V1__SlaStep",
   "xsc.orders.v1",
-  4,
+  5,
   xsc__orders__v1__sla_step__enum_values_by_number,
-  4,
+  5,
   xsc__orders__v1__sla_step__enum_values_by_name,
   1,
   xsc__orders__v1__sla_step__value_ranges,

@@ -1852,6 +1852,186 @@ void   xsc__orders__v1__district_routing__free_unpacked
   assert(message->base.descriptor == &xsc__orders__v1__district_routing__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   xsc__orders__v1__region_settings__init
+                     (Xsc__Orders__V1__RegionSettings         *message)
+{
+  static const Xsc__Orders__V1__RegionSettings init_value = XSC__ORDERS__V1__REGION_SETTINGS__INIT;
+  *message = init_value;
+}
+size_t xsc__orders__v1__region_settings__get_packed_size
+                     (const Xsc__Orders__V1__RegionSettings *message)
+{
+  assert(message->base.descriptor == &xsc__orders__v1__region_settings__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__orders__v1__region_settings__pack
+                     (const Xsc__Orders__V1__RegionSettings *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__orders__v1__region_settings__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__orders__v1__region_settings__pack_to_buffer
+                     (const Xsc__Orders__V1__RegionSettings *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__orders__v1__region_settings__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Orders__V1__RegionSettings *
+       xsc__orders__v1__region_settings__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Orders__V1__RegionSettings *)
+     protobuf_c_message_unpack (&xsc__orders__v1__region_settings__descriptor,
+                                allocator, len, data);
+}
+void   xsc__orders__v1__region_settings__free_unpacked
+                     (Xsc__Orders__V1__RegionSettings *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__orders__v1__region_settings__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__orders__v1__set_region_settings_request__init
+                     (Xsc__Orders__V1__SetRegionSettingsRequest         *message)
+{
+  static const Xsc__Orders__V1__SetRegionSettingsRequest init_value = XSC__ORDERS__V1__SET_REGION_SETTINGS_REQUEST__INIT;
+  *message = init_value;
+}
+size_t xsc__orders__v1__set_region_settings_request__get_packed_size
+                     (const Xsc__Orders__V1__SetRegionSettingsRequest *message)
+{
+  assert(message->base.descriptor == &xsc__orders__v1__set_region_settings_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__orders__v1__set_region_settings_request__pack
+                     (const Xsc__Orders__V1__SetRegionSettingsRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__orders__v1__set_region_settings_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__orders__v1__set_region_settings_request__pack_to_buffer
+                     (const Xsc__Orders__V1__SetRegionSettingsRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__orders__v1__set_region_settings_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Orders__V1__SetRegionSettingsRequest *
+       xsc__orders__v1__set_region_settings_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Orders__V1__SetRegionSettingsRequest *)
+     protobuf_c_message_unpack (&xsc__orders__v1__set_region_settings_request__descriptor,
+                                allocator, len, data);
+}
+void   xsc__orders__v1__set_region_settings_request__free_unpacked
+                     (Xsc__Orders__V1__SetRegionSettingsRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__orders__v1__set_region_settings_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__orders__v1__prompt_undelivered_request__init
+                     (Xsc__Orders__V1__PromptUndeliveredRequest         *message)
+{
+  static const Xsc__Orders__V1__PromptUndeliveredRequest init_value = XSC__ORDERS__V1__PROMPT_UNDELIVERED_REQUEST__INIT;
+  *message = init_value;
+}
+size_t xsc__orders__v1__prompt_undelivered_request__get_packed_size
+                     (const Xsc__Orders__V1__PromptUndeliveredRequest *message)
+{
+  assert(message->base.descriptor == &xsc__orders__v1__prompt_undelivered_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__orders__v1__prompt_undelivered_request__pack
+                     (const Xsc__Orders__V1__PromptUndeliveredRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__orders__v1__prompt_undelivered_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__orders__v1__prompt_undelivered_request__pack_to_buffer
+                     (const Xsc__Orders__V1__PromptUndeliveredRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__orders__v1__prompt_undelivered_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Orders__V1__PromptUndeliveredRequest *
+       xsc__orders__v1__prompt_undelivered_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Orders__V1__PromptUndeliveredRequest *)
+     protobuf_c_message_unpack (&xsc__orders__v1__prompt_undelivered_request__descriptor,
+                                allocator, len, data);
+}
+void   xsc__orders__v1__prompt_undelivered_request__free_unpacked
+                     (Xsc__Orders__V1__PromptUndeliveredRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__orders__v1__prompt_undelivered_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__orders__v1__prompt_undelivered_response__init
+                     (Xsc__Orders__V1__PromptUndeliveredResponse         *message)
+{
+  static const Xsc__Orders__V1__PromptUndeliveredResponse init_value = XSC__ORDERS__V1__PROMPT_UNDELIVERED_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t xsc__orders__v1__prompt_undelivered_response__get_packed_size
+                     (const Xsc__Orders__V1__PromptUndeliveredResponse *message)
+{
+  assert(message->base.descriptor == &xsc__orders__v1__prompt_undelivered_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__orders__v1__prompt_undelivered_response__pack
+                     (const Xsc__Orders__V1__PromptUndeliveredResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__orders__v1__prompt_undelivered_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__orders__v1__prompt_undelivered_response__pack_to_buffer
+                     (const Xsc__Orders__V1__PromptUndeliveredResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__orders__v1__prompt_undelivered_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Orders__V1__PromptUndeliveredResponse *
+       xsc__orders__v1__prompt_undelivered_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Orders__V1__PromptUndeliveredResponse *)
+     protobuf_c_message_unpack (&xsc__orders__v1__prompt_undelivered_response__descriptor,
+                                allocator, len, data);
+}
+void   xsc__orders__v1__prompt_undelivered_response__free_unpacked
+                     (Xsc__Orders__V1__PromptUndeliveredResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__orders__v1__prompt_undelivered_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   xsc__orders__v1__set_district_routing_request__init
                      (Xsc__Orders__V1__SetDistrictRoutingRequest         *message)
 {
@@ -5225,6 +5405,249 @@ const ProtobufCMessageDescriptor xsc__orders__v1__district_routing__descriptor =
   (ProtobufCMessageInit) xsc__orders__v1__district_routing__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
+static const ProtobufCFieldDescriptor xsc__orders__v1__region_settings__field_descriptors[3] =
+{
+  {
+    "region_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Orders__V1__RegionSettings, region_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "dealer_accept_seconds",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Orders__V1__RegionSettings, dealer_accept_seconds),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "return_visit_seconds",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Orders__V1__RegionSettings, return_visit_seconds),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__orders__v1__region_settings__field_indices_by_name[] = {
+  1,   /* field[1] = dealer_accept_seconds */
+  0,   /* field[0] = region_id */
+  2,   /* field[2] = return_visit_seconds */
+};
+static const ProtobufCIntRange xsc__orders__v1__region_settings__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor xsc__orders__v1__region_settings__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.orders.v1.RegionSettings",
+  "RegionSettings",
+  "Xsc__Orders__V1__RegionSettings",
+  "xsc.orders.v1",
+  sizeof(Xsc__Orders__V1__RegionSettings),
+  3,
+  xsc__orders__v1__region_settings__field_descriptors,
+  xsc__orders__v1__region_settings__field_indices_by_name,
+  1,  xsc__orders__v1__region_settings__number_ranges,
+  (ProtobufCMessageInit) xsc__orders__v1__region_settings__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__orders__v1__set_region_settings_request__field_descriptors[1] =
+{
+  {
+    "settings",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Orders__V1__SetRegionSettingsRequest, settings),
+    &xsc__orders__v1__region_settings__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__orders__v1__set_region_settings_request__field_indices_by_name[] = {
+  0,   /* field[0] = settings */
+};
+static const ProtobufCIntRange xsc__orders__v1__set_region_settings_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor xsc__orders__v1__set_region_settings_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.orders.v1.SetRegionSettingsRequest",
+  "SetRegionSettingsRequest",
+  "Xsc__Orders__V1__SetRegionSettingsRequest",
+  "xsc.orders.v1",
+  sizeof(Xsc__Orders__V1__SetRegionSettingsRequest),
+  1,
+  xsc__orders__v1__set_region_settings_request__field_descriptors,
+  xsc__orders__v1__set_region_settings_request__field_indices_by_name,
+  1,  xsc__orders__v1__set_region_settings_request__number_ranges,
+  (ProtobufCMessageInit) xsc__orders__v1__set_region_settings_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__orders__v1__prompt_undelivered_request__field_descriptors[5] =
+{
+  {
+    "order_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Orders__V1__PromptUndeliveredRequest, order_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "account_id",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Orders__V1__PromptUndeliveredRequest, account_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "message_id",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Orders__V1__PromptUndeliveredRequest, message_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "reason",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Orders__V1__PromptUndeliveredRequest, reason),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "reported_at_ms",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Orders__V1__PromptUndeliveredRequest, reported_at_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__orders__v1__prompt_undelivered_request__field_indices_by_name[] = {
+  1,   /* field[1] = account_id */
+  2,   /* field[2] = message_id */
+  0,   /* field[0] = order_id */
+  3,   /* field[3] = reason */
+  4,   /* field[4] = reported_at_ms */
+};
+static const ProtobufCIntRange xsc__orders__v1__prompt_undelivered_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 5 }
+};
+const ProtobufCMessageDescriptor xsc__orders__v1__prompt_undelivered_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.orders.v1.PromptUndeliveredRequest",
+  "PromptUndeliveredRequest",
+  "Xsc__Orders__V1__PromptUndeliveredRequest",
+  "xsc.orders.v1",
+  sizeof(Xsc__Orders__V1__PromptUndeliveredRequest),
+  5,
+  xsc__orders__v1__prompt_undelivered_request__field_descriptors,
+  xsc__orders__v1__prompt_undelivered_request__field_indices_by_name,
+  1,  xsc__orders__v1__prompt_undelivered_request__number_ranges,
+  (ProtobufCMessageInit) xsc__orders__v1__prompt_undelivered_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__orders__v1__prompt_undelivered_response__field_descriptors[2] =
+{
+  {
+    "withdrawn",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Orders__V1__PromptUndeliveredResponse, withdrawn),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "escalated_to",
+    2,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Xsc__Orders__V1__PromptUndeliveredResponse, n_escalated_to),
+    offsetof(Xsc__Orders__V1__PromptUndeliveredResponse, escalated_to),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__orders__v1__prompt_undelivered_response__field_indices_by_name[] = {
+  1,   /* field[1] = escalated_to */
+  0,   /* field[0] = withdrawn */
+};
+static const ProtobufCIntRange xsc__orders__v1__prompt_undelivered_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor xsc__orders__v1__prompt_undelivered_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.orders.v1.PromptUndeliveredResponse",
+  "PromptUndeliveredResponse",
+  "Xsc__Orders__V1__PromptUndeliveredResponse",
+  "xsc.orders.v1",
+  sizeof(Xsc__Orders__V1__PromptUndeliveredResponse),
+  2,
+  xsc__orders__v1__prompt_undelivered_response__field_descriptors,
+  xsc__orders__v1__prompt_undelivered_response__field_indices_by_name,
+  1,  xsc__orders__v1__prompt_undelivered_response__number_ranges,
+  (ProtobufCMessageInit) xsc__orders__v1__prompt_undelivered_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
 static const ProtobufCFieldDescriptor xsc__orders__v1__set_district_routing_request__field_descriptors[1] =
 {
   {
@@ -6104,7 +6527,7 @@ const ProtobufCEnumDescriptor xsc__orders__v1__sales_basis__descriptor =
   xsc__orders__v1__sales_basis__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCMethodDescriptor xsc__orders__v1__order_service__method_descriptors[26] =
+static const ProtobufCMethodDescriptor xsc__orders__v1__order_service__method_descriptors[29] =
 {
   { "SubmitOrder", &xsc__orders__v1__submit_order_request__descriptor, &xsc__orders__v1__submit_order_response__descriptor },
   { "SubmitOrders", &xsc__orders__v1__submit_order_request__descriptor, &xsc__orders__v1__submit_orders_response__descriptor },
@@ -6129,6 +6552,9 @@ static const ProtobufCMethodDescriptor xsc__orders__v1__order_service__method_de
   { "SetRegionPrice", &xsc__orders__v1__set_region_price_request__descriptor, &xsc__orders__v1__price_response__descriptor },
   { "SetGuidedPrice", &xsc__orders__v1__set_guided_price_request__descriptor, &xsc__orders__v1__price_response__descriptor },
   { "SetDistrictRouting", &xsc__orders__v1__set_district_routing_request__descriptor, &xsc__orders__v1__set_district_routing_response__descriptor },
+  { "SetRegionSettings", &xsc__orders__v1__set_region_settings_request__descriptor, &xsc__orders__v1__region_settings__descriptor },
+  { "SetDirectoryEntry", &xsc__common__v1__directory_entry__descriptor, &xsc__common__v1__directory_ack__descriptor },
+  { "PromptUndelivered", &xsc__orders__v1__prompt_undelivered_request__descriptor, &xsc__orders__v1__prompt_undelivered_response__descriptor },
   { "UpsertPromotionPlan", &xsc__orders__v1__upsert_promotion_plan_request__descriptor, &xsc__orders__v1__promotion_plan__descriptor },
   { "ListPromotionPlans", &xsc__orders__v1__list_promotion_plans_request__descriptor, &xsc__orders__v1__list_promotion_plans_response__descriptor },
   { "PromotionExpenses", &xsc__orders__v1__promotion_expenses_request__descriptor, &xsc__orders__v1__promotion_expenses_response__descriptor },
@@ -6144,20 +6570,23 @@ const unsigned xsc__orders__v1__order_service__method_indices_by_name[] = {
   11,        /* ListOrderEvents */
   3,        /* ListOrders */
   13,        /* ListPartnerEvents */
-  24,        /* ListPromotionPlans */
+  27,        /* ListPromotionPlans */
   7,        /* MarkDelivered */
   17,        /* OrdersByWeekdayHour */
-  25,        /* PromotionExpenses */
+  28,        /* PromotionExpenses */
+  25,        /* PromptUndelivered */
   8,        /* RecordReturnVisit */
   10,        /* Refund */
   15,        /* SalesByTeam */
+  24,        /* SetDirectoryEntry */
   22,        /* SetDistrictRouting */
   21,        /* SetGuidedPrice */
   20,        /* SetRegionPrice */
+  23,        /* SetRegionSettings */
   16,        /* SlaCompliance */
   0,        /* SubmitOrder */
   1,        /* SubmitOrders */
-  23,        /* UpsertPromotionPlan */
+  26,        /* UpsertPromotionPlan */
   19,        /* UpsertSku */
   14         /* WatchPartnerEvents */
 };
@@ -6168,7 +6597,7 @@ const ProtobufCServiceDescriptor xsc__orders__v1__order_service__descriptor =
   "OrderService",
   "Xsc__Orders__V1__OrderService",
   "xsc.orders.v1",
-  26,
+  29,
   xsc__orders__v1__order_service__method_descriptors,
   xsc__orders__v1__order_service__method_indices_by_name
 };
@@ -6356,13 +6785,37 @@ void xsc__orders__v1__order_service__set_district_routing(ProtobufCService *serv
   assert(service->descriptor == &xsc__orders__v1__order_service__descriptor);
   service->invoke(service, 22, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
+void xsc__orders__v1__order_service__set_region_settings(ProtobufCService *service,
+                                                         const Xsc__Orders__V1__SetRegionSettingsRequest *input,
+                                                         Xsc__Orders__V1__RegionSettings_Closure closure,
+                                                         void *closure_data)
+{
+  assert(service->descriptor == &xsc__orders__v1__order_service__descriptor);
+  service->invoke(service, 23, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void xsc__orders__v1__order_service__set_directory_entry(ProtobufCService *service,
+                                                         const Xsc__Common__V1__DirectoryEntry *input,
+                                                         Xsc__Common__V1__DirectoryAck_Closure closure,
+                                                         void *closure_data)
+{
+  assert(service->descriptor == &xsc__orders__v1__order_service__descriptor);
+  service->invoke(service, 24, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void xsc__orders__v1__order_service__prompt_undelivered(ProtobufCService *service,
+                                                        const Xsc__Orders__V1__PromptUndeliveredRequest *input,
+                                                        Xsc__Orders__V1__PromptUndeliveredResponse_Closure closure,
+                                                        void *closure_data)
+{
+  assert(service->descriptor == &xsc__orders__v1__order_service__descriptor);
+  service->invoke(service, 25, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
 void xsc__orders__v1__order_service__upsert_promotion_plan(ProtobufCService *service,
                                                            const Xsc__Orders__V1__UpsertPromotionPlanRequest *input,
                                                            Xsc__Orders__V1__PromotionPlan_Closure closure,
                                                            void *closure_data)
 {
   assert(service->descriptor == &xsc__orders__v1__order_service__descriptor);
-  service->invoke(service, 23, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 26, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void xsc__orders__v1__order_service__list_promotion_plans(ProtobufCService *service,
                                                           const Xsc__Orders__V1__ListPromotionPlansRequest *input,
@@ -6370,7 +6823,7 @@ void xsc__orders__v1__order_service__list_promotion_plans(ProtobufCService *serv
                                                           void *closure_data)
 {
   assert(service->descriptor == &xsc__orders__v1__order_service__descriptor);
-  service->invoke(service, 24, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 27, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void xsc__orders__v1__order_service__promotion_expenses(ProtobufCService *service,
                                                         const Xsc__Orders__V1__PromotionExpensesRequest *input,
@@ -6378,7 +6831,7 @@ void xsc__orders__v1__order_service__promotion_expenses(ProtobufCService *servic
                                                         void *closure_data)
 {
   assert(service->descriptor == &xsc__orders__v1__order_service__descriptor);
-  service->invoke(service, 25, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 28, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void xsc__orders__v1__order_service__init (Xsc__Orders__V1__OrderService_Service *service,
                                            Xsc__Orders__V1__OrderService_ServiceDestroy destroy)

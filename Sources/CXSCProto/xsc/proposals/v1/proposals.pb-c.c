@@ -7,12 +7,4435 @@
 #endif
 
 #include "xsc/proposals/v1/proposals.pb-c.h"
-static const ProtobufCMethodDescriptor xsc__proposals__v1__proposal_service__method_descriptors[1] =
+void   xsc__proposals__v1__proposal_draft__init
+                     (Xsc__Proposals__V1__ProposalDraft         *message)
 {
+  static const Xsc__Proposals__V1__ProposalDraft init_value = XSC__PROPOSALS__V1__PROPOSAL_DRAFT__INIT;
+  *message = init_value;
+}
+size_t xsc__proposals__v1__proposal_draft__get_packed_size
+                     (const Xsc__Proposals__V1__ProposalDraft *message)
+{
+  assert(message->base.descriptor == &xsc__proposals__v1__proposal_draft__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__proposals__v1__proposal_draft__pack
+                     (const Xsc__Proposals__V1__ProposalDraft *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__proposals__v1__proposal_draft__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__proposals__v1__proposal_draft__pack_to_buffer
+                     (const Xsc__Proposals__V1__ProposalDraft *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__proposals__v1__proposal_draft__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Proposals__V1__ProposalDraft *
+       xsc__proposals__v1__proposal_draft__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Proposals__V1__ProposalDraft *)
+     protobuf_c_message_unpack (&xsc__proposals__v1__proposal_draft__descriptor,
+                                allocator, len, data);
+}
+void   xsc__proposals__v1__proposal_draft__free_unpacked
+                     (Xsc__Proposals__V1__ProposalDraft *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__proposals__v1__proposal_draft__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__proposals__v1__checkpoint_report__init
+                     (Xsc__Proposals__V1__CheckpointReport         *message)
+{
+  static const Xsc__Proposals__V1__CheckpointReport init_value = XSC__PROPOSALS__V1__CHECKPOINT_REPORT__INIT;
+  *message = init_value;
+}
+size_t xsc__proposals__v1__checkpoint_report__get_packed_size
+                     (const Xsc__Proposals__V1__CheckpointReport *message)
+{
+  assert(message->base.descriptor == &xsc__proposals__v1__checkpoint_report__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__proposals__v1__checkpoint_report__pack
+                     (const Xsc__Proposals__V1__CheckpointReport *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__proposals__v1__checkpoint_report__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__proposals__v1__checkpoint_report__pack_to_buffer
+                     (const Xsc__Proposals__V1__CheckpointReport *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__proposals__v1__checkpoint_report__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Proposals__V1__CheckpointReport *
+       xsc__proposals__v1__checkpoint_report__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Proposals__V1__CheckpointReport *)
+     protobuf_c_message_unpack (&xsc__proposals__v1__checkpoint_report__descriptor,
+                                allocator, len, data);
+}
+void   xsc__proposals__v1__checkpoint_report__free_unpacked
+                     (Xsc__Proposals__V1__CheckpointReport *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__proposals__v1__checkpoint_report__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__proposals__v1__checkpoint__init
+                     (Xsc__Proposals__V1__Checkpoint         *message)
+{
+  static const Xsc__Proposals__V1__Checkpoint init_value = XSC__PROPOSALS__V1__CHECKPOINT__INIT;
+  *message = init_value;
+}
+size_t xsc__proposals__v1__checkpoint__get_packed_size
+                     (const Xsc__Proposals__V1__Checkpoint *message)
+{
+  assert(message->base.descriptor == &xsc__proposals__v1__checkpoint__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__proposals__v1__checkpoint__pack
+                     (const Xsc__Proposals__V1__Checkpoint *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__proposals__v1__checkpoint__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__proposals__v1__checkpoint__pack_to_buffer
+                     (const Xsc__Proposals__V1__Checkpoint *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__proposals__v1__checkpoint__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Proposals__V1__Checkpoint *
+       xsc__proposals__v1__checkpoint__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Proposals__V1__Checkpoint *)
+     protobuf_c_message_unpack (&xsc__proposals__v1__checkpoint__descriptor,
+                                allocator, len, data);
+}
+void   xsc__proposals__v1__checkpoint__free_unpacked
+                     (Xsc__Proposals__V1__Checkpoint *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__proposals__v1__checkpoint__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__proposals__v1__evaluation__init
+                     (Xsc__Proposals__V1__Evaluation         *message)
+{
+  static const Xsc__Proposals__V1__Evaluation init_value = XSC__PROPOSALS__V1__EVALUATION__INIT;
+  *message = init_value;
+}
+size_t xsc__proposals__v1__evaluation__get_packed_size
+                     (const Xsc__Proposals__V1__Evaluation *message)
+{
+  assert(message->base.descriptor == &xsc__proposals__v1__evaluation__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__proposals__v1__evaluation__pack
+                     (const Xsc__Proposals__V1__Evaluation *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__proposals__v1__evaluation__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__proposals__v1__evaluation__pack_to_buffer
+                     (const Xsc__Proposals__V1__Evaluation *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__proposals__v1__evaluation__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Proposals__V1__Evaluation *
+       xsc__proposals__v1__evaluation__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Proposals__V1__Evaluation *)
+     protobuf_c_message_unpack (&xsc__proposals__v1__evaluation__descriptor,
+                                allocator, len, data);
+}
+void   xsc__proposals__v1__evaluation__free_unpacked
+                     (Xsc__Proposals__V1__Evaluation *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__proposals__v1__evaluation__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__proposals__v1__violation__init
+                     (Xsc__Proposals__V1__Violation         *message)
+{
+  static const Xsc__Proposals__V1__Violation init_value = XSC__PROPOSALS__V1__VIOLATION__INIT;
+  *message = init_value;
+}
+size_t xsc__proposals__v1__violation__get_packed_size
+                     (const Xsc__Proposals__V1__Violation *message)
+{
+  assert(message->base.descriptor == &xsc__proposals__v1__violation__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__proposals__v1__violation__pack
+                     (const Xsc__Proposals__V1__Violation *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__proposals__v1__violation__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__proposals__v1__violation__pack_to_buffer
+                     (const Xsc__Proposals__V1__Violation *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__proposals__v1__violation__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Proposals__V1__Violation *
+       xsc__proposals__v1__violation__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Proposals__V1__Violation *)
+     protobuf_c_message_unpack (&xsc__proposals__v1__violation__descriptor,
+                                allocator, len, data);
+}
+void   xsc__proposals__v1__violation__free_unpacked
+                     (Xsc__Proposals__V1__Violation *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__proposals__v1__violation__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__proposals__v1__proposal__init
+                     (Xsc__Proposals__V1__Proposal         *message)
+{
+  static const Xsc__Proposals__V1__Proposal init_value = XSC__PROPOSALS__V1__PROPOSAL__INIT;
+  *message = init_value;
+}
+size_t xsc__proposals__v1__proposal__get_packed_size
+                     (const Xsc__Proposals__V1__Proposal *message)
+{
+  assert(message->base.descriptor == &xsc__proposals__v1__proposal__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__proposals__v1__proposal__pack
+                     (const Xsc__Proposals__V1__Proposal *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__proposals__v1__proposal__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__proposals__v1__proposal__pack_to_buffer
+                     (const Xsc__Proposals__V1__Proposal *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__proposals__v1__proposal__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Proposals__V1__Proposal *
+       xsc__proposals__v1__proposal__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Proposals__V1__Proposal *)
+     protobuf_c_message_unpack (&xsc__proposals__v1__proposal__descriptor,
+                                allocator, len, data);
+}
+void   xsc__proposals__v1__proposal__free_unpacked
+                     (Xsc__Proposals__V1__Proposal *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__proposals__v1__proposal__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__proposals__v1__create_proposal_request__init
+                     (Xsc__Proposals__V1__CreateProposalRequest         *message)
+{
+  static const Xsc__Proposals__V1__CreateProposalRequest init_value = XSC__PROPOSALS__V1__CREATE_PROPOSAL_REQUEST__INIT;
+  *message = init_value;
+}
+size_t xsc__proposals__v1__create_proposal_request__get_packed_size
+                     (const Xsc__Proposals__V1__CreateProposalRequest *message)
+{
+  assert(message->base.descriptor == &xsc__proposals__v1__create_proposal_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__proposals__v1__create_proposal_request__pack
+                     (const Xsc__Proposals__V1__CreateProposalRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__proposals__v1__create_proposal_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__proposals__v1__create_proposal_request__pack_to_buffer
+                     (const Xsc__Proposals__V1__CreateProposalRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__proposals__v1__create_proposal_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Proposals__V1__CreateProposalRequest *
+       xsc__proposals__v1__create_proposal_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Proposals__V1__CreateProposalRequest *)
+     protobuf_c_message_unpack (&xsc__proposals__v1__create_proposal_request__descriptor,
+                                allocator, len, data);
+}
+void   xsc__proposals__v1__create_proposal_request__free_unpacked
+                     (Xsc__Proposals__V1__CreateProposalRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__proposals__v1__create_proposal_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__proposals__v1__update_proposal_request__init
+                     (Xsc__Proposals__V1__UpdateProposalRequest         *message)
+{
+  static const Xsc__Proposals__V1__UpdateProposalRequest init_value = XSC__PROPOSALS__V1__UPDATE_PROPOSAL_REQUEST__INIT;
+  *message = init_value;
+}
+size_t xsc__proposals__v1__update_proposal_request__get_packed_size
+                     (const Xsc__Proposals__V1__UpdateProposalRequest *message)
+{
+  assert(message->base.descriptor == &xsc__proposals__v1__update_proposal_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__proposals__v1__update_proposal_request__pack
+                     (const Xsc__Proposals__V1__UpdateProposalRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__proposals__v1__update_proposal_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__proposals__v1__update_proposal_request__pack_to_buffer
+                     (const Xsc__Proposals__V1__UpdateProposalRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__proposals__v1__update_proposal_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Proposals__V1__UpdateProposalRequest *
+       xsc__proposals__v1__update_proposal_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Proposals__V1__UpdateProposalRequest *)
+     protobuf_c_message_unpack (&xsc__proposals__v1__update_proposal_request__descriptor,
+                                allocator, len, data);
+}
+void   xsc__proposals__v1__update_proposal_request__free_unpacked
+                     (Xsc__Proposals__V1__UpdateProposalRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__proposals__v1__update_proposal_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__proposals__v1__proposal_request__init
+                     (Xsc__Proposals__V1__ProposalRequest         *message)
+{
+  static const Xsc__Proposals__V1__ProposalRequest init_value = XSC__PROPOSALS__V1__PROPOSAL_REQUEST__INIT;
+  *message = init_value;
+}
+size_t xsc__proposals__v1__proposal_request__get_packed_size
+                     (const Xsc__Proposals__V1__ProposalRequest *message)
+{
+  assert(message->base.descriptor == &xsc__proposals__v1__proposal_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__proposals__v1__proposal_request__pack
+                     (const Xsc__Proposals__V1__ProposalRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__proposals__v1__proposal_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__proposals__v1__proposal_request__pack_to_buffer
+                     (const Xsc__Proposals__V1__ProposalRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__proposals__v1__proposal_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Proposals__V1__ProposalRequest *
+       xsc__proposals__v1__proposal_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Proposals__V1__ProposalRequest *)
+     protobuf_c_message_unpack (&xsc__proposals__v1__proposal_request__descriptor,
+                                allocator, len, data);
+}
+void   xsc__proposals__v1__proposal_request__free_unpacked
+                     (Xsc__Proposals__V1__ProposalRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__proposals__v1__proposal_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__proposals__v1__list_proposals_request__init
+                     (Xsc__Proposals__V1__ListProposalsRequest         *message)
+{
+  static const Xsc__Proposals__V1__ListProposalsRequest init_value = XSC__PROPOSALS__V1__LIST_PROPOSALS_REQUEST__INIT;
+  *message = init_value;
+}
+size_t xsc__proposals__v1__list_proposals_request__get_packed_size
+                     (const Xsc__Proposals__V1__ListProposalsRequest *message)
+{
+  assert(message->base.descriptor == &xsc__proposals__v1__list_proposals_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__proposals__v1__list_proposals_request__pack
+                     (const Xsc__Proposals__V1__ListProposalsRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__proposals__v1__list_proposals_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__proposals__v1__list_proposals_request__pack_to_buffer
+                     (const Xsc__Proposals__V1__ListProposalsRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__proposals__v1__list_proposals_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Proposals__V1__ListProposalsRequest *
+       xsc__proposals__v1__list_proposals_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Proposals__V1__ListProposalsRequest *)
+     protobuf_c_message_unpack (&xsc__proposals__v1__list_proposals_request__descriptor,
+                                allocator, len, data);
+}
+void   xsc__proposals__v1__list_proposals_request__free_unpacked
+                     (Xsc__Proposals__V1__ListProposalsRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__proposals__v1__list_proposals_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__proposals__v1__list_proposals_response__init
+                     (Xsc__Proposals__V1__ListProposalsResponse         *message)
+{
+  static const Xsc__Proposals__V1__ListProposalsResponse init_value = XSC__PROPOSALS__V1__LIST_PROPOSALS_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t xsc__proposals__v1__list_proposals_response__get_packed_size
+                     (const Xsc__Proposals__V1__ListProposalsResponse *message)
+{
+  assert(message->base.descriptor == &xsc__proposals__v1__list_proposals_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__proposals__v1__list_proposals_response__pack
+                     (const Xsc__Proposals__V1__ListProposalsResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__proposals__v1__list_proposals_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__proposals__v1__list_proposals_response__pack_to_buffer
+                     (const Xsc__Proposals__V1__ListProposalsResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__proposals__v1__list_proposals_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Proposals__V1__ListProposalsResponse *
+       xsc__proposals__v1__list_proposals_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Proposals__V1__ListProposalsResponse *)
+     protobuf_c_message_unpack (&xsc__proposals__v1__list_proposals_response__descriptor,
+                                allocator, len, data);
+}
+void   xsc__proposals__v1__list_proposals_response__free_unpacked
+                     (Xsc__Proposals__V1__ListProposalsResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__proposals__v1__list_proposals_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__proposals__v1__decide_request__init
+                     (Xsc__Proposals__V1__DecideRequest         *message)
+{
+  static const Xsc__Proposals__V1__DecideRequest init_value = XSC__PROPOSALS__V1__DECIDE_REQUEST__INIT;
+  *message = init_value;
+}
+size_t xsc__proposals__v1__decide_request__get_packed_size
+                     (const Xsc__Proposals__V1__DecideRequest *message)
+{
+  assert(message->base.descriptor == &xsc__proposals__v1__decide_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__proposals__v1__decide_request__pack
+                     (const Xsc__Proposals__V1__DecideRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__proposals__v1__decide_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__proposals__v1__decide_request__pack_to_buffer
+                     (const Xsc__Proposals__V1__DecideRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__proposals__v1__decide_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Proposals__V1__DecideRequest *
+       xsc__proposals__v1__decide_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Proposals__V1__DecideRequest *)
+     protobuf_c_message_unpack (&xsc__proposals__v1__decide_request__descriptor,
+                                allocator, len, data);
+}
+void   xsc__proposals__v1__decide_request__free_unpacked
+                     (Xsc__Proposals__V1__DecideRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__proposals__v1__decide_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__proposals__v1__report_checkpoint_request__init
+                     (Xsc__Proposals__V1__ReportCheckpointRequest         *message)
+{
+  static const Xsc__Proposals__V1__ReportCheckpointRequest init_value = XSC__PROPOSALS__V1__REPORT_CHECKPOINT_REQUEST__INIT;
+  *message = init_value;
+}
+size_t xsc__proposals__v1__report_checkpoint_request__get_packed_size
+                     (const Xsc__Proposals__V1__ReportCheckpointRequest *message)
+{
+  assert(message->base.descriptor == &xsc__proposals__v1__report_checkpoint_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__proposals__v1__report_checkpoint_request__pack
+                     (const Xsc__Proposals__V1__ReportCheckpointRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__proposals__v1__report_checkpoint_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__proposals__v1__report_checkpoint_request__pack_to_buffer
+                     (const Xsc__Proposals__V1__ReportCheckpointRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__proposals__v1__report_checkpoint_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Proposals__V1__ReportCheckpointRequest *
+       xsc__proposals__v1__report_checkpoint_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Proposals__V1__ReportCheckpointRequest *)
+     protobuf_c_message_unpack (&xsc__proposals__v1__report_checkpoint_request__descriptor,
+                                allocator, len, data);
+}
+void   xsc__proposals__v1__report_checkpoint_request__free_unpacked
+                     (Xsc__Proposals__V1__ReportCheckpointRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__proposals__v1__report_checkpoint_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__proposals__v1__submit_analysis_request__init
+                     (Xsc__Proposals__V1__SubmitAnalysisRequest         *message)
+{
+  static const Xsc__Proposals__V1__SubmitAnalysisRequest init_value = XSC__PROPOSALS__V1__SUBMIT_ANALYSIS_REQUEST__INIT;
+  *message = init_value;
+}
+size_t xsc__proposals__v1__submit_analysis_request__get_packed_size
+                     (const Xsc__Proposals__V1__SubmitAnalysisRequest *message)
+{
+  assert(message->base.descriptor == &xsc__proposals__v1__submit_analysis_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__proposals__v1__submit_analysis_request__pack
+                     (const Xsc__Proposals__V1__SubmitAnalysisRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__proposals__v1__submit_analysis_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__proposals__v1__submit_analysis_request__pack_to_buffer
+                     (const Xsc__Proposals__V1__SubmitAnalysisRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__proposals__v1__submit_analysis_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Proposals__V1__SubmitAnalysisRequest *
+       xsc__proposals__v1__submit_analysis_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Proposals__V1__SubmitAnalysisRequest *)
+     protobuf_c_message_unpack (&xsc__proposals__v1__submit_analysis_request__descriptor,
+                                allocator, len, data);
+}
+void   xsc__proposals__v1__submit_analysis_request__free_unpacked
+                     (Xsc__Proposals__V1__SubmitAnalysisRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__proposals__v1__submit_analysis_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__proposals__v1__submit_evaluation_request__init
+                     (Xsc__Proposals__V1__SubmitEvaluationRequest         *message)
+{
+  static const Xsc__Proposals__V1__SubmitEvaluationRequest init_value = XSC__PROPOSALS__V1__SUBMIT_EVALUATION_REQUEST__INIT;
+  *message = init_value;
+}
+size_t xsc__proposals__v1__submit_evaluation_request__get_packed_size
+                     (const Xsc__Proposals__V1__SubmitEvaluationRequest *message)
+{
+  assert(message->base.descriptor == &xsc__proposals__v1__submit_evaluation_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__proposals__v1__submit_evaluation_request__pack
+                     (const Xsc__Proposals__V1__SubmitEvaluationRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__proposals__v1__submit_evaluation_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__proposals__v1__submit_evaluation_request__pack_to_buffer
+                     (const Xsc__Proposals__V1__SubmitEvaluationRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__proposals__v1__submit_evaluation_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Proposals__V1__SubmitEvaluationRequest *
+       xsc__proposals__v1__submit_evaluation_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Proposals__V1__SubmitEvaluationRequest *)
+     protobuf_c_message_unpack (&xsc__proposals__v1__submit_evaluation_request__descriptor,
+                                allocator, len, data);
+}
+void   xsc__proposals__v1__submit_evaluation_request__free_unpacked
+                     (Xsc__Proposals__V1__SubmitEvaluationRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__proposals__v1__submit_evaluation_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__proposals__v1__team_settings__init
+                     (Xsc__Proposals__V1__TeamSettings         *message)
+{
+  static const Xsc__Proposals__V1__TeamSettings init_value = XSC__PROPOSALS__V1__TEAM_SETTINGS__INIT;
+  *message = init_value;
+}
+size_t xsc__proposals__v1__team_settings__get_packed_size
+                     (const Xsc__Proposals__V1__TeamSettings *message)
+{
+  assert(message->base.descriptor == &xsc__proposals__v1__team_settings__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__proposals__v1__team_settings__pack
+                     (const Xsc__Proposals__V1__TeamSettings *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__proposals__v1__team_settings__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__proposals__v1__team_settings__pack_to_buffer
+                     (const Xsc__Proposals__V1__TeamSettings *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__proposals__v1__team_settings__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Proposals__V1__TeamSettings *
+       xsc__proposals__v1__team_settings__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Proposals__V1__TeamSettings *)
+     protobuf_c_message_unpack (&xsc__proposals__v1__team_settings__descriptor,
+                                allocator, len, data);
+}
+void   xsc__proposals__v1__team_settings__free_unpacked
+                     (Xsc__Proposals__V1__TeamSettings *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__proposals__v1__team_settings__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__proposals__v1__set_team_settings_request__init
+                     (Xsc__Proposals__V1__SetTeamSettingsRequest         *message)
+{
+  static const Xsc__Proposals__V1__SetTeamSettingsRequest init_value = XSC__PROPOSALS__V1__SET_TEAM_SETTINGS_REQUEST__INIT;
+  *message = init_value;
+}
+size_t xsc__proposals__v1__set_team_settings_request__get_packed_size
+                     (const Xsc__Proposals__V1__SetTeamSettingsRequest *message)
+{
+  assert(message->base.descriptor == &xsc__proposals__v1__set_team_settings_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__proposals__v1__set_team_settings_request__pack
+                     (const Xsc__Proposals__V1__SetTeamSettingsRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__proposals__v1__set_team_settings_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__proposals__v1__set_team_settings_request__pack_to_buffer
+                     (const Xsc__Proposals__V1__SetTeamSettingsRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__proposals__v1__set_team_settings_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Proposals__V1__SetTeamSettingsRequest *
+       xsc__proposals__v1__set_team_settings_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Proposals__V1__SetTeamSettingsRequest *)
+     protobuf_c_message_unpack (&xsc__proposals__v1__set_team_settings_request__descriptor,
+                                allocator, len, data);
+}
+void   xsc__proposals__v1__set_team_settings_request__free_unpacked
+                     (Xsc__Proposals__V1__SetTeamSettingsRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__proposals__v1__set_team_settings_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__proposals__v1__get_team_settings_request__init
+                     (Xsc__Proposals__V1__GetTeamSettingsRequest         *message)
+{
+  static const Xsc__Proposals__V1__GetTeamSettingsRequest init_value = XSC__PROPOSALS__V1__GET_TEAM_SETTINGS_REQUEST__INIT;
+  *message = init_value;
+}
+size_t xsc__proposals__v1__get_team_settings_request__get_packed_size
+                     (const Xsc__Proposals__V1__GetTeamSettingsRequest *message)
+{
+  assert(message->base.descriptor == &xsc__proposals__v1__get_team_settings_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__proposals__v1__get_team_settings_request__pack
+                     (const Xsc__Proposals__V1__GetTeamSettingsRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__proposals__v1__get_team_settings_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__proposals__v1__get_team_settings_request__pack_to_buffer
+                     (const Xsc__Proposals__V1__GetTeamSettingsRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__proposals__v1__get_team_settings_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Proposals__V1__GetTeamSettingsRequest *
+       xsc__proposals__v1__get_team_settings_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Proposals__V1__GetTeamSettingsRequest *)
+     protobuf_c_message_unpack (&xsc__proposals__v1__get_team_settings_request__descriptor,
+                                allocator, len, data);
+}
+void   xsc__proposals__v1__get_team_settings_request__free_unpacked
+                     (Xsc__Proposals__V1__GetTeamSettingsRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__proposals__v1__get_team_settings_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__proposals__v1__notice__init
+                     (Xsc__Proposals__V1__Notice         *message)
+{
+  static const Xsc__Proposals__V1__Notice init_value = XSC__PROPOSALS__V1__NOTICE__INIT;
+  *message = init_value;
+}
+size_t xsc__proposals__v1__notice__get_packed_size
+                     (const Xsc__Proposals__V1__Notice *message)
+{
+  assert(message->base.descriptor == &xsc__proposals__v1__notice__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__proposals__v1__notice__pack
+                     (const Xsc__Proposals__V1__Notice *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__proposals__v1__notice__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__proposals__v1__notice__pack_to_buffer
+                     (const Xsc__Proposals__V1__Notice *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__proposals__v1__notice__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Proposals__V1__Notice *
+       xsc__proposals__v1__notice__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Proposals__V1__Notice *)
+     protobuf_c_message_unpack (&xsc__proposals__v1__notice__descriptor,
+                                allocator, len, data);
+}
+void   xsc__proposals__v1__notice__free_unpacked
+                     (Xsc__Proposals__V1__Notice *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__proposals__v1__notice__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__proposals__v1__publish_notice_request__init
+                     (Xsc__Proposals__V1__PublishNoticeRequest         *message)
+{
+  static const Xsc__Proposals__V1__PublishNoticeRequest init_value = XSC__PROPOSALS__V1__PUBLISH_NOTICE_REQUEST__INIT;
+  *message = init_value;
+}
+size_t xsc__proposals__v1__publish_notice_request__get_packed_size
+                     (const Xsc__Proposals__V1__PublishNoticeRequest *message)
+{
+  assert(message->base.descriptor == &xsc__proposals__v1__publish_notice_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__proposals__v1__publish_notice_request__pack
+                     (const Xsc__Proposals__V1__PublishNoticeRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__proposals__v1__publish_notice_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__proposals__v1__publish_notice_request__pack_to_buffer
+                     (const Xsc__Proposals__V1__PublishNoticeRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__proposals__v1__publish_notice_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Proposals__V1__PublishNoticeRequest *
+       xsc__proposals__v1__publish_notice_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Proposals__V1__PublishNoticeRequest *)
+     protobuf_c_message_unpack (&xsc__proposals__v1__publish_notice_request__descriptor,
+                                allocator, len, data);
+}
+void   xsc__proposals__v1__publish_notice_request__free_unpacked
+                     (Xsc__Proposals__V1__PublishNoticeRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__proposals__v1__publish_notice_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__proposals__v1__notice_request__init
+                     (Xsc__Proposals__V1__NoticeRequest         *message)
+{
+  static const Xsc__Proposals__V1__NoticeRequest init_value = XSC__PROPOSALS__V1__NOTICE_REQUEST__INIT;
+  *message = init_value;
+}
+size_t xsc__proposals__v1__notice_request__get_packed_size
+                     (const Xsc__Proposals__V1__NoticeRequest *message)
+{
+  assert(message->base.descriptor == &xsc__proposals__v1__notice_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__proposals__v1__notice_request__pack
+                     (const Xsc__Proposals__V1__NoticeRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__proposals__v1__notice_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__proposals__v1__notice_request__pack_to_buffer
+                     (const Xsc__Proposals__V1__NoticeRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__proposals__v1__notice_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Proposals__V1__NoticeRequest *
+       xsc__proposals__v1__notice_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Proposals__V1__NoticeRequest *)
+     protobuf_c_message_unpack (&xsc__proposals__v1__notice_request__descriptor,
+                                allocator, len, data);
+}
+void   xsc__proposals__v1__notice_request__free_unpacked
+                     (Xsc__Proposals__V1__NoticeRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__proposals__v1__notice_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__proposals__v1__list_notices_request__init
+                     (Xsc__Proposals__V1__ListNoticesRequest         *message)
+{
+  static const Xsc__Proposals__V1__ListNoticesRequest init_value = XSC__PROPOSALS__V1__LIST_NOTICES_REQUEST__INIT;
+  *message = init_value;
+}
+size_t xsc__proposals__v1__list_notices_request__get_packed_size
+                     (const Xsc__Proposals__V1__ListNoticesRequest *message)
+{
+  assert(message->base.descriptor == &xsc__proposals__v1__list_notices_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__proposals__v1__list_notices_request__pack
+                     (const Xsc__Proposals__V1__ListNoticesRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__proposals__v1__list_notices_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__proposals__v1__list_notices_request__pack_to_buffer
+                     (const Xsc__Proposals__V1__ListNoticesRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__proposals__v1__list_notices_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Proposals__V1__ListNoticesRequest *
+       xsc__proposals__v1__list_notices_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Proposals__V1__ListNoticesRequest *)
+     protobuf_c_message_unpack (&xsc__proposals__v1__list_notices_request__descriptor,
+                                allocator, len, data);
+}
+void   xsc__proposals__v1__list_notices_request__free_unpacked
+                     (Xsc__Proposals__V1__ListNoticesRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__proposals__v1__list_notices_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__proposals__v1__list_notices_response__init
+                     (Xsc__Proposals__V1__ListNoticesResponse         *message)
+{
+  static const Xsc__Proposals__V1__ListNoticesResponse init_value = XSC__PROPOSALS__V1__LIST_NOTICES_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t xsc__proposals__v1__list_notices_response__get_packed_size
+                     (const Xsc__Proposals__V1__ListNoticesResponse *message)
+{
+  assert(message->base.descriptor == &xsc__proposals__v1__list_notices_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__proposals__v1__list_notices_response__pack
+                     (const Xsc__Proposals__V1__ListNoticesResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__proposals__v1__list_notices_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__proposals__v1__list_notices_response__pack_to_buffer
+                     (const Xsc__Proposals__V1__ListNoticesResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__proposals__v1__list_notices_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Proposals__V1__ListNoticesResponse *
+       xsc__proposals__v1__list_notices_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Proposals__V1__ListNoticesResponse *)
+     protobuf_c_message_unpack (&xsc__proposals__v1__list_notices_response__descriptor,
+                                allocator, len, data);
+}
+void   xsc__proposals__v1__list_notices_response__free_unpacked
+                     (Xsc__Proposals__V1__ListNoticesResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__proposals__v1__list_notices_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__proposals__v1__question__init
+                     (Xsc__Proposals__V1__Question         *message)
+{
+  static const Xsc__Proposals__V1__Question init_value = XSC__PROPOSALS__V1__QUESTION__INIT;
+  *message = init_value;
+}
+size_t xsc__proposals__v1__question__get_packed_size
+                     (const Xsc__Proposals__V1__Question *message)
+{
+  assert(message->base.descriptor == &xsc__proposals__v1__question__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__proposals__v1__question__pack
+                     (const Xsc__Proposals__V1__Question *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__proposals__v1__question__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__proposals__v1__question__pack_to_buffer
+                     (const Xsc__Proposals__V1__Question *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__proposals__v1__question__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Proposals__V1__Question *
+       xsc__proposals__v1__question__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Proposals__V1__Question *)
+     protobuf_c_message_unpack (&xsc__proposals__v1__question__descriptor,
+                                allocator, len, data);
+}
+void   xsc__proposals__v1__question__free_unpacked
+                     (Xsc__Proposals__V1__Question *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__proposals__v1__question__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__proposals__v1__ask_question_request__init
+                     (Xsc__Proposals__V1__AskQuestionRequest         *message)
+{
+  static const Xsc__Proposals__V1__AskQuestionRequest init_value = XSC__PROPOSALS__V1__ASK_QUESTION_REQUEST__INIT;
+  *message = init_value;
+}
+size_t xsc__proposals__v1__ask_question_request__get_packed_size
+                     (const Xsc__Proposals__V1__AskQuestionRequest *message)
+{
+  assert(message->base.descriptor == &xsc__proposals__v1__ask_question_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__proposals__v1__ask_question_request__pack
+                     (const Xsc__Proposals__V1__AskQuestionRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__proposals__v1__ask_question_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__proposals__v1__ask_question_request__pack_to_buffer
+                     (const Xsc__Proposals__V1__AskQuestionRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__proposals__v1__ask_question_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Proposals__V1__AskQuestionRequest *
+       xsc__proposals__v1__ask_question_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Proposals__V1__AskQuestionRequest *)
+     protobuf_c_message_unpack (&xsc__proposals__v1__ask_question_request__descriptor,
+                                allocator, len, data);
+}
+void   xsc__proposals__v1__ask_question_request__free_unpacked
+                     (Xsc__Proposals__V1__AskQuestionRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__proposals__v1__ask_question_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__proposals__v1__answer_question_request__init
+                     (Xsc__Proposals__V1__AnswerQuestionRequest         *message)
+{
+  static const Xsc__Proposals__V1__AnswerQuestionRequest init_value = XSC__PROPOSALS__V1__ANSWER_QUESTION_REQUEST__INIT;
+  *message = init_value;
+}
+size_t xsc__proposals__v1__answer_question_request__get_packed_size
+                     (const Xsc__Proposals__V1__AnswerQuestionRequest *message)
+{
+  assert(message->base.descriptor == &xsc__proposals__v1__answer_question_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__proposals__v1__answer_question_request__pack
+                     (const Xsc__Proposals__V1__AnswerQuestionRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__proposals__v1__answer_question_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__proposals__v1__answer_question_request__pack_to_buffer
+                     (const Xsc__Proposals__V1__AnswerQuestionRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__proposals__v1__answer_question_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Proposals__V1__AnswerQuestionRequest *
+       xsc__proposals__v1__answer_question_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Proposals__V1__AnswerQuestionRequest *)
+     protobuf_c_message_unpack (&xsc__proposals__v1__answer_question_request__descriptor,
+                                allocator, len, data);
+}
+void   xsc__proposals__v1__answer_question_request__free_unpacked
+                     (Xsc__Proposals__V1__AnswerQuestionRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__proposals__v1__answer_question_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__proposals__v1__list_questions_request__init
+                     (Xsc__Proposals__V1__ListQuestionsRequest         *message)
+{
+  static const Xsc__Proposals__V1__ListQuestionsRequest init_value = XSC__PROPOSALS__V1__LIST_QUESTIONS_REQUEST__INIT;
+  *message = init_value;
+}
+size_t xsc__proposals__v1__list_questions_request__get_packed_size
+                     (const Xsc__Proposals__V1__ListQuestionsRequest *message)
+{
+  assert(message->base.descriptor == &xsc__proposals__v1__list_questions_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__proposals__v1__list_questions_request__pack
+                     (const Xsc__Proposals__V1__ListQuestionsRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__proposals__v1__list_questions_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__proposals__v1__list_questions_request__pack_to_buffer
+                     (const Xsc__Proposals__V1__ListQuestionsRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__proposals__v1__list_questions_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Proposals__V1__ListQuestionsRequest *
+       xsc__proposals__v1__list_questions_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Proposals__V1__ListQuestionsRequest *)
+     protobuf_c_message_unpack (&xsc__proposals__v1__list_questions_request__descriptor,
+                                allocator, len, data);
+}
+void   xsc__proposals__v1__list_questions_request__free_unpacked
+                     (Xsc__Proposals__V1__ListQuestionsRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__proposals__v1__list_questions_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__proposals__v1__list_questions_response__init
+                     (Xsc__Proposals__V1__ListQuestionsResponse         *message)
+{
+  static const Xsc__Proposals__V1__ListQuestionsResponse init_value = XSC__PROPOSALS__V1__LIST_QUESTIONS_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t xsc__proposals__v1__list_questions_response__get_packed_size
+                     (const Xsc__Proposals__V1__ListQuestionsResponse *message)
+{
+  assert(message->base.descriptor == &xsc__proposals__v1__list_questions_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__proposals__v1__list_questions_response__pack
+                     (const Xsc__Proposals__V1__ListQuestionsResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__proposals__v1__list_questions_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__proposals__v1__list_questions_response__pack_to_buffer
+                     (const Xsc__Proposals__V1__ListQuestionsResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__proposals__v1__list_questions_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Proposals__V1__ListQuestionsResponse *
+       xsc__proposals__v1__list_questions_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Proposals__V1__ListQuestionsResponse *)
+     protobuf_c_message_unpack (&xsc__proposals__v1__list_questions_response__descriptor,
+                                allocator, len, data);
+}
+void   xsc__proposals__v1__list_questions_response__free_unpacked
+                     (Xsc__Proposals__V1__ListQuestionsResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__proposals__v1__list_questions_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__proposals__v1__notice_read__init
+                     (Xsc__Proposals__V1__NoticeRead         *message)
+{
+  static const Xsc__Proposals__V1__NoticeRead init_value = XSC__PROPOSALS__V1__NOTICE_READ__INIT;
+  *message = init_value;
+}
+size_t xsc__proposals__v1__notice_read__get_packed_size
+                     (const Xsc__Proposals__V1__NoticeRead *message)
+{
+  assert(message->base.descriptor == &xsc__proposals__v1__notice_read__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__proposals__v1__notice_read__pack
+                     (const Xsc__Proposals__V1__NoticeRead *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__proposals__v1__notice_read__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__proposals__v1__notice_read__pack_to_buffer
+                     (const Xsc__Proposals__V1__NoticeRead *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__proposals__v1__notice_read__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Proposals__V1__NoticeRead *
+       xsc__proposals__v1__notice_read__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Proposals__V1__NoticeRead *)
+     protobuf_c_message_unpack (&xsc__proposals__v1__notice_read__descriptor,
+                                allocator, len, data);
+}
+void   xsc__proposals__v1__notice_read__free_unpacked
+                     (Xsc__Proposals__V1__NoticeRead *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__proposals__v1__notice_read__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__proposals__v1__notice_reads_response__init
+                     (Xsc__Proposals__V1__NoticeReadsResponse         *message)
+{
+  static const Xsc__Proposals__V1__NoticeReadsResponse init_value = XSC__PROPOSALS__V1__NOTICE_READS_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t xsc__proposals__v1__notice_reads_response__get_packed_size
+                     (const Xsc__Proposals__V1__NoticeReadsResponse *message)
+{
+  assert(message->base.descriptor == &xsc__proposals__v1__notice_reads_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__proposals__v1__notice_reads_response__pack
+                     (const Xsc__Proposals__V1__NoticeReadsResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__proposals__v1__notice_reads_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__proposals__v1__notice_reads_response__pack_to_buffer
+                     (const Xsc__Proposals__V1__NoticeReadsResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__proposals__v1__notice_reads_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Proposals__V1__NoticeReadsResponse *
+       xsc__proposals__v1__notice_reads_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Proposals__V1__NoticeReadsResponse *)
+     protobuf_c_message_unpack (&xsc__proposals__v1__notice_reads_response__descriptor,
+                                allocator, len, data);
+}
+void   xsc__proposals__v1__notice_reads_response__free_unpacked
+                     (Xsc__Proposals__V1__NoticeReadsResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__proposals__v1__notice_reads_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__proposals__v1__task__init
+                     (Xsc__Proposals__V1__Task         *message)
+{
+  static const Xsc__Proposals__V1__Task init_value = XSC__PROPOSALS__V1__TASK__INIT;
+  *message = init_value;
+}
+size_t xsc__proposals__v1__task__get_packed_size
+                     (const Xsc__Proposals__V1__Task *message)
+{
+  assert(message->base.descriptor == &xsc__proposals__v1__task__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__proposals__v1__task__pack
+                     (const Xsc__Proposals__V1__Task *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__proposals__v1__task__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__proposals__v1__task__pack_to_buffer
+                     (const Xsc__Proposals__V1__Task *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__proposals__v1__task__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Proposals__V1__Task *
+       xsc__proposals__v1__task__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Proposals__V1__Task *)
+     protobuf_c_message_unpack (&xsc__proposals__v1__task__descriptor,
+                                allocator, len, data);
+}
+void   xsc__proposals__v1__task__free_unpacked
+                     (Xsc__Proposals__V1__Task *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__proposals__v1__task__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__proposals__v1__list_my_tasks_request__init
+                     (Xsc__Proposals__V1__ListMyTasksRequest         *message)
+{
+  static const Xsc__Proposals__V1__ListMyTasksRequest init_value = XSC__PROPOSALS__V1__LIST_MY_TASKS_REQUEST__INIT;
+  *message = init_value;
+}
+size_t xsc__proposals__v1__list_my_tasks_request__get_packed_size
+                     (const Xsc__Proposals__V1__ListMyTasksRequest *message)
+{
+  assert(message->base.descriptor == &xsc__proposals__v1__list_my_tasks_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__proposals__v1__list_my_tasks_request__pack
+                     (const Xsc__Proposals__V1__ListMyTasksRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__proposals__v1__list_my_tasks_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__proposals__v1__list_my_tasks_request__pack_to_buffer
+                     (const Xsc__Proposals__V1__ListMyTasksRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__proposals__v1__list_my_tasks_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Proposals__V1__ListMyTasksRequest *
+       xsc__proposals__v1__list_my_tasks_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Proposals__V1__ListMyTasksRequest *)
+     protobuf_c_message_unpack (&xsc__proposals__v1__list_my_tasks_request__descriptor,
+                                allocator, len, data);
+}
+void   xsc__proposals__v1__list_my_tasks_request__free_unpacked
+                     (Xsc__Proposals__V1__ListMyTasksRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__proposals__v1__list_my_tasks_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__proposals__v1__list_my_tasks_response__init
+                     (Xsc__Proposals__V1__ListMyTasksResponse         *message)
+{
+  static const Xsc__Proposals__V1__ListMyTasksResponse init_value = XSC__PROPOSALS__V1__LIST_MY_TASKS_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t xsc__proposals__v1__list_my_tasks_response__get_packed_size
+                     (const Xsc__Proposals__V1__ListMyTasksResponse *message)
+{
+  assert(message->base.descriptor == &xsc__proposals__v1__list_my_tasks_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__proposals__v1__list_my_tasks_response__pack
+                     (const Xsc__Proposals__V1__ListMyTasksResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__proposals__v1__list_my_tasks_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__proposals__v1__list_my_tasks_response__pack_to_buffer
+                     (const Xsc__Proposals__V1__ListMyTasksResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__proposals__v1__list_my_tasks_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Proposals__V1__ListMyTasksResponse *
+       xsc__proposals__v1__list_my_tasks_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Proposals__V1__ListMyTasksResponse *)
+     protobuf_c_message_unpack (&xsc__proposals__v1__list_my_tasks_response__descriptor,
+                                allocator, len, data);
+}
+void   xsc__proposals__v1__list_my_tasks_response__free_unpacked
+                     (Xsc__Proposals__V1__ListMyTasksResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__proposals__v1__list_my_tasks_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__proposals__v1__team_counts_request__init
+                     (Xsc__Proposals__V1__TeamCountsRequest         *message)
+{
+  static const Xsc__Proposals__V1__TeamCountsRequest init_value = XSC__PROPOSALS__V1__TEAM_COUNTS_REQUEST__INIT;
+  *message = init_value;
+}
+size_t xsc__proposals__v1__team_counts_request__get_packed_size
+                     (const Xsc__Proposals__V1__TeamCountsRequest *message)
+{
+  assert(message->base.descriptor == &xsc__proposals__v1__team_counts_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__proposals__v1__team_counts_request__pack
+                     (const Xsc__Proposals__V1__TeamCountsRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__proposals__v1__team_counts_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__proposals__v1__team_counts_request__pack_to_buffer
+                     (const Xsc__Proposals__V1__TeamCountsRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__proposals__v1__team_counts_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Proposals__V1__TeamCountsRequest *
+       xsc__proposals__v1__team_counts_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Proposals__V1__TeamCountsRequest *)
+     protobuf_c_message_unpack (&xsc__proposals__v1__team_counts_request__descriptor,
+                                allocator, len, data);
+}
+void   xsc__proposals__v1__team_counts_request__free_unpacked
+                     (Xsc__Proposals__V1__TeamCountsRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__proposals__v1__team_counts_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__proposals__v1__team_count__init
+                     (Xsc__Proposals__V1__TeamCount         *message)
+{
+  static const Xsc__Proposals__V1__TeamCount init_value = XSC__PROPOSALS__V1__TEAM_COUNT__INIT;
+  *message = init_value;
+}
+size_t xsc__proposals__v1__team_count__get_packed_size
+                     (const Xsc__Proposals__V1__TeamCount *message)
+{
+  assert(message->base.descriptor == &xsc__proposals__v1__team_count__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__proposals__v1__team_count__pack
+                     (const Xsc__Proposals__V1__TeamCount *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__proposals__v1__team_count__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__proposals__v1__team_count__pack_to_buffer
+                     (const Xsc__Proposals__V1__TeamCount *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__proposals__v1__team_count__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Proposals__V1__TeamCount *
+       xsc__proposals__v1__team_count__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Proposals__V1__TeamCount *)
+     protobuf_c_message_unpack (&xsc__proposals__v1__team_count__descriptor,
+                                allocator, len, data);
+}
+void   xsc__proposals__v1__team_count__free_unpacked
+                     (Xsc__Proposals__V1__TeamCount *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__proposals__v1__team_count__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__proposals__v1__team_counts_response__init
+                     (Xsc__Proposals__V1__TeamCountsResponse         *message)
+{
+  static const Xsc__Proposals__V1__TeamCountsResponse init_value = XSC__PROPOSALS__V1__TEAM_COUNTS_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t xsc__proposals__v1__team_counts_response__get_packed_size
+                     (const Xsc__Proposals__V1__TeamCountsResponse *message)
+{
+  assert(message->base.descriptor == &xsc__proposals__v1__team_counts_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__proposals__v1__team_counts_response__pack
+                     (const Xsc__Proposals__V1__TeamCountsResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__proposals__v1__team_counts_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__proposals__v1__team_counts_response__pack_to_buffer
+                     (const Xsc__Proposals__V1__TeamCountsResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__proposals__v1__team_counts_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Proposals__V1__TeamCountsResponse *
+       xsc__proposals__v1__team_counts_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Proposals__V1__TeamCountsResponse *)
+     protobuf_c_message_unpack (&xsc__proposals__v1__team_counts_response__descriptor,
+                                allocator, len, data);
+}
+void   xsc__proposals__v1__team_counts_response__free_unpacked
+                     (Xsc__Proposals__V1__TeamCountsResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__proposals__v1__team_counts_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+static const ProtobufCFieldDescriptor xsc__proposals__v1__proposal_draft__field_descriptors[8] =
+{
+  {
+    "title",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__ProposalDraft, title),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "purpose",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__ProposalDraft, purpose),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "content",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__ProposalDraft, content),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "resources",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__ProposalDraft, resources),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "participant_account_ids",
+    5,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Xsc__Proposals__V1__ProposalDraft, n_participant_account_ids),
+    offsetof(Xsc__Proposals__V1__ProposalDraft, participant_account_ids),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "start_at_ms",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__ProposalDraft, start_at_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "finish_at_ms",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__ProposalDraft, finish_at_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "checkpoint_at_ms",
+    8,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_INT64,
+    offsetof(Xsc__Proposals__V1__ProposalDraft, n_checkpoint_at_ms),
+    offsetof(Xsc__Proposals__V1__ProposalDraft, checkpoint_at_ms),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__proposals__v1__proposal_draft__field_indices_by_name[] = {
+  7,   /* field[7] = checkpoint_at_ms */
+  2,   /* field[2] = content */
+  6,   /* field[6] = finish_at_ms */
+  4,   /* field[4] = participant_account_ids */
+  1,   /* field[1] = purpose */
+  3,   /* field[3] = resources */
+  5,   /* field[5] = start_at_ms */
+  0,   /* field[0] = title */
+};
+static const ProtobufCIntRange xsc__proposals__v1__proposal_draft__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 8 }
+};
+const ProtobufCMessageDescriptor xsc__proposals__v1__proposal_draft__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.proposals.v1.ProposalDraft",
+  "ProposalDraft",
+  "Xsc__Proposals__V1__ProposalDraft",
+  "xsc.proposals.v1",
+  sizeof(Xsc__Proposals__V1__ProposalDraft),
+  8,
+  xsc__proposals__v1__proposal_draft__field_descriptors,
+  xsc__proposals__v1__proposal_draft__field_indices_by_name,
+  1,  xsc__proposals__v1__proposal_draft__number_ranges,
+  (ProtobufCMessageInit) xsc__proposals__v1__proposal_draft__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__proposals__v1__checkpoint_report__field_descriptors[4] =
+{
+  {
+    "account_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__CheckpointReport, account_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "result",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__CheckpointReport, result),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "reported_at_ms",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__CheckpointReport, reported_at_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "late",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__CheckpointReport, late),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__proposals__v1__checkpoint_report__field_indices_by_name[] = {
+  0,   /* field[0] = account_id */
+  3,   /* field[3] = late */
+  2,   /* field[2] = reported_at_ms */
+  1,   /* field[1] = result */
+};
+static const ProtobufCIntRange xsc__proposals__v1__checkpoint_report__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor xsc__proposals__v1__checkpoint_report__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.proposals.v1.CheckpointReport",
+  "CheckpointReport",
+  "Xsc__Proposals__V1__CheckpointReport",
+  "xsc.proposals.v1",
+  sizeof(Xsc__Proposals__V1__CheckpointReport),
+  4,
+  xsc__proposals__v1__checkpoint_report__field_descriptors,
+  xsc__proposals__v1__checkpoint_report__field_indices_by_name,
+  1,  xsc__proposals__v1__checkpoint_report__number_ranges,
+  (ProtobufCMessageInit) xsc__proposals__v1__checkpoint_report__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__proposals__v1__checkpoint__field_descriptors[4] =
+{
+  {
+    "id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__Checkpoint, id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "at_ms",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__Checkpoint, at_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "due_at_ms",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__Checkpoint, due_at_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "reports",
+    4,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Xsc__Proposals__V1__Checkpoint, n_reports),
+    offsetof(Xsc__Proposals__V1__Checkpoint, reports),
+    &xsc__proposals__v1__checkpoint_report__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__proposals__v1__checkpoint__field_indices_by_name[] = {
+  1,   /* field[1] = at_ms */
+  2,   /* field[2] = due_at_ms */
+  0,   /* field[0] = id */
+  3,   /* field[3] = reports */
+};
+static const ProtobufCIntRange xsc__proposals__v1__checkpoint__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor xsc__proposals__v1__checkpoint__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.proposals.v1.Checkpoint",
+  "Checkpoint",
+  "Xsc__Proposals__V1__Checkpoint",
+  "xsc.proposals.v1",
+  sizeof(Xsc__Proposals__V1__Checkpoint),
+  4,
+  xsc__proposals__v1__checkpoint__field_descriptors,
+  xsc__proposals__v1__checkpoint__field_indices_by_name,
+  1,  xsc__proposals__v1__checkpoint__number_ranges,
+  (ProtobufCMessageInit) xsc__proposals__v1__checkpoint__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__proposals__v1__evaluation__field_descriptors[5] =
+{
+  {
+    "account_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__Evaluation, account_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "score",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__Evaluation, score),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "text",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__Evaluation, text),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "submitted_at_ms",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__Evaluation, submitted_at_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "late",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__Evaluation, late),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__proposals__v1__evaluation__field_indices_by_name[] = {
+  0,   /* field[0] = account_id */
+  4,   /* field[4] = late */
+  1,   /* field[1] = score */
+  3,   /* field[3] = submitted_at_ms */
+  2,   /* field[2] = text */
+};
+static const ProtobufCIntRange xsc__proposals__v1__evaluation__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 5 }
+};
+const ProtobufCMessageDescriptor xsc__proposals__v1__evaluation__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.proposals.v1.Evaluation",
+  "Evaluation",
+  "Xsc__Proposals__V1__Evaluation",
+  "xsc.proposals.v1",
+  sizeof(Xsc__Proposals__V1__Evaluation),
+  5,
+  xsc__proposals__v1__evaluation__field_descriptors,
+  xsc__proposals__v1__evaluation__field_indices_by_name,
+  1,  xsc__proposals__v1__evaluation__number_ranges,
+  (ProtobufCMessageInit) xsc__proposals__v1__evaluation__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__proposals__v1__violation__field_descriptors[6] =
+{
+  {
+    "rule",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__Violation, rule),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "person_account_id",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__Violation, person_account_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "reference",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__Violation, reference),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "due_at_ms",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__Violation, due_at_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "recorded_at_ms",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__Violation, recorded_at_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "detail",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__Violation, detail),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__proposals__v1__violation__field_indices_by_name[] = {
+  5,   /* field[5] = detail */
+  3,   /* field[3] = due_at_ms */
+  1,   /* field[1] = person_account_id */
+  4,   /* field[4] = recorded_at_ms */
+  2,   /* field[2] = reference */
+  0,   /* field[0] = rule */
+};
+static const ProtobufCIntRange xsc__proposals__v1__violation__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 6 }
+};
+const ProtobufCMessageDescriptor xsc__proposals__v1__violation__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.proposals.v1.Violation",
+  "Violation",
+  "Xsc__Proposals__V1__Violation",
+  "xsc.proposals.v1",
+  sizeof(Xsc__Proposals__V1__Violation),
+  6,
+  xsc__proposals__v1__violation__field_descriptors,
+  xsc__proposals__v1__violation__field_indices_by_name,
+  1,  xsc__proposals__v1__violation__number_ranges,
+  (ProtobufCMessageInit) xsc__proposals__v1__violation__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__proposals__v1__proposal__field_descriptors[25] =
+{
+  {
+    "id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__Proposal, id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "team_path",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__Proposal, team_path),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "proposer_account_id",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__Proposal, proposer_account_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "draft",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__Proposal, draft),
+    &xsc__proposals__v1__proposal_draft__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "state",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__Proposal, state),
+    &xsc__proposals__v1__proposal_state__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "created_at_ms",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__Proposal, created_at_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "updated_at_ms",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__Proposal, updated_at_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "submitted_at_ms",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__Proposal, submitted_at_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "decider_account_ids",
+    9,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Xsc__Proposals__V1__Proposal, n_decider_account_ids),
+    offsetof(Xsc__Proposals__V1__Proposal, decider_account_ids),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "escalations",
+    10,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__Proposal, escalations),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "decision_due_at_ms",
+    11,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__Proposal, decision_due_at_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "first_opened_at_ms",
+    12,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__Proposal, first_opened_at_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "first_opened_by",
+    13,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__Proposal, first_opened_by),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "decision",
+    14,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__Proposal, decision),
+    &xsc__proposals__v1__decision__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "decision_comment",
+    15,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__Proposal, decision_comment),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "decided_by",
+    16,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__Proposal, decided_by),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "decided_at_ms",
+    17,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__Proposal, decided_at_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "decision_late",
+    18,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__Proposal, decision_late),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "checkpoints",
+    19,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Xsc__Proposals__V1__Proposal, n_checkpoints),
+    offsetof(Xsc__Proposals__V1__Proposal, checkpoints),
+    &xsc__proposals__v1__checkpoint__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "analysis",
+    20,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__Proposal, analysis),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "analysis_at_ms",
+    21,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__Proposal, analysis_at_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "analysis_late",
+    22,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__Proposal, analysis_late),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "evaluations",
+    23,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Xsc__Proposals__V1__Proposal, n_evaluations),
+    offsetof(Xsc__Proposals__V1__Proposal, evaluations),
+    &xsc__proposals__v1__evaluation__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "review_due_at_ms",
+    24,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__Proposal, review_due_at_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "violations",
+    25,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Xsc__Proposals__V1__Proposal, n_violations),
+    offsetof(Xsc__Proposals__V1__Proposal, violations),
+    &xsc__proposals__v1__violation__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__proposals__v1__proposal__field_indices_by_name[] = {
+  19,   /* field[19] = analysis */
+  20,   /* field[20] = analysis_at_ms */
+  21,   /* field[21] = analysis_late */
+  18,   /* field[18] = checkpoints */
+  5,   /* field[5] = created_at_ms */
+  16,   /* field[16] = decided_at_ms */
+  15,   /* field[15] = decided_by */
+  8,   /* field[8] = decider_account_ids */
+  13,   /* field[13] = decision */
+  14,   /* field[14] = decision_comment */
+  10,   /* field[10] = decision_due_at_ms */
+  17,   /* field[17] = decision_late */
+  3,   /* field[3] = draft */
+  9,   /* field[9] = escalations */
+  22,   /* field[22] = evaluations */
+  11,   /* field[11] = first_opened_at_ms */
+  12,   /* field[12] = first_opened_by */
+  0,   /* field[0] = id */
+  2,   /* field[2] = proposer_account_id */
+  23,   /* field[23] = review_due_at_ms */
+  4,   /* field[4] = state */
+  7,   /* field[7] = submitted_at_ms */
+  1,   /* field[1] = team_path */
+  6,   /* field[6] = updated_at_ms */
+  24,   /* field[24] = violations */
+};
+static const ProtobufCIntRange xsc__proposals__v1__proposal__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 25 }
+};
+const ProtobufCMessageDescriptor xsc__proposals__v1__proposal__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.proposals.v1.Proposal",
+  "Proposal",
+  "Xsc__Proposals__V1__Proposal",
+  "xsc.proposals.v1",
+  sizeof(Xsc__Proposals__V1__Proposal),
+  25,
+  xsc__proposals__v1__proposal__field_descriptors,
+  xsc__proposals__v1__proposal__field_indices_by_name,
+  1,  xsc__proposals__v1__proposal__number_ranges,
+  (ProtobufCMessageInit) xsc__proposals__v1__proposal__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__proposals__v1__create_proposal_request__field_descriptors[1] =
+{
+  {
+    "draft",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__CreateProposalRequest, draft),
+    &xsc__proposals__v1__proposal_draft__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__proposals__v1__create_proposal_request__field_indices_by_name[] = {
+  0,   /* field[0] = draft */
+};
+static const ProtobufCIntRange xsc__proposals__v1__create_proposal_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor xsc__proposals__v1__create_proposal_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.proposals.v1.CreateProposalRequest",
+  "CreateProposalRequest",
+  "Xsc__Proposals__V1__CreateProposalRequest",
+  "xsc.proposals.v1",
+  sizeof(Xsc__Proposals__V1__CreateProposalRequest),
+  1,
+  xsc__proposals__v1__create_proposal_request__field_descriptors,
+  xsc__proposals__v1__create_proposal_request__field_indices_by_name,
+  1,  xsc__proposals__v1__create_proposal_request__number_ranges,
+  (ProtobufCMessageInit) xsc__proposals__v1__create_proposal_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__proposals__v1__update_proposal_request__field_descriptors[2] =
+{
+  {
+    "proposal_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__UpdateProposalRequest, proposal_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "draft",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__UpdateProposalRequest, draft),
+    &xsc__proposals__v1__proposal_draft__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__proposals__v1__update_proposal_request__field_indices_by_name[] = {
+  1,   /* field[1] = draft */
+  0,   /* field[0] = proposal_id */
+};
+static const ProtobufCIntRange xsc__proposals__v1__update_proposal_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor xsc__proposals__v1__update_proposal_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.proposals.v1.UpdateProposalRequest",
+  "UpdateProposalRequest",
+  "Xsc__Proposals__V1__UpdateProposalRequest",
+  "xsc.proposals.v1",
+  sizeof(Xsc__Proposals__V1__UpdateProposalRequest),
+  2,
+  xsc__proposals__v1__update_proposal_request__field_descriptors,
+  xsc__proposals__v1__update_proposal_request__field_indices_by_name,
+  1,  xsc__proposals__v1__update_proposal_request__number_ranges,
+  (ProtobufCMessageInit) xsc__proposals__v1__update_proposal_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__proposals__v1__proposal_request__field_descriptors[1] =
+{
+  {
+    "proposal_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__ProposalRequest, proposal_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__proposals__v1__proposal_request__field_indices_by_name[] = {
+  0,   /* field[0] = proposal_id */
+};
+static const ProtobufCIntRange xsc__proposals__v1__proposal_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor xsc__proposals__v1__proposal_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.proposals.v1.ProposalRequest",
+  "ProposalRequest",
+  "Xsc__Proposals__V1__ProposalRequest",
+  "xsc.proposals.v1",
+  sizeof(Xsc__Proposals__V1__ProposalRequest),
+  1,
+  xsc__proposals__v1__proposal_request__field_descriptors,
+  xsc__proposals__v1__proposal_request__field_indices_by_name,
+  1,  xsc__proposals__v1__proposal_request__number_ranges,
+  (ProtobufCMessageInit) xsc__proposals__v1__proposal_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__proposals__v1__list_proposals_request__field_descriptors[2] =
+{
+  {
+    "page",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__ListProposalsRequest, page),
+    &xsc__common__v1__page_request__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "state",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__ListProposalsRequest, state),
+    &xsc__proposals__v1__proposal_state__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__proposals__v1__list_proposals_request__field_indices_by_name[] = {
+  0,   /* field[0] = page */
+  1,   /* field[1] = state */
+};
+static const ProtobufCIntRange xsc__proposals__v1__list_proposals_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor xsc__proposals__v1__list_proposals_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.proposals.v1.ListProposalsRequest",
+  "ListProposalsRequest",
+  "Xsc__Proposals__V1__ListProposalsRequest",
+  "xsc.proposals.v1",
+  sizeof(Xsc__Proposals__V1__ListProposalsRequest),
+  2,
+  xsc__proposals__v1__list_proposals_request__field_descriptors,
+  xsc__proposals__v1__list_proposals_request__field_indices_by_name,
+  1,  xsc__proposals__v1__list_proposals_request__number_ranges,
+  (ProtobufCMessageInit) xsc__proposals__v1__list_proposals_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__proposals__v1__list_proposals_response__field_descriptors[2] =
+{
+  {
+    "proposals",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Xsc__Proposals__V1__ListProposalsResponse, n_proposals),
+    offsetof(Xsc__Proposals__V1__ListProposalsResponse, proposals),
+    &xsc__proposals__v1__proposal__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "page",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__ListProposalsResponse, page),
+    &xsc__common__v1__page_info__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__proposals__v1__list_proposals_response__field_indices_by_name[] = {
+  1,   /* field[1] = page */
+  0,   /* field[0] = proposals */
+};
+static const ProtobufCIntRange xsc__proposals__v1__list_proposals_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor xsc__proposals__v1__list_proposals_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.proposals.v1.ListProposalsResponse",
+  "ListProposalsResponse",
+  "Xsc__Proposals__V1__ListProposalsResponse",
+  "xsc.proposals.v1",
+  sizeof(Xsc__Proposals__V1__ListProposalsResponse),
+  2,
+  xsc__proposals__v1__list_proposals_response__field_descriptors,
+  xsc__proposals__v1__list_proposals_response__field_indices_by_name,
+  1,  xsc__proposals__v1__list_proposals_response__number_ranges,
+  (ProtobufCMessageInit) xsc__proposals__v1__list_proposals_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__proposals__v1__decide_request__field_descriptors[3] =
+{
+  {
+    "proposal_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__DecideRequest, proposal_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "decision",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__DecideRequest, decision),
+    &xsc__proposals__v1__decision__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "comment",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__DecideRequest, comment),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__proposals__v1__decide_request__field_indices_by_name[] = {
+  2,   /* field[2] = comment */
+  1,   /* field[1] = decision */
+  0,   /* field[0] = proposal_id */
+};
+static const ProtobufCIntRange xsc__proposals__v1__decide_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor xsc__proposals__v1__decide_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.proposals.v1.DecideRequest",
+  "DecideRequest",
+  "Xsc__Proposals__V1__DecideRequest",
+  "xsc.proposals.v1",
+  sizeof(Xsc__Proposals__V1__DecideRequest),
+  3,
+  xsc__proposals__v1__decide_request__field_descriptors,
+  xsc__proposals__v1__decide_request__field_indices_by_name,
+  1,  xsc__proposals__v1__decide_request__number_ranges,
+  (ProtobufCMessageInit) xsc__proposals__v1__decide_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__proposals__v1__report_checkpoint_request__field_descriptors[3] =
+{
+  {
+    "proposal_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__ReportCheckpointRequest, proposal_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "checkpoint_id",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__ReportCheckpointRequest, checkpoint_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "result",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__ReportCheckpointRequest, result),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__proposals__v1__report_checkpoint_request__field_indices_by_name[] = {
+  1,   /* field[1] = checkpoint_id */
+  0,   /* field[0] = proposal_id */
+  2,   /* field[2] = result */
+};
+static const ProtobufCIntRange xsc__proposals__v1__report_checkpoint_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor xsc__proposals__v1__report_checkpoint_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.proposals.v1.ReportCheckpointRequest",
+  "ReportCheckpointRequest",
+  "Xsc__Proposals__V1__ReportCheckpointRequest",
+  "xsc.proposals.v1",
+  sizeof(Xsc__Proposals__V1__ReportCheckpointRequest),
+  3,
+  xsc__proposals__v1__report_checkpoint_request__field_descriptors,
+  xsc__proposals__v1__report_checkpoint_request__field_indices_by_name,
+  1,  xsc__proposals__v1__report_checkpoint_request__number_ranges,
+  (ProtobufCMessageInit) xsc__proposals__v1__report_checkpoint_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__proposals__v1__submit_analysis_request__field_descriptors[2] =
+{
+  {
+    "proposal_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__SubmitAnalysisRequest, proposal_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "analysis",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__SubmitAnalysisRequest, analysis),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__proposals__v1__submit_analysis_request__field_indices_by_name[] = {
+  1,   /* field[1] = analysis */
+  0,   /* field[0] = proposal_id */
+};
+static const ProtobufCIntRange xsc__proposals__v1__submit_analysis_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor xsc__proposals__v1__submit_analysis_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.proposals.v1.SubmitAnalysisRequest",
+  "SubmitAnalysisRequest",
+  "Xsc__Proposals__V1__SubmitAnalysisRequest",
+  "xsc.proposals.v1",
+  sizeof(Xsc__Proposals__V1__SubmitAnalysisRequest),
+  2,
+  xsc__proposals__v1__submit_analysis_request__field_descriptors,
+  xsc__proposals__v1__submit_analysis_request__field_indices_by_name,
+  1,  xsc__proposals__v1__submit_analysis_request__number_ranges,
+  (ProtobufCMessageInit) xsc__proposals__v1__submit_analysis_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__proposals__v1__submit_evaluation_request__field_descriptors[3] =
+{
+  {
+    "proposal_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__SubmitEvaluationRequest, proposal_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "score",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__SubmitEvaluationRequest, score),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "text",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__SubmitEvaluationRequest, text),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__proposals__v1__submit_evaluation_request__field_indices_by_name[] = {
+  0,   /* field[0] = proposal_id */
+  1,   /* field[1] = score */
+  2,   /* field[2] = text */
+};
+static const ProtobufCIntRange xsc__proposals__v1__submit_evaluation_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor xsc__proposals__v1__submit_evaluation_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.proposals.v1.SubmitEvaluationRequest",
+  "SubmitEvaluationRequest",
+  "Xsc__Proposals__V1__SubmitEvaluationRequest",
+  "xsc.proposals.v1",
+  sizeof(Xsc__Proposals__V1__SubmitEvaluationRequest),
+  3,
+  xsc__proposals__v1__submit_evaluation_request__field_descriptors,
+  xsc__proposals__v1__submit_evaluation_request__field_indices_by_name,
+  1,  xsc__proposals__v1__submit_evaluation_request__number_ranges,
+  (ProtobufCMessageInit) xsc__proposals__v1__submit_evaluation_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__proposals__v1__team_settings__field_descriptors[5] =
+{
+  {
+    "team_path",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__TeamSettings, team_path),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "decision_window_seconds",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__TeamSettings, decision_window_seconds),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "report_grace_seconds",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__TeamSettings, report_grace_seconds),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "review_window_seconds",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__TeamSettings, review_window_seconds),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "reminder_lead_seconds",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__TeamSettings, reminder_lead_seconds),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__proposals__v1__team_settings__field_indices_by_name[] = {
+  1,   /* field[1] = decision_window_seconds */
+  4,   /* field[4] = reminder_lead_seconds */
+  2,   /* field[2] = report_grace_seconds */
+  3,   /* field[3] = review_window_seconds */
+  0,   /* field[0] = team_path */
+};
+static const ProtobufCIntRange xsc__proposals__v1__team_settings__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 5 }
+};
+const ProtobufCMessageDescriptor xsc__proposals__v1__team_settings__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.proposals.v1.TeamSettings",
+  "TeamSettings",
+  "Xsc__Proposals__V1__TeamSettings",
+  "xsc.proposals.v1",
+  sizeof(Xsc__Proposals__V1__TeamSettings),
+  5,
+  xsc__proposals__v1__team_settings__field_descriptors,
+  xsc__proposals__v1__team_settings__field_indices_by_name,
+  1,  xsc__proposals__v1__team_settings__number_ranges,
+  (ProtobufCMessageInit) xsc__proposals__v1__team_settings__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__proposals__v1__set_team_settings_request__field_descriptors[1] =
+{
+  {
+    "settings",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__SetTeamSettingsRequest, settings),
+    &xsc__proposals__v1__team_settings__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__proposals__v1__set_team_settings_request__field_indices_by_name[] = {
+  0,   /* field[0] = settings */
+};
+static const ProtobufCIntRange xsc__proposals__v1__set_team_settings_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor xsc__proposals__v1__set_team_settings_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.proposals.v1.SetTeamSettingsRequest",
+  "SetTeamSettingsRequest",
+  "Xsc__Proposals__V1__SetTeamSettingsRequest",
+  "xsc.proposals.v1",
+  sizeof(Xsc__Proposals__V1__SetTeamSettingsRequest),
+  1,
+  xsc__proposals__v1__set_team_settings_request__field_descriptors,
+  xsc__proposals__v1__set_team_settings_request__field_indices_by_name,
+  1,  xsc__proposals__v1__set_team_settings_request__number_ranges,
+  (ProtobufCMessageInit) xsc__proposals__v1__set_team_settings_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__proposals__v1__get_team_settings_request__field_descriptors[1] =
+{
+  {
+    "team_path",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__GetTeamSettingsRequest, team_path),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__proposals__v1__get_team_settings_request__field_indices_by_name[] = {
+  0,   /* field[0] = team_path */
+};
+static const ProtobufCIntRange xsc__proposals__v1__get_team_settings_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor xsc__proposals__v1__get_team_settings_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.proposals.v1.GetTeamSettingsRequest",
+  "GetTeamSettingsRequest",
+  "Xsc__Proposals__V1__GetTeamSettingsRequest",
+  "xsc.proposals.v1",
+  sizeof(Xsc__Proposals__V1__GetTeamSettingsRequest),
+  1,
+  xsc__proposals__v1__get_team_settings_request__field_descriptors,
+  xsc__proposals__v1__get_team_settings_request__field_indices_by_name,
+  1,  xsc__proposals__v1__get_team_settings_request__number_ranges,
+  (ProtobufCMessageInit) xsc__proposals__v1__get_team_settings_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__proposals__v1__notice__field_descriptors[10] =
+{
+  {
+    "id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__Notice, id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "team_path",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__Notice, team_path),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "author_account_id",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__Notice, author_account_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "title",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__Notice, title),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "body",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__Notice, body),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "sms",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__Notice, sms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "acknowledge_by_ms",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__Notice, acknowledge_by_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "published_at_ms",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__Notice, published_at_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "read_at_ms",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__Notice, read_at_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "acknowledged_at_ms",
+    10,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__Notice, acknowledged_at_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__proposals__v1__notice__field_indices_by_name[] = {
+  6,   /* field[6] = acknowledge_by_ms */
+  9,   /* field[9] = acknowledged_at_ms */
+  2,   /* field[2] = author_account_id */
+  4,   /* field[4] = body */
+  0,   /* field[0] = id */
+  7,   /* field[7] = published_at_ms */
+  8,   /* field[8] = read_at_ms */
+  5,   /* field[5] = sms */
+  1,   /* field[1] = team_path */
+  3,   /* field[3] = title */
+};
+static const ProtobufCIntRange xsc__proposals__v1__notice__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 10 }
+};
+const ProtobufCMessageDescriptor xsc__proposals__v1__notice__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.proposals.v1.Notice",
+  "Notice",
+  "Xsc__Proposals__V1__Notice",
+  "xsc.proposals.v1",
+  sizeof(Xsc__Proposals__V1__Notice),
+  10,
+  xsc__proposals__v1__notice__field_descriptors,
+  xsc__proposals__v1__notice__field_indices_by_name,
+  1,  xsc__proposals__v1__notice__number_ranges,
+  (ProtobufCMessageInit) xsc__proposals__v1__notice__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__proposals__v1__publish_notice_request__field_descriptors[4] =
+{
+  {
+    "title",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__PublishNoticeRequest, title),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "body",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__PublishNoticeRequest, body),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "sms",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__PublishNoticeRequest, sms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "acknowledge_by_ms",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__PublishNoticeRequest, acknowledge_by_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__proposals__v1__publish_notice_request__field_indices_by_name[] = {
+  3,   /* field[3] = acknowledge_by_ms */
+  1,   /* field[1] = body */
+  2,   /* field[2] = sms */
+  0,   /* field[0] = title */
+};
+static const ProtobufCIntRange xsc__proposals__v1__publish_notice_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor xsc__proposals__v1__publish_notice_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.proposals.v1.PublishNoticeRequest",
+  "PublishNoticeRequest",
+  "Xsc__Proposals__V1__PublishNoticeRequest",
+  "xsc.proposals.v1",
+  sizeof(Xsc__Proposals__V1__PublishNoticeRequest),
+  4,
+  xsc__proposals__v1__publish_notice_request__field_descriptors,
+  xsc__proposals__v1__publish_notice_request__field_indices_by_name,
+  1,  xsc__proposals__v1__publish_notice_request__number_ranges,
+  (ProtobufCMessageInit) xsc__proposals__v1__publish_notice_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__proposals__v1__notice_request__field_descriptors[1] =
+{
+  {
+    "notice_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__NoticeRequest, notice_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__proposals__v1__notice_request__field_indices_by_name[] = {
+  0,   /* field[0] = notice_id */
+};
+static const ProtobufCIntRange xsc__proposals__v1__notice_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor xsc__proposals__v1__notice_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.proposals.v1.NoticeRequest",
+  "NoticeRequest",
+  "Xsc__Proposals__V1__NoticeRequest",
+  "xsc.proposals.v1",
+  sizeof(Xsc__Proposals__V1__NoticeRequest),
+  1,
+  xsc__proposals__v1__notice_request__field_descriptors,
+  xsc__proposals__v1__notice_request__field_indices_by_name,
+  1,  xsc__proposals__v1__notice_request__number_ranges,
+  (ProtobufCMessageInit) xsc__proposals__v1__notice_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__proposals__v1__list_notices_request__field_descriptors[1] =
+{
+  {
+    "page",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__ListNoticesRequest, page),
+    &xsc__common__v1__page_request__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__proposals__v1__list_notices_request__field_indices_by_name[] = {
+  0,   /* field[0] = page */
+};
+static const ProtobufCIntRange xsc__proposals__v1__list_notices_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor xsc__proposals__v1__list_notices_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.proposals.v1.ListNoticesRequest",
+  "ListNoticesRequest",
+  "Xsc__Proposals__V1__ListNoticesRequest",
+  "xsc.proposals.v1",
+  sizeof(Xsc__Proposals__V1__ListNoticesRequest),
+  1,
+  xsc__proposals__v1__list_notices_request__field_descriptors,
+  xsc__proposals__v1__list_notices_request__field_indices_by_name,
+  1,  xsc__proposals__v1__list_notices_request__number_ranges,
+  (ProtobufCMessageInit) xsc__proposals__v1__list_notices_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__proposals__v1__list_notices_response__field_descriptors[2] =
+{
+  {
+    "notices",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Xsc__Proposals__V1__ListNoticesResponse, n_notices),
+    offsetof(Xsc__Proposals__V1__ListNoticesResponse, notices),
+    &xsc__proposals__v1__notice__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "page",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__ListNoticesResponse, page),
+    &xsc__common__v1__page_info__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__proposals__v1__list_notices_response__field_indices_by_name[] = {
+  0,   /* field[0] = notices */
+  1,   /* field[1] = page */
+};
+static const ProtobufCIntRange xsc__proposals__v1__list_notices_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor xsc__proposals__v1__list_notices_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.proposals.v1.ListNoticesResponse",
+  "ListNoticesResponse",
+  "Xsc__Proposals__V1__ListNoticesResponse",
+  "xsc.proposals.v1",
+  sizeof(Xsc__Proposals__V1__ListNoticesResponse),
+  2,
+  xsc__proposals__v1__list_notices_response__field_descriptors,
+  xsc__proposals__v1__list_notices_response__field_indices_by_name,
+  1,  xsc__proposals__v1__list_notices_response__number_ranges,
+  (ProtobufCMessageInit) xsc__proposals__v1__list_notices_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__proposals__v1__question__field_descriptors[8] =
+{
+  {
+    "id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__Question, id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "notice_id",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__Question, notice_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "asker_account_id",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__Question, asker_account_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "text",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__Question, text),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "asked_at_ms",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__Question, asked_at_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "answer",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__Question, answer),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "answered_by",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__Question, answered_by),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "answered_at_ms",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__Question, answered_at_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__proposals__v1__question__field_indices_by_name[] = {
+  5,   /* field[5] = answer */
+  7,   /* field[7] = answered_at_ms */
+  6,   /* field[6] = answered_by */
+  4,   /* field[4] = asked_at_ms */
+  2,   /* field[2] = asker_account_id */
+  0,   /* field[0] = id */
+  1,   /* field[1] = notice_id */
+  3,   /* field[3] = text */
+};
+static const ProtobufCIntRange xsc__proposals__v1__question__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 8 }
+};
+const ProtobufCMessageDescriptor xsc__proposals__v1__question__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.proposals.v1.Question",
+  "Question",
+  "Xsc__Proposals__V1__Question",
+  "xsc.proposals.v1",
+  sizeof(Xsc__Proposals__V1__Question),
+  8,
+  xsc__proposals__v1__question__field_descriptors,
+  xsc__proposals__v1__question__field_indices_by_name,
+  1,  xsc__proposals__v1__question__number_ranges,
+  (ProtobufCMessageInit) xsc__proposals__v1__question__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__proposals__v1__ask_question_request__field_descriptors[2] =
+{
+  {
+    "notice_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__AskQuestionRequest, notice_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "text",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__AskQuestionRequest, text),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__proposals__v1__ask_question_request__field_indices_by_name[] = {
+  0,   /* field[0] = notice_id */
+  1,   /* field[1] = text */
+};
+static const ProtobufCIntRange xsc__proposals__v1__ask_question_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor xsc__proposals__v1__ask_question_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.proposals.v1.AskQuestionRequest",
+  "AskQuestionRequest",
+  "Xsc__Proposals__V1__AskQuestionRequest",
+  "xsc.proposals.v1",
+  sizeof(Xsc__Proposals__V1__AskQuestionRequest),
+  2,
+  xsc__proposals__v1__ask_question_request__field_descriptors,
+  xsc__proposals__v1__ask_question_request__field_indices_by_name,
+  1,  xsc__proposals__v1__ask_question_request__number_ranges,
+  (ProtobufCMessageInit) xsc__proposals__v1__ask_question_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__proposals__v1__answer_question_request__field_descriptors[2] =
+{
+  {
+    "question_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__AnswerQuestionRequest, question_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "answer",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__AnswerQuestionRequest, answer),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__proposals__v1__answer_question_request__field_indices_by_name[] = {
+  1,   /* field[1] = answer */
+  0,   /* field[0] = question_id */
+};
+static const ProtobufCIntRange xsc__proposals__v1__answer_question_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor xsc__proposals__v1__answer_question_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.proposals.v1.AnswerQuestionRequest",
+  "AnswerQuestionRequest",
+  "Xsc__Proposals__V1__AnswerQuestionRequest",
+  "xsc.proposals.v1",
+  sizeof(Xsc__Proposals__V1__AnswerQuestionRequest),
+  2,
+  xsc__proposals__v1__answer_question_request__field_descriptors,
+  xsc__proposals__v1__answer_question_request__field_indices_by_name,
+  1,  xsc__proposals__v1__answer_question_request__number_ranges,
+  (ProtobufCMessageInit) xsc__proposals__v1__answer_question_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__proposals__v1__list_questions_request__field_descriptors[2] =
+{
+  {
+    "notice_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__ListQuestionsRequest, notice_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "page",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__ListQuestionsRequest, page),
+    &xsc__common__v1__page_request__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__proposals__v1__list_questions_request__field_indices_by_name[] = {
+  0,   /* field[0] = notice_id */
+  1,   /* field[1] = page */
+};
+static const ProtobufCIntRange xsc__proposals__v1__list_questions_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor xsc__proposals__v1__list_questions_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.proposals.v1.ListQuestionsRequest",
+  "ListQuestionsRequest",
+  "Xsc__Proposals__V1__ListQuestionsRequest",
+  "xsc.proposals.v1",
+  sizeof(Xsc__Proposals__V1__ListQuestionsRequest),
+  2,
+  xsc__proposals__v1__list_questions_request__field_descriptors,
+  xsc__proposals__v1__list_questions_request__field_indices_by_name,
+  1,  xsc__proposals__v1__list_questions_request__number_ranges,
+  (ProtobufCMessageInit) xsc__proposals__v1__list_questions_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__proposals__v1__list_questions_response__field_descriptors[2] =
+{
+  {
+    "questions",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Xsc__Proposals__V1__ListQuestionsResponse, n_questions),
+    offsetof(Xsc__Proposals__V1__ListQuestionsResponse, questions),
+    &xsc__proposals__v1__question__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "page",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__ListQuestionsResponse, page),
+    &xsc__common__v1__page_info__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__proposals__v1__list_questions_response__field_indices_by_name[] = {
+  1,   /* field[1] = page */
+  0,   /* field[0] = questions */
+};
+static const ProtobufCIntRange xsc__proposals__v1__list_questions_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor xsc__proposals__v1__list_questions_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.proposals.v1.ListQuestionsResponse",
+  "ListQuestionsResponse",
+  "Xsc__Proposals__V1__ListQuestionsResponse",
+  "xsc.proposals.v1",
+  sizeof(Xsc__Proposals__V1__ListQuestionsResponse),
+  2,
+  xsc__proposals__v1__list_questions_response__field_descriptors,
+  xsc__proposals__v1__list_questions_response__field_indices_by_name,
+  1,  xsc__proposals__v1__list_questions_response__number_ranges,
+  (ProtobufCMessageInit) xsc__proposals__v1__list_questions_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__proposals__v1__notice_read__field_descriptors[3] =
+{
+  {
+    "account_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__NoticeRead, account_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "read_at_ms",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__NoticeRead, read_at_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "acknowledged_at_ms",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__NoticeRead, acknowledged_at_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__proposals__v1__notice_read__field_indices_by_name[] = {
+  0,   /* field[0] = account_id */
+  2,   /* field[2] = acknowledged_at_ms */
+  1,   /* field[1] = read_at_ms */
+};
+static const ProtobufCIntRange xsc__proposals__v1__notice_read__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor xsc__proposals__v1__notice_read__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.proposals.v1.NoticeRead",
+  "NoticeRead",
+  "Xsc__Proposals__V1__NoticeRead",
+  "xsc.proposals.v1",
+  sizeof(Xsc__Proposals__V1__NoticeRead),
+  3,
+  xsc__proposals__v1__notice_read__field_descriptors,
+  xsc__proposals__v1__notice_read__field_indices_by_name,
+  1,  xsc__proposals__v1__notice_read__number_ranges,
+  (ProtobufCMessageInit) xsc__proposals__v1__notice_read__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__proposals__v1__notice_reads_response__field_descriptors[3] =
+{
+  {
+    "notice_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__NoticeReadsResponse, notice_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "read",
+    2,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Xsc__Proposals__V1__NoticeReadsResponse, n_read),
+    offsetof(Xsc__Proposals__V1__NoticeReadsResponse, read),
+    &xsc__proposals__v1__notice_read__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "unread_account_ids",
+    3,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Xsc__Proposals__V1__NoticeReadsResponse, n_unread_account_ids),
+    offsetof(Xsc__Proposals__V1__NoticeReadsResponse, unread_account_ids),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__proposals__v1__notice_reads_response__field_indices_by_name[] = {
+  0,   /* field[0] = notice_id */
+  1,   /* field[1] = read */
+  2,   /* field[2] = unread_account_ids */
+};
+static const ProtobufCIntRange xsc__proposals__v1__notice_reads_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor xsc__proposals__v1__notice_reads_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.proposals.v1.NoticeReadsResponse",
+  "NoticeReadsResponse",
+  "Xsc__Proposals__V1__NoticeReadsResponse",
+  "xsc.proposals.v1",
+  sizeof(Xsc__Proposals__V1__NoticeReadsResponse),
+  3,
+  xsc__proposals__v1__notice_reads_response__field_descriptors,
+  xsc__proposals__v1__notice_reads_response__field_indices_by_name,
+  1,  xsc__proposals__v1__notice_reads_response__number_ranges,
+  (ProtobufCMessageInit) xsc__proposals__v1__notice_reads_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__proposals__v1__task__field_descriptors[6] =
+{
+  {
+    "kind",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__Task, kind),
+    &xsc__proposals__v1__task_kind__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "proposal_id",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__Task, proposal_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "notice_id",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__Task, notice_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "reference",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__Task, reference),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "title",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__Task, title),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "due_at_ms",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__Task, due_at_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__proposals__v1__task__field_indices_by_name[] = {
+  5,   /* field[5] = due_at_ms */
+  0,   /* field[0] = kind */
+  2,   /* field[2] = notice_id */
+  1,   /* field[1] = proposal_id */
+  3,   /* field[3] = reference */
+  4,   /* field[4] = title */
+};
+static const ProtobufCIntRange xsc__proposals__v1__task__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 6 }
+};
+const ProtobufCMessageDescriptor xsc__proposals__v1__task__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.proposals.v1.Task",
+  "Task",
+  "Xsc__Proposals__V1__Task",
+  "xsc.proposals.v1",
+  sizeof(Xsc__Proposals__V1__Task),
+  6,
+  xsc__proposals__v1__task__field_descriptors,
+  xsc__proposals__v1__task__field_indices_by_name,
+  1,  xsc__proposals__v1__task__number_ranges,
+  (ProtobufCMessageInit) xsc__proposals__v1__task__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__proposals__v1__list_my_tasks_request__field_descriptors[1] =
+{
+  {
+    "page",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__ListMyTasksRequest, page),
+    &xsc__common__v1__page_request__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__proposals__v1__list_my_tasks_request__field_indices_by_name[] = {
+  0,   /* field[0] = page */
+};
+static const ProtobufCIntRange xsc__proposals__v1__list_my_tasks_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor xsc__proposals__v1__list_my_tasks_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.proposals.v1.ListMyTasksRequest",
+  "ListMyTasksRequest",
+  "Xsc__Proposals__V1__ListMyTasksRequest",
+  "xsc.proposals.v1",
+  sizeof(Xsc__Proposals__V1__ListMyTasksRequest),
+  1,
+  xsc__proposals__v1__list_my_tasks_request__field_descriptors,
+  xsc__proposals__v1__list_my_tasks_request__field_indices_by_name,
+  1,  xsc__proposals__v1__list_my_tasks_request__number_ranges,
+  (ProtobufCMessageInit) xsc__proposals__v1__list_my_tasks_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__proposals__v1__list_my_tasks_response__field_descriptors[2] =
+{
+  {
+    "tasks",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Xsc__Proposals__V1__ListMyTasksResponse, n_tasks),
+    offsetof(Xsc__Proposals__V1__ListMyTasksResponse, tasks),
+    &xsc__proposals__v1__task__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "page",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__ListMyTasksResponse, page),
+    &xsc__common__v1__page_info__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__proposals__v1__list_my_tasks_response__field_indices_by_name[] = {
+  1,   /* field[1] = page */
+  0,   /* field[0] = tasks */
+};
+static const ProtobufCIntRange xsc__proposals__v1__list_my_tasks_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor xsc__proposals__v1__list_my_tasks_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.proposals.v1.ListMyTasksResponse",
+  "ListMyTasksResponse",
+  "Xsc__Proposals__V1__ListMyTasksResponse",
+  "xsc.proposals.v1",
+  sizeof(Xsc__Proposals__V1__ListMyTasksResponse),
+  2,
+  xsc__proposals__v1__list_my_tasks_response__field_descriptors,
+  xsc__proposals__v1__list_my_tasks_response__field_indices_by_name,
+  1,  xsc__proposals__v1__list_my_tasks_response__number_ranges,
+  (ProtobufCMessageInit) xsc__proposals__v1__list_my_tasks_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__proposals__v1__team_counts_request__field_descriptors[1] =
+{
+  {
+    "subtree",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__TeamCountsRequest, subtree),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__proposals__v1__team_counts_request__field_indices_by_name[] = {
+  0,   /* field[0] = subtree */
+};
+static const ProtobufCIntRange xsc__proposals__v1__team_counts_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor xsc__proposals__v1__team_counts_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.proposals.v1.TeamCountsRequest",
+  "TeamCountsRequest",
+  "Xsc__Proposals__V1__TeamCountsRequest",
+  "xsc.proposals.v1",
+  sizeof(Xsc__Proposals__V1__TeamCountsRequest),
+  1,
+  xsc__proposals__v1__team_counts_request__field_descriptors,
+  xsc__proposals__v1__team_counts_request__field_indices_by_name,
+  1,  xsc__proposals__v1__team_counts_request__number_ranges,
+  (ProtobufCMessageInit) xsc__proposals__v1__team_counts_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__proposals__v1__team_count__field_descriptors[6] =
+{
+  {
+    "team_path",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__TeamCount, team_path),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "open_proposals",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__TeamCount, open_proposals),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "closed_proposals",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__TeamCount, closed_proposals),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "terminated_proposals",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__TeamCount, terminated_proposals),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "violations",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__TeamCount, violations),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "notices",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Proposals__V1__TeamCount, notices),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__proposals__v1__team_count__field_indices_by_name[] = {
+  2,   /* field[2] = closed_proposals */
+  5,   /* field[5] = notices */
+  1,   /* field[1] = open_proposals */
+  0,   /* field[0] = team_path */
+  3,   /* field[3] = terminated_proposals */
+  4,   /* field[4] = violations */
+};
+static const ProtobufCIntRange xsc__proposals__v1__team_count__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 6 }
+};
+const ProtobufCMessageDescriptor xsc__proposals__v1__team_count__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.proposals.v1.TeamCount",
+  "TeamCount",
+  "Xsc__Proposals__V1__TeamCount",
+  "xsc.proposals.v1",
+  sizeof(Xsc__Proposals__V1__TeamCount),
+  6,
+  xsc__proposals__v1__team_count__field_descriptors,
+  xsc__proposals__v1__team_count__field_indices_by_name,
+  1,  xsc__proposals__v1__team_count__number_ranges,
+  (ProtobufCMessageInit) xsc__proposals__v1__team_count__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__proposals__v1__team_counts_response__field_descriptors[1] =
+{
+  {
+    "teams",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Xsc__Proposals__V1__TeamCountsResponse, n_teams),
+    offsetof(Xsc__Proposals__V1__TeamCountsResponse, teams),
+    &xsc__proposals__v1__team_count__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__proposals__v1__team_counts_response__field_indices_by_name[] = {
+  0,   /* field[0] = teams */
+};
+static const ProtobufCIntRange xsc__proposals__v1__team_counts_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor xsc__proposals__v1__team_counts_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.proposals.v1.TeamCountsResponse",
+  "TeamCountsResponse",
+  "Xsc__Proposals__V1__TeamCountsResponse",
+  "xsc.proposals.v1",
+  sizeof(Xsc__Proposals__V1__TeamCountsResponse),
+  1,
+  xsc__proposals__v1__team_counts_response__field_descriptors,
+  xsc__proposals__v1__team_counts_response__field_indices_by_name,
+  1,  xsc__proposals__v1__team_counts_response__number_ranges,
+  (ProtobufCMessageInit) xsc__proposals__v1__team_counts_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCEnumValue xsc__proposals__v1__proposal_state__enum_values_by_number[7] =
+{
+  { "PROPOSAL_STATE_UNSPECIFIED", "XSC__PROPOSALS__V1__PROPOSAL_STATE__PROPOSAL_STATE_UNSPECIFIED", 0 },
+  { "PROPOSAL_STATE_DRAFT", "XSC__PROPOSALS__V1__PROPOSAL_STATE__PROPOSAL_STATE_DRAFT", 1 },
+  { "PROPOSAL_STATE_SUBMITTED", "XSC__PROPOSALS__V1__PROPOSAL_STATE__PROPOSAL_STATE_SUBMITTED", 2 },
+  { "PROPOSAL_STATE_EXECUTING", "XSC__PROPOSALS__V1__PROPOSAL_STATE__PROPOSAL_STATE_EXECUTING", 3 },
+  { "PROPOSAL_STATE_REVIEWING", "XSC__PROPOSALS__V1__PROPOSAL_STATE__PROPOSAL_STATE_REVIEWING", 4 },
+  { "PROPOSAL_STATE_CLOSED", "XSC__PROPOSALS__V1__PROPOSAL_STATE__PROPOSAL_STATE_CLOSED", 5 },
+  { "PROPOSAL_STATE_TERMINATED", "XSC__PROPOSALS__V1__PROPOSAL_STATE__PROPOSAL_STATE_TERMINATED", 6 },
+};
+static const ProtobufCIntRange xsc__proposals__v1__proposal_state__value_ranges[] = {
+{0, 0},{0, 7}
+};
+static const ProtobufCEnumValueIndex xsc__proposals__v1__proposal_state__enum_values_by_name[7] =
+{
+  { "PROPOSAL_STATE_CLOSED", 5 },
+  { "PROPOSAL_STATE_DRAFT", 1 },
+  { "PROPOSAL_STATE_EXECUTING", 3 },
+  { "PROPOSAL_STATE_REVIEWING", 4 },
+  { "PROPOSAL_STATE_SUBMITTED", 2 },
+  { "PROPOSAL_STATE_TERMINATED", 6 },
+  { "PROPOSAL_STATE_UNSPECIFIED", 0 },
+};
+const ProtobufCEnumDescriptor xsc__proposals__v1__proposal_state__descriptor =
+{
+  PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
+  "xsc.proposals.v1.ProposalState",
+  "ProposalState",
+  "Xsc__Proposals__V1__ProposalState",
+  "xsc.proposals.v1",
+  7,
+  xsc__proposals__v1__proposal_state__enum_values_by_number,
+  7,
+  xsc__proposals__v1__proposal_state__enum_values_by_name,
+  1,
+  xsc__proposals__v1__proposal_state__value_ranges,
+  NULL,NULL,NULL,NULL   /* reserved[1234] */
+};
+static const ProtobufCEnumValue xsc__proposals__v1__decision__enum_values_by_number[3] =
+{
+  { "DECISION_UNSPECIFIED", "XSC__PROPOSALS__V1__DECISION__DECISION_UNSPECIFIED", 0 },
+  { "DECISION_EXECUTE", "XSC__PROPOSALS__V1__DECISION__DECISION_EXECUTE", 1 },
+  { "DECISION_TERMINATE", "XSC__PROPOSALS__V1__DECISION__DECISION_TERMINATE", 2 },
+};
+static const ProtobufCIntRange xsc__proposals__v1__decision__value_ranges[] = {
+{0, 0},{0, 3}
+};
+static const ProtobufCEnumValueIndex xsc__proposals__v1__decision__enum_values_by_name[3] =
+{
+  { "DECISION_EXECUTE", 1 },
+  { "DECISION_TERMINATE", 2 },
+  { "DECISION_UNSPECIFIED", 0 },
+};
+const ProtobufCEnumDescriptor xsc__proposals__v1__decision__descriptor =
+{
+  PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
+  "xsc.proposals.v1.Decision",
+  "Decision",
+  "Xsc__Proposals__V1__Decision",
+  "xsc.proposals.v1",
+  3,
+  xsc__proposals__v1__decision__enum_values_by_number,
+  3,
+  xsc__proposals__v1__decision__enum_values_by_name,
+  1,
+  xsc__proposals__v1__decision__value_ranges,
+  NULL,NULL,NULL,NULL   /* reserved[1234] */
+};
+static const ProtobufCEnumValue xsc__proposals__v1__task_kind__enum_values_by_number[7] =
+{
+  { "TASK_KIND_UNSPECIFIED", "XSC__PROPOSALS__V1__TASK_KIND__TASK_KIND_UNSPECIFIED", 0 },
+  { "TASK_KIND_DECISION", "XSC__PROPOSALS__V1__TASK_KIND__TASK_KIND_DECISION", 1 },
+  { "TASK_KIND_CHECKPOINT_REPORT", "XSC__PROPOSALS__V1__TASK_KIND__TASK_KIND_CHECKPOINT_REPORT", 2 },
+  { "TASK_KIND_ANALYSIS", "XSC__PROPOSALS__V1__TASK_KIND__TASK_KIND_ANALYSIS", 3 },
+  { "TASK_KIND_EVALUATION", "XSC__PROPOSALS__V1__TASK_KIND__TASK_KIND_EVALUATION", 4 },
+  { "TASK_KIND_UNREAD_NOTICE", "XSC__PROPOSALS__V1__TASK_KIND__TASK_KIND_UNREAD_NOTICE", 5 },
+  { "TASK_KIND_NOTICE_ACKNOWLEDGEMENT", "XSC__PROPOSALS__V1__TASK_KIND__TASK_KIND_NOTICE_ACKNOWLEDGEMENT", 6 },
+};
+static const ProtobufCIntRange xsc__proposals__v1__task_kind__value_ranges[] = {
+{0, 0},{0, 7}
+};
+static const ProtobufCEnumValueIndex xsc__proposals__v1__task_kind__enum_values_by_name[7] =
+{
+  { "TASK_KIND_ANALYSIS", 3 },
+  { "TASK_KIND_CHECKPOINT_REPORT", 2 },
+  { "TASK_KIND_DECISION", 1 },
+  { "TASK_KIND_EVALUATION", 4 },
+  { "TASK_KIND_NOTICE_ACKNOWLEDGEMENT", 6 },
+  { "TASK_KIND_UNREAD_NOTICE", 5 },
+  { "TASK_KIND_UNSPECIFIED", 0 },
+};
+const ProtobufCEnumDescriptor xsc__proposals__v1__task_kind__descriptor =
+{
+  PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
+  "xsc.proposals.v1.TaskKind",
+  "TaskKind",
+  "Xsc__Proposals__V1__TaskKind",
+  "xsc.proposals.v1",
+  7,
+  xsc__proposals__v1__task_kind__enum_values_by_number,
+  7,
+  xsc__proposals__v1__task_kind__enum_values_by_name,
+  1,
+  xsc__proposals__v1__task_kind__value_ranges,
+  NULL,NULL,NULL,NULL   /* reserved[1234] */
+};
+static const ProtobufCMethodDescriptor xsc__proposals__v1__proposal_service__method_descriptors[22] =
+{
+  { "CreateProposal", &xsc__proposals__v1__create_proposal_request__descriptor, &xsc__proposals__v1__proposal__descriptor },
+  { "UpdateProposal", &xsc__proposals__v1__update_proposal_request__descriptor, &xsc__proposals__v1__proposal__descriptor },
+  { "SubmitProposal", &xsc__proposals__v1__proposal_request__descriptor, &xsc__proposals__v1__proposal__descriptor },
+  { "GetProposal", &xsc__proposals__v1__proposal_request__descriptor, &xsc__proposals__v1__proposal__descriptor },
+  { "ListProposals", &xsc__proposals__v1__list_proposals_request__descriptor, &xsc__proposals__v1__list_proposals_response__descriptor },
+  { "DecideProposal", &xsc__proposals__v1__decide_request__descriptor, &xsc__proposals__v1__proposal__descriptor },
+  { "ReportCheckpoint", &xsc__proposals__v1__report_checkpoint_request__descriptor, &xsc__proposals__v1__proposal__descriptor },
+  { "SubmitAnalysis", &xsc__proposals__v1__submit_analysis_request__descriptor, &xsc__proposals__v1__proposal__descriptor },
+  { "SubmitEvaluation", &xsc__proposals__v1__submit_evaluation_request__descriptor, &xsc__proposals__v1__proposal__descriptor },
+  { "SetTeamSettings", &xsc__proposals__v1__set_team_settings_request__descriptor, &xsc__proposals__v1__team_settings__descriptor },
+  { "GetTeamSettings", &xsc__proposals__v1__get_team_settings_request__descriptor, &xsc__proposals__v1__team_settings__descriptor },
+  { "PublishNotice", &xsc__proposals__v1__publish_notice_request__descriptor, &xsc__proposals__v1__notice__descriptor },
+  { "GetNotice", &xsc__proposals__v1__notice_request__descriptor, &xsc__proposals__v1__notice__descriptor },
+  { "ListNotices", &xsc__proposals__v1__list_notices_request__descriptor, &xsc__proposals__v1__list_notices_response__descriptor },
+  { "AcknowledgeNotice", &xsc__proposals__v1__notice_request__descriptor, &xsc__proposals__v1__notice__descriptor },
+  { "AskQuestion", &xsc__proposals__v1__ask_question_request__descriptor, &xsc__proposals__v1__question__descriptor },
+  { "AnswerQuestion", &xsc__proposals__v1__answer_question_request__descriptor, &xsc__proposals__v1__question__descriptor },
+  { "ListQuestions", &xsc__proposals__v1__list_questions_request__descriptor, &xsc__proposals__v1__list_questions_response__descriptor },
+  { "ListNoticeReads", &xsc__proposals__v1__notice_request__descriptor, &xsc__proposals__v1__notice_reads_response__descriptor },
+  { "ListMyTasks", &xsc__proposals__v1__list_my_tasks_request__descriptor, &xsc__proposals__v1__list_my_tasks_response__descriptor },
+  { "TeamCounts", &xsc__proposals__v1__team_counts_request__descriptor, &xsc__proposals__v1__team_counts_response__descriptor },
   { "SetDirectoryEntry", &xsc__common__v1__directory_entry__descriptor, &xsc__common__v1__directory_ack__descriptor },
 };
 const unsigned xsc__proposals__v1__proposal_service__method_indices_by_name[] = {
-  0         /* SetDirectoryEntry */
+  14,        /* AcknowledgeNotice */
+  16,        /* AnswerQuestion */
+  15,        /* AskQuestion */
+  0,        /* CreateProposal */
+  5,        /* DecideProposal */
+  12,        /* GetNotice */
+  3,        /* GetProposal */
+  10,        /* GetTeamSettings */
+  19,        /* ListMyTasks */
+  18,        /* ListNoticeReads */
+  13,        /* ListNotices */
+  4,        /* ListProposals */
+  17,        /* ListQuestions */
+  11,        /* PublishNotice */
+  6,        /* ReportCheckpoint */
+  21,        /* SetDirectoryEntry */
+  9,        /* SetTeamSettings */
+  7,        /* SubmitAnalysis */
+  8,        /* SubmitEvaluation */
+  2,        /* SubmitProposal */
+  20,        /* TeamCounts */
+  1         /* UpdateProposal */
 };
 const ProtobufCServiceDescriptor xsc__proposals__v1__proposal_service__descriptor =
 {
@@ -21,17 +4444,185 @@ const ProtobufCServiceDescriptor xsc__proposals__v1__proposal_service__descripto
   "ProposalService",
   "Xsc__Proposals__V1__ProposalService",
   "xsc.proposals.v1",
-  1,
+  22,
   xsc__proposals__v1__proposal_service__method_descriptors,
   xsc__proposals__v1__proposal_service__method_indices_by_name
 };
+void xsc__proposals__v1__proposal_service__create_proposal(ProtobufCService *service,
+                                                           const Xsc__Proposals__V1__CreateProposalRequest *input,
+                                                           Xsc__Proposals__V1__Proposal_Closure closure,
+                                                           void *closure_data)
+{
+  assert(service->descriptor == &xsc__proposals__v1__proposal_service__descriptor);
+  service->invoke(service, 0, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void xsc__proposals__v1__proposal_service__update_proposal(ProtobufCService *service,
+                                                           const Xsc__Proposals__V1__UpdateProposalRequest *input,
+                                                           Xsc__Proposals__V1__Proposal_Closure closure,
+                                                           void *closure_data)
+{
+  assert(service->descriptor == &xsc__proposals__v1__proposal_service__descriptor);
+  service->invoke(service, 1, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void xsc__proposals__v1__proposal_service__submit_proposal(ProtobufCService *service,
+                                                           const Xsc__Proposals__V1__ProposalRequest *input,
+                                                           Xsc__Proposals__V1__Proposal_Closure closure,
+                                                           void *closure_data)
+{
+  assert(service->descriptor == &xsc__proposals__v1__proposal_service__descriptor);
+  service->invoke(service, 2, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void xsc__proposals__v1__proposal_service__get_proposal(ProtobufCService *service,
+                                                        const Xsc__Proposals__V1__ProposalRequest *input,
+                                                        Xsc__Proposals__V1__Proposal_Closure closure,
+                                                        void *closure_data)
+{
+  assert(service->descriptor == &xsc__proposals__v1__proposal_service__descriptor);
+  service->invoke(service, 3, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void xsc__proposals__v1__proposal_service__list_proposals(ProtobufCService *service,
+                                                          const Xsc__Proposals__V1__ListProposalsRequest *input,
+                                                          Xsc__Proposals__V1__ListProposalsResponse_Closure closure,
+                                                          void *closure_data)
+{
+  assert(service->descriptor == &xsc__proposals__v1__proposal_service__descriptor);
+  service->invoke(service, 4, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void xsc__proposals__v1__proposal_service__decide_proposal(ProtobufCService *service,
+                                                           const Xsc__Proposals__V1__DecideRequest *input,
+                                                           Xsc__Proposals__V1__Proposal_Closure closure,
+                                                           void *closure_data)
+{
+  assert(service->descriptor == &xsc__proposals__v1__proposal_service__descriptor);
+  service->invoke(service, 5, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void xsc__proposals__v1__proposal_service__report_checkpoint(ProtobufCService *service,
+                                                             const Xsc__Proposals__V1__ReportCheckpointRequest *input,
+                                                             Xsc__Proposals__V1__Proposal_Closure closure,
+                                                             void *closure_data)
+{
+  assert(service->descriptor == &xsc__proposals__v1__proposal_service__descriptor);
+  service->invoke(service, 6, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void xsc__proposals__v1__proposal_service__submit_analysis(ProtobufCService *service,
+                                                           const Xsc__Proposals__V1__SubmitAnalysisRequest *input,
+                                                           Xsc__Proposals__V1__Proposal_Closure closure,
+                                                           void *closure_data)
+{
+  assert(service->descriptor == &xsc__proposals__v1__proposal_service__descriptor);
+  service->invoke(service, 7, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void xsc__proposals__v1__proposal_service__submit_evaluation(ProtobufCService *service,
+                                                             const Xsc__Proposals__V1__SubmitEvaluationRequest *input,
+                                                             Xsc__Proposals__V1__Proposal_Closure closure,
+                                                             void *closure_data)
+{
+  assert(service->descriptor == &xsc__proposals__v1__proposal_service__descriptor);
+  service->invoke(service, 8, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void xsc__proposals__v1__proposal_service__set_team_settings(ProtobufCService *service,
+                                                             const Xsc__Proposals__V1__SetTeamSettingsRequest *input,
+                                                             Xsc__Proposals__V1__TeamSettings_Closure closure,
+                                                             void *closure_data)
+{
+  assert(service->descriptor == &xsc__proposals__v1__proposal_service__descriptor);
+  service->invoke(service, 9, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void xsc__proposals__v1__proposal_service__get_team_settings(ProtobufCService *service,
+                                                             const Xsc__Proposals__V1__GetTeamSettingsRequest *input,
+                                                             Xsc__Proposals__V1__TeamSettings_Closure closure,
+                                                             void *closure_data)
+{
+  assert(service->descriptor == &xsc__proposals__v1__proposal_service__descriptor);
+  service->invoke(service, 10, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void xsc__proposals__v1__proposal_service__publish_notice(ProtobufCService *service,
+                                                          const Xsc__Proposals__V1__PublishNoticeRequest *input,
+                                                          Xsc__Proposals__V1__Notice_Closure closure,
+                                                          void *closure_data)
+{
+  assert(service->descriptor == &xsc__proposals__v1__proposal_service__descriptor);
+  service->invoke(service, 11, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void xsc__proposals__v1__proposal_service__get_notice(ProtobufCService *service,
+                                                      const Xsc__Proposals__V1__NoticeRequest *input,
+                                                      Xsc__Proposals__V1__Notice_Closure closure,
+                                                      void *closure_data)
+{
+  assert(service->descriptor == &xsc__proposals__v1__proposal_service__descriptor);
+  service->invoke(service, 12, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void xsc__proposals__v1__proposal_service__list_notices(ProtobufCService *service,
+                                                        const Xsc__Proposals__V1__ListNoticesRequest *input,
+                                                        Xsc__Proposals__V1__ListNoticesResponse_Closure closure,
+                                                        void *closure_data)
+{
+  assert(service->descriptor == &xsc__proposals__v1__proposal_service__descriptor);
+  service->invoke(service, 13, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void xsc__proposals__v1__proposal_service__acknowledge_notice(ProtobufCService *service,
+                                                              const Xsc__Proposals__V1__NoticeRequest *input,
+                                                              Xsc__Proposals__V1__Notice_Closure closure,
+                                                              void *closure_data)
+{
+  assert(service->descriptor == &xsc__proposals__v1__proposal_service__descriptor);
+  service->invoke(service, 14, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void xsc__proposals__v1__proposal_service__ask_question(ProtobufCService *service,
+                                                        const Xsc__Proposals__V1__AskQuestionRequest *input,
+                                                        Xsc__Proposals__V1__Question_Closure closure,
+                                                        void *closure_data)
+{
+  assert(service->descriptor == &xsc__proposals__v1__proposal_service__descriptor);
+  service->invoke(service, 15, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void xsc__proposals__v1__proposal_service__answer_question(ProtobufCService *service,
+                                                           const Xsc__Proposals__V1__AnswerQuestionRequest *input,
+                                                           Xsc__Proposals__V1__Question_Closure closure,
+                                                           void *closure_data)
+{
+  assert(service->descriptor == &xsc__proposals__v1__proposal_service__descriptor);
+  service->invoke(service, 16, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void xsc__proposals__v1__proposal_service__list_questions(ProtobufCService *service,
+                                                          const Xsc__Proposals__V1__ListQuestionsRequest *input,
+                                                          Xsc__Proposals__V1__ListQuestionsResponse_Closure closure,
+                                                          void *closure_data)
+{
+  assert(service->descriptor == &xsc__proposals__v1__proposal_service__descriptor);
+  service->invoke(service, 17, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void xsc__proposals__v1__proposal_service__list_notice_reads(ProtobufCService *service,
+                                                             const Xsc__Proposals__V1__NoticeRequest *input,
+                                                             Xsc__Proposals__V1__NoticeReadsResponse_Closure closure,
+                                                             void *closure_data)
+{
+  assert(service->descriptor == &xsc__proposals__v1__proposal_service__descriptor);
+  service->invoke(service, 18, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void xsc__proposals__v1__proposal_service__list_my_tasks(ProtobufCService *service,
+                                                         const Xsc__Proposals__V1__ListMyTasksRequest *input,
+                                                         Xsc__Proposals__V1__ListMyTasksResponse_Closure closure,
+                                                         void *closure_data)
+{
+  assert(service->descriptor == &xsc__proposals__v1__proposal_service__descriptor);
+  service->invoke(service, 19, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void xsc__proposals__v1__proposal_service__team_counts(ProtobufCService *service,
+                                                       const Xsc__Proposals__V1__TeamCountsRequest *input,
+                                                       Xsc__Proposals__V1__TeamCountsResponse_Closure closure,
+                                                       void *closure_data)
+{
+  assert(service->descriptor == &xsc__proposals__v1__proposal_service__descriptor);
+  service->invoke(service, 20, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
 void xsc__proposals__v1__proposal_service__set_directory_entry(ProtobufCService *service,
                                                                const Xsc__Common__V1__DirectoryEntry *input,
                                                                Xsc__Common__V1__DirectoryAck_Closure closure,
                                                                void *closure_data)
 {
   assert(service->descriptor == &xsc__proposals__v1__proposal_service__descriptor);
-  service->invoke(service, 0, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 21, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void xsc__proposals__v1__proposal_service__init (Xsc__Proposals__V1__ProposalService_Service *service,
                                                  Xsc__Proposals__V1__ProposalService_ServiceDestroy destroy)

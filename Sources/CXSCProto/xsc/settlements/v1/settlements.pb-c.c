@@ -7,20 +7,5169 @@
 #endif
 
 #include "xsc/settlements/v1/settlements.pb-c.h"
-static const ProtobufCMethodDescriptor xsc__settlements__v1__settlement_service__method_descriptors[5] =
+void   xsc__settlements__v1__reward_rule__init
+                     (Xsc__Settlements__V1__RewardRule         *message)
+{
+  static const Xsc__Settlements__V1__RewardRule init_value = XSC__SETTLEMENTS__V1__REWARD_RULE__INIT;
+  *message = init_value;
+}
+size_t xsc__settlements__v1__reward_rule__get_packed_size
+                     (const Xsc__Settlements__V1__RewardRule *message)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__reward_rule__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__settlements__v1__reward_rule__pack
+                     (const Xsc__Settlements__V1__RewardRule *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__reward_rule__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__settlements__v1__reward_rule__pack_to_buffer
+                     (const Xsc__Settlements__V1__RewardRule *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__reward_rule__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Settlements__V1__RewardRule *
+       xsc__settlements__v1__reward_rule__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Settlements__V1__RewardRule *)
+     protobuf_c_message_unpack (&xsc__settlements__v1__reward_rule__descriptor,
+                                allocator, len, data);
+}
+void   xsc__settlements__v1__reward_rule__free_unpacked
+                     (Xsc__Settlements__V1__RewardRule *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__settlements__v1__reward_rule__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__settlements__v1__per_unit_rate__init
+                     (Xsc__Settlements__V1__PerUnitRate         *message)
+{
+  static const Xsc__Settlements__V1__PerUnitRate init_value = XSC__SETTLEMENTS__V1__PER_UNIT_RATE__INIT;
+  *message = init_value;
+}
+size_t xsc__settlements__v1__per_unit_rate__get_packed_size
+                     (const Xsc__Settlements__V1__PerUnitRate *message)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__per_unit_rate__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__settlements__v1__per_unit_rate__pack
+                     (const Xsc__Settlements__V1__PerUnitRate *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__per_unit_rate__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__settlements__v1__per_unit_rate__pack_to_buffer
+                     (const Xsc__Settlements__V1__PerUnitRate *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__per_unit_rate__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Settlements__V1__PerUnitRate *
+       xsc__settlements__v1__per_unit_rate__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Settlements__V1__PerUnitRate *)
+     protobuf_c_message_unpack (&xsc__settlements__v1__per_unit_rate__descriptor,
+                                allocator, len, data);
+}
+void   xsc__settlements__v1__per_unit_rate__free_unpacked
+                     (Xsc__Settlements__V1__PerUnitRate *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__settlements__v1__per_unit_rate__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__settlements__v1__set_reward_rule_request__init
+                     (Xsc__Settlements__V1__SetRewardRuleRequest         *message)
+{
+  static const Xsc__Settlements__V1__SetRewardRuleRequest init_value = XSC__SETTLEMENTS__V1__SET_REWARD_RULE_REQUEST__INIT;
+  *message = init_value;
+}
+size_t xsc__settlements__v1__set_reward_rule_request__get_packed_size
+                     (const Xsc__Settlements__V1__SetRewardRuleRequest *message)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__set_reward_rule_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__settlements__v1__set_reward_rule_request__pack
+                     (const Xsc__Settlements__V1__SetRewardRuleRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__set_reward_rule_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__settlements__v1__set_reward_rule_request__pack_to_buffer
+                     (const Xsc__Settlements__V1__SetRewardRuleRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__set_reward_rule_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Settlements__V1__SetRewardRuleRequest *
+       xsc__settlements__v1__set_reward_rule_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Settlements__V1__SetRewardRuleRequest *)
+     protobuf_c_message_unpack (&xsc__settlements__v1__set_reward_rule_request__descriptor,
+                                allocator, len, data);
+}
+void   xsc__settlements__v1__set_reward_rule_request__free_unpacked
+                     (Xsc__Settlements__V1__SetRewardRuleRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__settlements__v1__set_reward_rule_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__settlements__v1__list_reward_rules_request__init
+                     (Xsc__Settlements__V1__ListRewardRulesRequest         *message)
+{
+  static const Xsc__Settlements__V1__ListRewardRulesRequest init_value = XSC__SETTLEMENTS__V1__LIST_REWARD_RULES_REQUEST__INIT;
+  *message = init_value;
+}
+size_t xsc__settlements__v1__list_reward_rules_request__get_packed_size
+                     (const Xsc__Settlements__V1__ListRewardRulesRequest *message)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__list_reward_rules_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__settlements__v1__list_reward_rules_request__pack
+                     (const Xsc__Settlements__V1__ListRewardRulesRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__list_reward_rules_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__settlements__v1__list_reward_rules_request__pack_to_buffer
+                     (const Xsc__Settlements__V1__ListRewardRulesRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__list_reward_rules_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Settlements__V1__ListRewardRulesRequest *
+       xsc__settlements__v1__list_reward_rules_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Settlements__V1__ListRewardRulesRequest *)
+     protobuf_c_message_unpack (&xsc__settlements__v1__list_reward_rules_request__descriptor,
+                                allocator, len, data);
+}
+void   xsc__settlements__v1__list_reward_rules_request__free_unpacked
+                     (Xsc__Settlements__V1__ListRewardRulesRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__settlements__v1__list_reward_rules_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__settlements__v1__list_reward_rules_response__init
+                     (Xsc__Settlements__V1__ListRewardRulesResponse         *message)
+{
+  static const Xsc__Settlements__V1__ListRewardRulesResponse init_value = XSC__SETTLEMENTS__V1__LIST_REWARD_RULES_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t xsc__settlements__v1__list_reward_rules_response__get_packed_size
+                     (const Xsc__Settlements__V1__ListRewardRulesResponse *message)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__list_reward_rules_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__settlements__v1__list_reward_rules_response__pack
+                     (const Xsc__Settlements__V1__ListRewardRulesResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__list_reward_rules_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__settlements__v1__list_reward_rules_response__pack_to_buffer
+                     (const Xsc__Settlements__V1__ListRewardRulesResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__list_reward_rules_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Settlements__V1__ListRewardRulesResponse *
+       xsc__settlements__v1__list_reward_rules_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Settlements__V1__ListRewardRulesResponse *)
+     protobuf_c_message_unpack (&xsc__settlements__v1__list_reward_rules_response__descriptor,
+                                allocator, len, data);
+}
+void   xsc__settlements__v1__list_reward_rules_response__free_unpacked
+                     (Xsc__Settlements__V1__ListRewardRulesResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__settlements__v1__list_reward_rules_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__settlements__v1__set_recruiter_request__init
+                     (Xsc__Settlements__V1__SetRecruiterRequest         *message)
+{
+  static const Xsc__Settlements__V1__SetRecruiterRequest init_value = XSC__SETTLEMENTS__V1__SET_RECRUITER_REQUEST__INIT;
+  *message = init_value;
+}
+size_t xsc__settlements__v1__set_recruiter_request__get_packed_size
+                     (const Xsc__Settlements__V1__SetRecruiterRequest *message)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__set_recruiter_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__settlements__v1__set_recruiter_request__pack
+                     (const Xsc__Settlements__V1__SetRecruiterRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__set_recruiter_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__settlements__v1__set_recruiter_request__pack_to_buffer
+                     (const Xsc__Settlements__V1__SetRecruiterRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__set_recruiter_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Settlements__V1__SetRecruiterRequest *
+       xsc__settlements__v1__set_recruiter_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Settlements__V1__SetRecruiterRequest *)
+     protobuf_c_message_unpack (&xsc__settlements__v1__set_recruiter_request__descriptor,
+                                allocator, len, data);
+}
+void   xsc__settlements__v1__set_recruiter_request__free_unpacked
+                     (Xsc__Settlements__V1__SetRecruiterRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__settlements__v1__set_recruiter_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__settlements__v1__recruiter_response__init
+                     (Xsc__Settlements__V1__RecruiterResponse         *message)
+{
+  static const Xsc__Settlements__V1__RecruiterResponse init_value = XSC__SETTLEMENTS__V1__RECRUITER_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t xsc__settlements__v1__recruiter_response__get_packed_size
+                     (const Xsc__Settlements__V1__RecruiterResponse *message)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__recruiter_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__settlements__v1__recruiter_response__pack
+                     (const Xsc__Settlements__V1__RecruiterResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__recruiter_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__settlements__v1__recruiter_response__pack_to_buffer
+                     (const Xsc__Settlements__V1__RecruiterResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__recruiter_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Settlements__V1__RecruiterResponse *
+       xsc__settlements__v1__recruiter_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Settlements__V1__RecruiterResponse *)
+     protobuf_c_message_unpack (&xsc__settlements__v1__recruiter_response__descriptor,
+                                allocator, len, data);
+}
+void   xsc__settlements__v1__recruiter_response__free_unpacked
+                     (Xsc__Settlements__V1__RecruiterResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__settlements__v1__recruiter_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__settlements__v1__close_week_request__init
+                     (Xsc__Settlements__V1__CloseWeekRequest         *message)
+{
+  static const Xsc__Settlements__V1__CloseWeekRequest init_value = XSC__SETTLEMENTS__V1__CLOSE_WEEK_REQUEST__INIT;
+  *message = init_value;
+}
+size_t xsc__settlements__v1__close_week_request__get_packed_size
+                     (const Xsc__Settlements__V1__CloseWeekRequest *message)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__close_week_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__settlements__v1__close_week_request__pack
+                     (const Xsc__Settlements__V1__CloseWeekRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__close_week_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__settlements__v1__close_week_request__pack_to_buffer
+                     (const Xsc__Settlements__V1__CloseWeekRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__close_week_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Settlements__V1__CloseWeekRequest *
+       xsc__settlements__v1__close_week_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Settlements__V1__CloseWeekRequest *)
+     protobuf_c_message_unpack (&xsc__settlements__v1__close_week_request__descriptor,
+                                allocator, len, data);
+}
+void   xsc__settlements__v1__close_week_request__free_unpacked
+                     (Xsc__Settlements__V1__CloseWeekRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__settlements__v1__close_week_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__settlements__v1__close_week_response__init
+                     (Xsc__Settlements__V1__CloseWeekResponse         *message)
+{
+  static const Xsc__Settlements__V1__CloseWeekResponse init_value = XSC__SETTLEMENTS__V1__CLOSE_WEEK_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t xsc__settlements__v1__close_week_response__get_packed_size
+                     (const Xsc__Settlements__V1__CloseWeekResponse *message)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__close_week_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__settlements__v1__close_week_response__pack
+                     (const Xsc__Settlements__V1__CloseWeekResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__close_week_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__settlements__v1__close_week_response__pack_to_buffer
+                     (const Xsc__Settlements__V1__CloseWeekResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__close_week_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Settlements__V1__CloseWeekResponse *
+       xsc__settlements__v1__close_week_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Settlements__V1__CloseWeekResponse *)
+     protobuf_c_message_unpack (&xsc__settlements__v1__close_week_response__descriptor,
+                                allocator, len, data);
+}
+void   xsc__settlements__v1__close_week_response__free_unpacked
+                     (Xsc__Settlements__V1__CloseWeekResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__settlements__v1__close_week_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__settlements__v1__statement_line__init
+                     (Xsc__Settlements__V1__StatementLine         *message)
+{
+  static const Xsc__Settlements__V1__StatementLine init_value = XSC__SETTLEMENTS__V1__STATEMENT_LINE__INIT;
+  *message = init_value;
+}
+size_t xsc__settlements__v1__statement_line__get_packed_size
+                     (const Xsc__Settlements__V1__StatementLine *message)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__statement_line__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__settlements__v1__statement_line__pack
+                     (const Xsc__Settlements__V1__StatementLine *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__statement_line__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__settlements__v1__statement_line__pack_to_buffer
+                     (const Xsc__Settlements__V1__StatementLine *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__statement_line__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Settlements__V1__StatementLine *
+       xsc__settlements__v1__statement_line__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Settlements__V1__StatementLine *)
+     protobuf_c_message_unpack (&xsc__settlements__v1__statement_line__descriptor,
+                                allocator, len, data);
+}
+void   xsc__settlements__v1__statement_line__free_unpacked
+                     (Xsc__Settlements__V1__StatementLine *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__settlements__v1__statement_line__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__settlements__v1__statement__init
+                     (Xsc__Settlements__V1__Statement         *message)
+{
+  static const Xsc__Settlements__V1__Statement init_value = XSC__SETTLEMENTS__V1__STATEMENT__INIT;
+  *message = init_value;
+}
+size_t xsc__settlements__v1__statement__get_packed_size
+                     (const Xsc__Settlements__V1__Statement *message)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__statement__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__settlements__v1__statement__pack
+                     (const Xsc__Settlements__V1__Statement *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__statement__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__settlements__v1__statement__pack_to_buffer
+                     (const Xsc__Settlements__V1__Statement *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__statement__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Settlements__V1__Statement *
+       xsc__settlements__v1__statement__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Settlements__V1__Statement *)
+     protobuf_c_message_unpack (&xsc__settlements__v1__statement__descriptor,
+                                allocator, len, data);
+}
+void   xsc__settlements__v1__statement__free_unpacked
+                     (Xsc__Settlements__V1__Statement *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__settlements__v1__statement__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__settlements__v1__list_statements_request__init
+                     (Xsc__Settlements__V1__ListStatementsRequest         *message)
+{
+  static const Xsc__Settlements__V1__ListStatementsRequest init_value = XSC__SETTLEMENTS__V1__LIST_STATEMENTS_REQUEST__INIT;
+  *message = init_value;
+}
+size_t xsc__settlements__v1__list_statements_request__get_packed_size
+                     (const Xsc__Settlements__V1__ListStatementsRequest *message)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__list_statements_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__settlements__v1__list_statements_request__pack
+                     (const Xsc__Settlements__V1__ListStatementsRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__list_statements_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__settlements__v1__list_statements_request__pack_to_buffer
+                     (const Xsc__Settlements__V1__ListStatementsRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__list_statements_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Settlements__V1__ListStatementsRequest *
+       xsc__settlements__v1__list_statements_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Settlements__V1__ListStatementsRequest *)
+     protobuf_c_message_unpack (&xsc__settlements__v1__list_statements_request__descriptor,
+                                allocator, len, data);
+}
+void   xsc__settlements__v1__list_statements_request__free_unpacked
+                     (Xsc__Settlements__V1__ListStatementsRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__settlements__v1__list_statements_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__settlements__v1__list_statements_response__init
+                     (Xsc__Settlements__V1__ListStatementsResponse         *message)
+{
+  static const Xsc__Settlements__V1__ListStatementsResponse init_value = XSC__SETTLEMENTS__V1__LIST_STATEMENTS_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t xsc__settlements__v1__list_statements_response__get_packed_size
+                     (const Xsc__Settlements__V1__ListStatementsResponse *message)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__list_statements_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__settlements__v1__list_statements_response__pack
+                     (const Xsc__Settlements__V1__ListStatementsResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__list_statements_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__settlements__v1__list_statements_response__pack_to_buffer
+                     (const Xsc__Settlements__V1__ListStatementsResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__list_statements_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Settlements__V1__ListStatementsResponse *
+       xsc__settlements__v1__list_statements_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Settlements__V1__ListStatementsResponse *)
+     protobuf_c_message_unpack (&xsc__settlements__v1__list_statements_response__descriptor,
+                                allocator, len, data);
+}
+void   xsc__settlements__v1__list_statements_response__free_unpacked
+                     (Xsc__Settlements__V1__ListStatementsResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__settlements__v1__list_statements_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__settlements__v1__get_statement_request__init
+                     (Xsc__Settlements__V1__GetStatementRequest         *message)
+{
+  static const Xsc__Settlements__V1__GetStatementRequest init_value = XSC__SETTLEMENTS__V1__GET_STATEMENT_REQUEST__INIT;
+  *message = init_value;
+}
+size_t xsc__settlements__v1__get_statement_request__get_packed_size
+                     (const Xsc__Settlements__V1__GetStatementRequest *message)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__get_statement_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__settlements__v1__get_statement_request__pack
+                     (const Xsc__Settlements__V1__GetStatementRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__get_statement_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__settlements__v1__get_statement_request__pack_to_buffer
+                     (const Xsc__Settlements__V1__GetStatementRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__get_statement_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Settlements__V1__GetStatementRequest *
+       xsc__settlements__v1__get_statement_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Settlements__V1__GetStatementRequest *)
+     protobuf_c_message_unpack (&xsc__settlements__v1__get_statement_request__descriptor,
+                                allocator, len, data);
+}
+void   xsc__settlements__v1__get_statement_request__free_unpacked
+                     (Xsc__Settlements__V1__GetStatementRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__settlements__v1__get_statement_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__settlements__v1__statement_response__init
+                     (Xsc__Settlements__V1__StatementResponse         *message)
+{
+  static const Xsc__Settlements__V1__StatementResponse init_value = XSC__SETTLEMENTS__V1__STATEMENT_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t xsc__settlements__v1__statement_response__get_packed_size
+                     (const Xsc__Settlements__V1__StatementResponse *message)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__statement_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__settlements__v1__statement_response__pack
+                     (const Xsc__Settlements__V1__StatementResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__statement_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__settlements__v1__statement_response__pack_to_buffer
+                     (const Xsc__Settlements__V1__StatementResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__statement_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Settlements__V1__StatementResponse *
+       xsc__settlements__v1__statement_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Settlements__V1__StatementResponse *)
+     protobuf_c_message_unpack (&xsc__settlements__v1__statement_response__descriptor,
+                                allocator, len, data);
+}
+void   xsc__settlements__v1__statement_response__free_unpacked
+                     (Xsc__Settlements__V1__StatementResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__settlements__v1__statement_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__settlements__v1__sign_statement_request__init
+                     (Xsc__Settlements__V1__SignStatementRequest         *message)
+{
+  static const Xsc__Settlements__V1__SignStatementRequest init_value = XSC__SETTLEMENTS__V1__SIGN_STATEMENT_REQUEST__INIT;
+  *message = init_value;
+}
+size_t xsc__settlements__v1__sign_statement_request__get_packed_size
+                     (const Xsc__Settlements__V1__SignStatementRequest *message)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__sign_statement_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__settlements__v1__sign_statement_request__pack
+                     (const Xsc__Settlements__V1__SignStatementRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__sign_statement_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__settlements__v1__sign_statement_request__pack_to_buffer
+                     (const Xsc__Settlements__V1__SignStatementRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__sign_statement_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Settlements__V1__SignStatementRequest *
+       xsc__settlements__v1__sign_statement_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Settlements__V1__SignStatementRequest *)
+     protobuf_c_message_unpack (&xsc__settlements__v1__sign_statement_request__descriptor,
+                                allocator, len, data);
+}
+void   xsc__settlements__v1__sign_statement_request__free_unpacked
+                     (Xsc__Settlements__V1__SignStatementRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__settlements__v1__sign_statement_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__settlements__v1__record_payment_request__init
+                     (Xsc__Settlements__V1__RecordPaymentRequest         *message)
+{
+  static const Xsc__Settlements__V1__RecordPaymentRequest init_value = XSC__SETTLEMENTS__V1__RECORD_PAYMENT_REQUEST__INIT;
+  *message = init_value;
+}
+size_t xsc__settlements__v1__record_payment_request__get_packed_size
+                     (const Xsc__Settlements__V1__RecordPaymentRequest *message)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__record_payment_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__settlements__v1__record_payment_request__pack
+                     (const Xsc__Settlements__V1__RecordPaymentRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__record_payment_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__settlements__v1__record_payment_request__pack_to_buffer
+                     (const Xsc__Settlements__V1__RecordPaymentRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__record_payment_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Settlements__V1__RecordPaymentRequest *
+       xsc__settlements__v1__record_payment_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Settlements__V1__RecordPaymentRequest *)
+     protobuf_c_message_unpack (&xsc__settlements__v1__record_payment_request__descriptor,
+                                allocator, len, data);
+}
+void   xsc__settlements__v1__record_payment_request__free_unpacked
+                     (Xsc__Settlements__V1__RecordPaymentRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__settlements__v1__record_payment_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__settlements__v1__archive_statement_request__init
+                     (Xsc__Settlements__V1__ArchiveStatementRequest         *message)
+{
+  static const Xsc__Settlements__V1__ArchiveStatementRequest init_value = XSC__SETTLEMENTS__V1__ARCHIVE_STATEMENT_REQUEST__INIT;
+  *message = init_value;
+}
+size_t xsc__settlements__v1__archive_statement_request__get_packed_size
+                     (const Xsc__Settlements__V1__ArchiveStatementRequest *message)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__archive_statement_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__settlements__v1__archive_statement_request__pack
+                     (const Xsc__Settlements__V1__ArchiveStatementRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__archive_statement_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__settlements__v1__archive_statement_request__pack_to_buffer
+                     (const Xsc__Settlements__V1__ArchiveStatementRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__archive_statement_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Settlements__V1__ArchiveStatementRequest *
+       xsc__settlements__v1__archive_statement_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Settlements__V1__ArchiveStatementRequest *)
+     protobuf_c_message_unpack (&xsc__settlements__v1__archive_statement_request__descriptor,
+                                allocator, len, data);
+}
+void   xsc__settlements__v1__archive_statement_request__free_unpacked
+                     (Xsc__Settlements__V1__ArchiveStatementRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__settlements__v1__archive_statement_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__settlements__v1__export_statement_request__init
+                     (Xsc__Settlements__V1__ExportStatementRequest         *message)
+{
+  static const Xsc__Settlements__V1__ExportStatementRequest init_value = XSC__SETTLEMENTS__V1__EXPORT_STATEMENT_REQUEST__INIT;
+  *message = init_value;
+}
+size_t xsc__settlements__v1__export_statement_request__get_packed_size
+                     (const Xsc__Settlements__V1__ExportStatementRequest *message)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__export_statement_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__settlements__v1__export_statement_request__pack
+                     (const Xsc__Settlements__V1__ExportStatementRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__export_statement_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__settlements__v1__export_statement_request__pack_to_buffer
+                     (const Xsc__Settlements__V1__ExportStatementRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__export_statement_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Settlements__V1__ExportStatementRequest *
+       xsc__settlements__v1__export_statement_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Settlements__V1__ExportStatementRequest *)
+     protobuf_c_message_unpack (&xsc__settlements__v1__export_statement_request__descriptor,
+                                allocator, len, data);
+}
+void   xsc__settlements__v1__export_statement_request__free_unpacked
+                     (Xsc__Settlements__V1__ExportStatementRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__settlements__v1__export_statement_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__settlements__v1__export_dealer_week_request__init
+                     (Xsc__Settlements__V1__ExportDealerWeekRequest         *message)
+{
+  static const Xsc__Settlements__V1__ExportDealerWeekRequest init_value = XSC__SETTLEMENTS__V1__EXPORT_DEALER_WEEK_REQUEST__INIT;
+  *message = init_value;
+}
+size_t xsc__settlements__v1__export_dealer_week_request__get_packed_size
+                     (const Xsc__Settlements__V1__ExportDealerWeekRequest *message)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__export_dealer_week_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__settlements__v1__export_dealer_week_request__pack
+                     (const Xsc__Settlements__V1__ExportDealerWeekRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__export_dealer_week_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__settlements__v1__export_dealer_week_request__pack_to_buffer
+                     (const Xsc__Settlements__V1__ExportDealerWeekRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__export_dealer_week_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Settlements__V1__ExportDealerWeekRequest *
+       xsc__settlements__v1__export_dealer_week_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Settlements__V1__ExportDealerWeekRequest *)
+     protobuf_c_message_unpack (&xsc__settlements__v1__export_dealer_week_request__descriptor,
+                                allocator, len, data);
+}
+void   xsc__settlements__v1__export_dealer_week_request__free_unpacked
+                     (Xsc__Settlements__V1__ExportDealerWeekRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__settlements__v1__export_dealer_week_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__settlements__v1__export_statement_response__init
+                     (Xsc__Settlements__V1__ExportStatementResponse         *message)
+{
+  static const Xsc__Settlements__V1__ExportStatementResponse init_value = XSC__SETTLEMENTS__V1__EXPORT_STATEMENT_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t xsc__settlements__v1__export_statement_response__get_packed_size
+                     (const Xsc__Settlements__V1__ExportStatementResponse *message)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__export_statement_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__settlements__v1__export_statement_response__pack
+                     (const Xsc__Settlements__V1__ExportStatementResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__export_statement_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__settlements__v1__export_statement_response__pack_to_buffer
+                     (const Xsc__Settlements__V1__ExportStatementResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__export_statement_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Settlements__V1__ExportStatementResponse *
+       xsc__settlements__v1__export_statement_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Settlements__V1__ExportStatementResponse *)
+     protobuf_c_message_unpack (&xsc__settlements__v1__export_statement_response__descriptor,
+                                allocator, len, data);
+}
+void   xsc__settlements__v1__export_statement_response__free_unpacked
+                     (Xsc__Settlements__V1__ExportStatementResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__settlements__v1__export_statement_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__settlements__v1__earning_line__init
+                     (Xsc__Settlements__V1__EarningLine         *message)
+{
+  static const Xsc__Settlements__V1__EarningLine init_value = XSC__SETTLEMENTS__V1__EARNING_LINE__INIT;
+  *message = init_value;
+}
+size_t xsc__settlements__v1__earning_line__get_packed_size
+                     (const Xsc__Settlements__V1__EarningLine *message)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__earning_line__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__settlements__v1__earning_line__pack
+                     (const Xsc__Settlements__V1__EarningLine *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__earning_line__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__settlements__v1__earning_line__pack_to_buffer
+                     (const Xsc__Settlements__V1__EarningLine *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__earning_line__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Settlements__V1__EarningLine *
+       xsc__settlements__v1__earning_line__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Settlements__V1__EarningLine *)
+     protobuf_c_message_unpack (&xsc__settlements__v1__earning_line__descriptor,
+                                allocator, len, data);
+}
+void   xsc__settlements__v1__earning_line__free_unpacked
+                     (Xsc__Settlements__V1__EarningLine *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__settlements__v1__earning_line__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__settlements__v1__get_my_earnings_request__init
+                     (Xsc__Settlements__V1__GetMyEarningsRequest         *message)
+{
+  static const Xsc__Settlements__V1__GetMyEarningsRequest init_value = XSC__SETTLEMENTS__V1__GET_MY_EARNINGS_REQUEST__INIT;
+  *message = init_value;
+}
+size_t xsc__settlements__v1__get_my_earnings_request__get_packed_size
+                     (const Xsc__Settlements__V1__GetMyEarningsRequest *message)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__get_my_earnings_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__settlements__v1__get_my_earnings_request__pack
+                     (const Xsc__Settlements__V1__GetMyEarningsRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__get_my_earnings_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__settlements__v1__get_my_earnings_request__pack_to_buffer
+                     (const Xsc__Settlements__V1__GetMyEarningsRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__get_my_earnings_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Settlements__V1__GetMyEarningsRequest *
+       xsc__settlements__v1__get_my_earnings_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Settlements__V1__GetMyEarningsRequest *)
+     protobuf_c_message_unpack (&xsc__settlements__v1__get_my_earnings_request__descriptor,
+                                allocator, len, data);
+}
+void   xsc__settlements__v1__get_my_earnings_request__free_unpacked
+                     (Xsc__Settlements__V1__GetMyEarningsRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__settlements__v1__get_my_earnings_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__settlements__v1__get_my_earnings_response__init
+                     (Xsc__Settlements__V1__GetMyEarningsResponse         *message)
+{
+  static const Xsc__Settlements__V1__GetMyEarningsResponse init_value = XSC__SETTLEMENTS__V1__GET_MY_EARNINGS_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t xsc__settlements__v1__get_my_earnings_response__get_packed_size
+                     (const Xsc__Settlements__V1__GetMyEarningsResponse *message)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__get_my_earnings_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__settlements__v1__get_my_earnings_response__pack
+                     (const Xsc__Settlements__V1__GetMyEarningsResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__get_my_earnings_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__settlements__v1__get_my_earnings_response__pack_to_buffer
+                     (const Xsc__Settlements__V1__GetMyEarningsResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__get_my_earnings_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Settlements__V1__GetMyEarningsResponse *
+       xsc__settlements__v1__get_my_earnings_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Settlements__V1__GetMyEarningsResponse *)
+     protobuf_c_message_unpack (&xsc__settlements__v1__get_my_earnings_response__descriptor,
+                                allocator, len, data);
+}
+void   xsc__settlements__v1__get_my_earnings_response__free_unpacked
+                     (Xsc__Settlements__V1__GetMyEarningsResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__settlements__v1__get_my_earnings_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__settlements__v1__get_dealer_due_request__init
+                     (Xsc__Settlements__V1__GetDealerDueRequest         *message)
+{
+  static const Xsc__Settlements__V1__GetDealerDueRequest init_value = XSC__SETTLEMENTS__V1__GET_DEALER_DUE_REQUEST__INIT;
+  *message = init_value;
+}
+size_t xsc__settlements__v1__get_dealer_due_request__get_packed_size
+                     (const Xsc__Settlements__V1__GetDealerDueRequest *message)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__get_dealer_due_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__settlements__v1__get_dealer_due_request__pack
+                     (const Xsc__Settlements__V1__GetDealerDueRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__get_dealer_due_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__settlements__v1__get_dealer_due_request__pack_to_buffer
+                     (const Xsc__Settlements__V1__GetDealerDueRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__get_dealer_due_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Settlements__V1__GetDealerDueRequest *
+       xsc__settlements__v1__get_dealer_due_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Settlements__V1__GetDealerDueRequest *)
+     protobuf_c_message_unpack (&xsc__settlements__v1__get_dealer_due_request__descriptor,
+                                allocator, len, data);
+}
+void   xsc__settlements__v1__get_dealer_due_request__free_unpacked
+                     (Xsc__Settlements__V1__GetDealerDueRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__settlements__v1__get_dealer_due_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__settlements__v1__get_dealer_due_response__init
+                     (Xsc__Settlements__V1__GetDealerDueResponse         *message)
+{
+  static const Xsc__Settlements__V1__GetDealerDueResponse init_value = XSC__SETTLEMENTS__V1__GET_DEALER_DUE_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t xsc__settlements__v1__get_dealer_due_response__get_packed_size
+                     (const Xsc__Settlements__V1__GetDealerDueResponse *message)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__get_dealer_due_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__settlements__v1__get_dealer_due_response__pack
+                     (const Xsc__Settlements__V1__GetDealerDueResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__get_dealer_due_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__settlements__v1__get_dealer_due_response__pack_to_buffer
+                     (const Xsc__Settlements__V1__GetDealerDueResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__get_dealer_due_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Settlements__V1__GetDealerDueResponse *
+       xsc__settlements__v1__get_dealer_due_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Settlements__V1__GetDealerDueResponse *)
+     protobuf_c_message_unpack (&xsc__settlements__v1__get_dealer_due_response__descriptor,
+                                allocator, len, data);
+}
+void   xsc__settlements__v1__get_dealer_due_response__free_unpacked
+                     (Xsc__Settlements__V1__GetDealerDueResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__settlements__v1__get_dealer_due_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__settlements__v1__reimbursement__init
+                     (Xsc__Settlements__V1__Reimbursement         *message)
+{
+  static const Xsc__Settlements__V1__Reimbursement init_value = XSC__SETTLEMENTS__V1__REIMBURSEMENT__INIT;
+  *message = init_value;
+}
+size_t xsc__settlements__v1__reimbursement__get_packed_size
+                     (const Xsc__Settlements__V1__Reimbursement *message)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__reimbursement__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__settlements__v1__reimbursement__pack
+                     (const Xsc__Settlements__V1__Reimbursement *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__reimbursement__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__settlements__v1__reimbursement__pack_to_buffer
+                     (const Xsc__Settlements__V1__Reimbursement *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__reimbursement__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Settlements__V1__Reimbursement *
+       xsc__settlements__v1__reimbursement__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Settlements__V1__Reimbursement *)
+     protobuf_c_message_unpack (&xsc__settlements__v1__reimbursement__descriptor,
+                                allocator, len, data);
+}
+void   xsc__settlements__v1__reimbursement__free_unpacked
+                     (Xsc__Settlements__V1__Reimbursement *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__settlements__v1__reimbursement__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__settlements__v1__close_quarter_request__init
+                     (Xsc__Settlements__V1__CloseQuarterRequest         *message)
+{
+  static const Xsc__Settlements__V1__CloseQuarterRequest init_value = XSC__SETTLEMENTS__V1__CLOSE_QUARTER_REQUEST__INIT;
+  *message = init_value;
+}
+size_t xsc__settlements__v1__close_quarter_request__get_packed_size
+                     (const Xsc__Settlements__V1__CloseQuarterRequest *message)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__close_quarter_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__settlements__v1__close_quarter_request__pack
+                     (const Xsc__Settlements__V1__CloseQuarterRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__close_quarter_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__settlements__v1__close_quarter_request__pack_to_buffer
+                     (const Xsc__Settlements__V1__CloseQuarterRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__close_quarter_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Settlements__V1__CloseQuarterRequest *
+       xsc__settlements__v1__close_quarter_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Settlements__V1__CloseQuarterRequest *)
+     protobuf_c_message_unpack (&xsc__settlements__v1__close_quarter_request__descriptor,
+                                allocator, len, data);
+}
+void   xsc__settlements__v1__close_quarter_request__free_unpacked
+                     (Xsc__Settlements__V1__CloseQuarterRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__settlements__v1__close_quarter_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__settlements__v1__close_quarter_response__init
+                     (Xsc__Settlements__V1__CloseQuarterResponse         *message)
+{
+  static const Xsc__Settlements__V1__CloseQuarterResponse init_value = XSC__SETTLEMENTS__V1__CLOSE_QUARTER_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t xsc__settlements__v1__close_quarter_response__get_packed_size
+                     (const Xsc__Settlements__V1__CloseQuarterResponse *message)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__close_quarter_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__settlements__v1__close_quarter_response__pack
+                     (const Xsc__Settlements__V1__CloseQuarterResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__close_quarter_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__settlements__v1__close_quarter_response__pack_to_buffer
+                     (const Xsc__Settlements__V1__CloseQuarterResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__close_quarter_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Settlements__V1__CloseQuarterResponse *
+       xsc__settlements__v1__close_quarter_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Settlements__V1__CloseQuarterResponse *)
+     protobuf_c_message_unpack (&xsc__settlements__v1__close_quarter_response__descriptor,
+                                allocator, len, data);
+}
+void   xsc__settlements__v1__close_quarter_response__free_unpacked
+                     (Xsc__Settlements__V1__CloseQuarterResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__settlements__v1__close_quarter_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__settlements__v1__list_reimbursements_request__init
+                     (Xsc__Settlements__V1__ListReimbursementsRequest         *message)
+{
+  static const Xsc__Settlements__V1__ListReimbursementsRequest init_value = XSC__SETTLEMENTS__V1__LIST_REIMBURSEMENTS_REQUEST__INIT;
+  *message = init_value;
+}
+size_t xsc__settlements__v1__list_reimbursements_request__get_packed_size
+                     (const Xsc__Settlements__V1__ListReimbursementsRequest *message)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__list_reimbursements_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__settlements__v1__list_reimbursements_request__pack
+                     (const Xsc__Settlements__V1__ListReimbursementsRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__list_reimbursements_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__settlements__v1__list_reimbursements_request__pack_to_buffer
+                     (const Xsc__Settlements__V1__ListReimbursementsRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__list_reimbursements_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Settlements__V1__ListReimbursementsRequest *
+       xsc__settlements__v1__list_reimbursements_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Settlements__V1__ListReimbursementsRequest *)
+     protobuf_c_message_unpack (&xsc__settlements__v1__list_reimbursements_request__descriptor,
+                                allocator, len, data);
+}
+void   xsc__settlements__v1__list_reimbursements_request__free_unpacked
+                     (Xsc__Settlements__V1__ListReimbursementsRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__settlements__v1__list_reimbursements_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__settlements__v1__list_reimbursements_response__init
+                     (Xsc__Settlements__V1__ListReimbursementsResponse         *message)
+{
+  static const Xsc__Settlements__V1__ListReimbursementsResponse init_value = XSC__SETTLEMENTS__V1__LIST_REIMBURSEMENTS_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t xsc__settlements__v1__list_reimbursements_response__get_packed_size
+                     (const Xsc__Settlements__V1__ListReimbursementsResponse *message)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__list_reimbursements_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__settlements__v1__list_reimbursements_response__pack
+                     (const Xsc__Settlements__V1__ListReimbursementsResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__list_reimbursements_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__settlements__v1__list_reimbursements_response__pack_to_buffer
+                     (const Xsc__Settlements__V1__ListReimbursementsResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__list_reimbursements_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Settlements__V1__ListReimbursementsResponse *
+       xsc__settlements__v1__list_reimbursements_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Settlements__V1__ListReimbursementsResponse *)
+     protobuf_c_message_unpack (&xsc__settlements__v1__list_reimbursements_response__descriptor,
+                                allocator, len, data);
+}
+void   xsc__settlements__v1__list_reimbursements_response__free_unpacked
+                     (Xsc__Settlements__V1__ListReimbursementsResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__settlements__v1__list_reimbursements_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__settlements__v1__sign_reimbursement_request__init
+                     (Xsc__Settlements__V1__SignReimbursementRequest         *message)
+{
+  static const Xsc__Settlements__V1__SignReimbursementRequest init_value = XSC__SETTLEMENTS__V1__SIGN_REIMBURSEMENT_REQUEST__INIT;
+  *message = init_value;
+}
+size_t xsc__settlements__v1__sign_reimbursement_request__get_packed_size
+                     (const Xsc__Settlements__V1__SignReimbursementRequest *message)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__sign_reimbursement_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__settlements__v1__sign_reimbursement_request__pack
+                     (const Xsc__Settlements__V1__SignReimbursementRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__sign_reimbursement_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__settlements__v1__sign_reimbursement_request__pack_to_buffer
+                     (const Xsc__Settlements__V1__SignReimbursementRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__sign_reimbursement_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Settlements__V1__SignReimbursementRequest *
+       xsc__settlements__v1__sign_reimbursement_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Settlements__V1__SignReimbursementRequest *)
+     protobuf_c_message_unpack (&xsc__settlements__v1__sign_reimbursement_request__descriptor,
+                                allocator, len, data);
+}
+void   xsc__settlements__v1__sign_reimbursement_request__free_unpacked
+                     (Xsc__Settlements__V1__SignReimbursementRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__settlements__v1__sign_reimbursement_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__settlements__v1__record_reimbursement_payment_request__init
+                     (Xsc__Settlements__V1__RecordReimbursementPaymentRequest         *message)
+{
+  static const Xsc__Settlements__V1__RecordReimbursementPaymentRequest init_value = XSC__SETTLEMENTS__V1__RECORD_REIMBURSEMENT_PAYMENT_REQUEST__INIT;
+  *message = init_value;
+}
+size_t xsc__settlements__v1__record_reimbursement_payment_request__get_packed_size
+                     (const Xsc__Settlements__V1__RecordReimbursementPaymentRequest *message)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__record_reimbursement_payment_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__settlements__v1__record_reimbursement_payment_request__pack
+                     (const Xsc__Settlements__V1__RecordReimbursementPaymentRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__record_reimbursement_payment_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__settlements__v1__record_reimbursement_payment_request__pack_to_buffer
+                     (const Xsc__Settlements__V1__RecordReimbursementPaymentRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__record_reimbursement_payment_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Settlements__V1__RecordReimbursementPaymentRequest *
+       xsc__settlements__v1__record_reimbursement_payment_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Settlements__V1__RecordReimbursementPaymentRequest *)
+     protobuf_c_message_unpack (&xsc__settlements__v1__record_reimbursement_payment_request__descriptor,
+                                allocator, len, data);
+}
+void   xsc__settlements__v1__record_reimbursement_payment_request__free_unpacked
+                     (Xsc__Settlements__V1__RecordReimbursementPaymentRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__settlements__v1__record_reimbursement_payment_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__settlements__v1__violation__init
+                     (Xsc__Settlements__V1__Violation         *message)
+{
+  static const Xsc__Settlements__V1__Violation init_value = XSC__SETTLEMENTS__V1__VIOLATION__INIT;
+  *message = init_value;
+}
+size_t xsc__settlements__v1__violation__get_packed_size
+                     (const Xsc__Settlements__V1__Violation *message)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__violation__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__settlements__v1__violation__pack
+                     (const Xsc__Settlements__V1__Violation *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__violation__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__settlements__v1__violation__pack_to_buffer
+                     (const Xsc__Settlements__V1__Violation *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__violation__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Settlements__V1__Violation *
+       xsc__settlements__v1__violation__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Settlements__V1__Violation *)
+     protobuf_c_message_unpack (&xsc__settlements__v1__violation__descriptor,
+                                allocator, len, data);
+}
+void   xsc__settlements__v1__violation__free_unpacked
+                     (Xsc__Settlements__V1__Violation *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__settlements__v1__violation__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__settlements__v1__list_violations_request__init
+                     (Xsc__Settlements__V1__ListViolationsRequest         *message)
+{
+  static const Xsc__Settlements__V1__ListViolationsRequest init_value = XSC__SETTLEMENTS__V1__LIST_VIOLATIONS_REQUEST__INIT;
+  *message = init_value;
+}
+size_t xsc__settlements__v1__list_violations_request__get_packed_size
+                     (const Xsc__Settlements__V1__ListViolationsRequest *message)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__list_violations_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__settlements__v1__list_violations_request__pack
+                     (const Xsc__Settlements__V1__ListViolationsRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__list_violations_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__settlements__v1__list_violations_request__pack_to_buffer
+                     (const Xsc__Settlements__V1__ListViolationsRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__list_violations_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Settlements__V1__ListViolationsRequest *
+       xsc__settlements__v1__list_violations_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Settlements__V1__ListViolationsRequest *)
+     protobuf_c_message_unpack (&xsc__settlements__v1__list_violations_request__descriptor,
+                                allocator, len, data);
+}
+void   xsc__settlements__v1__list_violations_request__free_unpacked
+                     (Xsc__Settlements__V1__ListViolationsRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__settlements__v1__list_violations_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__settlements__v1__list_violations_response__init
+                     (Xsc__Settlements__V1__ListViolationsResponse         *message)
+{
+  static const Xsc__Settlements__V1__ListViolationsResponse init_value = XSC__SETTLEMENTS__V1__LIST_VIOLATIONS_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t xsc__settlements__v1__list_violations_response__get_packed_size
+                     (const Xsc__Settlements__V1__ListViolationsResponse *message)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__list_violations_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__settlements__v1__list_violations_response__pack
+                     (const Xsc__Settlements__V1__ListViolationsResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__list_violations_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__settlements__v1__list_violations_response__pack_to_buffer
+                     (const Xsc__Settlements__V1__ListViolationsResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__list_violations_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Settlements__V1__ListViolationsResponse *
+       xsc__settlements__v1__list_violations_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Settlements__V1__ListViolationsResponse *)
+     protobuf_c_message_unpack (&xsc__settlements__v1__list_violations_response__descriptor,
+                                allocator, len, data);
+}
+void   xsc__settlements__v1__list_violations_response__free_unpacked
+                     (Xsc__Settlements__V1__ListViolationsResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__settlements__v1__list_violations_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__settlements__v1__violation_summary_request__init
+                     (Xsc__Settlements__V1__ViolationSummaryRequest         *message)
+{
+  static const Xsc__Settlements__V1__ViolationSummaryRequest init_value = XSC__SETTLEMENTS__V1__VIOLATION_SUMMARY_REQUEST__INIT;
+  *message = init_value;
+}
+size_t xsc__settlements__v1__violation_summary_request__get_packed_size
+                     (const Xsc__Settlements__V1__ViolationSummaryRequest *message)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__violation_summary_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__settlements__v1__violation_summary_request__pack
+                     (const Xsc__Settlements__V1__ViolationSummaryRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__violation_summary_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__settlements__v1__violation_summary_request__pack_to_buffer
+                     (const Xsc__Settlements__V1__ViolationSummaryRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__violation_summary_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Settlements__V1__ViolationSummaryRequest *
+       xsc__settlements__v1__violation_summary_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Settlements__V1__ViolationSummaryRequest *)
+     protobuf_c_message_unpack (&xsc__settlements__v1__violation_summary_request__descriptor,
+                                allocator, len, data);
+}
+void   xsc__settlements__v1__violation_summary_request__free_unpacked
+                     (Xsc__Settlements__V1__ViolationSummaryRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__settlements__v1__violation_summary_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__settlements__v1__person_violation_summary__init
+                     (Xsc__Settlements__V1__PersonViolationSummary         *message)
+{
+  static const Xsc__Settlements__V1__PersonViolationSummary init_value = XSC__SETTLEMENTS__V1__PERSON_VIOLATION_SUMMARY__INIT;
+  *message = init_value;
+}
+size_t xsc__settlements__v1__person_violation_summary__get_packed_size
+                     (const Xsc__Settlements__V1__PersonViolationSummary *message)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__person_violation_summary__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__settlements__v1__person_violation_summary__pack
+                     (const Xsc__Settlements__V1__PersonViolationSummary *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__person_violation_summary__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__settlements__v1__person_violation_summary__pack_to_buffer
+                     (const Xsc__Settlements__V1__PersonViolationSummary *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__person_violation_summary__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Settlements__V1__PersonViolationSummary *
+       xsc__settlements__v1__person_violation_summary__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Settlements__V1__PersonViolationSummary *)
+     protobuf_c_message_unpack (&xsc__settlements__v1__person_violation_summary__descriptor,
+                                allocator, len, data);
+}
+void   xsc__settlements__v1__person_violation_summary__free_unpacked
+                     (Xsc__Settlements__V1__PersonViolationSummary *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__settlements__v1__person_violation_summary__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__settlements__v1__violation_summary_response__init
+                     (Xsc__Settlements__V1__ViolationSummaryResponse         *message)
+{
+  static const Xsc__Settlements__V1__ViolationSummaryResponse init_value = XSC__SETTLEMENTS__V1__VIOLATION_SUMMARY_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t xsc__settlements__v1__violation_summary_response__get_packed_size
+                     (const Xsc__Settlements__V1__ViolationSummaryResponse *message)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__violation_summary_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__settlements__v1__violation_summary_response__pack
+                     (const Xsc__Settlements__V1__ViolationSummaryResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__violation_summary_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__settlements__v1__violation_summary_response__pack_to_buffer
+                     (const Xsc__Settlements__V1__ViolationSummaryResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__violation_summary_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Settlements__V1__ViolationSummaryResponse *
+       xsc__settlements__v1__violation_summary_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Settlements__V1__ViolationSummaryResponse *)
+     protobuf_c_message_unpack (&xsc__settlements__v1__violation_summary_response__descriptor,
+                                allocator, len, data);
+}
+void   xsc__settlements__v1__violation_summary_response__free_unpacked
+                     (Xsc__Settlements__V1__ViolationSummaryResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__settlements__v1__violation_summary_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__settlements__v1__record_channel_conflict_request__init
+                     (Xsc__Settlements__V1__RecordChannelConflictRequest         *message)
+{
+  static const Xsc__Settlements__V1__RecordChannelConflictRequest init_value = XSC__SETTLEMENTS__V1__RECORD_CHANNEL_CONFLICT_REQUEST__INIT;
+  *message = init_value;
+}
+size_t xsc__settlements__v1__record_channel_conflict_request__get_packed_size
+                     (const Xsc__Settlements__V1__RecordChannelConflictRequest *message)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__record_channel_conflict_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__settlements__v1__record_channel_conflict_request__pack
+                     (const Xsc__Settlements__V1__RecordChannelConflictRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__record_channel_conflict_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__settlements__v1__record_channel_conflict_request__pack_to_buffer
+                     (const Xsc__Settlements__V1__RecordChannelConflictRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__record_channel_conflict_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Settlements__V1__RecordChannelConflictRequest *
+       xsc__settlements__v1__record_channel_conflict_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Settlements__V1__RecordChannelConflictRequest *)
+     protobuf_c_message_unpack (&xsc__settlements__v1__record_channel_conflict_request__descriptor,
+                                allocator, len, data);
+}
+void   xsc__settlements__v1__record_channel_conflict_request__free_unpacked
+                     (Xsc__Settlements__V1__RecordChannelConflictRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__settlements__v1__record_channel_conflict_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__settlements__v1__set_team_penalty_request__init
+                     (Xsc__Settlements__V1__SetTeamPenaltyRequest         *message)
+{
+  static const Xsc__Settlements__V1__SetTeamPenaltyRequest init_value = XSC__SETTLEMENTS__V1__SET_TEAM_PENALTY_REQUEST__INIT;
+  *message = init_value;
+}
+size_t xsc__settlements__v1__set_team_penalty_request__get_packed_size
+                     (const Xsc__Settlements__V1__SetTeamPenaltyRequest *message)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__set_team_penalty_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__settlements__v1__set_team_penalty_request__pack
+                     (const Xsc__Settlements__V1__SetTeamPenaltyRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__set_team_penalty_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__settlements__v1__set_team_penalty_request__pack_to_buffer
+                     (const Xsc__Settlements__V1__SetTeamPenaltyRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__set_team_penalty_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Settlements__V1__SetTeamPenaltyRequest *
+       xsc__settlements__v1__set_team_penalty_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Settlements__V1__SetTeamPenaltyRequest *)
+     protobuf_c_message_unpack (&xsc__settlements__v1__set_team_penalty_request__descriptor,
+                                allocator, len, data);
+}
+void   xsc__settlements__v1__set_team_penalty_request__free_unpacked
+                     (Xsc__Settlements__V1__SetTeamPenaltyRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__settlements__v1__set_team_penalty_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__settlements__v1__set_team_penalty_response__init
+                     (Xsc__Settlements__V1__SetTeamPenaltyResponse         *message)
+{
+  static const Xsc__Settlements__V1__SetTeamPenaltyResponse init_value = XSC__SETTLEMENTS__V1__SET_TEAM_PENALTY_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t xsc__settlements__v1__set_team_penalty_response__get_packed_size
+                     (const Xsc__Settlements__V1__SetTeamPenaltyResponse *message)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__set_team_penalty_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__settlements__v1__set_team_penalty_response__pack
+                     (const Xsc__Settlements__V1__SetTeamPenaltyResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__set_team_penalty_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__settlements__v1__set_team_penalty_response__pack_to_buffer
+                     (const Xsc__Settlements__V1__SetTeamPenaltyResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__settlements__v1__set_team_penalty_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Settlements__V1__SetTeamPenaltyResponse *
+       xsc__settlements__v1__set_team_penalty_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Settlements__V1__SetTeamPenaltyResponse *)
+     protobuf_c_message_unpack (&xsc__settlements__v1__set_team_penalty_response__descriptor,
+                                allocator, len, data);
+}
+void   xsc__settlements__v1__set_team_penalty_response__free_unpacked
+                     (Xsc__Settlements__V1__SetTeamPenaltyResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__settlements__v1__set_team_penalty_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+static const ProtobufCFieldDescriptor xsc__settlements__v1__reward_rule__field_descriptors[8] =
+{
+  {
+    "region_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__RewardRule, region_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "version",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__RewardRule, version),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "effective_from_ms",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__RewardRule, effective_from_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "percent_basis_points",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__RewardRule, percent_basis_points),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "per_unit",
+    5,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Xsc__Settlements__V1__RewardRule, n_per_unit),
+    offsetof(Xsc__Settlements__V1__RewardRule, per_unit),
+    &xsc__settlements__v1__per_unit_rate__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "level2_basis_points",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__RewardRule, level2_basis_points),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "created_by_account_id",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__RewardRule, created_by_account_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "created_at_ms",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__RewardRule, created_at_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__settlements__v1__reward_rule__field_indices_by_name[] = {
+  7,   /* field[7] = created_at_ms */
+  6,   /* field[6] = created_by_account_id */
+  2,   /* field[2] = effective_from_ms */
+  5,   /* field[5] = level2_basis_points */
+  4,   /* field[4] = per_unit */
+  3,   /* field[3] = percent_basis_points */
+  0,   /* field[0] = region_id */
+  1,   /* field[1] = version */
+};
+static const ProtobufCIntRange xsc__settlements__v1__reward_rule__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 8 }
+};
+const ProtobufCMessageDescriptor xsc__settlements__v1__reward_rule__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.settlements.v1.RewardRule",
+  "RewardRule",
+  "Xsc__Settlements__V1__RewardRule",
+  "xsc.settlements.v1",
+  sizeof(Xsc__Settlements__V1__RewardRule),
+  8,
+  xsc__settlements__v1__reward_rule__field_descriptors,
+  xsc__settlements__v1__reward_rule__field_indices_by_name,
+  1,  xsc__settlements__v1__reward_rule__number_ranges,
+  (ProtobufCMessageInit) xsc__settlements__v1__reward_rule__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__settlements__v1__per_unit_rate__field_descriptors[2] =
+{
+  {
+    "sku_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__PerUnitRate, sku_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "fen_per_unit",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__PerUnitRate, fen_per_unit),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__settlements__v1__per_unit_rate__field_indices_by_name[] = {
+  1,   /* field[1] = fen_per_unit */
+  0,   /* field[0] = sku_id */
+};
+static const ProtobufCIntRange xsc__settlements__v1__per_unit_rate__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor xsc__settlements__v1__per_unit_rate__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.settlements.v1.PerUnitRate",
+  "PerUnitRate",
+  "Xsc__Settlements__V1__PerUnitRate",
+  "xsc.settlements.v1",
+  sizeof(Xsc__Settlements__V1__PerUnitRate),
+  2,
+  xsc__settlements__v1__per_unit_rate__field_descriptors,
+  xsc__settlements__v1__per_unit_rate__field_indices_by_name,
+  1,  xsc__settlements__v1__per_unit_rate__number_ranges,
+  (ProtobufCMessageInit) xsc__settlements__v1__per_unit_rate__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__settlements__v1__set_reward_rule_request__field_descriptors[5] =
+{
+  {
+    "region_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__SetRewardRuleRequest, region_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "effective_from_ms",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__SetRewardRuleRequest, effective_from_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "percent_basis_points",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__SetRewardRuleRequest, percent_basis_points),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "per_unit",
+    4,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Xsc__Settlements__V1__SetRewardRuleRequest, n_per_unit),
+    offsetof(Xsc__Settlements__V1__SetRewardRuleRequest, per_unit),
+    &xsc__settlements__v1__per_unit_rate__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "level2_basis_points",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__SetRewardRuleRequest, level2_basis_points),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__settlements__v1__set_reward_rule_request__field_indices_by_name[] = {
+  1,   /* field[1] = effective_from_ms */
+  4,   /* field[4] = level2_basis_points */
+  3,   /* field[3] = per_unit */
+  2,   /* field[2] = percent_basis_points */
+  0,   /* field[0] = region_id */
+};
+static const ProtobufCIntRange xsc__settlements__v1__set_reward_rule_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 5 }
+};
+const ProtobufCMessageDescriptor xsc__settlements__v1__set_reward_rule_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.settlements.v1.SetRewardRuleRequest",
+  "SetRewardRuleRequest",
+  "Xsc__Settlements__V1__SetRewardRuleRequest",
+  "xsc.settlements.v1",
+  sizeof(Xsc__Settlements__V1__SetRewardRuleRequest),
+  5,
+  xsc__settlements__v1__set_reward_rule_request__field_descriptors,
+  xsc__settlements__v1__set_reward_rule_request__field_indices_by_name,
+  1,  xsc__settlements__v1__set_reward_rule_request__number_ranges,
+  (ProtobufCMessageInit) xsc__settlements__v1__set_reward_rule_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__settlements__v1__list_reward_rules_request__field_descriptors[1] =
+{
+  {
+    "region_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__ListRewardRulesRequest, region_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__settlements__v1__list_reward_rules_request__field_indices_by_name[] = {
+  0,   /* field[0] = region_id */
+};
+static const ProtobufCIntRange xsc__settlements__v1__list_reward_rules_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor xsc__settlements__v1__list_reward_rules_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.settlements.v1.ListRewardRulesRequest",
+  "ListRewardRulesRequest",
+  "Xsc__Settlements__V1__ListRewardRulesRequest",
+  "xsc.settlements.v1",
+  sizeof(Xsc__Settlements__V1__ListRewardRulesRequest),
+  1,
+  xsc__settlements__v1__list_reward_rules_request__field_descriptors,
+  xsc__settlements__v1__list_reward_rules_request__field_indices_by_name,
+  1,  xsc__settlements__v1__list_reward_rules_request__number_ranges,
+  (ProtobufCMessageInit) xsc__settlements__v1__list_reward_rules_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__settlements__v1__list_reward_rules_response__field_descriptors[1] =
+{
+  {
+    "rules",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Xsc__Settlements__V1__ListRewardRulesResponse, n_rules),
+    offsetof(Xsc__Settlements__V1__ListRewardRulesResponse, rules),
+    &xsc__settlements__v1__reward_rule__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__settlements__v1__list_reward_rules_response__field_indices_by_name[] = {
+  0,   /* field[0] = rules */
+};
+static const ProtobufCIntRange xsc__settlements__v1__list_reward_rules_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor xsc__settlements__v1__list_reward_rules_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.settlements.v1.ListRewardRulesResponse",
+  "ListRewardRulesResponse",
+  "Xsc__Settlements__V1__ListRewardRulesResponse",
+  "xsc.settlements.v1",
+  sizeof(Xsc__Settlements__V1__ListRewardRulesResponse),
+  1,
+  xsc__settlements__v1__list_reward_rules_response__field_descriptors,
+  xsc__settlements__v1__list_reward_rules_response__field_indices_by_name,
+  1,  xsc__settlements__v1__list_reward_rules_response__number_ranges,
+  (ProtobufCMessageInit) xsc__settlements__v1__list_reward_rules_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__settlements__v1__set_recruiter_request__field_descriptors[2] =
+{
+  {
+    "intermediary_account_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__SetRecruiterRequest, intermediary_account_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "recruiter_account_id",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__SetRecruiterRequest, recruiter_account_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__settlements__v1__set_recruiter_request__field_indices_by_name[] = {
+  0,   /* field[0] = intermediary_account_id */
+  1,   /* field[1] = recruiter_account_id */
+};
+static const ProtobufCIntRange xsc__settlements__v1__set_recruiter_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor xsc__settlements__v1__set_recruiter_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.settlements.v1.SetRecruiterRequest",
+  "SetRecruiterRequest",
+  "Xsc__Settlements__V1__SetRecruiterRequest",
+  "xsc.settlements.v1",
+  sizeof(Xsc__Settlements__V1__SetRecruiterRequest),
+  2,
+  xsc__settlements__v1__set_recruiter_request__field_descriptors,
+  xsc__settlements__v1__set_recruiter_request__field_indices_by_name,
+  1,  xsc__settlements__v1__set_recruiter_request__number_ranges,
+  (ProtobufCMessageInit) xsc__settlements__v1__set_recruiter_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__settlements__v1__recruiter_response__field_descriptors[4] =
+{
+  {
+    "intermediary_account_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__RecruiterResponse, intermediary_account_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "recruiter_account_id",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__RecruiterResponse, recruiter_account_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "set_by_account_id",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__RecruiterResponse, set_by_account_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "set_at_ms",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__RecruiterResponse, set_at_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__settlements__v1__recruiter_response__field_indices_by_name[] = {
+  0,   /* field[0] = intermediary_account_id */
+  1,   /* field[1] = recruiter_account_id */
+  3,   /* field[3] = set_at_ms */
+  2,   /* field[2] = set_by_account_id */
+};
+static const ProtobufCIntRange xsc__settlements__v1__recruiter_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor xsc__settlements__v1__recruiter_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.settlements.v1.RecruiterResponse",
+  "RecruiterResponse",
+  "Xsc__Settlements__V1__RecruiterResponse",
+  "xsc.settlements.v1",
+  sizeof(Xsc__Settlements__V1__RecruiterResponse),
+  4,
+  xsc__settlements__v1__recruiter_response__field_descriptors,
+  xsc__settlements__v1__recruiter_response__field_indices_by_name,
+  1,  xsc__settlements__v1__recruiter_response__number_ranges,
+  (ProtobufCMessageInit) xsc__settlements__v1__recruiter_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__settlements__v1__close_week_request__field_descriptors[2] =
+{
+  {
+    "week",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__CloseWeekRequest, week),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "before_end",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__CloseWeekRequest, before_end),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__settlements__v1__close_week_request__field_indices_by_name[] = {
+  1,   /* field[1] = before_end */
+  0,   /* field[0] = week */
+};
+static const ProtobufCIntRange xsc__settlements__v1__close_week_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor xsc__settlements__v1__close_week_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.settlements.v1.CloseWeekRequest",
+  "CloseWeekRequest",
+  "Xsc__Settlements__V1__CloseWeekRequest",
+  "xsc.settlements.v1",
+  sizeof(Xsc__Settlements__V1__CloseWeekRequest),
+  2,
+  xsc__settlements__v1__close_week_request__field_descriptors,
+  xsc__settlements__v1__close_week_request__field_indices_by_name,
+  1,  xsc__settlements__v1__close_week_request__number_ranges,
+  (ProtobufCMessageInit) xsc__settlements__v1__close_week_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__settlements__v1__close_week_response__field_descriptors[3] =
+{
+  {
+    "week",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__CloseWeekResponse, week),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "closed_now",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__CloseWeekResponse, closed_now),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "statements",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__CloseWeekResponse, statements),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__settlements__v1__close_week_response__field_indices_by_name[] = {
+  1,   /* field[1] = closed_now */
+  2,   /* field[2] = statements */
+  0,   /* field[0] = week */
+};
+static const ProtobufCIntRange xsc__settlements__v1__close_week_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor xsc__settlements__v1__close_week_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.settlements.v1.CloseWeekResponse",
+  "CloseWeekResponse",
+  "Xsc__Settlements__V1__CloseWeekResponse",
+  "xsc.settlements.v1",
+  sizeof(Xsc__Settlements__V1__CloseWeekResponse),
+  3,
+  xsc__settlements__v1__close_week_response__field_descriptors,
+  xsc__settlements__v1__close_week_response__field_indices_by_name,
+  1,  xsc__settlements__v1__close_week_response__number_ranges,
+  (ProtobufCMessageInit) xsc__settlements__v1__close_week_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__settlements__v1__statement_line__field_descriptors[8] =
+{
+  {
+    "line_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__StatementLine, line_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "kind",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__StatementLine, kind),
+    &xsc__settlements__v1__line_kind__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "level",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__StatementLine, level),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "order_id",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__StatementLine, order_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "order_code",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__StatementLine, order_code),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "sales_fen",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__StatementLine, sales_fen),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "amount_fen",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__StatementLine, amount_fen),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "occurred_at_ms",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__StatementLine, occurred_at_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__settlements__v1__statement_line__field_indices_by_name[] = {
+  6,   /* field[6] = amount_fen */
+  1,   /* field[1] = kind */
+  2,   /* field[2] = level */
+  0,   /* field[0] = line_id */
+  7,   /* field[7] = occurred_at_ms */
+  4,   /* field[4] = order_code */
+  3,   /* field[3] = order_id */
+  5,   /* field[5] = sales_fen */
+};
+static const ProtobufCIntRange xsc__settlements__v1__statement_line__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 8 }
+};
+const ProtobufCMessageDescriptor xsc__settlements__v1__statement_line__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.settlements.v1.StatementLine",
+  "StatementLine",
+  "Xsc__Settlements__V1__StatementLine",
+  "xsc.settlements.v1",
+  sizeof(Xsc__Settlements__V1__StatementLine),
+  8,
+  xsc__settlements__v1__statement_line__field_descriptors,
+  xsc__settlements__v1__statement_line__field_indices_by_name,
+  1,  xsc__settlements__v1__statement_line__number_ranges,
+  (ProtobufCMessageInit) xsc__settlements__v1__statement_line__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__settlements__v1__statement__field_descriptors[20] =
+{
+  {
+    "statement_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__Statement, statement_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "week",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__Statement, week),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "period_start_ms",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__Statement, period_start_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "period_end_ms",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__Statement, period_end_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "region_id",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__Statement, region_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "dealer_account_id",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__Statement, dealer_account_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "payee_account_id",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__Statement, payee_account_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "payee_name",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__Statement, payee_name),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "state",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__Statement, state),
+    &xsc__settlements__v1__statement_state__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "total_fen",
+    10,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__Statement, total_fen),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "payable_fen",
+    11,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__Statement, payable_fen),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "carried_forward_fen",
+    12,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__Statement, carried_forward_fen),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "line_count",
+    13,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__Statement, line_count),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "signed_by_account_id",
+    14,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__Statement, signed_by_account_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "signed_at_ms",
+    15,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__Statement, signed_at_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "payment_reference",
+    16,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__Statement, payment_reference),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "paid_on_ms",
+    17,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__Statement, paid_on_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "archived_at_ms",
+    18,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__Statement, archived_at_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "created_at_ms",
+    19,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__Statement, created_at_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "lines",
+    20,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Xsc__Settlements__V1__Statement, n_lines),
+    offsetof(Xsc__Settlements__V1__Statement, lines),
+    &xsc__settlements__v1__statement_line__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__settlements__v1__statement__field_indices_by_name[] = {
+  17,   /* field[17] = archived_at_ms */
+  11,   /* field[11] = carried_forward_fen */
+  18,   /* field[18] = created_at_ms */
+  5,   /* field[5] = dealer_account_id */
+  12,   /* field[12] = line_count */
+  19,   /* field[19] = lines */
+  16,   /* field[16] = paid_on_ms */
+  10,   /* field[10] = payable_fen */
+  6,   /* field[6] = payee_account_id */
+  7,   /* field[7] = payee_name */
+  15,   /* field[15] = payment_reference */
+  3,   /* field[3] = period_end_ms */
+  2,   /* field[2] = period_start_ms */
+  4,   /* field[4] = region_id */
+  14,   /* field[14] = signed_at_ms */
+  13,   /* field[13] = signed_by_account_id */
+  8,   /* field[8] = state */
+  0,   /* field[0] = statement_id */
+  9,   /* field[9] = total_fen */
+  1,   /* field[1] = week */
+};
+static const ProtobufCIntRange xsc__settlements__v1__statement__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 20 }
+};
+const ProtobufCMessageDescriptor xsc__settlements__v1__statement__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.settlements.v1.Statement",
+  "Statement",
+  "Xsc__Settlements__V1__Statement",
+  "xsc.settlements.v1",
+  sizeof(Xsc__Settlements__V1__Statement),
+  20,
+  xsc__settlements__v1__statement__field_descriptors,
+  xsc__settlements__v1__statement__field_indices_by_name,
+  1,  xsc__settlements__v1__statement__number_ranges,
+  (ProtobufCMessageInit) xsc__settlements__v1__statement__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__settlements__v1__list_statements_request__field_descriptors[4] =
+{
+  {
+    "week",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__ListStatementsRequest, week),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "dealer_account_id",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__ListStatementsRequest, dealer_account_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "payee_account_id",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__ListStatementsRequest, payee_account_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "page",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__ListStatementsRequest, page),
+    &xsc__common__v1__page_request__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__settlements__v1__list_statements_request__field_indices_by_name[] = {
+  1,   /* field[1] = dealer_account_id */
+  3,   /* field[3] = page */
+  2,   /* field[2] = payee_account_id */
+  0,   /* field[0] = week */
+};
+static const ProtobufCIntRange xsc__settlements__v1__list_statements_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor xsc__settlements__v1__list_statements_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.settlements.v1.ListStatementsRequest",
+  "ListStatementsRequest",
+  "Xsc__Settlements__V1__ListStatementsRequest",
+  "xsc.settlements.v1",
+  sizeof(Xsc__Settlements__V1__ListStatementsRequest),
+  4,
+  xsc__settlements__v1__list_statements_request__field_descriptors,
+  xsc__settlements__v1__list_statements_request__field_indices_by_name,
+  1,  xsc__settlements__v1__list_statements_request__number_ranges,
+  (ProtobufCMessageInit) xsc__settlements__v1__list_statements_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__settlements__v1__list_statements_response__field_descriptors[2] =
+{
+  {
+    "statements",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Xsc__Settlements__V1__ListStatementsResponse, n_statements),
+    offsetof(Xsc__Settlements__V1__ListStatementsResponse, statements),
+    &xsc__settlements__v1__statement__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "page",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__ListStatementsResponse, page),
+    &xsc__common__v1__page_info__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__settlements__v1__list_statements_response__field_indices_by_name[] = {
+  1,   /* field[1] = page */
+  0,   /* field[0] = statements */
+};
+static const ProtobufCIntRange xsc__settlements__v1__list_statements_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor xsc__settlements__v1__list_statements_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.settlements.v1.ListStatementsResponse",
+  "ListStatementsResponse",
+  "Xsc__Settlements__V1__ListStatementsResponse",
+  "xsc.settlements.v1",
+  sizeof(Xsc__Settlements__V1__ListStatementsResponse),
+  2,
+  xsc__settlements__v1__list_statements_response__field_descriptors,
+  xsc__settlements__v1__list_statements_response__field_indices_by_name,
+  1,  xsc__settlements__v1__list_statements_response__number_ranges,
+  (ProtobufCMessageInit) xsc__settlements__v1__list_statements_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__settlements__v1__get_statement_request__field_descriptors[1] =
+{
+  {
+    "statement_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__GetStatementRequest, statement_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__settlements__v1__get_statement_request__field_indices_by_name[] = {
+  0,   /* field[0] = statement_id */
+};
+static const ProtobufCIntRange xsc__settlements__v1__get_statement_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor xsc__settlements__v1__get_statement_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.settlements.v1.GetStatementRequest",
+  "GetStatementRequest",
+  "Xsc__Settlements__V1__GetStatementRequest",
+  "xsc.settlements.v1",
+  sizeof(Xsc__Settlements__V1__GetStatementRequest),
+  1,
+  xsc__settlements__v1__get_statement_request__field_descriptors,
+  xsc__settlements__v1__get_statement_request__field_indices_by_name,
+  1,  xsc__settlements__v1__get_statement_request__number_ranges,
+  (ProtobufCMessageInit) xsc__settlements__v1__get_statement_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__settlements__v1__statement_response__field_descriptors[1] =
+{
+  {
+    "statement",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__StatementResponse, statement),
+    &xsc__settlements__v1__statement__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__settlements__v1__statement_response__field_indices_by_name[] = {
+  0,   /* field[0] = statement */
+};
+static const ProtobufCIntRange xsc__settlements__v1__statement_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor xsc__settlements__v1__statement_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.settlements.v1.StatementResponse",
+  "StatementResponse",
+  "Xsc__Settlements__V1__StatementResponse",
+  "xsc.settlements.v1",
+  sizeof(Xsc__Settlements__V1__StatementResponse),
+  1,
+  xsc__settlements__v1__statement_response__field_descriptors,
+  xsc__settlements__v1__statement_response__field_indices_by_name,
+  1,  xsc__settlements__v1__statement_response__number_ranges,
+  (ProtobufCMessageInit) xsc__settlements__v1__statement_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__settlements__v1__sign_statement_request__field_descriptors[1] =
+{
+  {
+    "statement_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__SignStatementRequest, statement_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__settlements__v1__sign_statement_request__field_indices_by_name[] = {
+  0,   /* field[0] = statement_id */
+};
+static const ProtobufCIntRange xsc__settlements__v1__sign_statement_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor xsc__settlements__v1__sign_statement_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.settlements.v1.SignStatementRequest",
+  "SignStatementRequest",
+  "Xsc__Settlements__V1__SignStatementRequest",
+  "xsc.settlements.v1",
+  sizeof(Xsc__Settlements__V1__SignStatementRequest),
+  1,
+  xsc__settlements__v1__sign_statement_request__field_descriptors,
+  xsc__settlements__v1__sign_statement_request__field_indices_by_name,
+  1,  xsc__settlements__v1__sign_statement_request__number_ranges,
+  (ProtobufCMessageInit) xsc__settlements__v1__sign_statement_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__settlements__v1__record_payment_request__field_descriptors[3] =
+{
+  {
+    "statement_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__RecordPaymentRequest, statement_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "payment_reference",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__RecordPaymentRequest, payment_reference),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "paid_on_ms",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__RecordPaymentRequest, paid_on_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__settlements__v1__record_payment_request__field_indices_by_name[] = {
+  2,   /* field[2] = paid_on_ms */
+  1,   /* field[1] = payment_reference */
+  0,   /* field[0] = statement_id */
+};
+static const ProtobufCIntRange xsc__settlements__v1__record_payment_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor xsc__settlements__v1__record_payment_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.settlements.v1.RecordPaymentRequest",
+  "RecordPaymentRequest",
+  "Xsc__Settlements__V1__RecordPaymentRequest",
+  "xsc.settlements.v1",
+  sizeof(Xsc__Settlements__V1__RecordPaymentRequest),
+  3,
+  xsc__settlements__v1__record_payment_request__field_descriptors,
+  xsc__settlements__v1__record_payment_request__field_indices_by_name,
+  1,  xsc__settlements__v1__record_payment_request__number_ranges,
+  (ProtobufCMessageInit) xsc__settlements__v1__record_payment_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__settlements__v1__archive_statement_request__field_descriptors[1] =
+{
+  {
+    "statement_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__ArchiveStatementRequest, statement_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__settlements__v1__archive_statement_request__field_indices_by_name[] = {
+  0,   /* field[0] = statement_id */
+};
+static const ProtobufCIntRange xsc__settlements__v1__archive_statement_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor xsc__settlements__v1__archive_statement_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.settlements.v1.ArchiveStatementRequest",
+  "ArchiveStatementRequest",
+  "Xsc__Settlements__V1__ArchiveStatementRequest",
+  "xsc.settlements.v1",
+  sizeof(Xsc__Settlements__V1__ArchiveStatementRequest),
+  1,
+  xsc__settlements__v1__archive_statement_request__field_descriptors,
+  xsc__settlements__v1__archive_statement_request__field_indices_by_name,
+  1,  xsc__settlements__v1__archive_statement_request__number_ranges,
+  (ProtobufCMessageInit) xsc__settlements__v1__archive_statement_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__settlements__v1__export_statement_request__field_descriptors[2] =
+{
+  {
+    "statement_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__ExportStatementRequest, statement_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "format",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__ExportStatementRequest, format),
+    &xsc__settlements__v1__export_format__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__settlements__v1__export_statement_request__field_indices_by_name[] = {
+  1,   /* field[1] = format */
+  0,   /* field[0] = statement_id */
+};
+static const ProtobufCIntRange xsc__settlements__v1__export_statement_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor xsc__settlements__v1__export_statement_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.settlements.v1.ExportStatementRequest",
+  "ExportStatementRequest",
+  "Xsc__Settlements__V1__ExportStatementRequest",
+  "xsc.settlements.v1",
+  sizeof(Xsc__Settlements__V1__ExportStatementRequest),
+  2,
+  xsc__settlements__v1__export_statement_request__field_descriptors,
+  xsc__settlements__v1__export_statement_request__field_indices_by_name,
+  1,  xsc__settlements__v1__export_statement_request__number_ranges,
+  (ProtobufCMessageInit) xsc__settlements__v1__export_statement_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__settlements__v1__export_dealer_week_request__field_descriptors[3] =
+{
+  {
+    "week",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__ExportDealerWeekRequest, week),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "dealer_account_id",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__ExportDealerWeekRequest, dealer_account_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "format",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__ExportDealerWeekRequest, format),
+    &xsc__settlements__v1__export_format__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__settlements__v1__export_dealer_week_request__field_indices_by_name[] = {
+  1,   /* field[1] = dealer_account_id */
+  2,   /* field[2] = format */
+  0,   /* field[0] = week */
+};
+static const ProtobufCIntRange xsc__settlements__v1__export_dealer_week_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor xsc__settlements__v1__export_dealer_week_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.settlements.v1.ExportDealerWeekRequest",
+  "ExportDealerWeekRequest",
+  "Xsc__Settlements__V1__ExportDealerWeekRequest",
+  "xsc.settlements.v1",
+  sizeof(Xsc__Settlements__V1__ExportDealerWeekRequest),
+  3,
+  xsc__settlements__v1__export_dealer_week_request__field_descriptors,
+  xsc__settlements__v1__export_dealer_week_request__field_indices_by_name,
+  1,  xsc__settlements__v1__export_dealer_week_request__number_ranges,
+  (ProtobufCMessageInit) xsc__settlements__v1__export_dealer_week_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__settlements__v1__export_statement_response__field_descriptors[3] =
+{
+  {
+    "file_name",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__ExportStatementResponse, file_name),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "content_type",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__ExportStatementResponse, content_type),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "content",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BYTES,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__ExportStatementResponse, content),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__settlements__v1__export_statement_response__field_indices_by_name[] = {
+  2,   /* field[2] = content */
+  1,   /* field[1] = content_type */
+  0,   /* field[0] = file_name */
+};
+static const ProtobufCIntRange xsc__settlements__v1__export_statement_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor xsc__settlements__v1__export_statement_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.settlements.v1.ExportStatementResponse",
+  "ExportStatementResponse",
+  "Xsc__Settlements__V1__ExportStatementResponse",
+  "xsc.settlements.v1",
+  sizeof(Xsc__Settlements__V1__ExportStatementResponse),
+  3,
+  xsc__settlements__v1__export_statement_response__field_descriptors,
+  xsc__settlements__v1__export_statement_response__field_indices_by_name,
+  1,  xsc__settlements__v1__export_statement_response__number_ranges,
+  (ProtobufCMessageInit) xsc__settlements__v1__export_statement_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__settlements__v1__earning_line__field_descriptors[5] =
+{
+  {
+    "line",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__EarningLine, line),
+    &xsc__settlements__v1__statement_line__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "state",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__EarningLine, state),
+    &xsc__settlements__v1__earning_state__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "statement_id",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__EarningLine, statement_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "week",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__EarningLine, week),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "dealer_account_id",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__EarningLine, dealer_account_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__settlements__v1__earning_line__field_indices_by_name[] = {
+  4,   /* field[4] = dealer_account_id */
+  0,   /* field[0] = line */
+  1,   /* field[1] = state */
+  2,   /* field[2] = statement_id */
+  3,   /* field[3] = week */
+};
+static const ProtobufCIntRange xsc__settlements__v1__earning_line__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 5 }
+};
+const ProtobufCMessageDescriptor xsc__settlements__v1__earning_line__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.settlements.v1.EarningLine",
+  "EarningLine",
+  "Xsc__Settlements__V1__EarningLine",
+  "xsc.settlements.v1",
+  sizeof(Xsc__Settlements__V1__EarningLine),
+  5,
+  xsc__settlements__v1__earning_line__field_descriptors,
+  xsc__settlements__v1__earning_line__field_indices_by_name,
+  1,  xsc__settlements__v1__earning_line__number_ranges,
+  (ProtobufCMessageInit) xsc__settlements__v1__earning_line__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__settlements__v1__get_my_earnings_request__field_descriptors[1] =
+{
+  {
+    "page",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__GetMyEarningsRequest, page),
+    &xsc__common__v1__page_request__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__settlements__v1__get_my_earnings_request__field_indices_by_name[] = {
+  0,   /* field[0] = page */
+};
+static const ProtobufCIntRange xsc__settlements__v1__get_my_earnings_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor xsc__settlements__v1__get_my_earnings_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.settlements.v1.GetMyEarningsRequest",
+  "GetMyEarningsRequest",
+  "Xsc__Settlements__V1__GetMyEarningsRequest",
+  "xsc.settlements.v1",
+  sizeof(Xsc__Settlements__V1__GetMyEarningsRequest),
+  1,
+  xsc__settlements__v1__get_my_earnings_request__field_descriptors,
+  xsc__settlements__v1__get_my_earnings_request__field_indices_by_name,
+  1,  xsc__settlements__v1__get_my_earnings_request__number_ranges,
+  (ProtobufCMessageInit) xsc__settlements__v1__get_my_earnings_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__settlements__v1__get_my_earnings_response__field_descriptors[5] =
+{
+  {
+    "pending_fen",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__GetMyEarningsResponse, pending_fen),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "approved_fen",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__GetMyEarningsResponse, approved_fen),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "paid_fen",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__GetMyEarningsResponse, paid_fen),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "lines",
+    4,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Xsc__Settlements__V1__GetMyEarningsResponse, n_lines),
+    offsetof(Xsc__Settlements__V1__GetMyEarningsResponse, lines),
+    &xsc__settlements__v1__earning_line__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "page",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__GetMyEarningsResponse, page),
+    &xsc__common__v1__page_info__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__settlements__v1__get_my_earnings_response__field_indices_by_name[] = {
+  1,   /* field[1] = approved_fen */
+  3,   /* field[3] = lines */
+  4,   /* field[4] = page */
+  2,   /* field[2] = paid_fen */
+  0,   /* field[0] = pending_fen */
+};
+static const ProtobufCIntRange xsc__settlements__v1__get_my_earnings_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 5 }
+};
+const ProtobufCMessageDescriptor xsc__settlements__v1__get_my_earnings_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.settlements.v1.GetMyEarningsResponse",
+  "GetMyEarningsResponse",
+  "Xsc__Settlements__V1__GetMyEarningsResponse",
+  "xsc.settlements.v1",
+  sizeof(Xsc__Settlements__V1__GetMyEarningsResponse),
+  5,
+  xsc__settlements__v1__get_my_earnings_response__field_descriptors,
+  xsc__settlements__v1__get_my_earnings_response__field_indices_by_name,
+  1,  xsc__settlements__v1__get_my_earnings_response__number_ranges,
+  (ProtobufCMessageInit) xsc__settlements__v1__get_my_earnings_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+#define xsc__settlements__v1__get_dealer_due_request__field_descriptors NULL
+#define xsc__settlements__v1__get_dealer_due_request__field_indices_by_name NULL
+#define xsc__settlements__v1__get_dealer_due_request__number_ranges NULL
+const ProtobufCMessageDescriptor xsc__settlements__v1__get_dealer_due_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.settlements.v1.GetDealerDueRequest",
+  "GetDealerDueRequest",
+  "Xsc__Settlements__V1__GetDealerDueRequest",
+  "xsc.settlements.v1",
+  sizeof(Xsc__Settlements__V1__GetDealerDueRequest),
+  0,
+  xsc__settlements__v1__get_dealer_due_request__field_descriptors,
+  xsc__settlements__v1__get_dealer_due_request__field_indices_by_name,
+  0,  xsc__settlements__v1__get_dealer_due_request__number_ranges,
+  (ProtobufCMessageInit) xsc__settlements__v1__get_dealer_due_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__settlements__v1__get_dealer_due_response__field_descriptors[3] =
+{
+  {
+    "due_fen",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__GetDealerDueResponse, due_fen),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "awaiting_signature_fen",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__GetDealerDueResponse, awaiting_signature_fen),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "statements",
+    3,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Xsc__Settlements__V1__GetDealerDueResponse, n_statements),
+    offsetof(Xsc__Settlements__V1__GetDealerDueResponse, statements),
+    &xsc__settlements__v1__statement__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__settlements__v1__get_dealer_due_response__field_indices_by_name[] = {
+  1,   /* field[1] = awaiting_signature_fen */
+  0,   /* field[0] = due_fen */
+  2,   /* field[2] = statements */
+};
+static const ProtobufCIntRange xsc__settlements__v1__get_dealer_due_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor xsc__settlements__v1__get_dealer_due_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.settlements.v1.GetDealerDueResponse",
+  "GetDealerDueResponse",
+  "Xsc__Settlements__V1__GetDealerDueResponse",
+  "xsc.settlements.v1",
+  sizeof(Xsc__Settlements__V1__GetDealerDueResponse),
+  3,
+  xsc__settlements__v1__get_dealer_due_response__field_descriptors,
+  xsc__settlements__v1__get_dealer_due_response__field_indices_by_name,
+  1,  xsc__settlements__v1__get_dealer_due_response__number_ranges,
+  (ProtobufCMessageInit) xsc__settlements__v1__get_dealer_due_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__settlements__v1__reimbursement__field_descriptors[11] =
+{
+  {
+    "reimbursement_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__Reimbursement, reimbursement_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "region_id",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__Reimbursement, region_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "quarter",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__Reimbursement, quarter),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "total_fen",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__Reimbursement, total_fen),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "order_count",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__Reimbursement, order_count),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "state",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__Reimbursement, state),
+    &xsc__settlements__v1__reimbursement_state__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "signed_by_account_id",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__Reimbursement, signed_by_account_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "signed_at_ms",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__Reimbursement, signed_at_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "payment_reference",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__Reimbursement, payment_reference),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "paid_on_ms",
+    10,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__Reimbursement, paid_on_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "paid_recorded_by_account_id",
+    11,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__Reimbursement, paid_recorded_by_account_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__settlements__v1__reimbursement__field_indices_by_name[] = {
+  4,   /* field[4] = order_count */
+  9,   /* field[9] = paid_on_ms */
+  10,   /* field[10] = paid_recorded_by_account_id */
+  8,   /* field[8] = payment_reference */
+  2,   /* field[2] = quarter */
+  1,   /* field[1] = region_id */
+  0,   /* field[0] = reimbursement_id */
+  7,   /* field[7] = signed_at_ms */
+  6,   /* field[6] = signed_by_account_id */
+  5,   /* field[5] = state */
+  3,   /* field[3] = total_fen */
+};
+static const ProtobufCIntRange xsc__settlements__v1__reimbursement__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 11 }
+};
+const ProtobufCMessageDescriptor xsc__settlements__v1__reimbursement__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.settlements.v1.Reimbursement",
+  "Reimbursement",
+  "Xsc__Settlements__V1__Reimbursement",
+  "xsc.settlements.v1",
+  sizeof(Xsc__Settlements__V1__Reimbursement),
+  11,
+  xsc__settlements__v1__reimbursement__field_descriptors,
+  xsc__settlements__v1__reimbursement__field_indices_by_name,
+  1,  xsc__settlements__v1__reimbursement__number_ranges,
+  (ProtobufCMessageInit) xsc__settlements__v1__reimbursement__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__settlements__v1__close_quarter_request__field_descriptors[1] =
+{
+  {
+    "quarter",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__CloseQuarterRequest, quarter),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__settlements__v1__close_quarter_request__field_indices_by_name[] = {
+  0,   /* field[0] = quarter */
+};
+static const ProtobufCIntRange xsc__settlements__v1__close_quarter_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor xsc__settlements__v1__close_quarter_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.settlements.v1.CloseQuarterRequest",
+  "CloseQuarterRequest",
+  "Xsc__Settlements__V1__CloseQuarterRequest",
+  "xsc.settlements.v1",
+  sizeof(Xsc__Settlements__V1__CloseQuarterRequest),
+  1,
+  xsc__settlements__v1__close_quarter_request__field_descriptors,
+  xsc__settlements__v1__close_quarter_request__field_indices_by_name,
+  1,  xsc__settlements__v1__close_quarter_request__number_ranges,
+  (ProtobufCMessageInit) xsc__settlements__v1__close_quarter_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__settlements__v1__close_quarter_response__field_descriptors[2] =
+{
+  {
+    "closed_now",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__CloseQuarterResponse, closed_now),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "reimbursements",
+    2,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Xsc__Settlements__V1__CloseQuarterResponse, n_reimbursements),
+    offsetof(Xsc__Settlements__V1__CloseQuarterResponse, reimbursements),
+    &xsc__settlements__v1__reimbursement__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__settlements__v1__close_quarter_response__field_indices_by_name[] = {
+  0,   /* field[0] = closed_now */
+  1,   /* field[1] = reimbursements */
+};
+static const ProtobufCIntRange xsc__settlements__v1__close_quarter_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor xsc__settlements__v1__close_quarter_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.settlements.v1.CloseQuarterResponse",
+  "CloseQuarterResponse",
+  "Xsc__Settlements__V1__CloseQuarterResponse",
+  "xsc.settlements.v1",
+  sizeof(Xsc__Settlements__V1__CloseQuarterResponse),
+  2,
+  xsc__settlements__v1__close_quarter_response__field_descriptors,
+  xsc__settlements__v1__close_quarter_response__field_indices_by_name,
+  1,  xsc__settlements__v1__close_quarter_response__number_ranges,
+  (ProtobufCMessageInit) xsc__settlements__v1__close_quarter_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__settlements__v1__list_reimbursements_request__field_descriptors[1] =
+{
+  {
+    "quarter",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__ListReimbursementsRequest, quarter),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__settlements__v1__list_reimbursements_request__field_indices_by_name[] = {
+  0,   /* field[0] = quarter */
+};
+static const ProtobufCIntRange xsc__settlements__v1__list_reimbursements_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor xsc__settlements__v1__list_reimbursements_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.settlements.v1.ListReimbursementsRequest",
+  "ListReimbursementsRequest",
+  "Xsc__Settlements__V1__ListReimbursementsRequest",
+  "xsc.settlements.v1",
+  sizeof(Xsc__Settlements__V1__ListReimbursementsRequest),
+  1,
+  xsc__settlements__v1__list_reimbursements_request__field_descriptors,
+  xsc__settlements__v1__list_reimbursements_request__field_indices_by_name,
+  1,  xsc__settlements__v1__list_reimbursements_request__number_ranges,
+  (ProtobufCMessageInit) xsc__settlements__v1__list_reimbursements_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__settlements__v1__list_reimbursements_response__field_descriptors[1] =
+{
+  {
+    "reimbursements",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Xsc__Settlements__V1__ListReimbursementsResponse, n_reimbursements),
+    offsetof(Xsc__Settlements__V1__ListReimbursementsResponse, reimbursements),
+    &xsc__settlements__v1__reimbursement__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__settlements__v1__list_reimbursements_response__field_indices_by_name[] = {
+  0,   /* field[0] = reimbursements */
+};
+static const ProtobufCIntRange xsc__settlements__v1__list_reimbursements_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor xsc__settlements__v1__list_reimbursements_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.settlements.v1.ListReimbursementsResponse",
+  "ListReimbursementsResponse",
+  "Xsc__Settlements__V1__ListReimbursementsResponse",
+  "xsc.settlements.v1",
+  sizeof(Xsc__Settlements__V1__ListReimbursementsResponse),
+  1,
+  xsc__settlements__v1__list_reimbursements_response__field_descriptors,
+  xsc__settlements__v1__list_reimbursements_response__field_indices_by_name,
+  1,  xsc__settlements__v1__list_reimbursements_response__number_ranges,
+  (ProtobufCMessageInit) xsc__settlements__v1__list_reimbursements_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__settlements__v1__sign_reimbursement_request__field_descriptors[1] =
+{
+  {
+    "reimbursement_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__SignReimbursementRequest, reimbursement_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__settlements__v1__sign_reimbursement_request__field_indices_by_name[] = {
+  0,   /* field[0] = reimbursement_id */
+};
+static const ProtobufCIntRange xsc__settlements__v1__sign_reimbursement_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor xsc__settlements__v1__sign_reimbursement_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.settlements.v1.SignReimbursementRequest",
+  "SignReimbursementRequest",
+  "Xsc__Settlements__V1__SignReimbursementRequest",
+  "xsc.settlements.v1",
+  sizeof(Xsc__Settlements__V1__SignReimbursementRequest),
+  1,
+  xsc__settlements__v1__sign_reimbursement_request__field_descriptors,
+  xsc__settlements__v1__sign_reimbursement_request__field_indices_by_name,
+  1,  xsc__settlements__v1__sign_reimbursement_request__number_ranges,
+  (ProtobufCMessageInit) xsc__settlements__v1__sign_reimbursement_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__settlements__v1__record_reimbursement_payment_request__field_descriptors[3] =
+{
+  {
+    "reimbursement_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__RecordReimbursementPaymentRequest, reimbursement_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "payment_reference",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__RecordReimbursementPaymentRequest, payment_reference),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "paid_on_ms",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__RecordReimbursementPaymentRequest, paid_on_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__settlements__v1__record_reimbursement_payment_request__field_indices_by_name[] = {
+  2,   /* field[2] = paid_on_ms */
+  1,   /* field[1] = payment_reference */
+  0,   /* field[0] = reimbursement_id */
+};
+static const ProtobufCIntRange xsc__settlements__v1__record_reimbursement_payment_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor xsc__settlements__v1__record_reimbursement_payment_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.settlements.v1.RecordReimbursementPaymentRequest",
+  "RecordReimbursementPaymentRequest",
+  "Xsc__Settlements__V1__RecordReimbursementPaymentRequest",
+  "xsc.settlements.v1",
+  sizeof(Xsc__Settlements__V1__RecordReimbursementPaymentRequest),
+  3,
+  xsc__settlements__v1__record_reimbursement_payment_request__field_descriptors,
+  xsc__settlements__v1__record_reimbursement_payment_request__field_indices_by_name,
+  1,  xsc__settlements__v1__record_reimbursement_payment_request__number_ranges,
+  (ProtobufCMessageInit) xsc__settlements__v1__record_reimbursement_payment_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__settlements__v1__violation__field_descriptors[12] =
+{
+  {
+    "violation_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__Violation, violation_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "rule",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__Violation, rule),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "person_account_id",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__Violation, person_account_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "team_path",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__Violation, team_path),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "reference",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__Violation, reference),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "due_at_ms",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__Violation, due_at_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "recorded_at_ms",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__Violation, recorded_at_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "class",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__Violation, class_),
+    &xsc__settlements__v1__violation_class__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "penalty_fen",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__Violation, penalty_fen),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "withdrawn",
+    10,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__Violation, withdrawn),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "detail",
+    11,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__Violation, detail),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "source",
+    12,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__Violation, source),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__settlements__v1__violation__field_indices_by_name[] = {
+  7,   /* field[7] = class */
+  10,   /* field[10] = detail */
+  5,   /* field[5] = due_at_ms */
+  8,   /* field[8] = penalty_fen */
+  2,   /* field[2] = person_account_id */
+  6,   /* field[6] = recorded_at_ms */
+  4,   /* field[4] = reference */
+  1,   /* field[1] = rule */
+  11,   /* field[11] = source */
+  3,   /* field[3] = team_path */
+  0,   /* field[0] = violation_id */
+  9,   /* field[9] = withdrawn */
+};
+static const ProtobufCIntRange xsc__settlements__v1__violation__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 12 }
+};
+const ProtobufCMessageDescriptor xsc__settlements__v1__violation__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.settlements.v1.Violation",
+  "Violation",
+  "Xsc__Settlements__V1__Violation",
+  "xsc.settlements.v1",
+  sizeof(Xsc__Settlements__V1__Violation),
+  12,
+  xsc__settlements__v1__violation__field_descriptors,
+  xsc__settlements__v1__violation__field_indices_by_name,
+  1,  xsc__settlements__v1__violation__number_ranges,
+  (ProtobufCMessageInit) xsc__settlements__v1__violation__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__settlements__v1__list_violations_request__field_descriptors[3] =
+{
+  {
+    "team_path",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__ListViolationsRequest, team_path),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "person_account_id",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__ListViolationsRequest, person_account_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "page",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__ListViolationsRequest, page),
+    &xsc__common__v1__page_request__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__settlements__v1__list_violations_request__field_indices_by_name[] = {
+  2,   /* field[2] = page */
+  1,   /* field[1] = person_account_id */
+  0,   /* field[0] = team_path */
+};
+static const ProtobufCIntRange xsc__settlements__v1__list_violations_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor xsc__settlements__v1__list_violations_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.settlements.v1.ListViolationsRequest",
+  "ListViolationsRequest",
+  "Xsc__Settlements__V1__ListViolationsRequest",
+  "xsc.settlements.v1",
+  sizeof(Xsc__Settlements__V1__ListViolationsRequest),
+  3,
+  xsc__settlements__v1__list_violations_request__field_descriptors,
+  xsc__settlements__v1__list_violations_request__field_indices_by_name,
+  1,  xsc__settlements__v1__list_violations_request__number_ranges,
+  (ProtobufCMessageInit) xsc__settlements__v1__list_violations_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__settlements__v1__list_violations_response__field_descriptors[2] =
+{
+  {
+    "violations",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Xsc__Settlements__V1__ListViolationsResponse, n_violations),
+    offsetof(Xsc__Settlements__V1__ListViolationsResponse, violations),
+    &xsc__settlements__v1__violation__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "page",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__ListViolationsResponse, page),
+    &xsc__common__v1__page_info__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__settlements__v1__list_violations_response__field_indices_by_name[] = {
+  1,   /* field[1] = page */
+  0,   /* field[0] = violations */
+};
+static const ProtobufCIntRange xsc__settlements__v1__list_violations_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor xsc__settlements__v1__list_violations_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.settlements.v1.ListViolationsResponse",
+  "ListViolationsResponse",
+  "Xsc__Settlements__V1__ListViolationsResponse",
+  "xsc.settlements.v1",
+  sizeof(Xsc__Settlements__V1__ListViolationsResponse),
+  2,
+  xsc__settlements__v1__list_violations_response__field_descriptors,
+  xsc__settlements__v1__list_violations_response__field_indices_by_name,
+  1,  xsc__settlements__v1__list_violations_response__number_ranges,
+  (ProtobufCMessageInit) xsc__settlements__v1__list_violations_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__settlements__v1__violation_summary_request__field_descriptors[1] =
+{
+  {
+    "team_path",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__ViolationSummaryRequest, team_path),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__settlements__v1__violation_summary_request__field_indices_by_name[] = {
+  0,   /* field[0] = team_path */
+};
+static const ProtobufCIntRange xsc__settlements__v1__violation_summary_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor xsc__settlements__v1__violation_summary_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.settlements.v1.ViolationSummaryRequest",
+  "ViolationSummaryRequest",
+  "Xsc__Settlements__V1__ViolationSummaryRequest",
+  "xsc.settlements.v1",
+  sizeof(Xsc__Settlements__V1__ViolationSummaryRequest),
+  1,
+  xsc__settlements__v1__violation_summary_request__field_descriptors,
+  xsc__settlements__v1__violation_summary_request__field_indices_by_name,
+  1,  xsc__settlements__v1__violation_summary_request__number_ranges,
+  (ProtobufCMessageInit) xsc__settlements__v1__violation_summary_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__settlements__v1__person_violation_summary__field_descriptors[5] =
+{
+  {
+    "person_account_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__PersonViolationSummary, person_account_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "general",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__PersonViolationSummary, general),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "serious",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__PersonViolationSummary, serious),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "severe",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__PersonViolationSummary, severe),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "penalty_fen",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__PersonViolationSummary, penalty_fen),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__settlements__v1__person_violation_summary__field_indices_by_name[] = {
+  1,   /* field[1] = general */
+  4,   /* field[4] = penalty_fen */
+  0,   /* field[0] = person_account_id */
+  2,   /* field[2] = serious */
+  3,   /* field[3] = severe */
+};
+static const ProtobufCIntRange xsc__settlements__v1__person_violation_summary__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 5 }
+};
+const ProtobufCMessageDescriptor xsc__settlements__v1__person_violation_summary__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.settlements.v1.PersonViolationSummary",
+  "PersonViolationSummary",
+  "Xsc__Settlements__V1__PersonViolationSummary",
+  "xsc.settlements.v1",
+  sizeof(Xsc__Settlements__V1__PersonViolationSummary),
+  5,
+  xsc__settlements__v1__person_violation_summary__field_descriptors,
+  xsc__settlements__v1__person_violation_summary__field_indices_by_name,
+  1,  xsc__settlements__v1__person_violation_summary__number_ranges,
+  (ProtobufCMessageInit) xsc__settlements__v1__person_violation_summary__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__settlements__v1__violation_summary_response__field_descriptors[4] =
+{
+  {
+    "team_path",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__ViolationSummaryResponse, team_path),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "people",
+    2,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Xsc__Settlements__V1__ViolationSummaryResponse, n_people),
+    offsetof(Xsc__Settlements__V1__ViolationSummaryResponse, people),
+    &xsc__settlements__v1__person_violation_summary__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "count",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__ViolationSummaryResponse, count),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "penalty_fen",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__ViolationSummaryResponse, penalty_fen),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__settlements__v1__violation_summary_response__field_indices_by_name[] = {
+  2,   /* field[2] = count */
+  3,   /* field[3] = penalty_fen */
+  1,   /* field[1] = people */
+  0,   /* field[0] = team_path */
+};
+static const ProtobufCIntRange xsc__settlements__v1__violation_summary_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor xsc__settlements__v1__violation_summary_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.settlements.v1.ViolationSummaryResponse",
+  "ViolationSummaryResponse",
+  "Xsc__Settlements__V1__ViolationSummaryResponse",
+  "xsc.settlements.v1",
+  sizeof(Xsc__Settlements__V1__ViolationSummaryResponse),
+  4,
+  xsc__settlements__v1__violation_summary_response__field_descriptors,
+  xsc__settlements__v1__violation_summary_response__field_indices_by_name,
+  1,  xsc__settlements__v1__violation_summary_response__number_ranges,
+  (ProtobufCMessageInit) xsc__settlements__v1__violation_summary_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__settlements__v1__record_channel_conflict_request__field_descriptors[5] =
+{
+  {
+    "person_account_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__RecordChannelConflictRequest, person_account_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "class",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__RecordChannelConflictRequest, class_),
+    &xsc__settlements__v1__violation_class__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "reference",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__RecordChannelConflictRequest, reference),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "detail",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__RecordChannelConflictRequest, detail),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "occurred_at_ms",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__RecordChannelConflictRequest, occurred_at_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__settlements__v1__record_channel_conflict_request__field_indices_by_name[] = {
+  1,   /* field[1] = class */
+  3,   /* field[3] = detail */
+  4,   /* field[4] = occurred_at_ms */
+  0,   /* field[0] = person_account_id */
+  2,   /* field[2] = reference */
+};
+static const ProtobufCIntRange xsc__settlements__v1__record_channel_conflict_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 5 }
+};
+const ProtobufCMessageDescriptor xsc__settlements__v1__record_channel_conflict_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.settlements.v1.RecordChannelConflictRequest",
+  "RecordChannelConflictRequest",
+  "Xsc__Settlements__V1__RecordChannelConflictRequest",
+  "xsc.settlements.v1",
+  sizeof(Xsc__Settlements__V1__RecordChannelConflictRequest),
+  5,
+  xsc__settlements__v1__record_channel_conflict_request__field_descriptors,
+  xsc__settlements__v1__record_channel_conflict_request__field_indices_by_name,
+  1,  xsc__settlements__v1__record_channel_conflict_request__number_ranges,
+  (ProtobufCMessageInit) xsc__settlements__v1__record_channel_conflict_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__settlements__v1__set_team_penalty_request__field_descriptors[3] =
+{
+  {
+    "class",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__SetTeamPenaltyRequest, class_),
+    &xsc__settlements__v1__violation_class__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "person_kind",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__SetTeamPenaltyRequest, person_kind),
+    &xsc__settlements__v1__person_kind__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "penalty_fen",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__SetTeamPenaltyRequest, penalty_fen),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__settlements__v1__set_team_penalty_request__field_indices_by_name[] = {
+  0,   /* field[0] = class */
+  2,   /* field[2] = penalty_fen */
+  1,   /* field[1] = person_kind */
+};
+static const ProtobufCIntRange xsc__settlements__v1__set_team_penalty_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor xsc__settlements__v1__set_team_penalty_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.settlements.v1.SetTeamPenaltyRequest",
+  "SetTeamPenaltyRequest",
+  "Xsc__Settlements__V1__SetTeamPenaltyRequest",
+  "xsc.settlements.v1",
+  sizeof(Xsc__Settlements__V1__SetTeamPenaltyRequest),
+  3,
+  xsc__settlements__v1__set_team_penalty_request__field_descriptors,
+  xsc__settlements__v1__set_team_penalty_request__field_indices_by_name,
+  1,  xsc__settlements__v1__set_team_penalty_request__number_ranges,
+  (ProtobufCMessageInit) xsc__settlements__v1__set_team_penalty_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__settlements__v1__set_team_penalty_response__field_descriptors[4] =
+{
+  {
+    "team_path",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__SetTeamPenaltyResponse, team_path),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "class",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__SetTeamPenaltyResponse, class_),
+    &xsc__settlements__v1__violation_class__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "person_kind",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__SetTeamPenaltyResponse, person_kind),
+    &xsc__settlements__v1__person_kind__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "penalty_fen",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__SetTeamPenaltyResponse, penalty_fen),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__settlements__v1__set_team_penalty_response__field_indices_by_name[] = {
+  1,   /* field[1] = class */
+  3,   /* field[3] = penalty_fen */
+  2,   /* field[2] = person_kind */
+  0,   /* field[0] = team_path */
+};
+static const ProtobufCIntRange xsc__settlements__v1__set_team_penalty_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor xsc__settlements__v1__set_team_penalty_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.settlements.v1.SetTeamPenaltyResponse",
+  "SetTeamPenaltyResponse",
+  "Xsc__Settlements__V1__SetTeamPenaltyResponse",
+  "xsc.settlements.v1",
+  sizeof(Xsc__Settlements__V1__SetTeamPenaltyResponse),
+  4,
+  xsc__settlements__v1__set_team_penalty_response__field_descriptors,
+  xsc__settlements__v1__set_team_penalty_response__field_indices_by_name,
+  1,  xsc__settlements__v1__set_team_penalty_response__number_ranges,
+  (ProtobufCMessageInit) xsc__settlements__v1__set_team_penalty_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCEnumValue xsc__settlements__v1__statement_state__enum_values_by_number[5] =
+{
+  { "STATEMENT_STATE_UNSPECIFIED", "XSC__SETTLEMENTS__V1__STATEMENT_STATE__STATEMENT_STATE_UNSPECIFIED", 0 },
+  { "STATEMENT_STATE_DRAFT", "XSC__SETTLEMENTS__V1__STATEMENT_STATE__STATEMENT_STATE_DRAFT", 1 },
+  { "STATEMENT_STATE_SIGNED", "XSC__SETTLEMENTS__V1__STATEMENT_STATE__STATEMENT_STATE_SIGNED", 2 },
+  { "STATEMENT_STATE_PAID", "XSC__SETTLEMENTS__V1__STATEMENT_STATE__STATEMENT_STATE_PAID", 3 },
+  { "STATEMENT_STATE_ARCHIVED", "XSC__SETTLEMENTS__V1__STATEMENT_STATE__STATEMENT_STATE_ARCHIVED", 4 },
+};
+static const ProtobufCIntRange xsc__settlements__v1__statement_state__value_ranges[] = {
+{0, 0},{0, 5}
+};
+static const ProtobufCEnumValueIndex xsc__settlements__v1__statement_state__enum_values_by_name[5] =
+{
+  { "STATEMENT_STATE_ARCHIVED", 4 },
+  { "STATEMENT_STATE_DRAFT", 1 },
+  { "STATEMENT_STATE_PAID", 3 },
+  { "STATEMENT_STATE_SIGNED", 2 },
+  { "STATEMENT_STATE_UNSPECIFIED", 0 },
+};
+const ProtobufCEnumDescriptor xsc__settlements__v1__statement_state__descriptor =
+{
+  PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
+  "xsc.settlements.v1.StatementState",
+  "StatementState",
+  "Xsc__Settlements__V1__StatementState",
+  "xsc.settlements.v1",
+  5,
+  xsc__settlements__v1__statement_state__enum_values_by_number,
+  5,
+  xsc__settlements__v1__statement_state__enum_values_by_name,
+  1,
+  xsc__settlements__v1__statement_state__value_ranges,
+  NULL,NULL,NULL,NULL   /* reserved[1234] */
+};
+static const ProtobufCEnumValue xsc__settlements__v1__line_kind__enum_values_by_number[4] =
+{
+  { "LINE_KIND_UNSPECIFIED", "XSC__SETTLEMENTS__V1__LINE_KIND__LINE_KIND_UNSPECIFIED", 0 },
+  { "LINE_KIND_REWARD", "XSC__SETTLEMENTS__V1__LINE_KIND__LINE_KIND_REWARD", 1 },
+  { "LINE_KIND_CLAWBACK", "XSC__SETTLEMENTS__V1__LINE_KIND__LINE_KIND_CLAWBACK", 2 },
+  { "LINE_KIND_CARRY_FORWARD", "XSC__SETTLEMENTS__V1__LINE_KIND__LINE_KIND_CARRY_FORWARD", 3 },
+};
+static const ProtobufCIntRange xsc__settlements__v1__line_kind__value_ranges[] = {
+{0, 0},{0, 4}
+};
+static const ProtobufCEnumValueIndex xsc__settlements__v1__line_kind__enum_values_by_name[4] =
+{
+  { "LINE_KIND_CARRY_FORWARD", 3 },
+  { "LINE_KIND_CLAWBACK", 2 },
+  { "LINE_KIND_REWARD", 1 },
+  { "LINE_KIND_UNSPECIFIED", 0 },
+};
+const ProtobufCEnumDescriptor xsc__settlements__v1__line_kind__descriptor =
+{
+  PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
+  "xsc.settlements.v1.LineKind",
+  "LineKind",
+  "Xsc__Settlements__V1__LineKind",
+  "xsc.settlements.v1",
+  4,
+  xsc__settlements__v1__line_kind__enum_values_by_number,
+  4,
+  xsc__settlements__v1__line_kind__enum_values_by_name,
+  1,
+  xsc__settlements__v1__line_kind__value_ranges,
+  NULL,NULL,NULL,NULL   /* reserved[1234] */
+};
+static const ProtobufCEnumValue xsc__settlements__v1__export_format__enum_values_by_number[3] =
+{
+  { "EXPORT_FORMAT_UNSPECIFIED", "XSC__SETTLEMENTS__V1__EXPORT_FORMAT__EXPORT_FORMAT_UNSPECIFIED", 0 },
+  { "EXPORT_FORMAT_CSV", "XSC__SETTLEMENTS__V1__EXPORT_FORMAT__EXPORT_FORMAT_CSV", 1 },
+  { "EXPORT_FORMAT_PDF", "XSC__SETTLEMENTS__V1__EXPORT_FORMAT__EXPORT_FORMAT_PDF", 2 },
+};
+static const ProtobufCIntRange xsc__settlements__v1__export_format__value_ranges[] = {
+{0, 0},{0, 3}
+};
+static const ProtobufCEnumValueIndex xsc__settlements__v1__export_format__enum_values_by_name[3] =
+{
+  { "EXPORT_FORMAT_CSV", 1 },
+  { "EXPORT_FORMAT_PDF", 2 },
+  { "EXPORT_FORMAT_UNSPECIFIED", 0 },
+};
+const ProtobufCEnumDescriptor xsc__settlements__v1__export_format__descriptor =
+{
+  PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
+  "xsc.settlements.v1.ExportFormat",
+  "ExportFormat",
+  "Xsc__Settlements__V1__ExportFormat",
+  "xsc.settlements.v1",
+  3,
+  xsc__settlements__v1__export_format__enum_values_by_number,
+  3,
+  xsc__settlements__v1__export_format__enum_values_by_name,
+  1,
+  xsc__settlements__v1__export_format__value_ranges,
+  NULL,NULL,NULL,NULL   /* reserved[1234] */
+};
+static const ProtobufCEnumValue xsc__settlements__v1__earning_state__enum_values_by_number[4] =
+{
+  { "EARNING_STATE_UNSPECIFIED", "XSC__SETTLEMENTS__V1__EARNING_STATE__EARNING_STATE_UNSPECIFIED", 0 },
+  { "EARNING_STATE_PENDING", "XSC__SETTLEMENTS__V1__EARNING_STATE__EARNING_STATE_PENDING", 1 },
+  { "EARNING_STATE_APPROVED", "XSC__SETTLEMENTS__V1__EARNING_STATE__EARNING_STATE_APPROVED", 2 },
+  { "EARNING_STATE_PAID", "XSC__SETTLEMENTS__V1__EARNING_STATE__EARNING_STATE_PAID", 3 },
+};
+static const ProtobufCIntRange xsc__settlements__v1__earning_state__value_ranges[] = {
+{0, 0},{0, 4}
+};
+static const ProtobufCEnumValueIndex xsc__settlements__v1__earning_state__enum_values_by_name[4] =
+{
+  { "EARNING_STATE_APPROVED", 2 },
+  { "EARNING_STATE_PAID", 3 },
+  { "EARNING_STATE_PENDING", 1 },
+  { "EARNING_STATE_UNSPECIFIED", 0 },
+};
+const ProtobufCEnumDescriptor xsc__settlements__v1__earning_state__descriptor =
+{
+  PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
+  "xsc.settlements.v1.EarningState",
+  "EarningState",
+  "Xsc__Settlements__V1__EarningState",
+  "xsc.settlements.v1",
+  4,
+  xsc__settlements__v1__earning_state__enum_values_by_number,
+  4,
+  xsc__settlements__v1__earning_state__enum_values_by_name,
+  1,
+  xsc__settlements__v1__earning_state__value_ranges,
+  NULL,NULL,NULL,NULL   /* reserved[1234] */
+};
+static const ProtobufCEnumValue xsc__settlements__v1__reimbursement_state__enum_values_by_number[4] =
+{
+  { "REIMBURSEMENT_STATE_UNSPECIFIED", "XSC__SETTLEMENTS__V1__REIMBURSEMENT_STATE__REIMBURSEMENT_STATE_UNSPECIFIED", 0 },
+  { "REIMBURSEMENT_STATE_DRAFT", "XSC__SETTLEMENTS__V1__REIMBURSEMENT_STATE__REIMBURSEMENT_STATE_DRAFT", 1 },
+  { "REIMBURSEMENT_STATE_SIGNED", "XSC__SETTLEMENTS__V1__REIMBURSEMENT_STATE__REIMBURSEMENT_STATE_SIGNED", 2 },
+  { "REIMBURSEMENT_STATE_PAID", "XSC__SETTLEMENTS__V1__REIMBURSEMENT_STATE__REIMBURSEMENT_STATE_PAID", 3 },
+};
+static const ProtobufCIntRange xsc__settlements__v1__reimbursement_state__value_ranges[] = {
+{0, 0},{0, 4}
+};
+static const ProtobufCEnumValueIndex xsc__settlements__v1__reimbursement_state__enum_values_by_name[4] =
+{
+  { "REIMBURSEMENT_STATE_DRAFT", 1 },
+  { "REIMBURSEMENT_STATE_PAID", 3 },
+  { "REIMBURSEMENT_STATE_SIGNED", 2 },
+  { "REIMBURSEMENT_STATE_UNSPECIFIED", 0 },
+};
+const ProtobufCEnumDescriptor xsc__settlements__v1__reimbursement_state__descriptor =
+{
+  PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
+  "xsc.settlements.v1.ReimbursementState",
+  "ReimbursementState",
+  "Xsc__Settlements__V1__ReimbursementState",
+  "xsc.settlements.v1",
+  4,
+  xsc__settlements__v1__reimbursement_state__enum_values_by_number,
+  4,
+  xsc__settlements__v1__reimbursement_state__enum_values_by_name,
+  1,
+  xsc__settlements__v1__reimbursement_state__value_ranges,
+  NULL,NULL,NULL,NULL   /* reserved[1234] */
+};
+static const ProtobufCEnumValue xsc__settlements__v1__violation_class__enum_values_by_number[4] =
+{
+  { "VIOLATION_CLASS_UNSPECIFIED", "XSC__SETTLEMENTS__V1__VIOLATION_CLASS__VIOLATION_CLASS_UNSPECIFIED", 0 },
+  { "VIOLATION_CLASS_GENERAL", "XSC__SETTLEMENTS__V1__VIOLATION_CLASS__VIOLATION_CLASS_GENERAL", 1 },
+  { "VIOLATION_CLASS_SERIOUS", "XSC__SETTLEMENTS__V1__VIOLATION_CLASS__VIOLATION_CLASS_SERIOUS", 2 },
+  { "VIOLATION_CLASS_SEVERE", "XSC__SETTLEMENTS__V1__VIOLATION_CLASS__VIOLATION_CLASS_SEVERE", 3 },
+};
+static const ProtobufCIntRange xsc__settlements__v1__violation_class__value_ranges[] = {
+{0, 0},{0, 4}
+};
+static const ProtobufCEnumValueIndex xsc__settlements__v1__violation_class__enum_values_by_name[4] =
+{
+  { "VIOLATION_CLASS_GENERAL", 1 },
+  { "VIOLATION_CLASS_SERIOUS", 2 },
+  { "VIOLATION_CLASS_SEVERE", 3 },
+  { "VIOLATION_CLASS_UNSPECIFIED", 0 },
+};
+const ProtobufCEnumDescriptor xsc__settlements__v1__violation_class__descriptor =
+{
+  PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
+  "xsc.settlements.v1.ViolationClass",
+  "ViolationClass",
+  "Xsc__Settlements__V1__ViolationClass",
+  "xsc.settlements.v1",
+  4,
+  xsc__settlements__v1__violation_class__enum_values_by_number,
+  4,
+  xsc__settlements__v1__violation_class__enum_values_by_name,
+  1,
+  xsc__settlements__v1__violation_class__value_ranges,
+  NULL,NULL,NULL,NULL   /* reserved[1234] */
+};
+static const ProtobufCEnumValue xsc__settlements__v1__person_kind__enum_values_by_number[3] =
+{
+  { "PERSON_KIND_UNSPECIFIED", "XSC__SETTLEMENTS__V1__PERSON_KIND__PERSON_KIND_UNSPECIFIED", 0 },
+  { "PERSON_KIND_STAFF", "XSC__SETTLEMENTS__V1__PERSON_KIND__PERSON_KIND_STAFF", 1 },
+  { "PERSON_KIND_DEALER", "XSC__SETTLEMENTS__V1__PERSON_KIND__PERSON_KIND_DEALER", 2 },
+};
+static const ProtobufCIntRange xsc__settlements__v1__person_kind__value_ranges[] = {
+{0, 0},{0, 3}
+};
+static const ProtobufCEnumValueIndex xsc__settlements__v1__person_kind__enum_values_by_name[3] =
+{
+  { "PERSON_KIND_DEALER", 2 },
+  { "PERSON_KIND_STAFF", 1 },
+  { "PERSON_KIND_UNSPECIFIED", 0 },
+};
+const ProtobufCEnumDescriptor xsc__settlements__v1__person_kind__descriptor =
+{
+  PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
+  "xsc.settlements.v1.PersonKind",
+  "PersonKind",
+  "Xsc__Settlements__V1__PersonKind",
+  "xsc.settlements.v1",
+  3,
+  xsc__settlements__v1__person_kind__enum_values_by_number,
+  3,
+  xsc__settlements__v1__person_kind__enum_values_by_name,
+  1,
+  xsc__settlements__v1__person_kind__value_ranges,
+  NULL,NULL,NULL,NULL   /* reserved[1234] */
+};
+static const ProtobufCMethodDescriptor xsc__settlements__v1__settlement_service__method_descriptors[27] =
 {
   { "RecordOrderVisited", &xsc__orders__v1__order_visited__descriptor, &xsc__common__v1__event_ack__descriptor },
   { "RecordOrderRefunded", &xsc__orders__v1__order_refunded__descriptor, &xsc__common__v1__event_ack__descriptor },
   { "RecordViolation", &xsc__orders__v1__sla_violation__descriptor, &xsc__common__v1__event_ack__descriptor },
   { "RecordViolationWithdrawn", &xsc__orders__v1__sla_violation_withdrawn__descriptor, &xsc__common__v1__event_ack__descriptor },
+  { "RecordProposalViolation", &xsc__proposals__v1__proposal_violation__descriptor, &xsc__common__v1__event_ack__descriptor },
   { "SetDirectoryEntry", &xsc__common__v1__directory_entry__descriptor, &xsc__common__v1__directory_ack__descriptor },
+  { "SetRewardRule", &xsc__settlements__v1__set_reward_rule_request__descriptor, &xsc__settlements__v1__reward_rule__descriptor },
+  { "ListRewardRules", &xsc__settlements__v1__list_reward_rules_request__descriptor, &xsc__settlements__v1__list_reward_rules_response__descriptor },
+  { "SetRecruiter", &xsc__settlements__v1__set_recruiter_request__descriptor, &xsc__settlements__v1__recruiter_response__descriptor },
+  { "CloseWeek", &xsc__settlements__v1__close_week_request__descriptor, &xsc__settlements__v1__close_week_response__descriptor },
+  { "ListStatements", &xsc__settlements__v1__list_statements_request__descriptor, &xsc__settlements__v1__list_statements_response__descriptor },
+  { "GetStatement", &xsc__settlements__v1__get_statement_request__descriptor, &xsc__settlements__v1__statement_response__descriptor },
+  { "SignStatement", &xsc__settlements__v1__sign_statement_request__descriptor, &xsc__settlements__v1__statement_response__descriptor },
+  { "RecordPayment", &xsc__settlements__v1__record_payment_request__descriptor, &xsc__settlements__v1__statement_response__descriptor },
+  { "ArchiveStatement", &xsc__settlements__v1__archive_statement_request__descriptor, &xsc__settlements__v1__statement_response__descriptor },
+  { "ExportStatement", &xsc__settlements__v1__export_statement_request__descriptor, &xsc__settlements__v1__export_statement_response__descriptor },
+  { "ExportDealerWeek", &xsc__settlements__v1__export_dealer_week_request__descriptor, &xsc__settlements__v1__export_statement_response__descriptor },
+  { "GetMyEarnings", &xsc__settlements__v1__get_my_earnings_request__descriptor, &xsc__settlements__v1__get_my_earnings_response__descriptor },
+  { "GetDealerDue", &xsc__settlements__v1__get_dealer_due_request__descriptor, &xsc__settlements__v1__get_dealer_due_response__descriptor },
+  { "CloseQuarter", &xsc__settlements__v1__close_quarter_request__descriptor, &xsc__settlements__v1__close_quarter_response__descriptor },
+  { "ListReimbursements", &xsc__settlements__v1__list_reimbursements_request__descriptor, &xsc__settlements__v1__list_reimbursements_response__descriptor },
+  { "SignReimbursement", &xsc__settlements__v1__sign_reimbursement_request__descriptor, &xsc__settlements__v1__reimbursement__descriptor },
+  { "RecordReimbursementPayment", &xsc__settlements__v1__record_reimbursement_payment_request__descriptor, &xsc__settlements__v1__reimbursement__descriptor },
+  { "ListViolations", &xsc__settlements__v1__list_violations_request__descriptor, &xsc__settlements__v1__list_violations_response__descriptor },
+  { "ViolationSummary", &xsc__settlements__v1__violation_summary_request__descriptor, &xsc__settlements__v1__violation_summary_response__descriptor },
+  { "RecordChannelConflict", &xsc__settlements__v1__record_channel_conflict_request__descriptor, &xsc__settlements__v1__violation__descriptor },
+  { "SetTeamPenalty", &xsc__settlements__v1__set_team_penalty_request__descriptor, &xsc__settlements__v1__set_team_penalty_response__descriptor },
 };
 const unsigned xsc__settlements__v1__settlement_service__method_indices_by_name[] = {
+  14,        /* ArchiveStatement */
+  19,        /* CloseQuarter */
+  9,        /* CloseWeek */
+  16,        /* ExportDealerWeek */
+  15,        /* ExportStatement */
+  18,        /* GetDealerDue */
+  17,        /* GetMyEarnings */
+  11,        /* GetStatement */
+  20,        /* ListReimbursements */
+  7,        /* ListRewardRules */
+  10,        /* ListStatements */
+  23,        /* ListViolations */
+  25,        /* RecordChannelConflict */
   1,        /* RecordOrderRefunded */
   0,        /* RecordOrderVisited */
+  13,        /* RecordPayment */
+  4,        /* RecordProposalViolation */
+  22,        /* RecordReimbursementPayment */
   2,        /* RecordViolation */
   3,        /* RecordViolationWithdrawn */
-  4         /* SetDirectoryEntry */
+  5,        /* SetDirectoryEntry */
+  8,        /* SetRecruiter */
+  6,        /* SetRewardRule */
+  26,        /* SetTeamPenalty */
+  21,        /* SignReimbursement */
+  12,        /* SignStatement */
+  24         /* ViolationSummary */
 };
 const ProtobufCServiceDescriptor xsc__settlements__v1__settlement_service__descriptor =
 {
@@ -29,7 +5178,7 @@ const ProtobufCServiceDescriptor xsc__settlements__v1__settlement_service__descr
   "SettlementService",
   "Xsc__Settlements__V1__SettlementService",
   "xsc.settlements.v1",
-  5,
+  27,
   xsc__settlements__v1__settlement_service__method_descriptors,
   xsc__settlements__v1__settlement_service__method_indices_by_name
 };
@@ -65,13 +5214,189 @@ void xsc__settlements__v1__settlement_service__record_violation_withdrawn(Protob
   assert(service->descriptor == &xsc__settlements__v1__settlement_service__descriptor);
   service->invoke(service, 3, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
+void xsc__settlements__v1__settlement_service__record_proposal_violation(ProtobufCService *service,
+                                                                         const Xsc__Proposals__V1__ProposalViolation *input,
+                                                                         Xsc__Common__V1__EventAck_Closure closure,
+                                                                         void *closure_data)
+{
+  assert(service->descriptor == &xsc__settlements__v1__settlement_service__descriptor);
+  service->invoke(service, 4, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
 void xsc__settlements__v1__settlement_service__set_directory_entry(ProtobufCService *service,
                                                                    const Xsc__Common__V1__DirectoryEntry *input,
                                                                    Xsc__Common__V1__DirectoryAck_Closure closure,
                                                                    void *closure_data)
 {
   assert(service->descriptor == &xsc__settlements__v1__settlement_service__descriptor);
-  service->invoke(service, 4, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 5, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void xsc__settlements__v1__settlement_service__set_reward_rule(ProtobufCService *service,
+                                                               const Xsc__Settlements__V1__SetRewardRuleRequest *input,
+                                                               Xsc__Settlements__V1__RewardRule_Closure closure,
+                                                               void *closure_data)
+{
+  assert(service->descriptor == &xsc__settlements__v1__settlement_service__descriptor);
+  service->invoke(service, 6, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void xsc__settlements__v1__settlement_service__list_reward_rules(ProtobufCService *service,
+                                                                 const Xsc__Settlements__V1__ListRewardRulesRequest *input,
+                                                                 Xsc__Settlements__V1__ListRewardRulesResponse_Closure closure,
+                                                                 void *closure_data)
+{
+  assert(service->descriptor == &xsc__settlements__v1__settlement_service__descriptor);
+  service->invoke(service, 7, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void xsc__settlements__v1__settlement_service__set_recruiter(ProtobufCService *service,
+                                                             const Xsc__Settlements__V1__SetRecruiterRequest *input,
+                                                             Xsc__Settlements__V1__RecruiterResponse_Closure closure,
+                                                             void *closure_data)
+{
+  assert(service->descriptor == &xsc__settlements__v1__settlement_service__descriptor);
+  service->invoke(service, 8, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void xsc__settlements__v1__settlement_service__close_week(ProtobufCService *service,
+                                                          const Xsc__Settlements__V1__CloseWeekRequest *input,
+                                                          Xsc__Settlements__V1__CloseWeekResponse_Closure closure,
+                                                          void *closure_data)
+{
+  assert(service->descriptor == &xsc__settlements__v1__settlement_service__descriptor);
+  service->invoke(service, 9, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void xsc__settlements__v1__settlement_service__list_statements(ProtobufCService *service,
+                                                               const Xsc__Settlements__V1__ListStatementsRequest *input,
+                                                               Xsc__Settlements__V1__ListStatementsResponse_Closure closure,
+                                                               void *closure_data)
+{
+  assert(service->descriptor == &xsc__settlements__v1__settlement_service__descriptor);
+  service->invoke(service, 10, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void xsc__settlements__v1__settlement_service__get_statement(ProtobufCService *service,
+                                                             const Xsc__Settlements__V1__GetStatementRequest *input,
+                                                             Xsc__Settlements__V1__StatementResponse_Closure closure,
+                                                             void *closure_data)
+{
+  assert(service->descriptor == &xsc__settlements__v1__settlement_service__descriptor);
+  service->invoke(service, 11, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void xsc__settlements__v1__settlement_service__sign_statement(ProtobufCService *service,
+                                                              const Xsc__Settlements__V1__SignStatementRequest *input,
+                                                              Xsc__Settlements__V1__StatementResponse_Closure closure,
+                                                              void *closure_data)
+{
+  assert(service->descriptor == &xsc__settlements__v1__settlement_service__descriptor);
+  service->invoke(service, 12, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void xsc__settlements__v1__settlement_service__record_payment(ProtobufCService *service,
+                                                              const Xsc__Settlements__V1__RecordPaymentRequest *input,
+                                                              Xsc__Settlements__V1__StatementResponse_Closure closure,
+                                                              void *closure_data)
+{
+  assert(service->descriptor == &xsc__settlements__v1__settlement_service__descriptor);
+  service->invoke(service, 13, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void xsc__settlements__v1__settlement_service__archive_statement(ProtobufCService *service,
+                                                                 const Xsc__Settlements__V1__ArchiveStatementRequest *input,
+                                                                 Xsc__Settlements__V1__StatementResponse_Closure closure,
+                                                                 void *closure_data)
+{
+  assert(service->descriptor == &xsc__settlements__v1__settlement_service__descriptor);
+  service->invoke(service, 14, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void xsc__settlements__v1__settlement_service__export_statement(ProtobufCService *service,
+                                                                const Xsc__Settlements__V1__ExportStatementRequest *input,
+                                                                Xsc__Settlements__V1__ExportStatementResponse_Closure closure,
+                                                                void *closure_data)
+{
+  assert(service->descriptor == &xsc__settlements__v1__settlement_service__descriptor);
+  service->invoke(service, 15, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void xsc__settlements__v1__settlement_service__export_dealer_week(ProtobufCService *service,
+                                                                  const Xsc__Settlements__V1__ExportDealerWeekRequest *input,
+                                                                  Xsc__Settlements__V1__ExportStatementResponse_Closure closure,
+                                                                  void *closure_data)
+{
+  assert(service->descriptor == &xsc__settlements__v1__settlement_service__descriptor);
+  service->invoke(service, 16, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void xsc__settlements__v1__settlement_service__get_my_earnings(ProtobufCService *service,
+                                                               const Xsc__Settlements__V1__GetMyEarningsRequest *input,
+                                                               Xsc__Settlements__V1__GetMyEarningsResponse_Closure closure,
+                                                               void *closure_data)
+{
+  assert(service->descriptor == &xsc__settlements__v1__settlement_service__descriptor);
+  service->invoke(service, 17, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void xsc__settlements__v1__settlement_service__get_dealer_due(ProtobufCService *service,
+                                                              const Xsc__Settlements__V1__GetDealerDueRequest *input,
+                                                              Xsc__Settlements__V1__GetDealerDueResponse_Closure closure,
+                                                              void *closure_data)
+{
+  assert(service->descriptor == &xsc__settlements__v1__settlement_service__descriptor);
+  service->invoke(service, 18, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void xsc__settlements__v1__settlement_service__close_quarter(ProtobufCService *service,
+                                                             const Xsc__Settlements__V1__CloseQuarterRequest *input,
+                                                             Xsc__Settlements__V1__CloseQuarterResponse_Closure closure,
+                                                             void *closure_data)
+{
+  assert(service->descriptor == &xsc__settlements__v1__settlement_service__descriptor);
+  service->invoke(service, 19, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void xsc__settlements__v1__settlement_service__list_reimbursements(ProtobufCService *service,
+                                                                   const Xsc__Settlements__V1__ListReimbursementsRequest *input,
+                                                                   Xsc__Settlements__V1__ListReimbursementsResponse_Closure closure,
+                                                                   void *closure_data)
+{
+  assert(service->descriptor == &xsc__settlements__v1__settlement_service__descriptor);
+  service->invoke(service, 20, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void xsc__settlements__v1__settlement_service__sign_reimbursement(ProtobufCService *service,
+                                                                  const Xsc__Settlements__V1__SignReimbursementRequest *input,
+                                                                  Xsc__Settlements__V1__Reimbursement_Closure closure,
+                                                                  void *closure_data)
+{
+  assert(service->descriptor == &xsc__settlements__v1__settlement_service__descriptor);
+  service->invoke(service, 21, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void xsc__settlements__v1__settlement_service__record_reimbursement_payment(ProtobufCService *service,
+                                                                            const Xsc__Settlements__V1__RecordReimbursementPaymentRequest *input,
+                                                                            Xsc__Settlements__V1__Reimbursement_Closure closure,
+                                                                            void *closure_data)
+{
+  assert(service->descriptor == &xsc__settlements__v1__settlement_service__descriptor);
+  service->invoke(service, 22, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void xsc__settlements__v1__settlement_service__list_violations(ProtobufCService *service,
+                                                               const Xsc__Settlements__V1__ListViolationsRequest *input,
+                                                               Xsc__Settlements__V1__ListViolationsResponse_Closure closure,
+                                                               void *closure_data)
+{
+  assert(service->descriptor == &xsc__settlements__v1__settlement_service__descriptor);
+  service->invoke(service, 23, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void xsc__settlements__v1__settlement_service__violation_summary(ProtobufCService *service,
+                                                                 const Xsc__Settlements__V1__ViolationSummaryRequest *input,
+                                                                 Xsc__Settlements__V1__ViolationSummaryResponse_Closure closure,
+                                                                 void *closure_data)
+{
+  assert(service->descriptor == &xsc__settlements__v1__settlement_service__descriptor);
+  service->invoke(service, 24, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void xsc__settlements__v1__settlement_service__record_channel_conflict(ProtobufCService *service,
+                                                                       const Xsc__Settlements__V1__RecordChannelConflictRequest *input,
+                                                                       Xsc__Settlements__V1__Violation_Closure closure,
+                                                                       void *closure_data)
+{
+  assert(service->descriptor == &xsc__settlements__v1__settlement_service__descriptor);
+  service->invoke(service, 25, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void xsc__settlements__v1__settlement_service__set_team_penalty(ProtobufCService *service,
+                                                                const Xsc__Settlements__V1__SetTeamPenaltyRequest *input,
+                                                                Xsc__Settlements__V1__SetTeamPenaltyResponse_Closure closure,
+                                                                void *closure_data)
+{
+  assert(service->descriptor == &xsc__settlements__v1__settlement_service__descriptor);
+  service->invoke(service, 26, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void xsc__settlements__v1__settlement_service__init (Xsc__Settlements__V1__SettlementService_Service *service,
                                                      Xsc__Settlements__V1__SettlementService_ServiceDestroy destroy)

@@ -15,17 +15,1893 @@ PROTOBUF_C__BEGIN_DECLS
 #endif
 
 #include "xsc/common/v1/common.pb-c.h"
+#include "google/rpc/status.pb-c.h"
 #include "xsc/orders/v1/events.pb-c.h"
 
+typedef struct Xsc__Customers__V1__Contact Xsc__Customers__V1__Contact;
+typedef struct Xsc__Customers__V1__CustomerInput Xsc__Customers__V1__CustomerInput;
+typedef struct Xsc__Customers__V1__Binding Xsc__Customers__V1__Binding;
+typedef struct Xsc__Customers__V1__Customer Xsc__Customers__V1__Customer;
+typedef struct Xsc__Customers__V1__CreateCustomerRequest Xsc__Customers__V1__CreateCustomerRequest;
+typedef struct Xsc__Customers__V1__CustomerResponse Xsc__Customers__V1__CustomerResponse;
+typedef struct Xsc__Customers__V1__GetCustomerRequest Xsc__Customers__V1__GetCustomerRequest;
+typedef struct Xsc__Customers__V1__UpdateCustomerRequest Xsc__Customers__V1__UpdateCustomerRequest;
+typedef struct Xsc__Customers__V1__SearchCustomersRequest Xsc__Customers__V1__SearchCustomersRequest;
+typedef struct Xsc__Customers__V1__SearchCustomersResponse Xsc__Customers__V1__SearchCustomersResponse;
+typedef struct Xsc__Customers__V1__ListTagsRequest Xsc__Customers__V1__ListTagsRequest;
+typedef struct Xsc__Customers__V1__TagCount Xsc__Customers__V1__TagCount;
+typedef struct Xsc__Customers__V1__ListTagsResponse Xsc__Customers__V1__ListTagsResponse;
+typedef struct Xsc__Customers__V1__CountCustomersRequest Xsc__Customers__V1__CountCustomersRequest;
+typedef struct Xsc__Customers__V1__TeamCount Xsc__Customers__V1__TeamCount;
+typedef struct Xsc__Customers__V1__CountCustomersResponse Xsc__Customers__V1__CountCustomersResponse;
+typedef struct Xsc__Customers__V1__ImportCustomerRow Xsc__Customers__V1__ImportCustomerRow;
+typedef struct Xsc__Customers__V1__ImportRowResult Xsc__Customers__V1__ImportRowResult;
+typedef struct Xsc__Customers__V1__ImportCustomersResponse Xsc__Customers__V1__ImportCustomersResponse;
+typedef struct Xsc__Customers__V1__FollowUp Xsc__Customers__V1__FollowUp;
+typedef struct Xsc__Customers__V1__AddFollowUpRequest Xsc__Customers__V1__AddFollowUpRequest;
+typedef struct Xsc__Customers__V1__FollowUpResponse Xsc__Customers__V1__FollowUpResponse;
+typedef struct Xsc__Customers__V1__ListFollowUpsRequest Xsc__Customers__V1__ListFollowUpsRequest;
+typedef struct Xsc__Customers__V1__ListFollowUpsResponse Xsc__Customers__V1__ListFollowUpsResponse;
+typedef struct Xsc__Customers__V1__Task Xsc__Customers__V1__Task;
+typedef struct Xsc__Customers__V1__ListMyTasksRequest Xsc__Customers__V1__ListMyTasksRequest;
+typedef struct Xsc__Customers__V1__ListMyTasksResponse Xsc__Customers__V1__ListMyTasksResponse;
+typedef struct Xsc__Customers__V1__CompleteTaskRequest Xsc__Customers__V1__CompleteTaskRequest;
+typedef struct Xsc__Customers__V1__TaskResponse Xsc__Customers__V1__TaskResponse;
+typedef struct Xsc__Customers__V1__NearDuplicate Xsc__Customers__V1__NearDuplicate;
+typedef struct Xsc__Customers__V1__ListNearDuplicatesRequest Xsc__Customers__V1__ListNearDuplicatesRequest;
+typedef struct Xsc__Customers__V1__ListNearDuplicatesResponse Xsc__Customers__V1__ListNearDuplicatesResponse;
+typedef struct Xsc__Customers__V1__DismissNearDuplicateRequest Xsc__Customers__V1__DismissNearDuplicateRequest;
+typedef struct Xsc__Customers__V1__MergeCustomersRequest Xsc__Customers__V1__MergeCustomersRequest;
+typedef struct Xsc__Customers__V1__MergeCustomersResponse Xsc__Customers__V1__MergeCustomersResponse;
+typedef struct Xsc__Customers__V1__TransferOwnershipRequest Xsc__Customers__V1__TransferOwnershipRequest;
+typedef struct Xsc__Customers__V1__TransferOwnershipResponse Xsc__Customers__V1__TransferOwnershipResponse;
+typedef struct Xsc__Customers__V1__TransferAllCustomersRequest Xsc__Customers__V1__TransferAllCustomersRequest;
+typedef struct Xsc__Customers__V1__TransferAllCustomersResponse Xsc__Customers__V1__TransferAllCustomersResponse;
+typedef struct Xsc__Customers__V1__AuditEntry Xsc__Customers__V1__AuditEntry;
+typedef struct Xsc__Customers__V1__ListAuditRequest Xsc__Customers__V1__ListAuditRequest;
+typedef struct Xsc__Customers__V1__ListAuditResponse Xsc__Customers__V1__ListAuditResponse;
+typedef struct Xsc__Customers__V1__BindIntermediaryRequest Xsc__Customers__V1__BindIntermediaryRequest;
+typedef struct Xsc__Customers__V1__GetRewardeeRequest Xsc__Customers__V1__GetRewardeeRequest;
+typedef struct Xsc__Customers__V1__GetRewardeeResponse Xsc__Customers__V1__GetRewardeeResponse;
+typedef struct Xsc__Customers__V1__GetMyReferralCodeRequest Xsc__Customers__V1__GetMyReferralCodeRequest;
+typedef struct Xsc__Customers__V1__ReferralCode Xsc__Customers__V1__ReferralCode;
+typedef struct Xsc__Customers__V1__ResolveReferralCodeRequest Xsc__Customers__V1__ResolveReferralCodeRequest;
 
 
 /* --- enums --- */
 
+typedef enum _Xsc__Customers__V1__CustomerKind {
+  XSC__CUSTOMERS__V1__CUSTOMER_KIND__CUSTOMER_KIND_UNSPECIFIED = 0,
+  /*
+   * 商务/政务接待
+   */
+  XSC__CUSTOMERS__V1__CUSTOMER_KIND__CUSTOMER_KIND_RECEPTION = 1,
+  /*
+   * 家庭聚会
+   */
+  XSC__CUSTOMERS__V1__CUSTOMER_KIND__CUSTOMER_KIND_FAMILY_GATHERING = 2,
+  /*
+   * 礼品
+   */
+  XSC__CUSTOMERS__V1__CUSTOMER_KIND__CUSTOMER_KIND_GIFT = 3,
+  /*
+   * 自饮
+   */
+  XSC__CUSTOMERS__V1__CUSTOMER_KIND__CUSTOMER_KIND_SELF_CONSUMPTION = 4
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(XSC__CUSTOMERS__V1__CUSTOMER_KIND)
+} Xsc__Customers__V1__CustomerKind;
+typedef enum _Xsc__Customers__V1__Grade {
+  XSC__CUSTOMERS__V1__GRADE__GRADE_UNSPECIFIED = 0,
+  XSC__CUSTOMERS__V1__GRADE__GRADE_A = 1,
+  XSC__CUSTOMERS__V1__GRADE__GRADE_B = 2,
+  XSC__CUSTOMERS__V1__GRADE__GRADE_C = 3
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(XSC__CUSTOMERS__V1__GRADE)
+} Xsc__Customers__V1__Grade;
+typedef enum _Xsc__Customers__V1__Channel {
+  XSC__CUSTOMERS__V1__CHANNEL__CHANNEL_UNSPECIFIED = 0,
+  XSC__CUSTOMERS__V1__CHANNEL__CHANNEL_PHONE = 1,
+  XSC__CUSTOMERS__V1__CHANNEL__CHANNEL_VISIT = 2,
+  XSC__CUSTOMERS__V1__CHANNEL__CHANNEL_WECHAT = 3,
+  XSC__CUSTOMERS__V1__CHANNEL__CHANNEL_SMS = 4,
+  XSC__CUSTOMERS__V1__CHANNEL__CHANNEL_OTHER = 5
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(XSC__CUSTOMERS__V1__CHANNEL)
+} Xsc__Customers__V1__Channel;
+typedef enum _Xsc__Customers__V1__Outcome {
+  XSC__CUSTOMERS__V1__OUTCOME__OUTCOME_UNSPECIFIED = 0,
+  XSC__CUSTOMERS__V1__OUTCOME__OUTCOME_INTERESTED = 1,
+  XSC__CUSTOMERS__V1__OUTCOME__OUTCOME_ORDERED = 2,
+  XSC__CUSTOMERS__V1__OUTCOME__OUTCOME_NO_ANSWER = 3,
+  XSC__CUSTOMERS__V1__OUTCOME__OUTCOME_DECLINED = 4,
+  XSC__CUSTOMERS__V1__OUTCOME__OUTCOME_CALL_BACK = 5
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(XSC__CUSTOMERS__V1__OUTCOME)
+} Xsc__Customers__V1__Outcome;
 
 /* --- messages --- */
 
+/*
+ * A person at an organisation customer: the decision maker or the purchaser.
+ */
+struct  Xsc__Customers__V1__Contact
+{
+  ProtobufCMessage base;
+  char *name;
+  /*
+   * Mainland mobile or landline (normalised in answers); may be empty.
+   */
+  char *phone;
+  /*
+   * Birthdays, preferences... (multi-line).
+   */
+  char *notes;
+};
+#define XSC__CUSTOMERS__V1__CONTACT__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__customers__v1__contact__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+
+
+/*
+ * What a person types for a customer.
+ */
+struct  Xsc__Customers__V1__CustomerInput
+{
+  ProtobufCMessage base;
+  char *name;
+  /*
+   * At least one; mobiles and landlines (area code required); normalised, no repeats.
+   */
+  size_t n_phones;
+  char **phones;
+  char *address;
+  /*
+   * The delivery district id (e.g. "cq-o1-d3").
+   */
+  char *district_id;
+  Xsc__Customers__V1__CustomerKind kind;
+  /*
+   * For organisations; optional.
+   */
+  Xsc__Customers__V1__Contact *decision_maker;
+  Xsc__Customers__V1__Contact *purchaser;
+  Xsc__Customers__V1__Grade grade;
+  /*
+   * Free labels, at most 20, each 1-20 characters; repeats dropped.
+   */
+  size_t n_tags;
+  char **tags;
+};
+#define XSC__CUSTOMERS__V1__CUSTOMER_INPUT__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__customers__v1__customer_input__descriptor) \
+    , (char *)protobuf_c_empty_string, 0,NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, XSC__CUSTOMERS__V1__CUSTOMER_KIND__CUSTOMER_KIND_UNSPECIFIED, NULL, NULL, XSC__CUSTOMERS__V1__GRADE__GRADE_UNSPECIFIED, 0,NULL }
+
+
+struct  Xsc__Customers__V1__Binding
+{
+  ProtobufCMessage base;
+  char *intermediary_account_id;
+  int64_t bound_at_ms;
+  /*
+   * "order" (a ReferrerSeen/CustomerSeen event) or "manual".
+   */
+  char *source;
+  /*
+   * The order that brought it, for source "order".
+   */
+  char *order_id;
+};
+#define XSC__CUSTOMERS__V1__BINDING__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__customers__v1__binding__descriptor) \
+    , (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+
+
+struct  Xsc__Customers__V1__Customer
+{
+  ProtobufCMessage base;
+  char *id;
+  char *name;
+  /*
+   * Normalised digits, first is the main number.
+   */
+  size_t n_phones;
+  char **phones;
+  char *address;
+  char *district_id;
+  Xsc__Customers__V1__CustomerKind kind;
+  Xsc__Customers__V1__Contact *decision_maker;
+  Xsc__Customers__V1__Contact *purchaser;
+  Xsc__Customers__V1__Grade grade;
+  size_t n_tags;
+  char **tags;
+  /*
+   * The salesperson who owns it (empty for a customer an order brought with no salesperson).
+   */
+  char *owner_account_id;
+  char *team_path;
+  Xsc__Customers__V1__Binding *binding;
+  char *created_by_account_id;
+  int64_t created_at_ms;
+  int64_t updated_at_ms;
+  /*
+   * Increases on every change (UpdateCustomer.expected_version).
+   */
+  int64_t version;
+  /*
+   * When the next follow-up is due (the latest follow-up's), 0 when none.
+   */
+  int64_t next_follow_up_at_ms;
+  /*
+   * "self" (typed by staff), "order" (from an order event), "import".
+   */
+  char *origin;
+};
+#define XSC__CUSTOMERS__V1__CUSTOMER__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__customers__v1__customer__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, XSC__CUSTOMERS__V1__CUSTOMER_KIND__CUSTOMER_KIND_UNSPECIFIED, NULL, NULL, XSC__CUSTOMERS__V1__GRADE__GRADE_UNSPECIFIED, 0,NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, (char *)protobuf_c_empty_string, 0, 0, 0, 0, (char *)protobuf_c_empty_string }
+
+
+struct  Xsc__Customers__V1__CreateCustomerRequest
+{
+  ProtobufCMessage base;
+  Xsc__Customers__V1__CustomerInput *customer;
+};
+#define XSC__CUSTOMERS__V1__CREATE_CUSTOMER_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__customers__v1__create_customer_request__descriptor) \
+    , NULL }
+
+
+struct  Xsc__Customers__V1__CustomerResponse
+{
+  ProtobufCMessage base;
+  Xsc__Customers__V1__Customer *customer;
+  /*
+   * The caller had registered these phones before: this is that customer, nothing changed.
+   */
+  protobuf_c_boolean existing;
+  /*
+   * Near-duplicates found on the way (the team admin reviews them); ids only.
+   */
+  size_t n_near_duplicate_ids;
+  char **near_duplicate_ids;
+};
+#define XSC__CUSTOMERS__V1__CUSTOMER_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__customers__v1__customer_response__descriptor) \
+    , NULL, 0, 0,NULL }
+
+
+struct  Xsc__Customers__V1__GetCustomerRequest
+{
+  ProtobufCMessage base;
+  char *customer_id;
+};
+#define XSC__CUSTOMERS__V1__GET_CUSTOMER_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__customers__v1__get_customer_request__descriptor) \
+    , (char *)protobuf_c_empty_string }
+
+
+struct  Xsc__Customers__V1__UpdateCustomerRequest
+{
+  ProtobufCMessage base;
+  char *customer_id;
+  Xsc__Customers__V1__CustomerInput *customer;
+  /*
+   * 0 skips the check.
+   */
+  int64_t expected_version;
+};
+#define XSC__CUSTOMERS__V1__UPDATE_CUSTOMER_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__customers__v1__update_customer_request__descriptor) \
+    , (char *)protobuf_c_empty_string, NULL, 0 }
+
+
+struct  Xsc__Customers__V1__SearchCustomersRequest
+{
+  ProtobufCMessage base;
+  /*
+   * Digits of a phone (normalised; a prefix of at least 3 digits matches).
+   */
+  char *phone;
+  /*
+   * Part of the name.
+   */
+  char *name;
+  char *tag;
+  Xsc__Customers__V1__Grade grade;
+  /*
+   * Only customers this account owns.
+   */
+  char *owner_account_id;
+  Xsc__Common__V1__PageRequest *page;
+};
+#define XSC__CUSTOMERS__V1__SEARCH_CUSTOMERS_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__customers__v1__search_customers_request__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, XSC__CUSTOMERS__V1__GRADE__GRADE_UNSPECIFIED, (char *)protobuf_c_empty_string, NULL }
+
+
+struct  Xsc__Customers__V1__SearchCustomersResponse
+{
+  ProtobufCMessage base;
+  size_t n_customers;
+  Xsc__Customers__V1__Customer **customers;
+  Xsc__Common__V1__PageInfo *page_info;
+};
+#define XSC__CUSTOMERS__V1__SEARCH_CUSTOMERS_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__customers__v1__search_customers_response__descriptor) \
+    , 0,NULL, NULL }
+
+
+struct  Xsc__Customers__V1__ListTagsRequest
+{
+  ProtobufCMessage base;
+  /*
+   * Capped at 100; 0 means 50.
+   */
+  int32_t limit;
+};
+#define XSC__CUSTOMERS__V1__LIST_TAGS_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__customers__v1__list_tags_request__descriptor) \
+    , 0 }
+
+
+struct  Xsc__Customers__V1__TagCount
+{
+  ProtobufCMessage base;
+  char *tag;
+  int64_t customers;
+};
+#define XSC__CUSTOMERS__V1__TAG_COUNT__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__customers__v1__tag_count__descriptor) \
+    , (char *)protobuf_c_empty_string, 0 }
+
+
+struct  Xsc__Customers__V1__ListTagsResponse
+{
+  ProtobufCMessage base;
+  size_t n_tags;
+  Xsc__Customers__V1__TagCount **tags;
+};
+#define XSC__CUSTOMERS__V1__LIST_TAGS_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__customers__v1__list_tags_response__descriptor) \
+    , 0,NULL }
+
+
+struct  Xsc__Customers__V1__CountCustomersRequest
+{
+  ProtobufCMessage base;
+};
+#define XSC__CUSTOMERS__V1__COUNT_CUSTOMERS_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__customers__v1__count_customers_request__descriptor) \
+     }
+
+
+struct  Xsc__Customers__V1__TeamCount
+{
+  ProtobufCMessage base;
+  char *team_path;
+  int64_t customers;
+  int64_t grade_a;
+  int64_t grade_b;
+  int64_t grade_c;
+  int64_t bound;
+  int64_t follow_ups;
+};
+#define XSC__CUSTOMERS__V1__TEAM_COUNT__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__customers__v1__team_count__descriptor) \
+    , (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0, 0 }
+
+
+struct  Xsc__Customers__V1__CountCustomersResponse
+{
+  ProtobufCMessage base;
+  size_t n_teams;
+  Xsc__Customers__V1__TeamCount **teams;
+};
+#define XSC__CUSTOMERS__V1__COUNT_CUSTOMERS_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__customers__v1__count_customers_response__descriptor) \
+    , 0,NULL }
+
+
+struct  Xsc__Customers__V1__ImportCustomerRow
+{
+  ProtobufCMessage base;
+  Xsc__Customers__V1__CustomerInput *customer;
+};
+#define XSC__CUSTOMERS__V1__IMPORT_CUSTOMER_ROW__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__customers__v1__import_customer_row__descriptor) \
+    , NULL }
+
+
+struct  Xsc__Customers__V1__ImportRowResult
+{
+  ProtobufCMessage base;
+  int32_t index;
+  /*
+   * "created", "existing" (already the caller's: a resend), "refused".
+   */
+  char *outcome;
+  char *customer_id;
+  /*
+   * For "refused": the code, message and details (BadRequest field violations, ErrorInfo).
+   */
+  Google__Rpc__Status *error;
+};
+#define XSC__CUSTOMERS__V1__IMPORT_ROW_RESULT__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__customers__v1__import_row_result__descriptor) \
+    , 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL }
+
+
+struct  Xsc__Customers__V1__ImportCustomersResponse
+{
+  ProtobufCMessage base;
+  size_t n_results;
+  Xsc__Customers__V1__ImportRowResult **results;
+  int32_t created;
+  int32_t existing;
+  int32_t refused;
+};
+#define XSC__CUSTOMERS__V1__IMPORT_CUSTOMERS_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__customers__v1__import_customers_response__descriptor) \
+    , 0,NULL, 0, 0, 0 }
+
+
+struct  Xsc__Customers__V1__FollowUp
+{
+  ProtobufCMessage base;
+  char *id;
+  char *customer_id;
+  char *author_account_id;
+  Xsc__Customers__V1__Channel channel;
+  char *content;
+  Xsc__Customers__V1__Outcome outcome;
+  int64_t next_follow_up_at_ms;
+  int64_t created_at_ms;
+  size_t n_asked_account_ids;
+  char **asked_account_ids;
+};
+#define XSC__CUSTOMERS__V1__FOLLOW_UP__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__customers__v1__follow_up__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, XSC__CUSTOMERS__V1__CHANNEL__CHANNEL_UNSPECIFIED, (char *)protobuf_c_empty_string, XSC__CUSTOMERS__V1__OUTCOME__OUTCOME_UNSPECIFIED, 0, 0, 0,NULL }
+
+
+struct  Xsc__Customers__V1__AddFollowUpRequest
+{
+  ProtobufCMessage base;
+  char *customer_id;
+  Xsc__Customers__V1__Channel channel;
+  char *content;
+  Xsc__Customers__V1__Outcome outcome;
+  /*
+   * 0: none; otherwise in the future. The customer's owner is reminded then.
+   */
+  int64_t next_follow_up_at_ms;
+  /*
+   * Team members asked to follow up too (each gets an SMS and a task); at most 20.
+   */
+  size_t n_ask_account_ids;
+  char **ask_account_ids;
+};
+#define XSC__CUSTOMERS__V1__ADD_FOLLOW_UP_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__customers__v1__add_follow_up_request__descriptor) \
+    , (char *)protobuf_c_empty_string, XSC__CUSTOMERS__V1__CHANNEL__CHANNEL_UNSPECIFIED, (char *)protobuf_c_empty_string, XSC__CUSTOMERS__V1__OUTCOME__OUTCOME_UNSPECIFIED, 0, 0,NULL }
+
+
+struct  Xsc__Customers__V1__FollowUpResponse
+{
+  ProtobufCMessage base;
+  Xsc__Customers__V1__FollowUp *follow_up;
+  size_t n_tasks;
+  Xsc__Customers__V1__Task **tasks;
+};
+#define XSC__CUSTOMERS__V1__FOLLOW_UP_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__customers__v1__follow_up_response__descriptor) \
+    , NULL, 0,NULL }
+
+
+struct  Xsc__Customers__V1__ListFollowUpsRequest
+{
+  ProtobufCMessage base;
+  char *customer_id;
+  Xsc__Common__V1__PageRequest *page;
+};
+#define XSC__CUSTOMERS__V1__LIST_FOLLOW_UPS_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__customers__v1__list_follow_ups_request__descriptor) \
+    , (char *)protobuf_c_empty_string, NULL }
+
+
+struct  Xsc__Customers__V1__ListFollowUpsResponse
+{
+  ProtobufCMessage base;
+  /*
+   * Newest first.
+   */
+  size_t n_follow_ups;
+  Xsc__Customers__V1__FollowUp **follow_ups;
+  Xsc__Common__V1__PageInfo *page_info;
+};
+#define XSC__CUSTOMERS__V1__LIST_FOLLOW_UPS_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__customers__v1__list_follow_ups_response__descriptor) \
+    , 0,NULL, NULL }
+
+
+struct  Xsc__Customers__V1__Task
+{
+  ProtobufCMessage base;
+  char *id;
+  char *follow_up_id;
+  char *customer_id;
+  char *customer_name;
+  char *assignee_account_id;
+  char *asked_by_account_id;
+  /*
+   * "open" or "done".
+   */
+  char *state;
+  int64_t created_at_ms;
+  int64_t done_at_ms;
+};
+#define XSC__CUSTOMERS__V1__TASK__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__customers__v1__task__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0 }
+
+
+struct  Xsc__Customers__V1__ListMyTasksRequest
+{
+  ProtobufCMessage base;
+  /*
+   * Done tasks too.
+   */
+  protobuf_c_boolean include_done;
+  Xsc__Common__V1__PageRequest *page;
+};
+#define XSC__CUSTOMERS__V1__LIST_MY_TASKS_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__customers__v1__list_my_tasks_request__descriptor) \
+    , 0, NULL }
+
+
+struct  Xsc__Customers__V1__ListMyTasksResponse
+{
+  ProtobufCMessage base;
+  size_t n_tasks;
+  Xsc__Customers__V1__Task **tasks;
+  Xsc__Common__V1__PageInfo *page_info;
+};
+#define XSC__CUSTOMERS__V1__LIST_MY_TASKS_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__customers__v1__list_my_tasks_response__descriptor) \
+    , 0,NULL, NULL }
+
+
+struct  Xsc__Customers__V1__CompleteTaskRequest
+{
+  ProtobufCMessage base;
+  char *task_id;
+};
+#define XSC__CUSTOMERS__V1__COMPLETE_TASK_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__customers__v1__complete_task_request__descriptor) \
+    , (char *)protobuf_c_empty_string }
+
+
+struct  Xsc__Customers__V1__TaskResponse
+{
+  ProtobufCMessage base;
+  Xsc__Customers__V1__Task *task;
+};
+#define XSC__CUSTOMERS__V1__TASK_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__customers__v1__task_response__descriptor) \
+    , NULL }
+
+
+struct  Xsc__Customers__V1__NearDuplicate
+{
+  ProtobufCMessage base;
+  char *id;
+  /*
+   * The newer customer and the older one it resembles (same team).
+   */
+  char *customer_id;
+  char *similar_customer_id;
+  /*
+   * "same_name_address" or "phone_transposition".
+   */
+  char *reason;
+  /*
+   * "open", "merged", "dismissed".
+   */
+  char *state;
+  int64_t created_at_ms;
+};
+#define XSC__CUSTOMERS__V1__NEAR_DUPLICATE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__customers__v1__near_duplicate__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0 }
+
+
+struct  Xsc__Customers__V1__ListNearDuplicatesRequest
+{
+  ProtobufCMessage base;
+  protobuf_c_boolean include_closed;
+  Xsc__Common__V1__PageRequest *page;
+};
+#define XSC__CUSTOMERS__V1__LIST_NEAR_DUPLICATES_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__customers__v1__list_near_duplicates_request__descriptor) \
+    , 0, NULL }
+
+
+struct  Xsc__Customers__V1__ListNearDuplicatesResponse
+{
+  ProtobufCMessage base;
+  size_t n_near_duplicates;
+  Xsc__Customers__V1__NearDuplicate **near_duplicates;
+  Xsc__Common__V1__PageInfo *page_info;
+};
+#define XSC__CUSTOMERS__V1__LIST_NEAR_DUPLICATES_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__customers__v1__list_near_duplicates_response__descriptor) \
+    , 0,NULL, NULL }
+
+
+struct  Xsc__Customers__V1__DismissNearDuplicateRequest
+{
+  ProtobufCMessage base;
+  char *near_duplicate_id;
+};
+#define XSC__CUSTOMERS__V1__DISMISS_NEAR_DUPLICATE_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__customers__v1__dismiss_near_duplicate_request__descriptor) \
+    , (char *)protobuf_c_empty_string }
+
+
+struct  Xsc__Customers__V1__MergeCustomersRequest
+{
+  ProtobufCMessage base;
+  /*
+   * Two customers of the caller's team; the one created first survives.
+   */
+  char *customer_id;
+  char *other_customer_id;
+};
+#define XSC__CUSTOMERS__V1__MERGE_CUSTOMERS_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__customers__v1__merge_customers_request__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+
+
+struct  Xsc__Customers__V1__MergeCustomersResponse
+{
+  ProtobufCMessage base;
+  Xsc__Customers__V1__Customer *survivor;
+  char *merged_customer_id;
+  int32_t follow_ups_moved;
+};
+#define XSC__CUSTOMERS__V1__MERGE_CUSTOMERS_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__customers__v1__merge_customers_response__descriptor) \
+    , NULL, (char *)protobuf_c_empty_string, 0 }
+
+
+struct  Xsc__Customers__V1__TransferOwnershipRequest
+{
+  ProtobufCMessage base;
+  char *customer_id;
+  /*
+   * A salesperson of the same team.
+   */
+  char *new_owner_account_id;
+  char *reason;
+};
+#define XSC__CUSTOMERS__V1__TRANSFER_OWNERSHIP_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__customers__v1__transfer_ownership_request__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+
+
+struct  Xsc__Customers__V1__TransferOwnershipResponse
+{
+  ProtobufCMessage base;
+  Xsc__Customers__V1__Customer *customer;
+};
+#define XSC__CUSTOMERS__V1__TRANSFER_OWNERSHIP_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__customers__v1__transfer_ownership_response__descriptor) \
+    , NULL }
+
+
+struct  Xsc__Customers__V1__TransferAllCustomersRequest
+{
+  ProtobufCMessage base;
+  char *from_owner_account_id;
+  /*
+   * A salesperson of the same team.
+   */
+  char *new_owner_account_id;
+  char *reason;
+};
+#define XSC__CUSTOMERS__V1__TRANSFER_ALL_CUSTOMERS_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__customers__v1__transfer_all_customers_request__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+
+
+struct  Xsc__Customers__V1__TransferAllCustomersResponse
+{
+  ProtobufCMessage base;
+  int32_t transferred;
+};
+#define XSC__CUSTOMERS__V1__TRANSFER_ALL_CUSTOMERS_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__customers__v1__transfer_all_customers_response__descriptor) \
+    , 0 }
+
+
+struct  Xsc__Customers__V1__AuditEntry
+{
+  ProtobufCMessage base;
+  char *id;
+  /*
+   * "transfer", "merge", "duplicate_attempt".
+   */
+  char *kind;
+  char *customer_id;
+  char *actor_account_id;
+  char *detail;
+  int64_t at_ms;
+};
+#define XSC__CUSTOMERS__V1__AUDIT_ENTRY__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__customers__v1__audit_entry__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0 }
+
+
+struct  Xsc__Customers__V1__ListAuditRequest
+{
+  ProtobufCMessage base;
+  /*
+   * Empty: every kind.
+   */
+  char *kind;
+  Xsc__Common__V1__PageRequest *page;
+};
+#define XSC__CUSTOMERS__V1__LIST_AUDIT_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__customers__v1__list_audit_request__descriptor) \
+    , (char *)protobuf_c_empty_string, NULL }
+
+
+struct  Xsc__Customers__V1__ListAuditResponse
+{
+  ProtobufCMessage base;
+  /*
+   * Newest first.
+   */
+  size_t n_entries;
+  Xsc__Customers__V1__AuditEntry **entries;
+  Xsc__Common__V1__PageInfo *page_info;
+};
+#define XSC__CUSTOMERS__V1__LIST_AUDIT_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__customers__v1__list_audit_response__descriptor) \
+    , 0,NULL, NULL }
+
+
+struct  Xsc__Customers__V1__BindIntermediaryRequest
+{
+  ProtobufCMessage base;
+  char *customer_id;
+  /*
+   * One of: the intermediary's referral code, or its account id.
+   */
+  char *referral_code;
+  char *intermediary_account_id;
+};
+#define XSC__CUSTOMERS__V1__BIND_INTERMEDIARY_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__customers__v1__bind_intermediary_request__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+
+
+struct  Xsc__Customers__V1__GetRewardeeRequest
+{
+  ProtobufCMessage base;
+  /*
+   * A customer phone (normalised here too).
+   */
+  char *customer_phone;
+};
+#define XSC__CUSTOMERS__V1__GET_REWARDEE_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__customers__v1__get_rewardee_request__descriptor) \
+    , (char *)protobuf_c_empty_string }
+
+
+struct  Xsc__Customers__V1__GetRewardeeResponse
+{
+  ProtobufCMessage base;
+  /*
+   * Empty when nobody is bound.
+   */
+  char *intermediary_account_id;
+  int64_t bound_at_ms;
+  char *source;
+};
+#define XSC__CUSTOMERS__V1__GET_REWARDEE_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__customers__v1__get_rewardee_response__descriptor) \
+    , (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string }
+
+
+struct  Xsc__Customers__V1__GetMyReferralCodeRequest
+{
+  ProtobufCMessage base;
+};
+#define XSC__CUSTOMERS__V1__GET_MY_REFERRAL_CODE_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__customers__v1__get_my_referral_code_request__descriptor) \
+     }
+
+
+struct  Xsc__Customers__V1__ReferralCode
+{
+  ProtobufCMessage base;
+  /*
+   * 6 characters of 23456789ABCDEFGHJKMNPQRSTUVWXYZ (no 0/O, 1/I/L).
+   */
+  char *code;
+  char *account_id;
+};
+#define XSC__CUSTOMERS__V1__REFERRAL_CODE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__customers__v1__referral_code__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+
+
+struct  Xsc__Customers__V1__ResolveReferralCodeRequest
+{
+  ProtobufCMessage base;
+  char *code;
+};
+#define XSC__CUSTOMERS__V1__RESOLVE_REFERRAL_CODE_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__customers__v1__resolve_referral_code_request__descriptor) \
+    , (char *)protobuf_c_empty_string }
+
+
+/* Xsc__Customers__V1__Contact methods */
+void   xsc__customers__v1__contact__init
+                     (Xsc__Customers__V1__Contact         *message);
+size_t xsc__customers__v1__contact__get_packed_size
+                     (const Xsc__Customers__V1__Contact   *message);
+size_t xsc__customers__v1__contact__pack
+                     (const Xsc__Customers__V1__Contact   *message,
+                      uint8_t             *out);
+size_t xsc__customers__v1__contact__pack_to_buffer
+                     (const Xsc__Customers__V1__Contact   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Customers__V1__Contact *
+       xsc__customers__v1__contact__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__customers__v1__contact__free_unpacked
+                     (Xsc__Customers__V1__Contact *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Customers__V1__CustomerInput methods */
+void   xsc__customers__v1__customer_input__init
+                     (Xsc__Customers__V1__CustomerInput         *message);
+size_t xsc__customers__v1__customer_input__get_packed_size
+                     (const Xsc__Customers__V1__CustomerInput   *message);
+size_t xsc__customers__v1__customer_input__pack
+                     (const Xsc__Customers__V1__CustomerInput   *message,
+                      uint8_t             *out);
+size_t xsc__customers__v1__customer_input__pack_to_buffer
+                     (const Xsc__Customers__V1__CustomerInput   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Customers__V1__CustomerInput *
+       xsc__customers__v1__customer_input__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__customers__v1__customer_input__free_unpacked
+                     (Xsc__Customers__V1__CustomerInput *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Customers__V1__Binding methods */
+void   xsc__customers__v1__binding__init
+                     (Xsc__Customers__V1__Binding         *message);
+size_t xsc__customers__v1__binding__get_packed_size
+                     (const Xsc__Customers__V1__Binding   *message);
+size_t xsc__customers__v1__binding__pack
+                     (const Xsc__Customers__V1__Binding   *message,
+                      uint8_t             *out);
+size_t xsc__customers__v1__binding__pack_to_buffer
+                     (const Xsc__Customers__V1__Binding   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Customers__V1__Binding *
+       xsc__customers__v1__binding__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__customers__v1__binding__free_unpacked
+                     (Xsc__Customers__V1__Binding *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Customers__V1__Customer methods */
+void   xsc__customers__v1__customer__init
+                     (Xsc__Customers__V1__Customer         *message);
+size_t xsc__customers__v1__customer__get_packed_size
+                     (const Xsc__Customers__V1__Customer   *message);
+size_t xsc__customers__v1__customer__pack
+                     (const Xsc__Customers__V1__Customer   *message,
+                      uint8_t             *out);
+size_t xsc__customers__v1__customer__pack_to_buffer
+                     (const Xsc__Customers__V1__Customer   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Customers__V1__Customer *
+       xsc__customers__v1__customer__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__customers__v1__customer__free_unpacked
+                     (Xsc__Customers__V1__Customer *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Customers__V1__CreateCustomerRequest methods */
+void   xsc__customers__v1__create_customer_request__init
+                     (Xsc__Customers__V1__CreateCustomerRequest         *message);
+size_t xsc__customers__v1__create_customer_request__get_packed_size
+                     (const Xsc__Customers__V1__CreateCustomerRequest   *message);
+size_t xsc__customers__v1__create_customer_request__pack
+                     (const Xsc__Customers__V1__CreateCustomerRequest   *message,
+                      uint8_t             *out);
+size_t xsc__customers__v1__create_customer_request__pack_to_buffer
+                     (const Xsc__Customers__V1__CreateCustomerRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Customers__V1__CreateCustomerRequest *
+       xsc__customers__v1__create_customer_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__customers__v1__create_customer_request__free_unpacked
+                     (Xsc__Customers__V1__CreateCustomerRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Customers__V1__CustomerResponse methods */
+void   xsc__customers__v1__customer_response__init
+                     (Xsc__Customers__V1__CustomerResponse         *message);
+size_t xsc__customers__v1__customer_response__get_packed_size
+                     (const Xsc__Customers__V1__CustomerResponse   *message);
+size_t xsc__customers__v1__customer_response__pack
+                     (const Xsc__Customers__V1__CustomerResponse   *message,
+                      uint8_t             *out);
+size_t xsc__customers__v1__customer_response__pack_to_buffer
+                     (const Xsc__Customers__V1__CustomerResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Customers__V1__CustomerResponse *
+       xsc__customers__v1__customer_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__customers__v1__customer_response__free_unpacked
+                     (Xsc__Customers__V1__CustomerResponse *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Customers__V1__GetCustomerRequest methods */
+void   xsc__customers__v1__get_customer_request__init
+                     (Xsc__Customers__V1__GetCustomerRequest         *message);
+size_t xsc__customers__v1__get_customer_request__get_packed_size
+                     (const Xsc__Customers__V1__GetCustomerRequest   *message);
+size_t xsc__customers__v1__get_customer_request__pack
+                     (const Xsc__Customers__V1__GetCustomerRequest   *message,
+                      uint8_t             *out);
+size_t xsc__customers__v1__get_customer_request__pack_to_buffer
+                     (const Xsc__Customers__V1__GetCustomerRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Customers__V1__GetCustomerRequest *
+       xsc__customers__v1__get_customer_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__customers__v1__get_customer_request__free_unpacked
+                     (Xsc__Customers__V1__GetCustomerRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Customers__V1__UpdateCustomerRequest methods */
+void   xsc__customers__v1__update_customer_request__init
+                     (Xsc__Customers__V1__UpdateCustomerRequest         *message);
+size_t xsc__customers__v1__update_customer_request__get_packed_size
+                     (const Xsc__Customers__V1__UpdateCustomerRequest   *message);
+size_t xsc__customers__v1__update_customer_request__pack
+                     (const Xsc__Customers__V1__UpdateCustomerRequest   *message,
+                      uint8_t             *out);
+size_t xsc__customers__v1__update_customer_request__pack_to_buffer
+                     (const Xsc__Customers__V1__UpdateCustomerRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Customers__V1__UpdateCustomerRequest *
+       xsc__customers__v1__update_customer_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__customers__v1__update_customer_request__free_unpacked
+                     (Xsc__Customers__V1__UpdateCustomerRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Customers__V1__SearchCustomersRequest methods */
+void   xsc__customers__v1__search_customers_request__init
+                     (Xsc__Customers__V1__SearchCustomersRequest         *message);
+size_t xsc__customers__v1__search_customers_request__get_packed_size
+                     (const Xsc__Customers__V1__SearchCustomersRequest   *message);
+size_t xsc__customers__v1__search_customers_request__pack
+                     (const Xsc__Customers__V1__SearchCustomersRequest   *message,
+                      uint8_t             *out);
+size_t xsc__customers__v1__search_customers_request__pack_to_buffer
+                     (const Xsc__Customers__V1__SearchCustomersRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Customers__V1__SearchCustomersRequest *
+       xsc__customers__v1__search_customers_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__customers__v1__search_customers_request__free_unpacked
+                     (Xsc__Customers__V1__SearchCustomersRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Customers__V1__SearchCustomersResponse methods */
+void   xsc__customers__v1__search_customers_response__init
+                     (Xsc__Customers__V1__SearchCustomersResponse         *message);
+size_t xsc__customers__v1__search_customers_response__get_packed_size
+                     (const Xsc__Customers__V1__SearchCustomersResponse   *message);
+size_t xsc__customers__v1__search_customers_response__pack
+                     (const Xsc__Customers__V1__SearchCustomersResponse   *message,
+                      uint8_t             *out);
+size_t xsc__customers__v1__search_customers_response__pack_to_buffer
+                     (const Xsc__Customers__V1__SearchCustomersResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Customers__V1__SearchCustomersResponse *
+       xsc__customers__v1__search_customers_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__customers__v1__search_customers_response__free_unpacked
+                     (Xsc__Customers__V1__SearchCustomersResponse *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Customers__V1__ListTagsRequest methods */
+void   xsc__customers__v1__list_tags_request__init
+                     (Xsc__Customers__V1__ListTagsRequest         *message);
+size_t xsc__customers__v1__list_tags_request__get_packed_size
+                     (const Xsc__Customers__V1__ListTagsRequest   *message);
+size_t xsc__customers__v1__list_tags_request__pack
+                     (const Xsc__Customers__V1__ListTagsRequest   *message,
+                      uint8_t             *out);
+size_t xsc__customers__v1__list_tags_request__pack_to_buffer
+                     (const Xsc__Customers__V1__ListTagsRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Customers__V1__ListTagsRequest *
+       xsc__customers__v1__list_tags_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__customers__v1__list_tags_request__free_unpacked
+                     (Xsc__Customers__V1__ListTagsRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Customers__V1__TagCount methods */
+void   xsc__customers__v1__tag_count__init
+                     (Xsc__Customers__V1__TagCount         *message);
+size_t xsc__customers__v1__tag_count__get_packed_size
+                     (const Xsc__Customers__V1__TagCount   *message);
+size_t xsc__customers__v1__tag_count__pack
+                     (const Xsc__Customers__V1__TagCount   *message,
+                      uint8_t             *out);
+size_t xsc__customers__v1__tag_count__pack_to_buffer
+                     (const Xsc__Customers__V1__TagCount   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Customers__V1__TagCount *
+       xsc__customers__v1__tag_count__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__customers__v1__tag_count__free_unpacked
+                     (Xsc__Customers__V1__TagCount *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Customers__V1__ListTagsResponse methods */
+void   xsc__customers__v1__list_tags_response__init
+                     (Xsc__Customers__V1__ListTagsResponse         *message);
+size_t xsc__customers__v1__list_tags_response__get_packed_size
+                     (const Xsc__Customers__V1__ListTagsResponse   *message);
+size_t xsc__customers__v1__list_tags_response__pack
+                     (const Xsc__Customers__V1__ListTagsResponse   *message,
+                      uint8_t             *out);
+size_t xsc__customers__v1__list_tags_response__pack_to_buffer
+                     (const Xsc__Customers__V1__ListTagsResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Customers__V1__ListTagsResponse *
+       xsc__customers__v1__list_tags_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__customers__v1__list_tags_response__free_unpacked
+                     (Xsc__Customers__V1__ListTagsResponse *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Customers__V1__CountCustomersRequest methods */
+void   xsc__customers__v1__count_customers_request__init
+                     (Xsc__Customers__V1__CountCustomersRequest         *message);
+size_t xsc__customers__v1__count_customers_request__get_packed_size
+                     (const Xsc__Customers__V1__CountCustomersRequest   *message);
+size_t xsc__customers__v1__count_customers_request__pack
+                     (const Xsc__Customers__V1__CountCustomersRequest   *message,
+                      uint8_t             *out);
+size_t xsc__customers__v1__count_customers_request__pack_to_buffer
+                     (const Xsc__Customers__V1__CountCustomersRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Customers__V1__CountCustomersRequest *
+       xsc__customers__v1__count_customers_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__customers__v1__count_customers_request__free_unpacked
+                     (Xsc__Customers__V1__CountCustomersRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Customers__V1__TeamCount methods */
+void   xsc__customers__v1__team_count__init
+                     (Xsc__Customers__V1__TeamCount         *message);
+size_t xsc__customers__v1__team_count__get_packed_size
+                     (const Xsc__Customers__V1__TeamCount   *message);
+size_t xsc__customers__v1__team_count__pack
+                     (const Xsc__Customers__V1__TeamCount   *message,
+                      uint8_t             *out);
+size_t xsc__customers__v1__team_count__pack_to_buffer
+                     (const Xsc__Customers__V1__TeamCount   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Customers__V1__TeamCount *
+       xsc__customers__v1__team_count__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__customers__v1__team_count__free_unpacked
+                     (Xsc__Customers__V1__TeamCount *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Customers__V1__CountCustomersResponse methods */
+void   xsc__customers__v1__count_customers_response__init
+                     (Xsc__Customers__V1__CountCustomersResponse         *message);
+size_t xsc__customers__v1__count_customers_response__get_packed_size
+                     (const Xsc__Customers__V1__CountCustomersResponse   *message);
+size_t xsc__customers__v1__count_customers_response__pack
+                     (const Xsc__Customers__V1__CountCustomersResponse   *message,
+                      uint8_t             *out);
+size_t xsc__customers__v1__count_customers_response__pack_to_buffer
+                     (const Xsc__Customers__V1__CountCustomersResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Customers__V1__CountCustomersResponse *
+       xsc__customers__v1__count_customers_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__customers__v1__count_customers_response__free_unpacked
+                     (Xsc__Customers__V1__CountCustomersResponse *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Customers__V1__ImportCustomerRow methods */
+void   xsc__customers__v1__import_customer_row__init
+                     (Xsc__Customers__V1__ImportCustomerRow         *message);
+size_t xsc__customers__v1__import_customer_row__get_packed_size
+                     (const Xsc__Customers__V1__ImportCustomerRow   *message);
+size_t xsc__customers__v1__import_customer_row__pack
+                     (const Xsc__Customers__V1__ImportCustomerRow   *message,
+                      uint8_t             *out);
+size_t xsc__customers__v1__import_customer_row__pack_to_buffer
+                     (const Xsc__Customers__V1__ImportCustomerRow   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Customers__V1__ImportCustomerRow *
+       xsc__customers__v1__import_customer_row__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__customers__v1__import_customer_row__free_unpacked
+                     (Xsc__Customers__V1__ImportCustomerRow *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Customers__V1__ImportRowResult methods */
+void   xsc__customers__v1__import_row_result__init
+                     (Xsc__Customers__V1__ImportRowResult         *message);
+size_t xsc__customers__v1__import_row_result__get_packed_size
+                     (const Xsc__Customers__V1__ImportRowResult   *message);
+size_t xsc__customers__v1__import_row_result__pack
+                     (const Xsc__Customers__V1__ImportRowResult   *message,
+                      uint8_t             *out);
+size_t xsc__customers__v1__import_row_result__pack_to_buffer
+                     (const Xsc__Customers__V1__ImportRowResult   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Customers__V1__ImportRowResult *
+       xsc__customers__v1__import_row_result__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__customers__v1__import_row_result__free_unpacked
+                     (Xsc__Customers__V1__ImportRowResult *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Customers__V1__ImportCustomersResponse methods */
+void   xsc__customers__v1__import_customers_response__init
+                     (Xsc__Customers__V1__ImportCustomersResponse         *message);
+size_t xsc__customers__v1__import_customers_response__get_packed_size
+                     (const Xsc__Customers__V1__ImportCustomersResponse   *message);
+size_t xsc__customers__v1__import_customers_response__pack
+                     (const Xsc__Customers__V1__ImportCustomersResponse   *message,
+                      uint8_t             *out);
+size_t xsc__customers__v1__import_customers_response__pack_to_buffer
+                     (const Xsc__Customers__V1__ImportCustomersResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Customers__V1__ImportCustomersResponse *
+       xsc__customers__v1__import_customers_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__customers__v1__import_customers_response__free_unpacked
+                     (Xsc__Customers__V1__ImportCustomersResponse *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Customers__V1__FollowUp methods */
+void   xsc__customers__v1__follow_up__init
+                     (Xsc__Customers__V1__FollowUp         *message);
+size_t xsc__customers__v1__follow_up__get_packed_size
+                     (const Xsc__Customers__V1__FollowUp   *message);
+size_t xsc__customers__v1__follow_up__pack
+                     (const Xsc__Customers__V1__FollowUp   *message,
+                      uint8_t             *out);
+size_t xsc__customers__v1__follow_up__pack_to_buffer
+                     (const Xsc__Customers__V1__FollowUp   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Customers__V1__FollowUp *
+       xsc__customers__v1__follow_up__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__customers__v1__follow_up__free_unpacked
+                     (Xsc__Customers__V1__FollowUp *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Customers__V1__AddFollowUpRequest methods */
+void   xsc__customers__v1__add_follow_up_request__init
+                     (Xsc__Customers__V1__AddFollowUpRequest         *message);
+size_t xsc__customers__v1__add_follow_up_request__get_packed_size
+                     (const Xsc__Customers__V1__AddFollowUpRequest   *message);
+size_t xsc__customers__v1__add_follow_up_request__pack
+                     (const Xsc__Customers__V1__AddFollowUpRequest   *message,
+                      uint8_t             *out);
+size_t xsc__customers__v1__add_follow_up_request__pack_to_buffer
+                     (const Xsc__Customers__V1__AddFollowUpRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Customers__V1__AddFollowUpRequest *
+       xsc__customers__v1__add_follow_up_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__customers__v1__add_follow_up_request__free_unpacked
+                     (Xsc__Customers__V1__AddFollowUpRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Customers__V1__FollowUpResponse methods */
+void   xsc__customers__v1__follow_up_response__init
+                     (Xsc__Customers__V1__FollowUpResponse         *message);
+size_t xsc__customers__v1__follow_up_response__get_packed_size
+                     (const Xsc__Customers__V1__FollowUpResponse   *message);
+size_t xsc__customers__v1__follow_up_response__pack
+                     (const Xsc__Customers__V1__FollowUpResponse   *message,
+                      uint8_t             *out);
+size_t xsc__customers__v1__follow_up_response__pack_to_buffer
+                     (const Xsc__Customers__V1__FollowUpResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Customers__V1__FollowUpResponse *
+       xsc__customers__v1__follow_up_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__customers__v1__follow_up_response__free_unpacked
+                     (Xsc__Customers__V1__FollowUpResponse *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Customers__V1__ListFollowUpsRequest methods */
+void   xsc__customers__v1__list_follow_ups_request__init
+                     (Xsc__Customers__V1__ListFollowUpsRequest         *message);
+size_t xsc__customers__v1__list_follow_ups_request__get_packed_size
+                     (const Xsc__Customers__V1__ListFollowUpsRequest   *message);
+size_t xsc__customers__v1__list_follow_ups_request__pack
+                     (const Xsc__Customers__V1__ListFollowUpsRequest   *message,
+                      uint8_t             *out);
+size_t xsc__customers__v1__list_follow_ups_request__pack_to_buffer
+                     (const Xsc__Customers__V1__ListFollowUpsRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Customers__V1__ListFollowUpsRequest *
+       xsc__customers__v1__list_follow_ups_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__customers__v1__list_follow_ups_request__free_unpacked
+                     (Xsc__Customers__V1__ListFollowUpsRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Customers__V1__ListFollowUpsResponse methods */
+void   xsc__customers__v1__list_follow_ups_response__init
+                     (Xsc__Customers__V1__ListFollowUpsResponse         *message);
+size_t xsc__customers__v1__list_follow_ups_response__get_packed_size
+                     (const Xsc__Customers__V1__ListFollowUpsResponse   *message);
+size_t xsc__customers__v1__list_follow_ups_response__pack
+                     (const Xsc__Customers__V1__ListFollowUpsResponse   *message,
+                      uint8_t             *out);
+size_t xsc__customers__v1__list_follow_ups_response__pack_to_buffer
+                     (const Xsc__Customers__V1__ListFollowUpsResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Customers__V1__ListFollowUpsResponse *
+       xsc__customers__v1__list_follow_ups_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__customers__v1__list_follow_ups_response__free_unpacked
+                     (Xsc__Customers__V1__ListFollowUpsResponse *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Customers__V1__Task methods */
+void   xsc__customers__v1__task__init
+                     (Xsc__Customers__V1__Task         *message);
+size_t xsc__customers__v1__task__get_packed_size
+                     (const Xsc__Customers__V1__Task   *message);
+size_t xsc__customers__v1__task__pack
+                     (const Xsc__Customers__V1__Task   *message,
+                      uint8_t             *out);
+size_t xsc__customers__v1__task__pack_to_buffer
+                     (const Xsc__Customers__V1__Task   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Customers__V1__Task *
+       xsc__customers__v1__task__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__customers__v1__task__free_unpacked
+                     (Xsc__Customers__V1__Task *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Customers__V1__ListMyTasksRequest methods */
+void   xsc__customers__v1__list_my_tasks_request__init
+                     (Xsc__Customers__V1__ListMyTasksRequest         *message);
+size_t xsc__customers__v1__list_my_tasks_request__get_packed_size
+                     (const Xsc__Customers__V1__ListMyTasksRequest   *message);
+size_t xsc__customers__v1__list_my_tasks_request__pack
+                     (const Xsc__Customers__V1__ListMyTasksRequest   *message,
+                      uint8_t             *out);
+size_t xsc__customers__v1__list_my_tasks_request__pack_to_buffer
+                     (const Xsc__Customers__V1__ListMyTasksRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Customers__V1__ListMyTasksRequest *
+       xsc__customers__v1__list_my_tasks_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__customers__v1__list_my_tasks_request__free_unpacked
+                     (Xsc__Customers__V1__ListMyTasksRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Customers__V1__ListMyTasksResponse methods */
+void   xsc__customers__v1__list_my_tasks_response__init
+                     (Xsc__Customers__V1__ListMyTasksResponse         *message);
+size_t xsc__customers__v1__list_my_tasks_response__get_packed_size
+                     (const Xsc__Customers__V1__ListMyTasksResponse   *message);
+size_t xsc__customers__v1__list_my_tasks_response__pack
+                     (const Xsc__Customers__V1__ListMyTasksResponse   *message,
+                      uint8_t             *out);
+size_t xsc__customers__v1__list_my_tasks_response__pack_to_buffer
+                     (const Xsc__Customers__V1__ListMyTasksResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Customers__V1__ListMyTasksResponse *
+       xsc__customers__v1__list_my_tasks_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__customers__v1__list_my_tasks_response__free_unpacked
+                     (Xsc__Customers__V1__ListMyTasksResponse *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Customers__V1__CompleteTaskRequest methods */
+void   xsc__customers__v1__complete_task_request__init
+                     (Xsc__Customers__V1__CompleteTaskRequest         *message);
+size_t xsc__customers__v1__complete_task_request__get_packed_size
+                     (const Xsc__Customers__V1__CompleteTaskRequest   *message);
+size_t xsc__customers__v1__complete_task_request__pack
+                     (const Xsc__Customers__V1__CompleteTaskRequest   *message,
+                      uint8_t             *out);
+size_t xsc__customers__v1__complete_task_request__pack_to_buffer
+                     (const Xsc__Customers__V1__CompleteTaskRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Customers__V1__CompleteTaskRequest *
+       xsc__customers__v1__complete_task_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__customers__v1__complete_task_request__free_unpacked
+                     (Xsc__Customers__V1__CompleteTaskRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Customers__V1__TaskResponse methods */
+void   xsc__customers__v1__task_response__init
+                     (Xsc__Customers__V1__TaskResponse         *message);
+size_t xsc__customers__v1__task_response__get_packed_size
+                     (const Xsc__Customers__V1__TaskResponse   *message);
+size_t xsc__customers__v1__task_response__pack
+                     (const Xsc__Customers__V1__TaskResponse   *message,
+                      uint8_t             *out);
+size_t xsc__customers__v1__task_response__pack_to_buffer
+                     (const Xsc__Customers__V1__TaskResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Customers__V1__TaskResponse *
+       xsc__customers__v1__task_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__customers__v1__task_response__free_unpacked
+                     (Xsc__Customers__V1__TaskResponse *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Customers__V1__NearDuplicate methods */
+void   xsc__customers__v1__near_duplicate__init
+                     (Xsc__Customers__V1__NearDuplicate         *message);
+size_t xsc__customers__v1__near_duplicate__get_packed_size
+                     (const Xsc__Customers__V1__NearDuplicate   *message);
+size_t xsc__customers__v1__near_duplicate__pack
+                     (const Xsc__Customers__V1__NearDuplicate   *message,
+                      uint8_t             *out);
+size_t xsc__customers__v1__near_duplicate__pack_to_buffer
+                     (const Xsc__Customers__V1__NearDuplicate   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Customers__V1__NearDuplicate *
+       xsc__customers__v1__near_duplicate__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__customers__v1__near_duplicate__free_unpacked
+                     (Xsc__Customers__V1__NearDuplicate *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Customers__V1__ListNearDuplicatesRequest methods */
+void   xsc__customers__v1__list_near_duplicates_request__init
+                     (Xsc__Customers__V1__ListNearDuplicatesRequest         *message);
+size_t xsc__customers__v1__list_near_duplicates_request__get_packed_size
+                     (const Xsc__Customers__V1__ListNearDuplicatesRequest   *message);
+size_t xsc__customers__v1__list_near_duplicates_request__pack
+                     (const Xsc__Customers__V1__ListNearDuplicatesRequest   *message,
+                      uint8_t             *out);
+size_t xsc__customers__v1__list_near_duplicates_request__pack_to_buffer
+                     (const Xsc__Customers__V1__ListNearDuplicatesRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Customers__V1__ListNearDuplicatesRequest *
+       xsc__customers__v1__list_near_duplicates_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__customers__v1__list_near_duplicates_request__free_unpacked
+                     (Xsc__Customers__V1__ListNearDuplicatesRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Customers__V1__ListNearDuplicatesResponse methods */
+void   xsc__customers__v1__list_near_duplicates_response__init
+                     (Xsc__Customers__V1__ListNearDuplicatesResponse         *message);
+size_t xsc__customers__v1__list_near_duplicates_response__get_packed_size
+                     (const Xsc__Customers__V1__ListNearDuplicatesResponse   *message);
+size_t xsc__customers__v1__list_near_duplicates_response__pack
+                     (const Xsc__Customers__V1__ListNearDuplicatesResponse   *message,
+                      uint8_t             *out);
+size_t xsc__customers__v1__list_near_duplicates_response__pack_to_buffer
+                     (const Xsc__Customers__V1__ListNearDuplicatesResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Customers__V1__ListNearDuplicatesResponse *
+       xsc__customers__v1__list_near_duplicates_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__customers__v1__list_near_duplicates_response__free_unpacked
+                     (Xsc__Customers__V1__ListNearDuplicatesResponse *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Customers__V1__DismissNearDuplicateRequest methods */
+void   xsc__customers__v1__dismiss_near_duplicate_request__init
+                     (Xsc__Customers__V1__DismissNearDuplicateRequest         *message);
+size_t xsc__customers__v1__dismiss_near_duplicate_request__get_packed_size
+                     (const Xsc__Customers__V1__DismissNearDuplicateRequest   *message);
+size_t xsc__customers__v1__dismiss_near_duplicate_request__pack
+                     (const Xsc__Customers__V1__DismissNearDuplicateRequest   *message,
+                      uint8_t             *out);
+size_t xsc__customers__v1__dismiss_near_duplicate_request__pack_to_buffer
+                     (const Xsc__Customers__V1__DismissNearDuplicateRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Customers__V1__DismissNearDuplicateRequest *
+       xsc__customers__v1__dismiss_near_duplicate_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__customers__v1__dismiss_near_duplicate_request__free_unpacked
+                     (Xsc__Customers__V1__DismissNearDuplicateRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Customers__V1__MergeCustomersRequest methods */
+void   xsc__customers__v1__merge_customers_request__init
+                     (Xsc__Customers__V1__MergeCustomersRequest         *message);
+size_t xsc__customers__v1__merge_customers_request__get_packed_size
+                     (const Xsc__Customers__V1__MergeCustomersRequest   *message);
+size_t xsc__customers__v1__merge_customers_request__pack
+                     (const Xsc__Customers__V1__MergeCustomersRequest   *message,
+                      uint8_t             *out);
+size_t xsc__customers__v1__merge_customers_request__pack_to_buffer
+                     (const Xsc__Customers__V1__MergeCustomersRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Customers__V1__MergeCustomersRequest *
+       xsc__customers__v1__merge_customers_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__customers__v1__merge_customers_request__free_unpacked
+                     (Xsc__Customers__V1__MergeCustomersRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Customers__V1__MergeCustomersResponse methods */
+void   xsc__customers__v1__merge_customers_response__init
+                     (Xsc__Customers__V1__MergeCustomersResponse         *message);
+size_t xsc__customers__v1__merge_customers_response__get_packed_size
+                     (const Xsc__Customers__V1__MergeCustomersResponse   *message);
+size_t xsc__customers__v1__merge_customers_response__pack
+                     (const Xsc__Customers__V1__MergeCustomersResponse   *message,
+                      uint8_t             *out);
+size_t xsc__customers__v1__merge_customers_response__pack_to_buffer
+                     (const Xsc__Customers__V1__MergeCustomersResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Customers__V1__MergeCustomersResponse *
+       xsc__customers__v1__merge_customers_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__customers__v1__merge_customers_response__free_unpacked
+                     (Xsc__Customers__V1__MergeCustomersResponse *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Customers__V1__TransferOwnershipRequest methods */
+void   xsc__customers__v1__transfer_ownership_request__init
+                     (Xsc__Customers__V1__TransferOwnershipRequest         *message);
+size_t xsc__customers__v1__transfer_ownership_request__get_packed_size
+                     (const Xsc__Customers__V1__TransferOwnershipRequest   *message);
+size_t xsc__customers__v1__transfer_ownership_request__pack
+                     (const Xsc__Customers__V1__TransferOwnershipRequest   *message,
+                      uint8_t             *out);
+size_t xsc__customers__v1__transfer_ownership_request__pack_to_buffer
+                     (const Xsc__Customers__V1__TransferOwnershipRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Customers__V1__TransferOwnershipRequest *
+       xsc__customers__v1__transfer_ownership_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__customers__v1__transfer_ownership_request__free_unpacked
+                     (Xsc__Customers__V1__TransferOwnershipRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Customers__V1__TransferOwnershipResponse methods */
+void   xsc__customers__v1__transfer_ownership_response__init
+                     (Xsc__Customers__V1__TransferOwnershipResponse         *message);
+size_t xsc__customers__v1__transfer_ownership_response__get_packed_size
+                     (const Xsc__Customers__V1__TransferOwnershipResponse   *message);
+size_t xsc__customers__v1__transfer_ownership_response__pack
+                     (const Xsc__Customers__V1__TransferOwnershipResponse   *message,
+                      uint8_t             *out);
+size_t xsc__customers__v1__transfer_ownership_response__pack_to_buffer
+                     (const Xsc__Customers__V1__TransferOwnershipResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Customers__V1__TransferOwnershipResponse *
+       xsc__customers__v1__transfer_ownership_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__customers__v1__transfer_ownership_response__free_unpacked
+                     (Xsc__Customers__V1__TransferOwnershipResponse *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Customers__V1__TransferAllCustomersRequest methods */
+void   xsc__customers__v1__transfer_all_customers_request__init
+                     (Xsc__Customers__V1__TransferAllCustomersRequest         *message);
+size_t xsc__customers__v1__transfer_all_customers_request__get_packed_size
+                     (const Xsc__Customers__V1__TransferAllCustomersRequest   *message);
+size_t xsc__customers__v1__transfer_all_customers_request__pack
+                     (const Xsc__Customers__V1__TransferAllCustomersRequest   *message,
+                      uint8_t             *out);
+size_t xsc__customers__v1__transfer_all_customers_request__pack_to_buffer
+                     (const Xsc__Customers__V1__TransferAllCustomersRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Customers__V1__TransferAllCustomersRequest *
+       xsc__customers__v1__transfer_all_customers_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__customers__v1__transfer_all_customers_request__free_unpacked
+                     (Xsc__Customers__V1__TransferAllCustomersRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Customers__V1__TransferAllCustomersResponse methods */
+void   xsc__customers__v1__transfer_all_customers_response__init
+                     (Xsc__Customers__V1__TransferAllCustomersResponse         *message);
+size_t xsc__customers__v1__transfer_all_customers_response__get_packed_size
+                     (const Xsc__Customers__V1__TransferAllCustomersResponse   *message);
+size_t xsc__customers__v1__transfer_all_customers_response__pack
+                     (const Xsc__Customers__V1__TransferAllCustomersResponse   *message,
+                      uint8_t             *out);
+size_t xsc__customers__v1__transfer_all_customers_response__pack_to_buffer
+                     (const Xsc__Customers__V1__TransferAllCustomersResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Customers__V1__TransferAllCustomersResponse *
+       xsc__customers__v1__transfer_all_customers_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__customers__v1__transfer_all_customers_response__free_unpacked
+                     (Xsc__Customers__V1__TransferAllCustomersResponse *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Customers__V1__AuditEntry methods */
+void   xsc__customers__v1__audit_entry__init
+                     (Xsc__Customers__V1__AuditEntry         *message);
+size_t xsc__customers__v1__audit_entry__get_packed_size
+                     (const Xsc__Customers__V1__AuditEntry   *message);
+size_t xsc__customers__v1__audit_entry__pack
+                     (const Xsc__Customers__V1__AuditEntry   *message,
+                      uint8_t             *out);
+size_t xsc__customers__v1__audit_entry__pack_to_buffer
+                     (const Xsc__Customers__V1__AuditEntry   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Customers__V1__AuditEntry *
+       xsc__customers__v1__audit_entry__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__customers__v1__audit_entry__free_unpacked
+                     (Xsc__Customers__V1__AuditEntry *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Customers__V1__ListAuditRequest methods */
+void   xsc__customers__v1__list_audit_request__init
+                     (Xsc__Customers__V1__ListAuditRequest         *message);
+size_t xsc__customers__v1__list_audit_request__get_packed_size
+                     (const Xsc__Customers__V1__ListAuditRequest   *message);
+size_t xsc__customers__v1__list_audit_request__pack
+                     (const Xsc__Customers__V1__ListAuditRequest   *message,
+                      uint8_t             *out);
+size_t xsc__customers__v1__list_audit_request__pack_to_buffer
+                     (const Xsc__Customers__V1__ListAuditRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Customers__V1__ListAuditRequest *
+       xsc__customers__v1__list_audit_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__customers__v1__list_audit_request__free_unpacked
+                     (Xsc__Customers__V1__ListAuditRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Customers__V1__ListAuditResponse methods */
+void   xsc__customers__v1__list_audit_response__init
+                     (Xsc__Customers__V1__ListAuditResponse         *message);
+size_t xsc__customers__v1__list_audit_response__get_packed_size
+                     (const Xsc__Customers__V1__ListAuditResponse   *message);
+size_t xsc__customers__v1__list_audit_response__pack
+                     (const Xsc__Customers__V1__ListAuditResponse   *message,
+                      uint8_t             *out);
+size_t xsc__customers__v1__list_audit_response__pack_to_buffer
+                     (const Xsc__Customers__V1__ListAuditResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Customers__V1__ListAuditResponse *
+       xsc__customers__v1__list_audit_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__customers__v1__list_audit_response__free_unpacked
+                     (Xsc__Customers__V1__ListAuditResponse *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Customers__V1__BindIntermediaryRequest methods */
+void   xsc__customers__v1__bind_intermediary_request__init
+                     (Xsc__Customers__V1__BindIntermediaryRequest         *message);
+size_t xsc__customers__v1__bind_intermediary_request__get_packed_size
+                     (const Xsc__Customers__V1__BindIntermediaryRequest   *message);
+size_t xsc__customers__v1__bind_intermediary_request__pack
+                     (const Xsc__Customers__V1__BindIntermediaryRequest   *message,
+                      uint8_t             *out);
+size_t xsc__customers__v1__bind_intermediary_request__pack_to_buffer
+                     (const Xsc__Customers__V1__BindIntermediaryRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Customers__V1__BindIntermediaryRequest *
+       xsc__customers__v1__bind_intermediary_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__customers__v1__bind_intermediary_request__free_unpacked
+                     (Xsc__Customers__V1__BindIntermediaryRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Customers__V1__GetRewardeeRequest methods */
+void   xsc__customers__v1__get_rewardee_request__init
+                     (Xsc__Customers__V1__GetRewardeeRequest         *message);
+size_t xsc__customers__v1__get_rewardee_request__get_packed_size
+                     (const Xsc__Customers__V1__GetRewardeeRequest   *message);
+size_t xsc__customers__v1__get_rewardee_request__pack
+                     (const Xsc__Customers__V1__GetRewardeeRequest   *message,
+                      uint8_t             *out);
+size_t xsc__customers__v1__get_rewardee_request__pack_to_buffer
+                     (const Xsc__Customers__V1__GetRewardeeRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Customers__V1__GetRewardeeRequest *
+       xsc__customers__v1__get_rewardee_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__customers__v1__get_rewardee_request__free_unpacked
+                     (Xsc__Customers__V1__GetRewardeeRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Customers__V1__GetRewardeeResponse methods */
+void   xsc__customers__v1__get_rewardee_response__init
+                     (Xsc__Customers__V1__GetRewardeeResponse         *message);
+size_t xsc__customers__v1__get_rewardee_response__get_packed_size
+                     (const Xsc__Customers__V1__GetRewardeeResponse   *message);
+size_t xsc__customers__v1__get_rewardee_response__pack
+                     (const Xsc__Customers__V1__GetRewardeeResponse   *message,
+                      uint8_t             *out);
+size_t xsc__customers__v1__get_rewardee_response__pack_to_buffer
+                     (const Xsc__Customers__V1__GetRewardeeResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Customers__V1__GetRewardeeResponse *
+       xsc__customers__v1__get_rewardee_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__customers__v1__get_rewardee_response__free_unpacked
+                     (Xsc__Customers__V1__GetRewardeeResponse *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Customers__V1__GetMyReferralCodeRequest methods */
+void   xsc__customers__v1__get_my_referral_code_request__init
+                     (Xsc__Customers__V1__GetMyReferralCodeRequest         *message);
+size_t xsc__customers__v1__get_my_referral_code_request__get_packed_size
+                     (const Xsc__Customers__V1__GetMyReferralCodeRequest   *message);
+size_t xsc__customers__v1__get_my_referral_code_request__pack
+                     (const Xsc__Customers__V1__GetMyReferralCodeRequest   *message,
+                      uint8_t             *out);
+size_t xsc__customers__v1__get_my_referral_code_request__pack_to_buffer
+                     (const Xsc__Customers__V1__GetMyReferralCodeRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Customers__V1__GetMyReferralCodeRequest *
+       xsc__customers__v1__get_my_referral_code_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__customers__v1__get_my_referral_code_request__free_unpacked
+                     (Xsc__Customers__V1__GetMyReferralCodeRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Customers__V1__ReferralCode methods */
+void   xsc__customers__v1__referral_code__init
+                     (Xsc__Customers__V1__ReferralCode         *message);
+size_t xsc__customers__v1__referral_code__get_packed_size
+                     (const Xsc__Customers__V1__ReferralCode   *message);
+size_t xsc__customers__v1__referral_code__pack
+                     (const Xsc__Customers__V1__ReferralCode   *message,
+                      uint8_t             *out);
+size_t xsc__customers__v1__referral_code__pack_to_buffer
+                     (const Xsc__Customers__V1__ReferralCode   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Customers__V1__ReferralCode *
+       xsc__customers__v1__referral_code__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__customers__v1__referral_code__free_unpacked
+                     (Xsc__Customers__V1__ReferralCode *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Customers__V1__ResolveReferralCodeRequest methods */
+void   xsc__customers__v1__resolve_referral_code_request__init
+                     (Xsc__Customers__V1__ResolveReferralCodeRequest         *message);
+size_t xsc__customers__v1__resolve_referral_code_request__get_packed_size
+                     (const Xsc__Customers__V1__ResolveReferralCodeRequest   *message);
+size_t xsc__customers__v1__resolve_referral_code_request__pack
+                     (const Xsc__Customers__V1__ResolveReferralCodeRequest   *message,
+                      uint8_t             *out);
+size_t xsc__customers__v1__resolve_referral_code_request__pack_to_buffer
+                     (const Xsc__Customers__V1__ResolveReferralCodeRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Customers__V1__ResolveReferralCodeRequest *
+       xsc__customers__v1__resolve_referral_code_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__customers__v1__resolve_referral_code_request__free_unpacked
+                     (Xsc__Customers__V1__ResolveReferralCodeRequest *message,
+                      ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
+typedef void (*Xsc__Customers__V1__Contact_Closure)
+                 (const Xsc__Customers__V1__Contact *message,
+                  void *closure_data);
+typedef void (*Xsc__Customers__V1__CustomerInput_Closure)
+                 (const Xsc__Customers__V1__CustomerInput *message,
+                  void *closure_data);
+typedef void (*Xsc__Customers__V1__Binding_Closure)
+                 (const Xsc__Customers__V1__Binding *message,
+                  void *closure_data);
+typedef void (*Xsc__Customers__V1__Customer_Closure)
+                 (const Xsc__Customers__V1__Customer *message,
+                  void *closure_data);
+typedef void (*Xsc__Customers__V1__CreateCustomerRequest_Closure)
+                 (const Xsc__Customers__V1__CreateCustomerRequest *message,
+                  void *closure_data);
+typedef void (*Xsc__Customers__V1__CustomerResponse_Closure)
+                 (const Xsc__Customers__V1__CustomerResponse *message,
+                  void *closure_data);
+typedef void (*Xsc__Customers__V1__GetCustomerRequest_Closure)
+                 (const Xsc__Customers__V1__GetCustomerRequest *message,
+                  void *closure_data);
+typedef void (*Xsc__Customers__V1__UpdateCustomerRequest_Closure)
+                 (const Xsc__Customers__V1__UpdateCustomerRequest *message,
+                  void *closure_data);
+typedef void (*Xsc__Customers__V1__SearchCustomersRequest_Closure)
+                 (const Xsc__Customers__V1__SearchCustomersRequest *message,
+                  void *closure_data);
+typedef void (*Xsc__Customers__V1__SearchCustomersResponse_Closure)
+                 (const Xsc__Customers__V1__SearchCustomersResponse *message,
+                  void *closure_data);
+typedef void (*Xsc__Customers__V1__ListTagsRequest_Closure)
+                 (const Xsc__Customers__V1__ListTagsRequest *message,
+                  void *closure_data);
+typedef void (*Xsc__Customers__V1__TagCount_Closure)
+                 (const Xsc__Customers__V1__TagCount *message,
+                  void *closure_data);
+typedef void (*Xsc__Customers__V1__ListTagsResponse_Closure)
+                 (const Xsc__Customers__V1__ListTagsResponse *message,
+                  void *closure_data);
+typedef void (*Xsc__Customers__V1__CountCustomersRequest_Closure)
+                 (const Xsc__Customers__V1__CountCustomersRequest *message,
+                  void *closure_data);
+typedef void (*Xsc__Customers__V1__TeamCount_Closure)
+                 (const Xsc__Customers__V1__TeamCount *message,
+                  void *closure_data);
+typedef void (*Xsc__Customers__V1__CountCustomersResponse_Closure)
+                 (const Xsc__Customers__V1__CountCustomersResponse *message,
+                  void *closure_data);
+typedef void (*Xsc__Customers__V1__ImportCustomerRow_Closure)
+                 (const Xsc__Customers__V1__ImportCustomerRow *message,
+                  void *closure_data);
+typedef void (*Xsc__Customers__V1__ImportRowResult_Closure)
+                 (const Xsc__Customers__V1__ImportRowResult *message,
+                  void *closure_data);
+typedef void (*Xsc__Customers__V1__ImportCustomersResponse_Closure)
+                 (const Xsc__Customers__V1__ImportCustomersResponse *message,
+                  void *closure_data);
+typedef void (*Xsc__Customers__V1__FollowUp_Closure)
+                 (const Xsc__Customers__V1__FollowUp *message,
+                  void *closure_data);
+typedef void (*Xsc__Customers__V1__AddFollowUpRequest_Closure)
+                 (const Xsc__Customers__V1__AddFollowUpRequest *message,
+                  void *closure_data);
+typedef void (*Xsc__Customers__V1__FollowUpResponse_Closure)
+                 (const Xsc__Customers__V1__FollowUpResponse *message,
+                  void *closure_data);
+typedef void (*Xsc__Customers__V1__ListFollowUpsRequest_Closure)
+                 (const Xsc__Customers__V1__ListFollowUpsRequest *message,
+                  void *closure_data);
+typedef void (*Xsc__Customers__V1__ListFollowUpsResponse_Closure)
+                 (const Xsc__Customers__V1__ListFollowUpsResponse *message,
+                  void *closure_data);
+typedef void (*Xsc__Customers__V1__Task_Closure)
+                 (const Xsc__Customers__V1__Task *message,
+                  void *closure_data);
+typedef void (*Xsc__Customers__V1__ListMyTasksRequest_Closure)
+                 (const Xsc__Customers__V1__ListMyTasksRequest *message,
+                  void *closure_data);
+typedef void (*Xsc__Customers__V1__ListMyTasksResponse_Closure)
+                 (const Xsc__Customers__V1__ListMyTasksResponse *message,
+                  void *closure_data);
+typedef void (*Xsc__Customers__V1__CompleteTaskRequest_Closure)
+                 (const Xsc__Customers__V1__CompleteTaskRequest *message,
+                  void *closure_data);
+typedef void (*Xsc__Customers__V1__TaskResponse_Closure)
+                 (const Xsc__Customers__V1__TaskResponse *message,
+                  void *closure_data);
+typedef void (*Xsc__Customers__V1__NearDuplicate_Closure)
+                 (const Xsc__Customers__V1__NearDuplicate *message,
+                  void *closure_data);
+typedef void (*Xsc__Customers__V1__ListNearDuplicatesRequest_Closure)
+                 (const Xsc__Customers__V1__ListNearDuplicatesRequest *message,
+                  void *closure_data);
+typedef void (*Xsc__Customers__V1__ListNearDuplicatesResponse_Closure)
+                 (const Xsc__Customers__V1__ListNearDuplicatesResponse *message,
+                  void *closure_data);
+typedef void (*Xsc__Customers__V1__DismissNearDuplicateRequest_Closure)
+                 (const Xsc__Customers__V1__DismissNearDuplicateRequest *message,
+                  void *closure_data);
+typedef void (*Xsc__Customers__V1__MergeCustomersRequest_Closure)
+                 (const Xsc__Customers__V1__MergeCustomersRequest *message,
+                  void *closure_data);
+typedef void (*Xsc__Customers__V1__MergeCustomersResponse_Closure)
+                 (const Xsc__Customers__V1__MergeCustomersResponse *message,
+                  void *closure_data);
+typedef void (*Xsc__Customers__V1__TransferOwnershipRequest_Closure)
+                 (const Xsc__Customers__V1__TransferOwnershipRequest *message,
+                  void *closure_data);
+typedef void (*Xsc__Customers__V1__TransferOwnershipResponse_Closure)
+                 (const Xsc__Customers__V1__TransferOwnershipResponse *message,
+                  void *closure_data);
+typedef void (*Xsc__Customers__V1__TransferAllCustomersRequest_Closure)
+                 (const Xsc__Customers__V1__TransferAllCustomersRequest *message,
+                  void *closure_data);
+typedef void (*Xsc__Customers__V1__TransferAllCustomersResponse_Closure)
+                 (const Xsc__Customers__V1__TransferAllCustomersResponse *message,
+                  void *closure_data);
+typedef void (*Xsc__Customers__V1__AuditEntry_Closure)
+                 (const Xsc__Customers__V1__AuditEntry *message,
+                  void *closure_data);
+typedef void (*Xsc__Customers__V1__ListAuditRequest_Closure)
+                 (const Xsc__Customers__V1__ListAuditRequest *message,
+                  void *closure_data);
+typedef void (*Xsc__Customers__V1__ListAuditResponse_Closure)
+                 (const Xsc__Customers__V1__ListAuditResponse *message,
+                  void *closure_data);
+typedef void (*Xsc__Customers__V1__BindIntermediaryRequest_Closure)
+                 (const Xsc__Customers__V1__BindIntermediaryRequest *message,
+                  void *closure_data);
+typedef void (*Xsc__Customers__V1__GetRewardeeRequest_Closure)
+                 (const Xsc__Customers__V1__GetRewardeeRequest *message,
+                  void *closure_data);
+typedef void (*Xsc__Customers__V1__GetRewardeeResponse_Closure)
+                 (const Xsc__Customers__V1__GetRewardeeResponse *message,
+                  void *closure_data);
+typedef void (*Xsc__Customers__V1__GetMyReferralCodeRequest_Closure)
+                 (const Xsc__Customers__V1__GetMyReferralCodeRequest *message,
+                  void *closure_data);
+typedef void (*Xsc__Customers__V1__ReferralCode_Closure)
+                 (const Xsc__Customers__V1__ReferralCode *message,
+                  void *closure_data);
+typedef void (*Xsc__Customers__V1__ResolveReferralCodeRequest_Closure)
+                 (const Xsc__Customers__V1__ResolveReferralCodeRequest *message,
+                  void *closure_data);
 
 /* --- services --- */
 
@@ -45,6 +1921,90 @@ struct Xsc__Customers__V1__CustomerService_Service
                               const Xsc__Common__V1__DirectoryEntry *input,
                               Xsc__Common__V1__DirectoryAck_Closure closure,
                               void *closure_data);
+  void (*create_customer)(Xsc__Customers__V1__CustomerService_Service *service,
+                          const Xsc__Customers__V1__CreateCustomerRequest *input,
+                          Xsc__Customers__V1__CustomerResponse_Closure closure,
+                          void *closure_data);
+  void (*get_customer)(Xsc__Customers__V1__CustomerService_Service *service,
+                       const Xsc__Customers__V1__GetCustomerRequest *input,
+                       Xsc__Customers__V1__CustomerResponse_Closure closure,
+                       void *closure_data);
+  void (*update_customer)(Xsc__Customers__V1__CustomerService_Service *service,
+                          const Xsc__Customers__V1__UpdateCustomerRequest *input,
+                          Xsc__Customers__V1__CustomerResponse_Closure closure,
+                          void *closure_data);
+  void (*search_customers)(Xsc__Customers__V1__CustomerService_Service *service,
+                           const Xsc__Customers__V1__SearchCustomersRequest *input,
+                           Xsc__Customers__V1__SearchCustomersResponse_Closure closure,
+                           void *closure_data);
+  void (*count_customers)(Xsc__Customers__V1__CustomerService_Service *service,
+                          const Xsc__Customers__V1__CountCustomersRequest *input,
+                          Xsc__Customers__V1__CountCustomersResponse_Closure closure,
+                          void *closure_data);
+  void (*list_tags)(Xsc__Customers__V1__CustomerService_Service *service,
+                    const Xsc__Customers__V1__ListTagsRequest *input,
+                    Xsc__Customers__V1__ListTagsResponse_Closure closure,
+                    void *closure_data);
+  void (*import_customers)(Xsc__Customers__V1__CustomerService_Service *service,
+                           const Xsc__Customers__V1__ImportCustomerRow *input,
+                           Xsc__Customers__V1__ImportCustomersResponse_Closure closure,
+                           void *closure_data);
+  void (*add_follow_up)(Xsc__Customers__V1__CustomerService_Service *service,
+                        const Xsc__Customers__V1__AddFollowUpRequest *input,
+                        Xsc__Customers__V1__FollowUpResponse_Closure closure,
+                        void *closure_data);
+  void (*list_follow_ups)(Xsc__Customers__V1__CustomerService_Service *service,
+                          const Xsc__Customers__V1__ListFollowUpsRequest *input,
+                          Xsc__Customers__V1__ListFollowUpsResponse_Closure closure,
+                          void *closure_data);
+  void (*list_my_tasks)(Xsc__Customers__V1__CustomerService_Service *service,
+                        const Xsc__Customers__V1__ListMyTasksRequest *input,
+                        Xsc__Customers__V1__ListMyTasksResponse_Closure closure,
+                        void *closure_data);
+  void (*complete_task)(Xsc__Customers__V1__CustomerService_Service *service,
+                        const Xsc__Customers__V1__CompleteTaskRequest *input,
+                        Xsc__Customers__V1__TaskResponse_Closure closure,
+                        void *closure_data);
+  void (*list_near_duplicates)(Xsc__Customers__V1__CustomerService_Service *service,
+                               const Xsc__Customers__V1__ListNearDuplicatesRequest *input,
+                               Xsc__Customers__V1__ListNearDuplicatesResponse_Closure closure,
+                               void *closure_data);
+  void (*dismiss_near_duplicate)(Xsc__Customers__V1__CustomerService_Service *service,
+                                 const Xsc__Customers__V1__DismissNearDuplicateRequest *input,
+                                 Xsc__Customers__V1__NearDuplicate_Closure closure,
+                                 void *closure_data);
+  void (*merge_customers)(Xsc__Customers__V1__CustomerService_Service *service,
+                          const Xsc__Customers__V1__MergeCustomersRequest *input,
+                          Xsc__Customers__V1__MergeCustomersResponse_Closure closure,
+                          void *closure_data);
+  void (*transfer_ownership)(Xsc__Customers__V1__CustomerService_Service *service,
+                             const Xsc__Customers__V1__TransferOwnershipRequest *input,
+                             Xsc__Customers__V1__TransferOwnershipResponse_Closure closure,
+                             void *closure_data);
+  void (*transfer_all_customers)(Xsc__Customers__V1__CustomerService_Service *service,
+                                 const Xsc__Customers__V1__TransferAllCustomersRequest *input,
+                                 Xsc__Customers__V1__TransferAllCustomersResponse_Closure closure,
+                                 void *closure_data);
+  void (*list_audit)(Xsc__Customers__V1__CustomerService_Service *service,
+                     const Xsc__Customers__V1__ListAuditRequest *input,
+                     Xsc__Customers__V1__ListAuditResponse_Closure closure,
+                     void *closure_data);
+  void (*bind_intermediary)(Xsc__Customers__V1__CustomerService_Service *service,
+                            const Xsc__Customers__V1__BindIntermediaryRequest *input,
+                            Xsc__Customers__V1__CustomerResponse_Closure closure,
+                            void *closure_data);
+  void (*get_rewardee)(Xsc__Customers__V1__CustomerService_Service *service,
+                       const Xsc__Customers__V1__GetRewardeeRequest *input,
+                       Xsc__Customers__V1__GetRewardeeResponse_Closure closure,
+                       void *closure_data);
+  void (*get_my_referral_code)(Xsc__Customers__V1__CustomerService_Service *service,
+                               const Xsc__Customers__V1__GetMyReferralCodeRequest *input,
+                               Xsc__Customers__V1__ReferralCode_Closure closure,
+                               void *closure_data);
+  void (*resolve_referral_code)(Xsc__Customers__V1__CustomerService_Service *service,
+                                const Xsc__Customers__V1__ResolveReferralCodeRequest *input,
+                                Xsc__Customers__V1__ReferralCode_Closure closure,
+                                void *closure_data);
 };
 typedef void (*Xsc__Customers__V1__CustomerService_ServiceDestroy)(Xsc__Customers__V1__CustomerService_Service *);
 void xsc__customers__v1__customer_service__init (Xsc__Customers__V1__CustomerService_Service *service,
@@ -55,7 +2015,28 @@ void xsc__customers__v1__customer_service__init (Xsc__Customers__V1__CustomerSer
     { XSC__CUSTOMERS__V1__CUSTOMER_SERVICE__BASE_INIT,\
       function_prefix__ ## record_customer_seen,\
       function_prefix__ ## record_referrer_seen,\
-      function_prefix__ ## set_directory_entry  }
+      function_prefix__ ## set_directory_entry,\
+      function_prefix__ ## create_customer,\
+      function_prefix__ ## get_customer,\
+      function_prefix__ ## update_customer,\
+      function_prefix__ ## search_customers,\
+      function_prefix__ ## count_customers,\
+      function_prefix__ ## list_tags,\
+      function_prefix__ ## import_customers,\
+      function_prefix__ ## add_follow_up,\
+      function_prefix__ ## list_follow_ups,\
+      function_prefix__ ## list_my_tasks,\
+      function_prefix__ ## complete_task,\
+      function_prefix__ ## list_near_duplicates,\
+      function_prefix__ ## dismiss_near_duplicate,\
+      function_prefix__ ## merge_customers,\
+      function_prefix__ ## transfer_ownership,\
+      function_prefix__ ## transfer_all_customers,\
+      function_prefix__ ## list_audit,\
+      function_prefix__ ## bind_intermediary,\
+      function_prefix__ ## get_rewardee,\
+      function_prefix__ ## get_my_referral_code,\
+      function_prefix__ ## resolve_referral_code  }
 void xsc__customers__v1__customer_service__record_customer_seen(ProtobufCService *service,
                                                                 const Xsc__Orders__V1__CustomerSeen *input,
                                                                 Xsc__Common__V1__EventAck_Closure closure,
@@ -68,9 +2049,145 @@ void xsc__customers__v1__customer_service__set_directory_entry(ProtobufCService 
                                                                const Xsc__Common__V1__DirectoryEntry *input,
                                                                Xsc__Common__V1__DirectoryAck_Closure closure,
                                                                void *closure_data);
+void xsc__customers__v1__customer_service__create_customer(ProtobufCService *service,
+                                                           const Xsc__Customers__V1__CreateCustomerRequest *input,
+                                                           Xsc__Customers__V1__CustomerResponse_Closure closure,
+                                                           void *closure_data);
+void xsc__customers__v1__customer_service__get_customer(ProtobufCService *service,
+                                                        const Xsc__Customers__V1__GetCustomerRequest *input,
+                                                        Xsc__Customers__V1__CustomerResponse_Closure closure,
+                                                        void *closure_data);
+void xsc__customers__v1__customer_service__update_customer(ProtobufCService *service,
+                                                           const Xsc__Customers__V1__UpdateCustomerRequest *input,
+                                                           Xsc__Customers__V1__CustomerResponse_Closure closure,
+                                                           void *closure_data);
+void xsc__customers__v1__customer_service__search_customers(ProtobufCService *service,
+                                                            const Xsc__Customers__V1__SearchCustomersRequest *input,
+                                                            Xsc__Customers__V1__SearchCustomersResponse_Closure closure,
+                                                            void *closure_data);
+void xsc__customers__v1__customer_service__count_customers(ProtobufCService *service,
+                                                           const Xsc__Customers__V1__CountCustomersRequest *input,
+                                                           Xsc__Customers__V1__CountCustomersResponse_Closure closure,
+                                                           void *closure_data);
+void xsc__customers__v1__customer_service__list_tags(ProtobufCService *service,
+                                                     const Xsc__Customers__V1__ListTagsRequest *input,
+                                                     Xsc__Customers__V1__ListTagsResponse_Closure closure,
+                                                     void *closure_data);
+void xsc__customers__v1__customer_service__import_customers(ProtobufCService *service,
+                                                            const Xsc__Customers__V1__ImportCustomerRow *input,
+                                                            Xsc__Customers__V1__ImportCustomersResponse_Closure closure,
+                                                            void *closure_data);
+void xsc__customers__v1__customer_service__add_follow_up(ProtobufCService *service,
+                                                         const Xsc__Customers__V1__AddFollowUpRequest *input,
+                                                         Xsc__Customers__V1__FollowUpResponse_Closure closure,
+                                                         void *closure_data);
+void xsc__customers__v1__customer_service__list_follow_ups(ProtobufCService *service,
+                                                           const Xsc__Customers__V1__ListFollowUpsRequest *input,
+                                                           Xsc__Customers__V1__ListFollowUpsResponse_Closure closure,
+                                                           void *closure_data);
+void xsc__customers__v1__customer_service__list_my_tasks(ProtobufCService *service,
+                                                         const Xsc__Customers__V1__ListMyTasksRequest *input,
+                                                         Xsc__Customers__V1__ListMyTasksResponse_Closure closure,
+                                                         void *closure_data);
+void xsc__customers__v1__customer_service__complete_task(ProtobufCService *service,
+                                                         const Xsc__Customers__V1__CompleteTaskRequest *input,
+                                                         Xsc__Customers__V1__TaskResponse_Closure closure,
+                                                         void *closure_data);
+void xsc__customers__v1__customer_service__list_near_duplicates(ProtobufCService *service,
+                                                                const Xsc__Customers__V1__ListNearDuplicatesRequest *input,
+                                                                Xsc__Customers__V1__ListNearDuplicatesResponse_Closure closure,
+                                                                void *closure_data);
+void xsc__customers__v1__customer_service__dismiss_near_duplicate(ProtobufCService *service,
+                                                                  const Xsc__Customers__V1__DismissNearDuplicateRequest *input,
+                                                                  Xsc__Customers__V1__NearDuplicate_Closure closure,
+                                                                  void *closure_data);
+void xsc__customers__v1__customer_service__merge_customers(ProtobufCService *service,
+                                                           const Xsc__Customers__V1__MergeCustomersRequest *input,
+                                                           Xsc__Customers__V1__MergeCustomersResponse_Closure closure,
+                                                           void *closure_data);
+void xsc__customers__v1__customer_service__transfer_ownership(ProtobufCService *service,
+                                                              const Xsc__Customers__V1__TransferOwnershipRequest *input,
+                                                              Xsc__Customers__V1__TransferOwnershipResponse_Closure closure,
+                                                              void *closure_data);
+void xsc__customers__v1__customer_service__transfer_all_customers(ProtobufCService *service,
+                                                                  const Xsc__Customers__V1__TransferAllCustomersRequest *input,
+                                                                  Xsc__Customers__V1__TransferAllCustomersResponse_Closure closure,
+                                                                  void *closure_data);
+void xsc__customers__v1__customer_service__list_audit(ProtobufCService *service,
+                                                      const Xsc__Customers__V1__ListAuditRequest *input,
+                                                      Xsc__Customers__V1__ListAuditResponse_Closure closure,
+                                                      void *closure_data);
+void xsc__customers__v1__customer_service__bind_intermediary(ProtobufCService *service,
+                                                             const Xsc__Customers__V1__BindIntermediaryRequest *input,
+                                                             Xsc__Customers__V1__CustomerResponse_Closure closure,
+                                                             void *closure_data);
+void xsc__customers__v1__customer_service__get_rewardee(ProtobufCService *service,
+                                                        const Xsc__Customers__V1__GetRewardeeRequest *input,
+                                                        Xsc__Customers__V1__GetRewardeeResponse_Closure closure,
+                                                        void *closure_data);
+void xsc__customers__v1__customer_service__get_my_referral_code(ProtobufCService *service,
+                                                                const Xsc__Customers__V1__GetMyReferralCodeRequest *input,
+                                                                Xsc__Customers__V1__ReferralCode_Closure closure,
+                                                                void *closure_data);
+void xsc__customers__v1__customer_service__resolve_referral_code(ProtobufCService *service,
+                                                                 const Xsc__Customers__V1__ResolveReferralCodeRequest *input,
+                                                                 Xsc__Customers__V1__ReferralCode_Closure closure,
+                                                                 void *closure_data);
 
 /* --- descriptors --- */
 
+extern const ProtobufCEnumDescriptor    xsc__customers__v1__customer_kind__descriptor;
+extern const ProtobufCEnumDescriptor    xsc__customers__v1__grade__descriptor;
+extern const ProtobufCEnumDescriptor    xsc__customers__v1__channel__descriptor;
+extern const ProtobufCEnumDescriptor    xsc__customers__v1__outcome__descriptor;
+extern const ProtobufCMessageDescriptor xsc__customers__v1__contact__descriptor;
+extern const ProtobufCMessageDescriptor xsc__customers__v1__customer_input__descriptor;
+extern const ProtobufCMessageDescriptor xsc__customers__v1__binding__descriptor;
+extern const ProtobufCMessageDescriptor xsc__customers__v1__customer__descriptor;
+extern const ProtobufCMessageDescriptor xsc__customers__v1__create_customer_request__descriptor;
+extern const ProtobufCMessageDescriptor xsc__customers__v1__customer_response__descriptor;
+extern const ProtobufCMessageDescriptor xsc__customers__v1__get_customer_request__descriptor;
+extern const ProtobufCMessageDescriptor xsc__customers__v1__update_customer_request__descriptor;
+extern const ProtobufCMessageDescriptor xsc__customers__v1__search_customers_request__descriptor;
+extern const ProtobufCMessageDescriptor xsc__customers__v1__search_customers_response__descriptor;
+extern const ProtobufCMessageDescriptor xsc__customers__v1__list_tags_request__descriptor;
+extern const ProtobufCMessageDescriptor xsc__customers__v1__tag_count__descriptor;
+extern const ProtobufCMessageDescriptor xsc__customers__v1__list_tags_response__descriptor;
+extern const ProtobufCMessageDescriptor xsc__customers__v1__count_customers_request__descriptor;
+extern const ProtobufCMessageDescriptor xsc__customers__v1__team_count__descriptor;
+extern const ProtobufCMessageDescriptor xsc__customers__v1__count_customers_response__descriptor;
+extern const ProtobufCMessageDescriptor xsc__customers__v1__import_customer_row__descriptor;
+extern const ProtobufCMessageDescriptor xsc__customers__v1__import_row_result__descriptor;
+extern const ProtobufCMessageDescriptor xsc__customers__v1__import_customers_response__descriptor;
+extern const ProtobufCMessageDescriptor xsc__customers__v1__follow_up__descriptor;
+extern const ProtobufCMessageDescriptor xsc__customers__v1__add_follow_up_request__descriptor;
+extern const ProtobufCMessageDescriptor xsc__customers__v1__follow_up_response__descriptor;
+extern const ProtobufCMessageDescriptor xsc__customers__v1__list_follow_ups_request__descriptor;
+extern const ProtobufCMessageDescriptor xsc__customers__v1__list_follow_ups_response__descriptor;
+extern const ProtobufCMessageDescriptor xsc__customers__v1__task__descriptor;
+extern const ProtobufCMessageDescriptor xsc__customers__v1__list_my_tasks_request__descriptor;
+extern const ProtobufCMessageDescriptor xsc__customers__v1__list_my_tasks_response__descriptor;
+extern const ProtobufCMessageDescriptor xsc__customers__v1__complete_task_request__descriptor;
+extern const ProtobufCMessageDescriptor xsc__customers__v1__task_response__descriptor;
+extern const ProtobufCMessageDescriptor xsc__customers__v1__near_duplicate__descriptor;
+extern const ProtobufCMessageDescriptor xsc__customers__v1__list_near_duplicates_request__descriptor;
+extern const ProtobufCMessageDescriptor xsc__customers__v1__list_near_duplicates_response__descriptor;
+extern const ProtobufCMessageDescriptor xsc__customers__v1__dismiss_near_duplicate_request__descriptor;
+extern const ProtobufCMessageDescriptor xsc__customers__v1__merge_customers_request__descriptor;
+extern const ProtobufCMessageDescriptor xsc__customers__v1__merge_customers_response__descriptor;
+extern const ProtobufCMessageDescriptor xsc__customers__v1__transfer_ownership_request__descriptor;
+extern const ProtobufCMessageDescriptor xsc__customers__v1__transfer_ownership_response__descriptor;
+extern const ProtobufCMessageDescriptor xsc__customers__v1__transfer_all_customers_request__descriptor;
+extern const ProtobufCMessageDescriptor xsc__customers__v1__transfer_all_customers_response__descriptor;
+extern const ProtobufCMessageDescriptor xsc__customers__v1__audit_entry__descriptor;
+extern const ProtobufCMessageDescriptor xsc__customers__v1__list_audit_request__descriptor;
+extern const ProtobufCMessageDescriptor xsc__customers__v1__list_audit_response__descriptor;
+extern const ProtobufCMessageDescriptor xsc__customers__v1__bind_intermediary_request__descriptor;
+extern const ProtobufCMessageDescriptor xsc__customers__v1__get_rewardee_request__descriptor;
+extern const ProtobufCMessageDescriptor xsc__customers__v1__get_rewardee_response__descriptor;
+extern const ProtobufCMessageDescriptor xsc__customers__v1__get_my_referral_code_request__descriptor;
+extern const ProtobufCMessageDescriptor xsc__customers__v1__referral_code__descriptor;
+extern const ProtobufCMessageDescriptor xsc__customers__v1__resolve_referral_code_request__descriptor;
 extern const ProtobufCServiceDescriptor xsc__customers__v1__customer_service__descriptor;
 
 PROTOBUF_C__END_DECLS

@@ -36,6 +36,12 @@ typedef struct Xsc__Notifications__V1__SetContactResponse Xsc__Notifications__V1
 typedef struct Xsc__Notifications__V1__UsageReportRequest Xsc__Notifications__V1__UsageReportRequest;
 typedef struct Xsc__Notifications__V1__UsageRow Xsc__Notifications__V1__UsageRow;
 typedef struct Xsc__Notifications__V1__UsageReportResponse Xsc__Notifications__V1__UsageReportResponse;
+typedef struct Xsc__Notifications__V1__VendorTemplate Xsc__Notifications__V1__VendorTemplate;
+typedef struct Xsc__Notifications__V1__SetVendorTemplateRequest Xsc__Notifications__V1__SetVendorTemplateRequest;
+typedef struct Xsc__Notifications__V1__ListVendorTemplatesRequest Xsc__Notifications__V1__ListVendorTemplatesRequest;
+typedef struct Xsc__Notifications__V1__ListVendorTemplatesResponse Xsc__Notifications__V1__ListVendorTemplatesResponse;
+typedef struct Xsc__Notifications__V1__VendorCallbackRequest Xsc__Notifications__V1__VendorCallbackRequest;
+typedef struct Xsc__Notifications__V1__VendorCallbackResponse Xsc__Notifications__V1__VendorCallbackResponse;
 
 
 /* --- enums --- */
@@ -453,6 +459,121 @@ struct  Xsc__Notifications__V1__UsageReportResponse
     , 0,NULL }
 
 
+/*
+ * Templates and signatures as data (issue 14): an SMS vendor sends only templates registered
+ * with it (Alibaba Cloud "SMS_71390007", Tencent Cloud "1234567") under a registered signature
+ * (签名), and each region signs and pays for its own SMS. One row per vendor, region and our
+ * template name; HQ edits every region's, a region's manager (or customer service) its own.
+ */
+struct  Xsc__Notifications__V1__VendorTemplate
+{
+  ProtobufCMessage base;
+  /*
+   * "aliyun" or "tencent".
+   */
+  char *vendor;
+  char *region_code;
+  /*
+   * Our template name ("order_new_lead").
+   */
+  char *template_;
+  /*
+   * The vendor's registered template code.
+   */
+  char *template_code;
+  /*
+   * The registered signature, without the brackets.
+   */
+  char *sign_name;
+  int64_t updated_at_ms;
+  char *updated_by;
+};
+#define XSC__NOTIFICATIONS__V1__VENDOR_TEMPLATE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__notifications__v1__vendor_template__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string }
+
+
+struct  Xsc__Notifications__V1__SetVendorTemplateRequest
+{
+  ProtobufCMessage base;
+  Xsc__Notifications__V1__VendorTemplate *template_;
+};
+#define XSC__NOTIFICATIONS__V1__SET_VENDOR_TEMPLATE_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__notifications__v1__set_vendor_template_request__descriptor) \
+    , NULL }
+
+
+struct  Xsc__Notifications__V1__ListVendorTemplatesRequest
+{
+  ProtobufCMessage base;
+  /*
+   * Optional filters; a region's people see only their region's.
+   */
+  char *vendor;
+  char *region_code;
+};
+#define XSC__NOTIFICATIONS__V1__LIST_VENDOR_TEMPLATES_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__notifications__v1__list_vendor_templates_request__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+
+
+struct  Xsc__Notifications__V1__ListVendorTemplatesResponse
+{
+  ProtobufCMessage base;
+  size_t n_templates;
+  Xsc__Notifications__V1__VendorTemplate **templates;
+};
+#define XSC__NOTIFICATIONS__V1__LIST_VENDOR_TEMPLATES_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__notifications__v1__list_vendor_templates_response__descriptor) \
+    , 0,NULL }
+
+
+/*
+ * A vendor's callback as it was posted (delivery receipts, or inbound replies 上行短信), mapped
+ * here to our states: receipts to delivered/failed (ReportDelivery), replies to ReceiveInbound.
+ * Idempotent (a duplicate changes nothing); a receipt for a message whose send is not recorded
+ * yet answers UNAVAILABLE, so the vendor's retry brings it again.
+ */
+struct  Xsc__Notifications__V1__VendorCallbackRequest
+{
+  ProtobufCMessage base;
+  /*
+   * "aliyun" or "tencent".
+   */
+  char *vendor;
+  /*
+   * "receipt" or "reply".
+   */
+  char *kind;
+  /*
+   * The body the vendor posted (JSON).
+   */
+  ProtobufCBinaryData body;
+};
+#define XSC__NOTIFICATIONS__V1__VENDOR_CALLBACK_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__notifications__v1__vendor_callback_request__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, {0,NULL} }
+
+
+struct  Xsc__Notifications__V1__VendorCallbackResponse
+{
+  ProtobufCMessage base;
+  int32_t receipts_applied;
+  int32_t replies_received;
+  /*
+   * Entries already handled (duplicates) or about messages that are not ours.
+   */
+  int32_t ignored;
+  /*
+   * The answer body the vendor expects ({"code":0,"msg":"成功"} / {"result":0,"errmsg":"OK"}).
+   */
+  char *vendor_answer;
+};
+#define XSC__NOTIFICATIONS__V1__VENDOR_CALLBACK_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__notifications__v1__vendor_callback_response__descriptor) \
+    , 0, 0, 0, (char *)protobuf_c_empty_string }
+
+
 /* Xsc__Notifications__V1__Subject methods */
 void   xsc__notifications__v1__subject__init
                      (Xsc__Notifications__V1__Subject         *message);
@@ -836,6 +957,120 @@ Xsc__Notifications__V1__UsageReportResponse *
 void   xsc__notifications__v1__usage_report_response__free_unpacked
                      (Xsc__Notifications__V1__UsageReportResponse *message,
                       ProtobufCAllocator *allocator);
+/* Xsc__Notifications__V1__VendorTemplate methods */
+void   xsc__notifications__v1__vendor_template__init
+                     (Xsc__Notifications__V1__VendorTemplate         *message);
+size_t xsc__notifications__v1__vendor_template__get_packed_size
+                     (const Xsc__Notifications__V1__VendorTemplate   *message);
+size_t xsc__notifications__v1__vendor_template__pack
+                     (const Xsc__Notifications__V1__VendorTemplate   *message,
+                      uint8_t             *out);
+size_t xsc__notifications__v1__vendor_template__pack_to_buffer
+                     (const Xsc__Notifications__V1__VendorTemplate   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Notifications__V1__VendorTemplate *
+       xsc__notifications__v1__vendor_template__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__notifications__v1__vendor_template__free_unpacked
+                     (Xsc__Notifications__V1__VendorTemplate *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Notifications__V1__SetVendorTemplateRequest methods */
+void   xsc__notifications__v1__set_vendor_template_request__init
+                     (Xsc__Notifications__V1__SetVendorTemplateRequest         *message);
+size_t xsc__notifications__v1__set_vendor_template_request__get_packed_size
+                     (const Xsc__Notifications__V1__SetVendorTemplateRequest   *message);
+size_t xsc__notifications__v1__set_vendor_template_request__pack
+                     (const Xsc__Notifications__V1__SetVendorTemplateRequest   *message,
+                      uint8_t             *out);
+size_t xsc__notifications__v1__set_vendor_template_request__pack_to_buffer
+                     (const Xsc__Notifications__V1__SetVendorTemplateRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Notifications__V1__SetVendorTemplateRequest *
+       xsc__notifications__v1__set_vendor_template_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__notifications__v1__set_vendor_template_request__free_unpacked
+                     (Xsc__Notifications__V1__SetVendorTemplateRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Notifications__V1__ListVendorTemplatesRequest methods */
+void   xsc__notifications__v1__list_vendor_templates_request__init
+                     (Xsc__Notifications__V1__ListVendorTemplatesRequest         *message);
+size_t xsc__notifications__v1__list_vendor_templates_request__get_packed_size
+                     (const Xsc__Notifications__V1__ListVendorTemplatesRequest   *message);
+size_t xsc__notifications__v1__list_vendor_templates_request__pack
+                     (const Xsc__Notifications__V1__ListVendorTemplatesRequest   *message,
+                      uint8_t             *out);
+size_t xsc__notifications__v1__list_vendor_templates_request__pack_to_buffer
+                     (const Xsc__Notifications__V1__ListVendorTemplatesRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Notifications__V1__ListVendorTemplatesRequest *
+       xsc__notifications__v1__list_vendor_templates_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__notifications__v1__list_vendor_templates_request__free_unpacked
+                     (Xsc__Notifications__V1__ListVendorTemplatesRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Notifications__V1__ListVendorTemplatesResponse methods */
+void   xsc__notifications__v1__list_vendor_templates_response__init
+                     (Xsc__Notifications__V1__ListVendorTemplatesResponse         *message);
+size_t xsc__notifications__v1__list_vendor_templates_response__get_packed_size
+                     (const Xsc__Notifications__V1__ListVendorTemplatesResponse   *message);
+size_t xsc__notifications__v1__list_vendor_templates_response__pack
+                     (const Xsc__Notifications__V1__ListVendorTemplatesResponse   *message,
+                      uint8_t             *out);
+size_t xsc__notifications__v1__list_vendor_templates_response__pack_to_buffer
+                     (const Xsc__Notifications__V1__ListVendorTemplatesResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Notifications__V1__ListVendorTemplatesResponse *
+       xsc__notifications__v1__list_vendor_templates_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__notifications__v1__list_vendor_templates_response__free_unpacked
+                     (Xsc__Notifications__V1__ListVendorTemplatesResponse *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Notifications__V1__VendorCallbackRequest methods */
+void   xsc__notifications__v1__vendor_callback_request__init
+                     (Xsc__Notifications__V1__VendorCallbackRequest         *message);
+size_t xsc__notifications__v1__vendor_callback_request__get_packed_size
+                     (const Xsc__Notifications__V1__VendorCallbackRequest   *message);
+size_t xsc__notifications__v1__vendor_callback_request__pack
+                     (const Xsc__Notifications__V1__VendorCallbackRequest   *message,
+                      uint8_t             *out);
+size_t xsc__notifications__v1__vendor_callback_request__pack_to_buffer
+                     (const Xsc__Notifications__V1__VendorCallbackRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Notifications__V1__VendorCallbackRequest *
+       xsc__notifications__v1__vendor_callback_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__notifications__v1__vendor_callback_request__free_unpacked
+                     (Xsc__Notifications__V1__VendorCallbackRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Notifications__V1__VendorCallbackResponse methods */
+void   xsc__notifications__v1__vendor_callback_response__init
+                     (Xsc__Notifications__V1__VendorCallbackResponse         *message);
+size_t xsc__notifications__v1__vendor_callback_response__get_packed_size
+                     (const Xsc__Notifications__V1__VendorCallbackResponse   *message);
+size_t xsc__notifications__v1__vendor_callback_response__pack
+                     (const Xsc__Notifications__V1__VendorCallbackResponse   *message,
+                      uint8_t             *out);
+size_t xsc__notifications__v1__vendor_callback_response__pack_to_buffer
+                     (const Xsc__Notifications__V1__VendorCallbackResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Notifications__V1__VendorCallbackResponse *
+       xsc__notifications__v1__vendor_callback_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__notifications__v1__vendor_callback_response__free_unpacked
+                     (Xsc__Notifications__V1__VendorCallbackResponse *message,
+                      ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
 typedef void (*Xsc__Notifications__V1__Subject_Closure)
@@ -901,6 +1136,24 @@ typedef void (*Xsc__Notifications__V1__UsageRow_Closure)
 typedef void (*Xsc__Notifications__V1__UsageReportResponse_Closure)
                  (const Xsc__Notifications__V1__UsageReportResponse *message,
                   void *closure_data);
+typedef void (*Xsc__Notifications__V1__VendorTemplate_Closure)
+                 (const Xsc__Notifications__V1__VendorTemplate *message,
+                  void *closure_data);
+typedef void (*Xsc__Notifications__V1__SetVendorTemplateRequest_Closure)
+                 (const Xsc__Notifications__V1__SetVendorTemplateRequest *message,
+                  void *closure_data);
+typedef void (*Xsc__Notifications__V1__ListVendorTemplatesRequest_Closure)
+                 (const Xsc__Notifications__V1__ListVendorTemplatesRequest *message,
+                  void *closure_data);
+typedef void (*Xsc__Notifications__V1__ListVendorTemplatesResponse_Closure)
+                 (const Xsc__Notifications__V1__ListVendorTemplatesResponse *message,
+                  void *closure_data);
+typedef void (*Xsc__Notifications__V1__VendorCallbackRequest_Closure)
+                 (const Xsc__Notifications__V1__VendorCallbackRequest *message,
+                  void *closure_data);
+typedef void (*Xsc__Notifications__V1__VendorCallbackResponse_Closure)
+                 (const Xsc__Notifications__V1__VendorCallbackResponse *message,
+                  void *closure_data);
 
 /* --- services --- */
 
@@ -944,6 +1197,18 @@ struct Xsc__Notifications__V1__NotificationService_Service
                       const Xsc__Notifications__V1__SetContactRequest *input,
                       Xsc__Notifications__V1__SetContactResponse_Closure closure,
                       void *closure_data);
+  void (*set_vendor_template)(Xsc__Notifications__V1__NotificationService_Service *service,
+                              const Xsc__Notifications__V1__SetVendorTemplateRequest *input,
+                              Xsc__Notifications__V1__VendorTemplate_Closure closure,
+                              void *closure_data);
+  void (*list_vendor_templates)(Xsc__Notifications__V1__NotificationService_Service *service,
+                                const Xsc__Notifications__V1__ListVendorTemplatesRequest *input,
+                                Xsc__Notifications__V1__ListVendorTemplatesResponse_Closure closure,
+                                void *closure_data);
+  void (*receive_vendor_callback)(Xsc__Notifications__V1__NotificationService_Service *service,
+                                  const Xsc__Notifications__V1__VendorCallbackRequest *input,
+                                  Xsc__Notifications__V1__VendorCallbackResponse_Closure closure,
+                                  void *closure_data);
 };
 typedef void (*Xsc__Notifications__V1__NotificationService_ServiceDestroy)(Xsc__Notifications__V1__NotificationService_Service *);
 void xsc__notifications__v1__notification_service__init (Xsc__Notifications__V1__NotificationService_Service *service,
@@ -960,7 +1225,10 @@ void xsc__notifications__v1__notification_service__init (Xsc__Notifications__V1_
       function_prefix__ ## report_delivery,\
       function_prefix__ ## receive_inbound,\
       function_prefix__ ## usage_report,\
-      function_prefix__ ## set_contact  }
+      function_prefix__ ## set_contact,\
+      function_prefix__ ## set_vendor_template,\
+      function_prefix__ ## list_vendor_templates,\
+      function_prefix__ ## receive_vendor_callback  }
 void xsc__notifications__v1__notification_service__send(ProtobufCService *service,
                                                         const Xsc__Notifications__V1__SendRequest *input,
                                                         Xsc__Notifications__V1__SendResponse_Closure closure,
@@ -997,6 +1265,18 @@ void xsc__notifications__v1__notification_service__set_contact(ProtobufCService 
                                                                const Xsc__Notifications__V1__SetContactRequest *input,
                                                                Xsc__Notifications__V1__SetContactResponse_Closure closure,
                                                                void *closure_data);
+void xsc__notifications__v1__notification_service__set_vendor_template(ProtobufCService *service,
+                                                                       const Xsc__Notifications__V1__SetVendorTemplateRequest *input,
+                                                                       Xsc__Notifications__V1__VendorTemplate_Closure closure,
+                                                                       void *closure_data);
+void xsc__notifications__v1__notification_service__list_vendor_templates(ProtobufCService *service,
+                                                                         const Xsc__Notifications__V1__ListVendorTemplatesRequest *input,
+                                                                         Xsc__Notifications__V1__ListVendorTemplatesResponse_Closure closure,
+                                                                         void *closure_data);
+void xsc__notifications__v1__notification_service__receive_vendor_callback(ProtobufCService *service,
+                                                                           const Xsc__Notifications__V1__VendorCallbackRequest *input,
+                                                                           Xsc__Notifications__V1__VendorCallbackResponse_Closure closure,
+                                                                           void *closure_data);
 
 /* --- descriptors --- */
 
@@ -1025,6 +1305,12 @@ extern const ProtobufCMessageDescriptor xsc__notifications__v1__set_contact_resp
 extern const ProtobufCMessageDescriptor xsc__notifications__v1__usage_report_request__descriptor;
 extern const ProtobufCMessageDescriptor xsc__notifications__v1__usage_row__descriptor;
 extern const ProtobufCMessageDescriptor xsc__notifications__v1__usage_report_response__descriptor;
+extern const ProtobufCMessageDescriptor xsc__notifications__v1__vendor_template__descriptor;
+extern const ProtobufCMessageDescriptor xsc__notifications__v1__set_vendor_template_request__descriptor;
+extern const ProtobufCMessageDescriptor xsc__notifications__v1__list_vendor_templates_request__descriptor;
+extern const ProtobufCMessageDescriptor xsc__notifications__v1__list_vendor_templates_response__descriptor;
+extern const ProtobufCMessageDescriptor xsc__notifications__v1__vendor_callback_request__descriptor;
+extern const ProtobufCMessageDescriptor xsc__notifications__v1__vendor_callback_response__descriptor;
 extern const ProtobufCServiceDescriptor xsc__notifications__v1__notification_service__descriptor;
 
 PROTOBUF_C__END_DECLS

@@ -41,9 +41,13 @@ typedef enum _Xsc__Orders__V1__SlaStep {
    */
   XSC__ORDERS__V1__SLA_STEP__SLA_STEP_ASSIGN = 2,
   /*
-   * The assigned dealer must accept it.
+   * The assigned dealer must accept it (only where the region sets a dealer window).
    */
-  XSC__ORDERS__V1__SLA_STEP__SLA_STEP_ACCEPT = 3
+  XSC__ORDERS__V1__SLA_STEP__SLA_STEP_ACCEPT = 3,
+  /*
+   * The office lead (or the region's customer service) must make the return visit after delivery.
+   */
+  XSC__ORDERS__V1__SLA_STEP__SLA_STEP_RETURN_VISIT = 4
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(XSC__ORDERS__V1__SLA_STEP)
 } Xsc__Orders__V1__SlaStep;
 /*

@@ -58,6 +58,10 @@ typedef struct Xsc__Orders__V1__SetRegionPriceRequest Xsc__Orders__V1__SetRegion
 typedef struct Xsc__Orders__V1__SetGuidedPriceRequest Xsc__Orders__V1__SetGuidedPriceRequest;
 typedef struct Xsc__Orders__V1__PriceResponse Xsc__Orders__V1__PriceResponse;
 typedef struct Xsc__Orders__V1__DistrictRouting Xsc__Orders__V1__DistrictRouting;
+typedef struct Xsc__Orders__V1__RegionSettings Xsc__Orders__V1__RegionSettings;
+typedef struct Xsc__Orders__V1__SetRegionSettingsRequest Xsc__Orders__V1__SetRegionSettingsRequest;
+typedef struct Xsc__Orders__V1__PromptUndeliveredRequest Xsc__Orders__V1__PromptUndeliveredRequest;
+typedef struct Xsc__Orders__V1__PromptUndeliveredResponse Xsc__Orders__V1__PromptUndeliveredResponse;
 typedef struct Xsc__Orders__V1__SetDistrictRoutingRequest Xsc__Orders__V1__SetDistrictRoutingRequest;
 typedef struct Xsc__Orders__V1__SetDistrictRoutingResponse Xsc__Orders__V1__SetDistrictRoutingResponse;
 typedef struct Xsc__Orders__V1__PromotionPlan Xsc__Orders__V1__PromotionPlan;
@@ -844,7 +848,9 @@ struct  Xsc__Orders__V1__DistrictRouting
   size_t n_dealer_account_ids;
   char **dealer_account_ids;
   /*
-   * Who hears about a missed office-level deadline (the region's customer service/manager).
+   * Optional, kept for the record: escalation climbs the org tree (the directory's superiors:
+   * district lead -> office lead -> the region's customer service -> regional manager). Accounts
+   * listed here must be the region's customer service or regional manager.
    */
   size_t n_escalation_account_ids;
   char **escalation_account_ids;
@@ -856,6 +862,78 @@ struct  Xsc__Orders__V1__DistrictRouting
 #define XSC__ORDERS__V1__DISTRICT_ROUTING__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&xsc__orders__v1__district_routing__descriptor) \
     , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, 0,NULL, 0,NULL, 0,NULL, 0 }
+
+
+/*
+ * A region's own settings of the order area (its regional manager or HQ sets them).
+ */
+struct  Xsc__Orders__V1__RegionSettings
+{
+  ProtobufCMessage base;
+  char *region_id;
+  /*
+   * The dealer's acceptance window after assignment; 0: none (the five-minute rule binds the
+   * order leads only).
+   */
+  int32_t dealer_accept_seconds;
+  /*
+   * The return visit's deadline after delivery; 0 means 172800 (two days).
+   */
+  int32_t return_visit_seconds;
+};
+#define XSC__ORDERS__V1__REGION_SETTINGS__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__orders__v1__region_settings__descriptor) \
+    , (char *)protobuf_c_empty_string, 0, 0 }
+
+
+struct  Xsc__Orders__V1__SetRegionSettingsRequest
+{
+  ProtobufCMessage base;
+  Xsc__Orders__V1__RegionSettings *settings;
+};
+#define XSC__ORDERS__V1__SET_REGION_SETTINGS_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__orders__v1__set_region_settings_request__descriptor) \
+    , NULL }
+
+
+/*
+ * Notifications' report that an order prompt never reached the person (the provider said
+ * failed or undelivered, or the person has no phone): the miss that followed is voided and the
+ * next person up is prompted at once. Notifications' SYSTEM actor only.
+ */
+struct  Xsc__Orders__V1__PromptUndeliveredRequest
+{
+  ProtobufCMessage base;
+  char *order_id;
+  char *account_id;
+  /*
+   * Notifications' message id (the event's identity: the same report twice changes nothing).
+   */
+  char *message_id;
+  char *reason;
+  int64_t reported_at_ms;
+};
+#define XSC__ORDERS__V1__PROMPT_UNDELIVERED_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__orders__v1__prompt_undelivered_request__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0 }
+
+
+struct  Xsc__Orders__V1__PromptUndeliveredResponse
+{
+  ProtobufCMessage base;
+  /*
+   * Misses withdrawn by this report.
+   */
+  int32_t withdrawn;
+  /*
+   * Accounts prompted in the lead's place.
+   */
+  size_t n_escalated_to;
+  char **escalated_to;
+};
+#define XSC__ORDERS__V1__PROMPT_UNDELIVERED_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__orders__v1__prompt_undelivered_response__descriptor) \
+    , 0, 0,NULL }
 
 
 struct  Xsc__Orders__V1__SetDistrictRoutingRequest
@@ -1814,6 +1892,82 @@ Xsc__Orders__V1__DistrictRouting *
 void   xsc__orders__v1__district_routing__free_unpacked
                      (Xsc__Orders__V1__DistrictRouting *message,
                       ProtobufCAllocator *allocator);
+/* Xsc__Orders__V1__RegionSettings methods */
+void   xsc__orders__v1__region_settings__init
+                     (Xsc__Orders__V1__RegionSettings         *message);
+size_t xsc__orders__v1__region_settings__get_packed_size
+                     (const Xsc__Orders__V1__RegionSettings   *message);
+size_t xsc__orders__v1__region_settings__pack
+                     (const Xsc__Orders__V1__RegionSettings   *message,
+                      uint8_t             *out);
+size_t xsc__orders__v1__region_settings__pack_to_buffer
+                     (const Xsc__Orders__V1__RegionSettings   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Orders__V1__RegionSettings *
+       xsc__orders__v1__region_settings__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__orders__v1__region_settings__free_unpacked
+                     (Xsc__Orders__V1__RegionSettings *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Orders__V1__SetRegionSettingsRequest methods */
+void   xsc__orders__v1__set_region_settings_request__init
+                     (Xsc__Orders__V1__SetRegionSettingsRequest         *message);
+size_t xsc__orders__v1__set_region_settings_request__get_packed_size
+                     (const Xsc__Orders__V1__SetRegionSettingsRequest   *message);
+size_t xsc__orders__v1__set_region_settings_request__pack
+                     (const Xsc__Orders__V1__SetRegionSettingsRequest   *message,
+                      uint8_t             *out);
+size_t xsc__orders__v1__set_region_settings_request__pack_to_buffer
+                     (const Xsc__Orders__V1__SetRegionSettingsRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Orders__V1__SetRegionSettingsRequest *
+       xsc__orders__v1__set_region_settings_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__orders__v1__set_region_settings_request__free_unpacked
+                     (Xsc__Orders__V1__SetRegionSettingsRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Orders__V1__PromptUndeliveredRequest methods */
+void   xsc__orders__v1__prompt_undelivered_request__init
+                     (Xsc__Orders__V1__PromptUndeliveredRequest         *message);
+size_t xsc__orders__v1__prompt_undelivered_request__get_packed_size
+                     (const Xsc__Orders__V1__PromptUndeliveredRequest   *message);
+size_t xsc__orders__v1__prompt_undelivered_request__pack
+                     (const Xsc__Orders__V1__PromptUndeliveredRequest   *message,
+                      uint8_t             *out);
+size_t xsc__orders__v1__prompt_undelivered_request__pack_to_buffer
+                     (const Xsc__Orders__V1__PromptUndeliveredRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Orders__V1__PromptUndeliveredRequest *
+       xsc__orders__v1__prompt_undelivered_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__orders__v1__prompt_undelivered_request__free_unpacked
+                     (Xsc__Orders__V1__PromptUndeliveredRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Orders__V1__PromptUndeliveredResponse methods */
+void   xsc__orders__v1__prompt_undelivered_response__init
+                     (Xsc__Orders__V1__PromptUndeliveredResponse         *message);
+size_t xsc__orders__v1__prompt_undelivered_response__get_packed_size
+                     (const Xsc__Orders__V1__PromptUndeliveredResponse   *message);
+size_t xsc__orders__v1__prompt_undelivered_response__pack
+                     (const Xsc__Orders__V1__PromptUndeliveredResponse   *message,
+                      uint8_t             *out);
+size_t xsc__orders__v1__prompt_undelivered_response__pack_to_buffer
+                     (const Xsc__Orders__V1__PromptUndeliveredResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Orders__V1__PromptUndeliveredResponse *
+       xsc__orders__v1__prompt_undelivered_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__orders__v1__prompt_undelivered_response__free_unpacked
+                     (Xsc__Orders__V1__PromptUndeliveredResponse *message,
+                      ProtobufCAllocator *allocator);
 /* Xsc__Orders__V1__SetDistrictRoutingRequest methods */
 void   xsc__orders__v1__set_district_routing_request__init
                      (Xsc__Orders__V1__SetDistrictRoutingRequest         *message);
@@ -2129,6 +2283,18 @@ typedef void (*Xsc__Orders__V1__PriceResponse_Closure)
 typedef void (*Xsc__Orders__V1__DistrictRouting_Closure)
                  (const Xsc__Orders__V1__DistrictRouting *message,
                   void *closure_data);
+typedef void (*Xsc__Orders__V1__RegionSettings_Closure)
+                 (const Xsc__Orders__V1__RegionSettings *message,
+                  void *closure_data);
+typedef void (*Xsc__Orders__V1__SetRegionSettingsRequest_Closure)
+                 (const Xsc__Orders__V1__SetRegionSettingsRequest *message,
+                  void *closure_data);
+typedef void (*Xsc__Orders__V1__PromptUndeliveredRequest_Closure)
+                 (const Xsc__Orders__V1__PromptUndeliveredRequest *message,
+                  void *closure_data);
+typedef void (*Xsc__Orders__V1__PromptUndeliveredResponse_Closure)
+                 (const Xsc__Orders__V1__PromptUndeliveredResponse *message,
+                  void *closure_data);
 typedef void (*Xsc__Orders__V1__SetDistrictRoutingRequest_Closure)
                  (const Xsc__Orders__V1__SetDistrictRoutingRequest *message,
                   void *closure_data);
@@ -2258,6 +2424,18 @@ struct Xsc__Orders__V1__OrderService_Service
                                const Xsc__Orders__V1__SetDistrictRoutingRequest *input,
                                Xsc__Orders__V1__SetDistrictRoutingResponse_Closure closure,
                                void *closure_data);
+  void (*set_region_settings)(Xsc__Orders__V1__OrderService_Service *service,
+                              const Xsc__Orders__V1__SetRegionSettingsRequest *input,
+                              Xsc__Orders__V1__RegionSettings_Closure closure,
+                              void *closure_data);
+  void (*set_directory_entry)(Xsc__Orders__V1__OrderService_Service *service,
+                              const Xsc__Common__V1__DirectoryEntry *input,
+                              Xsc__Common__V1__DirectoryAck_Closure closure,
+                              void *closure_data);
+  void (*prompt_undelivered)(Xsc__Orders__V1__OrderService_Service *service,
+                             const Xsc__Orders__V1__PromptUndeliveredRequest *input,
+                             Xsc__Orders__V1__PromptUndeliveredResponse_Closure closure,
+                             void *closure_data);
   void (*upsert_promotion_plan)(Xsc__Orders__V1__OrderService_Service *service,
                                 const Xsc__Orders__V1__UpsertPromotionPlanRequest *input,
                                 Xsc__Orders__V1__PromotionPlan_Closure closure,
@@ -2301,6 +2479,9 @@ void xsc__orders__v1__order_service__init (Xsc__Orders__V1__OrderService_Service
       function_prefix__ ## set_region_price,\
       function_prefix__ ## set_guided_price,\
       function_prefix__ ## set_district_routing,\
+      function_prefix__ ## set_region_settings,\
+      function_prefix__ ## set_directory_entry,\
+      function_prefix__ ## prompt_undelivered,\
       function_prefix__ ## upsert_promotion_plan,\
       function_prefix__ ## list_promotion_plans,\
       function_prefix__ ## promotion_expenses  }
@@ -2396,6 +2577,18 @@ void xsc__orders__v1__order_service__set_district_routing(ProtobufCService *serv
                                                           const Xsc__Orders__V1__SetDistrictRoutingRequest *input,
                                                           Xsc__Orders__V1__SetDistrictRoutingResponse_Closure closure,
                                                           void *closure_data);
+void xsc__orders__v1__order_service__set_region_settings(ProtobufCService *service,
+                                                         const Xsc__Orders__V1__SetRegionSettingsRequest *input,
+                                                         Xsc__Orders__V1__RegionSettings_Closure closure,
+                                                         void *closure_data);
+void xsc__orders__v1__order_service__set_directory_entry(ProtobufCService *service,
+                                                         const Xsc__Common__V1__DirectoryEntry *input,
+                                                         Xsc__Common__V1__DirectoryAck_Closure closure,
+                                                         void *closure_data);
+void xsc__orders__v1__order_service__prompt_undelivered(ProtobufCService *service,
+                                                        const Xsc__Orders__V1__PromptUndeliveredRequest *input,
+                                                        Xsc__Orders__V1__PromptUndeliveredResponse_Closure closure,
+                                                        void *closure_data);
 void xsc__orders__v1__order_service__upsert_promotion_plan(ProtobufCService *service,
                                                            const Xsc__Orders__V1__UpsertPromotionPlanRequest *input,
                                                            Xsc__Orders__V1__PromotionPlan_Closure closure,
@@ -2457,6 +2650,10 @@ extern const ProtobufCMessageDescriptor xsc__orders__v1__set_region_price_reques
 extern const ProtobufCMessageDescriptor xsc__orders__v1__set_guided_price_request__descriptor;
 extern const ProtobufCMessageDescriptor xsc__orders__v1__price_response__descriptor;
 extern const ProtobufCMessageDescriptor xsc__orders__v1__district_routing__descriptor;
+extern const ProtobufCMessageDescriptor xsc__orders__v1__region_settings__descriptor;
+extern const ProtobufCMessageDescriptor xsc__orders__v1__set_region_settings_request__descriptor;
+extern const ProtobufCMessageDescriptor xsc__orders__v1__prompt_undelivered_request__descriptor;
+extern const ProtobufCMessageDescriptor xsc__orders__v1__prompt_undelivered_response__descriptor;
 extern const ProtobufCMessageDescriptor xsc__orders__v1__set_district_routing_request__descriptor;
 extern const ProtobufCMessageDescriptor xsc__orders__v1__set_district_routing_response__descriptor;
 extern const ProtobufCMessageDescriptor xsc__orders__v1__promotion_plan__descriptor;

@@ -16,15 +16,1502 @@ PROTOBUF_C__BEGIN_DECLS
 
 #include "xsc/common/v1/common.pb-c.h"
 
+typedef struct Xsc__Proposals__V1__ProposalDraft Xsc__Proposals__V1__ProposalDraft;
+typedef struct Xsc__Proposals__V1__CheckpointReport Xsc__Proposals__V1__CheckpointReport;
+typedef struct Xsc__Proposals__V1__Checkpoint Xsc__Proposals__V1__Checkpoint;
+typedef struct Xsc__Proposals__V1__Evaluation Xsc__Proposals__V1__Evaluation;
+typedef struct Xsc__Proposals__V1__Violation Xsc__Proposals__V1__Violation;
+typedef struct Xsc__Proposals__V1__Proposal Xsc__Proposals__V1__Proposal;
+typedef struct Xsc__Proposals__V1__CreateProposalRequest Xsc__Proposals__V1__CreateProposalRequest;
+typedef struct Xsc__Proposals__V1__UpdateProposalRequest Xsc__Proposals__V1__UpdateProposalRequest;
+typedef struct Xsc__Proposals__V1__ProposalRequest Xsc__Proposals__V1__ProposalRequest;
+typedef struct Xsc__Proposals__V1__ListProposalsRequest Xsc__Proposals__V1__ListProposalsRequest;
+typedef struct Xsc__Proposals__V1__ListProposalsResponse Xsc__Proposals__V1__ListProposalsResponse;
+typedef struct Xsc__Proposals__V1__DecideRequest Xsc__Proposals__V1__DecideRequest;
+typedef struct Xsc__Proposals__V1__ReportCheckpointRequest Xsc__Proposals__V1__ReportCheckpointRequest;
+typedef struct Xsc__Proposals__V1__SubmitAnalysisRequest Xsc__Proposals__V1__SubmitAnalysisRequest;
+typedef struct Xsc__Proposals__V1__SubmitEvaluationRequest Xsc__Proposals__V1__SubmitEvaluationRequest;
+typedef struct Xsc__Proposals__V1__TeamSettings Xsc__Proposals__V1__TeamSettings;
+typedef struct Xsc__Proposals__V1__SetTeamSettingsRequest Xsc__Proposals__V1__SetTeamSettingsRequest;
+typedef struct Xsc__Proposals__V1__GetTeamSettingsRequest Xsc__Proposals__V1__GetTeamSettingsRequest;
+typedef struct Xsc__Proposals__V1__Notice Xsc__Proposals__V1__Notice;
+typedef struct Xsc__Proposals__V1__PublishNoticeRequest Xsc__Proposals__V1__PublishNoticeRequest;
+typedef struct Xsc__Proposals__V1__NoticeRequest Xsc__Proposals__V1__NoticeRequest;
+typedef struct Xsc__Proposals__V1__ListNoticesRequest Xsc__Proposals__V1__ListNoticesRequest;
+typedef struct Xsc__Proposals__V1__ListNoticesResponse Xsc__Proposals__V1__ListNoticesResponse;
+typedef struct Xsc__Proposals__V1__Question Xsc__Proposals__V1__Question;
+typedef struct Xsc__Proposals__V1__AskQuestionRequest Xsc__Proposals__V1__AskQuestionRequest;
+typedef struct Xsc__Proposals__V1__AnswerQuestionRequest Xsc__Proposals__V1__AnswerQuestionRequest;
+typedef struct Xsc__Proposals__V1__ListQuestionsRequest Xsc__Proposals__V1__ListQuestionsRequest;
+typedef struct Xsc__Proposals__V1__ListQuestionsResponse Xsc__Proposals__V1__ListQuestionsResponse;
+typedef struct Xsc__Proposals__V1__NoticeRead Xsc__Proposals__V1__NoticeRead;
+typedef struct Xsc__Proposals__V1__NoticeReadsResponse Xsc__Proposals__V1__NoticeReadsResponse;
+typedef struct Xsc__Proposals__V1__Task Xsc__Proposals__V1__Task;
+typedef struct Xsc__Proposals__V1__ListMyTasksRequest Xsc__Proposals__V1__ListMyTasksRequest;
+typedef struct Xsc__Proposals__V1__ListMyTasksResponse Xsc__Proposals__V1__ListMyTasksResponse;
+typedef struct Xsc__Proposals__V1__TeamCountsRequest Xsc__Proposals__V1__TeamCountsRequest;
+typedef struct Xsc__Proposals__V1__TeamCount Xsc__Proposals__V1__TeamCount;
+typedef struct Xsc__Proposals__V1__TeamCountsResponse Xsc__Proposals__V1__TeamCountsResponse;
 
 
 /* --- enums --- */
 
+typedef enum _Xsc__Proposals__V1__ProposalState {
+  XSC__PROPOSALS__V1__PROPOSAL_STATE__PROPOSAL_STATE_UNSPECIFIED = 0,
+  /*
+   * Editable by its proposer; nobody else sees it.
+   */
+  XSC__PROPOSALS__V1__PROPOSAL_STATE__PROPOSAL_STATE_DRAFT = 1,
+  /*
+   * Waiting for the superior's decision (execute or terminate).
+   */
+  XSC__PROPOSALS__V1__PROPOSAL_STATE__PROPOSAL_STATE_SUBMITTED = 2,
+  /*
+   * Decided "execute": participants report at each checkpoint.
+   */
+  XSC__PROPOSALS__V1__PROPOSAL_STATE__PROPOSAL_STATE_EXECUTING = 3,
+  /*
+   * Past its finish: waiting for the proposer's analysis and the participants' evaluations.
+   */
+  XSC__PROPOSALS__V1__PROPOSAL_STATE__PROPOSAL_STATE_REVIEWING = 4,
+  /*
+   * Analysed and evaluated, or its review deadline passed (missing ones became violations).
+   */
+  XSC__PROPOSALS__V1__PROPOSAL_STATE__PROPOSAL_STATE_CLOSED = 5,
+  /*
+   * Decided "terminate".
+   */
+  XSC__PROPOSALS__V1__PROPOSAL_STATE__PROPOSAL_STATE_TERMINATED = 6
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(XSC__PROPOSALS__V1__PROPOSAL_STATE)
+} Xsc__Proposals__V1__ProposalState;
+typedef enum _Xsc__Proposals__V1__Decision {
+  XSC__PROPOSALS__V1__DECISION__DECISION_UNSPECIFIED = 0,
+  XSC__PROPOSALS__V1__DECISION__DECISION_EXECUTE = 1,
+  XSC__PROPOSALS__V1__DECISION__DECISION_TERMINATE = 2
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(XSC__PROPOSALS__V1__DECISION)
+} Xsc__Proposals__V1__Decision;
+typedef enum _Xsc__Proposals__V1__TaskKind {
+  XSC__PROPOSALS__V1__TASK_KIND__TASK_KIND_UNSPECIFIED = 0,
+  XSC__PROPOSALS__V1__TASK_KIND__TASK_KIND_DECISION = 1,
+  XSC__PROPOSALS__V1__TASK_KIND__TASK_KIND_CHECKPOINT_REPORT = 2,
+  XSC__PROPOSALS__V1__TASK_KIND__TASK_KIND_ANALYSIS = 3,
+  XSC__PROPOSALS__V1__TASK_KIND__TASK_KIND_EVALUATION = 4,
+  XSC__PROPOSALS__V1__TASK_KIND__TASK_KIND_UNREAD_NOTICE = 5,
+  XSC__PROPOSALS__V1__TASK_KIND__TASK_KIND_NOTICE_ACKNOWLEDGEMENT = 6
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(XSC__PROPOSALS__V1__TASK_KIND)
+} Xsc__Proposals__V1__TaskKind;
 
 /* --- messages --- */
 
+/*
+ * What a proposer writes; every field is required (start < each checkpoint < finish).
+ */
+struct  Xsc__Proposals__V1__ProposalDraft
+{
+  ProtobufCMessage base;
+  /*
+   * 1-100 characters.
+   */
+  char *title;
+  /*
+   * Why (1-2000 characters).
+   */
+  char *purpose;
+  /*
+   * What will be done (1-5000 characters).
+   */
+  char *content;
+  /*
+   * Money, goods, vehicles... (1-2000 characters).
+   */
+  char *resources;
+  /*
+   * 1-50 accounts, each an enabled member of the proposer's team.
+   */
+  size_t n_participant_account_ids;
+  char **participant_account_ids;
+  int64_t start_at_ms;
+  int64_t finish_at_ms;
+  /*
+   * 1-20 interim report times, strictly between start and finish, distinct.
+   */
+  size_t n_checkpoint_at_ms;
+  int64_t *checkpoint_at_ms;
+};
+#define XSC__PROPOSALS__V1__PROPOSAL_DRAFT__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__proposals__v1__proposal_draft__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, 0, 0, 0,NULL }
+
+
+struct  Xsc__Proposals__V1__CheckpointReport
+{
+  ProtobufCMessage base;
+  char *account_id;
+  char *result;
+  int64_t reported_at_ms;
+  /*
+   * Reported after the checkpoint's deadline.
+   */
+  protobuf_c_boolean late;
+};
+#define XSC__PROPOSALS__V1__CHECKPOINT_REPORT__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__proposals__v1__checkpoint_report__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0 }
+
+
+struct  Xsc__Proposals__V1__Checkpoint
+{
+  ProtobufCMessage base;
+  char *id;
+  int64_t at_ms;
+  /*
+   * Reports are due by this time (at_ms + the team's report grace).
+   */
+  int64_t due_at_ms;
+  size_t n_reports;
+  Xsc__Proposals__V1__CheckpointReport **reports;
+};
+#define XSC__PROPOSALS__V1__CHECKPOINT__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__proposals__v1__checkpoint__descriptor) \
+    , (char *)protobuf_c_empty_string, 0, 0, 0,NULL }
+
+
+struct  Xsc__Proposals__V1__Evaluation
+{
+  ProtobufCMessage base;
+  char *account_id;
+  /*
+   * 1..5.
+   */
+  int32_t score;
+  char *text;
+  int64_t submitted_at_ms;
+  protobuf_c_boolean late;
+};
+#define XSC__PROPOSALS__V1__EVALUATION__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__proposals__v1__evaluation__descriptor) \
+    , (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, 0, 0 }
+
+
+struct  Xsc__Proposals__V1__Violation
+{
+  ProtobufCMessage base;
+  /*
+   * As sent to settlements (events.proto ProposalViolation.rule).
+   */
+  char *rule;
+  char *person_account_id;
+  char *reference;
+  int64_t due_at_ms;
+  int64_t recorded_at_ms;
+  char *detail;
+};
+#define XSC__PROPOSALS__V1__VIOLATION__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__proposals__v1__violation__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, (char *)protobuf_c_empty_string }
+
+
+struct  Xsc__Proposals__V1__Proposal
+{
+  ProtobufCMessage base;
+  char *id;
+  char *team_path;
+  char *proposer_account_id;
+  Xsc__Proposals__V1__ProposalDraft *draft;
+  Xsc__Proposals__V1__ProposalState state;
+  int64_t created_at_ms;
+  int64_t updated_at_ms;
+  int64_t submitted_at_ms;
+  /*
+   * The superiors currently asked to decide (the nearest first; more after escalations).
+   */
+  size_t n_decider_account_ids;
+  char **decider_account_ids;
+  /*
+   * How many times the decision escalated to the next superior.
+   */
+  int32_t escalations;
+  /*
+   * When the current decision window ends.
+   */
+  int64_t decision_due_at_ms;
+  /*
+   * When a superior first opened the submitted proposal (0: not yet), and who.
+   */
+  int64_t first_opened_at_ms;
+  char *first_opened_by;
+  Xsc__Proposals__V1__Decision decision;
+  char *decision_comment;
+  char *decided_by;
+  int64_t decided_at_ms;
+  /*
+   * Decided after the first superior's window (after an escalation or its deadline).
+   */
+  protobuf_c_boolean decision_late;
+  size_t n_checkpoints;
+  Xsc__Proposals__V1__Checkpoint **checkpoints;
+  char *analysis;
+  int64_t analysis_at_ms;
+  protobuf_c_boolean analysis_late;
+  size_t n_evaluations;
+  Xsc__Proposals__V1__Evaluation **evaluations;
+  /*
+   * When the analysis and evaluations are due (finish + the team's review window).
+   */
+  int64_t review_due_at_ms;
+  size_t n_violations;
+  Xsc__Proposals__V1__Violation **violations;
+};
+#define XSC__PROPOSALS__V1__PROPOSAL__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__proposals__v1__proposal__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, XSC__PROPOSALS__V1__PROPOSAL_STATE__PROPOSAL_STATE_UNSPECIFIED, 0, 0, 0, 0,NULL, 0, 0, 0, (char *)protobuf_c_empty_string, XSC__PROPOSALS__V1__DECISION__DECISION_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0,NULL, (char *)protobuf_c_empty_string, 0, 0, 0,NULL, 0, 0,NULL }
+
+
+struct  Xsc__Proposals__V1__CreateProposalRequest
+{
+  ProtobufCMessage base;
+  Xsc__Proposals__V1__ProposalDraft *draft;
+};
+#define XSC__PROPOSALS__V1__CREATE_PROPOSAL_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__proposals__v1__create_proposal_request__descriptor) \
+    , NULL }
+
+
+struct  Xsc__Proposals__V1__UpdateProposalRequest
+{
+  ProtobufCMessage base;
+  char *proposal_id;
+  Xsc__Proposals__V1__ProposalDraft *draft;
+};
+#define XSC__PROPOSALS__V1__UPDATE_PROPOSAL_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__proposals__v1__update_proposal_request__descriptor) \
+    , (char *)protobuf_c_empty_string, NULL }
+
+
+struct  Xsc__Proposals__V1__ProposalRequest
+{
+  ProtobufCMessage base;
+  char *proposal_id;
+};
+#define XSC__PROPOSALS__V1__PROPOSAL_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__proposals__v1__proposal_request__descriptor) \
+    , (char *)protobuf_c_empty_string }
+
+
+struct  Xsc__Proposals__V1__ListProposalsRequest
+{
+  ProtobufCMessage base;
+  Xsc__Common__V1__PageRequest *page;
+  /*
+   * PROPOSAL_STATE_UNSPECIFIED: every state.
+   */
+  Xsc__Proposals__V1__ProposalState state;
+};
+#define XSC__PROPOSALS__V1__LIST_PROPOSALS_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__proposals__v1__list_proposals_request__descriptor) \
+    , NULL, XSC__PROPOSALS__V1__PROPOSAL_STATE__PROPOSAL_STATE_UNSPECIFIED }
+
+
+struct  Xsc__Proposals__V1__ListProposalsResponse
+{
+  ProtobufCMessage base;
+  /*
+   * Newest first.
+   */
+  size_t n_proposals;
+  Xsc__Proposals__V1__Proposal **proposals;
+  Xsc__Common__V1__PageInfo *page;
+};
+#define XSC__PROPOSALS__V1__LIST_PROPOSALS_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__proposals__v1__list_proposals_response__descriptor) \
+    , 0,NULL, NULL }
+
+
+struct  Xsc__Proposals__V1__DecideRequest
+{
+  ProtobufCMessage base;
+  char *proposal_id;
+  Xsc__Proposals__V1__Decision decision;
+  /*
+   * Required, 1-1000 characters.
+   */
+  char *comment;
+};
+#define XSC__PROPOSALS__V1__DECIDE_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__proposals__v1__decide_request__descriptor) \
+    , (char *)protobuf_c_empty_string, XSC__PROPOSALS__V1__DECISION__DECISION_UNSPECIFIED, (char *)protobuf_c_empty_string }
+
+
+struct  Xsc__Proposals__V1__ReportCheckpointRequest
+{
+  ProtobufCMessage base;
+  char *proposal_id;
+  char *checkpoint_id;
+  /*
+   * 1-2000 characters.
+   */
+  char *result;
+};
+#define XSC__PROPOSALS__V1__REPORT_CHECKPOINT_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__proposals__v1__report_checkpoint_request__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+
+
+struct  Xsc__Proposals__V1__SubmitAnalysisRequest
+{
+  ProtobufCMessage base;
+  char *proposal_id;
+  /*
+   * 1-5000 characters.
+   */
+  char *analysis;
+};
+#define XSC__PROPOSALS__V1__SUBMIT_ANALYSIS_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__proposals__v1__submit_analysis_request__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+
+
+struct  Xsc__Proposals__V1__SubmitEvaluationRequest
+{
+  ProtobufCMessage base;
+  char *proposal_id;
+  /*
+   * 1..5.
+   */
+  int32_t score;
+  /*
+   * 1-2000 characters.
+   */
+  char *text;
+};
+#define XSC__PROPOSALS__V1__SUBMIT_EVALUATION_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__proposals__v1__submit_evaluation_request__descriptor) \
+    , (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string }
+
+
+/*
+ * A team's deadlines. Defaults: decision 1800 s (DOMAIN.md: 30 minutes), report grace
+ * 1800 s, review 86400 s, reminder lead 600 s.
+ */
+struct  Xsc__Proposals__V1__TeamSettings
+{
+  ProtobufCMessage base;
+  char *team_path;
+  /*
+   * 1..86400.
+   */
+  int32_t decision_window_seconds;
+  /*
+   * A checkpoint's reports are due this long after it (1..604800).
+   */
+  int32_t report_grace_seconds;
+  /*
+   * The analysis and evaluations are due this long after the finish (1..2592000).
+   */
+  int32_t review_window_seconds;
+  /*
+   * A reminder goes this long before a checkpoint (0..86400; 0: none).
+   */
+  int32_t reminder_lead_seconds;
+};
+#define XSC__PROPOSALS__V1__TEAM_SETTINGS__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__proposals__v1__team_settings__descriptor) \
+    , (char *)protobuf_c_empty_string, 0, 0, 0, 0 }
+
+
+struct  Xsc__Proposals__V1__SetTeamSettingsRequest
+{
+  ProtobufCMessage base;
+  Xsc__Proposals__V1__TeamSettings *settings;
+};
+#define XSC__PROPOSALS__V1__SET_TEAM_SETTINGS_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__proposals__v1__set_team_settings_request__descriptor) \
+    , NULL }
+
+
+struct  Xsc__Proposals__V1__GetTeamSettingsRequest
+{
+  ProtobufCMessage base;
+  /*
+   * Empty: the caller's own team.
+   */
+  char *team_path;
+};
+#define XSC__PROPOSALS__V1__GET_TEAM_SETTINGS_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__proposals__v1__get_team_settings_request__descriptor) \
+    , (char *)protobuf_c_empty_string }
+
+
+struct  Xsc__Proposals__V1__Notice
+{
+  ProtobufCMessage base;
+  char *id;
+  char *team_path;
+  char *author_account_id;
+  char *title;
+  char *body;
+  protobuf_c_boolean sms;
+  /*
+   * 0: no acknowledgement required.
+   */
+  int64_t acknowledge_by_ms;
+  int64_t published_at_ms;
+  /*
+   * The caller's own read and acknowledgement.
+   */
+  int64_t read_at_ms;
+  int64_t acknowledged_at_ms;
+};
+#define XSC__PROPOSALS__V1__NOTICE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__proposals__v1__notice__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0 }
+
+
+struct  Xsc__Proposals__V1__PublishNoticeRequest
+{
+  ProtobufCMessage base;
+  /*
+   * 1-100 characters.
+   */
+  char *title;
+  /*
+   * 1-5000 characters.
+   */
+  char *body;
+  /*
+   * Also tell every member by SMS.
+   */
+  protobuf_c_boolean sms;
+  /*
+   * Optional: members must acknowledge by then (in the future).
+   */
+  int64_t acknowledge_by_ms;
+};
+#define XSC__PROPOSALS__V1__PUBLISH_NOTICE_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__proposals__v1__publish_notice_request__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0 }
+
+
+struct  Xsc__Proposals__V1__NoticeRequest
+{
+  ProtobufCMessage base;
+  char *notice_id;
+};
+#define XSC__PROPOSALS__V1__NOTICE_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__proposals__v1__notice_request__descriptor) \
+    , (char *)protobuf_c_empty_string }
+
+
+struct  Xsc__Proposals__V1__ListNoticesRequest
+{
+  ProtobufCMessage base;
+  Xsc__Common__V1__PageRequest *page;
+};
+#define XSC__PROPOSALS__V1__LIST_NOTICES_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__proposals__v1__list_notices_request__descriptor) \
+    , NULL }
+
+
+struct  Xsc__Proposals__V1__ListNoticesResponse
+{
+  ProtobufCMessage base;
+  /*
+   * Newest first.
+   */
+  size_t n_notices;
+  Xsc__Proposals__V1__Notice **notices;
+  Xsc__Common__V1__PageInfo *page;
+};
+#define XSC__PROPOSALS__V1__LIST_NOTICES_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__proposals__v1__list_notices_response__descriptor) \
+    , 0,NULL, NULL }
+
+
+struct  Xsc__Proposals__V1__Question
+{
+  ProtobufCMessage base;
+  char *id;
+  char *notice_id;
+  char *asker_account_id;
+  char *text;
+  int64_t asked_at_ms;
+  /*
+   * Empty until answered.
+   */
+  char *answer;
+  char *answered_by;
+  int64_t answered_at_ms;
+};
+#define XSC__PROPOSALS__V1__QUESTION__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__proposals__v1__question__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0 }
+
+
+struct  Xsc__Proposals__V1__AskQuestionRequest
+{
+  ProtobufCMessage base;
+  char *notice_id;
+  /*
+   * 1-1000 characters.
+   */
+  char *text;
+};
+#define XSC__PROPOSALS__V1__ASK_QUESTION_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__proposals__v1__ask_question_request__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+
+
+struct  Xsc__Proposals__V1__AnswerQuestionRequest
+{
+  ProtobufCMessage base;
+  char *question_id;
+  /*
+   * 1-2000 characters.
+   */
+  char *answer;
+};
+#define XSC__PROPOSALS__V1__ANSWER_QUESTION_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__proposals__v1__answer_question_request__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+
+
+struct  Xsc__Proposals__V1__ListQuestionsRequest
+{
+  ProtobufCMessage base;
+  char *notice_id;
+  Xsc__Common__V1__PageRequest *page;
+};
+#define XSC__PROPOSALS__V1__LIST_QUESTIONS_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__proposals__v1__list_questions_request__descriptor) \
+    , (char *)protobuf_c_empty_string, NULL }
+
+
+struct  Xsc__Proposals__V1__ListQuestionsResponse
+{
+  ProtobufCMessage base;
+  /*
+   * Oldest first.
+   */
+  size_t n_questions;
+  Xsc__Proposals__V1__Question **questions;
+  Xsc__Common__V1__PageInfo *page;
+};
+#define XSC__PROPOSALS__V1__LIST_QUESTIONS_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__proposals__v1__list_questions_response__descriptor) \
+    , 0,NULL, NULL }
+
+
+struct  Xsc__Proposals__V1__NoticeRead
+{
+  ProtobufCMessage base;
+  char *account_id;
+  int64_t read_at_ms;
+  int64_t acknowledged_at_ms;
+};
+#define XSC__PROPOSALS__V1__NOTICE_READ__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__proposals__v1__notice_read__descriptor) \
+    , (char *)protobuf_c_empty_string, 0, 0 }
+
+
+struct  Xsc__Proposals__V1__NoticeReadsResponse
+{
+  ProtobufCMessage base;
+  char *notice_id;
+  size_t n_read;
+  Xsc__Proposals__V1__NoticeRead **read;
+  /*
+   * Enabled members of the team who have not opened it yet.
+   */
+  size_t n_unread_account_ids;
+  char **unread_account_ids;
+};
+#define XSC__PROPOSALS__V1__NOTICE_READS_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__proposals__v1__notice_reads_response__descriptor) \
+    , (char *)protobuf_c_empty_string, 0,NULL, 0,NULL }
+
+
+struct  Xsc__Proposals__V1__Task
+{
+  ProtobufCMessage base;
+  Xsc__Proposals__V1__TaskKind kind;
+  char *proposal_id;
+  char *notice_id;
+  /*
+   * The checkpoint id for checkpoint reports.
+   */
+  char *reference;
+  char *title;
+  /*
+   * 0 when there is no deadline (an unread notice).
+   */
+  int64_t due_at_ms;
+};
+#define XSC__PROPOSALS__V1__TASK__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__proposals__v1__task__descriptor) \
+    , XSC__PROPOSALS__V1__TASK_KIND__TASK_KIND_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0 }
+
+
+struct  Xsc__Proposals__V1__ListMyTasksRequest
+{
+  ProtobufCMessage base;
+  Xsc__Common__V1__PageRequest *page;
+};
+#define XSC__PROPOSALS__V1__LIST_MY_TASKS_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__proposals__v1__list_my_tasks_request__descriptor) \
+    , NULL }
+
+
+struct  Xsc__Proposals__V1__ListMyTasksResponse
+{
+  ProtobufCMessage base;
+  /*
+   * Soonest deadline first, then those without one.
+   */
+  size_t n_tasks;
+  Xsc__Proposals__V1__Task **tasks;
+  Xsc__Common__V1__PageInfo *page;
+};
+#define XSC__PROPOSALS__V1__LIST_MY_TASKS_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__proposals__v1__list_my_tasks_response__descriptor) \
+    , 0,NULL, NULL }
+
+
+struct  Xsc__Proposals__V1__TeamCountsRequest
+{
+  ProtobufCMessage base;
+  /*
+   * A node at or below the caller's own node; empty: the caller's node.
+   */
+  char *subtree;
+};
+#define XSC__PROPOSALS__V1__TEAM_COUNTS_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__proposals__v1__team_counts_request__descriptor) \
+    , (char *)protobuf_c_empty_string }
+
+
+struct  Xsc__Proposals__V1__TeamCount
+{
+  ProtobufCMessage base;
+  char *team_path;
+  int32_t open_proposals;
+  int32_t closed_proposals;
+  int32_t terminated_proposals;
+  int32_t violations;
+  int32_t notices;
+};
+#define XSC__PROPOSALS__V1__TEAM_COUNT__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__proposals__v1__team_count__descriptor) \
+    , (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0 }
+
+
+/*
+ * Aggregated counts only: no ids, titles or people.
+ */
+struct  Xsc__Proposals__V1__TeamCountsResponse
+{
+  ProtobufCMessage base;
+  size_t n_teams;
+  Xsc__Proposals__V1__TeamCount **teams;
+};
+#define XSC__PROPOSALS__V1__TEAM_COUNTS_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__proposals__v1__team_counts_response__descriptor) \
+    , 0,NULL }
+
+
+/* Xsc__Proposals__V1__ProposalDraft methods */
+void   xsc__proposals__v1__proposal_draft__init
+                     (Xsc__Proposals__V1__ProposalDraft         *message);
+size_t xsc__proposals__v1__proposal_draft__get_packed_size
+                     (const Xsc__Proposals__V1__ProposalDraft   *message);
+size_t xsc__proposals__v1__proposal_draft__pack
+                     (const Xsc__Proposals__V1__ProposalDraft   *message,
+                      uint8_t             *out);
+size_t xsc__proposals__v1__proposal_draft__pack_to_buffer
+                     (const Xsc__Proposals__V1__ProposalDraft   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Proposals__V1__ProposalDraft *
+       xsc__proposals__v1__proposal_draft__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__proposals__v1__proposal_draft__free_unpacked
+                     (Xsc__Proposals__V1__ProposalDraft *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Proposals__V1__CheckpointReport methods */
+void   xsc__proposals__v1__checkpoint_report__init
+                     (Xsc__Proposals__V1__CheckpointReport         *message);
+size_t xsc__proposals__v1__checkpoint_report__get_packed_size
+                     (const Xsc__Proposals__V1__CheckpointReport   *message);
+size_t xsc__proposals__v1__checkpoint_report__pack
+                     (const Xsc__Proposals__V1__CheckpointReport   *message,
+                      uint8_t             *out);
+size_t xsc__proposals__v1__checkpoint_report__pack_to_buffer
+                     (const Xsc__Proposals__V1__CheckpointReport   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Proposals__V1__CheckpointReport *
+       xsc__proposals__v1__checkpoint_report__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__proposals__v1__checkpoint_report__free_unpacked
+                     (Xsc__Proposals__V1__CheckpointReport *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Proposals__V1__Checkpoint methods */
+void   xsc__proposals__v1__checkpoint__init
+                     (Xsc__Proposals__V1__Checkpoint         *message);
+size_t xsc__proposals__v1__checkpoint__get_packed_size
+                     (const Xsc__Proposals__V1__Checkpoint   *message);
+size_t xsc__proposals__v1__checkpoint__pack
+                     (const Xsc__Proposals__V1__Checkpoint   *message,
+                      uint8_t             *out);
+size_t xsc__proposals__v1__checkpoint__pack_to_buffer
+                     (const Xsc__Proposals__V1__Checkpoint   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Proposals__V1__Checkpoint *
+       xsc__proposals__v1__checkpoint__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__proposals__v1__checkpoint__free_unpacked
+                     (Xsc__Proposals__V1__Checkpoint *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Proposals__V1__Evaluation methods */
+void   xsc__proposals__v1__evaluation__init
+                     (Xsc__Proposals__V1__Evaluation         *message);
+size_t xsc__proposals__v1__evaluation__get_packed_size
+                     (const Xsc__Proposals__V1__Evaluation   *message);
+size_t xsc__proposals__v1__evaluation__pack
+                     (const Xsc__Proposals__V1__Evaluation   *message,
+                      uint8_t             *out);
+size_t xsc__proposals__v1__evaluation__pack_to_buffer
+                     (const Xsc__Proposals__V1__Evaluation   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Proposals__V1__Evaluation *
+       xsc__proposals__v1__evaluation__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__proposals__v1__evaluation__free_unpacked
+                     (Xsc__Proposals__V1__Evaluation *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Proposals__V1__Violation methods */
+void   xsc__proposals__v1__violation__init
+                     (Xsc__Proposals__V1__Violation         *message);
+size_t xsc__proposals__v1__violation__get_packed_size
+                     (const Xsc__Proposals__V1__Violation   *message);
+size_t xsc__proposals__v1__violation__pack
+                     (const Xsc__Proposals__V1__Violation   *message,
+                      uint8_t             *out);
+size_t xsc__proposals__v1__violation__pack_to_buffer
+                     (const Xsc__Proposals__V1__Violation   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Proposals__V1__Violation *
+       xsc__proposals__v1__violation__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__proposals__v1__violation__free_unpacked
+                     (Xsc__Proposals__V1__Violation *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Proposals__V1__Proposal methods */
+void   xsc__proposals__v1__proposal__init
+                     (Xsc__Proposals__V1__Proposal         *message);
+size_t xsc__proposals__v1__proposal__get_packed_size
+                     (const Xsc__Proposals__V1__Proposal   *message);
+size_t xsc__proposals__v1__proposal__pack
+                     (const Xsc__Proposals__V1__Proposal   *message,
+                      uint8_t             *out);
+size_t xsc__proposals__v1__proposal__pack_to_buffer
+                     (const Xsc__Proposals__V1__Proposal   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Proposals__V1__Proposal *
+       xsc__proposals__v1__proposal__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__proposals__v1__proposal__free_unpacked
+                     (Xsc__Proposals__V1__Proposal *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Proposals__V1__CreateProposalRequest methods */
+void   xsc__proposals__v1__create_proposal_request__init
+                     (Xsc__Proposals__V1__CreateProposalRequest         *message);
+size_t xsc__proposals__v1__create_proposal_request__get_packed_size
+                     (const Xsc__Proposals__V1__CreateProposalRequest   *message);
+size_t xsc__proposals__v1__create_proposal_request__pack
+                     (const Xsc__Proposals__V1__CreateProposalRequest   *message,
+                      uint8_t             *out);
+size_t xsc__proposals__v1__create_proposal_request__pack_to_buffer
+                     (const Xsc__Proposals__V1__CreateProposalRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Proposals__V1__CreateProposalRequest *
+       xsc__proposals__v1__create_proposal_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__proposals__v1__create_proposal_request__free_unpacked
+                     (Xsc__Proposals__V1__CreateProposalRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Proposals__V1__UpdateProposalRequest methods */
+void   xsc__proposals__v1__update_proposal_request__init
+                     (Xsc__Proposals__V1__UpdateProposalRequest         *message);
+size_t xsc__proposals__v1__update_proposal_request__get_packed_size
+                     (const Xsc__Proposals__V1__UpdateProposalRequest   *message);
+size_t xsc__proposals__v1__update_proposal_request__pack
+                     (const Xsc__Proposals__V1__UpdateProposalRequest   *message,
+                      uint8_t             *out);
+size_t xsc__proposals__v1__update_proposal_request__pack_to_buffer
+                     (const Xsc__Proposals__V1__UpdateProposalRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Proposals__V1__UpdateProposalRequest *
+       xsc__proposals__v1__update_proposal_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__proposals__v1__update_proposal_request__free_unpacked
+                     (Xsc__Proposals__V1__UpdateProposalRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Proposals__V1__ProposalRequest methods */
+void   xsc__proposals__v1__proposal_request__init
+                     (Xsc__Proposals__V1__ProposalRequest         *message);
+size_t xsc__proposals__v1__proposal_request__get_packed_size
+                     (const Xsc__Proposals__V1__ProposalRequest   *message);
+size_t xsc__proposals__v1__proposal_request__pack
+                     (const Xsc__Proposals__V1__ProposalRequest   *message,
+                      uint8_t             *out);
+size_t xsc__proposals__v1__proposal_request__pack_to_buffer
+                     (const Xsc__Proposals__V1__ProposalRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Proposals__V1__ProposalRequest *
+       xsc__proposals__v1__proposal_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__proposals__v1__proposal_request__free_unpacked
+                     (Xsc__Proposals__V1__ProposalRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Proposals__V1__ListProposalsRequest methods */
+void   xsc__proposals__v1__list_proposals_request__init
+                     (Xsc__Proposals__V1__ListProposalsRequest         *message);
+size_t xsc__proposals__v1__list_proposals_request__get_packed_size
+                     (const Xsc__Proposals__V1__ListProposalsRequest   *message);
+size_t xsc__proposals__v1__list_proposals_request__pack
+                     (const Xsc__Proposals__V1__ListProposalsRequest   *message,
+                      uint8_t             *out);
+size_t xsc__proposals__v1__list_proposals_request__pack_to_buffer
+                     (const Xsc__Proposals__V1__ListProposalsRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Proposals__V1__ListProposalsRequest *
+       xsc__proposals__v1__list_proposals_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__proposals__v1__list_proposals_request__free_unpacked
+                     (Xsc__Proposals__V1__ListProposalsRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Proposals__V1__ListProposalsResponse methods */
+void   xsc__proposals__v1__list_proposals_response__init
+                     (Xsc__Proposals__V1__ListProposalsResponse         *message);
+size_t xsc__proposals__v1__list_proposals_response__get_packed_size
+                     (const Xsc__Proposals__V1__ListProposalsResponse   *message);
+size_t xsc__proposals__v1__list_proposals_response__pack
+                     (const Xsc__Proposals__V1__ListProposalsResponse   *message,
+                      uint8_t             *out);
+size_t xsc__proposals__v1__list_proposals_response__pack_to_buffer
+                     (const Xsc__Proposals__V1__ListProposalsResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Proposals__V1__ListProposalsResponse *
+       xsc__proposals__v1__list_proposals_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__proposals__v1__list_proposals_response__free_unpacked
+                     (Xsc__Proposals__V1__ListProposalsResponse *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Proposals__V1__DecideRequest methods */
+void   xsc__proposals__v1__decide_request__init
+                     (Xsc__Proposals__V1__DecideRequest         *message);
+size_t xsc__proposals__v1__decide_request__get_packed_size
+                     (const Xsc__Proposals__V1__DecideRequest   *message);
+size_t xsc__proposals__v1__decide_request__pack
+                     (const Xsc__Proposals__V1__DecideRequest   *message,
+                      uint8_t             *out);
+size_t xsc__proposals__v1__decide_request__pack_to_buffer
+                     (const Xsc__Proposals__V1__DecideRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Proposals__V1__DecideRequest *
+       xsc__proposals__v1__decide_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__proposals__v1__decide_request__free_unpacked
+                     (Xsc__Proposals__V1__DecideRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Proposals__V1__ReportCheckpointRequest methods */
+void   xsc__proposals__v1__report_checkpoint_request__init
+                     (Xsc__Proposals__V1__ReportCheckpointRequest         *message);
+size_t xsc__proposals__v1__report_checkpoint_request__get_packed_size
+                     (const Xsc__Proposals__V1__ReportCheckpointRequest   *message);
+size_t xsc__proposals__v1__report_checkpoint_request__pack
+                     (const Xsc__Proposals__V1__ReportCheckpointRequest   *message,
+                      uint8_t             *out);
+size_t xsc__proposals__v1__report_checkpoint_request__pack_to_buffer
+                     (const Xsc__Proposals__V1__ReportCheckpointRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Proposals__V1__ReportCheckpointRequest *
+       xsc__proposals__v1__report_checkpoint_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__proposals__v1__report_checkpoint_request__free_unpacked
+                     (Xsc__Proposals__V1__ReportCheckpointRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Proposals__V1__SubmitAnalysisRequest methods */
+void   xsc__proposals__v1__submit_analysis_request__init
+                     (Xsc__Proposals__V1__SubmitAnalysisRequest         *message);
+size_t xsc__proposals__v1__submit_analysis_request__get_packed_size
+                     (const Xsc__Proposals__V1__SubmitAnalysisRequest   *message);
+size_t xsc__proposals__v1__submit_analysis_request__pack
+                     (const Xsc__Proposals__V1__SubmitAnalysisRequest   *message,
+                      uint8_t             *out);
+size_t xsc__proposals__v1__submit_analysis_request__pack_to_buffer
+                     (const Xsc__Proposals__V1__SubmitAnalysisRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Proposals__V1__SubmitAnalysisRequest *
+       xsc__proposals__v1__submit_analysis_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__proposals__v1__submit_analysis_request__free_unpacked
+                     (Xsc__Proposals__V1__SubmitAnalysisRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Proposals__V1__SubmitEvaluationRequest methods */
+void   xsc__proposals__v1__submit_evaluation_request__init
+                     (Xsc__Proposals__V1__SubmitEvaluationRequest         *message);
+size_t xsc__proposals__v1__submit_evaluation_request__get_packed_size
+                     (const Xsc__Proposals__V1__SubmitEvaluationRequest   *message);
+size_t xsc__proposals__v1__submit_evaluation_request__pack
+                     (const Xsc__Proposals__V1__SubmitEvaluationRequest   *message,
+                      uint8_t             *out);
+size_t xsc__proposals__v1__submit_evaluation_request__pack_to_buffer
+                     (const Xsc__Proposals__V1__SubmitEvaluationRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Proposals__V1__SubmitEvaluationRequest *
+       xsc__proposals__v1__submit_evaluation_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__proposals__v1__submit_evaluation_request__free_unpacked
+                     (Xsc__Proposals__V1__SubmitEvaluationRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Proposals__V1__TeamSettings methods */
+void   xsc__proposals__v1__team_settings__init
+                     (Xsc__Proposals__V1__TeamSettings         *message);
+size_t xsc__proposals__v1__team_settings__get_packed_size
+                     (const Xsc__Proposals__V1__TeamSettings   *message);
+size_t xsc__proposals__v1__team_settings__pack
+                     (const Xsc__Proposals__V1__TeamSettings   *message,
+                      uint8_t             *out);
+size_t xsc__proposals__v1__team_settings__pack_to_buffer
+                     (const Xsc__Proposals__V1__TeamSettings   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Proposals__V1__TeamSettings *
+       xsc__proposals__v1__team_settings__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__proposals__v1__team_settings__free_unpacked
+                     (Xsc__Proposals__V1__TeamSettings *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Proposals__V1__SetTeamSettingsRequest methods */
+void   xsc__proposals__v1__set_team_settings_request__init
+                     (Xsc__Proposals__V1__SetTeamSettingsRequest         *message);
+size_t xsc__proposals__v1__set_team_settings_request__get_packed_size
+                     (const Xsc__Proposals__V1__SetTeamSettingsRequest   *message);
+size_t xsc__proposals__v1__set_team_settings_request__pack
+                     (const Xsc__Proposals__V1__SetTeamSettingsRequest   *message,
+                      uint8_t             *out);
+size_t xsc__proposals__v1__set_team_settings_request__pack_to_buffer
+                     (const Xsc__Proposals__V1__SetTeamSettingsRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Proposals__V1__SetTeamSettingsRequest *
+       xsc__proposals__v1__set_team_settings_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__proposals__v1__set_team_settings_request__free_unpacked
+                     (Xsc__Proposals__V1__SetTeamSettingsRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Proposals__V1__GetTeamSettingsRequest methods */
+void   xsc__proposals__v1__get_team_settings_request__init
+                     (Xsc__Proposals__V1__GetTeamSettingsRequest         *message);
+size_t xsc__proposals__v1__get_team_settings_request__get_packed_size
+                     (const Xsc__Proposals__V1__GetTeamSettingsRequest   *message);
+size_t xsc__proposals__v1__get_team_settings_request__pack
+                     (const Xsc__Proposals__V1__GetTeamSettingsRequest   *message,
+                      uint8_t             *out);
+size_t xsc__proposals__v1__get_team_settings_request__pack_to_buffer
+                     (const Xsc__Proposals__V1__GetTeamSettingsRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Proposals__V1__GetTeamSettingsRequest *
+       xsc__proposals__v1__get_team_settings_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__proposals__v1__get_team_settings_request__free_unpacked
+                     (Xsc__Proposals__V1__GetTeamSettingsRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Proposals__V1__Notice methods */
+void   xsc__proposals__v1__notice__init
+                     (Xsc__Proposals__V1__Notice         *message);
+size_t xsc__proposals__v1__notice__get_packed_size
+                     (const Xsc__Proposals__V1__Notice   *message);
+size_t xsc__proposals__v1__notice__pack
+                     (const Xsc__Proposals__V1__Notice   *message,
+                      uint8_t             *out);
+size_t xsc__proposals__v1__notice__pack_to_buffer
+                     (const Xsc__Proposals__V1__Notice   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Proposals__V1__Notice *
+       xsc__proposals__v1__notice__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__proposals__v1__notice__free_unpacked
+                     (Xsc__Proposals__V1__Notice *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Proposals__V1__PublishNoticeRequest methods */
+void   xsc__proposals__v1__publish_notice_request__init
+                     (Xsc__Proposals__V1__PublishNoticeRequest         *message);
+size_t xsc__proposals__v1__publish_notice_request__get_packed_size
+                     (const Xsc__Proposals__V1__PublishNoticeRequest   *message);
+size_t xsc__proposals__v1__publish_notice_request__pack
+                     (const Xsc__Proposals__V1__PublishNoticeRequest   *message,
+                      uint8_t             *out);
+size_t xsc__proposals__v1__publish_notice_request__pack_to_buffer
+                     (const Xsc__Proposals__V1__PublishNoticeRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Proposals__V1__PublishNoticeRequest *
+       xsc__proposals__v1__publish_notice_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__proposals__v1__publish_notice_request__free_unpacked
+                     (Xsc__Proposals__V1__PublishNoticeRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Proposals__V1__NoticeRequest methods */
+void   xsc__proposals__v1__notice_request__init
+                     (Xsc__Proposals__V1__NoticeRequest         *message);
+size_t xsc__proposals__v1__notice_request__get_packed_size
+                     (const Xsc__Proposals__V1__NoticeRequest   *message);
+size_t xsc__proposals__v1__notice_request__pack
+                     (const Xsc__Proposals__V1__NoticeRequest   *message,
+                      uint8_t             *out);
+size_t xsc__proposals__v1__notice_request__pack_to_buffer
+                     (const Xsc__Proposals__V1__NoticeRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Proposals__V1__NoticeRequest *
+       xsc__proposals__v1__notice_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__proposals__v1__notice_request__free_unpacked
+                     (Xsc__Proposals__V1__NoticeRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Proposals__V1__ListNoticesRequest methods */
+void   xsc__proposals__v1__list_notices_request__init
+                     (Xsc__Proposals__V1__ListNoticesRequest         *message);
+size_t xsc__proposals__v1__list_notices_request__get_packed_size
+                     (const Xsc__Proposals__V1__ListNoticesRequest   *message);
+size_t xsc__proposals__v1__list_notices_request__pack
+                     (const Xsc__Proposals__V1__ListNoticesRequest   *message,
+                      uint8_t             *out);
+size_t xsc__proposals__v1__list_notices_request__pack_to_buffer
+                     (const Xsc__Proposals__V1__ListNoticesRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Proposals__V1__ListNoticesRequest *
+       xsc__proposals__v1__list_notices_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__proposals__v1__list_notices_request__free_unpacked
+                     (Xsc__Proposals__V1__ListNoticesRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Proposals__V1__ListNoticesResponse methods */
+void   xsc__proposals__v1__list_notices_response__init
+                     (Xsc__Proposals__V1__ListNoticesResponse         *message);
+size_t xsc__proposals__v1__list_notices_response__get_packed_size
+                     (const Xsc__Proposals__V1__ListNoticesResponse   *message);
+size_t xsc__proposals__v1__list_notices_response__pack
+                     (const Xsc__Proposals__V1__ListNoticesResponse   *message,
+                      uint8_t             *out);
+size_t xsc__proposals__v1__list_notices_response__pack_to_buffer
+                     (const Xsc__Proposals__V1__ListNoticesResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Proposals__V1__ListNoticesResponse *
+       xsc__proposals__v1__list_notices_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__proposals__v1__list_notices_response__free_unpacked
+                     (Xsc__Proposals__V1__ListNoticesResponse *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Proposals__V1__Question methods */
+void   xsc__proposals__v1__question__init
+                     (Xsc__Proposals__V1__Question         *message);
+size_t xsc__proposals__v1__question__get_packed_size
+                     (const Xsc__Proposals__V1__Question   *message);
+size_t xsc__proposals__v1__question__pack
+                     (const Xsc__Proposals__V1__Question   *message,
+                      uint8_t             *out);
+size_t xsc__proposals__v1__question__pack_to_buffer
+                     (const Xsc__Proposals__V1__Question   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Proposals__V1__Question *
+       xsc__proposals__v1__question__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__proposals__v1__question__free_unpacked
+                     (Xsc__Proposals__V1__Question *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Proposals__V1__AskQuestionRequest methods */
+void   xsc__proposals__v1__ask_question_request__init
+                     (Xsc__Proposals__V1__AskQuestionRequest         *message);
+size_t xsc__proposals__v1__ask_question_request__get_packed_size
+                     (const Xsc__Proposals__V1__AskQuestionRequest   *message);
+size_t xsc__proposals__v1__ask_question_request__pack
+                     (const Xsc__Proposals__V1__AskQuestionRequest   *message,
+                      uint8_t             *out);
+size_t xsc__proposals__v1__ask_question_request__pack_to_buffer
+                     (const Xsc__Proposals__V1__AskQuestionRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Proposals__V1__AskQuestionRequest *
+       xsc__proposals__v1__ask_question_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__proposals__v1__ask_question_request__free_unpacked
+                     (Xsc__Proposals__V1__AskQuestionRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Proposals__V1__AnswerQuestionRequest methods */
+void   xsc__proposals__v1__answer_question_request__init
+                     (Xsc__Proposals__V1__AnswerQuestionRequest         *message);
+size_t xsc__proposals__v1__answer_question_request__get_packed_size
+                     (const Xsc__Proposals__V1__AnswerQuestionRequest   *message);
+size_t xsc__proposals__v1__answer_question_request__pack
+                     (const Xsc__Proposals__V1__AnswerQuestionRequest   *message,
+                      uint8_t             *out);
+size_t xsc__proposals__v1__answer_question_request__pack_to_buffer
+                     (const Xsc__Proposals__V1__AnswerQuestionRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Proposals__V1__AnswerQuestionRequest *
+       xsc__proposals__v1__answer_question_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__proposals__v1__answer_question_request__free_unpacked
+                     (Xsc__Proposals__V1__AnswerQuestionRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Proposals__V1__ListQuestionsRequest methods */
+void   xsc__proposals__v1__list_questions_request__init
+                     (Xsc__Proposals__V1__ListQuestionsRequest         *message);
+size_t xsc__proposals__v1__list_questions_request__get_packed_size
+                     (const Xsc__Proposals__V1__ListQuestionsRequest   *message);
+size_t xsc__proposals__v1__list_questions_request__pack
+                     (const Xsc__Proposals__V1__ListQuestionsRequest   *message,
+                      uint8_t             *out);
+size_t xsc__proposals__v1__list_questions_request__pack_to_buffer
+                     (const Xsc__Proposals__V1__ListQuestionsRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Proposals__V1__ListQuestionsRequest *
+       xsc__proposals__v1__list_questions_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__proposals__v1__list_questions_request__free_unpacked
+                     (Xsc__Proposals__V1__ListQuestionsRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Proposals__V1__ListQuestionsResponse methods */
+void   xsc__proposals__v1__list_questions_response__init
+                     (Xsc__Proposals__V1__ListQuestionsResponse         *message);
+size_t xsc__proposals__v1__list_questions_response__get_packed_size
+                     (const Xsc__Proposals__V1__ListQuestionsResponse   *message);
+size_t xsc__proposals__v1__list_questions_response__pack
+                     (const Xsc__Proposals__V1__ListQuestionsResponse   *message,
+                      uint8_t             *out);
+size_t xsc__proposals__v1__list_questions_response__pack_to_buffer
+                     (const Xsc__Proposals__V1__ListQuestionsResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Proposals__V1__ListQuestionsResponse *
+       xsc__proposals__v1__list_questions_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__proposals__v1__list_questions_response__free_unpacked
+                     (Xsc__Proposals__V1__ListQuestionsResponse *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Proposals__V1__NoticeRead methods */
+void   xsc__proposals__v1__notice_read__init
+                     (Xsc__Proposals__V1__NoticeRead         *message);
+size_t xsc__proposals__v1__notice_read__get_packed_size
+                     (const Xsc__Proposals__V1__NoticeRead   *message);
+size_t xsc__proposals__v1__notice_read__pack
+                     (const Xsc__Proposals__V1__NoticeRead   *message,
+                      uint8_t             *out);
+size_t xsc__proposals__v1__notice_read__pack_to_buffer
+                     (const Xsc__Proposals__V1__NoticeRead   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Proposals__V1__NoticeRead *
+       xsc__proposals__v1__notice_read__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__proposals__v1__notice_read__free_unpacked
+                     (Xsc__Proposals__V1__NoticeRead *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Proposals__V1__NoticeReadsResponse methods */
+void   xsc__proposals__v1__notice_reads_response__init
+                     (Xsc__Proposals__V1__NoticeReadsResponse         *message);
+size_t xsc__proposals__v1__notice_reads_response__get_packed_size
+                     (const Xsc__Proposals__V1__NoticeReadsResponse   *message);
+size_t xsc__proposals__v1__notice_reads_response__pack
+                     (const Xsc__Proposals__V1__NoticeReadsResponse   *message,
+                      uint8_t             *out);
+size_t xsc__proposals__v1__notice_reads_response__pack_to_buffer
+                     (const Xsc__Proposals__V1__NoticeReadsResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Proposals__V1__NoticeReadsResponse *
+       xsc__proposals__v1__notice_reads_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__proposals__v1__notice_reads_response__free_unpacked
+                     (Xsc__Proposals__V1__NoticeReadsResponse *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Proposals__V1__Task methods */
+void   xsc__proposals__v1__task__init
+                     (Xsc__Proposals__V1__Task         *message);
+size_t xsc__proposals__v1__task__get_packed_size
+                     (const Xsc__Proposals__V1__Task   *message);
+size_t xsc__proposals__v1__task__pack
+                     (const Xsc__Proposals__V1__Task   *message,
+                      uint8_t             *out);
+size_t xsc__proposals__v1__task__pack_to_buffer
+                     (const Xsc__Proposals__V1__Task   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Proposals__V1__Task *
+       xsc__proposals__v1__task__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__proposals__v1__task__free_unpacked
+                     (Xsc__Proposals__V1__Task *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Proposals__V1__ListMyTasksRequest methods */
+void   xsc__proposals__v1__list_my_tasks_request__init
+                     (Xsc__Proposals__V1__ListMyTasksRequest         *message);
+size_t xsc__proposals__v1__list_my_tasks_request__get_packed_size
+                     (const Xsc__Proposals__V1__ListMyTasksRequest   *message);
+size_t xsc__proposals__v1__list_my_tasks_request__pack
+                     (const Xsc__Proposals__V1__ListMyTasksRequest   *message,
+                      uint8_t             *out);
+size_t xsc__proposals__v1__list_my_tasks_request__pack_to_buffer
+                     (const Xsc__Proposals__V1__ListMyTasksRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Proposals__V1__ListMyTasksRequest *
+       xsc__proposals__v1__list_my_tasks_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__proposals__v1__list_my_tasks_request__free_unpacked
+                     (Xsc__Proposals__V1__ListMyTasksRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Proposals__V1__ListMyTasksResponse methods */
+void   xsc__proposals__v1__list_my_tasks_response__init
+                     (Xsc__Proposals__V1__ListMyTasksResponse         *message);
+size_t xsc__proposals__v1__list_my_tasks_response__get_packed_size
+                     (const Xsc__Proposals__V1__ListMyTasksResponse   *message);
+size_t xsc__proposals__v1__list_my_tasks_response__pack
+                     (const Xsc__Proposals__V1__ListMyTasksResponse   *message,
+                      uint8_t             *out);
+size_t xsc__proposals__v1__list_my_tasks_response__pack_to_buffer
+                     (const Xsc__Proposals__V1__ListMyTasksResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Proposals__V1__ListMyTasksResponse *
+       xsc__proposals__v1__list_my_tasks_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__proposals__v1__list_my_tasks_response__free_unpacked
+                     (Xsc__Proposals__V1__ListMyTasksResponse *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Proposals__V1__TeamCountsRequest methods */
+void   xsc__proposals__v1__team_counts_request__init
+                     (Xsc__Proposals__V1__TeamCountsRequest         *message);
+size_t xsc__proposals__v1__team_counts_request__get_packed_size
+                     (const Xsc__Proposals__V1__TeamCountsRequest   *message);
+size_t xsc__proposals__v1__team_counts_request__pack
+                     (const Xsc__Proposals__V1__TeamCountsRequest   *message,
+                      uint8_t             *out);
+size_t xsc__proposals__v1__team_counts_request__pack_to_buffer
+                     (const Xsc__Proposals__V1__TeamCountsRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Proposals__V1__TeamCountsRequest *
+       xsc__proposals__v1__team_counts_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__proposals__v1__team_counts_request__free_unpacked
+                     (Xsc__Proposals__V1__TeamCountsRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Proposals__V1__TeamCount methods */
+void   xsc__proposals__v1__team_count__init
+                     (Xsc__Proposals__V1__TeamCount         *message);
+size_t xsc__proposals__v1__team_count__get_packed_size
+                     (const Xsc__Proposals__V1__TeamCount   *message);
+size_t xsc__proposals__v1__team_count__pack
+                     (const Xsc__Proposals__V1__TeamCount   *message,
+                      uint8_t             *out);
+size_t xsc__proposals__v1__team_count__pack_to_buffer
+                     (const Xsc__Proposals__V1__TeamCount   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Proposals__V1__TeamCount *
+       xsc__proposals__v1__team_count__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__proposals__v1__team_count__free_unpacked
+                     (Xsc__Proposals__V1__TeamCount *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Proposals__V1__TeamCountsResponse methods */
+void   xsc__proposals__v1__team_counts_response__init
+                     (Xsc__Proposals__V1__TeamCountsResponse         *message);
+size_t xsc__proposals__v1__team_counts_response__get_packed_size
+                     (const Xsc__Proposals__V1__TeamCountsResponse   *message);
+size_t xsc__proposals__v1__team_counts_response__pack
+                     (const Xsc__Proposals__V1__TeamCountsResponse   *message,
+                      uint8_t             *out);
+size_t xsc__proposals__v1__team_counts_response__pack_to_buffer
+                     (const Xsc__Proposals__V1__TeamCountsResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Proposals__V1__TeamCountsResponse *
+       xsc__proposals__v1__team_counts_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__proposals__v1__team_counts_response__free_unpacked
+                     (Xsc__Proposals__V1__TeamCountsResponse *message,
+                      ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
+typedef void (*Xsc__Proposals__V1__ProposalDraft_Closure)
+                 (const Xsc__Proposals__V1__ProposalDraft *message,
+                  void *closure_data);
+typedef void (*Xsc__Proposals__V1__CheckpointReport_Closure)
+                 (const Xsc__Proposals__V1__CheckpointReport *message,
+                  void *closure_data);
+typedef void (*Xsc__Proposals__V1__Checkpoint_Closure)
+                 (const Xsc__Proposals__V1__Checkpoint *message,
+                  void *closure_data);
+typedef void (*Xsc__Proposals__V1__Evaluation_Closure)
+                 (const Xsc__Proposals__V1__Evaluation *message,
+                  void *closure_data);
+typedef void (*Xsc__Proposals__V1__Violation_Closure)
+                 (const Xsc__Proposals__V1__Violation *message,
+                  void *closure_data);
+typedef void (*Xsc__Proposals__V1__Proposal_Closure)
+                 (const Xsc__Proposals__V1__Proposal *message,
+                  void *closure_data);
+typedef void (*Xsc__Proposals__V1__CreateProposalRequest_Closure)
+                 (const Xsc__Proposals__V1__CreateProposalRequest *message,
+                  void *closure_data);
+typedef void (*Xsc__Proposals__V1__UpdateProposalRequest_Closure)
+                 (const Xsc__Proposals__V1__UpdateProposalRequest *message,
+                  void *closure_data);
+typedef void (*Xsc__Proposals__V1__ProposalRequest_Closure)
+                 (const Xsc__Proposals__V1__ProposalRequest *message,
+                  void *closure_data);
+typedef void (*Xsc__Proposals__V1__ListProposalsRequest_Closure)
+                 (const Xsc__Proposals__V1__ListProposalsRequest *message,
+                  void *closure_data);
+typedef void (*Xsc__Proposals__V1__ListProposalsResponse_Closure)
+                 (const Xsc__Proposals__V1__ListProposalsResponse *message,
+                  void *closure_data);
+typedef void (*Xsc__Proposals__V1__DecideRequest_Closure)
+                 (const Xsc__Proposals__V1__DecideRequest *message,
+                  void *closure_data);
+typedef void (*Xsc__Proposals__V1__ReportCheckpointRequest_Closure)
+                 (const Xsc__Proposals__V1__ReportCheckpointRequest *message,
+                  void *closure_data);
+typedef void (*Xsc__Proposals__V1__SubmitAnalysisRequest_Closure)
+                 (const Xsc__Proposals__V1__SubmitAnalysisRequest *message,
+                  void *closure_data);
+typedef void (*Xsc__Proposals__V1__SubmitEvaluationRequest_Closure)
+                 (const Xsc__Proposals__V1__SubmitEvaluationRequest *message,
+                  void *closure_data);
+typedef void (*Xsc__Proposals__V1__TeamSettings_Closure)
+                 (const Xsc__Proposals__V1__TeamSettings *message,
+                  void *closure_data);
+typedef void (*Xsc__Proposals__V1__SetTeamSettingsRequest_Closure)
+                 (const Xsc__Proposals__V1__SetTeamSettingsRequest *message,
+                  void *closure_data);
+typedef void (*Xsc__Proposals__V1__GetTeamSettingsRequest_Closure)
+                 (const Xsc__Proposals__V1__GetTeamSettingsRequest *message,
+                  void *closure_data);
+typedef void (*Xsc__Proposals__V1__Notice_Closure)
+                 (const Xsc__Proposals__V1__Notice *message,
+                  void *closure_data);
+typedef void (*Xsc__Proposals__V1__PublishNoticeRequest_Closure)
+                 (const Xsc__Proposals__V1__PublishNoticeRequest *message,
+                  void *closure_data);
+typedef void (*Xsc__Proposals__V1__NoticeRequest_Closure)
+                 (const Xsc__Proposals__V1__NoticeRequest *message,
+                  void *closure_data);
+typedef void (*Xsc__Proposals__V1__ListNoticesRequest_Closure)
+                 (const Xsc__Proposals__V1__ListNoticesRequest *message,
+                  void *closure_data);
+typedef void (*Xsc__Proposals__V1__ListNoticesResponse_Closure)
+                 (const Xsc__Proposals__V1__ListNoticesResponse *message,
+                  void *closure_data);
+typedef void (*Xsc__Proposals__V1__Question_Closure)
+                 (const Xsc__Proposals__V1__Question *message,
+                  void *closure_data);
+typedef void (*Xsc__Proposals__V1__AskQuestionRequest_Closure)
+                 (const Xsc__Proposals__V1__AskQuestionRequest *message,
+                  void *closure_data);
+typedef void (*Xsc__Proposals__V1__AnswerQuestionRequest_Closure)
+                 (const Xsc__Proposals__V1__AnswerQuestionRequest *message,
+                  void *closure_data);
+typedef void (*Xsc__Proposals__V1__ListQuestionsRequest_Closure)
+                 (const Xsc__Proposals__V1__ListQuestionsRequest *message,
+                  void *closure_data);
+typedef void (*Xsc__Proposals__V1__ListQuestionsResponse_Closure)
+                 (const Xsc__Proposals__V1__ListQuestionsResponse *message,
+                  void *closure_data);
+typedef void (*Xsc__Proposals__V1__NoticeRead_Closure)
+                 (const Xsc__Proposals__V1__NoticeRead *message,
+                  void *closure_data);
+typedef void (*Xsc__Proposals__V1__NoticeReadsResponse_Closure)
+                 (const Xsc__Proposals__V1__NoticeReadsResponse *message,
+                  void *closure_data);
+typedef void (*Xsc__Proposals__V1__Task_Closure)
+                 (const Xsc__Proposals__V1__Task *message,
+                  void *closure_data);
+typedef void (*Xsc__Proposals__V1__ListMyTasksRequest_Closure)
+                 (const Xsc__Proposals__V1__ListMyTasksRequest *message,
+                  void *closure_data);
+typedef void (*Xsc__Proposals__V1__ListMyTasksResponse_Closure)
+                 (const Xsc__Proposals__V1__ListMyTasksResponse *message,
+                  void *closure_data);
+typedef void (*Xsc__Proposals__V1__TeamCountsRequest_Closure)
+                 (const Xsc__Proposals__V1__TeamCountsRequest *message,
+                  void *closure_data);
+typedef void (*Xsc__Proposals__V1__TeamCount_Closure)
+                 (const Xsc__Proposals__V1__TeamCount *message,
+                  void *closure_data);
+typedef void (*Xsc__Proposals__V1__TeamCountsResponse_Closure)
+                 (const Xsc__Proposals__V1__TeamCountsResponse *message,
+                  void *closure_data);
 
 /* --- services --- */
 
@@ -32,6 +1519,90 @@ typedef struct Xsc__Proposals__V1__ProposalService_Service Xsc__Proposals__V1__P
 struct Xsc__Proposals__V1__ProposalService_Service
 {
   ProtobufCService base;
+  void (*create_proposal)(Xsc__Proposals__V1__ProposalService_Service *service,
+                          const Xsc__Proposals__V1__CreateProposalRequest *input,
+                          Xsc__Proposals__V1__Proposal_Closure closure,
+                          void *closure_data);
+  void (*update_proposal)(Xsc__Proposals__V1__ProposalService_Service *service,
+                          const Xsc__Proposals__V1__UpdateProposalRequest *input,
+                          Xsc__Proposals__V1__Proposal_Closure closure,
+                          void *closure_data);
+  void (*submit_proposal)(Xsc__Proposals__V1__ProposalService_Service *service,
+                          const Xsc__Proposals__V1__ProposalRequest *input,
+                          Xsc__Proposals__V1__Proposal_Closure closure,
+                          void *closure_data);
+  void (*get_proposal)(Xsc__Proposals__V1__ProposalService_Service *service,
+                       const Xsc__Proposals__V1__ProposalRequest *input,
+                       Xsc__Proposals__V1__Proposal_Closure closure,
+                       void *closure_data);
+  void (*list_proposals)(Xsc__Proposals__V1__ProposalService_Service *service,
+                         const Xsc__Proposals__V1__ListProposalsRequest *input,
+                         Xsc__Proposals__V1__ListProposalsResponse_Closure closure,
+                         void *closure_data);
+  void (*decide_proposal)(Xsc__Proposals__V1__ProposalService_Service *service,
+                          const Xsc__Proposals__V1__DecideRequest *input,
+                          Xsc__Proposals__V1__Proposal_Closure closure,
+                          void *closure_data);
+  void (*report_checkpoint)(Xsc__Proposals__V1__ProposalService_Service *service,
+                            const Xsc__Proposals__V1__ReportCheckpointRequest *input,
+                            Xsc__Proposals__V1__Proposal_Closure closure,
+                            void *closure_data);
+  void (*submit_analysis)(Xsc__Proposals__V1__ProposalService_Service *service,
+                          const Xsc__Proposals__V1__SubmitAnalysisRequest *input,
+                          Xsc__Proposals__V1__Proposal_Closure closure,
+                          void *closure_data);
+  void (*submit_evaluation)(Xsc__Proposals__V1__ProposalService_Service *service,
+                            const Xsc__Proposals__V1__SubmitEvaluationRequest *input,
+                            Xsc__Proposals__V1__Proposal_Closure closure,
+                            void *closure_data);
+  void (*set_team_settings)(Xsc__Proposals__V1__ProposalService_Service *service,
+                            const Xsc__Proposals__V1__SetTeamSettingsRequest *input,
+                            Xsc__Proposals__V1__TeamSettings_Closure closure,
+                            void *closure_data);
+  void (*get_team_settings)(Xsc__Proposals__V1__ProposalService_Service *service,
+                            const Xsc__Proposals__V1__GetTeamSettingsRequest *input,
+                            Xsc__Proposals__V1__TeamSettings_Closure closure,
+                            void *closure_data);
+  void (*publish_notice)(Xsc__Proposals__V1__ProposalService_Service *service,
+                         const Xsc__Proposals__V1__PublishNoticeRequest *input,
+                         Xsc__Proposals__V1__Notice_Closure closure,
+                         void *closure_data);
+  void (*get_notice)(Xsc__Proposals__V1__ProposalService_Service *service,
+                     const Xsc__Proposals__V1__NoticeRequest *input,
+                     Xsc__Proposals__V1__Notice_Closure closure,
+                     void *closure_data);
+  void (*list_notices)(Xsc__Proposals__V1__ProposalService_Service *service,
+                       const Xsc__Proposals__V1__ListNoticesRequest *input,
+                       Xsc__Proposals__V1__ListNoticesResponse_Closure closure,
+                       void *closure_data);
+  void (*acknowledge_notice)(Xsc__Proposals__V1__ProposalService_Service *service,
+                             const Xsc__Proposals__V1__NoticeRequest *input,
+                             Xsc__Proposals__V1__Notice_Closure closure,
+                             void *closure_data);
+  void (*ask_question)(Xsc__Proposals__V1__ProposalService_Service *service,
+                       const Xsc__Proposals__V1__AskQuestionRequest *input,
+                       Xsc__Proposals__V1__Question_Closure closure,
+                       void *closure_data);
+  void (*answer_question)(Xsc__Proposals__V1__ProposalService_Service *service,
+                          const Xsc__Proposals__V1__AnswerQuestionRequest *input,
+                          Xsc__Proposals__V1__Question_Closure closure,
+                          void *closure_data);
+  void (*list_questions)(Xsc__Proposals__V1__ProposalService_Service *service,
+                         const Xsc__Proposals__V1__ListQuestionsRequest *input,
+                         Xsc__Proposals__V1__ListQuestionsResponse_Closure closure,
+                         void *closure_data);
+  void (*list_notice_reads)(Xsc__Proposals__V1__ProposalService_Service *service,
+                            const Xsc__Proposals__V1__NoticeRequest *input,
+                            Xsc__Proposals__V1__NoticeReadsResponse_Closure closure,
+                            void *closure_data);
+  void (*list_my_tasks)(Xsc__Proposals__V1__ProposalService_Service *service,
+                        const Xsc__Proposals__V1__ListMyTasksRequest *input,
+                        Xsc__Proposals__V1__ListMyTasksResponse_Closure closure,
+                        void *closure_data);
+  void (*team_counts)(Xsc__Proposals__V1__ProposalService_Service *service,
+                      const Xsc__Proposals__V1__TeamCountsRequest *input,
+                      Xsc__Proposals__V1__TeamCountsResponse_Closure closure,
+                      void *closure_data);
   void (*set_directory_entry)(Xsc__Proposals__V1__ProposalService_Service *service,
                               const Xsc__Common__V1__DirectoryEntry *input,
                               Xsc__Common__V1__DirectoryAck_Closure closure,
@@ -44,7 +1615,112 @@ void xsc__proposals__v1__proposal_service__init (Xsc__Proposals__V1__ProposalSer
     { &xsc__proposals__v1__proposal_service__descriptor, protobuf_c_service_invoke_internal, NULL }
 #define XSC__PROPOSALS__V1__PROPOSAL_SERVICE__INIT(function_prefix__) \
     { XSC__PROPOSALS__V1__PROPOSAL_SERVICE__BASE_INIT,\
+      function_prefix__ ## create_proposal,\
+      function_prefix__ ## update_proposal,\
+      function_prefix__ ## submit_proposal,\
+      function_prefix__ ## get_proposal,\
+      function_prefix__ ## list_proposals,\
+      function_prefix__ ## decide_proposal,\
+      function_prefix__ ## report_checkpoint,\
+      function_prefix__ ## submit_analysis,\
+      function_prefix__ ## submit_evaluation,\
+      function_prefix__ ## set_team_settings,\
+      function_prefix__ ## get_team_settings,\
+      function_prefix__ ## publish_notice,\
+      function_prefix__ ## get_notice,\
+      function_prefix__ ## list_notices,\
+      function_prefix__ ## acknowledge_notice,\
+      function_prefix__ ## ask_question,\
+      function_prefix__ ## answer_question,\
+      function_prefix__ ## list_questions,\
+      function_prefix__ ## list_notice_reads,\
+      function_prefix__ ## list_my_tasks,\
+      function_prefix__ ## team_counts,\
       function_prefix__ ## set_directory_entry  }
+void xsc__proposals__v1__proposal_service__create_proposal(ProtobufCService *service,
+                                                           const Xsc__Proposals__V1__CreateProposalRequest *input,
+                                                           Xsc__Proposals__V1__Proposal_Closure closure,
+                                                           void *closure_data);
+void xsc__proposals__v1__proposal_service__update_proposal(ProtobufCService *service,
+                                                           const Xsc__Proposals__V1__UpdateProposalRequest *input,
+                                                           Xsc__Proposals__V1__Proposal_Closure closure,
+                                                           void *closure_data);
+void xsc__proposals__v1__proposal_service__submit_proposal(ProtobufCService *service,
+                                                           const Xsc__Proposals__V1__ProposalRequest *input,
+                                                           Xsc__Proposals__V1__Proposal_Closure closure,
+                                                           void *closure_data);
+void xsc__proposals__v1__proposal_service__get_proposal(ProtobufCService *service,
+                                                        const Xsc__Proposals__V1__ProposalRequest *input,
+                                                        Xsc__Proposals__V1__Proposal_Closure closure,
+                                                        void *closure_data);
+void xsc__proposals__v1__proposal_service__list_proposals(ProtobufCService *service,
+                                                          const Xsc__Proposals__V1__ListProposalsRequest *input,
+                                                          Xsc__Proposals__V1__ListProposalsResponse_Closure closure,
+                                                          void *closure_data);
+void xsc__proposals__v1__proposal_service__decide_proposal(ProtobufCService *service,
+                                                           const Xsc__Proposals__V1__DecideRequest *input,
+                                                           Xsc__Proposals__V1__Proposal_Closure closure,
+                                                           void *closure_data);
+void xsc__proposals__v1__proposal_service__report_checkpoint(ProtobufCService *service,
+                                                             const Xsc__Proposals__V1__ReportCheckpointRequest *input,
+                                                             Xsc__Proposals__V1__Proposal_Closure closure,
+                                                             void *closure_data);
+void xsc__proposals__v1__proposal_service__submit_analysis(ProtobufCService *service,
+                                                           const Xsc__Proposals__V1__SubmitAnalysisRequest *input,
+                                                           Xsc__Proposals__V1__Proposal_Closure closure,
+                                                           void *closure_data);
+void xsc__proposals__v1__proposal_service__submit_evaluation(ProtobufCService *service,
+                                                             const Xsc__Proposals__V1__SubmitEvaluationRequest *input,
+                                                             Xsc__Proposals__V1__Proposal_Closure closure,
+                                                             void *closure_data);
+void xsc__proposals__v1__proposal_service__set_team_settings(ProtobufCService *service,
+                                                             const Xsc__Proposals__V1__SetTeamSettingsRequest *input,
+                                                             Xsc__Proposals__V1__TeamSettings_Closure closure,
+                                                             void *closure_data);
+void xsc__proposals__v1__proposal_service__get_team_settings(ProtobufCService *service,
+                                                             const Xsc__Proposals__V1__GetTeamSettingsRequest *input,
+                                                             Xsc__Proposals__V1__TeamSettings_Closure closure,
+                                                             void *closure_data);
+void xsc__proposals__v1__proposal_service__publish_notice(ProtobufCService *service,
+                                                          const Xsc__Proposals__V1__PublishNoticeRequest *input,
+                                                          Xsc__Proposals__V1__Notice_Closure closure,
+                                                          void *closure_data);
+void xsc__proposals__v1__proposal_service__get_notice(ProtobufCService *service,
+                                                      const Xsc__Proposals__V1__NoticeRequest *input,
+                                                      Xsc__Proposals__V1__Notice_Closure closure,
+                                                      void *closure_data);
+void xsc__proposals__v1__proposal_service__list_notices(ProtobufCService *service,
+                                                        const Xsc__Proposals__V1__ListNoticesRequest *input,
+                                                        Xsc__Proposals__V1__ListNoticesResponse_Closure closure,
+                                                        void *closure_data);
+void xsc__proposals__v1__proposal_service__acknowledge_notice(ProtobufCService *service,
+                                                              const Xsc__Proposals__V1__NoticeRequest *input,
+                                                              Xsc__Proposals__V1__Notice_Closure closure,
+                                                              void *closure_data);
+void xsc__proposals__v1__proposal_service__ask_question(ProtobufCService *service,
+                                                        const Xsc__Proposals__V1__AskQuestionRequest *input,
+                                                        Xsc__Proposals__V1__Question_Closure closure,
+                                                        void *closure_data);
+void xsc__proposals__v1__proposal_service__answer_question(ProtobufCService *service,
+                                                           const Xsc__Proposals__V1__AnswerQuestionRequest *input,
+                                                           Xsc__Proposals__V1__Question_Closure closure,
+                                                           void *closure_data);
+void xsc__proposals__v1__proposal_service__list_questions(ProtobufCService *service,
+                                                          const Xsc__Proposals__V1__ListQuestionsRequest *input,
+                                                          Xsc__Proposals__V1__ListQuestionsResponse_Closure closure,
+                                                          void *closure_data);
+void xsc__proposals__v1__proposal_service__list_notice_reads(ProtobufCService *service,
+                                                             const Xsc__Proposals__V1__NoticeRequest *input,
+                                                             Xsc__Proposals__V1__NoticeReadsResponse_Closure closure,
+                                                             void *closure_data);
+void xsc__proposals__v1__proposal_service__list_my_tasks(ProtobufCService *service,
+                                                         const Xsc__Proposals__V1__ListMyTasksRequest *input,
+                                                         Xsc__Proposals__V1__ListMyTasksResponse_Closure closure,
+                                                         void *closure_data);
+void xsc__proposals__v1__proposal_service__team_counts(ProtobufCService *service,
+                                                       const Xsc__Proposals__V1__TeamCountsRequest *input,
+                                                       Xsc__Proposals__V1__TeamCountsResponse_Closure closure,
+                                                       void *closure_data);
 void xsc__proposals__v1__proposal_service__set_directory_entry(ProtobufCService *service,
                                                                const Xsc__Common__V1__DirectoryEntry *input,
                                                                Xsc__Common__V1__DirectoryAck_Closure closure,
@@ -52,6 +1728,45 @@ void xsc__proposals__v1__proposal_service__set_directory_entry(ProtobufCService 
 
 /* --- descriptors --- */
 
+extern const ProtobufCEnumDescriptor    xsc__proposals__v1__proposal_state__descriptor;
+extern const ProtobufCEnumDescriptor    xsc__proposals__v1__decision__descriptor;
+extern const ProtobufCEnumDescriptor    xsc__proposals__v1__task_kind__descriptor;
+extern const ProtobufCMessageDescriptor xsc__proposals__v1__proposal_draft__descriptor;
+extern const ProtobufCMessageDescriptor xsc__proposals__v1__checkpoint_report__descriptor;
+extern const ProtobufCMessageDescriptor xsc__proposals__v1__checkpoint__descriptor;
+extern const ProtobufCMessageDescriptor xsc__proposals__v1__evaluation__descriptor;
+extern const ProtobufCMessageDescriptor xsc__proposals__v1__violation__descriptor;
+extern const ProtobufCMessageDescriptor xsc__proposals__v1__proposal__descriptor;
+extern const ProtobufCMessageDescriptor xsc__proposals__v1__create_proposal_request__descriptor;
+extern const ProtobufCMessageDescriptor xsc__proposals__v1__update_proposal_request__descriptor;
+extern const ProtobufCMessageDescriptor xsc__proposals__v1__proposal_request__descriptor;
+extern const ProtobufCMessageDescriptor xsc__proposals__v1__list_proposals_request__descriptor;
+extern const ProtobufCMessageDescriptor xsc__proposals__v1__list_proposals_response__descriptor;
+extern const ProtobufCMessageDescriptor xsc__proposals__v1__decide_request__descriptor;
+extern const ProtobufCMessageDescriptor xsc__proposals__v1__report_checkpoint_request__descriptor;
+extern const ProtobufCMessageDescriptor xsc__proposals__v1__submit_analysis_request__descriptor;
+extern const ProtobufCMessageDescriptor xsc__proposals__v1__submit_evaluation_request__descriptor;
+extern const ProtobufCMessageDescriptor xsc__proposals__v1__team_settings__descriptor;
+extern const ProtobufCMessageDescriptor xsc__proposals__v1__set_team_settings_request__descriptor;
+extern const ProtobufCMessageDescriptor xsc__proposals__v1__get_team_settings_request__descriptor;
+extern const ProtobufCMessageDescriptor xsc__proposals__v1__notice__descriptor;
+extern const ProtobufCMessageDescriptor xsc__proposals__v1__publish_notice_request__descriptor;
+extern const ProtobufCMessageDescriptor xsc__proposals__v1__notice_request__descriptor;
+extern const ProtobufCMessageDescriptor xsc__proposals__v1__list_notices_request__descriptor;
+extern const ProtobufCMessageDescriptor xsc__proposals__v1__list_notices_response__descriptor;
+extern const ProtobufCMessageDescriptor xsc__proposals__v1__question__descriptor;
+extern const ProtobufCMessageDescriptor xsc__proposals__v1__ask_question_request__descriptor;
+extern const ProtobufCMessageDescriptor xsc__proposals__v1__answer_question_request__descriptor;
+extern const ProtobufCMessageDescriptor xsc__proposals__v1__list_questions_request__descriptor;
+extern const ProtobufCMessageDescriptor xsc__proposals__v1__list_questions_response__descriptor;
+extern const ProtobufCMessageDescriptor xsc__proposals__v1__notice_read__descriptor;
+extern const ProtobufCMessageDescriptor xsc__proposals__v1__notice_reads_response__descriptor;
+extern const ProtobufCMessageDescriptor xsc__proposals__v1__task__descriptor;
+extern const ProtobufCMessageDescriptor xsc__proposals__v1__list_my_tasks_request__descriptor;
+extern const ProtobufCMessageDescriptor xsc__proposals__v1__list_my_tasks_response__descriptor;
+extern const ProtobufCMessageDescriptor xsc__proposals__v1__team_counts_request__descriptor;
+extern const ProtobufCMessageDescriptor xsc__proposals__v1__team_count__descriptor;
+extern const ProtobufCMessageDescriptor xsc__proposals__v1__team_counts_response__descriptor;
 extern const ProtobufCServiceDescriptor xsc__proposals__v1__proposal_service__descriptor;
 
 PROTOBUF_C__END_DECLS

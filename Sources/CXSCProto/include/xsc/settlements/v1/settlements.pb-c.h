@@ -16,16 +16,1651 @@ PROTOBUF_C__BEGIN_DECLS
 
 #include "xsc/common/v1/common.pb-c.h"
 #include "xsc/orders/v1/events.pb-c.h"
+#include "xsc/proposals/v1/events.pb-c.h"
 
+typedef struct Xsc__Settlements__V1__RewardRule Xsc__Settlements__V1__RewardRule;
+typedef struct Xsc__Settlements__V1__PerUnitRate Xsc__Settlements__V1__PerUnitRate;
+typedef struct Xsc__Settlements__V1__SetRewardRuleRequest Xsc__Settlements__V1__SetRewardRuleRequest;
+typedef struct Xsc__Settlements__V1__ListRewardRulesRequest Xsc__Settlements__V1__ListRewardRulesRequest;
+typedef struct Xsc__Settlements__V1__ListRewardRulesResponse Xsc__Settlements__V1__ListRewardRulesResponse;
+typedef struct Xsc__Settlements__V1__SetRecruiterRequest Xsc__Settlements__V1__SetRecruiterRequest;
+typedef struct Xsc__Settlements__V1__RecruiterResponse Xsc__Settlements__V1__RecruiterResponse;
+typedef struct Xsc__Settlements__V1__CloseWeekRequest Xsc__Settlements__V1__CloseWeekRequest;
+typedef struct Xsc__Settlements__V1__CloseWeekResponse Xsc__Settlements__V1__CloseWeekResponse;
+typedef struct Xsc__Settlements__V1__StatementLine Xsc__Settlements__V1__StatementLine;
+typedef struct Xsc__Settlements__V1__Statement Xsc__Settlements__V1__Statement;
+typedef struct Xsc__Settlements__V1__ListStatementsRequest Xsc__Settlements__V1__ListStatementsRequest;
+typedef struct Xsc__Settlements__V1__ListStatementsResponse Xsc__Settlements__V1__ListStatementsResponse;
+typedef struct Xsc__Settlements__V1__GetStatementRequest Xsc__Settlements__V1__GetStatementRequest;
+typedef struct Xsc__Settlements__V1__StatementResponse Xsc__Settlements__V1__StatementResponse;
+typedef struct Xsc__Settlements__V1__SignStatementRequest Xsc__Settlements__V1__SignStatementRequest;
+typedef struct Xsc__Settlements__V1__RecordPaymentRequest Xsc__Settlements__V1__RecordPaymentRequest;
+typedef struct Xsc__Settlements__V1__ArchiveStatementRequest Xsc__Settlements__V1__ArchiveStatementRequest;
+typedef struct Xsc__Settlements__V1__ExportStatementRequest Xsc__Settlements__V1__ExportStatementRequest;
+typedef struct Xsc__Settlements__V1__ExportDealerWeekRequest Xsc__Settlements__V1__ExportDealerWeekRequest;
+typedef struct Xsc__Settlements__V1__ExportStatementResponse Xsc__Settlements__V1__ExportStatementResponse;
+typedef struct Xsc__Settlements__V1__EarningLine Xsc__Settlements__V1__EarningLine;
+typedef struct Xsc__Settlements__V1__GetMyEarningsRequest Xsc__Settlements__V1__GetMyEarningsRequest;
+typedef struct Xsc__Settlements__V1__GetMyEarningsResponse Xsc__Settlements__V1__GetMyEarningsResponse;
+typedef struct Xsc__Settlements__V1__GetDealerDueRequest Xsc__Settlements__V1__GetDealerDueRequest;
+typedef struct Xsc__Settlements__V1__GetDealerDueResponse Xsc__Settlements__V1__GetDealerDueResponse;
+typedef struct Xsc__Settlements__V1__Reimbursement Xsc__Settlements__V1__Reimbursement;
+typedef struct Xsc__Settlements__V1__CloseQuarterRequest Xsc__Settlements__V1__CloseQuarterRequest;
+typedef struct Xsc__Settlements__V1__CloseQuarterResponse Xsc__Settlements__V1__CloseQuarterResponse;
+typedef struct Xsc__Settlements__V1__ListReimbursementsRequest Xsc__Settlements__V1__ListReimbursementsRequest;
+typedef struct Xsc__Settlements__V1__ListReimbursementsResponse Xsc__Settlements__V1__ListReimbursementsResponse;
+typedef struct Xsc__Settlements__V1__SignReimbursementRequest Xsc__Settlements__V1__SignReimbursementRequest;
+typedef struct Xsc__Settlements__V1__RecordReimbursementPaymentRequest Xsc__Settlements__V1__RecordReimbursementPaymentRequest;
+typedef struct Xsc__Settlements__V1__Violation Xsc__Settlements__V1__Violation;
+typedef struct Xsc__Settlements__V1__ListViolationsRequest Xsc__Settlements__V1__ListViolationsRequest;
+typedef struct Xsc__Settlements__V1__ListViolationsResponse Xsc__Settlements__V1__ListViolationsResponse;
+typedef struct Xsc__Settlements__V1__ViolationSummaryRequest Xsc__Settlements__V1__ViolationSummaryRequest;
+typedef struct Xsc__Settlements__V1__PersonViolationSummary Xsc__Settlements__V1__PersonViolationSummary;
+typedef struct Xsc__Settlements__V1__ViolationSummaryResponse Xsc__Settlements__V1__ViolationSummaryResponse;
+typedef struct Xsc__Settlements__V1__RecordChannelConflictRequest Xsc__Settlements__V1__RecordChannelConflictRequest;
+typedef struct Xsc__Settlements__V1__SetTeamPenaltyRequest Xsc__Settlements__V1__SetTeamPenaltyRequest;
+typedef struct Xsc__Settlements__V1__SetTeamPenaltyResponse Xsc__Settlements__V1__SetTeamPenaltyResponse;
 
 
 /* --- enums --- */
 
+typedef enum _Xsc__Settlements__V1__StatementState {
+  XSC__SETTLEMENTS__V1__STATEMENT_STATE__STATEMENT_STATE_UNSPECIFIED = 0,
+  XSC__SETTLEMENTS__V1__STATEMENT_STATE__STATEMENT_STATE_DRAFT = 1,
+  XSC__SETTLEMENTS__V1__STATEMENT_STATE__STATEMENT_STATE_SIGNED = 2,
+  XSC__SETTLEMENTS__V1__STATEMENT_STATE__STATEMENT_STATE_PAID = 3,
+  XSC__SETTLEMENTS__V1__STATEMENT_STATE__STATEMENT_STATE_ARCHIVED = 4
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(XSC__SETTLEMENTS__V1__STATEMENT_STATE)
+} Xsc__Settlements__V1__StatementState;
+typedef enum _Xsc__Settlements__V1__LineKind {
+  XSC__SETTLEMENTS__V1__LINE_KIND__LINE_KIND_UNSPECIFIED = 0,
+  XSC__SETTLEMENTS__V1__LINE_KIND__LINE_KIND_REWARD = 1,
+  /*
+   * A refund's negative adjustment.
+   */
+  XSC__SETTLEMENTS__V1__LINE_KIND__LINE_KIND_CLAWBACK = 2,
+  /*
+   * The negative balance of the payee's previous statement with this dealer.
+   */
+  XSC__SETTLEMENTS__V1__LINE_KIND__LINE_KIND_CARRY_FORWARD = 3
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(XSC__SETTLEMENTS__V1__LINE_KIND)
+} Xsc__Settlements__V1__LineKind;
+typedef enum _Xsc__Settlements__V1__ExportFormat {
+  XSC__SETTLEMENTS__V1__EXPORT_FORMAT__EXPORT_FORMAT_UNSPECIFIED = 0,
+  XSC__SETTLEMENTS__V1__EXPORT_FORMAT__EXPORT_FORMAT_CSV = 1,
+  XSC__SETTLEMENTS__V1__EXPORT_FORMAT__EXPORT_FORMAT_PDF = 2
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(XSC__SETTLEMENTS__V1__EXPORT_FORMAT)
+} Xsc__Settlements__V1__ExportFormat;
+typedef enum _Xsc__Settlements__V1__EarningState {
+  XSC__SETTLEMENTS__V1__EARNING_STATE__EARNING_STATE_UNSPECIFIED = 0,
+  /*
+   * Accrued, not yet on a signed statement.
+   */
+  XSC__SETTLEMENTS__V1__EARNING_STATE__EARNING_STATE_PENDING = 1,
+  /*
+   * On a statement the regional manager signed, not yet paid.
+   */
+  XSC__SETTLEMENTS__V1__EARNING_STATE__EARNING_STATE_APPROVED = 2,
+  XSC__SETTLEMENTS__V1__EARNING_STATE__EARNING_STATE_PAID = 3
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(XSC__SETTLEMENTS__V1__EARNING_STATE)
+} Xsc__Settlements__V1__EarningState;
+typedef enum _Xsc__Settlements__V1__ReimbursementState {
+  XSC__SETTLEMENTS__V1__REIMBURSEMENT_STATE__REIMBURSEMENT_STATE_UNSPECIFIED = 0,
+  XSC__SETTLEMENTS__V1__REIMBURSEMENT_STATE__REIMBURSEMENT_STATE_DRAFT = 1,
+  XSC__SETTLEMENTS__V1__REIMBURSEMENT_STATE__REIMBURSEMENT_STATE_SIGNED = 2,
+  XSC__SETTLEMENTS__V1__REIMBURSEMENT_STATE__REIMBURSEMENT_STATE_PAID = 3
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(XSC__SETTLEMENTS__V1__REIMBURSEMENT_STATE)
+} Xsc__Settlements__V1__ReimbursementState;
+typedef enum _Xsc__Settlements__V1__ViolationClass {
+  XSC__SETTLEMENTS__V1__VIOLATION_CLASS__VIOLATION_CLASS_UNSPECIFIED = 0,
+  XSC__SETTLEMENTS__V1__VIOLATION_CLASS__VIOLATION_CLASS_GENERAL = 1,
+  XSC__SETTLEMENTS__V1__VIOLATION_CLASS__VIOLATION_CLASS_SERIOUS = 2,
+  XSC__SETTLEMENTS__V1__VIOLATION_CLASS__VIOLATION_CLASS_SEVERE = 3
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(XSC__SETTLEMENTS__V1__VIOLATION_CLASS)
+} Xsc__Settlements__V1__ViolationClass;
+typedef enum _Xsc__Settlements__V1__PersonKind {
+  XSC__SETTLEMENTS__V1__PERSON_KIND__PERSON_KIND_UNSPECIFIED = 0,
+  /*
+   * Company staff: 200/500/1000 yuan in the company's table.
+   */
+  XSC__SETTLEMENTS__V1__PERSON_KIND__PERSON_KIND_STAFF = 1,
+  /*
+   * Dealers and distributors: 2000/5000/10000 yuan.
+   */
+  XSC__SETTLEMENTS__V1__PERSON_KIND__PERSON_KIND_DEALER = 2
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(XSC__SETTLEMENTS__V1__PERSON_KIND)
+} Xsc__Settlements__V1__PersonKind;
 
 /* --- messages --- */
 
+/*
+ * One version of a region's reward rules. Level 1 pays the order's beneficiary; level 2 pays
+ * the beneficiary's recruiter level2_basis_points of the level-1 reward. Rounding: half away
+ * from zero, once per order and level (DomainKit Fen.share).
+ */
+struct  Xsc__Settlements__V1__RewardRule
+{
+  ProtobufCMessage base;
+  char *region_id;
+  int64_t version;
+  int64_t effective_from_ms;
+  /*
+   * The default for every SKU without a per-unit rate.
+   */
+  int64_t percent_basis_points;
+  size_t n_per_unit;
+  Xsc__Settlements__V1__PerUnitRate **per_unit;
+  int64_t level2_basis_points;
+  char *created_by_account_id;
+  int64_t created_at_ms;
+};
+#define XSC__SETTLEMENTS__V1__REWARD_RULE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__settlements__v1__reward_rule__descriptor) \
+    , (char *)protobuf_c_empty_string, 0, 0, 0, 0,NULL, 0, (char *)protobuf_c_empty_string, 0 }
+
+
+struct  Xsc__Settlements__V1__PerUnitRate
+{
+  ProtobufCMessage base;
+  char *sku_id;
+  int64_t fen_per_unit;
+};
+#define XSC__SETTLEMENTS__V1__PER_UNIT_RATE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__settlements__v1__per_unit_rate__descriptor) \
+    , (char *)protobuf_c_empty_string, 0 }
+
+
+struct  Xsc__Settlements__V1__SetRewardRuleRequest
+{
+  ProtobufCMessage base;
+  char *region_id;
+  /*
+   * Must not be in the past; 0 means now.
+   */
+  int64_t effective_from_ms;
+  int64_t percent_basis_points;
+  size_t n_per_unit;
+  Xsc__Settlements__V1__PerUnitRate **per_unit;
+  int64_t level2_basis_points;
+};
+#define XSC__SETTLEMENTS__V1__SET_REWARD_RULE_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__settlements__v1__set_reward_rule_request__descriptor) \
+    , (char *)protobuf_c_empty_string, 0, 0, 0,NULL, 0 }
+
+
+struct  Xsc__Settlements__V1__ListRewardRulesRequest
+{
+  ProtobufCMessage base;
+  char *region_id;
+};
+#define XSC__SETTLEMENTS__V1__LIST_REWARD_RULES_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__settlements__v1__list_reward_rules_request__descriptor) \
+    , (char *)protobuf_c_empty_string }
+
+
+struct  Xsc__Settlements__V1__ListRewardRulesResponse
+{
+  ProtobufCMessage base;
+  size_t n_rules;
+  Xsc__Settlements__V1__RewardRule **rules;
+};
+#define XSC__SETTLEMENTS__V1__LIST_REWARD_RULES_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__settlements__v1__list_reward_rules_response__descriptor) \
+    , 0,NULL }
+
+
+struct  Xsc__Settlements__V1__SetRecruiterRequest
+{
+  ProtobufCMessage base;
+  char *intermediary_account_id;
+  /*
+   * Empty removes the relation.
+   */
+  char *recruiter_account_id;
+};
+#define XSC__SETTLEMENTS__V1__SET_RECRUITER_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__settlements__v1__set_recruiter_request__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+
+
+struct  Xsc__Settlements__V1__RecruiterResponse
+{
+  ProtobufCMessage base;
+  char *intermediary_account_id;
+  char *recruiter_account_id;
+  char *set_by_account_id;
+  int64_t set_at_ms;
+};
+#define XSC__SETTLEMENTS__V1__RECRUITER_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__settlements__v1__recruiter_response__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0 }
+
+
+struct  Xsc__Settlements__V1__CloseWeekRequest
+{
+  ProtobufCMessage base;
+  /*
+   * "2026-W49"; empty: the last finished week.
+   */
+  char *week;
+  /*
+   * Close a week that has not ended yet (a drill, a dealer leaving): what accrues in it later
+   * is booked into the next open week, as for any line of a closed week.
+   */
+  protobuf_c_boolean before_end;
+};
+#define XSC__SETTLEMENTS__V1__CLOSE_WEEK_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__settlements__v1__close_week_request__descriptor) \
+    , (char *)protobuf_c_empty_string, 0 }
+
+
+struct  Xsc__Settlements__V1__CloseWeekResponse
+{
+  ProtobufCMessage base;
+  char *week;
+  /*
+   * False when the week had been closed before (nothing changed).
+   */
+  protobuf_c_boolean closed_now;
+  int32_t statements;
+};
+#define XSC__SETTLEMENTS__V1__CLOSE_WEEK_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__settlements__v1__close_week_response__descriptor) \
+    , (char *)protobuf_c_empty_string, 0, 0 }
+
+
+struct  Xsc__Settlements__V1__StatementLine
+{
+  ProtobufCMessage base;
+  char *line_id;
+  Xsc__Settlements__V1__LineKind kind;
+  /*
+   * 1: the beneficiary; 2: the beneficiary's recruiter.
+   */
+  int32_t level;
+  char *order_id;
+  char *order_code;
+  int64_t sales_fen;
+  int64_t amount_fen;
+  int64_t occurred_at_ms;
+};
+#define XSC__SETTLEMENTS__V1__STATEMENT_LINE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__settlements__v1__statement_line__descriptor) \
+    , (char *)protobuf_c_empty_string, XSC__SETTLEMENTS__V1__LINE_KIND__LINE_KIND_UNSPECIFIED, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0 }
+
+
+struct  Xsc__Settlements__V1__Statement
+{
+  ProtobufCMessage base;
+  char *statement_id;
+  char *week;
+  int64_t period_start_ms;
+  int64_t period_end_ms;
+  char *region_id;
+  char *dealer_account_id;
+  char *payee_account_id;
+  char *payee_name;
+  Xsc__Settlements__V1__StatementState state;
+  /*
+   * The sum of the lines (may be negative).
+   */
+  int64_t total_fen;
+  /*
+   * What the dealer pays: the total, or 0 when negative (carried forward to the next one).
+   */
+  int64_t payable_fen;
+  int64_t carried_forward_fen;
+  int32_t line_count;
+  char *signed_by_account_id;
+  int64_t signed_at_ms;
+  char *payment_reference;
+  int64_t paid_on_ms;
+  int64_t archived_at_ms;
+  int64_t created_at_ms;
+  size_t n_lines;
+  Xsc__Settlements__V1__StatementLine **lines;
+};
+#define XSC__SETTLEMENTS__V1__STATEMENT__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__settlements__v1__statement__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, XSC__SETTLEMENTS__V1__STATEMENT_STATE__STATEMENT_STATE_UNSPECIFIED, 0, 0, 0, 0, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, 0, 0, 0, 0,NULL }
+
+
+struct  Xsc__Settlements__V1__ListStatementsRequest
+{
+  ProtobufCMessage base;
+  /*
+   * Optional filters.
+   */
+  char *week;
+  char *dealer_account_id;
+  char *payee_account_id;
+  Xsc__Common__V1__PageRequest *page;
+};
+#define XSC__SETTLEMENTS__V1__LIST_STATEMENTS_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__settlements__v1__list_statements_request__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL }
+
+
+struct  Xsc__Settlements__V1__ListStatementsResponse
+{
+  ProtobufCMessage base;
+  size_t n_statements;
+  Xsc__Settlements__V1__Statement **statements;
+  Xsc__Common__V1__PageInfo *page;
+};
+#define XSC__SETTLEMENTS__V1__LIST_STATEMENTS_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__settlements__v1__list_statements_response__descriptor) \
+    , 0,NULL, NULL }
+
+
+struct  Xsc__Settlements__V1__GetStatementRequest
+{
+  ProtobufCMessage base;
+  char *statement_id;
+};
+#define XSC__SETTLEMENTS__V1__GET_STATEMENT_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__settlements__v1__get_statement_request__descriptor) \
+    , (char *)protobuf_c_empty_string }
+
+
+struct  Xsc__Settlements__V1__StatementResponse
+{
+  ProtobufCMessage base;
+  Xsc__Settlements__V1__Statement *statement;
+};
+#define XSC__SETTLEMENTS__V1__STATEMENT_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__settlements__v1__statement_response__descriptor) \
+    , NULL }
+
+
+struct  Xsc__Settlements__V1__SignStatementRequest
+{
+  ProtobufCMessage base;
+  char *statement_id;
+};
+#define XSC__SETTLEMENTS__V1__SIGN_STATEMENT_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__settlements__v1__sign_statement_request__descriptor) \
+    , (char *)protobuf_c_empty_string }
+
+
+struct  Xsc__Settlements__V1__RecordPaymentRequest
+{
+  ProtobufCMessage base;
+  char *statement_id;
+  char *payment_reference;
+  int64_t paid_on_ms;
+};
+#define XSC__SETTLEMENTS__V1__RECORD_PAYMENT_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__settlements__v1__record_payment_request__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0 }
+
+
+struct  Xsc__Settlements__V1__ArchiveStatementRequest
+{
+  ProtobufCMessage base;
+  char *statement_id;
+};
+#define XSC__SETTLEMENTS__V1__ARCHIVE_STATEMENT_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__settlements__v1__archive_statement_request__descriptor) \
+    , (char *)protobuf_c_empty_string }
+
+
+struct  Xsc__Settlements__V1__ExportStatementRequest
+{
+  ProtobufCMessage base;
+  char *statement_id;
+  Xsc__Settlements__V1__ExportFormat format;
+};
+#define XSC__SETTLEMENTS__V1__EXPORT_STATEMENT_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__settlements__v1__export_statement_request__descriptor) \
+    , (char *)protobuf_c_empty_string, XSC__SETTLEMENTS__V1__EXPORT_FORMAT__EXPORT_FORMAT_UNSPECIFIED }
+
+
+struct  Xsc__Settlements__V1__ExportDealerWeekRequest
+{
+  ProtobufCMessage base;
+  /*
+   * "2026-W49".
+   */
+  char *week;
+  char *dealer_account_id;
+  Xsc__Settlements__V1__ExportFormat format;
+};
+#define XSC__SETTLEMENTS__V1__EXPORT_DEALER_WEEK_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__settlements__v1__export_dealer_week_request__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, XSC__SETTLEMENTS__V1__EXPORT_FORMAT__EXPORT_FORMAT_UNSPECIFIED }
+
+
+struct  Xsc__Settlements__V1__ExportStatementResponse
+{
+  ProtobufCMessage base;
+  char *file_name;
+  char *content_type;
+  ProtobufCBinaryData content;
+};
+#define XSC__SETTLEMENTS__V1__EXPORT_STATEMENT_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__settlements__v1__export_statement_response__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, {0,NULL} }
+
+
+struct  Xsc__Settlements__V1__EarningLine
+{
+  ProtobufCMessage base;
+  Xsc__Settlements__V1__StatementLine *line;
+  Xsc__Settlements__V1__EarningState state;
+  char *statement_id;
+  char *week;
+  char *dealer_account_id;
+};
+#define XSC__SETTLEMENTS__V1__EARNING_LINE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__settlements__v1__earning_line__descriptor) \
+    , NULL, XSC__SETTLEMENTS__V1__EARNING_STATE__EARNING_STATE_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+
+
+struct  Xsc__Settlements__V1__GetMyEarningsRequest
+{
+  ProtobufCMessage base;
+  Xsc__Common__V1__PageRequest *page;
+};
+#define XSC__SETTLEMENTS__V1__GET_MY_EARNINGS_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__settlements__v1__get_my_earnings_request__descriptor) \
+    , NULL }
+
+
+struct  Xsc__Settlements__V1__GetMyEarningsResponse
+{
+  ProtobufCMessage base;
+  int64_t pending_fen;
+  int64_t approved_fen;
+  int64_t paid_fen;
+  /*
+   * Newest first.
+   */
+  size_t n_lines;
+  Xsc__Settlements__V1__EarningLine **lines;
+  Xsc__Common__V1__PageInfo *page;
+};
+#define XSC__SETTLEMENTS__V1__GET_MY_EARNINGS_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__settlements__v1__get_my_earnings_response__descriptor) \
+    , 0, 0, 0, 0,NULL, NULL }
+
+
+struct  Xsc__Settlements__V1__GetDealerDueRequest
+{
+  ProtobufCMessage base;
+};
+#define XSC__SETTLEMENTS__V1__GET_DEALER_DUE_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__settlements__v1__get_dealer_due_request__descriptor) \
+     }
+
+
+struct  Xsc__Settlements__V1__GetDealerDueResponse
+{
+  ProtobufCMessage base;
+  /*
+   * Signed, unpaid statements: what to pay on Monday.
+   */
+  int64_t due_fen;
+  /*
+   * Still drafts (awaiting the regional manager's signature).
+   */
+  int64_t awaiting_signature_fen;
+  size_t n_statements;
+  Xsc__Settlements__V1__Statement **statements;
+};
+#define XSC__SETTLEMENTS__V1__GET_DEALER_DUE_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__settlements__v1__get_dealer_due_response__descriptor) \
+    , 0, 0, 0,NULL }
+
+
+struct  Xsc__Settlements__V1__Reimbursement
+{
+  ProtobufCMessage base;
+  char *reimbursement_id;
+  char *region_id;
+  char *quarter;
+  int64_t total_fen;
+  int32_t order_count;
+  Xsc__Settlements__V1__ReimbursementState state;
+  char *signed_by_account_id;
+  int64_t signed_at_ms;
+  char *payment_reference;
+  int64_t paid_on_ms;
+  char *paid_recorded_by_account_id;
+};
+#define XSC__SETTLEMENTS__V1__REIMBURSEMENT__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__settlements__v1__reimbursement__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, XSC__SETTLEMENTS__V1__REIMBURSEMENT_STATE__REIMBURSEMENT_STATE_UNSPECIFIED, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string }
+
+
+struct  Xsc__Settlements__V1__CloseQuarterRequest
+{
+  ProtobufCMessage base;
+  /*
+   * "2026Q4".
+   */
+  char *quarter;
+};
+#define XSC__SETTLEMENTS__V1__CLOSE_QUARTER_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__settlements__v1__close_quarter_request__descriptor) \
+    , (char *)protobuf_c_empty_string }
+
+
+struct  Xsc__Settlements__V1__CloseQuarterResponse
+{
+  ProtobufCMessage base;
+  protobuf_c_boolean closed_now;
+  size_t n_reimbursements;
+  Xsc__Settlements__V1__Reimbursement **reimbursements;
+};
+#define XSC__SETTLEMENTS__V1__CLOSE_QUARTER_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__settlements__v1__close_quarter_response__descriptor) \
+    , 0, 0,NULL }
+
+
+struct  Xsc__Settlements__V1__ListReimbursementsRequest
+{
+  ProtobufCMessage base;
+  char *quarter;
+};
+#define XSC__SETTLEMENTS__V1__LIST_REIMBURSEMENTS_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__settlements__v1__list_reimbursements_request__descriptor) \
+    , (char *)protobuf_c_empty_string }
+
+
+struct  Xsc__Settlements__V1__ListReimbursementsResponse
+{
+  ProtobufCMessage base;
+  size_t n_reimbursements;
+  Xsc__Settlements__V1__Reimbursement **reimbursements;
+};
+#define XSC__SETTLEMENTS__V1__LIST_REIMBURSEMENTS_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__settlements__v1__list_reimbursements_response__descriptor) \
+    , 0,NULL }
+
+
+struct  Xsc__Settlements__V1__SignReimbursementRequest
+{
+  ProtobufCMessage base;
+  char *reimbursement_id;
+};
+#define XSC__SETTLEMENTS__V1__SIGN_REIMBURSEMENT_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__settlements__v1__sign_reimbursement_request__descriptor) \
+    , (char *)protobuf_c_empty_string }
+
+
+struct  Xsc__Settlements__V1__RecordReimbursementPaymentRequest
+{
+  ProtobufCMessage base;
+  char *reimbursement_id;
+  char *payment_reference;
+  int64_t paid_on_ms;
+};
+#define XSC__SETTLEMENTS__V1__RECORD_REIMBURSEMENT_PAYMENT_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__settlements__v1__record_reimbursement_payment_request__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0 }
+
+
+struct  Xsc__Settlements__V1__Violation
+{
+  ProtobufCMessage base;
+  char *violation_id;
+  /*
+   * "sla:acknowledge", "proposal_checkpoint", ...
+   */
+  char *rule;
+  char *person_account_id;
+  char *team_path;
+  /*
+   * The order code, proposal or notice the violation is about.
+   */
+  char *reference;
+  int64_t due_at_ms;
+  int64_t recorded_at_ms;
+  Xsc__Settlements__V1__ViolationClass class_;
+  int64_t penalty_fen;
+  protobuf_c_boolean withdrawn;
+  char *detail;
+  char *source;
+};
+#define XSC__SETTLEMENTS__V1__VIOLATION__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__settlements__v1__violation__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, XSC__SETTLEMENTS__V1__VIOLATION_CLASS__VIOLATION_CLASS_UNSPECIFIED, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+
+
+struct  Xsc__Settlements__V1__ListViolationsRequest
+{
+  ProtobufCMessage base;
+  /*
+   * The team (exactly the caller's own node unless it is the person's own list).
+   */
+  char *team_path;
+  char *person_account_id;
+  Xsc__Common__V1__PageRequest *page;
+};
+#define XSC__SETTLEMENTS__V1__LIST_VIOLATIONS_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__settlements__v1__list_violations_request__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL }
+
+
+struct  Xsc__Settlements__V1__ListViolationsResponse
+{
+  ProtobufCMessage base;
+  size_t n_violations;
+  Xsc__Settlements__V1__Violation **violations;
+  Xsc__Common__V1__PageInfo *page;
+};
+#define XSC__SETTLEMENTS__V1__LIST_VIOLATIONS_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__settlements__v1__list_violations_response__descriptor) \
+    , 0,NULL, NULL }
+
+
+struct  Xsc__Settlements__V1__ViolationSummaryRequest
+{
+  ProtobufCMessage base;
+  char *team_path;
+};
+#define XSC__SETTLEMENTS__V1__VIOLATION_SUMMARY_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__settlements__v1__violation_summary_request__descriptor) \
+    , (char *)protobuf_c_empty_string }
+
+
+struct  Xsc__Settlements__V1__PersonViolationSummary
+{
+  ProtobufCMessage base;
+  char *person_account_id;
+  int32_t general;
+  int32_t serious;
+  int32_t severe;
+  int64_t penalty_fen;
+};
+#define XSC__SETTLEMENTS__V1__PERSON_VIOLATION_SUMMARY__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__settlements__v1__person_violation_summary__descriptor) \
+    , (char *)protobuf_c_empty_string, 0, 0, 0, 0 }
+
+
+struct  Xsc__Settlements__V1__ViolationSummaryResponse
+{
+  ProtobufCMessage base;
+  char *team_path;
+  size_t n_people;
+  Xsc__Settlements__V1__PersonViolationSummary **people;
+  int32_t count;
+  int64_t penalty_fen;
+};
+#define XSC__SETTLEMENTS__V1__VIOLATION_SUMMARY_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__settlements__v1__violation_summary_response__descriptor) \
+    , (char *)protobuf_c_empty_string, 0,NULL, 0, 0 }
+
+
+struct  Xsc__Settlements__V1__RecordChannelConflictRequest
+{
+  ProtobufCMessage base;
+  char *person_account_id;
+  Xsc__Settlements__V1__ViolationClass class_;
+  /*
+   * The order (code) or case the conflict is about.
+   */
+  char *reference;
+  char *detail;
+  int64_t occurred_at_ms;
+};
+#define XSC__SETTLEMENTS__V1__RECORD_CHANNEL_CONFLICT_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__settlements__v1__record_channel_conflict_request__descriptor) \
+    , (char *)protobuf_c_empty_string, XSC__SETTLEMENTS__V1__VIOLATION_CLASS__VIOLATION_CLASS_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0 }
+
+
+struct  Xsc__Settlements__V1__SetTeamPenaltyRequest
+{
+  ProtobufCMessage base;
+  Xsc__Settlements__V1__ViolationClass class_;
+  Xsc__Settlements__V1__PersonKind person_kind;
+  int64_t penalty_fen;
+};
+#define XSC__SETTLEMENTS__V1__SET_TEAM_PENALTY_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__settlements__v1__set_team_penalty_request__descriptor) \
+    , XSC__SETTLEMENTS__V1__VIOLATION_CLASS__VIOLATION_CLASS_UNSPECIFIED, XSC__SETTLEMENTS__V1__PERSON_KIND__PERSON_KIND_UNSPECIFIED, 0 }
+
+
+struct  Xsc__Settlements__V1__SetTeamPenaltyResponse
+{
+  ProtobufCMessage base;
+  char *team_path;
+  Xsc__Settlements__V1__ViolationClass class_;
+  Xsc__Settlements__V1__PersonKind person_kind;
+  int64_t penalty_fen;
+};
+#define XSC__SETTLEMENTS__V1__SET_TEAM_PENALTY_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__settlements__v1__set_team_penalty_response__descriptor) \
+    , (char *)protobuf_c_empty_string, XSC__SETTLEMENTS__V1__VIOLATION_CLASS__VIOLATION_CLASS_UNSPECIFIED, XSC__SETTLEMENTS__V1__PERSON_KIND__PERSON_KIND_UNSPECIFIED, 0 }
+
+
+/* Xsc__Settlements__V1__RewardRule methods */
+void   xsc__settlements__v1__reward_rule__init
+                     (Xsc__Settlements__V1__RewardRule         *message);
+size_t xsc__settlements__v1__reward_rule__get_packed_size
+                     (const Xsc__Settlements__V1__RewardRule   *message);
+size_t xsc__settlements__v1__reward_rule__pack
+                     (const Xsc__Settlements__V1__RewardRule   *message,
+                      uint8_t             *out);
+size_t xsc__settlements__v1__reward_rule__pack_to_buffer
+                     (const Xsc__Settlements__V1__RewardRule   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Settlements__V1__RewardRule *
+       xsc__settlements__v1__reward_rule__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__settlements__v1__reward_rule__free_unpacked
+                     (Xsc__Settlements__V1__RewardRule *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Settlements__V1__PerUnitRate methods */
+void   xsc__settlements__v1__per_unit_rate__init
+                     (Xsc__Settlements__V1__PerUnitRate         *message);
+size_t xsc__settlements__v1__per_unit_rate__get_packed_size
+                     (const Xsc__Settlements__V1__PerUnitRate   *message);
+size_t xsc__settlements__v1__per_unit_rate__pack
+                     (const Xsc__Settlements__V1__PerUnitRate   *message,
+                      uint8_t             *out);
+size_t xsc__settlements__v1__per_unit_rate__pack_to_buffer
+                     (const Xsc__Settlements__V1__PerUnitRate   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Settlements__V1__PerUnitRate *
+       xsc__settlements__v1__per_unit_rate__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__settlements__v1__per_unit_rate__free_unpacked
+                     (Xsc__Settlements__V1__PerUnitRate *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Settlements__V1__SetRewardRuleRequest methods */
+void   xsc__settlements__v1__set_reward_rule_request__init
+                     (Xsc__Settlements__V1__SetRewardRuleRequest         *message);
+size_t xsc__settlements__v1__set_reward_rule_request__get_packed_size
+                     (const Xsc__Settlements__V1__SetRewardRuleRequest   *message);
+size_t xsc__settlements__v1__set_reward_rule_request__pack
+                     (const Xsc__Settlements__V1__SetRewardRuleRequest   *message,
+                      uint8_t             *out);
+size_t xsc__settlements__v1__set_reward_rule_request__pack_to_buffer
+                     (const Xsc__Settlements__V1__SetRewardRuleRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Settlements__V1__SetRewardRuleRequest *
+       xsc__settlements__v1__set_reward_rule_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__settlements__v1__set_reward_rule_request__free_unpacked
+                     (Xsc__Settlements__V1__SetRewardRuleRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Settlements__V1__ListRewardRulesRequest methods */
+void   xsc__settlements__v1__list_reward_rules_request__init
+                     (Xsc__Settlements__V1__ListRewardRulesRequest         *message);
+size_t xsc__settlements__v1__list_reward_rules_request__get_packed_size
+                     (const Xsc__Settlements__V1__ListRewardRulesRequest   *message);
+size_t xsc__settlements__v1__list_reward_rules_request__pack
+                     (const Xsc__Settlements__V1__ListRewardRulesRequest   *message,
+                      uint8_t             *out);
+size_t xsc__settlements__v1__list_reward_rules_request__pack_to_buffer
+                     (const Xsc__Settlements__V1__ListRewardRulesRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Settlements__V1__ListRewardRulesRequest *
+       xsc__settlements__v1__list_reward_rules_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__settlements__v1__list_reward_rules_request__free_unpacked
+                     (Xsc__Settlements__V1__ListRewardRulesRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Settlements__V1__ListRewardRulesResponse methods */
+void   xsc__settlements__v1__list_reward_rules_response__init
+                     (Xsc__Settlements__V1__ListRewardRulesResponse         *message);
+size_t xsc__settlements__v1__list_reward_rules_response__get_packed_size
+                     (const Xsc__Settlements__V1__ListRewardRulesResponse   *message);
+size_t xsc__settlements__v1__list_reward_rules_response__pack
+                     (const Xsc__Settlements__V1__ListRewardRulesResponse   *message,
+                      uint8_t             *out);
+size_t xsc__settlements__v1__list_reward_rules_response__pack_to_buffer
+                     (const Xsc__Settlements__V1__ListRewardRulesResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Settlements__V1__ListRewardRulesResponse *
+       xsc__settlements__v1__list_reward_rules_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__settlements__v1__list_reward_rules_response__free_unpacked
+                     (Xsc__Settlements__V1__ListRewardRulesResponse *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Settlements__V1__SetRecruiterRequest methods */
+void   xsc__settlements__v1__set_recruiter_request__init
+                     (Xsc__Settlements__V1__SetRecruiterRequest         *message);
+size_t xsc__settlements__v1__set_recruiter_request__get_packed_size
+                     (const Xsc__Settlements__V1__SetRecruiterRequest   *message);
+size_t xsc__settlements__v1__set_recruiter_request__pack
+                     (const Xsc__Settlements__V1__SetRecruiterRequest   *message,
+                      uint8_t             *out);
+size_t xsc__settlements__v1__set_recruiter_request__pack_to_buffer
+                     (const Xsc__Settlements__V1__SetRecruiterRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Settlements__V1__SetRecruiterRequest *
+       xsc__settlements__v1__set_recruiter_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__settlements__v1__set_recruiter_request__free_unpacked
+                     (Xsc__Settlements__V1__SetRecruiterRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Settlements__V1__RecruiterResponse methods */
+void   xsc__settlements__v1__recruiter_response__init
+                     (Xsc__Settlements__V1__RecruiterResponse         *message);
+size_t xsc__settlements__v1__recruiter_response__get_packed_size
+                     (const Xsc__Settlements__V1__RecruiterResponse   *message);
+size_t xsc__settlements__v1__recruiter_response__pack
+                     (const Xsc__Settlements__V1__RecruiterResponse   *message,
+                      uint8_t             *out);
+size_t xsc__settlements__v1__recruiter_response__pack_to_buffer
+                     (const Xsc__Settlements__V1__RecruiterResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Settlements__V1__RecruiterResponse *
+       xsc__settlements__v1__recruiter_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__settlements__v1__recruiter_response__free_unpacked
+                     (Xsc__Settlements__V1__RecruiterResponse *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Settlements__V1__CloseWeekRequest methods */
+void   xsc__settlements__v1__close_week_request__init
+                     (Xsc__Settlements__V1__CloseWeekRequest         *message);
+size_t xsc__settlements__v1__close_week_request__get_packed_size
+                     (const Xsc__Settlements__V1__CloseWeekRequest   *message);
+size_t xsc__settlements__v1__close_week_request__pack
+                     (const Xsc__Settlements__V1__CloseWeekRequest   *message,
+                      uint8_t             *out);
+size_t xsc__settlements__v1__close_week_request__pack_to_buffer
+                     (const Xsc__Settlements__V1__CloseWeekRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Settlements__V1__CloseWeekRequest *
+       xsc__settlements__v1__close_week_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__settlements__v1__close_week_request__free_unpacked
+                     (Xsc__Settlements__V1__CloseWeekRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Settlements__V1__CloseWeekResponse methods */
+void   xsc__settlements__v1__close_week_response__init
+                     (Xsc__Settlements__V1__CloseWeekResponse         *message);
+size_t xsc__settlements__v1__close_week_response__get_packed_size
+                     (const Xsc__Settlements__V1__CloseWeekResponse   *message);
+size_t xsc__settlements__v1__close_week_response__pack
+                     (const Xsc__Settlements__V1__CloseWeekResponse   *message,
+                      uint8_t             *out);
+size_t xsc__settlements__v1__close_week_response__pack_to_buffer
+                     (const Xsc__Settlements__V1__CloseWeekResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Settlements__V1__CloseWeekResponse *
+       xsc__settlements__v1__close_week_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__settlements__v1__close_week_response__free_unpacked
+                     (Xsc__Settlements__V1__CloseWeekResponse *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Settlements__V1__StatementLine methods */
+void   xsc__settlements__v1__statement_line__init
+                     (Xsc__Settlements__V1__StatementLine         *message);
+size_t xsc__settlements__v1__statement_line__get_packed_size
+                     (const Xsc__Settlements__V1__StatementLine   *message);
+size_t xsc__settlements__v1__statement_line__pack
+                     (const Xsc__Settlements__V1__StatementLine   *message,
+                      uint8_t             *out);
+size_t xsc__settlements__v1__statement_line__pack_to_buffer
+                     (const Xsc__Settlements__V1__StatementLine   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Settlements__V1__StatementLine *
+       xsc__settlements__v1__statement_line__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__settlements__v1__statement_line__free_unpacked
+                     (Xsc__Settlements__V1__StatementLine *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Settlements__V1__Statement methods */
+void   xsc__settlements__v1__statement__init
+                     (Xsc__Settlements__V1__Statement         *message);
+size_t xsc__settlements__v1__statement__get_packed_size
+                     (const Xsc__Settlements__V1__Statement   *message);
+size_t xsc__settlements__v1__statement__pack
+                     (const Xsc__Settlements__V1__Statement   *message,
+                      uint8_t             *out);
+size_t xsc__settlements__v1__statement__pack_to_buffer
+                     (const Xsc__Settlements__V1__Statement   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Settlements__V1__Statement *
+       xsc__settlements__v1__statement__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__settlements__v1__statement__free_unpacked
+                     (Xsc__Settlements__V1__Statement *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Settlements__V1__ListStatementsRequest methods */
+void   xsc__settlements__v1__list_statements_request__init
+                     (Xsc__Settlements__V1__ListStatementsRequest         *message);
+size_t xsc__settlements__v1__list_statements_request__get_packed_size
+                     (const Xsc__Settlements__V1__ListStatementsRequest   *message);
+size_t xsc__settlements__v1__list_statements_request__pack
+                     (const Xsc__Settlements__V1__ListStatementsRequest   *message,
+                      uint8_t             *out);
+size_t xsc__settlements__v1__list_statements_request__pack_to_buffer
+                     (const Xsc__Settlements__V1__ListStatementsRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Settlements__V1__ListStatementsRequest *
+       xsc__settlements__v1__list_statements_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__settlements__v1__list_statements_request__free_unpacked
+                     (Xsc__Settlements__V1__ListStatementsRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Settlements__V1__ListStatementsResponse methods */
+void   xsc__settlements__v1__list_statements_response__init
+                     (Xsc__Settlements__V1__ListStatementsResponse         *message);
+size_t xsc__settlements__v1__list_statements_response__get_packed_size
+                     (const Xsc__Settlements__V1__ListStatementsResponse   *message);
+size_t xsc__settlements__v1__list_statements_response__pack
+                     (const Xsc__Settlements__V1__ListStatementsResponse   *message,
+                      uint8_t             *out);
+size_t xsc__settlements__v1__list_statements_response__pack_to_buffer
+                     (const Xsc__Settlements__V1__ListStatementsResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Settlements__V1__ListStatementsResponse *
+       xsc__settlements__v1__list_statements_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__settlements__v1__list_statements_response__free_unpacked
+                     (Xsc__Settlements__V1__ListStatementsResponse *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Settlements__V1__GetStatementRequest methods */
+void   xsc__settlements__v1__get_statement_request__init
+                     (Xsc__Settlements__V1__GetStatementRequest         *message);
+size_t xsc__settlements__v1__get_statement_request__get_packed_size
+                     (const Xsc__Settlements__V1__GetStatementRequest   *message);
+size_t xsc__settlements__v1__get_statement_request__pack
+                     (const Xsc__Settlements__V1__GetStatementRequest   *message,
+                      uint8_t             *out);
+size_t xsc__settlements__v1__get_statement_request__pack_to_buffer
+                     (const Xsc__Settlements__V1__GetStatementRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Settlements__V1__GetStatementRequest *
+       xsc__settlements__v1__get_statement_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__settlements__v1__get_statement_request__free_unpacked
+                     (Xsc__Settlements__V1__GetStatementRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Settlements__V1__StatementResponse methods */
+void   xsc__settlements__v1__statement_response__init
+                     (Xsc__Settlements__V1__StatementResponse         *message);
+size_t xsc__settlements__v1__statement_response__get_packed_size
+                     (const Xsc__Settlements__V1__StatementResponse   *message);
+size_t xsc__settlements__v1__statement_response__pack
+                     (const Xsc__Settlements__V1__StatementResponse   *message,
+                      uint8_t             *out);
+size_t xsc__settlements__v1__statement_response__pack_to_buffer
+                     (const Xsc__Settlements__V1__StatementResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Settlements__V1__StatementResponse *
+       xsc__settlements__v1__statement_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__settlements__v1__statement_response__free_unpacked
+                     (Xsc__Settlements__V1__StatementResponse *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Settlements__V1__SignStatementRequest methods */
+void   xsc__settlements__v1__sign_statement_request__init
+                     (Xsc__Settlements__V1__SignStatementRequest         *message);
+size_t xsc__settlements__v1__sign_statement_request__get_packed_size
+                     (const Xsc__Settlements__V1__SignStatementRequest   *message);
+size_t xsc__settlements__v1__sign_statement_request__pack
+                     (const Xsc__Settlements__V1__SignStatementRequest   *message,
+                      uint8_t             *out);
+size_t xsc__settlements__v1__sign_statement_request__pack_to_buffer
+                     (const Xsc__Settlements__V1__SignStatementRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Settlements__V1__SignStatementRequest *
+       xsc__settlements__v1__sign_statement_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__settlements__v1__sign_statement_request__free_unpacked
+                     (Xsc__Settlements__V1__SignStatementRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Settlements__V1__RecordPaymentRequest methods */
+void   xsc__settlements__v1__record_payment_request__init
+                     (Xsc__Settlements__V1__RecordPaymentRequest         *message);
+size_t xsc__settlements__v1__record_payment_request__get_packed_size
+                     (const Xsc__Settlements__V1__RecordPaymentRequest   *message);
+size_t xsc__settlements__v1__record_payment_request__pack
+                     (const Xsc__Settlements__V1__RecordPaymentRequest   *message,
+                      uint8_t             *out);
+size_t xsc__settlements__v1__record_payment_request__pack_to_buffer
+                     (const Xsc__Settlements__V1__RecordPaymentRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Settlements__V1__RecordPaymentRequest *
+       xsc__settlements__v1__record_payment_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__settlements__v1__record_payment_request__free_unpacked
+                     (Xsc__Settlements__V1__RecordPaymentRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Settlements__V1__ArchiveStatementRequest methods */
+void   xsc__settlements__v1__archive_statement_request__init
+                     (Xsc__Settlements__V1__ArchiveStatementRequest         *message);
+size_t xsc__settlements__v1__archive_statement_request__get_packed_size
+                     (const Xsc__Settlements__V1__ArchiveStatementRequest   *message);
+size_t xsc__settlements__v1__archive_statement_request__pack
+                     (const Xsc__Settlements__V1__ArchiveStatementRequest   *message,
+                      uint8_t             *out);
+size_t xsc__settlements__v1__archive_statement_request__pack_to_buffer
+                     (const Xsc__Settlements__V1__ArchiveStatementRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Settlements__V1__ArchiveStatementRequest *
+       xsc__settlements__v1__archive_statement_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__settlements__v1__archive_statement_request__free_unpacked
+                     (Xsc__Settlements__V1__ArchiveStatementRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Settlements__V1__ExportStatementRequest methods */
+void   xsc__settlements__v1__export_statement_request__init
+                     (Xsc__Settlements__V1__ExportStatementRequest         *message);
+size_t xsc__settlements__v1__export_statement_request__get_packed_size
+                     (const Xsc__Settlements__V1__ExportStatementRequest   *message);
+size_t xsc__settlements__v1__export_statement_request__pack
+                     (const Xsc__Settlements__V1__ExportStatementRequest   *message,
+                      uint8_t             *out);
+size_t xsc__settlements__v1__export_statement_request__pack_to_buffer
+                     (const Xsc__Settlements__V1__ExportStatementRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Settlements__V1__ExportStatementRequest *
+       xsc__settlements__v1__export_statement_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__settlements__v1__export_statement_request__free_unpacked
+                     (Xsc__Settlements__V1__ExportStatementRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Settlements__V1__ExportDealerWeekRequest methods */
+void   xsc__settlements__v1__export_dealer_week_request__init
+                     (Xsc__Settlements__V1__ExportDealerWeekRequest         *message);
+size_t xsc__settlements__v1__export_dealer_week_request__get_packed_size
+                     (const Xsc__Settlements__V1__ExportDealerWeekRequest   *message);
+size_t xsc__settlements__v1__export_dealer_week_request__pack
+                     (const Xsc__Settlements__V1__ExportDealerWeekRequest   *message,
+                      uint8_t             *out);
+size_t xsc__settlements__v1__export_dealer_week_request__pack_to_buffer
+                     (const Xsc__Settlements__V1__ExportDealerWeekRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Settlements__V1__ExportDealerWeekRequest *
+       xsc__settlements__v1__export_dealer_week_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__settlements__v1__export_dealer_week_request__free_unpacked
+                     (Xsc__Settlements__V1__ExportDealerWeekRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Settlements__V1__ExportStatementResponse methods */
+void   xsc__settlements__v1__export_statement_response__init
+                     (Xsc__Settlements__V1__ExportStatementResponse         *message);
+size_t xsc__settlements__v1__export_statement_response__get_packed_size
+                     (const Xsc__Settlements__V1__ExportStatementResponse   *message);
+size_t xsc__settlements__v1__export_statement_response__pack
+                     (const Xsc__Settlements__V1__ExportStatementResponse   *message,
+                      uint8_t             *out);
+size_t xsc__settlements__v1__export_statement_response__pack_to_buffer
+                     (const Xsc__Settlements__V1__ExportStatementResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Settlements__V1__ExportStatementResponse *
+       xsc__settlements__v1__export_statement_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__settlements__v1__export_statement_response__free_unpacked
+                     (Xsc__Settlements__V1__ExportStatementResponse *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Settlements__V1__EarningLine methods */
+void   xsc__settlements__v1__earning_line__init
+                     (Xsc__Settlements__V1__EarningLine         *message);
+size_t xsc__settlements__v1__earning_line__get_packed_size
+                     (const Xsc__Settlements__V1__EarningLine   *message);
+size_t xsc__settlements__v1__earning_line__pack
+                     (const Xsc__Settlements__V1__EarningLine   *message,
+                      uint8_t             *out);
+size_t xsc__settlements__v1__earning_line__pack_to_buffer
+                     (const Xsc__Settlements__V1__EarningLine   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Settlements__V1__EarningLine *
+       xsc__settlements__v1__earning_line__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__settlements__v1__earning_line__free_unpacked
+                     (Xsc__Settlements__V1__EarningLine *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Settlements__V1__GetMyEarningsRequest methods */
+void   xsc__settlements__v1__get_my_earnings_request__init
+                     (Xsc__Settlements__V1__GetMyEarningsRequest         *message);
+size_t xsc__settlements__v1__get_my_earnings_request__get_packed_size
+                     (const Xsc__Settlements__V1__GetMyEarningsRequest   *message);
+size_t xsc__settlements__v1__get_my_earnings_request__pack
+                     (const Xsc__Settlements__V1__GetMyEarningsRequest   *message,
+                      uint8_t             *out);
+size_t xsc__settlements__v1__get_my_earnings_request__pack_to_buffer
+                     (const Xsc__Settlements__V1__GetMyEarningsRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Settlements__V1__GetMyEarningsRequest *
+       xsc__settlements__v1__get_my_earnings_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__settlements__v1__get_my_earnings_request__free_unpacked
+                     (Xsc__Settlements__V1__GetMyEarningsRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Settlements__V1__GetMyEarningsResponse methods */
+void   xsc__settlements__v1__get_my_earnings_response__init
+                     (Xsc__Settlements__V1__GetMyEarningsResponse         *message);
+size_t xsc__settlements__v1__get_my_earnings_response__get_packed_size
+                     (const Xsc__Settlements__V1__GetMyEarningsResponse   *message);
+size_t xsc__settlements__v1__get_my_earnings_response__pack
+                     (const Xsc__Settlements__V1__GetMyEarningsResponse   *message,
+                      uint8_t             *out);
+size_t xsc__settlements__v1__get_my_earnings_response__pack_to_buffer
+                     (const Xsc__Settlements__V1__GetMyEarningsResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Settlements__V1__GetMyEarningsResponse *
+       xsc__settlements__v1__get_my_earnings_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__settlements__v1__get_my_earnings_response__free_unpacked
+                     (Xsc__Settlements__V1__GetMyEarningsResponse *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Settlements__V1__GetDealerDueRequest methods */
+void   xsc__settlements__v1__get_dealer_due_request__init
+                     (Xsc__Settlements__V1__GetDealerDueRequest         *message);
+size_t xsc__settlements__v1__get_dealer_due_request__get_packed_size
+                     (const Xsc__Settlements__V1__GetDealerDueRequest   *message);
+size_t xsc__settlements__v1__get_dealer_due_request__pack
+                     (const Xsc__Settlements__V1__GetDealerDueRequest   *message,
+                      uint8_t             *out);
+size_t xsc__settlements__v1__get_dealer_due_request__pack_to_buffer
+                     (const Xsc__Settlements__V1__GetDealerDueRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Settlements__V1__GetDealerDueRequest *
+       xsc__settlements__v1__get_dealer_due_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__settlements__v1__get_dealer_due_request__free_unpacked
+                     (Xsc__Settlements__V1__GetDealerDueRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Settlements__V1__GetDealerDueResponse methods */
+void   xsc__settlements__v1__get_dealer_due_response__init
+                     (Xsc__Settlements__V1__GetDealerDueResponse         *message);
+size_t xsc__settlements__v1__get_dealer_due_response__get_packed_size
+                     (const Xsc__Settlements__V1__GetDealerDueResponse   *message);
+size_t xsc__settlements__v1__get_dealer_due_response__pack
+                     (const Xsc__Settlements__V1__GetDealerDueResponse   *message,
+                      uint8_t             *out);
+size_t xsc__settlements__v1__get_dealer_due_response__pack_to_buffer
+                     (const Xsc__Settlements__V1__GetDealerDueResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Settlements__V1__GetDealerDueResponse *
+       xsc__settlements__v1__get_dealer_due_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__settlements__v1__get_dealer_due_response__free_unpacked
+                     (Xsc__Settlements__V1__GetDealerDueResponse *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Settlements__V1__Reimbursement methods */
+void   xsc__settlements__v1__reimbursement__init
+                     (Xsc__Settlements__V1__Reimbursement         *message);
+size_t xsc__settlements__v1__reimbursement__get_packed_size
+                     (const Xsc__Settlements__V1__Reimbursement   *message);
+size_t xsc__settlements__v1__reimbursement__pack
+                     (const Xsc__Settlements__V1__Reimbursement   *message,
+                      uint8_t             *out);
+size_t xsc__settlements__v1__reimbursement__pack_to_buffer
+                     (const Xsc__Settlements__V1__Reimbursement   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Settlements__V1__Reimbursement *
+       xsc__settlements__v1__reimbursement__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__settlements__v1__reimbursement__free_unpacked
+                     (Xsc__Settlements__V1__Reimbursement *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Settlements__V1__CloseQuarterRequest methods */
+void   xsc__settlements__v1__close_quarter_request__init
+                     (Xsc__Settlements__V1__CloseQuarterRequest         *message);
+size_t xsc__settlements__v1__close_quarter_request__get_packed_size
+                     (const Xsc__Settlements__V1__CloseQuarterRequest   *message);
+size_t xsc__settlements__v1__close_quarter_request__pack
+                     (const Xsc__Settlements__V1__CloseQuarterRequest   *message,
+                      uint8_t             *out);
+size_t xsc__settlements__v1__close_quarter_request__pack_to_buffer
+                     (const Xsc__Settlements__V1__CloseQuarterRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Settlements__V1__CloseQuarterRequest *
+       xsc__settlements__v1__close_quarter_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__settlements__v1__close_quarter_request__free_unpacked
+                     (Xsc__Settlements__V1__CloseQuarterRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Settlements__V1__CloseQuarterResponse methods */
+void   xsc__settlements__v1__close_quarter_response__init
+                     (Xsc__Settlements__V1__CloseQuarterResponse         *message);
+size_t xsc__settlements__v1__close_quarter_response__get_packed_size
+                     (const Xsc__Settlements__V1__CloseQuarterResponse   *message);
+size_t xsc__settlements__v1__close_quarter_response__pack
+                     (const Xsc__Settlements__V1__CloseQuarterResponse   *message,
+                      uint8_t             *out);
+size_t xsc__settlements__v1__close_quarter_response__pack_to_buffer
+                     (const Xsc__Settlements__V1__CloseQuarterResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Settlements__V1__CloseQuarterResponse *
+       xsc__settlements__v1__close_quarter_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__settlements__v1__close_quarter_response__free_unpacked
+                     (Xsc__Settlements__V1__CloseQuarterResponse *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Settlements__V1__ListReimbursementsRequest methods */
+void   xsc__settlements__v1__list_reimbursements_request__init
+                     (Xsc__Settlements__V1__ListReimbursementsRequest         *message);
+size_t xsc__settlements__v1__list_reimbursements_request__get_packed_size
+                     (const Xsc__Settlements__V1__ListReimbursementsRequest   *message);
+size_t xsc__settlements__v1__list_reimbursements_request__pack
+                     (const Xsc__Settlements__V1__ListReimbursementsRequest   *message,
+                      uint8_t             *out);
+size_t xsc__settlements__v1__list_reimbursements_request__pack_to_buffer
+                     (const Xsc__Settlements__V1__ListReimbursementsRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Settlements__V1__ListReimbursementsRequest *
+       xsc__settlements__v1__list_reimbursements_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__settlements__v1__list_reimbursements_request__free_unpacked
+                     (Xsc__Settlements__V1__ListReimbursementsRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Settlements__V1__ListReimbursementsResponse methods */
+void   xsc__settlements__v1__list_reimbursements_response__init
+                     (Xsc__Settlements__V1__ListReimbursementsResponse         *message);
+size_t xsc__settlements__v1__list_reimbursements_response__get_packed_size
+                     (const Xsc__Settlements__V1__ListReimbursementsResponse   *message);
+size_t xsc__settlements__v1__list_reimbursements_response__pack
+                     (const Xsc__Settlements__V1__ListReimbursementsResponse   *message,
+                      uint8_t             *out);
+size_t xsc__settlements__v1__list_reimbursements_response__pack_to_buffer
+                     (const Xsc__Settlements__V1__ListReimbursementsResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Settlements__V1__ListReimbursementsResponse *
+       xsc__settlements__v1__list_reimbursements_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__settlements__v1__list_reimbursements_response__free_unpacked
+                     (Xsc__Settlements__V1__ListReimbursementsResponse *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Settlements__V1__SignReimbursementRequest methods */
+void   xsc__settlements__v1__sign_reimbursement_request__init
+                     (Xsc__Settlements__V1__SignReimbursementRequest         *message);
+size_t xsc__settlements__v1__sign_reimbursement_request__get_packed_size
+                     (const Xsc__Settlements__V1__SignReimbursementRequest   *message);
+size_t xsc__settlements__v1__sign_reimbursement_request__pack
+                     (const Xsc__Settlements__V1__SignReimbursementRequest   *message,
+                      uint8_t             *out);
+size_t xsc__settlements__v1__sign_reimbursement_request__pack_to_buffer
+                     (const Xsc__Settlements__V1__SignReimbursementRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Settlements__V1__SignReimbursementRequest *
+       xsc__settlements__v1__sign_reimbursement_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__settlements__v1__sign_reimbursement_request__free_unpacked
+                     (Xsc__Settlements__V1__SignReimbursementRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Settlements__V1__RecordReimbursementPaymentRequest methods */
+void   xsc__settlements__v1__record_reimbursement_payment_request__init
+                     (Xsc__Settlements__V1__RecordReimbursementPaymentRequest         *message);
+size_t xsc__settlements__v1__record_reimbursement_payment_request__get_packed_size
+                     (const Xsc__Settlements__V1__RecordReimbursementPaymentRequest   *message);
+size_t xsc__settlements__v1__record_reimbursement_payment_request__pack
+                     (const Xsc__Settlements__V1__RecordReimbursementPaymentRequest   *message,
+                      uint8_t             *out);
+size_t xsc__settlements__v1__record_reimbursement_payment_request__pack_to_buffer
+                     (const Xsc__Settlements__V1__RecordReimbursementPaymentRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Settlements__V1__RecordReimbursementPaymentRequest *
+       xsc__settlements__v1__record_reimbursement_payment_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__settlements__v1__record_reimbursement_payment_request__free_unpacked
+                     (Xsc__Settlements__V1__RecordReimbursementPaymentRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Settlements__V1__Violation methods */
+void   xsc__settlements__v1__violation__init
+                     (Xsc__Settlements__V1__Violation         *message);
+size_t xsc__settlements__v1__violation__get_packed_size
+                     (const Xsc__Settlements__V1__Violation   *message);
+size_t xsc__settlements__v1__violation__pack
+                     (const Xsc__Settlements__V1__Violation   *message,
+                      uint8_t             *out);
+size_t xsc__settlements__v1__violation__pack_to_buffer
+                     (const Xsc__Settlements__V1__Violation   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Settlements__V1__Violation *
+       xsc__settlements__v1__violation__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__settlements__v1__violation__free_unpacked
+                     (Xsc__Settlements__V1__Violation *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Settlements__V1__ListViolationsRequest methods */
+void   xsc__settlements__v1__list_violations_request__init
+                     (Xsc__Settlements__V1__ListViolationsRequest         *message);
+size_t xsc__settlements__v1__list_violations_request__get_packed_size
+                     (const Xsc__Settlements__V1__ListViolationsRequest   *message);
+size_t xsc__settlements__v1__list_violations_request__pack
+                     (const Xsc__Settlements__V1__ListViolationsRequest   *message,
+                      uint8_t             *out);
+size_t xsc__settlements__v1__list_violations_request__pack_to_buffer
+                     (const Xsc__Settlements__V1__ListViolationsRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Settlements__V1__ListViolationsRequest *
+       xsc__settlements__v1__list_violations_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__settlements__v1__list_violations_request__free_unpacked
+                     (Xsc__Settlements__V1__ListViolationsRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Settlements__V1__ListViolationsResponse methods */
+void   xsc__settlements__v1__list_violations_response__init
+                     (Xsc__Settlements__V1__ListViolationsResponse         *message);
+size_t xsc__settlements__v1__list_violations_response__get_packed_size
+                     (const Xsc__Settlements__V1__ListViolationsResponse   *message);
+size_t xsc__settlements__v1__list_violations_response__pack
+                     (const Xsc__Settlements__V1__ListViolationsResponse   *message,
+                      uint8_t             *out);
+size_t xsc__settlements__v1__list_violations_response__pack_to_buffer
+                     (const Xsc__Settlements__V1__ListViolationsResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Settlements__V1__ListViolationsResponse *
+       xsc__settlements__v1__list_violations_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__settlements__v1__list_violations_response__free_unpacked
+                     (Xsc__Settlements__V1__ListViolationsResponse *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Settlements__V1__ViolationSummaryRequest methods */
+void   xsc__settlements__v1__violation_summary_request__init
+                     (Xsc__Settlements__V1__ViolationSummaryRequest         *message);
+size_t xsc__settlements__v1__violation_summary_request__get_packed_size
+                     (const Xsc__Settlements__V1__ViolationSummaryRequest   *message);
+size_t xsc__settlements__v1__violation_summary_request__pack
+                     (const Xsc__Settlements__V1__ViolationSummaryRequest   *message,
+                      uint8_t             *out);
+size_t xsc__settlements__v1__violation_summary_request__pack_to_buffer
+                     (const Xsc__Settlements__V1__ViolationSummaryRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Settlements__V1__ViolationSummaryRequest *
+       xsc__settlements__v1__violation_summary_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__settlements__v1__violation_summary_request__free_unpacked
+                     (Xsc__Settlements__V1__ViolationSummaryRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Settlements__V1__PersonViolationSummary methods */
+void   xsc__settlements__v1__person_violation_summary__init
+                     (Xsc__Settlements__V1__PersonViolationSummary         *message);
+size_t xsc__settlements__v1__person_violation_summary__get_packed_size
+                     (const Xsc__Settlements__V1__PersonViolationSummary   *message);
+size_t xsc__settlements__v1__person_violation_summary__pack
+                     (const Xsc__Settlements__V1__PersonViolationSummary   *message,
+                      uint8_t             *out);
+size_t xsc__settlements__v1__person_violation_summary__pack_to_buffer
+                     (const Xsc__Settlements__V1__PersonViolationSummary   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Settlements__V1__PersonViolationSummary *
+       xsc__settlements__v1__person_violation_summary__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__settlements__v1__person_violation_summary__free_unpacked
+                     (Xsc__Settlements__V1__PersonViolationSummary *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Settlements__V1__ViolationSummaryResponse methods */
+void   xsc__settlements__v1__violation_summary_response__init
+                     (Xsc__Settlements__V1__ViolationSummaryResponse         *message);
+size_t xsc__settlements__v1__violation_summary_response__get_packed_size
+                     (const Xsc__Settlements__V1__ViolationSummaryResponse   *message);
+size_t xsc__settlements__v1__violation_summary_response__pack
+                     (const Xsc__Settlements__V1__ViolationSummaryResponse   *message,
+                      uint8_t             *out);
+size_t xsc__settlements__v1__violation_summary_response__pack_to_buffer
+                     (const Xsc__Settlements__V1__ViolationSummaryResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Settlements__V1__ViolationSummaryResponse *
+       xsc__settlements__v1__violation_summary_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__settlements__v1__violation_summary_response__free_unpacked
+                     (Xsc__Settlements__V1__ViolationSummaryResponse *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Settlements__V1__RecordChannelConflictRequest methods */
+void   xsc__settlements__v1__record_channel_conflict_request__init
+                     (Xsc__Settlements__V1__RecordChannelConflictRequest         *message);
+size_t xsc__settlements__v1__record_channel_conflict_request__get_packed_size
+                     (const Xsc__Settlements__V1__RecordChannelConflictRequest   *message);
+size_t xsc__settlements__v1__record_channel_conflict_request__pack
+                     (const Xsc__Settlements__V1__RecordChannelConflictRequest   *message,
+                      uint8_t             *out);
+size_t xsc__settlements__v1__record_channel_conflict_request__pack_to_buffer
+                     (const Xsc__Settlements__V1__RecordChannelConflictRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Settlements__V1__RecordChannelConflictRequest *
+       xsc__settlements__v1__record_channel_conflict_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__settlements__v1__record_channel_conflict_request__free_unpacked
+                     (Xsc__Settlements__V1__RecordChannelConflictRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Settlements__V1__SetTeamPenaltyRequest methods */
+void   xsc__settlements__v1__set_team_penalty_request__init
+                     (Xsc__Settlements__V1__SetTeamPenaltyRequest         *message);
+size_t xsc__settlements__v1__set_team_penalty_request__get_packed_size
+                     (const Xsc__Settlements__V1__SetTeamPenaltyRequest   *message);
+size_t xsc__settlements__v1__set_team_penalty_request__pack
+                     (const Xsc__Settlements__V1__SetTeamPenaltyRequest   *message,
+                      uint8_t             *out);
+size_t xsc__settlements__v1__set_team_penalty_request__pack_to_buffer
+                     (const Xsc__Settlements__V1__SetTeamPenaltyRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Settlements__V1__SetTeamPenaltyRequest *
+       xsc__settlements__v1__set_team_penalty_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__settlements__v1__set_team_penalty_request__free_unpacked
+                     (Xsc__Settlements__V1__SetTeamPenaltyRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Settlements__V1__SetTeamPenaltyResponse methods */
+void   xsc__settlements__v1__set_team_penalty_response__init
+                     (Xsc__Settlements__V1__SetTeamPenaltyResponse         *message);
+size_t xsc__settlements__v1__set_team_penalty_response__get_packed_size
+                     (const Xsc__Settlements__V1__SetTeamPenaltyResponse   *message);
+size_t xsc__settlements__v1__set_team_penalty_response__pack
+                     (const Xsc__Settlements__V1__SetTeamPenaltyResponse   *message,
+                      uint8_t             *out);
+size_t xsc__settlements__v1__set_team_penalty_response__pack_to_buffer
+                     (const Xsc__Settlements__V1__SetTeamPenaltyResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Settlements__V1__SetTeamPenaltyResponse *
+       xsc__settlements__v1__set_team_penalty_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__settlements__v1__set_team_penalty_response__free_unpacked
+                     (Xsc__Settlements__V1__SetTeamPenaltyResponse *message,
+                      ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
+typedef void (*Xsc__Settlements__V1__RewardRule_Closure)
+                 (const Xsc__Settlements__V1__RewardRule *message,
+                  void *closure_data);
+typedef void (*Xsc__Settlements__V1__PerUnitRate_Closure)
+                 (const Xsc__Settlements__V1__PerUnitRate *message,
+                  void *closure_data);
+typedef void (*Xsc__Settlements__V1__SetRewardRuleRequest_Closure)
+                 (const Xsc__Settlements__V1__SetRewardRuleRequest *message,
+                  void *closure_data);
+typedef void (*Xsc__Settlements__V1__ListRewardRulesRequest_Closure)
+                 (const Xsc__Settlements__V1__ListRewardRulesRequest *message,
+                  void *closure_data);
+typedef void (*Xsc__Settlements__V1__ListRewardRulesResponse_Closure)
+                 (const Xsc__Settlements__V1__ListRewardRulesResponse *message,
+                  void *closure_data);
+typedef void (*Xsc__Settlements__V1__SetRecruiterRequest_Closure)
+                 (const Xsc__Settlements__V1__SetRecruiterRequest *message,
+                  void *closure_data);
+typedef void (*Xsc__Settlements__V1__RecruiterResponse_Closure)
+                 (const Xsc__Settlements__V1__RecruiterResponse *message,
+                  void *closure_data);
+typedef void (*Xsc__Settlements__V1__CloseWeekRequest_Closure)
+                 (const Xsc__Settlements__V1__CloseWeekRequest *message,
+                  void *closure_data);
+typedef void (*Xsc__Settlements__V1__CloseWeekResponse_Closure)
+                 (const Xsc__Settlements__V1__CloseWeekResponse *message,
+                  void *closure_data);
+typedef void (*Xsc__Settlements__V1__StatementLine_Closure)
+                 (const Xsc__Settlements__V1__StatementLine *message,
+                  void *closure_data);
+typedef void (*Xsc__Settlements__V1__Statement_Closure)
+                 (const Xsc__Settlements__V1__Statement *message,
+                  void *closure_data);
+typedef void (*Xsc__Settlements__V1__ListStatementsRequest_Closure)
+                 (const Xsc__Settlements__V1__ListStatementsRequest *message,
+                  void *closure_data);
+typedef void (*Xsc__Settlements__V1__ListStatementsResponse_Closure)
+                 (const Xsc__Settlements__V1__ListStatementsResponse *message,
+                  void *closure_data);
+typedef void (*Xsc__Settlements__V1__GetStatementRequest_Closure)
+                 (const Xsc__Settlements__V1__GetStatementRequest *message,
+                  void *closure_data);
+typedef void (*Xsc__Settlements__V1__StatementResponse_Closure)
+                 (const Xsc__Settlements__V1__StatementResponse *message,
+                  void *closure_data);
+typedef void (*Xsc__Settlements__V1__SignStatementRequest_Closure)
+                 (const Xsc__Settlements__V1__SignStatementRequest *message,
+                  void *closure_data);
+typedef void (*Xsc__Settlements__V1__RecordPaymentRequest_Closure)
+                 (const Xsc__Settlements__V1__RecordPaymentRequest *message,
+                  void *closure_data);
+typedef void (*Xsc__Settlements__V1__ArchiveStatementRequest_Closure)
+                 (const Xsc__Settlements__V1__ArchiveStatementRequest *message,
+                  void *closure_data);
+typedef void (*Xsc__Settlements__V1__ExportStatementRequest_Closure)
+                 (const Xsc__Settlements__V1__ExportStatementRequest *message,
+                  void *closure_data);
+typedef void (*Xsc__Settlements__V1__ExportDealerWeekRequest_Closure)
+                 (const Xsc__Settlements__V1__ExportDealerWeekRequest *message,
+                  void *closure_data);
+typedef void (*Xsc__Settlements__V1__ExportStatementResponse_Closure)
+                 (const Xsc__Settlements__V1__ExportStatementResponse *message,
+                  void *closure_data);
+typedef void (*Xsc__Settlements__V1__EarningLine_Closure)
+                 (const Xsc__Settlements__V1__EarningLine *message,
+                  void *closure_data);
+typedef void (*Xsc__Settlements__V1__GetMyEarningsRequest_Closure)
+                 (const Xsc__Settlements__V1__GetMyEarningsRequest *message,
+                  void *closure_data);
+typedef void (*Xsc__Settlements__V1__GetMyEarningsResponse_Closure)
+                 (const Xsc__Settlements__V1__GetMyEarningsResponse *message,
+                  void *closure_data);
+typedef void (*Xsc__Settlements__V1__GetDealerDueRequest_Closure)
+                 (const Xsc__Settlements__V1__GetDealerDueRequest *message,
+                  void *closure_data);
+typedef void (*Xsc__Settlements__V1__GetDealerDueResponse_Closure)
+                 (const Xsc__Settlements__V1__GetDealerDueResponse *message,
+                  void *closure_data);
+typedef void (*Xsc__Settlements__V1__Reimbursement_Closure)
+                 (const Xsc__Settlements__V1__Reimbursement *message,
+                  void *closure_data);
+typedef void (*Xsc__Settlements__V1__CloseQuarterRequest_Closure)
+                 (const Xsc__Settlements__V1__CloseQuarterRequest *message,
+                  void *closure_data);
+typedef void (*Xsc__Settlements__V1__CloseQuarterResponse_Closure)
+                 (const Xsc__Settlements__V1__CloseQuarterResponse *message,
+                  void *closure_data);
+typedef void (*Xsc__Settlements__V1__ListReimbursementsRequest_Closure)
+                 (const Xsc__Settlements__V1__ListReimbursementsRequest *message,
+                  void *closure_data);
+typedef void (*Xsc__Settlements__V1__ListReimbursementsResponse_Closure)
+                 (const Xsc__Settlements__V1__ListReimbursementsResponse *message,
+                  void *closure_data);
+typedef void (*Xsc__Settlements__V1__SignReimbursementRequest_Closure)
+                 (const Xsc__Settlements__V1__SignReimbursementRequest *message,
+                  void *closure_data);
+typedef void (*Xsc__Settlements__V1__RecordReimbursementPaymentRequest_Closure)
+                 (const Xsc__Settlements__V1__RecordReimbursementPaymentRequest *message,
+                  void *closure_data);
+typedef void (*Xsc__Settlements__V1__Violation_Closure)
+                 (const Xsc__Settlements__V1__Violation *message,
+                  void *closure_data);
+typedef void (*Xsc__Settlements__V1__ListViolationsRequest_Closure)
+                 (const Xsc__Settlements__V1__ListViolationsRequest *message,
+                  void *closure_data);
+typedef void (*Xsc__Settlements__V1__ListViolationsResponse_Closure)
+                 (const Xsc__Settlements__V1__ListViolationsResponse *message,
+                  void *closure_data);
+typedef void (*Xsc__Settlements__V1__ViolationSummaryRequest_Closure)
+                 (const Xsc__Settlements__V1__ViolationSummaryRequest *message,
+                  void *closure_data);
+typedef void (*Xsc__Settlements__V1__PersonViolationSummary_Closure)
+                 (const Xsc__Settlements__V1__PersonViolationSummary *message,
+                  void *closure_data);
+typedef void (*Xsc__Settlements__V1__ViolationSummaryResponse_Closure)
+                 (const Xsc__Settlements__V1__ViolationSummaryResponse *message,
+                  void *closure_data);
+typedef void (*Xsc__Settlements__V1__RecordChannelConflictRequest_Closure)
+                 (const Xsc__Settlements__V1__RecordChannelConflictRequest *message,
+                  void *closure_data);
+typedef void (*Xsc__Settlements__V1__SetTeamPenaltyRequest_Closure)
+                 (const Xsc__Settlements__V1__SetTeamPenaltyRequest *message,
+                  void *closure_data);
+typedef void (*Xsc__Settlements__V1__SetTeamPenaltyResponse_Closure)
+                 (const Xsc__Settlements__V1__SetTeamPenaltyResponse *message,
+                  void *closure_data);
 
 /* --- services --- */
 
@@ -49,10 +1684,98 @@ struct Xsc__Settlements__V1__SettlementService_Service
                                      const Xsc__Orders__V1__SlaViolationWithdrawn *input,
                                      Xsc__Common__V1__EventAck_Closure closure,
                                      void *closure_data);
+  void (*record_proposal_violation)(Xsc__Settlements__V1__SettlementService_Service *service,
+                                    const Xsc__Proposals__V1__ProposalViolation *input,
+                                    Xsc__Common__V1__EventAck_Closure closure,
+                                    void *closure_data);
   void (*set_directory_entry)(Xsc__Settlements__V1__SettlementService_Service *service,
                               const Xsc__Common__V1__DirectoryEntry *input,
                               Xsc__Common__V1__DirectoryAck_Closure closure,
                               void *closure_data);
+  void (*set_reward_rule)(Xsc__Settlements__V1__SettlementService_Service *service,
+                          const Xsc__Settlements__V1__SetRewardRuleRequest *input,
+                          Xsc__Settlements__V1__RewardRule_Closure closure,
+                          void *closure_data);
+  void (*list_reward_rules)(Xsc__Settlements__V1__SettlementService_Service *service,
+                            const Xsc__Settlements__V1__ListRewardRulesRequest *input,
+                            Xsc__Settlements__V1__ListRewardRulesResponse_Closure closure,
+                            void *closure_data);
+  void (*set_recruiter)(Xsc__Settlements__V1__SettlementService_Service *service,
+                        const Xsc__Settlements__V1__SetRecruiterRequest *input,
+                        Xsc__Settlements__V1__RecruiterResponse_Closure closure,
+                        void *closure_data);
+  void (*close_week)(Xsc__Settlements__V1__SettlementService_Service *service,
+                     const Xsc__Settlements__V1__CloseWeekRequest *input,
+                     Xsc__Settlements__V1__CloseWeekResponse_Closure closure,
+                     void *closure_data);
+  void (*list_statements)(Xsc__Settlements__V1__SettlementService_Service *service,
+                          const Xsc__Settlements__V1__ListStatementsRequest *input,
+                          Xsc__Settlements__V1__ListStatementsResponse_Closure closure,
+                          void *closure_data);
+  void (*get_statement)(Xsc__Settlements__V1__SettlementService_Service *service,
+                        const Xsc__Settlements__V1__GetStatementRequest *input,
+                        Xsc__Settlements__V1__StatementResponse_Closure closure,
+                        void *closure_data);
+  void (*sign_statement)(Xsc__Settlements__V1__SettlementService_Service *service,
+                         const Xsc__Settlements__V1__SignStatementRequest *input,
+                         Xsc__Settlements__V1__StatementResponse_Closure closure,
+                         void *closure_data);
+  void (*record_payment)(Xsc__Settlements__V1__SettlementService_Service *service,
+                         const Xsc__Settlements__V1__RecordPaymentRequest *input,
+                         Xsc__Settlements__V1__StatementResponse_Closure closure,
+                         void *closure_data);
+  void (*archive_statement)(Xsc__Settlements__V1__SettlementService_Service *service,
+                            const Xsc__Settlements__V1__ArchiveStatementRequest *input,
+                            Xsc__Settlements__V1__StatementResponse_Closure closure,
+                            void *closure_data);
+  void (*export_statement)(Xsc__Settlements__V1__SettlementService_Service *service,
+                           const Xsc__Settlements__V1__ExportStatementRequest *input,
+                           Xsc__Settlements__V1__ExportStatementResponse_Closure closure,
+                           void *closure_data);
+  void (*export_dealer_week)(Xsc__Settlements__V1__SettlementService_Service *service,
+                             const Xsc__Settlements__V1__ExportDealerWeekRequest *input,
+                             Xsc__Settlements__V1__ExportStatementResponse_Closure closure,
+                             void *closure_data);
+  void (*get_my_earnings)(Xsc__Settlements__V1__SettlementService_Service *service,
+                          const Xsc__Settlements__V1__GetMyEarningsRequest *input,
+                          Xsc__Settlements__V1__GetMyEarningsResponse_Closure closure,
+                          void *closure_data);
+  void (*get_dealer_due)(Xsc__Settlements__V1__SettlementService_Service *service,
+                         const Xsc__Settlements__V1__GetDealerDueRequest *input,
+                         Xsc__Settlements__V1__GetDealerDueResponse_Closure closure,
+                         void *closure_data);
+  void (*close_quarter)(Xsc__Settlements__V1__SettlementService_Service *service,
+                        const Xsc__Settlements__V1__CloseQuarterRequest *input,
+                        Xsc__Settlements__V1__CloseQuarterResponse_Closure closure,
+                        void *closure_data);
+  void (*list_reimbursements)(Xsc__Settlements__V1__SettlementService_Service *service,
+                              const Xsc__Settlements__V1__ListReimbursementsRequest *input,
+                              Xsc__Settlements__V1__ListReimbursementsResponse_Closure closure,
+                              void *closure_data);
+  void (*sign_reimbursement)(Xsc__Settlements__V1__SettlementService_Service *service,
+                             const Xsc__Settlements__V1__SignReimbursementRequest *input,
+                             Xsc__Settlements__V1__Reimbursement_Closure closure,
+                             void *closure_data);
+  void (*record_reimbursement_payment)(Xsc__Settlements__V1__SettlementService_Service *service,
+                                       const Xsc__Settlements__V1__RecordReimbursementPaymentRequest *input,
+                                       Xsc__Settlements__V1__Reimbursement_Closure closure,
+                                       void *closure_data);
+  void (*list_violations)(Xsc__Settlements__V1__SettlementService_Service *service,
+                          const Xsc__Settlements__V1__ListViolationsRequest *input,
+                          Xsc__Settlements__V1__ListViolationsResponse_Closure closure,
+                          void *closure_data);
+  void (*violation_summary)(Xsc__Settlements__V1__SettlementService_Service *service,
+                            const Xsc__Settlements__V1__ViolationSummaryRequest *input,
+                            Xsc__Settlements__V1__ViolationSummaryResponse_Closure closure,
+                            void *closure_data);
+  void (*record_channel_conflict)(Xsc__Settlements__V1__SettlementService_Service *service,
+                                  const Xsc__Settlements__V1__RecordChannelConflictRequest *input,
+                                  Xsc__Settlements__V1__Violation_Closure closure,
+                                  void *closure_data);
+  void (*set_team_penalty)(Xsc__Settlements__V1__SettlementService_Service *service,
+                           const Xsc__Settlements__V1__SetTeamPenaltyRequest *input,
+                           Xsc__Settlements__V1__SetTeamPenaltyResponse_Closure closure,
+                           void *closure_data);
 };
 typedef void (*Xsc__Settlements__V1__SettlementService_ServiceDestroy)(Xsc__Settlements__V1__SettlementService_Service *);
 void xsc__settlements__v1__settlement_service__init (Xsc__Settlements__V1__SettlementService_Service *service,
@@ -65,7 +1788,29 @@ void xsc__settlements__v1__settlement_service__init (Xsc__Settlements__V1__Settl
       function_prefix__ ## record_order_refunded,\
       function_prefix__ ## record_violation,\
       function_prefix__ ## record_violation_withdrawn,\
-      function_prefix__ ## set_directory_entry  }
+      function_prefix__ ## record_proposal_violation,\
+      function_prefix__ ## set_directory_entry,\
+      function_prefix__ ## set_reward_rule,\
+      function_prefix__ ## list_reward_rules,\
+      function_prefix__ ## set_recruiter,\
+      function_prefix__ ## close_week,\
+      function_prefix__ ## list_statements,\
+      function_prefix__ ## get_statement,\
+      function_prefix__ ## sign_statement,\
+      function_prefix__ ## record_payment,\
+      function_prefix__ ## archive_statement,\
+      function_prefix__ ## export_statement,\
+      function_prefix__ ## export_dealer_week,\
+      function_prefix__ ## get_my_earnings,\
+      function_prefix__ ## get_dealer_due,\
+      function_prefix__ ## close_quarter,\
+      function_prefix__ ## list_reimbursements,\
+      function_prefix__ ## sign_reimbursement,\
+      function_prefix__ ## record_reimbursement_payment,\
+      function_prefix__ ## list_violations,\
+      function_prefix__ ## violation_summary,\
+      function_prefix__ ## record_channel_conflict,\
+      function_prefix__ ## set_team_penalty  }
 void xsc__settlements__v1__settlement_service__record_order_visited(ProtobufCService *service,
                                                                     const Xsc__Orders__V1__OrderVisited *input,
                                                                     Xsc__Common__V1__EventAck_Closure closure,
@@ -82,13 +1827,150 @@ void xsc__settlements__v1__settlement_service__record_violation_withdrawn(Protob
                                                                           const Xsc__Orders__V1__SlaViolationWithdrawn *input,
                                                                           Xsc__Common__V1__EventAck_Closure closure,
                                                                           void *closure_data);
+void xsc__settlements__v1__settlement_service__record_proposal_violation(ProtobufCService *service,
+                                                                         const Xsc__Proposals__V1__ProposalViolation *input,
+                                                                         Xsc__Common__V1__EventAck_Closure closure,
+                                                                         void *closure_data);
 void xsc__settlements__v1__settlement_service__set_directory_entry(ProtobufCService *service,
                                                                    const Xsc__Common__V1__DirectoryEntry *input,
                                                                    Xsc__Common__V1__DirectoryAck_Closure closure,
                                                                    void *closure_data);
+void xsc__settlements__v1__settlement_service__set_reward_rule(ProtobufCService *service,
+                                                               const Xsc__Settlements__V1__SetRewardRuleRequest *input,
+                                                               Xsc__Settlements__V1__RewardRule_Closure closure,
+                                                               void *closure_data);
+void xsc__settlements__v1__settlement_service__list_reward_rules(ProtobufCService *service,
+                                                                 const Xsc__Settlements__V1__ListRewardRulesRequest *input,
+                                                                 Xsc__Settlements__V1__ListRewardRulesResponse_Closure closure,
+                                                                 void *closure_data);
+void xsc__settlements__v1__settlement_service__set_recruiter(ProtobufCService *service,
+                                                             const Xsc__Settlements__V1__SetRecruiterRequest *input,
+                                                             Xsc__Settlements__V1__RecruiterResponse_Closure closure,
+                                                             void *closure_data);
+void xsc__settlements__v1__settlement_service__close_week(ProtobufCService *service,
+                                                          const Xsc__Settlements__V1__CloseWeekRequest *input,
+                                                          Xsc__Settlements__V1__CloseWeekResponse_Closure closure,
+                                                          void *closure_data);
+void xsc__settlements__v1__settlement_service__list_statements(ProtobufCService *service,
+                                                               const Xsc__Settlements__V1__ListStatementsRequest *input,
+                                                               Xsc__Settlements__V1__ListStatementsResponse_Closure closure,
+                                                               void *closure_data);
+void xsc__settlements__v1__settlement_service__get_statement(ProtobufCService *service,
+                                                             const Xsc__Settlements__V1__GetStatementRequest *input,
+                                                             Xsc__Settlements__V1__StatementResponse_Closure closure,
+                                                             void *closure_data);
+void xsc__settlements__v1__settlement_service__sign_statement(ProtobufCService *service,
+                                                              const Xsc__Settlements__V1__SignStatementRequest *input,
+                                                              Xsc__Settlements__V1__StatementResponse_Closure closure,
+                                                              void *closure_data);
+void xsc__settlements__v1__settlement_service__record_payment(ProtobufCService *service,
+                                                              const Xsc__Settlements__V1__RecordPaymentRequest *input,
+                                                              Xsc__Settlements__V1__StatementResponse_Closure closure,
+                                                              void *closure_data);
+void xsc__settlements__v1__settlement_service__archive_statement(ProtobufCService *service,
+                                                                 const Xsc__Settlements__V1__ArchiveStatementRequest *input,
+                                                                 Xsc__Settlements__V1__StatementResponse_Closure closure,
+                                                                 void *closure_data);
+void xsc__settlements__v1__settlement_service__export_statement(ProtobufCService *service,
+                                                                const Xsc__Settlements__V1__ExportStatementRequest *input,
+                                                                Xsc__Settlements__V1__ExportStatementResponse_Closure closure,
+                                                                void *closure_data);
+void xsc__settlements__v1__settlement_service__export_dealer_week(ProtobufCService *service,
+                                                                  const Xsc__Settlements__V1__ExportDealerWeekRequest *input,
+                                                                  Xsc__Settlements__V1__ExportStatementResponse_Closure closure,
+                                                                  void *closure_data);
+void xsc__settlements__v1__settlement_service__get_my_earnings(ProtobufCService *service,
+                                                               const Xsc__Settlements__V1__GetMyEarningsRequest *input,
+                                                               Xsc__Settlements__V1__GetMyEarningsResponse_Closure closure,
+                                                               void *closure_data);
+void xsc__settlements__v1__settlement_service__get_dealer_due(ProtobufCService *service,
+                                                              const Xsc__Settlements__V1__GetDealerDueRequest *input,
+                                                              Xsc__Settlements__V1__GetDealerDueResponse_Closure closure,
+                                                              void *closure_data);
+void xsc__settlements__v1__settlement_service__close_quarter(ProtobufCService *service,
+                                                             const Xsc__Settlements__V1__CloseQuarterRequest *input,
+                                                             Xsc__Settlements__V1__CloseQuarterResponse_Closure closure,
+                                                             void *closure_data);
+void xsc__settlements__v1__settlement_service__list_reimbursements(ProtobufCService *service,
+                                                                   const Xsc__Settlements__V1__ListReimbursementsRequest *input,
+                                                                   Xsc__Settlements__V1__ListReimbursementsResponse_Closure closure,
+                                                                   void *closure_data);
+void xsc__settlements__v1__settlement_service__sign_reimbursement(ProtobufCService *service,
+                                                                  const Xsc__Settlements__V1__SignReimbursementRequest *input,
+                                                                  Xsc__Settlements__V1__Reimbursement_Closure closure,
+                                                                  void *closure_data);
+void xsc__settlements__v1__settlement_service__record_reimbursement_payment(ProtobufCService *service,
+                                                                            const Xsc__Settlements__V1__RecordReimbursementPaymentRequest *input,
+                                                                            Xsc__Settlements__V1__Reimbursement_Closure closure,
+                                                                            void *closure_data);
+void xsc__settlements__v1__settlement_service__list_violations(ProtobufCService *service,
+                                                               const Xsc__Settlements__V1__ListViolationsRequest *input,
+                                                               Xsc__Settlements__V1__ListViolationsResponse_Closure closure,
+                                                               void *closure_data);
+void xsc__settlements__v1__settlement_service__violation_summary(ProtobufCService *service,
+                                                                 const Xsc__Settlements__V1__ViolationSummaryRequest *input,
+                                                                 Xsc__Settlements__V1__ViolationSummaryResponse_Closure closure,
+                                                                 void *closure_data);
+void xsc__settlements__v1__settlement_service__record_channel_conflict(ProtobufCService *service,
+                                                                       const Xsc__Settlements__V1__RecordChannelConflictRequest *input,
+                                                                       Xsc__Settlements__V1__Violation_Closure closure,
+                                                                       void *closure_data);
+void xsc__settlements__v1__settlement_service__set_team_penalty(ProtobufCService *service,
+                                                                const Xsc__Settlements__V1__SetTeamPenaltyRequest *input,
+                                                                Xsc__Settlements__V1__SetTeamPenaltyResponse_Closure closure,
+                                                                void *closure_data);
 
 /* --- descriptors --- */
 
+extern const ProtobufCEnumDescriptor    xsc__settlements__v1__statement_state__descriptor;
+extern const ProtobufCEnumDescriptor    xsc__settlements__v1__line_kind__descriptor;
+extern const ProtobufCEnumDescriptor    xsc__settlements__v1__export_format__descriptor;
+extern const ProtobufCEnumDescriptor    xsc__settlements__v1__earning_state__descriptor;
+extern const ProtobufCEnumDescriptor    xsc__settlements__v1__reimbursement_state__descriptor;
+extern const ProtobufCEnumDescriptor    xsc__settlements__v1__violation_class__descriptor;
+extern const ProtobufCEnumDescriptor    xsc__settlements__v1__person_kind__descriptor;
+extern const ProtobufCMessageDescriptor xsc__settlements__v1__reward_rule__descriptor;
+extern const ProtobufCMessageDescriptor xsc__settlements__v1__per_unit_rate__descriptor;
+extern const ProtobufCMessageDescriptor xsc__settlements__v1__set_reward_rule_request__descriptor;
+extern const ProtobufCMessageDescriptor xsc__settlements__v1__list_reward_rules_request__descriptor;
+extern const ProtobufCMessageDescriptor xsc__settlements__v1__list_reward_rules_response__descriptor;
+extern const ProtobufCMessageDescriptor xsc__settlements__v1__set_recruiter_request__descriptor;
+extern const ProtobufCMessageDescriptor xsc__settlements__v1__recruiter_response__descriptor;
+extern const ProtobufCMessageDescriptor xsc__settlements__v1__close_week_request__descriptor;
+extern const ProtobufCMessageDescriptor xsc__settlements__v1__close_week_response__descriptor;
+extern const ProtobufCMessageDescriptor xsc__settlements__v1__statement_line__descriptor;
+extern const ProtobufCMessageDescriptor xsc__settlements__v1__statement__descriptor;
+extern const ProtobufCMessageDescriptor xsc__settlements__v1__list_statements_request__descriptor;
+extern const ProtobufCMessageDescriptor xsc__settlements__v1__list_statements_response__descriptor;
+extern const ProtobufCMessageDescriptor xsc__settlements__v1__get_statement_request__descriptor;
+extern const ProtobufCMessageDescriptor xsc__settlements__v1__statement_response__descriptor;
+extern const ProtobufCMessageDescriptor xsc__settlements__v1__sign_statement_request__descriptor;
+extern const ProtobufCMessageDescriptor xsc__settlements__v1__record_payment_request__descriptor;
+extern const ProtobufCMessageDescriptor xsc__settlements__v1__archive_statement_request__descriptor;
+extern const ProtobufCMessageDescriptor xsc__settlements__v1__export_statement_request__descriptor;
+extern const ProtobufCMessageDescriptor xsc__settlements__v1__export_dealer_week_request__descriptor;
+extern const ProtobufCMessageDescriptor xsc__settlements__v1__export_statement_response__descriptor;
+extern const ProtobufCMessageDescriptor xsc__settlements__v1__earning_line__descriptor;
+extern const ProtobufCMessageDescriptor xsc__settlements__v1__get_my_earnings_request__descriptor;
+extern const ProtobufCMessageDescriptor xsc__settlements__v1__get_my_earnings_response__descriptor;
+extern const ProtobufCMessageDescriptor xsc__settlements__v1__get_dealer_due_request__descriptor;
+extern const ProtobufCMessageDescriptor xsc__settlements__v1__get_dealer_due_response__descriptor;
+extern const ProtobufCMessageDescriptor xsc__settlements__v1__reimbursement__descriptor;
+extern const ProtobufCMessageDescriptor xsc__settlements__v1__close_quarter_request__descriptor;
+extern const ProtobufCMessageDescriptor xsc__settlements__v1__close_quarter_response__descriptor;
+extern const ProtobufCMessageDescriptor xsc__settlements__v1__list_reimbursements_request__descriptor;
+extern const ProtobufCMessageDescriptor xsc__settlements__v1__list_reimbursements_response__descriptor;
+extern const ProtobufCMessageDescriptor xsc__settlements__v1__sign_reimbursement_request__descriptor;
+extern const ProtobufCMessageDescriptor xsc__settlements__v1__record_reimbursement_payment_request__descriptor;
+extern const ProtobufCMessageDescriptor xsc__settlements__v1__violation__descriptor;
+extern const ProtobufCMessageDescriptor xsc__settlements__v1__list_violations_request__descriptor;
+extern const ProtobufCMessageDescriptor xsc__settlements__v1__list_violations_response__descriptor;
+extern const ProtobufCMessageDescriptor xsc__settlements__v1__violation_summary_request__descriptor;
+extern const ProtobufCMessageDescriptor xsc__settlements__v1__person_violation_summary__descriptor;
+extern const ProtobufCMessageDescriptor xsc__settlements__v1__violation_summary_response__descriptor;
+extern const ProtobufCMessageDescriptor xsc__settlements__v1__record_channel_conflict_request__descriptor;
+extern const ProtobufCMessageDescriptor xsc__settlements__v1__set_team_penalty_request__descriptor;
+extern const ProtobufCMessageDescriptor xsc__settlements__v1__set_team_penalty_response__descriptor;
 extern const ProtobufCServiceDescriptor xsc__settlements__v1__settlement_service__descriptor;
 
 PROTOBUF_C__END_DECLS

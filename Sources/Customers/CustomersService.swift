@@ -1,0 +1,62 @@
+import Postgres
+import RPC
+import ServiceHost
+import ServiceKit
+import ServiceKitStore
+
+/// What xsc-customers runs beside its RPC handlers: the follow-up reminder timers and the
+/// outbox relay that delivers its SMS requests to notifications, signed as the customers
+/// service's system actor.
+public enum CustomersService {
+    public static let peers = ["notifications"]
+
+    /// Only a request the receiver rejects as such is dead-lettered at once.
+    static let permanentCodes: Set<StatusCode> = [.invalidArgument, .outOfRange]
+    /// Retried for about a week (backing off to every 10 minutes): a peer that is down delays an
+    /// SMS, it never loses one (ARCHITECTURE.md); the backlog shows on /metrics (OutboxMonitor)
+    /// and a dead letter can be sent again with `xsc outbox replay`.
+    static let retry = RetryPolicy(baseDelay: .seconds(1), maxDelay: .seconds(600), maxAttempts: 1_008)
+
+    /// The whole service for `ServiceHost.run`.
+    public static var definition: ServiceDefinition {
+        ServiceDefinition(
+            name: "customers",
+            peers: peers,
+            providers: { service in [CustomerServiceHandler(flow: flow(pool: service.pool, config: service.config))] },
+            workers: { service in
+                try workers(flow: flow(pool: service.pool, config: service.config), pool: service.pool, config: service.config,
+                            reportError: service.workerErrorReporter, metrics: service.metrics)
+            })
+    }
+
+    static func flow(pool: PostgresPool, config: ServiceConfig) -> CustomerFlow {
+        CustomerFlow(pool: pool, timeZone: config.organizationTimeZone)
+    }
+
+    public static func workers(flow: CustomerFlow, pool: PostgresPool, config: ServiceConfig,
+                               reportError: @escaping WorkerErrorReporter,
+                               metrics: MetricsRegistry? = nil) throws -> [any BackgroundWorker] {
+        var timerConfiguration = TimerWorker.Configuration()
+        timerConfiguration.reportError = reportError
+        timerConfiguration.metrics = metrics
+        let timers = try TimerWorker(pool: pool, handlers: flow.timerHandlers, configuration: timerConfiguration,
+                                     name: "customers-followup-timers")
+
+        var channels: [String: RPCChannel] = [:]
+        for peer in peers {
+            if let address = config.peers[peer] { channels[peer] = RPCChannel(host: address.host, port: address.port) }
+        }
+        let secret = config.actorSecret
+        let table = channels
+        let deliverer = RPCOutboxDeliverer(timeout: config.deliveryCallTimeout, permanentCodes: permanentCodes, extraMetadata: { message in
+            ActorMint.mint(secret: secret, accountID: "svc-customers", role: .system, teamPath: "/", lifetime: .seconds(60),
+                           audience: message.destination)
+        }, channels: { table[$0] })
+        var relayConfiguration = OutboxRelay.Configuration()
+        relayConfiguration.retry = retry
+        relayConfiguration.lease = config.claimLease
+        relayConfiguration.reportError = reportError
+        let relay = OutboxRelay(pool: pool, deliverer: deliverer, configuration: relayConfiguration, name: "customers-outbox")
+        return [timers, relay]
+    }
+}

@@ -1,0 +1,152 @@
+import DomainKit
+import Messages
+import Postgres
+import RPC
+import ServiceKit
+
+/// Bulk import: each row validated and answered on its own (one bad row does not sink the
+/// rest), with a per-row report. Rows go in batches: one transaction inserts a batch's new
+/// customers with a few set-based statements (customers, phone rows with ON CONFLICT DO
+/// NOTHING, referrals, near-duplicates), which is what makes an import of 100,000 rows take
+/// seconds rather than minutes. The phone index still decides ownership: a row whose phone is
+/// anyone's already (or taken by a concurrent registration) loses its rows in the same
+/// transaction and is then answered by the single-row path, exactly as CreateCustomer would
+/// answer it ("existing" for the caller's own customer, else the fixed refusal, recorded and
+/// told to the owner). Resending rows is harmless: they come back "existing". With an
+/// idempotency key, row i goes through the single-row path under "<key>/<i>".
+extension CustomerFlow {
+    public static let maxImportRows = 100_000
+    public static let importBatchSize = 500
+
+    /// Results for `rows` (indexes from `firstIndex`), in order.
+    func importBatch(_ rows: [Xsc_Customers_V1_ImportCustomerRow], firstIndex: Int32, member: TeamMember,
+                     idempotencyKey: String?) async -> [Xsc_Customers_V1_ImportRowResult] {
+        var results: [Xsc_Customers_V1_ImportRowResult] = []
+        var batch: [ImportStore.Row] = []
+        var single: [Int] = []
+        var phonesSeen: Set<String> = []
+        for (offset, row) in rows.enumerated() {
+            var result = Xsc_Customers_V1_ImportRowResult()
+            result.index = firstIndex + Int32(offset)
+            do {
+                let valid = try CustomerValidation.validate(row.customer)
+                let phones = valid.phones.map(\.digits)
+                if idempotencyKey != nil || phones.contains(where: phonesSeen.contains) {
+                    single.append(offset) // keyed, or repeats a phone of an earlier row of this batch
+                } else {
+                    batch.append(.init(id: makeID(), valid: valid))
+                    result.customerId = batch.last!.id
+                }
+                phonesSeen.formUnion(phones)
+            } catch let error as RPCError {
+                result.outcome = "refused"
+                result.error = Self.status(of: error)
+            } catch {
+                result.outcome = "refused"
+                result.error = Self.unavailableStatus
+            }
+            results.append(result)
+        }
+        let byID = Dictionary(uniqueKeysWithValues: results.enumerated().filter { !$0.element.customerId.isEmpty }.map { ($0.element.customerId, $0.offset) })
+        var losers: [String] = []
+        do {
+            losers = try await insertBatch(batch, member: member)
+        } catch {
+            losers = batch.map(\.id) // the batch did not commit: each of its rows on its own
+        }
+        for row in batch where !losers.contains(row.id) {
+            results[byID[row.id]!].outcome = "created"
+        }
+        for id in losers { results[byID[id]!].customerId = ""; single.append(byID[id]!) }
+        for offset in single.sorted() {
+            results[offset] = await importRow(rows[offset], index: firstIndex + Int32(offset), member: member, idempotencyKey: idempotencyKey)
+        }
+        return results
+    }
+
+    /// One transaction for the batch; returns the ids of rows that lost a phone to someone.
+    private func insertBatch(_ rows: [ImportStore.Row], member: TeamMember) async throws -> [String] {
+        guard !rows.isEmpty else { return [] }
+        let importer = ImportStore()
+        return try await pool.transaction { tx in
+            let now = clock()
+            try await importer.insertCustomers(rows, owner: member.accountID, team: member.teamPath, origin: "import", at: now, in: tx)
+            let claimed = try await importer.claimPhones(rows, in: tx)
+            let losers = rows.filter { !$0.valid.phones.allSatisfy { claimed.contains($0.digits) } }.map(\.id)
+            if !losers.isEmpty { try await importer.remove(losers, in: tx) }
+            let winners = rows.filter { !losers.contains($0.id) }
+            let owners = Dictionary(winners.flatMap { row in row.valid.phones.map { ($0.digits, row.id) } }, uniquingKeysWith: { first, _ in first })
+            for (phone, referral) in try await importer.claimReferrals(phones: Array(owners.keys), in: tx).sorted(by: { $0.referral.atMillis < $1.referral.atMillis }) {
+                guard let id = owners[phone] else { continue }
+                _ = try await store.bindIfUnbound(id, intermediary: referral.intermediary, source: "order", orderID: referral.orderID,
+                                                  at: referral.atMillis, in: tx)
+            }
+            // Within the batch only the later row is flagged (as if registered one by one).
+            let order = Dictionary(uniqueKeysWithValues: winners.enumerated().map { ($0.element.id, $0.offset) })
+            let pairs = try await importer.nearDuplicates(winners, team: member.teamPath, in: tx).filter { pair in
+                guard let similar = order[pair.similarID] else { return true }
+                return similar < (order[pair.customerID] ?? 0)
+            }
+            if !pairs.isEmpty, try await importer.flag(pairs, ids: pairs.map { _ in makeID() }, team: member.teamPath, at: now, in: tx) > 0 {
+                for admin in try await directory.teamAdmins(of: member.teamPath, in: tx) {
+                    try await notifier.send("customer_near_duplicate", to: admin,
+                                            params: ["customer": rows.first { $0.id == pairs[0].customerID }?.valid.name ?? "-"],
+                                            region: member.regionCode, in: tx)
+                }
+            }
+            return losers
+        }
+    }
+
+    func importRow(_ row: Xsc_Customers_V1_ImportCustomerRow, index: Int32, member: TeamMember,
+                   idempotencyKey: String?) async -> Xsc_Customers_V1_ImportRowResult {
+        var result = Xsc_Customers_V1_ImportRowResult()
+        result.index = index
+        do {
+            let valid = try CustomerValidation.validate(row.customer)
+            let ticket = idempotencyKey.map { IdempotencyTicket(scope: "customers.ImportCustomers/" + member.accountID, key: "\($0)/\(index)",
+                                                               request: row.serializedBytes()) }
+            let response = try await register(valid, member: member, origin: "import", idempotency: ticket)
+            result.outcome = response.existing ? "existing" : "created"
+            result.customerId = response.customer?.id ?? ""
+        } catch let error as RPCError {
+            result.outcome = "refused"
+            result.error = Self.status(of: error)
+        } catch {
+            result.outcome = "refused"
+            result.error = Self.unavailableStatus
+        }
+        return result
+    }
+
+    static var unavailableStatus: Google_Rpc_Status {
+        var status = Google_Rpc_Status()
+        status.code = Int32(StatusCode.unavailable.rawValue)
+        status.message = "the row could not be stored now; send it again"
+        return status
+    }
+
+    static func status(of error: RPCError) -> Google_Rpc_Status {
+        if let details = error.details, let status = try? Google_Rpc_Status(serializedBytes: details) { return status }
+        var status = Google_Rpc_Status()
+        status.code = Int32(error.code.rawValue)
+        status.message = error.message
+        return status
+    }
+}
+
+extension CustomerFlow {
+    /// Import rows as the handler runs them (in batches), for tests without a stream.
+    public func importForTests(_ rows: [Xsc_Customers_V1_ImportCustomerRow], actor: VerifiedActor,
+                               idempotencyKey: String? = nil) async throws -> [Xsc_Customers_V1_ImportRowResult] {
+        let member = try TeamMember.require(actor)
+        var results: [Xsc_Customers_V1_ImportRowResult] = []
+        var start = 0
+        while start < rows.count {
+            let chunk = Array(rows[start..<min(rows.count, start + Self.importBatchSize)])
+            results += await importBatch(chunk, firstIndex: Int32(start), member: member, idempotencyKey: idempotencyKey)
+            start += chunk.count
+        }
+        return results
+    }
+}

@@ -1,0 +1,53 @@
+import Foundation
+import Messages
+import Postgres
+import RPC
+import ServiceKit
+import ServiceKitStore
+
+/// The customer area's use cases over one database pool. Handlers translate RPCs into these
+/// calls; tests call them directly with minted actors and a manual clock. Every write is one
+/// transaction holding the business rows, the audit entries, the outbox SMS and the timers.
+public struct CustomerFlow: Sendable {
+    let pool: PostgresPool
+    let clock: WallClock
+    let store = CustomerStore()
+    let queries = CustomerQueries()
+    let followUps = FollowUpStore()
+    let duplicates = DuplicateStore()
+    let audit = AuditStore()
+    let referrals = ReferralStore()
+    let directory: MemberDirectory
+    let idempotency: IdempotencyStore
+    let processed: ProcessedEvents
+    let timers: Timers
+    let notifier: CustomerNotifier
+    let makeID: @Sendable () -> String
+    /// The organisation's time zone (times in reminder SMS).
+    let timeZone: String
+
+    public init(pool: PostgresPool, clock: @escaping WallClock = SystemWallClock.now,
+                timeZone: String = ServiceConfig.defaultTimeZone) {
+        self.pool = pool
+        self.clock = clock
+        self.timeZone = timeZone
+        directory = MemberDirectory(pool: pool)
+        idempotency = IdempotencyStore(clock: clock)
+        processed = ProcessedEvents(clock: clock)
+        timers = Timers(clock: clock)
+        notifier = CustomerNotifier(outbox: Outbox(clock: clock))
+        makeID = { UUID().uuidString.lowercased() }
+    }
+
+    /// The customer `id` if `member`'s team holds it; otherwise the NOT_FOUND a missing id gets.
+    func teamCustomer(_ id: String, for member: TeamMember, forUpdate: Bool = false, in tx: PostgresTransaction) async throws -> CustomerRecord {
+        guard let record = try await store.load(id, forUpdate: forUpdate, in: tx), record.teamPath == member.teamPath else {
+            throw CustomerErrors.notFound("customer", id)
+        }
+        return record
+    }
+
+    static func requireSystem(_ actor: VerifiedActor, _ what: String) throws {
+        guard actor.role == .system else { throw CustomerErrors.systemOnly(what) }
+    }
+}

@@ -1,0 +1,148 @@
+import Messages
+import RPC
+import ServiceAPI
+import ServiceKit
+import ServiceKitStore
+
+/// xsc.customers.v1.CustomerService: identity from the verified actor only, then the flow.
+public struct CustomerServiceHandler: Xsc_Customers_V1_CustomerServiceHandler {
+    let flow: CustomerFlow
+
+    public init(flow: CustomerFlow) {
+        self.flow = flow
+    }
+
+    public func recordCustomerSeen(_ request: Xsc_Orders_V1_CustomerSeen, context: ServerContext) async throws -> Xsc_Common_V1_EventAck {
+        try await flow.customerSeen(request, actor: try context.requireActor())
+    }
+
+    public func recordReferrerSeen(_ request: Xsc_Orders_V1_ReferrerSeen, context: ServerContext) async throws -> Xsc_Common_V1_EventAck {
+        try await flow.referrerSeen(request, actor: try context.requireActor())
+    }
+
+    public func setDirectoryEntry(_ request: Xsc_Common_V1_DirectoryEntry, context: ServerContext) async throws -> Xsc_Common_V1_DirectoryAck {
+        try await flow.setDirectoryEntry(request, actor: try context.requireActor())
+    }
+
+    public func createCustomer(_ request: Xsc_Customers_V1_CreateCustomerRequest, context: ServerContext) async throws -> Xsc_Customers_V1_CustomerResponse {
+        try await flow.create(request, actor: try context.requireActor(), idempotencyKey: IdempotencyStore.key(from: context.requestMetadata))
+    }
+
+    public func getCustomer(_ request: Xsc_Customers_V1_GetCustomerRequest, context: ServerContext) async throws -> Xsc_Customers_V1_CustomerResponse {
+        try await flow.get(customerID: request.customerId, actor: try context.requireActor())
+    }
+
+    public func updateCustomer(_ request: Xsc_Customers_V1_UpdateCustomerRequest, context: ServerContext) async throws -> Xsc_Customers_V1_CustomerResponse {
+        try await flow.update(request, actor: try context.requireActor())
+    }
+
+    public func searchCustomers(_ request: Xsc_Customers_V1_SearchCustomersRequest, context: ServerContext) async throws -> Xsc_Customers_V1_SearchCustomersResponse {
+        try await flow.search(request, actor: try context.requireActor())
+    }
+
+    public func countCustomers(_ request: Xsc_Customers_V1_CountCustomersRequest, context: ServerContext) async throws -> Xsc_Customers_V1_CountCustomersResponse {
+        try await flow.count(actor: try context.requireActor())
+    }
+
+    public func listTags(_ request: Xsc_Customers_V1_ListTagsRequest, context: ServerContext) async throws -> Xsc_Customers_V1_ListTagsResponse {
+        try await flow.listTags(request, actor: try context.requireActor())
+    }
+
+    /// Rows are answered one by one, stored in batches (CustomerFlow+Import). While one batch is
+    /// written the next is read from the stream; batches are written one after the other, in
+    /// order, so a row never races an earlier row of the same stream.
+    public func importCustomers(_ requests: RequestStream<Xsc_Customers_V1_ImportCustomerRow>, context: ServerContext) async throws -> Xsc_Customers_V1_ImportCustomersResponse {
+        let member = try TeamMember.require(try context.requireActor())
+        let key = IdempotencyStore.key(from: context.requestMetadata)
+        let flow = self.flow
+        var response = Xsc_Customers_V1_ImportCustomersResponse()
+        func add(_ results: [Xsc_Customers_V1_ImportRowResult]) {
+            for result in results {
+                switch result.outcome {
+                case "created": response.created += 1
+                case "existing": response.existing += 1
+                default: response.refused += 1
+                }
+            }
+            response.results += results
+        }
+        var writing: Task<[Xsc_Customers_V1_ImportRowResult], Never>?
+        var pending: [Xsc_Customers_V1_ImportCustomerRow] = []
+        var received = 0
+        for try await row in requests {
+            guard received < CustomerFlow.maxImportRows else {
+                writing?.cancel()
+                throw RPCError(code: .resourceExhausted, message: "at most \(CustomerFlow.maxImportRows) rows per stream; send the rest in another call")
+            }
+            pending.append(row)
+            received += 1
+            if pending.count == CustomerFlow.importBatchSize {
+                if let previous = writing { add(await previous.value) }
+                let batch = pending, first = Int32(received - pending.count)
+                writing = Task { await flow.importBatch(batch, firstIndex: first, member: member, idempotencyKey: key) }
+                pending.removeAll(keepingCapacity: true)
+            }
+        }
+        if let previous = writing { add(await previous.value) }
+        if !pending.isEmpty {
+            add(await flow.importBatch(pending, firstIndex: Int32(received - pending.count), member: member, idempotencyKey: key))
+        }
+        return response
+    }
+
+    public func addFollowUp(_ request: Xsc_Customers_V1_AddFollowUpRequest, context: ServerContext) async throws -> Xsc_Customers_V1_FollowUpResponse {
+        try await flow.addFollowUp(request, actor: try context.requireActor(), idempotencyKey: IdempotencyStore.key(from: context.requestMetadata))
+    }
+
+    public func listFollowUps(_ request: Xsc_Customers_V1_ListFollowUpsRequest, context: ServerContext) async throws -> Xsc_Customers_V1_ListFollowUpsResponse {
+        try await flow.listFollowUps(request, actor: try context.requireActor())
+    }
+
+    public func listMyTasks(_ request: Xsc_Customers_V1_ListMyTasksRequest, context: ServerContext) async throws -> Xsc_Customers_V1_ListMyTasksResponse {
+        try await flow.listMyTasks(request, actor: try context.requireActor())
+    }
+
+    public func completeTask(_ request: Xsc_Customers_V1_CompleteTaskRequest, context: ServerContext) async throws -> Xsc_Customers_V1_TaskResponse {
+        try await flow.completeTask(taskID: request.taskId, actor: try context.requireActor())
+    }
+
+    public func listNearDuplicates(_ request: Xsc_Customers_V1_ListNearDuplicatesRequest, context: ServerContext) async throws -> Xsc_Customers_V1_ListNearDuplicatesResponse {
+        try await flow.listNearDuplicates(request, actor: try context.requireActor())
+    }
+
+    public func dismissNearDuplicate(_ request: Xsc_Customers_V1_DismissNearDuplicateRequest, context: ServerContext) async throws -> Xsc_Customers_V1_NearDuplicate {
+        try await flow.dismissNearDuplicate(id: request.nearDuplicateId, actor: try context.requireActor())
+    }
+
+    public func mergeCustomers(_ request: Xsc_Customers_V1_MergeCustomersRequest, context: ServerContext) async throws -> Xsc_Customers_V1_MergeCustomersResponse {
+        try await flow.merge(request, actor: try context.requireActor())
+    }
+
+    public func transferOwnership(_ request: Xsc_Customers_V1_TransferOwnershipRequest, context: ServerContext) async throws -> Xsc_Customers_V1_TransferOwnershipResponse {
+        try await flow.transfer(request, actor: try context.requireActor())
+    }
+
+    public func transferAllCustomers(_ request: Xsc_Customers_V1_TransferAllCustomersRequest, context: ServerContext) async throws -> Xsc_Customers_V1_TransferAllCustomersResponse {
+        try await flow.transferAll(request, actor: try context.requireActor())
+    }
+
+    public func listAudit(_ request: Xsc_Customers_V1_ListAuditRequest, context: ServerContext) async throws -> Xsc_Customers_V1_ListAuditResponse {
+        try await flow.listAudit(request, actor: try context.requireActor())
+    }
+
+    public func bindIntermediary(_ request: Xsc_Customers_V1_BindIntermediaryRequest, context: ServerContext) async throws -> Xsc_Customers_V1_CustomerResponse {
+        try await flow.bind(request, actor: try context.requireActor())
+    }
+
+    public func getRewardee(_ request: Xsc_Customers_V1_GetRewardeeRequest, context: ServerContext) async throws -> Xsc_Customers_V1_GetRewardeeResponse {
+        try await flow.rewardee(request, actor: try context.requireActor())
+    }
+
+    public func getMyReferralCode(_ request: Xsc_Customers_V1_GetMyReferralCodeRequest, context: ServerContext) async throws -> Xsc_Customers_V1_ReferralCode {
+        try await flow.myReferralCode(actor: try context.requireActor())
+    }
+
+    public func resolveReferralCode(_ request: Xsc_Customers_V1_ResolveReferralCodeRequest, context: ServerContext) async throws -> Xsc_Customers_V1_ReferralCode {
+        try await flow.resolveReferralCode(request, actor: try context.requireActor())
+    }
+}

@@ -1,0 +1,251 @@
+"""The customers benchmark (issue 11; a measurement, not a test). Driven by bench/customers.sh,
+which builds and starts a throwaway PostgreSQL. In one run, on one PostgreSQL with
+1,000,000 customers loaded (bench/customers/load.sql, 200 teams):
+
+  CreateCustomer    xsc-customers called directly (signed salesperson actors, grpc.aio clients
+                    in several processes), every call a new customer: phone holders, insert,
+                    phone rows, unclaimed referral, near-duplicate lookup; beside pgbench running
+                    the same statements (bench/customers/create.sql) with as many clients as the
+                    service has pool connections.
+  near-duplicates   pgbench running the near-duplicate lookup alone (near-duplicates.sql):
+                    its latency percentiles (the issue's bound: p99 <= 10 ms).
+  import            ImportCustomers of --import-rows rows on one stream, beside psql COPY of
+                    the same number of rows into the same two tables (same indexes).
+
+Prints one table with each figure beside its baseline and the ratio; results/customers-STAMP.json
+keeps everything."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import hmac
+import json
+import multiprocessing
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(REPO / "Tests" / "wire"))
+sys.path.insert(0, str(HERE))
+import wire_support  # noqa: E402
+from orders import Postgres, cpu_seconds, percentile, run_pgbench, xsc  # noqa: E402
+
+SECRET = "customers-bench-actor-secret-0123456789abcdef"
+
+
+def stubs(out: Path):
+    from cluster_support import load_stubs
+    return load_stubs(out)
+
+
+def actor_metadata(pb, account: str, team: str, role: str = "salesperson") -> list[tuple[str, bytes]]:
+    """A signed actor as the gateway makes it (x-xsc-actor-bin + HMAC-SHA256 signature)."""
+    context = pb.common.ActorContext(account_id=account, role=pb.common.ActorContext.ROLE_STAFF, team_path=team,
+                                     request_id="bench", expires_at_ms=int(time.time() * 1000) + 3_600_000, domain_role=role)
+    raw = context.SerializeToString()
+    signature = hmac.new(SECRET.encode(), b"xsc-actor-v2\x00customers\x00" + raw, hashlib.sha256).digest()
+    return [("x-xsc-actor-bin", raw), ("x-xsc-actor-sig-bin", signature)]
+
+
+def create_worker(args: tuple) -> dict:
+    """One client process: `concurrency` callers on one channel for warmup + duration seconds."""
+    address, stubs_dir, worker, concurrency, warmup, duration = args
+    import grpc
+
+    pb = stubs(Path(stubs_dir))
+
+    async def run() -> dict:
+        latencies: list[int] = []
+        errors: dict[str, int] = {}
+        counter = 0
+        cpu_at_measure: list[float] = []
+        start = time.monotonic()
+        measure_from, stop_at = start + warmup, start + warmup + duration
+        async with grpc.aio.insecure_channel(address) as channel:
+            stub = pb.customers_grpc.CustomerServiceStub(channel)
+
+            async def caller(index: int):
+                nonlocal counter
+                team = f"/hq/cq/cq-o1/cq-o1-d3/t{(worker * 37 + index) % 200}"
+                metadata = actor_metadata(pb, f"bench-{worker}-{index}", team)
+                while True:
+                    now = time.monotonic()
+                    if now >= measure_from and not cpu_at_measure:
+                        cpu_at_measure.append(time.process_time())
+                    if now >= stop_at:
+                        return
+                    counter += 1
+                    number = worker * 10_000_000 + counter
+                    request = pb.customers.CreateCustomerRequest(customer=pb.customers.CustomerInput(
+                        name=f"压测{number}", phones=["16%09d" % number], address=f"压测路{number}号", district_id="cq-o1-d3",
+                        kind=pb.customers.CUSTOMER_KIND_GIFT, grade=pb.customers.GRADE_B))
+                    began = time.monotonic()
+                    try:
+                        await stub.CreateCustomer(request, metadata=metadata, timeout=30)
+                        ok = True
+                    except grpc.aio.AioRpcError as error:
+                        ok = False
+                        if began >= measure_from:
+                            errors[str(error.code())] = errors.get(str(error.code()), 0) + 1
+                    ended = time.monotonic()
+                    if ok and began >= measure_from and ended <= stop_at:
+                        latencies.append(int((ended - began) * 1e6))
+
+            await asyncio.gather(*(caller(i) for i in range(concurrency)))
+        client_cpu = time.process_time() - (cpu_at_measure[0] if cpu_at_measure else 0.0)
+        return {"latencies": latencies, "errors": errors, "client_cpu_s": client_cpu}
+
+    return asyncio.run(run())
+
+
+def run_creates(address: str, stubs_dir: Path, processes: int, concurrency: int, warmup: float, duration: float, pg: Postgres,
+                service_pid: int) -> dict:
+    with multiprocessing.get_context("spawn").Pool(processes) as pool:
+        pending = pool.map_async(create_worker, [(address, str(stubs_dir), w, concurrency, warmup, duration)
+                                                 for w in range(processes)])
+        time.sleep(warmup)
+        before, service_before, began = pg.cpu(), cpu_seconds([service_pid]), time.monotonic()
+        time.sleep(duration)
+        share = (pg.cpu() - before) / (time.monotonic() - began)
+        service_share = (cpu_seconds([service_pid]) - service_before) / (time.monotonic() - began)
+        results = pending.get(timeout=warmup + duration + 120)
+    latencies = sorted(value for result in results for value in result["latencies"])
+    errors: dict[str, int] = {}
+    for result in results:
+        for code, count in result["errors"].items():
+            errors[code] = errors.get(code, 0) + count
+    return {"label": "CreateCustomer, xsc-customers", "calls_per_s": len(latencies) / duration, "calls": len(latencies),
+            "p50_us": percentile(latencies, 0.5), "p90_us": percentile(latencies, 0.9), "p99_us": percentile(latencies, 0.99),
+            "errors": errors, "pg_cpu_share": share, "service_cpu_share": service_share,
+            "client_cpu_share": sum(r["client_cpu_s"] for r in results) / duration}
+
+
+def run_import(address: str, stubs_dir: Path, rows: int, pg: Postgres, service_pid: int) -> dict:
+    import grpc
+    pb = stubs(stubs_dir)
+    metadata = actor_metadata(pb, "bench-importer", "/hq/cq/cq-o1/cq-o1-d3/t7")
+
+    def generate():
+        for i in range(rows):
+            yield pb.customers.ImportCustomerRow(customer=pb.customers.CustomerInput(
+                name=f"导入{i}", phones=["18%09d" % i], address=f"导入路{i}号", district_id="cq-o1-d3",
+                kind=pb.customers.CUSTOMER_KIND_FAMILY_GATHERING))
+    messages = list(generate())  # made before the clock starts: the client's own cost stays out
+    with grpc.insecure_channel(address, options=[("grpc.max_receive_message_length", 256 * 1024 * 1024)]) as channel:
+        stub = pb.customers_grpc.CustomerServiceStub(channel)
+        pg_before, service_before, client_before = pg.cpu(), cpu_seconds([service_pid]), time.process_time()
+        began = time.monotonic()
+        answer = stub.ImportCustomers(iter(messages), metadata=metadata, timeout=3600)
+        seconds = time.monotonic() - began
+        pg_share = (pg.cpu() - pg_before) / seconds
+        service_share = (cpu_seconds([service_pid]) - service_before) / seconds
+        client_share = (time.process_time() - client_before) / seconds
+    return {"label": f"ImportCustomers, {rows} rows", "rows": rows, "seconds": seconds, "rows_per_s": rows / seconds,
+            "created": answer.created, "refused": answer.refused, "pg_cpu_share": pg_share, "service_cpu_share": service_share,
+            "client_cpu_share": client_share}
+
+
+def run_copy(url: str, rows: int, work: Path) -> dict:
+    """COPY of the same number of rows (the import's columns) into the same two tables."""
+    customers, phones = work / "customers.csv", work / "phones.csv"
+    now = time.strftime("%Y-%m-%d %H:%M:%S+00", time.gmtime())
+    with customers.open("w") as c, phones.open("w") as p:
+        for i in range(rows):
+            c.write(f"copy-{i},复制{i},复制{i},复制路{i}号,复制路{i}号,cq-o1-d3,2,0,{{}},{{17{i:09d}}},bench-importer,"
+                    f"/hq/cq/cq-o1/cq-o1-d3/t7,bench-importer,import,{now},{now}\n")
+            p.write(f"17{i:09d},copy-{i},mobile\n")
+    script = (f"\\copy customers (id, name, name_key, address, address_key, district_id, kind, grade, tags, phones, owner_account_id, "
+              f"team_path, created_by, origin, created_at, updated_at) FROM '{customers}' WITH (FORMAT csv)\n"
+              f"\\copy customer_phones (phone, customer_id, kind) FROM '{phones}' WITH (FORMAT csv)\n")
+    # (No CPU share: psql's backend exits with the COPY, and its CPU time leaves /proc with it.)
+    began = time.monotonic()
+    subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", url], input=script, text=True, check=True)
+    seconds = time.monotonic() - began
+    return {"label": f"psql COPY, {rows} rows", "rows": rows, "seconds": seconds, "rows_per_s": rows / seconds}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--superuser-url", required=True)
+    parser.add_argument("--pgdata", required=True)
+    parser.add_argument("--customers", type=int, default=1_000_000)
+    parser.add_argument("--duration", type=float, default=15)
+    parser.add_argument("--warmup", type=float, default=3)
+    parser.add_argument("--processes", type=int, default=2, help="client processes for CreateCustomer")
+    parser.add_argument("--concurrency", type=int, default=16, help="callers per client process")
+    parser.add_argument("--pool", type=int, default=10, help="the service's pool size = pgbench clients")
+    parser.add_argument("--import-rows", type=int, default=100_000)
+    parser.add_argument("--only", default="create,near,import")
+    args = parser.parse_args()
+    wanted = args.only.split(",")
+
+    pg = Postgres(Path(args.pgdata))
+    work = Path(tempfile.mkdtemp(prefix="customers-bench-"))
+    database = "customers_bench"
+    subprocess.run(["psql", "-X", "-q", "-d", args.superuser_url, "-c", f"CREATE DATABASE {database}"], check=True)
+    db_url = urlunsplit(urlsplit(args.superuser_url)._replace(path="/" + database))
+    secrets = work / "secrets"
+    xsc("db-bootstrap", "--secrets-dir", str(secrets), "customers", env={"DATABASE_URL": db_url})
+    url = (secrets / "customers.database-url").read_text().strip()
+    stubs_dir = work / "stubs"
+    stubs(stubs_dir)
+
+    port = wire_support.free_port()
+    service = wire_support.ServerProcess("xsc-customers", [str(wire_support.binary("xsc-customers"))], port, env={
+        "XSC_LISTEN": f"127.0.0.1:{port}", "XSC_ADMIN_LISTEN": f"127.0.0.1:{wire_support.free_port()}",
+        "DATABASE_URL": url, "XSC_ACTOR_SECRET": SECRET, "LOG_LEVEL": "warning", "XSC_DB_POOL_SIZE": str(args.pool),
+        "XSC_MIGRATIONS_DIR": str(REPO / "services" / "customers" / "migrations"),
+        "XSC_NOTIFICATIONS_ADDR": f"127.0.0.1:{wire_support.free_port()}"}).start()
+    results: list[dict] = []
+    try:
+        began = time.monotonic()
+        subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-v", f"n={args.customers}", "-d", url,
+                        "-f", str(HERE / "customers" / "load.sql")], check=True)
+        print(f"loaded {args.customers} customers in {time.monotonic() - began:.0f} s", file=sys.stderr)
+
+        if "create" in wanted:
+            base = run_pgbench(url, HERE / "customers" / "create.sql", args.pool, args.duration, "0-" + str(os.cpu_count() - 1),
+                               pg, "CreateCustomer SQL, pgbench")
+            mine = run_creates(service.address, stubs_dir, args.processes, args.concurrency, args.warmup, args.duration, pg,
+                               service.proc.pid)
+            mine["baseline"], mine["ratio"] = base["calls_per_s"], mine["calls_per_s"] / base["calls_per_s"]
+            results += [base, mine]
+        if "near" in wanted:
+            near = run_pgbench(url, HERE / "customers" / "near-duplicates.sql", 4, args.duration, "0-" + str(os.cpu_count() - 1),
+                               pg, "near-duplicate lookup, pgbench (4 clients)")
+            results.append(near)
+        if "import" in wanted:
+            copy = run_copy(url, args.import_rows, work)
+            imported = run_import(service.address, stubs_dir, args.import_rows, pg, service.proc.pid)
+            imported["baseline"], imported["ratio"] = copy["rows_per_s"], imported["rows_per_s"] / copy["rows_per_s"]
+            results += [copy, imported]
+    finally:
+        service.stop()
+
+    print(f"\n{'what':44} {'per s':>8} {'p50 ms':>7} {'p99 ms':>7} {'baseline':>9} {'ratio':>6}  CPU cores: PG / service / client")
+    for r in results:
+        rate = r.get("calls_per_s", r.get("rows_per_s", 0))
+        p50 = f"{r['p50_us'] / 1000:.2f}" if "p50_us" in r else "-"
+        p99 = f"{r['p99_us'] / 1000:.2f}" if "p99_us" in r else "-"
+        base = f"{r['baseline']:.0f}" if "baseline" in r else "-"
+        ratio = f"{r['ratio'] * 100:.0f}%" if "ratio" in r else "-"
+        cores = " / ".join(f"{r[k]:.2f}" if k in r else "-" for k in ("pg_cpu_share", "service_cpu_share", "client_cpu_share"))
+        print(f"{r['label']:44} {rate:>8.0f} {p50:>7} {p99:>7} {base:>9} {ratio:>6}  {cores}"
+              + (f"  errors {r['errors']}" if r.get("errors") else ""))
+    print(f"machine: {os.cpu_count()} CPUs, load average {open('/proc/loadavg').read().split()[:3]} at the end")
+    out = HERE / "results" / f"customers-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps({"args": vars(args), "results": results}, indent=2, ensure_ascii=False))
+    print(f"details: {out.relative_to(REPO)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# The customers benchmark (issue 11; a measurement, not a test): CreateCustomer beside pgbench
+# running its SQL, the near-duplicate lookup's latency, ImportCustomers beside psql COPY, with
+# 1,000,000 customers loaded, on one throwaway PostgreSQL in one run (bench/customers.py).
+#
+#   bench/customers.sh [--skip-build] [--customers N] [--duration S] [--import-rows N]
+#                      [--processes N] [--concurrency N] [--pool N] [--only create,near,import]
+#
+# Release binaries (XSC_BIN_DIR=DIR uses the binaries there as they are). Needs PostgreSQL 15
+# (server + pgbench + psql) and python3 with grpcio/grpcio-tools.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+skip_build="" pass=()
+while [ $# -gt 0 ]; do
+    case $1 in
+        --skip-build) skip_build=1 ;;
+        --customers|--duration|--warmup|--import-rows|--processes|--concurrency|--pool|--only) pass+=("$1" "$2"); shift ;;
+        -h|--help) sed -n 2,10p "$0"; exit 0 ;;
+        *) echo "unknown option $1 (try --help)" >&2; exit 2 ;;
+    esac
+    shift
+done
+cd "$root"
+if [ -n "${XSC_BIN_DIR:-}" ]; then
+    echo "binaries from XSC_BIN_DIR=$XSC_BIN_DIR (not built here)" >&2
+else
+    if [ -z "$skip_build" ]; then
+        for product in xsc-customers xsc; do nice -n 10 swift build -c release --product "$product" >&2; done
+    fi
+    export XSC_BIN_DIR="$(swift build -c release --show-bin-path)"
+fi
+command -v pgbench >/dev/null || export PATH="/usr/lib/postgresql/15/bin:$PATH"
+pg_dir="$(mktemp -d "${TMPDIR:-/tmp}/xsc-customers-bench-pg.XXXXXX")"
+rmdir "$pg_dir"
+eval "$(scripts/pg/start-test-postgres.sh "$pg_dir")"
+trap 'scripts/pg/stop-test-postgres.sh "$pg_dir" >/dev/null 2>&1 || true' EXIT
+echo "machine: $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg) at the start" >&2
+python3 bench/customers.py --superuser-url "$DATABASE_URL" --pgdata "$PGDATA" "${pass[@]}"
