@@ -37,6 +37,8 @@ fi
 mkdir -p var/soak
 figures="var/soak/figures-$(date -u +%Y%m%dT%H%M%SZ).txt"
 logs="$(mktemp -d "${TMPDIR:-/tmp}/xsc-soak-logs.XXXXXX")"
+# Traversable: tests start PostgreSQL servers under TMPDIR, run by the unprivileged xscpg user as root.
+chmod 0755 "$logs"
 failed=()
 
 say "abuse and fault suite (XSC_ABUSE_SCALE=$XSC_ABUSE_SCALE, XSC_CRASH_ORDERS=$XSC_CRASH_ORDERS)"

@@ -139,6 +139,8 @@ stage "swift test" swift test --skip-build ${SWIFT_BUILD_FLAGS:-} || failed+=("s
 # The services' logs of the run go to their own folder (wire_support keeps one file per process
 # there), so the phone-number scan below reads exactly this run's logs.
 run_logs="$(mktemp -d "${TMPDIR:-/tmp}/xsc-test-logs.XXXXXX")"
+# Traversable: tests start PostgreSQL servers under TMPDIR, run by the unprivileged xscpg user as root.
+chmod 0755 "$run_logs"
 stage "pytest Tests/wire" env TMPDIR="$run_logs" python3 -m pytest Tests/wire -ra --durations=15 ${XSC_PYTEST_ARGS:-} \
     || failed+=("pytest Tests/wire (exit $?)")
 
