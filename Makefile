@@ -2,12 +2,13 @@
 SHELL := /usr/bin/env bash
 .DEFAULT_GOAL := help
 
-.PHONY: help deps build test test-wire test-wire-selfcheck generate bench up down status logs drill
+.PHONY: help deps build test soak test-wire test-wire-selfcheck generate bench up down status logs drill
 
 help:
 	@echo "make up | down | status | logs   run the gateway and the five services locally (state in ./var)"
 	@echo "make drill                       the drill's order, submission to return visit, against make up's system"
 	@echo "make test                        every test: Swift + Python wire tests, throwaway PostgreSQL"
+	@echo "make soak                        the long abuse and fault suite (issue 16), printing its figures"
 	@echo "make build                       swift build"
 	@echo "make test-wire                   only the Python wire tests (against the built binaries)"
 	@echo "make test-wire-selfcheck         the wire tests against grpcio's reference server (checks the tests)"
@@ -22,6 +23,10 @@ build:
 
 test:
 	scripts/test-all.sh
+
+# The long versions of the abuse and fault suite (scripts/soak.sh says what it scales).
+soak:
+	scripts/soak.sh
 
 # Quick loop while working on the server: no deps, no PostgreSQL, no swift test.
 test-wire: build

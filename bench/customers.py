@@ -48,9 +48,9 @@ def stubs(out: Path):
 def actor_metadata(pb, account: str, team: str, role: str = "salesperson") -> list[tuple[str, bytes]]:
     """A signed actor as the gateway makes it (x-xsc-actor-bin + HMAC-SHA256 signature)."""
     context = pb.common.ActorContext(account_id=account, role=pb.common.ActorContext.ROLE_STAFF, team_path=team,
-                                     request_id="bench", expires_at_ms=int(time.time() * 1000) + 86_400_000, domain_role=role)
+                                     request_id="bench", expires_at_ms=int(time.time() * 1000) + 3_600_000, domain_role=role)
     raw = context.SerializeToString()
-    signature = hmac.new(SECRET.encode(), b"xsc-actor-v1\x00" + raw, hashlib.sha256).digest()
+    signature = hmac.new(SECRET.encode(), b"xsc-actor-v2\x00customers\x00" + raw, hashlib.sha256).digest()
     return [("x-xsc-actor-bin", raw), ("x-xsc-actor-sig-bin", signature)]
 
 

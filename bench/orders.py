@@ -248,10 +248,10 @@ def main() -> int:
         pg.pin(args.pg_cpu)  # backends forked since the first pin inherit it; pin again anyway
 
         admin = work / "admin.actor"
-        admin.write_text(xsc("mint-actor", "--account", "bench-admin", "--role", "admin", "--team", "/hq", "--plain",
-                             "--ttl", "86400", env={"XSC_ACTOR_SECRET": SECRET}))
+        admin.write_text(xsc("mint-actor", "--audience", "orders", "--account", "bench-admin", "--role", "admin", "--team", "/hq",
+                             "--plain", "--ttl", "3600", env={"XSC_ACTOR_SECRET": SECRET}))
         partner = work / "partner.actor"
-        partner.write_text(xsc("mint-actor", "--account", "drill-mall", "--role", "partner", "--plain", "--ttl", "86400",
+        partner.write_text(xsc("mint-actor", "--audience", "orders", "--account", "drill-mall", "--role", "partner", "--plain", "--ttl", "3600",
                                env={"XSC_ACTOR_SECRET": SECRET}))
         system = work / "system.actor"
         system.write_text(xsc("mint-actor", "--account", "service:gateway", "--role", "system", "--team", "/", "--plain",

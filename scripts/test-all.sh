@@ -144,9 +144,18 @@ parallel=()
 if [ "$workers" -gt 1 ] && python3 -c 'import xdist' 2>/dev/null; then
     parallel=(-n "$workers" --dist loadfile)
 fi
+# The services' logs of the run go to their own folder (wire_support keeps one file per process
+# there), so the phone-number scan below reads exactly this run's logs.
+run_logs="$(mktemp -d "${TMPDIR:-/tmp}/xsc-test-logs.XXXXXX")"
+# Traversable: tests start PostgreSQL servers under TMPDIR, run by the unprivileged xscpg user as root.
+chmod 0755 "$run_logs"
 # shellcheck disable=SC2086
-stage "pytest Tests/wire" python3 -m pytest Tests/wire -ra --durations=15 "${parallel[@]}" ${XSC_PYTEST_ARGS:-} \
+stage "pytest Tests/wire" env TMPDIR="$run_logs" python3 -m pytest Tests/wire -ra --durations=15 "${parallel[@]}" ${XSC_PYTEST_ARGS:-} \
     || failed+=("pytest Tests/wire (exit $?)")
+
+# Issue 16: every log of the run (services and this run's PostgreSQL) with 0 unmasked numbers.
+stage "phone numbers in logs" scripts/scan-phone-numbers.py "$run_logs" ${pg_dir:+"$pg_dir"} \
+    || failed+=("unmasked phone numbers in logs")
 
 stage "leak check (valgrind)" scripts/leak-check.sh || failed+=("leak check")
 

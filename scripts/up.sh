@@ -115,6 +115,8 @@ max_connections = 200
 shared_buffers = '64MB'
 logging_collector = off
 log_min_messages = warning
+# No DETAIL lines: a unique violation's DETAIL quotes the key (a phone number) in the log.
+log_error_verbosity = terse
 TimeZone = 'UTC'
 CONF
     (umask 077; printf 'postgresql://postgres:%s@127.0.0.1:%s/xsc\n' "$password" "$port" > "$secrets_dir/pg-superuser.url")
@@ -231,7 +233,7 @@ First calls:
   $xsc health $(health_targets)
   grpcurl -plaintext $client_host:$(rpc_port gateway) list
   python3 -c 'import grpc; from grpc_health.v1 import health_pb2 as h, health_pb2_grpc as g; print(g.HealthStub(grpc.insecure_channel("$client_host:$(rpc_port orders)")).Check(h.HealthCheckRequest()))'
-  $secret_hint $xsc mint-actor --account demo --role staff
+  $secret_hint $xsc mint-actor --audience orders --account demo --role staff
 
 make drill                 the drill's order, submission to return visit, through the gateway (scripts/drill.py)
 make status | make logs | make down

@@ -48,8 +48,9 @@ public enum CustomersService {
         }
         let secret = config.actorSecret
         let table = channels
-        let deliverer = RPCOutboxDeliverer(timeout: config.deliveryCallTimeout, permanentCodes: permanentCodes, extraMetadata: { _ in
-            ActorMint.mint(secret: secret, accountID: "svc-customers", role: .system, teamPath: "/", lifetime: .seconds(60))
+        let deliverer = RPCOutboxDeliverer(timeout: config.deliveryCallTimeout, permanentCodes: permanentCodes, extraMetadata: { message in
+            ActorMint.mint(secret: secret, accountID: "svc-customers", role: .system, teamPath: "/", lifetime: .seconds(60),
+                           audience: message.destination)
         }, channels: { table[$0] })
         var relayConfiguration = OutboxRelay.Configuration()
         relayConfiguration.retry = retry

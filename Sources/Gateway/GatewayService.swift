@@ -84,7 +84,8 @@ public struct GatewayAssembly: Sendable {
                                signer: ActorSigner(secret: config.actorSecret),
                                sessionTTL: settings.sessionTTL, actorLifetime: settings.actorLifetime,
                                credentialCacheLifetime: settings.credentialCacheLifetime,
-                               loginLimits: settings.loginLimits, logger: logger)
+                               loginLimits: settings.loginLimits, logger: logger,
+                               hashing: HashingPool(workers: settings.passwordHashWorkers, maxQueued: settings.passwordHashQueue))
         self.init(core: core, peers: config.peers, settings: settings)
     }
 

@@ -18,6 +18,10 @@ public struct GatewaySettings: Sendable, Equatable {
     /// Logins per client address (each costs a scrypt hash).
     public var loginLimits = TokenBuckets.Limits(burst: 20, ratePerSecond: 5)
     public var passwordCost = PasswordHasher.Cost.standard
+    /// XSC_PASSWORD_HASH_WORKERS / XSC_PASSWORD_HASH_QUEUE: threads hashing passwords at once
+    /// and hashes that may wait for one; past both, a login gets RESOURCE_EXHAUSTED (HashingPool).
+    public var passwordHashWorkers = 2
+    public var passwordHashQueue = 32
     public var adminPhone = "13800000000"
     public var adminPassword: String?
     /// Optional extra routes for development and benchmarks: grpc.testing -> the interop
@@ -33,7 +37,7 @@ public struct GatewaySettings: Sendable, Equatable {
     }
 
     /// Reads XSC_SESSION_TTL_SECONDS, XSC_RATE_BURST, XSC_RATE_PER_SECOND, XSC_SCRYPT_LOG2N, XSC_AUTH_CACHE_MS,
-    /// XSC_LOGIN_BURST, XSC_LOGIN_PER_SECOND, XSC_GATEWAY_REPLICAS,
+    /// XSC_LOGIN_BURST, XSC_LOGIN_PER_SECOND, XSC_GATEWAY_REPLICAS, XSC_PASSWORD_HASH_WORKERS, XSC_PASSWORD_HASH_QUEUE,
     /// XSC_ADMIN_PHONE, XSC_ADMIN_PASSWORD, XSC_INTEROP_ADDR, XSC_BENCH_ADDR; returns every
     /// problem at once.
     public static func load(_ environment: [String: String]) -> (GatewaySettings, [String]) {
@@ -57,6 +61,8 @@ public struct GatewaySettings: Sendable, Equatable {
             burst: number("XSC_LOGIN_BURST", 1...1_000_000) ?? settings.loginLimits.burst,
             ratePerSecond: number("XSC_LOGIN_PER_SECOND", 0.001...1_000_000) ?? settings.loginLimits.ratePerSecond)
         if let log2N = number("XSC_SCRYPT_LOG2N", 10...20) { settings.passwordCost.log2N = Int(log2N) }
+        if let workers = number("XSC_PASSWORD_HASH_WORKERS", 1...64) { settings.passwordHashWorkers = Int(workers) }
+        if let queue = number("XSC_PASSWORD_HASH_QUEUE", 0...10_000) { settings.passwordHashQueue = Int(queue) }
         if let phone = environment["XSC_ADMIN_PHONE"], !phone.isEmpty { settings.adminPhone = phone }
         if let password = environment["XSC_ADMIN_PASSWORD"], !password.isEmpty {
             if password.count < GatewayCore.minimumPasswordLength {

@@ -41,8 +41,9 @@ public enum NotificationsService {
         // UNIMPLEMENTED is not permanent here: an orders replica of an older version may answer
         // it during a rolling deploy, and the acknowledgement must wait, not be dropped.
         let deliverer = RPCOutboxDeliverer(timeout: hosted.config.deliveryCallTimeout, permanentCodes: [.invalidArgument, .outOfRange],
-                                           extraMetadata: { _ in
-            ActorMint.mint(secret: secret, accountID: "service:notifications", role: .system, lifetime: .seconds(300))
+                                           extraMetadata: { message in
+            ActorMint.mint(secret: secret, accountID: "service:notifications", role: .system, lifetime: .seconds(300),
+                           audience: message.destination)
         }, channels: { channels[$0] })
         var relay = OutboxRelay.Configuration()
         relay.reportError = hosted.workerErrorReporter

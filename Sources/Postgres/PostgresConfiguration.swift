@@ -6,8 +6,13 @@ public struct PostgresConfiguration: Sendable {
     public var connectionString: String
     /// Upper bound on open connections (and connection threads).
     public var maxConnections: Int = 10
-    /// How long a caller waits for a free connection before `poolExhausted`.
-    public var acquireTimeout: Duration = .seconds(5)
+    /// How long a caller waits for a free connection before `poolExhausted`. Short: a busy
+    /// service answers at once (clients back off and retry) instead of holding every call
+    /// for seconds, which under overload only grows the queue (issue 16).
+    public var acquireTimeout: Duration = .milliseconds(500)
+    /// How many callers may wait for a connection at once; the next one gets `poolExhausted`
+    /// without waiting. Bounds the memory and the latency of the queue.
+    public var maxWaiters: Int = 64
     /// Limit on establishing one connection (TCP + auth).
     public var connectTimeout: Duration = .seconds(5)
     /// Deadline used when a caller passes none.

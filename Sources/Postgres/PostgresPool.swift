@@ -119,6 +119,7 @@ public final class PostgresPool: Sendable {
     private enum Grant {
         case worker(ConnectionWorker)
         case mustWait
+        case queueFull
         case closed
     }
 
@@ -127,7 +128,7 @@ public final class PostgresPool: Sendable {
         switch state.withLock({ takeOrCreate(&$0) }) {
         case .worker(let worker): return worker
         case .closed: throw PostgresError(.unavailable, "the connection pool is closed")
-        case .mustWait: break
+        case .mustWait, .queueFull: break
         }
         let waitUntil = min(deadline, .now + configuration.acquireTimeout)
         let id = state.withLock { state -> UInt64 in
@@ -136,12 +137,20 @@ public final class PostgresPool: Sendable {
         }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<ConnectionWorker, Error>) in
+                let maxWaiters = configuration.maxWaiters
                 let grant = state.withLock { state -> Grant in
                     let grant = takeOrCreate(&state)
-                    if case .mustWait = grant { state.waiters.append(Waiter(id: id, continuation: continuation)) }
+                    if case .mustWait = grant {
+                        // A full queue refuses at once: past it, waiting only adds latency.
+                        guard state.waiters.count < maxWaiters else { return .queueFull }
+                        state.waiters.append(Waiter(id: id, continuation: continuation))
+                    }
                     return grant
                 }
                 switch grant {
+                case .queueFull:
+                    continuation.resume(throwing: PostgresError(
+                        .poolExhausted, "all \(configuration.maxConnections) database connections are busy and \(maxWaiters) calls wait"))
                 case .worker(let worker):
                     continuation.resume(returning: worker)
                 case .closed:

@@ -66,6 +66,8 @@ public enum ServiceHost {
         let migrator = try PlatformMigrations.migrator(schema: definition.name, directory: migrationsDirectory)
         var poolConfiguration = PostgresConfiguration(connectionString: databaseURL)
         poolConfiguration.maxConnections = options.maxDatabaseConnections ?? config.databasePoolSize
+        poolConfiguration.maxWaiters = config.admission.databaseMaxWaiters
+        poolConfiguration.acquireTimeout = config.admission.databaseAcquireTimeout
         poolConfiguration.applicationName = "xsc-\(definition.name)"
         let pool = try PostgresPool(configuration: poolConfiguration)
         do {
@@ -89,6 +91,10 @@ public enum ServiceHost {
 
             var rpc = RPCServer.Configuration(host: config.listen.host, port: config.listen.port,
                                               eventLoops: options.eventLoops)
+            rpc.maxConnections = config.admission.maxConnections
+            rpc.maxConnectionsPerPeer = config.admission.maxConnectionsPerPeer
+            rpc.maxCallsInFlight = config.admission.maxCallsInFlight
+            rpc.busyRetryAfter = config.admission.busyRetryAfter
             if let authentication = definition.authenticationInterceptors {
                 rpc.interceptors = [AccessLogInterceptor(logger: logger), RPCMetricsInterceptor(registry: metrics)]
                     + (try authentication(hosted))

@@ -3,12 +3,13 @@ enum Usage {
     xsc: the XSC command-line client
 
     USAGE
-      xsc mint-actor --account ID [--role staff|manager|admin|partner|system] [--team PATH]
+      xsc mint-actor --audience SERVICE --account ID [--role staff|manager|admin|partner|system] [--team PATH]
                      [--ttl SECONDS] [--request-id ID] [--plain]
           Prints a signed actor context (XSC_ACTOR_SECRET from the environment) as grpcurl -H
-          arguments, to call one service directly without the gateway. --plain prints
+          arguments, to call one service directly without the gateway. The actor is valid only
+          at SERVICE (orders, notifications, ...) and for at most 3600 s (--ttl, default 3600). --plain prints
           `name: base64` lines instead (grpcio metadata, scripts).
-          e.g. eval grpcurl -plaintext $(xsc mint-actor --account demo) 127.0.0.1:7101 list
+          e.g. eval grpcurl -plaintext $(xsc mint-actor --audience orders --account demo) 127.0.0.1:7101 list
 
       xsc db-bootstrap [--superuser-url URL] [--secrets-dir DIR] [--wait SECONDS] [SERVICE...]
           Creates each service's schema and its own login role (default: all six services),

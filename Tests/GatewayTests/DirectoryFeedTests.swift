@@ -205,7 +205,7 @@ final class FakeNotifications: RPCServiceProvider, Sendable {
     let verifier: ActorVerifier
 
     init(secret: ActorSecret) {
-        verifier = ActorVerifier(secret: secret)
+        verifier = ActorVerifier(secret: secret, audience: "notifications")
     }
 
     var rpcService: RPCService {

@@ -45,7 +45,7 @@ final class ContactDirectoryTests: XCTestCase {
         actor.partnerChannel = channel
         actor.requestId = "r"
         actor.expiresAtMs = SystemWallClock.now() + 3_600_000 // the verifier reads the real clock
-        return CallOptions(metadata: ActorSigner(secret: NotificationsFixture.actorSecret).sign(actor), timeout: .seconds(20))
+        return CallOptions(metadata: ActorSigner(secret: NotificationsFixture.actorSecret).sign(actor, audience: "notifications"), timeout: .seconds(20))
     }
 
     private func code(of call: () async throws -> Void) async -> StatusCode? {

@@ -70,7 +70,8 @@ final class NotificationsFixture: @unchecked Sendable {
 
     /// Call options signed as `account` with `role`.
     func options(_ account: String, role: VerifiedActor.Role = .staff, team: String = "/") -> CallOptions {
-        CallOptions(metadata: ActorMint.mint(secret: Self.actorSecret, accountID: account, role: role, teamPath: team),
+        CallOptions(metadata: ActorMint.mint(secret: Self.actorSecret, accountID: account, role: role, teamPath: team,
+                                                 audience: "notifications"),
                     timeout: .seconds(20))
     }
 

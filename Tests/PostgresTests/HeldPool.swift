@@ -8,10 +8,12 @@ struct HeldPool {
     private let holder: Task<Void, Error>
     private let releaseLatch: Latch
 
-    static func make(_ cluster: TestCluster, acquireTimeout: Duration = .milliseconds(200)) async throws -> HeldPool {
+    static func make(_ cluster: TestCluster, acquireTimeout: Duration = .milliseconds(200),
+                     maxWaiters: Int = 64) async throws -> HeldPool {
         let pool = try cluster.pool(cluster.url) {
             $0.maxConnections = 1
             $0.acquireTimeout = acquireTimeout
+            $0.maxWaiters = maxWaiters
         }
         let holding = Latch(), release = Latch()
         let holder = Task {

@@ -120,7 +120,7 @@ final class ActorContextTests: XCTestCase {
         var garbage = Metadata()
         let junk: [UInt8] = [0xFF, 0xFF, 0xFF, 0xFF, 0x0F]
         garbage.add("x-xsc-actor-bin", binary: junk)
-        garbage.add("x-xsc-actor-sig-bin", binary: ActorCredentials.signature(of: junk, key: ActorKey(secret)))
+        garbage.add("x-xsc-actor-sig-bin", binary: ActorCredentials.signature(of: junk, audience: nil, key: ActorKey(secret)))
         await assertRefused(server, garbage, mentioning: "malformed")
     }
 
@@ -161,9 +161,14 @@ final class ActorContextTests: XCTestCase {
     /// hmac.new(b"k" * 32, b"xsc-actor-v1\x00" + b"\x0a\x03abc", hashlib.sha256)), so tools in
     /// other languages can mint actors from the documentation alone.
     func testSignatureKnownAnswer() {
-        let mac = ActorCredentials.signature(of: [0x0A, 0x03] + Array("abc".utf8), key: ActorKey(secret))
+        let mac = ActorCredentials.signature(of: [0x0A, 0x03] + Array("abc".utf8), audience: nil, key: ActorKey(secret))
         let hex = mac.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
         XCTAssertEqual(hex, "5d164e660961749872f698bd838cf5fb28c0490c0ffcdb4971cf80ec22e1764b")
+        // With an audience (what every service accepts): hmac.new(b"k" * 32,
+        // b"xsc-actor-v2\x00orders\x00" + b"\x0a\x03abc", hashlib.sha256).
+        let bound = ActorCredentials.signature(of: [0x0A, 0x03] + Array("abc".utf8), audience: "orders", key: ActorKey(secret))
+        let boundHex = bound.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
+        XCTAssertEqual(boundHex, "6d57f6339e18876475ef8189a27579420fc8394d976ea310ed710212e7cbb3b7")
     }
 
     func testBase64MatchesFoundation() {

@@ -70,7 +70,7 @@ final class MetricsTests: XCTestCase {
         let channel = RPCChannel(host: "127.0.0.1", port: server.port)
         defer { channel.close() }
         let request = Messages_ActorContext()
-        let signed = ActorMint.mint(secret: secret, accountID: "13812345678", role: .staff, requestID: "req-7")
+        let signed = ActorMint.mint(secret: secret, accountID: "13812345678", role: .staff, requestID: "req-7", audience: "orders")
         for _ in 0..<2 {
             let _: Messages_ActorContext = try await channel.unary(path: WhoAmIService.path, request: request,
                                                                    options: CallOptions(metadata: signed))

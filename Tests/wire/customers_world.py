@@ -52,7 +52,7 @@ class Person:
 
 
 def system_actor() -> list[tuple[str, bytes]]:
-    minted = xsc("mint-actor", "--account", "svc-gateway", "--role", "system", "--team", "/", "--plain",
+    minted = xsc("mint-actor", "--audience", "customers", "--account", "svc-gateway", "--role", "system", "--team", "/", "--plain",
                  env={"XSC_ACTOR_SECRET": ACTOR_SECRET})
     assert minted.returncode == 0, minted.stderr
     return [(name, base64.b64decode(value)) for name, value in (line.split(": ", 1) for line in minted.stdout.splitlines())]

@@ -32,7 +32,7 @@ def test_unknown_command_and_option_are_usage_errors():
 
 
 def test_mint_actor_prints_grpcurl_headers_signed_with_the_secret():
-    result = xsc("mint-actor", "--account", "acct-42", "--role", "manager", "--team", "/east/7",
+    result = xsc("mint-actor", "--audience", "orders", "--account", "acct-42", "--role", "manager", "--team", "/east/7",
                  env={"XSC_ACTOR_SECRET": SECRET})
     assert result.returncode == 0, result.stderr
     headers = {}
@@ -41,17 +41,20 @@ def test_mint_actor_prints_grpcurl_headers_signed_with_the_secret():
         name, _, value = line[4:-1].partition(": ")
         headers[name] = base64.b64decode(value)
     actor, signature = headers["x-xsc-actor-bin"], headers["x-xsc-actor-sig-bin"]
-    expected = hmac.new(SECRET.encode(), b"xsc-actor-v1\x00" + actor, hashlib.sha256).digest()
+    expected = hmac.new(SECRET.encode(), b"xsc-actor-v2\x00orders\x00" + actor, hashlib.sha256).digest()
     assert hmac.compare_digest(signature, expected)
+    # Bound to its audience: the same bytes signed for another service differ.
+    other = hmac.new(SECRET.encode(), b"xsc-actor-v2\x00notifications\x00" + actor, hashlib.sha256).digest()
+    assert not hmac.compare_digest(signature, other)
     assert b"acct-42" in actor and b"/east/7" in actor
 
 
 def test_mint_actor_plain_lines_and_a_wrong_secret_does_not_verify():
-    result = xsc("mint-actor", "--account", "a", "--plain", env={"XSC_ACTOR_SECRET": SECRET})
+    result = xsc("mint-actor", "--audience", "orders", "--account", "a", "--plain", env={"XSC_ACTOR_SECRET": SECRET})
     assert result.returncode == 0, result.stderr
     lines = dict(line.split(": ", 1) for line in result.stdout.splitlines())
     actor = base64.b64decode(lines["x-xsc-actor-bin"])
-    other = hmac.new(b"another-secret-of-enough-length-000000", b"xsc-actor-v1\x00" + actor, hashlib.sha256).digest()
+    other = hmac.new(b"another-secret-of-enough-length-000000", b"xsc-actor-v2\x00orders\x00" + actor, hashlib.sha256).digest()
     assert base64.b64decode(lines["x-xsc-actor-sig-bin"]) != other
 
 
@@ -60,6 +63,8 @@ def test_mint_actor_plain_lines_and_a_wrong_secret_does_not_verify():
     ({"XSC_ACTOR_SECRET": "short"}, ["--account", "a"], "at least 32 bytes"),
     ({"XSC_ACTOR_SECRET": SECRET}, [], "--account is required"),
     ({"XSC_ACTOR_SECRET": SECRET}, ["--account", "a", "--role", "emperor"], "unknown role"),
+    ({"XSC_ACTOR_SECRET": SECRET}, ["--account", "a"], "--audience is required"),
+    ({"XSC_ACTOR_SECRET": SECRET}, ["--audience", "orders", "--account", "a", "--ttl", "86400"], "at most 3600"),
 ])
 def test_mint_actor_refuses_bad_input(env, args, fragment):
     result = xsc("mint-actor", *args, env=env)

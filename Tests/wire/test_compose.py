@@ -24,14 +24,33 @@ SERVICES = ["gateway", "orders", "customers", "proposals", "notifications", "set
 RPC_PORT = {name: 7100 + i for i, name in enumerate(SERVICES)}
 ADMIN_PORT = {name: 9100 + i for i, name in enumerate(SERVICES)}
 
-_VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}")
+_VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])([^}]*))?\}")
+
+# What an operator sets on the host (compose refuses to start without each of them).
+DEPLOY_ENV = {
+    "XSC_ACTOR_SECRET": "3f9c2a8e71d64b05a1c7e0f2d9b84a6c5e1f3d7b9a2c4e6f8091a3b5c7d9e1f3",
+    "POSTGRES_PASSWORD": "pg-from-the-host",
+    **{f"XSC_DB_PASSWORD_{name.upper()}": f"{name}-from-the-host" for name in SERVICES},
+}
+
+
+class MissingVariable(Exception):
+    pass
 
 
 def interpolate(value, environment: dict[str, str]):
-    """Compose's ${NAME} / ${NAME:-default} substitution (enough for this file)."""
+    """Compose's ${NAME}, ${NAME:-default} and ${NAME:?error} substitution (enough for this file)."""
     if not isinstance(value, str):
         return value
-    return _VARIABLE.sub(lambda m: environment.get(m.group(1)) or (m.group(2) or ""), value)
+
+    def substitute(match):
+        name, operator, argument = match.group(1), match.group(2) or "", match.group(3) or ""
+        if environment.get(name):
+            return environment[name]
+        if operator.endswith("?"):
+            raise MissingVariable(f"{name}: {argument}")
+        return argument
+    return _VARIABLE.sub(substitute, value)
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +63,7 @@ def environment_of(service: dict, host_env: dict[str, str] | None = None) -> dic
     env = service.get("environment") or {}
     if isinstance(env, list):
         env = dict(item.split("=", 1) for item in env)
-    return {key: interpolate(str(value), host_env or {}) for key, value in env.items()}
+    return {key: interpolate(str(value), {**DEPLOY_ENV, **(host_env or {})}) for key, value in env.items()}
 
 
 def test_every_service_and_nothing_unexpected(compose):
@@ -61,8 +80,9 @@ def test_postgres_is_15_with_a_health_check(compose):
 def test_ports_follow_the_table(compose, name):
     service = compose["services"][name]
     rpc, admin = RPC_PORT[name], ADMIN_PORT[name]
-    assert f"{rpc}:{rpc}" in service["ports"]
-    assert f"{admin}:{admin}" in service["ports"]
+    # Only the gateway is published (issue 16): a backend port on the host would let anyone
+    # reaching the host call a service with a forged or replayed actor, or scrape /metrics.
+    assert service.get("ports", []) == (["7100:7100"] if name == "gateway" else [])
     env = environment_of(service)
     assert env["XSC_LISTEN"] == f"0.0.0.0:{rpc}"
     assert env["XSC_ADMIN_LISTEN"] == f"0.0.0.0:{admin}"
@@ -89,6 +109,19 @@ def test_database_url_is_the_services_own_role(compose, name):
     host_env = {f"XSC_DB_PASSWORD_{name.upper()}": "from-the-host"}
     assert urlsplit(environment_of(services[name], host_env)["DATABASE_URL"]).password == "from-the-host"
     assert environment_of(services["db-bootstrap"], host_env)[f"XSC_DB_PASSWORD_{name.upper()}"] == "from-the-host"
+
+
+def test_no_secret_has_a_fallback(compose):
+    """Deployment secrets (issue 16): without them on the host, compose stops naming the
+    variable. Before, each fell back to a value published in this file."""
+    text = (REPO / "docker-compose.yml").read_text()
+    for variable in ["XSC_ACTOR_SECRET", "POSTGRES_PASSWORD"] + [f"XSC_DB_PASSWORD_{n.upper()}" for n in SERVICES]:
+        uses = re.findall(r"\$\{" + variable + r"(:?[-?][^}]*)?\}", text)
+        assert uses and all(use.startswith(":?") for use in uses), f"{variable} must be required (${{{variable}:?...}})"
+    for name in SERVICES:
+        with pytest.raises(MissingVariable):
+            interpolate(str(compose["services"][name]["environment"]["XSC_ACTOR_SECRET"]), {})
+    assert "dev-only" not in text and "change-me" not in text
 
 
 def test_every_service_shares_one_actor_secret(compose):
@@ -169,7 +202,8 @@ def test_the_binary_accepts_the_compose_environment(compose, name):
     result = print_config(name, environment_of(compose["services"][name]))
     assert result.returncode == 0, result.stderr
     assert f"XSC_LISTEN=0.0.0.0:{RPC_PORT[name]}" in result.stdout
-    assert "dev-only" not in result.stdout, "--print-config must hide the secrets"
+    assert "from-the-host" not in result.stdout and DEPLOY_ENV["XSC_ACTOR_SECRET"] not in result.stdout, \
+        "--print-config must hide the secrets"
     # Inside a container 127.0.0.1 is the container itself: a peer left at its default
     # address would never be reached (its outbox rows would wait forever).
     local_peers = re.findall(r"^(XSC_\w+_ADDR)=127\.0\.0\.1:", result.stdout, re.MULTILINE)
@@ -184,8 +218,31 @@ def test_the_binary_accepts_example_env(name):
         if line and not line.startswith("#"):
             key, _, value = line.partition("=")
             env[key] = value
-    result = print_config(name, env)
+    # The example leaves the secret empty on purpose: as it stands the service refuses it.
+    assert env.get("XSC_ACTOR_SECRET", "") == ""
+    refused = print_config(name, env)
+    assert refused.returncode == 2 and "XSC_ACTOR_SECRET" in refused.stderr
+    result = print_config(name, {**env, "XSC_ACTOR_SECRET": DEPLOY_ENV["XSC_ACTOR_SECRET"]})
     assert result.returncode == 0, result.stderr
+    for variable in ("XSC_MAX_CALLS_IN_FLIGHT", "XSC_MAX_CONNECTIONS", "XSC_DB_MAX_WAITERS", "XSC_DB_ACQUIRE_TIMEOUT_MS"):
+        assert f"\n{variable}=" in result.stdout, f"--print-config lacks {variable}"
+
+
+@pytest.mark.parametrize("placeholder", ["dev-only-actor-secret-change-me-0123456789",
+                                         "change-me-to-32-or-more-random-bytes-0000"])
+def test_print_config_refuses_a_published_placeholder_secret(compose, placeholder):
+    """The old compose fallback and the old example.env value: a service must not start."""
+    env = environment_of(compose["services"]["orders"])
+    env["XSC_ACTOR_SECRET"] = placeholder
+    result = print_config("orders", env)
+    assert result.returncode == 2 and "placeholder" in result.stderr and placeholder not in result.stderr
+
+
+def test_print_config_shows_admission_limits_from_the_environment(compose):
+    env = {**environment_of(compose["services"]["orders"]), "XSC_MAX_CALLS_IN_FLIGHT": "150", "XSC_DB_MAX_WAITERS": "7"}
+    result = print_config("orders", env)
+    assert result.returncode == 0, result.stderr
+    assert "\nXSC_MAX_CALLS_IN_FLIGHT=150\n" in result.stdout and "\nXSC_DB_MAX_WAITERS=7\n" in result.stdout
 
 
 def test_print_config_rejects_a_short_actor_secret(compose):

@@ -250,7 +250,7 @@ def test_forged_actor_metadata_is_replaced_by_a_signed_one(api, admin, pb):
     assert "authorization" not in names and seen["x-seen-x-probe"] == "kept"
     actor_bytes, signature = seen["x-seen-x-xsc-actor-bin"], seen["x-seen-x-xsc-actor-sig-bin"]
     assert actor_bytes != forged
-    expected = hmac.new(gs.ACTOR_SECRET.encode(), b"xsc-actor-v1\x00" + actor_bytes, hashlib.sha256).digest()
+    expected = hmac.new(gs.ACTOR_SECRET.encode(), b"xsc-actor-v2\x00orders\x00" + actor_bytes, hashlib.sha256).digest()
     assert hmac.compare_digest(signature, expected)
     actor = common.ActorContext.FromString(actor_bytes)
     assert actor.account_id == me.id and actor.role == common.ActorContext.ROLE_ADMIN and actor.team_path == "/hq" and actor.domain_role == "hq_admin"

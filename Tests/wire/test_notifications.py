@@ -80,7 +80,7 @@ def service(tmp_path_factory):
 def actor(account: str, role: str) -> list[tuple[str, bytes]]:
     import base64
 
-    minted = xsc("mint-actor", "--account", account, "--role", role, "--plain", env={"XSC_ACTOR_SECRET": SECRET})
+    minted = xsc("mint-actor", "--audience", "notifications", "--account", account, "--role", role, "--plain", env={"XSC_ACTOR_SECRET": SECRET})
     assert minted.returncode == 0, minted.stderr
     return [(name, base64.b64decode(value)) for name, value in
             (line.split(": ", 1) for line in minted.stdout.splitlines())]

@@ -37,7 +37,7 @@ def vendor_world(request, tmp_path_factory):
 def system(cluster) -> list:
     from wire_support import run_xsc
     import base64
-    out = run_xsc("mint-actor", "--plain", "--role", "system", "--account", "service:orders",
+    out = run_xsc("mint-actor", "--audience", "notifications", "--plain", "--role", "system", "--account", "service:orders",
                   env={"XSC_ACTOR_SECRET": cluster_support.ACTOR_SECRET})
     pairs = [line.split(": ", 1) for line in out.stdout.splitlines() if ": " in line]
     return [(k, base64.b64decode(v) if k.endswith("-bin") else v) for k, v in pairs]

@@ -83,7 +83,7 @@ def orders_service(tmp_path_factory):
 
 @functools.cache
 def actor(account: str, role: str, team: str = "") -> list[tuple[str, object]]:
-    args = ["mint-actor", "--account", account, "--role", role, "--plain"]
+    args = ["mint-actor", "--audience", "orders", "--account", account, "--role", role, "--plain"]
     if team:
         args += ["--team", team]
     minted = xsc(*args, env={"XSC_ACTOR_SECRET": SECRET})

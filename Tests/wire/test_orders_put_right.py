@@ -358,7 +358,7 @@ def test_an_undelivered_prompt_voids_the_miss_and_prompts_the_next_person_at_onc
 def system_actor(world) -> list:
     from wire_support import run_xsc
     import cluster_support
-    out = run_xsc("mint-actor", "--plain", "--role", "system", "--account", "service:notifications",
+    out = run_xsc("mint-actor", "--audience", "notifications", "--plain", "--role", "system", "--account", "service:notifications",
                   env={"XSC_ACTOR_SECRET": cluster_support.ACTOR_SECRET})
     import base64
     pairs = [line.split(": ", 1) for line in out.stdout.splitlines() if ": " in line]

@@ -90,7 +90,7 @@ def settlements(cluster):
 
 def system_metadata(account: str = "svc-orders") -> list:
     """A SYSTEM actor as orders' outbox relay signs it (xsc mint-actor with the cluster's secret)."""
-    minted = wire_support.run_xsc("mint-actor", "--account", account, "--role", "system", "--plain",
+    minted = wire_support.run_xsc("mint-actor", "--audience", "settlements", "--account", account, "--role", "system", "--plain",
                                   env={"XSC_ACTOR_SECRET": ACTOR_SECRET})
     assert minted.returncode == 0, minted.stderr
     metadata = []

@@ -127,7 +127,7 @@ def reconfigure(cluster: Cluster, url: str, ca_file) -> None:
 
 def send(cluster: Cluster) -> str:
     """A staff SMS to LEAD_PHONE through Send (as the orders service would); its message id."""
-    minted = xsc("mint-actor", "--account", "svc-orders", "--role", "system", "--plain",
+    minted = xsc("mint-actor", "--audience", "notifications", "--account", "svc-orders", "--role", "system", "--plain",
                  env={"XSC_ACTOR_SECRET": ACTOR_SECRET})
     assert minted.returncode == 0, minted.stderr
     metadata = [(name, base64.b64decode(value)) for name, value in

@@ -25,8 +25,8 @@ def cluster(tmp_path_factory):
         yield running
 
 
-def minted(account: str, role: str) -> list[tuple[str, bytes]]:
-    made = xsc("mint-actor", "--account", account, "--role", role, "--plain", env={"XSC_ACTOR_SECRET": ACTOR_SECRET})
+def minted(account: str, role: str, audience: str) -> list[tuple[str, bytes]]:
+    made = xsc("mint-actor", "--audience", audience, "--account", account, "--role", role, "--plain", env={"XSC_ACTOR_SECRET": ACTOR_SECRET})
     assert made.returncode == 0, made.stderr
     return [(name, base64.b64decode(value)) for name, value in (line.split(": ", 1) for line in made.stdout.splitlines())]
 
@@ -66,13 +66,13 @@ def ready_channel(cluster, service: str) -> grpc.Channel:
 def open_partner_feed(cluster):
     pb = cluster.stubs.orders
     stub = cluster.stubs.orders_grpc.OrderServiceStub(ready_channel(cluster, "orders"))
-    return stub.WatchPartnerEvents(pb.PartnerFeedRequest(), metadata=minted("partner-watch", "partner"))
+    return stub.WatchPartnerEvents(pb.PartnerFeedRequest(), metadata=minted("partner-watch", "partner", "orders"))
 
 
 def open_inbox_watch(cluster):
     pb = cluster.stubs.notifications
     stub = cluster.stubs.notifications_grpc.NotificationServiceStub(ready_channel(cluster, "notifications"))
-    return stub.WatchInbox(pb.WatchInboxRequest(), metadata=minted("acct-watch", "staff"))
+    return stub.WatchInbox(pb.WatchInboxRequest(), metadata=minted("acct-watch", "staff", "notifications"))
 
 
 @pytest.mark.parametrize("service, open_watch, message", [

@@ -69,6 +69,8 @@ checkpoint_timeout = '30min'
 max_wal_size = '1GB'
 logging_collector = off
 log_min_messages = warning
+# No DETAIL lines: a unique violation's DETAIL quotes the key (a phone number) in the log.
+log_error_verbosity = terse
 TimeZone = 'UTC'
 CONF
     if pg_as_owner "$dir" "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 start >/dev/null 2>&1; then

@@ -19,8 +19,9 @@ public enum DirectoryFeedWorkers {
         // UNIMPLEMENTED is not permanent: a receiver older than the gateway learns its method
         // on its next deploy, and the entries wait for it until then.
         let deliverer = RPCOutboxDeliverer(timeout: config.deliveryCallTimeout, permanentCodes: [.invalidArgument, .outOfRange],
-                                           extraMetadata: { _ in
-            ActorMint.mint(secret: secret, accountID: actorAccountID, role: .system, lifetime: .seconds(60))
+                                           extraMetadata: { message in
+            ActorMint.mint(secret: secret, accountID: actorAccountID, role: .system, lifetime: .seconds(60),
+                           audience: message.destination)
         }, channels: { channels[$0] })
         var relay = OutboxRelay.Configuration()
         relay.reportError = reportError

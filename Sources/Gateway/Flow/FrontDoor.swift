@@ -69,7 +69,9 @@ public struct FrontDoor: Sendable {
 
     /// What a backend receives: the caller's metadata without its credential and without any
     /// actor entries it tried to send, plus a freshly signed actor.
-    public func backendMetadata(_ metadata: Metadata, caller: Caller, now: Int64 = SystemWallClock.now()) -> Metadata {
+    /// `audience` is the backend's service name: the actor is valid there only.
+    public func backendMetadata(_ metadata: Metadata, caller: Caller, audience: String? = nil,
+                                now: Int64 = SystemWallClock.now()) -> Metadata {
         var forwarded = Metadata()
         for entry in metadata where entry.name != "authorization" && !entry.name.hasPrefix("x-xsc-actor") {
             forwarded.add(entry)
@@ -90,7 +92,7 @@ public struct FrontDoor: Sendable {
         }
         actor.requestId = metadata["x-request-id"] ?? ActorMint.randomRequestID()
         actor.expiresAtMs = now + actorLifetime.wholeMilliseconds
-        signer.attach(actor, to: &forwarded)
+        signer.attach(actor, audience: audience, to: &forwarded)
         return forwarded
     }
 

@@ -11,6 +11,8 @@ public struct GatewayCore: Sendable {
     public let sessions: SessionStore
     public let keys: PartnerKeyStore
     public let hasher: PasswordHasher
+    /// The bounded threads every hash and verification runs on (HashingPool).
+    public let hashing: HashingPool
     public let door: FrontDoor
     public let sessionTTL: Duration
     public let logger: Logger
@@ -23,7 +25,9 @@ public struct GatewayCore: Sendable {
 
     public init(pool: PostgresPool, hasher: PasswordHasher, buckets: TokenBuckets, signer: ActorSigner,
                 sessionTTL: Duration, actorLifetime: Duration, credentialCacheLifetime: Duration = .zero,
-                loginLimits: TokenBuckets.Limits = TokenBuckets.Limits(burst: 20, ratePerSecond: 5), logger: Logger) {
+                loginLimits: TokenBuckets.Limits = TokenBuckets.Limits(burst: 20, ratePerSecond: 5), logger: Logger,
+                hashing: HashingPool = HashingPool()) {
+        self.hashing = hashing
         loginBuckets = TokenBuckets(limits: loginLimits)
         self.pool = pool
         org = OrgStore(pool: pool)
@@ -72,16 +76,17 @@ public struct GatewayCore: Sendable {
         }
     }
 
-    /// Hashes off the event loop (scrypt is deliberately slow).
+    /// Hashes off the event loop (scrypt is deliberately slow), on the bounded HashingPool:
+    /// RESOURCE_EXHAUSTED when too many hashes already wait.
     func hash(_ password: String) async throws -> String {
         let hasher = self.hasher
-        let result: Result<String, any Error> = await OffLoop.run { Result { try hasher.hash(password) } }
+        let result: Result<String, any Error> = try await hashing.run { Result { try hasher.hash(password) } }
         return try result.get()
     }
 
-    func verify(_ password: String, against stored: String) async -> Bool {
+    func verify(_ password: String, against stored: String) async throws -> Bool {
         let hasher = self.hasher
-        return await OffLoop.run { hasher.verify(password, against: stored) }
+        return try await hashing.run { hasher.verify(password, against: stored) }
     }
 
     static let minimumPasswordLength = 10

@@ -114,7 +114,7 @@ public struct AccountHandler: Xsc_Gateway_V1_AccountServiceHandler {
         GatewayCore.checkPassword(request.newPassword, field: "new_password", into: &violations)
         try violations.check()
         guard let stored = try await core.accounts.passwordHash(id: session.accountID),
-              await core.verify(request.currentPassword, against: stored) else {
+              try await core.verify(request.currentPassword, against: stored) else {
             throw GatewayErrors.badCredentials
         }
         try await core.accounts.setPasswordHash(id: session.accountID, hash: try await core.hash(request.newPassword))

@@ -31,7 +31,7 @@ public struct AuthHandler: Xsc_Gateway_V1_AuthServiceHandler {
             throw GatewayErrors.badCredentials
         }
         let credentials = try await core.accounts.credentials(phone: phone)
-        let matches = await core.verify(request.password, against: credentials?.hash ?? decoyHash)
+        let matches = try await core.verify(request.password, against: credentials?.hash ?? decoyHash)
         guard let credentials, matches, credentials.enabled else {
             try await core.sessions.recordFailure(phone: phone)
             core.logger.info("login refused", ["phone": .string(phone)])

@@ -6,7 +6,14 @@ import Crypto
 ///
 ///     x-xsc-actor-bin      the xsc.common.v1.ActorContext protobuf
 ///     x-xsc-actor-sig-bin  HMAC-SHA256(key: XSC_ACTOR_SECRET,
-///                                      message: "xsc-actor-v1" || 0x00 || <x-xsc-actor-bin bytes>)
+///                                      message: "xsc-actor-v2" || 0x00 || <audience> || 0x00
+///                                               || <x-xsc-actor-bin bytes>)
+///
+/// The audience is the service the actor is for ("orders"): it is bound by the MAC, not sent,
+/// so an actor captured on its way to one service is worthless at any other (issue 16). Every
+/// service verifies with its own name. The audience-less form ("xsc-actor-v1" || 0x00 ||
+/// bytes) still exists for unit tests that pair a signer and a verifier without a service;
+/// no running service accepts it.
 ///
 /// The MAC covers the actor bytes exactly as received: the verifier never re-encodes, so any
 /// protobuf encoder (the Python wire tests, a grpcurl user) can produce a valid pair. The
@@ -17,16 +24,17 @@ enum ActorCredentials {
     static let actorHeader = "x-xsc-actor-bin"
     static let signatureHeader = "x-xsc-actor-sig-bin"
     static let domainLabel: [UInt8] = Array("xsc-actor-v1".utf8) + [0]
+    static let audienceLabel: [UInt8] = Array("xsc-actor-v2".utf8) + [0]
     static let signatureLength = 32
 
-    static func signature(of actorBytes: [UInt8], key: ActorKey) -> [UInt8] {
-        Array(key.code(for: actorBytes))
+    static func signature(of actorBytes: [UInt8], audience: String?, key: ActorKey) -> [UInt8] {
+        Array(key.code(for: actorBytes, audience: audience))
     }
 
     /// Constant-time in the signature's contents (swift-crypto's MAC comparison uses safeCompare).
-    static func isValid(signature: [UInt8], of actorBytes: [UInt8], key: ActorKey) -> Bool {
+    static func isValid(signature: [UInt8], of actorBytes: [UInt8], audience: String?, key: ActorKey) -> Bool {
         guard signature.count == signatureLength else { return false }
-        return key.code(for: actorBytes) == signature
+        return key.code(for: actorBytes, audience: audience) == signature
     }
 }
 
@@ -40,17 +48,28 @@ enum ActorCredentials {
 struct ActorKey: @unchecked Sendable {
     let key: SymmetricKey
     private let keyedWithLabel: HMAC<SHA256>
+    private let keyedWithAudienceLabel: HMAC<SHA256>
 
     init(_ secret: ActorSecret) {
         key = SymmetricKey(data: secret.bytes)
         var state = HMAC<SHA256>(key: key)
         state.update(data: ActorCredentials.domainLabel)
         keyedWithLabel = state
+        var audienceState = HMAC<SHA256>(key: key)
+        audienceState.update(data: ActorCredentials.audienceLabel)
+        keyedWithAudienceLabel = audienceState
     }
 
-    /// HMAC-SHA256(key, domain label || actorBytes).
-    func code(for actorBytes: [UInt8]) -> HMAC<SHA256>.MAC {
-        var state = keyedWithLabel
+    /// HMAC-SHA256(key, v2 label || audience || 0 || actorBytes), or with no audience
+    /// HMAC-SHA256(key, v1 label || actorBytes).
+    func code(for actorBytes: [UInt8], audience: String?) -> HMAC<SHA256>.MAC {
+        var state: HMAC<SHA256>
+        if let audience {
+            state = keyedWithAudienceLabel
+            state.update(data: Array(audience.utf8) + [0])
+        } else {
+            state = keyedWithLabel
+        }
         state.update(data: actorBytes)
         return state.finalize()
     }

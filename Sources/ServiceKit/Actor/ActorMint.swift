@@ -5,17 +5,18 @@ import RPC
 /// without a gateway, holding the shared secret.
 public enum ActorMint {
     /// A signed actor valid for `lifetime` from `now`, with a fresh random request id unless
-    /// one is given.
+    /// one is given, for the service named `audience` (a relay passes its message's
+    /// destination). Services refuse a lifetime past `ActorVerifier.defaultMaxLifetime`.
     public static func mint(secret: ActorSecret, accountID: String, role: VerifiedActor.Role,
                             teamPath: String = "/", requestID: String? = nil, lifetime: Duration = .seconds(3600),
-                            now: Int64 = SystemWallClock.now()) -> Metadata {
+                            audience: String? = nil, now: Int64 = SystemWallClock.now()) -> Metadata {
         var actor = Xsc_Common_V1_ActorContext()
         actor.accountId = accountID
         actor.role = role
         actor.teamPath = teamPath
         actor.requestId = requestID ?? randomRequestID()
         actor.expiresAtMs = now + lifetime.wholeMilliseconds
-        return ActorSigner(secret: secret).sign(actor)
+        return ActorSigner(secret: secret).sign(actor, audience: audience)
     }
 
     /// The minted metadata as `name: base64` lines, for `grpcurl -H` or grpcio metadata.

@@ -18,6 +18,21 @@ public struct ActorSecret: Sendable, Equatable, CustomStringConvertible, CustomD
         self.init(bytes: Array(text.utf8))
     }
 
+    /// Secrets that were published (docker-compose.yml's old fallback, the example.env files,
+    /// documentation): anyone who read them could mint an admin actor, so a service refuses to
+    /// start with one. Any secret that still says "change-me" or "dev-only" counts too.
+    public static let publishedPlaceholders: Set<String> = [
+        "dev-only-actor-secret-change-me-0123456789",
+        "change-me-to-32-or-more-random-bytes-0000",
+    ]
+
+    /// True for a known placeholder rather than a secret someone generated.
+    public static func isPlaceholder(_ text: String) -> Bool {
+        let lowered = text.lowercased()
+        return publishedPlaceholders.contains(text) || lowered.contains("change-me") || lowered.contains("changeme")
+            || lowered.contains("dev-only")
+    }
+
     public var description: String { "<hidden, \(bytes.count) bytes>" }
     public var debugDescription: String { description }
 }

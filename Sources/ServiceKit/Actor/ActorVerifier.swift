@@ -13,18 +13,31 @@ public struct ActorVerifier: ServerInterceptor {
         "grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection",
     ]
 
+    /// The longest an actor may still be valid for when it arrives: the gateway signs for 60 s,
+    /// relays for at most 5 minutes, `xsc mint-actor` for an hour at most. A captured actor is
+    /// worth at most this long, and a minted ten-year actor is worth nothing.
+    public static let defaultMaxLifetime: Duration = .seconds(3600)
+
     private let key: ActorKey
+    private let audience: String?
     private let exemptMethods: Set<String>
     private let clockSkewMs: Int64
+    private let maxLifetimeMs: Int64
     private let clock: WallClock
 
-    /// `clockSkew` is how long after its expiry an actor is still accepted, for clocks of the
-    /// gateway and the service that disagree slightly.
-    public init(secret: ActorSecret, exemptMethods: Set<String> = [], clockSkew: Duration = .seconds(5),
+    /// `audience` is the verifying service's name: only actors signed for it are accepted
+    /// (nil, for unit tests only, accepts only audience-less actors). `clockSkew` is how long
+    /// after its expiry an actor is still accepted, for clocks of the gateway and the service
+    /// that disagree slightly; an expiry further ahead than `maxLifetime` (plus the skew) is
+    /// refused.
+    public init(secret: ActorSecret, audience: String? = nil, exemptMethods: Set<String> = [],
+                clockSkew: Duration = .seconds(5), maxLifetime: Duration = ActorVerifier.defaultMaxLifetime,
                 clock: @escaping WallClock = SystemWallClock.now) {
         self.key = ActorKey(secret)
+        self.audience = audience
         self.exemptMethods = exemptMethods
         self.clockSkewMs = clockSkew.wholeMilliseconds
+        self.maxLifetimeMs = maxLifetime.wholeMilliseconds
         self.clock = clock
     }
 
@@ -50,8 +63,10 @@ public struct ActorVerifier: ServerInterceptor {
               case .binary(let actorBytes) = actorValues[0], case .binary(let signature) = signatureValues[0] else {
             throw refusal("the actor context needs exactly one \(ActorCredentials.actorHeader) and one \(ActorCredentials.signatureHeader)")
         }
-        guard ActorCredentials.isValid(signature: signature, of: actorBytes, key: key) else {
-            throw refusal("invalid actor context signature")
+        // One check for a forged signature and for an actor signed for another service: the
+        // MAC covers the audience, and telling the two apart would help nobody but a prober.
+        guard ActorCredentials.isValid(signature: signature, of: actorBytes, audience: audience, key: key) else {
+            throw refusal("invalid actor context signature (or an actor for another service)")
         }
         guard let context = try? Xsc_Common_V1_ActorContext(serializedBytes: actorBytes) else {
             throw refusal("malformed actor context")
@@ -59,8 +74,12 @@ public struct ActorVerifier: ServerInterceptor {
         guard !context.accountId.isEmpty, ActorVerifier.isKnown(context.role), context.expiresAtMs > 0 else {
             throw refusal("incomplete actor context (account_id, role and expires_at_ms are required)")
         }
-        guard clock() <= context.expiresAtMs &+ clockSkewMs else {
+        let now = clock()
+        guard now <= context.expiresAtMs &+ clockSkewMs else {
             throw refusal("actor context expired")
+        }
+        guard context.expiresAtMs &- now <= maxLifetimeMs &+ clockSkewMs else {
+            throw refusal("actor context lifetime exceeds the cap of \(maxLifetimeMs / 1000) s")
         }
         return VerifiedActor(context)
     }

@@ -60,6 +60,10 @@ struct EnvironmentReader {
             problems.append("XSC_ACTOR_SECRET is required (a shared secret of at least \(ActorSecret.minimumLength) bytes)")
             return nil
         }
+        guard !ActorSecret.isPlaceholder(text) else {
+            problems.append("XSC_ACTOR_SECRET is a published placeholder; generate one (openssl rand -hex 32) and give the same value to every service")
+            return nil
+        }
         guard let secret = ActorSecret(text) else {
             problems.append("XSC_ACTOR_SECRET is \(text.utf8.count) bytes long; it must be at least \(ActorSecret.minimumLength)")
             return nil

@@ -25,6 +25,9 @@ public struct ServiceConfig: Sendable, Equatable {
     /// recovery, but it must stay longer than one delivery takes, or a slow delivery is
     /// repeated (receivers dedupe; it costs a second call, never a second effect).
     public var claimLease: Duration = ServiceConfig.defaultClaimLease
+    /// XSC_MAX_CONNECTIONS, XSC_MAX_CALLS_IN_FLIGHT, XSC_DB_MAX_WAITERS, ...: the process's
+    /// admission limits (AdmissionSettings).
+    public var admission = AdmissionSettings()
 
     public static let defaultDatabasePoolSize = 10
     public static let defaultClaimLease: Duration = .seconds(60)
@@ -58,6 +61,7 @@ public struct ServiceConfig: Sendable, Equatable {
         let zone = reader.timeZone()
         let poolSize = reader.databasePoolSize()
         let lease = reader.claimLease()
+        let admission = reader.admission()
         if let listen, let admin, listen.port == admin.port, listen.port != 0 {
             reader.problems.append("XSC_LISTEN and XSC_ADMIN_LISTEN both use port \(listen.port); they must differ")
         }
@@ -66,7 +70,8 @@ public struct ServiceConfig: Sendable, Equatable {
         }
         return ServiceConfig(service: service, listen: listen, adminListen: admin, databaseURL: database,
                              peers: peerAddresses, actorSecret: secret, logLevel: level,
-                             organizationTimeZone: zone, databasePoolSize: poolSize, claimLease: lease)
+                             organizationTimeZone: zone, databasePoolSize: poolSize, claimLease: lease,
+                             admission: admission)
     }
 
     /// The time limit of one delivery of claimed work (an outbox call to a peer): 10 s, or half

@@ -23,7 +23,7 @@ public enum StandardInterceptors {
         [
             AccessLogInterceptor(logger: logger),
             RPCMetricsInterceptor(registry: metrics),
-            ActorVerifier(secret: config.actorSecret, exemptMethods: exemptMethods),
+            ActorVerifier(secret: config.actorSecret, audience: config.service, exemptMethods: exemptMethods),
         ]
     }
 }

@@ -21,7 +21,7 @@ public struct CustomersServiceBindings: CustomerBindings {
         var request = Xsc_Customers_V1_GetRewardeeRequest()
         request.customerPhone = customerPhone
         var options = CallOptions(metadata: ActorMint.mint(secret: secret, accountID: "svc-settlements", role: .system,
-                                                           teamPath: "/", lifetime: .seconds(60)))
+                                                           teamPath: "/", lifetime: .seconds(60), audience: "customers"))
         options.timeout = timeout
         let answer: Xsc_Customers_V1_GetRewardeeResponse
         do {

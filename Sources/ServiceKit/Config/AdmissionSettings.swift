@@ -1,0 +1,65 @@
+/// How much work one service process takes on before it refuses more, read from the
+/// environment so each service of a deployment gets limits that fit its own handlers (issue 16).
+/// A refusal is always fast and cheap: a connection past a limit is closed at accept, a call
+/// past `maxCallsInFlight` gets RESOURCE_EXHAUSTED with RetryInfo at once, and a call that
+/// finds every database connection busy waits at most `databaseAcquireTimeout` in a queue of at
+/// most `databaseMaxWaiters` before UNAVAILABLE. Nothing waits the old 5 seconds.
+public struct AdmissionSettings: Sendable, Equatable {
+    /// XSC_MAX_CONNECTIONS: open gRPC connections per process.
+    public var maxConnections = 4096
+    /// XSC_MAX_CONNECTIONS_PER_PEER: open gRPC connections per client address.
+    public var maxConnectionsPerPeer = 1024
+    /// XSC_MAX_CALLS_IN_FLIGHT: calls being handled at once (health and reflection exempt).
+    public var maxCallsInFlight = 4096
+    /// XSC_BUSY_RETRY_AFTER_MS: the RetryInfo delay a refused call is given.
+    public var busyRetryAfter: Duration = .milliseconds(100)
+    /// XSC_DB_MAX_WAITERS: calls that may queue for a database connection; past it a call is
+    /// refused at once.
+    public var databaseMaxWaiters = 64
+    /// XSC_DB_ACQUIRE_TIMEOUT_MS: how long a queued call waits for a database connection.
+    public var databaseAcquireTimeout: Duration = .milliseconds(500)
+
+    public init() {}
+
+    /// The variables in the order `--print-config` shows them.
+    public var printableLines: [String] {
+        [
+            "XSC_MAX_CONNECTIONS=\(maxConnections)",
+            "XSC_MAX_CONNECTIONS_PER_PEER=\(maxConnectionsPerPeer)",
+            "XSC_MAX_CALLS_IN_FLIGHT=\(maxCallsInFlight)",
+            "XSC_BUSY_RETRY_AFTER_MS=\(busyRetryAfter.wholeMilliseconds)",
+            "XSC_DB_MAX_WAITERS=\(databaseMaxWaiters)",
+            "XSC_DB_ACQUIRE_TIMEOUT_MS=\(databaseAcquireTimeout.wholeMilliseconds)",
+        ]
+    }
+}
+
+extension EnvironmentReader {
+    /// Every admission variable, each checked against its range; a bad one is reported and
+    /// its default kept so the other problems are still found.
+    mutating func admission() -> AdmissionSettings {
+        var settings = AdmissionSettings()
+        settings.maxConnections = wholeNumber("XSC_MAX_CONNECTIONS", in: 1...1_000_000, default: settings.maxConnections)
+        settings.maxConnectionsPerPeer = wholeNumber("XSC_MAX_CONNECTIONS_PER_PEER", in: 1...1_000_000,
+                                                     default: settings.maxConnectionsPerPeer)
+        settings.maxCallsInFlight = wholeNumber("XSC_MAX_CALLS_IN_FLIGHT", in: 1...1_000_000, default: settings.maxCallsInFlight)
+        settings.busyRetryAfter = .milliseconds(wholeNumber("XSC_BUSY_RETRY_AFTER_MS", in: 1...60_000,
+                                                            default: Int(settings.busyRetryAfter.wholeMilliseconds)))
+        settings.databaseMaxWaiters = wholeNumber("XSC_DB_MAX_WAITERS", in: 0...100_000, default: settings.databaseMaxWaiters)
+        settings.databaseAcquireTimeout = .milliseconds(wholeNumber("XSC_DB_ACQUIRE_TIMEOUT_MS", in: 1...60_000,
+                                                                    default: Int(settings.databaseAcquireTimeout.wholeMilliseconds)))
+        if settings.maxConnectionsPerPeer > settings.maxConnections {
+            problems.append("XSC_MAX_CONNECTIONS_PER_PEER (\(settings.maxConnectionsPerPeer)) must not exceed XSC_MAX_CONNECTIONS (\(settings.maxConnections))")
+        }
+        return settings
+    }
+
+    mutating func wholeNumber(_ name: String, in range: ClosedRange<Int>, default fallback: Int) -> Int {
+        guard let text = value(name) else { return fallback }
+        guard let number = Int(text), range.contains(number) else {
+            problems.append("\(name) must be a whole number from \(range.lowerBound) to \(range.upperBound), got \"\(text)\"")
+            return fallback
+        }
+        return number
+    }
+}

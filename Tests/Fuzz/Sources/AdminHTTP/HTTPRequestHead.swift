@@ -1,0 +1,1 @@
+../../../../Sources/ServiceKit/Admin/HTTPRequestHead.swift

@@ -1,0 +1,115 @@
+"""Forged and misused signed actors against the real services (issue 16's row "a replayed,
+tampered, expired or other-audience actor: 0 accepted"), calling orders and notifications
+directly, as anyone who reached a backend port could.
+
+Each case is one call; "accepted" means any answer but UNAUTHENTICATED. The control (a fresh
+actor signed for the service it calls) must be accepted, so the check can tell the two apart;
+and the cases fail as they stand against a service without audience or lifetime checks (the
+other-audience, audience-less and ten-year cases were all accepted before this issue)."""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import time
+
+import grpc
+import pytest
+
+from cluster_support import ACTOR_SECRET
+import wire_support
+
+T = 20
+
+
+def sign(actor_bytes: bytes, audience: str | None, secret: str = ACTOR_SECRET) -> bytes:
+    label = b"xsc-actor-v1\x00" if audience is None else b"xsc-actor-v2\x00" + audience.encode() + b"\x00"
+    return hmac.new(secret.encode(), label + actor_bytes, hashlib.sha256).digest()
+
+
+def actor_bytes(stubs, *, expires_in_ms: int = 60_000, role: str = "ROLE_ADMIN", account: str = "acct-abuse") -> bytes:
+    common = stubs.common
+    return common.ActorContext(account_id=account, role=getattr(common.ActorContext, role), team_path="/hq",
+                               request_id="abuse-1", expires_at_ms=int(time.time() * 1000) + expires_in_ms
+                               ).SerializeToString()
+
+
+def metadata(actor: bytes, signature: bytes) -> tuple:
+    return (("x-xsc-actor-bin", actor), ("x-xsc-actor-sig-bin", signature))
+
+
+def call(cluster, service: str, md) -> grpc.StatusCode:
+    """One harmless read on `service`; its status code."""
+    stubs = cluster.stubs
+    with grpc.insecure_channel(cluster.address(service)) as channel:
+        try:
+            if service == "orders":
+                stubs.orders_grpc.OrderServiceStub(channel).GetOrder(
+                    stubs.orders.GetOrderRequest(order_id="00000000-0000-0000-0000-000000000000"), metadata=md, timeout=T)
+            else:
+                stubs.notifications_grpc.NotificationServiceStub(channel).ListInbox(
+                    stubs.notifications.ListInboxRequest(), metadata=md, timeout=T)
+            return grpc.StatusCode.OK
+        except grpc.RpcError as error:
+            return error.code()
+
+
+def minted(audience: str, ttl_s: int) -> tuple:
+    made = wire_support.run_xsc("mint-actor", "--audience", audience, "--account", "acct-replay", "--role", "admin",
+                                "--ttl", str(ttl_s), "--plain", env={"XSC_ACTOR_SECRET": ACTOR_SECRET})
+    assert made.returncode == 0, made.stderr
+    return tuple((name, base64.b64decode(value)) for name, value in
+                 (line.split(": ", 1) for line in made.stdout.splitlines()))
+
+
+@pytest.fixture(scope="module")
+def cluster(standard_cluster):
+    return standard_cluster
+
+
+def test_replayed_tampered_expired_and_other_audience_actors_are_all_refused(cluster):
+    stubs = cluster.stubs
+    services = ("orders", "notifications")
+    for service in services:
+        good = actor_bytes(stubs)
+        assert call(cluster, service, metadata(good, sign(good, service))) != grpc.StatusCode.UNAUTHENTICATED, \
+            f"control: a fresh actor for {service} must be accepted"
+
+    cases: list[tuple[str, str, tuple]] = []
+    for service in services:
+        other = "notifications" if service == "orders" else "orders"
+        good = actor_bytes(stubs)
+        tampered = bytearray(good)
+        tampered[-1] ^= 0x01  # the last byte of expires_at_ms
+        bad_signature = bytearray(sign(good, service))
+        bad_signature[0] ^= 0x80
+        expired = actor_bytes(stubs, expires_in_ms=-10_000)
+        ten_years = actor_bytes(stubs, expires_in_ms=10 * 365 * 86_400_000)
+        cases += [
+            ("other audience", service, metadata(good, sign(good, other))),
+            ("the gateway's audience", service, metadata(good, sign(good, "gateway"))),
+            ("no audience (v1 format)", service, metadata(good, sign(good, None))),
+            ("tampered actor bytes", service, metadata(bytes(tampered), sign(good, service))),
+            ("tampered signature", service, metadata(good, bytes(bad_signature))),
+            ("wrong secret", service, metadata(good, sign(good, service, secret="x" * 40))),
+            ("expired", service, metadata(expired, sign(expired, service))),
+            ("lifetime past the 1 h cap", service, metadata(ten_years, sign(ten_years, service))),
+        ]
+
+    # A real replay: an actor minted for orders with a 1 s lifetime, accepted once, then replayed
+    # at notifications at once and at orders after its expiry (plus the 5 s clock skew allowed).
+    captured = minted("orders", 1)
+    assert call(cluster, "orders", captured) != grpc.StatusCode.UNAUTHENTICATED, "the captured actor works once"
+    cases.append(("replayed at another service", "notifications", captured))
+    time.sleep(6.5)
+    cases.append(("replayed after expiry", "orders", captured))
+
+    accepted = []
+    for name, service, md in cases:
+        code = call(cluster, service, md)
+        if code != grpc.StatusCode.UNAUTHENTICATED:
+            accepted.append(f"{name} at {service}: {code}")
+    kinds = sorted({name for name, _, _ in cases})
+    print(f"\nforged/replayed actors: {len(cases)} tried ({len(kinds)} kinds at orders and notifications), "
+          f"{len(accepted)} accepted")
+    assert not accepted, accepted

@@ -1,0 +1,273 @@
+"""HTTP/2 abuse (issue 16's suite): rapid reset, a CONTINUATION flood, SETTINGS and PING floods
+and slowloris against xsc-interop-server, each while a well-behaved grpcio client keeps calling.
+Each case prints: whether the abusive connection was closed (GOAWAY or EOF) and after how many
+frames, the server's RSS before and after, and the other client's p50/p99 during the abuse next to
+its baseline measured in the same run. Asserted: the abusive connection is closed (where the
+server is meant to close it), RSS growth bounded, the other client got every answer, and the
+server still serves. Latency is printed, never asserted (no timing thresholds in tests).
+
+Each case can fail: `XSC_WIRE_TARGET=reference` runs it against grpcio's server, and a server
+that ignored a flood would leave the connection open (the "closed" assertion) or grow memory.
+`XSC_ABUSE_SCALE` multiplies the frame counts (make soak sets it; make test runs 1)."""
+from __future__ import annotations
+
+import json
+import os
+import socket
+import struct
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import raw_h2
+from test_abuse_headers import rss_kib
+
+SCALE = max(1, int(os.environ.get("XSC_ABUSE_SCALE", "1")))
+PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+EMPTY_CALL = "/grpc.testing.TestService/EmptyCall"
+
+# Frame types and flags (RFC 9113 section 6).
+DATA, HEADERS, RST_STREAM, SETTINGS, PING, GOAWAY, CONTINUATION = 0, 1, 3, 4, 6, 7, 9
+END_STREAM, END_HEADERS, ACK = 0x1, 0x4, 0x1
+
+
+def frame(kind: int, flags: int, stream: int, payload: bytes = b"") -> bytes:
+    return struct.pack(">I", len(payload))[1:] + bytes([kind, flags]) + struct.pack(">I", stream) + payload
+
+
+def request_block(authority: str, path: str = EMPTY_CALL) -> bytes:
+    """A gRPC request's header block, HPACK-encoded without indexing (fresh per use)."""
+    import hpack
+    return hpack.Encoder().encode([(":method", "POST"), (":scheme", "http"), (":path", path),
+                                   (":authority", authority), ("content-type", "application/grpc"),
+                                   ("te", "trailers")])
+
+
+WINDOW_S = 2.0 * SCALE  # how long each abuse lasts while the other client measures
+
+
+class Prober:
+    """The well-behaved client (abuse_prober.py) in its own process for `seconds`."""
+
+    def __init__(self, address: str, stubs, seconds: float):
+        self.proc = subprocess.Popen(
+            [sys.executable, str(Path(__file__).resolve().parent / "abuse_prober.py"), "--address", address,
+             "--stubs-dir", str(stubs.dir), "--seconds", str(seconds)],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        assert self.proc.stdout.readline().strip() == "ready", self.proc.stderr.read()
+
+    def result(self) -> tuple[list[float], list[str]]:
+        out, err = self.proc.communicate(timeout=120)
+        assert self.proc.returncode == 0, err
+        answer = json.loads(out.strip().splitlines()[-1])
+        return answer["latencies_ms"], answer["failures"]
+
+
+def percentile(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def raw_socket(address: str, source: str | None = None) -> socket.socket:
+    host, port = address.rsplit(":", 1)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    if source:
+        sock.bind((source, 0))
+    sock.settimeout(raw_h2.READ_TIMEOUT_S)
+    sock.connect((host, int(port)))
+    return sock
+
+
+def closed_by_server(sock: socket.socket, wait_s: float = 5.0) -> tuple[bool, bool]:
+    """(closed, saw GOAWAY): reads what the server sends until EOF or `wait_s` of silence."""
+    sock.settimeout(wait_s)
+    goaway = False
+    buffered = b""
+    for _ in range(100_000):
+        try:
+            chunk = sock.recv(1 << 16)
+        except socket.timeout:
+            return False, goaway
+        except (ConnectionResetError, BrokenPipeError):
+            return True, goaway
+        if not chunk:
+            return True, goaway
+        buffered += chunk
+        while len(buffered) >= 9:
+            length = int.from_bytes(buffered[:3], "big")
+            if len(buffered) < 9 + length:
+                break
+            if buffered[3] == GOAWAY:
+                goaway = True
+            buffered = buffered[9 + length:]
+    return False, goaway
+
+
+def send_all(sock: socket.socket, data: bytes) -> bool:
+    """False when the server has already closed the connection."""
+    try:
+        sock.sendall(data)
+        return True
+    except (BrokenPipeError, ConnectionResetError, socket.timeout):
+        return False
+
+
+def run_case(name: str, live_server, stubs, abuse_once) -> dict:
+    """Baseline, then `abuse_once(address)` on fresh connections, one after another, for
+    WINDOW_S while the other client calls; prints the row's figures. `abuse_once` returns
+    {"closed": bool, "frames": int, ...}."""
+    pid = live_server.proc.pid
+    base, base_failures = Prober(live_server.address, stubs, WINDOW_S).result()
+    assert not base_failures, base_failures[:5]
+    before = rss_kib(pid)
+    prober = Prober(live_server.address, stubs, WINDOW_S)
+    outcomes, end = [], time.monotonic() + WINDOW_S
+    for _ in range(10_000):  # bounded; the window ends it
+        outcomes.append(abuse_once(live_server.address))
+        if time.monotonic() >= end:
+            break
+    during, failures = prober.result()
+    after = rss_kib(pid)
+    p99_base, p99_during = percentile(base, 99), percentile(during, 99)
+    ratio = p99_during / p99_base if p99_base > 0 else float("nan")
+    closed = sum(1 for o in outcomes if o["closed"])
+    frames = sum(o["frames"] for o in outcomes)
+    print(f"\n{name}: {len(outcomes)} abusive connections, {closed} closed by the server "
+          f"({frames:,} {outcomes[0]['unit']} sent); server RSS {before:,} -> {after:,} KiB; other client "
+          f"p50 {percentile(base, 50):.2f} -> {percentile(during, 50):.2f} ms, p99 {p99_base:.2f} -> {p99_during:.2f} ms "
+          f"({ratio:.2f}x baseline: {'within' if ratio <= 2 else 'OVER'} 2x), {len(during)} calls, {len(failures)} failed")
+    assert not failures, failures[:5]
+    assert after - before < 64 * 1024, f"{name}: RSS grew {after - before} KiB"
+    with raw_h2.RawGrpcConnection(live_server.address) as again:
+        assert again.request(again.grpc_headers(EMPTY_CALL), raw_h2.grpc_frame(b"")).grpc_status == 0
+    return {"connections": len(outcomes), "closed": closed, "outcomes": outcomes}
+
+
+def test_rapid_reset(live_server, stubs):
+    """CVE-2023-44487: open a stream and reset it at once, thousands of times. nghttp2's
+    reset-rate limit (and the glitch counter) must end the connection."""
+    def abuse(address):
+        sock = raw_socket(address)
+        block = request_block(address)
+        send_all(sock, PREFACE + frame(SETTINGS, 0, 0))
+        sent, stream = 0, 1
+        cancel = struct.pack(">I", 8)  # CANCEL
+        for _ in range(20_000 // 100):
+            burst = b"".join(frame(HEADERS, END_HEADERS, stream + 2 * i, block) + frame(RST_STREAM, 0, stream + 2 * i, cancel)
+                             for i in range(100))
+            stream += 200
+            if not send_all(sock, burst):
+                break
+            sent += 100
+        closed, goaway = closed_by_server(sock)
+        sock.close()
+        return {"closed": closed, "goaway": goaway, "frames": sent, "unit": "streams opened and reset"}
+    outcome = run_case("rapid reset", live_server, stubs, abuse)
+    assert outcome["closed"] == outcome["connections"], "every rapid-reset connection must be closed"
+
+
+def test_continuation_flood(live_server, stubs):
+    """CVE-2024-27316 class: HEADERS without END_HEADERS, then CONTINUATION frames without end.
+    The server must close the connection (nghttp2's max continuations / header list size)."""
+    def abuse(address):
+        sock = raw_socket(address)
+        block = request_block(address)
+        send_all(sock, PREFACE + frame(SETTINGS, 0, 0) + frame(HEADERS, 0, 1, block))
+        # Each CONTINUATION carries a small literal header (never-indexed, 4-byte name/value).
+        piece = bytes([0x10, 4]) + b"x-cf" + bytes([4]) + b"vvvv"
+        sent = 0
+        for _ in range(50_000 // 100):
+            if not send_all(sock, frame(CONTINUATION, 0, 1, piece) * 100):
+                break
+            sent += 100
+        closed, goaway = closed_by_server(sock)
+        sock.close()
+        return {"closed": closed, "goaway": goaway, "frames": sent, "unit": "CONTINUATION frames"}
+    outcome = run_case("CONTINUATION flood", live_server, stubs, abuse)
+    assert outcome["closed"] == outcome["connections"], "a CONTINUATION flood must end the connection"
+
+
+def test_settings_flood(live_server, stubs):
+    """SETTINGS frames sent far faster than their ACKs are read: nghttp2 bounds the queued ACKs
+    (max outbound ack) and ends the connection instead of queueing without end."""
+    def abuse(address):
+        sock = raw_socket(address)
+        send_all(sock, PREFACE)
+        one = frame(SETTINGS, 0, 0, struct.pack(">HI", 0x4, 65535))  # INITIAL_WINDOW_SIZE
+        sent = 0
+        for _ in range(100_000 // 500):
+            if not send_all(sock, one * 500):
+                break
+            sent += 500
+        closed, goaway = closed_by_server(sock)
+        sock.close()
+        return {"closed": closed, "goaway": goaway, "frames": sent, "unit": "SETTINGS frames, no ACK read,"}
+    outcome = run_case("SETTINGS flood", live_server, stubs, abuse)
+    assert outcome["closed"] == outcome["connections"], "a SETTINGS flood must end the connection"
+
+
+def test_ping_flood(live_server, stubs):
+    """PINGs without calls open and far above the allowed rate: ping strikes (KeepalivePolicy)
+    and nghttp2's outbound-ack bound end the connection."""
+    def abuse(address):
+        sock = raw_socket(address)
+        send_all(sock, PREFACE + frame(SETTINGS, 0, 0))
+        sent = 0
+        for _ in range(100_000 // 500):
+            if not send_all(sock, frame(PING, 0, 0, b"12345678") * 500):
+                break
+            sent += 500
+        closed, goaway = closed_by_server(sock)
+        sock.close()
+        return {"closed": closed, "goaway": goaway, "frames": sent, "unit": "PINGs"}
+    outcome = run_case("PING flood", live_server, stubs, abuse)
+    assert outcome["closed"] == outcome["connections"], "a PING flood must end the connection"
+
+
+def test_slowloris(live_server, stubs):
+    """Connections from another loopback address (127.0.0.3), each trickling its preface a byte
+    at a time for the whole window. Figures: how many the server still held at the end. There
+    is no handshake timeout, so they are bounded only by XSC_MAX_CONNECTIONS_PER_PEER (1024 by
+    default); the other client, from 127.0.0.1, is not affected by that cap."""
+    count = min(200 * SCALE, 1000)
+    done = []
+
+    def abuse(address):
+        if done:  # one wave per window: the wave itself lasts the window
+            time.sleep(0.05)
+            return {"closed": True, "frames": 0, "unit": "bytes", "extra": True}
+        sockets, refused = [], 0
+        for _ in range(count):
+            try:
+                sock = raw_socket(address, source="127.0.0.3")
+                sock.sendall(PREFACE[:1])
+                sockets.append(sock)
+            except OSError:
+                refused += 1
+        sent = len(sockets)
+        for index in range(int(WINDOW_S)):
+            time.sleep(1.0)
+            for sock in list(sockets):
+                if send_all(sock, PREFACE[1 + index:2 + index]):
+                    sent += 1
+                else:
+                    sockets.remove(sock)
+        held = 0
+        for sock in sockets:
+            sock.setblocking(False)
+            try:
+                held += 1 if sock.recv(1) != b"" else 0
+            except BlockingIOError:
+                held += 1
+            except OSError:
+                pass
+            sock.close()
+        done.append(held)
+        print(f"\nslowloris: {count} slow connections, {refused} refused at connect, {held} still held by the "
+              f"server after {int(WINDOW_S)} s (no handshake timeout; bound: XSC_MAX_CONNECTIONS_PER_PEER)")
+        return {"closed": held == 0, "frames": sent, "unit": "bytes"}
+    run_case("slowloris", live_server, stubs, abuse)
+    assert done and done[0] <= 1024
