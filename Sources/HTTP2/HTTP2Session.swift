@@ -18,6 +18,8 @@ public final class HTTP2Session {
     /// counter that ends abusive connections.
     public internal(set) var protocolErrorCount = 0
 
+    /// The peer's first SETTINGS frame arrived: its connection preface is complete.
+    public internal(set) var peerSettingsReceived = false
     /// Header blocks refused for exceeding MAX_HEADER_LIST_SIZE (their streams were reset).
     public internal(set) var oversizedHeaderBlocks = 0
 

@@ -144,6 +144,8 @@ private func onFrameReceived(_ session: OpaquePointer?, _ frame: UnsafePointer<n
     case NGHTTP2_GOAWAY.rawValue:
         owner.events.append(.goaway(lastStreamID: frame.pointee.goaway.last_stream_id,
                                     errorCode: frame.pointee.goaway.error_code))
+    case NGHTTP2_SETTINGS.rawValue:
+        if header.flags & UInt8(NGHTTP2_FLAG_ACK.rawValue) == 0 { owner.peerSettingsReceived = true }
     case NGHTTP2_PING.rawValue:
         let isAck = header.flags & UInt8(NGHTTP2_FLAG_ACK.rawValue) != 0
         owner.events.append(isAck ? .pingAck : .ping)

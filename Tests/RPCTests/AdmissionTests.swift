@@ -1,4 +1,6 @@
+import Glibc
 import Messages
+import NetIO
 import XCTest
 @testable import RPC
 
@@ -70,5 +72,25 @@ final class AdmissionTests: XCTestCase {
         XCTAssertTrue(third.readUntilClosed(seconds: 10), "the third connection from one address is closed")
         XCTAssertTrue(third.frames().isEmpty, "closed before any HTTP/2 frame")
         _ = (first, second)
+    }
+
+    func testAClientThatNeverCompletesItsPrefaceIsClosed() throws {
+        let server = try startServer { $0.handshakeTimeout = .milliseconds(300) }
+        defer { server.shutdown() }
+        // A slowloris: the first bytes of the preface, then nothing more.
+        let socket = try TCPSocket.connect(to: SocketAddress(numericHost: "127.0.0.1", port: server.port))
+        _ = socket.write(Array("PRI * HTTP".utf8), from: 0)
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        var closed = false
+        for _ in 0..<1000 where !closed {   // a liveness bound of 10 s, not a timing assertion
+            switch socket.read(into: &buffer) {
+            case .closed, .failed: closed = true
+            case .bytes, .wouldBlock: usleep(10_000)
+            }
+        }
+        XCTAssertTrue(closed, "a connection without a complete preface is closed after the handshake timeout")
+        // A client that completed its preface stays, idle, well past the timeout.
+        let polite = try RawHTTP2Client(port: server.port)
+        XCTAssertFalse(polite.readUntilClosed(seconds: 2), "a connection past its preface is not closed by the handshake timeout")
     }
 }

@@ -26,6 +26,9 @@ public final class RPCServer: @unchecked Sendable {
         /// Block SIGINT/SIGTERM at start so `waitUntilShutdown` can receive them.
         public var handlesTerminationSignals = true
         public var keepalive = KeepalivePolicy()
+        /// A connection whose client has not completed the HTTP/2 preface (magic + SETTINGS)
+        /// by then is closed: a slow or silent client cannot hold a connection for nothing.
+        public var handshakeTimeout: Duration = .seconds(10)
         /// Answers paths no registered service has (a proxy's routing); nil means UNIMPLEMENTED.
         public var fallback: (@Sendable (String) -> RPCMethod?)?
         /// Run in order before each call, and in reverse order after it.

@@ -43,6 +43,10 @@ final class ServerConnection: HTTP2ConnectionDelegate {
 
     func start() throws {
         try transport.register()
+        _ = loop.schedule(at: MonotonicTime.now().adding(configuration.handshakeTimeout)) { [weak self] in
+            guard let self, !self.transport.isClosed, !self.session.peerSettingsReceived else { return }
+            self.transport.close()
+        }
         scheduleKeepaliveCheck(at: keepalive.lastActivity.adding(configuration.keepalive.pingAfterIdle))
     }
 
