@@ -45,21 +45,8 @@ public enum OrdersService {
         timerConfiguration.metrics = metrics
         let timers = try TimerWorker(pool: pool, handlers: flow.timerHandlers, configuration: timerConfiguration, name: "orders-sla-timers")
 
-        var channels: [String: RPCChannel] = [:]
-        for peer in peers {
-            if let address = config.peers[peer] { channels[peer] = RPCChannel(host: address.host, port: address.port) }
-        }
-        let secret = config.actorSecret
-        let table = channels
-        let deliverer = RPCOutboxDeliverer(timeout: config.deliveryCallTimeout, permanentCodes: permanentCodes, extraMetadata: { message in
-            ActorMint.mint(secret: secret, accountID: "svc-orders", role: .system, teamPath: "/", lifetime: .seconds(60),
-                           audience: message.destination)
-        }, channels: { table[$0] })
-        var relayConfiguration = OutboxRelay.Configuration()
-        relayConfiguration.retry = retry
-        relayConfiguration.lease = config.claimLease
-        relayConfiguration.reportError = reportError
-        let relay = OutboxRelay(pool: pool, deliverer: deliverer, configuration: relayConfiguration, name: "orders-outbox")
+        let relay = OutboxRelay.forService(accountID: "svc-orders", peers: peers, config: config, pool: pool, retry: retry,
+                                           permanentCodes: permanentCodes, reportError: reportError, name: "orders-outbox")
         return [timers, relay]
     }
 }

@@ -46,21 +46,8 @@ public enum ProposalsService {
         timerConfiguration.batchSize = 64
         let timers = try TimerWorker(pool: pool, handlers: flow.timerHandlers, configuration: timerConfiguration,
                                      name: "proposals-timers")
-        var channels: [String: RPCChannel] = [:]
-        for peer in peers {
-            if let address = config.peers[peer] { channels[peer] = RPCChannel(host: address.host, port: address.port) }
-        }
-        let secret = config.actorSecret
-        let table = channels
-        let deliverer = RPCOutboxDeliverer(timeout: config.deliveryCallTimeout, permanentCodes: permanentCodes, extraMetadata: { message in
-            ActorMint.mint(secret: secret, accountID: "svc-proposals", role: .system, teamPath: "/", lifetime: .seconds(60),
-                           audience: message.destination)
-        }, channels: { table[$0] })
-        var relayConfiguration = OutboxRelay.Configuration()
-        relayConfiguration.retry = retry
-        relayConfiguration.lease = config.claimLease
-        relayConfiguration.reportError = reportError
-        let relay = OutboxRelay(pool: pool, deliverer: deliverer, configuration: relayConfiguration, name: "proposals-outbox")
+        let relay = OutboxRelay.forService(accountID: "svc-proposals", peers: peers, config: config, pool: pool, retry: retry,
+                                           permanentCodes: permanentCodes, reportError: reportError, name: "proposals-outbox")
         return [timers, relay]
     }
 }
