@@ -45,7 +45,7 @@ struct TaskQueries: Sendable {
             ORDER BY sort_key LIMIT $5
             """, [.text(account), .text(team), .timestampMillis(now), after.map { .text($0) } ?? .null, .int(limit)]).map { row in
             var task = Xsc_Proposals_V1_Task()
-            task.kind = Xsc_Proposals_V1_TaskKind(rawValue: try row.decode(Int32.self, column: "kind")) ?? .unspecified
+            task.kind = Xsc_Proposals_V1_TaskKind(rawValue: try row.decode(Int32.self, column: "kind"))
             task.proposalId = try row.decode(String.self, column: "proposal_id")
             task.noticeId = try row.decode(String.self, column: "notice_id")
             task.reference = try row.decode(String.self, column: "reference")
