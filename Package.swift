@@ -66,7 +66,7 @@ let package = Package(
 
         // 5. ServiceKit: config, logs, metrics, admin listener, actor context, shutdown.
         .target(name: "ServiceKit", dependencies: [
-            "RPC", "NetIO", "ProtoCodec", "Messages", .product(name: "Crypto", package: "swift-crypto"),
+            "RPC", "NetIO", "ProtoCodec", "Messages", "HTTPClient", .product(name: "Crypto", package: "swift-crypto"),
         ]),
         // 5. The shared domain kit, beside ServiceKit: the business rules more than one service
         // needs (mainland phone numbers, error building, money in fen, business weeks, text
