@@ -279,7 +279,8 @@ def test_customers_and_follow_ups(cluster, world, people):
     assert "not found, or not yours to see" in hidden.stderr and "xsc customers list" in hidden.stderr
     assert hidden.stderr.replace(customer["id"], "ID") == missing.stderr.replace(missing.args[-1], "ID")
     # The same phone registered by someone else: refused, naming nothing of the owner's record.
-    taken = people.run("sales9", "customers", "create", "--name", "周先生", "--phone", phone, "--district", "cq-o1-d4")
+    taken = people.run("sales9", "customers", "create", "--name", "周先生", "--phone", phone, "--address", "重庆市渝中区",
+                       "--district", "cq-o1-d4")
     assert taken.returncode == 5 and "refused: it exists already" in taken.stderr, taken.stderr
     assert "sales7" not in taken.stderr and "业务员 赵" not in taken.stderr
     # Bad input: every refused field listed, exit 6.
@@ -303,7 +304,7 @@ def test_a_notice_its_question_and_the_answer(cluster, world, people):
     shown = people.json("referrer", "notices", "show", notice["id"])
     assert [(q["text"], q["answer"]) for q in shown["questions"]] == [("几点集合?", "上午九点")]
     assert shown["notice"]["read_at_ms"] > 0
-    assert cluster.query("proposals", "SELECT answer FROM questions WHERE id = :'p1'", asked["id"]) == [["上午九点"]]
+    assert cluster.query("proposals", "SELECT answer FROM notice_questions WHERE id = :'p1'", asked["id"]) == [["上午九点"]]
     hidden = people.run("sales9", "notices", "show", notice["id"])
     assert hidden.returncode == 4 and "xsc notices list" in hidden.stderr, hidden.stderr
 

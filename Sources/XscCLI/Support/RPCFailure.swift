@@ -9,7 +9,8 @@ struct RPCFailure: Error {
     var serverMessage: String
     var reason: String
     var fields: [(field: String, description: String)]
-    /// What to do next, for this command (replaces the status's general advice when set).
+    /// What to do next after a refusal of this command (not found, state, duplicate, role):
+    /// replaces the status's general advice for those; other statuses keep theirs.
     var hint: String?
     /// The gateway the call went to (named when it could not be reached).
     var gateway: String
@@ -68,6 +69,16 @@ struct RPCFailure: Error {
         }
     }
 
+    /// The advice that fits: the command's hint for a refusal, else the status's own.
+    var whatNext: String {
+        switch code {
+        case .notFound, .failedPrecondition, .alreadyExists, .permissionDenied, .aborted, .unauthenticated:
+            return hint ?? advice
+        default:
+            return advice
+        }
+    }
+
     /// The whole message for the terminal: summary, the server's words, each refused field, and
     /// what to do next.
     var sentence: String {
@@ -76,7 +87,7 @@ struct RPCFailure: Error {
         for field in fields where !serverMessage.contains(field.description) {
             text += "\n  \(field.field): \(field.description)"
         }
-        text += "\nwhat next: " + (hint ?? advice)
+        text += "\nwhat next: " + whatNext
         return text
     }
 
@@ -87,7 +98,7 @@ struct RPCFailure: Error {
             ("message", .string(serverMessage)),
             ("reason", .string(reason)),
             ("summary", .string(summary)),
-            ("what_next", .string(hint ?? advice)),
+            ("what_next", .string(whatNext)),
             ("fields", .array(fields.map { .object([("field", .string($0.field)), ("description", .string($0.description))]) })),
         ])
     }
