@@ -3,7 +3,7 @@ PostgreSQL (cluster_support), the organisation of orders_world plus a salesperso
 one on team t9 and the region's manager. Each person has a config folder of their own (their
 session file); `xsc` goes through the gateway only, with that person's session.
 
-Tables are read through a pseudo-terminal (pexpect), the way a person sees them; `--json` output
+Tables are read through a pseudo-terminal (pexpect, in pty_session.py), the way a person sees them; `--json` output
 is parsed with json.loads. Refusals are checked for their exit status and their sentence: another
 team's customer and another region's order answer "not found", an order in the wrong state is
 "refused", a bad phone lists the field. Effects are checked in the services' own databases.
@@ -16,12 +16,13 @@ import json
 import os
 import stat
 import subprocess
+import sys
 import unicodedata
 import uuid
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import pexpect
 import pytest
 
 import orders_world
@@ -95,19 +96,27 @@ class People:
         assert result.returncode == 0, result.stdout + result.stderr
         return json.loads(result.stdout)
 
-    def terminal(self, name: str, *args: str) -> tuple[int, str]:
+    def terminal(self, name: str, *args: str, dialogue: list[tuple[str, str]] = (), login: bool = True) -> tuple[int, str]:
         """What the person sees in a terminal (a pseudo-terminal), and the exit status."""
-        self.login(name)
-        child = pexpect.spawn(str(wire_support.binary("xsc")), list(args), env=self.env(name), encoding="utf-8",
-                              timeout=T * 2, dimensions=(50, 250))
-        child.expect(pexpect.EOF)
-        child.close()
-        return child.exitstatus, child.before.replace("\r\n", "\n")
+        if login:
+            self.login(name)
+        return terminal([str(wire_support.binary("xsc")), *args], self.env(name), dialogue)
 
 
 @pytest.fixture(scope="module")
 def people(cluster, world, tmp_path_factory):
     return People(cluster, world, tmp_path_factory.mktemp("homes"))
+
+
+def terminal(argv: list[str], env: dict[str, str], dialogue=()) -> tuple[int, str]:
+    """Runs argv in a pseudo-terminal (pty_session.py, a process without grpcio); the exit
+    status and the screen."""
+    spec = {"argv": argv, "env": env, "dialogue": [list(pair) for pair in dialogue], "timeout": T * 2}
+    done = subprocess.run([sys.executable, str(Path(__file__).with_name("pty_session.py")), json.dumps(spec)],
+                          capture_output=True, text=True, timeout=T * 4)
+    assert done.returncode == 0, done.stdout + done.stderr
+    answer = json.loads(done.stdout)
+    return answer["status"], answer["screen"]
 
 
 def width(text: str) -> int:
@@ -134,15 +143,9 @@ def mall_order(world: World):
 def test_login_at_a_terminal_keeps_a_private_session_and_whoami_tells_who(cluster, world, people):
     lead = world.people["cq_lead"]
     env = people.env("terminal_lead")
-    child = pexpect.spawn(str(wire_support.binary("xsc")), ["login"], env=env, encoding="utf-8", timeout=T * 2)
-    child.expect("Phone: ")
-    child.sendline(lead.phone)
-    child.expect("Password: ")
-    child.sendline(orders_world.PASSWORD)
-    child.expect(pexpect.EOF)
-    child.close()
-    said = child.before
-    assert child.exitstatus == 0, said
+    status, said = terminal([str(wire_support.binary("xsc")), "login"], env,
+                            [("Phone: ", lead.phone), ("Password: ", orders_world.PASSWORD)])
+    assert status == 0, said
     assert orders_world.PASSWORD not in said, "the password is never echoed"
     assert f"logged in as cq_lead ({lead.phone}), office_order_lead at /hq/cq/cq-o1" in said
     session = people.root / "terminal_lead" / "xsc" / "session"
@@ -151,11 +154,9 @@ def test_login_at_a_terminal_keeps_a_private_session_and_whoami_tells_who(cluste
     saved = json.loads(session.read_text())
     assert saved["accountID"] == lead.id and saved["gateway"] == cluster.address("gateway")
 
-    child = pexpect.spawn(str(wire_support.binary("xsc")), ["whoami"], env=env, encoding="utf-8", timeout=T * 2)
-    child.expect(pexpect.EOF)
-    child.close()
-    assert child.exitstatus == 0, child.before
-    lines = dict(line.split(":", 1) for line in child.before.replace("\r\n", "\n").splitlines() if ":" in line)
+    status, screen = terminal([str(wire_support.binary("xsc")), "whoami"], env)
+    assert status == 0, screen
+    lines = dict(line.split(":", 1) for line in screen.splitlines() if ":" in line)
     assert lines["name"].strip() == "cq_lead" and lines["role"].strip() == "office_order_lead"
 
     # Logged out, the session is gone at the gateway too: the saved token no longer works.
