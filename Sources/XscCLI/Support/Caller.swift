@@ -65,15 +65,18 @@ struct Caller {
     }
 
     /// Runs one call; a refusal becomes the person's message (and, with --json, a JSON error on
-    /// stdout). `hint` says what to do next when the usual advice for the status does not fit.
-    func run<Answer>(hint: String? = nil, _ body: () async throws -> Answer) async throws(CLIError) -> Answer {
+    /// stdout). The hints say what to do next after a missing id (`notFound`), a state conflict
+    /// (`state`) or a duplicate (`exists`) when the usual advice for the status does not fit.
+    func run<Answer>(notFound: String? = nil, state: String? = nil, exists: String? = nil,
+                     _ body: () async throws -> Answer) async throws(CLIError) -> Answer {
         do {
             return try await body()
         } catch let error as RPCError {
-            var failure = RPCFailure(error, gateway: address, hint: hint)
-            if error.code == .unauthenticated {
-                failure.hint = "your session has ended or was revoked: run `xsc login` again"
-            }
+            var hints: [StatusCode: String] = [.unauthenticated: "your session has ended or was revoked: run `xsc login` again"]
+            hints[.notFound] = notFound
+            hints[.failedPrecondition] = state
+            hints[.alreadyExists] = exists
+            let failure = RPCFailure(error, gateway: address, hints: hints)
             if json { print(failure.json.rendered()) }
             throw .refused(failure)
         } catch let error as CLIError {

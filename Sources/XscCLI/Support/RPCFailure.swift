@@ -9,18 +9,20 @@ struct RPCFailure: Error {
     var serverMessage: String
     var reason: String
     var fields: [(field: String, description: String)]
-    /// What to do next after a refusal of this command (not found, state, duplicate, role):
-    /// replaces the status's general advice for those; other statuses keep theirs.
-    var hint: String?
+    /// What to do next after this command's refusals, by status (replacing the status's general
+    /// advice): a missing id, a state conflict, a duplicate each have their own next step.
+    var hints: [StatusCode: String]
     /// The gateway the call went to (named when it could not be reached).
     var gateway: String
 
-    init(_ error: RPCError, gateway: String, hint: String? = nil) {
+    /// `hint`: what to do next after this very error (its status's hint).
+    init(_ error: RPCError, gateway: String, hint: String? = nil, hints: [StatusCode: String] = [:]) {
         code = error.code
         serverMessage = error.message
         reason = error.detail(Google_Rpc_ErrorInfo.self)?.reason ?? ""
         fields = (error.detail(Google_Rpc_BadRequest.self)?.fieldViolations ?? []).map { ($0.field, $0.description) }
-        self.hint = hint
+        self.hints = hints
+        if let hint { self.hints[error.code] = hint }
         self.gateway = gateway
     }
 
@@ -69,15 +71,8 @@ struct RPCFailure: Error {
         }
     }
 
-    /// The advice that fits: the command's hint for a refusal, else the status's own.
-    var whatNext: String {
-        switch code {
-        case .notFound, .failedPrecondition, .alreadyExists, .permissionDenied, .aborted, .unauthenticated:
-            return hint ?? advice
-        default:
-            return advice
-        }
-    }
+    /// The advice that fits: the command's hint for this status, else the status's own.
+    var whatNext: String { hints[code] ?? advice }
 
     /// The whole message for the terminal: summary, the server's words, each refused field, and
     /// what to do next.

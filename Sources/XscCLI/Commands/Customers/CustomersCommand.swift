@@ -44,7 +44,7 @@ struct CustomersCommand: AsyncParsableCommand {
             var request = Xsc_Customers_V1_CreateCustomerRequest()
             request.customer = input
             let client = Xsc_Customers_V1_CustomerServiceClient(channel: caller.channel)
-            let answer = try await caller.run(hint: "a customer belongs to whoever registered it first; search your own with `xsc customers list --phone DIGITS`") {
+            let answer = try await caller.run(exists: "a customer belongs to whoever registered it first; search your own with `xsc customers list --phone DIGITS`") {
                 try await client.createCustomer(request, options: caller.options(write: true))
             }
             let customer = answer.customer ?? Xsc_Customers_V1_Customer()
@@ -71,7 +71,7 @@ struct CustomersCommand: AsyncParsableCommand {
             let client = Xsc_Customers_V1_CustomerServiceClient(channel: caller.channel)
             var request = Xsc_Customers_V1_GetCustomerRequest()
             request.customerId = customer
-            let found = try await caller.run(hint: CustomersCommand.notFoundHint) {
+            let found = try await caller.run(notFound: CustomersCommand.notFoundHint) {
                 try await client.getCustomer(request, options: caller.options())
             }.customer ?? Xsc_Customers_V1_Customer()
             var list = Xsc_Customers_V1_ListFollowUpsRequest()

@@ -34,7 +34,7 @@ struct FollowUpCommand: AsyncParsableCommand {
             if let next { request.nextFollowUpAtMs = try caller.time.parse(next, option: "--next") }
             request.askAccountIds = ask
             let client = Xsc_Customers_V1_CustomerServiceClient(channel: caller.channel)
-            let answer = try await caller.run(hint: CustomersCommand.notFoundHint) {
+            let answer = try await caller.run(notFound: CustomersCommand.notFoundHint) {
                 try await client.addFollowUp(request, options: caller.options(write: true))
             }
             let followUp = answer.followUp ?? Xsc_Customers_V1_FollowUp()
@@ -63,7 +63,7 @@ struct FollowUpCommand: AsyncParsableCommand {
             page.pageSize = limit
             request.page = page
             let client = Xsc_Customers_V1_CustomerServiceClient(channel: caller.channel)
-            let followUps = try await caller.run(hint: CustomersCommand.notFoundHint) {
+            let followUps = try await caller.run(notFound: CustomersCommand.notFoundHint) {
                 try await client.listFollowUps(request, options: caller.options())
             }.followUps
             caller.emit(.object([("follow_ups", .array(followUps.map(CustomerView.followUpJSON)))]),

@@ -69,7 +69,7 @@ struct NoticesCommand: AsyncParsableCommand {
             let client = Xsc_Proposals_V1_ProposalServiceClient(channel: caller.channel)
             var request = Xsc_Proposals_V1_NoticeRequest()
             request.noticeId = notice
-            let found = try await caller.run(hint: NoticesCommand.notFoundHint) { try await client.getNotice(request, options: caller.options()) }
+            let found = try await caller.run(notFound: NoticesCommand.notFoundHint) { try await client.getNotice(request, options: caller.options()) }
             var list = Xsc_Proposals_V1_ListQuestionsRequest()
             list.noticeId = found.id
             let questions = try await caller.run { try await client.listQuestions(list, options: caller.options()) }.questions
@@ -129,7 +129,7 @@ struct NoticesCommand: AsyncParsableCommand {
             request.noticeId = notice
             request.text = text
             let client = Xsc_Proposals_V1_ProposalServiceClient(channel: caller.channel)
-            let question = try await caller.run(hint: NoticesCommand.notFoundHint) {
+            let question = try await caller.run(notFound: NoticesCommand.notFoundHint) {
                 try await client.askQuestion(request, options: caller.options(write: true))
             }
             caller.emit(NoticesCommand.questionJSON(question), text: "question asked (id \(question.id))")
@@ -150,7 +150,7 @@ struct NoticesCommand: AsyncParsableCommand {
             request.questionId = question
             request.answer = answer
             let client = Xsc_Proposals_V1_ProposalServiceClient(channel: caller.channel)
-            let answered = try await caller.run(hint: "check the question id; `xsc notices show NOTICE` lists the questions") {
+            let answered = try await caller.run(notFound: "check the question id; `xsc notices show NOTICE` lists the questions") {
                 try await client.answerQuestion(request, options: caller.options(write: true))
             }
             caller.emit(NoticesCommand.questionJSON(answered), text: "answered (question \(answered.id))")
@@ -170,7 +170,7 @@ struct NoticesCommand: AsyncParsableCommand {
             var request = Xsc_Proposals_V1_NoticeRequest()
             request.noticeId = notice
             let client = Xsc_Proposals_V1_ProposalServiceClient(channel: caller.channel)
-            let done = try await caller.run(hint: NoticesCommand.notFoundHint) {
+            let done = try await caller.run(notFound: NoticesCommand.notFoundHint) {
                 try await client.acknowledgeNotice(request, options: caller.options(write: true))
             }
             caller.emit(NoticesCommand.json(done), text: "notice \(done.id) acknowledged")

@@ -13,8 +13,8 @@ enum OrderStep {
                         _ call: (Xsc_Orders_V1_OrderServiceClient, String) async throws -> Xsc_Orders_V1_OrderResponse) async throws(CLIError) {
         let client = Xsc_Orders_V1_OrderServiceClient(channel: caller.channel)
         let id = try await OrderLookup.resolve(reference, caller: caller)
-        let hint = "\(OrderLookup.notFoundHint); \(stateHint.replacingOccurrences(of: "ORDER", with: reference))"
-        let order = try await caller.run(hint: hint) { try await call(client, id) }.order ?? Xsc_Orders_V1_Order()
+        let state = stateHint.replacingOccurrences(of: "ORDER", with: reference)
+        let order = try await caller.run(notFound: OrderLookup.notFoundHint, state: state) { try await call(client, id) }.order ?? Xsc_Orders_V1_Order()
         let next = OrderTurn.next(order, for: caller.session)
         var text = "order \(order.code) \(verb): now \(EnumName.of(order.state))"
         if let next { text += "; next for you: xsc orders \(next) \(order.code)" }

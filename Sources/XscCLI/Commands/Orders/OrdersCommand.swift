@@ -105,7 +105,7 @@ enum OrderLookup {
         let id = try await resolve(reference, caller: caller)
         var request = Xsc_Orders_V1_GetOrderRequest()
         request.orderId = id
-        return try await caller.run(hint: notFoundHint) { try await client.getOrder(request, options: caller.options()) }.order
+        return try await caller.run(notFound: notFoundHint) { try await client.getOrder(request, options: caller.options()) }.order
             ?? Xsc_Orders_V1_Order()
     }
 

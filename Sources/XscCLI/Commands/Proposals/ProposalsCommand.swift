@@ -95,7 +95,7 @@ struct ProposalsCommand: AsyncParsableCommand {
             if !draft {
                 var submit = Xsc_Proposals_V1_ProposalRequest()
                 submit.proposalId = proposal.id
-                proposal = try await caller.run(hint: "the draft \(proposal.id) is kept; correct it and submit again") {
+                proposal = try await caller.run(state: "the draft \(proposal.id) is kept: `xsc proposals show \(proposal.id)`") {
                     try await client.submitProposal(submit, options: caller.options(write: true))
                 }
             }
@@ -112,15 +112,14 @@ enum ProposalCall {
         var request = Xsc_Proposals_V1_ProposalRequest()
         request.proposalId = id
         let client = Xsc_Proposals_V1_ProposalServiceClient(channel: caller.channel)
-        return try await caller.run(hint: ProposalsCommand.notFoundHint) { try await client.getProposal(request, options: caller.options()) }
+        return try await caller.run(notFound: ProposalsCommand.notFoundHint) { try await client.getProposal(request, options: caller.options()) }
     }
 
     /// Runs a step and prints the proposal as it is now.
     static func step(_ caller: Caller, said: String,
                      _ call: (Xsc_Proposals_V1_ProposalServiceClient) async throws -> Xsc_Proposals_V1_Proposal) async throws(CLIError) {
         let client = Xsc_Proposals_V1_ProposalServiceClient(channel: caller.channel)
-        let hint = "\(ProposalsCommand.notFoundHint); \(ProposalsCommand.stateHint)"
-        let proposal = try await caller.run(hint: hint) { try await call(client) }
+        let proposal = try await caller.run(notFound: ProposalsCommand.notFoundHint, state: ProposalsCommand.stateHint) { try await call(client) }
         caller.emit(ProposalView.json(proposal), text: "\(said): proposal \(proposal.id) is now \(EnumName.of(proposal.state))")
     }
 }

@@ -50,10 +50,9 @@ struct LoginCommand: AsyncParsableCommand {
         do {
             answer = try await Xsc_Gateway_V1_AuthServiceClient(channel: channel).login(request, options: CallOptions(timeout: .seconds(30)))
         } catch let error as RPCError {
-            var failure = RPCFailure(error, gateway: address)
-            if error.code == .unauthenticated {
-                failure.hint = "check the phone and the password and try again (a disabled account cannot log in: ask your team admin)"
-            }
+            let failure = RPCFailure(error, gateway: address, hints: [
+                .unauthenticated: "check the phone and the password and try again (a disabled account cannot log in: ask your team admin)",
+            ])
             if options.json { print(failure.json.rendered()) }
             throw CLIError.refused(failure)
         }

@@ -55,7 +55,7 @@ struct StatementsCommand: AsyncParsableCommand {
             var request = Xsc_Settlements_V1_GetStatementRequest()
             request.statementId = statement
             let client = Xsc_Settlements_V1_SettlementServiceClient(channel: caller.channel)
-            let found = try await caller.run(hint: StatementsCommand.notFoundHint) {
+            let found = try await caller.run(notFound: StatementsCommand.notFoundHint) {
                 try await client.getStatement(request, options: caller.options())
             }.statement ?? Xsc_Settlements_V1_Statement()
             caller.emit(StatementView.json(found), text: StatementView.details(found, time: caller.time))
@@ -74,7 +74,7 @@ struct StatementsCommand: AsyncParsableCommand {
             var request = Xsc_Settlements_V1_SignStatementRequest()
             request.statementId = statement
             let client = Xsc_Settlements_V1_SettlementServiceClient(channel: caller.channel)
-            let signed = try await caller.run(hint: "\(StatementsCommand.notFoundHint); `xsc statements show ID` tells its state") {
+            let signed = try await caller.run(notFound: StatementsCommand.notFoundHint, state: "`xsc statements show \(statement)` tells its state (a statement is signed once)") {
                 try await client.signStatement(request, options: caller.options(write: true))
             }.statement ?? Xsc_Settlements_V1_Statement()
             caller.emit(StatementView.json(signed), text: "statement \(signed.statementId) signed: \(MoneyText.yuan(signed.payableFen)) to pay to \(signed.payeeName)")
@@ -100,7 +100,7 @@ struct StatementsCommand: AsyncParsableCommand {
             request.paidOnMs = try paidOn.map { (text: String) throws(CLIError) -> Int64 in try caller.time.parse(text, option: "--paid-on") }
                 ?? caller.time.nowMs
             let client = Xsc_Settlements_V1_SettlementServiceClient(channel: caller.channel)
-            let paid = try await caller.run(hint: "\(StatementsCommand.notFoundHint); only a signed statement can be paid") {
+            let paid = try await caller.run(notFound: StatementsCommand.notFoundHint, state: "only a signed, unpaid statement can be paid: `xsc statements show \(statement)`") {
                 try await client.recordPayment(request, options: caller.options(write: true))
             }.statement ?? Xsc_Settlements_V1_Statement()
             caller.emit(StatementView.json(paid), text: "payment recorded on statement \(paid.statementId): \(EnumName.of(paid.state))")
@@ -123,7 +123,7 @@ struct StatementsCommand: AsyncParsableCommand {
             request.statementId = statement
             request.format = csv ? .csv : .pdf
             let client = Xsc_Settlements_V1_SettlementServiceClient(channel: caller.channel)
-            let file = try await caller.run(hint: StatementsCommand.notFoundHint) {
+            let file = try await caller.run(notFound: StatementsCommand.notFoundHint) {
                 try await client.exportStatement(request, options: caller.options())
             }
             // The system's file name is used only as a plain name in this folder.
