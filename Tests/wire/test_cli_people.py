@@ -330,6 +330,25 @@ def test_a_proposal_submitted_decided_and_reported(cluster, world, people):
     assert both.returncode == 2 and "--execute or --terminate" in both.stderr
 
 
+def test_a_proposal_analysed_and_evaluated_after_its_finish(cluster, world, people):
+    """Seconds apart (typed as +Ns), so the finish passes within the test: the proposals service's
+    timer moves it to reviewing; then the proposer analyses and the participant evaluates."""
+    submitted = people.json("sales7", "proposals", "submit", "--title", "小区试饮会", "--purpose", "试饮", "--content", "周末试饮",
+                            "--resources", "样酒 2 瓶", "--participant", world.id("referrer"),
+                            "--start", "+15s", "--checkpoint", "+20s", "--finish", "+25s")
+    decider = next(name for name, person in world.people.items() if person.id == submitted["decider_account_ids"][0])
+    people.json(decider, "proposals", "decide", submitted["id"], "--execute", "--comment", "可以")
+    early = people.run("sales7", "proposals", "analyse", submitted["id"], "--text", "太早")
+    assert early.returncode == 5 and "xsc proposals show ID" in early.stderr, early.stderr
+    eventually("the proposal is past its finish and in review", lambda: people.json(
+        "sales7", "proposals", "show", submitted["id"])["state"] == "reviewing", timeout_s=120, interval_s=1)
+    people.json("sales7", "proposals", "analyse", submitted["id"], "--text", "到场二十人, 订出六箱")
+    done = people.json("referrer", "proposals", "evaluate", submitted["id"], "--score", "4", "--text", "效果不错")
+    assert done["state"] == "closed" and done["analysis"] == "到场二十人, 订出六箱"
+    assert [(e["account_id"], e["score"], e["text"]) for e in done["evaluations"]] == [(world.id("referrer"), 4, "效果不错")]
+    assert cluster.query("proposals", "SELECT state FROM proposals WHERE id = :'p1'", submitted["id"]) == [["closed"]]
+
+
 # -- statements and violations ---------------------------------------------------------------
 
 def test_a_statement_shown_signed_paid_and_downloaded(cluster, world, people, tmp_path):
