@@ -184,6 +184,13 @@ def test_a_wrong_password_and_no_session_say_what_to_do(cluster, world, people):
     assert as_json.returncode == 3
     error = json.loads(as_json.stdout)
     assert error["code"] == "UNAUTHENTICATED" and error["exit_status"] == 3 and "xsc login" in error["what_next"]
+    # A gateway that does not answer: exit 7, naming the address and what to check.
+    closed = f"127.0.0.1:{wire_support.free_port()}"
+    people.login("cq_lead")
+    down = subprocess.run([str(wire_support.binary("xsc")), "whoami", "--gateway", closed], env=people.env("cq_lead"),
+                          capture_output=True, text=True, timeout=T)
+    assert down.returncode == 7, down.stdout + down.stderr
+    assert f"cannot be reached at {closed}" in down.stderr and "make status" in down.stderr
 
 
 # -- orders ----------------------------------------------------------------------------------
@@ -408,5 +415,6 @@ def test_help_groups_the_commands_and_completion_scripts_are_generated():
     for shell in ("bash", "zsh", "fish"):
         script = wire_support.run_xsc("--generate-completion-script", shell)
         assert script.returncode == 0 and "orders" in script.stdout and "follow-up" in script.stdout, shell
+        assert "family_gathering" in script.stdout, f"{shell}: the values of --kind complete"
     nothing = wire_support.run_xsc()
     assert nothing.returncode == 2 and "USAGE" in nothing.stdout

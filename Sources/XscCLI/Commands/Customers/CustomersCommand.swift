@@ -26,8 +26,9 @@ struct CustomersCommand: AsyncParsableCommand {
         @Option(help: "A phone (mobile, or landline with area code); repeat for more, the first is the main one.") var phone: [String] = []
         @Option(help: "The address.") var address = ""
         @Option(help: "The delivery district id (e.g. cq-o1-d3).") var district = ""
-        @Option(help: "reception, family_gathering, gift or self_consumption.") var kind: String?
-        @Option(help: "A, B or C.") var grade: String?
+        @Option(help: "reception, family_gathering, gift or self_consumption.", completion: .list(CustomerView.kinds.map(EnumName.of)))
+        var kind: String?
+        @Option(help: "A, B or C.", completion: .list(["A", "B", "C"])) var grade: String?
         @Option(help: "A free label; repeat for more.") var tag: [String] = []
 
         func run() async throws {

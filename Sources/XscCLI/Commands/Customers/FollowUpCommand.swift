@@ -17,9 +17,11 @@ struct FollowUpCommand: AsyncParsableCommand {
 
         @OptionGroup var options: PeopleOptions
         @Argument(help: "The customer's id.") var customer: String
-        @Option(help: "phone, visit, wechat, sms or other.") var channel: String
+        @Option(help: "phone, visit, wechat, sms or other.", completion: .list(CustomerView.channels.map(EnumName.of)))
+        var channel: String
         @Option(help: "What was said or done.") var content: String
-        @Option(help: "interested, ordered, no_answer, declined or call_back.") var outcome: String
+        @Option(help: "interested, ordered, no_answer, declined or call_back.", completion: .list(CustomerView.outcomes.map(EnumName.of)))
+        var outcome: String
         @Option(help: "When to follow up next: 2026-12-08 10:00, +3d, ... (you are reminded then).") var next: String?
         @Option(help: "A team member's account id asked to follow up too (SMS and a task); repeat for more.") var ask: [String] = []
 

@@ -29,7 +29,8 @@ struct OrdersCommand: AsyncParsableCommand {
 
         @OptionGroup var options: PeopleOptions
         @Flag(help: "Every order you can see, not only those waiting for you.") var all = false
-        @Option(help: "Only orders in this state (received, acknowledged, assigned, accepted, delivered, visited, cancelled, refunded).")
+        @Option(help: ArgumentHelp("Only orders in this state (received, acknowledged, assigned, accepted, delivered, visited, cancelled, refunded)."),
+                completion: .list(OrderStates.all.map(EnumName.of)))
         var state: String?
         @Option(help: "At most this many orders (default 50).") var limit = 50
 

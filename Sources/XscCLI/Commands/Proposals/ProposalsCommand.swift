@@ -23,7 +23,9 @@ struct ProposalsCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Your team's proposals, newest first.")
 
         @OptionGroup var options: PeopleOptions
-        @Option(help: "Only this state (draft, submitted, executing, reviewing, closed, terminated).") var state: String?
+        @Option(help: "Only this state (draft, submitted, executing, reviewing, closed, terminated).",
+                completion: .list(ProposalView.states.map(EnumName.of)))
+        var state: String?
         @Option(help: "At most this many (default 50).") var limit: Int32 = 50
 
         func run() async throws {

@@ -113,7 +113,9 @@ struct StatementsCommand: AsyncParsableCommand {
 
         @OptionGroup var options: PeopleOptions
         @Argument(help: "The statement's id.") var statement: String
-        @Option(name: [.short, .long], help: "The file to write (default: the name the system gives, in this folder).") var output: String?
+        @Option(name: [.short, .long], help: "The file to write (default: the name the system gives, in this folder).",
+                completion: .file(extensions: ["pdf", "csv"]))
+        var output: String?
         @Flag(help: "CSV instead of PDF.") var csv = false
 
         func run() async throws {
