@@ -119,6 +119,8 @@ let package = Package(
         ]),
 
         .testTarget(name: "HTTP2Tests", dependencies: ["HTTP2"]),
+        // The CLI's pure parts: display widths, tables, JSON, times, error statuses.
+        .testTarget(name: "XscCLITests", dependencies: ["XscCLI", "RPC", "Messages"]),
         .testTarget(name: "DomainKitTests", dependencies: ["DomainKit", "RPC", "Messages"]),
         .testTarget(name: "NetIOTests", dependencies: ["NetIO"]),
         .testTarget(name: "ProtoCodecTests", dependencies: ["ProtoCodec", "Messages"]),
