@@ -271,6 +271,14 @@ def test_customers_and_follow_ups(cluster, world, people):
     listed = people.json("sales7", "customers", "follow-up", "list", customer["id"])
     assert [f["id"] for f in listed["follow_ups"]] == [added["follow_up"]["id"]]
     assert cluster.query("customers", "SELECT content FROM follow_ups WHERE customer_id = :'p1'", customer["id"]) == [["约好周五送样酒"]]
+    # A colleague asked to follow up too finds it on their list and marks it done.
+    asked = people.json("sales7", "customers", "follow-up", "add", customer["id"], "--channel", "visit", "--content", "上门拜访",
+                        "--outcome", "call_back", "--ask", world.id("cq_team_admin"))
+    assert asked["follow_up"]["asked_account_ids"] == [world.id("cq_team_admin")] and len(asked["task_ids"]) == 1
+    tasks = people.json("cq_team_admin", "customers", "tasks")["tasks"]
+    assert [(t["customer_name"], t["state"]) for t in tasks] == [("周先生", "open")]
+    assert people.json("cq_team_admin", "customers", "tasks", "--done", tasks[0]["id"])["state"] == "done"
+    assert people.json("cq_team_admin", "customers", "tasks")["tasks"] == []
 
     status, screen = people.terminal("sales7", "customers", "list", "--phone", phone)
     assert status == 0, screen
@@ -386,11 +394,16 @@ def test_a_statement_shown_signed_paid_and_downloaded(cluster, world, people, tm
     assert refused.returncode == 5 and "refused" in refused.stderr, refused.stderr
     signed = people.json("cq_manager", "statements", "sign", statement["statement_id"])
     assert signed["state"] == "signed" and signed["signed_by_account_id"] == world.id("cq_manager")
+    due = people.json("cq_dealer", "statements", "due")
+    assert due["due_fen"] >= signed["payable_fen"] and statement["statement_id"] in [st["statement_id"] for st in due["statements"]]
     paid = people.json("cq_dealer", "statements", "pay", statement["statement_id"], "--reference", "工行转账 0001")
     assert paid["state"] == "paid" and paid["payment_reference"] == "工行转账 0001"
     assert cluster.query("settlements", "SELECT state, payment_reference FROM statements WHERE id = :'p1'",
                          statement["statement_id"]) == [["paid", "工行转账 0001"]]
 
+    earned = people.json("referrer", "statements", "earnings")
+    assert earned["paid_fen"] == paid["total_fen"] and earned["pending_fen"] == 0
+    assert [(line["order_code"], line["state"]) for line in earned["lines"]] == [(order.code, "paid")]
     target = tmp_path / "statement.pdf"
     pdf = people.json("cq_lead", "statements", "download", statement["statement_id"], "-o", str(target))
     assert pdf["file"] == str(target) and pdf["content_type"] == "application/pdf"

@@ -6,12 +6,12 @@ import ServiceAPI
 struct CustomersCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "customers",
-        abstract: "Customers: create, show, list, and follow-ups.",
+        abstract: "Customers: create, show, list, follow-ups, and the follow-ups asked of you.",
         discussion: """
         Customers are closed inside your team: another team's customer answers "not found", \
         exactly like a missing id. A customer belongs to the salesperson who registered it first.
         """,
-        subcommands: [List.self, Show.self, Create.self, FollowUpCommand.self],
+        subcommands: [List.self, Show.self, Create.self, FollowUpCommand.self, Tasks.self],
         defaultSubcommand: List.self)
 
     static let notFoundHint = "check the customer id; `xsc customers list` shows your team's customers"

@@ -7,12 +7,12 @@ import ServiceAPI
 struct StatementsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "statements",
-        abstract: "Statements: list, show, sign, record payment, download the PDF.",
+        abstract: "Statements: list, show, sign, record payment, download the PDF; earnings, what is due.",
         discussion: """
         The regional manager signs a statement; the dealer records the payment; the office lead \
         prints it (download). A signed statement never changes.
         """,
-        subcommands: [List.self, Show.self, Sign.self, Pay.self, Download.self],
+        subcommands: [List.self, Show.self, Sign.self, Pay.self, Download.self, Earnings.self, Due.self],
         defaultSubcommand: List.self)
 
     static let notFoundHint = "check the statement id; `xsc statements list` shows the statements you can see"
