@@ -350,7 +350,7 @@ def test_a_proposal_analysed_and_evaluated_after_its_finish(cluster, world, peop
     timer moves it to reviewing; then the proposer analyses and the participant evaluates."""
     submitted = people.json("sales7", "proposals", "submit", "--title", "小区试饮会", "--purpose", "试饮", "--content", "周末试饮",
                             "--resources", "样酒 2 瓶", "--participant", world.id("referrer"),
-                            "--start", "+15s", "--checkpoint", "+20s", "--finish", "+25s")
+                            "--start", "+20s", "--checkpoint", "+25s", "--finish", "+35s")
     decider = next(name for name, person in world.people.items() if person.id == submitted["decider_account_ids"][0])
     people.json(decider, "proposals", "decide", submitted["id"], "--execute", "--comment", "可以")
     early = people.run("sales7", "proposals", "analyse", submitted["id"], "--text", "太早")
