@@ -249,6 +249,18 @@ def test_an_order_from_acknowledgement_to_return_visit(cluster, world, people):
         assert f" {kind} " in screen, screen
 
 
+def test_an_order_forwarded_through_the_district_lead(world, people):
+    order = mall_order(world)
+    people.json("cq_lead", "orders", "ack", order.code)
+    forwarded = people.json("cq_lead", "orders", "forward", order.code, "--to", world.id("cq_dlead"), "--district-lead")
+    assert (forwarded["state"], forwarded["assignee_kind"], forwarded["next_step"]) == ("assigned", "district_lead", None)
+    waiting = people.json("cq_dlead", "orders", "list")
+    assert [o["next_step"] for o in waiting["orders"] if o["id"] == order.id] == ["acknowledge"]
+    assert people.json("cq_dlead", "orders", "ack", order.code)["next_step"] == "assign"
+    assigned = people.json("cq_dlead", "orders", "assign", order.code, "--to", world.id("cq_dealer"))
+    assert (assigned["assignee_account_id"], assigned["assignee_kind"]) == (world.id("cq_dealer"), "dealer")
+
+
 def test_the_return_visit_needs_what_was_sold(world, people):
     order = mall_order(world)
     result = people.run("cq_lead", "orders", "visit", order.code, "--score", "5")
