@@ -15,14 +15,16 @@ from pathlib import Path
 
 import grpc
 
-# What drill.py needs: the gateway's, orders' and notifications' services and their imports.
-PROTO_FILES = ["xsc/common/v1/common.proto", "xsc/gateway/v1/gateway.proto", "xsc/orders/v1/orders.proto",
-               "xsc/notifications/v1/notifications.proto", "google/rpc/status.proto"]
+# What drill.py needs: the services of every part of the drill and their imports.
+SERVICES = ("gateway", "orders", "notifications", "customers", "proposals", "settlements")
+PROTO_FILES = ["xsc/common/v1/common.proto", "xsc/orders/v1/events.proto", "xsc/proposals/v1/events.proto",
+               *(f"xsc/{name}/v1/{name}.proto" for name in SERVICES), "google/rpc/status.proto"]
 
 
 class Stubs:
     """Modules compiled by grpc_tools.protoc into `out` (a temporary folder): `common`,
-    `gateway`, `orders`, `notifications` (messages) and `gateway_grpc`, ... (stubs)."""
+    `gateway`, `orders`, `notifications`, `customers`, `proposals`, `settlements` (messages) and
+    `gateway_grpc`, ... (stubs)."""
 
     def __init__(self, proto_dir: Path, out: Path):
         from grpc_tools import protoc
@@ -39,7 +41,7 @@ class Stubs:
         if str(out / "google") not in list(google.__path__):
             google.__path__.append(str(out / "google"))
         self.common = importlib.import_module("xsc.common.v1.common_pb2")
-        for name in ("gateway", "orders", "notifications"):
+        for name in SERVICES:
             setattr(self, name, importlib.import_module(f"xsc.{name}.v1.{name}_pb2"))
             setattr(self, name + "_grpc", importlib.import_module(f"xsc.{name}.v1.{name}_pb2_grpc"))
 
@@ -95,21 +97,22 @@ class DrillKeys:
                                   timeout=self.timeout_s).keys
         return sorted((key for key in keys if key.revoked_at_ms == 0), key=lambda key: key.created_at_ms)
 
-    def revoke_leftovers(self, partner_ids: list[str]) -> None:
+    def revoke_leftovers(self, keep: dict[str, int]) -> None:
         """Revokes the keys an earlier, interrupted run recorded; then, should a drill partner
-        still be at its limit (the state file was lost), keeps its oldest active key (the one
-        `xsc seed-drill` made) and revokes the newer ones, which only drill runs make."""
+        still have more active keys than `keep` names (the state file was lost), keeps its
+        oldest `keep` ones (those `xsc seed-drill` made) and revokes the newer ones, which only
+        drill runs make. A partner may have two active keys."""
         recorded = self._recorded()
         for key_id in recorded:
             self._revoke(key_id)
             self.say(f"  revoked key {key_id}, left by an interrupted drill run")
         self._record([])
-        for partner_id in partner_ids:
+        for partner_id, kept in keep.items():
             active = self._active(partner_id)
-            for key in active[1:]:  # with a limit of two: only when the partner is at it
+            for key in active[kept:]:
                 self._revoke(key.id)
                 self.say(f"  revoked {partner_id}'s key {key.display_prefix}... (made {clock(key.created_at_ms)}): "
-                         "a drill run's leftover, as the partner was at its limit of two active keys")
+                         f"a drill run's leftover ({len(active)} active keys; the partner may have two)")
 
     def create(self, partner_id: str, channel: str) -> tuple[object, str]:
         made = self.stub.CreateKey(self.pb.gateway.CreateKeyRequest(partner_id=partner_id, channel=channel),
@@ -168,6 +171,20 @@ class SmsFile:
             if time.monotonic() > give_up:
                 return None
             time.sleep(0.2)
+
+
+def until_accepted(attempt, timeout_s: float, codes=(grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.NOT_FOUND)):
+    """Runs `attempt` until a service stops refusing it with one of `codes`: the gateway feeds
+    new accounts to the services asynchronously (its outbox), so a service may not know an
+    account made a moment ago. After `timeout_s` the last refusal stands."""
+    give_up = time.monotonic() + timeout_s
+    while True:
+        try:
+            return attempt()
+        except grpc.RpcError as error:
+            if error.code() not in codes or time.monotonic() > give_up:
+                raise
+        time.sleep(0.3)
 
 
 def describe(error: grpc.RpcError) -> str:

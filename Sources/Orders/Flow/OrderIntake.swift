@@ -15,7 +15,7 @@ extension OrderFlow {
     public func submit(_ request: Xsc_Orders_V1_SubmitOrderRequest, actor: VerifiedActor,
                        idempotencyKey: String?) async throws -> Xsc_Orders_V1_SubmitOrderResponse {
         guard actor.role != .system else { throw RPCError.notAllowed("the system account does not submit orders") }
-        let valid = try SubmissionValidation.validate(request, actor: actor)
+        let valid = try await resolvingReferrer(try SubmissionValidation.validate(request, actor: actor))
         // A promotion-expense order also checks and charges its plan: the full path below.
         if valid.promotionPlanID.isEmpty {
             do {
