@@ -35,13 +35,13 @@ def phone() -> str:
 
 
 def open_flags(world, customer_phone: str) -> list:
-    pb = world.pb.orders
+    pb = world.pb.orders_conflicts
     answer = world.orders.ListChannelConflicts(pb.ListChannelConflictsRequest(), metadata=world.who("gz_manager"), timeout=T)
     return [flag for flag in answer.conflicts if flag.customer_phone == customer_phone]
 
 
 def review(world, who: str, flag_id: str, conflict_class: str = "", person: str = "", dismiss: bool = False):
-    pb = world.pb.orders
+    pb = world.pb.orders_conflicts
     request = pb.ClassChannelConflictRequest(
         conflict_id=flag_id, dismiss=dismiss, detail="顾客确认经销商劝其退单后改在其他渠道下单",
         person_account_id=world.id(person) if person else "",
@@ -63,7 +63,7 @@ def test_two_channels_flagged_classed_serious_and_booked_with_the_dealer_penalty
     later = world.submit("alliance-site", world.order_request("alliance", DISTRICT, external_id="AL-" + uuid.uuid4().hex[:8],
                                                               referrer=world.id("referrer"), phone=customer))
     [flag] = open_flags(world, customer)
-    pb = world.pb.orders
+    pb = world.pb.orders_conflicts
     assert flag.kind == pb.CONFLICT_KIND_TWO_CHANNELS and flag.state == pb.CONFLICT_STATE_OPEN
     assert (flag.earlier.order_code, flag.earlier.source, flag.earlier.partner_id) == (first.code, "mall", "tmall")
     assert (flag.order.order_code, flag.order.source) == (later.code, "alliance")
@@ -100,7 +100,7 @@ def test_refund_then_reorder_elsewhere_is_flagged_and_hq_classes_it_severe(world
     assert open_flags(world, customer) == []
     reorder = world.submit("jd", world.order_request("mall", DISTRICT, external_id="JD-" + uuid.uuid4().hex[:8], phone=customer))
     [flag] = open_flags(world, customer)
-    pb = world.pb.orders
+    pb = world.pb.orders_conflicts
     assert flag.kind == pb.CONFLICT_KIND_REFUND_REORDER
     assert (flag.earlier.order_code, flag.earlier.state) == (own.code, "refunded")
     assert (flag.order.order_code, flag.order.partner_id) == (reorder.code, "jd")
@@ -123,7 +123,7 @@ def test_a_dismissed_flag_books_nothing(world):
                                                    "'/xsc.settlements.v1.SettlementService/RecordChannelConflict'")
     before = queued()
     dismissed = review(world, "gz_manager", flag.id, dismiss=True)
-    assert dismissed.state == world.pb.orders.CONFLICT_STATE_DISMISSED
+    assert dismissed.state == world.pb.orders_conflicts.CONFLICT_STATE_DISMISSED
     assert open_flags(world, customer) == []
     assert queued() == before, "nothing queued for settlements"
     assert world.cluster.query("settlements", "SELECT count(*) FROM violations WHERE reference = :'p1'", later.code) == [["0"]]
