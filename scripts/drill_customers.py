@@ -8,7 +8,7 @@ import time
 import zlib
 
 from drill_org import COLLEAGUE, SALESPERSON, session_of
-from drill_support import clock, until_accepted
+from drill_support import day_and_time, until_accepted
 
 DISTRICT = "cq-o1-d3"
 CALL_S = 30.0
@@ -44,7 +44,7 @@ def add_and_follow_up(drill) -> None:
         ask_account_ids=[colleague_account.id]),
         metadata=[*session, ("idempotency-key", f"drill-follow-up-1-{drill.run_id}")], timeout=CALL_S), drill.args.timeout)
     drill.say(f"follow-up {first.follow_up.id}: {pb.Channel.Name(first.follow_up.channel)}, "
-              f"{pb.Outcome.Name(first.follow_up.outcome)}, next follow-up {clock(first.follow_up.next_follow_up_at_ms)} "
+              f"{pb.Outcome.Name(first.follow_up.outcome)}, next follow-up {day_and_time(first.follow_up.next_follow_up_at_ms)} "
               f"(in 2 days); {len(first.tasks)} task(s) for colleagues (told by SMS)")
     tasks = stub.ListMyTasks(pb.ListMyTasksRequest(), metadata=colleague, timeout=CALL_S).tasks
     mine = [task for task in tasks if task.follow_up_id == first.follow_up.id]
@@ -64,4 +64,4 @@ def add_and_follow_up(drill) -> None:
     if len(listed) != 2:
         raise drill.failure(f"customer {customer.id} lists {len(listed)} follow-ups, not 2")
     drill.say(f"the customer's record lists {len(listed)} follow-ups, newest first; next one due "
-              f"{clock(second.follow_up.next_follow_up_at_ms)}")
+              f"{day_and_time(second.follow_up.next_follow_up_at_ms)}")

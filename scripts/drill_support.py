@@ -17,8 +17,13 @@ import grpc
 
 # What drill.py needs: the services of every part of the drill and their imports.
 SERVICES = ("gateway", "orders", "notifications", "customers", "proposals", "settlements")
-PROTO_FILES = ["xsc/common/v1/common.proto", "xsc/orders/v1/events.proto", "xsc/proposals/v1/events.proto",
-               *(f"xsc/{name}/v1/{name}.proto" for name in SERVICES), "google/rpc/status.proto"]
+
+def proto_files(proto_dir: Path) -> list[str]:
+    """Every proto of those services' packages (a service's messages may live in more than one
+    file, each imported by the service's own), plus the shared ones."""
+    names = sorted(str(path.relative_to(proto_dir)) for name in (*SERVICES, "common")
+                   for path in (proto_dir / "xsc" / name).rglob("*.proto"))
+    return [*names, "google/rpc/status.proto"]
 
 
 class Stubs:
@@ -32,7 +37,7 @@ class Stubs:
 
         well_known = Path(grpc_tools.__file__).parent / "_proto"
         status = protoc.main(["grpc_tools.protoc", f"-I{proto_dir}", f"-I{well_known}", f"--python_out={out}",
-                              f"--grpc_python_out={out}", *PROTO_FILES])
+                              f"--grpc_python_out={out}", *proto_files(proto_dir)])
         if status != 0:
             raise RuntimeError(f"grpc_tools.protoc failed ({status}) on {proto_dir}")
         sys.path.insert(0, str(out))
@@ -197,6 +202,11 @@ def describe(error: grpc.RpcError) -> str:
 def clock(at_ms: int) -> str:
     """Local wall-clock time with milliseconds."""
     return datetime.fromtimestamp(at_ms / 1000).strftime("%H:%M:%S.%f")[:-3]
+
+
+def day_and_time(at_ms: int) -> str:
+    """Local date and time to the minute (a due date, days ahead)."""
+    return datetime.fromtimestamp(at_ms / 1000).strftime("%Y-%m-%d %H:%M")
 
 
 def yuan(fen: int) -> str:
