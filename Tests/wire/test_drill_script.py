@@ -19,6 +19,7 @@ import subprocess
 import sys
 import uuid
 
+import grpc
 import pytest
 
 import wire_support
@@ -204,3 +205,36 @@ def test_keys_and_open_prompts_an_interrupted_run_left_do_not_stop_the_next(clus
     assert_only_the_seeded_keys_are_active(cluster, var_dir)
     # The stranded order is left as it was: the drill only works its own.
     assert cluster.query("orders", "SELECT state FROM orders WHERE id = :'p1'", stranded.id) == [["received"]]
+
+
+def test_an_unknown_share_code_is_refused_on_its_field_and_an_account_id_passes(cluster, var_dir):
+    """Orders resolves share codes through customers at intake (the drill's part 1 uses a real
+    one): a code nobody has is INVALID_ARGUMENT on referrer_code, nothing stored."""
+    pb = cluster.stubs
+    key = cluster.create_partner_key("drill-alliance", "alliance")
+    orders = pb.orders_grpc.OrderServiceStub(cluster.gateway_channel())
+    external_id = "drill-unknown-code-" + uuid.uuid4().hex[:8]
+
+    def submit(referrer: str):
+        return orders.SubmitOrder(pb.orders.SubmitOrderRequest(
+            source=pb.orders.SOURCE_ALLIANCE, external_id=external_id, referrer_code=referrer,
+            customer=pb.orders.Customer(name="顾客 郑", phone="13700000003", address="重庆市渝中区较场口 3 号"),
+            delivery_district_id="cq-o1-d3",
+            lines=[pb.orders.OrderLine(sku_id="drill-baijiu-500ml", quantity=1, unit_price_fen=49_800)]),
+            metadata=key, timeout=30).order
+    try:
+        with pytest.raises(grpc.RpcError) as refused:
+            submit("zz-zz-zz")
+        assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        assert "unknown referral code ZZZZZZ" in refused.value.details()
+        fields = [violation.field for detail in cluster.stubs.error_details(refused.value)
+                  if hasattr(detail, "field_violations") for violation in detail.field_violations]
+        assert fields == ["referrer_code"], fields
+        assert cluster.query("orders", "SELECT count(*) FROM orders WHERE external_id = :'p1'", external_id) == [["0"]]
+        intermediary = account_id(cluster, INTERMEDIARY)
+        assert submit(intermediary).referrer_code in ("", intermediary)  # a partner may not see it
+        assert cluster.query("orders", "SELECT referrer_code FROM orders WHERE external_id = :'p1'", external_id) == [[intermediary]]
+    finally:
+        keys = pb.gateway_grpc.PartnerKeyServiceStub(cluster.gateway_channel())
+        for key_id in active_keys(cluster, "drill-alliance"):
+            keys.RevokeKey(pb.gateway.RevokeKeyRequest(key_id=key_id), metadata=cluster.admin(), timeout=30)
