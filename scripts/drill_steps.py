@@ -275,6 +275,10 @@ class Drill:
                  f"{yuan(done.actual_total_fen)}, evaluation {done.evaluation_score}/5 \"{done.evaluation_text}\"")
         if done.state != pb.ORDER_STATE_VISITED:
             raise StepFailed(f"order {order.code} is {self.state(done)} after the return visit, not visited")
+        referrer = self.people.get(done.referrer_code, done.referrer_code or "nobody")
+        self.say(f"the order's referrer, as orders resolved share code {self.referral_code}: {referrer}")
+        if done.referrer_code != self.intermediary_id:
+            raise StepFailed(f"order {order.code} names referrer '{done.referrer_code}', not the intermediary {self.intermediary_id}")
         return done
 
     def events(self, order_id: str, session) -> list:

@@ -103,6 +103,7 @@ def assert_went_through(cluster, run: subprocess.CompletedProcess) -> str:
         assert re.search(rf"^    \S+  {kind} ", output, re.MULTILINE), f"event {kind} not listed:\n{output}"
     assert re.search(r"SLA of 办事处订单负责人 张 \(13900000003\): [1-9]\d* acknowledgement\(s\).*misses 0,", output), output
     assert cluster.query("customers", "SELECT account_id FROM referral_codes WHERE code = :'p1'", share_code) == [[intermediary]]
+    assert f"the order's referrer, as orders resolved share code {share_code}: 中间人 吴 (13900000018)" in output, output
     rows = cluster.query("orders", "SELECT state, actual_total_fen, evaluation_score, source, referrer_code FROM orders "
                                    "WHERE id = :'p1'", order_id)
     assert rows == [["visited", "99600", "5", "alliance", intermediary]], rows
