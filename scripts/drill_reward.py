@@ -7,7 +7,7 @@ import time
 import uuid
 
 from drill_org import DEALER, INTERMEDIARY, REGIONAL_MANAGER, session_of
-from drill_support import until_accepted, yuan
+from drill_support import yuan
 
 REGION = "cq"
 REWARD_BASIS_POINTS = 500  # 5% of actual sales
@@ -24,9 +24,7 @@ def referral_code(drill) -> str:
                "to give customers")
     session, account = session_of(drill, INTERMEDIARY)
     customers = drill.pb.customers_grpc.CustomerServiceStub(drill.channel)
-    code = until_accepted(lambda: customers.GetMyReferralCode(drill.pb.customers.GetMyReferralCodeRequest(),
-                                                               metadata=session, timeout=CALL_S),
-                          drill.args.timeout, codes=())
+    code = customers.GetMyReferralCode(drill.pb.customers.GetMyReferralCodeRequest(), metadata=session, timeout=CALL_S)
     if code.account_id != account.id:
         raise drill.failure(f"the share code {code.code} names account {code.account_id}, not the intermediary {account.id}")
     drill.intermediary_id = account.id
