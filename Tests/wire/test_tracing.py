@@ -137,8 +137,9 @@ def test_a_caller_without_a_valid_traceparent_gets_a_trace_started_at_the_gatewa
     line = eventually("the gateway's line with a new trace", started)
     trace_id = line["trace_id"]
     assert len(trace_id) == 32 and trace_id != GIVEN_TRACE and trace_id != "0" * 32
+    # Each process exports on its own clock: wait for both.
     orders = eventually("orders' span in the new trace", lambda: collector.find("orders", SUBMIT, trace_id))
-    gateway = collector.find("gateway", SUBMIT, trace_id)
+    gateway = eventually("the gateway's span in the new trace", lambda: collector.find("gateway", SUBMIT, trace_id))
     assert len(gateway) == 1 and "parentSpanId" not in gateway[0]
     assert orders[0]["parentSpanId"] == gateway[0]["spanId"]
 
