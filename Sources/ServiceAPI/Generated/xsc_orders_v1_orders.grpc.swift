@@ -34,6 +34,9 @@ public protocol Xsc_Orders_V1_OrderServiceHandler: RPCServiceProvider {
     func upsertPromotionPlan(_ request: Xsc_Orders_V1_UpsertPromotionPlanRequest, context: ServerContext) async throws -> Xsc_Orders_V1_PromotionPlan
     func listPromotionPlans(_ request: Xsc_Orders_V1_ListPromotionPlansRequest, context: ServerContext) async throws -> Xsc_Orders_V1_ListPromotionPlansResponse
     func promotionExpenses(_ request: Xsc_Orders_V1_PromotionExpensesRequest, context: ServerContext) async throws -> Xsc_Orders_V1_PromotionExpensesResponse
+    func checkCampaignPrices(_ request: Xsc_Orders_V1_CheckCampaignPricesRequest, context: ServerContext) async throws -> Xsc_Orders_V1_CheckCampaignPricesResponse
+    func placeCampaignOrder(_ request: Xsc_Orders_V1_PlaceCampaignOrderRequest, context: ServerContext) async throws -> Xsc_Orders_V1_SubmitOrderResponse
+    func recordCampaignPickup(_ request: Xsc_Orders_V1_RecordCampaignPickupRequest, context: ServerContext) async throws -> Xsc_Orders_V1_OrderResponse
 }
 
 extension Xsc_Orders_V1_OrderServiceHandler {
@@ -126,6 +129,15 @@ extension Xsc_Orders_V1_OrderServiceHandler {
             .unary("PromotionExpenses") { (request: Xsc_Orders_V1_PromotionExpensesRequest, context: ServerContext) async throws -> Xsc_Orders_V1_PromotionExpensesResponse in
                 try await self.promotionExpenses(request, context: context)
             },
+            .unary("CheckCampaignPrices") { (request: Xsc_Orders_V1_CheckCampaignPricesRequest, context: ServerContext) async throws -> Xsc_Orders_V1_CheckCampaignPricesResponse in
+                try await self.checkCampaignPrices(request, context: context)
+            },
+            .unary("PlaceCampaignOrder") { (request: Xsc_Orders_V1_PlaceCampaignOrderRequest, context: ServerContext) async throws -> Xsc_Orders_V1_SubmitOrderResponse in
+                try await self.placeCampaignOrder(request, context: context)
+            },
+            .unary("RecordCampaignPickup") { (request: Xsc_Orders_V1_RecordCampaignPickupRequest, context: ServerContext) async throws -> Xsc_Orders_V1_OrderResponse in
+                try await self.recordCampaignPickup(request, context: context)
+            },
         ])
     }
 }
@@ -165,6 +177,9 @@ public struct Xsc_Orders_V1_OrderServiceClient: Sendable {
         public static let upsertPromotionPlan = "/xsc.orders.v1.OrderService/UpsertPromotionPlan"
         public static let listPromotionPlans = "/xsc.orders.v1.OrderService/ListPromotionPlans"
         public static let promotionExpenses = "/xsc.orders.v1.OrderService/PromotionExpenses"
+        public static let checkCampaignPrices = "/xsc.orders.v1.OrderService/CheckCampaignPrices"
+        public static let placeCampaignOrder = "/xsc.orders.v1.OrderService/PlaceCampaignOrder"
+        public static let recordCampaignPickup = "/xsc.orders.v1.OrderService/RecordCampaignPickup"
     }
 
     public let channel: RPCChannel
@@ -285,5 +300,17 @@ public struct Xsc_Orders_V1_OrderServiceClient: Sendable {
 
     public func promotionExpenses(_ request: Xsc_Orders_V1_PromotionExpensesRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Orders_V1_PromotionExpensesResponse {
         try await channel.unary(path: Paths.promotionExpenses, request: request, options: options)
+    }
+
+    public func checkCampaignPrices(_ request: Xsc_Orders_V1_CheckCampaignPricesRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Orders_V1_CheckCampaignPricesResponse {
+        try await channel.unary(path: Paths.checkCampaignPrices, request: request, options: options)
+    }
+
+    public func placeCampaignOrder(_ request: Xsc_Orders_V1_PlaceCampaignOrderRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Orders_V1_SubmitOrderResponse {
+        try await channel.unary(path: Paths.placeCampaignOrder, request: request, options: options)
+    }
+
+    public func recordCampaignPickup(_ request: Xsc_Orders_V1_RecordCampaignPickupRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Orders_V1_OrderResponse {
+        try await channel.unary(path: Paths.recordCampaignPickup, request: request, options: options)
     }
 }

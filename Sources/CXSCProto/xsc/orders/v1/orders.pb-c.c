@@ -6527,7 +6527,7 @@ const ProtobufCEnumDescriptor xsc__orders__v1__sales_basis__descriptor =
   xsc__orders__v1__sales_basis__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCMethodDescriptor xsc__orders__v1__order_service__method_descriptors[29] =
+static const ProtobufCMethodDescriptor xsc__orders__v1__order_service__method_descriptors[32] =
 {
   { "SubmitOrder", &xsc__orders__v1__submit_order_request__descriptor, &xsc__orders__v1__submit_order_response__descriptor },
   { "SubmitOrders", &xsc__orders__v1__submit_order_request__descriptor, &xsc__orders__v1__submit_orders_response__descriptor },
@@ -6558,6 +6558,9 @@ static const ProtobufCMethodDescriptor xsc__orders__v1__order_service__method_de
   { "UpsertPromotionPlan", &xsc__orders__v1__upsert_promotion_plan_request__descriptor, &xsc__orders__v1__promotion_plan__descriptor },
   { "ListPromotionPlans", &xsc__orders__v1__list_promotion_plans_request__descriptor, &xsc__orders__v1__list_promotion_plans_response__descriptor },
   { "PromotionExpenses", &xsc__orders__v1__promotion_expenses_request__descriptor, &xsc__orders__v1__promotion_expenses_response__descriptor },
+  { "CheckCampaignPrices", &xsc__orders__v1__check_campaign_prices_request__descriptor, &xsc__orders__v1__check_campaign_prices_response__descriptor },
+  { "PlaceCampaignOrder", &xsc__orders__v1__place_campaign_order_request__descriptor, &xsc__orders__v1__submit_order_response__descriptor },
+  { "RecordCampaignPickup", &xsc__orders__v1__record_campaign_pickup_request__descriptor, &xsc__orders__v1__order_response__descriptor },
 };
 const unsigned xsc__orders__v1__order_service__method_indices_by_name[] = {
   6,        /* Accept */
@@ -6566,6 +6569,7 @@ const unsigned xsc__orders__v1__order_service__method_indices_by_name[] = {
   5,        /* Assign */
   9,        /* Cancel */
   18,        /* ChannelMix */
+  29,        /* CheckCampaignPrices */
   2,        /* GetOrder */
   11,        /* ListOrderEvents */
   3,        /* ListOrders */
@@ -6573,8 +6577,10 @@ const unsigned xsc__orders__v1__order_service__method_indices_by_name[] = {
   27,        /* ListPromotionPlans */
   7,        /* MarkDelivered */
   17,        /* OrdersByWeekdayHour */
+  30,        /* PlaceCampaignOrder */
   28,        /* PromotionExpenses */
   25,        /* PromptUndelivered */
+  31,        /* RecordCampaignPickup */
   8,        /* RecordReturnVisit */
   10,        /* Refund */
   15,        /* SalesByTeam */
@@ -6597,7 +6603,7 @@ const ProtobufCServiceDescriptor xsc__orders__v1__order_service__descriptor =
   "OrderService",
   "Xsc__Orders__V1__OrderService",
   "xsc.orders.v1",
-  29,
+  32,
   xsc__orders__v1__order_service__method_descriptors,
   xsc__orders__v1__order_service__method_indices_by_name
 };
@@ -6832,6 +6838,30 @@ void xsc__orders__v1__order_service__promotion_expenses(ProtobufCService *servic
 {
   assert(service->descriptor == &xsc__orders__v1__order_service__descriptor);
   service->invoke(service, 28, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void xsc__orders__v1__order_service__check_campaign_prices(ProtobufCService *service,
+                                                           const Xsc__Orders__V1__CheckCampaignPricesRequest *input,
+                                                           Xsc__Orders__V1__CheckCampaignPricesResponse_Closure closure,
+                                                           void *closure_data)
+{
+  assert(service->descriptor == &xsc__orders__v1__order_service__descriptor);
+  service->invoke(service, 29, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void xsc__orders__v1__order_service__place_campaign_order(ProtobufCService *service,
+                                                          const Xsc__Orders__V1__PlaceCampaignOrderRequest *input,
+                                                          Xsc__Orders__V1__SubmitOrderResponse_Closure closure,
+                                                          void *closure_data)
+{
+  assert(service->descriptor == &xsc__orders__v1__order_service__descriptor);
+  service->invoke(service, 30, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void xsc__orders__v1__order_service__record_campaign_pickup(ProtobufCService *service,
+                                                            const Xsc__Orders__V1__RecordCampaignPickupRequest *input,
+                                                            Xsc__Orders__V1__OrderResponse_Closure closure,
+                                                            void *closure_data)
+{
+  assert(service->descriptor == &xsc__orders__v1__order_service__descriptor);
+  service->invoke(service, 31, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void xsc__orders__v1__order_service__init (Xsc__Orders__V1__OrderService_Service *service,
                                            Xsc__Orders__V1__OrderService_ServiceDestroy destroy)
