@@ -33,9 +33,9 @@ final class CampaignRulesTests: XCTestCase {
 
     func testRefusesAPriceAboveTheGuidedMaximumAndEveryOtherProblemAtOnce() async throws {
         var request = fixture.campaignRequest()
-        request.campaign.products[0].campaignPriceFen = 50_001
-        request.campaign.pickupPoints[1].districtId = "d9"
-        request.campaign.pickupPoints[0].dealerAccountId = "dealer-2"
+        request.campaign?.products[0].campaignPriceFen = 50_001
+        request.campaign?.pickupPoints[1].districtId = "d9"
+        request.campaign?.pickupPoints[0].dealerAccountId = "dealer-2"
         do {
             _ = try await fixture.create(request)
             XCTFail("created a campaign above the guided price")
@@ -46,7 +46,7 @@ final class CampaignRulesTests: XCTestCase {
             XCTAssertTrue(error.message.contains("campaign.pickup_points[0].dealer_account_id"), error.message)
         }
         request = fixture.campaignRequest()
-        request.campaign.leaderAccountId = "leader-x"
+        request.campaign?.leaderAccountId = "leader-x"
         do {
             _ = try await fixture.create(request)
             XCTFail("a leader of another team was accepted")
