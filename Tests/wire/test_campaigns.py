@@ -18,6 +18,8 @@ from __future__ import annotations
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import grpc
 import pytest
@@ -106,7 +108,8 @@ def create(cluster, world, min_quantity: int, deadline_s: float, stock: int = 0,
                                         timeout=T).campaign
 
 
-def join(cluster, who_metadata, campaign, phone: str, point: str = "p1", lines=(("bj-500", 1),), by_code: bool = False):
+def join(cluster, who_metadata, campaign, phone: str, point: str = "p1", lines=(("bj-500", 1),), by_code: bool = False,
+         idempotency_key: str | None = None):
     pb = cluster.stubs.campaigns
     request = pb.JoinCampaignRequest(customer_name="邻居" + phone[-4:], customer_phone=phone, pickup_point_id=point,
                                      lines=[pb.JoinLine(sku_id=sku, quantity=quantity) for sku, quantity in lines])
@@ -114,7 +117,8 @@ def join(cluster, who_metadata, campaign, phone: str, point: str = "p1", lines=(
         request.share_code = campaign.share_code
     else:
         request.campaign_id = campaign.id
-    return stub(cluster).JoinCampaign(request, metadata=who_metadata + key(), timeout=T).participation
+    metadata = who_metadata + ([("idempotency-key", idempotency_key)] if idempotency_key else key())
+    return stub(cluster).JoinCampaign(request, metadata=metadata, timeout=T).participation
 
 
 def wait_closed(cluster, world, campaign, state: str):
@@ -144,20 +148,33 @@ def campaign_orders(cluster, participation_ids) -> dict[str, dict]:
     return found
 
 
+# Generous deadlines: every join must land before them on a loaded machine. Both campaigns are
+# opened and joined first, then their deadlines pass together.
+DEADLINE_S = 40
+FAILING_PHONES = ["13700001001", "13700001002", "13700001003", "13700001004"]
+
+
 @pytest.fixture(scope="module")
-def succeeded(cluster, world):
+def opened(cluster, world):
     """A campaign joined by 7 participants on two points (one through a partner's mini-program
-    by share code), closed at its deadline with 9 units for a minimum of 5."""
-    campaign = create(cluster, world, min_quantity=5, deadline_s=20)
+    by share code), 9 units for a minimum of 5; and one joined by 4 for a minimum of 100."""
+    winning = create(cluster, world, min_quantity=5, deadline_s=DEADLINE_S)
+    losing = create(cluster, world, min_quantity=100, deadline_s=DEADLINE_S)
     plan = [("13900000001", "p1", (("bj-500", 2),)), ("13900000002", "p2", (("bj-500", 1), ("bj-250", 1))),
             ("13900000003", "p1", (("bj-250", 1),)), ("13900000004", "p2", (("bj-500", 1),)),
             ("13900000005", "p1", (("bj-500", 1),)), ("13900000006", "p1", (("bj-250", 1),))]
-    joined = [join(cluster, world.who("referrer"), campaign, phone, point, lines) for phone, point, lines in plan]
-    joined.append(join(cluster, world.who("tmall"), campaign, "13900000007", "p2", (("bj-500", 1),), by_code=True))
+    joined = [join(cluster, world.who("referrer"), winning, phone, point, lines) for phone, point, lines in plan]
+    joined.append(join(cluster, world.who("tmall"), winning, "13900000007", "p2", (("bj-500", 1),), by_code=True))
+    lost = [join(cluster, world.who("referrer"), losing, phone, "p1" if i % 2 else "p2") for i, phone in enumerate(FAILING_PHONES)]
     # Held in campaigns until the deadline: nothing in the order area yet.
-    assert campaign_orders(cluster, [p.id for p in joined]) == {}
-    closed = wait_closed(cluster, world, campaign, "SUCCEEDED")
-    return closed, joined
+    assert campaign_orders(cluster, [p.id for p in joined + lost]) == {}
+    return winning, joined, losing, lost
+
+
+@pytest.fixture(scope="module")
+def succeeded(cluster, world, opened):
+    winning, joined, _, _ = opened
+    return wait_closed(cluster, world, winning, "SUCCEEDED"), joined
 
 
 def test_a_campaign_that_succeeds_places_every_order_and_both_lists_match_them(cluster, world, succeeded):
@@ -216,11 +233,10 @@ def line_list(participation):
     return list(participation.lines)
 
 
-def test_a_campaign_that_fails_cancels_every_order_and_texts_every_participant(cluster, world):
+def test_a_campaign_that_fails_cancels_every_order_and_texts_every_participant(cluster, world, opened):
     pb = cluster.stubs.campaigns
-    campaign = create(cluster, world, min_quantity=100, deadline_s=10)
-    phones = ["13700001001", "13700001002", "13700001003", "13700001004"]
-    joined = [join(cluster, world.who("referrer"), campaign, phone, "p1" if i % 2 else "p2") for i, phone in enumerate(phones)]
+    _, _, campaign, joined = opened
+    phones = FAILING_PHONES
     wait_closed(cluster, world, campaign, "FAILED")
     listed = stub(cluster).ListParticipations(pb.ListParticipationsRequest(campaign_id=campaign.id), metadata=world.who("referrer"),
                                               timeout=T).participations
@@ -243,11 +259,18 @@ def test_two_hundred_concurrent_joins_for_the_last_ten_units(cluster, world):
     join(cluster, world.who("referrer"), campaign, "13600000000", lines=(("bj-500", 2),))
 
     def attempt(index: int) -> str:
-        try:
-            join(cluster, world.who("referrer"), campaign, "136%08d" % (index + 1))
-            return "ok"
-        except grpc.RpcError as error:
-            return reason(cluster, error) or error.code().name
+        # A client told "busy" (UNAVAILABLE / RESOURCE_EXHAUSTED under this load) tries again with
+        # the same idempotency key, so a join that did commit is answered, never made twice.
+        attempt_key = uuid.uuid4().hex
+        while True:
+            try:
+                join(cluster, world.who("referrer"), campaign, "136%08d" % (index + 1), idempotency_key=attempt_key)
+                return "ok"
+            except grpc.RpcError as error:
+                if error.code() in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.RESOURCE_EXHAUSTED):
+                    time.sleep(0.05)
+                    continue
+                return reason(cluster, error) or error.code().name
 
     with ThreadPoolExecutor(max_workers=50) as pool:
         outcomes = list(pool.map(attempt, range(200)))
@@ -306,3 +329,14 @@ def test_pickup_with_a_wrong_a_reused_and_the_right_code_and_the_leaders_commiss
     s = cluster.stubs.settlements_grpc.SettlementServiceStub(cluster.gateway_channel())
     earnings = s.GetMyEarnings(cluster.stubs.settlements.GetMyEarningsRequest(), metadata=world.who("referrer"), timeout=T)
     assert earnings.pending_fen == reward
+    # The week closed early (as a drill would): the leader's statement with the dealer holds the line.
+    spb = cluster.stubs.settlements
+    year, week_no, _ = datetime.now(ZoneInfo("Asia/Shanghai")).isocalendar()
+    week = f"{year}-W{week_no:02d}"
+    s.CloseWeek(spb.CloseWeekRequest(week=week, before_end=True), metadata=world.who("cq_manager"), timeout=T)
+    statements = s.ListStatements(spb.ListStatementsRequest(week=week, payee_account_id=world.id("referrer")),
+                                  metadata=world.who("cq_manager"), timeout=T).statements
+    assert [(st.dealer_account_id, st.total_fen) for st in statements] == [(world.id("cq_dealer"), reward)]
+    statement = s.GetStatement(spb.GetStatementRequest(statement_id=statements[0].statement_id), metadata=world.who("cq_manager"),
+                               timeout=T).statement
+    assert [(line.order_id, line.amount_fen) for line in statement.lines] == [(order_id, reward)]
