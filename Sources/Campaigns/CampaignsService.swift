@@ -46,7 +46,6 @@ public enum CampaignsService {
         timerConfiguration.metrics = metrics
         // A release round writes a batch of participations with their outbox rows.
         timerConfiguration.batchSize = 1
-        timerConfiguration.pollInterval = .milliseconds(200)
         let timers = try TimerWorker(pool: pool, handlers: flow.timerHandlers, configuration: timerConfiguration,
                                      name: "campaigns-deadlines")
         let relay = OutboxRelay.forService(accountID: actorID, peers: peers, config: config, pool: pool, retry: retry,
