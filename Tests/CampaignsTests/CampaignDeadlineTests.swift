@@ -192,4 +192,22 @@ final class CampaignDeadlineTests: XCTestCase {
         let waiting = try await fixture.flow.participationsPage(list, actor: try fixture.teamAdmin).participations
         XCTAssertEqual(waiting.map(\.id), [other.id])
     }
+
+    /// Two replicas' timer workers at the deadline: one decision, each participation released
+    /// once (SKIP LOCKED claims; deterministic outbox event ids would refuse a second copy).
+    func testTwoReplicasCloseTheCampaignOnce() async throws {
+        let campaign = try await fixture.create(fixture.campaignRequest(minQuantity: 1))
+        for index in 1...10 { _ = try await fixture.join(campaign.id, phone: phone(index)) }
+        fixture.advance(to: campaign.deadlineMs)
+        let first = try fixture.timerWorker()
+        let second = try fixture.timerWorker()
+        async let a: Void = { while try await first.runOnce() > 0 {} }()
+        async let b: Void = { while try await second.runOnce() > 0 {} }()
+        _ = try await (a, b)
+        try await fixture.runTimers()
+        let placed = try await fixture.outbox("orders")
+        XCTAssertEqual(placed.count, 10)
+        let states = try await fixture.pool.query("SELECT state, count(*)::int FROM participations GROUP BY state")
+        XCTAssertEqual(try states.map { "\(try $0.decode(String.self, at: 0)) \(try $0.decode(Int32.self, at: 1))" }, ["ordered 10"])
+    }
 }
