@@ -62,6 +62,22 @@ final class CampaignRulesTests: XCTestCase {
         }
     }
 
+    /// The point becomes the orders' delivery address: what the order area would refuse at the
+    /// deadline (a dead letter) is refused when the campaign is created.
+    func testAPointAddressTooLongForTheOrderAreaIsRefusedAtCreation() async throws {
+        var request = fixture.campaignRequest()
+        request.campaign?.pickupPoints[0].address = String(repeating: "路", count: 141)
+        request.campaign?.title = "中秋{团购}"
+        do {
+            _ = try await fixture.create(request)
+            XCTFail("accepted an address the order area refuses")
+        } catch let error as RPCError {
+            XCTAssertEqual(error.code, .invalidArgument)
+            XCTAssertTrue(error.message.contains("campaign.pickup_points[0].address"), error.message)
+            XCTAssertTrue(error.message.contains("campaign.title"), error.message)
+        }
+    }
+
     func testPerPersonLimitHoldsAcrossJoinsOfOnePhone() async throws {
         let campaign = try await fixture.create(fixture.campaignRequest(perPerson: 3))
         _ = try await fixture.join(campaign.id, phone: phone(1), lines: [("sku-baijiu", 2)])

@@ -37,7 +37,9 @@ enum CampaignLimits {
     static let idLength = 64
     static let titleLength = 100
     static let nameLength = 50
-    static let addressLength = 200
+    /// A point's name and address become the order's delivery address ("自提：<name> <address>"),
+    /// which the order area caps at 200 characters: 3 + 50 + 1 + 140 fit.
+    static let addressLength = 140
     static let hoursLength = 100
     static let maxProducts = 20
     static let maxPoints = 50
