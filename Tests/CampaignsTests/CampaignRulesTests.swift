@@ -21,6 +21,7 @@ final class CampaignRulesTests: XCTestCase {
         XCTAssertEqual(publicView.id, campaign.id)
         XCTAssertEqual(publicView.teamPath, "")
         XCTAssertEqual(publicView.pickupPoints.map(\.pickupPointId), ["p1", "p2"])
+        XCTAssertEqual(publicView.pickupPoints.map(\.dealerAccountId), ["", ""])
         // Another team does not see it at all: the answer of a missing campaign.
         do {
             _ = try await fixture.flow.get(campaign.id, actor: try fixture.otherTeam)

@@ -24,7 +24,11 @@ extension CampaignFlow {
             var view = try await message(id: campaign.id, in: tx)
             view.teamPath = ""
             view.createdBy = ""
-            for index in view.pickupPoints.indices { view.pickupPoints[index].verifierAccountIds = [] }
+            // Who works the points is the organisation's business, not the participants'.
+            for index in view.pickupPoints.indices {
+                view.pickupPoints[index].verifierAccountIds = []
+                view.pickupPoints[index].dealerAccountId = ""
+            }
             return view
         }
     }
