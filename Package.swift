@@ -23,6 +23,7 @@ let package = Package(
         .executable(name: "xsc-proposals", targets: ["ProposalsServer"]),
         .executable(name: "xsc-notifications", targets: ["NotificationsServer"]),
         .executable(name: "xsc-settlements", targets: ["SettlementsServer"]),
+        .executable(name: "xsc-campaigns", targets: ["CampaignsServer"]),
         .executable(name: "xsc", targets: ["XscCLI"]),
     ],
     dependencies: [
@@ -98,6 +99,7 @@ let package = Package(
         .target(name: "Orders", dependencies: ["DomainKit", "ServiceKit", "ServiceKitStore", "ServiceHost", "ServiceAPI", "Postgres", "RPC", "Messages"]),
         .target(name: "Proposals", dependencies: ["DomainKit", "ServiceKit", "ServiceKitStore", "ServiceHost", "ServiceAPI", "Postgres", "RPC", "Messages"]),
         .target(name: "Settlements", dependencies: ["PDF", "DomainKit", "ServiceKit", "ServiceKitStore", "ServiceHost", "ServiceAPI", "Postgres", "RPC", "Messages"]),
+        .target(name: "Campaigns", dependencies: ["DomainKit", "ServiceKit", "ServiceKitStore", "ServiceHost", "ServiceAPI", "Postgres", "RPC", "Messages"]),
 
         // 7. Executables.
         .executableTarget(name: "InteropServer", dependencies: ["Interop", "RPC"]),
@@ -113,6 +115,7 @@ let package = Package(
         .executableTarget(name: "ProposalsServer", dependencies: ["ServiceHost", "Proposals"]),
         .executableTarget(name: "NotificationsServer", dependencies: ["ServiceHost", "Notifications", "ServiceKit", "ServiceKitStore", "RPC"]),
         .executableTarget(name: "SettlementsServer", dependencies: ["ServiceHost", "Settlements"]),
+        .executableTarget(name: "CampaignsServer", dependencies: ["ServiceHost", "Campaigns"]),
         .executableTarget(name: "XscCLI", dependencies: [
             "ServiceKit", "ServiceKitStore", "ServiceAPI", "Postgres", "RPC", "Messages",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -141,6 +144,7 @@ let package = Package(
         .testTarget(name: "OrdersTests", dependencies: ["Orders", "XSCTestSupport", "ServiceKitStore", "ServiceKit", "Postgres", "RPC", "Messages", "ProtoCodec"]),
         .testTarget(name: "ProposalsTests", dependencies: ["Proposals", "Notifications", "XSCTestSupport", "ServiceKitStore", "ServiceKit", "Postgres", "RPC", "Messages", "ProtoCodec"]),
         .testTarget(name: "SettlementsTests", dependencies: ["Settlements", "DomainKit", "XSCTestSupport", "ServiceKitStore", "ServiceKit", "Postgres", "RPC", "Messages"]),
+        .testTarget(name: "CampaignsTests", dependencies: ["Campaigns", "DomainKit", "XSCTestSupport", "ServiceKitStore", "ServiceKit", "Postgres", "RPC", "Messages"]),
         .testTarget(name: "ServiceHostTests", dependencies: ["ServiceHost", "XSCTestSupport", "ServiceKit", "ServiceKitStore", "Postgres", "LibPQ", "RPC", "ServiceAPI", "Messages"]),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "DomainKit", "ServiceKit", "ServiceKitStore", "Postgres", "RPC", "Messages",
                                                          "XSCTestSupport"]),

@@ -29,11 +29,11 @@ LAYERS: dict[str, float] = {
     # 5. ServiceKit and, beside it, the shared domain kit; the platform store and host on them.
     "ServiceKit": 5, "DomainKit": 5, "ServiceKitStore": 5.1, "ServiceHost": 5.2,
     # 6. Domain modules (one per service; Interop is the conformance test service).
-    "Interop": 6, "Gateway": 6, "Orders": 6, "Customers": 6, "Proposals": 6, "Notifications": 6, "Settlements": 6,
+    "Interop": 6, "Gateway": 6, "Orders": 6, "Customers": 6, "Proposals": 6, "Notifications": 6, "Settlements": 6, "Campaigns": 6,
     # 7. Executables.
     "InteropServer": 7, "InteropClient": 7, "BenchServer": 7, "OrdersBench": 7, "CodeGenTool": 7, "XscCLI": 7,
     "GatewayServer": 7, "OrdersServer": 7, "CustomersServer": 7, "ProposalsServer": 7, "NotificationsServer": 7,
-    "SettlementsServer": 7, "LoadTool": 7,
+    "SettlementsServer": 7, "CampaignsServer": 7, "LoadTool": 7,
 }
 
 # What no domain module imports: C, sockets, HTTP/2 framing, libpq, TLS, the protobuf-c runtime

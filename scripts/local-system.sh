@@ -13,7 +13,7 @@
 #   XSC_BUILD_CONFIG     debug (default) or release
 #   XSC_BIN_DIR          where the binaries are (default <repo>/.build/<config>)
 #   XSC_BIND_HOST        address services listen on (default 127.0.0.1: a dev machine, not a server)
-#   XSC_RPC_PORT_BASE    gateway's gRPC port, services follow (default 7100: 7100..7105)
+#   XSC_RPC_PORT_BASE    gateway's gRPC port, services follow (default 7100: 7100..7106)
 #   XSC_ADMIN_PORT_BASE  same for the admin listeners (default 9100: 9100..9105)
 #   XSC_PG_PORT          port of the embedded PostgreSQL when it is first created (default 55432)
 #   XSC_PG_DIR           where the embedded cluster lives (default <state>/pg; as root, when the
@@ -21,7 +21,7 @@
 #   DATABASE_URL         a superuser URL of an existing PostgreSQL: no embedded cluster then
 
 # shellcheck disable=SC2034   # variables are used by the scripts that source this file
-XSC_SERVICES=(gateway orders customers proposals notifications settlements)
+XSC_SERVICES=(gateway orders customers proposals notifications settlements campaigns)
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 state_dir="${XSC_STATE_DIR:-$repo/var}"

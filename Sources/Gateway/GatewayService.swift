@@ -9,7 +9,7 @@ import Synchronization
 /// that forwards every other call to the service owning its proto package, the backend health
 /// probe and the directory feed (`definition`); `GatewayAssembly` puts the parts together.
 public enum GatewayService {
-    public static let peers = ["orders", "customers", "proposals", "notifications", "settlements"]
+    public static let peers = ["orders", "customers", "proposals", "notifications", "settlements", "campaigns"]
 
     /// The whole gateway for `ServiceHost.run`, from the environment's gateway settings (their
     /// problems are reported with the host's, exit 2).
@@ -69,7 +69,7 @@ public struct GatewayAssembly: Sendable {
     /// Backend name (ServiceConfig peer) -> the proto package it serves.
     public static let backendPackages: [String: String] = [
         "orders": "xsc.orders.v1", "customers": "xsc.customers.v1", "proposals": "xsc.proposals.v1",
-        "notifications": "xsc.notifications.v1", "settlements": "xsc.settlements.v1",
+        "notifications": "xsc.notifications.v1", "settlements": "xsc.settlements.v1", "campaigns": "xsc.campaigns.v1",
     ]
 
     public let core: GatewayCore

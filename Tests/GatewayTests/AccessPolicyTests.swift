@@ -31,6 +31,14 @@ final class AccessPolicyTests: XCTestCase {
         XCTAssertEqual(policy.decide(partner, path: "/xsc.gateway.v1.AuthService/Logout"), .denied)
     }
 
+    func testPartnerKeysReachOnlyTheParticipantMethodsOfCampaigns() {
+        XCTAssertEqual(policy.decide(partner, path: "/xsc.campaigns.v1.CampaignService/JoinCampaign"), .allowed)
+        XCTAssertEqual(policy.decide(partner, path: "/xsc.campaigns.v1.CampaignService/GetCampaignByShareCode"), .allowed)
+        for method in ["CreateCampaign", "GetCampaign", "ListParticipations", "PickingList", "VerifyPickup", "SetDirectoryEntry"] {
+            XCTAssertEqual(policy.decide(partner, path: "/xsc.campaigns.v1.CampaignService/\(method)"), .denied, method)
+        }
+    }
+
     func testAdminMethodsByRole() {
         XCTAssertEqual(policy.decide(staff(.hqAdmin), path: "/xsc.gateway.v1.OrgService/CreateNode"), .allowed)
         XCTAssertEqual(policy.decide(staff(.teamAdmin), path: "/xsc.gateway.v1.OrgService/CreateNode"), .denied)

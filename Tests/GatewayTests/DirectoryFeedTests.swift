@@ -102,13 +102,14 @@ final class DirectoryFeedTests: XCTestCase {
         let rows = try await pool.query("""
             SELECT destination, method_path, payload, event_id FROM xsc_outbox WHERE destination <> 'notifications' ORDER BY destination
             """)
-        XCTAssertEqual(try rows.map { try $0.decode(String.self, column: "destination") }, ["customers", "orders", "proposals", "settlements"])
+        XCTAssertEqual(try rows.map { try $0.decode(String.self, column: "destination") }, ["campaigns", "customers", "orders", "proposals", "settlements"])
         XCTAssertEqual(try rows.map { try $0.decode(String.self, column: "method_path") }, [
+            "/xsc.campaigns.v1.CampaignService/SetDirectoryEntry",
             "/xsc.customers.v1.CustomerService/SetDirectoryEntry", "/xsc.orders.v1.OrderService/SetDirectoryEntry",
             "/xsc.proposals.v1.ProposalService/SetDirectoryEntry",
             "/xsc.settlements.v1.SettlementService/SetDirectoryEntry",
         ])
-        let entry = try Xsc_Common_V1_DirectoryEntry(serializedBytes: try rows[0].decode([UInt8].self, column: "payload"))
+        let entry = try Xsc_Common_V1_DirectoryEntry(serializedBytes: try rows[1].decode([UInt8].self, column: "payload"))
         XCTAssertEqual(entry.accountId, person.id)
         XCTAssertEqual(entry.name, "李业务")
         XCTAssertEqual(entry.domainRole, "salesperson")
@@ -116,7 +117,7 @@ final class DirectoryFeedTests: XCTestCase {
         XCTAssertTrue(entry.enabled)
         let contact = try await Self.entries(pool)
         XCTAssertEqual(entry.version, contact[0].version, "one version for the contact and the directory entries")
-        XCTAssertEqual(try rows[0].decode(String.self, column: "event_id"), "directory-customers-\(person.id)-\(entry.version)")
+        XCTAssertEqual(try rows[1].decode(String.self, column: "event_id"), "directory-customers-\(person.id)-\(entry.version)")
     }
 
     func testBackfillPublishesAccountsThatNeverWerePublishedOnce() async throws {

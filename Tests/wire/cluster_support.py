@@ -19,7 +19,7 @@ A module that only calls the standard system (kills or restarts no process, sets
 of its own, needs no empty database) takes the session's `standard_cluster` fixture instead
 (conftest.py, shared_systems.py).
 
-Services not started (customers, proposals, settlements by default) get a closed port as their
+Services not started (customers, proposals, settlements, campaigns by default) get a closed port as their
 address, so calls and outbox deliveries to them fail with UNAVAILABLE instead of reaching a
 stray process on the default ports.
 
@@ -56,7 +56,7 @@ ADMIN_PHONE = "13800000000"
 ADMIN_PASSWORD = "admin-password-for-tests"
 # The initial password `xsc seed-drill` gives the drill's members (its --member-password).
 DRILL_PASSWORD = "drill-password-2026"
-ALL_SERVICES = ("gateway", "orders", "customers", "proposals", "notifications", "settlements")
+ALL_SERVICES = ("gateway", "orders", "customers", "proposals", "notifications", "settlements", "campaigns")
 # A liveness bound for a loaded machine, never a performance assertion.
 WAIT_S = 60.0
 

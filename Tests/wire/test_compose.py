@@ -20,7 +20,7 @@ import yaml
 import wire_support
 
 REPO = wire_support.REPO_ROOT
-SERVICES = ["gateway", "orders", "customers", "proposals", "notifications", "settlements"]
+SERVICES = ["gateway", "orders", "customers", "proposals", "notifications", "settlements", "campaigns"]
 RPC_PORT = {name: 7100 + i for i, name in enumerate(SERVICES)}
 ADMIN_PORT = {name: 9100 + i for i, name in enumerate(SERVICES)}
 

@@ -30,7 +30,7 @@ import wire_support
 REPO = wire_support.REPO_ROOT
 K8S = REPO / "deploy" / "kubernetes"
 OVERLAYS = ("dev", "production")
-SERVICES = ("gateway", "orders", "customers", "proposals", "notifications", "settlements")
+SERVICES = ("gateway", "orders", "customers", "proposals", "notifications", "settlements", "campaigns")
 RPC_PORT = {name: 7100 + i for i, name in enumerate(SERVICES)}
 ADMIN_PORT = {name: 9100 + i for i, name in enumerate(SERVICES)}
 # The drain a pod must be given (ServiceKit): RPCServer's shutdownGracePeriod (10 s) + the 100 ms

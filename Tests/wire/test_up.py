@@ -25,7 +25,7 @@ from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 import wire_support
 
 REPO = wire_support.REPO_ROOT
-SERVICES = ["gateway", "orders", "customers", "proposals", "notifications", "settlements"]
+SERVICES = ["gateway", "orders", "customers", "proposals", "notifications", "settlements", "campaigns"]
 # Liveness bounds for a loaded 2-core machine (initdb included), not performance assertions.
 UP_TIMEOUT_S = 300
 DOWN_TIMEOUT_S = 120
@@ -59,8 +59,8 @@ class LocalSystem:
         self.state_dir = Path(tempfile.mkdtemp(prefix="xsc-up-test-"))
         self.state_dir.chmod(0o755)
         self.rpc_base = free_port_run(len(SERVICES), set())
-        self.admin_base = free_port_run(len(SERVICES), set(range(self.rpc_base, self.rpc_base + 6)))
-        taken = set(range(self.rpc_base, self.rpc_base + 6)) | set(range(self.admin_base, self.admin_base + 6))
+        self.admin_base = free_port_run(len(SERVICES), set(range(self.rpc_base, self.rpc_base + len(SERVICES))))
+        taken = set(range(self.rpc_base, self.rpc_base + len(SERVICES))) | set(range(self.admin_base, self.admin_base + len(SERVICES)))
         self.pg_port = free_port_run(1, taken)
         env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
         env.update({

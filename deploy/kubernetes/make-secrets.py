@@ -28,7 +28,7 @@ import secrets
 import sys
 from urllib.parse import quote, urlsplit, urlunsplit
 
-SERVICES = ("gateway", "orders", "customers", "proposals", "notifications", "settlements")
+SERVICES = ("gateway", "orders", "customers", "proposals", "notifications", "settlements", "campaigns")
 DEV_SUPERUSER = "postgresql://postgres:{password}@postgres:5432/xsc"
 
 

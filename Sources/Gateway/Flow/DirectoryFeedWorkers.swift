@@ -5,7 +5,7 @@ import ServiceKitStore
 import Synchronization
 
 /// What delivers the directory feed: the gateway's outbox relay, calling notifications,
-/// customers, proposals and settlements signed as the gateway's own SYSTEM actor, and a start-up backfill of accounts whose
+/// customers, proposals, settlements and campaigns signed as the gateway's own SYSTEM actor, and a start-up backfill of accounts whose
 /// current entry was never queued.
 public enum DirectoryFeedWorkers {
     public static let actorAccountID = "service:gateway"

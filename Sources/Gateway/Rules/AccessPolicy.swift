@@ -12,12 +12,14 @@
 /// | /xsc.gateway.v1.OrgService/              | hq_admin                    | no           | no                |
 /// | /xsc.gateway.v1.PartnerKeyService/       | hq_admin                    | no           | no                |
 /// | orders: SubmitOrder(s), GetOrder, ListOrders, ListOrderEvents, Cancel, Refund, ListPartnerEvents, WatchPartnerEvents | every role | yes | no |
+/// | campaigns: JoinCampaign, GetCampaignByShareCode | every role                | yes          | no                |
 /// | notifications: ReceiveInbound, ReportDelivery, ReceiveVendorCallback | every role (the service wants SYSTEM) | no | yes |
 /// | /xsc.<service>.v1. (any backend)         | every role                  | no           | no                |
 /// | /grpc.testing. and /bench.v1. (dev only) | every role                  | no           | no                |
 ///
-/// Partner keys reach WhoAmI and orders' partner methods (intake, reading, cancelling and
-/// refunding their own orders, and the order feed; orders decides which of its orders); the
+/// Partner keys reach WhoAmI, orders' partner methods (intake, reading, cancelling and
+/// refunding their own orders, and the order feed; orders decides which of its orders) and
+/// campaigns' two participant methods (the public view by share code, joining); the
 /// signed actor names the partner (account_id = partner id, role PARTNER, partner_channel).
 /// SMS-provider keys are partner keys with the reserved channel `sms_provider`: they reach
 /// WhoAmI and the two provider callbacks of notifications, signed as role PARTNER with
@@ -77,6 +79,9 @@ public struct AccessPolicy: Sendable {
         Rule(prefix: "/xsc.orders.v1.OrderService/Refund", staff: .all, partner: true),
         Rule(prefix: "/xsc.orders.v1.OrderService/ListPartnerEvents", staff: .all, partner: true),
         Rule(prefix: "/xsc.orders.v1.OrderService/WatchPartnerEvents", staff: .all, partner: true),
+        // A partner's mini-program signs participants up for a group-buy campaign it has the share code of.
+        Rule(prefix: "/xsc.campaigns.v1.CampaignService/JoinCampaign", staff: .all, partner: true),
+        Rule(prefix: "/xsc.campaigns.v1.CampaignService/GetCampaignByShareCode", staff: .all, partner: true),
         Rule(prefix: "/xsc.notifications.v1.NotificationService/ReceiveInbound", staff: .all, smsProvider: true),
         Rule(prefix: "/xsc.notifications.v1.NotificationService/ReportDelivery", staff: .all, smsProvider: true),
         Rule(prefix: "/xsc.notifications.v1.NotificationService/ReceiveVendorCallback", staff: .all, smsProvider: true),

@@ -8,7 +8,7 @@ import ServiceKitStore
 /// account (created, disabled, enabled, phone changed) takes a new `contact_version` (one
 /// sequence for all accounts) and is queued in the outbox, in the transaction of the change:
 /// - to notifications as `SetContact` (whose phone an SMS goes to, whose reply a `1` is);
-/// - to orders, customers, proposals and settlements as `SetDirectoryEntry` (name, role, node,
+/// - to orders, customers, proposals, settlements and campaigns as `SetDirectoryEntry` (name, role, node,
 ///   enabled: who is on a team, who is whose superior, whose name is on a statement).
 /// Receivers ignore an entry not newer than the one they hold, so late redeliveries never
 /// overwrite a newer state. A receiver down: its rows wait.
@@ -21,6 +21,7 @@ public struct DirectoryFeed: Sendable {
         ("customers", Xsc_Customers_V1_CustomerServiceClient.Paths.setDirectoryEntry),
         ("proposals", Xsc_Proposals_V1_ProposalServiceClient.Paths.setDirectoryEntry),
         ("settlements", Xsc_Settlements_V1_SettlementServiceClient.Paths.setDirectoryEntry),
+        ("campaigns", Xsc_Campaigns_V1_CampaignServiceClient.Paths.setDirectoryEntry),
     ]
     /// Every peer the feed delivers to.
     public static var destinations: [String] { [contactDestination] + directoryRoutes.map(\.destination) }

@@ -101,6 +101,13 @@ public enum TemplateCatalog {
         SMSTemplate(name: "routing_account_disabled",
                     text: "【{sig}】{name}（{account}）已停用，不再接收区县{district}的订单，请更新订单路由。",
                     parameters: ["name", "account", "district"]),
+        // campaigns (issue 17): to a group-buy campaign's participants (customer category).
+        SMSTemplate(name: "campaign_succeeded",
+                    text: "【{sig}】您参加的团购“{title}”已成团。提货码{code}，请到{point}提货，营业时间{hours}。",
+                    parameters: ["title", "code", "point", "hours"]),
+        SMSTemplate(name: "campaign_failed",
+                    text: "【{sig}】很抱歉，团购“{title}”未达到成团数量，您的订单已取消，已付{amount}将原路退回。",
+                    parameters: ["title", "amount"]),
     ]
 }
 

@@ -36,6 +36,9 @@ public protocol Xsc_Orders_V1_OrderServiceHandler: RPCServiceProvider {
     func promotionExpenses(_ request: Xsc_Orders_V1_PromotionExpensesRequest, context: ServerContext) async throws -> Xsc_Orders_V1_PromotionExpensesResponse
     func listChannelConflicts(_ request: Xsc_Orders_V1_ListChannelConflictsRequest, context: ServerContext) async throws -> Xsc_Orders_V1_ListChannelConflictsResponse
     func classChannelConflict(_ request: Xsc_Orders_V1_ClassChannelConflictRequest, context: ServerContext) async throws -> Xsc_Orders_V1_ChannelConflict
+    func checkCampaignPrices(_ request: Xsc_Orders_V1_CheckCampaignPricesRequest, context: ServerContext) async throws -> Xsc_Orders_V1_CheckCampaignPricesResponse
+    func placeCampaignOrder(_ request: Xsc_Orders_V1_PlaceCampaignOrderRequest, context: ServerContext) async throws -> Xsc_Orders_V1_SubmitOrderResponse
+    func recordCampaignPickup(_ request: Xsc_Orders_V1_RecordCampaignPickupRequest, context: ServerContext) async throws -> Xsc_Orders_V1_OrderResponse
 }
 
 extension Xsc_Orders_V1_OrderServiceHandler {
@@ -134,6 +137,15 @@ extension Xsc_Orders_V1_OrderServiceHandler {
             .unary("ClassChannelConflict") { (request: Xsc_Orders_V1_ClassChannelConflictRequest, context: ServerContext) async throws -> Xsc_Orders_V1_ChannelConflict in
                 try await self.classChannelConflict(request, context: context)
             },
+            .unary("CheckCampaignPrices") { (request: Xsc_Orders_V1_CheckCampaignPricesRequest, context: ServerContext) async throws -> Xsc_Orders_V1_CheckCampaignPricesResponse in
+                try await self.checkCampaignPrices(request, context: context)
+            },
+            .unary("PlaceCampaignOrder") { (request: Xsc_Orders_V1_PlaceCampaignOrderRequest, context: ServerContext) async throws -> Xsc_Orders_V1_SubmitOrderResponse in
+                try await self.placeCampaignOrder(request, context: context)
+            },
+            .unary("RecordCampaignPickup") { (request: Xsc_Orders_V1_RecordCampaignPickupRequest, context: ServerContext) async throws -> Xsc_Orders_V1_OrderResponse in
+                try await self.recordCampaignPickup(request, context: context)
+            },
         ])
     }
 }
@@ -175,6 +187,9 @@ public struct Xsc_Orders_V1_OrderServiceClient: Sendable {
         public static let promotionExpenses = "/xsc.orders.v1.OrderService/PromotionExpenses"
         public static let listChannelConflicts = "/xsc.orders.v1.OrderService/ListChannelConflicts"
         public static let classChannelConflict = "/xsc.orders.v1.OrderService/ClassChannelConflict"
+        public static let checkCampaignPrices = "/xsc.orders.v1.OrderService/CheckCampaignPrices"
+        public static let placeCampaignOrder = "/xsc.orders.v1.OrderService/PlaceCampaignOrder"
+        public static let recordCampaignPickup = "/xsc.orders.v1.OrderService/RecordCampaignPickup"
     }
 
     public let channel: RPCChannel
@@ -303,5 +318,17 @@ public struct Xsc_Orders_V1_OrderServiceClient: Sendable {
 
     public func classChannelConflict(_ request: Xsc_Orders_V1_ClassChannelConflictRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Orders_V1_ChannelConflict {
         try await channel.unary(path: Paths.classChannelConflict, request: request, options: options)
+    }
+
+    public func checkCampaignPrices(_ request: Xsc_Orders_V1_CheckCampaignPricesRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Orders_V1_CheckCampaignPricesResponse {
+        try await channel.unary(path: Paths.checkCampaignPrices, request: request, options: options)
+    }
+
+    public func placeCampaignOrder(_ request: Xsc_Orders_V1_PlaceCampaignOrderRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Orders_V1_SubmitOrderResponse {
+        try await channel.unary(path: Paths.placeCampaignOrder, request: request, options: options)
+    }
+
+    public func recordCampaignPickup(_ request: Xsc_Orders_V1_RecordCampaignPickupRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Orders_V1_OrderResponse {
+        try await channel.unary(path: Paths.recordCampaignPickup, request: request, options: options)
     }
 }

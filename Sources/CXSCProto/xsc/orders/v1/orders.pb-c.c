@@ -6540,7 +6540,7 @@ const ProtobufCEnumDescriptor xsc__orders__v1__sales_basis__descriptor =
   xsc__orders__v1__sales_basis__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCMethodDescriptor xsc__orders__v1__order_service__method_descriptors[31] =
+static const ProtobufCMethodDescriptor xsc__orders__v1__order_service__method_descriptors[34] =
 {
   { "SubmitOrder", &xsc__orders__v1__submit_order_request__descriptor, &xsc__orders__v1__submit_order_response__descriptor },
   { "SubmitOrders", &xsc__orders__v1__submit_order_request__descriptor, &xsc__orders__v1__submit_orders_response__descriptor },
@@ -6573,6 +6573,9 @@ static const ProtobufCMethodDescriptor xsc__orders__v1__order_service__method_de
   { "PromotionExpenses", &xsc__orders__v1__promotion_expenses_request__descriptor, &xsc__orders__v1__promotion_expenses_response__descriptor },
   { "ListChannelConflicts", &xsc__orders__v1__list_channel_conflicts_request__descriptor, &xsc__orders__v1__list_channel_conflicts_response__descriptor },
   { "ClassChannelConflict", &xsc__orders__v1__class_channel_conflict_request__descriptor, &xsc__orders__v1__channel_conflict__descriptor },
+  { "CheckCampaignPrices", &xsc__orders__v1__check_campaign_prices_request__descriptor, &xsc__orders__v1__check_campaign_prices_response__descriptor },
+  { "PlaceCampaignOrder", &xsc__orders__v1__place_campaign_order_request__descriptor, &xsc__orders__v1__submit_order_response__descriptor },
+  { "RecordCampaignPickup", &xsc__orders__v1__record_campaign_pickup_request__descriptor, &xsc__orders__v1__order_response__descriptor },
 };
 const unsigned xsc__orders__v1__order_service__method_indices_by_name[] = {
   6,        /* Accept */
@@ -6581,6 +6584,7 @@ const unsigned xsc__orders__v1__order_service__method_indices_by_name[] = {
   5,        /* Assign */
   9,        /* Cancel */
   18,        /* ChannelMix */
+  31,        /* CheckCampaignPrices */
   30,        /* ClassChannelConflict */
   2,        /* GetOrder */
   29,        /* ListChannelConflicts */
@@ -6590,8 +6594,10 @@ const unsigned xsc__orders__v1__order_service__method_indices_by_name[] = {
   27,        /* ListPromotionPlans */
   7,        /* MarkDelivered */
   17,        /* OrdersByWeekdayHour */
+  32,        /* PlaceCampaignOrder */
   28,        /* PromotionExpenses */
   25,        /* PromptUndelivered */
+  33,        /* RecordCampaignPickup */
   8,        /* RecordReturnVisit */
   10,        /* Refund */
   15,        /* SalesByTeam */
@@ -6614,7 +6620,7 @@ const ProtobufCServiceDescriptor xsc__orders__v1__order_service__descriptor =
   "OrderService",
   "Xsc__Orders__V1__OrderService",
   "xsc.orders.v1",
-  31,
+  34,
   xsc__orders__v1__order_service__method_descriptors,
   xsc__orders__v1__order_service__method_indices_by_name
 };
@@ -6865,6 +6871,30 @@ void xsc__orders__v1__order_service__class_channel_conflict(ProtobufCService *se
 {
   assert(service->descriptor == &xsc__orders__v1__order_service__descriptor);
   service->invoke(service, 30, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void xsc__orders__v1__order_service__check_campaign_prices(ProtobufCService *service,
+                                                           const Xsc__Orders__V1__CheckCampaignPricesRequest *input,
+                                                           Xsc__Orders__V1__CheckCampaignPricesResponse_Closure closure,
+                                                           void *closure_data)
+{
+  assert(service->descriptor == &xsc__orders__v1__order_service__descriptor);
+  service->invoke(service, 31, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void xsc__orders__v1__order_service__place_campaign_order(ProtobufCService *service,
+                                                          const Xsc__Orders__V1__PlaceCampaignOrderRequest *input,
+                                                          Xsc__Orders__V1__SubmitOrderResponse_Closure closure,
+                                                          void *closure_data)
+{
+  assert(service->descriptor == &xsc__orders__v1__order_service__descriptor);
+  service->invoke(service, 32, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void xsc__orders__v1__order_service__record_campaign_pickup(ProtobufCService *service,
+                                                            const Xsc__Orders__V1__RecordCampaignPickupRequest *input,
+                                                            Xsc__Orders__V1__OrderResponse_Closure closure,
+                                                            void *closure_data)
+{
+  assert(service->descriptor == &xsc__orders__v1__order_service__descriptor);
+  service->invoke(service, 33, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void xsc__orders__v1__order_service__init (Xsc__Orders__V1__OrderService_Service *service,
                                            Xsc__Orders__V1__OrderService_ServiceDestroy destroy)

@@ -17,6 +17,7 @@ PROTOBUF_C__BEGIN_DECLS
 #include "xsc/common/v1/common.pb-c.h"
 #include "google/rpc/status.pb-c.h"
 #include "xsc/orders/v1/conflicts.pb-c.h"
+#include "xsc/orders/v1/campaign_orders.pb-c.h"
 
 typedef struct Xsc__Orders__V1__Customer Xsc__Orders__V1__Customer;
 typedef struct Xsc__Orders__V1__OrderLine Xsc__Orders__V1__OrderLine;
@@ -2462,6 +2463,18 @@ struct Xsc__Orders__V1__OrderService_Service
                                  const Xsc__Orders__V1__ClassChannelConflictRequest *input,
                                  Xsc__Orders__V1__ChannelConflict_Closure closure,
                                  void *closure_data);
+  void (*check_campaign_prices)(Xsc__Orders__V1__OrderService_Service *service,
+                                const Xsc__Orders__V1__CheckCampaignPricesRequest *input,
+                                Xsc__Orders__V1__CheckCampaignPricesResponse_Closure closure,
+                                void *closure_data);
+  void (*place_campaign_order)(Xsc__Orders__V1__OrderService_Service *service,
+                               const Xsc__Orders__V1__PlaceCampaignOrderRequest *input,
+                               Xsc__Orders__V1__SubmitOrderResponse_Closure closure,
+                               void *closure_data);
+  void (*record_campaign_pickup)(Xsc__Orders__V1__OrderService_Service *service,
+                                 const Xsc__Orders__V1__RecordCampaignPickupRequest *input,
+                                 Xsc__Orders__V1__OrderResponse_Closure closure,
+                                 void *closure_data);
 };
 typedef void (*Xsc__Orders__V1__OrderService_ServiceDestroy)(Xsc__Orders__V1__OrderService_Service *);
 void xsc__orders__v1__order_service__init (Xsc__Orders__V1__OrderService_Service *service,
@@ -2500,7 +2513,10 @@ void xsc__orders__v1__order_service__init (Xsc__Orders__V1__OrderService_Service
       function_prefix__ ## list_promotion_plans,\
       function_prefix__ ## promotion_expenses,\
       function_prefix__ ## list_channel_conflicts,\
-      function_prefix__ ## class_channel_conflict  }
+      function_prefix__ ## class_channel_conflict,\
+      function_prefix__ ## check_campaign_prices,\
+      function_prefix__ ## place_campaign_order,\
+      function_prefix__ ## record_campaign_pickup  }
 void xsc__orders__v1__order_service__submit_order(ProtobufCService *service,
                                                   const Xsc__Orders__V1__SubmitOrderRequest *input,
                                                   Xsc__Orders__V1__SubmitOrderResponse_Closure closure,
@@ -2624,6 +2640,18 @@ void xsc__orders__v1__order_service__list_channel_conflicts(ProtobufCService *se
 void xsc__orders__v1__order_service__class_channel_conflict(ProtobufCService *service,
                                                             const Xsc__Orders__V1__ClassChannelConflictRequest *input,
                                                             Xsc__Orders__V1__ChannelConflict_Closure closure,
+                                                            void *closure_data);
+void xsc__orders__v1__order_service__check_campaign_prices(ProtobufCService *service,
+                                                           const Xsc__Orders__V1__CheckCampaignPricesRequest *input,
+                                                           Xsc__Orders__V1__CheckCampaignPricesResponse_Closure closure,
+                                                           void *closure_data);
+void xsc__orders__v1__order_service__place_campaign_order(ProtobufCService *service,
+                                                          const Xsc__Orders__V1__PlaceCampaignOrderRequest *input,
+                                                          Xsc__Orders__V1__SubmitOrderResponse_Closure closure,
+                                                          void *closure_data);
+void xsc__orders__v1__order_service__record_campaign_pickup(ProtobufCService *service,
+                                                            const Xsc__Orders__V1__RecordCampaignPickupRequest *input,
+                                                            Xsc__Orders__V1__OrderResponse_Closure closure,
                                                             void *closure_data);
 
 /* --- descriptors --- */
