@@ -55,7 +55,7 @@ let package = Package(
         .target(name: "Messages", dependencies: ["ProtoCodec", "CXSCProto"], swiftSettings: hotPath),
 
         // 3. Runtime.
-        .target(name: "RPC", dependencies: ["HTTP2", "NetIO", "ProtoCodec", "Messages"], swiftSettings: hotPath),
+        .target(name: "RPC", dependencies: ["HTTP2", "NetIO", "TLS", "ProtoCodec", "Messages"], swiftSettings: hotPath),
         .target(name: "Postgres", dependencies: ["LibPQ", "NetIO"]),
         .target(name: "CodeGen"),
         // HTTP/1.1 client requests over a socket, optionally TLS (the SMS gateway provider).
@@ -80,7 +80,7 @@ let package = Package(
 
         // 5/6. ServiceHost: turns a service name, its migrations and its handlers into a running
         // process (config, database pool, migrations, server, admin listener, workers).
-        .target(name: "ServiceHost", dependencies: ["ServiceKit", "ServiceKitStore", "Postgres", "RPC"]),
+        .target(name: "ServiceHost", dependencies: ["ServiceKit", "ServiceKitStore", "Postgres", "RPC", "TLS"]),
 
         // 6. Domain modules.
         .target(name: "Interop", dependencies: ["ServiceAPI", "RPC", "Messages"]),

@@ -1,6 +1,7 @@
 import HTTP2
 import NetIO
 import Synchronization
+import TLS
 
 /// A gRPC server over h2c: one epoll loop per configured core, each with its own listener on
 /// the shared port (SO_REUSEPORT), its connections, and the handler tasks of their calls.
@@ -29,6 +30,8 @@ public final class RPCServer: @unchecked Sendable {
         /// A connection whose client has not completed the HTTP/2 preface (magic + SETTINGS)
         /// by then is closed: a slow or silent client cannot hold a connection for nothing.
         public var handshakeTimeout: Duration = .seconds(10)
+        /// Terminate TLS with this certificate (reloaded when its files change); nil serves h2c.
+        public var tls: TLSServerIdentity?
         /// Answers paths no registered service has (a proxy's routing); nil means UNIMPLEMENTED.
         public var fallback: (@Sendable (String) -> RPCMethod?)?
         /// Run in order before each call, and in reverse order after it.

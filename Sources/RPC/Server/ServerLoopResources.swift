@@ -14,6 +14,8 @@ final class ServerLoopResources {
     let responseHeaders: HTTP2HeaderList
     let okTrailers: HTTP2HeaderList
     var connections: [ObjectIdentifier: ServerConnection] = [:]
+    /// Ciphertext read from TLS connections' sockets (ServerTLS), made on first use.
+    lazy var tlsInput = ReadBuffer(size: 32 * 1024)
 
     init(loop: EventLoop, readBufferSize: Int = 64 * 1024) {
         self.loop = loop
@@ -54,8 +56,10 @@ final class ServerAcceptor: IOHandler {
                 continue
             }
             do {
-                let connection = try ServerConnection(socket: socket, resources: resources,
+                let stream = try stream(for: socket)
+                let connection = try ServerConnection(socket: stream, resources: resources,
                                                       configuration: configuration, router: router, admission: admission)
+                attachTLS(stream, to: connection)
                 resources.connections[ObjectIdentifier(connection)] = connection
                 liveConnections.value.add(1, ordering: .relaxed)
                 connection.onClose = { [resources, liveConnections, admission] closed in

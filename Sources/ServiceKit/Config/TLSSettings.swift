@@ -1,0 +1,73 @@
+import Glibc
+
+/// TLS at a service's own listener (the gateway, the deployment's edge). Off unless a
+/// certificate is given; inside the deployment services speak h2c. Read from XSC_TLS_*:
+/// paths only, so `--print-config` shows them all (the key's contents never pass through here).
+public struct TLSSettings: Sendable, Equatable {
+    /// XSC_TLS_CERT_FILE: PEM, the server certificate followed by its intermediates.
+    public var certificateFile: String?
+    /// XSC_TLS_KEY_FILE: the PEM private key of that certificate.
+    public var keyFile: String?
+    /// XSC_TLS_CLIENT_CA_FILE: PEM CA certificates partners' client certificates must chain to.
+    public var clientCAFile: String?
+    /// XSC_TLS_CLIENT_CERTS: none (default), optional (asked for, verified when shown) or
+    /// required (a client without one is refused in the handshake).
+    public var clientCertificates = "none"
+    /// XSC_TLS_RELOAD_CHECK_MS: how often, at most, the files are checked for a change (when
+    /// a connection arrives); a changed certificate is used for new connections.
+    public var reloadCheck: Duration = .seconds(1)
+
+    public static let clientCertificateModes = ["none", "optional", "required"]
+
+    public init() {}
+
+    public var isEnabled: Bool { certificateFile != nil }
+
+    public var printableLines: [String] {
+        [
+            "XSC_TLS_CERT_FILE=\(certificateFile ?? "(none: h2c)")",
+            "XSC_TLS_KEY_FILE=\(keyFile ?? "(none)")",
+            "XSC_TLS_CLIENT_CA_FILE=\(clientCAFile ?? "(none)")",
+            "XSC_TLS_CLIENT_CERTS=\(clientCertificates)",
+            "XSC_TLS_RELOAD_CHECK_MS=\(reloadCheck.wholeMilliseconds)",
+        ]
+    }
+}
+
+extension EnvironmentReader {
+    /// The TLS variables: certificate and key together or neither, a readable file for each
+    /// path given, a client CA whenever client certificates are asked for.
+    mutating func tls() -> TLSSettings {
+        var settings = TLSSettings()
+        settings.certificateFile = value("XSC_TLS_CERT_FILE")
+        settings.keyFile = value("XSC_TLS_KEY_FILE")
+        settings.clientCAFile = value("XSC_TLS_CLIENT_CA_FILE")
+        if let mode = value("XSC_TLS_CLIENT_CERTS") {
+            if TLSSettings.clientCertificateModes.contains(mode) {
+                settings.clientCertificates = mode
+            } else {
+                problems.append("XSC_TLS_CLIENT_CERTS must be one of \(TLSSettings.clientCertificateModes.joined(separator: ", ")), got \"\(mode)\"")
+            }
+        }
+        settings.reloadCheck = .milliseconds(wholeNumber("XSC_TLS_RELOAD_CHECK_MS", in: 100...3_600_000,
+                                                         default: Int(settings.reloadCheck.wholeMilliseconds)))
+        if (settings.certificateFile == nil) != (settings.keyFile == nil) {
+            problems.append("XSC_TLS_CERT_FILE and XSC_TLS_KEY_FILE go together: set both to serve TLS, or neither for h2c")
+        }
+        if settings.clientCertificates != "none" {
+            if settings.clientCAFile == nil {
+                problems.append("XSC_TLS_CLIENT_CERTS=\(settings.clientCertificates) needs XSC_TLS_CLIENT_CA_FILE")
+            }
+            if settings.certificateFile == nil {
+                problems.append("XSC_TLS_CLIENT_CERTS=\(settings.clientCertificates) needs XSC_TLS_CERT_FILE and XSC_TLS_KEY_FILE")
+            }
+        }
+        for (name, path) in [("XSC_TLS_CERT_FILE", settings.certificateFile), ("XSC_TLS_KEY_FILE", settings.keyFile),
+                             ("XSC_TLS_CLIENT_CA_FILE", settings.clientCAFile)] {
+            if let path, access(path, R_OK) != 0 {
+                problems.append("\(name)=\(path): no readable file there")
+            }
+        }
+        return settings
+    }
+}
