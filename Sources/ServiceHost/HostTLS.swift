@@ -6,7 +6,7 @@ import TLS
 /// load stops the start (throws); a renewed one that does not load later is logged and the
 /// last good one kept.
 enum HostTLS {
-    static func identity(_ settings: TLSSettings, logger: Logger) throws -> TLSServerIdentity? {
+    static func endpoint(_ settings: TLSSettings, logger: Logger) throws -> TLSEndpoint? {
         guard let certificate = settings.certificateFile, let key = settings.keyFile else { return nil }
         let mode = TLSServerFiles.ClientCertificates(rawValue: settings.clientCertificates) ?? .none
         let files = TLSServerFiles(certificateChain: certificate, privateKey: key, clientCA: settings.clientCAFile,
@@ -20,8 +20,8 @@ enum HostTLS {
             }
         }
         let current = identity.current
-        logger.info("serving TLS", ["subject": .string(current.certificateSubject), "not_after": .string(current.certificateNotAfter),
-                                    "client_certificates": .string(mode.rawValue)])
-        return identity
+        logger.info("serving TLS", ["listen": .string(settings.listen.description), "subject": .string(current.certificateSubject),
+                                    "not_after": .string(current.certificateNotAfter), "client_certificates": .string(mode.rawValue)])
+        return TLSEndpoint(host: settings.listen.host, port: settings.listen.port, identity: identity)
     }
 }

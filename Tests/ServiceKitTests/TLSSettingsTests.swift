@@ -13,7 +13,7 @@ final class TLSSettingsTests: XCTestCase {
         let config = try ServiceConfig.load(service: "gateway", environment: base)
         XCTAssertFalse(config.tls.isEnabled)
         let printed = config.printable()
-        for line in ["XSC_TLS_CERT_FILE=(none: h2c)", "XSC_TLS_CLIENT_CERTS=none", "XSC_TLS_RELOAD_CHECK_MS=1000"] {
+        for line in ["XSC_TLS_LISTEN=(off: h2c only)", "XSC_TLS_CERT_FILE=(none)", "XSC_TLS_CLIENT_CERTS=none", "XSC_TLS_RELOAD_CHECK_MS=1000"] {
             XCTAssertTrue(printed.contains(line + "\n"), "missing \(line) in\n\(printed)")
         }
     }
@@ -38,6 +38,12 @@ final class TLSSettingsTests: XCTestCase {
         let printed = config.printable()
         XCTAssertTrue(printed.contains("XSC_TLS_KEY_FILE=\(paths["key.pem"]!)\n"), printed)
         XCTAssertTrue(printed.contains("XSC_TLS_CLIENT_CERTS=required\n"), printed)
+        XCTAssertTrue(printed.contains("XSC_TLS_LISTEN=0.0.0.0:7443\n"), printed)
+        XCTAssertThrowsError(try ServiceConfig.load(service: "gateway", environment: base.merging([
+            "XSC_TLS_CERT_FILE": paths["cert.pem"]!, "XSC_TLS_KEY_FILE": paths["key.pem"]!, "XSC_LISTEN": "0.0.0.0:7443",
+        ]) { $1 })) {
+            XCTAssertTrue("\($0)".contains("XSC_TLS_LISTEN uses port 7443, already XSC_LISTEN's"), "\($0)")
+        }
     }
 
     func testEveryProblemIsReportedAtOnce() {

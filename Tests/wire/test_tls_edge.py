@@ -76,8 +76,8 @@ def certificates(tmp_path_factory):
 
 
 class Gateway:
-    def __init__(self, name: str, port: int, process: wire_support.ServerProcess):
-        self.name, self.port, self.process = name, port, process
+    def __init__(self, name: str, port: int, h2c_port: int, process: wire_support.ServerProcess):
+        self.name, self.port, self.h2c_port, self.process = name, port, h2c_port, process
 
     @property
     def address(self) -> str:
@@ -93,21 +93,33 @@ def gateways(tmp_path_factory, certificates):
         running: dict[str, Gateway] = {}
         try:
             for mode in ("optional", "required"):
-                port, admin = wire_support.free_port(), wire_support.free_port()
-                env = {**base, "XSC_LISTEN": f"127.0.0.1:{port}", "XSC_ADMIN_LISTEN": f"127.0.0.1:{admin}",
-                       "LOG_LEVEL": "info",
+                ports = set()
+                while len(ports) < 3:
+                    ports.add(wire_support.free_port())
+                h2c, admin, port = sorted(ports)
+                env = {**base, "XSC_LISTEN": f"127.0.0.1:{h2c}", "XSC_ADMIN_LISTEN": f"127.0.0.1:{admin}",
+                       "XSC_TLS_LISTEN": f"127.0.0.1:{port}", "LOG_LEVEL": "info",
                        "XSC_TLS_CERT_FILE": str(certificates / "live.pem"),
                        "XSC_TLS_KEY_FILE": str(certificates / "live.key"),
                        "XSC_TLS_CLIENT_CA_FILE": str(certificates / "partner-ca.pem"),
                        "XSC_TLS_CLIENT_CERTS": mode,
                        "XSC_TLS_RELOAD_CHECK_MS": "200"}
                 process = wire_support.ServerProcess(f"xsc-gateway-tls-{mode}", [str(wire_support.binary("xsc-gateway"))],
-                                                     port, env=env).start()
-                running[mode] = Gateway(mode, port, process)
+                                                     h2c, env=env).start()
+                eventually("the TLS listener accepts", lambda: port_open(port))
+                running[mode] = Gateway(mode, port, h2c, process)
             yield cluster, running
         finally:
             for gateway in running.values():
                 gateway.process.stop()
+
+
+def port_open(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1):
+            return True
+    except OSError:
+        return False
 
 
 def credentials(folder, client: str | None = None) -> grpc.ChannelCredentials:
@@ -185,7 +197,7 @@ def test_a_stock_grpcio_client_calls_through_tls(gateways, certificates):
         channel.close()
 
 
-def test_plaintext_h2c_is_not_served_on_the_tls_port(gateways, certificates):
+def test_h2c_stays_on_the_inside_port_and_is_not_served_on_the_tls_port(gateways, certificates):
     cluster, running = gateways
     channel = grpc.insecure_channel(running["optional"].address)
     try:
@@ -194,6 +206,23 @@ def test_plaintext_h2c_is_not_served_on_the_tls_port(gateways, certificates):
         assert refused.value.code() == grpc.StatusCode.UNAVAILABLE
     finally:
         channel.close()
+    # XSC_LISTEN keeps h2c: health probes and callers inside the deployment.
+    inside = grpc.insecure_channel(f"127.0.0.1:{running['required'].h2c_port}")
+    try:
+        assert health(cluster, inside) == cluster.stubs.health.HealthCheckResponse.SERVING
+    finally:
+        inside.close()
+
+
+def test_a_client_that_never_finishes_the_handshake_is_closed(gateways, certificates):
+    """Half a ClientHello, then silence: the server closes the connection once the handshake
+    time (RPCServer.handshakeTimeout, 10 s) has passed, as for a slow h2c preface."""
+    _, running = gateways
+    with socket.create_connection(("127.0.0.1", running["optional"].port), timeout=60) as raw:
+        raw.sendall(bytes([0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xFC, 0x03, 0x03]))  # a record that needs 512 bytes
+        began = time.monotonic()
+        assert raw.recv(1) == b"", "the server closed the connection"
+    print(f"\nan unfinished TLS handshake was closed after {time.monotonic() - began:.1f} s")
 
 
 def test_curl_http2_over_tls(gateways, certificates):

@@ -2,6 +2,7 @@ import HTTP2
 import NetIO
 import ProtoCodec
 import Synchronization
+import TLS
 
 /// What the connections of one loop share: its read buffer, its protobuf arena and the
 /// prebuilt header lists of the fast path. Loop thread only.
@@ -34,6 +35,8 @@ final class ServerAcceptor: IOHandler {
     let liveConnections: ConnectionCount
     let admission: AdmissionControl
     var acceptingStopped = false
+    /// Set on the TLS listener's acceptor (ServerTLS): its connections run over TLS.
+    var tls: TLSServerIdentity?
 
     init(listener: TCPListener, resources: ServerLoopResources, configuration: RPCServer.Configuration,
          router: MethodRouter, liveConnections: ConnectionCount, admission: AdmissionControl) {

@@ -68,6 +68,9 @@ public struct ServiceConfig: Sendable, Equatable {
         if let listen, let admin, listen.port == admin.port, listen.port != 0 {
             reader.problems.append("XSC_LISTEN and XSC_ADMIN_LISTEN both use port \(listen.port); they must differ")
         }
+        if tls.isEnabled, tls.listen.port != 0, [listen?.port, admin?.port].contains(tls.listen.port) {
+            reader.problems.append("XSC_TLS_LISTEN uses port \(tls.listen.port), already XSC_LISTEN's or XSC_ADMIN_LISTEN's")
+        }
         guard reader.problems.isEmpty, let listen, let admin, let secret else {
             throw ServiceConfigError(service: service, problems: reader.problems)
         }

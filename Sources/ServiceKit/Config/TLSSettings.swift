@@ -1,9 +1,12 @@
 import Glibc
 
-/// TLS at a service's own listener (the gateway, the deployment's edge). Off unless a
-/// certificate is given; inside the deployment services speak h2c. Read from XSC_TLS_*:
-/// paths only, so `--print-config` shows them all (the key's contents never pass through here).
+/// TLS at a service's edge (the gateway): a second listener, XSC_TLS_LISTEN, beside the h2c one
+/// (XSC_LISTEN), which stays for health probes and callers inside the deployment. Off unless a
+/// certificate is given. Read from XSC_TLS_*: paths only, so `--print-config` shows them all
+/// (the key's contents never pass through here).
 public struct TLSSettings: Sendable, Equatable {
+    /// XSC_TLS_LISTEN: where the TLS listener binds (default 0.0.0.0:7443, when enabled).
+    public var listen = HostPort(host: "0.0.0.0", port: TLSSettings.defaultPort)
     /// XSC_TLS_CERT_FILE: PEM, the server certificate followed by its intermediates.
     public var certificateFile: String?
     /// XSC_TLS_KEY_FILE: the PEM private key of that certificate.
@@ -18,6 +21,7 @@ public struct TLSSettings: Sendable, Equatable {
     public var reloadCheck: Duration = .seconds(1)
 
     public static let clientCertificateModes = ["none", "optional", "required"]
+    public static let defaultPort = 7443
 
     public init() {}
 
@@ -25,7 +29,8 @@ public struct TLSSettings: Sendable, Equatable {
 
     public var printableLines: [String] {
         [
-            "XSC_TLS_CERT_FILE=\(certificateFile ?? "(none: h2c)")",
+            "XSC_TLS_LISTEN=\(isEnabled ? listen.description : "(off: h2c only)")",
+            "XSC_TLS_CERT_FILE=\(certificateFile ?? "(none)")",
             "XSC_TLS_KEY_FILE=\(keyFile ?? "(none)")",
             "XSC_TLS_CLIENT_CA_FILE=\(clientCAFile ?? "(none)")",
             "XSC_TLS_CLIENT_CERTS=\(clientCertificates)",
@@ -39,6 +44,7 @@ extension EnvironmentReader {
     /// path given, a client CA whenever client certificates are asked for.
     mutating func tls() -> TLSSettings {
         var settings = TLSSettings()
+        if let listen = listenAddress("XSC_TLS_LISTEN", default: settings.listen) { settings.listen = listen }
         settings.certificateFile = value("XSC_TLS_CERT_FILE")
         settings.keyFile = value("XSC_TLS_KEY_FILE")
         settings.clientCAFile = value("XSC_TLS_CLIENT_CA_FILE")
