@@ -4,7 +4,7 @@ import XCTest
 
 /// XSC_TLS_*: off by default, paths shown by `--print-config`, and every inconsistency reported
 /// at once before the service starts (a certificate without its key, client certificates
-/// without a CA, a file that is not there).
+/// without a CA, a TLS port that is already taken).
 final class TLSSettingsTests: XCTestCase {
     private let base = ["DATABASE_URL": "postgres://gateway@localhost/xsc",
                         "XSC_ACTOR_SECRET": "a-generated-secret-of-enough-length-7f3a9c"]
@@ -52,7 +52,6 @@ final class TLSSettingsTests: XCTestCase {
         ]) { $1 })) { error in
             let text = "\(error)"
             XCTAssertTrue(text.contains("XSC_TLS_CERT_FILE and XSC_TLS_KEY_FILE go together"), text)
-            XCTAssertTrue(text.contains("XSC_TLS_CERT_FILE=/nonexistent/cert.pem: no readable file there"), text)
             XCTAssertTrue(text.contains("XSC_TLS_CLIENT_CERTS must be one of none, optional, required"), text)
         }
         XCTAssertThrowsError(try ServiceConfig.load(service: "gateway", environment: base.merging([

@@ -1,5 +1,3 @@
-import Glibc
-
 /// TLS at a service's edge (the gateway): a second listener, XSC_TLS_LISTEN, beside the h2c one
 /// (XSC_LISTEN), which stays for health probes and callers inside the deployment. Off unless a
 /// certificate is given. Read from XSC_TLS_*: paths only, so `--print-config` shows them all
@@ -40,8 +38,10 @@ public struct TLSSettings: Sendable, Equatable {
 }
 
 extension EnvironmentReader {
-    /// The TLS variables: certificate and key together or neither, a readable file for each
-    /// path given, a client CA whenever client certificates are asked for.
+    /// The TLS variables: certificate and key together or neither, a client CA whenever client
+    /// certificates are asked for. The files themselves are read at start (a file that does not
+    /// load stops the start with OpenSSL's reason), not here: `--print-config` checks a
+    /// deployment's environment where its mounted files are not.
     mutating func tls() -> TLSSettings {
         var settings = TLSSettings()
         if let listen = listenAddress("XSC_TLS_LISTEN", default: settings.listen) { settings.listen = listen }
@@ -66,12 +66,6 @@ extension EnvironmentReader {
             }
             if settings.certificateFile == nil {
                 problems.append("XSC_TLS_CLIENT_CERTS=\(settings.clientCertificates) needs XSC_TLS_CERT_FILE and XSC_TLS_KEY_FILE")
-            }
-        }
-        for (name, path) in [("XSC_TLS_CERT_FILE", settings.certificateFile), ("XSC_TLS_KEY_FILE", settings.keyFile),
-                             ("XSC_TLS_CLIENT_CA_FILE", settings.clientCAFile)] {
-            if let path, access(path, R_OK) != 0 {
-                problems.append("\(name)=\(path): no readable file there")
             }
         }
         return settings
