@@ -100,7 +100,7 @@ let package = Package(
         // 7. Executables.
         .executableTarget(name: "InteropServer", dependencies: ["Interop", "RPC"]),
         .executableTarget(name: "InteropClient", dependencies: ["ServiceAPI", "RPC", "Messages"]),
-        .executableTarget(name: "BenchServer", dependencies: ["ServiceAPI", "RPC", "Messages"]),
+        .executableTarget(name: "BenchServer", dependencies: ["ServiceAPI", "RPC", "Messages", "TLS"]),
         // The SubmitOrder load generator of bench/orders.sh.
         .executableTarget(name: "OrdersBench", dependencies: ["ServiceAPI", "RPC", "Messages", "NetIO", "ProtoCodec"]),
         .executableTarget(name: "CodeGenTool", dependencies: ["CodeGen"]),
@@ -118,7 +118,7 @@ let package = Package(
         .testTarget(name: "NetIOTests", dependencies: ["NetIO"]),
         .testTarget(name: "ProtoCodecTests", dependencies: ["ProtoCodec", "Messages"]),
         .testTarget(name: "CodeGenTests", dependencies: ["CodeGen"]),
-        .testTarget(name: "RPCTests", dependencies: ["RPC", "ServiceAPI", "Messages", "Interop"]),
+        .testTarget(name: "RPCTests", dependencies: ["RPC", "ServiceAPI", "Messages", "Interop", "TLS"]),
         // Helpers shared by the test targets that need a real PostgreSQL.
         // ServiceKitStore: its platform migrations, for the fresh-schema fixture (ServiceDatabase).
         .target(name: "XSCTestSupport", dependencies: ["Postgres", "LibPQ", "ServiceKitStore"], path: "Tests/TestSupport"),
