@@ -71,7 +71,7 @@ extension ServerAcceptor {
 
     /// Hands the connection what its handshake established, for its calls' contexts.
     func attachTLS(_ stream: any ConnectionStream, to connection: ServerConnection) {
-        guard let tlsStream = stream as? TLSServerStream else { return }
+        guard tls != nil, let tlsStream = stream as? TLSServerStream else { return }
         tlsStream.onEstablished = { [weak connection] session in
             connection?.tls = TLSConnectionInfo(protocolVersion: session.protocolVersion,
                                                 applicationProtocol: session.applicationProtocol,
