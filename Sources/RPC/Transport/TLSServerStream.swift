@@ -6,9 +6,13 @@ import TLS
 /// and writes plaintext. The handshake runs inside the first reads; what the connection writes
 /// before it completes (the server's HTTP/2 preface) waits and goes out encrypted after it.
 /// A failed handshake is a failed read: the connection closes after the alert is sent.
-final class TLSServerStream: ConnectionStream {
-    let socket: TCPSocket
-    let session: TLSServerSession
+///
+/// Public for other protocols on their own listeners (an HTTP/1.1 one): a user writes until
+/// `write` has taken everything AND `hasPendingOutput` is false (waiting for writability
+/// between), and reads again without waiting when `hasBufferedInput` after it stopped early.
+public final class TLSServerStream: ConnectionStream {
+    public let socket: TCPSocket
+    public let session: TLSServerSession
     /// The loop's buffer for ciphertext read from sockets (connections on one loop never read
     /// at the same time).
     private let cipherInput: ReadBuffer
@@ -26,12 +30,17 @@ final class TLSServerStream: ConnectionStream {
         self.cipherInput = cipherInput
     }
 
-    var fd: Int32 { socket.fd }
-    var peer: SocketAddress? { socket.peer }
-    var hasPendingOutput: Bool { cipherOffset < cipherOutput.count || session.hasOutgoing }
-    var hasBufferedInput: Bool { session.isEstablished && session.hasBufferedInput }
+    /// With a ciphertext buffer of its own (RPC's connections share their loop's).
+    public convenience init(socket: TCPSocket, context: TLSServerContext) throws(TLSError) {
+        try self.init(socket: socket, context: context, cipherInput: ReadBuffer(size: 32 * 1024))
+    }
 
-    func read(into buffer: inout [UInt8]) -> ReadResult {
+    public var fd: Int32 { socket.fd }
+    public var peer: SocketAddress? { socket.peer }
+    public var hasPendingOutput: Bool { cipherOffset < cipherOutput.count || session.hasOutgoing }
+    public var hasBufferedInput: Bool { session.isEstablished && session.hasBufferedInput }
+
+    public func read(into buffer: inout [UInt8]) -> ReadResult {
         do {
             if !session.isEstablished {
                 if let result = try advanceHandshake() { return result }
@@ -112,7 +121,7 @@ final class TLSServerStream: ConnectionStream {
         return ended ? .closed : .wouldBlock
     }
 
-    func write(_ buffer: [UInt8], from offset: Int) -> WriteResult {
+    public func write(_ buffer: [UInt8], from offset: Int) -> WriteResult {
         // What was encrypted earlier goes first; until it has, the writer waits for the socket.
         switch sendCiphertext() {
         case .failed(let code): return .failed(code)
@@ -155,7 +164,7 @@ final class TLSServerStream: ConnectionStream {
         return .wrote(0)
     }
 
-    func close() {
+    public func close() {
         if session.isEstablished {
             session.shutdown()
             _ = sendCiphertext()
