@@ -58,7 +58,7 @@ let package = Package(
         .target(name: "Messages", dependencies: ["ProtoCodec", "CXSCProto"], swiftSettings: hotPath),
 
         // 3. Runtime.
-        .target(name: "RPC", dependencies: ["HTTP2", "NetIO", "ProtoCodec", "Messages"], swiftSettings: hotPath),
+        .target(name: "RPC", dependencies: ["HTTP2", "NetIO", "TLS", "ProtoCodec", "Messages"], swiftSettings: hotPath),
         .target(name: "Postgres", dependencies: ["LibPQ", "NetIO"]),
         .target(name: "CodeGen"),
         // HTTP/1.1 client requests over a socket, optionally TLS (the SMS gateway provider).
@@ -83,7 +83,7 @@ let package = Package(
 
         // 5/6. ServiceHost: turns a service name, its migrations and its handlers into a running
         // process (config, database pool, migrations, server, admin listener, workers).
-        .target(name: "ServiceHost", dependencies: ["ServiceKit", "ServiceKitStore", "Postgres", "RPC"]),
+        .target(name: "ServiceHost", dependencies: ["ServiceKit", "ServiceKitStore", "Postgres", "RPC", "TLS"]),
 
         // 6. Domain modules.
         .target(name: "Interop", dependencies: ["ServiceAPI", "RPC", "Messages"]),
@@ -104,7 +104,7 @@ let package = Package(
         // 7. Executables.
         .executableTarget(name: "InteropServer", dependencies: ["Interop", "RPC"]),
         .executableTarget(name: "InteropClient", dependencies: ["ServiceAPI", "RPC", "Messages"]),
-        .executableTarget(name: "BenchServer", dependencies: ["ServiceAPI", "RPC", "Messages"]),
+        .executableTarget(name: "BenchServer", dependencies: ["ServiceAPI", "RPC", "Messages", "TLS"]),
         // The SubmitOrder load generator of bench/orders.sh.
         .executableTarget(name: "OrdersBench", dependencies: ["ServiceAPI", "RPC", "Messages", "NetIO", "ProtoCodec"]),
         .executableTarget(name: "CodeGenTool", dependencies: ["CodeGen"]),
@@ -128,7 +128,7 @@ let package = Package(
         .testTarget(name: "NetIOTests", dependencies: ["NetIO"]),
         .testTarget(name: "ProtoCodecTests", dependencies: ["ProtoCodec", "Messages"]),
         .testTarget(name: "CodeGenTests", dependencies: ["CodeGen"]),
-        .testTarget(name: "RPCTests", dependencies: ["RPC", "ServiceAPI", "Messages", "Interop"]),
+        .testTarget(name: "RPCTests", dependencies: ["RPC", "ServiceAPI", "Messages", "Interop", "TLS"]),
         // Helpers shared by the test targets that need a real PostgreSQL.
         // ServiceKitStore: its platform migrations, for the fresh-schema fixture (ServiceDatabase).
         .target(name: "XSCTestSupport", dependencies: ["Postgres", "LibPQ", "ServiceKitStore"], path: "Tests/TestSupport"),

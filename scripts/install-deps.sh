@@ -18,7 +18,8 @@ APT_PACKAGES=(
     nghttp2-client      # h2load, for the benchmark
     libpq-dev
     libssl-dev          # TLS of the HTTPS SMS gateway provider
-    openssl             # test certificates (Tests/wire/test_sms_https.py)
+    openssl             # test certificates (Tests/wire/test_sms_https.py, test_tls_edge.py)
+    curl                # curl --http2 over TLS to the gateway (Tests/wire/test_tls_edge.py)
     postgresql-15       # initdb/pg_ctl for the throwaway test cluster and `make up`
     valgrind            # leak checks of the protobuf-c conversions
     libcairo2-dev       # settlements' printed statements (Sources/CCairo, Sources/PDF)

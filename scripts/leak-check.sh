@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Runs the generated-message encode/decode loops (ProtoCodecTests.LeakLoopTests) and the TLS
-# session's loops (TLSTests.TLSLeakLoopTests: OpenSSL contexts, connections, failed handshakes)
-# and statement PDFs (SettlementsTests.PDFLeakLoopTests; cairo's and fontconfig's own leaks are
-# suppressed by scripts/valgrind/cairo-pango.supp, which says why) under valgrind and fails on any "definitely lost" block. First proves the check can fail: the
+# sessions' loops (TLSTests.TLSLeakLoopTests: OpenSSL contexts, client and server connections,
+# client certificates, reloads, failed handshakes) and statement PDFs
+# (SettlementsTests.PDFLeakLoopTests; cairo's and fontconfig's own leaks are suppressed by
+# scripts/valgrind/cairo-pango.supp, which says why) under valgrind and fails on any "definitely
+# lost" block. First proves the check can fail: the
 # protobuf test with XSC_LEAK_CHECK_SELFTEST=1 leaks on purpose and must be caught.
 # Usage: scripts/leak-check.sh [ITERATIONS]   (default 200; about 15 s on this machine)
 set -euo pipefail
@@ -39,9 +41,23 @@ if ! XSC_LEAK_LOOP_ITERATIONS="$ITERATIONS" run; then
 fi
 grep -E "definitely lost|ERROR SUMMARY|Executed .* tests" "$work/valgrind.log" | sed 's/^/  /'
 
-# Each iteration loads the system's CA store (slow under valgrind): 10 are plenty.
-echo "leak-check: 10 iterations of the TLS session's allocation paths under valgrind..."
-if ! XSC_LEAK_LOOP_ITERATIONS=10 run TLSTests.TLSLeakLoopTests; then
+# Each iteration loads the system's CA store (slow under valgrind): 10 are plenty. The server
+# session's paths need certificates: made here, outside valgrind (TLSServerPaths).
+certs="$work/tls-certs"
+mkdir -p "$certs"
+(
+  cd "$certs"
+  for name in ca other; do
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj "/CN=$name" \
+      -keyout "$name.key" -out "$name.pem" 2>/dev/null
+  done
+  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=localhost \
+    -addext subjectAltName=DNS:localhost -keyout server.key -out server.csr 2>/dev/null
+  openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 1 -copy_extensions copy \
+    -out server.pem 2>/dev/null
+)
+echo "leak-check: 10 iterations of the TLS sessions' allocation paths (client and server) under valgrind..."
+if ! XSC_TLS_LEAK_CERTS="$certs" XSC_LEAK_LOOP_ITERATIONS=10 run TLSTests.TLSLeakLoopTests; then
   grep -A30 "definitely lost in loss record\|Invalid\|uninitialised" "$work/valgrind.log" >&2 || cat "$work/valgrind.log" >&2
   echo "leak-check: FAILED - memory leaked or misused in the TLS session (see above)" >&2
   exit 1

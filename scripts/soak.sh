@@ -4,6 +4,7 @@
 #   - HTTP/2 abuse and overload: XSC_ABUSE_SCALE (default 10: 20 s windows, 30 s overload)
 #   - kill -9 and PostgreSQL crash: XSC_CRASH_ORDERS (default 10000 idempotent submissions each)
 #   - fuzzing: Tests/Fuzz/run.sh for XSC_FUZZ_SECONDS per target (default 60) when present
+#   - replicas of customers, proposals and settlements: XSC_REPLICAS_SOAK=1 (every replica killed once)
 #   - phone numbers in every log of the run
 # A throwaway PostgreSQL is started here (or DATABASE_URL is used) and stopped on exit. The
 # figures are collected in var/soak/figures-<time>.txt (one line per row) as well as printed.
@@ -49,6 +50,10 @@ env TMPDIR="$logs" python3 -m pytest -s -q -p no:cacheprovider \
     Tests/wire/test_faults_netns.py Tests/wire/test_crash_recovery.py Tests/wire/test_h2_conformance.py \
     2>&1 | tee "$logs/pytest.out" || failed+=("pytest")
 
+say "replicas of customers, proposals and settlements: every replica killed once (XSC_REPLICAS_SOAK=1)"
+env TMPDIR="$logs" XSC_REPLICAS_SOAK=1 python3 -m pytest -s -q -p no:cacheprovider Tests/wire/test_replicas_newer.py \
+    2>&1 | tee "$logs/replicas.out" || failed+=("replicas")
+
 if [ -x Tests/Fuzz/run.sh ]; then
     say "fuzzing (${XSC_FUZZ_SECONDS} s per target)"
     Tests/Fuzz/run.sh "$XSC_FUZZ_SECONDS" 2>&1 | tee -a "$logs/pytest.out" || failed+=("fuzz")
@@ -59,6 +64,7 @@ scripts/scan-phone-numbers.py "$logs" ${pg_dir:+"$pg_dir"} 2>&1 | tee -a "$logs/
 
 grep -E "^(rapid reset|CONTINUATION flood|SETTINGS flood|PING flood|slowloris|HPACK bomb|overload|graceful shutdown|hostile strings|  (sql|invalid-utf8|nul|1mb|database errors)|forged/replayed|cut off from PostgreSQL|kill -9|PostgreSQL stop|h2 conformance|fuzz|phone numbers in logs|never-reading|Backpressure|backpressure)" \
     "$logs/pytest.out" > "$figures" || true
+grep -E "^(replicas:|customers [0-9]+ |weeks closed|answered by|  killed)" "$logs/replicas.out" >> "$figures" || true
 say "figures (also in $figures)"
 cat "$figures"
 if [ "${#failed[@]}" -ne 0 ]; then

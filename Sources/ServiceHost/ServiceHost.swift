@@ -99,6 +99,7 @@ public enum ServiceHost {
             rpc.maxConnectionsPerPeer = config.admission.maxConnectionsPerPeer
             rpc.maxCallsInFlight = config.admission.maxCallsInFlight
             rpc.busyRetryAfter = config.admission.busyRetryAfter
+            rpc.tls = try HostTLS.endpoint(config.tls, logger: logger)
             if let authentication = definition.authenticationInterceptors {
                 rpc.interceptors = [tracing, AccessLogInterceptor(logger: logger), RPCMetricsInterceptor(registry: metrics)]
                     + (try authentication(hosted))

@@ -38,7 +38,10 @@ public final class TLSClientSession {
     /// Ciphertext for the server, written by OpenSSL (owned by `connection`).
     private let outgoing: OpaquePointer
 
-    public init(serverName: String, trust: TLSTrust) throws(TLSError) {
+    /// `certificate` (chain and key PEM files) is shown to servers that ask for one;
+    /// `applicationProtocols` are offered with ALPN (none by default).
+    public init(serverName: String, trust: TLSTrust, certificate: (chain: String, key: String)? = nil,
+                applicationProtocols: [String] = []) throws(TLSError) {
         guard let context = SSL_CTX_new(TLS_client_method()) else { throw Self.lastError("cannot create a TLS context") }
         guard xsc_ssl_ctx_require_tls12(context) == 1 else {
             SSL_CTX_free(context)
@@ -54,6 +57,13 @@ public final class TLSClientSession {
             SSL_CTX_free(context)
             throw Self.lastError(trust == .system ? "cannot load the system's trusted certificates"
                                                   : "cannot load CA certificates from \(Self.describe(trust))")
+        }
+        if let certificate {
+            guard SSL_CTX_use_certificate_chain_file(context, certificate.chain) == 1,
+                  SSL_CTX_use_PrivateKey_file(context, certificate.key, SSL_FILETYPE_PEM) == 1 else {
+                SSL_CTX_free(context)
+                throw Self.lastError("cannot load the client certificate \(certificate.chain)")
+            }
         }
         guard let connection = SSL_new(context) else {
             SSL_CTX_free(context)
@@ -74,6 +84,13 @@ public final class TLSClientSession {
         // the server learns which name we want (SNI) for its choice of certificate.
         guard SSL_set1_host(connection, serverName) == 1, xsc_ssl_set_server_name(connection, serverName) == 1 else {
             throw Self.lastError("cannot set the server name \(serverName)")
+        }
+        if !applicationProtocols.isEmpty {
+            let wire = applicationProtocols.flatMap { [UInt8(truncatingIfNeeded: $0.utf8.count)] + Array($0.utf8) }
+            // 0 means success here, unlike the rest of OpenSSL.
+            guard SSL_set_alpn_protos(connection, wire, UInt32(wire.count)) == 0 else {
+                throw Self.lastError("cannot offer ALPN \(applicationProtocols)")
+            }
         }
     }
 
@@ -149,19 +166,7 @@ public final class TLSClientSession {
         }
     }
 
-    /// `context` plus OpenSSL's queued reasons (the queue is per thread: emptied here so a
-    /// later call on this thread does not report them again).
-    private static func lastError(_ context: String) -> TLSError {
-        var reasons: [String] = []
-        while true {
-            let code = ERR_get_error()
-            if code == 0 { break }
-            var text = [CChar](repeating: 0, count: 256)
-            ERR_error_string_n(code, &text, text.count)
-            reasons.append(String(cString: text))
-        }
-        return TLSError(reasons.isEmpty ? context : context + ": " + reasons.joined(separator: "; "))
-    }
+    private static func lastError(_ context: String) -> TLSError { TLSError.fromQueue(context) }
 
     private static func describe(_ trust: TLSTrust) -> String {
         switch trust {

@@ -167,6 +167,7 @@ final class TLSLeakLoopTests: XCTestCase {
         for _ in 0..<iterations {
             try TLSFailurePaths.noTLSServer()
             TLSFailurePaths.missingCAFile()
+            try TLSServerPaths.exercise()
         }
         if ProcessInfo.processInfo.environment["XSC_LEAK_CHECK_SELFTEST"] != nil {
             // scripts/leak-check.sh proves valgrind catches a leak with this.

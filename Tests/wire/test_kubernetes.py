@@ -217,9 +217,11 @@ def test_the_renderer_agrees_with_kubectl_kustomize(name):
 
 
 def _env_sorted(value):
-    """kustomize moves patched env entries first; the order of env entries means nothing."""
+    """kustomize moves patched entries of named lists first; the order of env entries, ports,
+    volumes and their mounts means nothing."""
     if isinstance(value, dict):
-        return {key: (sorted(map(_env_sorted, item), key=lambda e: e["name"]) if key == "env" else _env_sorted(item))
+        return {key: (sorted(map(_env_sorted, item), key=lambda e: e["name"])
+                      if key in ("env", "ports", "volumes", "volumeMounts") else _env_sorted(item))
                 for key, item in value.items()}
     if isinstance(value, list):
         return [_env_sorted(item) for item in value]
@@ -250,13 +252,37 @@ def test_probes_are_grpc_health_on_the_service_port(overlay):
         assert env["XSC_LISTEN"] == f"0.0.0.0:{RPC_PORT[name]}"
         assert env["XSC_ADMIN_LISTEN"] == f"0.0.0.0:{ADMIN_PORT[name]}"
         ports = {port["name"]: port["containerPort"] for port in container["ports"]}
-        assert ports == {"grpc": RPC_PORT[name], "admin": ADMIN_PORT[name]}
+        expected = {"grpc": RPC_PORT[name], "admin": ADMIN_PORT[name]}
+        if name == "gateway" and env.get("XSC_TLS_CERT_FILE"):
+            expected["tls"] = int(env["XSC_TLS_LISTEN"].rpartition(":")[2])  # the edge's TLS listener
+        assert ports == expected
         for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
             assert container[probe]["grpc"]["port"] == RPC_PORT[name], f"{name}: {probe}"
             assert container[probe]["grpc"].get("service", "") == ""
         service_ports = {port["name"]: port for port in objects[("Service", name)]["spec"]["ports"]}
         assert service_ports["grpc"]["port"] == RPC_PORT[name]
         assert service_ports["grpc"]["targetPort"] in ("grpc", RPC_PORT[name])
+
+
+def test_production_exposes_only_the_gateways_tls_port_with_its_certificate_from_a_secret(overlay):
+    """TLS at the edge: the public Service reaches the gateway's TLS listener only (7100 stays
+    h2c, for the probes), and the certificate files are a mounted Secret (never in a manifest)."""
+    overlay_name, objects = overlay
+    if overlay_name != "production":
+        return
+    container = container_of(objects, "gateway")
+    env = {item["name"]: item.get("value") for item in container["env"]}
+    public = [obj for (kind, _), obj in objects.items() if kind == "Service" and obj["spec"].get("type") == "LoadBalancer"]
+    assert [[port["targetPort"] for port in obj["spec"]["ports"]] for obj in public] == [["tls"]]
+    mounts = {mount["mountPath"]: mount["name"] for mount in container["volumeMounts"]}
+    volumes = {volume["name"]: volume for volume in deployment(objects, "gateway")["spec"]["template"]["spec"]["volumes"]}
+    for variable in ("XSC_TLS_CERT_FILE", "XSC_TLS_KEY_FILE"):
+        folder = env[variable].rpartition("/")[0]
+        assert volumes[mounts[folder]]["secret"]["secretName"] == "xsc-gateway-tls", variable
+    example = {doc["metadata"]["name"]: doc for doc in _load(K8S / "secrets.example.yaml")}
+    assert example["xsc-gateway-tls"]["type"] == "kubernetes.io/tls"
+    assert {env["XSC_TLS_CERT_FILE"].rpartition("/")[2], env["XSC_TLS_KEY_FILE"].rpartition("/")[2]} == \
+        set(example["xsc-gateway-tls"]["stringData"])
 
 
 def test_termination_grace_is_longer_than_prestop_and_drain(overlay):

@@ -1,6 +1,7 @@
 import HTTP2
 import NetIO
 import Synchronization
+import TLS
 
 /// A gRPC server over h2c: one epoll loop per configured core, each with its own listener on
 /// the shared port (SO_REUSEPORT), its connections, and the handler tasks of their calls.
@@ -29,6 +30,9 @@ public final class RPCServer: @unchecked Sendable {
         /// A connection whose client has not completed the HTTP/2 preface (magic + SETTINGS)
         /// by then is closed: a slow or silent client cannot hold a connection for nothing.
         public var handshakeTimeout: Duration = .seconds(10)
+        /// A second listener that terminates TLS (ServerTLS); `port` stays h2c for probes and
+        /// callers inside the deployment. nil: h2c only.
+        public var tls: TLSEndpoint?
         /// Answers paths no registered service has (a proxy's routing); nil means UNIMPLEMENTED.
         public var fallback: (@Sendable (String) -> RPCMethod?)?
         /// Run in order before each call, and in reverse order after it.
@@ -47,12 +51,15 @@ public final class RPCServer: @unchecked Sendable {
     public let configuration: Configuration
     /// Health of the server ("") and of each service; set NOT_SERVING on shutdown.
     public let health: HealthStatusStore
-    private let router: MethodRouter
+    let router: MethodRouter
     private var threads: [LoopThread] = []
     private var acceptors: [ServerAcceptor] = []
-    private let liveConnections = ConnectionCount()
+    var tlsAcceptors: [ServerAcceptor] = []
+    let liveConnections = ConnectionCount()
     let admission: AdmissionControl
     public private(set) var port: Int = 0
+    /// The TLS listener's port once started (nil without TLS).
+    public internal(set) var tlsPort: Int?
 
     /// Serves `services` plus the standard ones every server has: health and reflection.
     public init(configuration: Configuration, services: [any RPCServiceProvider]) {
@@ -104,6 +111,7 @@ public final class RPCServer: @unchecked Sendable {
             // Registered before the loop thread starts, so no other thread touches the loop yet.
             try loop.register(fd: listener.fd, handler: acceptor)
             acceptors.append(acceptor)
+            try addTLSAcceptor(loop: loop, resources: resources)
             threads.append(LoopThread(loop: loop))
         }
         port = boundPort
@@ -126,6 +134,7 @@ public final class RPCServer: @unchecked Sendable {
                 for connection in acceptor.resources.connections.values { connection.beginShutdown() }
             }
         }
+        stopAcceptingTLS()
         // One round trip for the shutdown notice to reach clients before the final GOAWAY.
         sleepMilliseconds(100)
         for acceptor in acceptors {

@@ -19,8 +19,10 @@ final class ServerConnection: HTTP2ConnectionDelegate {
     private var keepalive: KeepaliveState
     private var keepaliveTimer: TimerID?
     var onClose: ((ServerConnection) -> Void)?
+    /// Set when a TLS handshake completes (ServerTLS); nil for h2c.
+    var tls: TLSConnectionInfo?
 
-    init(socket: TCPSocket, resources: ServerLoopResources, configuration: RPCServer.Configuration,
+    init(socket: any ConnectionStream, resources: ServerLoopResources, configuration: RPCServer.Configuration,
          router: MethodRouter, admission: AdmissionControl) throws {
         self.resources = resources
         self.admission = admission
@@ -159,6 +161,7 @@ final class ServerConnection: HTTP2ConnectionDelegate {
         }
         let deadline = head.timeoutNanoseconds.map { MonotonicTime.now().adding(nanoseconds: $0) }
         let context = ServerContext(path: path, requestHeaders: block, deadline: deadline, peer: peerDescription, loop: loop)
+        if let tls { context[TLSConnectionInfoKey.self] = tls }
         keepalive.callOpened()
         let call = ServerCall(streamID: streamID, method: method, context: context, connection: self,
                               maxMessageSize: configuration.maxReceiveMessageSize,

@@ -2,6 +2,7 @@ import HTTP2
 import NetIO
 import ProtoCodec
 import Synchronization
+import TLS
 
 /// What the connections of one loop share: its read buffer, its protobuf arena and the
 /// prebuilt header lists of the fast path. Loop thread only.
@@ -14,6 +15,8 @@ final class ServerLoopResources {
     let responseHeaders: HTTP2HeaderList
     let okTrailers: HTTP2HeaderList
     var connections: [ObjectIdentifier: ServerConnection] = [:]
+    /// Ciphertext read from TLS connections' sockets (ServerTLS), made on first use.
+    lazy var tlsInput = ReadBuffer(size: 32 * 1024)
 
     init(loop: EventLoop, readBufferSize: Int = 64 * 1024) {
         self.loop = loop
@@ -32,6 +35,8 @@ final class ServerAcceptor: IOHandler {
     let liveConnections: ConnectionCount
     let admission: AdmissionControl
     var acceptingStopped = false
+    /// Set on the TLS listener's acceptor (ServerTLS): its connections run over TLS.
+    var tls: TLSServerIdentity?
 
     init(listener: TCPListener, resources: ServerLoopResources, configuration: RPCServer.Configuration,
          router: MethodRouter, liveConnections: ConnectionCount, admission: AdmissionControl) {
@@ -54,8 +59,10 @@ final class ServerAcceptor: IOHandler {
                 continue
             }
             do {
-                let connection = try ServerConnection(socket: socket, resources: resources,
+                let stream = try stream(for: socket)
+                let connection = try ServerConnection(socket: stream, resources: resources,
                                                       configuration: configuration, router: router, admission: admission)
+                attachTLS(stream, to: connection)
                 resources.connections[ObjectIdentifier(connection)] = connection
                 liveConnections.value.add(1, ordering: .relaxed)
                 connection.onClose = { [resources, liveConnections, admission] closed in

@@ -14,7 +14,8 @@ protocol HTTP2ConnectionDelegate: AnyObject {
 /// nghttp2 as they arrive, and everything produced in one loop iteration is written once at
 /// its end (many responses per write under load).
 final class HTTP2Connection: IOHandler, TickHandler {
-    let socket: TCPSocket
+    /// Plain TCP, or TLS over it (ConnectionStream).
+    let socket: any ConnectionStream
     let session: HTTP2Session
     let loop: EventLoop
     weak var delegate: HTTP2ConnectionDelegate?
@@ -30,7 +31,7 @@ final class HTTP2Connection: IOHandler, TickHandler {
     /// Asked after each flush whether the connection has work left, for `closeWhenIdle`.
     var hasActiveStreams: () -> Bool = { false }
 
-    init(socket: TCPSocket, session: HTTP2Session, loop: EventLoop, readBuffer: ReadBuffer) {
+    init(socket: any ConnectionStream, session: HTTP2Session, loop: EventLoop, readBuffer: ReadBuffer) {
         self.socket = socket
         self.session = session
         self.loop = loop
@@ -71,12 +72,16 @@ final class HTTP2Connection: IOHandler, TickHandler {
                 }
                 if count < readBuffer.bytes.count { return }
             case .wouldBlock:
+                // A TLS handshake step may have left records for the socket.
+                if socket.hasPendingOutput { requestFlush() }
                 return
             case .closed, .failed:
                 close()
                 return
             }
         }
+        // Decrypted TLS input does not make the socket readable again: come back for it.
+        if socket.hasBufferedInput { loop.executeLocal { [weak self] in self?.readAvailable() } }
     }
 
     func requestFlush() {
@@ -105,7 +110,7 @@ final class HTTP2Connection: IOHandler, TickHandler {
             delegate?.processEvents(self)
             if !session.wantsWrite { break }
         }
-        while writeOffset < writeBuffer.count {
+        while writeOffset < writeBuffer.count || socket.hasPendingOutput {
             switch socket.write(writeBuffer, from: writeOffset) {
             case .wrote(let count):
                 writeOffset += count

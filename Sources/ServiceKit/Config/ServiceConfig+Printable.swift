@@ -18,6 +18,7 @@ extension ServiceConfig {
         lines.append("XSC_CLAIM_LEASE_MS=\(claimLease.wholeMilliseconds)")
         lines += admission.printableLines
         lines += tracing.printableLines
+        lines += tls.printableLines
         return lines.joined(separator: "\n") + "\n"
     }
 }

@@ -30,6 +30,8 @@ public struct ServiceConfig: Sendable, Equatable {
     public var admission = AdmissionSettings()
     /// Span export (XSC_OTLP_ENDPOINT); off by default.
     public var tracing = TracingSettings()
+    /// XSC_TLS_*: TLS at this service's listener (TLSSettings); off by default.
+    public var tls = TLSSettings()
 
     public static let defaultDatabasePoolSize = 10
     public static let defaultClaimLease: Duration = .seconds(60)
@@ -65,8 +67,12 @@ public struct ServiceConfig: Sendable, Equatable {
         let lease = reader.claimLease()
         let admission = reader.admission()
         let tracing = reader.tracing()
+        let tls = reader.tls()
         if let listen, let admin, listen.port == admin.port, listen.port != 0 {
             reader.problems.append("XSC_LISTEN and XSC_ADMIN_LISTEN both use port \(listen.port); they must differ")
+        }
+        if tls.isEnabled, tls.listen.port != 0, [listen?.port, admin?.port].contains(tls.listen.port) {
+            reader.problems.append("XSC_TLS_LISTEN uses port \(tls.listen.port), already XSC_LISTEN's or XSC_ADMIN_LISTEN's")
         }
         guard reader.problems.isEmpty, let listen, let admin, let secret else {
             throw ServiceConfigError(service: service, problems: reader.problems)
@@ -74,7 +80,7 @@ public struct ServiceConfig: Sendable, Equatable {
         return ServiceConfig(service: service, listen: listen, adminListen: admin, databaseURL: database,
                              peers: peerAddresses, actorSecret: secret, logLevel: level,
                              organizationTimeZone: zone, databasePoolSize: poolSize, claimLease: lease,
-                             admission: admission, tracing: tracing)
+                             admission: admission, tracing: tracing, tls: tls)
     }
 
     /// The time limit of one delivery of claimed work (an outbox call to a peer): 10 s, or half
