@@ -22,6 +22,16 @@ public final class HTTP2Session {
     public internal(set) var peerSettingsReceived = false
     /// Header blocks refused for exceeding MAX_HEADER_LIST_SIZE (their streams were reset).
     public internal(set) var oversizedHeaderBlocks = 0
+    /// `terminate` was called: the owner should read no more from the peer.
+    public internal(set) var isTerminating = false
+    /// RST_STREAM frames the peer sent for streams still open here (rapid reset's signature).
+    public internal(set) var peerResetsReceived = 0
+    /// How high `peerResetsReceived` may go before `receive` stops reading mid-buffer and fails
+    /// (the owner's glitch budget, refreshed by the owner between reads); nil: no limit. One
+    /// read can hold hundreds of HEADERS + RST_STREAM pairs; without this all would be parsed.
+    public var peerResetAllowance: Int?
+    /// `receive` stopped because the peer went past `peerResetAllowance`.
+    public internal(set) var peerResetAllowanceExceeded = false
 
     var headerBlockInProgress = HTTP2HeaderBlock()
     /// Decoded size of the block in progress, as RFC 9113 counts it.

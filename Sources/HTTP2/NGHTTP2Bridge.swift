@@ -146,6 +146,15 @@ private func onFrameReceived(_ session: OpaquePointer?, _ frame: UnsafePointer<n
                                     errorCode: frame.pointee.goaway.error_code))
     case NGHTTP2_SETTINGS.rawValue:
         if header.flags & UInt8(NGHTTP2_FLAG_ACK.rawValue) == 0 { owner.peerSettingsReceived = true }
+    case NGHTTP2_RST_STREAM.rawValue:
+        // Called before nghttp2 closes the stream: a stream it still knows is one the peer
+        // abandons while it is served.
+        guard nghttp2_session_find_stream(session, header.stream_id) != nil else { break }
+        owner.peerResetsReceived += 1
+        if let allowance = owner.peerResetAllowance, owner.peerResetsReceived > allowance {
+            owner.peerResetAllowanceExceeded = true
+            return NGHTTP2_ERR_CALLBACK_FAILURE.rawValue
+        }
     case NGHTTP2_PING.rawValue:
         let isAck = header.flags & UInt8(NGHTTP2_FLAG_ACK.rawValue) != 0
         owner.events.append(isAck ? .pingAck : .ping)
