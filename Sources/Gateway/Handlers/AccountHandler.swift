@@ -92,6 +92,7 @@ public struct AccountHandler: Xsc_Gateway_V1_AccountServiceHandler {
     public func disableAccount(_ request: Xsc_Gateway_V1_DisableAccountRequest, context: ServerContext) async throws -> Xsc_Gateway_V1_Account {
         try await core.door.admit(context)
         let session = try context.requireStaff()
+        try LookupField.requireID(request.accountId, "account_id")
         guard let account = try await core.accounts.account(id: request.accountId), Self.reaches(session, account.nodePath) else {
             throw GatewayErrors.notFound("account")
         }
