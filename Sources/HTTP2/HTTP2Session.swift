@@ -32,6 +32,10 @@ public final class HTTP2Session {
     public var peerResetAllowance: Int?
     /// `receive` stopped because the peer went past `peerResetAllowance`.
     public internal(set) var peerResetAllowanceExceeded = false
+    /// Frames that carry nothing a server needs yet cost a parse and a callback each: DATA of
+    /// zero length without END_STREAM, PRIORITY (gRPC clients send neither; CVE-2019-9518's
+    /// empty-frame and CVE-2019-9513's priority floods). Input for the owner's glitch budget.
+    public internal(set) var emptyFrameCount = 0
 
     var headerBlockInProgress = HTTP2HeaderBlock()
     /// Decoded size of the block in progress, as RFC 9113 counts it.

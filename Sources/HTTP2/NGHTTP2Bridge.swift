@@ -140,7 +140,13 @@ private func onFrameReceived(_ session: OpaquePointer?, _ frame: UnsafePointer<n
         owner.headerBlockInProgress = HTTP2HeaderBlock()
         owner.events.append(.headers(streamID: header.stream_id, block: block, endStream: endStream))
     case NGHTTP2_DATA.rawValue:
-        if endStream { owner.events.append(.endStream(streamID: header.stream_id)) }
+        if endStream {
+            owner.events.append(.endStream(streamID: header.stream_id))
+        } else if header.length == 0 {
+            owner.emptyFrameCount += 1
+        }
+    case NGHTTP2_PRIORITY.rawValue:
+        owner.emptyFrameCount += 1
     case NGHTTP2_GOAWAY.rawValue:
         owner.events.append(.goaway(lastStreamID: frame.pointee.goaway.last_stream_id,
                                     errorCode: frame.pointee.goaway.error_code))

@@ -71,6 +71,20 @@ final class RapidResetTests: XCTestCase {
         XCTAssertTrue(client.frames().contains { $0.type == 1 && $0.streamID == 41 }, "the call after the cancels is answered")
     }
 
+    func testEmptyDataAndPriorityFloodsEndTheConnection() throws {
+        let server = try startServer { $0.maxGlitchesPerConnection = 50 }
+        defer { server.shutdown() }
+        let client = try RawHTTP2Client(port: server.port)
+        // A client-streaming call left open, then DATA frames of zero length without END_STREAM
+        // and PRIORITY frames (stream 3 depends on 0, weight 16): nothing a gRPC server needs.
+        var flood = Self.headers(1, "/test.Echo/Concat")
+        for _ in 0..<40 { flood += RawHTTP2Client.frame(type: 0, flags: 0, streamID: 1, payload: []) }
+        for _ in 0..<40 { flood += RawHTTP2Client.frame(type: 2, flags: 0, streamID: 3, payload: [0, 0, 0, 0, 15]) }
+        try client.send(flood)
+        XCTAssertTrue(client.readUntilClosed(seconds: 10), "80 empty frames exceed a budget of 50")
+        XCTAssertEqual(client.goawayErrorCode(), 11)
+    }
+
     func testResetCallsHaveTheirHandlersCancelled() throws {
         let probe = CancellationProbe()
         let server = try startServer(probe: probe)

@@ -3,7 +3,7 @@ import NetIO
 /// A connection's allowance of glitches: things cheap for a client to send and costly for us to
 /// serve, which a well-behaved client does only now and then. Counted: streams the client resets
 /// while we are still serving them (HTTP/2 rapid reset, CVE-2023-44487), malformed requests,
-/// frames nghttp2 finds invalid. A token bucket: `burst` at once, refilled at `perSecond`, so a
+/// frames nghttp2 finds invalid, empty DATA and PRIORITY frames. A token bucket: `burst` at once, refilled at `perSecond`, so a
 /// long-lived connection that cancels a call now and then never runs out, while one that resets
 /// streams as fast as it can is out after `burst` (the server then ends it with
 /// GOAWAY(ENHANCE_YOUR_CALM)).

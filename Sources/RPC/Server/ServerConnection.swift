@@ -17,6 +17,7 @@ final class ServerConnection: HTTP2ConnectionDelegate {
     /// Glitches seen since the budget was last charged (charged once per batch of events).
     private var unchargedGlitches = 0
     private var protocolErrorsCharged = 0
+    private var emptyFramesCharged = 0
     private var lastRoute: (bytes: [UInt8], path: String, method: RPCMethod)?
     private var keepalive: KeepaliveState
     private var keepaliveTimer: TimerID?
@@ -153,7 +154,9 @@ final class ServerConnection: HTTP2ConnectionDelegate {
     private func chargeGlitches() {
         let protocolErrors = session.protocolErrorCount - protocolErrorsCharged
         protocolErrorsCharged = session.protocolErrorCount
-        let count = unchargedGlitches + protocolErrors
+        let emptyFrames = session.emptyFrameCount - emptyFramesCharged
+        emptyFramesCharged = session.emptyFrameCount
+        let count = unchargedGlitches + protocolErrors + emptyFrames
         unchargedGlitches = 0
         let withinBudget = glitches.spend(count, now: .now()) && !session.peerResetAllowanceExceeded
         session.peerResetAllowance = session.peerResetsReceived + glitches.remaining
