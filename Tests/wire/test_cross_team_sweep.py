@@ -15,8 +15,8 @@ back (a person to assign, a catalog entry), or be listed in NOT_SWEPT with its r
 id-taking RPC in proto/ fails the test until it is classified. Printed: ids tried, RPCs swept,
 answers by code, leaked (asserted 0).
 
-Shown able to fail: making CustomerErrors.notFound name the kind differently for another team's
-customer (or a handler answering PERMISSION_DENIED for a foreign id) is a leak here."""
+Shown able to fail: with a planted difference (another team's customer answered NOT_FOUND with
+one extra space in the message, CustomerFlow.teamCustomer) the sweep reported leaked 10."""
 from __future__ import annotations
 
 import collections
