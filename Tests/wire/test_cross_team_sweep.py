@@ -1,7 +1,9 @@
 """The cross-team id sweep (issue 16's row "cross-team sweep over every id-taking RPC of every
 service: ids tried, 0 leaked"). Team A (t7 of the seeded drill) makes one object of every kind
 through the gateway: an order, customers, a follow-up task, a near-duplicate, a proposal and its
-checkpoint, a notice and a question, an SMS in a member's inbox, its accounts and sessions. Then
+checkpoint, a notice and a question, an SMS in a member's inbox, its accounts and sessions, and
+a statement of region cq (a return visit of the order referred by t7's intermediary, the week
+closed early). Then
 team B (a team in another region: its salesperson and its team admin) and, for what DOMAIN.md
 closes inside the team (everything but orders), team A's ancestors (the district and office
 order leads) call every id-taking RPC with team A's id and with a well-formed id that does not
@@ -19,20 +21,24 @@ Shown able to fail: with a planted difference (another team's customer answered 
 one extra space in the message, CustomerFlow.teamCustomer) the sweep reported leaked 10."""
 from __future__ import annotations
 
+import base64
 import collections
 import re
 import time
 import uuid
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import grpc
 import pytest
 
-from cluster_support import ALL_SERVICES, Cluster, eventually
+from cluster_support import ACTOR_SECRET, ALL_SERVICES, Cluster, eventually
+import wire_support
 
 T = 30  # per-call liveness bound only
 TEAM_A = "/hq/cq/cq-o1/cq-o1-d3/t7"
 A_ADMIN, A_SALES, A_INTERMEDIARY = "13900000006", "13900000007", "13900000008"
-DISTRICT_LEAD, OFFICE_LEAD = "13900000004", "13900000003"
+DISTRICT_LEAD, OFFICE_LEAD, CQ_MANAGER, CQ_DEALER = "13900000004", "13900000003", "13900000001", "13900000005"
 B_SALES, B_ADMIN = "13900000091", "13900000092"
 PASSWORD = "drill-password-2026"
 SKU = "drill-baijiu-500ml"
@@ -78,11 +84,11 @@ SWEPT = {
     **{(f"AccountService/{m}", "account_id"): "account" for m in ("DisableAccount", "EnableAccount", "ChangeAccountPhone")},
     ("AuthService/RevokeSession", "session_id"): "session",
     ("PartnerKeyService/RevokeKey", "key_id"): "key",
+    **{(f"SettlementService/{m}", "statement_id"): "statement" for m in (
+        "GetStatement", "SignStatement", "RecordPayment", "ArchiveStatement", "ExportStatement")},
 }
 # Id-taking RPCs this test does not sweep, and why (each is a gap to close, not a pass).
 NOT_SWEPT = {
-    **{(f"SettlementService/{m}", "statement_id"): "no statement is made here (needs a closed week)" for m in (
-        "GetStatement", "SignStatement", "RecordPayment", "ArchiveStatement", "ExportStatement")},
     **{(f"SettlementService/{m}", "reimbursement_id"): "no reimbursement is made here (needs a closed quarter)" for m in (
         "SignReimbursement", "RecordReimbursementPayment")},
     ("SettlementService/RecordProposalViolation", "proposal_id"): "machine-only event intake (proposals -> settlements)",
@@ -140,8 +146,9 @@ class World:
                 name="乙队 " + role.lower(), phone=phone, role=gw.AccountRole.Value("ACCOUNT_ROLE_" + role),
                 node_path=TEAM_B, initial_password=PASSWORD), metadata=admin, timeout=T)
         self.account_ids = cluster.account_ids()
-        wanted = {self.account_ids[p] for p in (A_ADMIN, A_SALES, B_SALES, B_ADMIN, DISTRICT_LEAD, OFFICE_LEAD)}
-        for service in ("customers", "proposals"):
+        wanted = {self.account_ids[p] for p in (A_ADMIN, A_SALES, A_INTERMEDIARY, B_SALES, B_ADMIN, DISTRICT_LEAD,
+                                                 OFFICE_LEAD, CQ_MANAGER, CQ_DEALER)}
+        for service in ("customers", "proposals", "settlements"):
             eventually(f"the directory feed reaches {service}", lambda service=service: wanted <= {
                 row[0] for row in cluster.query(service, "SELECT account_id FROM xsc_directory WHERE enabled")})
         self.sessions: dict[str, list] = {}
@@ -206,7 +213,43 @@ class World:
         ids["session"] = sessions.sessions[0].id
         keys = s["PartnerKeyService"].ListKeys(pb.gateway.ListKeysRequest(), metadata=self.cluster.admin(), timeout=T)
         ids["key"] = keys.keys[0].id
+        ids["statement"] = self.make_statement(order.id)
         return ids
+
+    def make_statement(self, order_id: str) -> str:
+        """A week's statement in region cq: a reward rule, the order's return visit as orders'
+        outbox reports it (referred by t7's intermediary), the week closed early by cq's manager."""
+        pb, s = self.pb.settlements, self.stubs["SettlementService"]
+        s.SetRewardRule(pb.SetRewardRuleRequest(region_id="cq", percent_basis_points=300, level2_basis_points=1000,
+                                                per_unit=[pb.PerUnitRate(sku_id=SKU, fen_per_unit=500)]),
+                        metadata=self.as_(CQ_MANAGER, key=True), timeout=T)
+        ev = self.pb.orders_events
+        now = int(time.time() * 1000)
+        line = ev.EventLine(sku_id=SKU, quantity=1, unit_price_fen=GUIDED_PRICE_FEN, actual_quantity=1, actual_fen=GUIDED_PRICE_FEN)
+        visited = ev.OrderVisited(event_id=uuid.uuid4().hex, order_id=order_id, order_code="SWEEP-1",
+                                  source=self.pb.orders.SOURCE_ALLIANCE, region_id="cq", office_id="cq-o1",
+                                  district_id="cq-o1-d3", credited_team_path=TEAM_A,
+                                  dealer_account_id=self.account_ids[CQ_DEALER],
+                                  referrer_account_id=self.account_ids[A_INTERMEDIARY], customer_phone="13700000077",
+                                  lines=[line], ordered_fen=GUIDED_PRICE_FEN, actual_fen=GUIDED_PRICE_FEN,
+                                  submitted_at_ms=now - 3_600_000, visited_at_ms=now)
+        direct = self.pb.settlements_grpc.SettlementServiceStub(self.cluster.channel("settlements"))
+        direct.RecordOrderVisited(visited, metadata=system_actor("settlements"), timeout=T)
+        year, week, _ = datetime.now(ZoneInfo("Asia/Shanghai")).isocalendar()
+        name = f"{year}-W{week:02d}"
+        s.CloseWeek(pb.CloseWeekRequest(week=name, before_end=True), metadata=self.as_(CQ_MANAGER), timeout=T)
+        listed = s.ListStatements(pb.ListStatementsRequest(week=name), metadata=self.as_(CQ_MANAGER), timeout=T).statements
+        assert listed, "closing the week made no statement"
+        return listed[0].statement_id
+
+
+def system_actor(audience: str) -> list:
+    """A SYSTEM actor as a service's outbox relay signs it (xsc mint-actor, the cluster's secret)."""
+    minted = wire_support.run_xsc("mint-actor", "--audience", audience, "--account", "svc-orders", "--role", "system",
+                                  "--plain", env={"XSC_ACTOR_SECRET": ACTOR_SECRET})
+    assert minted.returncode == 0, minted.stderr
+    return [(name, base64.b64decode(value) if name.endswith("-bin") else value)
+            for name, value in (line.split(": ", 1) for line in minted.stdout.splitlines())]
 
 
 @pytest.fixture(scope="module")
@@ -250,6 +293,7 @@ def valid_rest(pb, world, rpc: str) -> dict:
         "ProposalService/AskQuestion": {"text": "几点？"},
         "ProposalService/AnswerQuestion": {"answer": "九点"},
         "AccountService/ChangeAccountPhone": {"phone": "13900000099"},
+        "SettlementService/RecordPayment": {"payment_reference": "BANK-1", "paid_on_ms": int(time.time() * 1000)},
     }.get(rpc, {})
 
 
@@ -294,10 +338,12 @@ def test_every_id_taking_rpc_answers_another_team_as_for_a_missing_id(cluster, w
         stub = world.stubs[rpc.split("/")[0]]
         request_type = getattr(cluster.stubs, {
             "OrderService": "orders", "CustomerService": "customers", "ProposalService": "proposals",
-            "NotificationService": "notifications"}.get(rpc.split("/")[0], "gateway"))
+            "NotificationService": "notifications", "SettlementService": "settlements"}.get(rpc.split("/")[0], "gateway"))
         make = getattr(request_type, method.input_type.name)
         base = valid_rest(cluster.stubs, world, rpc)
         callers = [B_SALES, B_ADMIN] + ([DISTRICT_LEAD, OFFICE_LEAD] if kind in CLOSED_IN_TEAM else [])
+        if kind == "statement":
+            callers.append(A_SALES)  # same region, neither the payee nor its manager
         for caller in callers:
             real = ids[kind]
             missing = neighbour(real)
