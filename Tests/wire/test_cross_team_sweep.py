@@ -2,8 +2,8 @@
 service: ids tried, 0 leaked"). Team A (t7 of the seeded drill) makes one object of every kind
 through the gateway: an order, customers, a follow-up task, a near-duplicate, a proposal and its
 checkpoint, a notice and a question, an SMS in a member's inbox, its accounts and sessions, and
-a statement of region cq (a return visit of the order referred by t7's intermediary, the week
-closed early). Then
+a statement and a reimbursement of region cq (a return visit of the order referred by t7's
+intermediary, the week closed early; a promotion-expense visit of last quarter, the quarter closed). Then
 team B (a team in another region: its salesperson and its team admin) and, for what DOMAIN.md
 closes inside the team (everything but orders), team A's ancestors (the district and office
 order leads) call every id-taking RPC with team A's id and with a well-formed id that does not
@@ -86,11 +86,11 @@ SWEPT = {
     ("PartnerKeyService/RevokeKey", "key_id"): "key",
     **{(f"SettlementService/{m}", "statement_id"): "statement" for m in (
         "GetStatement", "SignStatement", "RecordPayment", "ArchiveStatement", "ExportStatement")},
+    **{(f"SettlementService/{m}", "reimbursement_id"): "reimbursement" for m in (
+        "SignReimbursement", "RecordReimbursementPayment")},
 }
 # Id-taking RPCs this test does not sweep, and why (each is a gap to close, not a pass).
 NOT_SWEPT = {
-    **{(f"SettlementService/{m}", "reimbursement_id"): "no reimbursement is made here (needs a closed quarter)" for m in (
-        "SignReimbursement", "RecordReimbursementPayment")},
     ("SettlementService/RecordProposalViolation", "proposal_id"): "machine-only event intake (proposals -> settlements)",
     ("SettlementService/RecordOrderVisited", "order_id"): "machine-only event intake (orders -> settlements)",
     ("SettlementService/RecordOrderRefunded", "order_id"): "machine-only event intake (orders -> settlements)",
@@ -214,7 +214,32 @@ class World:
         keys = s["PartnerKeyService"].ListKeys(pb.gateway.ListKeysRequest(), metadata=self.cluster.admin(), timeout=T)
         ids["key"] = keys.keys[0].id
         ids["statement"] = self.make_statement(order.id)
+        ids["reimbursement"] = self.make_reimbursement()
         return ids
+
+    def make_reimbursement(self) -> str:
+        """Region cq's reimbursement of last quarter: a promotion-expense order's visit reported
+        for that quarter, the quarter closed by headquarters."""
+        pb, s = self.pb.settlements, self.stubs["SettlementService"]
+        local = datetime.now(ZoneInfo("Asia/Shanghai"))
+        index = (local.year * 4 + (local.month - 1) // 3) - 1
+        quarter = f"{index // 4}Q{index % 4 + 1}"
+        ev = self.pb.orders_events
+        now = int(time.time() * 1000)
+        line = ev.EventLine(sku_id=SKU, quantity=1, unit_price_fen=GUIDED_PRICE_FEN, actual_quantity=1, actual_fen=GUIDED_PRICE_FEN)
+        visited = ev.OrderVisited(event_id=uuid.uuid4().hex, order_id=str(uuid.uuid4()), order_code="SWEEP-2",
+                                  source=self.pb.orders.SOURCE_ALLIANCE, region_id="cq", office_id="cq-o1",
+                                  district_id="cq-o1-d3", credited_team_path=TEAM_A, promotion_plan_id="sweep-tasting",
+                                  reimbursement_quarter=quarter, customer_phone="13700000078", lines=[line],
+                                  ordered_fen=GUIDED_PRICE_FEN, actual_fen=GUIDED_PRICE_FEN,
+                                  submitted_at_ms=now - 3_600_000, visited_at_ms=now)
+        direct = self.pb.settlements_grpc.SettlementServiceStub(self.cluster.channel("settlements"))
+        direct.RecordOrderVisited(visited, metadata=system_actor("settlements"), timeout=T)
+        s.CloseQuarter(pb.CloseQuarterRequest(quarter=quarter), metadata=self.cluster.admin(), timeout=T)
+        listed = s.ListReimbursements(pb.ListReimbursementsRequest(quarter=quarter), metadata=self.as_(CQ_MANAGER),
+                                      timeout=T).reimbursements
+        assert listed, "closing the quarter made no reimbursement"
+        return listed[0].reimbursement_id
 
     def make_statement(self, order_id: str) -> str:
         """A week's statement in region cq: a reward rule, the order's return visit as orders'
@@ -294,6 +319,7 @@ def valid_rest(pb, world, rpc: str) -> dict:
         "ProposalService/AnswerQuestion": {"answer": "九点"},
         "AccountService/ChangeAccountPhone": {"phone": "13900000099"},
         "SettlementService/RecordPayment": {"payment_reference": "BANK-1", "paid_on_ms": int(time.time() * 1000)},
+        "SettlementService/RecordReimbursementPayment": {"payment_reference": "BANK-2", "paid_on_ms": int(time.time() * 1000)},
     }.get(rpc, {})
 
 
@@ -342,7 +368,7 @@ def test_every_id_taking_rpc_answers_another_team_as_for_a_missing_id(cluster, w
         make = getattr(request_type, method.input_type.name)
         base = valid_rest(cluster.stubs, world, rpc)
         callers = [B_SALES, B_ADMIN] + ([DISTRICT_LEAD, OFFICE_LEAD] if kind in CLOSED_IN_TEAM else [])
-        if kind == "statement":
+        if kind in ("statement", "reimbursement"):
             callers.append(A_SALES)  # same region, neither the payee nor its manager
         for caller in callers:
             real = ids[kind]
