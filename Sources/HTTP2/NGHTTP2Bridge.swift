@@ -102,6 +102,7 @@ private func owner(_ userData: UnsafeMutableRawPointer?) -> HTTP2Session? {
 private func onBeginHeaders(_ session: OpaquePointer?, _ frame: UnsafePointer<nghttp2_frame>?,
                             _ userData: UnsafeMutableRawPointer?) -> Int32 {
     guard let owner = owner(userData) else { return 0 }
+    if let streamID = frame?.pointee.hd.stream_id, streamID > owner.highestPeerStreamID { owner.highestPeerStreamID = streamID }
     owner.headerBlockInProgress = HTTP2HeaderBlock.withTypicalCapacity()
     owner.headerListBytesInProgress = 0
     return 0
@@ -153,9 +154,10 @@ private func onFrameReceived(_ session: OpaquePointer?, _ frame: UnsafePointer<n
     case NGHTTP2_SETTINGS.rawValue:
         if header.flags & UInt8(NGHTTP2_FLAG_ACK.rawValue) == 0 { owner.peerSettingsReceived = true }
     case NGHTTP2_RST_STREAM.rawValue:
-        // Called before nghttp2 closes the stream: a stream it still knows is one the peer
-        // abandons while it is served.
-        guard nghttp2_session_find_stream(session, header.stream_id) != nil else { break }
+        // Called before nghttp2 closes the stream. Only streams opened in this same read count:
+        // a call cancelled later (a deadline, a user giving up) is the owner's to judge.
+        guard header.stream_id > owner.highestPeerStreamIDBeforeRead,
+              nghttp2_session_find_stream(session, header.stream_id) != nil else { break }
         owner.peerResetsReceived += 1
         if let allowance = owner.peerResetAllowance, owner.peerResetsReceived > allowance {
             owner.peerResetAllowanceExceeded = true

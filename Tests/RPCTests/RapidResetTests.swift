@@ -71,6 +71,25 @@ final class RapidResetTests: XCTestCase {
         XCTAssertTrue(client.frames().contains { $0.type == 1 && $0.streamID == 41 }, "the call after the cancels is answered")
     }
 
+    func testCancellingCallsThatRanAWhileIsNoGlitch() throws {
+        let probe = CancellationProbe()
+        let server = try startServer({ $0.maxGlitchesPerConnection = 5 }, probe: probe)
+        defer { server.shutdown() }
+        let client = try RawHTTP2Client(port: server.port)
+        // Twenty calls that have run past a second, cancelled together (a shared connection
+        // whose callers all give up at once): far past a budget of 5 if they counted.
+        let streams = (0..<20).map { UInt32(1 + 2 * $0) }
+        for stream in streams { try client.send(Self.headers(stream, "/test.Echo/Sleep") + Self.emptyMessage(stream)) }
+        _ = client.readUntilClosed(seconds: 2)
+        var resets: [UInt8] = []
+        for stream in streams { resets += Self.reset(stream) }
+        try client.send(resets + Self.headers(41) + Self.emptyMessage(41))
+        XCTAssertFalse(client.readUntilClosed(seconds: 2), "cancelling calls that ran a while is not abuse")
+        XCTAssertNil(client.goawayErrorCode())
+        XCTAssertTrue(client.frames().contains { $0.type == 1 && $0.streamID == 41 }, "the connection still serves")
+        XCTAssertEqual(probe.cancelled.load(ordering: .relaxed), streams.count, "every cancelled handler stopped")
+    }
+
     func testEmptyDataAndPriorityFloodsEndTheConnection() throws {
         let server = try startServer { $0.maxGlitchesPerConnection = 50 }
         defer { server.shutdown() }

@@ -76,6 +76,8 @@ public struct AccountHandler: Xsc_Gateway_V1_AccountServiceHandler {
         let under = request.underPath.isEmpty ? scope : request.underPath
         var violations = FieldViolations()
         if !OrgPath.isValidPath(under) { violations.add("under_path", "must be a node path like /hq/cq") }
+        // The cursor is the last account id of the previous page.
+        violations.add("page.cursor", ifProblem: LookupField.problem(request.page?.cursor ?? "", .id, required: false))
         try violations.check()
         guard OrgPath.isWithin(under, subtree: scope) else { throw GatewayErrors.notFound("node") }
 

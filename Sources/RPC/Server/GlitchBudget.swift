@@ -25,6 +25,20 @@ struct GlitchBudget {
         refilledAt = now
     }
 
+    /// A client reset of a call is a glitch only when it is premature: within a second of the
+    /// call's start, and not at its deadline (the client gives up when the time is over, and the
+    /// server's own timer may lose that race). A call cancelled after running a while, or every
+    /// call of a shared connection timing out at once while a database is down, is not abuse;
+    /// a stream opened and reset at once, thousands of times, is. (Envoy draws the same line.)
+    static let prematureResetAge: UInt64 = 1_000_000_000
+    static let deadlineSlack: UInt64 = 100_000_000
+
+    static func isPrematureReset(of context: ServerContext, now: MonotonicTime) -> Bool {
+        guard now.nanoseconds &- context.startedAt.nanoseconds < prematureResetAge else { return false }
+        if let deadline = context.deadline, deadline.nanoseconds <= now.nanoseconds &+ deadlineSlack { return false }
+        return true
+    }
+
     /// Glitches that may still be spent now (without the refill since the last `spend`).
     var remaining: Int { max(0, Int(tokens)) }
 

@@ -129,8 +129,8 @@ final class ServerConnection: HTTP2ConnectionDelegate {
             case .streamClosed(let streamID, _):
                 if let call = calls.removeValue(forKey: streamID) {
                     // The client reset a call we were still serving: its handler is cancelled
-                    // now (abort), and the reset counts against the connection's budget.
-                    if !call.finished { unchargedGlitches += 1 }
+                    // now (abort); a premature reset counts against the connection's budget.
+                    if !call.finished && GlitchBudget.isPrematureReset(of: call.context, now: .now()) { unchargedGlitches += 1 }
                     call.abort()
                 }
             case .goaway:
