@@ -48,6 +48,7 @@ env TMPDIR="$logs" python3 -m pytest -s -q -p no:cacheprovider \
     Tests/wire/test_abuse_h2.py Tests/wire/test_abuse_headers.py Tests/wire/test_abuse_backpressure.py \
     Tests/wire/test_abuse_actor.py Tests/wire/test_abuse_strings.py Tests/wire/test_overload.py \
     Tests/wire/test_faults_netns.py Tests/wire/test_crash_recovery.py Tests/wire/test_h2_conformance.py \
+    Tests/wire/test_cross_team_sweep.py \
     2>&1 | tee "$logs/pytest.out" || failed+=("pytest")
 
 say "replicas of customers, proposals and settlements: every replica killed once (XSC_REPLICAS_SOAK=1)"
@@ -62,7 +63,7 @@ fi
 say "phone numbers in the logs of the soak"
 scripts/scan-phone-numbers.py "$logs" ${pg_dir:+"$pg_dir"} 2>&1 | tee -a "$logs/pytest.out" || failed+=("phone numbers")
 
-grep -E "^(rapid reset|CONTINUATION flood|SETTINGS flood|PING flood|slowloris|HPACK bomb|overload|graceful shutdown|hostile strings|  (sql|invalid-utf8|nul|1mb|database errors)|forged/replayed|cut off from PostgreSQL|kill -9|PostgreSQL stop|h2 conformance|fuzz|phone numbers in logs|never-reading|Backpressure|backpressure)" \
+grep -E "^(cross-team sweep|  lookup fields|rapid reset|CONTINUATION flood|SETTINGS flood|PING flood|slowloris|HPACK bomb|overload|graceful shutdown|hostile strings|  (sql|invalid-utf8|nul|1mb|database errors)|forged/replayed|cut off from PostgreSQL|kill -9|PostgreSQL stop|h2 conformance|fuzz|phone numbers in logs|never-reading|Backpressure|backpressure)" \
     "$logs/pytest.out" > "$figures" || true
 grep -E "^(replicas:|customers [0-9]+ |weeks closed|answered by|  killed)" "$logs/replicas.out" >> "$figures" || true
 say "figures (also in $figures)"

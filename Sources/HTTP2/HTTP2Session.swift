@@ -22,6 +22,24 @@ public final class HTTP2Session {
     public internal(set) var peerSettingsReceived = false
     /// Header blocks refused for exceeding MAX_HEADER_LIST_SIZE (their streams were reset).
     public internal(set) var oversizedHeaderBlocks = 0
+    /// `terminate` was called: the owner should read no more from the peer.
+    public internal(set) var isTerminating = false
+    /// RST_STREAM frames the peer sent for streams it opened in the same read (rapid reset's
+    /// signature: a stream opened and abandoned before the server could even start on it).
+    public internal(set) var peerResetsReceived = 0
+    /// The highest stream id the peer has opened, and its value when the current read began.
+    var highestPeerStreamID: Int32 = 0
+    var highestPeerStreamIDBeforeRead: Int32 = 0
+    /// How high `peerResetsReceived` may go before `receive` stops reading mid-buffer and fails
+    /// (the owner's glitch budget, refreshed by the owner between reads); nil: no limit. One
+    /// read can hold hundreds of HEADERS + RST_STREAM pairs; without this all would be parsed.
+    public var peerResetAllowance: Int?
+    /// `receive` stopped because the peer went past `peerResetAllowance`.
+    public internal(set) var peerResetAllowanceExceeded = false
+    /// Frames that carry nothing a server needs yet cost a parse and a callback each: DATA of
+    /// zero length without END_STREAM, PRIORITY (gRPC clients send neither; CVE-2019-9518's
+    /// empty-frame and CVE-2019-9513's priority floods). Input for the owner's glitch budget.
+    public internal(set) var emptyFrameCount = 0
 
     var headerBlockInProgress = HTTP2HeaderBlock()
     /// Decoded size of the block in progress, as RFC 9113 counts it.
@@ -45,6 +63,7 @@ public final class HTTP2Session {
     /// Feeds received bytes. Fatal protocol errors throw; the caller then flushes what nghttp2
     /// queued (usually a GOAWAY) and closes the connection.
     public func receive(_ bytes: ArraySlice<UInt8>) throws(HTTP2Error) {
+        highestPeerStreamIDBeforeRead = highestPeerStreamID
         let result = bytes.withUnsafeBufferPointer { buffer -> Int in
             guard let base = buffer.baseAddress else { return 0 }
             return nghttp2_session_mem_recv(handle, base, buffer.count)

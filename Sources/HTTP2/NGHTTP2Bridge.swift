@@ -102,6 +102,7 @@ private func owner(_ userData: UnsafeMutableRawPointer?) -> HTTP2Session? {
 private func onBeginHeaders(_ session: OpaquePointer?, _ frame: UnsafePointer<nghttp2_frame>?,
                             _ userData: UnsafeMutableRawPointer?) -> Int32 {
     guard let owner = owner(userData) else { return 0 }
+    if let streamID = frame?.pointee.hd.stream_id, streamID > owner.highestPeerStreamID { owner.highestPeerStreamID = streamID }
     owner.headerBlockInProgress = HTTP2HeaderBlock.withTypicalCapacity()
     owner.headerListBytesInProgress = 0
     return 0
@@ -140,12 +141,28 @@ private func onFrameReceived(_ session: OpaquePointer?, _ frame: UnsafePointer<n
         owner.headerBlockInProgress = HTTP2HeaderBlock()
         owner.events.append(.headers(streamID: header.stream_id, block: block, endStream: endStream))
     case NGHTTP2_DATA.rawValue:
-        if endStream { owner.events.append(.endStream(streamID: header.stream_id)) }
+        if endStream {
+            owner.events.append(.endStream(streamID: header.stream_id))
+        } else if header.length == 0 {
+            owner.emptyFrameCount += 1
+        }
+    case NGHTTP2_PRIORITY.rawValue:
+        owner.emptyFrameCount += 1
     case NGHTTP2_GOAWAY.rawValue:
         owner.events.append(.goaway(lastStreamID: frame.pointee.goaway.last_stream_id,
                                     errorCode: frame.pointee.goaway.error_code))
     case NGHTTP2_SETTINGS.rawValue:
         if header.flags & UInt8(NGHTTP2_FLAG_ACK.rawValue) == 0 { owner.peerSettingsReceived = true }
+    case NGHTTP2_RST_STREAM.rawValue:
+        // Called before nghttp2 closes the stream. Only streams opened in this same read count:
+        // a call cancelled later (a deadline, a user giving up) is the owner's to judge.
+        guard header.stream_id > owner.highestPeerStreamIDBeforeRead,
+              nghttp2_session_find_stream(session, header.stream_id) != nil else { break }
+        owner.peerResetsReceived += 1
+        if let allowance = owner.peerResetAllowance, owner.peerResetsReceived > allowance {
+            owner.peerResetAllowanceExceeded = true
+            return NGHTTP2_ERR_CALLBACK_FAILURE.rawValue
+        }
     case NGHTTP2_PING.rawValue:
         let isAck = header.flags & UInt8(NGHTTP2_FLAG_ACK.rawValue) != 0
         owner.events.append(isAck ? .pingAck : .ping)

@@ -32,10 +32,12 @@ guard let port = parsePort(Array(CommandLine.arguments.dropFirst())) else {
     exit(2)
 }
 
-let server = RPCServer(
-    configuration: RPCServer.Configuration(host: "0.0.0.0", port: port, eventLoops: 1),
-    services: [InteropTestService()]
-)
+var configuration = RPCServer.Configuration(host: "0.0.0.0", port: port, eventLoops: 1)
+// The abuse tests compare the glitch budget with a server that has (practically) none.
+if let text = getenv("XSC_MAX_GLITCHES_PER_CONNECTION"), let glitches = Int(String(cString: text)), glitches > 0 {
+    configuration.maxGlitchesPerConnection = glitches
+}
+let server = RPCServer(configuration: configuration, services: [InteropTestService()])
 do {
     try server.start()
 } catch {

@@ -35,7 +35,7 @@ final class InboxTests: XCTestCase {
         XCTAssertEqual(third.nextCursor, "", "no more pages")
 
         var mark = Xsc_Notifications_V1_MarkReadRequest()
-        mark.ids = [ids[0], ids[1], foreign, "no-such-id"]
+        mark.ids = [ids[0], ids[1], foreign, "00000000-0000-4000-8000-000000000000"]  // matches nothing: ignored
         let awaited1 = try await client.markRead(mark, options: lead).marked
         XCTAssertEqual(awaited1, 2, "only the caller's own messages")
         let awaited2 = try await client.markRead(mark, options: lead).marked
@@ -49,7 +49,8 @@ final class InboxTests: XCTestCase {
         XCTAssertNotEqual(awaited3, 0)
 
         await assertRPCError(.notFound) { _ = try await client.getMessage(.with(id: foreign), options: lead) }
-        await assertRPCError(.notFound) { _ = try await client.getMessage(.with(id: "missing"), options: lead) }
+        await assertRPCError(.notFound) { _ = try await client.getMessage(.with(id: "00000000-0000-4000-8000-000000000000"), options: lead) }
+        await assertRPCError(.invalidArgument) { _ = try await client.getMessage(.with(id: "missing"), options: lead) }
         page.cursor = "garbage"
         await assertRPCError(.invalidArgument) { _ = try await client.listInbox(page, options: lead) }
         await assertRPCError(.unauthenticated) { _ = try await client.listInbox(Xsc_Notifications_V1_ListInboxRequest()) }

@@ -1,5 +1,6 @@
 import XSCTestSupport
 import Foundation
+import Messages
 @testable import Notifications
 import XCTest
 
@@ -119,5 +120,23 @@ final class DeliveryPolicyTests: XCTestCase {
         // RFC 4231-style check against an independently computed value (python hmac).
         XCTAssertEqual(HTTPGatewayProvider.signature(secret: "key", timestamp: "1700000000000", body: Array("{}".utf8)),
                        "11455b41715a986aa9c92d44e935c14e4fb49f57a67aebac79868e998ff6561e")
+    }
+}
+
+/// A Send is bounded before anything else reads it: a megabyte template name or parameter is
+/// INVALID_ARGUMENT at once (no hashing, rendering or echo of it in the refusal).
+final class SendBoundsTests: XCTestCase {
+    func testOversizedFieldsAreRefusedBeforeRendering() throws {
+        var request = Xsc_Notifications_V1_SendRequest()
+        request.template = String(repeating: "A", count: 1 << 20)
+        request.params = ["code": String(repeating: "订", count: 1 << 18)]
+        request.regionCode = "cq"
+        request.idempotencyKey = "k"
+        request.phone = "13800138000"
+        guard case .failure(let violations) = ValidatedSend.validate(request, metadataKey: nil) else {
+            return XCTFail("a 1 MB template must be refused")
+        }
+        XCTAssertEqual(violations.items.map(\.field), ["template", "params[code]"])
+        XCTAssertLessThan(violations.error.message.utf8.count, 300, "the refusal does not echo the input")
     }
 }

@@ -11,6 +11,7 @@ that ignored a flood would leave the connection open (the "closed" assertion) or
 `XSC_ABUSE_SCALE` multiplies the frame counts (make soak sets it; make test runs 1)."""
 from __future__ import annotations
 
+import collections
 import json
 import os
 import socket
@@ -21,6 +22,7 @@ import time
 from pathlib import Path
 
 import raw_h2
+import wire_support
 from test_abuse_headers import rss_kib
 
 SCALE = max(1, int(os.environ.get("XSC_ABUSE_SCALE", "1")))
@@ -143,30 +145,98 @@ def run_case(name: str, live_server, stubs, abuse_once) -> dict:
     assert after - before < 64 * 1024, f"{name}: RSS grew {after - before} KiB"
     with raw_h2.RawGrpcConnection(live_server.address) as again:
         assert again.request(again.grpc_headers(EMPTY_CALL), raw_h2.grpc_frame(b"")).grpc_status == 0
-    return {"connections": len(outcomes), "closed": closed, "outcomes": outcomes}
+    return {"connections": len(outcomes), "closed": closed, "outcomes": outcomes, "p99_ratio": ratio,
+            "p99_during": p99_during}
+
+
+def goaway_of(sock: socket.socket, wait_s: float = 5.0) -> tuple[bool, int | None, int | None, int]:
+    """(closed, GOAWAY error code, GOAWAY last-stream-id, response HEADERS seen): reads what the
+    server sends until EOF or `wait_s` of silence."""
+    sock.settimeout(wait_s)
+    code = last = None
+    answered = 0
+    buffered = b""
+    closed = False
+    for _ in range(100_000):
+        try:
+            chunk = sock.recv(1 << 16)
+        except socket.timeout:
+            break
+        except (ConnectionResetError, BrokenPipeError):
+            closed = True
+            break
+        if not chunk:
+            closed = True
+            break
+        buffered += chunk
+        while len(buffered) >= 9:
+            length = int.from_bytes(buffered[:3], "big")
+            if len(buffered) < 9 + length:
+                break
+            kind, payload = buffered[3], buffered[9:9 + length]
+            if kind == GOAWAY and len(payload) >= 8:
+                last = int.from_bytes(payload[:4], "big") & 0x7FFFFFFF
+                code = int.from_bytes(payload[4:8], "big")
+            elif kind == HEADERS:
+                answered += 1
+            buffered = buffered[9 + length:]
+    return closed, code, last, answered
+
+
+def rapid_reset_once(address: str) -> dict:
+    """One connection that opens and resets streams in bursts of 100 until the server ends it."""
+    sock = raw_socket(address)
+    block = request_block(address)
+    send_all(sock, PREFACE + frame(SETTINGS, 0, 0))
+    sent, stream = 0, 1
+    cancel = struct.pack(">I", 8)  # CANCEL
+    for _ in range(20_000 // 100):
+        burst = b"".join(frame(HEADERS, END_HEADERS, stream + 2 * i, block) + frame(RST_STREAM, 0, stream + 2 * i, cancel)
+                         for i in range(100))
+        stream += 200
+        if not send_all(sock, burst):
+            break
+        sent += 100
+    closed, code, last, answered = goaway_of(sock)
+    sock.close()
+    return {"closed": closed, "goaway": code is not None, "code": code, "processed": (last + 1) // 2 if last else 0,
+            "answered": answered, "frames": sent, "unit": "streams opened and reset"}
 
 
 def test_rapid_reset(live_server, stubs):
-    """CVE-2023-44487: open a stream and reset it at once, thousands of times. nghttp2's
-    reset-rate limit (and the glitch counter) must end the connection."""
-    def abuse(address):
-        sock = raw_socket(address)
-        block = request_block(address)
-        send_all(sock, PREFACE + frame(SETTINGS, 0, 0))
-        sent, stream = 0, 1
-        cancel = struct.pack(">I", 8)  # CANCEL
-        for _ in range(20_000 // 100):
-            burst = b"".join(frame(HEADERS, END_HEADERS, stream + 2 * i, block) + frame(RST_STREAM, 0, stream + 2 * i, cancel)
-                             for i in range(100))
-            stream += 200
-            if not send_all(sock, burst):
-                break
-            sent += 100
-        closed, goaway = closed_by_server(sock)
-        sock.close()
-        return {"closed": closed, "goaway": goaway, "frames": sent, "unit": "streams opened and reset"}
-    outcome = run_case("rapid reset", live_server, stubs, abuse)
-    assert outcome["closed"] == outcome["connections"], "every rapid-reset connection must be closed"
+    """CVE-2023-44487: open a stream and reset it at once, thousands of times. Streams a client
+    resets while they are served are glitches (RPCServer's glitch budget, burst 100): past the
+    budget the connection ends with GOAWAY(ENHANCE_YOUR_CALM) and is read no further. The same
+    abuse against a server whose budget is practically off (XSC_MAX_GLITCHES_PER_CONNECTION, so
+    only nghttp2's own reset-rate limit of 1000 acts - the behaviour before) gives the figure to
+    compare with, measured in the same run. Asserted: counts only (every abusive connection
+    closed with ENHANCE_YOUR_CALM, no reset stream answered, fewer streams processed per
+    connection than without the budget); the latency figures are printed."""
+    with_budget = run_case("rapid reset (glitch budget)", live_server, stubs, rapid_reset_once)
+    port = wire_support.free_port()
+    unlimited = wire_support.ServerProcess(
+        "xsc-interop-server-nobudget", [str(wire_support.binary("xsc-interop-server")), "--port", str(port)],
+        port, env={**os.environ, "XSC_MAX_GLITCHES_PER_CONNECTION": "100000000"}).start()
+    try:
+        without = run_case("rapid reset (no glitch budget: nghttp2's limit alone)", unlimited, stubs, rapid_reset_once)
+    finally:
+        unlimited.stop()
+
+    def processed(outcome):
+        counts = sorted(o["processed"] for o in outcome["outcomes"])
+        return counts[len(counts) // 2], counts[-1]
+    median_with, most_with = processed(with_budget)
+    median_without, most_without = processed(without)
+    print(f"rapid reset: streams processed per abusive connection (GOAWAY last-stream-id) median {median_with} / most "
+          f"{most_with} with the budget, {median_without} / {most_without} without; other client's p99 "
+          f"{with_budget['p99_ratio']:.1f}x baseline with the budget vs {without['p99_ratio']:.1f}x without "
+          f"({without['p99_during']:.1f} -> {with_budget['p99_during']:.1f} ms)")
+    outcomes = with_budget["outcomes"]
+    assert with_budget["closed"] == with_budget["connections"], "every rapid-reset connection must be closed"
+    codes = collections.Counter(o["code"] for o in outcomes)
+    assert codes == {11: len(outcomes)}, f"GOAWAY(ENHANCE_YOUR_CALM) on every abusive connection: {codes}"
+    assert sum(o["answered"] for o in outcomes) == 0, "a stream reset before it was served gets no response"
+    assert most_with < median_without, "the budget ends a connection before nghttp2's limit would"
 
 
 def test_continuation_flood(live_server, stubs):

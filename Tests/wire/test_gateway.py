@@ -8,6 +8,7 @@ import hashlib
 import hmac
 import os
 import time
+import uuid
 
 import grpc
 import pytest
@@ -509,7 +510,7 @@ def test_accounts_are_re_enabled_and_change_phone_within_the_callers_reach(api, 
         name="外人", phone=fresh_phone(), role=pb.ACCOUNT_ROLE_DEALER, node_path=elsewhere,
         initial_password="member-password-1"), metadata=admin, timeout=T)
     hidden = code_of(api.accounts.EnableAccount, pb.EnableAccountRequest(account_id=stranger.id), metadata=team_admin, timeout=T)
-    missing = code_of(api.accounts.EnableAccount, pb.EnableAccountRequest(account_id="no-such-account"), metadata=team_admin, timeout=T)
+    missing = code_of(api.accounts.EnableAccount, pb.EnableAccountRequest(account_id=str(uuid.uuid4())), metadata=team_admin, timeout=T)
     assert hidden.code() == missing.code() == grpc.StatusCode.NOT_FOUND and hidden.details() == missing.details()
     # hq_admin reaches every account.
     assert api.accounts.EnableAccount(pb.EnableAccountRequest(account_id=other_admin.id), metadata=admin, timeout=T).enabled
@@ -547,7 +548,7 @@ def test_an_account_lists_and_ends_its_own_sessions(api, admin):
     stranger_phone, stranger_password = create_account(api, admin, team, pb.ACCOUNT_ROLE_DEALER)
     stranger = Api.bearer(api.login(stranger_phone, stranger_password).session_token)
     foreign = code_of(api.auth.RevokeSession, pb.RevokeSessionRequest(session_id=other.id), metadata=stranger, timeout=T)
-    unknown = code_of(api.auth.RevokeSession, pb.RevokeSessionRequest(session_id="nope"), metadata=stranger, timeout=T)
+    unknown = code_of(api.auth.RevokeSession, pb.RevokeSessionRequest(session_id=str(uuid.uuid4())), metadata=stranger, timeout=T)
     assert foreign.code() == unknown.code() == grpc.StatusCode.NOT_FOUND and foreign.details() == unknown.details()
     api.auth.WhoAmI(pb.WhoAmIRequest(), metadata=lost_phone, timeout=T)
 

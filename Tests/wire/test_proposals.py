@@ -238,6 +238,7 @@ def test_cross_team_sweep_every_id_taking_method_answers_not_found_like_a_missin
 def test_every_field_with_bad_input(world):
     p = world.pb.proposals
     s = world.stub
+    MISSING = str(uuid.uuid4())  # well-formed, so the other fields are what is judged
     empty = failure(lambda: s.CreateProposal(p.CreateProposalRequest(), metadata=world.as_(ZHAO), timeout=T))
     assert world.bad_fields(empty) == ["draft.title", "draft.purpose", "draft.content", "draft.resources",
                                        "draft.participant_account_ids", "draft.start_at_ms", "draft.finish_at_ms",
@@ -253,20 +254,23 @@ def test_every_field_with_bad_input(world):
     assert world.bad_fields(bad) == ["draft.title", "draft.purpose", "draft.content", "draft.resources",
                                      "draft.participant_account_ids[1]", "draft.participant_account_ids[2]",
                                      "draft.finish_at_ms", "draft.checkpoint_at_ms[0]"]
-    decide = failure(lambda: s.DecideProposal(p.DecideRequest(proposal_id="x"), metadata=world.as_(ADMIN7), timeout=T))
+    decide = failure(lambda: s.DecideProposal(p.DecideRequest(proposal_id=MISSING), metadata=world.as_(ADMIN7), timeout=T))
     assert world.bad_fields(decide) == ["decision", "comment"]
-    report = failure(lambda: s.ReportCheckpoint(p.ReportCheckpointRequest(proposal_id="x"), metadata=world.as_(ZHAO), timeout=T))
+    # A malformed id is refused on its own, before anything is looked up (LookupField).
+    malformed = failure(lambda: s.DecideProposal(p.DecideRequest(proposal_id="x' OR '1'='1"), metadata=world.as_(ADMIN7), timeout=T))
+    assert world.bad_fields(malformed) == ["proposal_id"]
+    report = failure(lambda: s.ReportCheckpoint(p.ReportCheckpointRequest(proposal_id=MISSING), metadata=world.as_(ZHAO), timeout=T))
     assert world.bad_fields(report) == ["checkpoint_id", "result"]
-    analysis = failure(lambda: s.SubmitAnalysis(p.SubmitAnalysisRequest(proposal_id="x"), metadata=world.as_(ZHAO), timeout=T))
+    analysis = failure(lambda: s.SubmitAnalysis(p.SubmitAnalysisRequest(proposal_id=MISSING), metadata=world.as_(ZHAO), timeout=T))
     assert world.bad_fields(analysis) == ["analysis"]
-    evaluation = failure(lambda: s.SubmitEvaluation(p.SubmitEvaluationRequest(proposal_id="x", score=0),
+    evaluation = failure(lambda: s.SubmitEvaluation(p.SubmitEvaluationRequest(proposal_id=MISSING, score=0),
                                                     metadata=world.as_(ZHAO), timeout=T))
     assert world.bad_fields(evaluation) == ["score", "text"]
     notice = failure(lambda: s.PublishNotice(p.PublishNoticeRequest(acknowledge_by_ms=1), metadata=world.as_(ADMIN7), timeout=T))
     assert world.bad_fields(notice) == ["title", "body", "acknowledge_by_ms"]
-    ask = failure(lambda: s.AskQuestion(p.AskQuestionRequest(notice_id="x"), metadata=world.as_(ZHAO), timeout=T))
+    ask = failure(lambda: s.AskQuestion(p.AskQuestionRequest(notice_id=MISSING), metadata=world.as_(ZHAO), timeout=T))
     assert world.bad_fields(ask) == ["text"]
-    answer = failure(lambda: s.AnswerQuestion(p.AnswerQuestionRequest(question_id="x"), metadata=world.as_(ADMIN7), timeout=T))
+    answer = failure(lambda: s.AnswerQuestion(p.AnswerQuestionRequest(question_id=MISSING), metadata=world.as_(ADMIN7), timeout=T))
     assert world.bad_fields(answer) == ["answer"]
     settings = failure(lambda: s.SetTeamSettings(p.SetTeamSettingsRequest(settings=p.TeamSettings(reminder_lead_seconds=-1)),
                                                  metadata=world.as_(ADMIN7), timeout=T))

@@ -1,3 +1,4 @@
+import DomainKit
 import Messages
 import RPC
 import ServiceAPI
@@ -29,15 +30,23 @@ public struct CustomerServiceHandler: Xsc_Customers_V1_CustomerServiceHandler {
     }
 
     public func getCustomer(_ request: Xsc_Customers_V1_GetCustomerRequest, context: ServerContext) async throws -> Xsc_Customers_V1_CustomerResponse {
-        try await flow.get(customerID: request.customerId, actor: try context.requireActor())
+        let actor = try context.requireActor()
+        try LookupField.requireID(request.customerId, "customer_id")
+        return try await flow.get(customerID: request.customerId, actor: actor)
     }
 
     public func updateCustomer(_ request: Xsc_Customers_V1_UpdateCustomerRequest, context: ServerContext) async throws -> Xsc_Customers_V1_CustomerResponse {
-        try await flow.update(request, actor: try context.requireActor())
+        let actor = try context.requireActor()
+        try LookupField.requireID(request.customerId, "customer_id")
+        return try await flow.update(request, actor: actor)
     }
 
     public func searchCustomers(_ request: Xsc_Customers_V1_SearchCustomersRequest, context: ServerContext) async throws -> Xsc_Customers_V1_SearchCustomersResponse {
-        try await flow.search(request, actor: try context.requireActor())
+        let actor = try context.requireActor()
+        try LookupField.check([("owner_account_id", request.ownerAccountId, .key), ("page.cursor", request.page?.cursor ?? "", .cursor),
+                               ("phone", request.phone, .text(maxBytes: 64)), ("name", request.name, .text(maxBytes: 256)),
+                               ("tag", request.tag, .text(maxBytes: 128))])
+        return try await flow.search(request, actor: actor)
     }
 
     public func countCustomers(_ request: Xsc_Customers_V1_CountCustomersRequest, context: ServerContext) async throws -> Xsc_Customers_V1_CountCustomersResponse {
@@ -91,47 +100,75 @@ public struct CustomerServiceHandler: Xsc_Customers_V1_CustomerServiceHandler {
     }
 
     public func addFollowUp(_ request: Xsc_Customers_V1_AddFollowUpRequest, context: ServerContext) async throws -> Xsc_Customers_V1_FollowUpResponse {
-        try await flow.addFollowUp(request, actor: try context.requireActor(), idempotencyKey: IdempotencyStore.key(from: context.requestMetadata))
+        let actor = try context.requireActor()
+        try LookupField.requireID(request.customerId, "customer_id")
+        var problems = FieldViolations()
+        LookupField.checkIDs(request.askAccountIds, field: "ask_account_ids", shape: .key, maxCount: 20, into: &problems)
+        try problems.check()
+        return try await flow.addFollowUp(request, actor: actor, idempotencyKey: IdempotencyStore.key(from: context.requestMetadata))
     }
 
     public func listFollowUps(_ request: Xsc_Customers_V1_ListFollowUpsRequest, context: ServerContext) async throws -> Xsc_Customers_V1_ListFollowUpsResponse {
-        try await flow.listFollowUps(request, actor: try context.requireActor())
+        let actor = try context.requireActor()
+        try LookupField.requireID(request.customerId, "customer_id")
+        try LookupField.check([("page.cursor", request.page?.cursor ?? "", .cursor)])
+        return try await flow.listFollowUps(request, actor: actor)
     }
 
     public func listMyTasks(_ request: Xsc_Customers_V1_ListMyTasksRequest, context: ServerContext) async throws -> Xsc_Customers_V1_ListMyTasksResponse {
-        try await flow.listMyTasks(request, actor: try context.requireActor())
+        let actor = try context.requireActor()
+        try LookupField.check([("page.cursor", request.page?.cursor ?? "", .cursor)])
+        return try await flow.listMyTasks(request, actor: actor)
     }
 
     public func completeTask(_ request: Xsc_Customers_V1_CompleteTaskRequest, context: ServerContext) async throws -> Xsc_Customers_V1_TaskResponse {
-        try await flow.completeTask(taskID: request.taskId, actor: try context.requireActor())
+        let actor = try context.requireActor()
+        try LookupField.requireID(request.taskId, "task_id")
+        return try await flow.completeTask(taskID: request.taskId, actor: actor)
     }
 
     public func listNearDuplicates(_ request: Xsc_Customers_V1_ListNearDuplicatesRequest, context: ServerContext) async throws -> Xsc_Customers_V1_ListNearDuplicatesResponse {
-        try await flow.listNearDuplicates(request, actor: try context.requireActor())
+        let actor = try context.requireActor()
+        try LookupField.check([("page.cursor", request.page?.cursor ?? "", .cursor)])
+        return try await flow.listNearDuplicates(request, actor: actor)
     }
 
     public func dismissNearDuplicate(_ request: Xsc_Customers_V1_DismissNearDuplicateRequest, context: ServerContext) async throws -> Xsc_Customers_V1_NearDuplicate {
-        try await flow.dismissNearDuplicate(id: request.nearDuplicateId, actor: try context.requireActor())
+        let actor = try context.requireActor()
+        try LookupField.requireID(request.nearDuplicateId, "near_duplicate_id")
+        return try await flow.dismissNearDuplicate(id: request.nearDuplicateId, actor: actor)
     }
 
     public func mergeCustomers(_ request: Xsc_Customers_V1_MergeCustomersRequest, context: ServerContext) async throws -> Xsc_Customers_V1_MergeCustomersResponse {
-        try await flow.merge(request, actor: try context.requireActor())
+        let actor = try context.requireActor()
+        try LookupField.requireIDs([("customer_id", request.customerId), ("other_customer_id", request.otherCustomerId)])
+        return try await flow.merge(request, actor: actor)
     }
 
     public func transferOwnership(_ request: Xsc_Customers_V1_TransferOwnershipRequest, context: ServerContext) async throws -> Xsc_Customers_V1_TransferOwnershipResponse {
-        try await flow.transfer(request, actor: try context.requireActor())
+        let actor = try context.requireActor()
+        try LookupField.requireID(request.customerId, "customer_id")
+        try LookupField.check([("new_owner_account_id", request.newOwnerAccountId, .key)])
+        return try await flow.transfer(request, actor: actor)
     }
 
     public func transferAllCustomers(_ request: Xsc_Customers_V1_TransferAllCustomersRequest, context: ServerContext) async throws -> Xsc_Customers_V1_TransferAllCustomersResponse {
-        try await flow.transferAll(request, actor: try context.requireActor())
+        let actor = try context.requireActor()
+        try LookupField.check([("from_owner_account_id", request.fromOwnerAccountId, .key), ("new_owner_account_id", request.newOwnerAccountId, .key)])
+        return try await flow.transferAll(request, actor: actor)
     }
 
     public func listAudit(_ request: Xsc_Customers_V1_ListAuditRequest, context: ServerContext) async throws -> Xsc_Customers_V1_ListAuditResponse {
-        try await flow.listAudit(request, actor: try context.requireActor())
+        let actor = try context.requireActor()
+        try LookupField.check([("kind", request.kind, .code(maxLength: 32)), ("page.cursor", request.page?.cursor ?? "", .cursor)])
+        return try await flow.listAudit(request, actor: actor)
     }
 
     public func bindIntermediary(_ request: Xsc_Customers_V1_BindIntermediaryRequest, context: ServerContext) async throws -> Xsc_Customers_V1_CustomerResponse {
-        try await flow.bind(request, actor: try context.requireActor())
+        let actor = try context.requireActor()
+        try LookupField.requireID(request.customerId, "customer_id")
+        try LookupField.check([("intermediary_account_id", request.intermediaryAccountId, .key)])
+        return try await flow.bind(request, actor: actor)
     }
 
     public func getRewardee(_ request: Xsc_Customers_V1_GetRewardeeRequest, context: ServerContext) async throws -> Xsc_Customers_V1_GetRewardeeResponse {

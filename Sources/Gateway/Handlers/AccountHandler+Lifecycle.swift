@@ -8,6 +8,7 @@ extension AccountHandler {
     public func enableAccount(_ request: Xsc_Gateway_V1_EnableAccountRequest, context: ServerContext) async throws -> Xsc_Gateway_V1_Account {
         try await core.door.admit(context)
         let session = try context.requireStaff()
+        try LookupField.requireID(request.accountId, "account_id")
         let account = try await managedAccount(request.accountId, by: session, action: "enable")
         guard let enabled = try await core.accounts.enable(id: account.id) else { throw GatewayErrors.notFound("account") }
         core.logger.info("account enabled", ["account": .string(account.id), "by": .string(session.accountID)])
@@ -18,6 +19,7 @@ extension AccountHandler {
         try await core.door.admit(context)
         let session = try context.requireStaff()
         var violations = FieldViolations()
+        violations.add("account_id", ifProblem: LookupField.problem(request.accountId, .id))
         let phone = MainlandPhone.normaliseMobile(request.phone)
         if phone == nil { violations.add("phone", "must be a mainland mobile number (11 digits starting 13-19)") }
         try violations.check()

@@ -76,6 +76,8 @@ public struct AccountHandler: Xsc_Gateway_V1_AccountServiceHandler {
         let under = request.underPath.isEmpty ? scope : request.underPath
         var violations = FieldViolations()
         if !OrgPath.isValidPath(under) { violations.add("under_path", "must be a node path like /hq/cq") }
+        // The cursor is the last account id of the previous page.
+        violations.add("page.cursor", ifProblem: LookupField.problem(request.page?.cursor ?? "", .id, required: false))
         try violations.check()
         guard OrgPath.isWithin(under, subtree: scope) else { throw GatewayErrors.notFound("node") }
 
@@ -92,6 +94,7 @@ public struct AccountHandler: Xsc_Gateway_V1_AccountServiceHandler {
     public func disableAccount(_ request: Xsc_Gateway_V1_DisableAccountRequest, context: ServerContext) async throws -> Xsc_Gateway_V1_Account {
         try await core.door.admit(context)
         let session = try context.requireStaff()
+        try LookupField.requireID(request.accountId, "account_id")
         guard let account = try await core.accounts.account(id: request.accountId), Self.reaches(session, account.nodePath) else {
             throw GatewayErrors.notFound("account")
         }

@@ -24,7 +24,7 @@ extension AuthHandler {
         try await core.door.admit(context)
         let session = try context.requireStaff()
         var violations = FieldViolations()
-        if request.sessionId.isEmpty || request.sessionId.utf8.count > 64 { violations.add("session_id", "required, at most 64 characters") }
+        violations.add("session_id", ifProblem: LookupField.problem(request.sessionId, .id))
         try violations.check()
         // Another account's session, an ended one and an unknown id all answer the same.
         guard let ended = try await core.sessions.revoke(accountID: session.accountID, sessionID: request.sessionId) else {

@@ -58,6 +58,8 @@ public struct OrgHandler: Xsc_Gateway_V1_OrgServiceHandler {
         let under = request.underPath.isEmpty ? OrgPath.root : request.underPath
         var violations = FieldViolations()
         if !OrgPath.isValidPath(under) { violations.add("under_path", "must be a node path like /hq/cq") }
+        // The cursor is the last node path of the previous page.
+        violations.add("page.cursor", ifProblem: LookupField.problem(request.page?.cursor ?? "", .orgPath, required: false))
         try violations.check()
         let size = GatewayCore.pageSize(request.page?.pageSize ?? 0)
         let nodes = try await core.org.list(under: under, after: request.page?.cursor ?? "", limit: size + 1)

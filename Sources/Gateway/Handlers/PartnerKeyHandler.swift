@@ -40,6 +40,7 @@ public struct PartnerKeyHandler: Xsc_Gateway_V1_PartnerKeyServiceHandler {
 
     public func listKeys(_ request: Xsc_Gateway_V1_ListKeysRequest, context: ServerContext) async throws -> Xsc_Gateway_V1_ListKeysResponse {
         try await core.door.admit(context)
+        try LookupField.check([("partner_id", request.partnerId, .key)])
         var response = Xsc_Gateway_V1_ListKeysResponse()
         response.keys = try await core.keys.list(partnerID: request.partnerId)
         return response
@@ -47,6 +48,7 @@ public struct PartnerKeyHandler: Xsc_Gateway_V1_PartnerKeyServiceHandler {
 
     public func revokeKey(_ request: Xsc_Gateway_V1_RevokeKeyRequest, context: ServerContext) async throws -> Xsc_Gateway_V1_PartnerKey {
         try await core.door.admit(context)
+        try LookupField.requireID(request.keyId, "key_id")
         guard let key = try await core.keys.revoke(id: request.keyId) else { throw GatewayErrors.notFound("key") }
         core.door.cache.forget(keyID: key.id)
         return key

@@ -33,6 +33,7 @@ extension NotificationHandler {
 
     public func listVendorTemplates(_ request: Xsc_Notifications_V1_ListVendorTemplatesRequest, context: ServerContext) async throws -> Xsc_Notifications_V1_ListVendorTemplatesResponse {
         let actor = try context.requireActor()
+        try LookupField.check([("region_code", request.regionCode, .code(maxLength: 32)), ("vendor", request.vendor, .code(maxLength: 32))])
         let region = try Self.usageRegion(of: actor, asked: request.regionCode) ?? request.regionCode
         var response = Xsc_Notifications_V1_ListVendorTemplatesResponse()
         response.templates = try await VendorTemplateStore(clock: clock).list(vendor: request.vendor, region: region, pool: pool)

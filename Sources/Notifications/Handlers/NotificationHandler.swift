@@ -144,6 +144,7 @@ public final class NotificationHandler: Xsc_Notifications_V1_NotificationService
 
     public func getMessage(_ request: Xsc_Notifications_V1_GetMessageRequest, context: ServerContext) async throws -> Xsc_Notifications_V1_Message {
         let actor = try context.requireActor()
+        try LookupField.requireID(request.id, "id")
         guard let stored = try await messages.message(pool: pool, id: request.id),
               stored.recipientAccountID == actor.accountID || Self.machineRoles.contains(actor.role) else {
             throw NotificationErrors.notFound("message")
@@ -180,6 +181,9 @@ public final class NotificationHandler: Xsc_Notifications_V1_NotificationService
             violations.add("ids", "at most 100 ids per call")
             throw violations.error
         }
+        var malformed = FieldViolations()
+        LookupField.checkIDs(request.ids, field: "ids", maxCount: 100, into: &malformed)
+        try malformed.check()
         var response = Xsc_Notifications_V1_MarkReadResponse()
         response.marked = Int32(try await messages.markRead(pool: pool, accountID: actor.accountID, ids: request.ids))
         return response
@@ -188,6 +192,7 @@ public final class NotificationHandler: Xsc_Notifications_V1_NotificationService
     public func watchInbox(_ request: Xsc_Notifications_V1_WatchInboxRequest, responses: ResponseStreamWriter<Xsc_Notifications_V1_Message>,
                            context: ServerContext) async throws {
         let actor = try context.requireActor()
+        try LookupField.check([("after_id", request.afterId, .id)])
         var position: Int64
         if request.afterId.isEmpty {
             position = try await messages.latestSequence(pool: pool)

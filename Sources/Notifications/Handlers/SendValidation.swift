@@ -12,7 +12,43 @@ struct ValidatedSend {
     var idempotencyKey: String
     var subject: (kind: String, id: String, code: String)
 
+    /// Bounds checked before anything else reads the request: each costs O(1) on the UTF-8 form
+    /// (no scan, no hashing, no rendering), and a refusal never echoes the oversized value.
+    static let maxTemplateNameBytes = 64
+    static let maxParameters = 16
+    static let maxParameterNameBytes = 64
+    /// Bytes, so a value past it is refused before its characters are counted.
+    static let maxParameterValueBytes = TemplateRenderer.maxParameterLength * 4
+
+    static func sizeProblems(_ request: Xsc_Notifications_V1_SendRequest) -> FieldViolations {
+        var violations = FieldViolations()
+        if request.template.utf8.count > maxTemplateNameBytes {
+            violations.add("template", "at most \(maxTemplateNameBytes) bytes: a template name such as order_new_lead")
+        }
+        if request.params.count > maxParameters {
+            violations.add("params", "at most \(maxParameters) parameters")
+        } else {
+            for (name, value) in request.params {
+                if name.utf8.count > maxParameterNameBytes {
+                    violations.add("params", "a parameter name is longer than \(maxParameterNameBytes) bytes")
+                } else if value.utf8.count > maxParameterValueBytes {
+                    violations.add("params[\(name)]", "must be at most \(TemplateRenderer.maxParameterLength) characters")
+                }
+            }
+        }
+        for (field, value, limit) in [("account_id", request.accountId, 128), ("phone", request.phone, 32),
+                                      ("region_code", request.regionCode, 32), ("idempotency_key", request.idempotencyKey, 255),
+                                      ("subject.kind", request.subject?.kind ?? "", 32), ("subject.id", request.subject?.id ?? "", 128),
+                                      ("subject.short_code", request.subject?.shortCode ?? "", 32)]
+        where value.utf8.count > limit {
+            violations.add(field, "at most \(limit) bytes")
+        }
+        return violations
+    }
+
     static func validate(_ request: Xsc_Notifications_V1_SendRequest, metadataKey: String?) -> Result<ValidatedSend, FieldViolations> {
+        let oversized = sizeProblems(request)
+        guard oversized.isEmpty else { return .failure(oversized) }
         var violations = FieldViolations()
         let key = request.idempotencyKey.isEmpty ? (metadataKey ?? "") : request.idempotencyKey
         if key.isEmpty || key.utf8.count > 255 {

@@ -1,3 +1,4 @@
+import DomainKit
 import Messages
 import RPC
 import ServiceAPI
@@ -56,52 +57,79 @@ public struct OrderServiceHandler: Xsc_Orders_V1_OrderServiceHandler {
     }
 
     public func getOrder(_ request: Xsc_Orders_V1_GetOrderRequest, context: ServerContext) async throws -> Xsc_Orders_V1_OrderResponse {
-        Self.wrap(try await flow.get(orderID: request.orderId, actor: try context.requireActor()))
+        let actor = try context.requireActor()
+        try LookupField.requireID(request.orderId, "order_id")
+        return Self.wrap(try await flow.get(orderID: request.orderId, actor: actor))
     }
 
     public func listOrders(_ request: Xsc_Orders_V1_ListOrdersRequest, context: ServerContext) async throws -> Xsc_Orders_V1_ListOrdersResponse {
-        try await flow.list(request, actor: try context.requireActor())
+        let actor = try context.requireActor()
+        try LookupField.check([("page.cursor", request.page?.cursor ?? "", .cursor)])
+        return try await flow.list(request, actor: actor)
     }
 
     public func acknowledge(_ request: Xsc_Orders_V1_AcknowledgeRequest, context: ServerContext) async throws -> Xsc_Orders_V1_OrderResponse {
-        Self.wrap(try await flow.acknowledge(orderID: request.orderId, actor: try context.requireActor()))
+        let actor = try context.requireActor()
+        try LookupField.requireID(request.orderId, "order_id")
+        return Self.wrap(try await flow.acknowledge(orderID: request.orderId, actor: actor))
     }
 
     public func assign(_ request: Xsc_Orders_V1_AssignRequest, context: ServerContext) async throws -> Xsc_Orders_V1_OrderResponse {
-        Self.wrap(try await flow.assign(orderID: request.orderId, assignee: request.assigneeAccountId, kind: request.assigneeKind,
-                                        actor: try context.requireActor()))
+        let actor = try context.requireActor()
+        try LookupField.requireID(request.orderId, "order_id")
+        try LookupField.check([("assignee_account_id", request.assigneeAccountId, .key)])
+        return Self.wrap(try await flow.assign(orderID: request.orderId, assignee: request.assigneeAccountId, kind: request.assigneeKind,
+                                               actor: actor))
     }
 
     public func accept(_ request: Xsc_Orders_V1_AcceptRequest, context: ServerContext) async throws -> Xsc_Orders_V1_OrderResponse {
-        Self.wrap(try await flow.accept(orderID: request.orderId, actor: try context.requireActor()))
+        let actor = try context.requireActor()
+        try LookupField.requireID(request.orderId, "order_id")
+        return Self.wrap(try await flow.accept(orderID: request.orderId, actor: actor))
     }
 
     public func markDelivered(_ request: Xsc_Orders_V1_MarkDeliveredRequest, context: ServerContext) async throws -> Xsc_Orders_V1_OrderResponse {
-        Self.wrap(try await flow.markDelivered(orderID: request.orderId, actor: try context.requireActor()))
+        let actor = try context.requireActor()
+        try LookupField.requireID(request.orderId, "order_id")
+        return Self.wrap(try await flow.markDelivered(orderID: request.orderId, actor: actor))
     }
 
     public func recordReturnVisit(_ request: Xsc_Orders_V1_RecordReturnVisitRequest, context: ServerContext) async throws -> Xsc_Orders_V1_OrderResponse {
-        Self.wrap(try await flow.recordReturnVisit(request, actor: try context.requireActor()))
+        let actor = try context.requireActor()
+        try LookupField.requireID(request.orderId, "order_id")
+        return Self.wrap(try await flow.recordReturnVisit(request, actor: actor))
     }
 
     public func cancel(_ request: Xsc_Orders_V1_CancelRequest, context: ServerContext) async throws -> Xsc_Orders_V1_OrderResponse {
-        Self.wrap(try await flow.cancel(orderID: request.orderId, reason: request.reason, actor: try context.requireActor()))
+        let actor = try context.requireActor()
+        try LookupField.requireID(request.orderId, "order_id")
+        return Self.wrap(try await flow.cancel(orderID: request.orderId, reason: request.reason, actor: actor))
     }
 
     public func refund(_ request: Xsc_Orders_V1_RefundRequest, context: ServerContext) async throws -> Xsc_Orders_V1_OrderResponse {
-        Self.wrap(try await flow.refund(orderID: request.orderId, reason: request.reason, actor: try context.requireActor()))
+        let actor = try context.requireActor()
+        try LookupField.requireID(request.orderId, "order_id")
+        return Self.wrap(try await flow.refund(orderID: request.orderId, reason: request.reason, actor: actor))
     }
 
     public func listOrderEvents(_ request: Xsc_Orders_V1_ListOrderEventsRequest, context: ServerContext) async throws -> Xsc_Orders_V1_ListOrderEventsResponse {
-        try await flow.events(request, actor: try context.requireActor())
+        let actor = try context.requireActor()
+        try LookupField.requireID(request.orderId, "order_id")
+        try LookupField.check([("page.cursor", request.page?.cursor ?? "", .cursor)])
+        return try await flow.events(request, actor: actor)
     }
 
     public func acknowledgeBySms(_ request: Xsc_Orders_V1_AcknowledgeBySmsRequest, context: ServerContext) async throws -> Xsc_Orders_V1_OrderResponse {
-        Self.wrap(try await flow.acknowledgeBySms(request, actor: try context.requireActor()))
+        let actor = try context.requireActor()
+        try LookupField.check([("order_id", request.orderId, .id), ("order_code", request.orderCode, .code(maxLength: 32)),
+                               ("account_id", request.accountId, .key), ("inbound_id", request.inboundId, .key)])
+        return Self.wrap(try await flow.acknowledgeBySms(request, actor: actor))
     }
 
     public func listPartnerEvents(_ request: Xsc_Orders_V1_PartnerFeedRequest, context: ServerContext) async throws -> Xsc_Orders_V1_ListPartnerEventsResponse {
-        try await flow.partnerEvents(request, actor: try context.requireActor())
+        let actor = try context.requireActor()
+        try LookupField.check([("cursor", request.cursor, .cursor)])
+        return try await flow.partnerEvents(request, actor: actor)
     }
 
     public func watchPartnerEvents(_ request: Xsc_Orders_V1_PartnerFeedRequest, responses: ResponseStreamWriter<Xsc_Orders_V1_PartnerFeedEvent>,
@@ -136,11 +164,15 @@ public struct OrderServiceHandler: Xsc_Orders_V1_OrderServiceHandler {
     }
 
     public func setRegionPrice(_ request: Xsc_Orders_V1_SetRegionPriceRequest, context: ServerContext) async throws -> Xsc_Orders_V1_PriceResponse {
-        try await flow.setRegionPrice(request, actor: try context.requireActor())
+        let actor = try context.requireActor()
+        try LookupField.check([("region_id", request.regionId, .key), ("sku_id", request.skuId, .key)])
+        return try await flow.setRegionPrice(request, actor: actor)
     }
 
     public func setGuidedPrice(_ request: Xsc_Orders_V1_SetGuidedPriceRequest, context: ServerContext) async throws -> Xsc_Orders_V1_PriceResponse {
-        try await flow.setGuidedPrice(request, actor: try context.requireActor())
+        let actor = try context.requireActor()
+        try LookupField.check([("sku_id", request.skuId, .key)])
+        return try await flow.setGuidedPrice(request, actor: actor)
     }
 
     public func setDistrictRouting(_ request: Xsc_Orders_V1_SetDistrictRoutingRequest, context: ServerContext) async throws -> Xsc_Orders_V1_SetDistrictRoutingResponse {
@@ -156,7 +188,10 @@ public struct OrderServiceHandler: Xsc_Orders_V1_OrderServiceHandler {
     }
 
     public func promptUndelivered(_ request: Xsc_Orders_V1_PromptUndeliveredRequest, context: ServerContext) async throws -> Xsc_Orders_V1_PromptUndeliveredResponse {
-        try await flow.promptUndelivered(request, actor: try context.requireActor())
+        let actor = try context.requireActor()
+        try LookupField.check([("order_id", request.orderId, .id), ("account_id", request.accountId, .key),
+                               ("message_id", request.messageId, .id)])
+        return try await flow.promptUndelivered(request, actor: actor)
     }
 
     public func upsertPromotionPlan(_ request: Xsc_Orders_V1_UpsertPromotionPlanRequest, context: ServerContext) async throws -> Xsc_Orders_V1_PromotionPlan {
@@ -164,11 +199,16 @@ public struct OrderServiceHandler: Xsc_Orders_V1_OrderServiceHandler {
     }
 
     public func listPromotionPlans(_ request: Xsc_Orders_V1_ListPromotionPlansRequest, context: ServerContext) async throws -> Xsc_Orders_V1_ListPromotionPlansResponse {
-        try await flow.listPromotionPlans(request, actor: try context.requireActor())
+        let actor = try context.requireActor()
+        try LookupField.check([("region_id", request.regionId, .key)])
+        return try await flow.listPromotionPlans(request, actor: actor)
     }
 
     public func promotionExpenses(_ request: Xsc_Orders_V1_PromotionExpensesRequest, context: ServerContext) async throws -> Xsc_Orders_V1_PromotionExpensesResponse {
-        try await flow.promotionExpenses(request, actor: try context.requireActor())
+        let actor = try context.requireActor()
+        try LookupField.check([("region_id", request.regionId, .key), ("plan_id", request.planId, .key),
+                               ("page.cursor", request.page?.cursor ?? "", .cursor)])
+        return try await flow.promotionExpenses(request, actor: actor)
     }
 
     static func wrap(_ order: Xsc_Orders_V1_Order) -> Xsc_Orders_V1_OrderResponse {

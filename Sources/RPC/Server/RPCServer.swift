@@ -13,9 +13,13 @@ public final class RPCServer: @unchecked Sendable {
         /// Larger request messages are refused with RESOURCE_EXHAUSTED, judged on the prefix.
         public var maxReceiveMessageSize = 4 * 1024 * 1024
         public var http2 = HTTP2Settings()
-        /// Malformed requests and protocol errors a connection may cause before it is closed
-        /// with GOAWAY(ENHANCE_YOUR_CALM).
+        /// Glitches (GlitchBudget: streams the client resets while they are served, malformed
+        /// requests, protocol errors) a connection may cause at once, and how many more per
+        /// second it earns back; past that it is closed with GOAWAY(ENHANCE_YOUR_CALM). The
+        /// refill is generous because one connection from the gateway carries every user's
+        /// cancels; a rapid-reset client spends the burst within one read.
         public var maxGlitchesPerConnection = 100
+        public var glitchRefillPerSecond = 100
         public var shutdownGracePeriod: Duration = .seconds(10)
         /// Admission control (AdmissionControl): connections past these are closed at once;
         /// calls past `maxCallsInFlight` get RESOURCE_EXHAUSTED with a RetryInfo of

@@ -287,8 +287,8 @@ final class ServerCall: @unchecked Sendable {
             trailers = connection.resources.okTrailers
         } else {
             trailers.add("grpc-status", String(code.rawValue))
-            if !message.isEmpty { trailers.add("grpc-message", PercentEncoding.encode(message)) }
-            if let details { trailers.add("grpc-status-details-bin", Base64.encode(details)) }
+            if !message.isEmpty { trailers.add("grpc-message", PercentEncoding.encode(StatusBounds.message(message))) }
+            if let details = StatusBounds.details(details) { trailers.add("grpc-status-details-bin", Base64.encode(details)) }
             for (name, value) in extraHeaders { trailers.add(name, value) }
             MetadataCodec.append(context.trailingMetadata, to: &trailers)
             MetadataCodec.append(extraTrailers, to: &trailers)

@@ -13,8 +13,11 @@ final class ServerConnection: HTTP2ConnectionDelegate {
     private let admission: AdmissionControl
     private var calls: [Int32: ServerCall] = [:]
     private var drainWaiters: [ServerCall] = []
-    private var glitches = 0
-    private var refusedForGlitches = false
+    private var glitches: GlitchBudget
+    /// Glitches seen since the budget was last charged (charged once per batch of events).
+    private var unchargedGlitches = 0
+    private var protocolErrorsCharged = 0
+    private var emptyFramesCharged = 0
     private var lastRoute: (bytes: [UInt8], path: String, method: RPCMethod)?
     private var keepalive: KeepaliveState
     private var keepaliveTimer: TimerID?
@@ -30,11 +33,15 @@ final class ServerConnection: HTTP2ConnectionDelegate {
         self.configuration = configuration
         self.router = router
         self.keepalive = KeepaliveState(policy: configuration.keepalive)
+        self.glitches = GlitchBudget(limits: .init(burst: configuration.maxGlitchesPerConnection,
+                                                   perSecond: configuration.glitchRefillPerSecond),
+                                     now: .now())
         let session = try HTTP2Session(role: .server, settings: configuration.http2)
         self.transport = HTTP2Connection(socket: socket, session: session, loop: resources.loop,
                                          readBuffer: resources.readBuffer)
         transport.delegate = self
         transport.hasActiveStreams = { [unowned self] in !calls.isEmpty }
+        session.peerResetAllowance = glitches.remaining
     }
 
     var session: HTTP2Session { transport.session }
@@ -96,10 +103,21 @@ final class ServerConnection: HTTP2ConnectionDelegate {
     // MARK: Events
 
     func processEvents(_ connection: HTTP2Connection) {
+        guard !session.isTerminating else {
+            session.clearEvents()
+            return
+        }
         if !session.events.isEmpty { keepalive.sawActivity(now: MonotonicTime.now()) }
+        let closedInBatch = StreamResets.closedStreams(in: session.events)
         for event in session.events {
             switch event {
             case .headers(let streamID, let block, let endStream):
+                if closedInBatch.contains(streamID) {
+                    // Opened and reset in the same read (rapid reset): nothing to serve, no
+                    // call is made and no handler starts. A glitch all the same.
+                    unchargedGlitches += 1
+                    continue
+                }
                 openCall(streamID: streamID, block: block, endStream: endStream)
             case .data(let streamID, let range):
                 if let call = calls[streamID] {
@@ -111,7 +129,12 @@ final class ServerConnection: HTTP2ConnectionDelegate {
             case .endStream(let streamID):
                 endOfStream(streamID)
             case .streamClosed(let streamID, _):
-                calls.removeValue(forKey: streamID)?.abort()
+                if let call = calls.removeValue(forKey: streamID) {
+                    // The client reset a call we were still serving: its handler is cancelled
+                    // now (abort); a premature reset counts against the connection's budget.
+                    if !call.finished && GlitchBudget.isPrematureReset(of: call.context, now: .now()) { unchargedGlitches += 1 }
+                    call.abort()
+                }
             case .goaway:
                 transport.closeWhenIdle = true
             case .ping:
@@ -124,11 +147,26 @@ final class ServerConnection: HTTP2ConnectionDelegate {
             }
         }
         session.clearEvents()
-        if !refusedForGlitches && session.protocolErrorCount + glitches > configuration.maxGlitchesPerConnection {
-            refusedForGlitches = true
-            session.submitGoaway(errorCode: HTTP2ErrorCode.enhanceYourCalm, debugMessage: "too many protocol errors")
-            transport.closeWhenIdle = true
-        }
+        chargeGlitches()
+    }
+
+    /// Charges the glitches of the batch; past the budget the connection ends at once with
+    /// GOAWAY(ENHANCE_YOUR_CALM) and its calls are cancelled (an abusive client's streams are not
+    /// worth finishing).
+    private func chargeGlitches() {
+        let protocolErrors = session.protocolErrorCount - protocolErrorsCharged
+        protocolErrorsCharged = session.protocolErrorCount
+        let emptyFrames = session.emptyFrameCount - emptyFramesCharged
+        emptyFramesCharged = session.emptyFrameCount
+        let count = unchargedGlitches + protocolErrors + emptyFrames
+        unchargedGlitches = 0
+        let withinBudget = glitches.spend(count, now: .now()) && !session.peerResetAllowanceExceeded
+        session.peerResetAllowance = session.peerResetsReceived + glitches.remaining
+        guard !withinBudget else { return }
+        session.terminate(errorCode: HTTP2ErrorCode.enhanceYourCalm)
+        for call in calls.values { call.abort() }
+        calls.removeAll()
+        transport.requestFlush()
     }
 
     private func endOfStream(_ streamID: Int32) {
@@ -145,7 +183,7 @@ final class ServerConnection: HTTP2ConnectionDelegate {
         case .success(let parsed):
             head = parsed
         case .failure(let rejection):
-            glitches += 1
+            unchargedGlitches += 1
             refuse(streamID: streamID, rejection)
             return
         }

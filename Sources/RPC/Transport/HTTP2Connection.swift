@@ -53,7 +53,14 @@ final class HTTP2Connection: IOHandler, TickHandler {
     private func readAvailable() {
         // Bounded so one busy connection cannot starve the others on this loop.
         for _ in 0..<8 {
+            // A session ended for abuse reads nothing more: its remaining bytes are the abuse.
             guard !isClosed else { return }
+            if session.isTerminating {
+                // Level-triggered readiness would call again at once: the close follows the
+                // GOAWAY's flush at the end of this loop iteration.
+                requestFlush()
+                return
+            }
             switch socket.read(into: &readBuffer.bytes) {
             case .bytes(let count):
                 let failed: Bool
@@ -115,6 +122,11 @@ final class HTTP2Connection: IOHandler, TickHandler {
             case .wrote(let count):
                 writeOffset += count
             case .wouldBlock:
+                // A peer ended for abuse that does not read its GOAWAY is not waited for.
+                if session.isTerminating {
+                    close()
+                    return
+                }
                 setWritableInterest(true)
                 return
             case .failed:
@@ -126,7 +138,7 @@ final class HTTP2Connection: IOHandler, TickHandler {
         writeOffset = 0
         setWritableInterest(false)
         delegate?.outputDrained(self)
-        if !session.wantsRead && !session.wantsWrite {
+        if session.isTerminating || (!session.wantsRead && !session.wantsWrite) {
             close()
         } else if closeWhenIdle && !hasActiveStreams() && !session.wantsWrite {
             close()

@@ -1,3 +1,4 @@
+import DomainKit
 import Messages
 import RPC
 import ServiceAPI
@@ -41,7 +42,9 @@ public struct SettlementServiceHandler: Xsc_Settlements_V1_SettlementServiceHand
     }
 
     public func listRewardRules(_ request: Xsc_Settlements_V1_ListRewardRulesRequest, context: ServerContext) async throws -> Xsc_Settlements_V1_ListRewardRulesResponse {
-        try await flow.listRewardRules(request, actor: try context.requireActor())
+        let actor = try context.requireActor()
+        try LookupField.check([("region_id", request.regionId, .key)])
+        return try await flow.listRewardRules(request, actor: actor)
     }
 
     public func setRecruiter(_ request: Xsc_Settlements_V1_SetRecruiterRequest, context: ServerContext) async throws -> Xsc_Settlements_V1_RecruiterResponse {
@@ -53,31 +56,46 @@ public struct SettlementServiceHandler: Xsc_Settlements_V1_SettlementServiceHand
     }
 
     public func listStatements(_ request: Xsc_Settlements_V1_ListStatementsRequest, context: ServerContext) async throws -> Xsc_Settlements_V1_ListStatementsResponse {
-        try await flow.listStatements(request, actor: try context.requireActor())
+        let actor = try context.requireActor()
+        try LookupField.check([("week", request.week, .code(maxLength: 16)), ("dealer_account_id", request.dealerAccountId, .key),
+                               ("payee_account_id", request.payeeAccountId, .key), ("page.cursor", request.page?.cursor ?? "", .cursor)])
+        return try await flow.listStatements(request, actor: actor)
     }
 
     public func getStatement(_ request: Xsc_Settlements_V1_GetStatementRequest, context: ServerContext) async throws -> Xsc_Settlements_V1_StatementResponse {
-        try await flow.getStatement(request.statementId, actor: try context.requireActor())
+        let actor = try context.requireActor()
+        try LookupField.requireID(request.statementId, "statement_id")
+        return try await flow.getStatement(request.statementId, actor: actor)
     }
 
     public func signStatement(_ request: Xsc_Settlements_V1_SignStatementRequest, context: ServerContext) async throws -> Xsc_Settlements_V1_StatementResponse {
-        try await flow.signStatement(request.statementId, actor: try context.requireActor())
+        let actor = try context.requireActor()
+        try LookupField.requireID(request.statementId, "statement_id")
+        return try await flow.signStatement(request.statementId, actor: actor)
     }
 
     public func recordPayment(_ request: Xsc_Settlements_V1_RecordPaymentRequest, context: ServerContext) async throws -> Xsc_Settlements_V1_StatementResponse {
-        try await flow.recordPayment(request, actor: try context.requireActor(), idempotencyKey: IdempotencyStore.key(from: context.requestMetadata))
+        let actor = try context.requireActor()
+        try LookupField.requireID(request.statementId, "statement_id")
+        return try await flow.recordPayment(request, actor: actor, idempotencyKey: IdempotencyStore.key(from: context.requestMetadata))
     }
 
     public func archiveStatement(_ request: Xsc_Settlements_V1_ArchiveStatementRequest, context: ServerContext) async throws -> Xsc_Settlements_V1_StatementResponse {
-        try await flow.archiveStatement(request.statementId, actor: try context.requireActor())
+        let actor = try context.requireActor()
+        try LookupField.requireID(request.statementId, "statement_id")
+        return try await flow.archiveStatement(request.statementId, actor: actor)
     }
 
     public func exportStatement(_ request: Xsc_Settlements_V1_ExportStatementRequest, context: ServerContext) async throws -> Xsc_Settlements_V1_ExportStatementResponse {
-        try await flow.exportStatement(request, actor: try context.requireActor())
+        let actor = try context.requireActor()
+        try LookupField.requireID(request.statementId, "statement_id")
+        return try await flow.exportStatement(request, actor: actor)
     }
 
     public func getMyEarnings(_ request: Xsc_Settlements_V1_GetMyEarningsRequest, context: ServerContext) async throws -> Xsc_Settlements_V1_GetMyEarningsResponse {
-        try await flow.myEarnings(request, actor: try context.requireActor())
+        let actor = try context.requireActor()
+        try LookupField.check([("page.cursor", request.page?.cursor ?? "", .cursor)])
+        return try await flow.myEarnings(request, actor: actor)
     }
 
     public func getDealerDue(_ request: Xsc_Settlements_V1_GetDealerDueRequest, context: ServerContext) async throws -> Xsc_Settlements_V1_GetDealerDueResponse {
@@ -89,23 +107,33 @@ public struct SettlementServiceHandler: Xsc_Settlements_V1_SettlementServiceHand
     }
 
     public func listReimbursements(_ request: Xsc_Settlements_V1_ListReimbursementsRequest, context: ServerContext) async throws -> Xsc_Settlements_V1_ListReimbursementsResponse {
-        try await flow.listReimbursements(request, actor: try context.requireActor())
+        let actor = try context.requireActor()
+        try LookupField.check([("quarter", request.quarter, .code(maxLength: 16))])
+        return try await flow.listReimbursements(request, actor: actor)
     }
 
     public func signReimbursement(_ request: Xsc_Settlements_V1_SignReimbursementRequest, context: ServerContext) async throws -> Xsc_Settlements_V1_Reimbursement {
-        try await flow.signReimbursement(request.reimbursementId, actor: try context.requireActor())
+        let actor = try context.requireActor()
+        try LookupField.requireID(request.reimbursementId, "reimbursement_id")
+        return try await flow.signReimbursement(request.reimbursementId, actor: actor)
     }
 
     public func recordReimbursementPayment(_ request: Xsc_Settlements_V1_RecordReimbursementPaymentRequest, context: ServerContext) async throws -> Xsc_Settlements_V1_Reimbursement {
-        try await flow.recordReimbursementPayment(request, actor: try context.requireActor())
+        let actor = try context.requireActor()
+        try LookupField.requireID(request.reimbursementId, "reimbursement_id")
+        return try await flow.recordReimbursementPayment(request, actor: actor)
     }
 
     public func listViolations(_ request: Xsc_Settlements_V1_ListViolationsRequest, context: ServerContext) async throws -> Xsc_Settlements_V1_ListViolationsResponse {
-        try await flow.listViolations(request, actor: try context.requireActor())
+        let actor = try context.requireActor()
+        try LookupField.check([("team_path", request.teamPath, .orgPath), ("person_account_id", request.personAccountId, .key), ("page.cursor", request.page?.cursor ?? "", .cursor)])
+        return try await flow.listViolations(request, actor: actor)
     }
 
     public func violationSummary(_ request: Xsc_Settlements_V1_ViolationSummaryRequest, context: ServerContext) async throws -> Xsc_Settlements_V1_ViolationSummaryResponse {
-        try await flow.violationSummary(request, actor: try context.requireActor())
+        let actor = try context.requireActor()
+        try LookupField.check([("team_path", request.teamPath, .orgPath)])
+        return try await flow.violationSummary(request, actor: actor)
     }
 }
 
@@ -122,6 +150,8 @@ extension SettlementServiceHandler {
 
 extension SettlementServiceHandler {
     public func exportDealerWeek(_ request: Xsc_Settlements_V1_ExportDealerWeekRequest, context: ServerContext) async throws -> Xsc_Settlements_V1_ExportStatementResponse {
-        try await flow.exportDealerWeek(request, actor: try context.requireActor())
+        let actor = try context.requireActor()
+        try LookupField.check([("dealer_account_id", request.dealerAccountId, .key)])
+        return try await flow.exportDealerWeek(request, actor: actor)
     }
 }
