@@ -28,6 +28,11 @@ public struct GatewaySettings: Sendable, Equatable {
     /// server, bench.v1 -> the bench server.
     public var interopAddress: HostPort?
     public var benchAddress: HostPort?
+    /// XSC_HTTP_LISTEN: the partner HTTP/JSON API over HTTP/1.1 (default 0.0.0.0:7180; "off"
+    /// turns it off). HTTP/2 JSON requests are answered on the gRPC port regardless.
+    public var httpListen: HostPort? = HostPort(host: "0.0.0.0", port: 7180)
+    /// XSC_HTTP_MAX_BODY_BYTES: largest JSON request body (both transports), default 1 MiB.
+    public var httpMaxBodyBytes = 1 << 20
 
     public init() {}
 
@@ -76,6 +81,16 @@ public struct GatewaySettings: Sendable, Equatable {
                 problems.append("\(name)=\(text): expected host:port")
             }
         }
+        if let text = environment["XSC_HTTP_LISTEN"], !text.isEmpty {
+            if text == "off" {
+                settings.httpListen = nil
+            } else if let address = HostPort(parsing: text) {
+                settings.httpListen = address
+            } else {
+                problems.append("XSC_HTTP_LISTEN=\(text): expected host:port or off")
+            }
+        }
+        if let bytes = number("XSC_HTTP_MAX_BODY_BYTES", 1024...(16 * 1024 * 1024)) { settings.httpMaxBodyBytes = Int(bytes) }
         return (settings, problems)
     }
 }
