@@ -31,7 +31,8 @@ struct HTTPRoutesEmitter {
             out.line()
             out.line("/// services/gateway/openapi.json, served at GET /openapi.json.")
             out.line("public static let openAPIDocument = ##\"\"\"")
-            for line in document.split(separator: "\n", omittingEmptySubsequences: false).dropLast() {
+            // The last (empty) line keeps the document's final newline in the literal.
+            for line in document.split(separator: "\n", omittingEmptySubsequences: false) {
                 out.line(String(line))
             }
             out.line("\"\"\"##")

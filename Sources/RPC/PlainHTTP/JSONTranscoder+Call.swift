@@ -43,7 +43,7 @@ extension JSONTranscoder {
         // Headers go out at once: a feed with nothing new yet must not leave the client without
         // an answer. Whatever fails after this (a bad cursor included) arrives as the stream's
         // last event, a google.rpc.Status.
-        let contentType = lines ? "application/x-ndjson" : "text/event-stream"
+        let contentType = lines ? "application/x-ndjson" : "text/event-stream; charset=utf-8"
         do {
             try await responder.startStream(PlainHTTPResponseHead(status: 200, headers: [
                 ("content-type", contentType), ("cache-control", "no-cache"), ("x-accel-buffering", "no"),

@@ -871,5 +871,6 @@ public enum PartnerHTTPRoutes {
         }
       }
     }
+
     """##
 }
