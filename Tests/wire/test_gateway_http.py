@@ -232,6 +232,46 @@ def test_errors_over_http2_match(cluster, key):
     assert status == 415
 
 
+def raw_exchange(base: str, data: bytes, wait_close: bool = True) -> bytes:
+    """Writes raw bytes to the HTTP/1.1 port; what comes back until the server closes (or 5 s)."""
+    import socket
+    host, port = base.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=5) as sock:
+        sock.sendall(data)
+        received = b""
+        try:
+            while chunk := sock.recv(65536):
+                received += chunk
+                if not wait_close and received.count(b"HTTP/1.1 ") >= 2 and received.endswith(b"}"):
+                    break
+        except socket.timeout:
+            pass
+        return received
+
+
+def test_http11_framing_is_strict_and_bounded(cluster, key, tmp_path):
+    base = cluster.http_url()
+    # Two pipelined requests on one keep-alive connection: two answers, in order.
+    two = raw_exchange(base, b"GET /v1/orders/a HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + key.encode()
+                       + b"\r\n\r\nGET /v1/nothing HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    assert two.count(b"HTTP/1.1 404 Not Found\r\n") == 2, two
+    # A head over 16 KiB: 431 and the connection closed.
+    big = raw_exchange(base, b"GET / HTTP/1.1\r\nX-Big: " + b"a" * 20000 + b"\r\n\r\n")
+    assert big.startswith(b"HTTP/1.1 431 ") and b"connection: close" in big
+    # Two different lengths (a smuggling attempt): refused.
+    twice = raw_exchange(base, b"POST /v1/orders HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n{}")
+    assert twice.startswith(b"HTTP/1.1 400 ")
+    # An obs-folded header line: refused.
+    folded = raw_exchange(base, b"GET /openapi.json HTTP/1.1\r\nHost: x\r\nX-A: b\r\n c\r\n\r\n")
+    assert folded.startswith(b"HTTP/1.1 400 ")
+    # HTTP/2 body over the limit on the gRPC port: 413.
+    large = tmp_path / "large.json"
+    large.write_text("[" + " " * (1 << 20) + "]")
+    status, _, _ = curl_h2("http://" + cluster.address("gateway") + "/v1/orders", "-H", "content-type: application/json",
+                           "-H", "authorization: Bearer " + key, "--data-binary", "@" + str(large))
+    assert status == 413
+
+
 # -- the feed --------------------------------------------------------------------------------
 
 def sse_events(response: requests.Response, count: int) -> list[dict]:
