@@ -1,6 +1,7 @@
 import Messages
 import RPC
 import ServiceAPI
+import ServiceKit
 
 /// The partner HTTP/JSON API (services/gateway/README.md, "Partner HTTP/JSON"): the routes of
 /// `proto/partner_http.routes` (generated `PartnerHTTPRoutes`), admitted exactly like the gRPC
@@ -12,13 +13,15 @@ import ServiceAPI
 public struct PartnerHTTPHandler: Sendable {
     let door: FrontDoor
     let router: BackendRouter
+    let logger: Logger
     let transcoder = JSONTranscoder(routes: PartnerHTTPRoutes.routes)
     /// Unary calls through the JSON API end by then (a feed has no deadline).
     let callTimeout: Duration = .seconds(30)
 
-    public init(door: FrontDoor, router: BackendRouter) {
+    public init(door: FrontDoor, router: BackendRouter, logger: Logger) {
         self.door = door
         self.router = router
+        self.logger = logger
     }
 
     /// HTTP headers a backend may see, as gRPC metadata (everything else stays at the edge).
@@ -26,7 +29,9 @@ public struct PartnerHTTPHandler: Sendable {
 
     public var handler: PlainHTTPHandler {
         let handler = self
-        return { request, responder in await handler.handle(request, responder) }
+        return { request, responder in
+            await handler.logged(request, responder) { await handler.handle(request, $0) }
+        }
     }
 
     func handle(_ request: PlainHTTPRequest, _ responder: any PlainHTTPResponder) async {

@@ -24,6 +24,20 @@ extension ServerConnection {
 
     func openPlainHTTP(streamID: Int32, block: HTTP2HeaderBlock, endStream: Bool) {
         guard let handler = configuration.plainHTTP else { return }
+        // Counted with the gRPC calls: past maxCallsInFlight a JSON request is refused too.
+        guard admission.admitCall() else {
+            let refusal = Array("{\"code\":8,\"message\":\"the server is busy; retry shortly\"}".utf8)
+            var headers = HTTP2HeaderList()
+            headers.add(":status", "429")
+            headers.add("content-type", "application/json")
+            headers.add("retry-after", "1")
+            headers.add("content-length", String(refusal.count))
+            try? session.submitResponse(streamID: streamID, headers: headers, hasBody: true)
+            session.appendData(streamID: streamID, refusal)
+            session.finish(streamID: streamID, trailers: nil)
+            requestFlush()
+            return
+        }
         var method = "", path = ""
         var headers: [(name: String, value: String)] = []
         for index in 0..<block.count {
@@ -40,6 +54,7 @@ extension ServerConnection {
                                       request: PlainHTTPRequest(method: method, target: path, headers: headers, body: [],
                                                                 protocolName: "HTTP/2", peer: peerDescription),
                                       maxBodyBytes: configuration.plainHTTPLimits.maxBodyBytes)
+        stream.onEnded = { [admission] in admission.callEnded() }
         plainStreams[streamID] = stream
         if endStream { stream.receiveEnd() }
     }
@@ -57,6 +72,8 @@ final class PlainHTTP2Stream: PlainHTTPResponder, @unchecked Sendable {
     private var headersSent = false
     private(set) var closed = false
     private var task: Task<Void, Never>?
+    /// Called once when the exchange is over (answered, reset or its connection gone).
+    var onEnded: (() -> Void)?
 
     init(streamID: Int32, connection: ServerConnection, handler: @escaping PlainHTTPHandler, request: PlainHTTPRequest,
          maxBodyBytes: Int) {
@@ -94,6 +111,13 @@ final class PlainHTTP2Stream: PlainHTTPResponder, @unchecked Sendable {
     func abort() {
         closed = true
         task?.cancel()
+        end()
+    }
+
+    private func end() {
+        let ended = onEnded
+        onEnded = nil
+        ended?()
     }
 
     private func submit(_ head: PlainHTTPResponseHead, body: [UInt8]?, end: Bool) {
@@ -145,11 +169,14 @@ final class PlainHTTP2Stream: PlainHTTPResponder, @unchecked Sendable {
         guard let connection, !closed else { return }
         if !headersSent {
             submit(PlainHTTPResponseHead(status: 500), body: [], end: true)
+            closed = true
+            end()
             return
         }
         connection.session.finish(streamID: streamID, trailers: nil)
         connection.requestFlush()
         closed = true
+        end()
     }
 
     var isClosed: Bool {

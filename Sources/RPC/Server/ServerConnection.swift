@@ -10,7 +10,7 @@ final class ServerConnection: HTTP2ConnectionDelegate {
     let resources: ServerLoopResources
     let configuration: RPCServer.Configuration
     private let router: MethodRouter
-    private let admission: AdmissionControl
+    let admission: AdmissionControl
     private var calls: [Int32: ServerCall] = [:]
     /// Plain HTTP requests on this connection (ServerConnection+PlainHTTP).
     var plainStreams: [Int32: PlainHTTP2Stream] = [:]
