@@ -134,4 +134,33 @@ final class ProtoJSONTests: XCTestCase {
         XCTAssertEqual(try JSONParser.parse(Array(#""\ud83d\ude00 \u4e2d""#.utf8)), .string("😀 中"))
         XCTAssertEqual(JSONValue.string("a\"\n\u{2028}").text, #""a\"\n\u2028""#)
     }
+
+    /// Not a pass/fail check: the JSON mapping's cost next to the protobuf-c binary form of the
+    /// same message, measured in the same run (printed for docs; no threshold).
+    func testPrintsTheMappingCostNextToProtobuf() throws {
+        var order = Xsc_Orders_V1_Order()
+        order.id = "01J8ZK3Q7W9X"; order.code = "BDKH6CB"; order.source = .mall; order.partnerId = "drill-mall"
+        order.customer = { var c = Xsc_Orders_V1_Customer(); c.name = "顾客 周"; c.phone = "13700000001"; c.address = "重庆市渝中区解放碑 1 号"; return c }()
+        order.lines = (0..<3).map { index in
+            var line = Xsc_Orders_V1_OrderLine(); line.skuId = "sku-\(index)"; line.quantity = 2; line.unitPriceFen = 52800; return line
+        }
+        order.state = .accepted; order.totalFen = 316_800; order.createdAtMs = 1_796_614_943_240; order.updatedAtMs = 1_796_614_943_999
+        let rounds = 5000
+        func measure(_ body: () throws -> Void) rethrows -> Double {
+            let start = ContinuousClock.now
+            for _ in 0..<rounds { try body() }
+            let (seconds, attoseconds) = (ContinuousClock.now - start).components
+            return (Double(seconds) * 1e6 + Double(attoseconds) / 1e12) / Double(rounds)
+        }
+        let json = order.jsonText()
+        let binary = order.serializedBytes()
+        let jsonOut = measure { _ = order.jsonText() }
+        let jsonIn = try measure { _ = try Xsc_Orders_V1_Order(jsonText: json) }
+        let binaryOut = measure { _ = order.serializedBytes() }
+        let binaryIn = try measure { _ = try Xsc_Orders_V1_Order(serializedBytes: binary) }
+        let us = { (value: Double) in String(Int(value.rounded())) }
+        print("proto3 JSON vs protobuf, one Order (\(json.count) vs \(binary.count) bytes), us per message: "
+              + "encode \(us(jsonOut)) vs \(us(binaryOut)), decode \(us(jsonIn)) vs \(us(binaryIn))")
+        XCTAssertEqual(try Xsc_Orders_V1_Order(jsonText: json), order)
+    }
 }
