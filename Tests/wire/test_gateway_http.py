@@ -334,6 +334,52 @@ def test_a_bad_cursor_ends_the_stream_with_a_status_event(cluster, key):
     assert events and events[0]["event"] == "error" and json.loads(events[0]["data"])["code"] == 3
 
 
+def test_prints_json_over_http_next_to_grpc_through_the_gateway(cluster, key):
+    """Not a pass/fail check: GetOrder's median round trip through the gateway, measured in the
+    same run on the same order: HTTP/1.1 JSON from a bare keep-alive socket (the server's share),
+    from `requests` (a typical client's), and gRPC from grpcio."""
+    import socket
+    import statistics
+    import time
+    base = cluster.http_url()
+    order_id = requests.post(base + "/v1/orders", json=order_body("bench-" + uuid.uuid4().hex[:8]), headers=auth(key),
+                             timeout=T).json()["order"]["id"]
+    session = requests.Session()
+    stub = cluster.stubs.orders_grpc.OrderServiceStub(cluster.gateway_channel())
+    grpc_request = cluster.stubs.orders.GetOrderRequest(order_id=order_id)
+    metadata = [("authorization", "Bearer " + key)]
+    raw = socket.create_connection(("127.0.0.1", int(base.rsplit(":", 1)[1])), timeout=T)
+    raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    raw_request = f"GET /v1/orders/{order_id} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {key}\r\n\r\n".encode()
+
+    def raw_call():
+        raw.sendall(raw_request)
+        received = b""
+        while b"\r\n\r\n" not in received:
+            received += raw.recv(65536)
+        head, _, body = received.partition(b"\r\n\r\n")
+        length = int(re.search(rb"content-length: (\d+)", head).group(1))
+        while len(body) < length:
+            body += raw.recv(65536)
+        assert head.startswith(b"HTTP/1.1 200 ")
+
+    def median_ms(call) -> float:
+        for _ in range(20):
+            call()
+        samples = []
+        for _ in range(200):
+            start = time.perf_counter()
+            call()
+            samples.append((time.perf_counter() - start) * 1000)
+        return statistics.median(samples)
+    raw_ms = median_ms(raw_call)
+    requests_ms = median_ms(lambda: session.get(base + "/v1/orders/" + order_id, headers=auth(key), timeout=T).raise_for_status())
+    grpc_ms = median_ms(lambda: stub.GetOrder(grpc_request, metadata=metadata, timeout=T))
+    raw.close()
+    print(f"\nGetOrder through the gateway, median of 200: HTTP/1.1 JSON {raw_ms:.2f} ms (bare socket), "
+          f"{requests_ms:.2f} ms (requests); gRPC {grpc_ms:.2f} ms (grpcio)")
+
+
 # -- OpenAPI ---------------------------------------------------------------------------------
 
 def test_the_openapi_document_is_served_committed_regenerated_and_valid(cluster):
