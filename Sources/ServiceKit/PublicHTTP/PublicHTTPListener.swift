@@ -22,6 +22,9 @@ public final class PublicHTTPListener: BackgroundWorker, @unchecked Sendable {
         public var maxRequestsPerConnection = 1000
         /// Output queued on a streaming response above which `send` waits for the client.
         public var streamHighWaterMark = 256 * 1024
+        /// Turns an accepted socket into the byte stream HTTP is read from: the socket itself by
+        /// default; a TLS session over it for TLS at the edge. Runs on the listener's loop.
+        public var makeStream: @Sendable (TCPSocket) throws -> any ByteStream = { $0 }
 
         public init(host: String = "0.0.0.0", port: Int) {
             self.host = host
@@ -99,7 +102,14 @@ final class PublicHTTPAcceptor: IOHandler, @unchecked Sendable {
                 socket.close()
                 continue
             }
-            let connection = PublicHTTPConnection(stream: socket, loop: loop, handler: handler,
+            let stream: any ByteStream
+            do {
+                stream = try configuration.makeStream(socket)
+            } catch {
+                socket.close()
+                continue
+            }
+            let connection = PublicHTTPConnection(stream: stream, loop: loop, handler: handler,
                                                   configuration: configuration) { [weak self] closed in
                 guard let self else { return }
                 self.connections[closed.fd] = nil
