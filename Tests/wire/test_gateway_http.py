@@ -272,6 +272,18 @@ def test_http11_framing_is_strict_and_bounded(cluster, key, tmp_path):
     assert status == 413
 
 
+def test_rate_limits_answer_429_with_retry_after_and_a_down_backend_503(tmp_path_factory):
+    with Cluster.started(tmp_path_factory.mktemp("http-limits"), services=("gateway",),
+                         env={"gateway": {"XSC_RATE_BURST": "2", "XSC_RATE_PER_SECOND": "0.01"}}) as alone:
+        partner = alone.create_partner_key("limited", "mall")[0][1].split(" ", 1)[1]
+        answers = [requests.get(alone.http_url() + "/v1/orders/x", headers=auth(partner), timeout=T) for _ in range(3)]
+        # orders is not running: admitted calls are UNAVAILABLE at once, then the bucket is empty.
+        assert [a.status_code for a in answers] == [503, 503, 429], [a.text for a in answers]
+        assert status_of(answers[0])["code"] == 14
+        assert status_of(answers[2])["code"] == 8 and int(answers[2].headers["retry-after"]) >= 1
+        assert any(d["@type"].endswith("RetryInfo") for d in status_of(answers[2])["details"])
+
+
 # -- the feed --------------------------------------------------------------------------------
 
 def sse_events(response: requests.Response, count: int) -> list[dict]:
@@ -433,7 +445,7 @@ def vendor_world(request, tmp_path_factory):
         fake.stop()
 
 
-def test_a_vendor_delivery_report_posted_over_http_reaches_notifications(vendor_world):
+def test_a_vendor_delivery_report_posted_over_http_reaches_notifications(vendor_world, tmp_path):
     from test_notifications_vendors import provider_id, send
     fake, world = vendor_world
     pb = world.stubs.notifications
@@ -474,7 +486,7 @@ def test_a_vendor_delivery_report_posted_over_http_reaches_notifications(vendor_
     assert unknown.status_code == 404
 
     # An inbound reply (上行短信) over HTTP/2 on the gRPC port, twice: received once.
-    reply_file = Path(tempfile.mkdtemp()) / "reply.json"
+    reply_file = tmp_path / "reply.json"
     reply_file.write_bytes(fake.body([fake.reply("13912345678", "1", 7)], "reply"))
     h2 = f"http://{world.address('gateway')}/v1/sms-callbacks/{vendor}/reply"
     for _ in range(2):
