@@ -284,6 +284,57 @@ def test_rate_limits_answer_429_with_retry_after_and_a_down_backend_503(tmp_path
         assert any(d["@type"].endswith("RetryInfo") for d in status_of(answers[2])["details"])
 
 
+def test_http2_json_bodies_give_their_flow_control_back(cluster, key):
+    """Request bodies are held against the connection's window until answered, then given back:
+    thirty 600 KB bodies on one HTTP/2 connection (18 MB, past the 16 MiB connection window) all answer.
+    Python's h2 (curl 7.88 cannot reuse a prior-knowledge connection: curl issue 10634)."""
+    import socket
+    import h2.config
+    import h2.connection
+    import h2.events
+    host, port = cluster.address("gateway").split(":")
+    sock = socket.create_connection((host, int(port)), timeout=T)
+    conn = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True))
+    conn.initiate_connection()
+    sock.sendall(conn.data_to_send())
+    body = b" " * 600_000 + b"{}"
+    statuses = []
+
+    def pump() -> list:
+        events = conn.receive_data(sock.recv(65536))
+        for event in events:
+            if isinstance(event, h2.events.DataReceived):
+                conn.acknowledge_received_data(event.flow_controlled_length, event.stream_id)
+        sock.sendall(conn.data_to_send())
+        return events
+    for index in range(30):
+        stream = conn.get_next_available_stream_id()
+        conn.send_headers(stream, [(":method", "POST"), (":path", "/v1/orders"), (":scheme", "http"), (":authority", "x"),
+                                   ("content-type", "application/json"), ("authorization", "Bearer " + key)])
+        sent = 0
+        while sent < len(body):
+            room = min(conn.local_flow_control_window(stream), conn.max_outbound_frame_size, len(body) - sent)
+            if room <= 0:
+                pump()  # waits for the server's WINDOW_UPDATE: hangs (timeout) if the window leaked
+                continue
+            conn.send_data(stream, body[sent:sent + room])
+            sent += room
+            sock.sendall(conn.data_to_send())
+        conn.end_stream(stream)
+        sock.sendall(conn.data_to_send())
+        status = None
+        while status is None or not ended:
+            for event in pump():
+                if isinstance(event, h2.events.ResponseReceived) and event.stream_id == stream:
+                    status = dict(event.headers)[b":status"]
+                    ended = False
+                if isinstance(event, h2.events.StreamEnded) and event.stream_id == stream:
+                    ended = True
+        statuses.append(status)
+    sock.close()
+    assert statuses == [b"400"] * 30
+
+
 # -- the feed --------------------------------------------------------------------------------
 
 def sse_events(response: requests.Response, count: int) -> list[dict]:

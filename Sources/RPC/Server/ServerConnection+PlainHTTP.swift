@@ -85,15 +85,34 @@ final class PlainHTTP2Stream: PlainHTTPResponder, @unchecked Sendable {
     }
 
     func receiveData(_ bytes: ArraySlice<UInt8>) {
-        connection?.consumeInbound(streamID: streamID, bytes.count)
-        guard !started, !closed else { return }
-        if request.body.count + bytes.count > maxBodyBytes {
-            started = true
-            let message = Array("{\"code\":3,\"message\":\"the request body is larger than \(maxBodyBytes) bytes\"}".utf8)
-            submit(PlainHTTPResponseHead(status: 413, headers: [("content-type", "application/json")]), body: message, end: true)
+        guard !started, !closed, request.body.count + bytes.count <= maxBodyBytes else {
+            // Bytes nobody will read: straight back to the client's windows.
+            connection?.consumeInbound(streamID: streamID, bytes.count)
+            if !started && !closed { refuseTooLarge() }
             return
         }
+        // Held against the client's windows until the exchange ends, as a gRPC call's bytes
+        // are until its handler reads them: a connection's streams together can make the
+        // server hold no more than the connection window, whatever their count.
+        unconsumed += bytes.count
         request.body += bytes
+    }
+
+    private var unconsumed = 0
+
+    private func refuseTooLarge() {
+        started = true
+        let message = Array("{\"code\":3,\"message\":\"the request body is larger than \(maxBodyBytes) bytes\"}".utf8)
+        submit(PlainHTTPResponseHead(status: 413, headers: [("content-type", "application/json")]), body: message, end: true)
+        request.body = []
+        releaseWindow()
+    }
+
+    /// Gives the held body bytes back (nghttp2 credits the connection even once the stream is gone).
+    private func releaseWindow() {
+        guard unconsumed > 0 else { return }
+        connection?.consumeInbound(streamID: streamID, unconsumed)
+        unconsumed = 0
     }
 
     func receiveEnd() {
@@ -115,6 +134,7 @@ final class PlainHTTP2Stream: PlainHTTPResponder, @unchecked Sendable {
     }
 
     private func end() {
+        releaseWindow()
         let ended = onEnded
         onEnded = nil
         ended?()

@@ -66,8 +66,16 @@ final class PublicHTTPConnection: IOHandler, PlainHTTPResponder, @unchecked Send
 
     private func readAvailable() {
         while !closed {
-            // Never hold more than one request's worth: head + body limits.
-            if inbound.count > configuration.maxHeadBytes + configuration.maxBodyBytes { break }
+            // Never hold more than one request's worth: head + body limits. A client that
+            // pipelines more while its request is answered is cut off (reading no further would
+            // leave the level-triggered socket readable, and the loop spinning on it).
+            if inbound.count > configuration.maxHeadBytes + configuration.maxBodyBytes {
+                if busy {
+                    close()
+                    return
+                }
+                break
+            }
             switch stream.read(into: &readBuffer) {
             case .bytes(let count):
                 inbound.append(contentsOf: readBuffer[0..<count])
