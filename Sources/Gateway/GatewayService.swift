@@ -111,7 +111,8 @@ public struct GatewayAssembly: Sendable {
         }
         router = BackendRouter(backends: backends, door: core.door)
         healthProbe = BackendHealthProbe(router: router)
-        partnerHTTP = PartnerHTTPHandler(door: core.door, router: router, logger: core.logger)
+        partnerHTTP = PartnerHTTPHandler(door: core.door, router: router, logger: core.logger,
+                                        feedHeartbeat: settings.feedHeartbeat)
     }
 
     /// The HTTP/1.1 listener of the partner API, unless XSC_HTTP_LISTEN=off.

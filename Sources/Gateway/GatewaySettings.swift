@@ -33,6 +33,9 @@ public struct GatewaySettings: Sendable, Equatable {
     public var httpListen: HostPort? = HostPort(host: "0.0.0.0", port: 7180)
     /// XSC_HTTP_MAX_BODY_BYTES: largest JSON request body (both transports), default 1 MiB.
     public var httpMaxBodyBytes = 1 << 20
+    /// XSC_HTTP_FEED_HEARTBEAT_MS: an idle server-sent-events feed writes a comment this often
+    /// (default 15 s; 0 = never), so proxies do not close it as idle.
+    public var feedHeartbeat: Duration? = .seconds(15)
 
     public init() {}
 
@@ -91,6 +94,7 @@ public struct GatewaySettings: Sendable, Equatable {
             }
         }
         if let bytes = number("XSC_HTTP_MAX_BODY_BYTES", 1024...(16 * 1024 * 1024)) { settings.httpMaxBodyBytes = Int(bytes) }
+        if let ms = number("XSC_HTTP_FEED_HEARTBEAT_MS", 0...600_000) { settings.feedHeartbeat = ms == 0 ? nil : .milliseconds(Int64(ms)) }
         return (settings, problems)
     }
 }

@@ -272,16 +272,37 @@ def test_http11_framing_is_strict_and_bounded(cluster, key, tmp_path):
     assert status == 413
 
 
-def test_rate_limits_answer_429_with_retry_after_and_a_down_backend_503(tmp_path_factory):
-    with Cluster.started(tmp_path_factory.mktemp("http-limits"), services=("gateway",),
-                         env={"gateway": {"XSC_RATE_BURST": "2", "XSC_RATE_PER_SECOND": "0.01"}}) as alone:
-        partner = alone.create_partner_key("limited", "mall")[0][1].split(" ", 1)[1]
-        answers = [requests.get(alone.http_url() + "/v1/orders/x", headers=auth(partner), timeout=T) for _ in range(3)]
-        # orders is not running: admitted calls are UNAVAILABLE at once, then the bucket is empty.
-        assert [a.status_code for a in answers] == [503, 503, 429], [a.text for a in answers]
-        assert status_of(answers[0])["code"] == 14
-        assert status_of(answers[2])["code"] == 8 and int(answers[2].headers["retry-after"]) >= 1
-        assert any(d["@type"].endswith("RetryInfo") for d in status_of(answers[2])["details"])
+@pytest.fixture(scope="module")
+def tight(tmp_path_factory):
+    """gateway + orders with a tiny rate limit and a fast feed heartbeat; two partner keys
+    (each key has its own bucket; the admin's holds exactly the two CreateKey calls)."""
+    with Cluster.started(tmp_path_factory.mktemp("http-tight"), services=("gateway", "orders"),
+                         env={"gateway": {"XSC_RATE_BURST": "2", "XSC_RATE_PER_SECOND": "0.01",
+                                          "XSC_HTTP_FEED_HEARTBEAT_MS": "200"}}) as world:
+        keys = [world.create_partner_key(name, "mall")[0][1].split(" ", 1)[1] for name in ("limited", "idle-feed")]
+        yield world, keys
+        world.assert_all_running()
+
+
+def test_rate_limits_answer_429_with_retry_after(tight):
+    world, (limited, _) = tight
+    answers = [requests.get(world.http_url() + "/v1/orders/x", headers=auth(limited), timeout=T) for _ in range(3)]
+    assert [a.status_code for a in answers] == [404, 404, 429], [a.text for a in answers]
+    assert status_of(answers[2])["code"] == 8 and int(answers[2].headers["retry-after"]) >= 1
+    assert any(d["@type"].endswith("RetryInfo") for d in status_of(answers[2])["details"])
+
+
+def test_an_idle_feed_sends_heartbeats(tight):
+    world, (_, idle) = tight
+    with requests.get(world.http_url() + "/v1/partner-events:watch", headers=auth(idle), stream=True, timeout=T) as feed:
+        assert feed.status_code == 200
+        comments = []
+        for raw in feed.iter_lines():
+            if raw.startswith(b":"):
+                comments.append(raw)
+            if len(comments) == 3:
+                break
+    assert comments == [b": feed open", b": ping", b": ping"]
 
 
 def test_http2_json_bodies_give_their_flow_control_back(cluster, key):

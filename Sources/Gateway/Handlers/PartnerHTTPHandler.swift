@@ -14,14 +14,17 @@ public struct PartnerHTTPHandler: Sendable {
     let door: FrontDoor
     let router: BackendRouter
     let logger: Logger
-    let transcoder = JSONTranscoder(routes: PartnerHTTPRoutes.routes)
+    let transcoder: JSONTranscoder
     /// Unary calls through the JSON API end by then (a feed has no deadline).
     let callTimeout: Duration = .seconds(30)
 
-    public init(door: FrontDoor, router: BackendRouter, logger: Logger) {
+    public init(door: FrontDoor, router: BackendRouter, logger: Logger, feedHeartbeat: Duration? = .seconds(15)) {
         self.door = door
         self.router = router
         self.logger = logger
+        var transcoder = JSONTranscoder(routes: PartnerHTTPRoutes.routes)
+        transcoder.feedHeartbeat = feedHeartbeat
+        self.transcoder = transcoder
     }
 
     /// HTTP headers a backend may see, as gRPC metadata (everything else stays at the edge).

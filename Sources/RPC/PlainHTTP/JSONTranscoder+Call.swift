@@ -52,11 +52,53 @@ extension JSONTranscoder {
             call.cancel()
             return
         }
+        // A pump task reads the backend stream one message ahead at most (it waits for each to be
+        // written before reading the next: a slow reader still holds back its own feed), so that
+        // while the feed is idle a heartbeat comment can go out: proxies and load balancers
+        // close connections that stay silent for a minute or so.
+        let (items, itemSink) = AsyncStream<FeedItem>.makeStream()
+        let (acks, ackSink) = AsyncStream<Void>.makeStream()
+        let pump = Task {
+            var written = acks.makeAsyncIterator()
+            do {
+                for try await message in call {
+                    itemSink.yield(.message(message))
+                    guard await written.next() != nil else { return }
+                }
+                itemSink.yield(.ended)
+            } catch {
+                itemSink.yield(.failed(error))
+            }
+        }
+        let ticker: Task<Void, Never>? = lines ? nil : feedHeartbeat.map { interval in
+            Task {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: interval)
+                    if !Task.isCancelled { itemSink.yield(.heartbeat) }
+                }
+            }
+        }
+        defer {
+            pump.cancel()
+            ticker?.cancel()
+            ackSink.finish()
+            itemSink.finish()
+        }
         do {
             if !lines { try await responder.send(Array(": feed open\n\n".utf8)) }
-            for try await message in call {
-                let json = try route.responseToJSON(message.bytes)
-                try await responder.send(Self.frame(json, lines: lines))
+            feed: for await item in items {
+                switch item {
+                case .message(let message):
+                    let json = try route.responseToJSON(message.bytes)
+                    try await responder.send(Self.frame(json, lines: lines))
+                    ackSink.yield(())
+                case .heartbeat:
+                    try await responder.send(Array(": ping\n\n".utf8))
+                case .failed(let error):
+                    throw error
+                case .ended:
+                    break feed
+                }
             }
         } catch is PlainHTTPClientGone {
             call.cancel()
@@ -81,4 +123,12 @@ extension JSONTranscoder {
         out += Array("data: ".utf8) + JSONWriter.bytes(json) + Array("\n\n".utf8)
         return out
     }
+}
+
+/// What the feed's consumer receives: the backend's messages, heartbeats, the end.
+enum FeedItem: Sendable {
+    case message(OpaqueMessage)
+    case heartbeat
+    case failed(any Error)
+    case ended
 }

@@ -9,6 +9,8 @@ public struct JSONTranscoder: Sendable {
     public let routes: [JSONRoute]
     /// Most request messages one client-streaming request may carry.
     public var maxStreamedRequests = 500
+    /// A server-sent-events feed with nothing to send writes a comment this often (nil: never).
+    public var feedHeartbeat: Duration? = .seconds(15)
 
     public init(routes: [JSONRoute]) {
         self.routes = routes
