@@ -6,7 +6,7 @@ SHELL := /usr/bin/env bash
 
 help:
 	@echo "make up | down | status | logs   run the gateway and the five services locally (state in ./var)"
-	@echo "make drill                       the drill's order, submission to return visit, against make up's system"
+	@echo "make drill                       the whole drill (teams, an order to its paid reward, a customer, a notice) against make up's system"
 	@echo "make test                        every test: Swift + Python wire tests, throwaway PostgreSQL"
 	@echo "make soak                        the long abuse and fault suite (issue 16), printing its figures"
 	@echo "make build                       swift build"
@@ -58,8 +58,9 @@ status:
 logs:
 	scripts/logs.sh $(SERVICES)
 
-# The drill's first part against the system `make up` runs: one order from a mall partner's
-# submission to the lead's return visit, through the gateway (scripts/drill.py explains the
+# The whole drill against the system `make up` runs, through the gateway: the teams and their
+# accounts, one order from the alliance site to the intermediary's paid reward, one customer
+# and its follow-ups, one team notice and its answered question (scripts/drill.py explains the
 # steps; make drill DRILL_ARGS="--timeout 60" passes options).
 drill:
 	scripts/drill.py $(DRILL_ARGS)

@@ -28,6 +28,8 @@ let package = Package(
     dependencies: [
         // HMAC-SHA256 for the signed actor context (ServiceKit).
         .package(url: "https://github.com/apple/swift-crypto.git", exact: "3.12.3"),
+        // The `xsc` command line: subcommands, help, shell completion.
+        .package(url: "https://github.com/apple/swift-argument-parser.git", exact: "1.8.2"),
     ],
     targets: [
         // 1. C shims: module map + shim header only, and the protoc-c output.
@@ -66,7 +68,7 @@ let package = Package(
 
         // 5. ServiceKit: config, logs, metrics, admin listener, actor context, shutdown.
         .target(name: "ServiceKit", dependencies: [
-            "RPC", "NetIO", "ProtoCodec", "Messages", .product(name: "Crypto", package: "swift-crypto"),
+            "RPC", "NetIO", "ProtoCodec", "Messages", "HTTPClient", .product(name: "Crypto", package: "swift-crypto"),
         ]),
         // 5. The shared domain kit, beside ServiceKit: the business rules more than one service
         // needs (mainland phone numbers, error building, money in fen, business weeks, text
@@ -111,9 +113,14 @@ let package = Package(
         .executableTarget(name: "ProposalsServer", dependencies: ["ServiceHost", "Proposals"]),
         .executableTarget(name: "NotificationsServer", dependencies: ["ServiceHost", "Notifications", "ServiceKit", "ServiceKitStore", "RPC"]),
         .executableTarget(name: "SettlementsServer", dependencies: ["ServiceHost", "Settlements"]),
-        .executableTarget(name: "XscCLI", dependencies: ["ServiceKit", "ServiceKitStore", "ServiceAPI", "Postgres", "RPC", "Messages"]),
+        .executableTarget(name: "XscCLI", dependencies: [
+            "ServiceKit", "ServiceKitStore", "ServiceAPI", "Postgres", "RPC", "Messages",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
 
         .testTarget(name: "HTTP2Tests", dependencies: ["HTTP2"]),
+        // The CLI's pure parts: display widths, tables, JSON, times, error statuses.
+        .testTarget(name: "XscCLITests", dependencies: ["XscCLI", "RPC", "Messages"]),
         .testTarget(name: "DomainKitTests", dependencies: ["DomainKit", "RPC", "Messages"]),
         .testTarget(name: "NetIOTests", dependencies: ["NetIO"]),
         .testTarget(name: "ProtoCodecTests", dependencies: ["ProtoCodec", "Messages"]),

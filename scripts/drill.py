@@ -1,23 +1,27 @@
 #!/usr/bin/env python3
-"""`make drill`: the first part of the drill (DOMAIN.md, "The drill": one order allocated and
-processed from submission to return visit) against the running system of `make up`, through
-the gateway only, the way the people seeded by `xsc seed-drill` would do it:
+"""`make drill`: the whole drill (DOMAIN.md, "The drill"; the source's 演练) against the running
+system of `make up`, through the gateway only, the way its people would do it:
 
-  1. `xsc seed-drill` (idempotent): organisation, accounts, drill SKU, prices, district routing;
-  2. as hq_admin, a partner key (drill-mall, channel mall) and an SMS-provider key (drill-sms)
-     for this run - revoked at the end, also when a step fails;
-  3. the mall partner submits an order;
-  4. the office lead's SMS prompt appears in the development SMS file;
-  5. the SMS provider reports the lead's reply `1`;
-  6. the lead, logged in, sees the order acknowledged by itself;
-  7. the lead assigns it to the district's dealer, the dealer accepts and delivers, the lead
-     records the return visit;
-  8. the order's events and the lead's SLA compliance (no miss).
+  organisation: `xsc seed-drill` (idempotent: region, office, district, team t7, order leads,
+     dealer, SKU, prices, district routing); hq_admin makes the drill team t8 and its team
+     admin's account, the team admin makes its members' accounts (drill_org.py); the regional
+     manager's reward rule;
+  part 1: the intermediary's share code; this run's keys (alliance partner drill-alliance, SMS
+     provider drill-sms); the alliance site submits an order with the share code; the office
+     lead's SMS prompt appears in the development SMS file; the provider reports the lead's reply
+     `1`; the lead sees it acknowledged, assigns it to the dealer, who accepts and delivers; the
+     lead records the return visit; the order's events and the lead's SLA; the reward accrues,
+     the week's statement is generated on demand, signed by the regional manager and paid by the
+     dealer (drill_reward.py);
+  part 2: a salesperson adds a customer and records two follow-ups, asking a colleague to follow
+     up too (drill_customers.py);
+  part 3: the team admin publishes a notice in the team, a salesperson opens it and asks, the
+     team admin answers, the read list (drill_notice.py).
 With --vendor-fake URL (SMS through Alibaba Cloud or Tencent Cloud, faked by
 scripts/fake_sms_vendor.py): the drill region's templates are registered with the vendor first,
 the prompts are read from the fake, the lead's reply arrives as the vendor's reply callback, and
-  9. a second order's prompt is reported undelivered by the vendor: the region's customer
-     service is prompted at once, and the lead owes nothing for it.
+a second order's prompt is reported undelivered by the vendor: the region's customer service is
+prompted at once, and the lead owes nothing for it.
 
 Exit status: 0 the drill went through; 1 a step failed (printed: the step, the gRPC status and
 message); 2 it could not start (options, password, binary, another drill running).

@@ -1,6 +1,8 @@
 """The steps of the drill (scripts/drill.py runs them): what each person does through the
-gateway, printed as it happens. Ids, SKU and prices are those `xsc seed-drill` creates
-(Sources/XscCLI/SeedDrillCommand.swift, SeedDrillOrders.swift)."""
+gateway, printed as it happens. The organisation, SKU, prices and routing are those `xsc
+seed-drill` creates (Sources/XscCLI/SeedDrillCommand.swift, SeedDrillOrders.swift) plus the drill
+team of drill_org.py; part 1's reward is drill_reward.py, part 2 drill_customers.py, part 3
+drill_notice.py."""
 from __future__ import annotations
 
 import argparse
@@ -11,12 +13,18 @@ import uuid
 
 import grpc
 
+import drill_customers
+import drill_notice
+import drill_org
+import drill_reward
 from drill_support import DrillKeys, SmsFile, Stubs, bearer, clock, seconds, yuan
 
 # What `xsc seed-drill` creates (Sources/XscCLI/SeedDrillCommand.swift, SeedDrillOrders.swift).
-PARTNER, SMS_PROVIDER = "drill-mall", "drill-sms"
+# Part 1's order comes from the website alliance (a partner key of channel alliance, made per
+# run) and carries the intermediary's share code as its referrer code.
+PARTNER, SMS_PROVIDER = "drill-alliance", "drill-sms"
 DISTRICT = "cq-o1-d3"
-SKU, SKU_NAME, GUIDED_PRICE_FEN = "drill-baijiu-500ml", "演练白酒 500ml", 52_800  # mall orders: HQ guided maximum
+SKU, SKU_NAME, LIST_PRICE_FEN = "drill-baijiu-500ml", "演练白酒 500ml", 49_800  # alliance orders: the region's list price
 OFFICE_LEAD, DEALER, CUSTOMER_SERVICE = "13900000003", "13900000005", "13900000002"
 CUSTOMER = {"name": "顾客 周", "phone": "13700000001", "address": "重庆市渝中区解放碑 1 号"}
 ORDERED, TAKEN = 3, 2  # the customer ordered three bottles and kept two: the visit records what was sold
@@ -37,7 +45,17 @@ class Drill:
         self.step_no, self.step_title = 0, "start"
         self.sessions: list[list[tuple[str, str]]] = []
         self.keys: DrillKeys | None = None
-        self.people: dict[str, str] = {PARTNER: f"{PARTNER} (the mall's key)"}
+        self.people: dict[str, str] = {PARTNER: f"{PARTNER} (the alliance site's key)"}
+        self.sessions_by_phone: dict[str, list[tuple[str, str]]] = {}
+        self.accounts_by_phone: dict[str, object] = {}
+        # Fresh names of this run: customers' phone, notice title, idempotency keys.
+        self.run_id = f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:4]}"
+        self.intermediary_id = self.customer_id = self.notice_id = ""
+        self.order_id = ""
+
+    @staticmethod
+    def failure(text: str) -> StepFailed:
+        return StepFailed(text)
 
     def step(self, title: str) -> None:
         self.step_no, self.step_title = self.step_no + 1, title
@@ -55,11 +73,17 @@ class Drill:
         session = bearer(answer.session_token)
         self.sessions.append(session)
         self.people[answer.account.id] = f"{answer.account.name} ({phone})"
+        self.sessions_by_phone[phone] = session
+        self.accounts_by_phone[phone] = answer.account
         return session, answer.account
 
     def run(self) -> None:
+        print(f"drill run {self.run_id}", flush=True)
         self.seed()
         self.make_keys()
+        drill_org.set_up_team(self)
+        drill_reward.reward_rule(self)
+        self.referral_code = drill_reward.referral_code(self)
         vendor = None
         if getattr(self.args, "vendor_fake", None):
             from drill_vendor import VendorFake
@@ -77,10 +101,15 @@ class Drill:
         lead, lead_account = self.wait_until_acknowledged(order)
         order = self.work_through(order, lead)
         self.report(order, lead, lead_account)
+        drill_reward.reward_paid(self, order)
         if vendor:
             self.undelivered(vendor, lead)
-        print(f"\ndrill done: order {order.code} went from submission to return visit in "
-              f"{seconds(order.visited_at_ms - order.created_at_ms)}", flush=True)
+        drill_customers.add_and_follow_up(self)
+        drill_notice.publish_and_answer(self)
+        print(f"\ndrill done: (1) order {order.code} went from submission to return visit in "
+              f"{seconds(order.visited_at_ms - order.created_at_ms)} and its intermediary's reward was paid; "
+              f"(2) customer {self.customer_id} added and followed up twice; "
+              f"(3) notice {self.notice_id} published, read, its question answered", flush=True)
 
     def wait_for_vendor_prompt(self, vendor, order) -> None:
         self.step(f"the office lead's SMS ({OFFICE_LEAD}) naming {order.code}, accepted by {vendor.vendor}")
@@ -134,31 +163,34 @@ class Drill:
             raise StepFailed(f"xsc seed-drill exited with {done.returncode}: {done.stderr.strip()}")
 
     def make_keys(self) -> None:
-        self.step(f"hq_admin logs in and makes this run's keys: partner {PARTNER} (mall), SMS provider {SMS_PROVIDER}")
+        self.step(f"hq_admin logs in and makes this run's keys: partner {PARTNER} (alliance), SMS provider {SMS_PROVIDER}")
         admin, _ = self.login(self.args.admin_phone, self.password)
         self.admin = admin
         self.keys = DrillKeys(self.pb, self.channel, admin, self.args.var / "run" / "drill-keys.json", self.say, CALL_S)
-        self.keys.revoke_leftovers([PARTNER, SMS_PROVIDER])
-        key, secret = self.keys.create(PARTNER, "mall")
+        # xsc seed-drill keeps one drill-sms key; drill-alliance keys are only ever this script's.
+        self.keys.revoke_leftovers({PARTNER: 0, SMS_PROVIDER: 1})
+        key, secret = self.keys.create(PARTNER, "alliance")
         self.partner = bearer(secret)
-        self.say(f"partner key {key.display_prefix}... (id {key.id}) for {PARTNER}, channel mall")
+        self.say(f"partner key {key.display_prefix}... (id {key.id}) for {PARTNER}, channel alliance")
         key, secret = self.keys.create(SMS_PROVIDER, "sms_provider")
         self.provider = bearer(secret)
         self.say(f"SMS-provider key {key.display_prefix}... (id {key.id}) for {SMS_PROVIDER}")
 
     def submit(self):
-        self.step(f"the mall ({PARTNER}) submits an order for district {DISTRICT}")
+        self.step(f"part 1: the alliance site ({PARTNER}) submits an order for district {DISTRICT} with the "
+                  f"intermediary's share code {self.referral_code}")
         pb = self.pb.orders
         external_id = f"drill-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
-        line = pb.OrderLine(sku_id=SKU, quantity=ORDERED, unit_price_fen=GUIDED_PRICE_FEN)
-        request = pb.SubmitOrderRequest(source=pb.SOURCE_MALL, external_id=external_id, customer=pb.Customer(**CUSTOMER),
-                                        delivery_district_id=DISTRICT, lines=[line], note="演练订单")
+        line = pb.OrderLine(sku_id=SKU, quantity=ORDERED, unit_price_fen=LIST_PRICE_FEN)
+        request = pb.SubmitOrderRequest(source=pb.SOURCE_ALLIANCE, external_id=external_id, customer=pb.Customer(**CUSTOMER),
+                                        delivery_district_id=DISTRICT, lines=[line], note="演练订单",
+                                        referrer_code=self.referral_code)
         answer = self.orders.SubmitOrder(request, metadata=self.partner, timeout=CALL_S)
         order = answer.order
         if answer.existing:
             raise StepFailed(f"external id {external_id} was already taken by order {order.code}")
         self.say(f"order {order.code} (id {order.id}, external id {external_id}) at {clock(order.created_at_ms)}: "
-                 f"{ORDERED} x {SKU_NAME} at {yuan(GUIDED_PRICE_FEN)} = {yuan(order.total_fen)}")
+                 f"{ORDERED} x {SKU_NAME} at {yuan(LIST_PRICE_FEN)} = {yuan(order.total_fen)}")
         self.say(f"customer {CUSTOMER['name']}, {CUSTOMER['address']}; state {self.state(order)} "
                  "(a partner sees its order's status and times, not who works it)")
         return order
@@ -243,6 +275,10 @@ class Drill:
                  f"{yuan(done.actual_total_fen)}, evaluation {done.evaluation_score}/5 \"{done.evaluation_text}\"")
         if done.state != pb.ORDER_STATE_VISITED:
             raise StepFailed(f"order {order.code} is {self.state(done)} after the return visit, not visited")
+        referrer = self.people.get(done.referrer_code, done.referrer_code or "nobody")
+        self.say(f"the order's referrer, as orders resolved share code {self.referral_code}: {referrer}")
+        if done.referrer_code != self.intermediary_id:
+            raise StepFailed(f"order {order.code} names referrer '{done.referrer_code}', not the intermediary {self.intermediary_id}")
         return done
 
     def events(self, order_id: str, session) -> list:

@@ -15,14 +15,21 @@ from pathlib import Path
 
 import grpc
 
-# What drill.py needs: the gateway's, orders' and notifications' services and their imports.
-PROTO_FILES = ["xsc/common/v1/common.proto", "xsc/gateway/v1/gateway.proto", "xsc/orders/v1/orders.proto",
-               "xsc/notifications/v1/notifications.proto", "google/rpc/status.proto"]
+# What drill.py needs: the services of every part of the drill and their imports.
+SERVICES = ("gateway", "orders", "notifications", "customers", "proposals", "settlements")
+
+def proto_files(proto_dir: Path) -> list[str]:
+    """Every proto of those services' packages (a service's messages may live in more than one
+    file, each imported by the service's own), plus the shared ones."""
+    names = sorted(str(path.relative_to(proto_dir)) for name in (*SERVICES, "common")
+                   for path in (proto_dir / "xsc" / name).rglob("*.proto"))
+    return [*names, "google/rpc/status.proto"]
 
 
 class Stubs:
     """Modules compiled by grpc_tools.protoc into `out` (a temporary folder): `common`,
-    `gateway`, `orders`, `notifications` (messages) and `gateway_grpc`, ... (stubs)."""
+    `gateway`, `orders`, `notifications`, `customers`, `proposals`, `settlements` (messages) and
+    `gateway_grpc`, ... (stubs)."""
 
     def __init__(self, proto_dir: Path, out: Path):
         from grpc_tools import protoc
@@ -30,7 +37,7 @@ class Stubs:
 
         well_known = Path(grpc_tools.__file__).parent / "_proto"
         status = protoc.main(["grpc_tools.protoc", f"-I{proto_dir}", f"-I{well_known}", f"--python_out={out}",
-                              f"--grpc_python_out={out}", *PROTO_FILES])
+                              f"--grpc_python_out={out}", *proto_files(proto_dir)])
         if status != 0:
             raise RuntimeError(f"grpc_tools.protoc failed ({status}) on {proto_dir}")
         sys.path.insert(0, str(out))
@@ -39,7 +46,7 @@ class Stubs:
         if str(out / "google") not in list(google.__path__):
             google.__path__.append(str(out / "google"))
         self.common = importlib.import_module("xsc.common.v1.common_pb2")
-        for name in ("gateway", "orders", "notifications"):
+        for name in SERVICES:
             setattr(self, name, importlib.import_module(f"xsc.{name}.v1.{name}_pb2"))
             setattr(self, name + "_grpc", importlib.import_module(f"xsc.{name}.v1.{name}_pb2_grpc"))
 
@@ -95,21 +102,22 @@ class DrillKeys:
                                   timeout=self.timeout_s).keys
         return sorted((key for key in keys if key.revoked_at_ms == 0), key=lambda key: key.created_at_ms)
 
-    def revoke_leftovers(self, partner_ids: list[str]) -> None:
+    def revoke_leftovers(self, keep: dict[str, int]) -> None:
         """Revokes the keys an earlier, interrupted run recorded; then, should a drill partner
-        still be at its limit (the state file was lost), keeps its oldest active key (the one
-        `xsc seed-drill` made) and revokes the newer ones, which only drill runs make."""
+        still have more active keys than `keep` names (the state file was lost), keeps its
+        oldest `keep` ones (those `xsc seed-drill` made) and revokes the newer ones, which only
+        drill runs make. A partner may have two active keys."""
         recorded = self._recorded()
         for key_id in recorded:
             self._revoke(key_id)
             self.say(f"  revoked key {key_id}, left by an interrupted drill run")
         self._record([])
-        for partner_id in partner_ids:
+        for partner_id, kept in keep.items():
             active = self._active(partner_id)
-            for key in active[1:]:  # with a limit of two: only when the partner is at it
+            for key in active[kept:]:
                 self._revoke(key.id)
                 self.say(f"  revoked {partner_id}'s key {key.display_prefix}... (made {clock(key.created_at_ms)}): "
-                         "a drill run's leftover, as the partner was at its limit of two active keys")
+                         f"a drill run's leftover ({len(active)} active keys; the partner may have two)")
 
     def create(self, partner_id: str, channel: str) -> tuple[object, str]:
         made = self.stub.CreateKey(self.pb.gateway.CreateKeyRequest(partner_id=partner_id, channel=channel),
@@ -170,6 +178,20 @@ class SmsFile:
             time.sleep(0.2)
 
 
+def until_accepted(attempt, timeout_s: float, codes=(grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.NOT_FOUND)):
+    """Runs `attempt` until a service stops refusing it with one of `codes`: the gateway feeds
+    new accounts to the services asynchronously (its outbox), so a service may not know an
+    account made a moment ago. After `timeout_s` the last refusal stands."""
+    give_up = time.monotonic() + timeout_s
+    while True:
+        try:
+            return attempt()
+        except grpc.RpcError as error:
+            if error.code() not in codes or time.monotonic() > give_up:
+                raise
+        time.sleep(0.3)
+
+
 def describe(error: grpc.RpcError) -> str:
     """A gRPC failure as a person reads it: status name and message."""
     code = error.code() if hasattr(error, "code") else None
@@ -180,6 +202,11 @@ def describe(error: grpc.RpcError) -> str:
 def clock(at_ms: int) -> str:
     """Local wall-clock time with milliseconds."""
     return datetime.fromtimestamp(at_ms / 1000).strftime("%H:%M:%S.%f")[:-3]
+
+
+def day_and_time(at_ms: int) -> str:
+    """Local date and time to the minute (a due date, days ahead)."""
+    return datetime.fromtimestamp(at_ms / 1000).strftime("%Y-%m-%d %H:%M")
 
 
 def yuan(fen: int) -> str:

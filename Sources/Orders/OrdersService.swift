@@ -22,13 +22,22 @@ public enum OrdersService {
     /// `xsc outbox dead` lists and `xsc outbox replay` sends again.
     static let retry = RetryPolicy(baseDelay: .seconds(1), maxDelay: .seconds(600), maxAttempts: 1_008)
 
+    /// Short referral codes are the customers service's (without its address: NoReferralCodes).
+    static func referralCodes(_ config: ServiceConfig) -> any ReferralCodes {
+        config.peers["customers"].map { address in
+            CustomersReferralCodes(channel: RPCChannel(host: address.host, port: address.port), secret: config.actorSecret,
+                                   timeout: config.deliveryCallTimeout)
+        } ?? NoReferralCodes()
+    }
+
     /// The whole service for `ServiceHost.run`.
     public static var definition: ServiceDefinition {
         ServiceDefinition(
             name: "orders",
             peers: peers,
             providers: { service in
-                [OrderServiceHandler(flow: OrderFlow(pool: service.pool, timeZone: service.config.organizationTimeZone))]
+                [OrderServiceHandler(flow: OrderFlow(pool: service.pool, timeZone: service.config.organizationTimeZone,
+                                                     referralCodes: referralCodes(service.config)))]
             },
             workers: { service in
                 try workers(flow: OrderFlow(pool: service.pool, timeZone: service.config.organizationTimeZone),

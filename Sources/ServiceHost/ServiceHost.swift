@@ -87,7 +87,11 @@ public enum ServiceHost {
             sweeping.reportError = hosted.workerErrorReporter
             let monitor = OutboxMonitor(pool: pool, metrics: metrics, reportError: hosted.workerErrorReporter)
             let platformWorkers: [any BackgroundWorker] = [readiness, RetentionSweeper(pool: pool, configuration: sweeping), monitor]
-            let workers = platformWorkers + (try definition.workers(hosted))
+            let exporter = config.tracing.otlpEndpoint.map {
+                OTLPExporter(endpoint: $0, service: config.service, logger: logger)
+            }
+            let tracing = TraceInterceptor(exporter: exporter)
+            let workers = platformWorkers + (try definition.workers(hosted)) + (exporter.map { [$0] } ?? [])
 
             var rpc = RPCServer.Configuration(host: config.listen.host, port: config.listen.port,
                                               eventLoops: options.eventLoops)
@@ -96,11 +100,11 @@ public enum ServiceHost {
             rpc.maxCallsInFlight = config.admission.maxCallsInFlight
             rpc.busyRetryAfter = config.admission.busyRetryAfter
             if let authentication = definition.authenticationInterceptors {
-                rpc.interceptors = [AccessLogInterceptor(logger: logger), RPCMetricsInterceptor(registry: metrics)]
+                rpc.interceptors = [tracing, AccessLogInterceptor(logger: logger), RPCMetricsInterceptor(registry: metrics)]
                     + (try authentication(hosted))
             } else {
                 rpc.interceptors = StandardInterceptors.make(config: config, logger: logger, metrics: metrics,
-                                                             exemptMethods: definition.exemptMethods)
+                                                             exemptMethods: definition.exemptMethods, tracing: tracing)
             }
             rpc.fallback = try definition.fallback?(hosted)
             rpc.reflectedServiceNames = definition.reflectedServiceNames

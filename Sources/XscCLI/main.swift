@@ -1,35 +1,45 @@
-// xsc: the XSC command-line client. `xsc --help` lists the commands.
+// xsc: the XSC command line. `xsc --help` lists the commands; Xsc.swift is the root.
+import ArgumentParser
 import Glibc
-import ServiceKit
 
-let arguments = Array(CommandLine.arguments.dropFirst())
-let environment = ProcessEnvironment.current()
-
-let status: Int32
-do {
-    switch arguments.first {
-    case nil, "-h", "--help", "help":
-        print(Usage.text)
-        status = arguments.isEmpty ? 2 : 0
-    case "mint-actor":
-        status = try MintActorCommand.run(Options(Array(arguments.dropFirst())), environment: environment)
-    case "db-bootstrap":
-        status = try await DBBootstrapCommand.run(Options(Array(arguments.dropFirst())), environment: environment)
-    case "seed-drill":
-        status = try await SeedDrillCommand.run(Options(Array(arguments.dropFirst())), environment: environment)
-    case "outbox":
-        status = try await OutboxCommand.run(Options(Array(arguments.dropFirst())), environment: environment)
-    case "health":
-        status = try await HealthCommand.run(Options(Array(arguments.dropFirst())))
-    case let other?:
-        throw CLIError.usage("unknown command \(other)")
+/// Parses and runs a command. Errors of the command line exit 2 (argument-parser's own choice is
+/// 64); a command's own errors carry their status (ExitStatus); help, version and completion
+/// scripts are argument-parser's.
+func runXsc() async -> Int32 {
+    var command: ParsableCommand
+    do {
+        command = try await Xsc.asyncParseAsRoot()
+    } catch {
+        let code = Xsc.exitCode(for: error)
+        if code == .validationFailure {
+            fputs(Xsc.fullMessage(for: error) + "\n", stderr)
+            return ExitStatus.usage
+        }
+        Xsc.exit(withError: error)
     }
-} catch let error as CLIError {
-    fputs("xsc: \(error)\n", stderr)
-    if case .usage = error { fputs("run `xsc --help` for usage\n", stderr) }
-    status = 2
-} catch {
-    fputs("xsc: \(error)\n", stderr)
-    status = 1
+    do {
+        if var asyncCommand = command as? AsyncParsableCommand {
+            try await asyncCommand.run()
+        } else {
+            try command.run()
+        }
+        return ExitStatus.success
+    } catch let error as CLIError {
+        fputs("xsc: \(error)\n", stderr)
+        if case .usage = error { fputs("run `xsc help` for usage\n", stderr) }
+        return error.exitStatus
+    } catch let error as ExitCode {
+        return error.rawValue
+    } catch {
+        let code = Xsc.exitCode(for: error)
+        if code == .validationFailure {
+            fputs(Xsc.fullMessage(for: error) + "\n", stderr)
+            return ExitStatus.usage
+        }
+        if code == .success { Xsc.exit(withError: error) }
+        fputs("xsc: \(error)\n", stderr)
+        return ExitStatus.failure
+    }
 }
-exit(status)
+
+exit(await runXsc())

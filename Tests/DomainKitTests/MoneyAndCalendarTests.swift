@@ -72,6 +72,14 @@ final class MoneyAndCalendarTests: XCTestCase {
         XCTAssertFalse(BusinessCalendar.isQuarter("2025Q5"))
     }
 
+    func testClockTextIsTheReadersWallClock() {
+        // 2026-12-07 23:05 UTC is 07:05 the next morning in Shanghai: an SMS must say 12-08.
+        XCTAssertEqual(BusinessCalendar.organisation("Asia/Shanghai").clockText(millis("2026-12-07T23:05:00Z")), "12-08 07:05")
+        XCTAssertEqual(BusinessCalendar.organisation("UTC").clockText(millis("2026-01-02T03:04:00Z")), "01-02 03:04")
+        // An unknown zone name falls back to the organisation's default, not to UTC.
+        XCTAssertEqual(BusinessCalendar.organisation("Mars/Olympus").clockText(millis("2026-12-07T23:05:00Z")), "12-08 07:05")
+    }
+
     private func millis(_ iso: String) -> Int64 {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]

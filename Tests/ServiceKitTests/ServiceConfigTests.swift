@@ -43,18 +43,19 @@ final class ServiceConfigTests: XCTestCase {
         let environment = [
             "XSC_LISTEN": "nonsense", "XSC_ADMIN_LISTEN": "host:99999", "XSC_ACTOR_SECRET": "short-secret",
             "LOG_LEVEL": "loud", "XSC_ORG_TIMEZONE": "../etc/passwd", "XSC_ORDERS_ADDR": "orders",
-            "XSC_DB_POOL_SIZE": "0", "XSC_CLAIM_LEASE_MS": "500",
+            "XSC_DB_POOL_SIZE": "0", "XSC_CLAIM_LEASE_MS": "500", "XSC_OTLP_ENDPOINT": "collector:4318",
         ]
         XCTAssertThrowsError(try ServiceConfig.load(service: "proposals", peers: ["orders", "ledger"],
                                                     environment: environment)) { error in
             guard let error = error as? ServiceConfigError else { return XCTFail("wrong error \(error)") }
             let variables = ["XSC_LISTEN", "XSC_ADMIN_LISTEN", "DATABASE_URL", "XSC_ORDERS_ADDR", "XSC_LEDGER_ADDR",
-                             "XSC_ACTOR_SECRET", "LOG_LEVEL", "XSC_ORG_TIMEZONE", "XSC_DB_POOL_SIZE", "XSC_CLAIM_LEASE_MS"]
+                             "XSC_ACTOR_SECRET", "LOG_LEVEL", "XSC_ORG_TIMEZONE", "XSC_DB_POOL_SIZE", "XSC_CLAIM_LEASE_MS",
+                             "XSC_OTLP_ENDPOINT"]
             XCTAssertEqual(error.problems.count, variables.count, error.description)
             for variable in variables {
                 XCTAssertTrue(error.problems.contains { $0.hasPrefix(variable) }, "no problem reported for \(variable)")
             }
-            XCTAssertTrue(error.description.contains("10 problems"))
+            XCTAssertTrue(error.description.contains("11 problems"))
             XCTAssertFalse(error.description.contains("short-secret"), "the secret must never be echoed")
         }
     }

@@ -12,7 +12,7 @@ import re
 
 import pytest
 
-from cluster_support import Cluster, eventually
+from cluster_support import ALL_SERVICES, Cluster, eventually
 from fake_sms_vendors import FakeVendor
 from test_drill_script import run_drill
 
@@ -24,7 +24,8 @@ def vendor_cluster(request, tmp_path_factory):
     fake = FakeVendor(request.param).start()
     try:
         env = {**fake.environment(), "XSC_SMS_RATE_LIMIT": "1000/60s"}
-        with Cluster.started(tmp_path_factory.mktemp("drill-" + request.param), env={"notifications": env}) as cluster:
+        with Cluster.started(tmp_path_factory.mktemp("drill-" + request.param), services=ALL_SERVICES,
+                             env={"notifications": env}) as cluster:
             yield fake, cluster
             cluster.assert_all_running()
     finally:

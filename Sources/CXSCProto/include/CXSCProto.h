@@ -16,6 +16,7 @@
 #include "google/protobuf/empty.pb-c.h"
 #include "xsc/codectest/v1/features.pb-c.h"
 #include "xsc/common/v1/common.pb-c.h"
+#include "xsc/orders/v1/conflicts.pb-c.h"
 #include "xsc/orders/v1/orders.pb-c.h"
 #include "xsc/orders/v1/events.pb-c.h"
 #include "xsc/customers/v1/customers.pb-c.h"

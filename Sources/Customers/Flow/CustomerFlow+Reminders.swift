@@ -1,3 +1,4 @@
+import DomainKit
 import Foundation
 import Messages
 import Postgres
@@ -18,17 +19,8 @@ extension CustomerFlow {
         let owner = customer.ownerAccountID.isEmpty ? customer.createdBy : customer.ownerAccountID
         let latest = try await followUps.list(customerID: customer.id, after: nil, limit: 1, in: tx).first
         try await notifier.send("followup_reminder", to: owner,
-                                params: ["customer": customer.name, "due": Self.localTime(firing.dueAtMillis, zone: timeZone),
+                                params: ["customer": customer.name, "due": BusinessCalendar.organisation(timeZone).clockText(firing.dueAtMillis),
                                          "note": latest?.content ?? "-"],
                                 region: TeamMember.regionCode(of: customer.teamPath), in: tx)
-    }
-
-    /// "12-07 14:30" in the organisation's zone.
-    static func localTime(_ millis: Int64, zone: String) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: zone) ?? TimeZone(identifier: "Asia/Shanghai")!
-        let parts = calendar.dateComponents([.month, .day, .hour, .minute], from: Date(timeIntervalSince1970: Double(millis) / 1000))
-        func two(_ value: Int?) -> String { let v = value ?? 0; return v < 10 ? "0\(v)" : "\(v)" }
-        return "\(two(parts.month))-\(two(parts.day)) \(two(parts.hour)):\(two(parts.minute))"
     }
 }

@@ -83,6 +83,9 @@ public struct FrontDoor: Sendable {
         for entry in metadata where entry.name != "authorization" && !entry.name.hasPrefix("x-xsc-actor") {
             forwarded.add(entry)
         }
+        // The backend's parent span is the gateway's (which continued the caller's trace, or
+        // started one for a caller that sent none).
+        forwarded.setTrace()
         var actor = Xsc_Common_V1_ActorContext()
         switch caller {
         case .staff(let session):

@@ -1409,6 +1409,7 @@ extension Xsc_Orders_V1_RegionSettings: ProtoJSONMessage {
         if !self.regionId.isEmpty { members.append(("regionId", ProtoJSON.string(self.regionId))) }
         if self.dealerAcceptSeconds != 0 { members.append(("dealerAcceptSeconds", ProtoJSON.int32(self.dealerAcceptSeconds))) }
         if self.returnVisitSeconds != 0 { members.append(("returnVisitSeconds", ProtoJSON.int32(self.returnVisitSeconds))) }
+        if self.channelConflictWindowHours != 0 { members.append(("channelConflictWindowHours", ProtoJSON.int32(self.channelConflictWindowHours))) }
         return .object(members)
     }
 
@@ -1426,6 +1427,9 @@ extension Xsc_Orders_V1_RegionSettings: ProtoJSONMessage {
             case "returnVisitSeconds", "return_visit_seconds":
                 let at = path.field("returnVisitSeconds")
                 self.returnVisitSeconds = try ProtoJSON.int32(value, at)
+            case "channelConflictWindowHours", "channel_conflict_window_hours":
+                let at = path.field("channelConflictWindowHours")
+                self.channelConflictWindowHours = try ProtoJSON.int32(value, at)
             default:
                 try path.unknownField(key)
             }

@@ -617,6 +617,7 @@ public struct Xsc_Orders_V1_RegionSettings: ProtoMessage {
     public var regionId: String = ""
     public var dealerAcceptSeconds: Int32 = 0
     public var returnVisitSeconds: Int32 = 0
+    public var channelConflictWindowHours: Int32 = 0
 
     public init() {}
 }
@@ -2369,6 +2370,7 @@ extension Xsc_Orders_V1_RegionSettings {
         self.regionId = protoString(c.pointee.region_id)
         self.dealerAcceptSeconds = c.pointee.dealer_accept_seconds
         self.returnVisitSeconds = c.pointee.return_visit_seconds
+        self.channelConflictWindowHours = c.pointee.channel_conflict_window_hours
     }
 
     func _cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Xsc__Orders__V1__RegionSettings> {
@@ -2377,6 +2379,7 @@ extension Xsc_Orders_V1_RegionSettings {
         if !self.regionId.isEmpty { c.pointee.region_id = arena.cString(self.regionId) }
         c.pointee.dealer_accept_seconds = self.dealerAcceptSeconds
         c.pointee.return_visit_seconds = self.returnVisitSeconds
+        c.pointee.channel_conflict_window_hours = self.channelConflictWindowHours
         return c
     }
 

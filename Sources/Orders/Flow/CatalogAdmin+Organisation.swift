@@ -39,12 +39,18 @@ extension OrderFlow {
         if !(0...30 * 86_400).contains(given.returnVisitSeconds) {
             problems.add("settings.return_visit_seconds", "0 (two days) to 2592000 seconds")
         }
+        if !(0...ChannelConflictRules.maxWindowHours).contains(Int(given.channelConflictWindowHours)) {
+            problems.add("settings.channel_conflict_window_hours", "0 (\(ChannelConflictRules.defaultWindowHours) hours) to \(ChannelConflictRules.maxWindowHours) hours")
+        }
         try problems.check()
         var answer = given
         answer.returnVisitSeconds = given.returnVisitSeconds == 0 ? Int32(Routing.defaultReturnVisitSeconds) : given.returnVisitSeconds
+        answer.channelConflictWindowHours = given.channelConflictWindowHours == 0
+            ? Int32(ChannelConflictRules.defaultWindowHours) : given.channelConflictWindowHours
         try await pool.transaction { tx in
             try await regionSettings.upsert(region: given.regionId, dealerAcceptSeconds: Int(given.dealerAcceptSeconds),
-                                            returnVisitSeconds: Int(answer.returnVisitSeconds), by: actor.accountID, at: clock(), in: tx)
+                                            returnVisitSeconds: Int(answer.returnVisitSeconds),
+                                            conflictWindowHours: Int(given.channelConflictWindowHours), by: actor.accountID, at: clock(), in: tx)
         }
         return answer
     }

@@ -146,3 +146,19 @@ extension SLADeadlines.Step {
         }
     }
 }
+
+extension OrderEvents {
+    /// Settlements' RecordChannelConflict for a classed flag: the person, the class, the later
+    /// order's code as the reference, when it happened, and what the reviewer found.
+    static func channelConflict(_ flag: ChannelConflictStore.Row) -> Xsc_Settlements_V1_RecordChannelConflictRequest {
+        var request = Xsc_Settlements_V1_RecordChannelConflictRequest()
+        request.personAccountId = flag.personAccountID
+        request.class = Xsc_Settlements_V1_ViolationClass(rawValue: Int32(flag.conflictClass))
+        request.reference = flag.order.code
+        let kind = flag.kind == "refund_reorder" ? "refund then reorder" : "two channels"
+        request.detail = String("channel conflict (\(kind)): order \(flag.order.code) (\(flag.order.source)) after "
+                                + "\(flag.earlier.code) (\(flag.earlier.source)), classed by \(flag.reviewedBy): \(flag.detail)".prefix(500))
+        request.occurredAtMs = flag.order.createdAtMillis
+        return request
+    }
+}

@@ -27,10 +27,13 @@ public struct OrderFlow: Sendable {
     let timeZone: String
     /// Quarters (promotion reimbursement) in the organisation's zone.
     let calendar: BusinessCalendar
+    /// Intermediaries' short referral codes (ReferrerResolution): the customers service.
+    let referralCodes: any ReferralCodes
 
     public init(pool: PostgresPool, clock: @escaping WallClock = SystemWallClock.now,
-                timeZone: String = ServiceConfig.defaultTimeZone) {
+                timeZone: String = ServiceConfig.defaultTimeZone, referralCodes: any ReferralCodes = NoReferralCodes()) {
         self.pool = pool
+        self.referralCodes = referralCodes
         self.clock = clock
         self.timeZone = timeZone
         // Configuration refuses an unknown zone at start; UTC only keeps a test's typo harmless.

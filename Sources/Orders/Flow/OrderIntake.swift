@@ -15,7 +15,7 @@ extension OrderFlow {
     public func submit(_ request: Xsc_Orders_V1_SubmitOrderRequest, actor: VerifiedActor,
                        idempotencyKey: String?) async throws -> Xsc_Orders_V1_SubmitOrderResponse {
         guard actor.role != .system else { throw RPCError.notAllowed("the system account does not submit orders") }
-        let valid = try SubmissionValidation.validate(request, actor: actor)
+        let valid = try await resolvingReferrer(try SubmissionValidation.validate(request, actor: actor))
         // A promotion-expense order also checks and charges its plan: the full path below.
         if valid.promotionPlanID.isEmpty {
             do {
@@ -87,6 +87,7 @@ extension OrderFlow {
         writes += notifier.promptStatements("order_new_lead", to: routing.officeLeads, order: order)
         writes += publisher.orderSubmittedStatements(order, submitter: SubmitterFacts(accountID: actor.accountID,
                                                                                        isSalesperson: actor.isSalesperson))
+        writes += Self.channelConflictStatements(order)
         writes.append(try deadlines.startStatement(.acknowledge, orderID: order.id, routing: routing, now: now))
         if let idempotencyKey {
             writes.append(idempotency.answeredInsertStatement(scope: scope, key: idempotencyKey, request: requestBytes,
@@ -161,6 +162,7 @@ extension OrderFlow {
         try await notifier.prompt("order_new_lead", to: routing.officeLeads, order: order, in: tx)
         try await deadlines.start(.acknowledge, orderID: id, routing: routing, now: now, in: tx)
         try await publisher.orderSubmitted(order, submitter: SubmitterFacts(accountID: actor.accountID, isSalesperson: actor.isSalesperson), in: tx)
+        _ = try await tx.run(Self.channelConflictStatements(order))
         var response = Xsc_Orders_V1_SubmitOrderResponse()
         response.order = order.message(access: actor.role == .partner ? .partner : .full)
         return response

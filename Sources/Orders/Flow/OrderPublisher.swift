@@ -11,7 +11,7 @@ import ServiceKitStore
 struct OrderPublisher: Sendable {
     /// Where each event goes: the peer and the method its consumer implements.
     enum Route: CaseIterable, Sendable {
-        case orderVisited, orderRefunded, violation, violationWithdrawn, customerSeen, referrerSeen
+        case orderVisited, orderRefunded, violation, violationWithdrawn, customerSeen, referrerSeen, channelConflict
 
         /// The consumer's method, from its generated client (a renamed method fails the build).
         var methodPath: String {
@@ -22,12 +22,13 @@ struct OrderPublisher: Sendable {
             case .violationWithdrawn: Xsc_Settlements_V1_SettlementServiceClient.Paths.recordViolationWithdrawn
             case .customerSeen: Xsc_Customers_V1_CustomerServiceClient.Paths.recordCustomerSeen
             case .referrerSeen: Xsc_Customers_V1_CustomerServiceClient.Paths.recordReferrerSeen
+            case .channelConflict: Xsc_Settlements_V1_SettlementServiceClient.Paths.recordChannelConflict
             }
         }
 
         var peer: String {
             switch self {
-            case .orderVisited, .orderRefunded, .violation, .violationWithdrawn: "settlements"
+            case .orderVisited, .orderRefunded, .violation, .violationWithdrawn, .channelConflict: "settlements"
             case .customerSeen, .referrerSeen: "customers"
             }
         }
@@ -70,6 +71,11 @@ struct OrderPublisher: Sendable {
 
     func violationWithdrawn(_ withdrawal: SLAWithdrawal, eventID: String, in tx: PostgresTransaction) async throws {
         try await publish(.violationWithdrawn, OrderEvents.violationWithdrawn(withdrawal, eventID: eventID), eventID: eventID, in: tx)
+    }
+
+    /// A classed channel conflict (ChannelConflicts): settlements books it in the ledger.
+    func channelConflict(_ flag: ChannelConflictStore.Row, in tx: PostgresTransaction) async throws {
+        try await publish(.channelConflict, OrderEvents.channelConflict(flag), eventID: Outbox.makeEventID(), in: tx)
     }
 
     private func publish(_ route: Route, _ message: some RPCMessage, eventID: String, in tx: PostgresTransaction) async throws {

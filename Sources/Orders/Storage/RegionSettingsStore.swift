@@ -3,13 +3,16 @@ import Postgres
 /// `region_settings`: what a region decides for its own order area (the routing reads it with
 /// each district's routing, `CatalogStore.routingStatements`).
 struct RegionSettingsStore: Sendable {
-    func upsert(region: String, dealerAcceptSeconds: Int, returnVisitSeconds: Int, by account: String, at: Int64,
-                in tx: PostgresTransaction) async throws {
+    func upsert(region: String, dealerAcceptSeconds: Int, returnVisitSeconds: Int, conflictWindowHours: Int = 0,
+                by account: String, at: Int64, in tx: PostgresTransaction) async throws {
         try await tx.execute("""
-            INSERT INTO region_settings (region_id, dealer_accept_seconds, return_visit_seconds, updated_at, updated_by)
-            VALUES ($1, $2, $3, $4, $5)
-            ON CONFLICT (region_id) DO UPDATE SET dealer_accept_seconds = $2, return_visit_seconds = $3, updated_at = $4, updated_by = $5
-            """, [.text(region), .int(dealerAcceptSeconds), .int(returnVisitSeconds), .timestampMillis(at), .text(account)])
+            INSERT INTO region_settings (region_id, dealer_accept_seconds, return_visit_seconds, updated_at, updated_by,
+                                         channel_conflict_window_hours)
+            VALUES ($1, $2, $3, $4, $5, $6)
+            ON CONFLICT (region_id) DO UPDATE SET dealer_accept_seconds = $2, return_visit_seconds = $3, updated_at = $4,
+                                                  updated_by = $5, channel_conflict_window_hours = $6
+            """, [.text(region), .int(dealerAcceptSeconds), .int(returnVisitSeconds), .timestampMillis(at), .text(account),
+                  .int(conflictWindowHours)])
     }
 
     /// The districts whose routing names `account` (any member role), with their region.

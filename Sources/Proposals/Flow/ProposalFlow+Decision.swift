@@ -105,7 +105,7 @@ extension ProposalFlow {
                                         params: ["title": record.title, "proposer": proposer.isEmpty ? record.proposer : proposer,
                                                  "superior": missedBy.joined(separator: ","),
                                                  "minutes": String(max(1, Int((now - (record.submittedAt ?? now)) / 60_000))),
-                                                 "due": ProposalNotifier.clockText(record.decisionDueAt ?? now, timeZone: timeZone)],
+                                                 "due": BusinessCalendar.organisation(timeZone).clockText(record.decisionDueAt ?? now)],
                                         teamPath: record.teamPath, in: tx)
                 try await timers.schedule(in: tx, kind: TimerKind.decision, subjectID: record.id,
                                           dueAtMillis: record.decisionDueAt ?? now)

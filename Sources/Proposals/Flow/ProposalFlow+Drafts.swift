@@ -81,7 +81,7 @@ extension ProposalFlow {
                     // The standard text names DOMAIN.md's 30 minutes; another window names its deadline.
                     var params = ["proposer": proposer.name.isEmpty ? proposer.id : proposer.name, "title": record.title]
                     let standard = deadlines.decisionWindow == TeamDeadlines.defaults.decisionWindow
-                    if !standard { params["due"] = ProposalNotifier.clockText(record.decisionDueAt ?? now, timeZone: timeZone) }
+                    if !standard { params["due"] = BusinessCalendar.organisation(timeZone).clockText(record.decisionDueAt ?? now) }
                     try await notifier.send(standard ? "proposal_submitted" : "proposal_submitted_due", to: levels[0],
                                             params: params, teamPath: record.teamPath, in: tx)
                 case .scheduleDecisionDeadline:

@@ -102,7 +102,7 @@ extension ProposalFlow {
         let reported = Set(checkpoint.reports.map(\.account))
         try await notifier.send("proposal_checkpoint_reminder", to: record.participants.filter { !reported.contains($0) },
                                 params: ["title": record.title,
-                                         "due": ProposalNotifier.clockText(checkpoint.dueAt, timeZone: timeZone)],
+                                         "due": BusinessCalendar.organisation(timeZone).clockText(checkpoint.dueAt)],
                                 teamPath: record.teamPath, in: tx)
     }
 
@@ -123,7 +123,7 @@ extension ProposalFlow {
         record.updatedAt = now
         // Counted from the finish; from the decision when that came after the finish.
         record.reviewDueAt = max(record.finishAt, record.decidedAt ?? record.finishAt) + deadlines.reviewWindowMillis
-        let due = ProposalNotifier.clockText(record.reviewDueAt ?? now, timeZone: timeZone)
+        let due = BusinessCalendar.organisation(timeZone).clockText(record.reviewDueAt ?? now)
         for effect in effects where effect == .startReview {
             try await notifier.send("proposal_review_due", to: [record.proposer],
                                     params: ["title": record.title, "what": "效果分析", "due": due],

@@ -33,15 +33,6 @@ struct ProposalNotifier: Sendable {
         }
         if !statements.isEmpty { _ = try await tx.run(statements) }
     }
-
-    /// "12-08 15:30" in the organisation's zone, as an SMS shows a deadline.
-    static func clockText(_ millis: Int64, timeZone: String) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: timeZone) ?? TimeZone(identifier: "Asia/Shanghai")
-        formatter.dateFormat = "MM-dd HH:mm"
-        return formatter.string(from: Date(timeIntervalSince1970: Double(millis) / 1000))
-    }
 }
 
 /// Violations for the ledger in settlements (events.proto ProposalViolation), queued in the

@@ -214,8 +214,9 @@ final class ServerConnection: HTTP2ConnectionDelegate {
             }
         }
         let method = call.method
+        let context = call.context
         call.task = Task(executorPreference: loop) {
-            await method.run(call)
+            await CurrentCall.$context.withValue(context) { await method.run(call) }
         }
     }
 

@@ -34,6 +34,8 @@ public protocol Xsc_Orders_V1_OrderServiceHandler: RPCServiceProvider {
     func upsertPromotionPlan(_ request: Xsc_Orders_V1_UpsertPromotionPlanRequest, context: ServerContext) async throws -> Xsc_Orders_V1_PromotionPlan
     func listPromotionPlans(_ request: Xsc_Orders_V1_ListPromotionPlansRequest, context: ServerContext) async throws -> Xsc_Orders_V1_ListPromotionPlansResponse
     func promotionExpenses(_ request: Xsc_Orders_V1_PromotionExpensesRequest, context: ServerContext) async throws -> Xsc_Orders_V1_PromotionExpensesResponse
+    func listChannelConflicts(_ request: Xsc_Orders_V1_ListChannelConflictsRequest, context: ServerContext) async throws -> Xsc_Orders_V1_ListChannelConflictsResponse
+    func classChannelConflict(_ request: Xsc_Orders_V1_ClassChannelConflictRequest, context: ServerContext) async throws -> Xsc_Orders_V1_ChannelConflict
 }
 
 extension Xsc_Orders_V1_OrderServiceHandler {
@@ -126,6 +128,12 @@ extension Xsc_Orders_V1_OrderServiceHandler {
             .unary("PromotionExpenses") { (request: Xsc_Orders_V1_PromotionExpensesRequest, context: ServerContext) async throws -> Xsc_Orders_V1_PromotionExpensesResponse in
                 try await self.promotionExpenses(request, context: context)
             },
+            .unary("ListChannelConflicts") { (request: Xsc_Orders_V1_ListChannelConflictsRequest, context: ServerContext) async throws -> Xsc_Orders_V1_ListChannelConflictsResponse in
+                try await self.listChannelConflicts(request, context: context)
+            },
+            .unary("ClassChannelConflict") { (request: Xsc_Orders_V1_ClassChannelConflictRequest, context: ServerContext) async throws -> Xsc_Orders_V1_ChannelConflict in
+                try await self.classChannelConflict(request, context: context)
+            },
         ])
     }
 }
@@ -165,6 +173,8 @@ public struct Xsc_Orders_V1_OrderServiceClient: Sendable {
         public static let upsertPromotionPlan = "/xsc.orders.v1.OrderService/UpsertPromotionPlan"
         public static let listPromotionPlans = "/xsc.orders.v1.OrderService/ListPromotionPlans"
         public static let promotionExpenses = "/xsc.orders.v1.OrderService/PromotionExpenses"
+        public static let listChannelConflicts = "/xsc.orders.v1.OrderService/ListChannelConflicts"
+        public static let classChannelConflict = "/xsc.orders.v1.OrderService/ClassChannelConflict"
     }
 
     public let channel: RPCChannel
@@ -285,5 +295,13 @@ public struct Xsc_Orders_V1_OrderServiceClient: Sendable {
 
     public func promotionExpenses(_ request: Xsc_Orders_V1_PromotionExpensesRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Orders_V1_PromotionExpensesResponse {
         try await channel.unary(path: Paths.promotionExpenses, request: request, options: options)
+    }
+
+    public func listChannelConflicts(_ request: Xsc_Orders_V1_ListChannelConflictsRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Orders_V1_ListChannelConflictsResponse {
+        try await channel.unary(path: Paths.listChannelConflicts, request: request, options: options)
+    }
+
+    public func classChannelConflict(_ request: Xsc_Orders_V1_ClassChannelConflictRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Orders_V1_ChannelConflict {
+        try await channel.unary(path: Paths.classChannelConflict, request: request, options: options)
     }
 }

@@ -6,7 +6,8 @@ import RPC
 public enum ActorMint {
     /// A signed actor valid for `lifetime` from `now`, with a fresh random request id unless
     /// one is given, for the service named `audience` (a relay passes its message's
-    /// destination). Services refuse a lifetime past `ActorVerifier.defaultMaxLifetime`.
+    /// destination). Services refuse a lifetime past `ActorVerifier.defaultMaxLifetime`. Inside a
+    /// traced call or worker, the metadata carries the current trace (`traceparent`) too.
     public static func mint(secret: ActorSecret, accountID: String, role: VerifiedActor.Role,
                             teamPath: String = "/", requestID: String? = nil, lifetime: Duration = .seconds(3600),
                             audience: String? = nil, now: Int64 = SystemWallClock.now()) -> Metadata {
@@ -16,7 +17,10 @@ public enum ActorMint {
         actor.teamPath = teamPath
         actor.requestId = requestID ?? randomRequestID()
         actor.expiresAtMs = now + lifetime.wholeMilliseconds
-        return ActorSigner(secret: secret).sign(actor, audience: audience)
+        var metadata = ActorSigner(secret: secret).sign(actor, audience: audience)
+        // A service's own call to a peer continues the trace of the work that makes it.
+        metadata.setTrace()
+        return metadata
     }
 
     /// The minted metadata as `name: base64` lines, for `grpcurl -H` or grpcio metadata.

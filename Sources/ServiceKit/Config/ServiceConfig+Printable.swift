@@ -17,6 +17,7 @@ extension ServiceConfig {
         lines.append("XSC_DB_POOL_SIZE=\(databasePoolSize)")
         lines.append("XSC_CLAIM_LEASE_MS=\(claimLease.wholeMilliseconds)")
         lines += admission.printableLines
+        lines += tracing.printableLines
         return lines.joined(separator: "\n") + "\n"
     }
 }

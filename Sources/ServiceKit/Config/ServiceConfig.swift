@@ -28,6 +28,8 @@ public struct ServiceConfig: Sendable, Equatable {
     /// XSC_MAX_CONNECTIONS, XSC_MAX_CALLS_IN_FLIGHT, XSC_DB_MAX_WAITERS, ...: the process's
     /// admission limits (AdmissionSettings).
     public var admission = AdmissionSettings()
+    /// Span export (XSC_OTLP_ENDPOINT); off by default.
+    public var tracing = TracingSettings()
 
     public static let defaultDatabasePoolSize = 10
     public static let defaultClaimLease: Duration = .seconds(60)
@@ -62,6 +64,7 @@ public struct ServiceConfig: Sendable, Equatable {
         let poolSize = reader.databasePoolSize()
         let lease = reader.claimLease()
         let admission = reader.admission()
+        let tracing = reader.tracing()
         if let listen, let admin, listen.port == admin.port, listen.port != 0 {
             reader.problems.append("XSC_LISTEN and XSC_ADMIN_LISTEN both use port \(listen.port); they must differ")
         }
@@ -71,7 +74,7 @@ public struct ServiceConfig: Sendable, Equatable {
         return ServiceConfig(service: service, listen: listen, adminListen: admin, databaseURL: database,
                              peers: peerAddresses, actorSecret: secret, logLevel: level,
                              organizationTimeZone: zone, databasePoolSize: poolSize, claimLease: lease,
-                             admission: admission)
+                             admission: admission, tracing: tracing)
     }
 
     /// The time limit of one delivery of claimed work (an outbox call to a peer): 10 s, or half

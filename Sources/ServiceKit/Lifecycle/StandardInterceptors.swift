@@ -1,7 +1,7 @@
 import RPC
 
 /// The interceptors every XSC service installs, in the order that keeps the numbers honest:
-/// access log and metrics first, so calls the actor verifier refuses are still logged and
+/// the trace first (every other line of the call carries it), access log and metrics next, so calls the actor verifier refuses are still logged and
 /// counted (as UNAUTHENTICATED), and the verifier last, right before the handler.
 ///
 /// A service's main.swift, put together:
@@ -19,8 +19,9 @@ import RPC
 ///     try runner.run()
 public enum StandardInterceptors {
     public static func make(config: ServiceConfig, logger: Logger, metrics: MetricsRegistry,
-                            exemptMethods: Set<String> = []) -> [any ServerInterceptor] {
+                            exemptMethods: Set<String> = [], tracing: TraceInterceptor = TraceInterceptor()) -> [any ServerInterceptor] {
         [
+            tracing,
             AccessLogInterceptor(logger: logger),
             RPCMetricsInterceptor(registry: metrics),
             ActorVerifier(secret: config.actorSecret, audience: config.service, exemptMethods: exemptMethods),

@@ -20,22 +20,22 @@ public struct AccessLogInterceptor: ServerInterceptor {
         let level = AccessLogInterceptor.level(for: status, quiet: quietMethods.contains(context.path))
         guard logger.isEnabled(level) else { return }
         let requestID = context.verifiedActor?.requestID ?? context.requestMetadata["x-request-id"] ?? ""
-        logger.log(level, "rpc call", [
-            "method": .string(context.path),
-            "status": .string(status.description),
-            "duration_ms": .double(AccessLogInterceptor.milliseconds(duration)),
-            "peer": .string(context.peer),
-            "request_id": .string(requestID),
-        ])
+        logger.log(level, "rpc call", fields: [
+            ("method", .string(context.path)),
+            ("status", .string(status.description)),
+            ("duration_ms", .double(AccessLogInterceptor.milliseconds(duration))),
+            ("peer", .string(context.peer)),
+            ("request_id", .string(requestID)),
+        ], trace: context[TraceKey.self])
     }
 
     public func handlerFailed(_ context: ServerContext, error: any Error) {
         // The caller saw a generic status; the detail (a database message, a bug) is for us.
-        logger.error("rpc handler failed", [
-            "method": .string(context.path),
-            "error": .string(String(describing: error)),
-            "request_id": .string(context.verifiedActor?.requestID ?? context.requestMetadata["x-request-id"] ?? ""),
-        ])
+        logger.log(.error, "rpc handler failed", fields: [
+            ("method", .string(context.path)),
+            ("error", .string(String(describing: error))),
+            ("request_id", .string(context.verifiedActor?.requestID ?? context.requestMetadata["x-request-id"] ?? "")),
+        ], trace: context[TraceKey.self])
     }
 
     static func level(for status: StatusCode, quiet: Bool) -> LogLevel {

@@ -4,6 +4,8 @@
 ///
 /// It is a value passed explicitly to whatever logs (no global logger), and cheap to copy;
 /// `with(_:)` makes a child that adds fixed fields (a request id, a worker name) to every line.
+/// A line written while a traced piece of work runs (a call, or a worker that bound a trace)
+/// carries `trace_id` and `span_id`, so one request can be followed across services.
 public struct Logger: Sendable {
     public let service: String
     public var level: LogLevel
@@ -12,7 +14,7 @@ public struct Logger: Sendable {
     private var baseFields: [(String, LogValue)] = []
 
     /// Members every line has; a field with one of these names is written as `field.<name>`.
-    static let reservedKeys: Set<String> = ["ts", "level", "service", "msg"]
+    static let reservedKeys: Set<String> = ["ts", "level", "service", "msg", "trace_id", "span_id"]
 
     public init(service: String, level: LogLevel = .info, sink: any LogSink = StandardErrorSink(),
                 clock: @escaping WallClock = SystemWallClock.now) {
@@ -59,12 +61,25 @@ public struct Logger: Sendable {
         write(level, message(), fields)
     }
 
-    private func write(_ level: LogLevel, _ message: String, _ fields: [(String, LogValue)]) {
+    /// For code that runs outside the traced task but knows the trace (an interceptor at the
+    /// end of a call).
+    public func log(_ level: LogLevel, _ message: @autoclosure () -> String, fields: [(String, LogValue)],
+                    trace: TraceContext?) {
+        guard isEnabled(level) else { return }
+        write(level, message(), fields, trace: trace)
+    }
+
+    private func write(_ level: LogLevel, _ message: String, _ fields: [(String, LogValue)],
+                       trace: TraceContext? = TraceContext.current) {
         var line = JSONLine()
         line.add("ts", .string(UTCTimestamp.format(unixMilliseconds: clock())))
         line.add("level", .string(level.description))
         line.add("service", .string(service))
         line.add("msg", .string(PhoneMasking.mask(message)))
+        if let trace {
+            line.add("trace_id", .string(trace.traceID))
+            line.add("span_id", .string(trace.spanID))
+        }
         for (key, value) in baseFields { line.add(Logger.fieldKey(key), Logger.masked(value)) }
         for (key, value) in fields { line.add(Logger.fieldKey(key), Logger.masked(value)) }
         sink.write(line: line.finished())

@@ -9,7 +9,11 @@ import ServiceKitStore
 extension SettlementFlow {
     public func recordChannelConflict(_ request: Xsc_Settlements_V1_RecordChannelConflictRequest, actor: VerifiedActor,
                                       idempotencyKey: String?) async throws -> Xsc_Settlements_V1_Violation {
-        guard actor.isRegionalManager, let region = actor.regionID else {
+        // Orders' outbox (a flag its reviewer classed, signed as orders' SYSTEM actor) or the
+        // region's manager directly; the system caller's person may be in any region.
+        let fromOrders = actor.role == .system
+        let managerRegion = actor.regionID
+        guard fromOrders || (actor.isRegionalManager && managerRegion != nil) else {
             throw DomainErrors.refused(.permissionDenied, "the regional manager records proven channel conflicts",
                                        reason: "REGIONAL_MANAGER_REQUIRED")
         }
@@ -24,7 +28,7 @@ extension SettlementFlow {
         guard let key = idempotencyKey else { throw Self.keyRequired }
         // The person must be known and in the manager's region; anyone else is "not found".
         guard let person = try await directory.people([request.personAccountId])[request.personAccountId],
-              SettlementRoles.region(ofPath: person.nodePath) == region else {
+              fromOrders || SettlementRoles.region(ofPath: person.nodePath) == managerRegion else {
             throw DomainErrors.notFound("account", id: request.personAccountId)
         }
         let now = clock()

@@ -5405,7 +5405,7 @@ const ProtobufCMessageDescriptor xsc__orders__v1__district_routing__descriptor =
   (ProtobufCMessageInit) xsc__orders__v1__district_routing__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor xsc__orders__v1__region_settings__field_descriptors[3] =
+static const ProtobufCFieldDescriptor xsc__orders__v1__region_settings__field_descriptors[4] =
 {
   {
     "region_id",
@@ -5443,8 +5443,21 @@ static const ProtobufCFieldDescriptor xsc__orders__v1__region_settings__field_de
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "channel_conflict_window_hours",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Orders__V1__RegionSettings, channel_conflict_window_hours),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned xsc__orders__v1__region_settings__field_indices_by_name[] = {
+  3,   /* field[3] = channel_conflict_window_hours */
   1,   /* field[1] = dealer_accept_seconds */
   0,   /* field[0] = region_id */
   2,   /* field[2] = return_visit_seconds */
@@ -5452,7 +5465,7 @@ static const unsigned xsc__orders__v1__region_settings__field_indices_by_name[] 
 static const ProtobufCIntRange xsc__orders__v1__region_settings__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 3 }
+  { 0, 4 }
 };
 const ProtobufCMessageDescriptor xsc__orders__v1__region_settings__descriptor =
 {
@@ -5462,7 +5475,7 @@ const ProtobufCMessageDescriptor xsc__orders__v1__region_settings__descriptor =
   "Xsc__Orders__V1__RegionSettings",
   "xsc.orders.v1",
   sizeof(Xsc__Orders__V1__RegionSettings),
-  3,
+  4,
   xsc__orders__v1__region_settings__field_descriptors,
   xsc__orders__v1__region_settings__field_indices_by_name,
   1,  xsc__orders__v1__region_settings__number_ranges,
@@ -6527,7 +6540,7 @@ const ProtobufCEnumDescriptor xsc__orders__v1__sales_basis__descriptor =
   xsc__orders__v1__sales_basis__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCMethodDescriptor xsc__orders__v1__order_service__method_descriptors[29] =
+static const ProtobufCMethodDescriptor xsc__orders__v1__order_service__method_descriptors[31] =
 {
   { "SubmitOrder", &xsc__orders__v1__submit_order_request__descriptor, &xsc__orders__v1__submit_order_response__descriptor },
   { "SubmitOrders", &xsc__orders__v1__submit_order_request__descriptor, &xsc__orders__v1__submit_orders_response__descriptor },
@@ -6558,6 +6571,8 @@ static const ProtobufCMethodDescriptor xsc__orders__v1__order_service__method_de
   { "UpsertPromotionPlan", &xsc__orders__v1__upsert_promotion_plan_request__descriptor, &xsc__orders__v1__promotion_plan__descriptor },
   { "ListPromotionPlans", &xsc__orders__v1__list_promotion_plans_request__descriptor, &xsc__orders__v1__list_promotion_plans_response__descriptor },
   { "PromotionExpenses", &xsc__orders__v1__promotion_expenses_request__descriptor, &xsc__orders__v1__promotion_expenses_response__descriptor },
+  { "ListChannelConflicts", &xsc__orders__v1__list_channel_conflicts_request__descriptor, &xsc__orders__v1__list_channel_conflicts_response__descriptor },
+  { "ClassChannelConflict", &xsc__orders__v1__class_channel_conflict_request__descriptor, &xsc__orders__v1__channel_conflict__descriptor },
 };
 const unsigned xsc__orders__v1__order_service__method_indices_by_name[] = {
   6,        /* Accept */
@@ -6566,7 +6581,9 @@ const unsigned xsc__orders__v1__order_service__method_indices_by_name[] = {
   5,        /* Assign */
   9,        /* Cancel */
   18,        /* ChannelMix */
+  30,        /* ClassChannelConflict */
   2,        /* GetOrder */
+  29,        /* ListChannelConflicts */
   11,        /* ListOrderEvents */
   3,        /* ListOrders */
   13,        /* ListPartnerEvents */
@@ -6597,7 +6614,7 @@ const ProtobufCServiceDescriptor xsc__orders__v1__order_service__descriptor =
   "OrderService",
   "Xsc__Orders__V1__OrderService",
   "xsc.orders.v1",
-  29,
+  31,
   xsc__orders__v1__order_service__method_descriptors,
   xsc__orders__v1__order_service__method_indices_by_name
 };
@@ -6832,6 +6849,22 @@ void xsc__orders__v1__order_service__promotion_expenses(ProtobufCService *servic
 {
   assert(service->descriptor == &xsc__orders__v1__order_service__descriptor);
   service->invoke(service, 28, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void xsc__orders__v1__order_service__list_channel_conflicts(ProtobufCService *service,
+                                                            const Xsc__Orders__V1__ListChannelConflictsRequest *input,
+                                                            Xsc__Orders__V1__ListChannelConflictsResponse_Closure closure,
+                                                            void *closure_data)
+{
+  assert(service->descriptor == &xsc__orders__v1__order_service__descriptor);
+  service->invoke(service, 29, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void xsc__orders__v1__order_service__class_channel_conflict(ProtobufCService *service,
+                                                            const Xsc__Orders__V1__ClassChannelConflictRequest *input,
+                                                            Xsc__Orders__V1__ChannelConflict_Closure closure,
+                                                            void *closure_data)
+{
+  assert(service->descriptor == &xsc__orders__v1__order_service__descriptor);
+  service->invoke(service, 30, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void xsc__orders__v1__order_service__init (Xsc__Orders__V1__OrderService_Service *service,
                                            Xsc__Orders__V1__OrderService_ServiceDestroy destroy)

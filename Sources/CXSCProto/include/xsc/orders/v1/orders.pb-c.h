@@ -16,6 +16,7 @@ PROTOBUF_C__BEGIN_DECLS
 
 #include "xsc/common/v1/common.pb-c.h"
 #include "google/rpc/status.pb-c.h"
+#include "xsc/orders/v1/conflicts.pb-c.h"
 
 typedef struct Xsc__Orders__V1__Customer Xsc__Orders__V1__Customer;
 typedef struct Xsc__Orders__V1__OrderLine Xsc__Orders__V1__OrderLine;
@@ -880,10 +881,15 @@ struct  Xsc__Orders__V1__RegionSettings
    * The return visit's deadline after delivery; 0 means 172800 (two days).
    */
   int32_t return_visit_seconds;
+  /*
+   * The channel-conflict window (conflicts.proto) for orders delivered in the region; 0 means
+   * 168 (seven days).
+   */
+  int32_t channel_conflict_window_hours;
 };
 #define XSC__ORDERS__V1__REGION_SETTINGS__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&xsc__orders__v1__region_settings__descriptor) \
-    , (char *)protobuf_c_empty_string, 0, 0 }
+    , (char *)protobuf_c_empty_string, 0, 0, 0 }
 
 
 struct  Xsc__Orders__V1__SetRegionSettingsRequest
@@ -2448,6 +2454,14 @@ struct Xsc__Orders__V1__OrderService_Service
                              const Xsc__Orders__V1__PromotionExpensesRequest *input,
                              Xsc__Orders__V1__PromotionExpensesResponse_Closure closure,
                              void *closure_data);
+  void (*list_channel_conflicts)(Xsc__Orders__V1__OrderService_Service *service,
+                                 const Xsc__Orders__V1__ListChannelConflictsRequest *input,
+                                 Xsc__Orders__V1__ListChannelConflictsResponse_Closure closure,
+                                 void *closure_data);
+  void (*class_channel_conflict)(Xsc__Orders__V1__OrderService_Service *service,
+                                 const Xsc__Orders__V1__ClassChannelConflictRequest *input,
+                                 Xsc__Orders__V1__ChannelConflict_Closure closure,
+                                 void *closure_data);
 };
 typedef void (*Xsc__Orders__V1__OrderService_ServiceDestroy)(Xsc__Orders__V1__OrderService_Service *);
 void xsc__orders__v1__order_service__init (Xsc__Orders__V1__OrderService_Service *service,
@@ -2484,7 +2498,9 @@ void xsc__orders__v1__order_service__init (Xsc__Orders__V1__OrderService_Service
       function_prefix__ ## prompt_undelivered,\
       function_prefix__ ## upsert_promotion_plan,\
       function_prefix__ ## list_promotion_plans,\
-      function_prefix__ ## promotion_expenses  }
+      function_prefix__ ## promotion_expenses,\
+      function_prefix__ ## list_channel_conflicts,\
+      function_prefix__ ## class_channel_conflict  }
 void xsc__orders__v1__order_service__submit_order(ProtobufCService *service,
                                                   const Xsc__Orders__V1__SubmitOrderRequest *input,
                                                   Xsc__Orders__V1__SubmitOrderResponse_Closure closure,
@@ -2601,6 +2617,14 @@ void xsc__orders__v1__order_service__promotion_expenses(ProtobufCService *servic
                                                         const Xsc__Orders__V1__PromotionExpensesRequest *input,
                                                         Xsc__Orders__V1__PromotionExpensesResponse_Closure closure,
                                                         void *closure_data);
+void xsc__orders__v1__order_service__list_channel_conflicts(ProtobufCService *service,
+                                                            const Xsc__Orders__V1__ListChannelConflictsRequest *input,
+                                                            Xsc__Orders__V1__ListChannelConflictsResponse_Closure closure,
+                                                            void *closure_data);
+void xsc__orders__v1__order_service__class_channel_conflict(ProtobufCService *service,
+                                                            const Xsc__Orders__V1__ClassChannelConflictRequest *input,
+                                                            Xsc__Orders__V1__ChannelConflict_Closure closure,
+                                                            void *closure_data);
 
 /* --- descriptors --- */
 

@@ -1,24 +1,38 @@
+import ArgumentParser
 import Messages
 import RPC
 import ServiceAPI
 import ServiceKit
 
 /// `xsc health`: the standard gRPC health check, for scripts (make up, docker healthchecks).
-enum HealthCommand {
-    static func run(_ options: Options) async throws(CLIError) -> Int32 {
-        var options = options
-        try options.parse(valued: ["service", "timeout", "host"], flags: ["all"])
-        let timeout = try options.seconds("timeout", default: 3)
+struct HealthCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "health",
+        abstract: "Check that services answer SERVING (grpc.health.v1).",
+        discussion: """
+        gRPC health check (grpc.health.v1.Health/Check); default 127.0.0.1:7100. --all checks \
+        every service of the port table (7100-7105). Prints one line per address; exits 0 when \
+        every answer is SERVING, 1 otherwise.
+        """)
+
+    @Argument(help: "HOST:PORT of each server to check.") var targets: [String] = []
+    @Flag(help: "Every service of the port table (7100-7105).") var all = false
+    @Option(help: "The host for --all (default 127.0.0.1).") var host: String?
+    @Option(help: "The service name to ask about (default: the server as a whole).") var service: String?
+    @Option(help: "Seconds to wait for each answer (default 3).") var timeout: Int?
+
+    func run() async throws {
+        let timeout = try positiveSeconds(self.timeout, option: "--timeout", default: 3)
         var targets: [HostPort] = []
-        if options.has("all") {
-            let host = options.value("host") ?? "127.0.0.1"
+        if all {
+            let host = self.host ?? "127.0.0.1"
             targets = ServicePorts.services.compactMap { name in
                 ServicePorts.rpcPort(of: name).map { HostPort(host: host, port: $0) }
             }
         }
-        for word in options.positional {
+        for word in self.targets {
             guard let target = HostPort(parsing: word), target.port > 0 else {
-                throw .usage("\(word) is not HOST:PORT")
+                throw CLIError.usage("\(word) is not HOST:PORT")
             }
             targets.append(target)
         }
@@ -26,11 +40,11 @@ enum HealthCommand {
 
         var allServing = true
         for target in targets {
-            let verdict = await check(target, service: options.value("service") ?? "", timeout: .seconds(timeout))
+            let verdict = await Self.check(target, service: service ?? "", timeout: .seconds(timeout))
             print("\(target) \(verdict.text)")
             allServing = allServing && verdict.serving
         }
-        return allServing ? 0 : 1
+        if !allServing { throw ExitCode(ExitStatus.failure) }
     }
 
     private static func check(_ target: HostPort, service: String, timeout: Duration) async -> (serving: Bool, text: String) {

@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import Messages
 import RPC
@@ -11,7 +12,20 @@ import ServiceKit
 /// (SeedDrillOrders). Idempotent: what exists is left alone (ALREADY_EXISTS is success here);
 /// a key is made only when its partner has none active, since a key can be shown only when it
 /// is made.
-enum SeedDrillCommand {
+struct SeedDrillCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "seed-drill",
+        abstract: "Seed the drill's organisation, accounts, keys, SKU and routing (operators).",
+        discussion: """
+        Seeds the drill's organisation (DOMAIN.md) through the gateway as the hq_admin (password \
+        from XSC_ADMIN_PASSWORD or --admin-password-file): /hq/cq/cq-o1/cq-o1-d3/t7, a regional \
+        manager, customer service, office and district order leads, a dealer, a team admin, a \
+        salesperson, an intermediary (13900000001-8), a partner key for drill-mall and an \
+        SMS-provider key for drill-sms (each printed once, when made); then, through the gateway \
+        to orders, the drill SKU with its prices and the routing of district cq-o1-d3 \
+        (--skip-orders: organisation and keys only). Idempotent.
+        """)
+
     struct Member {
         let phone: String
         let name: String
@@ -44,33 +58,41 @@ enum SeedDrillCommand {
         Member(phone: "13900000008", name: "中间人 黄", role: .intermediary, nodePath: team),
     ]
 
-    static func run(_ options: Options, environment: [String: String]) async throws(CLIError) -> Int32 {
-        var options = options
-        try options.parse(valued: ["gateway", "admin-phone", "admin-password-file", "member-password"], flags: ["skip-orders"])
-        let address = options.value("gateway") ?? "127.0.0.1:7100"
-        guard let target = HostPort(parsing: address) else { throw .usage("--gateway \(address) is not HOST:PORT") }
-        let adminPhone = options.value("admin-phone") ?? environment["XSC_ADMIN_PHONE"] ?? "13800000000"
+    @Option(help: "The gateway, HOST:PORT (default 127.0.0.1:7100).") var gateway = "127.0.0.1:7100"
+    @Option(name: .customLong("admin-phone"), help: "The hq_admin's phone (default: XSC_ADMIN_PHONE, else 13800000000).")
+    var adminPhone: String?
+    @Option(name: .customLong("admin-password-file"), help: "A file with the hq_admin's password (default: XSC_ADMIN_PASSWORD).")
+    var adminPasswordFile: String?
+    @Option(name: .customLong("member-password"), help: "The members' initial password (default: XSC_DRILL_PASSWORD, else drill-password-2026).")
+    var memberPassword: String?
+    @Flag(name: .customLong("skip-orders"), help: "Organisation and keys only (no SKU, prices, routing).") var skipOrders = false
+
+    func run() async throws {
+        let environment = ProcessEnvironment.current()
+        guard let target = HostPort(parsing: gateway) else { throw CLIError.usage("--gateway \(gateway) is not HOST:PORT") }
+        let adminPhone = self.adminPhone ?? environment["XSC_ADMIN_PHONE"] ?? "13800000000"
         let adminPassword: String
-        if let file = options.value("admin-password-file") {
-            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { throw .failed("cannot read \(file)") }
+        if let file = adminPasswordFile {
+            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { throw CLIError.failed("cannot read \(file)") }
             adminPassword = text.trimmingCharacters(in: .whitespacesAndNewlines)
         } else if let fromEnvironment = environment["XSC_ADMIN_PASSWORD"], !fromEnvironment.isEmpty {
             adminPassword = fromEnvironment
         } else {
-            throw .usage("the hq_admin password is needed: XSC_ADMIN_PASSWORD or --admin-password-file FILE")
+            throw CLIError.usage("the hq_admin password is needed: XSC_ADMIN_PASSWORD or --admin-password-file FILE")
         }
-        let memberPassword = options.value("member-password") ?? environment["XSC_DRILL_PASSWORD"] ?? "drill-password-2026"
+        let memberPassword = self.memberPassword ?? environment["XSC_DRILL_PASSWORD"] ?? "drill-password-2026"
 
         let channel = RPCChannel(host: target.host, port: target.port)
         defer { channel.close() }
         do {
-            try await seed(channel: channel, adminPhone: adminPhone, adminPassword: adminPassword, memberPassword: memberPassword,
-                           orders: !options.has("skip-orders"))
-            return 0
+            try await Self.seed(channel: channel, adminPhone: adminPhone, adminPassword: adminPassword,
+                                memberPassword: memberPassword, orders: !skipOrders)
         } catch let error as RPCError {
-            throw .failed("seeding failed: \(error.code): \(error.message)")
+            throw CLIError.failed("seeding failed: \(error.code): \(error.message)")
+        } catch let error as CLIError {
+            throw CLIError.failed("seeding failed: \(error)")
         } catch {
-            throw .failed("seeding failed: \(error)")
+            throw CLIError.failed("seeding failed: \(error)")
         }
     }
 

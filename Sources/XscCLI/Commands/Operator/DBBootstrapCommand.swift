@@ -1,32 +1,51 @@
+import ArgumentParser
 import Foundation
 import Postgres
 import ServiceKit
 
 /// `xsc db-bootstrap`: each service's schema and login role, from a superuser connection.
-enum DBBootstrapCommand {
-    static func run(_ options: Options, environment: [String: String]) async throws -> Int32 {
-        var options = options
-        try options.parse(valued: ["superuser-url", "secrets-dir", "wait"], flags: [])
-        guard let superuserURL = options.value("superuser-url") ?? environment["DATABASE_URL"], !superuserURL.isEmpty else {
+struct DBBootstrapCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "db-bootstrap",
+        abstract: "Create each service's schema and login role (operators).",
+        discussion: """
+        Creates each service's schema and its own login role (default: all six services), \
+        connected as a superuser (--superuser-url, else DATABASE_URL). Idempotent. A service's \
+        password comes from XSC_DB_PASSWORD_<SERVICE>, else DIR/<service>.db-password, else is \
+        generated (and saved there when --secrets-dir is given). With --secrets-dir the service's \
+        own connection string is written to DIR/<service>.database-url (mode 600); without it, \
+        `<service> <url>` lines are printed.
+        """)
+
+    @Option(name: .customLong("superuser-url"), help: "A superuser connection string (default: DATABASE_URL).")
+    var superuserURL: String?
+    @Option(name: .customLong("secrets-dir"), help: "Where passwords and connection strings are kept (mode 600 files).")
+    var secretsDir: String?
+    @Option(help: "How long to wait for the database, in seconds (default 30).") var wait: Int?
+    @Argument(help: "The services (default: all).") var services: [String] = []
+
+    func run() async throws {
+        let environment = ProcessEnvironment.current()
+        guard let superuserURL = self.superuserURL ?? environment["DATABASE_URL"], !superuserURL.isEmpty else {
             throw CLIError.usage("give --superuser-url or set DATABASE_URL (a superuser connection)")
         }
-        let services = options.positional.isEmpty ? ServicePorts.services : options.positional
+        let services = self.services.isEmpty ? ServicePorts.services : self.services
         for service in services where ServicePorts.index(of: service) == nil {
             throw CLIError.usage("unknown service \(service) (known: \(ServicePorts.services.joined(separator: ", ")))")
         }
-        let secrets = options.value("secrets-dir").map(SecretsFolder.init(path:))
+        let secrets = secretsDir.map(SecretsFolder.init(path:))
         try secrets?.create()
-        let waitLimit = try options.seconds("wait", default: 30)
+        let waitLimit = try positiveSeconds(wait, option: "--wait", default: 30)
 
         var configuration = PostgresConfiguration(connectionString: superuserURL)
         configuration.maxConnections = 1
         configuration.applicationName = "xsc-db-bootstrap"
         let pool = try PostgresPool(configuration: configuration)
         defer { pool.close() }
-        try await waitForDatabase(pool, limit: .seconds(waitLimit))
+        try await Self.waitForDatabase(pool, limit: .seconds(waitLimit))
 
         for service in services {
-            let password = try password(for: service, environment: environment, secrets: secrets)
+            let password = try Self.password(for: service, environment: environment, secrets: secrets)
             try await SchemaBootstrap.run(superuserPool: pool, service: service, password: password)
             let url = try SchemaBootstrap.serviceConnectionString(superuser: superuserURL, service: service,
                                                                   password: password)
@@ -37,7 +56,6 @@ enum DBBootstrapCommand {
                 print("\(service)\t\(url)")
             }
         }
-        return 0
     }
 
     /// XSC_DB_PASSWORD_<SERVICE>, else the saved one, else a new random one (saved if possible).
