@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fails when the committed generated code (Sources/CXSCProto, Sources/Messages/Generated,
-# Sources/ServiceAPI/Generated) is not what scripts/generate.sh produces from proto/ now.
+# Sources/ServiceAPI/Generated, services/gateway/openapi.json) is not what scripts/generate.sh produces from proto/ now.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 tmp="$(mktemp -d)"
@@ -17,6 +17,10 @@ for dir in Sources/CXSCProto Sources/Messages/Generated Sources/ServiceAPI/Gener
     sed 's/^/  /' "$tmp/diff.txt" >&2
   fi
 done
+if ! cmp -s "$ROOT/services/gateway/openapi.json" "$tmp/services/gateway/openapi.json"; then
+  stale=1
+  echo "STALE: services/gateway/openapi.json differs from what scripts/generate.sh produces" >&2
+fi
 if [ "$stale" -ne 0 ]; then
   echo "Generated code is out of date with proto/ or the generator. Run scripts/generate.sh and commit the result." >&2
   exit 1

@@ -2,7 +2,8 @@
 # Regenerates all code derived from proto/:
 #   Sources/CXSCProto/            protoc-c output (.c beside, headers under include/) + umbrella header
 #   Sources/Messages/Generated/   Swift message types + protobuf-c conversions + embedded descriptors
-#   Sources/ServiceAPI/Generated/ Swift handler protocols + typed clients
+#   Sources/ServiceAPI/Generated/ Swift handler protocols + typed clients + the partner HTTP route table
+#   services/gateway/openapi.json  the partner HTTP/JSON API (OpenAPI 3.1, from proto/partner_http.routes)
 # Usage: scripts/generate.sh [OUTPUT_ROOT]   (default: the repository; check-generated.sh passes a temp dir)
 # Needs: protoc, protoc-c, swift. Output is deterministic (sorted inputs, no timestamps).
 set -euo pipefail
@@ -71,5 +72,10 @@ mkdir -p "$OUT/Sources/Messages/Generated" "$OUT/Sources/ServiceAPI/Generated"
 "$codegen" --descriptor-set "$work/descriptors.pb" \
   --messages-out "$OUT/Sources/Messages/Generated" \
   --services-out "$OUT/Sources/ServiceAPI/Generated"
+
+# 5. The partner HTTP/JSON API: the gateway's route table and the OpenAPI document.
+mkdir -p "$OUT/services/gateway"
+"$codegen" --descriptor-set "$work/descriptors.pb" --http-routes "$PROTO_DIR/partner_http.routes" \
+  --services-out "$OUT/Sources/ServiceAPI/Generated" --openapi-out "$OUT/services/gateway/openapi.json"
 
 echo "generate.sh: regenerated $(( ${#all_files[@]} )) proto files into $OUT" >&2

@@ -41,6 +41,9 @@ PIP_PACKAGES=(
     "PyYAML==6.0.3"     # Tests/wire/test_compose.py reads docker-compose.yml
     "kubernetes-validate==1.37.0"   # Tests/wire/test_kubernetes.py: deploy/kubernetes against the schemas
     "pexpect==4.8.0"    # Tests/wire/test_cli_people.py drives `xsc` through a pseudo-terminal
+    "requests==2.34.2"              # Tests/wire/test_gateway_http.py: the partner HTTP/JSON API over HTTP/1.1
+    "openapi-spec-validator==0.9.0" # test_gateway_http.py: services/gateway/openapi.json is valid OpenAPI 3.1
+    "schemathesis==3.39.16"         # test_gateway_http.py: a bounded run against the live gateway
 )
 
 log() { printf 'install-deps: %s\n' "$*" >&2; }

@@ -176,9 +176,10 @@ for svc in "${XSC_SERVICES[@]}"; do
     fi
     # Each process gets its own role's URL through its environment (never on the command line,
     # where `ps` would show the password).
-    # Only the gateway gets the admin password (it uses it on an empty schema only).
+    # Only the gateway gets the admin password (it uses it on an empty schema only) and the
+    # partner HTTP/1.1 listener's address (on the same interface as everything else).
     own_environment=()
-    [ "$svc" = gateway ] && own_environment=("XSC_ADMIN_PASSWORD=$admin_password")
+    [ "$svc" = gateway ] && own_environment=("XSC_ADMIN_PASSWORD=$admin_password" "XSC_HTTP_LISTEN=$bind_host:${XSC_HTTP_PORT:-7180}")
     # The development SMS provider's file lives with the rest of the state (make drill reads it).
     [ "$svc" = notifications ] && own_environment=("XSC_SMS_DEV_FILE=${XSC_SMS_DEV_FILE:-$state_dir/sms-dev.jsonl}")
     env "${peer_environment[@]}" "${own_environment[@]}" \

@@ -57,9 +57,37 @@ public struct Generator {
             }
             result.append(GeneratedFile(path: Self.baseName(file.name) + ".pb.swift", contents: out.text))
         }
+        let jsonEmitter = JSONEmitter(registry: registry, messages: messageEmitter)
+        for file in files where !file.messages.isEmpty || !file.enums.isEmpty {
+            // The proto3 JSON mapping, beside the messages (one file per proto file).
+            var out = CodeWriter()
+            out.line(Self.header(source: file.name))
+            out.line("import ProtoCodec")
+            let scope = file.package.isEmpty ? "" : file.package + "."
+            for enumeration in file.enums {
+                out.line()
+                jsonEmitter.emitEnum(try registry.enumeration(scope + enumeration.name), into: &out)
+            }
+            for message in file.messages {
+                out.line()
+                try jsonEmitter.emitMessage(registry.message(scope + message.name), into: &out)
+            }
+            result.append(GeneratedFile(path: Self.baseName(file.name) + ".json.swift", contents: out.text))
+        }
+        result.append(GeneratedFile(path: JSONEmitter.registryTypeName + ".swift", contents: jsonEmitter.emitRegistry(files)))
         result.append(GeneratedFile(path: DescriptorTableEmitter.typeName + ".swift",
                                     contents: DescriptorTableEmitter().emit(files)))
         return result
+    }
+
+    /// The partner HTTP/JSON API from a routes file: the Swift route table (ServiceAPI) and the
+    /// OpenAPI 3.1 document.
+    public func httpAPIFiles(routesText: String) throws -> (swift: GeneratedFile, openAPI: String) {
+        let routes = try HTTPRoute.parseFile(routesText)
+        let openAPI = OpenAPIEmitter(registry: registry, files: files, routes: routes, title: "XSC partner API")
+        let emitter = HTTPRoutesEmitter(registry: registry, openAPI: openAPI, typeName: "PartnerHTTPRoutes")
+        let (swift, document) = try emitter.emit()
+        return (GeneratedFile(path: "PartnerHTTPRoutes.swift", contents: swift), document)
     }
 
     public func serviceFiles() throws -> [GeneratedFile] {

@@ -1,6 +1,7 @@
 // xsc-codegen: Swift code from a protoc descriptor set (see scripts/generate.sh).
 //   xsc-codegen --descriptor-set FILE --messages-out DIR --services-out DIR [--no-clients]
 //   xsc-codegen --descriptor-set FILE --list-files
+//   xsc-codegen --descriptor-set FILE --http-routes FILE --services-out DIR --openapi-out FILE
 import CodeGen
 import Glibc
 
@@ -37,7 +38,7 @@ var flags: Set<String> = []
 var arguments = CommandLine.arguments.dropFirst()
 while let argument = arguments.popFirst() {
     switch argument {
-    case "--descriptor-set", "--messages-out", "--services-out":
+    case "--descriptor-set", "--messages-out", "--services-out", "--http-routes", "--openapi-out":
         guard let value = arguments.popFirst() else { fail("\(argument) needs a value") }
         options[argument] = value
     case "--list-files", "--no-clients":
@@ -52,6 +53,18 @@ do {
     let generator = try Generator(descriptorSet: readFile(setPath), emitClients: !flags.contains("--no-clients"))
     if flags.contains("--list-files") {
         for name in generator.fileNames { print(name) }
+        exit(0)
+    }
+    if let routesPath = options["--http-routes"] {
+        guard let servicesOut = options["--services-out"], let openAPIOut = options["--openapi-out"] else {
+            fail("--http-routes needs --services-out and --openapi-out")
+        }
+        let (swift, document) = try generator.httpAPIFiles(routesText: String(decoding: readFile(routesPath), as: UTF8.self))
+        write([swift], to: servicesOut)
+        guard let handle = fopen(openAPIOut, "wb") else { fail("cannot write \(openAPIOut)") }
+        let bytes = Array(document.utf8)
+        if fwrite(bytes, 1, bytes.count, handle) != bytes.count { fail("short write to \(openAPIOut)") }
+        fclose(handle)
         exit(0)
     }
     guard let messagesOut = options["--messages-out"], let servicesOut = options["--services-out"] else {

@@ -25,6 +25,7 @@ public enum GatewayService {
                     // The account directory feed (outbox relay + start-up backfill).
                     + DirectoryFeedWorkers.make(pool: hosted.pool, config: hosted.config, logger: hosted.logger,
                                                 reportError: hosted.workerErrorReporter)
+                    + assembly.publicHTTPListener(settings: settings)
             })
         definition.settingsProblems = problems
         definition.beforeServing = { hosted in
@@ -40,6 +41,10 @@ public enum GatewayService {
             return { path in router.method(for: path) }
         }
         definition.reflectedServiceNames = GatewayAssembly.reflectedServiceNames(settings: settings)
+        // The partner HTTP/JSON API: HTTP/2 on the gRPC port (non-gRPC content types), HTTP/1.1
+        // on its own listener (XSC_HTTP_LISTEN).
+        definition.plainHTTP = { hosted in box.get(hosted).partnerHTTP.handler }
+        definition.plainHTTPLimits.maxBodyBytes = settings.httpMaxBodyBytes
         return definition
     }
 }
@@ -76,6 +81,8 @@ public struct GatewayAssembly: Sendable {
     public let router: BackendRouter
     /// Backend health, mirrored into the gateway's health service.
     public let healthProbe: BackendHealthProbe
+    /// The partner HTTP/JSON API and the SMS vendors' callbacks.
+    public let partnerHTTP: PartnerHTTPHandler
 
     /// The whole gateway from the process's shared resources and its settings.
     public init(pool: PostgresPool, config: ServiceConfig, logger: Logger, settings: GatewaySettings) {
@@ -104,6 +111,16 @@ public struct GatewayAssembly: Sendable {
         }
         router = BackendRouter(backends: backends, door: core.door)
         healthProbe = BackendHealthProbe(router: router)
+        partnerHTTP = PartnerHTTPHandler(door: core.door, router: router, logger: core.logger,
+                                        feedHeartbeat: settings.feedHeartbeat)
+    }
+
+    /// The HTTP/1.1 listener of the partner API, unless XSC_HTTP_LISTEN=off.
+    func publicHTTPListener(settings: GatewaySettings) -> [any BackgroundWorker] {
+        guard let address = settings.httpListen else { return [] }
+        var configuration = PublicHTTPListener.Configuration(host: address.host, port: address.port)
+        configuration.maxBodyBytes = settings.httpMaxBodyBytes
+        return [PublicHTTPListener(configuration: configuration, handler: partnerHTTP.handler)]
     }
 
     public var providers: [any RPCServiceProvider] {

@@ -28,6 +28,14 @@ public struct GatewaySettings: Sendable, Equatable {
     /// server, bench.v1 -> the bench server.
     public var interopAddress: HostPort?
     public var benchAddress: HostPort?
+    /// XSC_HTTP_LISTEN: the partner HTTP/JSON API over HTTP/1.1 (default 0.0.0.0:7180; "off"
+    /// turns it off). HTTP/2 JSON requests are answered on the gRPC port regardless.
+    public var httpListen: HostPort? = HostPort(host: "0.0.0.0", port: 7180)
+    /// XSC_HTTP_MAX_BODY_BYTES: largest JSON request body (both transports), default 1 MiB.
+    public var httpMaxBodyBytes = 1 << 20
+    /// XSC_HTTP_FEED_HEARTBEAT_MS: an idle server-sent-events feed writes a comment this often
+    /// (default 15 s; 0 = never), so proxies do not close it as idle.
+    public var feedHeartbeat: Duration? = .seconds(15)
 
     public init() {}
 
@@ -76,6 +84,17 @@ public struct GatewaySettings: Sendable, Equatable {
                 problems.append("\(name)=\(text): expected host:port")
             }
         }
+        if let text = environment["XSC_HTTP_LISTEN"], !text.isEmpty {
+            if text == "off" {
+                settings.httpListen = nil
+            } else if let address = HostPort(parsing: text) {
+                settings.httpListen = address
+            } else {
+                problems.append("XSC_HTTP_LISTEN=\(text): expected host:port or off")
+            }
+        }
+        if let bytes = number("XSC_HTTP_MAX_BODY_BYTES", 1024...(16 * 1024 * 1024)) { settings.httpMaxBodyBytes = Int(bytes) }
+        if let ms = number("XSC_HTTP_FEED_HEARTBEAT_MS", 0...600_000) { settings.feedHeartbeat = ms == 0 ? nil : .milliseconds(Int64(ms)) }
         return (settings, problems)
     }
 }

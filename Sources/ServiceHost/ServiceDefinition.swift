@@ -29,6 +29,10 @@ public struct ServiceDefinition: Sendable {
     public var fallback: (@Sendable (HostedService) throws -> @Sendable (String) -> RPCMethod?)?
     /// Services reflection lists beside the providers' (those reached through `fallback`).
     public var reflectedServiceNames: [String] = []
+    /// Answers HTTP/2 requests on the RPC port whose content-type is not gRPC (the gateway's
+    /// partner JSON API); nil refuses them with 415.
+    public var plainHTTP: (@Sendable (HostedService) throws -> PlainHTTPHandler)?
+    public var plainHTTPLimits = PlainHTTPLimits()
     /// Called once the RPC server exists, before anything starts (e.g. to hand its health store
     /// to a worker that reports the health of peers).
     public var serverCreated: (@Sendable (RPCServer, HostedService) -> Void)?

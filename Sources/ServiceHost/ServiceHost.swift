@@ -109,6 +109,8 @@ public enum ServiceHost {
             }
             rpc.fallback = try definition.fallback?(hosted)
             rpc.reflectedServiceNames = definition.reflectedServiceNames
+            rpc.plainHTTP = try definition.plainHTTP?(hosted)
+            rpc.plainHTTPLimits = definition.plainHTTPLimits
             let server = RPCServer(configuration: rpc, services: try definition.providers(hosted))
             definition.serverCreated?(server, hosted)
             let admin = AdminListener.Configuration(host: config.adminListen.host, port: config.adminListen.port)

@@ -68,6 +68,13 @@ final class RawHTTPClient {
         return lastReadWasEOF
     }
 
+    /// Everything the server sends until it closes the connection, as text.
+    func readToEnd() -> String {
+        while readMore() {}
+        defer { buffered.removeAll() }
+        return String(decoding: buffered, as: UTF8.self)
+    }
+
     private var lastReadWasEOF = false
 
     private func readMore() -> Bool {

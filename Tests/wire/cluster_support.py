@@ -173,6 +173,8 @@ class Cluster:
         self._gateway_channel: grpc.Channel | None = None
         self._sessions: dict[str, list[tuple[str, str]]] = {}
         self._seed_output: str | None = None
+        # Gateway instance -> its partner HTTP/1.1 port (XSC_HTTP_LISTEN).
+        self.http_ports: dict[str, int] = {}
         self.stubs = load_stubs(work_dir / "stubs")
 
     @classmethod
@@ -258,6 +260,10 @@ class Cluster:
                     **peers,
                 }
                 if name == "gateway":
+                    # The partner HTTP/1.1 listener (HTTP/2 JSON shares XSC_LISTEN): a port of its own
+                    # per gateway, so clusters side by side never meet on the default 7180.
+                    self.http_ports[instance] = distinct_port()
+                    env["XSC_HTTP_LISTEN"] = f"127.0.0.1:{self.http_ports[instance]}"
                     env.update({"XSC_ADMIN_PHONE": ADMIN_PHONE, "XSC_ADMIN_PASSWORD": ADMIN_PASSWORD,
                                 # Fast password hashing and no credential cache: tests log in a lot
                                 # and check revocation at once.
@@ -306,6 +312,10 @@ class Cluster:
             eventually(f"xsc-{name} reports SERVING", serving)
         finally:
             channel.close()
+
+    def http_url(self, instance: str = "gateway") -> str:
+        """The gateway's partner HTTP/1.1 base URL (HTTP/2 JSON: http://{address("gateway")})."""
+        return f"http://127.0.0.1:{self.http_ports[instance]}"
 
     def address(self, name: str) -> str:
         return f"127.0.0.1:{self.specs[name].port}"

@@ -65,6 +65,7 @@ def start_gateway(database_url: str, backends: dict[str, str], extra_env: dict[s
         "DATABASE_URL": database_url,
         "XSC_LISTEN": f"127.0.0.1:{port}",
         "XSC_ADMIN_LISTEN": f"127.0.0.1:{wire_support.free_port()}",
+        "XSC_HTTP_LISTEN": f"127.0.0.1:{wire_support.free_port()}",
         "XSC_ACTOR_SECRET": ACTOR_SECRET,
         "XSC_ADMIN_PHONE": ADMIN_PHONE,
         "XSC_ADMIN_PASSWORD": ADMIN_PASSWORD,

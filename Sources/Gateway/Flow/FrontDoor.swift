@@ -34,16 +34,23 @@ public struct FrontDoor: Sendable {
     /// PERMISSION_DENIED or RESOURCE_EXHAUSTED.
     @discardableResult
     public func admit(_ context: ServerContext) async throws -> Caller? {
-        if policy.isAnonymous(context.path) { return nil }
-        guard let token = Self.bearerToken(context.requestMetadata) else { throw GatewayErrors.noCredentials }
+        guard let caller = try await admit(path: context.path, metadata: context.requestMetadata) else { return nil }
+        context[CallerKey.self] = caller
+        return caller
+    }
+
+    /// The same admission for a call that did not arrive as gRPC (the partner HTTP/JSON API):
+    /// `path` is the gRPC method the request maps to, `metadata` carries its `authorization`.
+    public func admit(path: String, metadata: Metadata) async throws -> Caller? {
+        if policy.isAnonymous(path) { return nil }
+        guard let token = Self.bearerToken(metadata) else { throw GatewayErrors.noCredentials }
         let caller = try await resolve(token)
-        guard policy.decide(caller, path: context.path) == .allowed else {
+        guard policy.decide(caller, path: path) == .allowed else {
             throw RPCError(code: .permissionDenied, message: "this method is not available to the caller's role")
         }
         if case .refused(let retryAfterMs) = buckets.take(caller.rateLimitKey, nowMs: monotonicMs()) {
             throw GatewayErrors.rateLimited(retryAfterMs: retryAfterMs)
         }
-        context[CallerKey.self] = caller
         return caller
     }
 

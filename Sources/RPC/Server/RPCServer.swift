@@ -44,6 +44,10 @@ public final class RPCServer: @unchecked Sendable {
         /// Services reflection lists beside the registered ones: what a proxy reaches through
         /// `fallback` (their descriptors must be embedded).
         public var reflectedServiceNames: [String] = []
+        /// Answers HTTP/2 requests whose content-type is not gRPC (the gateway's partner JSON
+        /// API, ServerConnection+PlainHTTP); nil refuses them with 415 as before.
+        public var plainHTTP: PlainHTTPHandler?
+        public var plainHTTPLimits = PlainHTTPLimits()
 
         public init(host: String = "0.0.0.0", port: Int, eventLoops: Int = 1) {
             self.host = host

@@ -8,10 +8,13 @@ final class ServerConnection: HTTP2ConnectionDelegate {
     let transport: HTTP2Connection
     let loop: EventLoop
     let resources: ServerLoopResources
-    private let configuration: RPCServer.Configuration
+    let configuration: RPCServer.Configuration
     private let router: MethodRouter
-    private let admission: AdmissionControl
+    let admission: AdmissionControl
     private var calls: [Int32: ServerCall] = [:]
+    /// Plain HTTP requests on this connection (ServerConnection+PlainHTTP).
+    var plainStreams: [Int32: PlainHTTP2Stream] = [:]
+    private(set) var isShuttingDown = false
     private var drainWaiters: [ServerCall] = []
     private var glitches: GlitchBudget
     /// Glitches seen since the budget was last charged (charged once per batch of events).
@@ -40,14 +43,14 @@ final class ServerConnection: HTTP2ConnectionDelegate {
         self.transport = HTTP2Connection(socket: socket, session: session, loop: resources.loop,
                                          readBuffer: resources.readBuffer)
         transport.delegate = self
-        transport.hasActiveStreams = { [unowned self] in !calls.isEmpty }
+        transport.hasActiveStreams = { [unowned self] in !calls.isEmpty || !plainStreams.isEmpty }
         session.peerResetAllowance = glitches.remaining
     }
 
     var session: HTTP2Session { transport.session }
 
     /// Formatted once per connection: inet_ntop per call showed up in profiles.
-    private lazy var peerDescription: String = transport.socket.peer?.description ?? "unknown"
+    lazy var peerDescription: String = transport.socket.peer?.description ?? "unknown"
     var isClosed: Bool { transport.isClosed }
 
     func start() throws {
@@ -122,6 +125,8 @@ final class ServerConnection: HTTP2ConnectionDelegate {
             case .data(let streamID, let range):
                 if let call = calls[streamID] {
                     call.receiveData(session.receivedData[range])
+                } else if let plain = plainStreams[streamID] {
+                    plain.receiveData(session.receivedData[range])
                 } else {
                     // A stream we refused or already closed: nobody will use the bytes.
                     consumeInbound(streamID: streamID, range.count)
@@ -135,6 +140,7 @@ final class ServerConnection: HTTP2ConnectionDelegate {
                     if !call.finished && GlitchBudget.isPrematureReset(of: call.context, now: .now()) { unchargedGlitches += 1 }
                     call.abort()
                 }
+                plainStreams.removeValue(forKey: streamID)?.abort()
             case .goaway:
                 transport.closeWhenIdle = true
             case .ping:
@@ -170,6 +176,7 @@ final class ServerConnection: HTTP2ConnectionDelegate {
     }
 
     private func endOfStream(_ streamID: Int32) {
+        if let plain = plainStreams[streamID] { plain.receiveEnd() }
         guard let call = calls[streamID] else { return }
         call.receiveEndOfStream()
         if call.startsAtEndOfStream && !call.finished { startHandler(call) }
@@ -177,7 +184,11 @@ final class ServerConnection: HTTP2ConnectionDelegate {
 
     private func openCall(streamID: Int32, block: HTTP2HeaderBlock, endStream: Bool) {
         // Trailers from a client, or headers for a stream we already refused: ignore.
-        guard calls[streamID] == nil else { return }
+        guard calls[streamID] == nil, plainStreams[streamID] == nil else { return }
+        if isPlainHTTP(block) {
+            openPlainHTTP(streamID: streamID, block: block, endStream: endStream)
+            return
+        }
         let head: RequestHead
         switch RequestHead.parse(block) {
         case .success(let parsed):
@@ -273,10 +284,11 @@ final class ServerConnection: HTTP2ConnectionDelegate {
     /// of watch streams see `isServerShuttingDown` and end theirs.
     func finishShutdown() {
         for call in calls.values { call.context.isServerShuttingDown = true }
+        isShuttingDown = true
         session.submitGoaway(errorCode: HTTP2ErrorCode.noError)
         transport.closeWhenIdle = true
         transport.requestFlush()
-        if calls.isEmpty { transport.flush() }
+        if calls.isEmpty && plainStreams.isEmpty { transport.flush() }
     }
 
     func close() { transport.close() }
@@ -285,6 +297,8 @@ final class ServerConnection: HTTP2ConnectionDelegate {
         if let keepaliveTimer { loop.cancelTimer(keepaliveTimer) }
         for call in calls.values { call.abort() }
         calls.removeAll()
+        for plain in plainStreams.values { plain.abort() }
+        plainStreams.removeAll()
         for waiter in drainWaiters { _ = waiter.resumeIfDrained() }
         drainWaiters.removeAll()
         onClose?(self)

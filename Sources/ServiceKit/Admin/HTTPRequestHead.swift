@@ -5,12 +5,14 @@ struct HTTPRequestHead: Equatable {
     var method: String
     /// The path without its query string.
     var path: String
+    /// The request target as sent (path and query).
+    var target: String = ""
     var minorVersion: Int
     /// Lower-cased names, in arrival order.
     var headers: [(name: String, value: String)]
 
     static func == (lhs: HTTPRequestHead, rhs: HTTPRequestHead) -> Bool {
-        lhs.method == rhs.method && lhs.path == rhs.path && lhs.minorVersion == rhs.minorVersion
+        lhs.method == rhs.method && lhs.path == rhs.path && lhs.target == rhs.target && lhs.minorVersion == rhs.minorVersion
             && lhs.headers.elementsEqual(rhs.headers) { $0.name == $1.name && $0.value == $1.value }
     }
 
@@ -79,8 +81,8 @@ struct HTTPRequestParser {
             headers.append((line[..<colon].lowercased(), value))
         }
         let path = requestLine[1].split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
-        let head = HTTPRequestHead(method: String(requestLine[0]), path: String(path), minorVersion: minorVersion,
-                                   headers: headers)
+        let head = HTTPRequestHead(method: String(requestLine[0]), path: String(path), target: String(requestLine[1]),
+                                   minorVersion: minorVersion, headers: headers)
         return .complete(head, consumed: end + 4)
     }
 
