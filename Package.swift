@@ -24,10 +24,15 @@ let package = Package(
         .executable(name: "xsc-notifications", targets: ["NotificationsServer"]),
         .executable(name: "xsc-settlements", targets: ["SettlementsServer"]),
         .executable(name: "xsc", targets: ["XscCLI"]),
+        .executable(name: "xsc-load", targets: ["LoadTool"]),
     ],
     dependencies: [
         // HMAC-SHA256 for the signed actor context (ServiceKit).
         .package(url: "https://github.com/apple/swift-crypto.git", exact: "3.12.3"),
+        // Command-line parsing for the tools (xsc, xsc-load).
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        // Latency percentiles for xsc-load.
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
     ],
     targets: [
         // 1. C shims: module map + shim header only, and the protoc-c output.
@@ -112,6 +117,13 @@ let package = Package(
         .executableTarget(name: "NotificationsServer", dependencies: ["ServiceHost", "Notifications", "ServiceKit", "ServiceKitStore", "RPC"]),
         .executableTarget(name: "SettlementsServer", dependencies: ["ServiceHost", "Settlements"]),
         .executableTarget(name: "XscCLI", dependencies: ["ServiceKit", "ServiceKitStore", "ServiceAPI", "Postgres", "RPC", "Messages"]),
+        // The load generator: one service directly (minted actor) or through the gateway, open or
+        // closed loop, the scenarios of services/<name>/loadtest/.
+        .executableTarget(name: "LoadTool", dependencies: [
+            "ServiceKit", "ServiceAPI", "RPC", "Messages", "NetIO",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Histogram", package: "hdrhistogram-swift"),
+        ]),
 
         .testTarget(name: "HTTP2Tests", dependencies: ["HTTP2"]),
         .testTarget(name: "DomainKitTests", dependencies: ["DomainKit", "RPC", "Messages"]),
