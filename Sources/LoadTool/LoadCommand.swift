@@ -56,8 +56,8 @@ struct LoadCommand: AsyncParsableCommand {
     @Option(help: "Seconds of load before the measured window (not counted).")
     var warmup: Double = 2
 
-    @Option(help: "The server process to read CPU time and RSS of (default: the one listening on the target port).")
-    var serverPid: Int32?
+    @Option(help: "A server process to read CPU time and RSS of; repeat for more (through the gateway: the gateway and the backend). Default: the one listening on the target port.")
+    var serverPid: [Int32] = []
 
     @Option(help: "Through the gateway: log in as PHONE:PASSWORD (once per person the scenario needs, in order).")
     var login: [String] = []
@@ -131,20 +131,23 @@ struct LoadCommand: AsyncParsableCommand {
             throw Scenario.Invalid(message: "the first operation failed, nothing measured: \(error)")
         }
 
-        let server = serverPid.map(ServerProcess.init(pid:)) ?? (Self.isLocal(host) ? ServerProcess.listening(on: port) : nil)
+        let servers = serverPid.isEmpty
+            ? (Self.isLocal(host) ? ServerProcess.listening(on: port).map { [$0] } ?? [] : [])
+            : serverPid.map(ServerProcess.init(pid:))
         let mode: Driver.Mode = rate.map { .open(rate: $0, maxInFlight: maxInFlight) } ?? .closed(concurrency: concurrency)
         let warmupDuration = Duration.milliseconds(Int64(warmup * 1000))
         let measured = Duration.milliseconds(Int64(duration * 1000))
         let driver = Driver(workload: workload, mode: mode, channels: channels, loop: loop, warmup: warmupDuration, duration: measured)
         let start = ContinuousClock.now + .milliseconds(10)
-        let sampling = server.map { server in
+        let sampling = servers.map { server in
             Task { await ServerSampler(server: server).sample(from: start + warmupDuration, until: start + warmupDuration + measured) }
         }
         let result = await driver.run(start: start)
-        let reading = await sampling?.value
+        var readings: [ServerReading] = []
+        for task in sampling { readings.append(await task.value) }
         let extra = try await workload.finish(channel: setup)
         let report = LoadReport(scenario: scenario, via: access.via, target: target, mode: mode, connections: connections,
-                                warmupSeconds: warmup, durationSeconds: duration, result: result, server: reading, extra: extra)
+                                warmupSeconds: warmup, durationSeconds: duration, result: result, servers: readings, extra: extra)
         print(json ? report.json() : report.text())
     }
 

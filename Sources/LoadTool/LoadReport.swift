@@ -10,12 +10,11 @@ struct LoadReport {
     var warmupSeconds: Double
     var durationSeconds: Double
     var result: Driver.Result
-    var server: ServerReading?
+    /// The measured servers (the first is the target's).
+    var servers: [ServerReading]
     var extra: [String: Double]
 
     private var perSecond: Double { durationSeconds > 0 ? Double(result.operations) / durationSeconds : 0 }
-    private var okOperations: Int { result.statuses["OK", default: 0] }
-
     private func percentile(_ value: Double) -> UInt64 {
         result.latencyMicros.totalCount == 0 ? 0 : result.latencyMicros.valueAtPercentile(value)
     }
@@ -46,12 +45,13 @@ struct LoadReport {
             lines.append("    \(status): \(message.prefix(200))")
         }
         if isOpen { lines.append("  late sends  \(result.lateSends) (sent > 1 ms after due: every caller was busy)") }
-        if let server {
-            let perOp = okOperations > 0 ? server.cpuSeconds * 1e6 / Double(result.operations) : 0
+        for server in servers {
+            let perOp = result.operations > 0 ? server.cpuSeconds * 1e6 / Double(result.operations) : 0
             lines.append("  server      pid \(server.pid): CPU \(Self.number(server.cpuSeconds)) s = \(Self.number(perOp)) us/operation, "
                          + "\(Self.number(server.cpuSeconds / durationSeconds)) cores; RSS max \(Self.number(server.rssMaxKiB / 1024)) MiB, "
                          + "end \(Self.number(server.rssEndKiB / 1024)) MiB")
-        } else {
+        }
+        if servers.isEmpty {
             lines.append("  server      not measured (no --server-pid, and no process of this user listens on the target port)")
         }
         for (name, value) in extra.sorted(by: { $0.key < $1.key }) {
@@ -97,8 +97,8 @@ struct LoadReport {
             object["max_in_flight"] = maxInFlight
             object["late_sends"] = result.lateSends
         }
-        if let server {
-            object["server"] = [
+        let serverObjects = servers.map { server in
+            [
                 "pid": Int(server.pid),
                 "cpu_s": server.cpuSeconds,
                 "cpu_us_per_operation": result.operations > 0 ? server.cpuSeconds * 1e6 / Double(result.operations) : 0,
@@ -107,6 +107,8 @@ struct LoadReport {
                 "rss_end_mib": server.rssEndKiB / 1024,
             ] as [String: Any]
         }
+        object["servers"] = serverObjects
+        if let first = serverObjects.first { object["server"] = first }
         guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]),
               let text = String(data: data, encoding: .utf8) else { return "{}" }
         return text
@@ -114,7 +116,7 @@ struct LoadReport {
 
     /// CPUs and load average when the run ended: the figures mean little without them.
     static func machine() -> [String: Any] {
-        let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").prefix(3).compactMap { Double($0) } ?? []
+        let load = ServerProcess.read("/proc/loadavg")?.split(separator: " ").prefix(3).compactMap { Double($0) } ?? []
         return ["cpus": ProcessInfo.processInfo.activeProcessorCount, "loadavg": load]
     }
 

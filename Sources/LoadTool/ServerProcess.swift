@@ -25,7 +25,7 @@ struct ServerProcess: Sendable {
         let hexPort = String(format: "%04X", port)
         var inodes: Set<String> = []
         for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
-            guard let text = try? String(contentsOfFile: table, encoding: .utf8) else { continue }
+            guard let text = Self.read(table) else { continue }
             for line in text.split(separator: "\n").dropFirst() {
                 let fields = line.split(separator: " ")
                 guard fields.count > 9, fields[3] == "0A", fields[1].hasSuffix(":" + hexPort) else { continue }
@@ -35,11 +35,21 @@ struct ServerProcess: Sendable {
         return inodes
     }
 
+    /// A /proc file read to its end: they report size 0 and come in page-sized reads, so a
+    /// reader that trusts the size or reads once sees only the first page (of /proc/net/tcp on
+    /// a busy machine, the first few dozen sockets).
+    static func read(_ path: String) -> String? {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? handle.close() }
+        guard let data = try? handle.readToEnd() else { return nil }
+        return String(decoding: data, as: UTF8.self)
+    }
+
     var isAlive: Bool { FileManager.default.fileExists(atPath: "/proc/\(pid)/stat") }
 
     /// Resident memory now, KiB (VmRSS of /proc/PID/status).
     func rssKiB() -> Double {
-        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return 0 }
+        guard let status = Self.read("/proc/\(pid)/status") else { return 0 }
         for line in status.split(separator: "\n") where line.hasPrefix("VmRSS:") {
             return Double(line.split(separator: " ").dropFirst().first ?? "0") ?? 0
         }
@@ -49,7 +59,7 @@ struct ServerProcess: Sendable {
     /// CPU time so far, seconds: utime + stime of /proc/PID/stat (fields 14 and 15, clock ticks;
     /// they cover every thread of the process).
     func cpuSeconds() -> Double {
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+        guard let stat = Self.read("/proc/\(pid)/stat"),
               let close = stat.lastIndex(of: ")") else { return 0 }
         let fields = stat[stat.index(after: close)...].split(separator: " ")
         // After the command come the state (field 3), so utime and stime are at 11 and 12 here.

@@ -103,10 +103,12 @@ def seeded(cluster):
 def test_orders_through_the_gateway_with_a_partner_key(cluster, seeded):
     # A key of its own: the drill's partner key is shown only once, to whoever seeded first.
     token = dict(cluster.create_partner_key("load-mall", "mall"))["authorization"].removeprefix("Bearer ")
+    gateway, orders = cluster.processes["gateway"].proc.pid, cluster.processes["orders"].proc.pid
     report = run_json(SCENARIOS["orders"], "--via", "gateway", "--target", cluster.address("gateway"), "--token", token,
-                      "--concurrency", "4")
+                      "--concurrency", "4", "--server-pid", str(gateway), "--server-pid", str(orders))
     assert report["via"] == "gateway", report
-    assert_figures(report, cluster.processes["gateway"].proc.pid)
+    assert_figures(report, gateway)
+    assert [server["pid"] for server in report["servers"]] == [gateway, orders], report
 
 
 def test_customers_through_the_gateway_logged_in(cluster, seeded):

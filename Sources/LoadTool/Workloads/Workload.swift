@@ -26,7 +26,7 @@ struct CheckFailure: Error, CustomStringConvertible {
 /// The workloads a scenario file may name.
 enum Workloads {
     static let names = ["orders.submit-order", "customers.create-search", "proposals.submit-decide",
-                        "notifications.send", "settlements.close"]
+                        "notifications.send", "settlements.close", "bench.echo"]
 
     /// Builds the scenario's workload; `setup` is a channel for the look-ups a workload does
     /// while it is made (account ids through the gateway).
@@ -38,6 +38,7 @@ enum Workloads {
         case "proposals.submit-decide": return try await ProposalsSubmitDecide(request, access: access, runID: runID, setup: setup)
         case "notifications.send": return try NotificationsSend(request, access: access, runID: runID)
         case "settlements.close": return try SettlementsClose(request, access: access, runID: runID)
+        case "bench.echo": return BenchEcho(request)
         default:
             throw Scenario.Invalid(message: "unknown workload \(scenario.workload) (known: \(names.joined(separator: ", ")))")
         }
