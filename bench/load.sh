@@ -3,7 +3,7 @@
 # a database floor (pgbench, one INSERT per transaction) measured in the same run (bench/load.py
 # explains it; a measurement, not a test).
 #
-#   bench/load.sh [--skip-build] [--duration S] [--warmup S] [--concurrency N] [--only a,b] [--note TEXT]
+#   bench/load.sh [--skip-build] [--rounds N] [--duration S] [--warmup S] [--concurrency N] [--connections N] [--only a,b] [--note TEXT]
 #
 # Release binaries (XSC_BIN_DIR=DIR uses the binaries there as they are). A throwaway PostgreSQL
 # 15 (scripts/pg/start-test-postgres.sh). Needs pgbench and python3 with grpcio. Prints a
@@ -14,7 +14,7 @@ skip_build="" pass=()
 while [ $# -gt 0 ]; do
     case $1 in
         --skip-build) skip_build=1 ;;
-        --duration|--warmup|--concurrency|--only|--note) pass+=("$1" "$2"); shift ;;
+        --duration|--warmup|--concurrency|--connections|--rounds|--only|--note) pass+=("$1" "$2"); shift ;;
         -h|--help) sed -n 2,10p "$0"; exit 0 ;;
         *) echo "unknown option $1 (try --help)" >&2; exit 2 ;;
     esac

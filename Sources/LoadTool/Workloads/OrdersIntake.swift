@@ -6,7 +6,8 @@ import ServiceKit
 /// orders.submit-order: partner orders through SubmitOrder, each distinct (its own external id
 /// and idempotency key, so every call writes an order, not a replay) and checked to be the
 /// order sent. Directly, the partner is a minted actor and the catalog and routing are put in
-/// place first through orders' own admin RPCs; through the gateway, the one session is a
+/// place first through orders' own admin RPCs (unless the section says `"prepare": false`);
+/// through the gateway, the one session is a
 /// partner API key and the catalog is the seeded one named in the scenario's `gateway` section.
 struct OrdersIntake: Workload {
     struct Sku: Sendable {
@@ -45,7 +46,9 @@ struct OrdersIntake: Workload {
         partner = try access.metadata(for: Persona(accountID: section.string("partner", default: "load-mall"), role: .partner,
                                                    partnerChannel: channel),
                                       login: 0, gatewayRole: "a partner API key of the \(channel) channel (--token)")
-        if access.via == .direct {
+        // `"prepare": false`: the catalog and routing are already there (a seeded system), as
+        // through the gateway; the run then does exactly the work a gateway run does.
+        if access.via == .direct && section.bool("prepare", default: true) {
             admin = try access.metadata(for: Persona(accountID: "load-admin", role: .admin, teamPath: "/hq"), login: 0, gatewayRole: "")
             system = try access.metadata(for: .system("gateway"), login: 0, gatewayRole: "")
         } else {
