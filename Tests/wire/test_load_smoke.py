@@ -146,3 +146,13 @@ def test_a_failing_first_operation_stops_before_measuring(cluster):
     done = xsc_load(SCENARIOS["proposals"], "--target", cluster.address("orders"), "--duration", "1", "--skip-prepare")
     assert done.returncode == 1, done.stdout + done.stderr
     assert "first operation failed" in done.stderr, done.stderr
+
+
+@pytest.mark.parametrize("service", list(SCENARIOS))
+def test_directly_only_postgresql_and_the_service_need_to_run(tmp_path, service):
+    # No gateway, no peers (their addresses are closed ports): the scenario prepares what it
+    # needs through the service's own RPCs and its outbox, if any, simply waits for its peers.
+    with Cluster.started(tmp_path, services=(service,)) as alone:
+        report = run_json(SCENARIOS[service], "--target", alone.address(service), "--concurrency", "2")
+        assert_figures(report, alone.processes[service].proc.pid)
+        alone.assert_all_running()
