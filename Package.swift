@@ -25,12 +25,15 @@ let package = Package(
         .executable(name: "xsc-settlements", targets: ["SettlementsServer"]),
         .executable(name: "xsc-campaigns", targets: ["CampaignsServer"]),
         .executable(name: "xsc", targets: ["XscCLI"]),
+        .executable(name: "xsc-load", targets: ["LoadTool"]),
     ],
     dependencies: [
         // HMAC-SHA256 for the signed actor context (ServiceKit).
         .package(url: "https://github.com/apple/swift-crypto.git", exact: "3.12.3"),
-        // The `xsc` command line: subcommands, help, shell completion.
+        // Command-line parsing for the tools (xsc, xsc-load): subcommands, help, shell completion.
         .package(url: "https://github.com/apple/swift-argument-parser.git", exact: "1.8.2"),
+        // Latency percentiles for xsc-load.
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", exact: "0.2.0"),
     ],
     targets: [
         // 1. C shims: module map + shim header only, and the protoc-c output.
@@ -119,6 +122,13 @@ let package = Package(
         .executableTarget(name: "XscCLI", dependencies: [
             "ServiceKit", "ServiceKitStore", "ServiceAPI", "Postgres", "RPC", "Messages",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        // The load generator: one service directly (minted actor) or through the gateway, open or
+        // closed loop, the scenarios of services/<name>/loadtest/.
+        .executableTarget(name: "LoadTool", dependencies: [
+            "ServiceKit", "ServiceAPI", "RPC", "Messages", "NetIO",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Histogram", package: "hdrhistogram-swift"),
         ]),
 
         .testTarget(name: "HTTP2Tests", dependencies: ["HTTP2"]),

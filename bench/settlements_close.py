@@ -40,7 +40,8 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def minted(account: str, role: str, team: str = "/") -> list:
-    out = wire_support.run_xsc("mint-actor", "--account", account, "--role", role, "--team", team, "--plain",
+    # For settlements only: an actor carries the service it is for.
+    out = wire_support.run_xsc("mint-actor", "--audience", "settlements", "--account", account, "--role", role, "--team", team, "--plain",
                                env={"XSC_ACTOR_SECRET": ACTOR_SECRET})
     assert out.returncode == 0, out.stderr
     pairs = [line.split(": ", 1) for line in out.stdout.splitlines()]
