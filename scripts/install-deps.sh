@@ -43,8 +43,17 @@ PIP_PACKAGES=(
     "pexpect==4.8.0"    # Tests/wire/test_cli_people.py drives `xsc` through a pseudo-terminal
     "requests==2.34.2"              # Tests/wire/test_gateway_http.py: the partner HTTP/JSON API over HTTP/1.1
     "openapi-spec-validator==0.9.0" # test_gateway_http.py: services/gateway/openapi.json is valid OpenAPI 3.1
-    "schemathesis==3.39.16"         # test_gateway_http.py: a bounded run against the live gateway
 )
+
+# schemathesis (test_gateway_http.py: a bounded run against the live gateway) pins pytest below 9,
+# so it lives in a virtual environment of its own; the test finds it at the same path.
+# Every package of that environment is pinned in scripts/schemathesis-requirements.txt: a fresh
+# resolve picks releases schemathesis 3.39 breaks with (hypothesis 6.170: "'many' object has no
+# attribute 'more'").
+SCHEMATHESIS_PIN="schemathesis==3.39.16"
+SCHEMATHESIS_WITH=("hypothesis==6.155.2")
+SCHEMATHESIS_REQUIREMENTS="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/schemathesis-requirements.txt"
+SCHEMATHESIS_VENV="${XSC_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/xsc-tools}/schemathesis"
 
 log() { printf 'install-deps: %s\n' "$*" >&2; }
 
@@ -122,5 +131,25 @@ install_pip() {
     python3 -m pip install "${flags[@]}" "${PIP_PACKAGES[@]}"
 }
 
+install_schemathesis() {
+    local want="${SCHEMATHESIS_PIN#*==}" have=""
+    if [ -x "$SCHEMATHESIS_VENV/bin/python" ]; then
+        have="$("$SCHEMATHESIS_VENV/bin/python" -c 'from importlib import metadata; print(metadata.version("schemathesis"))' 2>/dev/null || true)"
+    fi
+    if [ "$have" = "$want" ] && "$SCHEMATHESIS_VENV/bin/python" -c 'import sys; from importlib import metadata
+sys.exit(0 if all(metadata.version(p.split("==")[0]) == p.split("==")[1] for p in sys.argv[1:]) else 1)' "${SCHEMATHESIS_WITH[@]}" 2>/dev/null; then
+        log "schemathesis $want: present in $SCHEMATHESIS_VENV"
+        return 0
+    fi
+    log "installing $SCHEMATHESIS_PIN into $SCHEMATHESIS_VENV"
+    if ! python3 -m venv --clear "$SCHEMATHESIS_VENV" 2>/dev/null; then
+        # Debian's own python3 needs its venv module from apt.
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-venv
+        python3 -m venv --clear "$SCHEMATHESIS_VENV"
+    fi
+    "$SCHEMATHESIS_VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r "$SCHEMATHESIS_REQUIREMENTS"
+}
+
 install_apt
 install_pip
+install_schemathesis
