@@ -94,10 +94,12 @@ def gateways(tmp_path_factory, certificates):
         try:
             for mode in ("optional", "required"):
                 ports = set()
-                while len(ports) < 3:
+                while len(ports) < 4:
                     ports.add(wire_support.free_port())
-                h2c, admin, port = sorted(ports)
+                h2c, admin, port, http = sorted(ports)
+                # Each gateway its own ports, the partner HTTP/1.1 listener's included.
                 env = {**base, "XSC_LISTEN": f"127.0.0.1:{h2c}", "XSC_ADMIN_LISTEN": f"127.0.0.1:{admin}",
+                       "XSC_HTTP_LISTEN": f"127.0.0.1:{http}",
                        "XSC_TLS_LISTEN": f"127.0.0.1:{port}", "LOG_LEVEL": "info",
                        "XSC_TLS_CERT_FILE": str(certificates / "live.pem"),
                        "XSC_TLS_KEY_FILE": str(certificates / "live.key"),
