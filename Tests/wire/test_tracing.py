@@ -155,3 +155,19 @@ def test_a_refused_call_is_traced_and_marked_as_an_error(world, collector):
     assert orders[0]["status"]["code"] == 2
     codes = [a["value"]["intValue"] for a in orders[0]["attributes"] if a["key"] == "rpc.grpc.status_code"]
     assert codes == ["3"]
+
+
+def test_a_partner_json_request_over_http_continues_its_trace(world, collector):
+    """The HTTP/JSON API (HTTP/1.1 at XSC_HTTP_LISTEN) passes no gRPC interceptor: the gateway
+    continues the caller's trace itself, so orders' span is in it."""
+    import requests
+    trace = "6bf92f3577b34da6a3ce929d0e0e4736"
+    key = dict(world.who("tmall"))["authorization"]
+    body = {"source": "SOURCE_MALL", "externalId": "TRACE-HTTP-1", "deliveryDistrictId": "cq-o1-d3",
+            "lines": [{"skuId": "bj-500", "quantity": 1, "unitPriceFen": "15800"}],
+            "customer": {"name": "张三", "phone": "13800138000", "address": "重庆市渝中区解放碑1号"}}
+    answer = requests.post(world.cluster.http_url() + "/v1/orders", json=body, timeout=10,
+                           headers={"authorization": key, "traceparent": f"00-{trace}-{GIVEN_PARENT}-01"})
+    assert answer.status_code == 200, answer.text
+    orders = eventually("orders' span of the HTTP request", lambda: collector.find("orders", SUBMIT, trace))
+    assert orders[0]["parentSpanId"] != GIVEN_PARENT  # the gateway's own span sits between

@@ -17,6 +17,8 @@ public struct PartnerHTTPHandler: Sendable {
     let transcoder: JSONTranscoder
     /// Unary calls through the JSON API end by then (a feed has no deadline).
     let callTimeout: Duration = .seconds(30)
+    /// HTTP requests pass no interceptor: the trace is continued (or started) here.
+    let traceIDs = TraceIDSource()
 
     public init(door: FrontDoor, router: BackendRouter, logger: Logger, feedHeartbeat: Duration? = .seconds(15)) {
         self.door = door
@@ -33,7 +35,13 @@ public struct PartnerHTTPHandler: Sendable {
     public var handler: PlainHTTPHandler {
         let handler = self
         return { request, responder in
-            await handler.logged(request, responder) { await handler.handle(request, $0) }
+            // As for gRPC calls: the caller's trace continued (or one started), in the access
+            // line and in the backend call's traceparent (FrontDoor.backendMetadata).
+            let trace = TraceContext.continuing(request.header("traceparent"), traceState: request.header("tracestate"),
+                                                ids: handler.traceIDs)
+            await TraceContext.$bound.withValue(trace) {
+                await handler.logged(request, responder) { await handler.handle(request, $0) }
+            }
         }
     }
 
