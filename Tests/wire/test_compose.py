@@ -82,8 +82,9 @@ def test_ports_follow_the_table(compose, name):
     rpc, admin = RPC_PORT[name], ADMIN_PORT[name]
     # Only the gateway is published (issue 16): a backend port on the host would let anyone
     # reaching the host call a service with a forged or replayed actor, or scrape /metrics.
-    # The gateway's 7443 is its TLS listener (XSC_TLS_LISTEN, off until a certificate is named).
-    assert service.get("ports", []) == (["7100:7100", "7443:7443"] if name == "gateway" else [])
+    # The gateway's 7443 is its TLS listener (XSC_TLS_LISTEN, off until a certificate is named),
+    # 7180 its partner HTTP/1.1 JSON listener (XSC_HTTP_LISTEN).
+    assert service.get("ports", []) == (["7100:7100", "7180:7180", "7443:7443"] if name == "gateway" else [])
     env = environment_of(service)
     assert env["XSC_LISTEN"] == f"0.0.0.0:{rpc}"
     assert env["XSC_ADMIN_LISTEN"] == f"0.0.0.0:{admin}"

@@ -255,6 +255,8 @@ def test_probes_are_grpc_health_on_the_service_port(overlay):
         expected = {"grpc": RPC_PORT[name], "admin": ADMIN_PORT[name]}
         if name == "gateway" and env.get("XSC_TLS_CERT_FILE"):
             expected["tls"] = int(env["XSC_TLS_LISTEN"].rpartition(":")[2])  # the edge's TLS listener
+        if name == "gateway":
+            expected["http-json"] = int(env["XSC_HTTP_LISTEN"].rpartition(":")[2])  # partner HTTP/1.1 JSON
         assert ports == expected
         for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
             assert container[probe]["grpc"]["port"] == RPC_PORT[name], f"{name}: {probe}"
