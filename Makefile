@@ -5,7 +5,7 @@ SHELL := /usr/bin/env bash
 .PHONY: help deps build test soak test-wire test-wire-selfcheck generate bench up down status logs drill
 
 help:
-	@echo "make up | down | status | logs   run the gateway and the five services locally (state in ./var)"
+	@echo "make up | down | status | logs   run the gateway and the six services locally (state in ./var)"
 	@echo "make drill                       the whole drill (teams, an order to its paid reward, a customer, a notice) against make up's system"
 	@echo "make test                        every test: Swift + Python wire tests, throwaway PostgreSQL"
 	@echo "make soak                        the long abuse and fault suite (issue 16), printing its figures"

@@ -3,7 +3,7 @@
 # default: it is the build `make test` already made, and a cold debug build takes a fraction of
 # a release build's time on 2 cores; XSC_BUILD_CONFIG=release for the fast binaries), creates
 # and starts an embedded PostgreSQL in var/pg unless DATABASE_URL names one, creates each
-# service's schema and role, starts the gateway and the five services in the background and
+# service's schema and role, starts the gateway and the six services in the background and
 # waits until every one answers its gRPC health check. Running it again starts only what is not
 # running. Settings: see scripts/local-system.sh.
 #
