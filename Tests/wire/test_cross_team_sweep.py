@@ -17,13 +17,15 @@ google.rpc.Status in grpc-status-details-bin), and for an OK answer the response
 is replaced by the missing one (both are UUIDs, so the bytes line up).
 
 Coverage is read from the descriptors: every top-level `id`/`*_id`/`*_ids` string field of every
-RPC of the six services must be swept here, or be a reference to something that is not read
+RPC of the seven services must be swept here, or be a reference to something that is not read
 back (a person to assign, a catalog entry), or be listed in NOT_SWEPT with its reason; a new
 id-taking RPC in proto/ fails the test until it is classified. Printed: ids tried, RPCs swept,
 answers by code, leaked (asserted 0).
 
 Shown able to fail: with a planted difference (another team's customer answered NOT_FOUND with
-one extra space in the message, CustomerFlow.teamCustomer) the sweep reported leaked 10."""
+one extra space in the message, CustomerFlow.teamCustomer) the sweep reported leaked 10; with
+ancestors let into campaigns (CampaignAccess matching the team path by prefix) it reported leaked
+21 (GetCampaign, ListParticipations, both lists OK for the leads and cq's manager)."""
 from __future__ import annotations
 
 import base64
