@@ -63,6 +63,23 @@ final class CampaignRulesTests: XCTestCase {
         }
     }
 
+    /// A pickup point id is stored only in the shape the handlers let through when it is looked
+    /// up again (LookupField's key: ASCII letters, digits, - _ . : @), so no point is created
+    /// that PickingList or VerifyPickup could never name.
+    func testAPickupPointIdOutsideTheLookupShapeIsRefusedAtCreation() async throws {
+        var request = fixture.campaignRequest()
+        request.campaign?.pickupPoints[0].pickupPointId = "幸福店"
+        request.campaign?.pickupPoints[1].pickupPointId = "p2'--"
+        do {
+            _ = try await fixture.create(request)
+            XCTFail("accepted pickup point ids that cannot be looked up")
+        } catch let error as RPCError {
+            XCTAssertEqual(error.code, .invalidArgument)
+            XCTAssertTrue(error.message.contains("campaign.pickup_points[0].pickup_point_id"), error.message)
+            XCTAssertTrue(error.message.contains("campaign.pickup_points[1].pickup_point_id"), error.message)
+        }
+    }
+
     /// The point becomes the orders' delivery address: what the order area would refuse at the
     /// deadline (a dead letter) is refused when the campaign is created.
     func testAPointAddressTooLongForTheOrderAreaIsRefusedAtCreation() async throws {

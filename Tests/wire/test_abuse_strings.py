@@ -1,9 +1,10 @@
-"""Hostile strings in every string field of every RPC of the six services (issue 16's row):
+"""Hostile strings in every string field of every RPC of the seven services (issue 16's row):
 SQL-injection text, invalid UTF-8, an embedded NUL and a 1 MB string, each put alone into one
 top-level string field of an otherwise empty request, sent as raw bytes (grpcio's encoder would
 refuse the invalid ones). Gateway RPCs go through the gateway as hq_admin; the backends are
-called directly with an actor signed for them: an hq admin, and for customers, proposals and
-settlements (closed inside a team) also a team admin, so their handlers get past the role checks.
+called directly with an actor signed for them: an hq admin, and for customers, proposals,
+settlements and campaigns (closed inside a team) also a team admin, so their handlers get past
+the role checks.
 
 Asserted: invalid UTF-8 and NUL are INVALID_ARGUMENT everywhere (the decoder refuses them before
 any handler); a lookup field (an id, a code, a cursor, an organisation path: LookupField in
@@ -36,7 +37,7 @@ PAYLOADS = {
     "1mb": b"A" * (1 << 20),
 }
 STRICT = ("invalid-utf8", "nul")
-SERVICES = ("gateway", "orders", "customers", "proposals", "settlements", "notifications")
+SERVICES = ("gateway", "orders", "customers", "proposals", "settlements", "notifications", "campaigns")
 TEAM = "/hq/cq/cq-o1/cq-o1-d3/t7"
 # Fields that name something to look up (LookupField's shapes): ids, codes, cursors, paths.
 LOOKUP = re.compile(r"(^id|_id|^ids|_ids|cursor|_code|^code|_path)$")
@@ -79,7 +80,7 @@ def targets(cluster):
     out = []
     for name in SERVICES[1:]:
         callers = [("hq_admin", backend_actor(stubs, name, "ROLE_ADMIN", "hq_admin", "/hq"))]
-        if name in ("customers", "proposals", "settlements"):
+        if name in ("customers", "proposals", "settlements", "campaigns"):
             callers.append(("team_admin", backend_actor(stubs, name, "ROLE_STAFF", "team_admin", TEAM)))
         module = getattr(stubs, name)
         for who, md in callers:

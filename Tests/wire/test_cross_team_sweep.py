@@ -3,22 +3,29 @@ service: ids tried, 0 leaked"). Team A (t7 of the seeded drill) makes one object
 through the gateway: an order, customers, a follow-up task, a near-duplicate, a proposal and its
 checkpoint, a notice and a question, an SMS in a member's inbox, its accounts and sessions, and
 a statement and a reimbursement of region cq (a return visit of the order referred by t7's
-intermediary, the week closed early; a promotion-expense visit of last quarter, the quarter closed). Then
+intermediary, the week closed early; a promotion-expense visit of last quarter, the quarter closed),
+a channel-conflict flag of region cq (the order's customer and SKU again through a second mall
+partner), and a group-buy campaign led by t7's intermediary with a pickup point served by cq's
+dealer, joined once and succeeded at its deadline (so its lists and pickup answer past their
+state checks). Then
 team B (a team in another region: its salesperson and its team admin) and, for what DOMAIN.md
-closes inside the team (everything but orders), team A's ancestors (the district and office
-order leads) call every id-taking RPC with team A's id and with a well-formed id that does not
+closes inside the team (everything but orders and settlements; campaigns too, services/campaigns/
+README.md: closed inside the owning node, its leader and its points' staff), team A's ancestors
+(the district and office order leads) call every id-taking RPC with team A's id and with a well-formed id that does not
 exist (A's id with its last hex digit changed, so it sorts alike). Each pair of answers must be byte-identical - status code, message and details (the
 google.rpc.Status in grpc-status-details-bin), and for an OK answer the response - once A's id
 is replaced by the missing one (both are UUIDs, so the bytes line up).
 
 Coverage is read from the descriptors: every top-level `id`/`*_id`/`*_ids` string field of every
-RPC of the six services must be swept here, or be a reference to something that is not read
+RPC of the seven services must be swept here, or be a reference to something that is not read
 back (a person to assign, a catalog entry), or be listed in NOT_SWEPT with its reason; a new
 id-taking RPC in proto/ fails the test until it is classified. Printed: ids tried, RPCs swept,
 answers by code, leaked (asserted 0).
 
 Shown able to fail: with a planted difference (another team's customer answered NOT_FOUND with
-one extra space in the message, CustomerFlow.teamCustomer) the sweep reported leaked 10."""
+one extra space in the message, CustomerFlow.teamCustomer) the sweep reported leaked 10; with
+ancestors let into campaigns (CampaignAccess matching the team path by prefix) it reported leaked
+21 (GetCampaign, ListParticipations, both lists OK for the leads and cq's manager)."""
 from __future__ import annotations
 
 import base64
@@ -31,6 +38,7 @@ from zoneinfo import ZoneInfo
 
 import grpc
 import pytest
+from google.protobuf import message_factory
 
 from cluster_support import ACTOR_SECRET, ALL_SERVICES, Cluster, eventually
 import wire_support
@@ -40,6 +48,11 @@ TEAM_A = "/hq/cq/cq-o1/cq-o1-d3/t7"
 A_ADMIN, A_SALES, A_INTERMEDIARY = "13900000006", "13900000007", "13900000008"
 DISTRICT_LEAD, OFFICE_LEAD, CQ_MANAGER, CQ_DEALER = "13900000004", "13900000003", "13900000001", "13900000005"
 B_SALES, B_ADMIN = "13900000091", "13900000092"
+# Region xz's manager: reviews xz's channel conflicts, an outsider to cq's.
+B_MANAGER = "13900000093"
+# The drill's partner key (a mall platform): may join any campaign and read its public view by
+# share code, nothing by campaign id (services/campaigns/README.md).
+PARTNER = "partner"
 PASSWORD = "drill-password-2026"
 SKU = "drill-baijiu-500ml"
 GUIDED_PRICE_FEN = 52_800
@@ -58,6 +71,9 @@ REFERENCES = {
     "referrer_account_id", "salesperson_account_id", "submitted_by_account_id", "violation_event_id",
     "done_by_account_id", "visited_by_account_id", "refunded_by_account_id", "responsible_account_ids",
     "escalated_to_account_ids", "delivery_district_id",
+    # campaign_orders.proto: the catalog entries and districts campaigns asks orders about, and
+    # the leader credited as the referrer of a campaign order.
+    "sku_ids", "district_ids", "leader_account_id",
 }
 # Object ids the sweep reads with: (rpc, field) -> object kind. `account_id` is an object here,
 # in the gateway's account management (elsewhere it is a reference, above).
@@ -88,6 +104,10 @@ SWEPT = {
         "GetStatement", "SignStatement", "RecordPayment", "ArchiveStatement", "ExportStatement")},
     **{(f"SettlementService/{m}", "reimbursement_id"): "reimbursement" for m in (
         "SignReimbursement", "RecordReimbursementPayment")},
+    ("OrderService/ClassChannelConflict", "conflict_id"): "conflict",
+    **{(f"CampaignService/{m}", "campaign_id"): "campaign" for m in (
+        "GetCampaign", "JoinCampaign", "ListParticipations", "PurchaseList", "PickingList", "VerifyPickup")},
+    **{(f"CampaignService/{m}", "pickup_point_id"): "pickup_point" for m in ("JoinCampaign", "PickingList", "VerifyPickup")},
 }
 # Id-taking RPCs this test does not sweep, and why (each is a gap to close, not a pass).
 NOT_SWEPT = {
@@ -98,9 +118,13 @@ NOT_SWEPT = {
     ("SettlementService/RecordViolationWithdrawn", "order_id"): "machine-only event intake (orders -> settlements)",
     ("CustomerService/RecordCustomerSeen", "order_id"): "machine-only event intake (orders -> customers)",
     ("CustomerService/RecordReferrerSeen", "order_id"): "machine-only event intake (orders -> customers)",
+    ("OrderService/PlaceCampaignOrder", "campaign_id"): "machine-only command (campaigns -> orders, SYSTEM svc-campaigns)",
+    ("OrderService/PlaceCampaignOrder", "participation_id"): "machine-only command (campaigns -> orders, SYSTEM svc-campaigns)",
+    ("OrderService/RecordCampaignPickup", "participation_id"): "machine-only command (campaigns -> orders, SYSTEM svc-campaigns)",
 }
 # Closed inside the owning team (DOMAIN.md, information security): ancestors are outsiders too.
-CLOSED_IN_TEAM = {"customer", "other_customer", "task", "near_duplicate", "proposal", "checkpoint", "notice", "question", "message"}
+CLOSED_IN_TEAM = {"customer", "other_customer", "task", "near_duplicate", "proposal", "checkpoint", "notice", "question", "message",
+                  "campaign", "pickup_point"}
 
 
 @pytest.fixture(scope="module")
@@ -133,6 +157,7 @@ class World:
             "AuthService": self.pb.gateway_grpc.AuthServiceStub(channel),
             "PartnerKeyService": self.pb.gateway_grpc.PartnerKeyServiceStub(channel),
             "OrgService": self.pb.gateway_grpc.OrgServiceStub(channel),
+            "CampaignService": self.pb.campaigns_grpc.CampaignServiceStub(channel),
         }
         self.partner = key_from(cluster.seed_drill(), "partner key")
         gw = self.pb.gateway
@@ -141,20 +166,23 @@ class World:
             self.stubs["OrgService"].CreateNode(gw.CreateNodeRequest(parent_path=parent, slug=slug, name=slug,
                                                                      kind=gw.NodeKind.Value("NODE_KIND_" + kind)),
                                                 metadata=admin, timeout=T)
-        for phone, role in ((B_SALES, "SALESPERSON"), (B_ADMIN, "TEAM_ADMIN")):
+        for phone, role, node in ((B_SALES, "SALESPERSON", TEAM_B), (B_ADMIN, "TEAM_ADMIN", TEAM_B),
+                                  (B_MANAGER, "REGIONAL_MANAGER", "/hq/xz")):
             self.stubs["AccountService"].CreateAccount(gw.CreateAccountRequest(
                 name="乙队 " + role.lower(), phone=phone, role=gw.AccountRole.Value("ACCOUNT_ROLE_" + role),
-                node_path=TEAM_B, initial_password=PASSWORD), metadata=admin, timeout=T)
+                node_path=node, initial_password=PASSWORD), metadata=admin, timeout=T)
         self.account_ids = cluster.account_ids()
         wanted = {self.account_ids[p] for p in (A_ADMIN, A_SALES, A_INTERMEDIARY, B_SALES, B_ADMIN, DISTRICT_LEAD,
-                                                 OFFICE_LEAD, CQ_MANAGER, CQ_DEALER)}
-        for service in ("customers", "proposals", "settlements"):
+                                                 OFFICE_LEAD, CQ_MANAGER, CQ_DEALER, B_MANAGER)}
+        for service in ("customers", "proposals", "settlements", "orders", "campaigns"):
             eventually(f"the directory feed reaches {service}", lambda service=service: wanted <= {
                 row[0] for row in cluster.query(service, "SELECT account_id FROM xsc_directory WHERE enabled")})
         self.sessions: dict[str, list] = {}
         self.ids = self.make_objects()
 
     def as_(self, phone: str, key: bool = False) -> list:
+        if phone == PARTNER:
+            return list(self.partner) + ([("idempotency-key", uuid.uuid4().hex)] if key else [])
         if phone not in self.sessions:
             self.sessions[phone] = self.cluster.session(phone, PASSWORD)
         return list(self.sessions[phone]) + ([("idempotency-key", uuid.uuid4().hex)] if key else [])
@@ -215,7 +243,46 @@ class World:
         ids["key"] = keys.keys[0].id
         ids["statement"] = self.make_statement(order.id)
         ids["reimbursement"] = self.make_reimbursement()
+        ids["conflict"] = self.make_conflict(order)
+        ids["campaign"], ids["pickup_point"] = self.make_campaign()
         return ids
+
+    def make_conflict(self, order) -> str:
+        """Region cq's channel-conflict flag: the first order's customer and SKU again through a
+        second mall partner (another channel) - flagged at intake."""
+        pb = self.pb.orders
+        other = self.cluster.create_partner_key("sweep-second-mall", "mall")
+        self.stubs["OrderService"].SubmitOrder(pb.SubmitOrderRequest(
+            source=pb.SOURCE_MALL, external_id="sweep2-" + uuid.uuid4().hex[:10],
+            customer=pb.Customer(name="顾客 吴", phone="13700000077", address="重庆市渝中区解放碑 7 号"),
+            delivery_district_id="cq-o1-d3", lines=[pb.OrderLine(sku_id=SKU, quantity=1, unit_price_fen=GUIDED_PRICE_FEN)]),
+            metadata=other, timeout=T)
+        flags = self.cluster.query("orders", "SELECT id FROM channel_conflicts WHERE earlier_order_id = :'p1' OR order_id = :'p1'",
+                                   order.id)
+        assert flags, "the second channel's order raised no channel-conflict flag"
+        return flags[0][0]
+
+    def make_campaign(self) -> tuple[str, str]:
+        """Team A's campaign (its team admin, led by its intermediary, one pickup point served by
+        cq's dealer), joined once by its salesperson, succeeded at its deadline a few seconds on."""
+        pb, s = self.pb.campaigns, self.stubs["CampaignService"]
+        point = "sweep-point-7"
+        campaign = pb.Campaign(
+            title="甲队 团购", leader_account_id=self.account_ids[A_INTERMEDIARY], min_quantity=1,
+            deadline_ms=int((time.time() + 8) * 1000),
+            products=[pb.CampaignProduct(sku_id=SKU, name="甲队 白酒", campaign_price_fen=GUIDED_PRICE_FEN - 800)],
+            pickup_points=[pb.PickupPoint(pickup_point_id=point, name="甲队 自提点", address="重庆市渝中区解放碑 8 号",
+                                          district_id="cq-o1-d3", dealer_account_id=self.account_ids[CQ_DEALER],
+                                          hours="每天 9:00-18:00", contact_phone="13800138000")])
+        made = s.CreateCampaign(pb.CreateCampaignRequest(campaign=campaign), metadata=self.as_(A_ADMIN, key=True),
+                                timeout=T).campaign
+        self.participation = s.JoinCampaign(pb.JoinCampaignRequest(
+            campaign_id=made.id, customer_name="邻居 甲", customer_phone="13800000074", pickup_point_id=point,
+            lines=[pb.JoinLine(sku_id=SKU, quantity=1)]), metadata=self.as_(A_SALES, key=True), timeout=T).participation.id
+        eventually("team A's campaign succeeded at its deadline", lambda: s.GetCampaign(
+            pb.GetCampaignRequest(campaign_id=made.id), metadata=self.as_(A_ADMIN), timeout=T).campaign.state
+            == pb.CAMPAIGN_STATE_SUCCEEDED, timeout_s=120)
+        return made.id, point
 
     def make_reimbursement(self) -> str:
         """Region cq's reimbursement of last quarter: a promotion-expense order's visit reported
@@ -320,6 +387,15 @@ def valid_rest(pb, world, rpc: str) -> dict:
         "AccountService/ChangeAccountPhone": {"phone": "13900000099"},
         "SettlementService/RecordPayment": {"payment_reference": "BANK-1", "paid_on_ms": int(time.time() * 1000)},
         "SettlementService/RecordReimbursementPayment": {"payment_reference": "BANK-2", "paid_on_ms": int(time.time() * 1000)},
+        "OrderService/ClassChannelConflict": {"class": pb.orders_conflicts.CONFLICT_CLASS_GENERAL,
+                                              "person_account_id": world.account_ids[CQ_DEALER], "detail": "两个渠道同一顾客"},
+        # Campaign calls carry team A's campaign and point; the swept field replaces one of them.
+        "CampaignService/JoinCampaign": {"campaign_id": ids.get("campaign", ""), "pickup_point_id": ids.get("pickup_point", ""),
+                                         "customer_name": "邻居 乙", "customer_phone": "13800000075",
+                                         "lines": [pb.campaigns.JoinLine(sku_id=SKU, quantity=1)]},
+        "CampaignService/PickingList": {"campaign_id": ids.get("campaign", ""), "pickup_point_id": ids.get("pickup_point", "")},
+        "CampaignService/VerifyPickup": {"campaign_id": ids.get("campaign", ""), "pickup_point_id": ids.get("pickup_point", ""),
+                                         "pickup_code": "12345678"},
     }.get(rpc, {})
 
 
@@ -362,12 +438,19 @@ def test_every_id_taking_rpc_answers_another_team_as_for_a_missing_id(cluster, w
             continue
         method = found[(rpc, field)]
         stub = world.stubs[rpc.split("/")[0]]
-        request_type = getattr(cluster.stubs, {
-            "OrderService": "orders", "CustomerService": "customers", "ProposalService": "proposals",
-            "NotificationService": "notifications", "SettlementService": "settlements"}.get(rpc.split("/")[0], "gateway"))
-        make = getattr(request_type, method.input_type.name)
+        # The request class from the method's descriptor (conflicts.proto and campaign_orders.proto
+        # are modules of their own beside orders.proto).
+        make = message_factory.GetMessageClass(method.input_type)
         base = valid_rest(cluster.stubs, world, rpc)
         callers = [B_SALES, B_ADMIN] + ([DISTRICT_LEAD, OFFICE_LEAD] if kind in CLOSED_IN_TEAM else [])
+        if kind in ("campaign", "pickup_point"):
+            callers.append(CQ_MANAGER)  # campaigns are closed inside the node: no ancestor reads them
+            if rpc != "CampaignService/JoinCampaign":
+                # A partner joins by design and reads nothing by id (today the gateway already
+                # refuses a partner key these methods: PERMISSION_DENIED for both ids).
+                callers.append(PARTNER)
+        if kind == "conflict":
+            callers.append(B_MANAGER)  # another region's reviewer
         if kind in ("statement", "reimbursement"):
             callers.append(A_SALES)  # same region, neither the payee nor its manager
         for caller in callers:
@@ -398,3 +481,30 @@ def test_every_id_taking_rpc_answers_another_team_as_for_a_missing_id(cluster, w
         print(f"  LEAK {line}")
     assert tried > 0
     assert not leaks, leaks
+
+
+def test_campaigns_system_calls_to_orders_are_refused_to_every_account_before_any_lookup(cluster, world):
+    """The NOT_SWEPT campaign_orders.proto ids: through the gateway, every account (team A's
+    admin, team B's admin, HQ's admin) is refused before orders looks anything up, identically
+    for team A's campaign and participation and for missing ones."""
+    stub = world.stubs["OrderService"]
+    found = id_taking_fields(cluster.stubs)
+    campaign, participation = world.ids["campaign"], world.participation
+    calls = {
+        "OrderService/PlaceCampaignOrder": lambda c, p: {"campaign_id": c, "participation_id": p,
+                                                        "leader_account_id": world.account_ids[A_INTERMEDIARY]},
+        "OrderService/RecordCampaignPickup": lambda c, p: {"participation_id": p, "verified_by": world.account_ids[CQ_DEALER]},
+        "OrderService/CheckCampaignPrices": lambda c, p: {"sku_ids": [SKU], "district_ids": ["cq-o1-d3"]},
+    }
+    seen = collections.Counter()
+    for rpc, fields in calls.items():
+        method = next(m for (name, _), m in found.items() if name == rpc)
+        make = message_factory.GetMessageClass(method.input_type)
+        for who, metadata in (("team A admin", world.as_(A_ADMIN)), ("team B admin", world.as_(B_ADMIN)),
+                              ("hq_admin", cluster.admin())):
+            real = answer(stub, method, make(**fields(campaign, participation)), metadata)
+            missing = answer(stub, method, make(**fields(neighbour(campaign), neighbour(participation))), metadata)
+            assert real[0] in ("PERMISSION_DENIED", "UNIMPLEMENTED"), (rpc, who, real[:2])
+            assert real == missing, (rpc, who, real[:2], missing[:2])
+            seen[real[0]] += 1
+    print(f"\nSYSTEM-only campaign calls to orders by accounts: {dict(seen)}")

@@ -139,10 +139,12 @@ enum CampaignValidation {
     }
 
     static func checkID(_ value: String, field: String, into problems: inout FieldViolations) {
-        if value.isEmpty {
-            problems.add(field, "required")
-        } else if value.count > CampaignLimits.idLength || value.contains(where: { $0.isWhitespace || $0.isNewline }) {
-            problems.add(field, "at most \(CampaignLimits.idLength) characters, no spaces")
+        // The lookup shape (LookupField.Shape.key: ASCII letters, digits, - _ . : @), so an id
+        // stored here is one the handlers' shape check lets through when it is looked up.
+        if value.utf8.count > CampaignLimits.idLength {
+            problems.add(field, "at most \(CampaignLimits.idLength) characters")
+        } else {
+            problems.add(field, ifProblem: LookupField.problem(value, CampaignLookup.pointID))
         }
     }
 }
