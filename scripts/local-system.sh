@@ -14,7 +14,8 @@
 #   XSC_BIN_DIR          where the binaries are (default <repo>/.build/<config>)
 #   XSC_BIND_HOST        address services listen on (default 127.0.0.1: a dev machine, not a server)
 #   XSC_RPC_PORT_BASE    gateway's gRPC port, services follow (default 7100: 7100..7106)
-#   XSC_ADMIN_PORT_BASE  same for the admin listeners (default 9100: 9100..9105)
+#   XSC_ADMIN_PORT_BASE  same for the admin listeners (default 9100: 9100..9106)
+#   XSC_HTTP_PORT        the gateway's partner HTTP/1.1 JSON listener (default 7180)
 #   XSC_PG_PORT          port of the embedded PostgreSQL when it is first created (default 55432)
 #   XSC_PG_DIR           where the embedded cluster lives (default <state>/pg; as root, when the
 #                        PostgreSQL user cannot reach that, /var/lib/xsc/pg-<hash of the state folder>)

@@ -62,12 +62,14 @@ class LocalSystem:
         self.admin_base = free_port_run(len(SERVICES), set(range(self.rpc_base, self.rpc_base + len(SERVICES))))
         taken = set(range(self.rpc_base, self.rpc_base + len(SERVICES))) | set(range(self.admin_base, self.admin_base + len(SERVICES)))
         self.pg_port = free_port_run(1, taken)
+        self.http_port = free_port_run(1, taken | {self.pg_port})
         env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
         env.update({
             "XSC_STATE_DIR": str(self.state_dir),
             "XSC_RPC_PORT_BASE": str(self.rpc_base),
             "XSC_ADMIN_PORT_BASE": str(self.admin_base),
             "XSC_PG_PORT": str(self.pg_port),
+            "XSC_HTTP_PORT": str(self.http_port),  # the gateway's partner HTTP/1.1 listener
             "XSC_BIN_DIR": str(wire_support.bin_dir()),
             "XSC_SKIP_DEPS": "1",
             "XSC_SKIP_BUILD": "1",
