@@ -254,8 +254,8 @@ def main() -> int:
         partner.write_text(xsc("mint-actor", "--audience", "orders", "--account", "drill-mall", "--role", "partner", "--plain", "--ttl", "3600",
                                env={"XSC_ACTOR_SECRET": SECRET}))
         system = work / "system.actor"
-        system.write_text(xsc("mint-actor", "--account", "service:gateway", "--role", "system", "--team", "/", "--plain",
-                              "--ttl", "86400", env={"XSC_ACTOR_SECRET": SECRET}))
+        system.write_text(xsc("mint-actor", "--audience", "orders", "--account", "service:gateway", "--role", "system", "--team", "/", "--plain",
+                              "--ttl", "3600", env={"XSC_ACTOR_SECRET": SECRET}))
         seeded = subprocess.run([str(wire_support.binary("xsc-orders-bench")), "seed", "--target",
                                  f"127.0.0.1:{orders_port}", "--metadata-file", str(admin),
                                  "--directory-metadata-file", str(system)],

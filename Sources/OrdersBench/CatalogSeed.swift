@@ -38,8 +38,10 @@ enum CatalogSeed {
         }
         if let directoryMetadata = options.directoryMetadata {
             let system = CallOptions(metadata: directoryMetadata, timeout: .seconds(30), waitForReady: true)
-            let people = [("bench-lead-o1", "office_order_lead", "/hq/bench/bench-o1"),
-                          ("bench-dealer-1", "dealer", "/hq/bench/bench-o1/bench-d1"), ("bench-cs", "customer_service", "/hq/bench")]
+            // On the org tree of the routing below (region bench-r, office bench-o1, district
+            // bench-d1): orders checks that routing names people of its own branch.
+            let people = [("bench-lead-o1", "office_order_lead", "/hq/bench-r/bench-o1"),
+                          ("bench-dealer-1", "dealer", "/hq/bench-r/bench-o1/bench-d1"), ("bench-cs", "customer_service", "/hq/bench-r")]
             for (version, person) in people.enumerated() {
                 var entry = Xsc_Common_V1_DirectoryEntry()
                 entry.accountId = person.0
@@ -55,7 +57,7 @@ enum CatalogSeed {
         routing.districtId = district
         routing.regionId = region
         routing.officeId = "bench-o1"
-        routing.creditedTeamPath = "/hq/bench/bench-o1/bench-d1/t1"
+        routing.creditedTeamPath = "/hq/bench-r/bench-o1/bench-d1/t1"
         routing.officeLeadAccountIds = ["bench-lead-o1"]
         routing.dealerAccountIds = ["bench-dealer-1"]
         routing.escalationAccountIds = ["bench-cs"]

@@ -12,6 +12,7 @@ public final class PostgresPool: Sendable {
     private let state = Mutex(PoolState())
     /// Pipelines exchanged on the caller's event loop rather than by a worker thread.
     private let loopExchanges = Counter()
+    private let notices = CommitNotices()
 
     private final class Counter: Sendable {
         let value = Atomic<Int>(0)
@@ -79,6 +80,27 @@ public final class PostgresPool: Sendable {
     public func execute(_ sql: String, _ parameters: [PostgresValue] = [],
                         deadline: ContinuousClock.Instant? = nil) async throws -> Int {
         try await query(sql, parameters, deadline: deadline).affectedRows ?? 0
+    }
+
+    /// Runs the statements as one pipeline (one round trip, one implicit transaction: all or
+    /// nothing) on a connection held for that round trip only. Two such calls in a row hold a
+    /// connection twice for a moment each, instead of once across the caller's own work between
+    /// them: under load the pool's connections then spend their time at the database.
+    @discardableResult
+    public func run(_ statements: [PostgresStatement], deadline: ContinuousClock.Instant? = nil) async throws -> [PostgresRows] {
+        try await withConnection(deadline: deadline) { connection in
+            try await connection.run(statements)
+        }
+    }
+
+    /// Sets (or with nil removes) the one observer told about committed statements that carry
+    /// a `commitNote`: called on the thread that saw the commit (an event loop or a connection's
+    /// worker thread) right after it, before the caller resumes, so it must only hand the
+    /// notes on (no waiting, no database work). A note is given once, and only for a
+    /// transaction known to have committed; a note may also never come (a rollback, a lost
+    /// connection, a savepoint rolled back anywhere in the transaction, no observer at the time).
+    public func observeCommits(_ observer: CommitObserver?) {
+        notices.set(observer)
     }
 
     /// Leases one connection for several calls (session state such as advisory locks stays
@@ -193,7 +215,7 @@ public final class PostgresPool: Sendable {
         state.openCount += 1
         state.nextID += 1
         return .worker(ConnectionWorker(id: Int(state.nextID), connector: connector, configuration: configuration,
-                                        countLoopExchange: { [loopExchanges] in loopExchanges.value.add(1, ordering: .relaxed) }))
+                                        notices: notices, countLoopExchange: { [loopExchanges] in loopExchanges.value.add(1, ordering: .relaxed) }))
     }
 
     private func failWaiter(id: UInt64, with error: Error) {
