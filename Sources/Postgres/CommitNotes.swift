@@ -5,16 +5,29 @@ import Synchronization
 public typealias CommitObserver = @Sendable ([any Sendable]) -> Void
 
 /// The pool's observer, read by every session after each pipeline (any thread).
+///
+/// The closure sits in a class, never directly in the `Mutex`: a function value passed
+/// `inout` through the generic `withLock` is re-abstracted on the way in and out, so each read
+/// wrapped the stored closure in two more thunks (the first profile of this showed a chain of
+/// hundreds of thunks taking 30% of xsc-orders' CPU).
 final class CommitNotices: Sendable {
-    private let observer = Mutex<CommitObserver?>(nil)
+    private final class Observer: Sendable {
+        let call: CommitObserver
+        init(_ call: @escaping CommitObserver) { self.call = call }
+    }
 
-    func set(_ newObserver: CommitObserver?) { observer.withLock { $0 = newObserver } }
+    private let observer = Mutex<Observer?>(nil)
+
+    func set(_ newObserver: CommitObserver?) {
+        let boxed = newObserver.map(Observer.init)
+        observer.withLock { $0 = boxed }
+    }
 
     var isObserved: Bool { observer.withLock { $0 != nil } }
 
     func committed(_ notes: [any Sendable]) {
         guard let current = observer.withLock({ $0 }) else { return }
-        current(notes)
+        current.call(notes)
     }
 }
 

@@ -20,6 +20,8 @@ public final class PostgresPool: Sendable {
 
     private struct Waiter {
         let id: UInt64
+        /// Served before the plain waiters (`run(_:continuing:)`).
+        let continuing: Bool
         let continuation: CheckedContinuation<ConnectionWorker, Error>
         /// Stops the waiter's acquire-timeout timer once it got a connection.
         var cancelTimeout: (@Sendable () -> Void)?
@@ -86,9 +88,16 @@ public final class PostgresPool: Sendable {
     /// nothing) on a connection held for that round trip only. Two such calls in a row hold a
     /// connection twice for a moment each, instead of once across the caller's own work between
     /// them: under load the pool's connections then spend their time at the database.
+    ///
+    /// `continuing`: this round trip finishes work already under way (the writes after the
+    /// reads of the same call, the record of deliveries already made), so when it has to wait
+    /// for a connection it goes ahead of the calls that have not started yet. Without that, a
+    /// call that gives its connection back between its round trips would queue twice behind
+    /// newcomers under load, and its second wait could run past the acquire timeout.
     @discardableResult
-    public func run(_ statements: [PostgresStatement], deadline: ContinuousClock.Instant? = nil) async throws -> [PostgresRows] {
-        try await withConnection(deadline: deadline) { connection in
+    public func run(_ statements: [PostgresStatement], deadline: ContinuousClock.Instant? = nil,
+                    continuing: Bool = false) async throws -> [PostgresRows] {
+        try await withConnection(deadline: deadline, continuing: continuing) { connection in
             try await connection.run(statements)
         }
     }
@@ -108,8 +117,13 @@ public final class PostgresPool: Sendable {
     /// left inside a transaction.
     public func withConnection<T: Sendable>(deadline: ContinuousClock.Instant? = nil,
                                             _ body: (PostgresConnection) async throws -> T) async throws -> T {
+        try await withConnection(deadline: deadline, continuing: false, body)
+    }
+
+    private func withConnection<T: Sendable>(deadline: ContinuousClock.Instant?, continuing: Bool,
+                                             _ body: (PostgresConnection) async throws -> T) async throws -> T {
         let deadline = deadline ?? .now + configuration.defaultTimeout
-        let worker = try await acquire(deadline: deadline)
+        let worker = try await acquire(deadline: deadline, continuing: continuing)
         let connection = PostgresConnection(worker: worker, deadline: deadline)
         defer {
             connection.endLease()
@@ -145,7 +159,7 @@ public final class PostgresPool: Sendable {
         case closed
     }
 
-    private func acquire(deadline: ContinuousClock.Instant) async throws -> ConnectionWorker {
+    private func acquire(deadline: ContinuousClock.Instant, continuing: Bool) async throws -> ConnectionWorker {
         try Task.checkCancellation()
         switch state.withLock({ takeOrCreate(&$0) }) {
         case .worker(let worker): return worker
@@ -164,8 +178,13 @@ public final class PostgresPool: Sendable {
                     let grant = takeOrCreate(&state)
                     if case .mustWait = grant {
                         // A full queue refuses at once: past it, waiting only adds latency.
-                        guard state.waiters.count < maxWaiters else { return .queueFull }
-                        state.waiters.append(Waiter(id: id, continuation: continuation))
+                        guard state.waiters.count < maxWaiters || continuing else { return .queueFull }
+                        let waiter = Waiter(id: id, continuing: continuing, continuation: continuation)
+                        if continuing, let firstPlain = state.waiters.firstIndex(where: { !$0.continuing }) {
+                            state.waiters.insert(waiter, at: firstPlain)
+                        } else {
+                            state.waiters.append(waiter)
+                        }
                     }
                     return grant
                 }

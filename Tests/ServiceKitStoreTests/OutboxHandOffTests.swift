@@ -161,6 +161,23 @@ final class OutboxHandOffTests: XCTestCase {
         XCTAssertEqual(Set(delivered), Set(eventIDs))
     }
 
+    func testHandedOverRowsAreMarkedWhateverCharactersTheirEventIDsHold() async throws {
+        let pool = try fixture.pool(sender)
+        let deliverer = ScriptedDeliverer(.succeed)
+        let relay = OutboxRelay(pool: pool, deliverer: deliverer, configuration: configuration(), clock: clock.now)
+        relay.start()
+        let eventIDs = ["tab\there", "bell\u{7}", "quote\"and\\backslash", "漢字/😀", "newline\n", "{\"json\": [1]}"]
+        let outbox = self.outbox
+        for eventID in eventIDs {
+            try await pool.run([outbox.enqueueStatement(destination: "receiver", methodPath: "/x/Y", payload: [], eventID: eventID)])
+        }
+        try await eventually("all marked delivered") {
+            try await pool.count("SELECT count(*) FROM xsc_outbox WHERE state = 'delivered'") == eventIDs.count
+        }
+        await relay.stop()
+        XCTAssertEqual(Set(deliverer.delivered.withLock { $0 }), Set(eventIDs))
+    }
+
     func testAFailedHandOverIsRecordedAndRetriedByThePoll() async throws {
         let pool = try fixture.pool(sender)
         let deliverer = ScriptedDeliverer(.failRetryable)

@@ -23,7 +23,9 @@ extension OrderFlow {
             } catch where OrderStore.isExternalIDTaken(error) || IdempotencyStore.isKeyTaken(error) {
                 // The external id names an order already, or the idempotency key was taken by a
                 // concurrent twin that committed first: everything above rolled back; answer as
-                // a resubmission does (the earlier order, or the key's replayed answer).
+                // a resubmission does (the earlier order, or the key's replayed answer). Not
+                // ahead of other callers: such twins queue on the earlier order's row lock, and
+                // holding the pool's connections for that would starve everyone else.
             }
         }
         return try await pool.transaction { tx in
@@ -91,7 +93,7 @@ extension OrderFlow {
             writes.append(idempotency.answeredInsertStatement(scope: scope, key: idempotencyKey, request: requestBytes,
                                                               answer: .init(response: response.serializedBytes())))
         }
-        try await pool.run(writes)
+        try await pool.run(writes, continuing: true)
         return response
     }
 
