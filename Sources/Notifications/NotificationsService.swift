@@ -48,7 +48,6 @@ public enum NotificationsService {
         var relay = OutboxRelay.Configuration()
         relay.reportError = hosted.workerErrorReporter
         relay.lease = hosted.config.claimLease
-        relay.handOff = true // rows this process commits go out at once (OutboxRelay)
         // Acknowledgements are few and small and a lead waits for theirs: retry at most every
         // 30 s (10,000 attempts is over three days of an orders outage before a dead letter).
         relay.retry = RetryPolicy(baseDelay: .seconds(1), maxDelay: .seconds(30), maxAttempts: 10_000)

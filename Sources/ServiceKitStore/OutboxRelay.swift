@@ -11,7 +11,7 @@ import Synchronization
 /// rows that fall due again when the lease ends: delivery is at least once, and receivers
 /// dedupe with `ProcessedEvents`.
 ///
-/// With `handOff` (every service's relay) the common case skips all of that: a row committed
+/// With `handOff` the common case skips all of that: a row committed
 /// by this process reaches the relay in process (`Outbox.enqueueStatement`'s commit note), is
 /// delivered at once (a batch per peer) and marked delivered in one statement per batch - no
 /// claim, no wait for the poll. Such a row is leased to this process from its creation for
@@ -29,7 +29,9 @@ public final class OutboxRelay: BackgroundWorker {
         public var retry = RetryPolicy(baseDelay: .seconds(1), maxDelay: .seconds(600), maxAttempts: 20)
         public var stopGracePeriod: Duration = .seconds(5)
         public var reportError: WorkerErrorReporter = WorkerErrorReporting.standardError
-        /// Deliver rows committed through `pool` in this process at once (see above). Every
+        /// Deliver rows committed through `pool` in this process at once (see above). Off by
+        /// default, and no service turns it on yet: measured slower in bench/orders.sh
+        /// (bench/README.md, "Issue 15"). Every
         /// relay of a service's replicas must agree on it: one without it claims fresh rows at
         /// once and may deliver them beside the handing-over relay (receivers dedupe, so that
         /// costs a repeat, not a wrong effect; during a rolling deploy only).

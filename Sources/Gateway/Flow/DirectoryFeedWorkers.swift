@@ -26,7 +26,6 @@ public enum DirectoryFeedWorkers {
         var relay = OutboxRelay.Configuration()
         relay.reportError = reportError
         relay.lease = config.claimLease
-        relay.handOff = true // rows this process commits go out at once (OutboxRelay)
         // Notifications may be down for long: entries wait (backoff up to 5 min), not dead-letter.
         relay.retry = RetryPolicy(baseDelay: .seconds(1), maxDelay: .seconds(300), maxAttempts: 10_000)
         return [OutboxRelay(pool: pool, deliverer: deliverer, configuration: relay, name: "gateway-outbox"),
