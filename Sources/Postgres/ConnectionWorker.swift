@@ -50,10 +50,12 @@ final class ConnectionWorker: @unchecked Sendable {
     private var session: Session?
 
     private let countLoopExchange: @Sendable () -> Void
+    private let notices: CommitNotices
 
-    init(id: Int, connector: Connector, configuration: PostgresConfiguration,
+    init(id: Int, connector: Connector, configuration: PostgresConfiguration, notices: CommitNotices = CommitNotices(),
          countLoopExchange: @escaping @Sendable () -> Void = {}) {
         self.id = id
+        self.notices = notices
         self.countLoopExchange = countLoopExchange
         self.connector = connector
         self.cacheCapacity = configuration.statementCacheCapacity
@@ -260,7 +262,8 @@ final class ConnectionWorker: @unchecked Sendable {
     private func liveSession(deadline: ContinuousClock.Instant) throws(PostgresError) -> Session {
         if let session, session.isUsable { return session }
         session = nil
-        let fresh = Session(connection: try connector.connect(deadline: deadline), cacheCapacity: cacheCapacity)
+        let fresh = Session(connection: try connector.connect(deadline: deadline), cacheCapacity: cacheCapacity,
+                            notices: notices)
         session = fresh
         return fresh
     }

@@ -12,6 +12,7 @@ public final class PostgresPool: Sendable {
     private let state = Mutex(PoolState())
     /// Pipelines exchanged on the caller's event loop rather than by a worker thread.
     private let loopExchanges = Counter()
+    private let notices = CommitNotices()
 
     private final class Counter: Sendable {
         let value = Atomic<Int>(0)
@@ -19,6 +20,8 @@ public final class PostgresPool: Sendable {
 
     private struct Waiter {
         let id: UInt64
+        /// Served before the plain waiters (`run(_:continuing:)`).
+        let continuing: Bool
         let continuation: CheckedContinuation<ConnectionWorker, Error>
         /// Stops the waiter's acquire-timeout timer once it got a connection.
         var cancelTimeout: (@Sendable () -> Void)?
@@ -81,13 +84,46 @@ public final class PostgresPool: Sendable {
         try await query(sql, parameters, deadline: deadline).affectedRows ?? 0
     }
 
+    /// Runs the statements as one pipeline (one round trip, one implicit transaction: all or
+    /// nothing) on a connection held for that round trip only. Two such calls in a row hold a
+    /// connection twice for a moment each, instead of once across the caller's own work between
+    /// them: under load the pool's connections then spend their time at the database.
+    ///
+    /// `continuing`: this round trip finishes work already under way (the writes after the
+    /// reads of the same call, the record of deliveries already made), so when it has to wait
+    /// for a connection it goes ahead of the calls that have not started yet. Without that, a
+    /// call that gives its connection back between its round trips would queue twice behind
+    /// newcomers under load, and its second wait could run past the acquire timeout.
+    @discardableResult
+    public func run(_ statements: [PostgresStatement], deadline: ContinuousClock.Instant? = nil,
+                    continuing: Bool = false) async throws -> [PostgresRows] {
+        try await withConnection(deadline: deadline, continuing: continuing) { connection in
+            try await connection.run(statements)
+        }
+    }
+
+    /// Sets (or with nil removes) the one observer told about committed statements that carry
+    /// a `commitNote`: called on the thread that saw the commit (an event loop or a connection's
+    /// worker thread) right after it, before the caller resumes, so it must only hand the
+    /// notes on (no waiting, no database work). A note is given once, and only for a
+    /// transaction known to have committed; a note may also never come (a rollback, a lost
+    /// connection, a savepoint rolled back anywhere in the transaction, no observer at the time).
+    public func observeCommits(_ observer: CommitObserver?) {
+        notices.set(observer)
+    }
+
     /// Leases one connection for several calls (session state such as advisory locks stays
     /// on it). The connection returns to the pool when `body` ends, rolled back if it was
     /// left inside a transaction.
     public func withConnection<T: Sendable>(deadline: ContinuousClock.Instant? = nil,
                                             _ body: (PostgresConnection) async throws -> T) async throws -> T {
+        try await withConnection(deadline: deadline, continuing: false, body)
+    }
+
+    private func withConnection<T: Sendable>(deadline: ContinuousClock.Instant?, continuing: Bool,
+                                             _ body: (PostgresConnection) async throws -> T) async throws -> T {
         let deadline = deadline ?? .now + configuration.defaultTimeout
-        let worker = try await acquire(deadline: deadline)
+        let worker = try await acquire(deadline: deadline, continuing: continuing)
         let connection = PostgresConnection(worker: worker, deadline: deadline)
         defer {
             connection.endLease()
@@ -123,7 +159,7 @@ public final class PostgresPool: Sendable {
         case closed
     }
 
-    private func acquire(deadline: ContinuousClock.Instant) async throws -> ConnectionWorker {
+    private func acquire(deadline: ContinuousClock.Instant, continuing: Bool) async throws -> ConnectionWorker {
         try Task.checkCancellation()
         switch state.withLock({ takeOrCreate(&$0) }) {
         case .worker(let worker): return worker
@@ -142,8 +178,13 @@ public final class PostgresPool: Sendable {
                     let grant = takeOrCreate(&state)
                     if case .mustWait = grant {
                         // A full queue refuses at once: past it, waiting only adds latency.
-                        guard state.waiters.count < maxWaiters else { return .queueFull }
-                        state.waiters.append(Waiter(id: id, continuation: continuation))
+                        guard state.waiters.count < maxWaiters || continuing else { return .queueFull }
+                        let waiter = Waiter(id: id, continuing: continuing, continuation: continuation)
+                        if continuing, let firstPlain = state.waiters.firstIndex(where: { !$0.continuing }) {
+                            state.waiters.insert(waiter, at: firstPlain)
+                        } else {
+                            state.waiters.append(waiter)
+                        }
                     }
                     return grant
                 }
@@ -193,7 +234,7 @@ public final class PostgresPool: Sendable {
         state.openCount += 1
         state.nextID += 1
         return .worker(ConnectionWorker(id: Int(state.nextID), connector: connector, configuration: configuration,
-                                        countLoopExchange: { [loopExchanges] in loopExchanges.value.add(1, ordering: .relaxed) }))
+                                        notices: notices, countLoopExchange: { [loopExchanges] in loopExchanges.value.add(1, ordering: .relaxed) }))
     }
 
     private func failWaiter(id: UInt64, with error: Error) {

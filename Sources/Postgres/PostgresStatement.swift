@@ -6,11 +6,17 @@ public struct PostgresStatement: Sendable {
     /// Prepared statements are parsed and planned once per connection and reused (the
     /// default). Turn off for one-off SQL so it does not take a cache slot.
     public var prepared: Bool
+    /// Handed to the pool's commit observer once the transaction that ran this statement has
+    /// committed (never when it rolled back, or when the outcome is unknown): see
+    /// `PostgresPool.observeCommits`. The outbox uses it to deliver a fresh row at once.
+    public var commitNote: (any Sendable)?
 
-    public init(_ sql: String, _ parameters: [PostgresValue] = [], prepared: Bool = true) {
+    public init(_ sql: String, _ parameters: [PostgresValue] = [], prepared: Bool = true,
+                commitNote: (any Sendable)? = nil) {
         self.sql = sql
         self.parameters = parameters
         self.prepared = prepared
+        self.commitNote = commitNote
     }
 }
 

@@ -11,6 +11,9 @@ final class Session {
     /// Set once the connection must not be reused: a connection-level failure, or a
     /// deadline that struck mid-exchange and left the protocol state unknown.
     private(set) var isBroken = false
+    /// Where committed statements' notes go, and those of the transaction still open.
+    private let notices: CommitNotices
+    private var pendingNotes = PendingCommitNotes()
 
     /// A statement is prepared per distinct SQL *and* parameter types: the server fixes
     /// parameter types at prepare time, so an Int64 and a NULL for $1 need different plans.
@@ -19,8 +22,9 @@ final class Session {
         let parameterTypes: [UInt32]
     }
 
-    init(connection: PGConnection, cacheCapacity: Int) {
+    init(connection: PGConnection, cacheCapacity: Int, notices: CommitNotices = CommitNotices()) {
         self.connection = connection
+        self.notices = notices
         self.cancelHandle = connection.cancelHandle()
         self.cacheCapacity = max(1, cacheCapacity)
     }
@@ -56,7 +60,13 @@ final class Session {
             preparedNames.removeAll()
         }
         let plan = try plan(statements, opening: opening, deadline: deadline)
-        let outcomes = try guarded { () throws(PostgresError) in try connection.runPipeline(plan.steps, deadline: deadline) }
+        let outcomes: [PipelineOutcome]
+        do {
+            outcomes = try guarded { () throws(PostgresError) in try connection.runPipeline(plan.steps, deadline: deadline) }
+        } catch {
+            pendingNotes.failed()
+            throw error
+        }
         return try finish(plan, outcomes: outcomes)
     }
 
@@ -68,6 +78,8 @@ final class Session {
         fileprivate var newlyPrepared: [(step: Int, key: StatementKey, name: String)] = []
         fileprivate var keys: [StatementKey?] = []
         fileprivate var settingSessionTimeout: Int64?
+        /// The statements' commit notes, in order.
+        fileprivate var notes: [any Sendable] = []
     }
 
     /// Whether `count` more prepared statements could overflow the cache (which is emptied
@@ -82,6 +94,7 @@ final class Session {
         let (currentFits, wanted) = statementTimeoutNeeds(deadline)
         var prefix: [PostgresStatement] = []
         var plan = Plan()
+        if case .insideTransaction = opening {} else { pendingNotes.transactionOpens() }
         switch opening {
         case .autocommit:
             if !currentFits {
@@ -105,6 +118,9 @@ final class Session {
             break
         }
         plan.prefixCount = prefix.count
+        for statement in statements {
+            if let note = statement.commitNote { plan.notes.append(note) }
+        }
         for statement in prefix + statements {
             var parameters: [EncodedParameter] = []
             parameters.reserveCapacity(statement.parameters.count)
@@ -142,20 +158,28 @@ final class Session {
         }
         var results: [PostgresRows] = []
         results.reserveCapacity(plan.executeStepIndex.count)
+        var rolledBack = false
         for (position, stepIndex) in plan.executeStepIndex.enumerated() {
             switch outcomes[stepIndex] {
             case .rows(let rows):
+                // ROLLBACK, ROLLBACK TO SAVEPOINT, and a COMMIT of a failed transaction.
+                if rows.commandTag == "ROLLBACK" { rolledBack = true }
                 results.append(rows)
             case .failed(let error):
+                pendingNotes.failed()
                 // A plan whose result type changed under it (ALTER TABLE) is re-prepared next time.
                 if error.sqlState == "0A000", let key = plan.keys[position] { preparedNames[key] = nil }
                 throw error
             case .skipped:
+                pendingNotes.failed()
                 // Only follows a failure, which was thrown above; a failed prepare lands here.
                 if let failure = firstFailure(outcomes) { throw failure }
                 throw PostgresError(.usage, "statement \(position + 1) of the batch was not executed")
             }
         }
+        let committed = pendingNotes.succeeded(adding: plan.notes, rolledBack: rolledBack,
+                                               idle: connection.transactionStatus == .idle)
+        if !committed.isEmpty { notices.committed(committed) }
         if connection.transactionStatus == .idle {
             if let wanted = plan.settingSessionTimeout { sessionStatementTimeout = wanted }
             if let wanted = timeoutAwaitingCommit {
@@ -169,6 +193,7 @@ final class Session {
     /// A failure of the connection itself or a deadline that struck mid-exchange: the session
     /// must not be reused.
     func markBroken(after error: PostgresError) {
+        pendingNotes.failed()
         if error.isConnectionLevel || error.kind == .deadlineExceeded { isBroken = true }
     }
 
@@ -193,6 +218,8 @@ final class Session {
     /// Runs under a session statement_timeout that suits the deadline (set first if needed:
     /// one more round trip, scripts are rare).
     func runScript(_ sql: String, deadline: ContinuousClock.Instant) throws(PostgresError) {
+        // A script may end the transaction in ways not followed here (ROLLBACK after a lease).
+        pendingNotes.failed()
         let (fits, wanted) = statementTimeoutNeeds(deadline)
         if !fits {
             sessionStatementTimeout = nil

@@ -14,9 +14,9 @@ public struct Outbox: Sendable {
         self.clock = clock
     }
 
-    /// A new unguessable event id (random UUID, lower-case).
+    /// A new unguessable event id (a UUIDv7: time-ordered, 74 random bits, no system call).
     public static func makeEventID() -> String {
-        UUID().uuidString.lowercased()
+        SystemIDs.uuidV7()
     }
 
     /// Queues one unary call to `destination` (a peer name the deliverer knows, e.g.
@@ -31,12 +31,22 @@ public struct Outbox: Sendable {
 
     /// The statement `enqueue` runs, for a caller that sends it in one round trip with its
     /// other business statements (same transaction, same guarantees).
+    ///
+    /// It carries the row as a commit note: once the transaction has committed, the pool hands
+    /// it to this process's relay (`OutboxRelay`, configured with `handOff`), which delivers it
+    /// at once without claiming it. The row is the durable fallback: if the process dies first,
+    /// or the note never comes, the relays' poll delivers the row when its in-process lease
+    /// (the claim lease, counted from `created_at`) has run out.
     public func enqueueStatement(destination: String, methodPath: String, payload: [UInt8],
                                  eventID: String = Outbox.makeEventID()) -> PostgresStatement {
-        PostgresStatement("""
+        let now = clock()
+        return PostgresStatement("""
             INSERT INTO xsc_outbox (event_id, destination, method_path, payload, next_attempt_at, created_at)
             VALUES ($1, $2, $3, $4, $5, $5)
-            """, [.text(eventID), .text(destination), .text(methodPath), .bytea(payload), .timestampMillis(clock())])
+            """, [.text(eventID), .text(destination), .text(methodPath), .bytea(payload), .timestampMillis(now)],
+            commitNote: FreshOutboxRow(message: OutboxMessage(eventID: eventID, destination: destination, methodPath: methodPath,
+                                                              payload: payload, attempt: 1),
+                                       createdAtMillis: now))
     }
 
     /// `enqueue` with a message to encode.

@@ -24,6 +24,30 @@ public struct OutboxMessage: Sendable, Equatable {
 /// dead-letters at once. Must be safe to call again for the same event (at least once).
 public protocol OutboxDeliverer: Sendable {
     func deliver(_ message: OutboxMessage) async throws
+    /// Several messages at once: each one's error, nil when delivered, in the order given.
+    /// By default one concurrent `deliver` per message; `RPCOutboxDeliverer` starts a whole
+    /// peer's share in one visit to its channel's loop.
+    func deliver(batch messages: [OutboxMessage]) async -> [(any Error)?]
+}
+
+extension OutboxDeliverer {
+    public func deliver(batch messages: [OutboxMessage]) async -> [(any Error)?] {
+        await withTaskGroup(of: (Int, (any Error)?).self) { group in
+            for (index, message) in messages.enumerated() {
+                group.addTask {
+                    do {
+                        try await deliver(message)
+                        return (index, nil)
+                    } catch {
+                        return (index, error)
+                    }
+                }
+            }
+            var errors: [(any Error)?] = Array(repeating: nil, count: messages.count)
+            for await (index, error) in group { errors[index] = error }
+            return errors
+        }
+    }
 }
 
 public enum OutboxDeliveryError: Error, CustomStringConvertible {
@@ -77,16 +101,66 @@ public struct RPCOutboxDeliverer: OutboxDeliverer {
         guard let channel = channels(message.destination) else {
             throw OutboxDeliveryError.unknownDestination(message.destination)
         }
-        var metadata = try await extraMetadata(message)
-        metadata.removeAll(named: IdempotencyStore.metadataKey)
-        metadata.add(IdempotencyStore.metadataKey, message.eventID)
-        let options = CallOptions(metadata: metadata, timeout: timeout)
+        let options = CallOptions(metadata: try await metadata(for: message), timeout: timeout)
         do {
             let _: EncodedMessage = try await channel.unary(path: message.methodPath,
                                                             request: EncodedMessage(message.payload), options: options)
-        } catch let error as RPCError where permanentCodes.contains(error.code) {
-            throw OutboxDeliveryError.permanent(error.description)
+        } catch let error as RPCError {
+            throw classified(error)
         }
+    }
+
+    /// Per destination, every message in one `unaryBatch` on its channel; destinations run
+    /// side by side.
+    public func deliver(batch messages: [OutboxMessage]) async -> [(any Error)?] {
+        var errors: [(any Error)?] = Array(repeating: nil, count: messages.count)
+        var byDestination: [String: [Int]] = [:]
+        for (index, message) in messages.enumerated() { byDestination[message.destination, default: []].append(index) }
+        var groups: [(RPCChannel, [Int], [UnaryBatchCall<EncodedMessage>])] = []
+        for (destination, indices) in byDestination {
+            guard let channel = channels(destination) else {
+                for index in indices { errors[index] = OutboxDeliveryError.unknownDestination(destination) }
+                continue
+            }
+            var calls: [UnaryBatchCall<EncodedMessage>] = []
+            var sent: [Int] = []
+            for index in indices {
+                do {
+                    let options = CallOptions(metadata: try await metadata(for: messages[index]), timeout: timeout)
+                    calls.append(UnaryBatchCall(path: messages[index].methodPath, request: EncodedMessage(messages[index].payload),
+                                                options: options))
+                    sent.append(index)
+                } catch {
+                    errors[index] = error
+                }
+            }
+            groups.append((channel, sent, calls))
+        }
+        let outcomes = await withTaskGroup(of: ([Int], [Result<EncodedMessage, RPCError>]).self) { group in
+            for (channel, indices, calls) in groups {
+                group.addTask { (indices, await channel.unaryBatch(calls, as: EncodedMessage.self)) }
+            }
+            var all: [([Int], [Result<EncodedMessage, RPCError>])] = []
+            for await outcome in group { all.append(outcome) }
+            return all
+        }
+        for (indices, results) in outcomes {
+            for (index, result) in zip(indices, results) {
+                if case .failure(let error) = result { errors[index] = classified(error) }
+            }
+        }
+        return errors
+    }
+
+    private func metadata(for message: OutboxMessage) async throws -> Metadata {
+        var metadata = try await extraMetadata(message)
+        metadata.removeAll(named: IdempotencyStore.metadataKey)
+        metadata.add(IdempotencyStore.metadataKey, message.eventID)
+        return metadata
+    }
+
+    private func classified(_ error: RPCError) -> any Error {
+        permanentCodes.contains(error.code) ? OutboxDeliveryError.permanent(error.description) : error
     }
 }
 

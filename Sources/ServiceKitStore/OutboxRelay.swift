@@ -1,6 +1,7 @@
 import Foundation
 import Postgres
 import ServiceKit
+import Synchronization
 
 /// Delivers the outbox. Each round claims up to `batchSize` due rows with
 /// `FOR UPDATE SKIP LOCKED` (so any number of relays, one per replica, share the work without
@@ -9,6 +10,16 @@ import ServiceKit
 /// outcome in one round trip. A relay that dies after delivering but before recording leaves
 /// rows that fall due again when the lease ends: delivery is at least once, and receivers
 /// dedupe with `ProcessedEvents`.
+///
+/// With `handOff` the common case skips all of that: a row committed
+/// by this process reaches the relay in process (`Outbox.enqueueStatement`'s commit note), is
+/// delivered at once (a batch per peer) and marked delivered in one statement per batch - no
+/// claim, no wait for the poll. Such a row is leased to this process from its creation for
+/// `lease`: the poll (of any replica) leaves rows that were never attempted alone until then,
+/// and the relay delivers a handed-over row only while at most half the lease has passed
+/// (delivery calls time out well within the other half). So a crash before delivery loses
+/// nothing (the poll delivers the row after the lease) and two relays never deliver it
+/// side by side while the lease holds.
 public final class OutboxRelay: BackgroundWorker {
     public struct Configuration: Sendable {
         public var batchSize = 16
@@ -18,6 +29,24 @@ public final class OutboxRelay: BackgroundWorker {
         public var retry = RetryPolicy(baseDelay: .seconds(1), maxDelay: .seconds(600), maxAttempts: 20)
         public var stopGracePeriod: Duration = .seconds(5)
         public var reportError: WorkerErrorReporter = WorkerErrorReporting.standardError
+        /// Deliver rows committed through `pool` in this process at once (see above). Off by
+        /// default, and no service turns it on yet: measured slower in bench/orders.sh
+        /// (bench/README.md, "Issue 15"). Every
+        /// relay of a service's replicas must agree on it: one without it claims fresh rows at
+        /// once and may deliver them beside the handing-over relay (receivers dedupe, so that
+        /// costs a repeat, not a wrong effect; during a rolling deploy only).
+        public var handOff = false
+        /// Where the hand-over delivery task runs (the peers' channels' loop, so that a batch's
+        /// calls and the marking round trip need no thread hop); nil: the global executor.
+        public var handOffExecutor: (any TaskExecutor)?
+        /// The most rows one hand-over batch delivers.
+        public var handOffBatchLimit = 256
+        /// After a batch smaller than the limit, the hand-over waits this long before taking
+        /// the next, so that a busy service's rows go out (and are marked) a few dozen at a
+        /// time: one marking statement for each batch, like the claim and mark of the poll did
+        /// for 16. Without it the task woke for every commit, and the marking UPDATEs of batches
+        /// of one or two rows cost PostgreSQL more than the claims they replaced.
+        public var handOffPause: Duration = .milliseconds(10)
         public init() {}
     }
 
@@ -27,6 +56,8 @@ public final class OutboxRelay: BackgroundWorker {
     private let configuration: Configuration
     private let clock: WallClock
     private let loop: PollingLoop
+    private let handoff = OutboxHandoff()
+    private let handOffTask = Mutex<Task<Void, Never>?>(nil)
 
     public init(pool: PostgresPool, deliverer: any OutboxDeliverer, configuration: Configuration = Configuration(),
                 clock: @escaping WallClock = SystemWallClock.now, name: String = "outbox-relay") {
@@ -42,12 +73,29 @@ public final class OutboxRelay: BackgroundWorker {
 
     public func start() {
         let batchSize = configuration.batchSize
+        if configuration.handOff { startHandOff() }
         loop.start { [weak self] in
             guard let self else { return false }
             return try await self.runOnce() >= batchSize
         }
     }
-    public func stop() async { await loop.stop() }
+
+    public func stop() async {
+        if configuration.handOff {
+            pool.observeCommits(nil)
+            handoff.stop()
+        }
+        if let task = handOffTask.withLock({ $0 }) {
+            let grace = configuration.stopGracePeriod
+            let enforcer = Task {
+                try? await Task.sleep(for: grace)
+                if !Task.isCancelled { task.cancel() }
+            }
+            await task.value
+            enforcer.cancel()
+        }
+        await loop.stop()
+    }
     /// Call after committing new outbox rows, to deliver without waiting for the poll.
     public func wake() { loop.wake() }
 
@@ -65,14 +113,30 @@ public final class OutboxRelay: BackgroundWorker {
     private func claim() async throws -> (messages: [OutboxMessage], leaseToken: Int64) {
         let now = clock()
         let leaseToken = Int64.random(in: 1...Int64.max)
-        let rows = try await pool.query("""
-            UPDATE xsc_outbox SET attempts = attempts + 1, next_attempt_at = $2, lease_token = $3
-            WHERE id IN (
-                SELECT id FROM xsc_outbox WHERE state = 'pending' AND next_attempt_at <= $1
-                ORDER BY next_attempt_at, id LIMIT $4 FOR UPDATE SKIP LOCKED)
-            RETURNING id, event_id, destination, method_path, payload, attempts
-            """, [.timestampMillis(now), .timestampMillis(now + configuration.lease.milliseconds),
-                  .int64(leaseToken), .int(configuration.batchSize)])
+        var parameters: [PostgresValue] = [.timestampMillis(now), .timestampMillis(now + configuration.lease.milliseconds),
+                                           .int64(leaseToken), .int(configuration.batchSize)]
+        let rows: PostgresRows
+        if configuration.handOff {
+            // A row never attempted belongs to the relay of the process that wrote it (the
+            // hand-over) until the lease has passed since its creation.
+            parameters.append(.timestampMillis(now - configuration.lease.milliseconds))
+            rows = try await pool.query("""
+                UPDATE xsc_outbox SET attempts = attempts + 1, next_attempt_at = $2, lease_token = $3
+                WHERE id IN (
+                    SELECT id FROM xsc_outbox WHERE state = 'pending' AND next_attempt_at <= $1
+                        AND (attempts > 0 OR created_at <= $5)
+                    ORDER BY next_attempt_at, id LIMIT $4 FOR UPDATE SKIP LOCKED)
+                RETURNING id, event_id, destination, method_path, payload, attempts
+                """, parameters)
+        } else {
+            rows = try await pool.query("""
+                UPDATE xsc_outbox SET attempts = attempts + 1, next_attempt_at = $2, lease_token = $3
+                WHERE id IN (
+                    SELECT id FROM xsc_outbox WHERE state = 'pending' AND next_attempt_at <= $1
+                    ORDER BY next_attempt_at, id LIMIT $4 FOR UPDATE SKIP LOCKED)
+                RETURNING id, event_id, destination, method_path, payload, attempts
+                """, parameters)
+        }
         let messages = try rows
             .map { row in
                 (try row.decode(Int64.self, at: 0),
@@ -91,25 +155,90 @@ public final class OutboxRelay: BackgroundWorker {
     }
 
     private func deliverAll(_ messages: [OutboxMessage]) async -> [Outcome] {
-        let deliverer = self.deliverer
-        return await withTaskGroup(of: Outcome.self) { group in
-            for message in messages {
-                group.addTask {
-                    do {
-                        try await deliverer.deliver(message)
-                        return .delivered(eventID: message.eventID)
-                    } catch {
-                        var permanent = false
-                        if case OutboxDeliveryError.permanent = error { permanent = true }
-                        return .failed(eventID: message.eventID, attempt: message.attempt,
-                                       error: String(String(describing: error).prefix(1000)), permanent: permanent)
-                    }
+        let errors = await deliverer.deliver(batch: messages)
+        return zip(messages, errors).map { message, error in
+            guard let error else { return .delivered(eventID: message.eventID) }
+            var permanent = false
+            if case OutboxDeliveryError.permanent = error { permanent = true }
+            return .failed(eventID: message.eventID, attempt: message.attempt,
+                           error: String(String(describing: error).prefix(1000)), permanent: permanent)
+        }
+    }
+
+    // MARK: - Hand-over
+
+    private func startHandOff() {
+        let handoff = self.handoff
+        pool.observeCommits { notes in handoff.accept(notes) }
+        let body: @Sendable () async -> Void = { [weak self] in
+            while let rows = await handoff.next() {
+                guard let self else { return }
+                await self.deliverHandedOver(rows)
+                let pause = self.configuration.handOffPause
+                if rows.count < self.configuration.handOffBatchLimit, pause > .zero {
+                    try? await Task.sleep(for: pause)
                 }
             }
-            var outcomes: [Outcome] = []
-            for await outcome in group { outcomes.append(outcome) }
-            return outcomes
         }
+        let task: Task<Void, Never>
+        if let executor = configuration.handOffExecutor {
+            task = Task(executorPreference: executor, operation: body)
+        } else {
+            task = Task(operation: body)
+        }
+        handOffTask.withLock { $0 = task }
+    }
+
+    /// Delivers rows handed over in process and records the outcomes; rows past half their
+    /// in-process lease are left to the poll.
+    private func deliverHandedOver(_ rows: [FreshOutboxRow]) async {
+        let now = clock()
+        let halfLease = configuration.lease.milliseconds / 2
+        let fresh = rows.filter { now - $0.createdAtMillis < halfLease }
+        var start = 0
+        while start < fresh.count {
+            let batch = Array(fresh[start..<min(fresh.count, start + configuration.handOffBatchLimit)])
+            start += batch.count
+            let outcomes = await deliverAll(batch.map(\.message))
+            if Task.isCancelled { return } // stopped mid-delivery: the rows stay pending for the poll
+            do {
+                try await recordHandedOver(outcomes)
+            } catch {
+                configuration.reportError(name, error)
+            }
+        }
+    }
+
+    /// One round trip for a hand-over batch. A delivered row is marked whoever holds it now
+    /// (a success is a success); a failure is recorded only while the row is still the
+    /// hand-over's (never attempted): past the lease, a poll may have taken it over.
+    private func recordHandedOver(_ outcomes: [Outcome]) async throws {
+        let now = clock()
+        var delivered: [String] = []
+        var statements: [PostgresStatement] = []
+        for outcome in outcomes {
+            switch outcome {
+            case .delivered(let eventID):
+                delivered.append(eventID)
+            case .failed(let eventID, let attempt, let error, let permanent):
+                let dead = permanent || attempt >= configuration.retry.maxAttempts
+                let retryAt = now + configuration.retry.delay(afterAttempt: attempt).milliseconds
+                statements.append(PostgresStatement("""
+                    UPDATE xsc_outbox SET state = CASE WHEN $4 THEN 'dead' ELSE 'pending' END,
+                        attempts = 1, next_attempt_at = $2, last_error = $3
+                    WHERE event_id = $1 AND attempts = 0 AND state = 'pending'
+                    """, [.text(eventID), .timestampMillis(retryAt), .text(error), .bool(dead)]))
+            }
+        }
+        if !delivered.isEmpty {
+            statements.append(PostgresStatement("""
+                UPDATE xsc_outbox SET state = 'delivered', delivered_at = $2, attempts = attempts + 1,
+                    lease_token = NULL, last_error = NULL
+                WHERE event_id IN (SELECT jsonb_array_elements_text($1::jsonb)) AND state = 'pending'
+                """, [.text(Self.jsonArray(delivered)), .timestampMillis(now)]))
+        }
+        // One implicit transaction, on a connection held for this round trip only.
+        try await pool.run(statements, continuing: true)
     }
 
     private func record(_ outcomes: [Outcome], leaseToken: Int64) async throws {
@@ -143,8 +272,32 @@ public final class OutboxRelay: BackgroundWorker {
         try await pool.transaction(batch: statements)
     }
 
+    /// `strings` as a JSON array of strings (RFC 8259: `"` and `\` escaped, control
+    /// characters as \u00XX, everything else as its UTF-8). Written by hand: Foundation's
+    /// JSONSerialization cost ~3% of xsc-orders' CPU here (it boxes every element).
     static func jsonArray(_ strings: [String]) -> String {
-        let data = (try? JSONSerialization.data(withJSONObject: strings)) ?? Data("[]".utf8)
-        return String(decoding: data, as: UTF8.self)
+        var out: [UInt8] = [UInt8(ascii: "[")]
+        out.reserveCapacity(strings.reduce(2) { $0 + $1.utf8.count + 3 })
+        let hex: [UInt8] = Array("0123456789abcdef".utf8)
+        for (index, string) in strings.enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            out.append(UInt8(ascii: "\""))
+            for byte in string.utf8 {
+                switch byte {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"):
+                    out.append(UInt8(ascii: "\\"))
+                    out.append(byte)
+                case 0..<0x20:
+                    out += Array("\\u00".utf8)
+                    out.append(hex[Int(byte >> 4)])
+                    out.append(hex[Int(byte & 0x0F)])
+                default:
+                    out.append(byte)
+                }
+            }
+            out.append(UInt8(ascii: "\""))
+        }
+        out.append(UInt8(ascii: "]"))
+        return String(decoding: out, as: UTF8.self)
     }
 }

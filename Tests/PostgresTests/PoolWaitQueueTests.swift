@@ -31,4 +31,22 @@ final class PoolWaitQueueTests: XCTestCase {
         XCTAssertLessThanOrEqual(configuration.acquireTimeout, .seconds(1))
         XCTAssertGreaterThan(configuration.maxWaiters, 0)
     }
+
+    /// A round trip that continues work under way (`run(_:continuing:)`, the intake's writes
+    /// after its reads) is served before callers that queued earlier but have not started.
+    func testAContinuingRoundTripGoesAheadOfCallersNotYetStarted() async throws {
+        let held = try await HeldPool.make(try requireCluster(), acquireTimeout: .seconds(3600))
+        let pool = held.pool
+        defer { pool.close() }
+        // The one connection runs them one after the other: the server's clock tells the order.
+        let now = PostgresStatement("SELECT (extract(epoch FROM clock_timestamp()) * 1000000)::int8")
+        let fresh = Task { try await pool.run([now])[0][0].decode(Int64.self, at: 0) }
+        while pool.statistics.waiting < 1 { try await Task.sleep(for: .milliseconds(5)) }
+        let continuing = Task { try await pool.run([now], continuing: true)[0][0].decode(Int64.self, at: 0) }
+        while pool.statistics.waiting < 2 { try await Task.sleep(for: .milliseconds(5)) }
+        try await held.release()
+        let freshAt = try await fresh.value
+        let continuingAt = try await continuing.value
+        XCTAssertLessThan(continuingAt, freshAt, "the continuing round trip ran first")
+    }
 }

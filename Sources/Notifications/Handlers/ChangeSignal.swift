@@ -62,15 +62,22 @@ public typealias InboxSignal = ChangeSignal
 /// Lets the handler wake the delivery worker although the two are built at different moments
 /// of start-up: the worker connects itself once, the handler calls `wake()`.
 public final class DeliveryWakeup: Sendable {
-    private let target = Mutex<(@Sendable () -> Void)?>(nil)
+    /// A class around the closure: a closure kept directly in a `Mutex` is re-abstracted
+    /// (wrapped in two more thunks) by every `withLock`, so each wake made the next one slower.
+    private final class Target: Sendable {
+        let wake: @Sendable () -> Void
+        init(_ wake: @escaping @Sendable () -> Void) { self.wake = wake }
+    }
+    private let target = Mutex<Target?>(nil)
 
     public init() {}
 
     public func connect(_ wake: @escaping @Sendable () -> Void) {
-        target.withLock { $0 = wake }
+        let boxed = Target(wake)
+        target.withLock { $0 = boxed }
     }
 
     public func wake() {
-        target.withLock { $0 }?()
+        target.withLock { $0 }?.wake()
     }
 }

@@ -11,6 +11,8 @@ import ServiceKitStore
 public struct OrderFlow: Sendable {
     let pool: PostgresPool
     let clock: WallClock
+    /// New order ids (UUIDv7 text).
+    let newID: IDGenerator
     let store = OrderStore()
     let violations = ViolationStore()
     let catalog = CatalogStore()
@@ -31,10 +33,12 @@ public struct OrderFlow: Sendable {
     let referralCodes: any ReferralCodes
 
     public init(pool: PostgresPool, clock: @escaping WallClock = SystemWallClock.now,
-                timeZone: String = ServiceConfig.defaultTimeZone, referralCodes: any ReferralCodes = NoReferralCodes()) {
+                timeZone: String = ServiceConfig.defaultTimeZone, referralCodes: any ReferralCodes = NoReferralCodes(),
+                ids: @escaping IDGenerator = SystemIDs.uuidV7) {
         self.pool = pool
         self.referralCodes = referralCodes
         self.clock = clock
+        self.newID = ids
         self.timeZone = timeZone
         // Configuration refuses an unknown zone at start; UTC only keeps a test's typo harmless.
         calendar = BusinessCalendar(timeZoneIdentifier: timeZone) ?? BusinessCalendar(timeZoneIdentifier: "UTC")!

@@ -19,13 +19,13 @@ extension OrderFlow {
         // A promotion-expense order also checks and charges its plan: the full path below.
         if valid.promotionPlanID.isEmpty {
             do {
-                return try await pool.withConnection { connection in
-                    try await submitNew(valid, request: request, actor: actor, idempotencyKey: idempotencyKey, on: connection)
-                }
+                return try await submitNew(valid, request: request, actor: actor, idempotencyKey: idempotencyKey)
             } catch where OrderStore.isExternalIDTaken(error) || IdempotencyStore.isKeyTaken(error) {
                 // The external id names an order already, or the idempotency key was taken by a
                 // concurrent twin that committed first: everything above rolled back; answer as
-                // a resubmission does (the earlier order, or the key's replayed answer).
+                // a resubmission does (the earlier order, or the key's replayed answer). Not
+                // ahead of other callers: such twins queue on the earlier order's row lock, and
+                // holding the pool's connections for that would starve everyone else.
             }
         }
         return try await pool.transaction { tx in
@@ -47,9 +47,10 @@ extension OrderFlow {
     /// implicit transaction, so no BEGIN/COMMIT statements; at READ COMMITTED the reads would
     /// take their own snapshots inside a transaction too). Same rows and semantics as `insert`
     /// under `idempotency.run`; when the external id or the key is taken meanwhile, its INSERT
-    /// fails, the whole write rolls back, and `submit` falls back to that path.
+    /// fails, the whole write rolls back, and `submit` falls back to that path. Each round trip
+    /// holds a pooled connection for itself only (`pool.run`), not across the work between them.
     private func submitNew(_ valid: ValidSubmission, request: Xsc_Orders_V1_SubmitOrderRequest, actor: VerifiedActor,
-                           idempotencyKey: String?, on connection: PostgresConnection) async throws -> Xsc_Orders_V1_SubmitOrderResponse {
+                           idempotencyKey: String?) async throws -> Xsc_Orders_V1_SubmitOrderResponse {
         let scope = Self.idempotencyScope(actor)
         let requestBytes = request.serializedBytes()
         var reads: [PostgresStatement] = []
@@ -61,7 +62,7 @@ extension OrderFlow {
         reads.append(catalog.pricesStatement(skus: valid.lines.map(\.skuID), district: valid.districtID,
                                              rule: valid.source.priceRule))
         reads.append(OrderStore.nextCodeStatement)
-        let results = try await connection.run(reads)
+        let results = try await pool.run(reads)
 
         if let idempotencyKey, let answer = try idempotency.lookup(from: results[0], key: idempotencyKey) {
             guard answer.status == .ok else { throw RPCError(code: answer.status, message: answer.message) }
@@ -77,7 +78,7 @@ extension OrderFlow {
         }
 
         let now = clock()
-        let order = OrderRecord(id: UUID().uuidString.lowercased(), code: code, valid: valid, routing: routing, lines: lines,
+        let order = OrderRecord(id: newID(), code: code, valid: valid, routing: routing, lines: lines,
                                 totalFen: lines.reduce(Int64(0)) { $0 + Int64($1.quantity) * $1.unitPriceFen },
                                 submittedBy: actor.accountID, at: now)
         var response = Xsc_Orders_V1_SubmitOrderResponse()
@@ -93,7 +94,7 @@ extension OrderFlow {
             writes.append(idempotency.answeredInsertStatement(scope: scope, key: idempotencyKey, request: requestBytes,
                                                               answer: .init(response: response.serializedBytes())))
         }
-        try await connection.run(writes)
+        try await pool.run(writes, continuing: true)
         return response
     }
 
@@ -142,7 +143,7 @@ extension OrderFlow {
         let lines = try pricedLines(valid, routing: routing, prices: prices)
 
         let now = clock()
-        let id = UUID().uuidString.lowercased()
+        let id = newID()
         let total = lines.reduce(Int64(0)) { $0 + Int64($1.quantity) * $1.unitPriceFen }
         let fingerprint = Self.fingerprint(valid)
         let newRow = OrderStore.NewOrderRow(id: id, fingerprint: fingerprint, routing: routing, totalFen: total,

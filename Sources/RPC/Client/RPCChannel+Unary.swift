@@ -27,7 +27,7 @@ extension RPCChannel {
         }
     }
 
-    private func unaryResult<Response: ProtoMessage>(_ stream: ClientStream, as type: Response.Type)
+    func unaryResult<Response: ProtoMessage>(_ stream: ClientStream, as type: Response.Type)
         -> Result<UnaryResponse<Response>, any Error> {
         if let outcome = stream.outcome, outcome.code != .ok {
             var failure = outcome

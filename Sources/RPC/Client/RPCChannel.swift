@@ -13,6 +13,8 @@ public final class RPCChannel: @unchecked Sendable {
 
     let core: ChannelCore
     private let ownedThread: LoopThread?
+    /// The channel whose loop thread this one shares (`sibling`), kept alive with it.
+    private let loopOwner: RPCChannel?
 
     /// A channel with an event loop thread of its own.
     public convenience init(host: String, port: Int, configuration: Configuration = Configuration()) {
@@ -31,11 +33,25 @@ public final class RPCChannel: @unchecked Sendable {
         self.init(host: host, port: port, loop: loop, ownedThread: nil, configuration: configuration)
     }
 
-    private init(host: String, port: Int, loop: EventLoop, ownedThread: LoopThread?, configuration: Configuration) {
+    private init(host: String, port: Int, loop: EventLoop, ownedThread: LoopThread?, loopOwner: RPCChannel? = nil,
+                 configuration: Configuration) {
         self.core = ChannelCore(host: host, port: port, loop: loop, settings: configuration.http2,
                                 maxMessageSize: configuration.maxReceiveMessageSize)
         self.ownedThread = ownedThread
+        self.loopOwner = loopOwner
     }
+
+    /// A channel to another address on this channel's loop thread: a client of several peers
+    /// (an outbox relay) needs one thread for all of them, not one each.
+    public func sibling(host: String, port: Int, configuration: Configuration = Configuration()) -> RPCChannel {
+        RPCChannel(host: host, port: port, loop: core.loop, ownedThread: nil, loopOwner: loopOwner ?? self,
+                   configuration: configuration)
+    }
+
+    /// The channel's loop as a task executor: a task that prefers it runs on the loop's thread,
+    /// so its calls on this channel (and its siblings) start without a thread hop, and their
+    /// answers resume it there without waking another thread.
+    public var taskExecutor: any TaskExecutor { core.loop }
 
     deinit {
         if let ownedThread {

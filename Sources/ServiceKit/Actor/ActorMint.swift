@@ -47,16 +47,9 @@ public enum ActorMint {
         }
     }
 
-    /// 128 random bits as hex: unguessable and unique enough to trace one request.
+    /// 128 random bits as hex: unguessable and unique enough to trace one request (the
+    /// gateway makes one per call; buffered kernel randomness, no system call each).
     public static func randomRequestID() -> String {
-        var generator = SystemRandomNumberGenerator()
-        let high = generator.next() as UInt64
-        let low = generator.next() as UInt64
-        return hex(high) + hex(low)
-    }
-
-    private static func hex(_ value: UInt64) -> String {
-        let digits = String(value, radix: 16)
-        return String(repeating: "0", count: 16 - digits.count) + digits
+        SystemIDs.random128Hex()
     }
 }
