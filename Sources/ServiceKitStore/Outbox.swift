@@ -40,12 +40,14 @@ public struct Outbox: Sendable {
     public func enqueueStatement(destination: String, methodPath: String, payload: [UInt8],
                                  eventID: String = Outbox.makeEventID()) -> PostgresStatement {
         let now = clock()
+        let traceparent = TraceContext.current?.traceparent
         return PostgresStatement("""
-            INSERT INTO xsc_outbox (event_id, destination, method_path, payload, next_attempt_at, created_at)
-            VALUES ($1, $2, $3, $4, $5, $5)
-            """, [.text(eventID), .text(destination), .text(methodPath), .bytea(payload), .timestampMillis(now)],
+            INSERT INTO xsc_outbox (event_id, destination, method_path, payload, next_attempt_at, created_at, traceparent)
+            VALUES ($1, $2, $3, $4, $5, $5, $6)
+            """, [.text(eventID), .text(destination), .text(methodPath), .bytea(payload), .timestampMillis(now),
+                  traceparent.map(PostgresValue.text) ?? .null],
             commitNote: FreshOutboxRow(message: OutboxMessage(eventID: eventID, destination: destination, methodPath: methodPath,
-                                                              payload: payload, attempt: 1),
+                                                              payload: payload, attempt: 1, traceparent: traceparent),
                                        createdAtMillis: now))
     }
 

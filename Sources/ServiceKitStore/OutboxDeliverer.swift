@@ -9,13 +9,17 @@ public struct OutboxMessage: Sendable, Equatable {
     public var payload: [UInt8]
     /// 1 on the first delivery attempt.
     public var attempt: Int
+    /// The trace of the work that queued it (`traceparent`), continued by the receiver.
+    public var traceparent: String?
 
-    public init(eventID: String, destination: String, methodPath: String, payload: [UInt8], attempt: Int) {
+    public init(eventID: String, destination: String, methodPath: String, payload: [UInt8], attempt: Int,
+                traceparent: String? = nil) {
         self.eventID = eventID
         self.destination = destination
         self.methodPath = methodPath
         self.payload = payload
         self.attempt = attempt
+        self.traceparent = traceparent
     }
 }
 
@@ -156,6 +160,10 @@ public struct RPCOutboxDeliverer: OutboxDeliverer {
         var metadata = try await extraMetadata(message)
         metadata.removeAll(named: IdempotencyStore.metadataKey)
         metadata.add(IdempotencyStore.metadataKey, message.eventID)
+        // The trace of the work that queued the message, not of the relay that delivers it.
+        metadata.removeAll(named: "traceparent")
+        metadata.removeAll(named: "tracestate")
+        if let traceparent = message.traceparent { metadata.add("traceparent", traceparent) }
         return metadata
     }
 

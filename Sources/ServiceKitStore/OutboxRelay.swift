@@ -126,7 +126,7 @@ public final class OutboxRelay: BackgroundWorker {
                     SELECT id FROM xsc_outbox WHERE state = 'pending' AND next_attempt_at <= $1
                         AND (attempts > 0 OR created_at <= $5)
                     ORDER BY next_attempt_at, id LIMIT $4 FOR UPDATE SKIP LOCKED)
-                RETURNING id, event_id, destination, method_path, payload, attempts
+                RETURNING id, event_id, destination, method_path, payload, attempts, traceparent
                 """, parameters)
         } else {
             rows = try await pool.query("""
@@ -134,7 +134,7 @@ public final class OutboxRelay: BackgroundWorker {
                 WHERE id IN (
                     SELECT id FROM xsc_outbox WHERE state = 'pending' AND next_attempt_at <= $1
                     ORDER BY next_attempt_at, id LIMIT $4 FOR UPDATE SKIP LOCKED)
-                RETURNING id, event_id, destination, method_path, payload, attempts
+                RETURNING id, event_id, destination, method_path, payload, attempts, traceparent
                 """, parameters)
         }
         let messages = try rows
@@ -142,7 +142,7 @@ public final class OutboxRelay: BackgroundWorker {
                 (try row.decode(Int64.self, at: 0),
                  OutboxMessage(eventID: try row.decode(String.self, at: 1), destination: try row.decode(String.self, at: 2),
                                methodPath: try row.decode(String.self, at: 3), payload: try row.decode([UInt8].self, at: 4),
-                               attempt: try row.decode(Int.self, at: 5)))
+                               attempt: try row.decode(Int.self, at: 5), traceparent: try row.decode(String?.self, at: 6)))
             }
             .sorted { $0.0 < $1.0 }
             .map(\.1)

@@ -89,6 +89,11 @@ public enum PlatformMigrations {
             );
             CREATE INDEX xsc_directory_node ON xsc_directory (node_path text_pattern_ops);
             """),
+        // The W3C traceparent of the work that queued a message, sent with its delivery, so the
+        // receiving service continues the same trace (README, "Tracing").
+        Migration(version: version(6), name: "xsc_platform_outbox_trace", sql: """
+            ALTER TABLE xsc_outbox ADD COLUMN traceparent text;
+            """),
     ]
 
     /// The migrator a service runs at start: the platform's migrations, then its own.

@@ -123,6 +123,20 @@ def test_the_callers_trace_reaches_the_service_with_the_gateways_span_as_parent(
     assert orders_log[0]["span_id"] == orders[0]["spanId"]
 
 
+def test_the_trace_is_carried_through_the_outbox_to_the_receiving_service(world, collector):
+    """The new order's SMS prompt is queued in orders' outbox with the order and delivered later
+    by the relay: notifications' Send continues the trace of the submission that queued it."""
+    trace = "7bf92f3577b34da6a3ce929d0e0e4736"
+    submit(world, "TRACE-OUTBOX-1", f"00-{trace}-{GIVEN_PARENT}-01")
+    orders = eventually("orders' span", lambda: collector.find("orders", SUBMIT, trace))
+    sends = eventually("notifications' Send in the same trace",
+                       lambda: collector.find("notifications", "/xsc.notifications.v1.NotificationService/Send", trace))
+    # The prompt was queued inside orders' span: that span is the parent of its delivery.
+    assert {send["parentSpanId"] for send in sends} == {orders[0]["spanId"]}
+    rows = world.cluster.query("orders", "SELECT traceparent FROM xsc_outbox WHERE traceparent LIKE :'p1'", f"00-{trace}-%")
+    assert rows and all(row[0] == f"00-{trace}-{orders[0]['spanId']}-01" for row in rows)
+
+
 @pytest.mark.parametrize("traceparent", [None, "00-4BF92F3577B34DA6A3CE929D0E0E4736-00F067AA0BA902B7-01",
                                          "00-00000000000000000000000000000000-00f067aa0ba902b7-01", "junk"])
 def test_a_caller_without_a_valid_traceparent_gets_a_trace_started_at_the_gateway(world, collector, traceparent):
