@@ -10,7 +10,9 @@ extension SettlementFlow {
     /// (signed) and paid, each with its order code. Only the caller's own, so nothing to refuse.
     public func myEarnings(_ request: Xsc_Settlements_V1_GetMyEarningsRequest, actor: VerifiedActor) async throws -> Xsc_Settlements_V1_GetMyEarningsResponse {
         let (limit, after) = try Self.page(request.page, keyParts: 2)
-        return try await pool.transaction { tx in
+        // One snapshot for the totals and the lines: under READ COMMITTED a line accrued between
+        // the two statements showed in the lines but not in the totals.
+        return try await pool.transaction(isolation: .repeatableRead) { tx in
             let totals = try await earnings.totals(payee: actor.accountID, in: tx)
             let rows = try await earnings.lines(payee: actor.accountID, limit: limit,
                                                 after: after.map { ($0.millis ?? 0, $0.parts[1]) }, in: tx)
