@@ -214,21 +214,13 @@ public final class OutboxRelay: BackgroundWorker {
     /// hand-over's (never attempted): past the lease, a poll may have taken it over.
     private func recordHandedOver(_ outcomes: [Outcome]) async throws {
         let now = clock()
-        var delivered: [String] = []
-        var statements: [PostgresStatement] = []
-        for outcome in outcomes {
-            switch outcome {
-            case .delivered(let eventID):
-                delivered.append(eventID)
-            case .failed(let eventID, let attempt, let error, let permanent):
-                let dead = permanent || attempt >= configuration.retry.maxAttempts
-                let retryAt = now + configuration.retry.delay(afterAttempt: attempt).milliseconds
-                statements.append(PostgresStatement("""
-                    UPDATE xsc_outbox SET state = CASE WHEN $4 THEN 'dead' ELSE 'pending' END,
-                        attempts = 1, next_attempt_at = $2, last_error = $3
-                    WHERE event_id = $1 AND attempts = 0 AND state = 'pending'
-                    """, [.text(eventID), .timestampMillis(retryAt), .text(error), .bool(dead)]))
-            }
+        let (delivered, failures) = split(outcomes, now: now)
+        var statements = failures.map { failure in
+            PostgresStatement("""
+                UPDATE xsc_outbox SET state = CASE WHEN $4 THEN 'dead' ELSE 'pending' END,
+                    attempts = 1, next_attempt_at = $2, last_error = $3
+                WHERE event_id = $1 AND attempts = 0 AND state = 'pending'
+                """, [.text(failure.eventID), .timestampMillis(failure.retryAt), .text(failure.error), .bool(failure.dead)])
         }
         if !delivered.isEmpty {
             statements.append(PostgresStatement("""
@@ -243,22 +235,15 @@ public final class OutboxRelay: BackgroundWorker {
 
     private func record(_ outcomes: [Outcome], leaseToken: Int64) async throws {
         let now = clock()
-        var delivered: [String] = []
-        var statements: [PostgresStatement] = []
-        for outcome in outcomes {
-            switch outcome {
-            case .delivered(let eventID):
-                delivered.append(eventID)
-            case .failed(let eventID, let attempt, let error, let permanent):
-                let dead = permanent || attempt >= configuration.retry.maxAttempts
-                let retryAt = now + configuration.retry.delay(afterAttempt: attempt).milliseconds
-                // Only while our lease holds: a relay that took over after it ran out owns the row now.
-                statements.append(PostgresStatement("""
-                    UPDATE xsc_outbox SET state = CASE WHEN $5 THEN 'dead' ELSE 'pending' END,
-                        next_attempt_at = $3, last_error = $4, lease_token = NULL
-                    WHERE event_id = $1 AND lease_token = $2 AND state = 'pending'
-                    """, [.text(eventID), .int64(leaseToken), .timestampMillis(retryAt), .text(error), .bool(dead)]))
-            }
+        let (delivered, failures) = split(outcomes, now: now)
+        // A failure only while our lease holds: a relay that took over after it ran out owns the row now.
+        var statements = failures.map { failure in
+            PostgresStatement("""
+                UPDATE xsc_outbox SET state = CASE WHEN $5 THEN 'dead' ELSE 'pending' END,
+                    next_attempt_at = $3, last_error = $4, lease_token = NULL
+                WHERE event_id = $1 AND lease_token = $2 AND state = 'pending'
+                """, [.text(failure.eventID), .int64(leaseToken), .timestampMillis(failure.retryAt),
+                      .text(failure.error), .bool(failure.dead)])
         }
         if !delivered.isEmpty {
             // One statement for the whole batch (each statement costs the server a bind and an
@@ -270,6 +255,32 @@ public final class OutboxRelay: BackgroundWorker {
                 """, [.text(Self.jsonArray(delivered)), .timestampMillis(now)]))
         }
         try await pool.transaction(batch: statements)
+    }
+
+    private struct Failure {
+        var eventID: String
+        var retryAt: Int64
+        var error: String
+        /// Dead-lettered: a permanent error, or the last attempt the retry policy allows.
+        var dead: Bool
+    }
+
+    /// The delivered ids and, for each failure, when to retry it or whether it is dead: the one
+    /// reading of the retry policy both ways of recording (polled and handed over) share.
+    private func split(_ outcomes: [Outcome], now: Int64) -> (delivered: [String], failures: [Failure]) {
+        var delivered: [String] = []
+        var failures: [Failure] = []
+        for outcome in outcomes {
+            switch outcome {
+            case .delivered(let eventID):
+                delivered.append(eventID)
+            case .failed(let eventID, let attempt, let error, let permanent):
+                failures.append(Failure(eventID: eventID,
+                                        retryAt: now + configuration.retry.delay(afterAttempt: attempt).milliseconds,
+                                        error: error, dead: permanent || attempt >= configuration.retry.maxAttempts))
+            }
+        }
+        return (delivered, failures)
     }
 
     /// `strings` as a JSON array of strings (RFC 8259: `"` and `\` escaped, control
