@@ -47,7 +47,10 @@ def ports_free(first: int, count: int) -> bool:
 def free_port_run(count: int, avoid: set[int]) -> int:
     """The first of `count` consecutive free ports (ports in `avoid` excluded)."""
     for _ in range(200):
-        first = random.randrange(20000, 60000 - count)
+        # Below the kernel's ephemeral range (ip_local_port_range, 32768-60999 on Debian): a port
+        # found free there can be taken by any outgoing connection on the machine (another test
+        # worker's client, a gateway's health probe) before up.sh binds it.
+        first = random.randrange(20000, 32000 - count)
         if not avoid & set(range(first, first + count)) and ports_free(first, count):
             return first
     raise RuntimeError(f"no {count} consecutive free ports found")
