@@ -34,7 +34,7 @@ class OrderStubs:
         import grpc_tools
 
         src = wire_support.proto_dir()
-        wanted = ["xsc/orders/v1/orders.proto", "xsc/orders/v1/conflicts.proto", "xsc/orders/v1/campaign_orders.proto", "xsc/common/v1/common.proto",
+        wanted = ["xsc/orders/v1/orders.proto", "xsc/orders/v1/conflicts.proto", "xsc/orders/v1/campaign_orders.proto", "xsc/orders/v1/board.proto", "xsc/common/v1/common.proto",
                   "google/rpc/status.proto", "google/rpc/error_details.proto"]
         well_known = Path(grpc_tools.__file__).parent / "_proto"
         status = protoc.main(["grpc_tools.protoc", f"-I{src}", f"-I{well_known}", f"--python_out={out}",

@@ -33,7 +33,7 @@ def load_stubs(proto_dir: Path):
     import grpc_tools
     out = Path(tempfile.mkdtemp(prefix="xsc-stubs-"))
     well_known = Path(grpc_tools.__file__).parent / "_proto"
-    files = ["xsc/orders/v1/orders.proto", "xsc/orders/v1/conflicts.proto", "xsc/orders/v1/campaign_orders.proto", "xsc/common/v1/common.proto",
+    files = ["xsc/orders/v1/orders.proto", "xsc/orders/v1/conflicts.proto", "xsc/orders/v1/campaign_orders.proto", "xsc/orders/v1/board.proto", "xsc/common/v1/common.proto",
              "google/rpc/status.proto", "google/rpc/error_details.proto"]
     if protoc.main(["protoc", f"-I{proto_dir}", f"-I{well_known}", f"--python_out={out}",
                     f"--grpc_python_out={out}", *files]) != 0:

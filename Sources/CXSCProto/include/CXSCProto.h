@@ -19,6 +19,7 @@
 #include "xsc/codectest/v1/features.pb-c.h"
 #include "xsc/orders/v1/conflicts.pb-c.h"
 #include "xsc/orders/v1/campaign_orders.pb-c.h"
+#include "xsc/orders/v1/board.pb-c.h"
 #include "xsc/orders/v1/orders.pb-c.h"
 #include "xsc/orders/v1/events.pb-c.h"
 #include "xsc/customers/v1/customers.pb-c.h"

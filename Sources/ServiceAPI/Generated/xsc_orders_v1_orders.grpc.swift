@@ -39,6 +39,8 @@ public protocol Xsc_Orders_V1_OrderServiceHandler: RPCServiceProvider {
     func checkCampaignPrices(_ request: Xsc_Orders_V1_CheckCampaignPricesRequest, context: ServerContext) async throws -> Xsc_Orders_V1_CheckCampaignPricesResponse
     func placeCampaignOrder(_ request: Xsc_Orders_V1_PlaceCampaignOrderRequest, context: ServerContext) async throws -> Xsc_Orders_V1_SubmitOrderResponse
     func recordCampaignPickup(_ request: Xsc_Orders_V1_RecordCampaignPickupRequest, context: ServerContext) async throws -> Xsc_Orders_V1_OrderResponse
+    func getBoard(_ request: Xsc_Orders_V1_BoardRequest, context: ServerContext) async throws -> Xsc_Orders_V1_BoardUpdate
+    func watchBoard(_ request: Xsc_Orders_V1_BoardRequest, responses: ResponseStreamWriter<Xsc_Orders_V1_BoardUpdate>, context: ServerContext) async throws
 }
 
 extension Xsc_Orders_V1_OrderServiceHandler {
@@ -146,6 +148,12 @@ extension Xsc_Orders_V1_OrderServiceHandler {
             .unary("RecordCampaignPickup") { (request: Xsc_Orders_V1_RecordCampaignPickupRequest, context: ServerContext) async throws -> Xsc_Orders_V1_OrderResponse in
                 try await self.recordCampaignPickup(request, context: context)
             },
+            .unary("GetBoard") { (request: Xsc_Orders_V1_BoardRequest, context: ServerContext) async throws -> Xsc_Orders_V1_BoardUpdate in
+                try await self.getBoard(request, context: context)
+            },
+            .serverStreaming("WatchBoard") { (request: Xsc_Orders_V1_BoardRequest, responses: ResponseStreamWriter<Xsc_Orders_V1_BoardUpdate>, context: ServerContext) async throws in
+                try await self.watchBoard(request, responses: responses, context: context)
+            },
         ])
     }
 }
@@ -190,6 +198,8 @@ public struct Xsc_Orders_V1_OrderServiceClient: Sendable {
         public static let checkCampaignPrices = "/xsc.orders.v1.OrderService/CheckCampaignPrices"
         public static let placeCampaignOrder = "/xsc.orders.v1.OrderService/PlaceCampaignOrder"
         public static let recordCampaignPickup = "/xsc.orders.v1.OrderService/RecordCampaignPickup"
+        public static let getBoard = "/xsc.orders.v1.OrderService/GetBoard"
+        public static let watchBoard = "/xsc.orders.v1.OrderService/WatchBoard"
     }
 
     public let channel: RPCChannel
@@ -330,5 +340,13 @@ public struct Xsc_Orders_V1_OrderServiceClient: Sendable {
 
     public func recordCampaignPickup(_ request: Xsc_Orders_V1_RecordCampaignPickupRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Orders_V1_OrderResponse {
         try await channel.unary(path: Paths.recordCampaignPickup, request: request, options: options)
+    }
+
+    public func getBoard(_ request: Xsc_Orders_V1_BoardRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Orders_V1_BoardUpdate {
+        try await channel.unary(path: Paths.getBoard, request: request, options: options)
+    }
+
+    public func watchBoard(_ request: Xsc_Orders_V1_BoardRequest, options: CallOptions = CallOptions()) -> ServerStreamingCall<Xsc_Orders_V1_BoardUpdate> {
+        channel.serverStreaming(path: Paths.watchBoard, request: request, options: options)
     }
 }

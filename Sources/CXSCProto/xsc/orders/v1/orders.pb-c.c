@@ -6540,7 +6540,7 @@ const ProtobufCEnumDescriptor xsc__orders__v1__sales_basis__descriptor =
   xsc__orders__v1__sales_basis__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCMethodDescriptor xsc__orders__v1__order_service__method_descriptors[34] =
+static const ProtobufCMethodDescriptor xsc__orders__v1__order_service__method_descriptors[36] =
 {
   { "SubmitOrder", &xsc__orders__v1__submit_order_request__descriptor, &xsc__orders__v1__submit_order_response__descriptor },
   { "SubmitOrders", &xsc__orders__v1__submit_order_request__descriptor, &xsc__orders__v1__submit_orders_response__descriptor },
@@ -6576,6 +6576,8 @@ static const ProtobufCMethodDescriptor xsc__orders__v1__order_service__method_de
   { "CheckCampaignPrices", &xsc__orders__v1__check_campaign_prices_request__descriptor, &xsc__orders__v1__check_campaign_prices_response__descriptor },
   { "PlaceCampaignOrder", &xsc__orders__v1__place_campaign_order_request__descriptor, &xsc__orders__v1__submit_order_response__descriptor },
   { "RecordCampaignPickup", &xsc__orders__v1__record_campaign_pickup_request__descriptor, &xsc__orders__v1__order_response__descriptor },
+  { "GetBoard", &xsc__orders__v1__board_request__descriptor, &xsc__orders__v1__board_update__descriptor },
+  { "WatchBoard", &xsc__orders__v1__board_request__descriptor, &xsc__orders__v1__board_update__descriptor },
 };
 const unsigned xsc__orders__v1__order_service__method_indices_by_name[] = {
   6,        /* Accept */
@@ -6586,6 +6588,7 @@ const unsigned xsc__orders__v1__order_service__method_indices_by_name[] = {
   18,        /* ChannelMix */
   31,        /* CheckCampaignPrices */
   30,        /* ClassChannelConflict */
+  34,        /* GetBoard */
   2,        /* GetOrder */
   29,        /* ListChannelConflicts */
   11,        /* ListOrderEvents */
@@ -6611,6 +6614,7 @@ const unsigned xsc__orders__v1__order_service__method_indices_by_name[] = {
   1,        /* SubmitOrders */
   26,        /* UpsertPromotionPlan */
   19,        /* UpsertSku */
+  35,        /* WatchBoard */
   14         /* WatchPartnerEvents */
 };
 const ProtobufCServiceDescriptor xsc__orders__v1__order_service__descriptor =
@@ -6620,7 +6624,7 @@ const ProtobufCServiceDescriptor xsc__orders__v1__order_service__descriptor =
   "OrderService",
   "Xsc__Orders__V1__OrderService",
   "xsc.orders.v1",
-  34,
+  36,
   xsc__orders__v1__order_service__method_descriptors,
   xsc__orders__v1__order_service__method_indices_by_name
 };
@@ -6895,6 +6899,22 @@ void xsc__orders__v1__order_service__record_campaign_pickup(ProtobufCService *se
 {
   assert(service->descriptor == &xsc__orders__v1__order_service__descriptor);
   service->invoke(service, 33, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void xsc__orders__v1__order_service__get_board(ProtobufCService *service,
+                                               const Xsc__Orders__V1__BoardRequest *input,
+                                               Xsc__Orders__V1__BoardUpdate_Closure closure,
+                                               void *closure_data)
+{
+  assert(service->descriptor == &xsc__orders__v1__order_service__descriptor);
+  service->invoke(service, 34, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void xsc__orders__v1__order_service__watch_board(ProtobufCService *service,
+                                                 const Xsc__Orders__V1__BoardRequest *input,
+                                                 Xsc__Orders__V1__BoardUpdate_Closure closure,
+                                                 void *closure_data)
+{
+  assert(service->descriptor == &xsc__orders__v1__order_service__descriptor);
+  service->invoke(service, 35, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void xsc__orders__v1__order_service__init (Xsc__Orders__V1__OrderService_Service *service,
                                            Xsc__Orders__V1__OrderService_ServiceDestroy destroy)

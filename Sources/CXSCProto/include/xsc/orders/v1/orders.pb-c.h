@@ -18,6 +18,7 @@ PROTOBUF_C__BEGIN_DECLS
 #include "google/rpc/status.pb-c.h"
 #include "xsc/orders/v1/conflicts.pb-c.h"
 #include "xsc/orders/v1/campaign_orders.pb-c.h"
+#include "xsc/orders/v1/board.pb-c.h"
 
 typedef struct Xsc__Orders__V1__Customer Xsc__Orders__V1__Customer;
 typedef struct Xsc__Orders__V1__OrderLine Xsc__Orders__V1__OrderLine;
@@ -2475,6 +2476,14 @@ struct Xsc__Orders__V1__OrderService_Service
                                  const Xsc__Orders__V1__RecordCampaignPickupRequest *input,
                                  Xsc__Orders__V1__OrderResponse_Closure closure,
                                  void *closure_data);
+  void (*get_board)(Xsc__Orders__V1__OrderService_Service *service,
+                    const Xsc__Orders__V1__BoardRequest *input,
+                    Xsc__Orders__V1__BoardUpdate_Closure closure,
+                    void *closure_data);
+  void (*watch_board)(Xsc__Orders__V1__OrderService_Service *service,
+                      const Xsc__Orders__V1__BoardRequest *input,
+                      Xsc__Orders__V1__BoardUpdate_Closure closure,
+                      void *closure_data);
 };
 typedef void (*Xsc__Orders__V1__OrderService_ServiceDestroy)(Xsc__Orders__V1__OrderService_Service *);
 void xsc__orders__v1__order_service__init (Xsc__Orders__V1__OrderService_Service *service,
@@ -2516,7 +2525,9 @@ void xsc__orders__v1__order_service__init (Xsc__Orders__V1__OrderService_Service
       function_prefix__ ## class_channel_conflict,\
       function_prefix__ ## check_campaign_prices,\
       function_prefix__ ## place_campaign_order,\
-      function_prefix__ ## record_campaign_pickup  }
+      function_prefix__ ## record_campaign_pickup,\
+      function_prefix__ ## get_board,\
+      function_prefix__ ## watch_board  }
 void xsc__orders__v1__order_service__submit_order(ProtobufCService *service,
                                                   const Xsc__Orders__V1__SubmitOrderRequest *input,
                                                   Xsc__Orders__V1__SubmitOrderResponse_Closure closure,
@@ -2653,6 +2664,14 @@ void xsc__orders__v1__order_service__record_campaign_pickup(ProtobufCService *se
                                                             const Xsc__Orders__V1__RecordCampaignPickupRequest *input,
                                                             Xsc__Orders__V1__OrderResponse_Closure closure,
                                                             void *closure_data);
+void xsc__orders__v1__order_service__get_board(ProtobufCService *service,
+                                               const Xsc__Orders__V1__BoardRequest *input,
+                                               Xsc__Orders__V1__BoardUpdate_Closure closure,
+                                               void *closure_data);
+void xsc__orders__v1__order_service__watch_board(ProtobufCService *service,
+                                                 const Xsc__Orders__V1__BoardRequest *input,
+                                                 Xsc__Orders__V1__BoardUpdate_Closure closure,
+                                                 void *closure_data);
 
 /* --- descriptors --- */
 
