@@ -283,6 +283,17 @@ final class BoardTests: XCTestCase {
         try await cs.until("the miss escalated") { $0.latest(late.id)?.lane == .escalated }
         try await cs.until("its violation") { watch in watch.violations.contains { $0.orderId == late.id && $0.step == "acknowledge" } }
 
+        // The provider reports the lead's prompt of a third order undelivered.
+        let unreached = try await submitCQ()
+        var report = Xsc_Orders_V1_PromptUndeliveredRequest()
+        report.orderId = unreached.id
+        report.accountId = "lead-o1"
+        report.messageId = UUID().uuidString.lowercased()
+        report.reason = "空号"
+        _ = try await flow.promptUndelivered(report, actor: fixture.system)
+        try await cs.until("the undelivered prompt") { $0.latest(unreached.id)?.lane == .promptUndelivered }
+        XCTAssertTrue(cs.latest(unreached.id)?.note.contains("空号") ?? false)
+
         _ = try await flow.accept(orderID: order.id, actor: fixture.dealer1)
         _ = try await flow.markDelivered(orderID: order.id, actor: fixture.dealer1)
         try await cs.until("awaiting the return visit") { $0.latest(order.id)?.lane == .awaitingVisit }

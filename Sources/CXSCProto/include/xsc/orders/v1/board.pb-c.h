@@ -30,19 +30,26 @@ typedef enum _Xsc__Orders__V1__BoardLane {
   XSC__ORDERS__V1__BOARD_LANE__BOARD_LANE_UNSPECIFIED = 0,
   /*
    * Received or assigned, waiting for the responsible person's acknowledgement or forwarding;
-   * `deadline_at_ms` is when the five minutes (or the region's limit) run out.
+   * `deadline_at_ms` is when the five minutes (or the region's limit) run out. Also acknowledged
+   * (the lead forwards), assigned to a dealer (it accepts: a deadline only where the region sets a
+   * dealer window) and accepted (it delivers: no deadline, `deadline_at_ms` 0), so an order
+   * leaves the board only when its work is over.
    */
   XSC__ORDERS__V1__BOARD_LANE__BOARD_LANE_WAITING = 1,
   /*
-   * A deadline was missed and the escalation ladder is running (the superior was prompted).
+   * A deadline was missed and the escalation ladder is running (the superior was prompted):
+   * the step's deadline timer fired while the step is still open; `deadline_at_ms` is the missed
+   * deadline.
    */
   XSC__ORDERS__V1__BOARD_LANE__BOARD_LANE_ESCALATED = 2,
   /*
-   * The SMS provider reported the prompt to the responsible person undelivered.
+   * The SMS provider reported the prompt to the responsible person undelivered (after the
+   * order's last transition, so about the step now open); takes precedence over ESCALATED.
    */
   XSC__ORDERS__V1__BOARD_LANE__BOARD_LANE_PROMPT_UNDELIVERED = 3,
   /*
-   * Delivered, waiting for the customer service's return visit.
+   * Delivered, waiting for the customer service's return visit (ESCALATED once its deadline
+   * passed).
    */
   XSC__ORDERS__V1__BOARD_LANE__BOARD_LANE_AWAITING_VISIT = 4,
   /*
