@@ -88,7 +88,9 @@ struct  Xsc__Orders__V1__BoardRow
    */
   int32_t item_count;
   /*
-   * The person whose step it is now (acknowledge, forward, accept, visit), and their name.
+   * The person whose step it is now (acknowledge, forward, accept, deliver, visit), and their
+   * name. A new order's step is shared by the office's leads: the first one's id, every name
+   * joined by "、". A person the directory has not brought yet shows as their id.
    */
   char *responsible_account_id;
   char *responsible_name;
@@ -149,11 +151,13 @@ struct  Xsc__Orders__V1__BoardRequest
   ProtobufCMessage base;
   /*
    * Empty: everything the caller may read (a region's staff: their region; HQ: every region).
-   * A region id narrows it (HQ only may name another region than their own).
+   * A region id narrows it (HQ only may name another region than their own; staff naming
+   * another region get INVALID_ARGUMENT, the same answer whether that region exists or not).
    */
   char *region_id;
   /*
-   * Only the rows whose next step is the caller's own (the order lead's "waiting for me").
+   * Only the rows whose next step is the caller's own (the order lead's "waiting for me"; the
+   * region's customer service: return visits), and only the violations naming the caller.
    */
   protobuf_c_boolean mine_only;
 };
