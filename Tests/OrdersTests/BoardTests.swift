@@ -327,7 +327,8 @@ final class BoardTests: XCTestCase {
     }
 
     func testAWatcherThatDoesNotKeepUpIsDroppedInsteadOfBufferingWithoutBound() async throws {
-        let hub = BoardHub(flow: fixture.flow, interval: .milliseconds(20), mailboxLimit: 2)
+        let metrics = MetricsRegistry()
+        let hub = BoardHub(flow: fixture.flow, interval: .milliseconds(20), mailboxLimit: 2, metrics: metrics)
         let slow = try Watch(hub, try fixture.customerServiceCQ, blockAfter: 1)
         try await slow.snapshotArrived()
         let fast = try Watch(hub, try fixture.customerServiceCQ)
@@ -343,6 +344,10 @@ final class BoardTests: XCTestCase {
         XCTAssertEqual((error as? RPCError)?.code, .resourceExhausted)
         XCTAssertLessThanOrEqual(slow.updates.count, 2, "the snapshot and at most one change")
         await fast.stop()
+        let exposed = metrics.exposition()
+        XCTAssertTrue(exposed.contains("xsc_board_watches_dropped_total{reason=\"slow\"} 1"), exposed)
+        XCTAssertTrue(exposed.contains("xsc_board_watchers 0"), exposed)
+        XCTAssertFalse(exposed.contains("xsc_board_rounds_total 0\n"), "the poller ran")
     }
 
     func testTheMailboxKeepsTheNewestRowOfAnOrder() throws {

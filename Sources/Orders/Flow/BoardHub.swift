@@ -35,10 +35,23 @@ public actor BoardHub {
     /// Bumped whenever the poller stops, so a round still in flight from before knows it is stale.
     private var generation: UInt64 = 0
 
-    public init(flow: OrderFlow, interval: Duration = .milliseconds(100), mailboxLimit: Int = 10_000) {
+    /// On /metrics (when given a registry): watchers now, rounds read, watches ended by the hub.
+    private let watchersGauge: Gauge?
+    private let roundsCounter: Counter?
+    private let dropped: MetricFamily<Counter>?
+
+    public init(flow: OrderFlow, interval: Duration = .milliseconds(100), mailboxLimit: Int = 10_000,
+                metrics: MetricsRegistry? = nil) {
         self.flow = flow
         self.interval = interval
         self.mailboxLimit = mailboxLimit
+        watchersGauge = metrics?.gauge("xsc_board_watchers", help: "WatchBoard streams open on this process.").labels()
+        roundsCounter = metrics?.counter("xsc_board_rounds_total",
+                                         help: "Rounds of the board's one shared poller (one per interval while anyone watches).")
+            .labels()
+        dropped = metrics?.counter("xsc_board_watches_dropped_total",
+                                   help: "Watches the board ended: too slow to keep up, or the database unreadable.",
+                                   labels: ["reason"])
     }
 
     /// Whether the poller runs (someone watches).
@@ -80,7 +93,13 @@ public actor BoardHub {
         // The bell ends when this task is cancelled (the caller went away): the watch is over.
         for await _ in mailbox.bell {
             try checkStop()
-            let pending = try mailbox.take()
+            let pending: BoardMailbox.Pending
+            do {
+                pending = try mailbox.take()
+            } catch let error as RPCError {
+                dropped?.labels(error.code == .resourceExhausted ? "slow" : "unreadable").increment()
+                throw error
+            }
             guard !pending.isEmpty else { continue }
             var update = audience.changes(pending.entries, pending.violations, shown: &shown)
             guard !update.rows.isEmpty || !update.violations.isEmpty else { continue }
@@ -106,6 +125,7 @@ public actor BoardHub {
         }
         lastWatcherID += 1
         watchers[lastWatcherID] = mailbox
+        watchersGauge?.set(Double(watchers.count))
         if poller == nil {
             let generation = self.generation
             poller = Task { await self.poll(generation) }
@@ -116,6 +136,7 @@ public actor BoardHub {
     private func leave(_ id: UInt64, _ mailbox: BoardMailbox) {
         mailbox.close()
         watchers[id] = nil
+        watchersGauge?.set(Double(watchers.count))
         guard watchers.isEmpty else { return }
         generation += 1
         poller?.cancel()
@@ -131,6 +152,7 @@ public actor BoardHub {
                 let changed = try await BoardStore().changes(after: after, limit: Self.eventsPerRound, pool: flow.pool)
                 let batch = changed.orderIDs.isEmpty ? nil : try await flow.boardChanges(of: changed.orderIDs)
                 guard generation == self.generation else { return }
+                roundsCounter?.increment()
                 position = changed.position
                 if let batch {
                     let now = flow.clock()
