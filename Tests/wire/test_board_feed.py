@@ -12,8 +12,10 @@ Shown able to fail: with BoardAudience.sees letting every caller see every order
 received cq's order and the test failed on "nothing of cq's order"."""
 from __future__ import annotations
 
+import re
 import threading
 import time
+import urllib.request
 
 import grpc
 import pytest
@@ -79,6 +81,15 @@ class Watcher:
         self.channel.close()
 
 
+def orders_metric(world, name: str) -> float:
+    port = world.cluster.specs["orders"].admin_port
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=T) as response:
+        text = response.read().decode()
+    found = re.search(rf"^{name} (\S+)$", text, re.MULTILINE)
+    assert found, f"{name} not on /metrics"
+    return float(found.group(1))
+
+
 def lane(world, name: str) -> int:
     return world.pb.orders_board.BoardLane.Value("BOARD_LANE_" + name)
 
@@ -92,6 +103,10 @@ def test_a_watcher_follows_an_order_from_submission_to_gone_and_another_region_s
             eventually("the snapshot", lambda: watcher.updates or watcher.error)
             assert watcher.error is None, watcher.error
             assert watcher.updates[0].snapshot and watcher.updates[0].server_time_ms > 0
+        # Three watchers, one poller (its rounds are on /metrics).
+        assert orders_metric(world, "xsc_board_watchers") == 3
+        rounds = orders_metric(world, "xsc_board_rounds_total")
+        eventually("the shared poller's next round", lambda: orders_metric(world, "xsc_board_rounds_total") > rounds)
 
         submitted_at = time.monotonic()
         order = world.submit("cq_lead", world.order_request("phone", "cq-o1-d3"))
@@ -135,6 +150,10 @@ def test_a_watcher_follows_an_order_from_submission_to_gone_and_another_region_s
             watcher.close()
     for watcher in (cq, sc, lead):
         assert watcher.error is None or watcher.error.code() == grpc.StatusCode.CANCELLED, watcher.error
+    eventually("nobody watches", lambda: orders_metric(world, "xsc_board_watchers") == 0)
+    idle = orders_metric(world, "xsc_board_rounds_total")
+    time.sleep(0.5)  # five rounds' time: an idle hub reads nothing
+    assert orders_metric(world, "xsc_board_rounds_total") == idle
 
 
 def test_get_board_hq_regions_mine_only_and_bad_regions(world):
