@@ -350,6 +350,22 @@ final class BoardTests: XCTestCase {
         XCTAssertFalse(exposed.contains("xsc_board_rounds_total 0\n"), "the poller ran")
     }
 
+    func testWatchesEndWithUnavailableWhenTheDatabaseCannotBeRead() async throws {
+        // A replica of its own (its own pool), whose database goes away under its watcher.
+        let pool = try fixture.database.pool("orders")
+        let metrics = MetricsRegistry()
+        let hub = BoardHub(flow: OrderFlow(pool: pool, clock: fixture.clock.now), interval: .milliseconds(10), metrics: metrics)
+        let watch = try Watch(hub, try fixture.customerServiceCQ)
+        try await watch.snapshotArrived()
+        pool.close()
+        let error = await watch.ending()
+        XCTAssertEqual((error as? RPCError)?.code, .unavailable)
+        XCTAssertEqual((error as? RPCError)?.message, "the board's changes cannot be read now; watch again")
+        XCTAssertTrue(metrics.exposition().contains("xsc_board_watches_dropped_total{reason=\"unreadable\"} 1"))
+        let idle = await hub.isPolling
+        XCTAssertFalse(idle)
+    }
+
     func testTheMailboxKeepsTheNewestRowOfAnOrder() throws {
         let mailbox = BoardMailbox(limit: 10)
         func entry(_ id: String, _ state: String) -> BoardEntry {

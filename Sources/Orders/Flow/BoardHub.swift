@@ -25,7 +25,7 @@ public actor BoardHub {
     static let shutdownLook: Duration = .milliseconds(250)
     /// Rounds that fail one after another before the watchers are told (UNAVAILABLE): a
     /// database that blinks costs a few rounds' latency, one that is down ends the watches.
-    static let failuresTolerated = 3
+    static let failuresTolerated = 10
 
     private var watchers: [UInt64: BoardMailbox] = [:]
     private var lastWatcherID: UInt64 = 0
