@@ -109,6 +109,48 @@ final class BoardBenchmarkTests: XCTestCase {
         latencies.sort()
         print("board figures: submission to watcher over 100 orders (100 ms rounds): p50 \(Self.ms(latencies[49])) ms, "
               + "p99 \(Self.ms(latencies[98])) ms, max \(Self.ms(latencies[99])) ms")
+
+        // The same with 50 watchers on the one hub: until the last of them has the order.
+        let fanOut = 50
+        let seen = Mutex<[String: [ContinuousClock.Instant]]>([:])
+        let snapshots = Mutex(0)
+        let failures = Mutex<[String]>([])
+        let connected = ContinuousClock.now
+        let watchers = (0..<fanOut).map { _ in
+            Task {
+                do {
+                    try await hub.watch(Xsc_Orders_V1_BoardRequest(), actor: cs, checkStop: {}) { update in
+                        if update.snapshot { snapshots.withLock { $0 += 1 } }
+                        let now = ContinuousClock.now
+                        seen.withLock { seen in for row in update.rows where !update.snapshot { seen[row.orderId, default: []].append(now) } }
+                    }
+                } catch {
+                    failures.withLock { $0.append("\(error)") }
+                }
+            }
+        }
+        try await eventually("every snapshot or its failure") { snapshots.withLock { $0 } + failures.withLock { $0.count } == fanOut }
+        let failed = failures.withLock { $0 }
+        print("board figures: \(fanOut) watchers connecting at once: every snapshot in \(Self.ms(ContinuousClock.now - connected)) ms, "
+              + "\(failed.count) failed\(failed.first.map { " (\($0))" } ?? "")")
+        guard failed.isEmpty else {
+            XCTFail("a watcher that connects with many others waits its turn; it is not refused")
+            for task in watchers { task.cancel() }
+            return
+        }
+        var lastArrivals: [Duration] = []
+        for _ in 0..<50 {
+            try await Task.sleep(for: .milliseconds(Int.random(in: 0..<100)))
+            let sent = ContinuousClock.now
+            let order = try await fixture.submitted(OrdersFixture.orderRequest(source: .phone), by: lead)
+            try await eventually("the order at every watcher") { seen.withLock { $0[order.id]?.count ?? 0 } >= fanOut }
+            lastArrivals.append(seen.withLock { $0[order.id]!.max()! } - sent)
+        }
+        for task in watchers { task.cancel() }
+        for task in watchers { _ = await task.result }
+        lastArrivals.sort()
+        print("board figures: submission to the last of \(fanOut) watchers over 50 orders: p50 \(Self.ms(lastArrivals[24])) ms, "
+              + "p99 \(Self.ms(lastArrivals[48])) ms, max \(Self.ms(lastArrivals[49])) ms (one poller: the same rounds as for one)")
     }
 
     static func median(_ runs: Int, _ body: () async throws -> Void) async throws -> Duration {

@@ -23,6 +23,12 @@ public actor BoardHub {
     let mailboxLimit: Int
     /// How often a watcher with nothing to send looks whether the server is shutting down.
     static let shutdownLook: Duration = .milliseconds(250)
+    /// Snapshots read at once (GetBoard and every watch's first message). When many pages
+    /// (re)connect together - after a restart, every open page does - the rest wait their turn
+    /// here rather than in the database pool's queue, where past its admission wait they would
+    /// be refused (UNAVAILABLE) and come back again.
+    static let snapshotsAtOnce = 4
+
     /// Rounds that fail one after another before the watchers are told (UNAVAILABLE): a
     /// database that blinks costs a few rounds' latency, one that is down ends the watches.
     static let failuresTolerated = 10
@@ -34,6 +40,8 @@ public actor BoardHub {
     private var poller: Task<Void, Never>?
     /// Bumped whenever the poller stops, so a round still in flight from before knows it is stale.
     private var generation: UInt64 = 0
+    private var snapshotsRunning = 0
+    private var snapshotQueue: [CheckedContinuation<Void, Never>] = []
 
     /// On /metrics (when given a registry): watchers now, rounds read, watches ended by the hub.
     private let watchersGauge: Gauge?
@@ -77,9 +85,44 @@ public actor BoardHub {
         await leave(id, mailbox)
     }
 
+    /// GetBoard: the caller's board now, read in its turn among the snapshots.
+    public nonisolated func board(_ request: Xsc_Orders_V1_BoardRequest, actor: VerifiedActor) async throws -> Xsc_Orders_V1_BoardUpdate {
+        try await snapshot(try flow.boardAudience(request, actor: actor))
+    }
+
+    private nonisolated func snapshot(_ audience: BoardAudience) async throws -> Xsc_Orders_V1_BoardUpdate {
+        await enterSnapshot()
+        do {
+            let snapshot = try await flow.boardSnapshot(audience)
+            await leaveSnapshot()
+            return snapshot
+        } catch {
+            await leaveSnapshot()
+            throw error
+        }
+    }
+
+    /// Waits for one of `snapshotsAtOnce` turns (first come, first served). A caller that goes
+    /// away meanwhile still takes its turn when it comes, finds itself cancelled and gives it back.
+    private func enterSnapshot() async {
+        if snapshotsRunning < Self.snapshotsAtOnce {
+            snapshotsRunning += 1
+            return
+        }
+        await withCheckedContinuation { snapshotQueue.append($0) }  // the leaver hands its turn over
+    }
+
+    private func leaveSnapshot() {
+        if snapshotQueue.isEmpty {
+            snapshotsRunning -= 1
+        } else {
+            snapshotQueue.removeFirst().resume()
+        }
+    }
+
     private nonisolated func serve(_ audience: BoardAudience, mailbox: BoardMailbox, checkStop: () throws -> Void,
                                    send: (Xsc_Orders_V1_BoardUpdate) async throws -> Void) async throws {
-        let snapshot = try await flow.boardSnapshot(audience)
+        let snapshot = try await snapshot(audience)
         var shown = Set(snapshot.rows.map(\.orderId))
         try await send(snapshot)
         let look = Self.shutdownLook
