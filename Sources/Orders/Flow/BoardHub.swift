@@ -93,6 +93,7 @@ public actor BoardHub {
     private nonisolated func snapshot(_ audience: BoardAudience) async throws -> Xsc_Orders_V1_BoardUpdate {
         await enterSnapshot()
         do {
+            try Task.checkCancellation()  // gone while waiting: the turn passes on at once
             let snapshot = try await flow.boardSnapshot(audience)
             await leaveSnapshot()
             return snapshot
