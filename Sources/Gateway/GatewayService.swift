@@ -25,7 +25,7 @@ public enum GatewayService {
                     // The account directory feed (outbox relay + start-up backfill).
                     + DirectoryFeedWorkers.make(pool: hosted.pool, config: hosted.config, logger: hosted.logger,
                                                 reportError: hosted.workerErrorReporter)
-                    + assembly.publicHTTPListener(settings: settings)
+                    + assembly.publicHTTPWorkers(tls: hosted.config.tls.isEnabled)
             })
         definition.settingsProblems = problems
         definition.beforeServing = { hosted in
@@ -45,6 +45,12 @@ public enum GatewayService {
         // on its own listener (XSC_HTTP_LISTEN).
         definition.plainHTTP = { hosted in box.get(hosted).partnerHTTP.handler }
         definition.plainHTTPLimits.maxBodyBytes = settings.httpMaxBodyBytes
+        // HTTP/1.1 over TLS: the TLS listener hands `http/1.1` connections to the same HTTP/1.1
+        // listener, whose limits they share.
+        definition.tlsHTTP1 = { hosted in
+            let listener = box.get(hosted).publicHTTP
+            return { connection in listener.adopt(connection) }
+        }
         return definition
     }
 }
@@ -83,6 +89,10 @@ public struct GatewayAssembly: Sendable {
     public let healthProbe: BackendHealthProbe
     /// The partner HTTP/JSON API and the SMS vendors' callbacks.
     public let partnerHTTP: PartnerHTTPHandler
+    /// HTTP/1.1 for that API: its own plain port (XSC_HTTP_LISTEN) and the TLS listener's
+    /// `http/1.1` connections.
+    public let publicHTTP: PublicHTTPListener
+    private let servesPlainHTTP: Bool
 
     /// The whole gateway from the process's shared resources and its settings.
     public init(pool: PostgresPool, config: ServiceConfig, logger: Logger, settings: GatewaySettings) {
@@ -113,14 +123,18 @@ public struct GatewayAssembly: Sendable {
         healthProbe = BackendHealthProbe(router: router)
         partnerHTTP = PartnerHTTPHandler(door: core.door, router: router, logger: core.logger,
                                         feedHeartbeat: settings.feedHeartbeat)
-    }
-
-    /// The HTTP/1.1 listener of the partner API, unless XSC_HTTP_LISTEN=off.
-    func publicHTTPListener(settings: GatewaySettings) -> [any BackgroundWorker] {
-        guard let address = settings.httpListen else { return [] }
+        let address = settings.httpListen ?? HostPort(host: "0.0.0.0", port: 0)
         var configuration = PublicHTTPListener.Configuration(host: address.host, port: address.port)
         configuration.maxBodyBytes = settings.httpMaxBodyBytes
-        return [PublicHTTPListener(configuration: configuration, handler: partnerHTTP.handler)]
+        configuration.listensPlain = settings.httpListen != nil
+        servesPlainHTTP = settings.httpListen != nil
+        publicHTTP = PublicHTTPListener(configuration: configuration, handler: partnerHTTP.handler)
+    }
+
+    /// The HTTP/1.1 listener of the partner API: with its plain port unless XSC_HTTP_LISTEN=off,
+    /// and for HTTP/1.1 over TLS whenever TLS is on.
+    func publicHTTPWorkers(tls: Bool) -> [any BackgroundWorker] {
+        servesPlainHTTP || tls ? [publicHTTP] : []
     }
 
     public var providers: [any RPCServiceProvider] {

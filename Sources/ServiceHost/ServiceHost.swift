@@ -99,7 +99,8 @@ public enum ServiceHost {
             rpc.maxConnectionsPerPeer = config.admission.maxConnectionsPerPeer
             rpc.maxCallsInFlight = config.admission.maxCallsInFlight
             rpc.busyRetryAfter = config.admission.busyRetryAfter
-            rpc.tls = try HostTLS.endpoint(config.tls, logger: logger)
+            rpc.tlsHTTP1 = try definition.tlsHTTP1?(hosted)
+            rpc.tls = try HostTLS.endpoint(config.tls, offersHTTP1: rpc.tlsHTTP1 != nil, logger: logger)
             if let authentication = definition.authenticationInterceptors {
                 rpc.interceptors = [tracing, AccessLogInterceptor(logger: logger), RPCMetricsInterceptor(registry: metrics)]
                     + (try authentication(hosted))

@@ -33,42 +33,24 @@ import pytest
 
 import wire_support
 from cluster_support import ADMIN_PASSWORD, ADMIN_PHONE, Cluster, eventually
+from tls_support import CLIENT_EXT, SERVER_EXT, file_fingerprint, issue, make_ca, require_tools
 
 T = 20
 H2_PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + b"\x00\x00\x00\x04\x00\x00\x00\x00\x00"  # magic + empty SETTINGS
-
-
-def openssl(*args: str, cwd) -> None:
-    done = subprocess.run(["openssl", *args], cwd=cwd, capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0, done.stderr
-
-
-def issue(folder, name: str, subject: str, ca: str, extensions: str) -> None:
-    """name.pem/name.key: a certificate for `subject` signed by `ca`."""
-    openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", subject, "-keyout", f"{name}.key", "-out", f"{name}.csr",
-            cwd=folder)
-    (folder / f"{name}.ext").write_text(extensions)
-    openssl("x509", "-req", "-in", f"{name}.csr", "-CA", f"{ca}.pem", "-CAkey", f"{ca}.key", "-CAcreateserial",
-            "-days", "2", "-extfile", f"{name}.ext", "-out", f"{name}.pem", cwd=folder)
 
 
 @pytest.fixture(scope="module")
 def certificates(tmp_path_factory):
     """ca (issues the gateway's certificates: server, then renewed), partner-ca (issues partners'
     client certificates: partner), stranger-ca (issues stranger, a client nobody trusts)."""
-    for tool in ("openssl", "curl"):
-        if not shutil.which(tool):
-            pytest.fail(f"the {tool} command is missing (scripts/install-deps.sh installs it)")
+    require_tools("openssl", "curl")
     folder = tmp_path_factory.mktemp("tls-edge")
     for name in ("ca", "partner-ca", "stranger-ca"):
-        openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", f"/CN=XSC test {name}",
-                "-keyout", f"{name}.key", "-out", f"{name}.pem", cwd=folder)
-    server_ext = "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n"
-    client_ext = "extendedKeyUsage=clientAuth\n"
-    issue(folder, "server", "/CN=localhost/O=XSC first", "ca", server_ext)
-    issue(folder, "renewed", "/CN=localhost/O=XSC renewed", "ca", server_ext)
-    issue(folder, "partner", "/CN=partner-17/O=Example Partner Ltd", "partner-ca", client_ext)
-    issue(folder, "stranger", "/CN=partner-17/O=Example Partner Ltd", "stranger-ca", client_ext)
+        make_ca(folder, name)
+    issue(folder, "server", "/CN=localhost/O=XSC first", "ca", SERVER_EXT)
+    issue(folder, "renewed", "/CN=localhost/O=XSC renewed", "ca", SERVER_EXT)
+    issue(folder, "partner", "/CN=partner-17/O=Example Partner Ltd", "partner-ca", CLIENT_EXT)
+    issue(folder, "stranger", "/CN=partner-17/O=Example Partner Ltd", "stranger-ca", CLIENT_EXT)
     # What the gateways read (replaced in place by the reload test).
     shutil.copy(folder / "server.pem", folder / "live.pem")
     shutil.copy(folder / "server.key", folder / "live.key")
@@ -165,12 +147,6 @@ def connect(gateway: Gateway, context: ssl.SSLContext) -> ssl.SSLSocket:
 
 def fingerprint(connection: ssl.SSLSocket) -> str:
     return hashlib.sha256(connection.getpeercert(binary_form=True)).hexdigest()
-
-
-def file_fingerprint(folder, name: str) -> str:
-    der = subprocess.run(["openssl", "x509", "-in", str(folder / f"{name}.pem"), "-outform", "DER"],
-                         capture_output=True, check=True).stdout
-    return hashlib.sha256(der).hexdigest()
 
 
 def speaks_h2(connection: ssl.SSLSocket) -> bool:
