@@ -12,7 +12,12 @@ One system (gateway, orders, notifications) on a fresh database; the gateway wit
   events over https; the OpenAPI document;
 - `curl --http1.1` and `curl --http2` on the same port; a client without ALPN gets HTTP/1.1;
 - a malformed request over TLS gets 400 and the connection closes; the body limit (413) and the
-  per-client connection cap are the plain listener's, counted together with its connections.
+  per-client connection cap are the plain listener's, counted together with its connections;
+- a partner key bound to a client certificate (CreateKey's client_cert_sha256, shown by ListKeys)
+  works only on a TLS connection presenting that certificate: grpcio with
+  ssl_channel_credentials(private_key, certificate_chain), requests with cert=, curl --http2 with
+  --cert; no certificate, another certificate, h2c or plain HTTP/1.1 get UNAUTHENTICATED / 401
+  exactly as a wrong key does.
 
 Needs DATABASE_URL (a superuser URL; `make test` provides one), `openssl` and `curl`."""
 from __future__ import annotations
@@ -24,12 +29,13 @@ import ssl
 import subprocess
 import uuid
 
+import grpc
 import pytest
 import requests
 
 import wire_support
 from cluster_support import Cluster
-from tls_support import CLIENT_EXT, SERVER_EXT, issue, make_ca, require_tools
+from tls_support import CLIENT_EXT, SERVER_EXT, file_fingerprint, issue, make_ca, require_tools
 
 T = 30
 
@@ -253,3 +259,108 @@ def test_the_plain_listeners_limits_apply(system, key, certificates):
     finally:
         for connection in held:
             connection.close()
+
+
+# -- partner keys bound to a client certificate ----------------------------------------------------
+
+def grpc_tls_channel(certificates, port: int, client: str | None) -> grpc.Channel:
+    key = (certificates / f"{client}.key").read_bytes() if client else None
+    chain = (certificates / f"{client}.pem").read_bytes() if client else None
+    credentials = grpc.ssl_channel_credentials(root_certificates=(certificates / "ca.pem").read_bytes(),
+                                               private_key=key, certificate_chain=chain)
+    return grpc.secure_channel(f"127.0.0.1:{port}", credentials, options=[("grpc.ssl_target_name_override", "localhost")])
+
+
+def who_am_i(cluster, channel: grpc.Channel, secret: str):
+    """(code, details, partner id) of WhoAmI with the key."""
+    stub = cluster.stubs.gateway_grpc.AuthServiceStub(channel)
+    try:
+        answer = stub.WhoAmI(cluster.stubs.gateway.WhoAmIRequest(), metadata=[("authorization", "Bearer " + secret)], timeout=T)
+        return grpc.StatusCode.OK, "", answer.partner_key.partner_id
+    except grpc.RpcError as error:
+        return error.code(), error.details(), None
+
+
+@pytest.fixture(scope="module")
+def bound_key(system, certificates):
+    """(partner id, secret) of a key bound to the `partner` certificate, made as an operator would:
+    the fingerprint as `openssl x509 -noout -fingerprint -sha256` prints it."""
+    cluster, _ = system
+    printed = subprocess.run(["openssl", "x509", "-in", str(certificates / "partner.pem"), "-noout", "-fingerprint", "-sha256"],
+                             capture_output=True, text=True, check=True).stdout.strip()
+    assert re.fullmatch(r"(?i)sha256 Fingerprint=([0-9A-F]{2}:){31}[0-9A-F]{2}", printed), printed
+    partner_id = "tls-bound-" + uuid.uuid4().hex[:6]
+    keys = cluster.stubs.gateway_grpc.PartnerKeyServiceStub(cluster.gateway_channel())
+    made = keys.CreateKey(cluster.stubs.gateway.CreateKeyRequest(partner_id=partner_id, channel="mall", client_cert_sha256=printed),
+                          metadata=cluster.admin(), timeout=T)
+    assert made.key.client_cert_sha256 == file_fingerprint(certificates, "partner")
+    return partner_id, made.secret
+
+
+def test_list_keys_shows_the_binding_and_a_malformed_fingerprint_is_refused(system, bound_key, certificates):
+    cluster, _ = system
+    partner_id, _ = bound_key
+    keys = cluster.stubs.gateway_grpc.PartnerKeyServiceStub(cluster.gateway_channel())
+    listed = keys.ListKeys(cluster.stubs.gateway.ListKeysRequest(partner_id=partner_id), metadata=cluster.admin(), timeout=T)
+    assert [k.client_cert_sha256 for k in listed.keys] == [file_fingerprint(certificates, "partner")]
+    assert cluster.query("gateway", "SELECT client_cert_sha256 FROM partner_keys WHERE partner_id = :'p1'", partner_id) \
+        == [[file_fingerprint(certificates, "partner")]]
+    with pytest.raises(grpc.RpcError) as refused:
+        keys.CreateKey(cluster.stubs.gateway.CreateKeyRequest(partner_id=partner_id, channel="mall", client_cert_sha256="ab:cd"),
+                       metadata=cluster.admin(), timeout=T)
+    assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    violations = [v.field for d in cluster.stubs.error_details(refused.value) if hasattr(d, "field_violations")
+                  for v in d.field_violations]
+    assert violations == ["client_cert_sha256"]
+
+
+def test_a_bound_key_works_over_grpc_only_with_its_certificate(system, bound_key, certificates):
+    cluster, port = system
+    partner_id, secret = bound_key
+    wrong_key = "xsc_pk_" + "0" * 40
+    channels = {client: grpc_tls_channel(certificates, port, client) for client in ("partner", "other-partner", None)}
+    try:
+        assert who_am_i(cluster, channels["partner"], secret) == (grpc.StatusCode.OK, "", partner_id)
+        # What a wrong key gets, on a connection with the right certificate:
+        refusal = who_am_i(cluster, channels["partner"], wrong_key)
+        assert refusal[0] == grpc.StatusCode.UNAUTHENTICATED and "client certificate" in refusal[1], refusal
+        # The bound key without its certificate: the same answer, wherever it comes from.
+        assert who_am_i(cluster, channels[None], secret) == refusal, "TLS without a client certificate"
+        assert who_am_i(cluster, channels["other-partner"], secret) == refusal, "another partner's certificate"
+        assert who_am_i(cluster, cluster.gateway_channel(), secret) == refusal, "h2c on the inside port"
+        # A forwarded call (orders) is admitted by the same door.
+        orders = cluster.stubs.orders_grpc.OrderServiceStub(channels["partner"])
+        listed = orders.ListOrders(cluster.stubs.orders.ListOrdersRequest(), metadata=[("authorization", "Bearer " + secret)],
+                                   timeout=T)
+        assert list(listed.orders) == []
+        with pytest.raises(grpc.RpcError) as refused:
+            cluster.stubs.orders_grpc.OrderServiceStub(channels[None]).ListOrders(
+                cluster.stubs.orders.ListOrdersRequest(), metadata=[("authorization", "Bearer " + secret)], timeout=T)
+        assert (refused.value.code(), refused.value.details()) == refusal[:2]
+    finally:
+        for channel in channels.values():
+            channel.close()
+
+
+def test_a_bound_key_works_over_json_only_with_its_certificate(system, bound_key, key, certificates):
+    cluster, port = system
+    _, secret = bound_key
+    url = https(system) + "/v1/orders?page.pageSize=1"
+    with session(certificates, client="partner") as client:
+        assert client.get(url, headers=auth(secret), timeout=T).status_code == 200
+        wrong = client.get(url, headers=auth("xsc_pk_" + "0" * 40), timeout=T)
+    assert wrong.status_code == 401 and wrong.headers["www-authenticate"] == "Bearer"
+    for client_name in (None, "other-partner"):
+        with session(certificates, client=client_name) as client:
+            refused = client.get(url, headers=auth(secret), timeout=T)
+            assert (refused.status_code, refused.content) == (401, wrong.content), client_name
+            # An unbound key needs no certificate.
+            assert client.get(url, headers=auth(key), timeout=T).status_code == 200
+    plain = requests.get(cluster.http_url() + "/v1/orders?page.pageSize=1", headers=auth(secret), timeout=T)
+    assert (plain.status_code, plain.content) == (401, wrong.content), "plain HTTP/1.1"
+    # JSON over HTTP/2 on the TLS port: curl with the partner's certificate, and without.
+    version, status, body = curl(certificates, port, "--http2", "/v1/orders?page.pageSize=1", "-H", "authorization: Bearer " + secret,
+                                 "--cert", str(certificates / "partner.pem"), "--key", str(certificates / "partner.key"))
+    assert (version, status) == ("2", "200"), body
+    version, status, body = curl(certificates, port, "--http2", "/v1/orders?page.pageSize=1", "-H", "authorization: Bearer " + secret)
+    assert (version, status) == ("2", "401") and json.loads(body) == wrong.json()
