@@ -34,7 +34,8 @@ import pytest
 import requests
 
 import wire_support
-from cluster_support import Cluster
+from cluster_support import ADMIN_PASSWORD, ADMIN_PHONE, Cluster
+from wire_support import run_xsc
 from tls_support import CLIENT_EXT, SERVER_EXT, file_fingerprint, issue, make_ca, require_tools
 
 T = 30
@@ -364,3 +365,19 @@ def test_a_bound_key_works_over_json_only_with_its_certificate(system, bound_key
     assert (version, status) == ("2", "200"), body
     version, status, body = curl(certificates, port, "--http2", "/v1/orders?page.pageSize=1", "-H", "authorization: Bearer " + secret)
     assert (version, status) == ("2", "401") and json.loads(body) == wrong.json()
+
+
+def test_xsc_seed_drill_binds_the_new_partner_key_to_a_certificate(tmp_path, certificates):
+    """`xsc seed-drill --partner-cert-sha256` (the CLI's key creation) on a gateway of its own."""
+    fingerprint = file_fingerprint(certificates, "other-partner")
+    with Cluster.started(tmp_path, services=("gateway",)) as cluster:
+        seeded = run_xsc("seed-drill", "--gateway", cluster.address("gateway"), "--skip-orders",
+                         "--partner-cert-sha256", fingerprint.upper(),
+                         env={"XSC_ADMIN_PHONE": ADMIN_PHONE, "XSC_ADMIN_PASSWORD": ADMIN_PASSWORD})
+        assert seeded.returncode == 0, seeded.stdout + seeded.stderr
+        assert f"partner key for drill-mall is bound to the client certificate with SHA-256 {fingerprint}" in seeded.stdout
+        keys = cluster.stubs.gateway_grpc.PartnerKeyServiceStub(cluster.gateway_channel())
+        listed = keys.ListKeys(cluster.stubs.gateway.ListKeysRequest(partner_id="drill-mall"), metadata=cluster.admin(), timeout=T)
+        assert [k.client_cert_sha256 for k in listed.keys] == [fingerprint]
+        sms = keys.ListKeys(cluster.stubs.gateway.ListKeysRequest(partner_id="drill-sms"), metadata=cluster.admin(), timeout=T)
+        assert [k.client_cert_sha256 for k in sms.keys] == [""], "only the partner key is bound"
