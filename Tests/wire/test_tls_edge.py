@@ -14,7 +14,8 @@ gateways are started here with the TLS variables): `optional` client certificate
   from another CA is refused in the handshake;
 - reload: the certificate files are replaced; new connections see the new certificate while a
   connection and a Health/Watch stream opened before keep going; files that do not load leave the
-  last good certificate in place.
+  last good certificate in place; the same on SIGHUP, at once (a third gateway that checks its
+  files only hourly), the log naming the new certificate's subject and expiry or why it failed.
 
 Needs DATABASE_URL (a superuser URL; `make test` provides one), `openssl` and `curl`."""
 from __future__ import annotations
@@ -22,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import signal
 import socket
 import ssl
 import subprocess
@@ -51,9 +53,10 @@ def certificates(tmp_path_factory):
     issue(folder, "renewed", "/CN=localhost/O=XSC renewed", "ca", SERVER_EXT)
     issue(folder, "partner", "/CN=partner-17/O=Example Partner Ltd", "partner-ca", CLIENT_EXT)
     issue(folder, "stranger", "/CN=partner-17/O=Example Partner Ltd", "stranger-ca", CLIENT_EXT)
-    # What the gateways read (replaced in place by the reload test).
-    shutil.copy(folder / "server.pem", folder / "live.pem")
-    shutil.copy(folder / "server.key", folder / "live.key")
+    # What the gateways read (replaced in place by the reload tests; hup.* by the SIGHUP one).
+    for live in ("live", "hup"):
+        shutil.copy(folder / "server.pem", folder / f"{live}.pem")
+        shutil.copy(folder / "server.key", folder / f"{live}.key")
     return folder
 
 
@@ -68,13 +71,16 @@ class Gateway:
 
 @pytest.fixture(scope="module")
 def gateways(tmp_path_factory, certificates):
-    """{"optional": Gateway, "required": Gateway}, both on the cluster's database."""
+    """{"optional": Gateway, "required": Gateway, "hangup": Gateway}, all on the cluster's database.
+    "hangup" has optional client certificates, files of its own (hup.pem/hup.key) and a file check
+    interval of an hour: within a test only SIGHUP reloads it."""
     with Cluster.started(tmp_path_factory.mktemp("tls-cluster"), services=("gateway",)) as cluster:
         base = dict(cluster.specs["gateway"].env)
         cluster.stop_service("gateway")  # its database and secrets stay; the TLS gateways take over
         running: dict[str, Gateway] = {}
         try:
-            for mode in ("optional", "required"):
+            for name, mode, files, check_ms in (("optional", "optional", "live", "200"), ("required", "required", "live", "200"),
+                                                ("hangup", "optional", "hup", "3600000")):
                 ports = set()
                 while len(ports) < 4:
                     ports.add(wire_support.free_port())
@@ -83,15 +89,15 @@ def gateways(tmp_path_factory, certificates):
                 env = {**base, "XSC_LISTEN": f"127.0.0.1:{h2c}", "XSC_ADMIN_LISTEN": f"127.0.0.1:{admin}",
                        "XSC_HTTP_LISTEN": f"127.0.0.1:{http}",
                        "XSC_TLS_LISTEN": f"127.0.0.1:{port}", "LOG_LEVEL": "info",
-                       "XSC_TLS_CERT_FILE": str(certificates / "live.pem"),
-                       "XSC_TLS_KEY_FILE": str(certificates / "live.key"),
+                       "XSC_TLS_CERT_FILE": str(certificates / f"{files}.pem"),
+                       "XSC_TLS_KEY_FILE": str(certificates / f"{files}.key"),
                        "XSC_TLS_CLIENT_CA_FILE": str(certificates / "partner-ca.pem"),
                        "XSC_TLS_CLIENT_CERTS": mode,
-                       "XSC_TLS_RELOAD_CHECK_MS": "200"}
-                process = wire_support.ServerProcess(f"xsc-gateway-tls-{mode}", [str(wire_support.binary("xsc-gateway"))],
+                       "XSC_TLS_RELOAD_CHECK_MS": check_ms}
+                process = wire_support.ServerProcess(f"xsc-gateway-tls-{name}", [str(wire_support.binary("xsc-gateway"))],
                                                      h2c, env=env).start()
                 eventually("the TLS listener accepts", lambda: port_open(port))
-                running[mode] = Gateway(mode, port, h2c, process)
+                running[name] = Gateway(name, port, h2c, process)
             yield cluster, running
         finally:
             for gateway in running.values():
@@ -290,12 +296,12 @@ def test_optional_client_certificates_verify_a_shown_one(gateways, certificates)
 
 # -- reload ----------------------------------------------------------------------------------------
 
-def replace(folder, source: str) -> None:
+def replace(folder, source: str, live: str = "live") -> None:
     """Replaces live.pem/live.key as a deployment does: new files renamed over the old ones."""
     for suffix in ("pem", "key"):
         shutil.copy(folder / f"{source}.{suffix}", folder / f"next.{suffix}")
-    os.replace(folder / "next.key", folder / "live.key")
-    os.replace(folder / "next.pem", folder / "live.pem")
+    os.replace(folder / "next.key", folder / f"{live}.key")
+    os.replace(folder / "next.pem", folder / f"{live}.pem")
 
 
 def test_a_renewed_certificate_is_used_by_new_connections_while_old_ones_continue(gateways, certificates):
@@ -342,3 +348,69 @@ def test_a_renewed_certificate_is_used_by_new_connections_while_old_ones_continu
         old_connection.close()
         channel.close()
         replace(certificates, "server")
+
+
+def test_sighup_reloads_the_certificate_and_old_connections_continue(gateways, certificates):
+    """SIGHUP reloads at once (the "hangup" gateway checks its files only hourly): new connections
+    get the new certificate and the log names its subject and expiry, a connection and a
+    Health/Watch stream opened before go on; a broken file on the next SIGHUP keeps the last good
+    certificate and the log says why; SIGHUPs never end the process."""
+    cluster, running = gateways
+    gateway = running["hangup"]
+    first, renewed = file_fingerprint(certificates, "server"), file_fingerprint(certificates, "renewed")
+    old_connection = connect(gateway, tls_client(certificates))
+    channel = secure_channel(gateway, certificates)
+    try:
+        assert fingerprint(old_connection) == first
+        stub = cluster.stubs.health_grpc.HealthStub(channel)
+        watch = stub.Watch(cluster.stubs.health.HealthCheckRequest(service=""), timeout=120)
+        assert next(watch).status == cluster.stubs.health.HealthCheckResponse.SERVING
+
+        replace(certificates, "renewed", live="hup")
+        with connect(gateway, tls_client(certificates)) as connection:
+            assert fingerprint(connection) == first, "without the signal (and within the hour) nothing is reloaded"
+        logged_before = gateway.process.output().count("TLS certificate reloaded")
+        gateway.process.proc.send_signal(signal.SIGHUP)
+
+        def new_connections_see_the_renewed_certificate():
+            with connect(gateway, tls_client(certificates)) as connection:
+                return fingerprint(connection) == renewed and speaks_h2(connection)
+        eventually("a new connection gets the renewed certificate", new_connections_see_the_renewed_certificate)
+        reloaded = [line for line in gateway.process.output().splitlines() if "TLS certificate reloaded" in line]
+        assert len(reloaded) == logged_before + 1
+        assert "XSC renewed" in reloaded[-1] and "not_after" in reloaded[-1], reloaded[-1]
+        assert "SIGHUP received: reloading" in gateway.process.output()
+        # Opened before: still there, under the first certificate.
+        assert speaks_h2(old_connection)
+        assert watch.running(), "the Health/Watch stream opened before the reload is still open"
+        assert health(cluster, channel) == cluster.stubs.health.HealthCheckResponse.SERVING
+        watch.cancel()
+
+        # A certificate whose key is not there (renewed.key stays): the next SIGHUP keeps the last good one.
+        shutil.copy(certificates / "server.pem", certificates / "next.pem")
+        os.replace(certificates / "next.pem", certificates / "hup.pem")
+        gateway.process.proc.send_signal(signal.SIGHUP)
+        failed = eventually("the failed reload is logged", lambda: [line for line in gateway.process.output().splitlines()
+                                                                   if "TLS certificate reload failed" in line])
+        assert "cannot use the private key" in failed[-1], failed[-1]
+        with connect(gateway, tls_client(certificates)) as connection:
+            assert fingerprint(connection) == renewed, "the last good certificate stays"
+
+        # More SIGHUPs (files still broken), one after another and then a burst (pending ones
+        # coalesce, as standard signals do): each handled, the process serving throughout.
+        for _ in range(3):
+            handled = gateway.process.output().count("SIGHUP received")
+            gateway.process.proc.send_signal(signal.SIGHUP)
+            eventually("the SIGHUP is handled", lambda: gateway.process.output().count("SIGHUP received") > handled)
+        for _ in range(20):
+            gateway.process.proc.send_signal(signal.SIGHUP)
+        assert gateway.process.is_running()
+        fresh = secure_channel(gateway, certificates)
+        try:
+            assert health(cluster, fresh) == cluster.stubs.health.HealthCheckResponse.SERVING
+        finally:
+            fresh.close()
+    finally:
+        old_connection.close()
+        channel.close()
+        replace(certificates, "server", live="hup")
