@@ -11,7 +11,8 @@ public enum TerminationSignals {
     /// Blocks SIGINT and SIGTERM in the calling thread (and the threads it starts); with
     /// `includingHangup` also SIGHUP, whose default action (ending the process) is replaced by
     /// doing nothing: a SIGHUP that reaches a thread started before the mask (nothing waits for
-    /// it there) must not end a server.
+    /// it there) must not end a server. (A handler also lets `kill -HUP 1` inside a container
+    /// reach a server that is PID 1: the kernel drops signals left at their default there.)
     public static func block(includingHangup: Bool = false) {
         var set = terminationSet()
         if includingHangup {
