@@ -27,6 +27,7 @@ import re
 import socket
 import ssl
 import subprocess
+import time
 import uuid
 
 import grpc
@@ -232,10 +233,25 @@ def test_a_malformed_request_over_tls_gets_400_and_the_connection_closes(system,
         answer = read_until_closed(connection)
     assert answer.startswith(b"HTTP/1.1 400 Bad Request\r\n"), answer
     assert b"connection: close" in answer.lower()
-    # Request smuggling's tool is refused as on the plain port.
+    # Request smuggling's tool is refused as on the plain port; so is an oversized head.
     with tls_socket(certificates, port, ("http/1.1",)) as connection:
         connection.sendall(b"POST /v1/orders HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n")
         assert read_until_closed(connection).startswith(b"HTTP/1.1 501 ")
+    with tls_socket(certificates, port, ("http/1.1",)) as connection:
+        connection.sendall(b"GET / HTTP/1.1\r\nHost: localhost\r\nX-Big: " + b"a" * 20000 + b"\r\n\r\n")
+        assert read_until_closed(connection).startswith(b"HTTP/1.1 431 ")
+
+
+def test_a_slow_request_over_tls_is_cut_off_like_on_the_plain_port(system, certificates):
+    """Slowloris: half a request head, then silence. The HTTP/1.1 request timeout (10 s from the
+    connection's start) closes it, as on 7180; the handshake's own timeout is test_tls_edge's."""
+    _, port = system
+    with tls_socket(certificates, port, ("http/1.1",)) as connection:
+        connection.settimeout(60)
+        began = time.monotonic()
+        connection.sendall(b"GET /openapi.json HTTP/1.1\r\nHost: local")
+        assert read_until_closed(connection) == b"", "closed without an answer"
+    print(f"\na slow HTTP/1.1 request over TLS was closed after {time.monotonic() - began:.1f} s")
 
 
 def test_the_plain_listeners_limits_apply(system, key, certificates):
