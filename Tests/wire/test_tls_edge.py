@@ -72,8 +72,8 @@ class Gateway:
 @pytest.fixture(scope="module")
 def gateways(tmp_path_factory, certificates):
     """{"optional": Gateway, "required": Gateway, "hangup": Gateway}, all on the cluster's database.
-    "hangup" has optional client certificates, files of its own (hup.pem/hup.key) and a file check
-    interval of an hour: within a test only SIGHUP reloads it."""
+    "hangup" has optional client certificates, files of its own (hup.pem/hup.key), a file check
+    interval of an hour (within a test only SIGHUP reloads it) and no plain HTTP/1.1 port."""
     with Cluster.started(tmp_path_factory.mktemp("tls-cluster"), services=("gateway",)) as cluster:
         base = dict(cluster.specs["gateway"].env)
         cluster.stop_service("gateway")  # its database and secrets stay; the TLS gateways take over
@@ -87,7 +87,8 @@ def gateways(tmp_path_factory, certificates):
                 h2c, admin, port, http = sorted(ports)
                 # Each gateway its own ports, the partner HTTP/1.1 listener's included.
                 env = {**base, "XSC_LISTEN": f"127.0.0.1:{h2c}", "XSC_ADMIN_LISTEN": f"127.0.0.1:{admin}",
-                       "XSC_HTTP_LISTEN": f"127.0.0.1:{http}",
+                       # "hangup" without the plain HTTP/1.1 port: HTTP/1.1 over TLS only.
+                       "XSC_HTTP_LISTEN": "off" if name == "hangup" else f"127.0.0.1:{http}",
                        "XSC_TLS_LISTEN": f"127.0.0.1:{port}", "LOG_LEVEL": "info",
                        "XSC_TLS_CERT_FILE": str(certificates / f"{files}.pem"),
                        "XSC_TLS_KEY_FILE": str(certificates / f"{files}.key"),
@@ -227,6 +228,20 @@ def test_curl_http2_over_tls(gateways, certificates):
     assert "grpc-status: 0" in done.stderr, done.stderr
     # length-prefixed HealthCheckResponse{status: SERVING (1)}
     assert (certificates / "health-answer.bin").read_bytes() == b"\x00\x00\x00\x00\x02\x08\x01"
+
+
+def test_http11_over_tls_is_served_with_the_plain_port_off(gateways, certificates):
+    """XSC_HTTP_LISTEN=off closes the plaintext HTTP/1.1 port only: the TLS port still answers
+    HTTP/1.1 (the listener runs without a port of its own)."""
+    _, running = gateways
+    gateway = running["hangup"]
+    with connect(gateway, tls_client(certificates, alpn=("http/1.1",))) as connection:
+        assert connection.selected_alpn_protocol() == "http/1.1"
+        connection.sendall(b"GET /openapi.json HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        answer = b""
+        while chunk := connection.recv(65536):
+            answer += chunk
+    assert answer.startswith(b"HTTP/1.1 200 OK\r\n") and b'"openapi"' in answer
 
 
 # -- versions and ALPN -----------------------------------------------------------------------------
