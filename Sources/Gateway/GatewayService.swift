@@ -25,7 +25,7 @@ public enum GatewayService {
                     // The account directory feed (outbox relay + start-up backfill).
                     + DirectoryFeedWorkers.make(pool: hosted.pool, config: hosted.config, logger: hosted.logger,
                                                 reportError: hosted.workerErrorReporter)
-                    + assembly.publicHTTPWorkers(tls: hosted.config.tls.isEnabled)
+                    + (settings.httpListen != nil || hosted.config.tls.isEnabled ? [box.publicHTTP(hosted)] : [])
             })
         definition.settingsProblems = problems
         definition.beforeServing = { hosted in
@@ -48,7 +48,7 @@ public enum GatewayService {
         // HTTP/1.1 over TLS: the TLS listener hands `http/1.1` connections to the same HTTP/1.1
         // listener, whose limits they share.
         definition.tlsHTTP1 = { hosted in
-            let listener = box.get(hosted).publicHTTP
+            let listener = box.publicHTTP(hosted)
             return { connection in listener.adopt(connection) }
         }
         return definition
@@ -59,6 +59,7 @@ public enum GatewayService {
 final class AssemblyBox: Sendable {
     private let settings: GatewaySettings
     private let assembly = Mutex<GatewayAssembly?>(nil)
+    private let listener = Mutex<PublicHTTPListener?>(nil)
 
     init(settings: GatewaySettings) {
         self.settings = settings
@@ -69,6 +70,17 @@ final class AssemblyBox: Sendable {
             if let assembly { return assembly }
             let made = GatewayAssembly(pool: hosted.pool, config: hosted.config, logger: hosted.logger, settings: settings)
             assembly = made
+            return made
+        }
+    }
+
+    /// The one HTTP/1.1 listener: a worker, and where the TLS listener hands its `http/1.1` connections.
+    func publicHTTP(_ hosted: HostedService) -> PublicHTTPListener {
+        let assembly = get(hosted)
+        return listener.withLock { listener in
+            if let listener { return listener }
+            let made = assembly.publicHTTPListener(settings: settings)
+            listener = made
             return made
         }
     }
@@ -89,10 +101,6 @@ public struct GatewayAssembly: Sendable {
     public let healthProbe: BackendHealthProbe
     /// The partner HTTP/JSON API and the SMS vendors' callbacks.
     public let partnerHTTP: PartnerHTTPHandler
-    /// HTTP/1.1 for that API: its own plain port (XSC_HTTP_LISTEN) and the TLS listener's
-    /// `http/1.1` connections.
-    public let publicHTTP: PublicHTTPListener
-    private let servesPlainHTTP: Bool
 
     /// The whole gateway from the process's shared resources and its settings.
     public init(pool: PostgresPool, config: ServiceConfig, logger: Logger, settings: GatewaySettings) {
@@ -123,18 +131,16 @@ public struct GatewayAssembly: Sendable {
         healthProbe = BackendHealthProbe(router: router)
         partnerHTTP = PartnerHTTPHandler(door: core.door, router: router, logger: core.logger,
                                         feedHeartbeat: settings.feedHeartbeat)
+    }
+
+    /// The HTTP/1.1 listener of the partner API: its plain port (XSC_HTTP_LISTEN; none when off)
+    /// and the TLS listener's `http/1.1` connections.
+    func publicHTTPListener(settings: GatewaySettings) -> PublicHTTPListener {
         let address = settings.httpListen ?? HostPort(host: "0.0.0.0", port: 0)
         var configuration = PublicHTTPListener.Configuration(host: address.host, port: address.port)
         configuration.maxBodyBytes = settings.httpMaxBodyBytes
         configuration.listensPlain = settings.httpListen != nil
-        servesPlainHTTP = settings.httpListen != nil
-        publicHTTP = PublicHTTPListener(configuration: configuration, handler: partnerHTTP.handler)
-    }
-
-    /// The HTTP/1.1 listener of the partner API: with its plain port unless XSC_HTTP_LISTEN=off,
-    /// and for HTTP/1.1 over TLS whenever TLS is on.
-    func publicHTTPWorkers(tls: Bool) -> [any BackgroundWorker] {
-        servesPlainHTTP || tls ? [publicHTTP] : []
+        return PublicHTTPListener(configuration: configuration, handler: partnerHTTP.handler)
     }
 
     public var providers: [any RPCServiceProvider] {
