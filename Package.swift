@@ -144,7 +144,7 @@ let package = Package(
         .target(name: "XSCTestSupport", dependencies: ["Postgres", "LibPQ", "ServiceKitStore"], path: "Tests/TestSupport"),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "LibPQ", "NetIO", "XSCTestSupport"]),
         .testTarget(name: "TLSTests", dependencies: ["TLS", "NetIO"]),
-        .testTarget(name: "ServiceKitTests", dependencies: ["ServiceKit", "RPC", "NetIO", "Messages"]),
+        .testTarget(name: "ServiceKitTests", dependencies: ["ServiceKit", "RPC", "NetIO", "Messages", "TLS"]),
         .testTarget(name: "ServiceKitStoreTests", dependencies: ["XSCTestSupport", "ServiceKitStore", "ServiceKit", "Postgres", "LibPQ", "RPC", "ProtoCodec"]),
         .testTarget(name: "NotificationsTests", dependencies: [
             "XSCTestSupport",

@@ -25,7 +25,7 @@ public enum GatewayService {
                     // The account directory feed (outbox relay + start-up backfill).
                     + DirectoryFeedWorkers.make(pool: hosted.pool, config: hosted.config, logger: hosted.logger,
                                                 reportError: hosted.workerErrorReporter)
-                    + assembly.publicHTTPListener(settings: settings)
+                    + (settings.httpListen != nil || hosted.config.tls.isEnabled ? [box.publicHTTP(hosted)] : [])
             })
         definition.settingsProblems = problems
         definition.beforeServing = { hosted in
@@ -45,6 +45,12 @@ public enum GatewayService {
         // on its own listener (XSC_HTTP_LISTEN).
         definition.plainHTTP = { hosted in box.get(hosted).partnerHTTP.handler }
         definition.plainHTTPLimits.maxBodyBytes = settings.httpMaxBodyBytes
+        // HTTP/1.1 over TLS: the TLS listener hands `http/1.1` connections to the same HTTP/1.1
+        // listener, whose limits they share.
+        definition.tlsHTTP1 = { hosted in
+            let listener = box.publicHTTP(hosted)
+            return { connection in listener.adopt(connection) }
+        }
         return definition
     }
 }
@@ -53,6 +59,7 @@ public enum GatewayService {
 final class AssemblyBox: Sendable {
     private let settings: GatewaySettings
     private let assembly = Mutex<GatewayAssembly?>(nil)
+    private let listener = Mutex<PublicHTTPListener?>(nil)
 
     init(settings: GatewaySettings) {
         self.settings = settings
@@ -63,6 +70,17 @@ final class AssemblyBox: Sendable {
             if let assembly { return assembly }
             let made = GatewayAssembly(pool: hosted.pool, config: hosted.config, logger: hosted.logger, settings: settings)
             assembly = made
+            return made
+        }
+    }
+
+    /// The one HTTP/1.1 listener: a worker, and where the TLS listener hands its `http/1.1` connections.
+    func publicHTTP(_ hosted: HostedService) -> PublicHTTPListener {
+        let assembly = get(hosted)
+        return listener.withLock { listener in
+            if let listener { return listener }
+            let made = assembly.publicHTTPListener(settings: settings)
+            listener = made
             return made
         }
     }
@@ -115,12 +133,14 @@ public struct GatewayAssembly: Sendable {
                                         feedHeartbeat: settings.feedHeartbeat)
     }
 
-    /// The HTTP/1.1 listener of the partner API, unless XSC_HTTP_LISTEN=off.
-    func publicHTTPListener(settings: GatewaySettings) -> [any BackgroundWorker] {
-        guard let address = settings.httpListen else { return [] }
+    /// The HTTP/1.1 listener of the partner API: its plain port (XSC_HTTP_LISTEN; none when off)
+    /// and the TLS listener's `http/1.1` connections.
+    func publicHTTPListener(settings: GatewaySettings) -> PublicHTTPListener {
+        let address = settings.httpListen ?? HostPort(host: "0.0.0.0", port: 0)
         var configuration = PublicHTTPListener.Configuration(host: address.host, port: address.port)
         configuration.maxBodyBytes = settings.httpMaxBodyBytes
-        return [PublicHTTPListener(configuration: configuration, handler: partnerHTTP.handler)]
+        configuration.listensPlain = settings.httpListen != nil
+        return PublicHTTPListener(configuration: configuration, handler: partnerHTTP.handler)
     }
 
     public var providers: [any RPCServiceProvider] {

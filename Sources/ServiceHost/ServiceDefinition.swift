@@ -33,6 +33,9 @@ public struct ServiceDefinition: Sendable {
     /// partner JSON API); nil refuses them with 415.
     public var plainHTTP: (@Sendable (HostedService) throws -> PlainHTTPHandler)?
     public var plainHTTPLimits = PlainHTTPLimits()
+    /// Takes the TLS listener's HTTP/1.1 connections (the gateway's public HTTP listener);
+    /// with it the TLS listener offers ALPN `http/1.1` after `h2`. nil: TLS serves HTTP/2 only.
+    public var tlsHTTP1: (@Sendable (HostedService) throws -> TLSHTTP1Handoff)?
     /// Called once the RPC server exists, before anything starts (e.g. to hand its health store
     /// to a worker that reports the health of peers).
     public var serverCreated: (@Sendable (RPCServer, HostedService) -> Void)?

@@ -99,7 +99,8 @@ public enum ServiceHost {
             rpc.maxConnectionsPerPeer = config.admission.maxConnectionsPerPeer
             rpc.maxCallsInFlight = config.admission.maxCallsInFlight
             rpc.busyRetryAfter = config.admission.busyRetryAfter
-            rpc.tls = try HostTLS.endpoint(config.tls, logger: logger)
+            rpc.tlsHTTP1 = try definition.tlsHTTP1?(hosted)
+            rpc.tls = try HostTLS.endpoint(config.tls, offersHTTP1: rpc.tlsHTTP1 != nil, logger: logger)
             if let authentication = definition.authenticationInterceptors {
                 rpc.interceptors = [tracing, AccessLogInterceptor(logger: logger), RPCMetricsInterceptor(registry: metrics)]
                     + (try authentication(hosted))
@@ -114,8 +115,13 @@ public enum ServiceHost {
             let server = RPCServer(configuration: rpc, services: try definition.providers(hosted))
             definition.serverCreated?(server, hosted)
             let admin = AdminListener.Configuration(host: config.adminListen.host, port: config.adminListen.port)
+            var runnerOptions = options.runner
+            if let identity = rpc.tls?.identity {
+                // SIGHUP: the certificate, key and client CA again, whatever their files' stamps say.
+                runnerOptions.onHangup.append { identity.reloadNow() }
+            }
             let runner = ServiceRunner(server: server, admin: admin, metrics: metrics, logger: logger, workers: workers,
-                                       isReady: { readiness.isReachable }, options: options.runner)
+                                       isReady: { readiness.isReachable }, options: runnerOptions)
             return HostedProcess(runner: runner, hosted: hosted)
         } catch {
             pool.close()

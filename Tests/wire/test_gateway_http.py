@@ -195,7 +195,7 @@ def test_every_error_is_a_google_rpc_status_with_its_http_status(cluster, key):
     reasons = [d.get("reason") for d in status_of(missing).get("details", []) if d["@type"].endswith("ErrorInfo")]
     assert reasons == ["NO_CREDENTIALS"]
     unknown_key = post(json.dumps(order_body("e-5")), auth("xsc_pk_" + "0" * 40))
-    assert unknown_key.status_code == 401 and status_of(unknown_key)["message"] == "invalid credentials"
+    assert unknown_key.status_code == 401 and status_of(unknown_key)["message"].startswith("invalid credentials: the API key")
 
     not_found = requests.get(base + "/v1/orders/0192f0c4-0000-7000-8000-000000000000", headers=auth(key), timeout=T)
     assert not_found.status_code == 404 and status_of(not_found)["code"] == 5

@@ -14,7 +14,8 @@ gateways are started here with the TLS variables): `optional` client certificate
   from another CA is refused in the handshake;
 - reload: the certificate files are replaced; new connections see the new certificate while a
   connection and a Health/Watch stream opened before keep going; files that do not load leave the
-  last good certificate in place.
+  last good certificate in place; the same on SIGHUP, at once (a third gateway that checks its
+  files only hourly), the log naming the new certificate's subject and expiry or why it failed.
 
 Needs DATABASE_URL (a superuser URL; `make test` provides one), `openssl` and `curl`."""
 from __future__ import annotations
@@ -22,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import signal
 import socket
 import ssl
 import subprocess
@@ -33,45 +35,28 @@ import pytest
 
 import wire_support
 from cluster_support import ADMIN_PASSWORD, ADMIN_PHONE, Cluster, eventually
+from tls_support import CLIENT_EXT, SERVER_EXT, file_fingerprint, issue, make_ca, require_tools
 
 T = 20
 H2_PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + b"\x00\x00\x00\x04\x00\x00\x00\x00\x00"  # magic + empty SETTINGS
-
-
-def openssl(*args: str, cwd) -> None:
-    done = subprocess.run(["openssl", *args], cwd=cwd, capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0, done.stderr
-
-
-def issue(folder, name: str, subject: str, ca: str, extensions: str) -> None:
-    """name.pem/name.key: a certificate for `subject` signed by `ca`."""
-    openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", subject, "-keyout", f"{name}.key", "-out", f"{name}.csr",
-            cwd=folder)
-    (folder / f"{name}.ext").write_text(extensions)
-    openssl("x509", "-req", "-in", f"{name}.csr", "-CA", f"{ca}.pem", "-CAkey", f"{ca}.key", "-CAcreateserial",
-            "-days", "2", "-extfile", f"{name}.ext", "-out", f"{name}.pem", cwd=folder)
 
 
 @pytest.fixture(scope="module")
 def certificates(tmp_path_factory):
     """ca (issues the gateway's certificates: server, then renewed), partner-ca (issues partners'
     client certificates: partner), stranger-ca (issues stranger, a client nobody trusts)."""
-    for tool in ("openssl", "curl"):
-        if not shutil.which(tool):
-            pytest.fail(f"the {tool} command is missing (scripts/install-deps.sh installs it)")
+    require_tools("openssl", "curl")
     folder = tmp_path_factory.mktemp("tls-edge")
     for name in ("ca", "partner-ca", "stranger-ca"):
-        openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", f"/CN=XSC test {name}",
-                "-keyout", f"{name}.key", "-out", f"{name}.pem", cwd=folder)
-    server_ext = "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n"
-    client_ext = "extendedKeyUsage=clientAuth\n"
-    issue(folder, "server", "/CN=localhost/O=XSC first", "ca", server_ext)
-    issue(folder, "renewed", "/CN=localhost/O=XSC renewed", "ca", server_ext)
-    issue(folder, "partner", "/CN=partner-17/O=Example Partner Ltd", "partner-ca", client_ext)
-    issue(folder, "stranger", "/CN=partner-17/O=Example Partner Ltd", "stranger-ca", client_ext)
-    # What the gateways read (replaced in place by the reload test).
-    shutil.copy(folder / "server.pem", folder / "live.pem")
-    shutil.copy(folder / "server.key", folder / "live.key")
+        make_ca(folder, name)
+    issue(folder, "server", "/CN=localhost/O=XSC first", "ca", SERVER_EXT)
+    issue(folder, "renewed", "/CN=localhost/O=XSC renewed", "ca", SERVER_EXT)
+    issue(folder, "partner", "/CN=partner-17/O=Example Partner Ltd", "partner-ca", CLIENT_EXT)
+    issue(folder, "stranger", "/CN=partner-17/O=Example Partner Ltd", "stranger-ca", CLIENT_EXT)
+    # What the gateways read (replaced in place by the reload tests; hup.* by the SIGHUP one).
+    for live in ("live", "hup"):
+        shutil.copy(folder / "server.pem", folder / f"{live}.pem")
+        shutil.copy(folder / "server.key", folder / f"{live}.key")
     return folder
 
 
@@ -86,30 +71,34 @@ class Gateway:
 
 @pytest.fixture(scope="module")
 def gateways(tmp_path_factory, certificates):
-    """{"optional": Gateway, "required": Gateway}, both on the cluster's database."""
+    """{"optional": Gateway, "required": Gateway, "hangup": Gateway}, all on the cluster's database.
+    "hangup" has optional client certificates, files of its own (hup.pem/hup.key), a file check
+    interval of an hour (within a test only SIGHUP reloads it) and no plain HTTP/1.1 port."""
     with Cluster.started(tmp_path_factory.mktemp("tls-cluster"), services=("gateway",)) as cluster:
         base = dict(cluster.specs["gateway"].env)
         cluster.stop_service("gateway")  # its database and secrets stay; the TLS gateways take over
         running: dict[str, Gateway] = {}
         try:
-            for mode in ("optional", "required"):
+            for name, mode, files, check_ms in (("optional", "optional", "live", "200"), ("required", "required", "live", "200"),
+                                                ("hangup", "optional", "hup", "3600000")):
                 ports = set()
                 while len(ports) < 4:
                     ports.add(wire_support.free_port())
                 h2c, admin, port, http = sorted(ports)
                 # Each gateway its own ports, the partner HTTP/1.1 listener's included.
                 env = {**base, "XSC_LISTEN": f"127.0.0.1:{h2c}", "XSC_ADMIN_LISTEN": f"127.0.0.1:{admin}",
-                       "XSC_HTTP_LISTEN": f"127.0.0.1:{http}",
+                       # "hangup" without the plain HTTP/1.1 port: HTTP/1.1 over TLS only.
+                       "XSC_HTTP_LISTEN": "off" if name == "hangup" else f"127.0.0.1:{http}",
                        "XSC_TLS_LISTEN": f"127.0.0.1:{port}", "LOG_LEVEL": "info",
-                       "XSC_TLS_CERT_FILE": str(certificates / "live.pem"),
-                       "XSC_TLS_KEY_FILE": str(certificates / "live.key"),
+                       "XSC_TLS_CERT_FILE": str(certificates / f"{files}.pem"),
+                       "XSC_TLS_KEY_FILE": str(certificates / f"{files}.key"),
                        "XSC_TLS_CLIENT_CA_FILE": str(certificates / "partner-ca.pem"),
                        "XSC_TLS_CLIENT_CERTS": mode,
-                       "XSC_TLS_RELOAD_CHECK_MS": "200"}
-                process = wire_support.ServerProcess(f"xsc-gateway-tls-{mode}", [str(wire_support.binary("xsc-gateway"))],
+                       "XSC_TLS_RELOAD_CHECK_MS": check_ms}
+                process = wire_support.ServerProcess(f"xsc-gateway-tls-{name}", [str(wire_support.binary("xsc-gateway"))],
                                                      h2c, env=env).start()
                 eventually("the TLS listener accepts", lambda: port_open(port))
-                running[mode] = Gateway(mode, port, h2c, process)
+                running[name] = Gateway(name, port, h2c, process)
             yield cluster, running
         finally:
             for gateway in running.values():
@@ -165,12 +154,6 @@ def connect(gateway: Gateway, context: ssl.SSLContext) -> ssl.SSLSocket:
 
 def fingerprint(connection: ssl.SSLSocket) -> str:
     return hashlib.sha256(connection.getpeercert(binary_form=True)).hexdigest()
-
-
-def file_fingerprint(folder, name: str) -> str:
-    der = subprocess.run(["openssl", "x509", "-in", str(folder / f"{name}.pem"), "-outform", "DER"],
-                         capture_output=True, check=True).stdout
-    return hashlib.sha256(der).hexdigest()
 
 
 def speaks_h2(connection: ssl.SSLSocket) -> bool:
@@ -247,6 +230,20 @@ def test_curl_http2_over_tls(gateways, certificates):
     assert (certificates / "health-answer.bin").read_bytes() == b"\x00\x00\x00\x00\x02\x08\x01"
 
 
+def test_http11_over_tls_is_served_with_the_plain_port_off(gateways, certificates):
+    """XSC_HTTP_LISTEN=off closes the plaintext HTTP/1.1 port only: the TLS port still answers
+    HTTP/1.1 (the listener runs without a port of its own)."""
+    _, running = gateways
+    gateway = running["hangup"]
+    with connect(gateway, tls_client(certificates, alpn=("http/1.1",))) as connection:
+        assert connection.selected_alpn_protocol() == "http/1.1"
+        connection.sendall(b"GET /openapi.json HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        answer = b""
+        while chunk := connection.recv(65536):
+            answer += chunk
+    assert answer.startswith(b"HTTP/1.1 200 OK\r\n") and b'"openapi"' in answer
+
+
 # -- versions and ALPN -----------------------------------------------------------------------------
 
 def test_alpn_chooses_h2(gateways, certificates):
@@ -314,12 +311,12 @@ def test_optional_client_certificates_verify_a_shown_one(gateways, certificates)
 
 # -- reload ----------------------------------------------------------------------------------------
 
-def replace(folder, source: str) -> None:
+def replace(folder, source: str, live: str = "live") -> None:
     """Replaces live.pem/live.key as a deployment does: new files renamed over the old ones."""
     for suffix in ("pem", "key"):
         shutil.copy(folder / f"{source}.{suffix}", folder / f"next.{suffix}")
-    os.replace(folder / "next.key", folder / "live.key")
-    os.replace(folder / "next.pem", folder / "live.pem")
+    os.replace(folder / "next.key", folder / f"{live}.key")
+    os.replace(folder / "next.pem", folder / f"{live}.pem")
 
 
 def test_a_renewed_certificate_is_used_by_new_connections_while_old_ones_continue(gateways, certificates):
@@ -366,3 +363,69 @@ def test_a_renewed_certificate_is_used_by_new_connections_while_old_ones_continu
         old_connection.close()
         channel.close()
         replace(certificates, "server")
+
+
+def test_sighup_reloads_the_certificate_and_old_connections_continue(gateways, certificates):
+    """SIGHUP reloads at once (the "hangup" gateway checks its files only hourly): new connections
+    get the new certificate and the log names its subject and expiry, a connection and a
+    Health/Watch stream opened before go on; a broken file on the next SIGHUP keeps the last good
+    certificate and the log says why; SIGHUPs never end the process."""
+    cluster, running = gateways
+    gateway = running["hangup"]
+    first, renewed = file_fingerprint(certificates, "server"), file_fingerprint(certificates, "renewed")
+    old_connection = connect(gateway, tls_client(certificates))
+    channel = secure_channel(gateway, certificates)
+    try:
+        assert fingerprint(old_connection) == first
+        stub = cluster.stubs.health_grpc.HealthStub(channel)
+        watch = stub.Watch(cluster.stubs.health.HealthCheckRequest(service=""), timeout=120)
+        assert next(watch).status == cluster.stubs.health.HealthCheckResponse.SERVING
+
+        replace(certificates, "renewed", live="hup")
+        with connect(gateway, tls_client(certificates)) as connection:
+            assert fingerprint(connection) == first, "without the signal (and within the hour) nothing is reloaded"
+        logged_before = gateway.process.output().count("TLS certificate reloaded")
+        gateway.process.proc.send_signal(signal.SIGHUP)
+
+        def new_connections_see_the_renewed_certificate():
+            with connect(gateway, tls_client(certificates)) as connection:
+                return fingerprint(connection) == renewed and speaks_h2(connection)
+        eventually("a new connection gets the renewed certificate", new_connections_see_the_renewed_certificate)
+        reloaded = [line for line in gateway.process.output().splitlines() if "TLS certificate reloaded" in line]
+        assert len(reloaded) == logged_before + 1
+        assert "XSC renewed" in reloaded[-1] and "not_after" in reloaded[-1], reloaded[-1]
+        assert "SIGHUP received: reloading" in gateway.process.output()
+        # Opened before: still there, under the first certificate.
+        assert speaks_h2(old_connection)
+        assert watch.running(), "the Health/Watch stream opened before the reload is still open"
+        assert health(cluster, channel) == cluster.stubs.health.HealthCheckResponse.SERVING
+        watch.cancel()
+
+        # A certificate whose key is not there (renewed.key stays): the next SIGHUP keeps the last good one.
+        shutil.copy(certificates / "server.pem", certificates / "next.pem")
+        os.replace(certificates / "next.pem", certificates / "hup.pem")
+        gateway.process.proc.send_signal(signal.SIGHUP)
+        failed = eventually("the failed reload is logged", lambda: [line for line in gateway.process.output().splitlines()
+                                                                   if "TLS certificate reload failed" in line])
+        assert "cannot use the private key" in failed[-1], failed[-1]
+        with connect(gateway, tls_client(certificates)) as connection:
+            assert fingerprint(connection) == renewed, "the last good certificate stays"
+
+        # More SIGHUPs (files still broken), one after another and then a burst (pending ones
+        # coalesce, as standard signals do): each handled, the process serving throughout.
+        for _ in range(3):
+            handled = gateway.process.output().count("SIGHUP received")
+            gateway.process.proc.send_signal(signal.SIGHUP)
+            eventually("the SIGHUP is handled", lambda: gateway.process.output().count("SIGHUP received") > handled)
+        for _ in range(20):
+            gateway.process.proc.send_signal(signal.SIGHUP)
+        assert gateway.process.is_running()
+        fresh = secure_channel(gateway, certificates)
+        try:
+            assert health(cluster, fresh) == cluster.stubs.health.HealthCheckResponse.SERVING
+        finally:
+            fresh.close()
+    finally:
+        old_connection.close()
+        channel.close()
+        replace(certificates, "server", live="hup")

@@ -30,11 +30,22 @@ public struct PartnerCredential: Sendable, Equatable {
     public var keyID: String
     public var partnerID: String
     public var channel: String
+    /// The client certificate (SHA-256 of its DER form, lower-case hex) the key is bound to: the
+    /// key is accepted only on a TLS connection that presented it. nil: any connection.
+    public var clientCertSHA256: String?
 
-    public init(keyID: String, partnerID: String, channel: String) {
+    public init(keyID: String, partnerID: String, channel: String, clientCertSHA256: String? = nil) {
         self.keyID = keyID
         self.partnerID = partnerID
         self.channel = channel
+        self.clientCertSHA256 = clientCertSHA256
+    }
+
+    /// Whether a call over a connection that presented the certificate with this fingerprint
+    /// (verified against the client CA; nil: none, or no TLS) may use the key.
+    func accepts(clientCertSHA256 presented: String?) -> Bool {
+        guard let bound = clientCertSHA256 else { return true }
+        return presented == bound
     }
 
     public var isSMSProvider: Bool { channel == Self.smsProviderChannel }

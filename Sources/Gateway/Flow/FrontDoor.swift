@@ -34,17 +34,21 @@ public struct FrontDoor: Sendable {
     /// PERMISSION_DENIED or RESOURCE_EXHAUSTED.
     @discardableResult
     public func admit(_ context: ServerContext) async throws -> Caller? {
-        guard let caller = try await admit(path: context.path, metadata: context.requestMetadata) else { return nil }
+        guard let caller = try await admit(path: context.path, metadata: context.requestMetadata,
+                                           clientCertSHA256: context.tls?.peerCertificate?.sha256) else { return nil }
         context[CallerKey.self] = caller
         return caller
     }
 
     /// The same admission for a call that did not arrive as gRPC (the partner HTTP/JSON API):
-    /// `path` is the gRPC method the request maps to, `metadata` carries its `authorization`.
-    public func admit(path: String, metadata: Metadata) async throws -> Caller? {
+    /// `path` is the gRPC method the request maps to, `metadata` carries its `authorization`,
+    /// `clientCertSHA256` is the fingerprint of the verified certificate of the request's TLS
+    /// connection (nil without TLS or without one): a key bound to a certificate needs exactly that one.
+    public func admit(path: String, metadata: Metadata, clientCertSHA256: String? = nil) async throws -> Caller? {
         if policy.isAnonymous(path) { return nil }
         guard let token = Self.bearerToken(metadata) else { throw GatewayErrors.noCredentials }
         let caller = try await resolve(token)
+        if case .partner(let key) = caller, !key.accepts(clientCertSHA256: clientCertSHA256) { throw GatewayErrors.badAPIKey }
         guard policy.decide(caller, path: path) == .allowed else {
             throw RPCError(code: .permissionDenied, message: "this method is not available to the caller's role")
         }
@@ -65,7 +69,9 @@ public struct FrontDoor: Sendable {
         } else if token.hasPrefix(SecretToken.partnerKeyPrefix), let key = try await keys.active(keySHA256: hash) {
             caller = .partner(key)
         }
-        guard let caller else { throw GatewayErrors.badCredentials }
+        guard let caller else {
+            throw token.hasPrefix(SecretToken.partnerKeyPrefix) ? GatewayErrors.badAPIKey : GatewayErrors.badCredentials
+        }
         cache.store(caller, for: hash, nowMs: monotonicMs())
         return caller
     }

@@ -63,7 +63,8 @@ public struct PartnerHTTPHandler: Sendable {
         do {
             let metadata = Self.metadata(of: request)
             // Credentials first: a caller without a valid key learns nothing about the body.
-            guard let caller = try await door.admit(path: route.grpcPath, metadata: metadata) else {
+            guard let caller = try await door.admit(path: route.grpcPath, metadata: metadata,
+                                                    clientCertSHA256: request.tls?.peerCertificate?.sha256) else {
                 throw GatewayErrors.noCredentials
             }
             let messages = try transcoder.requestMessages(route, captured: captured, request: request)

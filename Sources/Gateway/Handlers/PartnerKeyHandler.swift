@@ -22,11 +22,16 @@ public struct PartnerKeyHandler: Xsc_Gateway_V1_PartnerKeyServiceHandler {
         if !Self.channels.contains(request.channel) {
             violations.add("channel", "one of " + Self.channels.sorted().joined(separator: ", "))
         }
+        let certificate = CertificateFingerprint.normalized(request.clientCertSha256)
+        if !request.clientCertSha256.isEmpty && certificate == nil {
+            violations.add("client_cert_sha256", CertificateFingerprint.expected)
+        }
         try violations.check()
         let secret = SecretToken.generate(prefix: SecretToken.partnerKeyPrefix)
         switch try await core.keys.create(partnerID: request.partnerId, channel: request.channel,
                                           keySHA256: SecretToken.sha256(secret),
-                                          displayPrefix: SecretToken.displayPrefix(of: secret, prefix: SecretToken.partnerKeyPrefix)) {
+                                          displayPrefix: SecretToken.displayPrefix(of: secret, prefix: SecretToken.partnerKeyPrefix),
+                                          clientCertSHA256: certificate) {
         case .tooManyActive:
             throw RPCError(code: .failedPrecondition,
                            message: "the partner already has \(PartnerKeyStore.maxActivePerPartner) active keys: revoke one first")

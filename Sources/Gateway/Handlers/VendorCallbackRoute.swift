@@ -33,7 +33,8 @@ struct VendorCallbackRoute {
             if metadata["authorization"] == nil, let key = request.query.first(where: { $0.name == "key" })?.value {
                 metadata.add("authorization", "Bearer " + key)
             }
-            guard let caller = try await door.admit(path: Self.grpcPath, metadata: metadata) else {
+            guard let caller = try await door.admit(path: Self.grpcPath, metadata: metadata,
+                                                    clientCertSHA256: request.tls?.peerCertificate?.sha256) else {
                 throw GatewayErrors.noCredentials
             }
             guard let package = BackendRouter.package(of: Self.grpcPath), let backend = router.backends[package] else {

@@ -10,6 +10,14 @@ enum GatewayErrors {
     }
 
     static let badCredentials = DomainErrors.refused(.unauthenticated, "invalid credentials", reason: "BAD_CREDENTIALS")
+    /// An API key that is unknown, revoked, or bound to a client certificate the connection did
+    /// not present: one answer for all three, so a stolen key does not tell which; the message
+    /// says what a partner can check.
+    static let badAPIKey = DomainErrors.refused(
+        .unauthenticated,
+        "invalid credentials: the API key is unknown or revoked, or it is bound to a client certificate "
+            + "and this connection did not present that certificate (connect over TLS with it)",
+        reason: "BAD_CREDENTIALS")
     static let noCredentials = DomainErrors.refused(.unauthenticated,
                                                     "missing credentials: send authorization: Bearer <session token or API key>",
                                                     reason: "NO_CREDENTIALS")

@@ -20,10 +20,12 @@ public struct PartnerKeyStore: Sendable {
 
     static let columns = """
         id, partner_id, channel, display_prefix, (extract(epoch from created_at) * 1000)::bigint,
-        coalesce((extract(epoch from revoked_at) * 1000)::bigint, 0)
+        coalesce((extract(epoch from revoked_at) * 1000)::bigint, 0), coalesce(client_cert_sha256, '')
         """
 
-    public func create(partnerID: String, channel: String, keySHA256: [UInt8], displayPrefix: String) async throws -> CreateOutcome {
+    /// `clientCertSHA256`: the client certificate the key is bound to (lower-case hex), nil for none.
+    public func create(partnerID: String, channel: String, keySHA256: [UInt8], displayPrefix: String,
+                       clientCertSHA256: String? = nil) async throws -> CreateOutcome {
         try await pool.transaction { transaction in
             // Serialises key creation per partner, so two racing creates cannot make a third key.
             _ = try await transaction.query("SELECT pg_advisory_xact_lock(hashtext('gateway.partner_keys:' || $1))",
@@ -32,10 +34,11 @@ public struct PartnerKeyStore: Sendable {
                 "SELECT count(*) FROM partner_keys WHERE partner_id = $1 AND revoked_at IS NULL", [.text(partnerID)])
             guard try active[0].decode(Int64.self, at: 0) < Int64(Self.maxActivePerPartner) else { return .tooManyActive }
             let rows = try await transaction.query("""
-                INSERT INTO partner_keys (id, key_sha256, display_prefix, partner_id, channel) VALUES ($1, $2, $3, $4, $5)
+                INSERT INTO partner_keys (id, key_sha256, display_prefix, partner_id, channel, client_cert_sha256)
+                VALUES ($1, $2, $3, $4, $5, $6)
                 RETURNING \(Self.columns)
                 """, [.text(UUID().uuidString.lowercased()), .bytea(keySHA256), .text(displayPrefix),
-                      .text(partnerID), .text(channel)])
+                      .text(partnerID), .text(channel), clientCertSHA256.map { .text($0) } ?? .null])
             return .created(try Self.key(rows[0]))
         }
     }
@@ -56,10 +59,12 @@ public struct PartnerKeyStore: Sendable {
 
     public func active(keySHA256: [UInt8]) async throws -> PartnerCredential? {
         let rows = try await pool.query(
-            "SELECT id, partner_id, channel FROM partner_keys WHERE key_sha256 = $1 AND revoked_at IS NULL", [.bytea(keySHA256)])
+            "SELECT id, partner_id, channel, client_cert_sha256 FROM partner_keys WHERE key_sha256 = $1 AND revoked_at IS NULL",
+            [.bytea(keySHA256)])
         guard let row = rows.first else { return nil }
         return PartnerCredential(keyID: try row.decode(String.self, at: 0), partnerID: try row.decode(String.self, at: 1),
-                                 channel: try row.decode(String.self, at: 2))
+                                 channel: try row.decode(String.self, at: 2),
+                                 clientCertSHA256: try row.decode(String?.self, at: 3))
     }
 
     public func key(id: String) async throws -> Xsc_Gateway_V1_PartnerKey? {
@@ -75,6 +80,7 @@ public struct PartnerKeyStore: Sendable {
         key.displayPrefix = try row.decode(String.self, at: 3)
         key.createdAtMs = try row.decode(Int64.self, at: 4)
         key.revokedAtMs = try row.decode(Int64.self, at: 5)
+        key.clientCertSha256 = try row.decode(String.self, at: 6)
         return key
     }
 }

@@ -668,6 +668,7 @@ extension Xsc_Gateway_V1_PartnerKey: ProtoJSONMessage {
         if !self.displayPrefix.isEmpty { members.append(("displayPrefix", ProtoJSON.string(self.displayPrefix))) }
         if self.createdAtMs != 0 { members.append(("createdAtMs", ProtoJSON.int64(self.createdAtMs))) }
         if self.revokedAtMs != 0 { members.append(("revokedAtMs", ProtoJSON.int64(self.revokedAtMs))) }
+        if !self.clientCertSha256.isEmpty { members.append(("clientCertSha256", ProtoJSON.string(self.clientCertSha256))) }
         return .object(members)
     }
 
@@ -694,6 +695,9 @@ extension Xsc_Gateway_V1_PartnerKey: ProtoJSONMessage {
             case "revokedAtMs", "revoked_at_ms":
                 let at = path.field("revokedAtMs")
                 self.revokedAtMs = try ProtoJSON.int64(value, at)
+            case "clientCertSha256", "client_cert_sha256":
+                let at = path.field("clientCertSha256")
+                self.clientCertSha256 = try ProtoJSON.string(value, at)
             default:
                 try path.unknownField(key)
             }
@@ -706,6 +710,7 @@ extension Xsc_Gateway_V1_CreateKeyRequest: ProtoJSONMessage {
         var members: [(String, JSONValue)] = []
         if !self.partnerId.isEmpty { members.append(("partnerId", ProtoJSON.string(self.partnerId))) }
         if !self.channel.isEmpty { members.append(("channel", ProtoJSON.string(self.channel))) }
+        if !self.clientCertSha256.isEmpty { members.append(("clientCertSha256", ProtoJSON.string(self.clientCertSha256))) }
         return .object(members)
     }
 
@@ -720,6 +725,9 @@ extension Xsc_Gateway_V1_CreateKeyRequest: ProtoJSONMessage {
             case "channel":
                 let at = path.field("channel")
                 self.channel = try ProtoJSON.string(value, at)
+            case "clientCertSha256", "client_cert_sha256":
+                let at = path.field("clientCertSha256")
+                self.clientCertSha256 = try ProtoJSON.string(value, at)
             default:
                 try path.unknownField(key)
             }

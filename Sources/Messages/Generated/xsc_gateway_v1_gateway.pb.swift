@@ -328,6 +328,7 @@ public struct Xsc_Gateway_V1_PartnerKey: ProtoMessage {
     public var displayPrefix: String = ""
     public var createdAtMs: Int64 = 0
     public var revokedAtMs: Int64 = 0
+    public var clientCertSha256: String = ""
 
     public init() {}
 }
@@ -337,6 +338,7 @@ public struct Xsc_Gateway_V1_CreateKeyRequest: ProtoMessage {
 
     public var partnerId: String = ""
     public var channel: String = ""
+    public var clientCertSha256: String = ""
 
     public init() {}
 }
@@ -1273,6 +1275,7 @@ extension Xsc_Gateway_V1_PartnerKey {
         self.displayPrefix = protoString(c.pointee.display_prefix)
         self.createdAtMs = c.pointee.created_at_ms
         self.revokedAtMs = c.pointee.revoked_at_ms
+        self.clientCertSha256 = protoString(c.pointee.client_cert_sha256)
     }
 
     func _cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Xsc__Gateway__V1__PartnerKey> {
@@ -1284,6 +1287,7 @@ extension Xsc_Gateway_V1_PartnerKey {
         if !self.displayPrefix.isEmpty { c.pointee.display_prefix = arena.cString(self.displayPrefix) }
         c.pointee.created_at_ms = self.createdAtMs
         c.pointee.revoked_at_ms = self.revokedAtMs
+        if !self.clientCertSha256.isEmpty { c.pointee.client_cert_sha256 = arena.cString(self.clientCertSha256) }
         return c
     }
 
@@ -1312,6 +1316,7 @@ extension Xsc_Gateway_V1_CreateKeyRequest {
         self.init()
         self.partnerId = protoString(c.pointee.partner_id)
         self.channel = protoString(c.pointee.channel)
+        self.clientCertSha256 = protoString(c.pointee.client_cert_sha256)
     }
 
     func _cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Xsc__Gateway__V1__CreateKeyRequest> {
@@ -1319,6 +1324,7 @@ extension Xsc_Gateway_V1_CreateKeyRequest {
         xsc__gateway__v1__create_key_request__init(c)
         if !self.partnerId.isEmpty { c.pointee.partner_id = arena.cString(self.partnerId) }
         if !self.channel.isEmpty { c.pointee.channel = arena.cString(self.channel) }
+        if !self.clientCertSha256.isEmpty { c.pointee.client_cert_sha256 = arena.cString(self.clientCertSha256) }
         return c
     }
 

@@ -14,15 +14,19 @@ public struct PlainHTTPRequest: Sendable {
     /// "HTTP/1.1" or "HTTP/2".
     public var protocolName: String
     public var peer: String
+    /// The TLS the request arrived over (its client certificate, if one was verified); nil
+    /// without TLS.
+    public var tls: TLSConnectionInfo?
 
     public init(method: String, target: String, headers: [(name: String, value: String)], body: [UInt8],
-                protocolName: String, peer: String) {
+                protocolName: String, peer: String, tls: TLSConnectionInfo? = nil) {
         self.method = method
         self.target = target
         self.headers = headers
         self.body = body
         self.protocolName = protocolName
         self.peer = peer
+        self.tls = tls
     }
 
     public func header(_ name: String) -> String? { headers.first { $0.name == name }?.value }

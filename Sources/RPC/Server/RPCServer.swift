@@ -37,6 +37,10 @@ public final class RPCServer: @unchecked Sendable {
         /// A second listener that terminates TLS (ServerTLS); `port` stays h2c for probes and
         /// callers inside the deployment. nil: h2c only.
         public var tls: TLSEndpoint?
+        /// Takes the TLS listener's connections whose client chose HTTP/1.1 (ALPN `http/1.1` or
+        /// none), for a process that answers HTTP/1.1 (the gateway's partner API); the TLS
+        /// endpoint should then offer `http/1.1` after `h2`. nil: such clients get HTTP/2.
+        public var tlsHTTP1: TLSHTTP1Handoff?
         /// Answers paths no registered service has (a proxy's routing); nil means UNIMPLEMENTED.
         public var fallback: (@Sendable (String) -> RPCMethod?)?
         /// Run in order before each call, and in reverse order after it.

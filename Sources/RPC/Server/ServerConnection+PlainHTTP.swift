@@ -52,7 +52,7 @@ extension ServerConnection {
         }
         let stream = PlainHTTP2Stream(streamID: streamID, connection: self, handler: handler,
                                       request: PlainHTTPRequest(method: method, target: path, headers: headers, body: [],
-                                                                protocolName: "HTTP/2", peer: peerDescription),
+                                                                protocolName: "HTTP/2", peer: peerDescription, tls: tls),
                                       maxBodyBytes: configuration.plainHTTPLimits.maxBodyBytes)
         stream.onEnded = { [admission] in admission.callEnded() }
         plainStreams[streamID] = stream

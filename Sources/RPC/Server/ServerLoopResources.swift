@@ -17,6 +17,8 @@ final class ServerLoopResources {
     var connections: [ObjectIdentifier: ServerConnection] = [:]
     /// Ciphertext read from TLS connections' sockets (ServerTLS), made on first use.
     lazy var tlsInput = ReadBuffer(size: 32 * 1024)
+    /// TLS connections still in their handshake (ServerTLS), closed when the server stops.
+    var handshakes: [ObjectIdentifier: TLSHandshake] = [:]
 
     init(loop: EventLoop, readBufferSize: Int = 64 * 1024) {
         self.loop = loop
@@ -59,23 +61,41 @@ final class ServerAcceptor: IOHandler {
                 continue
             }
             do {
-                let stream = try stream(for: socket)
-                let connection = try ServerConnection(socket: stream, resources: resources,
-                                                      configuration: configuration, router: router, admission: admission)
-                attachTLS(stream, to: connection)
-                resources.connections[ObjectIdentifier(connection)] = connection
-                liveConnections.value.add(1, ordering: .relaxed)
-                connection.onClose = { [resources, liveConnections, admission] closed in
-                    resources.connections[ObjectIdentifier(closed)] = nil
-                    liveConnections.value.subtract(1, ordering: .relaxed)
-                    admission.connectionClosed(peer: peer)
+                if let tls {
+                    // What follows the handshake is what ALPN chooses (ServerTLS).
+                    try beginHandshake(socket, peer: peer, identity: tls)
+                } else {
+                    try serve(socket, peer: peer)
                 }
-                try connection.start()
             } catch {
                 admission.connectionClosed(peer: peer)
                 socket.close()
             }
         }
+    }
+
+    /// Serves HTTP/2 (gRPC) on an admitted connection's stream.
+    @discardableResult
+    func serve(_ stream: any ConnectionStream, peer: String, tls: TLSConnectionInfo? = nil) throws -> ServerConnection {
+        let connection = try ServerConnection(socket: stream, resources: resources,
+                                              configuration: configuration, router: router, admission: admission)
+        connection.tls = tls
+        resources.connections[ObjectIdentifier(connection)] = connection
+        liveConnections.value.add(1, ordering: .relaxed)
+        connection.onClose = { [resources, liveConnections, admission] closed in
+            resources.connections[ObjectIdentifier(closed)] = nil
+            liveConnections.value.subtract(1, ordering: .relaxed)
+            admission.connectionClosed(peer: peer)
+        }
+        do {
+            try connection.start()
+        } catch {
+            connection.onClose = nil
+            resources.connections[ObjectIdentifier(connection)] = nil
+            liveConnections.value.subtract(1, ordering: .relaxed)
+            throw error
+        }
+        return connection
     }
 
     func stopAccepting() {

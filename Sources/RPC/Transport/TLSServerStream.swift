@@ -5,24 +5,26 @@ import TLS
 /// TLS under a server connection: the socket carries ciphertext, the connection above reads
 /// and writes plaintext. The handshake runs inside the first reads; what the connection writes
 /// before it completes (the server's HTTP/2 preface) waits and goes out encrypted after it.
-/// A failed handshake is a failed read: the connection closes after the alert is sent.
+/// A failed handshake is a failed read: the connection closes after the alert is sent. The
+/// server's TLS listener runs the handshake on its own first (`advanceHandshake`, ServerTLS),
+/// since which protocol follows is what ALPN chose.
 ///
-/// Public for other protocols on their own listeners (an HTTP/1.1 one): a user writes until
-/// `write` has taken everything AND `hasPendingOutput` is false (waiting for writability
-/// between), and reads again without waiting when `hasBufferedInput` after it stopped early.
+/// Public for other protocols on their own loops (the HTTP/1.1 connection handling of ServiceKit's
+/// PublicHTTP, handed an `http/1.1` connection): a user writes until `write` has taken everything
+/// AND `hasPendingOutput` is false (waiting for writability between), and reads again without
+/// waiting when `hasBufferedInput` (records already taken from the socket do not make it
+/// readable again).
 public final class TLSServerStream: ConnectionStream {
     public let socket: TCPSocket
     public let session: TLSServerSession
     /// The loop's buffer for ciphertext read from sockets (connections on one loop never read
-    /// at the same time).
-    private let cipherInput: ReadBuffer
+    /// at the same time); a buffer of its own once handed to another loop (`leaveLoopBuffer`).
+    private var cipherInput: ReadBuffer
     /// Ciphertext for the socket, from `cipherOffset` on.
     private var cipherOutput: [UInt8] = []
     private var cipherOffset = 0
     /// Plaintext written before the handshake completed.
     private var early: [UInt8] = []
-    /// Called once when the handshake completes (the connection learns the peer certificate).
-    var onEstablished: ((TLSServerSession) -> Void)?
 
     init(socket: TCPSocket, context: TLSServerContext, cipherInput: ReadBuffer) throws(TLSError) {
         self.socket = socket
@@ -37,13 +39,14 @@ public final class TLSServerStream: ConnectionStream {
 
     public var fd: Int32 { socket.fd }
     public var peer: SocketAddress? { socket.peer }
+    public var peerDescription: String { socket.peer?.description ?? "unknown" }
     public var hasPendingOutput: Bool { cipherOffset < cipherOutput.count || session.hasOutgoing }
     public var hasBufferedInput: Bool { session.isEstablished && session.hasBufferedInput }
 
     public func read(into buffer: inout [UInt8]) -> ReadResult {
         do {
             if !session.isEstablished {
-                if let result = try advanceHandshake() { return result }
+                if let result = try handshakeStep() { return result }
             }
             return try readPlaintext(into: &buffer)
         } catch {
@@ -54,8 +57,38 @@ public final class TLSServerStream: ConnectionStream {
         }
     }
 
+    /// Where a handshake stands after `advanceHandshake`.
+    enum HandshakeProgress: Equatable {
+        case established
+        /// Waits for the socket (readable, or writable while `hasPendingOutput`).
+        case waiting
+        /// The client left, or the handshake failed (its alert sent, best effort).
+        case ended
+    }
+
+    /// Runs the handshake as far as the socket allows, without reading application data.
+    func advanceHandshake() -> HandshakeProgress {
+        guard !session.isEstablished else { return .established }
+        do {
+            switch try handshakeStep() {
+            case nil: return .established
+            case .wouldBlock?: return .waiting
+            default: return .ended
+            }
+        } catch {
+            session.takeOutgoing(appendingTo: &cipherOutput)
+            _ = sendCiphertext()
+            return .ended
+        }
+    }
+
+    /// Gives the stream a ciphertext buffer of its own, before it moves to another loop's thread.
+    func leaveLoopBuffer() {
+        cipherInput = ReadBuffer(size: 32 * 1024)
+    }
+
     /// Runs the handshake on what the socket has; nil once established (go on reading).
-    private func advanceHandshake() throws(TLSError) -> ReadResult? {
+    private func handshakeStep() throws(TLSError) -> ReadResult? {
         while true {
             let progress = try session.handshake()
             session.takeOutgoing(appendingTo: &cipherOutput)
@@ -73,8 +106,6 @@ public final class TLSServerStream: ConnectionStream {
                 return .failed(code)
             }
         }
-        onEstablished?(session)
-        onEstablished = nil
         if !early.isEmpty {
             try session.write(early[...])
             early = []
@@ -162,6 +193,15 @@ public final class TLSServerStream: ConnectionStream {
         cipherOutput.removeAll(keepingCapacity: cipherOutput.capacity <= 1 << 20)
         cipherOffset = 0
         return .wrote(0)
+    }
+
+    /// Ends the sending side: close_notify, then a TCP half-close (the HTTP/1.1 lingering close).
+    public func shutdownWrite() {
+        if session.isEstablished {
+            session.shutdown()
+            _ = sendCiphertext()
+        }
+        socket.shutdownWrite()
     }
 
     public func close() {

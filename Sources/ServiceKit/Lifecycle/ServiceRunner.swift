@@ -20,6 +20,9 @@ public final class ServiceRunner: @unchecked Sendable {
         public var drainDelay: Duration = .zero
         /// How long all workers together may take to stop before the process goes on exiting.
         public var workerStopTimeout: Duration = .seconds(10)
+        /// Run on SIGHUP, in order, on the thread in `run()` (the operator's reload: the TLS
+        /// certificate). SIGHUP no longer ends the process; with nothing here it is only logged.
+        public var onHangup: [@Sendable () -> Void] = []
 
         public init() {}
     }
@@ -53,10 +56,14 @@ public final class ServiceRunner: @unchecked Sendable {
     /// True while serving and the service says it is ready: what /readyz answers.
     public var isReady: Bool { state.current == .serving && serviceIsReady() }
 
-    /// Starts everything, waits for SIGTERM or SIGINT, then shuts down in order.
+    /// Starts everything, waits for SIGTERM or SIGINT (running the reload hooks on each SIGHUP),
+    /// then shuts down in order.
     public func run() throws {
         try start()
-        let signal = TerminationSignals.wait()
+        let signal = TerminationSignals.wait { [options, logger] in
+            logger.info(options.onHangup.isEmpty ? "SIGHUP received: nothing to reload" : "SIGHUP received: reloading")
+            for reload in options.onHangup { reload() }
+        }
         logger.info("termination signal received", ["signal": .int(Int64(signal))])
         shutdown()
     }
@@ -67,7 +74,7 @@ public final class ServiceRunner: @unchecked Sendable {
         guard state.advance(from: .idle, to: .starting) else { return }
         // Before any thread exists, so every thread inherits the mask and the signal reaches
         // only the thread in `run()`.
-        TerminationSignals.block()
+        TerminationSignals.block(includingHangup: true)
         do {
             try admin.start()
             try server.start()

@@ -17,6 +17,8 @@ final class PublicHTTPConnection: IOHandler, PlainHTTPResponder, @unchecked Send
     private let handler: PlainHTTPHandler
     private let configuration: PublicHTTPListener.Configuration
     private let onClose: (PublicHTTPConnection) -> Void
+    /// The TLS under the connection (an `http/1.1` connection of the TLS listener); nil for plain TCP.
+    private let tls: TLSConnectionInfo?
 
     private var inbound: [UInt8] = []
     private var readBuffer = [UInt8](repeating: 0, count: 16 * 1024)
@@ -42,8 +44,10 @@ final class PublicHTTPConnection: IOHandler, PlainHTTPResponder, @unchecked Send
     var isIdle: Bool { !busy && outboundOffset == outbound.count }
 
     init(stream: ByteStream, loop: EventLoop, handler: @escaping PlainHTTPHandler,
-         configuration: PublicHTTPListener.Configuration, onClose: @escaping (PublicHTTPConnection) -> Void) {
+         configuration: PublicHTTPListener.Configuration, tls: TLSConnectionInfo? = nil,
+         onClose: @escaping (PublicHTTPConnection) -> Void) {
         self.stream = stream
+        self.tls = tls
         self.loop = loop
         self.handler = handler
         self.configuration = configuration
@@ -57,6 +61,8 @@ final class PublicHTTPConnection: IOHandler, PlainHTTPResponder, @unchecked Send
     func start() throws(NetIOError) {
         try loop.register(fd: stream.fd, handler: self, readable: true, writable: false)
         armRequestTimer()
+        // A TLS stream may hold a request that came with the handshake's end.
+        if stream.hasBufferedInput { loop.executeLocal { [weak self] in self?.readAvailable() } }
     }
 
     func handleIO(readable: Bool, writable: Bool, hangup: Bool) {
@@ -107,6 +113,8 @@ final class PublicHTTPConnection: IOHandler, PlainHTTPResponder, @unchecked Send
             inbound.removeAll()
             keepAlive = false
             busy = true
+            // Framing is in doubt: nothing more is read from this connection once the answer is out.
+            closeAfterFlush = true
             let body = Array("{\"code\":3,\"message\":\"\(message)\"}".utf8)
             write(HTTP1ResponseWriter.head(PlainHTTPResponseHead(status: status, headers: [("content-type", "application/json")]),
                                            contentLength: body.count, keepAlive: false) + body)
@@ -128,7 +136,7 @@ final class PublicHTTPConnection: IOHandler, PlainHTTPResponder, @unchecked Send
         timer = nil
         let request = PlainHTTPRequest(method: isHeadRequest ? "GET" : head.method, target: head.target,
                                        headers: head.headers, body: body, protocolName: "HTTP/1.\(head.minorVersion)",
-                                       peer: stream.peerDescription)
+                                       peer: stream.peerDescription, tls: tls)
         let handler = self.handler
         task = Task(executorPreference: loop) { [self] in
             await handler(request, self)
@@ -147,7 +155,8 @@ final class PublicHTTPConnection: IOHandler, PlainHTTPResponder, @unchecked Send
             return
         }
         armRequestTimer()
-        processInbound()
+        // Input a TLS stream still buffers does not make the socket readable again.
+        if stream.hasBufferedInput { readAvailable() } else { processInbound() }
     }
 
     private var closeAfterFlush = false
@@ -161,7 +170,8 @@ final class PublicHTTPConnection: IOHandler, PlainHTTPResponder, @unchecked Send
     }
 
     private func flush() {
-        while !closed && outboundOffset < outbound.count {
+        // A TLS stream takes all bytes at once but may still hold records for the socket.
+        while !closed && (outboundOffset < outbound.count || stream.hasPendingOutput) {
             switch stream.write(outbound, from: outboundOffset) {
             case .wrote(let count):
                 outboundOffset += count

@@ -6,6 +6,11 @@ import RPC
 /// `PlainHTTPHandler` (the same handler the gRPC port uses for HTTP/2 JSON requests). A
 /// `BackgroundWorker`, so the service runner starts it after the RPC server and stops it on
 /// shutdown.
+///
+/// It also serves HTTP/1.1 over TLS: the RPC server's TLS listener hands it the connections
+/// whose client chose `http/1.1` (`adopt`, as the RPC server's `tlsHTTP1`), and they get the
+/// same limits as its own (head and body sizes, request timeout, connection caps, counted
+/// together with the plain ones).
 public final class PublicHTTPListener: BackgroundWorker, @unchecked Sendable {
     public struct Configuration: Sendable {
         public var host: String
@@ -25,6 +30,9 @@ public final class PublicHTTPListener: BackgroundWorker, @unchecked Sendable {
         /// Turns an accepted socket into the byte stream HTTP is read from: the socket itself by
         /// default; a TLS session over it for TLS at the edge. Runs on the listener's loop.
         public var makeStream: @Sendable (TCPSocket) throws -> any ByteStream = { $0 }
+        /// false: no plain port of its own, only connections handed over by `adopt` (HTTP/1.1
+        /// over TLS while plain HTTP is off).
+        public var listensPlain = true
 
         public init(host: String = "0.0.0.0", port: Int) {
             self.host = host
@@ -37,7 +45,9 @@ public final class PublicHTTPListener: BackgroundWorker, @unchecked Sendable {
     private let handler: PlainHTTPHandler
     private var thread: LoopThread?
     private var acceptor: PublicHTTPAcceptor?
-    /// The bound port (useful when configured with port 0).
+    /// Where `adopt` (any thread) hands connections while running.
+    private let running = Mutex<(loop: EventLoop, acceptor: PublicHTTPAcceptor)?>(nil)
+    /// The bound port (useful when configured with port 0); 0 without a plain listener.
     public private(set) var port = 0
 
     public init(configuration: Configuration, handler: @escaping PlainHTTPHandler) {
@@ -47,20 +57,35 @@ public final class PublicHTTPListener: BackgroundWorker, @unchecked Sendable {
 
     public func start() throws {
         let loop = try EventLoop(name: "public-http")
-        let address = try SocketAddress(numericHost: configuration.host, port: configuration.port)
-        let listener = try TCPListener(address: address, reusePort: false)
+        var listener: TCPListener?
+        if configuration.listensPlain {
+            let address = try SocketAddress(numericHost: configuration.host, port: configuration.port)
+            listener = try TCPListener(address: address, reusePort: false)
+        }
         let acceptor = PublicHTTPAcceptor(listener: listener, loop: loop, handler: handler, configuration: configuration)
-        try loop.register(fd: listener.fd, handler: acceptor)
+        if let listener { try loop.register(fd: listener.fd, handler: acceptor) }
         let thread = LoopThread(loop: loop)
         try thread.start()
         self.acceptor = acceptor
         self.thread = thread
-        port = listener.localAddress.port
+        port = listener?.localAddress.port ?? 0
+        running.withLock { $0 = (loop, acceptor) }
+    }
+
+    /// Serves an HTTP/1.1 connection the TLS listener handed over (any thread). Closed at once
+    /// when the listener is not running or over its connection limits.
+    public func adopt(_ connection: TLSHTTP1Connection) {
+        guard let (loop, acceptor) = running.withLock({ $0 }) else {
+            connection.stream.close()
+            return
+        }
+        loop.execute { acceptor.open(connection.stream, peer: connection.peer, tls: connection.info) }
     }
 
     /// Stops accepting, lets answers in progress end for up to `grace`, then closes the rest.
     public func stop() async {
         guard let thread, let acceptor else { return }
+        running.withLock { $0 = nil }
         thread.loop.execute { [acceptor] in acceptor.beginShutdown() }
         for _ in 0..<50 where acceptor.openConnections.load(ordering: .relaxed) > 0 {
             try? await Task.sleep(for: .milliseconds(100))
@@ -78,7 +103,7 @@ public final class PublicHTTPListener: BackgroundWorker, @unchecked Sendable {
 import Synchronization
 
 final class PublicHTTPAcceptor: IOHandler, @unchecked Sendable {
-    private let listener: TCPListener
+    private let listener: TCPListener?
     private let loop: EventLoop
     private let handler: PlainHTTPHandler
     private let configuration: PublicHTTPListener.Configuration
@@ -86,7 +111,9 @@ final class PublicHTTPAcceptor: IOHandler, @unchecked Sendable {
     private var perPeer: [String: Int] = [:]
     let openConnections = Atomic<Int>(0)
 
-    init(listener: TCPListener, loop: EventLoop, handler: @escaping PlainHTTPHandler,
+    private var accepting = true
+
+    init(listener: TCPListener?, loop: EventLoop, handler: @escaping PlainHTTPHandler,
          configuration: PublicHTTPListener.Configuration) {
         self.listener = listener
         self.loop = loop
@@ -95,10 +122,10 @@ final class PublicHTTPAcceptor: IOHandler, @unchecked Sendable {
     }
 
     func handleIO(readable: Bool, writable: Bool, hangup: Bool) {
+        guard let listener else { return }
         while let socket = listener.accept() {
             let peer = socket.peer?.host ?? ""
-            guard connections.count < configuration.maxConnections,
-                  perPeer[peer, default: 0] < configuration.maxConnectionsPerPeer else {
+            guard admits(peer) else {
                 socket.close()
                 continue
             }
@@ -109,28 +136,48 @@ final class PublicHTTPAcceptor: IOHandler, @unchecked Sendable {
                 socket.close()
                 continue
             }
-            let connection = PublicHTTPConnection(stream: stream, loop: loop, handler: handler,
-                                                  configuration: configuration) { [weak self] closed in
-                guard let self else { return }
-                self.connections[closed.fd] = nil
-                self.perPeer[peer, default: 1] -= 1
-                if self.perPeer[peer] == 0 { self.perPeer[peer] = nil }
-                self.openConnections.subtract(1, ordering: .relaxed)
-            }
-            do {
-                try connection.start()
-                connections[socket.fd] = connection
-                perPeer[peer, default: 0] += 1
-                openConnections.add(1, ordering: .relaxed)
-            } catch {
-                socket.close()
-            }
+            open(stream, peer: peer, tls: nil, admitted: true)
+        }
+    }
+
+    /// Whether one more connection from `peer` is within the limits.
+    private func admits(_ peer: String) -> Bool {
+        accepting && connections.count < configuration.maxConnections
+            && perPeer[peer, default: 0] < configuration.maxConnectionsPerPeer
+    }
+
+    /// Serves a connection: an accepted socket, or one handed over by the TLS listener (checked
+    /// against the same limits here).
+    func open(_ stream: any ByteStream, peer: String, tls: TLSConnectionInfo?, admitted: Bool = false) {
+        guard admitted || admits(peer) else {
+            stream.close()
+            return
+        }
+        let connection = PublicHTTPConnection(stream: stream, loop: loop, handler: handler,
+                                              configuration: configuration, tls: tls) { [weak self] closed in
+            guard let self else { return }
+            self.connections[closed.fd] = nil
+            self.perPeer[peer, default: 1] -= 1
+            if self.perPeer[peer] == 0 { self.perPeer[peer] = nil }
+            self.openConnections.subtract(1, ordering: .relaxed)
+        }
+        // Counted before `start`, which may already read and answer (a TLS stream's buffered request).
+        connections[stream.fd] = connection
+        perPeer[peer, default: 0] += 1
+        openConnections.add(1, ordering: .relaxed)
+        do {
+            try connection.start()
+        } catch {
+            connection.close()
         }
     }
 
     func beginShutdown() {
-        loop.deregister(fd: listener.fd)
-        listener.close()
+        accepting = false
+        if let listener {
+            loop.deregister(fd: listener.fd)
+            listener.close()
+        }
         for connection in Array(connections.values) {
             connection.shuttingDown = true
             // Idle keep-alive connections go now; answers in progress (feeds see the flag) end first.

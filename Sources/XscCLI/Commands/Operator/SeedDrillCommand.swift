@@ -23,7 +23,9 @@ struct SeedDrillCommand: AsyncParsableCommand {
         salesperson, an intermediary (13900000001-8), a partner key for drill-mall and an \
         SMS-provider key for drill-sms (each printed once, when made); then, through the gateway \
         to orders, the drill SKU with its prices and the routing of district cq-o1-d3 \
-        (--skip-orders: organisation and keys only). Idempotent.
+        (--skip-orders: organisation and keys only). Idempotent. With --partner-cert-sha256 a new \
+        drill-mall key is bound to that client certificate: it then works only over the gateway's \
+        TLS port on a connection presenting the certificate.
         """)
 
     struct Member {
@@ -66,6 +68,9 @@ struct SeedDrillCommand: AsyncParsableCommand {
     @Option(name: .customLong("member-password"), help: "The members' initial password (default: XSC_DRILL_PASSWORD, else drill-password-2026).")
     var memberPassword: String?
     @Flag(name: .customLong("skip-orders"), help: "Organisation and keys only (no SKU, prices, routing).") var skipOrders = false
+    @Option(name: .customLong("partner-cert-sha256"),
+            help: "Bind a new drill-mall key to this client certificate: its SHA-256 fingerprint, as `openssl x509 -noout -fingerprint -sha256` prints it, or hex.")
+    var partnerCertSHA256: String?
 
     func run() async throws {
         let environment = ProcessEnvironment.current()
@@ -86,7 +91,7 @@ struct SeedDrillCommand: AsyncParsableCommand {
         defer { channel.close() }
         do {
             try await Self.seed(channel: channel, adminPhone: adminPhone, adminPassword: adminPassword,
-                                memberPassword: memberPassword, orders: !skipOrders)
+                                memberPassword: memberPassword, orders: !skipOrders, partnerCertSHA256: partnerCertSHA256)
         } catch let error as RPCError {
             throw CLIError.failed("seeding failed: \(error.code): \(error.message)")
         } catch let error as CLIError {
@@ -97,7 +102,7 @@ struct SeedDrillCommand: AsyncParsableCommand {
     }
 
     static func seed(channel: RPCChannel, adminPhone: String, adminPassword: String, memberPassword: String,
-                     orders: Bool) async throws {
+                     orders: Bool, partnerCertSHA256: String? = nil) async throws {
         var login = Xsc_Gateway_V1_LoginRequest()
         login.phone = adminPhone
         login.password = adminPassword
@@ -129,14 +134,16 @@ struct SeedDrillCommand: AsyncParsableCommand {
         }
         print("members' initial password: \(memberPassword)")
 
-        try await ensureKey(partnerID: partnerID, channel: "mall", label: "partner key", channel: channel, call: call)
+        try await ensureKey(partnerID: partnerID, channel: "mall", label: "partner key", channel: channel, call: call,
+                            clientCertSHA256: partnerCertSHA256)
         try await ensureKey(partnerID: smsProviderID, channel: "sms_provider", label: "sms provider key", channel: channel, call: call)
         if orders { try await SeedDrillOrders.seed(channel: channel, call: call) }
     }
 
     /// Makes a key for the partner unless it has an active one; prints a new key's secret once.
+    /// `clientCertSHA256` binds a new key to that client certificate (the gateway checks its form).
     static func ensureKey(partnerID: String, channel keyChannel: String, label: String, channel: RPCChannel,
-                          call: CallOptions) async throws {
+                          call: CallOptions, clientCertSHA256: String? = nil) async throws {
         let keys = Xsc_Gateway_V1_PartnerKeyServiceClient(channel: channel)
         var list = Xsc_Gateway_V1_ListKeysRequest()
         list.partnerId = partnerID
@@ -145,10 +152,15 @@ struct SeedDrillCommand: AsyncParsableCommand {
             var request = Xsc_Gateway_V1_CreateKeyRequest()
             request.partnerId = partnerID
             request.channel = keyChannel
+            request.clientCertSha256 = clientCertSHA256 ?? ""
             let key = try await keys.createKey(request, options: call)
             print("\(label) for \(partnerID) (channel \(keyChannel)), shown once: \(key.secret)")
+            if let bound = key.key?.clientCertSha256, !bound.isEmpty {
+                print("\(label) for \(partnerID) is bound to the client certificate with SHA-256 \(bound)")
+            }
         } else {
-            print("\(label): \(partnerID) already has \(active.count) active key(s): \(active.map(\.displayPrefix).joined(separator: ", "))")
+            let shown = active.map { $0.displayPrefix + ($0.clientCertSha256.isEmpty ? "" : " (bound to certificate \($0.clientCertSha256))") }
+            print("\(label): \(partnerID) already has \(active.count) active key(s): \(shown.joined(separator: ", "))")
         }
     }
 

@@ -2674,7 +2674,7 @@ const ProtobufCMessageDescriptor xsc__gateway__v1__revoke_session_response__desc
   (ProtobufCMessageInit) xsc__gateway__v1__revoke_session_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor xsc__gateway__v1__partner_key__field_descriptors[6] =
+static const ProtobufCFieldDescriptor xsc__gateway__v1__partner_key__field_descriptors[7] =
 {
   {
     "id",
@@ -2748,9 +2748,22 @@ static const ProtobufCFieldDescriptor xsc__gateway__v1__partner_key__field_descr
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "client_cert_sha256",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Gateway__V1__PartnerKey, client_cert_sha256),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned xsc__gateway__v1__partner_key__field_indices_by_name[] = {
   2,   /* field[2] = channel */
+  6,   /* field[6] = client_cert_sha256 */
   4,   /* field[4] = created_at_ms */
   3,   /* field[3] = display_prefix */
   0,   /* field[0] = id */
@@ -2760,7 +2773,7 @@ static const unsigned xsc__gateway__v1__partner_key__field_indices_by_name[] = {
 static const ProtobufCIntRange xsc__gateway__v1__partner_key__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 6 }
+  { 0, 7 }
 };
 const ProtobufCMessageDescriptor xsc__gateway__v1__partner_key__descriptor =
 {
@@ -2770,14 +2783,14 @@ const ProtobufCMessageDescriptor xsc__gateway__v1__partner_key__descriptor =
   "Xsc__Gateway__V1__PartnerKey",
   "xsc.gateway.v1",
   sizeof(Xsc__Gateway__V1__PartnerKey),
-  6,
+  7,
   xsc__gateway__v1__partner_key__field_descriptors,
   xsc__gateway__v1__partner_key__field_indices_by_name,
   1,  xsc__gateway__v1__partner_key__number_ranges,
   (ProtobufCMessageInit) xsc__gateway__v1__partner_key__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor xsc__gateway__v1__create_key_request__field_descriptors[2] =
+static const ProtobufCFieldDescriptor xsc__gateway__v1__create_key_request__field_descriptors[3] =
 {
   {
     "partner_id",
@@ -2803,15 +2816,28 @@ static const ProtobufCFieldDescriptor xsc__gateway__v1__create_key_request__fiel
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "client_cert_sha256",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Gateway__V1__CreateKeyRequest, client_cert_sha256),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned xsc__gateway__v1__create_key_request__field_indices_by_name[] = {
   1,   /* field[1] = channel */
+  2,   /* field[2] = client_cert_sha256 */
   0,   /* field[0] = partner_id */
 };
 static const ProtobufCIntRange xsc__gateway__v1__create_key_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 2 }
+  { 0, 3 }
 };
 const ProtobufCMessageDescriptor xsc__gateway__v1__create_key_request__descriptor =
 {
@@ -2821,7 +2847,7 @@ const ProtobufCMessageDescriptor xsc__gateway__v1__create_key_request__descripto
   "Xsc__Gateway__V1__CreateKeyRequest",
   "xsc.gateway.v1",
   sizeof(Xsc__Gateway__V1__CreateKeyRequest),
-  2,
+  3,
   xsc__gateway__v1__create_key_request__field_descriptors,
   xsc__gateway__v1__create_key_request__field_indices_by_name,
   1,  xsc__gateway__v1__create_key_request__number_ranges,

@@ -436,10 +436,16 @@ struct  Xsc__Gateway__V1__PartnerKey
    * 0 while active.
    */
   int64_t revoked_at_ms;
+  /*
+   * The client certificate the key is bound to: SHA-256 of its DER form, 64 lower-case hex
+   * digits; empty for a key usable without one. A bound key is accepted only over the gateway's
+   * TLS port on a connection that presented that certificate (verified against the client CA).
+   */
+  char *client_cert_sha256;
 };
 #define XSC__GATEWAY__V1__PARTNER_KEY__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&xsc__gateway__v1__partner_key__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0 }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, (char *)protobuf_c_empty_string }
 
 
 struct  Xsc__Gateway__V1__CreateKeyRequest
@@ -447,10 +453,16 @@ struct  Xsc__Gateway__V1__CreateKeyRequest
   ProtobufCMessage base;
   char *partner_id;
   char *channel;
+  /*
+   * Binds the key to a client certificate: SHA-256 of the certificate's DER form in hex (upper or
+   * lower case, colons allowed: `openssl x509 -in cert.pem -noout -fingerprint -sha256`). Empty:
+   * the key works with or without a certificate.
+   */
+  char *client_cert_sha256;
 };
 #define XSC__GATEWAY__V1__CREATE_KEY_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&xsc__gateway__v1__create_key_request__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
 
 struct  Xsc__Gateway__V1__CreateKeyResponse
