@@ -99,6 +99,9 @@ public enum ServiceHost {
             rpc.maxConnectionsPerPeer = config.admission.maxConnectionsPerPeer
             rpc.maxCallsInFlight = config.admission.maxCallsInFlight
             rpc.busyRetryAfter = config.admission.busyRetryAfter
+            rpc.peerConnectBurst = config.admission.peerConnectBurst
+            rpc.peerConnectRate = config.admission.peerConnectRate
+            rpc.peerCoolDown = config.admission.peerCoolDown
             rpc.tls = try HostTLS.endpoint(config.tls, logger: logger)
             if let authentication = definition.authenticationInterceptors {
                 rpc.interceptors = [tracing, AccessLogInterceptor(logger: logger), RPCMetricsInterceptor(registry: metrics)]
@@ -112,6 +115,7 @@ public enum ServiceHost {
             rpc.plainHTTP = try definition.plainHTTP?(hosted)
             rpc.plainHTTPLimits = definition.plainHTTPLimits
             let server = RPCServer(configuration: rpc, services: try definition.providers(hosted))
+            ServerMetrics.register(server, in: metrics)
             definition.serverCreated?(server, hosted)
             let admin = AdminListener.Configuration(host: config.adminListen.host, port: config.adminListen.port)
             let runner = ServiceRunner(server: server, admin: admin, metrics: metrics, logger: logger, workers: workers,

@@ -74,6 +74,75 @@ final class AdmissionTests: XCTestCase {
         _ = (first, second)
     }
 
+    func testConnectionsFasterThanThePeerRateAreClosedAtAccept() throws {
+        let server = try startServer {
+            $0.peerConnectBurst = 3
+            $0.peerConnectRate = 1
+        }
+        defer { server.shutdown() }
+        let admitted = try (0..<3).map { _ in try RawHTTP2Client(port: server.port) }
+        // Its preface may meet the close already (EPIPE): then it was refused all the same.
+        if let refused = try? RawHTTP2Client(port: server.port) {
+            XCTAssertTrue(refused.readUntilClosed(seconds: 10), "the fourth connection at once from one address is closed")
+            XCTAssertTrue(refused.frames().isEmpty, "closed before any HTTP/2 frame")
+        }
+        XCTAssertFalse(admitted[2].readUntilClosed(seconds: 1), "the first three are served")
+        XCTAssertEqual(server.connectionRefusals[.peerRate], 1)
+        XCTAssertEqual(server.connectionRefusals.total, 1)
+    }
+
+    /// The escalation: an address whose connection was ended for glitches (a rapid reset) gets
+    /// one connection a second during its cool-down, so its reconnect loop is closed at accept.
+    func testAPeerClosedForGlitchesCoolsDown() throws {
+        let server = try startServer {
+            $0.maxGlitchesPerConnection = 10
+            $0.peerCoolDown = .seconds(60)
+        }
+        defer { server.shutdown() }
+        let abuser = try RawHTTP2Client(port: server.port)
+        try abuser.send((0..<50).flatMap { index -> [UInt8] in
+            let stream = UInt32(1 + 2 * index)
+            return RawHTTP2Client.frame(type: 1, flags: 0x4, streamID: stream, payload: Self.requestBlock)
+                + RawHTTP2Client.frame(type: 3, flags: 0, streamID: stream, payload: [0, 0, 0, 8])
+        })
+        XCTAssertTrue(abuser.readUntilClosed(seconds: 10))
+        XCTAssertEqual(abuser.goawayErrorCode(), 11)
+        if let again = try? RawHTTP2Client(port: server.port) {
+            XCTAssertTrue(again.readUntilClosed(seconds: 10), "the abuser's next connection is closed at accept")
+            XCTAssertTrue(again.frames().isEmpty)
+        }
+        XCTAssertEqual(server.connectionRefusals[.coolDown], 1)
+    }
+
+    /// Without the cool-down (and the same rapid reset) the next connection is served: what
+    /// the test above shows is the cool-down's doing.
+    func testWithoutACoolDownTheAbuserReconnects() throws {
+        let server = try startServer {
+            $0.maxGlitchesPerConnection = 10
+            $0.peerCoolDown = .zero
+        }
+        defer { server.shutdown() }
+        let abuser = try RawHTTP2Client(port: server.port)
+        try abuser.send((0..<50).flatMap { index -> [UInt8] in
+            let stream = UInt32(1 + 2 * index)
+            return RawHTTP2Client.frame(type: 1, flags: 0x4, streamID: stream, payload: Self.requestBlock)
+                + RawHTTP2Client.frame(type: 3, flags: 0, streamID: stream, payload: [0, 0, 0, 8])
+        })
+        XCTAssertTrue(abuser.readUntilClosed(seconds: 10))
+        let again = try RawHTTP2Client(port: server.port)
+        XCTAssertFalse(again.readUntilClosed(seconds: 1))
+        XCTAssertEqual(server.connectionRefusals.total, 0)
+    }
+
+    /// A gRPC request's header block: literal, never-indexed fields.
+    private static let requestBlock: [UInt8] = {
+        func literal(_ name: String, _ value: String) -> [UInt8] {
+            [0x10, UInt8(name.utf8.count)] + Array(name.utf8) + [UInt8(value.utf8.count)] + Array(value.utf8)
+        }
+        return literal(":method", "POST") + literal(":scheme", "http") + literal(":path", "/test.Echo/Echo")
+            + literal(":authority", "x") + literal("content-type", "application/grpc") + literal("te", "trailers")
+    }()
+
     func testAClientThatNeverCompletesItsPrefaceIsClosed() throws {
         let server = try startServer { $0.handshakeTimeout = .milliseconds(300) }
         defer { server.shutdown() }

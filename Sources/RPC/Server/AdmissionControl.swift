@@ -1,4 +1,5 @@
 import Messages
+import NetIO
 import Synchronization
 
 /// What a server takes on, shared by all its loops: connections (in all and per peer address)
@@ -11,15 +12,28 @@ final class AdmissionControl: Sendable {
         var maxConnectionsPerPeer: Int
         var maxCallsInFlight: Int
         var retryAfter: Duration
+        var peerRates: PeerConnectionRates.Limits
+    }
+
+    private struct Connections {
+        var total = 0
+        var perPeer: [String: Int] = [:]
+        var rates: PeerConnectionRates
+        /// Counted under the same lock as the decision (refusals are the cheap path anyway).
+        var refusals = ConnectionRefusals()
     }
 
     let limits: Limits
     private let calls = Atomic<Int>(0)
-    private let connections = Mutex<(total: Int, perPeer: [String: Int])>((0, [:]))
+    private let connections: Mutex<Connections>
 
     init(limits: Limits) {
         self.limits = limits
+        connections = Mutex(Connections(rates: PeerConnectionRates(limits: limits.peerRates)))
     }
+
+    /// Connections closed at accept so far, by reason (for /metrics).
+    var refusals: ConnectionRefusals { connections.withLock { $0.refusals } }
 
     var callsInFlight: Int { calls.load(ordering: .relaxed) }
 
@@ -35,15 +49,35 @@ final class AdmissionControl: Sendable {
         calls.wrappingSubtract(1, ordering: .relaxed)
     }
 
-    /// True when a connection from `peer` may be served (then `connectionClosed` must follow).
-    func admitConnection(peer: String) -> Bool {
+    /// True when a connection from `peer` may be served (then `connectionClosed` must follow):
+    /// the peer's connection rate and cool-down (PeerConnectionRates), then the counts.
+    func admitConnection(peer: String, now: MonotonicTime = .now()) -> Bool {
         connections.withLock { state in
-            let fromPeer = state.perPeer[peer, default: 0]
-            guard state.total < limits.maxConnections, fromPeer < limits.maxConnectionsPerPeer else { return false }
-            state.total += 1
-            state.perPeer[peer] = fromPeer + 1
-            return true
+            let refusal: ConnectionRefusals.Reason?
+            switch state.rates.admit(peer, now: now) {
+            case .overRate: refusal = .peerRate
+            case .coolingDown: refusal = .coolDown
+            case .admitted:
+                let fromPeer = state.perPeer[peer, default: 0]
+                if state.total >= limits.maxConnections {
+                    refusal = .serverLimit
+                } else if fromPeer >= limits.maxConnectionsPerPeer {
+                    refusal = .peerLimit
+                } else {
+                    refusal = nil
+                    state.total += 1
+                    state.perPeer[peer] = fromPeer + 1
+                }
+            }
+            guard let refusal else { return true }
+            state.refusals.counts[refusal, default: 0] += 1
+            return false
         }
+    }
+
+    /// A connection from `peer` was ended for glitches: the peer cools down.
+    func peerClosedForGlitches(_ peer: String, now: MonotonicTime = .now()) {
+        connections.withLock { $0.rates.closedForGlitches(peer, now: now) }
     }
 
     func connectionClosed(peer: String) {

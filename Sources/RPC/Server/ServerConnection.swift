@@ -169,6 +169,8 @@ final class ServerConnection: HTTP2ConnectionDelegate {
         let withinBudget = glitches.spend(count, now: .now()) && !session.peerResetAllowanceExceeded
         session.peerResetAllowance = session.peerResetsReceived + glitches.remaining
         guard !withinBudget else { return }
+        // The address cools down too: otherwise the abuser just opens the next connection.
+        admission.peerClosedForGlitches(transport.socket.peer?.host ?? "")
         session.terminate(errorCode: HTTP2ErrorCode.enhanceYourCalm)
         for call in calls.values { call.abort() }
         calls.removeAll()

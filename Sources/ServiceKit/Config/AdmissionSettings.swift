@@ -9,6 +9,16 @@ public struct AdmissionSettings: Sendable, Equatable {
     public var maxConnections = 4096
     /// XSC_MAX_CONNECTIONS_PER_PEER: open gRPC connections per client address.
     public var maxConnectionsPerPeer = 1024
+    /// XSC_PEER_CONNECT_BURST: connections one client address may open at once (0: no rate
+    /// limit); XSC_PEER_CONNECT_RATE: per second after that. Past them a connection is closed
+    /// at accept. Generous: load tests, the CLI and the gateway's backend connections all come
+    /// from one address and may reconnect in bursts; a reconnect loop is what it stops.
+    public var peerConnectBurst = 500
+    public var peerConnectRate = 100
+    /// XSC_PEER_COOLDOWN_MS: after a connection was closed for glitches (rapid reset and the
+    /// like), its address may open one connection a second for this long (doubled per repeat,
+    /// up to 5 minutes); 0 turns cool-downs off.
+    public var peerCoolDown: Duration = .seconds(10)
     /// XSC_MAX_CALLS_IN_FLIGHT: calls being handled at once (health and reflection exempt).
     public var maxCallsInFlight = 4096
     /// XSC_BUSY_RETRY_AFTER_MS: the RetryInfo delay a refused call is given.
@@ -26,6 +36,9 @@ public struct AdmissionSettings: Sendable, Equatable {
         [
             "XSC_MAX_CONNECTIONS=\(maxConnections)",
             "XSC_MAX_CONNECTIONS_PER_PEER=\(maxConnectionsPerPeer)",
+            "XSC_PEER_CONNECT_BURST=\(peerConnectBurst)",
+            "XSC_PEER_CONNECT_RATE=\(peerConnectRate)",
+            "XSC_PEER_COOLDOWN_MS=\(peerCoolDown.wholeMilliseconds)",
             "XSC_MAX_CALLS_IN_FLIGHT=\(maxCallsInFlight)",
             "XSC_BUSY_RETRY_AFTER_MS=\(busyRetryAfter.wholeMilliseconds)",
             "XSC_DB_MAX_WAITERS=\(databaseMaxWaiters)",
@@ -42,6 +55,10 @@ extension EnvironmentReader {
         settings.maxConnections = wholeNumber("XSC_MAX_CONNECTIONS", in: 1...1_000_000, default: settings.maxConnections)
         settings.maxConnectionsPerPeer = wholeNumber("XSC_MAX_CONNECTIONS_PER_PEER", in: 1...1_000_000,
                                                      default: settings.maxConnectionsPerPeer)
+        settings.peerConnectBurst = wholeNumber("XSC_PEER_CONNECT_BURST", in: 0...1_000_000, default: settings.peerConnectBurst)
+        settings.peerConnectRate = wholeNumber("XSC_PEER_CONNECT_RATE", in: 1...1_000_000, default: settings.peerConnectRate)
+        settings.peerCoolDown = .milliseconds(wholeNumber("XSC_PEER_COOLDOWN_MS", in: 0...3_600_000,
+                                                          default: Int(settings.peerCoolDown.wholeMilliseconds)))
         settings.maxCallsInFlight = wholeNumber("XSC_MAX_CALLS_IN_FLIGHT", in: 1...1_000_000, default: settings.maxCallsInFlight)
         settings.busyRetryAfter = .milliseconds(wholeNumber("XSC_BUSY_RETRY_AFTER_MS", in: 1...60_000,
                                                             default: Int(settings.busyRetryAfter.wholeMilliseconds)))
