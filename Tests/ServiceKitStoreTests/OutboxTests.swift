@@ -25,6 +25,7 @@ final class OutboxTests: XCTestCase {
     private func relayConfiguration(batchSize: Int = 5, maxAttempts: Int = 20) -> OutboxRelay.Configuration {
         var configuration = OutboxRelay.Configuration()
         configuration.batchSize = batchSize
+        configuration.maxBatchSize = batchSize  // fixed batches: these tests count rows per claim
         configuration.lease = .seconds(60)
         configuration.pollInterval = .milliseconds(50)
         configuration.stopGracePeriod = .zero
@@ -212,6 +213,30 @@ final class OutboxTests: XCTestCase {
             let entry = try await outbox.entry(pool: pool, eventID: eventID)
             XCTAssertEqual(entry?.state, .delivered, eventID)
         }
+    }
+
+    /// A backlog is claimed in growing batches (twice the last while they come back full, up to
+    /// `maxBatchSize`), and the first short round goes back to `batchSize`.
+    func testABacklogIsClaimedInGrowingBatches() async throws {
+        let pool = try fixture.pool(sender)
+        _ = try await placeOrders(100, pool: pool)
+        var configuration = relayConfiguration(batchSize: 4)
+        configuration.maxBatchSize = 32
+        let deliverer = ScriptedDeliverer(.succeed)
+        let relay = OutboxRelay(pool: pool, deliverer: deliverer, configuration: configuration, clock: clock.now)
+        var claims: [Int] = []
+        for _ in 0..<7 { claims.append(try await relay.runOnce()) }
+        XCTAssertEqual(claims, [4, 8, 16, 32, 32, 8, 0])
+        XCTAssertEqual(deliverer.delivered.withLock { $0 }.count, 100)
+        let outbox = self.outbox
+        for index in 0..<10 {
+            try await pool.transaction { transaction in
+                try await outbox.enqueue(in: transaction, destination: "receiver", methodPath: ReceiverService.path,
+                                         payload: [UInt8(index)])
+            }
+        }
+        let again = try await relay.runOnce()
+        XCTAssertEqual(again, 4, "after a short round the claims start small again")
     }
 
     func testPermanentFailuresDeadLetterAtOnce() async throws {
