@@ -98,6 +98,8 @@ public enum ServiceHost {
             rpc.maxConnections = config.admission.maxConnections
             rpc.maxConnectionsPerPeer = config.admission.maxConnectionsPerPeer
             rpc.maxCallsInFlight = config.admission.maxCallsInFlight
+            rpc.maxUnaryCallsInFlight = config.admission.unaryCallLimit(databasePoolSize: poolConfiguration.maxConnections,
+                                                                        proxies: definition.fallback != nil)
             rpc.busyRetryAfter = config.admission.busyRetryAfter
             rpc.peerConnectBurst = config.admission.peerConnectBurst
             rpc.peerConnectRate = config.admission.peerConnectRate

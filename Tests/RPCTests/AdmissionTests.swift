@@ -63,6 +63,49 @@ final class AdmissionTests: XCTestCase {
         XCTAssertEqual(echoed.bytes, Array("ok".utf8))
     }
 
+    /// The unary cap (what a service's database pool carries): a third unary call is refused at
+    /// once while two hold their slots; health is exempt, and a stream does not count.
+    func testUnaryCallsPastTheirOwnCapAreRefused() async throws {
+        let server = try startServer {
+            $0.maxUnaryCallsInFlight = 2
+            $0.busyRetryAfter = .milliseconds(80)
+        }
+        defer { server.shutdown() }
+        let channel = RPCChannel(host: "127.0.0.1", port: server.port)
+        defer { channel.close() }
+        let sleepers = (0..<2).map { _ in
+            Task { () -> RawMessage in try await channel.unary(path: "/test.Echo/Sleep", request: RawMessage()) }
+        }
+        var waited = 0
+        while server.callsInFlight < 2 && waited < 600 {
+            try await Task.sleep(for: .milliseconds(50))
+            waited += 1
+        }
+        do {
+            let _: RawMessage = try await channel.unary(path: "/test.Echo/Echo", request: RawMessage())
+            XCTFail("a third unary call must be refused")
+        } catch let error as RPCError {
+            XCTAssertEqual(error.code, .resourceExhausted)
+            XCTAssertTrue(error.message.contains("2 unary calls in flight"), error.message)
+            XCTAssertEqual(try XCTUnwrap(error.detail(Google_Rpc_RetryInfo.self)).retryDelay?.nanos, 80_000_000)
+        }
+        let health: Grpc_Health_V1_HealthCheckResponse = try await channel.unary(
+            path: "/grpc.health.v1.Health/Check", request: Grpc_Health_V1_HealthCheckRequest())
+        XCTAssertEqual(health.status, .serving)
+        let stream: ClientStreamingCall<RawMessage, RawMessage> = channel.clientStreaming(path: "/test.Echo/Concat")
+        for part in ["a", "b"] { try await stream.send(RawMessage(Array(part.utf8))) }
+        let concatenated = try await stream.finish()
+        XCTAssertEqual(concatenated.bytes, Array("ab".utf8), "a stream is not a unary call")
+        for sleeper in sleepers { sleeper.cancel() }
+        waited = 0
+        while server.callsInFlight > 0 && waited < 600 {
+            try await Task.sleep(for: .milliseconds(50))
+            waited += 1
+        }
+        let echoed: RawMessage = try await channel.unary(path: "/test.Echo/Echo", request: RawMessage(Array("ok".utf8)))
+        XCTAssertEqual(echoed.bytes, Array("ok".utf8), "ended calls give their unary slots back")
+    }
+
     func testConnectionsPastThePerPeerLimitAreClosed() throws {
         let server = try startServer { $0.maxConnectionsPerPeer = 2 }
         defer { server.shutdown() }

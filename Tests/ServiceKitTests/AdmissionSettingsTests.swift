@@ -37,6 +37,23 @@ final class AdmissionSettingsTests: XCTestCase {
         XCTAssertTrue(config.printable().contains("XSC_MAX_CALLS_IN_FLIGHT=150\n"))
     }
 
+    /// Unset, the unary cap follows the pool: its connections plus three quarters of its
+    /// waiters (a proxy gets none); set, it is taken as is, 0 meaning none.
+    func testTheUnaryCapFollowsThePoolUnlessSet() throws {
+        let config = try ServiceConfig.load(service: "orders", environment: base)
+        XCTAssertNil(config.admission.maxUnaryCallsInFlight)
+        XCTAssertTrue(config.printable().contains("XSC_MAX_UNARY_CALLS_IN_FLIGHT=auto\n"))
+        XCTAssertEqual(config.admission.unaryCallLimit(databasePoolSize: 10, proxies: false), 10 + 48)
+        XCTAssertEqual(config.admission.unaryCallLimit(databasePoolSize: 4, proxies: false), 4 + 48)
+        XCTAssertNil(config.admission.unaryCallLimit(databasePoolSize: 10, proxies: true))
+        let small = try ServiceConfig.load(service: "orders", environment: base.merging(["XSC_DB_MAX_WAITERS": "16"]) { $1 })
+        XCTAssertEqual(small.admission.unaryCallLimit(databasePoolSize: 4, proxies: false), 16)
+        let set = try ServiceConfig.load(service: "orders", environment: base.merging(["XSC_MAX_UNARY_CALLS_IN_FLIGHT": "7"]) { $1 })
+        XCTAssertEqual(set.admission.unaryCallLimit(databasePoolSize: 10, proxies: true), 7)
+        let off = try ServiceConfig.load(service: "orders", environment: base.merging(["XSC_MAX_UNARY_CALLS_IN_FLIGHT": "0"]) { $1 })
+        XCTAssertNil(off.admission.unaryCallLimit(databasePoolSize: 10, proxies: false))
+    }
+
     func testBadLimitsAreAllReported() {
         let environment = base.merging([
             "XSC_MAX_CONNECTIONS": "10", "XSC_MAX_CONNECTIONS_PER_PEER": "11", "XSC_MAX_CALLS_IN_FLIGHT": "0",

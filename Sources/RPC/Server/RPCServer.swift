@@ -27,6 +27,12 @@ public final class RPCServer: @unchecked Sendable {
         public var maxConnections = 4096
         public var maxConnectionsPerPeer = 1024
         public var maxCallsInFlight = 4096
+        /// Unary calls in flight, counted besides `maxCallsInFlight` (nil: no cap of their own).
+        /// A service whose unary calls each need a database connection sets it below what its
+        /// pool plus the pool's waiters carry (ServiceHost does), so overload is refused here at
+        /// once with RESOURCE_EXHAUSTED + RetryInfo instead of after queueing for a connection.
+        /// Streams are not counted: a watch holds no connection while it waits.
+        public var maxUnaryCallsInFlight: Int?
         public var busyRetryAfter: Duration = .milliseconds(100)
         /// Per client address, judged at accept before any TLS/HTTP/2 work (PeerConnectionRates):
         /// `peerConnectBurst` connections at once and `peerConnectRate` a second after that
@@ -88,6 +94,7 @@ public final class RPCServer: @unchecked Sendable {
         admission = AdmissionControl(limits: .init(maxConnections: configuration.maxConnections,
                                                    maxConnectionsPerPeer: configuration.maxConnectionsPerPeer,
                                                    maxCallsInFlight: configuration.maxCallsInFlight,
+                                                   maxUnaryCallsInFlight: configuration.maxUnaryCallsInFlight,
                                                    retryAfter: configuration.busyRetryAfter,
                                                    peerRates: .init(burst: configuration.peerConnectBurst,
                                                                     perSecond: configuration.peerConnectRate,
