@@ -93,10 +93,12 @@ def raw_socket(address: str, source: str | None = None) -> socket.socket:
 
 
 def closed_by_server(sock: socket.socket, wait_s: float = 5.0) -> tuple[bool, bool]:
-    """(closed, saw GOAWAY): reads what the server sends until EOF or `wait_s` of silence."""
+    """(closed, saw GOAWAY): reads what the server sends until EOF or `wait_s` of silence.
+    `closed_by_server.received` keeps how many bytes came (0: refused at accept)."""
     sock.settimeout(wait_s)
     goaway = False
     buffered = b""
+    closed_by_server.received = 0
     for _ in range(100_000):
         try:
             chunk = sock.recv(1 << 16)
@@ -106,6 +108,7 @@ def closed_by_server(sock: socket.socket, wait_s: float = 5.0) -> tuple[bool, bo
             return True, goaway
         if not chunk:
             return True, goaway
+        closed_by_server.received += len(chunk)
         buffered += chunk
         while len(buffered) >= 9:
             length = int.from_bytes(buffered[:3], "big")
@@ -292,7 +295,7 @@ def test_continuation_flood(live_server, stubs):
             sent += 100
         closed, goaway = closed_by_server(sock)
         sock.close()
-        return {"closed": closed, "goaway": goaway, "frames": sent, "unit": "CONTINUATION frames"}
+        return {"closed": closed, "goaway": goaway, "refused": closed and closed_by_server.received == 0, "frames": sent, "unit": "CONTINUATION frames"}
     outcome = run_case("CONTINUATION flood", live_server, stubs, abuse)
     assert outcome["closed"] == outcome["connections"], "a CONTINUATION flood must end the connection"
 
@@ -311,7 +314,7 @@ def test_settings_flood(live_server, stubs):
             sent += 500
         closed, goaway = closed_by_server(sock)
         sock.close()
-        return {"closed": closed, "goaway": goaway, "frames": sent, "unit": "SETTINGS frames, no ACK read,"}
+        return {"closed": closed, "goaway": goaway, "refused": closed and closed_by_server.received == 0, "frames": sent, "unit": "SETTINGS frames, no ACK read,"}
     outcome = run_case("SETTINGS flood", live_server, stubs, abuse)
     assert outcome["closed"] == outcome["connections"], "a SETTINGS flood must end the connection"
 
@@ -329,7 +332,7 @@ def test_ping_flood(live_server, stubs):
             sent += 500
         closed, goaway = closed_by_server(sock)
         sock.close()
-        return {"closed": closed, "goaway": goaway, "frames": sent, "unit": "PINGs"}
+        return {"closed": closed, "goaway": goaway, "refused": closed and closed_by_server.received == 0, "frames": sent, "unit": "PINGs"}
     outcome = run_case("PING flood", live_server, stubs, abuse)
     assert outcome["closed"] == outcome["connections"], "a PING flood must end the connection"
 
