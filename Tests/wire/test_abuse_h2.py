@@ -129,21 +129,31 @@ def send_all(sock: socket.socket, data: bytes) -> bool:
         return False
 
 
+def cpu_ms(pid: int) -> float:
+    """User + system CPU time the process has used so far (/proc/PID/stat, clock ticks)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
+
+
 def run_case(name: str, live_server, stubs, abuse_once) -> dict:
     """Baseline, then `abuse_once(address)` on fresh connections, one after another, for
     WINDOW_S while the other client calls; prints the row's figures. `abuse_once` returns
     {"closed": bool, "frames": int, ...}."""
     pid = live_server.proc.pid
+    quiet_cpu = cpu_ms(pid)
     base, base_failures = Prober(live_server.address, stubs, WINDOW_S).result()
+    quiet_cpu = cpu_ms(pid) - quiet_cpu
     assert not base_failures, base_failures[:5]
     before = rss_kib(pid)
     prober = Prober(live_server.address, stubs, WINDOW_S)
+    abuse_cpu = cpu_ms(pid)
     outcomes, end = [], time.monotonic() + WINDOW_S
     for _ in range(1_000_000):  # bounded; the window ends it (refused connections are quick)
         outcomes.append(abuse_once(live_server.address))
         if time.monotonic() >= end:
             break
     during, failures = prober.result()
+    abuse_cpu = cpu_ms(pid) - abuse_cpu
     after = rss_kib(pid)
     p99_base, p99_during = percentile(base, 99), percentile(during, 99)
     ratio = p99_during / p99_base if p99_base > 0 else float("nan")
@@ -154,7 +164,8 @@ def run_case(name: str, live_server, stubs, abuse_once) -> dict:
           f"({refused} of them at accept, before any frame) "
           f"({frames:,} {outcomes[0]['unit']} sent); server RSS {before:,} -> {after:,} KiB; other client "
           f"p50 {percentile(base, 50):.2f} -> {percentile(during, 50):.2f} ms, p99 {p99_base:.2f} -> {p99_during:.2f} ms "
-          f"({ratio:.2f}x baseline: {'within' if ratio <= 2 else 'OVER'} 2x), {len(during)} calls, {len(failures)} failed")
+          f"({ratio:.2f}x baseline: {'within' if ratio <= 2 else 'OVER'} 2x), {len(during)} calls, {len(failures)} failed; "
+          f"server CPU {abuse_cpu:.0f} ms in the abused window vs {quiet_cpu:.0f} ms in the quiet one")
     assert not failures, failures[:5]
     assert after - before < 64 * 1024, f"{name}: RSS grew {after - before} KiB"
     with raw_h2.RawGrpcConnection(live_server.address) as again:
