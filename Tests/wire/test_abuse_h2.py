@@ -232,6 +232,20 @@ def rapid_reset_once(address: str) -> dict:
             "refused": closed and received == 0}
 
 
+def closed_port_once(address: str) -> dict:
+    """The control: the same reconnect loop from the same address against a port nothing
+    listens on (the kernel refuses it; no server does any work). What the other client sees
+    then is the attacker's own cost to the shared machine, the floor for the cases above."""
+    port = closed_port_once.port
+    try:
+        sock = raw_socket(f"127.0.0.1:{port}", source=RAPID_RESET_FROM)
+        sock.close()
+    except ConnectionRefusedError:
+        pass
+    return {"closed": True, "refused": True, "goaway": False, "code": None, "processed": 0, "answered": 0,
+            "frames": 0, "unit": "streams opened and reset"}
+
+
 def interop_server(name: str, **env: str) -> wire_support.ServerProcess:
     port = wire_support.free_port()
     return wire_support.ServerProcess(name, [str(wire_support.binary("xsc-interop-server")), "--port", str(port)],
@@ -263,6 +277,10 @@ def test_rapid_reset(stubs):
         server = interop_server(f"xsc-interop-server-rapid-{key}", **env)
         try:
             cases[key] = run_case(name, server, stubs, rapid_reset_once)
+            if key == "defaults":
+                closed_port_once.port = wire_support.free_port()
+                cases["control"] = run_case("control (the same reconnect loop against a closed port: no server work)",
+                                            server, stubs, closed_port_once)
         finally:
             server.stop()
 
@@ -278,7 +296,8 @@ def test_rapid_reset(stubs):
           f"without them ({defaults['refused']:,} refused at accept); other client's p99 x baseline: "
           f"{defaults['p99_ratio']:.2f}x with the defaults ({defaults['p99_base']:.2f} -> {defaults['p99_during']:.2f} ms: "
           f"{'within' if defaults['p99_ratio'] <= 2 else 'OVER'} 2x), {budget['p99_ratio']:.2f}x with the budget alone, "
-          f"{none['p99_ratio']:.2f}x with neither")
+          f"{none['p99_ratio']:.2f}x with neither; the control (the loop against a closed port, no server work) "
+          f"{cases['control']['p99_ratio']:.2f}x ({cases['control']['p99_base']:.2f} -> {cases['control']['p99_during']:.2f} ms)")
     for key in ("defaults", "budget"):
         outcomes = cases[key]["outcomes"]
         assert cases[key]["closed"] == cases[key]["connections"], f"{key}: every rapid-reset connection must be closed"
