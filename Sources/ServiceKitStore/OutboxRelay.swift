@@ -68,6 +68,11 @@ public final class OutboxRelay: BackgroundWorker {
     private let handOffTask = Mutex<Task<Void, Never>?>(nil)
     /// The next claim's size (see `maxBatchSize`).
     private let claimSize: Mutex<Int>
+    /// Destinations whose every delivery in a round failed, retryably: a peer (or its database)
+    /// down. Rows to them wait out backoffs that grow through the outage (up to `retry.maxDelay`,
+    /// 10 minutes); when such a peer answers again its waiting rows are made due at once, so the
+    /// backlog of a long outage drains at the normal pace instead of at the backoffs' pace.
+    private let downDestinations = Mutex<Set<String>>([])
 
     public init(pool: PostgresPool, deliverer: any OutboxDeliverer, configuration: Configuration = Configuration(),
                 clock: @escaping WallClock = SystemWallClock.now, name: String = "outbox-relay") {
@@ -129,7 +134,34 @@ public final class OutboxRelay: BackgroundWorker {
         let outcomes = await deliverAll(claimed.messages)
         try Task.checkCancellation() // stopped mid-delivery: record nothing, the lease expires
         try await record(outcomes, leaseToken: claimed.leaseToken)
+        try await retryWaitingRows(ofRecoveredIn: claimed.messages, outcomes)
         return claimed.messages.count
+    }
+
+    /// Notes the destinations that were down this round, and makes the waiting rows of those
+    /// that answered again due now (rows leased to another relay are left alone).
+    private func retryWaitingRows(ofRecoveredIn messages: [OutboxMessage], _ outcomes: [Outcome]) async throws {
+        var succeeded = Set<String>()
+        var failed = Set<String>()
+        for (message, outcome) in zip(messages, outcomes) {
+            switch outcome {
+            case .delivered: succeeded.insert(message.destination)
+            case .failed(_, _, _, let permanent): if !permanent { failed.insert(message.destination) }
+            }
+        }
+        let recovered = downDestinations.withLock { down -> [String] in
+            down.formUnion(failed.subtracting(succeeded))
+            let back = down.intersection(succeeded)
+            down.subtract(back)
+            return back.sorted()
+        }
+        for destination in recovered {
+            let now = clock()
+            try await pool.execute("""
+                UPDATE xsc_outbox SET next_attempt_at = $2
+                WHERE state = 'pending' AND destination = $1 AND attempts > 0 AND next_attempt_at > $2 AND lease_token IS NULL
+                """, [.text(destination), .timestampMillis(now)])
+        }
     }
 
     private func claim(limit: Int) async throws -> (messages: [OutboxMessage], leaseToken: Int64) {

@@ -239,6 +239,33 @@ final class OutboxTests: XCTestCase {
         XCTAssertEqual(again, 4, "after a short round the claims start small again")
     }
 
+    /// Rows that failed while their peer was down wait out their backoff only until the peer
+    /// answers again: then they are due at once (an outage's backoffs, grown to minutes, must
+    /// not keep its backlog waiting once the peer is back).
+    func testRowsWaitingForADownPeerAreRetriedOnceItAnswersAgain() async throws {
+        let pool = try fixture.pool(sender)
+        let first = try await placeOrders(1, pool: pool)[0]
+        let deliverer = ScriptedDeliverer(.failRetryable)
+        let relay = OutboxRelay(pool: pool, deliverer: deliverer, configuration: relayConfiguration(), clock: clock.now)
+        var claimed = try await relay.runOnce()
+        XCTAssertEqual(claimed, 1)
+        claimed = try await relay.runOnce()
+        XCTAssertEqual(claimed, 0, "backing off (5-10 s)")
+
+        deliverer.mode.withLock { $0 = .succeed }
+        let outbox = self.outbox
+        try await pool.transaction { transaction in
+            try await outbox.enqueue(in: transaction, destination: "receiver", methodPath: ReceiverService.path, payload: [9])
+        }
+        claimed = try await relay.runOnce()
+        XCTAssertEqual(claimed, 1, "the new row; the peer answers again")
+        claimed = try await relay.runOnce()
+        XCTAssertEqual(claimed, 1, "the row that waited for the peer is due at once, not after its backoff")
+        let entry = try await outbox.entry(pool: pool, eventID: first)
+        XCTAssertEqual(entry?.state, .delivered)
+        XCTAssertEqual(entry?.attempts, 2)
+    }
+
     func testPermanentFailuresDeadLetterAtOnce() async throws {
         let pool = try fixture.pool(sender)
         let eventID = try await placeOrders(1, pool: pool)[0]
