@@ -3,9 +3,10 @@
 capacity"): xsc-orders with a small pool (XSC_DB_POOL_SIZE=4, XSC_DB_MAX_WAITERS=16) and
 its default admission, which sits below what that pool plus its waiters carry (unary calls in
 flight: the pool + 3/4 of the waiters = 16, so overload is refused at admission with
-RESOURCE_EXHAUSTED + RetryInfo, not in the database queue), and xsc-notifications beside it so orders' outbox relay delivers as in a real system
-(without it every order's SMS prompt fails and is retried, a background load that grows during
-the run and made the later phase look slower). Its capacity is measured closed-loop with 16
+RESOURCE_EXHAUSTED + RetryInfo, not in the database queue), and xsc-notifications beside it,
+so orders' outbox relay delivers as in a real system (without it every order's SMS prompt fails
+and is retried with backoff: background work on the same small pool that grows during the run,
+which a real system does not have; `--no-notifications` runs that way). Its capacity is measured closed-loop with 16
 callers (OK answers per second), then an open loop at twice that rate: offered load, goodput
 (OK per second, and as a share of capacity), the refusals and how fast they came (p50/p99 from
 the time each call was due, and the share within 10 ms), server CPU and RSS.
