@@ -63,7 +63,7 @@ fi
 say "phone numbers in the logs of the soak"
 scripts/scan-phone-numbers.py "$logs" ${pg_dir:+"$pg_dir"} 2>&1 | tee -a "$logs/pytest.out" || failed+=("phone numbers")
 
-grep -E "^(cross-team sweep|  lookup fields|rapid reset|CONTINUATION flood|SETTINGS flood|PING flood|slowloris|HPACK bomb|overload|graceful shutdown|hostile strings|  (sql|invalid-utf8|nul|1mb|database errors)|forged/replayed|cut off from PostgreSQL|kill -9|PostgreSQL stop|h2 conformance|fuzz|phone numbers in logs|never-reading|Backpressure|backpressure)" \
+grep -E "^(cross-team sweep|  lookup fields|rapid reset|control \(the same|outbox backlog|CONTINUATION flood|SETTINGS flood|PING flood|slowloris|HPACK bomb|overload|graceful shutdown|hostile strings|  (sql|invalid-utf8|nul|1mb|database errors)|forged/replayed|cut off from PostgreSQL|kill -9|PostgreSQL stop|h2 conformance|fuzz|phone numbers in logs|never-reading|Backpressure|backpressure)" \
     "$logs/pytest.out" > "$figures" || true
 grep -E "^(replicas:|customers [0-9]+ |weeks closed|answered by|  killed)" "$logs/replicas.out" >> "$figures" || true
 say "figures (also in $figures)"

@@ -37,6 +37,15 @@ var configuration = RPCServer.Configuration(host: "0.0.0.0", port: port, eventLo
 if let text = getenv("XSC_MAX_GLITCHES_PER_CONNECTION"), let glitches = Int(String(cString: text)), glitches > 0 {
     configuration.maxGlitchesPerConnection = glitches
 }
+// ... and the per-address connection rate and cool-down with and without them (the services'
+// variable names; ServiceHost reads them through ServiceConfig).
+func environmentNumber(_ name: String) -> Int? {
+    guard let text = getenv(name), let number = Int(String(cString: text)), number >= 0 else { return nil }
+    return number
+}
+if let burst = environmentNumber("XSC_PEER_CONNECT_BURST") { configuration.peerConnectBurst = burst }
+if let rate = environmentNumber("XSC_PEER_CONNECT_RATE"), rate > 0 { configuration.peerConnectRate = rate }
+if let millis = environmentNumber("XSC_PEER_COOLDOWN_MS") { configuration.peerCoolDown = .milliseconds(millis) }
 let server = RPCServer(configuration: configuration, services: [InteropTestService()])
 do {
     try server.start()

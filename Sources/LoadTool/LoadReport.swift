@@ -60,6 +60,15 @@ struct LoadReport {
         return lines.joined(separator: "\n")
     }
 
+    /// RESOURCE_EXHAUSTED answers' latency: percentiles and how many came within 10 ms.
+    private var refusalLatencies: [String: Int] {
+        let histogram = result.refusalMicros
+        guard histogram.totalCount > 0 else { return ["count": 0] }
+        let within = Int(histogram.count(within: 0...10_000))
+        return ["count": Int(histogram.totalCount), "p50": Int(histogram.valueAtPercentile(50)),
+                "p99": Int(histogram.valueAtPercentile(99)), "max": Int(histogram.max), "within_10ms": within]
+    }
+
     private var isOpen: Bool {
         if case .open = mode { return true }
         return false
@@ -83,6 +92,7 @@ struct LoadReport {
                 .merging(["mean": Int(result.latencyMicros.totalCount == 0 ? 0 : result.latencyMicros.mean.rounded()),
                           "count": Int(result.latencyMicros.totalCount)]) { first, _ in first },
             "statuses": result.statuses,
+            "refusal_latency_us": refusalLatencies,
             "status_samples": result.samples,
             "extra": extra,
             "machine": Self.machine(),

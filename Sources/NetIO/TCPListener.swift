@@ -41,8 +41,10 @@ public final class TCPListener {
         Glibc.close(fd)
     }
 
-    /// The next pending connection, or nil when none is waiting.
-    public func accept() -> TCPSocket? {
+    /// The next pending connection, or nil when none is waiting. `prepared: false` leaves out
+    /// the socket options (non-blocking, close-on-exec, no Nagle) for a caller that may close the
+    /// connection at once (admission at accept): it then calls `prepareAccepted()` to serve it.
+    public func accept(prepared: Bool = true) -> TCPSocket? {
         var storage = sockaddr_storage()
         var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
         let client = withUnsafeMutablePointer(to: &storage) {
@@ -51,11 +53,8 @@ public final class TCPListener {
             }
         }
         guard client >= 0 else { return nil }
-        // accept4 hides behind _GNU_SOURCE, which Swift's Glibc module is not built with.
-        _ = fcntl(client, F_SETFL, fcntl(client, F_GETFL) | O_NONBLOCK)
-        _ = fcntl(client, F_SETFD, FD_CLOEXEC)
         let socket = TCPSocket(fd: client, peer: SocketAddress.fromKernel(storage))
-        socket.setNoDelay()
+        if prepared { socket.prepareAccepted() }
         return socket
     }
 

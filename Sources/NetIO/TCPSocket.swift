@@ -52,6 +52,14 @@ public final class TCPSocket {
         return code == 0 ? nil : .system("connect", code)
     }
 
+    /// What an accepted connection needs before it is served (TCPListener.accept).
+    public func prepareAccepted() {
+        // accept4 hides behind _GNU_SOURCE, which Swift's Glibc module is not built with.
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+        _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+        setNoDelay()
+    }
+
     func setNoDelay() {
         var on: Int32 = 1
         setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &on, socklen_t(MemoryLayout<Int32>.size))

@@ -98,7 +98,12 @@ public enum ServiceHost {
             rpc.maxConnections = config.admission.maxConnections
             rpc.maxConnectionsPerPeer = config.admission.maxConnectionsPerPeer
             rpc.maxCallsInFlight = config.admission.maxCallsInFlight
+            rpc.maxUnaryCallsInFlight = config.admission.unaryCallLimit(databasePoolSize: poolConfiguration.maxConnections,
+                                                                        proxies: definition.fallback != nil)
             rpc.busyRetryAfter = config.admission.busyRetryAfter
+            rpc.peerConnectBurst = config.admission.peerConnectBurst
+            rpc.peerConnectRate = config.admission.peerConnectRate
+            rpc.peerCoolDown = config.admission.peerCoolDown
             rpc.tlsHTTP1 = try definition.tlsHTTP1?(hosted)
             rpc.tls = try HostTLS.endpoint(config.tls, offersHTTP1: rpc.tlsHTTP1 != nil, logger: logger)
             if let authentication = definition.authenticationInterceptors {
@@ -113,6 +118,7 @@ public enum ServiceHost {
             rpc.plainHTTP = try definition.plainHTTP?(hosted)
             rpc.plainHTTPLimits = definition.plainHTTPLimits
             let server = RPCServer(configuration: rpc, services: try definition.providers(hosted))
+            ServerMetrics.register(server, in: metrics)
             definition.serverCreated?(server, hosted)
             let admin = AdminListener.Configuration(host: config.adminListen.host, port: config.adminListen.port)
             var runnerOptions = options.runner

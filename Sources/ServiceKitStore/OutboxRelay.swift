@@ -23,6 +23,14 @@ import Synchronization
 public final class OutboxRelay: BackgroundWorker {
     public struct Configuration: Sendable {
         public var batchSize = 16
+        /// While rounds come back full (a backlog: after an outage, or intake faster than one
+        /// round of `batchSize` per round trip), each claim takes twice the last, up to this;
+        /// the first round that is not full goes back to `batchSize`. A backlog then drains at
+        /// the receivers' pace instead of a claim, a delivery wait and a record per 16 rows
+        /// (measured: 6,376 rows left at the end of a 10,000-order load, drained at 126 rows/s).
+        /// Kept below a receiver's database pool plus its waiters (10 + 64 by default), so a
+        /// batch's calls are not refused there as a queue overflow.
+        public var maxBatchSize = 64
         /// How long a claimed row is reserved for this relay: longer than a delivery can take.
         public var lease: Duration = .seconds(60)
         public var pollInterval: Duration = .seconds(1)
@@ -58,6 +66,13 @@ public final class OutboxRelay: BackgroundWorker {
     private let loop: PollingLoop
     private let handoff = OutboxHandoff()
     private let handOffTask = Mutex<Task<Void, Never>?>(nil)
+    /// The next claim's size (see `maxBatchSize`).
+    private let claimSize: Mutex<Int>
+    /// Destinations whose every delivery in a round failed, retryably: a peer (or its database)
+    /// down. Rows to them wait out backoffs that grow through the outage (up to `retry.maxDelay`,
+    /// 10 minutes); when such a peer answers again its waiting rows are made due at once, so the
+    /// backlog of a long outage drains at the normal pace instead of at the backoffs' pace.
+    private let downDestinations = Mutex<Set<String>>([])
 
     public init(pool: PostgresPool, deliverer: any OutboxDeliverer, configuration: Configuration = Configuration(),
                 clock: @escaping WallClock = SystemWallClock.now, name: String = "outbox-relay") {
@@ -66,6 +81,7 @@ public final class OutboxRelay: BackgroundWorker {
         self.deliverer = deliverer
         self.configuration = configuration
         self.clock = clock
+        self.claimSize = Mutex(max(1, configuration.batchSize))
         self.loop = PollingLoop(name: name, interval: configuration.pollInterval,
                                 stopGracePeriod: configuration.stopGracePeriod,
                                 reportError: configuration.reportError)
@@ -102,19 +118,57 @@ public final class OutboxRelay: BackgroundWorker {
     /// One round: claim, deliver, record. Returns how many rows it claimed.
     @discardableResult
     public func runOnce() async throws -> Int {
-        let claimed = try await claim()
+        let size = claimSize.withLock { $0 }
+        let claimed: (messages: [OutboxMessage], leaseToken: Int64)
+        do {
+            claimed = try await claim(limit: size)
+        } catch {
+            claimSize.withLock { $0 = max(1, configuration.batchSize) }
+            throw error
+        }
+        claimSize.withLock {
+            $0 = claimed.messages.count >= size ? min(max(size, configuration.maxBatchSize), size * 2)
+                                                : max(1, configuration.batchSize)
+        }
         guard !claimed.messages.isEmpty else { return 0 }
         let outcomes = await deliverAll(claimed.messages)
         try Task.checkCancellation() // stopped mid-delivery: record nothing, the lease expires
         try await record(outcomes, leaseToken: claimed.leaseToken)
+        try await retryWaitingRows(ofRecoveredIn: claimed.messages, outcomes)
         return claimed.messages.count
     }
 
-    private func claim() async throws -> (messages: [OutboxMessage], leaseToken: Int64) {
+    /// Notes the destinations that were down this round, and makes the waiting rows of those
+    /// that answered again due now (rows leased to another relay are left alone).
+    private func retryWaitingRows(ofRecoveredIn messages: [OutboxMessage], _ outcomes: [Outcome]) async throws {
+        var succeeded = Set<String>()
+        var failed = Set<String>()
+        for (message, outcome) in zip(messages, outcomes) {
+            switch outcome {
+            case .delivered: succeeded.insert(message.destination)
+            case .failed(_, _, _, let permanent): if !permanent { failed.insert(message.destination) }
+            }
+        }
+        let recovered = downDestinations.withLock { down -> [String] in
+            down.formUnion(failed.subtracting(succeeded))
+            let back = down.intersection(succeeded)
+            down.subtract(back)
+            return back.sorted()
+        }
+        for destination in recovered {
+            let now = clock()
+            try await pool.execute("""
+                UPDATE xsc_outbox SET next_attempt_at = $2
+                WHERE state = 'pending' AND destination = $1 AND attempts > 0 AND next_attempt_at > $2 AND lease_token IS NULL
+                """, [.text(destination), .timestampMillis(now)])
+        }
+    }
+
+    private func claim(limit: Int) async throws -> (messages: [OutboxMessage], leaseToken: Int64) {
         let now = clock()
         let leaseToken = Int64.random(in: 1...Int64.max)
         var parameters: [PostgresValue] = [.timestampMillis(now), .timestampMillis(now + configuration.lease.milliseconds),
-                                           .int64(leaseToken), .int(configuration.batchSize)]
+                                           .int64(leaseToken), .int(limit)]
         let rows: PostgresRows
         if configuration.handOff {
             // A row never attempted belongs to the relay of the process that wrote it (the

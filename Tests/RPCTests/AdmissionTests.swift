@@ -63,6 +63,49 @@ final class AdmissionTests: XCTestCase {
         XCTAssertEqual(echoed.bytes, Array("ok".utf8))
     }
 
+    /// The unary cap (what a service's database pool carries): a third unary call is refused at
+    /// once while two hold their slots; health is exempt, and a stream does not count.
+    func testUnaryCallsPastTheirOwnCapAreRefused() async throws {
+        let server = try startServer {
+            $0.maxUnaryCallsInFlight = 2
+            $0.busyRetryAfter = .milliseconds(80)
+        }
+        defer { server.shutdown() }
+        let channel = RPCChannel(host: "127.0.0.1", port: server.port)
+        defer { channel.close() }
+        let sleepers = (0..<2).map { _ in
+            Task { () -> RawMessage in try await channel.unary(path: "/test.Echo/Sleep", request: RawMessage()) }
+        }
+        var waited = 0
+        while server.callsInFlight < 2 && waited < 600 {
+            try await Task.sleep(for: .milliseconds(50))
+            waited += 1
+        }
+        do {
+            let _: RawMessage = try await channel.unary(path: "/test.Echo/Echo", request: RawMessage())
+            XCTFail("a third unary call must be refused")
+        } catch let error as RPCError {
+            XCTAssertEqual(error.code, .resourceExhausted)
+            XCTAssertTrue(error.message.contains("2 unary calls in flight"), error.message)
+            XCTAssertEqual(try XCTUnwrap(error.detail(Google_Rpc_RetryInfo.self)).retryDelay?.nanos, 80_000_000)
+        }
+        let health: Grpc_Health_V1_HealthCheckResponse = try await channel.unary(
+            path: "/grpc.health.v1.Health/Check", request: Grpc_Health_V1_HealthCheckRequest())
+        XCTAssertEqual(health.status, .serving)
+        let stream: ClientStreamingCall<RawMessage, RawMessage> = channel.clientStreaming(path: "/test.Echo/Concat")
+        for part in ["a", "b"] { try await stream.send(RawMessage(Array(part.utf8))) }
+        let concatenated = try await stream.finish()
+        XCTAssertEqual(concatenated.bytes, Array("ab".utf8), "a stream is not a unary call")
+        for sleeper in sleepers { sleeper.cancel() }
+        waited = 0
+        while server.callsInFlight > 0 && waited < 600 {
+            try await Task.sleep(for: .milliseconds(50))
+            waited += 1
+        }
+        let echoed: RawMessage = try await channel.unary(path: "/test.Echo/Echo", request: RawMessage(Array("ok".utf8)))
+        XCTAssertEqual(echoed.bytes, Array("ok".utf8), "ended calls give their unary slots back")
+    }
+
     func testConnectionsPastThePerPeerLimitAreClosed() throws {
         let server = try startServer { $0.maxConnectionsPerPeer = 2 }
         defer { server.shutdown() }
@@ -73,6 +116,75 @@ final class AdmissionTests: XCTestCase {
         XCTAssertTrue(third.frames().isEmpty, "closed before any HTTP/2 frame")
         _ = (first, second)
     }
+
+    func testConnectionsFasterThanThePeerRateAreClosedAtAccept() throws {
+        let server = try startServer {
+            $0.peerConnectBurst = 3
+            $0.peerConnectRate = 1
+        }
+        defer { server.shutdown() }
+        let admitted = try (0..<3).map { _ in try RawHTTP2Client(port: server.port) }
+        // Its preface may meet the close already (EPIPE): then it was refused all the same.
+        if let refused = try? RawHTTP2Client(port: server.port) {
+            XCTAssertTrue(refused.readUntilClosed(seconds: 10), "the fourth connection at once from one address is closed")
+            XCTAssertTrue(refused.frames().isEmpty, "closed before any HTTP/2 frame")
+        }
+        XCTAssertFalse(admitted[2].readUntilClosed(seconds: 1), "the first three are served")
+        XCTAssertEqual(server.connectionRefusals[.peerRate], 1)
+        XCTAssertEqual(server.connectionRefusals.total, 1)
+    }
+
+    /// The escalation: an address whose connection was ended for glitches (a rapid reset) gets
+    /// one connection a second during its cool-down, so its reconnect loop is closed at accept.
+    func testAPeerClosedForGlitchesCoolsDown() throws {
+        let server = try startServer {
+            $0.maxGlitchesPerConnection = 10
+            $0.peerCoolDown = .seconds(60)
+        }
+        defer { server.shutdown() }
+        let abuser = try RawHTTP2Client(port: server.port)
+        try abuser.send((0..<50).flatMap { index -> [UInt8] in
+            let stream = UInt32(1 + 2 * index)
+            return RawHTTP2Client.frame(type: 1, flags: 0x4, streamID: stream, payload: Self.requestBlock)
+                + RawHTTP2Client.frame(type: 3, flags: 0, streamID: stream, payload: [0, 0, 0, 8])
+        })
+        XCTAssertTrue(abuser.readUntilClosed(seconds: 10))
+        XCTAssertEqual(abuser.goawayErrorCode(), 11)
+        if let again = try? RawHTTP2Client(port: server.port) {
+            XCTAssertTrue(again.readUntilClosed(seconds: 10), "the abuser's next connection is closed at accept")
+            XCTAssertTrue(again.frames().isEmpty)
+        }
+        XCTAssertEqual(server.connectionRefusals[.coolDown], 1)
+    }
+
+    /// Without the cool-down (and the same rapid reset) the next connection is served: what
+    /// the test above shows is the cool-down's doing.
+    func testWithoutACoolDownTheAbuserReconnects() throws {
+        let server = try startServer {
+            $0.maxGlitchesPerConnection = 10
+            $0.peerCoolDown = .zero
+        }
+        defer { server.shutdown() }
+        let abuser = try RawHTTP2Client(port: server.port)
+        try abuser.send((0..<50).flatMap { index -> [UInt8] in
+            let stream = UInt32(1 + 2 * index)
+            return RawHTTP2Client.frame(type: 1, flags: 0x4, streamID: stream, payload: Self.requestBlock)
+                + RawHTTP2Client.frame(type: 3, flags: 0, streamID: stream, payload: [0, 0, 0, 8])
+        })
+        XCTAssertTrue(abuser.readUntilClosed(seconds: 10))
+        let again = try RawHTTP2Client(port: server.port)
+        XCTAssertFalse(again.readUntilClosed(seconds: 1))
+        XCTAssertEqual(server.connectionRefusals.total, 0)
+    }
+
+    /// A gRPC request's header block: literal, never-indexed fields.
+    private static let requestBlock: [UInt8] = {
+        func literal(_ name: String, _ value: String) -> [UInt8] {
+            [0x10, UInt8(name.utf8.count)] + Array(name.utf8) + [UInt8(value.utf8.count)] + Array(value.utf8)
+        }
+        return literal(":method", "POST") + literal(":scheme", "http") + literal(":path", "/test.Echo/Echo")
+            + literal(":authority", "x") + literal("content-type", "application/grpc") + literal("te", "trailers")
+    }()
 
     func testAClientThatNeverCompletesItsPrefaceIsClosed() throws {
         let server = try startServer { $0.handshakeTimeout = .milliseconds(300) }

@@ -25,6 +25,7 @@ final class OutboxTests: XCTestCase {
     private func relayConfiguration(batchSize: Int = 5, maxAttempts: Int = 20) -> OutboxRelay.Configuration {
         var configuration = OutboxRelay.Configuration()
         configuration.batchSize = batchSize
+        configuration.maxBatchSize = batchSize  // fixed batches: these tests count rows per claim
         configuration.lease = .seconds(60)
         configuration.pollInterval = .milliseconds(50)
         configuration.stopGracePeriod = .zero
@@ -212,6 +213,57 @@ final class OutboxTests: XCTestCase {
             let entry = try await outbox.entry(pool: pool, eventID: eventID)
             XCTAssertEqual(entry?.state, .delivered, eventID)
         }
+    }
+
+    /// A backlog is claimed in growing batches (twice the last while they come back full, up to
+    /// `maxBatchSize`), and the first short round goes back to `batchSize`.
+    func testABacklogIsClaimedInGrowingBatches() async throws {
+        let pool = try fixture.pool(sender)
+        _ = try await placeOrders(100, pool: pool)
+        var configuration = relayConfiguration(batchSize: 4)
+        configuration.maxBatchSize = 32
+        let deliverer = ScriptedDeliverer(.succeed)
+        let relay = OutboxRelay(pool: pool, deliverer: deliverer, configuration: configuration, clock: clock.now)
+        var claims: [Int] = []
+        for _ in 0..<7 { claims.append(try await relay.runOnce()) }
+        XCTAssertEqual(claims, [4, 8, 16, 32, 32, 8, 0])
+        XCTAssertEqual(deliverer.delivered.withLock { $0 }.count, 100)
+        let outbox = self.outbox
+        for index in 0..<10 {
+            try await pool.transaction { transaction in
+                try await outbox.enqueue(in: transaction, destination: "receiver", methodPath: ReceiverService.path,
+                                         payload: [UInt8(index)])
+            }
+        }
+        let again = try await relay.runOnce()
+        XCTAssertEqual(again, 4, "after a short round the claims start small again")
+    }
+
+    /// Rows that failed while their peer was down wait out their backoff only until the peer
+    /// answers again: then they are due at once (an outage's backoffs, grown to minutes, must
+    /// not keep its backlog waiting once the peer is back).
+    func testRowsWaitingForADownPeerAreRetriedOnceItAnswersAgain() async throws {
+        let pool = try fixture.pool(sender)
+        let first = try await placeOrders(1, pool: pool)[0]
+        let deliverer = ScriptedDeliverer(.failRetryable)
+        let relay = OutboxRelay(pool: pool, deliverer: deliverer, configuration: relayConfiguration(), clock: clock.now)
+        var claimed = try await relay.runOnce()
+        XCTAssertEqual(claimed, 1)
+        claimed = try await relay.runOnce()
+        XCTAssertEqual(claimed, 0, "backing off (5-10 s)")
+
+        deliverer.mode.withLock { $0 = .succeed }
+        let outbox = self.outbox
+        try await pool.transaction { transaction in
+            try await outbox.enqueue(in: transaction, destination: "receiver", methodPath: ReceiverService.path, payload: [9])
+        }
+        claimed = try await relay.runOnce()
+        XCTAssertEqual(claimed, 1, "the new row; the peer answers again")
+        claimed = try await relay.runOnce()
+        XCTAssertEqual(claimed, 1, "the row that waited for the peer is due at once, not after its backoff")
+        let entry = try await outbox.entry(pool: pool, eventID: first)
+        XCTAssertEqual(entry?.state, .delivered)
+        XCTAssertEqual(entry?.attempts, 2)
     }
 
     func testPermanentFailuresDeadLetterAtOnce() async throws {

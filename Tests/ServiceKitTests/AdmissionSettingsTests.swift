@@ -13,7 +13,8 @@ final class AdmissionSettingsTests: XCTestCase {
         XCTAssertEqual(config.admission, AdmissionSettings())
         let printed = config.printable()
         for line in ["XSC_MAX_CONNECTIONS=4096", "XSC_MAX_CONNECTIONS_PER_PEER=1024", "XSC_MAX_CALLS_IN_FLIGHT=4096",
-                     "XSC_BUSY_RETRY_AFTER_MS=100", "XSC_DB_MAX_WAITERS=64", "XSC_DB_ACQUIRE_TIMEOUT_MS=500"] {
+                     "XSC_BUSY_RETRY_AFTER_MS=100", "XSC_DB_MAX_WAITERS=64", "XSC_DB_ACQUIRE_TIMEOUT_MS=500",
+                     "XSC_PEER_CONNECT_BURST=500", "XSC_PEER_CONNECT_RATE=100", "XSC_PEER_COOLDOWN_MS=10000"] {
             XCTAssertTrue(printed.contains(line + "\n"), "missing \(line) in\n\(printed)")
         }
     }
@@ -22,7 +23,11 @@ final class AdmissionSettingsTests: XCTestCase {
         let config = try ServiceConfig.load(service: "orders", environment: base.merging([
             "XSC_MAX_CONNECTIONS": "300", "XSC_MAX_CONNECTIONS_PER_PEER": "20", "XSC_MAX_CALLS_IN_FLIGHT": "150",
             "XSC_BUSY_RETRY_AFTER_MS": "250", "XSC_DB_MAX_WAITERS": "8", "XSC_DB_ACQUIRE_TIMEOUT_MS": "50",
+            "XSC_PEER_CONNECT_BURST": "0", "XSC_PEER_CONNECT_RATE": "7", "XSC_PEER_COOLDOWN_MS": "1500",
         ]) { $1 })
+        XCTAssertEqual(config.admission.peerConnectBurst, 0)
+        XCTAssertEqual(config.admission.peerConnectRate, 7)
+        XCTAssertEqual(config.admission.peerCoolDown, .milliseconds(1500))
         XCTAssertEqual(config.admission.maxConnections, 300)
         XCTAssertEqual(config.admission.maxConnectionsPerPeer, 20)
         XCTAssertEqual(config.admission.maxCallsInFlight, 150)
@@ -32,15 +37,33 @@ final class AdmissionSettingsTests: XCTestCase {
         XCTAssertTrue(config.printable().contains("XSC_MAX_CALLS_IN_FLIGHT=150\n"))
     }
 
+    /// Unset, the unary cap follows the pool: its connections plus three quarters of its
+    /// waiters (a proxy gets none); set, it is taken as is, 0 meaning none.
+    func testTheUnaryCapFollowsThePoolUnlessSet() throws {
+        let config = try ServiceConfig.load(service: "orders", environment: base)
+        XCTAssertNil(config.admission.maxUnaryCallsInFlight)
+        XCTAssertTrue(config.printable().contains("XSC_MAX_UNARY_CALLS_IN_FLIGHT=auto\n"))
+        XCTAssertEqual(config.admission.unaryCallLimit(databasePoolSize: 10, proxies: false), 10 + 48)
+        XCTAssertEqual(config.admission.unaryCallLimit(databasePoolSize: 4, proxies: false), 4 + 48)
+        XCTAssertNil(config.admission.unaryCallLimit(databasePoolSize: 10, proxies: true))
+        let small = try ServiceConfig.load(service: "orders", environment: base.merging(["XSC_DB_MAX_WAITERS": "16"]) { $1 })
+        XCTAssertEqual(small.admission.unaryCallLimit(databasePoolSize: 4, proxies: false), 16)
+        let set = try ServiceConfig.load(service: "orders", environment: base.merging(["XSC_MAX_UNARY_CALLS_IN_FLIGHT": "7"]) { $1 })
+        XCTAssertEqual(set.admission.unaryCallLimit(databasePoolSize: 10, proxies: true), 7)
+        let off = try ServiceConfig.load(service: "orders", environment: base.merging(["XSC_MAX_UNARY_CALLS_IN_FLIGHT": "0"]) { $1 })
+        XCTAssertNil(off.admission.unaryCallLimit(databasePoolSize: 10, proxies: false))
+    }
+
     func testBadLimitsAreAllReported() {
         let environment = base.merging([
             "XSC_MAX_CONNECTIONS": "10", "XSC_MAX_CONNECTIONS_PER_PEER": "11", "XSC_MAX_CALLS_IN_FLIGHT": "0",
             "XSC_BUSY_RETRY_AFTER_MS": "soon", "XSC_DB_MAX_WAITERS": "-1", "XSC_DB_ACQUIRE_TIMEOUT_MS": "999999",
+            "XSC_PEER_CONNECT_RATE": "0", "XSC_PEER_COOLDOWN_MS": "later",
         ]) { $1 }
         XCTAssertThrowsError(try ServiceConfig.load(service: "orders", environment: environment)) { error in
             guard let error = error as? ServiceConfigError else { return XCTFail("wrong error \(error)") }
             for variable in ["XSC_MAX_CONNECTIONS_PER_PEER", "XSC_MAX_CALLS_IN_FLIGHT", "XSC_BUSY_RETRY_AFTER_MS",
-                             "XSC_DB_MAX_WAITERS", "XSC_DB_ACQUIRE_TIMEOUT_MS"] {
+                             "XSC_DB_MAX_WAITERS", "XSC_DB_ACQUIRE_TIMEOUT_MS", "XSC_PEER_CONNECT_RATE", "XSC_PEER_COOLDOWN_MS"] {
                 XCTAssertTrue(error.problems.contains { $0.hasPrefix(variable) }, "no problem for \(variable): \(error)")
             }
         }

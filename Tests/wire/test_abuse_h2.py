@@ -8,7 +8,11 @@ server still serves. Latency is printed, never asserted (no timing thresholds in
 
 Each case can fail: `XSC_WIRE_TARGET=reference` runs it against grpcio's server, and a server
 that ignored a flood would leave the connection open (the "closed" assertion) or grow memory.
-`XSC_ABUSE_SCALE` multiplies the frame counts (make soak sets it; make test runs 1)."""
+`XSC_ABUSE_SCALE` multiplies the frame counts (make soak sets it; make test runs 1).
+
+Each abuser connects from a loopback address of its own (127.0.0.2 and up), the well-behaved
+client from 127.0.0.1: the server limits connections per client address (a rate, and a
+cool-down after a connection was closed for glitches), and an attacker is not its victim."""
 from __future__ import annotations
 
 import collections
@@ -47,6 +51,8 @@ def request_block(authority: str, path: str = EMPTY_CALL) -> bytes:
 
 
 WINDOW_S = 2.0 * SCALE  # how long each abuse lasts while the other client measures
+# The abusers' source addresses, one per case (cool-downs and buckets are per address).
+RAPID_RESET_FROM, CONTINUATION_FROM, SETTINGS_FROM, PING_FROM = "127.0.0.2", "127.0.0.4", "127.0.0.5", "127.0.0.6"
 
 
 class Prober:
@@ -77,6 +83,9 @@ def raw_socket(address: str, source: str | None = None) -> socket.socket:
     host, port = address.rsplit(":", 1)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     if source:
+        # The port is chosen at connect (IP_BIND_ADDRESS_NO_PORT), by the whole 4-tuple: a
+        # reconnect loop from one address would otherwise run out of ports to bind.
+        sock.setsockopt(socket.SOL_IP, getattr(socket, "IP_BIND_ADDRESS_NO_PORT", 24), 1)
         sock.bind((source, 0))
     sock.settimeout(raw_h2.READ_TIMEOUT_S)
     sock.connect((host, int(port)))
@@ -84,10 +93,12 @@ def raw_socket(address: str, source: str | None = None) -> socket.socket:
 
 
 def closed_by_server(sock: socket.socket, wait_s: float = 5.0) -> tuple[bool, bool]:
-    """(closed, saw GOAWAY): reads what the server sends until EOF or `wait_s` of silence."""
+    """(closed, saw GOAWAY): reads what the server sends until EOF or `wait_s` of silence.
+    `closed_by_server.received` keeps how many bytes came (0: refused at accept)."""
     sock.settimeout(wait_s)
     goaway = False
     buffered = b""
+    closed_by_server.received = 0
     for _ in range(100_000):
         try:
             chunk = sock.recv(1 << 16)
@@ -97,6 +108,7 @@ def closed_by_server(sock: socket.socket, wait_s: float = 5.0) -> tuple[bool, bo
             return True, goaway
         if not chunk:
             return True, goaway
+        closed_by_server.received += len(chunk)
         buffered += chunk
         while len(buffered) >= 9:
             length = int.from_bytes(buffered[:3], "big")
@@ -117,44 +129,57 @@ def send_all(sock: socket.socket, data: bytes) -> bool:
         return False
 
 
+def cpu_ms(pid: int) -> float:
+    """User + system CPU time the process has used so far (/proc/PID/stat, clock ticks)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
+
+
 def run_case(name: str, live_server, stubs, abuse_once) -> dict:
     """Baseline, then `abuse_once(address)` on fresh connections, one after another, for
     WINDOW_S while the other client calls; prints the row's figures. `abuse_once` returns
     {"closed": bool, "frames": int, ...}."""
     pid = live_server.proc.pid
+    quiet_cpu = cpu_ms(pid)
     base, base_failures = Prober(live_server.address, stubs, WINDOW_S).result()
+    quiet_cpu = cpu_ms(pid) - quiet_cpu
     assert not base_failures, base_failures[:5]
     before = rss_kib(pid)
     prober = Prober(live_server.address, stubs, WINDOW_S)
+    abuse_cpu = cpu_ms(pid)
     outcomes, end = [], time.monotonic() + WINDOW_S
-    for _ in range(10_000):  # bounded; the window ends it
+    for _ in range(1_000_000):  # bounded; the window ends it (refused connections are quick)
         outcomes.append(abuse_once(live_server.address))
         if time.monotonic() >= end:
             break
     during, failures = prober.result()
+    abuse_cpu = cpu_ms(pid) - abuse_cpu
     after = rss_kib(pid)
     p99_base, p99_during = percentile(base, 99), percentile(during, 99)
     ratio = p99_during / p99_base if p99_base > 0 else float("nan")
     closed = sum(1 for o in outcomes if o["closed"])
+    refused = sum(1 for o in outcomes if o.get("refused"))
     frames = sum(o["frames"] for o in outcomes)
     print(f"\n{name}: {len(outcomes)} abusive connections, {closed} closed by the server "
+          f"({refused} of them at accept, before any frame) "
           f"({frames:,} {outcomes[0]['unit']} sent); server RSS {before:,} -> {after:,} KiB; other client "
           f"p50 {percentile(base, 50):.2f} -> {percentile(during, 50):.2f} ms, p99 {p99_base:.2f} -> {p99_during:.2f} ms "
-          f"({ratio:.2f}x baseline: {'within' if ratio <= 2 else 'OVER'} 2x), {len(during)} calls, {len(failures)} failed")
+          f"({ratio:.2f}x baseline: {'within' if ratio <= 2 else 'OVER'} 2x), {len(during)} calls, {len(failures)} failed; "
+          f"server CPU {abuse_cpu:.0f} ms in the abused window vs {quiet_cpu:.0f} ms in the quiet one")
     assert not failures, failures[:5]
     assert after - before < 64 * 1024, f"{name}: RSS grew {after - before} KiB"
     with raw_h2.RawGrpcConnection(live_server.address) as again:
         assert again.request(again.grpc_headers(EMPTY_CALL), raw_h2.grpc_frame(b"")).grpc_status == 0
-    return {"connections": len(outcomes), "closed": closed, "outcomes": outcomes, "p99_ratio": ratio,
-            "p99_during": p99_during}
+    return {"connections": len(outcomes), "closed": closed, "refused": refused, "outcomes": outcomes,
+            "p99_ratio": ratio, "p99_during": p99_during, "p99_base": p99_base}
 
 
-def goaway_of(sock: socket.socket, wait_s: float = 5.0) -> tuple[bool, int | None, int | None, int]:
-    """(closed, GOAWAY error code, GOAWAY last-stream-id, response HEADERS seen): reads what the
-    server sends until EOF or `wait_s` of silence."""
+def goaway_of(sock: socket.socket, wait_s: float = 5.0) -> tuple[bool, int | None, int | None, int, int]:
+    """(closed, GOAWAY error code, GOAWAY last-stream-id, response HEADERS seen, bytes received):
+    reads what the server sends until EOF or `wait_s` of silence."""
     sock.settimeout(wait_s)
     code = last = None
-    answered = 0
+    answered = received = 0
     buffered = b""
     closed = False
     for _ in range(100_000):
@@ -168,6 +193,7 @@ def goaway_of(sock: socket.socket, wait_s: float = 5.0) -> tuple[bool, int | Non
         if not chunk:
             closed = True
             break
+        received += len(chunk)
         buffered += chunk
         while len(buffered) >= 9:
             length = int.from_bytes(buffered[:3], "big")
@@ -180,12 +206,14 @@ def goaway_of(sock: socket.socket, wait_s: float = 5.0) -> tuple[bool, int | Non
             elif kind == HEADERS:
                 answered += 1
             buffered = buffered[9 + length:]
-    return closed, code, last, answered
+    return closed, code, last, answered, received
 
 
 def rapid_reset_once(address: str) -> dict:
-    """One connection that opens and resets streams in bursts of 100 until the server ends it."""
-    sock = raw_socket(address)
+    """One connection that opens and resets streams in bursts of 100 until the server ends it.
+    A connection the server closes without sending anything (not even its SETTINGS) was refused
+    at accept (the per-address rate or cool-down)."""
+    sock = raw_socket(address, source=RAPID_RESET_FROM)
     block = request_block(address)
     send_all(sock, PREFACE + frame(SETTINGS, 0, 0))
     sent, stream = 0, 1
@@ -197,45 +225,91 @@ def rapid_reset_once(address: str) -> dict:
         if not send_all(sock, burst):
             break
         sent += 100
-    closed, code, last, answered = goaway_of(sock)
+    closed, code, last, answered, received = goaway_of(sock)
     sock.close()
     return {"closed": closed, "goaway": code is not None, "code": code, "processed": (last + 1) // 2 if last else 0,
-            "answered": answered, "frames": sent, "unit": "streams opened and reset"}
+            "answered": answered, "frames": sent, "unit": "streams opened and reset",
+            "refused": closed and received == 0}
+
+
+def closed_port_once(address: str) -> dict:
+    """The control: the same reconnect loop from the same address against a port nothing
+    listens on (the kernel refuses it; no server does any work). What the other client sees
+    then is the attacker's own cost to the shared machine, the floor for the cases above."""
+    port = closed_port_once.port
+    try:
+        sock = raw_socket(f"127.0.0.1:{port}", source=RAPID_RESET_FROM)
+        sock.close()
+    except ConnectionRefusedError:
+        pass
+    return {"closed": True, "refused": True, "goaway": False, "code": None, "processed": 0, "answered": 0,
+            "frames": 0, "unit": "streams opened and reset"}
+
+
+def interop_server(name: str, **env: str) -> wire_support.ServerProcess:
+    port = wire_support.free_port()
+    return wire_support.ServerProcess(name, [str(wire_support.binary("xsc-interop-server")), "--port", str(port)],
+                                      port, env={**os.environ, **env}).start()
+
+
+# A server as before the per-address limits: the glitch budget alone.
+NO_PEER_LIMITS = {"XSC_PEER_CONNECT_BURST": "0", "XSC_PEER_COOLDOWN_MS": "0"}
 
 
 def test_rapid_reset(live_server, stubs):
-    """CVE-2023-44487: open a stream and reset it at once, thousands of times. Streams a client
-    resets while they are served are glitches (RPCServer's glitch budget, burst 100): past the
-    budget the connection ends with GOAWAY(ENHANCE_YOUR_CALM) and is read no further. The same
-    abuse against a server whose budget is practically off (XSC_MAX_GLITCHES_PER_CONNECTION, so
-    only nghttp2's own reset-rate limit of 1000 acts - the behaviour before) gives the figure to
-    compare with, measured in the same run. Asserted: counts only (every abusive connection
-    closed with ENHANCE_YOUR_CALM, no reset stream answered, fewer streams processed per
-    connection than without the budget); the latency figures are printed."""
-    with_budget = run_case("rapid reset (glitch budget)", live_server, stubs, rapid_reset_once)
-    port = wire_support.free_port()
-    unlimited = wire_support.ServerProcess(
-        "xsc-interop-server-nobudget", [str(wire_support.binary("xsc-interop-server")), "--port", str(port)],
-        port, env={**os.environ, "XSC_MAX_GLITCHES_PER_CONNECTION": "100000000"}).start()
-    try:
-        without = run_case("rapid reset (no glitch budget: nghttp2's limit alone)", unlimited, stubs, rapid_reset_once)
-    finally:
-        unlimited.stop()
+    """CVE-2023-44487: open a stream and reset it at once, thousands of times, on connection
+    after connection. Streams a client resets while they are served are glitches (RPCServer's
+    glitch budget, burst 100): past the budget the connection ends with
+    GOAWAY(ENHANCE_YOUR_CALM) and is read no further, and its address cools down (one connection
+    a second, PeerConnectionRates), so its reconnect loop is closed at accept. Three servers in
+    the same run, each with its own quiet baseline: the defaults (budget + per-address rate and
+    cool-down), the glitch budget alone (the state before the per-address limits), and neither
+    (nghttp2's reset-rate limit of 1000 alone). Asserted: counts only (every abusive connection
+    closed, each with ENHANCE_YOUR_CALM or at accept, no reset stream answered, fewer streams
+    processed per connection than without the budget, connections refused at accept with the
+    defaults); the latency figures are printed."""
+    cases = {}
+    for key, name, env in (
+            ("defaults", "rapid reset (glitch budget + per-address rate and cool-down: the defaults)", {}),
+            ("budget", "rapid reset (glitch budget alone, no per-address limits)", NO_PEER_LIMITS),
+            ("none", "rapid reset (no glitch budget: nghttp2's limit alone)",
+             {**NO_PEER_LIMITS, "XSC_MAX_GLITCHES_PER_CONNECTION": "100000000"})):
+        # XSC_WIRE_TARGET=reference: the defaults' case runs against grpcio's server (live_server),
+        # which ends no rapid-reset connection: the assertions below then fail, as they should.
+        reference = key == "defaults" and os.environ.get("XSC_WIRE_TARGET") == "reference"
+        server = live_server if reference else interop_server(f"xsc-interop-server-rapid-{key}", **env)
+        try:
+            cases[key] = run_case(name, server, stubs, rapid_reset_once)
+            if key == "defaults":
+                closed_port_once.port = wire_support.free_port()
+                cases["control"] = run_case("control (the same reconnect loop against a closed port: no server work)",
+                                            server, stubs, closed_port_once)
+        finally:
+            if not reference:
+                server.stop()
 
     def processed(outcome):
-        counts = sorted(o["processed"] for o in outcome["outcomes"])
+        counts = sorted(o["processed"] for o in outcome["outcomes"] if not o.get("refused")) or [0]
         return counts[len(counts) // 2], counts[-1]
-    median_with, most_with = processed(with_budget)
-    median_without, most_without = processed(without)
+    median_with, most_with = processed(cases["budget"])
+    median_without, most_without = processed(cases["none"])
+    defaults, budget, none = cases["defaults"], cases["budget"], cases["none"]
     print(f"rapid reset: streams processed per abusive connection (GOAWAY last-stream-id) median {median_with} / most "
-          f"{most_with} with the budget, {median_without} / {most_without} without; other client's p99 "
-          f"{with_budget['p99_ratio']:.1f}x baseline with the budget vs {without['p99_ratio']:.1f}x without "
-          f"({without['p99_during']:.1f} -> {with_budget['p99_during']:.1f} ms)")
-    outcomes = with_budget["outcomes"]
-    assert with_budget["closed"] == with_budget["connections"], "every rapid-reset connection must be closed"
-    codes = collections.Counter(o["code"] for o in outcomes)
-    assert codes == {11: len(outcomes)}, f"GOAWAY(ENHANCE_YOUR_CALM) on every abusive connection: {codes}"
-    assert sum(o["answered"] for o in outcomes) == 0, "a stream reset before it was served gets no response"
+          f"{most_with} with the budget, {median_without} / {most_without} without; served abusive connections "
+          f"{defaults['connections'] - defaults['refused']} with the per-address limits vs {budget['connections']} "
+          f"without them ({defaults['refused']:,} refused at accept); other client's p99 x baseline: "
+          f"{defaults['p99_ratio']:.2f}x with the defaults ({defaults['p99_base']:.2f} -> {defaults['p99_during']:.2f} ms: "
+          f"{'within' if defaults['p99_ratio'] <= 2 else 'OVER'} 2x), {budget['p99_ratio']:.2f}x with the budget alone, "
+          f"{none['p99_ratio']:.2f}x with neither; the control (the loop against a closed port, no server work) "
+          f"{cases['control']['p99_ratio']:.2f}x ({cases['control']['p99_base']:.2f} -> {cases['control']['p99_during']:.2f} ms)")
+    for key in ("defaults", "budget"):
+        outcomes = cases[key]["outcomes"]
+        assert cases[key]["closed"] == cases[key]["connections"], f"{key}: every rapid-reset connection must be closed"
+        codes = collections.Counter("at accept" if o.get("refused") else o["code"] for o in outcomes)
+        assert set(codes) <= {11, "at accept"} and codes[11] >= 1, f"{key}: GOAWAY(ENHANCE_YOUR_CALM) or refused at accept: {codes}"
+        assert sum(o["answered"] for o in outcomes) == 0, "a stream reset before it was served gets no response"
+    assert budget["refused"] == 0, "without per-address limits nothing is refused at accept"
+    assert defaults["refused"] > 0, "the cool-down refuses the abuser's reconnects at accept"
     assert most_with < median_without, "the budget ends a connection before nghttp2's limit would"
 
 
@@ -243,7 +317,7 @@ def test_continuation_flood(live_server, stubs):
     """CVE-2024-27316 class: HEADERS without END_HEADERS, then CONTINUATION frames without end.
     The server must close the connection (nghttp2's max continuations / header list size)."""
     def abuse(address):
-        sock = raw_socket(address)
+        sock = raw_socket(address, source=CONTINUATION_FROM)
         block = request_block(address)
         send_all(sock, PREFACE + frame(SETTINGS, 0, 0) + frame(HEADERS, 0, 1, block))
         # Each CONTINUATION carries a small literal header (never-indexed, 4-byte name/value).
@@ -255,7 +329,7 @@ def test_continuation_flood(live_server, stubs):
             sent += 100
         closed, goaway = closed_by_server(sock)
         sock.close()
-        return {"closed": closed, "goaway": goaway, "frames": sent, "unit": "CONTINUATION frames"}
+        return {"closed": closed, "goaway": goaway, "refused": closed and closed_by_server.received == 0, "frames": sent, "unit": "CONTINUATION frames"}
     outcome = run_case("CONTINUATION flood", live_server, stubs, abuse)
     assert outcome["closed"] == outcome["connections"], "a CONTINUATION flood must end the connection"
 
@@ -264,7 +338,7 @@ def test_settings_flood(live_server, stubs):
     """SETTINGS frames sent far faster than their ACKs are read: nghttp2 bounds the queued ACKs
     (max outbound ack) and ends the connection instead of queueing without end."""
     def abuse(address):
-        sock = raw_socket(address)
+        sock = raw_socket(address, source=SETTINGS_FROM)
         send_all(sock, PREFACE)
         one = frame(SETTINGS, 0, 0, struct.pack(">HI", 0x4, 65535))  # INITIAL_WINDOW_SIZE
         sent = 0
@@ -274,7 +348,7 @@ def test_settings_flood(live_server, stubs):
             sent += 500
         closed, goaway = closed_by_server(sock)
         sock.close()
-        return {"closed": closed, "goaway": goaway, "frames": sent, "unit": "SETTINGS frames, no ACK read,"}
+        return {"closed": closed, "goaway": goaway, "refused": closed and closed_by_server.received == 0, "frames": sent, "unit": "SETTINGS frames, no ACK read,"}
     outcome = run_case("SETTINGS flood", live_server, stubs, abuse)
     assert outcome["closed"] == outcome["connections"], "a SETTINGS flood must end the connection"
 
@@ -283,7 +357,7 @@ def test_ping_flood(live_server, stubs):
     """PINGs without calls open and far above the allowed rate: ping strikes (KeepalivePolicy)
     and nghttp2's outbound-ack bound end the connection."""
     def abuse(address):
-        sock = raw_socket(address)
+        sock = raw_socket(address, source=PING_FROM)
         send_all(sock, PREFACE + frame(SETTINGS, 0, 0))
         sent = 0
         for _ in range(100_000 // 500):
@@ -292,7 +366,7 @@ def test_ping_flood(live_server, stubs):
             sent += 500
         closed, goaway = closed_by_server(sock)
         sock.close()
-        return {"closed": closed, "goaway": goaway, "frames": sent, "unit": "PINGs"}
+        return {"closed": closed, "goaway": goaway, "refused": closed and closed_by_server.received == 0, "frames": sent, "unit": "PINGs"}
     outcome = run_case("PING flood", live_server, stubs, abuse)
     assert outcome["closed"] == outcome["connections"], "a PING flood must end the connection"
 

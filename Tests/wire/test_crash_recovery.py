@@ -207,6 +207,30 @@ def prompts_settled(cluster, rows):
         raise AssertionError(f"{error}; last seen: {probe.last}") from None
 
 
+def outbox_drain(cluster, load_ended: float) -> None:
+    """Issue 16's figure for the relay after a crash: orders' outbox rows to notifications still
+    pending when the load ended, and how long the relay took to deliver them all (sampled every
+    0.2 s; printed, never asserted - the settled wait below is the liveness bound)."""
+    def pending():
+        rows = cluster.query("orders", """
+            SELECT count(*) FILTER (WHERE attempts = 0), count(*) FILTER (WHERE attempts > 0) FROM xsc_outbox
+            WHERE destination = 'notifications' AND state = 'pending'
+            """)
+        return int(rows[0][0]), int(rows[0][1])
+    untried, retrying = pending()
+    samples = [(0.0, untried + retrying)]
+    while untried + retrying > 0 and time.monotonic() - load_ended < 120:
+        time.sleep(0.2)
+        untried, retrying = pending()
+        samples.append((time.monotonic() - load_ended, untried + retrying))
+    backlog = samples[0][1]
+    drained = samples[-1][0] if untried + retrying == 0 else float("nan")
+    timeline = ", ".join(f"{at:.0f}s {left}" for at, left in samples[::max(1, len(samples) // 8)])
+    print(f"\noutbox backlog to notifications at the end of the load: {backlog} rows; drained in {drained:.1f} s "
+          f"({backlog / drained if drained and drained == drained else 0:.0f} rows/s; timeline {timeline}, "
+          f"left {untried} untried + {retrying} retrying)")
+
+
 def lead_lines_by_code(cluster, rows):
     codes = {row[2] for row in rows}
     found: Counter = Counter()
@@ -301,6 +325,7 @@ def test_postgres_crash_mid_intake_loses_and_duplicates_nothing(own_postgres, tm
             restarted = subprocess.run([str(ctl), pg_dir, "start"], capture_output=True, text=True, timeout=60)
             assert restarted.returncode == 0, restarted.stderr
         submitter.run_while(crash_postgres)
+        outbox_drain(cluster, time.monotonic())
         assert submitter.retried, "no call failed while PostgreSQL was down: the crash missed the load"
         submitter.print_figures("PostgreSQL stop -m immediate", orders_in_db(cluster, submitter.prefix))
         unexpected = {code: n for code, n in submitter.retried.items() if code not in ("UNAVAILABLE", "DEADLINE_EXCEEDED")}

@@ -5,7 +5,8 @@ every call in flight at SIGTERM completes and new calls are refused.
 
 The unit of work is GetOrder of a missing id: a real database round trip answered NOT_FOUND.
 Orders runs with small admission limits (XSC_MAX_CALLS_IN_FLIGHT=32, XSC_DB_POOL_SIZE=4,
-XSC_DB_MAX_WAITERS=16) so that this machine's client can push it past capacity.
+XSC_DB_MAX_WAITERS=16, so unary calls in flight are capped at the pool + 3/4 of its waiters = 16
+by default) so that this machine's client can push it past capacity.
 `XSC_ABUSE_SCALE` lengthens the runs (make soak)."""
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
 import Messages
+import NetIO
 import Synchronization
 
 /// What a server takes on, shared by all its loops: connections (in all and per peer address)
@@ -10,40 +11,94 @@ final class AdmissionControl: Sendable {
         var maxConnections: Int
         var maxConnectionsPerPeer: Int
         var maxCallsInFlight: Int
+        /// Unary calls in flight, on top of `maxCallsInFlight` (nil: none); see
+        /// RPCServer.Configuration.maxUnaryCallsInFlight.
+        var maxUnaryCallsInFlight: Int? = nil
         var retryAfter: Duration
+        var peerRates: PeerConnectionRates.Limits
+    }
+
+    private struct Connections {
+        var total = 0
+        var perPeer: [String: Int] = [:]
+        var rates: PeerConnectionRates
+        /// Counted under the same lock as the decision (refusals are the cheap path anyway).
+        var refusals = ConnectionRefusals()
     }
 
     let limits: Limits
     private let calls = Atomic<Int>(0)
-    private let connections = Mutex<(total: Int, perPeer: [String: Int])>((0, [:]))
+    private let unaryCalls = Atomic<Int>(0)
+    private let connections: Mutex<Connections>
+    /// The refusals of a call past a limit, with the delay a client should wait: made once,
+    /// since under overload they are most of what the server sends.
+    let busyRefusal: RequestHead.Rejection
+    let unaryBusyRefusal: RequestHead.Rejection
 
     init(limits: Limits) {
         self.limits = limits
+        connections = Mutex(Connections(rates: PeerConnectionRates(limits: limits.peerRates)))
+        busyRefusal = Self.refusal(limit: limits.maxCallsInFlight, what: "calls", retryAfter: limits.retryAfter)
+        unaryBusyRefusal = Self.refusal(limit: limits.maxUnaryCallsInFlight ?? 0, what: "unary calls",
+                                        retryAfter: limits.retryAfter)
     }
+
+    /// Connections closed at accept so far, by reason (for /metrics).
+    var refusals: ConnectionRefusals { connections.withLock { $0.refusals } }
 
     var callsInFlight: Int { calls.load(ordering: .relaxed) }
 
-    /// True when the call may start (then `callEnded` must follow once).
-    func admitCall() -> Bool {
+    /// nil when the call may start (then `callEnded(unary:)` must follow once), else the refusal
+    /// to answer with.
+    func admitCall(unary: Bool = false) -> RequestHead.Rejection? {
         let now = calls.wrappingAdd(1, ordering: .relaxed).newValue
-        if now <= limits.maxCallsInFlight { return true }
-        calls.wrappingSubtract(1, ordering: .relaxed)
-        return false
-    }
-
-    func callEnded() {
-        calls.wrappingSubtract(1, ordering: .relaxed)
-    }
-
-    /// True when a connection from `peer` may be served (then `connectionClosed` must follow).
-    func admitConnection(peer: String) -> Bool {
-        connections.withLock { state in
-            let fromPeer = state.perPeer[peer, default: 0]
-            guard state.total < limits.maxConnections, fromPeer < limits.maxConnectionsPerPeer else { return false }
-            state.total += 1
-            state.perPeer[peer] = fromPeer + 1
-            return true
+        guard now <= limits.maxCallsInFlight else {
+            calls.wrappingSubtract(1, ordering: .relaxed)
+            return busyRefusal
         }
+        if unary, let unaryLimit = limits.maxUnaryCallsInFlight,
+           unaryCalls.wrappingAdd(1, ordering: .relaxed).newValue > unaryLimit {
+            unaryCalls.wrappingSubtract(1, ordering: .relaxed)
+            calls.wrappingSubtract(1, ordering: .relaxed)
+            return unaryBusyRefusal
+        }
+        return nil
+    }
+
+    func callEnded(unary: Bool = false) {
+        if unary && limits.maxUnaryCallsInFlight != nil { unaryCalls.wrappingSubtract(1, ordering: .relaxed) }
+        calls.wrappingSubtract(1, ordering: .relaxed)
+    }
+
+    /// True when a connection from `peer` may be served (then `connectionClosed` must follow):
+    /// the peer's connection rate and cool-down (PeerConnectionRates), then the counts.
+    func admitConnection(peer: String, now: MonotonicTime = .now()) -> Bool {
+        connections.withLock { state in
+            let refusal: ConnectionRefusals.Reason?
+            switch state.rates.admit(peer, now: now) {
+            case .overRate: refusal = .peerRate
+            case .coolingDown: refusal = .coolDown
+            case .admitted:
+                let fromPeer = state.perPeer[peer, default: 0]
+                if state.total >= limits.maxConnections {
+                    refusal = .serverLimit
+                } else if fromPeer >= limits.maxConnectionsPerPeer {
+                    refusal = .peerLimit
+                } else {
+                    refusal = nil
+                    state.total += 1
+                    state.perPeer[peer] = fromPeer + 1
+                }
+            }
+            guard let refusal else { return true }
+            state.refusals.counts[refusal, default: 0] += 1
+            return false
+        }
+    }
+
+    /// A connection from `peer` was ended for glitches: the peer cools down.
+    func peerClosedForGlitches(_ peer: String, now: MonotonicTime = .now()) {
+        connections.withLock { $0.rates.closedForGlitches(peer, now: now) }
     }
 
     func connectionClosed(peer: String) {
@@ -54,15 +109,14 @@ final class AdmissionControl: Sendable {
         }
     }
 
-    /// The refusal of a call past the limit, with the delay a client should wait.
-    var busyRefusal: RequestHead.Rejection {
+    private static func refusal(limit: Int, what: String, retryAfter: Duration) -> RequestHead.Rejection {
         var retry = Google_Rpc_RetryInfo()
         var delay = Google_Protobuf_Duration()
-        let millis = limits.retryAfter.components.seconds * 1000 + limits.retryAfter.components.attoseconds / 1_000_000_000_000_000
+        let millis = retryAfter.components.seconds * 1000 + retryAfter.components.attoseconds / 1_000_000_000_000_000
         delay.seconds = millis / 1000
         delay.nanos = Int32((millis % 1000) * 1_000_000)
         retry.retryDelay = delay
-        let message = "server busy: \(limits.maxCallsInFlight) calls in flight; retry in \(millis) ms"
+        let message = "server busy: \(limit) \(what) in flight; retry in \(millis) ms"
         let error = RPCError.withDetails(.resourceExhausted, message, [retry])
         return RequestHead.Rejection(code: .resourceExhausted, message: message,
                                      extraHeaders: error.details.map { [("grpc-status-details-bin", Base64.encode($0))] } ?? [])

@@ -27,7 +27,26 @@ public final class RPCServer: @unchecked Sendable {
         public var maxConnections = 4096
         public var maxConnectionsPerPeer = 1024
         public var maxCallsInFlight = 4096
+        /// Unary calls in flight, counted besides `maxCallsInFlight` (nil: no cap of their own).
+        /// A service whose unary calls each need a database connection sets it below what its
+        /// pool plus the pool's waiters carry (ServiceHost does), so overload is refused here at
+        /// once with RESOURCE_EXHAUSTED + RetryInfo instead of after queueing for a connection.
+        /// Streams are not counted: a watch holds no connection while it waits.
+        public var maxUnaryCallsInFlight: Int?
         public var busyRetryAfter: Duration = .milliseconds(100)
+        /// Per client address, judged at accept before any TLS/HTTP/2 work (PeerConnectionRates):
+        /// `peerConnectBurst` connections at once and `peerConnectRate` a second after that
+        /// (burst 0: no rate limit); after a connection was closed for glitches the address
+        /// may open one connection a second for `peerCoolDown`, doubled per repeat up to
+        /// `peerMaxCoolDown` (zero: no cool-down). Generous on purpose: clients keep their
+        /// connections, and load tests and the gateway's backend connections all come from one
+        /// address; a reconnect loop (a rapid-reset attacker's ~300 a second) is what it stops.
+        public var peerConnectBurst = 500
+        public var peerConnectRate = 100
+        public var peerCoolDown: Duration = .seconds(10)
+        public var peerMaxCoolDown: Duration = .seconds(300)
+        /// Client addresses the rate table remembers at most (idle ones are forgotten first).
+        public var peerTableSize = 4096
         /// Block SIGINT/SIGTERM at start so `waitUntilShutdown` can receive them.
         public var handlesTerminationSignals = true
         public var keepalive = KeepalivePolicy()
@@ -79,7 +98,13 @@ public final class RPCServer: @unchecked Sendable {
         admission = AdmissionControl(limits: .init(maxConnections: configuration.maxConnections,
                                                    maxConnectionsPerPeer: configuration.maxConnectionsPerPeer,
                                                    maxCallsInFlight: configuration.maxCallsInFlight,
-                                                   retryAfter: configuration.busyRetryAfter))
+                                                   maxUnaryCallsInFlight: configuration.maxUnaryCallsInFlight,
+                                                   retryAfter: configuration.busyRetryAfter,
+                                                   peerRates: .init(burst: configuration.peerConnectBurst,
+                                                                    perSecond: configuration.peerConnectRate,
+                                                                    coolDown: configuration.peerCoolDown,
+                                                                    maxCoolDown: configuration.peerMaxCoolDown,
+                                                                    tableSize: max(1, configuration.peerTableSize))))
         let names = services.map { $0.rpcService.name }
         let health = HealthStatusStore(serving: [""] + names + [HealthService.serviceName])
         let reflection = ReflectionService(serviceNames: names + [HealthService.serviceName] + configuration.reflectedServiceNames)
@@ -93,6 +118,9 @@ public final class RPCServer: @unchecked Sendable {
 
     /// Calls running now (admitted and not finished), for metrics.
     public var callsInFlight: Int { admission.callsInFlight }
+
+    /// Connections closed at accept so far, by reason, for metrics.
+    public var connectionRefusals: ConnectionRefusals { admission.refusals }
 
     /// Calls give received bytes back as their handlers read them (ServerCall), so the client's
     /// windows bound what a connection can make the server hold. A message is only handed over

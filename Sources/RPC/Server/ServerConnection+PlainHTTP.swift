@@ -25,7 +25,7 @@ extension ServerConnection {
     func openPlainHTTP(streamID: Int32, block: HTTP2HeaderBlock, endStream: Bool) {
         guard let handler = configuration.plainHTTP else { return }
         // Counted with the gRPC calls: past maxCallsInFlight a JSON request is refused too.
-        guard admission.admitCall() else {
+        guard admission.admitCall() == nil else {
             let refusal = Array("{\"code\":8,\"message\":\"the server is busy; retry shortly\"}".utf8)
             var headers = HTTP2HeaderList()
             headers.add(":status", "429")

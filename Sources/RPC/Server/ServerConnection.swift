@@ -169,6 +169,8 @@ final class ServerConnection: HTTP2ConnectionDelegate {
         let withinBudget = glitches.spend(count, now: .now()) && !session.peerResetAllowanceExceeded
         session.peerResetAllowance = session.peerResetsReceived + glitches.remaining
         guard !withinBudget else { return }
+        // The address cools down too: otherwise the abuser just opens the next connection.
+        admission.peerClosedForGlitches(transport.socket.peer?.host ?? "")
         session.terminate(errorCode: HTTP2ErrorCode.enhanceYourCalm)
         for call in calls.values { call.abort() }
         calls.removeAll()
@@ -203,9 +205,10 @@ final class ServerConnection: HTTP2ConnectionDelegate {
             refuse(streamID: streamID, RequestHead.Rejection(code: .unimplemented, message: "method not found: \(path)"))
             return
         }
-        let admitted = Self.alwaysAdmitted(path) || admission.admitCall()
-        guard admitted else {
-            refuse(streamID: streamID, admission.busyRefusal)
+        let exempt = Self.alwaysAdmitted(path)
+        let unary = method.kind == .unary
+        if !exempt, let refusal = admission.admitCall(unary: unary) {
+            refuse(streamID: streamID, refusal)
             return
         }
         let deadline = head.timeoutNanoseconds.map { MonotonicTime.now().adding(nanoseconds: $0) }
@@ -216,8 +219,8 @@ final class ServerConnection: HTTP2ConnectionDelegate {
                               maxMessageSize: configuration.maxReceiveMessageSize,
                               interceptors: configuration.interceptors)
         calls[streamID] = call
-        if !Self.alwaysAdmitted(path) {
-            call.onEnded = { [admission] in admission.callEnded() }
+        if !exempt {
+            call.onEnded = { [admission] in admission.callEnded(unary: unary) }
         }
         if let deadline {
             call.deadlineTimer = loop.schedule(at: deadline) { [weak call] in call?.deadlineExpired() }

@@ -50,16 +50,24 @@ final class ServerAcceptor: IOHandler {
         self.liveConnections = liveConnections
     }
 
+    /// Connections taken per wake-up: the listener is level-triggered, so the rest are taken on
+    /// the loop's next turn, after the connections that are ready have been served - a flood of
+    /// connections cannot hold the loop away from its clients for long.
+    static let acceptsPerWakeup = 32
+
     func handleIO(readable: Bool, writable: Bool, hangup: Bool) {
         guard readable, !acceptingStopped else { return }
-        while let socket = listener.accept() {
+        for _ in 0..<Self.acceptsPerWakeup {
+            guard let socket = listener.accept(prepared: false) else { return }
             let peer = socket.peer?.host ?? ""
-            // Past the limits the connection is closed before any HTTP/2 work: a flood of
-            // connections costs an accept and a close each, nothing more.
+            // Past the limits (counts, the address's rate or cool-down) the connection is
+            // closed before any socket option, TLS or HTTP/2 work: a flood of connections
+            // costs an accept and a close each, nothing more.
             guard admission.admitConnection(peer: peer) else {
                 socket.close()
                 continue
             }
+            socket.prepareAccepted()
             do {
                 if let tls {
                     // What follows the handshake is what ALPN chooses (ServerTLS).

@@ -9,8 +9,23 @@ public struct AdmissionSettings: Sendable, Equatable {
     public var maxConnections = 4096
     /// XSC_MAX_CONNECTIONS_PER_PEER: open gRPC connections per client address.
     public var maxConnectionsPerPeer = 1024
+    /// XSC_PEER_CONNECT_BURST: connections one client address may open at once (0: no rate
+    /// limit); XSC_PEER_CONNECT_RATE: per second after that. Past them a connection is closed
+    /// at accept. Generous: load tests, the CLI and the gateway's backend connections all come
+    /// from one address and may reconnect in bursts; a reconnect loop is what it stops.
+    public var peerConnectBurst = 500
+    public var peerConnectRate = 100
+    /// XSC_PEER_COOLDOWN_MS: after a connection was closed for glitches (rapid reset and the
+    /// like), its address may open one connection a second for this long (doubled per repeat,
+    /// up to 5 minutes); 0 turns cool-downs off.
+    public var peerCoolDown: Duration = .seconds(10)
     /// XSC_MAX_CALLS_IN_FLIGHT: calls being handled at once (health and reflection exempt).
     public var maxCallsInFlight = 4096
+    /// XSC_MAX_UNARY_CALLS_IN_FLIGHT: unary calls handled at once, besides the cap above; 0
+    /// means no cap of their own. Unset (nil): what the database pool carries (see
+    /// `unaryCallLimit`), for every service but a proxy (the gateway), whose calls do not
+    /// hold its pool.
+    public var maxUnaryCallsInFlight: Int?
     /// XSC_BUSY_RETRY_AFTER_MS: the RetryInfo delay a refused call is given.
     public var busyRetryAfter: Duration = .milliseconds(100)
     /// XSC_DB_MAX_WAITERS: calls that may queue for a database connection; past it a call is
@@ -21,12 +36,29 @@ public struct AdmissionSettings: Sendable, Equatable {
 
     public init() {}
 
+    /// The cap on unary calls in flight for a service with a pool of `databasePoolSize`: the
+    /// explicit XSC_MAX_UNARY_CALLS_IN_FLIGHT (0: none), else the pool plus three quarters of its
+    /// waiters (the last quarter stays for the outbox relay and timers, which share the pool).
+    /// Past that a call could only queue behind the others and be refused there after waiting,
+    /// as UNAVAILABLE; below it an admitted call always gets a connection or a place in the
+    /// queue, and the excess is refused at once with RESOURCE_EXHAUSTED + RetryInfo (issue 16:
+    /// goodput under overload). nil for a proxy unless set explicitly.
+    public func unaryCallLimit(databasePoolSize: Int, proxies: Bool) -> Int? {
+        if let explicit = maxUnaryCallsInFlight { return explicit > 0 ? explicit : nil }
+        if proxies { return nil }
+        return max(1, databasePoolSize + databaseMaxWaiters * 3 / 4)
+    }
+
     /// The variables in the order `--print-config` shows them.
     public var printableLines: [String] {
         [
             "XSC_MAX_CONNECTIONS=\(maxConnections)",
             "XSC_MAX_CONNECTIONS_PER_PEER=\(maxConnectionsPerPeer)",
+            "XSC_PEER_CONNECT_BURST=\(peerConnectBurst)",
+            "XSC_PEER_CONNECT_RATE=\(peerConnectRate)",
+            "XSC_PEER_COOLDOWN_MS=\(peerCoolDown.wholeMilliseconds)",
             "XSC_MAX_CALLS_IN_FLIGHT=\(maxCallsInFlight)",
+            "XSC_MAX_UNARY_CALLS_IN_FLIGHT=\(maxUnaryCallsInFlight.map(String.init) ?? "auto")",
             "XSC_BUSY_RETRY_AFTER_MS=\(busyRetryAfter.wholeMilliseconds)",
             "XSC_DB_MAX_WAITERS=\(databaseMaxWaiters)",
             "XSC_DB_ACQUIRE_TIMEOUT_MS=\(databaseAcquireTimeout.wholeMilliseconds)",
@@ -42,7 +74,14 @@ extension EnvironmentReader {
         settings.maxConnections = wholeNumber("XSC_MAX_CONNECTIONS", in: 1...1_000_000, default: settings.maxConnections)
         settings.maxConnectionsPerPeer = wholeNumber("XSC_MAX_CONNECTIONS_PER_PEER", in: 1...1_000_000,
                                                      default: settings.maxConnectionsPerPeer)
+        settings.peerConnectBurst = wholeNumber("XSC_PEER_CONNECT_BURST", in: 0...1_000_000, default: settings.peerConnectBurst)
+        settings.peerConnectRate = wholeNumber("XSC_PEER_CONNECT_RATE", in: 1...1_000_000, default: settings.peerConnectRate)
+        settings.peerCoolDown = .milliseconds(wholeNumber("XSC_PEER_COOLDOWN_MS", in: 0...3_600_000,
+                                                          default: Int(settings.peerCoolDown.wholeMilliseconds)))
         settings.maxCallsInFlight = wholeNumber("XSC_MAX_CALLS_IN_FLIGHT", in: 1...1_000_000, default: settings.maxCallsInFlight)
+        if value("XSC_MAX_UNARY_CALLS_IN_FLIGHT") != nil {
+            settings.maxUnaryCallsInFlight = wholeNumber("XSC_MAX_UNARY_CALLS_IN_FLIGHT", in: 0...1_000_000, default: 0)
+        }
         settings.busyRetryAfter = .milliseconds(wholeNumber("XSC_BUSY_RETRY_AFTER_MS", in: 1...60_000,
                                                             default: Int(settings.busyRetryAfter.wholeMilliseconds)))
         settings.databaseMaxWaiters = wholeNumber("XSC_DB_MAX_WAITERS", in: 0...100_000, default: settings.databaseMaxWaiters)

@@ -57,12 +57,15 @@ final class CallbackGaugeFamily: ExposedFamily {
     let help: String
     let labelNames: [String]
     let read: @Sendable () -> [GaugeSample]
-    var typeName: String { "gauge" }
+    /// "gauge", or "counter" for totals read the same way (MetricsRegistry.counterCallback).
+    let typeName: String
 
-    init(name: String, help: String, labelNames: [String], read: @escaping @Sendable () -> [GaugeSample]) {
+    init(name: String, help: String, labelNames: [String], typeName: String = "gauge",
+         read: @escaping @Sendable () -> [GaugeSample]) {
         self.name = name
         self.help = help
         self.labelNames = labelNames
+        self.typeName = typeName
         self.read = read
     }
 

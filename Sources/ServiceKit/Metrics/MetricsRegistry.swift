@@ -35,6 +35,18 @@ public final class MetricsRegistry: Sendable {
         }
     }
 
+    /// A counter whose samples `read` supplies at every scrape (totals a component keeps
+    /// itself, such as the RPC server's refused connections); as `gaugeCallback` otherwise.
+    public func counterCallback(_ name: String, help: String, labels: [String] = [],
+                                _ read: @escaping @Sendable () -> [GaugeSample]) {
+        validate(name: name, labels: labels)
+        let family = CallbackGaugeFamily(name: name, help: help, labelNames: labels, typeName: "counter", read: read)
+        families.withLock { families in
+            precondition(!families.contains { $0.name == name }, "metric \(name) is already registered")
+            families.append(family)
+        }
+    }
+
     /// Every family in registration order, in the text format 0.0.4.
     public func exposition() -> String {
         // Rendering outside the lock: callbacks may be slow-ish or register metrics themselves.
