@@ -180,6 +180,19 @@ def test_the_lead_picks_from_the_assignee_list_and_assigns(cluster, drill):
     assert assigned.status_code == 200, assigned.text
     assert assigned.json()["order"]["assigneeAccountId"] == dealer["accountId"]
 
+    # Only people at or below the caller's own node: a dealer of another region never shows.
+    pb, admin = cluster.stubs, cluster.admin()
+    slug = "sh" + uuid.uuid4().hex[:6]
+    pb_org = pb.gateway_grpc.OrgServiceStub(cluster.gateway_channel())
+    pb_org.CreateNode(pb.gateway.CreateNodeRequest(parent_path="/hq", slug=slug, name="别的片区", kind=pb.gateway.NODE_KIND_REGION),
+                      metadata=admin, timeout=T)
+    outsider = pb.gateway_grpc.AccountServiceStub(cluster.gateway_channel()).CreateAccount(pb.gateway.CreateAccountRequest(
+        name="别的经销商", phone="136" + str(uuid.uuid4().int)[:8], role=pb.gateway.ACCOUNT_ROLE_DEALER, node_path="/hq/" + slug,
+        initial_password=DRILL_PASSWORD), metadata=admin, timeout=T)
+    everyone = requests.get(base + "/v1/staff/assignees", headers=lead, timeout=T).json()["assignees"]
+    assert everyone and all(p["nodePath"].startswith("/hq/cq/cq-o1/") for p in everyone)
+    assert outsider.id not in {p["accountId"] for p in everyone}
+
     # A salesperson has no assignee list (the access policy), a 403 with the status.
     seller = requests.get(base + "/v1/staff/assignees", headers=bearer(login(cluster, SALESPERSON)), timeout=T)
     assert seller.status_code == 403 and seller.json()["code"] == grpc.StatusCode.PERMISSION_DENIED.value[0]

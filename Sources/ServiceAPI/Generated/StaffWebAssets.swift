@@ -311,7 +311,7 @@ const XSC = (() => {
 })();
 
 """####),
-        Asset(path: "/app/board.html", contentType: "text/html; charset=utf-8", etag: "\"415a83a4b4495861\"", body: ####"""
+        Asset(path: "/app/board.html", contentType: "text/html; charset=utf-8", etag: "\"47742b0f884026e8\"", body: ####"""
 <!doctype html>
 <html lang="zh-CN">
 <head>
@@ -332,6 +332,7 @@ const XSC = (() => {
 <main>
   <p id="state" class="status" aria-live="polite">连接中…</p>
   <p id="message" class="message hidden"></p>
+  <p id="truncated" class="message info hidden">订单太多，只显示最早的 2000 条；新的变化仍会实时显示。</p>
   <div class="lanes">
     <section class="lane" id="lane-BOARD_LANE_WAITING" aria-labelledby="h-waiting">
       <h2 id="h-waiting">等待确认/转派 <span class="count">0</span></h2><ul class="rows"></ul>
@@ -354,7 +355,7 @@ const XSC = (() => {
 </html>
 
 """####),
-        Asset(path: "/app/board.js", contentType: "text/javascript; charset=utf-8", etag: "\"675fd691d26d4e59\"", body: ####"""
+        Asset(path: "/app/board.js", contentType: "text/javascript; charset=utf-8", etag: "\"226c087765c084d5\"", body: ####"""
 // The board: every order the signed-in person may read, by lane, live from WatchBoard (a
 // snapshot, then changes); waiting orders count down to their deadline on the server's clock.
 "use strict";
@@ -371,7 +372,12 @@ const XSC = (() => {
     if (update.serverTimeMs) skewMs = Number(update.serverTimeMs) - Date.now();
     // For people nothing; for tests (and support staff) how many snapshots the page has had.
     if (update.snapshot) document.body.dataset.snapshots = String(Number(document.body.dataset.snapshots || 0) + 1);
-    if (update.snapshot) { rows.clear(); violations.clear(); }
+    if (update.snapshot) {
+      rows.clear();
+      violations.clear();
+      // The server sends at most 2,000 rows in a snapshot: say so rather than look complete.
+      document.getElementById("truncated").classList.toggle("hidden", !update.truncated);
+    }
     for (const row of update.rows || []) {
       if (!row.lane || row.lane === "BOARD_LANE_GONE" || !LANES.includes(row.lane)) rows.delete(row.orderId);
       else rows.set(row.orderId, row);

@@ -14,7 +14,12 @@
     if (update.serverTimeMs) skewMs = Number(update.serverTimeMs) - Date.now();
     // For people nothing; for tests (and support staff) how many snapshots the page has had.
     if (update.snapshot) document.body.dataset.snapshots = String(Number(document.body.dataset.snapshots || 0) + 1);
-    if (update.snapshot) { rows.clear(); violations.clear(); }
+    if (update.snapshot) {
+      rows.clear();
+      violations.clear();
+      // The server sends at most 2,000 rows in a snapshot: say so rather than look complete.
+      document.getElementById("truncated").classList.toggle("hidden", !update.truncated);
+    }
     for (const row of update.rows || []) {
       if (!row.lane || row.lane === "BOARD_LANE_GONE" || !LANES.includes(row.lane)) rows.delete(row.orderId);
       else rows.set(row.orderId, row);
