@@ -182,6 +182,7 @@ extension Xsc_Orders_V1_BoardUpdate: ProtoJSONMessage {
         if !self.rows.isEmpty { members.append(("rows", .array(self.rows.map { $0.protoJSON() }))) }
         if !self.violations.isEmpty { members.append(("violations", .array(self.violations.map { $0.protoJSON() }))) }
         if self.serverTimeMs != 0 { members.append(("serverTimeMs", ProtoJSON.int64(self.serverTimeMs))) }
+        if self.truncated { members.append(("truncated", ProtoJSON.bool(self.truncated))) }
         return .object(members)
     }
 
@@ -210,6 +211,9 @@ extension Xsc_Orders_V1_BoardUpdate: ProtoJSONMessage {
             case "serverTimeMs", "server_time_ms":
                 let at = path.field("serverTimeMs")
                 self.serverTimeMs = try ProtoJSON.int64(value, at)
+            case "truncated":
+                let at = path.field("truncated")
+                self.truncated = try ProtoJSON.bool(value, at)
             default:
                 try path.unknownField(key)
             }

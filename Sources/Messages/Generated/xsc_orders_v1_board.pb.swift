@@ -95,6 +95,7 @@ public struct Xsc_Orders_V1_BoardUpdate: ProtoMessage {
     public var rows: [Xsc_Orders_V1_BoardRow] = []
     public var violations: [Xsc_Orders_V1_BoardViolation] = []
     public var serverTimeMs: Int64 = 0
+    public var truncated: Bool = false
 
     public init() {}
 }
@@ -258,6 +259,7 @@ extension Xsc_Orders_V1_BoardUpdate {
         self.rows = protoMap(c.pointee.rows, count: c.pointee.n_rows) { ($0.map { Xsc_Orders_V1_BoardRow(_cMessage: $0) } ?? Xsc_Orders_V1_BoardRow()) }
         self.violations = protoMap(c.pointee.violations, count: c.pointee.n_violations) { ($0.map { Xsc_Orders_V1_BoardViolation(_cMessage: $0) } ?? Xsc_Orders_V1_BoardViolation()) }
         self.serverTimeMs = c.pointee.server_time_ms
+        self.truncated = (c.pointee.truncated != 0)
     }
 
     func _cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Xsc__Orders__V1__BoardUpdate> {
@@ -273,6 +275,7 @@ extension Xsc_Orders_V1_BoardUpdate {
             c.pointee.violations = arena.array(self.violations) { (value: Xsc_Orders_V1_BoardViolation) -> UnsafeMutablePointer<Xsc__Orders__V1__BoardViolation>? in value._cMessage(in: arena) }
         }
         c.pointee.server_time_ms = self.serverTimeMs
+        c.pointee.truncated = (self.truncated ? 1 : 0)
         return c
     }
 

@@ -116,8 +116,7 @@ extension OrderFlow {
                                     detail: "score \(request.evaluationScore)", authorize: { order, routing in
             // The office-level lead or the region's customer service (the visibility check has
             // already kept other regions out); not the regional manager, not the dealer.
-            guard routing.officeLeads.contains(actor.accountID) || actor.isCustomerService
-                    || (actor.domainRole.isEmpty && actor.role == .manager) else {
+            guard routing.officeLeads.contains(actor.accountID) || actor.visitsAsSupervisor else {
                 throw RPCError.notAllowed("the office's order lead or the region's customer service does the return visit")
             }
             var problems = FieldViolations()

@@ -11,9 +11,12 @@ public struct OrderServiceHandler: Xsc_Orders_V1_OrderServiceHandler {
     public static let maxBulkOrders = 1000
 
     let flow: OrderFlow
+    /// WatchBoard's one shared poller of this process (every watcher of this handler shares it).
+    let board: BoardHub
 
-    public init(flow: OrderFlow) {
+    public init(flow: OrderFlow, board: BoardHub? = nil) {
         self.flow = flow
+        self.board = board ?? BoardHub(flow: flow)
     }
 
     public func submitOrder(_ request: Xsc_Orders_V1_SubmitOrderRequest, context: ServerContext) async throws -> Xsc_Orders_V1_SubmitOrderResponse {

@@ -27,6 +27,12 @@ extension VerifiedActor {
     /// The region's customer service (回访 and supervising execution).
     var isCustomerService: Bool { domainRole == "customer_service" }
 
+    /// Makes return visits without being the office's order lead: the region's customer service
+    /// (a minted tool actor: the coarse manager class). Not the regional manager.
+    var visitsAsSupervisor: Bool {
+        isCustomerService || (domainRole.isEmpty && role == .manager)
+    }
+
     /// The region the actor's node is in ("cq"), nil at HQ or above.
     var regionCode: String? { OrgPath.region(of: teamPath) }
 

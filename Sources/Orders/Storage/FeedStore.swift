@@ -9,16 +9,20 @@ struct FeedStore: Sendable {
 
     /// Positions every committed, unpositioned event, in event order. One round trip.
     func sequence(pool: PostgresPool) async throws {
-        try await pool.transaction(batch: [
-            PostgresStatement("SELECT pg_advisory_xact_lock($1)", [.int64(Self.sequencerLock)]),
-            PostgresStatement("""
-                UPDATE order_events e SET feed_position = p.position
-                FROM (SELECT sequence, nextval('order_feed_position_seq') AS position
-                      FROM (SELECT sequence FROM order_events WHERE feed_position IS NULL ORDER BY sequence) ordered) p
-                WHERE e.sequence = p.sequence
-                """),
-        ])
+        try await pool.transaction(batch: Self.sequenceStatements)
     }
+
+    /// The sequencer's statements, for a reader that sends its own query in the same round trip
+    /// after them (the operations board's watch, `BoardStore.changes`).
+    static let sequenceStatements = [
+        PostgresStatement("SELECT pg_advisory_xact_lock($1)", [.int64(sequencerLock)]),
+        PostgresStatement("""
+            UPDATE order_events e SET feed_position = p.position
+            FROM (SELECT sequence, nextval('order_feed_position_seq') AS position
+                  FROM (SELECT sequence FROM order_events WHERE feed_position IS NULL ORDER BY sequence) ordered) p
+            WHERE e.sequence = p.sequence
+            """),
+    ]
 
     struct Entry: Sendable {
         var position: Int64

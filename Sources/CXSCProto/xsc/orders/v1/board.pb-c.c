@@ -626,7 +626,7 @@ const ProtobufCMessageDescriptor xsc__orders__v1__board_request__descriptor =
   (ProtobufCMessageInit) xsc__orders__v1__board_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor xsc__orders__v1__board_update__field_descriptors[4] =
+static const ProtobufCFieldDescriptor xsc__orders__v1__board_update__field_descriptors[5] =
 {
   {
     "snapshot",
@@ -676,17 +676,30 @@ static const ProtobufCFieldDescriptor xsc__orders__v1__board_update__field_descr
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "truncated",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Orders__V1__BoardUpdate, truncated),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned xsc__orders__v1__board_update__field_indices_by_name[] = {
   1,   /* field[1] = rows */
   3,   /* field[3] = server_time_ms */
   0,   /* field[0] = snapshot */
+  4,   /* field[4] = truncated */
   2,   /* field[2] = violations */
 };
 static const ProtobufCIntRange xsc__orders__v1__board_update__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 4 }
+  { 0, 5 }
 };
 const ProtobufCMessageDescriptor xsc__orders__v1__board_update__descriptor =
 {
@@ -696,7 +709,7 @@ const ProtobufCMessageDescriptor xsc__orders__v1__board_update__descriptor =
   "Xsc__Orders__V1__BoardUpdate",
   "xsc.orders.v1",
   sizeof(Xsc__Orders__V1__BoardUpdate),
-  4,
+  5,
   xsc__orders__v1__board_update__field_descriptors,
   xsc__orders__v1__board_update__field_indices_by_name,
   1,  xsc__orders__v1__board_update__number_ranges,

@@ -173,10 +173,16 @@ struct  Xsc__Orders__V1__BoardUpdate
    * removed.
    */
   int64_t server_time_ms;
+  /*
+   * Set on a snapshot that holds only the first 2,000 rows (oldest first) or the first 2,000 of
+   * today's violations: more exist than one message carries (a page says so). A watch still
+   * sends every change after it.
+   */
+  protobuf_c_boolean truncated;
 };
 #define XSC__ORDERS__V1__BOARD_UPDATE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&xsc__orders__v1__board_update__descriptor) \
-    , 0, 0,NULL, 0,NULL, 0 }
+    , 0, 0,NULL, 0,NULL, 0, 0 }
 
 
 /* Xsc__Orders__V1__BoardRow methods */

@@ -1,0 +1,154 @@
+import DomainKit
+import Messages
+import RPC
+import ServiceKit
+
+/// The board's one poller per process (WatchBoard). Every watcher shares it: while at least one
+/// watches, it reads every `interval` which orders changed since its last feed position (the
+/// order feed's commit-ordered positions, `BoardStore.changes`: one round trip when nothing
+/// changed), places those orders once, and hands the same changes to every watcher's mailbox;
+/// each watcher then keeps what its caller may see (`BoardAudience`). With nobody watching it
+/// does nothing at all, and forgets its position (the next watcher starts from a snapshot).
+///
+/// A watch: join (the hub's position is fixed first), then the snapshot - read after the
+/// position, so it holds everything committed up to there - then the changes after it. A change
+/// read before the snapshot may arrive again after it; rows are the order's state when read, so
+/// a repeat only says again what is true, and a later change always follows it.
+public actor BoardHub {
+    let flow: OrderFlow
+    let interval: Duration
+    /// Events read per round at most (a burst is read in several rounds without sleeping).
+    static let eventsPerRound = 500
+    /// Unsent rows and violations a watcher may hold (`BoardMailbox`).
+    let mailboxLimit: Int
+    /// How often a watcher with nothing to send looks whether the server is shutting down.
+    static let shutdownLook: Duration = .milliseconds(250)
+    /// Rounds that fail one after another before the watchers are told (UNAVAILABLE): a
+    /// database that blinks costs a few rounds' latency, one that is down ends the watches.
+    static let failuresTolerated = 3
+
+    private var watchers: [UInt64: BoardMailbox] = [:]
+    private var lastWatcherID: UInt64 = 0
+    private var position: Int64?
+    private var starting: Task<Int64, Error>?
+    private var poller: Task<Void, Never>?
+    /// Bumped whenever the poller stops, so a round still in flight from before knows it is stale.
+    private var generation: UInt64 = 0
+
+    public init(flow: OrderFlow, interval: Duration = .milliseconds(100), mailboxLimit: Int = 10_000) {
+        self.flow = flow
+        self.interval = interval
+        self.mailboxLimit = mailboxLimit
+    }
+
+    /// Whether the poller runs (someone watches).
+    public var isPolling: Bool { poller != nil }
+
+    /// How many watch at this moment.
+    public var watcherCount: Int { watchers.count }
+
+    /// WatchBoard: the snapshot, then the changes as they commit, until the caller cancels, the
+    /// watch is dropped (RESOURCE_EXHAUSTED, UNAVAILABLE), or `checkStop` throws (the server
+    /// shutting down).
+    public nonisolated func watch(_ request: Xsc_Orders_V1_BoardRequest, actor: VerifiedActor, checkStop: () throws -> Void,
+                                  send: (Xsc_Orders_V1_BoardUpdate) async throws -> Void) async throws {
+        let audience = try flow.boardAudience(request, actor: actor)
+        let mailbox = BoardMailbox(limit: mailboxLimit)
+        let id = try await join(mailbox)
+        do {
+            try await serve(audience, mailbox: mailbox, checkStop: checkStop, send: send)
+        } catch {
+            await leave(id, mailbox)
+            throw error
+        }
+        await leave(id, mailbox)
+    }
+
+    private nonisolated func serve(_ audience: BoardAudience, mailbox: BoardMailbox, checkStop: () throws -> Void,
+                                   send: (Xsc_Orders_V1_BoardUpdate) async throws -> Void) async throws {
+        let snapshot = try await flow.boardSnapshot(audience)
+        var shown = Set(snapshot.rows.map(\.orderId))
+        try await send(snapshot)
+        let look = Self.shutdownLook
+        let ticker = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: look)
+                mailbox.tick()
+            }
+        }
+        defer { ticker.cancel() }
+        // The bell ends when this task is cancelled (the caller went away): the watch is over.
+        for await _ in mailbox.bell {
+            try checkStop()
+            let pending = try mailbox.take()
+            guard !pending.isEmpty else { continue }
+            var update = audience.changes(pending.entries, pending.violations, shown: &shown)
+            guard !update.rows.isEmpty || !update.violations.isEmpty else { continue }
+            update.serverTimeMs = pending.serverTimeMillis
+            try await send(update)
+        }
+    }
+
+    private func join(_ mailbox: BoardMailbox) async throws -> UInt64 {
+        if position == nil {
+            // Watchers arriving together wait for the same read of the position.
+            let start = starting ?? Task { [flow] in try await BoardStore().currentPosition(pool: flow.pool) }
+            starting = start
+            let found: Int64
+            do {
+                found = try await start.value
+            } catch {
+                if starting == start { starting = nil }
+                throw error
+            }
+            if starting == start { starting = nil }
+            if position == nil { position = found }
+        }
+        lastWatcherID += 1
+        watchers[lastWatcherID] = mailbox
+        if poller == nil {
+            let generation = self.generation
+            poller = Task { await self.poll(generation) }
+        }
+        return lastWatcherID
+    }
+
+    private func leave(_ id: UInt64, _ mailbox: BoardMailbox) {
+        mailbox.close()
+        watchers[id] = nil
+        guard watchers.isEmpty else { return }
+        generation += 1
+        poller?.cancel()
+        poller = nil
+        position = nil
+    }
+
+    private func poll(_ generation: UInt64) async {
+        var failures = 0
+        while generation == self.generation, !Task.isCancelled, let after = position {
+            var more = false
+            do {
+                let changed = try await BoardStore().changes(after: after, limit: Self.eventsPerRound, pool: flow.pool)
+                let batch = changed.orderIDs.isEmpty ? nil : try await flow.boardChanges(of: changed.orderIDs)
+                guard generation == self.generation else { return }
+                position = changed.position
+                if let batch {
+                    let now = flow.clock()
+                    for mailbox in watchers.values { mailbox.offer(batch.entries, batch.violations, serverTime: now) }
+                }
+                more = changed.more
+                failures = 0
+            } catch {
+                guard generation == self.generation, !Task.isCancelled else { return }
+                failures += 1
+                if failures >= Self.failuresTolerated {
+                    // The position stays: nothing is skipped for a watcher that joins afterwards.
+                    let failure = RPCError(code: .unavailable, message: "the board's changes cannot be read now; watch again")
+                    for mailbox in watchers.values { mailbox.fail(failure) }
+                    failures = 0
+                }
+            }
+            if !more { try? await Task.sleep(for: interval) }
+        }
+    }
+}
