@@ -49,6 +49,7 @@ def new_browser(width: int = 1280, height: int = 900):
     for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
                      "--disable-extensions", "--no-first-run", "--lang=zh-CN", f"--window-size={width},{height}"):
         options.add_argument(argument)
+    # The console, shown when a test fails.
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     return webdriver.Chrome(service=Service(driver), options=options)
 

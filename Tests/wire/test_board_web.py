@@ -300,3 +300,4 @@ def test_the_return_visit_in_two_taps(cluster, key, browsers):
     wait_for(browser, lambda b: row_on(b, order_id) is None, "the visited order leaving the page")
     visited = orders.GetOrder(pb.orders.GetOrderRequest(order_id=order_id), metadata=lead, timeout=T).order
     assert visited.state == pb.orders.ORDER_STATE_VISITED and visited.evaluation_score == 5
+

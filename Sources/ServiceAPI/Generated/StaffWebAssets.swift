@@ -75,7 +75,7 @@ input, select, textarea {
 .empty { color: var(--muted); padding: .5rem .25rem; }
 
 """####),
-        Asset(path: "/app/app.js", contentType: "text/javascript; charset=utf-8", etag: "\"e49f1708b03ac05\"", body: ####"""
+        Asset(path: "/app/app.js", contentType: "text/javascript; charset=utf-8", etag: "\"e57ed0697954bb11\"", body: ####"""
 // The staff pages' shared pieces: the session (token in sessionStorage, sent as Authorization),
 // JSON calls that show the server's own message on refusal, and the live stream reader.
 // EventSource cannot send an Authorization header, so streams are read with fetch + a
@@ -243,9 +243,13 @@ const XSC = (() => {
       let backoff = 500;
       while (!stopped) {
         controller = new AbortController();
+        // Each connection's id is in the gateway's access line and the backend's logs, and on the
+        // page (data-watch-request), so support can find a page's stream in the logs.
+        const requestID = "page-" + Array.from(crypto.getRandomValues(new Uint8Array(8)), (b) => b.toString(16).padStart(2, "0")).join("");
+        document.body.dataset.watchRequest = requestID;
         try {
           const response = await fetch(path, {
-            headers: { "Authorization": "Bearer " + token(), "Accept": "text/event-stream" },
+            headers: { "Authorization": "Bearer " + token(), "Accept": "text/event-stream", "X-Request-Id": requestID },
             signal: controller.signal, cache: "no-store",
           });
           if (!response.ok) throw new ApiError(response.status, await readStatus(response));
@@ -263,7 +267,14 @@ const XSC = (() => {
         }
       }
     })();
-    return { stop() { stopped = true; if (controller) controller.abort(); } };
+    const stop = () => { stopped = true; if (controller) controller.abort(); };
+    // Leaving the page must close the stream at once: over HTTP/1.1 a browser keeps at most six
+    // connections per host, and a page kept in the back/forward cache (or one still unloading)
+    // would otherwise hold its stream's connection open, and a few page changes later every
+    // request of the next page waits for a free one. Coming back from that cache starts afresh.
+    window.addEventListener("pagehide", stop);
+    window.addEventListener("pageshow", (event) => { if (event.persisted) location.reload(); });
+    return { stop };
   }
 
   // -- formatting --------------------------------------------------------------------------

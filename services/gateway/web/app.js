@@ -165,9 +165,13 @@ const XSC = (() => {
       let backoff = 500;
       while (!stopped) {
         controller = new AbortController();
+        // Each connection's id is in the gateway's access line and the backend's logs, and on the
+        // page (data-watch-request), so support can find a page's stream in the logs.
+        const requestID = "page-" + Array.from(crypto.getRandomValues(new Uint8Array(8)), (b) => b.toString(16).padStart(2, "0")).join("");
+        document.body.dataset.watchRequest = requestID;
         try {
           const response = await fetch(path, {
-            headers: { "Authorization": "Bearer " + token(), "Accept": "text/event-stream" },
+            headers: { "Authorization": "Bearer " + token(), "Accept": "text/event-stream", "X-Request-Id": requestID },
             signal: controller.signal, cache: "no-store",
           });
           if (!response.ok) throw new ApiError(response.status, await readStatus(response));
@@ -185,7 +189,14 @@ const XSC = (() => {
         }
       }
     })();
-    return { stop() { stopped = true; if (controller) controller.abort(); } };
+    const stop = () => { stopped = true; if (controller) controller.abort(); };
+    // Leaving the page must close the stream at once: over HTTP/1.1 a browser keeps at most six
+    // connections per host, and a page kept in the back/forward cache (or one still unloading)
+    // would otherwise hold its stream's connection open, and a few page changes later every
+    // request of the next page waits for a free one. Coming back from that cache starts afresh.
+    window.addEventListener("pagehide", stop);
+    window.addEventListener("pageshow", (event) => { if (event.persisted) location.reload(); });
+    return { stop };
   }
 
   // -- formatting --------------------------------------------------------------------------
