@@ -36,8 +36,10 @@ public enum OrdersService {
             name: "orders",
             peers: peers,
             providers: { service in
-                [OrderServiceHandler(flow: OrderFlow(pool: service.pool, timeZone: service.config.organizationTimeZone,
-                                                     referralCodes: referralCodes(service.config)))]
+                let flow = OrderFlow(pool: service.pool, timeZone: service.config.organizationTimeZone,
+                                     referralCodes: referralCodes(service.config))
+                // WatchBoard's one shared poller of this process.
+                return [OrderServiceHandler(flow: flow, board: BoardHub(flow: flow, metrics: service.metrics))]
             },
             workers: { service in
                 try workers(flow: OrderFlow(pool: service.pool, timeZone: service.config.organizationTimeZone),

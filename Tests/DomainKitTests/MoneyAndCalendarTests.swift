@@ -53,6 +53,19 @@ final class MoneyAndCalendarTests: XCTestCase {
         XCTAssertNil(BusinessCalendar(timeZoneIdentifier: "Mars/Olympus"))
     }
 
+    /// The operations board's "today": midnight to midnight in the organisation's zone, and a
+    /// day of 23 hours where the clocks go forward (by calendar, not by adding 24 hours).
+    func testTheDayIsTheOrganisationsMidnightToMidnight() throws {
+        let shanghai = try XCTUnwrap(BusinessCalendar(timeZoneIdentifier: "Asia/Shanghai"))
+        let day = shanghai.day(containing: millis("2026-12-06T15:59:59.999Z"))
+        XCTAssertEqual(day.startMillis, millis("2026-12-05T16:00:00.000Z"))
+        XCTAssertEqual(day.endMillis, millis("2026-12-06T16:00:00.000Z"))
+        XCTAssertEqual(shanghai.day(containing: day.endMillis).startMillis, day.endMillis)
+        let berlin = try XCTUnwrap(BusinessCalendar(timeZoneIdentifier: "Europe/Berlin"))
+        let spring = berlin.day(containing: millis("2026-03-29T12:00:00.000Z"))
+        XCTAssertEqual(spring.endMillis - spring.startMillis, 23 * 3600 * 1000)
+    }
+
     func testWeekAcrossTheYearEnd() throws {
         let shanghai = try XCTUnwrap(BusinessCalendar(timeZoneIdentifier: "Asia/Shanghai"))
         // Thursday 2027-01-01: its week is 2026-W53 (Monday 2026-12-28).

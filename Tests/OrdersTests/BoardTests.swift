@@ -283,6 +283,17 @@ final class BoardTests: XCTestCase {
         try await cs.until("the miss escalated") { $0.latest(late.id)?.lane == .escalated }
         try await cs.until("its violation") { watch in watch.violations.contains { $0.orderId == late.id && $0.step == "acknowledge" } }
 
+        // The provider reports the lead's prompt of a third order undelivered.
+        let unreached = try await submitCQ()
+        var report = Xsc_Orders_V1_PromptUndeliveredRequest()
+        report.orderId = unreached.id
+        report.accountId = "lead-o1"
+        report.messageId = UUID().uuidString.lowercased()
+        report.reason = "空号"
+        _ = try await flow.promptUndelivered(report, actor: fixture.system)
+        try await cs.until("the undelivered prompt") { $0.latest(unreached.id)?.lane == .promptUndelivered }
+        XCTAssertTrue(cs.latest(unreached.id)?.note.contains("空号") ?? false)
+
         _ = try await flow.accept(orderID: order.id, actor: fixture.dealer1)
         _ = try await flow.markDelivered(orderID: order.id, actor: fixture.dealer1)
         try await cs.until("awaiting the return visit") { $0.latest(order.id)?.lane == .awaitingVisit }
@@ -316,7 +327,8 @@ final class BoardTests: XCTestCase {
     }
 
     func testAWatcherThatDoesNotKeepUpIsDroppedInsteadOfBufferingWithoutBound() async throws {
-        let hub = BoardHub(flow: fixture.flow, interval: .milliseconds(20), mailboxLimit: 2)
+        let metrics = MetricsRegistry()
+        let hub = BoardHub(flow: fixture.flow, interval: .milliseconds(20), mailboxLimit: 2, metrics: metrics)
         let slow = try Watch(hub, try fixture.customerServiceCQ, blockAfter: 1)
         try await slow.snapshotArrived()
         let fast = try Watch(hub, try fixture.customerServiceCQ)
@@ -332,6 +344,26 @@ final class BoardTests: XCTestCase {
         XCTAssertEqual((error as? RPCError)?.code, .resourceExhausted)
         XCTAssertLessThanOrEqual(slow.updates.count, 2, "the snapshot and at most one change")
         await fast.stop()
+        let exposed = metrics.exposition()
+        XCTAssertTrue(exposed.contains("xsc_board_watches_dropped_total{reason=\"slow\"} 1"), exposed)
+        XCTAssertTrue(exposed.contains("xsc_board_watchers 0"), exposed)
+        XCTAssertFalse(exposed.contains("xsc_board_rounds_total 0\n"), "the poller ran")
+    }
+
+    func testWatchesEndWithUnavailableWhenTheDatabaseCannotBeRead() async throws {
+        // A replica of its own (its own pool), whose database goes away under its watcher.
+        let pool = try fixture.database.pool("orders")
+        let metrics = MetricsRegistry()
+        let hub = BoardHub(flow: OrderFlow(pool: pool, clock: fixture.clock.now), interval: .milliseconds(10), metrics: metrics)
+        let watch = try Watch(hub, try fixture.customerServiceCQ)
+        try await watch.snapshotArrived()
+        pool.close()
+        let error = await watch.ending()
+        XCTAssertEqual((error as? RPCError)?.code, .unavailable)
+        XCTAssertEqual((error as? RPCError)?.message, "the board's changes cannot be read now; watch again")
+        XCTAssertTrue(metrics.exposition().contains("xsc_board_watches_dropped_total{reason=\"unreadable\"} 1"))
+        let idle = await hub.isPolling
+        XCTAssertFalse(idle)
     }
 
     func testTheMailboxKeepsTheNewestRowOfAnOrder() throws {

@@ -1,6 +1,6 @@
 """A service shutting down ends its watch streams at once (RPC `ServerContext.isServerShuttingDown`)
 instead of waiting out the shutdown's grace period (10 s) for streams that never end on their
-own: orders' WatchPartnerEvents and notifications' WatchInbox answer UNAVAILABLE "the server is
+own: orders' WatchPartnerEvents and WatchBoard and notifications' WatchInbox answer UNAVAILABLE "the server is
 shutting down; ..." with how to resume, and the process stops. The stop times are printed (a
 figure, not a threshold); the status message is what the test checks - before this change the
 stream was cut by the closing connection after the grace period, with another message.
@@ -69,6 +69,12 @@ def open_partner_feed(cluster):
     return stub.WatchPartnerEvents(pb.PartnerFeedRequest(), metadata=minted("partner-watch", "partner", "orders"))
 
 
+def open_board_watch(cluster):
+    pb = cluster.stubs.orders_board
+    stub = cluster.stubs.orders_grpc.OrderServiceStub(ready_channel(cluster, "orders"))
+    return stub.WatchBoard(pb.BoardRequest(), metadata=minted("manager-watch", "manager", "orders"))
+
+
 def open_inbox_watch(cluster):
     pb = cluster.stubs.notifications
     stub = cluster.stubs.notifications_grpc.NotificationServiceStub(ready_channel(cluster, "notifications"))
@@ -78,10 +84,14 @@ def open_inbox_watch(cluster):
 @pytest.mark.parametrize("service, open_watch, message", [
     ("orders", open_partner_feed,
      "the server is shutting down; reconnect with the cursor of the last event you handled"),
+    ("orders", open_board_watch,
+     "the server is shutting down; watch again: the first message is a fresh snapshot"),
     ("notifications", open_inbox_watch,
      "the server is shutting down; watch again with after_id = the last message you received"),
 ])
 def test_a_watch_ends_with_unavailable_and_how_to_resume(cluster, service, open_watch, message):
+    if service not in cluster.processes:
+        cluster.start_service(service)  # an earlier case stopped it
     error, stopped_in = ended_by_shutdown(cluster, service, open_watch(cluster))
     print(f"\nxsc-{service} stopped in {stopped_in:.2f} s with a watch stream open")
     assert error.code() == grpc.StatusCode.UNAVAILABLE

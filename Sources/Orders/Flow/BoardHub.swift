@@ -23,9 +23,15 @@ public actor BoardHub {
     let mailboxLimit: Int
     /// How often a watcher with nothing to send looks whether the server is shutting down.
     static let shutdownLook: Duration = .milliseconds(250)
+    /// Snapshots read at once (GetBoard and every watch's first message). When many pages
+    /// (re)connect together - after a restart, every open page does - the rest wait their turn
+    /// here rather than in the database pool's queue, where past its admission wait they would
+    /// be refused (UNAVAILABLE) and come back again.
+    static let snapshotsAtOnce = 4
+
     /// Rounds that fail one after another before the watchers are told (UNAVAILABLE): a
     /// database that blinks costs a few rounds' latency, one that is down ends the watches.
-    static let failuresTolerated = 3
+    static let failuresTolerated = 10
 
     private var watchers: [UInt64: BoardMailbox] = [:]
     private var lastWatcherID: UInt64 = 0
@@ -34,11 +40,26 @@ public actor BoardHub {
     private var poller: Task<Void, Never>?
     /// Bumped whenever the poller stops, so a round still in flight from before knows it is stale.
     private var generation: UInt64 = 0
+    private var snapshotsRunning = 0
+    private var snapshotQueue: [CheckedContinuation<Void, Never>] = []
 
-    public init(flow: OrderFlow, interval: Duration = .milliseconds(100), mailboxLimit: Int = 10_000) {
+    /// On /metrics (when given a registry): watchers now, rounds read, watches ended by the hub.
+    private let watchersGauge: Gauge?
+    private let roundsCounter: Counter?
+    private let dropped: MetricFamily<Counter>?
+
+    public init(flow: OrderFlow, interval: Duration = .milliseconds(100), mailboxLimit: Int = 10_000,
+                metrics: MetricsRegistry? = nil) {
         self.flow = flow
         self.interval = interval
         self.mailboxLimit = mailboxLimit
+        watchersGauge = metrics?.gauge("xsc_board_watchers", help: "WatchBoard streams open on this process.").labels()
+        roundsCounter = metrics?.counter("xsc_board_rounds_total",
+                                         help: "Rounds of the board's one shared poller (one per interval while anyone watches).")
+            .labels()
+        dropped = metrics?.counter("xsc_board_watches_dropped_total",
+                                   help: "Watches the board ended: too slow to keep up, or the database unreadable.",
+                                   labels: ["reason"])
     }
 
     /// Whether the poller runs (someone watches).
@@ -64,9 +85,45 @@ public actor BoardHub {
         await leave(id, mailbox)
     }
 
+    /// GetBoard: the caller's board now, read in its turn among the snapshots.
+    public nonisolated func board(_ request: Xsc_Orders_V1_BoardRequest, actor: VerifiedActor) async throws -> Xsc_Orders_V1_BoardUpdate {
+        try await snapshot(try flow.boardAudience(request, actor: actor))
+    }
+
+    private nonisolated func snapshot(_ audience: BoardAudience) async throws -> Xsc_Orders_V1_BoardUpdate {
+        await enterSnapshot()
+        do {
+            try Task.checkCancellation()  // gone while waiting: the turn passes on at once
+            let snapshot = try await flow.boardSnapshot(audience)
+            await leaveSnapshot()
+            return snapshot
+        } catch {
+            await leaveSnapshot()
+            throw error
+        }
+    }
+
+    /// Waits for one of `snapshotsAtOnce` turns (first come, first served). A caller that goes
+    /// away meanwhile still takes its turn when it comes, finds itself cancelled and gives it back.
+    private func enterSnapshot() async {
+        if snapshotsRunning < Self.snapshotsAtOnce {
+            snapshotsRunning += 1
+            return
+        }
+        await withCheckedContinuation { snapshotQueue.append($0) }  // the leaver hands its turn over
+    }
+
+    private func leaveSnapshot() {
+        if snapshotQueue.isEmpty {
+            snapshotsRunning -= 1
+        } else {
+            snapshotQueue.removeFirst().resume()
+        }
+    }
+
     private nonisolated func serve(_ audience: BoardAudience, mailbox: BoardMailbox, checkStop: () throws -> Void,
                                    send: (Xsc_Orders_V1_BoardUpdate) async throws -> Void) async throws {
-        let snapshot = try await flow.boardSnapshot(audience)
+        let snapshot = try await snapshot(audience)
         var shown = Set(snapshot.rows.map(\.orderId))
         try await send(snapshot)
         let look = Self.shutdownLook
@@ -80,7 +137,13 @@ public actor BoardHub {
         // The bell ends when this task is cancelled (the caller went away): the watch is over.
         for await _ in mailbox.bell {
             try checkStop()
-            let pending = try mailbox.take()
+            let pending: BoardMailbox.Pending
+            do {
+                pending = try mailbox.take()
+            } catch let error as RPCError {
+                dropped?.labels(error.code == .resourceExhausted ? "slow" : "unreadable").increment()
+                throw error
+            }
             guard !pending.isEmpty else { continue }
             var update = audience.changes(pending.entries, pending.violations, shown: &shown)
             guard !update.rows.isEmpty || !update.violations.isEmpty else { continue }
@@ -106,6 +169,7 @@ public actor BoardHub {
         }
         lastWatcherID += 1
         watchers[lastWatcherID] = mailbox
+        watchersGauge?.set(Double(watchers.count))
         if poller == nil {
             let generation = self.generation
             poller = Task { await self.poll(generation) }
@@ -116,6 +180,7 @@ public actor BoardHub {
     private func leave(_ id: UInt64, _ mailbox: BoardMailbox) {
         mailbox.close()
         watchers[id] = nil
+        watchersGauge?.set(Double(watchers.count))
         guard watchers.isEmpty else { return }
         generation += 1
         poller?.cancel()
@@ -131,6 +196,7 @@ public actor BoardHub {
                 let changed = try await BoardStore().changes(after: after, limit: Self.eventsPerRound, pool: flow.pool)
                 let batch = changed.orderIDs.isEmpty ? nil : try await flow.boardChanges(of: changed.orderIDs)
                 guard generation == self.generation else { return }
+                roundsCounter?.increment()
                 position = changed.position
                 if let batch {
                     let now = flow.clock()

@@ -26,7 +26,9 @@ extension OrderFlow {
         let now = clock()
         let today = calendar.day(containing: now)
         let boardStore = BoardStore()
-        let (placed, violations, truncated) = try await pool.transaction { tx in
+        // One snapshot of the database for all of the board's reads (read only: repeatable read
+        // never fails a reader), so a row, its timers and its violations agree.
+        let (placed, violations, truncated) = try await pool.transaction(isolation: .repeatableRead) { tx in
             let orders = try await boardStore.openOrders(viewer: audience.viewer, region: audience.region,
                                                          limit: Self.boardMaxRows + 1, in: tx)
             let violations = try await boardStore.violations(viewer: audience.viewer, region: audience.region, from: today.startMillis,
@@ -50,7 +52,7 @@ extension OrderFlow {
     func boardChanges(of ids: [String]) async throws -> (entries: [BoardEntry], violations: [BoardViolationEntry]) {
         let today = calendar.day(containing: clock())
         let boardStore = BoardStore()
-        let (placed, violations) = try await pool.transaction { tx in
+        let (placed, violations) = try await pool.transaction(isolation: .repeatableRead) { tx in
             let orders = try await boardStore.orders(ids, in: tx)
             let violations = try await boardStore.violations(of: ids, from: today.startMillis, to: today.endMillis, in: tx)
             let placed = try await placeOnBoard(orders, alsoReaching: [], in: tx)

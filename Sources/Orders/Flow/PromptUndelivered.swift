@@ -46,12 +46,16 @@ extension OrderFlow {
                 guard let (responsible, legacy) = Self.openStep(step, order: order, routing: routing),
                       responsible.contains(request.accountId) else { continue }
                 let ladder = try await escalationLadder(step, order: order, responsible: responsible, legacy: legacy)
-                guard let next = ladder.first else { break }
-                try await notifier.promptUndelivered(to: next, order: order, stage: step.stageName, missing: request.accountId, in: tx)
+                if let next = ladder.first {
+                    try await notifier.promptUndelivered(to: next, order: order, stage: step.stageName, missing: request.accountId, in: tx)
+                    response.escalatedTo = next
+                }
+                // Recorded even with nobody above to tell: the order's log shows it, and the
+                // operations board's watchers learn of it from this event (BoardHub).
+                let told = ladder.first.map { "told \($0.joined(separator: ","))" } ?? "nobody above to tell"
                 _ = try await tx.run([store.eventStatement(orderID: order.id, kind: "prompt_undelivered", from: order.state,
                                                            to: order.state, actor: .system, at: now,
-                                                           detail: "\(step.rawValue) prompt to \(request.accountId) undelivered; told \(next.joined(separator: ","))")])
-                response.escalatedTo = next
+                                                           detail: "\(step.rawValue) prompt to \(request.accountId) undelivered; \(told)")])
                 break
             }
             return response

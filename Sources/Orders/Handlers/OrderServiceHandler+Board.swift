@@ -11,7 +11,7 @@ extension OrderServiceHandler {
     public func getBoard(_ request: Xsc_Orders_V1_BoardRequest, context: ServerContext) async throws -> Xsc_Orders_V1_BoardUpdate {
         let actor = try context.requireActor()
         try LookupField.check([("region_id", request.regionId.trimmedForPeople, .key)])
-        return try await flow.board(request, actor: actor)
+        return try await board.board(request, actor: actor)
     }
 
     /// Ends with UNAVAILABLE when the server shuts down (the page watches again, on another

@@ -30,19 +30,26 @@ typedef enum _Xsc__Orders__V1__BoardLane {
   XSC__ORDERS__V1__BOARD_LANE__BOARD_LANE_UNSPECIFIED = 0,
   /*
    * Received or assigned, waiting for the responsible person's acknowledgement or forwarding;
-   * `deadline_at_ms` is when the five minutes (or the region's limit) run out.
+   * `deadline_at_ms` is when the five minutes (or the region's limit) run out. Also acknowledged
+   * (the lead forwards), assigned to a dealer (it accepts: a deadline only where the region sets a
+   * dealer window) and accepted (it delivers: no deadline, `deadline_at_ms` 0), so an order
+   * leaves the board only when its work is over.
    */
   XSC__ORDERS__V1__BOARD_LANE__BOARD_LANE_WAITING = 1,
   /*
-   * A deadline was missed and the escalation ladder is running (the superior was prompted).
+   * A deadline was missed and the escalation ladder is running (the superior was prompted):
+   * the step's deadline timer fired while the step is still open; `deadline_at_ms` is the missed
+   * deadline.
    */
   XSC__ORDERS__V1__BOARD_LANE__BOARD_LANE_ESCALATED = 2,
   /*
-   * The SMS provider reported the prompt to the responsible person undelivered.
+   * The SMS provider reported the prompt to the responsible person undelivered (after the
+   * order's last transition, so about the step now open); takes precedence over ESCALATED.
    */
   XSC__ORDERS__V1__BOARD_LANE__BOARD_LANE_PROMPT_UNDELIVERED = 3,
   /*
-   * Delivered, waiting for the customer service's return visit.
+   * Delivered, waiting for the customer service's return visit (ESCALATED once its deadline
+   * passed).
    */
   XSC__ORDERS__V1__BOARD_LANE__BOARD_LANE_AWAITING_VISIT = 4,
   /*
@@ -81,7 +88,9 @@ struct  Xsc__Orders__V1__BoardRow
    */
   int32_t item_count;
   /*
-   * The person whose step it is now (acknowledge, forward, accept, visit), and their name.
+   * The person whose step it is now (acknowledge, forward, accept, deliver, visit), and their
+   * name. A new order's step is shared by the office's leads: the first one's id, every name
+   * joined by "、". A person the directory has not brought yet shows as their id.
    */
   char *responsible_account_id;
   char *responsible_name;
@@ -142,11 +151,13 @@ struct  Xsc__Orders__V1__BoardRequest
   ProtobufCMessage base;
   /*
    * Empty: everything the caller may read (a region's staff: their region; HQ: every region).
-   * A region id narrows it (HQ only may name another region than their own).
+   * A region id narrows it (HQ only may name another region than their own; staff naming
+   * another region get INVALID_ARGUMENT, the same answer whether that region exists or not).
    */
   char *region_id;
   /*
-   * Only the rows whose next step is the caller's own (the order lead's "waiting for me").
+   * Only the rows whose next step is the caller's own (the order lead's "waiting for me"; the
+   * region's customer service: return visits), and only the violations naming the caller.
    */
   protobuf_c_boolean mine_only;
 };
