@@ -2,7 +2,8 @@
 # Regenerates all code derived from proto/:
 #   Sources/CXSCProto/            protoc-c output (.c beside, headers under include/) + umbrella header
 #   Sources/Messages/Generated/   Swift message types + protobuf-c conversions + embedded descriptors
-#   Sources/ServiceAPI/Generated/ Swift handler protocols + typed clients + the partner HTTP route table
+#   Sources/ServiceAPI/Generated/ Swift handler protocols + typed clients + the partner and staff HTTP
+#                                 route tables + the staff pages (StaffWebAssets.swift, from services/gateway/web/)
 #   services/gateway/openapi.json  the partner HTTP/JSON API (OpenAPI 3.1, from proto/partner_http.routes)
 # Usage: scripts/generate.sh [OUTPUT_ROOT]   (default: the repository; check-generated.sh passes a temp dir)
 # Needs: protoc, protoc-c, swift. Output is deterministic (sorted inputs, no timestamps).
@@ -77,5 +78,13 @@ mkdir -p "$OUT/Sources/Messages/Generated" "$OUT/Sources/ServiceAPI/Generated"
 mkdir -p "$OUT/services/gateway"
 "$codegen" --descriptor-set "$work/descriptors.pb" --http-routes "$PROTO_DIR/partner_http.routes" \
   --services-out "$OUT/Sources/ServiceAPI/Generated" --openapi-out "$OUT/services/gateway/openapi.json"
+
+# 6. The staff pages' HTTP/JSON API: a second route table (no OpenAPI document: its only client
+#    is our own pages under services/gateway/web).
+"$codegen" --descriptor-set "$work/descriptors.pb" --http-routes "$PROTO_DIR/staff_http.routes" \
+  --services-out "$OUT/Sources/ServiceAPI/Generated" --routes-type StaffHTTPRoutes
+
+# 7. The staff pages (HTML, CSS, our own JS) built into the gateway binary.
+"$codegen" --web-assets "$ROOT/services/gateway/web" --services-out "$OUT/Sources/ServiceAPI/Generated"
 
 echo "generate.sh: regenerated $(( ${#all_files[@]} )) proto files into $OUT" >&2

@@ -11,6 +11,11 @@ struct CodeWriter {
         }
     }
 
+    /// Text exactly as given (the lines of a multi-line literal, which must not be indented).
+    mutating func raw(_ content: String) {
+        text += content
+    }
+
     /// `opener {` body `}` (the closer may carry a suffix, e.g. `})`).
     mutating func block(_ opener: String, closer: String = "}", _ body: (inout CodeWriter) throws -> Void) rethrows {
         line(opener + " {")

@@ -85,9 +85,20 @@ public struct Generator {
     public func httpAPIFiles(routesText: String) throws -> (swift: GeneratedFile, openAPI: String) {
         let routes = try HTTPRoute.parseFile(routesText)
         let openAPI = OpenAPIEmitter(registry: registry, files: files, routes: routes, title: "XSC partner API")
-        let emitter = HTTPRoutesEmitter(registry: registry, openAPI: openAPI, typeName: "PartnerHTTPRoutes")
+        let emitter = HTTPRoutesEmitter(registry: registry, openAPI: openAPI, typeName: "PartnerHTTPRoutes",
+                                        source: "proto/partner_http.routes", embedsDocument: true)
         let (swift, document) = try emitter.emit()
         return (GeneratedFile(path: "PartnerHTTPRoutes.swift", contents: swift), document)
+    }
+
+    /// A second route table with no OpenAPI document (the staff pages' JSON API,
+    /// `proto/staff_http.routes`: its callers are our own pages, not partners reading a contract).
+    public func httpRouteTable(routesText: String, typeName: String, source: String) throws -> GeneratedFile {
+        let routes = try HTTPRoute.parseFile(routesText)
+        let openAPI = OpenAPIEmitter(registry: registry, files: files, routes: routes, title: typeName)
+        let emitter = HTTPRoutesEmitter(registry: registry, openAPI: openAPI, typeName: typeName, source: source,
+                                        embedsDocument: false)
+        return GeneratedFile(path: typeName + ".swift", contents: try emitter.emit().swift)
     }
 
     public func serviceFiles() throws -> [GeneratedFile] {

@@ -5,21 +5,26 @@ struct HTTPRoutesEmitter {
     let registry: TypeRegistry
     let openAPI: OpenAPIEmitter
     let typeName: String
+    /// The routes file, named in the generated header.
+    let source: String
+    /// Whether the OpenAPI document is generated and embedded (the partner API's contract).
+    let embedsDocument: Bool
 
     func emit() throws -> (swift: String, openAPI: String) {
-        let document = try openAPI.document()
+        let document = embedsDocument ? try openAPI.document() : ""
         var out = CodeWriter()
-        out.line(Generator.header(source: "proto/partner_http.routes and the proto files"))
+        out.line(Generator.header(source: "\(source) and the proto files"))
         out.line("import Messages")
         out.line("import ProtoCodec")
         out.line("import RPC")
         out.line()
-        out.line("/// The partner HTTP/JSON API: each route and the gRPC method it calls; the OpenAPI document.")
-        out.block("public enum \(typeName)") { out in
+        out.line(embedsDocument ? "/// The partner HTTP/JSON API: each route and the gRPC method it calls; the OpenAPI document."
+                 : "/// An HTTP/JSON API (\(source)): each route and the gRPC method it calls.")
+        try out.block("public enum \(typeName)") { out in
             out.line("public static let routes: [JSONRoute] = [")
-            out.indented { out in
+            try out.indented { out in
                 for route in openAPI.routes {
-                    guard let rpc = try? openAPI.method(route.rpc) else { continue }
+                    let rpc = try openAPI.method(route.rpc)
                     let input = (try? registry.message(OpenAPIEmitter.bare(rpc.inputType)).swiftName) ?? ""
                     let output = (try? registry.message(OpenAPIEmitter.bare(rpc.outputType)).swiftName) ?? ""
                     let body = route.body == .body ? ".message" : route.body == .stream ? ".stream" : ".none"
@@ -28,6 +33,7 @@ struct HTTPRoutesEmitter {
                 }
             }
             out.line("]")
+            guard embedsDocument else { return }
             out.line()
             out.line("/// services/gateway/openapi.json, served at GET /openapi.json.")
             out.line("public static let openAPIDocument = ##\"\"\"")

@@ -2,6 +2,8 @@
 //   xsc-codegen --descriptor-set FILE --messages-out DIR --services-out DIR [--no-clients]
 //   xsc-codegen --descriptor-set FILE --list-files
 //   xsc-codegen --descriptor-set FILE --http-routes FILE --services-out DIR --openapi-out FILE
+//   xsc-codegen --descriptor-set FILE --http-routes FILE --services-out DIR --routes-type NAME   (a table, no document)
+//   xsc-codegen --web-assets DIR --services-out DIR   (the staff pages as StaffWebAssets.swift)
 import CodeGen
 import Glibc
 
@@ -38,7 +40,7 @@ var flags: Set<String> = []
 var arguments = CommandLine.arguments.dropFirst()
 while let argument = arguments.popFirst() {
     switch argument {
-    case "--descriptor-set", "--messages-out", "--services-out", "--http-routes", "--openapi-out":
+    case "--descriptor-set", "--messages-out", "--services-out", "--http-routes", "--openapi-out", "--routes-type", "--web-assets":
         guard let value = arguments.popFirst() else { fail("\(argument) needs a value") }
         options[argument] = value
     case "--list-files", "--no-clients":
@@ -47,12 +49,37 @@ while let argument = arguments.popFirst() {
         fail("unknown argument \(argument)")
     }
 }
+if let webDirectory = options["--web-assets"] {
+    guard let servicesOut = options["--services-out"] else { fail("--web-assets needs --services-out") }
+    guard let directory = opendir(webDirectory) else { fail("cannot open \(webDirectory)") }
+    var files: [WebAssetsEmitter.File] = []
+    while let entry = readdir(directory) {
+        let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        // Plain files only (no dot files, no subdirectories: the pages are one flat directory).
+        guard !name.hasPrefix("."), entry.pointee.d_type == UInt8(DT_REG) else { continue }
+        files.append(WebAssetsEmitter.File(name: name, bytes: readFile(webDirectory + "/" + name)))
+    }
+    closedir(directory)
+    do {
+        write([try WebAssetsEmitter(files: files, typeName: "StaffWebAssets", urlPrefix: "/app/").emit()], to: servicesOut)
+    } catch {
+        fail("\(error)")
+    }
+    exit(0)
+}
 guard let setPath = options["--descriptor-set"] else { fail("--descriptor-set is required") }
 
 do {
     let generator = try Generator(descriptorSet: readFile(setPath), emitClients: !flags.contains("--no-clients"))
     if flags.contains("--list-files") {
         for name in generator.fileNames { print(name) }
+        exit(0)
+    }
+    if let routesPath = options["--http-routes"], let typeName = options["--routes-type"] {
+        guard let servicesOut = options["--services-out"] else { fail("--http-routes needs --services-out") }
+        let source = "proto/" + (routesPath.split(separator: "/").last.map(String.init) ?? routesPath)
+        write([try generator.httpRouteTable(routesText: String(decoding: readFile(routesPath), as: UTF8.self),
+                                            typeName: typeName, source: source)], to: servicesOut)
         exit(0)
     }
     if let routesPath = options["--http-routes"] {

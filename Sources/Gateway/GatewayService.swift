@@ -130,7 +130,9 @@ public struct GatewayAssembly: Sendable {
         router = BackendRouter(backends: backends, door: core.door)
         healthProbe = BackendHealthProbe(router: router)
         partnerHTTP = PartnerHTTPHandler(door: core.door, router: router, logger: core.logger,
-                                        feedHeartbeat: settings.feedHeartbeat)
+                                        feedHeartbeat: settings.feedHeartbeat,
+                                        staff: StaffHTTPHandler(core: core, feedHeartbeat: settings.feedHeartbeat),
+                                        web: StaffWebPages())
     }
 
     /// The HTTP/1.1 listener of the partner API: its plain port (XSC_HTTP_LISTEN; none when off)

@@ -17,7 +17,13 @@ public struct AuthHandler: Xsc_Gateway_V1_AuthServiceHandler {
     }
 
     public func login(_ request: Xsc_Gateway_V1_LoginRequest, context: ServerContext) async throws -> Xsc_Gateway_V1_LoginResponse {
-        try core.admitLogin(from: context.peer)
+        try await login(request, peer: context.peer)
+    }
+
+    /// Login for a caller at `peer`: the gRPC method and the staff pages' JSON route
+    /// (StaffHTTPHandler) alike, so both share one per-address limit and one answer.
+    func login(_ request: Xsc_Gateway_V1_LoginRequest, peer: String) async throws -> Xsc_Gateway_V1_LoginResponse {
+        try core.admitLogin(from: peer)
         var violations = FieldViolations()
         let phone = MainlandPhone.normaliseMobile(request.phone)
         if phone == nil { violations.add("phone", "must be a mainland mobile number (11 digits starting 13-19)") }
@@ -49,7 +55,11 @@ public struct AuthHandler: Xsc_Gateway_V1_AuthServiceHandler {
 
     public func logout(_ request: Xsc_Gateway_V1_LogoutRequest, context: ServerContext) async throws -> Xsc_Gateway_V1_LogoutResponse {
         try await core.door.admit(context)
-        let session = try context.requireStaff()
+        return try await logout(caller: context.requireCaller())
+    }
+
+    func logout(caller: Caller) async throws -> Xsc_Gateway_V1_LogoutResponse {
+        guard case .staff(let session) = caller else { throw GatewayErrors.notFound("method") }
         try await core.sessions.revoke(tokenSHA256: session.tokenSHA256)
         core.door.cache.forget(tokenHash: session.tokenSHA256)
         return Xsc_Gateway_V1_LogoutResponse()
@@ -57,8 +67,12 @@ public struct AuthHandler: Xsc_Gateway_V1_AuthServiceHandler {
 
     public func whoAmI(_ request: Xsc_Gateway_V1_WhoAmIRequest, context: ServerContext) async throws -> Xsc_Gateway_V1_WhoAmIResponse {
         try await core.door.admit(context)
+        return try await whoAmI(caller: context.requireCaller())
+    }
+
+    func whoAmI(caller: Caller) async throws -> Xsc_Gateway_V1_WhoAmIResponse {
         var response = Xsc_Gateway_V1_WhoAmIResponse()
-        switch try context.requireCaller() {
+        switch caller {
         case .staff(let session):
             response.account = try await core.accounts.account(id: session.accountID)
             response.sessionExpiresAtMs = session.expiresAtMs

@@ -9,7 +9,8 @@ import ServiceKit
 /// `idempotency-key` metadata the services' idempotency store reads), forwarded to the owning
 /// service with a signed actor, answered as proto3 JSON; plus the OpenAPI document and the SMS
 /// vendors' callbacks. The same handler serves HTTP/1.1 (public HTTP listener) and HTTP/2 (the
-/// gRPC port, for non-gRPC content types).
+/// gRPC port, for non-gRPC content types). The staff pages and their JSON API
+/// (StaffHTTPHandler, StaffWebPages) are served beside it, on the same origin.
 public struct PartnerHTTPHandler: Sendable {
     let door: FrontDoor
     let router: BackendRouter
@@ -20,10 +21,17 @@ public struct PartnerHTTPHandler: Sendable {
     /// HTTP requests pass no interceptor: the trace is continued (or started) here.
     let traceIDs = TraceIDSource()
 
-    public init(door: FrontDoor, router: BackendRouter, logger: Logger, feedHeartbeat: Duration? = .seconds(15)) {
+    /// The staff pages' JSON API (`/v1/staff/...`) and the pages themselves, when served.
+    let staff: StaffHTTPHandler?
+    let web: StaffWebPages?
+
+    public init(door: FrontDoor, router: BackendRouter, logger: Logger, feedHeartbeat: Duration? = .seconds(15),
+                staff: StaffHTTPHandler? = nil, web: StaffWebPages? = nil) {
         self.door = door
         self.router = router
         self.logger = logger
+        self.staff = staff
+        self.web = web
         var transcoder = JSONTranscoder(routes: PartnerHTTPRoutes.routes)
         transcoder.feedHeartbeat = feedHeartbeat
         self.transcoder = transcoder
@@ -55,11 +63,23 @@ public struct PartnerHTTPHandler: Sendable {
             await VendorCallbackRoute(door: door, router: router).handle(request, responder)
             return
         }
+        if request.path.hasPrefix(StaffHTTPHandler.prefix), let staff {
+            await staff.handle(request, responder, via: self)
+            return
+        }
+        if let web, await web.answer(request, responder) { return }
         let route: JSONRoute, captured: [(String, String)]
         switch transcoder.route(for: request) {
         case .success(let found): (route, captured) = found
         case .failure(let miss): return await miss.respond(to: responder)
         }
+        await forward(route, captured: captured, transcoder: transcoder, request: request, responder: responder)
+    }
+
+    /// Admits the request as the gRPC call its route maps to and forwards it to the owning
+    /// service (partner and staff routes alike).
+    func forward(_ route: JSONRoute, captured: [(String, String)], transcoder: JSONTranscoder,
+                 request: PlainHTTPRequest, responder: any PlainHTTPResponder) async {
         do {
             let metadata = Self.metadata(of: request)
             // Credentials first: a caller without a valid key learns nothing about the body.

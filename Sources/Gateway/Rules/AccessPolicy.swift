@@ -8,6 +8,7 @@
 /// | /xsc.gateway.v1.AuthService/WhoAmI       | every role                  | yes          | yes               |
 /// | /xsc.gateway.v1.AuthService/             | every role                  | no           | no                |
 /// | /xsc.gateway.v1.AccountService/ChangePassword | every role             | no           | no                |
+/// | /xsc.gateway.v1.AccountService/ListAssignees | hq_admin, regional_manager, customer_service, office and district order leads | no | no |
 /// | /xsc.gateway.v1.AccountService/          | hq_admin, team_admin        | no           | no                |
 /// | /xsc.gateway.v1.OrgService/              | hq_admin                    | no           | no                |
 /// | /xsc.gateway.v1.PartnerKeyService/       | hq_admin                    | no           | no                |
@@ -68,6 +69,8 @@ public struct AccessPolicy: Sendable {
         Rule(prefix: "/xsc.gateway.v1.AuthService/WhoAmI", staff: .all, partner: true, smsProvider: true),
         Rule(prefix: "/xsc.gateway.v1.AuthService/", staff: .all),
         Rule(prefix: "/xsc.gateway.v1.AccountService/ChangePassword", staff: .all),
+        Rule(prefix: "/xsc.gateway.v1.AccountService/ListAssignees",
+             staff: .only([.hqAdmin, .regionalManager, .customerService, .officeOrderLead, .districtOrderLead])),
         Rule(prefix: "/xsc.gateway.v1.AccountService/", staff: .only([.hqAdmin, .teamAdmin])),
         Rule(prefix: "/xsc.gateway.v1.OrgService/", staff: .only([.hqAdmin])),
         Rule(prefix: "/xsc.gateway.v1.PartnerKeyService/", staff: .only([.hqAdmin])),

@@ -421,6 +421,88 @@ extension Xsc_Gateway_V1_ChangePasswordResponse: ProtoJSONMessage {
     }
 }
 
+extension Xsc_Gateway_V1_ListAssigneesRequest: ProtoJSONMessage {
+    public func protoJSON() -> JSONValue {
+        var members: [(String, JSONValue)] = []
+        if !self.districtId.isEmpty { members.append(("districtId", ProtoJSON.string(self.districtId))) }
+        return .object(members)
+    }
+
+    public init(protoJSON json: JSONValue, path: ProtoJSONPath) throws(ProtoJSONError) {
+        self.init()
+        for (key, value) in try ProtoJSON.members(json, path) {
+            if case .null = value { continue }
+            switch key {
+            case "districtId", "district_id":
+                let at = path.field("districtId")
+                self.districtId = try ProtoJSON.string(value, at)
+            default:
+                try path.unknownField(key)
+            }
+        }
+    }
+}
+
+extension Xsc_Gateway_V1_Assignee: ProtoJSONMessage {
+    public func protoJSON() -> JSONValue {
+        var members: [(String, JSONValue)] = []
+        if !self.accountId.isEmpty { members.append(("accountId", ProtoJSON.string(self.accountId))) }
+        if !self.name.isEmpty { members.append(("name", ProtoJSON.string(self.name))) }
+        if self.role.rawValue != 0 { members.append(("role", ProtoJSON.enumeration(self.role))) }
+        if !self.nodePath.isEmpty { members.append(("nodePath", ProtoJSON.string(self.nodePath))) }
+        return .object(members)
+    }
+
+    public init(protoJSON json: JSONValue, path: ProtoJSONPath) throws(ProtoJSONError) {
+        self.init()
+        for (key, value) in try ProtoJSON.members(json, path) {
+            if case .null = value { continue }
+            switch key {
+            case "accountId", "account_id":
+                let at = path.field("accountId")
+                self.accountId = try ProtoJSON.string(value, at)
+            case "name":
+                let at = path.field("name")
+                self.name = try ProtoJSON.string(value, at)
+            case "role":
+                let at = path.field("role")
+                self.role = try ProtoJSON.enumeration(value, at, as: Xsc_Gateway_V1_AccountRole.self)
+            case "nodePath", "node_path":
+                let at = path.field("nodePath")
+                self.nodePath = try ProtoJSON.string(value, at)
+            default:
+                try path.unknownField(key)
+            }
+        }
+    }
+}
+
+extension Xsc_Gateway_V1_ListAssigneesResponse: ProtoJSONMessage {
+    public func protoJSON() -> JSONValue {
+        var members: [(String, JSONValue)] = []
+        if !self.assignees.isEmpty { members.append(("assignees", .array(self.assignees.map { $0.protoJSON() }))) }
+        return .object(members)
+    }
+
+    public init(protoJSON json: JSONValue, path: ProtoJSONPath) throws(ProtoJSONError) {
+        self.init()
+        for (key, value) in try ProtoJSON.members(json, path) {
+            if case .null = value { continue }
+            switch key {
+            case "assignees":
+                let at = path.field("assignees")
+                var items: [Xsc_Gateway_V1_Assignee] = []
+                for (position, element) in try ProtoJSON.elements(value, at).enumerated() {
+                    items.append(try Xsc_Gateway_V1_Assignee(protoJSON: element, path: at.index(position)))
+                }
+                self.assignees = items
+            default:
+                try path.unknownField(key)
+            }
+        }
+    }
+}
+
 extension Xsc_Gateway_V1_LoginRequest: ProtoJSONMessage {
     public func protoJSON() -> JSONValue {
         var members: [(String, JSONValue)] = []

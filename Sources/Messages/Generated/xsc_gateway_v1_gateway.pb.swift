@@ -228,6 +228,33 @@ public struct Xsc_Gateway_V1_ChangePasswordResponse: ProtoMessage {
     public init() {}
 }
 
+public struct Xsc_Gateway_V1_ListAssigneesRequest: ProtoMessage {
+    public static let protoMessageName = "xsc.gateway.v1.ListAssigneesRequest"
+
+    public var districtId: String = ""
+
+    public init() {}
+}
+
+public struct Xsc_Gateway_V1_Assignee: ProtoMessage {
+    public static let protoMessageName = "xsc.gateway.v1.Assignee"
+
+    public var accountId: String = ""
+    public var name: String = ""
+    public var role: Xsc_Gateway_V1_AccountRole = .unspecified
+    public var nodePath: String = ""
+
+    public init() {}
+}
+
+public struct Xsc_Gateway_V1_ListAssigneesResponse: ProtoMessage {
+    public static let protoMessageName = "xsc.gateway.v1.ListAssigneesResponse"
+
+    public var assignees: [Xsc_Gateway_V1_Assignee] = []
+
+    public init() {}
+}
+
 public struct Xsc_Gateway_V1_LoginRequest: ProtoMessage {
     public static let protoMessageName = "xsc.gateway.v1.LoginRequest"
 
@@ -882,6 +909,114 @@ extension Xsc_Gateway_V1_ChangePasswordResponse {
         }
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let c = xsc__gateway__v1__change_password_response__unpack(arena.allocator, bytes.count, data) else {
+            throw ProtoDecodeError.invalidWireFormat(protoMessageName)
+        }
+        return Self(_cMessage: c)
+    }
+
+    public func encode(appendingTo buffer: inout [UInt8], arena: ProtoArena) {
+        let mark = arena.mark()
+        defer { arena.release(to: mark) }
+        protoPack(_cMessage(in: arena), appendingTo: &buffer)
+    }
+}
+
+extension Xsc_Gateway_V1_ListAssigneesRequest {
+    init(_cMessage c: UnsafeMutablePointer<Xsc__Gateway__V1__ListAssigneesRequest>) {
+        self.init()
+        self.districtId = protoString(c.pointee.district_id)
+    }
+
+    func _cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Xsc__Gateway__V1__ListAssigneesRequest> {
+        let c = arena.allocate(Xsc__Gateway__V1__ListAssigneesRequest.self)
+        xsc__gateway__v1__list_assignees_request__init(c)
+        if !self.districtId.isEmpty { c.pointee.district_id = arena.cString(self.districtId) }
+        return c
+    }
+
+    public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
+        let mark = arena.mark()
+        defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__gateway__v1__list_assignees_request__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
+        let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
+        guard let c = xsc__gateway__v1__list_assignees_request__unpack(arena.allocator, bytes.count, data) else {
+            throw ProtoDecodeError.invalidWireFormat(protoMessageName)
+        }
+        return Self(_cMessage: c)
+    }
+
+    public func encode(appendingTo buffer: inout [UInt8], arena: ProtoArena) {
+        let mark = arena.mark()
+        defer { arena.release(to: mark) }
+        protoPack(_cMessage(in: arena), appendingTo: &buffer)
+    }
+}
+
+extension Xsc_Gateway_V1_Assignee {
+    init(_cMessage c: UnsafeMutablePointer<Xsc__Gateway__V1__Assignee>) {
+        self.init()
+        self.accountId = protoString(c.pointee.account_id)
+        self.name = protoString(c.pointee.name)
+        self.role = Xsc_Gateway_V1_AccountRole(rawValue: Int32(truncatingIfNeeded: c.pointee.role.rawValue))
+        self.nodePath = protoString(c.pointee.node_path)
+    }
+
+    func _cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Xsc__Gateway__V1__Assignee> {
+        let c = arena.allocate(Xsc__Gateway__V1__Assignee.self)
+        xsc__gateway__v1__assignee__init(c)
+        if !self.accountId.isEmpty { c.pointee.account_id = arena.cString(self.accountId) }
+        if !self.name.isEmpty { c.pointee.name = arena.cString(self.name) }
+        c.pointee.role = Xsc__Gateway__V1__AccountRole(rawValue: .init(truncatingIfNeeded: self.role.rawValue))
+        if !self.nodePath.isEmpty { c.pointee.node_path = arena.cString(self.nodePath) }
+        return c
+    }
+
+    public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
+        let mark = arena.mark()
+        defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__gateway__v1__assignee__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
+        let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
+        guard let c = xsc__gateway__v1__assignee__unpack(arena.allocator, bytes.count, data) else {
+            throw ProtoDecodeError.invalidWireFormat(protoMessageName)
+        }
+        return Self(_cMessage: c)
+    }
+
+    public func encode(appendingTo buffer: inout [UInt8], arena: ProtoArena) {
+        let mark = arena.mark()
+        defer { arena.release(to: mark) }
+        protoPack(_cMessage(in: arena), appendingTo: &buffer)
+    }
+}
+
+extension Xsc_Gateway_V1_ListAssigneesResponse {
+    init(_cMessage c: UnsafeMutablePointer<Xsc__Gateway__V1__ListAssigneesResponse>) {
+        self.init()
+        self.assignees = protoMap(c.pointee.assignees, count: c.pointee.n_assignees) { ($0.map { Xsc_Gateway_V1_Assignee(_cMessage: $0) } ?? Xsc_Gateway_V1_Assignee()) }
+    }
+
+    func _cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Xsc__Gateway__V1__ListAssigneesResponse> {
+        let c = arena.allocate(Xsc__Gateway__V1__ListAssigneesResponse.self)
+        xsc__gateway__v1__list_assignees_response__init(c)
+        if !self.assignees.isEmpty {
+            c.pointee.n_assignees = self.assignees.count
+            c.pointee.assignees = arena.array(self.assignees) { (value: Xsc_Gateway_V1_Assignee) -> UnsafeMutablePointer<Xsc__Gateway__V1__Assignee>? in value._cMessage(in: arena) }
+        }
+        return c
+    }
+
+    public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> Self {
+        let mark = arena.mark()
+        defer { arena.release(to: mark) }
+        if let problem = withUnsafePointer(to: xsc__gateway__v1__list_assignees_response__descriptor, { protoStringProblem(bytes, $0) }) {
+            throw problem
+        }
+        let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
+        guard let c = xsc__gateway__v1__list_assignees_response__unpack(arena.allocator, bytes.count, data) else {
             throw ProtoDecodeError.invalidWireFormat(protoMessageName)
         }
         return Self(_cMessage: c)

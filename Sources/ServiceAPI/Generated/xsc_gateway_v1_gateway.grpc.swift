@@ -62,6 +62,7 @@ public protocol Xsc_Gateway_V1_AccountServiceHandler: RPCServiceProvider {
     func enableAccount(_ request: Xsc_Gateway_V1_EnableAccountRequest, context: ServerContext) async throws -> Xsc_Gateway_V1_Account
     func changeAccountPhone(_ request: Xsc_Gateway_V1_ChangeAccountPhoneRequest, context: ServerContext) async throws -> Xsc_Gateway_V1_Account
     func changePassword(_ request: Xsc_Gateway_V1_ChangePasswordRequest, context: ServerContext) async throws -> Xsc_Gateway_V1_ChangePasswordResponse
+    func listAssignees(_ request: Xsc_Gateway_V1_ListAssigneesRequest, context: ServerContext) async throws -> Xsc_Gateway_V1_ListAssigneesResponse
 }
 
 extension Xsc_Gateway_V1_AccountServiceHandler {
@@ -85,6 +86,9 @@ extension Xsc_Gateway_V1_AccountServiceHandler {
             .unary("ChangePassword") { (request: Xsc_Gateway_V1_ChangePasswordRequest, context: ServerContext) async throws -> Xsc_Gateway_V1_ChangePasswordResponse in
                 try await self.changePassword(request, context: context)
             },
+            .unary("ListAssignees") { (request: Xsc_Gateway_V1_ListAssigneesRequest, context: ServerContext) async throws -> Xsc_Gateway_V1_ListAssigneesResponse in
+                try await self.listAssignees(request, context: context)
+            },
         ])
     }
 }
@@ -101,6 +105,7 @@ public struct Xsc_Gateway_V1_AccountServiceClient: Sendable {
         public static let enableAccount = "/xsc.gateway.v1.AccountService/EnableAccount"
         public static let changeAccountPhone = "/xsc.gateway.v1.AccountService/ChangeAccountPhone"
         public static let changePassword = "/xsc.gateway.v1.AccountService/ChangePassword"
+        public static let listAssignees = "/xsc.gateway.v1.AccountService/ListAssignees"
     }
 
     public let channel: RPCChannel
@@ -129,6 +134,10 @@ public struct Xsc_Gateway_V1_AccountServiceClient: Sendable {
 
     public func changePassword(_ request: Xsc_Gateway_V1_ChangePasswordRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Gateway_V1_ChangePasswordResponse {
         try await channel.unary(path: Paths.changePassword, request: request, options: options)
+    }
+
+    public func listAssignees(_ request: Xsc_Gateway_V1_ListAssigneesRequest, options: CallOptions = CallOptions()) async throws -> Xsc_Gateway_V1_ListAssigneesResponse {
+        try await channel.unary(path: Paths.listAssignees, request: request, options: options)
     }
 }
 

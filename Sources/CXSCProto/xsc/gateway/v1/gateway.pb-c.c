@@ -637,6 +637,141 @@ void   xsc__gateway__v1__change_password_response__free_unpacked
   assert(message->base.descriptor == &xsc__gateway__v1__change_password_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   xsc__gateway__v1__list_assignees_request__init
+                     (Xsc__Gateway__V1__ListAssigneesRequest         *message)
+{
+  static const Xsc__Gateway__V1__ListAssigneesRequest init_value = XSC__GATEWAY__V1__LIST_ASSIGNEES_REQUEST__INIT;
+  *message = init_value;
+}
+size_t xsc__gateway__v1__list_assignees_request__get_packed_size
+                     (const Xsc__Gateway__V1__ListAssigneesRequest *message)
+{
+  assert(message->base.descriptor == &xsc__gateway__v1__list_assignees_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__gateway__v1__list_assignees_request__pack
+                     (const Xsc__Gateway__V1__ListAssigneesRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__gateway__v1__list_assignees_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__gateway__v1__list_assignees_request__pack_to_buffer
+                     (const Xsc__Gateway__V1__ListAssigneesRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__gateway__v1__list_assignees_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Gateway__V1__ListAssigneesRequest *
+       xsc__gateway__v1__list_assignees_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Gateway__V1__ListAssigneesRequest *)
+     protobuf_c_message_unpack (&xsc__gateway__v1__list_assignees_request__descriptor,
+                                allocator, len, data);
+}
+void   xsc__gateway__v1__list_assignees_request__free_unpacked
+                     (Xsc__Gateway__V1__ListAssigneesRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__gateway__v1__list_assignees_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__gateway__v1__assignee__init
+                     (Xsc__Gateway__V1__Assignee         *message)
+{
+  static const Xsc__Gateway__V1__Assignee init_value = XSC__GATEWAY__V1__ASSIGNEE__INIT;
+  *message = init_value;
+}
+size_t xsc__gateway__v1__assignee__get_packed_size
+                     (const Xsc__Gateway__V1__Assignee *message)
+{
+  assert(message->base.descriptor == &xsc__gateway__v1__assignee__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__gateway__v1__assignee__pack
+                     (const Xsc__Gateway__V1__Assignee *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__gateway__v1__assignee__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__gateway__v1__assignee__pack_to_buffer
+                     (const Xsc__Gateway__V1__Assignee *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__gateway__v1__assignee__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Gateway__V1__Assignee *
+       xsc__gateway__v1__assignee__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Gateway__V1__Assignee *)
+     protobuf_c_message_unpack (&xsc__gateway__v1__assignee__descriptor,
+                                allocator, len, data);
+}
+void   xsc__gateway__v1__assignee__free_unpacked
+                     (Xsc__Gateway__V1__Assignee *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__gateway__v1__assignee__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   xsc__gateway__v1__list_assignees_response__init
+                     (Xsc__Gateway__V1__ListAssigneesResponse         *message)
+{
+  static const Xsc__Gateway__V1__ListAssigneesResponse init_value = XSC__GATEWAY__V1__LIST_ASSIGNEES_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t xsc__gateway__v1__list_assignees_response__get_packed_size
+                     (const Xsc__Gateway__V1__ListAssigneesResponse *message)
+{
+  assert(message->base.descriptor == &xsc__gateway__v1__list_assignees_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t xsc__gateway__v1__list_assignees_response__pack
+                     (const Xsc__Gateway__V1__ListAssigneesResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &xsc__gateway__v1__list_assignees_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t xsc__gateway__v1__list_assignees_response__pack_to_buffer
+                     (const Xsc__Gateway__V1__ListAssigneesResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &xsc__gateway__v1__list_assignees_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Xsc__Gateway__V1__ListAssigneesResponse *
+       xsc__gateway__v1__list_assignees_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Xsc__Gateway__V1__ListAssigneesResponse *)
+     protobuf_c_message_unpack (&xsc__gateway__v1__list_assignees_response__descriptor,
+                                allocator, len, data);
+}
+void   xsc__gateway__v1__list_assignees_response__free_unpacked
+                     (Xsc__Gateway__V1__ListAssigneesResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &xsc__gateway__v1__list_assignees_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   xsc__gateway__v1__login_request__init
                      (Xsc__Gateway__V1__LoginRequest         *message)
 {
@@ -2252,6 +2387,159 @@ const ProtobufCMessageDescriptor xsc__gateway__v1__change_password_response__des
   (ProtobufCMessageInit) xsc__gateway__v1__change_password_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
+static const ProtobufCFieldDescriptor xsc__gateway__v1__list_assignees_request__field_descriptors[1] =
+{
+  {
+    "district_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Gateway__V1__ListAssigneesRequest, district_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__gateway__v1__list_assignees_request__field_indices_by_name[] = {
+  0,   /* field[0] = district_id */
+};
+static const ProtobufCIntRange xsc__gateway__v1__list_assignees_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor xsc__gateway__v1__list_assignees_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.gateway.v1.ListAssigneesRequest",
+  "ListAssigneesRequest",
+  "Xsc__Gateway__V1__ListAssigneesRequest",
+  "xsc.gateway.v1",
+  sizeof(Xsc__Gateway__V1__ListAssigneesRequest),
+  1,
+  xsc__gateway__v1__list_assignees_request__field_descriptors,
+  xsc__gateway__v1__list_assignees_request__field_indices_by_name,
+  1,  xsc__gateway__v1__list_assignees_request__number_ranges,
+  (ProtobufCMessageInit) xsc__gateway__v1__list_assignees_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__gateway__v1__assignee__field_descriptors[4] =
+{
+  {
+    "account_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Gateway__V1__Assignee, account_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "name",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Gateway__V1__Assignee, name),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "role",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Gateway__V1__Assignee, role),
+    &xsc__gateway__v1__account_role__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "node_path",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Gateway__V1__Assignee, node_path),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__gateway__v1__assignee__field_indices_by_name[] = {
+  0,   /* field[0] = account_id */
+  1,   /* field[1] = name */
+  3,   /* field[3] = node_path */
+  2,   /* field[2] = role */
+};
+static const ProtobufCIntRange xsc__gateway__v1__assignee__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor xsc__gateway__v1__assignee__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.gateway.v1.Assignee",
+  "Assignee",
+  "Xsc__Gateway__V1__Assignee",
+  "xsc.gateway.v1",
+  sizeof(Xsc__Gateway__V1__Assignee),
+  4,
+  xsc__gateway__v1__assignee__field_descriptors,
+  xsc__gateway__v1__assignee__field_indices_by_name,
+  1,  xsc__gateway__v1__assignee__number_ranges,
+  (ProtobufCMessageInit) xsc__gateway__v1__assignee__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor xsc__gateway__v1__list_assignees_response__field_descriptors[1] =
+{
+  {
+    "assignees",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Xsc__Gateway__V1__ListAssigneesResponse, n_assignees),
+    offsetof(Xsc__Gateway__V1__ListAssigneesResponse, assignees),
+    &xsc__gateway__v1__assignee__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned xsc__gateway__v1__list_assignees_response__field_indices_by_name[] = {
+  0,   /* field[0] = assignees */
+};
+static const ProtobufCIntRange xsc__gateway__v1__list_assignees_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor xsc__gateway__v1__list_assignees_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "xsc.gateway.v1.ListAssigneesResponse",
+  "ListAssigneesResponse",
+  "Xsc__Gateway__V1__ListAssigneesResponse",
+  "xsc.gateway.v1",
+  sizeof(Xsc__Gateway__V1__ListAssigneesResponse),
+  1,
+  xsc__gateway__v1__list_assignees_response__field_descriptors,
+  xsc__gateway__v1__list_assignees_response__field_indices_by_name,
+  1,  xsc__gateway__v1__list_assignees_response__number_ranges,
+  (ProtobufCMessageInit) xsc__gateway__v1__list_assignees_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
 static const ProtobufCFieldDescriptor xsc__gateway__v1__login_request__field_descriptors[2] =
 {
   {
@@ -3154,7 +3442,7 @@ void xsc__gateway__v1__org_service__init (Xsc__Gateway__V1__OrgService_Service *
                                      &xsc__gateway__v1__org_service__descriptor,
                                      (ProtobufCServiceDestroy) destroy);
 }
-static const ProtobufCMethodDescriptor xsc__gateway__v1__account_service__method_descriptors[6] =
+static const ProtobufCMethodDescriptor xsc__gateway__v1__account_service__method_descriptors[7] =
 {
   { "CreateAccount", &xsc__gateway__v1__create_account_request__descriptor, &xsc__gateway__v1__account__descriptor },
   { "ListAccounts", &xsc__gateway__v1__list_accounts_request__descriptor, &xsc__gateway__v1__list_accounts_response__descriptor },
@@ -3162,6 +3450,7 @@ static const ProtobufCMethodDescriptor xsc__gateway__v1__account_service__method
   { "EnableAccount", &xsc__gateway__v1__enable_account_request__descriptor, &xsc__gateway__v1__account__descriptor },
   { "ChangeAccountPhone", &xsc__gateway__v1__change_account_phone_request__descriptor, &xsc__gateway__v1__account__descriptor },
   { "ChangePassword", &xsc__gateway__v1__change_password_request__descriptor, &xsc__gateway__v1__change_password_response__descriptor },
+  { "ListAssignees", &xsc__gateway__v1__list_assignees_request__descriptor, &xsc__gateway__v1__list_assignees_response__descriptor },
 };
 const unsigned xsc__gateway__v1__account_service__method_indices_by_name[] = {
   4,        /* ChangeAccountPhone */
@@ -3169,7 +3458,8 @@ const unsigned xsc__gateway__v1__account_service__method_indices_by_name[] = {
   0,        /* CreateAccount */
   2,        /* DisableAccount */
   3,        /* EnableAccount */
-  1         /* ListAccounts */
+  1,        /* ListAccounts */
+  6         /* ListAssignees */
 };
 const ProtobufCServiceDescriptor xsc__gateway__v1__account_service__descriptor =
 {
@@ -3178,7 +3468,7 @@ const ProtobufCServiceDescriptor xsc__gateway__v1__account_service__descriptor =
   "AccountService",
   "Xsc__Gateway__V1__AccountService",
   "xsc.gateway.v1",
-  6,
+  7,
   xsc__gateway__v1__account_service__method_descriptors,
   xsc__gateway__v1__account_service__method_indices_by_name
 };
@@ -3229,6 +3519,14 @@ void xsc__gateway__v1__account_service__change_password(ProtobufCService *servic
 {
   assert(service->descriptor == &xsc__gateway__v1__account_service__descriptor);
   service->invoke(service, 5, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void xsc__gateway__v1__account_service__list_assignees(ProtobufCService *service,
+                                                       const Xsc__Gateway__V1__ListAssigneesRequest *input,
+                                                       Xsc__Gateway__V1__ListAssigneesResponse_Closure closure,
+                                                       void *closure_data)
+{
+  assert(service->descriptor == &xsc__gateway__v1__account_service__descriptor);
+  service->invoke(service, 6, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void xsc__gateway__v1__account_service__init (Xsc__Gateway__V1__AccountService_Service *service,
                                               Xsc__Gateway__V1__AccountService_ServiceDestroy destroy)

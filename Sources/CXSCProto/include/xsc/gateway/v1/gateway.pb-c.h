@@ -30,6 +30,9 @@ typedef struct Xsc__Gateway__V1__EnableAccountRequest Xsc__Gateway__V1__EnableAc
 typedef struct Xsc__Gateway__V1__ChangeAccountPhoneRequest Xsc__Gateway__V1__ChangeAccountPhoneRequest;
 typedef struct Xsc__Gateway__V1__ChangePasswordRequest Xsc__Gateway__V1__ChangePasswordRequest;
 typedef struct Xsc__Gateway__V1__ChangePasswordResponse Xsc__Gateway__V1__ChangePasswordResponse;
+typedef struct Xsc__Gateway__V1__ListAssigneesRequest Xsc__Gateway__V1__ListAssigneesRequest;
+typedef struct Xsc__Gateway__V1__Assignee Xsc__Gateway__V1__Assignee;
+typedef struct Xsc__Gateway__V1__ListAssigneesResponse Xsc__Gateway__V1__ListAssigneesResponse;
 typedef struct Xsc__Gateway__V1__LoginRequest Xsc__Gateway__V1__LoginRequest;
 typedef struct Xsc__Gateway__V1__LoginResponse Xsc__Gateway__V1__LoginResponse;
 typedef struct Xsc__Gateway__V1__LogoutRequest Xsc__Gateway__V1__LogoutRequest;
@@ -276,6 +279,55 @@ struct  Xsc__Gateway__V1__ChangePasswordResponse
 #define XSC__GATEWAY__V1__CHANGE_PASSWORD_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&xsc__gateway__v1__change_password_response__descriptor) \
      }
+
+
+/*
+ * The people an order may be forwarded to (the order lead's page): district order leads and
+ * dealers at or below the caller's own node. A choice list only: orders still checks every
+ * assignment against the district's routing.
+ */
+struct  Xsc__Gateway__V1__ListAssigneesRequest
+{
+  ProtobufCMessage base;
+  /*
+   * Only those at or below this district (its node's slug, e.g. "cq-o1-d3"); empty: every
+   * district below the caller.
+   */
+  char *district_id;
+};
+#define XSC__GATEWAY__V1__LIST_ASSIGNEES_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__gateway__v1__list_assignees_request__descriptor) \
+    , (char *)protobuf_c_empty_string }
+
+
+struct  Xsc__Gateway__V1__Assignee
+{
+  ProtobufCMessage base;
+  char *account_id;
+  char *name;
+  /*
+   * ACCOUNT_ROLE_DISTRICT_ORDER_LEAD or ACCOUNT_ROLE_DEALER.
+   */
+  Xsc__Gateway__V1__AccountRole role;
+  char *node_path;
+};
+#define XSC__GATEWAY__V1__ASSIGNEE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__gateway__v1__assignee__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, XSC__GATEWAY__V1__ACCOUNT_ROLE__ACCOUNT_ROLE_UNSPECIFIED, (char *)protobuf_c_empty_string }
+
+
+struct  Xsc__Gateway__V1__ListAssigneesResponse
+{
+  ProtobufCMessage base;
+  /*
+   * District leads first, then dealers, each by name; at most 500.
+   */
+  size_t n_assignees;
+  Xsc__Gateway__V1__Assignee **assignees;
+};
+#define XSC__GATEWAY__V1__LIST_ASSIGNEES_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&xsc__gateway__v1__list_assignees_response__descriptor) \
+    , 0,NULL }
 
 
 struct  Xsc__Gateway__V1__LoginRequest
@@ -779,6 +831,63 @@ Xsc__Gateway__V1__ChangePasswordResponse *
 void   xsc__gateway__v1__change_password_response__free_unpacked
                      (Xsc__Gateway__V1__ChangePasswordResponse *message,
                       ProtobufCAllocator *allocator);
+/* Xsc__Gateway__V1__ListAssigneesRequest methods */
+void   xsc__gateway__v1__list_assignees_request__init
+                     (Xsc__Gateway__V1__ListAssigneesRequest         *message);
+size_t xsc__gateway__v1__list_assignees_request__get_packed_size
+                     (const Xsc__Gateway__V1__ListAssigneesRequest   *message);
+size_t xsc__gateway__v1__list_assignees_request__pack
+                     (const Xsc__Gateway__V1__ListAssigneesRequest   *message,
+                      uint8_t             *out);
+size_t xsc__gateway__v1__list_assignees_request__pack_to_buffer
+                     (const Xsc__Gateway__V1__ListAssigneesRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Gateway__V1__ListAssigneesRequest *
+       xsc__gateway__v1__list_assignees_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__gateway__v1__list_assignees_request__free_unpacked
+                     (Xsc__Gateway__V1__ListAssigneesRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Gateway__V1__Assignee methods */
+void   xsc__gateway__v1__assignee__init
+                     (Xsc__Gateway__V1__Assignee         *message);
+size_t xsc__gateway__v1__assignee__get_packed_size
+                     (const Xsc__Gateway__V1__Assignee   *message);
+size_t xsc__gateway__v1__assignee__pack
+                     (const Xsc__Gateway__V1__Assignee   *message,
+                      uint8_t             *out);
+size_t xsc__gateway__v1__assignee__pack_to_buffer
+                     (const Xsc__Gateway__V1__Assignee   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Gateway__V1__Assignee *
+       xsc__gateway__v1__assignee__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__gateway__v1__assignee__free_unpacked
+                     (Xsc__Gateway__V1__Assignee *message,
+                      ProtobufCAllocator *allocator);
+/* Xsc__Gateway__V1__ListAssigneesResponse methods */
+void   xsc__gateway__v1__list_assignees_response__init
+                     (Xsc__Gateway__V1__ListAssigneesResponse         *message);
+size_t xsc__gateway__v1__list_assignees_response__get_packed_size
+                     (const Xsc__Gateway__V1__ListAssigneesResponse   *message);
+size_t xsc__gateway__v1__list_assignees_response__pack
+                     (const Xsc__Gateway__V1__ListAssigneesResponse   *message,
+                      uint8_t             *out);
+size_t xsc__gateway__v1__list_assignees_response__pack_to_buffer
+                     (const Xsc__Gateway__V1__ListAssigneesResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Xsc__Gateway__V1__ListAssigneesResponse *
+       xsc__gateway__v1__list_assignees_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   xsc__gateway__v1__list_assignees_response__free_unpacked
+                     (Xsc__Gateway__V1__ListAssigneesResponse *message,
+                      ProtobufCAllocator *allocator);
 /* Xsc__Gateway__V1__LoginRequest methods */
 void   xsc__gateway__v1__login_request__init
                      (Xsc__Gateway__V1__LoginRequest         *message);
@@ -1146,6 +1255,15 @@ typedef void (*Xsc__Gateway__V1__ChangePasswordRequest_Closure)
 typedef void (*Xsc__Gateway__V1__ChangePasswordResponse_Closure)
                  (const Xsc__Gateway__V1__ChangePasswordResponse *message,
                   void *closure_data);
+typedef void (*Xsc__Gateway__V1__ListAssigneesRequest_Closure)
+                 (const Xsc__Gateway__V1__ListAssigneesRequest *message,
+                  void *closure_data);
+typedef void (*Xsc__Gateway__V1__Assignee_Closure)
+                 (const Xsc__Gateway__V1__Assignee *message,
+                  void *closure_data);
+typedef void (*Xsc__Gateway__V1__ListAssigneesResponse_Closure)
+                 (const Xsc__Gateway__V1__ListAssigneesResponse *message,
+                  void *closure_data);
 typedef void (*Xsc__Gateway__V1__LoginRequest_Closure)
                  (const Xsc__Gateway__V1__LoginRequest *message,
                   void *closure_data);
@@ -1267,6 +1385,10 @@ struct Xsc__Gateway__V1__AccountService_Service
                           const Xsc__Gateway__V1__ChangePasswordRequest *input,
                           Xsc__Gateway__V1__ChangePasswordResponse_Closure closure,
                           void *closure_data);
+  void (*list_assignees)(Xsc__Gateway__V1__AccountService_Service *service,
+                         const Xsc__Gateway__V1__ListAssigneesRequest *input,
+                         Xsc__Gateway__V1__ListAssigneesResponse_Closure closure,
+                         void *closure_data);
 };
 typedef void (*Xsc__Gateway__V1__AccountService_ServiceDestroy)(Xsc__Gateway__V1__AccountService_Service *);
 void xsc__gateway__v1__account_service__init (Xsc__Gateway__V1__AccountService_Service *service,
@@ -1280,7 +1402,8 @@ void xsc__gateway__v1__account_service__init (Xsc__Gateway__V1__AccountService_S
       function_prefix__ ## disable_account,\
       function_prefix__ ## enable_account,\
       function_prefix__ ## change_account_phone,\
-      function_prefix__ ## change_password  }
+      function_prefix__ ## change_password,\
+      function_prefix__ ## list_assignees  }
 void xsc__gateway__v1__account_service__create_account(ProtobufCService *service,
                                                        const Xsc__Gateway__V1__CreateAccountRequest *input,
                                                        Xsc__Gateway__V1__Account_Closure closure,
@@ -1305,6 +1428,10 @@ void xsc__gateway__v1__account_service__change_password(ProtobufCService *servic
                                                         const Xsc__Gateway__V1__ChangePasswordRequest *input,
                                                         Xsc__Gateway__V1__ChangePasswordResponse_Closure closure,
                                                         void *closure_data);
+void xsc__gateway__v1__account_service__list_assignees(ProtobufCService *service,
+                                                       const Xsc__Gateway__V1__ListAssigneesRequest *input,
+                                                       Xsc__Gateway__V1__ListAssigneesResponse_Closure closure,
+                                                       void *closure_data);
 typedef struct Xsc__Gateway__V1__AuthService_Service Xsc__Gateway__V1__AuthService_Service;
 struct Xsc__Gateway__V1__AuthService_Service
 {
@@ -1420,6 +1547,9 @@ extern const ProtobufCMessageDescriptor xsc__gateway__v1__enable_account_request
 extern const ProtobufCMessageDescriptor xsc__gateway__v1__change_account_phone_request__descriptor;
 extern const ProtobufCMessageDescriptor xsc__gateway__v1__change_password_request__descriptor;
 extern const ProtobufCMessageDescriptor xsc__gateway__v1__change_password_response__descriptor;
+extern const ProtobufCMessageDescriptor xsc__gateway__v1__list_assignees_request__descriptor;
+extern const ProtobufCMessageDescriptor xsc__gateway__v1__assignee__descriptor;
+extern const ProtobufCMessageDescriptor xsc__gateway__v1__list_assignees_response__descriptor;
 extern const ProtobufCMessageDescriptor xsc__gateway__v1__login_request__descriptor;
 extern const ProtobufCMessageDescriptor xsc__gateway__v1__login_response__descriptor;
 extern const ProtobufCMessageDescriptor xsc__gateway__v1__logout_request__descriptor;
