@@ -26,6 +26,8 @@ APT_PACKAGES=(
     libpango1.0-dev
     fonts-noto-cjk      # the Chinese font the statement PDF embeds
     poppler-utils       # pdftotext/pdffonts/pdftoppm in the statement PDF tests
+    chromium            # the staff pages in a real browser (Tests/wire/test_board_web.py, bench/board.py)
+    chromium-driver     # chromedriver, which selenium drives it through
 )
 
 # Versions pinned to ones known to install together on Python 3.11 (grpcio-tools pulls a
@@ -43,6 +45,7 @@ PIP_PACKAGES=(
     "pexpect==4.8.0"    # Tests/wire/test_cli_people.py drives `xsc` through a pseudo-terminal
     "requests==2.34.2"              # Tests/wire/test_gateway_http.py: the partner HTTP/JSON API over HTTP/1.1
     "openapi-spec-validator==0.9.0" # test_gateway_http.py: services/gateway/openapi.json is valid OpenAPI 3.1
+    "selenium==4.51.0"              # Tests/wire/test_board_web.py, bench/board.py: headless Chromium
 )
 
 # schemathesis (test_gateway_http.py: a bounded run against the live gateway) pins pytest below 9,

@@ -11,6 +11,10 @@ final class JSONTranscoderTests: XCTestCase {
                   serverStreaming: false, request: Xsc_Orders_V1_ListOrdersRequest.self, response: Xsc_Orders_V1_ListOrdersResponse.self),
         JSONRoute(method: "POST", path: "/v1/orders", grpcPath: "/xsc.orders.v1.OrderService/SubmitOrder", body: .message,
                   serverStreaming: false, request: Xsc_Orders_V1_SubmitOrderRequest.self, response: Xsc_Orders_V1_SubmitOrderResponse.self),
+        JSONRoute(method: "GET", path: "/v1/board", grpcPath: "/xsc.orders.v1.OrderService/GetBoard", body: .none,
+                  serverStreaming: false, request: Xsc_Orders_V1_BoardRequest.self, response: Xsc_Orders_V1_BoardUpdate.self),
+        JSONRoute(method: "POST", path: "/v1/board", grpcPath: "/xsc.orders.v1.OrderService/GetBoard", body: .message,
+                  serverStreaming: false, request: Xsc_Orders_V1_BoardRequest.self, response: Xsc_Orders_V1_BoardUpdate.self),
     ])
 
     private func request(_ method: String, _ target: String, body: String = "", json: Bool = true) -> PlainHTTPRequest {
@@ -31,6 +35,16 @@ final class JSONTranscoderTests: XCTestCase {
         XCTAssertEqual(list.page?.pageSize, 5)
         XCTAssertEqual(list.page?.cursor, "abc=")
         XCTAssertEqual(list.state, .accepted)
+    }
+
+    /// A query string is text: "true"/"false" are bools there (the staff board's `?mineOnly=true`),
+    /// while a JSON body keeps the mapping's strict literals.
+    func testQueryBoolsAreTheWordsTrueAndFalse() throws {
+        XCTAssertTrue(try Xsc_Orders_V1_BoardRequest(serializedBytes: build(request("GET", "/v1/board?mineOnly=true"))[0]).mineOnly)
+        XCTAssertFalse(try Xsc_Orders_V1_BoardRequest(serializedBytes: build(request("GET", "/v1/board?mineOnly=false"))[0]).mineOnly)
+        XCTAssertThrowsError(try build(request("GET", "/v1/board?mineOnly=yes")))
+        XCTAssertThrowsError(try build(request("POST", "/v1/board", body: "{\"mineOnly\":\"true\"}")))
+        XCTAssertTrue(try Xsc_Orders_V1_BoardRequest(serializedBytes: build(request("POST", "/v1/board", body: "{\"mineOnly\":true}"))[0]).mineOnly)
     }
 
     func testMissesAndRefusals() {

@@ -244,6 +244,21 @@ def test_the_board_streams_as_server_sent_events_with_a_snapshot_first(cluster, 
     assert without.status_code == 401
 
 
+def test_the_leads_own_board_from_the_query_string(cluster, drill):
+    order_id = submit(cluster, drill)
+    base = cluster.http_url()
+    lead = bearer(login(cluster, OFFICE_LEAD))
+    mine = requests.get(base + "/v1/staff/board", params={"mineOnly": "true"}, headers=lead, timeout=T)
+    assert mine.status_code == 200, mine.text
+    rows = {r["orderId"]: r for r in mine.json().get("rows", [])}
+    assert rows[order_id]["actionableByCaller"] is True and rows[order_id]["lane"] == "BOARD_LANE_WAITING"
+    # The dealer has nothing waiting for them in this order yet.
+    dealer = requests.get(base + "/v1/staff/board", params={"mineOnly": "true"}, headers=bearer(login(cluster, DEALER)), timeout=T)
+    assert dealer.status_code == 200 and order_id not in {r["orderId"] for r in dealer.json().get("rows", [])}
+    bad = requests.get(base + "/v1/staff/board", params={"mineOnly": "maybe"}, headers=lead, timeout=T)
+    assert bad.status_code == 400 and "mineOnly" in bad.json()["message"]
+
+
 # -- the pages -----------------------------------------------------------------------------------
 
 def test_pages_are_served_with_security_and_cache_headers(cluster):

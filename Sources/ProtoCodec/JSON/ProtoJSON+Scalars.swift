@@ -52,6 +52,8 @@ public enum ProtoJSON {
     public static func bool(_ json: JSONValue, _ path: ProtoJSONPath) throws(ProtoJSONError) -> Bool {
         switch json {
         case .bool(let flag): return flag
+        case .string("true") where path.options.boolsFromStrings: return true
+        case .string("false") where path.options.boolsFromStrings: return false
         default: throw path.error("expected true or false")
         }
     }

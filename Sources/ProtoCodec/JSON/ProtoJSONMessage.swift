@@ -38,7 +38,13 @@ public struct ProtoJSONOptions: Sendable {
     /// of refused (refusing is the mapping's default, and ours: a misspelt field is a mistake
     /// the caller should hear about).
     public var ignoreUnknownFields = false
-    public init(ignoreUnknownFields: Bool = false) { self.ignoreUnknownFields = ignoreUnknownFields }
+    /// Bools may also be the strings "true" and "false": for a request built from a URL's query
+    /// (`?mineOnly=true`), where every value is text, as gRPC-HTTP transcoding reads them.
+    public var boolsFromStrings = false
+    public init(ignoreUnknownFields: Bool = false, boolsFromStrings: Bool = false) {
+        self.ignoreUnknownFields = ignoreUnknownFields
+        self.boolsFromStrings = boolsFromStrings
+    }
 }
 
 /// Where in the document a value sits (`lines[2].unitPriceFen`), for error messages.

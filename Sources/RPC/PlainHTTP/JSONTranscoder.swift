@@ -68,7 +68,7 @@ public struct JSONTranscoder: Sendable {
                     members.append(("cursor", .string(lastEventID)))
                     query = .object(members)
                 }
-                return [try route.requestFromJSON(merged(query, captured), root)]
+                return [try route.requestFromJSON(merged(query, captured), ProtoJSONPath(options: .init(boolsFromStrings: true)))]
             }
         } catch let error as ProtoJSONError {
             throw JSONStatus.invalidJSON(error)

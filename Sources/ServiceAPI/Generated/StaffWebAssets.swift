@@ -10,7 +10,7 @@ public enum StaffWebAssets {
     }
 
     public static let assets: [Asset] = [
-        Asset(path: "/app/app.css", contentType: "text/css; charset=utf-8", etag: "\"a9f6320a1ef2cd06\"", body: ####"""
+        Asset(path: "/app/app.css", contentType: "text/css; charset=utf-8", etag: "\"f866bd67b4a0e1ba\"", body: ####"""
 /* The staff pages' shared style: one column on a phone (360 px and up), lanes side by side on a
    desktop; system fonts (no web fonts to download over 3G); contrast at least 4.5:1; a visible
    focus ring for keyboard users. */
@@ -61,14 +61,15 @@ input, select, textarea {
 .lane h2 .count { color: var(--muted); font-weight: 400; }
 .rows { list-style: none; margin: 0; padding: 0; }
 .row { border-top: 1px solid var(--line); padding: .5rem .25rem; overflow-wrap: anywhere; }
-.row .top { display: flex; justify-content: space-between; gap: .5rem; flex-wrap: wrap; }
-.row .code { font-weight: 700; }
+.top { display: flex; justify-content: space-between; gap: .5rem; flex-wrap: wrap; }
+.code { font-weight: 700; }
 .row .who, .row .meta { font-size: .9rem; color: var(--muted); }
 .countdown { font-variant-numeric: tabular-nums; font-weight: 700; }
 .countdown.late { color: var(--danger); }
 .countdown.soon { color: var(--warn); }
 .actions { display: flex; flex-wrap: wrap; gap: .5rem; margin-top: .5rem; align-items: end; }
 .actions > * { flex: 1 1 140px; }
+.actions > div { flex: 3 1 220px; }
 .lines-table { width: 100%; border-collapse: collapse; }
 .lines-table td, .lines-table th { padding: .25rem; text-align: left; border-bottom: 1px solid var(--line); }
 .empty { color: var(--muted); padding: .5rem .25rem; }
@@ -506,7 +507,7 @@ const XSC = (() => {
 </html>
 
 """####),
-        Asset(path: "/app/lead.js", contentType: "text/javascript; charset=utf-8", etag: "\"461560e7959beafc\"", body: ####"""
+        Asset(path: "/app/lead.js", contentType: "text/javascript; charset=utf-8", etag: "\"ebb374ddce1a0240\"", body: ####"""
 // The order lead's page: the orders whose next step is mine (WatchBoard mine_only), each with
 // its one action: acknowledge, forward to a district lead or dealer, or record the return
 // visit. Buttons follow the order's state; the server decides every action, and a refusal
@@ -632,7 +633,7 @@ const XSC = (() => {
     const card = XSC.el("article", { class: "card order", "data-order-id": row.orderId, "data-state": row.state || "" });
     const countdown = Number(row.deadlineAtMs) > 0 ? XSC.el("span", { class: "countdown", "data-deadline": row.deadlineAtMs }) : null;
     card.append(
-      XSC.el("div", { class: "row top" }, XSC.el("span", { class: "code", text: row.orderCode || row.orderId }), countdown),
+      XSC.el("div", { class: "top" }, XSC.el("span", { class: "code", text: row.orderCode || row.orderId }), countdown),
       XSC.el("div", { text: (row.customerName || "") + " · " + (row.itemCount || 0) + " 件 · " + XSC.yuan(row.totalFen) }),
       XSC.el("div", { class: "who", text: (XSC.STATES[row.state] || row.state || "") + " · " + (row.districtId || "") }),
       XSC.el("div", { class: "actions" }, ...controls(card, row)),

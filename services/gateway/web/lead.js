@@ -123,7 +123,7 @@
     const card = XSC.el("article", { class: "card order", "data-order-id": row.orderId, "data-state": row.state || "" });
     const countdown = Number(row.deadlineAtMs) > 0 ? XSC.el("span", { class: "countdown", "data-deadline": row.deadlineAtMs }) : null;
     card.append(
-      XSC.el("div", { class: "row top" }, XSC.el("span", { class: "code", text: row.orderCode || row.orderId }), countdown),
+      XSC.el("div", { class: "top" }, XSC.el("span", { class: "code", text: row.orderCode || row.orderId }), countdown),
       XSC.el("div", { text: (row.customerName || "") + " · " + (row.itemCount || 0) + " 件 · " + XSC.yuan(row.totalFen) }),
       XSC.el("div", { class: "who", text: (XSC.STATES[row.state] || row.state || "") + " · " + (row.districtId || "") }),
       XSC.el("div", { class: "actions" }, ...controls(card, row)),
