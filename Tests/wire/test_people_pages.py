@@ -377,3 +377,23 @@ def _week_now() -> str:
     year, week, _ = datetime.now(ZoneInfo("Asia/Shanghai")).isocalendar()
     return f"{year}-W{week:02d}"
 
+
+
+def test_the_pages_carry_no_inline_script_and_their_routes_want_a_session(cluster):
+    import re
+
+    import requests
+    base = cluster.http_url()
+    for name in ("sales.html", "referrer.html", "statements.html", "people.js", "people.css", "sales.js", "referrer.js", "statements.js"):
+        answer = requests.get(base + "/app/" + name, timeout=T)
+        assert answer.status_code == 200 and "script-src 'self'" in answer.headers["content-security-policy"], name
+        if name.endswith(".html"):
+            assert not re.search(r"<script(?![^>]*\bsrc=)", answer.text) and not re.search(r"\son[a-z]+=", answer.text), name
+        if name.endswith(".js"):
+            # Text from data goes in with textContent (XSC.el), never as markup.
+            assert "innerHTML" not in answer.text and "insertAdjacentHTML" not in answer.text, name
+    for method, path in [("GET", "/v1/staff/customers"), ("GET", "/v1/staff/tasks"), ("GET", "/v1/staff/referral-code"),
+                         ("GET", "/v1/staff/earnings"), ("GET", "/v1/staff/statements"),
+                         ("POST", "/v1/staff/statements/00000000-0000-0000-0000-000000000000/sign")]:
+        answer = requests.request(method, base + path, json={} if method == "POST" else None, timeout=T)
+        assert answer.status_code == 401, (path, answer.text)
