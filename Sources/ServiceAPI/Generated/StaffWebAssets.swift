@@ -749,7 +749,7 @@ const XSC = (() => {
 })();
 
 """####),
-        Asset(path: "/app/people.css", contentType: "text/css; charset=utf-8", etag: "\"59be696ba30a4167\"", body: ####"""
+        Asset(path: "/app/people.css", contentType: "text/css; charset=utf-8", etag: "\"806737301207fe5e\"", body: ####"""
 /* The people's pages (sales.html, referrer.html, statements.html): added beside app.css and
    built from its pieces; cards in one column on a phone, two on a desktop. */
 .people-grid { display: grid; grid-template-columns: 1fr; gap: .75rem; }
@@ -787,6 +787,7 @@ section.card h2 .count { color: var(--muted); font-weight: 400; }
 .amount.negative { color: var(--danger); }
 a.button { display: inline-flex; align-items: center; justify-content: center; min-height: 44px; padding: .4rem 1rem;
   border-radius: 6px; border: 1px solid var(--accent); background: var(--paper); color: var(--accent); text-decoration: none; }
+.actions.compact > * { flex: 0 0 auto; }
 
 """####),
         Asset(path: "/app/people.js", contentType: "text/javascript; charset=utf-8", etag: "\"1b8c3047bfb5ed22\"", body: ####"""
@@ -899,7 +900,7 @@ const People = (() => {
 })();
 
 """####),
-        Asset(path: "/app/referrer.html", contentType: "text/html; charset=utf-8", etag: "\"c4c469a024d69599\"", body: ####"""
+        Asset(path: "/app/referrer.html", contentType: "text/html; charset=utf-8", etag: "\"7d06ad36c8bb7400\"", body: ####"""
 <!doctype html>
 <html lang="zh-CN">
 <head>
@@ -942,7 +943,7 @@ const People = (() => {
         <div><dt>已审批待支付</dt><dd id="approved">—</dd></div>
         <div><dt>已支付</dt><dd id="paid">—</dd></div>
       </dl>
-      <div class="actions"><button type="button" id="refresh" class="secondary">刷新</button></div>
+      <div class="actions compact"><button type="button" id="refresh" class="secondary">刷新</button></div>
       <ul class="items" id="lines" aria-label="奖励明细"></ul>
       <p class="empty hidden" id="lines-empty">还没有奖励。顾客用您的推荐码下单、回访确认后，奖励会出现在这里。</p>
       <div class="actions"><button type="button" class="secondary hidden" id="lines-more">更多</button></div>
@@ -1277,7 +1278,7 @@ const People = (() => {
 })();
 
 """####),
-        Asset(path: "/app/statements.html", contentType: "text/html; charset=utf-8", etag: "\"c919234d3181520c\"", body: ####"""
+        Asset(path: "/app/statements.html", contentType: "text/html; charset=utf-8", etag: "\"f26f1bb4dc19a555\"", body: ####"""
 <!doctype html>
 <html lang="zh-CN">
 <head>
@@ -1302,7 +1303,7 @@ const People = (() => {
   <section class="card" aria-labelledby="h-waiting">
     <h2 id="h-waiting">等待我签字 <span class="count" id="waiting-count">0</span></h2>
     <p class="status">签字前请打开 PDF 核对明细；签字后结算单不能再修改，经销商按它支付。</p>
-    <div class="actions"><button type="button" id="refresh" class="secondary">刷新</button></div>
+    <div class="actions compact"><button type="button" id="refresh" class="secondary">刷新</button></div>
     <ul class="items" id="statements"></ul>
     <p class="empty hidden" id="statements-empty">没有等待签字的结算单。</p>
     <div class="actions"><button type="button" class="secondary hidden" id="statements-more">更多</button></div>
