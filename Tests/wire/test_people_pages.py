@@ -29,6 +29,7 @@ T = 30
 MANAGER, OFFICE_LEAD, DEALER, TEAM_ADMIN, SALESPERSON, INTERMEDIARY = (
     "13900000001", "13900000003", "13900000005", "13900000006", "13900000007", "13900000008")
 DRILL_SKU, DRILL_PRICE = "drill-baijiu-500ml", 49_800
+SECOND_INTERMEDIARY = "13900000019"
 
 
 @pytest.fixture(scope="module")
@@ -271,22 +272,33 @@ def visited_order(cluster, people):
     people.settlements.SetRewardRule(pb.settlements.SetRewardRuleRequest(region_id="cq", percent_basis_points=300),
                                      metadata=people.who(MANAGER, key=True), timeout=T)
     alliance = cluster.create_partner_key("alliance-site", "alliance")
-    external_id = "people-" + uuid.uuid4().hex[:10]
-    request = pb.orders.SubmitOrderRequest(
-        source=pb.orders.SOURCE_ALLIANCE, external_id=external_id, referrer_code=code, delivery_district_id="cq-o1-d3",
-        customer=pb.orders.Customer(name="顾客 冯", phone="13712340009", address="重庆市渝中区解放碑 9 号"),
-        lines=[pb.orders.OrderLine(sku_id=DRILL_SKU, quantity=2, unit_price_fen=DRILL_PRICE)])
-    order = people.orders.SubmitOrder(request, metadata=alliance + [("idempotency-key", external_id)], timeout=T).order
     o = pb.orders
-    people.orders.Acknowledge(o.AcknowledgeRequest(order_id=order.id), metadata=people.who(OFFICE_LEAD), timeout=T)
-    people.orders.Assign(o.AssignRequest(order_id=order.id, assignee_account_id=people.ids[DEALER],
-                                         assignee_kind=o.ASSIGNEE_KIND_DEALER), metadata=people.who(OFFICE_LEAD), timeout=T)
-    people.orders.Accept(o.AcceptRequest(order_id=order.id), metadata=people.who(DEALER), timeout=T)
-    people.orders.MarkDelivered(o.MarkDeliveredRequest(order_id=order.id), metadata=people.who(DEALER), timeout=T)
-    people.orders.RecordReturnVisit(o.RecordReturnVisitRequest(
-        order_id=order.id, lines=[o.ActualLine(sku_id=DRILL_SKU, actual_quantity=2)], evaluation_score=5),
-        metadata=people.who(OFFICE_LEAD), timeout=T)
-    return {"code": code, "order": order}
+
+    def visited(referral_code: str, customer_phone: str):
+        external_id = "people-" + uuid.uuid4().hex[:10]
+        request = o.SubmitOrderRequest(
+            source=o.SOURCE_ALLIANCE, external_id=external_id, referrer_code=referral_code, delivery_district_id="cq-o1-d3",
+            customer=o.Customer(name="顾客 冯", phone=customer_phone, address="重庆市渝中区解放碑 9 号"),
+            lines=[o.OrderLine(sku_id=DRILL_SKU, quantity=2, unit_price_fen=DRILL_PRICE)])
+        order = people.orders.SubmitOrder(request, metadata=alliance + [("idempotency-key", external_id)], timeout=T).order
+        people.orders.Acknowledge(o.AcknowledgeRequest(order_id=order.id), metadata=people.who(OFFICE_LEAD), timeout=T)
+        people.orders.Assign(o.AssignRequest(order_id=order.id, assignee_account_id=people.ids[DEALER],
+                                             assignee_kind=o.ASSIGNEE_KIND_DEALER), metadata=people.who(OFFICE_LEAD), timeout=T)
+        people.orders.Accept(o.AcceptRequest(order_id=order.id), metadata=people.who(DEALER), timeout=T)
+        people.orders.MarkDelivered(o.MarkDeliveredRequest(order_id=order.id), metadata=people.who(DEALER), timeout=T)
+        people.orders.RecordReturnVisit(o.RecordReturnVisitRequest(
+            order_id=order.id, lines=[o.ActualLine(sku_id=DRILL_SKU, actual_quantity=2)], evaluation_score=5),
+            metadata=people.who(OFFICE_LEAD), timeout=T)
+        return order
+
+    # A second intermediary of the team, so the week has a second statement waiting.
+    pb.gateway_grpc.AccountServiceStub(cluster.gateway_channel()).CreateAccount(pb.gateway.CreateAccountRequest(
+        name="中间人 钱", phone=SECOND_INTERMEDIARY, role=pb.gateway.ACCOUNT_ROLE_INTERMEDIARY,
+        node_path="/hq/cq/cq-o1/cq-o1-d3/t7", initial_password=DRILL_PASSWORD), metadata=cluster.admin(), timeout=T)
+    people.ids = cluster.account_ids()
+    second_code = people.customers.GetMyReferralCode(pb.customers.GetMyReferralCodeRequest(),
+                                                     metadata=people.who(SECOND_INTERMEDIARY), timeout=T).code
+    return {"code": code, "order": visited(code, "13712340009"), "second_order": visited(second_code, "13712340010")}
 
 
 def earning_rows(browser) -> dict[str, str]:
@@ -321,15 +333,17 @@ def test_the_regional_manager_opens_the_pdf_and_signs_and_the_statement_leaves_t
     from selenium.webdriver.common.by import By
     pb = cluster.stubs
     order = visited_order["order"]
-    eventually("the reward accrued", lambda: any(line.line.order_code == order.code for line in people.settlements.GetMyEarnings(
-        pb.settlements.GetMyEarningsRequest(), metadata=people.who(INTERMEDIARY), timeout=T).lines))
+    for phone, code in ((INTERMEDIARY, order.code), (SECOND_INTERMEDIARY, visited_order["second_order"].code)):
+        eventually("the reward accrued", lambda: any(line.line.order_code == code for line in people.settlements.GetMyEarnings(
+            pb.settlements.GetMyEarningsRequest(), metadata=people.who(phone), timeout=T).lines))
     # The week closes (the Monday timer does it; a regional manager can close it early).
     closed = people.settlements.CloseWeek(pb.settlements.CloseWeekRequest(before_end=True,
                                           week=_week_now()), metadata=people.who(MANAGER), timeout=T)
     assert closed.statements >= 1
-    statement = next(s for s in people.settlements.ListStatements(
-        pb.settlements.ListStatementsRequest(payee_account_id=people.ids[INTERMEDIARY]),
+    statement, second = (next(s for s in people.settlements.ListStatements(
+        pb.settlements.ListStatementsRequest(payee_account_id=people.ids[payee]),
         metadata=people.who(MANAGER), timeout=T).statements if s.state == pb.settlements.STATEMENT_STATE_DRAFT)
+        for payee in (INTERMEDIARY, SECOND_INTERMEDIARY))
 
     open_page(cluster, browser, MANAGER, "statements.html")
     item = browser.find_element(By.CSS_SELECTOR, f"#statements [data-statement-id='{statement.statement_id}']")
@@ -373,10 +387,29 @@ def test_the_regional_manager_opens_the_pdf_and_signs_and_the_statement_leaves_t
     open_page(cluster, browser, MANAGER, "statements.html")
     assert not browser.find_elements(By.CSS_SELECTOR, f"#statements [data-statement-id='{statement.statement_id}']")
 
-    # The intermediary's page shows the reward approved.
+    # The second statement, signed behind the page's back (another tab): the page's signature
+    # is refused and the card shows settlements' own message.
+    other = browser.find_element(By.CSS_SELECTOR, f"#statements [data-statement-id='{second.statement_id}']")
+    people.settlements.SignStatement(pb.settlements.SignStatementRequest(statement_id=second.statement_id),
+                                     metadata=people.who(MANAGER), timeout=T)
+    with pytest.raises(grpc.RpcError) as again:
+        people.settlements.SignStatement(pb.settlements.SignStatementRequest(statement_id=second.statement_id),
+                                         metadata=people.who(MANAGER), timeout=T)
+    assert again.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    other.find_element(By.CSS_SELECTOR, "button.sign").click()
+    wait_for(browser, lambda b: "error" in other.find_element(By.CSS_SELECTOR, ".message").get_attribute("class"), "the refusal")
+    assert other.find_element(By.CSS_SELECTOR, ".message").text == again.value.details()
+
+    # The intermediary's page shows the reward approved, then paid once the dealer pays.
     open_page(cluster, browser, INTERMEDIARY, "referrer.html")
     assert earning_rows(browser).get(order.code) == "EARNING_STATE_APPROVED"
     assert browser.find_element(By.ID, "approved").text == "¥29.88"
+    people.settlements.RecordPayment(pb.settlements.RecordPaymentRequest(
+        statement_id=statement.statement_id, payment_reference="工行转账 0001", paid_on_ms=int(time.time() * 1000)),
+        metadata=people.who(DEALER), timeout=T)
+    open_page(cluster, browser, INTERMEDIARY, "referrer.html")
+    assert earning_rows(browser).get(order.code) == "EARNING_STATE_PAID"
+    assert [browser.find_element(By.ID, name).text for name in ("pending", "approved", "paid")] == ["¥0.00", "¥0.00", "¥29.88"]
 
 
 def _week_now() -> str:
