@@ -127,12 +127,13 @@ def no_horizontal_scroll(browser) -> bool:
 # -- each role -------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("phone,role,pages", [
-    (MANAGER, "片区经理", ["订单看板", "待我处理的订单"]),
+    (MANAGER, "片区经理", ["订单看板", "待我处理的订单", "待签字结算单"]),
     (CS, "片区客服", ["订单看板", "待我处理的订单"]),
     (OFFICE_LEAD, "办事处订单负责人", ["订单看板", "待我处理的订单"]),
     (DISTRICT_LEAD, "区县订单负责人", ["订单看板", "待我处理的订单"]),
     (DEALER, "经销商", []),
-    (SALESPERSON, "业务员", []),
+    (SALESPERSON, "业务员", ["我的客户与跟进"]),
+    ("13900000008", "中间人", ["我的推荐码与奖励"]),
 ])
 def test_each_role_logs_in_and_sees_its_pages(cluster, key, browsers, phone, role, pages):
     from selenium.webdriver.common.by import By

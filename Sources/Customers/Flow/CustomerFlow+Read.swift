@@ -45,6 +45,8 @@ extension CustomerFlow {
         filter.grade = request.grade.rawValue
         filter.owner = request.ownerAccountId.trimmedForPeople
         problems.add("owner_account_id", ifProblem: PeopleText.problem(with: filter.owner, required: false, maxLength: 64))
+        if request.followUpDueBeforeMs < 0 { problems.add("follow_up_due_before_ms", "a moment in Unix milliseconds, or 0 for no filter") }
+        if request.followUpDueBeforeMs > 0 { filter.followUpDueBefore = request.followUpDueBeforeMs }
         let cursor: PageCursor?
         do { cursor = try PageCursor.parse(request.page?.cursor) } catch { problems.add("page.cursor", "not a cursor this service returned: start again with an empty cursor"); cursor = nil }
         try problems.check()

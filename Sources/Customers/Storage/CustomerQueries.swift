@@ -8,6 +8,8 @@ struct CustomerQueries: Sendable {
         var tag = ""
         var grade: Int32 = 0
         var owner = ""
+        /// Next follow-up due before this moment (Unix ms); nil: no such filter.
+        var followUpDueBefore: Int64?
     }
 
     /// Newest first, `limit` rows after `cursor`.
@@ -21,11 +23,12 @@ struct CustomerQueries: Sendable {
               AND ($5 = 0 OR c.grade = $5)
               AND ($6 = '' OR c.owner_account_id = $6)
               AND ($7::timestamptz IS NULL OR (c.created_at, c.id) < ($7::timestamptz, $8))
+              AND ($10::timestamptz IS NULL OR c.next_follow_up_at < $10::timestamptz)
             ORDER BY c.created_at DESC, c.id DESC
             LIMIT $9
             """, [.text(team), .text(filter.phonePrefix), .text(Self.escapeLike(filter.name)), .text(filter.tag),
                   .int32(filter.grade), .text(filter.owner), cursor.map { .timestampMillis($0.millis) } ?? .null,
-                  .text(cursor?.id ?? ""), .int(limit)])
+                  .text(cursor?.id ?? ""), .int(limit), filter.followUpDueBefore.map { .timestampMillis($0) } ?? .null])
         return try rows.map(CustomerRecord.init(row:))
     }
 

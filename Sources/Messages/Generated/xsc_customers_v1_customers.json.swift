@@ -362,6 +362,7 @@ extension Xsc_Customers_V1_SearchCustomersRequest: ProtoJSONMessage {
         if self.grade.rawValue != 0 { members.append(("grade", ProtoJSON.enumeration(self.grade))) }
         if !self.ownerAccountId.isEmpty { members.append(("ownerAccountId", ProtoJSON.string(self.ownerAccountId))) }
         if let value = self.page { members.append(("page", value.protoJSON())) }
+        if self.followUpDueBeforeMs != 0 { members.append(("followUpDueBeforeMs", ProtoJSON.int64(self.followUpDueBeforeMs))) }
         return .object(members)
     }
 
@@ -388,6 +389,9 @@ extension Xsc_Customers_V1_SearchCustomersRequest: ProtoJSONMessage {
             case "page":
                 let at = path.field("page")
                 self.page = try Xsc_Common_V1_PageRequest(protoJSON: value, path: at)
+            case "followUpDueBeforeMs", "follow_up_due_before_ms":
+                let at = path.field("followUpDueBeforeMs")
+                self.followUpDueBeforeMs = try ProtoJSON.int64(value, at)
             default:
                 try path.unknownField(key)
             }

@@ -249,6 +249,7 @@ public struct Xsc_Customers_V1_SearchCustomersRequest: ProtoMessage {
     public var grade: Xsc_Customers_V1_Grade = .unspecified
     public var ownerAccountId: String = ""
     public var page: Xsc_Common_V1_PageRequest? = nil
+    public var followUpDueBeforeMs: Int64 = 0
 
     public init() {}
 }
@@ -987,6 +988,7 @@ extension Xsc_Customers_V1_SearchCustomersRequest {
         self.grade = Xsc_Customers_V1_Grade(rawValue: Int32(truncatingIfNeeded: c.pointee.grade.rawValue))
         self.ownerAccountId = protoString(c.pointee.owner_account_id)
         if let value = c.pointee.page { self.page = Xsc_Common_V1_PageRequest(_cMessage: value) }
+        self.followUpDueBeforeMs = c.pointee.follow_up_due_before_ms
     }
 
     func _cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Xsc__Customers__V1__SearchCustomersRequest> {
@@ -998,6 +1000,7 @@ extension Xsc_Customers_V1_SearchCustomersRequest {
         c.pointee.grade = Xsc__Customers__V1__Grade(rawValue: .init(truncatingIfNeeded: self.grade.rawValue))
         if !self.ownerAccountId.isEmpty { c.pointee.owner_account_id = arena.cString(self.ownerAccountId) }
         if let value = self.page { c.pointee.page = value._cMessage(in: arena) }
+        c.pointee.follow_up_due_before_ms = self.followUpDueBeforeMs
         return c
     }
 

@@ -474,6 +474,7 @@ extension Xsc_Settlements_V1_ListStatementsRequest: ProtoJSONMessage {
         if !self.dealerAccountId.isEmpty { members.append(("dealerAccountId", ProtoJSON.string(self.dealerAccountId))) }
         if !self.payeeAccountId.isEmpty { members.append(("payeeAccountId", ProtoJSON.string(self.payeeAccountId))) }
         if let value = self.page { members.append(("page", value.protoJSON())) }
+        if self.state.rawValue != 0 { members.append(("state", ProtoJSON.enumeration(self.state))) }
         return .object(members)
     }
 
@@ -494,6 +495,9 @@ extension Xsc_Settlements_V1_ListStatementsRequest: ProtoJSONMessage {
             case "page":
                 let at = path.field("page")
                 self.page = try Xsc_Common_V1_PageRequest(protoJSON: value, path: at)
+            case "state":
+                let at = path.field("state")
+                self.state = try ProtoJSON.enumeration(value, at, as: Xsc_Settlements_V1_StatementState.self)
             default:
                 try path.unknownField(key)
             }

@@ -356,6 +356,7 @@ public struct Xsc_Settlements_V1_ListStatementsRequest: ProtoMessage {
     public var dealerAccountId: String = ""
     public var payeeAccountId: String = ""
     public var page: Xsc_Common_V1_PageRequest? = nil
+    public var state: Xsc_Settlements_V1_StatementState = .unspecified
 
     public init() {}
 }
@@ -1132,6 +1133,7 @@ extension Xsc_Settlements_V1_ListStatementsRequest {
         self.dealerAccountId = protoString(c.pointee.dealer_account_id)
         self.payeeAccountId = protoString(c.pointee.payee_account_id)
         if let value = c.pointee.page { self.page = Xsc_Common_V1_PageRequest(_cMessage: value) }
+        self.state = Xsc_Settlements_V1_StatementState(rawValue: Int32(truncatingIfNeeded: c.pointee.state.rawValue))
     }
 
     func _cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Xsc__Settlements__V1__ListStatementsRequest> {
@@ -1141,6 +1143,7 @@ extension Xsc_Settlements_V1_ListStatementsRequest {
         if !self.dealerAccountId.isEmpty { c.pointee.dealer_account_id = arena.cString(self.dealerAccountId) }
         if !self.payeeAccountId.isEmpty { c.pointee.payee_account_id = arena.cString(self.payeeAccountId) }
         if let value = self.page { c.pointee.page = value._cMessage(in: arena) }
+        c.pointee.state = Xsc__Settlements__V1__StatementState(rawValue: .init(truncatingIfNeeded: self.state.rawValue))
         return c
     }
 

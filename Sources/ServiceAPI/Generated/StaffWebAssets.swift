@@ -699,7 +699,7 @@ const XSC = (() => {
 })();
 
 """####),
-        Asset(path: "/app/login.js", contentType: "text/javascript; charset=utf-8", etag: "\"2ad641f8e7947faa\"", body: ####"""
+        Asset(path: "/app/login.js", contentType: "text/javascript; charset=utf-8", etag: "\"dede2f90ae4e2406\"", body: ####"""
 // The login page: phone + password over the gateway's AuthService (JSON), then the pages of the
 // person's role (or the page they came from).
 "use strict";
@@ -711,6 +711,10 @@ const XSC = (() => {
       "ACCOUNT_ROLE_OFFICE_ORDER_LEAD", "ACCOUNT_ROLE_DISTRICT_ORDER_LEAD"] },
     { href: "/app/lead.html", title: "待我处理的订单", roles: ["ACCOUNT_ROLE_OFFICE_ORDER_LEAD", "ACCOUNT_ROLE_DISTRICT_ORDER_LEAD",
       "ACCOUNT_ROLE_CUSTOMER_SERVICE", "ACCOUNT_ROLE_REGIONAL_MANAGER"] },
+    // people-pages (issue 20): the salesperson's, the intermediary's and the regional manager's pages.
+    { href: "/app/sales.html", title: "我的客户与跟进", roles: ["ACCOUNT_ROLE_SALESPERSON", "ACCOUNT_ROLE_TEAM_ADMIN"] },
+    { href: "/app/referrer.html", title: "我的推荐码与奖励", roles: ["ACCOUNT_ROLE_INTERMEDIARY", "ACCOUNT_ROLE_ALLIANCE_LEAD"] },
+    { href: "/app/statements.html", title: "待签字结算单", roles: ["ACCOUNT_ROLE_REGIONAL_MANAGER"] },
   ];
   const form = document.getElementById("login");
   const message = document.getElementById("message");
@@ -753,6 +757,681 @@ const XSC = (() => {
   if (XSC.token()) {
     XSC.requireSession().then(showPages).catch(() => {});
   }
+})();
+
+"""####),
+        Asset(path: "/app/people.css", contentType: "text/css; charset=utf-8", etag: "\"806737301207fe5e\"", body: ####"""
+/* The people's pages (sales.html, referrer.html, statements.html): added beside app.css and
+   built from its pieces; cards in one column on a phone, two on a desktop. */
+.people-grid { display: grid; grid-template-columns: 1fr; gap: .75rem; }
+@media (min-width: 900px) { .people-grid { grid-template-columns: 1fr 1fr; align-items: start; } }
+.people-grid > section { min-width: 0; }
+section.card h2 { font-size: 1.05rem; margin: 0 0 .5rem; display: flex; justify-content: space-between; gap: .5rem; }
+section.card h2 .count { color: var(--muted); font-weight: 400; }
+.items { list-style: none; margin: 0; padding: 0; }
+.item { border-top: 1px solid var(--line); padding: .5rem 0; overflow-wrap: anywhere; }
+.item .top { display: flex; justify-content: space-between; gap: .5rem; flex-wrap: wrap; }
+.item .name { font-weight: 700; }
+.item .meta { font-size: .9rem; color: var(--muted); }
+.item .due { color: var(--warn); font-weight: 600; }
+.item .due.late { color: var(--danger); }
+.item form { margin-top: .5rem; border-top: 1px dashed var(--line); padding-top: .25rem; }
+.item textarea { min-height: 5rem; }
+.history { list-style: none; margin: .5rem 0 0; padding: 0 0 0 .75rem; border-left: 3px solid var(--line); }
+.history li { padding: .25rem 0; font-size: .95rem; }
+.search { display: grid; grid-template-columns: 1fr; gap: 0 .75rem; }
+@media (min-width: 600px) { .search { grid-template-columns: 1fr 1fr 1fr; align-items: end; } }
+.search .actions { margin-top: 0; }
+.code-box { display: flex; flex-wrap: wrap; align-items: center; gap: .75rem; }
+.referral-code { font-size: 2rem; font-weight: 700; letter-spacing: .2em; font-variant-numeric: tabular-nums;
+  background: var(--ground); border: 2px dashed var(--accent); border-radius: 8px; padding: .25rem .75rem; }
+.share-text { width: 100%; min-height: 4.5rem; }
+.totals { display: grid; grid-template-columns: repeat(3, minmax(0, 1fr)); gap: .5rem; margin: 0; }
+.totals div { background: var(--ground); border-radius: 6px; padding: .5rem; text-align: center; min-width: 0; }
+.totals dt { font-size: .9rem; color: var(--muted); }
+.totals dd { margin: 0; font-size: 1.15rem; font-weight: 700; font-variant-numeric: tabular-nums; overflow-wrap: anywhere; }
+.state-tag { display: inline-block; font-size: .85rem; padding: 0 .4rem; border-radius: 4px; border: 1px solid currentColor; }
+.state-tag.pending { color: var(--warn); }
+.state-tag.approved { color: var(--accent); }
+.state-tag.paid { color: var(--ok); }
+.amount { font-weight: 700; font-variant-numeric: tabular-nums; }
+.amount.negative { color: var(--danger); }
+a.button { display: inline-flex; align-items: center; justify-content: center; min-height: 44px; padding: .4rem 1rem;
+  border-radius: 6px; border: 1px solid var(--accent); background: var(--paper); color: var(--accent); text-decoration: none; }
+.actions.compact > * { flex: 0 0 auto; }
+
+"""####),
+        Asset(path: "/app/people.js", contentType: "text/javascript; charset=utf-8", etag: "\"1b8c3047bfb5ed22\"", body: ####"""
+// Shared by the three people's pages (sales.html, referrer.html, statements.html): times in the
+// organisation's zone, a list that pages on with the server's cursor, and one action's run with
+// its buttons waiting and the server's refusal shown where the person acted. The server decides
+// every right; nothing here hides or filters for security.
+"use strict";
+
+const People = (() => {
+  const ZONE = "Asia/Shanghai";
+  // Asia/Shanghai has no daylight saving time: UTC+8 all year, so day bounds are plain arithmetic.
+  const OFFSET_MS = 8 * 3600 * 1000;
+  const DAY_MS = 24 * 3600 * 1000;
+
+  /** The end of today (the first moment of tomorrow) in the organisation's zone, Unix ms. */
+  function endOfTodayMs(nowMs) {
+    const local = (nowMs === undefined ? Date.now() : nowMs) + OFFSET_MS;
+    return Math.floor(local / DAY_MS) * DAY_MS + DAY_MS - OFFSET_MS;
+  }
+
+  /** "12月8日 10:00" in the organisation's zone; "" for 0. */
+  function when(ms) {
+    const value = Number(ms || 0);
+    if (!value) return "";
+    return new Date(value).toLocaleString("zh-CN", { timeZone: ZONE, month: "numeric", day: "numeric",
+      hour: "2-digit", minute: "2-digit", hour12: false });
+  }
+
+  /** A `datetime-local` value ("2026-12-08T10:00") read as a time in the organisation's zone. */
+  function localInputToMs(value) {
+    const found = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})/.exec(value || "");
+    if (!found) return 0;
+    const [, y, mo, d, h, mi] = found.map(Number);
+    return Date.UTC(y, mo - 1, d, h, mi) - OFFSET_MS;
+  }
+
+  /** The `datetime-local` value of a moment in the organisation's zone. */
+  function msToLocalInput(ms) {
+    return new Date(ms + OFFSET_MS).toISOString().slice(0, 16);
+  }
+
+  /** Runs `call` for a control group: its buttons wait; `done` text or the server's refusal shows in `message`. */
+  async function act(container, message, call, done) {
+    XSC.hide(message);
+    const buttons = [...container.querySelectorAll("button")];
+    buttons.forEach((b) => { b.disabled = true; });
+    try {
+      const answer = await call();
+      if (done) XSC.show(message, typeof done === "function" ? done(answer) : done, "info");
+      return answer;
+    } catch (err) {
+      XSC.show(message, err);
+      return undefined;
+    } finally {
+      buttons.forEach((b) => { b.disabled = false; });
+    }
+  }
+
+  /**
+   * A list read page by page with the server's cursor: `fetchPage(cursor)` answers
+   * { items, nextCursor }; `render(item)` makes one element. A "更多" button appears while the
+   * server says there is more.
+   */
+  function pagedList(listElement, moreButton, emptyElement, fetchPage, render) {
+    let cursor = "";
+    let count = 0;
+    async function load(first) {
+      if (first) { cursor = ""; count = 0; listElement.replaceChildren(); }
+      const page = await fetchPage(cursor);
+      for (const item of page.items) { listElement.append(render(item)); count += 1; }
+      cursor = page.nextCursor || "";
+      moreButton.classList.toggle("hidden", !cursor);
+      emptyElement.classList.toggle("hidden", count > 0);
+    }
+    return { reload: () => load(true), more: () => load(false), get count() { return count; } };
+  }
+
+  function query(params) {
+    const parts = [];
+    for (const [name, value] of Object.entries(params)) {
+      if (value !== "" && value !== undefined && value !== null && value !== 0) {
+        parts.push(encodeURIComponent(name) + "=" + encodeURIComponent(String(value)));
+      }
+    }
+    return parts.length ? "?" + parts.join("&") : "";
+  }
+
+  /** A fresh idempotency key per action, so a retried request (a lost answer) does not act twice. */
+  function newKey() {
+    if (crypto.randomUUID) return crypto.randomUUID();
+    return [...crypto.getRandomValues(new Uint8Array(16))].map((b) => b.toString(16).padStart(2, "0")).join("");
+  }
+
+  /** A JSON call with an Idempotency-Key header (XSC.api sends none). */
+  async function apiOnce(method, path, body, key) {
+    const response = await fetch(path, {
+      method, cache: "no-store",
+      headers: { "Accept": "application/json", "Content-Type": "application/json",
+                 "Authorization": "Bearer " + XSC.token(), "Idempotency-Key": key },
+      body: JSON.stringify(body),
+    });
+    let data = null;
+    try { data = await response.json(); } catch (_) { /* no body */ }
+    if (!response.ok) throw new XSC.ApiError(response.status, data);
+    return data;
+  }
+
+  return { endOfTodayMs, when, localInputToMs, msToLocalInput, act, pagedList, query, newKey, apiOnce, DAY_MS };
+})();
+
+"""####),
+        Asset(path: "/app/referrer.html", contentType: "text/html; charset=utf-8", etag: "\"7d06ad36c8bb7400\"", body: ####"""
+<!doctype html>
+<html lang="zh-CN">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>我的推荐与奖励 · XSC</title>
+<link rel="stylesheet" href="/app/app.css">
+<link rel="stylesheet" href="/app/people.css">
+<script src="/app/app.js" defer></script>
+<script src="/app/people.js" defer></script>
+<script src="/app/referrer.js" defer></script>
+</head>
+<body>
+<header class="bar">
+  <h1>我的推荐与奖励</h1>
+  <span class="who"></span>
+  <button type="button" class="link logout">退出</button>
+</header>
+<main>
+  <p id="message" class="message hidden"></p>
+  <div class="people-grid">
+    <section class="card" aria-labelledby="h-code">
+      <h2 id="h-code">我的推荐码</h2>
+      <div class="code-box">
+        <span id="code" class="referral-code" aria-live="polite">……</span>
+        <button type="button" id="copy-code" class="secondary" disabled>复制推荐码</button>
+      </div>
+      <label for="share-text">分享给顾客的话</label>
+      <textarea id="share-text" class="share-text" readonly></textarea>
+      <div class="actions">
+        <button type="button" id="copy-share" disabled>复制分享文字</button>
+        <button type="button" id="share" class="secondary hidden">分享…</button>
+      </div>
+      <p id="copy-message" class="message hidden" aria-live="polite"></p>
+    </section>
+    <section class="card" aria-labelledby="h-earnings">
+      <h2 id="h-earnings">我的奖励</h2>
+      <dl class="totals">
+        <div><dt>待审批</dt><dd id="pending">—</dd></div>
+        <div><dt>已审批待支付</dt><dd id="approved">—</dd></div>
+        <div><dt>已支付</dt><dd id="paid">—</dd></div>
+      </dl>
+      <div class="actions compact"><button type="button" id="refresh" class="secondary">刷新</button></div>
+      <ul class="items" id="lines" aria-label="奖励明细"></ul>
+      <p class="empty hidden" id="lines-empty">还没有奖励。顾客用您的推荐码下单、回访确认后，奖励会出现在这里。</p>
+      <div class="actions"><button type="button" class="secondary hidden" id="lines-more">更多</button></div>
+    </section>
+  </div>
+</main>
+</body>
+</html>
+
+"""####),
+        Asset(path: "/app/referrer.js", contentType: "text/javascript; charset=utf-8", etag: "\"61ec124fe551c708\"", body: ####"""
+// The intermediary's page: my referral code to share (customers' GetMyReferralCode, made on the
+// first call) with a text to pass on and copy buttons, and my rewards (settlements'
+// GetMyEarnings): the pending, approved and paid totals and each line with its order code.
+// Both services answer only with the caller's own code and earnings.
+"use strict";
+
+(() => {
+  const pageMessage = document.getElementById("message");
+  const copyMessage = document.getElementById("copy-message");
+  const STATES = { EARNING_STATE_PENDING: ["待审批", "pending"], EARNING_STATE_APPROVED: ["已审批", "approved"], EARNING_STATE_PAID: ["已支付", "paid"] };
+  const KINDS = { LINE_KIND_REWARD: "推荐奖励", LINE_KIND_CLAWBACK: "退款扣回", LINE_KIND_CARRY_FORWARD: "上期结转" };
+
+  function shareText(code) {
+    return "我在卖 XSC 的好酒，下单时填写我的推荐码 " + code + "，有任何问题随时找我。";
+  }
+
+  /** Copies text: the Clipboard API where the page may use it, else the selection and execCommand. */
+  async function copy(text, source) {
+    try {
+      if (navigator.clipboard && window.isSecureContext) {
+        await navigator.clipboard.writeText(text);
+      } else {
+        source.focus();
+        source.select();
+        if (!document.execCommand("copy")) throw new Error("copy refused");
+      }
+      XSC.show(copyMessage, "已复制：" + text, "info");
+    } catch (_) {
+      // Some browsers refuse both: the text stays selected for a long press / Ctrl+C.
+      source.focus();
+      source.select();
+      XSC.show(copyMessage, "浏览器不允许自动复制，已选中文字，请长按或按 Ctrl+C 复制。", "info");
+    }
+  }
+
+  async function loadCode() {
+    const answer = await XSC.api("GET", "/v1/staff/referral-code");
+    const code = answer.code || "";
+    document.getElementById("code").textContent = code;
+    const text = document.getElementById("share-text");
+    text.value = shareText(code);
+    const codeButton = document.getElementById("copy-code");
+    const shareButton = document.getElementById("copy-share");
+    codeButton.disabled = shareButton.disabled = false;
+    codeButton.onclick = () => copy(code, text);
+    shareButton.onclick = () => copy(text.value, text);
+    if (navigator.share) {
+      const share = document.getElementById("share");
+      share.classList.remove("hidden");
+      share.onclick = () => navigator.share({ title: "我的推荐码", text: text.value }).catch(() => {});
+    }
+  }
+
+  function lineItem(earning) {
+    const line = earning.line || {};
+    const [stateText, stateClass] = STATES[earning.state] || [earning.state || "", ""];
+    const amount = Number(line.amountFen || 0);
+    return XSC.el("li", { class: "item earning", "data-order-code": line.orderCode || "", "data-state": earning.state || "" },
+      XSC.el("div", { class: "top" },
+        XSC.el("span", { class: "name", text: line.orderCode || KINDS[line.kind] || "" }),
+        XSC.el("span", { class: "amount" + (amount < 0 ? " negative" : ""), text: XSC.yuan(amount) })),
+      XSC.el("div", { class: "meta" },
+        XSC.el("span", { class: "state-tag " + stateClass, text: stateText }),
+        " " + (KINDS[line.kind] || "") + (Number(line.level) === 2 ? "（二级）" : "") +
+        (line.salesFen ? " · 实际销售 " + XSC.yuan(line.salesFen) : "") + (earning.week ? " · " + earning.week : "") +
+        (line.occurredAtMs ? " · " + People.when(line.occurredAtMs) : "")));
+  }
+
+  let totalsShown = false;
+  const lines = People.pagedList(document.getElementById("lines"), document.getElementById("lines-more"), document.getElementById("lines-empty"),
+    async (cursor) => {
+      const answer = await XSC.api("GET", "/v1/staff/earnings" + People.query({ "page.pageSize": 20, "page.cursor": cursor }));
+      if (!totalsShown || !cursor) {
+        document.getElementById("pending").textContent = XSC.yuan(answer.pendingFen);
+        document.getElementById("approved").textContent = XSC.yuan(answer.approvedFen);
+        document.getElementById("paid").textContent = XSC.yuan(answer.paidFen);
+        totalsShown = true;
+      }
+      return { items: answer.lines || [], nextCursor: answer.page && answer.page.nextCursor };
+    }, lineItem);
+
+  function loadEarnings() {
+    return People.act(document.getElementById("refresh").parentElement, pageMessage, () => lines.reload());
+  }
+
+  document.getElementById("refresh").addEventListener("click", loadEarnings);
+  document.getElementById("lines-more").addEventListener("click", () => People.act(document.getElementById("lines-more").parentElement, pageMessage, () => lines.more()));
+
+  XSC.requireSession().then(async (account) => {
+    XSC.header(account, "我的推荐与奖励");
+    await Promise.all([loadCode().catch((err) => XSC.show(pageMessage, err)), loadEarnings()]);
+    document.body.dataset.loaded = "true";
+  }).catch((err) => XSC.show(pageMessage, err));
+})();
+
+"""####),
+        Asset(path: "/app/sales.html", contentType: "text/html; charset=utf-8", etag: "\"9418e43f0b614266\"", body: ####"""
+<!doctype html>
+<html lang="zh-CN">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>我的客户 · XSC</title>
+<link rel="stylesheet" href="/app/app.css">
+<link rel="stylesheet" href="/app/people.css">
+<script src="/app/app.js" defer></script>
+<script src="/app/people.js" defer></script>
+<script src="/app/sales.js" defer></script>
+</head>
+<body>
+<header class="bar">
+  <h1>我的客户</h1>
+  <span class="who"></span>
+  <button type="button" class="link logout">退出</button>
+</header>
+<main>
+  <p id="message" class="message hidden"></p>
+  <div class="people-grid">
+    <section class="card" id="today" aria-labelledby="h-today">
+      <h2 id="h-today">今天要跟进 <span class="count" id="due-count">0</span></h2>
+      <ul class="items" id="due"></ul>
+      <p class="empty hidden" id="due-empty">今天没有到期的跟进。</p>
+      <div class="actions"><button type="button" class="secondary hidden" id="due-more">更多</button></div>
+      <h2 id="h-tasks">同事请我跟进 <span class="count" id="task-count">0</span></h2>
+      <ul class="items" id="tasks" aria-labelledby="h-tasks"></ul>
+      <p class="empty hidden" id="tasks-empty">没有待办的跟进任务。</p>
+      <div class="actions"><button type="button" class="secondary hidden" id="tasks-more">更多</button></div>
+    </section>
+    <section class="card" id="customers-card" aria-labelledby="h-customers">
+      <h2 id="h-customers">客户</h2>
+      <form id="search" class="search" role="search" novalidate>
+        <div><label for="q-name">姓名</label><input id="q-name" name="name" autocomplete="off"></div>
+        <div><label for="q-phone">电话（前几位或完整号码）</label><input id="q-phone" name="phone" type="tel" inputmode="numeric" autocomplete="off"></div>
+        <div><label for="q-scope">范围</label>
+          <select id="q-scope" name="scope"><option value="mine">我的客户</option><option value="team">本团队全部</option></select></div>
+        <div class="actions"><button type="submit" id="search-submit">查找</button></div>
+      </form>
+      <p id="search-message" class="message hidden" aria-live="polite"></p>
+      <ul class="items" id="customers"></ul>
+      <p class="empty hidden" id="customers-empty">没有找到客户。</p>
+      <div class="actions"><button type="button" class="secondary hidden" id="customers-more">更多</button></div>
+    </section>
+  </div>
+</main>
+</body>
+</html>
+
+"""####),
+        Asset(path: "/app/sales.js", contentType: "text/javascript; charset=utf-8", etag: "\"236a5d7ffd8b22db\"", body: ####"""
+// The salesperson's page: the follow-ups due today (my customers whose next follow-up falls
+// before tomorrow, from SearchCustomers) and the tasks colleagues asked of me (ListMyTasks, each
+// completed here), my customers (SearchCustomers with my own scope: customers closes every
+// search inside the caller's team), each with its follow-up history (ListFollowUps) and a form
+// to add one (AddFollowUp). The customers service decides every read and write; a refusal
+// shows its own message where the person acted.
+"use strict";
+
+(() => {
+  const pageMessage = document.getElementById("message");
+  let me = {};
+
+  const GRADES = { GRADE_A: "A 类", GRADE_B: "B 类", GRADE_C: "C 类" };
+  const CHANNELS = [["CHANNEL_PHONE", "电话"], ["CHANNEL_VISIT", "拜访"], ["CHANNEL_WECHAT", "微信"], ["CHANNEL_SMS", "短信"], ["CHANNEL_OTHER", "其他"]];
+  const OUTCOMES = [["OUTCOME_INTERESTED", "有意向"], ["OUTCOME_CALL_BACK", "约定再联系"], ["OUTCOME_ORDERED", "已下单"],
+    ["OUTCOME_NO_ANSWER", "未接通"], ["OUTCOME_DECLINED", "拒绝"]];
+  const label = (pairs, value) => (pairs.find(([v]) => v === value) || [value, value || ""])[1];
+
+  // -- customers -------------------------------------------------------------------------
+
+  function dueText(customer) {
+    const next = Number(customer.nextFollowUpAtMs || 0);
+    if (!next) return null;
+    const late = next < Date.now();
+    return XSC.el("span", { class: "due" + (late ? " late" : ""), text: (late ? "已逾期 · " : "下次跟进 ") + People.when(next) });
+  }
+
+  function historyOf(customer, list, message) {
+    return People.act(list.parentElement, message, async () => {
+      const answer = await XSC.api("GET", "/v1/staff/customers/" + encodeURIComponent(customer.id) + "/follow-ups" + People.query({ "page.pageSize": 20 }));
+      const items = answer.followUps || [];
+      list.replaceChildren(...items.map((f) => XSC.el("li", { class: "follow-up" },
+        XSC.el("div", { class: "meta", text: People.when(f.createdAtMs) + " · " + label(CHANNELS, f.channel) + " · " + label(OUTCOMES, f.outcome) }),
+        XSC.el("div", { text: f.content || "" }))));
+      if (items.length === 0) list.append(XSC.el("li", { class: "empty", text: "还没有跟进记录。" }));
+      list.classList.remove("hidden");
+    });
+  }
+
+  function followUpForm(customer, item, message, history) {
+    const id = (name) => name + "-" + customer.id;
+    const channel = XSC.el("select", { id: id("channel"), class: "channel" });
+    for (const [value, text] of CHANNELS) channel.append(XSC.el("option", { value, text }));
+    const outcome = XSC.el("select", { id: id("outcome"), class: "outcome" });
+    for (const [value, text] of OUTCOMES) outcome.append(XSC.el("option", { value, text }));
+    const content = XSC.el("textarea", { id: id("content"), class: "content", rows: "3" });
+    // Tomorrow 10:00 by default; empty means no next follow-up.
+    const next = XSC.el("input", { id: id("next"), class: "next", type: "datetime-local",
+      value: People.msToLocalInput(People.endOfTodayMs() + 10 * 3600 * 1000) });
+    const submit = XSC.el("button", { type: "submit", class: "submit-follow-up", text: "保存跟进" });
+    const cancel = XSC.el("button", { type: "button", class: "secondary", text: "取消" });
+    const form = XSC.el("form", { class: "follow-up-form", novalidate: "" },
+      XSC.el("label", { for: id("channel"), text: "联系方式" }), channel,
+      XSC.el("label", { for: id("content"), text: "跟进内容" }), content,
+      XSC.el("label", { for: id("outcome"), text: "结果" }), outcome,
+      XSC.el("label", { for: id("next"), text: "下次跟进时间（可不填）" }), next,
+      XSC.el("div", { class: "actions" }, submit, cancel));
+    // One key per filled-in form: a second click after a lost answer records it once.
+    const key = People.newKey();
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      // Whatever was typed goes to the server as is: its validation speaks, not ours.
+      const answer = await People.act(form, message, () => People.apiOnce("POST",
+        "/v1/staff/customers/" + encodeURIComponent(customer.id) + "/follow-ups",
+        { channel: channel.value, content: content.value, outcome: outcome.value,
+          nextFollowUpAtMs: String(People.localInputToMs(next.value)) }, key), "跟进已保存");
+      if (answer) {
+        form.remove();
+        await historyOf(customer, history, XSC.el("p"));
+        loadDue();
+      }
+    });
+    cancel.addEventListener("click", () => form.remove());
+    return form;
+  }
+
+  function customerItem(customer) {
+    const item = XSC.el("li", { class: "item customer", "data-customer-id": customer.id });
+    const message = XSC.el("p", { class: "message hidden", "aria-live": "polite" });
+    const history = XSC.el("ul", { class: "history hidden", "aria-label": "跟进记录" });
+    const showHistory = XSC.el("button", { type: "button", class: "secondary show-history", text: "跟进记录" });
+    const add = XSC.el("button", { type: "button", class: "add-follow-up", text: "添加跟进" });
+    showHistory.addEventListener("click", () => historyOf(customer, history, message));
+    add.addEventListener("click", () => {
+      if (item.querySelector("form.follow-up-form")) return;
+      const form = followUpForm(customer, item, message, history);
+      item.insertBefore(form, message);
+      form.querySelector("textarea").focus();
+    });
+    const phones = (customer.phones || []).join("、");
+    const due = dueText(customer);
+    item.append(
+      XSC.el("div", { class: "top" }, XSC.el("span", { class: "name", text: customer.name || "" }),
+        XSC.el("span", { class: "meta", text: GRADES[customer.grade] || "" })),
+      XSC.el("div", { class: "meta phones", text: phones }),
+      XSC.el("div", { class: "meta", text: customer.address || "" }),
+      ...(due ? [due] : []),
+      XSC.el("div", { class: "actions" }, showHistory, add),
+      message, history);
+    return item;
+  }
+
+  function customersPage(params) {
+    return async (cursor) => {
+      const answer = await XSC.api("GET", "/v1/staff/customers" + People.query({ ...params, "page.pageSize": 20, "page.cursor": cursor }));
+      return { items: answer.customers || [], nextCursor: answer.pageInfo && answer.pageInfo.nextCursor };
+    };
+  }
+
+  // -- today -------------------------------------------------------------------------------
+
+  const due = People.pagedList(document.getElementById("due"), document.getElementById("due-more"), document.getElementById("due-empty"),
+    (cursor) => customersPage({ ownerAccountId: me.id, followUpDueBeforeMs: People.endOfTodayMs() })(cursor), customerItem);
+
+  async function loadDue() {
+    try {
+      await due.reload();
+      document.getElementById("due-count").textContent = String(due.count);
+    } catch (err) { XSC.show(pageMessage, err); }
+  }
+
+  function taskItem(task) {
+    const item = XSC.el("li", { class: "item task", "data-task-id": task.id });
+    const message = XSC.el("p", { class: "message hidden", "aria-live": "polite" });
+    const done = XSC.el("button", { type: "button", class: "complete-task", text: "完成" });
+    done.addEventListener("click", async () => {
+      const answer = await People.act(item, message, () => XSC.api("POST", "/v1/staff/tasks/" + encodeURIComponent(task.id) + "/complete", {}), "已完成");
+      if (answer) { done.remove(); item.classList.add("done"); }
+    });
+    item.append(XSC.el("div", { class: "top" }, XSC.el("span", { class: "name", text: task.customerName || "" }),
+      XSC.el("span", { class: "meta", text: "请求于 " + People.when(task.createdAtMs) })),
+    XSC.el("div", { class: "actions" }, done), message);
+    return item;
+  }
+
+  const tasks = People.pagedList(document.getElementById("tasks"), document.getElementById("tasks-more"), document.getElementById("tasks-empty"),
+    async (cursor) => {
+      const answer = await XSC.api("GET", "/v1/staff/tasks" + People.query({ "page.pageSize": 20, "page.cursor": cursor }));
+      return { items: answer.tasks || [], nextCursor: answer.pageInfo && answer.pageInfo.nextCursor };
+    }, taskItem);
+
+  // -- search ------------------------------------------------------------------------------
+
+  let customers = null;
+  const searchMessage = document.getElementById("search-message");
+  function search() {
+    const scope = document.getElementById("q-scope").value;
+    customers = People.pagedList(document.getElementById("customers"), document.getElementById("customers-more"),
+      document.getElementById("customers-empty"), customersPage({
+        name: document.getElementById("q-name").value.trim(), phone: document.getElementById("q-phone").value.trim(),
+        ownerAccountId: scope === "mine" ? me.id : "",
+      }), customerItem);
+    return People.act(document.getElementById("search"), searchMessage, () => customers.reload()).finally(() => {
+      // For tests (and support staff): how many searches have answered.
+      document.body.dataset.searches = String(Number(document.body.dataset.searches || 0) + 1);
+    });
+  }
+
+  document.getElementById("search").addEventListener("submit", (event) => { event.preventDefault(); search(); });
+  document.getElementById("customers-more").addEventListener("click", () => People.act(document.getElementById("customers-card"), searchMessage, () => customers.more()));
+  document.getElementById("due-more").addEventListener("click", () => People.act(document.getElementById("today"), pageMessage, () => due.more()));
+  document.getElementById("tasks-more").addEventListener("click", () => People.act(document.getElementById("today"), pageMessage, () => tasks.more()));
+
+  XSC.requireSession().then(async (account) => {
+    me = account;
+    XSC.header(account, "我的客户");
+    await Promise.all([loadDue(), tasks.reload().then(() => {
+      document.getElementById("task-count").textContent = String(tasks.count);
+    }).catch((err) => XSC.show(pageMessage, err)), search()]);
+    document.body.dataset.loaded = "true";
+  }).catch((err) => XSC.show(pageMessage, err));
+})();
+
+"""####),
+        Asset(path: "/app/statements.html", contentType: "text/html; charset=utf-8", etag: "\"f26f1bb4dc19a555\"", body: ####"""
+<!doctype html>
+<html lang="zh-CN">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>待签字结算单 · XSC</title>
+<link rel="stylesheet" href="/app/app.css">
+<link rel="stylesheet" href="/app/people.css">
+<script src="/app/app.js" defer></script>
+<script src="/app/people.js" defer></script>
+<script src="/app/statements.js" defer></script>
+</head>
+<body>
+<header class="bar">
+  <h1>待签字结算单</h1>
+  <span class="who"></span>
+  <a href="/app/board.html">看板</a>
+  <button type="button" class="link logout">退出</button>
+</header>
+<main>
+  <p id="message" class="message hidden"></p>
+  <section class="card" aria-labelledby="h-waiting">
+    <h2 id="h-waiting">等待我签字 <span class="count" id="waiting-count">0</span></h2>
+    <p class="status">签字前请打开 PDF 核对明细；签字后结算单不能再修改，经销商按它支付。</p>
+    <div class="actions compact"><button type="button" id="refresh" class="secondary">刷新</button></div>
+    <ul class="items" id="statements"></ul>
+    <p class="empty hidden" id="statements-empty">没有等待签字的结算单。</p>
+    <div class="actions"><button type="button" class="secondary hidden" id="statements-more">更多</button></div>
+  </section>
+  <section class="card" aria-labelledby="h-signed">
+    <h2 id="h-signed">刚签字的</h2>
+    <ul class="items" id="signed"></ul>
+    <p class="empty" id="signed-empty">本次还没有签字。</p>
+  </section>
+</main>
+</body>
+</html>
+
+"""####),
+        Asset(path: "/app/statements.js", contentType: "text/javascript; charset=utf-8", etag: "\"1236a9dcfd1b5673\"", body: ####"""
+// The regional manager's page: the statements waiting for sign-off (settlements' ListStatements
+// in state DRAFT: the region's statements, as settlements decides), each with its PDF
+// (ExportStatement; the JSON answer carries the bytes in base64, made into a Blob the browser
+// opens or saves: a plain link could not carry the session's Authorization header) and the
+// signature (SignStatement). Settlements decides who may read and sign; a refusal shows its
+// own message on the statement.
+"use strict";
+
+(() => {
+  const pageMessage = document.getElementById("message");
+  const waitingCount = document.getElementById("waiting-count");
+  const signedList = document.getElementById("signed");
+  const urls = new Map(); // statementId -> object URL of its PDF
+
+  function pdfBlob(base64) {
+    const binary = atob(base64 || "");
+    const bytes = new Uint8Array(binary.length);
+    for (let i = 0; i < binary.length; i += 1) bytes[i] = binary.charCodeAt(i);
+    return new Blob([bytes], { type: "application/pdf" });
+  }
+
+  /** The statement's PDF as { url, size } of an object URL (fetched once per page load). */
+  async function pdfFile(statement) {
+    if (!urls.has(statement.statementId)) {
+      const answer = await XSC.api("GET", "/v1/staff/statements/" + encodeURIComponent(statement.statementId) + "/export"
+        + People.query({ format: "EXPORT_FORMAT_PDF" }));
+      const blob = pdfBlob(answer.content);
+      // Never hand the browser something else as a PDF (a proxy's error page, an empty answer).
+      if (await blob.slice(0, 5).text() !== "%PDF-") throw new Error("服务器返回的文件不是 PDF，请稍后再试。");
+      urls.set(statement.statementId, { url: URL.createObjectURL(blob), size: blob.size });
+    }
+    return urls.get(statement.statementId);
+  }
+
+  function describe(statement) {
+    return (statement.week || "") + " · " + (statement.lineCount || 0) + " 笔 · 应付 " + XSC.yuan(statement.payableFen)
+      + (Number(statement.carriedForwardFen || 0) ? " · 结转 " + XSC.yuan(statement.carriedForwardFen) : "");
+  }
+
+  function statementItem(statement) {
+    const item = XSC.el("li", { class: "item statement", "data-statement-id": statement.statementId });
+    const message = XSC.el("p", { class: "message hidden", "aria-live": "polite" });
+    const fileName = "结算单-" + (statement.week || "") + "-" + (statement.payeeName || statement.payeeAccountId || "") + ".pdf";
+    const open = XSC.el("button", { type: "button", class: "secondary open-pdf", text: "打开 PDF" });
+    const links = XSC.el("span", { class: "pdf-links" });
+    open.addEventListener("click", async () => {
+      const file = await People.act(item, message, () => pdfFile(statement));
+      if (!file) return;
+      const size = Math.max(1, Math.round(file.size / 1024)) + " KB";
+      // The links stay for a second look (or when the pop-up was blocked): open in a tab, or save.
+      links.replaceChildren(
+        XSC.el("a", { class: "button pdf-link", href: file.url, target: "_blank", rel: "noopener", "data-bytes": String(file.size),
+          text: "在新窗口查看 PDF（" + size + "）" }),
+        " ",
+        XSC.el("a", { class: "button pdf-download", href: file.url, download: fileName, text: "下载 PDF" }));
+      window.open(file.url, "_blank", "noopener");
+    });
+    const sign = XSC.el("button", { type: "button", class: "sign", text: "签字" });
+    sign.addEventListener("click", async () => {
+      const answer = await People.act(item, message, () => XSC.api("POST",
+        "/v1/staff/statements/" + encodeURIComponent(statement.statementId) + "/sign", {}));
+      if (!answer) return;
+      const signed = answer.statement || statement;
+      item.remove();
+      waitingCount.textContent = String(Math.max(0, Number(waitingCount.textContent) - 1));
+      document.getElementById("signed-empty").classList.add("hidden");
+      signedList.prepend(XSC.el("li", { class: "item signed", "data-statement-id": signed.statementId },
+        XSC.el("div", { class: "top" }, XSC.el("span", { class: "name", text: signed.payeeName || "" }),
+          XSC.el("span", { class: "amount", text: XSC.yuan(signed.totalFen) })),
+        XSC.el("div", { class: "meta", text: "已签字 " + People.when(signed.signedAtMs) + " · " + describe(signed) })));
+      XSC.show(pageMessage, "已签字：" + (signed.payeeName || "") + " " + (signed.week || ""), "info");
+    });
+    item.append(
+      XSC.el("div", { class: "top" }, XSC.el("span", { class: "name", text: statement.payeeName || statement.payeeAccountId || "" }),
+        XSC.el("span", { class: "amount" + (Number(statement.totalFen) < 0 ? " negative" : ""), text: XSC.yuan(statement.totalFen) })),
+      XSC.el("div", { class: "meta", text: describe(statement) }),
+      XSC.el("div", { class: "actions" }, open, sign), links, message);
+    return item;
+  }
+
+  const waiting = People.pagedList(document.getElementById("statements"), document.getElementById("statements-more"),
+    document.getElementById("statements-empty"), async (cursor) => {
+      const answer = await XSC.api("GET", "/v1/staff/statements" + People.query({ state: "STATEMENT_STATE_DRAFT", "page.pageSize": 20, "page.cursor": cursor }));
+      return { items: answer.statements || [], nextCursor: answer.page && answer.page.nextCursor };
+    }, statementItem);
+
+  async function load() {
+    await People.act(document.getElementById("refresh").parentElement, pageMessage, () => waiting.reload());
+    waitingCount.textContent = String(waiting.count);
+  }
+
+  document.getElementById("refresh").addEventListener("click", load);
+  document.getElementById("statements-more").addEventListener("click", async () => {
+    await People.act(document.getElementById("statements-more").parentElement, pageMessage, () => waiting.more());
+    waitingCount.textContent = String(waiting.count);
+  });
+
+  XSC.requireSession().then(async (account) => {
+    XSC.header(account, "待签字结算单");
+    await load();
+    document.body.dataset.loaded = "true";
+  }).catch((err) => XSC.show(pageMessage, err));
 })();
 
 """####),

@@ -1,3 +1,4 @@
+import DomainKit
 import Messages
 
 /// Rows to proto messages.
@@ -9,6 +10,22 @@ extension SettlementFlow {
         case "paid": .paid
         case "archived": .archived
         default: .unspecified
+        }
+    }
+
+    /// A state filter as stored ("" for every state); an unknown value is INVALID_ARGUMENT.
+    static func storedState(_ state: Xsc_Settlements_V1_StatementState) throws -> String {
+        switch state {
+        case .unspecified: return ""
+        case .draft: return "draft"
+        case .signed: return "signed"
+        case .paid: return "paid"
+        case .archived: return "archived"
+        case .unrecognized(let value):
+            var problems = FieldViolations()
+            problems.add("state", "unknown statement state \(value): use DRAFT, SIGNED, PAID or ARCHIVED")
+            try problems.check()
+            return ""
         }
     }
 

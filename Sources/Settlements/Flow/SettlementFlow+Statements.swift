@@ -30,9 +30,10 @@ extension SettlementFlow {
 
     public func listStatements(_ request: Xsc_Settlements_V1_ListStatementsRequest, actor: VerifiedActor) async throws -> Xsc_Settlements_V1_ListStatementsResponse {
         let (limit, after) = try Self.page(request.page, keyParts: 3)
+        let state = try Self.storedState(request.state)
         let region = actor.readsRegionStatements ? (actor.regionID ?? "") : ""
         let rows = try await pool.transaction { tx in
-            try await statements.list(week: request.week, dealer: request.dealerAccountId, payee: request.payeeAccountId,
+            try await statements.list(week: request.week, dealer: request.dealerAccountId, payee: request.payeeAccountId, state: state,
                                       readerAccount: actor.accountID, readerRegion: region, limit: limit,
                                       after: after.map { ($0.millis ?? 0, $0.parts[1], $0.parts[2]) }, in: tx)
         }

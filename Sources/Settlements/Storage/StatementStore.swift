@@ -76,16 +76,19 @@ struct StatementStore: Sendable {
     /// Statements matching the filters that the caller may read (payee, dealer or, with a
     /// non-empty `readerRegion`, its region).
     /// Newest week first; after the statement (period_start, dealer, payee) of `after` when given.
-    func list(week: String, dealer: String, payee: String, readerAccount: String, readerRegion: String,
+    /// `state` ("draft", "signed"...) narrows to one state; empty: every state.
+    func list(week: String, dealer: String, payee: String, state: String = "", readerAccount: String, readerRegion: String,
               limit: Int, after: (millis: Int64, dealer: String, payee: String)?, in tx: PostgresTransaction) async throws -> [StatementRow] {
         try await tx.query("""
             SELECT \(StatementRow.columns) FROM statements
             WHERE ($1 = '' OR week_name = $1) AND ($2 = '' OR dealer_account_id = $2) AND ($3 = '' OR payee_account_id = $3)
               AND (payee_account_id = $4 OR dealer_account_id = $4 OR ($5 <> '' AND region_id = $5))
               AND (NOT $7 OR (period_start, dealer_account_id, payee_account_id) < ($8, $9, $10))
+              AND ($11 = '' OR state = $11)
             ORDER BY period_start DESC, dealer_account_id DESC, payee_account_id DESC LIMIT $6
             """, [.text(week), .text(dealer), .text(payee), .text(readerAccount), .text(readerRegion), .int(limit),
-                  .bool(after != nil), .timestampMillis(after?.millis ?? 0), .text(after?.dealer ?? ""), .text(after?.payee ?? "")])
+                  .bool(after != nil), .timestampMillis(after?.millis ?? 0), .text(after?.dealer ?? ""), .text(after?.payee ?? ""),
+                  .text(state)])
             .map(StatementRow.init(row:))
     }
 

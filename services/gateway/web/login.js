@@ -9,6 +9,10 @@
       "ACCOUNT_ROLE_OFFICE_ORDER_LEAD", "ACCOUNT_ROLE_DISTRICT_ORDER_LEAD"] },
     { href: "/app/lead.html", title: "待我处理的订单", roles: ["ACCOUNT_ROLE_OFFICE_ORDER_LEAD", "ACCOUNT_ROLE_DISTRICT_ORDER_LEAD",
       "ACCOUNT_ROLE_CUSTOMER_SERVICE", "ACCOUNT_ROLE_REGIONAL_MANAGER"] },
+    // people-pages (issue 20): the salesperson's, the intermediary's and the regional manager's pages.
+    { href: "/app/sales.html", title: "我的客户与跟进", roles: ["ACCOUNT_ROLE_SALESPERSON", "ACCOUNT_ROLE_TEAM_ADMIN"] },
+    { href: "/app/referrer.html", title: "我的推荐码与奖励", roles: ["ACCOUNT_ROLE_INTERMEDIARY", "ACCOUNT_ROLE_ALLIANCE_LEAD"] },
+    { href: "/app/statements.html", title: "待签字结算单", roles: ["ACCOUNT_ROLE_REGIONAL_MANAGER"] },
   ];
   const form = document.getElementById("login");
   const message = document.getElementById("message");

@@ -2926,7 +2926,7 @@ const ProtobufCMessageDescriptor xsc__customers__v1__update_customer_request__de
   (ProtobufCMessageInit) xsc__customers__v1__update_customer_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor xsc__customers__v1__search_customers_request__field_descriptors[6] =
+static const ProtobufCFieldDescriptor xsc__customers__v1__search_customers_request__field_descriptors[7] =
 {
   {
     "phone",
@@ -3000,8 +3000,21 @@ static const ProtobufCFieldDescriptor xsc__customers__v1__search_customers_reque
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "follow_up_due_before_ms",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Customers__V1__SearchCustomersRequest, follow_up_due_before_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned xsc__customers__v1__search_customers_request__field_indices_by_name[] = {
+  6,   /* field[6] = follow_up_due_before_ms */
   3,   /* field[3] = grade */
   1,   /* field[1] = name */
   4,   /* field[4] = owner_account_id */
@@ -3012,7 +3025,7 @@ static const unsigned xsc__customers__v1__search_customers_request__field_indice
 static const ProtobufCIntRange xsc__customers__v1__search_customers_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 6 }
+  { 0, 7 }
 };
 const ProtobufCMessageDescriptor xsc__customers__v1__search_customers_request__descriptor =
 {
@@ -3022,7 +3035,7 @@ const ProtobufCMessageDescriptor xsc__customers__v1__search_customers_request__d
   "Xsc__Customers__V1__SearchCustomersRequest",
   "xsc.customers.v1",
   sizeof(Xsc__Customers__V1__SearchCustomersRequest),
-  6,
+  7,
   xsc__customers__v1__search_customers_request__field_descriptors,
   xsc__customers__v1__search_customers_request__field_indices_by_name,
   1,  xsc__customers__v1__search_customers_request__number_ranges,

@@ -2900,7 +2900,7 @@ const ProtobufCMessageDescriptor xsc__settlements__v1__statement__descriptor =
   (ProtobufCMessageInit) xsc__settlements__v1__statement__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor xsc__settlements__v1__list_statements_request__field_descriptors[4] =
+static const ProtobufCFieldDescriptor xsc__settlements__v1__list_statements_request__field_descriptors[5] =
 {
   {
     "week",
@@ -2950,17 +2950,30 @@ static const ProtobufCFieldDescriptor xsc__settlements__v1__list_statements_requ
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "state",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Xsc__Settlements__V1__ListStatementsRequest, state),
+    &xsc__settlements__v1__statement_state__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned xsc__settlements__v1__list_statements_request__field_indices_by_name[] = {
   1,   /* field[1] = dealer_account_id */
   3,   /* field[3] = page */
   2,   /* field[2] = payee_account_id */
+  4,   /* field[4] = state */
   0,   /* field[0] = week */
 };
 static const ProtobufCIntRange xsc__settlements__v1__list_statements_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 4 }
+  { 0, 5 }
 };
 const ProtobufCMessageDescriptor xsc__settlements__v1__list_statements_request__descriptor =
 {
@@ -2970,7 +2983,7 @@ const ProtobufCMessageDescriptor xsc__settlements__v1__list_statements_request__
   "Xsc__Settlements__V1__ListStatementsRequest",
   "xsc.settlements.v1",
   sizeof(Xsc__Settlements__V1__ListStatementsRequest),
-  4,
+  5,
   xsc__settlements__v1__list_statements_request__field_descriptors,
   xsc__settlements__v1__list_statements_request__field_indices_by_name,
   1,  xsc__settlements__v1__list_statements_request__number_ranges,

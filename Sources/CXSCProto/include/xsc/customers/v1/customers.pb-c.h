@@ -310,10 +310,15 @@ struct  Xsc__Customers__V1__SearchCustomersRequest
    */
   char *owner_account_id;
   Xsc__Common__V1__PageRequest *page;
+  /*
+   * Only customers whose next follow-up is due before this moment (a salesperson's "due today":
+   * the end of today); 0: no such filter.
+   */
+  int64_t follow_up_due_before_ms;
 };
 #define XSC__CUSTOMERS__V1__SEARCH_CUSTOMERS_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&xsc__customers__v1__search_customers_request__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, XSC__CUSTOMERS__V1__GRADE__GRADE_UNSPECIFIED, (char *)protobuf_c_empty_string, NULL }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, XSC__CUSTOMERS__V1__GRADE__GRADE_UNSPECIFIED, (char *)protobuf_c_empty_string, NULL, 0 }
 
 
 struct  Xsc__Customers__V1__SearchCustomersResponse

@@ -335,10 +335,15 @@ struct  Xsc__Settlements__V1__ListStatementsRequest
   char *dealer_account_id;
   char *payee_account_id;
   Xsc__Common__V1__PageRequest *page;
+  /*
+   * Only statements in this state (DRAFT: waiting for the regional manager's signature);
+   * UNSPECIFIED: every state.
+   */
+  Xsc__Settlements__V1__StatementState state;
 };
 #define XSC__SETTLEMENTS__V1__LIST_STATEMENTS_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&xsc__settlements__v1__list_statements_request__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, XSC__SETTLEMENTS__V1__STATEMENT_STATE__STATEMENT_STATE_UNSPECIFIED }
 
 
 struct  Xsc__Settlements__V1__ListStatementsResponse
