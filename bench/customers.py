@@ -171,6 +171,46 @@ def run_copy(url: str, rows: int, work: Path) -> dict:
     return {"label": f"psql COPY, {rows} rows", "rows": rows, "seconds": seconds, "rows_per_s": rows / seconds}
 
 
+class Statements:
+    """pg_stat_statements of the bench database (--statements): reset before a row, printed after
+    it, so a row's SQL and its per-call execution and planning cost can be compared with its
+    baseline's."""
+
+    def __init__(self, url: str):
+        self.url = url
+        self.psql("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+
+    def psql(self, sql: str) -> str:
+        return subprocess.run(["psql", "-X", "-q", "-A", "-F", "\t", "-t", "-d", self.url, "-c", sql], check=True,
+                              capture_output=True, text=True).stdout
+
+    def reset(self) -> None:
+        self.psql("SELECT pg_stat_statements_reset()")
+
+    def report(self, label: str, per: float) -> list[dict]:
+        """Every statement run since the reset: calls per `per` (a row's calls), mean execution and
+        planning ms, plans per call, shared blocks hit/read per call."""
+        out = self.psql("""
+            SELECT calls, round(mean_exec_time::numeric, 3), round((total_plan_time / greatest(plans, 1))::numeric, 3), plans,
+                   round(shared_blks_hit::numeric / calls, 1), round(shared_blks_read::numeric / calls, 1),
+                   round(total_exec_time::numeric, 0), regexp_replace(left(query, 110), '\s+', ' ', 'g')
+            FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
+            WHERE d.datname = current_database() AND calls > 0 ORDER BY total_exec_time DESC LIMIT 14""")
+        rows = []
+        print(f"  statements of {label} ({per:.0f} calls):\n  {'calls/call':>10} {'exec ms':>8} {'plan ms':>8} {'plans/call':>10}"
+              f" {'hit/call':>8} {'read/call':>9} {'total ms':>9}  query", file=sys.stderr)
+        for line in out.splitlines():
+            parts = line.split("\t")
+            if len(parts) < 8:
+                continue
+            calls, exec_ms, plan_ms, plans, hit, read, total, query = parts[:8]
+            rows.append({"calls": int(calls), "mean_exec_ms": float(exec_ms), "mean_plan_ms": float(plan_ms), "plans": int(plans),
+                         "hit_per_call": float(hit), "read_per_call": float(read), "total_exec_ms": float(total), "query": query})
+            print(f"  {int(calls) / max(per, 1):>10.2f} {exec_ms:>8} {plan_ms:>8} {int(plans) / max(int(calls), 1):>10.2f}"
+                  f" {hit:>8} {read:>9} {total:>9}  {query}", file=sys.stderr)
+        return rows
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--superuser-url", required=True)
@@ -183,6 +223,7 @@ def main() -> int:
     parser.add_argument("--pool", type=int, default=10, help="the service's pool size = pgbench clients")
     parser.add_argument("--import-rows", type=int, default=100_000)
     parser.add_argument("--only", default="create,near,import")
+    parser.add_argument("--statements", action="store_true", help="report pg_stat_statements per row (bench/customers.sh --statements)")
     args = parser.parse_args()
     wanted = args.only.split(",")
 
@@ -209,21 +250,30 @@ def main() -> int:
         subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-v", f"n={args.customers}", "-d", url,
                         "-f", str(HERE / "customers" / "load.sql")], check=True)
         print(f"loaded {args.customers} customers in {time.monotonic() - began:.0f} s", file=sys.stderr)
+        statements = Statements(urlunsplit(urlsplit(args.superuser_url)._replace(path="/" + database))) if args.statements else None
+
+        def measured(row: dict, per_key: str = "calls") -> dict:
+            if statements:
+                row["statements"] = statements.report(row["label"], row.get(per_key) or row.get("rows") or 1)
+                statements.reset()
+            return row
+        if statements:
+            statements.reset()
 
         if "create" in wanted:
-            base = run_pgbench(url, HERE / "customers" / "create.sql", args.pool, args.duration, "0-" + str(os.cpu_count() - 1),
-                               pg, "CreateCustomer SQL, pgbench")
-            mine = run_creates(service.address, stubs_dir, args.processes, args.concurrency, args.warmup, args.duration, pg,
-                               service.proc.pid)
+            base = measured(run_pgbench(url, HERE / "customers" / "create.sql", args.pool, args.duration,
+                                        "0-" + str(os.cpu_count() - 1), pg, "CreateCustomer SQL, pgbench"))
+            mine = measured(run_creates(service.address, stubs_dir, args.processes, args.concurrency, args.warmup, args.duration, pg,
+                                        service.proc.pid))
             mine["baseline"], mine["ratio"] = base["calls_per_s"], mine["calls_per_s"] / base["calls_per_s"]
             results += [base, mine]
         if "near" in wanted:
-            near = run_pgbench(url, HERE / "customers" / "near-duplicates.sql", 4, args.duration, "0-" + str(os.cpu_count() - 1),
-                               pg, "near-duplicate lookup, pgbench (4 clients)")
+            near = measured(run_pgbench(url, HERE / "customers" / "near-duplicates.sql", 4, args.duration,
+                                        "0-" + str(os.cpu_count() - 1), pg, "near-duplicate lookup, pgbench (4 clients)"))
             results.append(near)
         if "import" in wanted:
-            copy = run_copy(url, args.import_rows, work)
-            imported = run_import(service.address, stubs_dir, args.import_rows, pg, service.proc.pid)
+            copy = measured(run_copy(url, args.import_rows, work))
+            imported = measured(run_import(service.address, stubs_dir, args.import_rows, pg, service.proc.pid))
             imported["baseline"], imported["ratio"] = copy["rows_per_s"], imported["rows_per_s"] / copy["rows_per_s"]
             results += [copy, imported]
     finally:

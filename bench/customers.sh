@@ -5,17 +5,23 @@
 #
 #   bench/customers.sh [--skip-build] [--customers N] [--duration S] [--import-rows N]
 #                      [--processes N] [--concurrency N] [--pool N] [--only create,near,import]
+#                      [--statements]
+#
+# --statements loads pg_stat_statements (with planning tracked) and prints, after each row, the
+# statements PostgreSQL ran for it with their per-call execution and planning time: the check
+# that the service and its baseline run the same SQL (costs a little; leave it off for figures).
 #
 # Release binaries (XSC_BIN_DIR=DIR uses the binaries there as they are). Needs PostgreSQL 15
 # (server + pgbench + psql) and python3 with grpcio/grpcio-tools.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-skip_build="" pass=()
+skip_build="" statements="" pass=()
 while [ $# -gt 0 ]; do
     case $1 in
         --skip-build) skip_build=1 ;;
+        --statements) statements=1; pass+=("$1") ;;
         --customers|--duration|--warmup|--import-rows|--processes|--concurrency|--pool|--only) pass+=("$1" "$2"); shift ;;
-        -h|--help) sed -n 2,10p "$0"; exit 0 ;;
+        -h|--help) sed -n 2,16p "$0"; exit 0 ;;
         *) echo "unknown option $1 (try --help)" >&2; exit 2 ;;
     esac
     shift
@@ -34,5 +40,12 @@ pg_dir="$(mktemp -d "${TMPDIR:-/tmp}/xsc-customers-bench-pg.XXXXXX")"
 rmdir "$pg_dir"
 eval "$(scripts/pg/start-test-postgres.sh "$pg_dir")"
 trap 'scripts/pg/stop-test-postgres.sh "$pg_dir" >/dev/null 2>&1 || true' EXIT
+if [ -n "$statements" ]; then
+    # The module's settings exist only once it is loaded: restart first, then set them.
+    psql -X -q -d "$DATABASE_URL" -c "ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'"
+    . scripts/pg/common.sh
+    pg_as_owner "$pg_dir" "$PG_BIN/pg_ctl" -D "$PGDATA" -l "$pg_dir/server.log" -w -t 30 restart >/dev/null
+    psql -X -q -d "$DATABASE_URL" -c "ALTER SYSTEM SET pg_stat_statements.track_planning = on" -c "SELECT pg_reload_conf()" >/dev/null
+fi
 echo "machine: $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg) at the start" >&2
 python3 bench/customers.py --superuser-url "$DATABASE_URL" --pgdata "$PGDATA" "${pass[@]}"
