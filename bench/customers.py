@@ -35,9 +35,22 @@ REPO = HERE.parent
 sys.path.insert(0, str(REPO / "Tests" / "wire"))
 sys.path.insert(0, str(HERE))
 import wire_support  # noqa: E402
-from orders import Postgres, cpu_seconds, percentile, run_pgbench, xsc  # noqa: E402
+from orders import Postgres, cpu_seconds, percentile, postgres_pids, run_pgbench, xsc  # noqa: E402
 
 SECRET = "customers-bench-actor-secret-0123456789abcdef"
+
+
+def scattered(serial: int) -> str:
+    """Nine digits for a serial number: a bijection of 0..10^9-1 (3^18 is prime to 10^9), so
+    serials never share a number, and neighbours lie far apart. With consecutive serials as
+    phone digits, nearly every new phone would be a neighbour swap of an earlier one of the
+    same run (...12 and ...21) and flag a near-duplicate, work pgbench's random numbers never
+    meet; and no real list of customers looks like that."""
+    return "%09d" % ((387_420_489 * serial + 123_456_789) % 1_000_000_000)
+
+
+def import_digits(i: int, phones: str) -> str:
+    return scattered(i) if phones == "scattered" else "%09d" % i
 
 
 def stubs(out: Path):
@@ -84,7 +97,7 @@ def create_worker(args: tuple) -> dict:
                     counter += 1
                     number = worker * 10_000_000 + counter
                     request = pb.customers.CreateCustomerRequest(customer=pb.customers.CustomerInput(
-                        name=f"压测{number}", phones=["16%09d" % number], address=f"压测路{number}号", district_id="cq-o1-d3",
+                        name=f"压测{number}", phones=["16" + scattered(number)], address=f"压测路{number}号", district_id="cq-o1-d3",
                         kind=pb.customers.CUSTOMER_KIND_GIFT, grade=pb.customers.GRADE_B))
                     began = time.monotonic()
                     try:
@@ -106,16 +119,20 @@ def create_worker(args: tuple) -> dict:
 
 
 def run_creates(address: str, stubs_dir: Path, processes: int, concurrency: int, warmup: float, duration: float, pg: Postgres,
-                service_pid: int) -> dict:
+                service_pid: int, perf: str = "") -> dict:
     with multiprocessing.get_context("spawn").Pool(processes) as pool:
         pending = pool.map_async(create_worker, [(address, str(stubs_dir), w, concurrency, warmup, duration)
                                                  for w in range(processes)])
         time.sleep(warmup)
+        recorders = (recording(perf, "create-service", [service_pid], duration)
+                     + recording(perf, "create-postgres", postgres_pids(pg.postmaster), duration))
         before, service_before, began = pg.cpu(), cpu_seconds([service_pid]), time.monotonic()
         time.sleep(duration)
         share = (pg.cpu() - before) / (time.monotonic() - began)
         service_share = (cpu_seconds([service_pid]) - service_before) / (time.monotonic() - began)
         results = pending.get(timeout=warmup + duration + 120)
+        for recorder in recorders:
+            recorder.wait()
     latencies = sorted(value for result in results for value in result["latencies"])
     errors: dict[str, int] = {}
     for result in results:
@@ -127,7 +144,7 @@ def run_creates(address: str, stubs_dir: Path, processes: int, concurrency: int,
             "client_cpu_share": sum(r["client_cpu_s"] for r in results) / duration}
 
 
-def run_import(address: str, stubs_dir: Path, rows: int, pg: Postgres, service_pid: int) -> dict:
+def run_import(address: str, stubs_dir: Path, rows: int, pg: Postgres, service_pid: int, phones: str, perf: str = "") -> dict:
     import grpc
     pb = stubs(stubs_dir)
     metadata = actor_metadata(pb, "bench-importer", "/hq/cq/cq-o1/cq-o1-d3/t7")
@@ -135,32 +152,37 @@ def run_import(address: str, stubs_dir: Path, rows: int, pg: Postgres, service_p
     def generate():
         for i in range(rows):
             yield pb.customers.ImportCustomerRow(customer=pb.customers.CustomerInput(
-                name=f"导入{i}", phones=["18%09d" % i], address=f"导入路{i}号", district_id="cq-o1-d3",
+                name=f"导入{i}", phones=["18" + import_digits(i, phones)], address=f"导入路{i}号", district_id="cq-o1-d3",
                 kind=pb.customers.CUSTOMER_KIND_FAMILY_GATHERING))
     messages = list(generate())  # made before the clock starts: the client's own cost stays out
     with grpc.insecure_channel(address, options=[("grpc.max_receive_message_length", 256 * 1024 * 1024)]) as channel:
         stub = pb.customers_grpc.CustomerServiceStub(channel)
         pg_before, service_before, client_before = pg.cpu(), cpu_seconds([service_pid]), time.process_time()
+        recorders = recording(perf, "import-service", [service_pid], 3600) + recording(perf, "import-postgres",
+                                                                                   postgres_pids(pg.postmaster), 3600)
         began = time.monotonic()
         answer = stub.ImportCustomers(iter(messages), metadata=metadata, timeout=3600)
         seconds = time.monotonic() - began
+        for recorder in recorders:
+            recorder.send_signal(2)  # SIGINT: perf writes its data and ends
+            recorder.wait()
         pg_share = (pg.cpu() - pg_before) / seconds
         service_share = (cpu_seconds([service_pid]) - service_before) / seconds
         client_share = (time.process_time() - client_before) / seconds
-    return {"label": f"ImportCustomers, {rows} rows", "rows": rows, "seconds": seconds, "rows_per_s": rows / seconds,
+    return {"label": f"ImportCustomers, {rows} rows" + ("" if phones == "scattered" else f", {phones} phones"), "rows": rows, "seconds": seconds, "rows_per_s": rows / seconds,
             "created": answer.created, "refused": answer.refused, "pg_cpu_share": pg_share, "service_cpu_share": service_share,
             "client_cpu_share": client_share}
 
 
-def run_copy(url: str, rows: int, work: Path) -> dict:
+def run_copy(url: str, rows: int, work: Path, phones: str) -> dict:
     """COPY of the same number of rows (the import's columns) into the same two tables."""
     customers, phones = work / "customers.csv", work / "phones.csv"
     now = time.strftime("%Y-%m-%d %H:%M:%S+00", time.gmtime())
     with customers.open("w") as c, phones.open("w") as p:
         for i in range(rows):
-            c.write(f"copy-{i},复制{i},复制{i},复制路{i}号,复制路{i}号,cq-o1-d3,2,0,{{}},{{17{i:09d}}},bench-importer,"
+            c.write(f"copy-{i},复制{i},复制{i},复制路{i}号,复制路{i}号,cq-o1-d3,2,0,{{}},{{17{import_digits(i, phones)}}},bench-importer,"
                     f"/hq/cq/cq-o1/cq-o1-d3/t7,bench-importer,import,{now},{now}\n")
-            p.write(f"17{i:09d},copy-{i},mobile\n")
+            p.write(f"17{import_digits(i, phones)},copy-{i},mobile\n")
     script = (f"\\copy customers (id, name, name_key, address, address_key, district_id, kind, grade, tags, phones, owner_account_id, "
               f"team_path, created_by, origin, created_at, updated_at) FROM '{customers}' WITH (FORMAT csv)\n"
               f"\\copy customer_phones (phone, customer_id, kind) FROM '{phones}' WITH (FORMAT csv)\n")
@@ -169,6 +191,16 @@ def run_copy(url: str, rows: int, work: Path) -> dict:
     subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", url], input=script, text=True, check=True)
     seconds = time.monotonic() - began
     return {"label": f"psql COPY, {rows} rows", "rows": rows, "seconds": seconds, "rows_per_s": rows / seconds}
+
+
+def recording(folder: str, name: str, pids: list[int], seconds: float) -> list[subprocess.Popen]:
+    """perf record (call graphs) of `pids` for `seconds`, into FOLDER/NAME.data (--perf)."""
+    if not folder or not pids:
+        return []
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    return [subprocess.Popen(["perf", "record", "-g", "-F", "999", "-o", str(Path(folder) / f"{name}.data"),
+                              "-p", ",".join(map(str, pids)), "--", "sleep", str(seconds)],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
 
 
 class Statements:
@@ -223,6 +255,10 @@ def main() -> int:
     parser.add_argument("--pool", type=int, default=10, help="the service's pool size = pgbench clients")
     parser.add_argument("--import-rows", type=int, default=100_000)
     parser.add_argument("--only", default="create,near,import")
+    parser.add_argument("--import-phones", choices=["scattered", "sequential"], default="scattered",
+                        help="the import's (and COPY's) phone digits: scattered serials (default) or the serials themselves, "
+                             "which make nearly every row a neighbour swap of another (a near-duplicate flag per row)")
+    parser.add_argument("--perf", default="", help="folder for perf record data of the service and PostgreSQL (create and import)")
     parser.add_argument("--statements", action="store_true", help="report pg_stat_statements per row (bench/customers.sh --statements)")
     args = parser.parse_args()
     wanted = args.only.split(",")
@@ -264,7 +300,7 @@ def main() -> int:
             base = measured(run_pgbench(url, HERE / "customers" / "create.sql", args.pool, args.duration,
                                         "0-" + str(os.cpu_count() - 1), pg, "CreateCustomer SQL, pgbench"))
             mine = measured(run_creates(service.address, stubs_dir, args.processes, args.concurrency, args.warmup, args.duration, pg,
-                                        service.proc.pid))
+                                        service.proc.pid, args.perf))
             mine["baseline"], mine["ratio"] = base["calls_per_s"], mine["calls_per_s"] / base["calls_per_s"]
             results += [base, mine]
         if "near" in wanted:
@@ -272,8 +308,8 @@ def main() -> int:
                                         "0-" + str(os.cpu_count() - 1), pg, "near-duplicate lookup, pgbench (4 clients)"))
             results.append(near)
         if "import" in wanted:
-            copy = measured(run_copy(url, args.import_rows, work))
-            imported = measured(run_import(service.address, stubs_dir, args.import_rows, pg, service.proc.pid))
+            copy = measured(run_copy(url, args.import_rows, work, args.import_phones))
+            imported = measured(run_import(service.address, stubs_dir, args.import_rows, pg, service.proc.pid, args.import_phones, args.perf))
             imported["baseline"], imported["ratio"] = copy["rows_per_s"], imported["rows_per_s"] / copy["rows_per_s"]
             results += [copy, imported]
     finally:

@@ -5,11 +5,13 @@
 #
 #   bench/customers.sh [--skip-build] [--customers N] [--duration S] [--import-rows N]
 #                      [--processes N] [--concurrency N] [--pool N] [--only create,near,import]
-#                      [--statements]
+#                      [--import-phones scattered|sequential] [--statements] [--perf DIR]
 #
 # --statements loads pg_stat_statements (with planning tracked) and prints, after each row, the
 # statements PostgreSQL ran for it with their per-call execution and planning time: the check
 # that the service and its baseline run the same SQL (costs a little; leave it off for figures).
+# --perf DIR records call graphs (perf record -g) of xsc-customers and PostgreSQL's backends during
+# the CreateCustomer window and the import, into DIR/{create,import}-{service,postgres}.data.
 #
 # Release binaries (XSC_BIN_DIR=DIR uses the binaries there as they are). Needs PostgreSQL 15
 # (server + pgbench + psql) and python3 with grpcio/grpcio-tools.
@@ -20,7 +22,7 @@ while [ $# -gt 0 ]; do
     case $1 in
         --skip-build) skip_build=1 ;;
         --statements) statements=1; pass+=("$1") ;;
-        --customers|--duration|--warmup|--import-rows|--processes|--concurrency|--pool|--only) pass+=("$1" "$2"); shift ;;
+        --customers|--duration|--warmup|--import-rows|--import-phones|--processes|--concurrency|--pool|--only|--perf) pass+=("$1" "$2"); shift ;;
         -h|--help) sed -n 2,16p "$0"; exit 0 ;;
         *) echo "unknown option $1 (try --help)" >&2; exit 2 ;;
     esac

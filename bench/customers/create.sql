@@ -1,13 +1,14 @@
 -- The statements xsc-customers runs for one CreateCustomer of a new customer (the issue's
--- baseline: "pgbench running the same SQL"), in the service's two round trips: BEGIN, the
--- customer, its phone rows, a referral waiting for the phone and the near-duplicate lookup in
--- one pipeline; then COMMIT. A random phone among 10^9 numbers the service's load never uses
--- (prefix 15); the rare repeat is skipped by ON CONFLICT on both inserts, the one change to the
--- service's SQL (pgbench 15 stops a client at its first error).
+-- baseline: "pgbench running the same SQL"), in the service's two round trips: BEGIN, generic
+-- plans for the transaction, the customer, its phone rows, a referral waiting for the phone and
+-- the near-duplicate lookup in one pipeline; then COMMIT. A random phone among 10^9 numbers the
+-- service's load never uses (prefix 15); the rare repeat is skipped by ON CONFLICT on both
+-- inserts, the one change to the service's SQL (pgbench 15 stops a client at its first error).
 \set n random(1, 999999999)
 \set team random(0, 199)
 \startpipeline
 BEGIN;
+SELECT set_config('plan_cache_mode', 'force_generic_plan', true);
 INSERT INTO customers (id, name, name_key, address, address_key, district_id, kind, decision_maker_name, decision_maker_phone,
     decision_maker_notes, purchaser_name, purchaser_phone, purchaser_notes, grade, tags, phones, owner_account_id, team_path,
     created_by, origin, created_at, updated_at)

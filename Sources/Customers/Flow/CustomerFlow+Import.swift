@@ -16,7 +16,7 @@ import ServiceKit
 /// idempotency key, row i goes through the single-row path under "<key>/<i>".
 extension CustomerFlow {
     public static let maxImportRows = 100_000
-    public static let importBatchSize = 500
+    public static let importBatchSize = 1_000
 
     /// Results for `rows` (indexes from `firstIndex`), in order.
     func importBatch(_ rows: [Xsc_Customers_V1_ImportCustomerRow], firstIndex: Int32, member: TeamMember,
@@ -65,25 +65,38 @@ extension CustomerFlow {
     }
 
     /// One transaction for the batch; returns the ids of rows that lost a phone to someone.
+    /// Usually two round trips: (1) BEGIN, the customers, their phone rows, the referrals their
+    /// phones collected and their near-duplicates; (2) COMMIT. Rows that lost a phone, referrals
+    /// and look-alikes found add their statements before the COMMIT.
     private func insertBatch(_ rows: [ImportStore.Row], member: TeamMember) async throws -> [String] {
         guard !rows.isEmpty else { return [] }
         let importer = ImportStore()
         return try await pool.transaction { tx in
             let now = clock()
-            try await importer.insertCustomers(rows, owner: member.accountID, team: member.teamPath, origin: "import", at: now, in: tx)
-            let claimed = try await importer.claimPhones(rows, in: tx)
+            let phones = rows.flatMap { $0.valid.phones.map(\.digits) }
+            let results = try await tx.run([
+                CustomerStore.genericPlansStatement,
+                importer.insertCustomersStatement(rows, owner: member.accountID, team: member.teamPath, origin: "import", at: now),
+                importer.claimPhonesStatement(rows),
+                importer.claimReferralsStatement(phones: phones, ids: rows.map(\.id)),
+                importer.nearDuplicatesStatement(rows, team: member.teamPath),
+            ])
+            let claimed = try importer.claimed(from: results[2])
             let losers = rows.filter { !$0.valid.phones.allSatisfy { claimed.contains($0.digits) } }.map(\.id)
             if !losers.isEmpty { try await importer.remove(losers, in: tx) }
-            let winners = rows.filter { !losers.contains($0.id) }
+            let lost = Set(losers)
+            let winners = rows.filter { !lost.contains($0.id) }
             let owners = Dictionary(winners.flatMap { row in row.valid.phones.map { ($0.digits, row.id) } }, uniquingKeysWith: { first, _ in first })
-            for (phone, referral) in try await importer.claimReferrals(phones: Array(owners.keys), in: tx).sorted(by: { $0.referral.atMillis < $1.referral.atMillis }) {
+            for (phone, referral) in try importer.referrals(from: results[3]).sorted(by: { $0.referral.atMillis < $1.referral.atMillis }) {
                 guard let id = owners[phone] else { continue }
                 _ = try await store.bindIfUnbound(id, intermediary: referral.intermediary, source: "order", orderID: referral.orderID,
                                                   at: referral.atMillis, in: tx)
             }
-            // Within the batch only the later row is flagged (as if registered one by one).
+            // Within the batch only the later row is flagged (as if registered one by one); the
+            // rows taken back above are no one's look-alikes.
             let order = Dictionary(uniqueKeysWithValues: winners.enumerated().map { ($0.element.id, $0.offset) })
-            let pairs = try await importer.nearDuplicates(winners, team: member.teamPath, in: tx).filter { pair in
+            let pairs = try importer.pairs(from: results[4]).filter { pair in
+                guard !lost.contains(pair.customerID), !lost.contains(pair.similarID) else { return false }
                 guard let similar = order[pair.similarID] else { return true }
                 return similar < (order[pair.customerID] ?? 0)
             }
