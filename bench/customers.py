@@ -144,6 +144,34 @@ def run_creates(address: str, stubs_dir: Path, processes: int, concurrency: int,
             "client_cpu_share": sum(r["client_cpu_s"] for r in results) / duration}
 
 
+def run_creates_xsc_load(address: str, concurrency: int, warmup: float, duration: float, pg: Postgres, service_pid: int) -> dict:
+    """The same CreateCustomer load from xsc-load (Swift, one process, two HTTP/2 connections):
+    a client about as cheap per call as pgbench's own, where the Python client spends more CPU
+    per call than the service on the same two cores (bench/customers/create-only.json)."""
+    argv = [str(wire_support.binary("xsc-load")), str(HERE / "customers" / "create-only.json"), "--target", address,
+            "--concurrency", str(concurrency), "--connections", "2", "--duration", str(duration), "--warmup", str(warmup),
+            "--server-pid", str(service_pid), "--json"]
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "XSC_ACTOR_SECRET": SECRET})
+    time.sleep(warmup + 0.5)
+    window = max(0.5, duration - 1.0)
+    before, service_before, client_before, began = pg.cpu(), cpu_seconds([service_pid]), cpu_seconds([proc.pid]), time.monotonic()
+    time.sleep(window)
+    elapsed = time.monotonic() - began
+    pg_share = (pg.cpu() - before) / elapsed
+    service_share = (cpu_seconds([service_pid]) - service_before) / elapsed
+    client_share = (cpu_seconds([proc.pid]) - client_before) / elapsed
+    stdout, stderr = proc.communicate(timeout=warmup + duration + 120)
+    if proc.returncode != 0:
+        raise RuntimeError(f"xsc-load failed:\n{stdout}\n{stderr}")
+    report = json.loads(stdout.strip().splitlines()[-1])
+    statuses = {code: count for code, count in report.get("statuses", {}).items() if code not in ("OK", "ok", "0")}
+    return {"label": "CreateCustomer, xsc-customers (xsc-load client)", "calls_per_s": report["operations_per_s"],
+            "calls": report["operations"], "p50_us": report["latency_us"]["p50"], "p90_us": report["latency_us"]["p90"],
+            "p99_us": report["latency_us"]["p99"], "errors": statuses, "pg_cpu_share": pg_share, "service_cpu_share": service_share,
+            "client_cpu_share": client_share}
+
+
 def run_import(address: str, stubs_dir: Path, rows: int, pg: Postgres, service_pid: int, phones: str, perf: str = "") -> dict:
     import grpc
     pb = stubs(stubs_dir)
@@ -258,6 +286,8 @@ def main() -> int:
     parser.add_argument("--import-phones", choices=["scattered", "sequential"], default="scattered",
                         help="the import's (and COPY's) phone digits: scattered serials (default) or the serials themselves, "
                              "which make nearly every row a neighbour swap of another (a near-duplicate flag per row)")
+    parser.add_argument("--client", choices=["both", "python"], default="both",
+                        help="CreateCustomer's clients: the Python grpc.aio processes, and (both) xsc-load after them")
     parser.add_argument("--perf", default="", help="folder for perf record data of the service and PostgreSQL (create and import)")
     parser.add_argument("--statements", action="store_true", help="report pg_stat_statements per row (bench/customers.sh --statements)")
     args = parser.parse_args()
@@ -303,6 +333,11 @@ def main() -> int:
                                         service.proc.pid, args.perf))
             mine["baseline"], mine["ratio"] = base["calls_per_s"], mine["calls_per_s"] / base["calls_per_s"]
             results += [base, mine]
+            if args.client in ("both", "xsc-load"):
+                swift = measured(run_creates_xsc_load(service.address, args.processes * args.concurrency, args.warmup, args.duration,
+                                                      pg, service.proc.pid))
+                swift["baseline"], swift["ratio"] = base["calls_per_s"], swift["calls_per_s"] / base["calls_per_s"]
+                results.append(swift)
         if "near" in wanted:
             near = measured(run_pgbench(url, HERE / "customers" / "near-duplicates.sql", 4, args.duration,
                                         "0-" + str(os.cpu_count() - 1), pg, "near-duplicate lookup, pgbench (4 clients)"))
