@@ -69,7 +69,7 @@ def actor_metadata(pb, account: str, team: str, role: str = "salesperson") -> li
 
 def create_worker(args: tuple) -> dict:
     """One client process: `concurrency` callers on one channel for warmup + duration seconds."""
-    address, stubs_dir, worker, concurrency, warmup, duration = args
+    address, stubs_dir, worker, concurrency, warmup, duration, round_ = args
     import grpc
 
     pb = stubs(Path(stubs_dir))
@@ -95,7 +95,7 @@ def create_worker(args: tuple) -> dict:
                     if now >= stop_at:
                         return
                     counter += 1
-                    number = worker * 10_000_000 + counter
+                    number = round_ * 100_000_000 + worker * 10_000_000 + counter
                     request = pb.customers.CreateCustomerRequest(customer=pb.customers.CustomerInput(
                         name=f"压测{number}", phones=["16" + scattered(number)], address=f"压测路{number}号", district_id="cq-o1-d3",
                         kind=pb.customers.CUSTOMER_KIND_GIFT, grade=pb.customers.GRADE_B))
@@ -119,9 +119,9 @@ def create_worker(args: tuple) -> dict:
 
 
 def run_creates(address: str, stubs_dir: Path, processes: int, concurrency: int, warmup: float, duration: float, pg: Postgres,
-                service_pid: int, perf: str = "") -> dict:
+                service_pid: int, perf: str = "", round_: int = 0) -> dict:
     with multiprocessing.get_context("spawn").Pool(processes) as pool:
-        pending = pool.map_async(create_worker, [(address, str(stubs_dir), w, concurrency, warmup, duration)
+        pending = pool.map_async(create_worker, [(address, str(stubs_dir), w, concurrency, warmup, duration, round_)
                                                  for w in range(processes)])
         time.sleep(warmup)
         recorders = (recording(perf, "create-service", [service_pid], duration)
@@ -172,13 +172,14 @@ def run_creates_xsc_load(address: str, concurrency: int, warmup: float, duration
             "client_cpu_share": client_share}
 
 
-def run_import(address: str, stubs_dir: Path, rows: int, pg: Postgres, service_pid: int, phones: str, perf: str = "") -> dict:
+def run_import(address: str, stubs_dir: Path, rows: int, pg: Postgres, service_pid: int, phones: str, perf: str = "",
+               round_: int = 0) -> dict:
     import grpc
     pb = stubs(stubs_dir)
     metadata = actor_metadata(pb, "bench-importer", "/hq/cq/cq-o1/cq-o1-d3/t7")
 
     def generate():
-        for i in range(rows):
+        for i in range(round_ * rows, (round_ + 1) * rows):
             yield pb.customers.ImportCustomerRow(customer=pb.customers.CustomerInput(
                 name=f"导入{i}", phones=["18" + import_digits(i, phones)], address=f"导入路{i}号", district_id="cq-o1-d3",
                 kind=pb.customers.CUSTOMER_KIND_FAMILY_GATHERING))
@@ -202,12 +203,12 @@ def run_import(address: str, stubs_dir: Path, rows: int, pg: Postgres, service_p
             "client_cpu_share": client_share}
 
 
-def run_copy(url: str, rows: int, work: Path, phones: str) -> dict:
+def run_copy(url: str, rows: int, work: Path, phones: str, round_: int = 0) -> dict:
     """COPY of the same number of rows (the import's columns) into the same two tables."""
     customers, phones = work / "customers.csv", work / "phones.csv"
     now = time.strftime("%Y-%m-%d %H:%M:%S+00", time.gmtime())
     with customers.open("w") as c, phones.open("w") as p:
-        for i in range(rows):
+        for i in range(round_ * rows, (round_ + 1) * rows):
             c.write(f"copy-{i},复制{i},复制{i},复制路{i}号,复制路{i}号,cq-o1-d3,2,0,{{}},{{17{import_digits(i, phones)}}},bench-importer,"
                     f"/hq/cq/cq-o1/cq-o1-d3/t7,bench-importer,import,{now},{now}\n")
             p.write(f"17{import_digits(i, phones)},copy-{i},mobile\n")
@@ -286,6 +287,7 @@ def main() -> int:
     parser.add_argument("--import-phones", choices=["scattered", "sequential"], default="scattered",
                         help="the import's (and COPY's) phone digits: scattered serials (default) or the serials themselves, "
                              "which make nearly every row a neighbour swap of another (a near-duplicate flag per row)")
+    parser.add_argument("--rounds", type=int, default=3, help="baseline and service measured this many times, alternately")
     parser.add_argument("--client", choices=["both", "python"], default="both",
                         help="CreateCustomer's clients: the Python grpc.aio processes, and (both) xsc-load after them")
     parser.add_argument("--perf", default="", help="folder for perf record data of the service and PostgreSQL (create and import)")
@@ -326,31 +328,38 @@ def main() -> int:
         if statements:
             statements.reset()
 
-        if "create" in wanted:
-            base = measured(run_pgbench(url, HERE / "customers" / "create.sql", args.pool, args.duration,
-                                        "0-" + str(os.cpu_count() - 1), pg, "CreateCustomer SQL, pgbench"))
-            mine = measured(run_creates(service.address, stubs_dir, args.processes, args.concurrency, args.warmup, args.duration, pg,
-                                        service.proc.pid, args.perf))
-            mine["baseline"], mine["ratio"] = base["calls_per_s"], mine["calls_per_s"] / base["calls_per_s"]
-            results += [base, mine]
-            if args.client in ("both", "xsc-load"):
-                swift = measured(run_creates_xsc_load(service.address, args.processes * args.concurrency, args.warmup, args.duration,
-                                                      pg, service.proc.pid))
-                swift["baseline"], swift["ratio"] = base["calls_per_s"], swift["calls_per_s"] / base["calls_per_s"]
-                results.append(swift)
-        if "near" in wanted:
-            near = measured(run_pgbench(url, HERE / "customers" / "near-duplicates.sql", 4, args.duration,
-                                        "0-" + str(os.cpu_count() - 1), pg, "near-duplicate lookup, pgbench (4 clients)"))
-            results.append(near)
-        if "import" in wanted:
-            copy = measured(run_copy(url, args.import_rows, work, args.import_phones))
-            imported = measured(run_import(service.address, stubs_dir, args.import_rows, pg, service.proc.pid, args.import_phones, args.perf))
-            imported["baseline"], imported["ratio"] = copy["rows_per_s"], imported["rows_per_s"] / copy["rows_per_s"]
-            results += [copy, imported]
+        for round_ in range(args.rounds):
+            tag = f" [{round_ + 1}]" if args.rounds > 1 else ""
+            if "create" in wanted:
+                base = measured(run_pgbench(url, HERE / "customers" / "create.sql", args.pool, args.duration,
+                                            "0-" + str(os.cpu_count() - 1), pg, "CreateCustomer SQL, pgbench" + tag))
+                mine = measured(run_creates(service.address, stubs_dir, args.processes, args.concurrency, args.warmup, args.duration,
+                                            pg, service.proc.pid, args.perf if round_ == 0 else "", round_))
+                mine["label"] += tag
+                mine["baseline"], mine["ratio"] = base["calls_per_s"], mine["calls_per_s"] / base["calls_per_s"]
+                results += [base, mine]
+                if args.client == "both":
+                    swift = measured(run_creates_xsc_load(service.address, args.processes * args.concurrency, args.warmup,
+                                                          args.duration, pg, service.proc.pid))
+                    swift["label"] += tag
+                    swift["baseline"], swift["ratio"] = base["calls_per_s"], swift["calls_per_s"] / base["calls_per_s"]
+                    results.append(swift)
+            if "near" in wanted and round_ == 0:
+                near = measured(run_pgbench(url, HERE / "customers" / "near-duplicates.sql", 4, args.duration,
+                                            "0-" + str(os.cpu_count() - 1), pg, "near-duplicate lookup, pgbench (4 clients)"))
+                results.append(near)
+            if "import" in wanted:
+                copy = measured(run_copy(url, args.import_rows, work, args.import_phones, round_))
+                copy["label"] += tag
+                imported = measured(run_import(service.address, stubs_dir, args.import_rows, pg, service.proc.pid, args.import_phones,
+                                               args.perf if round_ == 0 else "", round_))
+                imported["label"] += tag
+                imported["baseline"], imported["ratio"] = copy["rows_per_s"], imported["rows_per_s"] / copy["rows_per_s"]
+                results += [copy, imported]
     finally:
         service.stop()
 
-    print(f"\n{'what':44} {'per s':>8} {'p50 ms':>7} {'p99 ms':>7} {'baseline':>9} {'ratio':>6}  CPU cores: PG / service / client")
+    print(f"\n{'what':52} {'per s':>8} {'p50 ms':>7} {'p99 ms':>7} {'baseline':>9} {'ratio':>6}  CPU cores: PG / service / client")
     for r in results:
         rate = r.get("calls_per_s", r.get("rows_per_s", 0))
         p50 = f"{r['p50_us'] / 1000:.2f}" if "p50_us" in r else "-"
@@ -358,8 +367,19 @@ def main() -> int:
         base = f"{r['baseline']:.0f}" if "baseline" in r else "-"
         ratio = f"{r['ratio'] * 100:.0f}%" if "ratio" in r else "-"
         cores = " / ".join(f"{r[k]:.2f}" if k in r else "-" for k in ("pg_cpu_share", "service_cpu_share", "client_cpu_share"))
-        print(f"{r['label']:44} {rate:>8.0f} {p50:>7} {p99:>7} {base:>9} {ratio:>6}  {cores}"
+        print(f"{r['label']:52} {rate:>8.0f} {p50:>7} {p99:>7} {base:>9} {ratio:>6}  {cores}"
               + (f"  errors {r['errors']}" if r.get("errors") else ""))
+    # Each round's ratio is taken against the baseline measured just before it: on a shared
+    # machine the rounds differ by more than the service's changes do, the ratio much less.
+    ratios: dict[str, list[float]] = {}
+    for r in results:
+        if "ratio" in r:
+            ratios.setdefault(r["label"].split(" [")[0], []).append(r["ratio"])
+    if args.rounds > 1:
+        print(f"\n{'ratio to its baseline over the rounds':52} {'median':>8} {'min':>7} {'max':>7}")
+        for label, values in ratios.items():
+            ordered = sorted(values)
+            print(f"{label:52} {ordered[len(ordered) // 2] * 100:>7.0f}% {ordered[0] * 100:>6.0f}% {ordered[-1] * 100:>6.0f}%")
     print(f"machine: {os.cpu_count()} CPUs, load average {open('/proc/loadavg').read().split()[:3]} at the end")
     out = HERE / "results" / f"customers-{time.strftime('%Y%m%d-%H%M%S')}.json"
     out.parent.mkdir(exist_ok=True)

@@ -6,7 +6,7 @@
 #   bench/customers.sh [--skip-build] [--customers N] [--duration S] [--import-rows N]
 #                      [--processes N] [--concurrency N] [--pool N] [--only create,near,import]
 #                      [--import-phones scattered|sequential] [--statements] [--perf DIR]
-#                      [--client both|python]
+#                      [--client both|python] [--rounds N]
 #
 # --statements loads pg_stat_statements (with planning tracked) and prints, after each row, the
 # statements PostgreSQL ran for it with their per-call execution and planning time: the check
@@ -23,7 +23,7 @@ while [ $# -gt 0 ]; do
     case $1 in
         --skip-build) skip_build=1 ;;
         --statements) statements=1; pass+=("$1") ;;
-        --customers|--duration|--warmup|--import-rows|--import-phones|--processes|--concurrency|--pool|--only|--perf|--client) pass+=("$1" "$2"); shift ;;
+        --customers|--duration|--warmup|--import-rows|--import-phones|--processes|--concurrency|--pool|--only|--perf|--client|--rounds) pass+=("$1" "$2"); shift ;;
         -h|--help) sed -n 2,16p "$0"; exit 0 ;;
         *) echo "unknown option $1 (try --help)" >&2; exit 2 ;;
     esac
