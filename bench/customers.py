@@ -72,7 +72,9 @@ def create_worker(args: tuple) -> dict:
     address, stubs_dir, worker, concurrency, warmup, duration, round_ = args
     import grpc
 
-    pb = stubs(Path(stubs_dir))
+    # A folder per process: each process generates its stubs, and one process reading a module
+    # the other is rewriting failed a run ("Depends on file ... has not been loaded").
+    pb = stubs(Path(stubs_dir) / f"worker-{worker}-round-{round_}")
 
     async def run() -> dict:
         latencies: list[int] = []
