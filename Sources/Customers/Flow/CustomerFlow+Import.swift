@@ -21,9 +21,24 @@ extension CustomerFlow {
     /// Results for `rows` (indexes from `firstIndex`), in order.
     func importBatch(_ rows: [Xsc_Customers_V1_ImportCustomerRow], firstIndex: Int32, member: TeamMember,
                      idempotencyKey: String?) async -> [Xsc_Customers_V1_ImportRowResult] {
-        var results: [Xsc_Customers_V1_ImportRowResult] = []
-        var batch: [ImportStore.Row] = []
-        var single: [Int] = []
+        await writeImport(prepareImport(rows, firstIndex: firstIndex, idempotencyKey: idempotencyKey), member: member,
+                          idempotencyKey: idempotencyKey)
+    }
+
+    /// A batch validated and given ids, not yet written: the handler prepares a batch while the
+    /// one before it is still being written, so the database does not wait for the validation.
+    struct PreparedImport: Sendable {
+        var rows: [Xsc_Customers_V1_ImportCustomerRow]
+        var firstIndex: Int32
+        var results: [Xsc_Customers_V1_ImportRowResult]
+        /// The rows written together (`insertBatch`).
+        var batch: [ImportStore.Row]
+        /// Offsets of the rows that take the single-row path.
+        var single: [Int]
+    }
+
+    func prepareImport(_ rows: [Xsc_Customers_V1_ImportCustomerRow], firstIndex: Int32, idempotencyKey: String?) -> PreparedImport {
+        var prepared = PreparedImport(rows: rows, firstIndex: firstIndex, results: [], batch: [], single: [])
         var phonesSeen: Set<String> = []
         for (offset, row) in rows.enumerated() {
             var result = Xsc_Customers_V1_ImportRowResult()
@@ -32,10 +47,10 @@ extension CustomerFlow {
                 let valid = try CustomerValidation.validate(row.customer)
                 let phones = valid.phones.map(\.digits)
                 if idempotencyKey != nil || phones.contains(where: phonesSeen.contains) {
-                    single.append(offset) // keyed, or repeats a phone of an earlier row of this batch
+                    prepared.single.append(offset) // keyed, or repeats a phone of an earlier row of this batch
                 } else {
-                    batch.append(.init(id: makeID(), valid: valid))
-                    result.customerId = batch.last!.id
+                    prepared.batch.append(.init(id: makeID(), valid: valid))
+                    result.customerId = prepared.batch.last!.id
                 }
                 phonesSeen.formUnion(phones)
             } catch let error as RPCError {
@@ -45,8 +60,15 @@ extension CustomerFlow {
                 result.outcome = "refused"
                 result.error = Self.unavailableStatus
             }
-            results.append(result)
+            prepared.results.append(result)
         }
+        return prepared
+    }
+
+    /// Writes a prepared batch; results in order.
+    func writeImport(_ prepared: PreparedImport, member: TeamMember, idempotencyKey: String?) async -> [Xsc_Customers_V1_ImportRowResult] {
+        var results = prepared.results, single = prepared.single
+        let batch = prepared.batch
         let byID = Dictionary(uniqueKeysWithValues: results.enumerated().filter { !$0.element.customerId.isEmpty }.map { ($0.element.customerId, $0.offset) })
         var losers: [String] = []
         do {
@@ -54,12 +76,14 @@ extension CustomerFlow {
         } catch {
             losers = batch.map(\.id) // the batch did not commit: each of its rows on its own
         }
-        for row in batch where !losers.contains(row.id) {
+        let lost = Set(losers)
+        for row in batch where !lost.contains(row.id) {
             results[byID[row.id]!].outcome = "created"
         }
         for id in losers { results[byID[id]!].customerId = ""; single.append(byID[id]!) }
         for offset in single.sorted() {
-            results[offset] = await importRow(rows[offset], index: firstIndex + Int32(offset), member: member, idempotencyKey: idempotencyKey)
+            results[offset] = await importRow(prepared.rows[offset], index: prepared.firstIndex + Int32(offset), member: member,
+                                              idempotencyKey: idempotencyKey)
         }
         return results
     }
