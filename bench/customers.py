@@ -35,9 +35,22 @@ REPO = HERE.parent
 sys.path.insert(0, str(REPO / "Tests" / "wire"))
 sys.path.insert(0, str(HERE))
 import wire_support  # noqa: E402
-from orders import Postgres, cpu_seconds, percentile, run_pgbench, xsc  # noqa: E402
+from orders import Postgres, cpu_seconds, percentile, postgres_pids, run_pgbench, xsc  # noqa: E402
 
 SECRET = "customers-bench-actor-secret-0123456789abcdef"
+
+
+def scattered(serial: int) -> str:
+    """Nine digits for a serial number: a bijection of 0..10^9-1 (3^18 is prime to 10^9), so
+    serials never share a number, and neighbours lie far apart. With consecutive serials as
+    phone digits, nearly every new phone would be a neighbour swap of an earlier one of the
+    same run (...12 and ...21) and flag a near-duplicate, work pgbench's random numbers never
+    meet; and no real list of customers looks like that."""
+    return "%09d" % ((387_420_489 * serial + 123_456_789) % 1_000_000_000)
+
+
+def import_digits(i: int, phones: str) -> str:
+    return scattered(i) if phones == "scattered" else "%09d" % i
 
 
 def stubs(out: Path):
@@ -56,10 +69,12 @@ def actor_metadata(pb, account: str, team: str, role: str = "salesperson") -> li
 
 def create_worker(args: tuple) -> dict:
     """One client process: `concurrency` callers on one channel for warmup + duration seconds."""
-    address, stubs_dir, worker, concurrency, warmup, duration = args
+    address, stubs_dir, worker, concurrency, warmup, duration, round_ = args
     import grpc
 
-    pb = stubs(Path(stubs_dir))
+    # A folder per process: each process generates its stubs, and one process reading a module
+    # the other is rewriting failed a run ("Depends on file ... has not been loaded").
+    pb = stubs(Path(stubs_dir) / f"worker-{worker}-round-{round_}")
 
     async def run() -> dict:
         latencies: list[int] = []
@@ -82,9 +97,9 @@ def create_worker(args: tuple) -> dict:
                     if now >= stop_at:
                         return
                     counter += 1
-                    number = worker * 10_000_000 + counter
+                    number = round_ * 100_000_000 + worker * 10_000_000 + counter
                     request = pb.customers.CreateCustomerRequest(customer=pb.customers.CustomerInput(
-                        name=f"压测{number}", phones=["16%09d" % number], address=f"压测路{number}号", district_id="cq-o1-d3",
+                        name=f"压测{number}", phones=["16" + scattered(number)], address=f"压测路{number}号", district_id="cq-o1-d3",
                         kind=pb.customers.CUSTOMER_KIND_GIFT, grade=pb.customers.GRADE_B))
                     began = time.monotonic()
                     try:
@@ -106,16 +121,20 @@ def create_worker(args: tuple) -> dict:
 
 
 def run_creates(address: str, stubs_dir: Path, processes: int, concurrency: int, warmup: float, duration: float, pg: Postgres,
-                service_pid: int) -> dict:
+                service_pid: int, perf: str = "", round_: int = 0) -> dict:
     with multiprocessing.get_context("spawn").Pool(processes) as pool:
-        pending = pool.map_async(create_worker, [(address, str(stubs_dir), w, concurrency, warmup, duration)
+        pending = pool.map_async(create_worker, [(address, str(stubs_dir), w, concurrency, warmup, duration, round_)
                                                  for w in range(processes)])
         time.sleep(warmup)
+        recorders = (recording(perf, "create-service", [service_pid], duration)
+                     + recording(perf, "create-postgres", postgres_pids(pg.postmaster), duration))
         before, service_before, began = pg.cpu(), cpu_seconds([service_pid]), time.monotonic()
         time.sleep(duration)
         share = (pg.cpu() - before) / (time.monotonic() - began)
         service_share = (cpu_seconds([service_pid]) - service_before) / (time.monotonic() - began)
         results = pending.get(timeout=warmup + duration + 120)
+        for recorder in recorders:
+            recorder.wait()
     latencies = sorted(value for result in results for value in result["latencies"])
     errors: dict[str, int] = {}
     for result in results:
@@ -127,40 +146,74 @@ def run_creates(address: str, stubs_dir: Path, processes: int, concurrency: int,
             "client_cpu_share": sum(r["client_cpu_s"] for r in results) / duration}
 
 
-def run_import(address: str, stubs_dir: Path, rows: int, pg: Postgres, service_pid: int) -> dict:
+def run_creates_xsc_load(address: str, concurrency: int, warmup: float, duration: float, pg: Postgres, service_pid: int) -> dict:
+    """The same CreateCustomer load from xsc-load (Swift, one process, two HTTP/2 connections):
+    a client about as cheap per call as pgbench's own, where the Python client spends more CPU
+    per call than the service on the same two cores (bench/customers/create-only.json)."""
+    argv = [str(wire_support.binary("xsc-load")), str(HERE / "customers" / "create-only.json"), "--target", address,
+            "--concurrency", str(concurrency), "--connections", "2", "--duration", str(duration), "--warmup", str(warmup),
+            "--server-pid", str(service_pid), "--json"]
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "XSC_ACTOR_SECRET": SECRET})
+    time.sleep(warmup + 0.5)
+    window = max(0.5, duration - 1.0)
+    before, service_before, client_before, began = pg.cpu(), cpu_seconds([service_pid]), cpu_seconds([proc.pid]), time.monotonic()
+    time.sleep(window)
+    elapsed = time.monotonic() - began
+    pg_share = (pg.cpu() - before) / elapsed
+    service_share = (cpu_seconds([service_pid]) - service_before) / elapsed
+    client_share = (cpu_seconds([proc.pid]) - client_before) / elapsed
+    stdout, stderr = proc.communicate(timeout=warmup + duration + 120)
+    if proc.returncode != 0:
+        raise RuntimeError(f"xsc-load failed:\n{stdout}\n{stderr}")
+    report = json.loads(stdout.strip().splitlines()[-1])
+    statuses = {code: count for code, count in report.get("statuses", {}).items() if code not in ("OK", "ok", "0")}
+    return {"label": "CreateCustomer, xsc-customers (xsc-load client)", "calls_per_s": report["operations_per_s"],
+            "calls": report["operations"], "p50_us": report["latency_us"]["p50"], "p90_us": report["latency_us"]["p90"],
+            "p99_us": report["latency_us"]["p99"], "errors": statuses, "pg_cpu_share": pg_share, "service_cpu_share": service_share,
+            "client_cpu_share": client_share}
+
+
+def run_import(address: str, stubs_dir: Path, rows: int, pg: Postgres, service_pid: int, phones: str, perf: str = "",
+               round_: int = 0) -> dict:
     import grpc
     pb = stubs(stubs_dir)
     metadata = actor_metadata(pb, "bench-importer", "/hq/cq/cq-o1/cq-o1-d3/t7")
 
     def generate():
-        for i in range(rows):
+        for i in range(round_ * rows, (round_ + 1) * rows):
             yield pb.customers.ImportCustomerRow(customer=pb.customers.CustomerInput(
-                name=f"导入{i}", phones=["18%09d" % i], address=f"导入路{i}号", district_id="cq-o1-d3",
+                name=f"导入{i}", phones=["18" + import_digits(i, phones)], address=f"导入路{i}号", district_id="cq-o1-d3",
                 kind=pb.customers.CUSTOMER_KIND_FAMILY_GATHERING))
     messages = list(generate())  # made before the clock starts: the client's own cost stays out
     with grpc.insecure_channel(address, options=[("grpc.max_receive_message_length", 256 * 1024 * 1024)]) as channel:
         stub = pb.customers_grpc.CustomerServiceStub(channel)
         pg_before, service_before, client_before = pg.cpu(), cpu_seconds([service_pid]), time.process_time()
+        recorders = recording(perf, "import-service", [service_pid], 3600) + recording(perf, "import-postgres",
+                                                                                   postgres_pids(pg.postmaster), 3600)
         began = time.monotonic()
         answer = stub.ImportCustomers(iter(messages), metadata=metadata, timeout=3600)
         seconds = time.monotonic() - began
+        for recorder in recorders:
+            recorder.send_signal(2)  # SIGINT: perf writes its data and ends
+            recorder.wait()
         pg_share = (pg.cpu() - pg_before) / seconds
         service_share = (cpu_seconds([service_pid]) - service_before) / seconds
         client_share = (time.process_time() - client_before) / seconds
-    return {"label": f"ImportCustomers, {rows} rows", "rows": rows, "seconds": seconds, "rows_per_s": rows / seconds,
+    return {"label": f"ImportCustomers, {rows} rows" + ("" if phones == "scattered" else f", {phones} phones"), "rows": rows, "seconds": seconds, "rows_per_s": rows / seconds,
             "created": answer.created, "refused": answer.refused, "pg_cpu_share": pg_share, "service_cpu_share": service_share,
             "client_cpu_share": client_share}
 
 
-def run_copy(url: str, rows: int, work: Path) -> dict:
+def run_copy(url: str, rows: int, work: Path, phones: str, round_: int = 0) -> dict:
     """COPY of the same number of rows (the import's columns) into the same two tables."""
     customers, phones = work / "customers.csv", work / "phones.csv"
     now = time.strftime("%Y-%m-%d %H:%M:%S+00", time.gmtime())
     with customers.open("w") as c, phones.open("w") as p:
-        for i in range(rows):
-            c.write(f"copy-{i},复制{i},复制{i},复制路{i}号,复制路{i}号,cq-o1-d3,2,0,{{}},{{17{i:09d}}},bench-importer,"
+        for i in range(round_ * rows, (round_ + 1) * rows):
+            c.write(f"copy-{i},复制{i},复制{i},复制路{i}号,复制路{i}号,cq-o1-d3,2,0,{{}},{{17{import_digits(i, phones)}}},bench-importer,"
                     f"/hq/cq/cq-o1/cq-o1-d3/t7,bench-importer,import,{now},{now}\n")
-            p.write(f"17{i:09d},copy-{i},mobile\n")
+            p.write(f"17{import_digits(i, phones)},copy-{i},mobile\n")
     script = (f"\\copy customers (id, name, name_key, address, address_key, district_id, kind, grade, tags, phones, owner_account_id, "
               f"team_path, created_by, origin, created_at, updated_at) FROM '{customers}' WITH (FORMAT csv)\n"
               f"\\copy customer_phones (phone, customer_id, kind) FROM '{phones}' WITH (FORMAT csv)\n")
@@ -169,6 +222,56 @@ def run_copy(url: str, rows: int, work: Path) -> dict:
     subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", url], input=script, text=True, check=True)
     seconds = time.monotonic() - began
     return {"label": f"psql COPY, {rows} rows", "rows": rows, "seconds": seconds, "rows_per_s": rows / seconds}
+
+
+def recording(folder: str, name: str, pids: list[int], seconds: float) -> list[subprocess.Popen]:
+    """perf record (call graphs) of `pids` for `seconds`, into FOLDER/NAME.data (--perf)."""
+    if not folder or not pids:
+        return []
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    return [subprocess.Popen(["perf", "record", "-g", "-F", "999", "-o", str(Path(folder) / f"{name}.data"),
+                              "-p", ",".join(map(str, pids)), "--", "sleep", str(seconds)],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+
+
+class Statements:
+    """pg_stat_statements of the bench database (--statements): reset before a row, printed after
+    it, so a row's SQL and its per-call execution and planning cost can be compared with its
+    baseline's."""
+
+    def __init__(self, url: str):
+        self.url = url
+        self.psql("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+
+    def psql(self, sql: str) -> str:
+        return subprocess.run(["psql", "-X", "-q", "-A", "-F", "\t", "-t", "-d", self.url, "-c", sql], check=True,
+                              capture_output=True, text=True).stdout
+
+    def reset(self) -> None:
+        self.psql("SELECT pg_stat_statements_reset()")
+
+    def report(self, label: str, per: float) -> list[dict]:
+        """Every statement run since the reset: calls per `per` (a row's calls), mean execution and
+        planning ms, plans per call, shared blocks hit/read per call."""
+        out = self.psql("""
+            SELECT calls, round(mean_exec_time::numeric, 3), round((total_plan_time / greatest(plans, 1))::numeric, 3), plans,
+                   round(shared_blks_hit::numeric / calls, 1), round(shared_blks_read::numeric / calls, 1),
+                   round(total_exec_time::numeric, 0), regexp_replace(left(query, 110), '\s+', ' ', 'g')
+            FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
+            WHERE d.datname = current_database() AND calls > 0 ORDER BY total_exec_time DESC LIMIT 14""")
+        rows = []
+        print(f"  statements of {label} ({per:.0f} calls):\n  {'calls/call':>10} {'exec ms':>8} {'plan ms':>8} {'plans/call':>10}"
+              f" {'hit/call':>8} {'read/call':>9} {'total ms':>9}  query", file=sys.stderr)
+        for line in out.splitlines():
+            parts = line.split("\t")
+            if len(parts) < 8:
+                continue
+            calls, exec_ms, plan_ms, plans, hit, read, total, query = parts[:8]
+            rows.append({"calls": int(calls), "mean_exec_ms": float(exec_ms), "mean_plan_ms": float(plan_ms), "plans": int(plans),
+                         "hit_per_call": float(hit), "read_per_call": float(read), "total_exec_ms": float(total), "query": query})
+            print(f"  {int(calls) / max(per, 1):>10.2f} {exec_ms:>8} {plan_ms:>8} {int(plans) / max(int(calls), 1):>10.2f}"
+                  f" {hit:>8} {read:>9} {total:>9}  {query}", file=sys.stderr)
+        return rows
 
 
 def main() -> int:
@@ -183,6 +286,14 @@ def main() -> int:
     parser.add_argument("--pool", type=int, default=10, help="the service's pool size = pgbench clients")
     parser.add_argument("--import-rows", type=int, default=100_000)
     parser.add_argument("--only", default="create,near,import")
+    parser.add_argument("--import-phones", choices=["scattered", "sequential"], default="scattered",
+                        help="the import's (and COPY's) phone digits: scattered serials (default) or the serials themselves, "
+                             "which make nearly every row a neighbour swap of another (a near-duplicate flag per row)")
+    parser.add_argument("--rounds", type=int, default=3, help="baseline and service measured this many times, alternately")
+    parser.add_argument("--client", choices=["both", "python"], default="both",
+                        help="CreateCustomer's clients: the Python grpc.aio processes, and (both) xsc-load after them")
+    parser.add_argument("--perf", default="", help="folder for perf record data of the service and PostgreSQL (create and import)")
+    parser.add_argument("--statements", action="store_true", help="report pg_stat_statements per row (bench/customers.sh --statements)")
     args = parser.parse_args()
     wanted = args.only.split(",")
 
@@ -209,27 +320,48 @@ def main() -> int:
         subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-v", f"n={args.customers}", "-d", url,
                         "-f", str(HERE / "customers" / "load.sql")], check=True)
         print(f"loaded {args.customers} customers in {time.monotonic() - began:.0f} s", file=sys.stderr)
+        statements = Statements(urlunsplit(urlsplit(args.superuser_url)._replace(path="/" + database))) if args.statements else None
 
-        if "create" in wanted:
-            base = run_pgbench(url, HERE / "customers" / "create.sql", args.pool, args.duration, "0-" + str(os.cpu_count() - 1),
-                               pg, "CreateCustomer SQL, pgbench")
-            mine = run_creates(service.address, stubs_dir, args.processes, args.concurrency, args.warmup, args.duration, pg,
-                               service.proc.pid)
-            mine["baseline"], mine["ratio"] = base["calls_per_s"], mine["calls_per_s"] / base["calls_per_s"]
-            results += [base, mine]
-        if "near" in wanted:
-            near = run_pgbench(url, HERE / "customers" / "near-duplicates.sql", 4, args.duration, "0-" + str(os.cpu_count() - 1),
-                               pg, "near-duplicate lookup, pgbench (4 clients)")
-            results.append(near)
-        if "import" in wanted:
-            copy = run_copy(url, args.import_rows, work)
-            imported = run_import(service.address, stubs_dir, args.import_rows, pg, service.proc.pid)
-            imported["baseline"], imported["ratio"] = copy["rows_per_s"], imported["rows_per_s"] / copy["rows_per_s"]
-            results += [copy, imported]
+        def measured(row: dict, per_key: str = "calls") -> dict:
+            if statements:
+                row["statements"] = statements.report(row["label"], row.get(per_key) or row.get("rows") or 1)
+                statements.reset()
+            return row
+        if statements:
+            statements.reset()
+
+        for round_ in range(args.rounds):
+            tag = f" [{round_ + 1}]" if args.rounds > 1 else ""
+            if "create" in wanted:
+                base = measured(run_pgbench(url, HERE / "customers" / "create.sql", args.pool, args.duration,
+                                            "0-" + str(os.cpu_count() - 1), pg, "CreateCustomer SQL, pgbench" + tag))
+                mine = measured(run_creates(service.address, stubs_dir, args.processes, args.concurrency, args.warmup, args.duration,
+                                            pg, service.proc.pid, args.perf if round_ == 0 else "", round_))
+                mine["label"] += tag
+                mine["baseline"], mine["ratio"] = base["calls_per_s"], mine["calls_per_s"] / base["calls_per_s"]
+                results += [base, mine]
+                if args.client == "both":
+                    swift = measured(run_creates_xsc_load(service.address, args.processes * args.concurrency, args.warmup,
+                                                          args.duration, pg, service.proc.pid))
+                    swift["label"] += tag
+                    swift["baseline"], swift["ratio"] = base["calls_per_s"], swift["calls_per_s"] / base["calls_per_s"]
+                    results.append(swift)
+            if "near" in wanted and round_ == 0:
+                near = measured(run_pgbench(url, HERE / "customers" / "near-duplicates.sql", 4, args.duration,
+                                            "0-" + str(os.cpu_count() - 1), pg, "near-duplicate lookup, pgbench (4 clients)"))
+                results.append(near)
+            if "import" in wanted:
+                copy = measured(run_copy(url, args.import_rows, work, args.import_phones, round_))
+                copy["label"] += tag
+                imported = measured(run_import(service.address, stubs_dir, args.import_rows, pg, service.proc.pid, args.import_phones,
+                                               args.perf if round_ == 0 else "", round_))
+                imported["label"] += tag
+                imported["baseline"], imported["ratio"] = copy["rows_per_s"], imported["rows_per_s"] / copy["rows_per_s"]
+                results += [copy, imported]
     finally:
         service.stop()
 
-    print(f"\n{'what':44} {'per s':>8} {'p50 ms':>7} {'p99 ms':>7} {'baseline':>9} {'ratio':>6}  CPU cores: PG / service / client")
+    print(f"\n{'what':52} {'per s':>8} {'p50 ms':>7} {'p99 ms':>7} {'baseline':>9} {'ratio':>6}  CPU cores: PG / service / client")
     for r in results:
         rate = r.get("calls_per_s", r.get("rows_per_s", 0))
         p50 = f"{r['p50_us'] / 1000:.2f}" if "p50_us" in r else "-"
@@ -237,8 +369,19 @@ def main() -> int:
         base = f"{r['baseline']:.0f}" if "baseline" in r else "-"
         ratio = f"{r['ratio'] * 100:.0f}%" if "ratio" in r else "-"
         cores = " / ".join(f"{r[k]:.2f}" if k in r else "-" for k in ("pg_cpu_share", "service_cpu_share", "client_cpu_share"))
-        print(f"{r['label']:44} {rate:>8.0f} {p50:>7} {p99:>7} {base:>9} {ratio:>6}  {cores}"
+        print(f"{r['label']:52} {rate:>8.0f} {p50:>7} {p99:>7} {base:>9} {ratio:>6}  {cores}"
               + (f"  errors {r['errors']}" if r.get("errors") else ""))
+    # Each round's ratio is taken against the baseline measured just before it: on a shared
+    # machine the rounds differ by more than the service's changes do, the ratio much less.
+    ratios: dict[str, list[float]] = {}
+    for r in results:
+        if "ratio" in r:
+            ratios.setdefault(r["label"].split(" [")[0], []).append(r["ratio"])
+    if args.rounds > 1:
+        print(f"\n{'ratio to its baseline over the rounds':52} {'median':>8} {'min':>7} {'max':>7}")
+        for label, values in ratios.items():
+            ordered = sorted(values)
+            print(f"{label:52} {ordered[len(ordered) // 2] * 100:>7.0f}% {ordered[0] * 100:>6.0f}% {ordered[-1] * 100:>6.0f}%")
     print(f"machine: {os.cpu_count()} CPUs, load average {open('/proc/loadavg').read().split()[:3]} at the end")
     out = HERE / "results" / f"customers-{time.strftime('%Y%m%d-%H%M%S')}.json"
     out.parent.mkdir(exist_ok=True)

@@ -5,17 +5,26 @@
 #
 #   bench/customers.sh [--skip-build] [--customers N] [--duration S] [--import-rows N]
 #                      [--processes N] [--concurrency N] [--pool N] [--only create,near,import]
+#                      [--import-phones scattered|sequential] [--statements] [--perf DIR]
+#                      [--client both|python] [--rounds N]
+#
+# --statements loads pg_stat_statements (with planning tracked) and prints, after each row, the
+# statements PostgreSQL ran for it with their per-call execution and planning time: the check
+# that the service and its baseline run the same SQL (costs a little; leave it off for figures).
+# --perf DIR records call graphs (perf record -g) of xsc-customers and PostgreSQL's backends during
+# the CreateCustomer window and the import, into DIR/{create,import}-{service,postgres}.data.
 #
 # Release binaries (XSC_BIN_DIR=DIR uses the binaries there as they are). Needs PostgreSQL 15
 # (server + pgbench + psql) and python3 with grpcio/grpcio-tools.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-skip_build="" pass=()
+skip_build="" statements="" pass=()
 while [ $# -gt 0 ]; do
     case $1 in
         --skip-build) skip_build=1 ;;
-        --customers|--duration|--warmup|--import-rows|--processes|--concurrency|--pool|--only) pass+=("$1" "$2"); shift ;;
-        -h|--help) sed -n 2,10p "$0"; exit 0 ;;
+        --statements) statements=1; pass+=("$1") ;;
+        --customers|--duration|--warmup|--import-rows|--import-phones|--processes|--concurrency|--pool|--only|--perf|--client|--rounds) pass+=("$1" "$2"); shift ;;
+        -h|--help) sed -n 2,16p "$0"; exit 0 ;;
         *) echo "unknown option $1 (try --help)" >&2; exit 2 ;;
     esac
     shift
@@ -25,7 +34,7 @@ if [ -n "${XSC_BIN_DIR:-}" ]; then
     echo "binaries from XSC_BIN_DIR=$XSC_BIN_DIR (not built here)" >&2
 else
     if [ -z "$skip_build" ]; then
-        for product in xsc-customers xsc; do nice -n 10 swift build -c release --product "$product" >&2; done
+        for product in xsc-customers xsc xsc-load; do nice -n 10 swift build -c release --product "$product" >&2; done
     fi
     export XSC_BIN_DIR="$(swift build -c release --show-bin-path)"
 fi
@@ -34,5 +43,12 @@ pg_dir="$(mktemp -d "${TMPDIR:-/tmp}/xsc-customers-bench-pg.XXXXXX")"
 rmdir "$pg_dir"
 eval "$(scripts/pg/start-test-postgres.sh "$pg_dir")"
 trap 'scripts/pg/stop-test-postgres.sh "$pg_dir" >/dev/null 2>&1 || true' EXIT
+if [ -n "$statements" ]; then
+    # The module's settings exist only once it is loaded: restart first, then set them.
+    psql -X -q -d "$DATABASE_URL" -c "ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'"
+    . scripts/pg/common.sh
+    pg_as_owner "$pg_dir" "$PG_BIN/pg_ctl" -D "$PGDATA" -l "$pg_dir/server.log" -w -t 30 restart >/dev/null
+    psql -X -q -d "$DATABASE_URL" -c "ALTER SYSTEM SET pg_stat_statements.track_planning = on" -c "SELECT pg_reload_conf()" >/dev/null
+fi
 echo "machine: $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg) at the start" >&2
 python3 bench/customers.py --superuser-url "$DATABASE_URL" --pgdata "$PGDATA" "${pass[@]}"

@@ -18,19 +18,26 @@ public enum PostgresValue: Sendable, Hashable {
     /// A `text[]` parameter (cast it: `$1::text[]`). Elements are quoted and escaped in the
     /// array literal, so any string is safe; it still travels as a parameter.
     public static func textArray(_ values: [String]) -> PostgresValue {
-        let quoted = values.map { value in
-            // By scalar, not Character: a quote followed by a combining mark is one Character
-            // that compares unequal to a quote, yet PostgreSQL still reads the quote.
-            var element = String.UnicodeScalarView()
-            element.append("\"")
-            for scalar in value.unicodeScalars {
-                if scalar == "\\" || scalar == "\"" { element.append("\\") }
-                element.append(scalar)
+        // By UTF-8 byte, not Character: a quote followed by a combining mark is one Character
+        // that compares unequal to a quote, yet PostgreSQL still reads the quote. A quote or
+        // backslash is a single ASCII byte, which never occurs inside another scalar's UTF-8,
+        // so escaping bytes escapes exactly those scalars; one buffer for the whole literal
+        // (building it scalar by scalar cost an import ~40% of its service CPU).
+        let quote = UInt8(ascii: "\""), backslash = UInt8(ascii: "\\")
+        var literal: [UInt8] = []
+        literal.reserveCapacity(values.reduce(2) { $0 + $1.utf8.count + 3 })
+        literal.append(UInt8(ascii: "{"))
+        for (index, value) in values.enumerated() {
+            if index > 0 { literal.append(UInt8(ascii: ",")) }
+            literal.append(quote)
+            for byte in value.utf8 {
+                if byte == quote || byte == backslash { literal.append(backslash) }
+                literal.append(byte)
             }
-            element.append("\"")
-            return String(element)
+            literal.append(quote)
         }
-        return .text("{" + quoted.joined(separator: ",") + "}")
+        literal.append(UInt8(ascii: "}"))
+        return .text(String(decoding: literal, as: UTF8.self))
     }
 
     /// An `int[]` / `bigint[]` parameter (cast it: `$1::bigint[]`).

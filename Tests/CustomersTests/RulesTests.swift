@@ -9,6 +9,21 @@ final class RulesTests: XCTestCase {
         XCTAssertNotEqual(NearDuplicateRules.key("解放碑1号"), NearDuplicateRules.key("解放碑2号"))
     }
 
+    /// The byte-wise key gives what the Character-wise definition gives, and leaves text it
+    /// does not cover (accents, combining marks, other scripts) to that definition.
+    func testTheFastNearDuplicateKeyEqualsTheCharacterWiseOne() {
+        func reference(_ text: String) -> String {
+            String(text.lowercased().filter { !$0.isWhitespace && !NearDuplicateRules.dropped.contains($0) })
+        }
+        let texts = [" 重庆市 渝中区，解放碑1号 ", "Wang Li", "ＷＡＮＧ　Ｌｉ（小王）＃３", "a-b.c,d(e)f#g", "重庆市\r\n渝中区\t1号",
+                     "《解放碑》【1】号", "~!@$%^&*_+=[]{}|;:'\"<>?/`", "𠀀路", "Café", "e\u{301}", "İstanbul", "한국", "Ω", "🙂",
+                     ",\u{301}", " \u{301}", "解放碑\u{302A}", "", "   "]
+        for text in texts { XCTAssertEqual(NearDuplicateRules.key(text), reference(text), text) }
+        XCTAssertNotNil(NearDuplicateRules.simpleKey("ＷＡＮＧ　Ｌｉ（小王）＃３"))
+        XCTAssertNil(NearDuplicateRules.simpleKey("Café"), "outside the ranges: the Character-wise definition")
+        XCTAssertNil(NearDuplicateRules.simpleKey("解放碑\u{302A}"), "an ideographic tone mark extends its neighbour")
+    }
+
     func testTranspositionsSwapNeighbouringDifferentDigitsOnly() {
         XCTAssertEqual(NearDuplicateRules.transpositions(of: "1234"), ["2134", "1324", "1243"])
         XCTAssertEqual(NearDuplicateRules.transpositions(of: "1100"), ["1010"])

@@ -95,6 +95,37 @@ final class SearchImportTests: XCTestCase {
         XCTAssertEqual(bound.customer?.binding?.intermediaryAccountId, "ref-1")
     }
 
+    /// A row that loses one phone to another team is refused, and its other, free phone keeps
+    /// the referral it collected (the batch claims referrals in the same round trip as the
+    /// phones, so it must tell the losing row's phones apart itself); a winning row of the same
+    /// batch adopts its own.
+    func testAnImportRowThatLosesAPhoneLeavesItsOtherPhonesReferral() async throws {
+        let fixture = try await CustomersFixture.make(self)
+        defer { fixture.close() }
+        _ = try await fixture.create(CustomersFixture.input(phones: ["13500000000"]), by: try fixture.salesB)
+        let system = try fixture.system
+        _ = try await fixture.flow.referrerSeen(BindingTests.referrerSeen("e-lose", phone: "13700000077", referrer: "ref-lost"), actor: system)
+        _ = try await fixture.flow.referrerSeen(BindingTests.referrerSeen("e-win", phone: "13700000088", referrer: "ref-won"), actor: system)
+        let rows = [CustomersFixture.input("甲", phones: ["13500000000", "13700000077"], address: "一路"),
+                    CustomersFixture.input("乙", phones: ["13700000088"], address: "二路")].map { input -> Xsc_Customers_V1_ImportCustomerRow in
+            var row = Xsc_Customers_V1_ImportCustomerRow()
+            row.customer = input
+            return row
+        }
+        let results = try await fixture.flow.importForTests(rows, actor: try fixture.salesA)
+        XCTAssertEqual(results.map(\.outcome), ["refused", "created"])
+        XCTAssertEqual(results[0].error?.code, Int32(StatusCode.alreadyExists.rawValue))
+        let waiting = try await fixture.count("SELECT count(*) FROM unclaimed_referrals WHERE phone = '13700000077'")
+        XCTAssertEqual(waiting, 1)
+        let won = try await fixture.flow.get(customerID: results[1].customerId, actor: try fixture.salesA)
+        XCTAssertEqual(won.customer?.binding?.intermediaryAccountId, "ref-won")
+        let phones = try await fixture.count("SELECT count(*) FROM customer_phones WHERE phone = '13700000077'")
+        XCTAssertEqual(phones, 0)
+        // Whoever registers the free phone later adopts its referral.
+        let later = try await fixture.create(CustomersFixture.input("丙", phones: ["13700000077"], address: "三路"), by: try fixture.salesA)
+        XCTAssertEqual(later.customer?.binding?.intermediaryAccountId, "ref-lost")
+    }
+
     func testALargeImportGoesInBatchesAndRacesWithRegistrations() async throws {
         let fixture = try await CustomersFixture.make(self)
         defer { fixture.close() }

@@ -33,6 +33,20 @@ final class HostileStringTests: XCTestCase {
         XCTAssertEqual(try tables[0].decode(Int64.self, at: 0), 1)
     }
 
+    /// `PostgresValue.textArray` quotes and escapes each element: every hostile string, a quote
+    /// followed by a combining mark, the empty string and a literal NULL come back as given.
+    func testTextArraysRoundTripElementByElement() async throws {
+        let cluster = try requireCluster()
+        let pool = try cluster.pool(try await cluster.makeDatabase())
+        defer { pool.close() }
+        let values = Self.hostile + ["", "NULL", "null", "{a,b}", "a,b", " padded ", "\"\u{301}", "\\\u{301}", "中文，地址", "\\\"",
+                                     "🇨🇳👩‍👩‍👧", "tab\tnew\nline"]
+        let rows = try await pool.query("SELECT v, n FROM unnest($1::text[]) WITH ORDINALITY AS t(v, n) ORDER BY n", [.textArray(values)])
+        XCTAssertEqual(try rows.map { try $0.decode(String.self, at: 0) }, values)
+        let empty = try await pool.query("SELECT cardinality($1::text[])", [.textArray([])])
+        XCTAssertEqual(try empty[0].decode(Int64.self, at: 0), 0)
+    }
+
     func testStringWithNULIsRejectedNotTruncated() async throws {
         let cluster = try requireCluster()
         let pool = try cluster.pool(cluster.url)

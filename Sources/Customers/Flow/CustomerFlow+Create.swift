@@ -25,8 +25,8 @@ extension CustomerFlow {
         }
     }
 
-    /// The common case, a customer nobody has, in two round trips: (1) BEGIN, the customer and
-    /// its phone rows, any referral waiting for its phones, its near-duplicates; (2) the
+    /// The common case, a customer nobody has, in two round trips: (1) BEGIN, generic plans, the
+    /// customer and its phone rows, any referral waiting for its phones, its near-duplicates; (2) the
     /// idempotency key with its answer and COMMIT (more only when a referral or a look-alike
     /// was found). A taken phone fails the phone INSERT on the unique index, a used key the
     /// key INSERT: everything rolls back and `create` answers through `register`.
@@ -38,18 +38,19 @@ extension CustomerFlow {
                                                 createdBy: member.accountID, origin: origin, at: now)
             let phones = valid.phones.map(\.digits)
             let results = try await tx.run([
+                CustomerStore.genericPlansStatement,
                 store.insertStatement(new), store.insertPhonesStatement(customerID: new.id, phones: valid.phones),
                 referrals.claimStatement(phones: phones),
                 duplicates.candidatesStatement(team: member.teamPath, nameKey: valid.nameKey, addressKey: valid.addressKey,
                                                phones: phones, exclude: new.id),
             ])
-            var record = try CustomerRecord(row: results[0][0])
-            if let referral = try referrals.earliest(from: results[2]) {
+            var record = try CustomerRecord(row: results[1][0])
+            if let referral = try referrals.earliest(from: results[3]) {
                 record = try await store.bindIfUnbound(record.id, intermediary: referral.intermediary, source: "order",
                                                        orderID: referral.orderID, at: referral.atMillis, in: tx).0
             }
             var response = Xsc_Customers_V1_CustomerResponse()
-            response.nearDuplicateIds = try await flag(record, candidates: try duplicates.candidates(from: results[3]), in: tx)
+            response.nearDuplicateIds = try await flag(record, candidates: try duplicates.candidates(from: results[4]), in: tx)
             response.customer = record.message
             var last: [PostgresStatement] = []
             if let ticket {

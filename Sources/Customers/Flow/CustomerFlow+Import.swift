@@ -16,14 +16,29 @@ import ServiceKit
 /// idempotency key, row i goes through the single-row path under "<key>/<i>".
 extension CustomerFlow {
     public static let maxImportRows = 100_000
-    public static let importBatchSize = 500
+    public static let importBatchSize = 1_000
 
     /// Results for `rows` (indexes from `firstIndex`), in order.
     func importBatch(_ rows: [Xsc_Customers_V1_ImportCustomerRow], firstIndex: Int32, member: TeamMember,
                      idempotencyKey: String?) async -> [Xsc_Customers_V1_ImportRowResult] {
-        var results: [Xsc_Customers_V1_ImportRowResult] = []
-        var batch: [ImportStore.Row] = []
-        var single: [Int] = []
+        await writeImport(prepareImport(rows, firstIndex: firstIndex, idempotencyKey: idempotencyKey), member: member,
+                          idempotencyKey: idempotencyKey)
+    }
+
+    /// A batch validated and given ids, not yet written: the handler prepares a batch while the
+    /// one before it is still being written, so the database does not wait for the validation.
+    struct PreparedImport: Sendable {
+        var rows: [Xsc_Customers_V1_ImportCustomerRow]
+        var firstIndex: Int32
+        var results: [Xsc_Customers_V1_ImportRowResult]
+        /// The rows written together (`insertBatch`).
+        var batch: [ImportStore.Row]
+        /// Offsets of the rows that take the single-row path.
+        var single: [Int]
+    }
+
+    func prepareImport(_ rows: [Xsc_Customers_V1_ImportCustomerRow], firstIndex: Int32, idempotencyKey: String?) -> PreparedImport {
+        var prepared = PreparedImport(rows: rows, firstIndex: firstIndex, results: [], batch: [], single: [])
         var phonesSeen: Set<String> = []
         for (offset, row) in rows.enumerated() {
             var result = Xsc_Customers_V1_ImportRowResult()
@@ -32,10 +47,10 @@ extension CustomerFlow {
                 let valid = try CustomerValidation.validate(row.customer)
                 let phones = valid.phones.map(\.digits)
                 if idempotencyKey != nil || phones.contains(where: phonesSeen.contains) {
-                    single.append(offset) // keyed, or repeats a phone of an earlier row of this batch
+                    prepared.single.append(offset) // keyed, or repeats a phone of an earlier row of this batch
                 } else {
-                    batch.append(.init(id: makeID(), valid: valid))
-                    result.customerId = batch.last!.id
+                    prepared.batch.append(.init(id: makeID(), valid: valid))
+                    result.customerId = prepared.batch.last!.id
                 }
                 phonesSeen.formUnion(phones)
             } catch let error as RPCError {
@@ -45,8 +60,15 @@ extension CustomerFlow {
                 result.outcome = "refused"
                 result.error = Self.unavailableStatus
             }
-            results.append(result)
+            prepared.results.append(result)
         }
+        return prepared
+    }
+
+    /// Writes a prepared batch; results in order.
+    func writeImport(_ prepared: PreparedImport, member: TeamMember, idempotencyKey: String?) async -> [Xsc_Customers_V1_ImportRowResult] {
+        var results = prepared.results, single = prepared.single
+        let batch = prepared.batch
         let byID = Dictionary(uniqueKeysWithValues: results.enumerated().filter { !$0.element.customerId.isEmpty }.map { ($0.element.customerId, $0.offset) })
         var losers: [String] = []
         do {
@@ -54,36 +76,51 @@ extension CustomerFlow {
         } catch {
             losers = batch.map(\.id) // the batch did not commit: each of its rows on its own
         }
-        for row in batch where !losers.contains(row.id) {
+        let lost = Set(losers)
+        for row in batch where !lost.contains(row.id) {
             results[byID[row.id]!].outcome = "created"
         }
         for id in losers { results[byID[id]!].customerId = ""; single.append(byID[id]!) }
         for offset in single.sorted() {
-            results[offset] = await importRow(rows[offset], index: firstIndex + Int32(offset), member: member, idempotencyKey: idempotencyKey)
+            results[offset] = await importRow(prepared.rows[offset], index: prepared.firstIndex + Int32(offset), member: member,
+                                              idempotencyKey: idempotencyKey)
         }
         return results
     }
 
     /// One transaction for the batch; returns the ids of rows that lost a phone to someone.
+    /// Usually two round trips: (1) BEGIN, the customers, their phone rows, the referrals their
+    /// phones collected and their near-duplicates; (2) COMMIT. Rows that lost a phone, referrals
+    /// and look-alikes found add their statements before the COMMIT.
     private func insertBatch(_ rows: [ImportStore.Row], member: TeamMember) async throws -> [String] {
         guard !rows.isEmpty else { return [] }
         let importer = ImportStore()
         return try await pool.transaction { tx in
             let now = clock()
-            try await importer.insertCustomers(rows, owner: member.accountID, team: member.teamPath, origin: "import", at: now, in: tx)
-            let claimed = try await importer.claimPhones(rows, in: tx)
+            let phones = rows.flatMap { $0.valid.phones.map(\.digits) }
+            let results = try await tx.run([
+                CustomerStore.genericPlansStatement,
+                importer.insertCustomersStatement(rows, owner: member.accountID, team: member.teamPath, origin: "import", at: now),
+                importer.claimPhonesStatement(rows),
+                importer.claimReferralsStatement(phones: phones, ids: rows.map(\.id)),
+                importer.nearDuplicatesStatement(rows, team: member.teamPath),
+            ])
+            let claimed = try importer.claimed(from: results[2])
             let losers = rows.filter { !$0.valid.phones.allSatisfy { claimed.contains($0.digits) } }.map(\.id)
             if !losers.isEmpty { try await importer.remove(losers, in: tx) }
-            let winners = rows.filter { !losers.contains($0.id) }
+            let lost = Set(losers)
+            let winners = rows.filter { !lost.contains($0.id) }
             let owners = Dictionary(winners.flatMap { row in row.valid.phones.map { ($0.digits, row.id) } }, uniquingKeysWith: { first, _ in first })
-            for (phone, referral) in try await importer.claimReferrals(phones: Array(owners.keys), in: tx).sorted(by: { $0.referral.atMillis < $1.referral.atMillis }) {
+            for (phone, referral) in try importer.referrals(from: results[3]).sorted(by: { $0.referral.atMillis < $1.referral.atMillis }) {
                 guard let id = owners[phone] else { continue }
                 _ = try await store.bindIfUnbound(id, intermediary: referral.intermediary, source: "order", orderID: referral.orderID,
                                                   at: referral.atMillis, in: tx)
             }
-            // Within the batch only the later row is flagged (as if registered one by one).
+            // Within the batch only the later row is flagged (as if registered one by one); the
+            // rows taken back above are no one's look-alikes.
             let order = Dictionary(uniqueKeysWithValues: winners.enumerated().map { ($0.element.id, $0.offset) })
-            let pairs = try await importer.nearDuplicates(winners, team: member.teamPath, in: tx).filter { pair in
+            let pairs = try importer.pairs(from: results[4]).filter { pair in
+                guard !lost.contains(pair.customerID), !lost.contains(pair.similarID) else { return false }
                 guard let similar = order[pair.similarID] else { return true }
                 return similar < (order[pair.customerID] ?? 0)
             }

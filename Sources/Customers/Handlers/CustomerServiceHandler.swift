@@ -58,8 +58,8 @@ public struct CustomerServiceHandler: Xsc_Customers_V1_CustomerServiceHandler {
     }
 
     /// Rows are answered one by one, stored in batches (CustomerFlow+Import). While one batch is
-    /// written the next is read from the stream; batches are written one after the other, in
-    /// order, so a row never races an earlier row of the same stream.
+    /// written the next is read from the stream and validated; batches are written one after
+    /// the other, in order, so a row never races an earlier row of the same stream.
     public func importCustomers(_ requests: RequestStream<Xsc_Customers_V1_ImportCustomerRow>, context: ServerContext) async throws -> Xsc_Customers_V1_ImportCustomersResponse {
         let member = try TeamMember.require(try context.requireActor())
         let key = IdempotencyStore.key(from: context.requestMetadata)
@@ -86,9 +86,12 @@ public struct CustomerServiceHandler: Xsc_Customers_V1_CustomerServiceHandler {
             pending.append(row)
             received += 1
             if pending.count == CustomerFlow.importBatchSize {
-                if let previous = writing { add(await previous.value) }
+                // Validated while the batch before it is written, so the database only waits
+                // for the send between two batches.
                 let batch = pending, first = Int32(received - pending.count)
-                writing = Task { await flow.importBatch(batch, firstIndex: first, member: member, idempotencyKey: key) }
+                let prepared = Task { flow.prepareImport(batch, firstIndex: first, idempotencyKey: key) }
+                if let previous = writing { add(await previous.value) }
+                writing = Task { await flow.writeImport(await prepared.value, member: member, idempotencyKey: key) }
                 pending.removeAll(keepingCapacity: true)
             }
         }

@@ -4,8 +4,39 @@ enum NearDuplicateRules {
     /// A name or address as compared: lower-cased, without any whitespace or common
     /// punctuation, so "重庆市 渝中区 解放碑1号" and "重庆市渝中区解放碑1号" match.
     static func key(_ text: String) -> String {
-        let dropped: Set<Character> = [",", ".", "，", "。", "、", "-", "－", "(", ")", "（", "）", "#", "＃"]
-        return String(text.lowercased().filter { !$0.isWhitespace && !dropped.contains($0) })
+        simpleKey(text) ?? String(text.lowercased().filter { !$0.isWhitespace && !dropped.contains($0) })
+    }
+
+    static let dropped: Set<Character> = [",", ".", "，", "。", "、", "-", "－", "(", ")", "（", "）", "#", "＃"]
+
+    /// `key` by UTF-8 bytes for the text names and addresses are made of (ASCII, CJK
+    /// ideographs and punctuation, full-width ASCII), nil for anything else. In those ranges
+    /// every scalar is a Character of its own (none extends or joins a neighbour; CR LF are
+    /// both dropped either way) and lower-cases to one scalar of the same ranges, so dropping
+    /// scalars gives exactly what dropping Characters does, without the grapheme breaking that
+    /// made `key` a tenth of an import's service CPU.
+    static func simpleKey(_ text: String) -> String? {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(text.utf8.count)
+        for scalar in text.unicodeScalars {
+            var value = scalar.value
+            switch value {
+            case 0x41...0x5A, 0xFF21...0xFF3A: value += 0x20 // A-Z, Ａ-Ｚ
+            case 0x09...0x0D, 0x20, 0x3000: continue // whitespace
+            case 0x21...0x7E, 0x3001...0x3029, 0x3030...0x303F, 0x3400...0x4DBF, 0x4E00...0x9FFF, 0xFF01...0xFF5E: break
+            default: return nil
+            }
+            switch value {
+            case 0x2C, 0x2E, 0xFF0C, 0x3002, 0x3001, 0x2D, 0xFF0D, 0x28, 0x29, 0xFF08, 0xFF09, 0x23, 0xFF03: continue // `dropped`
+            case 0..<0x80:
+                bytes.append(UInt8(value))
+            default: // three UTF-8 bytes: everything above is in U+0800...U+FFFF
+                bytes.append(UInt8(0xE0 | (value >> 12)))
+                bytes.append(UInt8(0x80 | ((value >> 6) & 0x3F)))
+                bytes.append(UInt8(0x80 | (value & 0x3F)))
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Every number that differs from `digits` by one swap of two neighbouring, different

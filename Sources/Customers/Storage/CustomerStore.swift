@@ -20,6 +20,14 @@ struct CustomerStore: Sendable {
         var at: Int64
     }
 
+    /// Generic plans for the rest of the transaction (SET LOCAL plan_cache_mode). The near-duplicate
+    /// lookup and the referral claim are point lookups whose custom plans PostgreSQL estimates a
+    /// little cheaper than the generic ones (they see how many phones the array holds), so it
+    /// re-planned them on every registration: about 0.25 ms of planning per call for the same
+    /// plan (pg_stat_statements, bench/customers.sh --statements). The first statement of a
+    /// registration's pipeline; the setting ends with the transaction.
+    static let genericPlansStatement = PostgresStatement("SELECT set_config('plan_cache_mode', 'force_generic_plan', true)")
+
     /// Inserts the customer and its phones; fails with a unique violation on
     /// `customer_phones_pkey` when any phone is anyone's already.
     func insert(_ new: NewCustomer, in tx: PostgresTransaction) async throws -> CustomerRecord {

@@ -9,11 +9,10 @@ struct ImportStore: Sendable {
     }
 
     /// Inserts every row's customer (owner, team, creator and time shared).
-    func insertCustomers(_ rows: [Row], owner: String, team: String, origin: String, at: Int64,
-                         in tx: PostgresTransaction) async throws {
+    func insertCustomersStatement(_ rows: [Row], owner: String, team: String, origin: String, at: Int64) -> PostgresStatement {
         let sep = CustomerRecord.separator
         let v = rows.map(\.valid)
-        _ = try await tx.execute("""
+        return PostgresStatement("""
             INSERT INTO customers (id, name, name_key, address, address_key, district_id, kind,
                 decision_maker_name, decision_maker_phone, decision_maker_notes, purchaser_name, purchaser_phone, purchaser_notes,
                 grade, tags, phones, owner_account_id, team_path, created_by, origin, created_at, updated_at)
@@ -33,9 +32,10 @@ struct ImportStore: Sendable {
                   .text(owner), .text(team), .text(origin), .timestampMillis(at)])
     }
 
-    /// Inserts every phone row that is still free; returns the phones taken by this batch.
-    /// A phone someone holds (or is inserting: the unique index waits for them) is skipped.
-    func claimPhones(_ rows: [Row], in tx: PostgresTransaction) async throws -> Set<String> {
+    /// Inserts every phone row that is still free, returning the phones taken by this batch
+    /// (`claimed(from:)`). A phone someone holds (or is inserting: the unique index waits for
+    /// them) is skipped.
+    func claimPhonesStatement(_ rows: [Row]) -> PostgresStatement {
         var phones: [String] = [], owners: [String] = [], kinds: [String] = []
         for row in rows {
             for phone in row.valid.phones {
@@ -44,12 +44,15 @@ struct ImportStore: Sendable {
                 kinds.append(phone.isMobile ? "mobile" : "landline")
             }
         }
-        let taken = try await tx.query("""
+        return PostgresStatement("""
             INSERT INTO customer_phones (phone, customer_id, kind)
             SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) AS t(phone, customer_id, kind) ORDER BY 1
             ON CONFLICT (phone) DO NOTHING RETURNING phone
             """, [.textArray(phones), .textArray(owners), .textArray(kinds)])
-        return Set(try taken.map { try $0.decode(String.self, column: "phone") })
+    }
+
+    func claimed(from rows: PostgresRows) throws -> Set<String> {
+        Set(try rows.map { try $0.decode(String.self, column: "phone") })
     }
 
     /// Takes back the rows of customers that lost a phone to someone else.
@@ -60,11 +63,27 @@ struct ImportStore: Sendable {
         ])
     }
 
-    /// Unclaimed referrals of the batch's phones, removed (their customers adopt them).
-    func claimReferrals(phones: [String], in tx: PostgresTransaction) async throws -> [(phone: String, referral: ReferralStore.Referral)] {
-        try await tx.query("""
-            DELETE FROM unclaimed_referrals WHERE phone = ANY($1::text[]) RETURNING phone, intermediary_account_id, order_id, seen_at
-            """, [.textArray(phones)]).map { row in
+    /// Unclaimed referrals of the batch's phones, removed (their customers adopt them): only of
+    /// phones a row of the batch (`ids`) now holds together with all its other phones. Runs
+    /// after `claimPhonesStatement` in the same pipeline, before the rows that lost a phone are
+    /// taken back, so it tells winners from losers itself: a loser's free phone keeps its
+    /// referral for whoever registers it. The check is a scalar subquery on purpose: it runs
+    /// only for the few waiting referrals found by phone, where a join let the planner start
+    /// from the batch's thousand customers instead (a second per batch).
+    func claimReferralsStatement(phones: [String], ids: [String]) -> PostgresStatement {
+        PostgresStatement("""
+            DELETE FROM unclaimed_referrals u
+            WHERE u.phone = ANY($1::text[])
+              AND (SELECT c.id = ANY($2::text[])
+                          AND NOT EXISTS (SELECT 1 FROM unnest(c.phones) AS x(phone)
+                                          WHERE NOT EXISTS (SELECT 1 FROM customer_phones q WHERE q.phone = x.phone AND q.customer_id = c.id))
+                   FROM customer_phones p JOIN customers c ON c.id = p.customer_id WHERE p.phone = u.phone)
+            RETURNING u.phone, u.intermediary_account_id, u.order_id, u.seen_at
+            """, [.textArray(phones), .textArray(ids)])
+    }
+
+    func referrals(from rows: PostgresRows) throws -> [(phone: String, referral: ReferralStore.Referral)] {
+        try rows.map { row in
             (try row.decode(String.self, column: "phone"),
              ReferralStore.Referral(intermediary: try row.decode(column: "intermediary_account_id"), orderID: try row.decode(column: "order_id"),
                                     atMillis: try row.decode(column: "seen_at")))
@@ -77,8 +96,9 @@ struct ImportStore: Sendable {
         var reason: String
     }
 
-    /// Near-duplicates of the batch's customers in `team` (the batch's own customers included).
-    func nearDuplicates(_ rows: [Row], team: String, in tx: PostgresTransaction) async throws -> [Pair] {
+    /// Near-duplicates of the batch's customers in `team` (the batch's own customers included),
+    /// read with `pairs(from:)`.
+    func nearDuplicatesStatement(_ rows: [Row], team: String) -> PostgresStatement {
         var tIDs: [String] = [], tPhones: [String] = []
         for row in rows {
             for phone in row.valid.phones {
@@ -88,7 +108,7 @@ struct ImportStore: Sendable {
                 }
             }
         }
-        return try await tx.query("""
+        return PostgresStatement("""
             SELECT b.id AS customer_id, c.id AS similar_id, 'same_name_address' AS reason
             FROM unnest($2::text[], $3::text[], $4::text[]) AS b(id, name_key, address_key)
             JOIN customers c ON c.team_path = $1 AND c.name_key = b.name_key AND c.address_key = b.address_key
@@ -100,8 +120,11 @@ struct ImportStore: Sendable {
             JOIN customers c ON c.id = p.customer_id AND c.team_path = $1 AND c.merged_into IS NULL AND c.id <> b.id
             """, [.text(team), .textArray(rows.map(\.id)), .textArray(rows.map(\.valid.nameKey)), .textArray(rows.map(\.valid.addressKey)),
                   .textArray(tIDs), .textArray(tPhones)])
-            .map { Pair(customerID: try $0.decode(column: "customer_id"), similarID: try $0.decode(column: "similar_id"),
-                        reason: try $0.decode(column: "reason")) }
+    }
+
+    func pairs(from rows: PostgresRows) throws -> [Pair] {
+        try rows.map { Pair(customerID: try $0.decode(column: "customer_id"), similarID: try $0.decode(column: "similar_id"),
+                            reason: try $0.decode(column: "reason")) }
     }
 
     func flag(_ pairs: [Pair], ids: [String], team: String, at: Int64, in tx: PostgresTransaction) async throws -> Int {
