@@ -124,12 +124,10 @@ struct LoadCommand: AsyncParsableCommand {
         let channels = (0..<connections).map { _ in RPCChannel(host: host, port: port, loop: loop) }
         defer { channels.forEach { $0.close() } }
 
-        // One operation first: a set-up mistake fails loudly instead of filling the report.
-        do {
-            _ = try await workload.operation(Self.probeNumber, channel: channels[0])
-        } catch {
-            throw Scenario.Invalid(message: "the first operation failed, nothing measured: \(error)")
-        }
+        // One operation first: a set-up mistake fails loudly instead of filling the report. A
+        // server that is merely busy (its admission cap reached by other callers, or still
+        // starting) is asked again for a few seconds: that is load, not a mistake.
+        try await probe(workload, channel: channels[0])
 
         let servers = serverPid.isEmpty
             ? (Self.isLocal(host) ? ServerProcess.listening(on: port).map { [$0] } ?? [] : [])
@@ -153,6 +151,23 @@ struct LoadCommand: AsyncParsableCommand {
 
     /// The probe's operation number: far above any a run reaches, so its ids are its own.
     static let probeNumber = 999_999_999
+    /// How long the probe keeps asking a busy server before the run gives up.
+    static let probePatience: Duration = .seconds(10)
+
+    private func probe(_ workload: any Workload, channel: RPCChannel) async throws {
+        let clock = ContinuousClock()
+        let giveUp = clock.now + Self.probePatience
+        while true {
+            do {
+                _ = try await workload.operation(Self.probeNumber, channel: channel)
+                return
+            } catch let error as RPCError where [.resourceExhausted, .unavailable].contains(error.code) && clock.now < giveUp {
+                try await Task.sleep(for: .milliseconds(100))
+            } catch {
+                throw Scenario.Invalid(message: "the first operation failed, nothing measured: \(error)")
+            }
+        }
+    }
 
     static func hostPort(_ text: String) -> (String, Int)? {
         guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), port > 0 else { return nil }
