@@ -21,7 +21,7 @@ WITH claim AS (
                         customer_address, district_id, region_id, office_id, credited_team_path, state, total_fen, note,
                         submitted_by, created_at, updated_at)
     SELECT 'pgb1-' || :client_id || '-' || :n, 'mall', 'drill-mall', 'pgb1-' || :client_id || '-' || :n,
-           sha256(decode(repeat('cd', 170), 'hex')), '', '张三', '13800138000', '重庆市渝中区解放碑1号', 'bench-d1',
+           sha256(decode(repeat('cd', 170), 'hex')), '', '张三', '138' || lpad((:n % 100000000)::text, 8, '0'), '重庆市渝中区解放碑1号', 'bench-d1',
            r.region_id, r.office_id, r.credited_team_path, 'received', (SELECT sum(quantity * price) FROM priced), '',
            'drill-mall', now(), now()
     FROM routing r, claim

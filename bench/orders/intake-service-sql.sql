@@ -25,7 +25,7 @@ WITH new_order AS (
                         customer_address, district_id, region_id, office_id, credited_team_path, state, total_fen, note,
                         submitted_by, created_at, updated_at, promotion_plan_id)
     VALUES ('pgsvc-' || :client_id || '-' || :n, 'c' || :n, 'mall', 'drill-mall', 'pgsvc-' || :client_id || '-' || :n, sha256(decode(repeat('cd', 170), 'hex')),
-            '', '张三', '13800138000', '重庆市渝中区解放碑1号', 'bench-d1', 'bench-r', 'bench-o1', '/hq/bench/bench-o1/bench-d1/t1',
+            '', '张三', '138' || lpad((:n % 100000000)::text, 8, '0'), '重庆市渝中区解放碑1号', 'bench-d1', 'bench-r', 'bench-o1', '/hq/bench/bench-o1/bench-d1/t1',
             'received', 42900, '', 'drill-mall', now(), now(), '')
     RETURNING id
 ), new_lines AS (
