@@ -29,6 +29,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(REPO / "Tests" / "wire"))
 import wire_support  # noqa: E402
+from pg_work import PgWork, print_report  # noqa: E402
 
 SECRET = "orders-bench-actor-secret-0123456789abcdef"
 ADMIN_PHONE = "13800000000"
@@ -167,6 +168,10 @@ def run_load(target: str, metadata_file: Path, extra: list[str], args, pg: Postg
     return report
 
 
+def service_env(args) -> dict[str, str]:
+    return dict(item.split("=", 1) for item in args.service_env)
+
+
 def start_services(bin_dir: Path, name: str, args, orders_url: str, gateway_url: str,
                    sink_port: int) -> tuple[wire_support.ServerProcess, wire_support.ServerProcess]:
     """xsc-orders and xsc-gateway (routing to it) from `bin_dir`, pinned beside the clients."""
@@ -176,7 +181,7 @@ def start_services(bin_dir: Path, name: str, args, orders_url: str, gateway_url:
                                         orders_port, env={
         "XSC_LISTEN": f"127.0.0.1:{orders_port}", "XSC_ADMIN_LISTEN": f"127.0.0.1:{wire_support.free_port()}",
         "DATABASE_URL": orders_url, "XSC_ACTOR_SECRET": SECRET, "LOG_LEVEL": "warning",
-        "XSC_MIGRATIONS_DIR": str(REPO / "services" / "orders" / "migrations"),
+        "XSC_MIGRATIONS_DIR": str(REPO / "services" / "orders" / "migrations"), **service_env(args),
         # Every peer the outbox delivers to is the sink (orders lists them in OrdersService.peers).
         **{f"XSC_{peer}_ADDR": f"127.0.0.1:{sink_port}" for peer in ("NOTIFICATIONS", "SETTLEMENTS", "CUSTOMERS")}}).start()
     gateway_port = wire_support.free_port()
@@ -188,7 +193,7 @@ def start_services(bin_dir: Path, name: str, args, orders_url: str, gateway_url:
             "XSC_ADMIN_PHONE": ADMIN_PHONE, "XSC_ADMIN_PASSWORD": ADMIN_PASSWORD,
             "XSC_RATE_BURST": "1000000", "XSC_RATE_PER_SECOND": "1000000", "XSC_SCRYPT_LOG2N": "12",
             "XSC_MIGRATIONS_DIR": str(REPO / "services" / "gateway" / "migrations"),
-            "XSC_ORDERS_ADDR": f"127.0.0.1:{orders_port}"}).start()
+            "XSC_ORDERS_ADDR": f"127.0.0.1:{orders_port}", **service_env(args)}).start()
     except Exception:
         orders.stop()
         raise
@@ -215,6 +220,10 @@ def main() -> int:
                         help="also measure xsc-orders and xsc-gateway from this folder (an earlier build), same run")
     parser.add_argument("--pgbench-script", action="append", default=[], metavar="LABEL=FILE",
                         help="also run this pgbench script (experiments: what a change of SQL would give)")
+    parser.add_argument("--pg-stats", action="store_true",
+                        help="count PostgreSQL's work per order in each row (bench/pg_work.py; adds ~25 s per row)")
+    parser.add_argument("--service-env", action="append", default=[], metavar="NAME=VALUE",
+                        help="an environment variable for xsc-orders and xsc-gateway (e.g. XSC_OUTBOX_HANDOFF=on)")
     args = parser.parse_args()
     wanted = args.only.split(",")
 
@@ -301,8 +310,18 @@ def main() -> int:
                     [gateway_n.proc.pid, orders_n.proc.pid])))
         # Warm-up: PostgreSQL's caches and the services' connections, unmeasured.
         run_pgbench(orders_url, statements_sql, args.pgbench_clients, 2, args.client_cpu, pg, "warm-up")
+        work = PgWork(db_url) if args.pg_stats else None
+
+        def counted(run):
+            if work is None:
+                return run()
+            work.reset()
+            report = run()
+            report["pg_work"] = work.collect()
+            return report
+
         for number in range(args.rounds):
-            measured = {name: run() for name, run in (runs if number % 2 == 0 else list(reversed(runs)))}
+            measured = {name: counted(run) for name, run in (runs if number % 2 == 0 else list(reversed(runs)))}
             results = {name: measured[name] for name, _ in runs}
             rounds.append(results)
             print(f"round {number + 1}: " + ", ".join(f"{k} {v['calls_per_s']:.0f}/s" for k, v in results.items()),
@@ -328,6 +347,8 @@ def main() -> int:
             if all(base in r for r in rounds):
                 row[f"vs {base}"] = statistics.median(r[name]["calls_per_s"] / r[base]["calls_per_s"] for r in rounds)
     print_table(summary, args)
+    if args.pg_stats:
+        print_report({rounds[0][name]["label"]: [r[name]["pg_work"] for r in rounds] for name in rounds[0]})
     stamp = time.strftime("%Y%m%d-%H%M%S")
     out = HERE / "results" / f"orders-{stamp}.json"
     out.parent.mkdir(exist_ok=True)

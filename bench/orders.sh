@@ -7,20 +7,24 @@
 #   bench/orders.sh [--skip-build] [--rounds N] [--duration S] [--warmup S] [--concurrency N]
 #                   [--connections N] [--pgbench-clients N] [--only a,b] [--note TEXT]
 #                   [--before-bin-dir DIR] [--pgbench-script LABEL=FILE] [--perf DIR]
+#                   [--pg-stats] [--service-env NAME=VALUE]
 #
 # Release binaries (XSC_BIN_DIR=DIR uses the binaries there as they are). --before-bin-dir
 # measures an earlier build's xsc-orders and xsc-gateway in the same run; --pgbench-script runs
-# more SQL; --perf records each service run with perf. Needs PostgreSQL 15 (server + pgbench),
+# more SQL; --perf records each service run with perf; --pg-stats counts PostgreSQL's work per
+# order in each row (bench/pg_work.py: statements, blocks, WAL, HOT updates); --service-env
+# sets a variable for the services (XSC_OUTBOX_HANDOFF=on). Needs PostgreSQL 15 (server + pgbench),
 # taskset, python3 (perf for --perf). Prints a table; results/orders-STAMP.json keeps all.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-skip_build="" pass=()
+skip_build="" pg_stats="" pass=()
 while [ $# -gt 0 ]; do
     case $1 in
         --skip-build) skip_build=1 ;;
         --keep) pass+=("$1") ;;
-        --rounds|--duration|--warmup|--concurrency|--connections|--pgbench-clients|--only|--note|--perf|--pgbench-script|--before-bin-dir) pass+=("$1" "$2"); shift ;;
-        -h|--help) sed -n 2,14p "$0"; exit 0 ;;
+        --pg-stats) pg_stats=1; pass+=("$1") ;;
+        --rounds|--duration|--warmup|--concurrency|--connections|--pgbench-clients|--only|--note|--perf|--pgbench-script|--before-bin-dir|--service-env) pass+=("$1" "$2"); shift ;;
+        -h|--help) sed -n 2,17p "$0"; exit 0 ;;
         *) echo "unknown option $1 (try --help)" >&2; exit 2 ;;
     esac
     shift
@@ -42,5 +46,11 @@ pg_dir="$(mktemp -d "${TMPDIR:-/tmp}/xsc-orders-bench-pg.XXXXXX")"
 rmdir "$pg_dir"
 eval "$(scripts/pg/start-test-postgres.sh "$pg_dir")"
 trap 'scripts/pg/stop-test-postgres.sh "$pg_dir" >/dev/null 2>&1 || true' EXIT
+if [ -n "$pg_stats" ]; then
+    # pg_stat_statements is loaded at server start only.
+    psql -X -q -d "$DATABASE_URL" -c "ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'"
+    . scripts/pg/common.sh
+    pg_as_owner "$pg_dir" "$PG_BIN/pg_ctl" -D "$PGDATA" -l "$pg_dir/server.log" -w -t 30 restart >/dev/null
+fi
 echo "machine: $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg) at the start" >&2
 python3 bench/orders.py --superuser-url "$DATABASE_URL" --pgdata "$PGDATA" "${pass[@]}"

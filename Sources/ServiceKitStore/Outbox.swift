@@ -105,14 +105,14 @@ public struct Outbox: Sendable {
         let now = PostgresValue.timestampMillis(clock())
         guard let eventIDs else {
             return try await pool.execute("""
-                UPDATE xsc_outbox SET state = 'pending', attempts = 0, next_attempt_at = $1, lease_token = NULL
+                UPDATE xsc_outbox SET state = 'pending', attempts = 0, next_attempt_at = $1, lease_token = NULL, leased_until = NULL
                 WHERE state = 'dead'
                 """, [now])
         }
         var total = 0
         for eventID in eventIDs {
             total += try await pool.execute("""
-                UPDATE xsc_outbox SET state = 'pending', attempts = 0, next_attempt_at = $1, lease_token = NULL
+                UPDATE xsc_outbox SET state = 'pending', attempts = 0, next_attempt_at = $1, lease_token = NULL, leased_until = NULL
                 WHERE state = 'dead' AND event_id = $2
                 """, [now, .text(eventID)])
         }

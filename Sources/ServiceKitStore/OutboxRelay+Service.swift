@@ -33,9 +33,8 @@ extension OutboxRelay {
         configuration.retry = retry
         configuration.lease = config.claimLease
         configuration.reportError = reportError
-        // The hand-over (`Configuration.handOff`) stays off: in bench/orders.sh on the shared
-        // machine a relay with it measured 10-25% fewer orders per second than without it
-        // (bench/README.md, "Issue 15"); turn it on once that is understood.
+        // XSC_OUTBOX_HANDOFF (bench/README.md, "Issue 15 (session 6)").
+        configuration.handOff = config.outboxHandOff
         configuration.handOffExecutor = first?.taskExecutor
         return OutboxRelay(pool: pool, deliverer: deliverer, configuration: configuration, name: name)
     }

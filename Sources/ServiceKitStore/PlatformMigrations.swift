@@ -94,6 +94,15 @@ public enum PlatformMigrations {
         Migration(version: version(6), name: "xsc_platform_outbox_trace", sql: """
             ALTER TABLE xsc_outbox ADD COLUMN traceparent text;
             """),
+        // A claim's lease in a column no index holds, so that claiming a row (attempts,
+        // lease_token, leased_until) is a HOT update: no new index entries, no dead ones for the
+        // next claim to walk past (migration 2's claim pushed the indexed next_attempt_at out).
+        // Room on each page for those in-page versions: fillfactor (new pages only; an outbox's
+        // rows are short-lived, so the table turns over to them soon).
+        Migration(version: version(7), name: "xsc_platform_outbox_hot_lease", sql: """
+            ALTER TABLE xsc_outbox ADD COLUMN leased_until timestamptz;
+            ALTER TABLE xsc_outbox SET (fillfactor = 70);
+            """),
     ]
 
     /// The migrator a service runs at start: the platform's migrations, then its own.

@@ -14,7 +14,8 @@ final class PlatformMigrationTests: XCTestCase {
         let recorded = try await pool.query("SELECT version, name FROM schema_migrations ORDER BY version")
         let names = try recorded.map { try $0.decode(String.self, column: "name") }
         XCTAssertEqual(names, ["xsc_platform_idempotency_keys", "xsc_platform_outbox", "xsc_platform_processed_events",
-                               "xsc_platform_timers", "xsc_platform_directory", "xsc_platform_outbox_trace", "create_items"])
+                               "xsc_platform_timers", "xsc_platform_directory", "xsc_platform_outbox_trace",
+                               "xsc_platform_outbox_hot_lease", "create_items"])
         XCTAssertTrue(try recorded.dropLast().allSatisfy { try $0.decode(Int.self, column: "version") < 1 })
 
         let tables = try await pool.query("""

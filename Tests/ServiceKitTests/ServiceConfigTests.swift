@@ -24,7 +24,7 @@ final class ServiceConfigTests: XCTestCase {
             "XSC_LISTEN": "[::1]:8000", "XSC_ADMIN_LISTEN": ":9000", "XSC_ORDERS_ADDR": "orders:7101",
             "XSC_RATE_LIMITER_ADDR": "10.0.0.5:6000", "DATABASE_URL": "host=db dbname=xsc",
             "XSC_ACTOR_SECRET": secret, "LOG_LEVEL": "WARNING", "XSC_ORG_TIMEZONE": "Europe/Paris",
-            "XSC_DB_POOL_SIZE": "24", "XSC_CLAIM_LEASE_MS": "4000",
+            "XSC_DB_POOL_SIZE": "24", "XSC_CLAIM_LEASE_MS": "4000", "XSC_OUTBOX_HANDOFF": "on",
         ])
         XCTAssertEqual(config.listen, HostPort(host: "::1", port: 8000))
         XCTAssertEqual(config.adminListen, HostPort(host: "0.0.0.0", port: 9000))
@@ -37,6 +37,8 @@ final class ServiceConfigTests: XCTestCase {
         XCTAssertEqual(config.claimLease, .seconds(4))
         XCTAssertEqual(config.deliveryCallTimeout, .seconds(2), "a delivery ends inside its lease")
         XCTAssertTrue(config.printable().contains("XSC_CLAIM_LEASE_MS=4000\n"))
+        XCTAssertTrue(config.outboxHandOff)
+        XCTAssertTrue(config.printable().contains("XSC_OUTBOX_HANDOFF=on\n"))
     }
 
     func testEveryProblemIsReportedAtOnce() {
@@ -44,18 +46,19 @@ final class ServiceConfigTests: XCTestCase {
             "XSC_LISTEN": "nonsense", "XSC_ADMIN_LISTEN": "host:99999", "XSC_ACTOR_SECRET": "short-secret",
             "LOG_LEVEL": "loud", "XSC_ORG_TIMEZONE": "../etc/passwd", "XSC_ORDERS_ADDR": "orders",
             "XSC_DB_POOL_SIZE": "0", "XSC_CLAIM_LEASE_MS": "500", "XSC_OTLP_ENDPOINT": "collector:4318",
+            "XSC_OUTBOX_HANDOFF": "yes",
         ]
         XCTAssertThrowsError(try ServiceConfig.load(service: "proposals", peers: ["orders", "ledger"],
                                                     environment: environment)) { error in
             guard let error = error as? ServiceConfigError else { return XCTFail("wrong error \(error)") }
             let variables = ["XSC_LISTEN", "XSC_ADMIN_LISTEN", "DATABASE_URL", "XSC_ORDERS_ADDR", "XSC_LEDGER_ADDR",
                              "XSC_ACTOR_SECRET", "LOG_LEVEL", "XSC_ORG_TIMEZONE", "XSC_DB_POOL_SIZE", "XSC_CLAIM_LEASE_MS",
-                             "XSC_OTLP_ENDPOINT"]
+                             "XSC_OTLP_ENDPOINT", "XSC_OUTBOX_HANDOFF"]
             XCTAssertEqual(error.problems.count, variables.count, error.description)
             for variable in variables {
                 XCTAssertTrue(error.problems.contains { $0.hasPrefix(variable) }, "no problem reported for \(variable)")
             }
-            XCTAssertTrue(error.description.contains("11 problems"))
+            XCTAssertTrue(error.description.contains("12 problems"))
             XCTAssertFalse(error.description.contains("short-secret"), "the secret must never be echoed")
         }
     }

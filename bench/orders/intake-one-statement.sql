@@ -3,6 +3,7 @@
 -- lines are priced by a join, the outbox gets one row per office lead of the district and one
 -- CustomerSeen row for the customers service.
 \set n random(1, 9000000000000000000)
+\set phone random(13800000000, 13899999999)
 WITH claim AS (
     INSERT INTO xsc_idempotency_keys (scope, idempotency_key, request_sha256, created_at, status_code, status_message, response)
     VALUES ('orders.SubmitOrder/drill-mall', 'pgb1-' || :client_id || '-' || :n, sha256(decode(repeat('ab', 180), 'hex')), now(),
@@ -21,7 +22,7 @@ WITH claim AS (
                         customer_address, district_id, region_id, office_id, credited_team_path, state, total_fen, note,
                         submitted_by, created_at, updated_at)
     SELECT 'pgb1-' || :client_id || '-' || :n, 'mall', 'drill-mall', 'pgb1-' || :client_id || '-' || :n,
-           sha256(decode(repeat('cd', 170), 'hex')), '', '张三', '13800138000', '重庆市渝中区解放碑1号', 'bench-d1',
+           sha256(decode(repeat('cd', 170), 'hex')), '', '张三', :phone::text, '重庆市渝中区解放碑1号', 'bench-d1',
            r.region_id, r.office_id, r.credited_team_path, 'received', (SELECT sum(quantity * price) FROM priced), '',
            'drill-mall', now(), now()
     FROM routing r, claim

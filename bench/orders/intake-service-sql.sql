@@ -8,6 +8,7 @@
 -- validation, the outbox relay delivering and marking each row, the timer worker) is the gap.
 -- Keep it in step with the intake (payload sizes as in intake-statements.sql).
 \set n random(1, 9000000000000000000)
+\set phone random(13800000000, 13899999999)
 \startpipeline
 SELECT request_sha256 = sha256(decode(repeat('ab', 180), 'hex')), status_code, status_message, response
     FROM xsc_idempotency_keys WHERE scope = 'orders.SubmitOrder/drill-mall' AND idempotency_key = 'pgsvc-' || :client_id || '-' || :n;
@@ -25,7 +26,7 @@ WITH new_order AS (
                         customer_address, district_id, region_id, office_id, credited_team_path, state, total_fen, note,
                         submitted_by, created_at, updated_at, promotion_plan_id)
     VALUES ('pgsvc-' || :client_id || '-' || :n, 'c' || :n, 'mall', 'drill-mall', 'pgsvc-' || :client_id || '-' || :n, sha256(decode(repeat('cd', 170), 'hex')),
-            '', '张三', '13800138000', '重庆市渝中区解放碑1号', 'bench-d1', 'bench-r', 'bench-o1', '/hq/bench/bench-o1/bench-d1/t1',
+            '', '张三', :phone::text, '重庆市渝中区解放碑1号', 'bench-d1', 'bench-r', 'bench-o1', '/hq/bench/bench-o1/bench-d1/t1',
             'received', 42900, '', 'drill-mall', now(), now(), '')
     RETURNING id
 ), new_lines AS (

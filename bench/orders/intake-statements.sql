@@ -5,6 +5,7 @@
 -- CustomerSeen), the acknowledgement timer, the stored answer. Payload sizes are those of a
 -- real order (request ~180 B, SMS request ~200 B, CustomerSeen ~150 B, answer ~350 B).
 \set n random(1, 9000000000000000000)
+\set phone random(13800000000, 13899999999)
 BEGIN ISOLATION LEVEL READ COMMITTED;
 INSERT INTO xsc_idempotency_keys (scope, idempotency_key, request_sha256, created_at)
     VALUES ('orders.SubmitOrder/drill-mall', 'pgb-' || :client_id || '-' || :n, sha256(decode(repeat('ab', 180), 'hex')), now())
@@ -22,7 +23,7 @@ INSERT INTO orders (id, source, partner_id, external_id, request_sha256, referre
                     customer_address, district_id, region_id, office_id, credited_team_path, state, total_fen, note,
                     submitted_by, created_at, updated_at)
     VALUES ('pgb-' || :client_id || '-' || :n, 'mall', 'drill-mall', 'pgb-' || :client_id || '-' || :n, sha256(decode(repeat('cd', 170), 'hex')),
-            '', '张三', '13800138000', '重庆市渝中区解放碑1号', 'bench-d1', 'bench-r', 'bench-o1', '/hq/bench/bench-o1/bench-d1/t1',
+            '', '张三', :phone::text, '重庆市渝中区解放碑1号', 'bench-d1', 'bench-r', 'bench-o1', '/hq/bench/bench-o1/bench-d1/t1',
             'received', 42900, '', 'drill-mall', now(), now())
     ON CONFLICT (source, partner_id, external_id) WHERE external_id <> '' DO NOTHING
     RETURNING code;

@@ -110,4 +110,15 @@ struct EnvironmentReader {
         }
         return .milliseconds(millis)
     }
+
+    mutating func outboxHandOff() -> Bool {
+        guard let text = value("XSC_OUTBOX_HANDOFF") else { return ServiceConfig.defaultOutboxHandOff }
+        switch text {
+        case "on": return true
+        case "off": return false
+        default:
+            problems.append("XSC_OUTBOX_HANDOFF must be on or off, got \"\(text)\"")
+            return ServiceConfig.defaultOutboxHandOff
+        }
+    }
 }

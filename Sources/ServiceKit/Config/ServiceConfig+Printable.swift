@@ -16,6 +16,7 @@ extension ServiceConfig {
         lines.append("XSC_ORG_TIMEZONE=\(organizationTimeZone)")
         lines.append("XSC_DB_POOL_SIZE=\(databasePoolSize)")
         lines.append("XSC_CLAIM_LEASE_MS=\(claimLease.wholeMilliseconds)")
+        lines.append("XSC_OUTBOX_HANDOFF=\(outboxHandOff ? "on" : "off")")
         lines += admission.printableLines
         lines += tracing.printableLines
         lines += tls.printableLines

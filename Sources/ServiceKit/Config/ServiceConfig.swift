@@ -25,6 +25,10 @@ public struct ServiceConfig: Sendable, Equatable {
     /// recovery, but it must stay longer than one delivery takes, or a slow delivery is
     /// repeated (receivers dedupe; it costs a second call, never a second effect).
     public var claimLease: Duration = ServiceConfig.defaultClaimLease
+    /// XSC_OUTBOX_HANDOFF (on/off): whether the outbox relay delivers rows committed by this
+    /// process at once, handed over in process, instead of claiming them from the table
+    /// (OutboxRelay.Configuration.handOff). Every replica of a service must agree on it.
+    public var outboxHandOff: Bool = ServiceConfig.defaultOutboxHandOff
     /// XSC_MAX_CONNECTIONS, XSC_MAX_CALLS_IN_FLIGHT, XSC_DB_MAX_WAITERS, ...: the process's
     /// admission limits (AdmissionSettings).
     public var admission = AdmissionSettings()
@@ -35,6 +39,7 @@ public struct ServiceConfig: Sendable, Equatable {
 
     public static let defaultDatabasePoolSize = 10
     public static let defaultClaimLease: Duration = .seconds(60)
+    public static let defaultOutboxHandOff = false
     /// Bounds of XSC_CLAIM_LEASE_MS: a second (deliveries get half the lease) to an hour.
     public static let claimLeaseRange: ClosedRange<Int64> = 1_000...3_600_000
 
@@ -65,6 +70,7 @@ public struct ServiceConfig: Sendable, Equatable {
         let zone = reader.timeZone()
         let poolSize = reader.databasePoolSize()
         let lease = reader.claimLease()
+        let handOff = reader.outboxHandOff()
         let admission = reader.admission()
         let tracing = reader.tracing()
         let tls = reader.tls()
@@ -80,7 +86,7 @@ public struct ServiceConfig: Sendable, Equatable {
         return ServiceConfig(service: service, listen: listen, adminListen: admin, databaseURL: database,
                              peers: peerAddresses, actorSecret: secret, logLevel: level,
                              organizationTimeZone: zone, databasePoolSize: poolSize, claimLease: lease,
-                             admission: admission, tracing: tracing, tls: tls)
+                             outboxHandOff: handOff, admission: admission, tracing: tracing, tls: tls)
     }
 
     /// The time limit of one delivery of claimed work (an outbox call to a peer): 10 s, or half
