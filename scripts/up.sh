@@ -236,6 +236,9 @@ First calls:
   python3 -c 'import grpc; from grpc_health.v1 import health_pb2 as h, health_pb2_grpc as g; print(g.HealthStub(grpc.insecure_channel("$client_host:$(rpc_port orders)")).Check(h.HealthCheckRequest()))'
   $secret_hint $xsc mint-actor --audience orders --account demo --role staff
 
+Staff pages (the board, the order lead's, salesperson's, intermediary's, manager's pages; Chinese):
+  http://$client_host:${XSC_HTTP_PORT:-7180}/   log in with a phone and password (make drill seeds people)
+
 make drill                 the drill's order, submission to return visit, through the gateway (scripts/drill.py)
 make status | make logs | make down
 TXT
