@@ -75,7 +75,7 @@ input, select, textarea {
 .empty { color: var(--muted); padding: .5rem .25rem; }
 
 """####),
-        Asset(path: "/app/app.js", contentType: "text/javascript; charset=utf-8", etag: "\"e57ed0697954bb11\"", body: ####"""
+        Asset(path: "/app/app.js", contentType: "text/javascript; charset=utf-8", etag: "\"a707b3f4e7f29c8a\"", body: ####"""
 // The staff pages' shared pieces: the session (token in sessionStorage, sent as Authorization),
 // JSON calls that show the server's own message on refusal, and the live stream reader.
 // EventSource cannot send an Authorization header, so streams are read with fetch + a
@@ -304,6 +304,34 @@ const XSC = (() => {
     return { late: left < 0, soon: left >= 0 && left < 60000, text: (left < 0 ? "超时 " : "剩 ") + text };
   }
 
+  /** Redraws every `.countdown` on the page (each carries its deadline in data-deadline). */
+  function tickCountdowns(skewMs) {
+    for (const span of document.querySelectorAll(".countdown")) {
+      const left = countdown(span.dataset.deadline, skewMs);
+      span.textContent = left.text;
+      span.classList.toggle("late", left.late);
+      span.classList.toggle("soon", left.soon);
+    }
+  }
+
+  /**
+   * A page that follows the board stream: the header, the stream's state in `stateLine`, its
+   * failure in `message`, and the countdowns redrawn every second (`skew()` gives the current
+   * server-minus-our clock difference, which `apply` keeps up to date).
+   */
+  function followBoard({ title, path, apply, skew, stateLine, message }) {
+    return requireSession().then((account) => {
+      header(account, title);
+      watch(path, apply, (state, err) => {
+        document.body.dataset.feed = state;
+        if (state === "live") { stateLine.textContent = "实时更新中"; hide(message); }
+        else if (state === "retrying") stateLine.textContent = "连接中断，正在重连…";
+        else { stateLine.textContent = "已停止"; show(message, err); }
+      });
+      setInterval(() => tickCountdowns(skew()), 1000);
+    }).catch((err) => show(message, err));
+  }
+
   /** An element with text children only (never innerHTML: names come from customers). */
   function el(tag, attributes, ...children) {
     const element = document.createElement(tag);
@@ -319,7 +347,7 @@ const XSC = (() => {
   }
 
   return { ApiError, api, login, logout, requireSession, me, token, show, hide, header, watch,
-           yuan, clock, countdown, el, ROLE_NAMES, SOURCES, STATES, STEPS };
+           yuan, clock, countdown, tickCountdowns, followBoard, el, ROLE_NAMES, SOURCES, STATES, STEPS };
 })();
 
 """####),
@@ -367,7 +395,7 @@ const XSC = (() => {
 </html>
 
 """####),
-        Asset(path: "/app/board.js", contentType: "text/javascript; charset=utf-8", etag: "\"226c087765c084d5\"", body: ####"""
+        Asset(path: "/app/board.js", contentType: "text/javascript; charset=utf-8", etag: "\"4a121f17113ed020\"", body: ####"""
 // The board: every order the signed-in person may read, by lane, live from WatchBoard (a
 // snapshot, then changes); waiting orders count down to their deadline on the server's clock.
 "use strict";
@@ -435,25 +463,10 @@ const XSC = (() => {
     tick();
   }
 
-  function tick() {
-    for (const span of document.querySelectorAll(".countdown")) {
-      const left = XSC.countdown(span.dataset.deadline, skewMs);
-      span.textContent = left.text;
-      span.classList.toggle("late", left.late);
-      span.classList.toggle("soon", left.soon);
-    }
-  }
+  function tick() { XSC.tickCountdowns(skewMs); }
 
-  XSC.requireSession().then((account) => {
-    XSC.header(account, "订单看板");
-    XSC.watch("/v1/staff/board/watch", apply, (state, err) => {
-      document.body.dataset.feed = state;
-      if (state === "live") { stateLine.textContent = "实时更新中"; XSC.hide(message); }
-      else if (state === "retrying") stateLine.textContent = "连接中断，正在重连…";
-      else { stateLine.textContent = "已停止"; XSC.show(message, err); }
-    });
-    setInterval(tick, 1000);
-  }).catch((err) => XSC.show(message, err));
+  XSC.followBoard({ title: "订单看板", path: "/v1/staff/board/watch", apply, skew: () => skewMs,
+                    stateLine, message });
 })();
 
 """####),
@@ -518,7 +531,7 @@ const XSC = (() => {
 </html>
 
 """####),
-        Asset(path: "/app/lead.js", contentType: "text/javascript; charset=utf-8", etag: "\"ebb374ddce1a0240\"", body: ####"""
+        Asset(path: "/app/lead.js", contentType: "text/javascript; charset=utf-8", etag: "\"187950f15f03b982\"", body: ####"""
 // The order lead's page: the orders whose next step is mine (WatchBoard mine_only), each with
 // its one action: acknowledge, forward to a district lead or dealer, or record the return
 // visit. Buttons follow the order's state; the server decides every action, and a refusal
@@ -677,25 +690,10 @@ const XSC = (() => {
     tick();
   }
 
-  function tick() {
-    for (const span of document.querySelectorAll(".countdown")) {
-      const left = XSC.countdown(span.dataset.deadline, skewMs);
-      span.textContent = left.text;
-      span.classList.toggle("late", left.late);
-      span.classList.toggle("soon", left.soon);
-    }
-  }
+  function tick() { XSC.tickCountdowns(skewMs); }
 
-  XSC.requireSession().then((account) => {
-    XSC.header(account, "待我处理的订单");
-    XSC.watch("/v1/staff/board/watch?mineOnly=true", apply, (state, err) => {
-      document.body.dataset.feed = state;
-      if (state === "live") { stateLine.textContent = "实时更新中"; XSC.hide(pageMessage); }
-      else if (state === "retrying") stateLine.textContent = "连接中断，正在重连…";
-      else { stateLine.textContent = "已停止"; XSC.show(pageMessage, err); }
-    });
-    setInterval(tick, 1000);
-  }).catch((err) => XSC.show(pageMessage, err));
+  XSC.followBoard({ title: "待我处理的订单", path: "/v1/staff/board/watch?mineOnly=true", apply, skew: () => skewMs,
+                    stateLine, message: pageMessage });
 })();
 
 """####),

@@ -226,6 +226,34 @@ const XSC = (() => {
     return { late: left < 0, soon: left >= 0 && left < 60000, text: (left < 0 ? "超时 " : "剩 ") + text };
   }
 
+  /** Redraws every `.countdown` on the page (each carries its deadline in data-deadline). */
+  function tickCountdowns(skewMs) {
+    for (const span of document.querySelectorAll(".countdown")) {
+      const left = countdown(span.dataset.deadline, skewMs);
+      span.textContent = left.text;
+      span.classList.toggle("late", left.late);
+      span.classList.toggle("soon", left.soon);
+    }
+  }
+
+  /**
+   * A page that follows the board stream: the header, the stream's state in `stateLine`, its
+   * failure in `message`, and the countdowns redrawn every second (`skew()` gives the current
+   * server-minus-our clock difference, which `apply` keeps up to date).
+   */
+  function followBoard({ title, path, apply, skew, stateLine, message }) {
+    return requireSession().then((account) => {
+      header(account, title);
+      watch(path, apply, (state, err) => {
+        document.body.dataset.feed = state;
+        if (state === "live") { stateLine.textContent = "实时更新中"; hide(message); }
+        else if (state === "retrying") stateLine.textContent = "连接中断，正在重连…";
+        else { stateLine.textContent = "已停止"; show(message, err); }
+      });
+      setInterval(() => tickCountdowns(skew()), 1000);
+    }).catch((err) => show(message, err));
+  }
+
   /** An element with text children only (never innerHTML: names come from customers). */
   function el(tag, attributes, ...children) {
     const element = document.createElement(tag);
@@ -241,5 +269,5 @@ const XSC = (() => {
   }
 
   return { ApiError, api, login, logout, requireSession, me, token, show, hide, header, watch,
-           yuan, clock, countdown, el, ROLE_NAMES, SOURCES, STATES, STEPS };
+           yuan, clock, countdown, tickCountdowns, followBoard, el, ROLE_NAMES, SOURCES, STATES, STEPS };
 })();

@@ -65,23 +65,8 @@
     tick();
   }
 
-  function tick() {
-    for (const span of document.querySelectorAll(".countdown")) {
-      const left = XSC.countdown(span.dataset.deadline, skewMs);
-      span.textContent = left.text;
-      span.classList.toggle("late", left.late);
-      span.classList.toggle("soon", left.soon);
-    }
-  }
+  function tick() { XSC.tickCountdowns(skewMs); }
 
-  XSC.requireSession().then((account) => {
-    XSC.header(account, "订单看板");
-    XSC.watch("/v1/staff/board/watch", apply, (state, err) => {
-      document.body.dataset.feed = state;
-      if (state === "live") { stateLine.textContent = "实时更新中"; XSC.hide(message); }
-      else if (state === "retrying") stateLine.textContent = "连接中断，正在重连…";
-      else { stateLine.textContent = "已停止"; XSC.show(message, err); }
-    });
-    setInterval(tick, 1000);
-  }).catch((err) => XSC.show(message, err));
+  XSC.followBoard({ title: "订单看板", path: "/v1/staff/board/watch", apply, skew: () => skewMs,
+                    stateLine, message });
 })();

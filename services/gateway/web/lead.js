@@ -156,23 +156,8 @@
     tick();
   }
 
-  function tick() {
-    for (const span of document.querySelectorAll(".countdown")) {
-      const left = XSC.countdown(span.dataset.deadline, skewMs);
-      span.textContent = left.text;
-      span.classList.toggle("late", left.late);
-      span.classList.toggle("soon", left.soon);
-    }
-  }
+  function tick() { XSC.tickCountdowns(skewMs); }
 
-  XSC.requireSession().then((account) => {
-    XSC.header(account, "待我处理的订单");
-    XSC.watch("/v1/staff/board/watch?mineOnly=true", apply, (state, err) => {
-      document.body.dataset.feed = state;
-      if (state === "live") { stateLine.textContent = "实时更新中"; XSC.hide(pageMessage); }
-      else if (state === "retrying") stateLine.textContent = "连接中断，正在重连…";
-      else { stateLine.textContent = "已停止"; XSC.show(pageMessage, err); }
-    });
-    setInterval(tick, 1000);
-  }).catch((err) => XSC.show(pageMessage, err));
+  XSC.followBoard({ title: "待我处理的订单", path: "/v1/staff/board/watch?mineOnly=true", apply, skew: () => skewMs,
+                    stateLine, message: pageMessage });
 })();
