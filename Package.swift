@@ -138,13 +138,13 @@ let package = Package(
         .testTarget(name: "NetIOTests", dependencies: ["NetIO"]),
         .testTarget(name: "ProtoCodecTests", dependencies: ["ProtoCodec", "Messages"]),
         .testTarget(name: "CodeGenTests", dependencies: ["CodeGen"]),
-        .testTarget(name: "RPCTests", dependencies: ["RPC", "ServiceAPI", "Messages", "Interop", "TLS"]),
+        .testTarget(name: "RPCTests", dependencies: ["RPC", "ServiceAPI", "Messages", "Interop", "TLS", "XSCTestSupport"]),
         // Helpers shared by the test targets that need a real PostgreSQL.
         // ServiceKitStore: its platform migrations, for the fresh-schema fixture (ServiceDatabase).
         .target(name: "XSCTestSupport", dependencies: ["Postgres", "LibPQ", "ServiceKitStore"], path: "Tests/TestSupport"),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "LibPQ", "NetIO", "XSCTestSupport"]),
         .testTarget(name: "TLSTests", dependencies: ["TLS", "NetIO"]),
-        .testTarget(name: "ServiceKitTests", dependencies: ["ServiceKit", "RPC", "NetIO", "Messages", "TLS"]),
+        .testTarget(name: "ServiceKitTests", dependencies: ["ServiceKit", "RPC", "NetIO", "Messages", "TLS", "XSCTestSupport"]),
         .testTarget(name: "ServiceKitStoreTests", dependencies: ["XSCTestSupport", "ServiceKitStore", "ServiceKit", "Postgres", "LibPQ", "RPC", "ProtoCodec"]),
         .testTarget(name: "NotificationsTests", dependencies: [
             "XSCTestSupport",

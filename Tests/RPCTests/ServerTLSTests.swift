@@ -2,6 +2,7 @@ import Foundation
 import Synchronization
 import TLS
 import XCTest
+import XSCTestSupport
 @testable import RPC
 
 /// The server's TLS listener driven by Python grpcio (ssl_channel_credentials with a client
@@ -9,21 +10,15 @@ import XCTest
 /// parallel on one connection, and what a call sees of the TLS it came over (ServerContext.tls:
 /// version, ALPN, the verified client certificate), beside the h2c port where it sees nil.
 final class ServerTLSTests: XCTestCase {
-    private var folder: URL!
+    private var certificates: CertificateFolder!
 
     override func setUpWithError() throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("xsc-rpc-tls-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        for name in ["ca", "partner-ca"] {
-            try openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=XSC test \(name)",
-                        "-keyout", "\(name).key", "-out", "\(name).pem")
-        }
-        try issue("server", subject: "/CN=localhost", by: "ca", extensions: "subjectAltName=DNS:localhost,IP:127.0.0.1\n")
-        try issue("partner", subject: "/CN=partner-17/O=Example Partner Ltd", by: "partner-ca", extensions: "extendedKeyUsage=clientAuth\n")
+        certificates = try CertificateFolder(prefix: "xsc-rpc-tls", keys: .rsa2048, serverNames: "DNS:localhost,IP:127.0.0.1",
+                                             partnerSubject: "/CN=partner-17/O=Example Partner Ltd")
     }
 
     override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: folder)
+        certificates.remove()
     }
 
     func testGrpcioOverTLSWithAClientCertificateAndWhatTheCallSees() throws {
@@ -60,7 +55,7 @@ final class ServerTLSTests: XCTestCase {
         plain = grpc.insecure_channel('127.0.0.1:' + h2c)
         assert plain.unary_unary('/test.Echo/Echo', request_serializer=ident, response_deserializer=ident)(b'h2c', timeout=10) == b'h2c'
         print('ok')
-        """, arguments: [folder.path, String(tlsPort), String(server.port)])
+        """, arguments: [certificates.url.path, String(tlsPort), String(server.port)])
         XCTAssertEqual(output, "ok")
 
         let calls = seen.calls
@@ -138,46 +133,14 @@ final class ServerTLSTests: XCTestCase {
             events.clear()
         assert received == len(message), received
         print(trailers.get('grpc-status'))
-        """, arguments: [folder.path, String(try XCTUnwrap(server.tlsPort))])
+        """, arguments: [certificates.url.path, String(try XCTUnwrap(server.tlsPort))])
         XCTAssertEqual(output, "0")
     }
 
-    // MARK: - Helpers
-
-    private func path(_ name: String) -> String { folder.appendingPathComponent(name).path }
-
-    private func issue(_ name: String, subject: String, by ca: String, extensions: String) throws {
-        try openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", subject, "-keyout", "\(name).key", "-out", "\(name).csr")
-        try extensions.write(to: folder.appendingPathComponent("\(name).ext"), atomically: true, encoding: .utf8)
-        try openssl("x509", "-req", "-in", "\(name).csr", "-CA", "\(ca).pem", "-CAkey", "\(ca).key", "-CAcreateserial",
-                    "-days", "2", "-extfile", "\(name).ext", "-out", "\(name).pem")
-    }
-
-    private func openssl(_ arguments: String...) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-        process.arguments = arguments
-        process.currentDirectoryURL = folder
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        XCTAssertEqual(process.terminationStatus, 0, "openssl \(arguments.joined(separator: " "))")
-    }
+    private func path(_ name: String) -> String { certificates.path(name) }
 
     private func python(_ script: String, arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script] + arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let output = String(decoding: data, as: UTF8.self)
-        XCTAssertEqual(process.terminationStatus, 0, output)
-        return output.trimmingCharacters(in: .whitespacesAndNewlines)
+        try certificates.python(script, arguments: arguments)
     }
 }
 

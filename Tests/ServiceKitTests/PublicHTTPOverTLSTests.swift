@@ -2,6 +2,7 @@ import Foundation
 import RPC
 import TLS
 import XCTest
+import XSCTestSupport
 @testable import ServiceKit
 
 /// HTTP/1.1 over TLS without the gateway: an RPC server's TLS listener offering h2 and
@@ -9,21 +10,15 @@ import XCTest
 /// port (`listensPlain = false`), which answers them with what their TLS established; Python's
 /// ssl is the client (keep-alive with two requests in one write, a client certificate, no ALPN).
 final class PublicHTTPOverTLSTests: XCTestCase {
-    private var folder: URL!
+    private var certificates: CertificateFolder!
 
     override func setUpWithError() throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("xsc-http1-tls-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        for name in ["ca", "partner-ca"] {
-            try openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2",
-                        "-subj", "/CN=XSC test \(name)", "-keyout", "\(name).key", "-out", "\(name).pem")
-        }
-        try issue("server", subject: "/CN=localhost", by: "ca", extensions: "subjectAltName=DNS:localhost\n")
-        try issue("partner", subject: "/CN=partner-17", by: "partner-ca", extensions: "extendedKeyUsage=clientAuth\n")
+        certificates = try CertificateFolder(prefix: "xsc-http1-tls", keys: .p256, serverNames: "DNS:localhost",
+                                             partnerSubject: "/CN=partner-17")
     }
 
     override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: folder)
+        certificates.remove()
     }
 
     func testHTTP11ConnectionsAreHandedToTheHTTP11Listener() throws {
@@ -89,7 +84,7 @@ final class PublicHTTPOverTLSTests: XCTestCase {
             print(c.selected_alpn_protocol(), bodies(c, 1)[0])
         with connect(['h2', 'http/1.1'], False) as c:
             print(c.selected_alpn_protocol())
-        """, arguments: [folder.path, String(try XCTUnwrap(server.tlsPort))])
+        """, arguments: [certificates.url.path, String(try XCTUnwrap(server.tlsPort))])
         XCTAssertEqual(output.split(separator: "\n").map(String.init), [
             "HTTP/1.1 http/1.1 CN=partner-17 /one|HTTP/1.1 http/1.1 CN=partner-17 /two",
             "None HTTP/1.1 - - /three",
@@ -97,40 +92,9 @@ final class PublicHTTPOverTLSTests: XCTestCase {
         ])
     }
 
-    private func path(_ name: String) -> String { folder.appendingPathComponent(name).path }
-
-    private func issue(_ name: String, subject: String, by ca: String, extensions: String) throws {
-        try openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-subj", subject,
-                    "-keyout", "\(name).key", "-out", "\(name).csr")
-        try extensions.write(to: folder.appendingPathComponent("\(name).ext"), atomically: true, encoding: .utf8)
-        try openssl("x509", "-req", "-in", "\(name).csr", "-CA", "\(ca).pem", "-CAkey", "\(ca).key", "-CAcreateserial",
-                    "-days", "2", "-extfile", "\(name).ext", "-out", "\(name).pem")
-    }
-
-    private func openssl(_ arguments: String...) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-        process.arguments = arguments
-        process.currentDirectoryURL = folder
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        XCTAssertEqual(process.terminationStatus, 0, "openssl \(arguments.joined(separator: " "))")
-    }
+    private func path(_ name: String) -> String { certificates.path(name) }
 
     private func python(_ script: String, arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script] + arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let output = String(decoding: data, as: UTF8.self)
-        XCTAssertEqual(process.terminationStatus, 0, output)
-        return output.trimmingCharacters(in: .whitespacesAndNewlines)
+        try certificates.python(script, arguments: arguments)
     }
 }
