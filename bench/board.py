@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import statistics
 import sys
 import tempfile
@@ -173,8 +172,7 @@ def main() -> int:
         with Cluster.started(Path(work), env={"gateway": {"XSC_RATE_BURST": "100000", "XSC_RATE_PER_SECOND": "100000",
                                                           "LOG_LEVEL": "warning"},
                                               "orders": {"LOG_LEVEL": "warning"}, "notifications": {"LOG_LEVEL": "warning"}}) as cluster:
-            output = cluster.seed_drill()
-            key = re.search(r"^partner key for drill-mall \(channel \w+\), shown once: (xsc_pk_\w+)$", output, re.MULTILINE).group(1)
+            key = cluster.drill_partner_key()
             base = cluster.http_url()
             token = requests.post(base + "/v1/staff/login", json={"phone": CS, "password": DRILL_PASSWORD}, timeout=30).json()["sessionToken"]
             page_weight(base)

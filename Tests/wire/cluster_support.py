@@ -393,6 +393,19 @@ class Cluster:
             self._seed_output = self.seed_drill()
         return self._seed_output
 
+    @staticmethod
+    def shown_key(seed_output: str, label: str = "partner key", owner: str = "drill-mall") -> str:
+        """The secret of the key `xsc seed-drill` printed once for `owner` ("partner key for
+        drill-mall (channel mall), shown once: xsc_pk_...")."""
+        found = re.search(rf"^{re.escape(label)} for {re.escape(owner)} \(channel \w+\), shown once: (xsc_pk_\w+)$",
+                          seed_output, re.MULTILINE)
+        assert found, f"no {label} for {owner} in the seed output"
+        return found.group(1)
+
+    def drill_partner_key(self) -> str:
+        """The drill-mall partner key of this (shared, seeded-once) system."""
+        return self.shown_key(self.seed_drill_once())
+
     def seed_drill(self) -> str:
         """Runs `xsc seed-drill` against the gateway; returns its output (keys are shown once in it)."""
         result = xsc("seed-drill", "--gateway", self.address("gateway"), "--member-password", DRILL_PASSWORD,

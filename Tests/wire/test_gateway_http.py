@@ -41,10 +41,7 @@ def cluster(standard_cluster):
 
 @pytest.fixture(scope="module")
 def key(cluster):
-    found = re.search(r"^partner key for drill-mall \(channel \w+\), shown once: (xsc_pk_\w+)$", cluster.seed_drill_once(),
-                      re.MULTILINE)
-    assert found
-    return found.group(1)
+    return cluster.drill_partner_key()
 
 
 def auth(key: str, **extra: str) -> dict[str, str]:

@@ -31,10 +31,7 @@ def cluster(standard_cluster):
 
 @pytest.fixture(scope="module")
 def drill(cluster):
-    output = cluster.seed_drill_once()
-    found = re.search(r"^partner key for drill-mall \(channel \w+\), shown once: (xsc_pk_\w+)$", output, re.MULTILINE)
-    assert found, output
-    return found.group(1)
+    return cluster.drill_partner_key()
 
 
 def login(cluster, phone: str, password: str = DRILL_PASSWORD) -> str:

@@ -73,10 +73,7 @@ def system(tmp_path_factory, certificates):
 @pytest.fixture(scope="module")
 def key(system):
     cluster, _ = system
-    found = re.search(r"^partner key for drill-mall \(channel \w+\), shown once: (xsc_pk_\w+)$", cluster.seed_drill_once(),
-                      re.MULTILINE)
-    assert found
-    return found.group(1)
+    return cluster.drill_partner_key()
 
 
 def https(system) -> str:
