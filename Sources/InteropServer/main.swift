@@ -46,6 +46,7 @@ func environmentNumber(_ name: String) -> Int? {
 if let burst = environmentNumber("XSC_PEER_CONNECT_BURST") { configuration.peerConnectBurst = burst }
 if let rate = environmentNumber("XSC_PEER_CONNECT_RATE"), rate > 0 { configuration.peerConnectRate = rate }
 if let millis = environmentNumber("XSC_PEER_COOLDOWN_MS") { configuration.peerCoolDown = .milliseconds(millis) }
+if let drop = environmentNumber("XSC_PEER_KERNEL_DROP") { configuration.peerKernelDrop = drop != 0 }
 let server = RPCServer(configuration: configuration, services: [InteropTestService()])
 do {
     try server.start()

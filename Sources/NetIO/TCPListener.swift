@@ -31,6 +31,9 @@ public final class TCPListener {
     }
 
     private var isClosed = false
+    /// Set once a drop filter was attached (PeerDropFilter): accepted sockets inherit the
+    /// listener's filter, and `prepareAccepted` then removes it from them.
+    var filterAttached = false
 
     deinit { close() }
 
@@ -54,6 +57,7 @@ public final class TCPListener {
         }
         guard client >= 0 else { return nil }
         let socket = TCPSocket(fd: client, peer: SocketAddress.fromKernel(storage))
+        socket.mayHaveInheritedFilter = filterAttached
         if prepared { socket.prepareAccepted() }
         return socket
     }

@@ -19,6 +19,10 @@ public final class TCPSocket {
     public let fd: Int32
     public let peer: SocketAddress?
     private var isClosed = false
+    /// Accepted from a listener that had a drop filter (PeerDropFilter), which the kernel copies
+    /// to the connection: removed in `prepareAccepted`, so the connection's packets do not run a
+    /// program meant for connection attempts.
+    var mayHaveInheritedFilter = false
 
     init(fd: Int32, peer: SocketAddress?) {
         self.fd = fd
@@ -58,6 +62,7 @@ public final class TCPSocket {
         _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
         _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
         setNoDelay()
+        if mayHaveInheritedFilter { _ = xsc_detach_socket_filter(fd) }
     }
 
     func setNoDelay() {

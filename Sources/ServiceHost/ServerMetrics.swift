@@ -10,5 +10,11 @@ enum ServerMetrics {
             let refusals = server.connectionRefusals
             return ConnectionRefusals.Reason.allCases.map { GaugeSample([$0.rawValue], Double(refusals[$0])) }
         }
+        // A blocked address's connection attempts are dropped by the kernel unseen: what can be
+        // counted is each block (an address cooling down, between its one connection a second).
+        registry.counterCallback("xsc_rpc_server_kernel_blocks_total",
+                                 help: "Times a cooling-down address was blocked in the kernel (its connection attempts dropped as SYNs).") { [server] in
+            [GaugeSample([], Double(server.kernelBlocks))]
+        }
     }
 }

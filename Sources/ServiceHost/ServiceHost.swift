@@ -104,6 +104,7 @@ public enum ServiceHost {
             rpc.peerConnectBurst = config.admission.peerConnectBurst
             rpc.peerConnectRate = config.admission.peerConnectRate
             rpc.peerCoolDown = config.admission.peerCoolDown
+            rpc.peerKernelDrop = config.admission.peerKernelDrop
             rpc.tlsHTTP1 = try definition.tlsHTTP1?(hosted)
             rpc.tls = try HostTLS.endpoint(config.tls, offersHTTP1: rpc.tlsHTTP1 != nil, logger: logger)
             if let authentication = definition.authenticationInterceptors {

@@ -135,11 +135,13 @@ final class AdmissionTests: XCTestCase {
     }
 
     /// The escalation: an address whose connection was ended for glitches (a rapid reset) gets
-    /// one connection a second during its cool-down, so its reconnect loop is closed at accept.
+    /// one connection a second during its cool-down, so its reconnect loop is closed at accept
+    /// (with the kernel drop turned off; the next test has it on).
     func testAPeerClosedForGlitchesCoolsDown() throws {
         let server = try startServer {
             $0.maxGlitchesPerConnection = 10
             $0.peerCoolDown = .seconds(60)
+            $0.peerKernelDrop = false
         }
         defer { server.shutdown() }
         let abuser = try RawHTTP2Client(port: server.port)
@@ -155,6 +157,40 @@ final class AdmissionTests: XCTestCase {
             XCTAssertTrue(again.frames().isEmpty)
         }
         XCTAssertEqual(server.connectionRefusals[.coolDown], 1)
+    }
+
+    /// With the kernel drop (the default) the cooling-down address's next connect is not even
+    /// answered: its SYN is dropped by the listener's socket filter, nothing is accepted or
+    /// refused. Its TCP retransmits the SYN after about a second, when the block of that second
+    /// is lifted, and that connection is served (the address's one connection a second).
+    func testACoolingDownPeerIsDroppedInTheKernelUntilItsNextConnectionIsDue() throws {
+        let server = try startServer {
+            $0.maxGlitchesPerConnection = 10
+            $0.peerCoolDown = .seconds(60)
+        }
+        defer { server.shutdown() }
+        let abuser = try RawHTTP2Client(port: server.port)
+        try abuser.send((0..<50).flatMap { index -> [UInt8] in
+            let stream = UInt32(1 + 2 * index)
+            return RawHTTP2Client.frame(type: 1, flags: 0x4, streamID: stream, payload: Self.requestBlock)
+                + RawHTTP2Client.frame(type: 3, flags: 0, streamID: stream, payload: [0, 0, 0, 8])
+        })
+        XCTAssertTrue(abuser.readUntilClosed(seconds: 10))
+        XCTAssertEqual(abuser.goawayErrorCode(), 11)
+        XCTAssertEqual(server.kernelBlocks, 1)
+        // The filter is applied on the listener's loop right after the close.
+        usleep(100_000)
+        let again = try TCPSocket.connect(to: SocketAddress(numericHost: "127.0.0.1", port: server.port))
+        var poll = pollfd(fd: again.fd, events: Int16(POLLOUT), revents: 0)
+        XCTAssertEqual(Glibc.poll(&poll, 1, 300), 0, "the SYN is dropped: no answer at all")
+        XCTAssertEqual(server.connectionRefusals.total, 0, "nothing reached accept")
+        XCTAssertEqual(Glibc.poll(&poll, 1, 5000), 1, "the retransmitted SYN gets in once the second is over")
+        XCTAssertNil(again.connectResult())
+        // Accepted on the server's loop: admitted as the address's one connection of the second,
+        // and the address is blocked again until the next one is due.
+        for _ in 0..<500 where server.kernelBlocks < 2 { usleep(10_000) }
+        XCTAssertEqual(server.kernelBlocks, 2, "blocked again until the next one is due")
+        XCTAssertEqual(server.connectionRefusals.total, 0, "served, not refused")
     }
 
     /// Without the cool-down (and the same rapid reset) the next connection is served: what

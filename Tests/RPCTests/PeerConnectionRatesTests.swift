@@ -81,4 +81,75 @@ final class PeerConnectionRatesTests: XCTestCase {
             XCTAssertLessThanOrEqual(table.count, 64)
         }
     }
+
+    // MARK: IPv6 per /64
+
+    func testIPv6AddressesShareTheBucketAndCoolDownOfTheir64() {
+        var table = rates(burst: 3)
+        XCTAssertEqual(["2001:db8:1:2::1", "2001:db8:1:2::2", "2001:db8:1:2:ffff::9"].map { table.admit($0, now: at(0)) },
+                       [.admitted, .admitted, .admitted])
+        XCTAssertEqual(table.admit("2001:db8:1:2:abcd::77", now: at(0)), .overRate, "a fourth address of the same /64")
+        XCTAssertEqual(table.admit("2001:db8:1:3::1", now: at(0)), .admitted, "the next /64 is another client")
+        table.closedForGlitches("2001:db8:1:3::1", now: at(10))
+        XCTAssertTrue(table.isCoolingDown("2001:db8:1:3:9999::5", now: at(20)), "the whole /64 cools down")
+        XCTAssertEqual(table.admit("2001:db8:1:3:9999::5", now: at(20)), .coolingDown)
+    }
+
+    func testIPv4MappedAddressesAreTheirIPv4Address() {
+        var table = rates(burst: 1)
+        XCTAssertEqual(table.admit("10.0.0.5", now: at(0)), .admitted)
+        XCTAssertEqual(table.admit("::ffff:10.0.0.5", now: at(0)), .overRate, "the same client through a dual-stack listener")
+        table.closedForGlitches("::ffff:10.0.0.6", now: at(0))
+        XCTAssertTrue(table.isCoolingDown("10.0.0.6", now: at(1)))
+    }
+
+    // MARK: Kernel blocks
+
+    func testACoolingDownAddressIsBlockedInTheKernelBetweenItsConnections() {
+        var table = rates(burst: 0)
+        XCTAssertEqual(table.kernelBlocks(now: at(0)), .init(generation: 0, prefixes: [], nextExpiry: nil))
+        table.closedForGlitches("10.0.0.9", now: at(0))
+        let blocked = table.kernelBlocks(now: at(10))
+        XCTAssertEqual(blocked.prefixes, [.v4(0x0A00_0009)], "blocked for the rest of the second its close used")
+        XCTAssertEqual(blocked.nextExpiry, at(1000))
+        XCTAssertNotEqual(blocked.generation, 0)
+        XCTAssertEqual(table.kernelBlocks(now: at(999)).generation, blocked.generation, "no change, same generation")
+
+        let lifted = table.kernelBlocks(now: at(1000))
+        XCTAssertEqual(lifted.prefixes, [], "lifted when the next connection is due")
+        XCTAssertNotEqual(lifted.generation, blocked.generation)
+        XCTAssertEqual(table.admit("10.0.0.9", now: at(1200)), .admitted, "its one connection of the second")
+        let again = table.kernelBlocks(now: at(1200))
+        XCTAssertEqual(again.prefixes, [.v4(0x0A00_0009)], "blocked again until the next one is due")
+        XCTAssertEqual(again.nextExpiry, at(2200))
+        XCTAssertEqual(table.kernelBlocksStarted, 2)
+
+        XCTAssertEqual(table.kernelBlocks(now: at(11_000)).prefixes, [])
+        XCTAssertEqual(table.admit("10.0.0.9", now: at(11_000)), .admitted, "the cool-down is over")
+        XCTAssertEqual(table.kernelBlocks(now: at(11_000)).prefixes, [], "and no longer blocked")
+    }
+
+    func testTheBlockNeverOutlastsTheCoolDown() {
+        var table = PeerConnectionRates(limits: .init(burst: 0, perSecond: 1, coolDown: .milliseconds(1500),
+                                                      coolDownInterval: .seconds(1)))
+        table.closedForGlitches("10.0.0.9", now: at(0))
+        XCTAssertEqual(table.admit("10.0.0.9", now: at(1000)), .admitted)
+        XCTAssertEqual(table.kernelBlocks(now: at(1000)).nextExpiry, at(1500), "the cool-down ends at 1.5 s")
+    }
+
+    func testKernelBlocksAreBoundedAndCanBeTurnedOff() {
+        var table = PeerConnectionRates(limits: .init(burst: 0, perSecond: 1, coolDown: .seconds(10), kernelDropLimit: 4))
+        for index in 0..<10 { table.closedForGlitches("10.0.0.\(index)", now: at(0)) }
+        XCTAssertEqual(table.kernelBlocks(now: at(1)).prefixes.count, 4, "the rest are refused at accept only")
+        XCTAssertEqual(table.admit("10.0.0.9", now: at(1)), .coolingDown)
+        table.closedForGlitches("2001:db8::1", now: at(1000))
+        XCTAssertEqual(table.kernelBlocks(now: at(1000)).prefixes, [.v6(0x2001_0DB8_0000_0000)], "a /64 once the others ended")
+        table.closedForGlitches("abuser", now: at(1000))
+        XCTAssertEqual(table.kernelBlocks(now: at(1000)).prefixes.count, 1, "not an address: accept-time refusal only")
+
+        var off = PeerConnectionRates(limits: .init(burst: 0, perSecond: 1, coolDown: .seconds(10), kernelDropLimit: 0))
+        off.closedForGlitches("10.0.0.1", now: at(0))
+        XCTAssertEqual(off.kernelBlocks(now: at(1)).prefixes, [])
+        XCTAssertEqual(off.admit("10.0.0.1", now: at(1)), .coolingDown, "the cool-down itself still applies")
+    }
 }

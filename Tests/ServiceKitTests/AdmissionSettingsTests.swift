@@ -14,7 +14,7 @@ final class AdmissionSettingsTests: XCTestCase {
         let printed = config.printable()
         for line in ["XSC_MAX_CONNECTIONS=4096", "XSC_MAX_CONNECTIONS_PER_PEER=1024", "XSC_MAX_CALLS_IN_FLIGHT=4096",
                      "XSC_BUSY_RETRY_AFTER_MS=100", "XSC_DB_MAX_WAITERS=64", "XSC_DB_ACQUIRE_TIMEOUT_MS=500",
-                     "XSC_PEER_CONNECT_BURST=500", "XSC_PEER_CONNECT_RATE=100", "XSC_PEER_COOLDOWN_MS=10000"] {
+                     "XSC_PEER_CONNECT_BURST=500", "XSC_PEER_CONNECT_RATE=100", "XSC_PEER_COOLDOWN_MS=10000", "XSC_PEER_KERNEL_DROP=1"] {
             XCTAssertTrue(printed.contains(line + "\n"), "missing \(line) in\n\(printed)")
         }
     }
@@ -24,7 +24,10 @@ final class AdmissionSettingsTests: XCTestCase {
             "XSC_MAX_CONNECTIONS": "300", "XSC_MAX_CONNECTIONS_PER_PEER": "20", "XSC_MAX_CALLS_IN_FLIGHT": "150",
             "XSC_BUSY_RETRY_AFTER_MS": "250", "XSC_DB_MAX_WAITERS": "8", "XSC_DB_ACQUIRE_TIMEOUT_MS": "50",
             "XSC_PEER_CONNECT_BURST": "0", "XSC_PEER_CONNECT_RATE": "7", "XSC_PEER_COOLDOWN_MS": "1500",
+            "XSC_PEER_KERNEL_DROP": "0",
         ]) { $1 })
+        XCTAssertFalse(config.admission.peerKernelDrop)
+        XCTAssertTrue(config.printable().contains("XSC_PEER_KERNEL_DROP=0\n"))
         XCTAssertEqual(config.admission.peerConnectBurst, 0)
         XCTAssertEqual(config.admission.peerConnectRate, 7)
         XCTAssertEqual(config.admission.peerCoolDown, .milliseconds(1500))
@@ -58,12 +61,12 @@ final class AdmissionSettingsTests: XCTestCase {
         let environment = base.merging([
             "XSC_MAX_CONNECTIONS": "10", "XSC_MAX_CONNECTIONS_PER_PEER": "11", "XSC_MAX_CALLS_IN_FLIGHT": "0",
             "XSC_BUSY_RETRY_AFTER_MS": "soon", "XSC_DB_MAX_WAITERS": "-1", "XSC_DB_ACQUIRE_TIMEOUT_MS": "999999",
-            "XSC_PEER_CONNECT_RATE": "0", "XSC_PEER_COOLDOWN_MS": "later",
+            "XSC_PEER_CONNECT_RATE": "0", "XSC_PEER_COOLDOWN_MS": "later", "XSC_PEER_KERNEL_DROP": "yes",
         ]) { $1 }
         XCTAssertThrowsError(try ServiceConfig.load(service: "orders", environment: environment)) { error in
             guard let error = error as? ServiceConfigError else { return XCTFail("wrong error \(error)") }
             for variable in ["XSC_MAX_CONNECTIONS_PER_PEER", "XSC_MAX_CALLS_IN_FLIGHT", "XSC_BUSY_RETRY_AFTER_MS",
-                             "XSC_DB_MAX_WAITERS", "XSC_DB_ACQUIRE_TIMEOUT_MS", "XSC_PEER_CONNECT_RATE", "XSC_PEER_COOLDOWN_MS"] {
+                             "XSC_DB_MAX_WAITERS", "XSC_DB_ACQUIRE_TIMEOUT_MS", "XSC_PEER_CONNECT_RATE", "XSC_PEER_COOLDOWN_MS", "XSC_PEER_KERNEL_DROP"] {
                 XCTAssertTrue(error.problems.contains { $0.hasPrefix(variable) }, "no problem for \(variable): \(error)")
             }
         }

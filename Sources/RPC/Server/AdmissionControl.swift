@@ -30,6 +30,9 @@ final class AdmissionControl: Sendable {
     private let calls = Atomic<Int>(0)
     private let unaryCalls = Atomic<Int>(0)
     private let connections: Mutex<Connections>
+    /// Called (any thread, outside the lock) when the set of addresses blocked in the kernel
+    /// changed: each listener's ListenerKernelDrop applies it on its own loop.
+    private let kernelBlockWatchers = Mutex<[@Sendable () -> Void]>([])
     /// The refusals of a call past a limit, with the delay a client should wait: made once,
     /// since under overload they are most of what the server sends.
     let busyRefusal: RequestHead.Rejection
@@ -73,7 +76,8 @@ final class AdmissionControl: Sendable {
     /// True when a connection from `peer` may be served (then `connectionClosed` must follow):
     /// the peer's connection rate and cool-down (PeerConnectionRates), then the counts.
     func admitConnection(peer: String, now: MonotonicTime = .now()) -> Bool {
-        connections.withLock { state in
+        let (admitted, blocksChanged) = connections.withLock { state -> (Bool, Bool) in
+            let generation = state.rates.blockGeneration
             let refusal: ConnectionRefusals.Reason?
             switch state.rates.admit(peer, now: now) {
             case .overRate: refusal = .peerRate
@@ -90,15 +94,40 @@ final class AdmissionControl: Sendable {
                     state.perPeer[peer] = fromPeer + 1
                 }
             }
-            guard let refusal else { return true }
+            let changed = state.rates.blockGeneration != generation
+            guard let refusal else { return (true, changed) }
             state.refusals.counts[refusal, default: 0] += 1
-            return false
+            return (false, changed)
         }
+        if blocksChanged { notifyKernelBlockWatchers() }
+        return admitted
     }
 
     /// A connection from `peer` was ended for glitches: the peer cools down.
     func peerClosedForGlitches(_ peer: String, now: MonotonicTime = .now()) {
-        connections.withLock { $0.rates.closedForGlitches(peer, now: now) }
+        let changed = connections.withLock { state in
+            let generation = state.rates.blockGeneration
+            state.rates.closedForGlitches(peer, now: now)
+            return state.rates.blockGeneration != generation
+        }
+        if changed { notifyKernelBlockWatchers() }
+    }
+
+    /// The addresses to drop in the kernel now (PeerConnectionRates.kernelBlocks).
+    func kernelBlocks(now: MonotonicTime = .now()) -> PeerConnectionRates.KernelBlocks {
+        connections.withLock { $0.rates.kernelBlocks(now: now) }
+    }
+
+    /// Addresses blocked in the kernel so far, each block counted once (for /metrics).
+    var kernelBlocksStarted: Int { connections.withLock { $0.rates.kernelBlocksStarted } }
+
+    /// `watcher` runs whenever the addresses to drop in the kernel change.
+    func watchKernelBlocks(_ watcher: @escaping @Sendable () -> Void) {
+        kernelBlockWatchers.withLock { $0.append(watcher) }
+    }
+
+    private func notifyKernelBlockWatchers() {
+        for watcher in kernelBlockWatchers.withLock({ $0 }) { watcher() }
     }
 
     func connectionClosed(peer: String) {

@@ -15,6 +15,16 @@ import NetIO
 ///   every user's cancels) reconnects within a second, while an abuser is down to one
 ///   connection's glitch burst per second.
 ///
+/// While an address cools down it is also blocked in the kernel for the rest of each interval
+/// after its one connection (`kernelBlocks`, applied to every listener by ListenerKernelDrop as a
+/// socket filter): the attacker's reconnects are dropped as SYNs instead of being accepted and
+/// closed here, which cost the server as much as serving them. A legitimate peer's SYN, dropped,
+/// is retransmitted by its TCP after about a second and finds the block lifted. At most
+/// `kernelDropLimit` addresses are blocked at once; beyond that the refusal at accept still applies.
+///
+/// Addresses are keyed per client (PeerPrefix.key): IPv4 as it is, IPv6 by its /64 (a host
+/// picks any address in it), IPv4-mapped IPv6 as the IPv4 address.
+///
 /// The table is bounded (`tableSize` addresses): when full, addresses whose state equals a new
 /// one (bucket full, no cool-down) are forgotten first, then the least recently seen. An
 /// attacker with more addresses than the table can thus shake out an older cool-down; memory
@@ -34,6 +44,17 @@ struct PeerConnectionRates {
         var coolDownInterval: Duration = .seconds(1)
         /// Addresses remembered at most.
         var tableSize = 4096
+        /// Addresses blocked in the kernel at once while cooling down; 0: none (the refusal at
+        /// accept alone).
+        var kernelDropLimit = PeerDropFilter.maxPrefixes
+    }
+
+    /// The addresses to drop in the kernel now; `generation` changes whenever the set does.
+    struct KernelBlocks: Equatable {
+        var generation: Int
+        var prefixes: [PeerPrefix]
+        /// When the earliest block ends (the set must be applied again then).
+        var nextExpiry: MonotonicTime?
     }
 
     enum Verdict: Equatable {
@@ -56,6 +77,12 @@ struct PeerConnectionRates {
 
     let limits: Limits
     private var peers: [String: Peer] = [:]
+    /// Addresses blocked in the kernel, until when (nanoseconds); bounded by `kernelDropLimit`.
+    private var blocked: [String: (prefix: PeerPrefix, until: UInt64)] = [:]
+    /// Changes with every change of `blocked`.
+    private(set) var blockGeneration = 0
+    /// Blocks started so far (for /metrics).
+    private(set) var kernelBlocksStarted = 0
 
     init(limits: Limits) {
         self.limits = limits
@@ -67,7 +94,8 @@ struct PeerConnectionRates {
     private var rateLimited: Bool { limits.burst > 0 }
 
     /// Whether a new connection from `peer` may be served now; an admitted one spends a token.
-    mutating func admit(_ peer: String, now: MonotonicTime) -> Verdict {
+    mutating func admit(_ host: String, now: MonotonicTime) -> Verdict {
+        let peer = PeerPrefix.key(forHost: host)
         let at = now.nanoseconds
         guard var state = peers[peer] ?? (rateLimited ? makePeer(at) : nil) else { return .admitted }
         state.lastSeen = at
@@ -75,6 +103,7 @@ struct PeerConnectionRates {
         if at < state.coolDownUntil {
             guard at >= state.nextInCoolDown else { return .coolingDown }
             state.nextInCoolDown = at &+ Self.nanos(limits.coolDownInterval)
+            block(peer, until: min(state.nextInCoolDown, state.coolDownUntil), now: at)
             return .admitted
         }
         guard rateLimited else { return .admitted }
@@ -85,8 +114,9 @@ struct PeerConnectionRates {
     }
 
     /// A connection from `peer` was closed for glitches: start (or lengthen) its cool-down.
-    mutating func closedForGlitches(_ peer: String, now: MonotonicTime) {
+    mutating func closedForGlitches(_ host: String, now: MonotonicTime) {
         guard limits.coolDown > .zero else { return }
+        let peer = PeerPrefix.key(forHost: host)
         let at = now.nanoseconds
         var state = peers[peer] ?? makePeer(at)
         let window = Self.nanos(limits.maxCoolDown)
@@ -102,12 +132,42 @@ struct PeerConnectionRates {
         state.refilledAt = at
         state.lastSeen = at
         store(peer, state, now: at)
+        block(peer, until: min(state.nextInCoolDown, state.coolDownUntil), now: at)
     }
 
-    /// True while `peer` is cooling down (for tests and figures).
-    func isCoolingDown(_ peer: String, now: MonotonicTime) -> Bool {
-        guard let state = peers[peer] else { return false }
+    /// True while `host`'s address is cooling down (for tests and figures).
+    func isCoolingDown(_ host: String, now: MonotonicTime) -> Bool {
+        guard let state = peers[PeerPrefix.key(forHost: host)] else { return false }
         return now.nanoseconds < state.coolDownUntil
+    }
+
+    // MARK: Kernel blocks
+
+    /// What to drop in the kernel now: ended blocks are forgotten first.
+    mutating func kernelBlocks(now: MonotonicTime) -> KernelBlocks {
+        let at = now.nanoseconds
+        pruneBlocks(at)
+        return KernelBlocks(generation: blockGeneration, prefixes: blocked.values.map(\.prefix),
+                            nextExpiry: blocked.values.map(\.until).min().map { MonotonicTime(nanoseconds: $0) })
+    }
+
+    /// Blocks `peer` in the kernel until `until` (an address that is not an IP address, or one
+    /// past the limit, is refused at accept only).
+    private mutating func block(_ peer: String, until: UInt64, now at: UInt64) {
+        guard limits.kernelDropLimit > 0, until > at, let prefix = PeerPrefix(host: peer) else { return }
+        if blocked[peer] == nil && blocked.count >= limits.kernelDropLimit {
+            pruneBlocks(at)
+            guard blocked.count < limits.kernelDropLimit else { return }
+        }
+        blocked[peer] = (prefix, until)
+        blockGeneration &+= 1
+        kernelBlocksStarted += 1
+    }
+
+    private mutating func pruneBlocks(_ at: UInt64) {
+        let before = blocked.count
+        blocked = blocked.filter { $0.value.until > at }
+        if blocked.count != before { blockGeneration &+= 1 }
     }
 
     // MARK: Table

@@ -47,6 +47,13 @@ public final class RPCServer: @unchecked Sendable {
         public var peerMaxCoolDown: Duration = .seconds(300)
         /// Client addresses the rate table remembers at most (idle ones are forgotten first).
         public var peerTableSize = 4096
+        /// While an address cools down, its connection attempts between its one connection a
+        /// second are dropped in the kernel (a socket filter on every listener, at most
+        /// PeerDropFilter.maxPrefixes addresses at once) instead of being accepted and closed:
+        /// a reconnect loop then costs the server nothing. A legitimate client sharing the
+        /// address sees its connect answered after its TCP retransmits the SYN (about a second)
+        /// rather than a connection closed at once. false: the refusal at accept alone.
+        public var peerKernelDrop = true
         /// Block SIGINT/SIGTERM at start so `waitUntilShutdown` can receive them.
         public var handlesTerminationSignals = true
         public var keepalive = KeepalivePolicy()
@@ -104,7 +111,8 @@ public final class RPCServer: @unchecked Sendable {
                                                                     perSecond: configuration.peerConnectRate,
                                                                     coolDown: configuration.peerCoolDown,
                                                                     maxCoolDown: configuration.peerMaxCoolDown,
-                                                                    tableSize: max(1, configuration.peerTableSize))))
+                                                                    tableSize: max(1, configuration.peerTableSize),
+                                                                    kernelDropLimit: configuration.peerKernelDrop ? PeerDropFilter.maxPrefixes : 0)))
         let names = services.map { $0.rpcService.name }
         let health = HealthStatusStore(serving: [""] + names + [HealthService.serviceName])
         let reflection = ReflectionService(serviceNames: names + [HealthService.serviceName] + configuration.reflectedServiceNames)
@@ -121,6 +129,10 @@ public final class RPCServer: @unchecked Sendable {
 
     /// Connections closed at accept so far, by reason, for metrics.
     public var connectionRefusals: ConnectionRefusals { admission.refusals }
+
+    /// Times an address was blocked in the kernel so far (`peerKernelDrop`), for metrics: its
+    /// connection attempts are then dropped unseen, so they cannot be counted one by one.
+    public var kernelBlocks: Int { admission.kernelBlocksStarted }
 
     /// Calls give received bytes back as their handlers read them (ServerCall), so the client's
     /// windows bound what a connection can make the server hold. A message is only handed over
@@ -150,6 +162,7 @@ public final class RPCServer: @unchecked Sendable {
                                           router: router, liveConnections: liveConnections, admission: admission)
             // Registered before the loop thread starts, so no other thread touches the loop yet.
             try loop.register(fd: listener.fd, handler: acceptor)
+            acceptor.dropCoolingDownPeersInKernel()
             acceptors.append(acceptor)
             try addTLSAcceptor(loop: loop, resources: resources)
             threads.append(LoopThread(loop: loop))

@@ -39,6 +39,8 @@ final class ServerAcceptor: IOHandler {
     var acceptingStopped = false
     /// Set on the TLS listener's acceptor (ServerTLS): its connections run over TLS.
     var tls: TLSServerIdentity?
+    /// The listener's kernel drop of cooling-down addresses (nil when turned off).
+    private var kernelDrop: ListenerKernelDrop?
 
     init(listener: TCPListener, resources: ServerLoopResources, configuration: RPCServer.Configuration,
          router: MethodRouter, liveConnections: ConnectionCount, admission: AdmissionControl) {
@@ -106,8 +108,18 @@ final class ServerAcceptor: IOHandler {
         return connection
     }
 
+    /// Drops cooling-down addresses' connection attempts in the kernel, at this listener
+    /// (`peerKernelDrop`). Called before the loop runs.
+    func dropCoolingDownPeersInKernel() {
+        guard configuration.peerKernelDrop else { return }
+        let drop = ListenerKernelDrop(listener: listener, loop: resources.loop, admission: admission)
+        drop.start()
+        kernelDrop = drop
+    }
+
     func stopAccepting() {
         acceptingStopped = true
+        kernelDrop?.stop()
         resources.loop.deregister(fd: listener.fd)
         listener.close()
     }

@@ -48,6 +48,7 @@ extension RPCServer {
                                       router: router, liveConnections: liveConnections, admission: admission)
         acceptor.tls = endpoint.identity
         try loop.register(fd: listener.fd, handler: acceptor)
+        acceptor.dropCoolingDownPeersInKernel()
         tlsAcceptors.append(acceptor)
     }
 

@@ -19,6 +19,12 @@ public struct AdmissionSettings: Sendable, Equatable {
     /// like), its address may open one connection a second for this long (doubled per repeat,
     /// up to 5 minutes); 0 turns cool-downs off.
     public var peerCoolDown: Duration = .seconds(10)
+    /// XSC_PEER_KERNEL_DROP (1 or 0): while an address cools down, its connection attempts
+    /// between its one connection a second are dropped in the kernel (a socket filter on the
+    /// listeners) rather than accepted and closed. A legitimate client sharing a cooling-down
+    /// address (the gateway's backend connections from 127.0.0.1) then connects when its TCP
+    /// retransmits the SYN, about a second later, instead of seeing its connection closed.
+    public var peerKernelDrop = true
     /// XSC_MAX_CALLS_IN_FLIGHT: calls being handled at once (health and reflection exempt).
     public var maxCallsInFlight = 4096
     /// XSC_MAX_UNARY_CALLS_IN_FLIGHT: unary calls handled at once, besides the cap above; 0
@@ -57,6 +63,7 @@ public struct AdmissionSettings: Sendable, Equatable {
             "XSC_PEER_CONNECT_BURST=\(peerConnectBurst)",
             "XSC_PEER_CONNECT_RATE=\(peerConnectRate)",
             "XSC_PEER_COOLDOWN_MS=\(peerCoolDown.wholeMilliseconds)",
+            "XSC_PEER_KERNEL_DROP=\(peerKernelDrop ? 1 : 0)",
             "XSC_MAX_CALLS_IN_FLIGHT=\(maxCallsInFlight)",
             "XSC_MAX_UNARY_CALLS_IN_FLIGHT=\(maxUnaryCallsInFlight.map(String.init) ?? "auto")",
             "XSC_BUSY_RETRY_AFTER_MS=\(busyRetryAfter.wholeMilliseconds)",
@@ -78,6 +85,7 @@ extension EnvironmentReader {
         settings.peerConnectRate = wholeNumber("XSC_PEER_CONNECT_RATE", in: 1...1_000_000, default: settings.peerConnectRate)
         settings.peerCoolDown = .milliseconds(wholeNumber("XSC_PEER_COOLDOWN_MS", in: 0...3_600_000,
                                                           default: Int(settings.peerCoolDown.wholeMilliseconds)))
+        settings.peerKernelDrop = wholeNumber("XSC_PEER_KERNEL_DROP", in: 0...1, default: 1) == 1
         settings.maxCallsInFlight = wholeNumber("XSC_MAX_CALLS_IN_FLIGHT", in: 1...1_000_000, default: settings.maxCallsInFlight)
         if value("XSC_MAX_UNARY_CALLS_IN_FLIGHT") != nil {
             settings.maxUnaryCallsInFlight = wholeNumber("XSC_MAX_UNARY_CALLS_IN_FLIGHT", in: 0...1_000_000, default: 0)
