@@ -123,10 +123,15 @@ final class PeerConnectionRatesTests: XCTestCase {
         XCTAssertEqual(again.prefixes, [.v4(0x0A00_0009)], "blocked again until the next one is due")
         XCTAssertEqual(again.nextExpiry, at(2200))
         XCTAssertEqual(table.kernelBlocksStarted, 2)
+        table.closedForGlitches("10.0.0.9", now: at(1300))   // that connection was a rapid reset too
+        let longer = table.kernelBlocks(now: at(1300))
+        XCTAssertEqual(longer.generation, again.generation, "a longer block of a blocked address: the filter stays")
+        XCTAssertEqual(longer.nextExpiry, at(2300))
+        XCTAssertEqual(table.kernelBlocksStarted, 2)
 
-        XCTAssertEqual(table.kernelBlocks(now: at(11_000)).prefixes, [])
-        XCTAssertEqual(table.admit("10.0.0.9", now: at(11_000)), .admitted, "the cool-down is over")
-        XCTAssertEqual(table.kernelBlocks(now: at(11_000)).prefixes, [], "and no longer blocked")
+        XCTAssertEqual(table.kernelBlocks(now: at(2300)).prefixes, [])
+        XCTAssertEqual(table.admit("10.0.0.9", now: at(60_000)), .admitted, "the cool-down (20 s after two closes) is over")
+        XCTAssertEqual(table.kernelBlocks(now: at(60_000)).prefixes, [], "and no longer blocked")
     }
 
     func testTheBlockNeverOutlastsTheCoolDown() {

@@ -5,18 +5,22 @@ import NetIO
 /// listener's loop thread. Every SO_REUSEPORT listener of every loop, the TLS one too, has its
 /// own: the kernel runs a socket's filter only for the packets that socket receives.
 ///
-/// Re-attachments are rate-limited (`minimumInterval` per listener): changes coming faster are
-/// applied together once the interval has passed; until then the refusal at accept covers the
-/// difference. A timer applies the set again when its earliest block ends.
+/// Re-attachments are rate-limited per listener (a token bucket: `attachBurst` at once,
+/// `attachesPerSecond` after that): changes coming faster are applied together when the next
+/// attachment is allowed; until then the refusal at accept covers the difference. The burst lets
+/// the usual pair - a block lifted, then set again right after the address's one connection -
+/// through at once. A timer applies the set again when its earliest block ends.
 final class ListenerKernelDrop: @unchecked Sendable {
-    static let minimumInterval: Duration = .milliseconds(25)
+    static let attachBurst = 8.0
+    static let attachesPerSecond = 40.0
 
     private let listener: TCPListener
     private let loop: EventLoop
     private let admission: AdmissionControl
     /// The generation of AdmissionControl's set the filter shows (0: nothing blocked, no filter).
     private var appliedGeneration = 0
-    private var lastAttach = MonotonicTime(nanoseconds: 0)
+    private var attachTokens = ListenerKernelDrop.attachBurst
+    private var refilledAt = MonotonicTime.now()
     private var timer: (id: TimerID, at: MonotonicTime)?
     private var stopped = false
     /// Attachments the kernel refused (for tests; the refusal at accept still applies then).
@@ -44,20 +48,28 @@ final class ListenerKernelDrop: @unchecked Sendable {
         let blocks = admission.kernelBlocks(now: now)
         var wake = blocks.nextExpiry
         if blocks.generation != appliedGeneration {
-            let allowed = lastAttach.adding(Self.minimumInterval)
-            if now >= allowed || lastAttach.nanoseconds == 0 {
+            refill(now)
+            if attachTokens >= 1 {
+                attachTokens -= 1
                 do {
                     try listener.dropConnections(PeerDropFilter(dropping: blocks.prefixes))
                 } catch {
                     failures += 1
                 }
                 appliedGeneration = blocks.generation
-                lastAttach = now
             } else {
+                let allowed = now.adding(nanoseconds: UInt64((1 - attachTokens) / Self.attachesPerSecond * 1e9) + 1)
                 wake = min(wake ?? allowed, allowed)
             }
         }
         if let wake { wakeUp(at: wake) }
+    }
+
+    private func refill(_ now: MonotonicTime) {
+        guard now > refilledAt else { return }
+        let seconds = Double(now.nanoseconds - refilledAt.nanoseconds) / 1e9
+        attachTokens = min(Self.attachBurst, attachTokens + seconds * Self.attachesPerSecond)
+        refilledAt = now
     }
 
     /// Before the listener closes.

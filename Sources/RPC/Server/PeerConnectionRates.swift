@@ -159,7 +159,11 @@ struct PeerConnectionRates {
             pruneBlocks(at)
             guard blocked.count < limits.kernelDropLimit else { return }
         }
-        blocked[peer] = (prefix, until)
+        let already = blocked[peer].map { $0.until > at } ?? false
+        blocked[peer] = (prefix, max(until, blocked[peer]?.until ?? 0))
+        // Lengthening a block leaves the set (and the filter) as it is: its end is met by the
+        // next `kernelBlocks` after the old end.
+        guard !already else { return }
         blockGeneration &+= 1
         kernelBlocksStarted += 1
     }
