@@ -79,7 +79,8 @@ final class AssemblyBox: Sendable {
         let assembly = get(hosted)
         return listener.withLock { listener in
             if let listener { return listener }
-            let made = assembly.publicHTTPListener(settings: settings)
+            let made = assembly.publicHTTPListener(settings: settings, admission: hosted.config.admission)
+            made.registerMetrics(in: hosted.metrics)
             listener = made
             return made
         }
@@ -137,9 +138,12 @@ public struct GatewayAssembly: Sendable {
 
     /// The HTTP/1.1 listener of the partner API: its plain port (XSC_HTTP_LISTEN; none when off)
     /// and the TLS listener's `http/1.1` connections.
-    func publicHTTPListener(settings: GatewaySettings) -> PublicHTTPListener {
+    func publicHTTPListener(settings: GatewaySettings, admission: AdmissionSettings) -> PublicHTTPListener {
         let address = settings.httpListen ?? HostPort(host: "0.0.0.0", port: 0)
         var configuration = PublicHTTPListener.Configuration(host: address.host, port: address.port)
+        // The same per-address connection rate as the gRPC port (XSC_PEER_CONNECT_BURST/_RATE).
+        configuration.peerRates.burst = admission.peerConnectBurst
+        configuration.peerRates.perSecond = admission.peerConnectRate
         configuration.maxBodyBytes = settings.httpMaxBodyBytes
         configuration.listensPlain = settings.httpListen != nil
         return PublicHTTPListener(configuration: configuration, handler: partnerHTTP.handler)

@@ -15,6 +15,8 @@ public struct ConnectionRefusals: Sendable, Equatable {
 
     public var counts: [Reason: Int] = [:]
 
+    public init() {}
+
     public subscript(reason: Reason) -> Int { counts[reason, default: 0] }
 
     public var total: Int { counts.values.reduce(0, +) }

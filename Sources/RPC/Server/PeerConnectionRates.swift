@@ -29,24 +29,37 @@ import NetIO
 /// one (bucket full, no cool-down) are forgotten first, then the least recently seen. An
 /// attacker with more addresses than the table can thus shake out an older cool-down; memory
 /// stays bounded, which matters more. A value type with the time passed in: tested without
-/// sleeping; AdmissionControl holds it under its lock.
-struct PeerConnectionRates {
-    struct Limits: Sendable, Equatable {
+/// sleeping; AdmissionControl holds it under its lock, the public HTTP/1.1 listener
+/// (ServiceKit) on its loop.
+public struct PeerConnectionRates: Sendable {
+    public struct Limits: Sendable, Equatable {
         /// Connections an address may open at once; 0 turns the rate limit off (the cool-down
         /// still applies).
-        var burst: Int
+        public var burst: Int
         /// Connections per second an address earns back.
-        var perSecond: Int
+        public var perSecond: Int
         /// The first cool-down after a glitch close; zero turns cool-downs off.
-        var coolDown: Duration
-        var maxCoolDown: Duration = .seconds(300)
+        public var coolDown: Duration
+        public var maxCoolDown: Duration = .seconds(300)
         /// While cooling down, one connection per this interval.
-        var coolDownInterval: Duration = .seconds(1)
+        public var coolDownInterval: Duration = .seconds(1)
         /// Addresses remembered at most.
-        var tableSize = 4096
+        public var tableSize = 4096
         /// Addresses blocked in the kernel at once while cooling down; 0: none (the refusal at
         /// accept alone).
-        var kernelDropLimit = PeerDropFilter.maxPrefixes
+        public var kernelDropLimit = PeerDropFilter.maxPrefixes
+
+        public init(burst: Int, perSecond: Int, coolDown: Duration, maxCoolDown: Duration = .seconds(300),
+                    coolDownInterval: Duration = .seconds(1), tableSize: Int = 4096,
+                    kernelDropLimit: Int = PeerDropFilter.maxPrefixes) {
+            self.burst = burst
+            self.perSecond = perSecond
+            self.coolDown = coolDown
+            self.maxCoolDown = maxCoolDown
+            self.coolDownInterval = coolDownInterval
+            self.tableSize = tableSize
+            self.kernelDropLimit = kernelDropLimit
+        }
     }
 
     /// The addresses to drop in the kernel now; `generation` changes whenever the set does.
@@ -57,7 +70,7 @@ struct PeerConnectionRates {
         var nextExpiry: MonotonicTime?
     }
 
-    enum Verdict: Equatable {
+    public enum Verdict: Equatable, Sendable {
         case admitted
         /// The address's bucket is empty.
         case overRate
@@ -75,7 +88,7 @@ struct PeerConnectionRates {
         var strikes = 0
     }
 
-    let limits: Limits
+    public let limits: Limits
     private var peers: [String: Peer] = [:]
     /// Addresses blocked in the kernel, until when (nanoseconds); bounded by `kernelDropLimit`.
     private var blocked: [String: (prefix: PeerPrefix, until: UInt64)] = [:]
@@ -84,17 +97,17 @@ struct PeerConnectionRates {
     /// Blocks started so far (for /metrics).
     private(set) var kernelBlocksStarted = 0
 
-    init(limits: Limits) {
+    public init(limits: Limits) {
         self.limits = limits
     }
 
     /// Addresses remembered now (for tests and figures).
-    var count: Int { peers.count }
+    public var count: Int { peers.count }
 
     private var rateLimited: Bool { limits.burst > 0 }
 
     /// Whether a new connection from `peer` may be served now; an admitted one spends a token.
-    mutating func admit(_ host: String, now: MonotonicTime) -> Verdict {
+    public mutating func admit(_ host: String, now: MonotonicTime) -> Verdict {
         let peer = PeerPrefix.key(forHost: host)
         let at = now.nanoseconds
         guard var state = peers[peer] ?? (rateLimited ? makePeer(at) : nil) else { return .admitted }

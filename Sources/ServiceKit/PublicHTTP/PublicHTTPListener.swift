@@ -21,6 +21,12 @@ public final class PublicHTTPListener: BackgroundWorker, @unchecked Sendable {
         /// Further connections are closed at once.
         public var maxConnections = 1024
         public var maxConnectionsPerPeer = 64
+        /// How fast one client address (IPv6: its /64) may open connections, judged at accept
+        /// like the RPC server's (PeerConnectionRates, the same type): `burst` at once,
+        /// `perSecond` after that (burst 0: no limit); past it a connection is closed at once.
+        /// No cool-down: HTTP/1.1 has no glitches to close a connection for. The TLS port's
+        /// HTTP/1.1 connections were judged by the RPC server's own check when accepted there.
+        public var peerRates = PeerConnectionRates.Limits(burst: 500, perSecond: 100, coolDown: .zero, kernelDropLimit: 0)
         /// A request must arrive completely within this of the connection opening or of the
         /// previous answer; also the keep-alive idle time.
         public var requestTimeout: Duration = .seconds(10)
@@ -47,6 +53,8 @@ public final class PublicHTTPListener: BackgroundWorker, @unchecked Sendable {
     private var acceptor: PublicHTTPAcceptor?
     /// Where `adopt` (any thread) hands connections while running.
     private let running = Mutex<(loop: EventLoop, acceptor: PublicHTTPAcceptor)?>(nil)
+    /// The refusals of an acceptor that stopped (so /metrics does not go back to zero).
+    private let stoppedRefusals = Mutex(ConnectionRefusals())
     /// The bound port (useful when configured with port 0); 0 without a plain listener.
     public private(set) var port = 0
 
@@ -72,6 +80,21 @@ public final class PublicHTTPListener: BackgroundWorker, @unchecked Sendable {
         running.withLock { $0 = (loop, acceptor) }
     }
 
+    /// Connections closed at accept so far, by reason.
+    public var connectionRefusals: ConnectionRefusals {
+        running.withLock { $0?.acceptor.refusals } ?? stoppedRefusals.withLock { $0 }
+    }
+
+    /// `xsc_public_http_connections_refused_total{reason}` on `registry` (read at scrape time).
+    public func registerMetrics(in registry: MetricsRegistry) {
+        registry.counterCallback("xsc_public_http_connections_refused_total",
+                                 help: "Public HTTP/1.1 connections closed at accept, by reason (peer_rate, peer_limit, server_limit).",
+                                 labels: ["reason"]) { [self] in
+            let refusals = connectionRefusals
+            return [ConnectionRefusals.Reason.peerRate, .peerLimit, .serverLimit].map { GaugeSample([$0.rawValue], Double(refusals[$0])) }
+        }
+    }
+
     /// Serves an HTTP/1.1 connection the TLS listener handed over (any thread). Closed at once
     /// when the listener is not running or over its connection limits.
     public func adopt(_ connection: TLSHTTP1Connection) {
@@ -86,6 +109,7 @@ public final class PublicHTTPListener: BackgroundWorker, @unchecked Sendable {
     public func stop() async {
         guard let thread, let acceptor else { return }
         running.withLock { $0 = nil }
+        stoppedRefusals.withLock { $0 = acceptor.refusals }
         thread.loop.execute { [acceptor] in acceptor.beginShutdown() }
         for _ in 0..<50 where acceptor.openConnections.load(ordering: .relaxed) > 0 {
             try? await Task.sleep(for: .milliseconds(100))
@@ -109,6 +133,8 @@ final class PublicHTTPAcceptor: IOHandler, @unchecked Sendable {
     private let configuration: PublicHTTPListener.Configuration
     private var connections: [Int32: PublicHTTPConnection] = [:]
     private var perPeer: [String: Int] = [:]
+    private var rates: PeerConnectionRates
+    private let refusalCounts = Mutex(ConnectionRefusals())
     let openConnections = Atomic<Int>(0)
 
     private var accepting = true
@@ -119,16 +145,26 @@ final class PublicHTTPAcceptor: IOHandler, @unchecked Sendable {
         self.loop = loop
         self.handler = handler
         self.configuration = configuration
+        rates = PeerConnectionRates(limits: configuration.peerRates)
     }
+
+    /// Connections closed at accept so far (any thread).
+    var refusals: ConnectionRefusals { refusalCounts.withLock { $0 } }
 
     func handleIO(readable: Bool, writable: Bool, hangup: Bool) {
         guard let listener else { return }
-        while let socket = listener.accept() {
+        // Unprepared: a refused connection costs an accept and a close, no socket options.
+        while let socket = listener.accept(prepared: false) {
             let peer = socket.peer?.host ?? ""
-            guard admits(peer) else {
+            guard accepting else {
                 socket.close()
                 continue
             }
+            if let refusal = rates.admit(peer, now: .now()) == .admitted ? refusalByCount(peer) : .peerRate {
+                refuse(socket, for: refusal)
+                continue
+            }
+            socket.prepareAccepted()
             let stream: any ByteStream
             do {
                 stream = try configuration.makeStream(socket)
@@ -140,18 +176,24 @@ final class PublicHTTPAcceptor: IOHandler, @unchecked Sendable {
         }
     }
 
-    /// Whether one more connection from `peer` is within the limits.
-    private func admits(_ peer: String) -> Bool {
-        accepting && connections.count < configuration.maxConnections
-            && perPeer[peer, default: 0] < configuration.maxConnectionsPerPeer
+    private func refuse(_ stream: any ByteStream, for reason: ConnectionRefusals.Reason) {
+        refusalCounts.withLock { $0.counts[reason, default: 0] += 1 }
+        stream.close()
+    }
+
+    /// Why one more connection from `peer` would be past the connection counts (nil: it is not).
+    private func refusalByCount(_ peer: String) -> ConnectionRefusals.Reason? {
+        if connections.count >= configuration.maxConnections { return .serverLimit }
+        if perPeer[peer, default: 0] >= configuration.maxConnectionsPerPeer { return .peerLimit }
+        return nil
     }
 
     /// Serves a connection: an accepted socket, or one handed over by the TLS listener (checked
     /// against the same limits here).
     func open(_ stream: any ByteStream, peer: String, tls: TLSConnectionInfo?, admitted: Bool = false) {
-        guard admitted || admits(peer) else {
-            stream.close()
-            return
+        if !admitted {
+            guard accepting else { return stream.close() }
+            if let refusal = refusalByCount(peer) { return refuse(stream, for: refusal) }
         }
         let connection = PublicHTTPConnection(stream: stream, loop: loop, handler: handler,
                                               configuration: configuration, tls: tls) { [weak self] closed in
