@@ -11,9 +11,11 @@ final class PublicHTTPListenerTests: XCTestCase {
         try start(requestTimeout: .milliseconds(300))
     }
 
-    private func start(requestTimeout: Duration) throws {
+    private func start(requestTimeout: Duration, peerBurst: Int = 500) throws {
         var configuration = PublicHTTPListener.Configuration(host: "127.0.0.1", port: 0)
         configuration.requestTimeout = requestTimeout
+        configuration.peerRates.burst = peerBurst
+        configuration.peerRates.perSecond = 1
         configuration.maxConnectionsPerPeer = 3
         configuration.maxBodyBytes = 64
         listener = PublicHTTPListener(configuration: configuration) { request, responder in
@@ -87,5 +89,24 @@ final class PublicHTTPListenerTests: XCTestCase {
         let fourth = try client()
         fourth.send("GET /x HTTP/1.1\r\n\r\n")
         XCTAssertNil(fourth.readResponse(), "closed at accept: no answer")
+        XCTAssertEqual(listener.connectionRefusals[.peerLimit], 1)
+    }
+
+    /// The per-address connection rate (PeerConnectionRates, as on the gRPC port): past the
+    /// burst a new connection is closed at accept and counted, whether or not the earlier ones
+    /// are still open.
+    func testConnectionsFasterThanTheAddressRateAreClosedAtAccept() throws {
+        stop()
+        try start(requestTimeout: .seconds(60), peerBurst: 2)
+        for _ in 0..<2 {
+            let connection = try client()
+            connection.send("GET /a HTTP/1.1\r\nConnection: close\r\n\r\n")
+            XCTAssertEqual(connection.readResponse()?.status, 200)
+        }
+        let third = try client()
+        third.send("GET /x HTTP/1.1\r\n\r\n")
+        XCTAssertNil(third.readResponse(), "closed at accept: no answer")
+        XCTAssertEqual(listener.connectionRefusals[.peerRate], 1)
+        XCTAssertEqual(listener.connectionRefusals.total, 1)
     }
 }
