@@ -1,7 +1,9 @@
 import Glibc
 import Messages
 import NetIO
+import TLS
 import XCTest
+import XSCTestSupport
 @testable import RPC
 
 /// Admission control: past `maxCallsInFlight` a call is refused at once with RESOURCE_EXHAUSTED
@@ -191,6 +193,36 @@ final class AdmissionTests: XCTestCase {
         for _ in 0..<500 where server.kernelBlocks < 2 { usleep(10_000) }
         XCTAssertEqual(server.kernelBlocks, 2, "blocked again until the next one is due")
         XCTAssertEqual(server.connectionRefusals.total, 0, "served, not refused")
+    }
+
+    /// Every listener drops the cooling-down address: both SO_REUSEPORT listeners of a two-loop
+    /// server (the kernel spreads connects over them by their ports) and the TLS listener.
+    func testEveryListenerOfEveryLoopDropsACoolingDownPeer() throws {
+        let certificates = try CertificateFolder(prefix: "xsc-kernel-drop", keys: .rsa2048, serverNames: "IP:127.0.0.1",
+                                                 partnerSubject: "/CN=unused")
+        defer { certificates.remove() }
+        let path = { (name: String) in certificates.url.appendingPathComponent(name).path }
+        let identity = try TLSServerIdentity(files: TLSServerFiles(certificateChain: path("server.pem"), privateKey: path("server.key")))
+        let server = try startServer {
+            $0.eventLoops = 2
+            $0.maxGlitchesPerConnection = 10
+            $0.peerCoolDown = .seconds(60)
+            $0.tls = TLSEndpoint(host: "127.0.0.1", port: 0, identity: identity)
+        }
+        defer { server.shutdown() }
+        let abuser = try RawHTTP2Client(port: server.port)
+        try abuser.send((0..<50).flatMap { index -> [UInt8] in
+            let stream = UInt32(1 + 2 * index)
+            return RawHTTP2Client.frame(type: 1, flags: 0x4, streamID: stream, payload: Self.requestBlock)
+                + RawHTTP2Client.frame(type: 3, flags: 0, streamID: stream, payload: [0, 0, 0, 8])
+        })
+        XCTAssertTrue(abuser.readUntilClosed(seconds: 10))
+        usleep(100_000)
+        let ports = Array(repeating: server.port, count: 8) + Array(repeating: try XCTUnwrap(server.tlsPort), count: 8)
+        let attempts = try ports.map { try TCPSocket.connect(to: SocketAddress(numericHost: "127.0.0.1", port: $0)) }
+        var polls = attempts.map { pollfd(fd: $0.fd, events: Int16(POLLOUT), revents: 0) }
+        XCTAssertEqual(Glibc.poll(&polls, nfds_t(polls.count), 300), 0, "no connect on any listener is answered")
+        XCTAssertEqual(server.connectionRefusals.total, 0)
     }
 
     /// Without the cool-down (and the same rapid reset) the next connection is served: what
