@@ -47,7 +47,7 @@ say "abuse and fault suite (XSC_ABUSE_SCALE=$XSC_ABUSE_SCALE, XSC_CRASH_ORDERS=$
 env TMPDIR="$logs" python3 -m pytest -s -q -p no:cacheprovider \
     Tests/wire/test_abuse_h2.py Tests/wire/test_abuse_headers.py Tests/wire/test_abuse_backpressure.py \
     Tests/wire/test_abuse_actor.py Tests/wire/test_abuse_strings.py Tests/wire/test_overload.py \
-    Tests/wire/test_faults_netns.py Tests/wire/test_crash_recovery.py Tests/wire/test_h2_conformance.py \
+    Tests/wire/test_faults_netns.py Tests/wire/test_crash_recovery.py Tests/wire/test_crash_recovery_newer.py Tests/wire/test_h2_conformance.py \
     Tests/wire/test_cross_team_sweep.py \
     2>&1 | tee "$logs/pytest.out" || failed+=("pytest")
 

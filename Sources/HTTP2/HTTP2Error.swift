@@ -16,6 +16,11 @@ public struct HTTP2Error: Error, Sendable, Equatable, CustomStringConvertible {
             || code == NGHTTP2_ERR_PROTO.rawValue
     }
 
+    /// The peer made nghttp2 queue more control-frame answers (SETTINGS or PING ACKs, RST_STREAMs)
+    /// than it allows without reading them: a deliberate flood, not a confused client (a wrong
+    /// preface, say an HTTP/1.1 health check on the gRPC port, is not one).
+    public var isFlood: Bool { code == NGHTTP2_ERR_FLOODED.rawValue }
+
     public var description: String {
         let text = nghttp2_strerror(code).map { String(cString: $0) } ?? "error \(code)"
         return "\(operation): \(text)"

@@ -26,7 +26,12 @@ def request_bytes(stubs, payload: int, reply: int) -> bytes:
 
 
 def test_a_client_that_never_reads_is_held_to_the_window(live_server, stubs):
+    from test_abuse_h2 import Prober, percentile
     pid = live_server.proc.pid
+    # Another client's latency, quiet and then while this one pushes (figures as in test_abuse_h2).
+    quiet, quiet_failures = Prober(live_server.address, stubs, 2.0).result()
+    assert not quiet_failures, quiet_failures[:5]
+    prober = Prober(live_server.address, stubs, 2.0 + STALL_S)
     before = rss_kib(pid)
     frame = request_bytes(stubs, payload=60_000, reply=60_000)
     sent = 0
@@ -59,8 +64,15 @@ def test_a_client_that_never_reads_is_held_to_the_window(live_server, stubs):
             if pending:
                 conn.sock.sendall(pending)
         after = rss_kib(pid)
+        during, failures = prober.result()
+    ratio = percentile(during, 99) / percentile(quiet, 99)
+    # Not closed: a client that reads slowly is not an abuser, and the window is what bounds it
+    # (its call's deadline, or keepalive if it is gone, ends it).
     print(f"\nnever-reading bidi client: sent {sent / 2**20:.1f} MiB of the {ATTEMPT_BYTES / 2**20:.0f} MiB it tried, "
-          f"then the window stayed shut; server RSS {before:,} KiB -> {after:,} KiB")
+          f"then the window stayed shut (connection held, not closed); server RSS {before:,} KiB -> {after:,} KiB; "
+          f"other client p99 {percentile(quiet, 99):.2f} -> {percentile(during, 99):.2f} ms ({ratio:.2f}x baseline: "
+          f"{'within' if ratio <= 2 else 'OVER'} 2x), {len(during)} calls, {len(failures)} failed")
+    assert not failures, failures[:5]
     assert sent < 24 * 2**20, f"the client pushed {sent / 2**20:.1f} MiB: the server kept opening the window"
     assert after - before < 64 * 1024, f"server RSS grew {(after - before) / 1024:.0f} MiB"
     # Still serving.

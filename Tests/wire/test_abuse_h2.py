@@ -383,6 +383,7 @@ def test_settings_flood(live_server, stubs):
         return {"closed": closed, "goaway": goaway, "refused": closed and closed_by_server.received == 0, "frames": sent, "unit": "SETTINGS frames, no ACK read,"}
     outcome = run_case("SETTINGS flood", live_server, stubs, abuse)
     assert outcome["closed"] == outcome["connections"], "a SETTINGS flood must end the connection"
+    assert outcome["refused"] > 0, "the flooding address must cool down (later connections closed at accept)"
 
 
 def test_ping_flood(live_server, stubs):
@@ -401,6 +402,7 @@ def test_ping_flood(live_server, stubs):
         return {"closed": closed, "goaway": goaway, "refused": closed and closed_by_server.received == 0, "frames": sent, "unit": "PINGs"}
     outcome = run_case("PING flood", live_server, stubs, abuse)
     assert outcome["closed"] == outcome["connections"], "a PING flood must end the connection"
+    assert outcome["refused"] > 0, "the flooding address must cool down (later connections closed at accept)"
 
 
 def test_slowloris(live_server, stubs):

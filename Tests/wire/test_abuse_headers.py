@@ -5,6 +5,8 @@ reset, the server's memory does not follow the decoded size, and the connection 
 go on serving. Prints the figures it measures."""
 from __future__ import annotations
 
+import functools
+
 import hpack
 
 import raw_h2
@@ -54,3 +56,43 @@ def test_an_hpack_bomb_is_refused_without_decoding_it_into_memory(live_server):
         assert again.request(again.grpc_headers(EMPTY_CALL), EMPTY_FRAME).grpc_status == 0
 
 
+
+
+HPACK_BOMB_FROM = "127.0.0.7"  # the abuser's own address: cool-downs are per address
+
+
+@functools.lru_cache(maxsize=None)
+def bomb_blocks(address: str) -> tuple[bytes, bytes]:
+    """The first block (which puts the large field in the dynamic table) and the block every
+    later one repeats (the field by index only), encoded once: an attacker does not spend a
+    pure-Python HPACK encoding per block, and at that pace the bombs would fit the budget."""
+    encoder = hpack.Encoder()
+    headers = [(":method", "POST"), (":scheme", "http"), (":path", EMPTY_CALL), (":authority", address),
+               ("content-type", "application/grpc"), ("te", "trailers")] + [BIG] * 4000
+    return encoder.encode(headers), encoder.encode(headers)
+
+
+def hpack_bombs_once(address: str) -> dict:
+    """One connection that sends bomb after bomb (each block names the large field 4,000 times
+    by its index) until the server ends it: each refused block is a glitch, so the glitch budget
+    ends the connection and the address cools down."""
+    from test_abuse_h2 import END_HEADERS, END_STREAM, HEADERS, PREFACE, SETTINGS, closed_by_server, frame, raw_socket, send_all
+    sock = raw_socket(address, source=HPACK_BOMB_FROM)
+    sent = 0
+    if send_all(sock, PREFACE + frame(SETTINGS, 0, 0)):
+        for stream in range(1, 2 * 200, 2):
+            if not send_all(sock, frame(HEADERS, END_HEADERS | END_STREAM, stream, bomb_blocks(address)[min(stream // 2, 1)])):
+                break
+            sent += 1
+    closed, goaway = closed_by_server(sock)
+    sock.close()
+    return {"closed": closed, "goaway": goaway, "refused": closed and closed_by_server.received == 0,
+            "frames": sent, "unit": "bomb blocks"}
+
+
+def test_repeated_hpack_bombs_end_the_connection_and_spare_other_clients(live_server, stubs):
+    """The bomb loop an attacker would run, while another client calls: figures as in
+    test_abuse_h2 (other client's p99 against its quiet baseline, RSS, connections closed)."""
+    from test_abuse_h2 import run_case
+    outcome = run_case("HPACK bombs", live_server, stubs, hpack_bombs_once)
+    assert outcome["closed"] == outcome["connections"], "a connection sending bomb after bomb must be ended"

@@ -150,7 +150,8 @@ def test_a_wrong_password_shows_the_servers_message(cluster, key, browsers):
                        "the login refusal")
     expected = requests.post(cluster.http_url() + "/v1/staff/login", json={"phone": CS, "password": "wrong-password-1"},
                              timeout=T).json()["message"]
-    assert message.text == expected and "error" in message.get_attribute("class")
+    # A Chinese headline for the code (UNAUTHENTICATED), then the server's own text.
+    assert message.text == "身份验证未通过：" + expected and "error" in message.get_attribute("class")
 
 
 # -- the board -----------------------------------------------------------------------------------
@@ -234,7 +235,7 @@ def test_a_refused_action_shows_the_servers_message(cluster, key, browsers):
                             json={"assigneeAccountId": district_lead["accountId"], "assigneeKind": "ASSIGNEE_KIND_DISTRICT_LEAD"})
     assert refused.status_code == 400
     status = refused.json()
-    assert message.text.startswith(status["message"])
+    assert message.text.startswith("输入有误：" + status["message"])
     assert "a district lead assigns to a dealer" in message.text
     assert message.get_attribute("role") == "alert"
 

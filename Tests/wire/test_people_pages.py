@@ -236,7 +236,7 @@ def test_a_refused_follow_up_shows_the_servers_own_message(cluster, people, brow
     with pytest.raises(grpc.RpcError) as refused:
         people.follow_up(SALESPERSON, people.due_customer.id, "", next_ms=int(time.time() * 1000) + 86_400_000)
     assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
-    assert shown.startswith(refused.value.details()), (shown, refused.value.details())
+    assert shown.startswith("输入有误：" + refused.value.details()), (shown, refused.value.details())
     assert "content" in shown  # the field violation the server listed
     assert card.find_element(By.CSS_SELECTOR, ".message").get_attribute("role") == "alert"
 

@@ -15,9 +15,9 @@ extension CustomerFlow {
         return response
     }
 
-    /// The caller's own team only; an account without a customer area (an ancestor) finds nothing.
+    /// The caller's own team only; an account without a customer area (an ancestor) finds nothing,
+    /// after the same checks of its filters (a bad filter is the caller's to fix, whoever calls).
     public func search(_ request: Xsc_Customers_V1_SearchCustomersRequest, actor: VerifiedActor) async throws -> Xsc_Customers_V1_SearchCustomersResponse {
-        guard let member = TeamMember(actor) else { return Xsc_Customers_V1_SearchCustomersResponse() }
         var problems = FieldViolations()
         var filter = CustomerQueries.Filter()
         let phone = request.phone.trimmedForPeople
@@ -50,6 +50,7 @@ extension CustomerFlow {
         let cursor: PageCursor?
         do { cursor = try PageCursor.parse(request.page?.cursor) } catch { problems.add("page.cursor", "not a cursor this service returned: start again with an empty cursor"); cursor = nil }
         try problems.check()
+        guard let member = TeamMember(actor) else { return Xsc_Customers_V1_SearchCustomersResponse() }
 
         let size = PageCursor.size(request.page?.pageSize ?? 0)
         let records = try await queries.search(team: member.teamPath, filter: filter, after: cursor, limit: size + 1, pool: pool)

@@ -147,6 +147,8 @@ final class ServerConnection: HTTP2ConnectionDelegate {
                 if keepalive.clientPinged(now: MonotonicTime.now(), hasCalls: !calls.isEmpty) {
                     session.submitGoaway(errorCode: HTTP2ErrorCode.enhanceYourCalm, debugMessage: "too_many_pings")
                     transport.closeWhenIdle = true
+                    // A ping flood is an abuse like a glitch flood: the address cools down.
+                    admission.peerClosedForGlitches(transport.socket.peer?.host ?? "")
                 }
             case .pingAck:
                 keepalive.pingAcknowledged()
@@ -295,6 +297,13 @@ final class ServerConnection: HTTP2ConnectionDelegate {
     }
 
     func close() { transport.close() }
+
+    /// A flood nghttp2 caught (SETTINGS or PING ACKs queued past its limit) ends the connection
+    /// like a spent glitch budget, and the address cools down the same way: otherwise a flooder
+    /// just reconnects.
+    func peerFlooded(_ connection: HTTP2Connection) {
+        admission.peerClosedForGlitches(transport.socket.peer?.host ?? "")
+    }
 
     func connectionClosed(_ connection: HTTP2Connection) {
         if let keepaliveTimer { loop.cancelTimer(keepaliveTimer) }

@@ -8,6 +8,13 @@ protocol HTTP2ConnectionDelegate: AnyObject {
     /// Everything queued was written: senders waiting for room may go on.
     func outputDrained(_ connection: HTTP2Connection)
     func connectionClosed(_ connection: HTTP2Connection)
+    /// nghttp2 ended the session because the peer flooded it (HTTP2Error.isFlood; the GOAWAY
+    /// is queued, the connection closes after it).
+    func peerFlooded(_ connection: HTTP2Connection)
+}
+
+extension HTTP2ConnectionDelegate {
+    func peerFlooded(_ connection: HTTP2Connection) {}
 }
 
 /// Socket I/O for one HTTP/2 session, shared by server and client connections: reads feed
@@ -63,18 +70,20 @@ final class HTTP2Connection: IOHandler, TickHandler {
             }
             switch socket.read(into: &readBuffer.bytes) {
             case .bytes(let count):
-                let failed: Bool
+                var failed = false
+                var flooded = false
                 do {
                     try session.receive(readBuffer.bytes[0..<count])
-                    failed = false
                 } catch {
                     failed = true
+                    flooded = error.isFlood
                 }
                 delegate?.processEvents(self)
                 requestFlush()
                 if failed {
                     // nghttp2 queued a GOAWAY; send it, then close.
                     closeWhenIdle = true
+                    if flooded { delegate?.peerFlooded(self) }
                     return
                 }
                 if count < readBuffer.bytes.count { return }

@@ -18,10 +18,23 @@ const XSC = (() => {
   // gRPC codes (google.rpc.Code) a stream should not retry: the caller must act first.
   const FINAL_CODES = new Set([3, 5, 7, 9, 12, 16]);
 
-  /** A refusal or failure of the server: `message` is the server's own text for people. */
+  // What each gRPC code means for the person at the page, in their language; the server's own
+  // text (English, written for whoever reads logs too) follows it, since it says which rule.
+  const CODE_HEADLINES = {
+    3: "输入有误", 4: "请求超时，请重试", 5: "未找到", 6: "已存在", 7: "无权执行此操作",
+    8: "系统繁忙，请稍后再试", 9: "当前状态不允许此操作", 10: "操作冲突，请刷新后重试",
+    14: "服务暂时不可用，请稍后再试", 16: "身份验证未通过",
+  };
+
+  /** A refusal or failure of the server: `message` is a Chinese headline for its code followed
+   * by the server's own text (`serverMessage`). */
   class ApiError extends Error {
     constructor(httpStatus, status) {
-      super((status && status.message) || ("服务器错误 (HTTP " + httpStatus + ")"));
+      const serverMessage = (status && status.message) || "";
+      const headline = status ? CODE_HEADLINES[status.code] : undefined;
+      super(headline && serverMessage ? headline + "：" + serverMessage
+        : (headline || serverMessage || ("服务器错误 (HTTP " + httpStatus + ")")));
+      this.serverMessage = serverMessage;
       this.httpStatus = httpStatus;
       this.code = status ? status.code : undefined;
       this.details = (status && status.details) || [];
