@@ -166,9 +166,10 @@ def run_case(name: str, live_server, stubs, abuse_once) -> dict:
     ratio = p99_during / p99_base if p99_base > 0 else float("nan")
     closed = sum(1 for o in outcomes if o["closed"])
     refused = sum(1 for o in outcomes if o.get("refused"))
+    dropped = sum(1 for o in outcomes if o.get("dropped"))
     frames = sum(o["frames"] for o in outcomes)
     print(f"\n{name}: {len(outcomes)} abusive connections, {closed} closed by the server "
-          f"({refused} of them at accept, before any frame) "
+          f"({refused - dropped} of them at accept, before any frame; {dropped} more connects dropped in the kernel) "
           f"({frames:,} {outcomes[0]['unit']} sent); server RSS {before:,} -> {after:,} KiB; other client "
           f"p50 {percentile(base, 50):.2f} -> {percentile(during, 50):.2f} ms, p99 {p99_base:.2f} -> {p99_during:.2f} ms "
           f"({ratio:.2f}x baseline: {'within' if ratio <= 2 else 'OVER'} 2x), {len(during)} calls, {len(failures)} failed; "
