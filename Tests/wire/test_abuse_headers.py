@@ -6,7 +6,6 @@ go on serving. Prints the figures it measures."""
 from __future__ import annotations
 
 import functools
-import socket
 
 import hpack
 
@@ -77,12 +76,11 @@ def hpack_bombs_once(address: str) -> dict:
     """One connection that sends bomb after bomb (each block names the large field 4,000 times
     by its index) until the server ends it: each refused block is a glitch, so the glitch budget
     ends the connection and the address cools down."""
-    from test_abuse_h2 import (CONNECT_TIMEOUT_S, END_HEADERS, END_STREAM, HEADERS, PREFACE, SETTINGS, closed_by_server,
-                               frame, raw_socket, send_all)
-    try:
-        sock = raw_socket(address, source=HPACK_BOMB_FROM, connect_timeout=CONNECT_TIMEOUT_S)
-    except socket.timeout:  # dropped in the kernel while the address cools down: refused at the door
-        return {"closed": True, "goaway": False, "refused": True, "dropped": True, "frames": 0, "unit": "bomb blocks"}
+    from test_abuse_h2 import (END_HEADERS, END_STREAM, HEADERS, PREFACE, SETTINGS, closed_by_server, door_socket, dropped,
+                               frame, send_all)
+    sock = door_socket(address, HPACK_BOMB_FROM)
+    if sock is None:  # dropped in the kernel while the address cools down: refused at the door
+        return dropped("bomb blocks")
     sent = 0
     if send_all(sock, PREFACE + frame(SETTINGS, 0, 0)):
         for stream in range(1, 2 * 200, 2):
