@@ -97,6 +97,18 @@ final class PeerDropFilterTests: XCTestCase {
         XCTAssertEqual(PeerDropFilter(dropping: [.v4(1), .v4(1)]).prefixes, [.v4(1)], "duplicates removed")
     }
 
+    /// The kernel takes the largest program (its checker refuses a jump out of the program, and
+    /// the socket's option memory must hold it), on an IPv4 and a dual-stack listener.
+    func testTheKernelAcceptsTheLargestProgram() throws {
+        let many = (0..<30).map { PeerPrefix.v4(0x0A00_0000 + UInt32($0)) } + (0..<100).map { PeerPrefix.v6(UInt64($0) << 16) }
+        for host in ["0.0.0.0", "::"] {
+            let listener = try TCPListener(address: SocketAddress(numericHost: host, port: 0), reusePort: true)
+            XCTAssertNoThrow(try listener.dropConnections(PeerDropFilter(dropping: many)))
+            XCTAssertNoThrow(try listener.dropConnections(PeerDropFilter(dropping: Array(many.suffix(PeerDropFilter.maxPrefixes)))))
+            XCTAssertNoThrow(try listener.dropConnections(PeerDropFilter(dropping: [])))
+        }
+    }
+
     func testPrefixesGroupIPv6By64AndMappedIPv4AsIPv4() throws {
         XCTAssertEqual(PeerPrefix(host: "10.0.0.7"), .v4(0x0A00_0007))
         XCTAssertEqual(PeerPrefix(host: "::ffff:10.0.0.7"), .v4(0x0A00_0007))
