@@ -225,6 +225,20 @@ final class AdmissionTests: XCTestCase {
         XCTAssertEqual(server.connectionRefusals.total, 0)
     }
 
+    /// The per-address connection cap counts an IPv6 /64 as one client, as the rates do.
+    func testTheConnectionCapCountsAnIPv6Slash64AsOneClient() {
+        let admission = AdmissionControl(limits: .init(maxConnections: 100, maxConnectionsPerPeer: 2, maxCallsInFlight: 10,
+                                                       retryAfter: .milliseconds(100),
+                                                       peerRates: .init(burst: 0, perSecond: 1, coolDown: .zero)))
+        XCTAssertTrue(admission.admitConnection(peer: "2001:db8:1:2::1"))
+        XCTAssertTrue(admission.admitConnection(peer: "2001:db8:1:2::2"))
+        XCTAssertFalse(admission.admitConnection(peer: "2001:db8:1:2:ffff::3"), "a third address of the same /64")
+        XCTAssertTrue(admission.admitConnection(peer: "2001:db8:1:3::1"), "another /64")
+        admission.connectionClosed(peer: "2001:db8:1:2::1")
+        XCTAssertTrue(admission.admitConnection(peer: "2001:db8:1:2::9"))
+        XCTAssertEqual(admission.refusals[.peerLimit], 1)
+    }
+
     /// Without the cool-down (and the same rapid reset) the next connection is served: what
     /// the test above shows is the cool-down's doing.
     func testWithoutACoolDownTheAbuserReconnects() throws {

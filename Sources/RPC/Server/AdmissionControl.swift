@@ -75,7 +75,9 @@ final class AdmissionControl: Sendable {
 
     /// True when a connection from `peer` may be served (then `connectionClosed` must follow):
     /// the peer's connection rate and cool-down (PeerConnectionRates), then the counts.
-    func admitConnection(peer: String, now: MonotonicTime = .now()) -> Bool {
+    func admitConnection(peer host: String, now: MonotonicTime = .now()) -> Bool {
+        // Counted per client like the rates: an IPv6 /64 is one client (PeerPrefix).
+        let peer = PeerPrefix.key(forHost: host)
         let (admitted, blocksChanged) = connections.withLock { state -> (Bool, Bool) in
             let generation = state.rates.blockGeneration
             let refusal: ConnectionRefusals.Reason?
@@ -130,7 +132,8 @@ final class AdmissionControl: Sendable {
         for watcher in kernelBlockWatchers.withLock({ $0 }) { watcher() }
     }
 
-    func connectionClosed(peer: String) {
+    func connectionClosed(peer host: String) {
+        let peer = PeerPrefix.key(forHost: host)
         connections.withLock { state in
             state.total -= 1
             let left = state.perPeer[peer, default: 1] - 1

@@ -155,7 +155,8 @@ final class PublicHTTPAcceptor: IOHandler, @unchecked Sendable {
         guard let listener else { return }
         // Unprepared: a refused connection costs an accept and a close, no socket options.
         while let socket = listener.accept(prepared: false) {
-            let peer = socket.peer?.host ?? ""
+            // Per client: an IPv6 /64 is one (PeerPrefix), for the rate and the connection cap.
+            let peer = PeerPrefix.key(forHost: socket.peer?.host ?? "")
             guard accepting else {
                 socket.close()
                 continue
@@ -190,7 +191,8 @@ final class PublicHTTPAcceptor: IOHandler, @unchecked Sendable {
 
     /// Serves a connection: an accepted socket, or one handed over by the TLS listener (checked
     /// against the same limits here).
-    func open(_ stream: any ByteStream, peer: String, tls: TLSConnectionInfo?, admitted: Bool = false) {
+    func open(_ stream: any ByteStream, peer host: String, tls: TLSConnectionInfo?, admitted: Bool = false) {
+        let peer = PeerPrefix.key(forHost: host)
         if !admitted {
             guard accepting else { return stream.close() }
             if let refusal = refusalByCount(peer) { return refuse(stream, for: refusal) }
