@@ -23,8 +23,6 @@ final class ListenerKernelDrop: @unchecked Sendable {
     private var refilledAt = MonotonicTime.now()
     private var timer: (id: TimerID, at: MonotonicTime)?
     private var stopped = false
-    /// Attachments the kernel refused (for tests; the refusal at accept still applies then).
-    private(set) var failures = 0
 
     init(listener: TCPListener, loop: EventLoop, admission: AdmissionControl) {
         self.listener = listener
@@ -51,11 +49,9 @@ final class ListenerKernelDrop: @unchecked Sendable {
             refill(now)
             if attachTokens >= 1 {
                 attachTokens -= 1
-                do {
-                    try listener.dropConnections(PeerDropFilter(dropping: blocks.prefixes))
-                } catch {
-                    failures += 1
-                }
+                // A refused attachment (the kernel's option memory, say) leaves the previous
+                // filter; the refusal at accept still covers every cooling-down address.
+                try? listener.dropConnections(PeerDropFilter(dropping: blocks.prefixes))
                 appliedGeneration = blocks.generation
             } else {
                 let allowed = now.adding(nanoseconds: UInt64((1 - attachTokens) / Self.attachesPerSecond * 1e9) + 1)
