@@ -15,6 +15,11 @@ the time each call was due, and the share within 10 ms), server CPU and RSS.
     swift build -c release --product xsc-orders; swift build -c release --product xsc-notifications
     swift build -c release --product xsc-load; swift build -c release --product xsc
     XSC_BIN_DIR=$(swift build -c release --show-bin-path) bench/overload.py [--rounds N] [--unary-limit N] [--no-notifications]
+        [--service customers|proposals|notifications]   # another service, with its xsc-load scenario
+
+Every service gets the same admission (ServiceHost: RPC server + pool), so the same run works for
+each of them with its own scenario: customers/create-search, proposals/submit-decide,
+notifications/send (notifications then runs alone).
 """
 import argparse, json, subprocess, sys, tempfile
 from pathlib import Path
@@ -23,7 +28,10 @@ import wire_support
 from cluster_support import Cluster, ACTOR_SECRET
 
 parser = argparse.ArgumentParser()
-parser.add_argument("--unary-limit", help="orders' XSC_MAX_UNARY_CALLS_IN_FLIGHT (default: derived from the pool, 16; "
+SCENARIOS = {"orders": "orders/intake", "customers": "customers/create-search", "proposals": "proposals/submit-decide",
+             "notifications": "notifications/send"}
+parser.add_argument("--service", choices=sorted(SCENARIOS), default="orders", help="the service overloaded (default orders)")
+parser.add_argument("--unary-limit", help="the service's XSC_MAX_UNARY_CALLS_IN_FLIGHT (default: derived from the pool, 16; "
                     "0: none, the state before)")
 parser.add_argument("--no-notifications", action="store_true", help="orders alone (its relay's deliveries fail)")
 parser.add_argument("--seconds", type=int, default=15, help="length of the overload phase")
@@ -33,7 +41,7 @@ args = parser.parse_args()
 
 
 def load(target, *extra):
-    done = subprocess.run([str(wire_support.binary("xsc-load")), "orders/intake", "--target", target, *extra, "--json"],
+    done = subprocess.run([str(wire_support.binary("xsc-load")), SCENARIOS[args.service], "--target", target, *extra, "--json"],
                           cwd=wire_support.REPO_ROOT, env={"PATH": "/usr/bin:/bin", "XSC_ACTOR_SECRET": ACTOR_SECRET},
                           capture_output=True, text=True, timeout=300)
     if done.returncode != 0:
@@ -41,24 +49,25 @@ def load(target, *extra):
     return json.loads(done.stdout)
 
 
-env = {"orders": {"XSC_DB_POOL_SIZE": "4", "XSC_DB_MAX_WAITERS": "16",
-                  **({"XSC_MAX_UNARY_CALLS_IN_FLIGHT": args.unary_limit} if args.unary_limit else {})}}
+env = {args.service: {"XSC_DB_POOL_SIZE": "4", "XSC_DB_MAX_WAITERS": "16",
+                      **({"XSC_MAX_UNARY_CALLS_IN_FLIGHT": args.unary_limit} if args.unary_limit else {})}}
 limit = args.unary_limit or "auto: 4 + 16 * 3/4 = 16"
-services = ("orders",) if args.no_notifications else ("orders", "notifications")
+# notifications beside the service, so its outbox delivers as in a real system.
+services = (args.service,) if args.no_notifications or args.service == "notifications" else (args.service, "notifications")
 def capacity_run(target):
     cap = load(target, "--concurrency", "16", "--duration", "10", "--warmup", "2")
     return cap["statuses"].get("OK", 0) / 10, cap
 
 
 with Cluster.started(Path(tempfile.mkdtemp(prefix="xsc-overload-")), services=services, env=env) as c:
-    target = c.address("orders")
+    target = c.address(args.service)
     ratios = []
     for round_number in range(1, args.rounds + 1):
         # Capacity before and after each overload phase, their mean the baseline: on a machine
         # shared with other work the database's share of the CPU drifts within seconds.
         before, cap = capacity_run(target)
         print(f"round {round_number}: capacity (closed loop, 16 callers, unary calls in flight {limit}, pool 4 + 16 "
-              f"waiters{'' if args.no_notifications else ', notifications running'}): {before:.0f} orders/s "
+              f"waiters{'' if args.no_notifications else ', notifications running'}): {before:.0f} operations/s ({args.service}) "
               f"{cap['statuses']}, p99 {cap['latency_us']['p99'] / 1000:.1f} ms, server {cap['server']['cpu_cores']:.2f} "
               f"cores, RSS {cap['server']['rss_max_mib']:.1f} MiB; load average {cap['machine']['loadavg']}")
         over = load(target, "--rate", str(int(2 * before)), "--max-in-flight", "4096", "--connections", "4",

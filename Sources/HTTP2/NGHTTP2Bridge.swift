@@ -9,6 +9,7 @@ enum NGHTTP2Bridge {
         try HTTP2Error.check(nghttp2_session_callbacks_new(&callbacks), "callbacks_new")
         guard let callbacks else { throw HTTP2Error("callbacks_new", code: NGHTTP2_ERR_NOMEM.rawValue) }
         defer { nghttp2_session_callbacks_del(callbacks) }
+        nghttp2_session_callbacks_set_on_begin_frame_callback(callbacks, onBeginFrame)
         nghttp2_session_callbacks_set_on_begin_headers_callback(callbacks, onBeginHeaders)
         nghttp2_session_callbacks_set_on_header_callback(callbacks, onHeader)
         nghttp2_session_callbacks_set_on_frame_recv_callback(callbacks, onFrameReceived)
@@ -97,6 +98,22 @@ enum NGHTTP2Bridge {
 private func owner(_ userData: UnsafeMutableRawPointer?) -> HTTP2Session? {
     guard let userData else { return nil }
     return Unmanaged<HTTP2Session>.fromOpaque(userData).takeUnretainedValue()
+}
+
+/// RFC 9113 §5.1.1: a client's stream id below one it already used names a closed stream, and a
+/// HEADERS frame there is a connection error (PROTOCOL_ERROR). nghttp2 ignores such a frame
+/// silently (it keeps no record of old streams), so the server checks before it parses: below
+/// the highest id seen and not a stream still open (whose HEADERS would be trailers).
+private func onBeginFrame(_ session: OpaquePointer?, _ header: UnsafePointer<nghttp2_frame_hd>?,
+                          _ userData: UnsafeMutableRawPointer?) -> Int32 {
+    guard let header, header.pointee.type == UInt8(NGHTTP2_HEADERS.rawValue),
+          let owner = owner(userData), owner.role == .server else { return 0 }
+    let streamID = header.pointee.stream_id
+    if streamID & 1 == 1, streamID < owner.highestPeerStreamID, nghttp2_session_find_stream(session, streamID) == nil {
+        owner.protocolErrorCount += 1
+        owner.terminate(errorCode: UInt32(NGHTTP2_PROTOCOL_ERROR.rawValue))
+    }
+    return 0
 }
 
 private func onBeginHeaders(_ session: OpaquePointer?, _ frame: UnsafePointer<nghttp2_frame>?,

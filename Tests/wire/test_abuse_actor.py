@@ -1,6 +1,7 @@
 """Forged and misused signed actors against the real services (issue 16's row "a replayed,
-tampered, expired or other-audience actor: 0 accepted"), calling orders and notifications
-directly, as anyone who reached a backend port could.
+tampered, expired or other-audience actor: 0 accepted"), calling every backend service (orders,
+notifications, customers, proposals, settlements, campaigns) directly, as anyone who reached a
+backend port could. (The gateway takes no actor: it makes them.)
 
 Each case is one call; "accepted" means any answer but UNAUTHENTICATED. The control (a fresh
 actor signed for the service it calls) must be accepted, so the check can tell the two apart;
@@ -16,7 +17,7 @@ import time
 import grpc
 import pytest
 
-from cluster_support import ACTOR_SECRET
+from cluster_support import ACTOR_SECRET, Cluster
 import wire_support
 
 T = 20
@@ -38,17 +39,30 @@ def metadata(actor: bytes, signature: bytes) -> tuple:
     return (("x-xsc-actor-bin", actor), ("x-xsc-actor-sig-bin", signature))
 
 
+NO_SUCH_ID = "00000000-0000-0000-0000-000000000000"
+BACKENDS = ("orders", "notifications", "customers", "proposals", "settlements", "campaigns")
+
+
 def call(cluster, service: str, md) -> grpc.StatusCode:
-    """One harmless read on `service`; its status code."""
-    stubs = cluster.stubs
+    """One harmless read on `service` (a lookup of an id that does not exist, or the inbox); its
+    status code."""
+    pb = cluster.stubs
+    reads = {
+        "orders": lambda ch: pb.orders_grpc.OrderServiceStub(ch).GetOrder(pb.orders.GetOrderRequest(order_id=NO_SUCH_ID), metadata=md, timeout=T),
+        "notifications": lambda ch: pb.notifications_grpc.NotificationServiceStub(ch).ListInbox(
+            pb.notifications.ListInboxRequest(), metadata=md, timeout=T),
+        "customers": lambda ch: pb.customers_grpc.CustomerServiceStub(ch).GetCustomer(
+            pb.customers.GetCustomerRequest(customer_id=NO_SUCH_ID), metadata=md, timeout=T),
+        "proposals": lambda ch: pb.proposals_grpc.ProposalServiceStub(ch).GetProposal(
+            pb.proposals.ProposalRequest(proposal_id=NO_SUCH_ID), metadata=md, timeout=T),
+        "settlements": lambda ch: pb.settlements_grpc.SettlementServiceStub(ch).GetStatement(
+            pb.settlements.GetStatementRequest(statement_id=NO_SUCH_ID), metadata=md, timeout=T),
+        "campaigns": lambda ch: pb.campaigns_grpc.CampaignServiceStub(ch).GetCampaign(
+            pb.campaigns.GetCampaignRequest(campaign_id=NO_SUCH_ID), metadata=md, timeout=T),
+    }
     with grpc.insecure_channel(cluster.address(service)) as channel:
         try:
-            if service == "orders":
-                stubs.orders_grpc.OrderServiceStub(channel).GetOrder(
-                    stubs.orders.GetOrderRequest(order_id="00000000-0000-0000-0000-000000000000"), metadata=md, timeout=T)
-            else:
-                stubs.notifications_grpc.NotificationServiceStub(channel).ListInbox(
-                    stubs.notifications.ListInboxRequest(), metadata=md, timeout=T)
+            reads[service](channel)
             return grpc.StatusCode.OK
         except grpc.RpcError as error:
             return error.code()
@@ -63,13 +77,14 @@ def minted(audience: str, ttl_s: int) -> tuple:
 
 
 @pytest.fixture(scope="module")
-def cluster(standard_cluster):
-    return standard_cluster
+def cluster(tmp_path_factory):
+    with Cluster.started(tmp_path_factory.mktemp("abuse-actor"), services=("gateway",) + BACKENDS) as running:
+        yield running
 
 
 def test_replayed_tampered_expired_and_other_audience_actors_are_all_refused(cluster):
     stubs = cluster.stubs
-    services = ("orders", "notifications")
+    services = BACKENDS
     for service in services:
         good = actor_bytes(stubs)
         assert call(cluster, service, metadata(good, sign(good, service))) != grpc.StatusCode.UNAUTHENTICATED, \
@@ -77,7 +92,7 @@ def test_replayed_tampered_expired_and_other_audience_actors_are_all_refused(clu
 
     cases: list[tuple[str, str, tuple]] = []
     for service in services:
-        other = "notifications" if service == "orders" else "orders"
+        other = BACKENDS[(BACKENDS.index(service) + 1) % len(BACKENDS)]
         good = actor_bytes(stubs)
         tampered = bytearray(good)
         tampered[-1] ^= 0x01  # the last byte of expires_at_ms
@@ -110,6 +125,6 @@ def test_replayed_tampered_expired_and_other_audience_actors_are_all_refused(clu
         if code != grpc.StatusCode.UNAUTHENTICATED:
             accepted.append(f"{name} at {service}: {code}")
     kinds = sorted({name for name, _, _ in cases})
-    print(f"\nforged/replayed actors: {len(cases)} tried ({len(kinds)} kinds at orders and notifications), "
+    print(f"\nforged/replayed actors: {len(cases)} tried ({len(kinds)} kinds at {', '.join(services)}), "
           f"{len(accepted)} accepted")
     assert not accepted, accepted

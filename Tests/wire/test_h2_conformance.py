@@ -25,12 +25,7 @@ PATH = "/grpc.testing.TestService/EmptyCall"
 WAIT_S = 1.5
 
 # Cases this server fails today, each with the reason; a fix removes it from here.
-KNOWN_DEPARTURES: dict[str, str] = {
-    # nghttp2 1.52 treats a stream id below the highest one opened as a closed stream and
-    # ignores its HEADERS silently instead of a PROTOCOL_ERROR connection error; harmless
-    # (nothing is started) but not what RFC 9113 5.1.1 asks.
-    "5.1.1 stream id lower than a previous one": "ignored by nghttp2, no GOAWAY",
-}
+KNOWN_DEPARTURES: dict[str, str] = {}
 
 
 def request_headers(authority: str, extra=(), drop=(), path: str = PATH) -> list[tuple[str, str]]:
