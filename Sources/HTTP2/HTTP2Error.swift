@@ -17,9 +17,16 @@ public struct HTTP2Error: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     /// The peer made nghttp2 queue more control-frame answers (SETTINGS or PING ACKs, RST_STREAMs)
-    /// than it allows without reading them: a deliberate flood, not a confused client (a wrong
-    /// preface, say an HTTP/1.1 health check on the gRPC port, is not one).
-    public var isFlood: Bool { code == NGHTTP2_ERR_FLOODED.rawValue }
+    /// than it allows without reading them, or sent more CONTINUATION frames than one header
+    /// block may have: a deliberate flood, not a confused client (a wrong preface, say an
+    /// HTTP/1.1 health check on the gRPC port, is not one).
+    public var isFlood: Bool {
+        code == NGHTTP2_ERR_FLOODED.rawValue || code == Self.tooManyContinuations
+    }
+
+    /// NGHTTP2_ERR_TOO_MANY_CONTINUATIONS (CVE-2024-27316's fix: nghttp2 1.61, and Debian 12's
+    /// 1.52 security update) by value, so headers from before the fix still compile.
+    static let tooManyContinuations: Int32 = -905
 
     public var description: String {
         let text = nghttp2_strerror(code).map { String(cString: $0) } ?? "error \(code)"
