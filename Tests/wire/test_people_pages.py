@@ -398,7 +398,7 @@ def test_the_regional_manager_opens_the_pdf_and_signs_and_the_statement_leaves_t
     assert again.value.code() == grpc.StatusCode.FAILED_PRECONDITION
     other.find_element(By.CSS_SELECTOR, "button.sign").click()
     wait_for(browser, lambda b: "error" in other.find_element(By.CSS_SELECTOR, ".message").get_attribute("class"), "the refusal")
-    assert other.find_element(By.CSS_SELECTOR, ".message").text == again.value.details()
+    assert other.find_element(By.CSS_SELECTOR, ".message").text == "当前状态不允许此操作：" + again.value.details()
 
     # The intermediary's page shows the reward approved, then paid once the dealer pays.
     open_page(cluster, browser, INTERMEDIARY, "referrer.html")
