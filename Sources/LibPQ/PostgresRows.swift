@@ -16,21 +16,38 @@ public struct PostgresRows: Sendable, RandomAccessCollection {
     /// Per cell (row-major): start in `storage` and length, length -1 for NULL.
     let cellStarts: [Int32]
     let cellLengths: [Int32]
-    let columnIndexByName: [String: Int]
+    /// Column positions by name, for wide results only (see `columnIndex(named:)`).
+    let wideColumnIndex: [String: Int]?
 
     init(columns: [PostgresColumn], commandTag: String, affectedRows: Int?, storage: [UInt8],
          cellStarts: [Int32], cellLengths: [Int32]) {
+        let rowCount = columns.isEmpty ? 0 : cellStarts.count / columns.count
         self.columns = columns
         self.commandTag = commandTag
         self.affectedRows = affectedRows
         self.storage = storage
         self.cellStarts = cellStarts
         self.cellLengths = cellLengths
-        var byName: [String: Int] = [:]
-        for (index, column) in columns.enumerated() where byName[column.name] == nil {
-            byName[column.name] = index
+        if columns.count > Self.linearSearchColumns && rowCount > 1 {
+            var byName: [String: Int] = [:]
+            for (index, column) in columns.enumerated() where byName[column.name] == nil {
+                byName[column.name] = index
+            }
+            wideColumnIndex = byName
+        } else {
+            wideColumnIndex = nil
         }
-        self.columnIndexByName = byName
+    }
+
+    /// Up to this many columns (or for a single row), names are found by a linear search: a
+    /// dictionary built for every result cost more than the lookups it saved (an order's intake
+    /// reads ten small results).
+    static let linearSearchColumns = 8
+
+    /// The first column called `name`.
+    func columnIndex(named name: String) -> Int? {
+        if let wideColumnIndex { return wideColumnIndex[name] }
+        return columns.firstIndex { $0.name == name }
     }
 
     /// An empty result (for statements that return no rows).
@@ -70,7 +87,7 @@ public struct PostgresRow: Sendable {
     }
 
     public func decode<T: PostgresDecodable>(_ type: T.Type = T.self, column name: String) throws(PostgresError) -> T {
-        guard let column = rows.columnIndexByName[name] else {
+        guard let column = rows.columnIndex(named: name) else {
             throw PostgresError(.usage, "no column named \"\(name)\"")
         }
         return try T.decode(from: cell(at: column))
