@@ -142,14 +142,11 @@ enum SubmissionValidation {
         }
     }
 
-    /// Whether any scalar is a control character (Cc): C0, DEL and C1. ASCII text is checked
-    /// byte by byte; other text by scalar property.
+    /// Whether any scalar is a control character (general category Cc: exactly U+0000-U+001F
+    /// and U+007F-U+009F, a set Unicode keeps stable), compared by value: a property lookup per
+    /// scalar of every name and address showed in the profile.
     static func hasControlCharacter(_ value: String) -> Bool {
-        var ascii = true
-        for byte in value.utf8 {
-            if byte < 0x20 || byte == 0x7F { return true }
-            if byte >= 0x80 { ascii = false; break }
-        }
-        return !ascii && value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+        if value.utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x7F && $0 != 0xC2 }) { return false }
+        return value.unicodeScalars.contains { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }
     }
 }

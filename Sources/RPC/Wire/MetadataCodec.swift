@@ -10,16 +10,23 @@ enum MetadataCodec {
         var metadata = Metadata()
         for index in 0..<block.count {
             if isReserved(block, index) { continue }
+            // HTTP/2 field names are lower-case (nghttp2 refuses others), so no lowercasing.
             let nameString = String(decoding: block.name(at: index), as: UTF8.self)
             if block.hasBinarySuffix(at: index) {
                 // Several values may arrive joined by commas in one field.
-                for part in block.value(at: index).split(separator: UInt8(ascii: ","), omittingEmptySubsequences: false) {
-                    let trimmed = part.drop { $0 == UInt8(ascii: " ") }
-                    guard let decoded = Base64.decode(trimmed) else { throw .badBinaryValue(nameString) }
-                    metadata.add(nameString, binary: decoded)
+                let value = block.value(at: index)
+                var partStart = value.startIndex
+                while true {
+                    let partEnd = value[partStart...].firstIndex(of: UInt8(ascii: ",")) ?? value.endIndex
+                    guard let decoded = Base64.decode(value[partStart..<partEnd].drop { $0 == UInt8(ascii: " ") }) else {
+                        throw .badBinaryValue(nameString)
+                    }
+                    metadata.add(Metadata.Entry(name: nameString, value: .binary(decoded)))
+                    guard partEnd < value.endIndex else { break }
+                    partStart = value.index(after: partEnd)
                 }
             } else {
-                metadata.add(nameString, String(decoding: block.value(at: index), as: UTF8.self))
+                metadata.add(Metadata.Entry(name: nameString, value: .text(String(decoding: block.value(at: index), as: UTF8.self))))
             }
         }
         return metadata
