@@ -189,6 +189,8 @@ def start_services(bin_dir: Path, name: str, args, orders_url: str, gateway_url:
         gateway = wire_support.ServerProcess("xsc-gateway" + suffix, pinned(args.client_cpu, [str(bin_dir / "xsc-gateway")]),
                                              gateway_port, env={
             "XSC_LISTEN": f"127.0.0.1:{gateway_port}", "XSC_ADMIN_LISTEN": f"127.0.0.1:{wire_support.free_port()}",
+            # Its own port, not the default 7180: other benchmarks and tests on the machine use that.
+            "XSC_HTTP_LISTEN": f"127.0.0.1:{wire_support.free_port()}",
             "DATABASE_URL": gateway_url, "XSC_ACTOR_SECRET": SECRET, "LOG_LEVEL": "warning",
             "XSC_ADMIN_PHONE": ADMIN_PHONE, "XSC_ADMIN_PASSWORD": ADMIN_PASSWORD,
             "XSC_RATE_BURST": "1000000", "XSC_RATE_PER_SECOND": "1000000", "XSC_SCRYPT_LOG2N": "12",

@@ -1,13 +1,14 @@
 import CLibPQ
 
 /// One message of a pipeline. All steps of a `runPipeline` call go to the server in one write
-/// and form one implicit transaction (unless they contain BEGIN/COMMIT themselves).
+/// and form one implicit transaction (unless they contain BEGIN/COMMIT themselves). Parameters
+/// are a range of the pipeline's `PipelineParameters`.
 public enum PipelineStep: Sendable {
     /// Parse and name a statement (extended protocol Parse), for later `executePrepared`.
     case prepare(name: String, sql: String, parameterTypes: [UInt32])
-    case executePrepared(name: String, parameters: [EncodedParameter])
+    case executePrepared(name: String, parameters: Range<Int>)
     /// Unnamed statement: parse, bind and execute in one go.
-    case execute(sql: String, parameters: [EncodedParameter])
+    case execute(sql: String, parameters: Range<Int>)
 }
 
 public enum PipelineOutcome: Sendable {
@@ -21,8 +22,9 @@ extension PGConnection {
     /// Sends every step plus a Sync, then reads every outcome. Throws only for connection-level
     /// failures or the deadline, after which the connection must be discarded; statement
     /// errors are returned per step.
-    public func runPipeline(_ steps: [PipelineStep], deadline: ContinuousClock.Instant?) throws(PostgresError) -> [PipelineOutcome] {
-        if try !sendPipeline(steps) { try flush(deadline: deadline) }
+    public func runPipeline(_ steps: [PipelineStep], parameters: PipelineParameters,
+                            deadline: ContinuousClock.Instant?) throws(PostgresError) -> [PipelineOutcome] {
+        if try !sendPipeline(steps, parameters: parameters) { try flush(deadline: deadline) }
         var reading = PipelineReading(statements: steps.count)
         while try !readPipeline(&reading) {
             try waitForSocket(read: true, write: false, deadline: deadline)
@@ -54,20 +56,21 @@ extension PGConnection {
         }
     }
 
-    func send(_ step: PipelineStep) -> Int32 {
+    /// Queues one step; the arrays are the pipeline's parameters in libpq's layout
+    /// (`PipelineParameters.withLibPQArrays`), a step passes the addresses of its range.
+    func send(_ step: PipelineStep, values: UnsafePointer<UnsafePointer<CChar>?>, lengths: UnsafePointer<Int32>,
+              formats: UnsafePointer<Int32>, types: UnsafePointer<UInt32>) -> Int32 {
         switch step {
         case .prepare(let name, let sql, let types):
             return types.withUnsafeBufferPointer { typeBuffer in
                 PQsendPrepare(handle, name, sql, Int32(types.count), typeBuffer.baseAddress)
             }
-        case .executePrepared(let name, let parameters):
-            return ParameterArrays.with(parameters) { count, _, values, lengths, formats in
-                PQsendQueryPrepared(handle, name, count, values, lengths, formats, 1)
-            }
-        case .execute(let sql, let parameters):
-            return ParameterArrays.with(parameters) { count, types, values, lengths, formats in
-                PQsendQueryParams(handle, sql, count, types, values, lengths, formats, 1)
-            }
+        case .executePrepared(let name, let range):
+            return PQsendQueryPrepared(handle, name, Int32(range.count), values + range.lowerBound,
+                                       lengths + range.lowerBound, formats + range.lowerBound, 1)
+        case .execute(let sql, let range):
+            return PQsendQueryParams(handle, sql, Int32(range.count), types + range.lowerBound, values + range.lowerBound,
+                                     lengths + range.lowerBound, formats + range.lowerBound, 1)
         }
     }
 
@@ -96,42 +99,6 @@ extension PGConnection {
                 }
             default:
                 throw PostgresError.fromConnection(handle, context: "sending to the server failed")
-            }
-        }
-    }
-}
-
-/// Parameter arrays in the layout libpq wants, pointing into one buffer that lives for the
-/// duration of the call (libpq copies the data before returning).
-enum ParameterArrays {
-    static func with(_ parameters: [EncodedParameter],
-                     _ body: (Int32, UnsafePointer<UInt32>?, UnsafePointer<UnsafePointer<CChar>?>?,
-                              UnsafePointer<Int32>?, UnsafePointer<Int32>?) -> Int32) -> Int32 {
-        var storage: [UInt8] = []
-        var starts: [Int] = []
-        for parameter in parameters {
-            starts.append(storage.count)
-            if let bytes = parameter.bytes { storage.append(contentsOf: bytes) }
-        }
-        storage.append(0) // never empty, so the base address exists even for all-empty values
-        let types = parameters.map(\.typeOID)
-        let lengths = parameters.map { Int32($0.bytes?.count ?? 0) }
-        let formats = parameters.map(\.format)
-        return storage.withUnsafeBufferPointer { buffer -> Int32 in
-            guard let base = buffer.baseAddress else { return 0 }
-            let values: [UnsafePointer<CChar>?] = parameters.indices.map { index in
-                guard parameters[index].bytes != nil else { return nil }
-                return UnsafeRawPointer(base + starts[index]).assumingMemoryBound(to: CChar.self)
-            }
-            return types.withUnsafeBufferPointer { typeBuffer in
-                values.withUnsafeBufferPointer { valueBuffer in
-                    lengths.withUnsafeBufferPointer { lengthBuffer in
-                        formats.withUnsafeBufferPointer { formatBuffer in
-                            body(Int32(parameters.count), typeBuffer.baseAddress, valueBuffer.baseAddress,
-                                 lengthBuffer.baseAddress, formatBuffer.baseAddress)
-                        }
-                    }
-                }
             }
         }
     }

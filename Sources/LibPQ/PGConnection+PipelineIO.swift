@@ -23,14 +23,15 @@ extension PGConnection {
 
     /// Queues every step plus a Sync and starts sending. True when everything went out;
     /// false when the rest must wait until the socket is writable (then call `flushOutput`).
-    public func sendPipeline(_ steps: [PipelineStep]) throws(PostgresError) -> Bool {
+    public func sendPipeline(_ steps: [PipelineStep], parameters: PipelineParameters) throws(PostgresError) -> Bool {
         guard PQenterPipelineMode(handle) == 1 else {
             throw PostgresError.fromConnection(handle, context: "cannot enter pipeline mode")
         }
-        for step in steps {
-            guard send(step) == 1 else {
-                throw PostgresError.fromConnection(handle, context: "sending a statement failed")
-            }
+        let sent = parameters.withLibPQArrays { values, lengths, formats, types in
+            steps.allSatisfy { send($0, values: values, lengths: lengths, formats: formats, types: types) == 1 }
+        }
+        guard sent else {
+            throw PostgresError.fromConnection(handle, context: "sending a statement failed")
         }
         guard PQpipelineSync(handle) == 1 else {
             throw PostgresError.fromConnection(handle, context: "sending the pipeline sync failed")

@@ -35,8 +35,23 @@ enum PGResultCopy {
             }
         }
         let tag = PQcmdStatus(result).map { String(cString: $0) } ?? ""
-        let affected = PQcmdTuples(result).flatMap { Int(String(cString: $0)) }
+        let affected = Self.count(PQcmdTuples(result))
         return PostgresRows(columns: columns, commandTag: tag, affectedRows: affected, storage: storage,
                             cellStarts: starts, cellLengths: lengths)
+    }
+
+    /// PQcmdTuples' digits ("" when the command reports no count), read without a String.
+    private static func count(_ digits: UnsafeMutablePointer<CChar>?) -> Int? {
+        guard let digits else { return nil }
+        var value = 0
+        var index = 0
+        while true {
+            let byte = UInt8(bitPattern: digits[index])
+            if byte == 0 { break }
+            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9"), index < 18 else { return nil }
+            value = value * 10 + Int(byte - UInt8(ascii: "0"))
+            index += 1
+        }
+        return index == 0 ? nil : value
     }
 }

@@ -79,7 +79,8 @@ struct OrderLoad {
                                                   + Int(elapsed.components.attoseconds / 1_000_000_000_000))
                 }
             } catch let error as RPCError {
-                if started >= measureFrom { result.errors["\(error.code)", default: 0] += 1 }
+                // Code and message: "UNAVAILABLE" alone cannot tell a busy pool from a lost connection.
+                if started >= measureFrom { result.errors["\(error.code): \(error.message)", default: 0] += 1 }
             } catch {
                 if started >= measureFrom { result.errors["\(error)", default: 0] += 1 }
             }

@@ -139,7 +139,7 @@ final class ConnectionWorker: @unchecked Sendable {
         let outcome = await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Result<[PipelineOutcome], PostgresError>, Never>) in
                 LoopExchange.start(on: loop, connection: session.connection, steps: plan.steps,
-                                   statements: plan.steps.count, deadline: deadline) { continuation.resume(returning: $0) }
+                                   parameters: plan.parameters, statements: plan.steps.count, deadline: deadline) { continuation.resume(returning: $0) }
             }
         } onCancel: {
             self.cancelIfRunning(token: token)

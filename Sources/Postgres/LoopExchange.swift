@@ -28,11 +28,12 @@ final class LoopExchange: IOHandler {
     /// Sends `steps` and waits on `loop` for their outcomes; `completion` runs once, on the
     /// loop: with the outcomes, or with a connection failure or the deadline (after which
     /// the connection is in an unknown state and must be dropped).
-    static func start(on loop: EventLoop, connection: PGConnection, steps: [PipelineStep], statements: Int,
+    static func start(on loop: EventLoop, connection: PGConnection, steps: [PipelineStep], parameters: PipelineParameters,
+                      statements: Int,
                       deadline: ContinuousClock.Instant, completion: @escaping Completion) {
         let exchange = LoopExchange(loop: loop, connection: connection, statements: statements, completion: completion)
         do {
-            exchange.flushed = try connection.sendPipeline(steps)
+            exchange.flushed = try connection.sendPipeline(steps, parameters: parameters)
             try loop.register(fd: exchange.fd, handler: exchange, readable: true, writable: !exchange.flushed)
         } catch let error as PostgresError {
             exchange.complete(.failure(error), registered: false)

@@ -6,7 +6,9 @@ final class Session {
     let connection: PGConnection
     let cancelHandle: PGCancelHandle?
     private let cacheCapacity: Int
-    private var preparedNames: [StatementKey: String] = [:]
+    /// Prepared statements by SQL text, each with the parameter types it was prepared for.
+    private var preparedNames: [SQLText: [PreparedVariant]] = [:]
+    private var preparedCount = 0
     private var nextStatementNumber = 0
     /// Set once the connection must not be reused: a connection-level failure, or a
     /// deadline that struck mid-exchange and left the protocol state unknown.
@@ -17,9 +19,11 @@ final class Session {
 
     /// A statement is prepared per distinct SQL *and* parameter types: the server fixes
     /// parameter types at prepare time, so an Int64 and a NULL for $1 need different plans.
-    fileprivate struct StatementKey: Hashable {
-        let sql: String
-        let parameterTypes: [UInt32]
+    /// The types are compared in place with the pipeline's encoded parameters, so finding a
+    /// prepared statement allocates nothing.
+    fileprivate struct PreparedVariant {
+        let types: [UInt32]
+        let name: String
     }
 
     init(connection: PGConnection, cacheCapacity: Int, notices: CommitNotices = CommitNotices()) {
@@ -58,11 +62,14 @@ final class Session {
             // A fixed statement, so the cache can be emptied without building SQL from names.
             try guarded { () throws(PostgresError) in try connection.executeScript("DEALLOCATE ALL", deadline: deadline) }
             preparedNames.removeAll()
+            preparedCount = 0
         }
         let plan = try plan(statements, opening: opening, deadline: deadline)
         let outcomes: [PipelineOutcome]
         do {
-            outcomes = try guarded { () throws(PostgresError) in try connection.runPipeline(plan.steps, deadline: deadline) }
+            outcomes = try guarded { () throws(PostgresError) in
+                try connection.runPipeline(plan.steps, parameters: plan.parameters, deadline: deadline)
+            }
         } catch {
             pendingNotes.failed()
             throw error
@@ -73,19 +80,28 @@ final class Session {
     /// A pipeline ready to send, and what reading its outcomes needs.
     struct Plan {
         fileprivate(set) var steps: [PipelineStep] = []
+        /// Every statement's parameters, encoded once into libpq's layout.
+        fileprivate(set) var parameters = PipelineParameters()
         fileprivate var prefixCount = 0
-        fileprivate var executeStepIndex: [Int] = []
-        fileprivate var newlyPrepared: [(step: Int, key: StatementKey, name: String)] = []
-        fileprivate var keys: [StatementKey?] = []
+        fileprivate var executed: [Executed] = []
+        fileprivate var newlyPrepared: [(step: Int, sql: String, types: [UInt32], name: String)] = []
         fileprivate var settingSessionTimeout: Int64?
         /// The statements' commit notes, in order.
         fileprivate var notes: [any Sendable] = []
+
+        /// A statement's execute step, and for a prepared one its SQL and parameters (to
+        /// forget the prepared statement when the server says its plan went stale).
+        fileprivate struct Executed {
+            let step: Int
+            let preparedSQL: String?
+            let parameters: Range<Int>
+        }
     }
 
     /// Whether `count` more prepared statements could overflow the cache (which is emptied
     /// with a blocking DEALLOCATE ALL first, so non-blocking callers leave that case to `run`).
     func preparedCacheWouldOverflow(_ count: Int) -> Bool {
-        preparedNames.count + count > cacheCapacity
+        preparedCount + count > cacheCapacity
     }
 
     /// The steps of `run` (opening, statement_timeout, statements) without sending them.
@@ -121,46 +137,58 @@ final class Session {
         for statement in statements {
             if let note = statement.commitNote { plan.notes.append(note) }
         }
-        for statement in prefix + statements {
-            var parameters: [EncodedParameter] = []
-            parameters.reserveCapacity(statement.parameters.count)
-            for (index, value) in statement.parameters.enumerated() {
-                parameters.append(try value.encoded(position: index + 1))
-            }
-            guard statement.prepared else {
-                plan.keys.append(nil)
-                plan.executeStepIndex.append(plan.steps.count)
-                plan.steps.append(.execute(sql: statement.sql, parameters: parameters))
-                continue
-            }
-            let key = StatementKey(sql: statement.sql, parameterTypes: parameters.map(\.typeOID))
-            plan.keys.append(key)
-            let name: String
-            if let known = preparedNames[key] ?? plan.newlyPrepared.first(where: { $0.key == key })?.name {
-                name = known
-            } else {
-                nextStatementNumber += 1
-                name = "xsc_\(nextStatementNumber)"
-                plan.newlyPrepared.append((plan.steps.count, key, name))
-                plan.steps.append(.prepare(name: name, sql: statement.sql, parameterTypes: key.parameterTypes))
-            }
-            plan.executeStepIndex.append(plan.steps.count)
-            plan.steps.append(.executePrepared(name: name, parameters: parameters))
-        }
+        let parameterCount = (statements.reduce(0) { $0 + $1.parameters.count }) + (prefix.reduce(0) { $0 + $1.parameters.count })
+        plan.parameters.reserveCapacity(parameterCount)
+        plan.steps.reserveCapacity(prefix.count + statements.count)
+        plan.executed.reserveCapacity(prefix.count + statements.count)
+        for statement in prefix { try add(statement, to: &plan) }
+        for statement in statements { try add(statement, to: &plan) }
         return plan
+    }
+
+    /// One statement's steps: its parameters encoded, a Parse the first time this connection
+    /// sees its SQL with these parameter types, and its execution.
+    private func add(_ statement: PostgresStatement, to plan: inout Plan) throws(PostgresError) {
+        let first = plan.parameters.count
+        for (index, value) in statement.parameters.enumerated() {
+            try plan.parameters.append(value, position: index + 1)
+        }
+        let range = first..<plan.parameters.count
+        guard statement.prepared else {
+            plan.executed.append(.init(step: plan.steps.count, preparedSQL: nil, parameters: range))
+            plan.steps.append(.execute(sql: statement.sql, parameters: range))
+            return
+        }
+        let parameters = plan.parameters
+        let name: String
+        if let known = preparedNames[SQLText(statement.sql)]?.first(where: { parameters.types(in: range, equal: $0.types) })?.name
+            ?? plan.newlyPrepared.first(where: { $0.sql == statement.sql && parameters.types(in: range, equal: $0.types) })?.name {
+            name = known
+        } else {
+            nextStatementNumber += 1
+            name = "xsc_\(nextStatementNumber)"
+            let types = Array(parameters.types[range])
+            plan.newlyPrepared.append((plan.steps.count, statement.sql, types, name))
+            plan.steps.append(.prepare(name: name, sql: statement.sql, parameterTypes: types))
+        }
+        plan.executed.append(.init(step: plan.steps.count, preparedSQL: statement.sql, parameters: range))
+        plan.steps.append(.executePrepared(name: name, parameters: range))
     }
 
     /// One result per statement given to `plan` (the opening's are dropped), or the first
     /// failure; remembers what got prepared.
     func finish(_ plan: Plan, outcomes: [PipelineOutcome]) throws(PostgresError) -> [PostgresRows] {
         for prepared in plan.newlyPrepared {
-            if case .rows = outcomes[prepared.step] { preparedNames[prepared.key] = prepared.name }
+            if case .rows = outcomes[prepared.step] {
+                preparedNames[SQLText(prepared.sql), default: []].append(PreparedVariant(types: prepared.types, name: prepared.name))
+                preparedCount += 1
+            }
         }
         var results: [PostgresRows] = []
-        results.reserveCapacity(plan.executeStepIndex.count)
+        results.reserveCapacity(plan.executed.count)
         var rolledBack = false
-        for (position, stepIndex) in plan.executeStepIndex.enumerated() {
-            switch outcomes[stepIndex] {
+        for (position, executed) in plan.executed.enumerated() {
+            switch outcomes[executed.step] {
             case .rows(let rows):
                 // ROLLBACK, ROLLBACK TO SAVEPOINT, and a COMMIT of a failed transaction.
                 if rows.commandTag == "ROLLBACK" { rolledBack = true }
@@ -168,7 +196,9 @@ final class Session {
             case .failed(let error):
                 pendingNotes.failed()
                 // A plan whose result type changed under it (ALTER TABLE) is re-prepared next time.
-                if error.sqlState == "0A000", let key = plan.keys[position] { preparedNames[key] = nil }
+                if error.sqlState == "0A000", let sql = executed.preparedSQL {
+                    forgetPrepared(sql: sql, types: Array(plan.parameters.types[executed.parameters]))
+                }
                 throw error
             case .skipped:
                 pendingNotes.failed()
@@ -187,7 +217,16 @@ final class Session {
                 timeoutAwaitingCommit = nil
             }
         }
-        return Array(results.dropFirst(plan.prefixCount))
+        return plan.prefixCount == 0 ? results : Array(results.dropFirst(plan.prefixCount))
+    }
+
+    private func forgetPrepared(sql: String, types: [UInt32]) {
+        let key = SQLText(sql)
+        guard var variants = preparedNames[key] else { return }
+        let before = variants.count
+        variants.removeAll { $0.types == types }
+        preparedCount -= before - variants.count
+        preparedNames[key] = variants.isEmpty ? nil : variants
     }
 
     /// A failure of the connection itself or a deadline that struck mid-exchange: the session
@@ -245,6 +284,31 @@ final class Session {
         } catch {
             markBroken(after: error)
             throw error
+        }
+    }
+}
+
+/// SQL text as a dictionary key, hashed by its length and its first and last 64 bytes rather
+/// than all of it: statements run many times per call and are hundreds of bytes long, and
+/// hashing every byte of each was ~1% of an order's service CPU. Equality still compares the
+/// whole text (a pointer comparison when both are the same literal).
+struct SQLText: Hashable {
+    let sql: String
+
+    init(_ sql: String) { self.sql = sql }
+
+    static func == (lhs: SQLText, rhs: SQLText) -> Bool { lhs.sql == rhs.sql }
+
+    func hash(into hasher: inout Hasher) {
+        var text = sql
+        text.withUTF8 { utf8 in
+            hasher.combine(utf8.count)
+            let head = min(utf8.count, 64)
+            hasher.combine(bytes: UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: utf8[..<head])))
+            if utf8.count > head {
+                let tail = max(head, utf8.count - 64)
+                hasher.combine(bytes: UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: utf8[tail...])))
+            }
         }
     }
 }

@@ -6,6 +6,10 @@ extension String {
     /// the other Unicode spaces, plus zero-width marks pasted with them.
     public var trimmedForPeople: String {
         let scalars = unicodeScalars
+        // Most text has nothing to trim: itself, without building a copy.
+        if let head = scalars.first, let tail = scalars.last, !PeopleText.isTrimmable(head), !PeopleText.isTrimmable(tail) {
+            return self
+        }
         guard let first = scalars.firstIndex(where: { !PeopleText.isTrimmable($0) }),
               let last = scalars.lastIndex(where: { !PeopleText.isTrimmable($0) }) else { return "" }
         return String(scalars[first...last])
@@ -17,7 +21,7 @@ public enum PeopleText {
     /// should already be trimmed. `maxLength` counts characters as people see them.
     public static func problem(with text: String, required: Bool = true, maxLength: Int) -> String? {
         if text.isEmpty { return required ? "required" : nil }
-        if text.count > maxLength { return "too long: at most \(maxLength) characters (got \(text.count))" }
+        if text.utf8.count > maxLength && text.count > maxLength { return "too long: at most \(maxLength) characters (got \(text.count))" }
         for scalar in text.unicodeScalars {
             if let reason = refusal(scalar, multiline: false) { return reason }
         }
@@ -27,7 +31,7 @@ public enum PeopleText {
     /// As `problem(with:)` for text that may span lines (notes, content): newlines and tabs allowed.
     public static func multilineProblem(with text: String, required: Bool = true, maxLength: Int) -> String? {
         if text.isEmpty { return required ? "required" : nil }
-        if text.count > maxLength { return "too long: at most \(maxLength) characters (got \(text.count))" }
+        if text.utf8.count > maxLength && text.count > maxLength { return "too long: at most \(maxLength) characters (got \(text.count))" }
         for scalar in text.unicodeScalars {
             if let reason = refusal(scalar, multiline: true) { return reason }
         }

@@ -23,23 +23,23 @@ public struct Metadata: Sendable, Equatable, Sequence {
     public var count: Int { entries.count }
 
     public mutating func add(_ name: String, _ value: String) {
-        entries.append(Entry(name: name.lowercased(), value: .text(value)))
+        entries.append(Entry(name: Metadata.lowered(name), value: .text(value)))
     }
 
     public mutating func add(_ name: String, binary value: [UInt8]) {
-        entries.append(Entry(name: name.lowercased(), value: .binary(value)))
+        entries.append(Entry(name: Metadata.lowered(name), value: .binary(value)))
     }
 
     public mutating func add(_ entry: Entry) { entries.append(entry) }
 
     public mutating func removeAll(named name: String) {
-        let lowered = name.lowercased()
+        let lowered = Metadata.lowered(name)
         entries.removeAll { $0.name == lowered }
     }
 
     /// The first text value for `name`.
     public subscript(name: String) -> String? {
-        let lowered = name.lowercased()
+        let lowered = Metadata.lowered(name)
         for entry in entries where entry.name == lowered {
             if case .text(let text) = entry.value { return text }
         }
@@ -48,7 +48,7 @@ public struct Metadata: Sendable, Equatable, Sequence {
 
     /// The first binary value for a `-bin` name.
     public func binary(_ name: String) -> [UInt8]? {
-        let lowered = name.lowercased()
+        let lowered = Metadata.lowered(name)
         for entry in entries where entry.name == lowered {
             if case .binary(let bytes) = entry.value { return bytes }
         }
@@ -56,8 +56,15 @@ public struct Metadata: Sendable, Equatable, Sequence {
     }
 
     public func values(_ name: String) -> [Value] {
-        let lowered = name.lowercased()
+        let lowered = Metadata.lowered(name)
         return entries.filter { $0.name == lowered }.map(\.value)
+    }
+
+    /// Names are stored lower-case. Nearly every name given is lower-case ASCII already:
+    /// answered as it is, without `lowercased()`'s Unicode work and copy per lookup.
+    static func lowered(_ name: String) -> String {
+        if name.utf8.allSatisfy({ $0 < 0x80 && !(UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) }) { return name }
+        return name.lowercased()
     }
 
     public func makeIterator() -> IndexingIterator<[Entry]> { entries.makeIterator() }

@@ -8,7 +8,10 @@ enum Base64 {
         var index = 0
         while index + 3 <= bytes.count {
             let value = UInt32(bytes[index]) << 16 | UInt32(bytes[index + 1]) << 8 | UInt32(bytes[index + 2])
-            for shift in [18, 12, 6, 0] { out.append(alphabet[Int((value >> UInt32(shift)) & 63)]) }
+            out.append(alphabet[Int((value >> 18) & 63)])
+            out.append(alphabet[Int((value >> 12) & 63)])
+            out.append(alphabet[Int((value >> 6) & 63)])
+            out.append(alphabet[Int(value & 63)])
             index += 3
         }
         let rest = bytes.count - index
@@ -25,15 +28,14 @@ enum Base64 {
 
     /// Nil when the input is not base64 (the caller refuses the request).
     static func decode<Bytes: Collection>(_ input: Bytes) -> [UInt8]? where Bytes.Element == UInt8 {
-        var symbols = Array(input)
-        while symbols.last == UInt8(ascii: "=") { symbols.removeLast() }
-        if symbols.count % 4 == 1 { return nil }
+        guard let symbols = symbolCount(input) else { return nil }
         var out: [UInt8] = []
-        out.reserveCapacity(symbols.count * 3 / 4)
+        out.reserveCapacity(symbols * 3 / 4)
         var buffer: UInt32 = 0
         var bits = 0
-        for symbol in symbols {
-            guard let value = sextet(symbol) else { return nil }
+        for symbol in input.prefix(symbols) {
+            // Checked by `symbolCount`.
+            let value = sextet(symbol) ?? 0
             buffer = buffer << 6 | UInt32(value)
             bits += 6
             if bits >= 8 {
@@ -42,6 +44,29 @@ enum Base64 {
             }
         }
         return out
+    }
+
+    /// Whether `decode` would accept the input, without decoding it (a request's binary
+    /// metadata is checked when it arrives and decoded later, only if someone reads it).
+    static func isValid<Bytes: Collection>(_ input: Bytes) -> Bool where Bytes.Element == UInt8 {
+        symbolCount(input) != nil
+    }
+
+    /// The number of symbols before the trailing padding, or nil when the input is not base64:
+    /// a byte outside the alphabet, padding followed by more symbols, or a length no encoder
+    /// produces (one symbol past a multiple of four).
+    private static func symbolCount<Bytes: Collection>(_ input: Bytes) -> Int? where Bytes.Element == UInt8 {
+        var symbols = 0
+        var padding = 0
+        for byte in input {
+            if byte == UInt8(ascii: "=") {
+                padding += 1
+                continue
+            }
+            guard padding == 0, sextet(byte) != nil else { return nil }
+            symbols += 1
+        }
+        return symbols % 4 == 1 ? nil : symbols
     }
 
     private static func sextet(_ symbol: UInt8) -> UInt8? {

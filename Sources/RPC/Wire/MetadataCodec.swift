@@ -10,16 +10,23 @@ enum MetadataCodec {
         var metadata = Metadata()
         for index in 0..<block.count {
             if isReserved(block, index) { continue }
+            // HTTP/2 field names are lower-case (nghttp2 refuses others), so no lowercasing.
             let nameString = String(decoding: block.name(at: index), as: UTF8.self)
             if block.hasBinarySuffix(at: index) {
                 // Several values may arrive joined by commas in one field.
-                for part in block.value(at: index).split(separator: UInt8(ascii: ","), omittingEmptySubsequences: false) {
-                    let trimmed = part.drop { $0 == UInt8(ascii: " ") }
-                    guard let decoded = Base64.decode(trimmed) else { throw .badBinaryValue(nameString) }
-                    metadata.add(nameString, binary: decoded)
+                let value = block.value(at: index)
+                var partStart = value.startIndex
+                while true {
+                    let partEnd = value[partStart...].firstIndex(of: UInt8(ascii: ",")) ?? value.endIndex
+                    guard let decoded = Base64.decode(value[partStart..<partEnd].drop { $0 == UInt8(ascii: " ") }) else {
+                        throw .badBinaryValue(nameString)
+                    }
+                    metadata.add(Metadata.Entry(name: nameString, value: .binary(decoded)))
+                    guard partEnd < value.endIndex else { break }
+                    partStart = value.index(after: partEnd)
                 }
             } else {
-                metadata.add(nameString, String(decoding: block.value(at: index), as: UTF8.self))
+                metadata.add(Metadata.Entry(name: nameString, value: .text(String(decoding: block.value(at: index), as: UTF8.self))))
             }
         }
         return metadata
@@ -28,10 +35,17 @@ enum MetadataCodec {
     /// The name of the first `-bin` field whose value is not base64, if any.
     static func firstInvalidBinaryField(in block: HTTP2HeaderBlock) -> String? {
         for index in 0..<block.count where block.hasBinarySuffix(at: index) && !isReserved(block, index) {
-            for part in block.value(at: index).split(separator: UInt8(ascii: ","), omittingEmptySubsequences: false) {
-                if Base64.decode(part.drop { $0 == UInt8(ascii: " ") }) == nil {
+            // Each comma-separated part, leading spaces dropped, checked in place (splitting
+            // and decoding every call's actor headers here, then again when read, showed in profiles).
+            let value = block.value(at: index)
+            var partStart = value.startIndex
+            while true {
+                let partEnd = value[partStart...].firstIndex(of: UInt8(ascii: ",")) ?? value.endIndex
+                if !Base64.isValid(value[partStart..<partEnd].drop { $0 == UInt8(ascii: " ") }) {
                     return String(decoding: block.name(at: index), as: UTF8.self)
                 }
+                guard partEnd < value.endIndex else { break }
+                partStart = value.index(after: partEnd)
             }
         }
         return nil

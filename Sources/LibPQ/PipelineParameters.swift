@@ -1,0 +1,125 @@
+import Glibc
+
+/// Every parameter of one pipeline, encoded straight into the layout libpq reads: all values'
+/// bytes in one buffer (text NUL-terminated, since libpq reads text parameters as C strings),
+/// and per parameter its type OID, format (0 text, 1 binary), start and length (-1 = NULL).
+/// A step names its parameters as a range of these. An order's intake sends ~60 parameters:
+/// encoding each into its own array, then copying all of them into libpq's layout per
+/// statement, was one of the larger costs of the Postgres client in the profile (issue 15).
+public struct PipelineParameters: Sendable {
+    /// Starts with a placeholder byte, so the buffer has an address even when every value is
+    /// empty (an empty binary value needs a non-NULL pointer: NULL means SQL NULL).
+    var bytes: [UInt8] = [0]
+    var starts: [Int32] = []
+    var lengths: [Int32] = []
+    var formats: [Int32] = []
+    /// Type OIDs (0 = let the server infer the type: text and NULL).
+    public private(set) var types: [UInt32] = []
+
+    public init() {}
+
+    public var count: Int { types.count }
+
+    public mutating func reserveCapacity(_ parameters: Int) {
+        starts.reserveCapacity(parameters)
+        lengths.reserveCapacity(parameters)
+        formats.reserveCapacity(parameters)
+        types.reserveCapacity(parameters)
+        bytes.reserveCapacity(parameters * 16)
+    }
+
+    /// Appends one value in wire form: binary for fixed-size types (no formatting or parsing on
+    /// either side), text for strings so the server can infer their type. `position` ($n)
+    /// only names the parameter in errors.
+    public mutating func append(_ value: PostgresValue, position: Int) throws(PostgresError) {
+        switch value {
+        case .null:
+            add(type: 0, format: 0, start: 0, length: -1)
+        case .text(let string):
+            let start = bytes.count
+            var text = string
+            let hasNUL = text.withUTF8 { utf8 -> Bool in
+                guard let base = utf8.baseAddress, !utf8.isEmpty else { return false }
+                bytes.append(contentsOf: utf8)
+                return memchr(base, 0, utf8.count) != nil
+            }
+            // PostgreSQL text cannot hold NUL, and libpq would silently cut the value there.
+            if hasNUL {
+                bytes.removeSubrange(start...)
+                throw PostgresError(.usage, "parameter $\(position) contains a NUL character")
+            }
+            bytes.append(0)
+            add(type: 0, format: 0, start: start, length: bytes.count - start - 1)
+        case .int64(let number):
+            appendBinary(number, type: PGType.int8)
+        case .int32(let number):
+            appendBinary(number, type: PGType.int4)
+        case .bool(let flag):
+            let start = bytes.count
+            bytes.append(flag ? 1 : 0)
+            add(type: PGType.bool, format: 1, start: start, length: 1)
+        case .double(let number):
+            appendBinary(number.bitPattern, type: PGType.float8)
+        case .bytea(let data):
+            let start = bytes.count
+            bytes.append(contentsOf: data)
+            add(type: PGType.bytea, format: 1, start: start, length: data.count)
+        case .timestampMillis(let millis):
+            let (micros, overflow) = millis.multipliedReportingOverflow(by: 1000)
+            let (sincePGEpoch, overflow2) = micros.subtractingReportingOverflow(postgresEpochOffsetMicros)
+            if overflow || overflow2 {
+                throw PostgresError(.usage, "parameter $\(position): timestamp \(millis) ms is out of range")
+            }
+            appendBinary(sincePGEpoch, type: PGType.timestamptz)
+        }
+    }
+
+    private mutating func appendBinary<T: FixedWidthInteger>(_ value: T, type: UInt32) {
+        let start = bytes.count
+        withUnsafeBytes(of: value.bigEndian) { bytes.append(contentsOf: $0) }
+        add(type: type, format: 1, start: start, length: T.bitWidth / 8)
+    }
+
+    private mutating func add(type: UInt32, format: Int32, start: Int, length: Int) {
+        types.append(type)
+        formats.append(format)
+        starts.append(Int32(start))
+        lengths.append(Int32(length))
+    }
+
+    /// Whether the parameters in `range` have exactly `types` (a prepared statement's types).
+    public func types(in range: Range<Int>, equal other: [UInt32]) -> Bool {
+        other.count == range.count && types[range].elementsEqual(other)
+    }
+
+    /// The parameters in libpq's layout for the duration of `body`: value pointers (nil for
+    /// NULL), lengths, formats, types, each indexed like the parameters (a step passes the
+    /// addresses of its range). libpq copies the data before the send call returns.
+    func withLibPQArrays<R>(_ body: (UnsafePointer<UnsafePointer<CChar>?>, UnsafePointer<Int32>,
+                                     UnsafePointer<Int32>, UnsafePointer<UInt32>) -> R) -> R {
+        let count = types.count
+        return bytes.withUnsafeBufferPointer { data in
+            // On the stack for any ordinary pipeline; one slot at least, so the address exists.
+            withUnsafeTemporaryAllocation(of: UnsafePointer<CChar>?.self, capacity: max(count, 1)) { values in
+                let base = UnsafeRawPointer(data.baseAddress!)
+                values[0] = nil
+                for index in 0..<count {
+                    values[index] = lengths[index] < 0
+                        ? nil : (base + Int(starts[index])).assumingMemoryBound(to: CChar.self)
+                }
+                return lengths.withUnsafeBufferPointer { lengthBuffer in
+                    formats.withUnsafeBufferPointer { formatBuffer in
+                        types.withUnsafeBufferPointer { typeBuffer in
+                            withUnsafePointer(to: Int32(0)) { zero in
+                                withUnsafePointer(to: UInt32(0)) { zeroType in
+                                    body(UnsafePointer(values.baseAddress!), lengthBuffer.baseAddress ?? zero,
+                                         formatBuffer.baseAddress ?? zero, typeBuffer.baseAddress ?? zeroType)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
