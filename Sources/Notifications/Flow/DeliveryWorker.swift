@@ -84,10 +84,36 @@ public final class DeliveryWorker: BackgroundWorker {
             return all
         }
         for (item, outcome) in outcomes {
-            let state = try await queue.record(item, outcome)
+            guard let state = await recordUntilDone(item, outcome) else { break }  // stopping
             log(item, outcome, state)
         }
         return claimed.count
+    }
+
+    /// Records an outcome, trying again while the database refuses (a pool exhausted under load,
+    /// a restart): the provider already has the message, and a record given up on would leave the
+    /// row to be claimed again after its lease and sent a second time. The row stays ours while
+    /// its lease token is (nobody else records over it), so a late record is still right.
+    /// nil only when the worker is stopping.
+    private func recordUntilDone(_ item: DeliveryQueue.Claimed, _ outcome: DeliveryQueue.Outcome) async -> StoredMessage.State?? {
+        var pause: Duration = .milliseconds(50)
+        var failures = 0
+        while !Task.isCancelled {
+            do {
+                return .some(try await queue.record(item, outcome))
+            } catch {
+                failures += 1
+                if failures == 1 || failures.isMultiple(of: 20) {
+                    logger.warning("sms outcome not recorded yet, trying again", [
+                        "message_id": .string(item.sms.messageID), "failures": .int(Int64(failures)),
+                        "error": .string(String(describing: error)),
+                    ])
+                }
+                try? await Task.sleep(for: pause)
+                pause = min(pause * 2, .seconds(1))
+            }
+        }
+        return nil
     }
 
     private func log(_ item: DeliveryQueue.Claimed, _ outcome: DeliveryQueue.Outcome, _ state: StoredMessage.State?) {

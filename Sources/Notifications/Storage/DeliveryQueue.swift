@@ -114,18 +114,21 @@ public struct DeliveryQueue: Sendable {
         switch outcome {
         case .sent(let provider, let providerMessageID):
             state = .sent
-            updated = try await pool.execute("""
+            // `continuing`: the send already happened; under load its record goes ahead of calls
+            // not yet started, so it is not the one left waiting past the pool's timeout.
+            updated = try await pool.run([PostgresStatement("""
                 UPDATE messages SET state = 'sent', sent_at = $3, provider = $4, provider_message_id = $5,
                                     lease_token = NULL, last_error = NULL
                 WHERE id = $1 AND lease_token = $2 AND state = 'queued'
-                """, [id, token, .timestampMillis(now), .text(provider), .text(providerMessageID)])
+                """, [id, token, .timestampMillis(now), .text(provider), .text(providerMessageID)])],
+                continuing: true)[0].affectedRows ?? 0
         case .failed(.transient(let reason)) where claimed.sms.attempt < policy.retry.maxAttempts:
             state = .queued
             let delay = policy.retry.delay(afterAttempt: claimed.sms.attempt).wholeMilliseconds
-            updated = try await pool.execute("""
+            updated = try await pool.run([PostgresStatement("""
                 UPDATE messages SET next_attempt_at = $3, last_error = $4, lease_token = NULL
                 WHERE id = $1 AND lease_token = $2 AND state = 'queued'
-                """, [id, token, .timestampMillis(now + delay), .text(reason)])
+                """, [id, token, .timestampMillis(now + delay), .text(reason)])], continuing: true)[0].affectedRows ?? 0
         case .failed(let error):
             state = .failed
             let reason: String
