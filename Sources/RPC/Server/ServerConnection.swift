@@ -21,6 +21,11 @@ final class ServerConnection: HTTP2ConnectionDelegate {
     private var unchargedGlitches = 0
     private var protocolErrorsCharged = 0
     private var emptyFramesCharged = 0
+    private var oversizedHeaderBlocksCharged = 0
+    /// Glitches an oversized header list costs: a client that keeps sending them (grpcio does not
+    /// check our limit before sending, so a broken application may) is ended after about ten,
+    /// an HPACK bomb loop after ten blocks instead of a hundred.
+    static let oversizedHeaderBlockGlitches = 10
     private var lastRoute: (bytes: [UInt8], path: String, method: RPCMethod)?
     private var keepalive: KeepaliveState
     private var keepaliveTimer: TimerID?
@@ -166,7 +171,12 @@ final class ServerConnection: HTTP2ConnectionDelegate {
         protocolErrorsCharged = session.protocolErrorCount
         let emptyFrames = session.emptyFrameCount - emptyFramesCharged
         emptyFramesCharged = session.emptyFrameCount
-        let count = unchargedGlitches + protocolErrors + emptyFrames
+        // A header list past our MAX_HEADER_LIST_SIZE is one protocol error, plus more: nghttp2
+        // must still decode the rest of its block to keep HPACK in step, and a bomb's block names
+        // a large entry thousands of times - that work holds up the loop's other connections.
+        let oversized = session.oversizedHeaderBlocks - oversizedHeaderBlocksCharged
+        oversizedHeaderBlocksCharged = session.oversizedHeaderBlocks
+        let count = unchargedGlitches + protocolErrors + emptyFrames + oversized * (Self.oversizedHeaderBlockGlitches - 1)
         unchargedGlitches = 0
         let withinBudget = glitches.spend(count, now: .now()) && !session.peerResetAllowanceExceeded
         session.peerResetAllowance = session.peerResetsReceived + glitches.remaining
