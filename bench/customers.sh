@@ -6,8 +6,12 @@
 #   bench/customers.sh [--skip-build] [--customers N] [--duration S] [--import-rows N]
 #                      [--processes N] [--concurrency N] [--pool N] [--only create,near,import]
 #                      [--import-phones scattered|sequential] [--statements] [--perf DIR]
-#                      [--client both|python] [--rounds N]
+#                      [--client both|python] [--rounds N] [--pin-postgres [--pg-cpu 0] [--client-cpu 1]]
 #
+# --pin-postgres measures every round twice: nothing pinned (on 2 cores the service's and the
+# clients' CPU compete with PostgreSQL's), then PostgreSQL on --pg-cpu and the service, its
+# clients, pgbench and psql on --client-cpu (the database as on its own host, as in
+# bench/orders.sh and in production); the table gives both ratios.
 # --statements loads pg_stat_statements (with planning tracked) and prints, after each row, the
 # statements PostgreSQL ran for it with their per-call execution and planning time: the check
 # that the service and its baseline run the same SQL (costs a little; leave it off for figures).
@@ -23,8 +27,9 @@ while [ $# -gt 0 ]; do
     case $1 in
         --skip-build) skip_build=1 ;;
         --statements) statements=1; pass+=("$1") ;;
-        --customers|--duration|--warmup|--import-rows|--import-phones|--processes|--concurrency|--pool|--only|--perf|--client|--rounds) pass+=("$1" "$2"); shift ;;
-        -h|--help) sed -n 2,16p "$0"; exit 0 ;;
+        --pin-postgres) pass+=("$1") ;;
+        --customers|--duration|--warmup|--import-rows|--import-phones|--processes|--concurrency|--pool|--only|--perf|--client|--rounds|--pg-cpu|--client-cpu) pass+=("$1" "$2"); shift ;;
+        -h|--help) sed -n 2,22p "$0"; exit 0 ;;
         *) echo "unknown option $1 (try --help)" >&2; exit 2 ;;
     esac
     shift
