@@ -37,6 +37,16 @@ final class ImportPipelineTests: XCTestCase {
     func testRowsMeetingTheBatchInFlightComeOutAsIfWrittenOneByOne() async throws {
         let fixture = try await CustomersFixture.make(self)
         defer { fixture.close() }
+        try await checkStream(fixture, flow: fixture.flow)
+    }
+
+    func testThreeBatchesInFlightLikewise() async throws {
+        let fixture = try await CustomersFixture.make(self)
+        defer { fixture.close() }
+        try await checkStream(fixture, flow: CustomerFlow(pool: fixture.pool, clock: fixture.clock.now, importBatchesInFlight: 3))
+    }
+
+    func checkStream(_ fixture: CustomersFixture, flow: CustomerFlow) async throws {
         let count = 4_600
         var inputs = (0..<count).map { CustomersFixture.input("导入\($0)", phones: [Self.phone($0)], address: "导入路\($0)号") }
         // Batches 2-4 (rows 1000-3999) only resemble the batch before them: a repeated phone would
@@ -52,6 +62,13 @@ final class ImportPipelineTests: XCTestCase {
             inputs[base + 200].name = "导入\(base - 980)"
             inputs[base + 200].address = "导入路 \(base - 980) 号"
             sameNames.append((base + 200, base - 980))
+            guard base >= 2_000 else { continue }
+            // And the batch two before (in flight too when three are).
+            inputs[base + 400].phones = [Self.swapped(Self.phone(base - 1_900))]
+            swappedRows.append(base + 400)
+            inputs[base + 150].name = "导入\(base - 1_950)"
+            inputs[base + 150].address = "导入路\(base - 1_950) 号"
+            sameNames.append((base + 150, base - 1_950))
         }
         var repeats: [Int: Int] = [:] // row -> the earlier row whose phone it repeats
         for (row, earlier) in [(4_000, 3_000), (4_001, 3_001), (4_100, 3_200), (4_599, 3_999)] {
@@ -63,7 +80,7 @@ final class ImportPipelineTests: XCTestCase {
             row.customer = input
             return row
         }
-        let results = try await fixture.flow.importForTests(rows, actor: try fixture.salesA)
+        let results = try await flow.importForTests(rows, actor: try fixture.salesA)
         XCTAssertEqual(results.map(\.index), (0..<count).map(Int32.init))
         for (offset, result) in results.enumerated() {
             if let earlier = repeats[offset] {
@@ -89,7 +106,7 @@ final class ImportPipelineTests: XCTestCase {
         XCTAssertEqual(found, expected)
 
         // Sent again, every row is someone's already: all "existing", nothing new.
-        let again = try await fixture.flow.importForTests(rows, actor: try fixture.salesA)
+        let again = try await flow.importForTests(rows, actor: try fixture.salesA)
         XCTAssertEqual(Set(again.map(\.outcome)), ["existing"])
         XCTAssertEqual(again.map(\.customerId), results.map(\.customerId))
         let after = try await fixture.count("SELECT count(*) FROM customers")

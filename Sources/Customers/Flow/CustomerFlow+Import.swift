@@ -33,9 +33,9 @@ extension CustomerFlow {
         var lookAlikeKeys: Set<String> = []
 
         /// Sends to the single-row path every batch row that shares a phone with a row of
-        /// `previous` (a batch still being written on another connection), holds a neighbour
-        /// swap of one of its phones, or has the same name and address: the database cannot
-        /// tell while both are uncommitted, so such a row is answered after `previous` is done,
+        /// `previous` (an earlier batch still being written on another connection), holds a
+        /// neighbour swap of one of its phones, or has the same name and address: the database
+        /// cannot tell while both are uncommitted, so such a row is answered after `previous` is done,
         /// as if the stream were written one row at a time (`writeImport(after:)`).
         mutating func deferConflicts(with previous: PreparedImport) {
             guard !previous.phones.isEmpty else { return }
@@ -90,11 +90,11 @@ extension CustomerFlow {
         return prepared
     }
 
-    /// Writes a prepared batch; results in order. `after`: the batch before it, when that one is
-    /// still being written (`ImportPipeline`): the single-row path waits for it, so its rows
-    /// meet that batch's rows as later rows of the stream would.
+    /// Writes a prepared batch; results in order. `after`: the batches before it still being
+    /// written (`ImportPipeline`): the single-row path waits for them, so its rows meet their
+    /// rows as later rows of the stream would.
     func writeImport(_ prepared: PreparedImport, member: TeamMember, idempotencyKey: String?,
-                     after previous: Task<[Xsc_Customers_V1_ImportRowResult], Never>? = nil) async -> [Xsc_Customers_V1_ImportRowResult] {
+                     after earlier: [Task<[Xsc_Customers_V1_ImportRowResult], Never>] = []) async -> [Xsc_Customers_V1_ImportRowResult] {
         var results = prepared.results, single = prepared.single
         let batch = prepared.batch
         let byID = Dictionary(uniqueKeysWithValues: results.enumerated().filter { !$0.element.customerId.isEmpty }.map { ($0.element.customerId, $0.offset) })
@@ -109,7 +109,7 @@ extension CustomerFlow {
             results[byID[row.id]!].outcome = "created"
         }
         for id in losers { results[byID[id]!].customerId = ""; single.append(byID[id]!) }
-        if !single.isEmpty, let previous { _ = await previous.value }
+        if !single.isEmpty { for batch in earlier { _ = await batch.value } }
         for offset in single.sorted() {
             results[offset] = await importRow(prepared.rows[offset], index: prepared.firstIndex + Int32(offset), member: member,
                                               idempotencyKey: idempotencyKey)

@@ -1,12 +1,12 @@
 import Messages
 
-/// The batches of one import stream, written two at a time on two pool connections: while one
-/// batch's transaction is at the database the next is validated and sent, so PostgreSQL does
-/// not wait for the service and the client between batches (bench/README.md, "Customers
-/// benchmark"). Two batches in flight never both write one phone or miss a look-alike between
-/// them: the later batch's rows that meet the earlier batch's rows go to the single-row path,
-/// which waits for the earlier batch (`PreparedImport.deferConflicts`). Results come back in
-/// stream order.
+/// The batches of one import stream, written `depth` (2) at a time on as many pool connections:
+/// while one batch's transaction is at the database the next is validated and sent, so
+/// PostgreSQL does not wait for the service and the client between batches (bench/README.md,
+/// "Customers benchmark"). Batches in flight never both write one phone or miss a look-alike
+/// between them: a batch's rows that meet rows of an earlier batch still in flight go to the
+/// single-row path, which waits for those batches (`PreparedImport.deferConflicts`). Results
+/// come back in stream order.
 public struct ImportPipeline {
     /// Batches being written at once (1: one after the other, as before session 7).
     public static let defaultDepth = 2
@@ -31,11 +31,11 @@ public struct ImportPipeline {
         let prepared = Task { flow.prepareImport(rows, firstIndex: firstIndex, idempotencyKey: key) }
         var finished: [Xsc_Customers_V1_ImportRowResult] = []
         while inFlight.count >= max(1, depth) { finished += await inFlight.removeFirst().written.value }
-        let previous = inFlight.last
+        let earlier = inFlight
         let written = Task {
             var batch = await prepared.value
-            if let previous { batch.deferConflicts(with: await previous.prepared.value) }
-            return await flow.writeImport(batch, member: member, idempotencyKey: key, after: previous?.written)
+            for previous in earlier { batch.deferConflicts(with: await previous.prepared.value) }
+            return await flow.writeImport(batch, member: member, idempotencyKey: key, after: earlier.map(\.written))
         }
         inFlight.append((prepared, written))
         return finished
