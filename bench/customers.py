@@ -3,14 +3,19 @@ which builds and starts a throwaway PostgreSQL. In one run, on one PostgreSQL wi
 1,000,000 customers loaded (bench/customers/load.sql, 200 teams):
 
   CreateCustomer    xsc-customers called directly (signed salesperson actors, grpc.aio clients
-                    in several processes), every call a new customer: phone holders, insert,
-                    phone rows, unclaimed referral, near-duplicate lookup; beside pgbench running
-                    the same statements (bench/customers/create.sql) with as many clients as the
-                    service has pool connections.
+                    in several processes), every call a new customer: one pipeline of BEGIN, the
+                    referral and near-duplicate check, insert, phone rows, COMMIT; beside pgbench
+                    running the same statements (bench/customers/create.sql) with as many clients
+                    as the service has pool connections.
   near-duplicates   pgbench running the near-duplicate lookup alone (near-duplicates.sql):
                     its latency percentiles (the issue's bound: p99 <= 10 ms).
   import            ImportCustomers of --import-rows rows on one stream, beside psql COPY of
                     the same number of rows into the same two tables (same indexes).
+
+With --pin-postgres every round runs twice: as above (nothing pinned: on 2 cores the service's and
+the client's CPU compete with PostgreSQL's), then with PostgreSQL pinned to --pg-cpu and the
+service, its clients, pgbench and psql pinned to --client-cpu (the database as on its own host,
+as bench/orders.sh measures); both ratios are printed.
 
 Prints one table with each figure beside its baseline and the ratio; results/customers-STAMP.json
 keeps everything."""
@@ -35,7 +40,7 @@ REPO = HERE.parent
 sys.path.insert(0, str(REPO / "Tests" / "wire"))
 sys.path.insert(0, str(HERE))
 import wire_support  # noqa: E402
-from orders import Postgres, cpu_seconds, percentile, postgres_pids, run_pgbench, xsc  # noqa: E402
+from orders import PRIORITY, Postgres, cpu_seconds, percentile, postgres_pids, run_pgbench, xsc  # noqa: E402
 
 SECRET = "customers-bench-actor-secret-0123456789abcdef"
 
@@ -146,11 +151,12 @@ def run_creates(address: str, stubs_dir: Path, processes: int, concurrency: int,
             "client_cpu_share": sum(r["client_cpu_s"] for r in results) / duration}
 
 
-def run_creates_xsc_load(address: str, concurrency: int, warmup: float, duration: float, pg: Postgres, service_pid: int) -> dict:
+def run_creates_xsc_load(address: str, concurrency: int, warmup: float, duration: float, pg: Postgres, service_pid: int,
+                         cpus: str) -> dict:
     """The same CreateCustomer load from xsc-load (Swift, one process, two HTTP/2 connections):
     a client about as cheap per call as pgbench's own, where the Python client spends more CPU
     per call than the service on the same two cores (bench/customers/create-only.json)."""
-    argv = [str(wire_support.binary("xsc-load")), str(HERE / "customers" / "create-only.json"), "--target", address,
+    argv = ["taskset", "-c", cpus, str(wire_support.binary("xsc-load")), str(HERE / "customers" / "create-only.json"), "--target", address,
             "--concurrency", str(concurrency), "--connections", "2", "--duration", str(duration), "--warmup", str(warmup),
             "--server-pid", str(service_pid), "--json"]
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -234,6 +240,46 @@ def recording(folder: str, name: str, pids: list[int], seconds: float) -> list[s
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
 
 
+def affine(pids: list[int], cpus: str) -> None:
+    """Every thread of `pids` onto `cpus` (taskset; no change of priority, so the unpinned rows
+    stay what they were before --pin-postgres existed)."""
+    for pid in pids:
+        subprocess.run(["taskset", "-a", "-p", "-c", cpus, str(pid)], check=False, capture_output=True)
+
+
+class Placement:
+    """Where the processes run for a row: `all` CPUs for everyone, or PostgreSQL (postmaster and
+    every backend; backends forked later inherit the postmaster's CPU) on `pg_cpu` and the service,
+    this process and what it starts (client processes, xsc-load, pgbench, psql) on `client_cpu`."""
+
+    def __init__(self, pg: Postgres, service_pid: int, pg_cpu: str, client_cpu: str):
+        self.pg, self.service_pid, self.pg_cpu, self.client_cpu = pg, service_pid, pg_cpu, client_cpu
+        self.all = "0-" + str(os.cpu_count() - 1)
+        self.pinned = False
+
+    def set(self, pinned: bool) -> None:
+        self.pinned = pinned
+        backends = postgres_pids(self.pg.postmaster)
+        affine(backends, self.pg_cpu if pinned else self.all)
+        if os.geteuid() == 0:
+            # The priority everything else of the run has (bench/customers.sh starts this process
+            # with it, and the service, clients, pgbench and psql inherit it): PostgreSQL was
+            # started before, and its backends (one thread each) fork from the postmaster.
+            subprocess.run(["renice", "-n", PRIORITY, "-p", *map(str, backends)], check=False, capture_output=True)
+        affine([self.service_pid, os.getpid()], self.client_cpu if pinned else self.all)
+
+    @property
+    def clients(self) -> str:
+        return self.client_cpu if self.pinned else self.all
+
+    @property
+    def suffix(self) -> str:
+        return f", PG on CPU {self.pg_cpu}" if self.pinned else ""
+
+    def argv(self, argv: list[str]) -> list[str]:
+        return ["taskset", "-c", self.clients, *argv]
+
+
 class Statements:
     """pg_stat_statements of the bench database (--statements): reset before a row, printed after
     it, so a row's SQL and its per-call execution and planning cost can be compared with its
@@ -294,6 +340,10 @@ def main() -> int:
                         help="CreateCustomer's clients: the Python grpc.aio processes, and (both) xsc-load after them")
     parser.add_argument("--perf", default="", help="folder for perf record data of the service and PostgreSQL (create and import)")
     parser.add_argument("--statements", action="store_true", help="report pg_stat_statements per row (bench/customers.sh --statements)")
+    parser.add_argument("--pin-postgres", action="store_true",
+                        help="each round again with PostgreSQL on --pg-cpu, the service and every client on --client-cpu")
+    parser.add_argument("--pg-cpu", default="0")
+    parser.add_argument("--client-cpu", default="1")
     args = parser.parse_args()
     wanted = args.only.split(",")
 
@@ -330,38 +380,45 @@ def main() -> int:
         if statements:
             statements.reset()
 
+        placement = Placement(pg, service.proc.pid, args.pg_cpu, args.client_cpu)
         for round_ in range(args.rounds):
             tag = f" [{round_ + 1}]" if args.rounds > 1 else ""
-            if "create" in wanted:
-                base = measured(run_pgbench(url, HERE / "customers" / "create.sql", args.pool, args.duration,
-                                            "0-" + str(os.cpu_count() - 1), pg, "CreateCustomer SQL, pgbench" + tag))
-                mine = measured(run_creates(service.address, stubs_dir, args.processes, args.concurrency, args.warmup, args.duration,
-                                            pg, service.proc.pid, args.perf if round_ == 0 else "", round_))
-                mine["label"] += tag
-                mine["baseline"], mine["ratio"] = base["calls_per_s"], mine["calls_per_s"] / base["calls_per_s"]
-                results += [base, mine]
-                if args.client == "both":
-                    swift = measured(run_creates_xsc_load(service.address, args.processes * args.concurrency, args.warmup,
-                                                          args.duration, pg, service.proc.pid))
-                    swift["label"] += tag
-                    swift["baseline"], swift["ratio"] = base["calls_per_s"], swift["calls_per_s"] / base["calls_per_s"]
-                    results.append(swift)
-            if "near" in wanted and round_ == 0:
-                near = measured(run_pgbench(url, HERE / "customers" / "near-duplicates.sql", 4, args.duration,
-                                            "0-" + str(os.cpu_count() - 1), pg, "near-duplicate lookup, pgbench (4 clients)"))
-                results.append(near)
-            if "import" in wanted:
-                copy = measured(run_copy(url, args.import_rows, work, args.import_phones, round_))
-                copy["label"] += tag
-                imported = measured(run_import(service.address, stubs_dir, args.import_rows, pg, service.proc.pid, args.import_phones,
-                                               args.perf if round_ == 0 else "", round_))
-                imported["label"] += tag
-                imported["baseline"], imported["ratio"] = copy["rows_per_s"], imported["rows_per_s"] / copy["rows_per_s"]
-                results += [copy, imported]
+            for pinned in ([False, True] if args.pin_postgres else [False]):
+                placement.set(pinned)
+                where = placement.suffix
+                if "create" in wanted:
+                    base = measured(run_pgbench(url, HERE / "customers" / "create.sql", args.pool, args.duration,
+                                                placement.clients, pg, "CreateCustomer SQL, pgbench" + where + tag))
+                    mine = measured(run_creates(service.address, stubs_dir, args.processes, args.concurrency, args.warmup, args.duration,
+                                                pg, service.proc.pid, args.perf if round_ == 0 and not pinned else "",
+                                                round_ * 2 + pinned))
+                    mine["label"] += where + tag
+                    mine["baseline"], mine["ratio"] = base["calls_per_s"], mine["calls_per_s"] / base["calls_per_s"]
+                    results += [base, mine]
+                    if args.client == "both":
+                        swift = measured(run_creates_xsc_load(service.address, args.processes * args.concurrency, args.warmup,
+                                                              args.duration, pg, service.proc.pid, placement.clients))
+                        swift["label"] += where + tag
+                        swift["baseline"], swift["ratio"] = base["calls_per_s"], swift["calls_per_s"] / base["calls_per_s"]
+                        results.append(swift)
+                if "near" in wanted and round_ == 0 and not pinned:
+                    near = measured(run_pgbench(url, HERE / "customers" / "near-duplicates.sql", 4, args.duration,
+                                                placement.clients, pg, "near-duplicate lookup, pgbench (4 clients)"))
+                    results.append(near)
+                if "import" in wanted:
+                    batch = round_ * 2 + pinned
+                    copy = measured(run_copy(url, args.import_rows, work, args.import_phones, batch))
+                    copy["label"] += where + tag
+                    imported = measured(run_import(service.address, stubs_dir, args.import_rows, pg, service.proc.pid, args.import_phones,
+                                                   args.perf if round_ == 0 and not pinned else "", batch))
+                    imported["label"] += where + tag
+                    imported["baseline"], imported["ratio"] = copy["rows_per_s"], imported["rows_per_s"] / copy["rows_per_s"]
+                    results += [copy, imported]
+            placement.set(False)
     finally:
         service.stop()
 
-    print(f"\n{'what':52} {'per s':>8} {'p50 ms':>7} {'p99 ms':>7} {'baseline':>9} {'ratio':>6}  CPU cores: PG / service / client")
+    print(f"\n{'what':64} {'per s':>8} {'p50 ms':>7} {'p99 ms':>7} {'baseline':>9} {'ratio':>6}  CPU cores: PG / service / client")
     for r in results:
         rate = r.get("calls_per_s", r.get("rows_per_s", 0))
         p50 = f"{r['p50_us'] / 1000:.2f}" if "p50_us" in r else "-"
@@ -369,7 +426,7 @@ def main() -> int:
         base = f"{r['baseline']:.0f}" if "baseline" in r else "-"
         ratio = f"{r['ratio'] * 100:.0f}%" if "ratio" in r else "-"
         cores = " / ".join(f"{r[k]:.2f}" if k in r else "-" for k in ("pg_cpu_share", "service_cpu_share", "client_cpu_share"))
-        print(f"{r['label']:52} {rate:>8.0f} {p50:>7} {p99:>7} {base:>9} {ratio:>6}  {cores}"
+        print(f"{r['label']:64} {rate:>8.0f} {p50:>7} {p99:>7} {base:>9} {ratio:>6}  {cores}"
               + (f"  errors {r['errors']}" if r.get("errors") else ""))
     # Each round's ratio is taken against the baseline measured just before it: on a shared
     # machine the rounds differ by more than the service's changes do, the ratio much less.
@@ -378,10 +435,10 @@ def main() -> int:
         if "ratio" in r:
             ratios.setdefault(r["label"].split(" [")[0], []).append(r["ratio"])
     if args.rounds > 1:
-        print(f"\n{'ratio to its baseline over the rounds':52} {'median':>8} {'min':>7} {'max':>7}")
+        print(f"\n{'ratio to its baseline over the rounds':64} {'median':>8} {'min':>7} {'max':>7}")
         for label, values in ratios.items():
             ordered = sorted(values)
-            print(f"{label:52} {ordered[len(ordered) // 2] * 100:>7.0f}% {ordered[0] * 100:>6.0f}% {ordered[-1] * 100:>6.0f}%")
+            print(f"{label:64} {ordered[len(ordered) // 2] * 100:>7.0f}% {ordered[0] * 100:>6.0f}% {ordered[-1] * 100:>6.0f}%")
     print(f"machine: {os.cpu_count()} CPUs, load average {open('/proc/loadavg').read().split()[:3]} at the end")
     out = HERE / "results" / f"customers-{time.strftime('%Y%m%d-%H%M%S')}.json"
     out.parent.mkdir(exist_ok=True)

@@ -17,7 +17,12 @@ extension CustomerFlow {
         let key = idempotencyKey.map { IdempotencyTicket(scope: "customers.CreateCustomer/" + member.accountID, key: $0,
                                                         request: request.serializedBytes()) }
         do {
-            return try await registerNew(valid, member: member, origin: "self", idempotency: key)
+            do {
+                return try await registerPlain(valid, member: member, origin: "self", idempotency: key)
+            } catch where RegistrationCheck.isMiss(error) {
+                // A referral waits for a phone or the team has a look-alike: nothing was written.
+                return try await registerNew(valid, member: member, origin: "self", idempotency: key)
+            }
         } catch where CustomerStore.isPhoneTaken(error) || IdempotencyStore.isKeyTaken(error) {
             // A phone is someone's (or the key was used): the new rows rolled back; answer
             // through the path that checks holders and keys first.
@@ -25,7 +30,35 @@ extension CustomerFlow {
         }
     }
 
-    /// The common case, a customer nobody has, in two round trips: (1) BEGIN, generic plans, the
+    /// The common case in one round trip: BEGIN, generic plans, the check that no referral waits
+    /// for the phones and the team has no look-alike (`RegistrationCheck`), the customer and its
+    /// phone rows, the idempotency key with its answer, COMMIT, all in one pipeline, so the pool
+    /// connection is held for one round trip and none of the service's own work. The answer is
+    /// made before sending (the record as inserted: `CustomerRecord(new:)`); it is right only if
+    /// the check passes, and when it does not, the check fails the transaction (nothing is written)
+    /// and `create` takes `registerNew`. A taken phone or used key fails as in `registerNew`.
+    func registerPlain(_ valid: ValidCustomer, member: TeamMember, origin: String,
+                       idempotency ticket: IdempotencyTicket?) async throws -> Xsc_Customers_V1_CustomerResponse {
+        let new = CustomerStore.NewCustomer(id: makeID(), valid: valid, owner: member.accountID, teamPath: member.teamPath,
+                                            createdBy: member.accountID, origin: origin, at: clock())
+        var response = Xsc_Customers_V1_CustomerResponse()
+        response.customer = CustomerRecord(new: new).message
+        var statements = [
+            CustomerStore.genericPlansStatement,
+            RegistrationCheck().statement(team: member.teamPath, nameKey: valid.nameKey, addressKey: valid.addressKey,
+                                          phones: valid.phones.map(\.digits), exclude: new.id),
+            store.insertStatement(new, returning: false), store.insertPhonesStatement(customerID: new.id, phones: valid.phones),
+        ]
+        if let ticket {
+            statements.append(idempotency.answeredInsertStatement(scope: ticket.scope, key: ticket.key, request: ticket.request,
+                                                                  answer: .init(response: response.serializedBytes())))
+        }
+        try await pool.transaction(batch: statements)
+        return response
+    }
+
+    /// A customer nobody has whose phones a referral waits for, or with a look-alike in its
+    /// team (`registerPlain` handles the rest), in two round trips: (1) BEGIN, generic plans, the
     /// customer and its phone rows, any referral waiting for its phones, its near-duplicates; (2) the
     /// idempotency key with its answer and COMMIT (more only when a referral or a look-alike
     /// was found). A taken phone fails the phone INSERT on the unique index, a used key the

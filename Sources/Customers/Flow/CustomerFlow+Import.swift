@@ -18,13 +18,6 @@ extension CustomerFlow {
     public static let maxImportRows = 100_000
     public static let importBatchSize = 1_000
 
-    /// Results for `rows` (indexes from `firstIndex`), in order.
-    func importBatch(_ rows: [Xsc_Customers_V1_ImportCustomerRow], firstIndex: Int32, member: TeamMember,
-                     idempotencyKey: String?) async -> [Xsc_Customers_V1_ImportRowResult] {
-        await writeImport(prepareImport(rows, firstIndex: firstIndex, idempotencyKey: idempotencyKey), member: member,
-                          idempotencyKey: idempotencyKey)
-    }
-
     /// A batch validated and given ids, not yet written: the handler prepares a batch while the
     /// one before it is still being written, so the database does not wait for the validation.
     struct PreparedImport: Sendable {
@@ -35,6 +28,36 @@ extension CustomerFlow {
         var batch: [ImportStore.Row]
         /// Offsets of the rows that take the single-row path.
         var single: [Int]
+        /// Every valid row's phones, and its name and address keys (`deferConflicts`).
+        var phones: Set<String> = []
+        var lookAlikeKeys: Set<String> = []
+
+        /// Sends to the single-row path every batch row that shares a phone with a row of
+        /// `previous` (an earlier batch still being written on another connection), holds a
+        /// neighbour swap of one of its phones, or has the same name and address: the database
+        /// cannot tell while both are uncommitted, so such a row is answered after `previous` is done,
+        /// as if the stream were written one row at a time (`writeImport(after:)`).
+        mutating func deferConflicts(with previous: PreparedImport) {
+            guard !previous.phones.isEmpty else { return }
+            var kept: [ImportStore.Row] = []
+            for row in batch {
+                let phones = row.valid.phones.map(\.digits)
+                let conflicts = phones.contains(where: previous.phones.contains)
+                    || phones.contains { NearDuplicateRules.transpositions(of: $0).contains(where: previous.phones.contains) }
+                    || previous.lookAlikeKeys.contains(CustomerFlow.lookAlikeKey(row.valid))
+                guard conflicts, let offset = results.firstIndex(where: { $0.customerId == row.id }) else {
+                    kept.append(row)
+                    continue
+                }
+                results[offset].customerId = ""
+                single.append(offset)
+            }
+            batch = kept
+        }
+    }
+
+    static func lookAlikeKey(_ valid: ValidCustomer) -> String {
+        valid.nameKey + CustomerRecord.separator + valid.addressKey
     }
 
     func prepareImport(_ rows: [Xsc_Customers_V1_ImportCustomerRow], firstIndex: Int32, idempotencyKey: String?) -> PreparedImport {
@@ -53,6 +76,7 @@ extension CustomerFlow {
                     result.customerId = prepared.batch.last!.id
                 }
                 phonesSeen.formUnion(phones)
+                prepared.lookAlikeKeys.insert(Self.lookAlikeKey(valid))
             } catch let error as RPCError {
                 result.outcome = "refused"
                 result.error = Self.status(of: error)
@@ -62,11 +86,15 @@ extension CustomerFlow {
             }
             prepared.results.append(result)
         }
+        prepared.phones = phonesSeen
         return prepared
     }
 
-    /// Writes a prepared batch; results in order.
-    func writeImport(_ prepared: PreparedImport, member: TeamMember, idempotencyKey: String?) async -> [Xsc_Customers_V1_ImportRowResult] {
+    /// Writes a prepared batch; results in order. `after`: the batches before it still being
+    /// written (`ImportPipeline`): the single-row path waits for them, so its rows meet their
+    /// rows as later rows of the stream would.
+    func writeImport(_ prepared: PreparedImport, member: TeamMember, idempotencyKey: String?,
+                     after earlier: [Task<[Xsc_Customers_V1_ImportRowResult], Never>] = []) async -> [Xsc_Customers_V1_ImportRowResult] {
         var results = prepared.results, single = prepared.single
         let batch = prepared.batch
         let byID = Dictionary(uniqueKeysWithValues: results.enumerated().filter { !$0.element.customerId.isEmpty }.map { ($0.element.customerId, $0.offset) })
@@ -81,6 +109,7 @@ extension CustomerFlow {
             results[byID[row.id]!].outcome = "created"
         }
         for id in losers { results[byID[id]!].customerId = ""; single.append(byID[id]!) }
+        if !single.isEmpty { for batch in earlier { _ = await batch.value } }
         for offset in single.sorted() {
             results[offset] = await importRow(prepared.rows[offset], index: prepared.firstIndex + Int32(offset), member: member,
                                               idempotencyKey: idempotencyKey)
@@ -173,17 +202,18 @@ extension CustomerFlow {
 }
 
 extension CustomerFlow {
-    /// Import rows as the handler runs them (in batches), for tests without a stream.
+    /// Import rows as the handler runs them (batches through `ImportPipeline`), for tests without a stream.
     public func importForTests(_ rows: [Xsc_Customers_V1_ImportCustomerRow], actor: VerifiedActor,
                                idempotencyKey: String? = nil) async throws -> [Xsc_Customers_V1_ImportRowResult] {
         let member = try TeamMember.require(actor)
+        var pipeline = ImportPipeline(flow: self, member: member, idempotencyKey: idempotencyKey)
         var results: [Xsc_Customers_V1_ImportRowResult] = []
         var start = 0
         while start < rows.count {
             let chunk = Array(rows[start..<min(rows.count, start + Self.importBatchSize)])
-            results += await importBatch(chunk, firstIndex: Int32(start), member: member, idempotencyKey: idempotencyKey)
+            results += await pipeline.submit(chunk, firstIndex: Int32(start))
             start += chunk.count
         }
-        return results
+        return results + (await pipeline.finish())
     }
 }

@@ -25,12 +25,15 @@ public struct CustomerFlow: Sendable {
     let makeID: @Sendable () -> String
     /// The organisation's time zone (times in reminder SMS).
     let timeZone: String
+    /// Batches of one import stream written at once (`ImportPipeline`).
+    let importBatchesInFlight: Int
 
     public init(pool: PostgresPool, clock: @escaping WallClock = SystemWallClock.now,
-                timeZone: String = ServiceConfig.defaultTimeZone) {
+                timeZone: String = ServiceConfig.defaultTimeZone, importBatchesInFlight: Int = ImportPipeline.defaultDepth) {
         self.pool = pool
         self.clock = clock
         self.timeZone = timeZone
+        self.importBatchesInFlight = max(1, importBatchesInFlight)
         directory = MemberDirectory(pool: pool)
         idempotency = IdempotencyStore(clock: clock)
         processed = ProcessedEvents(clock: clock)

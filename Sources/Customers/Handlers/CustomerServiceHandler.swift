@@ -57,13 +57,12 @@ public struct CustomerServiceHandler: Xsc_Customers_V1_CustomerServiceHandler {
         try await flow.listTags(request, actor: try context.requireActor())
     }
 
-    /// Rows are answered one by one, stored in batches (CustomerFlow+Import). While one batch is
-    /// written the next is read from the stream and validated; batches are written one after
-    /// the other, in order, so a row never races an earlier row of the same stream.
+    /// Rows are answered one by one, stored in batches (CustomerFlow+Import), two batches at a
+    /// time while the next is read from the stream (`ImportPipeline`, which keeps the answers as
+    /// if the rows were written one after the other).
     public func importCustomers(_ requests: RequestStream<Xsc_Customers_V1_ImportCustomerRow>, context: ServerContext) async throws -> Xsc_Customers_V1_ImportCustomersResponse {
         let member = try TeamMember.require(try context.requireActor())
         let key = IdempotencyStore.key(from: context.requestMetadata)
-        let flow = self.flow
         var response = Xsc_Customers_V1_ImportCustomersResponse()
         func add(_ results: [Xsc_Customers_V1_ImportRowResult]) {
             for result in results {
@@ -75,30 +74,27 @@ public struct CustomerServiceHandler: Xsc_Customers_V1_CustomerServiceHandler {
             }
             response.results += results
         }
-        var writing: Task<[Xsc_Customers_V1_ImportRowResult], Never>?
+        var pipeline = ImportPipeline(flow: flow, member: member, idempotencyKey: key)
         var pending: [Xsc_Customers_V1_ImportCustomerRow] = []
         var received = 0
-        for try await row in requests {
-            guard received < CustomerFlow.maxImportRows else {
-                writing?.cancel()
-                throw RPCError(code: .resourceExhausted, message: "at most \(CustomerFlow.maxImportRows) rows per stream; send the rest in another call")
+        do {
+            for try await row in requests {
+                guard received < CustomerFlow.maxImportRows else {
+                    throw RPCError(code: .resourceExhausted, message: "at most \(CustomerFlow.maxImportRows) rows per stream; send the rest in another call")
+                }
+                pending.append(row)
+                received += 1
+                if pending.count == CustomerFlow.importBatchSize {
+                    add(await pipeline.submit(pending, firstIndex: Int32(received - pending.count)))
+                    pending.removeAll(keepingCapacity: true)
+                }
             }
-            pending.append(row)
-            received += 1
-            if pending.count == CustomerFlow.importBatchSize {
-                // Validated while the batch before it is written, so the database only waits
-                // for the send between two batches.
-                let batch = pending, first = Int32(received - pending.count)
-                let prepared = Task { flow.prepareImport(batch, firstIndex: first, idempotencyKey: key) }
-                if let previous = writing { add(await previous.value) }
-                writing = Task { await flow.writeImport(await prepared.value, member: member, idempotencyKey: key) }
-                pending.removeAll(keepingCapacity: true)
-            }
+        } catch {
+            pipeline.cancel()
+            throw error
         }
-        if let previous = writing { add(await previous.value) }
-        if !pending.isEmpty {
-            add(await flow.importBatch(pending, firstIndex: Int32(received - pending.count), member: member, idempotencyKey: key))
-        }
+        if !pending.isEmpty { add(await pipeline.submit(pending, firstIndex: Int32(received - pending.count))) }
+        add(await pipeline.finish())
         return response
     }
 

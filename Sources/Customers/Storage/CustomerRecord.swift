@@ -67,6 +67,34 @@ struct CustomerRecord: Sendable {
         updatedAtMillis = try row.decode(column: "updated_at")
     }
 
+    /// The row `CustomerStore.insertStatement` writes for `new`, as the database will hold it
+    /// (the columns it leaves to their defaults: no binding, no follow-up, version 1).
+    init(new: CustomerStore.NewCustomer) {
+        let valid = new.valid
+        id = new.id
+        name = valid.name
+        phones = valid.phones.map(\.digits)
+        address = valid.address
+        districtID = valid.districtID
+        kind = valid.kind
+        decisionMaker = valid.decisionMaker
+        purchaser = valid.purchaser
+        grade = valid.grade
+        tags = valid.tags
+        ownerAccountID = new.owner
+        teamPath = new.teamPath
+        createdBy = new.createdBy
+        origin = new.origin
+        boundIntermediary = ""
+        boundAtMillis = 0
+        boundSource = ""
+        boundOrderID = ""
+        nextFollowUpAtMillis = 0
+        version = 1
+        createdAtMillis = new.at
+        updatedAtMillis = new.at
+    }
+
     static func split(_ joined: String) -> [String] {
         joined.isEmpty ? [] : joined.components(separatedBy: separator)
     }
