@@ -73,6 +73,26 @@ def eventually(what: str, probe, timeout_s: float = WAIT_S, interval_s: float = 
         time.sleep(interval_s)
 
 
+def until_answered(invoke, *, retried_codes, give_up_after_s: float, pause_s: float, retried, lock):
+    """What a careful client does with a call whose outcome is unknown (the server died under it,
+    or is restarting): `invoke(attempt)` again - the same request, the same idempotency key -
+    until it answers. Returns (attempt, answer). A status in `retried_codes` is counted in
+    `retried` (a Counter, under `lock`) and tried again after `pause_s`; any other status, or
+    one past `give_up_after_s`, is raised."""
+    give_up = time.monotonic() + give_up_after_s
+    attempt = 0
+    while True:
+        try:
+            return attempt, invoke(attempt)
+        except grpc.RpcError as error:
+            if error.code() not in retried_codes or time.monotonic() > give_up:
+                raise
+            with lock:
+                retried[error.code().name] += 1
+            time.sleep(pause_s)
+            attempt += 1
+
+
 def psql(url: str, sql: str, *params: str) -> list[list[str]]:
     """Rows of a query as lists of text (psql -A -t, fields split on '|'). `params` are bound
     as psql variables :'p1', :'p2', ... so values are quoted by psql, not by the caller."""

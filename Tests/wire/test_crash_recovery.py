@@ -35,7 +35,7 @@ import grpc
 import pytest
 
 import wire_support
-from cluster_support import Cluster, eventually, psql
+from cluster_support import Cluster, eventually, psql, until_answered
 
 PG_SCRIPTS = wire_support.REPO_ROOT / "scripts" / "pg"
 
@@ -105,17 +105,9 @@ class Submitter:
         external_id = f"{self.prefix}-{number}"
         stub = self.cluster.stubs.orders_grpc.OrderServiceStub(self.cluster.gateway_channel())
         metadata = self.partner + [("idempotency-key", "key-" + external_id)]
-        give_up = time.monotonic() + RETRY_FOR_S
-        while True:
-            try:
-                answer = stub.SubmitOrder(self.request(external_id), metadata=metadata, timeout=T)
-                break
-            except grpc.RpcError as error:
-                if error.code() not in RETRIED or time.monotonic() > give_up:
-                    raise
-                with self.lock:
-                    self.retried[error.code().name] += 1
-                time.sleep(0.1)
+        _, answer = until_answered(lambda _: stub.SubmitOrder(self.request(external_id), metadata=metadata, timeout=T),
+                                   retried_codes=RETRIED, give_up_after_s=RETRY_FOR_S, pause_s=0.1,
+                                   retried=self.retried, lock=self.lock)
         with self.lock:
             self.answers[external_id] = answer.order
             self.answer_times.append(time.monotonic())

@@ -29,7 +29,7 @@ from concurrent.futures import ThreadPoolExecutor
 import grpc
 import pytest
 
-from cluster_support import Cluster, eventually
+from cluster_support import Cluster, eventually, until_answered
 from proposals_world import World, ZHAO
 
 SUBMISSIONS = int(os.environ.get("XSC_CRASH_ORDERS", "120"))
@@ -73,17 +73,8 @@ class Submissions:
 
     def one(self, number: int, run: str) -> None:
         key = f"crash-{run}-{number}"
-        give_up = time.monotonic() + RETRY_FOR_S
-        while True:
-            try:
-                told = self.submit(number, key)
-                break
-            except grpc.RpcError as error:
-                if error.code() not in RETRIED or time.monotonic() > give_up:
-                    raise
-                with self.lock:
-                    self.retried[error.code().name] += 1
-                time.sleep(0.1)
+        _, told = until_answered(lambda _: self.submit(number, key), retried_codes=RETRIED, give_up_after_s=RETRY_FOR_S,
+                                 pause_s=0.1, retried=self.retried, lock=self.lock)
         with self.lock:
             self.told[number] = told
             self.answer_times.append(time.monotonic())

@@ -40,7 +40,7 @@ from concurrent.futures import ThreadPoolExecutor
 import grpc
 import pytest
 
-from cluster_support import Cluster, eventually
+from cluster_support import Cluster, eventually, until_answered
 from test_crash_recovery import (CALLERS, LEASE_MS, RETRIED, RETRY_FOR_S, T, assert_each_order_once,
                                  lead_lines_by_code, prompts_settled, seeded_partner)
 
@@ -91,20 +91,13 @@ class BalancedSubmitter:
         external_id = f"{self.prefix}-{number}"
         metadata = self.partner + [("idempotency-key", "key-" + external_id)]
         began = time.monotonic()
-        give_up = began + RETRY_FOR_S
-        for attempt in itertools.count():
-            gateway = (number + attempt) % len(self.gateways)
-            channel = self.gateways[gateway]
-            stub = self.cluster.stubs.orders_grpc.OrderServiceStub(channel)
-            try:
-                answer = stub.SubmitOrder(self.request(external_id), metadata=metadata, timeout=T)
-                break
-            except grpc.RpcError as error:
-                if error.code() not in RETRIED or time.monotonic() > give_up:
-                    raise
-                with self.lock:
-                    self.retried[error.code().name] += 1
-                time.sleep(0.05)
+
+        def via_next_gateway(attempt: int):
+            stub = self.cluster.stubs.orders_grpc.OrderServiceStub(self.gateways[(number + attempt) % len(self.gateways)])
+            return stub.SubmitOrder(self.request(external_id), metadata=metadata, timeout=T)
+        attempt, answer = until_answered(via_next_gateway, retried_codes=RETRIED, give_up_after_s=RETRY_FOR_S,
+                                         pause_s=0.05, retried=self.retried, lock=self.lock)
+        gateway = (number + attempt) % len(self.gateways)
         with self.lock:
             self.answers[external_id] = answer.order
             self.answered_by[self.cluster.instances("gateway")[gateway]] += 1

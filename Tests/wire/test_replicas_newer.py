@@ -41,7 +41,7 @@ from datetime import datetime, timedelta
 import grpc
 import pytest
 
-from cluster_support import Cluster, eventually
+from cluster_support import Cluster, eventually, until_answered
 from proposals_world import ADMIN7, TEAM, ZHAO, World
 from test_settlements import SHANGHAI, ms, week_name, week_start
 
@@ -90,18 +90,10 @@ class Balanced:
 
     def call(self, number: int, invoke):
         """invoke(channel) until it answers; the answer."""
-        give_up = time.monotonic() + RETRY_FOR_S
-        for attempt in itertools.count():
-            index = (number + attempt) % len(self.channels)
-            try:
-                answer = invoke(self.channels[index])
-                break
-            except grpc.RpcError as error:
-                if error.code() not in RETRIED or time.monotonic() > give_up:
-                    raise
-                with self.lock:
-                    self.retried[error.code().name] += 1
-                time.sleep(0.05)
+        attempt, answer = until_answered(lambda attempt: invoke(self.channels[(number + attempt) % len(self.channels)]),
+                                         retried_codes=RETRIED, give_up_after_s=RETRY_FOR_S, pause_s=0.05,
+                                         retried=self.retried, lock=self.lock)
+        index = (number + attempt) % len(self.channels)
         with self.lock:
             self.answered_by[self.names[index]] += 1
             self.answered_at.append(time.monotonic())
