@@ -136,6 +136,19 @@ final class AdmissionTests: XCTestCase {
         XCTAssertEqual(server.connectionRefusals.total, 1)
     }
 
+    /// A connection that opens and resets 50 streams at once (rapid reset) against a budget of
+    /// 10, and is ended for it with GOAWAY(ENHANCE_YOUR_CALM).
+    private func spendTheGlitchBudget(port: Int) throws {
+        let abuser = try RawHTTP2Client(port: port)
+        try abuser.send((0..<50).flatMap { index -> [UInt8] in
+            let stream = UInt32(1 + 2 * index)
+            return RawHTTP2Client.frame(type: 1, flags: 0x4, streamID: stream, payload: Self.requestBlock)
+                + RawHTTP2Client.frame(type: 3, flags: 0, streamID: stream, payload: [0, 0, 0, 8])
+        })
+        XCTAssertTrue(abuser.readUntilClosed(seconds: 10))
+        XCTAssertEqual(abuser.goawayErrorCode(), 11)
+    }
+
     /// The escalation: an address whose connection was ended for glitches (a rapid reset) gets
     /// one connection a second during its cool-down, so its reconnect loop is closed at accept
     /// (with the kernel drop turned off; the next test has it on).
@@ -146,14 +159,7 @@ final class AdmissionTests: XCTestCase {
             $0.peerKernelDrop = false
         }
         defer { server.shutdown() }
-        let abuser = try RawHTTP2Client(port: server.port)
-        try abuser.send((0..<50).flatMap { index -> [UInt8] in
-            let stream = UInt32(1 + 2 * index)
-            return RawHTTP2Client.frame(type: 1, flags: 0x4, streamID: stream, payload: Self.requestBlock)
-                + RawHTTP2Client.frame(type: 3, flags: 0, streamID: stream, payload: [0, 0, 0, 8])
-        })
-        XCTAssertTrue(abuser.readUntilClosed(seconds: 10))
-        XCTAssertEqual(abuser.goawayErrorCode(), 11)
+        try spendTheGlitchBudget(port: server.port)
         if let again = try? RawHTTP2Client(port: server.port) {
             XCTAssertTrue(again.readUntilClosed(seconds: 10), "the abuser's next connection is closed at accept")
             XCTAssertTrue(again.frames().isEmpty)
@@ -171,14 +177,7 @@ final class AdmissionTests: XCTestCase {
             $0.peerCoolDown = .seconds(60)
         }
         defer { server.shutdown() }
-        let abuser = try RawHTTP2Client(port: server.port)
-        try abuser.send((0..<50).flatMap { index -> [UInt8] in
-            let stream = UInt32(1 + 2 * index)
-            return RawHTTP2Client.frame(type: 1, flags: 0x4, streamID: stream, payload: Self.requestBlock)
-                + RawHTTP2Client.frame(type: 3, flags: 0, streamID: stream, payload: [0, 0, 0, 8])
-        })
-        XCTAssertTrue(abuser.readUntilClosed(seconds: 10))
-        XCTAssertEqual(abuser.goawayErrorCode(), 11)
+        try spendTheGlitchBudget(port: server.port)
         XCTAssertEqual(server.kernelBlocks, 1)
         // The filter is applied on the listener's loop right after the close.
         usleep(100_000)
@@ -210,13 +209,7 @@ final class AdmissionTests: XCTestCase {
             $0.tls = TLSEndpoint(host: "127.0.0.1", port: 0, identity: identity)
         }
         defer { server.shutdown() }
-        let abuser = try RawHTTP2Client(port: server.port)
-        try abuser.send((0..<50).flatMap { index -> [UInt8] in
-            let stream = UInt32(1 + 2 * index)
-            return RawHTTP2Client.frame(type: 1, flags: 0x4, streamID: stream, payload: Self.requestBlock)
-                + RawHTTP2Client.frame(type: 3, flags: 0, streamID: stream, payload: [0, 0, 0, 8])
-        })
-        XCTAssertTrue(abuser.readUntilClosed(seconds: 10))
+        try spendTheGlitchBudget(port: server.port)
         usleep(100_000)
         let ports = Array(repeating: server.port, count: 8) + Array(repeating: try XCTUnwrap(server.tlsPort), count: 8)
         let attempts = try ports.map { try TCPSocket.connect(to: SocketAddress(numericHost: "127.0.0.1", port: $0)) }
