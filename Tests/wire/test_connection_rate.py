@@ -47,11 +47,16 @@ def first_bytes(address: str, source: str) -> bytes:
     return received
 
 
-def refused_counts(cluster) -> dict[str, float]:
-    port = cluster.specs["orders"].admin_port
+def refusals_by_reason(cluster, service: str, counter: str) -> dict[str, float]:
+    """`counter`'s values by their `reason` label, from `service`'s /metrics."""
+    port = cluster.specs[service].admin_port
     text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
     return {reason: float(value) for reason, value in
-            re.findall(r'^xsc_rpc_server_connections_refused_total\{reason="(\w+)"\} (\S+)$', text, re.MULTILINE)}
+            re.findall(r'^' + counter + r'\{reason="(\w+)"\} (\S+)$', text, re.MULTILINE)}
+
+
+def refused_counts(cluster) -> dict[str, float]:
+    return refusals_by_reason(cluster, "orders", "xsc_rpc_server_connections_refused_total")
 
 
 def test_connections_past_the_address_rate_are_closed_at_accept_and_counted(cluster):
@@ -128,10 +133,7 @@ def gateway(tmp_path_factory):
 
 
 def public_http_refusals(cluster) -> dict[str, float]:
-    port = cluster.specs["gateway"].admin_port
-    text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
-    return {reason: float(value) for reason, value in
-            re.findall(r'^xsc_public_http_connections_refused_total\{reason="(\w+)"\} (\S+)$', text, re.MULTILINE)}
+    return refusals_by_reason(cluster, "gateway", "xsc_public_http_connections_refused_total")
 
 
 def curl_from(source: str, url: str) -> tuple[int, str]:
