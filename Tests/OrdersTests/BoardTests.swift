@@ -315,6 +315,52 @@ final class BoardTests: XCTestCase {
         XCTAssertFalse(idle, "nobody watches: the poller stops")
     }
 
+    func testAWatcherSeesTheLadderClimbWhenEveryPromptWasUndelivered() async throws {
+        let hub = BoardHub(flow: fixture.flow, interval: .milliseconds(20))
+        let cs = try Watch(hub, try fixture.customerServiceCQ)
+        try await cs.snapshotArrived()
+        // Forwarded to the district lead, whose ladder has two rungs (the office lead, then
+        // customer service); the district lead's prompt never arrives.
+        let order = try await submitCQ()
+        _ = try await fixture.flow.acknowledge(orderID: order.id, actor: fixture.leadO1)
+        _ = try await fixture.flow.assign(orderID: order.id, assignee: "dlead-d3", kind: .districtLead, actor: fixture.leadO1)
+        var report = Xsc_Orders_V1_PromptUndeliveredRequest()
+        report.orderId = order.id
+        report.accountId = "dlead-d3"
+        report.messageId = UUID().uuidString.lowercased()
+        report.reason = "空号"
+        fixture.clock.advance(by: .seconds(1))
+        _ = try await fixture.flow.promptUndelivered(report, actor: fixture.system)
+        try await cs.until("the undelivered prompt") { $0.latest(order.id)?.lane == .promptUndelivered }
+        XCTAssertEqual(cs.latest(order.id)?.escalationLevel, 0)
+
+        // Nobody owed the step, so the deadline records no miss and tells nobody new (the office
+        // lead was told when the report came); the next rung is scheduled, and the watcher learns
+        // of it without waiting for the order's next event.
+        fixture.clock.advance(by: .seconds(6))
+        _ = try await fixture.timerWorker(name: "board-undelivered").runOnce()
+        try await cs.until("the first rung counted") { $0.latest(order.id)?.escalationLevel == 1 }
+        await cs.stop()
+    }
+
+    func testAnOpenWatchStartsTheNewDayWithAFreshSnapshot() async throws {
+        let hub = BoardHub(flow: fixture.flow, interval: .milliseconds(20))
+        let cs = try Watch(hub, try fixture.customerServiceCQ)
+        try await cs.snapshotArrived()
+        let late = try await submitCQ()
+        fixture.clock.advance(by: .seconds(6))
+        _ = try await fixture.timerWorker(name: "board-midnight").runOnce()
+        try await cs.until("today's violation") { watch in watch.violations.contains { $0.orderId == late.id } }
+
+        let day = fixture.flow.calendar.day(containing: fixture.clock.nowMillis())
+        fixture.clock.advance(by: .milliseconds(day.endMillis - fixture.clock.nowMillis()))
+        try await cs.until("a snapshot of the new day") { $0.updates.dropFirst().contains(where: \.snapshot) }
+        let fresh = try XCTUnwrap(cs.updates.dropFirst().first(where: \.snapshot))
+        XCTAssertEqual(fresh.violations, [], "yesterday's violation is not today's")
+        XCTAssertEqual(fresh.rows.first { $0.orderId == late.id }?.lane, .escalated, "the order itself is still overdue")
+        await cs.stop()
+    }
+
     func testAWatchEndsWithUnavailableWhenTheServerShutsDown() async throws {
         let hub = BoardHub(flow: fixture.flow, interval: .milliseconds(20))
         let watch = try Watch(hub, try fixture.customerServiceCQ)

@@ -123,8 +123,11 @@ public actor BoardHub {
 
     private nonisolated func serve(_ audience: BoardAudience, mailbox: BoardMailbox, checkStop: () throws -> Void,
                                    send: (Xsc_Orders_V1_BoardUpdate) async throws -> Void) async throws {
-        let snapshot = try await snapshot(audience)
+        var snapshot = try await snapshot(audience)
         var shown = Set(snapshot.rows.map(\.orderId))
+        // "Today's violations" end at the organisation's midnight, which no event marks: the
+        // first look after it sends a fresh snapshot (the page replaces what it shows).
+        var dayEnds = flow.calendar.day(containing: snapshot.serverTimeMs).endMillis
         try await send(snapshot)
         let look = Self.shutdownLook
         let ticker = Task {
@@ -137,6 +140,15 @@ public actor BoardHub {
         // The bell ends when this task is cancelled (the caller went away): the watch is over.
         for await _ in mailbox.bell {
             try checkStop()
+            if flow.clock() >= dayEnds {
+                // Changes waiting now were read before the snapshot below, which holds them.
+                _ = try? mailbox.take()
+                snapshot = try await self.snapshot(audience)
+                shown = Set(snapshot.rows.map(\.orderId))
+                dayEnds = flow.calendar.day(containing: snapshot.serverTimeMs).endMillis
+                try await send(snapshot)
+                continue
+            }
             let pending: BoardMailbox.Pending
             do {
                 pending = try mailbox.take()

@@ -53,6 +53,12 @@ extension OrderFlow {
             _ = try await tx.run([store.eventStatement(orderID: order.id, kind: "sla_violation", from: order.state, to: order.state,
                                                        actor: .system, at: now,
                                                        detail: "\(step.rawValue) missed by \(owing.joined(separator: ","))")])
+        } else {
+            // Nobody owed it, so no miss is written; the event still marks the passing (history,
+            // and the board's watchers, who learn of changes only from events).
+            _ = try await tx.run([store.eventStatement(orderID: order.id, kind: "sla_escalated", from: order.state, to: order.state,
+                                                       actor: .system, at: now,
+                                                       detail: "\(step.rawValue) deadline passed; every prompt undelivered")])
         }
         if escalate && !firstHop.isEmpty {
             // When nobody owed it (every prompt undelivered), the first superior was told at once
