@@ -3,6 +3,7 @@ import Postgres
 import RPC
 import ServiceKit
 import ServiceKitStore
+import TLS
 
 /// Turns a `ServiceDefinition` into a running process. A service's whole `main.swift`:
 ///
@@ -33,6 +34,7 @@ public enum ServiceHost {
     /// For `main.swift`: runs the service until it is told to stop, then exits the process
     /// (0 after a graceful shutdown, 1 when start-up failed, 2 for a bad environment).
     public static func run(_ definition: ServiceDefinition, options: Options = Options()) -> Never {
+        OpenSSLProcess.keepStateUntilExit()
         let settings: HostStartup.Settings
         switch HostStartup.decide(definition, arguments: CommandLine.arguments, environment: ProcessEnvironment.current()) {
         case .run(let decided):
