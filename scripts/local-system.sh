@@ -73,7 +73,13 @@ service_pid() {
     case "$pid" in ''|*[!0-9]*) return 0 ;; esac
     [ -r "/proc/$pid/cmdline" ] || return 0
     arg0="$(tr '\0' '\n' < "/proc/$pid/cmdline" 2>/dev/null | head -n 1)"
-    case "$arg0" in */xsc-"$1"|xsc-"$1") echo "$pid" ;; esac
+    case "$arg0" in
+        */xsc-"$1"|xsc-"$1") echo "$pid" ;;
+        # Just started: `env ... setsid <binary>` has not reached its exec yet (seen under load:
+        # up.sh took a starting service for one that had exited).
+        env|*/env|setsid|*/setsid)
+            tr '\0' '\n' < "/proc/$pid/cmdline" 2>/dev/null | grep -qE "(^|/)xsc-$1\$" && echo "$pid" ;;
+    esac
 }
 
 # One HTTP/1.1 GET on the admin listener; prints the status code (or "down").
