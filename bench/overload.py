@@ -59,9 +59,17 @@ def capacity_run(target):
     return cap["statuses"].get("OK", 0) / 10, cap
 
 
+def answered_calls_per_s(run, seconds):
+    """Calls answered OK per second: for a scenario of several calls per operation (proposals:
+    create, submit, decide) a refusal of a later call wastes the earlier ones' work, so whole
+    operations understate what the service kept serving; both figures are printed."""
+    return run.get("rpc_calls_answered", 0) / seconds
+
+
 with Cluster.started(Path(tempfile.mkdtemp(prefix="xsc-overload-")), services=services, env=env) as c:
     target = c.address(args.service)
     ratios = []
+    call_ratios = []
     for round_number in range(1, args.rounds + 1):
         # Capacity before and after each overload phase, their mean the baseline: on a machine
         # shared with other work the database's share of the CPU drifts within seconds.
@@ -72,8 +80,12 @@ with Cluster.started(Path(tempfile.mkdtemp(prefix="xsc-overload-")), services=se
               f"cores, RSS {cap['server']['rss_max_mib']:.1f} MiB; load average {cap['machine']['loadavg']}")
         over = load(target, "--rate", str(int(2 * before)), "--max-in-flight", "4096", "--connections", "4",
                     "--duration", str(args.seconds), "--warmup", "2", "--skip-prepare")
-        after, _ = capacity_run(target)
+        after, cap_after = capacity_run(target)
         capacity = (before + after) / 2
+        call_capacity = (answered_calls_per_s(cap, 10) + answered_calls_per_s(cap_after, 10)) / 2
+        call_goodput = answered_calls_per_s(over, over.get("duration_s", args.seconds))
+        if call_capacity:
+            call_ratios.append(call_goodput / call_capacity)
         ok = over["statuses"].get("OK", 0)
         refused = over["refusal_latency_us"]
         goodput = ok / over.get("duration_s", args.seconds)
@@ -89,6 +101,13 @@ with Cluster.started(Path(tempfile.mkdtemp(prefix="xsc-overload-")), services=se
               f"{({k: v for k, v in over['statuses'].items() if k not in ('OK', 'RESOURCE_EXHAUSTED')}) or 'none'}; "
               f"answered p50 {over['latency_us']['p50'] / 1000:.1f} ms; server {over['server']['cpu_cores']:.2f} cores, "
               f"RSS max {over['server']['rss_max_mib']:.1f} MiB")
+        if call_capacity:
+            print(f"round {round_number}: calls answered OK {call_goodput:.0f}/s = {100 * call_goodput / call_capacity:.0f}% "
+                  f"of the capacity's {call_capacity:.0f} calls/s")
     ratios.sort()
+    call_ratios.sort()
     print(f"goodput / capacity over {len(ratios)} round(s): median {100 * ratios[len(ratios) // 2]:.0f}% "
           f"(each: {', '.join(f'{100 * r:.0f}%' for r in ratios)})")
+    if call_ratios:
+        print(f"calls answered / call capacity over {len(call_ratios)} round(s): median "
+              f"{100 * call_ratios[len(call_ratios) // 2]:.0f}% (each: {', '.join(f'{100 * r:.0f}%' for r in call_ratios)})")

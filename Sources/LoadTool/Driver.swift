@@ -33,6 +33,9 @@ struct Driver {
         var refusalMicros = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
         var operations = 0
         var rpcs = 0
+        /// Calls answered OK (every call of an operation that succeeded, and those of an
+        /// operation refused part-way that were answered before the refusal).
+        var answeredCalls = 0
         /// Operations by outcome: "OK", a gRPC status name, or CLIENT_CHECK.
         var statuses: [String: Int] = [:]
         /// The first message seen per failing status, to say what went wrong.
@@ -45,6 +48,7 @@ struct Driver {
             refusalMicros.add(other.refusalMicros)
             operations += other.operations
             rpcs += other.rpcs
+            answeredCalls += other.answeredCalls
             statuses.merge(other.statuses, uniquingKeysWith: +)
             samples.merge(other.samples) { first, _ in first }
             lateSends += other.lateSends
@@ -120,13 +124,20 @@ struct Driver {
         let status: String
         var message: String?
         var rpcs = 0
+        var answered = 0
         do {
             rpcs = try await workload.operation(number, channel: channel)
+            answered = rpcs
             status = "OK"
         } catch let error as RPCError {
             status = error.code.description
             message = error.message
             rpcs = 1
+        } catch let refusal as RefusedAfter {
+            status = refusal.error.code.description
+            message = refusal.error.message
+            rpcs = refusal.answered + 1
+            answered = refusal.answered
         } catch let error as CheckFailure {
             status = "CLIENT_CHECK"
             message = error.message
@@ -137,6 +148,7 @@ struct Driver {
         guard measured else { return }
         result.operations += 1
         result.rpcs += rpcs
+        result.answeredCalls += answered
         result.statuses[status, default: 0] += 1
         if let message, result.samples[status] == nil { result.samples[status] = message }
         guard status == "OK" || status == "RESOURCE_EXHAUSTED" else { return }

@@ -36,7 +36,7 @@ struct LoadReport {
                      + "\(modeWords), \(connections) connection\(connections == 1 ? "" : "s"), "
                      + "\(Self.number(durationSeconds)) s after \(Self.number(warmupSeconds)) s warm-up"]
         lines.append("  operations  \(result.operations) (\(Self.number(perSecond))/s), \(result.rpcs) RPCs "
-                     + "(\(scenario.rpcs.joined(separator: ", ")))")
+                     + "(\(scenario.rpcs.joined(separator: ", "))), \(result.answeredCalls) answered OK")
         lines.append("  latency us  " + latencies.map { "\($0.0) \($0.1)" }.joined(separator: "  ")
                      + (isOpen ? "  (from the due time)" : ""))
         let statuses = result.statuses.sorted { $0.value > $1.value }.map { "\($0.key) \($0.value)" }
@@ -87,6 +87,7 @@ struct LoadReport {
             "duration_s": durationSeconds,
             "operations": result.operations,
             "rpc_calls": result.rpcs,
+            "rpc_calls_answered": result.answeredCalls,
             "operations_per_s": perSecond,
             "latency_us": Dictionary(uniqueKeysWithValues: latencies.map { ($0.0, Int($0.1)) })
                 .merging(["mean": Int(result.latencyMicros.totalCount == 0 ? 0 : result.latencyMicros.mean.rounded()),

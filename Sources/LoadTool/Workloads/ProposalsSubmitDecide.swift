@@ -77,12 +77,16 @@ struct ProposalsSubmitDecide: Workload {
         let created = try await client.createProposal(create, options: options(proposer.metadata, key: "c-" + key))
         var submit = Xsc_Proposals_V1_ProposalRequest()
         submit.proposalId = created.id
-        _ = try await client.submitProposal(submit, options: options(proposer.metadata, key: "s-" + key))
+        _ = try await RefusedAfter.call(after: 1) {
+            try await client.submitProposal(submit, options: options(proposer.metadata, key: "s-" + key))
+        }
         var decide = Xsc_Proposals_V1_DecideRequest()
         decide.proposalId = created.id
         decide.decision = .execute
         decide.comment = "同意"
-        let decided = try await client.decideProposal(decide, options: options(decider, key: "d-" + key))
+        let decided = try await RefusedAfter.call(after: 2) {
+            try await client.decideProposal(decide, options: options(decider, key: "d-" + key))
+        }
         guard decided.state == .executing else { throw CheckFailure(message: "proposal \(created.id) is \(decided.state) after the decision") }
         return 3
     }

@@ -23,6 +23,24 @@ struct CheckFailure: Error, CustomStringConvertible {
     var description: String { message }
 }
 
+/// An operation of several calls refused part-way: `answered` calls had been answered before
+/// the refused one. Its status is the refusal's; the calls answered still count as answered
+/// calls (under overload, an operation's goodput and its calls' goodput differ).
+struct RefusedAfter: Error {
+    let answered: Int
+    let error: RPCError
+
+    /// Runs `call`, the operation's call number `answered + 1`, rethrowing a refusal with the
+    /// calls answered before it.
+    static func call<T>(after answered: Int, _ call: () async throws -> T) async throws -> T {
+        do {
+            return try await call()
+        } catch let error as RPCError where answered > 0 {
+            throw RefusedAfter(answered: answered, error: error)
+        }
+    }
+}
+
 /// The workloads a scenario file may name.
 enum Workloads {
     static let names = ["orders.submit-order", "customers.create-search", "proposals.submit-decide",
