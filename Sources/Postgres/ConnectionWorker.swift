@@ -138,7 +138,7 @@ final class ConnectionWorker: @unchecked Sendable {
         let plan = try session.plan(statements, opening: opening, deadline: deadline)
         let outcome = await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Result<[PipelineOutcome], PostgresError>, Never>) in
-                LoopExchange.start(on: loop, connection: session.connection, steps: plan.steps,
+                LoopExchange.start(on: loop, connection: session.connection, watch: session.socketWatch(on: loop), steps: plan.steps,
                                    parameters: plan.parameters, statements: plan.steps.count, deadline: deadline) { continuation.resume(returning: $0) }
             }
         } onCancel: {
