@@ -155,9 +155,12 @@ final class ConnectionWorker: @unchecked Sendable {
 
     /// Gives the session back to the worker thread (dropped if the exchange broke it).
     private func endLoopExchange(session: Session) {
-        let dropped = session.isBroken || condition.withLock { cancelRequested }
-        let inTransaction = !dropped && session.transactionStatus != .idle
+        // Read outside the lock: only this exchange uses the session until it is given back below.
+        let broken = session.isBroken
+        let idle = broken || session.transactionStatus == .idle
         condition.withLock {
+            let dropped = broken || cancelRequested
+            let inTransaction = !dropped && !idle
             cancelRequested = false
             if dropped, self.session === session { self.session = nil }
             loopExchangeActive = false

@@ -47,9 +47,12 @@ final class LoopExchange {
             return
         }
         let remaining = deadline - ContinuousClock.now
-        exchange.timer = loop.schedule(at: MonotonicTime.now().adding(max(remaining, .zero))) { [weak exchange] in
-            exchange?.timer = nil
-            exchange?.complete(.failure(PostgresError(.deadlineExceeded, "deadline exceeded waiting for the database")))
+        // A strong capture: the loop drops the closure when the timer fires or is cancelled
+        // (`complete`), so no cycle outlives the exchange; a weak one gave every exchange a
+        // side table (allocated, and the object's release on the slow path).
+        exchange.timer = loop.schedule(at: MonotonicTime.now().adding(max(remaining, .zero))) {
+            exchange.timer = nil
+            exchange.complete(.failure(PostgresError(.deadlineExceeded, "deadline exceeded waiting for the database")))
         }
     }
 
