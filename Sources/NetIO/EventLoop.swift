@@ -30,10 +30,19 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
     public let name: String
     private let epollFD: Int32
     private let wakeFD: Int32
-    private var handlers: [Int32: IOHandler] = [:]
+    /// By descriptor: fds are small and dense, so an array index instead of a hash per event.
+    private var handlers: [IOHandler?] = []
     private var localJobs: [UnownedJob] = []
     private var localWork: [() -> Void] = []
     private var tickHandlers: [TickHandler] = []
+    /// Emptied buffers the queues above swap with while a batch runs: taking a batch then
+    /// allocates nothing (a copy and `removeAll(keepingCapacity:)` allocated a new buffer for
+    /// each queue on every iteration, since the batch still shared the old one).
+    private var spareJobs: [UnownedJob] = []
+    private var spareWork: [() -> Void] = []
+    private var spareTickHandlers: [TickHandler] = []
+    private var spareRemoteJobs: [UnownedJob] = []
+    private var spareRemoteWork: [@Sendable () -> Void] = []
     private var timers = TimerQueue()
     private let remote = Mutex(RemoteQueue())
     private let loopThread = Mutex<pthread_t?>(nil)
@@ -92,7 +101,50 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
         guard epoll_ctl(epollFD, EPOLL_CTL_ADD, fd, &event) == 0 else {
             throw NetIOError.system("epoll_ctl(ADD)", errno)
         }
-        handlers[fd] = handler
+        setHandler(handler, for: fd)
+    }
+
+    /// Registers `fd` for one readiness event at a time (EPOLLONESHOT): after each event the
+    /// registration stays but is disarmed until `rearm`. For a socket this loop waits on now
+    /// and then but does not own (a pooled database connection): between waits it costs no
+    /// epoll_ctl ADD and DEL, an idle socket never wakes the loop, and another thread may use
+    /// the socket meanwhile. Closing the descriptor ends the registration (the kernel drops it).
+    public func registerOneShot(fd: Int32, handler: IOHandler, readable: Bool, writable: Bool) throws(NetIOError) {
+        var event = epoll_event()
+        event.events = interestMask(readable: readable, writable: writable) | EPOLLONESHOT.rawValue
+        event.data.fd = fd
+        // EEXIST: still registered from an earlier handler of this descriptor; take it over.
+        guard epoll_ctl(epollFD, EPOLL_CTL_ADD, fd, &event) == 0
+              || (errno == EEXIST && epoll_ctl(epollFD, EPOLL_CTL_MOD, fd, &event) == 0) else {
+            throw NetIOError.system("epoll_ctl(ADD)", errno)
+        }
+        setHandler(handler, for: fd)
+    }
+
+    /// Arms a `registerOneShot` registration for its next event (loop thread only).
+    public func rearm(fd: Int32, readable: Bool, writable: Bool) throws(NetIOError) {
+        var event = epoll_event()
+        event.events = interestMask(readable: readable, writable: writable) | EPOLLONESHOT.rawValue
+        event.data.fd = fd
+        guard epoll_ctl(epollFD, EPOLL_CTL_MOD, fd, &event) == 0 else {
+            throw NetIOError.system("epoll_ctl(MOD)", errno)
+        }
+    }
+
+    /// Whether `handler` is the one registered for `fd` here (a one-shot registration outlives
+    /// its socket in this table until the descriptor is registered again).
+    public func isRegistered(fd: Int32, handler: IOHandler) -> Bool {
+        fd >= 0 && Int(fd) < handlers.count && handlers[Int(fd)] === handler
+    }
+
+    private func setHandler(_ handler: IOHandler?, for fd: Int32) {
+        let index = Int(fd)
+        guard index >= 0 else { return }
+        if index >= handlers.count {
+            guard handler != nil else { return }
+            handlers.append(contentsOf: repeatElement(nil, count: index + 1 - handlers.count))
+        }
+        handlers[index] = handler
     }
 
     public func modify(fd: Int32, readable: Bool, writable: Bool) {
@@ -105,7 +157,7 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
     public func deregister(fd: Int32) {
         var event = epoll_event()
         _ = epoll_ctl(epollFD, EPOLL_CTL_DEL, fd, &event)
-        handlers[fd] = nil
+        setHandler(nil, for: fd)
     }
 
     private func interestMask(readable: Bool, writable: Bool) -> UInt32 {
@@ -226,7 +278,7 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
             drainWake()
             return
         }
-        guard let handler = handlers[fd] else { return }
+        guard fd >= 0, Int(fd) < handlers.count, let handler = handlers[Int(fd)] else { return }
         let flags = event.events
         let hangup = flags & (EPOLLHUP.rawValue | EPOLLERR.rawValue | EPOLLRDHUP.rawValue) != 0
         handler.handleIO(
@@ -236,17 +288,20 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
     }
 
     private func takeRemoteWork() {
-        let (jobs, work) = remote.withLock { queue -> ([UnownedJob], [@Sendable () -> Void]) in
+        // Swapped with the spare (empty) buffers under the lock: nothing allocated either side.
+        remote.withLock { queue in
             queue.wakePending = false
-            if queue.jobs.isEmpty && queue.work.isEmpty { return ([], []) }
-            defer {
-                queue.jobs.removeAll(keepingCapacity: true)
-                queue.work.removeAll(keepingCapacity: true)
-            }
-            return (queue.jobs, queue.work)
+            if !queue.jobs.isEmpty { swap(&queue.jobs, &spareRemoteJobs) }
+            if !queue.work.isEmpty { swap(&queue.work, &spareRemoteWork) }
         }
-        if !jobs.isEmpty { localJobs.append(contentsOf: jobs) }
-        for item in work { localWork.append(item) }
+        if !spareRemoteJobs.isEmpty {
+            localJobs.append(contentsOf: spareRemoteJobs)
+            spareRemoteJobs.removeAll(keepingCapacity: true)
+        }
+        if !spareRemoteWork.isEmpty {
+            for item in spareRemoteWork { localWork.append(item) }
+            spareRemoteWork.removeAll(keepingCapacity: true)
+        }
     }
 
     /// Runs queued work and jobs, including what they queue in turn, but bounded so that I/O
@@ -256,15 +311,16 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
         while (!localJobs.isEmpty || !localWork.isEmpty) && rounds < 64 {
             rounds += 1
             if !localWork.isEmpty {
-                let batch = localWork
-                localWork.removeAll(keepingCapacity: true)
-                for item in batch { item() }
+                // What the batch queues lands in the (empty) spare, run in the next round.
+                swap(&localWork, &spareWork)
+                for item in spareWork { item() }
+                spareWork.removeAll(keepingCapacity: true)
             }
             if !localJobs.isEmpty {
-                let batch = localJobs
-                localJobs.removeAll(keepingCapacity: true)
+                swap(&localJobs, &spareJobs)
                 let executor = asUnownedTaskExecutor()
-                for job in batch { job.runSynchronously(on: executor) }
+                for job in spareJobs { job.runSynchronously(on: executor) }
+                spareJobs.removeAll(keepingCapacity: true)
             }
         }
     }
@@ -274,8 +330,8 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
     /// connection waiting for the peer's window must not spin here without reading it.
     private func endTick() {
         guard !tickHandlers.isEmpty else { return }
-        let batch = tickHandlers
-        tickHandlers.removeAll(keepingCapacity: true)
-        for handler in batch { handler.tickEnded() }
+        swap(&tickHandlers, &spareTickHandlers)
+        for handler in spareTickHandlers { handler.tickEnded() }
+        spareTickHandlers.removeAll(keepingCapacity: true)
     }
 }

@@ -1,37 +1,60 @@
 /// Identifies a scheduled timer so it can be cancelled.
-public struct TimerID: Hashable, Sendable {
-    let value: UInt64
+public struct TimerID: Hashable, @unchecked Sendable {
+    /// The timer itself: cancelling clears its work in place, so neither scheduling nor
+    /// cancelling hashes anything (a dictionary of work by id cost ~1% of a busy service's
+    /// CPU: a database round trip and most calls each schedule and cancel one).
+    let entry: TimerEntry
+
+    public static func == (lhs: TimerID, rhs: TimerID) -> Bool { lhs.entry === rhs.entry }
+    public func hash(into hasher: inout Hasher) { hasher.combine(ObjectIdentifier(entry)) }
 }
 
-/// A binary min-heap of deadlines owned by one loop. Cancelled timers are dropped lazily when
-/// they reach the top, which keeps cancel O(1) — deadlines are mostly cancelled, since most
-/// calls finish long before their timeout.
+/// One timer's work, until it runs or is cancelled. Touched only on the
+/// owning loop's thread (a `TimerID` held elsewhere is only handed back to that loop).
+final class TimerEntry {
+    var work: (() -> Void)?
+
+    init(work: @escaping () -> Void) {
+        self.work = work
+    }
+}
+
+/// A binary min-heap of deadlines owned by one loop. Cancel is O(1): it clears the timer's
+/// work (released at once) and the entry is dropped when it reaches the top - deadlines are
+/// mostly cancelled, since most calls and round trips finish long before their timeout. Once
+/// cancelled entries are most of the heap it is rebuilt without them, so a busy loop's heap
+/// holds the live timers rather than every deadline of the last few seconds.
 struct TimerQueue {
-    private struct Entry {
+    /// The deadline inline, so sifting compares without loading each timer object.
+    private struct Slot {
         let deadline: MonotonicTime
-        let id: UInt64
+        let entry: TimerEntry
     }
 
-    private var heap: [Entry] = []
-    private var work: [UInt64: () -> Void] = [:]
-    private var nextID: UInt64 = 1
+    private var heap: [Slot] = []
+    private var cancelledInHeap = 0
 
     mutating func nextDeadline() -> MonotonicTime? {
-        while let top = heap.first, work[top.id] == nil { popTop() }
+        while let top = heap.first, top.entry.work == nil {
+            popTop()
+            cancelledInHeap -= 1
+        }
         return heap.first?.deadline
     }
 
     mutating func add(deadline: MonotonicTime, work item: @escaping () -> Void) -> TimerID {
-        let id = nextID
-        nextID += 1
-        work[id] = item
-        heap.append(Entry(deadline: deadline, id: id))
+        let entry = TimerEntry(work: item)
+        heap.append(Slot(deadline: deadline, entry: entry))
         siftUp(heap.count - 1)
-        return TimerID(value: id)
+        return TimerID(entry: entry)
     }
 
     mutating func cancel(_ id: TimerID) {
-        work[id.value] = nil
+        // A timer that already ran (or was cancelled) has no work left: nothing to count.
+        guard id.entry.work != nil else { return }
+        id.entry.work = nil
+        cancelledInHeap += 1
+        if cancelledInHeap > 64 && cancelledInHeap * 2 > heap.count { dropCancelled() }
     }
 
     /// Removes and returns the work of the earliest timer due at `now`, if any. The caller
@@ -39,9 +62,30 @@ struct TimerQueue {
     mutating func popDue(now: MonotonicTime) -> (() -> Void)? {
         while let top = heap.first, top.deadline <= now {
             popTop()
-            if let item = work.removeValue(forKey: top.id) { return item }
+            guard let item = top.entry.work else {
+                cancelledInHeap -= 1
+                continue
+            }
+            top.entry.work = nil
+            return item
         }
         return nil
+    }
+
+    /// Timers still to run (for tests).
+    var liveCount: Int { heap.count - cancelledInHeap }
+    /// Entries in the heap, cancelled ones included (for tests).
+    var storedCount: Int { heap.count }
+
+    private mutating func dropCancelled() {
+        heap.removeAll { $0.entry.work == nil }
+        cancelledInHeap = 0
+        // Floyd's heap construction: O(n).
+        var index = heap.count / 2
+        while index > 0 {
+            index -= 1
+            siftDown(index)
+        }
     }
 
     private mutating func popTop() {

@@ -138,7 +138,7 @@ final class ConnectionWorker: @unchecked Sendable {
         let plan = try session.plan(statements, opening: opening, deadline: deadline)
         let outcome = await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Result<[PipelineOutcome], PostgresError>, Never>) in
-                LoopExchange.start(on: loop, connection: session.connection, steps: plan.steps,
+                LoopExchange.start(on: loop, connection: session.connection, watch: session.socketWatch(on: loop), steps: plan.steps,
                                    parameters: plan.parameters, statements: plan.steps.count, deadline: deadline) { continuation.resume(returning: $0) }
             }
         } onCancel: {
@@ -155,9 +155,12 @@ final class ConnectionWorker: @unchecked Sendable {
 
     /// Gives the session back to the worker thread (dropped if the exchange broke it).
     private func endLoopExchange(session: Session) {
-        let dropped = session.isBroken || condition.withLock { cancelRequested }
-        let inTransaction = !dropped && session.transactionStatus != .idle
+        // Read outside the lock: only this exchange uses the session until it is given back below.
+        let broken = session.isBroken
+        let idle = broken || session.transactionStatus == .idle
         condition.withLock {
+            let dropped = broken || cancelRequested
+            let inTransaction = !dropped && !idle
             cancelRequested = false
             if dropped, self.session === session { self.session = nil }
             loopExchangeActive = false

@@ -1,4 +1,5 @@
 import LibPQ
+import NetIO
 
 /// A live connection and what belongs to it: its prepared statements. Confined to the
 /// connection's worker thread.
@@ -31,6 +32,18 @@ final class Session {
         self.notices = notices
         self.cancelHandle = connection.cancelHandle()
         self.cacheCapacity = max(1, cacheCapacity)
+    }
+
+    /// The socket's registration with each event loop that exchanged on it (a few at most:
+    /// one per loop), kept while the connection lives (`LoopExchange`).
+    private var socketWatches: [DatabaseSocketWatch] = []
+
+    /// This connection's socket watch on `loop` (loop thread, during a loop exchange).
+    func socketWatch(on loop: EventLoop) -> DatabaseSocketWatch {
+        if let known = socketWatches.first(where: { $0.loop === loop }) { return known }
+        let watch = DatabaseSocketWatch(loop: loop, fd: connection.socketDescriptor)
+        socketWatches.append(watch)
+        return watch
     }
 
     var isUsable: Bool { !isBroken && connection.isAlive }

@@ -14,11 +14,16 @@ enum ProtoStringCheck {
     static func problem(_ bytes: UnsafeRawBufferPointer,
                         descriptor: UnsafePointer<ProtobufCMessageDescriptor>) -> ProtoDecodeError? {
         guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return nil }
-        return check(UnsafeBufferPointer(start: base, count: bytes.count), descriptor: descriptor, path: "", depth: 0)
+        guard let problem = check(UnsafeBufferPointer(start: base, count: bytes.count), descriptor: descriptor, depth: 0) else {
+            return nil
+        }
+        return .invalidString(field: problem.field, reason: problem.reason)
     }
 
+    /// Field names are spelled only for a refusal, on the way out (`prefixed`): building the
+    /// path for every length-delimited field of every request cost an allocation each.
     private static func check(_ bytes: UnsafeBufferPointer<UInt8>, descriptor: UnsafePointer<ProtobufCMessageDescriptor>,
-                              path: String, depth: Int) -> ProtoDecodeError? {
+                              depth: Int) -> (field: String, reason: String)? {
         var index = 0
         while index < bytes.count {
             guard let key = readVarint(bytes, &index) else { return nil }
@@ -32,14 +37,15 @@ enum ProtoStringCheck {
                 let field = UnsafeBufferPointer(rebasing: bytes[index..<(index + Int(length))])
                 index += Int(length)
                 guard let fieldDescriptor = find(number, in: descriptor) else { continue }
-                let name = path + String(cString: fieldDescriptor.pointee.name)
                 switch fieldDescriptor.pointee.type {
                 case PROTOBUF_C_TYPE_STRING:
-                    if let reason = refusal(of: field) { return .invalidString(field: name, reason: reason) }
+                    if let reason = refusal(of: field) { return (String(cString: fieldDescriptor.pointee.name), reason) }
                 case PROTOBUF_C_TYPE_MESSAGE:
                     guard depth < maxDepth, let nested = fieldDescriptor.pointee.descriptor else { continue }
                     let message = nested.assumingMemoryBound(to: ProtobufCMessageDescriptor.self)
-                    if let problem = check(field, descriptor: message, path: name + ".", depth: depth + 1) { return problem }
+                    if let problem = check(field, descriptor: message, depth: depth + 1) {
+                        return (String(cString: fieldDescriptor.pointee.name) + "." + problem.field, problem.reason)
+                    }
                 default:
                     continue
                 }
@@ -51,7 +57,13 @@ enum ProtoStringCheck {
     }
 
     private static func refusal(of bytes: UnsafeBufferPointer<UInt8>) -> String? {
-        if bytes.contains(0) { return "contains a NUL character" }
+        // ASCII without NUL (ids, codes, most names) is valid as it is: no String is built.
+        var ascii = true
+        for byte in bytes {
+            if byte == 0 { return "contains a NUL character" }
+            if byte >= 0x80 { ascii = false }
+        }
+        if ascii { return nil }
         if String(validating: bytes, as: UTF8.self) == nil { return "is not valid UTF-8" }
         return nil
     }

@@ -36,6 +36,7 @@ extension OutboxRelay {
         // XSC_OUTBOX_HANDOFF (bench/README.md, "Issue 15 (session 6)").
         configuration.handOff = config.outboxHandOff
         configuration.handOffExecutor = first?.taskExecutor
+        configuration.pollExecutor = first?.taskExecutor
         return OutboxRelay(pool: pool, deliverer: deliverer, configuration: configuration, name: name)
     }
 }

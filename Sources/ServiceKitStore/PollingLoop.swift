@@ -24,11 +24,14 @@ final class PollingLoop: Sendable {
         self.reportError = reportError
     }
 
-    /// Starts looping over `round`, which returns true when it knows more work is due now.
-    func start(_ round: @escaping @Sendable () async throws -> Bool) {
+    /// Starts looping over `round`, which returns true when it knows more work is due now;
+    /// on `executor` when given (an event loop: the round's database round trips and calls
+    /// then run on that loop's thread, no hand-off to a worker thread and back), else on the
+    /// global executor.
+    func start(on executor: (any TaskExecutor)? = nil, _ round: @escaping @Sendable () async throws -> Bool) {
         state.withLock { state in
             guard state.task == nil, !state.stopping else { return }
-            state.task = Task { [self] in await self.run(round) }
+            state.task = Task(executorPreference: executor) { [self] in await self.run(round) }
         }
     }
 

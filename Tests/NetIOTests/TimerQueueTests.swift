@@ -18,3 +18,41 @@ final class TimerQueueTests: XCTestCase {
         XCTAssertNil(queue.nextDeadline())
     }
 }
+
+final class TimerQueueCancelTests: XCTestCase {
+    private final class Payload {}
+
+    func testCancelReleasesTheWorkAtOnce() {
+        var queue = TimerQueue()
+        var payload: Payload? = Payload()
+        weak let watched = payload
+        let id = queue.add(deadline: MonotonicTime(nanoseconds: 10)) { [payload] in _ = payload }
+        payload = nil
+        XCTAssertNotNil(watched)
+        queue.cancel(id)
+        XCTAssertNil(watched, "a cancelled timer's work must not outlive the cancel")
+        XCTAssertNil(queue.popDue(now: MonotonicTime(nanoseconds: 20)))
+    }
+
+    func testMostlyCancelledHeapIsCompactedAndKeepsOrder() {
+        var queue = TimerQueue()
+        var fired: [Int] = []
+        var ids: [TimerID] = []
+        for index in 0..<1_000 {
+            let value = index
+            ids.append(queue.add(deadline: MonotonicTime(nanoseconds: UInt64(1_000 - index))) { fired.append(value) })
+        }
+        // Cancel all but every tenth: the heap must shrink well before those deadlines pass.
+        for (index, id) in ids.enumerated() where index % 10 != 0 { queue.cancel(id) }
+        XCTAssertEqual(queue.liveCount, 100)
+        XCTAssertLessThan(queue.storedCount, 300)
+        // Cancelling twice, or after firing, changes nothing.
+        queue.cancel(ids[1])
+        XCTAssertEqual(queue.liveCount, 100)
+        while let due = queue.popDue(now: MonotonicTime(nanoseconds: 2_000)) { due() }
+        XCTAssertEqual(fired, stride(from: 990, through: 0, by: -10).map { $0 })
+        queue.cancel(ids[0])
+        XCTAssertEqual(queue.liveCount, 0)
+        XCTAssertNil(queue.nextDeadline())
+    }
+}

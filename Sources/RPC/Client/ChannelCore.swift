@@ -41,9 +41,11 @@ final class ChannelCore: @unchecked Sendable {
     /// Starts a call (loop thread).
     func start(_ stream: ClientStream) {
         if let deadline = stream.deadline {
-            stream.deadlineTimer = loop.schedule(at: deadline) { [weak stream] in
-                stream?.fail(RPCError(code: .deadlineExceeded, message: "deadline exceeded"))
-            }
+            // Strong: the stream's end cancels the timer, which drops the closure (a weak capture
+            // gave every call a side table).
+            stream.deadlineTimer = (loop.schedule(at: deadline) {
+                stream.fail(RPCError(code: .deadlineExceeded, message: "deadline exceeded"))
+            }, loop)
         }
         switch state {
         case .ready(let connection) where connection.isUsable:

@@ -13,7 +13,8 @@ final class ClientStream: @unchecked Sendable {
     let deadline: MonotonicTime?
     var streamID: Int32?
     weak var connection: ClientConnection?
-    var deadlineTimer: TimerID?
+    /// The deadline's timer and the loop it runs on (the stream may end before it has a connection).
+    var deadlineTimer: (id: TimerID, loop: EventLoop)?
 
     private var framer: MessageFramer
     /// Framed request messages waiting for the stream to open.
@@ -179,7 +180,7 @@ final class ClientStream: @unchecked Sendable {
         guard outcome == nil else { return }
         outcome = status
         if let timer = deadlineTimer {
-            connection?.loop.cancelTimer(timer)
+            timer.loop.cancelTimer(timer.id)
             deadlineTimer = nil
         }
         for waiter in headersWaiters {

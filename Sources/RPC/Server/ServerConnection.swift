@@ -235,7 +235,9 @@ final class ServerConnection: HTTP2ConnectionDelegate {
             call.onEnded = { [admission] in admission.callEnded(unary: unary) }
         }
         if let deadline {
-            call.deadlineTimer = loop.schedule(at: deadline) { [weak call] in call?.deadlineExpired() }
+            // Strong: finish and abort cancel the timer, which drops the closure (a weak capture
+            // gave every call a side table).
+            call.deadlineTimer = loop.schedule(at: deadline) { call.deadlineExpired() }
         }
         if endStream {
             call.receiveEndOfStream()
