@@ -21,11 +21,15 @@ extension OrderFlow {
             do {
                 return try await submitNew(valid, request: request, actor: actor, idempotencyKey: idempotencyKey)
             } catch where OrderStore.isExternalIDTaken(error) || IdempotencyStore.isKeyTaken(error) {
-                // The external id names an order already, or the idempotency key was taken by a
-                // concurrent twin that committed first: everything above rolled back; answer as
-                // a resubmission does (the earlier order, or the key's replayed answer). Not
-                // ahead of other callers: such twins queue on the earlier order's row lock, and
-                // holding the pool's connections for that would starve everyone else.
+                // The external id names an order already, or the idempotency key was taken (a
+                // retry, or a concurrent twin that committed first): the write wrote nothing;
+                // answer as a resubmission does (the earlier order, or the key's replayed
+                // answer). Not ahead of other callers: such twins queue on the earlier order's
+                // row lock, and holding the pool's connections for that would starve everyone.
+            } catch let error as RPCError where idempotencyKey != nil && error.code == .invalidArgument {
+                // Refused before writing (a SKU no longer sold, a price changed): the key may
+                // hold an earlier answer, which a retry must get instead. The path below
+                // replays it, or refuses again when the key is new.
             }
         }
         return try await pool.transaction { tx in
@@ -41,41 +45,26 @@ extension OrderFlow {
 
     static func idempotencyScope(_ actor: VerifiedActor) -> String { "orders.SubmitOrder/" + actor.accountID }
 
-    /// A new order in two round trips: (1) the reads: the idempotency key's earlier answer,
-    /// routing, prices and the order's code; (2) the writes as one transaction: the order, its
-    /// lines, event, SMS prompts, deadline and the key with its answer (a pipeline is one
-    /// implicit transaction, so no BEGIN/COMMIT statements; at READ COMMITTED the reads would
-    /// take their own snapshots inside a transaction too). Same rows and semantics as `insert`
-    /// under `idempotency.run`; when the external id or the key is taken meanwhile, its INSERT
-    /// fails, the whole write rolls back, and `submit` falls back to that path. Each round trip
-    /// holds a pooled connection for itself only (`pool.run`), not across the work between them.
+    /// A new order in two round trips of one statement each: (1) the reads: routing, prices and
+    /// the order's code (`CatalogStore.intakeReadStatement`); (2) the writes as ONE statement
+    /// (`StatementFusion`, its own implicit transaction): the order, its lines and event, the SMS
+    /// prompts, the events for other services, the channel-conflict flags, the deadline and the
+    /// key with its answer. Same rows and semantics as `insert` under `idempotency.run`. The
+    /// key is not read first: a retry (or a concurrent twin) fails the write's plain INSERT of
+    /// the key (or of the external id), the statement writes nothing, and `submit` answers
+    /// through that path, which replays or refuses. Each round trip holds a pooled connection
+    /// for itself only (`pool.run`), not across the work between them.
     private func submitNew(_ valid: ValidSubmission, request: Xsc_Orders_V1_SubmitOrderRequest, actor: VerifiedActor,
                            idempotencyKey: String?) async throws -> Xsc_Orders_V1_SubmitOrderResponse {
-        let scope = Self.idempotencyScope(actor)
-        let requestBytes = request.serializedBytes()
-        var reads: [PostgresStatement] = []
-        if let idempotencyKey {
-            reads.append(try idempotency.lookupStatement(scope: scope, key: idempotencyKey, request: requestBytes))
-        }
-        let claimCount = reads.count
-        reads += catalog.routingStatements(district: valid.districtID)
-        reads.append(catalog.pricesStatement(skus: valid.lines.map(\.skuID), district: valid.districtID,
-                                             rule: valid.source.priceRule))
-        reads.append(OrderStore.nextCodeStatement)
-        let results = try await pool.run(reads)
-
-        if let idempotencyKey, let answer = try idempotency.lookup(from: results[0], key: idempotencyKey) {
-            guard answer.status == .ok else { throw RPCError(code: answer.status, message: answer.message) }
-            return try Xsc_Orders_V1_SubmitOrderResponse(serializedBytes: answer.response)
-        }
-        let catalogResults = results.dropFirst(claimCount)
-        guard let routing = try catalog.routing(district: valid.districtID, from: catalogResults) else {
+        if let idempotencyKey { try IdempotencyStore.check(key: idempotencyKey) }
+        let read = catalog.intakeReadStatement(district: valid.districtID, skus: valid.lines.map(\.skuID),
+                                               rule: valid.source.priceRule)
+        let facts = try catalog.intakeReads(district: valid.districtID, from: try await pool.run([read])[0])
+        guard let routing = facts.routing else {
             throw FieldViolations.error("delivery_district_id", "unknown district \(valid.districtID)")
         }
-        let lines = try pricedLines(valid, routing: routing, prices: try catalog.prices(from: results[claimCount + 2]))
-        guard let code = try results[claimCount + 3].first?.decode(String.self, at: 0) else {
-            throw PostgresError(.usage, "the order code sequence answered nothing")
-        }
+        let lines = try pricedLines(valid, routing: routing, prices: facts.prices)
+        guard let code = facts.code else { throw PostgresError(.usage, "the order code sequence answered nothing") }
 
         let now = clock()
         let order = OrderRecord(id: newID(), code: code, valid: valid, routing: routing, lines: lines,
@@ -83,18 +72,21 @@ extension OrderFlow {
                                 submittedBy: actor.accountID, at: now)
         var response = Xsc_Orders_V1_SubmitOrderResponse()
         response.order = order.message(access: actor.role == .partner ? .partner : .full)
-        var writes = [store.insertStatement(order, requestFingerprint: Self.fingerprint(valid), note: valid.note,
-                                            actor: EventActor(actor))]
-        writes += notifier.promptStatements("order_new_lead", to: routing.officeLeads, order: order)
-        writes += publisher.orderSubmittedStatements(order, submitter: SubmitterFacts(accountID: actor.accountID,
-                                                                                       isSalesperson: actor.isSalesperson))
-        writes += Self.channelConflictStatements(order)
-        writes.append(try deadlines.startStatement(.acknowledge, orderID: order.id, routing: routing, now: now))
+        var write = StatementFusion()
+        store.insertParts(order, requestFingerprint: Self.fingerprint(valid), note: valid.note, actor: EventActor(actor),
+                          into: &write)
+        write.append(contentsOf: notifier.promptStatements("order_new_lead", to: routing.officeLeads, order: order))
+        write.append(contentsOf: publisher.orderSubmittedStatements(order, submitter: SubmitterFacts(accountID: actor.accountID,
+                                                                                                     isSalesperson: actor.isSalesperson)))
+        write.append(contentsOf: Self.channelConflictStatements(order))
+        write.append(try deadlines.startStatement(.acknowledge, orderID: order.id, routing: routing, now: now))
         if let idempotencyKey {
-            writes.append(idempotency.answeredInsertStatement(scope: scope, key: idempotencyKey, request: requestBytes,
-                                                              answer: .init(response: response.serializedBytes())))
+            write.append(idempotency.answeredInsertStatement(scope: Self.idempotencyScope(actor), key: idempotencyKey,
+                                                             request: request.serializedBytes(),
+                                                             answer: .init(response: response.serializedBytes())))
         }
-        try await pool.run(writes, continuing: true)
+        guard let statement = write.statement() else { return response }
+        try await pool.run([statement], continuing: true)
         return response
     }
 
