@@ -45,27 +45,75 @@ extension OrderFlow {
 
     static func idempotencyScope(_ actor: VerifiedActor) -> String { "orders.SubmitOrder/" + actor.accountID }
 
-    /// A new order in two round trips of one statement each: (1) the reads: routing, prices and
-    /// the order's code (`CatalogStore.intakeReadStatement`); (2) the writes as ONE statement
-    /// (`StatementFusion`, its own implicit transaction): the order, its lines and event, the SMS
-    /// prompts, the events for other services, the channel-conflict flags, the deadline and the
-    /// key with its answer. Same rows and semantics as `insert` under `idempotency.run`. The
-    /// key is not read first: a retry (or a concurrent twin) fails the write's plain INSERT of
-    /// the key (or of the external id), the statement writes nothing, and `submit` answers
-    /// through that path, which replays or refuses. Each round trip holds a pooled connection
-    /// for itself only (`pool.run`), not across the work between them.
+    /// A new order in ONE statement and round trip when the district's routing and the SKUs'
+    /// prices are cached for the current catalog version and a code is at hand
+    /// (`IntakeCatalogCache`, `OrderCodeBlocks`); otherwise one read first
+    /// (`CatalogStore.intakeReadStatement`: routing, prices, a code and the version, which fills
+    /// the cache) or a block of codes. The write is ONE statement (`StatementFusion`, its own
+    /// implicit transaction): the order, its lines and event, the SMS prompts, the events for
+    /// other services, the channel-conflict flags, the deadline and the key with its answer,
+    /// written only while the catalog is still at the version used (else nothing is written,
+    /// the cache is forgotten and the order is priced and routed again). Same rows and
+    /// semantics as `insert` under `idempotency.run`. The key is not read first: a retry (or a
+    /// concurrent twin) fails the write's plain INSERT of the key (or of the external id), the
+    /// statement writes nothing, and `submit` answers through that path, which replays or
+    /// refuses. Each round trip holds a pooled connection for itself only (`pool.run`).
     private func submitNew(_ valid: ValidSubmission, request: Xsc_Orders_V1_SubmitOrderRequest, actor: VerifiedActor,
                            idempotencyKey: String?) async throws -> Xsc_Orders_V1_SubmitOrderResponse {
         if let idempotencyKey { try IdempotencyStore.check(key: idempotencyKey) }
-        let read = catalog.intakeReadStatement(district: valid.districtID, skus: valid.lines.map(\.skuID),
-                                               rule: valid.source.priceRule)
-        let facts = try catalog.intakeReads(district: valid.districtID, from: try await pool.run([read])[0])
-        guard let routing = facts.routing else {
-            throw FieldViolations.error("delivery_district_id", "unknown district \(valid.districtID)")
+        let skus = valid.lines.map(\.skuID)
+        let rule = valid.source.priceRule
+        var attempt = 0
+        while true {
+            attempt += 1
+            var code = orderCodes.take()
+            let facts: IntakeCatalogCache.Facts
+            if let cached = intakeCatalog.facts(district: valid.districtID, skus: skus, rule: rule) {
+                facts = cached
+            } else {
+                let read = catalog.intakeReadStatement(district: valid.districtID, skus: skus, rule: rule)
+                let found = try catalog.intakeReads(district: valid.districtID, from: try await pool.run([read])[0])
+                guard let routing = found.routing else {
+                    throw FieldViolations.error("delivery_district_id", "unknown district \(valid.districtID)")
+                }
+                guard let version = found.version, let readCode = found.code else {
+                    throw PostgresError(.usage, "the intake's read answered no catalog version or order code")
+                }
+                facts = .init(version: version, routing: routing, prices: found.prices)
+                if code == nil { code = readCode } else { orderCodes.add([readCode]) }
+                // Only a complete answer is kept: an unknown SKU is refused below, every time.
+                if skus.allSatisfy({ found.prices[$0] != nil }) {
+                    intakeCatalog.remember(facts, district: valid.districtID, rule: rule)
+                }
+            }
+            let lines = try pricedLines(valid, routing: facts.routing, prices: facts.prices)
+            if code == nil {
+                let block = try await pool.run([OrderStore.codeBlockStatement(count: orderCodes.blockSize)])[0]
+                var fresh = try block.map { try $0.decode(String.self, at: 0) }
+                code = fresh.popLast()
+                orderCodes.add(fresh)
+            }
+            guard let code else { throw PostgresError(.usage, "the order code sequence answered nothing") }
+            do {
+                return try await write(valid, request: request, actor: actor, idempotencyKey: idempotencyKey, code: code,
+                                       lines: lines, facts: facts)
+            } catch where CatalogStore.isStaleVersion(error) {
+                // The catalog changed since it was cached: nothing was written; read it again.
+                // The code was not used (the statement wrote nothing): keep it.
+                intakeCatalog.forget()
+                orderCodes.add([code])
+                guard attempt < 3 else {
+                    throw RPCError(code: .aborted, message: "the catalog kept changing during the order; retry the call")
+                }
+            }
         }
-        let lines = try pricedLines(valid, routing: routing, prices: facts.prices)
-        guard let code = facts.code else { throw PostgresError(.usage, "the order code sequence answered nothing") }
+    }
 
+    /// The write of `submitNew`: one statement.
+    private func write(_ valid: ValidSubmission, request: Xsc_Orders_V1_SubmitOrderRequest, actor: VerifiedActor,
+                       idempotencyKey: String?, code: String, lines: [OrderRecord.Line],
+                       facts: IntakeCatalogCache.Facts) async throws -> Xsc_Orders_V1_SubmitOrderResponse {
+        let routing = facts.routing
         let now = clock()
         let order = OrderRecord(id: newID(), code: code, valid: valid, routing: routing, lines: lines,
                                 totalFen: lines.reduce(Int64(0)) { $0 + Int64($1.quantity) * $1.unitPriceFen },
@@ -74,7 +122,7 @@ extension OrderFlow {
         response.order = order.message(access: actor.role == .partner ? .partner : .full)
         var write = StatementFusion()
         store.insertParts(order, requestFingerprint: Self.fingerprint(valid), note: valid.note, actor: EventActor(actor),
-                          into: &write)
+                          catalogVersion: facts.version, into: &write)
         write.append(contentsOf: notifier.promptStatements("order_new_lead", to: routing.officeLeads, order: order))
         write.append(contentsOf: publisher.orderSubmittedStatements(order, submitter: SubmitterFacts(accountID: actor.accountID,
                                                                                                      isSalesperson: actor.isSalesperson)))

@@ -93,8 +93,9 @@ struct CatalogStore: Sendable {
     /// What the intake reads for a new order, in ONE statement (one bind and executor start on
     /// the server instead of four): the district's routing (as `routingStatements`), its
     /// members the directory does not know as disabled, the requested SKUs' prices (as
-    /// `pricesStatement`, one parameter per SKU for a cached plan) and a fresh order code
-    /// (`OrderStore.nextCodeStatement`'s). One row per fact, told apart by `part` (read by
+    /// `pricesStatement`, one parameter per SKU for a cached plan), a fresh order code
+    /// (`OrderStore.nextCodeStatement`'s) and the catalog version (migration 0014) that the
+    /// intake's cache keeps the rest under. One row per fact, told apart by `part` (read by
     /// `intakeReads(from:)`), all columns of one shape so they can travel as one UNION.
     func intakeReadStatement(district: String, skus: [String], rule: PriceRule) -> PostgresStatement {
         let placeholders = skus.indices.map { "$\($0 + 3)" }.joined(separator: ", ")
@@ -116,17 +117,21 @@ struct CatalogStore: Sendable {
             WHERE s.sku_id IN (\(placeholders))
             UNION ALL
             SELECT 3, \(OrderStore.nextCodeExpression), NULL, NULL, NULL, NULL, NULL, NULL
+            UNION ALL
+            SELECT 4, NULL, NULL, NULL, version, NULL, NULL, NULL FROM orders_catalog_version
             ORDER BY 1, 2, 5
             """, [.text(district), .bool(rule == .guidedMaximum)] + skus.map { .text($0) })
     }
 
     /// What `intakeReadStatement` read: the routing (nil for an unknown district), the prices
-    /// as `prices(from:)` gives them, and the new order's code.
+    /// as `prices(from:)` gives them, the new order's code and the catalog version all of it
+    /// belongs to (one statement, one snapshot).
     func intakeReads(district: String, from rows: PostgresRows) throws
-        -> (routing: Routing?, prices: [String: (active: Bool, priceFen: Int64?)], code: String?) {
+        -> (routing: Routing?, prices: [String: (active: Bool, priceFen: Int64?)], code: String?, version: Int64?) {
         var routing: Routing?
         var prices: [String: (active: Bool, priceFen: Int64?)] = [:]
         var code: String?
+        var version: Int64?
         var members: [(role: String, account: String)] = []
         for row in rows {
             switch try row.decode(Int.self, at: 0) {
@@ -138,13 +143,22 @@ struct CatalogStore: Sendable {
                                   returnVisitSeconds: try row.decode(Int.self, at: 6))
             case 1: members.append((try row.decode(String.self, at: 1), try row.decode(String.self, at: 2)))
             case 2: prices[try row.decode(String.self, at: 1)] = (try row.decode(Bool.self, at: 7), try row.decode(Int64?.self, at: 4))
-            default: code = try row.decode(String.self, at: 1)
+            case 3: code = try row.decode(String.self, at: 1)
+            default: version = try row.decode(Int64.self, at: 4)
             }
         }
         if routing != nil {
             for (role, account) in members { routing!.add(member: account, as: role) }
         }
-        return (routing, prices, code)
+        return (routing, prices, code, version)
+    }
+
+    /// What `orders_catalog_is` (migration 0014) raises when the catalog changed since the
+    /// version a write was prepared with: nothing was written.
+    static let staleVersionState = "XSC01"
+
+    static func isStaleVersion(_ error: Error) -> Bool {
+        (error as? PostgresError)?.sqlState == staleVersionState
     }
 
     func prices(from rows: PostgresRows) throws -> [String: (active: Bool, priceFen: Int64?)] {

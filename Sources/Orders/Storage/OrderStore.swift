@@ -105,23 +105,32 @@ struct OrderStore: Sendable {
     /// A fresh order code (migration 0007's short form of the next sequence number).
     static let nextCodeExpression = "order_short_code(nextval('order_code_seq'))"
 
+    /// `count` fresh order codes at once (`OrderCodeBlocks`).
+    static func codeBlockStatement(count: Int) -> PostgresStatement {
+        PostgresStatement("SELECT " + nextCodeExpression + " FROM generate_series(1, $1)", [.int(count)])
+    }
+
     /// The rows of a new order as parts of one statement (`StatementFusion`): the order (a
     /// plain INSERT, so an external id taken meanwhile fails the statement and everything fused
     /// with it; `isExternalIDTaken` recognises that) as `new_order`, its lines and its first
     /// event (the same row `eventStatement` writes), both reading the order's id from it.
+    /// With `catalogVersion`, the order is only written while the catalog is still at that
+    /// version (`CatalogStore.isStaleVersion` otherwise, and nothing is written).
     func insertParts(_ order: OrderRecord, requestFingerprint: [UInt8], note: String, actor: EventActor,
-                     into fusion: inout StatementFusion) {
+                     catalogVersion: Int64, into fusion: inout StatementFusion) {
         fusion.append(PostgresStatement("""
             INSERT INTO orders (id, code, source, partner_id, external_id, request_sha256, referrer_code, customer_name,
                                 customer_phone, customer_address, district_id, region_id, office_id, credited_team_path,
                                 state, total_fen, note, submitted_by, created_at, updated_at, promotion_plan_id)
-            VALUES ($1, $2, $3, $4, $5, sha256($6), $7, $8, $9, $10, $11, $12, $13, $14, 'received', $15, $16, $17, $18, $18, $19)
+            SELECT $1, $2, $3, $4, $5, sha256($6), $7, $8, $9, $10, $11, $12, $13, $14, 'received', $15, $16, $17, $18, $18, $19
+            WHERE orders_catalog_is($20)
             RETURNING id
             """, [.text(order.id), .text(order.code), .text(order.source.storedName), .text(order.partnerID),
                   .text(order.externalID), .bytea(requestFingerprint), .text(order.referrerCode), .text(order.customerName),
                   .text(order.customerPhone), .text(order.customerAddress), .text(order.districtID), .text(order.regionID),
                   .text(order.officeID), .text(order.creditedTeamPath), .int64(order.totalFen), .text(note),
-                  .text(order.submittedBy), .timestampMillis(order.createdAtMillis), .text(order.promotionPlanID)]),
+                  .text(order.submittedBy), .timestampMillis(order.createdAtMillis), .text(order.promotionPlanID),
+                  .int64(catalogVersion)]),
                       as: "new_order")
         fusion.append(PostgresStatement("""
             INSERT INTO order_lines (order_id, line_no, sku_id, quantity, unit_price_fen)
