@@ -69,6 +69,19 @@ final class IntakeOneStatementTests: XCTestCase {
         XCTAssertTrue(error?.message.contains("no longer sold") ?? false, "\(String(describing: error))")
     }
 
+    func testARefusedRequestLeavesItsKeyFreeForTheCorrectedOne() async throws {
+        var wrong = OrdersFixture.orderRequest(source: .phone)
+        wrong.lines[0].unitPriceFen = 1
+        await expectRPCError(.invalidArgument) {
+            try await self.fixture.flow.submit(wrong, actor: try self.fixture.leadO1, idempotencyKey: "fix-me")
+        }
+        let keys = try await fixture.count("SELECT count(*) FROM xsc_idempotency_keys")
+        XCTAssertEqual(keys, 0, "a refusal is not an answer to replay")
+        let right = try await fixture.flow.submit(OrdersFixture.orderRequest(source: .phone), actor: fixture.leadO1,
+                                                  idempotencyKey: "fix-me")
+        XCTAssertFalse(right.order?.id.isEmpty ?? true)
+    }
+
     func testATakenExternalIDWritesNothingAndAnswersTheEarlierOrder() async throws {
         let request = OrdersFixture.orderRequest(source: .mall, externalID: "tm-fused-1")
         let first = try await fixture.flow.submit(request, actor: fixture.tmall, idempotencyKey: "tm-key-1")
