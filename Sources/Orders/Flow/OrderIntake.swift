@@ -66,7 +66,7 @@ extension OrderFlow {
         var attempt = 0
         while true {
             attempt += 1
-            var code = orderCodes.take()
+            var readCode: String?
             let facts: IntakeCatalogCache.Facts
             if let cached = intakeCatalog.facts(district: valid.districtID, skus: skus, rule: rule) {
                 facts = cached
@@ -76,17 +76,19 @@ extension OrderFlow {
                 guard let routing = found.routing else {
                     throw FieldViolations.error("delivery_district_id", "unknown district \(valid.districtID)")
                 }
-                guard let version = found.version, let readCode = found.code else {
+                guard let version = found.version, let fresh = found.code else {
                     throw PostgresError(.usage, "the intake's read answered no catalog version or order code")
                 }
                 facts = .init(version: version, routing: routing, prices: found.prices)
-                if code == nil { code = readCode } else { orderCodes.add([readCode]) }
+                readCode = fresh
                 // Only a complete answer is kept: an unknown SKU is refused below, every time.
                 if skus.allSatisfy({ found.prices[$0] != nil }) {
                     intakeCatalog.remember(facts, district: valid.districtID, rule: rule)
                 }
             }
             let lines = try pricedLines(valid, routing: facts.routing, prices: facts.prices)
+            // A code only once the order is valid (a refused one would leave a gap).
+            var code = readCode ?? orderCodes.take()
             if code == nil {
                 let block = try await pool.run([OrderStore.codeBlockStatement(count: orderCodes.blockSize)])[0]
                 var fresh = try block.map { try $0.decode(String.self, at: 0) }

@@ -73,29 +73,14 @@ struct CatalogStore: Sendable {
         return try prices(from: rows)
     }
 
-    /// `prices` for the region of `district`, as a statement that needs no earlier answer, so
-    /// it can travel in one round trip with the routing it depends on (`routingStatements`).
-    /// The SKUs are one parameter each (`IN ($3, $4, ...)`, one prepared statement per count):
-    /// with a single array parameter the server found a plan made for the array's values
-    /// cheaper than its cached generic plan and planned this join again on every call.
-    func pricesStatement(skus: [String], district: String, rule: PriceRule) -> PostgresStatement {
-        let placeholders = skus.indices.map { "$\($0 + 3)" }.joined(separator: ", ")
-        return PostgresStatement("""
-            SELECT s.sku_id, s.active, CASE WHEN $2 THEN g.max_price_fen ELSE r.price_fen END
-            FROM skus s
-            LEFT JOIN guided_prices g ON g.sku_id = s.sku_id
-            LEFT JOIN region_prices r ON r.sku_id = s.sku_id
-                AND r.region_id = (SELECT d.region_id FROM district_routing d WHERE d.district_id = $1)
-            WHERE s.sku_id IN (\(placeholders))
-            """, [.text(district), .bool(rule == .guidedMaximum)] + skus.map { .text($0) })
-    }
-
     /// What the intake reads for a new order, in ONE statement (one bind and executor start on
     /// the server instead of four): the district's routing (as `routingStatements`), its
-    /// members the directory does not know as disabled, the requested SKUs' prices (as
-    /// `pricesStatement`, one parameter per SKU for a cached plan), a fresh order code
-    /// (`OrderStore.nextCodeStatement`'s) and the catalog version (migration 0014) that the
-    /// intake's cache keeps the rest under. One row per fact, told apart by `part` (read by
+    /// members the directory does not know as disabled, the requested SKUs' prices, a fresh
+    /// order code (`OrderStore.nextCodeExpression`) and the catalog version (migration 0014)
+    /// that the intake's cache keeps the rest under. The SKUs are one parameter each
+    /// (`IN ($3, $4, ...)`, one prepared statement per count): with a single array parameter the
+    /// server found a plan made for the array's values cheaper than its cached generic plan and
+    /// planned the join again on every call. One row per fact, told apart by `part` (read by
     /// `intakeReads(from:)`), all columns of one shape so they can travel as one UNION.
     func intakeReadStatement(district: String, skus: [String], rule: PriceRule) -> PostgresStatement {
         let placeholders = skus.indices.map { "$\($0 + 3)" }.joined(separator: ", ")

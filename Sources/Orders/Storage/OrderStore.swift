@@ -101,7 +101,6 @@ struct OrderStore: Sendable {
 
     /// A new order's short code, taken before the INSERT so the answer, the SMS prompts and
     /// the stored idempotent answer can carry it in the INSERT's own round trip.
-    static let nextCodeStatement = PostgresStatement("SELECT " + nextCodeExpression)
     /// A fresh order code (migration 0007's short form of the next sequence number).
     static let nextCodeExpression = "order_short_code(nextval('order_code_seq'))"
 
