@@ -140,6 +140,10 @@ public struct IdempotencyStore: Sendable {
         return error.isUniqueViolation && error.constraint == "xsc_idempotency_keys_pkey"
     }
 
+    /// The key's shape check alone, for a caller that writes `answeredInsertStatement` without
+    /// reading the key first (a key taken meanwhile fails that INSERT: `isKeyTaken`).
+    public static func check(key: String) throws { try validate(key: key) }
+
     private static func validate(key: String) throws {
         guard !key.isEmpty, key.utf8.count <= maxKeyLength else {
             throw RPCError.withReason(.invalidArgument,

@@ -1,4 +1,5 @@
 import Synchronization
+import Postgres
 
 /// An outbox row as its enqueue statement wrote it: the note that statement carries
 /// (`PostgresStatement.commitNote`), handed to the relay once its transaction committed.
@@ -34,7 +35,8 @@ final class OutboxHandoff: Sendable {
     /// The commit observer's side: any thread, never waits.
     func accept(_ notes: [any Sendable]) {
         var rows: [FreshOutboxRow] = []
-        for note in notes { if let row = note as? FreshOutboxRow { rows.append(row) } }
+        // A fused statement (`StatementFusion`) carries its parts' notes as one list.
+        for note in CommitNoteList.flattened(notes) { if let row = note as? FreshOutboxRow { rows.append(row) } }
         guard !rows.isEmpty else { return }
         let wake = state.withLock { state -> (CheckedContinuation<[FreshOutboxRow]?, Never>, [FreshOutboxRow])? in
             guard !state.stopped else { return nil }

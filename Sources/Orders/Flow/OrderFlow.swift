@@ -16,6 +16,10 @@ public struct OrderFlow: Sendable {
     let store = OrderStore()
     let violations = ViolationStore()
     let catalog = CatalogStore()
+    /// The intake's routing and prices by catalog version, and its order codes in blocks:
+    /// shared by the copies of this flow, so one per service process (IntakeCatalogCache).
+    let intakeCatalog = IntakeCatalogCache()
+    let orderCodes = OrderCodeBlocks()
     let promotions = PromotionStore()
     let idempotency: IdempotencyStore
     let notifier: OrderNotifier

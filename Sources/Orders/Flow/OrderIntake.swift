@@ -21,11 +21,15 @@ extension OrderFlow {
             do {
                 return try await submitNew(valid, request: request, actor: actor, idempotencyKey: idempotencyKey)
             } catch where OrderStore.isExternalIDTaken(error) || IdempotencyStore.isKeyTaken(error) {
-                // The external id names an order already, or the idempotency key was taken by a
-                // concurrent twin that committed first: everything above rolled back; answer as
-                // a resubmission does (the earlier order, or the key's replayed answer). Not
-                // ahead of other callers: such twins queue on the earlier order's row lock, and
-                // holding the pool's connections for that would starve everyone else.
+                // The external id names an order already, or the idempotency key was taken (a
+                // retry, or a concurrent twin that committed first): the write wrote nothing;
+                // answer as a resubmission does (the earlier order, or the key's replayed
+                // answer). Not ahead of other callers: such twins queue on the earlier order's
+                // row lock, and holding the pool's connections for that would starve everyone.
+            } catch let error as RPCError where idempotencyKey != nil && error.code == .invalidArgument {
+                // Refused before writing (a SKU no longer sold, a price changed): the key may
+                // hold an earlier answer, which a retry must get instead. The path below
+                // replays it, or refuses again when the key is new.
             }
         }
         return try await pool.transaction { tx in
@@ -41,60 +45,98 @@ extension OrderFlow {
 
     static func idempotencyScope(_ actor: VerifiedActor) -> String { "orders.SubmitOrder/" + actor.accountID }
 
-    /// A new order in two round trips: (1) the reads: the idempotency key's earlier answer,
-    /// routing, prices and the order's code; (2) the writes as one transaction: the order, its
-    /// lines, event, SMS prompts, deadline and the key with its answer (a pipeline is one
-    /// implicit transaction, so no BEGIN/COMMIT statements; at READ COMMITTED the reads would
-    /// take their own snapshots inside a transaction too). Same rows and semantics as `insert`
-    /// under `idempotency.run`; when the external id or the key is taken meanwhile, its INSERT
-    /// fails, the whole write rolls back, and `submit` falls back to that path. Each round trip
-    /// holds a pooled connection for itself only (`pool.run`), not across the work between them.
+    /// A new order in ONE statement and round trip when the district's routing and the SKUs'
+    /// prices are cached for the current catalog version and a code is at hand
+    /// (`IntakeCatalogCache`, `OrderCodeBlocks`); otherwise one read first
+    /// (`CatalogStore.intakeReadStatement`: routing, prices, a code and the version, which fills
+    /// the cache) or a block of codes. The write is ONE statement (`StatementFusion`, its own
+    /// implicit transaction): the order, its lines and event, the SMS prompts, the events for
+    /// other services, the channel-conflict flags, the deadline and the key with its answer,
+    /// written only while the catalog is still at the version used (else nothing is written,
+    /// the cache is forgotten and the order is priced and routed again). Same rows and
+    /// semantics as `insert` under `idempotency.run`. The key is not read first: a retry (or a
+    /// concurrent twin) fails the write's plain INSERT of the key (or of the external id), the
+    /// statement writes nothing, and `submit` answers through that path, which replays or
+    /// refuses. Each round trip holds a pooled connection for itself only (`pool.run`).
     private func submitNew(_ valid: ValidSubmission, request: Xsc_Orders_V1_SubmitOrderRequest, actor: VerifiedActor,
                            idempotencyKey: String?) async throws -> Xsc_Orders_V1_SubmitOrderResponse {
-        let scope = Self.idempotencyScope(actor)
-        let requestBytes = request.serializedBytes()
-        var reads: [PostgresStatement] = []
-        if let idempotencyKey {
-            reads.append(try idempotency.lookupStatement(scope: scope, key: idempotencyKey, request: requestBytes))
+        if let idempotencyKey { try IdempotencyStore.check(key: idempotencyKey) }
+        let skus = valid.lines.map(\.skuID)
+        let rule = valid.source.priceRule
+        var attempt = 0
+        while true {
+            attempt += 1
+            var readCode: String?
+            let facts: IntakeCatalogCache.Facts
+            if let cached = intakeCatalog.facts(district: valid.districtID, skus: skus, rule: rule) {
+                facts = cached
+            } else {
+                let read = catalog.intakeReadStatement(district: valid.districtID, skus: skus, rule: rule)
+                let found = try catalog.intakeReads(district: valid.districtID, from: try await pool.run([read])[0])
+                guard let routing = found.routing else {
+                    throw FieldViolations.error("delivery_district_id", "unknown district \(valid.districtID)")
+                }
+                guard let version = found.version, let fresh = found.code else {
+                    throw PostgresError(.usage, "the intake's read answered no catalog version or order code")
+                }
+                facts = .init(version: version, routing: routing, prices: found.prices)
+                readCode = fresh
+                // Only a complete answer is kept: an unknown SKU is refused below, every time.
+                if skus.allSatisfy({ found.prices[$0] != nil }) {
+                    intakeCatalog.remember(facts, district: valid.districtID, rule: rule)
+                }
+            }
+            let lines = try pricedLines(valid, routing: facts.routing, prices: facts.prices)
+            // A code only once the order is valid (a refused one would leave a gap).
+            var code = readCode ?? orderCodes.take()
+            if code == nil {
+                let block = try await pool.run([OrderStore.codeBlockStatement(count: orderCodes.blockSize)])[0]
+                var fresh = try block.map { try $0.decode(String.self, at: 0) }
+                code = fresh.popLast()
+                orderCodes.add(fresh)
+            }
+            guard let code else { throw PostgresError(.usage, "the order code sequence answered nothing") }
+            do {
+                return try await write(valid, request: request, actor: actor, idempotencyKey: idempotencyKey, code: code,
+                                       lines: lines, facts: facts)
+            } catch where CatalogStore.isStaleVersion(error) {
+                // The catalog changed since it was cached: nothing was written; read it again.
+                // The code was not used (the statement wrote nothing): keep it.
+                intakeCatalog.forget()
+                orderCodes.add([code])
+                guard attempt < 3 else {
+                    throw RPCError(code: .aborted, message: "the catalog kept changing during the order; retry the call")
+                }
+            }
         }
-        let claimCount = reads.count
-        reads += catalog.routingStatements(district: valid.districtID)
-        reads.append(catalog.pricesStatement(skus: valid.lines.map(\.skuID), district: valid.districtID,
-                                             rule: valid.source.priceRule))
-        reads.append(OrderStore.nextCodeStatement)
-        let results = try await pool.run(reads)
+    }
 
-        if let idempotencyKey, let answer = try idempotency.lookup(from: results[0], key: idempotencyKey) {
-            guard answer.status == .ok else { throw RPCError(code: answer.status, message: answer.message) }
-            return try Xsc_Orders_V1_SubmitOrderResponse(serializedBytes: answer.response)
-        }
-        let catalogResults = results.dropFirst(claimCount)
-        guard let routing = try catalog.routing(district: valid.districtID, from: catalogResults) else {
-            throw FieldViolations.error("delivery_district_id", "unknown district \(valid.districtID)")
-        }
-        let lines = try pricedLines(valid, routing: routing, prices: try catalog.prices(from: results[claimCount + 2]))
-        guard let code = try results[claimCount + 3].first?.decode(String.self, at: 0) else {
-            throw PostgresError(.usage, "the order code sequence answered nothing")
-        }
-
+    /// The write of `submitNew`: one statement.
+    private func write(_ valid: ValidSubmission, request: Xsc_Orders_V1_SubmitOrderRequest, actor: VerifiedActor,
+                       idempotencyKey: String?, code: String, lines: [OrderRecord.Line],
+                       facts: IntakeCatalogCache.Facts) async throws -> Xsc_Orders_V1_SubmitOrderResponse {
+        let routing = facts.routing
         let now = clock()
         let order = OrderRecord(id: newID(), code: code, valid: valid, routing: routing, lines: lines,
                                 totalFen: lines.reduce(Int64(0)) { $0 + Int64($1.quantity) * $1.unitPriceFen },
                                 submittedBy: actor.accountID, at: now)
         var response = Xsc_Orders_V1_SubmitOrderResponse()
         response.order = order.message(access: actor.role == .partner ? .partner : .full)
-        var writes = [store.insertStatement(order, requestFingerprint: Self.fingerprint(valid), note: valid.note,
-                                            actor: EventActor(actor))]
-        writes += notifier.promptStatements("order_new_lead", to: routing.officeLeads, order: order)
-        writes += publisher.orderSubmittedStatements(order, submitter: SubmitterFacts(accountID: actor.accountID,
-                                                                                       isSalesperson: actor.isSalesperson))
-        writes += Self.channelConflictStatements(order)
-        writes.append(try deadlines.startStatement(.acknowledge, orderID: order.id, routing: routing, now: now))
+        var write = StatementFusion()
+        store.insertParts(order, requestFingerprint: Self.fingerprint(valid), note: valid.note, actor: EventActor(actor),
+                          catalogVersion: facts.version, into: &write)
+        write.append(contentsOf: notifier.promptStatements("order_new_lead", to: routing.officeLeads, order: order))
+        write.append(contentsOf: publisher.orderSubmittedStatements(order, submitter: SubmitterFacts(accountID: actor.accountID,
+                                                                                                     isSalesperson: actor.isSalesperson)))
+        write.append(contentsOf: Self.channelConflictStatements(order))
+        write.append(try deadlines.startStatement(.acknowledge, orderID: order.id, routing: routing, now: now))
         if let idempotencyKey {
-            writes.append(idempotency.answeredInsertStatement(scope: scope, key: idempotencyKey, request: requestBytes,
-                                                              answer: .init(response: response.serializedBytes())))
+            write.append(idempotency.answeredInsertStatement(scope: Self.idempotencyScope(actor), key: idempotencyKey,
+                                                             request: request.serializedBytes(),
+                                                             answer: .init(response: response.serializedBytes())))
         }
-        try await pool.run(writes, continuing: true)
+        guard let statement = write.statement() else { return response }
+        try await pool.run([statement], continuing: true)
         return response
     }
 

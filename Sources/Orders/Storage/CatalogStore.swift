@@ -73,21 +73,77 @@ struct CatalogStore: Sendable {
         return try prices(from: rows)
     }
 
-    /// `prices` for the region of `district`, as a statement that needs no earlier answer, so
-    /// it can travel in one round trip with the routing it depends on (`routingStatements`).
-    /// The SKUs are one parameter each (`IN ($3, $4, ...)`, one prepared statement per count):
-    /// with a single array parameter the server found a plan made for the array's values
-    /// cheaper than its cached generic plan and planned this join again on every call.
-    func pricesStatement(skus: [String], district: String, rule: PriceRule) -> PostgresStatement {
+    /// What the intake reads for a new order, in ONE statement (one bind and executor start on
+    /// the server instead of four): the district's routing (as `routingStatements`), its
+    /// members the directory does not know as disabled, the requested SKUs' prices, a fresh
+    /// order code (`OrderStore.nextCodeExpression`) and the catalog version (migration 0014)
+    /// that the intake's cache keeps the rest under. The SKUs are one parameter each
+    /// (`IN ($3, $4, ...)`, one prepared statement per count): with a single array parameter the
+    /// server found a plan made for the array's values cheaper than its cached generic plan and
+    /// planned the join again on every call. One row per fact, told apart by `part` (read by
+    /// `intakeReads(from:)`), all columns of one shape so they can travel as one UNION.
+    func intakeReadStatement(district: String, skus: [String], rule: PriceRule) -> PostgresStatement {
         let placeholders = skus.indices.map { "$\($0 + 3)" }.joined(separator: ", ")
         return PostgresStatement("""
-            SELECT s.sku_id, s.active, CASE WHEN $2 THEN g.max_price_fen ELSE r.price_fen END
+            SELECT 0 AS part, r.region_id AS a, r.office_id AS b, r.credited_team_path AS c, r.sla_seconds::bigint AS n1,
+                   COALESCE(s.dealer_accept_seconds, 0)::bigint AS n2,
+                   COALESCE(s.return_visit_seconds, \(Routing.defaultReturnVisitSeconds))::bigint AS n3, NULL::boolean AS flag
+            FROM district_routing r LEFT JOIN region_settings s ON s.region_id = r.region_id WHERE r.district_id = $1
+            UNION ALL
+            SELECT 1, m.member_role, m.account_id, NULL, m.position, NULL, NULL, NULL
+            FROM district_routing_members m LEFT JOIN xsc_directory d ON d.account_id = m.account_id
+            WHERE m.district_id = $1 AND COALESCE(d.enabled, true)
+            UNION ALL
+            SELECT 2, s.sku_id, NULL, NULL, CASE WHEN $2 THEN g.max_price_fen ELSE p.price_fen END, NULL, NULL, s.active
             FROM skus s
             LEFT JOIN guided_prices g ON g.sku_id = s.sku_id
-            LEFT JOIN region_prices r ON r.sku_id = s.sku_id
-                AND r.region_id = (SELECT d.region_id FROM district_routing d WHERE d.district_id = $1)
+            LEFT JOIN region_prices p ON p.sku_id = s.sku_id
+                AND p.region_id = (SELECT d.region_id FROM district_routing d WHERE d.district_id = $1)
             WHERE s.sku_id IN (\(placeholders))
+            UNION ALL
+            SELECT 3, \(OrderStore.nextCodeExpression), NULL, NULL, NULL, NULL, NULL, NULL
+            UNION ALL
+            SELECT 4, NULL, NULL, NULL, version, NULL, NULL, NULL FROM orders_catalog_version
+            ORDER BY 1, 2, 5
             """, [.text(district), .bool(rule == .guidedMaximum)] + skus.map { .text($0) })
+    }
+
+    /// What `intakeReadStatement` read: the routing (nil for an unknown district), the prices
+    /// as `prices(from:)` gives them, the new order's code and the catalog version all of it
+    /// belongs to (one statement, one snapshot).
+    func intakeReads(district: String, from rows: PostgresRows) throws
+        -> (routing: Routing?, prices: [String: (active: Bool, priceFen: Int64?)], code: String?, version: Int64?) {
+        var routing: Routing?
+        var prices: [String: (active: Bool, priceFen: Int64?)] = [:]
+        var code: String?
+        var version: Int64?
+        var members: [(role: String, account: String)] = []
+        for row in rows {
+            switch try row.decode(Int.self, at: 0) {
+            case 0:
+                routing = Routing(districtID: district, regionID: try row.decode(String.self, at: 1),
+                                  officeID: try row.decode(String.self, at: 2), creditedTeamPath: try row.decode(String.self, at: 3),
+                                  officeLeads: [], districtLeads: [], dealers: [], escalation: [],
+                                  slaSeconds: try row.decode(Int.self, at: 4), dealerAcceptSeconds: try row.decode(Int.self, at: 5),
+                                  returnVisitSeconds: try row.decode(Int.self, at: 6))
+            case 1: members.append((try row.decode(String.self, at: 1), try row.decode(String.self, at: 2)))
+            case 2: prices[try row.decode(String.self, at: 1)] = (try row.decode(Bool.self, at: 7), try row.decode(Int64?.self, at: 4))
+            case 3: code = try row.decode(String.self, at: 1)
+            default: version = try row.decode(Int64.self, at: 4)
+            }
+        }
+        if routing != nil {
+            for (role, account) in members { routing!.add(member: account, as: role) }
+        }
+        return (routing, prices, code, version)
+    }
+
+    /// What `orders_catalog_is` (migration 0014) raises when the catalog changed since the
+    /// version a write was prepared with: nothing was written.
+    static let staleVersionState = "XSC01"
+
+    static func isStaleVersion(_ error: Error) -> Bool {
+        (error as? PostgresError)?.sqlState == staleVersionState
     }
 
     func prices(from rows: PostgresRows) throws -> [String: (active: Bool, priceFen: Int64?)] {
@@ -155,14 +211,20 @@ struct CatalogStore: Sendable {
                               dealerAcceptSeconds: try row.decode(Int.self, column: "dealer_accept_seconds"),
                               returnVisitSeconds: try row.decode(Int.self, column: "return_visit_seconds"))
         for member in members {
-            let account = try member.decode(String.self, at: 1)
-            switch try member.decode(String.self, at: 0) {
-            case "office_lead": routing.officeLeads.append(account)
-            case "district_lead": routing.districtLeads.append(account)
-            case "dealer": routing.dealers.append(account)
-            default: routing.escalation.append(account)
-            }
+            routing.add(member: try member.decode(String.self, at: 1), as: try member.decode(String.self, at: 0))
         }
         return routing
+    }
+}
+
+extension Routing {
+    /// A routing member as `district_routing_members.member_role` names its group.
+    mutating func add(member account: String, as role: String) {
+        switch role {
+        case "office_lead": officeLeads.append(account)
+        case "district_lead": districtLeads.append(account)
+        case "dealer": dealers.append(account)
+        default: escalation.append(account)
+        }
     }
 }

@@ -38,19 +38,17 @@ struct ChannelConflictStore: Sendable {
     /// resubmission (same order id) finds its flags there already and adds none.
     static func flagStatement(orderID: String, customerPhone: String, source: String, partnerID: String,
                               skuIDs: [String], regionID: String, at: Int64) -> PostgresStatement {
+        // No WITH of its own, so the intake can fuse it into its one write (`StatementFusion`).
         PostgresStatement("""
-            WITH window_hours AS (
-                SELECT coalesce((SELECT nullif(channel_conflict_window_hours, 0) FROM region_settings WHERE region_id = $6),
-                                \(ChannelConflictRules.defaultWindowHours)) AS hours
-            ), since AS (
-                SELECT $7::timestamptz - make_interval(hours => hours) AS at FROM window_hours
-            )
             INSERT INTO channel_conflicts (id, order_id, earlier_order_id, kind, earlier_state, customer_phone, sku_ids,
                                            region_id, detected_at)
             SELECT gen_random_uuid()::text, $1, e.id,
                    CASE WHEN e.state = 'refunded' THEN 'refund_reorder' ELSE 'two_channels' END,
                    e.state, $2, array_agg(DISTINCT l.sku_id ORDER BY l.sku_id), $6, $7
-            FROM orders e JOIN order_lines l ON l.order_id = e.id, since
+            FROM orders e JOIN order_lines l ON l.order_id = e.id,
+                 (SELECT $7::timestamptz - make_interval(hours => coalesce(
+                      (SELECT nullif(channel_conflict_window_hours, 0) FROM region_settings WHERE region_id = $6),
+                      \(ChannelConflictRules.defaultWindowHours))) AS at) since
             WHERE e.customer_phone = $2 AND e.id <> $1 AND (e.source, e.partner_id) <> ($3, $4)
               AND e.state <> 'cancelled' AND e.promotion_plan_id = '' AND l.sku_id = ANY($5::text[])
               AND (e.created_at >= since.at OR (e.state = 'refunded' AND e.updated_at >= since.at))

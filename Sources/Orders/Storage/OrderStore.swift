@@ -101,35 +101,47 @@ struct OrderStore: Sendable {
 
     /// A new order's short code, taken before the INSERT so the answer, the SMS prompts and
     /// the stored idempotent answer can carry it in the INSERT's own round trip.
-    static let nextCodeStatement = PostgresStatement("SELECT order_short_code(nextval('order_code_seq'))")
+    /// A fresh order code (migration 0007's short form of the next sequence number).
+    static let nextCodeExpression = "order_short_code(nextval('order_code_seq'))"
 
-    /// The rows of a new order in one statement: the order (a plain INSERT, so an external id
-    /// taken meanwhile fails the statement and everything after it; `isExternalIDTaken`
-    /// recognises that), its lines and its first event (the same row `eventStatement` writes).
-    func insertStatement(_ order: OrderRecord, requestFingerprint: [UInt8], note: String, actor: EventActor) -> PostgresStatement {
-        PostgresStatement("""
-            WITH new_order AS (
-                INSERT INTO orders (id, code, source, partner_id, external_id, request_sha256, referrer_code, customer_name,
-                                    customer_phone, customer_address, district_id, region_id, office_id, credited_team_path,
-                                    state, total_fen, note, submitted_by, created_at, updated_at, promotion_plan_id)
-                VALUES ($1, $2, $3, $4, $5, sha256($6), $7, $8, $9, $10, $11, $12, $13, $14, 'received', $15, $16, $17, $18, $18, $27)
-                RETURNING id
-            ), new_lines AS (
-                INSERT INTO order_lines (order_id, line_no, sku_id, quantity, unit_price_fen)
-                SELECT new_order.id, line.no, line.sku, line.quantity, line.price
-                FROM new_order, unnest($19::int[], $20::text[], $21::int[], $22::bigint[]) AS line (no, sku, quantity, price)
-            )
-            INSERT INTO order_events (order_id, kind, from_state, to_state, actor_account_id, actor_role, at, detail)
-            SELECT new_order.id, 'submitted', $23, $26, $24, $25, $18, $3 FROM new_order
+    /// `count` fresh order codes at once (`OrderCodeBlocks`).
+    static func codeBlockStatement(count: Int) -> PostgresStatement {
+        PostgresStatement("SELECT " + nextCodeExpression + " FROM generate_series(1, $1)", [.int(count)])
+    }
+
+    /// The rows of a new order as parts of one statement (`StatementFusion`): the order (a
+    /// plain INSERT, so an external id taken meanwhile fails the statement and everything fused
+    /// with it; `isExternalIDTaken` recognises that) as `new_order`, its lines and its first
+    /// event (the same row `eventStatement` writes), both reading the order's id from it.
+    /// With `catalogVersion`, the order is only written while the catalog is still at that
+    /// version (`CatalogStore.isStaleVersion` otherwise, and nothing is written).
+    func insertParts(_ order: OrderRecord, requestFingerprint: [UInt8], note: String, actor: EventActor,
+                     catalogVersion: Int64, into fusion: inout StatementFusion) {
+        fusion.append(PostgresStatement("""
+            INSERT INTO orders (id, code, source, partner_id, external_id, request_sha256, referrer_code, customer_name,
+                                customer_phone, customer_address, district_id, region_id, office_id, credited_team_path,
+                                state, total_fen, note, submitted_by, created_at, updated_at, promotion_plan_id)
+            SELECT $1, $2, $3, $4, $5, sha256($6), $7, $8, $9, $10, $11, $12, $13, $14, 'received', $15, $16, $17, $18, $18, $19
+            WHERE orders_catalog_is($20)
+            RETURNING id
             """, [.text(order.id), .text(order.code), .text(order.source.storedName), .text(order.partnerID),
                   .text(order.externalID), .bytea(requestFingerprint), .text(order.referrerCode), .text(order.customerName),
                   .text(order.customerPhone), .text(order.customerAddress), .text(order.districtID), .text(order.regionID),
                   .text(order.officeID), .text(order.creditedTeamPath), .int64(order.totalFen), .text(note),
-                  .text(order.submittedBy), .timestampMillis(order.createdAtMillis),
-                  .integerArray((order.lines.map(\.lineNo))), .textArray((order.lines.map(\.skuID))),
-                  .integerArray((order.lines.map(\.quantity))), .integerArray((order.lines.map(\.unitPriceFen))),
-                  .text(OrderState.unspecified.storedName), .text(actor.accountID), .text(actor.role),
-                  .text(OrderState.received.storedName), .text(order.promotionPlanID)])
+                  .text(order.submittedBy), .timestampMillis(order.createdAtMillis), .text(order.promotionPlanID),
+                  .int64(catalogVersion)]),
+                      as: "new_order")
+        fusion.append(PostgresStatement("""
+            INSERT INTO order_lines (order_id, line_no, sku_id, quantity, unit_price_fen)
+            SELECT new_order.id, line.no, line.sku, line.quantity, line.price
+            FROM new_order, unnest($1::int[], $2::text[], $3::int[], $4::bigint[]) AS line (no, sku, quantity, price)
+            """, [.integerArray((order.lines.map(\.lineNo))), .textArray((order.lines.map(\.skuID))),
+                  .integerArray((order.lines.map(\.quantity))), .integerArray((order.lines.map(\.unitPriceFen)))]))
+        fusion.append(PostgresStatement("""
+            INSERT INTO order_events (order_id, kind, from_state, to_state, actor_account_id, actor_role, at, detail)
+            SELECT new_order.id, 'submitted', $1, $2, $3, $4, $5, $6 FROM new_order
+            """, [.text(OrderState.unspecified.storedName), .text(OrderState.received.storedName), .text(actor.accountID),
+                  .text(actor.role), .timestampMillis(order.createdAtMillis), .text(order.source.storedName)]))
     }
 
     /// The failure of an order INSERT whose (source, partner, external_id) another order has.

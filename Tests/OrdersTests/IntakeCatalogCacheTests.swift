@@ -1,0 +1,89 @@
+@testable import Orders
+import Messages
+import RPC
+import XCTest
+
+/// The intake keeps routing and prices in process by catalog version (migration 0014): a change
+/// by any writer - the admin RPCs, the directory feed, SQL typed by a person - must take effect
+/// on the very next order, and a stale write must write nothing.
+final class IntakeCatalogCacheTests: XCTestCase {
+    private var fixture: OrdersFixture!
+
+    override func setUp() async throws { fixture = try await OrdersFixture.make(self) }
+    override func tearDown() async throws { fixture?.close() }
+
+    private func prompted(_ order: Xsc_Orders_V1_Order) async throws -> [String] {
+        try await fixture.smsRequests(forOrder: order.code).filter { $0.template == "order_new_lead" }.map(\.accountId)
+    }
+
+    private func submit() async throws -> Xsc_Orders_V1_Order {
+        try await fixture.submitted(OrdersFixture.orderRequest(source: .phone), by: try fixture.leadO1)
+    }
+
+    func testARoutingChangeBySQLTakesEffectOnTheNextOrder() async throws {
+        let first = try await submit()
+        let cachedPrompt = try await prompted(first)
+        XCTAssertEqual(cachedPrompt, ["lead-o1"])
+        _ = try await submit() // served from the cache
+        try await fixture.pool.execute("""
+            UPDATE district_routing_members SET account_id = 'dlead-d3' WHERE district_id = $1 AND member_role = 'office_lead'
+            """, [.text(OrdersFixture.cqDistrict)])
+        let next = try await submit()
+        let nextPrompt = try await prompted(next)
+        XCTAssertEqual(nextPrompt, ["dlead-d3"], "the routing cached before the change was used")
+        let orders = try await fixture.count("SELECT count(*) FROM orders")
+        XCTAssertEqual(orders, 3, "the stale attempt wrote nothing")
+        let prompts = try await fixture.smsRequests().filter { $0.template == "order_new_lead" }.count
+        XCTAssertEqual(prompts, 3)
+    }
+
+    func testADisabledLeadIsNotPromptedOnTheNextOrder() async throws {
+        _ = try await submit()
+        var entry = Xsc_Common_V1_DirectoryEntry()
+        entry.accountId = "lead-o1"
+        entry.name = "lead-o1"
+        entry.domainRole = OrdersFixture.directory.first { $0.id == "lead-o1" }!.role
+        entry.nodePath = OrdersFixture.directory.first { $0.id == "lead-o1" }!.node
+        entry.enabled = false
+        entry.version = 1_000
+        _ = try await fixture.flow.setDirectoryEntry(entry, actor: try fixture.actor("service:gateway", .system, team: "/"))
+        let next = try await submit()
+        let nextPrompt = try await prompted(next)
+        XCTAssertEqual(nextPrompt, [], "a disabled lead is no longer prompted")
+    }
+
+    func testAPriceChangeBySQLTakesEffectOnTheNextOrder() async throws {
+        var request = OrdersFixture.orderRequest(source: .phone)
+        request.lines[0].unitPriceFen = 0 // take the list price, whatever it is
+        let first = try await fixture.submitted(request, by: try fixture.leadO1)
+        XCTAssertEqual(first.lines[0].unitPriceFen, 12_800)
+        try await fixture.pool.execute("UPDATE region_prices SET price_fen = 12900 WHERE region_id = 'cq' AND sku_id = 'bj-500'")
+        let next = try await fixture.submitted(request, by: try fixture.leadO1)
+        XCTAssertEqual(next.lines[0].unitPriceFen, 12_900)
+        // A price the request states must be the current one: the old one is refused now.
+        let stale = OrdersFixture.orderRequest(source: .phone)
+        await expectRPCError(.invalidArgument) { try await self.fixture.submitted(stale, by: try self.fixture.leadO1) }
+    }
+
+    func testTheCacheHoldsOneVersionAndABoundedNumberOfEntries() {
+        let cache = IntakeCatalogCache(capacity: 2)
+        let routing = Routing(districtID: "d1", regionID: "r", officeID: "o", creditedTeamPath: "/t", officeLeads: [],
+                              districtLeads: [], dealers: [], escalation: [], slaSeconds: 300)
+        cache.remember(.init(version: 5, routing: routing, prices: ["a": (true, 100)]), district: "d1", rule: .regionList)
+        XCTAssertEqual(cache.facts(district: "d1", skus: ["a"], rule: .regionList)?.version, 5)
+        XCTAssertNil(cache.facts(district: "d1", skus: ["a", "b"], rule: .regionList), "every SKU must be known")
+        XCTAssertNil(cache.facts(district: "d1", skus: ["a"], rule: .guidedMaximum), "prices are per rule")
+        cache.remember(.init(version: 4, routing: routing, prices: ["b": (true, 1)]), district: "d1", rule: .regionList)
+        XCTAssertNil(cache.facts(district: "d1", skus: ["b"], rule: .regionList), "an older read is not kept")
+        cache.remember(.init(version: 6, routing: routing, prices: ["b": (true, 1)]), district: "d2", rule: .regionList)
+        XCTAssertNil(cache.facts(district: "d1", skus: ["a"], rule: .regionList), "a newer version drops the older entries")
+        cache.remember(.init(version: 6, routing: routing, prices: ["c": (true, 1), "d": (true, 1)]), district: "d3", rule: .regionList)
+        XCTAssertNil(cache.facts(district: "d2", skus: ["b"], rule: .regionList), "past its capacity it starts again")
+        XCTAssertNotNil(cache.facts(district: "d3", skus: ["c", "d"], rule: .regionList))
+
+        let codes = OrderCodeBlocks(blockSize: 4, capacity: 3)
+        XCTAssertNil(codes.take())
+        codes.add(["A", "B", "C", "D"])
+        XCTAssertEqual([codes.take(), codes.take(), codes.take(), codes.take()].compactMap { $0 }.count, 3)
+    }
+}
