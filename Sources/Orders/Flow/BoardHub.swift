@@ -36,6 +36,9 @@ public actor BoardHub {
     private var watchers: [UInt64: BoardMailbox] = [:]
     private var lastWatcherID: UInt64 = 0
     private var position: Int64?
+    /// The catalog version of the last round: when it moves, every watcher is sent a fresh
+    /// snapshot (a renamed person or a new routing shows on rows no event touched).
+    private var catalogVersion: Int64?
     private var starting: Task<Int64, Error>?
     private var poller: Task<Void, Never>?
     /// Bumped whenever the poller stops, so a round still in flight from before knows it is stale.
@@ -140,21 +143,20 @@ public actor BoardHub {
         // The bell ends when this task is cancelled (the caller went away): the watch is over.
         for await _ in mailbox.bell {
             try checkStop()
-            if flow.clock() >= dayEnds {
-                // Changes waiting now were read before the snapshot below, which holds them.
-                _ = try? mailbox.take()
-                snapshot = try await self.snapshot(audience)
-                shown = Set(snapshot.rows.map(\.orderId))
-                dayEnds = flow.calendar.day(containing: snapshot.serverTimeMs).endMillis
-                try await send(snapshot)
-                continue
-            }
             let pending: BoardMailbox.Pending
             do {
                 pending = try mailbox.take()
             } catch let error as RPCError {
                 dropped?.labels(error.code == .resourceExhausted ? "slow" : "unreadable").increment()
                 throw error
+            }
+            if pending.renew || flow.clock() >= dayEnds {
+                // What was pending was read before the snapshot below, which holds it.
+                snapshot = try await self.snapshot(audience)
+                shown = Set(snapshot.rows.map(\.orderId))
+                dayEnds = flow.calendar.day(containing: snapshot.serverTimeMs).endMillis
+                try await send(snapshot)
+                continue
             }
             guard !pending.isEmpty else { continue }
             var update = audience.changes(pending.entries, pending.violations, shown: &shown)
@@ -198,6 +200,7 @@ public actor BoardHub {
         poller?.cancel()
         poller = nil
         position = nil
+        catalogVersion = nil
     }
 
     private func poll(_ generation: UInt64) async {
@@ -214,6 +217,10 @@ public actor BoardHub {
                     let now = flow.clock()
                     for mailbox in watchers.values { mailbox.offer(batch.entries, batch.violations, serverTime: now) }
                 }
+                if let seen = catalogVersion, seen != changed.catalogVersion {
+                    for mailbox in watchers.values { mailbox.renew() }
+                }
+                catalogVersion = changed.catalogVersion
                 more = changed.more
                 failures = 0
             } catch {

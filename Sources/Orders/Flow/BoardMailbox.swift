@@ -13,8 +13,11 @@ final class BoardMailbox: Sendable {
         var violations: [BoardViolationEntry] = []
         /// The server's clock when the newest of these changes was read.
         var serverTimeMillis: Int64 = 0
+        /// Something every row may show changed without an order's event (a name in the
+        /// directory, the routing): the watcher sends a fresh snapshot instead.
+        var renew = false
 
-        var isEmpty: Bool { entries.isEmpty && violations.isEmpty }
+        var isEmpty: Bool { entries.isEmpty && violations.isEmpty && !renew }
     }
 
     private struct State {
@@ -23,6 +26,7 @@ final class BoardMailbox: Sendable {
         var violations: [String: BoardViolationEntry] = [:]
         var violationOrder: [String] = []
         var serverTimeMillis: Int64 = 0
+        var renew = false
         var failure: RPCError?
     }
 
@@ -66,6 +70,16 @@ final class BoardMailbox: Sendable {
         ring.yield()
     }
 
+    /// Asks for a fresh snapshot (what was pending is in it) and wakes the watcher.
+    func renew() {
+        state.withLock { state in
+            guard state.failure == nil else { return }
+            state = State()
+            state.renew = true
+        }
+        ring.yield()
+    }
+
     /// Wakes the watcher with nothing new (its periodic look at the server's shutdown).
     func tick() { ring.yield() }
 
@@ -79,7 +93,7 @@ final class BoardMailbox: Sendable {
             if let failure = state.failure { throw failure }
             let pending = Pending(entries: state.entryOrder.compactMap { state.entries[$0] },
                                   violations: state.violationOrder.compactMap { state.violations[$0] },
-                                  serverTimeMillis: state.serverTimeMillis)
+                                  serverTimeMillis: state.serverTimeMillis, renew: state.renew)
             state = State()
             return pending
         }

@@ -149,8 +149,12 @@ struct BoardStore: Sendable {
     /// it (first seen first), the last position read, and whether `limit` cut the read short.
     /// One round trip: the feed's sequencer (`FeedStore`) positions what has committed, then the
     /// read - so an event committing late is never passed over.
-    func changes(after: Int64, limit: Int, pool: PostgresPool) async throws -> (orderIDs: [String], position: Int64, more: Bool) {
+    /// Also the catalog's version (migration 0014: bumped by any change to routing, prices or
+    /// the directory), which no order's event marks.
+    func changes(after: Int64, limit: Int, pool: PostgresPool)
+        async throws -> (orderIDs: [String], position: Int64, more: Bool, catalogVersion: Int64) {
         let results = try await pool.transaction(batch: FeedStore.sequenceStatements + [
+            PostgresStatement("SELECT version FROM orders_catalog_version"),
             PostgresStatement("""
                 SELECT order_id, feed_position FROM order_events WHERE feed_position > $1 ORDER BY feed_position LIMIT $2
                 """, [.int64(after), .int(limit)]),
@@ -163,7 +167,8 @@ struct BoardStore: Sendable {
             if seen.insert(id).inserted { ids.append(id) }
             position = max(position, try row.decode(Int64.self, at: 1))
         }
-        return (ids, position, (results.last?.count ?? 0) >= limit)
+        let version = try results.dropLast().last?.first?.decode(Int64.self, at: 0) ?? 0
+        return (ids, position, (results.last?.count ?? 0) >= limit, version)
     }
 
     /// The feed's newest position once everything committed is positioned: where a watch
