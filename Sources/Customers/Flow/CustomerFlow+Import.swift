@@ -118,21 +118,24 @@ extension CustomerFlow {
     }
 
     /// One transaction for the batch; returns the ids of rows that lost a phone to someone.
-    /// Usually two round trips: (1) BEGIN, the customers, their phone rows, the referrals their
-    /// phones collected and their near-duplicates; (2) COMMIT. Rows that lost a phone, referrals
-    /// and look-alikes found add their statements before the COMMIT.
+    /// Usually four round trips, one of them carrying the data: (1) BEGIN and the staging table
+    /// (`ImportStaging`); (2) COPY of the batch into it; (3) the customers, their phone rows, the
+    /// referrals their phones collected and their near-duplicates, all read from the staging
+    /// table; (4) COMMIT. Rows that lost a phone, referrals and look-alikes found add their
+    /// statements before the COMMIT.
     private func insertBatch(_ rows: [ImportStore.Row], member: TeamMember) async throws -> [String] {
         guard !rows.isEmpty else { return [] }
-        let importer = ImportStore()
+        let importer = ImportStore(), staging = ImportStaging()
+        let data = staging.rows(rows)
         return try await pool.transaction { tx in
             let now = clock()
-            let phones = rows.flatMap { $0.valid.phones.map(\.digits) }
+            try await tx.copyIn(ImportStaging.copySQL, rows: data, before: [ImportStaging.createStatement])
             let results = try await tx.run([
                 CustomerStore.genericPlansStatement,
-                importer.insertCustomersStatement(rows, owner: member.accountID, team: member.teamPath, origin: "import", at: now),
-                importer.claimPhonesStatement(rows),
-                importer.claimReferralsStatement(phones: phones, ids: rows.map(\.id)),
-                importer.nearDuplicatesStatement(rows, team: member.teamPath),
+                staging.insertCustomersStatement(owner: member.accountID, team: member.teamPath, origin: "import", at: now),
+                ImportStaging.claimPhonesStatement,
+                ImportStaging.claimReferralsStatement,
+                staging.nearDuplicatesStatement(team: member.teamPath),
             ])
             let claimed = try importer.claimed(from: results[2])
             let losers = rows.filter { !$0.valid.phones.allSatisfy { claimed.contains($0.digits) } }.map(\.id)
