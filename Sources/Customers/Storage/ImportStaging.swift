@@ -101,7 +101,8 @@ struct ImportStaging: Sendable {
                 AND c.merged_into IS NULL AND c.id <> b.id
             UNION
             SELECT b.id, c.id, 'phone_transposition'
-            FROM pg_temp.import_staging b, unnest(string_to_array(b.swaps, E'\\x1f')) AS s(phone)
+            FROM pg_temp.import_staging b
+            CROSS JOIN LATERAL unnest(string_to_array(b.swaps, E'\\x1f')) AS s(phone)
             JOIN customer_phones p ON p.phone = s.phone
             JOIN customers c ON c.id = p.customer_id AND c.team_path = $1 AND c.merged_into IS NULL AND c.id <> b.id
             """, [.text(team)])
