@@ -5,10 +5,10 @@ import RPC
 import ServiceKit
 
 /// Bulk import: each row validated and answered on its own (one bad row does not sink the
-/// rest), with a per-row report. Rows go in batches: one transaction inserts a batch's new
-/// customers with a few set-based statements (customers, phone rows with ON CONFLICT DO
-/// NOTHING, referrals, near-duplicates), which is what makes an import of 100,000 rows take
-/// seconds rather than minutes. The phone index still decides ownership: a row whose phone is
+/// rest), with a per-row report. Rows go in batches: one transaction COPYs a batch's new
+/// customers into a staging table and inserts them with a few set-based statements (customers,
+/// phone rows with ON CONFLICT DO NOTHING, referrals, near-duplicates), which is what makes an
+/// import of 100,000 rows take seconds rather than minutes. The phone index still decides ownership: a row whose phone is
 /// anyone's already (or taken by a concurrent registration) loses its rows in the same
 /// transaction and is then answered by the single-row path, exactly as CreateCustomer would
 /// answer it ("existing" for the caller's own customer, else the fixed refusal, recorded and

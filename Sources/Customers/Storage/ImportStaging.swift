@@ -68,8 +68,9 @@ struct ImportStaging: Sendable {
             """, [.text(owner), .text(team), .text(origin), .timestampMillis(at)])
     }
 
-    /// Every staged phone row that is still free, returning the phones taken (`ImportStore.claimed`),
-    /// as `ImportStore.claimPhonesStatement`.
+    /// Every staged phone row that is still free, returning the phones taken by this batch
+    /// (`ImportStore.claimed`). A phone someone holds (or is inserting: the unique index waits
+    /// for them) is skipped.
     static let claimPhonesStatement = PostgresStatement("""
         INSERT INTO customer_phones (phone, customer_id, kind)
         SELECT x.phone, t.id, x.kind
@@ -79,9 +80,15 @@ struct ImportStaging: Sendable {
         ON CONFLICT (phone) DO NOTHING RETURNING phone
         """)
 
-    /// `ImportStore.claimReferralsStatement` with the batch's phones and ids from the staging
-    /// table: each list is built once (ARRAY(...), an init plan), so the plan keeps the shape of
-    /// the array-parameter form (an index probe per phone, a scalar subquery per waiting referral).
+    /// Unclaimed referrals of the batch's phones, removed (their customers adopt them): only of
+    /// phones a row of the batch now holds together with all its other phones. Runs after
+    /// `claimPhonesStatement` in the same pipeline, before the rows that lost a phone are taken
+    /// back, so it tells winners from losers itself: a loser's free phone keeps its referral for
+    /// whoever registers it. The check is a scalar subquery on purpose: it runs only for the few
+    /// waiting referrals found by phone, where a join let the planner start from the batch's
+    /// thousand customers instead (a second per batch, session 6). The batch's phones and ids are
+    /// each built once (ARRAY(...), an init plan), keeping the plan of the array-parameter form
+    /// this replaced (an index probe per phone). Read with `ImportStore.referrals(from:)`.
     static let claimReferralsStatement = PostgresStatement("""
         DELETE FROM unclaimed_referrals u
         WHERE u.phone = ANY(ARRAY(SELECT x FROM pg_temp.import_staging t, unnest(string_to_array(t.phones, E'\\x1f')) AS x))
@@ -92,7 +99,8 @@ struct ImportStaging: Sendable {
         RETURNING u.phone, u.intermediary_account_id, u.order_id, u.seen_at
         """)
 
-    /// `ImportStore.nearDuplicatesStatement` over the staged rows (read with `ImportStore.pairs`).
+    /// Near-duplicates of the staged customers in `team` (the batch's own customers included):
+    /// the same name and address, or a neighbour swap of a phone. Read with `ImportStore.pairs`.
     func nearDuplicatesStatement(team: String) -> PostgresStatement {
         PostgresStatement("""
             SELECT b.id AS customer_id, c.id AS similar_id, 'same_name_address' AS reason
