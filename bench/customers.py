@@ -151,12 +151,26 @@ def run_creates(address: str, stubs_dir: Path, processes: int, concurrency: int,
             "client_cpu_share": sum(r["client_cpu_s"] for r in results) / duration}
 
 
+def xsc_load_phone_base(round_: int) -> int:
+    """The first phone serial of xsc-load's run `round_` (the Python client's round number):
+    round_ * 10^8 + 9 * 10^7, past the Python processes' serials of that round (round_ * 10^8 +
+    worker * 10^7 + counter), so no run's phones meet another run's, the Python client's or (16...
+    against 13...) the loaded customers'. Session 7's runs drew a random base out of 900 and at
+    times repeated earlier rows' phones (thousands of ALREADY_EXISTS in one row)."""
+    return round_ * 100_000_000 + 90_000_000
+
+
 def run_creates_xsc_load(address: str, concurrency: int, warmup: float, duration: float, pg: Postgres, service_pid: int,
-                         cpus: str) -> dict:
+                         cpus: str, work: Path, round_: int = 0) -> dict:
     """The same CreateCustomer load from xsc-load (Swift, one process, two HTTP/2 connections):
     a client about as cheap per call as pgbench's own, where the Python client spends more CPU
-    per call than the service on the same two cores (bench/customers/create-only.json)."""
-    argv = ["taskset", "-c", cpus, str(wire_support.binary("xsc-load")), str(HERE / "customers" / "create-only.json"), "--target", address,
+    per call than the service on the same two cores (bench/customers/create-only.json, with this
+    run's own phone range)."""
+    scenario = json.loads((HERE / "customers" / "create-only.json").read_text())
+    scenario["request"]["phone_base"] = xsc_load_phone_base(round_)
+    scenario_path = work / f"create-only-{round_}.json"
+    scenario_path.write_text(json.dumps(scenario, ensure_ascii=False))
+    argv = ["taskset", "-c", cpus, str(wire_support.binary("xsc-load")), str(scenario_path), "--target", address,
             "--concurrency", str(concurrency), "--connections", "2", "--duration", str(duration), "--warmup", str(warmup),
             "--server-pid", str(service_pid), "--json"]
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -252,8 +266,8 @@ class Placement:
     every backend; backends forked later inherit the postmaster's CPU) on `pg_cpu` and the service,
     this process and what it starts (client processes, xsc-load, pgbench, psql) on `client_cpu`."""
 
-    def __init__(self, pg: Postgres, service_pid: int, pg_cpu: str, client_cpu: str):
-        self.pg, self.service_pid, self.pg_cpu, self.client_cpu = pg, service_pid, pg_cpu, client_cpu
+    def __init__(self, pg: Postgres, service_pids: list[int], pg_cpu: str, client_cpu: str):
+        self.pg, self.service_pids, self.pg_cpu, self.client_cpu = pg, service_pids, pg_cpu, client_cpu
         self.all = "0-" + str(os.cpu_count() - 1)
         self.pinned = False
 
@@ -266,7 +280,7 @@ class Placement:
             # with it, and the service, clients, pgbench and psql inherit it): PostgreSQL was
             # started before, and its backends (one thread each) fork from the postmaster.
             subprocess.run(["renice", "-n", PRIORITY, "-p", *map(str, backends)], check=False, capture_output=True)
-        affine([self.service_pid, os.getpid()], self.client_cpu if pinned else self.all)
+        affine([*self.service_pids, os.getpid()], self.client_cpu if pinned else self.all)
 
     @property
     def clients(self) -> str:
@@ -344,8 +358,13 @@ def main() -> int:
                         help="each round again with PostgreSQL on --pg-cpu, the service and every client on --client-cpu")
     parser.add_argument("--pg-cpu", default="0")
     parser.add_argument("--client-cpu", default="1")
+    parser.add_argument("--import-before", default="",
+                        help="a folder holding another build's xsc-customers (e.g. main's release): after each import row, "
+                             "the same import through that binary (a second service on the same database) beside the same COPY")
     args = parser.parse_args()
     wanted = args.only.split(",")
+    if args.rounds * (2 if args.pin_postgres else 1) > 9 or args.processes > 9:
+        parser.error("phone serials of a round are round * 10^8 + ...: at most 9 rounds (4 with --pin-postgres) and 9 processes")
 
     pg = Postgres(Path(args.pgdata))
     work = Path(tempfile.mkdtemp(prefix="customers-bench-"))
@@ -358,14 +377,19 @@ def main() -> int:
     stubs_dir = work / "stubs"
     stubs(stubs_dir)
 
-    port = wire_support.free_port()
-    service = wire_support.ServerProcess("xsc-customers", [str(wire_support.binary("xsc-customers"))], port, env={
-        "XSC_LISTEN": f"127.0.0.1:{port}", "XSC_ADMIN_LISTEN": f"127.0.0.1:{wire_support.free_port()}",
-        "DATABASE_URL": url, "XSC_ACTOR_SECRET": SECRET, "LOG_LEVEL": "warning", "XSC_DB_POOL_SIZE": str(args.pool),
-        "XSC_MIGRATIONS_DIR": str(REPO / "services" / "customers" / "migrations"),
-        "XSC_NOTIFICATIONS_ADDR": f"127.0.0.1:{wire_support.free_port()}"}).start()
+    def start_service(binary: str):
+        port = wire_support.free_port()
+        return wire_support.ServerProcess("xsc-customers", [binary], port, env={
+            "XSC_LISTEN": f"127.0.0.1:{port}", "XSC_ADMIN_LISTEN": f"127.0.0.1:{wire_support.free_port()}",
+            "DATABASE_URL": url, "XSC_ACTOR_SECRET": SECRET, "LOG_LEVEL": "warning", "XSC_DB_POOL_SIZE": str(args.pool),
+            "XSC_MIGRATIONS_DIR": str(REPO / "services" / "customers" / "migrations"),
+            "XSC_NOTIFICATIONS_ADDR": f"127.0.0.1:{wire_support.free_port()}"}).start()
+    service = start_service(str(wire_support.binary("xsc-customers")))
+    before = None
     results: list[dict] = []
     try:
+        if args.import_before:
+            before = start_service(str(Path(args.import_before) / "xsc-customers"))
         began = time.monotonic()
         subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-v", f"n={args.customers}", "-d", url,
                         "-f", str(HERE / "customers" / "load.sql")], check=True)
@@ -380,7 +404,7 @@ def main() -> int:
         if statements:
             statements.reset()
 
-        placement = Placement(pg, service.proc.pid, args.pg_cpu, args.client_cpu)
+        placement = Placement(pg, [service.proc.pid] + ([before.proc.pid] if before else []), args.pg_cpu, args.client_cpu)
         for round_ in range(args.rounds):
             tag = f" [{round_ + 1}]" if args.rounds > 1 else ""
             for pinned in ([False, True] if args.pin_postgres else [False]):
@@ -397,7 +421,8 @@ def main() -> int:
                     results += [base, mine]
                     if args.client == "both":
                         swift = measured(run_creates_xsc_load(service.address, args.processes * args.concurrency, args.warmup,
-                                                              args.duration, pg, service.proc.pid, placement.clients))
+                                                              args.duration, pg, service.proc.pid, placement.clients, work,
+                                                              round_ * 2 + pinned))
                         swift["label"] += where + tag
                         swift["baseline"], swift["ratio"] = base["calls_per_s"], swift["calls_per_s"] / base["calls_per_s"]
                         results.append(swift)
@@ -409,14 +434,28 @@ def main() -> int:
                     batch = round_ * 2 + pinned
                     copy = measured(run_copy(url, args.import_rows, work, args.import_phones, batch))
                     copy["label"] += where + tag
+                    def import_before() -> dict:
+                        # Rows of their own (serials 10 batches further on), into the same team.
+                        old = measured(run_import(before.address, stubs_dir, args.import_rows, pg, before.proc.pid, args.import_phones,
+                                                  "", batch + 10))
+                        old["label"] = old["label"].replace("ImportCustomers", "ImportCustomers before") + where + tag
+                        old["baseline"], old["ratio"] = copy["rows_per_s"], old["rows_per_s"] / copy["rows_per_s"]
+                        return old
+                    # The other build first in every other row, so neither always meets a database
+                    # the one before it just filled.
+                    earlier = [import_before()] if before and batch % 2 == 1 else []
                     imported = measured(run_import(service.address, stubs_dir, args.import_rows, pg, service.proc.pid, args.import_phones,
                                                    args.perf if round_ == 0 and not pinned else "", batch))
                     imported["label"] += where + tag
                     imported["baseline"], imported["ratio"] = copy["rows_per_s"], imported["rows_per_s"] / copy["rows_per_s"]
-                    results += [copy, imported]
+                    results += [copy, imported] + earlier
+                    if before and batch % 2 == 0:
+                        results.append(import_before())
             placement.set(False)
     finally:
         service.stop()
+        if before:
+            before.stop()
 
     print(f"\n{'what':64} {'per s':>8} {'p50 ms':>7} {'p99 ms':>7} {'baseline':>9} {'ratio':>6}  CPU cores: PG / service / client")
     for r in results:

@@ -4,7 +4,7 @@ import LibPQ
 /// round trip as the first statement; COMMIT is one more round trip after the body.
 public final class PostgresTransaction: @unchecked Sendable {
     // Mutable state is only touched by the one task running the transaction body.
-    private let connection: PostgresConnection
+    let connection: PostgresConnection
     private let isolation: IsolationLevel
     private var begun = false
     /// COMMIT went out with the last statements (`runAndCommit`): `commit()` has nothing left
@@ -17,6 +17,15 @@ public final class PostgresTransaction: @unchecked Sendable {
     }
 
     public var deadline: ContinuousClock.Instant { connection.deadline }
+
+    /// How the next round trip opens (BEGIN the first time), for work that runs outside `run`
+    /// (`copyIn`); the transaction counts as begun from here on.
+    func nextOpening() throws(PostgresError) -> Session.Opening {
+        guard !commitSent else { throw PostgresError(.usage, "the transaction was already committed") }
+        if begun { return .insideTransaction }
+        begun = true
+        return .beginTransaction(isolation)
+    }
 
     @discardableResult
     public func query(_ sql: String, _ parameters: [PostgresValue] = []) async throws -> PostgresRows {

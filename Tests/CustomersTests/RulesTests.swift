@@ -31,6 +31,20 @@ final class RulesTests: XCTestCase {
         XCTAssertFalse(NearDuplicateRules.transpositions(of: "13812345678").contains("13812345678"))
     }
 
+    func testByteWiseTranspositionsEqualTheCharacterWiseOnes() {
+        for digits in ["", "1", "12", "11", "13800138000", "02361234567", "13900000012", "98765432100", "12121212121", "1\u{301}2"] {
+            XCTAssertEqual(NearDuplicateRules.transpositions(of: digits), NearDuplicateRules.characterTranspositions(of: digits), digits)
+        }
+    }
+
+    func testTheFastLetterCheckAgreesWithCharacterIsLetter() {
+        let samples = ["张三", "123", "A1", "1a", "-_-", "１２３", "ｂ", "e\u{301}", "\u{301}", "1\u{301}", "12\u{20DD}", "😀", "١٢٣",
+                       "Ω", "3ä", "  ", "", "公司2号", "((1))", "\u{200D}中", "x\u{200D}1", "ŉ", "Ⅻ", "〇"]
+        for text in samples {
+            XCTAssertEqual(CustomerValidation.hasLetter(text), text.contains(where: { $0.isLetter }), text.unicodeScalars.map { String($0.value, radix: 16) }.joined(separator: " "))
+        }
+    }
+
     func testReferralCodesAreShortUnambiguousAndForgiving() {
         var generator = SystemRandomNumberGenerator()
         for _ in 0..<200 {

@@ -5,10 +5,10 @@ import RPC
 import ServiceKit
 
 /// Bulk import: each row validated and answered on its own (one bad row does not sink the
-/// rest), with a per-row report. Rows go in batches: one transaction inserts a batch's new
-/// customers with a few set-based statements (customers, phone rows with ON CONFLICT DO
-/// NOTHING, referrals, near-duplicates), which is what makes an import of 100,000 rows take
-/// seconds rather than minutes. The phone index still decides ownership: a row whose phone is
+/// rest), with a per-row report. Rows go in batches: one transaction COPYs a batch's new
+/// customers into a staging table and inserts them with a few set-based statements (customers,
+/// phone rows with ON CONFLICT DO NOTHING, referrals, near-duplicates), which is what makes an
+/// import of 100,000 rows take seconds rather than minutes. The phone index still decides ownership: a row whose phone is
 /// anyone's already (or taken by a concurrent registration) loses its rows in the same
 /// transaction and is then answered by the single-row path, exactly as CreateCustomer would
 /// answer it ("existing" for the caller's own customer, else the fixed refusal, recorded and
@@ -118,21 +118,24 @@ extension CustomerFlow {
     }
 
     /// One transaction for the batch; returns the ids of rows that lost a phone to someone.
-    /// Usually two round trips: (1) BEGIN, the customers, their phone rows, the referrals their
-    /// phones collected and their near-duplicates; (2) COMMIT. Rows that lost a phone, referrals
-    /// and look-alikes found add their statements before the COMMIT.
+    /// Usually four round trips, one of them carrying the data: (1) BEGIN and the staging table
+    /// (`ImportStaging`); (2) COPY of the batch into it; (3) the customers, their phone rows, the
+    /// referrals their phones collected and their near-duplicates, all read from the staging
+    /// table; (4) COMMIT. Rows that lost a phone, referrals and look-alikes found add their
+    /// statements before the COMMIT.
     private func insertBatch(_ rows: [ImportStore.Row], member: TeamMember) async throws -> [String] {
         guard !rows.isEmpty else { return [] }
-        let importer = ImportStore()
+        let importer = ImportStore(), staging = ImportStaging()
+        let data = staging.rows(rows)
         return try await pool.transaction { tx in
             let now = clock()
-            let phones = rows.flatMap { $0.valid.phones.map(\.digits) }
+            try await tx.copyIn(ImportStaging.copySQL, rows: data, before: [ImportStaging.createStatement])
             let results = try await tx.run([
                 CustomerStore.genericPlansStatement,
-                importer.insertCustomersStatement(rows, owner: member.accountID, team: member.teamPath, origin: "import", at: now),
-                importer.claimPhonesStatement(rows),
-                importer.claimReferralsStatement(phones: phones, ids: rows.map(\.id)),
-                importer.nearDuplicatesStatement(rows, team: member.teamPath),
+                staging.insertCustomersStatement(owner: member.accountID, team: member.teamPath, origin: "import", at: now),
+                ImportStaging.claimPhonesStatement,
+                ImportStaging.claimReferralsStatement,
+                staging.nearDuplicatesStatement(team: member.teamPath),
             ])
             let claimed = try importer.claimed(from: results[2])
             let losers = rows.filter { !$0.valid.phones.allSatisfy { claimed.contains($0.digits) } }.map(\.id)

@@ -14,18 +14,34 @@ struct ValidCustomer: Sendable, Equatable {
         var notes = ""
     }
 
-    var name: String
+    let name: String
     var phones: [Phone]
-    var address: String
+    let address: String
     var districtID: String
     var kind: Int32
     var decisionMaker: Contact
     var purchaser: Contact
     var grade: Int32
     var tags: [String]
+    /// The name and address as the near-duplicate rules compare them, made once: a
+    /// registration uses each twice (the check and the row) and an import row three times.
+    let nameKey: String
+    let addressKey: String
 
-    var nameKey: String { NearDuplicateRules.key(name) }
-    var addressKey: String { NearDuplicateRules.key(address) }
+    init(name: String, phones: [Phone], address: String, districtID: String, kind: Int32, decisionMaker: Contact,
+         purchaser: Contact, grade: Int32, tags: [String]) {
+        self.name = name
+        self.phones = phones
+        self.address = address
+        self.districtID = districtID
+        self.kind = kind
+        self.decisionMaker = decisionMaker
+        self.purchaser = purchaser
+        self.grade = grade
+        self.tags = tags
+        nameKey = NearDuplicateRules.key(name)
+        addressKey = NearDuplicateRules.key(address)
+    }
 }
 
 /// Strict input rules ("准确无错别字"): every bad field of a request reported at once, with the
@@ -48,8 +64,9 @@ enum CustomerValidation {
 
     static func check(_ input: Xsc_Customers_V1_CustomerInput, prefix: String, into problems: inout FieldViolations) -> ValidCustomer {
         let name = input.name.trimmedForPeople
-        problems.add("\(prefix).name", ifProblem: PeopleText.problem(with: name, maxLength: maxName).map { "the customer's name: \($0)" })
-        if PeopleText.problem(with: name, maxLength: maxName) == nil, !name.contains(where: { $0.isLetter }) {
+        if let problem = PeopleText.problem(with: name, maxLength: maxName) {
+            problems.add("\(prefix).name", "the customer's name: \(problem)")
+        } else if !hasLetter(name) {
             problems.add("\(prefix).name", "the customer's name must contain letters (a person's or an organisation's name)")
         }
 
@@ -60,15 +77,16 @@ enum CustomerValidation {
             problems.add("\(prefix).phones", "at most \(maxPhones) phone numbers (got \(input.phones.count))")
         }
         for (index, raw) in input.phones.prefix(maxPhones).enumerated() {
-            let field = "\(prefix).phones[\(index)]"
-            if let problem = MainlandPhone.problem(with: raw) {
-                problems.add(field, problem)
-            } else if let phone = MainlandPhone(raw) {
-                if phones.contains(where: { $0.digits == phone.digits }) {
-                    problems.add(field, "the same number twice: remove the repeat")
-                } else {
-                    phones.append(.init(digits: phone.digits, isMobile: phone.kind == .mobile))
-                }
+            // Parsed once; `MainlandPhone.problem` (which parses again and counts the raw text's
+            // characters for its message) only for a number that does not parse.
+            guard let phone = MainlandPhone(raw) else {
+                problems.add("\(prefix).phones[\(index)]", MainlandPhone.problem(with: raw) ?? "not a mainland phone number")
+                continue
+            }
+            if phones.contains(where: { $0.digits == phone.digits }) {
+                problems.add("\(prefix).phones[\(index)]", "the same number twice: remove the repeat")
+            } else {
+                phones.append(.init(digits: phone.digits, isMobile: phone.kind == .mobile))
             }
         }
 
@@ -101,20 +119,34 @@ enum CustomerValidation {
                              decisionMaker: decisionMaker, purchaser: purchaser, grade: input.grade.rawValue, tags: tags)
     }
 
+    /// Whether `text` has a letter: by scalar for ASCII and CJK ideographs (what names are made
+    /// of: a CJK ideograph or an ASCII letter is a letter on its own, whatever follows it), by
+    /// Character for anything else, as `Character.isLetter` decides.
+    static func hasLetter(_ text: String) -> Bool {
+        for scalar in text.unicodeScalars {
+            switch scalar.value {
+            case 0x41...0x5A, 0x61...0x7A, 0x4E00...0x9FFF, 0x3400...0x4DBF: return true
+            case 0..<0x80: continue
+            default: return text.contains(where: { $0.isLetter })
+            }
+        }
+        return false
+    }
+
     private static func contact(_ input: Xsc_Customers_V1_Contact?, field: String, into problems: inout FieldViolations) -> ValidCustomer.Contact {
         guard let input else { return .init() }
         let name = input.name.trimmedForPeople
         let notes = input.notes.trimmedForPeople
         var contact = ValidCustomer.Contact(name: name, phone: "", notes: notes)
-        let hasAny = !name.isEmpty || !input.phone.trimmedForPeople.isEmpty || !notes.isEmpty
-        if hasAny {
+        let phoneTyped = !input.phone.trimmedForPeople.isEmpty
+        if !name.isEmpty || phoneTyped || !notes.isEmpty {
             problems.add(field + ".name", ifProblem: PeopleText.problem(with: name, maxLength: maxName))
         }
-        if !input.phone.trimmedForPeople.isEmpty {
-            if let problem = MainlandPhone.problem(with: input.phone) {
-                problems.add(field + ".phone", problem)
+        if phoneTyped {
+            if let phone = MainlandPhone(input.phone) {
+                contact.phone = phone.digits
             } else {
-                contact.phone = MainlandPhone.normalise(input.phone) ?? ""
+                problems.add(field + ".phone", MainlandPhone.problem(with: input.phone) ?? "not a mainland phone number")
             }
         }
         problems.add(field + ".notes", ifProblem: PeopleText.multilineProblem(with: notes, required: false, maxLength: maxNotes))

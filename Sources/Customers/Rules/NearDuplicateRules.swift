@@ -40,8 +40,24 @@ enum NearDuplicateRules {
     }
 
     /// Every number that differs from `digits` by one swap of two neighbouring, different
-    /// digits (at most 11 for a mobile), without `digits` itself.
+    /// digits (at most 11 for a mobile), without `digits` itself. By UTF-8 bytes: phone digits
+    /// are ASCII (normalised), and this runs once per phone of every registration and import row.
     static func transpositions(of digits: String) -> [String] {
+        var bytes = Array(digits.utf8)
+        guard bytes.allSatisfy({ $0 < 0x80 }) else { return characterTranspositions(of: digits) }
+        var result: [String] = []
+        result.reserveCapacity(max(0, bytes.count - 1))
+        for index in 0..<max(0, bytes.count - 1) where bytes[index] != bytes[index + 1] {
+            bytes.swapAt(index, index + 1)
+            let candidate = String(decoding: bytes, as: UTF8.self)
+            if !result.contains(candidate) { result.append(candidate) }
+            bytes.swapAt(index, index + 1)
+        }
+        return result
+    }
+
+    /// `transpositions` by Character, for text that is not ASCII (never a normalised phone).
+    static func characterTranspositions(of digits: String) -> [String] {
         var characters = Array(digits)
         var result: [String] = []
         for index in 0..<max(0, characters.count - 1) where characters[index] != characters[index + 1] {

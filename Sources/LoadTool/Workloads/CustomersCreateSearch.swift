@@ -12,14 +12,16 @@ struct CustomersCreateSearch: Workload {
     let sellers: [Metadata]
     let district: String
     let searchesPerCreate: Int
-    /// Phones of this run: 16 + 9 digits scattered from serials that start at a base the run id
-    /// picks, so runs rarely meet.
+    /// Phones of this run: 16 + 9 digits scattered from serials that start at `phone_base` when
+    /// the scenario gives one (bench/customers.py gives each run its own range, disjoint from
+    /// its Python client's), else at a base the run id picks, so runs rarely meet.
     let phoneBase: Int
 
     init(_ request: Parameters, access: Access, runID: String) throws {
         district = request.section(access.via == .direct ? "direct" : "gateway").string("district", default: "cq-o1-d3")
         searchesPerCreate = max(0, request.int("searches_per_create", default: 1))
-        phoneBase = Int(UInt64(runID, radix: 36).map { $0 % 900 } ?? 0) * 1_000_000
+        let randomBase = Int(UInt64(runID, radix: 36).map { $0 % 900 } ?? 0) * 1_000_000
+        phoneBase = max(0, request.int("phone_base", default: randomBase)) % 1_000_000_000
         if access.via == .direct {
             let count = max(1, request.int("salespeople", default: 8))
             let prefix = request.string("team_prefix", default: "/hq/cq/cq-o1/cq-o1-d3/load-t")

@@ -1,0 +1,75 @@
+import Customers
+import Messages
+import Postgres
+import RPC
+import XCTest
+
+/// The import's batch path itself (COPY into the staging table, then the set-based statements):
+/// a batch that fails goes row by row and answers exactly the same, so the other import tests
+/// cannot tell the two apart. Here the transaction ids PostgreSQL hands out show which path ran
+/// (a batch takes one, row by row takes one per row), and the rows it wrote are read back field
+/// by field with what the near-duplicate lookup and the referral claim found.
+final class ImportBatchPathTests: XCTestCase {
+    func testABatchIsOneTransactionAndWritesWhatTheRowsSay() async throws {
+        let fixture = try await CustomersFixture.make(self)
+        defer { fixture.close() }
+        let existing = try await fixture.create(CustomersFixture.input("老客户", phones: ["13900000012"], address: "老路1号"),
+                                                by: try fixture.salesA2)
+        _ = try await fixture.flow.referrerSeen(BindingTests.referrerSeen("e-batch", phone: "13700000055", referrer: "ref-batch"),
+                                                actor: try fixture.system)
+
+        var rich = CustomersFixture.input(" 渝中 宴请公司 ", phones: ["136 0000 0101", "023-6123 4567"], address: "解放碑\\1号 (东门)",
+                                          tags: ["宴请", "老板\\朋友", "宴请"], grade: .a)
+        rich.kind = .familyGathering
+        rich.decisionMaker = { var c = Xsc_Customers_V1_Contact(); c.name = "王总"; c.phone = "13600000102"; c.notes = "周一\n上午"; return c }()
+        rich.purchaser = { var c = Xsc_Customers_V1_Contact(); c.name = "李采购"; return c }()
+        var inputs = [rich,
+                      CustomersFixture.input("新客户", phones: ["13900000021"], address: "新路2号"),   // a neighbour swap of 13900000012
+                      CustomersFixture.input("老客户", phones: ["13900000999"], address: "老路 1号"), // the same name and address
+                      CustomersFixture.input("转介绍", phones: ["13700000055"], address: "转路3号")]  // a referral waits for it
+        inputs += (0..<300).map { CustomersFixture.input("批次\($0)", phones: [String(format: "158%08d", $0 * 7919 % 100_000_000)], address: "批次路\($0)号") }
+        let rows = inputs.map { input -> Xsc_Customers_V1_ImportCustomerRow in
+            var row = Xsc_Customers_V1_ImportCustomerRow()
+            row.customer = input
+            return row
+        }
+
+        let before = try await fixture.pool.query("SELECT txid_current()")[0].decode(Int64.self, at: 0)
+        let results = try await fixture.flow.importForTests(rows, actor: try fixture.salesA)
+        let after = try await fixture.pool.query("SELECT txid_current()")[0].decode(Int64.self, at: 0)
+        XCTAssertEqual(results.map(\.outcome), Array(repeating: "created", count: rows.count))
+        XCTAssertLessThan(after - before, 10, "one transaction for the batch, not one per row (\(after - before) ids)")
+
+        let stored = try await fixture.flow.get(customerID: results[0].customerId, actor: try fixture.salesA).customer!
+        XCTAssertEqual(stored.name, "渝中 宴请公司")
+        XCTAssertEqual(stored.phones, ["13600000101", "02361234567"])
+        XCTAssertEqual(stored.address, "解放碑\\1号 (东门)")
+        XCTAssertEqual(stored.tags, ["宴请", "老板\\朋友"])
+        XCTAssertEqual(stored.kind, .familyGathering)
+        XCTAssertEqual(stored.grade, .a)
+        XCTAssertEqual(stored.decisionMaker?.name, "王总")
+        XCTAssertEqual(stored.decisionMaker?.phone, "13600000102")
+        XCTAssertEqual(stored.decisionMaker?.notes, "周一\n上午")
+        XCTAssertEqual(stored.purchaser?.name, "李采购")
+        XCTAssertEqual(stored.ownerAccountId, "sales-a1")
+        XCTAssertEqual(stored.origin, "import")
+        let kinds = try await fixture.pool.query("SELECT phone, kind FROM customer_phones WHERE customer_id = $1 ORDER BY phone",
+                                                 [.text(results[0].customerId)])
+        XCTAssertEqual(try kinds.map { [try $0.decode(String.self, at: 0), try $0.decode(String.self, at: 1)] },
+                       [["02361234567", "landline"], ["13600000101", "mobile"]])
+
+        let flags = try await fixture.flow.listNearDuplicates(.init(), actor: try fixture.adminA).nearDuplicates
+        XCTAssertEqual(Set(flags.map { [$0.customerId, $0.similarCustomerId, $0.reason] }),
+                       [[results[1].customerId, existing.customer!.id, "phone_transposition"],
+                        [results[2].customerId, existing.customer!.id, "same_name_address"]])
+        let referred = try await fixture.flow.get(customerID: results[3].customerId, actor: try fixture.salesA).customer!
+        XCTAssertEqual(referred.binding?.intermediaryAccountId, "ref-batch")
+        let waiting = try await fixture.count("SELECT count(*) FROM unclaimed_referrals")
+        XCTAssertEqual(waiting, 0)
+
+        // Sent again: every row is the caller's own customer already, answered row by row.
+        let again = try await fixture.flow.importForTests(rows, actor: try fixture.salesA)
+        XCTAssertEqual(again.map(\.outcome), Array(repeating: "existing", count: rows.count))
+        XCTAssertEqual(again.map(\.customerId), results.map(\.customerId))
+    }
+}
