@@ -290,7 +290,7 @@ final class ConnectionWorker: @unchecked Sendable {
             return
         case .inTransaction, .inFailedTransaction:
             do {
-                try current.runScript("ROLLBACK", deadline: .now + .seconds(5))
+                try current.rollback(deadline: .now + .seconds(5))
             } catch {
                 session = nil
             }

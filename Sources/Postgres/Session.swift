@@ -286,6 +286,16 @@ final class Session {
         try guarded { () throws(PostgresError) in try connection.executeScript(sql, deadline: deadline) }
     }
 
+    /// ROLLBACK of the open transaction, with no statement_timeout set first: in a failed
+    /// transaction every statement but ROLLBACK fails (25P02), so setting one there failed and
+    /// the connection was thrown away after every failed transaction body. A ROLLBACK waits on
+    /// no lock; the deadline still bounds it on the client's side.
+    func rollback(deadline: ContinuousClock.Instant) throws(PostgresError) {
+        pendingNotes.failed()
+        timeoutAwaitingCommit = nil
+        try guarded { () throws(PostgresError) in try connection.executeScript("ROLLBACK", deadline: deadline) }
+    }
+
     private func firstFailure(_ outcomes: [PipelineOutcome]) -> PostgresError? {
         for outcome in outcomes { if case .failed(let error) = outcome { return error } }
         return nil

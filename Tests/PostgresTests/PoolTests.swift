@@ -143,6 +143,27 @@ final class PoolTests: XCTestCase {
         XCTAssertEqual(try rows[0].decode(Int64.self, at: 0), 0)
     }
 
+    func testAFailedTransactionKeepsItsConnection() async throws {
+        let cluster = try requireCluster()
+        let pool = try cluster.pool(cluster.url) { $0.maxConnections = 1 }
+        defer { pool.close() }
+        let before = try await pool.query("SELECT pg_backend_pid()")[0].decode(Int32.self, at: 0)
+        for _ in 0..<3 {
+            do {
+                try await pool.transaction { tx in
+                    // A statement that fails leaves the transaction failed (only ROLLBACK is
+                    // accepted there), then the body throws.
+                    try await tx.execute("SELECT 1 / 0")
+                }
+                XCTFail("division by zero")
+            } catch let error as PostgresError {
+                XCTAssertEqual(error.sqlState, "22012", "\(error)")
+            }
+        }
+        let after = try await pool.query("SELECT pg_backend_pid()")[0].decode(Int32.self, at: 0)
+        XCTAssertEqual(after, before, "rolled back and reused, not closed and reopened")
+    }
+
     func testConnectionCannotBeUsedAfterItsLease() async throws {
         let cluster = try requireCluster()
         let pool = try cluster.pool(cluster.url)
