@@ -138,13 +138,8 @@ final class BoardTests: XCTestCase {
 
     func testAPromptTheProviderCouldNotDeliverShowsWithItsReason() async throws {
         let order = try await submitCQ()
-        var report = Xsc_Orders_V1_PromptUndeliveredRequest()
-        report.orderId = order.id
-        report.accountId = "lead-o1"
-        report.messageId = UUID().uuidString.lowercased()
-        report.reason = "用户已停机"
         fixture.clock.advance(by: .seconds(1))
-        _ = try await fixture.flow.promptUndelivered(report, actor: fixture.system)
+        try await providerReportsUndelivered(order.id, to: "lead-o1", reason: "用户已停机")
         let row = try await placed(order.id, as: try fixture.customerServiceCQ)
         XCTAssertEqual(row.lane, .promptUndelivered)
         XCTAssertTrue(row.note.contains("用户已停机"), row.note)
@@ -285,12 +280,7 @@ final class BoardTests: XCTestCase {
 
         // The provider reports the lead's prompt of a third order undelivered.
         let unreached = try await submitCQ()
-        var report = Xsc_Orders_V1_PromptUndeliveredRequest()
-        report.orderId = unreached.id
-        report.accountId = "lead-o1"
-        report.messageId = UUID().uuidString.lowercased()
-        report.reason = "空号"
-        _ = try await flow.promptUndelivered(report, actor: fixture.system)
+        try await providerReportsUndelivered(unreached.id, to: "lead-o1", reason: "空号")
         try await cs.until("the undelivered prompt") { $0.latest(unreached.id)?.lane == .promptUndelivered }
         XCTAssertTrue(cs.latest(unreached.id)?.note.contains("空号") ?? false)
 
@@ -324,13 +314,8 @@ final class BoardTests: XCTestCase {
         let order = try await submitCQ()
         _ = try await fixture.flow.acknowledge(orderID: order.id, actor: fixture.leadO1)
         _ = try await fixture.flow.assign(orderID: order.id, assignee: "dlead-d3", kind: .districtLead, actor: fixture.leadO1)
-        var report = Xsc_Orders_V1_PromptUndeliveredRequest()
-        report.orderId = order.id
-        report.accountId = "dlead-d3"
-        report.messageId = UUID().uuidString.lowercased()
-        report.reason = "空号"
         fixture.clock.advance(by: .seconds(1))
-        _ = try await fixture.flow.promptUndelivered(report, actor: fixture.system)
+        try await providerReportsUndelivered(order.id, to: "dlead-d3", reason: "空号")
         try await cs.until("the undelivered prompt") { $0.latest(order.id)?.lane == .promptUndelivered }
         XCTAssertEqual(cs.latest(order.id)?.escalationLevel, 0)
 
@@ -450,6 +435,15 @@ final class BoardTests: XCTestCase {
         XCTAssertEqual(pending.entries.map(\.row.state), ["acknowledged", "received"])
         XCTAssertEqual(pending.serverTimeMillis, 2)
         XCTAssertTrue(try mailbox.take().isEmpty)
+    }
+    /// The SMS provider reports the account's prompt about the order undelivered.
+    private func providerReportsUndelivered(_ orderID: String, to account: String, reason: String) async throws {
+        var report = Xsc_Orders_V1_PromptUndeliveredRequest()
+        report.orderId = orderID
+        report.accountId = account
+        report.messageId = UUID().uuidString.lowercased()
+        report.reason = reason
+        _ = try await fixture.flow.promptUndelivered(report, actor: fixture.system)
     }
 }
 
