@@ -17,6 +17,44 @@ final class StatementFusionTests: XCTestCase {
 
     override func tearDown() async throws { pool?.close() }
 
+    func testAShapeIsFusedOnceAndItsTextReusedWithEachCallsParameters() throws {
+        let shapes = StatementFusion.Shapes()
+        func fused(_ first: Int, _ second: Int, lines: Int) throws -> PostgresStatement {
+            var fusion = StatementFusion(shapes: shapes)
+            fusion.append(PostgresStatement("INSERT INTO a VALUES ($1) RETURNING id", [.int(first)]), as: "first")
+            for line in 0..<lines {
+                fusion.append(PostgresStatement("INSERT INTO b SELECT first.id, $1 FROM first", [.int(second + line)]))
+            }
+            return try XCTUnwrap(fusion.statement())
+        }
+        func plain(_ first: Int, _ second: Int, lines: Int) throws -> PostgresStatement {
+            var fusion = StatementFusion()
+            fusion.append(PostgresStatement("INSERT INTO a VALUES ($1) RETURNING id", [.int(first)]), as: "first")
+            for line in 0..<lines {
+                fusion.append(PostgresStatement("INSERT INTO b SELECT first.id, $1 FROM first", [.int(second + line)]))
+            }
+            return try XCTUnwrap(fusion.statement())
+        }
+        let one = try fused(1, 10, lines: 2)
+        let again = try fused(2, 20, lines: 2)
+        XCTAssertEqual(shapes.count, 1, "the same parts: one text")
+        XCTAssertEqual(again.sql, one.sql)
+        XCTAssertEqual(again.sql, try plain(2, 20, lines: 2).sql, "the kept text is what fusing makes")
+        XCTAssertEqual(again.parameters, [2, 20, 21], "each call's own parameters, in order")
+        let longer = try fused(3, 30, lines: 3)
+        XCTAssertEqual(shapes.count, 2, "another number of parts is another shape")
+        XCTAssertEqual(longer.sql, try plain(3, 30, lines: 3).sql)
+        XCTAssertEqual(longer.parameters, [3, 30, 31, 32])
+
+        let small = StatementFusion.Shapes(limit: 2)
+        for lines in 1...3 {
+            var fusion = StatementFusion(shapes: small)
+            for line in 0..<lines { fusion.append(PostgresStatement("INSERT INTO b VALUES ($1)", [.int(line)])) }
+            _ = fusion.statement()
+        }
+        XCTAssertEqual(small.count, 1, "past its limit the cache starts again")
+    }
+
     func testParametersAreRenumberedPastTheEarlierPartsOnly() throws {
         var fusion = StatementFusion()
         fusion.append(PostgresStatement("INSERT INTO a VALUES ($1, $2, '$1 stays', \"odd$1\") RETURNING id", [1, 2]), as: "first")

@@ -20,6 +20,8 @@ public struct OrderFlow: Sendable {
     /// shared by the copies of this flow, so one per service process (IntakeCatalogCache).
     let intakeCatalog = IntakeCatalogCache()
     let orderCodes = OrderCodeBlocks()
+    /// The intake's one write statement, fused once per combination of its parts.
+    let intakeWriteShapes = StatementFusion.Shapes()
     let promotions = PromotionStore()
     let idempotency: IdempotencyStore
     let notifier: OrderNotifier

@@ -122,7 +122,7 @@ extension OrderFlow {
                                 submittedBy: actor.accountID, at: now)
         var response = Xsc_Orders_V1_SubmitOrderResponse()
         response.order = order.message(access: actor.role == .partner ? .partner : .full)
-        var write = StatementFusion()
+        var write = StatementFusion(shapes: intakeWriteShapes)
         store.insertParts(order, requestFingerprint: Self.fingerprint(valid), note: valid.note, actor: EventActor(actor),
                           catalogVersion: facts.version, into: &write)
         write.append(contentsOf: notifier.promptStatements("order_new_lead", to: routing.officeLeads, order: order))
