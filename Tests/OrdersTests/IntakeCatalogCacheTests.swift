@@ -37,6 +37,28 @@ final class IntakeCatalogCacheTests: XCTestCase {
         XCTAssertEqual(prompts, 3)
     }
 
+    func testOnlyADirectoryChangeThatShowsMovesTheCatalogVersion() async throws {
+        func version() async throws -> Int { try await fixture.count("SELECT version FROM orders_catalog_version") }
+        func deliver(name: String, version: Int64) async throws {
+            var entry = Xsc_Common_V1_DirectoryEntry()
+            entry.accountId = "lead-o1"
+            entry.name = name
+            entry.domainRole = "office_order_lead"
+            entry.nodePath = "/hq/cq/cq-o1"
+            entry.enabled = true
+            entry.version = version
+            _ = try await fixture.flow.setDirectoryEntry(entry, actor: try fixture.actor("service:gateway", .system, team: "/"))
+        }
+        let start = try await version()
+        try await deliver(name: "lead-o1", version: 500)  // a newer version, nothing shown changed
+        try await deliver(name: "lead-o1", version: 400)  // a late redelivery: not applied
+        let unchanged = try await version()
+        XCTAssertEqual(unchanged, start, "deliveries that change nothing shown keep the cache")
+        try await deliver(name: "订单负责人 王", version: 600)
+        let renamed = try await version()
+        XCTAssertGreaterThan(renamed, start, "a new name is shown on the board: the version moves")
+    }
+
     func testADisabledLeadIsNotPromptedOnTheNextOrder() async throws {
         _ = try await submit()
         var entry = Xsc_Common_V1_DirectoryEntry()
