@@ -25,16 +25,21 @@ public struct ImportPipeline {
     }
 
     /// Starts the batch `rows`; returns the results of the oldest batch when it had to finish
-    /// first to keep `depth` batches in flight (else nothing).
+    /// first (else nothing). One batch more than `depth` is held: it waits for the write `depth`
+    /// places before it, so while the oldest write finishes the stream is still read and the
+    /// next batch is ready the moment a connection is free (with exactly `depth` held, the
+    /// caller stopped reading while it waited, and PostgreSQL had one batch at a time meanwhile).
     mutating func submit(_ rows: [Xsc_Customers_V1_ImportCustomerRow], firstIndex: Int32) async -> [Xsc_Customers_V1_ImportRowResult] {
-        let flow = flow, member = member, key = idempotencyKey
+        let flow = flow, member = member, key = idempotencyKey, depth = max(1, depth)
         let prepared = Task { flow.prepareImport(rows, firstIndex: firstIndex, idempotencyKey: key) }
         var finished: [Xsc_Customers_V1_ImportRowResult] = []
-        while inFlight.count >= max(1, depth) { finished += await inFlight.removeFirst().written.value }
+        while inFlight.count > depth { finished += await inFlight.removeFirst().written.value }
         let earlier = inFlight
+        let turn = earlier.count >= depth ? earlier[earlier.count - depth].written : nil
         let written = Task {
             var batch = await prepared.value
             for previous in earlier { batch.deferConflicts(with: await previous.prepared.value) }
+            if let turn { _ = await turn.value }  // at most `depth` batches write at once
             return await flow.writeImport(batch, member: member, idempotencyKey: key, after: earlier.map(\.written))
         }
         inFlight.append((prepared, written))
