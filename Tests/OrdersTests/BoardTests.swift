@@ -354,14 +354,8 @@ final class BoardTests: XCTestCase {
         try await cs.until("the new order") { $0.latest(order.id)?.responsibleName == "lead-o1" }
 
         // The gateway's directory feed renames the lead; no order changes.
-        var entry = Xsc_Common_V1_DirectoryEntry()
-        entry.accountId = "lead-o1"
-        entry.name = "订单负责人 王"
-        entry.domainRole = "office_order_lead"
-        entry.nodePath = "/hq/cq/cq-o1"
-        entry.enabled = true
-        entry.version = 1_000
-        _ = try await fixture.flow.setDirectoryEntry(entry, actor: try fixture.actor("service:gateway", .system, team: "/"))
+        try await fixture.deliverDirectoryEntry("lead-o1", name: "订单负责人 王", role: "office_order_lead", node: "/hq/cq/cq-o1",
+                                                version: 1_000)
         try await cs.until("a fresh snapshot with the new name") { watch in
             watch.updates.dropFirst().contains { $0.snapshot && $0.rows.contains { $0.responsibleName == "订单负责人 王" } }
         }

@@ -40,14 +40,8 @@ final class IntakeCatalogCacheTests: XCTestCase {
     func testOnlyADirectoryChangeThatShowsMovesTheCatalogVersion() async throws {
         func version() async throws -> Int { try await fixture.count("SELECT version FROM orders_catalog_version") }
         func deliver(name: String, version: Int64) async throws {
-            var entry = Xsc_Common_V1_DirectoryEntry()
-            entry.accountId = "lead-o1"
-            entry.name = name
-            entry.domainRole = "office_order_lead"
-            entry.nodePath = "/hq/cq/cq-o1"
-            entry.enabled = true
-            entry.version = version
-            _ = try await fixture.flow.setDirectoryEntry(entry, actor: try fixture.actor("service:gateway", .system, team: "/"))
+            try await fixture.deliverDirectoryEntry("lead-o1", name: name, role: "office_order_lead", node: "/hq/cq/cq-o1",
+                                                    version: version)
         }
         let start = try await version()
         try await deliver(name: "lead-o1", version: 500)  // a newer version, nothing shown changed
@@ -61,14 +55,8 @@ final class IntakeCatalogCacheTests: XCTestCase {
 
     func testADisabledLeadIsNotPromptedOnTheNextOrder() async throws {
         _ = try await submit()
-        var entry = Xsc_Common_V1_DirectoryEntry()
-        entry.accountId = "lead-o1"
-        entry.name = "lead-o1"
-        entry.domainRole = OrdersFixture.directory.first { $0.id == "lead-o1" }!.role
-        entry.nodePath = OrdersFixture.directory.first { $0.id == "lead-o1" }!.node
-        entry.enabled = false
-        entry.version = 1_000
-        _ = try await fixture.flow.setDirectoryEntry(entry, actor: try fixture.actor("service:gateway", .system, team: "/"))
+        try await fixture.deliverDirectoryEntry("lead-o1", name: "lead-o1", role: "office_order_lead", node: "/hq/cq/cq-o1",
+                                                enabled: false, version: 1_000)
         let next = try await submit()
         let nextPrompt = try await prompted(next)
         XCTAssertEqual(nextPrompt, [], "a disabled lead is no longer prompted")

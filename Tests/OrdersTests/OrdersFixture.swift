@@ -83,17 +83,24 @@ final class OrdersFixture: @unchecked Sendable {
         ("cs-sc", "customer_service", "/hq/sc"),
     ]
 
+    /// What the gateway's directory feed delivers for one account (SetDirectoryEntry).
+    func deliverDirectoryEntry(_ accountID: String, name: String, role: String, node: String, enabled: Bool = true,
+                               version: Int64) async throws {
+        var entry = Xsc_Common_V1_DirectoryEntry()
+        entry.accountId = accountID
+        entry.name = name
+        entry.domainRole = role
+        entry.nodePath = node
+        entry.enabled = enabled
+        entry.version = version
+        _ = try await flow.setDirectoryEntry(entry, actor: try actor("service:gateway", .system, team: "/"))
+    }
+
     private func seed(slaSeconds: Int32) async throws {
         let admin = try self.admin
         for (index, person) in Self.directory.enumerated() {
-            var entry = Xsc_Common_V1_DirectoryEntry()
-            entry.accountId = person.id
-            entry.name = person.id
-            entry.domainRole = person.role
-            entry.nodePath = person.node
-            entry.enabled = true
-            entry.version = Int64(index + 1)
-            _ = try await flow.setDirectoryEntry(entry, actor: try actor("service:gateway", .system, team: "/"))
+            try await deliverDirectoryEntry(person.id, name: person.id, role: person.role, node: person.node,
+                                            version: Int64(index + 1))
         }
         for (id, name) in [("bj-500", "52度 500ml"), ("bj-250", "52度 250ml"), ("retired", "old label")] {
             var request = Xsc_Orders_V1_UpsertSkuRequest()

@@ -118,11 +118,7 @@ final class LoopExchangeTests: XCTestCase {
 
     func testKilledConnectionIsReplacedBeforeTheLoopUsesIt() async throws {
         let cluster = try requireCluster()
-        let pool = try cluster.pool(cluster.url) {
-            $0.maxConnections = 1
-            $0.healthCheckInterval = .seconds(3600)
-        }
-        let admin = try cluster.pool(cluster.url)
+        let (pool, admin) = try cluster.oneConnectionPoolWithAdmin()
         defer {
             pool.close()
             admin.close()

@@ -31,11 +31,7 @@ final class LoopExchangeWatchTests: XCTestCase {
 
     func testOneConnectionAnswersTwoLoopsInTurnAcrossAReplacement() async throws {
         let cluster = try requireCluster()
-        let pool = try cluster.pool(cluster.url) {
-            $0.maxConnections = 1
-            $0.healthCheckInterval = .seconds(3600)
-        }
-        let admin = try cluster.pool(cluster.url)
+        let (pool, admin) = try cluster.oneConnectionPoolWithAdmin()
         defer {
             pool.close()
             admin.close()
@@ -62,11 +58,7 @@ final class LoopExchangeWatchTests: XCTestCase {
     /// registration is disarmed between round trips), and is replaced on the next use.
     func testServerClosingAnIdleConnectionIsHarmless() async throws {
         let cluster = try requireCluster()
-        let pool = try cluster.pool(cluster.url) {
-            $0.maxConnections = 1
-            $0.healthCheckInterval = .seconds(3600)
-        }
-        let admin = try cluster.pool(cluster.url)
+        let (pool, admin) = try cluster.oneConnectionPoolWithAdmin()
         defer {
             pool.close()
             admin.close()
