@@ -154,8 +154,18 @@ def run_load(target: str, metadata_file: Path, extra: list[str], args, pg: Postg
                 ["perf", "record", "-g", "-F", "999", "-o", str(Path(args.perf) / f"{name}.data"),
                  "-p", ",".join(map(str, target)), "--", "sleep", str(args.warmup + args.duration)],
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+    window = max(0.5, args.duration - 1.0)
+    counting = None
+    if args.callgrind:
+        # Instructions per call, counted by callgrind over the measured window: unlike CPU time
+        # they hardly move with other work on the machine, so two builds compare within a per
+        # cent or two on a busy machine (this VM has no hardware counters for perf stat).
+        counting = subprocess.Popen(
+            ["bash", "-c", f"sleep {args.warmup + 0.5}; " + " ".join(f"callgrind_control -z {pid};" for pid in pids)
+             + f" sleep {window}; " + " ".join(f"callgrind_control -d {pid};" for pid in pids)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    share = pg.busy_share(proc, args.warmup + 0.5, max(0.5, args.duration - 1.0))
+    share = pg.busy_share(proc, args.warmup + 0.5, window)
     stdout, stderr = proc.communicate(timeout=args.duration + args.warmup + 120)
     result = subprocess.CompletedProcess(argv, proc.returncode, stdout, stderr)
     for recorder in recorders:
@@ -164,8 +174,38 @@ def run_load(target: str, metadata_file: Path, extra: list[str], args, pg: Postg
         raise RuntimeError(f"xsc-orders-bench run failed:\n{result.stdout}\n{result.stderr}")
     report = json.loads(result.stdout.strip().splitlines()[-1])
     report["pg_cpu_share"] = share
+    if counting is not None:
+        counting.wait()
+        calls = report["calls_per_s"] * window
+        report["instructions_per_call"] = {str(pid): callgrind_instructions(args.callgrind, pid) / calls if calls else 0
+                                           for pid in pids}
     report["pg_cpu_us_per_call"] = share * 1e6 / report["calls_per_s"] if report["calls_per_s"] else 0
     return report
+
+
+def callgrind_instructions(folder: str, pid: int) -> float:
+    """The instructions of the last dump `callgrind_control -d` made of `pid` (its "totals:" line)."""
+    dumps = sorted(Path(folder).glob(f"callgrind.out.{pid}.*"), key=lambda path: path.stat().st_mtime)
+    if not dumps:
+        return float("nan")
+    for line in dumps[-1].read_text(errors="replace").splitlines():
+        if line.startswith(("totals:", "summary:")):
+            return float(line.split()[1])
+    return float("nan")
+
+
+def under_callgrind(args, name: str, argv: list[str]) -> list[str]:
+    """`argv` under callgrind when --callgrind is given, dumps in its folder."""
+    if not args.callgrind:
+        return argv
+    folder = Path(args.callgrind).resolve()
+    # Valgrind's reader gives up on the release binaries' DWARF: a copy without it (the
+    # symbols stay, so callgrind_annotate still names functions).
+    copy = folder / "bin" / name / Path(argv[0]).name
+    copy.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["strip", "--strip-debug", "-o", str(copy), argv[0]], check=True)
+    return ["valgrind", "--tool=callgrind", "--cache-sim=no", "--dump-instr=no",
+            f"--callgrind-out-file={folder}/callgrind.out.%p", str(copy), *argv[1:]]
 
 
 def service_env(args) -> dict[str, str]:
@@ -177,7 +217,7 @@ def start_services(bin_dir: Path, name: str, args, orders_url: str, gateway_url:
     """xsc-orders and xsc-gateway (routing to it) from `bin_dir`, pinned beside the clients."""
     suffix = f"-{name}" if name else ""
     orders_port = wire_support.free_port()
-    orders = wire_support.ServerProcess("xsc-orders" + suffix, pinned(args.client_cpu, [str(bin_dir / "xsc-orders")]),
+    orders = wire_support.ServerProcess("xsc-orders" + suffix, pinned(args.client_cpu, under_callgrind(args, "orders" + suffix, [str(bin_dir / "xsc-orders")])),
                                         orders_port, env={
         "XSC_LISTEN": f"127.0.0.1:{orders_port}", "XSC_ADMIN_LISTEN": f"127.0.0.1:{wire_support.free_port()}",
         "DATABASE_URL": orders_url, "XSC_ACTOR_SECRET": SECRET, "LOG_LEVEL": "warning",
@@ -186,7 +226,7 @@ def start_services(bin_dir: Path, name: str, args, orders_url: str, gateway_url:
         **{f"XSC_{peer}_ADDR": f"127.0.0.1:{sink_port}" for peer in ("NOTIFICATIONS", "SETTLEMENTS", "CUSTOMERS")}}).start()
     gateway_port = wire_support.free_port()
     try:
-        gateway = wire_support.ServerProcess("xsc-gateway" + suffix, pinned(args.client_cpu, [str(bin_dir / "xsc-gateway")]),
+        gateway = wire_support.ServerProcess("xsc-gateway" + suffix, pinned(args.client_cpu, under_callgrind(args, "gateway" + suffix, [str(bin_dir / "xsc-gateway")])),
                                              gateway_port, env={
             "XSC_LISTEN": f"127.0.0.1:{gateway_port}", "XSC_ADMIN_LISTEN": f"127.0.0.1:{wire_support.free_port()}",
             # Its own port, not the default 7180: other benchmarks and tests on the machine use that.
@@ -218,6 +258,8 @@ def main() -> int:
     parser.add_argument("--note", default="")
     parser.add_argument("--keep", action="store_true", help="leave the processes running (debugging)")
     parser.add_argument("--perf", default="", help="folder for perf record data of each service run")
+    parser.add_argument("--callgrind", default="",
+                        help="folder: run the services under callgrind and count their instructions per call")
     parser.add_argument("--before-bin-dir", default="",
                         help="also measure xsc-orders and xsc-gateway from this folder (an earlier build), same run")
     parser.add_argument("--pgbench-script", action="append", default=[], metavar="LABEL=FILE",
@@ -369,6 +411,8 @@ def median_of(readings: list[dict]) -> dict:
             if key.endswith("_us"):
                 merged[key] = round(merged[key])
     merged["rounds"] = [r["calls_per_s"] for r in readings]
+    if all("instructions_per_call" in r for r in readings):
+        merged["instructions_per_call"] = statistics.median(sum(r["instructions_per_call"].values()) for r in readings)
     return merged
 
 
@@ -402,6 +446,10 @@ def print_table(summary: dict[str, dict], args) -> None:
             parts = [f"{summary[name]['vs ' + base]:.0%} of pgbench {words} "
                      f"({'met' if summary[name]['vs ' + base] >= target else 'not met'})" for base, words in baselines]
             print(f"{name}, target {target:.0%}: " + ", ".join(parts))
+    for name, r in summary.items():
+        if "instructions_per_call" in r:
+            print(f"{r['label']}: {r['instructions_per_call'] / 1000:,.1f}k instructions per call (user space, "
+                  f"every service of the row, callgrind, median over rounds)")
     print("ratios: the median over rounds of (tx/s / the pgbench row of the same round).")
     print("gateway row: service CPU and RSS are gateway + orders.")
 

@@ -6,7 +6,7 @@
 #
 #   bench/orders.sh [--skip-build] [--rounds N] [--duration S] [--warmup S] [--concurrency N]
 #                   [--connections N] [--pgbench-clients N] [--only a,b] [--note TEXT]
-#                   [--before-bin-dir DIR] [--pgbench-script LABEL=FILE] [--perf DIR]
+#                   [--before-bin-dir DIR] [--pgbench-script LABEL=FILE] [--perf DIR] [--callgrind DIR]
 #                   [--pg-stats] [--service-env NAME=VALUE]
 #
 # Release binaries (XSC_BIN_DIR=DIR uses the binaries there as they are). --before-bin-dir
@@ -14,7 +14,7 @@
 # more SQL; --perf records each service run with perf; --pg-stats counts PostgreSQL's work per
 # order in each row (bench/pg_work.py: statements, blocks, WAL, HOT updates); --service-env
 # sets a variable for the services (XSC_OUTBOX_HANDOFF=on). Needs PostgreSQL 15 (server + pgbench),
-# taskset, python3 (perf for --perf). Prints a table; results/orders-STAMP.json keeps all.
+# taskset, python3 (perf for --perf; valgrind for --callgrind DIR: the services' instructions per call, steady on a busy machine). Prints a table; results/orders-STAMP.json keeps all.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 skip_build="" pg_stats="" pass=()
@@ -23,7 +23,7 @@ while [ $# -gt 0 ]; do
         --skip-build) skip_build=1 ;;
         --keep) pass+=("$1") ;;
         --pg-stats) pg_stats=1; pass+=("$1") ;;
-        --rounds|--duration|--warmup|--concurrency|--connections|--pgbench-clients|--only|--note|--perf|--pgbench-script|--before-bin-dir|--service-env) pass+=("$1" "$2"); shift ;;
+        --rounds|--duration|--warmup|--concurrency|--connections|--pgbench-clients|--only|--note|--perf|--pgbench-script|--before-bin-dir|--service-env|--callgrind) pass+=("$1" "$2"); shift ;;
         -h|--help) sed -n 2,17p "$0"; exit 0 ;;
         *) echo "unknown option $1 (try --help)" >&2; exit 2 ;;
     esac

@@ -15,7 +15,14 @@ import Synchronization
 /// `Timers.scheduleStatement`, ...): this only composes them. Their `commitNote`s travel
 /// together as one `CommitNoteList`.
 public struct StatementFusion: Sendable {
-    private var parts: [(statement: PostgresStatement, name: String)] = []
+    /// The parts' SQL and names, in order: what decides the fused text.
+    private var shape = Shape()
+    /// Each part's parameter count (for renumbering), and everything the parts carry, gathered
+    /// as they are appended so `statement()` copies no part.
+    private var parameterCounts: [Int] = []
+    private var values: [PostgresValue] = []
+    private var notes: [any Sendable] = []
+    private var lastPrepared = true
     private var unnamed = 0
     private let shapes: StatementFusion.Shapes?
 
@@ -29,12 +36,24 @@ public struct StatementFusion: Sendable {
     /// Appends `statement`; `name` is how a later part reads its RETURNING (a part nobody reads
     /// gets a name of its own). Every part but the last ends up in the `WITH` list.
     public mutating func append(_ statement: PostgresStatement, as name: String? = nil) {
+        if parameterCounts.isEmpty {
+            // Room for an order's parts at once instead of growing by doubling (a dozen parts,
+            // some 70 parameters).
+            shape.reserve(16)
+            parameterCounts.reserveCapacity(16)
+            values.reserveCapacity(96)
+            notes.reserveCapacity(8)
+        }
         if let name {
-            parts.append((statement, name))
+            shape.append(name: name, sql: statement.sql)
         } else {
             unnamed += 1
-            parts.append((statement, "fused_\(unnamed)"))
+            shape.append(name: "fused_\(unnamed)", sql: statement.sql)
         }
+        parameterCounts.append(statement.parameters.count)
+        values += statement.parameters
+        if let note = statement.commitNote { notes.append(note) }
+        lastPrepared = statement.prepared
     }
 
     public mutating func append(contentsOf statements: [PostgresStatement]) {
@@ -43,14 +62,7 @@ public struct StatementFusion: Sendable {
 
     /// The one statement; nil when nothing was appended.
     public func statement() -> PostgresStatement? {
-        guard let last = parts.last else { return nil }
-        var values: [PostgresValue] = []
-        values.reserveCapacity(parts.reduce(0) { $0 + $1.statement.parameters.count })
-        var notes: [any Sendable] = []
-        for part in parts {
-            values += part.statement.parameters
-            if let note = part.statement.commitNote { notes.append(note) }
-        }
+        guard !shape.sql.isEmpty else { return nil }
         let note: (any Sendable)? = switch notes.count {
         case 0: nil
         case 1: notes[0]
@@ -58,7 +70,6 @@ public struct StatementFusion: Sendable {
         }
         let text: String
         if let shapes {
-            let shape = Shape(names: parts.map(\.name), sql: parts.map(\.statement.sql))
             if let known = shapes.text(of: shape) {
                 text = known
             } else {
@@ -68,32 +79,52 @@ public struct StatementFusion: Sendable {
         } else {
             text = fusedText()
         }
-        return PostgresStatement(text, values, prepared: last.statement.prepared, commitNote: note)
+        return PostgresStatement(text, values, prepared: lastPrepared, commitNote: note)
     }
 
     /// The parts as one `WITH` statement, each part's `$n` renumbered past the parts before it.
     private func fusedText() -> String {
         var text = ""
         var offset = 0
-        for (index, part) in parts.enumerated() {
-            let sql = Self.renumbered(part.statement.sql, by: offset)
-            offset += part.statement.parameters.count
-            if index == parts.count - 1 {
+        let last = shape.sql.count - 1
+        for index in 0...last {
+            let sql = Self.renumbered(shape.sql[index], by: offset)
+            offset += parameterCounts[index]
+            if index == last {
                 if !text.isEmpty { text += "\n" }
                 text += sql
             } else {
                 text += text.isEmpty ? "WITH " : ",\n"
-                text += part.name + " AS (\n" + sql + "\n)"
+                text += shape.names[index] + " AS (\n" + sql + "\n)"
             }
         }
         return text
     }
 
     /// What decides a fused text: the parts' names and SQL, in order (their parameter counts
-    /// follow from the SQL).
+    /// follow from the SQL). Hashed by the names and the SQL's lengths only: the parts' SQL is
+    /// kilobytes, hashing all of it on every order cost more than the lookup saved, and
+    /// equality still compares every byte (a pointer comparison for the owners' literals).
     struct Shape: Hashable, Sendable {
-        let names: [String]
-        let sql: [String]
+        private(set) var names: [String] = []
+        private(set) var sql: [String] = []
+
+        mutating func reserve(_ parts: Int) {
+            names.reserveCapacity(parts)
+            sql.reserveCapacity(parts)
+        }
+
+        mutating func append(name: String, sql text: String) {
+            names.append(name)
+            sql.append(text)
+        }
+
+        static func == (lhs: Shape, rhs: Shape) -> Bool { lhs.names == rhs.names && lhs.sql == rhs.sql }
+
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(names)
+            for text in sql { hasher.combine(text.utf8.count) }
+        }
     }
 
     /// The fused texts made so far, by shape. Bounded: past `limit` shapes it starts again (a

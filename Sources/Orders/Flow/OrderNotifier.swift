@@ -20,10 +20,12 @@ struct OrderNotifier: Sendable {
     /// The outbox rows of `prompt` as statements, for a caller that sends them in one round
     /// trip with the rest of its transaction.
     func promptStatements(_ template: String, to accounts: [String], order: OrderRecord) -> [PostgresStatement] {
-        accounts.map { account in
-            var request = Self.request(template, order: order, category: .staffSla)
+        guard !accounts.isEmpty else { return [] }
+        // The same prompt to each lead: built once, only the recipient differs.
+        var request = Self.request(template, order: order, category: .staffSla)
+        request.params = ["code": order.code, "summary": Self.summary(of: order)]
+        return accounts.map { account in
             request.accountId = account
-            request.params = ["code": order.code, "summary": Self.summary(of: order)]
             return enqueueStatement(request)
         }
     }

@@ -16,7 +16,26 @@ public struct TraceParent: Sendable, Equatable {
 
     public var sampled: Bool { flags & 1 == 1 }
 
-    public var headerValue: String { "00-\(traceID)-\(parentID)-\(Hex.byte(flags))" }
+    /// Written byte by byte: every outbox row and outgoing call of a traced order writes one,
+    /// and string interpolation cost several times this.
+    public var headerValue: String {
+        var trace = traceID, parent = parentID
+        return trace.withUTF8 { trace in
+            parent.withUTF8 { parent in
+                String(unsafeUninitializedCapacity: trace.count + parent.count + 8) { out in
+                    var at = 0
+                    func put(_ byte: UInt8) { out[at] = byte; at += 1 }
+                    put(UInt8(ascii: "0")); put(UInt8(ascii: "0")); put(UInt8(ascii: "-"))
+                    for byte in trace { put(byte) }
+                    put(UInt8(ascii: "-"))
+                    for byte in parent { put(byte) }
+                    put(UInt8(ascii: "-"))
+                    put(Hex.digit(flags >> 4)); put(Hex.digit(flags & 0xf))
+                    return at
+                }
+            }
+        }
+    }
 
     public static func parse(_ value: String) -> TraceParent? {
         let bytes = Array(value.utf8)
@@ -38,6 +57,10 @@ public struct TraceParent: Sendable, Equatable {
 /// Lowercase hexadecimal, as Trace Context writes ids.
 enum Hex {
     private static let digits = Array("0123456789abcdef".utf8)
+
+    static func digit(_ nibble: UInt8) -> UInt8 {
+        nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
+    }
 
     static func byte(_ value: UInt8) -> String {
         String(decoding: [digits[Int(value >> 4)], digits[Int(value & 0xf)]], as: UTF8.self)
