@@ -102,9 +102,9 @@ public struct StatementFusion: Sendable {
     }
 
     /// What decides a fused text: the parts' names and SQL, in order (their parameter counts
-    /// follow from the SQL). Hashed by the names and the SQL's lengths only: the parts' SQL is
-    /// kilobytes, hashing all of it on every order cost more than the lookup saved, and
-    /// equality still compares every byte (a pointer comparison for the owners' literals).
+    /// follow from the SQL). Hashed by lengths only: the parts' SQL is kilobytes, hashing all of
+    /// it on every order cost more than the lookup saved, and equality still compares every
+    /// byte (a pointer comparison for the owners' literals) and every name.
     struct Shape: Hashable, Sendable {
         private(set) var names: [String] = []
         private(set) var sql: [String] = []
@@ -122,8 +122,8 @@ public struct StatementFusion: Sendable {
         static func == (lhs: Shape, rhs: Shape) -> Bool { lhs.names == rhs.names && lhs.sql == rhs.sql }
 
         func hash(into hasher: inout Hasher) {
-            hasher.combine(names)
-            for text in sql { hasher.combine(text.utf8.count) }
+            hasher.combine(sql.count)
+            for (name, text) in zip(names, sql) { hasher.combine(name.utf8.count &<< 32 | text.utf8.count) }
         }
     }
 

@@ -41,6 +41,7 @@ final class IntakeCatalogCache: Sendable {
         state.withLock { state in
             guard state.version >= 0, let routing = state.routings[district] else { return nil }
             var prices: [String: (active: Bool, priceFen: Int64?)] = [:]
+            prices.reserveCapacity(skus.count)
             for sku in skus {
                 guard let price = state.prices[PriceKey(district: district, guided: rule == .guidedMaximum, sku: sku)] else {
                     return nil
