@@ -140,6 +140,9 @@ def test_a_mall_order_from_submission_to_return_visit(orders_service):
     first = stub.SubmitOrder(mall_order(pb, "TM-WIRE-1"), metadata=tmall() + key)
     again = stub.SubmitOrder(mall_order(pb, "TM-WIRE-1"), metadata=tmall() + key)
     assert again.order.id == first.order.id
+    # The first answer's bytes are the ones kept for the key (sent as they are, not re-encoded),
+    # so the retry gets exactly what the first call got.
+    assert again == first
     order = first.order
     assert order.state == pb.ORDER_STATE_RECEIVED
     assert order.total_fen == 2 * 15800

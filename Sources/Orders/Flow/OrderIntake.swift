@@ -14,6 +14,19 @@ extension OrderFlow {
     /// external_id) (same order again -> it, with `existing`; another order -> ALREADY_EXISTS).
     public func submit(_ request: Xsc_Orders_V1_SubmitOrderRequest, actor: VerifiedActor,
                        idempotencyKey: String?) async throws -> Xsc_Orders_V1_SubmitOrderResponse {
+        try await submission(request, actor: actor, idempotencyKey: idempotencyKey).response
+    }
+
+    /// What `submit` answers, with the answer's encoding when the intake made one (for an
+    /// idempotency key's row): the handler sends those bytes instead of encoding it again.
+    public struct SubmissionAnswer: Sendable {
+        public var response: Xsc_Orders_V1_SubmitOrderResponse
+        public var encoded: [UInt8]?
+    }
+
+    /// `submit`, with the answer's encoding when there is one.
+    public func submission(_ request: Xsc_Orders_V1_SubmitOrderRequest, actor: VerifiedActor,
+                           idempotencyKey: String?) async throws -> SubmissionAnswer {
         guard actor.role != .system else { throw RPCError.notAllowed("the system account does not submit orders") }
         let valid = try await resolvingReferrer(try SubmissionValidation.validate(request, actor: actor))
         // A promotion-expense order also checks and charges its plan: the full path below.
@@ -32,7 +45,7 @@ extension OrderFlow {
                 // replays it, or refuses again when the key is new.
             }
         }
-        return try await pool.transaction { tx in
+        let response = try await pool.transaction { tx in
             if let idempotencyKey {
                 return try await idempotency.run(in: tx, scope: Self.idempotencyScope(actor), key: idempotencyKey,
                                                  request: request) {
@@ -41,6 +54,7 @@ extension OrderFlow {
             }
             return try await insert(valid, actor: actor, in: tx)
         }
+        return SubmissionAnswer(response: response, encoded: nil)
     }
 
     static func idempotencyScope(_ actor: VerifiedActor) -> String { "orders.SubmitOrder/" + actor.accountID }
@@ -59,7 +73,7 @@ extension OrderFlow {
     /// statement writes nothing, and `submit` answers through that path, which replays or
     /// refuses. Each round trip holds a pooled connection for itself only (`pool.run`).
     private func submitNew(_ valid: ValidSubmission, request: Xsc_Orders_V1_SubmitOrderRequest, actor: VerifiedActor,
-                           idempotencyKey: String?) async throws -> Xsc_Orders_V1_SubmitOrderResponse {
+                           idempotencyKey: String?) async throws -> SubmissionAnswer {
         if let idempotencyKey { try IdempotencyStore.check(key: idempotencyKey) }
         let skus = valid.lines.map(\.skuID)
         let rule = valid.source.priceRule
@@ -114,7 +128,7 @@ extension OrderFlow {
     /// The write of `submitNew`: one statement.
     private func write(_ valid: ValidSubmission, request: Xsc_Orders_V1_SubmitOrderRequest, actor: VerifiedActor,
                        idempotencyKey: String?, code: String, lines: [OrderRecord.Line],
-                       facts: IntakeCatalogCache.Facts) async throws -> Xsc_Orders_V1_SubmitOrderResponse {
+                       facts: IntakeCatalogCache.Facts) async throws -> SubmissionAnswer {
         let routing = facts.routing
         let now = clock()
         let order = OrderRecord(id: newID(), code: code, valid: valid, routing: routing, lines: lines,
@@ -130,14 +144,17 @@ extension OrderFlow {
                                                                                                      isSalesperson: actor.isSalesperson)))
         write.append(contentsOf: Self.channelConflictStatements(order))
         write.append(try deadlines.startStatement(.acknowledge, orderID: order.id, routing: routing, now: now))
+        var encoded: [UInt8]?
         if let idempotencyKey {
+            let answer = response.serializedBytes()
+            encoded = answer
             write.append(idempotency.answeredInsertStatement(scope: Self.idempotencyScope(actor), key: idempotencyKey,
                                                              request: request.serializedBytes(),
-                                                             answer: .init(response: response.serializedBytes())))
+                                                             answer: .init(response: answer)))
         }
-        guard let statement = write.statement() else { return response }
+        guard let statement = write.statement() else { return SubmissionAnswer(response: response, encoded: encoded) }
         try await pool.run([statement], continuing: true)
-        return response
+        return SubmissionAnswer(response: response, encoded: encoded)
     }
 
     /// The order's lines at the channel's prices; every unknown, inactive or unpriced SKU and

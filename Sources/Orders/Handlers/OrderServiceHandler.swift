@@ -20,7 +20,10 @@ public struct OrderServiceHandler: Xsc_Orders_V1_OrderServiceHandler {
     }
 
     public func submitOrder(_ request: Xsc_Orders_V1_SubmitOrderRequest, context: ServerContext) async throws -> Xsc_Orders_V1_SubmitOrderResponse {
-        try await flow.submit(request, actor: try context.requireActor(), idempotencyKey: IdempotencyStore.key(from: context.requestMetadata))
+        let answer = try await flow.submission(request, actor: try context.requireActor(),
+                                               idempotencyKey: IdempotencyStore.key(from: context.requestMetadata))
+        context.encodedResponse = answer.encoded
+        return answer.response
     }
 
     /// Each order is its own transaction and its own result: one bad order does not sink the

@@ -9,7 +9,12 @@ extension ServerCall {
         guard let request: Request = decodeSingleRequest() else { return }
         do {
             let response = try await handler(request, context)
-            try send(response)
+            if let encoded = context.encodedResponse {
+                assert(encoded == response.serializedBytes(), "encodedResponse is not the returned message's encoding")
+                try send(encoded: encoded)
+            } else {
+                try send(response)
+            }
             finishOK()
         } catch {
             finish(error: error)

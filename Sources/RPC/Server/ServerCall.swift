@@ -216,6 +216,17 @@ final class ServerCall: @unchecked Sendable {
         connection.requestFlush()
     }
 
+    /// A message already encoded (`ServerContext.encodedResponse`).
+    func send(encoded message: [UInt8]) throws {
+        guard !finished, let connection else {
+            throw RPCError(code: .cancelled, message: "the call has ended")
+        }
+        let framed = MessageFramer.frame(reservingFor: message.count + MessageFramer.prefixLength) { $0 += message }
+        sendHeadersIfNeeded(connection)
+        connection.session.appendData(streamID: streamID, framed)
+        connection.requestFlush()
+    }
+
     /// Waits while too much of this call's output is still queued (send-side flow control).
     func waitForDrain() async throws {
         guard let connection, connection.session.pendingBytes(streamID: streamID) > connection.resources.highWaterMark else { return }

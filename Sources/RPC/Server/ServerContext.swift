@@ -24,6 +24,11 @@ public final class ServerContext: @unchecked Sendable {
     public var initialMetadata = Metadata()
     /// Sent with the status at the end of the call.
     public var trailingMetadata = Metadata()
+    /// A unary handler whose response was already encoded (the order intake keeps it as an
+    /// idempotency key's answer) sets the bytes here: they are sent as they are instead of
+    /// encoding the returned message a second time. Must be that very message's encoding
+    /// (checked in debug builds).
+    public var encodedResponse: [UInt8]?
     public internal(set) var isCancelled = false
     /// Set when the server sends its final GOAWAY. A shutdown waits for calls in flight until
     /// its grace period ends; a long-lived stream (a watch) never ends on its own, so its
