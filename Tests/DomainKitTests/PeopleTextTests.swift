@@ -8,6 +8,19 @@ final class PeopleTextTests: XCTestCase {
         XCTAssertEqual(" \u{3000} ".trimmedForPeople, "")
     }
 
+    /// The trimmed set is spelled out in DomainKit (no table lookup per field): it must be
+    /// exactly Unicode's White_Space plus the two zero-width marks, for every scalar.
+    func testTrimsExactlyUnicodeWhiteSpaceAndZeroWidthMarks() {
+        var wrong: [String] = []
+        for value in UInt32(0)...0x10FFFF {
+            guard let scalar = Unicode.Scalar(value) else { continue }
+            let expected = scalar.properties.isWhitespace || value == 0x200B || value == 0xFEFF
+            let trimmed = (String(scalar) + "x").trimmedForPeople == "x"
+            if trimmed != expected { wrong.append(String(value, radix: 16)) }
+        }
+        XCTAssertEqual(wrong, [])
+    }
+
     func testRefusesWhatNoPersonTypes() {
         let cases: [(String, String)] = [
             ("张\u{0}三", "control character"), ("张\u{7}三", "control character"), ("张\u{85}三", "control character"),
