@@ -10,6 +10,12 @@ enum PhoneParsing {
     static let maxInputLength = 40
 
     static func parse(_ raw: String) -> Parsed? {
+        // Most numbers arrive as they are kept: eleven ASCII digits of a mobile. Accepted
+        // without cleaning (the general path below gives the same answer for them).
+        if raw.utf8.count == 11, raw.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
+           let mobile = mobile(raw) {
+            return mobile
+        }
         let trimmed = raw.trimmedForPeople
         guard trimmed.unicodeScalars.count <= maxInputLength, let cleaned = clean(trimmed) else { return nil }
         var digits = cleaned.digits
