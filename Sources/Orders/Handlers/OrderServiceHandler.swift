@@ -20,7 +20,7 @@ public struct OrderServiceHandler: Xsc_Orders_V1_OrderServiceHandler {
     }
 
     public func submitOrder(_ request: Xsc_Orders_V1_SubmitOrderRequest, context: ServerContext) async throws -> Xsc_Orders_V1_SubmitOrderResponse {
-        try await flow.submit(request, actor: try context.requireActor(), idempotencyKey: IdempotencyStore.key(from: context.requestMetadata))
+        try await flow.submit(request, actor: try context.requireActor(), idempotencyKey: IdempotencyStore.key(from: context))
     }
 
     /// Each order is its own transaction and its own result: one bad order does not sink the

@@ -29,8 +29,10 @@ final class ServerCall: @unchecked Sendable {
     /// The status was sent, or the stream is gone: nothing more may be sent.
     private(set) var finished = false
     var task: Task<Void, Never>?
-    /// Called once when the call ends (answered or aborted): admission control's count.
-    var onEnded: (() -> Void)?
+    /// Admission control counted this call (unary or not): told once when it ends (answered
+    /// or aborted). The control itself rather than a closure over it: a closure was an
+    /// allocation per call.
+    var admitted: (control: AdmissionControl, unary: Bool)?
     var deadlineTimer: TimerID?
 
     init(streamID: Int32, method: RPCMethod, context: ServerContext, connection: ServerConnection,
@@ -308,9 +310,9 @@ final class ServerCall: @unchecked Sendable {
     }
 
     private func notifyFinished(_ code: StatusCode) {
-        if let ended = onEnded {
-            onEnded = nil
-            ended()
+        if let admitted {
+            self.admitted = nil
+            admitted.control.callEnded(unary: admitted.unary)
         }
         guard !interceptors.isEmpty else { return }
         let duration = MonotonicTime.now().nanoseconds &- context.startedAt.nanoseconds

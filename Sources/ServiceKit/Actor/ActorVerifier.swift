@@ -44,7 +44,9 @@ public struct ActorVerifier: ServerInterceptor {
 
     public func callStarted(_ context: ServerContext) throws {
         guard !isExempt(context.path) else { return }
-        context[VerifiedActorKey.self] = try verify(context.requestMetadata)
+        // The two entries read from the headers in place (no decoding of all the metadata).
+        context[VerifiedActorKey.self] = try verify(actor: context.requestSingleBinary(ActorCredentials.actorHeader),
+                                                    signature: context.requestSingleBinary(ActorCredentials.signatureHeader))
     }
 
     public func isExempt(_ path: String) -> Bool {
@@ -62,13 +64,23 @@ public struct ActorVerifier: ServerInterceptor {
 
     /// The verified actor of `metadata`, or UNAUTHENTICATED.
     public func verify(_ metadata: Metadata) throws(RPCError) -> VerifiedActor {
-        let actorValues = metadata.values(ActorCredentials.actorHeader)
-        let signatureValues = metadata.values(ActorCredentials.signatureHeader)
-        guard !actorValues.isEmpty || !signatureValues.isEmpty else {
+        try verify(actor: Self.single(metadata.values(ActorCredentials.actorHeader)),
+                   signature: Self.single(metadata.values(ActorCredentials.signatureHeader)))
+    }
+
+    private static func single(_ values: [Metadata.Value]) -> SingleMetadataValue<[UInt8]> {
+        switch values.count {
+        case 0: return .absent
+        case 1: if case .binary(let bytes) = values[0] { return .one(bytes) } else { return .several }
+        default: return .several
+        }
+    }
+
+    func verify(actor: SingleMetadataValue<[UInt8]>, signature: SingleMetadataValue<[UInt8]>) throws(RPCError) -> VerifiedActor {
+        if case .absent = actor, case .absent = signature {
             throw refusal("missing signed actor context (\(ActorCredentials.actorHeader) and \(ActorCredentials.signatureHeader))")
         }
-        guard actorValues.count == 1, signatureValues.count == 1,
-              case .binary(let actorBytes) = actorValues[0], case .binary(let signature) = signatureValues[0] else {
+        guard case .one(let actorBytes) = actor, case .one(let signature) = signature else {
             throw refusal("the actor context needs exactly one \(ActorCredentials.actorHeader) and one \(ActorCredentials.signatureHeader)")
         }
         // The same signed bytes seen before (a caller that reuses its actor: a tool, a relay,

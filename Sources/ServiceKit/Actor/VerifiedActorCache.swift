@@ -12,23 +12,31 @@ import Synchronization
 /// a fresh request id each) never hit; callers that reuse one (tools, relays, load tests) do.
 final class VerifiedActorCache: Sendable {
     private let capacity: Int
-    private let entries = Mutex<[[UInt8]: VerifiedActor]>([:])
+    private let entries = Mutex<[Key: VerifiedActor]>([:])
 
     init(capacity: Int) {
         self.capacity = max(1, capacity)
     }
 
-    private static func key(_ actorBytes: [UInt8], _ signature: [UInt8]) -> [UInt8] {
-        signature + actorBytes
+    /// The two byte strings as they arrived, hashed and compared in place (concatenating them
+    /// into one key cost an allocation per call).
+    private struct Key: Hashable {
+        let actorBytes: [UInt8]
+        let signature: [UInt8]
+
+        func hash(into hasher: inout Hasher) {
+            // The signature is a MAC of the rest: its bytes alone spread the keys.
+            hasher.combine(signature)
+        }
     }
 
     func actor(actorBytes: [UInt8], signature: [UInt8]) -> VerifiedActor? {
-        let key = Self.key(actorBytes, signature)
+        let key = Key(actorBytes: actorBytes, signature: signature)
         return entries.withLock { $0[key] }
     }
 
     func store(_ actor: VerifiedActor, actorBytes: [UInt8], signature: [UInt8]) {
-        let key = Self.key(actorBytes, signature)
+        let key = Key(actorBytes: actorBytes, signature: signature)
         entries.withLock { entries in
             if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
             entries[key] = actor
