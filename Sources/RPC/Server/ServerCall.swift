@@ -5,7 +5,7 @@ import ProtoCodec
 /// One gRPC call on a server connection: its inbound messages, its handler task and what it
 /// has sent. Every method runs on the connection's loop thread (the handler task prefers that
 /// loop as its executor), so the state needs no lock.
-final class ServerCall: @unchecked Sendable {
+final class ServerCall: TimerTarget, @unchecked Sendable {
     let streamID: Int32
     let method: RPCMethod
     let context: ServerContext
@@ -140,6 +140,8 @@ final class ServerCall: @unchecked Sendable {
         resumeWaiters(throwing: error)
         task?.cancel()
     }
+
+    func timerFired() { deadlineExpired() }
 
     func deadlineExpired() {
         deadlineTimer = nil

@@ -238,9 +238,9 @@ final class ServerConnection: HTTP2ConnectionDelegate {
             call.admitted = (admission, unary)
         }
         if let deadline {
-            // Strong: finish and abort cancel the timer, which drops the closure (a weak capture
-            // gave every call a side table).
-            call.deadlineTimer = loop.schedule(at: deadline) { call.deadlineExpired() }
+            // The call itself, held strongly: finish and abort cancel the timer, which drops it
+            // (a weak capture gave every call a side table, a closure an allocation).
+            call.deadlineTimer = loop.schedule(at: deadline, target: call)
         }
         if endStream {
             call.receiveEndOfStream()

@@ -15,7 +15,7 @@ public final class ServerContext: @unchecked Sendable {
         decodedMetadata = decoded
         return decoded
     }
-    private let requestHeaders: HTTP2HeaderBlock
+    let requestHeaders: HTTP2HeaderBlock
     private var decodedMetadata: Metadata?
     /// When the client's `grpc-timeout` runs out, if it sent one.
     public let deadline: MonotonicTime?
@@ -116,6 +116,23 @@ public final class ServerContext: @unchecked Sendable {
 
     /// Time left before the deadline (nil when the client set none).
     public var timeRemaining: Duration? { deadline?.remaining() }
+}
+
+extension ServerContext {
+    /// The wire bytes of request metadata `name` (base64 text for a `-bin` name, as received)
+    /// when it has exactly one value: for caches keyed by what arrived, which then need no
+    /// decoding on a hit (the actor verifier).
+    public func requestSingleWireValue(_ name: String) -> SingleMetadataValue<ArraySlice<UInt8>> {
+        guard let index = MetadataCodec.firstApplicationField(named: name, in: requestHeaders) else { return .absent }
+        let value = requestHeaders.value(at: index)
+        if MetadataCodec.isBinaryName(name) && value.contains(UInt8(ascii: ",")) { return .several }
+        let length = name.utf8.count
+        for later in (index + 1)..<max(index + 1, requestHeaders.count) where requestHeaders.nameLength(at: later) == length
+            && requestHeaders.name(at: later).elementsEqual(name.utf8) {
+            return .several
+        }
+        return .one(value)
+    }
 }
 
 /// One metadata entry looked up by name, where exactly one is expected.

@@ -44,7 +44,23 @@ public struct ActorVerifier: ServerInterceptor {
 
     public func callStarted(_ context: ServerContext) throws {
         guard !isExempt(context.path) else { return }
-        // The two entries read from the headers in place (no decoding of all the metadata).
+        // The two entries as they arrived: an actor seen before (a caller that reuses its
+        // actor: the gateway for a few seconds, relays, tools) is found by its base64 text, with
+        // no decoding; otherwise decoded and verified, and remembered by that text.
+        let wireActor = context.requestSingleWireValue(ActorCredentials.actorHeader)
+        let wireSignature = context.requestSingleWireValue(ActorCredentials.signatureHeader)
+        if case .one(let actorText) = wireActor, case .one(let signatureText) = wireSignature {
+            if let known = verified.actor(wireActor: actorText, wireSignature: signatureText) {
+                guard clock() <= known.expiresAtMs &+ clockSkewMs else { throw refusal("actor context expired") }
+                context[VerifiedActorKey.self] = known
+                return
+            }
+            let actor = try verify(actor: context.requestSingleBinary(ActorCredentials.actorHeader),
+                                   signature: context.requestSingleBinary(ActorCredentials.signatureHeader))
+            verified.store(actor, wireActor: actorText, wireSignature: signatureText)
+            context[VerifiedActorKey.self] = actor
+            return
+        }
         context[VerifiedActorKey.self] = try verify(actor: context.requestSingleBinary(ActorCredentials.actorHeader),
                                                     signature: context.requestSingleBinary(ActorCredentials.signatureHeader))
     }
