@@ -151,7 +151,8 @@ def run_load(target: str, metadata_file: Path, extra: list[str], args, pg: Postg
         targets = [(f"{label}-{pid}", [pid]) for pid in pids] + [(f"{label}-postgres", postgres_pids(pg.postmaster))]
         for name, target in targets:
             recorders.append(subprocess.Popen(
-                ["perf", "record", "-g", "-F", "999", "-o", str(Path(args.perf) / f"{name}.data"),
+                ["perf", "record", "-g", *(["-e", args.perf_event, "-c", "7"] if args.perf_event else ["-F", "999"]),
+                 "-o", str(Path(args.perf) / f"{name}.data"),
                  "-p", ",".join(map(str, target)), "--", "sleep", str(args.warmup + args.duration)],
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
     window = max(0.5, args.duration - 1.0)
@@ -164,12 +165,32 @@ def run_load(target: str, metadata_file: Path, extra: list[str], args, pg: Postg
             ["bash", "-c", f"sleep {args.warmup + 0.5}; " + " ".join(f"callgrind_control -z {pid};" for pid in pids)
              + f" sleep {window}; " + " ".join(f"callgrind_control -d {pid};" for pid in pids)],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    counters = []
+    if args.perf_stat:
+        # Events counted per call over the measured window (after the warm-up): allocations and
+        # system calls per order are exact where CPU time moves with the machine's load. Uprobes
+        # (probe_libc:malloc, made with `perf probe`) slow the process: not with CPU figures.
+        for pid in pids:
+            out = Path(tempfile.mkstemp(prefix=f"perf-stat-{pid}-")[1])
+            counters.append((pid, out, subprocess.Popen(
+                ["sh", "-c", f"sleep {args.warmup}; exec perf stat -x, -o {out} -e {args.perf_stat} -p {pid} -- sleep {args.duration}"],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)))
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     share = pg.busy_share(proc, args.warmup + 0.5, window)
     stdout, stderr = proc.communicate(timeout=args.duration + args.warmup + 120)
     result = subprocess.CompletedProcess(argv, proc.returncode, stdout, stderr)
     for recorder in recorders:
         recorder.wait()
+    counted_events: dict[str, dict[str, float]] = {}
+    for pid, out, counter in counters:
+        counter.wait()
+        totals = {}
+        for line in out.read_text().splitlines():
+            parts = line.split(",")
+            if len(parts) > 2 and parts[0].replace(".", "").isdigit():
+                totals[parts[2]] = float(parts[0])
+        out.unlink()
+        counted_events[str(pid)] = totals
     if result.returncode != 0:
         raise RuntimeError(f"xsc-orders-bench run failed:\n{result.stdout}\n{result.stderr}")
     report = json.loads(result.stdout.strip().splitlines()[-1])
@@ -180,6 +201,10 @@ def run_load(target: str, metadata_file: Path, extra: list[str], args, pg: Postg
         report["instructions_per_call"] = {str(pid): callgrind_instructions(args.callgrind, pid) / calls if calls else 0
                                            for pid in pids}
     report["pg_cpu_us_per_call"] = share * 1e6 / report["calls_per_s"] if report["calls_per_s"] else 0
+    if counted_events:
+        calls = report["calls_per_s"] * args.duration
+        report["events_per_call"] = {pid: {name: count / calls for name, count in totals.items()} if calls else {}
+                                     for pid, totals in counted_events.items()}
     return report
 
 
@@ -264,6 +289,12 @@ def main() -> int:
                         help="also measure xsc-orders and xsc-gateway from this folder (an earlier build), same run")
     parser.add_argument("--pgbench-script", action="append", default=[], metavar="LABEL=FILE",
                         help="also run this pgbench script (experiments: what a change of SQL would give)")
+    parser.add_argument("--perf-event", default="", metavar="EVENT",
+                        help="with --perf: record every 7th EVENT (e.g. probe_libswiftCore:swift_allocObject: where "
+                             "allocations come from) instead of cpu-clock samples")
+    parser.add_argument("--perf-stat", default="", metavar="EVENTS",
+                        help="perf stat events counted per call for each service process (e.g. "
+                             "probe_libc:malloc,raw_syscalls:sys_enter,context-switches)")
     parser.add_argument("--pg-stats", action="store_true",
                         help="count PostgreSQL's work per order in each row (bench/pg_work.py; adds ~25 s per row)")
     parser.add_argument("--service-env", action="append", default=[], metavar="NAME=VALUE",
@@ -453,6 +484,9 @@ def print_table(summary: dict[str, dict], args) -> None:
         if "instructions_per_call" in r:
             print(f"{r['label']}: {r['instructions_per_call'] / 1000:,.1f}k instructions per call (user space, "
                   f"every service of the row, callgrind, median over rounds)")
+        for pid, per_call in r.get("events_per_call", {}).items():
+            print(f"{r['label']}, process {pid}, per call (round 1): "
+                  + ", ".join(f"{event} {value:.1f}" for event, value in per_call.items()))
     print("ratios: the median over rounds of (tx/s / the pgbench row of the same round).")
     print("gateway row: service CPU and RSS are gateway + orders.")
 

@@ -7,14 +7,19 @@
 #   bench/orders.sh [--skip-build] [--rounds N] [--duration S] [--warmup S] [--concurrency N]
 #                   [--connections N] [--pgbench-clients N] [--only a,b] [--note TEXT]
 #                   [--before-bin-dir DIR] [--pgbench-script LABEL=FILE] [--perf DIR] [--callgrind DIR]
-#                   [--pg-stats] [--service-env NAME=VALUE]
+#                   [--pg-stats] [--service-env NAME=VALUE] [--perf-stat EVENTS]
+#                   [--perf-event EVENT]
 #
 # Release binaries (XSC_BIN_DIR=DIR uses the binaries there as they are). --before-bin-dir
 # measures an earlier build's xsc-orders and xsc-gateway in the same run; --pgbench-script runs
 # more SQL; --perf records each service run with perf; --pg-stats counts PostgreSQL's work per
 # order in each row (bench/pg_work.py: statements, blocks, WAL, HOT updates); --service-env
-# sets a variable for the services (XSC_OUTBOX_HANDOFF=on). Needs PostgreSQL 15 (server + pgbench),
-# taskset, python3 (perf for --perf; valgrind for --callgrind DIR: the services' instructions per call, steady on a busy machine). Prints a table; results/orders-STAMP.json keeps all.
+# sets a variable for the services (XSC_OUTBOX_HANDOFF=on); --perf-stat counts perf events per
+# call in each service process (allocations, system calls: bench/README.md, session 9), and
+# --perf-event EVENT makes --perf record that event's stacks instead of CPU samples; --callgrind
+# DIR runs the services under callgrind and prints their instructions per call (steady on a busy
+# machine). Needs PostgreSQL 15 (server + pgbench), taskset, python3 (perf for --perf and
+# --perf-stat, valgrind for --callgrind). Prints a table; results/orders-STAMP.json keeps all.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 skip_build="" pg_stats="" pass=()
@@ -23,8 +28,8 @@ while [ $# -gt 0 ]; do
         --skip-build) skip_build=1 ;;
         --keep) pass+=("$1") ;;
         --pg-stats) pg_stats=1; pass+=("$1") ;;
-        --rounds|--duration|--warmup|--concurrency|--connections|--pgbench-clients|--only|--note|--perf|--pgbench-script|--before-bin-dir|--service-env|--callgrind) pass+=("$1" "$2"); shift ;;
-        -h|--help) sed -n 2,17p "$0"; exit 0 ;;
+        --rounds|--duration|--warmup|--concurrency|--connections|--pgbench-clients|--only|--note|--perf|--pgbench-script|--before-bin-dir|--service-env|--perf-stat|--perf-event|--callgrind) pass+=("$1" "$2"); shift ;;
+        -h|--help) sed -n 2,23p "$0"; exit 0 ;;
         *) echo "unknown option $1 (try --help)" >&2; exit 2 ;;
     esac
     shift

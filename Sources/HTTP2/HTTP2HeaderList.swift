@@ -30,6 +30,26 @@ public struct HTTP2HeaderList: Sendable {
         ranges.append(.init(nameStart: start, nameEnd: nameEnd, valueEnd: Int32(bytes.count)))
     }
 
+    /// Bytes of names and values held so far.
+    public var byteCount: Int { bytes.count }
+
+    /// Room for `bytes` bytes of names and values and `fields` fields in all: a list copied
+    /// from a prebuilt one and then extended allocates once instead of growing step by step.
+    public mutating func reserveCapacity(bytes byteCapacity: Int, fields: Int) {
+        bytes.reserveCapacity(byteCapacity)
+        ranges.reserveCapacity(fields)
+    }
+
+    /// Adds a field whose value `writeValue` appends to the given bytes (an encoded value
+    /// written in place, without a String of its own first).
+    public mutating func add(_ name: String, writingValue writeValue: (inout [UInt8]) -> Void) {
+        let start = Int32(bytes.count)
+        bytes.append(contentsOf: name.utf8)
+        let nameEnd = Int32(bytes.count)
+        writeValue(&bytes)
+        ranges.append(.init(nameStart: start, nameEnd: nameEnd, valueEnd: Int32(bytes.count)))
+    }
+
     public mutating func append(contentsOf other: HTTP2HeaderList) {
         let shift = Int32(bytes.count)
         bytes.append(contentsOf: other.bytes)

@@ -25,8 +25,13 @@ public struct PipelineParameters: Sendable {
         lengths.reserveCapacity(parameters)
         formats.reserveCapacity(parameters)
         types.reserveCapacity(parameters)
-        bytes.reserveCapacity(parameters * 16)
+        // A guess of 16 bytes per value, kept under glibc's large-request size (1 KiB): a large
+        // request makes malloc first consolidate every free small chunk, on every pipeline.
+        bytes.reserveCapacity(min(parameters * 16, Self.largeRequestBelow))
     }
+
+    /// The most a reservation asks for (with the array's header, under 1 KiB).
+    static let largeRequestBelow = 960
 
     /// Appends one value in wire form: binary for fixed-size types (no formatting or parsing on
     /// either side), text for strings so the server can infer their type. `position` ($n)

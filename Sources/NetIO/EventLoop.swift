@@ -213,6 +213,13 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
         timers.add(deadline: deadline, work: work)
     }
 
+    /// Calls `target.timerFired()` on the loop thread at or after `deadline` unless cancelled
+    /// first; the target is held until then (cancelling drops it).
+    @discardableResult
+    public func schedule(at deadline: MonotonicTime, target: any TimerTarget) -> TimerID {
+        timers.add(deadline: deadline, work: .target(target))
+    }
+
     public func cancelTimer(_ id: TimerID) {
         timers.cancel(id)
     }
@@ -249,7 +256,7 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
             }
             takeRemoteWork()
             let now = MonotonicTime.now()
-            while let due = timers.popDue(now: now) { due() }
+            while let due = timers.popDue(now: now) { due.run() }
             runLocalWork()
             endTick()
         }

@@ -9,12 +9,34 @@ public struct TimerID: Hashable, @unchecked Sendable {
     public func hash(into hasher: inout Hasher) { hasher.combine(ObjectIdentifier(entry)) }
 }
 
+/// An object a timer calls (`EventLoop.schedule(at:target:)`): the per-call deadlines (a server
+/// call, a client call, a database exchange) name their owner instead of a closure capturing
+/// it, which cost an allocation per timer.
+public protocol TimerTarget: AnyObject {
+    func timerFired()
+}
+
+/// What a due timer runs.
+enum TimerWork {
+    case closure(() -> Void)
+    case target(any TimerTarget)
+
+    func run() {
+        switch self {
+        case .closure(let work): work()
+        case .target(let target): target.timerFired()
+        }
+    }
+
+    func callAsFunction() { run() }
+}
+
 /// One timer's work, until it runs or is cancelled. Touched only on the
 /// owning loop's thread (a `TimerID` held elsewhere is only handed back to that loop).
 final class TimerEntry {
-    var work: (() -> Void)?
+    var work: TimerWork?
 
-    init(work: @escaping () -> Void) {
+    init(work: TimerWork) {
         self.work = work
     }
 }
@@ -43,6 +65,10 @@ struct TimerQueue {
     }
 
     mutating func add(deadline: MonotonicTime, work item: @escaping () -> Void) -> TimerID {
+        add(deadline: deadline, work: .closure(item))
+    }
+
+    mutating func add(deadline: MonotonicTime, work item: TimerWork) -> TimerID {
         let entry = TimerEntry(work: item)
         heap.append(Slot(deadline: deadline, entry: entry))
         siftUp(heap.count - 1)
@@ -59,7 +85,7 @@ struct TimerQueue {
 
     /// Removes and returns the work of the earliest timer due at `now`, if any. The caller
     /// runs it outside the queue's mutation, since timer work often schedules or cancels timers.
-    mutating func popDue(now: MonotonicTime) -> (() -> Void)? {
+    mutating func popDue(now: MonotonicTime) -> TimerWork? {
         while let top = heap.first, top.deadline <= now {
             popTop()
             guard let item = top.entry.work else {

@@ -6,7 +6,7 @@ import NetIO
 /// So a query from an RPC handler costs no thread hand-off either way (with a worker thread
 /// per connection it cost three wake-ups: the worker, its poll, the handler's loop).
 /// Everything here runs on `loop`'s thread.
-final class LoopExchange {
+final class LoopExchange: TimerTarget {
     typealias Completion = (Result<[PipelineOutcome], PostgresError>) -> Void
 
     private let loop: EventLoop
@@ -47,13 +47,15 @@ final class LoopExchange {
             return
         }
         let remaining = deadline - ContinuousClock.now
-        // A strong capture: the loop drops the closure when the timer fires or is cancelled
-        // (`complete`), so no cycle outlives the exchange; a weak one gave every exchange a
-        // side table (allocated, and the object's release on the slow path).
-        exchange.timer = loop.schedule(at: MonotonicTime.now().adding(max(remaining, .zero))) {
-            exchange.timer = nil
-            exchange.complete(.failure(PostgresError(.deadlineExceeded, "deadline exceeded waiting for the database")))
-        }
+        // The exchange itself is the target, held strongly: the loop drops it when the timer
+        // fires or is cancelled (`complete`), so no cycle outlives the exchange (a weak capture
+        // gave every exchange a side table, a closure an allocation).
+        exchange.timer = loop.schedule(at: MonotonicTime.now().adding(max(remaining, .zero)), target: exchange)
+    }
+
+    func timerFired() {
+        timer = nil
+        complete(.failure(PostgresError(.deadlineExceeded, "deadline exceeded waiting for the database")))
     }
 
     /// The socket was ready (the watch is disarmed again until `arm`).

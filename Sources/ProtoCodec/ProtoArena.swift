@@ -10,6 +10,9 @@ import CXSCProto
 public final class ProtoArena {
     /// Bytes of the first chunk.
     public static let initialChunkSize = 4096
+    /// The first chunk of an arena made for one message (`serializedBytes()`): room for a
+    /// typical message's C structs and strings, below glibc's large-request size.
+    public static let perMessageChunkSize = 960
     /// Chunks larger than this are returned to malloc on reset, bounding idle memory.
     public static let retainLimit = 1 << 20
 
@@ -17,9 +20,16 @@ public final class ProtoArena {
     /// Every chunk in use; the last one is the current one and the largest.
     @usableFromInline var chunks: [ArenaChunk] = []
 
-    public init() {
+    /// The size of this arena's first chunk (and of the chunk a reset falls back to).
+    let firstChunkSize: Int
+
+    /// `firstChunkSize` below glibc's large-request size (1 KiB) for arenas made per message
+    /// (`serializedBytes()`): a large request makes malloc consolidate every free small chunk
+    /// first, which a 4 KiB chunk per encoded message did several times per order.
+    public init(firstChunkSize: Int = ProtoArena.initialChunkSize) {
+        self.firstChunkSize = max(64, firstChunkSize)
         state = .allocate(capacity: 1)
-        let chunk = ArenaChunk(size: Self.initialChunkSize)
+        let chunk = ArenaChunk(size: self.firstChunkSize)
         chunks.append(chunk)
         state.initialize(to: ArenaState(
             allocator: ProtobufCAllocator(alloc: arenaAlloc, free: arenaFree, allocator_data: nil),
@@ -84,7 +94,7 @@ public final class ProtoArena {
         chunks.removeAll(keepingCapacity: true)
         if keep.size > Self.retainLimit {
             keep.release()
-            keep = ArenaChunk(size: Self.initialChunkSize)
+            keep = ArenaChunk(size: firstChunkSize)
         }
         chunks.append(keep)
         state.pointee.next = keep.base

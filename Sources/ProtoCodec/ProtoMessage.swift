@@ -12,17 +12,18 @@ public protocol ProtoMessage: Sendable, Equatable {
 }
 
 extension ProtoMessage {
-    /// The packed message. Convenience for tests and cold paths: it builds a private arena,
-    /// hot paths pass the loop's arena to `encode(appendingTo:arena:)` instead.
+    /// The packed message. It builds a private arena, small (`ProtoArena.perMessageChunkSize`), growing
+    /// only for large messages; hot paths may pass the loop's arena to
+    /// `encode(appendingTo:arena:)` instead.
     public func serializedBytes() -> [UInt8] {
         var buffer: [UInt8] = []
-        encode(appendingTo: &buffer, arena: ProtoArena())
+        encode(appendingTo: &buffer, arena: ProtoArena(firstChunkSize: ProtoArena.perMessageChunkSize))
         return buffer
     }
 
     /// Decodes `serializedBytes` (convenience twin of `serializedBytes()`).
     public init(serializedBytes bytes: [UInt8]) throws(ProtoDecodeError) {
-        let arena = ProtoArena()
+        let arena = ProtoArena(firstChunkSize: ProtoArena.perMessageChunkSize)
         // withUnsafeBytes only rethrows untyped errors, so the typed one travels in a Result.
         let result = bytes.withUnsafeBytes { raw in
             Result { () throws(ProtoDecodeError) -> Self in try Self.decode(raw, arena: arena) }

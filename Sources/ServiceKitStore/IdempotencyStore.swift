@@ -60,6 +60,11 @@ public struct IdempotencyStore: Sendable {
         metadata[metadataKey]
     }
 
+    /// The call's key, read from its headers without decoding all of its metadata.
+    public static func key(from context: ServerContext) -> String? {
+        context.requestText(metadataKey)
+    }
+
     /// Claims (scope, key) for this request in `transaction`, or finds its earlier answer.
     /// `scope` separates key spaces, e.g. "orders.CreateOrder/<account id>", so two callers
     /// can never replay each other's answers.

@@ -49,5 +49,11 @@ final class ValidationTests: XCTestCase {
         XCTAssertEqual(FrontDoor.bearerToken(metadata), "xsc_st_abc")
         XCTAssertNil(FrontDoor.bearerToken(Metadata([("authorization", "Basic abc")])))
         XCTAssertNil(FrontDoor.bearerToken(Metadata()))
+        // Read by byte: the same answers as splitting, lower-casing and trimming.
+        for (header, token) in [("bearer xsc_pk_1", "xsc_pk_1"), ("BEARER xsc_pk_1", "xsc_pk_1"), ("  Bearer a b ", "a b"),
+                                ("Bearer", nil), ("Bearer ", nil), ("Bearer    ", nil), ("Bearerx y", nil), ("Bearer\tx", nil),
+                                ("Bear x", nil), ("", nil), ("Bearer x\u{e9}", "x\u{e9}")] as [(String, String?)] {
+            XCTAssertEqual(FrontDoor.bearerToken(inHeader: header), token, header)
+        }
     }
 }

@@ -56,3 +56,34 @@ final class TimerQueueCancelTests: XCTestCase {
         XCTAssertNil(queue.nextDeadline())
     }
 }
+
+/// Timers that call an object (`TimerTarget`) rather than a closure: fired in order with the
+/// closures, and a cancel drops the target at once like a closure's captures.
+final class TimerTargetTests: XCTestCase {
+    private final class Target: TimerTarget {
+        var fired = 0
+        func timerFired() { fired += 1 }
+    }
+
+    func testTargetFiresAndCancelReleasesIt() {
+        var queue = TimerQueue()
+        var order: [String] = []
+        let target = Target()
+        _ = queue.add(deadline: MonotonicTime(nanoseconds: 20), work: .target(target))
+        _ = queue.add(deadline: MonotonicTime(nanoseconds: 10)) { order.append("closure") }
+        while let due = queue.popDue(now: MonotonicTime(nanoseconds: 30)) {
+            due()
+            order.append("fired \(target.fired)")
+        }
+        XCTAssertEqual(order, ["closure", "fired 0", "fired 1"])
+
+        var cancelled: Target? = Target()
+        weak let watched = cancelled
+        let id = queue.add(deadline: MonotonicTime(nanoseconds: 40), work: .target(cancelled!))
+        cancelled = nil
+        XCTAssertNotNil(watched, "held by the timer")
+        queue.cancel(id)
+        XCTAssertNil(watched, "a cancelled timer's target must not outlive the cancel")
+        XCTAssertNil(queue.popDue(now: MonotonicTime(nanoseconds: 50)))
+    }
+}

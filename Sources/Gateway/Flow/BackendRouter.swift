@@ -41,7 +41,8 @@ public struct BackendRouter: Sendable {
             guard let caller = try await door.admit(context) else {
                 throw RPCError(code: .unauthenticated, message: "missing credentials")
             }
-            var options = CallOptions(metadata: door.backendMetadata(context.requestMetadata, caller: caller, audience: backend.name))
+            var options = CallOptions(metadata: door.backendMetadata(context.requestMetadata, caller: caller, audience: backend.name,
+                                                                     signedActors: door.signedActors(context)))
             options.timeout = context.timeRemaining
             try await RPCProxy.forward(path: path, channel: backend.channels.channel(for: context), options: options,
                                        requests: requests, responses: responses, context: context)

@@ -21,7 +21,7 @@ public struct OrderServiceHandler: Xsc_Orders_V1_OrderServiceHandler {
 
     public func submitOrder(_ request: Xsc_Orders_V1_SubmitOrderRequest, context: ServerContext) async throws -> Xsc_Orders_V1_SubmitOrderResponse {
         let answer = try await flow.submission(request, actor: try context.requireActor(),
-                                               idempotencyKey: IdempotencyStore.key(from: context.requestMetadata))
+                                               idempotencyKey: IdempotencyStore.key(from: context))
         context.encodedResponse = answer.encoded
         return answer.response
     }

@@ -41,11 +41,9 @@ final class ChannelCore: @unchecked Sendable {
     /// Starts a call (loop thread).
     func start(_ stream: ClientStream) {
         if let deadline = stream.deadline {
-            // Strong: the stream's end cancels the timer, which drops the closure (a weak capture
-            // gave every call a side table).
-            stream.deadlineTimer = (loop.schedule(at: deadline) {
-                stream.fail(RPCError(code: .deadlineExceeded, message: "deadline exceeded"))
-            }, loop)
+            // The stream itself, held strongly: its end cancels the timer, which drops it (a weak
+            // capture gave every call a side table, a closure an allocation).
+            stream.deadlineTimer = (loop.schedule(at: deadline, target: stream), loop)
         }
         switch state {
         case .ready(let connection) where connection.isUsable:

@@ -4,7 +4,7 @@ import NetIO
 /// The loop-side state of one client call: what it still has to send, the responses it
 /// received, and its status. Only the channel's loop thread touches it; the public call types
 /// hop there for every operation.
-final class ClientStream: @unchecked Sendable {
+final class ClientStream: TimerTarget, @unchecked Sendable {
     typealias ResponseHandler = (Result<ArraySlice<UInt8>?, RPCError>) -> Void
     typealias HeadersHandler = (Result<Metadata, RPCError>) -> Void
 
@@ -174,6 +174,11 @@ final class ClientStream: @unchecked Sendable {
             connection.requestFlush()
         }
         finish(error)
+    }
+
+    /// The deadline passed (its timer, `ChannelCore.start`).
+    func timerFired() {
+        fail(RPCError(code: .deadlineExceeded, message: "deadline exceeded"))
     }
 
     private func finish(_ status: RPCError) {

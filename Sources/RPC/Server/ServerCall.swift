@@ -5,7 +5,7 @@ import ProtoCodec
 /// One gRPC call on a server connection: its inbound messages, its handler task and what it
 /// has sent. Every method runs on the connection's loop thread (the handler task prefers that
 /// loop as its executor), so the state needs no lock.
-final class ServerCall: @unchecked Sendable {
+final class ServerCall: TimerTarget, @unchecked Sendable {
     let streamID: Int32
     let method: RPCMethod
     let context: ServerContext
@@ -29,8 +29,10 @@ final class ServerCall: @unchecked Sendable {
     /// The status was sent, or the stream is gone: nothing more may be sent.
     private(set) var finished = false
     var task: Task<Void, Never>?
-    /// Called once when the call ends (answered or aborted): admission control's count.
-    var onEnded: (() -> Void)?
+    /// Admission control counted this call (unary or not): told once when it ends (answered
+    /// or aborted). The control itself rather than a closure over it: a closure was an
+    /// allocation per call.
+    var admitted: (control: AdmissionControl, unary: Bool)?
     var deadlineTimer: TimerID?
 
     init(streamID: Int32, method: RPCMethod, context: ServerContext, connection: ServerConnection,
@@ -138,6 +140,8 @@ final class ServerCall: @unchecked Sendable {
         resumeWaiters(throwing: error)
         task?.cancel()
     }
+
+    func timerFired() { deadlineExpired() }
 
     func deadlineExpired() {
         deadlineTimer = nil
@@ -319,9 +323,9 @@ final class ServerCall: @unchecked Sendable {
     }
 
     private func notifyFinished(_ code: StatusCode) {
-        if let ended = onEnded {
-            onEnded = nil
-            ended()
+        if let admitted {
+            self.admitted = nil
+            admitted.control.callEnded(unary: admitted.unary)
         }
         guard !interceptors.isEmpty else { return }
         let duration = MonotonicTime.now().nanoseconds &- context.startedAt.nanoseconds

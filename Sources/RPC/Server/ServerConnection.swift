@@ -32,6 +32,8 @@ final class ServerConnection: HTTP2ConnectionDelegate {
     var onClose: ((ServerConnection) -> Void)?
     /// Set when a TLS handshake completes (ServerTLS); nil for h2c.
     var tls: TLSConnectionInfo?
+    /// What handlers keep per connection (`ServerContext.connectionValues`).
+    let connectionValues = ConnectionValues()
 
     init(socket: any ConnectionStream, resources: ServerLoopResources, configuration: RPCServer.Configuration,
          router: MethodRouter, admission: AdmissionControl) throws {
@@ -224,7 +226,8 @@ final class ServerConnection: HTTP2ConnectionDelegate {
             return
         }
         let deadline = head.timeoutNanoseconds.map { MonotonicTime.now().adding(nanoseconds: $0) }
-        let context = ServerContext(path: path, requestHeaders: block, deadline: deadline, peer: peerDescription, loop: loop)
+        let context = ServerContext(path: path, requestHeaders: block, deadline: deadline, peer: peerDescription, loop: loop,
+                                    connectionValues: connectionValues)
         if let tls { context[TLSConnectionInfoKey.self] = tls }
         keepalive.callOpened()
         let call = ServerCall(streamID: streamID, method: method, context: context, connection: self,
@@ -232,12 +235,12 @@ final class ServerConnection: HTTP2ConnectionDelegate {
                               interceptors: configuration.interceptors)
         calls[streamID] = call
         if !exempt {
-            call.onEnded = { [admission] in admission.callEnded(unary: unary) }
+            call.admitted = (admission, unary)
         }
         if let deadline {
-            // Strong: finish and abort cancel the timer, which drops the closure (a weak capture
-            // gave every call a side table).
-            call.deadlineTimer = loop.schedule(at: deadline) { call.deadlineExpired() }
+            // The call itself, held strongly: finish and abort cancel the timer, which drops it
+            // (a weak capture gave every call a side table, a closure an allocation).
+            call.deadlineTimer = loop.schedule(at: deadline, target: call)
         }
         if endStream {
             call.receiveEndOfStream()

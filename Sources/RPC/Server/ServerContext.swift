@@ -15,7 +15,7 @@ public final class ServerContext: @unchecked Sendable {
         decodedMetadata = decoded
         return decoded
     }
-    private let requestHeaders: HTTP2HeaderBlock
+    let requestHeaders: HTTP2HeaderBlock
     private var decodedMetadata: Metadata?
     /// When the client's `grpc-timeout` runs out, if it sent one.
     public let deadline: MonotonicTime?
@@ -39,18 +39,54 @@ public final class ServerContext: @unchecked Sendable {
     public let startedAt: MonotonicTime
     /// What interceptors attach (the trace, the verified actor...): a few entries, so a list
     /// searched in place rather than a dictionary hashed per access.
-    @usableFromInline var values: [(key: ObjectIdentifier, value: any Sendable)] = []
+    @usableFromInline var values: [(key: ObjectIdentifier, value: any Sendable)]
 
     /// The loop running the call (for channels bound to it, see `LoopBoundChannels`).
     let loop: EventLoop
+    /// Kept for the life of the call's connection, shared by its calls.
+    public let connectionValues: ConnectionValues
 
-    init(path: String, requestHeaders: HTTP2HeaderBlock, deadline: MonotonicTime?, peer: String, loop: EventLoop) {
+    init(path: String, requestHeaders: HTTP2HeaderBlock, deadline: MonotonicTime?, peer: String, loop: EventLoop,
+         connectionValues: ConnectionValues) {
         self.loop = loop
+        self.connectionValues = connectionValues
         self.path = path
         self.requestHeaders = requestHeaders
         self.deadline = deadline
         self.peer = peer
         self.startedAt = MonotonicTime.now()
+        // Room for what the standard interceptors attach (trace, actor, metrics series) and a
+        // handler's own entry: one allocation instead of the list growing 1, 2, 4.
+        var values: [(key: ObjectIdentifier, value: any Sendable)] = []
+        values.reserveCapacity(4)
+        self.values = values
+    }
+
+    /// The first text value of request metadata `name` (lower-case; a name without `-bin`),
+    /// as `requestMetadata[name]` answers it. Read from the headers in place while the
+    /// metadata is not decoded: the interceptors every call runs (trace, actor) and most
+    /// handlers (the idempotency key) want one or two entries, and decoding all of them cost
+    /// an allocation per field on every call.
+    public func requestText(_ name: String) -> String? {
+        if let decodedMetadata { return decodedMetadata[name] }
+        guard !MetadataCodec.isBinaryName(name) else { return nil }
+        guard let index = MetadataCodec.firstApplicationField(named: name, in: requestHeaders) else { return nil }
+        return String(decoding: requestHeaders.value(at: index), as: UTF8.self)
+    }
+
+    /// The value of request metadata `name` when it has exactly one, `.absent` or `.several`
+    /// otherwise (`.absent` for a name without `-bin`); read in place like `requestText`.
+    public func requestSingleBinary(_ name: String) -> SingleMetadataValue<[UInt8]> {
+        guard MetadataCodec.isBinaryName(name) else { return .absent }
+        if let decodedMetadata {
+            let values = decodedMetadata.values(name)
+            switch values.count {
+            case 0: return .absent
+            case 1: if case .binary(let bytes) = values[0] { return .one(bytes) } else { return .several }
+            default: return .several
+            }
+        }
+        return MetadataCodec.singleBinaryValue(named: name, in: requestHeaders)
     }
 
     /// Inlinable, so a caller in another module gets it specialised for its key (unspecialised,
@@ -85,4 +121,29 @@ public final class ServerContext: @unchecked Sendable {
 
     /// Time left before the deadline (nil when the client set none).
     public var timeRemaining: Duration? { deadline?.remaining() }
+}
+
+extension ServerContext {
+    /// The wire bytes of request metadata `name` (base64 text for a `-bin` name, as received)
+    /// when it has exactly one value: for caches keyed by what arrived, which then need no
+    /// decoding on a hit (the actor verifier).
+    public func requestSingleWireValue(_ name: String) -> SingleMetadataValue<ArraySlice<UInt8>> {
+        guard let index = MetadataCodec.firstApplicationField(named: name, in: requestHeaders) else { return .absent }
+        let value = requestHeaders.value(at: index)
+        if MetadataCodec.isBinaryName(name) && value.contains(UInt8(ascii: ",")) { return .several }
+        let length = name.utf8.count
+        for later in (index + 1)..<max(index + 1, requestHeaders.count) where requestHeaders.nameLength(at: later) == length
+            && requestHeaders.name(at: later).elementsEqual(name.utf8) {
+            return .several
+        }
+        return .one(value)
+    }
+}
+
+/// One metadata entry looked up by name, where exactly one is expected.
+public enum SingleMetadataValue<Value: Sendable>: Sendable {
+    case absent
+    case one(Value)
+    /// More than one value (repeated fields, or comma-joined values in one field).
+    case several
 }

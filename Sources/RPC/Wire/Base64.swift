@@ -4,7 +4,13 @@ enum Base64 {
 
     static func encode(_ bytes: [UInt8], padded: Bool = false) -> String {
         var out: [UInt8] = []
-        out.reserveCapacity((bytes.count + 2) / 3 * 4)
+        encode(bytes, padded: padded, appendingTo: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends the encoding to `out` (a header list's bytes: no String per value).
+    static func encode(_ bytes: [UInt8], padded: Bool = false, appendingTo out: inout [UInt8]) {
+        out.reserveCapacity(out.count + (bytes.count + 2) / 3 * 4)
         var index = 0
         while index + 3 <= bytes.count {
             let value = UInt32(bytes[index]) << 16 | UInt32(bytes[index + 1]) << 8 | UInt32(bytes[index + 2])
@@ -21,9 +27,8 @@ enum Base64 {
             out.append(alphabet[Int((value >> 18) & 63)])
             out.append(alphabet[Int((value >> 12) & 63)])
             if rest == 2 { out.append(alphabet[Int((value >> 6) & 63)]) }
-            if padded { out.append(contentsOf: Array(repeating: UInt8(ascii: "="), count: 3 - rest)) }
+            if padded { out.append(contentsOf: repeatElement(UInt8(ascii: "="), count: 3 - rest)) }
         }
-        return String(decoding: out, as: UTF8.self)
     }
 
     /// Nil when the input is not base64 (the caller refuses the request).

@@ -58,8 +58,11 @@ struct MessageFramer {
         }
     }
 
-    /// Frames one encoded message: flag 0 and the big-endian length, then the bytes.
-    static func frame(reservingFor capacity: Int = 1024, _ encode: (inout [UInt8]) -> Void) -> [UInt8] {
+    /// Frames one encoded message: flag 0 and the big-endian length, then the bytes. The default
+    /// room stays under glibc's large-request size (1 KiB with the array's header): a large
+    /// request makes malloc consolidate every free small chunk first, on every response; a
+    /// larger message grows the buffer once.
+    static func frame(reservingFor capacity: Int = 960, _ encode: (inout [UInt8]) -> Void) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(capacity)
         out.append(contentsOf: [0, 0, 0, 0, 0] as [UInt8])

@@ -51,13 +51,54 @@ enum MetadataCodec {
         return nil
     }
 
+    /// About how many bytes `append` adds (names and values, binary ones base64-encoded), to
+    /// reserve room once.
+    static func encodedSize(_ metadata: Metadata) -> Int {
+        var size = 0
+        for entry in metadata {
+            switch entry.value {
+            case .text(let text): size += entry.name.utf8.count + text.utf8.count
+            case .binary(let bytes): size += entry.name.utf8.count + (bytes.count + 2) / 3 * 4
+            }
+        }
+        return size
+    }
+
     static func append(_ metadata: Metadata, to list: inout HTTP2HeaderList) {
         for entry in metadata {
             switch entry.value {
             case .text(let text): list.add(entry.name, text)
-            case .binary(let bytes): list.add(entry.name, Base64.encode(bytes))
+            case .binary(let bytes): list.add(entry.name) { Base64.encode(bytes, appendingTo: &$0) }
             }
         }
+    }
+
+    static func isBinaryName(_ name: String) -> Bool { name.utf8.count > 4 && name.utf8.suffix(4).elementsEqual("-bin".utf8) }
+
+    /// The index of the first application metadata field named `name`, as `metadata(from:)`
+    /// would decode it (reserved fields never match).
+    static func firstApplicationField(named name: String, in block: HTTP2HeaderBlock) -> Int? {
+        let length = name.utf8.count
+        for index in 0..<block.count where block.nameLength(at: index) == length
+            && block.name(at: index).elementsEqual(name.utf8) && !isReserved(block, index) {
+            return index
+        }
+        return nil
+    }
+
+    /// The binary value of `name` when the block holds exactly one (counting comma-joined
+    /// parts as `metadata(from:)` does), decoded; the block was validated on arrival.
+    static func singleBinaryValue(named name: String, in block: HTTP2HeaderBlock) -> SingleMetadataValue<[UInt8]> {
+        guard let index = firstApplicationField(named: name, in: block) else { return .absent }
+        let value = block.value(at: index)
+        guard !value.contains(UInt8(ascii: ",")) else { return .several }
+        let length = name.utf8.count
+        for later in (index + 1)..<max(index + 1, block.count) where block.nameLength(at: later) == length
+            && block.name(at: later).elementsEqual(name.utf8) {
+            return .several
+        }
+        guard let decoded = Base64.decode(value.drop { $0 == UInt8(ascii: " ") }) else { return .several }
+        return .one(decoded)
     }
 
     /// Pseudo-headers and the fields gRPC itself defines are not application metadata.

@@ -44,7 +44,25 @@ public struct ActorVerifier: ServerInterceptor {
 
     public func callStarted(_ context: ServerContext) throws {
         guard !isExempt(context.path) else { return }
-        context[VerifiedActorKey.self] = try verify(context.requestMetadata)
+        // The two entries as they arrived: an actor seen before (a caller that reuses its
+        // actor: the gateway for a few seconds, relays, tools) is found by its base64 text, with
+        // no decoding; otherwise decoded and verified, and remembered by that text.
+        let wireActor = context.requestSingleWireValue(ActorCredentials.actorHeader)
+        let wireSignature = context.requestSingleWireValue(ActorCredentials.signatureHeader)
+        if case .one(let actorText) = wireActor, case .one(let signatureText) = wireSignature {
+            if let known = verified.actor(wireActor: actorText, wireSignature: signatureText) {
+                guard clock() <= known.expiresAtMs &+ clockSkewMs else { throw refusal("actor context expired") }
+                context[VerifiedActorKey.self] = known
+                return
+            }
+            let actor = try verify(actor: context.requestSingleBinary(ActorCredentials.actorHeader),
+                                   signature: context.requestSingleBinary(ActorCredentials.signatureHeader))
+            verified.store(actor, wireActor: actorText, wireSignature: signatureText)
+            context[VerifiedActorKey.self] = actor
+            return
+        }
+        context[VerifiedActorKey.self] = try verify(actor: context.requestSingleBinary(ActorCredentials.actorHeader),
+                                                    signature: context.requestSingleBinary(ActorCredentials.signatureHeader))
     }
 
     public func isExempt(_ path: String) -> Bool {
@@ -62,13 +80,23 @@ public struct ActorVerifier: ServerInterceptor {
 
     /// The verified actor of `metadata`, or UNAUTHENTICATED.
     public func verify(_ metadata: Metadata) throws(RPCError) -> VerifiedActor {
-        let actorValues = metadata.values(ActorCredentials.actorHeader)
-        let signatureValues = metadata.values(ActorCredentials.signatureHeader)
-        guard !actorValues.isEmpty || !signatureValues.isEmpty else {
+        try verify(actor: Self.single(metadata.values(ActorCredentials.actorHeader)),
+                   signature: Self.single(metadata.values(ActorCredentials.signatureHeader)))
+    }
+
+    private static func single(_ values: [Metadata.Value]) -> SingleMetadataValue<[UInt8]> {
+        switch values.count {
+        case 0: return .absent
+        case 1: if case .binary(let bytes) = values[0] { return .one(bytes) } else { return .several }
+        default: return .several
+        }
+    }
+
+    func verify(actor: SingleMetadataValue<[UInt8]>, signature: SingleMetadataValue<[UInt8]>) throws(RPCError) -> VerifiedActor {
+        if case .absent = actor, case .absent = signature {
             throw refusal("missing signed actor context (\(ActorCredentials.actorHeader) and \(ActorCredentials.signatureHeader))")
         }
-        guard actorValues.count == 1, signatureValues.count == 1,
-              case .binary(let actorBytes) = actorValues[0], case .binary(let signature) = signatureValues[0] else {
+        guard case .one(let actorBytes) = actor, case .one(let signature) = signature else {
             throw refusal("the actor context needs exactly one \(ActorCredentials.actorHeader) and one \(ActorCredentials.signatureHeader)")
         }
         // The same signed bytes seen before (a caller that reuses its actor: a tool, a relay,

@@ -19,7 +19,7 @@ public struct AccessLogInterceptor: ServerInterceptor {
     public func callFinished(_ context: ServerContext, status: StatusCode, duration: Duration) {
         let level = AccessLogInterceptor.level(for: status, quiet: quietMethods.contains(context.path))
         guard logger.isEnabled(level) else { return }
-        let requestID = context.verifiedActor?.requestID ?? context.requestMetadata["x-request-id"] ?? ""
+        let requestID = context.verifiedActor?.requestID ?? context.requestText("x-request-id") ?? ""
         logger.log(level, "rpc call", fields: [
             ("method", .string(context.path)),
             ("status", .string(status.description)),
@@ -34,7 +34,7 @@ public struct AccessLogInterceptor: ServerInterceptor {
         logger.log(.error, "rpc handler failed", fields: [
             ("method", .string(context.path)),
             ("error", .string(String(describing: error))),
-            ("request_id", .string(context.verifiedActor?.requestID ?? context.requestMetadata["x-request-id"] ?? "")),
+            ("request_id", .string(context.verifiedActor?.requestID ?? context.requestText("x-request-id") ?? "")),
         ], trace: context[TraceKey.self])
     }
 

@@ -30,7 +30,7 @@ public final class TraceIDSource: Sendable {
     }
 
     public func spanID() -> String { Hex.word(next()) }
-    public func traceID() -> String { Hex.word(next()) + Hex.word(next()) }
+    public func traceID() -> String { Hex.words(next(), next()) }
 
     private func rotate(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
 }

@@ -16,24 +16,22 @@ public struct TraceParent: Sendable, Equatable {
 
     public var sampled: Bool { flags & 1 == 1 }
 
-    /// Written byte by byte: every outbox row and outgoing call of a traced order writes one,
-    /// and string interpolation cost several times this.
+    /// Written into one String of the header's length: interpolating the parts cost an
+    /// allocation each, and every traced call and outbox row makes one.
     public var headerValue: String {
-        var trace = traceID, parent = parentID
-        return trace.withUTF8 { trace in
-            parent.withUTF8 { parent in
-                String(unsafeUninitializedCapacity: trace.count + parent.count + 8) { out in
-                    var at = 0
-                    func put(_ byte: UInt8) { out[at] = byte; at += 1 }
-                    put(UInt8(ascii: "0")); put(UInt8(ascii: "0")); put(UInt8(ascii: "-"))
-                    for byte in trace { put(byte) }
-                    put(UInt8(ascii: "-"))
-                    for byte in parent { put(byte) }
-                    put(UInt8(ascii: "-"))
-                    put(Hex.digit(flags >> 4)); put(Hex.digit(flags & 0xf))
-                    return at
-                }
+        let trace = traceID.utf8, parent = parentID.utf8
+        return String(unsafeUninitializedCapacity: 3 + trace.count + 1 + parent.count + 3) { out in
+            var at = 0
+            func put<Bytes: Collection<UInt8>>(_ bytes: Bytes) {
+                for byte in bytes { out[at] = byte; at += 1 }
             }
+            put("00-".utf8)
+            put(trace)
+            put(CollectionOfOne(UInt8(ascii: "-")))
+            put(parent)
+            put(CollectionOfOne(UInt8(ascii: "-")))
+            Hex.write(flags, into: out, at: &at)
+            return at
         }
     }
 
@@ -56,20 +54,49 @@ public struct TraceParent: Sendable, Equatable {
 
 /// Lowercase hexadecimal, as Trace Context writes ids.
 enum Hex {
-    private static let digits = Array("0123456789abcdef".utf8)
-
-    static func digit(_ nibble: UInt8) -> UInt8 {
-        nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
-    }
-
     static func byte(_ value: UInt8) -> String {
-        String(decoding: [digits[Int(value >> 4)], digits[Int(value & 0xf)]], as: UTF8.self)
+        String(unsafeUninitializedCapacity: 2) { out in
+            var at = 0
+            write(value, into: out, at: &at)
+            return at
+        }
     }
 
+    /// Sixteen digits, straight into the String's storage (one allocation, not an array and a
+    /// String: trace and span ids are made on every call).
     static func word(_ value: UInt64) -> String {
-        var out = [UInt8](repeating: 0, count: 16)
-        for index in 0..<16 { out[index] = digits[Int((value >> UInt64(60 - 4 * index)) & 0xf)] }
-        return String(decoding: out, as: UTF8.self)
+        String(unsafeUninitializedCapacity: 16) { out in
+            var at = 0
+            write(value, into: out, at: &at)
+            return at
+        }
+    }
+
+    /// Two words as one 32-digit String (a trace id) in one allocation.
+    static func words(_ high: UInt64, _ low: UInt64) -> String {
+        String(unsafeUninitializedCapacity: 32) { out in
+            var at = 0
+            write(high, into: out, at: &at)
+            write(low, into: out, at: &at)
+            return at
+        }
+    }
+
+    static func write(_ value: UInt64, into out: UnsafeMutableBufferPointer<UInt8>, at: inout Int) {
+        for shift in stride(from: 60, through: 0, by: -4) {
+            out[at] = digit(UInt8(truncatingIfNeeded: value >> UInt64(shift)) & 0xf)
+            at += 1
+        }
+    }
+
+    static func write(_ value: UInt8, into out: UnsafeMutableBufferPointer<UInt8>, at: inout Int) {
+        out[at] = digit(value >> 4)
+        out[at + 1] = digit(value & 0xf)
+        at += 2
+    }
+
+    private static func digit(_ nibble: UInt8) -> UInt8 {
+        nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") - 10 + nibble
     }
 
     static func isLowercase(_ bytes: ArraySlice<UInt8>) -> Bool {
