@@ -49,7 +49,7 @@ struct ImportStaging: Sendable {
             copy.append(v.tags.joined(separator: sep))
             copy.append(v.phones.map(\.digits).joined(separator: sep))
             copy.append(v.phones.map { $0.isMobile ? "mobile" : "landline" }.joined(separator: sep))
-            copy.append(v.phones.flatMap { NearDuplicateRules.transpositions(of: $0.digits) }.joined(separator: sep))
+            copy.append(v.phones.flatMap { NearDuplicateRules.storableTranspositions(of: $0.digits) }.joined(separator: sep))
             copy.endRow()
         }
         return copy
