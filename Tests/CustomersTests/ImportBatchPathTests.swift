@@ -68,10 +68,49 @@ final class ImportBatchPathTests: XCTestCase {
         let waiting = try await fixture.count("SELECT count(*) FROM unclaimed_referrals")
         XCTAssertEqual(waiting, 0)
 
-        // Sent again: every row is the caller's own customer already, answered row by row.
+        // Sent again: every row is the caller's own customer already, answered in the batch
+        // (one transaction, not one per row as before session 9).
+        let beforeResend = try await fixture.pool.query("SELECT txid_current()")[0].decode(Int64.self, at: 0)
         let again = try await fixture.flow.importForTests(rows, actor: try fixture.salesA)
+        let afterResend = try await fixture.pool.query("SELECT txid_current()")[0].decode(Int64.self, at: 0)
         XCTAssertEqual(again.map(\.outcome), Array(repeating: "existing", count: rows.count))
         XCTAssertEqual(again.map(\.customerId), results.map(\.customerId))
+        XCTAssertLessThan(afterResend - beforeResend, 10, "the resend in one transaction (\(afterResend - beforeResend) ids)")
+        let customers = try await fixture.count("SELECT count(*) FROM customers")
+        XCTAssertEqual(customers, rows.count + 1)
+    }
+
+    /// One batch with a new row, a resent one, one whose phone another salesperson holds, one
+    /// holding the caller's phone plus a new one, and one whose two phones two customers hold:
+    /// only the resent row is decided in the batch ("existing"); the others that lose a phone
+    /// are answered by the single-row path as CreateCustomer would answer them.
+    func testRowsThatLoseAPhoneAreDecidedInTheBatchOnlyWhenTheyAreTheCallersOwn() async throws {
+        let fixture = try await CustomersFixture.make(self)
+        defer { fixture.close() }
+        let mine = try await fixture.create(CustomersFixture.input("我的", phones: ["13911110001"], address: "我路1号"), by: try fixture.salesA)
+        let theirs = try await fixture.create(CustomersFixture.input("别人的", phones: ["13911110002"], address: "别路2号"), by: try fixture.salesA2)
+        let inputs = [CustomersFixture.input("新的", phones: ["13911110003"], address: "新路3号"),
+                      CustomersFixture.input("我的", phones: ["13911110001"], address: "我路1号"),
+                      CustomersFixture.input("抢的", phones: ["13911110002"], address: "抢路4号"),
+                      CustomersFixture.input("加号", phones: ["13911110001", "13911110005"], address: "加路5号"),
+                      CustomersFixture.input("两个", phones: ["13911110001", "13911110002"], address: "两路6号")]
+        let rows = inputs.map { input -> Xsc_Customers_V1_ImportCustomerRow in
+            var row = Xsc_Customers_V1_ImportCustomerRow()
+            row.customer = input
+            return row
+        }
+        let results = try await fixture.flow.importForTests(rows, actor: try fixture.salesA)
+        XCTAssertEqual(results.map(\.outcome), ["created", "existing", "refused", "refused", "refused"])
+        XCTAssertEqual(results[1].customerId, mine.customer!.id)
+        XCTAssertEqual(results[2].error?.code, Int32(StatusCode.alreadyExists.rawValue))
+        XCTAssertEqual(results[3].error?.code, Int32(StatusCode.alreadyExists.rawValue))
+        XCTAssertEqual(results[4].error?.code, Int32(StatusCode.alreadyExists.rawValue))
+        // The refusals went the single-row way: recorded against the other owner's customer.
+        let attempts = try await fixture.count("SELECT count(*) FROM audit_entries WHERE kind = 'duplicate_attempt' AND customer_id = $1",
+                                               [.text(theirs.customer!.id)])
+        XCTAssertGreaterThanOrEqual(attempts, 1)
+        let customers = try await fixture.count("SELECT count(*) FROM customers")
+        XCTAssertEqual(customers, 3)
     }
 
     /// A batch whose transaction fails still answers every row (row by row), and says why once
