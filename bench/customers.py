@@ -194,8 +194,38 @@ def run_creates_xsc_load(address: str, concurrency: int, warmup: float, duration
             "client_cpu_share": client_share}
 
 
+def import_phases(log_path: str) -> dict:
+    """The last "import finished" line of a service's log (--import-phases: LOG_LEVEL=info), as a dict."""
+    found = {}
+    for line in Path(log_path).read_text(errors="replace").splitlines():
+        if '"import finished"' in line:
+            try:
+                found = json.loads(line)
+            except ValueError:
+                pass
+    return {k: v for k, v in found.items() if k not in ("ts", "level", "service", "msg", "trace_id", "span_id")}
+
+
+PHASES = ("read", "held", "prepare", "turn", "connection", "copy", "statements", "finish", "single")
+
+
+def print_phases(results: list[dict]) -> None:
+    """Each import's time per phase (ms summed over its batches, which overlap) and the time
+    PostgreSQL had nothing of it to do (ImportTimeline in Sources/Customers/Flow)."""
+    rows = [r for r in results if r.get("phases")]
+    if not rows:
+        return
+    print(f"\n{'import phases, ms (batches overlap; idle = no round trip of the import at the database)':64} "
+          + " ".join(f"{p:>8}" for p in ("wall", "db span", "db idle", "gaps") + PHASES))
+    for r in rows:
+        p = r["phases"]
+        figures = [p.get("wall_ms", 0), p.get("database_span_ms", 0), p.get("database_idle_ms", 0), p.get("database_idle_gaps", 0)]
+        figures += [p.get(name + "_ms", 0) for name in PHASES]
+        print(f"{r['label']:64} " + " ".join(f"{v:>8.0f}" for v in figures))
+
+
 def run_import(address: str, stubs_dir: Path, rows: int, pg: Postgres, service_pid: int, phones: str, perf: str = "",
-               round_: int = 0) -> dict:
+               round_: int = 0, log_path: str = "") -> dict:
     import grpc
     pb = stubs(stubs_dir)
     metadata = actor_metadata(pb, "bench-importer", "/hq/cq/cq-o1/cq-o1-d3/t7")
@@ -222,7 +252,7 @@ def run_import(address: str, stubs_dir: Path, rows: int, pg: Postgres, service_p
         client_share = (time.process_time() - client_before) / seconds
     return {"label": f"ImportCustomers, {rows} rows" + ("" if phones == "scattered" else f", {phones} phones"), "rows": rows, "seconds": seconds, "rows_per_s": rows / seconds,
             "created": answer.created, "refused": answer.refused, "pg_cpu_share": pg_share, "service_cpu_share": service_share,
-            "client_cpu_share": client_share}
+            "client_cpu_share": client_share, **({"phases": import_phases(log_path)} if log_path else {})}
 
 
 def run_copy(url: str, rows: int, work: Path, phones: str, round_: int = 0) -> dict:
@@ -358,6 +388,8 @@ def main() -> int:
                         help="each round again with PostgreSQL on --pg-cpu, the service and every client on --client-cpu")
     parser.add_argument("--pg-cpu", default="0")
     parser.add_argument("--client-cpu", default="1")
+    parser.add_argument("--import-phases", action="store_true",
+                        help="services at LOG_LEVEL=info; each import's 'import finished' line (where its time went) after the table")
     parser.add_argument("--import-before", default="",
                         help="a folder holding another build's xsc-customers (e.g. main's release): after each import row, "
                              "the same import through that binary (a second service on the same database) beside the same COPY")
@@ -381,7 +413,7 @@ def main() -> int:
         port = wire_support.free_port()
         return wire_support.ServerProcess("xsc-customers", [binary], port, env={
             "XSC_LISTEN": f"127.0.0.1:{port}", "XSC_ADMIN_LISTEN": f"127.0.0.1:{wire_support.free_port()}",
-            "DATABASE_URL": url, "XSC_ACTOR_SECRET": SECRET, "LOG_LEVEL": "warning", "XSC_DB_POOL_SIZE": str(args.pool),
+            "DATABASE_URL": url, "XSC_ACTOR_SECRET": SECRET, "LOG_LEVEL": "info" if args.import_phases else "warning", "XSC_DB_POOL_SIZE": str(args.pool),
             "XSC_MIGRATIONS_DIR": str(REPO / "services" / "customers" / "migrations"),
             "XSC_NOTIFICATIONS_ADDR": f"127.0.0.1:{wire_support.free_port()}"}).start()
     service = start_service(str(wire_support.binary("xsc-customers")))
@@ -437,7 +469,7 @@ def main() -> int:
                     def import_before() -> dict:
                         # Rows of their own (serials 10 batches further on), into the same team.
                         old = measured(run_import(before.address, stubs_dir, args.import_rows, pg, before.proc.pid, args.import_phones,
-                                                  "", batch + 10))
+                                                  "", batch + 10, before.log.name if args.import_phases else ""))
                         old["label"] = old["label"].replace("ImportCustomers", "ImportCustomers before") + where + tag
                         old["baseline"], old["ratio"] = copy["rows_per_s"], old["rows_per_s"] / copy["rows_per_s"]
                         return old
@@ -445,7 +477,8 @@ def main() -> int:
                     # the one before it just filled.
                     earlier = [import_before()] if before and batch % 2 == 1 else []
                     imported = measured(run_import(service.address, stubs_dir, args.import_rows, pg, service.proc.pid, args.import_phones,
-                                                   args.perf if round_ == 0 and not pinned else "", batch))
+                                                   args.perf if round_ == 0 and not pinned else "", batch,
+                                                   service.log.name if args.import_phases else ""))
                     imported["label"] += where + tag
                     imported["baseline"], imported["ratio"] = copy["rows_per_s"], imported["rows_per_s"] / copy["rows_per_s"]
                     results += [copy, imported] + earlier
@@ -467,6 +500,7 @@ def main() -> int:
         cores = " / ".join(f"{r[k]:.2f}" if k in r else "-" for k in ("pg_cpu_share", "service_cpu_share", "client_cpu_share"))
         print(f"{r['label']:64} {rate:>8.0f} {p50:>7} {p99:>7} {base:>9} {ratio:>6}  {cores}"
               + (f"  errors {r['errors']}" if r.get("errors") else ""))
+    print_phases(results)
     # Each round's ratio is taken against the baseline measured just before it: on a shared
     # machine the rounds differ by more than the service's changes do, the ratio much less.
     ratios: dict[str, list[float]] = {}

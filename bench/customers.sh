@@ -7,7 +7,7 @@
 #                      [--processes N] [--concurrency N] [--pool N] [--only create,near,import]
 #                      [--import-phones scattered|sequential] [--statements] [--perf DIR]
 #                      [--client both|python] [--rounds N] [--pin-postgres [--pg-cpu 0] [--client-cpu 1]]
-#                      [--import-before DIR]
+#                      [--import-before DIR] [--import-phases]
 #
 # --pin-postgres measures every round twice: nothing pinned (on 2 cores the service's and the
 # clients' CPU compete with PostgreSQL's), then PostgreSQL on --pg-cpu and the service, its
@@ -20,6 +20,9 @@
 # the CreateCustomer window and the import, into DIR/{create,import}-{service,postgres}.data.
 # --import-before DIR runs, after each import row, the same import through DIR/xsc-customers (another
 # build, e.g. main's release, as a second service on the same database), beside the same COPY.
+# --import-phases runs the services at LOG_LEVEL=info and prints, after the table, each import's
+# "import finished" line: where the stream's time went (ImportTimeline: reading the stream, the
+# batches' COPY, statements and COMMIT, the time PostgreSQL had nothing of the import to do).
 #
 # Release binaries (XSC_BIN_DIR=DIR uses the binaries there as they are). Needs PostgreSQL 15
 # (server + pgbench + psql) and python3 with grpcio/grpcio-tools.
@@ -30,9 +33,9 @@ while [ $# -gt 0 ]; do
     case $1 in
         --skip-build) skip_build=1 ;;
         --statements) statements=1; pass+=("$1") ;;
-        --pin-postgres) pass+=("$1") ;;
+        --pin-postgres|--import-phases) pass+=("$1") ;;
         --customers|--duration|--warmup|--import-rows|--import-phones|--import-before|--processes|--concurrency|--pool|--only|--perf|--client|--rounds|--pg-cpu|--client-cpu) pass+=("$1" "$2"); shift ;;
-        -h|--help) sed -n 2,25p "$0"; exit 0 ;;
+        -h|--help) sed -n 2,28p "$0"; exit 0 ;;
         *) echo "unknown option $1 (try --help)" >&2; exit 2 ;;
     esac
     shift

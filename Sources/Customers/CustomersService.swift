@@ -22,15 +22,15 @@ public enum CustomersService {
         ServiceDefinition(
             name: "customers",
             peers: peers,
-            providers: { service in [CustomerServiceHandler(flow: flow(pool: service.pool, config: service.config))] },
+            providers: { service in [CustomerServiceHandler(flow: flow(service))] },
             workers: { service in
-                try workers(flow: flow(pool: service.pool, config: service.config), pool: service.pool, config: service.config,
+                try workers(flow: flow(service), pool: service.pool, config: service.config,
                             reportError: service.workerErrorReporter, metrics: service.metrics)
             })
     }
 
-    static func flow(pool: PostgresPool, config: ServiceConfig) -> CustomerFlow {
-        CustomerFlow(pool: pool, timeZone: config.organizationTimeZone)
+    static func flow(_ service: HostedService) -> CustomerFlow {
+        CustomerFlow(pool: service.pool, timeZone: service.config.organizationTimeZone, logger: service.logger)
     }
 
     public static func workers(flow: CustomerFlow, pool: PostgresPool, config: ServiceConfig,

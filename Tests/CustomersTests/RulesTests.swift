@@ -1,4 +1,5 @@
 @testable import Customers
+import DomainKit
 import XCTest
 
 /// The pure rules: near-duplicate keys and transpositions, referral codes.
@@ -35,6 +36,29 @@ final class RulesTests: XCTestCase {
         for digits in ["", "1", "12", "11", "13800138000", "02361234567", "13900000012", "98765432100", "12121212121", "1\u{301}2"] {
             XCTAssertEqual(NearDuplicateRules.transpositions(of: digits), NearDuplicateRules.characterTranspositions(of: digits), digits)
         }
+    }
+
+    /// The swaps the import looks up are exactly those that `MainlandPhone` would store, so
+    /// dropping the others loses no look-alike.
+    func testStorableTranspositionsAreTheSwapsMainlandPhoneWouldStore() {
+        var phones = ["13800138000", "13900000012", "18367956789", "13012345678", "19912345678", "15000000000",
+                      "01012345678", "02361234567", "075512345678", "0755123456", "03101234567", "02010000000", "01101234567"]
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<2_000 {
+            let mobile = "1" + String("3456789".randomElement(using: &generator)!) + String((0..<9).map { _ in "0123456789".randomElement(using: &generator)! })
+            phones.append(mobile)
+            let landline = "0" + String((0..<Int.random(in: 9...11, using: &generator)).map { _ in "0123456789".randomElement(using: &generator)! })
+            if MainlandPhone(landline)?.digits == landline { phones.append(landline) }
+        }
+        var dropped = 0
+        for phone in phones {
+            let all = NearDuplicateRules.transpositions(of: phone)
+            let expected = all.filter { MainlandPhone($0)?.digits == $0 }
+            XCTAssertEqual(NearDuplicateRules.storableTranspositions(of: phone), expected, phone)
+            dropped += all.count - expected.count
+        }
+        XCTAssertGreaterThan(dropped, phones.count / 2, "a mobile's first two digits swapped is never a phone")
+        XCTAssertEqual(NearDuplicateRules.storableTranspositions(of: "18367956789").first, "13867956789")
     }
 
     func testTheFastLetterCheckAgreesWithCharacterIsLetter() {

@@ -27,10 +27,15 @@ public struct CustomerFlow: Sendable {
     let timeZone: String
     /// Batches of one import stream written at once (`ImportPipeline`).
     let importBatchesInFlight: Int
+    /// The service's log (ServiceHost's): what the flow decides on its own and nobody is
+    /// answered about, like an import batch that failed and went row by row.
+    let logger: Logger
 
     public init(pool: PostgresPool, clock: @escaping WallClock = SystemWallClock.now,
-                timeZone: String = ServiceConfig.defaultTimeZone, importBatchesInFlight: Int = ImportPipeline.defaultDepth) {
+                timeZone: String = ServiceConfig.defaultTimeZone, importBatchesInFlight: Int = ImportPipeline.defaultDepth,
+                logger: Logger = Logger(service: "customers", level: .warning)) {
         self.pool = pool
+        self.logger = logger
         self.clock = clock
         self.timeZone = timeZone
         self.importBatchesInFlight = max(1, importBatchesInFlight)

@@ -15,6 +15,8 @@ public struct ImportPipeline {
     let member: TeamMember
     let idempotencyKey: String?
     let depth: Int
+    /// Where the stream's time goes (logged when it ends).
+    let timeline = ImportTimeline()
     private var inFlight: [(prepared: Task<CustomerFlow.PreparedImport, Never>, written: Task<[Xsc_Customers_V1_ImportRowResult], Never>)] = []
 
     init(flow: CustomerFlow, member: TeamMember, idempotencyKey: String?) {
@@ -30,17 +32,25 @@ public struct ImportPipeline {
     /// next batch is ready the moment a connection is free (with exactly `depth` held, the
     /// caller stopped reading while it waited, and PostgreSQL had one batch at a time meanwhile).
     mutating func submit(_ rows: [Xsc_Customers_V1_ImportCustomerRow], firstIndex: Int32) async -> [Xsc_Customers_V1_ImportRowResult] {
-        let flow = flow, member = member, key = idempotencyKey, depth = max(1, depth)
-        let prepared = Task { flow.prepareImport(rows, firstIndex: firstIndex, idempotencyKey: key) }
+        let flow = flow, member = member, key = idempotencyKey, depth = max(1, depth), timeline = timeline
+        let prepared = Task {
+            let start = ContinuousClock.now
+            defer { timeline.add(.prepare, since: start) }
+            return flow.prepareImport(rows, firstIndex: firstIndex, idempotencyKey: key)
+        }
         var finished: [Xsc_Customers_V1_ImportRowResult] = []
+        let heldSince = ContinuousClock.now
         while inFlight.count > depth { finished += await inFlight.removeFirst().written.value }
+        timeline.add(.held, since: heldSince)
         let earlier = inFlight
         let turn = earlier.count >= depth ? earlier[earlier.count - depth].written : nil
         let written = Task {
             var batch = await prepared.value
             for previous in earlier { batch.deferConflicts(with: await previous.prepared.value) }
+            let waiting = ContinuousClock.now
             if let turn { _ = await turn.value }  // at most `depth` batches write at once
-            return await flow.writeImport(batch, member: member, idempotencyKey: key, after: earlier.map(\.written))
+            timeline.add(.turn, since: waiting)
+            return await flow.writeImport(batch, member: member, idempotencyKey: key, after: earlier.map(\.written), timeline: timeline)
         }
         inFlight.append((prepared, written))
         return finished

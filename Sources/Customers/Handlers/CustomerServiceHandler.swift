@@ -77,6 +77,7 @@ public struct CustomerServiceHandler: Xsc_Customers_V1_CustomerServiceHandler {
         var pipeline = ImportPipeline(flow: flow, member: member, idempotencyKey: key)
         var pending: [Xsc_Customers_V1_ImportCustomerRow] = []
         var received = 0
+        var readSince = ContinuousClock.now
         do {
             for try await row in requests {
                 guard received < CustomerFlow.maxImportRows else {
@@ -85,16 +86,20 @@ public struct CustomerServiceHandler: Xsc_Customers_V1_CustomerServiceHandler {
                 pending.append(row)
                 received += 1
                 if pending.count == CustomerFlow.importBatchSize {
+                    pipeline.timeline.add(.read, since: readSince)
                     add(await pipeline.submit(pending, firstIndex: Int32(received - pending.count)))
                     pending.removeAll(keepingCapacity: true)
+                    readSince = ContinuousClock.now
                 }
             }
         } catch {
             pipeline.cancel()
             throw error
         }
+        pipeline.timeline.add(.read, since: readSince)
         if !pending.isEmpty { add(await pipeline.submit(pending, firstIndex: Int32(received - pending.count))) }
         add(await pipeline.finish())
+        flow.logImport(pipeline.timeline, response: response)
         return response
     }
 

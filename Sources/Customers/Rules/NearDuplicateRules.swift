@@ -1,3 +1,5 @@
+import DomainKit
+
 /// What makes two customers of a team look like one person (DOMAIN.md: "same name and
 /// address, different phone"; and a phone typed with two neighbouring digits swapped).
 enum NearDuplicateRules {
@@ -54,6 +56,28 @@ enum NearDuplicateRules {
             bytes.swapAt(index, index + 1)
         }
         return result
+    }
+
+    /// The `transpositions` of a normalised phone that are normalised phones themselves, the
+    /// only ones that can be someone's: every stored phone went through `MainlandPhone`. The
+    /// import looks each one up in the phone index, ~9 probes a row and a third of PostgreSQL's
+    /// time per batch (bench/README.md, session 9); a mobile's first two digits swapped
+    /// (`18…` to `81…`) or a second digit below 3 after the swap never is one, so about one
+    /// probe in nine is spared and no look-alike is missed.
+    static func storableTranspositions(of digits: String) -> [String] {
+        transpositions(of: digits).filter(isStorable)
+    }
+
+    /// Whether `digits` is a phone as `MainlandPhone` normalises it: the mobile shape by bytes
+    /// (`1[3-9]` and nine digits, what its parser accepts), anything starting with 0 by the parser.
+    static func isStorable(_ digits: String) -> Bool {
+        let bytes = digits.utf8
+        guard let first = bytes.first else { return false }
+        if first == UInt8(ascii: "1") {
+            return bytes.count == 11 && (UInt8(ascii: "3")...UInt8(ascii: "9")).contains(bytes[bytes.index(after: bytes.startIndex)])
+                && bytes.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
+        }
+        return first == UInt8(ascii: "0") && MainlandPhone(digits)?.digits == digits
     }
 
     /// `transpositions` by Character, for text that is not ASCII (never a normalised phone).

@@ -16,7 +16,8 @@ struct ImportStaging: Sendable {
             id text NOT NULL, name text NOT NULL, name_key text NOT NULL, address text NOT NULL, address_key text NOT NULL,
             district_id text NOT NULL, kind smallint NOT NULL, dm_name text NOT NULL, dm_phone text NOT NULL, dm_notes text NOT NULL,
             p_name text NOT NULL, p_phone text NOT NULL, p_notes text NOT NULL, grade smallint NOT NULL,
-            tags text NOT NULL, phones text NOT NULL, phone_kinds text NOT NULL, swaps text NOT NULL
+            tags text NOT NULL, phones text NOT NULL, phone_kinds text NOT NULL, swaps text NOT NULL,
+            lost boolean NOT NULL DEFAULT false
         ) ON COMMIT DELETE ROWS
         """, prepared: false)
 
@@ -49,13 +50,35 @@ struct ImportStaging: Sendable {
             copy.append(v.tags.joined(separator: sep))
             copy.append(v.phones.map(\.digits).joined(separator: sep))
             copy.append(v.phones.map { $0.isMobile ? "mobile" : "landline" }.joined(separator: sep))
-            copy.append(v.phones.flatMap { NearDuplicateRules.transpositions(of: $0.digits) }.joined(separator: sep))
+            copy.append(v.phones.flatMap { NearDuplicateRules.storableTranspositions(of: $0.digits) }.joined(separator: sep))
             copy.endRow()
         }
         return copy
     }
 
-    /// Every staged row's customer (owner, team, creator and time shared).
+    /// Marks the staged rows that lose a phone (someone holds one of their phones already) and
+    /// returns, per such row, every live customer holding one of its phones (`ImportStore.held`):
+    /// the rows are decided before anything is written, so the phone rows go in with a plain
+    /// INSERT (ON CONFLICT's speculative insertion cost PostgreSQL half as much again as the
+    /// insert itself, session 9) and no row is written to be taken back. A phone someone takes
+    /// between this statement and the INSERT fails the INSERT on the unique index: the batch
+    /// rolls back and goes row by row, which answers the same.
+    static let markLostStatement = PostgresStatement("""
+        WITH lost AS (
+            UPDATE pg_temp.import_staging t SET lost = true
+            WHERE EXISTS (SELECT 1 FROM unnest(string_to_array(t.phones, E'\\x1f')) AS x(phone)
+                          JOIN customer_phones q ON q.phone = x.phone)
+            RETURNING t.id, t.phones
+        )
+        SELECT l.id AS row_id, h.id AS holder_id, h.owner_account_id, h.team_path, h.phones AS holder_phones
+        FROM lost l
+        LEFT JOIN LATERAL (SELECT c.id, c.owner_account_id, c.team_path, array_to_string(c.phones, E'\\x1f') AS phones
+                           FROM unnest(string_to_array(l.phones, E'\\x1f')) AS x(phone)
+                           JOIN customer_phones q ON q.phone = x.phone
+                           JOIN customers c ON c.id = q.customer_id AND c.merged_into IS NULL) AS h ON true
+        """)
+
+    /// Every staged row's customer that lost no phone (owner, team, creator and time shared).
     func insertCustomersStatement(owner: String, team: String, origin: String, at: Int64) -> PostgresStatement {
         PostgresStatement("""
             INSERT INTO customers (id, name, name_key, address, address_key, district_id, kind,
@@ -65,26 +88,26 @@ struct ImportStaging: Sendable {
                    t.p_name, t.p_phone, t.p_notes, t.grade, string_to_array(t.tags, E'\\x1f'), string_to_array(t.phones, E'\\x1f'),
                    $1, $2, $1, $3, $4, $4
             FROM pg_temp.import_staging t
+            WHERE NOT t.lost
             """, [.text(owner), .text(team), .text(origin), .timestampMillis(at)])
     }
 
-    /// Every staged phone row that is still free, returning the phones taken by this batch
-    /// (`ImportStore.claimed`). A phone someone holds (or is inserting: the unique index waits
-    /// for them) is skipped.
-    static let claimPhonesStatement = PostgresStatement("""
+    /// The phone rows of the staged rows that lost no phone (`markLostStatement` found every one
+    /// free; one taken since fails the statement on the unique index, which waits for a
+    /// concurrent insert of the same number to end).
+    static let insertPhonesStatement = PostgresStatement("""
         INSERT INTO customer_phones (phone, customer_id, kind)
         SELECT x.phone, t.id, x.kind
         FROM pg_temp.import_staging t,
              unnest(string_to_array(t.phones, E'\\x1f'), string_to_array(t.phone_kinds, E'\\x1f')) AS x(phone, kind)
+        WHERE NOT t.lost
         ORDER BY 1
-        ON CONFLICT (phone) DO NOTHING RETURNING phone
         """)
 
     /// Unclaimed referrals of the batch's phones, removed (their customers adopt them): only of
     /// phones a row of the batch now holds together with all its other phones. Runs after
-    /// `claimPhonesStatement` in the same pipeline, before the rows that lost a phone are taken
-    /// back, so it tells winners from losers itself: a loser's free phone keeps its referral for
-    /// whoever registers it. The check is a scalar subquery on purpose: it runs only for the few
+    /// `insertPhonesStatement` in the same pipeline; a row that lost a phone wrote nothing, so
+    /// its free phones keep their referrals for whoever registers them. The check is a scalar subquery on purpose: it runs only for the few
     /// waiting referrals found by phone, where a join let the planner start from the batch's
     /// thousand customers instead (a second per batch, session 6). The batch's phones and ids are
     /// each built once (ARRAY(...), an init plan), keeping the plan of the array-parameter form
@@ -107,12 +130,18 @@ struct ImportStaging: Sendable {
             FROM pg_temp.import_staging b
             JOIN customers c ON c.team_path = $1 AND c.name_key = b.name_key AND c.address_key = b.address_key
                 AND c.merged_into IS NULL AND c.id <> b.id
+            WHERE NOT b.lost
             UNION
             SELECT b.id, c.id, 'phone_transposition'
             FROM pg_temp.import_staging b
             CROSS JOIN LATERAL unnest(string_to_array(b.swaps, E'\\x1f')) AS s(phone)
             JOIN customer_phones p ON p.phone = s.phone
-            JOIN customers c ON c.id = p.customer_id AND c.team_path = $1 AND c.merged_into IS NULL AND c.id <> b.id
+            -- The customer by its key for each phone found (a lateral subquery, so never a hash
+            -- join over the whole team's customers, which the generic plan chose).
+            CROSS JOIN LATERAL (SELECT c.id FROM customers c
+                                WHERE c.id = p.customer_id AND c.team_path = $1 AND c.merged_into IS NULL AND c.id <> b.id
+                                OFFSET 0) AS c
+            WHERE NOT b.lost
             """, [.text(team)])
     }
 }

@@ -1,24 +1,38 @@
 import Postgres
 
-/// What a bulk import batch reads back and the statements it adds when needed (rows that lost a
-/// phone, look-alikes); the batch's own set-based statements read the COPYed rows
-/// (`ImportStaging`; CustomerFlow+Import explains the batch).
+/// What a bulk import batch reads back and the statements it adds when needed (look-alikes);
+/// the batch's own set-based statements read the COPYed rows (`ImportStaging`;
+/// CustomerFlow+Import explains the batch).
 struct ImportStore: Sendable {
     struct Row: Sendable {
         var id: String
         var valid: ValidCustomer
     }
 
-    func claimed(from rows: PostgresRows) throws -> Set<String> {
-        Set(try rows.map { try $0.decode(String.self, column: "phone") })
+    /// A live customer holding a phone of a staged row that lost it (`ImportStaging.markLostStatement`).
+    struct Holder: Sendable, Equatable {
+        var id: String
+        var ownerAccountID: String
+        var teamPath: String
+        var phones: [String]
     }
 
-    /// Takes back the rows of customers that lost a phone to someone else.
-    func remove(_ ids: [String], in tx: PostgresTransaction) async throws {
-        _ = try await tx.run([
-            PostgresStatement("DELETE FROM customer_phones WHERE customer_id = ANY($1::text[])", [.textArray(ids)]),
-            PostgresStatement("DELETE FROM customers WHERE id = ANY($1::text[])", [.textArray(ids)]),
-        ])
+    /// The holders of each losing row's phones, by row id (a row whose phone's holder could not
+    /// be read, e.g. merged meanwhile, has none and takes the single-row path).
+    func held(from rows: PostgresRows) throws -> [String: [Holder]] {
+        var held: [String: [Holder]] = [:]
+        for row in rows {
+            let id: String = try row.decode(column: "row_id")
+            guard let holderID = try row.decode(String?.self, column: "holder_id") else {
+                held[id, default: []] = held[id] ?? []
+                continue
+            }
+            let holder = Holder(id: holderID, ownerAccountID: try row.decode(column: "owner_account_id"),
+                                teamPath: try row.decode(column: "team_path"),
+                                phones: CustomerRecord.split(try row.decode(column: "holder_phones")))
+            if !(held[id]?.contains(holder) ?? false) { held[id, default: []].append(holder) }
+        }
+        return held
     }
 
     func referrals(from rows: PostgresRows) throws -> [(phone: String, referral: ReferralStore.Referral)] {
