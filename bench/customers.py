@@ -436,6 +436,12 @@ def main() -> int:
         if statements:
             statements.reset()
 
+        def settle() -> None:
+            # customers.sh turned autovacuum and timed checkpoints off: every row starts from
+            # fresh statistics and clean buffers instead of meeting them halfway.
+            subprocess.run(["psql", "-X", "-q", "-d", db_url, "-c", "VACUUM (ANALYZE)", "-c", "CHECKPOINT"],
+                           check=True, capture_output=True)
+
         placement = Placement(pg, [service.proc.pid] + ([before.proc.pid] if before else []), args.pg_cpu, args.client_cpu)
         for round_ in range(args.rounds):
             tag = f" [{round_ + 1}]" if args.rounds > 1 else ""
@@ -443,8 +449,10 @@ def main() -> int:
                 placement.set(pinned)
                 where = placement.suffix
                 if "create" in wanted:
+                    settle()
                     base = measured(run_pgbench(url, HERE / "customers" / "create.sql", args.pool, args.duration,
                                                 placement.clients, pg, "CreateCustomer SQL, pgbench" + where + tag))
+                    settle()
                     mine = measured(run_creates(service.address, stubs_dir, args.processes, args.concurrency, args.warmup, args.duration,
                                                 pg, service.proc.pid, args.perf if round_ == 0 and not pinned else "",
                                                 round_ * 2 + pinned))
@@ -452,6 +460,7 @@ def main() -> int:
                     mine["baseline"], mine["ratio"] = base["calls_per_s"], mine["calls_per_s"] / base["calls_per_s"]
                     results += [base, mine]
                     if args.client == "both":
+                        settle()
                         swift = measured(run_creates_xsc_load(service.address, args.processes * args.concurrency, args.warmup,
                                                               args.duration, pg, service.proc.pid, placement.clients, work,
                                                               round_ * 2 + pinned))
@@ -459,15 +468,18 @@ def main() -> int:
                         swift["baseline"], swift["ratio"] = base["calls_per_s"], swift["calls_per_s"] / base["calls_per_s"]
                         results.append(swift)
                 if "near" in wanted and round_ == 0 and not pinned:
+                    settle()
                     near = measured(run_pgbench(url, HERE / "customers" / "near-duplicates.sql", 4, args.duration,
                                                 placement.clients, pg, "near-duplicate lookup, pgbench (4 clients)"))
                     results.append(near)
                 if "import" in wanted:
                     batch = round_ * 2 + pinned
+                    settle()
                     copy = measured(run_copy(url, args.import_rows, work, args.import_phones, batch))
                     copy["label"] += where + tag
                     def import_before() -> dict:
                         # Rows of their own (serials 10 batches further on), into the same team.
+                        settle()
                         old = measured(run_import(before.address, stubs_dir, args.import_rows, pg, before.proc.pid, args.import_phones,
                                                   "", batch + 10, before.log.name if args.import_phases else ""))
                         old["label"] = old["label"].replace("ImportCustomers", "ImportCustomers before") + where + tag
@@ -476,6 +488,7 @@ def main() -> int:
                     # The other build first in every other row, so neither always meets a database
                     # the one before it just filled.
                     earlier = [import_before()] if before and batch % 2 == 1 else []
+                    settle()
                     imported = measured(run_import(service.address, stubs_dir, args.import_rows, pg, service.proc.pid, args.import_phones,
                                                    args.perf if round_ == 0 and not pinned else "", batch,
                                                    service.log.name if args.import_phases else ""))
