@@ -55,9 +55,10 @@ trap 'scripts/pg/stop-test-postgres.sh "$pg_dir" >/dev/null 2>&1 || true' EXIT
 # a benchmark run writes gigabytes, so the tables outgrew the buffers after the first rows (every
 # backend writing out dirty pages itself) and checkpoints struck in the middle of some rows (full
 # page images after each): later rounds got slower than earlier ones for reasons of neither the
-# service nor pgbench. Buffers that hold the run, no checkpoint but the one before each row.
+# service nor pgbench. Buffers that hold the run, no checkpoint or autovacuum during a row:
+# orders.py clears the outbox backlog, runs VACUUM ANALYZE and CHECKPOINT before each row.
 psql -X -q -d "$DATABASE_URL" -c "ALTER SYSTEM SET shared_buffers = '2GB'" -c "ALTER SYSTEM SET max_wal_size = '32GB'" \
-    -c "ALTER SYSTEM SET checkpoint_timeout = '1h'"
+    -c "ALTER SYSTEM SET checkpoint_timeout = '1h'" -c "ALTER SYSTEM SET autovacuum = off"
 if [ -n "$pg_stats" ]; then
     # pg_stat_statements is loaded at server start only.
     psql -X -q -d "$DATABASE_URL" -c "ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'"

@@ -46,7 +46,7 @@ WITH claim AS (
     FROM o
 ), timer AS (
     INSERT INTO xsc_timers (kind, subject_id, due_at, fire_at, payload, scheduled_at)
-    SELECT 'order.ack_deadline', o.id, now() + interval '300 s', now() + interval '300 s', '\x', now() FROM o
+    SELECT 'order.ack_deadline', o.id, now() + interval '3600 s', now() + interval '3600 s', '\x', now() FROM o
     ON CONFLICT (kind, subject_id) DO UPDATE SET
         generation = xsc_timers.generation + 1, due_at = EXCLUDED.due_at, fire_at = EXCLUDED.fire_at,
         payload = EXCLUDED.payload,

@@ -39,7 +39,7 @@ INSERT INTO xsc_outbox (event_id, destination, method_path, payload, next_attemp
     VALUES ('pgbc-' || :client_id || '-' || :n, 'customers', '/xsc.customers.v1.CustomerService/RecordCustomerSeen',
             decode(repeat('ef', 150), 'hex'), now(), now());
 INSERT INTO xsc_timers (kind, subject_id, due_at, fire_at, payload, scheduled_at)
-    VALUES ('order.ack_deadline', 'pgb-' || :client_id || '-' || :n, now() + interval '300 s', now() + interval '300 s', '\x', now())
+    VALUES ('order.ack_deadline', 'pgb-' || :client_id || '-' || :n, now() + interval '3600 s', now() + interval '3600 s', '\x', now())
     ON CONFLICT (kind, subject_id) DO UPDATE SET
         generation = xsc_timers.generation + 1, due_at = EXCLUDED.due_at, fire_at = EXCLUDED.fire_at,
         payload = EXCLUDED.payload,
