@@ -148,7 +148,7 @@ let package = Package(
         .testTarget(name: "ServiceKitStoreTests", dependencies: ["XSCTestSupport", "ServiceKitStore", "ServiceKit", "Postgres", "LibPQ", "RPC", "ProtoCodec"]),
         .testTarget(name: "NotificationsTests", dependencies: [
             "XSCTestSupport",
-            "Notifications", "HTTPClient", "DomainKit", "ServiceKit", "ServiceKitStore", "Postgres", "LibPQ", "RPC", "ServiceAPI", "Messages", "NetIO",
+            "Notifications", "HTTPClient", "DomainKit", "ServiceKit", "ServiceKitStore", "Postgres", "LibPQ", "RPC", "ServiceAPI", "Messages", "NetIO", "ProtoCodec",
         ]),
         .testTarget(name: "CustomersTests", dependencies: ["Customers", "DomainKit", "XSCTestSupport", "ServiceKitStore", "ServiceKit", "Postgres", "RPC", "Messages", "ProtoCodec"]),
         .testTarget(name: "OrdersTests", dependencies: ["Orders", "XSCTestSupport", "ServiceKitStore", "ServiceKit", "Postgres", "RPC", "Messages", "ProtoCodec"]),

@@ -107,8 +107,8 @@ public struct RPCOutboxDeliverer: OutboxDeliverer {
         }
         let options = CallOptions(metadata: try await metadata(for: message), timeout: timeout)
         do {
-            let _: EncodedMessage = try await channel.unary(path: message.methodPath,
-                                                            request: EncodedMessage(message.payload), options: options)
+            let _: OpaqueMessage = try await channel.unary(path: message.methodPath,
+                                                            request: OpaqueMessage(bytes: message.payload), options: options)
         } catch let error as RPCError {
             throw classified(error)
         }
@@ -120,18 +120,18 @@ public struct RPCOutboxDeliverer: OutboxDeliverer {
         var errors: [(any Error)?] = Array(repeating: nil, count: messages.count)
         var byDestination: [String: [Int]] = [:]
         for (index, message) in messages.enumerated() { byDestination[message.destination, default: []].append(index) }
-        var groups: [(RPCChannel, [Int], [UnaryBatchCall<EncodedMessage>])] = []
+        var groups: [(RPCChannel, [Int], [UnaryBatchCall<OpaqueMessage>])] = []
         for (destination, indices) in byDestination {
             guard let channel = channels(destination) else {
                 for index in indices { errors[index] = OutboxDeliveryError.unknownDestination(destination) }
                 continue
             }
-            var calls: [UnaryBatchCall<EncodedMessage>] = []
+            var calls: [UnaryBatchCall<OpaqueMessage>] = []
             var sent: [Int] = []
             for index in indices {
                 do {
                     let options = CallOptions(metadata: try await metadata(for: messages[index]), timeout: timeout)
-                    calls.append(UnaryBatchCall(path: messages[index].methodPath, request: EncodedMessage(messages[index].payload),
+                    calls.append(UnaryBatchCall(path: messages[index].methodPath, request: OpaqueMessage(bytes: messages[index].payload),
                                                 options: options))
                     sent.append(index)
                 } catch {
@@ -140,11 +140,11 @@ public struct RPCOutboxDeliverer: OutboxDeliverer {
             }
             groups.append((channel, sent, calls))
         }
-        let outcomes = await withTaskGroup(of: ([Int], [Result<EncodedMessage, RPCError>]).self) { group in
+        let outcomes = await withTaskGroup(of: ([Int], [Result<OpaqueMessage, RPCError>]).self) { group in
             for (channel, indices, calls) in groups {
-                group.addTask { (indices, await channel.unaryBatch(calls, as: EncodedMessage.self)) }
+                group.addTask { (indices, await channel.unaryBatch(opaque: calls)) }
             }
-            var all: [([Int], [Result<EncodedMessage, RPCError>])] = []
+            var all: [([Int], [Result<OpaqueMessage, RPCError>])] = []
             for await outcome in group { all.append(outcome) }
             return all
         }
@@ -169,22 +169,5 @@ public struct RPCOutboxDeliverer: OutboxDeliverer {
 
     private func classified(_ error: RPCError) -> any Error {
         permanentCodes.contains(error.code) ? OutboxDeliveryError.permanent(error.description) : error
-    }
-}
-
-/// A message already in its wire form: sent as is, received as is.
-public struct EncodedMessage: ProtoMessage {
-    public static let protoMessageName = "xsc.EncodedMessage"
-    public var bytes: [UInt8] = []
-
-    public init() {}
-    public init(_ bytes: [UInt8]) { self.bytes = bytes }
-
-    public static func decode(_ bytes: UnsafeRawBufferPointer, arena: ProtoArena) throws(ProtoDecodeError) -> EncodedMessage {
-        EncodedMessage(Array(bytes))
-    }
-
-    public func encode(appendingTo buffer: inout [UInt8], arena: ProtoArena) {
-        buffer.append(contentsOf: bytes)
     }
 }

@@ -3,6 +3,7 @@ import Foundation
 import Messages
 @testable import Notifications
 import Postgres
+import ProtoCodec
 import RPC
 import ServiceKit
 import ServiceKitStore
@@ -15,9 +16,9 @@ final class FakeOrders: RPCServiceProvider, Sendable {
 
     var rpcService: RPCService {
         RPCService(name: "xsc.orders.v1.OrderService", methods: [
-            .unary("AcknowledgeBySms") { [self] (request: Xsc_Notifications_V1_SmsAcknowledgement, _: ServerContext) -> EncodedMessage in
+            .unary("AcknowledgeBySms") { [self] (request: Xsc_Notifications_V1_SmsAcknowledgement, _: ServerContext) -> OpaqueMessage in
                 received.withLock { $0.append(request) }
-                return EncodedMessage()
+                return OpaqueMessage()
             },
         ])
     }

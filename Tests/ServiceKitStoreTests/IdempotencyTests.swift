@@ -1,6 +1,7 @@
 import XSCTestSupport
 import Foundation
 import Postgres
+import ProtoCodec
 import RPC
 import ServiceKitStore
 import XCTest
@@ -28,11 +29,11 @@ final class IdempotencyTests: XCTestCase {
         let store = self.store
         let response = try await pool.transaction { transaction in
             try await store.run(in: transaction, scope: "orders.Create/acct-1", key: key,
-                                request: EncodedMessage(Array(body.utf8))) {
+                                request: OpaqueMessage(bytes: Array(body.utf8))) {
                 bodyRuns?.increment()
                 let id = UUID().uuidString
                 try await transaction.execute("INSERT INTO orders (id, body) VALUES ($1, $2)", [.text(id), .bytea(Array(body.utf8))])
-                return EncodedMessage(Array(id.utf8))
+                return OpaqueMessage(bytes: Array(id.utf8))
             }
         }
         return String(decoding: response.bytes, as: UTF8.self)
@@ -76,7 +77,7 @@ final class IdempotencyTests: XCTestCase {
 
     func testScopesSeparateKeySpaces() async throws {
         let store = self.store
-        let request = EncodedMessage(Array("same".utf8))
+        let request = OpaqueMessage(bytes: Array("same".utf8))
         for scope in ["orders.Create/acct-1", "orders.Create/acct-2"] {
             let claim = try await pool.transaction { transaction in
                 try await store.claim(in: transaction, scope: scope, key: "shared-key", request: request.bytes)
@@ -90,7 +91,7 @@ final class IdempotencyTests: XCTestCase {
         struct Boom: Error {}
         do {
             _ = try await pool.transaction { transaction in
-                try await store.run(in: transaction, scope: "s", key: "k", request: EncodedMessage([1])) { () -> EncodedMessage in
+                try await store.run(in: transaction, scope: "s", key: "k", request: OpaqueMessage(bytes: [1])) { () -> OpaqueMessage in
                     throw Boom()
                 }
             }
@@ -114,7 +115,7 @@ final class IdempotencyTests: XCTestCase {
         }
         do {
             _ = try await pool.transaction { transaction in
-                try await store.run(in: transaction, scope: "s", key: "k", request: EncodedMessage(request)) { EncodedMessage() }
+                try await store.run(in: transaction, scope: "s", key: "k", request: OpaqueMessage(bytes: request)) { OpaqueMessage() }
             }
             XCTFail("expected the stored error")
         } catch let error as RPCError {

@@ -1,5 +1,6 @@
 import XSCTestSupport
 import Postgres
+import ProtoCodec
 import RPC
 import ServiceKitStore
 import XCTest
@@ -322,16 +323,16 @@ struct ProbeService: RPCServiceProvider {
 
     var rpcService: RPCService {
         RPCService(name: "test.Probe", methods: [
-            .unary("Echo") { (request: EncodedMessage, context: ServerContext) -> EncodedMessage in
+            .unary("Echo") { (request: OpaqueMessage, context: ServerContext) -> OpaqueMessage in
                 let key = context.requestMetadata[IdempotencyStore.metadataKey] ?? "-"
                 let actor = context.requestMetadata["x-actor"] ?? "-"
                 Self.lastSeen.withLock { $0 = key + "|" + actor }
                 return request
             },
-            .unary("Invalid") { (_: EncodedMessage, _) -> EncodedMessage in
+            .unary("Invalid") { (_: OpaqueMessage, _) -> OpaqueMessage in
                 throw RPCError(code: .invalidArgument, message: "bad payload")
             },
-            .unary("Unavailable") { (_: EncodedMessage, _) -> EncodedMessage in
+            .unary("Unavailable") { (_: OpaqueMessage, _) -> OpaqueMessage in
                 throw RPCError(code: .unavailable, message: "try later")
             },
         ])

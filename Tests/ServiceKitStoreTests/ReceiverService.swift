@@ -1,5 +1,6 @@
 import XSCTestSupport
 import Postgres
+import ProtoCodec
 import RPC
 import ServiceKitStore
 import Synchronization
@@ -22,7 +23,7 @@ final class ReceiverService: RPCServiceProvider, Sendable {
 
     var rpcService: RPCService {
         RPCService(name: "test.Receiver", methods: [
-            .unary("Apply") { [self] (request: EncodedMessage, context: ServerContext) -> EncodedMessage in
+            .unary("Apply") { [self] (request: OpaqueMessage, context: ServerContext) -> OpaqueMessage in
                 guard let eventID = IdempotencyStore.key(from: context.requestMetadata) else {
                     throw RPCError(code: .invalidArgument, message: "no idempotency-key")
                 }
@@ -32,7 +33,7 @@ final class ReceiverService: RPCServiceProvider, Sendable {
                     try await transaction.execute("INSERT INTO effects (event_id, payload) VALUES ($1, $2)",
                                                   [.text(eventID), .bytea(request.bytes)])
                 }
-                return EncodedMessage()
+                return OpaqueMessage()
             },
         ])
     }
