@@ -450,6 +450,13 @@ def median_of(readings: list[dict]) -> dict:
             if key.endswith("_us"):
                 merged[key] = round(merged[key])
     merged["rounds"] = [r["calls_per_s"] for r in readings]
+    # Each server's CPU and RSS per call as the median over the rounds too (the table showed the
+    # first round's alone).
+    if all(len(r.get("servers", [])) == len(merged.get("servers", [])) for r in readings):
+        merged["servers"] = [
+            {**server, **{key: statistics.median(r["servers"][index][key] for r in readings)
+                          for key in ("cpu_us_per_call", "rss_max_mib") if key in server}}
+            for index, server in enumerate(merged.get("servers", []))]
     if all("instructions_per_call" in r for r in readings):
         merged["instructions_per_call"] = statistics.median(sum(r["instructions_per_call"].values()) for r in readings)
     return merged
