@@ -10,21 +10,29 @@ public struct PipelineParameters: Sendable {
     /// Starts with a placeholder byte, so the buffer has an address even when every value is
     /// empty (an empty binary value needs a non-NULL pointer: NULL means SQL NULL).
     var bytes: [UInt8] = [0]
-    var starts: [Int32] = []
-    var lengths: [Int32] = []
-    var formats: [Int32] = []
-    /// Type OIDs (0 = let the server infer the type: text and NULL).
-    public private(set) var types: [UInt32] = []
+    /// Per parameter, where its bytes are and how libpq sends them: one array, one append per
+    /// parameter (four arrays cost four uniqueness and capacity checks per value).
+    var slots: [Slot] = []
+
+    struct Slot {
+        let start: Int32
+        /// -1: NULL.
+        let length: Int32
+        /// 0 text, 1 binary.
+        let format: Int32
+        /// Type OID (0 = let the server infer the type: text and NULL).
+        let type: UInt32
+    }
 
     public init() {}
 
-    public var count: Int { types.count }
+    public var count: Int { slots.count }
+
+    /// The type OIDs of the parameters in `range` (0 = inferred by the server).
+    public func types(in range: Range<Int>) -> [UInt32] { slots[range].map(\.type) }
 
     public mutating func reserveCapacity(_ parameters: Int) {
-        starts.reserveCapacity(parameters)
-        lengths.reserveCapacity(parameters)
-        formats.reserveCapacity(parameters)
-        types.reserveCapacity(parameters)
+        slots.reserveCapacity(parameters)
         // A guess of 16 bytes per value, kept under glibc's large-request size (1 KiB): a large
         // request makes malloc first consolidate every free small chunk, on every pipeline.
         bytes.reserveCapacity(min(parameters * 16, Self.largeRequestBelow))
@@ -86,15 +94,18 @@ public struct PipelineParameters: Sendable {
     }
 
     private mutating func add(type: UInt32, format: Int32, start: Int, length: Int) {
-        types.append(type)
-        formats.append(format)
-        starts.append(Int32(start))
-        lengths.append(Int32(length))
+        slots.append(Slot(start: Int32(start), length: Int32(length), format: format, type: type))
     }
 
     /// Whether the parameters in `range` have exactly `types` (a prepared statement's types).
     public func types(in range: Range<Int>, equal other: [UInt32]) -> Bool {
-        other.count == range.count && types[range].elementsEqual(other)
+        guard other.count == range.count else { return false }
+        var index = range.lowerBound
+        for type in other {
+            if slots[index].type != type { return false }
+            index += 1
+        }
+        return true
     }
 
     /// The parameters in libpq's layout for the duration of `body`: value pointers (nil for
@@ -102,26 +113,30 @@ public struct PipelineParameters: Sendable {
     /// addresses of its range). libpq copies the data before the send call returns.
     func withLibPQArrays<R>(_ body: (UnsafePointer<UnsafePointer<CChar>?>, UnsafePointer<Int32>,
                                      UnsafePointer<Int32>, UnsafePointer<UInt32>) -> R) -> R {
-        let count = types.count
-        return bytes.withUnsafeBufferPointer { data in
-            // On the stack for any ordinary pipeline; one slot at least, so the address exists.
-            withUnsafeTemporaryAllocation(of: UnsafePointer<CChar>?.self, capacity: max(count, 1)) { values in
-                let base = UnsafeRawPointer(data.baseAddress!)
-                values[0] = nil
-                for index in 0..<count {
-                    values[index] = lengths[index] < 0
-                        ? nil : (base + Int(starts[index])).assumingMemoryBound(to: CChar.self)
-                }
-                return lengths.withUnsafeBufferPointer { lengthBuffer in
-                    formats.withUnsafeBufferPointer { formatBuffer in
-                        types.withUnsafeBufferPointer { typeBuffer in
-                            withUnsafePointer(to: Int32(0)) { zero in
-                                withUnsafePointer(to: UInt32(0)) { zeroType in
-                                    body(UnsafePointer(values.baseAddress!), lengthBuffer.baseAddress ?? zero,
-                                         formatBuffer.baseAddress ?? zero, typeBuffer.baseAddress ?? zeroType)
-                                }
+        // On the stack for any ordinary pipeline; one element at least, so the addresses exist.
+        let count = slots.count, room = max(slots.count, 1)
+        return withUnsafeTemporaryAllocation(of: UnsafePointer<CChar>?.self, capacity: room) { values in
+            withUnsafeTemporaryAllocation(of: Int32.self, capacity: 2 * room) { numbers in
+                withUnsafeTemporaryAllocation(of: UInt32.self, capacity: room) { types in
+                    bytes.withUnsafeBufferPointer { data in
+                        let base = UnsafeRawPointer(data.baseAddress!)
+                        values[0] = nil
+                        numbers[0] = 0
+                        numbers[room] = 0
+                        types[0] = 0
+                        slots.withUnsafeBufferPointer { slots in
+                            for index in 0..<count {
+                                let slot = slots[index]
+                                values[index] = slot.length < 0
+                                    ? nil : (base + Int(slot.start)).assumingMemoryBound(to: CChar.self)
+                                numbers[index] = slot.length
+                                numbers[room + index] = slot.format
+                                types[index] = slot.type
                             }
                         }
+                        // Lengths first, formats after them, in one allocation.
+                        return body(UnsafePointer(values.baseAddress!), UnsafePointer(numbers.baseAddress!),
+                                    UnsafePointer(numbers.baseAddress! + room), UnsafePointer(types.baseAddress!))
                     }
                 }
             }

@@ -150,7 +150,7 @@ final class Session {
         for statement in statements {
             if let note = statement.commitNote { plan.notes.append(note) }
         }
-        let parameterCount = (statements.reduce(0) { $0 + $1.parameters.count }) + (prefix.reduce(0) { $0 + $1.parameters.count })
+        let parameterCount = (statements.reduce(0) { $0 + $1.parameterCount }) + (prefix.reduce(0) { $0 + $1.parameterCount })
         plan.parameters.reserveCapacity(parameterCount)
         plan.steps.reserveCapacity(prefix.count + statements.count)
         plan.executed.reserveCapacity(prefix.count + statements.count)
@@ -163,8 +163,17 @@ final class Session {
     /// sees its SQL with these parameter types, and its execution.
     private func add(_ statement: PostgresStatement, to plan: inout Plan) throws(PostgresError) {
         let first = plan.parameters.count
-        for (index, value) in statement.parameters.enumerated() {
-            try plan.parameters.append(value, position: index + 1)
+        switch statement.values {
+        case .single(let values):
+            for (index, value) in values.enumerated() { try plan.parameters.append(value, position: index + 1) }
+        case .parts(let parts, _):
+            var position = 0
+            for part in parts {
+                for value in part {
+                    position += 1
+                    try plan.parameters.append(value, position: position)
+                }
+            }
         }
         let range = first..<plan.parameters.count
         guard statement.prepared else {
@@ -180,7 +189,7 @@ final class Session {
         } else {
             nextStatementNumber += 1
             name = "xsc_\(nextStatementNumber)"
-            let types = Array(parameters.types[range])
+            let types = parameters.types(in: range)
             plan.newlyPrepared.append((plan.steps.count, statement.sql, types, name))
             plan.steps.append(.prepare(name: name, sql: statement.sql, parameterTypes: types))
         }
@@ -210,7 +219,7 @@ final class Session {
                 pendingNotes.failed()
                 // A plan whose result type changed under it (ALTER TABLE) is re-prepared next time.
                 if error.sqlState == "0A000", let sql = executed.preparedSQL {
-                    forgetPrepared(sql: sql, types: Array(plan.parameters.types[executed.parameters]))
+                    forgetPrepared(sql: sql, types: plan.parameters.types(in: executed.parameters))
                 }
                 throw error
             case .skipped:

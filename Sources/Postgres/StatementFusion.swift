@@ -20,7 +20,9 @@ public struct StatementFusion: Sendable {
     /// Each part's parameter count (for renumbering), and everything the parts carry, gathered
     /// as they are appended so `statement()` copies no part.
     private var parameterCounts: [Int] = []
-    private var values: [PostgresValue] = []
+    /// The parts' parameter arrays as they are (one retain per part, not per value).
+    private var valueParts: [[PostgresValue]] = []
+    private var valueCount = 0
     private var notes: [any Sendable] = []
     private var lastPrepared = true
     private var unnamed = 0
@@ -41,17 +43,21 @@ public struct StatementFusion: Sendable {
             // some 70 parameters).
             shape.reserve(16)
             parameterCounts.reserveCapacity(16)
-            values.reserveCapacity(96)
+            valueParts.reserveCapacity(16)
             notes.reserveCapacity(8)
         }
         if let name {
             shape.append(name: name, sql: statement.sql)
         } else {
             unnamed += 1
-            shape.append(name: "fused_\(unnamed)", sql: statement.sql)
+            shape.append(name: Self.unnamedPart(unnamed), sql: statement.sql)
         }
-        parameterCounts.append(statement.parameters.count)
-        values += statement.parameters
+        parameterCounts.append(statement.parameterCount)
+        switch statement.values {
+        case .single(let values): valueParts.append(values)
+        case .parts(let parts, _): valueParts += parts
+        }
+        valueCount += statement.parameterCount
         if let note = statement.commitNote { notes.append(note) }
         lastPrepared = statement.prepared
     }
@@ -79,8 +85,15 @@ public struct StatementFusion: Sendable {
         } else {
             text = fusedText()
         }
-        return PostgresStatement(text, values, prepared: lastPrepared, commitNote: note)
+        return PostgresStatement(text, parts: valueParts, count: valueCount, prepared: lastPrepared, commitNote: note)
     }
+
+    /// The name of the `number`th part appended without one (spelled once for the usual counts).
+    private static func unnamedPart(_ number: Int) -> String {
+        number < unnamedParts.count ? unnamedParts[number] : "fused_\(number)"
+    }
+
+    private static let unnamedParts = (0..<24).map { "fused_\($0)" }
 
     /// The parts as one `WITH` statement, each part's `$n` renumbered past the parts before it.
     private func fusedText() -> String {

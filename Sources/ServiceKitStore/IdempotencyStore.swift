@@ -204,7 +204,17 @@ public struct IdempotencyStore: Sendable {
         in transaction: PostgresTransaction, scope: String, key: String, request: Request,
         _ body: () async throws -> Response
     ) async throws -> Response {
-        switch try await claim(in: transaction, scope: scope, key: key, request: request.serializedBytes()) {
+        try await run(in: transaction, scope: scope, key: key, requestBytes: request.serializedBytes(), body)
+    }
+
+    /// `run` for a caller that already has the bytes that identify its request (a normalised
+    /// form it encoded anyway): the same bytes must be given on every path that writes or
+    /// checks this scope's keys.
+    public func run<Response: ProtoMessage>(
+        in transaction: PostgresTransaction, scope: String, key: String, requestBytes: [UInt8],
+        _ body: () async throws -> Response
+    ) async throws -> Response {
+        switch try await claim(in: transaction, scope: scope, key: key, request: requestBytes) {
         case .replay(let answer):
             guard answer.status == .ok else { throw RPCError(code: answer.status, message: answer.message) }
             return try Response(serializedBytes: answer.response)

@@ -12,6 +12,8 @@ extension OrderFlow {
     /// Submits one order. Idempotent on `idempotencyKey` (same key + same request -> the
     /// first answer; different request -> FAILED_PRECONDITION) and on (source, partner,
     /// external_id) (same order again -> it, with `existing`; another order -> ALREADY_EXISTS).
+    /// "Same request" is the same normalised submission (`fingerprint`: "+86 138..." and
+    /// "138..." alike), whose bytes the intake encodes anyway for the order's row.
     public func submit(_ request: Xsc_Orders_V1_SubmitOrderRequest, actor: VerifiedActor,
                        idempotencyKey: String?) async throws -> Xsc_Orders_V1_SubmitOrderResponse {
         try await submission(request, actor: actor, idempotencyKey: idempotencyKey).response
@@ -48,7 +50,7 @@ extension OrderFlow {
         let response = try await pool.transaction { tx in
             if let idempotencyKey {
                 return try await idempotency.run(in: tx, scope: Self.idempotencyScope(actor), key: idempotencyKey,
-                                                 request: request) {
+                                                 requestBytes: Self.fingerprint(valid)) {
                     try await insert(valid, actor: actor, in: tx)
                 }
             }
@@ -137,7 +139,8 @@ extension OrderFlow {
         var response = Xsc_Orders_V1_SubmitOrderResponse()
         response.order = order.message(access: actor.role == .partner ? .partner : .full)
         var write = StatementFusion(shapes: intakeWriteShapes)
-        store.insertParts(order, requestFingerprint: Self.fingerprint(valid), note: valid.note, actor: EventActor(actor),
+        let fingerprint = Self.fingerprint(valid)
+        store.insertParts(order, requestFingerprint: fingerprint, note: valid.note, actor: EventActor(actor),
                           catalogVersion: facts.version, into: &write)
         write.append(contentsOf: notifier.promptStatements("order_new_lead", to: routing.officeLeads, order: order))
         write.append(contentsOf: publisher.orderSubmittedStatements(order, submitter: SubmitterFacts(accountID: actor.accountID,
@@ -149,7 +152,7 @@ extension OrderFlow {
             let answer = response.serializedBytes()
             encoded = answer
             write.append(idempotency.answeredInsertStatement(scope: Self.idempotencyScope(actor), key: idempotencyKey,
-                                                             request: request.serializedBytes(),
+                                                             request: fingerprint,
                                                              answer: .init(response: answer)))
         }
         guard let statement = write.statement() else { return SubmissionAnswer(response: response, encoded: encoded) }

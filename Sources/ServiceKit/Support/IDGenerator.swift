@@ -20,15 +20,8 @@ public enum SystemIDs {
     /// 128 random bits as 32 lower-case hex digits (request ids), from the same buffered
     /// kernel randomness: no system call per id.
     public static func random128Hex() -> String {
-        let bytes = randomBytes.take16()
-        let digits: [UInt8] = Array("0123456789abcdef".utf8)
-        return String(unsafeUninitializedCapacity: 32) { out in
-            for (index, byte) in bytes.enumerated() {
-                out[2 * index] = digits[Int(byte >> 4)]
-                out[2 * index + 1] = digits[Int(byte & 0x0F)]
-            }
-            return 32
-        }
+        let (high, low) = randomBytes.take128()
+        return Hex.words(high, low)
     }
 
     private static let randomBytes = RandomBytes()
@@ -38,29 +31,34 @@ public enum SystemIDs {
 public enum UUIDv7 {
     /// The id for `millis` with random bits from `random`.
     public static func make(millis: Int64, random: RandomBytes) -> String {
-        var bytes = random.take16()
-        let time = UInt64(truncatingIfNeeded: millis)
-        for index in 0..<6 { bytes[index] = UInt8(truncatingIfNeeded: time >> (40 - 8 * UInt64(index))) }
-        bytes[6] = 0x70 | (bytes[6] & 0x0F)  // version 7
-        bytes[8] = 0x80 | (bytes[8] & 0x3F)  // variant 10
-        return text(bytes)
+        let (high, low) = random.take128()
+        let time = UInt64(truncatingIfNeeded: millis) & 0xFFFF_FFFF_FFFF
+        // 48 bits of time, version 7, 12 random bits | variant 10, 62 random bits.
+        let first = time << 16 | 0x7000 | (high & 0x0FFF)
+        let second = 0x8000_0000_0000_0000 | (low & 0x3FFF_FFFF_FFFF_FFFF)
+        return text(first, second)
     }
 
-    /// 8-4-4-4-12 lower-case hex of 16 bytes.
-    static func text(_ bytes: [UInt8]) -> String {
-        precondition(bytes.count == 16)
-        let digits: [UInt8] = Array("0123456789abcdef".utf8)
-        return String(unsafeUninitializedCapacity: 36) { out in
-            var position = 0
-            for (index, byte) in bytes.enumerated() {
-                if index == 4 || index == 6 || index == 8 || index == 10 {
-                    out[position] = UInt8(ascii: "-")
-                    position += 1
+    /// 8-4-4-4-12 lower-case hex of 16 bytes (`first` the high 8, big-endian).
+    static func text(_ first: UInt64, _ second: UInt64) -> String {
+        String(unsafeUninitializedCapacity: 36) { out in
+            // Digit by digit from the right, dashes at 8, 13, 18 and 23.
+            var position = 35
+            func write(_ word: UInt64) {
+                var rest = word
+                for _ in 0..<16 {
+                    if position == 23 || position == 18 || position == 13 || position == 8 {
+                        out[position] = UInt8(ascii: "-")
+                        position -= 1
+                    }
+                    let nibble = UInt8(truncatingIfNeeded: rest) & 0x0F
+                    out[position] = nibble < 10 ? UInt8(ascii: "0") &+ nibble : UInt8(ascii: "a") &+ (nibble &- 10)
+                    position -= 1
+                    rest >>= 4
                 }
-                out[position] = digits[Int(byte >> 4)]
-                out[position + 1] = digits[Int(byte & 0x0F)]
-                position += 2
             }
+            write(second)
+            write(first)
             return 36
         }
     }
@@ -79,15 +77,18 @@ public final class RandomBytes: Sendable {
 
     public init() {}
 
-    /// 16 bytes never handed out before.
-    func take16() -> [UInt8] {
+    /// 16 bytes never handed out before, as two words (no array per id).
+    func take128() -> (UInt64, UInt64) {
         state.withLock { state in
             if state.offset + 16 > state.buffer.count {
                 state.buffer.withUnsafeMutableBytes { arc4random_buf($0.baseAddress!, $0.count) }
                 state.offset = 0
             }
             defer { state.offset += 16 }
-            return Array(state.buffer[state.offset..<state.offset + 16])
+            return state.buffer.withUnsafeBytes { raw in
+                (raw.loadUnaligned(fromByteOffset: state.offset, as: UInt64.self),
+                 raw.loadUnaligned(fromByteOffset: state.offset + 8, as: UInt64.self))
+            }
         }
     }
 }
