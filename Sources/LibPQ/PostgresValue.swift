@@ -30,9 +30,17 @@ public enum PostgresValue: Sendable, Hashable {
         for (index, value) in values.enumerated() {
             if index > 0 { literal.append(UInt8(ascii: ",")) }
             literal.append(quote)
-            for byte in value.utf8 {
-                if byte == quote || byte == backslash { literal.append(backslash) }
-                literal.append(byte)
+            var text = value
+            text.withUTF8 { utf8 in
+                // Most elements (ids, codes) need no escape: copied whole.
+                if !utf8.contains(where: { $0 == quote || $0 == backslash }) {
+                    literal.append(contentsOf: utf8)
+                    return
+                }
+                for byte in utf8 {
+                    if byte == quote || byte == backslash { literal.append(backslash) }
+                    literal.append(byte)
+                }
             }
             literal.append(quote)
         }

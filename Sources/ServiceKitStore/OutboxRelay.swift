@@ -362,6 +362,19 @@ public final class OutboxRelay: BackgroundWorker {
         for (index, string) in strings.enumerated() {
             if index > 0 { out.append(UInt8(ascii: ",")) }
             out.append(UInt8(ascii: "\""))
+            var text = string
+            let plain = text.withUTF8 { utf8 in
+                // Event ids need no escape: copied whole.
+                guard !utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) else {
+                    return false
+                }
+                out.append(contentsOf: utf8)
+                return true
+            }
+            if plain {
+                out.append(UInt8(ascii: "\""))
+                continue
+            }
             for byte in string.utf8 {
                 switch byte {
                 case UInt8(ascii: "\""), UInt8(ascii: "\\"):

@@ -5,6 +5,11 @@ extension String {
     /// Without leading and trailing whitespace: ASCII, no-break, ideographic (full-width) and
     /// the other Unicode spaces, plus zero-width marks pasted with them.
     public var trimmedForPeople: String {
+        // Printable ASCII at both ends (ids, codes, most names): nothing to trim, and no
+        // scalar decoding to find that out.
+        if let head = utf8.first, let tail = utf8.last, (0x21...0x7E).contains(head), (0x21...0x7E).contains(tail) {
+            return self
+        }
         let scalars = unicodeScalars
         // Most text has nothing to trim: itself, without building a copy.
         if let head = scalars.first, let tail = scalars.last, !PeopleText.isTrimmable(head), !PeopleText.isTrimmable(tail) {

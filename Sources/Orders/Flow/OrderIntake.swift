@@ -167,8 +167,10 @@ extension OrderFlow {
         var problems = FieldViolations()
         let rule = valid.source.priceRule
         var lines: [OrderRecord.Line] = []
+        lines.reserveCapacity(valid.lines.count)
         for (index, line) in valid.lines.enumerated() {
-            let field = "lines[\(index)]"
+            // Spelled only for a problem: most orders have none.
+            var field: String { "lines[\(index)]" }
             guard let known = prices[line.skuID] else {
                 problems.add(field + ".sku_id", "unknown SKU \(line.skuID)")
                 continue

@@ -128,15 +128,31 @@ struct OrderNotifier: Sendable {
         return request
     }
 
-    /// "2件商品 合计¥1,296.00 送至cq-o1-d3" - what a lead needs to decide, without the
-    /// customer's phone.
+    /// "2件商品 合计¥1296.00 送至cq-o1-d3" - what a lead needs to decide, without the
+    /// customer's phone. Appended into one reserved String (interpolation grew it piece by
+    /// piece, on every order).
     static func summary(of order: OrderRecord) -> String {
         let units = order.lines.reduce(0) { $0 + Int($1.quantity) }
-        return "\(units)件商品 合计¥\(yuan(order.totalFen)) 送至\(order.districtID)"
+        var text = ""
+        text.reserveCapacity(40 + order.districtID.utf8.count)
+        text += String(units)
+        text += "件商品 合计¥"
+        appendYuan(order.totalFen, to: &text)
+        text += " 送至"
+        text += order.districtID
+        return text
     }
 
     static func yuan(_ fen: Int64) -> String {
+        var text = ""
+        appendYuan(fen, to: &text)
+        return text
+    }
+
+    private static func appendYuan(_ fen: Int64, to text: inout String) {
         let cents = fen % 100
-        return "\(fen / 100).\(cents < 10 ? "0" : "")\(cents)"
+        text += String(fen / 100)
+        text += cents < 10 ? ".0" : "."
+        text += String(cents)
     }
 }

@@ -80,16 +80,18 @@ enum SubmissionValidation {
         }
 
         var lines: [ValidSubmission.Line] = []
+        lines.reserveCapacity(min(request.lines.count, SubmissionLimits.maxLines))
         if request.lines.isEmpty || request.lines.count > SubmissionLimits.maxLines {
             problems.add("lines", "an order has 1 to \(SubmissionLimits.maxLines) lines")
         }
-        var seenSKUs = Set<String>()
         for (index, line) in request.lines.prefix(SubmissionLimits.maxLines).enumerated() {
             // Built only for a problem: most orders have none.
             func field(_ name: String) -> String { "lines[\(index)]." + name }
             let sku = line.skuId.trimmedForPeople
             checkID(sku, field: field("sku_id"), required: true, into: &problems)
-            if !sku.isEmpty && !seenSKUs.insert(sku).inserted {
+            // A scan of the lines so far (at most `maxLines`): cheaper than a Set for the few
+            // lines of an order.
+            if !sku.isEmpty && lines.contains(where: { $0.skuID == sku }) {
                 problems.add(field("sku_id"), "SKU \(sku) appears twice: put its whole quantity on one line")
             }
             if !SubmissionLimits.quantity.contains(line.quantity) {
