@@ -41,60 +41,96 @@ public struct PipelineParameters: Sendable {
     /// The most a reservation asks for (with the array's header, under 1 KiB).
     static let largeRequestBelow = 960
 
-    /// Appends one value in wire form: binary for fixed-size types (no formatting or parsing on
-    /// either side), text for strings so the server can infer their type. `position` ($n)
-    /// only names the parameter in errors.
-    public mutating func append(_ value: PostgresValue, position: Int) throws(PostgresError) {
-        switch value {
-        case .null:
-            add(type: 0, format: 0, start: 0, length: -1)
-        case .text(let string):
-            let start = bytes.count
-            var text = string
-            let hasNUL = text.withUTF8 { utf8 -> Bool in
-                guard let base = utf8.baseAddress, !utf8.isEmpty else { return false }
-                bytes.append(contentsOf: utf8)
-                return memchr(base, 0, utf8.count) != nil
+    /// Appends `values` in wire form: binary for fixed-size types (no formatting or parsing on
+    /// either side), text for strings so the server can infer their type. `firstPosition` ($n
+    /// of the first value) only names a parameter in errors. The values are written into one
+    /// scratch buffer and copied onto the pipeline's bytes at once: appending value by value
+    /// cost ~250 instructions per parameter, some 60 per order (issue 15). On an error nothing
+    /// of `values` is kept.
+    public mutating func append(contentsOf values: [PostgresValue], firstPosition: Int) throws(PostgresError) {
+        var size = 0
+        for value in values { size += Self.encodedSize(value) }
+        let slotsBefore = slots.count
+        let base = bytes.count
+        let written: Result<Void, PostgresError> = withUnsafeTemporaryAllocation(byteCount: max(size, 1), alignment: 8) { scratch in
+            let target = scratch.baseAddress!
+            var offset = 0
+            for (index, value) in values.enumerated() {
+                let start = Int32(base + offset)
+                switch value {
+                case .null:
+                    slots.append(Slot(start: 0, length: -1, format: 0, type: 0))
+                case .text(let string):
+                    var text = string
+                    let hasNUL = text.withUTF8 { utf8 -> Bool in
+                        guard let source = utf8.baseAddress, !utf8.isEmpty else { return false }
+                        (target + offset).copyMemory(from: source, byteCount: utf8.count)
+                        return memchr(source, 0, utf8.count) != nil
+                    }
+                    // PostgreSQL text cannot hold NUL, and libpq would silently cut the value there.
+                    if hasNUL {
+                        return .failure(PostgresError(.usage, "parameter $\(firstPosition + index) contains a NUL character"))
+                    }
+                    let count = string.utf8.count
+                    target.storeBytes(of: 0, toByteOffset: offset + count, as: UInt8.self)
+                    slots.append(Slot(start: start, length: Int32(count), format: 0, type: 0))
+                    offset += count + 1
+                case .int64(let number):
+                    Self.store(number, at: target + offset)
+                    slots.append(Slot(start: start, length: 8, format: 1, type: PGType.int8))
+                    offset += 8
+                case .int32(let number):
+                    Self.store(number, at: target + offset)
+                    slots.append(Slot(start: start, length: 4, format: 1, type: PGType.int4))
+                    offset += 4
+                case .bool(let flag):
+                    target.storeBytes(of: flag ? 1 : 0, toByteOffset: offset, as: UInt8.self)
+                    slots.append(Slot(start: start, length: 1, format: 1, type: PGType.bool))
+                    offset += 1
+                case .double(let number):
+                    Self.store(number.bitPattern, at: target + offset)
+                    slots.append(Slot(start: start, length: 8, format: 1, type: PGType.float8))
+                    offset += 8
+                case .bytea(let data):
+                    data.withUnsafeBytes { source in
+                        if let from = source.baseAddress { (target + offset).copyMemory(from: from, byteCount: source.count) }
+                    }
+                    slots.append(Slot(start: start, length: Int32(data.count), format: 1, type: PGType.bytea))
+                    offset += data.count
+                case .timestampMillis(let millis):
+                    let (micros, overflow) = millis.multipliedReportingOverflow(by: 1000)
+                    let (sincePGEpoch, overflow2) = micros.subtractingReportingOverflow(postgresEpochOffsetMicros)
+                    if overflow || overflow2 {
+                        return .failure(PostgresError(.usage, "parameter $\(firstPosition + index): timestamp \(millis) ms is out of range"))
+                    }
+                    Self.store(sincePGEpoch, at: target + offset)
+                    slots.append(Slot(start: start, length: 8, format: 1, type: PGType.timestamptz))
+                    offset += 8
+                }
             }
-            // PostgreSQL text cannot hold NUL, and libpq would silently cut the value there.
-            if hasNUL {
-                bytes.removeSubrange(start...)
-                throw PostgresError(.usage, "parameter $\(position) contains a NUL character")
-            }
-            bytes.append(0)
-            add(type: 0, format: 0, start: start, length: bytes.count - start - 1)
-        case .int64(let number):
-            appendBinary(number, type: PGType.int8)
-        case .int32(let number):
-            appendBinary(number, type: PGType.int4)
-        case .bool(let flag):
-            let start = bytes.count
-            bytes.append(flag ? 1 : 0)
-            add(type: PGType.bool, format: 1, start: start, length: 1)
-        case .double(let number):
-            appendBinary(number.bitPattern, type: PGType.float8)
-        case .bytea(let data):
-            let start = bytes.count
-            bytes.append(contentsOf: data)
-            add(type: PGType.bytea, format: 1, start: start, length: data.count)
-        case .timestampMillis(let millis):
-            let (micros, overflow) = millis.multipliedReportingOverflow(by: 1000)
-            let (sincePGEpoch, overflow2) = micros.subtractingReportingOverflow(postgresEpochOffsetMicros)
-            if overflow || overflow2 {
-                throw PostgresError(.usage, "parameter $\(position): timestamp \(millis) ms is out of range")
-            }
-            appendBinary(sincePGEpoch, type: PGType.timestamptz)
+            bytes.append(contentsOf: UnsafeRawBufferPointer(start: target, count: offset).bindMemory(to: UInt8.self))
+            return .success(())
+        }
+        if case .failure(let error) = written {
+            slots.removeSubrange(slotsBefore...)
+            throw error
         }
     }
 
-    private mutating func appendBinary<T: FixedWidthInteger>(_ value: T, type: UInt32) {
-        let start = bytes.count
-        withUnsafeBytes(of: value.bigEndian) { bytes.append(contentsOf: $0) }
-        add(type: type, format: 1, start: start, length: T.bitWidth / 8)
+    /// Bytes `value` takes in the pipeline's buffer (text with its NUL).
+    private static func encodedSize(_ value: PostgresValue) -> Int {
+        switch value {
+        case .null: 0
+        case .text(let string): string.utf8.count + 1
+        case .int64, .double, .timestampMillis: 8
+        case .int32: 4
+        case .bool: 1
+        case .bytea(let data): data.count
+        }
     }
 
-    private mutating func add(type: UInt32, format: Int32, start: Int, length: Int) {
-        slots.append(Slot(start: Int32(start), length: Int32(length), format: format, type: type))
+    private static func store<T: FixedWidthInteger>(_ value: T, at target: UnsafeMutableRawPointer) {
+        target.storeBytes(of: value.bigEndian, as: T.self)
     }
 
     /// Whether the parameters in `range` have exactly `types` (a prepared statement's types).

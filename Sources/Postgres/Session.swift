@@ -165,14 +165,12 @@ final class Session {
         let first = plan.parameters.count
         switch statement.values {
         case .single(let values):
-            for (index, value) in values.enumerated() { try plan.parameters.append(value, position: index + 1) }
+            try plan.parameters.append(contentsOf: values, firstPosition: 1)
         case .parts(let parts, _):
-            var position = 0
+            var position = 1
             for part in parts {
-                for value in part {
-                    position += 1
-                    try plan.parameters.append(value, position: position)
-                }
+                try plan.parameters.append(contentsOf: part, firstPosition: position)
+                position += part.count
             }
         }
         let range = first..<plan.parameters.count

@@ -93,4 +93,25 @@ final class PipelineParameterTests: XCTestCase {
         XCTAssertThrowsError(try wide[0].decode(Int.self, column: "missing"))
         XCTAssertThrowsError(try narrow[0].decode(Int.self, column: "missing"))
     }
+
+    /// A refused value is named by its $n in the statement that carries it - in a fused
+    /// statement, its position after the parts before it - and nothing of the pipeline is sent.
+    func testARefusedValueIsNamedByItsPositionAndNothingIsSent() async throws {
+        await assertPostgresError(try await pool.run([
+            PostgresStatement("SELECT $1::text, $2::text", [.text("fine"), .text("a\u{0}b")]),
+        ])) { error in
+            XCTAssertEqual(error.kind, .usage)
+            XCTAssertTrue(error.message.contains("$2"), error.message)
+        }
+        var fusion = StatementFusion()
+        fusion.append(PostgresStatement("SELECT $1::int8 AS n, $2::text AS t", [.int64(1), .text("x")]), as: "first")
+        fusion.append(PostgresStatement("SELECT $1::timestamptz, $2::int8", [.timestampMillis(.max), .int64(2)]))
+        await assertPostgresError(try await pool.run([fusion.statement()!])) { error in
+            XCTAssertEqual(error.kind, .usage)
+            XCTAssertTrue(error.message.contains("$3"), error.message)
+        }
+        // The pool's connection is still fine, its parameters were not half-sent.
+        let rows = try await pool.query("SELECT $1::text || $2::int8::text", [.text("ok"), .int64(7)])
+        XCTAssertEqual(try rows[0].decode(String.self, at: 0), "ok7")
+    }
 }
