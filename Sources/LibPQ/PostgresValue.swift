@@ -96,12 +96,18 @@ public enum PostgresValue: Sendable, Hashable {
     private static func appendDecimal(_ number: Int64, to literal: inout [UInt8]) {
         if number < 0 { literal.append(UInt8(ascii: "-")) }
         var magnitude = number.magnitude
-        let start = literal.count
-        repeat {
-            literal.append(UInt8(ascii: "0") + UInt8(magnitude % 10))
-            magnitude /= 10
-        } while magnitude > 0
-        literal[start...].reverse()
+        // Digits from the right into a buffer on the stack, then appended in order (reversing
+        // a slice of `literal` in place copied the whole array first).
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            var index = buffer.count
+            repeat {
+                index -= 1
+                buffer[index] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+            } while magnitude > 0
+            literal.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[index...]))
+        }
     }
 
     public init(_ value: some PostgresEncodable) { self = value.postgresValue }

@@ -10,10 +10,12 @@ import Synchronization
 /// Bounded: past `capacity` districts or priced SKUs everything is forgotten at once (a
 /// catalog that large would not fit the assumption that it changes rarely and is small).
 final class IntakeCatalogCache: Sendable {
+    /// What the intake needs for one order: `prices[i]` is the price of the order's i-th SKU
+    /// (nil: unknown), so pricing the lines needs no dictionary built and looked up per order.
     struct Facts: Sendable {
         var version: Int64
         var routing: Routing
-        var prices: [String: (active: Bool, priceFen: Int64?)]
+        var prices: [(active: Bool, priceFen: Int64?)?]
     }
 
     private struct PriceKey: Hashable {
@@ -40,20 +42,21 @@ final class IntakeCatalogCache: Sendable {
     func facts(district: String, skus: [String], rule: PriceRule) -> Facts? {
         state.withLock { state in
             guard state.version >= 0, let routing = state.routings[district] else { return nil }
-            var prices: [String: (active: Bool, priceFen: Int64?)] = [:]
+            var prices: [(active: Bool, priceFen: Int64?)?] = []
             prices.reserveCapacity(skus.count)
             for sku in skus {
                 guard let price = state.prices[PriceKey(district: district, guided: rule == .guidedMaximum, sku: sku)] else {
                     return nil
                 }
-                prices[sku] = price
+                prices.append(price)
             }
             return Facts(version: state.version, routing: routing, prices: prices)
         }
     }
 
-    /// What one read found at `version`; an older read than the entries held is dropped.
-    func remember(_ facts: Facts, district: String, rule: PriceRule) {
+    /// What one read found at `version` for `skus` (`facts.prices` in their order); an older
+    /// read than the entries held is dropped.
+    func remember(_ facts: Facts, skus: [String], district: String, rule: PriceRule) {
         state.withLock { state in
             if facts.version < state.version { return }
             if facts.version > state.version || state.routings.count >= capacity || state.prices.count + facts.prices.count > capacity {
@@ -61,7 +64,8 @@ final class IntakeCatalogCache: Sendable {
                 state.version = facts.version
             }
             state.routings[district] = facts.routing
-            for (sku, price) in facts.prices {
+            for (sku, price) in zip(skus, facts.prices) {
+                guard let price else { continue }
                 state.prices[PriceKey(district: district, guided: rule == .guidedMaximum, sku: sku)] = price
             }
         }

@@ -95,11 +95,11 @@ extension OrderFlow {
                 guard let version = found.version, let fresh = found.code else {
                     throw PostgresError(.usage, "the intake's read answered no catalog version or order code")
                 }
-                facts = .init(version: version, routing: routing, prices: found.prices)
+                facts = .init(version: version, routing: routing, prices: skus.map { found.prices[$0] })
                 readCode = fresh
                 // Only a complete answer is kept: an unknown SKU is refused below, every time.
-                if skus.allSatisfy({ found.prices[$0] != nil }) {
-                    intakeCatalog.remember(facts, district: valid.districtID, rule: rule)
+                if facts.prices.allSatisfy({ $0 != nil }) {
+                    intakeCatalog.remember(facts, skus: skus, district: valid.districtID, rule: rule)
                 }
             }
             let lines = try pricedLines(valid, routing: facts.routing, prices: facts.prices)
@@ -160,10 +160,10 @@ extension OrderFlow {
         return SubmissionAnswer(response: response, encoded: encoded)
     }
 
-    /// The order's lines at the channel's prices; every unknown, inactive or unpriced SKU and
-    /// every wrong price is reported at once.
+    /// The order's lines at the channel's prices (`prices[i]`: line i's SKU, nil when unknown);
+    /// every unknown, inactive or unpriced SKU and every wrong price is reported at once.
     private func pricedLines(_ valid: ValidSubmission, routing: Routing,
-                             prices: [String: (active: Bool, priceFen: Int64?)]) throws -> [OrderRecord.Line] {
+                             prices: [(active: Bool, priceFen: Int64?)?]) throws -> [OrderRecord.Line] {
         var problems = FieldViolations()
         let rule = valid.source.priceRule
         var lines: [OrderRecord.Line] = []
@@ -171,7 +171,7 @@ extension OrderFlow {
         for (index, line) in valid.lines.enumerated() {
             // Spelled only for a problem: most orders have none.
             var field: String { "lines[\(index)]" }
-            guard let known = prices[line.skuID] else {
+            guard let known = prices[index] else {
                 problems.add(field + ".sku_id", "unknown SKU \(line.skuID)")
                 continue
             }
@@ -204,7 +204,7 @@ extension OrderFlow {
         }
         let prices = try await catalog.prices(skus: valid.lines.map(\.skuID), region: routing.regionID,
                                               rule: valid.source.priceRule, in: tx)
-        let lines = try pricedLines(valid, routing: routing, prices: prices)
+        let lines = try pricedLines(valid, routing: routing, prices: valid.lines.map { prices[$0.skuID] })
 
         let now = clock()
         let id = newID()
