@@ -22,7 +22,10 @@ public enum CustomersService {
         ServiceDefinition(
             name: "customers",
             peers: peers,
-            providers: { service in [CustomerServiceHandler(flow: flow(service))] },
+            providers: { service in
+                let handler = CustomerServiceHandler(flow: flow(service))
+                return [handler, InboxService(routes: handler.inboxRoutes, logger: service.logger)]
+            },
             workers: { service in
                 try workers(flow: flow(service), pool: service.pool, config: service.config,
                             reportError: service.workerErrorReporter, metrics: service.metrics)

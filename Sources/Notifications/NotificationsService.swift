@@ -19,8 +19,9 @@ public enum NotificationsService {
             var handlerSettings = NotificationHandler.Settings()
             handlerSettings.timeZoneIdentifier = hosted.config.organizationTimeZone
             handlerSettings.vendor = (try? loaded.get())?.vendor
-            return [NotificationHandler(pool: hosted.pool, logger: hosted.logger, settings: handlerSettings,
-                                        inboxSignal: inboxSignal, wakeDelivery: { deliveryWakeup.wake() })]
+            let handler = NotificationHandler(pool: hosted.pool, logger: hosted.logger, settings: handlerSettings,
+                                              inboxSignal: inboxSignal, wakeDelivery: { deliveryWakeup.wake() })
+            return [handler, InboxService(routes: handler.inboxRoutes, logger: hosted.logger)]
         }, workers: { hosted in
             let settings = try loaded.get()
             let policy = try settings.policy(claimLease: hosted.config.claimLease)

@@ -77,10 +77,12 @@ public struct RPCOutboxDeliverer: OutboxDeliverer {
     /// Statuses that retrying cannot fix: the message is dead-lettered at once.
     public static let defaultPermanentCodes: Set<StatusCode> = [.invalidArgument, .unimplemented, .outOfRange]
 
-    private let channels: @Sendable (String) -> RPCChannel?
-    private let extraMetadata: MetadataProvider
-    private let timeout: Duration
-    private let permanentCodes: Set<StatusCode>
+    let channels: @Sendable (String) -> RPCChannel?
+    let extraMetadata: MetadataProvider
+    let timeout: Duration
+    let permanentCodes: Set<StatusCode>
+    /// Which peers take batches in their inbox (`InboxService`).
+    let inboxes: InboxPeers
 
     /// - Parameters:
     ///   - channels: the channel for a destination name, nil when unknown.
@@ -88,7 +90,9 @@ public struct RPCOutboxDeliverer: OutboxDeliverer {
     public init(timeout: Duration = .seconds(10),
                 permanentCodes: Set<StatusCode> = RPCOutboxDeliverer.defaultPermanentCodes,
                 extraMetadata: @escaping MetadataProvider = { _ in Metadata() },
+                useInboxes: Bool = true,
                 channels: @escaping @Sendable (String) -> RPCChannel?) {
+        self.inboxes = InboxPeers(enabled: useInboxes)
         self.channels = channels
         self.extraMetadata = extraMetadata
         self.timeout = timeout
@@ -114,12 +118,15 @@ public struct RPCOutboxDeliverer: OutboxDeliverer {
         }
     }
 
-    /// Per destination, every message in one `unaryBatch` on its channel; destinations run
-    /// side by side.
+    /// Per destination, the messages in one call to the peer's inbox (`deliverToInboxes`),
+    /// and whatever the inbox did not take - or every message, to a peer without one - in one
+    /// `unaryBatch` on its channel; destinations run side by side.
     public func deliver(batch messages: [OutboxMessage]) async -> [(any Error)?] {
         var errors: [(any Error)?] = Array(repeating: nil, count: messages.count)
+        let direct = await deliverToInboxes(messages, errors: &errors)
+        guard !direct.isEmpty else { return errors }
         var byDestination: [String: [Int]] = [:]
-        for (index, message) in messages.enumerated() { byDestination[message.destination, default: []].append(index) }
+        for index in direct { byDestination[messages[index].destination, default: []].append(index) }
         var groups: [(RPCChannel, [Int], [UnaryBatchCall<OpaqueMessage>])] = []
         for (destination, indices) in byDestination {
             guard let channel = channels(destination) else {
@@ -156,7 +163,7 @@ public struct RPCOutboxDeliverer: OutboxDeliverer {
         return errors
     }
 
-    private func metadata(for message: OutboxMessage) async throws -> Metadata {
+    func metadata(for message: OutboxMessage) async throws -> Metadata {
         var metadata = try await extraMetadata(message)
         metadata.removeAll(named: IdempotencyStore.metadataKey)
         metadata.add(IdempotencyStore.metadataKey, message.eventID)
@@ -167,7 +174,7 @@ public struct RPCOutboxDeliverer: OutboxDeliverer {
         return metadata
     }
 
-    private func classified(_ error: RPCError) -> any Error {
+    func classified(_ error: RPCError) -> any Error {
         permanentCodes.contains(error.code) ? OutboxDeliveryError.permanent(error.description) : error
     }
 }

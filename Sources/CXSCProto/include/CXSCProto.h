@@ -17,6 +17,7 @@
 #include "google/protobuf/timestamp.pb-c.h"
 #include "google/protobuf/empty.pb-c.h"
 #include "xsc/codectest/v1/features.pb-c.h"
+#include "xsc/common/v1/inbox.pb-c.h"
 #include "xsc/orders/v1/conflicts.pb-c.h"
 #include "xsc/orders/v1/campaign_orders.pb-c.h"
 #include "xsc/orders/v1/board.pb-c.h"

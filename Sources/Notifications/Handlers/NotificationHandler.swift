@@ -72,9 +72,16 @@ public final class NotificationHandler: Xsc_Notifications_V1_NotificationService
     public static let smsProviderChannel = "sms_provider"
 
     public func send(_ request: Xsc_Notifications_V1_SendRequest, context: ServerContext) async throws -> Xsc_Notifications_V1_SendResponse {
+        try await send(request, context: context, metadataKey: IdempotencyStore.key(from: context.requestMetadata))
+    }
+
+    /// `send` with the idempotency key given apart from the call's metadata (an inbox item's
+    /// event id: `NotificationHandler+Inbox.swift`).
+    func send(_ request: Xsc_Notifications_V1_SendRequest, context: ServerContext,
+              metadataKey: String?) async throws -> Xsc_Notifications_V1_SendResponse {
         _ = try requireMachine(context)
         let valid: ValidatedSend
-        switch ValidatedSend.validate(request, metadataKey: IdempotencyStore.key(from: context.requestMetadata)) {
+        switch ValidatedSend.validate(request, metadataKey: metadataKey) {
         case .success(let checked): valid = checked
         case .failure(let violations): throw violations.error
         }

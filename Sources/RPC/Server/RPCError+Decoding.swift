@@ -5,7 +5,7 @@ extension RPCError {
     /// The answer to a request message that did not decode. Broken encoding is INTERNAL, as
     /// gRPC's implementations answer it; a well-formed message whose string field is not valid
     /// UTF-8 or holds a NUL is the caller's data, so INVALID_ARGUMENT naming the field.
-    static func undecodableRequest(_ error: ProtoDecodeError, messageName: String) -> RPCError {
+    public static func undecodableRequest(_ error: ProtoDecodeError, messageName: String) -> RPCError {
         guard let field = error.invalidStringField else {
             return RPCError(code: .internalError, message: "could not decode the request as \(messageName)")
         }

@@ -1,0 +1,16 @@
+import Messages
+import ServiceAPI
+import ServiceKit
+
+extension NotificationHandler {
+    /// What peers' outboxes may deliver in a batch (`InboxService`): SMS requests, each run as
+    /// its `Send` call would be, the outbox event id as its idempotency key.
+    var inboxRoutes: InboxRoutes {
+        var routes = InboxRoutes()
+        routes.accept(Xsc_Notifications_V1_NotificationServiceClient.Paths.send, as: Xsc_Notifications_V1_SendRequest.self) {
+            request, eventID, context in
+            _ = try await self.send(request, context: context, metadataKey: eventID)
+        }
+        return routes
+    }
+}
