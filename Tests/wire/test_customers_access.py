@@ -226,3 +226,69 @@ def test_service_only_methods_refuse_people_and_the_directory_keeps_the_newest_e
     assert not direct.SetDirectoryEntry(stale, metadata=system_actor(), timeout=30).applied
     rows = world.cluster.query("customers", "SELECT domain_role, enabled FROM xsc_directory WHERE account_id = :'p1'", world.id("s1"))
     assert rows == [["salesperson", "t"]]
+
+
+def _actor_for(audience: str) -> list[tuple[str, bytes]]:
+    import base64
+    from customers_world import ACTOR_SECRET, xsc
+    minted = xsc("mint-actor", "--audience", audience, "--account", "svc-orders", "--role", "system", "--team", "/", "--plain",
+                 env={"XSC_ACTOR_SECRET": ACTOR_SECRET})
+    assert minted.returncode == 0, minted.stderr
+    return [(name, base64.b64decode(value)) for name, value in (line.split(": ", 1) for line in minted.stdout.splitlines())]
+
+
+def test_the_inbox_runs_each_item_as_its_call_would_and_answers_a_status_each(world):
+    """A peer's outbox batch in one Inbox/Deliver call (proto/xsc/common/v1/inbox.proto), sent
+    by grpcio: each item is applied once however often it is delivered, refused or unknown items
+    get their own status, and the inbox is not reachable through the gateway or without a
+    service's signed actor."""
+    pb = world.pb
+    inbox_pb = pb.common_inbox
+    customers_inbox = pb.common_inbox_grpc.InboxStub(world.cluster.channel("customers"))
+    event_id = "evt-inbox-" + uuid.uuid4().hex
+    phone = "139" + str(uuid.uuid4().int)[:8]
+    seen = pb.orders_events.CustomerSeen(event_id=event_id, order_id="order-" + event_id, customer_name="王五",
+                                         customer_phone=phone, credited_team_path="/hq", seen_at_ms=int(time.time() * 1000))
+    path = "/xsc.customers.v1.CustomerService/"
+    delivery = inbox_pb.InboxDelivery(items=[
+        inbox_pb.InboxItem(method_path=path + "RecordCustomerSeen", payload=seen.SerializeToString(), event_id=event_id),
+        inbox_pb.InboxItem(method_path=path + "RecordCustomerSeen", payload=seen.SerializeToString(), event_id=event_id),
+        inbox_pb.InboxItem(method_path=path + "RecordCustomerSeen", payload=b"\xff\xff\xff", event_id="evt-broken"),
+        inbox_pb.InboxItem(method_path=path + "GetCustomer", payload=b"", event_id="evt-not-an-event"),
+    ])
+    for _ in range(2):
+        receipt = customers_inbox.Deliver(delivery, metadata=_actor_for("customers"), timeout=30)
+        codes = [status.code for status in receipt.statuses]
+        assert codes[:2] == [0, 0] and codes[3] == grpc.StatusCode.UNIMPLEMENTED.value[0], receipt
+        assert codes[2] in (grpc.StatusCode.INTERNAL.value[0], grpc.StatusCode.INVALID_ARGUMENT.value[0]), receipt
+    rows = world.cluster.query("customers", "SELECT count(*) FROM customer_phones WHERE phone = :'p1'", phone)
+    assert rows == [["1"]], "the customer was recorded once"
+    rows = world.cluster.query("customers", "SELECT count(*) FROM xsc_processed_events WHERE event_id = :'p1'", event_id)
+    assert rows == [["1"]]
+
+    # No actor, or another service's audience, refuses the whole call; the gateway does not
+    # route the inbox, so no person reaches it.
+    for metadata in [(), _actor_for("notifications")]:
+        refused = world.refusal(lambda: customers_inbox.Deliver(delivery, metadata=metadata, timeout=30))
+        assert refused.code() == grpc.StatusCode.UNAUTHENTICATED
+    through_gateway = pb.common_inbox_grpc.InboxStub(world.cluster.gateway_channel())
+    refused = world.refusal(lambda: through_gateway.Deliver(delivery, metadata=world.who("admin_a"), timeout=30))
+    assert refused.code() in (grpc.StatusCode.UNIMPLEMENTED, grpc.StatusCode.NOT_FOUND, grpc.StatusCode.PERMISSION_DENIED), refused
+    rows = world.cluster.query("customers", "SELECT count(*) FROM xsc_processed_events WHERE event_id = :'p1'", event_id)
+    assert rows == [["1"]]
+
+    # Notifications' inbox takes SMS requests: one message for two deliveries of one event (the
+    # event id is its idempotency key, as in a unary call's metadata).
+    notifications_inbox = pb.common_inbox_grpc.InboxStub(world.cluster.channel("notifications"))
+    sms_event = "evt-sms-" + uuid.uuid4().hex
+    send = pb.notifications.SendRequest(phone="137" + str(uuid.uuid4().int)[:8], template="customer_order_confirmed",
+                                        params={"code": "A1B2C3"}, category=pb.notifications.CATEGORY_CUSTOMER,
+                                        region_code="cq")
+    item = inbox_pb.InboxItem(method_path="/xsc.notifications.v1.NotificationService/Send",
+                              payload=send.SerializeToString(), event_id=sms_event)
+    for _ in range(2):
+        receipt = notifications_inbox.Deliver(inbox_pb.InboxDelivery(items=[item]), metadata=_actor_for("notifications"),
+                                              timeout=30)
+        assert [status.code for status in receipt.statuses] == [0], receipt
+    rows = world.cluster.query("notifications", "SELECT count(*) FROM messages WHERE idempotency_key = :'p1'", sms_event)
+    assert rows == [["1"]]
