@@ -32,9 +32,11 @@ final class InboxPeers: Sendable {
 }
 
 extension RPCOutboxDeliverer {
-    /// At most this many items, and about this many payload bytes, per inbox call (under the
-    /// receiver's 4 MiB message limit with room to spare).
-    static let inboxItemsPerCall = 256
+    /// At most this many items, and about this many payload bytes, per inbox call: under the
+    /// receiver's 4 MiB message limit with room to spare, and few enough that a slow receiver
+    /// (8 items at a time) finishes well inside the call's timeout - a call that times out is
+    /// delivered again whole.
+    static let inboxItemsPerCall = 64
     static let inboxBytesPerCall = 1 << 20
 
     /// Delivers what it can through peers' inboxes: every destination with two messages or

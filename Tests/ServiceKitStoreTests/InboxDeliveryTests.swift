@@ -31,6 +31,17 @@ final class InboxDeliveryTests: XCTestCase {
         return server
     }
 
+    /// A running peer (with or without an inbox), a channel to it, and how to stop both.
+    private func peer(withInbox: Bool) throws -> (Seen, RPCChannel, () -> Void) {
+        let seen = Seen()
+        let server = try server(seen: seen, withInbox: withInbox)
+        let channel = RPCChannel(host: "127.0.0.1", port: server.port)
+        return (seen, channel, {
+            channel.close()
+            server.shutdown()
+        })
+    }
+
     private func deliverer(_ channel: RPCChannel) -> RPCOutboxDeliverer {
         let secret = self.secret
         return RPCOutboxDeliverer(permanentCodes: [.invalidArgument], extraMetadata: { message in
@@ -45,13 +56,8 @@ final class InboxDeliveryTests: XCTestCase {
     }
 
     func testABatchGoesThroughTheInboxAndWhatItDoesNotTakeAsUnaryCalls() async throws {
-        let seen = Seen()
-        let server = try server(seen: seen, withInbox: true)
-        let channel = RPCChannel(host: "127.0.0.1", port: server.port)
-        defer {
-            channel.close()
-            server.shutdown()
-        }
+        let (seen, channel, stop) = try peer(withInbox: true)
+        defer { stop() }
         let trace = "4bf92f3577b34da6a3ce929d0e0e4736"
         let errors = await deliverer(channel).deliver(batch: [
             message("Record", "evt-1", traceparent: "00-\(trace)-00f067aa0ba902b7-01"),
@@ -74,13 +80,8 @@ final class InboxDeliveryTests: XCTestCase {
     }
 
     func testAPeerWithoutAnInboxGetsUnaryCalls() async throws {
-        let seen = Seen()
-        let server = try server(seen: seen, withInbox: false)
-        let channel = RPCChannel(host: "127.0.0.1", port: server.port)
-        defer {
-            channel.close()
-            server.shutdown()
-        }
+        let (seen, channel, stop) = try peer(withInbox: false)
+        defer { stop() }
         let deliverer = deliverer(channel)
         for round in 0..<2 {
             let errors = await deliverer.deliver(batch: [message("Direct", "evt-\(round)-a"), message("Direct", "evt-\(round)-b")])
@@ -91,13 +92,8 @@ final class InboxDeliveryTests: XCTestCase {
     }
 
     func testTheInboxRefusesCallersWithoutAnActorAndOversizedDeliveries() async throws {
-        let seen = Seen()
-        let server = try server(seen: seen, withInbox: true)
-        let channel = RPCChannel(host: "127.0.0.1", port: server.port)
-        defer {
-            channel.close()
-            server.shutdown()
-        }
+        let (seen, channel, stop) = try peer(withInbox: true)
+        defer { stop() }
         var delivery = Xsc_Common_V1_InboxDelivery()
         delivery.items = [OutboxMessage](repeating: message("Record", "evt-x"), count: InboxService.maxItems + 1)
             .map(RPCOutboxDeliverer.inboxItem)
