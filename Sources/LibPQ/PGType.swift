@@ -25,5 +25,12 @@ public enum PGType {
     public static let uuid: UInt32 = 2950
     public static let jsonb: UInt32 = 3802
 
-    static let textLike: Set<UInt32> = [char, name, text, json, xml, unknown, bpchar, varchar]
+    /// Types whose wire form is their text: compared by value (a Set's hashing per decoded
+    /// cell showed in the outbox relay's profile, issue 15).
+    static func isTextLike(_ oid: UInt32) -> Bool {
+        switch oid {
+        case char, name, text, json, xml, unknown, bpchar, varchar: true
+        default: false
+        }
+    }
 }

@@ -91,7 +91,7 @@ extension Array: PostgresDecodable where Element == UInt8 {
     /// `bytea` as is; text-like columns as their UTF-8 bytes.
     public static func decode(from cell: PostgresCell) throws(PostgresError) -> [UInt8] {
         let bytes = try cell.requireBytes("[UInt8]")
-        guard cell.column.typeOID == PGType.bytea || PGType.textLike.contains(cell.column.typeOID) else {
+        guard cell.column.typeOID == PGType.bytea || PGType.isTextLike(cell.column.typeOID) else {
             throw cell.decodingError("[UInt8]")
         }
         return Array(bytes)
@@ -103,8 +103,8 @@ extension String: PostgresDecodable {
     public static func decode(from cell: PostgresCell) throws(PostgresError) -> String {
         let bytes = try cell.requireBytes("String")
         let oid = cell.column.typeOID
-        if PGType.textLike.contains(oid) {
-            return String(decoding: bytes, as: UTF8.self)
+        if PGType.isTextLike(oid) {
+            return bytes.withUnsafeBufferPointer { String(decoding: $0, as: UTF8.self) }
         }
         switch oid {
         case PGType.jsonb:
