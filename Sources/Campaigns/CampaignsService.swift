@@ -23,7 +23,10 @@ public enum CampaignsService {
         ServiceDefinition(
             name: "campaigns",
             peers: peers,
-            providers: { service in [CampaignServiceHandler(flow: flow(pool: service.pool, config: service.config))] },
+            providers: { service in
+                let handler = CampaignServiceHandler(flow: flow(pool: service.pool, config: service.config))
+                return [handler, InboxService(routes: handler.inboxRoutes, logger: service.logger)]
+            },
             workers: { service in
                 try workers(flow: flow(pool: service.pool, config: service.config), pool: service.pool, config: service.config,
                             reportError: service.workerErrorReporter, metrics: service.metrics)

@@ -39,7 +39,8 @@ public enum OrdersService {
                 let flow = OrderFlow(pool: service.pool, timeZone: service.config.organizationTimeZone,
                                      referralCodes: referralCodes(service.config))
                 // WatchBoard's one shared poller of this process.
-                return [OrderServiceHandler(flow: flow, board: BoardHub(flow: flow, metrics: service.metrics))]
+                let handler = OrderServiceHandler(flow: flow, board: BoardHub(flow: flow, metrics: service.metrics))
+                return [handler, InboxService(routes: handler.inboxRoutes, logger: service.logger)]
             },
             workers: { service in
                 try workers(flow: OrderFlow(pool: service.pool, timeZone: service.config.organizationTimeZone),

@@ -27,7 +27,8 @@ public enum ProposalsService {
             name: "proposals",
             peers: peers,
             providers: { service in
-                [ProposalServiceHandler(flow: ProposalFlow(pool: service.pool, timeZone: service.config.organizationTimeZone))]
+                let handler = ProposalServiceHandler(flow: ProposalFlow(pool: service.pool, timeZone: service.config.organizationTimeZone))
+                return [handler, InboxService(routes: handler.inboxRoutes, logger: service.logger)]
             },
             workers: { service in
                 try workers(flow: ProposalFlow(pool: service.pool, timeZone: service.config.organizationTimeZone),

@@ -22,7 +22,10 @@ public enum SettlementsService {
         var definition = ServiceDefinition(
             name: "settlements",
             peers: peers,
-            providers: { service in [SettlementServiceHandler(flow: flow(pool: service.pool, config: service.config))] },
+            providers: { service in
+                let handler = SettlementServiceHandler(flow: flow(pool: service.pool, config: service.config))
+                return [handler, InboxService(routes: handler.inboxRoutes, logger: service.logger)]
+            },
             workers: { service in
                 try workers(flow: flow(pool: service.pool, config: service.config), pool: service.pool, config: service.config,
                             reportError: service.workerErrorReporter, metrics: service.metrics)

@@ -1,0 +1,16 @@
+import Messages
+import ServiceAPI
+import ServiceKit
+
+extension CampaignServiceHandler {
+    /// What peers' outboxes may deliver in a batch (`InboxService`): the gateway's directory
+    /// entries (versioned: a redelivery changes nothing), each run as its unary call would be.
+    var inboxRoutes: InboxRoutes {
+        var routes = InboxRoutes()
+        routes.accept(Xsc_Campaigns_V1_CampaignServiceClient.Paths.setDirectoryEntry, as: Xsc_Common_V1_DirectoryEntry.self) {
+            request, _, context in
+            _ = try await self.setDirectoryEntry(request, context: context)
+        }
+        return routes
+    }
+}
