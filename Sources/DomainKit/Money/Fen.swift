@@ -32,16 +32,40 @@ public enum Fen {
 
     /// "¥1,234.50" (negative: "-¥12.00"): how amounts are shown to people.
     public static func yuanText(_ fen: Int64) -> String {
-        let sign = fen < 0 ? "-" : ""
+        var bytes: [UInt8] = []
+        appendYuanText(fen, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// `yuanText` appended to UTF-8 bytes (text built byte by byte: an SMS summary per order).
+    public static func appendYuanText(_ fen: Int64, to bytes: inout [UInt8]) {
+        if fen < 0 { bytes.append(UInt8(ascii: "-")) }
+        bytes.append(contentsOf: [0xC2, 0xA5])  // ¥
         let magnitude = fen.magnitude
-        let yuan = String(magnitude / 100)
-        var grouped = ""
-        for (index, digit) in yuan.enumerated() {
-            if index > 0 && (yuan.count - index) % 3 == 0 { grouped.append(",") }
-            grouped.append(digit)
+        var yuan = magnitude / 100
+        var digitCount = 1
+        var rest = yuan
+        while rest >= 10 {
+            rest /= 10
+            digitCount += 1
+        }
+        // Room for the digits and their thousands commas, filled from the right.
+        let width = digitCount + (digitCount - 1) / 3
+        let start = bytes.count
+        bytes.append(contentsOf: repeatElement(UInt8(ascii: ","), count: width))
+        bytes.withUnsafeMutableBufferPointer { out in
+            var at = start + width
+            var written = 0
+            repeat {
+                if written > 0 && written % 3 == 0 { at -= 1 }  // keeps a comma
+                at -= 1
+                out[at] = UInt8(ascii: "0") + UInt8(yuan % 10)
+                yuan /= 10
+                written += 1
+            } while yuan > 0
         }
         let cents = magnitude % 100
-        return "\(sign)¥\(grouped).\(cents < 10 ? "0" : "")\(cents)"
+        bytes.append(contentsOf: [UInt8(ascii: "."), UInt8(ascii: "0") + UInt8(cents / 10), UInt8(ascii: "0") + UInt8(cents % 10)])
     }
 
     /// What is wrong with `fen` as an amount a person entered (nil when fine).
