@@ -52,6 +52,44 @@ public struct HTTP2HeaderBlock: Sendable {
         }
     }
 
+    /// Whether field `index` is named `name` (ASCII, lower-case): lengths first, then the bytes
+    /// compared in place (walking the String's UTF-8 view byte by byte showed in profiles).
+    public func nameEquals(_ index: Int, _ name: String) -> Bool {
+        let range = ranges[index]
+        let length = Int(range.nameEnd - range.nameStart)
+        let utf8 = name.utf8
+        guard length == utf8.count else { return false }
+        let compared = utf8.withContiguousStorageIfAvailable { wanted in
+            bytes.withUnsafeBufferPointer { stored in
+                guard let base = stored.baseAddress, let wantedBase = wanted.baseAddress else { return length == 0 }
+                return memcmp(base + Int(range.nameStart), wantedBase, length) == 0
+            }
+        }
+        return compared ?? self.name(at: index).elementsEqual(utf8)
+    }
+
+    /// The index of the first field at or after `start` named `name` (ASCII, lower-case): the
+    /// name's bytes are looked at once, each field's length first.
+    public func firstIndex(named name: String, from start: Int = 0) -> Int? {
+        guard start < ranges.count else { return nil }
+        let utf8 = name.utf8
+        let length = utf8.count
+        let found = utf8.withContiguousStorageIfAvailable { wanted -> Int? in
+            bytes.withUnsafeBufferPointer { stored -> Int? in
+                for index in start..<ranges.count {
+                    let range = ranges[index]
+                    guard Int(range.nameEnd - range.nameStart) == length else { continue }
+                    if length == 0 { return index }
+                    guard let base = stored.baseAddress, let wantedBase = wanted.baseAddress else { continue }
+                    if memcmp(base + Int(range.nameStart), wantedBase, length) == 0 { return index }
+                }
+                return nil
+            }
+        }
+        if let found { return found }
+        return (start..<ranges.count).first { nameEquals($0, name) }
+    }
+
     /// True for pseudo-header fields (`:path`, `:status`…).
     public func isPseudoHeader(at index: Int) -> Bool {
         let range = ranges[index]

@@ -69,8 +69,10 @@ public final class ServerContext: @unchecked Sendable {
     /// an allocation per field on every call.
     public func requestText(_ name: String) -> String? {
         if let decodedMetadata { return decodedMetadata[name] }
-        guard !MetadataCodec.isBinaryName(name) else { return nil }
-        guard let index = MetadataCodec.firstApplicationField(named: name, in: requestHeaders) else { return nil }
+        // A binary name's field is found by the same name, so its suffix in the block answers
+        // whether the name is binary (no check of the String first).
+        guard let index = MetadataCodec.firstApplicationField(named: name, in: requestHeaders),
+              !requestHeaders.hasBinarySuffix(at: index) else { return nil }
         return String(decoding: requestHeaders.value(at: index), as: UTF8.self)
     }
 
@@ -130,12 +132,9 @@ extension ServerContext {
     public func requestSingleWireValue(_ name: String) -> SingleMetadataValue<ArraySlice<UInt8>> {
         guard let index = MetadataCodec.firstApplicationField(named: name, in: requestHeaders) else { return .absent }
         let value = requestHeaders.value(at: index)
-        if MetadataCodec.isBinaryName(name) && value.contains(UInt8(ascii: ",")) { return .several }
-        let length = name.utf8.count
-        for later in (index + 1)..<max(index + 1, requestHeaders.count) where requestHeaders.nameLength(at: later) == length
-            && requestHeaders.name(at: later).elementsEqual(name.utf8) {
-            return .several
-        }
+        // The field found is named `name`: its suffix in the block answers whether it is binary.
+        if requestHeaders.hasBinarySuffix(at: index) && value.contains(UInt8(ascii: ",")) { return .several }
+        if requestHeaders.firstIndex(named: name, from: index + 1) != nil { return .several }
         return .one(value)
     }
 }
