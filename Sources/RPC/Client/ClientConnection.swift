@@ -69,7 +69,7 @@ final class ClientConnection: HTTP2ConnectionDelegate {
         if let deadline = stream.deadline {
             let remaining = deadline.nanoseconds > MonotonicTime.now().nanoseconds
                 ? deadline.nanoseconds - MonotonicTime.now().nanoseconds : 1
-            headers.add("grpc-timeout", GRPCTimeout.format(nanoseconds: remaining))
+            headers.add("grpc-timeout") { GRPCTimeout.write(nanoseconds: remaining, to: &$0) }
         }
         MetadataCodec.append(metadata, to: &headers, encodings: &binaryEncodings)
         do {
