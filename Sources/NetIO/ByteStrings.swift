@@ -40,6 +40,28 @@ public enum ByteStrings {
         return compared ?? bytes.elementsEqual(utf8)
     }
 
+    /// Whether `bytes` holds `byte` (memchr: a signed actor's ~400 bytes of base64 are scanned
+    /// for a comma on every call).
+    public static func contains(_ bytes: ArraySlice<UInt8>, _ byte: UInt8) -> Bool {
+        bytes.withUnsafeBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return false }
+            return memchr(base, Int32(byte), buffer.count) != nil
+        }
+    }
+
+    /// Whether `text`'s UTF-8 bytes start with `prefix`'s.
+    public static func hasPrefix(_ text: String, _ prefix: String) -> Bool {
+        let checked = text.utf8.withContiguousStorageIfAvailable { bytes in
+            prefix.utf8.withContiguousStorageIfAvailable { wanted in
+                guard bytes.count >= wanted.count else { return false }
+                guard let base = bytes.baseAddress, let wantedBase = wanted.baseAddress else { return true }
+                return memcmp(base, wantedBase, wanted.count) == 0
+            }
+        }
+        if let checked, let answer = checked { return answer }
+        return text.utf8.starts(with: prefix.utf8)
+    }
+
     /// True when `text` is ASCII without upper-case letters (a header name as HTTP/2 sends it).
     public static func isLowercaseASCII(_ text: String) -> Bool {
         let checked = text.utf8.withContiguousStorageIfAvailable { bytes in

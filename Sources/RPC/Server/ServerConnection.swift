@@ -253,7 +253,7 @@ final class ServerConnection: HTTP2ConnectionDelegate {
     /// Health checks and reflection answer even at the limit: an orchestrator must not take an
     /// overloaded replica for a dead one.
     private static func alwaysAdmitted(_ path: String) -> Bool {
-        path.hasPrefix("/grpc.health.v1.Health/") || path.hasPrefix("/grpc.reflection.")
+        ByteStrings.hasPrefix(path, "/grpc.health.v1.Health/") || ByteStrings.hasPrefix(path, "/grpc.reflection.")
     }
 
     /// The path as a String and its method. Clients mostly repeat one method on a connection,

@@ -148,7 +148,7 @@ extension ServerContext {
         guard let index = MetadataCodec.firstApplicationField(named: name, in: requestHeaders) else { return .absent }
         let value = requestHeaders.value(at: index)
         // The field found is named `name`: its suffix in the block answers whether it is binary.
-        if requestHeaders.hasBinarySuffix(at: index) && value.contains(UInt8(ascii: ",")) { return .several }
+        if requestHeaders.hasBinarySuffix(at: index) && ByteStrings.contains(value, UInt8(ascii: ",")) { return .several }
         if requestHeaders.firstIndex(named: name, from: index + 1) != nil { return .several }
         return .one(value)
     }

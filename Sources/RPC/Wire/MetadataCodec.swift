@@ -108,7 +108,7 @@ enum MetadataCodec {
     static func singleBinaryValue(named name: String, in block: HTTP2HeaderBlock) -> SingleMetadataValue<[UInt8]> {
         guard let index = firstApplicationField(named: name, in: block) else { return .absent }
         let value = block.value(at: index)
-        guard !value.contains(UInt8(ascii: ",")) else { return .several }
+        guard !ByteStrings.contains(value, UInt8(ascii: ",")) else { return .several }
         if block.firstIndex(named: name, from: index + 1) != nil { return .several }
         guard let decoded = Base64.decode(value.drop { $0 == UInt8(ascii: " ") }) else { return .several }
         return .one(decoded)
