@@ -24,10 +24,13 @@ import CXSCProto
 /// Maps a C array of `count` elements into a Swift array without an intermediate copy.
 @inlinable public func protoMap<T, R>(_ pointer: UnsafePointer<T>?, count: Int, _ transform: (T) -> R) -> [R] {
     guard count > 0, let pointer else { return [] }
-    return [R](unsafeUninitializedCapacity: count) { buffer, initialized in
-        for index in 0..<count { buffer.initializeElement(at: index, to: transform(pointer[index])) }
-        initialized = count
-    }
+    // Reserved and appended: Array(unsafeUninitializedCapacity:) allocated through the standard
+    // library's unspecialised entry point, which looked the storage type's metadata up at run
+    // time on every decoded repeated field (callgrind: ~600 instructions per order's lines).
+    var result: [R] = []
+    result.reserveCapacity(count)
+    for index in 0..<count { result.append(transform(pointer[index])) }
+    return result
 }
 
 extension ProtoArena {

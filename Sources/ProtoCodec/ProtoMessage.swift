@@ -24,10 +24,12 @@ extension ProtoMessage {
     /// Decodes `serializedBytes` (convenience twin of `serializedBytes()`).
     public init(serializedBytes bytes: [UInt8]) throws(ProtoDecodeError) {
         let arena = ProtoArena(firstChunkSize: ProtoArena.perMessageChunkSize)
-        // withUnsafeBytes only rethrows untyped errors, so the typed one travels in a Result.
-        let result = bytes.withUnsafeBytes { raw in
-            Result { () throws(ProtoDecodeError) -> Self in try Self.decode(raw, arena: arena) }
+        // withUnsafeBytes only rethrows untyped errors: narrowed again (a Result carrying the
+        // typed one needed its metadata at run time in unspecialised callers).
+        do {
+            self = try bytes.withUnsafeBytes { raw in try Self.decode(raw, arena: arena) }
+        } catch {
+            throw Self.narrowed(error)
         }
-        self = try result.get()
     }
 }

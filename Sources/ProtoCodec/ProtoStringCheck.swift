@@ -64,8 +64,46 @@ enum ProtoStringCheck {
             if byte >= 0x80 { ascii = false }
         }
         if ascii { return nil }
-        if String(validating: bytes, as: UTF8.self) == nil { return "is not valid UTF-8" }
-        return nil
+        return isValidUTF8(bytes) ? nil : "is not valid UTF-8"
+    }
+
+    /// Well-formed UTF-8 as Unicode defines it (table 3-7: no overlong forms, no surrogates,
+    /// nothing past U+10FFFF), checked in place. `String(validating:)` built a String per
+    /// non-ASCII field and ran the standard library's unspecialised validator (callgrind: ~2.4k
+    /// instructions per order, whose customer names and addresses are Chinese).
+    static func isValidUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        var index = 0
+        let count = bytes.count
+        while index < count {
+            let lead = bytes[index]
+            if lead < 0x80 {
+                index += 1
+                continue
+            }
+            let trailing: Int
+            var low: UInt8 = 0x80
+            var high: UInt8 = 0xBF
+            switch lead {
+            case 0xC2...0xDF: trailing = 1
+            case 0xE0: trailing = 2; low = 0xA0
+            case 0xE1...0xEC, 0xEE...0xEF: trailing = 2
+            case 0xED: trailing = 2; high = 0x9F
+            case 0xF0: trailing = 3; low = 0x90
+            case 0xF1...0xF3: trailing = 3
+            case 0xF4: trailing = 3; high = 0x8F
+            default: return false
+            }
+            guard count - index > trailing else { return false }
+            let second = bytes[index + 1]
+            guard second >= low && second <= high else { return false }
+            var next = index + 2
+            while next <= index + trailing {
+                guard bytes[next] & 0xC0 == 0x80 else { return false }
+                next += 1
+            }
+            index = next
+        }
+        return true
     }
 
     private static func find(_ number: UInt32, in descriptor: UnsafePointer<ProtobufCMessageDescriptor>)

@@ -50,6 +50,9 @@ final class SignedActorCache: Sendable {
     private let mint: @Sendable (String, Int64) -> Metadata
     private let clock: WallClock
     private let minted = Mutex<[String: (metadata: Metadata, mintedAt: Int64)]>([:])
+    /// The last audience's entry: a relay's batch mostly goes to one peer, and a String
+    /// comparison is cheaper than hashing the name per message.
+    private let last = Mutex<(audience: String, metadata: Metadata, mintedAt: Int64)?>(nil)
 
     init(lifetime: Duration, clock: @escaping WallClock = SystemWallClock.now,
          mint: @escaping @Sendable (_ audience: String, _ now: Int64) -> Metadata) {
@@ -60,11 +63,17 @@ final class SignedActorCache: Sendable {
 
     func metadata(for audience: String) -> Metadata {
         let now = clock()
+        if let recent = last.withLock({ $0 }), recent.audience == audience,
+           now - recent.mintedAt < lifetimeMillis / 2, now >= recent.mintedAt {
+            return recent.metadata
+        }
         if let cached = minted.withLock({ $0[audience] }), now - cached.mintedAt < lifetimeMillis / 2, now >= cached.mintedAt {
+            last.withLock { $0 = (audience, cached.metadata, cached.mintedAt) }
             return cached.metadata
         }
         let fresh = mint(audience, now)
         minted.withLock { $0[audience] = (fresh, now) }
+        last.withLock { $0 = (audience, fresh, now) }
         return fresh
     }
 }

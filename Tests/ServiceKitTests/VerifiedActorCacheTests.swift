@@ -60,4 +60,31 @@ final class VerifiedActorCacheTests: XCTestCase {
         XCTAssertNotNil(cache.actor(actorBytes: [4], signature: [1]))
         XCTAssertNil(cache.actor(actorBytes: [4], signature: [2]), "keyed by the signature too")
     }
+
+    /// The last hit is compared before the table is searched: it must match only the very same
+    /// bytes, in the same form (decoded or as received).
+    func testTheLastHitMatchesOnlyTheSameBytes() {
+        let cache = VerifiedActorCache(capacity: 8)
+        func actor(_ account: String) -> VerifiedActor {
+            var context = Xsc_Common_V1_ActorContext()
+            context.accountId = account
+            context.role = .staff
+            context.expiresAtMs = start
+            return VerifiedActor(context)
+        }
+        let signature = Array("c2lnbmF0dXJlLW9mLXRoZS1hY3Rvci1ieXRlcy0wMTIz".utf8)
+        cache.store(actor("one"), actorBytes: Array("actor-one".utf8), signature: signature)
+        cache.store(actor("two"), wireActor: Array("actor-two".utf8)[...], wireSignature: signature[...])
+        XCTAssertEqual(cache.actor(wireActor: Array("actor-two".utf8)[...], wireSignature: signature[...])?.accountID, "two")
+        XCTAssertEqual(cache.actor(wireActor: Array("actor-two".utf8)[...], wireSignature: signature[...])?.accountID, "two",
+                       "the last hit")
+        XCTAssertNil(cache.actor(wireActor: Array("actor-twO".utf8)[...], wireSignature: signature[...]), "same signature, other actor")
+        XCTAssertNil(cache.actor(actorBytes: Array("actor-two".utf8), signature: signature), "the other form")
+        var otherSignature = signature
+        otherSignature[otherSignature.count - 1] = UInt8(ascii: "4")
+        XCTAssertNil(cache.actor(wireActor: Array("actor-two".utf8)[...], wireSignature: otherSignature[...]),
+                     "same first bytes of the signature, another end")
+        XCTAssertEqual(cache.actor(actorBytes: Array("actor-one".utf8), signature: signature)?.accountID, "one")
+        XCTAssertEqual(cache.actor(wireActor: Array("actor-two".utf8)[...], wireSignature: signature[...])?.accountID, "two")
+    }
 }

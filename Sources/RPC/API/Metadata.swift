@@ -1,3 +1,5 @@
+import NetIO
+
 /// gRPC metadata: ordered, case-insensitive names (stored lower-cased), repeated names allowed.
 /// Names ending in `-bin` carry binary values (base64 on the wire, unpadded when sent).
 public struct Metadata: Sendable, Equatable, Sequence {
@@ -34,6 +36,9 @@ public struct Metadata: Sendable, Equatable, Sequence {
 
     public mutating func removeAll(named name: String) {
         let lowered = Metadata.lowered(name)
+        // Looked for first: removing in place copies entries shared with another value (the
+        // outbox's deliveries start from one cached actor metadata and remove names it lacks).
+        guard entries.contains(where: { $0.name == lowered }) else { return }
         entries.removeAll { $0.name == lowered }
     }
 
@@ -63,7 +68,7 @@ public struct Metadata: Sendable, Equatable, Sequence {
     /// Names are stored lower-case. Nearly every name given is lower-case ASCII already:
     /// answered as it is, without `lowercased()`'s Unicode work and copy per lookup.
     static func lowered(_ name: String) -> String {
-        if name.utf8.allSatisfy({ $0 < 0x80 && !(UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) }) { return name }
+        if ByteStrings.isLowercaseASCII(name) { return name }
         return name.lowercased()
     }
 

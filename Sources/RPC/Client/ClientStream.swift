@@ -110,7 +110,7 @@ final class ClientStream: TimerTarget, @unchecked Sendable {
         guard !isFinished else { return }
         let metadata = (try? MetadataCodec.metadata(from: block)) ?? Metadata()
         if initialMetadata == nil {
-            if let status = block.value(named: ":status"), !status.elementsEqual("200".utf8),
+            if let status = block.value(named: ":status"), !ByteStrings.equal(status, "200"),
                block.value(named: "grpc-status") == nil {
                 finish(ResponseStatus.fromHTTPStatus(status))
                 return

@@ -1,4 +1,5 @@
 import HTTP2
+import NetIO
 
 /// The parts of a request's headers the server acts on, or why the request is refused.
 struct RequestHead {
@@ -16,8 +17,14 @@ struct RequestHead {
     /// Checks a request header block in the order the gRPC HTTP/2 protocol implies: HTTP-level
     /// errors first (method, content type), then gRPC headers; routing happens afterwards.
     static func parse(_ block: HTTP2HeaderBlock) -> Result<RequestHead, Rejection> {
+        var knownValid = ValidBase64Texts()
+        return parse(block, knownValidBinary: &knownValid)
+    }
+
+    /// As above; binary values in `knownValidBinary` (the connection's) are not checked again.
+    static func parse(_ block: HTTP2HeaderBlock, knownValidBinary: inout ValidBase64Texts) -> Result<RequestHead, Rejection> {
         let fields = KnownFields(block)
-        guard let method = fields.method, method.elementsEqual(Self.post) else {
+        guard let method = fields.method, ByteStrings.equal(method, "POST") else {
             return .failure(Rejection(httpStatus: "405", code: .internalError,
                                       message: "gRPC requires the POST method"))
         }
@@ -25,11 +32,11 @@ struct RequestHead {
             return .failure(Rejection(httpStatus: "415", code: .internalError,
                                       message: "invalid gRPC request content-type; expected application/grpc"))
         }
-        guard let te = fields.te, te.elementsEqual(Self.trailers) else {
+        guard let te = fields.te, ByteStrings.equal(te, "trailers") else {
             return .failure(Rejection(httpStatus: "400", code: .internalError,
                                       message: "missing 'te: trailers' header required by gRPC"))
         }
-        if let encoding = fields.encoding, !encoding.elementsEqual(Self.identity) {
+        if let encoding = fields.encoding, !ByteStrings.equal(encoding, "identity") {
             let name = String(decoding: encoding, as: UTF8.self)
             return .failure(Rejection(code: .unimplemented,
                                       message: "grpc-encoding '\(name)' is not supported; use identity",
@@ -47,15 +54,11 @@ struct RequestHead {
             return .failure(Rejection(code: .unimplemented, message: "missing :path"))
         }
         // Metadata is decoded lazily, but a broken binary value must be refused now.
-        if fields.hasBinaryMetadata, let bad = MetadataCodec.firstInvalidBinaryField(in: block) {
+        if fields.hasBinaryMetadata, let bad = MetadataCodec.firstInvalidBinaryField(in: block, knownValid: &knownValidBinary) {
             return .failure(Rejection(code: .internalError, message: "malformed binary metadata: \(bad) is not base64"))
         }
         return .success(RequestHead(path: pathBytes, timeoutNanoseconds: timeout))
     }
-
-    private static let post = Array("POST".utf8)
-    private static let trailers = Array("trailers".utf8)
-    private static let identity = Array("identity".utf8)
 
     /// One pass over the block, picking out the fields the server acts on.
     private struct KnownFields {

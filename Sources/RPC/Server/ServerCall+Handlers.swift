@@ -6,7 +6,8 @@ extension ServerCall {
     func runUnary<Request: ProtoMessage, Response: ProtoMessage>(
         _ handler: @Sendable (Request, ServerContext) async throws -> Response
     ) async {
-        guard let request: Request = decodeSingleRequest() else { return }
+        let request: Request
+        do { request = try decodeSingleRequest() } catch { return }
         do {
             let response = try await handler(request, context)
             if let encoded = context.encodedResponse {
@@ -24,7 +25,8 @@ extension ServerCall {
     func runServerStreaming<Request: ProtoMessage, Response: ProtoMessage>(
         _ handler: @Sendable (Request, ResponseStreamWriter<Response>, ServerContext) async throws -> Void
     ) async {
-        guard let request: Request = decodeSingleRequest() else { return }
+        let request: Request
+        do { request = try decodeSingleRequest() } catch { return }
         do {
             try await handler(request, ResponseStreamWriter(call: self), context)
             finishOK()
@@ -56,13 +58,19 @@ extension ServerCall {
         }
     }
 
-    private func decodeSingleRequest<Request: ProtoMessage>() -> Request? {
-        guard let bytes = takeSingleRequest() else { return nil }
+    /// The request, or `Answered` once the call was finished with the reason. Thrown rather
+    /// than nil: these shapes run unspecialised, and an `Optional<Request>` needed its metadata
+    /// looked up at run time on every call.
+    private func decodeSingleRequest<Request: ProtoMessage>() throws(Answered) -> Request {
+        guard let bytes = takeSingleRequest() else { throw Answered() }
         do {
             return try Request.decode(bytes: bytes, arena: arena)
         } catch {
             finish(error: RPCError.undecodableRequest(error, messageName: Request.protoMessageName))
-            return nil
+            throw Answered()
         }
     }
+
+    /// The call was already answered (its request was missing or undecodable).
+    struct Answered: Error {}
 }

@@ -27,6 +27,8 @@ final class ServerConnection: HTTP2ConnectionDelegate {
     /// an HPACK bomb loop after ten blocks instead of a hundred.
     static let oversizedHeaderBlockGlitches = 10
     private var lastRoute: (bytes: [UInt8], path: String, method: RPCMethod)?
+    /// Binary metadata values this connection's requests carried and that were valid base64.
+    private var validBinaryValues = ValidBase64Texts()
     private var keepalive: KeepaliveState
     private var keepaliveTimer: TimerID?
     var onClose: ((ServerConnection) -> Void)?
@@ -206,7 +208,7 @@ final class ServerConnection: HTTP2ConnectionDelegate {
             return
         }
         let head: RequestHead
-        switch RequestHead.parse(block) {
+        switch RequestHead.parse(block, knownValidBinary: &validBinaryValues) {
         case .success(let parsed):
             head = parsed
         case .failure(let rejection):
@@ -251,13 +253,13 @@ final class ServerConnection: HTTP2ConnectionDelegate {
     /// Health checks and reflection answer even at the limit: an orchestrator must not take an
     /// overloaded replica for a dead one.
     private static func alwaysAdmitted(_ path: String) -> Bool {
-        path.hasPrefix("/grpc.health.v1.Health/") || path.hasPrefix("/grpc.reflection.")
+        ByteStrings.hasPrefix(path, "/grpc.health.v1.Health/") || ByteStrings.hasPrefix(path, "/grpc.reflection.")
     }
 
     /// The path as a String and its method. Clients mostly repeat one method on a connection,
     /// so the last answer is kept: no String allocation or hashing for a repeated path.
     private func route(_ pathBytes: ArraySlice<UInt8>) -> (String, RPCMethod)? {
-        if let last = lastRoute, last.bytes.elementsEqual(pathBytes) { return (last.path, last.method) }
+        if let last = lastRoute, ByteStrings.equal(pathBytes, last.bytes) { return (last.path, last.method) }
         let path = String(decoding: pathBytes, as: UTF8.self)
         guard let method = router.method(for: path) else { return nil }
         lastRoute = (Array(pathBytes), path, method)

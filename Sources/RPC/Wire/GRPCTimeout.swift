@@ -24,12 +24,34 @@ enum GRPCTimeout {
 
     /// Formats a timeout with the finest unit that keeps it within 8 digits.
     static func format(nanoseconds: UInt64) -> String {
-        let units: [(UInt64, Character)] = [(1, "n"), (1_000, "u"), (1_000_000, "m"), (1_000_000_000, "S"),
-                                            (60_000_000_000, "M"), (3_600_000_000_000, "H")]
-        for (size, unit) in units {
-            let value = (nanoseconds + size - 1) / size
-            if value < 100_000_000 { return "\(value)\(unit)" }
+        var bytes: [UInt8] = []
+        write(nanoseconds: nanoseconds, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Appends `format`'s text to `out` (a request's header list: no array of units, String
+    /// interpolation or String per call).
+    static func write(nanoseconds: UInt64, to out: inout [UInt8]) {
+        var size: UInt64 = 1
+        for unit in "numSMH".utf8 {
+            // Rounded up, so a deadline is never sent shorter than it is.
+            let value = nanoseconds / size + (nanoseconds % size == 0 ? 0 : 1)
+            if value < 100_000_000 {
+                var divisor: UInt64 = 1
+                while divisor <= value / 10 { divisor *= 10 }
+                while divisor > 0 {
+                    out.append(UInt8(ascii: "0") + UInt8(value / divisor % 10))
+                    divisor /= 10
+                }
+                out.append(unit)
+                return
+            }
+            switch unit {
+            case UInt8(ascii: "n"), UInt8(ascii: "u"), UInt8(ascii: "m"): size *= 1_000
+            case UInt8(ascii: "S"), UInt8(ascii: "M"): size *= 60
+            default: break
+            }
         }
-        return "99999999H"
+        out.append(contentsOf: "99999999H".utf8)
     }
 }

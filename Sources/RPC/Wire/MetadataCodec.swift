@@ -1,4 +1,5 @@
 import HTTP2
+import NetIO
 
 /// Converts between HTTP/2 header fields and gRPC `Metadata`.
 enum MetadataCodec {
@@ -34,10 +35,18 @@ enum MetadataCodec {
 
     /// The name of the first `-bin` field whose value is not base64, if any.
     static func firstInvalidBinaryField(in block: HTTP2HeaderBlock) -> String? {
+        var knownValid = ValidBase64Texts()
+        return firstInvalidBinaryField(in: block, knownValid: &knownValid)
+    }
+
+    /// As above; values in `knownValid` (found valid earlier on the connection) are not checked
+    /// again, and values found valid are added.
+    static func firstInvalidBinaryField(in block: HTTP2HeaderBlock, knownValid: inout ValidBase64Texts) -> String? {
         for index in 0..<block.count where block.hasBinarySuffix(at: index) && !isReserved(block, index) {
             // Each comma-separated part, leading spaces dropped, checked in place (splitting
             // and decoding every call's actor headers here, then again when read, showed in profiles).
             let value = block.value(at: index)
+            if knownValid.contains(value) { continue }
             var partStart = value.startIndex
             while true {
                 let partEnd = value[partStart...].firstIndex(of: UInt8(ascii: ",")) ?? value.endIndex
@@ -47,6 +56,7 @@ enum MetadataCodec {
                 guard partEnd < value.endIndex else { break }
                 partStart = value.index(after: partEnd)
             }
+            knownValid.remember(value)
         }
         return nil
     }
@@ -73,17 +83,24 @@ enum MetadataCodec {
         }
     }
 
-    static func isBinaryName(_ name: String) -> Bool { name.utf8.count > 4 && name.utf8.suffix(4).elementsEqual("-bin".utf8) }
+    /// As above, binary values' texts taken from (and added to) `encodings`.
+    static func append(_ metadata: Metadata, to list: inout HTTP2HeaderList, encodings: inout Base64Encodings) {
+        for entry in metadata {
+            switch entry.value {
+            case .text(let text): list.add(entry.name, text)
+            case .binary(let bytes): list.add(entry.name) { encodings.append(bytes, to: &$0) }
+            }
+        }
+    }
+
+    static func isBinaryName(_ name: String) -> Bool { ByteStrings.hasLongerSuffix(name, "-bin") }
 
     /// The index of the first application metadata field named `name`, as `metadata(from:)`
     /// would decode it (reserved fields never match).
     static func firstApplicationField(named name: String, in block: HTTP2HeaderBlock) -> Int? {
-        let length = name.utf8.count
-        for index in 0..<block.count where block.nameLength(at: index) == length
-            && block.name(at: index).elementsEqual(name.utf8) && !isReserved(block, index) {
-            return index
-        }
-        return nil
+        // A reserved name is reserved wherever it occurs: the first field of the name decides.
+        guard let index = block.firstIndex(named: name), !isReserved(block, index) else { return nil }
+        return index
     }
 
     /// The binary value of `name` when the block holds exactly one (counting comma-joined
@@ -91,12 +108,8 @@ enum MetadataCodec {
     static func singleBinaryValue(named name: String, in block: HTTP2HeaderBlock) -> SingleMetadataValue<[UInt8]> {
         guard let index = firstApplicationField(named: name, in: block) else { return .absent }
         let value = block.value(at: index)
-        guard !value.contains(UInt8(ascii: ",")) else { return .several }
-        let length = name.utf8.count
-        for later in (index + 1)..<max(index + 1, block.count) where block.nameLength(at: later) == length
-            && block.name(at: later).elementsEqual(name.utf8) {
-            return .several
-        }
+        guard !ByteStrings.contains(value, UInt8(ascii: ",")) else { return .several }
+        if block.firstIndex(named: name, from: index + 1) != nil { return .several }
         guard let decoded = Base64.decode(value.drop { $0 == UInt8(ascii: " ") }) else { return .several }
         return .one(decoded)
     }

@@ -1,4 +1,5 @@
 import Messages
+import NetIO
 import RPC
 
 /// Checks the signed actor context on every call before the handler runs, and hands the
@@ -69,7 +70,7 @@ public struct ActorVerifier: ServerInterceptor {
         if !exemptMethods.isEmpty && exemptMethods.contains(path) { return true }
         // "/<service>/<method>" of an always-exempt service, found by comparing bytes: every
         // call comes here, and splitting the path cost an array and a String per call.
-        for prefix in Self.alwaysExemptPrefixes where path.utf8.starts(with: prefix.utf8) {
+        for prefix in Self.alwaysExemptPrefixes where ByteStrings.hasPrefix(path, prefix) {
             let method = path.utf8.dropFirst(prefix.utf8.count)
             return !method.isEmpty && !method.contains(UInt8(ascii: "/"))
         }

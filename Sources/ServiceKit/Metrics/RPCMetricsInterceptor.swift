@@ -69,8 +69,19 @@ final class MethodSeries: Sendable {
 /// Method path -> its series. Bounded: only routed methods reach interceptors.
 final class MethodSeriesCache: Sendable {
     private let series = Mutex<[String: MethodSeries]>([:])
+    /// The last path asked for and its series: a connection's calls repeat one path, whose
+    /// String the server reuses (`ServerConnection.route`), so the comparison is mostly a
+    /// pointer check where the dictionary hashed the path on every call.
+    private let last = Mutex<(path: String, series: MethodSeries)?>(nil)
 
     func series(for path: String, make: (String) -> MethodSeries) -> MethodSeries {
+        if let known = last.withLock({ $0 }), known.path == path { return known.series }
+        let found = lookUp(path, make: make)
+        last.withLock { $0 = (path, found) }
+        return found
+    }
+
+    private func lookUp(_ path: String, make: (String) -> MethodSeries) -> MethodSeries {
         if let known = series.withLock({ $0[path] }) { return known }
         let made = make(path)
         return series.withLock { series in
