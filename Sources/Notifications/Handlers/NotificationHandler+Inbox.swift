@@ -12,10 +12,7 @@ extension NotificationHandler {
             request, eventID, context in
             _ = try await self.send(request, context: context, metadataKey: eventID)
         }
-        routes.accept(Xsc_Notifications_V1_NotificationServiceClient.Paths.setContact,
-                      as: Xsc_Notifications_V1_SetContactRequest.self) { request, _, context in
-            _ = try await self.setContact(request, context: context)
-        }
+        routes.accept(Xsc_Notifications_V1_NotificationServiceClient.Paths.setContact, calling: setContact)
         return routes
     }
 }

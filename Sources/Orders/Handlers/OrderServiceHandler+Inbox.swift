@@ -9,21 +9,11 @@ extension OrderServiceHandler {
     var inboxRoutes: InboxRoutes {
         typealias Paths = Xsc_Orders_V1_OrderServiceClient.Paths
         var routes = InboxRoutes()
-        routes.accept(Paths.acknowledgeBySms, as: Xsc_Orders_V1_AcknowledgeBySmsRequest.self) { request, _, context in
-            _ = try await self.acknowledgeBySms(request, context: context)
-        }
-        routes.accept(Paths.promptUndelivered, as: Xsc_Orders_V1_PromptUndeliveredRequest.self) { request, _, context in
-            _ = try await self.promptUndelivered(request, context: context)
-        }
-        routes.accept(Paths.placeCampaignOrder, as: Xsc_Orders_V1_PlaceCampaignOrderRequest.self) { request, _, context in
-            _ = try await self.placeCampaignOrder(request, context: context)
-        }
-        routes.accept(Paths.recordCampaignPickup, as: Xsc_Orders_V1_RecordCampaignPickupRequest.self) { request, _, context in
-            _ = try await self.recordCampaignPickup(request, context: context)
-        }
-        routes.accept(Paths.setDirectoryEntry, as: Xsc_Common_V1_DirectoryEntry.self) { request, _, context in
-            _ = try await self.setDirectoryEntry(request, context: context)
-        }
+        routes.accept(Paths.acknowledgeBySms, calling: acknowledgeBySms)
+        routes.accept(Paths.promptUndelivered, calling: promptUndelivered)
+        routes.accept(Paths.placeCampaignOrder, calling: placeCampaignOrder)
+        routes.accept(Paths.recordCampaignPickup, calling: recordCampaignPickup)
+        routes.accept(Paths.setDirectoryEntry, calling: setDirectoryEntry)
         return routes
     }
 }

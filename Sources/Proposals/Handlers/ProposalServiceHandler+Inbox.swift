@@ -7,10 +7,7 @@ extension ProposalServiceHandler {
     /// entries (versioned: a redelivery changes nothing), each run as its unary call would be.
     var inboxRoutes: InboxRoutes {
         var routes = InboxRoutes()
-        routes.accept(Xsc_Proposals_V1_ProposalServiceClient.Paths.setDirectoryEntry, as: Xsc_Common_V1_DirectoryEntry.self) {
-            request, _, context in
-            _ = try await self.setDirectoryEntry(request, context: context)
-        }
+        routes.accept(Xsc_Proposals_V1_ProposalServiceClient.Paths.setDirectoryEntry, calling: setDirectoryEntry)
         return routes
     }
 }

@@ -35,5 +35,15 @@ public struct InboxRoutes: Sendable {
         }
     }
 
+    /// Takes `methodPath` with the service's own unary handler for it (`self.recordOrderVisited`):
+    /// the item runs exactly what the call runs, its answer dropped. For a handler that reads
+    /// the call's `idempotency-key` metadata, give the item's event id instead (the other
+    /// `accept`s).
+    public mutating func accept<Request: ProtoMessage, Response: Sendable>(
+        _ methodPath: String, calling handler: @escaping @Sendable (Request, ServerContext) async throws -> Response
+    ) {
+        accept(methodPath, as: Request.self) { request, _, context in _ = try await handler(request, context) }
+    }
+
     public var methodPaths: [String] { items.keys.sorted() }
 }
