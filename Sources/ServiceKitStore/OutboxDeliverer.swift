@@ -90,9 +90,8 @@ public struct RPCOutboxDeliverer: OutboxDeliverer {
     public init(timeout: Duration = .seconds(10),
                 permanentCodes: Set<StatusCode> = RPCOutboxDeliverer.defaultPermanentCodes,
                 extraMetadata: @escaping MetadataProvider = { _ in Metadata() },
-                useInboxes: Bool = true,
                 channels: @escaping @Sendable (String) -> RPCChannel?) {
-        self.inboxes = InboxPeers(enabled: useInboxes)
+        self.inboxes = InboxPeers()
         self.channels = channels
         self.extraMetadata = extraMetadata
         self.timeout = timeout

@@ -7,18 +7,15 @@ import Synchronization
 /// UNIMPLEMENTED for the inbox itself (an older build) gets unary calls only, and is asked
 /// again after `recheck`: a peer upgraded meanwhile is found without a restart here.
 final class InboxPeers: Sendable {
-    let enabled: Bool
     private let recheck: Duration
     private let without = Mutex<[String: ContinuousClock.Instant]>([:])
 
-    init(enabled: Bool, recheck: Duration = .seconds(300)) {
-        self.enabled = enabled
+    init(recheck: Duration = .seconds(300)) {
         self.recheck = recheck
     }
 
     func mayHaveInbox(_ peer: String) -> Bool {
-        guard enabled else { return false }
-        return without.withLock { without in
+        without.withLock { without in
             guard let since = without[peer] else { return true }
             if ContinuousClock.now - since < recheck { return false }
             without[peer] = nil
@@ -45,7 +42,7 @@ extension RPCOutboxDeliverer {
     /// the messages still to send as unary calls (a single message, a peer without an inbox,
     /// an item whose method the inbox does not take).
     func deliverToInboxes(_ messages: [OutboxMessage], errors: inout [(any Error)?]) async -> [Int] {
-        guard inboxes.enabled, messages.count > 1 else { return Array(messages.indices) }
+        guard messages.count > 1 else { return Array(messages.indices) }
         var byDestination: [String: [Int]] = [:]
         for (index, message) in messages.enumerated() { byDestination[message.destination, default: []].append(index) }
         var direct: [Int] = []

@@ -44,6 +44,4 @@ public struct InboxRoutes: Sendable {
     ) {
         accept(methodPath, as: Request.self) { request, _, context in _ = try await handler(request, context) }
     }
-
-    public var methodPaths: [String] { items.keys.sorted() }
 }
